@@ -1,0 +1,5 @@
+// Package truce holds Truce's domain types, service interfaces, error codes and
+// pure domain rules. Implementations live in sub-packages: sqlite and postgres
+// (stores), api (HTTP server and client), ledger (the verifiable log), geo and
+// spatial (geometry), feed and monitor (the air picture).
+package truce
