@@ -1,0 +1,99 @@
+// Package postgres is Truce's store for deployments beyond one machine:
+// PostgreSQL through github.com/jackc/pgx/v5 (its database/sql adapter, so
+// the SQL is shared with the sqlite package). Several servers may share one
+// database: journal appends serialise on the log_head row lock, which
+// CockroachDB also honours (no advisory locks or LISTEN/NOTIFY on the write
+// path).
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is PostgreSQL's dialect for the shared store.
+var Dialect = sqlstore.Dialect{
+	Name:       "postgres",
+	Dollar:     true,
+	Translate:  translate,
+	Migrations: mustSub(migrations, "migrations"),
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Store is the PostgreSQL store.
+type Store struct {
+	*sqlstore.Store
+}
+
+// Open connects to the database named by a postgres:// DSN and applies
+// pending migrations.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqlstore.Migrate(ctx, db, Dialect); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return &Store{sqlstore.New(db, Dialect, sqlstore.Options{})}, nil
+}
+
+// OpenDB connects without migrating.
+func OpenDB(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies pending migrations and returns how many it applied.
+func Migrate(ctx context.Context, dsn string) (int, error) {
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return sqlstore.Migrate(ctx, db, Dialect)
+}
+
+func translate(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	switch pe.Code {
+	case "23505":
+		return truce.Errorf(truce.ECONFLICT, "A record with that identifier already exists.")
+	case "23503":
+		return truce.Errorf(truce.EINVALID, "The record refers to something that does not exist.")
+	case "40001", "40P01", "55P03":
+		return truce.Errorf(truce.EUNAVAILABLE, "The database is busy; retry.")
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/truce-project/truce"
+)
+
+var errBadCredentials = truce.Errorf(truce.EUNAUTHORIZED, "Invalid or expired credentials.")
+
+// AuthenticateToken resolves a bearer token.
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.Actor, error) {
+	if !strings.HasPrefix(secret, "truce_") || len(secret) > 100 {
+		return nil, errBadCredentials
+	}
+	t, err := s.Store.TokenByHash(ctx, HashSecret(secret))
+	if truce.ErrorCode(err) == truce.ENOTFOUND {
+		return nil, errBadCredentials
+	} else if err != nil {
+		return nil, err
+	}
+	if !t.Active(s.Now()) {
+		return nil, errBadCredentials
+	}
+	return s.actor(ctx, t.UserID)
+}
+
+// AuthenticatePassword checks a username and password. The password check
+// runs even for unknown users so timing does not tell which names exist.
+func (s *Service) AuthenticatePassword(ctx context.Context, username, password string) (*truce.Actor, error) {
+	u, err := s.Store.User(ctx, username)
+	hash := ""
+	if err == nil {
+		hash, _ = s.Store.PasswordHash(ctx, u.ID)
+	}
+	if hash == "" {
+		CheckPassword(dummyHash, password)
+		return nil, errBadCredentials
+	}
+	if !CheckPassword(hash, password) {
+		return nil, errBadCredentials
+	}
+	return s.actor(ctx, u.ID)
+}
+
+var dummyHash = HashPassword("not a real password")
+
+func (s *Service) actor(ctx context.Context, userID string) (*truce.Actor, error) {
+	u, err := s.Store.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, errBadCredentials
+	}
+	p, err := s.Store.Party(ctx, u.PartyID)
+	if err != nil {
+		return nil, err
+	}
+	return &truce.Actor{User: u, Party: p}, nil
+}

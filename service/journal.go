@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+
+	"github.com/truce-project/truce"
+)
+
+// JournalEntry returns one entry; its body and salt only when the caller
+// may read the record.
+func (s *Service) JournalEntry(ctx context.Context, index int64) (*truce.JournalRecord, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if index < 0 {
+		return nil, truce.Errorf(truce.EINVALID, "A journal index is 0 or more.")
+	}
+	rs, err := s.Store.Journal(ctx, index, index+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, truce.Errorf(truce.ENOTFOUND, "Journal entry %d not found.", index)
+	}
+	return redact(a, rs[0]), nil
+}
+
+// ListJournal returns a page of entries.
+func (s *Service) ListJournal(ctx context.Context, start int64, limit int) ([]*truce.JournalRecord, int64, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if start < 0 {
+		return nil, 0, truce.Errorf(truce.EINVALID, "A journal index is 0 or more.")
+	}
+	limit = pageLimit(limit)
+	rs, err := s.Store.Journal(ctx, start, start+int64(limit))
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, r := range rs {
+		redact(a, r)
+	}
+	next := int64(-1)
+	if len(rs) == limit {
+		size, err := s.Store.JournalSize(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		if start+int64(limit) < size {
+			next = start + int64(limit)
+		}
+	}
+	return rs, next, nil
+}
+
+func redact(a *truce.Actor, r *truce.JournalRecord) *truce.JournalRecord {
+	if !r.Visibility.Allows(a) {
+		r.Body, r.Salt = nil, nil
+	}
+	return r
+}

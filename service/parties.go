@@ -1,0 +1,96 @@
+package service
+
+import (
+	"context"
+	"os"
+
+	"github.com/truce-project/truce"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// CreateParty adds a party (admin only). A party without a public key is
+// custodial: its key pair is generated and the private key kept in the data
+// directory.
+func (s *Service) CreateParty(ctx context.Context, c truce.PartyCreate) (*truce.Party, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can add parties.")
+	}
+	return s.createParty(ctx, a, c)
+}
+
+func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.PartyCreate) (*truce.Party, error) {
+	c.Slug, c.Name, c.PublicKey = clean(c.Slug), clean(c.Name), clean(c.PublicKey)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.Party(ctx, c.Slug); err == nil {
+		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)
+	}
+	p := &truce.Party{ID: NewID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
+	if c.PublicKey != "" {
+		v, err := note.NewVerifier(c.PublicKey)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "The public key is not a C2SP signed-note Ed25519 verifier key (name+hash+base64).")
+		}
+		_ = v
+		p.PublicKey = c.PublicKey
+	} else {
+		if s.Keys == nil {
+			return nil, truce.Errorf(truce.EINVALID, "This server keeps no party keys: give the party's public key.")
+		}
+		vkey, err := s.Keys.GenerateParty(p.Slug)
+		if err != nil {
+			return nil, err
+		}
+		p.PublicKey, p.Custodial = vkey, true
+	}
+	_, err := s.commit(ctx, a, truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}},
+		func(tx truce.Tx, idx int64) error {
+			p.JournalIndex = idx
+			return tx.InsertParty(ctx, p)
+		})
+	if err != nil {
+		if p.Custodial {
+			os.Remove(s.Keys.PartyKeyPath(p.Slug))
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// FindParty returns a party; any signed-in user may read parties.
+func (s *Service) FindParty(ctx context.Context, idOrSlug string) (*truce.Party, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Party(ctx, idOrSlug)
+}
+
+// ListParties returns a page of parties.
+func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce.Party, string, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, "", err
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		return nil, "", truce.Errorf(truce.EINVALID, "Unknown party kind %q.", f.Kind)
+	}
+	lim := f.Limit
+	f.Limit = pageLimit(lim) + 1
+	ps, err := s.Store.Parties(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	ps, next := pageCursor(ps, pageLimit(lim), func(p *truce.Party) string { return p.ID })
+	return ps, next, nil
+}
+
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}

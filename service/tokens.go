@@ -1,0 +1,111 @@
+package service
+
+import (
+	"context"
+
+	"github.com/truce-project/truce"
+)
+
+func tokenChange(t *truce.Token, partyID string) truce.Change {
+	body := *t
+	body.Secret = ""
+	return truce.Change{Kind: "token", Subject: t.ID, Body: body,
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}}
+}
+
+// CreateToken creates a token; the secret is in the result and nowhere else.
+func (s *Service) CreateToken(ctx context.Context, c truce.TokenCreate) (*truce.Token, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.createToken(ctx, a, c)
+}
+
+func (s *Service) createToken(ctx context.Context, a *truce.Actor, c truce.TokenCreate) (*truce.Token, error) {
+	c.Name = clean(c.Name)
+	if c.Name == "" || len(c.Name) > 200 {
+		return nil, truce.Errorf(truce.EINVALID, "A token needs a name (at most 200 characters).")
+	}
+	now := s.Now().UTC()
+	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
+		return nil, truce.Errorf(truce.EINVALID, "The expiry must be in the future.")
+	}
+	u := a.User
+	if c.User != "" && c.User != a.User.ID && c.User != a.User.Username {
+		var err error
+		if u, err = s.Store.User(ctx, c.User); err != nil {
+			return nil, err
+		}
+		if !canManage(a, u.PartyID) {
+			return nil, truce.Errorf(truce.EFORBIDDEN, "You may create tokens only for yourself or, as a party administrator, for your party's users.")
+		}
+	}
+	if u.Disabled {
+		return nil, truce.Errorf(truce.EINVALID, "User %q is disabled.", u.Username)
+	}
+	secret, hash := newSecret()
+	t := &truce.Token{ID: NewID(), UserID: u.ID, Name: c.Name, ExpiresAt: c.ExpiresAt, CreatedAt: now}
+	if c.ExpiresAt != nil {
+		e := c.ExpiresAt.UTC()
+		t.ExpiresAt = &e
+	}
+	if _, err := s.commit(ctx, a, tokenChange(t, u.PartyID), func(tx truce.Tx, idx int64) error {
+		t.JournalIndex = idx
+		return tx.InsertToken(ctx, t, hash)
+	}); err != nil {
+		return nil, err
+	}
+	t.Secret = secret
+	return t, nil
+}
+
+// ListTokens lists a user's tokens: one's own, or as an administrator.
+func (s *Service) ListTokens(ctx context.Context, user string) ([]*truce.Token, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u := a.User
+	if user != "" && user != u.ID && user != u.Username {
+		if u, err = s.Store.User(ctx, user); err != nil {
+			return nil, err
+		}
+		if !canManage(a, u.PartyID) {
+			return nil, truce.Errorf(truce.EFORBIDDEN, "You may list only your own tokens.")
+		}
+	}
+	return s.Store.Tokens(ctx, u.ID)
+}
+
+// RevokeToken revokes a token: its owner, the party's administrator or an
+// administrator may.
+func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.Store.Token(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.Store.User(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if t.UserID != a.User.ID && !canManage(a, owner.PartyID) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "You may revoke only your own tokens.")
+	}
+	if t.RevokedAt != nil {
+		return nil, truce.Errorf(truce.ECONFLICT, "Token %q is already revoked.", id)
+	}
+	now := s.Now().UTC()
+	t.RevokedAt = &now
+	if _, err := s.commit(ctx, a, tokenChange(t, owner.PartyID), func(tx truce.Tx, idx int64) error {
+		t.JournalIndex = idx
+		return tx.RevokeToken(ctx, t.ID, now, idx)
+	}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}

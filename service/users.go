@@ -1,0 +1,149 @@
+package service
+
+import (
+	"context"
+
+	"github.com/truce-project/truce"
+)
+
+// userBody is what the journal records of a user: never the password hash.
+func userChange(u *truce.User) truce.Change {
+	return truce.Change{Kind: "user", Subject: u.ID, Body: u,
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}}
+}
+
+// canManage reports whether the actor administers users of the party.
+func canManage(a *truce.Actor, partyID string) bool {
+	return a.IsAdmin() || (a.User.HasRole(truce.RolePartyAdmin) && a.Party.ID == partyID)
+}
+
+// CreateUser adds a user.
+func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.User, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RolePartyAdmin) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or a party administrator can add users.")
+	}
+	return s.createUser(ctx, a, c)
+}
+
+func (s *Service) createUser(ctx context.Context, a *truce.Actor, c truce.UserCreate) (*truce.User, error) {
+	c.Username, c.Name, c.Party = clean(c.Username), clean(c.Name), clean(c.Party)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Party == "" {
+		return nil, truce.Errorf(truce.EINVALID, "A user belongs to a party: give its id or slug.")
+	}
+	p, err := s.Store.Party(ctx, c.Party)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil && !canManage(a, p.ID) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "You may add users only to your own party.")
+	}
+	for _, r := range c.Roles {
+		if r == truce.RoleAdmin && a != nil && !a.IsAdmin() {
+			return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can grant the admin role.")
+		}
+	}
+	var hash string
+	if c.Password != "" {
+		hash = HashPassword(c.Password)
+	}
+	now := s.Now().UTC()
+	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	if _, err := s.commit(ctx, a, userChange(u), func(tx truce.Tx, idx int64) error {
+		u.JournalIndex = idx
+		return tx.InsertUser(ctx, u, hash)
+	}); err != nil {
+		if truce.ErrorCode(err) == truce.ECONFLICT {
+			return nil, truce.Errorf(truce.ECONFLICT, "The username %q is taken.", c.Username)
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// FindUser returns a user the caller may see: admins see everyone, others
+// the users of their own party.
+func (s *Service) FindUser(ctx context.Context, idOrUsername string) (*truce.User, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.User(ctx, idOrUsername)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && u.PartyID != a.Party.ID {
+		return nil, truce.Errorf(truce.ENOTFOUND, "User %q not found.", idOrUsername)
+	}
+	return u, nil
+}
+
+// ListUsers returns a page of the users the caller may see.
+func (s *Service) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.User, string, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Party != "" {
+		p, err := s.Store.Party(ctx, f.Party)
+		if err != nil {
+			return nil, "", err
+		}
+		f.Party = p.ID
+	}
+	if !a.IsAdmin() {
+		if f.Party != "" && f.Party != a.Party.ID {
+			return nil, "", truce.Errorf(truce.EFORBIDDEN, "You may list only your own party's users.")
+		}
+		f.Party = a.Party.ID
+	}
+	lim := pageLimit(f.Limit)
+	f.Limit = lim + 1
+	us, err := s.Store.Users(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	us, next := pageCursor(us, lim, func(u *truce.User) string { return u.ID })
+	return us, next, nil
+}
+
+// DisableUser disables a user.
+func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersion int64) (*truce.User, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.User(ctx, idOrUsername)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(a, u.PartyID) {
+		if u.PartyID != a.Party.ID && !a.IsAdmin() {
+			return nil, truce.Errorf(truce.ENOTFOUND, "User %q not found.", idOrUsername)
+		}
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or the party's administrator can disable a user.")
+	}
+	if ifVersion != 0 && ifVersion != u.Version {
+		return nil, truce.Errorf(truce.EPRECONDITION, "User %q is at version %d, not %d.", u.Username, u.Version, ifVersion)
+	}
+	if u.Disabled {
+		return u, nil
+	}
+	u.Disabled = true
+	u.Version++
+	u.UpdatedAt = s.Now().UTC()
+	if _, err := s.commit(ctx, a, userChange(u), func(tx truce.Tx, idx int64) error {
+		u.JournalIndex = idx
+		return tx.UpdateUser(ctx, u)
+	}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

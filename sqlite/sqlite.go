@@ -1,0 +1,117 @@
+// Package sqlite is Truce's embedded store: SQLite through the pure-Go
+// modernc.org/sqlite driver (no cgo, so `go run` works anywhere), in WAL mode
+// with foreign keys on and synchronous=FULL, so a commit that returned is on
+// disk.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/sqlstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is SQLite's dialect for the shared store.
+var Dialect = sqlstore.Dialect{
+	Name:       "sqlite",
+	Translate:  translate,
+	Migrations: mustSub(migrations, "migrations"),
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Store is the SQLite store.
+type Store struct {
+	*sqlstore.Store
+}
+
+// DSN returns the modernc.org/sqlite data source name for a database file.
+// _txlock=immediate takes the write lock at BEGIN, so concurrent writers
+// queue on busy_timeout instead of failing on lock upgrade.
+func DSN(path string) string {
+	v := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
+		v.Add("_pragma", p)
+	}
+	v.Set("_txlock", "immediate")
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := OpenDB(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqlstore.Migrate(ctx, db, Dialect); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return &Store{sqlstore.New(db, Dialect, sqlstore.Options{})}, nil
+}
+
+// OpenDB opens the database file without migrating it.
+func OpenDB(path string) (*sql.DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Migrate applies pending migrations to the database file at path and
+// returns how many it applied.
+func Migrate(ctx context.Context, path string) (int, error) {
+	db, err := OpenDB(path)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return sqlstore.Migrate(ctx, db, Dialect)
+}
+
+func translate(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return truce.Errorf(truce.ECONFLICT, "A record with that identifier already exists.")
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return truce.Errorf(truce.EINVALID, "The record refers to something that does not exist.")
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return truce.Errorf(truce.EUNAVAILABLE, "The database is busy; retry.")
+	}
+	return nil
+}

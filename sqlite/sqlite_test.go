@@ -1,0 +1,34 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/storetest"
+)
+
+func open(t testing.TB) truce.Store {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) { storetest.Run(t, open) }
+
+func TestMigrateTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "truce.db")
+	n, err := sqlite.Migrate(context.Background(), path)
+	if err != nil || n == 0 {
+		t.Fatalf("first migrate: %d, %v", n, err)
+	}
+	n, err = sqlite.Migrate(context.Background(), path)
+	if err != nil || n != 0 {
+		t.Fatalf("second migrate applied %d, %v; want 0", n, err)
+	}
+}

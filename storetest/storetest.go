@@ -1,0 +1,410 @@
+// Package storetest is the one conformance suite every truce.Store must pass:
+// the sqlite and postgres packages run it against a real database.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/truce-project/truce"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Opener returns a fresh, empty, migrated store for one test.
+type Opener func(t testing.TB) truce.Store
+
+// HashStore is a store whose stored Merkle hashes can be read.
+type HashStore interface {
+	truce.Store
+	tlog.HashReader
+}
+
+// Run runs the suite.
+func Run(t *testing.T, open Opener) {
+	t.Run("JournalGapFreeAndChained", func(t *testing.T) { testJournal(t, open(t)) })
+	t.Run("ErrUnjournalledChange", func(t *testing.T) { testUnjournalled(t, open(t)) })
+	t.Run("Parties", func(t *testing.T) { testParties(t, open(t)) })
+	t.Run("UsersAndTokens", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("ConcurrentAppendsMerkle", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("BatchIsolation", func(t *testing.T) { testBatchIsolation(t, open(t)) })
+	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
+	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
+}
+
+var ctx = context.Background()
+
+func id() string { return uuid.Must(uuid.NewV7()).String() }
+
+func change(kind, subject string, body any) *truce.SealedChange {
+	c, err := truce.Change{Kind: kind, Subject: subject, Body: body, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// NewParty inserts a journalled party and returns it.
+func NewParty(t testing.TB, s truce.Store, slug string) *truce.Party {
+	t.Helper()
+	p := &truce.Party{ID: id(), Slug: slug, Name: "Party " + slug, Kind: truce.PartyGuarantor, PublicKey: "k+00000000+AAAA", CreatedAt: time.Now().UTC().Truncate(time.Microsecond), Version: 1}
+	err := s.Update(ctx, func(tx truce.Tx) error {
+		i, err := tx.Append(ctx, change("party", p.ID, p))
+		if err != nil {
+			return err
+		}
+		p.JournalIndex = i
+		return tx.InsertParty(ctx, p)
+	})
+	if err != nil {
+		t.Fatalf("insert party: %v", err)
+	}
+	return p
+}
+
+func testJournal(t *testing.T, s truce.Store) {
+	subj := id()
+	var idx []int64
+	for i := 0; i < 5; i++ {
+		c := change("thing", subj, map[string]int{"n": i})
+		if i == 3 {
+			c = change("other", id(), map[string]int{"n": i})
+		}
+		err := s.Update(ctx, func(tx truce.Tx) error {
+			n, err := tx.Append(ctx, c)
+			idx = append(idx, n)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, n := range idx {
+		if n != int64(i) {
+			t.Fatalf("index %d = %d, want gap-free from 0: %v", i, n, idx)
+		}
+	}
+	size, err := s.JournalSize(ctx)
+	if err != nil || size != 5 {
+		t.Fatalf("JournalSize = %d, %v; want 5", size, err)
+	}
+	rs, err := s.SubjectJournal(ctx, "thing", subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 4 {
+		t.Fatalf("subject entries = %d, want 4", len(rs))
+	}
+	if rs[0].Entry.Prev != nil {
+		t.Errorf("first entry has prev %d", *rs[0].Entry.Prev)
+	}
+	if rs[3].Entry.Prev == nil || *rs[3].Entry.Prev != 2 {
+		t.Errorf("entry 4's prev = %v, want 2 (entry 3 belongs to another subject)", rs[3].Entry.Prev)
+	}
+	for _, r := range rs {
+		if got := truce.BodyHash(r.Salt, r.Body); got != r.Entry.BodyHash {
+			t.Errorf("entry %d: body hash %s, recomputed %s", r.Index, r.Entry.BodyHash, got)
+		}
+		leaf, _ := r.Entry.Leaf()
+		if string(leaf) != string(r.Leaf) {
+			t.Errorf("entry %d: stored leaf %s differs from the entry's canonical form %s", r.Index, r.Leaf, leaf)
+		}
+	}
+	all, err := s.Journal(ctx, 1, 3)
+	if err != nil || len(all) != 2 || all[0].Index != 1 {
+		t.Fatalf("Journal(1,3) = %d entries, %v", len(all), err)
+	}
+}
+
+func testUnjournalled(t *testing.T, s truce.Store) {
+	p := &truce.Party{ID: id(), Slug: "sneaky", Name: "x", Kind: truce.PartyMonitor, PublicKey: "k", CreatedAt: time.Now(), Version: 1}
+	err := s.Update(ctx, func(tx truce.Tx) error { return tx.InsertParty(ctx, p) })
+	if truce.ErrorCode(err) != truce.EINTERNAL {
+		t.Fatalf("unjournalled insert: err = %v, want an internal error", err)
+	}
+	if _, err := s.Party(ctx, "sneaky"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("unjournalled party was kept: %v", err)
+	}
+	// A failed call leaves no journal entry either.
+	err = s.Update(ctx, func(tx truce.Tx) error {
+		if _, err := tx.Append(ctx, change("x", "y", 1)); err != nil {
+			return err
+		}
+		return errors.New("boom")
+	})
+	if err == nil {
+		t.Fatal("want the callback's error")
+	}
+	if n, _ := s.JournalSize(ctx); n != 0 {
+		t.Fatalf("journal size after rolled-back append = %d, want 0", n)
+	}
+}
+
+func testParties(t *testing.T, s truce.Store) {
+	a := NewParty(t, s, "alpha")
+	NewParty(t, s, "bravo")
+	got, err := s.Party(ctx, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != a.ID || got.Name != a.Name || got.Kind != a.Kind || !got.CreatedAt.Equal(a.CreatedAt) || got.JournalIndex != a.JournalIndex {
+		t.Fatalf("read back %+v, wrote %+v", got, a)
+	}
+	if _, err := s.Party(ctx, a.ID); err != nil {
+		t.Fatalf("by id: %v", err)
+	}
+	dup := *a
+	dup.ID = id()
+	err = s.Update(ctx, func(tx truce.Tx) error {
+		if _, err := tx.Append(ctx, change("party", dup.ID, dup)); err != nil {
+			return err
+		}
+		return tx.InsertParty(ctx, &dup)
+	})
+	if truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("duplicate slug: %v, want conflict", err)
+	}
+	if n, _ := s.JournalSize(ctx); n != 2 {
+		t.Fatalf("journal size = %d after a failed insert, want 2", n)
+	}
+	page, err := s.Parties(ctx, truce.PartyFilter{Limit: 1})
+	if err != nil || len(page) != 1 {
+		t.Fatalf("page 1: %v %v", page, err)
+	}
+	page2, err := s.Parties(ctx, truce.PartyFilter{Limit: 5, Cursor: page[0].ID})
+	if err != nil || len(page2) != 1 || page2[0].ID == page[0].ID {
+		t.Fatalf("page 2: %v %v", page2, err)
+	}
+	if _, err := s.Party(ctx, "nope"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("missing party: %v", err)
+	}
+}
+
+func testUsers(t *testing.T, s truce.Store) {
+	p := NewParty(t, s, "charlie")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &truce.User{ID: id(), PartyID: p.ID, Username: "ann", Name: "Ann", Roles: []truce.Role{truce.RoleOperator, truce.RoleAnalyst}, CreatedAt: now, UpdatedAt: now, Version: 1}
+	write := func(fn func(tx truce.Tx) error) error {
+		return s.Update(ctx, func(tx truce.Tx) error {
+			if _, err := tx.Append(ctx, change("user", u.ID, u)); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+	if err := write(func(tx truce.Tx) error { return tx.InsertUser(ctx, u, "hash") }); err != nil {
+		t.Fatal(err)
+	}
+	orphan := *u
+	orphan.ID, orphan.Username, orphan.PartyID = id(), "orphan", id()
+	if err := write(func(tx truce.Tx) error { return tx.InsertUser(ctx, &orphan, "") }); truce.ErrorCode(err) != truce.EINVALID {
+		t.Fatalf("user of a missing party: %v, want invalid (foreign key)", err)
+	}
+	got, err := s.User(ctx, "ann")
+	if err != nil || len(got.Roles) != 2 || got.Roles[1] != truce.RoleAnalyst || got.Disabled {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	if h, _ := s.PasswordHash(ctx, u.ID); h != "hash" {
+		t.Fatalf("password hash = %q", h)
+	}
+	stale := *got
+	stale.Version = 5
+	if err := write(func(tx truce.Tx) error { return tx.UpdateUser(ctx, &stale) }); truce.ErrorCode(err) != truce.EPRECONDITION {
+		t.Fatalf("stale update: %v", err)
+	}
+	got.Disabled, got.Version = true, 2
+	if err := write(func(tx truce.Tx) error { return tx.UpdateUser(ctx, got) }); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := s.User(ctx, u.ID); !g.Disabled || g.Version != 2 {
+		t.Fatalf("after update: %+v", g)
+	}
+	exp := now.Add(time.Hour)
+	tk := &truce.Token{ID: id(), UserID: u.ID, Name: "cli", ExpiresAt: &exp, CreatedAt: now}
+	if err := write(func(tx truce.Tx) error { return tx.InsertToken(ctx, tk, []byte("h1")) }); err != nil {
+		t.Fatal(err)
+	}
+	gt, err := s.TokenByHash(ctx, []byte("h1"))
+	if err != nil || gt.ID != tk.ID || gt.ExpiresAt == nil || !gt.ExpiresAt.Equal(exp) || gt.RevokedAt != nil {
+		t.Fatalf("token by hash: %+v %v", gt, err)
+	}
+	if err := write(func(tx truce.Tx) error { return tx.RevokeToken(ctx, tk.ID, now, 99) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(func(tx truce.Tx) error { return tx.RevokeToken(ctx, tk.ID, now, 99) }); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("double revoke: %v", err)
+	}
+	ts, err := s.Tokens(ctx, u.ID)
+	if err != nil || len(ts) != 1 || ts[0].RevokedAt == nil || ts[0].JournalIndex != 99 {
+		t.Fatalf("tokens: %+v %v", ts, err)
+	}
+	if _, err := s.TokenByHash(ctx, []byte("nope")); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("unknown token: %v", err)
+	}
+}
+
+func testConcurrent(t *testing.T, s truce.Store) {
+	const writers, each = 16, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				c := change("load", fmt.Sprint(w), map[string]int{"w": w, "i": i})
+				errs <- s.Update(ctx, func(tx truce.Tx) error { _, err := tx.Append(ctx, c); return err })
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, _ := s.JournalSize(ctx)
+	if n != writers*each {
+		t.Fatalf("size %d, want %d", n, writers*each)
+	}
+	rs, err := s.Journal(ctx, 0, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Recompute the tree from the leaves and compare with the stored hashes.
+	mem := memHashes{}
+	for i, r := range rs {
+		if r.Index != int64(i) {
+			t.Fatalf("entry %d has index %d", i, r.Index)
+		}
+		hs, err := tlog.StoredHashes(int64(i), r.Leaf, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := tlog.StoredHashIndex(0, int64(i))
+		for j, h := range hs {
+			mem[base+int64(j)] = h
+		}
+	}
+	want, _ := tlog.TreeHash(n, mem)
+	hr, ok := s.(HashStore)
+	if !ok {
+		t.Fatal("store does not expose its stored hashes")
+	}
+	got, err := tlog.TreeHash(n, hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("stored tree hash %v, recomputed %v", got, want)
+	}
+	// Every entry's inclusion proof checks against the root.
+	for _, i := range []int64{0, 1, n / 2, n - 1} {
+		p, err := tlog.ProveRecord(n, i, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckRecord(p, n, want, i, tlog.RecordHash(rs[i].Leaf)); err != nil {
+			t.Fatalf("inclusion of %d: %v", i, err)
+		}
+	}
+}
+
+type memHashes map[int64]tlog.Hash
+
+func (m memHashes) ReadHashes(ix []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(ix))
+	for i, x := range ix {
+		h, ok := m[x]
+		if !ok {
+			return nil, fmt.Errorf("missing %d", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// testBatchIsolation runs failing and succeeding updates concurrently, so
+// the group committer puts them in shared transactions.
+func testBatchIsolation(t *testing.T, s truce.Store) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			err := s.Update(ctx, func(tx truce.Tx) error {
+				if _, err := tx.Append(ctx, change("iso", fmt.Sprint(i), i)); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return truce.Errorf(truce.EINVALID, "no")
+				}
+				return nil
+			})
+			if (err == nil) != (i%3 != 0) {
+				t.Errorf("call %d: err = %v", i, err)
+			}
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	n, _ := s.JournalSize(ctx)
+	if n != int64(ok) {
+		t.Fatalf("journal size %d, successful calls %d", n, ok)
+	}
+	rs, _ := s.Journal(ctx, 0, n)
+	for i, r := range rs {
+		if r.Index != int64(i) {
+			t.Fatalf("gap at %d", i)
+		}
+	}
+}
+
+func testIdempotency(t *testing.T, s truce.Store) {
+	r := &truce.IdempotentResponse{Scope: "u1", Key: "k1", RequestHash: "h", Status: 201, Header: "application/json", Body: []byte(`{"a":1}`), CreatedAt: time.Now().Add(-25 * time.Hour)}
+	if err := s.PutIdempotency(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutIdempotency(ctx, r); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	got, err := s.Idempotency(ctx, "u1", "k1")
+	if err != nil || got.Status != 201 || string(got.Body) != `{"a":1}` {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if _, err := s.Idempotency(ctx, "u2", "k1"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("other scope: %v", err)
+	}
+	if err := s.PurgeIdempotency(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Idempotency(ctx, "u1", "k1"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("after purge: %v", err)
+	}
+}
+
+func testTooLarge(t *testing.T, s truce.Store) {
+	big := make([]byte, truce.MaxEntrySize)
+	for i := range big {
+		big[i] = 'a'
+	}
+	c := change("big", string(big), 1)
+	err := s.Update(ctx, func(tx truce.Tx) error { _, err := tx.Append(ctx, c); return err })
+	if truce.ErrorCode(err) != truce.EINVALID {
+		t.Fatalf("oversized entry: %v", err)
+	}
+	if n, _ := s.JournalSize(ctx); n != 0 {
+		t.Fatalf("size %d", n)
+	}
+}
