@@ -1,0 +1,232 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// Client calls a Truce server. It implements the same service interfaces as
+// the server's services, and turns problem responses back into *truce.Error
+// values, so the CLI and tests use one contract.
+type Client struct {
+	URL   string
+	Token string
+	HTTP  *http.Client
+}
+
+var (
+	_ truce.PartyService   = (*Client)(nil)
+	_ truce.UserService    = (*Client)(nil)
+	_ truce.TokenService   = (*Client)(nil)
+	_ truce.JournalService = (*Client)(nil)
+)
+
+// NewClient returns a client for the server at baseURL.
+func NewClient(baseURL, token string) *Client {
+	return &Client{URL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// Do sends a request with a JSON body (nil for none) and decodes a JSON
+// response into out (nil to discard). Every POST carries a fresh
+// Idempotency-Key, reused if the request is retried after a network error.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, header http.Header) (*http.Response, error) {
+	var buf []byte
+	if body != nil {
+		var err error
+		if buf, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+	}
+	key := ""
+	if method == http.MethodPost {
+		b := make([]byte, 16)
+		rand.Read(b)
+		key = hex.EncodeToString(b)
+	}
+	var resp *http.Response
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		req, rerr := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(buf))
+		if rerr != nil {
+			return nil, rerr
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if c.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+		}
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		resp, err = c.HTTP.Do(req)
+		if err == nil || ctx.Err() != nil || key == "" && method != http.MethodGet {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNAVAILABLE, "Cannot reach %s: %v", c.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNAVAILABLE, "Reading the response from %s: %v", c.URL, err)
+	}
+	if resp.StatusCode >= 400 {
+		return resp, problemError(resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, fmt.Errorf("decode response of %s %s: %w", method, path, err)
+		}
+	}
+	return resp, nil
+}
+
+func problemError(status int, data []byte) error {
+	var p Problem
+	if json.Unmarshal(data, &p) == nil && p.Code != "" {
+		msg := p.Detail
+		if p.Code == truce.EINTERNAL && p.RequestID != "" {
+			msg = "Internal error (request id " + p.RequestID + ")."
+		}
+		return &truce.Error{Code: p.Code, Message: msg}
+	}
+	return &truce.Error{Code: codeOf(status), Message: fmt.Sprintf("The server answered %d %s.", status, http.StatusText(status))}
+}
+
+func q(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// Me returns the signed-in user and party.
+func (c *Client) Me(ctx context.Context) (*truce.Actor, error) {
+	var out struct {
+		User  *truce.User  `json:"user"`
+		Party *truce.Party `json:"party"`
+	}
+	if _, err := c.Do(ctx, "GET", "/api/v1/me", nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return &truce.Actor{User: out.User, Party: out.Party}, nil
+}
+
+// CreateParty implements truce.PartyService.
+func (c *Client) CreateParty(ctx context.Context, pc truce.PartyCreate) (*truce.Party, error) {
+	var p truce.Party
+	_, err := c.Do(ctx, "POST", "/api/v1/parties", pc, &p, nil)
+	return &p, err
+}
+
+// FindParty implements truce.PartyService.
+func (c *Client) FindParty(ctx context.Context, idOrSlug string) (*truce.Party, error) {
+	var p truce.Party
+	_, err := c.Do(ctx, "GET", "/api/v1/parties/"+url.PathEscape(idOrSlug), nil, &p, nil)
+	return &p, err
+}
+
+// ListParties implements truce.PartyService.
+func (c *Client) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce.Party, string, error) {
+	var pg Page[*truce.Party]
+	_, err := c.Do(ctx, "GET", "/api/v1/parties"+q("kind", string(f.Kind), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// CreateUser implements truce.UserService.
+func (c *Client) CreateUser(ctx context.Context, uc truce.UserCreate) (*truce.User, error) {
+	var u truce.User
+	_, err := c.Do(ctx, "POST", "/api/v1/users", uc, &u, nil)
+	return &u, err
+}
+
+// FindUser implements truce.UserService.
+func (c *Client) FindUser(ctx context.Context, id string) (*truce.User, error) {
+	var u truce.User
+	_, err := c.Do(ctx, "GET", "/api/v1/users/"+url.PathEscape(id), nil, &u, nil)
+	return &u, err
+}
+
+// ListUsers implements truce.UserService.
+func (c *Client) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.User, string, error) {
+	var pg Page[*truce.User]
+	_, err := c.Do(ctx, "GET", "/api/v1/users"+q("party", f.Party, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// DisableUser implements truce.UserService.
+func (c *Client) DisableUser(ctx context.Context, id string, ifVersion int64) (*truce.User, error) {
+	var u truce.User
+	h := http.Header{}
+	if ifVersion != 0 {
+		h.Set("If-Match", etag(ifVersion))
+	}
+	_, err := c.Do(ctx, "POST", "/api/v1/users/"+url.PathEscape(id)+"/disable", nil, &u, h)
+	return &u, err
+}
+
+// CreateToken implements truce.TokenService.
+func (c *Client) CreateToken(ctx context.Context, tc truce.TokenCreate) (*truce.Token, error) {
+	var t truce.Token
+	_, err := c.Do(ctx, "POST", "/api/v1/tokens", tc, &t, nil)
+	return &t, err
+}
+
+// ListTokens implements truce.TokenService.
+func (c *Client) ListTokens(ctx context.Context, user string) ([]*truce.Token, error) {
+	var pg Page[*truce.Token]
+	_, err := c.Do(ctx, "GET", "/api/v1/tokens"+q("user", user), nil, &pg, nil)
+	return pg.Items, err
+}
+
+// RevokeToken implements truce.TokenService.
+func (c *Client) RevokeToken(ctx context.Context, id string) (*truce.Token, error) {
+	var t truce.Token
+	_, err := c.Do(ctx, "POST", "/api/v1/tokens/"+url.PathEscape(id)+"/revoke", nil, &t, nil)
+	return &t, err
+}
+
+// JournalEntry implements truce.JournalService.
+func (c *Client) JournalEntry(ctx context.Context, index int64) (*truce.JournalRecord, error) {
+	var r truce.JournalRecord
+	_, err := c.Do(ctx, "GET", "/api/v1/journal/"+strconv.FormatInt(index, 10), nil, &r, nil)
+	return &r, err
+}
+
+// ListJournal implements truce.JournalService.
+func (c *Client) ListJournal(ctx context.Context, start int64, limit int) ([]*truce.JournalRecord, int64, error) {
+	var pg JournalPage
+	_, err := c.Do(ctx, "GET", "/api/v1/journal"+q("start", strconv.FormatInt(start, 10), "limit", itoa(limit)), nil, &pg, nil)
+	return pg.Items, pg.Next, err
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/truce-project/truce"
+)
+
+// Problem is an RFC 9457 problem details object, with Truce's stable error
+// code and the request id that is also in the server's log.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Instance  string `json:"instance,omitempty"`
+	Code      string `json:"code"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+var statuses = map[string]int{
+	truce.EINVALID:       http.StatusBadRequest,
+	truce.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	truce.ENOTFOUND:      http.StatusNotFound,
+	truce.ECONFLICT:      http.StatusConflict,
+	truce.EPRECONDITION:  http.StatusPreconditionFailed,
+	truce.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	truce.EUNAUTHORIZED:  http.StatusUnauthorized,
+	truce.EFORBIDDEN:     http.StatusForbidden,
+	truce.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	truce.EINTERNAL:      http.StatusInternalServerError,
+}
+
+// statusOf maps an error code to its HTTP status: the one place that does.
+func statusOf(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOf maps an HTTP status back to an error code (for the client).
+func codeOf(status int) string {
+	for c, s := range statuses {
+		if s == status {
+			return c
+		}
+	}
+	if status >= 500 {
+		return truce.EINTERNAL
+	}
+	return truce.EINVALID
+}
+
+// writeError writes err as problem JSON. Internal errors are logged with the
+// request id, and the client sees only that id.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := truce.ErrorCode(err)
+	status := statusOf(code)
+	rid := requestID(r.Context())
+	if code == truce.EINTERNAL {
+		s.log.Error("internal error", slog.String("request_id", rid), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	p := Problem{
+		Type:      "urn:truce:problem:" + code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    truce.ErrorMessage(err),
+		Instance:  r.URL.Path,
+		Code:      code,
+		RequestID: rid,
+	}
+	if code == truce.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="truce"`)
+	}
+	if code == truce.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "1")
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

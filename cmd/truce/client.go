@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+)
+
+// clientFlags adds --url and --token (TRUCE_URL, TRUCE_TOKEN) and --json.
+type clientFlags struct {
+	url, token string
+	json       bool
+}
+
+func (c *clientFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", env("TRUCE_URL", "http://localhost:8080"), "server URL (TRUCE_URL)")
+	fs.StringVar(&c.token, "token", env("TRUCE_TOKEN", ""), "API token (TRUCE_TOKEN)")
+	fs.BoolVar(&c.json, "json", false, "print JSON")
+}
+
+func (c *clientFlags) client() (*api.Client, error) {
+	if c.token == "" {
+		return nil, truce.Errorf(truce.EUNAUTHORIZED, "No token: set TRUCE_TOKEN or pass --token.")
+	}
+	return api.NewClient(c.url, c.token), nil
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(header string, rows func(w *tabwriter.Writer)) {
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, header)
+	rows(w)
+	w.Flush()
+}

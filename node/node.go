@@ -1,0 +1,205 @@
+// Package node assembles a running Truce server from its configuration: the
+// store (SQLite file or PostgreSQL DSN), the data directory with its keys,
+// the services and the HTTP server. The CLI's serve, init and demo verbs and
+// the end-to-end tests use it.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/postgres"
+	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/sqlite"
+)
+
+// Config is a node's configuration.
+type Config struct {
+	// DataDir holds the SQLite database (unless DB is a PostgreSQL DSN)
+	// and the keys. Default ./truce-data.
+	DataDir string
+	// DB is a postgres:// DSN, or a SQLite file path; empty means
+	// DataDir/truce.db.
+	DB string
+	// Name is the deployment's name; the log origin derives from it.
+	Name         string
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.DataDir == "" {
+		c.DataDir = "truce-data"
+	}
+	if c.Name == "" {
+		c.Name = "truce"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// OpenStore opens and migrates the configured store.
+func OpenStore(ctx context.Context, c Config) (truce.Store, error) {
+	c.defaults()
+	if IsPostgres(c.DB) {
+		return postgres.Open(ctx, c.DB)
+	}
+	path := c.DB
+	if path == "" {
+		path = filepath.Join(c.DataDir, "truce.db")
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// Migrate applies pending migrations and returns how many were applied.
+func Migrate(ctx context.Context, c Config) (int, error) {
+	c.defaults()
+	if IsPostgres(c.DB) {
+		return postgres.Migrate(ctx, c.DB)
+	}
+	path := c.DB
+	if path == "" {
+		path = filepath.Join(c.DataDir, "truce.db")
+	}
+	return sqlite.Migrate(ctx, path)
+}
+
+// Node is a running Truce server.
+type Node struct {
+	Config  Config
+	Store   truce.Store
+	Service *service.Service
+	API     *api.Server
+	// LogVerifierKey is the deployment's log verifier key.
+	LogVerifierKey string
+	log            *slog.Logger
+}
+
+// LogKeyPath is where the deployment's log signing key lives.
+func LogKeyPath(dataDir string) string { return filepath.Join(dataDir, "log.key") }
+
+// Open opens the data directory (which init must have created) and builds
+// the node.
+func Open(ctx context.Context, c Config) (*Node, error) {
+	c.defaults()
+	vkey, err := os.ReadFile(LogKeyPath(c.DataDir) + ".pub")
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s is not initialised (run truce init): %w", c.DataDir, err)
+	}
+	st, err := OpenStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Config: c, Store: st, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
+	n.Service = service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
+	n.Service.Log = c.Logger
+	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st},
+		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
+	n.Service.OnAppend = n.API.ObserveAppend
+	return n, nil
+}
+
+// Close closes the store.
+func (n *Node) Close() error { return n.Store.Close() }
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully:
+// in-flight requests finish (up to 30 s) before the store is closed by the
+// caller.
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	n.log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	n.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// InitOptions are the first administrator's details.
+type InitOptions struct {
+	PartySlug, PartyName string
+	PartyKind            truce.PartyKind
+	Username, Password   string
+}
+
+// InitResult is what Init created. Token is empty when the deployment was
+// already initialised.
+type InitResult struct {
+	LogVerifierKey string
+	LogKeyCreated  bool
+	Party          *truce.Party
+	User           *truce.User
+	Token          *truce.Token
+}
+
+// Init creates the data directory, the database, the log signing key and
+// the first administrator with a token. Run again, it keeps what exists.
+func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
+	c.defaults()
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	vkey, created, err := service.GenerateLog(LogKeyPath(c.DataDir), LogOrigin(c.Name))
+	if err != nil {
+		return nil, err
+	}
+	res := &InitResult{LogVerifierKey: strings.TrimSpace(vkey), LogKeyCreated: created}
+	n, err := Open(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	p, u, t, err := n.Service.Bootstrap(ctx, truce.PartyCreate{Slug: o.PartySlug, Name: o.PartyName, Kind: o.PartyKind},
+		truce.UserCreate{Username: o.Username, Name: "Administrator", Roles: []truce.Role{truce.RoleAdmin}, Password: o.Password})
+	if truce.ErrorCode(err) == truce.ECONFLICT {
+		return res, nil
+	} else if err != nil {
+		return nil, err
+	}
+	res.Party, res.User, res.Token = p, u, t
+	return res, nil
+}
+
+// LogOrigin derives the log's checkpoint origin from the deployment name:
+// a schema-less URL-like string, as C2SP tlog-checkpoint recommends.
+func LogOrigin(name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		case r == ' ' || r == '_' || r == '/':
+			b.WriteRune('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "truce.log/default"
+	}
+	return "truce.log/" + b.String()
+}
