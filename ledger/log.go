@@ -283,3 +283,11 @@ func ProveConsistency(ctx context.Context, s Storage, old, size int64) ([]tlog.H
 	}
 	return tlog.ProveTree(size, old, HashReader(ctx, s))
 }
+
+// TreeHash returns the root hash of the tree of size in s.
+func TreeHash(ctx context.Context, s Storage, size int64) (tlog.Hash, error) {
+	if size == 0 {
+		return EmptyTreeHash, nil
+	}
+	return tlog.TreeHash(size, HashReader(ctx, s))
+}
