@@ -83,8 +83,8 @@ func TestTileServer(t *testing.T) {
 		{"/log/tile/1/000.p/2", 200, "public, max-age=3600", 64},
 		{"/log/tile/entries/001", 200, "public, max-age=31536000, immutable", -1},
 		{"/log/tile/entries/002.p/88", 200, "public, max-age=3600", -1},
-		{"/log/tile/0/002", 404, "", -1},          // full tile beyond the signed tree
-		{"/log/tile/0/002.p/89", 404, "", -1},     // partial beyond the signed tree
+		{"/log/tile/0/002", 404, "", -1},           // full tile beyond the signed tree
+		{"/log/tile/0/002.p/89", 404, "", -1},      // partial beyond the signed tree
 		{"/log/tile/entries/003.p/1", 404, "", -1}, // beyond
 		{"/log/tile/1/000", 404, "", -1},
 		{"/log/tile/0/x000/002.p/88", 404, "", -1}, // non-canonical path
