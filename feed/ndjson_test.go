@@ -117,3 +117,24 @@ func TestNDJSON_RoundTripRealSBS(t *testing.T) {
 		t.Errorf("err %v, %d positions of %d, bad line %d, bad count %d", sc.Err(), i, len(want), badLine, sc.Counters().Bad.Load())
 	}
 }
+
+func FuzzDecodeNDJSON(f *testing.F) {
+	f.Add([]byte(`{"icao":"4baac6","callsign":"THY9BP","squawk":"7000","lat":41.37,"lon":28.76,"alt_ft":4175,"gs_kt":233,"track_deg":334.09,"vrate_fpm":1216,"on_ground":false,"time":"2024-09-17T08:04:26Z"}`))
+	f.Add([]byte(`{"icao":"4baac6","alt_m":1000}`))
+	f.Add([]byte(`{"icao":"4baac6","icao":"4baac6"}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		p, err := feed.DecodeNDJSON(line, recv)
+		if err != nil {
+			if !errors.Is(err, feed.ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		if p.ICAO == 0 || p.ICAO > 0xFFFFFF || p.Time.IsZero() || p.Time.After(recv.Add(feed.MaxFutureSkew)) {
+			t.Fatalf("accepted %+v", p)
+		}
+		if p.Present.Has(feed.FieldLatLon) && (p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180) {
+			t.Fatalf("lat/lon %v %v", p.Lat, p.Lon)
+		}
+	})
+}
