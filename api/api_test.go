@@ -147,19 +147,19 @@ func TestAuthMatrix(t *testing.T) {
 		want               int
 	}
 	checks := map[string]check{
-		"GET /api/v1/me":                   {"GET", "/api/v1/me", "", "", 0},
-		"GET /api/v1/parties":              {"GET", "/api/v1/parties", "", "", 0},
-		"POST /api/v1/parties":             {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403},
-		"GET /api/v1/parties/{id}":         {"GET", "/api/v1/parties/" + us.ID, "", "", 0},
-		"GET /api/v1/users":                {"GET", "/api/v1/users?party=ru", "", "us-op", 403},
-		"POST /api/v1/users":               {"POST", "/api/v1/users", `{"party":"ru","username":"x1","roles":["viewer"]}`, "us-padmin", 403},
-		"GET /api/v1/users/{id}":           {"GET", "/api/v1/users/" + op.ID, "", "ru-viewer", 404},
-		"POST /api/v1/users/{id}/disable":  {"POST", "/api/v1/users/" + spare.ID + "/disable", "", "us-op", 403},
-		"GET /api/v1/tokens":               {"GET", "/api/v1/tokens?user=ru-viewer", "", "us-padmin", 403},
-		"POST /api/v1/tokens":              {"POST", "/api/v1/tokens", `{"name":"x","user":"ru-viewer"}`, "us-padmin", 403},
-		"POST /api/v1/tokens/{id}/revoke":  {"POST", "/api/v1/tokens/" + spareToken.ID + "/revoke", "", "us-op", 403},
-		"GET /api/v1/journal":              {"GET", "/api/v1/journal", "", "", 0},
-		"GET /api/v1/journal/{index}":      {"GET", "/api/v1/journal/0", "", "", 0},
+		"GET /api/v1/me":                  {"GET", "/api/v1/me", "", "", 0},
+		"GET /api/v1/parties":             {"GET", "/api/v1/parties", "", "", 0},
+		"POST /api/v1/parties":            {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403},
+		"GET /api/v1/parties/{id}":        {"GET", "/api/v1/parties/" + us.ID, "", "", 0},
+		"GET /api/v1/users":               {"GET", "/api/v1/users?party=ru", "", "us-op", 403},
+		"POST /api/v1/users":              {"POST", "/api/v1/users", `{"party":"ru","username":"x1","roles":["viewer"]}`, "us-padmin", 403},
+		"GET /api/v1/users/{id}":          {"GET", "/api/v1/users/" + op.ID, "", "ru-viewer", 404},
+		"POST /api/v1/users/{id}/disable": {"POST", "/api/v1/users/" + spare.ID + "/disable", "", "us-op", 403},
+		"GET /api/v1/tokens":              {"GET", "/api/v1/tokens?user=ru-viewer", "", "us-padmin", 403},
+		"POST /api/v1/tokens":             {"POST", "/api/v1/tokens", `{"name":"x","user":"ru-viewer"}`, "us-padmin", 403},
+		"POST /api/v1/tokens/{id}/revoke": {"POST", "/api/v1/tokens/" + spareToken.ID + "/revoke", "", "us-op", 403},
+		"GET /api/v1/journal":             {"GET", "/api/v1/journal", "", "", 0},
+		"GET /api/v1/journal/{index}":     {"GET", "/api/v1/journal/0", "", "", 0},
 	}
 	_ = ru
 	for _, rt := range e.node.API.Routes() {
