@@ -39,7 +39,7 @@ func geojsonErr(format string, args ...any) error {
 // Decode parses one GeoJSON geometry object (Point, MultiPoint, LineString,
 // MultiLineString, Polygon or MultiPolygon) and validates it with opts. A
 // polygon is returned with its rings oriented as RFC 7946 §3.1.6 says.
-// GeometryCollection is refused: Truce stores one homogeneous geometry per
+// With opts.Repair, [Repair] runs first. GeometryCollection is refused: Truce stores one homogeneous geometry per
 // record.
 func Decode(data []byte, opts Options) (orb.Geometry, error) {
 	var o rawObject
@@ -49,6 +49,9 @@ func Decode(data []byte, opts Options) (orb.Geometry, error) {
 	g, err := decodeGeometry(&o)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Repair {
+		g = Repair(g)
 	}
 	if err := Validate(g, opts); err != nil {
 		return nil, err

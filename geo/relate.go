@@ -287,7 +287,7 @@ func relate(a, b orb.Geometry) (m Matrix, da, db int, err error) {
 	for _, pair := range [2][2]*shape{{sa, sb}, {sb, sa}} {
 		x, y := pair[0], pair[1]
 		visit := func(p orb.Point) {
-			lx, ly := x.locate(p), y.locate(p)
+			lx, ly := x.ownLoc(p), y.locate(p)
 			if x == sa {
 				set(lx, ly, 0)
 			} else {
@@ -394,6 +394,19 @@ func relate(a, b orb.Geometry) (m Matrix, da, db int, err error) {
 		}
 	}
 	return m, sa.dim, sb.dim, nil
+}
+
+// ownLoc locates one of the shape's own vertices without a search.
+func (x *shape) ownLoc(p orb.Point) Location {
+	switch x.dim {
+	case 2:
+		return Boundary
+	case 1:
+		if x.ends[p]%2 == 1 {
+			return Boundary
+		}
+	}
+	return Interior
 }
 
 // nodeLoc locates a point p known to lie inside segment s of the shape.

@@ -19,6 +19,9 @@ type Options struct {
 	// MaxVertices caps the vertices of one geometry; 0 means
 	// DefaultMaxVertices and a negative value means no cap.
 	MaxVertices int
+	// Repair applies [Repair] before validating, for imports of real
+	// boundary data with repeated vertices and zero-width spikes.
+	Repair bool
 	// Planar skips the longitude/latitude range check, for geometry in
 	// plane coordinates such as the JTS test suite's.
 	Planar bool
