@@ -511,6 +511,12 @@ func Normalize(g orb.Geometry) orb.Geometry {
 // Intersects reports whether a and b share at least one point. It is false
 // when [Relate] fails.
 func Intersects(a, b orb.Geometry) bool {
+	if l, ok := pointInArea(a, b); ok {
+		return l != Exterior
+	}
+	if l, ok := pointInArea(b, a); ok {
+		return l != Exterior
+	}
 	m, err := Relate(a, b)
 	return err == nil && !m.Matches("FF*FF****")
 }
@@ -526,6 +532,9 @@ func Disjoint(a, b orb.Geometry) bool {
 // b's interior lies in a's interior (so a polygon does not contain a line
 // along its boundary). It is false when [Relate] fails.
 func Contains(a, b orb.Geometry) bool {
+	if l, ok := pointInArea(a, b); ok {
+		return l == Interior
+	}
 	m, err := Relate(a, b)
 	return err == nil && m.Matches("T*****FF*")
 }
@@ -533,8 +542,39 @@ func Contains(a, b orb.Geometry) bool {
 // Covers reports whether no point of b lies outside a: like [Contains], but
 // true for b on a's boundary. It is false when [Relate] fails.
 func Covers(a, b orb.Geometry) bool {
+	if l, ok := pointInArea(a, b); ok {
+		return l != Exterior
+	}
 	m, err := Relate(a, b)
 	return err == nil && covers(m)
+}
+
+// pointInArea locates b in a without building the arrangement when b is a
+// point and a a polygon or multipolygon: the common case of a position
+// against a zone. ok is false when the shortcut does not apply.
+func pointInArea(a, b orb.Geometry) (Location, bool) {
+	p, ok := b.(orb.Point)
+	if !ok {
+		return Exterior, false
+	}
+	switch a := a.(type) {
+	case orb.Polygon:
+		if len(a) == 0 || len(a[0]) == 0 {
+			return Exterior, true
+		}
+		return polygonLocate(p, a), true
+	case orb.MultiPolygon:
+		for _, poly := range a {
+			if len(poly) == 0 || len(poly[0]) == 0 {
+				continue
+			}
+			if l := polygonLocate(p, poly); l != Exterior {
+				return l, true
+			}
+		}
+		return Exterior, true
+	}
+	return Exterior, false
 }
 
 func covers(m Matrix) bool {

@@ -121,13 +121,28 @@ func intersect(a, b, c, d orb.Point) (k isectKind, p0, p1 orb.Point, proper bool
 	case o4 == 0:
 		return isectPoint, b, p1, false
 	}
-	// Proper crossing.
+	// Proper crossing. The segments are put in a canonical order first so
+	// that the same two segments give the same rounded point whichever way
+	// round they are passed: pieces of edges then meet exactly at nodes.
+	if less(b, a) {
+		a, b = b, a
+	}
+	if less(d, c) {
+		c, d = d, c
+	}
+	if less(c, a) || (c == a && less(d, b)) {
+		a, b, c, d = c, d, a, b
+	}
 	den := (b[0]-a[0])*(d[1]-c[1]) - (b[1]-a[1])*(d[0]-c[0])
 	t := ((c[0]-a[0])*(d[1]-c[1]) - (c[1]-a[1])*(d[0]-c[0])) / den
 	p := orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
 	p[0] = clamp(p[0], math.Max(math.Min(a[0], b[0]), math.Min(c[0], d[0])), math.Min(math.Max(a[0], b[0]), math.Max(c[0], d[0])))
 	p[1] = clamp(p[1], math.Max(math.Min(a[1], b[1]), math.Min(c[1], d[1])), math.Min(math.Max(a[1], b[1]), math.Max(c[1], d[1])))
 	return isectPoint, p, p1, true
+}
+
+func less(p, q orb.Point) bool {
+	return p[0] < q[0] || (p[0] == q[0] && p[1] < q[1])
 }
 
 func clamp(v, lo, hi float64) float64 {
