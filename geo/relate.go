@@ -517,8 +517,63 @@ func Intersects(a, b orb.Geometry) bool {
 	if l, ok := pointInArea(b, a); ok {
 		return l != Exterior
 	}
-	m, err := Relate(a, b)
-	return err == nil && !m.Matches("FF*FF****")
+	r, err := intersects(a, b)
+	return err == nil && r
+}
+
+// intersects decides intersection without the full matrix: two geometries
+// meet if their edges meet, or else if one lies inside the other, which one
+// vertex per part shows (with no edge crossing, a part is wholly inside or
+// wholly outside).
+func intersects(a, b orb.Geometry) (bool, error) {
+	sa, err := newShape(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := newShape(b)
+	if err != nil {
+		return false, err
+	}
+	if sa.dim < 0 || sb.dim < 0 {
+		return false, nil
+	}
+	ba, bb := a.Bound(), b.Bound()
+	if !ba.Intersects(bb) {
+		return false, nil
+	}
+	sort.Slice(sb.segs, func(i, j int) bool { return sb.segs[i].minX < sb.segs[j].minX })
+	for i := range sa.segs {
+		s := &sa.segs[i]
+		lo := sort.Search(len(sb.segs), func(k int) bool { return sb.segs[k].minX > s.maxX })
+		for j := 0; j < lo; j++ {
+			t := &sb.segs[j]
+			if t.maxX < s.minX || t.maxY < s.minY || t.minY > s.maxY {
+				continue
+			}
+			if k, _, _, _ := intersect(s.a, s.b, t.a, t.b); k != isectNone {
+				return true, nil
+			}
+		}
+	}
+	for _, pair := range [2][2]*shape{{sa, sb}, {sb, sa}} {
+		x, y := pair[0], pair[1]
+		for _, p := range x.points {
+			if y.locate(p) != Exterior {
+				return true, nil
+			}
+		}
+		for _, l := range x.lines {
+			if len(l) > 0 && y.locate(l[0]) != Exterior {
+				return true, nil
+			}
+		}
+		for _, poly := range x.polys {
+			if y.locate(poly[0][0]) != Exterior {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // Disjoint reports whether a and b share no point. It is false when

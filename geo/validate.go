@@ -369,7 +369,14 @@ func validateAreas(mp orb.MultiPolygon, multi bool) error {
 				}
 				if !adjacent {
 					e := verr(ReasonSelfIntersection, partIdx(s.part), s.ring, s.v).at(p0)
-					e.Detail = fmt.Sprintf("ring touches or crosses itself at its edge from vertex %d", t.v)
+					how := "touches"
+					switch {
+					case proper:
+						how = "crosses"
+					case k == isectOverlap:
+						how = "overlaps"
+					}
+					e.Detail = fmt.Sprintf("edge from vertex %d %s the same ring's edge from vertex %d", s.v, how, t.v)
 					return e
 				}
 				continue

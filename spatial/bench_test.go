@@ -2,8 +2,8 @@ package spatial_test
 
 import (
 	"math"
-	"runtime"
 	"math/rand/v2"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
