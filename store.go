@@ -40,6 +40,19 @@ type Store interface {
 	// PurgeIdempotency deletes responses created before t.
 	PurgeIdempotency(ctx context.Context, before time.Time) error
 
+	Agreement(ctx context.Context, id string) (*Agreement, error)
+	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, error)
+	Zone(ctx context.Context, id string) (*Zone, error)
+	Zones(ctx context.Context, f ZoneFilter) ([]*Zone, error)
+	// ZoneVersions returns a zone's versions, oldest first.
+	ZoneVersions(ctx context.Context, zoneID string) ([]*ZoneVersion, error)
+	// ZoneVersionsInForce returns the approved proposal and change
+	// versions whose in-force interval contains t.
+	ZoneVersionsInForce(ctx context.Context, t time.Time) ([]*ZoneVersion, error)
+	// ZoneVersionsInForceAfter returns those in force at any time at or
+	// after t (the live index's content).
+	ZoneVersionsInForceAfter(ctx context.Context, t time.Time) ([]*ZoneVersion, error)
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error
@@ -59,9 +72,19 @@ type Tx interface {
 	InsertToken(ctx context.Context, t *Token, hash []byte) error
 	RevokeToken(ctx context.Context, id string, at time.Time, journalIndex int64) error
 
+	// PutAgreement and PutZone insert a record at Version 1 and otherwise
+	// update it if the stored version is Version-1 (EPRECONDITION if not).
+	PutAgreement(ctx context.Context, a *Agreement) error
+	PutZone(ctx context.Context, z *Zone) error
+	// PutZoneVersion inserts or replaces a zone version.
+	PutZoneVersion(ctx context.Context, v *ZoneVersion) error
+
 	Party(ctx context.Context, idOrSlug string) (*Party, error)
 	User(ctx context.Context, idOrUsername string) (*User, error)
 	Token(ctx context.Context, id string) (*Token, error)
+	Agreement(ctx context.Context, id string) (*Agreement, error)
+	Zone(ctx context.Context, id string) (*Zone, error)
+	ZoneVersion(ctx context.Context, zoneID string, version int) (*ZoneVersion, error)
 }
 
 // IdempotentResponse is the first response to a POST with an

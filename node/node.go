@@ -34,7 +34,9 @@ type Config struct {
 	// Name is the deployment's name; the log origin derives from it.
 	Name         string
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// MaxVertices caps a zone geometry's vertices (default 20,000).
+	MaxVertices int
+	Logger      *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -112,7 +114,24 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
+	n.Service.MaxVertices = c.MaxVertices
+	n.Service.Zones = service.NewZoneIndex(st)
+	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("zone index: %w", err)
+	}
+	n.Service.Publish = n.publish
+	n.registerRoutes()
 	return n, nil
+}
+
+// publish hands a committed change to the engines that follow it. The
+// zone index is refreshed before the request that made the change returns,
+// so a client reads its own writes.
+func (n *Node) publish(e truce.Event) {
+	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
+		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
+	}
 }
 
 // Close closes the store.

@@ -26,6 +26,13 @@ type Service struct {
 	// OnAppend, when set, is called with the journal index of every
 	// committed change (metrics, checkpoint signing, the event bus).
 	OnAppend func(kind string, index int64)
+	// MaxVertices caps a zone geometry's vertices (0: geo's default,
+	// 20,000).
+	MaxVertices int
+	// Zones is the live index of zones in force (see ZoneIndex).
+	Zones *ZoneIndex
+	// Publish, when set, receives an event after each committed change.
+	Publish func(truce.Event)
 }
 
 // New returns a Service.
@@ -72,6 +79,12 @@ func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn
 		s.OnAppend(c.Kind, idx)
 	}
 	return idx, nil
+}
+
+func (s *Service) publish(kind, subject string, index int64, data any) {
+	if s.Publish != nil {
+		s.Publish(truce.Event{Kind: kind, Subject: subject, Index: index, Time: s.Now(), Data: data})
+	}
 }
 
 // newSecret returns a 256-bit random token secret and its SHA-256.

@@ -1,0 +1,434 @@
+package api
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// RegisterZones mounts the agreements and zones API.
+func RegisterZones(s *Server, ags truce.AgreementService, zs truce.ZoneService) {
+	h := &zoneHandlers{s: s, ags: ags, zs: zs}
+	for _, rt := range []Route{
+		{Method: "GET", Pattern: "/api/v1/agreements", Handler: h.listAgreements},
+		{Method: "POST", Pattern: "/api/v1/agreements", Handler: h.createAgreement},
+		{Method: "GET", Pattern: "/api/v1/agreements/{id}", Handler: h.getAgreement},
+		{Method: "PATCH", Pattern: "/api/v1/agreements/{id}", Handler: h.updateAgreement},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/status", Handler: h.setAgreementStatus},
+		{Method: "GET", Pattern: "/api/v1/zones", Handler: h.listZones},
+		{Method: "POST", Pattern: "/api/v1/zones", Handler: h.proposeZone},
+		{Method: "POST", Pattern: "/api/v1/zones/import", Handler: h.importZones},
+		{Method: "GET", Pattern: "/api/v1/zones/at", Handler: h.zonesAt},
+		{Method: "GET", Pattern: "/api/v1/zones/in-force", Handler: h.inForce},
+		{Method: "GET", Pattern: "/api/v1/zones/export", Handler: h.export},
+		{Method: "GET", Pattern: "/api/v1/zones/{id}", Handler: h.getZone},
+		{Method: "GET", Pattern: "/api/v1/zones/{id}/history", Handler: h.history},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions", Handler: h.proposeChange},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/suspend", Handler: h.suspend},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/withdraw", Handler: h.withdraw},
+		{Method: "GET", Pattern: "/api/v1/zones/{id}/versions/{version}/statement", Handler: h.statement},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions/{version}/decision", Handler: h.decide},
+	} {
+		s.Handle(rt)
+	}
+}
+
+type zoneHandlers struct {
+	s   *Server
+	ags truce.AgreementService
+	zs  truce.ZoneService
+}
+
+func timeParam(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, truce.Errorf(truce.EINVALID, "Query parameter %s must be an RFC 3339 time, like 2017-07-09T12:00:00Z.", name)
+	}
+	return t.UTC(), nil
+}
+
+func (h *zoneHandlers) listAgreements(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	as, next, err := h.ags.ListAgreements(r.Context(), truce.AgreementFilter{Status: truce.AgreementStatus(q.Get("status")), Party: q.Get("party"), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.Agreement]{Items: nonNil(as), NextCursor: next})
+}
+
+func (h *zoneHandlers) createAgreement(w http.ResponseWriter, r *http.Request) {
+	var c truce.AgreementCreate
+	if err := decode(r, &c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.ags.CreateAgreement(r.Context(), c)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/agreements/"+a.ID)
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (h *zoneHandlers) getAgreement(w http.ResponseWriter, r *http.Request) {
+	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (h *zoneHandlers) updateAgreement(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var u truce.AgreementUpdate
+	if err := decode(r, &u); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.ags.UpdateAgreement(r.Context(), r.PathValue("id"), u, v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+// StatusChange is the body of POST /api/v1/agreements/{id}/status.
+type StatusChange struct {
+	Status truce.AgreementStatus `json:"status"`
+}
+
+func (h *zoneHandlers) setAgreementStatus(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var c StatusChange
+	if err := decode(r, &c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.ags.SetAgreementStatus(r.Context(), r.PathValue("id"), c.Status, v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (h *zoneHandlers) listZones(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	zs, next, err := h.zs.ListZones(r.Context(), truce.ZoneFilter{Agreement: q.Get("agreement"), Kind: truce.ZoneKind(q.Get("kind")),
+		State: truce.ZoneState(q.Get("state")), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.Zone]{Items: nonNil(zs), NextCursor: next})
+}
+
+// ProposedZone is the answer to a zone proposal.
+type ProposedZone struct {
+	Zone    *truce.Zone        `json:"zone"`
+	Version *truce.ZoneVersion `json:"version"`
+}
+
+func (h *zoneHandlers) proposeZone(w http.ResponseWriter, r *http.Request) {
+	var p truce.ZoneProposal
+	if err := decode(r, &p); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	z, v, err := h.zs.ProposeZone(r.Context(), p)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/zones/"+z.ID)
+	w.Header().Set("ETag", etag(z.Version))
+	writeJSON(w, http.StatusCreated, ProposedZone{z, v})
+}
+
+func (h *zoneHandlers) importZones(w http.ResponseWriter, r *http.Request) {
+	var in truce.ZoneImport
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	vs, err := h.zs.ImportZones(r.Context(), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, Page[*truce.ZoneVersion]{Items: vs})
+}
+
+func floatParam(r *http.Request, name string, required bool) (float64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		if required {
+			return 0, truce.Errorf(truce.EINVALID, "Query parameter %s is required.", name)
+		}
+		return math.NaN(), nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, truce.Errorf(truce.EINVALID, "Query parameter %s must be a number.", name)
+	}
+	return f, nil
+}
+
+func (h *zoneHandlers) zonesAt(w http.ResponseWriter, r *http.Request) {
+	lon, err := floatParam(r, "lon", true)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	lat, err := floatParam(r, "lat", true)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	alt, err := floatParam(r, "alt", false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	t, err := timeParam(r, "time")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	out, err := h.zs.ZonesAt(r.Context(), lon, lat, alt, t)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[truce.ZoneAt]{Items: nonNil(out)})
+}
+
+func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
+	t, err := timeParam(r, "at")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	vs, err := h.zs.ZonesInForce(r.Context(), t)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.ZoneVersion]{Items: nonNil(vs)})
+}
+
+// Feature is an RFC 7946 Feature of an exported zone.
+type Feature struct {
+	Type       string          `json:"type"`
+	ID         string          `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties map[string]any  `json:"properties"`
+}
+
+// FeatureCollection is an RFC 7946 FeatureCollection.
+type FeatureCollection struct {
+	Type     string    `json:"type"`
+	Features []Feature `json:"features"`
+}
+
+// ZoneFeatures turns zone versions into GeoJSON features.
+func ZoneFeatures(vs []*truce.ZoneVersion) FeatureCollection {
+	fc := FeatureCollection{Type: "FeatureCollection", Features: []Feature{}}
+	for _, v := range vs {
+		props := map[string]any{"zone_id": v.ZoneID, "agreement_id": v.AgreementID, "name": v.Spec.Name, "kind": v.Spec.Kind,
+			"version": v.Version, "status": v.Status, "in_force_from": v.InForceFrom}
+		if v.InForceUntil != nil {
+			props["in_force_until"] = v.InForceUntil
+		}
+		if v.Spec.FloorM != nil {
+			props["floor_m"] = *v.Spec.FloorM
+		}
+		if v.Spec.CeilingM != nil {
+			props["ceiling_m"] = *v.Spec.CeilingM
+		}
+		if v.Spec.HalfWidthM > 0 {
+			props["half_width_m"] = v.Spec.HalfWidthM
+		}
+		if v.Spec.RadiusM > 0 {
+			props["radius_m"], props["center"] = v.Spec.RadiusM, v.Spec.Center
+		}
+		if len(v.Spec.Windows) > 0 {
+			props["windows"] = v.Spec.Windows
+		}
+		fc.Features = append(fc.Features, Feature{Type: "Feature", ID: v.ZoneID, Geometry: v.Spec.Geometry, Properties: props})
+	}
+	return fc
+}
+
+func (h *zoneHandlers) export(w http.ResponseWriter, r *http.Request) {
+	t, err := timeParam(r, "at")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	vs, err := h.zs.ZonesInForce(r.Context(), t)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Content-Disposition", `attachment; filename="zones-`+t.Format("20060102T150405Z")+`.geojson"`)
+	enc := json.NewEncoder(w)
+	enc.Encode(ZoneFeatures(vs))
+}
+
+func (h *zoneHandlers) getZone(w http.ResponseWriter, r *http.Request) {
+	z, err := h.zs.FindZone(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(z.Version))
+	writeJSON(w, http.StatusOK, z)
+}
+
+func (h *zoneHandlers) history(w http.ResponseWriter, r *http.Request) {
+	vs, err := h.zs.ZoneHistory(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.ZoneVersion]{Items: nonNil(vs)})
+}
+
+func (h *zoneHandlers) proposeChange(w http.ResponseWriter, r *http.Request) {
+	iv, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var p truce.ZoneProposal
+	if err := decode(r, &p); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	v, err := h.zs.ProposeChange(r.Context(), r.PathValue("id"), p, iv)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// EndZone is the body of a suspension or withdrawal proposal.
+type EndZone struct {
+	Note          string     `json:"note,omitempty"`
+	EffectiveFrom *time.Time `json:"effective_from,omitempty"`
+}
+
+func (h *zoneHandlers) suspend(w http.ResponseWriter, r *http.Request) { h.end(w, r, false) }
+
+func (h *zoneHandlers) withdraw(w http.ResponseWriter, r *http.Request) { h.end(w, r, true) }
+
+func (h *zoneHandlers) end(w http.ResponseWriter, r *http.Request, withdraw bool) {
+	var e EndZone
+	if err := decode(r, &e); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	f := h.zs.ProposeSuspension
+	if withdraw {
+		f = h.zs.ProposeWithdrawal
+	}
+	v, err := f(r.Context(), r.PathValue("id"), e.Note, e.EffectiveFrom)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+func versionParam(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || n < 1 {
+		return 0, truce.Errorf(truce.EINVALID, "A zone version is a whole number from 1.")
+	}
+	return n, nil
+}
+
+func (h *zoneHandlers) statement(w http.ResponseWriter, r *http.Request) {
+	n, err := versionParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	vs, err := h.zs.ZoneHistory(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	if n > len(vs) {
+		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "No version %d.", n))
+		return
+	}
+	d := r.URL.Query().Get("decision")
+	if d != "approve" && d != "reject" {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "decision is approve or reject."))
+		return
+	}
+	st, err := truce.DecisionStatement(vs[n-1], d == "approve")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(st))
+}
+
+func (h *zoneHandlers) decide(w http.ResponseWriter, r *http.Request) {
+	n, err := versionParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var d truce.ZoneDecision
+	if err := decode(r, &d); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	v, err := h.zs.DecideZone(r.Context(), r.PathValue("id"), n, d)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

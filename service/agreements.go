@@ -1,0 +1,210 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+func agreementChange(a *truce.Agreement) truce.Change {
+	return truce.Change{Kind: "agreement", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+}
+
+// canManageAgreement: administrators, and operators of the coordinator or
+// of a signatory party.
+func canManageAgreement(a *truce.Actor, ag *truce.Agreement) bool {
+	if a.IsAdmin() {
+		return true
+	}
+	if !a.User.HasRole(truce.RoleOperator) {
+		return false
+	}
+	return a.Party.Kind == truce.PartyCoordinator || (ag != nil && ag.IsSignatory(a.Party.ID))
+}
+
+// CreateAgreement adds a draft agreement.
+func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) (*truce.Agreement, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && !(a.User.HasRole(truce.RoleOperator) && (a.Party.Kind == truce.PartyCoordinator || a.Party.Kind == truce.PartyGuarantor)) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a coordinator or guarantor party can create agreements.")
+	}
+	c.Title, c.Reference = clean(c.Title), clean(c.Reference)
+	switch {
+	case c.Title == "" || len(c.Title) > 300:
+		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
+	case len(c.Reference) > 2000:
+		return nil, truce.Errorf(truce.EINVALID, "The reference is at most 2,000 characters.")
+	case len(c.Signatories) == 0 || len(c.Signatories) > 50:
+		return nil, truce.Errorf(truce.EINVALID, "An agreement needs 1 to 50 signatory parties.")
+	case c.EffectiveFrom.IsZero():
+		return nil, truce.Errorf(truce.EINVALID, "effective_from is required.")
+	case c.EffectiveTo != nil && !c.EffectiveTo.After(c.EffectiveFrom):
+		return nil, truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
+	}
+	if err := validateRules(c.Rules); err != nil {
+		return nil, err
+	}
+	var sigs []string
+	seen := map[string]bool{}
+	for _, ref := range c.Signatories {
+		p, err := s.Store.Party(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if p.Kind != truce.PartyGuarantor && p.Kind != truce.PartyCoordinator {
+			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
+		}
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			sigs = append(sigs, p.ID)
+		}
+	}
+	now := s.Now()
+	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
+		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
+		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if _, err := s.commit(ctx, a, agreementChange(ag), func(tx truce.Tx, idx int64) error {
+		ag.JournalIndex = idx
+		return tx.PutAgreement(ctx, ag)
+	}); err != nil {
+		return nil, err
+	}
+	s.publish("agreement", ag.ID, ag.JournalIndex, ag)
+	return ag, nil
+}
+
+func validateRules(r truce.AgreementRules) error {
+	for _, p := range r.Prohibited {
+		if p.Activity == "" || len(p.Activity) > 100 {
+			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most 100 characters).")
+		}
+		for _, k := range p.ZoneKinds {
+			if !k.Valid() {
+				return truce.Errorf(truce.EINVALID, "Unknown zone kind %q in the rules.", k)
+			}
+		}
+	}
+	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
+		return truce.Errorf(truce.EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// FindAgreement returns an agreement; agreements are visible to every
+// member.
+func (s *Service) FindAgreement(ctx context.Context, id string) (*truce.Agreement, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Agreement(ctx, id)
+}
+
+// ListAgreements returns a page of agreements.
+func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, string, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, "", err
+	}
+	if f.Party != "" {
+		p, err := s.Store.Party(ctx, f.Party)
+		if err != nil {
+			return nil, "", err
+		}
+		f.Party = p.ID
+	}
+	lim := pageLimit(f.Limit)
+	f.Limit = lim + 1
+	as, err := s.Store.Agreements(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	as, next := pageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
+	return as, next, nil
+}
+
+// UpdateAgreement changes an agreement's text, period or rules.
+func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.AgreementUpdate, ifVersion int64) (*truce.Agreement, error) {
+	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
+		if ag.Status == truce.AgreementTerminated {
+			return truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.ID)
+		}
+		if u.Title != nil {
+			if t := clean(*u.Title); t == "" || len(t) > 300 {
+				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
+			} else {
+				ag.Title = t
+			}
+		}
+		if u.Reference != nil {
+			ag.Reference = clean(*u.Reference)
+		}
+		if u.EffectiveFrom != nil {
+			ag.EffectiveFrom = u.EffectiveFrom.UTC().Truncate(time.Microsecond)
+		}
+		if u.EffectiveTo != nil {
+			ag.EffectiveTo = utcPtr(u.EffectiveTo)
+		}
+		if ag.EffectiveTo != nil && !ag.EffectiveTo.After(ag.EffectiveFrom) {
+			return truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
+		}
+		if u.Rules != nil {
+			if err := validateRules(*u.Rules); err != nil {
+				return err
+			}
+			ag.Rules = u.Rules.WithDefaults()
+		}
+		return nil
+	})
+}
+
+// SetAgreementStatus moves an agreement to another status.
+func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.AgreementStatus, ifVersion int64) (*truce.Agreement, error) {
+	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
+		if !ag.Status.CanMove(to) {
+			return truce.Errorf(truce.ECONFLICT, "Agreement %q cannot go from %s to %q.", ag.ID, ag.Status, to)
+		}
+		ag.Status = to
+		return nil
+	})
+}
+
+func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int64, edit func(*truce.Agreement) error) (*truce.Agreement, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.Store.Agreement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canManageAgreement(a, cur) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a signatory or the coordinator can change this agreement.")
+	}
+	if ifVersion != 0 && ifVersion != cur.Version {
+		return nil, truce.Errorf(truce.EPRECONDITION, "Agreement %q is at version %d, not %d.", id, cur.Version, ifVersion)
+	}
+	if err := edit(cur); err != nil {
+		return nil, err
+	}
+	cur.Version++
+	cur.UpdatedAt = s.Now()
+	if _, err := s.commit(ctx, a, agreementChange(cur), func(tx truce.Tx, idx int64) error {
+		cur.JournalIndex = idx
+		return tx.PutAgreement(ctx, cur)
+	}); err != nil {
+		return nil, err
+	}
+	s.publish("agreement", cur.ID, cur.JournalIndex, cur)
+	return cur, nil
+}

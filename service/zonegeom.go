@@ -1,0 +1,222 @@
+package service
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/geo"
+)
+
+// Limits on zone proposals.
+const (
+	MaxZoneWindows = 200
+	MaxZoneRadiusM = 500_000.0
+	MaxHalfWidthM  = 50_000.0
+)
+
+// buildSpec validates a proposal and returns the spec to store and the
+// zone's area (lines and points buffered) for indexing.
+func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, [4]float64, error) {
+	var none [4]float64
+	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
+	switch {
+	case spec.Name == "" || len(spec.Name) > 200:
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most 200 characters).")
+	case !p.Kind.Valid():
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "Unknown zone kind %q: use one of %v.", p.Kind, truce.ZoneKinds)
+	case len(p.Geometry) == 0:
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a GeoJSON geometry.")
+	case p.HalfWidthM < 0 || p.HalfWidthM > MaxHalfWidthM || math.IsNaN(p.HalfWidthM):
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "half_width_m is 0 to %.0f metres.", MaxHalfWidthM)
+	case p.RadiusM < 0 || p.RadiusM > MaxZoneRadiusM || math.IsNaN(p.RadiusM):
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "radius_m is 0 to %.0f metres.", MaxZoneRadiusM)
+	case len(p.Windows) > MaxZoneWindows:
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "At most %d active windows.", MaxZoneWindows)
+	}
+	for i, w := range p.Windows {
+		if w.Start != nil && w.End != nil && !w.End.After(*w.Start) {
+			return spec, nil, none, truce.Errorf(truce.EINVALID, "Window %d ends before it starts.", i)
+		}
+		spec.Windows[i] = truce.Window{Start: utcPtr(w.Start), End: utcPtr(w.End)}
+	}
+	var err error
+	if spec.FloorM, err = altitude(p.Floor, "floor"); err != nil {
+		return spec, nil, none, err
+	}
+	if spec.CeilingM, err = altitude(p.Ceiling, "ceiling"); err != nil {
+		return spec, nil, none, err
+	}
+	if spec.FloorM != nil && spec.CeilingM != nil && *spec.FloorM >= *spec.CeilingM {
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "The floor (%.0f m) must be below the ceiling (%.0f m).", *spec.FloorM, *spec.CeilingM)
+	}
+	g, err := geo.Decode(p.Geometry, geo.Options{MaxVertices: s.MaxVertices})
+	if err != nil {
+		return spec, nil, none, geometryError(err)
+	}
+	var area orb.Geometry
+	switch g := g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		if p.HalfWidthM != 0 || p.RadiusM != 0 {
+			return spec, nil, none, truce.Errorf(truce.EINVALID, "half_width_m and radius_m apply to lines and points, not to polygons.")
+		}
+		spec.Geometry = geoJSON(g)
+		area = g
+	case orb.LineString, orb.MultiLineString:
+		if p.RadiusM != 0 {
+			return spec, nil, none, truce.Errorf(truce.EINVALID, "radius_m applies to points; a line takes half_width_m.")
+		}
+		spec.Geometry = geoJSON(g)
+		if p.HalfWidthM == 0 {
+			if p.Kind != truce.ZoneContactLine {
+				return spec, nil, none, truce.Errorf(truce.EINVALID, "A %s given as a line needs half_width_m.", p.Kind)
+			}
+			break // a bare contact line has no area
+		}
+		if l, ok := g.(orb.LineString); ok {
+			area, err = geo.BufferLine(l, p.HalfWidthM)
+		} else {
+			area, err = geo.BufferLines(g.(orb.MultiLineString), p.HalfWidthM)
+		}
+		if err != nil {
+			return spec, nil, none, truce.Errorf(truce.EUNPROCESSABLE, "Cannot buffer the line: %s.", strings.TrimPrefix(err.Error(), "geo: "))
+		}
+	case orb.Point:
+		if p.RadiusM == 0 {
+			return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone given as a point needs radius_m.")
+		}
+		c, err := geo.Circle(g, p.RadiusM, 0)
+		if err != nil {
+			return spec, nil, none, truce.Errorf(truce.EUNPROCESSABLE, "Cannot draw that circle: %s.", strings.TrimPrefix(err.Error(), "geo: "))
+		}
+		spec.Geometry, spec.Center, spec.RadiusM = geoJSON(c), []float64{g[0], g[1]}, p.RadiusM
+		area = c
+	default:
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone is a Polygon, MultiPolygon, LineString, MultiLineString or Point, not a %s.", g.GeoJSONType())
+	}
+	b := g.Bound()
+	if area != nil {
+		b = area.Bound()
+	}
+	return spec, area, [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, nil
+}
+
+func altitude(s, what string) (*float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	v, err := geo.ParseAltitude(s)
+	if err != nil {
+		return nil, truce.Errorf(truce.EINVALID, "Invalid %s %q: use metres (3000 or 3000m), feet (10000ft), a flight level (FL200), SFC or UNL.", what, s)
+	}
+	if math.IsInf(v, 0) {
+		return nil, nil
+	}
+	return &v, nil
+}
+
+// geometryError turns a decoding or validation error into a problem that
+// says what is wrong and where.
+func geometryError(err error) error {
+	var ve *geo.ValidationError
+	if errors.As(err, &ve) {
+		msg := "Invalid geometry: " + ve.Reason
+		if ve.Part >= 0 && ve.Ring >= 0 {
+			msg += fmt.Sprintf(" (polygon %d, ring %d", ve.Part, ve.Ring)
+		} else if ve.Ring >= 0 {
+			msg += fmt.Sprintf(" (ring %d", ve.Ring)
+		} else {
+			msg += " ("
+		}
+		if ve.Vertex >= 0 {
+			if !strings.HasSuffix(msg, "(") {
+				msg += ", "
+			}
+			msg += fmt.Sprintf("vertex %d", ve.Vertex)
+		}
+		if ve.At != nil {
+			msg += fmt.Sprintf(" at %.6f,%.6f", ve.At[0], ve.At[1])
+		}
+		msg = strings.TrimSuffix(msg, " (") + ")"
+		if ve.Detail != "" {
+			msg += ": " + ve.Detail
+		}
+		return &truce.Error{Code: truce.EUNPROCESSABLE, Message: msg + "."}
+	}
+	return truce.Errorf(truce.EUNPROCESSABLE, "Invalid GeoJSON geometry: %s.", strings.TrimPrefix(err.Error(), "geo: "))
+}
+
+// geoJSON encodes an orb geometry as an RFC 7946 geometry object.
+func geoJSON(g orb.Geometry) json.RawMessage {
+	c, _ := json.Marshal(g)
+	return json.RawMessage(`{"type":"` + g.GeoJSONType() + `","coordinates":` + string(c) + `}`)
+}
+
+// zoneArea returns a stored spec's area (nil for a bare line).
+func zoneArea(spec truce.ZoneSpec) (orb.Geometry, error) {
+	g, err := geo.Decode(spec.Geometry, geo.Options{MaxVertices: -1})
+	if err != nil {
+		return nil, err
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		if spec.HalfWidthM == 0 {
+			return nil, nil
+		}
+		return geo.BufferLine(g, spec.HalfWidthM)
+	case orb.MultiLineString:
+		if spec.HalfWidthM == 0 {
+			return nil, nil
+		}
+		return geo.BufferLines(g, spec.HalfWidthM)
+	}
+	return g, nil
+}
+
+// activeWindows clips a version's windows to its in-force interval and its
+// agreement's effective period: the times at which the zone applies.
+func activeWindows(v *truce.ZoneVersion, ag *truce.Agreement) []truce.Window {
+	lo, hi := *v.InForceFrom, v.InForceUntil
+	if ag.EffectiveFrom.After(lo) {
+		lo = ag.EffectiveFrom
+	}
+	if ag.EffectiveTo != nil && (hi == nil || ag.EffectiveTo.Before(*hi)) {
+		e := *ag.EffectiveTo
+		hi = &e
+	}
+	ws := v.Spec.Windows
+	if len(ws) == 0 {
+		ws = []truce.Window{{}}
+	}
+	var out []truce.Window
+	for _, w := range ws {
+		s, e := lo, hi
+		if w.Start != nil && w.Start.After(s) {
+			s = *w.Start
+		}
+		if w.End != nil && (e == nil || w.End.Before(*e)) {
+			x := *w.End
+			e = &x
+		}
+		if e != nil && !e.After(s) {
+			continue
+		}
+		sc := s
+		out = append(out, truce.Window{Start: &sc, End: e})
+	}
+	return out
+}
+
+func activeAt(ws []truce.Window, t time.Time) bool {
+	for _, w := range ws {
+		if (w.Start == nil || !t.Before(*w.Start)) && (w.End == nil || t.Before(*w.End)) {
+			return true
+		}
+	}
+	return false
+}

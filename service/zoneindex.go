@@ -1,0 +1,199 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/spatial"
+)
+
+// ZoneIndex keeps the live spatial index of the zone versions in force now
+// or later, in step with the database: built at start-up, refreshed on
+// every zone or agreement event. Index ids are "zoneID#version", so a
+// change approved to take effect later sits beside the version in force
+// until then, each with its own windows.
+type ZoneIndex struct {
+	store truce.Store
+	idx   *spatial.ZoneIndex
+	from  time.Time
+
+	mu     sync.Mutex
+	byZone map[string][]string // zone id -> index ids
+	// OnChange, when set, is called after the index changed, with the
+	// zones whose entries changed (nil after a full reload).
+	OnChange func(zoneIDs []string)
+}
+
+// NewZoneIndex returns an index that Load fills.
+func NewZoneIndex(store truce.Store) *ZoneIndex {
+	return &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}}
+}
+
+// Spatial returns the underlying index, for the monitor's hot path.
+func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
+
+// From returns the time from which the index answers.
+func (x *ZoneIndex) From() time.Time { return x.from }
+
+func versionKey(zoneID string, version int) string { return zoneID + "#" + strconv.Itoa(version) }
+
+func splitVersionKey(key string) (string, int) {
+	id, v, _ := strings.Cut(key, "#")
+	n, _ := strconv.Atoi(v)
+	return id, n
+}
+
+// ZoneOf returns the zone id of an index id.
+func ZoneOf(indexID string) string { id, _ := splitVersionKey(indexID); return id }
+
+func pointOf(lon, lat float64) orb.Point { return orb.Point{lon, lat} }
+
+// Load rebuilds the whole index from the database.
+func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
+	vs, err := x.store.ZoneVersionsInForceAfter(ctx, now)
+	if err != nil {
+		return err
+	}
+	zs, byZone, err := x.build(ctx, vs)
+	if err != nil {
+		return err
+	}
+	if err := x.idx.Load(zs); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	x.byZone, x.from = byZone, now
+	f := x.OnChange
+	x.mu.Unlock()
+	if f != nil {
+		f(nil)
+	}
+	return nil
+}
+
+func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) ([]spatial.Zone, map[string][]string, error) {
+	ags := map[string]*truce.Agreement{}
+	byZone := map[string][]string{}
+	var out []spatial.Zone
+	for _, v := range vs {
+		ag, ok := ags[v.AgreementID]
+		if !ok {
+			var err error
+			if ag, err = x.store.Agreement(ctx, v.AgreementID); err != nil {
+				return nil, nil, err
+			}
+			ags[v.AgreementID] = ag
+		}
+		z, ok, err := spatialZone(v, ag)
+		if err != nil {
+			return nil, nil, fmt.Errorf("zone %s version %d: %w", v.ZoneID, v.Version, err)
+		}
+		if ok {
+			out = append(out, z)
+			byZone[v.ZoneID] = append(byZone[v.ZoneID], z.ID)
+		}
+	}
+	return out, byZone, nil
+}
+
+// spatialZone converts a version into an index entry; ok is false when it
+// never applies (agreement not in force, empty windows, a bare line).
+func spatialZone(v *truce.ZoneVersion, ag *truce.Agreement) (spatial.Zone, bool, error) {
+	if ag.Status != truce.AgreementInForce || v.InForceFrom == nil {
+		return spatial.Zone{}, false, nil
+	}
+	ws := activeWindows(v, ag)
+	if len(ws) == 0 {
+		return spatial.Zone{}, false, nil
+	}
+	area, err := zoneArea(v.Spec)
+	if err != nil || area == nil {
+		return spatial.Zone{}, false, err
+	}
+	z := spatial.Zone{ID: versionKey(v.ZoneID, v.Version), Geometry: area, FloorM: math.Inf(-1), CeilingM: math.Inf(1)}
+	if v.Spec.FloorM != nil {
+		z.FloorM = *v.Spec.FloorM
+	}
+	if v.Spec.CeilingM != nil {
+		z.CeilingM = *v.Spec.CeilingM
+	}
+	for _, w := range ws {
+		var sw spatial.Window
+		if w.Start != nil {
+			sw.Start = *w.Start
+		}
+		if w.End != nil {
+			sw.End = *w.End
+		}
+		z.Windows = append(z.Windows, sw)
+	}
+	return z, true, nil
+}
+
+// RefreshZone re-reads one zone's versions and replaces its entries.
+func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
+	vs, err := x.store.ZoneVersions(ctx, zoneID)
+	if err != nil {
+		return err
+	}
+	var live []*truce.ZoneVersion
+	for _, v := range vs {
+		if (v.Action == truce.ZoneProposed || v.Action == truce.ZoneChange) && v.InForceFrom != nil && (v.InForceUntil == nil || v.InForceUntil.After(x.from)) {
+			live = append(live, v)
+		}
+	}
+	zs, byZone, err := x.build(ctx, live)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	for _, id := range x.byZone[zoneID] {
+		x.idx.Delete(id)
+	}
+	delete(x.byZone, zoneID)
+	for _, z := range zs {
+		if err := x.idx.Insert(z); err != nil {
+			x.mu.Unlock()
+			return err
+		}
+	}
+	if ids := byZone[zoneID]; len(ids) > 0 {
+		x.byZone[zoneID] = ids
+	}
+	f := x.OnChange
+	x.mu.Unlock()
+	if f != nil {
+		f([]string{zoneID})
+	}
+	return nil
+}
+
+// Handle applies a committed change: a zone event refreshes that zone, an
+// agreement event reloads everything (its status or period moves all its
+// zones).
+func (x *ZoneIndex) Handle(ctx context.Context, e truce.Event) error {
+	switch e.Kind {
+	case "zone":
+		return x.RefreshZone(ctx, e.Subject)
+	case "agreement":
+		return x.Load(ctx, x.from)
+	}
+	return nil
+}
+
+// Containing returns the index ids of zones containing the position at t.
+func (x *ZoneIndex) Containing(lon, lat, altM float64, t time.Time) []string {
+	var ids []string
+	x.idx.Containing(lon, lat, altM, t, func(id string) bool {
+		ids = append(ids, id)
+		return true
+	})
+	return ids
+}

@@ -1,0 +1,583 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/geo"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// zoneChange records a zone and one of its versions in the journal: every
+// entry of a zone has kind "zone" and the zone's id as subject, so a zone's
+// proof covers its whole history.
+func zoneChange(z *truce.Zone, v *truce.ZoneVersion) truce.Change {
+	return truce.Change{Kind: "zone", Subject: z.ID, Body: map[string]any{"zone": z, "version": v},
+		Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+}
+
+// signatoryOperator checks the actor acts for a signatory party as an
+// operator (or administrator) and returns the agreement.
+func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreementID string) (*truce.Agreement, error) {
+	ag, err := s.Store.Agreement(ctx, agreementID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of a signatory party can do this.")
+	}
+	if !ag.IsSignatory(a.Party.ID) && !a.IsAdmin() {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Your party is not a signatory of agreement %q.", ag.Title)
+	}
+	if ag.Status == truce.AgreementTerminated {
+		return nil, truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.Title)
+	}
+	return ag, nil
+}
+
+func (s *Service) effective(t *time.Time) time.Time {
+	if t == nil {
+		return s.Now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// ProposeZone creates a zone and its first version.
+func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Agreement == "" {
+		return nil, nil, truce.Errorf(truce.EINVALID, "A zone belongs to an agreement: give its id.")
+	}
+	ag, err := s.signatoryOperator(ctx, a, p.Agreement)
+	if err != nil {
+		return nil, nil, err
+	}
+	z, v, err := s.newZone(a, ag, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.commit(ctx, a, zoneChange(z, v), func(tx truce.Tx, idx int64) error {
+		z.JournalIndex, v.JournalIndex = idx, idx
+		if err := tx.PutZone(ctx, z); err != nil {
+			return err
+		}
+		return tx.PutZoneVersion(ctx, v)
+	}); err != nil {
+		return nil, nil, err
+	}
+	s.publish("zone", z.ID, z.JournalIndex, v)
+	return z, v, nil
+}
+
+func (s *Service) newZone(a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+	spec, _, bbox, err := s.buildSpec(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.Now()
+	z := &truce.Zone{ID: NewID(), AgreementID: ag.ID, Name: spec.Name, Kind: spec.Kind, State: truce.ZoneStateProposed,
+		Pending: 1, Latest: 1, CreatedAt: now, UpdatedAt: now, Version: 1}
+	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionProposed,
+		Spec: spec, BBox: bbox, EffectiveFrom: s.effective(p.EffectiveFrom), ProposedBy: a.Party.ID, ProposedByUser: a.User.ID,
+		ProposedAt: now, Note: clean(p.Note), Decisions: []truce.Decision{}}
+	return z, v, nil
+}
+
+// ImportZones proposes every feature of a FeatureCollection, all in one
+// transaction.
+func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truce.ZoneVersion, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := s.signatoryOperator(ctx, a, in.Agreement)
+	if err != nil {
+		return nil, err
+	}
+	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: true})
+	if err != nil {
+		return nil, geometryError(err)
+	}
+	if len(feats) == 0 || len(feats) > 10_000 {
+		return nil, truce.Errorf(truce.EINVALID, "An import holds 1 to 10,000 features.")
+	}
+	type pair struct {
+		z *truce.Zone
+		v *truce.ZoneVersion
+		c *truce.SealedChange
+	}
+	var out []pair
+	for i, f := range feats {
+		p := in.Defaults
+		p.Agreement, p.Geometry, p.EffectiveFrom = ag.ID, geoJSON(f.Geometry), in.EffectiveFrom
+		if v, ok := f.Properties["name"].(string); ok {
+			p.Name = v
+		}
+		if v, ok := f.Properties["kind"].(string); ok {
+			p.Kind = truce.ZoneKind(v)
+		}
+		if v, ok := f.Properties["floor"].(string); ok {
+			p.Floor = v
+		}
+		if v, ok := f.Properties["ceiling"].(string); ok {
+			p.Ceiling = v
+		}
+		if v, ok := f.Properties["half_width_m"].(float64); ok {
+			p.HalfWidthM = v
+		}
+		if v, ok := f.Properties["radius_m"].(float64); ok {
+			p.RadiusM = v
+		}
+		z, v, err := s.newZone(a, ag, p)
+		if err != nil {
+			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
+		}
+		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pair{z, v, c})
+	}
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		for _, p := range out {
+			idx, err := tx.Append(ctx, p.c)
+			if err != nil {
+				return err
+			}
+			p.z.JournalIndex, p.v.JournalIndex = idx, idx
+			if err := tx.PutZone(ctx, p.z); err != nil {
+				return err
+			}
+			if err := tx.PutZoneVersion(ctx, p.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]*truce.ZoneVersion, len(out))
+	for i, p := range out {
+		if s.OnAppend != nil {
+			s.OnAppend("zone", p.v.JournalIndex)
+		}
+		s.publish("zone", p.z.ID, p.v.JournalIndex, p.v)
+		vs[i] = p.v
+	}
+	return vs, nil
+}
+
+// ProposeChange proposes a new version of a zone.
+func (s *Service) ProposeChange(ctx context.Context, zoneID string, p truce.ZoneProposal, ifVersion int64) (*truce.ZoneVersion, error) {
+	return s.proposeVersion(ctx, zoneID, ifVersion, truce.ZoneChange, &p, "", nil)
+}
+
+// ProposeSuspension proposes to suspend a zone.
+func (s *Service) ProposeSuspension(ctx context.Context, zoneID, note string, eff *time.Time) (*truce.ZoneVersion, error) {
+	return s.proposeVersion(ctx, zoneID, 0, truce.ZoneSuspension, nil, note, eff)
+}
+
+// ProposeWithdrawal proposes to withdraw a zone for good.
+func (s *Service) ProposeWithdrawal(ctx context.Context, zoneID, note string, eff *time.Time) (*truce.ZoneVersion, error) {
+	return s.proposeVersion(ctx, zoneID, 0, truce.ZoneWithdrawal, nil, note, eff)
+}
+
+func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion int64, action truce.ZoneAction, p *truce.ZoneProposal, note string, eff *time.Time) (*truce.ZoneVersion, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	z, err := s.Store.Zone(ctx, zoneID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.signatoryOperator(ctx, a, z.AgreementID); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: z.AgreementID, Action: action, Status: truce.VersionProposed,
+		ProposedBy: a.Party.ID, ProposedByUser: a.User.ID, ProposedAt: now, Note: clean(note), Decisions: []truce.Decision{}}
+	if p != nil {
+		if p.Agreement != "" && p.Agreement != z.AgreementID {
+			return nil, truce.Errorf(truce.EINVALID, "A zone stays in its agreement.")
+		}
+		if v.Spec, _, v.BBox, err = s.buildSpec(*p); err != nil {
+			return nil, err
+		}
+		v.Note, eff = clean(p.Note), p.EffectiveFrom
+	}
+	v.EffectiveFrom = s.effective(eff)
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		z, err := tx.Zone(ctx, zoneID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ifVersion != 0 && z.Version != ifVersion:
+			return truce.Errorf(truce.EPRECONDITION, "Zone %q is at version %d, not %d.", z.ID, z.Version, ifVersion)
+		case z.Pending != 0:
+			return truce.Errorf(truce.ECONFLICT, "Version %d of zone %q awaits decisions; decide it first.", z.Pending, z.Name)
+		case z.State == truce.ZoneStateWithdrawn:
+			return truce.Errorf(truce.ECONFLICT, "Zone %q is withdrawn.", z.Name)
+		case (action == truce.ZoneSuspension || action == truce.ZoneWithdrawal) && z.State != truce.ZoneStateInForce && !(action == truce.ZoneWithdrawal && z.State == truce.ZoneStateSuspended):
+			return truce.Errorf(truce.ECONFLICT, "Zone %q is %s; only a zone in force can be suspended or withdrawn.", z.Name, z.State)
+		}
+		if p == nil {
+			// A suspension or withdrawal carries the spec it ends.
+			cur, err := tx.ZoneVersion(ctx, z.ID, z.Current)
+			if err != nil {
+				return err
+			}
+			v.Spec, v.BBox = cur.Spec, cur.BBox
+		}
+		v.Version = z.Latest + 1
+		z.Latest, z.Pending = v.Version, v.Version
+		z.Version++
+		z.UpdatedAt = now
+		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, now)
+		if err != nil {
+			return err
+		}
+		idx, err := tx.Append(ctx, c)
+		if err != nil {
+			return err
+		}
+		z.JournalIndex, v.JournalIndex = idx, idx
+		if err := tx.PutZone(ctx, z); err != nil {
+			return err
+		}
+		return tx.PutZoneVersion(ctx, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.OnAppend != nil {
+		s.OnAppend("zone", v.JournalIndex)
+	}
+	s.publish("zone", z.ID, v.JournalIndex, v)
+	return v, nil
+}
+
+// DecideZone records a signatory's decision on a pending version.
+func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d truce.ZoneDecision) (*truce.ZoneVersion, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	z, err := s.Store.Zone(ctx, zoneID)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := s.signatoryOperator(ctx, a, z.AgreementID)
+	if err != nil {
+		return nil, err
+	}
+	if !ag.IsSignatory(a.Party.ID) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
+	}
+	if len(d.Reason) > 2000 {
+		return nil, truce.Errorf(truce.EINVALID, "The reason is at most 2,000 characters.")
+	}
+	vs, err := s.Store.ZoneVersions(ctx, zoneID)
+	if err != nil {
+		return nil, err
+	}
+	if version < 1 || version > len(vs) {
+		return nil, truce.Errorf(truce.ENOTFOUND, "Zone %q has no version %d.", zoneID, version)
+	}
+	statement, err := truce.DecisionStatement(vs[version-1], d.Approve)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.signDecision(a.Party, statement, d.Signature)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var out *truce.ZoneVersion
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		z, err := tx.Zone(ctx, zoneID)
+		if err != nil {
+			return err
+		}
+		v, err := tx.ZoneVersion(ctx, zoneID, version)
+		if err != nil {
+			return err
+		}
+		if v.Status != truce.VersionProposed || z.Pending != version {
+			return truce.Errorf(truce.ECONFLICT, "Version %d of zone %q is %s, not awaiting decisions.", version, z.Name, v.Status)
+		}
+		if slices.ContainsFunc(v.Decisions, func(x truce.Decision) bool { return x.PartyID == a.Party.ID }) {
+			return truce.Errorf(truce.ECONFLICT, "Your party has already decided on version %d.", version)
+		}
+		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
+		v.Decisions = append(v.Decisions, dec)
+		var prev *truce.ZoneVersion
+		switch {
+		case !d.Approve:
+			v.Status = truce.VersionRejected
+			z.Pending = 0
+			if z.Current == 0 {
+				z.State = truce.ZoneStateRejected
+			}
+		case approvedByAll(v, ag):
+			v.Status = truce.VersionApproved
+			from := v.EffectiveFrom
+			if now.After(from) {
+				from = now
+			}
+			v.InForceFrom = &from
+			if z.Current != 0 {
+				if prev, err = tx.ZoneVersion(ctx, zoneID, z.Current); err != nil {
+					return err
+				}
+				if prev.InForceUntil == nil || prev.InForceUntil.After(from) {
+					prev.InForceUntil = &from
+				}
+				if prev.Action == truce.ZoneProposed || prev.Action == truce.ZoneChange {
+					prev.Status = truce.VersionSuperseded
+				}
+			}
+			if v.Action == truce.ZoneSuspension || v.Action == truce.ZoneWithdrawal {
+				// A suspension or withdrawal is itself never in force.
+				v.InForceUntil = &from
+			}
+			z.Current, z.Pending = v.Version, 0
+			z.Name, z.Kind = v.Spec.Name, v.Spec.Kind
+			z.State = map[truce.ZoneAction]truce.ZoneState{truce.ZoneProposed: truce.ZoneStateInForce, truce.ZoneChange: truce.ZoneStateInForce,
+				truce.ZoneSuspension: truce.ZoneStateSuspended, truce.ZoneWithdrawal: truce.ZoneStateWithdrawn}[v.Action]
+		}
+		z.Version++
+		z.UpdatedAt = now
+		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, now)
+		if err != nil {
+			return err
+		}
+		idx, err := tx.Append(ctx, c)
+		if err != nil {
+			return err
+		}
+		v.Decisions[len(v.Decisions)-1].JournalIndex = idx
+		z.JournalIndex = idx
+		if prev != nil {
+			if err := tx.PutZoneVersion(ctx, prev); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutZone(ctx, z); err != nil {
+			return err
+		}
+		out = v
+		return tx.PutZoneVersion(ctx, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.OnAppend != nil {
+		s.OnAppend("zone", z.JournalIndex)
+	}
+	s.publish("zone", zoneID, out.Decisions[len(out.Decisions)-1].JournalIndex, out)
+	return out, nil
+}
+
+func approvedByAll(v *truce.ZoneVersion, ag *truce.Agreement) bool {
+	for _, p := range ag.Signatories {
+		if !slices.ContainsFunc(v.Decisions, func(d truce.Decision) bool { return d.PartyID == p && d.Approve }) {
+			return false
+		}
+	}
+	return true
+}
+
+// signDecision returns the signed note of a decision: signed here with a
+// custodial party's key, or the client's signature checked against the
+// party's public key.
+func (s *Service) signDecision(p *truce.Party, statement, given string) (string, error) {
+	if given == "" {
+		if !p.Custodial || s.Keys == nil {
+			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
+		}
+		signer, err := s.Keys.PartySigner(p.Slug)
+		if err != nil {
+			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
+		}
+		msg, err := note.Sign(&note.Note{Text: statement}, signer)
+		if err != nil {
+			return "", err
+		}
+		return string(msg), nil
+	}
+	v, err := note.NewVerifier(p.PublicKey)
+	if err != nil {
+		return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
+	}
+	n, err := note.Open([]byte(given), note.VerifierList(v))
+	if err != nil {
+		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with party %s's key.", p.Slug)
+	}
+	if n.Text != statement {
+		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signed text is not this decision's statement.")
+	}
+	return given, nil
+}
+
+// VerifyDecision checks a stored decision's signature against the party's
+// key and the version's statement.
+func VerifyDecision(v *truce.ZoneVersion, d truce.Decision, publicKey string) error {
+	statement, err := truce.DecisionStatement(v, d.Approve)
+	if err != nil {
+		return err
+	}
+	ver, err := note.NewVerifier(publicKey)
+	if err != nil {
+		return err
+	}
+	n, err := note.Open([]byte(d.Signature), note.VerifierList(ver))
+	if err != nil {
+		return err
+	}
+	if n.Text != statement {
+		return fmt.Errorf("signed text differs from the statement")
+	}
+	return nil
+}
+
+// FindZone returns a zone; zones are visible to every member.
+func (s *Service) FindZone(ctx context.Context, id string) (*truce.Zone, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Zone(ctx, id)
+}
+
+// ListZones returns a page of zones.
+func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, string, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, "", err
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		return nil, "", truce.Errorf(truce.EINVALID, "Unknown zone kind %q.", f.Kind)
+	}
+	lim := pageLimit(f.Limit)
+	f.Limit = lim + 1
+	zs, err := s.Store.Zones(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	zs, next := pageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
+	return zs, next, nil
+}
+
+// ZoneHistory returns every version of a zone.
+func (s *Service) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVersion, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.Zone(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Store.ZoneVersions(ctx, id)
+}
+
+// ZonesInForce returns the versions in force at t in agreements in force
+// at t.
+func (s *Service) ZonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.zonesInForce(ctx, t)
+}
+
+func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
+	vs, err := s.Store.ZoneVersionsInForce(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ags := map[string]*truce.Agreement{}
+	out := vs[:0]
+	for _, v := range vs {
+		ag, ok := ags[v.AgreementID]
+		if !ok {
+			if ag, err = s.Store.Agreement(ctx, v.AgreementID); err != nil {
+				return nil, err
+			}
+			ags[v.AgreementID] = ag
+		}
+		if ag.InForceAt(t) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// ZonesAt returns the zones in force at t that contain the position. The
+// live index answers for the present and future; the database and exact
+// predicates answer for the past, or when no altitude is given.
+func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Time) ([]truce.ZoneAt, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+		return nil, truce.Errorf(truce.EINVALID, "lon is -180 to 180 and lat -90 to 90.")
+	}
+	var ids []string
+	if s.Zones != nil && !math.IsNaN(altM) && !t.Before(s.Zones.From()) {
+		ids = s.Zones.Containing(lon, lat, altM, t)
+	} else {
+		vs, err := s.zonesInForce(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		ags := map[string]*truce.Agreement{}
+		for _, v := range vs {
+			if !math.IsNaN(altM) && ((v.Spec.FloorM != nil && altM < *v.Spec.FloorM) || (v.Spec.CeilingM != nil && altM > *v.Spec.CeilingM)) {
+				continue
+			}
+			if lon < v.BBox[0] || lon > v.BBox[2] || lat < v.BBox[1] || lat > v.BBox[3] {
+				continue
+			}
+			ag := ags[v.AgreementID]
+			if ag == nil {
+				if ag, err = s.Store.Agreement(ctx, v.AgreementID); err != nil {
+					return nil, err
+				}
+				ags[v.AgreementID] = ag
+			}
+			if !activeAt(activeWindows(v, ag), t) {
+				continue
+			}
+			area, err := zoneArea(v.Spec)
+			if err != nil {
+				return nil, err
+			}
+			if area != nil && geo.Covers(area, pointOf(lon, lat)) {
+				ids = append(ids, versionKey(v.ZoneID, v.Version))
+			}
+		}
+	}
+	var out []truce.ZoneAt
+	for _, key := range ids {
+		zoneID, ver := splitVersionKey(key)
+		z, err := s.Store.Zone(ctx, zoneID)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := s.Store.ZoneVersions(ctx, zoneID)
+		if err != nil {
+			return nil, err
+		}
+		if ver < 1 || ver > len(vs) {
+			continue
+		}
+		out = append(out, truce.ZoneAt{Zone: z, Version: vs[ver-1]})
+	}
+	return out, nil
+}

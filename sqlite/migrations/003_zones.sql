@@ -1,0 +1,34 @@
+-- Agreements and zones are kept as JSON documents beside the columns that
+-- queries filter on. Times in filtered columns are Unix microseconds, so
+-- that range comparisons are numeric on both databases.
+CREATE TABLE agreements (
+	id          TEXT PRIMARY KEY,
+	status      TEXT NOT NULL,
+	signatories TEXT NOT NULL,
+	doc         TEXT NOT NULL,
+	version     INTEGER NOT NULL
+);
+CREATE TABLE zones (
+	id           TEXT PRIMARY KEY,
+	agreement_id TEXT NOT NULL REFERENCES agreements(id),
+	kind         TEXT NOT NULL,
+	state        TEXT NOT NULL,
+	doc          TEXT NOT NULL,
+	version      INTEGER NOT NULL
+);
+CREATE INDEX zones_agreement ON zones(agreement_id, id);
+CREATE TABLE zone_versions (
+	zone_id        TEXT NOT NULL REFERENCES zones(id),
+	version        INTEGER NOT NULL,
+	action         TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	in_force_from  INTEGER,
+	in_force_until INTEGER,
+	min_lon        REAL NOT NULL,
+	min_lat        REAL NOT NULL,
+	max_lon        REAL NOT NULL,
+	max_lat        REAL NOT NULL,
+	doc            TEXT NOT NULL,
+	PRIMARY KEY (zone_id, version)
+);
+CREATE INDEX zone_versions_force ON zone_versions(in_force_from, in_force_until);
