@@ -126,7 +126,7 @@ func (c *Client) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVersi
 // ZonesInForce implements truce.ZoneService.
 func (c *Client) ZonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
 	var pg Page[*truce.ZoneVersion]
-	_, err := c.Do(ctx, "GET", "/api/v1/zones/in-force"+q("at", t.UTC().Format(time.RFC3339)), nil, &pg, nil)
+	_, err := c.Do(ctx, "GET", "/api/v1/zones/in-force"+q("at", t.UTC().Format(time.RFC3339Nano)), nil, &pg, nil)
 	return pg.Items, err
 }
 
@@ -138,6 +138,6 @@ func (c *Client) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Tim
 	}
 	var pg Page[truce.ZoneAt]
 	_, err := c.Do(ctx, "GET", "/api/v1/zones/at"+q("lon", strconv.FormatFloat(lon, 'f', -1, 64), "lat", strconv.FormatFloat(lat, 'f', -1, 64),
-		"alt", alt, "time", t.UTC().Format(time.RFC3339)), nil, &pg, nil)
+		"alt", alt, "time", t.UTC().Format(time.RFC3339Nano)), nil, &pg, nil)
 	return pg.Items, err
 }
