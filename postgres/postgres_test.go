@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
+	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/storetest"
 )
 

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
+	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/storetest"
 )
 
