@@ -18,6 +18,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -35,6 +36,16 @@ type Config struct {
 	Name         string
 	MaxBodyBytes int64
 	Logger       *slog.Logger
+	// Witnesses are asked to cosign every checkpoint; WitnessQuorum of
+	// them must have cosigned the latest for the node to be ready.
+	Witnesses     []Witness
+	WitnessQuorum int
+	// WitnessMaxAge is how long a witness may fail before /readyz reports
+	// it; 0 means DefaultWitnessMaxAge.
+	WitnessMaxAge time.Duration
+	// SignInterval is the least time between checkpoints; 0 means
+	// ledger.DefaultSignInterval.
+	SignInterval time.Duration
 }
 
 func (c *Config) defaults() {
@@ -88,7 +99,14 @@ type Node struct {
 	API     *api.Server
 	// LogVerifierKey is the deployment's log verifier key.
 	LogVerifierKey string
-	log            *slog.Logger
+	// Ledger signs checkpoints over the journal; Policy is what a verifier
+	// of this deployment's checkpoints should ask for (log key, witnesses,
+	// quorum).
+	Ledger        *ledger.Log
+	Policy        ledger.Policy
+	witnesses     []*witness
+	witnessMaxAge time.Duration
+	log           *slog.Logger
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -109,9 +127,13 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n := &Node{Config: c, Store: st, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.Service = service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
 	n.Service.Log = c.Logger
-	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st},
+	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
+	if err := n.openLedger(c); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -122,6 +144,9 @@ func (n *Node) Close() error { return n.Store.Close() }
 // in-flight requests finish (up to 30 s) before the store is closed by the
 // caller.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	if err := n.startLedger(ctx); err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

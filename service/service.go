@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
 )
 
 // Service implements PartyService, UserService, TokenService,
@@ -26,6 +27,9 @@ type Service struct {
 	// OnAppend, when set, is called with the journal index of every
 	// committed change (metrics, checkpoint signing, the event bus).
 	OnAppend func(kind string, index int64)
+	// Ledger is the signed log over the journal, for proofs; nil when the
+	// deployment has none (proof methods then answer EUNAVAILABLE).
+	Ledger ledger.Storage
 }
 
 // New returns a Service.
@@ -39,6 +43,7 @@ var (
 	_ truce.TokenService   = (*Service)(nil)
 	_ truce.JournalService = (*Service)(nil)
 	_ truce.Authenticator  = (*Service)(nil)
+	_ truce.ProofService   = (*Service)(nil)
 )
 
 // NewID returns a new UUIDv7: time-ordered, so cursors that page by id page
