@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/truce-project/truce/ledger"
@@ -29,14 +30,119 @@ func (s *Store) TreeSize(ctx context.Context) (int64, error) {
 }
 
 // ReadHashes reads stored Merkle hashes at tlog stored-hash indexes
-// (ledger.Storage); a missing one is ledger.ErrNotFound.
+// (ledger.Storage); a missing one is ledger.ErrNotFound. Upper-level hashes
+// come from the cache when it has them.
 func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	hs, err := readHashes(ctx, s.db, s.rb, indexes)
-	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-		return nil, s.wrap(err)
+	out := make([]tlog.Hash, len(indexes))
+	var miss []int64
+	var missAt []int
+	s.hc.mu.RLock()
+	for i, x := range indexes {
+		if h, ok := s.hc.m[x]; ok {
+			out[i] = h
+			continue
+		}
+		miss, missAt = append(miss, x), append(missAt, i)
 	}
-	return hs, err
+	s.hc.mu.RUnlock()
+	if len(miss) == 0 {
+		return out, nil
+	}
+	var hs []tlog.Hash
+	var err error
+	if len(miss) <= proofQueryWidth {
+		hs, err = s.readFewHashes(ctx, miss)
+	} else {
+		hs, err = readHashes(ctx, s.db, s.rb, miss)
+	}
+	if err != nil {
+		if !errors.Is(err, ledger.ErrNotFound) {
+			err = s.wrap(err)
+		}
+		return nil, err
+	}
+	s.hc.mu.Lock()
+	for j, h := range hs {
+		out[missAt[j]] = h
+		if level, _ := tlog.SplitStoredHashIndex(miss[j]); level >= hashCacheMinLevel && len(s.hc.m) < hashCacheMax {
+			if s.hc.m == nil {
+				s.hc.m = map[int64]tlog.Hash{}
+			}
+			s.hc.m[miss[j]] = h
+		}
+	}
+	s.hc.mu.Unlock()
+	return out, nil
 }
+
+// proofQueryWidth is the IN-list length of the one prepared statement that
+// serves proofs: shorter lists are padded by repeating an index, so the
+// statement is parsed once instead of on every proof.
+const proofQueryWidth = 32
+
+func (s *Store) readFewHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	s.hc.once.Do(func() {
+		ph := strings.TrimSuffix(strings.Repeat("?,", proofQueryWidth), ",")
+		s.hc.stmt, s.hc.stmtErr = s.db.PrepareContext(context.Background(), s.rb.q(`SELECT id, hash FROM log_hashes WHERE id IN (`+ph+`)`))
+	})
+	if s.hc.stmtErr != nil {
+		return nil, s.hc.stmtErr
+	}
+	args := make([]any, proofQueryWidth)
+	for i := range args {
+		args[i] = indexes[min(i, len(indexes)-1)]
+	}
+	rows, err := s.hc.stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var id int64
+		var h []byte
+		if err := rows.Scan(&id, &h); err != nil {
+			return nil, err
+		}
+		if len(h) == tlog.HashSize {
+			got[id] = tlog.Hash(h)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("%w: stored hash %d", ledger.ErrNotFound, x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// hashCache keeps committed stored hashes of the upper tree levels. A stored
+// hash never changes once committed (it is the hash of a complete subtree),
+// so the cache needs no invalidation, even with several servers sharing one
+// PostgreSQL; it fills only from committed reads. Every inclusion proof
+// shares the upper levels, so most of a proof is served from memory and the
+// database is asked for the few hashes near the leaf.
+type hashCache struct {
+	mu sync.RWMutex
+	m  map[int64]tlog.Hash
+
+	once    sync.Once
+	stmt    *sql.Stmt
+	stmtErr error
+}
+
+const (
+	// hashCacheMinLevel: level 6 and up is 1/32 of the stored hashes,
+	// about 300,000 (~30 MB) at 10 M entries.
+	hashCacheMinLevel = 6
+	hashCacheMax      = 1 << 20
+)
 
 func readHashes(ctx context.Context, q queryer, rb *rebinder, indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))

@@ -17,6 +17,7 @@ type Store struct {
 	d  Dialect
 	rb *rebinder
 	gc *groupCommitter
+	hc hashCache
 }
 
 // Options tune a Store.
