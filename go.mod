@@ -34,3 +34,10 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+require (
+	github.com/paulmach/orb v0.14.0
+	github.com/tidwall/rtree v1.10.0
+)
+
+require github.com/tidwall/geoindex v1.7.0 // indirect

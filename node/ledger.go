@@ -146,19 +146,27 @@ func (n *Node) openLedger(c Config) error {
 }
 
 // startLedger signs a checkpoint for the tree as it is (so /log/checkpoint
-// answers from the first request) and starts signing after commits. A tree
-// that does not extend the last signed checkpoint stops the start-up: the
-// history was rewritten, and an operator must look.
-func (n *Node) startLedger(ctx context.Context) error {
+// answers from the first request) and starts signing after commits until
+// Close. A tree that does not extend the last signed checkpoint stops the
+// start-up: the history was rewritten, and an operator must look.
+func (n *Node) startLedger() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	n.stopLedger = func() { cancel(); <-done }
 	if _, _, err := n.Ledger.Sign(ctx); err != nil && !errors.Is(err, ledger.ErrTooSoon) {
 		if errors.Is(err, ledger.ErrInconsistent) {
+			cancel()
+			close(done)
 			return err
 		}
 		n.log.Error("signing the first checkpoint", slog.Any("err", err))
 	}
-	go n.Ledger.Run(ctx, func(err error) {
-		n.log.Error("signing a checkpoint", slog.Any("err", err))
-	})
+	go func() {
+		defer close(done)
+		n.Ledger.Run(ctx, func(err error) {
+			n.log.Error("signing a checkpoint", slog.Any("err", err))
+		})
+	}()
 	// Entries committed between the first signature and Run's start.
 	n.Ledger.Notify()
 	return nil

@@ -106,6 +106,7 @@ type Node struct {
 	Policy        ledger.Policy
 	witnesses     []*witness
 	witnessMaxAge time.Duration
+	stopLedger    func()
 	log           *slog.Logger
 }
 
@@ -134,19 +135,25 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := n.startLedger(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return n, nil
 }
 
 // Close closes the store.
-func (n *Node) Close() error { return n.Store.Close() }
+func (n *Node) Close() error {
+	if n.stopLedger != nil {
+		n.stopLedger()
+	}
+	return n.Store.Close()
+}
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully:
 // in-flight requests finish (up to 30 s) before the store is closed by the
 // caller.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	if err := n.startLedger(ctx); err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -27,6 +27,7 @@ var migrations embed.FS
 var Dialect = sqlstore.Dialect{
 	Name:       "postgres",
 	Dollar:     true,
+	LockHead:   " FOR UPDATE",
 	Translate:  translate,
 	Migrations: mustSub(migrations, "migrations"),
 }

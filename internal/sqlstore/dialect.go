@@ -22,6 +22,10 @@ type Dialect struct {
 	Name string
 	// Dollar is true when placeholders are $1, $2, ... instead of ?.
 	Dollar bool
+	// LockHead is appended to the SELECT of the log head inside a write
+	// transaction (" FOR UPDATE" on PostgreSQL; SQLite's write lock is
+	// already held from BEGIN IMMEDIATE).
+	LockHead string
 	// Translate turns a driver error into a *truce.Error where it has a
 	// meaning for callers (unique or foreign-key violation, busy), and
 	// returns nil when it has none. It is the only place driver errors are

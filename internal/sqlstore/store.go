@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -18,6 +19,28 @@ type Store struct {
 	rb *rebinder
 	gc *groupCommitter
 	hc hashCache
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// prepared returns a statement prepared once for the store: parsing SQL
+// costs more than running it on the write path.
+func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.rb.q(q))
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[q] = st
+	return st, nil
 }
 
 // Options tune a Store.
@@ -43,6 +66,11 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close stops the committer and closes the database.
 func (s *Store) Close() error {
 	s.gc.close()
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmtMu.Unlock()
 	return s.db.Close()
 }
 

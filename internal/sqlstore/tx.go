@@ -13,9 +13,10 @@ import (
 )
 
 // Update runs fn in a transaction. Concurrent calls are batched into one
-// database transaction (group commit), each inside its own savepoint so one
-// caller's failure does not touch another's; no call returns before the
-// transaction holding its change has committed.
+// database transaction (group commit); no call returns before the
+// transaction holding its change has committed, and a call that fails is
+// taken out of the batch, which is then run again without it, so one
+// caller's failure never touches another's changes.
 func (s *Store) Update(ctx context.Context, fn func(truce.Tx) error) error {
 	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -36,6 +37,12 @@ type request struct {
 	done chan error
 }
 
+// groupCommitter is the store's single writer. Besides batching, it keeps
+// caches that save round trips: the log size it last committed, recent
+// Merkle hashes and each subject's latest entry. They are valid only while
+// no other process has appended, which it checks at the start of every
+// transaction against the locked log head (another server sharing the
+// PostgreSQL database makes it drop them).
 type groupCommitter struct {
 	s    *Store
 	reqs chan *request
@@ -43,13 +50,28 @@ type groupCommitter struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once
+
+	size   int64 // log size after our last commit; -1 unknown
+	hashes map[int64]tlog.Hash
+	latest map[string]int64
 }
 
+const (
+	maxCachedHashes   = 1 << 14
+	maxCachedSubjects = 1 << 16
+)
+
 func newGroupCommitter(s *Store, max int) *groupCommitter {
-	g := &groupCommitter{s: s, reqs: make(chan *request, max), max: max, quit: make(chan struct{})}
+	g := &groupCommitter{s: s, reqs: make(chan *request, max), max: max, quit: make(chan struct{}), size: -1}
+	g.resetCaches()
 	g.wg.Add(1)
 	go g.loop()
 	return g
+}
+
+func (g *groupCommitter) resetCaches() {
+	g.hashes = map[int64]tlog.Hash{}
+	g.latest = map[string]int64{}
 }
 
 func (g *groupCommitter) close() {
@@ -64,7 +86,6 @@ func (g *groupCommitter) loop() {
 		select {
 		case first = <-g.reqs:
 		case <-g.quit:
-			// Finish what was queued before closing.
 			for {
 				select {
 				case r := <-g.reqs:
@@ -89,55 +110,275 @@ func (g *groupCommitter) loop() {
 }
 
 func (g *groupCommitter) commit(batch []*request) {
-	s := g.s
-	ctx := context.Background()
-	errs := make([]error, len(batch))
-	fail := func(err error) {
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		fail(s.wrap(err))
-		return
-	}
-	for i, r := range batch {
+	pending := batch[:0:0]
+	for _, r := range batch {
 		if r.ctx.Err() != nil {
-			errs[i] = truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled.")
+			r.done <- truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled.")
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT truce_call"); err != nil {
-			sqlTx.Rollback()
-			fail(s.wrap(err))
+		pending = append(pending, r)
+	}
+	for len(pending) > 0 {
+		failed, err := g.try(pending)
+		if failed < 0 {
+			for _, r := range pending {
+				r.done <- err
+			}
 			return
 		}
-		t := &tx{s: s, tx: sqlTx, ctx: ctx}
+		pending[failed].done <- err
+		pending = append(pending[:failed], pending[failed+1:]...)
+	}
+}
+
+// try runs the calls in one transaction. It returns (-1, nil) when all
+// committed, (i, err) when call i failed and the transaction was rolled
+// back, and (-1, err) when the transaction itself failed.
+func (g *groupCommitter) try(calls []*request) (int, error) {
+	s := g.s
+	ctx := context.Background()
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return -1, s.wrap(err)
+	}
+	b := &batch{g: g, tx: sqlTx}
+	if err := sqlTx.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start); err != nil {
+		sqlTx.Rollback()
+		return -1, s.wrap(err)
+	}
+	if b.start != g.size {
+		g.resetCaches()
+	}
+	for i, r := range calls {
+		t := &tx{s: s, tx: sqlTx, ctx: ctx, b: b}
 		err := t.run(r.fn)
 		if err == nil && t.dirty && !t.journaled {
 			err = fmt.Errorf("store: a change was made without a journal entry")
 		}
 		if err != nil {
-			if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT truce_call"); rerr != nil {
-				sqlTx.Rollback()
-				fail(s.wrap(rerr))
-				return
-			}
-			errs[i] = s.wrap(err)
-		}
-		if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT truce_call"); err != nil {
 			sqlTx.Rollback()
-			fail(s.wrap(err))
-			return
+			return i, s.wrap(err)
 		}
+	}
+	if err := b.flush(ctx); err != nil {
+		sqlTx.Rollback()
+		return -1, s.wrap(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		fail(s.wrap(err))
-		return
+		g.size = -1
+		return -1, s.wrap(err)
 	}
-	for i, r := range batch {
-		r.done <- errs[i]
+	b.committed()
+	return -1, nil
+}
+
+// batch collects the journal entries of one transaction; they are written
+// together, with their Merkle hashes, just before commit.
+type batch struct {
+	g       *groupCommitter
+	tx      *sql.Tx
+	start   int64
+	entries []*truce.SealedChange
+	leaves  [][]byte
+	hashes  map[int64]tlog.Hash
+	latest  map[string]int64
+}
+
+func subjectKey(kind, subject string) string { return kind + "\x00" + subject }
+
+func (b *batch) append(c *truce.SealedChange) (int64, error) {
+	// Check the size now, so the caller learns it; prev adds at most 30
+	// bytes to the leaf.
+	c.Entry.Prev = nil
+	leaf, err := c.Entry.Leaf()
+	if err != nil {
+		return 0, err
 	}
+	if len(leaf)+30 > truce.MaxEntrySize {
+		return 0, truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
+	}
+	b.entries = append(b.entries, c)
+	return b.start + int64(len(b.entries)) - 1, nil
+}
+
+func (b *batch) flush(ctx context.Context) error {
+	if len(b.entries) == 0 {
+		return nil
+	}
+	s, g := b.g.s, b.g
+	// Resolve each entry's previous version: within the batch, from the
+	// cache, or with one query for the rest.
+	b.latest = map[string]int64{}
+	var unknown []string
+	seen := map[string]bool{}
+	for _, c := range b.entries {
+		k := subjectKey(c.Entry.Kind, c.Entry.Subject)
+		if _, ok := g.latest[k]; !ok && !seen[k] {
+			seen[k] = true
+			unknown = append(unknown, k)
+		}
+	}
+	found, err := b.lookupLatest(ctx, unknown)
+	if err != nil {
+		return err
+	}
+	b.hashes = map[int64]tlog.Hash{}
+	var hashIDs []int64
+	var hashVals []tlog.Hash
+	jargs := make([]any, 0, len(b.entries)*14)
+	for i, c := range b.entries {
+		idx := b.start + int64(i)
+		k := subjectKey(c.Entry.Kind, c.Entry.Subject)
+		c.Entry.Prev = nil
+		if p, ok := b.latest[k]; ok {
+			c.Entry.Prev = &p
+		} else if p, ok := g.latest[k]; ok {
+			c.Entry.Prev = &p
+		} else if p, ok := found[k]; ok {
+			c.Entry.Prev = &p
+		}
+		b.latest[k] = idx
+		leaf, err := c.Entry.Leaf()
+		if err != nil {
+			return err
+		}
+		if len(leaf) > truce.MaxEntrySize {
+			return truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
+		}
+		hs, err := tlog.StoredHashes(idx, leaf, hashReader{b, ctx})
+		if err != nil {
+			return fmt.Errorf("stored hashes: %w", err)
+		}
+		base := tlog.StoredHashIndex(0, idx)
+		for j, h := range hs {
+			b.hashes[base+int64(j)] = h
+			hashIDs, hashVals = append(hashIDs, base+int64(j)), append(hashVals, h)
+		}
+		var prev any
+		if c.Entry.Prev != nil {
+			prev = *c.Entry.Prev
+		}
+		jargs = append(jargs, idx, c.Entry.Kind, c.Entry.Subject, c.Entry.Party, c.Entry.User, c.Entry.Time.UTC(), c.Entry.BodyHash, prev,
+			leaf, c.Body, c.Salt, string(c.Visibility.Scope), c.Visibility.Owner, strings.Join(c.Visibility.Parties, ","))
+	}
+	if err := b.insertRows(ctx, `INSERT INTO journal (`+journalCols+`) VALUES `, 14, jargs); err != nil {
+		return err
+	}
+	hargs := make([]any, 0, 2*len(hashIDs))
+	for i := range hashIDs {
+		hargs = append(hargs, hashIDs[i], hashVals[i][:])
+	}
+	if err := b.insertRows(ctx, `INSERT INTO log_hashes (id, hash) VALUES `, 2, hargs); err != nil {
+		return err
+	}
+	_, err = b.tx.ExecContext(ctx, s.rb.q(`UPDATE log_head SET size = ? WHERE id = 1`), b.start+int64(len(b.entries)))
+	return err
+}
+
+// insertRows inserts rows of n columns with multi-row VALUES lists, in
+// chunks that stay under SQLite's and PostgreSQL's parameter limits.
+func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	per := 30000 / n
+	for len(args) > 0 {
+		k := min(per, len(args)/n)
+		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
+		if _, err := b.tx.ExecContext(ctx, b.g.s.rb.q(q), args[:k*n]...); err != nil {
+			return err
+		}
+		args = args[k*n:]
+	}
+	return nil
+}
+
+func (b *batch) lookupLatest(ctx context.Context, keys []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for len(keys) > 0 {
+		k := min(len(keys), 500)
+		var conds []string
+		var args []any
+		for _, key := range keys[:k] {
+			kind, subject, _ := strings.Cut(key, "\x00")
+			conds = append(conds, "(kind = ? AND subject = ?)")
+			args = append(args, kind, subject)
+		}
+		rows, err := b.tx.QueryContext(ctx, b.g.s.rb.q(`SELECT kind, subject, MAX(idx) FROM journal WHERE `+strings.Join(conds, " OR ")+` GROUP BY kind, subject`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var kind, subject string
+			var idx int64
+			if err := rows.Scan(&kind, &subject, &idx); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[subjectKey(kind, subject)] = idx
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		keys = keys[k:]
+	}
+	return out, nil
+}
+
+// committed moves what the batch wrote into the committer's caches.
+func (b *batch) committed() {
+	g := b.g
+	g.size = b.start + int64(len(b.entries))
+	if len(g.hashes)+len(b.hashes) > maxCachedHashes {
+		g.hashes = map[int64]tlog.Hash{}
+	}
+	for k, v := range b.hashes {
+		g.hashes[k] = v
+	}
+	if len(g.latest)+len(b.latest) > maxCachedSubjects {
+		g.latest = map[string]int64{}
+	}
+	for k, v := range b.latest {
+		g.latest[k] = v
+	}
+}
+
+// hashReader reads stored hashes for tlog: this batch's, then the cache,
+// then the database.
+type hashReader struct {
+	b   *batch
+	ctx context.Context
+}
+
+func (h hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for i, x := range indexes {
+		if v, ok := h.b.hashes[x]; ok {
+			out[i] = v
+		} else if v, ok := h.b.g.hashes[x]; ok {
+			out[i] = v
+		} else {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := readHashes(h.ctx, h.b.tx, h.b.g.s.rb, missing)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]tlog.Hash, len(missing))
+	for i, x := range missing {
+		m[x] = got[i]
+		h.b.g.hashes[x] = got[i]
+	}
+	for i, x := range indexes {
+		if v, ok := m[x]; ok {
+			out[i] = v
+		}
+	}
+	return out, nil
 }
 
 // tx implements truce.Tx. Its methods use the batch's context, not the
@@ -146,6 +387,7 @@ type tx struct {
 	s         *Store
 	tx        *sql.Tx
 	ctx       context.Context
+	b         *batch
 	dirty     bool
 	journaled bool
 }
@@ -161,61 +403,25 @@ func (t *tx) run(fn func(truce.Tx) error) (err error) {
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	t.dirty = true
-	res, err := t.tx.ExecContext(t.ctx, t.s.rb.q(q), args...)
+	stmt, err := t.s.prepared(t.ctx, q)
+	if err != nil {
+		return nil, t.s.wrap(err)
+	}
+	res, err := t.tx.StmtContext(t.ctx, stmt).ExecContext(t.ctx, args...)
 	return res, t.s.wrap(err)
 }
 
-// Append journals a change: it takes the next index from the log head (a
-// row lock on PostgreSQL, the write lock on SQLite), stores the entry beside
-// its body and salt, and writes the entry's RFC 6962 stored hashes.
+// Append journals a change. Its index comes from the log head locked at
+// the start of the transaction (a row lock on PostgreSQL, the write lock on
+// SQLite), so indexes are gap-free; the entry, its previous version and
+// its RFC 6962 stored hashes are written when the batch commits.
 func (t *tx) Append(_ context.Context, c *truce.SealedChange) (int64, error) {
-	var idx int64
-	if err := t.tx.QueryRowContext(t.ctx, `UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1`).Scan(&idx); err != nil {
-		return 0, t.s.wrap(err)
-	}
-	var prev sql.NullInt64
-	if err := t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT MAX(idx) FROM journal WHERE kind = ? AND subject = ?`), c.Entry.Kind, c.Entry.Subject).Scan(&prev); err != nil {
-		return 0, t.s.wrap(err)
-	}
-	c.Entry.Prev = nil
-	if prev.Valid {
-		p := prev.Int64
-		c.Entry.Prev = &p
-	}
-	leaf, err := c.Entry.Leaf()
+	idx, err := t.b.append(c)
 	if err != nil {
 		return 0, err
-	}
-	if len(leaf) > truce.MaxEntrySize {
-		return 0, truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
-	}
-	var prevArg any
-	if c.Entry.Prev != nil {
-		prevArg = *c.Entry.Prev
-	}
-	if _, err := t.exec(`INSERT INTO journal (`+journalCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		idx, c.Entry.Kind, c.Entry.Subject, c.Entry.Party, c.Entry.User, c.Entry.Time.UTC(), c.Entry.BodyHash, prevArg,
-		leaf, c.Body, c.Salt, string(c.Visibility.Scope), c.Visibility.Owner, strings.Join(c.Visibility.Parties, ",")); err != nil {
-		return 0, err
-	}
-	hashes, err := tlog.StoredHashes(idx, leaf, hashReader{t})
-	if err != nil {
-		return 0, fmt.Errorf("stored hashes: %w", err)
-	}
-	base := tlog.StoredHashIndex(0, idx)
-	for i, h := range hashes {
-		if _, err := t.exec(`INSERT INTO log_hashes (id, hash) VALUES (?, ?)`, base+int64(i), h[:]); err != nil {
-			return 0, err
-		}
 	}
 	t.journaled = true
 	return idx, nil
-}
-
-type hashReader struct{ t *tx }
-
-func (h hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(h.t.ctx, h.t.tx, h.t.s.rb, indexes)
 }
 
 func (t *tx) InsertParty(_ context.Context, p *truce.Party) error {

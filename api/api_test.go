@@ -1,0 +1,430 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/node"
+)
+
+// env is a real server over SQLite in a temporary directory, with an
+// administrator, a guarantor operator, a party admin and a viewer of another
+// party.
+type env struct {
+	t       *testing.T
+	srv     *httptest.Server
+	node    *node.Node
+	admin   string
+	tokens  map[string]string // username -> secret
+	parties map[string]*truce.Party
+	users   map[string]*truce.User
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	cfg := node.Config{DataDir: t.TempDir(), Logger: quiet, MaxBodyBytes: 64 << 10}
+	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(n.API)
+	t.Cleanup(func() { srv.Close(); n.Close() })
+	e := &env{t: t, srv: srv, node: n, admin: res.Token.Secret, tokens: map[string]string{"admin": res.Token.Secret},
+		parties: map[string]*truce.Party{}, users: map[string]*truce.User{}}
+	c := e.client(e.admin)
+	for _, p := range []truce.PartyCreate{{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor}, {Slug: "ru", Name: "Russian Federation", Kind: truce.PartyGuarantor}} {
+		got, err := c.CreateParty(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.parties[p.Slug] = got
+	}
+	for _, u := range []truce.UserCreate{
+		{Party: "us", Username: "us-op", Roles: []truce.Role{truce.RoleOperator}},
+		{Party: "us", Username: "us-padmin", Roles: []truce.Role{truce.RolePartyAdmin}},
+		{Party: "ru", Username: "ru-viewer", Roles: []truce.Role{truce.RoleViewer}},
+	} {
+		got, err := c.CreateUser(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.users[u.Username] = got
+		tk, err := c.CreateToken(ctx, truce.TokenCreate{User: u.Username, Name: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[u.Username] = tk.Secret
+	}
+	return e
+}
+
+func (e *env) client(token string) *api.Client { return api.NewClient(e.srv.URL, token) }
+
+// do sends a raw request and returns status, headers and body.
+func (e *env) do(method, path, token, body string, hdr ...string) (int, http.Header, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+func (e *env) journalSize() int64 {
+	n, err := e.node.Store.JournalSize(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func problemCode(t *testing.T, h http.Header, body []byte) string {
+	t.Helper()
+	if ct := h.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json; body %s", ct, body)
+	}
+	var p api.Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.RequestID == "" || p.RequestID != h.Get("X-Request-Id") {
+		t.Errorf("problem request id %q, header %q", p.RequestID, h.Get("X-Request-Id"))
+	}
+	return p.Code
+}
+
+// TestAuthMatrix checks every route: without a token 401; with a token of
+// a role or party that may not use it, 403 (or 404 where existence itself
+// is hidden); public routes answer without a token.
+func TestAuthMatrix(t *testing.T) {
+	e := newEnv(t)
+	us, ru := e.parties["us"], e.parties["ru"]
+	op := e.users["us-op"]
+	ctx := context.Background()
+	// Targets the administrator's successful calls may use up.
+	spare, err := e.client(e.admin).CreateUser(ctx, truce.UserCreate{Party: "us", Username: "us-spare", Roles: []truce.Role{truce.RoleViewer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spareToken, err := e.client(e.admin).CreateToken(ctx, truce.TokenCreate{User: "ru-viewer", Name: "spare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretariat, err := e.node.Store.Party(ctx, "secretariat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type check struct {
+		method, path, body string
+		forbiddenAs        string // username whose call must be refused
+		want               int
+	}
+	checks := map[string]check{
+		"GET /api/v1/me":                  {"GET", "/api/v1/me", "", "", 0},
+		"GET /api/v1/parties":             {"GET", "/api/v1/parties", "", "", 0},
+		"POST /api/v1/parties":            {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403},
+		"GET /api/v1/parties/{id}":        {"GET", "/api/v1/parties/" + us.ID, "", "", 0},
+		"GET /api/v1/users":               {"GET", "/api/v1/users?party=ru", "", "us-op", 403},
+		"POST /api/v1/users":              {"POST", "/api/v1/users", `{"party":"ru","username":"x1","roles":["viewer"]}`, "us-padmin", 403},
+		"GET /api/v1/users/{id}":          {"GET", "/api/v1/users/" + op.ID, "", "ru-viewer", 404},
+		"POST /api/v1/users/{id}/disable": {"POST", "/api/v1/users/" + spare.ID + "/disable", "", "us-op", 403},
+		"GET /api/v1/tokens":              {"GET", "/api/v1/tokens?user=ru-viewer", "", "us-padmin", 403},
+		"POST /api/v1/tokens":             {"POST", "/api/v1/tokens", `{"name":"x","user":"ru-viewer"}`, "us-padmin", 403},
+		"POST /api/v1/tokens/{id}/revoke": {"POST", "/api/v1/tokens/" + spareToken.ID + "/revoke", "", "us-op", 403},
+		"GET /api/v1/journal":             {"GET", "/api/v1/journal", "", "", 0},
+		"GET /api/v1/journal/{index}":     {"GET", "/api/v1/journal/0", "", "", 0},
+		// The bootstrap entries are in the checkpoint signed at start-up.
+		"GET /api/v1/journal/consistency":       {"GET", "/api/v1/journal/consistency?old=1&new=3", "", "", 0},
+		"GET /api/v1/records/{kind}/{id}/proof": {"GET", "/api/v1/records/party/" + secretariat.ID + "/proof", "", "", 0},
+	}
+	_ = ru
+	for _, rt := range e.node.API.Routes() {
+		name := rt.Method + " " + rt.Pattern
+		t.Run(name, func(t *testing.T) {
+			if rt.Public {
+				status, _, _ := e.do(rt.Method, rt.Pattern, "", "")
+				if status != 200 {
+					t.Fatalf("public route answered %d", status)
+				}
+				return
+			}
+			c, ok := checks[name]
+			if !ok {
+				t.Fatalf("route %s has no entry in the authorisation matrix", name)
+			}
+			before := e.journalSize()
+			status, h, b := e.do(c.method, c.path, "", c.body)
+			if status != 401 || problemCode(t, h, b) != truce.EUNAUTHORIZED {
+				t.Fatalf("no token: %d %s", status, b)
+			}
+			status, _, _ = e.do(c.method, c.path, "truce_notavalidtoken", c.body)
+			if status != 401 {
+				t.Fatalf("bad token: %d", status)
+			}
+			if c.forbiddenAs != "" {
+				status, h, b = e.do(c.method, c.path, e.tokens[c.forbiddenAs], c.body)
+				if status != c.want {
+					t.Fatalf("as %s: %d %s, want %d", c.forbiddenAs, status, b, c.want)
+				}
+				problemCode(t, h, b)
+			}
+			if after := e.journalSize(); after != before {
+				t.Fatalf("refused calls changed the journal: %d -> %d", before, after)
+			}
+			// The administrator may do it.
+			status, _, b = e.do(c.method, c.path, e.admin, c.body)
+			if status >= 300 {
+				t.Fatalf("as admin: %d %s", status, b)
+			}
+		})
+	}
+}
+
+func TestStrictDecoding(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, body string
+		hdr        []string
+		status     int
+		code       string
+	}{
+		{"ErrMalformed", `{"slug":"jo",`, nil, 400, truce.EINVALID},
+		{"ErrSyntax", `{"slug" "jo"}`, nil, 400, truce.EINVALID},
+		{"ErrUnknownField", `{"slug":"jo","name":"Jordan","kind":"guarantor","colour":"red"}`, nil, 400, truce.EINVALID},
+		{"ErrTrailingData", `{"slug":"jo","name":"Jordan","kind":"guarantor"} {}`, nil, 400, truce.EINVALID},
+		{"ErrWrongType", `{"slug":7,"name":"Jordan","kind":"guarantor"}`, nil, 400, truce.EINVALID},
+		{"ErrEmpty", ``, nil, 400, truce.EINVALID},
+		{"ErrBadSlug", `{"slug":"Jordan!","name":"Jordan","kind":"guarantor"}`, nil, 400, truce.EINVALID},
+		{"ErrBadKind", `{"slug":"jo","name":"Jordan","kind":"empire"}`, nil, 400, truce.EINVALID},
+		{"ErrBadKey", `{"slug":"jo","name":"Jordan","kind":"guarantor","public_key":"not a key"}`, nil, 400, truce.EINVALID},
+		{"ErrContentType", `slug=jo`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 400, truce.EINVALID},
+		{"ErrTooLarge", `{"slug":"jo","name":"` + strings.Repeat("x", 70<<10) + `","kind":"guarantor"}`, nil, 413, truce.ETOOLARGE},
+		{"ErrDuplicate", `{"slug":"us","name":"Again","kind":"guarantor"}`, nil, 409, truce.ECONFLICT},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := e.journalSize()
+			parties, _, _ := e.client(e.admin).ListParties(context.Background(), truce.PartyFilter{})
+			status, h, b := e.do("POST", "/api/v1/parties", e.admin, c.body, c.hdr...)
+			if status != c.status {
+				t.Fatalf("status %d, want %d: %s", status, c.status, b)
+			}
+			if code := problemCode(t, h, b); code != c.code {
+				t.Fatalf("code %q, want %q", code, c.code)
+			}
+			after, _, _ := e.client(e.admin).ListParties(context.Background(), truce.PartyFilter{})
+			if e.journalSize() != before || len(after) != len(parties) {
+				t.Fatal("a refused request changed the database")
+			}
+		})
+	}
+	t.Run("ErrUnknownRole", func(t *testing.T) {
+		before := e.journalSize()
+		status, h, b := e.do("POST", "/api/v1/users", e.admin, `{"party":"us","username":"zed","roles":["general"]}`)
+		if status != 400 || problemCode(t, h, b) != truce.EINVALID || !strings.Contains(string(b), "general") {
+			t.Fatalf("%d %s", status, b)
+		}
+		if _, err := e.node.Store.User(context.Background(), "zed"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
+			t.Fatal("the user was created")
+		}
+	})
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	e := newEnv(t)
+	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
+	s1, h1, b1 := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-1")
+	if s1 != 201 {
+		t.Fatalf("%d %s", s1, b1)
+	}
+	size := e.journalSize()
+	s2, h2, b2 := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-1")
+	if s2 != 201 || !bytes.Equal(b1, b2) || h2.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %s (first %s)", s2, b2, b1)
+	}
+	if e.journalSize() != size {
+		t.Fatal("the retry recorded something new")
+	}
+	s3, h3, b3 := e.do("POST", "/api/v1/parties", e.admin, `{"slug":"jo2","name":"Jordan","kind":"guarantor"}`, "Idempotency-Key", "k-1")
+	if s3 != 422 || problemCode(t, h3, b3) != truce.EUNPROCESSABLE {
+		t.Fatalf("same key, other body: %d %s", s3, b3)
+	}
+	if e.journalSize() != size {
+		t.Fatal("the refused request recorded something")
+	}
+	// Keys are per user: another user's same key is a new request.
+	s4, _, b4 := e.do("POST", "/api/v1/tokens", e.tokens["us-op"], `{"name":"x"}`, "Idempotency-Key", "k-1")
+	if s4 != 201 {
+		t.Fatalf("other user's key: %d %s", s4, b4)
+	}
+	_ = h1
+}
+
+func TestETagIfMatch(t *testing.T) {
+	e := newEnv(t)
+	u := e.users["us-op"]
+	status, h, _ := e.do("GET", "/api/v1/users/"+u.ID, e.admin, "")
+	if status != 200 || h.Get("ETag") != `"v1"` {
+		t.Fatalf("%d etag %q", status, h.Get("ETag"))
+	}
+	status, h, b := e.do("POST", "/api/v1/users/"+u.ID+"/disable", e.admin, "", "If-Match", `"v7"`)
+	if status != 412 || problemCode(t, h, b) != truce.EPRECONDITION {
+		t.Fatalf("stale If-Match: %d %s", status, b)
+	}
+	status, h, _ = e.do("POST", "/api/v1/users/"+u.ID+"/disable", e.admin, "", "If-Match", `"v1"`)
+	if status != 200 || h.Get("ETag") != `"v2"` {
+		t.Fatalf("disable: %d %q", status, h.Get("ETag"))
+	}
+	// A disabled user's token no longer works.
+	if status, _, _ := e.do("GET", "/api/v1/me", e.tokens["us-op"], ""); status != 401 {
+		t.Fatalf("disabled user's token: %d", status)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(e.tokens["us-op"])
+	tk, err := c.CreateToken(ctx, truce.TokenCreate{Name: "laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tk.Secret, "truce_") || len(tk.Secret) < 40 {
+		t.Fatalf("secret %q", tk.Secret)
+	}
+	if _, err := e.client(tk.Secret).Me(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := c.ListTokens(ctx, "")
+	for _, x := range ts {
+		if x.Secret != "" {
+			t.Fatal("a listed token carries its secret")
+		}
+	}
+	if _, err := c.RevokeToken(ctx, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client(tk.Secret).Me(ctx); truce.ErrorCode(err) != truce.EUNAUTHORIZED {
+		t.Fatalf("revoked token: %v", err)
+	}
+	past := "2020-01-01T00:00:00Z"
+	status, h, b := e.do("POST", "/api/v1/tokens", e.tokens["us-op"], `{"name":"old","expires_at":"`+past+`"}`)
+	if status != 400 || problemCode(t, h, b) != truce.EINVALID {
+		t.Fatalf("expired at creation: %d %s", status, b)
+	}
+	// The journal records tokens without their secrets or hashes.
+	rs, _, err := e.client(e.admin).ListJournal(ctx, 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if bytes.Contains(r.Body, []byte(tk.Secret)) || bytes.Contains(r.Body, []byte("truce_")) {
+			t.Fatalf("journal entry %d holds a token secret: %s", r.Index, r.Body)
+		}
+	}
+}
+
+func TestJournalVisibility(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u := e.users["us-op"]
+	// The user record is visible to its own party only: the body is
+	// withheld from the other party, but the entry (and its hash) is not.
+	own, err := e.client(e.tokens["us-padmin"]).JournalEntry(ctx, u.JournalIndex)
+	if err != nil || len(own.Body) == 0 || truce.BodyHash(own.Salt, own.Body) != own.Entry.BodyHash {
+		t.Fatalf("own party: %+v %v", own, err)
+	}
+	other, err := e.client(e.tokens["ru-viewer"]).JournalEntry(ctx, u.JournalIndex)
+	if err != nil || other.Body != nil || other.Salt != nil || other.Entry.BodyHash != own.Entry.BodyHash {
+		t.Fatalf("other party: %+v %v", other, err)
+	}
+	rs, next, err := e.client(e.admin).ListJournal(ctx, 0, 2)
+	if err != nil || len(rs) != 2 || next != 2 {
+		t.Fatalf("page: %d entries, next %d, %v", len(rs), next, err)
+	}
+	if _, err := e.client(e.admin).JournalEntry(ctx, 10_000); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("missing entry: %v", err)
+	}
+	if status, _, _ := e.do("GET", "/api/v1/journal/-1", e.admin, ""); status != 400 {
+		t.Fatalf("negative index: %d", status)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(e.admin)
+	seen := map[string]bool{}
+	pages := 0
+	for cursor := ""; ; pages++ {
+		ps, next, err := c.ListParties(ctx, truce.PartyFilter{Limit: 1, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if seen[p.ID] {
+				t.Fatalf("party %s on two pages", p.Slug)
+			}
+			seen[p.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 3 {
+		t.Fatalf("saw %d parties over %d pages, want 3", len(seen), pages)
+	}
+	if status, _, _ := e.do("GET", "/api/v1/parties?limit=9999", e.admin, ""); status != 400 {
+		t.Fatalf("limit too big: %d", status)
+	}
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/api/v1/parties", e.admin, "")
+	_, _, b := e.do("GET", "/metrics", "", "")
+	for _, want := range []string{`truce_http_requests_total{code="200",method="GET",route="/api/v1/parties"}`, `truce_journal_appends_total{kind="party"} 2`, "truce_http_request_duration_seconds_bucket"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if s, _, b := e.do("GET", "/readyz", "", ""); s != 200 {
+		t.Fatalf("readyz %d %s", s, b)
+	}
+	_, h, _ := e.do("GET", "/healthz", "", "", "X-Request-Id", "abc-123")
+	if h.Get("X-Request-Id") != "abc-123" {
+		t.Fatalf("request id not echoed: %q", h.Get("X-Request-Id"))
+	}
+}

@@ -1,0 +1,530 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// DefaultMaxVertices is the vertex cap [Validate] applies when
+// Options.MaxVertices is zero. It bounds the cost of one geometry in every
+// engine; the largest OCHA sub-district of Syria has about 4,000 vertices.
+const DefaultMaxVertices = 20000
+
+// Options tunes [Validate] and [Decode].
+type Options struct {
+	// MaxVertices caps the vertices of one geometry; 0 means
+	// DefaultMaxVertices and a negative value means no cap.
+	MaxVertices int
+	// Repair applies [Repair] before validating, for imports of real
+	// boundary data with repeated vertices and zero-width spikes.
+	Repair bool
+	// Planar skips the longitude/latitude range check, for geometry in
+	// plane coordinates such as the JTS test suite's.
+	Planar bool
+}
+
+// Reasons a [ValidationError] gives.
+const (
+	ReasonEmpty                = "empty geometry"
+	ReasonNotFinite            = "coordinate is NaN or infinite"
+	ReasonOutOfRange           = "coordinate out of range (longitude -180..180, latitude -90..90)"
+	ReasonTooManyVertices      = "vertex cap exceeded"
+	ReasonNotClosed            = "ring not closed"
+	ReasonTooFewPoints         = "too few distinct vertices"
+	ReasonSelfIntersection     = "self-intersection"
+	ReasonHoleOutsideShell     = "hole outside its shell"
+	ReasonNestedHoles          = "hole inside another hole"
+	ReasonNestedShells         = "polygon inside or overlapping another polygon"
+	ReasonDisconnectedInterior = "interior is disconnected"
+	ReasonUnsupported          = "unsupported geometry type"
+)
+
+// ValidationError says why a geometry is invalid and where. Part is the index
+// of the polygon in a MultiPolygon (or of the line in a MultiLineString, the
+// point in a MultiPoint); Ring is the ring index in that polygon (0 is the
+// exterior); Vertex is the index of the offending vertex in that ring or
+// line. Each is -1 when it does not apply. At is the location of the fault
+// when it has one.
+type ValidationError struct {
+	Reason string
+	Part   int
+	Ring   int
+	Vertex int
+	At     *orb.Point
+	Detail string
+}
+
+// Error implements error.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("geo: invalid geometry: ")
+	b.WriteString(e.Reason)
+	var where []string
+	if e.Part >= 0 {
+		where = append(where, fmt.Sprintf("part %d", e.Part))
+	}
+	if e.Ring >= 0 {
+		where = append(where, fmt.Sprintf("ring %d", e.Ring))
+	}
+	if e.Vertex >= 0 {
+		where = append(where, fmt.Sprintf("vertex %d", e.Vertex))
+	}
+	if len(where) > 0 {
+		b.WriteString(" at ")
+		b.WriteString(strings.Join(where, " "))
+	}
+	if e.At != nil {
+		fmt.Fprintf(&b, " (%g %g)", e.At[0], e.At[1])
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	return b.String()
+}
+
+func verr(reason string, part, ring, vertex int) *ValidationError {
+	return &ValidationError{Reason: reason, Part: part, Ring: ring, Vertex: vertex}
+}
+
+func (e *ValidationError) at(p orb.Point) *ValidationError {
+	e.At = &p
+	return e
+}
+
+// Validate checks g for what Truce accepts: finite coordinates, longitude
+// and latitude in range (unless opts.Planar), at most opts.MaxVertices
+// vertices, and the topological rules of [ValidateTopology]. The error is a
+// [*ValidationError].
+func Validate(g orb.Geometry, opts Options) error {
+	if g == nil {
+		return verr(ReasonEmpty, -1, -1, -1)
+	}
+	limit := opts.MaxVertices
+	if limit == 0 {
+		limit = DefaultMaxVertices
+	}
+	n := 0
+	var bad error
+	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
+		n++
+		switch {
+		case limit > 0 && n > limit:
+			e := verr(ReasonTooManyVertices, part, ring, vertex)
+			e.Detail = fmt.Sprintf("more than %d vertices", limit)
+			bad = e
+		case math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0):
+			bad = verr(ReasonNotFinite, part, ring, vertex)
+		case !opts.Planar && (p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90):
+			bad = verr(ReasonOutOfRange, part, ring, vertex).at(p)
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	if isEmpty(g) {
+		return verr(ReasonEmpty, -1, -1, -1)
+	}
+	return ValidateTopology(g)
+}
+
+// eachPoint visits every vertex with its part, ring and vertex indexes.
+func eachPoint(g orb.Geometry, fn func(part, ring, vertex int, p orb.Point) bool) {
+	poly := func(part int, p orb.Polygon) bool {
+		for r, ring := range p {
+			for v, q := range ring {
+				if !fn(part, r, v, q) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		fn(-1, -1, -1, g)
+	case orb.MultiPoint:
+		for i, q := range g {
+			if !fn(i, -1, -1, q) {
+				return
+			}
+		}
+	case orb.LineString:
+		for v, q := range g {
+			if !fn(-1, -1, v, q) {
+				return
+			}
+		}
+	case orb.Ring:
+		for v, q := range g {
+			if !fn(-1, 0, v, q) {
+				return
+			}
+		}
+	case orb.MultiLineString:
+		for i, l := range g {
+			for v, q := range l {
+				if !fn(i, -1, v, q) {
+					return
+				}
+			}
+		}
+	case orb.Polygon:
+		poly(-1, g)
+	case orb.MultiPolygon:
+		for i, p := range g {
+			if !poly(i, p) {
+				return
+			}
+		}
+	case orb.Collection:
+		for _, c := range g {
+			eachPoint(c, fn)
+		}
+	}
+}
+
+func isEmpty(g orb.Geometry) bool {
+	empty := true
+	eachPoint(g, func(int, int, int, orb.Point) bool { empty = false; return false })
+	return empty
+}
+
+// ValidateTopology checks g against the OGC Simple Features validity rules
+// as JTS's IsValidOp applies them (a self-touching ring is invalid): lines
+// need two distinct vertices; rings must be closed, have four vertices of
+// which three are distinct, and not touch or cross themselves; the rings of
+// a polygon may touch only at single points, never cross or overlap, holes
+// lie inside their shell and not inside each other, and the interior must
+// be connected; the polygons of a MultiPolygon may touch only at points and
+// not nest. Coordinates must be finite; their range is not checked. Empty
+// geometries are valid here. The error is a [*ValidationError].
+func ValidateTopology(g orb.Geometry) error {
+	var bad error
+	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+			bad = verr(ReasonNotFinite, part, ring, vertex)
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	switch g := g.(type) {
+	case orb.Point, orb.MultiPoint:
+		return nil
+	case orb.LineString:
+		return validateLine(-1, g)
+	case orb.MultiLineString:
+		for i, l := range g {
+			if err := validateLine(i, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	case orb.Ring:
+		if err := validateRingShape(-1, 0, g); err != nil {
+			return err
+		}
+		return validateAreas(orb.MultiPolygon{{g}}, false)
+	case orb.Polygon:
+		return validateAreas(orb.MultiPolygon{g}, false)
+	case orb.MultiPolygon:
+		return validateAreas(g, true)
+	case orb.Bound:
+		return nil
+	default:
+		return verr(ReasonUnsupported, -1, -1, -1)
+	}
+}
+
+func validateLine(part int, l orb.LineString) error {
+	if len(l) == 0 {
+		return nil
+	}
+	for _, p := range l[1:] {
+		if p != l[0] {
+			return nil
+		}
+	}
+	return verr(ReasonTooFewPoints, part, -1, len(l)-1)
+}
+
+func validateRingShape(part, ring int, r orb.Ring) error {
+	if len(r) == 0 {
+		return nil
+	}
+	if r[0] != r[len(r)-1] {
+		return verr(ReasonNotClosed, part, ring, len(r)-1).at(r[len(r)-1])
+	}
+	if len(r) < 4 {
+		return verr(ReasonTooFewPoints, part, ring, len(r)-1)
+	}
+	distinct := 1
+	for i := 1; i < len(r); i++ {
+		if r[i] != r[i-1] {
+			distinct++
+		}
+	}
+	if distinct < 4 {
+		return verr(ReasonTooFewPoints, part, ring, len(r)-1)
+	}
+	return nil
+}
+
+// vseg is one non-degenerate segment of a polygonal geometry, with the
+// indexes that locate it for error messages.
+type vseg struct {
+	a, b             orb.Point
+	part, ring, v    int // v is the index of a in the ring
+	next             int // index of the next non-degenerate segment's v in the ring
+	minX, maxX       float64
+	first, ringLastV int
+}
+
+func validateAreas(mp orb.MultiPolygon, multi bool) error {
+	partIdx := func(i int) int {
+		if multi {
+			return i
+		}
+		return -1
+	}
+	var segs []vseg
+	for pi, p := range mp {
+		for ri, r := range p {
+			if err := validateRingShape(partIdx(pi), ri, r); err != nil {
+				return err
+			}
+			if len(r) == 0 {
+				continue
+			}
+			if ri > 0 && len(p[0]) == 0 {
+				return verr(ReasonHoleOutsideShell, partIdx(pi), ri, -1)
+			}
+			start := len(segs)
+			for v := 0; v < len(r)-1; v++ {
+				if r[v] == r[v+1] {
+					continue
+				}
+				segs = append(segs, vseg{a: r[v], b: r[v+1], part: pi, ring: ri, v: v,
+					minX: math.Min(r[v][0], r[v+1][0]), maxX: math.Max(r[v][0], r[v+1][0])})
+			}
+			for i := start; i < len(segs); i++ {
+				segs[i].first = start
+				segs[i].ringLastV = len(segs) - 1
+			}
+		}
+	}
+	// A sweep over x finds the candidate pairs without testing all n².
+	order := make([]int, len(segs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return segs[order[i]].minX < segs[order[j]].minX })
+
+	// touches link rings (and touch points) for the connectivity check:
+	// nodes 0..R-1 are rings, the rest are distinct touch points.
+	ringBase := make([]int, len(mp))
+	nr := 0
+	for i, p := range mp {
+		ringBase[i] = nr
+		nr += len(p)
+	}
+	uf := newUnionFind(nr)
+	pointNode := map[orb.Point]int{}
+	touchesOf := map[[2]int]bool{} // (ringNode, pointNode) already linked
+
+	for oi, i := range order {
+		s := &segs[i]
+		for _, j := range order[oi+1:] {
+			t := &segs[j]
+			if t.minX > s.maxX {
+				break
+			}
+			k, p0, p1, proper := intersect(s.a, s.b, t.a, t.b)
+			if k == isectNone {
+				continue
+			}
+			if s.part == t.part && s.ring == t.ring {
+				// Neighbouring segments of a ring share one vertex legitimately.
+				adjacent := false
+				if k == isectPoint {
+					lo, hi := s, t
+					if i > j {
+						lo, hi = t, s
+					}
+					li, hiIdx := i, j
+					if i > j {
+						li, hiIdx = j, i
+					}
+					if (hiIdx == li+1 && p0 == lo.b && p0 == hi.a) ||
+						(li == lo.first && hiIdx == lo.ringLastV && p0 == lo.a && p0 == hi.b) {
+						adjacent = true
+					}
+				}
+				if !adjacent {
+					e := verr(ReasonSelfIntersection, partIdx(s.part), s.ring, s.v).at(p0)
+					how := "touches"
+					switch {
+					case proper:
+						how = "crosses"
+					case k == isectOverlap:
+						how = "overlaps"
+					}
+					e.Detail = fmt.Sprintf("edge from vertex %d %s the same ring's edge from vertex %d", s.v, how, t.v)
+					return e
+				}
+				continue
+			}
+			if k == isectOverlap || proper {
+				e := verr(ReasonSelfIntersection, partIdx(s.part), s.ring, s.v).at(p0)
+				other := fmt.Sprintf("ring %d", t.ring)
+				if multi {
+					other = fmt.Sprintf("part %d ring %d", t.part, t.ring)
+				}
+				how := "crosses"
+				if k == isectOverlap {
+					how = fmt.Sprintf("overlaps, up to (%g %g),", p1[0], p1[1])
+				}
+				e.Detail = fmt.Sprintf("edge %s the edge from vertex %d of %s", how, t.v, other)
+				return e
+			}
+			if s.part != t.part {
+				continue // polygons of a MultiPolygon may touch at points
+			}
+			pn, ok := pointNode[p0]
+			if !ok {
+				pn = uf.add()
+				pointNode[p0] = pn
+			}
+			for _, rn := range [2]int{ringBase[s.part] + s.ring, ringBase[t.part] + t.ring} {
+				if touchesOf[[2]int{rn, pn}] {
+					continue
+				}
+				touchesOf[[2]int{rn, pn}] = true
+				if !uf.union(rn, pn) {
+					e := verr(ReasonDisconnectedInterior, partIdx(s.part), s.ring, s.v).at(p0)
+					e.Detail = "rings touch so as to enclose part of the interior"
+					return e
+				}
+			}
+		}
+	}
+
+	// Nesting: each hole inside its shell and outside its sibling holes;
+	// each polygon outside the others.
+	for pi, p := range mp {
+		if len(p) == 0 || len(p[0]) == 0 {
+			continue
+		}
+		for hi := 1; hi < len(p); hi++ {
+			if len(p[hi]) == 0 {
+				continue
+			}
+			if loc, v := ringInRing(p[hi], p[0]); loc == Exterior {
+				return verr(ReasonHoleOutsideShell, partIdx(pi), hi, v).at(p[hi][max(v, 0)])
+			}
+			for hj := 1; hj < len(p); hj++ {
+				if hj == hi || len(p[hj]) == 0 {
+					continue
+				}
+				if loc, v := ringInRing(p[hi], p[hj]); loc == Interior {
+					e := verr(ReasonNestedHoles, partIdx(pi), hi, v).at(p[hi][max(v, 0)])
+					e.Detail = fmt.Sprintf("inside hole %d", hj)
+					return e
+				}
+			}
+		}
+	}
+	if multi {
+		for i := range mp {
+			for j := range mp {
+				if i == j || len(mp[i]) == 0 || len(mp[j]) == 0 || len(mp[i][0]) == 0 || len(mp[j][0]) == 0 {
+					continue
+				}
+				if shellInPolygon(mp[i][0], mp[j]) {
+					e := verr(ReasonNestedShells, i, 0, -1)
+					e.Detail = fmt.Sprintf("inside part %d", j)
+					return e
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ringInRing locates ring a against ring b, which it does not cross: by its
+// first vertex that is not on b, else by the midpoint of its first edge that
+// is not on b. It returns Boundary when a lies wholly on b, and the vertex
+// it decided on (-1 for a midpoint).
+func ringInRing(a, b orb.Ring) (Location, int) {
+	for v, p := range a {
+		if l := ringLocate(p, b); l != Boundary {
+			return l, v
+		}
+	}
+	for v := 0; v+1 < len(a); v++ {
+		m := orb.Point{(a[v][0] + a[v+1][0]) / 2, (a[v][1] + a[v+1][1]) / 2}
+		if l := ringLocate(m, b); l != Boundary {
+			return l, -1
+		}
+	}
+	return Boundary, -1
+}
+
+// shellInPolygon reports whether shell s reaches into the interior of
+// polygon p, given that their boundaries do not cross: some vertex or edge
+// midpoint of s is interior to p. Midpoints matter when every vertex of s
+// sits on p's boundary and its edges are chords through p.
+func shellInPolygon(s orb.Ring, p orb.Polygon) bool {
+	for _, q := range s {
+		if polygonLocate(q, p) == Interior {
+			return true
+		}
+	}
+	for v := 0; v+1 < len(s); v++ {
+		if polygonLocate(orb.Point{(s[v][0] + s[v+1][0]) / 2, (s[v][1] + s[v+1][1]) / 2}, p) == Interior {
+			return true
+		}
+	}
+	return false
+}
+
+type unionFind struct{ parent []int }
+
+func newUnionFind(n int) *unionFind {
+	u := &unionFind{parent: make([]int, n)}
+	for i := range u.parent {
+		u.parent[i] = i
+	}
+	return u
+}
+
+func (u *unionFind) add() int {
+	u.parent = append(u.parent, len(u.parent))
+	return len(u.parent) - 1
+}
+
+func (u *unionFind) find(x int) int {
+	for u.parent[x] != x {
+		u.parent[x] = u.parent[u.parent[x]]
+		x = u.parent[x]
+	}
+	return x
+}
+
+// union joins the sets of a and b and reports false if they were already
+// one set, which in the ring-touch graph means a cycle.
+func (u *unionFind) union(a, b int) bool {
+	ra, rb := u.find(a), u.find(b)
+	if ra == rb {
+		return false
+	}
+	u.parent[ra] = rb
+	return true
+}

@@ -1,0 +1,100 @@
+package spatial_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/spatial"
+)
+
+// BenchmarkZoneIndex_Containing measures position checks per second on one
+// goroutine against 5,000 zones made from OCHA's real sub-district polygons
+// (see copies), with positions drawn uniformly over the bounding box of all
+// zones. A third of the zones carry an altitude band or time windows, as
+// agreed zones do.
+func BenchmarkZoneIndex_Containing(b *testing.B) {
+	geoms := copies(b, 5000)
+	zones := zonesFrom(geoms)
+	vertices := 0
+	for i := range zones {
+		switch i % 3 {
+		case 1:
+			zones[i].FloorM, zones[i].CeilingM = 0, 6000
+		case 2:
+			zones[i].Windows = []spatial.Window{{Start: t0, End: t0.Add(72 * time.Hour)}, {Start: t0.Add(100 * time.Hour)}}
+		}
+		vertices += countVertices(geoms[i])
+	}
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for _, g := range geoms {
+		all = all.Union(g.Bound())
+	}
+	const n = 1 << 16
+	r := rand.New(rand.NewPCG(1, 2))
+	type pos struct {
+		lon, lat, alt float64
+		at            time.Time
+	}
+	ps := make([]pos, n)
+	for i := range ps {
+		ps[i] = pos{
+			all.Min[0] + r.Float64()*(all.Max[0]-all.Min[0]),
+			all.Min[1] + r.Float64()*(all.Max[1]-all.Min[1]),
+			12000 * r.Float64(),
+			t0.Add(time.Duration(r.Int64N(int64(200 * time.Hour)))),
+		}
+	}
+	hits := 0
+	fn := func(string) bool { hits++; return true }
+	b.ReportAllocs()
+	runtime.GC()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		p := &ps[i&(n-1)]
+		x.Containing(p.lon, p.lat, p.alt, p.at, fn)
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "checks/cpu-s")
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "hits/check")
+	b.ReportMetric(float64(vertices), "vertices")
+}
+
+func countVertices(g orb.Geometry) int {
+	n := 0
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			n += len(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			n += countVertices(p)
+		}
+	}
+	return n
+}
+
+// cpuTime is the process's user+system CPU time, so that a benchmark on a
+// shared machine can report work per CPU-second (per core) as well as per
+// wall-clock second.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

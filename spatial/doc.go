@@ -1,0 +1,17 @@
+// Package spatial holds Truce's in-memory spatial indexes. [ZoneIndex]
+// answers the air-picture monitor's hot question, "which agreed zones hold
+// this position, at this altitude, now?", and the conflict check's "which
+// zones does this area touch in this time range?".
+//
+// Zones are polygons in lon/lat degrees as RFC 7946 (GeoJSON) carries them,
+// located in that plane (RFC 7946 §3.1.1: edges are straight lines in
+// lon/lat) with the holes honoured; each has an altitude band in metres
+// AMSL and active windows of half-open UTC intervals.
+//
+// Readers never block: the index is a copy-on-write snapshot behind an
+// atomic pointer, and a writer builds the next snapshot (an R-tree copy is
+// O(1) with github.com/tidwall/rtree) and swaps it in. Each polygon is
+// prepared once with a y-band index of its edges, so that a point-in-polygon
+// test reads only the few edges in the point's band instead of all of them
+// (crossing-number rule, one horizontal ray).
+package spatial
