@@ -158,6 +158,10 @@ func TestAuthMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	secretariat, err := e.node.Store.Party(ctx, "secretariat")
+	if err != nil {
+		t.Fatal(err)
+	}
 	type check struct {
 		method, path, body string
 		forbiddenAs        string // username whose call must be refused
@@ -198,6 +202,8 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /api/v1/zones/{id}/withdraw":                    {"POST", z + "/withdraw", `{}`, "ru-viewer", 403, 409},
 		"GET /api/v1/zones/{id}/versions/{version}/statement": {"GET", z + "/versions/1/statement?decision=approve", "", "", 0, 0},
 		"POST /api/v1/zones/{id}/versions/{version}/decision": {"POST", z + "/versions/1/decision", `{"approve":true}`, "ru-viewer", 403, 403},
+		"GET /api/v1/journal/consistency":                     {"GET", "/api/v1/journal/consistency?old=1&new=3", "", "", 0, 0},
+		"GET /api/v1/records/{kind}/{id}/proof":               {"GET", "/api/v1/records/party/" + secretariat.ID + "/proof", "", "", 0, 0},
 	}
 	_ = ru
 	for _, rt := range e.node.API.Routes() {

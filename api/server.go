@@ -30,6 +30,9 @@ type Services struct {
 	Tokens  truce.TokenService
 	Journal truce.JournalService
 	Auth    truce.Authenticator
+	// Proofs proves journal entries against the signed log; when nil,
+	// journal entries are served without proofs.
+	Proofs truce.ProofService
 	// Store backs idempotency keys and readiness checks.
 	Store truce.Store
 }
@@ -139,7 +142,9 @@ func (s *Server) apiRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/tokens", Handler: s.createToken},
 		{Method: "POST", Pattern: "/api/v1/tokens/{id}/revoke", Handler: s.revokeToken},
 		{Method: "GET", Pattern: "/api/v1/journal", Handler: s.listJournal},
-		{Method: "GET", Pattern: "/api/v1/journal/{index}", Handler: s.getJournal},
+		{Method: "GET", Pattern: "/api/v1/journal/{index}", Handler: s.getJournalProof},
+		{Method: "GET", Pattern: "/api/v1/journal/consistency", Handler: s.getConsistency},
+		{Method: "GET", Pattern: "/api/v1/records/{kind}/{id}/proof", Handler: s.getRecordProofs},
 	}
 }
 

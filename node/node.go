@@ -18,6 +18,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -37,6 +38,16 @@ type Config struct {
 	// MaxVertices caps a zone geometry's vertices (default 20,000).
 	MaxVertices int
 	Logger      *slog.Logger
+	// Witnesses are asked to cosign every checkpoint; WitnessQuorum of
+	// them must have cosigned the latest for the node to be ready.
+	Witnesses     []Witness
+	WitnessQuorum int
+	// WitnessMaxAge is how long a witness may fail before /readyz reports
+	// it; 0 means DefaultWitnessMaxAge.
+	WitnessMaxAge time.Duration
+	// SignInterval is the least time between checkpoints; 0 means
+	// ledger.DefaultSignInterval.
+	SignInterval time.Duration
 }
 
 func (c *Config) defaults() {
@@ -90,7 +101,15 @@ type Node struct {
 	API     *api.Server
 	// LogVerifierKey is the deployment's log verifier key.
 	LogVerifierKey string
-	log            *slog.Logger
+	// Ledger signs checkpoints over the journal; Policy is what a verifier
+	// of this deployment's checkpoints should ask for (log key, witnesses,
+	// quorum).
+	Ledger        *ledger.Log
+	Policy        ledger.Policy
+	witnesses     []*witness
+	witnessMaxAge time.Duration
+	stopLedger    func()
+	log           *slog.Logger
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -111,7 +130,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n := &Node{Config: c, Store: st, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.Service = service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
 	n.Service.Log = c.Logger
-	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st},
+	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
 	n.Service.MaxVertices = c.MaxVertices
@@ -122,6 +141,14 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	}
 	n.Service.Publish = n.publish
 	n.registerRoutes()
+	if err := n.openLedger(c); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.startLedger(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -135,7 +162,12 @@ func (n *Node) publish(e truce.Event) {
 }
 
 // Close closes the store.
-func (n *Node) Close() error { return n.Store.Close() }
+func (n *Node) Close() error {
+	if n.stopLedger != nil {
+		n.stopLedger()
+	}
+	return n.Store.Close()
+}
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully:
 // in-flight requests finish (up to 30 s) before the store is closed by the

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/storetest"
 )
@@ -67,3 +69,10 @@ func TestMigrateTwice(t *testing.T) {
 	_ = sql.ErrNoRows
 	_ = fmt.Sprint
 }
+
+func TestLedgerStorage(t *testing.T) {
+	s := open(t)
+	ledgertest.TestStorageLeaves(t, s.(ledger.Storage), storetest.LedgerAppend(s))
+}
+
+func BenchmarkJournalAppend(b *testing.B) { storetest.BenchAppend(b, open(b)) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
 )
 
 // Service implements PartyService, UserService, TokenService,
@@ -33,6 +34,9 @@ type Service struct {
 	Zones *ZoneIndex
 	// Publish, when set, receives an event after each committed change.
 	Publish func(truce.Event)
+	// Ledger is the signed log over the journal, for proofs; nil when the
+	// deployment has none (proof methods then answer EUNAVAILABLE).
+	Ledger ledger.Storage
 }
 
 // New returns a Service.
@@ -46,6 +50,7 @@ var (
 	_ truce.TokenService   = (*Service)(nil)
 	_ truce.JournalService = (*Service)(nil)
 	_ truce.Authenticator  = (*Service)(nil)
+	_ truce.ProofService   = (*Service)(nil)
 )
 
 // NewID returns a new UUIDv7: time-ordered, so cursors that page by id page

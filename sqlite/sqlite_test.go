@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/storetest"
 )
@@ -32,3 +34,10 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("second migrate applied %d, %v; want 0", n, err)
 	}
 }
+
+func TestLedgerStorage(t *testing.T) {
+	s := open(t)
+	ledgertest.TestStorageLeaves(t, s.(ledger.Storage), storetest.LedgerAppend(s))
+}
+
+func BenchmarkJournalAppend(b *testing.B) { storetest.BenchAppend(b, open(b)) }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Store implements truce.Store over database/sql.
@@ -19,6 +18,7 @@ type Store struct {
 	d  Dialect
 	rb *rebinder
 	gc *groupCommitter
+	hc hashCache
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
@@ -405,49 +405,6 @@ func (s *Store) records(ctx context.Context, q string, args ...any) ([]*truce.Jo
 		out = append(out, r)
 	}
 	return out, s.wrap(rows.Err())
-}
-
-// ReadHashes reads stored Merkle hashes (tlog stored-hash indexes); it
-// makes the Store a tlog.HashReader for proofs.
-func (s *Store) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(context.Background(), s.db, s.rb, indexes)
-}
-
-func readHashes(ctx context.Context, q queryer, rb *rebinder, indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	if len(indexes) == 0 {
-		return out, nil
-	}
-	ph := strings.Repeat("?,", len(indexes))
-	args := make([]any, len(indexes))
-	for i, x := range indexes {
-		args[i] = x
-	}
-	rows, err := q.QueryContext(ctx, rb.q(`SELECT id, hash FROM log_hashes WHERE id IN (`+ph[:len(ph)-1]+`)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	got := make(map[int64][]byte, len(indexes))
-	for rows.Next() {
-		var id int64
-		var h []byte
-		if err := rows.Scan(&id, &h); err != nil {
-			return nil, err
-		}
-		got[id] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, x := range indexes {
-		h, ok := got[x]
-		if !ok || len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("stored hash %d missing", x)
-		}
-		copy(out[i][:], h)
-	}
-	return out, nil
 }
 
 // --- idempotency ---

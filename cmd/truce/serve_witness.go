@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce/node"
+)
+
+// witnessFlags adds serve's --witness URL=VKEY (repeatable, or TRUCE_WITNESSES
+// separated by spaces or commas), --witness-quorum and --witness-max-age;
+// the returned function fills c after parsing.
+func witnessFlags(fs *flag.FlagSet, c *node.Config) func() error {
+	var ws listFlag
+	fs.Var(&ws, "witness", "a witness to ask for cosignatures, as URL=VKEY (repeatable; TRUCE_WITNESSES)")
+	quorum := fs.Int("witness-quorum", int(envInt("TRUCE_WITNESS_QUORUM", -1)), "how many witnesses must cosign for the server to be ready (default: all; TRUCE_WITNESS_QUORUM)")
+	maxAge := fs.Duration("witness-max-age", node.DefaultWitnessMaxAge, "how long a witness may fail before /readyz reports it")
+	return func() error {
+		if len(ws) == 0 {
+			ws = strings.FieldsFunc(env("TRUCE_WITNESSES", ""), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+		}
+		for _, s := range ws {
+			w, err := node.ParseWitness(s)
+			if err != nil {
+				return err
+			}
+			c.Witnesses = append(c.Witnesses, w)
+		}
+		c.WitnessQuorum = *quorum
+		if *quorum < 0 {
+			c.WitnessQuorum = len(c.Witnesses)
+		}
+		c.WitnessMaxAge = time.Duration(*maxAge)
+		return nil
+	}
+}
