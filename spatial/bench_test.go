@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/spatial"
 )
 
@@ -97,4 +98,34 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkZoneIndex_Intersecting finds the zones a planned operation
+// touches: a 10 km geodesic circle (64 vertices) over a 6-hour window and a
+// 0–3,000 m band, at random places over the same 5,000 zones.
+func BenchmarkZoneIndex_Intersecting(b *testing.B) {
+	geoms := copies(b, 5000)
+	zones := zonesFrom(geoms)
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var ops []orb.Geometry
+	for range 256 {
+		k := r.IntN(19)
+		c, err := geo.Circle(orb.Point{36 + 5*r.Float64() + float64(k%5)*8, 32.5 + 4.5*r.Float64() + float64(k/5)*7}, 10000, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops = append(ops, c)
+	}
+	hits := 0
+	fn := func(string) bool { hits++; return true }
+	for i := 0; b.Loop(); i++ {
+		if err := x.Intersecting(ops[i%len(ops)], 0, 3000, t0, t0.Add(6*time.Hour), fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "zones/op")
 }

@@ -51,6 +51,10 @@ type zone struct {
 	windows     []window
 	area        orb.Geometry // the polygonal geometry, for exact tests
 	prep        *prepared
+	// exact is geo's prepared geometry for area tests, built on first use:
+	// most zones never meet an operation's area, and it costs ~120 bytes a
+	// vertex.
+	exact atomic.Pointer[geo.Prepared]
 	min, max    [2]float64
 }
 
@@ -290,14 +294,22 @@ func (s *Snapshot) Intersecting(g orb.Geometry, floorM, ceilingM float64, t0, t1
 	if math.IsNaN(floorM) || math.IsNaN(ceilingM) || floorM > ceilingM {
 		return fmt.Errorf("%w: altitude band [%g, %g]", ErrZone, floorM, ceilingM)
 	}
-	if _, err := geo.Relate(g, orb.Point{0, 0}); err != nil {
+	if _, err := geo.Dimension(g); err != nil {
 		return err
 	}
 	b := g.Bound()
 	a, e := unixNano(t0, math.MinInt64), unixNano(t1, math.MaxInt64)
 	s.tree.Search([2]float64(b.Min), [2]float64(b.Max), func(_, _ [2]float64, z *zone) bool {
-		if z.floor > ceilingM || floorM > z.ceil || !z.activeDuring(a, e) || !geo.Intersects(z.area, g) {
+		if z.floor > ceilingM || floorM > z.ceil || !z.activeDuring(a, e) {
 			return true
+		}
+		switch z.prep.quickIntersects(g, b) {
+		case no:
+			return true
+		case unknown:
+			if !z.exactIntersects(g) {
+				return true
+			}
 		}
 		return fn(z.id)
 	})
@@ -335,4 +347,16 @@ func checkCoords(g orb.Geometry) error {
 		return errors.New("empty geometry")
 	}
 	return nil
+}
+
+func (z *zone) exactIntersects(g orb.Geometry) bool {
+	p := z.exact.Load()
+	if p == nil {
+		var err error
+		if p, err = geo.Prepare(z.area); err != nil {
+			return geo.Intersects(z.area, g)
+		}
+		z.exact.Store(p) // a racing reader may prepare it twice; both are equal
+	}
+	return p.Intersects(g)
 }
