@@ -779,6 +779,7 @@ func prune(open []int32, segs []segment, x float64) []int32 {
 	}
 	return out
 }
+
 // Disjoint reports whether a and b share no point. It is false when
 // [Relate] fails.
 func Disjoint(a, b orb.Geometry) bool {

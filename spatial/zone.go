@@ -54,8 +54,8 @@ type zone struct {
 	// exact is geo's prepared geometry for area tests, built on first use:
 	// most zones never meet an operation's area, and it costs ~120 bytes a
 	// vertex.
-	exact atomic.Pointer[geo.Prepared]
-	min, max    [2]float64
+	exact    atomic.Pointer[geo.Prepared]
+	min, max [2]float64
 }
 
 func (z *zone) activeAt(t int64) bool {
