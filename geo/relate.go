@@ -97,6 +97,16 @@ func newShape(g orb.Geometry) (*shape, error) {
 	if err := s.add(g); err != nil {
 		return nil, err
 	}
+	var bad error
+	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
+		if !finite(p) {
+			bad = verr(ReasonNotFinite, part, ring, vertex)
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return nil, bad
+	}
 	if s.dim == 1 {
 		s.ends = map[orb.Point]int{}
 		for _, l := range s.lines {
@@ -816,6 +826,9 @@ func pointInArea(a, b orb.Geometry) (Location, bool) {
 	if !ok {
 		return Exterior, false
 	}
+	if !finite(p) {
+		return Exterior, true // nowhere, as Relate's error makes every predicate false
+	}
 	switch a := a.(type) {
 	case orb.Polygon:
 		if len(a) == 0 || len(a[0]) == 0 {
@@ -895,4 +908,8 @@ func Overlaps(a, b orb.Geometry) bool {
 func Equal(a, b orb.Geometry) bool {
 	m, da, db, err := relate(a, b)
 	return err == nil && da == db && m.Matches("T*F**FFF*")
+}
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
 }

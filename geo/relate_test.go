@@ -2,6 +2,7 @@ package geo_test
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -84,5 +85,23 @@ func TestDimension(t *testing.T) {
 				t.Errorf("error %v is not ErrUnsupported", err)
 			}
 		})
+	}
+}
+
+// Predicates on coordinates that are not numbers answer false (Relate
+// fails) rather than whatever a NaN comparison happens to give.
+func TestPredicates_NotFinite(t *testing.T) {
+	sq := orb.Polygon{{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}}
+	for _, g := range []orb.Geometry{
+		orb.Point{math.NaN(), 5}, orb.Point{5, math.Inf(1)},
+		orb.LineString{{1, 1}, {math.NaN(), 2}},
+		orb.Polygon{{{1, 1}, {2, 1}, {2, math.NaN()}, {1, 1}}},
+	} {
+		if geo.Contains(sq, g) || geo.Covers(sq, g) || geo.Intersects(sq, g) || geo.Within(g, sq) || geo.Intersects(g, sq) {
+			t.Errorf("a predicate holds for %v", g)
+		}
+		if _, err := geo.Relate(sq, g); err == nil {
+			t.Errorf("Relate accepted %v", g)
+		}
 	}
 }

@@ -31,10 +31,15 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 		}
 		vertices += countVertices(geoms[i])
 	}
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
 	x := spatial.NewZoneIndex()
 	if err := x.Load(zones); err != nil {
 		b.Fatal(err)
 	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
 	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, g := range geoms {
 		all = all.Union(g.Bound())
@@ -72,6 +77,8 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 	}
 	b.ReportMetric(float64(hits)/float64(b.N), "hits/check")
 	b.ReportMetric(float64(vertices), "vertices")
+	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "index-MiB")
+	runtime.KeepAlive(x)
 }
 
 func countVertices(g orb.Geometry) int {

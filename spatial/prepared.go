@@ -172,7 +172,8 @@ const rasterEps = 1e-7
 // on a ray towards +x. Half-open edge ranges count a ray through a vertex
 // once; a point exactly on an edge may go either way.
 func (p *prepared) contains(x, y float64) bool {
-	if x < p.minX || x > p.maxX || y < p.minY || y > p.maxY {
+	// Written so that NaN fails it.
+	if !(x >= p.minX && x <= p.maxX && y >= p.minY && y <= p.maxY) {
 		return false
 	}
 	if p.g > 0 {

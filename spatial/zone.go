@@ -276,6 +276,9 @@ func (x *ZoneIndex) Intersecting(g orb.Geometry, floorM, ceilingM float64, t0, t
 
 // Containing is [ZoneIndex.Containing] on this snapshot.
 func (s *Snapshot) Containing(lon, lat, altM float64, t time.Time, fn func(id string) bool) {
+	if !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90) {
+		return // NaN, infinite or out of range: in no zone
+	}
 	tn := unixNano(t, math.MinInt64)
 	pt := [2]float64{lon, lat}
 	s.tree.Search(pt, pt, func(_, _ [2]float64, z *zone) bool {
@@ -296,6 +299,12 @@ func (s *Snapshot) Intersecting(g orb.Geometry, floorM, ceilingM float64, t0, t1
 	}
 	if _, err := geo.Dimension(g); err != nil {
 		return err
+	}
+	finite := eachVertex(g, func(p orb.Point) bool {
+		return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
+	})
+	if !finite {
+		return fmt.Errorf("%w: a coordinate is NaN or infinite", geo.ErrUnsupported)
 	}
 	b := g.Bound()
 	a, e := unixNano(t0, math.MinInt64), unixNano(t1, math.MaxInt64)
