@@ -164,7 +164,8 @@ func newZone(z Zone) (*zone, error) {
 // batch of positions against one snapshot sees one consistent set of
 // zones. It is safe for any number of goroutines.
 type Snapshot struct {
-	tree  *rtree.RTreeG[*zone]
+	tree  *rtree.RTreeG[*zone] // for area queries and cheap writes
+	grid  *pointGrid           // for point queries
 	zones map[string]*zone
 }
 
@@ -179,7 +180,7 @@ type ZoneIndex struct {
 // NewZoneIndex returns an empty index.
 func NewZoneIndex() *ZoneIndex {
 	x := &ZoneIndex{}
-	x.snap.Store(&Snapshot{tree: &rtree.RTreeG[*zone]{}, zones: map[string]*zone{}})
+	x.snap.Store(&Snapshot{tree: &rtree.RTreeG[*zone]{}, grid: &pointGrid{}, zones: map[string]*zone{}})
 	return x
 }
 
@@ -209,6 +210,7 @@ func (x *ZoneIndex) Insert(z Zone) error {
 	}
 	next.zones[z.ID] = zz
 	next.tree.Insert(zz.min, zz.max, zz)
+	next.grid = newPointGrid(next.zones)
 	x.snap.Store(next)
 	return nil
 }
@@ -229,6 +231,7 @@ func (x *ZoneIndex) Delete(id string) bool {
 		}
 	}
 	next.tree.Delete(prev.min, prev.max, prev)
+	next.grid = newPointGrid(next.zones)
 	x.snap.Store(next)
 	return true
 }
@@ -250,6 +253,7 @@ func (x *ZoneIndex) Load(zs []Zone) error {
 		next.zones[z.ID] = zz
 		next.tree.Insert(zz.min, zz.max, zz)
 	}
+	next.grid = newPointGrid(next.zones)
 	x.mu.Lock()
 	x.snap.Store(next)
 	x.mu.Unlock()
@@ -280,13 +284,20 @@ func (s *Snapshot) Containing(lon, lat, altM float64, t time.Time, fn func(id st
 		return // NaN, infinite or out of range: in no zone
 	}
 	tn := unixNano(t, math.MinInt64)
-	pt := [2]float64{lon, lat}
-	s.tree.Search(pt, pt, func(_, _ [2]float64, z *zone) bool {
-		if altM < z.floor || altM > z.ceil || !z.activeAt(tn) || !z.prep.contains(lon, lat) {
-			return true
+	cs := s.grid.candidates(lon, lat)
+	for i := range cs {
+		c := &cs[i]
+		if lon < c.minX || lon > c.maxX || lat < c.minY || lat > c.maxY {
+			continue
 		}
-		return fn(z.id)
-	})
+		z := c.z
+		if altM < z.floor || altM > z.ceil || !z.activeAt(tn) || !z.prep.contains(lon, lat) {
+			continue
+		}
+		if !fn(z.id) {
+			return
+		}
+	}
 }
 
 // Intersecting is [ZoneIndex.Intersecting] on this snapshot.
