@@ -136,3 +136,20 @@ func BenchmarkZoneIndex_Intersecting(b *testing.B) {
 	}
 	b.ReportMetric(float64(hits)/float64(b.N), "zones/op")
 }
+
+// BenchmarkZoneIndex_Insert replaces one zone (a new version of an agreed
+// zone) in an index of 5,000: the cost of a write, which rebuilds the
+// snapshot's point grid.
+func BenchmarkZoneIndex_Insert(b *testing.B) {
+	zones := zonesFrom(copies(b, 5000))
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		z := zones[i%len(zones)]
+		if err := x.Insert(z); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
