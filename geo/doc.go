@@ -17,9 +17,12 @@
 //     predicates derived from it ([Intersects], [Contains], [Covers],
 //     [Within], [CoveredBy], [Disjoint]), checked against the JTS test suite;
 //     predicates work in the plane of lon/lat degrees, as RFC 7946 §3.1.1
-//     prescribes for interpreting edges;
+//     prescribes for interpreting edges; [Prepare] keeps a geometry's edges
+//     indexed for repeated tests, and [Dimension] checks input cheaply;
+//   - [Repair] of the harmless defects real boundary data has (repeated
+//     vertices, zero-width spikes), never of crossings;
 //   - geodesy on the WGS84 ellipsoid ([Distance], [Bearing], [Destination],
-//     [Circle], [BufferLine]) by Vincenty's formulae (Survey Review 23(176),
+//     [Circle], [BufferLine], [BufferLines]) by Vincenty's formulae (Survey Review 23(176),
 //     1975). Vincenty was chosen over a sphere because zone edges and buffer
 //     widths are negotiated to tens of metres and the spherical error reaches
 //     0.5 %; over Karney's algorithm because, at the sub-2,000 km scale of a
@@ -28,4 +31,8 @@
 //     is handled by falling back to a spherical great circle scaled to the
 //     ellipsoid's mean radius;
 //   - altitude strings of aviation practice ([ParseAltitude]).
+//
+// Geometry crossing the antimeridian is not split (RFC 7946 §3.1.9): Truce's
+// area of operations does not reach it, and [Circle] and [BufferLine]
+// refuse shapes that would.
 package geo

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // ErrUnsupported is returned by [Relate] for geometry it cannot relate:
@@ -96,6 +97,16 @@ func newShape(g orb.Geometry) (*shape, error) {
 	if err := s.add(g); err != nil {
 		return nil, err
 	}
+	var bad error
+	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
+		if !finite(p) {
+			bad = verr(ReasonNotFinite, part, ring, vertex)
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return nil, bad
+	}
 	if s.dim == 1 {
 		s.ends = map[orb.Point]int{}
 		for _, l := range s.lines {
@@ -105,6 +116,16 @@ func newShape(g orb.Geometry) (*shape, error) {
 			}
 		}
 	}
+	n := 0
+	for _, l := range s.lines {
+		n += len(l)
+	}
+	for _, p := range s.polys {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	s.segs = make([]segment, 0, n)
 	addSegs := func(pts []orb.Point, area bool) {
 		for i := 0; i+1 < len(pts); i++ {
 			if pts[i] != pts[i+1] {
@@ -127,6 +148,69 @@ func newSegment(a, b orb.Point, area bool) segment {
 	return segment{a: a, b: b, area: area,
 		minX: math.Min(a[0], b[0]), maxX: math.Max(a[0], b[0]),
 		minY: math.Min(a[1], b[1]), maxY: math.Max(a[1], b[1])}
+}
+
+// Dimension returns the topological dimension of g — 0 for points, 1 for
+// lines, 2 for polygons, -1 when empty — or an error wrapping
+// [ErrUnsupported] for geometry [Relate] cannot take (nil, bounds,
+// collections mixing dimensions). It builds nothing, so it is a cheap check
+// of input before a query.
+func Dimension(g orb.Geometry) (int, error) { return shapeDim(g, -1) }
+
+// shapeDim checks, without building anything, that g is a geometry
+// newShape accepts, returning its dimension (-1 when empty) given the
+// dimension d seen so far.
+func shapeDim(g orb.Geometry, d int) (int, error) {
+	one := func(n, gd int) (int, error) {
+		if n == 0 {
+			return d, nil
+		}
+		if d >= 0 && d != gd {
+			return d, fmt.Errorf("%w: a collection mixing dimensions", ErrUnsupported)
+		}
+		return gd, nil
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return one(1, 0)
+	case orb.MultiPoint:
+		return one(len(g), 0)
+	case orb.LineString:
+		return one(len(g), 1)
+	case orb.Ring:
+		return one(len(g), 1)
+	case orb.MultiLineString:
+		n := 0
+		for _, l := range g {
+			n += len(l)
+		}
+		return one(n, 1)
+	case orb.Polygon:
+		if len(g) == 0 {
+			return d, nil
+		}
+		return one(len(g[0]), 2)
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range g {
+			if len(p) > 0 {
+				n += len(p[0])
+			}
+		}
+		return one(n, 2)
+	case orb.Collection:
+		var err error
+		for _, c := range g {
+			if d, err = shapeDim(c, d); err != nil {
+				return d, err
+			}
+		}
+		return d, nil
+	case nil:
+		return d, fmt.Errorf("%w: nil", ErrUnsupported)
+	default:
+		return d, fmt.Errorf("%w: %T", ErrUnsupported, g)
+	}
 }
 
 func (s *shape) setDim(d int) error {
@@ -311,34 +395,26 @@ func relate(a, b orb.Geometry) (m Matrix, da, db int, err error) {
 		}
 	}
 	// Edge intersections, found with a sweep over x.
-	sort.Slice(sb.segs, func(i, j int) bool { return sb.segs[i].minX < sb.segs[j].minX })
-	for i := range sa.segs {
-		s := &sa.segs[i]
-		lo := sort.Search(len(sb.segs), func(k int) bool { return sb.segs[k].minX > s.maxX })
-		for j := 0; j < lo; j++ {
-			t := &sb.segs[j]
-			if t.maxX < s.minX || t.maxY < s.minY || t.minY > s.maxY {
-				continue
+	sweepPairs(sa.segs, nil, sb.segs, nil, func(s, t *segment) bool {
+		k, p0, p1, proper := intersect(s.a, s.b, t.a, t.b)
+		switch k {
+		case isectPoint:
+			s.nodes = append(s.nodes, p0)
+			t.nodes = append(t.nodes, p0)
+			if proper {
+				// A crossing can still land on another vertex, such as
+				// a line's endpoint, so it is located, not assumed.
+				set(sa.nodeLoc(s, p0), sb.nodeLoc(t, p0), 0)
 			}
-			k, p0, p1, proper := intersect(s.a, s.b, t.a, t.b)
-			switch k {
-			case isectPoint:
-				s.nodes = append(s.nodes, p0)
-				t.nodes = append(t.nodes, p0)
-				if proper {
-					// A crossing can still land on another vertex, such as
-					// a line's endpoint, so it is located, not assumed.
-					set(sa.nodeLoc(s, p0), sb.nodeLoc(t, p0), 0)
-				}
-			case isectOverlap:
-				same := (s.b[0]-s.a[0])*(t.b[0]-t.a[0])+(s.b[1]-s.a[1])*(t.b[1]-t.a[1]) > 0
-				s.nodes = append(s.nodes, p0, p1)
-				t.nodes = append(t.nodes, p0, p1)
-				s.overlaps = append(s.overlaps, overlap{p0, p1, same})
-				t.overlaps = append(t.overlaps, overlap{p0, p1, same})
-			}
+		case isectOverlap:
+			same := (s.b[0]-s.a[0])*(t.b[0]-t.a[0])+(s.b[1]-s.a[1])*(t.b[1]-t.a[1]) > 0
+			s.nodes = append(s.nodes, p0, p1)
+			t.nodes = append(t.nodes, p0, p1)
+			s.overlaps = append(s.overlaps, overlap{p0, p1, same})
+			t.overlaps = append(t.overlaps, overlap{p0, p1, same})
 		}
-	}
+		return true
+	})
 	// Points split the edges they lie on, so that no piece of edge has a
 	// point of the other geometry inside it.
 	for _, pair := range [2][2]*shape{{sa, sb}, {sb, sa}} {
@@ -526,6 +602,17 @@ func Intersects(a, b orb.Geometry) bool {
 // vertex per part shows (with no edge crossing, a part is wholly inside or
 // wholly outside).
 func intersects(a, b orb.Geometry) (bool, error) {
+	if a == nil || b == nil {
+		return false, ErrUnsupported
+	}
+	if ba, bb := a.Bound(), b.Bound(); !ba.Intersects(bb) && !isEmpty(a) && !isEmpty(b) {
+		// Still reject what Relate would refuse.
+		if _, err := shapeDim(a, -1); err != nil {
+			return false, err
+		}
+		_, err := shapeDim(b, -1)
+		return false, err
+	}
 	sa, err := newShape(a)
 	if err != nil {
 		return false, err
@@ -534,46 +621,173 @@ func intersects(a, b orb.Geometry) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return shapesIntersect(sa, nil, sb, nil), nil
+}
+
+// shapesIntersect decides intersection without the full matrix: two
+// geometries meet if their edges meet, or else if one lies inside the
+// other, which one vertex per part shows (with no edge crossing, a part is
+// wholly inside or wholly outside). oa and ob are the shapes' segment orders
+// by minimum x when already known.
+func shapesIntersect(sa *shape, oa []int32, sb *shape, ob []int32) bool {
 	if sa.dim < 0 || sb.dim < 0 {
-		return false, nil
+		return false
 	}
-	ba, bb := a.Bound(), b.Bound()
-	if !ba.Intersects(bb) {
-		return false, nil
-	}
-	sort.Slice(sb.segs, func(i, j int) bool { return sb.segs[i].minX < sb.segs[j].minX })
-	for i := range sa.segs {
-		s := &sa.segs[i]
-		lo := sort.Search(len(sb.segs), func(k int) bool { return sb.segs[k].minX > s.maxX })
-		for j := 0; j < lo; j++ {
-			t := &sb.segs[j]
-			if t.maxX < s.minX || t.maxY < s.minY || t.minY > s.maxY {
-				continue
-			}
-			if k, _, _, _ := intersect(s.a, s.b, t.a, t.b); k != isectNone {
-				return true, nil
-			}
-		}
-	}
+	met := false
+	sweepPairs(sa.segs, oa, sb.segs, ob, func(s, t *segment) bool {
+		k, _, _, _ := intersect(s.a, s.b, t.a, t.b)
+		met = k != isectNone
+		return !met
+	})
+	return met || partInside(sa, sb)
+}
+
+// partInside reports, for shapes whose edges do not meet, whether a part of
+// one lies in the other: with no edge crossing, a part is wholly inside or
+// wholly outside, so one vertex of each part shows it.
+func partInside(sa, sb *shape) bool {
 	for _, pair := range [2][2]*shape{{sa, sb}, {sb, sa}} {
 		x, y := pair[0], pair[1]
 		for _, p := range x.points {
 			if y.locate(p) != Exterior {
-				return true, nil
+				return true
 			}
 		}
 		for _, l := range x.lines {
 			if len(l) > 0 && y.locate(l[0]) != Exterior {
-				return true, nil
+				return true
 			}
 		}
 		for _, poly := range x.polys {
 			if y.locate(poly[0][0]) != Exterior {
-				return true, nil
+				return true
 			}
 		}
 	}
-	return false, nil
+	return false
+}
+
+// Prepared is a geometry made ready for many [Prepared.Intersects] tests,
+// as JTS's PreparedGeometry is: its edges are built and ordered once. It is
+// safe for concurrent use.
+type Prepared struct {
+	g     orb.Geometry
+	s     *shape
+	tree  rtree.RTreeG[int32] // the edges' boxes
+	bound orb.Bound
+}
+
+// Prepare builds a [Prepared] for g, or fails as [Relate] would.
+func Prepare(g orb.Geometry) (*Prepared, error) {
+	s, err := newShape(g)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prepared{g: g, s: s, bound: g.Bound()}
+	for i := range s.segs {
+		sg := &s.segs[i]
+		p.tree.Insert([2]float64{sg.minX, sg.minY}, [2]float64{sg.maxX, sg.maxY}, int32(i))
+	}
+	return p, nil
+}
+
+// Geometry returns the geometry p was prepared from.
+func (p *Prepared) Geometry() orb.Geometry { return p.g }
+
+// Intersects reports whether g shares a point with the prepared geometry,
+// as [Intersects] does.
+func (p *Prepared) Intersects(g orb.Geometry) bool {
+	if g == nil || p.s.dim < 0 {
+		return false
+	}
+	if l, ok := pointInArea(p.g, g); ok {
+		return l != Exterior
+	}
+	if b := g.Bound(); !b.Intersects(p.bound) {
+		return false
+	}
+	sb, err := newShape(g)
+	if err != nil || sb.dim < 0 {
+		return false
+	}
+	// Edges first, each of g's looked up in the tree of the prepared ones.
+	met := false
+	for i := range sb.segs {
+		t := &sb.segs[i]
+		p.tree.Search([2]float64{t.minX, t.minY}, [2]float64{t.maxX, t.maxY}, func(_, _ [2]float64, k int32) bool {
+			s := &p.s.segs[k]
+			kind, _, _, _ := intersect(s.a, s.b, t.a, t.b)
+			met = kind != isectNone
+			return !met
+		})
+		if met {
+			return true
+		}
+	}
+	// No edges meet: one vertex per part decides.
+	return partInside(p.s, sb)
+}
+
+// sweepPairs calls fn for every pair of segments, one from as and one from
+// bs, whose bounding boxes meet, until fn returns false. Both are visited
+// in order of minimum x while a list of the other side's segments still
+// open at that x is kept, so the cost follows the pairs that are close
+// rather than len(as)·len(bs).
+func sweepPairs(as []segment, ia []int32, bs []segment, ib []int32, fn func(s, t *segment) bool) {
+	if ia == nil {
+		ia = sortedByMinX(as)
+	}
+	if ib == nil {
+		ib = sortedByMinX(bs)
+	}
+	var openA, openB []int32
+	i, j := 0, 0
+	for i < len(ia) || j < len(ib) {
+		fromA := j >= len(ib) || (i < len(ia) && as[ia[i]].minX <= bs[ib[j]].minX)
+		if fromA {
+			s := &as[ia[i]]
+			i++
+			openB = prune(openB, bs, s.minX)
+			for _, k := range openB {
+				t := &bs[k]
+				if t.minY <= s.maxY && s.minY <= t.maxY && !fn(s, t) {
+					return
+				}
+			}
+			openA = append(openA, ia[i-1])
+		} else {
+			t := &bs[ib[j]]
+			j++
+			openA = prune(openA, as, t.minX)
+			for _, k := range openA {
+				s := &as[k]
+				if t.minY <= s.maxY && s.minY <= t.maxY && !fn(s, t) {
+					return
+				}
+			}
+			openB = append(openB, ib[j-1])
+		}
+	}
+}
+
+func sortedByMinX(s []segment) []int32 {
+	idx := make([]int32, len(s))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.Slice(idx, func(i, j int) bool { return s[idx[i]].minX < s[idx[j]].minX })
+	return idx
+}
+
+// prune drops the segments that end before x.
+func prune(open []int32, segs []segment, x float64) []int32 {
+	out := open[:0]
+	for _, k := range open {
+		if segs[k].maxX >= x {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Disjoint reports whether a and b share no point. It is false when
@@ -611,6 +825,9 @@ func pointInArea(a, b orb.Geometry) (Location, bool) {
 	p, ok := b.(orb.Point)
 	if !ok {
 		return Exterior, false
+	}
+	if !finite(p) {
+		return Exterior, true // nowhere, as Relate's error makes every predicate false
 	}
 	switch a := a.(type) {
 	case orb.Polygon:
@@ -691,4 +908,8 @@ func Overlaps(a, b orb.Geometry) bool {
 func Equal(a, b orb.Geometry) bool {
 	m, da, db, err := relate(a, b)
 	return err == nil && da == db && m.Matches("T*F**FFF*")
+}
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
 }

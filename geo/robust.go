@@ -27,6 +27,10 @@ func orient(a, b, c orb.Point) int {
 		// Both products are exactly zero.
 		return 0
 	}
+	if c == a || c == b || a == b {
+		// The common case of neighbouring edges sharing a vertex.
+		return 0
+	}
 	return orientExact(a, b, c)
 }
 

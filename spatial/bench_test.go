@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/spatial"
 )
 
@@ -30,10 +31,15 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 		}
 		vertices += countVertices(geoms[i])
 	}
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
 	x := spatial.NewZoneIndex()
 	if err := x.Load(zones); err != nil {
 		b.Fatal(err)
 	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
 	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, g := range geoms {
 		all = all.Union(g.Bound())
@@ -71,6 +77,8 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 	}
 	b.ReportMetric(float64(hits)/float64(b.N), "hits/check")
 	b.ReportMetric(float64(vertices), "vertices")
+	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "index-MiB")
+	runtime.KeepAlive(x)
 }
 
 func countVertices(g orb.Geometry) int {
@@ -97,4 +105,51 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkZoneIndex_Intersecting finds the zones a planned operation
+// touches: a 10 km geodesic circle (64 vertices) over a 6-hour window and a
+// 0–3,000 m band, at random places over the same 5,000 zones.
+func BenchmarkZoneIndex_Intersecting(b *testing.B) {
+	geoms := copies(b, 5000)
+	zones := zonesFrom(geoms)
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var ops []orb.Geometry
+	for range 256 {
+		k := r.IntN(19)
+		c, err := geo.Circle(orb.Point{36 + 5*r.Float64() + float64(k%5)*8, 32.5 + 4.5*r.Float64() + float64(k/5)*7}, 10000, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops = append(ops, c)
+	}
+	hits := 0
+	fn := func(string) bool { hits++; return true }
+	for i := 0; b.Loop(); i++ {
+		if err := x.Intersecting(ops[i%len(ops)], 0, 3000, t0, t0.Add(6*time.Hour), fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "zones/op")
+}
+
+// BenchmarkZoneIndex_Insert replaces one zone (a new version of an agreed
+// zone) in an index of 5,000: the cost of a write, which rebuilds the
+// snapshot's point grid.
+func BenchmarkZoneIndex_Insert(b *testing.B) {
+	zones := zonesFrom(copies(b, 5000))
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		z := zones[i%len(zones)]
+		if err := x.Insert(z); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -172,7 +172,8 @@ const rasterEps = 1e-7
 // on a ray towards +x. Half-open edge ranges count a ray through a vertex
 // once; a point exactly on an edge may go either way.
 func (p *prepared) contains(x, y float64) bool {
-	if x < p.minX || x > p.maxX || y < p.minY || y > p.maxY {
+	// Written so that NaN fails it.
+	if !(x >= p.minX && x <= p.maxX && y >= p.minY && y <= p.maxY) {
 		return false
 	}
 	if p.g > 0 {
@@ -207,4 +208,103 @@ func (p *prepared) scan(x, y float64) bool {
 		}
 	}
 	return in
+}
+
+// verdict is a quick answer that may be "don't know".
+type verdict int8
+
+const (
+	unknown verdict = iota
+	yes
+	no
+)
+
+// quickIntersects answers from the raster alone when it can: no when every
+// cell under g's bounding box is outside (no edge of the area comes near
+// and it is not there), yes when a vertex of g lies in an inside cell.
+func (p *prepared) quickIntersects(g orb.Geometry, b orb.Bound) verdict {
+	if b.Max[0] < p.minX || b.Min[0] > p.maxX || b.Max[1] < p.minY || b.Min[1] > p.maxY {
+		return no
+	}
+	if p.g == 0 {
+		return unknown
+	}
+	cell := func(x, y float64) (int, int) {
+		i := int((x - p.minX) * p.invW)
+		j := int((y - p.minY) * p.invR)
+		return max(0, min(i, p.g-1)), max(0, min(j, p.g-1))
+	}
+	i0, j0 := cell(b.Min[0], b.Min[1])
+	i1, j1 := cell(b.Max[0], b.Max[1])
+	allOut := true
+	for j := j0; j <= j1 && allOut; j++ {
+		for i := i0; i <= i1; i++ {
+			if p.cells[j*p.g+i] != cellOut {
+				allOut = false
+				break
+			}
+		}
+	}
+	if allOut {
+		return no
+	}
+	found := false
+	eachVertex(g, func(q orb.Point) bool {
+		if q[0] < p.minX || q[0] > p.maxX || q[1] < p.minY || q[1] > p.maxY {
+			return true
+		}
+		i, j := cell(q[0], q[1])
+		found = p.cells[j*p.g+i] == cellIn
+		return !found
+	})
+	if found {
+		return yes
+	}
+	return unknown
+}
+
+func eachVertex(g orb.Geometry, fn func(orb.Point) bool) bool {
+	pts := func(ps []orb.Point) bool {
+		for _, q := range ps {
+			if !fn(q) {
+				return false
+			}
+		}
+		return true
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return fn(g)
+	case orb.MultiPoint:
+		return pts(g)
+	case orb.LineString:
+		return pts(g)
+	case orb.Ring:
+		return pts(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			if !pts(l) {
+				return false
+			}
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			if !pts(r) {
+				return false
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if !eachVertex(p, fn) {
+				return false
+			}
+		}
+	case orb.Collection:
+		for _, c := range g {
+			if !eachVertex(c, fn) {
+				return false
+			}
+		}
+	}
+	return true
 }

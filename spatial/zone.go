@@ -51,7 +51,11 @@ type zone struct {
 	windows     []window
 	area        orb.Geometry // the polygonal geometry, for exact tests
 	prep        *prepared
-	min, max    [2]float64
+	// exact is geo's prepared geometry for area tests, built on first use:
+	// most zones never meet an operation's area, and it costs ~120 bytes a
+	// vertex.
+	exact    atomic.Pointer[geo.Prepared]
+	min, max [2]float64
 }
 
 func (z *zone) activeAt(t int64) bool {
@@ -160,7 +164,8 @@ func newZone(z Zone) (*zone, error) {
 // batch of positions against one snapshot sees one consistent set of
 // zones. It is safe for any number of goroutines.
 type Snapshot struct {
-	tree  *rtree.RTreeG[*zone]
+	tree  *rtree.RTreeG[*zone] // for area queries and cheap writes
+	grid  *pointGrid           // for point queries
 	zones map[string]*zone
 }
 
@@ -175,7 +180,7 @@ type ZoneIndex struct {
 // NewZoneIndex returns an empty index.
 func NewZoneIndex() *ZoneIndex {
 	x := &ZoneIndex{}
-	x.snap.Store(&Snapshot{tree: &rtree.RTreeG[*zone]{}, zones: map[string]*zone{}})
+	x.snap.Store(&Snapshot{tree: &rtree.RTreeG[*zone]{}, grid: &pointGrid{}, zones: map[string]*zone{}})
 	return x
 }
 
@@ -205,6 +210,7 @@ func (x *ZoneIndex) Insert(z Zone) error {
 	}
 	next.zones[z.ID] = zz
 	next.tree.Insert(zz.min, zz.max, zz)
+	next.grid = newPointGrid(next.zones)
 	x.snap.Store(next)
 	return nil
 }
@@ -225,6 +231,7 @@ func (x *ZoneIndex) Delete(id string) bool {
 		}
 	}
 	next.tree.Delete(prev.min, prev.max, prev)
+	next.grid = newPointGrid(next.zones)
 	x.snap.Store(next)
 	return true
 }
@@ -246,6 +253,7 @@ func (x *ZoneIndex) Load(zs []Zone) error {
 		next.zones[z.ID] = zz
 		next.tree.Insert(zz.min, zz.max, zz)
 	}
+	next.grid = newPointGrid(next.zones)
 	x.mu.Lock()
 	x.snap.Store(next)
 	x.mu.Unlock()
@@ -272,14 +280,24 @@ func (x *ZoneIndex) Intersecting(g orb.Geometry, floorM, ceilingM float64, t0, t
 
 // Containing is [ZoneIndex.Containing] on this snapshot.
 func (s *Snapshot) Containing(lon, lat, altM float64, t time.Time, fn func(id string) bool) {
+	if !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90) {
+		return // NaN, infinite or out of range: in no zone
+	}
 	tn := unixNano(t, math.MinInt64)
-	pt := [2]float64{lon, lat}
-	s.tree.Search(pt, pt, func(_, _ [2]float64, z *zone) bool {
-		if altM < z.floor || altM > z.ceil || !z.activeAt(tn) || !z.prep.contains(lon, lat) {
-			return true
+	cs := s.grid.candidates(lon, lat)
+	for i := range cs {
+		c := &cs[i]
+		if lon < c.minX || lon > c.maxX || lat < c.minY || lat > c.maxY {
+			continue
 		}
-		return fn(z.id)
-	})
+		z := c.z
+		if altM < z.floor || altM > z.ceil || !z.activeAt(tn) || !z.prep.contains(lon, lat) {
+			continue
+		}
+		if !fn(z.id) {
+			return
+		}
+	}
 }
 
 // Intersecting is [ZoneIndex.Intersecting] on this snapshot.
@@ -290,14 +308,28 @@ func (s *Snapshot) Intersecting(g orb.Geometry, floorM, ceilingM float64, t0, t1
 	if math.IsNaN(floorM) || math.IsNaN(ceilingM) || floorM > ceilingM {
 		return fmt.Errorf("%w: altitude band [%g, %g]", ErrZone, floorM, ceilingM)
 	}
-	if _, err := geo.Relate(g, orb.Point{0, 0}); err != nil {
+	if _, err := geo.Dimension(g); err != nil {
 		return err
+	}
+	finite := eachVertex(g, func(p orb.Point) bool {
+		return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
+	})
+	if !finite {
+		return fmt.Errorf("%w: a coordinate is NaN or infinite", geo.ErrUnsupported)
 	}
 	b := g.Bound()
 	a, e := unixNano(t0, math.MinInt64), unixNano(t1, math.MaxInt64)
 	s.tree.Search([2]float64(b.Min), [2]float64(b.Max), func(_, _ [2]float64, z *zone) bool {
-		if z.floor > ceilingM || floorM > z.ceil || !z.activeDuring(a, e) || !geo.Intersects(z.area, g) {
+		if z.floor > ceilingM || floorM > z.ceil || !z.activeDuring(a, e) {
 			return true
+		}
+		switch z.prep.quickIntersects(g, b) {
+		case no:
+			return true
+		case unknown:
+			if !z.exactIntersects(g) {
+				return true
+			}
 		}
 		return fn(z.id)
 	})
@@ -335,4 +367,16 @@ func checkCoords(g orb.Geometry) error {
 		return errors.New("empty geometry")
 	}
 	return nil
+}
+
+func (z *zone) exactIntersects(g orb.Geometry) bool {
+	p := z.exact.Load()
+	if p == nil {
+		var err error
+		if p, err = geo.Prepare(z.area); err != nil {
+			return geo.Intersects(z.area, g)
+		}
+		z.exact.Store(p) // a racing reader may prepare it twice; both are equal
+	}
+	return p.Intersects(g)
 }

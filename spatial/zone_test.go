@@ -228,6 +228,12 @@ func TestZoneIndex_Writes(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("callback called %d times after returning false", calls)
 	}
+	// Junk positions find nothing and do not panic.
+	for _, p := range [][2]float64{{math.NaN(), 33.7}, {36.7, math.NaN()}, {math.Inf(1), 33.7}, {1e300, -1e300}} {
+		if got := ids(x, p[0], p[1], 0, t0); len(got) != 0 {
+			t.Errorf("Containing(%v) = %v", p, got)
+		}
+	}
 	// Time windows are half-open.
 	must(x.Insert(spatial.Zone{ID: "w", Geometry: sq(30, 30, 1), FloorM: -inf, CeilingM: inf,
 		Windows: []spatial.Window{{Start: t0, End: t0.Add(time.Hour)}}}))
@@ -357,8 +363,13 @@ func TestZoneIndex_Intersecting(t *testing.T) {
 			}
 		})
 	}
-	if err := x.Intersecting(nil, -inf, inf, t0, t0, func(string) bool { return true }); err == nil {
-		t.Errorf("nil geometry accepted")
+	for _, bad := range []orb.Geometry{nil, orb.Point{math.NaN(), 33}, orb.Collection{orb.Point{36, 33}, op}} {
+		if err := x.Intersecting(bad, -inf, inf, t0, t0, func(string) bool { return true }); err == nil {
+			t.Errorf("Intersecting(%v) accepted", bad)
+		}
+	}
+	if err := x.Intersecting(op, 10, 5, t0, t0, func(string) bool { return true }); err == nil {
+		t.Errorf("inverted altitude band accepted")
 	}
 }
 
