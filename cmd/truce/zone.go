@@ -1,0 +1,383 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+)
+
+func init() {
+	register("zone", "propose, decide, suspend, withdraw, list and inspect zones", runZone)
+}
+
+func runZone(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("zone: want a sub-verb: propose, change, approve, reject, suspend, withdraw, list, show, history, at or export")
+	}
+	var cf clientFlags
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "propose", "change":
+		usage := "zone propose --agreement ID --file F.geojson --kind no_fly [--name N] [--floor 0] [--ceiling FL200] [--half-width M] [--radius M] [--from T]"
+		if sub == "change" {
+			usage = "zone change ZONE_ID --file F.geojson --kind K [--name N] [--floor F] [--ceiling C] ..."
+		}
+		fs := newFlags("zone "+sub, usage)
+		var p truce.ZoneProposal
+		fs.StringVar(&p.Agreement, "agreement", "", "agreement id (propose)")
+		file := fs.String("file", "", "GeoJSON file: a geometry, a Feature, or a FeatureCollection (imported as one proposal per feature)")
+		kind := fs.String("kind", "", "deescalation, no_fly, buffer, liberated_area, humanitarian_corridor, exclusion or contact_line")
+		fs.StringVar(&p.Name, "name", "", "zone name (default: the feature's name property)")
+		fs.StringVar(&p.Floor, "floor", "", "floor: metres, 1000ft, FL50 or SFC")
+		fs.StringVar(&p.Ceiling, "ceiling", "", "ceiling: metres, 10000ft, FL200 or UNL")
+		fs.Float64Var(&p.HalfWidthM, "half-width", 0, "half-width in metres of a line (corridor)")
+		fs.Float64Var(&p.RadiusM, "radius", 0, "radius in metres of a point")
+		from := fs.String("from", "", "effective from (RFC 3339; default on approval)")
+		fs.StringVar(&p.Note, "note", "", "note to the other signatories")
+		cf.add(fs)
+		want := 0
+		if sub == "change" {
+			want = 1
+		}
+		pos, err := parse(fs, rest, want)
+		if err != nil {
+			return err
+		}
+		if *file == "" {
+			return fmt.Errorf("zone %s: --file is required", sub)
+		}
+		data, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		p.Kind = truce.ZoneKind(*kind)
+		if *from != "" {
+			t, err := parseTimeOr(*from, time.Time{})
+			if err != nil {
+				return err
+			}
+			p.EffectiveFrom = &t
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		var probe struct {
+			Type     string          `json:"type"`
+			Geometry json.RawMessage `json:"geometry"`
+			Props    map[string]any  `json:"properties"`
+		}
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return fmt.Errorf("%s is not GeoJSON: %v", *file, err)
+		}
+		switch probe.Type {
+		case "FeatureCollection":
+			if sub == "change" {
+				return fmt.Errorf("zone change takes one geometry, not a FeatureCollection")
+			}
+			vs, err := cl.ImportZones(ctx, truce.ZoneImport{Agreement: p.Agreement, Features: data, Defaults: p, EffectiveFrom: p.EffectiveFrom})
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(vs)
+			}
+			for _, v := range vs {
+				fmt.Fprintf(stdout, "Proposed zone %s %q (version %d), awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version)
+			}
+			return nil
+		case "Feature":
+			p.Geometry = probe.Geometry
+			if n, ok := probe.Props["name"].(string); ok && p.Name == "" {
+				p.Name = n
+			}
+		default:
+			p.Geometry = data
+		}
+		var v *truce.ZoneVersion
+		if sub == "change" {
+			v, err = cl.ProposeChange(ctx, pos[0], p, 0)
+		} else {
+			_, v, err = cl.ProposeZone(ctx, p)
+		}
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(v)
+		}
+		fmt.Fprintf(stdout, "Proposed zone %s %q version %d, awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version)
+		return nil
+	case "approve", "reject":
+		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--version N] [--reason R] [--signature-file F]")
+		version := fs.Int("version", 0, "version to decide on (default: the pending one)")
+		reason := fs.String("reason", "", "reason, recorded with the decision")
+		sigFile := fs.String("signature-file", "", "signed note over the decision statement, for a party holding its own key")
+		cf.add(fs)
+		pos, err := parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		if *version == 0 {
+			z, err := cl.FindZone(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			if z.Pending == 0 {
+				return fmt.Errorf("zone %s has no version awaiting decisions", pos[0])
+			}
+			*version = z.Pending
+		}
+		d := truce.ZoneDecision{Approve: sub == "approve", Reason: *reason}
+		if *sigFile != "" {
+			b, err := os.ReadFile(*sigFile)
+			if err != nil {
+				return err
+			}
+			d.Signature = string(b)
+		}
+		v, err := cl.DecideZone(ctx, pos[0], *version, d)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(v)
+		}
+		fmt.Fprintf(stdout, "Version %d of zone %s is %s (%d decision(s)).\n", v.Version, v.ZoneID, v.Status, len(v.Decisions))
+		if v.InForceFrom != nil {
+			fmt.Fprintf(stdout, "In force from %s.\n", v.InForceFrom.Format(time.RFC3339))
+		}
+		return nil
+	case "suspend", "withdraw":
+		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--note N] [--from T]")
+		note := fs.String("note", "", "why")
+		from := fs.String("from", "", "effective from (RFC 3339; default on approval)")
+		cf.add(fs)
+		pos, err := parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		var eff *time.Time
+		if *from != "" {
+			t, err := parseTimeOr(*from, time.Time{})
+			if err != nil {
+				return err
+			}
+			eff = &t
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		f := cl.ProposeSuspension
+		if sub == "withdraw" {
+			f = cl.ProposeWithdrawal
+		}
+		v, err := f(ctx, pos[0], *note, eff)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Proposed to %s zone %s (version %d), awaiting every signatory's decision.\n", sub, v.ZoneID, v.Version)
+		return nil
+	case "list":
+		fs := newFlags("zone list", "zone list [--at T] [--agreement ID] [--kind K] [--state S]")
+		at := fs.String("at", "", "list the zone versions in force at this time (RFC 3339 or now)")
+		ag := fs.String("agreement", "", "only this agreement's zones")
+		kind := fs.String("kind", "", "only zones of this kind")
+		state := fs.String("state", "", "only zones in this state")
+		cf.add(fs)
+		if _, err := parse(fs, rest, 0); err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		if *at != "" {
+			t, err := parseTimeOr(*at, time.Now())
+			if err != nil {
+				return err
+			}
+			vs, err := cl.ZonesInForce(ctx, t)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(vs)
+			}
+			fmt.Fprintf(stdout, "Zones in force at %s:\n", t.Format(time.RFC3339))
+			table("ZONE\tVERSION\tKIND\tBAND\tNAME", func(w *tabwriter.Writer) {
+				for _, v := range vs {
+					fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", v.ZoneID, v.Version, v.Spec.Kind, band(v.Spec), v.Spec.Name)
+				}
+			})
+			return nil
+		}
+		var all []*truce.Zone
+		for cursor := ""; ; {
+			zs, next, err := cl.ListZones(ctx, truce.ZoneFilter{Agreement: *ag, Kind: truce.ZoneKind(*kind), State: truce.ZoneState(*state), Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			all = append(all, zs...)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if cf.json {
+			return printJSON(all)
+		}
+		table("ZONE\tSTATE\tKIND\tCURRENT\tPENDING\tNAME", func(w *tabwriter.Writer) {
+			for _, z := range all {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", z.ID, z.State, z.Kind, z.Current, z.Pending, z.Name)
+			}
+		})
+		return nil
+	case "show":
+		fs := newFlags("zone show", "zone show ZONE_ID")
+		cf.add(fs)
+		pos, err := parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		z, err := cl.FindZone(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(z)
+	case "history":
+		fs := newFlags("zone history", "zone history ZONE_ID")
+		cf.add(fs)
+		pos, err := parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		vs, err := cl.ZoneHistory(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(vs)
+		}
+		for _, v := range vs {
+			span := "never in force"
+			if v.InForceFrom != nil {
+				span = "in force from " + v.InForceFrom.Format(time.RFC3339)
+				if v.InForceUntil != nil {
+					span += " until " + v.InForceUntil.Format(time.RFC3339)
+				}
+			}
+			fmt.Fprintf(stdout, "version %d  %-8s %-10s %q %s  [%s]; proposed by party %s at %s\n", v.Version, v.Action, v.Status, v.Spec.Name, band(v.Spec), span, v.ProposedBy, v.ProposedAt.Format(time.RFC3339))
+			for _, d := range v.Decisions {
+				word := "rejected"
+				if d.Approve {
+					word = "approved"
+				}
+				fmt.Fprintf(stdout, "    %s by party %s at %s (journal %d)%s\n", word, d.PartyID, d.DecidedAt.Format(time.RFC3339), d.JournalIndex, reasonSuffix(d.Reason))
+			}
+		}
+		return nil
+	case "at":
+		fs := newFlags("zone at", "zone at LON LAT [--alt METRES] [--time T]")
+		alt := fs.String("alt", "", "altitude (metres, or 1000ft, FL100); default any")
+		at := fs.String("time", "", "time (RFC 3339; default now)")
+		cf.add(fs)
+		pos, err := parse(fs, rest, 2)
+		if err != nil {
+			return err
+		}
+		lon, err1 := strconv.ParseFloat(pos[0], 64)
+		lat, err2 := strconv.ParseFloat(pos[1], 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("zone at: LON and LAT are numbers")
+		}
+		altM := math.NaN()
+		if *alt != "" {
+			if altM, err = strconv.ParseFloat(*alt, 64); err != nil {
+				return fmt.Errorf("zone at: --alt is metres")
+			}
+		}
+		t, err := parseTimeOr(*at, time.Now())
+		if err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		zs, err := cl.ZonesAt(ctx, lon, lat, altM, t)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(zs)
+		}
+		if len(zs) == 0 {
+			fmt.Fprintln(stdout, "No zone in force there.")
+		}
+		for _, z := range zs {
+			fmt.Fprintf(stdout, "%s  %s  %q version %d  %s\n", z.Zone.ID, z.Version.Spec.Kind, z.Version.Spec.Name, z.Version.Version, band(z.Version.Spec))
+		}
+		return nil
+	case "export":
+		fs := newFlags("zone export", "zone export [--at T] > zones.geojson")
+		at := fs.String("at", "", "time (RFC 3339; default now)")
+		cf.add(fs)
+		if _, err := parse(fs, rest, 0); err != nil {
+			return err
+		}
+		t, err := parseTimeOr(*at, time.Now())
+		if err != nil {
+			return err
+		}
+		cl, err := cf.client()
+		if err != nil {
+			return err
+		}
+		vs, err := cl.ZonesInForce(ctx, t)
+		if err != nil {
+			return err
+		}
+		return printJSON(api.ZoneFeatures(vs))
+	}
+	return fmt.Errorf("zone: unknown sub-verb %q", sub)
+}
+
+func band(s truce.ZoneSpec) string {
+	f, c := "SFC", "UNL"
+	if s.FloorM != nil {
+		f = strconv.FormatFloat(*s.FloorM, 'f', 0, 64) + "m"
+	}
+	if s.CeilingM != nil {
+		c = strconv.FormatFloat(*s.CeilingM, 'f', 0, 64) + "m"
+	}
+	return f + "-" + c
+}
+
+func reasonSuffix(r string) string {
+	if r == "" {
+		return ""
+	}
+	return ": " + r
+}

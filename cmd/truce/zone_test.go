@@ -1,0 +1,68 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestCLI_Zones(t *testing.T) {
+	dir := t.TempDir()
+	tok := initData(t, dir)
+	srv := startServer(t, dir, freeAddr(t))
+	run := func(token string, args ...string) string {
+		t.Helper()
+		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
+		if code != 0 {
+			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	tokens := map[string]string{}
+	for _, p := range []string{"us", "ru"} {
+		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
+		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
+		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
+	}
+	out := run(tokens["us"], "agreement", "create", "--title", "South-west Syria memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
+	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
+	run(tokens["ru"], "agreement", "status", agID, "in_force")
+	file := filepath.Join(dir, "nfz.geojson")
+	os.WriteFile(file, []byte(`{"type":"Feature","properties":{"name":"Dar'a no-fly"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.5],[36.6,32.5],[36.6,33.0],[35.9,33.0],[35.9,32.5]]]}}`), 0o644)
+	out = run(tokens["us"], "zone", "propose", "--agreement", agID, "--file", file, "--kind", "no_fly", "--floor", "0", "--ceiling", "FL200")
+	zoneID := regexp.MustCompile(`zone (\S+) "Dar'a no-fly"`).FindStringSubmatch(out)[1]
+	if out := run(tokens["us"], "zone", "at", "36.1", "32.6"); !strings.Contains(out, "No zone") {
+		t.Fatalf("in force before approval: %s", out)
+	}
+	run(tokens["us"], "zone", "approve", zoneID)
+	out = run(tokens["ru"], "zone", "approve", zoneID)
+	if !strings.Contains(out, "approved") || !strings.Contains(out, "In force from") {
+		t.Fatalf("approve: %s", out)
+	}
+	if out := run(tokens["ru"], "zone", "at", "36.1", "32.6", "--alt", "3000"); !strings.Contains(out, zoneID) || !strings.Contains(out, "0m-6096m") {
+		t.Fatalf("zone at: %s", out)
+	}
+	if out := run(tokens["ru"], "zone", "at", "36.1", "32.6", "--alt", "9000"); !strings.Contains(out, "No zone") {
+		t.Fatalf("above the ceiling: %s", out)
+	}
+	if out := run(tokens["us"], "zone", "list", "--at", "now"); !strings.Contains(out, zoneID) {
+		t.Fatalf("list --at: %s", out)
+	}
+	if out := run(tokens["us"], "zone", "list", "--at", "2017-07-10T00:00:00Z"); strings.Contains(out, zoneID) {
+		t.Fatalf("in force in 2017: %s", out)
+	}
+	out = run(tokens["us"], "zone", "history", zoneID)
+	if strings.Count(out, "approved by party") != 2 {
+		t.Fatalf("history: %s", out)
+	}
+	if out := run(tokens["us"], "zone", "export"); !strings.Contains(out, `"FeatureCollection"`) || !strings.Contains(out, zoneID) {
+		t.Fatalf("export: %s", out)
+	}
+	os.WriteFile(file, []byte(`{"type":"Polygon","coordinates":[[[35,32],[36,33],[36,32],[35,33],[35,32]]]}`), 0o644)
+	_, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["us"]}, "zone", "propose", "--agreement", agID, "--file", file, "--kind", "buffer", "--name", "bow tie")
+	if code == 0 || !strings.Contains(errs, "self-intersection") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("bow tie: %d %q", code, errs)
+	}
+}
