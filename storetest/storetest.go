@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("BatchIsolation", func(t *testing.T) { testBatchIsolation(t, open(t)) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
+	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 }
 
 var ctx = context.Background()
