@@ -1,0 +1,68 @@
+package main_test
+
+import (
+	"bufio"
+	"io"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemo runs `truce demo` as a new user would and uses the printed
+// credentials with `truce party list` and `truce zone`.
+func TestDemo(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "demo", "--addr", addr, "--data", t.TempDir())
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	var out strings.Builder
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "Stop with Ctrl-C") {
+			break
+		}
+	}
+	if !strings.Contains(out.String(), "Stop with Ctrl-C") {
+		t.Fatalf("demo output: %s", out.String())
+	}
+	t.Logf("demo ready after %s", time.Since(start))
+	go io.Copy(io.Discard, stdout)
+	creds := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(\S+)\s+(\S+)\s+(\S+)\s+(truce_\S+)$`).FindAllStringSubmatch(out.String(), -1) {
+		creds[m[1]] = m[4]
+	}
+	for _, p := range []string{"un-coordination", "us", "ru", "jo", "amman-mc", "sarc", "icrc"} {
+		if creds[p] == "" {
+			t.Fatalf("no credentials printed for %s:\n%s", p, out.String())
+		}
+	}
+	env := []string{"TRUCE_URL=http://" + addr, "TRUCE_TOKEN=" + creds["sarc"]}
+	list, errs, code := truceCmd(t, env, "party", "list")
+	if code != 0 || !strings.Contains(list, "Russian Federation") || !strings.Contains(list, "Amman Monitoring Centre") {
+		t.Fatalf("party list: %d %s %s", code, list, errs)
+	}
+	// A point in Dar'a city is in the de-escalation zone and the Dar'a
+	// district no-fly zone at 1,000 m, and only the de-escalation zone at
+	// 12,000 m (above FL300).
+	at, _, _ := truceCmd(t, env, "zone", "at", "36.106", "32.625", "--alt", "1000")
+	if !strings.Contains(at, "deescalation") || !strings.Contains(at, "no_fly") {
+		t.Fatalf("zone at Dar'a: %s", at)
+	}
+	at, _, _ = truceCmd(t, env, "zone", "at", "36.106", "32.625", "--alt", "12000")
+	if strings.Contains(at, "no_fly") {
+		t.Fatalf("no-fly above its ceiling: %s", at)
+	}
+	zoneID := regexp.MustCompile(`zone approve (\S+)`).FindStringSubmatch(out.String())[1]
+	env[1] = "TRUCE_TOKEN=" + creds["jo"]
+	if got, errs, code := truceCmd(t, env, "zone", "approve", zoneID); code != 0 || !strings.Contains(got, "In force") {
+		t.Fatalf("Jordan approves the corridor: %s %s", got, errs)
+	}
+}

@@ -1,0 +1,206 @@
+// Package demo builds Truce's demonstration scenario: the south-west Syria
+// de-escalation arrangement of July 2017 (United States, Russian Federation
+// and Jordan as guarantors, a monitoring centre in Amman, a UN coordination
+// office, two humanitarian organisations), with zones drawn from real
+// Natural Earth and OCHA boundaries and OurAirports airfields (see
+// data/README.md for sources and licences).
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/node"
+)
+
+//go:embed data/*.geojson
+var data embed.FS
+
+// Party is one party of the scenario.
+type Party struct {
+	Slug, Name string
+	Kind       truce.PartyKind
+	User       string
+	Roles      []truce.Role
+}
+
+// Parties are the scenario's parties besides the administrators' own.
+var Parties = []Party{
+	{"us", "United States of America", truce.PartyGuarantor, "us-operator", []truce.Role{truce.RoleOperator, truce.RolePartyAdmin}},
+	{"ru", "Russian Federation", truce.PartyGuarantor, "ru-operator", []truce.Role{truce.RoleOperator, truce.RolePartyAdmin}},
+	{"jo", "Hashemite Kingdom of Jordan", truce.PartyGuarantor, "jo-operator", []truce.Role{truce.RoleOperator, truce.RolePartyAdmin}},
+	{"amman-mc", "Amman Monitoring Centre", truce.PartyMonitor, "amman-monitor", []truce.Role{truce.RoleObserver, truce.RoleAnalyst}},
+	{"sarc", "Syrian Arab Red Crescent", truce.PartyHumanitarian, "sarc-access", []truce.Role{truce.RoleHumanitarian}},
+	{"icrc", "International Committee of the Red Cross", truce.PartyHumanitarian, "icrc-access", []truce.Role{truce.RoleHumanitarian}},
+}
+
+// Credential is one demo login.
+type Credential struct {
+	Party, Username, Password, Token string
+}
+
+// Scenario is what Setup created.
+type Scenario struct {
+	Credentials []Credential
+	Agreement   *truce.Agreement
+	// InForce are the zones approved by every guarantor; Pending awaits
+	// Jordan's decision (it shows in Jordan's inbox).
+	InForce []*truce.ZoneVersion
+	Pending []*truce.ZoneVersion
+}
+
+// Setup initialises a new data directory with the scenario. It refuses a
+// directory that already holds a deployment.
+func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
+	adminPass := password()
+	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "un-coordination", PartyName: "UN Coordination Office",
+		PartyKind: truce.PartyCoordinator, Username: "admin", Password: adminPass})
+	if err != nil {
+		return nil, err
+	}
+	if res.Token == nil {
+		return nil, fmt.Errorf("%s already holds a deployment; run the demo on a new folder", cfg.DataDir)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	svc := n.Service
+	actx := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}}
+	actors := map[string]context.Context{}
+	for _, dp := range Parties {
+		p, err := svc.CreateParty(actx, truce.PartyCreate{Slug: dp.Slug, Name: dp.Name, Kind: dp.Kind})
+		if err != nil {
+			return nil, fmt.Errorf("demo party %s: %w", dp.Slug, err)
+		}
+		pass := password()
+		u, err := svc.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: dp.User, Name: dp.Name + " duty officer", Roles: dp.Roles, Password: pass})
+		if err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", dp.User, err)
+		}
+		t, err := svc.CreateToken(actx, truce.TokenCreate{User: u.ID, Name: "demo"})
+		if err != nil {
+			return nil, err
+		}
+		sc.Credentials = append(sc.Credentials, Credential{p.Slug, u.Username, pass, t.Secret})
+		actors[dp.Slug] = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	}
+	sc.Agreement, err = svc.CreateAgreement(actx, truce.AgreementCreate{
+		Title:         "Memorandum of principles on the south-west Syria de-escalation zone",
+		Reference:     "Ceasefire announced at Hamburg and Amman on 7 July 2017, in force 9 July 2017 12:00 Damascus time; monitoring centre in Amman.",
+		Signatories:   []string{"us", "ru", "jo"},
+		EffectiveFrom: time.Date(2017, 7, 9, 9, 0, 0, 0, time.UTC),
+		Rules: truce.AgreementRules{Prohibited: []truce.Prohibition{
+			{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation, truce.ZoneNoFly, truce.ZoneBuffer}},
+			{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation, truce.ZoneBuffer, truce.ZoneCorridor}},
+			{Activity: "military_flight", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly, truce.ZoneBuffer}},
+		}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sc.Agreement, err = svc.SetAgreementStatus(actx, sc.Agreement.ID, truce.AgreementInForce, 0); err != nil {
+		return nil, err
+	}
+	us := actors["us"]
+	propose := func(p truce.ZoneProposal) (*truce.ZoneVersion, error) {
+		p.Agreement = sc.Agreement.ID
+		_, v, err := svc.ProposeZone(us, p)
+		return v, err
+	}
+	var inForce []*truce.ZoneVersion
+	gov, err := features("data/southwest-governorates-naturalearth.geojson")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range gov {
+		kind, name := truce.ZoneDeescalation, "De-escalation zone — "+f.Properties["name"].(string)
+		if f.Properties["region_code"] == "SY-UNDOF" {
+			kind, name = truce.ZoneBuffer, "Area of separation (UNDOF)"
+		}
+		v, err := propose(truce.ZoneProposal{Name: name, Kind: kind, Geometry: f.Geometry})
+		if err != nil {
+			return nil, fmt.Errorf("demo zone %s: %w", name, err)
+		}
+		inForce = append(inForce, v)
+	}
+	// OCHA boundaries carry real digitising defects (repeated vertices,
+	// zero-width spikes): importing repairs those, as a user's import would.
+	dist, err := data.ReadFile("data/southwest-districts-ocha.geojson")
+	if err != nil {
+		return nil, err
+	}
+	vs, err := svc.ImportZones(us, truce.ZoneImport{Agreement: sc.Agreement.ID, Features: dist,
+		Defaults: truce.ZoneProposal{Kind: truce.ZoneNoFly, Floor: "SFC", Ceiling: "FL300"}})
+	if err != nil {
+		return nil, fmt.Errorf("demo no-fly zones: %w", err)
+	}
+	inForce = append(inForce, vs...)
+	air, err := features("data/airfields-ourairports.geojson")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range air {
+		v, err := propose(truce.ZoneProposal{Name: "Exclusion — " + f.Properties["name"].(string), Kind: truce.ZoneExclusion,
+			Geometry: f.Geometry, RadiusM: 8000, Ceiling: "FL100"})
+		if err != nil {
+			return nil, fmt.Errorf("demo airfield zone: %w", err)
+		}
+		inForce = append(inForce, v)
+	}
+	// The Dar'a–Nasib corridor to the Jordanian border stays pending: it
+	// waits in Jordan's inbox.
+	corridor, err := propose(truce.ZoneProposal{Name: "Humanitarian corridor Dar'a – Nasib crossing", Kind: truce.ZoneCorridor,
+		Geometry: json.RawMessage(`{"type":"LineString","coordinates":[[36.106,32.625],[36.2,32.585],[36.289,32.553]]}`), HalfWidthM: 750})
+	if err != nil {
+		return nil, fmt.Errorf("demo corridor: %w", err)
+	}
+	for _, v := range inForce {
+		for _, p := range []string{"us", "ru", "jo"} {
+			if v, err = svc.DecideZone(actors[p], v.ZoneID, v.Version, truce.ZoneDecision{Approve: true}); err != nil {
+				return nil, fmt.Errorf("demo approval: %w", err)
+			}
+		}
+		sc.InForce = append(sc.InForce, v)
+	}
+	for _, p := range []string{"us", "ru"} {
+		if corridor, err = svc.DecideZone(actors[p], corridor.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			return nil, err
+		}
+	}
+	sc.Pending = []*truce.ZoneVersion{corridor}
+	return sc, nil
+}
+
+type feature struct {
+	Properties map[string]any  `json:"properties"`
+	Geometry   json.RawMessage `json:"geometry"`
+}
+
+func features(name string) ([]feature, error) {
+	b, err := data.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var fc struct {
+		Features []feature `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return fc.Features, nil
+}
+
+func password() string {
+	b := make([]byte, 9)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
