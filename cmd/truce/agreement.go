@@ -10,7 +10,9 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func init() { register("agreement", "create, list, show, update agreements and change their status", runAgreement) }
+func init() {
+	register("agreement", "create, list, show, update agreements and change their status", runAgreement)
+}
 
 func runAgreement(ctx context.Context, args []string) error {
 	if len(args) == 0 {

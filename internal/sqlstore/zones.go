@@ -119,7 +119,9 @@ func (s *Store) zone(ctx context.Context, q queryer, id string) (*truce.Zone, er
 }
 
 // Zone returns a zone.
-func (s *Store) Zone(ctx context.Context, id string) (*truce.Zone, error) { return s.zone(ctx, s.db, id) }
+func (s *Store) Zone(ctx context.Context, id string) (*truce.Zone, error) {
+	return s.zone(ctx, s.db, id)
+}
 
 // Zones lists zones ordered by id.
 func (s *Store) Zones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, error) {
@@ -187,7 +189,9 @@ func (t *tx) PutZoneVersion(_ context.Context, v *truce.ZoneVersion) error {
 	return err
 }
 
-func (t *tx) Zone(_ context.Context, id string) (*truce.Zone, error) { return t.s.zone(t.ctx, t.tx, id) }
+func (t *tx) Zone(_ context.Context, id string) (*truce.Zone, error) {
+	return t.s.zone(t.ctx, t.tx, id)
+}
 
 func (t *tx) ZoneVersion(_ context.Context, zoneID string, version int) (*truce.ZoneVersion, error) {
 	v, err := scanDoc[truce.ZoneVersion](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = ?`), zoneID, version))
