@@ -11,4 +11,7 @@ type Event struct {
 	Index   int64     `json:"index"` // journal index, -1 if none
 	Time    time.Time `json:"time"`
 	Data    any       `json:"data,omitempty"`
+	// Point locates the event (lon, lat) for bbox filters; nil if it has
+	// no place.
+	Point *[2]float64 `json:"point,omitempty"`
 }

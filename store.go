@@ -53,6 +53,14 @@ type Store interface {
 	// after t (the live index's content).
 	ZoneVersionsInForceAfter(ctx context.Context, t time.Time) ([]*ZoneVersion, error)
 
+	Alert(ctx context.Context, id string) (*Alert, error)
+	// Alerts lists alerts newest first; the cursor is the last id seen.
+	Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error)
+	// AircraftList lists a party's registry entries ("" for every party),
+	// without removed ones.
+	AircraftList(ctx context.Context, partyID string) ([]*Aircraft, error)
+	Feeds(ctx context.Context) ([]*FeedSource, error)
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error
@@ -78,6 +86,14 @@ type Tx interface {
 	PutZone(ctx context.Context, z *Zone) error
 	// PutZoneVersion inserts or replaces a zone version.
 	PutZoneVersion(ctx context.Context, v *ZoneVersion) error
+	// PutAlert, PutAircraft and PutFeed insert at Version 1 and update
+	// otherwise, like PutZone.
+	PutAlert(ctx context.Context, a *Alert) error
+	PutAircraft(ctx context.Context, a *Aircraft) error
+	PutFeed(ctx context.Context, f *FeedSource) error
+	Alert(ctx context.Context, id string) (*Alert, error)
+	Aircraft(ctx context.Context, id string) (*Aircraft, error)
+	Feed(ctx context.Context, id string) (*FeedSource, error)
 
 	Party(ctx context.Context, idOrSlug string) (*Party, error)
 	User(ctx context.Context, idOrUsername string) (*User, error)

@@ -92,6 +92,13 @@ func (s *Service) publish(kind, subject string, index int64, data any) {
 	}
 }
 
+// publishAt publishes an event located at a point, for bbox filters.
+func (s *Service) publishAt(kind, subject string, index int64, data any, lon, lat float64) {
+	if s.Publish != nil {
+		s.Publish(truce.Event{Kind: kind, Subject: subject, Index: index, Time: s.Now(), Data: data, Point: &[2]float64{lon, lat}})
+	}
+}
+
 // newSecret returns a 256-bit random token secret and its SHA-256.
 func newSecret() (string, []byte) {
 	b := make([]byte, 32)

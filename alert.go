@@ -1,0 +1,135 @@
+package truce
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// AlertKind says what an engine detected.
+type AlertKind string
+
+// Alert kinds raised by the airspace monitor. Later engines add theirs
+// (convoy deviation, acknowledgement overdue, operation conflict,
+// violation, guarantee breach).
+const (
+	AlertZoneEntry      AlertKind = "zone_entry"
+	AlertZoneExit       AlertKind = "zone_exit"
+	AlertPredictedEntry AlertKind = "predicted_entry"
+	AlertProximity      AlertKind = "proximity"
+	AlertSquawk         AlertKind = "emergency_squawk"
+)
+
+// AlertState is where an alert is in its lifecycle.
+type AlertState string
+
+// Alert states: open → acknowledged (by an operator) → closed.
+const (
+	AlertOpen         AlertState = "open"
+	AlertAcknowledged AlertState = "acknowledged"
+	AlertClosed       AlertState = "closed"
+)
+
+// AlertAircraft is an aircraft an alert is about.
+type AlertAircraft struct {
+	ICAO     string `json:"icao"`
+	Callsign string `json:"callsign,omitempty"`
+	Party    string `json:"party,omitempty"` // attributed party id
+	Squawk   string `json:"squawk,omitempty"`
+}
+
+// Alert is a journalled record of something an engine detected, with the
+// evidence it was detected on.
+type Alert struct {
+	ID       string          `json:"id"`
+	Kind     AlertKind       `json:"kind"`
+	State    AlertState      `json:"state"`
+	Time     time.Time       `json:"time"`
+	Lon      float64         `json:"lon"`
+	Lat      float64         `json:"lat"`
+	AltM     *float64        `json:"alt_m,omitempty"`
+	Aircraft []AlertAircraft `json:"aircraft"`
+	ZoneID   string          `json:"zone_id,omitempty"`
+	ZoneName string          `json:"zone_name,omitempty"`
+	// Summary is one human line ("RRR123 entered no-fly zone X at FL180").
+	Summary string `json:"summary"`
+	// Episode groups the alerts of one episode (an entry and its exit).
+	Episode string `json:"episode,omitempty"`
+	// Evidence is the engine's evidence: triggering positions and recent
+	// track history.
+	Evidence       json.RawMessage `json:"evidence,omitempty"`
+	Relocated      bool            `json:"relocated,omitempty"` // raised on a relocated (replayed) track
+	AcknowledgedBy string          `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt *time.Time      `json:"acknowledged_at,omitempty"`
+	ClosedBy       string          `json:"closed_by,omitempty"`
+	ClosedAt       *time.Time      `json:"closed_at,omitempty"`
+	Note           string          `json:"note,omitempty"`
+	Version        int64           `json:"version"`
+	JournalIndex   int64           `json:"journal_index"`
+}
+
+// AlertFilter selects alerts; BBox is min lon, min lat, max lon, max lat.
+type AlertFilter struct {
+	Kind   AlertKind
+	State  AlertState
+	BBox   *[4]float64
+	Since  time.Time
+	Cursor string
+	Limit  int
+}
+
+// AlertService manages alerts.
+type AlertService interface {
+	// RaiseAlert records an alert from an engine (system actor only).
+	RaiseAlert(ctx context.Context, a *Alert) (*Alert, error)
+	FindAlert(ctx context.Context, id string) (*Alert, error)
+	ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, string, error)
+	// AcknowledgeAlert and CloseAlert move an alert along its lifecycle;
+	// operators, observers and admins may. ECONFLICT for a move not
+	// allowed.
+	AcknowledgeAlert(ctx context.Context, id, note string) (*Alert, error)
+	CloseAlert(ctx context.Context, id, note string) (*Alert, error)
+}
+
+// Aircraft is a registry entry by which a party claims an aircraft: by
+// ICAO 24-bit address, or by callsign prefix for a fleet.
+type Aircraft struct {
+	ID             string    `json:"id"`
+	PartyID        string    `json:"party_id"`
+	ICAO           string    `json:"icao,omitempty"`            // 6 hex digits, upper case
+	CallsignPrefix string    `json:"callsign_prefix,omitempty"` // e.g. "RFF"
+	Note           string    `json:"note,omitempty"`
+	Removed        bool      `json:"removed,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	Version        int64     `json:"version"`
+	JournalIndex   int64     `json:"journal_index"`
+}
+
+// AircraftService manages each party's aircraft registry.
+type AircraftService interface {
+	// RegisterAircraft adds an entry for the caller's party (admins may
+	// name another party). Returns EINVALID, ECONFLICT (claimed already).
+	RegisterAircraft(ctx context.Context, a Aircraft) (*Aircraft, error)
+	ListAircraft(ctx context.Context, party string) ([]*Aircraft, error)
+	RemoveAircraft(ctx context.Context, id string) (*Aircraft, error)
+}
+
+// FeedSource is a configured position feed: an SBS-1 (BaseStation) TCP
+// source the server connects to.
+type FeedSource struct {
+	ID           string    `json:"id"`
+	Kind         string    `json:"kind"` // "sbs"
+	Addr         string    `json:"addr"` // host:port
+	Name         string    `json:"name"`
+	Removed      bool      `json:"removed,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	Version      int64     `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
+}
+
+// FeedService manages position feeds (admins and operators).
+type FeedService interface {
+	AddFeed(ctx context.Context, f FeedSource) (*FeedSource, error)
+	ListFeeds(ctx context.Context) ([]*FeedSource, error)
+	RemoveFeed(ctx context.Context, id string) (*FeedSource, error)
+}

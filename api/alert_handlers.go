@@ -1,0 +1,348 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/cap"
+)
+
+// TrackSource is the live air picture the tracks endpoint reads.
+type TrackSource interface {
+	Tracks(bbox *[4]float64) []truce.Track
+}
+
+// PositionSink takes positions posted as NDJSON.
+type PositionSink interface {
+	// IngestNDJSON checks the caller may feed positions, decodes one
+	// position per line and hands the good ones to the monitor; bad lines
+	// are counted and skipped.
+	IngestNDJSON(r *http.Request) (truce.IngestResult, error)
+}
+
+// Monitor bundles what the airspace monitor's routes need.
+type Monitor struct {
+	Alerts    truce.AlertService
+	Aircraft  truce.AircraftService
+	Feeds     truce.FeedService
+	Tracks    TrackSource
+	Positions PositionSink
+	// Sender names this deployment in CAP documents (e.g. the log origin).
+	Sender string
+}
+
+// RegisterMonitor mounts the airspace monitor's routes.
+func RegisterMonitor(s *Server, m Monitor) {
+	h := &monitorHandlers{s: s, m: m}
+	for _, rt := range []Route{
+		{Method: "GET", Pattern: "/api/v1/alerts", Handler: h.listAlerts},
+		{Method: "GET", Pattern: "/api/v1/alerts/{id}", Handler: h.getAlert},
+		{Method: "POST", Pattern: "/api/v1/alerts/{id}/acknowledge", Handler: h.ackAlert},
+		{Method: "POST", Pattern: "/api/v1/alerts/{id}/close", Handler: h.closeAlert},
+		{Method: "GET", Pattern: "/api/v1/aircraft", Handler: h.listAircraft},
+		{Method: "POST", Pattern: "/api/v1/aircraft", Handler: h.registerAircraft},
+		{Method: "POST", Pattern: "/api/v1/aircraft/{id}/remove", Handler: h.removeAircraft},
+		{Method: "GET", Pattern: "/api/v1/feeds", Handler: h.listFeeds},
+		{Method: "POST", Pattern: "/api/v1/feeds", Handler: h.addFeed},
+		{Method: "POST", Pattern: "/api/v1/feeds/{id}/remove", Handler: h.removeFeed},
+		{Method: "GET", Pattern: "/api/v1/tracks", Handler: h.tracks},
+		{Method: "POST", Pattern: "/api/v1/positions", Handler: h.positions},
+		{Method: "GET", Pattern: "/cap/alerts.atom", Handler: h.capFeed},
+		{Method: "GET", Pattern: "/cap/alerts/{file}", Handler: h.capAlert},
+	} {
+		s.Handle(rt)
+	}
+}
+
+type monitorHandlers struct {
+	s *Server
+	m Monitor
+}
+
+func bboxParam(r *http.Request) (*[4]float64, error) {
+	v := r.URL.Query().Get("bbox")
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	var b [4]float64
+	if len(parts) != 4 {
+		return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat.")
+	}
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat.")
+		}
+		b[i] = f
+	}
+	if b[0] > b[2] || b[1] > b[3] || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 {
+		return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat within the world.")
+	}
+	return &b, nil
+}
+
+func (h *monitorHandlers) alertFilter(r *http.Request) (truce.AlertFilter, error) {
+	q := r.URL.Query()
+	f := truce.AlertFilter{Kind: truce.AlertKind(q.Get("kind")), State: truce.AlertState(q.Get("state")), Cursor: q.Get("cursor")}
+	var err error
+	if f.Limit, err = limitParam(r); err != nil {
+		return f, err
+	}
+	if f.BBox, err = bboxParam(r); err != nil {
+		return f, err
+	}
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = time.Parse(time.RFC3339, v); err != nil {
+			return f, truce.Errorf(truce.EINVALID, "since is an RFC 3339 time.")
+		}
+	}
+	return f, nil
+}
+
+func (h *monitorHandlers) listAlerts(w http.ResponseWriter, r *http.Request) {
+	f, err := h.alertFilter(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	as, next, err := h.m.Alerts.ListAlerts(r.Context(), f)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.Alert]{Items: nonNil(as), NextCursor: next})
+}
+
+func (h *monitorHandlers) getAlert(w http.ResponseWriter, r *http.Request) {
+	a, err := h.m.Alerts.FindAlert(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+// AlertNote is the body of an acknowledgement or closure.
+type AlertNote struct {
+	Note string `json:"note,omitempty"`
+}
+
+func (h *monitorHandlers) ackAlert(w http.ResponseWriter, r *http.Request)   { h.move(w, r, false) }
+func (h *monitorHandlers) closeAlert(w http.ResponseWriter, r *http.Request) { h.move(w, r, true) }
+
+func (h *monitorHandlers) move(w http.ResponseWriter, r *http.Request, close bool) {
+	var n AlertNote
+	if r.ContentLength != 0 {
+		if err := decode(r, &n); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+	}
+	f := h.m.Alerts.AcknowledgeAlert
+	if close {
+		f = h.m.Alerts.CloseAlert
+	}
+	a, err := f(r.Context(), r.PathValue("id"), n.Note)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (h *monitorHandlers) listAircraft(w http.ResponseWriter, r *http.Request) {
+	as, err := h.m.Aircraft.ListAircraft(r.Context(), r.URL.Query().Get("party"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.Aircraft]{Items: nonNil(as)})
+}
+
+// AircraftRegistration is the body of POST /api/v1/aircraft.
+type AircraftRegistration struct {
+	Party          string `json:"party,omitempty"`
+	ICAO           string `json:"icao,omitempty"`
+	CallsignPrefix string `json:"callsign_prefix,omitempty"`
+	Note           string `json:"note,omitempty"`
+}
+
+func (h *monitorHandlers) registerAircraft(w http.ResponseWriter, r *http.Request) {
+	var in AircraftRegistration
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.m.Aircraft.RegisterAircraft(r.Context(), truce.Aircraft{PartyID: in.Party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: in.Note})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (h *monitorHandlers) removeAircraft(w http.ResponseWriter, r *http.Request) {
+	a, err := h.m.Aircraft.RemoveAircraft(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// FeedConfig is the body of POST /api/v1/feeds.
+type FeedConfig struct {
+	Kind string `json:"kind"`
+	Addr string `json:"addr"`
+	Name string `json:"name,omitempty"`
+}
+
+func (h *monitorHandlers) listFeeds(w http.ResponseWriter, r *http.Request) {
+	fs, err := h.m.Feeds.ListFeeds(r.Context())
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*truce.FeedSource]{Items: nonNil(fs)})
+}
+
+func (h *monitorHandlers) addFeed(w http.ResponseWriter, r *http.Request) {
+	var in FeedConfig
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	f, err := h.m.Feeds.AddFeed(r.Context(), truce.FeedSource{Kind: in.Kind, Addr: in.Addr, Name: in.Name})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
+}
+
+func (h *monitorHandlers) removeFeed(w http.ResponseWriter, r *http.Request) {
+	f, err := h.m.Feeds.RemoveFeed(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
+	if _, err := truce.RequireActor(r.Context()); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	b, err := bboxParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[truce.Track]{Items: nonNil(h.m.Tracks.Tracks(b))})
+}
+
+func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
+	res, err := h.m.Positions.IngestNDJSON(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, res)
+}
+
+// CAPAlert renders a Truce alert as a CAP 1.2 alert.
+func CAPAlert(a *truce.Alert, sender string) cap.Alert {
+	severity, urgency := cap.SeveritySevere, cap.UrgencyImmediate
+	certainty := cap.CertaintyObserved
+	switch a.Kind {
+	case truce.AlertPredictedEntry:
+		urgency, certainty = cap.UrgencyExpected, cap.CertaintyLikely
+	case truce.AlertZoneExit:
+		severity = cap.SeverityMinor
+	case truce.AlertSquawk:
+		severity = cap.SeverityExtreme
+	}
+	event := map[truce.AlertKind]string{truce.AlertZoneEntry: "No-fly zone entry", truce.AlertZoneExit: "No-fly zone exit",
+		truce.AlertPredictedEntry: "Predicted no-fly zone entry", truce.AlertProximity: "Aircraft proximity",
+		truce.AlertSquawk: "Emergency squawk"}[a.Kind]
+	if event == "" {
+		event = string(a.Kind)
+	}
+	desc := a.Summary
+	if a.Relocated {
+		desc += " (replayed recording, relocated)"
+	}
+	info := cap.Info{Categories: []cap.Category{cap.CategorySecurity, cap.CategoryTransport}, Event: event,
+		Urgency: urgency, Severity: severity, Certainty: certainty, Headline: a.Summary, Description: desc,
+		EventCodes: []cap.NamedValue{{Name: "truce:alert-kind", Value: string(a.Kind)}},
+		Parameters: []cap.NamedValue{{Name: "truce:journal-index", Value: strconv.FormatInt(a.JournalIndex, 10)}},
+		Areas:      []cap.Area{{Desc: areaDesc(a), Circles: []cap.Circle{{Center: cap.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
+	if a.ZoneID != "" {
+		info.Parameters = append(info.Parameters, cap.NamedValue{Name: "truce:zone", Value: a.ZoneID})
+	}
+	status := cap.StatusActual
+	if a.Relocated {
+		status = cap.StatusExercise
+	}
+	return cap.Alert{Identifier: a.ID, Sender: sender, Sent: a.Time, Status: status, MsgType: cap.MsgAlert,
+		Scope: cap.ScopeRestricted, Restriction: "Parties to the agreement", Info: []cap.Info{info}}
+}
+
+func areaDesc(a *truce.Alert) string {
+	if a.ZoneName != "" {
+		return a.ZoneName
+	}
+	return "Position of the alert"
+}
+
+func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".xml")
+	if !ok {
+		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "CAP alerts are served as /cap/alerts/{id}.xml."))
+		return
+	}
+	a, err := h.m.Alerts.FindAlert(r.Context(), id)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := cap.Encode(&buf, CAPAlert(a, h.m.Sender)); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", cap.MediaType)
+	w.Write(buf.Bytes())
+}
+
+func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
+	as, _, err := h.m.Alerts.ListAlerts(r.Context(), truce.AlertFilter{Limit: 100})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	base := "http://" + r.Host
+	if r.TLS != nil {
+		base = "https://" + r.Host
+	}
+	caps := make([]cap.Alert, len(as))
+	for i, a := range as {
+		caps[i] = CAPAlert(a, h.m.Sender)
+	}
+	var buf bytes.Buffer
+	err = cap.Feed(&buf, cap.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",
+		Updated: time.Now().UTC(), AlertURL: func(a cap.Alert) string { return base + "/cap/alerts/" + a.Identifier + ".xml" }}, caps)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/atom+xml")
+	w.Write(buf.Bytes())
+}

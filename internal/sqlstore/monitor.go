@@ -1,0 +1,108 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/truce-project/truce"
+)
+
+// putDoc inserts a document row at version 1 and otherwise updates it if
+// the stored version is one less.
+func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, vals []any) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	if version == 1 {
+		names := append([]string{"id"}, cols...)
+		names = append(names, "doc", "version")
+		args := append([]any{id}, vals...)
+		args = append(args, string(b), version)
+		_, err := t.exec(`INSERT INTO `+table+` (`+strings.Join(names, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+`)`, args...)
+		return err
+	}
+	sets := make([]string, 0, len(cols)+2)
+	for _, c := range cols {
+		sets = append(sets, c+" = ?")
+	}
+	sets = append(sets, "doc = ?", "version = ?")
+	args := append(append([]any{}, vals...), string(b), version, id, version-1)
+	res, err := t.exec(`UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE id = ? AND version = ?`, args...)
+	return checkOne(res, err, table, id)
+}
+
+// --- alerts ---
+
+// Alert returns an alert.
+func (s *Store) Alert(ctx context.Context, id string) (*truce.Alert, error) {
+	v, err := scanDoc[truce.Alert](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM alerts WHERE id = ?`), id))
+	return one(s, v, err, "Alert", id)
+}
+
+// Alerts lists alerts, newest first.
+func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.Cursor != "" {
+		where, args = append(where, "id < ?"), append(args, f.Cursor)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, string(f.State))
+	}
+	if f.BBox != nil {
+		where, args = append(where, "lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?"), append(args, f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "time >= ?"), append(args, micros(f.Since))
+	}
+	return docs[truce.Alert](ctx, s, s.db, `SELECT doc FROM alerts WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, limit(f.Limit))...)
+}
+
+func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
+	return t.putDoc("alerts", a.ID, a.Version, a, []string{"kind", "state", "time", "lon", "lat"},
+		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat})
+}
+
+func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
+	v, err := scanDoc[truce.Alert](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM alerts WHERE id = ?`), id))
+	return one(t.s, v, err, "Alert", id)
+}
+
+// --- aircraft registry ---
+
+// AircraftList lists registry entries not removed; partyID "" lists all.
+func (s *Store) AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error) {
+	if partyID == "" {
+		return docs[truce.Aircraft](ctx, s, s.db, `SELECT doc FROM aircraft WHERE removed = ? ORDER BY id`, false)
+	}
+	return docs[truce.Aircraft](ctx, s, s.db, `SELECT doc FROM aircraft WHERE removed = ? AND party_id = ? ORDER BY id`, false, partyID)
+}
+
+func (t *tx) PutAircraft(_ context.Context, a *truce.Aircraft) error {
+	return t.putDoc("aircraft", a.ID, a.Version, a, []string{"party_id", "removed"}, []any{a.PartyID, a.Removed})
+}
+
+func (t *tx) Aircraft(_ context.Context, id string) (*truce.Aircraft, error) {
+	v, err := scanDoc[truce.Aircraft](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM aircraft WHERE id = ?`), id))
+	return one(t.s, v, err, "Aircraft", id)
+}
+
+// --- feeds ---
+
+// Feeds lists the configured feeds not removed.
+func (s *Store) Feeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	return docs[truce.FeedSource](ctx, s, s.db, `SELECT doc FROM feeds WHERE removed = ? ORDER BY id`, false)
+}
+
+func (t *tx) PutFeed(_ context.Context, f *truce.FeedSource) error {
+	return t.putDoc("feeds", f.ID, f.Version, f, []string{"removed"}, []any{f.Removed})
+}
+
+func (t *tx) Feed(_ context.Context, id string) (*truce.FeedSource, error) {
+	v, err := scanDoc[truce.FeedSource](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM feeds WHERE id = ?`), id))
+	return one(t.s, v, err, "Feed", id)
+}

@@ -1,0 +1,381 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/truce-project/truce"
+)
+
+func alertChange(a *truce.Alert) truce.Change {
+	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+}
+
+// RaiseAlert records an engine's alert. Engines call it without an actor
+// (the journal records "system"); a signed-in caller must be an admin.
+func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert, error) {
+	actor := truce.ActorFrom(ctx)
+	if actor != nil && !actor.IsAdmin() {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Alerts are raised by the engines.")
+	}
+	if a.Kind == "" || a.Summary == "" {
+		return nil, truce.Errorf(truce.EINVALID, "An alert needs a kind and a summary.")
+	}
+	a.ID, a.State, a.Version = NewID(), truce.AlertOpen, 1
+	if a.Time.IsZero() {
+		a.Time = s.Now()
+	}
+	a.Time = a.Time.UTC()
+	if a.Aircraft == nil {
+		a.Aircraft = []truce.AlertAircraft{}
+	}
+	if _, err := s.commit(ctx, actor, alertChange(a), func(tx truce.Tx, idx int64) error {
+		a.JournalIndex = idx
+		return tx.PutAlert(ctx, a)
+	}); err != nil {
+		return nil, err
+	}
+	s.publishAt("alert", a.ID, a.JournalIndex, a, a.Lon, a.Lat)
+	return a, nil
+}
+
+// FindAlert returns an alert; alerts are visible to every member.
+func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Alert(ctx, id)
+}
+
+// ListAlerts returns a page of alerts, newest first.
+func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, "", err
+	}
+	lim := pageLimit(f.Limit)
+	f.Limit = lim + 1
+	as, err := s.Store.Alerts(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	as, next := pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
+	return as, next, nil
+}
+
+// AcknowledgeAlert records that an operator has seen an alert.
+func (s *Service) AcknowledgeAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+	return s.moveAlert(ctx, id, note, truce.AlertAcknowledged)
+}
+
+// CloseAlert closes an alert.
+func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+	return s.moveAlert(ctx, id, note, truce.AlertClosed)
+}
+
+func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.AlertState) (*truce.Alert, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
+		return nil, err
+	}
+	if len(note) > 2000 {
+		return nil, truce.Errorf(truce.EINVALID, "A note is at most 2,000 characters.")
+	}
+	var out *truce.Alert
+	now := s.Now()
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		al, err := tx.Alert(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case al.State == truce.AlertClosed:
+			return truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
+		case al.State == to:
+			return truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
+		}
+		al.State = to
+		who := a.Party.ID + "/" + a.User.ID
+		if to == truce.AlertAcknowledged {
+			al.AcknowledgedBy, al.AcknowledgedAt = who, &now
+		} else {
+			al.ClosedBy, al.ClosedAt = who, &now
+		}
+		if note = clean(note); note != "" {
+			al.Note = note
+		}
+		al.Version++
+		c, err := alertChange(al).Seal(a.Party.ID, a.User.ID, now)
+		if err != nil {
+			return err
+		}
+		idx, err := tx.Append(ctx, c)
+		if err != nil {
+			return err
+		}
+		al.JournalIndex = idx
+		out = al
+		return tx.PutAlert(ctx, al)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.OnAppend != nil {
+		s.OnAppend("alert", out.JournalIndex)
+	}
+	s.publishAt("alert", out.ID, out.JournalIndex, out, out.Lon, out.Lat)
+	return out, nil
+}
+
+// --- aircraft registry ---
+
+var (
+	icaoRE   = regexp.MustCompile(`^[0-9A-F]{6}$`)
+	prefixRE = regexp.MustCompile(`^[A-Z0-9]{1,8}$`)
+)
+
+func aircraftChange(a *truce.Aircraft) truce.Change {
+	return truce.Change{Kind: "aircraft", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+}
+
+// RegisterAircraft adds a registry entry.
+func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*truce.Aircraft, error) {
+	actor, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
+		return nil, err
+	}
+	in.ICAO, in.CallsignPrefix = strings.ToUpper(clean(in.ICAO)), strings.ToUpper(clean(in.CallsignPrefix))
+	switch {
+	case (in.ICAO == "") == (in.CallsignPrefix == ""):
+		return nil, truce.Errorf(truce.EINVALID, "Give either an ICAO address or a callsign prefix.")
+	case in.ICAO != "" && !icaoRE.MatchString(in.ICAO):
+		return nil, truce.Errorf(truce.EINVALID, "An ICAO address is 6 hexadecimal digits, like 4CA2D1.")
+	case in.CallsignPrefix != "" && !prefixRE.MatchString(in.CallsignPrefix):
+		return nil, truce.Errorf(truce.EINVALID, "A callsign prefix is 1 to 8 letters or digits.")
+	case len(in.Note) > 500:
+		return nil, truce.Errorf(truce.EINVALID, "A note is at most 500 characters.")
+	}
+	party := actor.Party.ID
+	if in.PartyID != "" && in.PartyID != party {
+		if !actor.IsAdmin() {
+			return nil, truce.Errorf(truce.EFORBIDDEN, "You may register aircraft only for your own party.")
+		}
+		p, err := s.Store.Party(ctx, in.PartyID)
+		if err != nil {
+			return nil, err
+		}
+		party = p.ID
+	}
+	all, err := s.Store.AircraftList(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range all {
+		if (in.ICAO != "" && x.ICAO == in.ICAO) || (in.CallsignPrefix != "" && x.CallsignPrefix == in.CallsignPrefix) {
+			return nil, truce.Errorf(truce.ECONFLICT, "That aircraft or prefix is already registered (entry %s).", x.ID)
+		}
+	}
+	a := &truce.Aircraft{ID: NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: clean(in.Note), CreatedAt: s.Now(), Version: 1}
+	if _, err := s.commit(ctx, actor, aircraftChange(a), func(tx truce.Tx, idx int64) error {
+		a.JournalIndex = idx
+		return tx.PutAircraft(ctx, a)
+	}); err != nil {
+		return nil, err
+	}
+	s.publish("aircraft", a.ID, a.JournalIndex, a)
+	return a, nil
+}
+
+// ListAircraft lists registry entries: one party's, or all ("").
+func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Aircraft, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	if party != "" {
+		p, err := s.Store.Party(ctx, party)
+		if err != nil {
+			return nil, err
+		}
+		party = p.ID
+	}
+	return s.Store.AircraftList(ctx, party)
+}
+
+// RemoveAircraft removes a registry entry of the caller's party.
+func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraft, error) {
+	actor, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
+		return nil, err
+	}
+	var out *truce.Aircraft
+	now := s.Now()
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		a, err := tx.Aircraft(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.PartyID != actor.Party.ID && !actor.IsAdmin() {
+			return truce.Errorf(truce.EFORBIDDEN, "That entry belongs to another party.")
+		}
+		if a.Removed {
+			return truce.Errorf(truce.ECONFLICT, "Entry %q is already removed.", id)
+		}
+		a.Removed = true
+		a.Version++
+		c, err := aircraftChange(a).Seal(actor.Party.ID, actor.User.ID, now)
+		if err != nil {
+			return err
+		}
+		if a.JournalIndex, err = tx.Append(ctx, c); err != nil {
+			return err
+		}
+		out = a
+		return tx.PutAircraft(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish("aircraft", out.ID, out.JournalIndex, out)
+	return out, nil
+}
+
+// Attribution resolves an aircraft to the party that registered it: by
+// ICAO address first, then by the longest matching callsign prefix. It is
+// reloaded on every registry change and safe for concurrent use.
+type Attribution struct {
+	mu       sync.RWMutex
+	icao     map[string]string
+	prefixes []prefixParty
+}
+
+type prefixParty struct{ prefix, party string }
+
+// Load replaces the attribution with the registry's entries.
+func (at *Attribution) Load(ctx context.Context, st truce.Store) error {
+	all, err := st.AircraftList(ctx, "")
+	if err != nil {
+		return err
+	}
+	icao := map[string]string{}
+	var ps []prefixParty
+	for _, a := range all {
+		if a.ICAO != "" {
+			icao[a.ICAO] = a.PartyID
+		} else {
+			ps = append(ps, prefixParty{a.CallsignPrefix, a.PartyID})
+		}
+	}
+	at.mu.Lock()
+	at.icao, at.prefixes = icao, ps
+	at.mu.Unlock()
+	return nil
+}
+
+// Party returns the party of an aircraft, or "".
+func (at *Attribution) Party(icao uint32, callsign string) string {
+	at.mu.RLock()
+	defer at.mu.RUnlock()
+	if p, ok := at.icao[fmt.Sprintf("%06X", icao)]; ok {
+		return p
+	}
+	best, party := 0, ""
+	cs := strings.ToUpper(strings.TrimSpace(callsign))
+	for _, x := range at.prefixes {
+		if len(x.prefix) > best && strings.HasPrefix(cs, x.prefix) {
+			best, party = len(x.prefix), x.party
+		}
+	}
+	return party
+}
+
+// --- feeds ---
+
+func feedChange(f *truce.FeedSource) truce.Change {
+	return truce.Change{Kind: "feed", Subject: f.ID, Body: f, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+}
+
+// AddFeed configures an SBS-1 source the server connects to (admins).
+func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedSource, error) {
+	actor, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsAdmin() {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
+	}
+	if f.Kind != "sbs" {
+		return nil, truce.Errorf(truce.EINVALID, "Unknown feed kind %q: use sbs.", f.Kind)
+	}
+	host, port, ok := strings.Cut(f.Addr, ":")
+	if !ok || host == "" || port == "" || len(f.Addr) > 255 {
+		return nil, truce.Errorf(truce.EINVALID, "A feed address is HOST:PORT.")
+	}
+	if f.Name = clean(f.Name); f.Name == "" {
+		f.Name = f.Addr
+	}
+	nf := &truce.FeedSource{ID: NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
+	if _, err := s.commit(ctx, actor, feedChange(nf), func(tx truce.Tx, idx int64) error {
+		nf.JournalIndex = idx
+		return tx.PutFeed(ctx, nf)
+	}); err != nil {
+		return nil, err
+	}
+	s.publish("feed", nf.ID, nf.JournalIndex, nf)
+	return nf, nil
+}
+
+// ListFeeds lists configured feeds.
+func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	if _, err := truce.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Feeds(ctx)
+}
+
+// RemoveFeed stops and removes a feed (admins).
+func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource, error) {
+	actor, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsAdmin() {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
+	}
+	var out *truce.FeedSource
+	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+		f, err := tx.Feed(ctx, id)
+		if err != nil {
+			return err
+		}
+		if f.Removed {
+			return truce.Errorf(truce.ECONFLICT, "Feed %q is already removed.", id)
+		}
+		f.Removed = true
+		f.Version++
+		c, err := feedChange(f).Seal(actor.Party.ID, actor.User.ID, s.Now())
+		if err != nil {
+			return err
+		}
+		if f.JournalIndex, err = tx.Append(ctx, c); err != nil {
+			return err
+		}
+		out = f
+		return tx.PutFeed(ctx, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish("feed", out.ID, out.JournalIndex, out)
+	return out, nil
+}

@@ -1,0 +1,81 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/feed"
+)
+
+// Positions takes NDJSON position batches for the monitor.
+type Positions struct {
+	// Sink hands a position to the monitor; false means it was shed under
+	// overload.
+	Sink func(feed.Position) bool
+	// MaxLines caps one batch (default 10,000).
+	MaxLines int
+}
+
+// IngestNDJSON implements api.PositionSink: operators, observers and
+// admins may post; each line is decoded strictly, and a bad line is
+// counted and skipped, never fatal.
+func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
+	var res truce.IngestResult
+	a, err := truce.RequireActor(r.Context())
+	if err != nil {
+		return res, err
+	}
+	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
+		return res, err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
+		return res, truce.Errorf(truce.EINVALID, "Send positions as application/x-ndjson, one JSON object per line.")
+	}
+	max := ps.MaxLines
+	if max <= 0 {
+		max = 10_000
+	}
+	sc := bufio.NewScanner(r.Body)
+	sc.Buffer(make([]byte, 0, 4096), feed.MaxNDJSONLine+1)
+	now := time.Now().UTC()
+	line := 0
+	for sc.Scan() {
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		line++
+		if line > max {
+			return res, truce.Errorf(truce.ETOOLARGE, "A batch holds at most %d positions.", max)
+		}
+		p, err := feed.DecodeNDJSON(b, now)
+		if err != nil {
+			res.Rejected++
+			if len(res.Errors) < 20 {
+				res.Errors = append(res.Errors, fmt.Sprintf("line %d: %s", line, strings.TrimPrefix(err.Error(), "feed: ")))
+			}
+			continue
+		}
+		p.Source = "api:" + a.Party.Slug
+		if ps.Sink(p) {
+			res.Accepted++
+		} else {
+			res.Dropped++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if strings.Contains(err.Error(), "too long") {
+			return res, truce.Errorf(truce.EINVALID, "Line %d is over %d bytes.", line+1, feed.MaxNDJSONLine)
+		}
+		if strings.Contains(err.Error(), "request body too large") {
+			return res, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit.")
+		}
+		return res, truce.Errorf(truce.EINVALID, "Reading the batch: %v", err)
+	}
+	return res, nil
+}
