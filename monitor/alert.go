@@ -1,0 +1,106 @@
+package monitor
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"time"
+
+	"github.com/truce-project/truce/feed"
+)
+
+// Kind is what an alert reports.
+type Kind string
+
+// The kinds of alert the engine raises.
+const (
+	KindZoneEntry       Kind = "zone_entry"
+	KindZoneExit        Kind = "zone_exit"
+	KindPredictedEntry  Kind = "predicted_entry"
+	KindProximity       Kind = "proximity"
+	KindEmergencySquawk Kind = "emergency_squawk"
+)
+
+// The Reason of an alert.
+const (
+	ReasonLeft         = "left"          // zone_exit: the aircraft flew out of the area or band
+	ReasonZoneInactive = "zone_inactive" // zone_exit: the zone left force or stopped being watched
+	ReasonTrackLost    = "track_lost"    // zone_exit: the track went stale inside the zone
+	ReasonZoneChange   = "zone_change"   // zone_entry: a zone came into force around the aircraft
+)
+
+// Point is one position of a track as kept for evidence. AltFt is NaN when
+// no altitude was known; GroundSpeedKt and TrackDeg are NaN when no velocity
+// was known.
+type Point struct {
+	Time          time.Time
+	Lat, Lon      float64
+	AltFt         float64
+	GroundSpeedKt float64
+	TrackDeg      float64
+}
+
+// Aircraft is an alert's account of one aircraft.
+type Aircraft struct {
+	ICAO      uint32
+	Callsign  string
+	Party     string // "" when the aircraft is not attributed to a party
+	Squawk    feed.Squawk
+	HasSquawk bool
+
+	// Position is the position that triggered the alert.
+	Position Point
+	// Trigger holds the positions that decided the alert, oldest first,
+	// ending with Position: the Config.Confirm positions of a zone entry or
+	// exit, the single current position otherwise.
+	Trigger []Point
+	// History is the track's downsampled recent history, oldest first.
+	History []Point
+}
+
+// Alert is one thing the engine detected. Entry and exit alerts of the same
+// episode share Episode; the id is derived from the episode's kind, aircraft,
+// zone or other aircraft, and start time, so a replay of the same positions
+// gives the same ids (a journal can use it as an idempotency key).
+type Alert struct {
+	Kind    Kind
+	Episode string
+	Time    time.Time // time of the triggering position, or of the change or expiry
+	Reason  string    // see the Reason constants; "" when there is nothing to add
+
+	Aircraft Aircraft
+	ZoneID   string    // zone alerts and predicted entries
+	Other    *Aircraft // proximity: the other aircraft
+
+	// HorizontalM and VerticalFt are the separation between the two
+	// aircraft (proximity; VerticalFt is NaN when an altitude is unknown).
+	HorizontalM, VerticalFt float64
+	// MinHorizontalM and MinVerticalFt are the minima that were infringed.
+	MinHorizontalM, MinVerticalFt float64
+
+	// PredictedAt and PredictedPoint are when and where the projected path
+	// first enters the zone (predicted_entry).
+	PredictedAt    time.Time
+	PredictedPoint Point
+
+	Squawk feed.Squawk // emergency_squawk: the code
+}
+
+// episodeID hashes what identifies an episode into 32 hex digits.
+func episodeID(kind string, a, b uint32, key string, start time.Time) string {
+	h := sha256.New()
+	var buf [20]byte
+	binary.BigEndian.PutUint32(buf[0:], a)
+	binary.BigEndian.PutUint32(buf[4:], b)
+	binary.BigEndian.PutUint64(buf[8:], uint64(start.UnixNano()))
+	binary.BigEndian.PutUint32(buf[16:], uint32(len(key)))
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write(buf[:])
+	h.Write([]byte(key))
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:16])
+}
+
+var nan = math.NaN()

@@ -1,0 +1,432 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/spatial"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultHorizontalM     = 9260 // 5 NM
+	DefaultVerticalFt      = 1000
+	DefaultLookAhead       = 120 * time.Second
+	DefaultPredictStep     = 5 * time.Second
+	DefaultPredictHold     = 30 * time.Second
+	DefaultStaleAfter      = 60 * time.Second
+	DefaultConfirm         = 2
+	DefaultProximityMargin = 0.1
+	DefaultHistoryLen      = 48
+	DefaultHistorySpacing  = 10 * time.Second
+	DefaultMaxTracks       = 20000
+	DefaultQueueSize       = 1 << 16
+)
+
+// MaxConfirm bounds Config.Confirm: more would delay an entry alert by
+// minutes at a typical report rate.
+const MaxConfirm = 16
+
+// ErrConfig is wrapped by New's errors about a bad Config.
+var ErrConfig = errors.New("monitor: invalid configuration")
+
+// ErrRunning is returned by Run when another Run is already working.
+var ErrRunning = errors.New("monitor: already running")
+
+// Separation is a pair of separation minima.
+type Separation struct {
+	HorizontalM float64 // metres
+	VerticalFt  float64 // feet
+}
+
+// Config configures an Engine. Every field is optional; zero values take
+// the defaults above.
+type Config struct {
+	// Zones returns the zones to check against, typically
+	// (*spatial.ZoneIndex).Snapshot; nil or a nil result means no zones.
+	// It is called once per batch of positions, so it must be cheap.
+	Zones func() *spatial.Snapshot
+	// Watch says which zones raise alerts (for example only no-fly zones);
+	// nil watches every zone. It is called for every zone holding a
+	// position, so it must be cheap (a map lookup) and safe to call from the
+	// engine's goroutine.
+	Watch func(zoneID string) bool
+	// Attribute returns the party an aircraft belongs to, or "" for none.
+	// It is called when a track is created and when its callsign changes.
+	Attribute func(icao uint32, callsign string) string
+
+	// Separation is the default minima (5 NM, 1,000 ft).
+	Separation Separation
+	// PairSeparation, when set, may override the minima for a pair of
+	// parties (ok = false keeps the default). Its horizontal minimum is
+	// capped at MaxHorizontalM.
+	PairSeparation func(partyA, partyB string) (s Separation, ok bool)
+	// MaxHorizontalM is the largest horizontal minimum any pair may have;
+	// it sizes the proximity grid. Default Separation.HorizontalM.
+	MaxHorizontalM float64
+	// ProximityMargin is how far beyond the minima (as a fraction) a pair
+	// must be for its proximity episode to end. Default 0.1.
+	ProximityMargin float64
+
+	// LookAhead is how far ahead predicted entry looks (default 120 s; a
+	// negative value disables prediction). PredictStep is the spacing in
+	// time of the tested points (default 5 s). PredictHold is how long a
+	// predicted entry must stay unpredicted before its episode ends (default
+	// 30 s).
+	LookAhead, PredictStep, PredictHold time.Duration
+
+	// StaleAfter is the silence after which a track is dropped (default 60 s).
+	StaleAfter time.Duration
+	// Confirm is the number of consecutive positions that make an entry or
+	// exit (default 2, at most MaxConfirm); see the package documentation.
+	Confirm int
+
+	// HistoryLen and HistorySpacing bound each track's evidence history:
+	// at most HistoryLen positions (default 48) at least HistorySpacing
+	// apart (default 10 s). A negative HistoryLen keeps none.
+	HistoryLen     int
+	HistorySpacing time.Duration
+	// MaxTracks caps the number of tracks (default 20,000); reports of a new
+	// aircraft beyond it are refused and counted.
+	MaxTracks int
+	// QueueSize is the capacity of Ingest's queue (default 65,536).
+	QueueSize int
+
+	// Now is the clock of Run's expiry and of ZonesChanged (default time.Now).
+	Now func() time.Time
+	// Emit receives every alert; see the package documentation. Nil
+	// discards alerts (they are still counted).
+	Emit func(Alert)
+}
+
+// Counters are the engine's counts, safe to read at any time.
+type Counters struct {
+	Ingested   atomic.Uint64 // positions accepted by Ingest
+	Dropped    atomic.Uint64 // positions Ingest refused because the queue was full
+	Processed  atomic.Uint64 // positions processed (by Run or Process)
+	Checks     atomic.Uint64 // zone-index lookups: one per position, plus predicted points
+	Alerts     atomic.Uint64 // alerts emitted
+	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks
+	Expired    atomic.Uint64 // tracks dropped as stale
+	OutOfOrder atomic.Uint64 // positions older than their track's last one
+}
+
+// Engine is the monitor. Its methods are safe for concurrent use.
+type Engine struct {
+	cfg Config
+
+	// Counters are the engine's counts.
+	Counters Counters
+
+	queue   chan feed.Position
+	running atomic.Bool
+
+	// proc serialises processing, so that alerts are emitted in order;
+	// mu guards the track table against readers (Track, Tracks).
+	proc sync.Mutex
+	mu   sync.RWMutex
+
+	tracks    map[uint32]*track
+	grid      grid
+	pairs     map[uint64]*pair
+	gen       uint64 // zone generation, bumped by ZonesChanged
+	snap      *spatial.Snapshot
+	pending   []Alert
+	hits      []string // scratch: zones holding the current position
+	collect   func(string) bool
+	nChecks   uint64    // scratch counters, published once per batch
+	lastSweep time.Time // position time of the last sweep for stale tracks at MaxTracks
+}
+
+// New returns an engine for cfg, or an error wrapping ErrConfig.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Separation.HorizontalM == 0 {
+		cfg.Separation.HorizontalM = DefaultHorizontalM
+	}
+	if cfg.Separation.VerticalFt == 0 {
+		cfg.Separation.VerticalFt = DefaultVerticalFt
+	}
+	if cfg.MaxHorizontalM == 0 {
+		cfg.MaxHorizontalM = cfg.Separation.HorizontalM
+	}
+	if cfg.ProximityMargin == 0 {
+		cfg.ProximityMargin = DefaultProximityMargin
+	}
+	if cfg.LookAhead == 0 {
+		cfg.LookAhead = DefaultLookAhead
+	}
+	if cfg.PredictStep == 0 {
+		cfg.PredictStep = DefaultPredictStep
+	}
+	if cfg.PredictHold == 0 {
+		cfg.PredictHold = DefaultPredictHold
+	}
+	if cfg.StaleAfter == 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.Confirm == 0 {
+		cfg.Confirm = DefaultConfirm
+	}
+	if cfg.HistoryLen == 0 {
+		cfg.HistoryLen = DefaultHistoryLen
+	}
+	if cfg.HistorySpacing == 0 {
+		cfg.HistorySpacing = DefaultHistorySpacing
+	}
+	if cfg.MaxTracks == 0 {
+		cfg.MaxTracks = DefaultMaxTracks
+	}
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	bad := func(format string, a ...any) (*Engine, error) {
+		return nil, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	}
+	switch {
+	case !(cfg.Separation.HorizontalM > 0) || !(cfg.Separation.VerticalFt > 0) || math.IsInf(cfg.Separation.HorizontalM, 0) || math.IsInf(cfg.Separation.VerticalFt, 0):
+		return bad("separation minima must be positive and finite, got %+v", cfg.Separation)
+	case !(cfg.MaxHorizontalM >= cfg.Separation.HorizontalM) || cfg.MaxHorizontalM > 1e6:
+		return bad("MaxHorizontalM %v must be at least the default horizontal minimum and at most 1,000 km", cfg.MaxHorizontalM)
+	case !(cfg.ProximityMargin > 0) || cfg.ProximityMargin > 10:
+		return bad("ProximityMargin %v must be in (0, 10]", cfg.ProximityMargin)
+	case cfg.PredictStep < 0 || cfg.PredictHold < 0 || cfg.StaleAfter < 0 || cfg.HistorySpacing < 0:
+		return bad("durations must not be negative")
+	case cfg.LookAhead > 0 && cfg.LookAhead/cfg.PredictStep > 1000:
+		return bad("LookAhead %v over PredictStep %v gives more than 1,000 points", cfg.LookAhead, cfg.PredictStep)
+	case cfg.Confirm < 1 || cfg.Confirm > MaxConfirm:
+		return bad("Confirm %d must be in [1, %d]", cfg.Confirm, MaxConfirm)
+	case cfg.HistoryLen > 10000:
+		return bad("HistoryLen %d is above 10,000", cfg.HistoryLen)
+	case cfg.MaxTracks < 1 || cfg.QueueSize < 1:
+		return bad("MaxTracks and QueueSize must be positive")
+	}
+	e := &Engine{
+		cfg:    cfg,
+		queue:  make(chan feed.Position, cfg.QueueSize),
+		tracks: make(map[uint32]*track),
+		pairs:  make(map[uint64]*pair),
+	}
+	e.collect = e.collectHit
+	e.grid.init(cfg.MaxHorizontalM)
+	return e, nil
+}
+
+// Ingest queues p for Run's worker without blocking. It returns false, and
+// counts the position as dropped, when the queue is full.
+func (e *Engine) Ingest(p feed.Position) bool {
+	select {
+	case e.queue <- p:
+		e.Counters.Ingested.Add(1)
+		return true
+	default:
+		e.Counters.Dropped.Add(1)
+		return false
+	}
+}
+
+// Run processes queued positions and expires stale tracks every second
+// until ctx is done, then processes what is still queued and returns ctx's
+// error. Only one Run may work at a time.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer e.running.Store(false)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	batch := make([]feed.Position, 0, 256)
+	for {
+		select {
+		case <-ctx.Done():
+			for {
+				batch = e.drain(batch[:0])
+				if len(batch) == 0 {
+					return ctx.Err()
+				}
+				e.processBatch(batch)
+			}
+		case <-tick.C:
+			e.Expire(e.cfg.Now())
+		case p := <-e.queue:
+			batch = e.drain(append(batch[:0], p))
+			e.processBatch(batch)
+		}
+	}
+}
+
+// drain appends what is queued, up to the batch's capacity.
+func (e *Engine) drain(b []feed.Position) []feed.Position {
+	for len(b) < cap(b) {
+		select {
+		case p := <-e.queue:
+			b = append(b, p)
+		default:
+			return b
+		}
+	}
+	return b
+}
+
+// Process processes one position at once, emitting its alerts before it
+// returns. It is for tests and replays; a live feed goes through Ingest.
+func (e *Engine) Process(p feed.Position) {
+	e.processBatch([]feed.Position{p})
+}
+
+func (e *Engine) processBatch(ps []feed.Position) {
+	e.proc.Lock()
+	defer e.proc.Unlock()
+	e.mu.Lock()
+	e.snap = nil
+	if e.cfg.Zones != nil {
+		e.snap = e.cfg.Zones()
+	}
+	for i := range ps {
+		e.process(&ps[i])
+	}
+	e.Counters.Processed.Add(uint64(len(ps)))
+	e.flush()
+}
+
+// flush publishes the scratch counters, releases the track lock and emits
+// the pending alerts. It is called with both locks held and returns with
+// only e.proc held.
+func (e *Engine) flush() {
+	if e.nChecks > 0 {
+		e.Counters.Checks.Add(e.nChecks)
+		e.nChecks = 0
+	}
+	alerts := e.pending
+	e.pending = e.pending[len(e.pending):]
+	e.mu.Unlock()
+	if len(alerts) > 0 {
+		e.Counters.Alerts.Add(uint64(len(alerts)))
+		if e.cfg.Emit != nil {
+			for i := range alerts {
+				e.cfg.Emit(alerts[i])
+			}
+		}
+		clear(alerts)
+		e.pending = alerts[:0]
+	}
+}
+
+// Expire drops the tracks silent since before now - StaleAfter, closing
+// their episodes (zone exits with Reason "track_lost").
+func (e *Engine) Expire(now time.Time) {
+	e.proc.Lock()
+	defer e.proc.Unlock()
+	e.mu.Lock()
+	cut := now.Add(-e.cfg.StaleAfter)
+	for _, t := range e.tracks {
+		if t.lastSeen.Before(cut) {
+			e.drop(t, now)
+		}
+	}
+	e.flush()
+}
+
+// ZonesChanged re-evaluates every track's last position against the zones
+// with these ids (nil means every zone) as they are now, at the engine's
+// clock time, and raises entry and exit alerts at once (see the package
+// documentation). Call it after changing the zone index or the Watch rule.
+func (e *Engine) ZonesChanged(ids []string) {
+	e.proc.Lock()
+	defer e.proc.Unlock()
+	e.mu.Lock()
+	e.snap = nil
+	if e.cfg.Zones != nil {
+		e.snap = e.cfg.Zones()
+	}
+	e.gen++
+	now := e.cfg.Now().UTC()
+	var only map[string]bool
+	if ids != nil {
+		only = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			only[id] = true
+		}
+	}
+	for _, t := range e.tracks {
+		if t.hasPos {
+			e.reevaluate(t, now, only)
+		}
+	}
+	e.flush()
+}
+
+// PartiesChanged calls Attribute again for every track, as when the
+// attribution rules change. Proximity episodes between aircraft that are now
+// of the same party or unattributed end silently.
+func (e *Engine) PartiesChanged() {
+	e.proc.Lock()
+	defer e.proc.Unlock()
+	e.mu.Lock()
+	for _, t := range e.tracks {
+		e.attribute(t)
+	}
+	e.flush()
+}
+
+// TrackInfo is a copy of a track's state.
+type TrackInfo struct {
+	ICAO            uint32
+	Callsign        string
+	Squawk          feed.Squawk
+	Party           string
+	Position        Point   // the last position; AltFt, GroundSpeedKt, TrackDeg are the last known values
+	VerticalRateFpm float64 // NaN when unknown
+	OnGround        bool
+	Present         feed.Fields // the fields ever received
+	LastSeen        time.Time   // time of the last report of any kind
+	Relocated       bool
+	Zones           []string // watched zones the track is confirmed inside, in entry order
+	History         []Point  // oldest first; only Track fills it
+}
+
+// Track returns the state of one aircraft, with its history.
+func (e *Engine) Track(icao uint32) (TrackInfo, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	t := e.tracks[icao]
+	if t == nil {
+		return TrackInfo{}, false
+	}
+	ti := t.info()
+	ti.History = t.history.points(nil)
+	return ti, true
+}
+
+// Tracks calls fn with every track whose last position is in bbox (lon/lat;
+// a zero bbox means everywhere), without history, until fn returns false.
+// Tracks holds a read lock while it runs, so fn must be quick.
+func (e *Engine) Tracks(bbox orb.Bound, fn func(TrackInfo) bool) {
+	all := bbox == orb.Bound{}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.tracks {
+		if !t.hasPos || (!all && !bbox.Contains(orb.Point{t.pos.Lon, t.pos.Lat})) {
+			continue
+		}
+		if !fn(t.info()) {
+			return
+		}
+	}
+}
+
+// Len returns the number of tracks.
+func (e *Engine) Len() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.tracks)
+}

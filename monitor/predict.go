@@ -1,0 +1,168 @@
+package monitor
+
+import (
+	"math"
+	"time"
+
+	"github.com/truce-project/truce/feed"
+)
+
+const (
+	earthRadiusM = 6371008.8 // mean radius (IUGG)
+	knotMps      = 1852.0 / 3600
+	degRad       = math.Pi / 180
+
+	// The tolerances within which an aircraft is still on its projected
+	// path, so that the points already tested stay valid.
+	pathToleranceM   = 500
+	pathToleranceDeg = 5
+	pathToleranceGS  = 0.1
+	pathToleranceVR  = 500 // ft/min
+)
+
+// predState is a track's projected path and its open prediction episodes.
+type predState struct {
+	valid        bool
+	gen          uint64
+	lat, lon     float64
+	altFt, vrFps float64 // NaN altitude when unknown
+	gsMps, trk   float64
+	t0           int64 // Unix ns of the reference position
+	until        int64 // Unix ns up to which the path has been tested
+	zones        []predZone
+}
+
+type predZone struct {
+	id      string
+	episode string
+	last    time.Time // position time of the last prediction of this zone
+	at      int64     // predicted entry time, Unix ns
+}
+
+func (ps *predState) remove(id string) {
+	for i := range ps.zones {
+		if ps.zones[i].id == id {
+			ps.zones = append(ps.zones[:i], ps.zones[i+1:]...)
+			return
+		}
+	}
+}
+
+// project returns the point and altitude (feet, NaN unknown) on the path at
+// Unix time ns, on a local flat earth: over a 2-minute look-ahead (under
+// 35 km at 550 kt) its error is a few metres.
+func (ps *predState) project(ns int64) (lat, lon, altFt float64) {
+	dt := float64(ns-ps.t0) / 1e9
+	d := ps.gsMps * dt
+	s, c := math.Sincos(ps.trk * degRad)
+	lat = ps.lat + d*c/earthRadiusM/degRad
+	lon = ps.lon + d*s/(earthRadiusM*math.Cos(ps.lat*degRad))/degRad
+	return lat, lon, ps.altFt + ps.vrFps*dt
+}
+
+// onPath reports whether the track still follows the projected path.
+func (ps *predState) onPath(t *track, vr float64) bool {
+	if math.Abs(t.pos.GroundSpeedKt*knotMps-ps.gsMps) > pathToleranceGS*ps.gsMps+0.5 {
+		return false
+	}
+	if d := math.Abs(math.Mod(t.pos.TrackDeg-ps.trk+540, 360) - 180); d > pathToleranceDeg {
+		return false
+	}
+	if math.IsNaN(t.pos.AltFt) != math.IsNaN(ps.altFt) || math.Abs(vr/60-ps.vrFps)*60 > pathToleranceVR {
+		return false
+	}
+	lat, lon, _ := ps.project(t.pos.Time.UnixNano())
+	dy := (t.pos.Lat - lat) * degRad * earthRadiusM
+	dx := (t.pos.Lon - lon) * degRad * earthRadiusM * math.Cos(lat*degRad)
+	return dx*dx+dy*dy <= pathToleranceM*pathToleranceM
+}
+
+// predict tests the newly reached part of the track's projected path and
+// raises predicted entries; see the package documentation.
+func (e *Engine) predict(t *track) {
+	ps := &t.pred
+	now := t.pos.Time
+	// Close episodes not predicted for PredictHold, and never predict a zone
+	// the track is in or entering.
+	for i := 0; i < len(ps.zones); {
+		z := &ps.zones[i]
+		if now.Sub(z.last) > e.cfg.PredictHold || t.zoneIndex(z.id) >= 0 {
+			ps.zones = append(ps.zones[:i], ps.zones[i+1:]...)
+			continue
+		}
+		i++
+	}
+	if e.snap == nil || t.onGround || math.IsNaN(t.pos.GroundSpeedKt) || math.IsNaN(t.pos.TrackDeg) || t.pos.GroundSpeedKt < 1 {
+		ps.valid = false
+		return
+	}
+	vr := t.vrate
+	if math.IsNaN(vr) {
+		vr = 0
+	}
+	nowNs := now.UnixNano()
+	if ps.valid && ps.gen == e.gen && ps.onPath(t, vr) {
+		// The points already tested stand: a zone predicted ahead is still
+		// predicted.
+		for i := range ps.zones {
+			if ps.zones[i].at > nowNs {
+				ps.zones[i].last = now
+			}
+		}
+	} else {
+		*ps = predState{
+			valid: true, gen: e.gen,
+			lat: t.pos.Lat, lon: t.pos.Lon, altFt: t.pos.AltFt, vrFps: vr / 60,
+			gsMps: t.pos.GroundSpeedKt * knotMps, trk: t.pos.TrackDeg,
+			t0: nowNs, until: nowNs, zones: ps.zones,
+		}
+	}
+	step := int64(e.cfg.PredictStep)
+	end := nowNs + int64(e.cfg.LookAhead)
+	ts := ps.until - ps.until%step // rounds toward zero
+	for ts <= ps.until {
+		ts += step
+	}
+	for ; ts <= end; ts += step {
+		lat, lon, altFt := ps.project(ts)
+		if lat > 90 || lat < -90 {
+			break
+		}
+		altM := nan
+		if !math.IsNaN(altFt) {
+			altM = altFt * feed.FeetToMetres
+		}
+		e.hits = e.hits[:0]
+		at := time.Unix(0, ts).UTC()
+		e.snap.Containing(lon, lat, altM, at, e.collect)
+		e.nChecks++
+		for _, id := range e.hits {
+			e.predicted(t, id, ts, lat, lon, altFt)
+		}
+	}
+	ps.until = end
+}
+
+func (e *Engine) predicted(t *track, id string, ts int64, lat, lon, altFt float64) {
+	if t.zoneIndex(id) >= 0 {
+		return
+	}
+	ps := &t.pred
+	for i := range ps.zones {
+		if z := &ps.zones[i]; z.id == id {
+			z.last = t.pos.Time
+			if ts < z.at || z.at <= t.pos.Time.UnixNano() {
+				z.at = ts
+			}
+			return
+		}
+	}
+	ep := episodeID("predicted", t.icao, 0, id, t.pos.Time)
+	ps.zones = append(ps.zones, predZone{id: id, episode: ep, last: t.pos.Time, at: ts})
+	at := time.Unix(0, ts).UTC()
+	e.pending = append(e.pending, Alert{
+		Kind: KindPredictedEntry, Episode: ep, Time: t.pos.Time,
+		Aircraft: t.aircraft(1), ZoneID: id, PredictedAt: at,
+		PredictedPoint: Point{Time: at, Lat: lat, Lon: lon, AltFt: altFt, GroundSpeedKt: t.pos.GroundSpeedKt, TrackDeg: t.pos.TrackDeg},
+	})
+}

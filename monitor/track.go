@@ -1,0 +1,425 @@
+package monitor
+
+import (
+	"math"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/feed"
+)
+
+// track is one aircraft's state. Fields are guarded by Engine.mu.
+type track struct {
+	icao      uint32
+	callsign  string
+	squawk    feed.Squawk
+	party     string
+	present   feed.Fields
+	relocated bool
+	onGround  bool
+	vrate     float64 // ft/min, NaN unknown
+
+	// pos is the last position, carrying the last known altitude and
+	// velocity (NaN when never known).
+	pos      Point
+	hasPos   bool
+	lastSeen time.Time
+
+	zones   []zoneState
+	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
+	nRecent int
+	history history
+
+	emergency feed.Squawk
+	emergEp   string // open emergency episode, "" when none
+
+	pred predState
+
+	inGrid   bool
+	cell     uint64
+	partners []*pair
+}
+
+// zoneState is a track's relation to one watched zone: confirmed inside
+// (inside, with run counting consecutive positions outside) or entering
+// (run counting consecutive positions inside).
+type zoneState struct {
+	id      string
+	inside  bool
+	run     int
+	start   time.Time // first position of the run that entered
+	episode string
+}
+
+func newTrack(icao uint32, historyLen int) *track {
+	t := &track{icao: icao, vrate: nan}
+	t.pos = Point{Lat: nan, Lon: nan, AltFt: nan, GroundSpeedKt: nan, TrackDeg: nan}
+	t.history.max = historyLen
+	return t
+}
+
+func (t *track) altM() float64 {
+	if math.IsNaN(t.pos.AltFt) {
+		return nan
+	}
+	return t.pos.AltFt * feed.FeetToMetres
+}
+
+func (t *track) info() TrackInfo {
+	ti := TrackInfo{
+		ICAO: t.icao, Callsign: t.callsign, Squawk: t.squawk, Party: t.party,
+		Position: t.pos, VerticalRateFpm: t.vrate, OnGround: t.onGround,
+		Present: t.present, LastSeen: t.lastSeen, Relocated: t.relocated,
+	}
+	for _, z := range t.zones {
+		if z.inside {
+			ti.Zones = append(ti.Zones, z.id)
+		}
+	}
+	return ti
+}
+
+// trigger returns the last n positions, oldest first.
+func (t *track) trigger(n int) []Point {
+	n = min(n, t.nRecent)
+	out := make([]Point, n)
+	for i := range n {
+		out[i] = t.recent[(t.nRecent-n+i)%MaxConfirm]
+	}
+	return out
+}
+
+func (t *track) aircraft(trigger int) Aircraft {
+	a := Aircraft{
+		ICAO: t.icao, Callsign: t.callsign, Party: t.party,
+		Squawk: t.squawk, HasSquawk: t.present.Has(feed.FieldSquawk),
+		History: t.history.points(nil),
+	}
+	if t.hasPos {
+		a.Position = t.pos
+		a.Trigger = t.trigger(trigger)
+	}
+	return a
+}
+
+// history is a ring of positions at least the configured spacing apart.
+type history struct {
+	buf  []Point
+	next int
+	max  int
+}
+
+func (h *history) add(p Point, spacing time.Duration) {
+	if h.max <= 0 {
+		return
+	}
+	if n := len(h.buf); n > 0 {
+		last := h.buf[(h.next-1+n)%n]
+		if p.Time.Sub(last.Time) < spacing {
+			return
+		}
+	}
+	if len(h.buf) < h.max {
+		h.buf = append(h.buf, p)
+		h.next = len(h.buf) % h.max
+		return
+	}
+	h.buf[h.next] = p
+	h.next = (h.next + 1) % h.max
+}
+
+func (h *history) points(dst []Point) []Point {
+	if len(h.buf) < h.max {
+		return append(dst, h.buf...)
+	}
+	dst = append(dst, h.buf[h.next:]...)
+	return append(dst, h.buf[:h.next]...)
+}
+
+// process merges p into its track and runs the detections. It is called
+// with both locks held.
+func (e *Engine) process(p *feed.Position) {
+	t := e.tracks[p.ICAO]
+	if t != nil && p.Time.Sub(t.lastSeen) > e.cfg.StaleAfter {
+		// Expire did not run during the gap (a replay, or a stalled
+		// worker): close the old track as Expire would have.
+		e.drop(t, t.lastSeen.Add(e.cfg.StaleAfter))
+		t = nil
+	}
+	if t == nil {
+		if len(e.tracks) >= e.cfg.MaxTracks && p.Time.Sub(e.lastSweep) >= time.Second {
+			// At most one sweep a second, so a flood of new addresses
+			// cannot make every report cost O(tracks).
+			e.lastSweep = p.Time
+			cut := p.Time.Add(-e.cfg.StaleAfter)
+			for _, o := range e.tracks {
+				if o.lastSeen.Before(cut) {
+					e.drop(o, p.Time)
+				}
+			}
+			if len(e.tracks) >= e.cfg.MaxTracks {
+				e.Counters.Refused.Add(1)
+				return
+			}
+		}
+		t = newTrack(p.ICAO, e.cfg.HistoryLen)
+		e.tracks[p.ICAO] = t
+		t.lastSeen = p.Time
+		e.attribute(t)
+	}
+	if p.Time.After(t.lastSeen) {
+		t.lastSeen = p.Time
+	}
+	t.relocated = p.Relocated
+	if p.Present.Has(feed.FieldCallsign) && p.Callsign != t.callsign {
+		t.callsign = p.Callsign
+		e.attribute(t)
+	}
+	if p.Present.Has(feed.FieldSquawk) {
+		e.squawk(t, p)
+	}
+	t.present |= p.Present
+	if t.hasPos && p.Time.Before(t.pos.Time) {
+		if p.Present&(feed.FieldLatLon|feed.FieldAltitude|feed.FieldGroundSpeed|feed.FieldTrack|feed.FieldVerticalRate) != 0 {
+			e.Counters.OutOfOrder.Add(1)
+		}
+		return
+	}
+	if p.Present.Has(feed.FieldAltitude) {
+		t.pos.AltFt = p.AltFt
+	}
+	if p.Present.Has(feed.FieldGroundSpeed) {
+		t.pos.GroundSpeedKt = p.GroundSpeedKt
+	}
+	if p.Present.Has(feed.FieldTrack) {
+		t.pos.TrackDeg = p.TrackDeg
+	}
+	if p.Present.Has(feed.FieldVerticalRate) {
+		t.vrate = p.VerticalRateFpm
+	}
+	if p.Present.Has(feed.FieldOnGround) {
+		t.onGround = p.OnGround
+	}
+	if !p.Present.Has(feed.FieldLatLon) {
+		return
+	}
+	t.pos.Lat, t.pos.Lon, t.pos.Time = p.Lat, p.Lon, p.Time
+	t.hasPos = true
+	t.recent[t.nRecent%MaxConfirm] = t.pos
+	t.nRecent++
+	if t.nRecent >= 2*MaxConfirm {
+		t.nRecent -= MaxConfirm
+	}
+	t.history.add(t.pos, e.cfg.HistorySpacing)
+
+	e.hits = e.hits[:0]
+	if e.snap != nil {
+		e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), t.pos.Time, e.collect)
+		e.nChecks++
+	}
+	e.updateZones(t)
+	if e.cfg.LookAhead > 0 {
+		e.predict(t)
+	}
+	e.proximity(t)
+}
+
+// collectHit is the Containing callback (bound once in New, so that a check
+// does not allocate).
+func (e *Engine) collectHit(id string) bool {
+	if e.cfg.Watch == nil || e.cfg.Watch(id) {
+		e.hits = append(e.hits, id)
+	}
+	return true
+}
+
+func hasID(ids []string, id string) bool {
+	for _, s := range ids {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// updateZones applies the hysteresis of the package documentation to the
+// zones in e.hits.
+func (e *Engine) updateZones(t *track) {
+	k := e.cfg.Confirm
+	for i := 0; i < len(t.zones); {
+		zs := &t.zones[i]
+		found := hasID(e.hits, zs.id)
+		switch {
+		case zs.inside && found:
+			zs.run = 0
+		case zs.inside:
+			zs.run++
+			if zs.run >= k {
+				e.exit(t, zs, e.exitReason(t, zs.id), t.pos.Time, k)
+				t.removeZone(i)
+				continue
+			}
+		case found:
+			zs.run++
+			if zs.run >= k {
+				e.enter(t, zs, "", t.pos.Time, k)
+			}
+		default:
+			t.removeZone(i)
+			continue
+		}
+		i++
+	}
+	for _, id := range e.hits {
+		if t.zoneIndex(id) >= 0 {
+			continue
+		}
+		t.zones = append(t.zones, zoneState{id: id, run: 1, start: t.pos.Time})
+		if k == 1 {
+			e.enter(t, &t.zones[len(t.zones)-1], "", t.pos.Time, 1)
+		}
+	}
+}
+
+func (t *track) zoneIndex(id string) int {
+	for i := range t.zones {
+		if t.zones[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *track) removeZone(i int) {
+	copy(t.zones[i:], t.zones[i+1:])
+	t.zones[len(t.zones)-1] = zoneState{}
+	t.zones = t.zones[:len(t.zones)-1]
+}
+
+// exitReason tells a flight out of a zone from a zone leaving force under
+// the aircraft: the latter still holds the position when time is ignored.
+func (e *Engine) exitReason(t *track, id string) string {
+	if e.cfg.Watch != nil && !e.cfg.Watch(id) {
+		return ReasonZoneInactive
+	}
+	if e.snap == nil {
+		return ReasonZoneInactive
+	}
+	lo, hi := math.Inf(-1), math.Inf(1)
+	if a := t.altM(); !math.IsNaN(a) {
+		lo, hi = a, a
+	}
+	found := false
+	_ = e.snap.Intersecting(orb.Point{t.pos.Lon, t.pos.Lat}, lo, hi, time.Time{}, time.Time{}, func(z string) bool {
+		found = z == id
+		return !found
+	})
+	if found {
+		return ReasonZoneInactive
+	}
+	return ReasonLeft
+}
+
+func (e *Engine) enter(t *track, zs *zoneState, reason string, at time.Time, trigger int) {
+	zs.inside, zs.run = true, 0
+	zs.episode = episodeID("zone", t.icao, 0, zs.id, zs.start)
+	e.pending = append(e.pending, Alert{
+		Kind: KindZoneEntry, Episode: zs.episode, Time: at, Reason: reason,
+		Aircraft: t.aircraft(trigger), ZoneID: zs.id,
+	})
+	// An entry ends a prediction episode for the zone.
+	t.pred.remove(zs.id)
+}
+
+func (e *Engine) exit(t *track, zs *zoneState, reason string, at time.Time, trigger int) {
+	e.pending = append(e.pending, Alert{
+		Kind: KindZoneExit, Episode: zs.episode, Time: at, Reason: reason,
+		Aircraft: t.aircraft(trigger), ZoneID: zs.id,
+	})
+}
+
+// squawk runs the emergency episode on a reported squawk.
+func (e *Engine) squawk(t *track, p *feed.Position) {
+	t.squawk = p.Squawk
+	if !p.Squawk.IsEmergency() {
+		t.emergEp = ""
+		return
+	}
+	if t.emergEp != "" && t.emergency == p.Squawk {
+		return
+	}
+	t.emergency = p.Squawk
+	t.emergEp = episodeID("squawk", t.icao, uint32(p.Squawk), "", p.Time)
+	a := t.aircraft(1)
+	a.Squawk, a.HasSquawk = p.Squawk, true
+	e.pending = append(e.pending, Alert{
+		Kind: KindEmergencySquawk, Episode: t.emergEp, Time: p.Time,
+		Aircraft: a, Squawk: p.Squawk,
+	})
+}
+
+// drop removes a track, closing its zone episodes with exits.
+func (e *Engine) drop(t *track, at time.Time) {
+	for i := range t.zones {
+		if zs := &t.zones[i]; zs.inside {
+			e.exit(t, zs, ReasonTrackLost, at, 1)
+		}
+	}
+	t.zones = nil
+	e.leaveGrid(t)
+	delete(e.tracks, t.icao)
+	e.Counters.Expired.Add(1)
+}
+
+// reevaluate applies a zone change to a track at once (no hysteresis).
+func (e *Engine) reevaluate(t *track, now time.Time, only map[string]bool) {
+	e.hits = e.hits[:0]
+	if e.snap != nil {
+		e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), now, e.collect)
+		e.nChecks++
+	}
+	for i := 0; i < len(t.zones); {
+		zs := &t.zones[i]
+		if only != nil && !only[zs.id] {
+			i++
+			continue
+		}
+		found := hasID(e.hits, zs.id)
+		switch {
+		case zs.inside && found:
+			zs.run = 0
+		case zs.inside:
+			e.exit(t, zs, ReasonZoneInactive, now, 1)
+			t.removeZone(i)
+			continue
+		case found:
+			zs.start = now
+			e.enter(t, zs, ReasonZoneChange, now, 1)
+		default:
+			t.removeZone(i)
+			continue
+		}
+		i++
+	}
+	for _, id := range e.hits {
+		if (only != nil && !only[id]) || t.zoneIndex(id) >= 0 {
+			continue
+		}
+		t.zones = append(t.zones, zoneState{id: id, start: now})
+		e.enter(t, &t.zones[len(t.zones)-1], ReasonZoneChange, now, 1)
+	}
+}
+
+// attribute asks for the track's party; a change ends its proximity
+// episodes, which the next position re-opens if they still hold.
+func (e *Engine) attribute(t *track) {
+	party := ""
+	if e.cfg.Attribute != nil {
+		party = e.cfg.Attribute(t.icao, t.callsign)
+	}
+	if party == t.party {
+		return
+	}
+	t.party = party
+	e.leaveGrid(t)
+}
