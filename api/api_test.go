@@ -31,6 +31,9 @@ type env struct {
 
 	agreement *truce.Agreement
 	zone      *truce.Zone // proposed by us-op, version 1 pending
+	alert     *truce.Alert
+	aircraft  *truce.Aircraft // registered by us-op
+	feed      *truce.FeedSource
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -86,6 +89,16 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.zone = z
+	if e.alert, err = n.Service.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "TEST1 entered no-fly zone Box",
+		Aircraft: []truce.AlertAircraft{{ICAO: "4CA2D1", Callsign: "TEST1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if e.aircraft, err = e.client(e.tokens["us-op"]).RegisterAircraft(ctx, truce.Aircraft{ICAO: "AE1234"}); err != nil {
+		t.Fatal(err)
+	}
+	if e.feed, err = c.AddFeed(ctx, truce.FeedSource{Kind: "sbs", Addr: "127.0.0.1:9"}); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -201,6 +214,20 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /api/v1/zones/{id}/suspend":                     {"POST", z + "/suspend", `{}`, "ru-viewer", 403, 409},
 		"POST /api/v1/zones/{id}/withdraw":                    {"POST", z + "/withdraw", `{}`, "ru-viewer", 403, 409},
 		"GET /api/v1/zones/{id}/versions/{version}/statement": {"GET", z + "/versions/1/statement?decision=approve", "", "", 0, 0},
+		"GET /api/v1/alerts":                                  {"GET", "/api/v1/alerts?state=open&bbox=35,32,37,34", "", "", 0, 0},
+		"GET /api/v1/alerts/{id}":                             {"GET", "/api/v1/alerts/" + e.alert.ID, "", "", 0, 0},
+		"POST /api/v1/alerts/{id}/acknowledge":                {"POST", "/api/v1/alerts/" + e.alert.ID + "/acknowledge", `{"note":"seen"}`, "ru-viewer", 403, 0},
+		"POST /api/v1/alerts/{id}/close":                      {"POST", "/api/v1/alerts/" + e.alert.ID + "/close", `{}`, "ru-viewer", 403, 0},
+		"GET /api/v1/aircraft":                                {"GET", "/api/v1/aircraft", "", "", 0, 0},
+		"POST /api/v1/aircraft":                               {"POST", "/api/v1/aircraft", `{"callsign_prefix":"RFF"}`, "ru-viewer", 403, 0},
+		"POST /api/v1/aircraft/{id}/remove":                   {"POST", "/api/v1/aircraft/" + e.aircraft.ID + "/remove", "", "ru-op", 403, 0},
+		"GET /api/v1/feeds":                                   {"GET", "/api/v1/feeds", "", "", 0, 0},
+		"POST /api/v1/feeds":                                  {"POST", "/api/v1/feeds", `{"kind":"sbs","addr":"127.0.0.1:10"}`, "us-op", 403, 0},
+		"POST /api/v1/feeds/{id}/remove":                      {"POST", "/api/v1/feeds/" + e.feed.ID + "/remove", "", "us-op", 403, 0},
+		"GET /api/v1/tracks":                                  {"GET", "/api/v1/tracks?bbox=35,32,37,34", "", "", 0, 0},
+		"POST /api/v1/positions":                              {"POST", "/api/v1/positions", `{"icao":"4CA2D1","lat":33.2,"lon":36.2,"alt_ft":12000}`, "ru-viewer", 403, 0},
+		"GET /cap/alerts.atom":                                {"GET", "/cap/alerts.atom", "", "", 0, 0},
+		"GET /cap/alerts/{file}":                              {"GET", "/cap/alerts/" + e.alert.ID + ".xml", "", "", 0, 0},
 		"POST /api/v1/zones/{id}/versions/{version}/decision": {"POST", z + "/versions/1/decision", `{"approve":true}`, "ru-viewer", 403, 403},
 		"GET /api/v1/journal/consistency":                     {"GET", "/api/v1/journal/consistency?old=1&new=3", "", "", 0, 0},
 		"GET /api/v1/records/{kind}/{id}/proof":               {"GET", "/api/v1/records/party/" + secretariat.ID + "/proof", "", "", 0, 0},

@@ -31,6 +31,7 @@ const MaxFutureSkew = time.Hour
 //	track_deg  number  track, degrees [0, 360]
 //	vrate_fpm  number  vertical rate, feet per minute
 //	on_ground  boolean
+//	relocated  boolean: the position is from a recording moved in space and time (replays)
 //	time       string  RFC 3339 ("2024-09-17T08:04:26.5Z"); absent means recv;
 //	                   at most MaxFutureSkew after recv
 //
@@ -82,7 +83,7 @@ func decodeNDJSON(line []byte, recv time.Time, p *Position) error {
 		case "lat", "lon", "alt_ft", "alt_m", "gs_kt", "track_deg", "vrate_fpm":
 			num = new(float64)
 			err = dec.Decode(&num)
-		case "on_ground":
+		case "on_ground", "relocated":
 			flag = new(bool)
 			err = dec.Decode(&flag)
 		default:
@@ -131,6 +132,8 @@ func decodeNDJSON(line []byte, recv time.Time, p *Position) error {
 		case "on_ground":
 			p.OnGround = *flag
 			p.Present |= FieldOnGround
+		case "relocated":
+			p.Relocated = *flag
 		}
 		if err != nil {
 			return err
@@ -203,9 +206,10 @@ func MarshalNDJSON(p Position) ([]byte, error) {
 		Track    *float64 `json:"track_deg,omitempty"`
 		VRate    *float64 `json:"vrate_fpm,omitempty"`
 		OnGround *bool    `json:"on_ground,omitempty"`
+		Reloc    bool     `json:"relocated,omitempty"`
 		Time     string   `json:"time"`
 	}
-	o := out{ICAO: FormatICAO(p.ICAO), Time: p.Time.UTC().Format(time.RFC3339Nano)}
+	o := out{ICAO: FormatICAO(p.ICAO), Time: p.Time.UTC().Format(time.RFC3339Nano), Reloc: p.Relocated}
 	ptr := func(v float64) *float64 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil

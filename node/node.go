@@ -35,6 +35,9 @@ type Config struct {
 	// Name is the deployment's name; the log origin derives from it.
 	Name         string
 	MaxBodyBytes int64
+	// SBSListen, when set, is a TCP address on which the monitor accepts
+	// pushed SBS-1 (BaseStation) streams.
+	SBSListen string
 	// MaxVertices caps a zone geometry's vertices (default 20,000).
 	MaxVertices int
 	Logger      *slog.Logger
@@ -109,6 +112,7 @@ type Node struct {
 	witnesses     []*witness
 	witnessMaxAge time.Duration
 	stopLedger    func()
+	air           *airspace
 	log           *slog.Logger
 }
 
@@ -149,6 +153,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := n.startAirspace(ctx, c); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("airspace monitor: %w", err)
+	}
 	return n, nil
 }
 
@@ -159,10 +167,16 @@ func (n *Node) publish(e truce.Event) {
 	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
 		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
 	}
+	if n.air != nil {
+		n.air.handle(e)
+	}
 }
 
 // Close closes the store.
 func (n *Node) Close() error {
+	if n.air != nil {
+		n.air.stop()
+	}
 	if n.stopLedger != nil {
 		n.stopLedger()
 	}

@@ -1,0 +1,377 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/monitor"
+	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/spatial"
+)
+
+// WatchedZoneKinds are the zone kinds the airspace monitor checks aircraft
+// against.
+var WatchedZoneKinds = []truce.ZoneKind{truce.ZoneNoFly}
+
+// airspace runs the monitor: feeds in, alerts out to the journal.
+type airspace struct {
+	n      *Node
+	engine *monitor.Engine
+	attr   service.Attribution
+	watch  atomic.Pointer[map[string]string] // zone id -> name, watched zones only
+
+	mu     sync.Mutex
+	feeds  map[string]context.CancelFunc // feed id -> stop
+	alerts []monitor.Alert               // queued for the journal
+	wake   chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	ln     net.Listener
+}
+
+func (n *Node) startAirspace(ctx context.Context, c Config) error {
+	a := &airspace{n: n, feeds: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1)}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	if err := a.attr.Load(ctx, n.Store); err != nil {
+		return err
+	}
+	if err := a.loadWatch(ctx); err != nil {
+		return err
+	}
+	idx := n.Service.Zones.Spatial()
+	e, err := monitor.New(monitor.Config{
+		Zones: func() *spatial.Snapshot { return idx.Snapshot() },
+		Watch: func(id string) bool {
+			_, ok := (*a.watch.Load())[service.ZoneOf(id)]
+			return ok
+		},
+		Attribute: a.attr.Party,
+		Emit:      a.enqueue,
+	})
+	if err != nil {
+		return err
+	}
+	a.engine = e
+	n.air = a
+	a.wg.Add(2)
+	go func() { defer a.wg.Done(); e.Run(a.ctx) }()
+	go func() { defer a.wg.Done(); a.journal() }()
+	fs, err := n.Store.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		a.startFeed(f)
+	}
+	if c.SBSListen != "" {
+		ln, err := net.Listen("tcp", c.SBSListen)
+		if err != nil {
+			return fmt.Errorf("SBS listener: %w", err)
+		}
+		a.ln = ln
+		l := &feed.SBSListener{Source: "push:" + c.SBSListen, Handle: func(p feed.Position) { e.Ingest(p) }}
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); l.Serve(a.ctx, ln) }()
+	}
+	a.metrics(n.API.Registry())
+	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, Tracks: a,
+		Positions: &service.Positions{Sink: e.Ingest}, Sender: LogOrigin(c.Name)})
+	return nil
+}
+
+// loadWatch rebuilds the set of watched zones (in force, of a watched kind).
+func (a *airspace) loadWatch(ctx context.Context) error {
+	m := map[string]string{}
+	for _, k := range WatchedZoneKinds {
+		for cursor := ""; ; {
+			zs, err := a.n.Store.Zones(ctx, truce.ZoneFilter{Kind: k, Cursor: cursor, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, z := range zs {
+				m[z.ID] = z.Name
+			}
+			if len(zs) < 1000 {
+				break
+			}
+			cursor = zs[len(zs)-1].ID
+		}
+	}
+	a.watch.Store(&m)
+	return nil
+}
+
+// handle follows committed changes that move the air picture.
+func (a *airspace) handle(e truce.Event) {
+	ctx := context.Background()
+	switch e.Kind {
+	case "zone", "agreement":
+		if err := a.loadWatch(ctx); err != nil {
+			a.n.log.Error("monitor: watched zones", "err", err)
+		}
+		a.engine.ZonesChanged(nil)
+	case "aircraft":
+		if err := a.attr.Load(ctx, a.n.Store); err != nil {
+			a.n.log.Error("monitor: aircraft registry", "err", err)
+		}
+		a.engine.PartiesChanged()
+	case "feed":
+		f, ok := e.Data.(*truce.FeedSource)
+		if !ok {
+			return
+		}
+		if f.Removed {
+			a.stopFeed(f.ID)
+		} else {
+			a.startFeed(f)
+		}
+	}
+}
+
+func (a *airspace) startFeed(f *truce.FeedSource) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.feeds[f.ID]; ok || f.Removed {
+		return
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.feeds[f.ID] = cancel
+	c := &feed.SBSClient{Addr: f.Addr, Source: "feed:" + f.Name, Handle: func(p feed.Position) { a.engine.Ingest(p) }}
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); c.Run(ctx) }()
+}
+
+func (a *airspace) stopFeed(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if stop, ok := a.feeds[id]; ok {
+		stop()
+		delete(a.feeds, id)
+	}
+}
+
+// enqueue receives the engine's alerts. It never blocks for long and never
+// drops: the queue is unbounded (alerts are rare next to positions) and
+// drained into the journal by one goroutine.
+func (a *airspace) enqueue(al monitor.Alert) {
+	a.mu.Lock()
+	a.alerts = append(a.alerts, al)
+	a.mu.Unlock()
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+// journal writes queued alerts; on shutdown it drains the queue first.
+func (a *airspace) journal() {
+	for {
+		a.mu.Lock()
+		batch := a.alerts
+		a.alerts = nil
+		a.mu.Unlock()
+		for _, al := range batch {
+			a.record(al)
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-a.wake:
+		case <-a.ctx.Done():
+			a.mu.Lock()
+			rest := a.alerts
+			a.alerts = nil
+			a.mu.Unlock()
+			for _, al := range rest {
+				a.record(al)
+			}
+			return
+		}
+	}
+}
+
+func (a *airspace) record(al monitor.Alert) {
+	t := toAlert(al, (*a.watch.Load())[service.ZoneOf(al.ZoneID)])
+	for attempt := 0; ; attempt++ {
+		_, err := a.n.Service.RaiseAlert(context.Background(), t)
+		if err == nil {
+			return
+		}
+		a.n.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
+		if attempt >= 5 {
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+}
+
+// toAlert turns an engine alert into the journalled record.
+func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
+	ac := func(x monitor.Aircraft) truce.AlertAircraft {
+		out := truce.AlertAircraft{ICAO: feed.FormatICAO(x.ICAO), Callsign: x.Callsign, Party: x.Party}
+		if x.HasSquawk {
+			out.Squawk = x.Squawk.String()
+		}
+		return out
+	}
+	p := al.Aircraft.Position
+	t := &truce.Alert{Kind: truce.AlertKind(al.Kind), Time: al.Time, Lon: p.Lon, Lat: p.Lat, Episode: al.Episode,
+		ZoneID: service.ZoneOf(al.ZoneID), ZoneName: zoneName, Aircraft: []truce.AlertAircraft{ac(al.Aircraft)}}
+	if !math.IsNaN(p.AltFt) {
+		m := p.AltFt * feed.FeetToMetres
+		t.AltM = &m
+	}
+	if al.Other != nil {
+		t.Aircraft = append(t.Aircraft, ac(*al.Other))
+	}
+	name := al.Aircraft.Callsign
+	if name == "" {
+		name = feed.FormatICAO(al.Aircraft.ICAO)
+	}
+	alt := ""
+	if !math.IsNaN(p.AltFt) {
+		alt = fmt.Sprintf(" at %.0f ft", p.AltFt)
+	}
+	switch al.Kind {
+	case monitor.KindZoneEntry:
+		t.Summary = fmt.Sprintf("%s entered no-fly zone %s%s", name, zoneName, alt)
+	case monitor.KindZoneExit:
+		t.Summary = fmt.Sprintf("%s left no-fly zone %s%s (%s)", name, zoneName, alt, strings.ReplaceAll(al.Reason, "_", " "))
+	case monitor.KindPredictedEntry:
+		t.Summary = fmt.Sprintf("%s predicted to enter no-fly zone %s in %.0f s", name, zoneName, al.PredictedAt.Sub(al.Time).Seconds())
+	case monitor.KindProximity:
+		other := al.Other.Callsign
+		if other == "" {
+			other = feed.FormatICAO(al.Other.ICAO)
+		}
+		t.Summary = fmt.Sprintf("%s and %s within %.1f NM and %.0f ft", name, other, al.HorizontalM/1852, al.VerticalFt)
+	case monitor.KindEmergencySquawk:
+		t.Summary = fmt.Sprintf("%s squawks %s", name, al.Squawk.String())
+	default:
+		t.Summary = fmt.Sprintf("%s: %s", name, al.Kind)
+	}
+	ev, _ := json.Marshal(evidence(al))
+	t.Evidence = ev
+	return t
+}
+
+type evidencePoint struct {
+	Time     time.Time `json:"time"`
+	Lon      float64   `json:"lon"`
+	Lat      float64   `json:"lat"`
+	AltFt    *float64  `json:"alt_ft,omitempty"`
+	GS       *float64  `json:"gs_kt,omitempty"`
+	TrackDeg *float64  `json:"track_deg,omitempty"`
+}
+
+func evPoints(ps []monitor.Point) []evidencePoint {
+	out := make([]evidencePoint, len(ps))
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	for i, p := range ps {
+		out[i] = evidencePoint{p.Time, p.Lon, p.Lat, num(p.AltFt), num(p.GroundSpeedKt), num(p.TrackDeg)}
+	}
+	return out
+}
+
+func evidence(al monitor.Alert) map[string]any {
+	ev := map[string]any{"reason": al.Reason, "trigger": evPoints(al.Aircraft.Trigger), "history": evPoints(al.Aircraft.History)}
+	if al.Other != nil {
+		ev["other_trigger"] = evPoints(al.Other.Trigger)
+		ev["horizontal_m"], ev["min_horizontal_m"] = al.HorizontalM, al.MinHorizontalM
+		if !math.IsNaN(al.VerticalFt) {
+			ev["vertical_ft"], ev["min_vertical_ft"] = al.VerticalFt, al.MinVerticalFt
+		}
+	}
+	if al.Kind == monitor.KindPredictedEntry {
+		ev["predicted_at"], ev["predicted_point"] = al.PredictedAt, evPoints([]monitor.Point{al.PredictedPoint})[0]
+	}
+	return ev
+}
+
+// Tracks implements api.TrackSource.
+func (a *airspace) Tracks(bbox *[4]float64) []truce.Track {
+	var b orb.Bound
+	if bbox != nil {
+		b = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}
+	}
+	var out []truce.Track
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	a.engine.Tracks(b, func(ti monitor.TrackInfo) bool {
+		t := truce.Track{ICAO: feed.FormatICAO(ti.ICAO), Callsign: ti.Callsign, Party: ti.Party, Lon: ti.Position.Lon, Lat: ti.Position.Lat,
+			GroundSpeedKt: num(ti.Position.GroundSpeedKt), TrackDeg: num(ti.Position.TrackDeg), VerticalRateFpm: num(ti.VerticalRateFpm),
+			LastSeen: ti.LastSeen, Relocated: ti.Relocated}
+		if ti.Present.Has(feed.FieldSquawk) {
+			t.Squawk = ti.Squawk.String()
+		}
+		if !math.IsNaN(ti.Position.AltFt) {
+			m := ti.Position.AltFt * feed.FeetToMetres
+			t.AltM = &m
+		}
+		for _, z := range ti.Zones {
+			t.Zones = append(t.Zones, service.ZoneOf(z))
+		}
+		out = append(out, t)
+		return true
+	})
+	for i := range out {
+		if ti, ok := a.engine.Track(mustICAO(out[i].ICAO)); ok {
+			for _, p := range ti.History {
+				out[i].Trail = append(out[i].Trail, [2]float64{p.Lon, p.Lat})
+			}
+		}
+	}
+	return out
+}
+
+func mustICAO(s string) uint32 {
+	v, _ := feed.ParseICAO(s)
+	return v
+}
+
+func (a *airspace) metrics(reg *prometheus.Registry) {
+	c := &a.engine.Counters
+	for name, f := range map[string]func() uint64{
+		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load,
+		"checks": c.Checks.Load, "alerts": c.Alerts.Load, "refused": c.Refused.Load, "expired": c.Expired.Load,
+	} {
+		f := f
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_" + name + "_total",
+			Help: "Airspace monitor: positions or alerts " + name + "."}, func() float64 { return float64(f()) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
+		func() float64 { return float64(a.engine.Len()) }))
+}
+
+// stop stops feeds and the engine, then writes the alerts still queued.
+func (a *airspace) stop() {
+	if a.ln != nil {
+		a.ln.Close()
+	}
+	a.cancel()
+	a.wg.Wait()
+}
