@@ -41,3 +41,16 @@ func table(header string, rows func(w *tabwriter.Writer)) {
 	rows(w)
 	w.Flush()
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// problemLine turns an error response into a one-line error.
+func problemLine(status int, body []byte) error {
+	var p struct {
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &p) == nil && p.Detail != "" {
+		return fmt.Errorf("%s", p.Detail)
+	}
+	return fmt.Errorf("the server answered %d", status)
+}
