@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs := newFlags("serve", "serve [flags]")
 	cfg := storeFlags(fs)
 	addr := fs.String("addr", env("TRUCE_ADDR", "localhost:8080"), "listen address (TRUCE_ADDR)")
+	fs.StringVar(&cfg.SBSListen, "sbs-listen", env("TRUCE_SBS_LISTEN", ""), "accept pushed SBS-1 (BaseStation) streams on this address (TRUCE_SBS_LISTEN)")
 	maxBody := fs.Int64("max-body", envInt("TRUCE_MAX_BODY", 1<<20), "request body limit in bytes (TRUCE_MAX_BODY)")
 	tlsCert := fs.String("tls-cert", env("TRUCE_TLS_CERT", ""), "TLS certificate file (TRUCE_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("TRUCE_TLS_KEY", ""), "TLS key file (TRUCE_TLS_KEY)")
