@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -232,11 +233,11 @@ func TestUI_Browser(t *testing.T) {
 
 	// The US operator draws a no-fly zone over Daraa and proposes it.
 	must(t, us, "open the propose page", chromedp.Navigate(s.url+"/zones/new?agreement="+ag.ID))
-	poll(t, us, "the draw map", `window.Truce && Truce.map && Truce.draw`)
+	poll(t, us, "the draw map", `window.Truce && Truce.map && Truce.draw && document.getElementById('map').dataset.basemap === '1'`)
+	eval[int](t, us, `Truce.map.setView([32.65, 36.1], 9, {animate: false}), 0`)
 	corners := [][2]float64{{32.5, 35.9}, {32.5, 36.3}, {32.8, 36.3}, {32.8, 35.9}}
 	for _, c := range corners {
-		pt := eval[[]float64](t, us, fmt.Sprintf(`(function(){ Truce.map.setView([32.65, 36.1], 9, {animate: false});
-			var p = Truce.map.latLngToContainerPoint([%f, %f]); var r = document.getElementById('map').getBoundingClientRect();
+		pt := eval[[]float64](t, us, fmt.Sprintf(`(function(){ var p = Truce.map.latLngToContainerPoint([%f, %f]); var r = document.getElementById('map').getBoundingClientRect();
 			return [r.left + p.x, r.top + p.y]; })()`, c[0], c[1]))
 		must(t, us, "click a corner", chromedp.MouseClickXY(pt[0], pt[1]))
 	}
@@ -258,6 +259,15 @@ func TestUI_Browser(t *testing.T) {
 		t.Fatalf("new zone state %q", st)
 	}
 	zoneID := strings.TrimPrefix(eval[string](t, us, `location.pathname`), "/zones/")
+	hist, err := s.node.Service.ZoneHistory(usCtx, zoneID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within 0.03° (a few pixels at zoom 9) of the clicked corners.
+	if got, want := hist[0].BBox, [4]float64{35.9, 32.5, 36.3, 32.8}; math.Abs(got[0]-want[0]) > 0.03 || math.Abs(got[1]-want[1]) > 0.03 ||
+		math.Abs(got[2]-want[2]) > 0.03 || math.Abs(got[3]-want[3]) > 0.03 || hist[0].Spec.Kind != truce.ZoneNoFly {
+		t.Fatalf("the drawn zone is a %s with bounds %v, want a no_fly zone with the clicked corners %v", hist[0].Spec.Kind, got, want)
+	}
 
 	// It is in the Russian operator's inbox, and in the US operator's.
 	for _, p := range []struct {

@@ -91,6 +91,7 @@
       getJSON(b.outline).then(function (d) {
         outline.addData(d);
         if (fit) { map.fitBounds(outline.getBounds(), { padding: [8, 8] }); }
+        map.getContainer().dataset.basemap = '1';
       });
     }
     if (b.governorates) { getJSON(b.governorates).then(function (d) { gov.addData(d); }); }
