@@ -36,8 +36,13 @@ require (
 )
 
 require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/paulmach/orb v0.14.0
 	github.com/tidwall/rtree v1.10.0
 )
 
-require github.com/tidwall/geoindex v1.7.0 // indirect
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/tidwall/geoindex v1.7.0 // indirect
+)

@@ -22,6 +22,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/ui"
 )
 
 // Config is a node's configuration.
@@ -51,6 +52,9 @@ type Config struct {
 	// SignInterval is the least time between checkpoints; 0 means
 	// ledger.DefaultSignInterval.
 	SignInterval time.Duration
+	// TileURL is an online map tile layer for the web UI; empty means
+	// TRUCE_TILE_URL, and without either the map stays offline.
+	TileURL string
 }
 
 func (c *Config) defaults() {
@@ -107,8 +111,11 @@ type Node struct {
 	// Ledger signs checkpoints over the journal; Policy is what a verifier
 	// of this deployment's checkpoints should ask for (log key, witnesses,
 	// quorum).
-	Ledger        *ledger.Log
-	Policy        ledger.Policy
+	Ledger *ledger.Log
+	Policy ledger.Policy
+	// UI is the web interface mounted at /; capabilities add pages and
+	// map layers to it.
+	UI            *ui.UI
 	witnesses     []*witness
 	witnessMaxAge time.Duration
 	stopLedger    func()
@@ -145,6 +152,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	}
 	n.Service.Publish = n.publish
 	n.registerRoutes()
+	if err := n.mountUI(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
 	if err := n.openLedger(c); err != nil {
 		st.Close()
 		return nil, err

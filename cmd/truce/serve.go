@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string) error {
 	maxBody := fs.Int64("max-body", envInt("TRUCE_MAX_BODY", 1<<20), "request body limit in bytes (TRUCE_MAX_BODY)")
 	tlsCert := fs.String("tls-cert", env("TRUCE_TLS_CERT", ""), "TLS certificate file (TRUCE_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("TRUCE_TLS_KEY", ""), "TLS key file (TRUCE_TLS_KEY)")
+	fs.StringVar(&cfg.TileURL, "tile-url", env("TRUCE_TILE_URL", ""), "online map tiles for the web UI, like https://tile.example/{z}/{x}/{y}.png (TRUCE_TILE_URL)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err

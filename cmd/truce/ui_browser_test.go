@@ -1,0 +1,449 @@
+package main
+
+// Browser tests of the web UI: the real server on 127.0.0.1:0 over SQLite,
+// set up as the demo is, driven through headless Chromium (Debian's
+// chromium package) with chromedp. They skip when no browser is installed,
+// and fail instead when TRUCE_REQUIRE_BROWSER=1 (as CI sets it).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/node"
+)
+
+// findBrowser returns the Chromium executable, or skips (fails under
+// TRUCE_REQUIRE_BROWSER=1) when there is none.
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("TRUCE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TRUCE_REQUIRE_BROWSER") == "1" {
+		t.Fatal("TRUCE_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install -y chromium)")
+	}
+	t.Skip("no chromium found: install it (apt-get install -y chromium) to run the browser tests; TRUCE_REQUIRE_BROWSER=1 makes this a failure")
+	return ""
+}
+
+// uiServer is a demo deployment served on a loopback port.
+type uiServer struct {
+	url   string
+	node  *node.Node
+	creds map[string]demoCredential // by party slug
+}
+
+func startUIServer(t *testing.T, ctx context.Context) *uiServer {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Name: "south-west syria 2017", Logger: quiet}
+	creds, err := setUpDemo(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); n.Serve(sctx, ln) }()
+	t.Cleanup(func() { stop(); <-done; n.Close() })
+	s := &uiServer{url: "http://" + ln.Addr().String(), node: n, creds: map[string]demoCredential{}}
+	for _, c := range creds {
+		s.creds[c.Party] = c
+	}
+	return s
+}
+
+// actor returns the demo user of a party as a service actor.
+func (s *uiServer) actor(t *testing.T, ctx context.Context, slug string) context.Context {
+	t.Helper()
+	a, err := s.node.Service.AuthenticatePassword(ctx, s.creds[slug].Username, s.creds[slug].Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return truce.NewContext(ctx, a)
+}
+
+// newBrowser starts headless Chromium with a fresh profile.
+func newBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	bctx, cancelB := chromedp.NewContext(actx)
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		cancelB()
+		cancelA()
+		t.Fatalf("starting chromium: %v", err)
+	}
+	t.Cleanup(func() { cancelB(); cancelA() })
+	return bctx
+}
+
+// tab opens a tab in its own browser context: its own cookies, as another
+// person's browser would have.
+func tab(t *testing.T, b context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+func must(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// poll waits until js is true; it survives the navigations that a form
+// submission makes (an evaluation then fails and is retried).
+func poll(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool]("!!("+js+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("waiting for %s (%s): %v", what, js, last)
+}
+
+func login(t *testing.T, ctx context.Context, base, user, pass string) {
+	t.Helper()
+	must(t, ctx, "log in as "+user,
+		chromedp.Navigate(base+"/map"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), pass),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+	)
+}
+
+func TestUI_Browser(t *testing.T) {
+	path := findBrowser(t)
+	ctx := context.Background()
+	s := startUIServer(t, ctx)
+
+	// The US–Russia air-safety memorandum (2015): two signatories, in force,
+	// with the real UNDOF zone on the Golan agreed as a buffer zone.
+	usCtx, ruCtx := s.actor(t, ctx, "us"), s.actor(t, ctx, "ru")
+	ag, err := s.node.Service.CreateAgreement(usCtx, truce.AgreementCreate{Title: "US–Russia memorandum on air safety in Syria",
+		Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.node.Service.SetAgreementStatus(usCtx, ag.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+	undof := undofGeometry(t)
+	z, _, err := s.node.Service.ProposeZone(usCtx, truce.ZoneProposal{Agreement: ag.ID, Name: "UNDOF area of separation",
+		Kind: truce.ZoneBuffer, Geometry: undof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []context.Context{usCtx, ruCtx} {
+		if _, err := s.node.Service.DecideZone(c, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newBrowser(t, path)
+	us, ru := tab(t, b), tab(t, b)
+
+	t.Run("WrongPasswordRefused", func(t *testing.T) {
+		anon := tab(t, b)
+		login(t, anon, s.url, s.creds["us"].Username, "not-the-password")
+		must(t, anon, "see the refusal", chromedp.WaitVisible(chromedp.CSS("#login-error")))
+		if loc := eval[string](t, anon, `location.pathname`); loc != "/login" {
+			t.Fatalf("after a wrong password the browser is at %s", loc)
+		}
+		if got := eval[int](t, anon, `fetch('/map/zones.geojson', {redirect: 'manual'}).then(r => r.type === 'opaqueredirect' ? 303 : r.status)`); got != 303 {
+			t.Fatalf("signed-out zones request: %d, want a redirect to the login page", got)
+		}
+	})
+
+	// Two parties sign in, each sees the agreed zone on the map.
+	for _, p := range []struct {
+		slug string
+		ctx  context.Context
+	}{{"us", us}, {"ru", ru}} {
+		login(t, p.ctx, s.url, s.creds[p.slug].Username, s.creds[p.slug].Password)
+		poll(t, p.ctx, p.slug+"'s map zones", `document.getElementById('map') && document.getElementById('map').dataset.zonesLoaded === '1'`)
+		if n := eval[int](t, p.ctx, `Truce.zoneLayer.getLayers().length`); n != 1 {
+			t.Fatalf("%s sees %d zone features on the map, want 1", p.slug, n)
+		}
+		who := eval[string](t, p.ctx, `document.getElementById('who').textContent`)
+		if !strings.Contains(who, s.creds[p.slug].Username) {
+			t.Fatalf("%s's header says %q", p.slug, who)
+		}
+	}
+	if who := eval[string](t, ru, `document.getElementById('who').textContent`); !strings.Contains(who, "Russian Federation") {
+		t.Fatalf("ru's header: %q", who)
+	}
+
+	// The US operator draws a no-fly zone over Daraa and proposes it.
+	must(t, us, "open the propose page", chromedp.Navigate(s.url+"/zones/new?agreement="+ag.ID))
+	poll(t, us, "the draw map", `window.Truce && Truce.map && Truce.draw && document.getElementById('map').dataset.basemap === '1'`)
+	eval[int](t, us, `Truce.map.setView([32.65, 36.1], 9, {animate: false}), 0`)
+	corners := [][2]float64{{32.5, 35.9}, {32.5, 36.3}, {32.8, 36.3}, {32.8, 35.9}}
+	for _, c := range corners {
+		pt := eval[[]float64](t, us, fmt.Sprintf(`(function(){ var p = Truce.map.latLngToContainerPoint([%f, %f]); var r = document.getElementById('map').getBoundingClientRect();
+			return [r.left + p.x, r.top + p.y]; })()`, c[0], c[1]))
+		must(t, us, "click a corner", chromedp.MouseClickXY(pt[0], pt[1]))
+	}
+	if n := eval[string](t, us, `document.getElementById('map').dataset.vertices`); n != "4" {
+		t.Fatalf("the draw tool has %s vertices after 4 clicks", n)
+	}
+	geom := eval[string](t, us, `document.getElementById('geometry').value`)
+	if !strings.Contains(geom, `"Polygon"`) {
+		t.Fatalf("drawn geometry: %q", geom)
+	}
+	must(t, us, "propose the zone",
+		chromedp.Click(chromedp.CSS("#draw-finish")),
+		chromedp.SendKeys(chromedp.CSS("#zone-name"), "Daraa no-fly zone"),
+		chromedp.SetValue(chromedp.CSS("#zone-kind"), "no_fly"),
+		chromedp.Click(chromedp.CSS("#zone-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#zone-state")),
+	)
+	if st := eval[string](t, us, `document.getElementById('zone-state').dataset.state`); st != "proposed" {
+		t.Fatalf("new zone state %q", st)
+	}
+	zoneID := strings.TrimPrefix(eval[string](t, us, `location.pathname`), "/zones/")
+	hist, err := s.node.Service.ZoneHistory(usCtx, zoneID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within 0.03° (a few pixels at zoom 9) of the clicked corners.
+	if got, want := hist[0].BBox, [4]float64{35.9, 32.5, 36.3, 32.8}; math.Abs(got[0]-want[0]) > 0.03 || math.Abs(got[1]-want[1]) > 0.03 ||
+		math.Abs(got[2]-want[2]) > 0.03 || math.Abs(got[3]-want[3]) > 0.03 || hist[0].Spec.Kind != truce.ZoneNoFly {
+		t.Fatalf("the drawn zone is a %s with bounds %v, want a no_fly zone with the clicked corners %v", hist[0].Spec.Kind, got, want)
+	}
+
+	// It is in the Russian operator's inbox, and in the US operator's.
+	for _, p := range []struct {
+		slug string
+		ctx  context.Context
+	}{{"ru", ru}, {"us", us}} {
+		must(t, p.ctx, p.slug+" opens the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
+		sel := fmt.Sprintf(`.inbox-item[data-zone=%q]`, zoneID)
+		if n := eval[int](t, p.ctx, `document.querySelectorAll('`+sel+`').length`); n != 1 {
+			t.Fatalf("%s's inbox holds %d items for the new zone", p.slug, n)
+		}
+		must(t, p.ctx, p.slug+" approves", chromedp.Click(chromedp.CSS(sel+" button.approve")), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
+	}
+	must(t, ru, "reopen the zone", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
+	if st := eval[string](t, ru, `document.getElementById('zone-state').dataset.state`); st != "in_force" {
+		t.Fatalf("after both approvals the zone is %q", st)
+	}
+	if n := eval[int](t, ru, `document.querySelectorAll('.version[data-version="1"] tr.decision').length`); n != 2 {
+		t.Fatalf("the zone page shows %d signed decisions, want 2", n)
+	}
+	if sig := eval[string](t, ru, `document.querySelector('pre.sig').textContent`); !strings.Contains(sig, "truce zone decision v1") {
+		t.Fatalf("signature shown: %q", sig)
+	}
+
+	// The map now has both zones in force; a day ago it had none.
+	must(t, ru, "open the map", chromedp.Navigate(s.url+"/map"))
+	poll(t, ru, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
+	if n := eval[int](t, ru, `Truce.zoneLayer.getLayers().length`); n != 2 {
+		t.Fatalf("map shows %d zones in force, want 2", n)
+	}
+	eval[int](t, ru, `(function(){ var s = document.getElementById('time-slider'); s.value = '-24'; s.dispatchEvent(new Event('change')); return 0; })()`)
+	poll(t, ru, "the zones a day ago", `document.getElementById('map').dataset.zonesAt !== '' && document.getElementById('map').dataset.zonesLoaded === '1'`)
+	if n := eval[int](t, ru, `Truce.zoneLayer.getLayers().length`); n != 0 {
+		t.Fatalf("map shows %d zones in force a day ago, want 0", n)
+	}
+
+	t.Run("MissingCSRFRefused", func(t *testing.T) {
+		got := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/status', {method: 'POST', body: new URLSearchParams({status: 'suspended'})}).then(r => r.status)`)
+		if got != 403 {
+			t.Fatalf("POST without a CSRF token: %d, want 403", got)
+		}
+		bad := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/status', {method: 'POST', body: new URLSearchParams({status: 'suspended', csrf: 'forged'})}).then(r => r.status)`)
+		if bad != 403 {
+			t.Fatalf("POST with a forged CSRF token: %d, want 403", bad)
+		}
+		a, err := s.node.Service.FindAgreement(usCtx, ag.ID)
+		if err != nil || a.Status != truce.AgreementInForce {
+			t.Fatalf("agreement after refused posts: %v %v", a.Status, err)
+		}
+	})
+
+	t.Run("ProofDownloadVerifies", func(t *testing.T) {
+		dir := t.TempDir()
+		bc := chromedp.FromContext(us).BrowserContextID
+		if _, err := chromedp.CallBrowser(us, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: bc, DownloadPath: dir}); err != nil {
+			t.Fatal(err)
+		}
+		z, err := s.node.Service.FindZone(usCtx, zoneID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The proof needs the zone's last entry in a signed checkpoint.
+		waitFor(t, "a checkpoint covering the zone", func() bool {
+			_, p, err := s.node.Service.JournalEntryProof(usCtx, z.JournalIndex)
+			return err == nil && p != nil
+		})
+		must(t, us, "open the zone's last journal entry", chromedp.Navigate(fmt.Sprintf("%s/ledger/%d", s.url, z.JournalIndex)),
+			chromedp.WaitVisible(chromedp.CSS("#verify-command")))
+		cmd := eval[string](t, us, `document.getElementById('verify-command').textContent`)
+		if !strings.Contains(cmd, "truce log verify-proof ") || !strings.Contains(cmd, s.node.LogVerifierKey) {
+			t.Fatalf("verify command %q lacks the log key %s", cmd, s.node.LogVerifierKey)
+		}
+		if n := eval[int](t, us, `document.querySelectorAll('#proof-hashes li').length`); n == 0 {
+			t.Fatal("the entry page shows no inclusion proof")
+		}
+		must(t, us, "download the proof", chromedp.Click(chromedp.CSS("#download-proof")))
+		var file string
+		waitFor(t, "the downloaded proof", func() bool {
+			m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			if len(m) == 1 {
+				file = m[0]
+			}
+			return file != ""
+		})
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bundle truce.RecordProofs
+		if err := json.Unmarshal(data, &bundle); err != nil || bundle.Subject != zoneID || len(bundle.Proofs) != 3 {
+			t.Fatalf("downloaded %s: subject %q, %d proofs (want the proposal and two decisions), err %v", filepath.Base(file), bundle.Subject, len(bundle.Proofs), err)
+		}
+		// Exactly what the page tells the user to run.
+		args := strings.Fields(strings.ReplaceAll(cmd, "'", ""))
+		if len(args) != 6 || args[3] != filepath.Base(file) {
+			t.Fatalf("command %q does not name the downloaded file %s", cmd, filepath.Base(file))
+		}
+		args[3] = file
+		out, errs := &syncBuffer{}, &syncBuffer{}
+		oldOut, oldErr := stdout, stderr
+		stdout, stderr = out, errs
+		rc := run(ctx, args[1:])
+		stdout, stderr = oldOut, oldErr
+		if rc != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", cmd, rc, out.take(), errs.take())
+		}
+		vs, err := verifyProofFile(data, s.node.Policy)
+		if err != nil || len(vs) != 3 || !vs[0].BodyVerified {
+			t.Fatalf("verifyProofFile: %v, %d records", err, len(vs))
+		}
+	})
+
+	t.Run("ArabicIsRightToLeft", func(t *testing.T) {
+		must(t, ru, "switch to Arabic", chromedp.Navigate(s.url+"/inbox"), chromedp.Click(chromedp.CSS(`a[hreflang="ar"]`)))
+		poll(t, ru, "the Arabic inbox", `document.documentElement.lang === 'ar' && document.getElementById('inbox-empty')`)
+		dir := eval[string](t, ru, `document.documentElement.dir + ' ' + document.documentElement.lang`)
+		if dir != "rtl ar" {
+			t.Fatalf("Arabic page: dir and lang %q", dir)
+		}
+		nav := eval[string](t, ru, `document.querySelector('.nav').textContent`)
+		if !strings.Contains(nav, "الخريطة") {
+			t.Fatalf("Arabic navigation: %q", nav)
+		}
+		if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+			must(t, ru, "Arabic map", chromedp.Navigate(s.url+"/map"))
+			poll(t, ru, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
+			time.Sleep(500 * time.Millisecond)
+			shot(t, ru, "map-ar.png")
+		}
+	})
+
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		must(t, us, "zone page", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
+		shot(t, us, "zone.png")
+		must(t, us, "map", chromedp.Navigate(s.url+"/map"))
+		poll(t, us, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
+		time.Sleep(500 * time.Millisecond)
+		shot(t, us, "map.png")
+		must(t, us, "ledger", chromedp.Navigate(s.url+"/ledger"), chromedp.WaitVisible(chromedp.CSS("#entries")))
+		shot(t, us, "ledger.png")
+	}
+}
+
+// shot saves a screenshot to $TRUCE_UI_SCREENSHOTS, for people to look at.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(os.Getenv("TRUCE_UI_SCREENSHOTS"), name), png, 0o644)
+}
+
+// undofGeometry is the real UN Disengagement Observer Force area on the
+// Golan, from the Natural Earth governorates embedded in the UI.
+func undofGeometry(t *testing.T) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile("../../ui/static/data/syria-governorates.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]string `json:"properties"`
+			Geometry   json.RawMessage   `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fc.Features {
+		if f.Properties["region_code"] == "SY-UNDOF" {
+			return f.Geometry
+		}
+	}
+	t.Fatal("no SY-UNDOF feature")
+	return nil
+}

@@ -1,0 +1,32 @@
+package node
+
+import (
+	"os"
+
+	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/ui"
+)
+
+// mountUI serves the web interface at / beside the API (whose more specific
+// routes keep precedence), over the same services and as the signed-in
+// user. The online tile layer comes from Config.TileURL or TRUCE_TILE_URL;
+// without one the map draws only the embedded base map.
+func (n *Node) mountUI() error {
+	tile := n.Config.TileURL
+	if tile == "" {
+		tile = os.Getenv("TRUCE_TILE_URL")
+	}
+	svc := ui.Services{Auth: n.Service, Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service,
+		Proofs: n.Service, Agreements: n.Service, Zones: n.Service, API: n.API}
+	if ls, ok := n.Store.(ledger.Storage); ok {
+		svc.Checkpoints = ls
+	}
+	u, err := ui.New(svc, ui.Config{TileURL: tile, TileAttribution: os.Getenv("TRUCE_TILE_ATTRIBUTION"),
+		LogVerifierKey: n.LogVerifierKey, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	n.UI = u
+	n.API.HandleRaw("/", u)
+	return nil
+}

@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/truce-project/truce/ledger"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// checkpointView is the latest signed checkpoint as the ledger page shows
+// it: the note, what it commits to and who signed it.
+type checkpointView struct {
+	Note    string
+	Origin  string
+	Size    int64
+	Root    string
+	Signers []string // the log first, then witnesses' cosignatures
+}
+
+func (u *UI) latestCheckpoint(r *http.Request) *checkpointView {
+	if u.svc.Checkpoints == nil {
+		return nil
+	}
+	signed, err := u.svc.Checkpoints.LatestCheckpoint(r.Context())
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndex(signed, []byte("\n\n"))
+	if i < 0 {
+		return nil
+	}
+	c, err := ledger.ParseCheckpoint(signed[:i+1])
+	if err != nil {
+		return nil
+	}
+	v := &checkpointView{Note: string(signed), Origin: c.Origin, Size: c.Size, Root: ledger.EncodeHash(c.Hash)}
+	for _, line := range strings.Split(string(signed[i+2:]), "\n") {
+		if name, ok := strings.CutPrefix(line, "\u2014 "); ok {
+			if sp := strings.IndexByte(name, ' '); sp > 0 {
+				v.Signers = append(v.Signers, name[:sp])
+			}
+		}
+	}
+	return v
+}
+
+const ledgerPage = 50
+
+func (u *UI) ledger(w http.ResponseWriter, r *http.Request) {
+	cp := u.latestCheckpoint(r)
+	var start int64
+	if s := r.URL.Query().Get("start"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			u.fail(w, r, http.StatusBadRequest, "error.bad_request")
+			return
+		}
+		start = n
+	} else if cp != nil {
+		start = max(0, cp.Size-ledgerPage+10)
+	}
+	recs, next, err := u.svc.Journal.ListJournal(r.Context(), start, ledgerPage)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	prev := int64(-1)
+	if start > 0 {
+		prev = max(0, start-ledgerPage)
+	}
+	u.render(w, r, http.StatusOK, "ledger", map[string]any{"Checkpoint": cp, "Entries": recs, "Next": next, "Prev": prev})
+}
+
+func (u *UI) ledgerEntry(w http.ResponseWriter, r *http.Request) {
+	idx, err := strconv.ParseInt(r.PathValue("index"), 10, 64)
+	if err != nil || idx < 0 {
+		u.fail(w, r, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	rec, proof, err := u.svc.Proofs.JournalEntryProof(r.Context(), idx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	var body any
+	if len(rec.Body) > 0 {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, rec.Body, "", "  ") == nil {
+			body = pretty.String()
+		}
+	}
+	file := proofFileName(rec.Entry.Kind, rec.Entry.Subject)
+	u.render(w, r, http.StatusOK, "ledger_entry", map[string]any{"Record": rec, "Proof": proof, "Body": body,
+		"LeafHash": ledger.EncodeHash(tlog.RecordHash(rec.Leaf)), "File": file,
+		"Command": "truce log verify-proof " + file + " --key '" + u.cfg.LogVerifierKey + "'"})
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// proofFileName is the name a downloaded proof is saved under.
+func proofFileName(kind, subject string) string {
+	return "truce-proof-" + unsafeFileChars.ReplaceAllString(kind, "_") + "-" + unsafeFileChars.ReplaceAllString(subject, "_") + ".json"
+}
+
+// downloadProof sends the record proofs of every journal entry of one
+// record, as `truce log proof` saves them, for `truce log verify-proof`.
+func (u *UI) downloadProof(w http.ResponseWriter, r *http.Request) {
+	kind, subject := r.PathValue("kind"), r.PathValue("subject")
+	p, err := u.svc.Proofs.RecordProofs(r.Context(), kind, subject)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+proofFileName(kind, subject)+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(b, '\n'))
+}

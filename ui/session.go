@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "truce_session"
+	preCookie     = "truce_pre" // ties the login form's CSRF token to the browser
+)
+
+// Session is a signed-in browser: the actor, the API token that backs the
+// session and the CSRF token its forms must carry.
+//
+// A web session is an ordinary API token named "web session" that expires
+// with the session, so it needs no table, secret file or migration of its
+// own: it works unchanged across instances sharing one PostgreSQL, logout
+// revokes it server-side (a stateless signed cookie cannot be revoked),
+// disabling a user ends their sessions at once, and each login and logout
+// is a journal entry like every other credential change.
+type Session struct {
+	Actor   *truce.Actor
+	TokenID string
+	// CSRF is the synchronizer token: SHA-256 of the session secret, so it
+	// is bound to this session and unguessable without the HttpOnly cookie.
+	CSRF string
+	// Token is the session's bearer secret, for calls through the API
+	// bridge; it never leaves the server again.
+	Token string
+}
+
+type sessionKey struct{}
+
+// SessionFrom returns the request's session, or nil when signed out. The
+// context also carries the actor (truce.ActorFrom), so service calls made
+// with it are authorised as that user.
+func SessionFrom(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey{}).(*Session)
+	return s
+}
+
+func csrfFor(secret string) string {
+	h := sha256.Sum256([]byte("truce-ui csrf v1\n" + secret))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func randomString() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (u *UI) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil}
+	if maxAge < 0 {
+		c.MaxAge = -1
+	} else if maxAge > 0 {
+		c.MaxAge = int(maxAge.Seconds())
+	}
+	http.SetCookie(w, c)
+}
+
+// session resolves the session cookie ("<token id>.<token secret>") into a
+// session; nil when it is missing, expired, revoked or the user disabled.
+func (u *UI) session(r *http.Request) *Session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	id, secret, ok := strings.Cut(c.Value, ".")
+	if !ok || id == "" || secret == "" {
+		return nil
+	}
+	a, err := u.svc.Auth.AuthenticateToken(r.Context(), secret)
+	if err != nil {
+		return nil
+	}
+	return &Session{Actor: a, TokenID: id, CSRF: csrfFor(secret), Token: secret}
+}
+
+// withSession puts the session (and its actor) on the context, and sends a
+// signed-out browser to the login page. Every POST must carry the session's
+// CSRF token in the "csrf" form field or the X-CSRF-Token header.
+func (u *UI) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := u.session(r)
+		if s == nil {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			u.fail(w, r, http.StatusUnauthorized, "error.signed_out")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			got := r.Header.Get("X-CSRF-Token")
+			if got == "" {
+				got = r.PostFormValue("csrf")
+			}
+			if !sameToken(got, s.CSRF) {
+				u.fail(w, r, http.StatusForbidden, "error.csrf")
+				return
+			}
+		}
+		ctx := truce.NewContext(context.WithValue(r.Context(), sessionKey{}, s), s.Actor)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// sessionTTL is how long a web session lasts.
+const sessionTTL = 12 * time.Hour
+
+func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
+	pre := ""
+	if c, err := r.Cookie(preCookie); err == nil && len(c.Value) >= 32 {
+		pre = c.Value
+	} else {
+		pre = randomString()
+		u.setCookie(w, r, preCookie, pre, time.Hour)
+	}
+	u.render(w, r, http.StatusOK, "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "CSRF": csrfFor(pre)})
+}
+
+func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(preCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf"), csrfFor(c.Value)) {
+		u.fail(w, r, http.StatusForbidden, "error.csrf")
+		return
+	}
+	a, err := u.svc.Auth.AuthenticatePassword(r.Context(), strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password"))
+	if err != nil {
+		u.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Next": safeNext(r.PostFormValue("next")),
+			"CSRF": csrfFor(c.Value), "Error": u.msg(r, "login.failed"), "Username": r.PostFormValue("username")})
+		return
+	}
+	exp := time.Now().Add(sessionTTL)
+	t, err := u.svc.Tokens.CreateToken(truce.NewContext(r.Context(), a), truce.TokenCreate{Name: "web session", ExpiresAt: &exp})
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	u.setCookie(w, r, sessionCookie, t.ID+"."+t.Secret, sessionTTL)
+	u.setCookie(w, r, preCookie, "", -1)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
+	s := SessionFrom(r.Context())
+	if _, err := u.svc.Tokens.RevokeToken(r.Context(), s.TokenID); err != nil && truce.ErrorCode(err) != truce.ECONFLICT {
+		u.log.Warn("revoking a web session", "err", err)
+	}
+	u.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/map"
+	}
+	return next
+}

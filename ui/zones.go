@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/truce-project/truce"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func fmtSscan(s string, n *int) (int, error) { return fmt.Sscanf(s, "%d", n) }
+
+func urlPathEscape(s string) string { return url.PathEscape(s) }
+
+func (u *UI) agreements(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ags, err := u.allAgreements(ctx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	byID, all, err := u.parties(ctx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	var signers []*truce.Party
+	for _, p := range all {
+		if p.Kind == truce.PartyGuarantor || p.Kind == truce.PartyCoordinator {
+			signers = append(signers, p)
+		}
+	}
+	zs, err := u.allZones(ctx, truce.ZoneFilter{})
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "agreements", map[string]any{"Agreements": ags, "Parties": byID, "Signers": signers, "Zones": zs})
+}
+
+func (u *UI) createAgreement(w http.ResponseWriter, r *http.Request) {
+	from, err := parseLocalTime(r.PostFormValue("effective_from"))
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	c := truce.AgreementCreate{Title: r.PostFormValue("title"), Reference: r.PostFormValue("reference"), Signatories: r.PostForm["signatory"]}
+	if from != nil {
+		c.EffectiveFrom = *from
+	}
+	ag, err := u.svc.Agreements.CreateAgreement(r.Context(), c)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/agreements/"+urlPathEscape(ag.ID), http.StatusSeeOther)
+}
+
+func (u *UI) agreement(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ag, err := u.svc.Agreements.FindAgreement(ctx, r.PathValue("id"))
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	zs, err := u.allZones(ctx, truce.ZoneFilter{Agreement: ag.ID})
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	byID, _, err := u.parties(ctx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	var moves []truce.AgreementStatus
+	for _, to := range []truce.AgreementStatus{truce.AgreementInForce, truce.AgreementSuspended, truce.AgreementTerminated} {
+		if ag.Status.CanMove(to) {
+			moves = append(moves, to)
+		}
+	}
+	u.render(w, r, http.StatusOK, "agreement", map[string]any{"Agreement": ag, "Zones": zs, "Parties": byID, "Moves": moves})
+}
+
+func (u *UI) agreementStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ver, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if _, err := u.svc.Agreements.SetAgreementStatus(r.Context(), id, truce.AgreementStatus(r.PostFormValue("status")), ver); err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/agreements/"+urlPathEscape(id), http.StatusSeeOther)
+}
+
+func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	z, err := u.svc.Zones.FindZone(ctx, r.PathValue("id"))
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	hist, err := u.svc.Zones.ZoneHistory(ctx, z.ID)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	ag, err := u.svc.Agreements.FindAgreement(ctx, z.AgreementID)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	byID, _, err := u.parties(ctx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	// Newest first: the version that matters now leads.
+	rev := make([]*truce.ZoneVersion, len(hist))
+	for i, v := range hist {
+		rev[len(hist)-1-i] = v
+	}
+	a := truce.ActorFrom(ctx)
+	canDecide := false
+	if z.Pending > 0 && z.Pending <= len(hist) && ag.IsSignatory(a.Party.ID) {
+		canDecide = true
+		for _, d := range hist[z.Pending-1].Decisions {
+			if d.PartyID == a.Party.ID {
+				canDecide = false
+			}
+		}
+	}
+	var geom json.RawMessage
+	if len(hist) > 0 {
+		geom = hist[len(hist)-1].Spec.Geometry
+	}
+	cfg := u.mapConfig(r)
+	cfg.ZonesURL, cfg.Layers = "", nil
+	u.render(w, r, http.StatusOK, "zone", map[string]any{"Zone": z, "Versions": rev, "Agreement": ag, "Parties": byID,
+		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg})
+}
+
+func (u *UI) newZone(w http.ResponseWriter, r *http.Request) {
+	ags, err := u.allAgreements(r.Context())
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	cfg := u.mapConfig(r)
+	cfg.Draw = true
+	cfg.ZonesURL = ""
+	cfg.Layers = nil
+	u.render(w, r, http.StatusOK, "zone_new", map[string]any{"Agreements": ags, "Selected": r.URL.Query().Get("agreement"),
+		"Kinds": truce.ZoneKinds, "Config": cfg})
+}
+
+// maxUpload bounds an uploaded GeoJSON file.
+const maxUpload = 4 << 20
+
+// proposeZone proposes a zone drawn on the map (the "geometry" field) or
+// uploaded as GeoJSON: a geometry or Feature becomes one proposal, a
+// FeatureCollection an import of one proposal per feature.
+func (u *UI) proposeZone(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := truce.ZoneProposal{Agreement: r.PostFormValue("agreement"), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Kind: truce.ZoneKind(r.PostFormValue("kind")), Floor: strings.TrimSpace(r.PostFormValue("floor")),
+		Ceiling: strings.TrimSpace(r.PostFormValue("ceiling")), Note: strings.TrimSpace(r.PostFormValue("note"))}
+	start, err := parseLocalTime(r.PostFormValue("window_start"))
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	end, err := parseLocalTime(r.PostFormValue("window_end"))
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	if start != nil || end != nil {
+		p.Windows = []truce.Window{{Start: start, End: end}}
+	}
+	if p.EffectiveFrom, err = parseLocalTime(r.PostFormValue("effective_from")); err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	geom := []byte(strings.TrimSpace(r.PostFormValue("geometry")))
+	if f, _, err := r.FormFile("file"); err == nil {
+		b, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
+		f.Close()
+		if err != nil || len(b) > maxUpload {
+			u.serviceError(w, r, truce.Errorf(truce.ETOOLARGE, "A GeoJSON file is at most %d bytes.", maxUpload))
+			return
+		}
+		if len(strings.TrimSpace(string(b))) > 0 {
+			geom = b
+		}
+	}
+	if len(geom) == 0 {
+		u.serviceError(w, r, truce.Errorf(truce.EINVALID, "Draw the zone on the map or upload a GeoJSON file."))
+		return
+	}
+	var head struct {
+		Type       string          `json:"type"`
+		Geometry   json.RawMessage `json:"geometry"`
+		Features   json.RawMessage `json:"features"`
+		Properties map[string]any  `json:"properties"`
+	}
+	if err := json.Unmarshal(geom, &head); err != nil {
+		u.serviceError(w, r, truce.Errorf(truce.EINVALID, "The file is not GeoJSON: %v.", err))
+		return
+	}
+	switch head.Type {
+	case "FeatureCollection":
+		in := truce.ZoneImport{Agreement: p.Agreement, Features: head.Features, Defaults: p, EffectiveFrom: p.EffectiveFrom}
+		in.Defaults.Agreement, in.Defaults.EffectiveFrom = "", nil
+		if _, err := u.svc.Zones.ImportZones(ctx, in); err != nil {
+			u.serviceError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/agreements/"+urlPathEscape(p.Agreement), http.StatusSeeOther)
+		return
+	case "Feature":
+		p.Geometry = head.Geometry
+		if n, ok := head.Properties["name"].(string); ok && p.Name == "" {
+			p.Name = n
+		}
+		if k, ok := head.Properties["kind"].(string); ok && p.Kind == "" {
+			p.Kind = truce.ZoneKind(k)
+		}
+	default:
+		p.Geometry = geom
+	}
+	z, _, err := u.svc.Zones.ProposeZone(ctx, p)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/zones/"+urlPathEscape(z.ID), http.StatusSeeOther)
+}
