@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/demo"
 	"github.com/truce-project/truce/node"
 )
 
@@ -49,14 +50,14 @@ func findBrowser(t *testing.T) string {
 type uiServer struct {
 	url   string
 	node  *node.Node
-	creds map[string]demoCredential // by party slug
+	creds map[string]demo.Credential // by party slug
 }
 
 func startUIServer(t *testing.T, ctx context.Context) *uiServer {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Name: "south-west syria 2017", Logger: quiet}
-	creds, err := setUpDemo(ctx, cfg)
+	sc, err := demo.Setup(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +73,8 @@ func startUIServer(t *testing.T, ctx context.Context) *uiServer {
 	done := make(chan struct{})
 	go func() { defer close(done); n.Serve(sctx, ln) }()
 	t.Cleanup(func() { stop(); <-done; n.Close() })
-	s := &uiServer{url: "http://" + ln.Addr().String(), node: n, creds: map[string]demoCredential{}}
-	for _, c := range creds {
+	s := &uiServer{url: "http://" + ln.Addr().String(), node: n, creds: map[string]demo.Credential{}}
+	for _, c := range sc.Credentials {
 		s.creds[c.Party] = c
 	}
 	return s
@@ -212,15 +213,25 @@ func TestUI_Browser(t *testing.T) {
 		}
 	})
 
-	// Two parties sign in, each sees the agreed zone on the map.
+	// Two parties sign in, each sees the agreed zones on the map: the
+	// demo's and the memorandum's UNDOF zone.
+	inForce, err := s.node.Service.ZonesInForce(usCtx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _, err := s.node.Service.ListZones(usCtx, truce.ZoneFilter{State: truce.ZoneStateProposed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := len(inForce) + len(pending)
 	for _, p := range []struct {
 		slug string
 		ctx  context.Context
 	}{{"us", us}, {"ru", ru}} {
 		login(t, p.ctx, s.url, s.creds[p.slug].Username, s.creds[p.slug].Password)
 		poll(t, p.ctx, p.slug+"'s map zones", `document.getElementById('map') && document.getElementById('map').dataset.zonesLoaded === '1'`)
-		if n := eval[int](t, p.ctx, `Truce.zoneLayer.getLayers().length`); n != 1 {
-			t.Fatalf("%s sees %d zone features on the map, want 1", p.slug, n)
+		if n := eval[int](t, p.ctx, `Truce.zoneLayer.getLayers().length`); n != base {
+			t.Fatalf("%s sees %d zone features on the map, want %d", p.slug, n, base)
 		}
 		who := eval[string](t, p.ctx, `document.getElementById('who').textContent`)
 		if !strings.Contains(who, s.creds[p.slug].Username) {
@@ -295,8 +306,8 @@ func TestUI_Browser(t *testing.T) {
 	// The map now has both zones in force; a day ago it had none.
 	must(t, ru, "open the map", chromedp.Navigate(s.url+"/map"))
 	poll(t, ru, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
-	if n := eval[int](t, ru, `Truce.zoneLayer.getLayers().length`); n != 2 {
-		t.Fatalf("map shows %d zones in force, want 2", n)
+	if n := eval[int](t, ru, `Truce.zoneLayer.getLayers().length`); n != base+1 {
+		t.Fatalf("map shows %d zones, want %d", n, base+1)
 	}
 	eval[int](t, ru, `(function(){ var s = document.getElementById('time-slider'); s.value = '-24'; s.dispatchEvent(new Event('change')); return 0; })()`)
 	poll(t, ru, "the zones a day ago", `document.getElementById('map').dataset.zonesAt !== '' && document.getElementById('map').dataset.zonesLoaded === '1'`)
