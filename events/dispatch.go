@@ -183,12 +183,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 
 func (d *Dispatcher) attempt(ctx context.Context, dl *Delivery) {
 	err := d.send(ctx, dl)
-	if ctx.Err() != nil {
-		return // stopping: the lease expires and the delivery is retried
-	}
 	now := d.Now()
 	a := Attempt{Attempts: dl.Attempts + 1}
 	switch {
+	case ctx.Err() != nil:
+		// Stopping: hand the delivery back, due now, for the next
+		// dispatcher (rather than leaving it leased).
+		a.Attempts, a.Error, a.NextAttemptAt = dl.Attempts, "dispatcher stopped during the attempt", &now
 	case err == nil:
 		a.DeliveredAt = &now
 	case now.Sub(dl.CreatedAt) >= d.MaxAge:

@@ -204,4 +204,3 @@ func (h *Hooks) Deliveries(ctx context.Context, id string, limit int) ([]*Delive
 	}
 	return h.Store.Deliveries(ctx, id, limit)
 }
-
