@@ -169,6 +169,8 @@ func TestAuthMatrix(t *testing.T) {
 		adminWant          int // what the administrator gets; 0 for success
 	}
 	ag, z := "/api/v1/agreements/"+e.agreement.ID, "/api/v1/zones/"+e.zone.ID
+	_, hookHeader, _ := e.do("POST", "/api/v1/webhooks", e.tokens["us-op"], `{"url":"https://example.org/hook"}`)
+	wh := hookHeader.Get("Location")
 	poly := `{"name":"Z","kind":"buffer","geometry":` + boxJSON + `}`
 	checks := map[string]check{
 		"GET /api/v1/me":                                      {"GET", "/api/v1/me", "", "", 0, 0},
@@ -204,6 +206,12 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /api/v1/zones/{id}/versions/{version}/decision": {"POST", z + "/versions/1/decision", `{"approve":true}`, "ru-viewer", 403, 403},
 		"GET /api/v1/journal/consistency":                     {"GET", "/api/v1/journal/consistency?old=1&new=3", "", "", 0, 0},
 		"GET /api/v1/records/{kind}/{id}/proof":               {"GET", "/api/v1/records/party/" + secretariat.ID + "/proof", "", "", 0, 0},
+		"GET /api/v1/events":                                  {"GET", "/api/v1/events?follow=false", "", "", 0, 0},
+		"GET /api/v1/webhooks":                                {"GET", "/api/v1/webhooks", "", "ru-viewer", 403, 0},
+		"POST /api/v1/webhooks":                               {"POST", "/api/v1/webhooks", `{"url":"https://example.org/hook"}`, "ru-viewer", 403, 0},
+		"GET /api/v1/webhooks/{id}":                           {"GET", wh, "", "ru-op", 404, 0},
+		"GET /api/v1/webhooks/{id}/deliveries":                {"GET", wh + "/deliveries", "", "ru-op", 404, 0},
+		"DELETE /api/v1/webhooks/{id}":                        {"DELETE", wh, "", "ru-op", 404, 0},
 	}
 	_ = ru
 	for _, rt := range e.node.API.Routes() {

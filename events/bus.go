@@ -56,6 +56,9 @@ type Bus struct {
 	once sync.Once
 	wg   sync.WaitGroup
 
+	streamsDone chan struct{}
+	streamsOnce sync.Once
+
 	mu   sync.Mutex
 	subs map[*sub]struct{}
 }
@@ -92,7 +95,7 @@ func NewBus(s Store, opt Options) *Bus {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	b := &Bus{store: s, opt: opt, log: opt.Logger, reqs: make(chan *pub, opt.MaxBatch), quit: make(chan struct{}), subs: map[*sub]struct{}{}}
+	b := &Bus{store: s, opt: opt, log: opt.Logger, reqs: make(chan *pub, opt.MaxBatch), quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
 	b.wg.Add(2)
 	go b.writer()
 	go b.purger()
@@ -111,6 +114,13 @@ func (b *Bus) Close() error {
 	}
 	b.mu.Unlock()
 	return nil
+}
+
+// EndStreams ends every live cursor (their Next returns io.EOF), now and
+// from now on, while publishing goes on: a server shutting down gracefully
+// calls it so long-lived streams do not hold the shutdown up.
+func (b *Bus) EndStreams() {
+	b.streamsOnce.Do(func() { close(b.streamsDone) })
 }
 
 // Publish logs the event and hands it to live subscribers and matching
@@ -415,6 +425,9 @@ func (c *Cursor) Next(ctx context.Context, wait time.Duration) (*Record, error) 
 			}
 		case <-timeout:
 			return nil, nil
+		case <-c.b.streamsDone:
+			c.Close()
+			return nil, io.EOF
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

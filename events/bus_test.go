@@ -250,3 +250,23 @@ func TestBus_PublishAfterClose(t *testing.T) {
 		t.Fatalf("publish after close: %v", err)
 	}
 }
+
+func TestBus_EndStreams(t *testing.T) {
+	b, _ := newBus(t, events.Options{})
+	c, err := b.Follow(context.Background(), actor("p1"), events.Filter{}, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := publish(t, b, truce.Event{Kind: "alert", Visibility: all})
+	b.EndStreams()
+	// What the log holds is still served; then the stream ends.
+	if r, err := c.Next(context.Background(), 0); err != nil || r.ID != id {
+		t.Fatalf("first Next: %v, %v", r, err)
+	}
+	if _, err := c.Next(context.Background(), 0); err != io.EOF {
+		t.Fatalf("after EndStreams: %v, want io.EOF", err)
+	}
+	if _, err := b.Publish(context.Background(), truce.Event{Kind: "alert", Visibility: all}); err != nil {
+		t.Fatalf("publishing after EndStreams: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
@@ -48,6 +49,9 @@ type Config struct {
 	// SignInterval is the least time between checkpoints; 0 means
 	// ledger.DefaultSignInterval.
 	SignInterval time.Duration
+	// EventHeartbeat is how often an idle event stream gets a comment;
+	// 0 means api.DefaultHeartbeat.
+	EventHeartbeat time.Duration
 }
 
 func (c *Config) defaults() {
@@ -110,6 +114,9 @@ type Node struct {
 	witnessMaxAge time.Duration
 	stopLedger    func()
 	log           *slog.Logger
+	// Events is the event bus behind /api/v1/events and webhooks.
+	Events     *events.Bus
+	dispatcher *events.Dispatcher
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -149,6 +156,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := n.openEvents(); err != nil {
+		n.Close()
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -159,6 +170,7 @@ func (n *Node) publish(e truce.Event) {
 	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
 		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
 	}
+	n.publishEvent(e)
 }
 
 // Close closes the store.
@@ -166,6 +178,7 @@ func (n *Node) Close() error {
 	if n.stopLedger != nil {
 		n.stopLedger()
 	}
+	n.closeEvents()
 	return n.Store.Close()
 }
 
@@ -174,6 +187,7 @@ func (n *Node) Close() error {
 // caller.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(n.Events.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	n.log.Info("serving", "addr", ln.Addr().String())
