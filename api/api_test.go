@@ -35,10 +35,13 @@ type env struct {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, node.Config{}) }
+
+// newEnvWith is newEnv with some of the node's configuration given.
+func newEnvWith(t *testing.T, cfg node.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	cfg := node.Config{DataDir: t.TempDir(), Logger: quiet, MaxBodyBytes: 64 << 10}
+	cfg.DataDir, cfg.Logger, cfg.MaxBodyBytes = t.TempDir(), quiet, 64<<10
 	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
 	if err != nil {
 		t.Fatal(err)

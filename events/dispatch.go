@@ -158,10 +158,16 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	n := 0
 	for _, dl := range due {
+		if ctx.Err() != nil {
+			break
+		}
 		if dl.NextAttemptAt == nil {
 			continue
 		}
-		ok, err := d.Store.ClaimDelivery(ctx, dl.ID, *dl.NextAttemptAt, now.Add(d.lease()))
+		// Not ctx: a claim that commits must be seen to have, or the
+		// delivery would sit leased; a stopping dispatcher hands a
+		// claimed delivery back in attempt.
+		ok, err := d.Store.ClaimDelivery(context.Background(), dl.ID, *dl.NextAttemptAt, now.Add(d.lease()))
 		if err != nil {
 			wg.Wait()
 			return n, err

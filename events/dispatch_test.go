@@ -26,10 +26,10 @@ type receiver struct {
 	status int
 	// skew is how far the sender's clock may be from ours (5 min if 0).
 	skew time.Duration
-	mu     sync.Mutex
-	got    map[int64]int // event id -> times received
-	bad    []string
-	srv    *httptest.Server
+	mu   sync.Mutex
+	got  map[int64]int // event id -> times received
+	bad  []string
+	srv  *httptest.Server
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +167,7 @@ func TestDispatcher_DownThenUp(t *testing.T) {
 	var ids []int64
 	for i := range 20 {
 		ids = append(ids, publish(t, b, truce.Event{Kind: "alert", Subject: fmt.Sprint(i), Point: &[2]float64{36, 33}, Data: map[string]int{"n": i}, Visibility: all}))
-		publish(t, b, truce.Event{Kind: "zone", Subject: fmt.Sprint(i), Visibility: all})                                               // not wanted
+		publish(t, b, truce.Event{Kind: "zone", Subject: fmt.Sprint(i), Visibility: all})                                                // not wanted
 		publish(t, b, truce.Event{Kind: "alert", Subject: "secret", Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: "p2"}}) // not visible
 	}
 	waitFor(t, "a refused attempt", anyFailedAttempt(t, s, hook.ID, "refused"))
