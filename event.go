@@ -11,7 +11,13 @@ type Event struct {
 	Index   int64     `json:"index"` // journal index, -1 if none
 	Time    time.Time `json:"time"`
 	Data    any       `json:"data,omitempty"`
-	// Point locates the event (lon, lat) for bbox filters; nil if it has
-	// no place.
+	// Visibility says who may receive the event. The zero value is
+	// administrators only; the events package fills it from the journal
+	// entry at Index when it is unset.
+	Visibility Visibility `json:"-"`
+	// Point (lon, lat) or BBox (minLon, minLat, maxLon, maxLat) place the
+	// event for subscribers' bbox filters; an event with neither has no
+	// place and passes no bbox filter.
 	Point *[2]float64 `json:"point,omitempty"`
+	BBox  *[4]float64 `json:"bbox,omitempty"`
 }

@@ -38,10 +38,13 @@ type env struct {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, node.Config{}) }
+
+// newEnvWith is newEnv with some of the node's configuration given.
+func newEnvWith(t *testing.T, cfg node.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	cfg := node.Config{DataDir: t.TempDir(), Logger: quiet, MaxBodyBytes: 64 << 10}
+	cfg.DataDir, cfg.Logger, cfg.MaxBodyBytes = t.TempDir(), quiet, 64<<10
 	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +185,8 @@ func TestAuthMatrix(t *testing.T) {
 		adminWant          int // what the administrator gets; 0 for success
 	}
 	ag, z := "/api/v1/agreements/"+e.agreement.ID, "/api/v1/zones/"+e.zone.ID
+	_, hookHeader, _ := e.do("POST", "/api/v1/webhooks", e.tokens["us-op"], `{"url":"https://example.org/hook"}`)
+	wh := hookHeader.Get("Location")
 	poly := `{"name":"Z","kind":"buffer","geometry":` + boxJSON + `}`
 	checks := map[string]check{
 		"GET /api/v1/me":                                      {"GET", "/api/v1/me", "", "", 0, 0},
@@ -231,6 +236,12 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /api/v1/zones/{id}/versions/{version}/decision": {"POST", z + "/versions/1/decision", `{"approve":true}`, "ru-viewer", 403, 403},
 		"GET /api/v1/journal/consistency":                     {"GET", "/api/v1/journal/consistency?old=1&new=3", "", "", 0, 0},
 		"GET /api/v1/records/{kind}/{id}/proof":               {"GET", "/api/v1/records/party/" + secretariat.ID + "/proof", "", "", 0, 0},
+		"GET /api/v1/events":                                  {"GET", "/api/v1/events?follow=false", "", "", 0, 0},
+		"GET /api/v1/webhooks":                                {"GET", "/api/v1/webhooks", "", "ru-viewer", 403, 0},
+		"POST /api/v1/webhooks":                               {"POST", "/api/v1/webhooks", `{"url":"https://example.org/hook"}`, "ru-viewer", 403, 0},
+		"GET /api/v1/webhooks/{id}":                           {"GET", wh, "", "ru-op", 404, 0},
+		"GET /api/v1/webhooks/{id}/deliveries":                {"GET", wh + "/deliveries", "", "ru-op", 404, 0},
+		"DELETE /api/v1/webhooks/{id}":                        {"DELETE", wh, "", "ru-op", 404, 0},
 	}
 	_ = ru
 	for _, rt := range e.node.API.Routes() {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
@@ -55,6 +56,9 @@ type Config struct {
 	// TileURL is an online map tile layer for the web UI; empty means
 	// TRUCE_TILE_URL, and without either the map stays offline.
 	TileURL string
+	// EventHeartbeat is how often an idle event stream gets a comment;
+	// 0 means api.DefaultHeartbeat.
+	EventHeartbeat time.Duration
 }
 
 func (c *Config) defaults() {
@@ -121,6 +125,9 @@ type Node struct {
 	stopLedger    func()
 	air           *airspace
 	log           *slog.Logger
+	// Events is the event bus behind /api/v1/events and webhooks.
+	Events     *events.Bus
+	dispatcher *events.Dispatcher
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -164,6 +171,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := n.openEvents(); err != nil {
+		n.Close()
+		return nil, err
+	}
 	if err := n.startAirspace(ctx, c); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("airspace monitor: %w", err)
@@ -181,6 +192,7 @@ func (n *Node) publish(e truce.Event) {
 	if n.air != nil {
 		n.air.handle(e)
 	}
+	n.publishEvent(e)
 }
 
 // Close closes the store.
@@ -191,6 +203,7 @@ func (n *Node) Close() error {
 	if n.stopLedger != nil {
 		n.stopLedger()
 	}
+	n.closeEvents()
 	return n.Store.Close()
 }
 
@@ -199,6 +212,7 @@ func (n *Node) Close() error {
 // caller.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(n.Events.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	n.log.Info("serving", "addr", ln.Addr().String())

@@ -1,0 +1,435 @@
+package events
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// Defaults for Options.
+const (
+	DefaultBuffer     = 256
+	DefaultRetention  = 7 * 24 * time.Hour
+	DefaultMaxEvents  = 1_000_000
+	DefaultPurgeEvery = time.Hour
+	DefaultMaxBatch   = 256
+)
+
+// ErrClosed is returned by Publish once the bus is closed.
+var ErrClosed = truce.Errorf(truce.EUNAVAILABLE, "The event bus is closed.")
+
+// Options tune a Bus.
+type Options struct {
+	// Buffer is how many events a live subscriber may fall behind before
+	// it is dropped (and catches up from the log). Default DefaultBuffer.
+	Buffer int
+	// Retention and MaxEvents bound the log: older events, and all but
+	// the newest MaxEvents, are purged every PurgeEvery.
+	Retention  time.Duration
+	MaxEvents  int64
+	PurgeEvery time.Duration
+	// MaxBatch is the most events logged in one transaction.
+	MaxBatch int
+	// OnDeliveries is called after a batch that queued webhook deliveries
+	// has committed (the node wakes the Dispatcher with it).
+	OnDeliveries func()
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// Bus is the in-process event bus in front of the persistent event log.
+// Publish logs an event (assigning its id) and then hands it to the live
+// subscribers, in id order. A subscriber that falls Buffer events behind
+// is dropped rather than waited for, so a slow reader never holds up a
+// publisher; a Cursor then catches up from the log.
+type Bus struct {
+	store Store
+	opt   Options
+	log   *slog.Logger
+
+	reqs chan *pub
+	quit chan struct{}
+	once sync.Once
+	wg   sync.WaitGroup
+
+	streamsDone chan struct{}
+	streamsOnce sync.Once
+
+	mu   sync.Mutex
+	subs map[*sub]struct{}
+}
+
+type pub struct {
+	rec  *Record
+	done chan error
+}
+
+type sub struct {
+	ch chan *Record // closed when the subscriber lagged
+}
+
+// NewBus starts a bus over the store, with its writer and purger.
+func NewBus(s Store, opt Options) *Bus {
+	if opt.Buffer <= 0 {
+		opt.Buffer = DefaultBuffer
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = DefaultRetention
+	}
+	if opt.MaxEvents <= 0 {
+		opt.MaxEvents = DefaultMaxEvents
+	}
+	if opt.PurgeEvery <= 0 {
+		opt.PurgeEvery = DefaultPurgeEvery
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = DefaultMaxBatch
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	b := &Bus{store: s, opt: opt, log: opt.Logger, reqs: make(chan *pub, opt.MaxBatch), quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
+	b.wg.Add(2)
+	go b.writer()
+	go b.purger()
+	return b
+}
+
+// Close stops the bus after logging what was already published. Live
+// subscribers' cursors end.
+func (b *Bus) Close() error {
+	b.once.Do(func() { close(b.quit) })
+	b.wg.Wait()
+	b.mu.Lock()
+	for s := range b.subs {
+		close(s.ch)
+		delete(b.subs, s)
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// EndStreams ends every live cursor (their Next returns io.EOF), now and
+// from now on, while publishing goes on: a server shutting down gracefully
+// calls it so long-lived streams do not hold the shutdown up.
+func (b *Bus) EndStreams() {
+	b.streamsOnce.Do(func() { close(b.streamsDone) })
+}
+
+// Publish logs the event and hands it to live subscribers and matching
+// webhooks. It returns the event's id once the event (and its webhook
+// deliveries) are committed, so a caller that returns after Publish has
+// made its event durable. Concurrent publishers share a transaction.
+func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
+	if e.Time.IsZero() {
+		e.Time = b.opt.Now()
+	}
+	e.Time = e.Time.UTC()
+	p := &pub{rec: &Record{Event: e}, done: make(chan error, 1)}
+	select {
+	case <-b.quit:
+		return 0, ErrClosed
+	default:
+	}
+	select {
+	case b.reqs <- p:
+	case <-b.quit:
+		return 0, ErrClosed
+	case <-ctx.Done():
+		return 0, truce.Errorf(truce.EUNAVAILABLE, "Publishing was cancelled.")
+	}
+	if err := <-p.done; err != nil {
+		return 0, err
+	}
+	return p.rec.ID, nil
+}
+
+func (b *Bus) writer() {
+	defer b.wg.Done()
+	for {
+		var first *pub
+		select {
+		case first = <-b.reqs:
+		case <-b.quit:
+			// Log what was queued before Close.
+			for {
+				select {
+				case p := <-b.reqs:
+					b.commit([]*pub{p})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*pub{first}
+	drain:
+		for len(batch) < b.opt.MaxBatch {
+			select {
+			case p := <-b.reqs:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		b.commit(batch)
+	}
+}
+
+// commit logs a batch with its webhook deliveries and fans it out.
+func (b *Bus) commit(batch []*pub) {
+	ctx := context.Background()
+	fail := func(err error) {
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+	hooks, err := b.store.Webhooks(ctx, "")
+	if err != nil {
+		fail(err)
+		return
+	}
+	apps := make([]*Append, len(batch))
+	queued := false
+	for i, p := range batch {
+		apps[i] = &Append{Record: p.rec, Hooks: matchHooks(hooks, &p.rec.Event)}
+		queued = queued || len(apps[i].Hooks) > 0
+	}
+	if err := b.store.AppendEvents(ctx, apps); err != nil {
+		b.log.Error("event log append", "events", len(batch), "err", err)
+		fail(err)
+		return
+	}
+	b.mu.Lock()
+	for _, p := range batch {
+		for s := range b.subs {
+			select {
+			case s.ch <- p.rec:
+			default:
+				close(s.ch)
+				delete(b.subs, s)
+			}
+		}
+	}
+	b.mu.Unlock()
+	for _, p := range batch {
+		p.done <- nil
+	}
+	if queued && b.opt.OnDeliveries != nil {
+		b.opt.OnDeliveries()
+	}
+}
+
+// matchHooks returns the ids of the webhooks that get the event: those
+// whose filter it passes and whose owner party may see it.
+func matchHooks(hooks []*Webhook, e *truce.Event) []string {
+	var ids []string
+	for _, w := range hooks {
+		if w.Filter().Match(e) && e.Visibility.Allows(partyActor(w.Party)) {
+			ids = append(ids, w.ID)
+		}
+	}
+	return ids
+}
+
+// partyActor is the reader a webhook stands for: its owner party, with no
+// roles, so a webhook sees what every member of the party may see and no
+// more (not what its creating administrator could).
+func partyActor(party string) *truce.Actor {
+	return &truce.Actor{User: &truce.User{PartyID: party}, Party: &truce.Party{ID: party}}
+}
+
+func (b *Bus) subscribe() *sub {
+	s := &sub{ch: make(chan *Record, b.opt.Buffer)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.quit:
+		close(s.ch)
+	default:
+		b.subs[s] = struct{}{}
+	}
+	return s
+}
+
+func (b *Bus) unsubscribe(s *sub) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.subs[s]; ok {
+		delete(b.subs, s)
+		close(s.ch)
+	}
+}
+
+func (b *Bus) purger() {
+	defer b.wg.Done()
+	t := time.NewTicker(b.opt.PurgeEvery)
+	defer t.Stop()
+	for {
+		b.Purge(context.Background())
+		select {
+		case <-t.C:
+		case <-b.quit:
+			return
+		}
+	}
+}
+
+// Purge deletes events beyond the retention now (the bus also does it
+// every PurgeEvery) and returns how many it deleted.
+func (b *Bus) Purge(ctx context.Context) int64 {
+	n, err := b.store.PurgeEvents(ctx, b.opt.Now().Add(-b.opt.Retention), b.opt.MaxEvents)
+	if err != nil {
+		b.log.Error("event log purge", "err", err)
+	}
+	return n
+}
+
+// Cursor reads the events after an id that an actor may see and a filter
+// selects: first from the log, then live, with no gap and no duplicate. A
+// Cursor is used by one goroutine.
+type Cursor struct {
+	b      *Bus
+	actor  *truce.Actor
+	f      Filter
+	last   int64
+	live   bool
+	sub    *sub
+	page   []*Record
+	caught bool // replay found nothing more in the log
+	// Missed is set when events after the requested id were purged
+	// before they could be read: the reader has a gap it cannot fill
+	// and should reload its state.
+	Missed bool
+}
+
+const replayPage = 256
+
+// Follow returns a cursor over the events with ids greater than after.
+// With live false the cursor ends (io.EOF) once the log is read; with
+// live true it then waits for new events. An after beyond the newest id
+// (a log from another database) is taken as the newest.
+func (b *Bus) Follow(ctx context.Context, a *truce.Actor, f Filter, after int64, live bool) (*Cursor, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if after < 0 {
+		return nil, truce.Errorf(truce.EINVALID, "The last event id must not be negative.")
+	}
+	c := &Cursor{b: b, actor: a, f: f, last: after, live: live}
+	if live {
+		// Subscribe before reading the log: anything committed later is
+		// then either in the log read or on the channel (or both, and
+		// the id check drops the copy).
+		c.sub = b.subscribe()
+	}
+	first, last, err := b.store.EventBounds(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if after > last {
+		c.last = last
+	}
+	if after > 0 && first > after+1 {
+		c.Missed = true
+	}
+	return c, nil
+}
+
+// LastID returns the id of the last event the cursor has passed (returned
+// or skipped); a reader resumes after it.
+func (c *Cursor) LastID() int64 { return c.last }
+
+// Close ends the cursor's live subscription.
+func (c *Cursor) Close() {
+	if c.sub != nil {
+		c.b.unsubscribe(c.sub)
+		c.sub = nil
+	}
+}
+
+func (c *Cursor) wants(r *Record) bool {
+	return r.Visibility.Allows(c.actor) && c.f.Match(&r.Event)
+}
+
+// Next returns the next event. It waits up to wait for one (forever if
+// wait <= 0) and returns nil, nil when none came, so the caller can send a
+// heartbeat. It returns io.EOF at the end of a non-live cursor or once
+// the bus is closed, and ctx's error when ctx ends.
+func (c *Cursor) Next(ctx context.Context, wait time.Duration) (*Record, error) {
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(c.page) > 0 {
+			r := c.page[0]
+			c.page = c.page[1:]
+			if r.ID <= c.last {
+				continue
+			}
+			c.last = r.ID
+			if c.wants(r) {
+				return r, nil
+			}
+			continue
+		}
+		if !c.caught {
+			page, err := c.b.store.Events(ctx, c.f.query(c.last, replayPage))
+			if err != nil {
+				return nil, err
+			}
+			c.page = page
+			c.caught = len(page) == 0
+			continue
+		}
+		if !c.live {
+			return nil, io.EOF
+		}
+		if c.sub == nil {
+			return nil, io.EOF
+		}
+		select {
+		case r, ok := <-c.sub.ch:
+			if !ok {
+				// Dropped for lagging (or the bus closed): catch up from
+				// the log with a fresh subscription taken first.
+				select {
+				case <-c.b.quit:
+					c.sub = nil
+					return nil, io.EOF
+				default:
+				}
+				c.sub = c.b.subscribe()
+				c.caught = false
+				continue
+			}
+			if r.ID <= c.last {
+				continue
+			}
+			c.last = r.ID
+			if c.wants(r) {
+				return r, nil
+			}
+		case <-timeout:
+			return nil, nil
+		case <-c.b.streamsDone:
+			c.Close()
+			return nil, io.EOF
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,300 @@
+// Package eventstest is the test suite every events.Store must pass; the
+// sqlite and postgres packages run it against their databases.
+package eventstest
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/events"
+)
+
+// Run runs the suite; open returns an empty, migrated store.
+func Run(t *testing.T, open func(t testing.TB) events.Store) {
+	t.Run("AppendAndRead", func(t *testing.T) { testAppend(t, open(t)) })
+	t.Run("Query", func(t *testing.T) { testQuery(t, open(t)) })
+	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
+	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open(t)) })
+}
+
+var t0 = time.Date(2017, 7, 9, 12, 0, 0, 0, time.UTC)
+
+func rec(kind, subject string, at time.Time, data any) *events.Record {
+	return &events.Record{Event: truce.Event{Kind: kind, Subject: subject, Index: -1, Time: at, Data: data,
+		Visibility: truce.Visibility{Scope: truce.ScopeAll}}}
+}
+
+func appendAll(t *testing.T, s events.Store, hooks []string, rs ...*events.Record) {
+	t.Helper()
+	apps := make([]*events.Append, len(rs))
+	for i, r := range rs {
+		apps[i] = &events.Append{Record: r, Hooks: hooks}
+	}
+	if err := s.AppendEvents(context.Background(), apps); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ids(rs []*events.Record) []int64 {
+	var out []int64
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func testAppend(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	a := rec("alert", "a1", t0, map[string]any{"track": "4ca123", "alt": 1200})
+	a.Point = &[2]float64{36.2, 33.4}
+	a.Visibility = truce.Visibility{Scope: truce.ScopeParties, Owner: "p1", Parties: []string{"p2", "p3"}}
+	a.Index = 17
+	b := rec("zone", "z1", t0.Add(time.Second), nil)
+	b.BBox = &[4]float64{36, 33, 36.5, 33.5}
+	appendAll(t, s, nil, a, b)
+	if a.ID <= 0 || b.ID <= a.ID {
+		t.Fatalf("ids %d, %d: want positive and increasing", a.ID, b.ID)
+	}
+	got, err := s.Events(ctx, events.Query{After: 0, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids(got), []int64{a.ID, b.ID}) {
+		t.Fatalf("ids %v, want %v", ids(got), []int64{a.ID, b.ID})
+	}
+	g := got[0]
+	if g.Kind != "alert" || g.Subject != "a1" || g.Index != 17 || !g.Time.Equal(t0) || g.Point == nil || *g.Point != *a.Point || g.BBox != nil {
+		t.Fatalf("read back %+v", g.Event)
+	}
+	if v := g.Visibility; v.Scope != truce.ScopeParties || v.Owner != "p1" || !slices.Equal(v.Parties, []string{"p2", "p3"}) {
+		t.Fatalf("visibility %+v", v)
+	}
+	raw, ok := g.Data.(json.RawMessage)
+	if !ok {
+		t.Fatalf("data is %T, want json.RawMessage", g.Data)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(raw, &d); err != nil || d["track"] != "4ca123" || d["alt"] != 1200.0 {
+		t.Fatalf("data %s (%v)", raw, err)
+	}
+	if got[1].Data != nil || got[1].BBox == nil || *got[1].BBox != *b.BBox {
+		t.Fatalf("second event %+v", got[1].Event)
+	}
+	first, last, err := s.EventBounds(ctx)
+	if err != nil || first != a.ID || last != b.ID {
+		t.Fatalf("bounds %d, %d, %v; want %d, %d", first, last, err, a.ID, b.ID)
+	}
+	if got, _ := s.Events(ctx, events.Query{After: a.ID, Limit: 10}); !slices.Equal(ids(got), []int64{b.ID}) {
+		t.Fatalf("after %d: %v", a.ID, ids(got))
+	}
+	if got, _ := s.Events(ctx, events.Query{After: 0, Limit: 1}); len(got) != 1 {
+		t.Fatalf("limit 1 gave %d", len(got))
+	}
+}
+
+func testQuery(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	at := func(kind string, lon, lat float64) *events.Record {
+		r := rec(kind, "s", t0, nil)
+		r.Point = &[2]float64{lon, lat}
+		return r
+	}
+	damascus, beirut, fiji := at("alert", 36.29, 33.51), at("zone", 35.5, 33.89), at("alert", 179.5, -17)
+	nowhere := rec("alert", "s", t0, nil)
+	appendAll(t, s, nil, damascus, beirut, fiji, nowhere)
+	cases := []struct {
+		name string
+		q    events.Query
+		want []*events.Record
+	}{
+		{"All", events.Query{}, []*events.Record{damascus, beirut, fiji, nowhere}},
+		{"Kind", events.Query{Kinds: []string{"alert"}}, []*events.Record{damascus, fiji, nowhere}},
+		{"Kinds", events.Query{Kinds: []string{"zone", "party"}}, []*events.Record{beirut}},
+		{"BBox", events.Query{BBox: &events.BBox{36, 33, 37, 34}}, []*events.Record{damascus}},
+		{"BBoxEdge", events.Query{BBox: &events.BBox{35.5, 33.89, 36, 34}}, []*events.Record{beirut}},
+		{"BBoxAndKind", events.Query{Kinds: []string{"zone"}, BBox: &events.BBox{35, 33, 37, 34}}, []*events.Record{beirut}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.q.Limit = 100
+			got, err := s.Events(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ids(got), ids(c.want)) {
+				t.Fatalf("got %v, want %v", ids(got), ids(c.want))
+			}
+		})
+	}
+	// The store may leave an antimeridian box to Filter.Match, but must
+	// not drop what is inside it.
+	got, err := s.Events(ctx, events.Query{BBox: &events.BBox{179, -18, -179, -16}, Limit: 100})
+	if err != nil || !slices.Contains(ids(got), fiji.ID) {
+		t.Fatalf("antimeridian box: %v, %v; want it to include %d", ids(got), err, fiji.ID)
+	}
+}
+
+func testPurge(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	hook := &events.Webhook{ID: "w1", Party: "p1", URL: "http://127.0.0.1:1/", Secret: "s", CreatedBy: "u", CreatedAt: t0}
+	if err := s.InsertWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	var rs []*events.Record
+	for i := range 10 {
+		rs = append(rs, rec("alert", "s", t0.Add(time.Duration(i)*time.Hour), nil))
+	}
+	appendAll(t, s, []string{"w1"}, rs...)
+	// Older than t0+3h: three events.
+	n, err := s.PurgeEvents(ctx, t0.Add(3*time.Hour), 1000)
+	if err != nil || n != 3 {
+		t.Fatalf("purge by time deleted %d, %v; want 3", n, err)
+	}
+	if first, _, _ := s.EventBounds(ctx); first != rs[3].ID {
+		t.Fatalf("first id %d, want %d", first, rs[3].ID)
+	}
+	// Keep the newest 2 of the remaining 7.
+	n, err = s.PurgeEvents(ctx, t0, 2)
+	if err != nil || n != 5 {
+		t.Fatalf("purge by count deleted %d, %v; want 5", n, err)
+	}
+	got, _ := s.Events(ctx, events.Query{Limit: 100})
+	if !slices.Equal(ids(got), ids(rs[8:])) {
+		t.Fatalf("left %v, want %v", ids(got), ids(rs[8:]))
+	}
+	if ds, _ := s.Deliveries(ctx, "w1", 100); len(ds) != 2 {
+		t.Fatalf("%d deliveries left, want the 2 of the kept events", len(ds))
+	}
+	// Ids are never reused, even once every event is gone.
+	if _, err := s.PurgeEvents(ctx, t0.Add(100*time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	if first, last, _ := s.EventBounds(ctx); first != 0 || last != 0 {
+		t.Fatalf("bounds of an empty log %d, %d", first, last)
+	}
+	next := rec("alert", "s", t0, nil)
+	appendAll(t, s, nil, next)
+	if next.ID <= rs[9].ID {
+		t.Fatalf("id %d reused (last was %d)", next.ID, rs[9].ID)
+	}
+}
+
+func testWebhooks(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	w1 := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", Kinds: []string{"alert", "zone"},
+		BBox: &events.BBox{35, 32, 37, 34}, CreatedBy: "u1", CreatedAt: t0}
+	w2 := &events.Webhook{ID: "w2", Party: "p2", URL: "https://b.example/hook", Secret: "s2", CreatedBy: "u2", CreatedAt: t0}
+	for _, w := range []*events.Webhook{w1, w2} {
+		if err := s.InsertWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InsertWebhook(ctx, w1); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("duplicate id: %v, want %s", err, truce.ECONFLICT)
+	}
+	got, err := s.Webhook(ctx, "w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Party != "p1" || got.URL != w1.URL || got.Secret != "s1" || !slices.Equal(got.Kinds, w1.Kinds) || got.BBox == nil || *got.BBox != *w1.BBox || got.CreatedBy != "u1" || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("read back %+v", got)
+	}
+	if _, err := s.Webhook(ctx, "nope"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("missing: %v", err)
+	}
+	for party, want := range map[string][]string{"": {"w1", "w2"}, "p2": {"w2"}, "p9": nil} {
+		ws, err := s.Webhooks(ctx, party)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, w := range ws {
+			names = append(names, w.ID)
+		}
+		if !slices.Equal(names, want) {
+			t.Fatalf("party %q: %v, want %v", party, names, want)
+		}
+	}
+	appendAll(t, s, []string{"w1", "w2"}, rec("alert", "s", t0, nil))
+	if err := s.DeleteWebhook(ctx, "w1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteWebhook(ctx, "w1"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("second delete: %v", err)
+	}
+	if ds, _ := s.Deliveries(ctx, "w1", 10); len(ds) != 0 {
+		t.Fatalf("deleted webhook kept %d deliveries", len(ds))
+	}
+	if ds, _ := s.Deliveries(ctx, "w2", 10); len(ds) != 1 {
+		t.Fatalf("other webhook has %d deliveries, want 1", len(ds))
+	}
+}
+
+func testDeliveries(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	w := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", CreatedBy: "u1", CreatedAt: t0}
+	if err := s.InsertWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	e1, e2 := rec("alert", "a1", t0, map[string]int{"n": 1}), rec("alert", "a2", t0, nil)
+	appendAll(t, s, []string{"w1"}, e1)
+	appendAll(t, s, nil, e2) // no webhook wants e2
+	now := time.Now()
+	due, err := s.DueDeliveries(ctx, now.Add(time.Second), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 {
+		t.Fatalf("%d due, want 1", len(due))
+	}
+	d := due[0]
+	if d.EventID != e1.ID || d.WebhookID != "w1" || d.Attempts != 0 || d.NextAttemptAt == nil || d.DeliveredAt != nil ||
+		d.Event == nil || d.Event.ID != e1.ID || d.Event.Subject != "a1" || d.Webhook == nil || d.Webhook.Secret != "s1" || d.Webhook.URL != w.URL {
+		t.Fatalf("due delivery %+v (event %+v, webhook %+v)", d, d.Event, d.Webhook)
+	}
+	if string(d.Event.Data.(json.RawMessage)) != `{"n":1}` {
+		t.Fatalf("event data %s", d.Event.Data)
+	}
+	lease := now.Add(time.Minute)
+	ok, err := s.ClaimDelivery(ctx, d.ID, *d.NextAttemptAt, lease)
+	if err != nil || !ok {
+		t.Fatalf("first claim: %v, %v", ok, err)
+	}
+	if ok, _ := s.ClaimDelivery(ctx, d.ID, *d.NextAttemptAt, lease); ok {
+		t.Fatal("a second claim with the same due time succeeded")
+	}
+	if due, _ := s.DueDeliveries(ctx, now.Add(time.Second), 10); len(due) != 0 {
+		t.Fatalf("claimed delivery still due: %d", len(due))
+	}
+	// A failed attempt is due again at its retry time, not before.
+	retry := now.Add(30 * time.Second).Truncate(time.Microsecond)
+	if err := s.RecordAttempt(ctx, d.ID, events.Attempt{Attempts: 1, Error: "HTTP 503", NextAttemptAt: &retry}); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueDeliveries(ctx, retry.Add(-time.Second), 10); len(due) != 0 {
+		t.Fatal("due before its retry time")
+	}
+	due, _ = s.DueDeliveries(ctx, retry, 10)
+	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "HTTP 503" || !due[0].NextAttemptAt.Equal(retry) {
+		t.Fatalf("after a failure: %+v", due)
+	}
+	at := retry.Add(time.Second)
+	if err := s.RecordAttempt(ctx, d.ID, events.Attempt{Attempts: 2, DeliveredAt: &at}); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueDeliveries(ctx, at.Add(time.Hour), 10); len(due) != 0 {
+		t.Fatal("delivered delivery still due")
+	}
+	ds, err := s.Deliveries(ctx, "w1", 10)
+	if err != nil || len(ds) != 1 || ds[0].Attempts != 2 || ds[0].DeliveredAt == nil || !ds[0].DeliveredAt.Equal(at) || ds[0].NextAttemptAt != nil {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+	if err := s.RecordAttempt(ctx, 999999, events.Attempt{Attempts: 1}); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("attempt on a missing delivery: %v", err)
+	}
+}

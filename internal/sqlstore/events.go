@@ -1,0 +1,382 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/events"
+)
+
+var _ events.Store = (*Store)(nil)
+
+// eventDoc is how an event's body is kept: Data stays raw JSON on the way
+// back, so it is served as it was published.
+type eventDoc struct {
+	Kind    string          `json:"kind"`
+	Subject string          `json:"subject"`
+	Index   int64           `json:"index"`
+	Time    time.Time       `json:"time"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Point   *[2]float64     `json:"point,omitempty"`
+	BBox    *[4]float64     `json:"bbox,omitempty"`
+}
+
+// AppendEvents logs events and queues their webhook deliveries in one
+// transaction.
+func (s *Store) AppendEvents(ctx context.Context, evs []*events.Append) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	defer tx.Rollback()
+	for _, a := range evs {
+		e := &a.Record.Event
+		doc, err := json.Marshal(e)
+		if err != nil {
+			return truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
+		}
+		var box [4]any
+		if ext, ok := events.Extent(e); ok {
+			box = [4]any{ext[0], ext[1], ext[2], ext[3]}
+		}
+		v := e.Visibility
+		err = tx.QueryRowContext(ctx, s.rb.q(`INSERT INTO events (kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			e.Kind, e.Subject, e.Index, micros(e.Time), box[0], box[1], box[2], box[3],
+			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc)).Scan(&a.Record.ID)
+		if err != nil {
+			return s.wrap(err)
+		}
+		for _, h := range a.Hooks {
+			now := micros(time.Now())
+			if _, err := tx.ExecContext(ctx, s.rb.q(`INSERT INTO webhook_deliveries (webhook_id, event_id, attempts, next_attempt_at, created_at) VALUES (?, ?, 0, ?, ?)`),
+				h, a.Record.ID, now, now); err != nil {
+				return s.wrap(err)
+			}
+		}
+	}
+	return s.wrap(tx.Commit())
+}
+
+const eventCols = `id, vis_scope, vis_owner, vis_parties, data`
+
+func scanEvent(row interface{ Scan(...any) error }) (*events.Record, error) {
+	var r events.Record
+	var scope, owner, parties, doc string
+	if err := row.Scan(&r.ID, &scope, &owner, &parties, &doc); err != nil {
+		return nil, err
+	}
+	var d eventDoc
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return nil, err
+	}
+	r.Event = truce.Event{Kind: d.Kind, Subject: d.Subject, Index: d.Index, Time: d.Time, Point: d.Point, BBox: d.BBox,
+		Visibility: truce.Visibility{Scope: truce.Scope(scope), Owner: owner}}
+	if d.Data != nil {
+		r.Data = d.Data
+	}
+	if parties != "" {
+		r.Visibility.Parties = strings.Split(parties, ",")
+	}
+	return &r, nil
+}
+
+// Events returns logged events after q.After, prefiltered by kind and (for
+// boxes that do not cross the antimeridian) by place.
+func (s *Store) Events(ctx context.Context, q events.Query) ([]*events.Record, error) {
+	where, args := []string{"id > ?"}, []any{q.After}
+	if len(q.Kinds) > 0 {
+		where = append(where, "kind IN (?"+strings.Repeat(", ?", len(q.Kinds)-1)+")")
+		for _, k := range q.Kinds {
+			args = append(args, k)
+		}
+	}
+	if b := q.BBox; b != nil && !b.Crosses() {
+		where = append(where, "max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?")
+		args = append(args, b[0], b[2], b[1], b[3])
+	}
+	args = append(args, limit(q.Limit))
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+eventCols+` FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*events.Record
+	for rows.Next() {
+		r, err := scanEvent(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// EventBounds returns the oldest and newest event ids.
+func (s *Store) EventBounds(ctx context.Context) (first, last int64, err error) {
+	var f, l sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM events`).Scan(&f, &l)
+	return f.Int64, l.Int64, s.wrap(err)
+}
+
+// PurgeEvents deletes old events and their deliveries.
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time, keep int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap(err)
+	}
+	defer tx.Rollback()
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(id) FROM events`).Scan(&last); err != nil {
+		return 0, s.wrap(err)
+	}
+	cond, args := `time < ? OR id <= ?`, []any{micros(before), last.Int64 - keep}
+	if _, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE `+cond+`)`), args...); err != nil {
+		return 0, s.wrap(err)
+	}
+	res, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM events WHERE `+cond), args...)
+	if err != nil {
+		return 0, s.wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, s.wrap(tx.Commit())
+}
+
+// --- webhooks ---
+
+const webhookCols = `id, party_id, url, secret, kinds, bbox, created_by, created_at`
+
+func scanWebhook(row interface{ Scan(...any) error }) (*events.Webhook, error) {
+	var w events.Webhook
+	var kinds, bbox string
+	var created int64
+	if err := row.Scan(&w.ID, &w.Party, &w.URL, &w.Secret, &kinds, &bbox, &w.CreatedBy, &created); err != nil {
+		return nil, err
+	}
+	if kinds != "" {
+		w.Kinds = strings.Split(kinds, ",")
+	}
+	if bbox != "" {
+		w.BBox = new(events.BBox)
+		if err := json.Unmarshal([]byte(bbox), w.BBox); err != nil {
+			return nil, err
+		}
+	}
+	w.CreatedAt = time.UnixMicro(created).UTC()
+	return &w, nil
+}
+
+// InsertWebhook stores a webhook.
+func (s *Store) InsertWebhook(ctx context.Context, w *events.Webhook) error {
+	bbox := ""
+	if w.BBox != nil {
+		b, _ := json.Marshal(w.BBox)
+		bbox = string(b)
+	}
+	_, err := s.db.ExecContext(ctx, s.rb.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		w.ID, w.Party, w.URL, w.Secret, strings.Join(w.Kinds, ","), bbox, w.CreatedBy, micros(w.CreatedAt))
+	return s.wrap(err)
+}
+
+// Webhook returns a webhook.
+func (s *Store) Webhook(ctx context.Context, id string) (*events.Webhook, error) {
+	w, err := scanWebhook(s.db.QueryRowContext(ctx, s.rb.q(`SELECT `+webhookCols+` FROM webhooks WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Webhook", id)
+	}
+	return w, s.wrap(err)
+}
+
+// Webhooks lists a party's webhooks, or all.
+func (s *Store) Webhooks(ctx context.Context, party string) ([]*events.Webhook, error) {
+	q, args := `SELECT `+webhookCols+` FROM webhooks ORDER BY id`, []any{}
+	if party != "" {
+		q, args = `SELECT `+webhookCols+` FROM webhooks WHERE party_id = ? ORDER BY id`, []any{party}
+	}
+	rows, err := s.db.QueryContext(ctx, s.rb.q(q), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*events.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, w)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// DeleteWebhook deletes a webhook and its deliveries.
+func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM webhook_deliveries WHERE webhook_id = ?`), id); err != nil {
+		return s.wrap(err)
+	}
+	res, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM webhooks WHERE id = ?`), id)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return notFound("Webhook", id)
+	}
+	return s.wrap(tx.Commit())
+}
+
+// --- deliveries ---
+
+const deliveryCols = `d.id, d.webhook_id, d.event_id, d.attempts, d.next_attempt_at, d.last_error, d.created_at, d.delivered_at, d.failed_at`
+
+func deliveryTargets(d *events.Delivery, created *int64) []any {
+	return []any{&d.ID, &d.WebhookID, &d.EventID, &d.Attempts, &microTime{&d.NextAttemptAt}, &d.LastError, created, &microTime{&d.DeliveredAt}, &microTime{&d.FailedAt}}
+}
+
+// microTime scans a nullable Unix-microseconds column into a *time.Time.
+type microTime struct{ p **time.Time }
+
+func (m *microTime) Scan(v any) error {
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	if !n.Valid {
+		*m.p = nil
+		return nil
+	}
+	t := time.UnixMicro(n.Int64).UTC()
+	*m.p = &t
+	return nil
+}
+
+// DueDeliveries returns the pending deliveries due at now.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, n int) ([]*events.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+deliveryCols+`, `+
+		`e.id, e.vis_scope, e.vis_owner, e.vis_parties, e.data, `+
+		`w.id, w.party_id, w.url, w.secret, w.kinds, w.bbox, w.created_by, w.created_at
+		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`), micros(now), limit(n))
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*events.Delivery
+	for rows.Next() {
+		var created int64
+		var ev, wh rowBuffer
+		d := new(events.Delivery)
+		dst := append(append(deliveryTargets(d, &created), ev.targets(5)...), wh.targets(8)...)
+		if err := rows.Scan(dst...); err != nil {
+			return nil, s.wrap(err)
+		}
+		d.CreatedAt = time.UnixMicro(created).UTC()
+		if d.Event, err = scanEvent(&ev); err != nil {
+			return nil, s.wrap(err)
+		}
+		if d.Webhook, err = scanWebhook(&wh); err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, d)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// rowBuffer holds some columns of a joined row so the single-table
+// scanners can read them.
+type rowBuffer struct{ vals []any }
+
+func (b *rowBuffer) targets(n int) []any {
+	b.vals = make([]any, n)
+	t := make([]any, n)
+	for i := range t {
+		t[i] = &b.vals[i]
+	}
+	return t
+}
+
+func (b *rowBuffer) Scan(dst ...any) error {
+	for i, d := range dst {
+		if err := convertAssign(d, b.vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// convertAssign copies a raw driver value into a scan target, for the
+// types the scanners above use.
+func convertAssign(dst, src any) error {
+	if s, ok := dst.(sql.Scanner); ok {
+		return s.Scan(src)
+	}
+	switch d := dst.(type) {
+	case *string:
+		var n sql.NullString
+		if err := n.Scan(src); err != nil {
+			return err
+		}
+		*d = n.String
+		return nil
+	case *int64:
+		var n sql.NullInt64
+		if err := n.Scan(src); err != nil {
+			return err
+		}
+		*d = n.Int64
+		return nil
+	}
+	return errors.New("sqlstore: unsupported scan target")
+}
+
+// ClaimDelivery leases a due delivery.
+func (s *Store) ClaimDelivery(ctx context.Context, id int64, from, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.rb.q(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND next_attempt_at = ?`), micros(until), id, micros(from))
+	if err != nil {
+		return false, s.wrap(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, s.wrap(err)
+}
+
+// RecordAttempt stores an attempt's outcome.
+func (s *Store) RecordAttempt(ctx context.Context, id int64, a events.Attempt) error {
+	res, err := s.db.ExecContext(ctx, s.rb.q(`UPDATE webhook_deliveries SET attempts = ?, last_error = ?, next_attempt_at = ?, delivered_at = ?, failed_at = ? WHERE id = ?`),
+		a.Attempts, a.Error, nullMicros(a.NextAttemptAt), nullMicros(a.DeliveredAt), nullMicros(a.FailedAt), id)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return truce.Errorf(truce.ENOTFOUND, "Delivery %d not found; its webhook may have been deleted.", id)
+	}
+	return nil
+}
+
+// Deliveries lists a webhook's deliveries, newest first.
+func (s *Store) Deliveries(ctx context.Context, webhookID string, n int) ([]*events.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+deliveryCols+` FROM webhook_deliveries d WHERE d.webhook_id = ? ORDER BY d.id DESC LIMIT ?`), webhookID, limit(n))
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*events.Delivery
+	for rows.Next() {
+		var created int64
+		d := new(events.Delivery)
+		if err := rows.Scan(deliveryTargets(d, &created)...); err != nil {
+			return nil, s.wrap(err)
+		}
+		d.CreatedAt = time.UnixMicro(created).UTC()
+		out = append(out, d)
+	}
+	return out, s.wrap(rows.Err())
+}
