@@ -2,13 +2,33 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 // TestCLI_AirPicture replays a real recorded track relocated over Syria
 // through `truce replay`, adds a real SBS-1 TCP feed with `truce feed add`,
@@ -37,6 +57,16 @@ func TestCLI_AirPicture(t *testing.T) {
 	run(us, "zone", "approve", zoneID)
 	run(us, "aircraft", "add", "--icao", "ac671b", "--note", "the recorded trace")
 
+	// Follow alerts live while the track is replayed.
+	follow := exec.Command(binary, "alerts", "--follow")
+	follow.Env = append(os.Environ(), env(us)...)
+	var followed syncBuffer
+	follow.Stdout = &followed
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
+
 	// The real readsb trace, relocated to start inside the box.
 	out := run(us, "replay", "../../feed/testdata/trace_full_ac671b.json.gz", "--speed", "40000", "--relocate", "36.2,33.3", "--batch", "100ms")
 	if !strings.Contains(out, "(relocated)") || !regexp.MustCompile(`Sent [1-9]\d* positions`).MatchString(out) {
@@ -50,6 +80,12 @@ func TestCLI_AirPicture(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no entry alert: %s", alerts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(followed.String(), "zone_entry"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("alerts --follow printed: %q", followed.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
