@@ -375,3 +375,12 @@ func (a *airspace) stop() {
 	a.cancel()
 	a.wg.Wait()
 }
+
+// IngestPosition hands a position to the airspace monitor, as a feed
+// would; false means it was shed under overload.
+func (n *Node) IngestPosition(p feed.Position) bool {
+	if n.air == nil {
+		return false
+	}
+	return n.air.engine.Ingest(p)
+}

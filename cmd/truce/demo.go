@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,6 +21,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fs := newFlags("demo", "demo [--data DIR] [--addr HOST:PORT]")
 	dataDir := fs.String("data", "", "data directory (default: a new temporary folder)")
 	addr := fs.String("addr", env("TRUCE_ADDR", "localhost:8080"), "listen address")
+	speed := fs.Float64("traffic-speed", 1, "replay speed of the demo's live air traffic (0 turns it off)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -47,10 +49,22 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer n.Close()
+	var traffic *demo.Traffic
+	if *speed > 0 {
+		if traffic, err = demo.StartTraffic(ctx, n, sc, *speed); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Truce demo: %s.\nData: %s\nServer: %s (ready in %s)\nLog verifier key: %s\n\n",
 		sc.Agreement.Title, filepath.Clean(*dataDir), url, time.Since(start).Round(time.Millisecond), n.LogVerifierKey)
 	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Jordan's decision.\n\n", len(sc.InForce), len(sc.Pending))
+	if traffic != nil {
+		fmt.Fprintf(stdout, "Live air traffic: real recorded flights %s, replayed RELOCATED over south-west Syria and shifted to now;\n"+
+			"expect a predicted entry, then an entry into %q after %s, and a close pass between US and Russian aircraft after %s.\n\n",
+			strings.Join(traffic.Flights, " and "), traffic.Zone, traffic.Entry.Round(time.Second), traffic.Meet.Round(time.Second))
+	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PARTY\tUSERNAME\tPASSWORD\tTOKEN")
 	for _, c := range sc.Credentials {

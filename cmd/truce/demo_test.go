@@ -14,7 +14,9 @@ import (
 // credentials with `truce party list` and `truce zone`.
 func TestDemo(t *testing.T) {
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "demo", "--addr", addr, "--data", t.TempDir())
+	// The live traffic runs six times faster than in a real demo, so the
+	// scripted events of the first two minutes happen within 20 s.
+	cmd := exec.Command(binary, "demo", "--addr", addr, "--data", t.TempDir(), "--traffic-speed", "6")
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	start := time.Now()
@@ -60,6 +62,24 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(at, "no_fly") {
 		t.Fatalf("no-fly above its ceiling: %s", at)
 	}
+	if !strings.Contains(out.String(), "RELOCATED") {
+		t.Fatalf("the demo does not say its traffic is relocated: %s", out.String())
+	}
+	// Within the first two minutes (at speed 6: 20 s) the replayed flights
+	// raise a predicted entry, a no-fly-zone entry and a proximity alert
+	// between the US and Russian aircraft.
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		alerts, _, _ := truceCmd(t, env, "alerts")
+		if strings.Contains(alerts, "predicted_entry") && strings.Contains(alerts, "zone_entry") && strings.Contains(alerts, "proximity") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s the demo's alerts are:\n%s", time.Since(start), alerts)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("predicted entry, entry and proximity alerts after %s", time.Since(start))
 	zoneID := regexp.MustCompile(`zone approve (\S+)`).FindStringSubmatch(out.String())[1]
 	env[1] = "TRUCE_TOKEN=" + creds["jo"]
 	if got, errs, code := truceCmd(t, env, "zone", "approve", zoneID); code != 0 || !strings.Contains(got, "In force") {
