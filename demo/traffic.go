@@ -22,6 +22,7 @@ import (
 // trace, picked at a moment it passes the first one's altitude. The demo
 // moves them over south-west Syria and to the present, and labels every
 // position as relocated.
+//
 //go:embed data/*.json.gz
 var flights embed.FS
 
