@@ -171,8 +171,9 @@ func runVerifyProof(ctx context.Context, args []string) error {
 }
 
 func runAudit(ctx context.Context, args []string) error {
-	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--state FILE]")
+	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--state FILE] [--prefix /log]")
 	pf := addPolicyFlags(fs)
+	prefix := fs.String("prefix", "/log", `path of the tlog-tiles log under URL ("" or "/" for a log serving /checkpoint at URL itself)`)
 	state := fs.String("state", env("TRUCE_AUDIT_STATE", ""), "file keeping the last verified checkpoint, to prove the log only grew (TRUCE_AUDIT_STATE)")
 	token := fs.String("token", env("TRUCE_TOKEN", ""), "API token: also check the record bodies it may read (TRUCE_TOKEN)")
 	pos, err := parse(fs, args, 1)
@@ -183,9 +184,14 @@ func runAudit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The URL may be given with or without the prefix: the API, for body
+	// checks, is at the URL without it.
+	p := "/" + strings.Trim(*prefix, "/")
 	base := strings.TrimSuffix(pos[0], "/")
-	base = strings.TrimSuffix(base, "/log")
-	opts := ledger.AuditOptions{Policy: policy, Prefix: "/log", StatePath: *state}
+	if p != "/" {
+		base = strings.TrimSuffix(base, p)
+	}
+	opts := ledger.AuditOptions{Policy: policy, Prefix: p, StatePath: *state}
 	last := time.Time{}
 	opts.Progress = func(done, total int64) {
 		if time.Since(last) > time.Second || done == total {
