@@ -38,6 +38,11 @@ require (
 require (
 	github.com/paulmach/orb v0.14.0
 	github.com/tidwall/rtree v1.10.0
+	github.com/transparency-dev/formats v0.1.1
+	github.com/transparency-dev/merkle v0.0.2
 )
 
-require github.com/tidwall/geoindex v1.7.0 // indirect
+require (
+	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
+	github.com/tidwall/geoindex v1.7.0 // indirect
+)
