@@ -51,6 +51,8 @@ type Config struct {
 	// SignInterval is the least time between checkpoints; 0 means
 	// ledger.DefaultSignInterval.
 	SignInterval time.Duration
+	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
+	SelfCheck string
 }
 
 func (c *Config) defaults() {
@@ -112,6 +114,7 @@ type Node struct {
 	witnesses     []*witness
 	witnessMaxAge time.Duration
 	stopLedger    func()
+	selfCheck     *selfCheck
 	air           *airspace
 	log           *slog.Logger
 }

@@ -28,6 +28,8 @@ var logVerbs = map[string]struct {
 	"verify-proof": {"check a record proof file offline, with nothing from the server", runVerifyProof},
 	"audit":        {"fetch a log's checkpoint, tiles and entries and check them all", runAudit},
 	"proof":        {"download the proofs of a record's journal entries", runProof},
+	"checkpoint":   {"print the server's latest (cosigned) checkpoint, verified with --key", runCheckpoint},
+	"entry":        {"print journal entry N with its inclusion proof and, if readable, its body", runEntry},
 }
 
 func runLog(ctx context.Context, args []string) error {
@@ -252,14 +254,14 @@ func (b *bodyChecker) check(ctx context.Context, index int64, data []byte) error
 	}
 	r := b.page[i]
 	if !bytes.Equal(r.Leaf, data) {
-		return fmt.Errorf("%w: the API's journal entry %d differs from the log's", ledger.ErrAudit, index)
+		return fmt.Errorf("%w: entry mismatch at index %d: the API's journal entry differs from the log's", ledger.ErrAudit, index)
 	}
 	if r.Body == nil {
 		b.hidden++
 		return nil
 	}
 	if err := ledger.CheckBody(data, r.Salt, r.Body); err != nil {
-		return fmt.Errorf("%w: entry %d: %v", ledger.ErrAudit, index, err)
+		return fmt.Errorf("%w: body mismatch at index %d: %v", ledger.ErrAudit, index, err)
 	}
 	b.checked++
 	return nil
