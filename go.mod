@@ -40,9 +40,12 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/paulmach/orb v0.14.0
 	github.com/tidwall/rtree v1.10.0
+	github.com/transparency-dev/formats v0.1.1
+	github.com/transparency-dev/merkle v0.0.2
 )
 
 require (
+	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/tidwall/geoindex v1.7.0 // indirect
 )

@@ -19,6 +19,11 @@ import (
 // (as opposed to a network or local error).
 var ErrAudit = errors.New("ledger: audit failed")
 
+// ErrFork is wrapped by the audit failure that shows the log was forked: it
+// no longer extends the checkpoint the auditor saw before. It wraps ErrAudit.
+// Keep the evidence (both signed checkpoints) and tell the other parties.
+var ErrFork = fmt.Errorf("%w: fork", ErrAudit)
+
 // AuditOptions configures Audit.
 type AuditOptions struct {
 	// Policy holds the log key, witness keys and quorum the checkpoint must
@@ -150,7 +155,11 @@ func Audit(ctx context.Context, baseURL string, opts AuditOptions) (AuditResult,
 		return res, fmt.Errorf("%w: entries hash to root %s, checkpoint says %s", ErrAudit, EncodeHash(root), EncodeHash(cp.Hash))
 	}
 	if prev != nil && (prevRoot == nil || *prevRoot != prevHash) {
-		return res, fmt.Errorf("%w: the first %d entries no longer hash to the root seen before: history was rewritten", ErrAudit, prev.Size)
+		now := "nothing"
+		if prevRoot != nil {
+			now = EncodeHash(*prevRoot)
+		}
+		return res, fmt.Errorf("%w: the log is inconsistent with the last checkpoint seen (size %d, root %s): its first %d entries now hash to %s, so history was rewritten", ErrFork, prev.Size, prev.Hash, prev.Size, now)
 	}
 	if opts.StatePath != "" {
 		b, _ := json.MarshalIndent(auditState{Origin: cp.Origin, Size: cp.Size, Hash: EncodeHash(cp.Hash), Checkpoint: string(signed)}, "", "  ")
@@ -228,9 +237,28 @@ func (t *treeBuilder) check(ctx context.Context, level int, n int64, hs []tlog.H
 		want = append(want, h[:]...)
 	}
 	if !bytes.Equal(got, want) {
-		return fmt.Errorf("%w: tile %s does not match the entries", ErrAudit, path)
+		return tileMismatch(path, level, n, got, hs)
 	}
 	return nil
+}
+
+// tileMismatch names the first hash of a served tile that differs from the
+// one recomputed from the entries, as the entries it covers: at level 0 that
+// is one entry, whose served bytes do not hash to the tree's leaf hash.
+func tileMismatch(path string, level int, n int64, got []byte, hs []tlog.Hash) error {
+	if len(got) != len(hs)*tlog.HashSize {
+		return fmt.Errorf("%w: tile %s has %d bytes, want %d", ErrAudit, path, len(got), len(hs)*tlog.HashSize)
+	}
+	k := 0
+	for k < len(hs) && bytes.Equal(got[k*tlog.HashSize:(k+1)*tlog.HashSize], hs[k][:]) {
+		k++
+	}
+	node := n*TileWidth + int64(k)
+	if level == 0 {
+		return fmt.Errorf("%w: entry hash mismatch at index %d: the entry does not hash to leaf %d of tile %s", ErrAudit, node, node, path)
+	}
+	shift := uint(level * TileHeight)
+	return fmt.Errorf("%w: tree hash mismatch over entries [%d, %d): hash %d of tile %s does not match the entries", ErrAudit, node<<shift, (node+1)<<shift, k, path)
 }
 
 func (t *treeBuilder) checkPartials(ctx context.Context) error {

@@ -118,6 +118,10 @@ func TestAudit_Tessera(t *testing.T) {
 			if !errors.Is(err, ledger.ErrAudit) {
 				t.Errorf("%s tampered: err = %v, want ErrAudit", path, err)
 			}
+			// The last byte is in the last entry (14) or its leaf hash.
+			if err == nil || !strings.Contains(err.Error(), "entry hash mismatch at index 14:") {
+				t.Errorf("%s tampered: err = %v, want the index named", path, err)
+			}
 		}
 	})
 

@@ -91,6 +91,9 @@ func (n *Node) openLedger(c Config) error {
 	if c.WitnessQuorum < 0 || c.WitnessQuorum > len(c.Witnesses) {
 		return fmt.Errorf("witness quorum %d of %d witnesses", c.WitnessQuorum, len(c.Witnesses))
 	}
+	if n.Config.SelfCheck, err = ParseSelfCheck(c.SelfCheck); err != nil {
+		return err
+	}
 	if c.WitnessMaxAge <= 0 {
 		c.WitnessMaxAge = DefaultWitnessMaxAge
 	}
@@ -146,23 +149,26 @@ func (n *Node) openLedger(c Config) error {
 }
 
 // startLedger signs a checkpoint for the tree as it is (so /log/checkpoint
-// answers from the first request) and starts signing after commits until
-// Close. A tree that does not extend the last signed checkpoint stops the
+// answers from the first request), starts the self-check unless it is off,
+// and starts signing after commits until Close. A tree that does not extend the last signed checkpoint stops the
 // start-up: the history was rewritten, and an operator must look.
 func (n *Node) startLedger() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	n.stopLedger = func() { cancel(); <-done }
+	var wg sync.WaitGroup
+	n.stopLedger = func() { cancel(); wg.Wait() }
 	if _, _, err := n.Ledger.Sign(ctx); err != nil && !errors.Is(err, ledger.ErrTooSoon) {
 		if errors.Is(err, ledger.ErrInconsistent) {
 			cancel()
-			close(done)
 			return err
 		}
 		n.log.Error("signing the first checkpoint", slog.Any("err", err))
 	}
+	if n.Config.SelfCheck != SelfCheckOff {
+		n.startSelfCheck(ctx, &wg)
+	}
+	wg.Add(1)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		n.Ledger.Run(ctx, func(err error) {
 			n.log.Error("signing a checkpoint", slog.Any("err", err))
 		})
@@ -179,14 +185,14 @@ func (n *Node) ready(ctx context.Context) []string {
 	if n.Ledger == nil {
 		return nil
 	}
+	problems := n.selfCheck.problems()
 	signed, err := n.Service.Ledger.LatestCheckpoint(ctx)
 	if errors.Is(err, ledger.ErrNotFound) {
-		return []string{"log: no signed checkpoint yet"}
+		return append(problems, "log: no signed checkpoint yet")
 	}
 	if err != nil {
-		return []string{"log: cannot read the latest checkpoint"}
+		return append(problems, "log: cannot read the latest checkpoint")
 	}
-	var problems []string
 	cosigned := 0
 	now := time.Now()
 	for _, w := range n.witnesses {

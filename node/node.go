@@ -59,6 +59,8 @@ type Config struct {
 	// EventHeartbeat is how often an idle event stream gets a comment;
 	// 0 means api.DefaultHeartbeat.
 	EventHeartbeat time.Duration
+	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
+	SelfCheck string
 }
 
 func (c *Config) defaults() {
@@ -123,6 +125,7 @@ type Node struct {
 	witnesses     []*witness
 	witnessMaxAge time.Duration
 	stopLedger    func()
+	selfCheck     *selfCheck
 	air           *airspace
 	log           *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.

@@ -28,6 +28,8 @@ var logVerbs = map[string]struct {
 	"verify-proof": {"check a record proof file offline, with nothing from the server", runVerifyProof},
 	"audit":        {"fetch a log's checkpoint, tiles and entries and check them all", runAudit},
 	"proof":        {"download the proofs of a record's journal entries", runProof},
+	"checkpoint":   {"print the server's latest (cosigned) checkpoint, verified with --key", runCheckpoint},
+	"entry":        {"print journal entry N with its inclusion proof and, if readable, its body", runEntry},
 }
 
 func runLog(ctx context.Context, args []string) error {
@@ -171,8 +173,9 @@ func runVerifyProof(ctx context.Context, args []string) error {
 }
 
 func runAudit(ctx context.Context, args []string) error {
-	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--state FILE]")
+	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--state FILE] [--prefix /log]")
 	pf := addPolicyFlags(fs)
+	prefix := fs.String("prefix", "/log", `path of the tlog-tiles log under URL ("" or "/" for a log serving /checkpoint at URL itself)`)
 	state := fs.String("state", env("TRUCE_AUDIT_STATE", ""), "file keeping the last verified checkpoint, to prove the log only grew (TRUCE_AUDIT_STATE)")
 	token := fs.String("token", env("TRUCE_TOKEN", ""), "API token: also check the record bodies it may read (TRUCE_TOKEN)")
 	pos, err := parse(fs, args, 1)
@@ -183,9 +186,14 @@ func runAudit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The URL may be given with or without the prefix: the API, for body
+	// checks, is at the URL without it.
+	p := "/" + strings.Trim(*prefix, "/")
 	base := strings.TrimSuffix(pos[0], "/")
-	base = strings.TrimSuffix(base, "/log")
-	opts := ledger.AuditOptions{Policy: policy, Prefix: "/log", StatePath: *state}
+	if p != "/" {
+		base = strings.TrimSuffix(base, p)
+	}
+	opts := ledger.AuditOptions{Policy: policy, Prefix: p, StatePath: *state}
 	last := time.Time{}
 	opts.Progress = func(done, total int64) {
 		if time.Since(last) > time.Second || done == total {
@@ -246,14 +254,14 @@ func (b *bodyChecker) check(ctx context.Context, index int64, data []byte) error
 	}
 	r := b.page[i]
 	if !bytes.Equal(r.Leaf, data) {
-		return fmt.Errorf("%w: the API's journal entry %d differs from the log's", ledger.ErrAudit, index)
+		return fmt.Errorf("%w: entry mismatch at index %d: the API's journal entry differs from the log's", ledger.ErrAudit, index)
 	}
 	if r.Body == nil {
 		b.hidden++
 		return nil
 	}
 	if err := ledger.CheckBody(data, r.Salt, r.Body); err != nil {
-		return fmt.Errorf("%w: entry %d: %v", ledger.ErrAudit, index, err)
+		return fmt.Errorf("%w: body mismatch at index %d: %v", ledger.ErrAudit, index, err)
 	}
 	b.checked++
 	return nil

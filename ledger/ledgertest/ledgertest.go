@@ -189,6 +189,21 @@ func run(t *testing.T, s ledger.Storage, add LeafAppendFunc) {
 		}
 	})
 
+	// A storage that reads hash ranges (the SQL stores) must read the
+	// same hashes as ReadHashes.
+	if r, ok := s.(ledger.HashRangeReader); ok {
+		t.Run("HashRange", func(t *testing.T) { testHashRange(t, r, want) })
+	}
+
+	// Before any checkpoint is stored: the self-check recomputes the tree
+	// from the entries and agrees with every stored hash.
+	t.Run("Check", func(t *testing.T) {
+		res, err := ledger.Check(ctx, s, ledger.CheckOptions{})
+		if err != nil || res.Size != Entries {
+			t.Fatalf("Check = %+v, %v; want %d entries, nil", res, err, Entries)
+		}
+	})
+
 	t.Run("Checkpoints", func(t *testing.T) {
 		steps := []struct {
 			size       int64
@@ -222,4 +237,23 @@ func run(t *testing.T, s ledger.Storage, add LeafAppendFunc) {
 			t.Error("PutCheckpoint beyond the tree size succeeded")
 		}
 	})
+}
+
+func testHashRange(t *testing.T, r ledger.HashRangeReader, want []tlog.Hash) {
+	ctx := context.Background()
+	count := int64(len(want))
+	for _, rg := range [][2]int64{{0, count}, {5, 6}, {count - 1, count}, {7, 7}} {
+		got, err := r.ReadHashRange(ctx, rg[0], rg[1])
+		if err != nil || int64(len(got)) != rg[1]-rg[0] {
+			t.Fatalf("ReadHashRange(%d, %d) = %d hashes, %v", rg[0], rg[1], len(got), err)
+		}
+		for i, h := range got {
+			if h != want[rg[0]+int64(i)] {
+				t.Fatalf("ReadHashRange(%d, %d)[%d] differs", rg[0], rg[1], i)
+			}
+		}
+	}
+	if _, err := r.ReadHashRange(ctx, count-1, count+1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("ReadHashRange beyond the tree: err = %v, want ErrNotFound", err)
+	}
 }
