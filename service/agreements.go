@@ -8,7 +8,7 @@ import (
 )
 
 func agreementChange(a *truce.Agreement) truce.Change {
-	return truce.Change{Kind: "agreement", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+	return truce.Change{Kind: "agreement", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
 }
 
 // canManageAgreement: administrators, and operators of the coordinator or

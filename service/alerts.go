@@ -11,7 +11,7 @@ import (
 )
 
 func alertChange(a *truce.Alert) truce.Change {
-	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
 }
 
 // RaiseAlert records an engine's alert. Engines call it without an actor
@@ -140,7 +140,7 @@ var (
 )
 
 func aircraftChange(a *truce.Aircraft) truce.Change {
-	return truce.Change{Kind: "aircraft", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+	return truce.Change{Kind: "aircraft", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
 }
 
 // RegisterAircraft adds a registry entry.
@@ -302,7 +302,7 @@ func (at *Attribution) Party(icao uint32, callsign string) string {
 // --- feeds ---
 
 func feedChange(f *truce.FeedSource) truce.Change {
-	return truce.Change{Kind: "feed", Subject: f.ID, Body: f, Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+	return truce.Change{Kind: "feed", Subject: f.ID, Body: f, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: f.Version == 1}
 }
 
 // AddFeed configures an SBS-1 source the server connects to (admins).

@@ -48,7 +48,7 @@ func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.Party
 		}
 		p.PublicKey, p.Custodial = vkey, true
 	}
-	_, err := s.commit(ctx, a, truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}},
+	_, err := s.commit(ctx, a, truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true},
 		func(tx truce.Tx, idx int64) error {
 			p.JournalIndex = idx
 			return tx.InsertParty(ctx, p)

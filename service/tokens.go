@@ -10,7 +10,7 @@ func tokenChange(t *truce.Token, partyID string) truce.Change {
 	body := *t
 	body.Secret = ""
 	return truce.Change{Kind: "token", Subject: t.ID, Body: body,
-		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}}
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}, New: t.RevokedAt == nil}
 }
 
 // CreateToken creates a token; the secret is in the result and nowhere else.

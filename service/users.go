@@ -9,7 +9,7 @@ import (
 // userBody is what the journal records of a user: never the password hash.
 func userChange(u *truce.User) truce.Change {
 	return truce.Change{Kind: "user", Subject: u.ID, Body: u,
-		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}}
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}, New: u.Version == 1}
 }
 
 // canManage reports whether the actor administers users of the party.

@@ -17,7 +17,7 @@ import (
 // proof covers its whole history.
 func zoneChange(z *truce.Zone, v *truce.ZoneVersion) truce.Change {
 	return truce.Change{Kind: "zone", Subject: z.ID, Body: map[string]any{"zone": z, "version": v},
-		Visibility: truce.Visibility{Scope: truce.ScopeAll}}
+		Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: z.Version == 1}
 }
 
 // signatoryOperator checks the actor acts for a signatory party as an

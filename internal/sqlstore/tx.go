@@ -213,6 +213,9 @@ func (b *batch) flush(ctx context.Context) error {
 	seen := map[string]bool{}
 	for _, c := range b.entries {
 		k := subjectKey(c.Entry.Kind, c.Entry.Subject)
+		if c.New {
+			seen[k] = true // a new record: nothing to look up
+		}
 		if _, ok := g.latest[k]; !ok && !seen[k] {
 			seen[k] = true
 			unknown = append(unknown, k)
