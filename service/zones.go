@@ -101,7 +101,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	if err != nil {
 		return nil, err
 	}
-	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: true})
+	// Spikes and repeated vertices, common in boundary data, are always
+	// mended; crossings only when the import asks for repair, in which case
+	// each version records it (buildSpec).
+	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: true, SkipTopology: in.Defaults.Repair})
 	if err != nil {
 		return nil, geometryError(err)
 	}
