@@ -62,6 +62,12 @@ type ZoneSpec struct {
 	FloorM   *float64  `json:"floor_m,omitempty"`
 	CeilingM *float64  `json:"ceiling_m,omitempty"`
 	Windows  []Window  `json:"windows,omitempty"`
+	// Repaired says the proposed geometry was invalid and was made valid
+	// on request; AreaChangeM2 is the repaired area less the proposed one
+	// (m² on WGS84) and AreaChangeRelative its size over the larger area.
+	Repaired           bool     `json:"repaired,omitempty"`
+	AreaChangeM2       *float64 `json:"area_change_m2,omitempty"`
+	AreaChangeRelative *float64 `json:"area_change_relative,omitempty"`
 }
 
 // ZoneAction is what a zone version does.
@@ -212,6 +218,9 @@ type ZoneProposal struct {
 	Windows       []Window        `json:"windows,omitempty"`
 	EffectiveFrom *time.Time      `json:"effective_from,omitempty"`
 	Note          string          `json:"note,omitempty"`
+	// Repair asks for an invalid polygonal geometry to be made valid
+	// (geo.MakeValid) instead of rejected; the version records it.
+	Repair bool `json:"repair,omitempty"`
 }
 
 // ZoneDecision is a party's decision on a version. Signature is optional

@@ -1,9 +1,10 @@
 // Package demo builds Truce's demonstration scenario: the south-west Syria
 // de-escalation arrangement of July 2017 (United States, Russian Federation
 // and Jordan as guarantors, a monitoring centre in Amman, a UN coordination
-// office, two humanitarian organisations), with zones drawn from real
-// Natural Earth and OCHA boundaries and OurAirports airfields (see
-// data/README.md for sources and licences).
+// office, two humanitarian organisations), with de-escalation zones from
+// OCHA's governorate boundaries (Dar'a repaired on import), the UNDOF area
+// of separation from Natural Earth and no-fly zones around OurAirports
+// airfields (see data/README.md for sources and licences).
 package demo
 
 import (
@@ -117,42 +118,43 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		return v, err
 	}
 	var inForce []*truce.ZoneVersion
-	gov, err := features("data/southwest-governorates-naturalearth.geojson")
+	// De-escalation zones are OCHA's governorates, imported as a user
+	// would. Dar'a's boundary is invalid as published (a zero-width spike
+	// that GEOS and Truce report as a self-intersection): the import asks
+	// for repair, and the version records it and the area change.
+	gov, err := data.ReadFile("data/southwest-governorates-ocha.geojson")
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range gov {
-		kind, name := truce.ZoneDeescalation, "De-escalation zone — "+f.Properties["name"].(string)
-		if f.Properties["region_code"] == "SY-UNDOF" {
-			kind, name = truce.ZoneBuffer, "Area of separation (UNDOF)"
-		}
-		v, err := propose(truce.ZoneProposal{Name: name, Kind: kind, Geometry: f.Geometry})
+	vs, err := svc.ImportZones(us, truce.ZoneImport{Agreement: sc.Agreement.ID, Features: gov,
+		Defaults: truce.ZoneProposal{Kind: truce.ZoneDeescalation, Repair: true}})
+	if err != nil {
+		return nil, fmt.Errorf("demo de-escalation zones: %w", err)
+	}
+	inForce = append(inForce, vs...)
+	undof, err := features("data/undof-naturalearth.geojson")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range undof {
+		v, err := propose(truce.ZoneProposal{Name: "Area of separation (UNDOF)", Kind: truce.ZoneBuffer, Geometry: f.Geometry})
 		if err != nil {
-			return nil, fmt.Errorf("demo zone %s: %w", name, err)
+			return nil, fmt.Errorf("demo buffer zone: %w", err)
 		}
 		inForce = append(inForce, v)
 	}
-	// OCHA boundaries carry real digitising defects (repeated vertices,
-	// zero-width spikes): importing repairs those, as a user's import would.
-	dist, err := data.ReadFile("data/southwest-districts-ocha.geojson")
-	if err != nil {
-		return nil, err
-	}
-	vs, err := svc.ImportZones(us, truce.ZoneImport{Agreement: sc.Agreement.ID, Features: dist,
-		Defaults: truce.ZoneProposal{Kind: truce.ZoneNoFly, Floor: "SFC", Ceiling: "FL300"}})
-	if err != nil {
-		return nil, fmt.Errorf("demo no-fly zones: %w", err)
-	}
-	inForce = append(inForce, vs...)
+	// No-fly zones: 10 km around every Syrian airfield OurAirports lists
+	// (large and medium) in or within 50 km of the three governorates,
+	// from the surface to FL150.
 	air, err := features("data/airfields-ourairports.geojson")
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range air {
-		v, err := propose(truce.ZoneProposal{Name: "Exclusion — " + f.Properties["name"].(string), Kind: truce.ZoneExclusion,
-			Geometry: f.Geometry, RadiusM: 8000, Ceiling: "FL100"})
+		v, err := propose(truce.ZoneProposal{Name: "No-fly zone — " + f.Properties["name"].(string), Kind: truce.ZoneNoFly,
+			Geometry: f.Geometry, RadiusM: 10000, Floor: "SFC", Ceiling: "FL150"})
 		if err != nil {
-			return nil, fmt.Errorf("demo airfield zone: %w", err)
+			return nil, fmt.Errorf("demo no-fly zone: %w", err)
 		}
 		inForce = append(inForce, v)
 	}

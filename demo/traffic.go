@@ -87,7 +87,7 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 	var areas []orb.Geometry
 	var names []string
 	for _, v := range zones {
-		if v.Spec.Kind != truce.ZoneNoFly || v.Spec.RadiusM > 0 {
+		if v.Spec.Kind != truce.ZoneNoFly {
 			continue
 		}
 		g, err := geo.Decode(v.Spec.Geometry, geo.Options{MaxVertices: -1})

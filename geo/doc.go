@@ -20,7 +20,11 @@
 //     prescribes for interpreting edges; [Prepare] keeps a geometry's edges
 //     indexed for repeated tests, and [Dimension] checks input cheaply;
 //   - [Repair] of the harmless defects real boundary data has (repeated
-//     vertices, zero-width spikes), never of crossings;
+//     vertices, zero-width spikes), never of crossings, and, on request,
+//     [MakeValid]: any polygonal geometry made valid by the linework method
+//     of JTS/GEOS (rings noded by snap rounding, Hobby 1999, faces labelled
+//     by even-odd parity), with [Area] (square metres on the WGS84
+//     ellipsoid) and [AreaChange] to report what the repair changed;
 //   - geodesy on the WGS84 ellipsoid ([Distance], [Bearing], [Destination],
 //     [Circle], [BufferLine], [BufferLines]) by Vincenty's formulae (Survey Review 23(176),
 //     1975). Vincenty was chosen over a sphere because zone edges and buffer

@@ -55,9 +55,14 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 	if spec.FloorM != nil && spec.CeilingM != nil && *spec.FloorM >= *spec.CeilingM {
 		return spec, nil, none, truce.Errorf(truce.EINVALID, "The floor (%.0f m) must be below the ceiling (%.0f m).", *spec.FloorM, *spec.CeilingM)
 	}
-	g, err := geo.Decode(p.Geometry, geo.Options{MaxVertices: s.MaxVertices})
+	g, err := geo.Decode(p.Geometry, geo.Options{MaxVertices: s.MaxVertices, SkipTopology: p.Repair})
 	if err != nil {
 		return spec, nil, none, geometryError(err)
+	}
+	if p.Repair {
+		if g, err = s.repair(g, &spec); err != nil {
+			return spec, nil, none, err
+		}
 	}
 	var area orb.Geometry
 	switch g := g.(type) {
@@ -104,6 +109,33 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 		b = area.Bound()
 	}
 	return spec, area, [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, nil
+}
+
+// repair makes an invalid polygonal geometry valid, as the proposer asked,
+// and records in spec that it did and by how much the area changed. A
+// valid geometry, or one that is not polygonal, goes through the usual
+// check unchanged.
+func (s *Service) repair(g orb.Geometry, spec *truce.ZoneSpec) (orb.Geometry, error) {
+	terr := geo.ValidateTopology(g)
+	if terr == nil {
+		return g, nil
+	}
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return nil, geometryError(terr)
+	}
+	fixed, err := geo.MakeValid(g)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "geo: ")
+		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Cannot repair the geometry (%s); it was invalid: %s", msg, strings.TrimSuffix(truce.ErrorMessage(geometryError(terr)), "."))
+	}
+	if err := geo.Validate(fixed, geo.Options{MaxVertices: s.MaxVertices}); err != nil {
+		return nil, geometryError(err)
+	}
+	delta, rel := geo.AreaChange(g, fixed)
+	spec.Repaired, spec.AreaChangeM2, spec.AreaChangeRelative = true, &delta, &rel
+	return fixed, nil
 }
 
 func altitude(s, what string) (*float64, error) {

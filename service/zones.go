@@ -101,7 +101,12 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	if err != nil {
 		return nil, err
 	}
-	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: true})
+	// Spikes and repeated vertices, common in boundary data, are mended
+	// silently, as they change no area. An import that asks for repair
+	// gets geo.MakeValid instead, which mends those and crossings too, and
+	// each version records that it was repaired (buildSpec).
+	repair := in.Defaults.Repair
+	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: !repair, SkipTopology: repair})
 	if err != nil {
 		return nil, geometryError(err)
 	}

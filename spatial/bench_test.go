@@ -153,3 +153,43 @@ func BenchmarkZoneIndex_Insert(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkZoneIndex_Load rebuilds an index of 5,000 zones made from OCHA's
+// sub-districts, a third with altitude bands and a third with windows: the
+// start-up cost (target ≤ 1 s).
+func BenchmarkZoneIndex_Load(b *testing.B) {
+	zones := zonesFrom(copies(b, 5000))
+	for i := range zones {
+		switch i % 3 {
+		case 1:
+			zones[i].FloorM, zones[i].CeilingM = 0, 6000
+		case 2:
+			zones[i].Windows = []spatial.Window{{Start: t0, End: t0.Add(72 * time.Hour)}, {Start: t0.Add(100 * time.Hour)}}
+		}
+	}
+	for b.Loop() {
+		x := spatial.NewZoneIndex()
+		if err := x.Load(zones); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkZoneIndex_Delete removes one zone from an index of 5,000 and
+// puts it back: a withdrawal and a re-approval (target ≤ 5 ms per change).
+func BenchmarkZoneIndex_Delete(b *testing.B) {
+	zones := zonesFrom(copies(b, 5000))
+	x := spatial.NewZoneIndex()
+	if err := x.Load(zones); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		z := zones[i%len(zones)]
+		if !x.Delete(z.ID) {
+			b.Fatalf("zone %s not in the index", z.ID)
+		}
+		if err := x.Insert(z); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

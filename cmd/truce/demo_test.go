@@ -51,16 +51,31 @@ func TestDemo(t *testing.T) {
 	if code != 0 || !strings.Contains(list, "Russian Federation") || !strings.Contains(list, "Amman Monitoring Centre") {
 		t.Fatalf("party list: %d %s %s", code, list, errs)
 	}
-	// A point in Dar'a city is in the de-escalation zone and the Dar'a
-	// district no-fly zone at 1,000 m, and only the de-escalation zone at
-	// 12,000 m (above FL300).
+	// Dar'a city is in the de-escalation zone built from OCHA's repaired
+	// Dar'a governorate; Khalkhalah air base is in As-Sweida's and in its
+	// no-fly zone at 1,000 m, and out of the no-fly zone at 6,000 m (above
+	// FL150).
 	at, _, _ := truceCmd(t, env, "zone", "at", "36.106", "32.625", "--alt", "1000")
-	if !strings.Contains(at, "deescalation") || !strings.Contains(at, "no_fly") {
+	if !strings.Contains(at, "De-escalation zone — Dar'a") || strings.Contains(at, "no_fly") {
 		t.Fatalf("zone at Dar'a: %s", at)
 	}
-	at, _, _ = truceCmd(t, env, "zone", "at", "36.106", "32.625", "--alt", "12000")
-	if strings.Contains(at, "no_fly") {
+	at, _, _ = truceCmd(t, env, "zone", "at", "36.5582", "33.0773", "--alt", "1000")
+	if !strings.Contains(at, "De-escalation zone — As-Sweida") || !strings.Contains(at, "No-fly zone — Khalkhalah Air Base") {
+		t.Fatalf("zone at Khalkhalah: %s", at)
+	}
+	at, _, _ = truceCmd(t, env, "zone", "at", "36.5582", "33.0773", "--alt", "6000")
+	if strings.Contains(at, "no_fly") || !strings.Contains(at, "deescalation") {
 		t.Fatalf("no-fly above its ceiling: %s", at)
+	}
+	// The Dar'a version records its repair.
+	list, _, _ = truceCmd(t, env, "zone", "list", "--json")
+	m := regexp.MustCompile(`"id":\s*"([^"]+)",\s*"agreement_id":\s*"[^"]+",\s*"name":\s*"De-escalation zone — Dar'a"`).FindStringSubmatch(list)
+	if m == nil {
+		t.Fatalf("zone list: %.2000s", list)
+	}
+	hist, _, _ := truceCmd(t, env, "zone", "history", m[1], "--json")
+	if !regexp.MustCompile(`"repaired":\s*true,\s*"area_change_m2"`).MatchString(hist) {
+		t.Fatalf("Dar'a history does not record the repair: %.3000s", hist)
 	}
 	if !strings.Contains(out.String(), "RELOCATED") {
 		t.Fatalf("the demo does not say its traffic is relocated: %s", out.String())

@@ -26,7 +26,7 @@ func runZone(ctx context.Context, args []string) error {
 	sub, rest := args[0], args[1:]
 	switch sub {
 	case "propose", "change":
-		usage := "zone propose --agreement ID --file F.geojson --kind no_fly [--name N] [--floor 0] [--ceiling FL200] [--half-width M] [--radius M] [--from T]"
+		usage := "zone propose --agreement ID --file F.geojson --kind no_fly [--name N] [--floor 0] [--ceiling FL200] [--half-width M] [--radius M] [--from T] [--repair]"
 		if sub == "change" {
 			usage = "zone change ZONE_ID --file F.geojson --kind K [--name N] [--floor F] [--ceiling C] ..."
 		}
@@ -42,6 +42,7 @@ func runZone(ctx context.Context, args []string) error {
 		fs.Float64Var(&p.RadiusM, "radius", 0, "radius in metres of a point")
 		from := fs.String("from", "", "effective from (RFC 3339; default on approval)")
 		fs.StringVar(&p.Note, "note", "", "note to the other signatories")
+		fs.BoolVar(&p.Repair, "repair", false, "make an invalid polygon valid (self-crossings, spikes, touching holes) instead of refusing it; the area change is reported")
 		cf.add(fs)
 		want := 0
 		if sub == "change" {
@@ -91,7 +92,7 @@ func runZone(ctx context.Context, args []string) error {
 				return printJSON(vs)
 			}
 			for _, v := range vs {
-				fmt.Fprintf(stdout, "Proposed zone %s %q (version %d), awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version)
+				fmt.Fprintf(stdout, "Proposed zone %s %q (version %d)%s, awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version, repairNote(v.Spec))
 			}
 			return nil
 		case "Feature":
@@ -114,7 +115,7 @@ func runZone(ctx context.Context, args []string) error {
 		if cf.json {
 			return printJSON(v)
 		}
-		fmt.Fprintf(stdout, "Proposed zone %s %q version %d, awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version)
+		fmt.Fprintf(stdout, "Proposed zone %s %q version %d%s, awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version, repairNote(v.Spec))
 		return nil
 	case "approve", "reject":
 		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--version N] [--reason R] [--signature-file F]")
@@ -380,4 +381,13 @@ func reasonSuffix(r string) string {
 		return ""
 	}
 	return ": " + r
+}
+
+// repairNote tells the proposer that the geometry was repaired and by how
+// much its area changed.
+func repairNote(s truce.ZoneSpec) string {
+	if !s.Repaired || s.AreaChangeM2 == nil || s.AreaChangeRelative == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (geometry repaired: area changed by %+.3f m², %.2g of the area)", *s.AreaChangeM2, *s.AreaChangeRelative)
 }
