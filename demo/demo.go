@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -77,22 +78,42 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	actx := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
 	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}}
 	actors := map[string]context.Context{}
-	for _, dp := range Parties {
-		p, err := svc.CreateParty(actx, truce.PartyCreate{Slug: dp.Slug, Name: dp.Name, Kind: dp.Kind})
-		if err != nil {
-			return nil, fmt.Errorf("demo party %s: %w", dp.Slug, err)
+	// The parties are set up concurrently: each user's argon2id hash takes
+	// tens of milliseconds, and concurrent writes share commits.
+	creds := make([]Credential, len(Parties))
+	actorOf := make([]*truce.Actor, len(Parties))
+	errs := make([]error, len(Parties))
+	var wg sync.WaitGroup
+	for i, dp := range Parties {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := svc.CreateParty(actx, truce.PartyCreate{Slug: dp.Slug, Name: dp.Name, Kind: dp.Kind})
+			if err != nil {
+				errs[i] = fmt.Errorf("demo party %s: %w", dp.Slug, err)
+				return
+			}
+			pass := password()
+			u, err := svc.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: dp.User, Name: dp.Name + " duty officer", Roles: dp.Roles, Password: pass})
+			if err != nil {
+				errs[i] = fmt.Errorf("demo user %s: %w", dp.User, err)
+				return
+			}
+			t, err := svc.CreateToken(actx, truce.TokenCreate{User: u.ID, Name: "demo"})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			creds[i], actorOf[i] = Credential{p.Slug, u.Username, pass, t.Secret}, &truce.Actor{User: u, Party: p}
+		}()
+	}
+	wg.Wait()
+	for i, dp := range Parties {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		pass := password()
-		u, err := svc.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: dp.User, Name: dp.Name + " duty officer", Roles: dp.Roles, Password: pass})
-		if err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", dp.User, err)
-		}
-		t, err := svc.CreateToken(actx, truce.TokenCreate{User: u.ID, Name: "demo"})
-		if err != nil {
-			return nil, err
-		}
-		sc.Credentials = append(sc.Credentials, Credential{p.Slug, u.Username, pass, t.Secret})
-		actors[dp.Slug] = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+		sc.Credentials = append(sc.Credentials, creds[i])
+		actors[dp.Slug] = truce.NewContext(ctx, actorOf[i])
 	}
 	sc.Agreement, err = svc.CreateAgreement(actx, truce.AgreementCreate{
 		Title:         "Memorandum of principles on the south-west Syria de-escalation zone",

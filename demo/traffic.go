@@ -68,11 +68,15 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 	actors := map[string]context.Context{}
 	for _, c := range sc.Credentials {
 		if c.Party == "us" || c.Party == "ru" {
-			act, err := n.Service.AuthenticatePassword(ctx, c.Username, c.Password)
+			u, err := n.Store.User(ctx, c.Username)
 			if err != nil {
 				return nil, err
 			}
-			actors[c.Party] = truce.NewContext(ctx, act)
+			p, err := n.Store.Party(ctx, u.PartyID)
+			if err != nil {
+				return nil, err
+			}
+			actors[c.Party] = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
 		}
 	}
 	for party, icao := range map[string]uint32{"us": a[0].ICAO, "ru": b[0].ICAO} {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/truce-project/truce"
 )
@@ -35,7 +36,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, username, password s
 		hash, _ = s.Store.PasswordHash(ctx, u.ID)
 	}
 	if hash == "" {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return nil, errBadCredentials
 	}
 	if !CheckPassword(hash, password) {
@@ -44,7 +45,8 @@ func (s *Service) AuthenticatePassword(ctx context.Context, username, password s
 	return s.actor(ctx, u.ID)
 }
 
-var dummyHash = HashPassword("not a real password")
+// dummyHash is hashed once, on the first failed login, not at start-up.
+var dummyHash = sync.OnceValue(func() string { return HashPassword("not a real password") })
 
 func (s *Service) actor(ctx context.Context, userID string) (*truce.Actor, error) {
 	u, err := s.Store.User(ctx, userID)
