@@ -157,10 +157,10 @@ func (e *Engine) process(p *feed.Position) {
 					e.drop(o, p.Time)
 				}
 			}
-			if len(e.tracks) >= e.cfg.MaxTracks {
-				e.Counters.Refused.Add(1)
-				return
-			}
+		}
+		if len(e.tracks) >= e.cfg.MaxTracks {
+			e.Counters.Refused.Add(1)
+			return
 		}
 		t = newTrack(p.ICAO, e.cfg.HistoryLen)
 		e.tracks[p.ICAO] = t
