@@ -72,10 +72,11 @@
 //
 // # Proximity
 //
-// Attributed tracks (Config.Attribute returned a party) are kept in a grid
-// of cells at least as large as the largest separation, so a report is
-// compared only with the aircraft of the up to four cells its separation
-// circle touches, never with every track. Unattributed aircraft (civil
+// Attributed tracks (Config.Attribute returned a party) are registered in
+// a grid, in every cell that their separation circle (enlarged by 1 km of
+// slack, so the registration is redone only after 1 km of flight) touches;
+// a report is then compared only with the aircraft registered in its own
+// cell, never with every track. Unattributed aircraft (civil
 // traffic) take no part in proximity. An unknown altitude counts as within
 // the vertical minimum, because a deconfliction line would rather warn
 // needlessly than miss.

@@ -217,7 +217,7 @@ func New(cfg Config) (*Engine, error) {
 		pairs:  make(map[uint64]*pair),
 	}
 	e.collect = e.collectHit
-	e.grid.init(cfg.MaxHorizontalM)
+	e.grid.init(cfg.MaxHorizontalM + coverSlackM)
 	return e, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/feed"
 )
 
@@ -26,18 +25,22 @@ type track struct {
 	lastSeen time.Time
 
 	zones   []zoneState
-	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
 	nRecent int
-	history history
 
 	emergency feed.Squawk
 	emergEp   string // open emergency episode, "" when none
 
 	pred predState
 
-	inGrid   bool
-	cell     uint64
-	partners []*pair
+	histLast                     time.Time // time of the newest history point
+	partners                     []*pair
+	nCells                       int
+	coverLat, coverLon, coverCos float64             // where the registration was made
+	cells                        [maxCellKeys]uint64 // grid cells the track is registered in
+
+	// Cold: read only for alerts.
+	history history
+	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
 }
 
 // zoneState is a track's relation to one watched zone: confirmed inside
@@ -109,15 +112,9 @@ type history struct {
 	max  int
 }
 
-func (h *history) add(p Point, spacing time.Duration) {
+func (h *history) add(p Point) {
 	if h.max <= 0 {
 		return
-	}
-	if n := len(h.buf); n > 0 {
-		last := h.buf[(h.next-1+n)%n]
-		if p.Time.Sub(last.Time) < spacing {
-			return
-		}
 	}
 	if len(h.buf) < h.max {
 		h.buf = append(h.buf, p)
@@ -210,7 +207,12 @@ func (e *Engine) process(p *feed.Position) {
 	if t.nRecent >= 2*MaxConfirm {
 		t.nRecent -= MaxConfirm
 	}
-	t.history.add(t.pos, e.cfg.HistorySpacing)
+	// The newest history time is kept in the track's hot fields, so the
+	// common case (too soon to keep) does not touch the history.
+	if t.histLast.IsZero() || t.pos.Time.Sub(t.histLast) >= e.cfg.HistorySpacing {
+		t.histLast = t.pos.Time
+		t.history.add(t.pos)
+	}
 
 	e.hits = e.hits[:0]
 	if e.snap != nil {
@@ -255,7 +257,7 @@ func (e *Engine) updateZones(t *track) {
 		case zs.inside:
 			zs.run++
 			if zs.run >= k {
-				e.exit(t, zs, e.exitReason(t, zs.id), t.pos.Time, k)
+				e.exit(t, zs, e.exitReason(t, zs), t.pos.Time, k)
 				t.removeZone(i)
 				continue
 			}
@@ -297,23 +299,18 @@ func (t *track) removeZone(i int) {
 }
 
 // exitReason tells a flight out of a zone from a zone leaving force under
-// the aircraft: the latter still holds the position when time is ignored.
-func (e *Engine) exitReason(t *track, id string) string {
-	if e.cfg.Watch != nil && !e.cfg.Watch(id) {
+// the aircraft: in the latter case the zone still holds the position at the
+// time the episode started, when it was in force.
+func (e *Engine) exitReason(t *track, zs *zoneState) string {
+	if (e.cfg.Watch != nil && !e.cfg.Watch(zs.id)) || e.snap == nil {
 		return ReasonZoneInactive
-	}
-	if e.snap == nil {
-		return ReasonZoneInactive
-	}
-	lo, hi := math.Inf(-1), math.Inf(1)
-	if a := t.altM(); !math.IsNaN(a) {
-		lo, hi = a, a
 	}
 	found := false
-	_ = e.snap.Intersecting(orb.Point{t.pos.Lon, t.pos.Lat}, lo, hi, time.Time{}, time.Time{}, func(z string) bool {
-		found = z == id
+	e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), zs.start, func(id string) bool {
+		found = id == zs.id
 		return !found
 	})
+	e.nChecks++
 	if found {
 		return ReasonZoneInactive
 	}
