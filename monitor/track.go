@@ -82,13 +82,15 @@ func (t *track) info() TrackInfo {
 	return ti
 }
 
-// trigger returns the last n positions, oldest first.
+// trigger returns the last n positions, oldest first: n-1 kept ones and the
+// current one.
 func (t *track) trigger(n int) []Point {
-	n = min(n, t.nRecent)
-	out := make([]Point, n)
-	for i := range n {
-		out[i] = t.recent[(t.nRecent-n+i)%MaxConfirm]
+	k := min(n-1, t.nRecent)
+	out := make([]Point, k+1)
+	for i := range k {
+		out[i] = t.recent[(t.nRecent-k+i)%MaxConfirm]
 	}
+	out[k] = t.pos
 	return out
 }
 
@@ -202,11 +204,6 @@ func (e *Engine) process(p *feed.Position) {
 	}
 	t.pos.Lat, t.pos.Lon, t.pos.Time = p.Lat, p.Lon, p.Time
 	t.hasPos = true
-	t.recent[t.nRecent%MaxConfirm] = t.pos
-	t.nRecent++
-	if t.nRecent >= 2*MaxConfirm {
-		t.nRecent -= MaxConfirm
-	}
 	// The newest history time is kept in the track's hot fields, so the
 	// common case (too soon to keep) does not touch the history.
 	if t.histLast.IsZero() || t.pos.Time.Sub(t.histLast) >= e.cfg.HistorySpacing {
@@ -219,7 +216,16 @@ func (e *Engine) process(p *feed.Position) {
 		e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), t.pos.Time, e.collect)
 		e.nChecks++
 	}
-	e.updateZones(t)
+	if e.updateZones(t) {
+		// Only positions that may become part of a Confirm run are kept
+		// for triggers: every position of a run has a count running after
+		// it, so the last Confirm-1 kept ones are the run's.
+		t.recent[t.nRecent%MaxConfirm] = t.pos
+		t.nRecent++
+		if t.nRecent >= 2*MaxConfirm {
+			t.nRecent -= MaxConfirm
+		}
+	}
 	if e.cfg.LookAhead > 0 {
 		e.predict(t)
 	}
@@ -245,8 +251,8 @@ func hasID(ids []string, id string) bool {
 }
 
 // updateZones applies the hysteresis of the package documentation to the
-// zones in e.hits.
-func (e *Engine) updateZones(t *track) {
+// zones in e.hits, and reports whether a count is running.
+func (e *Engine) updateZones(t *track) (running bool) {
 	k := e.cfg.Confirm
 	for i := 0; i < len(t.zones); {
 		zs := &t.zones[i]
@@ -270,6 +276,7 @@ func (e *Engine) updateZones(t *track) {
 			t.removeZone(i)
 			continue
 		}
+		running = running || zs.run > 0
 		i++
 	}
 	for _, id := range e.hits {
@@ -279,8 +286,11 @@ func (e *Engine) updateZones(t *track) {
 		t.zones = append(t.zones, zoneState{id: id, run: 1, start: t.pos.Time})
 		if k == 1 {
 			e.enter(t, &t.zones[len(t.zones)-1], "", t.pos.Time, 1)
+		} else {
+			running = true
 		}
 	}
+	return running
 }
 
 func (t *track) zoneIndex(id string) int {
