@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,6 +117,7 @@ type Counters struct {
 	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks
 	Expired    atomic.Uint64 // tracks dropped as stale
 	OutOfOrder atomic.Uint64 // positions older than their track's last one
+	Invalid    atomic.Uint64 // positions with coordinates out of range or not finite, ignored
 }
 
 // Engine is the monitor. Its methods are safe for concurrent use.
@@ -260,6 +262,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		case p := <-e.queue:
 			batch = e.drain(append(batch[:0], p))
 			e.processBatch(batch)
+			// Yield a few times before blocking on an empty queue: a feed
+			// delivering a position every microsecond would otherwise wake
+			// this goroutine (a futex call) for each one.
+			for i := 0; i < 4 && len(e.queue) == 0; i++ {
+				runtime.Gosched()
+			}
 		}
 	}
 }

@@ -552,3 +552,49 @@ func TestEngine_ConcurrentReads(t *testing.T) {
 		t.Fatalf("history of %d points, want 5", len(ti.History))
 	}
 }
+
+// TestEngine_BadPositions feeds positions no decoder would produce: they are
+// counted and ignored, never a panic.
+func TestEngine_BadPositions(t *testing.T) {
+	e, _, rec := newEngine(t, monitor.Config{Attribute: func(uint32, string) string { return "red" }}, square("nfz", 36.0, 33.0, 37.0, 34.0))
+	bad := []feed.Position{
+		pos(1, 0, math.NaN(), 36.5, 10000),
+		pos(1, 0, 33.5, math.Inf(1), 10000),
+		pos(1, 0, 91, 36.5, 10000),
+		pos(1, 0, 33.5, -181, 10000),
+		pos(1, 0, 33.5, 36.5, math.NaN()),
+		moving(pos(1, 0, 33.5, 36.5, 10000), math.Inf(1), 90),
+		moving(pos(1, 0, 33.5, 36.5, 10000), 400, math.NaN()),
+	}
+	for _, p := range bad {
+		e.Process(p)
+	}
+	if got := e.Counters.Invalid.Load(); got != uint64(len(bad)) || e.Len() != 0 || len(rec.alerts) != 0 {
+		t.Fatalf("%d invalid of %d, %d tracks, %d alerts", got, len(bad), e.Len(), len(rec.alerts))
+	}
+	// Extreme but valid: the poles and the antimeridian.
+	for i, p := range []feed.Position{pos(2, 0, 90, 180, 0), pos(3, 0, -90, -180, 0), pos(4, 0, 89.99, 0, 0), pos(5, 0, 89.99, 0.001, 0)} {
+		e.Process(p)
+		if e.Len() != i+1 {
+			t.Fatalf("valid position %d not tracked", i)
+		}
+	}
+}
+
+// TestEngine_RunOnce refuses a second Run while one works.
+func TestEngine_RunOnce(t *testing.T) {
+	e, _, _ := newEngine(t, monitor.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	for e.Ingest(pos(1, 0, 33, 36, 0)); e.Counters.Processed.Load() == 0; {
+		time.Sleep(time.Millisecond)
+	}
+	if err := e.Run(ctx); !errors.Is(err, monitor.ErrRunning) {
+		t.Fatalf("second Run: %v", err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+}

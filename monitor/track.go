@@ -138,6 +138,15 @@ func (h *history) points(dst []Point) []Point {
 // process merges p into its track and runs the detections. It is called
 // with both locks held.
 func (e *Engine) process(p *feed.Position) {
+	// The feed decoders validate; a caller building positions itself may
+	// not, and a NaN must not reach the indexes.
+	if !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) && p.Present.Has(feed.FieldLatLon) ||
+		p.Present.Has(feed.FieldAltitude) && (math.IsNaN(p.AltFt) || math.IsInf(p.AltFt, 0)) ||
+		math.IsNaN(p.GroundSpeedKt) || math.IsInf(p.GroundSpeedKt, 0) || math.IsNaN(p.TrackDeg) || math.IsInf(p.TrackDeg, 0) ||
+		math.IsNaN(p.VerticalRateFpm) || math.IsInf(p.VerticalRateFpm, 0) {
+		e.Counters.Invalid.Add(1)
+		return
+	}
 	t := e.tracks[p.ICAO]
 	if t != nil && p.Time.Sub(t.lastSeen) > e.cfg.StaleAfter {
 		// Expire did not run during the gap (a replay, or a stalled
