@@ -120,11 +120,13 @@ func (f *fleet) at(a, k int) feed.Position {
 	}
 }
 
-// BenchmarkEngine_Process measures positions processed per second on one
-// goroutine (entry/exit against 5,000 real-polygon zones, predicted entry
-// over 120 s, proximity between parties, history) for 2,000 aircraft
-// reporting once a second, through Process (one lock round per position).
-// checks/cpu-s counts zone-index lookups, predicted points included.
+// BenchmarkEngine_Process measures positions processed per CPU-second on
+// one goroutine, through Process (one lock round per position), for 2,000
+// aircraft reporting once a second over 5,000 zones made from real
+// polygons. "all" runs every detection: entry/exit, predicted entry over
+// 120 s (a third of the aircraft orbit, so their paths are redrawn every
+// few seconds), proximity between parties, history; "zones" only entry and
+// exit. checks/cpu-s counts zone-index lookups, predicted points included.
 func BenchmarkEngine_Process(b *testing.B) {
 	t0 := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 	zones, area := benchZones(b, 5000, t0)
@@ -134,37 +136,46 @@ func BenchmarkEngine_Process(b *testing.B) {
 	}
 	const aircraft = 2000
 	f := newFleet(aircraft, area, 1, t0)
-	alerts := 0
-	e, err := monitor.New(monitor.Config{
-		Zones:     x.Snapshot,
-		Attribute: func(icao uint32, _ string) string { return f.party[icao-1] },
-		Emit:      func(monitor.Alert) { alerts++ },
-		MaxTracks: aircraft,
-	})
-	if err != nil {
-		b.Fatal(err)
+	for _, bb := range []struct {
+		name string
+		cfg  monitor.Config
+	}{
+		{"all", monitor.Config{Attribute: func(icao uint32, _ string) string { return f.party[icao-1] }}},
+		{"zones", monitor.Config{LookAhead: -1}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			alerts := 0
+			cfg := bb.cfg
+			cfg.Zones, cfg.MaxTracks = x.Snapshot, aircraft
+			cfg.Emit = func(monitor.Alert) { alerts++ }
+			e, err := monitor.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// A minute of warm-up, so that tracks, paths and episodes exist.
+			for k := range 60 {
+				for a := range aircraft {
+					e.Process(f.at(a, k))
+				}
+			}
+			checks0 := e.Counters.Checks.Load()
+			alerts = 0
+			runtime.GC()
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for i := 0; b.Loop(); i++ {
+				e.Process(f.at(i%aircraft, 60+i/aircraft))
+			}
+			cpu := cpuTime() - cpu0
+			checks := e.Counters.Checks.Load() - checks0
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "positions/s")
+			if cpu > 0 {
+				b.ReportMetric(float64(b.N)/cpu.Seconds(), "positions/cpu-s")
+				b.ReportMetric(float64(checks)/cpu.Seconds(), "checks/cpu-s")
+			}
+			b.ReportMetric(float64(alerts)/float64(b.N)*1000, "alerts/kpos")
+		})
 	}
-	// A minute of warm-up, so that tracks, paths and episodes exist.
-	for k := range 60 {
-		for a := range aircraft {
-			e.Process(f.at(a, k))
-		}
-	}
-	checks0, alerts := e.Counters.Checks.Load(), 0
-	runtime.GC()
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for i := 0; b.Loop(); i++ {
-		e.Process(f.at(i%aircraft, 60+i/aircraft))
-	}
-	cpu := cpuTime() - cpu0
-	checks := e.Counters.Checks.Load() - checks0
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "positions/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(b.N)/cpu.Seconds(), "positions/cpu-s")
-		b.ReportMetric(float64(checks)/cpu.Seconds(), "checks/cpu-s")
-	}
-	b.ReportMetric(float64(alerts)/float64(b.N)*1000, "alerts/kpos")
 }
 
 // cpuTime is the process's user+system CPU time, so that a benchmark on a
