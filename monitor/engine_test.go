@@ -2,8 +2,10 @@ package monitor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -596,5 +598,44 @@ func TestEngine_RunOnce(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
+	}
+}
+
+// TestAlert_JSON encodes alerts with unknown values, which encoding/json
+// cannot write as NaN.
+func TestAlert_JSON(t *testing.T) {
+	parties := map[uint32]string{1: "red", 2: "blue"}
+	e, _, rec := newEngine(t, monitor.Config{Attribute: func(icao uint32, _ string) string { return parties[icao] }})
+	p := pos(1, 0, 33.5, 36.5, 0)
+	p.Present &^= feed.FieldAltitude // unknown altitude
+	e.Process(p)
+	e.Process(pos(2, 1, 33.51, 36.5, 10000))
+	if len(rec.alerts) != 1 {
+		t.Fatalf("%d alerts", len(rec.alerts))
+	}
+	b, err := json.Marshal(rec.alerts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Kind     string
+		Aircraft struct {
+			ICAO     string
+			Position struct {
+				AltFt *float64 `json:"alt_ft"`
+			}
+		}
+		VerticalFt *float64 `json:"vertical_ft"`
+		Horizontal float64  `json:"horizontal_m"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != "proximity" || got.VerticalFt != nil || got.Horizontal < 1000 || got.Horizontal > 1200 {
+		t.Fatalf("%s", b)
+	}
+	ti, _ := e.Track(1)
+	if b, err = json.Marshal(ti); err != nil || !strings.Contains(string(b), `"icao":"000001"`) || !strings.Contains(string(b), `"alt_ft":null`) {
+		t.Fatalf("%s %v", b, err)
 	}
 }
