@@ -639,3 +639,44 @@ func TestAlert_JSON(t *testing.T) {
 		t.Fatalf("%s %v", b, err)
 	}
 }
+
+// TestEngine_FeedClock runs a replay of positions two days old through Run:
+// the default clock follows the feed, so the tracks are not expired as
+// stale by the wall clock.
+func TestEngine_FeedClock(t *testing.T) {
+	e, _, rec := newEngine(t, monitor.Config{}, square("nfz", 36.0, 33.0, 37.0, 34.0))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	old := time.Now().Add(-48 * time.Hour)
+	for s := range 3 {
+		p := pos(1, 0, 33.5, 36.5, 10000)
+		p.Time = old.Add(time.Duration(s) * time.Second)
+		e.Ingest(p)
+	}
+	for e.Counters.Processed.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(1100 * time.Millisecond) // a tick of Run's expiry
+	if e.Len() != 1 || e.Counters.Expired.Load() != 0 {
+		t.Fatalf("%d tracks, %d expired", e.Len(), e.Counters.Expired.Load())
+	}
+	if d := e.Now().Sub(old); d < 2*time.Second || d > 10*time.Second {
+		t.Fatalf("clock %v after the replay's last position", d)
+	}
+	// A report from the future does not move the clock past the wall.
+	p := pos(2, 0, 35, 36, 0)
+	p.Time = time.Now().Add(time.Hour)
+	e.Ingest(p)
+	for e.Counters.Processed.Load() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	if e.Now().After(time.Now()) {
+		t.Fatal("clock ahead of the wall clock")
+	}
+	cancel()
+	<-done
+	if k := rec.kinds(); k[monitor.KindZoneEntry] != 1 || k[monitor.KindZoneExit] != 0 {
+		t.Fatalf("alerts %v", k)
+	}
+}
