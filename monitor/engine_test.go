@@ -350,6 +350,51 @@ func TestEngine_PredictedEntry(t *testing.T) {
 			t.Fatalf("alerts %v inside a zone", k)
 		}
 	})
+	// The zone comes into force at t0+opens; the aircraft reaches it at
+	// about t0+200 s. A prediction is made only if the zone will be in force
+	// when the aircraft gets there.
+	for _, tt := range []struct {
+		name  string
+		opens time.Duration
+		want  map[monitor.Kind]int
+	}{
+		{"OpensBeforeArrival", 150 * time.Second, map[monitor.Kind]int{monitor.KindPredictedEntry: 1, monitor.KindZoneEntry: 1}},
+		{"OpensAfterArrival", 300 * time.Second, map[monitor.Kind]int{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			z := zone
+			z.Windows = []spatial.Window{{Start: t0.Add(tt.opens)}}
+			e, _, rec := newEngine(t, monitor.Config{}, z)
+			lonPerSec := 231.5 / (111320 * math.Cos(33.5*math.Pi/180))
+			for s := 0; s < 220; s++ {
+				e.Process(moving(pos(0xA, float64(s), 33.5, 36.0+float64(s)*lonPerSec, 20000), 450, 90))
+			}
+			got := rec.kinds()
+			if len(got) != len(tt.want) || got[monitor.KindPredictedEntry] != tt.want[monitor.KindPredictedEntry] || got[monitor.KindZoneEntry] != tt.want[monitor.KindZoneEntry] {
+				t.Fatalf("alerts %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("ClimbIntoBand", func(t *testing.T) {
+		z := square("band", 35.0, 33.0, 38.0, 34.0)
+		z.FloorM, z.CeilingM = 6000, 8000
+		e, _, rec := newEngine(t, monitor.Config{}, z)
+		for s := 0; s < 200; s++ {
+			altM := 4000 + 15.24*float64(s) // 3,000 ft/min
+			p := moving(pos(0xA, float64(s), 33.5, 35.5+float64(s)*0.002, altM/feed.FeetToMetres), 400, 90)
+			p.VerticalRateFpm, p.Present = 3000, p.Present|feed.FieldVerticalRate
+			e.Process(p)
+		}
+		if len(rec.alerts) != 2 || rec.alerts[0].Kind != monitor.KindPredictedEntry || rec.alerts[1].Kind != monitor.KindZoneEntry {
+			t.Fatalf("alerts %v", rec.kinds())
+		}
+		// 6,000 m is reached at 131 s; the prediction comes at most 120 s
+		// before (at 15 s: the first tested point in the band is at 135 s),
+		// the entry on the second position in the band (132 s, 133 s).
+		if p, e := rec.alerts[0], rec.alerts[1]; p.Time.Sub(t0) < 10*time.Second || p.Time.Sub(t0) > 16*time.Second || e.Time.Sub(t0) != 133*time.Second {
+			t.Fatalf("predicted at %v, entered at %v", p.Time.Sub(t0), e.Time.Sub(t0))
+		}
+	})
 	t.Run("Disabled", func(t *testing.T) {
 		e, _, rec := newEngine(t, monitor.Config{LookAhead: -1}, zone)
 		for s := 0; s < 100; s++ {
