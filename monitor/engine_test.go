@@ -725,3 +725,63 @@ func TestEngine_FeedClock(t *testing.T) {
 		t.Fatalf("alerts %v", k)
 	}
 }
+
+// TestEngine_PartiesChanged ends proximity episodes between aircraft that
+// become the same party and finds them again when they differ again.
+func TestEngine_PartiesChanged(t *testing.T) {
+	parties := map[uint32]string{1: "red", 2: "blue"}
+	var mu sync.Mutex
+	e, _, rec := newEngine(t, monitor.Config{Attribute: func(icao uint32, _ string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return parties[icao]
+	}})
+	sec := 0.0
+	step := func() {
+		sec++
+		e.Process(pos(1, sec, 33.5, 36.5, 10000))
+		e.Process(pos(2, sec, 33.52, 36.5, 10000))
+	}
+	step()
+	set := func(p string) {
+		mu.Lock()
+		parties[2] = p
+		mu.Unlock()
+		e.PartiesChanged()
+	}
+	set("red")
+	step()
+	if ti, _ := e.Track(2); ti.Party != "red" {
+		t.Fatalf("party %q after PartiesChanged", ti.Party)
+	}
+	set("blue")
+	step()
+	step()
+	if n := rec.kinds()[monitor.KindProximity]; n != 2 || rec.alerts[0].Episode == rec.alerts[1].Episode {
+		t.Fatalf("%d proximity alerts, want 2 episodes", n)
+	}
+}
+
+// TestEngine_ZonesChangedSome re-evaluates only the named zones, and
+// confirms at once an entry that was still being counted.
+func TestEngine_ZonesChangedSome(t *testing.T) {
+	now := t0.Add(time.Minute)
+	a, b := square("a", 36.0, 33.0, 37.0, 34.0), square("b", 36.4, 33.4, 36.6, 33.6)
+	e, x, rec := newEngine(t, monitor.Config{Confirm: 3, Now: func() time.Time { return now }}, a, b)
+	e.Process(pos(1, 0, 33.5, 36.5, 10000)) // counting 1 of 3 for both zones
+	if len(rec.alerts) != 0 {
+		t.Fatal("entry before Confirm positions")
+	}
+	x.Delete("b")
+	e.ZonesChanged([]string{"a"})
+	if len(rec.alerts) != 1 || rec.alerts[0].ZoneID != "a" || rec.alerts[0].Reason != monitor.ReasonZoneChange {
+		t.Fatalf("alerts %+v, want the entry into a only", rec.alerts)
+	}
+	// b's count was left alone: two more positions inside a, none in b
+	// (deleted) start nothing new and end b's count.
+	e.Process(pos(1, 1, 33.5, 36.5, 10000))
+	e.Process(pos(1, 2, 33.5, 36.5, 10000))
+	if ti, _ := e.Track(1); len(ti.Zones) != 1 || ti.Zones[0] != "a" || len(rec.alerts) != 1 {
+		t.Fatalf("zones %v, %d alerts", ti.Zones, len(rec.alerts))
+	}
+}
