@@ -36,10 +36,11 @@
 // settles on one side, and every entry alert has exactly one exit alert with
 // the same episode id. The alert's Trigger holds those Confirm positions.
 // The exit Reason says why the episode ended: "left" (the aircraft flew out
-// of the area or the band), "zone_inactive" (the zone is still under the
-// aircraft but no longer in force: its window closed, it was withdrawn,
-// reshaped or is no longer watched), or "track_lost" (the track went stale
-// inside the zone).
+// of the area or the band), "zone_inactive" (the zone no longer applies
+// under the aircraft: its window closed or it is no longer watched, found
+// by checking the zone at the episode's start time; or, through
+// ZonesChanged, it was withdrawn or reshaped), or "track_lost" (the track
+// went stale inside the zone).
 //
 // A zone change (ZonesChanged) is applied at once, without waiting for
 // Confirm positions, because the change comes from the zones, not from a
@@ -59,10 +60,12 @@
 // A predicted entry projects the track's velocity (ground speed, track,
 // vertical rate) in a straight line over Config.LookAhead and tests points
 // on that path at every multiple of Config.PredictStep of absolute time
-// against the zones active at that time. The path is kept while the aircraft
-// follows it (within 500 m, 5°, 10% of speed and 500 ft/min), and only the
-// newly reached part of the look-ahead is tested at each report, so the cost
-// of prediction is a fraction of a zone check per report. No prediction is
+// against the zones active at that time. Once a PredictStep of feed time,
+// when the next such point falls due, the path is checked: it is kept while
+// the aircraft follows it (within 500 m, 5°, 10% of speed and 500 ft/min)
+// and only the newly reached point is tested, else it is redrawn from the
+// current report and tested whole. So a straight flight costs a fifth of a
+// zone check per report at one report a second. No prediction is
 // made for a zone the track is inside or entering. A prediction episode ends
 // when the track enters the zone or when the zone has not been predicted for
 // Config.PredictHold, so an aircraft skirting a zone is warned once. A zone
@@ -89,7 +92,8 @@
 // Track and Tracks. Emit must return quickly (append to a journal queue, not
 // wait for a disk or a webhook), because positions wait behind it and Ingest
 // drops positions when the queue is full; and it must not call Process or
-// ZonesChanged. What the engine sheds under overload is positions, counted in
+// ZonesChanged. An alert's slices are its own copies, which the receiver
+// may keep. What the engine sheds under overload is positions, counted in
 // Counters.Dropped; memory is bounded by Config.QueueSize, Config.MaxTracks
 // and Config.HistoryLen.
 package monitor
