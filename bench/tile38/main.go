@@ -130,7 +130,7 @@ func run(addr, polygons string, nZones, nAircraft, nPositions, conns int, seed u
 		kept = append(kept, z)
 	}
 	fmt.Printf("fences: %d real-polygon zones (%d vertices) loaded into tile38 in %v\n", len(kept), vertices(kept), time.Since(t0).Round(time.Millisecond))
-	events, stopSub, err := subscribe(addr)
+	stopSub, err := subscribe(addr)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,6 @@ func run(addr, polygons string, nZones, nAircraft, nPositions, conns int, seed u
 	}
 	t38Events := stopSub()
 	_, _ = t38.do("FLUSHDB")
-	_ = events
 
 	// Truce.
 	truceRate, truceCPU, alerts, err := sendTruce(kept, ps, conns)
@@ -431,20 +430,20 @@ func sendTile38(addr string, ps []feed.Position, conns int) (float64, error) {
 
 // subscribe counts the messages of every channel until the returned stop
 // is called, which waits for the count to settle.
-func subscribe(addr string) (*atomic.Int64, func() int64, error) {
+func subscribe(addr string) (func() int64, error) {
 	c, err := newConn(addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var n atomic.Int64
 	if _, err := c.w.Write(appendCommand(nil, "PSUBSCRIBE", "*")); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := c.w.Flush(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := c.read(); err != nil { // the subscription confirmation
-		return nil, nil, err
+		return nil, err
 	}
 	go func() {
 		for {
@@ -466,7 +465,7 @@ func subscribe(addr string) (*atomic.Int64, func() int64, error) {
 		c.Close()
 		return last
 	}
-	return &n, stop, nil
+	return stop, nil
 }
 
 // sendTruce starts an Engine with the fences in a ZoneIndex behind a
