@@ -36,10 +36,11 @@
 // settles on one side, and every entry alert has exactly one exit alert with
 // the same episode id. The alert's Trigger holds those Confirm positions.
 // The exit Reason says why the episode ended: "left" (the aircraft flew out
-// of the area or the band), "zone_inactive" (the zone is still under the
-// aircraft but no longer in force: its window closed, it was withdrawn,
-// reshaped or is no longer watched), or "track_lost" (the track went stale
-// inside the zone).
+// of the area or the band), "zone_inactive" (the zone no longer applies
+// under the aircraft: its window closed or it is no longer watched, found
+// by checking the zone at the episode's start time; or, through
+// ZonesChanged, it was withdrawn or reshaped), or "track_lost" (the track
+// went stale inside the zone).
 //
 // A zone change (ZonesChanged) is applied at once, without waiting for
 // Confirm positions, because the change comes from the zones, not from a
@@ -59,10 +60,12 @@
 // A predicted entry projects the track's velocity (ground speed, track,
 // vertical rate) in a straight line over Config.LookAhead and tests points
 // on that path at every multiple of Config.PredictStep of absolute time
-// against the zones active at that time. The path is kept while the aircraft
-// follows it (within 500 m, 5°, 10% of speed and 500 ft/min), and only the
-// newly reached part of the look-ahead is tested at each report, so the cost
-// of prediction is a fraction of a zone check per report. No prediction is
+// against the zones active at that time. Once a PredictStep of feed time,
+// when the next such point falls due, the path is checked: it is kept while
+// the aircraft follows it (within 500 m, 5°, 10% of speed and 500 ft/min)
+// and only the newly reached point is tested, else it is redrawn from the
+// current report and tested whole. So a straight flight costs a fifth of a
+// zone check per report at one report a second. No prediction is
 // made for a zone the track is inside or entering. A prediction episode ends
 // when the track enters the zone or when the zone has not been predicted for
 // Config.PredictHold, so an aircraft skirting a zone is warned once. A zone
@@ -72,10 +75,11 @@
 //
 // # Proximity
 //
-// Attributed tracks (Config.Attribute returned a party) are kept in a grid
-// of cells at least as large as the largest separation, so a report is
-// compared only with the aircraft of the up to four cells its separation
-// circle touches, never with every track. Unattributed aircraft (civil
+// Attributed tracks (Config.Attribute returned a party) are registered in
+// a grid, in every cell that their separation circle (enlarged by 1 km of
+// slack, so the registration is redone only after 1 km of flight) touches;
+// a report is then compared only with the aircraft registered in its own
+// cell, never with every track. Unattributed aircraft (civil
 // traffic) take no part in proximity. An unknown altitude counts as within
 // the vertical minimum, because a deconfliction line would rather warn
 // needlessly than miss.
@@ -88,7 +92,8 @@
 // Track and Tracks. Emit must return quickly (append to a journal queue, not
 // wait for a disk or a webhook), because positions wait behind it and Ingest
 // drops positions when the queue is full; and it must not call Process or
-// ZonesChanged. What the engine sheds under overload is positions, counted in
+// ZonesChanged. An alert's slices are its own copies, which the receiver
+// may keep. What the engine sheds under overload is positions, counted in
 // Counters.Dropped; memory is bounded by Config.QueueSize, Config.MaxTracks
 // and Config.HistoryLen.
 package monitor

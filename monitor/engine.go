@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,7 +100,12 @@ type Config struct {
 	// QueueSize is the capacity of Ingest's queue (default 65,536).
 	QueueSize int
 
-	// Now is the clock of Run's expiry and of ZonesChanged (default time.Now).
+	// Now, when set, is the clock of Run's expiry and of ZonesChanged. By
+	// default the engine follows its feed: the time of the latest position
+	// processed, advanced by the wall-clock time since, but never ahead of
+	// the wall clock. So a replay of a past recording does not see every
+	// track go stale at once, and one report stamped in the future cannot
+	// expire the others.
 	Now func() time.Time
 	// Emit receives every alert; see the package documentation. Nil
 	// discards alerts (they are still counted).
@@ -116,6 +122,7 @@ type Counters struct {
 	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks
 	Expired    atomic.Uint64 // tracks dropped as stale
 	OutOfOrder atomic.Uint64 // positions older than their track's last one
+	Invalid    atomic.Uint64 // positions with coordinates out of range or not finite, ignored
 }
 
 // Engine is the monitor. Its methods are safe for concurrent use.
@@ -141,8 +148,11 @@ type Engine struct {
 	pending   []Alert
 	hits      []string // scratch: zones holding the current position
 	collect   func(string) bool
-	nChecks   uint64    // scratch counters, published once per batch
-	lastSweep time.Time // position time of the last sweep for stale tracks at MaxTracks
+	nChecks   uint64 // scratch counters, published once per batch
+	lastSweep time.Time
+	// latest is the time of the latest position processed and latestAt
+	// the wall-clock time when it was (Unix ns), for the default clock.
+	latest, latestAt atomic.Int64 // position time of the last sweep for stale tracks at MaxTracks
 }
 
 // New returns an engine for cfg, or an error wrapping ErrConfig.
@@ -186,9 +196,6 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.QueueSize == 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	bad := func(format string, a ...any) (*Engine, error) {
 		return nil, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
 	}
@@ -217,7 +224,7 @@ func New(cfg Config) (*Engine, error) {
 		pairs:  make(map[uint64]*pair),
 	}
 	e.collect = e.collectHit
-	e.grid.init(cfg.MaxHorizontalM)
+	e.grid.init(cfg.MaxHorizontalM + coverSlackM)
 	return e, nil
 }
 
@@ -248,20 +255,47 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			for {
+			// What was queued before the end, not what keeps coming.
+			for n := len(e.queue); n > 0; n -= len(batch) {
 				batch = e.drain(batch[:0])
 				if len(batch) == 0 {
-					return ctx.Err()
+					break
 				}
 				e.processBatch(batch)
 			}
+			return ctx.Err()
 		case <-tick.C:
-			e.Expire(e.cfg.Now())
+			e.Expire(e.Now())
 		case p := <-e.queue:
 			batch = e.drain(append(batch[:0], p))
 			e.processBatch(batch)
+			// Yield a few times before blocking on an empty queue: a feed
+			// delivering a position every microsecond would otherwise wake
+			// this goroutine (a futex call) for each one.
+			for i := 0; i < 4 && len(e.queue) == 0; i++ {
+				runtime.Gosched()
+			}
 		}
 	}
+}
+
+// Now returns the engine's clock: Config.Now, or by default the feed's
+// time as described there.
+func (e *Engine) Now() time.Time { return e.now() }
+
+func (e *Engine) now() time.Time {
+	if e.cfg.Now != nil {
+		return e.cfg.Now()
+	}
+	wall := time.Now()
+	if e.latestAt.Load() == 0 {
+		return wall
+	}
+	feedNow := time.Unix(0, e.latest.Load()+wall.UnixNano()-e.latestAt.Load())
+	if feedNow.After(wall) {
+		return wall
+	}
+	return feedNow
 }
 
 // drain appends what is queued, up to the batch's capacity.
@@ -291,8 +325,16 @@ func (e *Engine) processBatch(ps []feed.Position) {
 	if e.cfg.Zones != nil {
 		e.snap = e.cfg.Zones()
 	}
+	latest := e.latest.Load()
 	for i := range ps {
 		e.process(&ps[i])
+		if ns := ps[i].Time.UnixNano(); ns > latest {
+			latest = ns
+		}
+	}
+	if latest != e.latest.Load() {
+		e.latest.Store(latest)
+		e.latestAt.Store(time.Now().UnixNano())
 	}
 	e.Counters.Processed.Add(uint64(len(ps)))
 	e.flush()
@@ -349,7 +391,7 @@ func (e *Engine) ZonesChanged(ids []string) {
 		e.snap = e.cfg.Zones()
 	}
 	e.gen++
-	now := e.cfg.Now().UTC()
+	now := e.now().UTC()
 	var only map[string]bool
 	if ids != nil {
 		only = make(map[string]bool, len(ids))

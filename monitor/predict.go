@@ -82,6 +82,14 @@ func (ps *predState) onPath(t *track, vr float64) bool {
 func (e *Engine) predict(t *track) {
 	ps := &t.pred
 	now := t.pos.Time
+	nowNs := now.UnixNano()
+	step := int64(e.cfg.PredictStep)
+	end := nowNs + int64(e.cfg.LookAhead)
+	if ps.valid && ps.gen == e.gen && len(ps.zones) == 0 && nextSample(ps.until, step) > end {
+		// No point of the path is due: the path is checked (and redrawn if
+		// the aircraft left it) once a PredictStep.
+		return
+	}
 	// Close episodes not predicted for PredictHold, and never predict a zone
 	// the track is in or entering.
 	for i := 0; i < len(ps.zones); {
@@ -100,7 +108,6 @@ func (e *Engine) predict(t *track) {
 	if math.IsNaN(vr) {
 		vr = 0
 	}
-	nowNs := now.UnixNano()
 	if ps.valid && ps.gen == e.gen && ps.onPath(t, vr) {
 		// The points already tested stand: a zone predicted ahead is still
 		// predicted.
@@ -117,13 +124,7 @@ func (e *Engine) predict(t *track) {
 			t0: nowNs, until: nowNs, zones: ps.zones,
 		}
 	}
-	step := int64(e.cfg.PredictStep)
-	end := nowNs + int64(e.cfg.LookAhead)
-	ts := ps.until - ps.until%step // rounds toward zero
-	for ts <= ps.until {
-		ts += step
-	}
-	for ; ts <= end; ts += step {
+	for ts := nextSample(ps.until, step); ts <= end; ts += step {
 		lat, lon, altFt := ps.project(ts)
 		if lat > 90 || lat < -90 {
 			break
@@ -165,4 +166,13 @@ func (e *Engine) predicted(t *track, id string, ts int64, lat, lon, altFt float6
 		Aircraft: t.aircraft(1), ZoneID: id, PredictedAt: at,
 		PredictedPoint: Point{Time: at, Lat: lat, Lon: lon, AltFt: altFt, GroundSpeedKt: t.pos.GroundSpeedKt, TrackDeg: t.pos.TrackDeg},
 	})
+}
+
+// nextSample is the first multiple of step after ns.
+func nextSample(ns, step int64) int64 {
+	ts := ns - ns%step // rounds toward zero
+	for ts <= ns {
+		ts += step
+	}
+	return ts
 }

@@ -7,25 +7,33 @@ import (
 	"github.com/truce-project/truce/geo"
 )
 
-// grid buckets attributed tracks by cells at least cellM on a side, so a
-// separation circle of radius ≤ cellM touches at most two rows and two
-// columns of cells.
+// grid buckets attributed tracks for the proximity search. Each track is
+// registered in every cell that a circle of radiusM around it touches,
+// where radiusM is the largest separation plus coverSlackM, so the aircraft
+// within separation of a point are all registered in the point's own cell:
+// a report costs one map lookup. The registration is redone only when the
+// track has moved coverSlackM from where it was made (the circle of the
+// separation around the track is still inside the registered one), so
+// every few seconds, not at each report.
 type grid struct {
-	cellM  float64
-	latDeg float64
-	cells  map[uint64][]*track
+	radiusM float64
+	latDeg  float64
+	cells   map[uint64][]*track
 }
 
 // metres per degree: the shortest meridian degree (at the equator) and the
-// equatorial parallel degree, so cells are never smaller than cellM.
+// equatorial parallel degree, so cells are never smaller than intended.
 const (
 	minMetresPerDegLat = 110574
+	maxMetresPerDegLat = 111694
 	metresPerDegLon    = 111320
+	maxCellKeys        = 9
+	coverSlackM        = 1000
 )
 
-func (g *grid) init(cellM float64) {
-	g.cellM = cellM
-	g.latDeg = cellM / minMetresPerDegLat
+func (g *grid) init(radiusM float64) {
+	g.radiusM = radiusM
+	g.latDeg = 2 * radiusM / minMetresPerDegLat
 	g.cells = make(map[uint64][]*track)
 }
 
@@ -34,7 +42,7 @@ func (g *grid) row(lat float64) int32 { return int32(math.Floor(lat / g.latDeg))
 // lonDeg is the cell width of a row, sized at its poleward edge.
 func (g *grid) lonDeg(r int32) float64 {
 	edge := math.Max(math.Abs(float64(r)*g.latDeg), math.Abs(float64(r+1)*g.latDeg))
-	return g.cellM / (metresPerDegLon * math.Cos(math.Min(edge, 89)*degRad))
+	return 2 * g.radiusM / (metresPerDegLon * math.Cos(math.Min(edge, 89)*degRad))
 }
 
 func cellKey(r, c int32) uint64 { return uint64(uint32(r))<<32 | uint64(uint32(c)) }
@@ -44,8 +52,32 @@ func (g *grid) key(lat, lon float64) uint64 {
 	return cellKey(r, int32(math.Floor(lon/g.lonDeg(r))))
 }
 
-func (g *grid) remove(t *track) {
-	s := g.cells[t.cell]
+// cover writes the keys of the cells the circle of radiusM around (lat, lon)
+// touches (its bounding box's), returning how many.
+func (g *grid) cover(lat, lon float64, keys *[maxCellKeys]uint64) int {
+	dLat := g.radiusM / minMetresPerDegLat
+	poleward := math.Min(math.Max(math.Abs(lat-dLat), math.Abs(lat+dLat)), 89)
+	dLon := g.radiusM / (metresPerDegLon * math.Cos(poleward*degRad))
+	n := 0
+	for r := g.row(lat - dLat); r <= g.row(lat+dLat); r++ {
+		w := g.lonDeg(r)
+		for c := int32(math.Floor((lon - dLon) / w)); c <= int32(math.Floor((lon+dLon)/w)); c++ {
+			if n == maxCellKeys {
+				return n // beyond 89° only; never in Truce's area
+			}
+			keys[n] = cellKey(r, c)
+			n++
+		}
+	}
+	return n
+}
+
+func (g *grid) add(t *track, key uint64) {
+	g.cells[key] = append(g.cells[key], t)
+}
+
+func (g *grid) remove(t *track, key uint64) {
+	s := g.cells[key]
 	for i, o := range s {
 		if o == t {
 			s[i] = s[len(s)-1]
@@ -55,9 +87,9 @@ func (g *grid) remove(t *track) {
 		}
 	}
 	if len(s) == 0 {
-		delete(g.cells, t.cell)
+		delete(g.cells, key)
 	} else {
-		g.cells[t.cell] = s
+		g.cells[key] = s
 	}
 }
 
@@ -88,10 +120,10 @@ func (e *Engine) leaveGrid(t *track) {
 	for len(t.partners) > 0 {
 		e.endPair(t.partners[0])
 	}
-	if t.inGrid {
-		e.grid.remove(t)
-		t.inGrid = false
+	for _, k := range t.cells[:t.nCells] {
+		e.grid.remove(t, k)
 	}
+	t.nCells = 0
 }
 
 func (e *Engine) endPair(p *pair) {
@@ -142,13 +174,21 @@ func (e *Engine) proximity(t *track) {
 	if t.party == "" {
 		return
 	}
-	key := e.grid.key(t.pos.Lat, t.pos.Lon)
-	if !t.inGrid || key != t.cell {
-		if t.inGrid {
-			e.grid.remove(t)
+	// An overestimate of the distance moved: the cosine is taken 0.1°
+	// (11 km, beyond the slack) nearer the equator.
+	dy := (t.pos.Lat - t.coverLat) * maxMetresPerDegLat
+	dx := (t.pos.Lon - t.coverLon) * metresPerDegLon * t.coverCos
+	if t.nCells == 0 || dx*dx+dy*dy > coverSlackM*coverSlackM {
+		var keys [maxCellKeys]uint64
+		n := e.grid.cover(t.pos.Lat, t.pos.Lon, &keys)
+		for _, k := range t.cells[:t.nCells] {
+			e.grid.remove(t, k)
 		}
-		t.cell, t.inGrid = key, true
-		e.grid.cells[key] = append(e.grid.cells[key], t)
+		for _, k := range keys[:n] {
+			e.grid.add(t, k)
+		}
+		t.cells, t.nCells = keys, n
+		t.coverLat, t.coverLon, t.coverCos = t.pos.Lat, t.pos.Lon, math.Cos(math.Max(math.Abs(t.pos.Lat)-0.1, 0)*degRad)
 	}
 	stale := t.pos.Time.Add(-e.cfg.StaleAfter)
 	m := 1 + e.cfg.ProximityMargin
@@ -162,22 +202,11 @@ func (e *Engine) proximity(t *track) {
 		}
 		i++
 	}
-	g := &e.grid
-	dLat := e.cfg.MaxHorizontalM / minMetresPerDegLat
-	r0, r1 := g.row(t.pos.Lat-dLat), g.row(t.pos.Lat+dLat)
-	for r := r0; r <= r1; r++ {
-		w := g.lonDeg(r)
-		poleward := math.Min(math.Max(math.Abs(t.pos.Lat-dLat), math.Abs(t.pos.Lat+dLat)), 89)
-		dLon := e.cfg.MaxHorizontalM / (metresPerDegLon * math.Cos(poleward*degRad))
-		c0, c1 := int32(math.Floor((t.pos.Lon-dLon)/w)), int32(math.Floor((t.pos.Lon+dLon)/w))
-		for c := c0; c <= c1; c++ {
-			for _, o := range g.cells[cellKey(r, c)] {
-				if o == t || o.party == t.party || o.lastSeen.Before(stale) {
-					continue
-				}
-				e.tryPair(t, o)
-			}
+	for _, o := range e.grid.cells[e.grid.key(t.pos.Lat, t.pos.Lon)] {
+		if o == t || o.party == t.party || o.lastSeen.Before(stale) {
+			continue
 		}
+		e.tryPair(t, o)
 	}
 }
 

@@ -206,10 +206,11 @@ type event struct {
 	Time     time.Time
 	Lat, Lon float64
 	Reason   string
+	Start    time.Time // time of the first of the Confirm positions that decided it
 }
 
 func (ev event) String() string {
-	return fmt.Sprintf("%s %s %s (%.5f,%.5f) %s", ev.Time.Format("15:04:05.000"), ev.Kind, ev.Zone, ev.Lat, ev.Lon, ev.Reason)
+	return fmt.Sprintf("%s %s %s (%.5f,%.5f) %s from %s", ev.Time.Format("15:04:05.000"), ev.Kind, ev.Zone, ev.Lat, ev.Lon, ev.Reason, ev.Start.Format("15:04:05.000"))
 }
 
 // reference computes the zone entries and exits of ps by brute force: every
@@ -221,6 +222,7 @@ func reference(ps []feed.Position, zones []spatial.Zone, confirm int, stale time
 	type state struct {
 		inside bool
 		run    int
+		start  time.Time
 	}
 	var out []event
 	states := map[string]*state{}
@@ -232,7 +234,7 @@ func reference(ps []feed.Position, zones []spatial.Zone, confirm int, stale time
 		if lastPos != nil && p.Time.Sub(lastSeen) > stale {
 			for _, z := range zones {
 				if s := states[z.ID]; s != nil && s.inside {
-					out = append(out, event{monitor.KindZoneExit, z.ID, lastSeen.Add(stale), lastPos.Lat, lastPos.Lon, monitor.ReasonTrackLost})
+					out = append(out, event{monitor.KindZoneExit, z.ID, lastSeen.Add(stale), lastPos.Lat, lastPos.Lon, monitor.ReasonTrackLost, lastPos.Time})
 				}
 			}
 			states = map[string]*state{}
@@ -268,11 +270,14 @@ func reference(ps []feed.Position, zones []spatial.Zone, confirm int, stale time
 				continue
 			}
 			s.run++
+			if s.run == 1 {
+				s.start = p.Time
+			}
 			if s.run < confirm {
 				continue
 			}
 			s.inside, s.run = in, 0
-			ev := event{monitor.KindZoneEntry, z.ID, p.Time, p.Lat, p.Lon, ""}
+			ev := event{monitor.KindZoneEntry, z.ID, p.Time, p.Lat, p.Lon, "", s.start}
 			if !in {
 				ev.Kind, ev.Reason = monitor.KindZoneExit, monitor.ReasonLeft
 				if area && band {
@@ -284,7 +289,7 @@ func reference(ps []feed.Position, zones []spatial.Zone, confirm int, stale time
 	}
 	for _, z := range zones {
 		if s := states[z.ID]; s != nil && s.inside {
-			out = append(out, event{monitor.KindZoneExit, z.ID, expire, lastPos.Lat, lastPos.Lon, monitor.ReasonTrackLost})
+			out = append(out, event{monitor.KindZoneExit, z.ID, expire, lastPos.Lat, lastPos.Lon, monitor.ReasonTrackLost, lastPos.Time})
 		}
 	}
 	return out
@@ -328,7 +333,11 @@ func TestEngine_RealTracks(t *testing.T) {
 						if n := len(a.Aircraft.Trigger); a.Reason != monitor.ReasonTrackLost && n != confirm {
 							t.Errorf("%s has %d trigger positions, want %d", a.Kind, n, confirm)
 						}
-						got = append(got, event{a.Kind, a.ZoneID, a.Time, a.Aircraft.Position.Lat, a.Aircraft.Position.Lon, a.Reason})
+						tr := a.Aircraft.Trigger
+						if l, p := tr[len(tr)-1], a.Aircraft.Position; !l.Time.Equal(p.Time) || l.Lat != p.Lat || l.Lon != p.Lon {
+							t.Errorf("trigger ends with %+v, not the position %+v", tr[len(tr)-1], a.Aircraft.Position)
+						}
+						got = append(got, event{a.Kind, a.ZoneID, a.Time, a.Aircraft.Position.Lat, a.Aircraft.Position.Lon, a.Reason, tr[0].Time})
 					},
 				})
 				if err != nil {
@@ -356,7 +365,7 @@ func TestEngine_RealTracks(t *testing.T) {
 					if i < len(want) {
 						w = want[i]
 					}
-					if !g.Time.Equal(w.Time) || g.Kind != w.Kind || g.Zone != w.Zone || g.Lat != w.Lat || g.Lon != w.Lon || g.Reason != w.Reason {
+					if !g.Time.Equal(w.Time) || g.Kind != w.Kind || g.Zone != w.Zone || g.Lat != w.Lat || g.Lon != w.Lon || g.Reason != w.Reason || !g.Start.Equal(w.Start) {
 						t.Fatalf("alert %d:\n got %v\nwant %v", i, g, w)
 					}
 				}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/feed"
 )
 
@@ -26,18 +25,22 @@ type track struct {
 	lastSeen time.Time
 
 	zones   []zoneState
-	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
 	nRecent int
-	history history
 
 	emergency feed.Squawk
 	emergEp   string // open emergency episode, "" when none
 
 	pred predState
 
-	inGrid   bool
-	cell     uint64
-	partners []*pair
+	histLast                     time.Time // time of the newest history point
+	partners                     []*pair
+	nCells                       int
+	coverLat, coverLon, coverCos float64             // where the registration was made
+	cells                        [maxCellKeys]uint64 // grid cells the track is registered in
+
+	// Cold: read only for alerts.
+	history history
+	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
 }
 
 // zoneState is a track's relation to one watched zone: confirmed inside
@@ -79,13 +82,15 @@ func (t *track) info() TrackInfo {
 	return ti
 }
 
-// trigger returns the last n positions, oldest first.
+// trigger returns the last n positions, oldest first: n-1 kept ones and the
+// current one.
 func (t *track) trigger(n int) []Point {
-	n = min(n, t.nRecent)
-	out := make([]Point, n)
-	for i := range n {
-		out[i] = t.recent[(t.nRecent-n+i)%MaxConfirm]
+	k := min(n-1, t.nRecent)
+	out := make([]Point, k+1)
+	for i := range k {
+		out[i] = t.recent[(t.nRecent-k+i)%MaxConfirm]
 	}
+	out[k] = t.pos
 	return out
 }
 
@@ -109,15 +114,9 @@ type history struct {
 	max  int
 }
 
-func (h *history) add(p Point, spacing time.Duration) {
+func (h *history) add(p Point) {
 	if h.max <= 0 {
 		return
-	}
-	if n := len(h.buf); n > 0 {
-		last := h.buf[(h.next-1+n)%n]
-		if p.Time.Sub(last.Time) < spacing {
-			return
-		}
 	}
 	if len(h.buf) < h.max {
 		h.buf = append(h.buf, p)
@@ -139,6 +138,15 @@ func (h *history) points(dst []Point) []Point {
 // process merges p into its track and runs the detections. It is called
 // with both locks held.
 func (e *Engine) process(p *feed.Position) {
+	// The feed decoders validate; a caller building positions itself may
+	// not, and a NaN must not reach the indexes.
+	if !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) && p.Present.Has(feed.FieldLatLon) ||
+		p.Present.Has(feed.FieldAltitude) && (math.IsNaN(p.AltFt) || math.IsInf(p.AltFt, 0)) ||
+		math.IsNaN(p.GroundSpeedKt) || math.IsInf(p.GroundSpeedKt, 0) || math.IsNaN(p.TrackDeg) || math.IsInf(p.TrackDeg, 0) ||
+		math.IsNaN(p.VerticalRateFpm) || math.IsInf(p.VerticalRateFpm, 0) {
+		e.Counters.Invalid.Add(1)
+		return
+	}
 	t := e.tracks[p.ICAO]
 	if t != nil && p.Time.Sub(t.lastSeen) > e.cfg.StaleAfter {
 		// Expire did not run during the gap (a replay, or a stalled
@@ -157,10 +165,10 @@ func (e *Engine) process(p *feed.Position) {
 					e.drop(o, p.Time)
 				}
 			}
-			if len(e.tracks) >= e.cfg.MaxTracks {
-				e.Counters.Refused.Add(1)
-				return
-			}
+		}
+		if len(e.tracks) >= e.cfg.MaxTracks {
+			e.Counters.Refused.Add(1)
+			return
 		}
 		t = newTrack(p.ICAO, e.cfg.HistoryLen)
 		e.tracks[p.ICAO] = t
@@ -205,19 +213,28 @@ func (e *Engine) process(p *feed.Position) {
 	}
 	t.pos.Lat, t.pos.Lon, t.pos.Time = p.Lat, p.Lon, p.Time
 	t.hasPos = true
-	t.recent[t.nRecent%MaxConfirm] = t.pos
-	t.nRecent++
-	if t.nRecent >= 2*MaxConfirm {
-		t.nRecent -= MaxConfirm
+	// The newest history time is kept in the track's hot fields, so the
+	// common case (too soon to keep) does not touch the history.
+	if t.histLast.IsZero() || t.pos.Time.Sub(t.histLast) >= e.cfg.HistorySpacing {
+		t.histLast = t.pos.Time
+		t.history.add(t.pos)
 	}
-	t.history.add(t.pos, e.cfg.HistorySpacing)
 
 	e.hits = e.hits[:0]
 	if e.snap != nil {
 		e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), t.pos.Time, e.collect)
 		e.nChecks++
 	}
-	e.updateZones(t)
+	if e.updateZones(t) {
+		// Only positions that may become part of a Confirm run are kept
+		// for triggers: every position of a run has a count running after
+		// it, so the last Confirm-1 kept ones are the run's.
+		t.recent[t.nRecent%MaxConfirm] = t.pos
+		t.nRecent++
+		if t.nRecent >= 2*MaxConfirm {
+			t.nRecent -= MaxConfirm
+		}
+	}
 	if e.cfg.LookAhead > 0 {
 		e.predict(t)
 	}
@@ -243,8 +260,8 @@ func hasID(ids []string, id string) bool {
 }
 
 // updateZones applies the hysteresis of the package documentation to the
-// zones in e.hits.
-func (e *Engine) updateZones(t *track) {
+// zones in e.hits, and reports whether a count is running.
+func (e *Engine) updateZones(t *track) (running bool) {
 	k := e.cfg.Confirm
 	for i := 0; i < len(t.zones); {
 		zs := &t.zones[i]
@@ -255,7 +272,7 @@ func (e *Engine) updateZones(t *track) {
 		case zs.inside:
 			zs.run++
 			if zs.run >= k {
-				e.exit(t, zs, e.exitReason(t, zs.id), t.pos.Time, k)
+				e.exit(t, zs, e.exitReason(t, zs), t.pos.Time, k)
 				t.removeZone(i)
 				continue
 			}
@@ -268,6 +285,7 @@ func (e *Engine) updateZones(t *track) {
 			t.removeZone(i)
 			continue
 		}
+		running = running || zs.run > 0
 		i++
 	}
 	for _, id := range e.hits {
@@ -277,8 +295,11 @@ func (e *Engine) updateZones(t *track) {
 		t.zones = append(t.zones, zoneState{id: id, run: 1, start: t.pos.Time})
 		if k == 1 {
 			e.enter(t, &t.zones[len(t.zones)-1], "", t.pos.Time, 1)
+		} else {
+			running = true
 		}
 	}
+	return running
 }
 
 func (t *track) zoneIndex(id string) int {
@@ -297,23 +318,18 @@ func (t *track) removeZone(i int) {
 }
 
 // exitReason tells a flight out of a zone from a zone leaving force under
-// the aircraft: the latter still holds the position when time is ignored.
-func (e *Engine) exitReason(t *track, id string) string {
-	if e.cfg.Watch != nil && !e.cfg.Watch(id) {
+// the aircraft: in the latter case the zone still holds the position at the
+// time the episode started, when it was in force.
+func (e *Engine) exitReason(t *track, zs *zoneState) string {
+	if (e.cfg.Watch != nil && !e.cfg.Watch(zs.id)) || e.snap == nil {
 		return ReasonZoneInactive
-	}
-	if e.snap == nil {
-		return ReasonZoneInactive
-	}
-	lo, hi := math.Inf(-1), math.Inf(1)
-	if a := t.altM(); !math.IsNaN(a) {
-		lo, hi = a, a
 	}
 	found := false
-	_ = e.snap.Intersecting(orb.Point{t.pos.Lon, t.pos.Lat}, lo, hi, time.Time{}, time.Time{}, func(z string) bool {
-		found = z == id
+	e.snap.Containing(t.pos.Lon, t.pos.Lat, t.altM(), zs.start, func(id string) bool {
+		found = id == zs.id
 		return !found
 	})
+	e.nChecks++
 	if found {
 		return ReasonZoneInactive
 	}
