@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -411,6 +412,8 @@ func TestUI_Browser(t *testing.T) {
 		}
 	})
 
+	t.Run("LiveAlert", func(t *testing.T) { liveAlert(t, s, us, ru) })
+
 	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
 		must(t, us, "zone page", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
 		shot(t, us, "zone.png")
@@ -420,6 +423,11 @@ func TestUI_Browser(t *testing.T) {
 		shot(t, us, "map.png")
 		must(t, us, "ledger", chromedp.Navigate(s.url+"/ledger"), chromedp.WaitVisible(chromedp.CSS("#entries")))
 		shot(t, us, "ledger.png")
+		for _, p := range []struct{ path, sel, file string }{
+			{"/alerts", "#alert-filter", "alerts.png"}, {"/inbox", "#inbox", "inbox.png"}, {"/admin", "#aircraft-table", "admin.png"}} {
+			must(t, us, p.path, chromedp.Navigate(s.url+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)))
+			shot(t, us, p.file)
+		}
 	}
 }
 
@@ -457,4 +465,128 @@ func undofGeometry(t *testing.T) json.RawMessage {
 	}
 	t.Fatal("no SY-UNDOF feature")
 	return nil
+}
+
+// liveAlert registers an aircraft for the United States in the
+// administration, flies it into the Dar'a no-fly zones through the
+// positions API while the US operator watches the map, and follows the
+// alert from the map's side list to its evidence and to the inbox.
+func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
+	const icao = "AC0D15"
+	must(t, us, "open the administration", chromedp.Navigate(s.url+"/admin"), chromedp.WaitVisible(chromedp.CSS("#aircraft-table")))
+	must(t, us, "register the aircraft",
+		chromedp.Click(chromedp.CSS("#add-aircraft summary")),
+		chromedp.SetValue(chromedp.CSS("#aircraft-by"), "icao"),
+		chromedp.SendKeys(chromedp.CSS("#aircraft-ident"), strings.ToLower(icao)),
+		chromedp.Click(chromedp.CSS("#aircraft-submit")),
+	)
+	poll(t, us, "the registry row", `document.querySelector('#aircraft-table code') && document.querySelector('#aircraft-table code').textContent === '`+icao+`'`)
+	usParty, err := s.node.Service.FindParty(s.actor(t, context.Background(), "us"), "us")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	must(t, us, "open the map", chromedp.Navigate(s.url+"/map"))
+	poll(t, us, "the alert stream and list", `document.getElementById('map').dataset.alertStream === 'open' && document.getElementById('map').dataset.alertsLoaded === '1'`)
+	before := eval[int](t, us, `document.querySelectorAll('#alert-list .alert-item').length`)
+	eval[int](t, us, `(window.__sameDocument = 1, 0)`)
+
+	// From Jordan north across the border into the Dar'a district (its
+	// OCHA boundary crosses 36.15°E at about 32.53°N) at FL120: 26
+	// positions two seconds apart ending now.
+	now := time.Now().UTC()
+	var body strings.Builder
+	for i := 0; i < 26; i++ {
+		fmt.Fprintf(&body, `{"icao":%q,"callsign":"TRC101","lat":%.5f,"lon":36.15,"alt_ft":12000,"gs_kt":450,"track_deg":0,"time":%q}`+"\n",
+			icao, 32.42+float64(i)*0.0072, now.Add(time.Duration(i-25)*2*time.Second).Format(time.RFC3339Nano))
+	}
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/positions", strings.NewReader(body.String()))
+	req.Header.Set("Authorization", "Bearer "+s.creds["us"].Token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res truce.IngestResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || res.Accepted != 26 {
+		t.Fatalf("posting positions: %d %+v", resp.StatusCode, res)
+	}
+
+	poll(t, us, "the entry alert in the side list", `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"]')`)
+	if n := eval[int](t, us, `document.querySelectorAll('#alert-list .alert-item').length`); n <= before {
+		t.Fatalf("the side list holds %d alerts after the flight, %d before", n, before)
+	}
+	if eval[int](t, us, `window.__sameDocument || 0`) != 1 {
+		t.Fatal("the page reloaded")
+	}
+	summary := eval[string](t, us, `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"] .alert-summary').textContent`)
+	if !strings.Contains(summary, "TRC101 entered no-fly zone") {
+		t.Fatalf("entry alert summary %q", summary)
+	}
+	if n := eval[int](t, us, `document.querySelectorAll('.leaflet-overlay-pane path.alert-marker.alert-open').length`); n == 0 {
+		t.Fatal("no open alert flashes on the map")
+	}
+	// The aircraft is drawn in the US colour, pointing north, near its
+	// last position.
+	poll(t, us, "the aircraft on the map", `Truce.aircraft['`+icao+`'] && Truce.aircraft['`+icao+`'].data.party === '`+usParty.ID+`'`)
+	got := eval[[]float64](t, us, `(function(){ var x = Truce.aircraft['`+icao+`']; var ll = x.marker.getLatLng();
+		return [ll.lat, ll.lng, Truce.map.hasLayer(x.marker) ? 1 : 0, x.trail.getLatLngs().length]; })()`)
+	if math.Abs(got[0]-(32.42+25*0.0072)) > 1e-4 || math.Abs(got[1]-36.15) > 1e-4 || got[2] != 1 || got[3] < 2 {
+		t.Fatalf("aircraft marker at %v, on the map %v, trail of %v points", got[:2], got[2], got[3])
+	}
+	fill := eval[string](t, us, `document.querySelector('.aircraft[data-icao="`+icao+`"] path').getAttribute('fill')`)
+	legend := eval[string](t, us, `(function(){ var li = document.querySelector('#map-legend li[data-party="`+usParty.ID+`"] .swatch'); return li ? li.style.backgroundColor : ''; })()`)
+	if fill == "" || legend == "" {
+		t.Fatalf("aircraft fill %q, legend swatch %q", fill, legend)
+	}
+	if n := eval[int](t, us, `document.querySelectorAll('#legend-relocated').length`); n != 1 {
+		t.Fatal("the legend has no entry for relocated replays")
+	}
+
+	// The alert's page: its evidence on a small map.
+	id := eval[string](t, us, `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"]').dataset.alert`)
+	must(t, us, "open the alert", chromedp.Click(chromedp.CSS(`#alert-list .alert-item[data-alert="`+id+`"] a.alert-summary`)))
+	poll(t, us, "the evidence map", `document.getElementById('alert-map') && document.getElementById('alert-map').dataset.drawn === '1'`)
+	ev := eval[[]int](t, us, `(function(){ var d = document.getElementById('alert-map').dataset; return [+d.historyPoints, +d.triggerPoints, +d.zoneDrawn]; })()`)
+	if ev[0] < 2 || ev[1] < 1 || ev[2] != 1 {
+		t.Fatalf("evidence map: %d history points, %d trigger points, zone drawn %d", ev[0], ev[1], ev[2])
+	}
+	if href := eval[string](t, us, `document.getElementById('alert-cap').getAttribute('href')`); href != "/alerts/"+id+"/cap.xml" {
+		t.Fatalf("CAP link %q", href)
+	}
+	capDoc := eval[string](t, us, `fetch('/alerts/`+id+`/cap.xml').then(r => r.status + ' ' + r.headers.get('Content-Type') + ' ' + r.text()).then(x => x)`)
+	if !strings.HasPrefix(capDoc, "200 application/cap+xml") {
+		t.Fatalf("CAP document: %.200s", capDoc)
+	}
+
+	// Acknowledged from the Russian operator's inbox.
+	must(t, ru, "open the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-alerts")))
+	sel := `.inbox-alert[data-alert="` + id + `"]`
+	must(t, ru, "acknowledge", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "seen by the duty officer"),
+		chromedp.Click(chromedp.CSS(sel+` button.ack`)))
+	poll(t, ru, "the inbox without the alert", `location.pathname === '/inbox' && document.getElementById('inbox-alerts') && !document.querySelector('`+sel+`')`)
+	a, err := s.node.Service.FindAlert(s.actor(t, context.Background(), "ru"), id)
+	if err != nil || a.State != truce.AlertAcknowledged || a.Note != "seen by the duty officer" {
+		t.Fatalf("after acknowledging: %+v %v", a, err)
+	}
+	// The US map hears of it over the stream.
+	must(t, us, "back to the map", chromedp.Navigate(s.url+"/map"))
+	poll(t, us, "the acknowledged alert", `document.querySelector('#alert-list .alert-item[data-alert="`+id+`"][data-state="acknowledged"]')`)
+
+	// On a phone the alert page fits the screen's width.
+	must(t, us, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.url+"/alerts/"+id))
+	poll(t, us, "the evidence map", `document.getElementById('alert-map').dataset.drawn === '1'`)
+	if w := eval[[]int](t, us, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Fatalf("on a phone the alert page is %d px wide in a %d px window", w[0], w[1])
+	}
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		shot(t, us, "alert-phone.png")
+		must(t, us, "phone map", chromedp.Navigate(s.url+"/map"))
+		poll(t, us, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
+		time.Sleep(500 * time.Millisecond)
+		shot(t, us, "map-phone.png")
+	}
+	must(t, us, "desktop width", chromedp.EmulateViewport(1280, 900))
 }
