@@ -18,10 +18,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/demo"
@@ -473,6 +475,40 @@ func undofGeometry(t *testing.T) json.RawMessage {
 // alert from the map's side list to its evidence and to the inbox.
 func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 	const icao = "AC0D15"
+	// Script errors on the pages below fail the test.
+	var mu sync.Mutex
+	var jsErrors []string
+	if err := chromedp.Listen(us, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *cdpruntime.EventExceptionThrown:
+			msg = e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		case *cdpruntime.EventConsoleAPICalled:
+			if e.Type != cdpruntime.ConsoleAPICalledTypeError {
+				return
+			}
+			for _, a := range e.Args {
+				msg += " " + string(a.Value) + a.Description
+			}
+		default:
+			return
+		}
+		mu.Lock()
+		jsErrors = append(jsErrors, msg)
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(jsErrors) > 0 {
+			t.Errorf("script errors: %q", jsErrors)
+		}
+	}()
 	must(t, us, "open the administration", chromedp.Navigate(s.url+"/admin"), chromedp.WaitVisible(chromedp.CSS("#aircraft-table")))
 	must(t, us, "register the aircraft",
 		chromedp.Click(chromedp.CSS("#add-aircraft summary")),
