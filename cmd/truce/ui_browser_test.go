@@ -32,7 +32,7 @@ import (
 
 // findBrowser returns the Chromium executable, or skips (fails under
 // TRUCE_REQUIRE_BROWSER=1) when there is none.
-func findBrowser(t *testing.T) string {
+func findBrowser(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{os.Getenv("TRUCE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
@@ -56,7 +56,7 @@ type uiServer struct {
 	creds map[string]demo.Credential // by party slug
 }
 
-func startUIServer(t *testing.T, ctx context.Context) *uiServer {
+func startUIServer(t testing.TB, ctx context.Context) *uiServer {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Name: "south-west syria 2017", Logger: quiet}
@@ -84,7 +84,7 @@ func startUIServer(t *testing.T, ctx context.Context) *uiServer {
 }
 
 // actor returns the demo user of a party as a service actor.
-func (s *uiServer) actor(t *testing.T, ctx context.Context, slug string) context.Context {
+func (s *uiServer) actor(t testing.TB, ctx context.Context, slug string) context.Context {
 	t.Helper()
 	a, err := s.node.Service.AuthenticatePassword(ctx, s.creds[slug].Username, s.creds[slug].Password)
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *uiServer) actor(t *testing.T, ctx context.Context, slug string) context
 }
 
 // newBrowser starts headless Chromium with a fresh profile.
-func newBrowser(t *testing.T, path string) context.Context {
+func newBrowser(t testing.TB, path string) context.Context {
 	t.Helper()
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -113,7 +113,7 @@ func newBrowser(t *testing.T, path string) context.Context {
 
 // tab opens a tab in its own browser context: its own cookies, as another
 // person's browser would have.
-func tab(t *testing.T, b context.Context) context.Context {
+func tab(t testing.TB, b context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -123,7 +123,7 @@ func tab(t *testing.T, b context.Context) context.Context {
 	return ctx
 }
 
-func must(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func must(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -132,7 +132,7 @@ func must(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -145,7 +145,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 
 // poll waits until js is true; it survives the navigations that a form
 // submission makes (an evaluation then fails and is retried).
-func poll(t *testing.T, ctx context.Context, what, js string) {
+func poll(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last error
@@ -162,7 +162,7 @@ func poll(t *testing.T, ctx context.Context, what, js string) {
 	t.Fatalf("waiting for %s (%s): %v", what, js, last)
 }
 
-func login(t *testing.T, ctx context.Context, base, user, pass string) {
+func login(t testing.TB, ctx context.Context, base, user, pass string) {
 	t.Helper()
 	must(t, ctx, "log in as "+user,
 		chromedp.Navigate(base+"/map"),
@@ -561,7 +561,7 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 	if !strings.Contains(summary, "TRC101 entered no-fly zone") {
 		t.Fatalf("entry alert summary %q", summary)
 	}
-	if n := eval[int](t, us, `document.querySelectorAll('.leaflet-overlay-pane path.alert-marker.alert-open').length`); n == 0 {
+	if n := eval[int](t, us, `document.querySelectorAll('.leaflet-alerts-pane path.alert-marker.alert-open').length`); n == 0 {
 		t.Fatal("no open alert flashes on the map")
 	}
 	// The aircraft is drawn in the US colour, pointing north, near its
@@ -572,13 +572,21 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 	if math.Abs(got[0]-(32.42+25*0.0072)) > 1e-4 || math.Abs(got[1]-36.15) > 1e-4 || got[2] != 1 || got[3] < 2 {
 		t.Fatalf("aircraft marker at %v, on the map %v, trail of %v points", got[:2], got[2], got[3])
 	}
-	fill := eval[string](t, us, `document.querySelector('.aircraft[data-icao="`+icao+`"] path').getAttribute('fill')`)
-	legend := eval[string](t, us, `(function(){ var li = document.querySelector('#map-legend li[data-party="`+usParty.ID+`"] .swatch'); return li ? li.style.backgroundColor : ''; })()`)
-	if fill == "" || legend == "" {
-		t.Fatalf("aircraft fill %q, legend swatch %q", fill, legend)
+	colors := eval[[]string](t, us, `(function(){ var x = Truce.aircraft['`+icao+`'];
+		var p = JSON.parse(document.getElementById('map').dataset.config).parties.filter(function (p) { return p.id === '`+usParty.ID+`'; })[0];
+		var sw = document.querySelector('#map-legend li[data-party="`+usParty.ID+`"] .swatch');
+		return [x.marker.options.fillColor, p.color, sw ? sw.style.backgroundColor : '', String(x.marker.options.heading)]; })()`)
+	if colors[0] != colors[1] || colors[2] == "" || colors[3] != "0" {
+		t.Fatalf("aircraft drawn in %s heading %s, the US colour is %s, its legend swatch %q", colors[0], colors[3], colors[1], colors[2])
 	}
 	if n := eval[int](t, us, `document.querySelectorAll('#legend-relocated').length`); n != 1 {
 		t.Fatal("the legend has no entry for relocated replays")
+	}
+
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		eval[int](t, us, `(Truce.map.setView([32.58, 36.15], 12, {animate: false}), 0)`)
+		time.Sleep(700 * time.Millisecond)
+		shot(t, us, "map-aircraft.png")
 	}
 
 	// The alert's page: its evidence on a small map.
@@ -625,4 +633,59 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 		shot(t, us, "map-phone.png")
 	}
 	must(t, us, "desktop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// BenchmarkUI_Aircraft2000 measures the map with 2,000 live aircraft fed
+// through the positions API on a grid clear of the demo's zones (10 km
+// apart, so no proximity alerts): each op moves them all and waits for the
+// map to redraw them; it reports the browser's time to draw one poll
+// (draw-ms) and the mean and worst frame time while the map pans
+// (frame-ms, worst-frame-ms).
+func BenchmarkUI_Aircraft2000(b *testing.B) {
+	path := findBrowser(b)
+	ctx := context.Background()
+	s := startUIServer(b, ctx)
+	br := newBrowser(b, path)
+	us := tab(b, br)
+	login(b, us, s.url, s.creds["us"].Username, s.creds["us"].Password)
+	poll(b, us, "the map", `window.Truce && Truce.drawAircraft && document.getElementById('map').dataset.zonesLoaded === '1'`)
+	const n = 2000
+	send := func(step int) {
+		now := time.Now().UTC()
+		var body strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&body, `{"icao":"%06X","lat":%.4f,"lon":%.4f,"alt_ft":%d,"gs_kt":300,"track_deg":90,"time":%q}`+"\n",
+				0xB00000+i, 31.0+float64(i/50)*0.12, 38.0+float64(i%50)*0.12+float64(step)*0.005, 5000+(i%7)*5000, now.Format(time.RFC3339Nano))
+		}
+		req, _ := http.NewRequest("POST", s.url+"/api/v1/positions", strings.NewReader(body.String()))
+		req.Header.Set("Authorization", "Bearer "+s.creds["us"].Token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("positions: %d", resp.StatusCode)
+		}
+	}
+	var drawMs float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		send(i)
+		want := fmt.Sprintf("%.4f", 38.0+float64(i)*0.005)
+		poll(b, us, "the moved aircraft", `document.getElementById('map').dataset.aircraftCount === '2000' && Truce.aircraft['B00000'] && Truce.aircraft['B00000'].marker.getLatLng().lng.toFixed(4) === '`+want+`'`)
+		drawMs += eval[float64](b, us, `+document.getElementById('map').dataset.aircraftDrawMs`)
+	}
+	b.StopTimer()
+	frames := eval[[]float64](b, us, `new Promise(function (done) {
+		Truce.map.setView([33.5, 41], 8, {animate: false});
+		var last = performance.now(), gaps = [], start = last;
+		function tick(t) { gaps.push(t - last); last = t; if (t - start < 2000) { requestAnimationFrame(tick); } else { done([gaps.reduce(function (a, x) { return a + x; }, 0) / gaps.length, Math.max.apply(null, gaps)]); } }
+		Truce.map.panBy([300, 0], {duration: 1}); setTimeout(function () { Truce.map.panBy([-300, 150], {duration: 1}); }, 1000);
+		requestAnimationFrame(tick);
+	})`)
+	b.ReportMetric(drawMs/float64(b.N), "draw-ms")
+	b.ReportMetric(frames[0], "frame-ms")
+	b.ReportMetric(frames[1], "worst-frame-ms")
 }

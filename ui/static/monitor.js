@@ -7,7 +7,6 @@
   if (!T || !window.L) { return; }
   var esc = T.esc;
   var GREY = '#495057';
-  var SVG = 'http://www.w3.org/2000/svg';
   var POLL_MS = 2000;
 
   function parties(cfg) {
@@ -20,32 +19,44 @@
 
   function label(t) { return t.callsign || t.icao; }
 
-  // arrowIcon is an aircraft drawn as an arrow pointing along its track.
-  // Colours go in SVG attributes and the rotation through the CSSOM, which
-  // the page's Content-Security-Policy (no inline styles) allows.
-  function arrowIcon() {
-    var el = document.createElement('div');
-    el.className = 'aircraft';
-    var svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('viewBox', '0 0 22 22');
-    svg.setAttribute('width', '22');
-    svg.setAttribute('height', '22');
-    var path = document.createElementNS(SVG, 'path');
-    path.setAttribute('d', 'M11 1 L18 20 L11 15.5 L4 20 Z');
-    path.setAttribute('stroke', '#fff');
-    path.setAttribute('stroke-width', '1.2');
-    svg.appendChild(path);
-    el.appendChild(svg);
-    return { el: el, path: path };
-  }
-
-  function paint(a, t, color) {
-    a.path.setAttribute('fill', color);
-    a.el.style.transform = 'rotate(' + (t.track_deg == null ? 0 : t.track_deg) + 'deg)';
-    a.el.className = 'aircraft' + (t.relocated ? ' relocated' : '') + (t.track_deg == null ? ' no-heading' : '');
-    a.el.dataset.icao = t.icao;
-    a.el.dataset.party = t.party || '';
-  }
+  // Arrow is an aircraft drawn on the map's canvas as an arrow along its
+  // track (a circle when the track is unknown), with a dashed ring when it
+  // is a relocated replay. It is a CircleMarker for Leaflet's hit testing,
+  // popups and tooltips; only its drawing differs. Thousands of DOM or SVG
+  // markers make the map crawl; one canvas does not.
+  var Arrow = L.CircleMarker.extend({
+    options: { radius: 9, weight: 1, color: '#fff', opacity: 1, fillOpacity: 1, heading: null, relocated: false },
+    _updatePath: function () {
+      var r = this._renderer;
+      if (!r._drawing || this._empty()) { return; }
+      var ctx = r._ctx, p = this._point, o = this.options;
+      ctx.save();
+      ctx.translate(p.x, p.y);
+      if (o.relocated) {
+        ctx.beginPath();
+        ctx.setLineDash([3, 2]);
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = '#343a40';
+        ctx.arc(0, 0, 12, 0, 2 * Math.PI);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.beginPath();
+      if (o.heading == null) {
+        ctx.arc(0, 0, 5, 0, 2 * Math.PI);
+      } else {
+        ctx.rotate(o.heading * Math.PI / 180);
+        ctx.moveTo(0, -10);
+        ctx.lineTo(7, 9);
+        ctx.lineTo(0, 4.5);
+        ctx.lineTo(-7, 9);
+        ctx.closePath();
+      }
+      ctx.restore();
+      r._fillStroke(ctx, this);
+    }
+  });
 
   function trackPopup(t, p, labels) {
     return '<div class="track-popup" dir="auto"><strong>' + esc(label(t)) + '</strong> · ' + esc(t.icao) +
@@ -101,6 +112,10 @@
     var timer = null;
     var leg = legend(cfg);
     var el = ctx.el || map.getContainer();
+    // Aircraft and trails go on one canvas (see Arrow), in a pane above
+    // the zones however late those load.
+    if (!map.getPane('aircraft')) { map.createPane('aircraft').style.zIndex = 480; }
+    var canvas = L.canvas({ padding: 0.3, pane: 'aircraft' });
 
     function draw(items) {
       var seen = {};
@@ -113,21 +128,29 @@
         trail.push(ll);
         var x = tracks[t.icao];
         if (!x) {
-          x = tracks[t.icao] = { icon: arrowIcon() };
-          x.marker = L.marker(ll, { icon: L.divIcon({ className: 'aircraft-icon', html: x.icon.el, iconSize: [22, 22], iconAnchor: [11, 11] }),
-            keyboard: false, riseOnHover: true }).addTo(group);
-          x.trail = L.polyline(trail, { weight: 1.5, opacity: 0.75, interactive: false, className: 'trail' }).addTo(group);
-          x.marker.bindTooltip('', { direction: 'top', offset: [0, -10] });
-          x.marker.bindPopup('');
+          x = tracks[t.icao] = {};
+          x.trail = L.polyline(trail, { renderer: canvas, weight: 1.5, opacity: 0.75, interactive: false }).addTo(group);
+          x.marker = new Arrow(ll, { renderer: canvas }).addTo(group);
+          // Tooltip and popup are built when shown: with thousands of
+          // aircraft, rebuilding them on every poll would cost more than
+          // moving the markers.
+          x.marker.bindTooltip(function () {
+            return esc(label(x.data)) + (x.data.relocated ? ' · ' + esc(labels.relocated) : '');
+          }, { direction: 'top', offset: [0, -10] });
+          x.marker.bindPopup(function () { return trackPopup(x.data, byParty[x.data.party], labels); });
         } else {
           x.marker.setLatLng(ll);
           x.trail.setLatLngs(trail);
         }
+        var key = color + '|' + t.track_deg + '|' + !!t.relocated;
+        if (x.key !== key) {
+          x.key = key;
+          L.setOptions(x.marker, { heading: t.track_deg, relocated: !!t.relocated });
+          x.marker.setStyle({ fillColor: color });
+          x.trail.setStyle({ color: color, dashArray: t.relocated ? '4 3' : null });
+        }
         x.data = t;
-        paint(x.icon, t, color);
-        x.trail.setStyle({ color: color, dashArray: t.relocated ? '4 3' : null });
-        x.marker.setTooltipContent(esc(label(t)) + (t.relocated ? ' · ' + esc(labels.relocated) : ''));
-        x.marker.setPopupContent(trackPopup(t, p, labels));
+        if (x.marker.isPopupOpen()) { x.marker.setPopupContent(trackPopup(t, p, labels)); }
       });
       Object.keys(tracks).forEach(function (icao) {
         if (!seen[icao]) {
@@ -140,7 +163,11 @@
     }
 
     function poll() {
-      T.getJSON(layer.source).then(function (d) { draw(d.items || []); }).catch(function () {})
+      T.getJSON(layer.source).then(function (d) {
+        var t0 = performance.now();
+        draw(d.items || []);
+        el.dataset.aircraftDrawMs = String(Math.round(performance.now() - t0));
+      }).catch(function () {})
         .then(function () { if (timer !== null) { timer = setTimeout(poll, POLL_MS); } });
     }
 
@@ -151,6 +178,7 @@
       leg.remove();
     });
     T.aircraft = tracks;
+    T.drawAircraft = draw;
     return group;
   });
 
@@ -169,6 +197,7 @@
     var panel = document.getElementById('alert-panel');
     var es = null;
     var MAX = 50;
+    if (!map.getPane('alerts')) { map.createPane('alerts').style.zIndex = 470; }
 
     function kindLabel(a) { return labels['alert.' + a.kind] || a.kind; }
 
@@ -234,7 +263,7 @@
         return;
       }
       x = byID[a.id] = { li: item(a) };
-      x.marker = L.circleMarker([a.lat, a.lon], { radius: 9, weight: 3, color: '#c92a2a', fillColor: '#ffc9c9', fillOpacity: 0.6,
+      x.marker = L.circleMarker([a.lat, a.lon], { pane: 'alerts', radius: 9, weight: 3, color: '#c92a2a', fillColor: '#ffc9c9', fillOpacity: 0.6,
         className: 'alert-marker alert-' + a.state + (live ? ' alert-new' : '') }).bindPopup(popup(a)).addTo(group);
       if (live) {
         x.li.className += ' fresh';
