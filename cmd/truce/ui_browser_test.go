@@ -583,6 +583,22 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 		t.Fatal("the legend has no entry for relocated replays")
 	}
 
+	// A real recorded track (readsb trace of AC671B) replayed by the CLI,
+	// relocated over central Syria clear of the zones: the map marks it.
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = out, errs
+	rc := run(context.Background(), []string{"replay", "../../feed/testdata/trace_full_ac671b.json.gz", "--speed", "40000",
+		"--relocate", "38.9,34.9", "--url", s.url, "--token", s.creds["us"].Token})
+	stdout, stderr = oldOut, oldErr
+	if rc != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", rc, out.take(), errs.take())
+	}
+	poll(t, us, "the relocated replay on the map", `Truce.aircraft['AC671B'] && Truce.aircraft['AC671B'].data.relocated && Truce.aircraft['AC671B'].marker.options.relocated`)
+	if tip := eval[string](t, us, `(function(){ var m = Truce.aircraft['AC671B'].marker; m.openTooltip(); var s = m.getTooltip().getElement().textContent; m.closeTooltip(); return s; })()`); !strings.Contains(tip, "relocated") {
+		t.Fatalf("the replayed aircraft's label %q does not say it is relocated", tip)
+	}
+
 	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
 		eval[int](t, us, `(Truce.map.setView([32.58, 36.15], 12, {animate: false}), 0)`)
 		time.Sleep(700 * time.Millisecond)
