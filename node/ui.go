@@ -3,6 +3,7 @@ package node
 import (
 	"os"
 
+	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ui"
 )
@@ -17,12 +18,19 @@ func (n *Node) mountUI() error {
 		tile = os.Getenv("TRUCE_TILE_URL")
 	}
 	svc := ui.Services{Auth: n.Service, Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service,
-		Proofs: n.Service, Agreements: n.Service, Zones: n.Service, API: n.API}
+		Proofs: n.Service, Agreements: n.Service, Zones: n.Service, Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, API: n.API}
+	if es, ok := n.Store.(events.Store); ok {
+		svc.Events = es
+	}
 	if ls, ok := n.Store.(ledger.Storage); ok {
 		svc.Checkpoints = ls
 	}
+	var ws []ui.Witness
+	for _, w := range n.Config.Witnesses {
+		ws = append(ws, ui.Witness{URL: w.URL, Key: w.Key})
+	}
 	u, err := ui.New(svc, ui.Config{TileURL: tile, TileAttribution: os.Getenv("TRUCE_TILE_ATTRIBUTION"),
-		LogVerifierKey: n.LogVerifierKey, Logger: n.log})
+		LogVerifierKey: n.LogVerifierKey, Witnesses: ws, Logger: n.log})
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,40 @@ func (u *UI) adminData(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Parties": parties, "PartyByID": byID, "Users": users, "Tokens": tokens,
+	a := truce.ActorFrom(ctx)
+	d := map[string]any{"Parties": parties, "PartyByID": byID, "Users": users, "Tokens": tokens,
 		"PartyKinds": []truce.PartyKind{truce.PartyGuarantor, truce.PartyMonitor, truce.PartyHumanitarian, truce.PartyCoordinator},
-		"Roles":      truce.Roles, "IsAdmin": truce.ActorFrom(ctx).IsAdmin()}, nil
+		"Roles":      truce.Roles, "IsAdmin": a.IsAdmin(), "Witnesses": u.witnessViews(r), "HasWitnesses": len(u.cfg.Witnesses) > 0}
+	if u.svc.Aircraft != nil {
+		all, err := u.svc.Aircraft.ListAircraft(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		var live []*truce.Aircraft
+		for _, ac := range all {
+			if !ac.Removed {
+				live = append(live, ac)
+			}
+		}
+		d["Aircraft"], d["HasRegistry"] = live, true
+		// Party administrators and operators register for their own
+		// party; the service refuses anything else.
+		d["CanRegister"] = a.Require(truce.RoleOperator, truce.RolePartyAdmin) == nil
+	}
+	if u.svc.Feeds != nil && a.IsAdmin() {
+		fs, err := u.svc.Feeds.ListFeeds(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var live []*truce.FeedSource
+		for _, f := range fs {
+			if !f.Removed {
+				live = append(live, f)
+			}
+		}
+		d["Feeds"], d["HasFeeds"] = live, true
+	}
+	return d, nil
 }
 
 func (u *UI) admin(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,12 +21,23 @@ type mapConfig struct {
 	Now             time.Time         `json:"now"`
 	// Draw turns on the polygon draw tool (the propose page).
 	Draw bool `json:"draw,omitempty"`
+	// Parties colour the aircraft layer and its legend.
+	Parties []mapParty `json:"parties,omitempty"`
+}
+
+// mapParty is a party as the aircraft layer draws it.
+type mapParty struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
 }
 
 var labelKeys = []string{"map.in_force", "map.proposed", "map.floor", "map.ceiling", "map.unbounded", "map.windows",
 	"map.always", "map.version", "map.kind", "map.status", "map.now", "map.at", "map.details", "map.basemap",
 	"map.outline", "map.governorates", "map.districts", "map.towns", "map.draw_hint", "map.draw_finish", "map.draw_clear",
-	"map.in_force_from"}
+	"map.in_force_from", "map.aircraft", "map.unattributed", "map.relocated", "map.relocated_legend", "map.legend",
+	"map.altitude", "map.speed", "map.heading", "map.party", "map.last_seen", "map.alerts", "map.no_alerts",
+	"map.alert_open", "map.alert_acknowledged", "map.alert_closed", "map.history", "map.trigger", "map.zone"}
 
 func (u *UI) mapConfig(r *http.Request) mapConfig {
 	lang := u.cat.choose(r)
@@ -43,6 +55,9 @@ func (u *UI) mapConfig(r *http.Request) mapConfig {
 	for _, k := range truce.ZoneKinds {
 		c.Labels["kind."+string(k)] = u.cat.translate(lang, "kind."+string(k))
 	}
+	for _, k := range alertKinds {
+		c.Labels["alert."+string(k)] = u.cat.translate(lang, "alert."+string(k))
+	}
 	u.mu.RLock()
 	for _, l := range u.layers {
 		l.Title = u.cat.translate(lang, l.TitleKey)
@@ -57,21 +72,44 @@ func (u *UI) layerScripts() []string {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
 	var out []string
+	seen := map[string]bool{}
 	for _, l := range u.layers {
-		if l.Script == "" {
+		s := l.Script
+		if s == "" {
 			continue
 		}
-		if a := u.assets.URL(l.Script); a != "" {
-			out = append(out, a)
-		} else {
-			out = append(out, l.Script)
+		if a := u.assets.URL(s); a != "" {
+			s = a
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
 	return out
 }
 
 func (u *UI) mapPage(w http.ResponseWriter, r *http.Request) {
-	u.render(w, r, http.StatusOK, "map", map[string]any{"Config": u.mapConfig(r), "Scripts": u.layerScripts()})
+	cfg := u.mapConfig(r)
+	if u.svc.Alerts != nil {
+		cfg.Parties = u.partyColors(r)
+	}
+	// Live layers start at the log's head: what came before is on the
+	// page already (the alert list), and the log may hold months.
+	if u.svc.Events != nil {
+		if _, last, err := u.svc.Events.EventBounds(r.Context()); err == nil {
+			for i, l := range cfg.Layers {
+				if l.Kind == "sse" && l.Source != "" {
+					sep := "?"
+					if strings.Contains(l.Source, "?") {
+						sep = "&"
+					}
+					cfg.Layers[i].Source = l.Source + sep + "last_event_id=" + strconv.FormatInt(last, 10)
+				}
+			}
+		}
+	}
+	u.render(w, r, http.StatusOK, "map", map[string]any{"Config": cfg, "Scripts": u.layerScripts(), "Alerts": u.svc.Alerts != nil})
 }
 
 // zoneFeature is a zone version as a GeoJSON feature for the map.

@@ -152,7 +152,13 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 			others = append(others, p)
 		}
 	}
-	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names})
+	alerts, err := u.openAlerts(r)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names,
+		"Alerts": alerts, "HasAlerts": u.svc.Alerts != nil})
 }
 
 func (u *UI) decide(w http.ResponseWriter, r *http.Request) {

@@ -44,12 +44,28 @@ type Services struct {
 	Proofs     truce.ProofService
 	Agreements truce.AgreementService
 	Zones      truce.ZoneService
+	// Alerts, Aircraft and Feeds are the airspace monitor's records; with
+	// Alerts nil the alert pages, the aircraft and alert map layers and
+	// the registry and feeds sections of the administration are left out.
+	Alerts   truce.AlertService
+	Aircraft truce.AircraftService
+	Feeds    truce.FeedService
+	// Events tells the map where the event log stands, so that its live
+	// layers start their streams there rather than replaying the log;
+	// nil replays it.
+	Events EventLog
 	// Checkpoints reads the latest signed checkpoint with its
 	// cosignatures (the ledger storage); nil hides it.
 	Checkpoints CheckpointReader
 	// API is the JSON API, reached by page scripts through the bridge at
 	// /ui/api/ with the session's token; nil disables the bridge.
 	API http.Handler
+}
+
+// EventLog reports the ids of the oldest and newest logged events
+// (events.Store implements it).
+type EventLog interface {
+	EventBounds(ctx context.Context) (first, last int64, err error)
 }
 
 // CheckpointReader reads the log's latest signed checkpoint note
@@ -67,7 +83,18 @@ type Config struct {
 	TileAttribution string
 	// LogVerifierKey is printed in the verify-proof command.
 	LogVerifierKey string
-	Logger         *slog.Logger
+	// Witnesses are the configured checkpoint witnesses the
+	// administration lists, with whether each cosigned the latest
+	// checkpoint.
+	Witnesses []Witness
+	Logger    *slog.Logger
+}
+
+// Witness is a configured checkpoint witness: its submission URL and its
+// cosignature verifier key (C2SP signed-note form, "name+hash+key").
+type Witness struct {
+	URL string
+	Key string
 }
 
 // Page is a page (or a group of routes) of the UI. Its routes need a
@@ -167,6 +194,9 @@ func New(svc Services, cfg Config) (*UI, error) {
 		u.AddPage(p)
 	}
 	u.AddLayer(Layer{ID: "zones", TitleKey: "layer.zones", Kind: "zones", Visible: true})
+	if svc.Alerts != nil {
+		u.addMonitor()
+	}
 	return u, nil
 }
 

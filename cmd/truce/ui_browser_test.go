@@ -13,14 +13,17 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/demo"
@@ -29,7 +32,7 @@ import (
 
 // findBrowser returns the Chromium executable, or skips (fails under
 // TRUCE_REQUIRE_BROWSER=1) when there is none.
-func findBrowser(t *testing.T) string {
+func findBrowser(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{os.Getenv("TRUCE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
@@ -53,7 +56,7 @@ type uiServer struct {
 	creds map[string]demo.Credential // by party slug
 }
 
-func startUIServer(t *testing.T, ctx context.Context) *uiServer {
+func startUIServer(t testing.TB, ctx context.Context) *uiServer {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Name: "south-west syria 2017", Logger: quiet}
@@ -81,7 +84,7 @@ func startUIServer(t *testing.T, ctx context.Context) *uiServer {
 }
 
 // actor returns the demo user of a party as a service actor.
-func (s *uiServer) actor(t *testing.T, ctx context.Context, slug string) context.Context {
+func (s *uiServer) actor(t testing.TB, ctx context.Context, slug string) context.Context {
 	t.Helper()
 	a, err := s.node.Service.AuthenticatePassword(ctx, s.creds[slug].Username, s.creds[slug].Password)
 	if err != nil {
@@ -91,7 +94,7 @@ func (s *uiServer) actor(t *testing.T, ctx context.Context, slug string) context
 }
 
 // newBrowser starts headless Chromium with a fresh profile.
-func newBrowser(t *testing.T, path string) context.Context {
+func newBrowser(t testing.TB, path string) context.Context {
 	t.Helper()
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -110,7 +113,7 @@ func newBrowser(t *testing.T, path string) context.Context {
 
 // tab opens a tab in its own browser context: its own cookies, as another
 // person's browser would have.
-func tab(t *testing.T, b context.Context) context.Context {
+func tab(t testing.TB, b context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -120,7 +123,7 @@ func tab(t *testing.T, b context.Context) context.Context {
 	return ctx
 }
 
-func must(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func must(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -129,7 +132,7 @@ func must(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -142,7 +145,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 
 // poll waits until js is true; it survives the navigations that a form
 // submission makes (an evaluation then fails and is retried).
-func poll(t *testing.T, ctx context.Context, what, js string) {
+func poll(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last error
@@ -159,7 +162,7 @@ func poll(t *testing.T, ctx context.Context, what, js string) {
 	t.Fatalf("waiting for %s (%s): %v", what, js, last)
 }
 
-func login(t *testing.T, ctx context.Context, base, user, pass string) {
+func login(t testing.TB, ctx context.Context, base, user, pass string) {
 	t.Helper()
 	must(t, ctx, "log in as "+user,
 		chromedp.Navigate(base+"/map"),
@@ -411,6 +414,8 @@ func TestUI_Browser(t *testing.T) {
 		}
 	})
 
+	t.Run("LiveAlert", func(t *testing.T) { liveAlert(t, s, us, ru) })
+
 	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
 		must(t, us, "zone page", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
 		shot(t, us, "zone.png")
@@ -420,6 +425,11 @@ func TestUI_Browser(t *testing.T) {
 		shot(t, us, "map.png")
 		must(t, us, "ledger", chromedp.Navigate(s.url+"/ledger"), chromedp.WaitVisible(chromedp.CSS("#entries")))
 		shot(t, us, "ledger.png")
+		for _, p := range []struct{ path, sel, file string }{
+			{"/alerts", "#alert-filter", "alerts.png"}, {"/inbox", "#inbox", "inbox.png"}, {"/admin", "#aircraft-table", "admin.png"}} {
+			must(t, us, p.path, chromedp.Navigate(s.url+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)))
+			shot(t, us, p.file)
+		}
 	}
 }
 
@@ -457,4 +467,241 @@ func undofGeometry(t *testing.T) json.RawMessage {
 	}
 	t.Fatal("no SY-UNDOF feature")
 	return nil
+}
+
+// liveAlert registers an aircraft for the United States in the
+// administration, flies it into the Dar'a no-fly zones through the
+// positions API while the US operator watches the map, and follows the
+// alert from the map's side list to its evidence and to the inbox.
+func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
+	const icao = "AC0D15"
+	// Script errors on the pages below fail the test.
+	var mu sync.Mutex
+	var jsErrors []string
+	if err := chromedp.Listen(us, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *cdpruntime.EventExceptionThrown:
+			msg = e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		case *cdpruntime.EventConsoleAPICalled:
+			if e.Type != cdpruntime.ConsoleAPICalledTypeError {
+				return
+			}
+			for _, a := range e.Args {
+				msg += " " + string(a.Value) + a.Description
+			}
+		default:
+			return
+		}
+		mu.Lock()
+		jsErrors = append(jsErrors, msg)
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(jsErrors) > 0 {
+			t.Errorf("script errors: %q", jsErrors)
+		}
+	}()
+	must(t, us, "open the administration", chromedp.Navigate(s.url+"/admin"), chromedp.WaitVisible(chromedp.CSS("#aircraft-table")))
+	must(t, us, "register the aircraft",
+		chromedp.Click(chromedp.CSS("#add-aircraft summary")),
+		chromedp.SetValue(chromedp.CSS("#aircraft-by"), "icao"),
+		chromedp.SendKeys(chromedp.CSS("#aircraft-ident"), strings.ToLower(icao)),
+		chromedp.Click(chromedp.CSS("#aircraft-submit")),
+	)
+	poll(t, us, "the registry row", `document.querySelector('#aircraft-table code') && document.querySelector('#aircraft-table code').textContent === '`+icao+`'`)
+	usParty, err := s.node.Service.FindParty(s.actor(t, context.Background(), "us"), "us")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	must(t, us, "open the map", chromedp.Navigate(s.url+"/map"))
+	poll(t, us, "the alert stream and list", `document.getElementById('map').dataset.alertStream === 'open' && document.getElementById('map').dataset.alertsLoaded === '1'`)
+	before := eval[int](t, us, `document.querySelectorAll('#alert-list .alert-item').length`)
+	eval[int](t, us, `(window.__sameDocument = 1, 0)`)
+
+	// From Jordan north across the border into the Dar'a district (its
+	// OCHA boundary crosses 36.15°E at about 32.53°N) at FL120: 26
+	// positions two seconds apart ending now.
+	now := time.Now().UTC()
+	var body strings.Builder
+	for i := 0; i < 26; i++ {
+		fmt.Fprintf(&body, `{"icao":%q,"callsign":"TRC101","lat":%.5f,"lon":36.15,"alt_ft":12000,"gs_kt":450,"track_deg":0,"time":%q}`+"\n",
+			icao, 32.42+float64(i)*0.0072, now.Add(time.Duration(i-25)*2*time.Second).Format(time.RFC3339Nano))
+	}
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/positions", strings.NewReader(body.String()))
+	req.Header.Set("Authorization", "Bearer "+s.creds["us"].Token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res truce.IngestResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || res.Accepted != 26 {
+		t.Fatalf("posting positions: %d %+v", resp.StatusCode, res)
+	}
+
+	poll(t, us, "the entry alert in the side list", `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"]')`)
+	if n := eval[int](t, us, `document.querySelectorAll('#alert-list .alert-item').length`); n <= before {
+		t.Fatalf("the side list holds %d alerts after the flight, %d before", n, before)
+	}
+	if eval[int](t, us, `window.__sameDocument || 0`) != 1 {
+		t.Fatal("the page reloaded")
+	}
+	summary := eval[string](t, us, `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"] .alert-summary').textContent`)
+	if !strings.Contains(summary, "TRC101 entered no-fly zone") {
+		t.Fatalf("entry alert summary %q", summary)
+	}
+	if n := eval[int](t, us, `document.querySelectorAll('.leaflet-alerts-pane path.alert-marker.alert-open').length`); n == 0 {
+		t.Fatal("no open alert flashes on the map")
+	}
+	// The aircraft is drawn in the US colour, pointing north, near its
+	// last position.
+	poll(t, us, "the aircraft on the map", `Truce.aircraft['`+icao+`'] && Truce.aircraft['`+icao+`'].data.party === '`+usParty.ID+`'`)
+	got := eval[[]float64](t, us, `(function(){ var x = Truce.aircraft['`+icao+`']; var ll = x.marker.getLatLng();
+		return [ll.lat, ll.lng, Truce.map.hasLayer(x.marker) ? 1 : 0, x.trail.getLatLngs().length]; })()`)
+	if math.Abs(got[0]-(32.42+25*0.0072)) > 1e-4 || math.Abs(got[1]-36.15) > 1e-4 || got[2] != 1 || got[3] < 2 {
+		t.Fatalf("aircraft marker at %v, on the map %v, trail of %v points", got[:2], got[2], got[3])
+	}
+	colors := eval[[]string](t, us, `(function(){ var x = Truce.aircraft['`+icao+`'];
+		var p = JSON.parse(document.getElementById('map').dataset.config).parties.filter(function (p) { return p.id === '`+usParty.ID+`'; })[0];
+		var sw = document.querySelector('#map-legend li[data-party="`+usParty.ID+`"] .swatch');
+		return [x.marker.options.fillColor, p.color, sw ? sw.style.backgroundColor : '', String(x.marker.options.heading)]; })()`)
+	if colors[0] != colors[1] || colors[2] == "" || colors[3] != "0" {
+		t.Fatalf("aircraft drawn in %s heading %s, the US colour is %s, its legend swatch %q", colors[0], colors[3], colors[1], colors[2])
+	}
+	if n := eval[int](t, us, `document.querySelectorAll('#legend-relocated').length`); n != 1 {
+		t.Fatal("the legend has no entry for relocated replays")
+	}
+
+	// A real recorded track (readsb trace of AC671B) replayed by the CLI,
+	// relocated over central Syria clear of the zones: the map marks it.
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = out, errs
+	rc := run(context.Background(), []string{"replay", "../../feed/testdata/trace_full_ac671b.json.gz", "--speed", "40000",
+		"--relocate", "38.9,34.9", "--url", s.url, "--token", s.creds["us"].Token})
+	stdout, stderr = oldOut, oldErr
+	if rc != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", rc, out.take(), errs.take())
+	}
+	poll(t, us, "the relocated replay on the map", `Truce.aircraft['AC671B'] && Truce.aircraft['AC671B'].data.relocated && Truce.aircraft['AC671B'].marker.options.relocated`)
+	if tip := eval[string](t, us, `(function(){ var m = Truce.aircraft['AC671B'].marker; m.openTooltip(); var s = m.getTooltip().getElement().textContent; m.closeTooltip(); return s; })()`); !strings.Contains(tip, "relocated") {
+		t.Fatalf("the replayed aircraft's label %q does not say it is relocated", tip)
+	}
+
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		eval[int](t, us, `(Truce.map.setView([32.58, 36.15], 12, {animate: false}), 0)`)
+		time.Sleep(700 * time.Millisecond)
+		shot(t, us, "map-aircraft.png")
+	}
+
+	// The alert's page: its evidence on a small map.
+	id := eval[string](t, us, `document.querySelector('#alert-list .alert-item[data-kind="zone_entry"]').dataset.alert`)
+	must(t, us, "open the alert", chromedp.Click(chromedp.CSS(`#alert-list .alert-item[data-alert="`+id+`"] a.alert-summary`)))
+	poll(t, us, "the evidence map", `document.getElementById('alert-map') && document.getElementById('alert-map').dataset.drawn === '1'`)
+	ev := eval[[]int](t, us, `(function(){ var d = document.getElementById('alert-map').dataset; return [+d.historyPoints, +d.triggerPoints, +d.zoneDrawn]; })()`)
+	if ev[0] < 2 || ev[1] < 1 || ev[2] != 1 {
+		t.Fatalf("evidence map: %d history points, %d trigger points, zone drawn %d", ev[0], ev[1], ev[2])
+	}
+	if href := eval[string](t, us, `document.getElementById('alert-cap').getAttribute('href')`); href != "/alerts/"+id+"/cap.xml" {
+		t.Fatalf("CAP link %q", href)
+	}
+	capDoc := eval[string](t, us, `fetch('/alerts/`+id+`/cap.xml').then(r => r.status + ' ' + r.headers.get('Content-Type') + ' ' + r.text()).then(x => x)`)
+	if !strings.HasPrefix(capDoc, "200 application/cap+xml") {
+		t.Fatalf("CAP document: %.200s", capDoc)
+	}
+
+	// Acknowledged from the Russian operator's inbox.
+	must(t, ru, "open the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-alerts")))
+	sel := `.inbox-alert[data-alert="` + id + `"]`
+	must(t, ru, "acknowledge", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "seen by the duty officer"),
+		chromedp.Click(chromedp.CSS(sel+` button.ack`)))
+	poll(t, ru, "the inbox without the alert", `location.pathname === '/inbox' && document.getElementById('inbox-alerts') && !document.querySelector('`+sel+`')`)
+	a, err := s.node.Service.FindAlert(s.actor(t, context.Background(), "ru"), id)
+	if err != nil || a.State != truce.AlertAcknowledged || a.Note != "seen by the duty officer" {
+		t.Fatalf("after acknowledging: %+v %v", a, err)
+	}
+	// The US map hears of it over the stream.
+	must(t, us, "back to the map", chromedp.Navigate(s.url+"/map"))
+	poll(t, us, "the acknowledged alert", `document.querySelector('#alert-list .alert-item[data-alert="`+id+`"][data-state="acknowledged"]')`)
+
+	// On a phone the alert page fits the screen's width.
+	must(t, us, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.url+"/alerts/"+id))
+	poll(t, us, "the evidence map", `document.getElementById('alert-map').dataset.drawn === '1'`)
+	if w := eval[[]int](t, us, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Fatalf("on a phone the alert page is %d px wide in a %d px window", w[0], w[1])
+	}
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		shot(t, us, "alert-phone.png")
+		must(t, us, "phone map", chromedp.Navigate(s.url+"/map"))
+		poll(t, us, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
+		time.Sleep(500 * time.Millisecond)
+		shot(t, us, "map-phone.png")
+	}
+	must(t, us, "desktop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// BenchmarkUI_Aircraft2000 measures the map with 2,000 live aircraft fed
+// through the positions API on a grid clear of the demo's zones (10 km
+// apart, so no proximity alerts): each op moves them all and waits for the
+// map to redraw them; it reports the browser's time to draw one poll
+// (draw-ms) and the mean and worst frame time while the map pans
+// (frame-ms, worst-frame-ms).
+func BenchmarkUI_Aircraft2000(b *testing.B) {
+	path := findBrowser(b)
+	ctx := context.Background()
+	s := startUIServer(b, ctx)
+	br := newBrowser(b, path)
+	us := tab(b, br)
+	login(b, us, s.url, s.creds["us"].Username, s.creds["us"].Password)
+	poll(b, us, "the map", `window.Truce && Truce.drawAircraft && document.getElementById('map').dataset.zonesLoaded === '1'`)
+	const n = 2000
+	send := func(step int) {
+		now := time.Now().UTC()
+		var body strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&body, `{"icao":"%06X","lat":%.4f,"lon":%.4f,"alt_ft":%d,"gs_kt":300,"track_deg":90,"time":%q}`+"\n",
+				0xB00000+i, 31.0+float64(i/50)*0.12, 38.0+float64(i%50)*0.12+float64(step)*0.005, 5000+(i%7)*5000, now.Format(time.RFC3339Nano))
+		}
+		req, _ := http.NewRequest("POST", s.url+"/api/v1/positions", strings.NewReader(body.String()))
+		req.Header.Set("Authorization", "Bearer "+s.creds["us"].Token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("positions: %d", resp.StatusCode)
+		}
+	}
+	var drawMs float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		send(i)
+		want := fmt.Sprintf("%.4f", 38.0+float64(i)*0.005)
+		poll(b, us, "the moved aircraft", `document.getElementById('map').dataset.aircraftCount === '2000' && Truce.aircraft['B00000'] && Truce.aircraft['B00000'].marker.getLatLng().lng.toFixed(4) === '`+want+`'`)
+		drawMs += eval[float64](b, us, `+document.getElementById('map').dataset.aircraftDrawMs`)
+	}
+	b.StopTimer()
+	frames := eval[[]float64](b, us, `new Promise(function (done) {
+		Truce.map.setView([33.5, 41], 8, {animate: false});
+		var last = performance.now(), gaps = [], start = last;
+		function tick(t) { gaps.push(t - last); last = t; if (t - start < 2000) { requestAnimationFrame(tick); } else { done([gaps.reduce(function (a, x) { return a + x; }, 0) / gaps.length, Math.max.apply(null, gaps)]); } }
+		Truce.map.panBy([300, 0], {duration: 1}); setTimeout(function () { Truce.map.panBy([-300, 150], {duration: 1}); }, 1000);
+		requestAnimationFrame(tick);
+	})`)
+	b.ReportMetric(drawMs/float64(b.N), "draw-ms")
+	b.ReportMetric(frames[0], "frame-ms")
+	b.ReportMetric(frames[1], "worst-frame-ms")
 }

@@ -50,7 +50,8 @@
   // returns a Leaflet layer for the map page's Layer of the same id.
   var Truce = window.Truce = {
     registerLayer: function (id, factory) { factories[id] = factory; },
-    zoneStyle: zoneStyle, zonePopup: zonePopup, kindColors: kindColors, getJSON: getJSON, esc: esc
+    zoneStyle: zoneStyle, zonePopup: zonePopup, kindColors: kindColors, getJSON: getJSON, esc: esc,
+    newMap: newMap, basemap: basemap
   };
 
   function newMap(el, cfg) {
@@ -170,7 +171,7 @@
     var overlays = basemap(map, cfg, true);
     if (cfg.draw) { drawTool(map, cfg); L.control.layers(null, overlays).addTo(map); return; }
     var timeHooks = [];
-    var ctx = { labels: cfg.labels, onTime: function (fn) { timeHooks.push(fn); } };
+    var ctx = { labels: cfg.labels, config: cfg, el: el, onTime: function (fn) { timeHooks.push(fn); } };
     (cfg.layers || []).forEach(function (l) {
       var layer;
       if (l.kind === 'zones') {
