@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,12 +18,12 @@ var tesseraLog = filepath.Join("..", "..", "ledger", "testdata", "tessera-log")
 // serveTessera serves the Tessera log under prefix; /checkpoint is
 // checkpoint.<*size> when *size >= 0, so an auditor can be walked through
 // every intermediate checkpoint the log ships with.
-func serveTessera(t *testing.T, prefix string, size *int) string {
+func serveTessera(t *testing.T, prefix string, size *atomic.Int64) string {
 	t.Helper()
 	files := http.StripPrefix(prefix, http.FileServer(http.Dir(tesseraLog)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == prefix+"/checkpoint" && *size >= 0 {
-			http.ServeFile(w, r, filepath.Join(tesseraLog, fmt.Sprintf("checkpoint.%d", *size)))
+		if n := size.Load(); r.URL.Path == prefix+"/checkpoint" && n >= 0 {
+			http.ServeFile(w, r, filepath.Join(tesseraLog, fmt.Sprintf("checkpoint.%d", n)))
 			return
 		}
 		files.ServeHTTP(w, r)
@@ -37,9 +38,12 @@ func TestLogAudit_Tessera(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := strings.TrimSpace(string(vkey))
-	size := -1
-	root := serveTessera(t, "", &size)
-	sub := serveTessera(t, "/tlog/v1", &size)
+	// The served checkpoint is chosen by the test while the server's
+	// goroutines read it, hence an atomic.
+	var served atomic.Int64
+	served.Store(-1)
+	root := serveTessera(t, "", &served)
+	sub := serveTessera(t, "/tlog/v1", &served)
 
 	tests := []struct {
 		name     string
@@ -69,7 +73,8 @@ func TestLogAudit_Tessera(t *testing.T) {
 
 	t.Run("EveryIntermediateCheckpoint", func(t *testing.T) {
 		state := filepath.Join(t.TempDir(), "state.json")
-		for size = 0; size <= 15; size++ {
+		for size := 0; size <= 15; size++ {
+			served.Store(int64(size))
 			out, errs, code := truceCmd(t, nil, "log", "audit", root, "--prefix", "", "--key", key, "--state", state)
 			if code != 0 {
 				t.Fatalf("checkpoint.%d: exit %d: %s %s", size, code, out, errs)
@@ -83,11 +88,11 @@ func TestLogAudit_Tessera(t *testing.T) {
 			}
 		}
 		// An older checkpoint after the newest is a rollback.
-		size = 7
+		served.Store(7)
 		out, errs, code := truceCmd(t, nil, "log", "audit", root, "--prefix", "", "--key", key, "--state", state)
 		if code != 1 || !strings.Contains(errs, "shrank from size 15 to 7") {
 			t.Fatalf("rollback: exit %d: %s %s", code, out, errs)
 		}
-		size = -1
+		served.Store(-1)
 	})
 }
