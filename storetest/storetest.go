@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
 	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
+	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
 }
 
 var ctx = context.Background()
@@ -409,5 +410,47 @@ func testTooLarge(t *testing.T, s truce.Store) {
 	}
 	if n, _ := s.JournalSize(ctx); n != 0 {
 		t.Fatalf("size %d", n)
+	}
+}
+
+// testConflictsInBatch inserts parties concurrently, two per slug, so that
+// batches hold inserts that violate a unique constraint: exactly one of
+// each pair succeeds, the other gets ECONFLICT, and nothing else is lost.
+func testConflictsInBatch(t *testing.T, s truce.Store) {
+	const pairs = 20
+	var wg sync.WaitGroup
+	results := make([]error, 2*pairs)
+	for i := 0; i < 2*pairs; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			p := &truce.Party{ID: id(), Slug: fmt.Sprintf("pair-%d", i/2), Name: "P", Kind: truce.PartyMonitor, PublicKey: "k", CreatedAt: time.Now().UTC(), Version: 1}
+			results[i] = s.Update(ctx, func(tx truce.Tx) error {
+				if _, err := tx.Append(ctx, change("party", p.ID, p)); err != nil {
+					return err
+				}
+				return tx.InsertParty(ctx, p)
+			})
+		}(i)
+	}
+	wg.Wait()
+	ok := 0
+	for i := 0; i < pairs; i++ {
+		a, b := results[2*i], results[2*i+1]
+		if (a == nil) == (b == nil) {
+			t.Fatalf("pair %d: %v and %v; want exactly one success", i, a, b)
+		}
+		for _, err := range []error{a, b} {
+			if err != nil && truce.ErrorCode(err) != truce.ECONFLICT {
+				t.Fatalf("pair %d: %v, want a conflict", i, err)
+			}
+		}
+		ok++
+	}
+	if n, _ := s.JournalSize(ctx); n != int64(ok) {
+		t.Fatalf("journal size %d, want %d", n, ok)
+	}
+	if ps, _ := s.Parties(ctx, truce.PartyFilter{}); len(ps) != ok {
+		t.Fatalf("%d parties stored, want %d", len(ps), ok)
 	}
 }

@@ -20,8 +20,7 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 		names = append(names, "doc", "version")
 		args := append([]any{id}, vals...)
 		args = append(args, string(b), version)
-		_, err := t.exec(`INSERT INTO `+table+` (`+strings.Join(names, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+`)`, args...)
-		return err
+		return t.insert(`INSERT INTO `+table+` (`+strings.Join(names, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+`)`, args...)
 	}
 	sets := make([]string, 0, len(cols)+2)
 	for _, c := range cols {
@@ -68,6 +67,9 @@ func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
 }
 
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	v, err := scanDoc[truce.Alert](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM alerts WHERE id = ?`), id))
 	return one(t.s, v, err, "Alert", id)
 }
@@ -87,6 +89,9 @@ func (t *tx) PutAircraft(_ context.Context, a *truce.Aircraft) error {
 }
 
 func (t *tx) Aircraft(_ context.Context, id string) (*truce.Aircraft, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	v, err := scanDoc[truce.Aircraft](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM aircraft WHERE id = ?`), id))
 	return one(t.s, v, err, "Aircraft", id)
 }
@@ -103,6 +108,9 @@ func (t *tx) PutFeed(_ context.Context, f *truce.FeedSource) error {
 }
 
 func (t *tx) Feed(_ context.Context, id string) (*truce.FeedSource, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	v, err := scanDoc[truce.FeedSource](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM feeds WHERE id = ?`), id))
 	return one(t.s, v, err, "Feed", id)
 }

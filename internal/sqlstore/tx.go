@@ -120,6 +120,15 @@ func (g *groupCommitter) commit(batch []*request) {
 	}
 	for len(pending) > 0 {
 		failed, err := g.try(pending)
+		if failed == fallback {
+			// A deferred insert failed where the batch cannot tell whose it
+			// was: run each call in a transaction of its own.
+			for _, r := range pending {
+				_, err := g.try([]*request{r})
+				r.done <- err
+			}
+			return
+		}
 		if failed < 0 {
 			for _, r := range pending {
 				r.done <- err
@@ -131,9 +140,14 @@ func (g *groupCommitter) commit(batch []*request) {
 	}
 }
 
+// fallback is try's answer when a deferred insert failed in a batch of
+// several calls.
+const fallback = -2
+
 // try runs the calls in one transaction. It returns (-1, nil) when all
 // committed, (i, err) when call i failed and the transaction was rolled
-// back, and (-1, err) when the transaction itself failed.
+// back, (fallback, err) when a deferred insert of an unknown call failed,
+// and (-1, err) when the transaction itself failed.
 func (g *groupCommitter) try(calls []*request) (int, error) {
 	s := g.s
 	ctx := context.Background()
@@ -155,10 +169,26 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 		if err == nil && t.dirty && !t.journaled {
 			err = fmt.Errorf("store: a change was made without a journal entry")
 		}
+		if err == nil && len(calls) == 1 {
+			// A lone call owns its deferred inserts: flush them now so a
+			// failure is reported as its own.
+			err = b.flushPending(ctx)
+		}
+		if b.pendFailed && len(calls) > 1 {
+			sqlTx.Rollback()
+			return fallback, s.wrap(err)
+		}
 		if err != nil {
 			sqlTx.Rollback()
 			return i, s.wrap(err)
 		}
+	}
+	if err := b.flushPending(ctx); err != nil {
+		sqlTx.Rollback()
+		if len(calls) > 1 {
+			return fallback, s.wrap(err)
+		}
+		return 0, s.wrap(err)
 	}
 	if err := b.flush(ctx); err != nil {
 		sqlTx.Rollback()
@@ -182,6 +212,43 @@ type batch struct {
 	leaves  [][]byte
 	hashes  map[int64]tlog.Hash
 	latest  map[string]int64
+
+	// Inserts of new rows are deferred and written as one multi-row
+	// INSERT per run of inserts into the same table: a round trip per
+	// batch instead of per call. Any read or update in the transaction
+	// flushes them first, so a call always sees what was written before.
+	pendPrefix, pendRow string
+	pendCols            int
+	pendArgs            []any
+	pendFailed          bool
+}
+
+// defer queues an insert written as "INSERT INTO t (cols) VALUES (?, ...)".
+func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
+	i := strings.Index(q, "VALUES ")
+	prefix, row := q[:i+len("VALUES ")], q[i+len("VALUES "):]
+	if b.pendPrefix != "" && b.pendPrefix != prefix {
+		if err := b.flushPending(ctx); err != nil {
+			return err
+		}
+	}
+	b.pendPrefix, b.pendRow, b.pendCols = prefix, row, len(args)
+	b.pendArgs = append(b.pendArgs, args...)
+	return nil
+}
+
+// flushPending writes the deferred inserts.
+func (b *batch) flushPending(ctx context.Context) error {
+	if b.pendPrefix == "" {
+		return nil
+	}
+	prefix, n, args := b.pendPrefix, b.pendCols, b.pendArgs
+	b.pendPrefix, b.pendArgs = "", nil
+	if err := b.insertRows(ctx, prefix, n, args); err != nil {
+		b.pendFailed = true
+		return b.g.s.wrap(err)
+	}
+	return nil
 }
 
 func subjectKey(kind, subject string) string { return kind + "\x00" + subject }
@@ -286,7 +353,13 @@ func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any
 	for len(args) > 0 {
 		k := min(per, len(args)/n)
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
-		if _, err := b.tx.ExecContext(ctx, b.g.s.rb.q(q), args[:k*n]...); err != nil {
+		// Batches of up to 256 calls repeat a few sizes: prepare them
+		// once (the store caches statements by their text).
+		stmt, err := b.g.s.prepared(ctx, q)
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.StmtContext(ctx, stmt).ExecContext(ctx, args[:k*n]...); err != nil {
 			return err
 		}
 		args = args[k*n:]
@@ -404,8 +477,20 @@ func (t *tx) run(fn func(truce.Tx) error) (err error) {
 	return fn(t)
 }
 
+// insert defers an INSERT of a new row (see batch.deferInsert).
+func (t *tx) insert(q string, args ...any) error {
+	t.dirty = true
+	return t.b.deferInsert(t.ctx, q, args)
+}
+
+// read flushes deferred inserts before a read in the transaction.
+func (t *tx) read() error { return t.b.flushPending(t.ctx) }
+
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	t.dirty = true
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	stmt, err := t.s.prepared(t.ctx, q)
 	if err != nil {
 		return nil, t.s.wrap(err)
@@ -428,15 +513,13 @@ func (t *tx) Append(_ context.Context, c *truce.SealedChange) (int64, error) {
 }
 
 func (t *tx) InsertParty(_ context.Context, p *truce.Party) error {
-	_, err := t.exec(`INSERT INTO parties (`+partyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(`INSERT INTO parties (`+partyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Slug, p.Name, string(p.Kind), p.PublicKey, p.Custodial, p.CreatedAt.UTC(), p.Version, p.JournalIndex)
-	return err
 }
 
 func (t *tx) InsertUser(_ context.Context, u *truce.User, passwordHash string) error {
-	_, err := t.exec(`INSERT INTO users (`+userCols+`, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(`INSERT INTO users (`+userCols+`, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.PartyID, u.Username, u.Name, joinRoles(u.Roles), u.Disabled, u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.Version, u.JournalIndex, passwordHash)
-	return err
 }
 
 func (t *tx) UpdateUser(_ context.Context, u *truce.User) error {
@@ -452,9 +535,8 @@ func (t *tx) UpdateUser(_ context.Context, u *truce.User) error {
 }
 
 func (t *tx) InsertToken(_ context.Context, tk *truce.Token, hash []byte) error {
-	_, err := t.exec(`INSERT INTO tokens (`+tokenCols+`, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(`INSERT INTO tokens (`+tokenCols+`, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		tk.ID, tk.UserID, tk.Name, nullTime(tk.ExpiresAt), nullTime(tk.RevokedAt), tk.CreatedAt.UTC(), tk.JournalIndex, hash)
-	return err
 }
 
 func (t *tx) RevokeToken(_ context.Context, id string, at time.Time, journalIndex int64) error {
@@ -469,13 +551,22 @@ func (t *tx) RevokeToken(_ context.Context, id string, at time.Time, journalInde
 }
 
 func (t *tx) Party(_ context.Context, idOrSlug string) (*truce.Party, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	return t.s.party(t.ctx, t.tx, idOrSlug)
 }
 
 func (t *tx) User(_ context.Context, idOrUsername string) (*truce.User, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	return t.s.user(t.ctx, t.tx, idOrUsername)
 }
 
 func (t *tx) Token(_ context.Context, id string) (*truce.Token, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	return t.s.token(t.ctx, t.tx, id)
 }

@@ -88,9 +88,8 @@ func (t *tx) PutAgreement(_ context.Context, a *truce.Agreement) error {
 		return err
 	}
 	if a.Version == 1 {
-		_, err = t.exec(`INSERT INTO agreements (id, status, signatories, doc, version) VALUES (?, ?, ?, ?, ?)`,
+		return t.insert(`INSERT INTO agreements (id, status, signatories, doc, version) VALUES (?, ?, ?, ?, ?)`,
 			a.ID, string(a.Status), strings.Join(a.Signatories, ","), string(doc), a.Version)
-		return err
 	}
 	res, err := t.exec(`UPDATE agreements SET status = ?, signatories = ?, doc = ?, version = ? WHERE id = ? AND version = ?`,
 		string(a.Status), strings.Join(a.Signatories, ","), string(doc), a.Version, a.ID, a.Version-1)
@@ -108,6 +107,9 @@ func checkOne(res sql.Result, err error, what, id string) error {
 }
 
 func (t *tx) Agreement(_ context.Context, id string) (*truce.Agreement, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	return t.s.agreement(t.ctx, t.tx, id)
 }
 
@@ -162,9 +164,8 @@ func (t *tx) PutZone(_ context.Context, z *truce.Zone) error {
 		return err
 	}
 	if z.Version == 1 {
-		_, err = t.exec(`INSERT INTO zones (id, agreement_id, kind, state, doc, version) VALUES (?, ?, ?, ?, ?, ?)`,
+		return t.insert(`INSERT INTO zones (id, agreement_id, kind, state, doc, version) VALUES (?, ?, ?, ?, ?, ?)`,
 			z.ID, z.AgreementID, string(z.Kind), string(z.State), string(doc), z.Version)
-		return err
 	}
 	res, err := t.exec(`UPDATE zones SET kind = ?, state = ?, doc = ?, version = ? WHERE id = ? AND version = ?`,
 		string(z.Kind), string(z.State), string(doc), z.Version, z.ID, z.Version-1)
@@ -194,6 +195,9 @@ func (t *tx) Zone(_ context.Context, id string) (*truce.Zone, error) {
 }
 
 func (t *tx) ZoneVersion(_ context.Context, zoneID string, version int) (*truce.ZoneVersion, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	v, err := scanDoc[truce.ZoneVersion](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = ?`), zoneID, version))
 	return one(t.s, v, err, "Zone version", zoneID)
 }
