@@ -205,12 +205,15 @@ func (x *ZoneIndex) Insert(z Zone) error {
 	for k, v := range old.zones {
 		next.zones[k] = v
 	}
-	if prev, ok := next.zones[z.ID]; ok {
+	prev, ok := next.zones[z.ID]
+	if ok {
 		next.tree.Delete(prev.min, prev.max, prev)
 	}
 	next.zones[z.ID] = zz
 	next.tree.Insert(zz.min, zz.max, zz)
-	next.grid = newPointGrid(next.zones)
+	if next.grid = old.grid.with(prev, zz, len(next.zones)); next.grid == nil {
+		next.grid = newPointGrid(next.zones)
+	}
 	x.snap.Store(next)
 	return nil
 }
@@ -231,7 +234,9 @@ func (x *ZoneIndex) Delete(id string) bool {
 		}
 	}
 	next.tree.Delete(prev.min, prev.max, prev)
-	next.grid = newPointGrid(next.zones)
+	if next.grid = old.grid.with(prev, nil, len(next.zones)); next.grid == nil {
+		next.grid = newPointGrid(next.zones)
+	}
 	x.snap.Store(next)
 	return true
 }
