@@ -184,9 +184,7 @@ func (a *airspace) journal() {
 		batch := a.alerts
 		a.alerts = nil
 		a.mu.Unlock()
-		for _, al := range batch {
-			a.record(al)
-		}
+		a.recordAll(batch)
 		if len(batch) > 0 {
 			continue
 		}
@@ -197,12 +195,42 @@ func (a *airspace) journal() {
 			rest := a.alerts
 			a.alerts = nil
 			a.mu.Unlock()
-			for _, al := range rest {
-				a.record(al)
-			}
+			a.recordAll(rest)
 			return
 		}
 	}
+}
+
+// recordAll journals a batch of alerts: each aircraft's in order, different
+// aircraft concurrently, so that group commit puts many alerts in one
+// transaction when many happen at once.
+func (a *airspace) recordAll(batch []monitor.Alert) {
+	if len(batch) == 1 {
+		a.record(batch[0])
+		return
+	}
+	byAircraft := map[uint32][]monitor.Alert{}
+	var order []uint32
+	for _, al := range batch {
+		k := al.Aircraft.ICAO
+		if _, ok := byAircraft[k]; !ok {
+			order = append(order, k)
+		}
+		byAircraft[k] = append(byAircraft[k], al)
+	}
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	for _, k := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(as []monitor.Alert) {
+			defer func() { <-sem; wg.Done() }()
+			for _, al := range as {
+				a.record(al)
+			}
+		}(byAircraft[k])
+	}
+	wg.Wait()
 }
 
 func (a *airspace) record(al monitor.Alert) {
