@@ -67,20 +67,26 @@ func (k *Keys) generate(path, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return vkey, WriteKeyFile(path, skey)
+}
+
+// WriteKeyFile writes a private key to a new file with mode 0600, synced to
+// disk; it never overwrites an existing key.
+func WriteKeyFile(path, skey string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
+		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("key file: %w", err)
+		return fmt.Errorf("key file: %w", err)
 	}
 	if _, err := f.WriteString(skey); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
-	return vkey, f.Close()
+	return f.Close()
 }

@@ -8,11 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -72,23 +72,8 @@ func initWitnessKey(path, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := service.WriteKeyFile(path, skey); err != nil {
 		return "", fmt.Errorf("witness key: %w", err)
-	}
-	if _, err := f.WriteString(skey); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
 	}
 	return vkey, os.WriteFile(path+".pub", []byte(vkey+"\n"), 0o644)
 }
