@@ -239,4 +239,3 @@ func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 	d.ag = ags[0].ID
 	return d, nil
 }
-

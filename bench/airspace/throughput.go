@@ -36,6 +36,11 @@ func (r result) perCPU() float64 { return float64(r.n) / r.cpu.Seconds() }
 // as WHERE z (the point's third coordinate, in feet).
 func tile38Load(addr string, fs []fence) error {
 	c, err := newConn(addr)
+	// A server just started may not listen yet.
+	for t0 := time.Now(); err != nil && time.Since(t0) < 10*time.Second; {
+		time.Sleep(100 * time.Millisecond)
+		c, err = newConn(addr)
+	}
 	if err != nil {
 		return fmt.Errorf("connecting to tile38-server: %w", err)
 	}
