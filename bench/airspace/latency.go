@@ -29,6 +29,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	if rate < 1 || aircraft < 1 || crossers < 0 || crossers > aircraft || secs < 1 || conns < 1 {
 		return fmt.Errorf("rate, aircraft, seconds and conns must be positive, crossers at most aircraft")
 	}
+	opened := time.Now()
 	r, err := startNode(ctx, filepath.Join(root, "lat"))
 	if err != nil {
 		return err
@@ -94,6 +95,9 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 				sseDone <- fmt.Errorf("SSE event %q: %v", data, err)
 				return
 			}
+			if ev.Time.Before(opened) {
+				continue // an earlier run's alert, replayed from the event log
+			}
 			icao, err := feed.ParseICAO(ev.Data.Aircraft[0].ICAO)
 			if err != nil {
 				sseDone <- err
@@ -104,8 +108,9 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	}()
 
 	// The fleet: crossers on the zone's west edge (35.7° E) between 33.0°
-	// and 33.6° N, swinging 0.01° (1.1 km) either side of it every 30 s,
-	// about 450 kt at the edge; the others well east of the zone.
+	// and 33.6° N, swinging 0.01° (1.1 km) either side of it every 30 s
+	// (about 450 kt at the edge) from a start spread over the first 30 s;
+	// the others well east of the zone.
 	rng := rand.New(rand.NewPCG(seed, 11))
 	type ac struct{ lat, lon, phase, dlat, dlon float64 }
 	fleet := make([]ac, aircraft)
@@ -148,7 +153,12 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 					p := feed.Position{ICAO: uint32(0x300000 + a), AltFt: 10000, Time: t}
 					ts := float64(k) * interval.Seconds()
 					if a < crossers {
-						p.Lat, p.Lon = f.lat, f.lon+0.01*math.Sin(2*math.Pi*(ts/30+f.phase))
+						// West of the edge until its own start, then swinging,
+						// so entries are spread over time, not all at once.
+						p.Lat, p.Lon = f.lat, f.lon-0.01
+						if d := f.phase * 30; ts > d {
+							p.Lon = f.lon - 0.01*math.Cos(2*math.Pi*(ts-d)/30)
+						}
 						mine = append(mine, key{p.ICAO, t.UnixMilli()})
 					} else {
 						p.Lat, p.Lon = f.lat+f.dlat*ts, f.lon+f.dlon*ts

@@ -72,6 +72,7 @@ func main() {
 	case "memory":
 		tracks := fs.Int("tracks", 20000, "live tracks")
 		nz := fs.Int("nzones", 5000, "zones")
+		fs.StringVar(&memProfile, "memprofile", "", "write a heap profile here at the end")
 		mode := fs.String("mode", "node", "node (the real server on DIR/z<nzones>) or engine (monitor.Engine alone)")
 		fs.Parse(args)
 		err = memory(ctx, *dir, *polygons, *mode, *tracks, *nz)

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -22,6 +24,9 @@ import (
 // a GC, at steady state. In node mode the monitor is the real server's on
 // DIR/z<nz> (positions through Node.IngestPosition, alerts journalled in
 // SQLite); in engine mode it is a monitor.Engine over a spatial.ZoneIndex.
+// memProfile, when set, receives a heap profile at the end.
+var memProfile string
+
 func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) error {
 	rss0, _ := vmRSS()
 	var (
@@ -117,6 +122,16 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("  after %d s: VmRSS %.1f MB (Go heap in use %.1f MB); tracks %d\n", 2*(i+1), float64(rss)/1e6, float64(ms.HeapInuse)/1e6, e.Len())
 		last = rss
+	}
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("RSS: %.1f MB at start, %.1f MB with the zones, %.1f MB with %d tracks (target ≤ 300 MB)\n",
 		float64(rss0)/1e6, float64(rssZones)/1e6, float64(last)/1e6, e.Len())
