@@ -44,6 +44,7 @@ func main() {
 	case "throughput":
 		addr := fs.String("tile38", "127.0.0.1:9851", "address of a running tile38-server")
 		pid := fs.Int("tile38-pid", 0, "process id of that tile38-server (for its CPU time)")
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write CPU profiles of Truce's runs to this prefix (.sbs, .ndjson)")
 		paths := fs.String("paths", "sbs,ndjson", "Truce input paths")
 		aircraft := fs.Int("aircraft", 2000, "aircraft")
 		positions := fs.Int("positions", 300000, "positions sent to each system")
@@ -62,8 +63,8 @@ func main() {
 	case "latency":
 		rate := fs.Int("rate", 50000, "positions per second sent")
 		aircraft := fs.Int("aircraft", 10000, "aircraft, each reporting rate/aircraft times a second")
-		crossers := fs.Int("crossers", 100, "of which aircraft flying in and out of the zone")
-		secs := fs.Int("seconds", 20, "duration of the send")
+		crossers := fs.Int("crossers", 300, "of which aircraft flying in and out of the zone")
+		secs := fs.Int("seconds", 60, "duration of the send")
 		conns := fs.Int("conns", 2, "SBS connections")
 		seed := fs.Uint64("seed", 1, "seed")
 		fs.Parse(args)

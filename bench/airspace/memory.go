@@ -34,6 +34,7 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 		ingest func(feed.Position) bool
 		area   = func() [4]float64 { return [4]float64{} }()
 		closer func() error
+		settle = func() (int64, error) { return 0, nil }
 	)
 	src, err := loadPolygons(polygons)
 	if err != nil {
@@ -52,6 +53,17 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 			return err
 		}
 		e, ingest, closer = r.n.Monitor(), r.n.IngestPosition, r.Close
+		size0, err := r.n.Store.JournalSize(ctx)
+		if err != nil {
+			return err
+		}
+		alerts0 := r.n.Monitor().Counters.Alerts.Load()
+		// Alerts raised but not yet journalled (one commit each): steady
+		// state is when the journal has caught up.
+		settle = func() (int64, error) {
+			size, err := r.n.Store.JournalSize(ctx)
+			return int64(r.n.Monitor().Counters.Alerts.Load()-alerts0) - (size - size0), err
+		}
 	case "engine":
 		x := spatial.NewZoneIndex()
 		zs := make([]spatial.Zone, len(fs))
@@ -84,13 +96,16 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 		fleet[i] = ac{lat: area[1] + rng.Float64()*(area[3]-area[1]), lon: area[0] + rng.Float64()*(area[2]-area[0]),
 			gs: 150 + 350*rng.Float64(), trk: 360 * rng.Float64(), alt: 1000 + 39000*rng.Float64()}
 	}
+	// Ten minutes of feed time, sent as fast as the monitor takes it, then
+	// a round every 10 s of wall-clock time, as the fleet would report, so
+	// the tracks stay live while the alerts of the fast part are
+	// journalled.
 	t0 := time.Now().UTC().Truncate(time.Second).Add(-10 * time.Minute)
-	const rounds = 61
+	const fill = 61
 	sent := 0
 	done := func() int { return int(e.Counters.Processed.Load() + e.Counters.Dropped.Load()) }
 	base := done()
-	start := time.Now()
-	for k := range rounds {
+	round := func(k int) {
 		for a, f := range fleet {
 			d := f.gs * 1852 / 3600 * float64(10*k)
 			s, c := math.Sincos(f.trk * math.Pi / 180)
@@ -103,15 +118,32 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 			ingest(p)
 			sent++
 		}
+		for done()-base < sent {
+			time.Sleep(time.Millisecond)
+		}
 	}
-	for done()-base < sent {
-		time.Sleep(time.Millisecond)
+	start := time.Now()
+	for k := range fill {
+		round(k)
 	}
 	fmt.Printf("%s: %d zones, %d positions from %d aircraft processed in %v; %d live tracks, %d alerts, %d shed, %d refused\n",
 		mode, nz, sent, tracks, time.Since(start).Round(time.Millisecond), e.Len(), e.Counters.Alerts.Load(), e.Counters.Dropped.Load(), e.Counters.Refused.Load())
 	var last int64
-	for i := range 4 {
-		time.Sleep(2 * time.Second)
+	measured := 0
+	for k := fill; measured < 4; k++ {
+		time.Sleep(time.Until(t0.Add(time.Duration(10*k) * time.Second)))
+		round(k)
+		backlog, err := settle()
+		if err != nil {
+			return err
+		}
+		if backlog > int64(tracks/10) {
+			fmt.Printf("  feed time +%d s: %d alerts wait for the journal\n", 10*k, backlog)
+			if time.Since(start) > 30*time.Minute {
+				return fmt.Errorf("the journal did not catch up in 30 minutes")
+			}
+			continue
+		}
 		runtime.GC()
 		debug.FreeOSMemory()
 		rss, err := vmRSS()
@@ -120,8 +152,9 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("  after %d s: VmRSS %.1f MB (Go heap in use %.1f MB); tracks %d\n", 2*(i+1), float64(rss)/1e6, float64(ms.HeapInuse)/1e6, e.Len())
+		fmt.Printf("  feed time +%d s: VmRSS %.1f MB (Go heap in use %.1f MB); %d tracks, %d alerts waiting\n", 10*k, float64(rss)/1e6, float64(ms.HeapInuse)/1e6, e.Len(), backlog)
 		last = rss
+		measured++
 	}
 	if memProfile != "" {
 		f, err := os.Create(memProfile)

@@ -9,8 +9,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -236,6 +238,10 @@ func (r *running) Close() error {
 // loss.
 const window = 32768
 
+// cpuProfile, when set, is the prefix of CPU profiles of Truce's runs
+// (.sbs, .ndjson; the last zone count's overwrites the others).
+var cpuProfile string
+
 // truceSend sends the positions to the running node over path ("sbs":
 // SBS-1 MSG,3 lines on conns TCP connections to its SBS listener;
 // "ndjson": POST /api/v1/positions batches of 5,000 lines on conns
@@ -308,6 +314,17 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		return nil
 	}
 	runtime.GC()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile + "." + path)
+		if err != nil {
+			return result{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return result{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start, cpu0 := time.Now(), selfCPU()
 	var wg sync.WaitGroup
 	errs := make([]error, conns)
