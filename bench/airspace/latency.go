@@ -48,6 +48,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 		at        time.Time
 		published time.Time
 		kind      string
+		index     int64
 	}
 	var gots []got
 
@@ -86,6 +87,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 				Data struct {
 					Kind     string    `json:"kind"`
 					Time     time.Time `json:"time"`
+					Index    int64     `json:"journal_index"`
 					Aircraft []struct {
 						ICAO string `json:"icao"`
 					} `json:"aircraft"`
@@ -103,7 +105,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 				sseDone <- err
 				return
 			}
-			gots = append(gots, got{key{icao, ev.Data.Time.UnixMilli()}, at, ev.Time, ev.Data.Kind})
+			gots = append(gots, got{key{icao, ev.Data.Time.UnixMilli()}, at, ev.Time, ev.Data.Kind, ev.Data.Index})
 		}
 	}()
 
@@ -193,14 +195,20 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	for _, w := range written {
 		sent += w
 	}
-	var lat, toPub, fromPub []time.Duration
+	var lat, toSeal, toPub, fromPub []time.Duration
 	unmatched := 0
 	kinds := map[string]int{}
 	for _, g := range gots {
 		kinds[g.kind]++
 		if s, ok := sentAt[g.k]; ok {
 			lat = append(lat, g.at.Sub(s))
-			toPub, fromPub = append(toPub, g.published.Sub(s)), append(fromPub, g.at.Sub(g.published))
+			rs, err := r.n.Store.Journal(ctx, g.index, g.index+1)
+			if err != nil || len(rs) != 1 {
+				return fmt.Errorf("journal entry %d of an alert: %v", g.index, err)
+			}
+			sealed := rs[0].Entry.Time
+			toSeal = append(toSeal, sealed.Sub(s))
+			toPub, fromPub = append(toPub, g.published.Sub(sealed)), append(fromPub, g.at.Sub(g.published))
 		} else {
 			unmatched++
 		}
@@ -220,11 +228,14 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 		fmt.Printf("%s: p50 %v, p90 %v, p99 %v, max %v\n", what, q(0.50), q(0.90), q(0.99), q(1))
 	}
 	show("latency position sent → SSE event read", lat)
-	// The event's own time is taken when the committed alert is published
-	// on the bus, which splits the latency into the monitor and journal
-	// part and the event log and stream part (same clock, same process).
-	show("  of which sent → alert journalled and published", toPub)
-	show("  of which published → SSE event read", fromPub)
+	// The journal entry's time is taken when the alert's change is sealed,
+	// just before its commit, and the event's when the committed alert is
+	// published on the bus: they split the latency into the feed, monitor
+	// and alert queue; the journal commit; and the event log and stream
+	// (same clock, same process).
+	show("  sent → alert sealed for the journal (feed, monitor, alert queue)", toSeal)
+	show("  sealed → committed and published (journal commit)", toPub)
+	show("  published → SSE event read (event log commit, stream)", fromPub)
 	return nil
 }
 
