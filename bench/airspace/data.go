@@ -1,0 +1,424 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/geo"
+)
+
+// fence is one zone as both systems get it: a real polygon and an
+// altitude band in feet (±Inf for an open end).
+type fence struct {
+	Name            string
+	Geometry        orb.Geometry
+	FloorFt, CeilFt float64
+}
+
+// band returns the band of fence j: a third unbounded, a third from the
+// surface to FL150, a third FL100 to FL300, so altitude filtering does real
+// work in both systems.
+func band(j int) (floor, ceil float64, floorS, ceilS string) {
+	switch j % 3 {
+	case 1:
+		return math.Inf(-1), 15000, "SFC", "FL150"
+	case 2:
+		return 10000, 30000, "FL100", "FL300"
+	}
+	return math.Inf(-1), math.Inf(1), "SFC", "UNL"
+}
+
+// loadPolygons decodes OCHA's sub-districts, mending only the defects that
+// change no area (as bench/tile38 does).
+func loadPolygons(path string) ([]orb.Geometry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fc struct {
+		Features []struct {
+			Geometry struct {
+				Type        string
+				Coordinates json.RawMessage
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	poly := func(c [][][2]float64) orb.Polygon {
+		p := make(orb.Polygon, len(c))
+		for i, r := range c {
+			p[i] = make(orb.Ring, len(r))
+			for j, q := range r {
+				p[i][j] = orb.Point(q)
+			}
+		}
+		return p
+	}
+	var out []orb.Geometry
+	for i, f := range fc.Features {
+		switch f.Geometry.Type {
+		case "Polygon":
+			var c [][][2]float64
+			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
+				return nil, fmt.Errorf("%s: feature %d: %w", path, i, err)
+			}
+			out = append(out, geo.Repair(poly(c)))
+		case "MultiPolygon":
+			var c [][][][2]float64
+			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
+				return nil, fmt.Errorf("%s: feature %d: %w", path, i, err)
+			}
+			mp := orb.MultiPolygon{}
+			for _, p := range c {
+				mp = append(mp, poly(p))
+			}
+			out = append(out, geo.Repair(mp))
+		default:
+			return nil, fmt.Errorf("%s: feature %d: unexpected %s", path, i, f.Geometry.Type)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no polygons", path)
+	}
+	return out, nil
+}
+
+// fences makes n fences from the real polygons as spatial's, monitor's and
+// bench/tile38's benchmarks do: copy k of every polygon scaled about
+// Syria's centre by 0.9, 1.0 or 1.1 (k mod 3) and shifted 8° east per
+// column and 7° north per row, but of a 10-column grid (theirs has 5),
+// because 20,000 fences (74 copies) on 5 columns would run past the North
+// Pole. The first n of a larger set are the smaller set, so the fence
+// counts nest.
+func fences(src []orb.Geometry, n int) ([]fence, orb.Bound) {
+	centre := orb.Point{38.9, 34.8}
+	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	var fs []fence
+	for k := 0; len(fs) < n; k++ {
+		s := []float64{0.9, 1.0, 1.1}[k%3]
+		dx, dy := float64(k%10)*8, float64(k/10)*7
+		move := func(p orb.Point) orb.Point {
+			return orb.Point{centre[0] + (p[0]-centre[0])*s + dx, centre[1] + (p[1]-centre[1])*s + dy}
+		}
+		for _, g := range src {
+			if len(fs) == n {
+				break
+			}
+			j := len(fs)
+			lo, hi, _, _ := band(j)
+			f := fence{Name: "z" + strconv.Itoa(j), Geometry: transform(g, move), FloorFt: lo, CeilFt: hi}
+			all = all.Union(f.Geometry.Bound())
+			fs = append(fs, f)
+		}
+	}
+	return fs, all
+}
+
+func transform(g orb.Geometry, f func(orb.Point) orb.Point) orb.Geometry {
+	poly := func(p orb.Polygon) orb.Polygon {
+		o := make(orb.Polygon, len(p))
+		for i, r := range p {
+			o[i] = make(orb.Ring, len(r))
+			for j, q := range r {
+				o[i][j] = f(q)
+			}
+		}
+		return o
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return poly(g)
+	case orb.MultiPolygon:
+		o := make(orb.MultiPolygon, len(g))
+		for i, p := range g {
+			o[i] = poly(p)
+		}
+		return o
+	}
+	return g
+}
+
+func vertices(fs []fence) int {
+	n := 0
+	for _, f := range fs {
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			for _, r := range g {
+				n += len(r)
+			}
+		case orb.MultiPolygon:
+			for _, p := range g {
+				for _, r := range p {
+					n += len(r)
+				}
+			}
+		}
+	}
+	return n
+}
+
+func geoJSON(g orb.Geometry) string {
+	var b []byte
+	ring := func(r orb.Ring) {
+		b = append(b, '[')
+		for i, p := range r {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = strconv.AppendFloat(b, p[0], 'f', -1, 64)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, p[1], 'f', -1, 64)
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+	}
+	poly := func(p orb.Polygon) {
+		b = append(b, '[')
+		for i, r := range p {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			ring(r)
+		}
+		b = append(b, ']')
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		b = append(b, `{"type":"Polygon","coordinates":`...)
+		poly(g)
+	case orb.MultiPolygon:
+		b = append(b, `{"type":"MultiPolygon","coordinates":[`...)
+		for i, p := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			poly(p)
+		}
+		b = append(b, ']')
+	}
+	return string(append(b, '}'))
+}
+
+// stream is the position stream: aircraft placed uniformly over the fences'
+// area flying straight and level at 150–500 kt between 1,000 and 40,000 ft,
+// one report a second each, interleaved as a receiver delivers them.
+func stream(nAircraft, n int, area orb.Bound, seed uint64, t0 time.Time) []feed.Position {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	type ac struct{ lat, lon, gs, trk, alt float64 }
+	fleet := make([]ac, nAircraft)
+	for i := range fleet {
+		fleet[i] = ac{
+			lat: area.Min[1] + rng.Float64()*(area.Max[1]-area.Min[1]),
+			lon: area.Min[0] + rng.Float64()*(area.Max[0]-area.Min[0]),
+			gs:  150 + 350*rng.Float64(), trk: 360 * rng.Float64(), alt: 1000 + 39000*rng.Float64(),
+		}
+	}
+	ps := make([]feed.Position, 0, n)
+	for i := range n {
+		a, k := i%nAircraft, i/nAircraft
+		f := fleet[a]
+		d := f.gs * 1852 / 3600 * float64(k)
+		s, c := math.Sincos(f.trk * math.Pi / 180)
+		ps = append(ps, feed.Position{
+			ICAO: uint32(0x100000 + a), Lat: f.lat + d*c/111320, Lon: f.lon + d*s/(111320*math.Cos(f.lat*math.Pi/180)),
+			AltFt: math.Round(f.alt), Time: t0.Add(time.Duration(k) * time.Second),
+			Present: feed.FieldLatLon | feed.FieldAltitude,
+		})
+	}
+	return ps
+}
+
+// appendSBS writes p as an SBS-1 MSG,3 (airborne position) line.
+func appendSBS(b []byte, p feed.Position) []byte {
+	d, t := p.Time.Format("2006/01/02"), p.Time.Format("15:04:05.000")
+	b = append(b, "MSG,3,1,1,"...)
+	b = append(b, feed.FormatICAO(p.ICAO)...)
+	b = append(b, ",1,"...)
+	b = append(b, d...)
+	b = append(b, ',')
+	b = append(b, t...)
+	b = append(b, ',')
+	b = append(b, d...)
+	b = append(b, ',')
+	b = append(b, t...)
+	b = append(b, ",,"...)
+	b = strconv.AppendFloat(b, p.AltFt, 'f', 0, 64)
+	b = append(b, ",,,"...)
+	b = strconv.AppendFloat(b, p.Lat, 'f', 6, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, p.Lon, 'f', 6, 64)
+	return append(b, ",,,0,0,0,0\n"...)
+}
+
+// appendNDJSON writes p as one line of POST /api/v1/positions.
+func appendNDJSON(b []byte, p feed.Position) []byte {
+	b = append(b, `{"icao":"`...)
+	b = append(b, feed.FormatICAO(p.ICAO)...)
+	b = append(b, `","lat":`...)
+	b = strconv.AppendFloat(b, p.Lat, 'f', 6, 64)
+	b = append(b, `,"lon":`...)
+	b = strconv.AppendFloat(b, p.Lon, 'f', 6, 64)
+	b = append(b, `,"alt_ft":`...)
+	b = strconv.AppendFloat(b, p.AltFt, 'f', 0, 64)
+	b = append(b, `,"time":"`...)
+	b = p.Time.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	return append(b, "\"}\n"...)
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU is another process's user+system CPU time from /proc/PID/stat
+// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func procCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, nil
+}
+
+// vmRSS is this process's resident set size in bytes (/proc/self/status).
+func vmRSS() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("/proc/self/status: no VmRSS")
+}
+
+// conn is a minimal RESP2 client: enough for commands and pub/sub.
+type conn struct {
+	c net.Conn
+	r *bufio.Reader
+	w *bufio.Writer
+}
+
+func newConn(addr string) (*conn, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{c: c, r: bufio.NewReaderSize(c, 1<<16), w: bufio.NewWriterSize(c, 1<<16)}, nil
+}
+
+func (c *conn) Close() error { return c.c.Close() }
+
+func (c *conn) do(args ...string) (any, error) {
+	if _, err := c.w.Write(appendCommand(nil, args...)); err != nil {
+		return nil, err
+	}
+	if err := c.w.Flush(); err != nil {
+		return nil, err
+	}
+	return c.read()
+}
+
+func appendCommand(b []byte, args ...string) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, "\r\n"...)
+	for _, a := range args {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, "\r\n"...)
+		b = append(b, a...)
+		b = append(b, "\r\n"...)
+	}
+	return b
+}
+
+type respError string
+
+func (e respError) Error() string { return string(e) }
+
+// read reads one reply: a string, an int64, nil, or []any; an error reply
+// is returned as a respError.
+func (c *conn) read() (any, error) {
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, fmt.Errorf("bad RESP line %q", line)
+	}
+	body := string(line[1 : len(line)-2])
+	switch line[0] {
+	case '+':
+		return body, nil
+	case '-':
+		return nil, respError(body)
+	case ':':
+		return strconv.ParseInt(body, 10, 64)
+	case '$':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < -1 || n > 512<<20 {
+			return nil, fmt.Errorf("bad RESP bulk length %q", body)
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < -1 || n > 1<<20 {
+			return nil, fmt.Errorf("bad RESP array length %q", body)
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		a := make([]any, n)
+		for i := range a {
+			if a[i], err = c.read(); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("bad RESP type %q", line[0])
+}

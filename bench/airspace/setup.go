@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/node"
+	"github.com/truce-project/truce/service"
+)
+
+// tokens are the bearer tokens a data directory was made with: the
+// administrator's (who sees every alert on the event stream) and a
+// signatory party's operator (who may post positions).
+type tokens struct {
+	Admin    string `json:"admin"`
+	Operator string `json:"operator"`
+}
+
+const tokensFile = "bench-tokens.json"
+
+func readTokens(dir string) (tokens, error) {
+	var t tokens
+	b, err := os.ReadFile(filepath.Join(dir, tokensFile))
+	if err != nil {
+		return t, fmt.Errorf("%s: not a data directory made by `airspace setup`: %w", dir, err)
+	}
+	return t, json.Unmarshal(b, &t)
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// deployment is a data directory being filled with zones through the
+// service, as users would propose and approve them (journalled, signed),
+// without a running monitor, whose zone reloads on every change would make
+// loading thousands of zones quadratic.
+type deployment struct {
+	dir   string
+	svc   *service.Service
+	close func() error
+	op    context.Context // the signatory party's operator
+	ag    string          // agreement id
+}
+
+func newDeployment(ctx context.Context, dir string) (*deployment, error) {
+	cfg := node.Config{DataDir: dir, Name: "bench", Logger: quietLogger()}
+	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat",
+		PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		return nil, err
+	}
+	if res.Token == nil {
+		return nil, fmt.Errorf("%s already holds a deployment", dir)
+	}
+	st, err := node.OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	svc := service.New(st, &service.Keys{Dir: filepath.Join(dir, "keys")})
+	d := &deployment{dir: dir, svc: svc, close: st.Close}
+	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	p, err := svc.CreateParty(admin, truce.PartyCreate{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor})
+	if err != nil {
+		return nil, err
+	}
+	u, err := svc.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: "us-op", Name: "Duty officer", Roles: []truce.Role{truce.RoleOperator}})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := svc.CreateToken(admin, truce.TokenCreate{User: u.ID, Name: "bench"})
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(tokens{Admin: res.Token.Secret, Operator: tok.Secret})
+	if err := os.WriteFile(filepath.Join(dir, tokensFile), b, 0o600); err != nil {
+		return nil, err
+	}
+	d.op = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	ag, err := svc.CreateAgreement(d.op, truce.AgreementCreate{Title: "Benchmark memorandum", Signatories: []string{"us"},
+		EffectiveFrom: time.Now().Add(-time.Hour).UTC()})
+	if err != nil {
+		return nil, err
+	}
+	if ag, err = svc.SetAgreementStatus(d.op, ag.ID, truce.AgreementInForce, 0); err != nil {
+		return nil, err
+	}
+	d.ag = ag.ID
+	return d, nil
+}
+
+// addZones imports fences as no-fly zones (in batches, each one
+// transaction) and approves every one, so all are in force.
+func (d *deployment) addZones(fs []fence) error {
+	const batch = 2000
+	for i := 0; i < len(fs); i += batch {
+		part := fs[i:min(i+batch, len(fs))]
+		var b []byte
+		b = append(b, `{"type":"FeatureCollection","features":[`...)
+		for k, f := range part {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			j, _ := strconv.Atoi(f.Name[1:])
+			_, _, fl, ce := band(j)
+			b = append(b, fmt.Sprintf(`{"type":"Feature","properties":{"name":%q,"floor":%q,"ceiling":%q},"geometry":`, f.Name, fl, ce)...)
+			b = append(b, geoJSON(f.Geometry)...)
+			b = append(b, '}')
+		}
+		b = append(b, "]}"...)
+		// Repair: two of OCHA's polygons carry centimetre bow-ties, which
+		// the service would otherwise refuse; MakeValid mends them.
+		vs, err := d.svc.ImportZones(d.op, truce.ZoneImport{Agreement: d.ag, Features: b,
+			Defaults: truce.ZoneProposal{Kind: truce.ZoneNoFly, Repair: true}})
+		if err != nil {
+			return fmt.Errorf("importing fences %d–%d: %w", i, i+len(part)-1, err)
+		}
+		// Decisions from a few goroutines: concurrent writes share commits.
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for w := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := w; k < len(vs); k += len(errs) {
+					if _, err := d.svc.DecideZone(d.op, vs[k].ZoneID, vs[k].Version, truce.ZoneDecision{Approve: true}); err != nil && errs[w] == nil {
+						errs[w] = err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return fmt.Errorf("approving fences %d–%d: %w", i, i+len(part)-1, err)
+			}
+		}
+	}
+	return nil
+}
+
+// setup makes one data directory per zone count under root (z1000,
+// z5000, ...), each holding the first n fences as no-fly zones in force,
+// and lat, holding the latency test's one zone. The larger directories are
+// copies of the smaller ones with the extra zones added.
+func setup(ctx context.Context, root, polygons string, counts []int) error {
+	src, err := loadPolygons(polygons)
+	if err != nil {
+		return err
+	}
+	sort.Ints(counts)
+	all, _ := fences(src, counts[len(counts)-1])
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	prev, done := "", 0
+	for _, n := range counts {
+		dir := filepath.Join(root, "z"+strconv.Itoa(n))
+		if _, err := os.Stat(dir); err == nil {
+			return fmt.Errorf("%s exists; setup makes new directories", dir)
+		}
+		t0 := time.Now()
+		var d *deployment
+		if prev == "" {
+			if d, err = newDeployment(ctx, dir); err != nil {
+				return err
+			}
+		} else {
+			if out, err := exec.Command("cp", "-a", prev, dir).CombinedOutput(); err != nil {
+				return fmt.Errorf("cp: %v: %s", err, out)
+			}
+			if d, err = openDeployment(ctx, dir); err != nil {
+				return err
+			}
+		}
+		err := d.addZones(all[done:n])
+		if cerr := d.close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("setup: %s: %d no-fly zones in force (%d vertices) in %v\n", dir, n, vertices(all[:n]), time.Since(t0).Round(time.Second))
+		prev, done = dir, n
+	}
+	dir := filepath.Join(root, "lat")
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("%s exists; setup makes new directories", dir)
+	}
+	d, err := newDeployment(ctx, dir)
+	if err != nil {
+		return err
+	}
+	err = d.addZones([]fence{latencyZone()})
+	if cerr := d.close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		fmt.Printf("setup: %s: the latency test's no-fly zone in force\n", dir)
+	}
+	return err
+}
+
+// openDeployment reopens a directory newDeployment made, to add zones.
+func openDeployment(ctx context.Context, dir string) (*deployment, error) {
+	cfg := node.Config{DataDir: dir, Name: "bench", Logger: quietLogger()}
+	st, err := node.OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	svc := service.New(st, &service.Keys{Dir: filepath.Join(dir, "keys")})
+	d := &deployment{dir: dir, svc: svc, close: st.Close}
+	u, err := st.User(ctx, "us-op")
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	p, err := st.Party(ctx, u.PartyID)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	d.op = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	ags, err := st.Agreements(ctx, truce.AgreementFilter{})
+	if err != nil || len(ags) != 1 {
+		st.Close()
+		return nil, fmt.Errorf("%s: want one agreement (%v)", dir, err)
+	}
+	d.ag = ags[0].ID
+	return d, nil
+}
