@@ -125,8 +125,20 @@
   // fetches the geometry drawn at the new scale.
   function zoneLayer(map, el, cfg) {
     var labels = cfg.labels || {};
-    var layer = L.geoJSON(null, { style: zoneStyle, renderer: L.canvas({ padding: 0.2 }),
-      onEachFeature: function (f, l) { l.bindPopup(function () { return zonePopup(f, labels); }); } });
+    // The zones are not interactive themselves: a canvas answers only for
+    // its own layers, so the aircraft canvas above them would swallow
+    // their clicks, and hit-testing thousands of polygons on every mouse
+    // move is wasted work. A click on the map opens the popup of the
+    // topmost zone under it.
+    var layer = L.geoJSON(null, { style: zoneStyle, renderer: L.canvas({ padding: 0.2 }), interactive: false });
+    map.on('click', function (e) {
+      if (!map.hasLayer(layer)) { return; }
+      var p = map.latLngToLayerPoint(e.latlng), hit = null;
+      layer.eachLayer(function (l) {
+        if (l._pxBounds && l._pxBounds.contains(p) && l._containsPoint(p)) { hit = l; }
+      });
+      if (hit) { L.popup().setLatLng(e.latlng).setContent(zonePopup(hit.feature, labels)).openOn(map); }
+    });
     var at = '', loaded = null, seq = 0, drawn = false;
     function refresh(force) {
       var z = Math.floor(map.getZoom()), view = map.getBounds();
@@ -138,8 +150,10 @@
       el.dataset.zonesLoaded = '';
       return getJSON(url).then(function (d) {
         if (mine !== seq) { return; }
+        var t0 = performance.now();
         layer.clearLayers();
         layer.addData(d);
+        el.dataset.zonesBuildMs = String(Math.round(performance.now() - t0));
         loaded = { at: forAt, z: z, box: box };
         el.dataset.zoneCount = String(d.features.length);
         el.dataset.zonesAt = forAt;
