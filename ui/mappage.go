@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,6 +26,10 @@ type mapConfig struct {
 	Draw bool `json:"draw,omitempty"`
 	// Parties colour the aircraft layer and its legend.
 	Parties []mapParty `json:"parties,omitempty"`
+	// Fit is what the map opens on ([west, south, east, north]): the
+	// zones in force in the user's party's agreements, or all zones in
+	// force when it signed none that has any; nil opens on Syria.
+	Fit *[4]float64 `json:"fit,omitempty"`
 }
 
 // mapParty is a party as the aircraft layer draws it.
@@ -91,6 +98,7 @@ func (u *UI) layerScripts() []string {
 
 func (u *UI) mapPage(w http.ResponseWriter, r *http.Request) {
 	cfg := u.mapConfig(r)
+	cfg.Fit = u.zonesFit(r.Context())
 	if u.svc.Alerts != nil {
 		cfg.Parties = u.partyColors(r)
 	}
@@ -110,6 +118,51 @@ func (u *UI) mapPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u.render(w, r, http.StatusOK, "map", map[string]any{"Config": cfg, "Scripts": u.layerScripts(), "Alerts": u.svc.Alerts != nil})
+}
+
+// zonesFit is the bounds of the zones in force now in the agreements the
+// actor's party signed, or of all zones in force when those have none;
+// nil when no zone is in force or they cannot be read (the map then opens
+// on Syria, which is no reason to fail the page).
+func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
+	vs, err := u.svc.Zones.ZonesInForce(ctx, time.Now())
+	if err != nil || len(vs) == 0 {
+		return nil
+	}
+	var party string
+	if a := truce.ActorFrom(ctx); a != nil && a.Party != nil {
+		party = a.Party.ID
+	}
+	signed := map[string]bool{}
+	var mine, all *[4]float64
+	grow := func(b **[4]float64, x [4]float64) {
+		if *b == nil {
+			*b = &x
+			return
+		}
+		(*b)[0], (*b)[1] = min((*b)[0], x[0]), min((*b)[1], x[1])
+		(*b)[2], (*b)[3] = max((*b)[2], x[2]), max((*b)[3], x[3])
+	}
+	for _, v := range vs {
+		if v.BBox == [4]float64{} {
+			continue
+		}
+		grow(&all, v.BBox)
+		s, ok := signed[v.AgreementID]
+		if !ok && party != "" {
+			if ag, err := u.svc.Agreements.FindAgreement(ctx, v.AgreementID); err == nil {
+				s = ag.IsSignatory(party)
+			}
+			signed[v.AgreementID] = s
+		}
+		if s {
+			grow(&mine, v.BBox)
+		}
+	}
+	if mine != nil {
+		return mine
+	}
+	return all
 }
 
 // zoneFeature is a zone version as a GeoJSON feature for the map.
@@ -136,12 +189,16 @@ func zoneFeatureOf(v *truce.ZoneVersion, status string) zoneFeature {
 }
 
 // zonesGeoJSON serves the zones in force at ?at= (default now) and, for the
-// present, the versions awaiting decisions.
+// present, the versions awaiting decisions. With ?zoom= the geometry is
+// simplified for drawing at that zoom (simplifyForDrawing), and with
+// ?bbox=west,south,east,north only the zones whose bounds meet that box
+// are served: what the map needs for its view, not every vertex agreed.
 func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	q := r.URL.Query()
 	at := time.Now().UTC()
 	present := true
-	if s := r.URL.Query().Get("at"); s != "" {
+	if s := q.Get("at"); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			http.Error(w, "at must be an RFC 3339 time", http.StatusBadRequest)
@@ -149,20 +206,38 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		at, present = t.UTC(), time.Since(t) < time.Minute
 	}
+	zoom := -1
+	if s := q.Get("zoom"); s != "" {
+		z, err := strconv.Atoi(s)
+		if err != nil || z < 0 || z > 30 {
+			http.Error(w, "zoom must be a whole number from 0 to 30", http.StatusBadRequest)
+			return
+		}
+		zoom = min(z, maxDrawZoom)
+	}
+	var box *[4]float64
+	if s := q.Get("bbox"); s != "" {
+		b, err := parseBBox(s)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		box = &b
+	}
 	vs, err := u.svc.Zones.ZonesInForce(ctx, at)
 	if err != nil {
 		u.serviceError(w, r, err)
 		return
 	}
-	fc := struct {
-		Type     string        `json:"type"`
-		At       time.Time     `json:"at"`
-		Features []zoneFeature `json:"features"`
-	}{Type: "FeatureCollection", At: at, Features: []zoneFeature{}}
-	for _, v := range vs {
-		fc.Features = append(fc.Features, zoneFeatureOf(v, "in_force"))
+	type entry struct {
+		v      *truce.ZoneVersion
+		status string
 	}
-	if present && r.URL.Query().Get("proposed") != "0" {
+	var es []entry
+	for _, v := range vs {
+		es = append(es, entry{v, "in_force"})
+	}
+	if present && q.Get("proposed") != "0" {
 		ps, err := u.pendingVersions(ctx)
 		if err != nil {
 			u.serviceError(w, r, err)
@@ -170,11 +245,63 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, p := range ps {
 			if p.Version.Action == truce.ZoneProposed || p.Version.Action == truce.ZoneChange {
-				fc.Features = append(fc.Features, zoneFeatureOf(p.Version, "proposed"))
+				es = append(es, entry{p.Version, "proposed"})
 			}
 		}
+	}
+	if box != nil {
+		kept := es[:0]
+		for _, e := range es {
+			if meets(e.v.BBox, *box) {
+				kept = append(kept, e)
+			}
+		}
+		es = kept
+	}
+	fc := struct {
+		Type     string        `json:"type"`
+		At       time.Time     `json:"at"`
+		Zoom     *int          `json:"zoom,omitempty"`
+		BBox     *[4]float64   `json:"bbox,omitempty"`
+		Features []zoneFeature `json:"features"`
+	}{Type: "FeatureCollection", At: at, BBox: box, Features: make([]zoneFeature, len(es))}
+	for i, e := range es {
+		fc.Features[i] = zoneFeatureOf(e.v, e.status)
+	}
+	if zoom >= 0 {
+		fc.Zoom = &zoom
+		u.drawGeometries(fc.Features, zoom)
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(fc)
+}
+
+// parseBBox reads "west,south,east,north" in degrees.
+func parseBBox(s string) ([4]float64, error) {
+	var b [4]float64
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
+	}
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
+		}
+		b[i] = f
+	}
+	if b[0] > b[2] || b[1] > b[3] {
+		return b, fmt.Errorf("bbox must be west,south,east,north with west <= east and south <= north")
+	}
+	return b, nil
+}
+
+// meets says whether the bounds a and b ([west, south, east, north]) share
+// a point; a version without bounds (all zero) is always served.
+func meets(a, b [4]float64) bool {
+	if a == [4]float64{} {
+		return true
+	}
+	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }

@@ -146,6 +146,8 @@ type UI struct {
 	pages  map[string]*template.Template
 	navs   []Page
 	layers []Layer
+
+	draw drawCache
 }
 
 //go:embed templates/*.html

@@ -58,8 +58,14 @@ type uiServer struct {
 
 func startUIServer(t testing.TB, ctx context.Context) *uiServer {
 	t.Helper()
+	return startUIServerIn(t, ctx, t.TempDir())
+}
+
+// startUIServerIn keeps the node's data under dir.
+func startUIServerIn(t testing.TB, ctx context.Context, dir string) *uiServer {
+	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Name: "south-west syria 2017", Logger: quiet}
+	cfg := node.Config{DataDir: filepath.Join(dir, "data"), Name: "south-west syria 2017", Logger: quiet}
 	sc, err := demo.Setup(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -116,21 +116,57 @@
 
   function isoAt(hours) { return new Date(Date.now() + hours * 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
 
+  function r5(x) { return Math.round(x * 1e5) / 1e5; }
+
+  // zoneLayer draws the zones on one canvas (thousands of SVG paths make
+  // every pan and zoom crawl) and fetches them for the view: simplified by
+  // the server for the whole-number zoom, within the view and half a view
+  // around it, so a pan inside that margin fetches nothing and a zoom
+  // fetches the geometry drawn at the new scale.
   function zoneLayer(map, el, cfg) {
     var labels = cfg.labels || {};
-    var layer = L.geoJSON(null, { style: zoneStyle,
-      onEachFeature: function (f, l) { l.bindPopup(zonePopup(f, labels)); } });
-    layer.load = function (at) {
-      var url = cfg.zonesURL + (at ? '?at=' + encodeURIComponent(at) : '');
+    // The zones are not interactive themselves: a canvas answers only for
+    // its own layers, so the aircraft canvas above them would swallow
+    // their clicks, and hit-testing thousands of polygons on every mouse
+    // move is wasted work. A click on the map opens the popup of the
+    // topmost zone under it.
+    var layer = L.geoJSON(null, { style: zoneStyle, renderer: L.canvas({ padding: 0.2 }), interactive: false });
+    map.on('click', function (e) {
+      if (!map.hasLayer(layer)) { return; }
+      var p = map.latLngToLayerPoint(e.latlng), hit = null;
+      layer.eachLayer(function (l) {
+        if (l._pxBounds && l._pxBounds.contains(p) && l._containsPoint(p)) { hit = l; }
+      });
+      if (hit) { L.popup().setLatLng(e.latlng).setContent(zonePopup(hit.feature, labels)).openOn(map); }
+    });
+    var at = '', loaded = null, seq = 0, drawn = false;
+    function refresh(force) {
+      var z = Math.floor(map.getZoom()), view = map.getBounds();
+      if (!force && loaded && loaded.at === at && loaded.z === z && loaded.box.contains(view)) { return Promise.resolve(); }
+      var box = view.pad(0.5);
+      var url = cfg.zonesURL + '?zoom=' + z + '&bbox=' + [box.getWest(), box.getSouth(), box.getEast(), box.getNorth()].map(r5).join(',') +
+        (at ? '&at=' + encodeURIComponent(at) : '');
+      var mine = ++seq, forAt = at;
       el.dataset.zonesLoaded = '';
       return getJSON(url).then(function (d) {
+        if (mine !== seq) { return; }
+        var t0 = performance.now();
         layer.clearLayers();
         layer.addData(d);
+        el.dataset.zonesBuildMs = String(Math.round(performance.now() - t0));
+        loaded = { at: forAt, z: z, box: box };
         el.dataset.zoneCount = String(d.features.length);
-        el.dataset.zonesAt = at || '';
+        el.dataset.zonesAt = forAt;
         el.dataset.zonesLoaded = '1';
+        if (!drawn) {
+          drawn = true;
+          requestAnimationFrame(function () { if (window.performance && performance.mark) { performance.mark('truce-zones-drawn'); } });
+        }
       });
-    };
+    }
+    layer.load = function (newAt) { at = newAt || ''; return refresh(true); };
+    map.on('moveend', function () { if (map.hasLayer(layer)) { refresh(false); } });
+    layer.on('add', function () { refresh(false); });
     return layer;
   }
 
@@ -168,7 +204,10 @@
     var cfg = JSON.parse(el.dataset.config);
     var map = newMap(el, cfg);
     Truce.map = map;
-    var overlays = basemap(map, cfg, true);
+    // The map opens on the zones that concern the user (cfg.fit, from the
+    // server), or on Syria when there are none.
+    if (cfg.fit) { map.fitBounds([[cfg.fit[1], cfg.fit[0]], [cfg.fit[3], cfg.fit[2]]], { padding: [16, 16], maxZoom: 11, animate: false }); }
+    var overlays = basemap(map, cfg, !cfg.fit);
     if (cfg.draw) { drawTool(map, cfg); L.control.layers(null, overlays).addTo(map); return; }
     var timeHooks = [];
     var ctx = { labels: cfg.labels, config: cfg, el: el, onTime: function (fn) { timeHooks.push(fn); } };
@@ -178,7 +217,6 @@
         layer = zoneLayer(map, el, cfg);
         Truce.zoneLayer = layer;
         ctx.onTime(layer.load);
-        layer.load('');
       } else if (factories[l.id]) {
         layer = factories[l.id](map, l, ctx);
       } else {
