@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/truce-project/truce"
@@ -209,6 +210,12 @@ func TestUI_Browser(t *testing.T) {
 
 	b := newBrowser(t, path)
 	us, ru := tab(t, b), tab(t, b)
+	// Every page either operator opens must render without a console
+	// error; the refused posts of MissingCSRFRefused are the only errors
+	// the browser may log.
+	for _, c := range []*consoleErrors{watchConsole(t, us, "us"), watchConsole(t, ru, "ru", "/agreements/"+ag.ID+"/status")} {
+		defer c.check(t)
+	}
 
 	t.Run("WrongPasswordRefused", func(t *testing.T) {
 		anon := tab(t, b)
@@ -422,19 +429,31 @@ func TestUI_Browser(t *testing.T) {
 
 	t.Run("LiveAlert", func(t *testing.T) { liveAlert(t, s, us, ru) })
 
-	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
-		must(t, us, "zone page", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
-		shot(t, us, "zone.png")
-		must(t, us, "map", chromedp.Navigate(s.url+"/map"))
-		poll(t, us, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
-		time.Sleep(500 * time.Millisecond)
-		shot(t, us, "map.png")
-		must(t, us, "ledger", chromedp.Navigate(s.url+"/ledger"), chromedp.WaitVisible(chromedp.CSS("#entries")))
-		shot(t, us, "ledger.png")
-		for _, p := range []struct{ path, sel, file string }{
-			{"/alerts", "#alert-filter", "alerts.png"}, {"/inbox", "#inbox", "inbox.png"}, {"/admin", "#aircraft-table", "admin.png"}} {
-			must(t, us, p.path, chromedp.Navigate(s.url+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)))
-			shot(t, us, p.file)
+	// Every main page, in both languages, with its scripts run to the end
+	// (the console watchers above fail the test on any error), and a
+	// screenshot of each when asked for.
+	for _, p := range []struct{ path, ready, file string }{
+		{"/map", `document.getElementById('map').dataset.zonesLoaded === '1' && document.getElementById('map').dataset.alertsLoaded === '1'`, "map.png"},
+		{"/inbox", `document.getElementById('inbox')`, "inbox.png"},
+		{"/agreements", `document.getElementById('agreements')`, "agreements.png"},
+		{"/agreements/" + ag.ID, `document.getElementById('agreement-status')`, "agreement.png"},
+		{"/zones/" + zoneID, `document.getElementById('zone-state') && document.querySelector('#zone-map .leaflet-pane')`, "zone.png"},
+		{"/zones/new?agreement=" + ag.ID, `document.getElementById('map').dataset.basemap === '1'`, "zone-new.png"},
+		{"/alerts", `document.getElementById('alert-filter')`, "alerts.png"},
+		{"/ledger", `document.getElementById('entries')`, "ledger.png"},
+		{"/ledger/1", `document.getElementById('verify-command') || document.getElementById('entry')`, "ledger-entry.png"},
+		{"/admin", `document.getElementById('aircraft-table')`, "admin.png"},
+	} {
+		for _, who := range []struct {
+			name string
+			ctx  context.Context
+		}{{"us", us}, {"ru", ru}} {
+			must(t, who.ctx, who.name+" opens "+p.path, chromedp.Navigate(s.url+p.path))
+			poll(t, who.ctx, p.path+" ready", `document.readyState === 'complete' && (`+p.ready+`)`)
+			time.Sleep(300 * time.Millisecond) // late fetches and their errors
+			if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" && who.name == "us" {
+				shot(t, us, p.file)
+			}
 		}
 	}
 }
@@ -475,16 +494,21 @@ func undofGeometry(t *testing.T) json.RawMessage {
 	return nil
 }
 
-// liveAlert registers an aircraft for the United States in the
-// administration, flies it into the Dar'a no-fly zones through the
-// positions API while the US operator watches the map, and follows the
-// alert from the map's side list to its evidence and to the inbox.
-func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
-	const icao = "AC0D15"
-	// Script errors on the pages below fail the test.
-	var mu sync.Mutex
-	var jsErrors []string
-	if err := chromedp.Listen(us, func(ev any) {
+// consoleErrors records the script errors, console.error calls and
+// browser-logged errors of a tab; check fails the test with them.
+type consoleErrors struct {
+	mu   sync.Mutex
+	msgs []string
+	// expected are substrings of errors the test provokes on purpose (a
+	// refused request the browser logs as failed).
+	expected []string
+}
+
+func watchConsole(t *testing.T, ctx context.Context, name string, expected ...string) *consoleErrors {
+	t.Helper()
+	c := &consoleErrors{expected: expected}
+	// chromedp enables the Log domain on every target.
+	if err := chromedp.Listen(ctx, func(ev any) {
 		var msg string
 		switch e := ev.(type) {
 		case *cdpruntime.EventExceptionThrown:
@@ -499,22 +523,44 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 			for _, a := range e.Args {
 				msg += " " + string(a.Value) + a.Description
 			}
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level != cdplog.EntryLevelError {
+				return
+			}
+			msg = e.Entry.Text + " " + e.Entry.URL
 		default:
 			return
 		}
-		mu.Lock()
-		jsErrors = append(jsErrors, msg)
-		mu.Unlock()
+		c.mu.Lock()
+		for _, x := range c.expected {
+			if strings.Contains(msg, x) {
+				c.mu.Unlock()
+				return
+			}
+		}
+		c.msgs = append(c.msgs, name+": "+msg)
+		c.mu.Unlock()
 	}); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(jsErrors) > 0 {
-			t.Errorf("script errors: %q", jsErrors)
-		}
-	}()
+	return c
+}
+
+func (c *consoleErrors) check(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.msgs) > 0 {
+		t.Errorf("console errors: %q", c.msgs)
+	}
+}
+
+// liveAlert registers an aircraft for the United States in the
+// administration, flies it into the Dar'a no-fly zones through the
+// positions API while the US operator watches the map, and follows the
+// alert from the map's side list to its evidence and to the inbox.
+func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
+	const icao = "AC0D15"
 	must(t, us, "open the administration", chromedp.Navigate(s.url+"/admin"), chromedp.WaitVisible(chromedp.CSS("#aircraft-table")))
 	must(t, us, "register the aircraft",
 		chromedp.Click(chromedp.CSS("#add-aircraft summary")),
