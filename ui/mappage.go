@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -125,7 +126,7 @@ func (u *UI) mapPage(w http.ResponseWriter, r *http.Request) {
 // nil when no zone is in force or they cannot be read (the map then opens
 // on Syria, which is no reason to fail the page).
 func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
-	vs, err := u.svc.Zones.ZonesInForce(ctx, time.Now())
+	vs, err := u.zonesInForceNow(ctx)
 	if err != nil || len(vs) == 0 {
 		return nil
 	}
@@ -224,7 +225,13 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		box = &b
 	}
-	vs, err := u.svc.Zones.ZonesInForce(ctx, at)
+	var vs []*truce.ZoneVersion
+	var err error
+	if q.Get("at") == "" {
+		vs, err = u.zonesInForceNow(ctx)
+	} else {
+		vs, err = u.svc.Zones.ZonesInForce(ctx, at)
+	}
 	if err != nil {
 		u.serviceError(w, r, err)
 		return
@@ -304,4 +311,52 @@ func meets(a, b [4]float64) bool {
 		return true
 	}
 	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+// inForceTTL is how long the zones in force now are reused while no event
+// is logged: a version that comes into force at a set time, without an
+// event, shows at most this late.
+const inForceTTL = 30 * time.Second
+
+// inForce caches the zones in force now. Reading thousands of versions
+// with their full geometry takes a second; the map page and its zone
+// source ask for them together, and again on every zoom. Any committed
+// change is an event, so the newest event id (with the party, should
+// the service ever answer parties differently) keys the cache.
+type inForce struct {
+	mu     sync.Mutex
+	party  string
+	event  int64
+	loaded time.Time
+	vs     []*truce.ZoneVersion
+}
+
+// zonesInForceNow returns the zone versions in force now, from the cache
+// when no event has been logged since and it is younger than inForceTTL.
+// The slice is shared: callers must not change it.
+func (u *UI) zonesInForceNow(ctx context.Context) ([]*truce.ZoneVersion, error) {
+	if u.svc.Events == nil {
+		return u.svc.Zones.ZonesInForce(ctx, time.Now())
+	}
+	_, last, err := u.svc.Events.EventBounds(ctx)
+	if err != nil {
+		return u.svc.Zones.ZonesInForce(ctx, time.Now())
+	}
+	var party string
+	if a := truce.ActorFrom(ctx); a != nil && a.Party != nil {
+		party = a.Party.ID
+	}
+	c := &u.inForce
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.vs != nil && c.party == party && c.event == last && time.Since(c.loaded) < inForceTTL {
+		return c.vs, nil
+	}
+	now := time.Now()
+	vs, err := u.svc.Zones.ZonesInForce(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	c.party, c.event, c.loaded, c.vs = party, last, now, vs
+	return vs, nil
 }

@@ -147,7 +147,8 @@ type UI struct {
 	navs   []Page
 	layers []Layer
 
-	draw drawCache
+	draw    drawCache
+	inForce inForce
 }
 
 //go:embed templates/*.html

@@ -130,7 +130,8 @@
     // their clicks, and hit-testing thousands of polygons on every mouse
     // move is wasted work. A click on the map opens the popup of the
     // topmost zone under it.
-    var layer = L.geoJSON(null, { style: zoneStyle, renderer: L.canvas({ padding: 0.2 }), interactive: false });
+    var opts = { style: zoneStyle, renderer: L.canvas({ padding: 0.2 }), interactive: false };
+    var layer = L.geoJSON(null, opts);
     map.on('click', function (e) {
       if (!map.hasLayer(layer)) { return; }
       var p = map.latLngToLayerPoint(e.latlng), hit = null;
@@ -149,13 +150,28 @@
       var mine = ++seq, forAt = at;
       el.dataset.zonesLoaded = '';
       return getJSON(url).then(function (d) {
-        if (mine !== seq) { return; }
-        var t0 = performance.now();
-        layer.clearLayers();
-        layer.addData(d);
-        el.dataset.zonesBuildMs = String(Math.round(performance.now() - t0));
+        return new Promise(function (resolve) {
+          // Thousands of features are made into layers a few hundred at a
+          // time, off the map, so that no frame waits for all of them;
+          // the map then swaps them in at once (one projection, one draw).
+          var fresh = L.geoJSON(null, opts), i = 0, busy = 0;
+          (function step() {
+            if (mine !== seq) { resolve(false); return; }
+            var t0 = performance.now();
+            while (i < d.features.length && performance.now() - t0 < 20) { fresh.addData(d.features.slice(i, i + 100)); i += 100; }
+            busy += performance.now() - t0;
+            if (i < d.features.length) { requestAnimationFrame(step); return; }
+            t0 = performance.now();
+            layer.clearLayers();
+            fresh.eachLayer(function (l) { layer.addLayer(l); });
+            el.dataset.zonesBuildMs = String(Math.round(busy + performance.now() - t0));
+            resolve(true);
+          }());
+        });
+      }).then(function (done) {
+        if (!done) { return; }
         loaded = { at: forAt, z: z, box: box };
-        el.dataset.zoneCount = String(d.features.length);
+        el.dataset.zoneCount = String(layer.getLayers().length);
         el.dataset.zonesAt = forAt;
         el.dataset.zonesLoaded = '1';
         if (!drawn) {
