@@ -115,11 +115,45 @@ func (a *airspace) loadWatch(ctx context.Context) error {
 	return nil
 }
 
+// watchZone updates the watched set for one zone (copy on write: the
+// engine reads the set without locks).
+func (a *airspace) watchZone(ctx context.Context, id string) error {
+	z, err := a.n.Store.Zone(ctx, id)
+	if err != nil {
+		return err
+	}
+	watched := false
+	for _, k := range WatchedZoneKinds {
+		watched = watched || z.Kind == k
+	}
+	old := *a.watch.Load()
+	if name, ok := old[id]; ok == watched && (!ok || name == z.Name) {
+		return nil
+	}
+	m := make(map[string]string, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	if watched {
+		m[id] = z.Name
+	} else {
+		delete(m, id)
+	}
+	a.watch.Store(&m)
+	return nil
+}
+
 // handle follows committed changes that move the air picture.
 func (a *airspace) handle(e truce.Event) {
 	ctx := context.Background()
 	switch e.Kind {
-	case "zone", "agreement":
+	case "zone":
+		// Only the changed zone can have joined or left the watched set.
+		if err := a.watchZone(ctx, e.Subject); err != nil {
+			a.n.log.Error("monitor: watched zones", "err", err)
+		}
+		a.engine.ZonesChanged(nil)
+	case "agreement":
 		if err := a.loadWatch(ctx); err != nil {
 			a.n.log.Error("monitor: watched zones", "err", err)
 		}
