@@ -99,8 +99,9 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 	// Ten minutes of feed time, sent as fast as the monitor takes it, then
 	// a round every 10 s of wall-clock time, as the fleet would report, so
 	// the tracks stay live while the alerts of the fast part are
-	// journalled.
-	t0 := time.Now().UTC().Truncate(time.Second).Add(-10 * time.Minute)
+	// journalled. Feed time starts now, not ten minutes ago: zones set up
+	// minutes ago were not in force then.
+	t0 := time.Now().UTC().Truncate(time.Second)
 	const fill = 61
 	sent := 0
 	done := func() int { return int(e.Counters.Processed.Load() + e.Counters.Dropped.Load()) }
@@ -130,8 +131,9 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 		mode, nz, sent, tracks, time.Since(start).Round(time.Millisecond), e.Len(), e.Counters.Alerts.Load(), e.Counters.Dropped.Load(), e.Counters.Refused.Load())
 	var last int64
 	measured := 0
+	filled := time.Now()
 	for k := fill; measured < 4; k++ {
-		time.Sleep(time.Until(t0.Add(time.Duration(10*k) * time.Second)))
+		time.Sleep(time.Until(filled.Add(time.Duration(10*(k-fill+1)) * time.Second)))
 		round(k)
 		backlog, err := settle()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -159,6 +160,7 @@ func setup(ctx context.Context, root, polygons string, counts []int) error {
 		return err
 	}
 	sort.Ints(counts)
+	counts = slices.Compact(counts)
 	all, _ := fences(src, counts[len(counts)-1])
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return err
