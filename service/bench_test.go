@@ -17,7 +17,7 @@ import (
 
 // benchWrites measures journalled writes per second through the service
 // layer: each op creates a token (authorisation, one journal entry with its
-// Merkle hashes, one row), from 64 concurrent callers so group commit can
+// Merkle hashes, one row), from 128 concurrent callers so group commit can
 // batch them.
 func benchWrites(b *testing.B, st truce.Store) {
 	ctx := context.Background()
@@ -28,7 +28,7 @@ func benchWrites(b *testing.B, st truce.Store) {
 		b.Fatal(err)
 	}
 	actx := truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
-	b.SetParallelism(32)
+	b.SetParallelism(64)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
