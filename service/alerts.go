@@ -88,16 +88,16 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	}
 	var out *truce.Alert
 	now := s.Now()
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		switch {
 		case al.State == truce.AlertClosed:
-			return truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
 		case al.State == to:
-			return truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
 		}
 		al.State = to
 		who := a.Party.ID + "/" + a.User.ID
@@ -110,23 +110,13 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 			al.Note = note
 		}
 		al.Version++
-		c, err := alertChange(al).Seal(a.Party.ID, a.User.ID, now)
-		if err != nil {
-			return err
-		}
-		idx, err := tx.Append(ctx, c)
-		if err != nil {
-			return err
-		}
-		al.JournalIndex = idx
-		out = al
-		return tx.PutAlert(ctx, al)
+		return alertChange(al), func(idx int64) error {
+			al.JournalIndex, out = idx, al
+			return tx.PutAlert(ctx, al)
+		}, nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if s.OnAppend != nil {
-		s.OnAppend("alert", out.JournalIndex)
 	}
 	s.publishAt("alert", out.ID, out.JournalIndex, out, out.Lon, out.Lat)
 	return out, nil
@@ -219,29 +209,23 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 		return nil, err
 	}
 	var out *truce.Aircraft
-	now := s.Now()
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+	_, err = s.update(ctx, actor, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		a, err := tx.Aircraft(ctx, id)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		if a.PartyID != actor.Party.ID && !actor.IsAdmin() {
-			return truce.Errorf(truce.EFORBIDDEN, "That entry belongs to another party.")
+			return truce.Change{}, nil, truce.Errorf(truce.EFORBIDDEN, "That entry belongs to another party.")
 		}
 		if a.Removed {
-			return truce.Errorf(truce.ECONFLICT, "Entry %q is already removed.", id)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Entry %q is already removed.", id)
 		}
 		a.Removed = true
 		a.Version++
-		c, err := aircraftChange(a).Seal(actor.Party.ID, actor.User.ID, now)
-		if err != nil {
-			return err
-		}
-		if a.JournalIndex, err = tx.Append(ctx, c); err != nil {
-			return err
-		}
-		out = a
-		return tx.PutAircraft(ctx, a)
+		return aircraftChange(a), func(idx int64) error {
+			a.JournalIndex, out = idx, a
+			return tx.PutAircraft(ctx, a)
+		}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -353,25 +337,20 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
 	}
 	var out *truce.FeedSource
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+	_, err = s.update(ctx, actor, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		f, err := tx.Feed(ctx, id)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		if f.Removed {
-			return truce.Errorf(truce.ECONFLICT, "Feed %q is already removed.", id)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Feed %q is already removed.", id)
 		}
 		f.Removed = true
 		f.Version++
-		c, err := feedChange(f).Seal(actor.Party.ID, actor.User.ID, s.Now())
-		if err != nil {
-			return err
-		}
-		if f.JournalIndex, err = tx.Append(ctx, c); err != nil {
-			return err
-		}
-		out = f
-		return tx.PutFeed(ctx, f)
+		return feedChange(f), func(idx int64) error {
+			f.JournalIndex, out = idx, f
+			return tx.PutFeed(ctx, f)
+		}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -57,31 +57,46 @@ var (
 // by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// commit seals a change as made by the actor, runs fn with the journal
-// index inside one transaction, and reports the append.
+// commit journals a change decided before the transaction (a new record)
+// and runs fn with its journal index; see update.
 func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn func(tx truce.Tx, index int64) error) (int64, error) {
+	return s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+		return c, func(i int64) error { return fn(tx, i) }, nil
+	})
+}
+
+// update is the one way services change state: inside one transaction,
+// edit reads what it needs through tx and returns the change to journal
+// and the write to make with the entry's index; update seals the change as
+// made by the actor (nil: "system"), appends it, runs the write, and after
+// commit reports the append (metrics, checkpoint signing).
+func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) (truce.Change, func(index int64) error, error)) (int64, error) {
 	party, user := "system", "system"
 	if a != nil {
 		party, user = a.Party.ID, a.User.ID
 	}
-	sealed, err := c.Seal(party, user, s.Now())
-	if err != nil {
-		return 0, err
-	}
 	var idx int64
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
-		i, err := tx.Append(ctx, sealed)
+	var kind string
+	err := s.Store.Update(ctx, func(tx truce.Tx) error {
+		c, write, err := edit(tx)
 		if err != nil {
 			return err
 		}
-		idx = i
-		return fn(tx, i)
+		sealed, err := c.Seal(party, user, s.Now())
+		if err != nil {
+			return err
+		}
+		if idx, err = tx.Append(ctx, sealed); err != nil {
+			return err
+		}
+		kind = c.Kind
+		return write(idx)
 	})
 	if err != nil {
 		return 0, err
 	}
 	if s.OnAppend != nil {
-		s.OnAppend(c.Kind, idx)
+		s.OnAppend(kind, idx)
 	}
 	return idx, nil
 }

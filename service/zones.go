@@ -220,26 +220,26 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
 	}
 	v.EffectiveFrom = s.effective(eff)
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		switch {
 		case ifVersion != 0 && z.Version != ifVersion:
-			return truce.Errorf(truce.EPRECONDITION, "Zone %q is at version %d, not %d.", z.ID, z.Version, ifVersion)
+			return truce.Change{}, nil, truce.Errorf(truce.EPRECONDITION, "Zone %q is at version %d, not %d.", z.ID, z.Version, ifVersion)
 		case z.Pending != 0:
-			return truce.Errorf(truce.ECONFLICT, "Version %d of zone %q awaits decisions; decide it first.", z.Pending, z.Name)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Version %d of zone %q awaits decisions; decide it first.", z.Pending, z.Name)
 		case z.State == truce.ZoneStateWithdrawn:
-			return truce.Errorf(truce.ECONFLICT, "Zone %q is withdrawn.", z.Name)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Zone %q is withdrawn.", z.Name)
 		case (action == truce.ZoneSuspension || action == truce.ZoneWithdrawal) && z.State != truce.ZoneStateInForce && !(action == truce.ZoneWithdrawal && z.State == truce.ZoneStateSuspended):
-			return truce.Errorf(truce.ECONFLICT, "Zone %q is %s; only a zone in force can be suspended or withdrawn.", z.Name, z.State)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Zone %q is %s; only a zone in force can be suspended or withdrawn.", z.Name, z.State)
 		}
 		if p == nil {
 			// A suspension or withdrawal carries the spec it ends.
 			cur, err := tx.ZoneVersion(ctx, z.ID, z.Current)
 			if err != nil {
-				return err
+				return truce.Change{}, nil, err
 			}
 			v.Spec, v.BBox = cur.Spec, cur.BBox
 		}
@@ -247,25 +247,16 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		z.Latest, z.Pending = v.Version, v.Version
 		z.Version++
 		z.UpdatedAt = now
-		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, now)
-		if err != nil {
-			return err
-		}
-		idx, err := tx.Append(ctx, c)
-		if err != nil {
-			return err
-		}
-		z.JournalIndex, v.JournalIndex = idx, idx
-		if err := tx.PutZone(ctx, z); err != nil {
-			return err
-		}
-		return tx.PutZoneVersion(ctx, v)
+		return zoneChange(z, v), func(idx int64) error {
+			z.JournalIndex, v.JournalIndex = idx, idx
+			if err := tx.PutZone(ctx, z); err != nil {
+				return err
+			}
+			return tx.PutZoneVersion(ctx, v)
+		}, nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if s.OnAppend != nil {
-		s.OnAppend("zone", v.JournalIndex)
 	}
 	s.publish("zone", z.ID, v.JournalIndex, v)
 	return v, nil
@@ -308,20 +299,20 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	}
 	now := s.Now()
 	var out *truce.ZoneVersion
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
+	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		v, err := tx.ZoneVersion(ctx, zoneID, version)
 		if err != nil {
-			return err
+			return truce.Change{}, nil, err
 		}
 		if v.Status != truce.VersionProposed || z.Pending != version {
-			return truce.Errorf(truce.ECONFLICT, "Version %d of zone %q is %s, not awaiting decisions.", version, z.Name, v.Status)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Version %d of zone %q is %s, not awaiting decisions.", version, z.Name, v.Status)
 		}
 		if slices.ContainsFunc(v.Decisions, func(x truce.Decision) bool { return x.PartyID == a.Party.ID }) {
-			return truce.Errorf(truce.ECONFLICT, "Your party has already decided on version %d.", version)
+			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Your party has already decided on version %d.", version)
 		}
 		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
 		v.Decisions = append(v.Decisions, dec)
@@ -342,7 +333,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 			v.InForceFrom = &from
 			if z.Current != 0 {
 				if prev, err = tx.ZoneVersion(ctx, zoneID, z.Current); err != nil {
-					return err
+					return truce.Change{}, nil, err
 				}
 				if prev.InForceUntil == nil || prev.InForceUntil.After(from) {
 					prev.InForceUntil = &from
@@ -362,32 +353,23 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		}
 		z.Version++
 		z.UpdatedAt = now
-		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, now)
-		if err != nil {
-			return err
-		}
-		idx, err := tx.Append(ctx, c)
-		if err != nil {
-			return err
-		}
-		v.Decisions[len(v.Decisions)-1].JournalIndex = idx
-		z.JournalIndex = idx
-		if prev != nil {
-			if err := tx.PutZoneVersion(ctx, prev); err != nil {
+		return zoneChange(z, v), func(idx int64) error {
+			v.Decisions[len(v.Decisions)-1].JournalIndex = idx
+			z.JournalIndex = idx
+			if prev != nil {
+				if err := tx.PutZoneVersion(ctx, prev); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutZone(ctx, z); err != nil {
 				return err
 			}
-		}
-		if err := tx.PutZone(ctx, z); err != nil {
-			return err
-		}
-		out = v
-		return tx.PutZoneVersion(ctx, v)
+			out = v
+			return tx.PutZoneVersion(ctx, v)
+		}, nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if s.OnAppend != nil {
-		s.OnAppend("zone", z.JournalIndex)
 	}
 	s.publish("zone", zoneID, out.Decisions[len(out.Decisions)-1].JournalIndex, out)
 	return out, nil
