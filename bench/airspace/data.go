@@ -42,7 +42,7 @@ func band(j int) (floor, ceil float64, floorS, ceilS string) {
 }
 
 // loadPolygons decodes OCHA's sub-districts, mending only the defects that
-// change no area (as bench/tile38 does).
+// change no area.
 func loadPolygons(path string) ([]orb.Geometry, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -99,7 +99,7 @@ func loadPolygons(path string) ([]orb.Geometry, error) {
 }
 
 // fences makes n fences from the real polygons as spatial's, monitor's and
-// bench/tile38's benchmarks do: copy k of every polygon scaled about
+// spatial's benchmarks do: copy k of every polygon scaled about
 // Syria's centre by 0.9, 1.0 or 1.1 (k mod 3) and shifted 8° east per
 // column and 7° north per row, but of a 10-column grid (theirs has 5),
 // because 20,000 fences (74 copies) on 5 columns would run past the North

@@ -7,7 +7,7 @@
 //	airspace memory     -dir D            RSS with 20,000 live tracks and 5,000 zones
 //
 // The zones are OCHA's 272 real Syrian sub-district polygons and scaled,
-// shifted copies of them, as in bench/tile38 and the monitor's benchmarks,
+// shifted copies of them, as in the monitor's and spatial's benchmarks,
 // with altitude bands; Tile38 gets the same fences as WITHIN … WHERE z …
 // FENCE DETECT enter,exit channels. bench/airspace.sh runs everything;
 // bench/README.md has the figures.
