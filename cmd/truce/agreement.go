@@ -59,10 +59,7 @@ func runAgreement(ctx context.Context, args []string) error {
 		fs := newFlags("agreement list", "agreement list [--status S]")
 		status := fs.String("status", "", "only agreements with this status")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -82,11 +79,7 @@ func runAgreement(ctx context.Context, args []string) error {
 	case "show":
 		fs := newFlags("agreement show", "agreement show ID")
 		cf.add(fs)
-		rest, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		rest, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
@@ -98,11 +91,7 @@ func runAgreement(ctx context.Context, args []string) error {
 	case "status":
 		fs := newFlags("agreement status", "agreement status ID draft|in_force|suspended|terminated")
 		cf.add(fs)
-		rest, err := parse(fs, args[1:], 2)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		rest, cl, err := cf.parse(fs, args[1:], 2)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,17 @@ func (c *clientFlags) add(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "print JSON")
 }
 
+// parse parses the verb's flags and arguments (see the package's parse)
+// and returns the client to call the server with.
+func (c *clientFlags) parse(fs *flag.FlagSet, args []string, want int) ([]string, *api.Client, error) {
+	pos, err := parse(fs, args, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := c.client()
+	return pos, cl, err
+}
+
 func (c *clientFlags) client() (*api.Client, error) {
 	if c.token == "" {
 		return nil, truce.Errorf(truce.EUNAUTHORIZED, "No token: set TRUCE_TOKEN or pass --token.")

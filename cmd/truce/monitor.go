@@ -145,11 +145,7 @@ func runAlerts(ctx context.Context, args []string) error {
 		fs := newFlags("alerts "+args[0], "alerts "+args[0]+" ID [--note N]")
 		note := fs.String("note", "", "note")
 		cf.add(fs)
-		pos, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
@@ -169,10 +165,7 @@ func runAlerts(ctx context.Context, args []string) error {
 	state := fs.String("state", "", "only this state")
 	follow := fs.Bool("follow", false, "print alerts as they come (Server-Sent Events)")
 	cf.add(fs)
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	_, cl, err := cf.parse(fs, args, 0)
 	if err != nil {
 		return err
 	}
@@ -278,11 +271,7 @@ func runFeed(ctx context.Context, args []string) error {
 		fs := newFlags("feed add", "feed add sbs HOST:PORT [--name N]")
 		name := fs.String("name", "", "a name for the feed")
 		cf.add(fs)
-		pos, err := parse(fs, args[1:], 2)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, args[1:], 2)
 		if err != nil {
 			return err
 		}
@@ -295,10 +284,7 @@ func runFeed(ctx context.Context, args []string) error {
 	case "list":
 		fs := newFlags("feed list", "feed list")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -318,11 +304,7 @@ func runFeed(ctx context.Context, args []string) error {
 	case "remove":
 		fs := newFlags("feed remove", "feed remove ID")
 		cf.add(fs)
-		pos, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
@@ -349,10 +331,7 @@ func runAircraft(ctx context.Context, args []string) error {
 		fs.StringVar(&a.PartyID, "party", "", "party (admins only; default your own)")
 		fs.StringVar(&a.Note, "note", "", "note")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -366,10 +345,7 @@ func runAircraft(ctx context.Context, args []string) error {
 		fs := newFlags("aircraft list", "aircraft list [--party SLUG]")
 		party := fs.String("party", "", "only this party's entries")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -389,11 +365,7 @@ func runAircraft(ctx context.Context, args []string) error {
 	case "remove":
 		fs := newFlags("aircraft remove", "aircraft remove ID")
 		cf.add(fs)
-		pos, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}

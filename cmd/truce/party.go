@@ -41,10 +41,7 @@ func runParty(ctx context.Context, args []string) error {
 		fs := newFlags("party list", "party list [--kind KIND]")
 		kind := fs.String("kind", "", "only parties of this kind")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -76,11 +73,7 @@ func runParty(ctx context.Context, args []string) error {
 	case "show":
 		fs := newFlags("party show", "party show ID|SLUG")
 		cf.add(fs)
-		rest, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		rest, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}

@@ -51,10 +51,7 @@ func runToken(ctx context.Context, args []string) error {
 		fs := newFlags("token list", "token list [--user USER]")
 		user := fs.String("user", "", "user id or username (default: yourself)")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -84,11 +81,7 @@ func runToken(ctx context.Context, args []string) error {
 	case "revoke":
 		fs := newFlags("token revoke", "token revoke ID")
 		cf.add(fs)
-		rest, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		rest, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}

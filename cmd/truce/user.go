@@ -47,10 +47,7 @@ func runUser(ctx context.Context, args []string) error {
 		fs := newFlags("user list", "user list [--party SLUG]")
 		party := fs.String("party", "", "only this party's users")
 		cf.add(fs)
-		if _, err := parse(fs, args[1:], 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
 			return err
 		}
@@ -71,11 +68,7 @@ func runUser(ctx context.Context, args []string) error {
 		fs := newFlags("user disable", "user disable ID|USERNAME [--if-version N]")
 		ver := fs.Int64("if-version", 0, "only if the user is at this version")
 		cf.add(fs)
-		rest, err := parse(fs, args[1:], 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		rest, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}

@@ -123,11 +123,7 @@ func runZone(ctx context.Context, args []string) error {
 		reason := fs.String("reason", "", "reason, recorded with the decision")
 		sigFile := fs.String("signature-file", "", "signed note over the decision statement, for a party holding its own key")
 		cf.add(fs)
-		pos, err := parse(fs, rest, 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
 			return err
 		}
@@ -199,10 +195,7 @@ func runZone(ctx context.Context, args []string) error {
 		kind := fs.String("kind", "", "only zones of this kind")
 		state := fs.String("state", "", "only zones in this state")
 		cf.add(fs)
-		if _, err := parse(fs, rest, 0); err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		_, cl, err := cf.parse(fs, rest, 0)
 		if err != nil {
 			return err
 		}
@@ -250,11 +243,7 @@ func runZone(ctx context.Context, args []string) error {
 	case "show":
 		fs := newFlags("zone show", "zone show ZONE_ID")
 		cf.add(fs)
-		pos, err := parse(fs, rest, 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
 			return err
 		}
@@ -266,11 +255,7 @@ func runZone(ctx context.Context, args []string) error {
 	case "history":
 		fs := newFlags("zone history", "zone history ZONE_ID")
 		cf.add(fs)
-		pos, err := parse(fs, rest, 1)
-		if err != nil {
-			return err
-		}
-		cl, err := cf.client()
+		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
 			return err
 		}
