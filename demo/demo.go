@@ -69,12 +69,14 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	if res.Token == nil {
 		return nil, fmt.Errorf("%s already holds a deployment; run the demo on a new folder", cfg.DataDir)
 	}
-	n, err := node.Open(ctx, cfg)
+	// Set-up needs the services, not a running server: the node that
+	// serves the scenario is opened afterwards and builds its indexes
+	// from what is written here.
+	svc, err := node.OpenService(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer n.Close()
-	svc := n.Service
+	defer svc.Store.Close()
 	actx := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
 	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}}
 	actors := map[string]context.Context{}

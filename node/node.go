@@ -144,17 +144,15 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s is not initialised (run truce init): %w", c.DataDir, err)
 	}
-	st, err := OpenStore(ctx, c)
+	svc, err := OpenService(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: c, Store: st, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
-	n.Service = service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
-	n.Service.Log = c.Logger
+	st := svc.Store
+	n := &Node{Config: c, Store: st, Service: svc, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
-	n.Service.MaxVertices = c.MaxVertices
 	n.Service.Zones = service.NewZoneIndex(st)
 	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
 		st.Close()
@@ -233,6 +231,21 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// OpenService opens the store and the services over it, with the
+// deployment's keys but none of a server's engines (log signer, event
+// bus, monitor, self-check): for set-up work such as init and the demo,
+// after which the node is opened to serve. Close its Store when done.
+func OpenService(ctx context.Context, c Config) (*service.Service, error) {
+	c.defaults()
+	st, err := OpenStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	svc := service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
+	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices
+	return svc, nil
+}
+
 // InitOptions are the first administrator's details.
 type InitOptions struct {
 	PartySlug, PartyName string
@@ -262,12 +275,12 @@ func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 	res := &InitResult{LogVerifierKey: strings.TrimSpace(vkey), LogKeyCreated: created}
-	n, err := Open(ctx, c)
+	svc, err := OpenService(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	defer n.Close()
-	p, u, t, err := n.Service.Bootstrap(ctx, truce.PartyCreate{Slug: o.PartySlug, Name: o.PartyName, Kind: o.PartyKind},
+	defer svc.Store.Close()
+	p, u, t, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: o.PartySlug, Name: o.PartyName, Kind: o.PartyKind},
 		truce.UserCreate{Username: o.Username, Name: "Administrator", Roles: []truce.Role{truce.RoleAdmin}, Password: o.Password})
 	if truce.ErrorCode(err) == truce.ECONFLICT {
 		return res, nil
