@@ -162,7 +162,7 @@ func problemCode(t *testing.T, h http.Header, body []byte) string {
 // is hidden); public routes answer without a token.
 func TestAuthMatrix(t *testing.T) {
 	e := newEnv(t)
-	us, ru := e.parties["us"], e.parties["ru"]
+	us := e.parties["us"]
 	op := e.users["us-op"]
 	ctx := context.Background()
 	// Targets the administrator's successful calls may use up.
@@ -243,7 +243,6 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/webhooks/{id}/deliveries":                {"GET", wh + "/deliveries", "", "ru-op", 404, 0},
 		"DELETE /api/v1/webhooks/{id}":                        {"DELETE", wh, "", "ru-op", 404, 0},
 	}
-	_ = ru
 	for _, rt := range e.node.API.Routes() {
 		name := rt.Method + " " + rt.Pattern
 		t.Run(name, func(t *testing.T) {
@@ -340,7 +339,7 @@ func TestStrictDecoding(t *testing.T) {
 func TestIdempotencyKey(t *testing.T) {
 	e := newEnv(t)
 	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
-	s1, h1, b1 := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-1")
+	s1, _, b1 := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-1")
 	if s1 != 201 {
 		t.Fatalf("%d %s", s1, b1)
 	}
@@ -364,7 +363,6 @@ func TestIdempotencyKey(t *testing.T) {
 	if s4 != 201 {
 		t.Fatalf("other user's key: %d %s", s4, b4)
 	}
-	_ = h1
 }
 
 func TestETagIfMatch(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/geo"
 )
 
@@ -76,7 +75,6 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	// The env's zone (box 36-36.5E, 33-33.5N) as a no-fly zone in force.
 	e.approveAll(t, e.zone.ID, 1)
 	now := time.Now().UTC()
-	west := orb.Point{35.9, 33.25}
 	var lines [][]byte
 	// AE1234 (us) flies east through the box at 10,000 ft.
 	for i := 0; i < 12; i++ {
@@ -126,7 +124,6 @@ func TestMonitor_EndToEnd(t *testing.T) {
 		t.Fatalf("tracks in bbox: %d %v", len(tracks), err)
 	}
 	// A zone coming into force around an aircraft already inside.
-	_, _ = west, as
 	zp := `{"type":"Polygon","coordinates":[[[37.9,34.9],[38.1,34.9],[38.1,35.1],[37.9,35.1],[37.9,34.9]]]}`
 	z, _, err := us.ProposeZone(ctx, truce.ZoneProposal{Agreement: e.agreement.ID, Name: "Around SYR77", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(zp)})
 	if err != nil {
@@ -165,7 +162,6 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	if err != nil || rs.Entry.Kind != "alert" || rs.Entry.Subject != entry.ID || rs.Entry.Party != "system" {
 		t.Fatalf("journal entry of the alert: %+v %v", rs, err)
 	}
-	_ = api.Monitor{}
 }
 
 func xmllint(t *testing.T) string {

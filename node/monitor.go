@@ -377,6 +377,7 @@ func (a *airspace) Tracks(bbox *[4]float64) []truce.Track {
 		b = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}
 	}
 	var out []truce.Track
+	var icaos []uint32
 	num := func(v float64) *float64 {
 		if math.IsNaN(v) {
 			return nil
@@ -397,22 +398,18 @@ func (a *airspace) Tracks(bbox *[4]float64) []truce.Track {
 		for _, z := range ti.Zones {
 			t.Zones = append(t.Zones, service.ZoneOf(z))
 		}
-		out = append(out, t)
+		out, icaos = append(out, t), append(icaos, ti.ICAO)
 		return true
 	})
+	// Tracks leaves the histories out; Track has them.
 	for i := range out {
-		if ti, ok := a.engine.Track(mustICAO(out[i].ICAO)); ok {
+		if ti, ok := a.engine.Track(icaos[i]); ok {
 			for _, p := range ti.History {
 				out[i].Trail = append(out[i].Trail, [2]float64{p.Lon, p.Lat})
 			}
 		}
 	}
 	return out
-}
-
-func mustICAO(s string) uint32 {
-	v, _ := feed.ParseICAO(s)
-	return v
 }
 
 func (a *airspace) metrics(reg *prometheus.Registry) {

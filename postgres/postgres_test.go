@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -66,8 +64,6 @@ func TestMigrateTwice(t *testing.T) {
 			t.Fatalf("migrate %d applied %d, %v", i, n, err)
 		}
 	}
-	_ = sql.ErrNoRows
-	_ = fmt.Sprint
 }
 
 func TestLedgerStorage(t *testing.T) {

@@ -40,11 +40,9 @@ func (k *Keys) PartySigner(slug string) (note.Signer, error) {
 // unless a key is already there, and returns the verifier key.
 func GenerateLog(path, name string) (vkey string, created bool, err error) {
 	if b, err := os.ReadFile(path); err == nil {
-		s, err := note.NewSigner(string(b))
-		if err != nil {
+		if _, err := note.NewSigner(string(b)); err != nil {
 			return "", false, fmt.Errorf("log key %s: %w", path, err)
 		}
-		_ = s
 		vk, err := os.ReadFile(path + ".pub")
 		if err != nil {
 			return "", false, fmt.Errorf("log verifier key: %w", err)

@@ -32,11 +32,9 @@ func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.Party
 	}
 	p := &truce.Party{ID: NewID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
 	if c.PublicKey != "" {
-		v, err := note.NewVerifier(c.PublicKey)
-		if err != nil {
+		if _, err := note.NewVerifier(c.PublicKey); err != nil {
 			return nil, truce.Errorf(truce.EINVALID, "The public key is not a C2SP signed-note Ed25519 verifier key (name+hash+base64).")
 		}
-		_ = v
 		p.PublicKey = c.PublicKey
 	} else {
 		if s.Keys == nil {
