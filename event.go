@@ -2,9 +2,10 @@ package truce
 
 import "time"
 
-// Event is something that happened, published on the in-process bus after
-// the change that caused it has committed: a record changed (Kind is the
-// journal kind) or an engine raised something (an alert).
+// Event is something that happened: a record changed (Kind is the journal
+// kind) or an engine raised something (an alert). It is logged in the
+// transaction of the change that caused it (Tx.Publish) and delivered to
+// live subscribers once that transaction has committed.
 type Event struct {
 	Kind    string    `json:"kind"`
 	Subject string    `json:"subject"`
@@ -12,8 +13,8 @@ type Event struct {
 	Time    time.Time `json:"time"`
 	Data    any       `json:"data,omitempty"`
 	// Visibility says who may receive the event. The zero value is
-	// administrators only; the events package fills it from the journal
-	// entry at Index when it is unset.
+	// administrators only; an event published with a change takes the
+	// change's visibility, the same as its journal entry's.
 	Visibility Visibility `json:"-"`
 	// Point (lon, lat) or BBox (minLon, minLat, maxLon, maxLat) place the
 	// event for subscribers' bbox filters; an event with neither has no

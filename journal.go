@@ -101,6 +101,10 @@ type Change struct {
 	// New says the subject is a record created by this change, so it has
 	// no previous entry and the store need not look one up.
 	New bool
+	// Event, when set, is published in the change's transaction (see
+	// Tx.Publish) with the change's kind, subject, journal index and
+	// visibility where it leaves them unset.
+	Event *Event
 }
 
 // JournalRecord is an entry as stored: its index, leaf bytes, and the body

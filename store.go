@@ -72,6 +72,12 @@ type Tx interface {
 	// Append journals a change and returns its index. Prev is filled in
 	// from the subject's latest entry.
 	Append(ctx context.Context, c *SealedChange) (int64, error)
+	// Publish logs an event for live delivery (streams, webhooks) in the
+	// same transaction as the change it reports, so a committed change
+	// always has its event and a rolled-back one never does. Its Data is
+	// encoded when the transaction commits, so it may still be filled in
+	// by the rest of the transaction. The event's id is set on commit.
+	Publish(ctx context.Context, e *Event) error
 
 	InsertParty(ctx context.Context, p *Party) error
 	InsertUser(ctx context.Context, u *User, passwordHash string) error

@@ -16,7 +16,6 @@ const (
 	DefaultRetention  = 7 * 24 * time.Hour
 	DefaultMaxEvents  = 1_000_000
 	DefaultPurgeEvery = time.Hour
-	DefaultMaxBatch   = 256
 )
 
 // ErrClosed is returned by Publish once the bus is closed.
@@ -32,26 +31,26 @@ type Options struct {
 	Retention  time.Duration
 	MaxEvents  int64
 	PurgeEvery time.Duration
-	// MaxBatch is the most events logged in one transaction.
-	MaxBatch int
-	// OnDeliveries is called after a batch that queued webhook deliveries
-	// has committed (the node wakes the Dispatcher with it).
+	// OnDeliveries is called after a commit that queued webhook
+	// deliveries (the node wakes the Dispatcher with it). It must not
+	// block.
 	OnDeliveries func()
 	Logger       *slog.Logger
 	Now          func() time.Time
 }
 
 // Bus is the in-process event bus in front of the persistent event log.
-// Publish logs an event (assigning its id) and then hands it to the live
-// subscribers, in id order. A subscriber that falls Buffer events behind
-// is dropped rather than waited for, so a slow reader never holds up a
-// publisher; a Cursor then catches up from the log.
+// Events are logged by the store, in the transaction of the change they
+// report (truce.Tx.Publish) or on their own (Publish); the store hands
+// each commit's events to the bus, which passes them to the live
+// subscribers in id order. A subscriber that falls Buffer events behind is
+// dropped rather than waited for, so a slow reader never holds up a
+// writer; a Cursor then catches up from the log.
 type Bus struct {
 	store Store
 	opt   Options
 	log   *slog.Logger
 
-	reqs chan *pub
 	quit chan struct{}
 	once sync.Once
 	wg   sync.WaitGroup
@@ -63,16 +62,12 @@ type Bus struct {
 	subs map[*sub]struct{}
 }
 
-type pub struct {
-	rec  *Record
-	done chan error
-}
-
 type sub struct {
 	ch chan *Record // closed when the subscriber lagged
 }
 
-// NewBus starts a bus over the store, with its writer and purger.
+// NewBus starts a bus over the store, with its purger, and takes the
+// store's committed events (Store.OnEvents).
 func NewBus(s Store, opt Options) *Bus {
 	if opt.Buffer <= 0 {
 		opt.Buffer = DefaultBuffer
@@ -86,24 +81,21 @@ func NewBus(s Store, opt Options) *Bus {
 	if opt.PurgeEvery <= 0 {
 		opt.PurgeEvery = DefaultPurgeEvery
 	}
-	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = DefaultMaxBatch
-	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	b := &Bus{store: s, opt: opt, log: opt.Logger, reqs: make(chan *pub, opt.MaxBatch), quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
-	b.wg.Add(2)
-	go b.writer()
+	b := &Bus{store: s, opt: opt, log: opt.Logger, quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
+	s.OnEvents(b.deliver)
+	b.wg.Add(1)
 	go b.purger()
 	return b
 }
 
-// Close stops the bus after logging what was already published. Live
-// subscribers' cursors end.
+// Close stops the bus. Live subscribers' cursors end; events committed
+// afterwards are still logged, for cursors to read later.
 func (b *Bus) Close() error {
 	b.once.Do(func() { close(b.quit) })
 	b.wg.Wait()
@@ -123,94 +115,36 @@ func (b *Bus) EndStreams() {
 	b.streamsOnce.Do(func() { close(b.streamsDone) })
 }
 
-// Publish logs the event and hands it to live subscribers and matching
-// webhooks. It returns the event's id once the event (and its webhook
-// deliveries) are committed, so a caller that returns after Publish has
-// made its event durable. Concurrent publishers share a transaction.
+// Publish logs an event that reports no change of its own (a change's
+// event is published in its transaction, truce.Tx.Publish). It returns the
+// event's id once the event and its webhook deliveries are committed, so a
+// caller that returns after Publish has made its event durable.
+// Concurrent publishers share a transaction.
 func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
-	if e.Time.IsZero() {
-		e.Time = b.opt.Now()
-	}
-	e.Time = e.Time.UTC()
-	p := &pub{rec: &Record{Event: e}, done: make(chan error, 1)}
 	select {
 	case <-b.quit:
 		return 0, ErrClosed
 	default:
 	}
-	select {
-	case b.reqs <- p:
-	case <-b.quit:
-		return 0, ErrClosed
-	case <-ctx.Done():
-		return 0, truce.Errorf(truce.EUNAVAILABLE, "Publishing was cancelled.")
+	if e.Time.IsZero() {
+		e.Time = b.opt.Now()
 	}
-	if err := <-p.done; err != nil {
+	e.Time = e.Time.UTC()
+	r := &Record{Event: e}
+	if err := b.store.AppendEvents(ctx, []*Record{r}); err != nil {
 		return 0, err
 	}
-	return p.rec.ID, nil
+	return r.ID, nil
 }
 
-func (b *Bus) writer() {
-	defer b.wg.Done()
-	for {
-		var first *pub
-		select {
-		case first = <-b.reqs:
-		case <-b.quit:
-			// Log what was queued before Close.
-			for {
-				select {
-				case p := <-b.reqs:
-					b.commit([]*pub{p})
-				default:
-					return
-				}
-			}
-		}
-		batch := []*pub{first}
-	drain:
-		for len(batch) < b.opt.MaxBatch {
-			select {
-			case p := <-b.reqs:
-				batch = append(batch, p)
-			default:
-				break drain
-			}
-		}
-		b.commit(batch)
-	}
-}
-
-// commit logs a batch with its webhook deliveries and fans it out.
-func (b *Bus) commit(batch []*pub) {
-	ctx := context.Background()
-	fail := func(err error) {
-		for _, p := range batch {
-			p.done <- err
-		}
-	}
-	hooks, err := b.store.Webhooks(ctx, "")
-	if err != nil {
-		fail(err)
-		return
-	}
-	apps := make([]*Append, len(batch))
-	queued := false
-	for i, p := range batch {
-		apps[i] = &Append{Record: p.rec, Hooks: matchHooks(hooks, &p.rec.Event)}
-		queued = queued || len(apps[i].Hooks) > 0
-	}
-	if err := b.store.AppendEvents(ctx, apps); err != nil {
-		b.log.Error("event log append", "events", len(batch), "err", err)
-		fail(err)
-		return
-	}
+// deliver hands a commit's events to the live subscribers; the store calls
+// it once per commit, in commit (and so id) order.
+func (b *Bus) deliver(recs []*Record, deliveries bool) {
 	b.mu.Lock()
-	for _, p := range batch {
+	for _, r := range recs {
 		for s := range b.subs {
 			select {
-			case s.ch <- p.rec:
+			case s.ch <- r:
 			default:
 				close(s.ch)
 				delete(b.subs, s)
@@ -218,17 +152,15 @@ func (b *Bus) commit(batch []*pub) {
 		}
 	}
 	b.mu.Unlock()
-	for _, p := range batch {
-		p.done <- nil
-	}
-	if queued && b.opt.OnDeliveries != nil {
+	if deliveries && b.opt.OnDeliveries != nil {
 		b.opt.OnDeliveries()
 	}
 }
 
-// matchHooks returns the ids of the webhooks that get the event: those
-// whose filter it passes and whose owner party may see it.
-func matchHooks(hooks []*Webhook, e *truce.Event) []string {
+// MatchHooks returns the ids of the webhooks that get the event: those
+// whose filter it passes and whose owner party may see it. Stores call it
+// when they log an event.
+func MatchHooks(hooks []*Webhook, e *truce.Event) []string {
 	var ids []string
 	for _, w := range hooks {
 		if w.Filter().Match(e) && e.Visibility.Allows(partyActor(w.Party)) {

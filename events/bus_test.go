@@ -43,7 +43,7 @@ func drain(t *testing.T, c *events.Cursor, n int) []*events.Record {
 // the log) follow from the start and from the middle: each must see every
 // event once, in id order.
 func TestBus_ConcurrentNoGaps(t *testing.T) {
-	b, _ := newBus(t, events.Options{Buffer: 2, MaxBatch: 8})
+	b, _ := newBus(t, events.Options{Buffer: 2})
 	const publishers, each = 4, 100
 	first := publish(t, b, truce.Event{Kind: "alert", Subject: "first", Visibility: all})
 	readers := []*events.Cursor{}

@@ -10,13 +10,16 @@
 //
 // # Ordering and durability
 //
-// Bus.Publish logs an event (one database transaction per batch of
-// concurrent publishers) before any subscriber sees it, and ids are given
-// by one writer in commit order, so the log and the live stream agree on
-// the order. The log is not the journal: an event is published after the
-// change that caused it committed, so a crash in between loses the event
-// (never the change); the journal stays the record of truth. Events are
-// kept for Options.Retention (default 7 days) and at most
+// An event is logged in the database transaction of the change it reports
+// (truce.Tx.Publish), so a committed change always has its event and the
+// event costs no commit of its own; events without a change of their own
+// are logged with Bus.Publish. Ids come from a counter kept beside the
+// journal's head and taken under the same lock, so they are given in
+// commit order, and the store hands each commit's events to the bus before
+// the writers learn of the commit: the log and the live stream agree on
+// the order. The log is not the journal (it is bounded and not
+// verifiable); the journal stays the record of truth. Events are kept for
+// Options.Retention (default 7 days) and at most
 // Options.MaxEvents; a reader resuming from a purged id is told
 // (Cursor.Missed) and should reload its state. One node's bus sees only
 // its own publishers: nodes sharing a PostgreSQL database each serve

@@ -16,13 +16,6 @@ type Record struct {
 	truce.Event
 }
 
-// Append is one event to log, with the webhooks (ids) that get a delivery
-// of it.
-type Append struct {
-	Record *Record
-	Hooks  []string
-}
-
 // Query selects logged events. Kinds and BBox are a prefilter the store may
 // apply loosely (it may return more); Filter.Match decides.
 type Query struct {
@@ -83,8 +76,16 @@ type Store interface {
 	// AppendEvents stores the events in one transaction, in order, sets
 	// each Record.ID from a counter that never goes back or reuses an id
 	// (even once old events are purged), and queues a pending delivery,
-	// due at once, for each of its Hooks.
-	AppendEvents(ctx context.Context, evs []*Append) error
+	// due at once, for each webhook that MatchHooks gives the event. A
+	// store also logs events this way inside its own transactions
+	// (truce.Tx.Publish).
+	AppendEvents(ctx context.Context, evs []*Record) error
+	// OnEvents sets the function the store calls after every commit that
+	// logged events, with those events in id order, before any writer
+	// learns of the commit; deliveries says webhook deliveries were
+	// queued. Commits are reported one at a time in commit order, so ids
+	// arrive increasing. f must not block.
+	OnEvents(f func(recs []*Record, deliveries bool))
 	// Events returns up to q.Limit events with id > q.After, oldest first.
 	Events(ctx context.Context, q Query) ([]*Record, error)
 	// EventBounds returns the ids of the oldest and newest stored events

@@ -35,16 +35,32 @@ type airspace struct {
 	mu     sync.Mutex
 	feeds  map[string]context.CancelFunc // feed id -> stop
 	alerts []monitor.Alert               // queued for the journal
+	room   *sync.Cond                    // signalled when the journal takes the queue
 	wake   chan struct{}
+	waits  atomic.Uint64 // times the engine waited for room in the queue
+	limit  int           // MaxQueuedAlerts; lowered by tests
+	peak   int           // the longest the queue has been
 
-	ctx    context.Context
+	ctx    context.Context // feeds and the engine
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	ln     net.Listener
+
+	stopJournal chan struct{} // closed once the engine has stopped
+	journalDone chan struct{}
 }
 
+// MaxQueuedAlerts bounds the alerts waiting for the journal. When it is
+// reached the engine waits (alerts are never dropped), its position queue
+// fills, and positions are shed and counted instead: memory stays bounded
+// however busy the sky.
+const MaxQueuedAlerts = 4096
+
 func (n *Node) startAirspace(ctx context.Context, c Config) error {
-	a := &airspace{n: n, feeds: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1)}
+	a := &airspace{n: n, feeds: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
+		stopJournal: make(chan struct{}), journalDone: make(chan struct{})}
+	a.room = sync.NewCond(&a.mu)
+	a.limit = MaxQueuedAlerts
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	if err := a.attr.Load(ctx, n.Store); err != nil {
 		return err
@@ -67,9 +83,9 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	}
 	a.engine = e
 	n.air = a
-	a.wg.Add(2)
+	a.wg.Add(1)
 	go func() { defer a.wg.Done(); e.Run(a.ctx) }()
-	go func() { defer a.wg.Done(); a.journal() }()
+	go func() { defer close(a.journalDone); a.journal() }()
 	fs, err := n.Store.Feeds(ctx)
 	if err != nil {
 		return err
@@ -198,12 +214,20 @@ func (a *airspace) stopFeed(id string) {
 	}
 }
 
-// enqueue receives the engine's alerts. It never blocks for long and never
-// drops: the queue is unbounded (alerts are rare next to positions) and
-// drained into the journal by one goroutine.
+// enqueue receives the engine's alerts. It never drops one: when
+// MaxQueuedAlerts wait for the journal it waits for room (the engine then
+// sheds positions, not alerts), except while shutting down, when the
+// journal drains whatever is queued.
 func (a *airspace) enqueue(al monitor.Alert) {
 	a.mu.Lock()
+	if len(a.alerts) >= a.limit && a.ctx.Err() == nil {
+		a.waits.Add(1)
+		for len(a.alerts) >= a.limit && a.ctx.Err() == nil {
+			a.room.Wait()
+		}
+	}
 	a.alerts = append(a.alerts, al)
+	a.peak = max(a.peak, len(a.alerts))
 	a.mu.Unlock()
 	select {
 	case a.wake <- struct{}{}:
@@ -211,25 +235,29 @@ func (a *airspace) enqueue(al monitor.Alert) {
 	}
 }
 
-// journal writes queued alerts; on shutdown it drains the queue first.
+// take empties the queue.
+func (a *airspace) take() []monitor.Alert {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	batch := a.alerts
+	a.alerts = nil
+	a.room.Broadcast()
+	return batch
+}
+
+// journal writes queued alerts until the engine has stopped, then writes
+// what is left.
 func (a *airspace) journal() {
 	for {
-		a.mu.Lock()
-		batch := a.alerts
-		a.alerts = nil
-		a.mu.Unlock()
+		batch := a.take()
 		a.recordAll(batch)
 		if len(batch) > 0 {
 			continue
 		}
 		select {
 		case <-a.wake:
-		case <-a.ctx.Done():
-			a.mu.Lock()
-			rest := a.alerts
-			a.alerts = nil
-			a.mu.Unlock()
-			a.recordAll(rest)
+		case <-a.stopJournal:
+			a.recordAll(a.take())
 			return
 		}
 	}
@@ -424,6 +452,10 @@ func (a *airspace) metrics(reg *prometheus.Registry) {
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
 		func() float64 { return float64(a.engine.Len()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
+		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(len(a.alerts)) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
+		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
 }
 
 // stop stops feeds and the engine, then writes the alerts still queued.
@@ -432,7 +464,12 @@ func (a *airspace) stop() {
 		a.ln.Close()
 	}
 	a.cancel()
+	a.mu.Lock()
+	a.room.Broadcast() // an engine waiting for room goes on
+	a.mu.Unlock()
 	a.wg.Wait()
+	close(a.stopJournal)
+	<-a.journalDone
 }
 
 // IngestPosition hands a position to the airspace monitor, as a feed

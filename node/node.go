@@ -158,7 +158,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)
 	}
-	n.Service.Publish = n.publish
+	n.Service.OnEvent = n.follow
 	n.registerRoutes()
 	if err := n.mountUI(); err != nil {
 		st.Close()
@@ -183,17 +183,17 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	return n, nil
 }
 
-// publish hands a committed change to the engines that follow it. The
-// zone index is refreshed before the request that made the change returns,
-// so a client reads its own writes.
-func (n *Node) publish(e truce.Event) {
+// follow hands a committed change's event to the engines that follow
+// changes (streams and webhooks already have it: it was logged with the
+// change). The zone index is refreshed before the request that made the
+// change returns, so a client reads its own writes.
+func (n *Node) follow(e truce.Event) {
 	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
 		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
 	}
 	if n.air != nil {
 		n.air.handle(e)
 	}
-	n.publishEvent(e)
 }
 
 // Close closes the store.

@@ -8,7 +8,8 @@ import (
 )
 
 func agreementChange(a *truce.Agreement) truce.Change {
-	return truce.Change{Kind: "agreement", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
+	return truce.Change{Kind: "agreement", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
+		Event: &truce.Event{Data: a}}
 }
 
 // canManageAgreement: administrators, and operators of the coordinator or
@@ -73,7 +74,6 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	}); err != nil {
 		return nil, err
 	}
-	s.publish("agreement", ag.ID, ag.JournalIndex, ag)
 	return ag, nil
 }
 
@@ -205,6 +205,5 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	}); err != nil {
 		return nil, err
 	}
-	s.publish("agreement", cur.ID, cur.JournalIndex, cur)
 	return cur, nil
 }

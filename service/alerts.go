@@ -11,7 +11,8 @@ import (
 )
 
 func alertChange(a *truce.Alert) truce.Change {
-	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
+	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
+		Event: &truce.Event{Data: a, Point: &[2]float64{a.Lon, a.Lat}}}
 }
 
 // RaiseAlert records an engine's alert. Engines call it without an actor
@@ -38,7 +39,6 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 	}); err != nil {
 		return nil, err
 	}
-	s.publishAt("alert", a.ID, a.JournalIndex, a, a.Lon, a.Lat)
 	return a, nil
 }
 
@@ -118,7 +118,6 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	if err != nil {
 		return nil, err
 	}
-	s.publishAt("alert", out.ID, out.JournalIndex, out, out.Lon, out.Lat)
 	return out, nil
 }
 
@@ -130,7 +129,8 @@ var (
 )
 
 func aircraftChange(a *truce.Aircraft) truce.Change {
-	return truce.Change{Kind: "aircraft", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
+	return truce.Change{Kind: "aircraft", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
+		Event: &truce.Event{Data: a}}
 }
 
 // RegisterAircraft adds a registry entry.
@@ -180,7 +180,6 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 	}); err != nil {
 		return nil, err
 	}
-	s.publish("aircraft", a.ID, a.JournalIndex, a)
 	return a, nil
 }
 
@@ -230,7 +229,6 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 	if err != nil {
 		return nil, err
 	}
-	s.publish("aircraft", out.ID, out.JournalIndex, out)
 	return out, nil
 }
 
@@ -286,7 +284,8 @@ func (at *Attribution) Party(icao uint32, callsign string) string {
 // --- feeds ---
 
 func feedChange(f *truce.FeedSource) truce.Change {
-	return truce.Change{Kind: "feed", Subject: f.ID, Body: f, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: f.Version == 1}
+	return truce.Change{Kind: "feed", Subject: f.ID, Body: f, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: f.Version == 1,
+		Event: &truce.Event{Data: f}}
 }
 
 // AddFeed configures an SBS-1 source the server connects to (admins).
@@ -315,7 +314,6 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 	}); err != nil {
 		return nil, err
 	}
-	s.publish("feed", nf.ID, nf.JournalIndex, nf)
 	return nf, nil
 }
 
@@ -355,6 +353,5 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 	if err != nil {
 		return nil, err
 	}
-	s.publish("feed", out.ID, out.JournalIndex, out)
 	return out, nil
 }

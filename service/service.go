@@ -32,8 +32,12 @@ type Service struct {
 	MaxVertices int
 	// Zones is the live index of zones in force (see ZoneIndex).
 	Zones *ZoneIndex
-	// Publish, when set, receives an event after each committed change.
-	Publish func(truce.Event)
+	// OnEvent, when set, is given each committed change's event (already
+	// logged for streams and webhooks in the change's transaction), for
+	// the in-process engines that follow changes. It runs before the
+	// request that made the change returns, so a caller reads its own
+	// writes from those engines.
+	OnEvent func(truce.Event)
 	// Ledger is the signed log over the journal, for proofs; nil when the
 	// deployment has none (proof methods then answer EUNAVAILABLE).
 	Ledger ledger.Storage
@@ -68,8 +72,11 @@ func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn
 // update is the one way services change state: inside one transaction,
 // edit reads what it needs through tx and returns the change to journal
 // and the write to make with the entry's index; update seals the change as
-// made by the actor (nil: "system"), appends it, runs the write, and after
-// commit reports the append (metrics, checkpoint signing).
+// made by the actor (nil: "system"), appends it, runs the write, logs the
+// change's event (if it has one) in the same transaction, and after commit
+// reports the append (metrics, checkpoint signing) and the event
+// (OnEvent). The store may run edit more than once (a shared batch that
+// is retried), so edit starts from what it reads.
 func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) (truce.Change, func(index int64) error, error)) (int64, error) {
 	party, user := "system", "system"
 	if a != nil {
@@ -77,12 +84,15 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 	}
 	var idx int64
 	var kind string
+	var ev *truce.Event
 	err := s.Store.Update(ctx, func(tx truce.Tx) error {
+		ev = nil
 		c, write, err := edit(tx)
 		if err != nil {
 			return err
 		}
-		sealed, err := c.Seal(party, user, s.Now())
+		now := s.Now()
+		sealed, err := c.Seal(party, user, now)
 		if err != nil {
 			return err
 		}
@@ -90,7 +100,13 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 			return err
 		}
 		kind = c.Kind
-		return write(idx)
+		if err := write(idx); err != nil {
+			return err
+		}
+		if ev = changeEvent(c, idx, now); ev != nil {
+			return tx.Publish(ctx, ev)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -98,20 +114,35 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 	if s.OnAppend != nil {
 		s.OnAppend(kind, idx)
 	}
+	if ev != nil && s.OnEvent != nil {
+		s.OnEvent(*ev)
+	}
 	return idx, nil
 }
 
-func (s *Service) publish(kind, subject string, index int64, data any) {
-	if s.Publish != nil {
-		s.Publish(truce.Event{Kind: kind, Subject: subject, Index: index, Time: s.Now(), Data: data})
+// changeEvent completes a change's event (nil if it has none) with what
+// the change and its entry say: kind, subject, journal index, time and
+// the entry's visibility, so a stream shows a reader only the changes the
+// journal would.
+func changeEvent(c truce.Change, idx int64, now time.Time) *truce.Event {
+	if c.Event == nil {
+		return nil
 	}
-}
-
-// publishAt publishes an event located at a point, for bbox filters.
-func (s *Service) publishAt(kind, subject string, index int64, data any, lon, lat float64) {
-	if s.Publish != nil {
-		s.Publish(truce.Event{Kind: kind, Subject: subject, Index: index, Time: s.Now(), Data: data, Point: &[2]float64{lon, lat}})
+	e := *c.Event
+	if e.Kind == "" {
+		e.Kind = c.Kind
 	}
+	if e.Subject == "" {
+		e.Subject = c.Subject
+	}
+	if e.Time.IsZero() {
+		e.Time = now
+	}
+	if e.Visibility.Scope == "" {
+		e.Visibility = c.Visibility
+	}
+	e.Index = idx
+	return &e
 }
 
 // newSecret returns a 256-bit random token secret and its SHA-256.

@@ -17,7 +17,7 @@ import (
 // proof covers its whole history.
 func zoneChange(z *truce.Zone, v *truce.ZoneVersion) truce.Change {
 	return truce.Change{Kind: "zone", Subject: z.ID, Body: map[string]any{"zone": z, "version": v},
-		Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: z.Version == 1}
+		Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: z.Version == 1, Event: &truce.Event{Data: v}}
 }
 
 // signatoryOperator checks the actor acts for a signatory party as an
@@ -72,7 +72,6 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	}); err != nil {
 		return nil, nil, err
 	}
-	s.publish("zone", z.ID, z.JournalIndex, v)
 	return z, v, nil
 }
 
@@ -114,9 +113,11 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		return nil, truce.Errorf(truce.EINVALID, "An import holds 1 to 10,000 features.")
 	}
 	type pair struct {
-		z *truce.Zone
-		v *truce.ZoneVersion
-		c *truce.SealedChange
+		z  *truce.Zone
+		v  *truce.ZoneVersion
+		c  *truce.SealedChange
+		ch truce.Change
+		ev *truce.Event
 	}
 	var out []pair
 	for i, f := range feats {
@@ -144,14 +145,16 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		if err != nil {
 			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 		}
-		c, err := zoneChange(z, v).Seal(a.Party.ID, a.User.ID, s.Now())
+		ch := zoneChange(z, v)
+		c, err := ch.Seal(a.Party.ID, a.User.ID, s.Now())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pair{z, v, c})
+		out = append(out, pair{z, v, c, ch, nil})
 	}
 	err = s.Store.Update(ctx, func(tx truce.Tx) error {
-		for _, p := range out {
+		for i := range out {
+			p := &out[i]
 			idx, err := tx.Append(ctx, p.c)
 			if err != nil {
 				return err
@@ -161,6 +164,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 				return err
 			}
 			if err := tx.PutZoneVersion(ctx, p.v); err != nil {
+				return err
+			}
+			p.ev = changeEvent(p.ch, idx, p.c.Entry.Time)
+			if err := tx.Publish(ctx, p.ev); err != nil {
 				return err
 			}
 		}
@@ -174,7 +181,9 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		if s.OnAppend != nil {
 			s.OnAppend("zone", p.v.JournalIndex)
 		}
-		s.publish("zone", p.z.ID, p.v.JournalIndex, p.v)
+		if s.OnEvent != nil {
+			s.OnEvent(*p.ev)
+		}
 		vs[i] = p.v
 	}
 	return vs, nil
@@ -258,7 +267,6 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	if err != nil {
 		return nil, err
 	}
-	s.publish("zone", z.ID, v.JournalIndex, v)
 	return v, nil
 }
 
@@ -371,7 +379,6 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	s.publish("zone", zoneID, out.Decisions[len(out.Decisions)-1].JournalIndex, out)
 	return out, nil
 }
 

@@ -5,7 +5,9 @@ package eventstest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ func Run(t *testing.T, open func(t testing.TB) events.Store) {
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open(t)) })
+	t.Run("PublishInTransaction", func(t *testing.T) { testPublishInTx(t, open(t)) })
 }
 
 var t0 = time.Date(2017, 7, 9, 12, 0, 0, 0, time.UTC)
@@ -29,13 +32,9 @@ func rec(kind, subject string, at time.Time, data any) *events.Record {
 		Visibility: truce.Visibility{Scope: truce.ScopeAll}}}
 }
 
-func appendAll(t *testing.T, s events.Store, hooks []string, rs ...*events.Record) {
+func appendAll(t *testing.T, s events.Store, rs ...*events.Record) {
 	t.Helper()
-	apps := make([]*events.Append, len(rs))
-	for i, r := range rs {
-		apps[i] = &events.Append{Record: r, Hooks: hooks}
-	}
-	if err := s.AppendEvents(context.Background(), apps); err != nil {
+	if err := s.AppendEvents(context.Background(), rs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -56,7 +55,7 @@ func testAppend(t *testing.T, s events.Store) {
 	a.Index = 17
 	b := rec("zone", "z1", t0.Add(time.Second), nil)
 	b.BBox = &[4]float64{36, 33, 36.5, 33.5}
-	appendAll(t, s, nil, a, b)
+	appendAll(t, s, a, b)
 	if a.ID <= 0 || b.ID <= a.ID {
 		t.Fatalf("ids %d, %d: want positive and increasing", a.ID, b.ID)
 	}
@@ -106,7 +105,7 @@ func testQuery(t *testing.T, s events.Store) {
 	}
 	damascus, beirut, fiji := at("alert", 36.29, 33.51), at("zone", 35.5, 33.89), at("alert", 179.5, -17)
 	nowhere := rec("alert", "s", t0, nil)
-	appendAll(t, s, nil, damascus, beirut, fiji, nowhere)
+	appendAll(t, s, damascus, beirut, fiji, nowhere)
 	cases := []struct {
 		name string
 		q    events.Query
@@ -149,7 +148,7 @@ func testPurge(t *testing.T, s events.Store) {
 	for i := range 10 {
 		rs = append(rs, rec("alert", "s", t0.Add(time.Duration(i)*time.Hour), nil))
 	}
-	appendAll(t, s, []string{"w1"}, rs...)
+	appendAll(t, s, rs...)
 	// Older than t0+3h: three events.
 	n, err := s.PurgeEvents(ctx, t0.Add(3*time.Hour), 1000)
 	if err != nil || n != 3 {
@@ -178,7 +177,7 @@ func testPurge(t *testing.T, s events.Store) {
 		t.Fatalf("bounds of an empty log %d, %d", first, last)
 	}
 	next := rec("alert", "s", t0, nil)
-	appendAll(t, s, nil, next)
+	appendAll(t, s, next)
 	if next.ID <= rs[9].ID {
 		t.Fatalf("id %d reused (last was %d)", next.ID, rs[9].ID)
 	}
@@ -220,7 +219,10 @@ func testWebhooks(t *testing.T, s events.Store) {
 			t.Fatalf("party %q: %v, want %v", party, names, want)
 		}
 	}
-	appendAll(t, s, []string{"w1", "w2"}, rec("alert", "s", t0, nil))
+	// w1 wants alerts in its box, w2 everything.
+	inBox := rec("alert", "s", t0, nil)
+	inBox.Point = &[2]float64{36, 33}
+	appendAll(t, s, inBox)
 	if err := s.DeleteWebhook(ctx, "w1"); err != nil {
 		t.Fatal(err)
 	}
@@ -237,13 +239,25 @@ func testWebhooks(t *testing.T, s events.Store) {
 
 func testDeliveries(t *testing.T, s events.Store) {
 	ctx := context.Background()
-	w := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", CreatedBy: "u1", CreatedAt: t0}
+	w := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", Kinds: []string{"alert"}, CreatedBy: "u1", CreatedAt: t0}
 	if err := s.InsertWebhook(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	e1, e2 := rec("alert", "a1", t0, map[string]int{"n": 1}), rec("alert", "a2", t0, nil)
-	appendAll(t, s, []string{"w1"}, e1)
-	appendAll(t, s, nil, e2) // no webhook wants e2
+	var reported [][]int64
+	var queued []bool
+	s.OnEvents(func(rs []*events.Record, deliveries bool) {
+		reported, queued = append(reported, ids(rs)), append(queued, deliveries)
+	})
+	defer s.OnEvents(nil)
+	e1, e2 := rec("alert", "a1", t0, map[string]int{"n": 1}), rec("zone", "z2", t0, nil)
+	// Not for p1's eyes: no delivery to p1's webhook.
+	hidden := rec("alert", "a3", t0, nil)
+	hidden.Visibility = truce.Visibility{Scope: truce.ScopeParty, Owner: "p2"}
+	appendAll(t, s, e1)
+	appendAll(t, s, e2, hidden) // no webhook wants these
+	if want := [][]int64{{e1.ID}, {e2.ID, hidden.ID}}; !slices.EqualFunc(reported, want, slices.Equal) || !slices.Equal(queued, []bool{true, false}) {
+		t.Fatalf("reported %v (deliveries %v), want %v ([true false])", reported, queued, want)
+	}
 	now := time.Now()
 	due, err := s.DueDeliveries(ctx, now.Add(time.Second), 10)
 	if err != nil {
@@ -296,5 +310,85 @@ func testDeliveries(t *testing.T, s events.Store) {
 	}
 	if err := s.RecordAttempt(ctx, 999999, events.Attempt{Attempts: 1}); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("attempt on a missing delivery: %v", err)
+	}
+}
+
+// testPublishInTx: an event published in a journalled transaction is
+// logged if and only if the transaction commits, with ids in commit order
+// even when concurrent transactions share a batch and some of them fail,
+// and each commit's events reach OnEvents in id order.
+func testPublishInTx(t *testing.T, es events.Store) {
+	s, ok := es.(truce.Store)
+	if !ok {
+		t.Fatalf("%T logs events but is not a truce.Store", es)
+	}
+	ctx := context.Background()
+	var mu sync.Mutex
+	var reported []int64
+	es.OnEvents(func(rs []*events.Record, _ bool) {
+		mu.Lock()
+		reported = append(reported, ids(rs)...)
+		mu.Unlock()
+	})
+	defer es.OnEvents(nil)
+	var wg sync.WaitGroup
+	committed := map[string]int64{} // subject -> journal index
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			subject := fmt.Sprint(i)
+			var idx int64
+			err := s.Update(ctx, func(tx truce.Tx) error {
+				c, err := truce.Change{Kind: "test", Subject: subject, Body: i, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", t0)
+				if err != nil {
+					return err
+				}
+				if idx, err = tx.Append(ctx, c); err != nil {
+					return err
+				}
+				if err := tx.Publish(ctx, &truce.Event{Kind: "test", Subject: subject, Index: idx, Time: t0, Data: i,
+					Visibility: truce.Visibility{Scope: truce.ScopeAll}}); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return truce.Errorf(truce.EINVALID, "refused")
+				}
+				return nil
+			})
+			if (err == nil) != (i%3 != 0) {
+				t.Errorf("call %d: %v", i, err)
+			}
+			if err == nil {
+				mu.Lock()
+				committed[subject] = idx
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := es.Events(ctx, events.Query{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(committed) {
+		t.Fatalf("%d events logged for %d committed changes", len(got), len(committed))
+	}
+	for j, r := range got {
+		if idx, ok := committed[r.Subject]; !ok || idx != r.Index {
+			t.Fatalf("event %d (%s, journal %d): committed %v", r.ID, r.Subject, r.Index, ok)
+		}
+		if j > 0 && r.ID <= got[j-1].ID {
+			t.Fatalf("ids %d then %d", got[j-1].ID, r.ID)
+		}
+		// Journal index order is commit order: ids must follow it.
+		if j > 0 && r.Index <= got[j-1].Index {
+			t.Fatalf("event %d has journal index %d after %d: ids not in commit order", r.ID, r.Index, got[j-1].Index)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(reported, ids(got)) {
+		t.Fatalf("reported %v, logged %v", reported, ids(got))
 	}
 }

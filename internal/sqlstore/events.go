@@ -27,40 +27,76 @@ type eventDoc struct {
 }
 
 // AppendEvents logs events and queues their webhook deliveries in one
-// transaction.
-func (s *Store) AppendEvents(ctx context.Context, evs []*events.Append) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrap(err)
+// transaction of the group committer, which may share it with other
+// writers.
+func (s *Store) AppendEvents(ctx context.Context, evs []*events.Record) error {
+	if len(evs) == 0 {
+		return nil
 	}
-	defer tx.Rollback()
-	for _, a := range evs {
-		e := &a.Record.Event
+	return s.Update(ctx, func(t truce.Tx) error {
+		t.(*tx).b.events = append(t.(*tx).b.events, evs...)
+		return nil
+	})
+}
+
+// OnEvents sets the function told of each commit's events.
+func (s *Store) OnEvents(f func(recs []*events.Record, deliveries bool)) {
+	if f == nil {
+		s.onEvents.Store(nil)
+		return
+	}
+	s.onEvents.Store(&f)
+}
+
+// Publish logs an event in the transaction.
+func (t *tx) Publish(_ context.Context, e *truce.Event) error {
+	t.b.events = append(t.b.events, &events.Record{Event: *e})
+	return nil
+}
+
+// flushEvents writes the batch's events, with ids from the counter the
+// transaction locked with the log head, and queues their webhook
+// deliveries. It reports whether it queued any.
+func (b *batch) flushEvents(ctx context.Context) (bool, error) {
+	s := b.g.s
+	hooks, err := s.webhooks(ctx, b.tx, "")
+	if err != nil {
+		return false, err
+	}
+	now := micros(time.Now())
+	eargs := make([]any, 0, 13*len(b.events))
+	var dargs []any
+	for i, r := range b.events {
+		e := &r.Event
+		if e.Time.IsZero() {
+			e.Time = time.Now()
+		}
+		e.Time = e.Time.UTC()
 		doc, err := json.Marshal(e)
 		if err != nil {
-			return truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
+			return false, truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
 		}
 		var box [4]any
 		if ext, ok := events.Extent(e); ok {
 			box = [4]any{ext[0], ext[1], ext[2], ext[3]}
 		}
+		r.ID = b.eventSeq + int64(i) + 1
 		v := e.Visibility
-		err = tx.QueryRowContext(ctx, s.rb.q(`INSERT INTO events (kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			e.Kind, e.Subject, e.Index, micros(e.Time), box[0], box[1], box[2], box[3],
-			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc)).Scan(&a.Record.ID)
-		if err != nil {
-			return s.wrap(err)
-		}
-		for _, h := range a.Hooks {
-			now := micros(time.Now())
-			if _, err := tx.ExecContext(ctx, s.rb.q(`INSERT INTO webhook_deliveries (webhook_id, event_id, attempts, next_attempt_at, created_at) VALUES (?, ?, 0, ?, ?)`),
-				h, a.Record.ID, now, now); err != nil {
-				return s.wrap(err)
-			}
+		eargs = append(eargs, r.ID, e.Kind, e.Subject, e.Index, micros(e.Time), box[0], box[1], box[2], box[3],
+			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc))
+		for _, h := range events.MatchHooks(hooks, e) {
+			dargs = append(dargs, h, r.ID, 0, now, now)
 		}
 	}
-	return s.wrap(tx.Commit())
+	if err := b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data) VALUES `, 13, eargs); err != nil {
+		return false, err
+	}
+	if len(dargs) > 0 {
+		if err := b.insertRows(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, attempts, next_attempt_at, created_at) VALUES `, 5, dargs); err != nil {
+			return false, err
+		}
+	}
+	return len(dargs) > 0, nil
 }
 
 const eventCols = `id, vis_scope, vis_owner, vis_parties, data`
@@ -194,24 +230,29 @@ func (s *Store) Webhook(ctx context.Context, id string) (*events.Webhook, error)
 
 // Webhooks lists a party's webhooks, or all.
 func (s *Store) Webhooks(ctx context.Context, party string) ([]*events.Webhook, error) {
+	ws, err := s.webhooks(ctx, s.db, party)
+	return ws, s.wrap(err)
+}
+
+func (s *Store) webhooks(ctx context.Context, db queryer, party string) ([]*events.Webhook, error) {
 	q, args := `SELECT `+webhookCols+` FROM webhooks ORDER BY id`, []any{}
 	if party != "" {
 		q, args = `SELECT `+webhookCols+` FROM webhooks WHERE party_id = ? ORDER BY id`, []any{party}
 	}
-	rows, err := s.db.QueryContext(ctx, s.rb.q(q), args...)
+	rows, err := db.QueryContext(ctx, s.rb.q(q), args...)
 	if err != nil {
-		return nil, s.wrap(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*events.Webhook
 	for rows.Next() {
 		w, err := scanWebhook(rows)
 		if err != nil {
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		out = append(out, w)
 	}
-	return out, s.wrap(rows.Err())
+	return out, rows.Err()
 }
 
 // DeleteWebhook deletes a webhook and its deliveries.

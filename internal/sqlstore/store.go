@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/events"
 )
 
 // Store implements truce.Store over database/sql.
@@ -22,6 +24,8 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	onEvents atomic.Pointer[func([]*events.Record, bool)]
 }
 
 // prepared returns a statement prepared once for the store: parsing SQL

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/events"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -156,7 +157,7 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 		return -1, s.wrap(err)
 	}
 	b := &batch{g: g, tx: sqlTx}
-	if err := sqlTx.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start); err != nil {
+	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq); err != nil {
 		sqlTx.Rollback()
 		return -1, s.wrap(err)
 	}
@@ -199,6 +200,11 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 		return -1, s.wrap(err)
 	}
 	b.committed()
+	if len(b.events) > 0 {
+		if f := s.onEvents.Load(); f != nil {
+			(*f)(b.events, b.deliveries)
+		}
+	}
 	return -1, nil
 }
 
@@ -221,6 +227,12 @@ type batch struct {
 	pendCols            int
 	pendArgs            []any
 	pendFailed          bool
+
+	// Events logged in the transaction (Tx.Publish, AppendEvents), given
+	// ids after eventSeq, the counter read with the locked log head.
+	events     []*events.Record
+	eventSeq   int64
+	deliveries bool // webhook deliveries were queued
 }
 
 // defer queues an insert written as "INSERT INTO t (cols) VALUES (?, ...)".
@@ -268,11 +280,30 @@ func (b *batch) append(c *truce.SealedChange) (int64, error) {
 	return b.start + int64(len(b.entries)) - 1, nil
 }
 
+// flush writes the batch's journal entries with their hashes, then its
+// events, and moves the log head past both.
 func (b *batch) flush(ctx context.Context) error {
-	if len(b.entries) == 0 {
+	if len(b.entries) == 0 && len(b.events) == 0 {
 		return nil
 	}
-	s, g := b.g.s, b.g
+	if len(b.entries) > 0 {
+		if err := b.flushJournal(ctx); err != nil {
+			return err
+		}
+	}
+	if len(b.events) > 0 {
+		var err error
+		if b.deliveries, err = b.flushEvents(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := b.tx.ExecContext(ctx, b.g.s.rb.q(`UPDATE log_head SET size = ?, event_seq = ? WHERE id = 1`),
+		b.start+int64(len(b.entries)), b.eventSeq+int64(len(b.events)))
+	return err
+}
+
+func (b *batch) flushJournal(ctx context.Context) error {
+	g := b.g
 	// Resolve each entry's previous version: within the batch, from the
 	// cache, or with one query for the rest.
 	b.latest = map[string]int64{}
@@ -338,11 +369,7 @@ func (b *batch) flush(ctx context.Context) error {
 	for i := range hashIDs {
 		hargs = append(hargs, hashIDs[i], hashVals[i][:])
 	}
-	if err := b.insertRows(ctx, `INSERT INTO log_hashes (id, hash) VALUES `, 2, hargs); err != nil {
-		return err
-	}
-	_, err = b.tx.ExecContext(ctx, s.rb.q(`UPDATE log_head SET size = ? WHERE id = 1`), b.start+int64(len(b.entries)))
-	return err
+	return b.insertRows(ctx, `INSERT INTO log_hashes (id, hash) VALUES `, 2, hargs)
 }
 
 // insertRows inserts rows of n columns with multi-row VALUES lists, in
