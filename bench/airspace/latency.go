@@ -45,10 +45,9 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	sentAt := map[key]time.Time{}
 	type got struct {
 		k         key
-		at        time.Time
-		published time.Time
-		kind      string
-		index     int64
+		at    time.Time
+		kind  string
+		index int64
 	}
 	var gots []got
 
@@ -83,7 +82,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 			}
 			var ev struct {
 				Kind string    `json:"kind"`
-				Time time.Time `json:"time"` // when the committed alert was published
+				Time time.Time `json:"time"` // when the alert's change was sealed
 				Data struct {
 					Kind     string    `json:"kind"`
 					Time     time.Time `json:"time"`
@@ -105,7 +104,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 				sseDone <- err
 				return
 			}
-			gots = append(gots, got{key{icao, ev.Data.Time.UnixMilli()}, at, ev.Time, ev.Data.Kind, ev.Data.Index})
+			gots = append(gots, got{key{icao, ev.Data.Time.UnixMilli()}, at, ev.Data.Kind, ev.Data.Index})
 		}
 	}()
 
@@ -195,7 +194,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	for _, w := range written {
 		sent += w
 	}
-	var lat, toSeal, toPub, fromPub []time.Duration
+	var lat, toSeal, fromSeal []time.Duration
 	unmatched := 0
 	kinds := map[string]int{}
 	for _, g := range gots {
@@ -208,7 +207,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 			}
 			sealed := rs[0].Entry.Time
 			toSeal = append(toSeal, sealed.Sub(s))
-			toPub, fromPub = append(toPub, g.published.Sub(sealed)), append(fromPub, g.at.Sub(g.published))
+			fromSeal = append(fromSeal, g.at.Sub(sealed))
 		} else {
 			unmatched++
 		}
@@ -229,13 +228,12 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	}
 	show("latency position sent → SSE event read", lat)
 	// The journal entry's time is taken when the alert's change is sealed,
-	// just before its commit, and the event's when the committed alert is
-	// published on the bus: they split the latency into the feed, monitor
-	// and alert queue; the journal commit; and the event log and stream
-	// (same clock, same process).
-	show("  sent → alert sealed for the journal (feed, monitor, alert queue)", toSeal)
-	show("  sealed → committed and published (journal commit)", toPub)
-	show("  published → SSE event read (event log commit, stream)", fromPub)
+	// inside the transaction that commits it with its event: it splits the
+	// latency into the feed, monitor, alert queue and the wait for the
+	// group committer; and the commit, the bus and the stream (same clock,
+	// same process).
+	show("  sent → alert sealed in its transaction (feed, monitor, alert queue, committer queue)", toSeal)
+	show("  sealed → SSE event read (commit of journal entry and event, stream)", fromSeal)
 	return nil
 }
 
