@@ -44,7 +44,7 @@ func latency(ctx context.Context, root string, rate, aircraft, crossers, secs, c
 	var mu sync.Mutex
 	sentAt := map[key]time.Time{}
 	type got struct {
-		k         key
+		k     key
 		at    time.Time
 		kind  string
 		index int64
