@@ -16,6 +16,7 @@ const (
 	DefaultRetention  = 7 * 24 * time.Hour
 	DefaultMaxEvents  = 1_000_000
 	DefaultPurgeEvery = time.Hour
+	DefaultPollEvery  = time.Second
 )
 
 // ErrClosed is returned by Publish once the bus is closed.
@@ -31,6 +32,10 @@ type Options struct {
 	Retention  time.Duration
 	MaxEvents  int64
 	PurgeEvery time.Duration
+	// PollEvery is how often the bus reads the log for events that other
+	// servers sharing the database committed, to stream them too.
+	// Default DefaultPollEvery.
+	PollEvery time.Duration
 	// OnDeliveries is called after a commit that queued webhook
 	// deliveries (the node wakes the Dispatcher with it). It must not
 	// block.
@@ -60,6 +65,7 @@ type Bus struct {
 
 	mu   sync.Mutex
 	subs map[*sub]struct{}
+	last int64 // the id of the last event handed to subscribers
 }
 
 type sub struct {
@@ -81,6 +87,9 @@ func NewBus(s Store, opt Options) *Bus {
 	if opt.PurgeEvery <= 0 {
 		opt.PurgeEvery = DefaultPurgeEvery
 	}
+	if opt.PollEvery <= 0 {
+		opt.PollEvery = DefaultPollEvery
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -88,9 +97,11 @@ func NewBus(s Store, opt Options) *Bus {
 		opt.Now = time.Now
 	}
 	b := &Bus{store: s, opt: opt, log: opt.Logger, quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
+	b.last = -1 // unknown until the first delivery or poll reads the log
 	s.OnEvents(b.deliver)
-	b.wg.Add(1)
+	b.wg.Add(2)
 	go b.purger()
+	go b.poller()
 	return b
 }
 
@@ -138,22 +149,87 @@ func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
 }
 
 // deliver hands a commit's events to the live subscribers; the store calls
-// it once per commit, in commit (and so id) order.
+// it once per commit, in commit (and so id) order. Ids are given without
+// gaps across every server sharing the database, so a gap before the
+// commit's first id is events another server committed first: they are
+// read from the log and handed over before this commit's.
 func (b *Bus) deliver(recs []*Record, deliveries bool) {
 	b.mu.Lock()
+	if len(recs) > 0 && b.last >= 0 && recs[0].ID > b.last+1 {
+		b.catchUp(recs[0].ID - 1)
+	}
 	for _, r := range recs {
-		for s := range b.subs {
-			select {
-			case s.ch <- r:
-			default:
-				close(s.ch)
-				delete(b.subs, s)
-			}
-		}
+		b.fanOut(r)
 	}
 	b.mu.Unlock()
 	if deliveries && b.opt.OnDeliveries != nil {
 		b.opt.OnDeliveries()
+	}
+}
+
+// fanOut hands one event to every subscriber, once, in id order. It is
+// called with b.mu held.
+func (b *Bus) fanOut(r *Record) {
+	if r.ID <= b.last {
+		return // already handed over by a poll
+	}
+	b.last = r.ID
+	for s := range b.subs {
+		select {
+		case s.ch <- r:
+		default:
+			close(s.ch)
+			delete(b.subs, s)
+		}
+	}
+}
+
+// catchUp hands over the logged events after b.last up to id upto (all of
+// them when upto < 0). It is called with b.mu held.
+func (b *Bus) catchUp(upto int64) {
+	ctx := context.Background()
+	if b.last < 0 {
+		_, last, err := b.store.EventBounds(ctx)
+		if err != nil {
+			b.log.Error("event log bounds", "err", err)
+			return
+		}
+		b.last = last
+		return
+	}
+	for upto < 0 || b.last < upto {
+		page, err := b.store.Events(ctx, Query{After: b.last, Limit: replayPage})
+		if err != nil {
+			b.log.Error("event log read", "err", err)
+			return
+		}
+		for _, r := range page {
+			if upto >= 0 && r.ID > upto {
+				return
+			}
+			b.fanOut(r)
+		}
+		if len(page) < replayPage {
+			return
+		}
+	}
+}
+
+// poller streams what other servers commit: it reads the log's new events
+// every PollEvery.
+func (b *Bus) poller() {
+	defer b.wg.Done()
+	t := time.NewTicker(b.opt.PollEvery)
+	defer t.Stop()
+	for {
+		b.mu.Lock()
+		b.catchUp(-1)
+		b.mu.Unlock()
+		select {
+		case <-t.C:
+		case <-b.quit:
+			return
+		}
 	}
 }
 

@@ -21,9 +21,13 @@
 // verifiable); the journal stays the record of truth. Events are kept for
 // Options.Retention (default 7 days) and at most
 // Options.MaxEvents; a reader resuming from a purged id is told
-// (Cursor.Missed) and should reload its state. One node's bus sees only
-// its own publishers: nodes sharing a PostgreSQL database each serve
-// their own events live.
+// (Cursor.Missed) and should reload its state.
+//
+// Servers sharing a PostgreSQL database draw ids from the one counter, so
+// the ids of all their events are gap-free in commit order. A bus streams
+// another server's events too: it reads them from the log when a local
+// commit's first id shows a gap before it, and every Options.PollEvery
+// (default 1 s) otherwise.
 //
 // # Who sees what
 //

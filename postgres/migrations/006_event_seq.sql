@@ -6,5 +6,6 @@
 ALTER TABLE log_head ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0;
 UPDATE log_head SET event_seq = GREATEST(
 	(SELECT COALESCE(MAX(id), 0) FROM events),
-	(SELECT COALESCE(MAX(last_value), 0) FROM pg_sequences WHERE sequencename = 'events_id_seq'));
+	(SELECT COALESCE(MAX(last_value), 0) FROM pg_sequences
+		WHERE schemaname || '.' || sequencename = pg_get_serial_sequence('events', 'id')));
 ALTER TABLE events ALTER COLUMN id DROP IDENTITY;
