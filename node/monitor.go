@@ -32,14 +32,15 @@ type airspace struct {
 	attr   service.Attribution
 	watch  atomic.Pointer[map[string]string] // zone id -> name, watched zones only
 
-	mu     sync.Mutex
-	feeds  map[string]context.CancelFunc // feed id -> stop
-	alerts []monitor.Alert               // queued for the journal
-	room   *sync.Cond                    // signalled when the journal takes the queue
-	wake   chan struct{}
-	waits  atomic.Uint64 // times the engine waited for room in the queue
-	limit  int           // MaxQueuedAlerts; lowered by tests
-	peak   int           // the longest the queue has been
+	mu          sync.Mutex
+	feeds       map[string]context.CancelFunc // feed id -> stop
+	alerts      []monitor.Alert               // queued for the journal
+	room        *sync.Cond                    // signalled when an alert has been written
+	wake        chan struct{}
+	waits       atomic.Uint64 // times the engine waited for room in the queue
+	outstanding int           // alerts queued or being written
+	limit       int           // MaxQueuedAlerts; lowered by tests
+	peak        int           // the most alerts outstanding at once
 
 	ctx    context.Context // feeds and the engine
 	cancel context.CancelFunc
@@ -50,8 +51,8 @@ type airspace struct {
 	journalDone chan struct{}
 }
 
-// MaxQueuedAlerts bounds the alerts waiting for the journal. When it is
-// reached the engine waits (alerts are never dropped), its position queue
+// MaxQueuedAlerts bounds the alerts waiting for the journal (queued or
+// being written). When it is reached the engine waits (alerts are never dropped), its position queue
 // fills, and positions are shed and counted instead: memory stays bounded
 // however busy the sky.
 const MaxQueuedAlerts = 4096
@@ -215,19 +216,20 @@ func (a *airspace) stopFeed(id string) {
 }
 
 // enqueue receives the engine's alerts. It never drops one: when
-// MaxQueuedAlerts wait for the journal it waits for room (the engine then
-// sheds positions, not alerts), except while shutting down, when the
-// journal drains whatever is queued.
+// MaxQueuedAlerts are waiting for the journal (queued or being written) it
+// waits for room, so the engine sheds positions, not alerts; except while
+// shutting down, when the journal writes whatever is left.
 func (a *airspace) enqueue(al monitor.Alert) {
 	a.mu.Lock()
-	if len(a.alerts) >= a.limit && a.ctx.Err() == nil {
+	if a.outstanding >= a.limit && a.ctx.Err() == nil {
 		a.waits.Add(1)
-		for len(a.alerts) >= a.limit && a.ctx.Err() == nil {
+		for a.outstanding >= a.limit && a.ctx.Err() == nil {
 			a.room.Wait()
 		}
 	}
 	a.alerts = append(a.alerts, al)
-	a.peak = max(a.peak, len(a.alerts))
+	a.outstanding++
+	a.peak = max(a.peak, a.outstanding)
 	a.mu.Unlock()
 	select {
 	case a.wake <- struct{}{}:
@@ -241,58 +243,85 @@ func (a *airspace) take() []monitor.Alert {
 	defer a.mu.Unlock()
 	batch := a.alerts
 	a.alerts = nil
-	a.room.Broadcast()
 	return batch
 }
 
+// done counts an alert as journalled (or given up on), making room.
+func (a *airspace) done() {
+	a.mu.Lock()
+	a.outstanding--
+	a.room.Broadcast()
+	a.mu.Unlock()
+}
+
 // journal writes queued alerts until the engine has stopped, then writes
-// what is left.
+// what is left. Each aircraft's alerts are written in order, one after
+// the other; different aircraft's at once, up to maxWriters, so that group
+// commit puts many in one transaction and an alert never waits for an
+// unrelated aircraft's.
 func (a *airspace) journal() {
+	chains := &alertChains{a: a, busy: map[uint32]*[]monitor.Alert{}, sem: make(chan struct{}, maxWriters)}
 	for {
 		batch := a.take()
-		a.recordAll(batch)
+		for _, al := range batch {
+			chains.add(al)
+		}
 		if len(batch) > 0 {
 			continue
 		}
 		select {
 		case <-a.wake:
 		case <-a.stopJournal:
-			a.recordAll(a.take())
+			for _, al := range a.take() {
+				chains.add(al)
+			}
+			chains.wg.Wait()
 			return
 		}
 	}
 }
 
-// recordAll journals a batch of alerts: each aircraft's in order, different
-// aircraft concurrently, so that group commit puts many alerts in one
-// transaction when many happen at once.
-func (a *airspace) recordAll(batch []monitor.Alert) {
-	if len(batch) == 1 {
-		a.record(batch[0])
+// maxWriters bounds the alerts being written at once.
+const maxWriters = 64
+
+// alertChains writes alerts: one writer per aircraft with alerts in
+// flight, which writes that aircraft's later alerts after it.
+type alertChains struct {
+	a    *airspace
+	mu   sync.Mutex
+	busy map[uint32]*[]monitor.Alert // aircraft being written -> its alerts waiting
+	sem  chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (c *alertChains) add(al monitor.Alert) {
+	k := al.Aircraft.ICAO
+	c.mu.Lock()
+	if q, ok := c.busy[k]; ok {
+		*q = append(*q, al)
+		c.mu.Unlock()
 		return
 	}
-	byAircraft := map[uint32][]monitor.Alert{}
-	var order []uint32
-	for _, al := range batch {
-		k := al.Aircraft.ICAO
-		if _, ok := byAircraft[k]; !ok {
-			order = append(order, k)
-		}
-		byAircraft[k] = append(byAircraft[k], al)
-	}
-	sem := make(chan struct{}, 64)
-	var wg sync.WaitGroup
-	for _, k := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(as []monitor.Alert) {
-			defer func() { <-sem; wg.Done() }()
-			for _, al := range as {
-				a.record(al)
+	c.busy[k] = new([]monitor.Alert)
+	c.mu.Unlock()
+	c.sem <- struct{}{}
+	c.wg.Add(1)
+	go func() {
+		defer func() { <-c.sem; c.wg.Done() }()
+		for {
+			c.a.record(al)
+			c.a.done()
+			c.mu.Lock()
+			q := c.busy[k]
+			if len(*q) == 0 {
+				delete(c.busy, k)
+				c.mu.Unlock()
+				return
 			}
-		}(byAircraft[k])
-	}
-	wg.Wait()
+			al, *q = (*q)[0], (*q)[1:]
+			c.mu.Unlock()
+		}
+	}()
 }
 
 func (a *airspace) record(al monitor.Alert) {
@@ -453,7 +482,7 @@ func (a *airspace) metrics(reg *prometheus.Registry) {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
 		func() float64 { return float64(a.engine.Len()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
-		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(len(a.alerts)) }))
+		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(a.outstanding) }))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
 		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
 }
