@@ -35,7 +35,9 @@ type Store interface {
 
 	// Idempotency returns the saved response for a key, or ENOTFOUND.
 	Idempotency(ctx context.Context, scope, key string) (*IdempotentResponse, error)
-	// PutIdempotency saves a response; ECONFLICT if the key exists.
+	// PutIdempotency saves a response: a new key, or one a write claimed
+	// (Status 0), keeping its JournalIndex; ECONFLICT if a response is
+	// already saved for the key.
 	PutIdempotency(ctx context.Context, r *IdempotentResponse) error
 	// PurgeIdempotency deletes responses created before t.
 	PurgeIdempotency(ctx context.Context, before time.Time) error
@@ -78,6 +80,10 @@ type Tx interface {
 	// encoded when the transaction commits, so it may still be filled in
 	// by the rest of the transaction. The event's id is set on commit.
 	Publish(ctx context.Context, e *Event) error
+	// Claim records, in the write's transaction, that the write is the
+	// one made for the request's Idempotency-Key (at journal index idx);
+	// ECONFLICT if the key is already claimed or answered.
+	Claim(ctx context.Context, c *IdempotencyClaim, idx int64) error
 
 	InsertParty(ctx context.Context, p *Party) error
 	InsertUser(ctx context.Context, u *User, passwordHash string) error
@@ -110,13 +116,41 @@ type Tx interface {
 }
 
 // IdempotentResponse is the first response to a POST with an
-// Idempotency-Key, replayed for retries of the same request.
+// Idempotency-Key, replayed for retries of the same request. A write made
+// by such a request claims the key in its own transaction (Tx.Claim), with
+// Status 0 until the response is saved: a key whose write committed is
+// never written again, even if the response was lost.
 type IdempotentResponse struct {
 	Scope       string // who sent it (user id)
 	Key         string
 	RequestHash string
-	Status      int
+	Status      int    // 0: claimed by a committed write, response not saved
 	Header      string // Content-Type and Location, as saved
 	Body        []byte
 	CreatedAt   time.Time
+	// JournalIndex is the entry of the write that claimed the key, if any.
+	JournalIndex *int64
+}
+
+// IdempotencyClaim is the Idempotency-Key of the request making a write;
+// the API puts it in the request's context (WithIdempotency) and the write
+// claims it in its transaction.
+type IdempotencyClaim struct {
+	Scope, Key, RequestHash string
+	// Claimed is set once a committed write has claimed the key; later
+	// writes of the same request do not claim it again.
+	Claimed bool
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotency returns ctx carrying a request's idempotency claim.
+func WithIdempotency(ctx context.Context, c *IdempotencyClaim) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, c)
+}
+
+// IdempotencyFrom returns the claim in ctx, or nil.
+func IdempotencyFrom(ctx context.Context) *IdempotencyClaim {
+	c, _ := ctx.Value(idempotencyKey{}).(*IdempotencyClaim)
+	return c
 }

@@ -3,12 +3,17 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,6 +367,57 @@ func TestIdempotencyKey(t *testing.T) {
 	s4, _, b4 := e.do("POST", "/api/v1/tokens", e.tokens["us-op"], `{"name":"x"}`, "Idempotency-Key", "k-1")
 	if s4 != 201 {
 		t.Fatalf("other user's key: %d %s", s4, b4)
+	}
+}
+
+// TestIdempotencyKey_ResponseLost: the server committed a request's write
+// but died before saving its response. A retry with the key must not write
+// again: it is told the journal entry of the write that was made.
+func TestIdempotencyKey_ResponseLost(t *testing.T) {
+	e := newEnv(t)
+	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
+	ctx := context.Background()
+	admin, err := e.node.Service.AuthenticateToken(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The write as the API makes it for that request, without the response
+	// being saved afterwards (the crash).
+	h := sha256.Sum256([]byte("POST /api/v1/parties\n" + body))
+	claim := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-lost", RequestHash: hex.EncodeToString(h[:])}
+	p, err := e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), claim), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := e.journalSize()
+	status, hdr, b := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-lost")
+	if status != 409 || problemCode(t, hdr, b) != truce.ECONFLICT || !strings.Contains(string(b), fmt.Sprintf("journal entry %d", p.JournalIndex)) {
+		t.Fatalf("retry after a lost response: %d %s (write at %d)", status, b, p.JournalIndex)
+	}
+	if e.journalSize() != size {
+		t.Fatal("the retry wrote again")
+	}
+
+	// Two servers racing the same key (here two claims of it, as two
+	// processes would make): one write is recorded, the other refused.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() {
+			c := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-race", RequestHash: "h"}
+			_, errs[i] = e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), c),
+				truce.PartyCreate{Slug: fmt.Sprintf("race%d", i), Name: "Race", Kind: truce.PartyGuarantor})
+		})
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("racing claims: %v, %v; want exactly one refused", errs[0], errs[1])
+	}
+	if err := errors.Join(errs...); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("refused with %v, want %s", err, truce.ECONFLICT)
+	}
+	if e.journalSize() != size+1 {
+		t.Fatalf("journal grew by %d, want 1", e.journalSize()-size)
 	}
 }
 

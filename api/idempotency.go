@@ -15,8 +15,13 @@ import (
 // withIdempotency implements the Idempotency-Key header on writes: the first
 // response to a key is saved for the TTL and replayed for a retry with the
 // same body, which records nothing new; the same key with another body is
-// refused with 422. Retries of one key are serialised in this process so a
-// retry racing the original waits for its outcome.
+// refused with 422. The request's write claims the key in its own
+// transaction (truce.IdempotencyClaim), so a key whose write committed is
+// never written again: not by a retry after the server died before saving
+// the response (answered 409 with the write's journal index), nor by a
+// retry racing the original on another server. Retries of one key are
+// serialised in this process so a retry racing the original here waits for
+// its outcome.
 func (s *Server) withIdempotency(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -54,6 +59,14 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 				s.writeError(w, r, truce.Errorf(truce.EUNPROCESSABLE, "This Idempotency-Key was used with a different request."))
 				return
 			}
+			if saved.Status == 0 {
+				idx := int64(-1)
+				if saved.JournalIndex != nil {
+					idx = *saved.JournalIndex
+				}
+				s.writeError(w, r, truce.Errorf(truce.ECONFLICT, "This request was already recorded (journal entry %d) but its response was not saved; read the record instead of retrying.", idx))
+				return
+			}
 			w.Header().Set("Content-Type", saved.Header)
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(saved.Status)
@@ -67,6 +80,7 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			return
 		}
 		rec := &recorder{header: http.Header{}}
+		r = r.WithContext(truce.WithIdempotency(ctx, &truce.IdempotencyClaim{Scope: scope, Key: key, RequestHash: hash}))
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK

@@ -72,8 +72,10 @@ func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn
 // update is the one way services change state: inside one transaction,
 // edit reads what it needs through tx and returns the change to journal
 // and the write to make with the entry's index; update seals the change as
-// made by the actor (nil: "system"), appends it, runs the write, logs the
-// change's event (if it has one) in the same transaction, and after commit
+// made by the actor (nil: "system"), appends it, claims the request's
+// Idempotency-Key for it (the first write of a request that has one), runs
+// the write, logs the change's event (if it has one) in the same
+// transaction, and after commit
 // reports the append (metrics, checkpoint signing) and the event
 // (OnEvent). The store may run edit more than once (a shared batch that
 // is retried), so edit starts from what it reads.
@@ -85,6 +87,8 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 	var idx int64
 	var kind string
 	var ev *truce.Event
+	claim := truce.IdempotencyFrom(ctx)
+	claiming := claim != nil && !claim.Claimed
 	err := s.Store.Update(ctx, func(tx truce.Tx) error {
 		ev = nil
 		c, write, err := edit(tx)
@@ -100,6 +104,11 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 			return err
 		}
 		kind = c.Kind
+		if claiming {
+			if err := tx.Claim(ctx, claim, idx); err != nil {
+				return err
+			}
+		}
 		if err := write(idx); err != nil {
 			return err
 		}
@@ -110,6 +119,9 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 	})
 	if err != nil {
 		return 0, err
+	}
+	if claiming {
+		claim.Claimed = true
 	}
 	if s.OnAppend != nil {
 		s.OnAppend(kind, idx)

@@ -152,12 +152,19 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		}
 		out = append(out, pair{z, v, c, ch, nil})
 	}
+	claim := truce.IdempotencyFrom(ctx)
+	claiming := claim != nil && !claim.Claimed
 	err = s.Store.Update(ctx, func(tx truce.Tx) error {
 		for i := range out {
 			p := &out[i]
 			idx, err := tx.Append(ctx, p.c)
 			if err != nil {
 				return err
+			}
+			if i == 0 && claiming {
+				if err := tx.Claim(ctx, claim, idx); err != nil {
+					return err
+				}
 			}
 			p.z.JournalIndex, p.v.JournalIndex = idx, idx
 			if err := tx.PutZone(ctx, p.z); err != nil {
@@ -175,6 +182,9 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	})
 	if err != nil {
 		return nil, err
+	}
+	if claiming {
+		claim.Claimed = true
 	}
 	vs := make([]*truce.ZoneVersion, len(out))
 	for i, p := range out {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ConcurrentAppendsMerkle", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("BatchIsolation", func(t *testing.T) { testBatchIsolation(t, open(t)) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
+	t.Run("IdempotencyClaim", func(t *testing.T) { testIdempotencyClaim(t, open(t)) })
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
 	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
@@ -395,6 +396,50 @@ func testIdempotency(t *testing.T, s truce.Store) {
 	}
 	if _, err := s.Idempotency(ctx, "u1", "k1"); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("after purge: %v", err)
+	}
+}
+
+// testIdempotencyClaim: a write claims its request's key in its own
+// transaction; a second claim fails and takes its write down with it; the
+// saved response completes the claim and keeps the write's index.
+func testIdempotencyClaim(t *testing.T, s truce.Store) {
+	c := &truce.IdempotencyClaim{Scope: "u1", Key: "k1", RequestHash: "h"}
+	write := func(subject string) (int64, error) {
+		var idx int64
+		err := s.Update(ctx, func(tx truce.Tx) error {
+			var err error
+			if idx, err = tx.Append(ctx, change("claim", subject, 1)); err != nil {
+				return err
+			}
+			return tx.Claim(ctx, c, idx)
+		})
+		return idx, err
+	}
+	idx, err := write("first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Idempotency(ctx, "u1", "k1")
+	if err != nil || got.Status != 0 || got.JournalIndex == nil || *got.JournalIndex != idx || got.RequestHash != "h" {
+		t.Fatalf("claimed: %+v, %v", got, err)
+	}
+	size, _ := s.JournalSize(ctx)
+	if _, err := write("second"); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("second claim: %v, want %s", err, truce.ECONFLICT)
+	}
+	if n, _ := s.JournalSize(ctx); n != size {
+		t.Fatalf("the refused claim's write was journalled (%d -> %d)", size, n)
+	}
+	r := &truce.IdempotentResponse{Scope: "u1", Key: "k1", RequestHash: "h", Status: 201, Header: "application/json", Body: []byte(`{}`), CreatedAt: time.Now()}
+	if err := s.PutIdempotency(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Idempotency(ctx, "u1", "k1")
+	if err != nil || got.Status != 201 || string(got.Body) != `{}` || got.JournalIndex == nil || *got.JournalIndex != idx {
+		t.Fatalf("completed: %+v, %v", got, err)
+	}
+	if err := s.PutIdempotency(ctx, r); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("a second response: %v", err)
 	}
 }
 

@@ -417,20 +417,45 @@ func (s *Store) records(ctx context.Context, q string, args ...any) ([]*truce.Jo
 func (s *Store) Idempotency(ctx context.Context, scope, key string) (*truce.IdempotentResponse, error) {
 	var r truce.IdempotentResponse
 	var created scanTime
-	err := s.db.QueryRowContext(ctx, s.rb.q(`SELECT scope, key, request_hash, status, header, body, created_at FROM idempotency WHERE scope = ? AND key = ?`), scope, key).
-		Scan(&r.Scope, &r.Key, &r.RequestHash, &r.Status, &r.Header, &r.Body, &created)
+	var idx sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.rb.q(`SELECT scope, key, request_hash, status, header, body, created_at, journal_index FROM idempotency WHERE scope = ? AND key = ?`), scope, key).
+		Scan(&r.Scope, &r.Key, &r.RequestHash, &r.Status, &r.Header, &r.Body, &created, &idx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "No saved response.")
 	}
 	r.CreatedAt = created.T
+	if idx.Valid {
+		r.JournalIndex = &idx.Int64
+	}
 	return &r, s.wrap(err)
 }
 
-// PutIdempotency saves a response.
+// PutIdempotency saves a response, completing the claim of the request's
+// write if it made one.
 func (s *Store) PutIdempotency(ctx context.Context, r *truce.IdempotentResponse) error {
-	_, err := s.db.ExecContext(ctx, s.rb.q(`INSERT INTO idempotency (scope, key, request_hash, status, header, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	res, err := s.db.ExecContext(ctx, s.rb.q(`UPDATE idempotency SET status = ?, header = ?, body = ? WHERE scope = ? AND key = ? AND status = 0 AND request_hash = ?`),
+		r.Status, r.Header, r.Body, r.Scope, r.Key, r.RequestHash)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	_, err = s.db.ExecContext(ctx, s.rb.q(`INSERT INTO idempotency (scope, key, request_hash, status, header, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		r.Scope, r.Key, r.RequestHash, r.Status, r.Header, r.Body, r.CreatedAt.UTC())
 	return s.wrap(err)
+}
+
+// Claim records the write made for an Idempotency-Key in its transaction.
+// It is not a deferred insert: a second claim of the key must fail as the
+// claiming call's own error.
+func (t *tx) Claim(_ context.Context, c *truce.IdempotencyClaim, idx int64) error {
+	_, err := t.exec(`INSERT INTO idempotency (scope, key, request_hash, status, header, body, created_at, journal_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Scope, c.Key, c.RequestHash, 0, "", []byte{}, time.Now().UTC(), idx)
+	if truce.ErrorCode(err) == truce.ECONFLICT {
+		return truce.Errorf(truce.ECONFLICT, "A write for this Idempotency-Key is already recorded.")
+	}
+	return err
 }
 
 // PurgeIdempotency deletes old responses.
