@@ -19,7 +19,8 @@ func (u *UI) builtinPages() []Page {
 		{Path: "/agreements", NavKey: "nav.agreements", Order: 30, Routes: map[string]http.HandlerFunc{
 			"GET /agreements": u.agreements, "POST /agreements": u.createAgreement,
 			"GET /agreements/{id}": u.agreement, "POST /agreements/{id}/status": u.agreementStatus,
-			"GET /zones/new": u.newZone, "POST /zones": u.proposeZone, "GET /zones/{id}": u.zone}},
+			"GET /zones/new": u.newZone, "POST /zones": u.proposeZone, "GET /zones/{id}": u.zone,
+			"POST /zones/{id}/versions": u.proposeVersion}},
 		{Path: "/ledger", NavKey: "nav.ledger", Order: 40, Routes: map[string]http.HandlerFunc{
 			"GET /ledger": u.ledger, "GET /ledger/{index}": u.ledgerEntry, "GET /ledger/proof/{kind}/{subject}": u.downloadProof}},
 		{Path: "/admin", NavKey: "nav.admin", Order: 50, Roles: []truce.Role{truce.RoleAdmin, truce.RolePartyAdmin}, Routes: map[string]http.HandlerFunc{

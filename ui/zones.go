@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/truce-project/truce"
 )
@@ -139,10 +140,38 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	if len(hist) > 0 {
 		geom = hist[len(hist)-1].Spec.Geometry
 	}
+	// A signatory may propose the next version once none is pending and
+	// one is in force (the service checks roles and rules again).
+	var current map[string]string
+	if z.Pending == 0 && z.Current > 0 && z.Current <= len(hist) && ag.IsSignatory(a.Party.ID) &&
+		(z.State == truce.ZoneStateInForce || z.State == truce.ZoneStateSuspended) {
+		current = currentFields(hist[z.Current-1].Spec)
+	}
 	cfg := u.mapConfig(r)
 	cfg.ZonesURL, cfg.Layers = "", nil
 	u.render(w, r, http.StatusOK, "zone", map[string]any{"Zone": z, "Versions": rev, "Agreement": ag, "Parties": byID,
-		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg})
+		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg, "Current": current, "Kinds": truce.ZoneKinds})
+}
+
+// currentFields fills the change form with the version in force.
+func currentFields(s truce.ZoneSpec) map[string]string {
+	alt := func(m *float64) string {
+		if m == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*m, 'f', -1, 64) + "m"
+	}
+	at := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02T15:04")
+	}
+	f := map[string]string{"name": s.Name, "kind": string(s.Kind), "floor": alt(s.FloorM), "ceiling": alt(s.CeilingM)}
+	if len(s.Windows) > 0 {
+		f["window_start"], f["window_end"] = at(s.Windows[0].Start), at(s.Windows[0].End)
+	}
+	return f
 }
 
 func (u *UI) newZone(w http.ResponseWriter, r *http.Request) {
@@ -167,37 +196,10 @@ const maxUpload = 4 << 20
 // FeatureCollection an import of one proposal per feature.
 func (u *UI) proposeZone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p := truce.ZoneProposal{Agreement: r.PostFormValue("agreement"), Name: strings.TrimSpace(r.PostFormValue("name")),
-		Kind: truce.ZoneKind(r.PostFormValue("kind")), Floor: strings.TrimSpace(r.PostFormValue("floor")),
-		Ceiling: strings.TrimSpace(r.PostFormValue("ceiling")), Note: strings.TrimSpace(r.PostFormValue("note"))}
-	start, err := parseLocalTime(r.PostFormValue("window_start"))
+	p, geom, err := zoneForm(r)
 	if err != nil {
 		u.serviceError(w, r, err)
 		return
-	}
-	end, err := parseLocalTime(r.PostFormValue("window_end"))
-	if err != nil {
-		u.serviceError(w, r, err)
-		return
-	}
-	if start != nil || end != nil {
-		p.Windows = []truce.Window{{Start: start, End: end}}
-	}
-	if p.EffectiveFrom, err = parseLocalTime(r.PostFormValue("effective_from")); err != nil {
-		u.serviceError(w, r, err)
-		return
-	}
-	geom := []byte(strings.TrimSpace(r.PostFormValue("geometry")))
-	if f, _, err := r.FormFile("file"); err == nil {
-		b, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
-		f.Close()
-		if err != nil || len(b) > maxUpload {
-			u.serviceError(w, r, truce.Errorf(truce.ETOOLARGE, "A GeoJSON file is at most %d bytes.", maxUpload))
-			return
-		}
-		if len(strings.TrimSpace(string(b))) > 0 {
-			geom = b
-		}
 	}
 	if len(geom) == 0 {
 		u.serviceError(w, r, truce.Errorf(truce.EINVALID, "Draw the zone on the map or upload a GeoJSON file."))
@@ -240,4 +242,124 @@ func (u *UI) proposeZone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/zones/"+urlPathEscape(z.ID), http.StatusSeeOther)
+}
+
+// zoneForm reads a zone form: the proposal's fields, and the geometry
+// drawn on the map or uploaded (nil if neither).
+func zoneForm(r *http.Request) (truce.ZoneProposal, []byte, error) {
+	p := truce.ZoneProposal{Agreement: r.PostFormValue("agreement"), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Kind: truce.ZoneKind(r.PostFormValue("kind")), Floor: strings.TrimSpace(r.PostFormValue("floor")),
+		Ceiling: strings.TrimSpace(r.PostFormValue("ceiling")), Note: strings.TrimSpace(r.PostFormValue("note"))}
+	start, err := parseLocalTime(r.PostFormValue("window_start"))
+	if err != nil {
+		return p, nil, err
+	}
+	end, err := parseLocalTime(r.PostFormValue("window_end"))
+	if err != nil {
+		return p, nil, err
+	}
+	if start != nil || end != nil {
+		p.Windows = []truce.Window{{Start: start, End: end}}
+	}
+	if p.EffectiveFrom, err = parseLocalTime(r.PostFormValue("effective_from")); err != nil {
+		return p, nil, err
+	}
+	geom := []byte(strings.TrimSpace(r.PostFormValue("geometry")))
+	if f, _, err := r.FormFile("file"); err == nil {
+		b, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
+		f.Close()
+		if err != nil || len(b) > maxUpload {
+			return p, nil, truce.Errorf(truce.ETOOLARGE, "A GeoJSON file is at most %d bytes.", maxUpload)
+		}
+		if len(strings.TrimSpace(string(b))) > 0 {
+			geom = b
+		}
+	}
+	return p, geom, nil
+}
+
+// proposeVersion proposes a new version of a zone from its page: a change
+// (the form's fields, and the current area unless a GeoJSON geometry or
+// Feature is uploaded), a suspension or a withdrawal.
+func (u *UI) proposeVersion(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	var err error
+	switch action := truce.ZoneAction(r.PostFormValue("action")); action {
+	case truce.ZoneSuspension, truce.ZoneWithdrawal:
+		var eff *time.Time
+		if eff, err = parseLocalTime(r.PostFormValue("effective_from")); err != nil {
+			break
+		}
+		note := strings.TrimSpace(r.PostFormValue("note"))
+		if action == truce.ZoneSuspension {
+			_, err = u.svc.Zones.ProposeSuspension(ctx, id, note, eff)
+		} else {
+			_, err = u.svc.Zones.ProposeWithdrawal(ctx, id, note, eff)
+		}
+	case truce.ZoneChange:
+		err = u.proposeChange(r, id)
+	default:
+		err = truce.Errorf(truce.EINVALID, "Choose a change, a suspension or a withdrawal.")
+	}
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/zones/"+urlPathEscape(id), http.StatusSeeOther)
+}
+
+func (u *UI) proposeChange(r *http.Request, id string) error {
+	ctx := r.Context()
+	p, geom, err := zoneForm(r)
+	if err != nil {
+		return err
+	}
+	ifVersion, err := strconv.ParseInt(r.PostFormValue("zone_version"), 10, 64)
+	if err != nil {
+		return truce.Errorf(truce.EINVALID, "The form lacks the zone's version; reload the page.")
+	}
+	if len(geom) == 0 {
+		// Keep the area in force, as it was proposed.
+		z, err := u.svc.Zones.FindZone(ctx, id)
+		if err != nil {
+			return err
+		}
+		if z.Current == 0 {
+			return truce.Errorf(truce.EINVALID, "Zone %q has no version in force: upload its area.", id)
+		}
+		hist, err := u.svc.Zones.ZoneHistory(ctx, id)
+		if err != nil {
+			return err
+		}
+		if z.Current > len(hist) {
+			return truce.Errorf(truce.EINTERNAL, "Zone %q has no version %d.", id, z.Current)
+		}
+		cur := hist[z.Current-1].Spec
+		p.Geometry, p.HalfWidthM = cur.Geometry, cur.HalfWidthM
+		if len(cur.Center) == 2 {
+			p.Geometry = json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%s,%s]}`,
+				strconv.FormatFloat(cur.Center[0], 'f', -1, 64), strconv.FormatFloat(cur.Center[1], 'f', -1, 64)))
+			p.RadiusM = cur.RadiusM
+		}
+	} else {
+		var head struct {
+			Type     string          `json:"type"`
+			Geometry json.RawMessage `json:"geometry"`
+		}
+		if err := json.Unmarshal(geom, &head); err != nil {
+			return truce.Errorf(truce.EINVALID, "The file is not GeoJSON: %v.", err)
+		}
+		switch head.Type {
+		case "FeatureCollection":
+			return truce.Errorf(truce.EINVALID, "A change is to one zone: upload a geometry or a Feature, not a FeatureCollection.")
+		case "Feature":
+			p.Geometry = head.Geometry
+		default:
+			p.Geometry = geom
+		}
+	}
+	p.Agreement = ""
+	_, err = u.svc.Zones.ProposeChange(ctx, id, p, ifVersion)
+	return err
 }

@@ -456,6 +456,71 @@ func TestUI_Browser(t *testing.T) {
 			}
 		}
 	}
+
+	t.Run("ZoneChangeAndSuspension", func(t *testing.T) { zoneChangeAndSuspension(t, s, us, ru, zoneID) })
+}
+
+// zoneChangeAndSuspension: from the zone's page, the US operator proposes a
+// change of ceiling that keeps the area, both parties approve it from their
+// inboxes, then the Russian operator proposes a suspension, which both
+// approve too.
+func zoneChangeAndSuspension(t *testing.T, s *uiServer, us, ru context.Context, zoneID string) {
+	approveAll := func(what string) {
+		for _, p := range []struct {
+			slug string
+			ctx  context.Context
+		}{{"ru", ru}, {"us", us}} {
+			sel := fmt.Sprintf(`.inbox-item[data-zone=%q] button.approve`, zoneID)
+			must(t, p.ctx, p.slug+" opens the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
+			if n := eval[int](t, p.ctx, `document.querySelectorAll('`+sel+`').length`); n != 1 {
+				t.Fatalf("%s's inbox offers %d approvals of the %s: %s", p.slug, n, what, eval[string](t, p.ctx, `document.getElementById('inbox').innerText`))
+			}
+			must(t, p.ctx, p.slug+" approves the "+what, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
+		}
+	}
+	must(t, us, "open the zone", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-change-form")))
+	if name := eval[string](t, us, `document.getElementById('change-name').value`); name != "Daraa no-fly zone" {
+		t.Fatalf("the change form starts from name %q", name)
+	}
+	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
+		must(t, us, "scroll to the forms", chromedp.ScrollIntoView(chromedp.CSS("#zone-propose")))
+		shot(t, us, "zone-propose.png")
+	}
+	must(t, us, "propose a lower ceiling",
+		chromedp.SetValue(chromedp.CSS("#change-ceiling"), "FL100"),
+		chromedp.Click(chromedp.CSS("#change-submit")))
+	poll(t, us, "the proposed change", `document.querySelector('.version[data-version="2"]') !== null`)
+	approveAll("change")
+	hist, err := s.node.Service.ZoneHistory(s.actor(t, context.Background(), "us"), zoneID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 {
+		t.Fatalf("%d versions after the change, want 2", len(hist))
+	}
+	v1, v2 := hist[0], hist[1]
+	if v2.Action != truce.ZoneChange || v2.Status != truce.VersionApproved || v2.Spec.CeilingM == nil || math.Abs(*v2.Spec.CeilingM-3048) > 0.01 ||
+		v2.BBox != v1.BBox || v2.Spec.Name != v1.Spec.Name || v2.Spec.Kind != v1.Spec.Kind {
+		t.Fatalf("version 2: %s %s, ceiling %v, bbox %v (v1 %v), %q %s", v2.Action, v2.Status, v2.Spec.CeilingM, v2.BBox, v1.BBox, v2.Spec.Name, v2.Spec.Kind)
+	}
+
+	must(t, ru, "open the zone", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-end-form")))
+	must(t, ru, "propose a suspension",
+		chromedp.SendKeys(chromedp.CSS("#end-note"), "Talks resume"),
+		chromedp.Click(chromedp.CSS("#suspend-submit")))
+	poll(t, ru, "the proposed suspension", `document.querySelector('.version[data-version="3"]') !== null`)
+	if n := eval[int](t, ru, `document.querySelectorAll('#zone-propose').length`); n != 0 {
+		t.Fatalf("the page offers another proposal while one is pending: %s at %s: %s", eval[string](t, ru, `document.getElementById('zone-state').dataset.state`),
+			eval[string](t, ru, `location.href`), eval[string](t, ru, `document.body.innerText.slice(0, 1500)`))
+	}
+	approveAll("suspension")
+	must(t, ru, "reopen the zone", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("#zone-state")))
+	if st := eval[string](t, ru, `document.getElementById('zone-state').dataset.state`); st != "suspended" {
+		t.Fatalf("after the approved suspension the zone is %q", st)
+	}
+	if n := eval[int](t, ru, `document.querySelectorAll('#suspend-submit').length`); n != 0 {
+		t.Fatal("a suspended zone offers suspension again")
+	}
 }
 
 // shot saves a screenshot to $TRUCE_UI_SCREENSHOTS, for people to look at.
