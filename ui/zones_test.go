@@ -103,7 +103,8 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if status, body := post(url.Values{"action": {"suspend"}, "note": {"talks"}}); status != http.StatusSeeOther {
-		i := strings.Index(body, "<main"); t.Fatalf("suspension: %d %.600s", status, body[max(i, 0):])
+		i := strings.Index(body, "<main")
+		t.Fatalf("suspension: %d %.600s", status, body[max(i, 0):])
 	}
 	hist, _ = s.node.Service.ZoneHistory(us, z.ID)
 	if v := hist[len(hist)-1]; v.Action != truce.ZoneSuspension || v.Note != "talks" || v.Status != truce.VersionProposed {
