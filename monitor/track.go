@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/truce-project/truce/feed"
@@ -138,6 +139,7 @@ func (h *history) add(p Point) {
 }
 
 func (h *history) points(dst []Point) []Point {
+	dst = slices.Grow(dst, len(h.buf))
 	if int32(len(h.buf)) < h.max {
 		for _, f := range h.buf {
 			dst = append(dst, f.point())

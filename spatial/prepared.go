@@ -238,10 +238,15 @@ func (p *prepared) scan(x, y float64) bool {
 	in := false
 	for _, e := range p.edges[p.offs[i]:p.offs[i+1]] {
 		a, b := p.pts[e], p.pts[e+1]
+		// y in [lower y, upper y): exactly one end at or below y.
+		if (y >= a[1]) == (y >= b[1]) {
+			continue
+		}
 		if a[1] > b[1] {
 			a, b = b, a
 		}
-		if y >= a[1] && y < b[1] && a[0]+(y-a[1])*((b[0]-a[0])/(b[1]-a[1])) > x {
+		// x at y from the lower end, as the raster computes it.
+		if a[0]+(y-a[1])*((b[0]-a[0])/(b[1]-a[1])) > x {
 			in = !in
 		}
 	}
