@@ -118,6 +118,9 @@ type history struct {
 	max  int32
 }
 
+// historyFirst is the most fixes (2 KB) a history ring starts with.
+const historyFirst = 64
+
 func (h *history) add(p Point) {
 	if h.max <= 0 {
 		return
@@ -125,8 +128,11 @@ func (h *history) add(p Point) {
 	if n := int32(len(h.buf)); n < h.max {
 		if n == int32(cap(h.buf)) {
 			// Grown by hand so that the full ring is exactly max long (an
-			// append's doubling would leave a third of it unused at 48).
-			buf := make([]fix, n, min(h.max, max(8, 2*n)))
+			// append's doubling would leave a third of it unused at 48),
+			// and made whole at once when that is small, as it is for a
+			// track of any age: the garbage of a growing ring, made for
+			// every new track, fragments the heap.
+			buf := make([]fix, n, min(h.max, max(historyFirst, 2*n)))
 			copy(buf, h.buf)
 			h.buf = buf
 		}
