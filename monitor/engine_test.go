@@ -785,3 +785,77 @@ func TestEngine_ZonesChangedSome(t *testing.T) {
 		t.Fatalf("zones %v, %d alerts", ti.Zones, len(rec.alerts))
 	}
 }
+
+// TestEngine_HistoryPrecision checks the evidence a track keeps in compact
+// form: values with no more decimals than its steps (1e-7 degree, 0.01 ft,
+// 0.001 kt, 1e-5 degree of track) come back exactly, others within a step,
+// unknown values stay unknown, and times are exact to the nanosecond.
+func TestEngine_HistoryPrecision(t *testing.T) {
+	e, _, rec := newEngine(t, monitor.Config{Confirm: 3, HistorySpacing: time.Second}, square("nfz", 36.0, 33.0, 37.0, 34.0))
+	type report struct {
+		lat, lon, alt, gs, trk float64
+		ns                     int64
+	}
+	reps := []report{
+		{-12.3456789123, 36.5, -1234.56789, 450.3333333, 0.000004, 999999999},
+		{33.1234567, 36.9876543, 12375, 431.125, 87.12345, 123456789},
+		{33.5000001, 36.1000009, math.NaN(), 0.001, 359.99999, 1},
+		{33.75, 36.75, 41000, 300, 270, 0},
+	}
+	for i, r := range reps {
+		p := moving(pos(7, float64(2*i), r.lat, r.lon, r.alt), r.gs, r.trk)
+		p.Time = p.Time.Add(time.Duration(r.ns))
+		if math.IsNaN(r.alt) {
+			p.Present &^= feed.FieldAltitude
+		}
+		e.Process(p)
+	}
+	ti, ok := e.Track(7)
+	if !ok || len(ti.History) != len(reps) {
+		t.Fatalf("track %v, history %d points, want %d", ok, len(ti.History), len(reps))
+	}
+	near := func(got, want, step float64) bool {
+		if math.IsNaN(want) {
+			return math.IsNaN(got)
+		}
+		return math.Abs(got-want) <= step/2*(1+1e-9)
+	}
+	for i, r := range reps {
+		h := ti.History[i]
+		wantT := t0.Add(time.Duration(2*i)*time.Second + time.Duration(r.ns))
+		if !h.Time.Equal(wantT) {
+			t.Errorf("point %d: time %v, want %v", i, h.Time, wantT)
+		}
+		alt := r.alt
+		if i == 2 {
+			alt = reps[1].alt // an unreported altitude keeps the last known one
+		}
+		if !near(h.Lat, r.lat, 1e-7) || !near(h.Lon, r.lon, 1e-7) || !near(h.AltFt, alt, 1e-2) ||
+			!near(h.GroundSpeedKt, r.gs, 1e-3) || !near(h.TrackDeg, r.trk, 1e-5) {
+			t.Errorf("point %d: %+v, want %+v within a step", i, h, r)
+		}
+	}
+	// Reported with no more decimals than the steps: exact.
+	if h := ti.History[1]; h.Lat != 33.1234567 || h.Lon != 36.9876543 || h.AltFt != 12375 || h.GroundSpeedKt != 431.125 || h.TrackDeg != 87.12345 {
+		t.Errorf("point 1: %+v, want the reported values exactly", h)
+	}
+	if h := ti.History[3]; h.Lat != 33.75 || h.Lon != 36.75 || h.AltFt != 41000 || h.GroundSpeedKt != 300 || h.TrackDeg != 270 {
+		t.Errorf("point 3: %+v, want the reported values exactly", h)
+	}
+	// The entry's trigger holds the Confirm positions inside, the kept
+	// ones from the same compact ring.
+	var entry *monitor.Alert
+	for i := range rec.alerts {
+		if rec.alerts[i].Kind == monitor.KindZoneEntry {
+			entry = &rec.alerts[i]
+		}
+	}
+	if entry == nil {
+		t.Fatalf("no entry alert in %d alerts", len(rec.alerts))
+	}
+	tr := entry.Aircraft.Trigger
+	if len(tr) != 3 || tr[0] != ti.History[1] || tr[1].Lat != 33.5000001 || tr[1].Lon != 36.1000009 || tr[1].AltFt != 12375 ||
+		tr[2] != entry.Aircraft.Position {
+		t.Errorf("trigger %+v", tr)
+	}
+}

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/truce-project/truce/feed"
@@ -40,7 +41,10 @@ type track struct {
 
 	// Cold: read only for alerts.
 	history history
-	recent  [MaxConfirm]Point // ring of the last positions, for alert triggers
+	// recent is a ring of the last positions that may start a Confirm run,
+	// for alert triggers: Confirm-1 of them (the run's last position is
+	// pos), made when a track first has a count running.
+	recent []fix
 }
 
 // zoneState is a track's relation to one watched zone: confirmed inside
@@ -57,7 +61,7 @@ type zoneState struct {
 func newTrack(icao uint32, historyLen int) *track {
 	t := &track{icao: icao, vrate: nan}
 	t.pos = Point{Lat: nan, Lon: nan, AltFt: nan, GroundSpeedKt: nan, TrackDeg: nan}
-	t.history.max = historyLen
+	t.history.max = int32(historyLen)
 	return t
 }
 
@@ -88,7 +92,7 @@ func (t *track) trigger(n int) []Point {
 	k := min(n-1, t.nRecent)
 	out := make([]Point, k+1)
 	for i := range k {
-		out[i] = t.recent[(t.nRecent-k+i)%MaxConfirm]
+		out[i] = t.recent[(t.nRecent-k+i)%len(t.recent)].point()
 	}
 	out[k] = t.pos
 	return out
@@ -109,30 +113,106 @@ func (t *track) aircraft(trigger int) Aircraft {
 
 // history is a ring of positions at least the configured spacing apart.
 type history struct {
-	buf  []Point
-	next int
-	max  int
+	buf  []fix
+	next int32
+	max  int32
 }
+
+// historyFirst is the most fixes (2 KB) a history ring starts with.
+const historyFirst = 64
 
 func (h *history) add(p Point) {
 	if h.max <= 0 {
 		return
 	}
-	if len(h.buf) < h.max {
-		h.buf = append(h.buf, p)
-		h.next = len(h.buf) % h.max
+	if n := int32(len(h.buf)); n < h.max {
+		if n == int32(cap(h.buf)) {
+			// Grown by hand so that the full ring is exactly max long (an
+			// append's doubling would leave a third of it unused at 48),
+			// and made whole at once when that is small, as it is for a
+			// track of any age: the garbage of a growing ring, made for
+			// every new track, fragments the heap.
+			buf := make([]fix, n, min(h.max, max(historyFirst, 2*n)))
+			copy(buf, h.buf)
+			h.buf = buf
+		}
+		h.buf = append(h.buf, compact(p))
+		h.next = (n + 1) % h.max
 		return
 	}
-	h.buf[h.next] = p
+	h.buf[h.next] = compact(p)
 	h.next = (h.next + 1) % h.max
 }
 
 func (h *history) points(dst []Point) []Point {
-	if len(h.buf) < h.max {
-		return append(dst, h.buf...)
+	dst = slices.Grow(dst, len(h.buf))
+	if int32(len(h.buf)) < h.max {
+		for _, f := range h.buf {
+			dst = append(dst, f.point())
+		}
+		return dst
 	}
-	dst = append(dst, h.buf[h.next:]...)
-	return append(dst, h.buf[:h.next]...)
+	for _, f := range h.buf[h.next:] {
+		dst = append(dst, f.point())
+	}
+	for _, f := range h.buf[:h.next] {
+		dst = append(dst, f.point())
+	}
+	return dst
+}
+
+// fix is a Point as kept for evidence, in 32 bytes where a Point takes 64:
+// the time exact, latitude and longitude in 1e-7 degrees (about a
+// centimetre), altitude in hundredths of a foot, ground speed in
+// thousandths of a knot and track in 1e-5 degrees. Fixed decimal steps,
+// unlike float32, give back the value a feed sent with no more decimals
+// than that exactly, so evidence reads as it was reported.
+type fix struct {
+	ns           int64 // Unix ns; noTime for the zero time
+	lat, lon     int32
+	alt, gs, trk int32 // noValue for NaN
+}
+
+const (
+	noTime  = math.MinInt64
+	noValue = math.MinInt32
+)
+
+// toFixed rounds v/unit to an int32, NaN to noValue; values beyond the
+// range (no real aircraft's) are clamped.
+func toFixed(v, unit float64) int32 {
+	if math.IsNaN(v) {
+		return noValue
+	}
+	return int32(max(noValue+1, min(math.MaxInt32, math.Round(v/unit))))
+}
+
+// fromFixed undoes toFixed: dividing by the inverse of the unit gives the
+// float64 nearest the decimal value.
+func fromFixed(v int32, inv float64) float64 {
+	if v == noValue {
+		return nan
+	}
+	return float64(v) / inv
+}
+
+func compact(p Point) fix {
+	f := fix{ns: noTime,
+		lat: toFixed(p.Lat, 1e-7), lon: toFixed(p.Lon, 1e-7),
+		alt: toFixed(p.AltFt, 1e-2), gs: toFixed(p.GroundSpeedKt, 1e-3), trk: toFixed(p.TrackDeg, 1e-5)}
+	if !p.Time.IsZero() {
+		f.ns = p.Time.UnixNano()
+	}
+	return f
+}
+
+func (f fix) point() Point {
+	p := Point{Lat: fromFixed(f.lat, 1e7), Lon: fromFixed(f.lon, 1e7),
+		AltFt: fromFixed(f.alt, 1e2), GroundSpeedKt: fromFixed(f.gs, 1e3), TrackDeg: fromFixed(f.trk, 1e5)}
+	if f.ns != noTime {
+		p.Time = time.Unix(0, f.ns).UTC()
+	}
+	return p
 }
 
 // process merges p into its track and runs the detections. It is called
@@ -229,10 +309,13 @@ func (e *Engine) process(p *feed.Position) {
 		// Only positions that may become part of a Confirm run are kept
 		// for triggers: every position of a run has a count running after
 		// it, so the last Confirm-1 kept ones are the run's.
-		t.recent[t.nRecent%MaxConfirm] = t.pos
+		if t.recent == nil {
+			t.recent = make([]fix, max(1, e.cfg.Confirm-1))
+		}
+		t.recent[t.nRecent%len(t.recent)] = compact(t.pos)
 		t.nRecent++
-		if t.nRecent >= 2*MaxConfirm {
-			t.nRecent -= MaxConfirm
+		if t.nRecent >= 2*len(t.recent) {
+			t.nRecent -= len(t.recent)
 		}
 	}
 	if e.cfg.LookAhead > 0 {

@@ -6,25 +6,27 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// edge is one non-horizontal polygon edge as the crossing test needs it:
-// the y-range [y0, y1) it straddles, the x at y0, and dx/dy.
-type edge struct {
-	y0, y1, x0, k float64
-}
-
-// prepared is a polygonal area ready for fast point location: its edges
-// (of every ring of every part, since the crossing parity over all rings of
-// a valid (multi)polygon is its inside test) bucketed into horizontal bands.
+// prepared is a polygonal area ready for fast point location. Its vertices
+// are held once, every ring of every part back to back in pts (the zone's
+// area geometry is rebuilt over the same array, so the exact tests and the
+// crossing test read one copy); the non-horizontal edges, named by the index
+// of their first vertex, are bucketed into horizontal bands (the crossing
+// parity over all rings of a valid (multi)polygon is its inside test).
+// A band entry is four bytes where a copied edge took 32: an edge that
+// spans several bands is listed in each, so the entries outnumber the
+// vertices about two to one, and they were most of a zone's memory.
 type prepared struct {
 	minX, minY, maxX, maxY float64
 	invH                   float64 // bands per degree of latitude
 	nb                     int
 	offs                   []uint32 // band i holds edges[offs[i]:offs[i+1]]
-	edges                  []edge
+	edges                  []uint32 // edge from pts[e] to pts[e+1]
+	pts                    []orb.Point
 
 	// A g×g raster over the bounding box says, for cells that no edge
 	// touches, whether the cell is inside or outside, so most points are
 	// answered by one lookup; only cells on the boundary scan their band.
+	// Cells take two bits each, four to a byte.
 	g          int
 	invW, invR float64 // cells per degree across and up
 	cells      []uint8
@@ -36,48 +38,59 @@ const (
 	cellEdge
 )
 
+func (p *prepared) cell(i int) uint8 { return p.cells[i>>2] >> (2 * (i & 3)) & 3 }
+
+func (p *prepared) setCell(i int, c uint8) {
+	b := &p.cells[i>>2]
+	*b = *b&^(3<<(2*(i&3))) | c<<(2*(i&3))
+}
+
 // bandTarget is the mean number of edges a band aims at: small enough that
 // a test reads a handful of edges, large enough that long edges are not
-// copied into many bands.
+// listed in many bands.
 const bandTarget = 2
 
-func prepare(g orb.Geometry) *prepared {
-	var es, flats []edge
-	addRing := func(r orb.Ring) {
-		for i := 0; i+1 < len(r); i++ {
-			a, b := r[i], r[i+1]
-			if a[1] == b[1] {
-				// A horizontal edge never straddles the ray, but the
-				// raster must know it; k holds its signed length.
-				flats = append(flats, edge{y0: a[1], y1: a[1], x0: a[0], k: b[0] - a[0]})
-				continue
-			}
-			if a[1] > b[1] {
-				a, b = b, a
-			}
-			es = append(es, edge{y0: a[1], y1: b[1], x0: a[0], k: (b[0] - a[0]) / (b[1] - a[1])})
+// prepare returns area prepared, and area rebuilt over the prepared
+// vertices (the caller keeps that one and drops its own).
+func prepare(area orb.Geometry) (*prepared, orb.Geometry) {
+	var polys []orb.Polygon
+	switch g := area.(type) {
+	case orb.Polygon:
+		polys = []orb.Polygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	}
+	n := 0
+	for _, poly := range polys {
+		for _, r := range poly {
+			n += len(r)
 		}
 	}
 	p := &prepared{minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
-	grow := func(r orb.Ring) {
-		for _, q := range r {
-			p.minX, p.maxX = math.Min(p.minX, q[0]), math.Max(p.maxX, q[0])
-			p.minY, p.maxY = math.Min(p.minY, q[1]), math.Max(p.maxY, q[1])
-		}
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		for _, r := range g {
-			addRing(r)
-			grow(r)
-		}
-	case orb.MultiPolygon:
-		for _, poly := range g {
-			for _, r := range poly {
-				addRing(r)
-				grow(r)
+	p.pts = make([]orb.Point, 0, n)
+	var es []uint32 // non-horizontal edges
+	rebuilt := make(orb.MultiPolygon, len(polys))
+	for i, poly := range polys {
+		rebuilt[i] = make(orb.Polygon, len(poly))
+		for j, r := range poly {
+			s := len(p.pts)
+			p.pts = append(p.pts, r...)
+			rebuilt[i][j] = orb.Ring(p.pts[s:len(p.pts):len(p.pts)])
+			for k := s; k+1 < len(p.pts); k++ {
+				if p.pts[k][1] != p.pts[k+1][1] {
+					es = append(es, uint32(k))
+				}
+			}
+			for _, q := range r {
+				p.minX, p.maxX = math.Min(p.minX, q[0]), math.Max(p.maxX, q[0])
+				p.minY, p.maxY = math.Min(p.minY, q[1]), math.Max(p.maxY, q[1])
 			}
 		}
+	}
+	if _, ok := area.(orb.Polygon); ok {
+		area = rebuilt[0]
+	} else {
+		area = rebuilt
 	}
 	nb := len(es) / bandTarget
 	nb = max(1, min(nb, 1<<20))
@@ -90,9 +103,17 @@ func prepare(g orb.Geometry) *prepared {
 		i := int((y - p.minY) * p.invH)
 		return max(0, min(i, nb-1))
 	}
+	span := func(e uint32) (int, int) {
+		y0, y1 := p.pts[e][1], p.pts[e+1][1]
+		if y0 > y1 {
+			y0, y1 = y1, y0
+		}
+		return band(y0), band(y1)
+	}
 	counts := make([]uint32, nb+1)
 	for _, e := range es {
-		for i := band(e.y0); i <= band(e.y1); i++ {
+		b0, b1 := span(e)
+		for i := b0; i <= b1; i++ {
 			counts[i+1]++
 		}
 	}
@@ -100,24 +121,26 @@ func prepare(g orb.Geometry) *prepared {
 		counts[i] += counts[i-1]
 	}
 	p.offs = counts
-	p.edges = make([]edge, counts[nb])
+	p.edges = make([]uint32, counts[nb])
 	fill := make([]uint32, nb)
 	copy(fill, counts[:nb])
 	for _, e := range es {
-		for i := band(e.y0); i <= band(e.y1); i++ {
+		b0, b1 := span(e)
+		for i := b0; i <= b1; i++ {
 			p.edges[fill[i]] = e
 			fill[i]++
 		}
 	}
-	p.raster(append(es, flats...))
-	return p
+	p.raster(polys)
+	return p, area
 }
 
 // raster classifies the cells of a grid over the bounding box. A cell that
 // any edge (horizontal ones included) comes within rasterEps of is marked
 // cellEdge; every other cell takes the inside/outside state of its centre.
-func (p *prepared) raster(all []edge) {
-	g := int(2 * math.Sqrt(float64(len(all))))
+func (p *prepared) raster(polys []orb.Polygon) {
+	edges := len(p.pts) // about the number of edges, horizontal ones included
+	g := int(2 * math.Sqrt(float64(edges)))
 	g = max(4, min(g, 64))
 	w, h := p.maxX-p.minX, p.maxY-p.minY
 	if !(w > 0 && h > 0) {
@@ -125,40 +148,51 @@ func (p *prepared) raster(all []edge) {
 	}
 	p.g = g
 	p.invW, p.invR = float64(g)/w, float64(g)/h
-	p.cells = make([]uint8, g*g)
+	p.cells = make([]uint8, (g*g+3)/4)
 	cx := func(x float64) int { return max(0, min(g-1, int((x-p.minX)*p.invW))) }
 	cy := func(y float64) int { return max(0, min(g-1, int((y-p.minY)*p.invR))) }
 	const eps = rasterEps
-	for _, e := range all {
-		for j := cy(e.y0 - eps); j <= cy(e.y1+eps); j++ {
-			// The part of the edge within this row's y-span.
-			ya := math.Max(e.y0, p.minY+float64(j)/p.invR)
-			yb := math.Min(e.y1, p.minY+float64(j+1)/p.invR)
-			if ya > yb {
-				ya, yb = e.y0, e.y1 // rounding at the row's edge: take it all
-			}
-			xa, xb := e.x0+(ya-e.y0)*e.k, e.x0+(yb-e.y0)*e.k
-			if e.y0 == e.y1 {
-				xa, xb = e.x0, e.x0+e.k // horizontal: k holds the length
-			}
-			if xa > xb {
-				xa, xb = xb, xa
-			}
-			for i := cx(xa - eps); i <= cx(xb+eps); i++ {
-				p.cells[j*g+i] = cellEdge
+	for _, poly := range polys {
+		for _, r := range poly {
+			for k := 0; k+1 < len(r); k++ {
+				a, b := r[k], r[k+1]
+				if a[1] > b[1] {
+					a, b = b, a
+				}
+				y0, y1 := a[1], b[1]
+				for j := cy(y0 - eps); j <= cy(y1+eps); j++ {
+					var xa, xb float64
+					if y0 == y1 {
+						xa, xb = a[0], b[0] // horizontal: all of it
+					} else {
+						// The part of the edge within this row's y-span.
+						kk := (b[0] - a[0]) / (b[1] - a[1])
+						ya := math.Max(y0, p.minY+float64(j)/p.invR)
+						yb := math.Min(y1, p.minY+float64(j+1)/p.invR)
+						if ya > yb {
+							ya, yb = y0, y1 // rounding at the row's edge: take it all
+						}
+						xa, xb = a[0]+(ya-y0)*kk, a[0]+(yb-y0)*kk
+					}
+					if xa > xb {
+						xa, xb = xb, xa
+					}
+					for i := cx(xa - eps); i <= cx(xb+eps); i++ {
+						p.setCell(j*g+i, cellEdge)
+					}
+				}
 			}
 		}
 	}
 	for j := range g {
 		for i := range g {
-			c := &p.cells[j*g+i]
-			if *c == cellEdge {
+			if p.cell(j*g+i) == cellEdge {
 				continue
 			}
 			x := p.minX + (float64(i)+0.5)/p.invW
 			y := p.minY + (float64(j)+0.5)/p.invR
 			if p.scan(x, y) {
-				*c = cellIn
+				p.setCell(j*g+i, cellIn)
 			}
 		}
 	}
@@ -185,7 +219,7 @@ func (p *prepared) contains(x, y float64) bool {
 		if cj >= p.g {
 			cj = p.g - 1
 		}
-		switch p.cells[cj*p.g+ci] {
+		switch p.cell(cj*p.g + ci) {
 		case cellIn:
 			return true
 		case cellOut:
@@ -203,7 +237,16 @@ func (p *prepared) scan(x, y float64) bool {
 	}
 	in := false
 	for _, e := range p.edges[p.offs[i]:p.offs[i+1]] {
-		if y >= e.y0 && y < e.y1 && e.x0+(y-e.y0)*e.k > x {
+		a, b := p.pts[e], p.pts[e+1]
+		// y in [lower y, upper y): exactly one end at or below y.
+		if (y >= a[1]) == (y >= b[1]) {
+			continue
+		}
+		if a[1] > b[1] {
+			a, b = b, a
+		}
+		// x at y from the lower end, as the raster computes it.
+		if a[0]+(y-a[1])*((b[0]-a[0])/(b[1]-a[1])) > x {
 			in = !in
 		}
 	}
@@ -239,7 +282,7 @@ func (p *prepared) quickIntersects(g orb.Geometry, b orb.Bound) verdict {
 	allOut := true
 	for j := j0; j <= j1 && allOut; j++ {
 		for i := i0; i <= i1; i++ {
-			if p.cells[j*p.g+i] != cellOut {
+			if p.cell(j*p.g+i) != cellOut {
 				allOut = false
 				break
 			}
@@ -254,7 +297,7 @@ func (p *prepared) quickIntersects(g orb.Geometry, b orb.Bound) verdict {
 			return true
 		}
 		i, j := cell(q[0], q[1])
-		found = p.cells[j*p.g+i] == cellIn
+		found = p.cell(j*p.g+i) == cellIn
 		return !found
 	})
 	if found {

@@ -143,7 +143,7 @@ func newZone(z Zone) (*zone, error) {
 	if err := checkCoords(area); err != nil {
 		return nil, bad("%v", err)
 	}
-	p := prepare(area)
+	p, area := prepare(area)
 	zz := &zone{
 		id: z.ID, floor: z.FloorM, ceil: z.CeilingM,
 		always: len(z.Windows) == 0,
