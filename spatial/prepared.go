@@ -53,13 +53,7 @@ const bandTarget = 2
 // prepare returns area prepared, and area rebuilt over the prepared
 // vertices (the caller keeps that one and drops its own).
 func prepare(area orb.Geometry) (*prepared, orb.Geometry) {
-	var polys []orb.Polygon
-	switch g := area.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	}
+	polys := polygons(area)
 	n := 0
 	for _, poly := range polys {
 		for _, r := range poly {
@@ -350,4 +344,16 @@ func eachVertex(g orb.Geometry, fn func(orb.Point) bool) bool {
 		}
 	}
 	return true
+}
+
+// polygons returns the polygons of a Polygon or MultiPolygon (nil for
+// any other geometry).
+func polygons(g orb.Geometry) []orb.Polygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return []orb.Polygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
 }

@@ -354,14 +354,7 @@ func checkCoords(g orb.Geometry) error {
 		}
 		return nil
 	}
-	var polys []orb.Polygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	}
-	for _, p := range polys {
+	for _, p := range polygons(g) {
 		for _, r := range p {
 			if err := check(r); err != nil {
 				return err
