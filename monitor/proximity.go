@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -179,16 +180,7 @@ func (e *Engine) proximity(t *track) {
 	dy := (t.pos.Lat - t.coverLat) * maxMetresPerDegLat
 	dx := (t.pos.Lon - t.coverLon) * metresPerDegLon * t.coverCos
 	if t.nCells == 0 || dx*dx+dy*dy > coverSlackM*coverSlackM {
-		var keys [maxCellKeys]uint64
-		n := e.grid.cover(t.pos.Lat, t.pos.Lon, &keys)
-		for _, k := range t.cells[:t.nCells] {
-			e.grid.remove(t, k)
-		}
-		for _, k := range keys[:n] {
-			e.grid.add(t, k)
-		}
-		t.cells, t.nCells = keys, n
-		t.coverLat, t.coverLon, t.coverCos = t.pos.Lat, t.pos.Lon, math.Cos(math.Max(math.Abs(t.pos.Lat)-0.1, 0)*degRad)
+		e.register(t)
 	}
 	stale := t.pos.Time.Add(-e.cfg.StaleAfter)
 	m := 1 + e.cfg.ProximityMargin
@@ -208,6 +200,46 @@ func (e *Engine) proximity(t *track) {
 		}
 		e.tryPair(t, o)
 	}
+}
+
+// register (re)registers t in the grid cells around its position.
+func (e *Engine) register(t *track) {
+	var keys [maxCellKeys]uint64
+	n := e.grid.cover(t.pos.Lat, t.pos.Lon, &keys)
+	for _, k := range t.cells[:t.nCells] {
+		e.grid.remove(t, k)
+	}
+	for _, k := range keys[:n] {
+		e.grid.add(t, k)
+	}
+	t.cells, t.nCells = keys, n
+	t.coverLat, t.coverLon, t.coverCos = t.pos.Lat, t.pos.Lon, math.Cos(math.Max(math.Abs(t.pos.Lat)-0.1, 0)*degRad)
+}
+
+// SetMaxHorizontalM changes the largest horizontal minimum any pair may
+// have (Config.MaxHorizontalM), for minima agreed while the engine runs: the
+// proximity grid is resized and every attributed track registered in it
+// again at once.
+func (e *Engine) SetMaxHorizontalM(m float64) error {
+	if !(m >= e.cfg.Separation.HorizontalM) || m > 1e6 {
+		return fmt.Errorf("%w: MaxHorizontalM %v must be at least the default horizontal minimum and at most 1,000 km", ErrConfig, m)
+	}
+	e.proc.Lock()
+	defer e.proc.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m == e.cfg.MaxHorizontalM {
+		return nil
+	}
+	e.cfg.MaxHorizontalM = m
+	e.grid.init(m + coverSlackM)
+	for _, t := range e.tracks {
+		t.nCells = 0
+		if t.party != "" {
+			e.register(t)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) tryPair(t, o *track) {

@@ -31,6 +31,7 @@ type airspace struct {
 	engine *monitor.Engine
 	attr   service.Attribution
 	watch  atomic.Pointer[map[string]string] // zone id -> name, watched zones only
+	seps   atomic.Pointer[map[partyPair]monitor.Separation]
 
 	mu          sync.Mutex
 	feeds       map[string]context.CancelFunc // feed id -> stop
@@ -69,6 +70,10 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	if err := a.loadWatch(ctx); err != nil {
 		return err
 	}
+	maxSep, err := a.loadSeparations(ctx)
+	if err != nil {
+		return err
+	}
 	idx := n.Service.Zones.Spatial()
 	e, err := monitor.New(monitor.Config{
 		Zones: func() *spatial.Snapshot { return idx.Snapshot() },
@@ -77,15 +82,21 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 			return ok
 		},
 		Attribute: a.attr.Party,
-		Emit:      a.enqueue,
+		PairSeparation: func(p, q string) (monitor.Separation, bool) {
+			s, ok := (*a.seps.Load())[pairOf(p, q)]
+			return s, ok
+		},
+		MaxHorizontalM: max(monitor.DefaultHorizontalM, maxSep),
+		Emit:           a.enqueue,
 	})
 	if err != nil {
 		return err
 	}
 	a.engine = e
 	n.air = a
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() { defer a.wg.Done(); e.Run(a.ctx) }()
+	go func() { defer a.wg.Done(); a.followPeriods() }()
 	go func() { defer close(a.journalDone); a.journal() }()
 	fs, err := n.Store.Feeds(ctx)
 	if err != nil {
@@ -132,6 +143,84 @@ func (a *airspace) loadWatch(ctx context.Context) error {
 	return nil
 }
 
+// followPeriods reloads the separation minima every minute, so an
+// agreement's effective period starting or ending takes effect without a
+// change to it.
+func (a *airspace) followPeriods() {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := a.reloadSeparations(a.ctx); err != nil && a.ctx.Err() == nil {
+				a.n.log.Error("monitor: separation minima", "err", err)
+			}
+		case <-a.ctx.Done():
+			return
+		}
+	}
+}
+
+// reloadSeparations reloads the minima and sizes the engine's proximity
+// grid for the largest.
+func (a *airspace) reloadSeparations(ctx context.Context) error {
+	m, err := a.loadSeparations(ctx)
+	if err != nil {
+		return err
+	}
+	return a.engine.SetMaxHorizontalM(max(monitor.DefaultHorizontalM, m))
+}
+
+// partyPair is an unordered pair of parties.
+type partyPair struct{ a, b string }
+
+func pairOf(p, q string) partyPair {
+	if q < p {
+		p, q = q, p
+	}
+	return partyPair{p, q}
+}
+
+// loadSeparations rebuilds the separation minima between parties from the
+// agreements in force now: parties that sign an agreement together are
+// held to its minima (the largest, where several agreements bind them);
+// other pairs keep the monitor's defaults. It returns the largest
+// horizontal minimum.
+func (a *airspace) loadSeparations(ctx context.Context) (float64, error) {
+	m := map[partyPair]monitor.Separation{}
+	largest := 0.0
+	now := a.n.Service.Now()
+	for cursor := ""; ; {
+		ags, err := a.n.Store.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Cursor: cursor, Limit: 500})
+		if err != nil {
+			return 0, err
+		}
+		for _, ag := range ags {
+			if !ag.InForceAt(now) {
+				continue
+			}
+			r := ag.Rules.WithDefaults()
+			s := monitor.Separation{HorizontalM: r.SeparationNM * 1852, VerticalFt: r.SeparationFt}
+			largest = max(largest, s.HorizontalM)
+			for i, p := range ag.Signatories {
+				for _, q := range ag.Signatories[i+1:] {
+					k, v := pairOf(p, q), s
+					if old, ok := m[k]; ok {
+						v = monitor.Separation{HorizontalM: max(old.HorizontalM, s.HorizontalM), VerticalFt: max(old.VerticalFt, s.VerticalFt)}
+					}
+					m[k] = v
+				}
+			}
+		}
+		if len(ags) < 500 {
+			break
+		}
+		cursor = ags[len(ags)-1].ID
+	}
+	a.seps.Store(&m)
+	return largest, nil
+}
+
 // watchZone updates the watched set for one zone (copy on write: the
 // engine reads the set without locks).
 func (a *airspace) watchZone(ctx context.Context, id string) error {
@@ -173,6 +262,9 @@ func (a *airspace) handle(e truce.Event) {
 	case "agreement":
 		if err := a.loadWatch(ctx); err != nil {
 			a.n.log.Error("monitor: watched zones", "err", err)
+		}
+		if err := a.reloadSeparations(ctx); err != nil {
+			a.n.log.Error("monitor: separation minima", "err", err)
 		}
 		a.engine.ZonesChanged(nil)
 	case "aircraft":

@@ -75,3 +75,85 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 	}
 	t.Logf("peak queue %d, engine waited %d times", peak, a.waits.Load())
 }
+
+// TestAirspace_SeparationPerAgreement: two parties' aircraft 30 NM apart
+// are not in proximity under the default 5 NM, and are once an agreement
+// in force between the two parties sets 40 NM (agreed while the monitor
+// runs, so its proximity grid, sized for 5 NM, must grow).
+func TestAirspace_SeparationPerAgreement(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
+	res, err := Init(ctx, cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	var parties []*truce.Party
+	for _, slug := range []string{"us", "ru"} {
+		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parties = append(parties, p)
+	}
+	for i, icao := range []string{"AE0001", "150001"} {
+		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[i].ID, ICAO: icao}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Now().UTC()
+	// Two aircraft at the same altitude, 30 NM apart (half a degree of
+	// latitude), reporting every second.
+	step := 0
+	report := func() {
+		for i, icao := range []uint32{0xAE0001, 0x150001} {
+			p := feed.Position{ICAO: icao, Lat: 33 + float64(i)/2, Lon: 36, AltFt: 20000, AltM: 20000 * feed.FeetToMetres,
+				Time: t0.Add(time.Duration(step) * time.Second), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
+			for !n.IngestPosition(p) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		step++
+	}
+	proximity := func() int {
+		as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("proximity"), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(as)
+	}
+	wait := func(want int) int {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && proximity() < want {
+			report()
+			time.Sleep(20 * time.Millisecond)
+		}
+		return proximity()
+	}
+	for range 5 {
+		report()
+	}
+	e := n.air.engine
+	for deadline := time.Now().Add(10 * time.Second); e.Counters.Processed.Load() < 10 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e.Counters.Processed.Load() < 10 || e.Counters.Alerts.Load() != 0 {
+		t.Fatalf("under the default 5 NM: %d positions processed, %d alerts; want 10 and none", e.Counters.Processed.Load(), e.Counters.Alerts.Load())
+	}
+	ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Air safety", Signatories: []string{parties[0].ID, parties[1].ID},
+		EffectiveFrom: t0.Add(-time.Hour), Rules: truce.AgreementRules{SeparationNM: 40, SeparationFt: 2000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(1); got != 1 {
+		t.Fatalf("%d proximity alerts at 30 NM under the agreed 40 NM, want 1", got)
+	}
+}
