@@ -373,14 +373,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			// Yield a few times before blocking on an empty queue: a feed
 			// delivering a position every microsecond would otherwise wake
 			// this goroutine (a futex call) for a few positions at a time.
+			// Positions queued meanwhile have signalled (the first into
+			// the emptied queue does), so the select comes back for them,
+			// and lets the expiry tick and the end of ctx in between.
 			for i := 0; i < 4 && e.queued() == 0; i++ {
 				runtime.Gosched()
-			}
-			// Positions queued meanwhile did not signal (the queue was not
-			// empty when they came); come back for them after the select,
-			// which lets the expiry tick and the end of ctx in.
-			if e.queued() > 0 {
-				e.signal()
 			}
 		}
 	}
