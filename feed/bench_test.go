@@ -40,6 +40,19 @@ func BenchmarkDecodeNDJSON(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeNDJSON_Minimal decodes the line bench/airspace posts:
+// position, altitude and time only, which takes no allocation.
+func BenchmarkDecodeNDJSON_Minimal(b *testing.B) {
+	line := []byte(`{"icao":"100A2F","lat":33.512345,"lon":36.298765,"alt_ft":31000,"time":"2026-11-30T12:00:01.000Z"}`)
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := feed.DecodeNDJSON(line, recv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func ExampleDecodeSBS() {
 	recv := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	p, err := feed.DecodeSBS([]byte("MSG,3,,,4B1908,,,,,,,2525,,,33.96693,-118.25598,,,0,0,0,0"), recv)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"strconv"
 	"time"
 )
 
@@ -60,59 +59,72 @@ func decodeNDJSON(line []byte, recv time.Time, p *Position) error {
 // ndjsonState gathers the members of one line; apply and finish hold the
 // rules both decoders share, so they accept exactly the same positions.
 type ndjsonState struct {
-	recv        time.Time
-	haveICAO    bool
-	haveTime    bool
-	lat, lon    *float64
-	altFt, altM *float64
+	recv                time.Time
+	haveICAO, haveTime  bool
+	haveLat, haveLon    bool
+	haveAltFt, haveAltM bool
+	lat, lon            float64
+	altFt, altM         float64
 }
 
-// apply sets one member; str, num or flag carries its value (all nil for
-// null, which counts as absent).
-func (st *ndjsonState) apply(p *Position, key string, str *string, num *float64, flag *bool) error {
-	if str == nil && num == nil && flag == nil {
+// ndjsonValue is one member's value, of the member's kind (memberKind):
+// str for 's', num for 'n', flag for 'b'; null counts as absent.
+type ndjsonValue struct {
+	null bool
+	str  []byte
+	num  float64
+	flag bool
+}
+
+// apply sets one member.
+func (st *ndjsonState) apply(p *Position, key string, v ndjsonValue) error {
+	if v.null {
 		return nil
 	}
 	var err error
 	switch key {
 	case "icao":
-		if p.ICAO, err = ParseICAO(*str); err != nil {
+		if p.ICAO, err = parseICAO(v.str); err != nil {
 			return err
 		}
 		st.haveICAO = true
 	case "callsign":
-		err = p.setCallsign([]byte(*str))
+		err = p.setCallsign(v.str)
 	case "squawk":
-		p.Squawk, err = ParseSquawk(*str)
+		p.Squawk, err = parseSquawk(v.str)
 		p.Present |= FieldSquawk
 	case "time":
-		t, perr := time.Parse(time.RFC3339Nano, *str)
-		if perr != nil {
-			return invalidf("ndjson: time %q is not RFC 3339", *str)
+		t, ok := parseRFC3339UTC(v.str)
+		if !ok {
+			pt, perr := time.Parse(time.RFC3339Nano, string(v.str))
+			if perr != nil {
+				return invalidf("ndjson: time %q is not RFC 3339", v.str)
+			}
+			t = pt.UTC()
 		}
 		if t.Year() < 1970 || t.After(st.recv.Add(MaxFutureSkew)) {
-			return invalidf("ndjson: time %s is before 1970 or more than %v after receipt", *str, MaxFutureSkew)
+			return invalidf("ndjson: time %s is before 1970 or more than %v after receipt", v.str, MaxFutureSkew)
 		}
-		p.Time, st.haveTime = t.UTC(), true
+		p.Time, st.haveTime = t, true
 	case "lat":
-		st.lat = num
+		st.lat, st.haveLat = v.num, true
 	case "lon":
-		st.lon = num
+		st.lon, st.haveLon = v.num, true
 	case "alt_ft":
-		st.altFt = num
+		st.altFt, st.haveAltFt = v.num, true
 	case "alt_m":
-		st.altM = num
+		st.altM, st.haveAltM = v.num, true
 	case "gs_kt":
-		err = p.setGroundSpeed(*num)
+		err = p.setGroundSpeed(v.num)
 	case "track_deg":
-		err = p.setTrack(*num)
+		err = p.setTrack(v.num)
 	case "vrate_fpm":
-		err = p.setVerticalRate(*num)
+		err = p.setVerticalRate(v.num)
 	case "on_ground":
-		p.OnGround = *flag
+		p.OnGround = v.flag
 		p.Present |= FieldOnGround
 	case "relocated":
-		p.Relocated = *flag
+		p.Relocated = v.flag
 	}
 	return err
 }
@@ -123,25 +135,25 @@ func (st *ndjsonState) finish(p *Position) error {
 		return invalidf("ndjson: member \"icao\" is required")
 	}
 	switch {
-	case st.lat != nil && st.lon != nil:
-		if err := p.setLatLon(*st.lat, *st.lon); err != nil {
+	case st.haveLat && st.haveLon:
+		if err := p.setLatLon(st.lat, st.lon); err != nil {
 			return err
 		}
-	case st.lat != nil || st.lon != nil:
+	case st.haveLat || st.haveLon:
 		return invalidf("ndjson: lat and lon must come together")
 	}
 	switch {
-	case st.altFt != nil && st.altM != nil:
+	case st.haveAltFt && st.haveAltM:
 		return invalidf("ndjson: give alt_ft or alt_m, not both")
-	case st.altFt != nil:
-		if err := p.setAltitudeFt(*st.altFt); err != nil {
+	case st.haveAltFt:
+		if err := p.setAltitudeFt(st.altFt); err != nil {
 			return err
 		}
-	case st.altM != nil:
-		if err := p.setAltitudeFt(*st.altM / FeetToMetres); err != nil {
+	case st.haveAltM:
+		if err := p.setAltitudeFt(st.altM / FeetToMetres); err != nil {
 			return err
 		}
-		p.AltM = *st.altM // keep the metres exactly as sent
+		p.AltM = st.altM // keep the metres exactly as sent
 	}
 	if !st.haveTime {
 		p.Time = st.recv.UTC()
@@ -204,7 +216,17 @@ func slowNDJSON(line []byte, recv time.Time, p *Position) error {
 		if err != nil {
 			return invalidf("ndjson: member %q: %v", key, jsonErr(err))
 		}
-		if err := st.apply(p, key, str, num, flag); err != nil {
+		// A nil pointer after Decode means the value was null.
+		v := ndjsonValue{null: str == nil && num == nil && flag == nil}
+		switch {
+		case str != nil:
+			v.str = []byte(*str)
+		case num != nil:
+			v.num = *num
+		case flag != nil:
+			v.flag = *flag
+		}
+		if err := st.apply(p, key, v); err != nil {
 			return err
 		}
 	}
@@ -231,21 +253,20 @@ func fastNDJSON(line []byte, recv time.Time, p *Position) bool {
 			i++
 		}
 	}
-	str := func() (string, bool) {
+	// str returns the bytes of a string without escapes or non-ASCII
+	// bytes; they alias line, so nothing is copied.
+	str := func() ([]byte, bool) {
 		if i >= n || line[i] != '"' {
-			return "", false
+			return nil, false
 		}
 		j := i + 1
-		for j < n && line[j] != '"' {
-			if c := line[j]; c == '\\' || c < 0x20 || c >= 0x80 {
-				return "", false
-			}
+		for j < n && plainStringByte[line[j]] {
 			j++
 		}
-		if j >= n {
-			return "", false
+		if j >= n || line[j] != '"' { // an escape, a control or non-ASCII byte, or no end
+			return nil, false
 		}
-		s := string(line[i+1 : j])
+		s := line[i+1 : j]
 		i = j + 1
 		return s, true
 	}
@@ -262,15 +283,15 @@ func fastNDJSON(line []byte, recv time.Time, p *Position) bool {
 	} else {
 		for {
 			ws()
-			key, ok := str()
+			kb, ok := str()
 			if !ok {
 				return false
 			}
-			kind := memberKind(key)
-			bit := uint16(1) << memberBit(key)
-			if kind == 0 || seen&bit != 0 {
+			key, bit := memberKey(kb)
+			if key == "" || seen&bit != 0 {
 				return false
 			}
+			kind := memberKind(key)
 			seen |= bit
 			ws()
 			if i >= n || line[i] != ':' {
@@ -278,41 +299,34 @@ func fastNDJSON(line []byte, recv time.Time, p *Position) bool {
 			}
 			i++
 			ws()
-			var sv *string
-			var nv *float64
-			var bv *bool
+			var v ndjsonValue
 			switch {
 			case n-i >= 4 && string(line[i:i+4]) == "null":
 				i += 4
+				v.null = true
 			case kind == 's':
-				v, ok := str()
-				if !ok {
+				if v.str, ok = str(); !ok {
 					return false
 				}
-				sv = &v
 			case kind == 'b' && n-i >= 4 && string(line[i:i+4]) == "true":
 				i += 4
-				v := true
-				bv = &v
+				v.flag = true
 			case kind == 'b' && n-i >= 5 && string(line[i:i+5]) == "false":
 				i += 5
-				v := false
-				bv = &v
 			case kind == 'n':
 				j := jsonNumberEnd(line, i)
 				if j == i {
 					return false
 				}
-				v, err := strconv.ParseFloat(string(line[i:j]), 64)
-				if err != nil {
+				var err error
+				if v.num, err = parseFloat(line[i:j]); err != nil {
 					return false
 				}
 				i = j
-				nv = &v
 			default:
 				return false
 			}
-			if st.apply(p, key, sv, nv, bv) != nil {
+			if st.apply(p, key, v) != nil {
 				return false
 			}
 			ws()
@@ -331,14 +345,50 @@ func fastNDJSON(line []byte, recv time.Time, p *Position) bool {
 	return i == n && st.finish(p) == nil
 }
 
-// memberBit numbers the known members for the repeated-member check.
-func memberBit(key string) int {
-	for b, k := range [...]string{"icao", "callsign", "squawk", "time", "lat", "lon", "alt_ft", "alt_m", "gs_kt", "track_deg", "vrate_fpm", "on_ground", "relocated"} {
-		if k == key {
-			return b
-		}
+// plainStringByte says which bytes fastNDJSON takes inside a string: printable
+// ASCII except the quote and the backslash (one table load per byte where
+// four comparisons were).
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
 	}
-	return 15
+	return t
+}()
+
+// memberKey returns the known member named b, as a constant string (no
+// copy of b), and its bit for the repeated-member check; "" if b names none.
+func memberKey(b []byte) (string, uint16) {
+	// A switch on string(b) compiles to a search on length and content,
+	// without converting b.
+	switch string(b) {
+	case "icao":
+		return "icao", 1 << 0
+	case "callsign":
+		return "callsign", 1 << 1
+	case "squawk":
+		return "squawk", 1 << 2
+	case "time":
+		return "time", 1 << 3
+	case "lat":
+		return "lat", 1 << 4
+	case "lon":
+		return "lon", 1 << 5
+	case "alt_ft":
+		return "alt_ft", 1 << 6
+	case "alt_m":
+		return "alt_m", 1 << 7
+	case "gs_kt":
+		return "gs_kt", 1 << 8
+	case "track_deg":
+		return "track_deg", 1 << 9
+	case "vrate_fpm":
+		return "vrate_fpm", 1 << 10
+	case "on_ground":
+		return "on_ground", 1 << 11
+	case "relocated":
+		return "relocated", 1 << 12
+	}
+	return "", 0
 }
 
 // jsonNumberEnd returns the end of the JSON number starting at i (RFC 8259

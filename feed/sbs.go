@@ -1,8 +1,6 @@
 package feed
 
 import (
-	"bytes"
-	"strconv"
 	"time"
 )
 
@@ -59,28 +57,25 @@ func DecodeSBS(line []byte, recv time.Time) (Position, error) {
 	if len(line) == 0 {
 		return Position{}, invalidf("sbs: empty line")
 	}
+	// One pass checks every byte and splits the fields: a call to
+	// bytes.IndexByte per field cost more than the scan on short fields.
+	var f [SBSFieldCount][]byte
+	n, start := 0, 0
 	for i, c := range line {
-		if c < 0x20 || c > 0x7e {
+		if c == ',' {
+			if n < SBSFieldCount {
+				f[n] = line[start:i]
+			}
+			n++
+			start = i + 1
+		} else if c < 0x20 || c > 0x7e {
 			return Position{}, invalidf("sbs: non-printable byte 0x%02x at column %d", c, i+1)
 		}
 	}
-	var f [SBSFieldCount][]byte
-	n := 0
-	for rest := line; ; n++ {
-		i := bytes.IndexByte(rest, ',')
-		if n < SBSFieldCount {
-			if i < 0 {
-				f[n] = rest
-			} else {
-				f[n] = rest[:i]
-			}
-		}
-		if i < 0 {
-			n++
-			break
-		}
-		rest = rest[i+1:]
+	if n < SBSFieldCount {
+		f[n] = line[start:]
 	}
+	n++
 
 	switch string(f[sbsMsgType]) {
 	case "MSG":
@@ -189,8 +184,7 @@ func trimEOL(b []byte) []byte {
 }
 
 func sbsFloat(name string, b []byte) (float64, error) {
-	// string(b) does not allocate here: strconv copies the text it keeps.
-	v, err := strconv.ParseFloat(string(b), 64)
+	v, err := parseFloat(b)
 	if err != nil {
 		return 0, invalidf("sbs %s %s: not a number", name, quote(b))
 	}
@@ -230,48 +224,37 @@ func parseSBSTime(d, t []byte) (time.Time, error) {
 	bad := func() (time.Time, error) {
 		return time.Time{}, invalidf("sbs: date/time %s %s, want yyyy/mm/dd hh:mm:ss.sss", quote(d), quote(t))
 	}
-	num := func(b []byte) (int, bool) {
-		v := 0
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, len(b) > 0
-	}
 	if len(d) != 10 || d[4] != '/' || d[7] != '/' || len(t) < 8 || t[2] != ':' || t[5] != ':' {
 		return bad()
 	}
-	y, ok1 := num(d[0:4])
-	mo, ok2 := num(d[5:7])
-	dd, ok3 := num(d[8:10])
-	h, ok4 := num(t[0:2])
-	mi, ok5 := num(t[3:5])
-	s, ok6 := num(t[6:8])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+	y1, ok1 := digits2(d[0:2])
+	y2, ok2 := digits2(d[2:4])
+	mo, ok3 := digits2(d[5:7])
+	dd, ok4 := digits2(d[8:10])
+	h, ok5 := digits2(t[0:2])
+	mi, ok6 := digits2(t[3:5])
+	s, ok7 := digits2(t[6:8])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
 		return bad()
 	}
 	ns := 0
 	if len(t) > 8 {
-		frac := t[9:]
-		if t[8] != '.' || len(frac) == 0 || len(frac) > 9 {
+		var ok bool
+		if t[8] != '.' {
 			return bad()
 		}
-		v, ok := num(frac)
-		if !ok {
+		if ns, ok = parseFraction(t[9:]); !ok {
 			return bad()
 		}
-		for i := len(frac); i < 9; i++ {
-			v *= 10
-		}
-		ns = v
 	}
-	if y < 1970 || mo < 1 || mo > 12 || dd < 1 || h > 23 || mi > 59 || s > 59 {
+	y := y1*100 + y2
+	if y < 1970 {
 		return bad()
 	}
-	tm := time.Date(y, time.Month(mo), dd, h, mi, s, ns, time.UTC)
-	if tm.Day() != dd { // 2023/02/30 normalises to March
+	// civilTime refuses what time.Date would normalise: 2023/02/30 is not
+	// 2 March.
+	tm, ok := civilTime(y, mo, dd, h, mi, s, ns)
+	if !ok {
 		return bad()
 	}
 	return tm, nil

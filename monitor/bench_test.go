@@ -1,6 +1,7 @@
 package monitor_test
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -186,4 +187,40 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkEngine_Ingest measures the hand-off from feed goroutines to
+// Run's worker: two goroutines (one per core, as two SBS connections)
+// call Ingest while Run processes against no zones, so ns/op is the
+// queue's cost plus the engine's bookkeeping per position. Positions shed
+// because the worker fell behind are reported as dropped/op.
+func BenchmarkEngine_Ingest(b *testing.B) {
+	e, err := monitor.New(monitor.Config{LookAhead: -1, HistoryLen: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	b.SetParallelism(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		p := feed.Position{Lat: 33.5, Lon: 36.3, AltFt: 30000, Present: feed.FieldLatLon | feed.FieldAltitude, Source: "bench"}
+		for i := 0; pb.Next(); i++ {
+			p.ICAO = uint32(1 + i%2000)
+			p.Time = t0.Add(time.Duration(i/2000) * time.Second)
+			for !e.Ingest(p) {
+				runtime.Gosched() // the queue is full: let the worker catch up
+			}
+		}
+	})
+	for e.Counters.Processed.Load() < e.Counters.Ingested.Load() {
+		runtime.Gosched()
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+	b.ReportMetric(float64(e.Counters.Dropped.Load())/float64(b.N), "dropped/op")
 }

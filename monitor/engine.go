@@ -132,7 +132,18 @@ type Engine struct {
 	// Counters are the engine's counts.
 	Counters Counters
 
-	queue   chan feed.Position
+	// The queue is a list of chunks of batchSize positions under its own
+	// lock, which Run empties at once: a channel cost a lock, a copy and
+	// often a wake-up of the worker for every position; this costs a lock
+	// and a copy, and a wake-up only when the queue was empty. Chunks are
+	// recycled, so a busy queue neither allocates nor copies what it holds.
+	qmu     sync.Mutex
+	qfull   [][]feed.Position // filled chunks, oldest first
+	qcur    []feed.Position   // the chunk being filled, or nil
+	qfree   [][]feed.Position // empty chunks for reuse
+	qlen    int               // positions queued
+	qtaken  [][]feed.Position // scratch of take
+	wake    chan struct{}     // capacity 1: the queue became non-empty
 	running atomic.Bool
 
 	// proc serialises processing, so that alerts are emitted in order;
@@ -219,7 +230,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg:    cfg,
-		queue:  make(chan feed.Position, cfg.QueueSize),
+		wake:   make(chan struct{}, 1),
 		tracks: make(map[uint32]*track),
 		pairs:  make(map[uint64]*pair),
 	}
@@ -231,14 +242,112 @@ func New(cfg Config) (*Engine, error) {
 // Ingest queues p for Run's worker without blocking. It returns false, and
 // counts the position as dropped, when the queue is full.
 func (e *Engine) Ingest(p feed.Position) bool {
-	select {
-	case e.queue <- p:
-		e.Counters.Ingested.Add(1)
-		return true
-	default:
+	e.qmu.Lock()
+	if e.qlen >= e.cfg.QueueSize {
+		e.qmu.Unlock()
 		e.Counters.Dropped.Add(1)
 		return false
 	}
+	if len(e.qcur) == cap(e.qcur) {
+		e.nextChunk()
+	}
+	e.qcur = append(e.qcur, p)
+	e.qlen++
+	first := e.qlen == 1
+	e.qmu.Unlock()
+	e.Counters.Ingested.Add(1)
+	if first {
+		e.signal()
+	}
+	return true
+}
+
+// IngestBatch queues as many of ps as the queue has room for, in order,
+// and counts the rest as dropped; it returns how many it queued. It is
+// Ingest for a caller holding many positions at once (one lock for all).
+func (e *Engine) IngestBatch(ps []feed.Position) int {
+	e.qmu.Lock()
+	was := e.qlen
+	k := min(len(ps), e.cfg.QueueSize-e.qlen)
+	for rest := ps[:k]; len(rest) > 0; {
+		if len(e.qcur) == cap(e.qcur) {
+			e.nextChunk()
+		}
+		n := min(len(rest), cap(e.qcur)-len(e.qcur))
+		e.qcur = append(e.qcur, rest[:n]...)
+		rest = rest[n:]
+	}
+	e.qlen += k
+	e.qmu.Unlock()
+	if k > 0 {
+		e.Counters.Ingested.Add(uint64(k))
+		if was == 0 {
+			e.signal()
+		}
+	}
+	if k < len(ps) {
+		e.Counters.Dropped.Add(uint64(len(ps) - k))
+	}
+	return k
+}
+
+// nextChunk files the current chunk, if any, and starts another. It is
+// called with qmu held.
+func (e *Engine) nextChunk() {
+	if e.qcur != nil {
+		e.qfull = append(e.qfull, e.qcur)
+	}
+	if n := len(e.qfree); n > 0 {
+		e.qcur, e.qfree = e.qfree[n-1], e.qfree[:n-1]
+	} else {
+		e.qcur = make([]feed.Position, 0, batchSize)
+	}
+}
+
+func (e *Engine) signal() {
+	select {
+	case e.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// take empties the queue and returns its chunks, oldest first; the slice
+// is valid until the next take.
+func (e *Engine) take() [][]feed.Position {
+	e.qmu.Lock()
+	defer e.qmu.Unlock()
+	b := append(e.qtaken[:0], e.qfull...)
+	if len(e.qcur) > 0 {
+		b = append(b, e.qcur)
+		e.qcur = nil
+	}
+	clear(e.qfull)
+	e.qfull, e.qlen, e.qtaken = e.qfull[:0], 0, b
+	return b
+}
+
+// batchSize is the size of the queue's chunks, each processed under one
+// hold of the track lock, so readers (Track, Tracks) wait for at most a
+// few hundred positions.
+const batchSize = 256
+
+// processQueued processes the chunks taken from the queue and recycles
+// them.
+func (e *Engine) processQueued(chunks [][]feed.Position) {
+	for _, c := range chunks {
+		e.processBatch(c)
+		clear(c) // drop the strings the positions held
+	}
+	e.qmu.Lock()
+	// Keep as many empty chunks as a full queue needs, no more.
+	for _, c := range chunks {
+		if len(e.qfree)*batchSize >= e.cfg.QueueSize+batchSize {
+			break
+		}
+		e.qfree = append(e.qfree, c[:0])
+	}
+	e.qmu.Unlock()
+	clear(chunks)
 }
 
 // Run processes queued positions and expires stale tracks every second
@@ -251,32 +360,33 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer e.running.Store(false)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	batch := make([]feed.Position, 0, 256)
 	for {
 		select {
 		case <-ctx.Done():
 			// What was queued before the end, not what keeps coming.
-			for n := len(e.queue); n > 0; n -= len(batch) {
-				batch = e.drain(batch[:0])
-				if len(batch) == 0 {
-					break
-				}
-				e.processBatch(batch)
-			}
+			e.processQueued(e.take())
 			return ctx.Err()
 		case <-tick.C:
 			e.Expire(e.Now())
-		case p := <-e.queue:
-			batch = e.drain(append(batch[:0], p))
-			e.processBatch(batch)
+		case <-e.wake:
+			e.processQueued(e.take())
 			// Yield a few times before blocking on an empty queue: a feed
 			// delivering a position every microsecond would otherwise wake
-			// this goroutine (a futex call) for each one.
-			for i := 0; i < 4 && len(e.queue) == 0; i++ {
+			// this goroutine (a futex call) for a few positions at a time.
+			// Positions queued meanwhile have signalled (the first into
+			// the emptied queue does), so the select comes back for them,
+			// and lets the expiry tick and the end of ctx in between.
+			for i := 0; i < 4 && e.queued() == 0; i++ {
 				runtime.Gosched()
 			}
 		}
 	}
+}
+
+func (e *Engine) queued() int {
+	e.qmu.Lock()
+	defer e.qmu.Unlock()
+	return e.qlen
 }
 
 // Now returns the engine's clock: Config.Now, or by default the feed's
@@ -296,19 +406,6 @@ func (e *Engine) now() time.Time {
 		return wall
 	}
 	return feedNow
-}
-
-// drain appends what is queued, up to the batch's capacity.
-func (e *Engine) drain(b []feed.Position) []feed.Position {
-	for len(b) < cap(b) {
-		select {
-		case p := <-e.queue:
-			b = append(b, p)
-		default:
-			return b
-		}
-	}
-	return b
 }
 
 // Process processes one position at once, emitting its alerts before it

@@ -42,7 +42,7 @@ func main() {
 			err = setup(ctx, need(*dir), *polygons, counts)
 		}
 	case "throughput":
-		addr := fs.String("tile38", "127.0.0.1:9851", "address of a running tile38-server")
+		addr := fs.String("tile38", "127.0.0.1:9851", "address of a running tile38-server; \"none\" measures Truce alone (for profiling)")
 		pid := fs.Int("tile38-pid", 0, "process id of that tile38-server (for its CPU time)")
 		fs.StringVar(&cpuProfile, "cpuprofile", "", "write CPU profiles of Truce's runs to this prefix (.sbs, .ndjson)")
 		paths := fs.String("paths", "sbs,ndjson", "Truce input paths")
@@ -54,7 +54,7 @@ func main() {
 		fmt.Printf("seed %d\n", *seed)
 		var counts []int
 		if counts, err = ints(*zones); err == nil {
-			if *pid <= 0 {
+			if *pid <= 0 && *addr != "none" {
 				err = fmt.Errorf("-tile38-pid is required")
 			} else {
 				err = throughput(ctx, need(*dir), *polygons, *addr, *pid, counts, strings.Split(*paths, ","), *aircraft, *positions, *conns, *seed)
