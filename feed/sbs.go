@@ -99,6 +99,11 @@ func DecodeSBS(line []byte, recv time.Time) (Position, error) {
 	if p.Time, err = sbsTime(f[sbsDateGen], f[sbsTimeGen], f[sbsDateLogged], f[sbsTimeLogged], recv); err != nil {
 		return Position{}, err
 	}
+	// As for a pushed NDJSON position: a clock may be off, but a report
+	// is not from the future. (parseSBSTime refuses years before 1970.)
+	if p.Time.After(recv.Add(MaxFutureSkew)) {
+		return Position{}, invalidf("sbs: time %s is more than %v after receipt", p.Time.Format(time.RFC3339Nano), MaxFutureSkew)
+	}
 	if err = p.setCallsign(f[sbsCallsign]); err != nil {
 		return Position{}, err
 	}

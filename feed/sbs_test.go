@@ -204,6 +204,8 @@ var badSBS = []struct {
 	{"CallsignPunctuation", "MSG,1,,,4B1908,,,,,,SWR-40,,,,,,,,0,0,0,0", "callsign"},
 	{"BadDate", "MSG,3,,,4B1908,,2016/02/30,12:00:00.000,,,,2525,,,,,,,,,,", "date/time"},
 	{"DateWithoutTime", "MSG,3,,,4B1908,,2016/02/10,,,,,2525,,,,,,,,,,", "together"},
+	{"FarFuture", "MSG,1,,,000001,,7000/01/10,00:00:00,,,,,,,,,,,,,,", "after receipt"},
+	{"Before1970", "MSG,3,,,4B1908,,1969/12/31,23:59:59.000,,,,2525,,,,,,,,,,", "date/time"},
 	{"BinaryJunk", "MSG,3,,,4B1908,,,,,,\x00\xff\x1b[2J,2525,,,,,,,,,,", "non-printable"},
 	{"Overlong", "MSG,3,,,4B1908,,,,,,," + strings.Repeat("9", 1100) + ",,,,,,,,,,", "exceeds"},
 }

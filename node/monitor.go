@@ -117,7 +117,7 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	}
 	a.metrics(n.API.Registry())
 	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, Tracks: a,
-		Positions: &service.Positions{Sink: e.Ingest}, Sender: LogOrigin(c.Name)})
+		Positions: &service.Positions{Sink: e.Ingest, SinkBatch: e.IngestBatch}, Sender: LogOrigin(c.Name)})
 	return nil
 }
 

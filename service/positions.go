@@ -17,6 +17,10 @@ type Positions struct {
 	// Sink hands a position to the monitor; false means it was shed under
 	// overload.
 	Sink func(feed.Position) bool
+	// SinkBatch, when set, is used instead of Sink: it takes positions a
+	// batch at a time and returns how many it accepted (the rest were
+	// shed).
+	SinkBatch func([]feed.Position) int
 	// MaxLines caps one batch (default 10,000).
 	MaxLines int
 }
@@ -47,6 +51,18 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 	now := time.Now().UTC()
 	source := "api:" + a.Party.Slug
 	line := 0
+	var batch []feed.Position
+	flush := func() {
+		if len(batch) > 0 {
+			n := ps.SinkBatch(batch)
+			res.Accepted += n
+			res.Dropped += len(batch) - n
+			batch = batch[:0]
+		}
+	}
+	if ps.SinkBatch != nil {
+		batch = make([]feed.Position, 0, sinkBatch)
+	}
 	for sc.Scan() {
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
@@ -65,9 +81,14 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 			continue
 		}
 		p.Source = source
-		if ps.Sink(p) {
+		switch {
+		case ps.SinkBatch != nil:
+			if batch = append(batch, p); len(batch) == sinkBatch {
+				flush()
+			}
+		case ps.Sink(p):
 			res.Accepted++
-		} else {
+		default:
 			res.Dropped++
 		}
 	}
@@ -80,5 +101,10 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 		}
 		return res, truce.Errorf(truce.EINVALID, "Reading the batch: %v", err)
 	}
+	flush()
 	return res, nil
 }
+
+// sinkBatch is how many positions are handed to SinkBatch at once: the
+// engine's queue chunk.
+const sinkBatch = 256
