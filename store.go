@@ -42,6 +42,15 @@ type Store interface {
 	// PurgeIdempotency deletes responses created before t.
 	PurgeIdempotency(ctx context.Context, before time.Time) error
 
+	// AcquireLease takes or renews the named lease for holder until
+	// until, if it is free, expired at now, or already holder's; it
+	// reports whether holder holds it. Servers sharing a database use a
+	// lease for work only one of them may do. Leases are operational
+	// state, not records: they are not journalled.
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease gives up holder's lease, if it holds it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
 	Agreement(ctx context.Context, id string) (*Agreement, error)
 	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, error)
 	Zone(ctx context.Context, id string) (*Zone, error)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,8 @@ type airspace struct {
 	seps   atomic.Pointer[map[partyPair]monitor.Separation]
 
 	mu          sync.Mutex
+	holder      string                        // this server's name for leases
+	leading     bool                          // it holds the feeds lease
 	feeds       map[string]context.CancelFunc // feed id -> stop
 	alerts      []monitor.Alert               // queued for the journal
 	room        *sync.Cond                    // signalled when an alert has been written
@@ -98,13 +102,12 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	go func() { defer a.wg.Done(); e.Run(a.ctx) }()
 	go func() { defer a.wg.Done(); a.followPeriods() }()
 	go func() { defer close(a.journalDone); a.journal() }()
-	fs, err := n.Store.Feeds(ctx)
-	if err != nil {
+	a.holder = leaseHolder(c.DataDir)
+	if err := a.lead(ctx); err != nil {
 		return err
 	}
-	for _, f := range fs {
-		a.startFeed(f)
-	}
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.keepLease() }()
 	if c.SBSListen != "" {
 		ln, err := net.Listen("tcp", c.SBSListen)
 		if err != nil {
@@ -285,9 +288,92 @@ func (a *airspace) handle(e truce.Event) {
 	}
 }
 
+// The outbound feeds (SBS sources the server connects to) are run by one
+// of the servers sharing a database: the holder of the feeds lease, taken
+// for leaseTTL and renewed every leaseRenew. Without it every server would
+// connect to every source and journal each alert once per server.
+const feedsLease = "airspace-feeds"
+
+var (
+	leaseTTL   = 15 * time.Second
+	leaseRenew = 5 * time.Second
+)
+
+// leaseHolder names this server for leases: its host and data directory,
+// so a server restarted on the same host and directory takes its lease
+// back at once rather than waiting for it to expire.
+func leaseHolder(dataDir string) string {
+	host, _ := os.Hostname()
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	return host + ":" + dataDir
+}
+
+// lead takes or renews the feeds lease and starts or stops the feeds to
+// match. A server that cannot reach the database to renew stops its
+// feeds: another may hold the lease by then.
+func (a *airspace) lead(ctx context.Context) error {
+	now := time.Now()
+	ok, err := a.n.Store.AcquireLease(ctx, feedsLease, a.holder, now, now.Add(leaseTTL))
+	a.mu.Lock()
+	was := a.leading
+	a.leading = ok && err == nil
+	if was && !a.leading {
+		for id, stop := range a.feeds {
+			stop()
+			delete(a.feeds, id)
+		}
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if a.leading && !was {
+		a.n.log.Info("monitor: this server runs the outbound feeds", "holder", a.holder)
+		fs, err := a.n.Store.Feeds(ctx)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			a.startFeed(f)
+		}
+	} else if was && !a.leading {
+		a.n.log.Warn("monitor: the feeds lease is held by another server; feeds stopped here")
+	}
+	return nil
+}
+
+// keepLease renews the feeds lease until the server stops, then gives it up.
+func (a *airspace) keepLease() {
+	t := time.NewTicker(leaseRenew)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := a.lead(a.ctx); err != nil && a.ctx.Err() == nil {
+				a.n.log.Error("monitor: feeds lease", "err", err)
+			}
+		case <-a.ctx.Done():
+			a.mu.Lock()
+			leading := a.leading
+			a.mu.Unlock()
+			if leading {
+				if err := a.n.Store.ReleaseLease(context.Background(), feedsLease, a.holder); err != nil {
+					a.n.log.Error("monitor: releasing the feeds lease", "err", err)
+				}
+			}
+			return
+		}
+	}
+}
+
 func (a *airspace) startFeed(f *truce.FeedSource) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if !a.leading {
+		return
+	}
 	if _, ok := a.feeds[f.ID]; ok || f.Removed {
 		return
 	}

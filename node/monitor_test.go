@@ -4,11 +4,19 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/postgres"
 )
 
 // TestAirspace_AlertQueueBounded floods the monitor with alerts faster
@@ -155,5 +163,101 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	}
 	if got := wait(1); got != 1 {
 		t.Fatalf("%d proximity alerts at 30 NM under the agreed 40 NM, want 1", got)
+	}
+}
+
+// TestAirspace_FeedsLease: two servers share a PostgreSQL database and a
+// configured SBS source; only the holder of the feeds lease connects to
+// it, and when that server stops the other takes the feeds over.
+func TestAirspace_FeedsLease(t *testing.T) {
+	base := os.Getenv("TRUCE_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TRUCE_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	db, err := postgres.OpenDB(ctx, base)
+	if err != nil {
+		t.Fatalf("TRUCE_TEST_POSTGRES is set but unreachable: %v", err)
+	}
+	schema := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+
+	ttl, renew := leaseTTL, leaseRenew
+	leaseTTL, leaseRenew = 600*time.Millisecond, 100*time.Millisecond
+	t.Cleanup(func() { leaseTTL, leaseRenew = ttl, renew })
+
+	// The SBS source: counts the connections open at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var open, most atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n := open.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			go func() {
+				io.Copy(io.Discard, c) // until the server hangs up
+				open.Add(-1)
+			}()
+		}
+	}()
+
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	cfgA := Config{DataDir: dirA, DB: u.String(), Logger: quiet, SelfCheck: "off"}
+	res, err := Init(ctx, cfgA, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second server has the same log key, as a deployment would.
+	if err := os.CopyFS(dirB, os.DirFS(dirA)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, cfgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: ln.Addr().String(), Name: "radar"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, Config{DataDir: dirB, DB: u.String(), Logger: quiet, SelfCheck: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	waitOpen := func(want int32, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); open.Load() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d connections open to the source, want %d", what, open.Load(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitOpen(1, "two servers")
+	time.Sleep(5 * leaseRenew) // several renewals: still one
+	if most.Load() != 1 {
+		t.Fatalf("%d connections were open at once with two servers, want 1", most.Load())
+	}
+	a.Close()
+	waitOpen(0, "the first server stopped")
+	waitOpen(1, "the second server takes over")
+	if most.Load() != 1 {
+		t.Fatalf("%d connections at once during the takeover", most.Load())
 	}
 }

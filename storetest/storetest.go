@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("BatchIsolation", func(t *testing.T) { testBatchIsolation(t, open(t)) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
 	t.Run("IdempotencyClaim", func(t *testing.T) { testIdempotencyClaim(t, open(t)) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, open(t)) })
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
 	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
@@ -440,6 +441,68 @@ func testIdempotencyClaim(t *testing.T, s truce.Store) {
 	}
 	if err := s.PutIdempotency(ctx, r); truce.ErrorCode(err) != truce.ECONFLICT {
 		t.Fatalf("a second response: %v", err)
+	}
+}
+
+// testLeases: a lease is held by one holder until it expires, renewed by
+// its holder, taken by another only once expired or released; of holders
+// racing for a free lease exactly one wins.
+func testLeases(t *testing.T, s truce.Store) {
+	t0 := time.Now()
+	take := func(holder string, now time.Time) bool {
+		t.Helper()
+		ok, err := s.AcquireLease(ctx, "monitor", holder, now, now.Add(15*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !take("a", t0) {
+		t.Fatal("a free lease was refused")
+	}
+	if take("b", t0.Add(5*time.Second)) {
+		t.Fatal("b took a's lease before it expired")
+	}
+	if !take("a", t0.Add(10*time.Second)) {
+		t.Fatal("a could not renew its lease")
+	}
+	if take("b", t0.Add(20*time.Second)) {
+		t.Fatal("b took a's renewed lease (valid until +25 s) at +20 s")
+	}
+	if !take("b", t0.Add(26*time.Second)) {
+		t.Fatal("b could not take a's expired lease")
+	}
+	if err := s.ReleaseLease(ctx, "monitor", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if take("a", t0.Add(27*time.Second)) {
+		t.Fatal("a's release (of a lease it no longer held) freed b's lease")
+	}
+	if err := s.ReleaseLease(ctx, "monitor", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if !take("a", t0.Add(28*time.Second)) {
+		t.Fatal("a could not take a released lease")
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := range 8 {
+		wg.Go(func() {
+			ok, err := s.AcquireLease(ctx, "race", fmt.Sprint(i), t0, t0.Add(time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d holders won a free lease, want 1", wins)
 	}
 }
 
