@@ -207,6 +207,7 @@ func (b *Bus) catchUp(upto int64) {
 			if upto >= 0 && r.ID > upto {
 				return
 			}
+			r.Remote = true
 			b.fanOut(r)
 		}
 		if len(page) < replayPage {

@@ -14,6 +14,10 @@ import (
 type Record struct {
 	ID int64 `json:"id"`
 	truce.Event
+	// Remote marks an event a live stream got by reading the log: one
+	// another server sharing the database committed (or, rarely, one of
+	// this server's read before its own commit reported it).
+	Remote bool `json:"-"`
 }
 
 // Query selects logged events. Kinds and BBox are a prefilter the store may

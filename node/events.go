@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
 )
@@ -19,6 +21,36 @@ func (n *Node) openEvents() error {
 	hooks := &events.Hooks{Store: es, Parties: n.Store}
 	api.RegisterEvents(n.API, api.EventRoutes{Bus: n.Events, Hooks: hooks, Heartbeat: n.Config.EventHeartbeat})
 	n.dispatcher.Start()
+	return nil
+}
+
+// followRemote hands the changes other servers sharing the database commit
+// to this server's engines (the zone index, the monitor), as follow does
+// for its own: their events arrive on the bus from the log, marked Remote.
+func (n *Node) followRemote(ctx context.Context) error {
+	_, last, err := n.Store.(events.Store).EventBounds(ctx)
+	if err != nil {
+		return err
+	}
+	system := &truce.Actor{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed"}}, last, true)
+	if err != nil {
+		return err
+	}
+	n.remoteDone = make(chan struct{})
+	go func() {
+		defer close(n.remoteDone)
+		defer c.Close()
+		for {
+			r, err := c.Next(ctx, 0)
+			if err != nil {
+				return // the node is closing
+			}
+			if r.Remote {
+				n.follow(r.Event)
+			}
+		}
+	}()
 	return nil
 }
 

@@ -278,7 +278,19 @@ func (a *airspace) handle(e truce.Event) {
 	case "feed":
 		f, ok := e.Data.(*truce.FeedSource)
 		if !ok {
-			return
+			// Another server's change, read back from the event log: the
+			// feed is configured if it is listed, removed if not.
+			fs, err := a.n.Store.Feeds(ctx)
+			if err != nil {
+				a.n.log.Error("monitor: feeds", "err", err)
+				return
+			}
+			f = &truce.FeedSource{ID: e.Subject, Removed: true}
+			for _, x := range fs {
+				if x.ID == e.Subject {
+					f = x
+				}
+			}
 		}
 		if f.Removed {
 			a.stopFeed(f.ID)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -166,16 +167,14 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	}
 }
 
-// TestAirspace_FeedsLease: two servers share a PostgreSQL database and a
-// configured SBS source; only the holder of the feeds lease connects to
-// it, and when that server stops the other takes the feeds over.
-func TestAirspace_FeedsLease(t *testing.T) {
+// sharedDSN returns a DSN for a fresh schema of TRUCE_TEST_POSTGRES's
+// database, dropped when the test ends; it skips without the variable.
+func sharedDSN(t *testing.T) string {
 	base := os.Getenv("TRUCE_TEST_POSTGRES")
 	if base == "" {
 		t.Skip("TRUCE_TEST_POSTGRES is not set")
 	}
-	ctx := context.Background()
-	db, err := postgres.OpenDB(ctx, base)
+	db, err := postgres.OpenDB(context.Background(), base)
 	if err != nil {
 		t.Fatalf("TRUCE_TEST_POSTGRES is set but unreachable: %v", err)
 	}
@@ -188,76 +187,145 @@ func TestAirspace_FeedsLease(t *testing.T) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
 
-	ttl, renew := leaseTTL, leaseRenew
-	leaseTTL, leaseRenew = 600*time.Millisecond, 100*time.Millisecond
-	t.Cleanup(func() { leaseTTL, leaseRenew = ttl, renew })
+// twoServers opens two servers on one PostgreSQL database with the same
+// log key, as a deployment would; the first is opened first (and so takes
+// the feeds lease). It returns them and an administrator's context.
+func twoServers(t *testing.T) (a, b *Node, admin context.Context) {
+	ctx := context.Background()
+	dsn := sharedDSN(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	cfgA := Config{DataDir: dirA, DB: dsn, Logger: quiet, SelfCheck: "off"}
+	res, err := Init(ctx, cfgA, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(dirB, os.DirFS(dirA)); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = Open(ctx, cfgA); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if b, err = Open(ctx, Config{DataDir: dirB, DB: dsn, Logger: quiet, SelfCheck: "off"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b, truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+}
 
-	// The SBS source: counts the connections open at once.
+// sbsSource is a listener standing for an SBS-1 source: it counts the
+// connections open at once, and the most ever open.
+type sbsSource struct {
+	ln         net.Listener
+	open, most atomic.Int32
+}
+
+func newSBSSource(t *testing.T) *sbsSource {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var open, most atomic.Int32
+	t.Cleanup(func() { ln.Close() })
+	s := &sbsSource{ln: ln}
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			n := open.Add(1)
-			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			n := s.open.Add(1)
+			for m := s.most.Load(); n > m && !s.most.CompareAndSwap(m, n); m = s.most.Load() {
 			}
 			go func() {
 				io.Copy(io.Discard, c) // until the server hangs up
-				open.Add(-1)
+				s.open.Add(-1)
 			}()
 		}
 	}()
+	return s
+}
 
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-	cfgA := Config{DataDir: dirA, DB: u.String(), Logger: quiet, SelfCheck: "off"}
-	res, err := Init(ctx, cfgA, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The second server has the same log key, as a deployment would.
-	if err := os.CopyFS(dirB, os.DirFS(dirA)); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(ctx, cfgA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
-	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: ln.Addr().String(), Name: "radar"}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(ctx, Config{DataDir: dirB, DB: u.String(), Logger: quiet, SelfCheck: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	waitOpen := func(want int32, what string) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); open.Load() != want; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d connections open to the source, want %d", what, open.Load(), want)
-			}
-			time.Sleep(10 * time.Millisecond)
+func (s *sbsSource) wait(t *testing.T, want int32, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); s.open.Load() != want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d connections open to the source, want %d", what, s.open.Load(), want)
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	waitOpen(1, "two servers")
+}
+
+func shortLeases(t *testing.T) {
+	ttl, renew := leaseTTL, leaseRenew
+	leaseTTL, leaseRenew = 600*time.Millisecond, 100*time.Millisecond
+	t.Cleanup(func() { leaseTTL, leaseRenew = ttl, renew })
+}
+
+// TestAirspace_FeedsLease: two servers share a PostgreSQL database and a
+// configured SBS source; only the holder of the feeds lease connects to
+// it, and when that server stops the other takes the feeds over.
+func TestAirspace_FeedsLease(t *testing.T) {
+	shortLeases(t)
+	src := newSBSSource(t)
+	a, _, admin := twoServers(t)
+	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.ln.Addr().String(), Name: "radar"}); err != nil {
+		t.Fatal(err)
+	}
+	src.wait(t, 1, "two servers")
 	time.Sleep(5 * leaseRenew) // several renewals: still one
-	if most.Load() != 1 {
-		t.Fatalf("%d connections were open at once with two servers, want 1", most.Load())
+	if src.most.Load() != 1 {
+		t.Fatalf("%d connections were open at once with two servers, want 1", src.most.Load())
 	}
 	a.Close()
-	waitOpen(0, "the first server stopped")
-	waitOpen(1, "the second server takes over")
-	if most.Load() != 1 {
-		t.Fatalf("%d connections at once during the takeover", most.Load())
+	src.wait(t, 0, "the first server stopped")
+	src.wait(t, 1, "the second server takes over")
+	if src.most.Load() != 1 {
+		t.Fatalf("%d connections at once during the takeover", src.most.Load())
+	}
+}
+
+// TestNode_FollowsOtherServers: what one server changes reaches the other's
+// engines: a zone approved through the second server is in the first's
+// live zone index, and a feed added through the second is started by the
+// first, which holds the feeds lease.
+func TestNode_FollowsOtherServers(t *testing.T) {
+	shortLeases(t)
+	src := newSBSSource(t)
+	a, b, admin := twoServers(t)
+	party := truce.ActorFrom(admin).Party.ID
+	ag, err := b.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{party}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+	z, _, err := b.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := b.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+		t.Fatalf("the server that made the change has %d zones at the point, want 1", len(ids))
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(a.Service.Zones.Containing(36.1, 33.1, 1000, time.Now())) != 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the other server's zone index never got the zone")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.ln.Addr().String(), Name: "radar"}); err != nil {
+		t.Fatal(err)
+	}
+	src.wait(t, 1, "a feed added through the server without the lease")
+	if src.most.Load() != 1 {
+		t.Fatalf("%d connections at once, want 1", src.most.Load())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -131,6 +132,12 @@ type Node struct {
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
 	dispatcher *events.Dispatcher
+	// stopRemote ends followRemote; remoteDone is closed when it has.
+	stopRemote context.CancelFunc
+	remoteDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -180,6 +187,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		n.Close()
 		return nil, fmt.Errorf("airspace monitor: %w", err)
 	}
+	rctx, stop := context.WithCancel(context.Background())
+	n.stopRemote = stop
+	if err := n.followRemote(rctx); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("following other servers: %w", err)
+	}
 	return n, nil
 }
 
@@ -196,8 +209,20 @@ func (n *Node) follow(e truce.Event) {
 	}
 }
 
-// Close closes the store.
+// Close stops the node's engines and closes the store; later calls
+// return what the first returned.
 func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
+	if n.stopRemote != nil {
+		n.stopRemote()
+		if n.remoteDone != nil {
+			<-n.remoteDone
+		}
+	}
 	if n.air != nil {
 		n.air.stop()
 	}
