@@ -139,21 +139,32 @@ func parseFraction(b []byte) (int, bool) {
 // time.Parse(time.RFC3339Nano, s).UTC() (FuzzParseRFC3339UTC checks it); ok
 // is false for any other spelling, which the caller gives to time.Parse.
 func parseRFC3339UTC(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[len(b)-1] != 'Z' {
 		return time.Time{}, false
 	}
-	y1, ok1 := digits2(b[0:2])
-	y2, ok2 := digits2(b[2:4])
-	mo, ok3 := digits2(b[5:7])
-	d, ok4 := digits2(b[8:10])
-	h, ok5 := digits2(b[11:13])
-	mi, ok6 := digits2(b[14:16])
-	s, ok7 := digits2(b[17:19])
+	return civilDateTime(b[:10], b[11:len(b)-1])
+}
+
+// civilDateTime reads a date "yyyy?mm?dd" (its separators are the
+// caller's to check) and a time of day "hh:mm:ss[.fraction]" as a UTC
+// time; ok is false for any other shape and for a date or time that does
+// not exist.
+func civilDateTime(date, clock []byte) (time.Time, bool) {
+	if len(date) != 10 || len(clock) < 8 || clock[2] != ':' || clock[5] != ':' {
+		return time.Time{}, false
+	}
+	y1, ok1 := digits2(date[0:2])
+	y2, ok2 := digits2(date[2:4])
+	mo, ok3 := digits2(date[5:7])
+	d, ok4 := digits2(date[8:10])
+	h, ok5 := digits2(clock[0:2])
+	mi, ok6 := digits2(clock[3:5])
+	s, ok7 := digits2(clock[6:8])
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
 		return time.Time{}, false
 	}
 	ns := 0
-	if rest := b[19 : len(b)-1]; len(rest) > 0 {
+	if rest := clock[8:]; len(rest) > 0 {
 		var ok bool
 		if rest[0] != '.' {
 			return time.Time{}, false

@@ -226,41 +226,12 @@ func sbsTime(dGen, tGen, dLog, tLog []byte, recv time.Time) (time.Time, error) {
 // parseSBSTime parses "yyyy/mm/dd" and "hh:mm:ss[.fraction]" by hand: it is
 // on the per-line path, and time.Parse would need the two joined.
 func parseSBSTime(d, t []byte) (time.Time, error) {
-	bad := func() (time.Time, error) {
-		return time.Time{}, invalidf("sbs: date/time %s %s, want yyyy/mm/dd hh:mm:ss.sss", quote(d), quote(t))
-	}
-	if len(d) != 10 || d[4] != '/' || d[7] != '/' || len(t) < 8 || t[2] != ':' || t[5] != ':' {
-		return bad()
-	}
-	y1, ok1 := digits2(d[0:2])
-	y2, ok2 := digits2(d[2:4])
-	mo, ok3 := digits2(d[5:7])
-	dd, ok4 := digits2(d[8:10])
-	h, ok5 := digits2(t[0:2])
-	mi, ok6 := digits2(t[3:5])
-	s, ok7 := digits2(t[6:8])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
-		return bad()
-	}
-	ns := 0
-	if len(t) > 8 {
-		var ok bool
-		if t[8] != '.' {
-			return bad()
-		}
-		if ns, ok = parseFraction(t[9:]); !ok {
-			return bad()
+	// civilDateTime refuses what time.Date would normalise: 2023/02/30 is
+	// not 2 March.
+	if len(d) == 10 && d[4] == '/' && d[7] == '/' {
+		if tm, ok := civilDateTime(d, t); ok && tm.Year() >= 1970 {
+			return tm, nil
 		}
 	}
-	y := y1*100 + y2
-	if y < 1970 {
-		return bad()
-	}
-	// civilTime refuses what time.Date would normalise: 2023/02/30 is not
-	// 2 March.
-	tm, ok := civilTime(y, mo, dd, h, mi, s, ns)
-	if !ok {
-		return bad()
-	}
-	return tm, nil
+	return time.Time{}, invalidf("sbs: date/time %s %s, want yyyy/mm/dd hh:mm:ss.sss", quote(d), quote(t))
 }

@@ -6,18 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
-	"github.com/truce-project/truce/postgres"
+	"github.com/truce-project/truce/postgres/pgtest"
 )
 
 // TestAirspace_AlertQueueBounded floods the monitor with alerts faster
@@ -167,35 +164,12 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	}
 }
 
-// sharedDSN returns a DSN for a fresh schema of TRUCE_TEST_POSTGRES's
-// database, dropped when the test ends; it skips without the variable.
-func sharedDSN(t *testing.T) string {
-	base := os.Getenv("TRUCE_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TRUCE_TEST_POSTGRES is not set")
-	}
-	db, err := postgres.OpenDB(context.Background(), base)
-	if err != nil {
-		t.Fatalf("TRUCE_TEST_POSTGRES is set but unreachable: %v", err)
-	}
-	schema := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // twoServers opens two servers on one PostgreSQL database with the same
 // log key, as a deployment would; the first is opened first (and so takes
 // the feeds lease). It returns them and an administrator's context.
 func twoServers(t *testing.T) (a, b *Node, admin context.Context) {
 	ctx := context.Background()
-	dsn := sharedDSN(t)
+	dsn := pgtest.DSN(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	cfgA := Config{DataDir: dirA, DB: dsn, Logger: quiet, SelfCheck: "off"}

@@ -2,15 +2,12 @@ package service_test
 
 import (
 	"context"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/postgres"
+	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
 )
@@ -51,23 +48,7 @@ func BenchmarkJournalledWrites(b *testing.B) {
 		benchWrites(b, st)
 	})
 	b.Run("store=postgres", func(b *testing.B) {
-		base := os.Getenv("TRUCE_TEST_POSTGRES")
-		if base == "" {
-			b.Skip("TRUCE_TEST_POSTGRES is not set")
-		}
-		db, err := postgres.OpenDB(context.Background(), base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer db.Close()
-		schema := "b_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-		db.Exec("CREATE SCHEMA " + schema)
-		defer db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		u, _ := url.Parse(base)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		st, err := postgres.Open(context.Background(), u.String())
+		st, err := postgres.Open(context.Background(), pgtest.DSN(b))
 		if err != nil {
 			b.Fatal(err)
 		}
