@@ -98,18 +98,44 @@ type Agreement struct {
 	EffectiveFrom time.Time       `json:"effective_from"`
 	EffectiveTo   *time.Time      `json:"effective_to,omitempty"`
 	Status        AgreementStatus `json:"status"`
-	Rules         AgreementRules  `json:"rules"`
-	CreatedBy     string          `json:"created_by"` // party id
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
-	Version       int64           `json:"version"`
-	JournalIndex  int64           `json:"journal_index"`
+	// StatusHistory is every status the agreement has had and since when,
+	// oldest first, so "in force at T" is answered with the status it had
+	// at T. Agreements recorded before it was kept have none: their
+	// current status stands for their whole life.
+	StatusHistory []StatusChange `json:"status_history,omitempty"`
+	Rules         AgreementRules `json:"rules"`
+	CreatedBy     string         `json:"created_by"` // party id
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Version       int64          `json:"version"`
+	JournalIndex  int64          `json:"journal_index"`
 }
 
-// InForceAt reports whether the agreement is in force at t: its status is
-// in_force and t is within its effective period.
+// StatusChange is a status an agreement took, and when.
+type StatusChange struct {
+	Status AgreementStatus `json:"status"`
+	At     time.Time       `json:"at"`
+}
+
+// StatusAt returns the agreement's status at t ("" before it existed).
+func (a *Agreement) StatusAt(t time.Time) AgreementStatus {
+	if len(a.StatusHistory) == 0 {
+		return a.Status
+	}
+	var st AgreementStatus
+	for _, c := range a.StatusHistory {
+		if c.At.After(t) {
+			break
+		}
+		st = c.Status
+	}
+	return st
+}
+
+// InForceAt reports whether the agreement is in force at t: its status at
+// t was in_force and t is within its effective period.
 func (a *Agreement) InForceAt(t time.Time) bool {
-	return a.Status == AgreementInForce && !t.Before(a.EffectiveFrom) && (a.EffectiveTo == nil || t.Before(*a.EffectiveTo))
+	return a.StatusAt(t) == AgreementInForce && !t.Before(a.EffectiveFrom) && (a.EffectiveTo == nil || t.Before(*a.EffectiveTo))
 }
 
 // IsSignatory reports whether the party signed the agreement.

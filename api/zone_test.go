@@ -185,6 +185,40 @@ func TestZoneService_Lifecycle(t *testing.T) {
 	}
 }
 
+// TestZoneService_AgreementStatusInThePast: a zone in force while its
+// agreement was in force is still answered as in force at that time after
+// the agreement is suspended (and not after).
+func TestZoneService_AgreementStatusInThePast(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.agreementInForce(t)
+	e.approveAll(t, e.zone.ID, 1)
+	us := e.client(e.tokens["us-op"])
+	t1 := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	ag, err := e.client(e.admin).SetAgreementStatus(ctx, e.agreement.ID, truce.AgreementSuspended, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ag.StatusHistory); n != 3 || ag.StatusHistory[0].Status != truce.AgreementDraft || ag.StatusHistory[2].Status != truce.AgreementSuspended {
+		t.Fatalf("status history %+v", ag.StatusHistory)
+	}
+	time.Sleep(5 * time.Millisecond)
+	t2 := time.Now()
+	if zs, err := us.ZonesInForce(ctx, t1); err != nil || len(zs) != 1 || zs[0].ZoneID != e.zone.ID {
+		t.Fatalf("in force at t1, before the suspension: %d zones, %v", len(zs), err)
+	}
+	if got, err := us.ZonesAt(ctx, 36.2, 33.2, math.NaN(), t1); err != nil || len(got) != 1 {
+		t.Fatalf("at t1, at a point inside: %v %v", ids(got), err)
+	}
+	if zs, err := us.ZonesInForce(ctx, t2); err != nil || len(zs) != 0 {
+		t.Fatalf("in force at t2, after the suspension: %d zones, %v", len(zs), err)
+	}
+	if got, err := us.ZonesAt(ctx, 36.2, 33.2, 1000, t2); err != nil || len(got) != 0 {
+		t.Fatalf("at t2 (live index): %v %v", ids(got), err)
+	}
+}
+
 func TestZoneService_FutureWindowsAndCircle(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

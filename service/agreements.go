@@ -67,7 +67,8 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	now := s.Now()
 	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
-		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
+		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
+		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
 	if _, err := s.commit(ctx, a, agreementChange(ag), func(tx truce.Tx, idx int64) error {
 		ag.JournalIndex = idx
 		return tx.PutAgreement(ctx, ag)
@@ -175,6 +176,7 @@ func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.Ag
 			return truce.Errorf(truce.ECONFLICT, "Agreement %q cannot go from %s to %q.", ag.ID, ag.Status, to)
 		}
 		ag.Status = to
+		ag.StatusHistory = append(ag.StatusHistory, truce.StatusChange{Status: to, At: s.Now()})
 		return nil
 	})
 }
