@@ -91,6 +91,8 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 			return s, ok
 		},
 		MaxHorizontalM: max(monitor.DefaultHorizontalM, maxSep),
+		StaleAfter:     c.StaleAfter,
+		LookAhead:      c.LookAhead,
 		Emit:           a.enqueue,
 	})
 	if err != nil {

@@ -303,3 +303,37 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 		t.Fatalf("%d connections at once, want 1", src.most.Load())
 	}
 }
+
+// TestAirspace_StaleAfterConfigured: the server's stale-after setting
+// reaches the monitor: a track silent for longer than 1 s is dropped.
+func TestAirspace_StaleAfterConfigured(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off", StaleAfter: time.Second}
+	if _, err := Init(ctx, cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if !n.IngestPosition(feed.Position{ICAO: 0x4CA123, Lat: 33, Lon: 36, Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon}) {
+		t.Fatal("position shed")
+	}
+	e := n.air.engine
+	for deadline := time.Now().Add(5 * time.Second); e.Counters.Processed.Load() < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the position was never processed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e.Len() != 1 {
+		t.Fatalf("%d tracks after one position", e.Len())
+	}
+	for deadline := time.Now().Add(5 * time.Second); e.Len() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the track was not dropped within 5 s with stale-after 1 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

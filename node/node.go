@@ -41,6 +41,10 @@ type Config struct {
 	// SBSListen, when set, is a TCP address on which the monitor accepts
 	// pushed SBS-1 (BaseStation) streams.
 	SBSListen string
+	// StaleAfter is the silence after which the airspace monitor drops a
+	// track (0: 60 s); LookAhead how far ahead it predicts zone entries
+	// (0: 120 s; negative: no prediction).
+	StaleAfter, LookAhead time.Duration
 	// MaxVertices caps a zone geometry's vertices (default 20,000).
 	MaxVertices int
 	Logger      *slog.Logger

@@ -305,3 +305,20 @@ func TestServe_GracefulShutdown(t *testing.T) {
 		t.Fatalf("logs: %s", srv.logs)
 	}
 }
+
+// TestServe_BadMonitorFlags: a bad duration is refused in one line before
+// anything starts.
+func TestServe_BadMonitorFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--stale-after", "soon"},
+		{"--stale-after", "0s"},
+		{"--look-ahead", "-5s"},
+	} {
+		_, errOut, code := truceCmd(t, nil, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, args...)...)
+		msg := strings.TrimSpace(errOut)
+		if code == 0 || strings.Count(msg, "\n") != 0 || !strings.Contains(msg, args[0]) {
+			t.Errorf("serve %v: exit %d, %q; want a one-line error naming %s", args, code, msg, args[0])
+		}
+	}
+}

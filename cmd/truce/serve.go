@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/truce-project/truce/node"
 )
@@ -32,9 +34,21 @@ func runServe(ctx context.Context, args []string) error {
 	tlsCert := fs.String("tls-cert", env("TRUCE_TLS_CERT", ""), "TLS certificate file (TRUCE_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("TRUCE_TLS_KEY", ""), "TLS key file (TRUCE_TLS_KEY)")
 	fs.StringVar(&cfg.TileURL, "tile-url", env("TRUCE_TILE_URL", ""), "online map tiles for the web UI, like https://tile.example/{z}/{x}/{y}.png (TRUCE_TILE_URL)")
+	staleAfter := fs.String("stale-after", env("TRUCE_STALE_AFTER", "60s"), "the airspace monitor drops a track silent this long (TRUCE_STALE_AFTER)")
+	lookAhead := fs.String("look-ahead", env("TRUCE_LOOK_AHEAD", "120s"), "how far ahead the monitor predicts zone entries; 0 turns prediction off (TRUCE_LOOK_AHEAD)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	var err error
+	if cfg.StaleAfter, err = positiveDuration("stale-after", *staleAfter, false); err != nil {
+		return err
+	}
+	if cfg.LookAhead, err = positiveDuration("look-ahead", *lookAhead, true); err != nil {
+		return err
+	}
+	if cfg.LookAhead == 0 {
+		cfg.LookAhead = -1 // the monitor's "off"
 	}
 	if err := witnesses(); err != nil {
 		return err
@@ -50,6 +64,19 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	return n.Serve(ctx, ln)
+}
+
+// positiveDuration reads a flag's duration ("90s", "2m"); zero is allowed
+// only where it means off.
+func positiveDuration(flag, v string, zeroOK bool) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("--%s %q: want a duration like 90s or 2m", flag, v)
+	case d < 0 || (d == 0 && !zeroOK):
+		return 0, fmt.Errorf("--%s %s: want a positive duration", flag, v)
+	}
+	return d, nil
 }
 
 func envInt(name string, def int64) int64 {
