@@ -57,6 +57,8 @@ type Store interface {
 	Zones(ctx context.Context, f ZoneFilter) ([]*Zone, error)
 	// ZoneVersions returns a zone's versions, oldest first.
 	ZoneVersions(ctx context.Context, zoneID string) ([]*ZoneVersion, error)
+	// ZoneVersion returns one version of a zone, or ENOTFOUND.
+	ZoneVersion(ctx context.Context, zoneID string, version int) (*ZoneVersion, error)
 	// ZoneVersionsInForce returns the approved proposal and change
 	// versions whose in-force interval contains t.
 	ZoneVersionsInForce(ctx context.Context, t time.Time) ([]*ZoneVersion, error)

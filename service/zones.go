@@ -574,14 +574,14 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		if err != nil {
 			return nil, err
 		}
-		vs, err := s.Store.ZoneVersions(ctx, zoneID)
+		v, err := s.Store.ZoneVersion(ctx, zoneID, ver)
+		if truce.ErrorCode(err) == truce.ENOTFOUND {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		if ver < 1 || ver > len(vs) {
-			continue
-		}
-		out = append(out, truce.ZoneAt{Zone: z, Version: vs[ver-1]})
+		out = append(out, truce.ZoneAt{Zone: z, Version: v})
 	}
 	return out, nil
 }

@@ -94,6 +94,12 @@ func testZones(t *testing.T, s truce.Store) {
 	if err != nil || len(vs) != 3 || vs[2].Status != truce.VersionRejected || vs[0].InForceUntil == nil || !vs[0].InForceUntil.Equal(t1) {
 		t.Fatalf("versions: %+v %v", vs, err)
 	}
+	if v, err := s.ZoneVersion(ctx, z.ID, 3); err != nil || v.Version != 3 || v.Status != truce.VersionRejected {
+		t.Fatalf("version 3: %+v %v", v, err)
+	}
+	if _, err := s.ZoneVersion(ctx, z.ID, 4); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("a version that does not exist: %v", err)
+	}
 	if zs, err := s.Zones(ctx, truce.ZoneFilter{Agreement: ag.ID, Kind: truce.ZoneNoFly}); err != nil || len(zs) != 1 {
 		t.Fatalf("zones: %v %v", zs, err)
 	}

@@ -198,6 +198,15 @@ func (t *tx) ZoneVersion(_ context.Context, zoneID string, version int) (*truce.
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	v, err := scanDoc[truce.ZoneVersion](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = ?`), zoneID, version))
-	return one(t.s, v, err, "Zone version", zoneID)
+	return t.s.zoneVersion(t.ctx, t.tx, zoneID, version)
+}
+
+// ZoneVersion returns one version of a zone.
+func (s *Store) ZoneVersion(ctx context.Context, zoneID string, version int) (*truce.ZoneVersion, error) {
+	return s.zoneVersion(ctx, s.db, zoneID, version)
+}
+
+func (s *Store) zoneVersion(ctx context.Context, q queryer, zoneID string, version int) (*truce.ZoneVersion, error) {
+	v, err := scanDoc[truce.ZoneVersion](q.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = ?`), zoneID, version))
+	return one(s, v, err, "Zone version", zoneID)
 }
