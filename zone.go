@@ -238,8 +238,10 @@ type ZoneFilter struct {
 	Agreement string
 	Kind      ZoneKind
 	State     ZoneState
-	Cursor    string
-	Limit     int
+	// Pending selects the zones with a version awaiting decisions.
+	Pending bool
+	Cursor  string
+	Limit   int
 }
 
 // ZoneImport is a GeoJSON FeatureCollection imported as proposals; each

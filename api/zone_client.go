@@ -112,7 +112,7 @@ func (c *Client) FindZone(ctx context.Context, id string) (*truce.Zone, error) {
 // ListZones implements truce.ZoneService.
 func (c *Client) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, string, error) {
 	var pg Page[*truce.Zone]
-	_, err := c.Do(ctx, "GET", "/api/v1/zones"+q("agreement", f.Agreement, "kind", string(f.Kind), "state", string(f.State), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	_, err := c.Do(ctx, "GET", "/api/v1/zones"+q("agreement", f.Agreement, "kind", string(f.Kind), "state", string(f.State), "pending", pendingParam(f.Pending), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
 	return pg.Items, pg.NextCursor, err
 }
 
@@ -140,4 +140,11 @@ func (c *Client) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Tim
 	_, err := c.Do(ctx, "GET", "/api/v1/zones/at"+q("lon", strconv.FormatFloat(lon, 'f', -1, 64), "lat", strconv.FormatFloat(lat, 'f', -1, 64),
 		"alt", alt, "time", t.UTC().Format(time.RFC3339Nano)), nil, &pg, nil)
 	return pg.Items, err
+}
+
+func pendingParam(p bool) string {
+	if p {
+		return "true"
+	}
+	return ""
 }

@@ -149,7 +149,7 @@ func (h *zoneHandlers) listZones(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	zs, next, err := h.zs.ListZones(r.Context(), truce.ZoneFilter{Agreement: q.Get("agreement"), Kind: truce.ZoneKind(q.Get("kind")),
-		State: truce.ZoneState(q.Get("state")), Cursor: q.Get("cursor"), Limit: lim})
+		State: truce.ZoneState(q.Get("state")), Pending: q.Get("pending") == "true", Cursor: q.Get("cursor"), Limit: lim})
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

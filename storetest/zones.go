@@ -85,6 +85,9 @@ func testZones(t *testing.T, s truce.Store) {
 	if len(after) != 1 || after[0].Version != 2 {
 		t.Fatalf("in force after now: %d versions", len(after))
 	}
+	if zs, err := s.Zones(ctx, truce.ZoneFilter{Pending: true}); err != nil || len(zs) != 1 || zs[0].ID != z.ID {
+		t.Fatalf("zones with a version awaiting decisions: %v %v", zs, err)
+	}
 	// Replacing a version updates it in place.
 	v3.Status = truce.VersionRejected
 	if err := put(func(tx truce.Tx) error { return tx.PutZoneVersion(ctx, v3) }); err != nil {
@@ -99,6 +102,9 @@ func testZones(t *testing.T, s truce.Store) {
 	}
 	if _, err := s.ZoneVersion(ctx, z.ID, 4); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("a version that does not exist: %v", err)
+	}
+	if zs, err := s.Zones(ctx, truce.ZoneFilter{Pending: true}); err != nil || len(zs) != 0 {
+		t.Fatalf("zones awaiting decisions once the version was rejected: %d %v", len(zs), err)
 	}
 	if zs, err := s.Zones(ctx, truce.ZoneFilter{Agreement: ag.ID, Kind: truce.ZoneNoFly}); err != nil || len(zs) != 1 {
 		t.Fatalf("zones: %v %v", zs, err)

@@ -96,7 +96,7 @@ type pending struct {
 // pendingVersions returns every version awaiting decisions that the caller
 // can see.
 func (u *UI) pendingVersions(ctx context.Context) ([]pending, error) {
-	zs, err := u.allZones(ctx, truce.ZoneFilter{})
+	zs, err := u.allZones(ctx, truce.ZoneFilter{Pending: true})
 	if err != nil {
 		return nil, err
 	}

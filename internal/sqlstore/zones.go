@@ -137,6 +137,9 @@ func (s *Store) Zones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, e
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
+	if f.Pending {
+		where, args = append(where, "id IN (SELECT zone_id FROM zone_versions WHERE status = ?)"), append(args, string(truce.VersionProposed))
+	}
 	return docs[truce.Zone](ctx, s, s.db, `SELECT doc FROM zones WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
