@@ -3,7 +3,9 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -233,8 +235,23 @@ func TestKill9(t *testing.T) {
 	c := api.NewClient(srv.url, tok)
 	ctx := context.Background()
 	var mu sync.Mutex
-	var acked []string
+	var acked, aircraft []string
 	var wg sync.WaitGroup
+	// Aircraft registrations: each is a journalled change with an event,
+	// logged in the same transaction.
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 15; i++ {
+				if a, err := c.RegisterAircraft(ctx, truce.Aircraft{ICAO: fmt.Sprintf("7%02X%03X", w, i)}); err == nil {
+					mu.Lock()
+					aircraft = append(aircraft, a.ID)
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -252,8 +269,8 @@ func TestKill9(t *testing.T) {
 	wg.Wait()
 	srv.cmd.Process.Signal(syscall.SIGKILL)
 	srv.cmd.Wait()
-	if len(acked) != 120 {
-		t.Fatalf("only %d of 120 writes were acknowledged", len(acked))
+	if len(acked) != 120 || len(aircraft) != 60 {
+		t.Fatalf("only %d of 120 party and %d of 60 aircraft writes were acknowledged", len(acked), len(aircraft))
 	}
 	srv2 := startServer(t, dir, addr)
 	c = api.NewClient(srv2.url, tok)
@@ -276,9 +293,36 @@ func TestKill9(t *testing.T) {
 		}
 		start = next
 	}
-	// init wrote 3 entries (party, user, token); each acknowledged party one.
-	if n < int64(3+len(acked)) {
-		t.Fatalf("journal has %d entries, want at least %d", n, 3+len(acked))
+	// init wrote 3 entries (party, user, token); each acknowledged write one.
+	if n < int64(3+len(acked)+len(aircraft)) {
+		t.Fatalf("journal has %d entries, want at least %d", n, 3+len(acked)+len(aircraft))
+	}
+	// Every acknowledged registration's event survived with it.
+	req, _ := http.NewRequest("GET", srv2.url+"/api/v1/events?follow=false&kind=aircraft", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("event log: %d %v", resp.StatusCode, err)
+	}
+	logged := map[string]bool{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			var ev struct{ Subject string }
+			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+				t.Fatalf("event %q: %v", data, err)
+			}
+			logged[ev.Subject] = true
+		}
+	}
+	for _, id := range aircraft {
+		if !logged[id] {
+			t.Fatalf("the event of acknowledged registration %s was lost (%d events logged)", id, len(logged))
+		}
 	}
 }
 
