@@ -34,6 +34,11 @@ type airspace struct {
 	attr   service.Attribution
 	watch  atomic.Pointer[map[string]string] // zone id -> name, watched zones only
 	seps   atomic.Pointer[map[partyPair]monitor.Separation]
+	// following serialises handle and the periodic reloads: each reads
+	// the database and then swaps in what it read, so two at once (a
+	// request's change and another server's) could leave the older
+	// reading in place.
+	following sync.Mutex
 
 	mu          sync.Mutex
 	holder      string                        // this server's name for leases
@@ -157,7 +162,10 @@ func (a *airspace) followPeriods() {
 	for {
 		select {
 		case <-t.C:
-			if err := a.reloadSeparations(a.ctx); err != nil && a.ctx.Err() == nil {
+			a.following.Lock()
+			err := a.reloadSeparations(a.ctx)
+			a.following.Unlock()
+			if err != nil && a.ctx.Err() == nil {
 				a.n.log.Error("monitor: separation minima", "err", err)
 			}
 		case <-a.ctx.Done():
@@ -256,6 +264,16 @@ func (a *airspace) watchZone(ctx context.Context, id string) error {
 
 // handle follows committed changes that move the air picture.
 func (a *airspace) handle(e truce.Event) {
+	switch e.Kind {
+	case "zone", "agreement", "aircraft", "feed":
+	default:
+		// Alerts above all: their writers must never wait here, since
+		// a change being followed may wait for the engine, and the
+		// engine for room that only written alerts make.
+		return
+	}
+	a.following.Lock()
+	defer a.following.Unlock()
 	ctx := context.Background()
 	switch e.Kind {
 	case "zone":

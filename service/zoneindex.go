@@ -22,9 +22,14 @@ import (
 type ZoneIndex struct {
 	store truce.Store
 	idx   *spatial.ZoneIndex
-	from  time.Time
+
+	// updating serialises Load and RefreshZone: each reads the database
+	// and then applies what it read, so two at once could leave the
+	// older reading applied last.
+	updating sync.Mutex
 
 	mu     sync.Mutex
+	from   time.Time
 	byZone map[string][]string // zone id -> index ids
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
@@ -40,7 +45,11 @@ func NewZoneIndex(store truce.Store) *ZoneIndex {
 func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
 
 // From returns the time from which the index answers.
-func (x *ZoneIndex) From() time.Time { return x.from }
+func (x *ZoneIndex) From() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.from
+}
 
 func versionKey(zoneID string, version int) string { return zoneID + "#" + strconv.Itoa(version) }
 
@@ -57,6 +66,8 @@ func pointOf(lon, lat float64) orb.Point { return orb.Point{lon, lat} }
 
 // Load rebuilds the whole index from the database.
 func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
+	x.updating.Lock()
+	defer x.updating.Unlock()
 	vs, err := x.store.ZoneVersionsInForceAfter(ctx, now)
 	if err != nil {
 		return err
@@ -139,6 +150,8 @@ func spatialZone(v *truce.ZoneVersion, ag *truce.Agreement) (spatial.Zone, bool,
 
 // RefreshZone re-reads one zone's versions and replaces its entries.
 func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
+	x.updating.Lock()
+	defer x.updating.Unlock()
 	vs, err := x.store.ZoneVersions(ctx, zoneID)
 	if err != nil {
 		return err
@@ -183,7 +196,7 @@ func (x *ZoneIndex) Handle(ctx context.Context, e truce.Event) error {
 	case "zone":
 		return x.RefreshZone(ctx, e.Subject)
 	case "agreement":
-		return x.Load(ctx, x.from)
+		return x.Load(ctx, x.From())
 	}
 	return nil
 }

@@ -350,14 +350,16 @@ func TestServe_GracefulShutdown(t *testing.T) {
 	}
 }
 
-// TestServe_BadMonitorFlags: a bad duration is refused in one line before
-// anything starts.
-func TestServe_BadMonitorFlags(t *testing.T) {
+// TestServe_BadFlags: a bad value is refused in one line before anything
+// starts.
+func TestServe_BadFlags(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"--stale-after", "soon"},
 		{"--stale-after", "0s"},
 		{"--look-ahead", "-5s"},
+		{"--max-body", "1MB"},
+		{"--witness-quorum", "most"},
 	} {
 		_, errOut, code := truceCmd(t, nil, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, args...)...)
 		msg := strings.TrimSpace(errOut)

@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 	cfg := storeFlags(fs)
 	addr := fs.String("addr", env("TRUCE_ADDR", "localhost:8080"), "listen address (TRUCE_ADDR)")
 	fs.StringVar(&cfg.SBSListen, "sbs-listen", env("TRUCE_SBS_LISTEN", ""), "accept pushed SBS-1 (BaseStation) streams on this address (TRUCE_SBS_LISTEN)")
-	maxBody := fs.Int64("max-body", envInt("TRUCE_MAX_BODY", 1<<20), "request body limit in bytes (TRUCE_MAX_BODY)")
+	maxBody := fs.String("max-body", env("TRUCE_MAX_BODY", "1048576"), "request body limit in bytes (TRUCE_MAX_BODY)")
 	tlsCert := fs.String("tls-cert", env("TRUCE_TLS_CERT", ""), "TLS certificate file (TRUCE_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("TRUCE_TLS_KEY", ""), "TLS key file (TRUCE_TLS_KEY)")
 	fs.StringVar(&cfg.TileURL, "tile-url", env("TRUCE_TILE_URL", ""), "online map tiles for the web UI, like https://tile.example/{z}/{x}/{y}.png (TRUCE_TILE_URL)")
@@ -41,6 +41,9 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	var err error
+	if cfg.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBodyBytes <= 0 {
+		return fmt.Errorf("--max-body %q: want a number of bytes", *maxBody)
+	}
 	if cfg.StaleAfter, err = positiveDuration("stale-after", *staleAfter, false); err != nil {
 		return err
 	}
@@ -53,7 +56,6 @@ func runServe(ctx context.Context, args []string) error {
 	if err := witnesses(); err != nil {
 		return err
 	}
-	cfg.MaxBodyBytes = *maxBody
 	n, err := node.Open(ctx, *cfg)
 	if err != nil {
 		return err
@@ -77,13 +79,6 @@ func positiveDuration(flag, v string, zeroOK bool) (time.Duration, error) {
 		return 0, fmt.Errorf("--%s %s: want a positive duration", flag, v)
 	}
 	return d, nil
-}
-
-func envInt(name string, def int64) int64 {
-	if v, err := strconv.ParseInt(env(name, ""), 10, 64); err == nil {
-		return v
-	}
-	return def
 }
 
 func listen(addr, cert, key string) (net.Listener, error) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 func witnessFlags(fs *flag.FlagSet, c *node.Config) func() error {
 	var ws listFlag
 	fs.Var(&ws, "witness", "a witness to ask for cosignatures, as URL=VKEY (repeatable; TRUCE_WITNESSES)")
-	quorum := fs.Int("witness-quorum", int(envInt("TRUCE_WITNESS_QUORUM", -1)), "how many witnesses must cosign for the server to be ready (default: all; TRUCE_WITNESS_QUORUM)")
+	quorum := fs.String("witness-quorum", env("TRUCE_WITNESS_QUORUM", "all"), "how many witnesses must cosign for the server to be ready: a number, or all (TRUCE_WITNESS_QUORUM)")
 	maxAge := fs.Duration("witness-max-age", node.DefaultWitnessMaxAge, "how long a witness may fail before /readyz reports it")
 	selfCheck := fs.String("self-check", env("TRUCE_SELF_CHECK", node.SelfCheckFull), "at start-up, recompute the log from the stored entries and check every hash, body and the latest checkpoint in the background (/readyz reports it): full or off (TRUCE_SELF_CHECK)")
 	return func() error {
@@ -33,9 +35,11 @@ func witnessFlags(fs *flag.FlagSet, c *node.Config) func() error {
 			}
 			c.Witnesses = append(c.Witnesses, w)
 		}
-		c.WitnessQuorum = *quorum
-		if *quorum < 0 {
-			c.WitnessQuorum = len(c.Witnesses)
+		c.WitnessQuorum = len(c.Witnesses)
+		if *quorum != "all" {
+			if c.WitnessQuorum, err = strconv.Atoi(*quorum); err != nil || c.WitnessQuorum < 0 {
+				return fmt.Errorf("--witness-quorum %q: want a number of witnesses, or all", *quorum)
+			}
 		}
 		c.WitnessMaxAge = time.Duration(*maxAge)
 		return nil
