@@ -1,7 +1,6 @@
 package monitor_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/geo/geotest"
 	"github.com/truce-project/truce/monitor"
 	"github.com/truce-project/truce/spatial"
 )
@@ -55,86 +55,17 @@ func readRecorded(tb testing.TB, name string) []feed.Position {
 // centimetre bow-ties the index still holds).
 func subdistricts(tb testing.TB) []orb.Geometry {
 	tb.Helper()
-	data, err := os.ReadFile(admin3)
+	fs, err := geotest.LoadLoose(admin3)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var fc struct {
-		Features []struct {
-			Geometry struct {
-				Type        string
-				Coordinates json.RawMessage
-			}
-		}
-	}
-	if err := json.Unmarshal(data, &fc); err != nil {
-		tb.Fatal(err)
-	}
-	poly := func(c [][][2]float64) orb.Polygon {
-		p := make(orb.Polygon, len(c))
-		for i, r := range c {
-			p[i] = make(orb.Ring, len(r))
-			for j, q := range r {
-				p[i][j] = orb.Point(q)
-			}
-		}
-		return p
-	}
-	var out []orb.Geometry
-	for _, f := range fc.Features {
-		switch f.Geometry.Type {
-		case "Polygon":
-			var c [][][2]float64
-			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
-				tb.Fatal(err)
-			}
-			out = append(out, geo.Repair(poly(c)))
-		case "MultiPolygon":
-			var c [][][][2]float64
-			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
-				tb.Fatal(err)
-			}
-			mp := orb.MultiPolygon{}
-			for _, p := range c {
-				mp = append(mp, poly(p))
-			}
-			out = append(out, geo.Repair(mp))
-		default:
-			tb.Fatalf("unexpected %s", f.Geometry.Type)
-		}
-	}
-	return out
+	return geotest.Geometries(fs)
 }
 
 // moveTo scales g about its bound's centre by s and moves that centre to c.
 func moveTo(g orb.Geometry, c orb.Point, s float64) orb.Geometry {
 	b := g.Bound().Center()
-	f := func(p orb.Point) orb.Point { return orb.Point{c[0] + (p[0]-b[0])*s, c[1] + (p[1]-b[1])*s} }
-	ring := func(r orb.Ring) orb.Ring {
-		o := make(orb.Ring, len(r))
-		for i, p := range r {
-			o[i] = f(p)
-		}
-		return o
-	}
-	poly := func(p orb.Polygon) orb.Polygon {
-		o := make(orb.Polygon, len(p))
-		for i, r := range p {
-			o[i] = ring(r)
-		}
-		return o
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return poly(g)
-	case orb.MultiPolygon:
-		o := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			o[i] = poly(p)
-		}
-		return o
-	}
-	panic(fmt.Sprintf("unexpected %T", g))
+	return geotest.Moved(g, func(p orb.Point) orb.Point { return orb.Point{c[0] + (p[0]-b[0])*s, c[1] + (p[1]-b[1])*s} })
 }
 
 // zonesAcross places zones across a relocated track: at a quarter, half and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/feed"
-	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/geo/geotest"
 )
 
 // fence is one zone as both systems get it: a real polygon and an
@@ -44,84 +43,30 @@ func band(j int) (floor, ceil float64, floorS, ceilS string) {
 // loadPolygons decodes OCHA's sub-districts, mending only the defects that
 // change no area.
 func loadPolygons(path string) ([]orb.Geometry, error) {
-	data, err := os.ReadFile(path)
+	fs, err := geotest.LoadLoose(path)
 	if err != nil {
 		return nil, err
 	}
-	var fc struct {
-		Features []struct {
-			Geometry struct {
-				Type        string
-				Coordinates json.RawMessage
-			}
-		}
-	}
-	if err := json.Unmarshal(data, &fc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	poly := func(c [][][2]float64) orb.Polygon {
-		p := make(orb.Polygon, len(c))
-		for i, r := range c {
-			p[i] = make(orb.Ring, len(r))
-			for j, q := range r {
-				p[i][j] = orb.Point(q)
-			}
-		}
-		return p
-	}
-	var out []orb.Geometry
-	for i, f := range fc.Features {
-		switch f.Geometry.Type {
-		case "Polygon":
-			var c [][][2]float64
-			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
-				return nil, fmt.Errorf("%s: feature %d: %w", path, i, err)
-			}
-			out = append(out, geo.Repair(poly(c)))
-		case "MultiPolygon":
-			var c [][][][2]float64
-			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil {
-				return nil, fmt.Errorf("%s: feature %d: %w", path, i, err)
-			}
-			mp := orb.MultiPolygon{}
-			for _, p := range c {
-				mp = append(mp, poly(p))
-			}
-			out = append(out, geo.Repair(mp))
-		default:
-			return nil, fmt.Errorf("%s: feature %d: unexpected %s", path, i, f.Geometry.Type)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no polygons", path)
-	}
-	return out, nil
+	return geotest.Geometries(fs), nil
 }
 
-// fences makes n fences from the real polygons as spatial's, monitor's and
-// spatial's benchmarks do: copy k of every polygon scaled about
-// Syria's centre by 0.9, 1.0 or 1.1 (k mod 3) and shifted 8° east per
-// column and 7° north per row, but of a 10-column grid (theirs has 5),
-// because 20,000 fences (74 copies) on 5 columns would run past the North
-// Pole. The first n of a larger set are the smaller set, so the fence
+// fences makes n fences from the real polygons as spatial's and monitor's
+// benchmarks do (geotest.CopyMove), but on a 10-column grid (theirs has
+// 5), because 20,000 fences (74 copies) on 5 columns would run past the
+// North Pole. The first n of a larger set are the smaller set, so the fence
 // counts nest.
 func fences(src []orb.Geometry, n int) ([]fence, orb.Bound) {
-	centre := orb.Point{38.9, 34.8}
 	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	var fs []fence
 	for k := 0; len(fs) < n; k++ {
-		s := []float64{0.9, 1.0, 1.1}[k%3]
-		dx, dy := float64(k%10)*8, float64(k/10)*7
-		move := func(p orb.Point) orb.Point {
-			return orb.Point{centre[0] + (p[0]-centre[0])*s + dx, centre[1] + (p[1]-centre[1])*s + dy}
-		}
+		move := geotest.CopyMove(k, 10)
 		for _, g := range src {
 			if len(fs) == n {
 				break
 			}
 			j := len(fs)
 			lo, hi, _, _ := band(j)
-			f := fence{Name: "z" + strconv.Itoa(j), Geometry: transform(g, move), FloorFt: lo, CeilFt: hi}
+			f := fence{Name: "z" + strconv.Itoa(j), Geometry: geotest.Moved(g, move), FloorFt: lo, CeilFt: hi}
 			all = all.Union(f.Geometry.Bound())
 			fs = append(fs, f)
 		}
@@ -129,45 +74,10 @@ func fences(src []orb.Geometry, n int) ([]fence, orb.Bound) {
 	return fs, all
 }
 
-func transform(g orb.Geometry, f func(orb.Point) orb.Point) orb.Geometry {
-	poly := func(p orb.Polygon) orb.Polygon {
-		o := make(orb.Polygon, len(p))
-		for i, r := range p {
-			o[i] = make(orb.Ring, len(r))
-			for j, q := range r {
-				o[i][j] = f(q)
-			}
-		}
-		return o
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return poly(g)
-	case orb.MultiPolygon:
-		o := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			o[i] = poly(p)
-		}
-		return o
-	}
-	return g
-}
-
 func vertices(fs []fence) int {
 	n := 0
 	for _, f := range fs {
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			for _, r := range g {
-				n += len(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range g {
-				for _, r := range p {
-					n += len(r)
-				}
-			}
-		}
+		n += geotest.Vertices(f.Geometry)
 	}
 	return n
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/geo/geotest"
 )
 
 // The OCHA sub-districts of Syria (COD-AB, CC BY-IGO, credit OCHA / HDX),
@@ -65,27 +66,24 @@ func benchZoneFeatures(tb testing.TB, n, chunk int) ([]json.RawMessage, int) {
 		subs = append(subs, sub{f.Properties.Name, g})
 	}
 	kinds := []truce.ZoneKind{truce.ZoneDeescalation, truce.ZoneBuffer, truce.ZoneLiberated, truce.ZoneExclusion}
-	centre := orb.Point{38.9, 34.8}
 	var out []json.RawMessage
 	var batch []map[string]any
 	vertices := 0
 	made := 0
 	for i := 0; made < n; i++ {
 		k, f := i/len(subs), subs[i%len(subs)]
-		s := []float64{0.9, 1.0, 1.1}[k%3]
-		dx, dy := float64(k%5)*8, float64(k/5)*7
-		move := func(p orb.Point) orb.Point {
-			q := orb.Point{centre[0] + (p[0]-centre[0])*s + dx, centre[1] + (p[1]-centre[1])*s + dy}
+		place := geotest.CopyMove(k, 5)
+		g := geotest.Moved(f.g, func(p orb.Point) orb.Point {
+			q := place(p)
 			return orb.Point{math.Round(q[0]*1e6) / 1e6, math.Round(q[1]*1e6) / 1e6}
-		}
-		g := moved(f.g, move)
+		})
 		// Rounding the moved vertices to the data's 6 decimals can make
 		// two edges a hair apart cross: such a copy is left out too.
 		if geo.ValidateTopology(g) != nil {
 			continue
 		}
 		made++
-		vertices += countVertices(g)
+		vertices += geotest.Vertices(g)
 		batch = append(batch, map[string]any{"type": "Feature",
 			"properties": map[string]any{"name": fmt.Sprintf("%s (copy %d)", f.name, k), "kind": kinds[made%len(kinds)]},
 			"geometry":   map[string]any{"type": g.GeoJSONType(), "coordinates": g}})
@@ -100,44 +98,6 @@ func benchZoneFeatures(tb testing.TB, n, chunk int) ([]json.RawMessage, int) {
 	return out, vertices
 }
 
-func moved(g orb.Geometry, f func(orb.Point) orb.Point) orb.Geometry {
-	poly := func(p orb.Polygon) orb.Polygon {
-		o := make(orb.Polygon, len(p))
-		for i, r := range p {
-			o[i] = make(orb.Ring, len(r))
-			for j, x := range r {
-				o[i][j] = f(x)
-			}
-		}
-		return o
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return poly(g)
-	case orb.MultiPolygon:
-		o := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			o[i] = poly(p)
-		}
-		return o
-	}
-	panic(fmt.Sprintf("sub-district of type %T", g))
-}
-
-func countVertices(g orb.Geometry) int {
-	n := 0
-	switch g := g.(type) {
-	case orb.Polygon:
-		for _, r := range g {
-			n += len(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			n += countVertices(p)
-		}
-	}
-	return n
-}
 
 // seedZones puts n zones in force through the services, as the parties
 // would: an agreement between the United States and Russia, the zones
