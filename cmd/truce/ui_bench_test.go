@@ -98,7 +98,6 @@ func benchZoneFeatures(tb testing.TB, n, chunk int) ([]json.RawMessage, int) {
 	return out, vertices
 }
 
-
 // seedZones puts n zones in force through the services, as the parties
 // would: an agreement between the United States and Russia, the zones
 // imported in chunks, and both parties' signed approvals, several at a
