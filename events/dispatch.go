@@ -161,9 +161,6 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		if dl.NextAttemptAt == nil {
-			continue
-		}
 		// Not ctx: a claim that commits must be seen to have, or the
 		// delivery would sit leased; a stopping dispatcher hands a
 		// claimed delivery back in attempt.

@@ -34,9 +34,7 @@ type PartyFinder interface {
 type Hooks struct {
 	Store   Store
 	Parties PartyFinder
-	// OnChange is called after a webhook is created or deleted.
-	OnChange func()
-	Now      func() time.Time
+	Now     func() time.Time
 }
 
 const maxWebhooksPerParty = 32
@@ -101,14 +99,7 @@ func (h *Hooks) Create(ctx context.Context, c WebhookCreate) (*Webhook, error) {
 	if err := h.Store.InsertWebhook(ctx, w); err != nil {
 		return nil, err
 	}
-	h.changed()
 	return w, nil
-}
-
-func (h *Hooks) changed() {
-	if h.OnChange != nil {
-		h.OnChange()
-	}
 }
 
 func validURL(s string) error {
@@ -189,7 +180,6 @@ func (h *Hooks) Delete(ctx context.Context, id string) error {
 	if err := h.Store.DeleteWebhook(ctx, id); err != nil {
 		return err
 	}
-	h.changed()
 	return nil
 }
 

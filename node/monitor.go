@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -241,18 +243,12 @@ func (a *airspace) watchZone(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	watched := false
-	for _, k := range WatchedZoneKinds {
-		watched = watched || z.Kind == k
-	}
+	watched := slices.Contains(WatchedZoneKinds, z.Kind)
 	old := *a.watch.Load()
 	if name, ok := old[id]; ok == watched && (!ok || name == z.Name) {
 		return nil
 	}
-	m := make(map[string]string, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
+	m := maps.Clone(old)
 	if watched {
 		m[id] = z.Name
 	} else {
@@ -283,9 +279,8 @@ func (a *airspace) handle(e truce.Event) {
 		}
 		a.engine.ZonesChanged(nil)
 	case "agreement":
-		if err := a.loadWatch(ctx); err != nil {
-			a.n.log.Error("monitor: watched zones", "err", err)
-		}
+		// The watched set is zones by kind and name, which an agreement
+		// change leaves alone; its zones' own changes come as zone events.
 		if err := a.reloadSeparations(ctx); err != nil {
 			a.n.log.Error("monitor: separation minima", "err", err)
 		}

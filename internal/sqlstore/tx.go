@@ -223,10 +223,10 @@ type batch struct {
 	// INSERT per run of inserts into the same table: a round trip per
 	// batch instead of per call. Any read or update in the transaction
 	// flushes them first, so a call always sees what was written before.
-	pendPrefix, pendRow string
-	pendCols            int
-	pendArgs            []any
-	pendFailed          bool
+	pendPrefix string
+	pendCols   int
+	pendArgs   []any
+	pendFailed bool
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
@@ -235,16 +235,16 @@ type batch struct {
 	deliveries bool // webhook deliveries were queued
 }
 
-// defer queues an insert written as "INSERT INTO t (cols) VALUES (?, ...)".
+// deferInsert queues an insert written as "INSERT INTO t (cols) VALUES
+// (?, ...)"; insertRows writes the row placeholders again from the count.
 func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
-	i := strings.Index(q, "VALUES ")
-	prefix, row := q[:i+len("VALUES ")], q[i+len("VALUES "):]
+	prefix := q[:strings.Index(q, "VALUES ")+len("VALUES ")]
 	if b.pendPrefix != "" && b.pendPrefix != prefix {
 		if err := b.flushPending(ctx); err != nil {
 			return err
 		}
 	}
-	b.pendPrefix, b.pendRow, b.pendCols = prefix, row, len(args)
+	b.pendPrefix, b.pendCols = prefix, len(args)
 	b.pendArgs = append(b.pendArgs, args...)
 	return nil
 }
