@@ -33,8 +33,9 @@ var statuses = map[string]int{
 	truce.EINTERNAL:      http.StatusInternalServerError,
 }
 
-// statusOf maps an error code to its HTTP status: the one place that does.
-func statusOf(code string) int {
+// StatusOf maps an error code to its HTTP status: the one place that does
+// (the API's problems and the web pages' error pages).
+func StatusOf(code string) int {
 	if s, ok := statuses[code]; ok {
 		return s
 	}
@@ -58,7 +59,7 @@ func codeOf(status int) string {
 // request id, and the client sees only that id.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := truce.ErrorCode(err)
-	status := statusOf(code)
+	status := StatusOf(code)
 	rid := requestID(r.Context())
 	if code == truce.EINTERNAL {
 		s.log.Error("internal error", slog.String("request_id", rid), slog.String("path", r.URL.Path), slog.Any("err", err))

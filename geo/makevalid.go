@@ -49,15 +49,8 @@ func MakeValid(g orb.Geometry) (orb.Geometry, error) {
 	default:
 		return nil, fmt.Errorf("geo: make-valid: %T has no area to repair", g)
 	}
-	var bad error
-	eachPoint(mp, func(part, ring, vertex int, p orb.Point) bool {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-			bad = verr(ReasonNotFinite, part, ring, vertex)
-		}
-		return bad == nil
-	})
-	if bad != nil {
-		return nil, bad
+	if err := checkFinite(mp); err != nil {
+		return nil, err
 	}
 	if err := ValidateTopology(g); err == nil && !isEmpty(g) {
 		if r, ok := g.(orb.Ring); ok {

@@ -97,15 +97,8 @@ func newShape(g orb.Geometry) (*shape, error) {
 	if err := s.add(g); err != nil {
 		return nil, err
 	}
-	var bad error
-	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
-		if !finite(p) {
-			bad = verr(ReasonNotFinite, part, ring, vertex)
-		}
-		return bad == nil
-	})
-	if bad != nil {
-		return nil, bad
+	if err := checkFinite(g); err != nil {
+		return nil, err
 	}
 	if s.dim == 1 {
 		s.ends = map[orb.Point]int{}

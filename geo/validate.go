@@ -31,6 +31,18 @@ type Options struct {
 	SkipTopology bool
 }
 
+// checkFinite reports the first coordinate that is NaN or infinite.
+func checkFinite(g orb.Geometry) error {
+	var bad error
+	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
+		if !finite(p) {
+			bad = verr(ReasonNotFinite, part, ring, vertex)
+		}
+		return bad == nil
+	})
+	return bad
+}
+
 // Reasons a [ValidationError] gives.
 const (
 	ReasonEmpty                = "empty geometry"
@@ -212,15 +224,8 @@ func isEmpty(g orb.Geometry) bool {
 // not nest. Coordinates must be finite; their range is not checked. Empty
 // geometries are valid here. The error is a [*ValidationError].
 func ValidateTopology(g orb.Geometry) error {
-	var bad error
-	eachPoint(g, func(part, ring, vertex int, p orb.Point) bool {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-			bad = verr(ReasonNotFinite, part, ring, vertex)
-		}
-		return bad == nil
-	})
-	if bad != nil {
-		return bad
+	if err := checkFinite(g); err != nil {
+		return err
 	}
 	switch g := g.(type) {
 	case orb.Point, orb.MultiPoint:

@@ -160,10 +160,10 @@ type Engine struct {
 	hits      []string // scratch: zones holding the current position
 	collect   func(string) bool
 	nChecks   uint64 // scratch counters, published once per batch
-	lastSweep time.Time
+	lastSweep time.Time // position time of the last sweep for stale tracks at MaxTracks
 	// latest is the time of the latest position processed and latestAt
 	// the wall-clock time when it was (Unix ns), for the default clock.
-	latest, latestAt atomic.Int64 // position time of the last sweep for stale tracks at MaxTracks
+	latest, latestAt atomic.Int64
 }
 
 // New returns an engine for cfg, or an error wrapping ErrConfig.
@@ -391,17 +391,16 @@ func (e *Engine) queued() int {
 
 // Now returns the engine's clock: Config.Now, or by default the feed's
 // time as described there.
-func (e *Engine) Now() time.Time { return e.now() }
-
-func (e *Engine) now() time.Time {
+func (e *Engine) Now() time.Time {
 	if e.cfg.Now != nil {
 		return e.cfg.Now()
 	}
 	wall := time.Now()
-	if e.latestAt.Load() == 0 {
+	at := e.latestAt.Load()
+	if at == 0 {
 		return wall
 	}
-	feedNow := time.Unix(0, e.latest.Load()+wall.UnixNano()-e.latestAt.Load())
+	feedNow := time.Unix(0, e.latest.Load()+wall.UnixNano()-at)
 	if feedNow.After(wall) {
 		return wall
 	}
@@ -488,7 +487,7 @@ func (e *Engine) ZonesChanged(ids []string) {
 		e.snap = e.cfg.Zones()
 	}
 	e.gen++
-	now := e.now().UTC()
+	now := e.Now().UTC()
 	var only map[string]bool
 	if ids != nil {
 		only = make(map[string]bool, len(ids))

@@ -154,13 +154,16 @@ func (p *prepared) raster(polys []orb.Polygon) {
 					a, b = b, a
 				}
 				y0, y1 := a[1], b[1]
+				var kk float64 // dx/dy of a non-horizontal edge
+				if y0 != y1 {
+					kk = (b[0] - a[0]) / (b[1] - a[1])
+				}
 				for j := cy(y0 - eps); j <= cy(y1+eps); j++ {
 					var xa, xb float64
 					if y0 == y1 {
 						xa, xb = a[0], b[0] // horizontal: all of it
 					} else {
 						// The part of the edge within this row's y-span.
-						kk := (b[0] - a[0]) / (b[1] - a[1])
 						ya := math.Max(y0, p.minY+float64(j)/p.invR)
 						yb := math.Min(y1, p.minY+float64(j+1)/p.invR)
 						if ya > yb {

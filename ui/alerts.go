@@ -3,6 +3,8 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,10 +59,10 @@ type alertQuery struct {
 
 func (q alertQuery) filter() (truce.AlertFilter, error) {
 	f := truce.AlertFilter{Kind: truce.AlertKind(q.Kind), State: truce.AlertState(q.State), Cursor: q.Cursor, Limit: 50}
-	if q.Kind != "" && !contains(alertKinds, f.Kind) {
+	if q.Kind != "" && !slices.Contains(alertKinds, f.Kind) {
 		return f, truce.Errorf(truce.EINVALID, "Unknown alert kind %q.", q.Kind)
 	}
-	if q.State != "" && !contains(alertStates, f.State) {
+	if q.State != "" && !slices.Contains(alertStates, f.State) {
 		return f, truce.Errorf(truce.EINVALID, "Unknown alert state %q.", q.State)
 	}
 	t, err := parseLocalTime(q.Since)
@@ -78,19 +80,10 @@ func (q alertQuery) next(cursor string) string {
 	v := make([]string, 0, 4)
 	for _, kv := range [][2]string{{"kind", q.Kind}, {"state", q.State}, {"since", q.Since}, {"cursor", cursor}} {
 		if kv[1] != "" {
-			v = append(v, kv[0]+"="+urlQueryEscape(kv[1]))
+			v = append(v, kv[0]+"="+url.QueryEscape(kv[1]))
 		}
 	}
 	return "/alerts?" + strings.Join(v, "&")
-}
-
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (u *UI) alerts(w http.ResponseWriter, r *http.Request) {
@@ -204,7 +197,7 @@ func (u *UI) moveAlert(close bool) http.HandlerFunc {
 		}
 		next := r.PostFormValue("next")
 		if next == "" {
-			next = "/alerts/" + urlPathEscape(id)
+			next = "/alerts/" + url.PathEscape(id)
 		}
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	}

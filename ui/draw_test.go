@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/geo/geotest"
 	"github.com/truce-project/truce/ui"
 )
 
@@ -51,21 +52,6 @@ func decode(t *testing.T, raw json.RawMessage) orb.Geometry {
 	return g
 }
 
-func vertices(g orb.Geometry) int {
-	n := 0
-	switch g := g.(type) {
-	case orb.Polygon:
-		for _, r := range g {
-			n += len(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			n += vertices(p)
-		}
-	}
-	return n
-}
-
 // TestSimplifyForDrawing_OCHA simplifies every real sub-district at the
 // map's zooms: each stays valid when it was valid, keeps its bounds to
 // within the tolerance, keeps only (rounded) vertices of its own, and the
@@ -86,7 +72,7 @@ func TestSimplifyForDrawing_OCHA(t *testing.T) {
 					t.Fatalf("sub-district %d: %v", i, err)
 				}
 				s := decode(t, out)
-				before, after = before+vertices(orig), after+vertices(s)
+				before, after = before+geotest.Vertices(orig), after+geotest.Vertices(s)
 				if geo.ValidateTopology(orig) == nil {
 					if err := geo.ValidateTopology(s); err != nil {
 						t.Errorf("sub-district %d is valid, its drawing at zoom %d is not: %v", i, tc.zoom, err)
@@ -226,7 +212,7 @@ func TestZonesGeoJSON_ZoomAndBBox(t *testing.T) {
 	if _, err := s.node.Service.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
-	stored := vertices(decode(t, raw))
+	stored := geotest.Vertices(decode(t, raw))
 	for _, tc := range []struct {
 		query    string
 		status   int
@@ -265,7 +251,7 @@ func TestZonesGeoJSON_ZoomAndBBox(t *testing.T) {
 		if tc.features == 0 {
 			continue
 		}
-		n := vertices(decode(t, fc.Features[0].Geometry))
+		n := geotest.Vertices(decode(t, fc.Features[0].Geometry))
 		if simpler := n < stored/4; simpler != tc.simpler {
 			t.Errorf("%q: %d of %d vertices served", tc.query, n, stored)
 		}

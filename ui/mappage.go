@@ -186,7 +186,7 @@ func zoneFeatureOf(v *truce.ZoneVersion, status string) zoneFeature {
 	if v.InForceFrom != nil {
 		p["in_force_from"] = v.InForceFrom.UTC()
 	}
-	return zoneFeature{Type: "Feature", ID: v.ZoneID + "/" + itoa(v.Version), Geometry: v.Spec.Geometry, Properties: p}
+	return zoneFeature{Type: "Feature", ID: v.ZoneID + "/" + strconv.Itoa(v.Version), Geometry: v.Spec.Geometry, Properties: p}
 }
 
 // zonesGeoJSON serves the zones in force at ?at= (default now) and, for the

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -178,7 +179,7 @@ func (u *UI) decide(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/zones/"+urlPathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, "/zones/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 // parseLocalTime reads an <input type="datetime-local"> value as UTC.

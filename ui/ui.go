@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
 )
 
 // Services are what the pages call.
@@ -136,6 +137,7 @@ type Layer struct {
 type UI struct {
 	svc    Services
 	cfg    Config
+	csp    string // the Content-Security-Policy header, made once from cfg
 	log    *slog.Logger
 	assets *assets
 	cat    *catalogues
@@ -160,7 +162,7 @@ func New(svc Services, cfg Config) (*UI, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	u := &UI{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
+	u := &UI{svc: svc, cfg: cfg, csp: contentSecurityPolicy(cfg.TileURL), log: cfg.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
 	var err error
 	if u.assets, err = loadAssets(staticFS); err != nil {
 		return nil, err
@@ -259,14 +261,20 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", u.csp)
+	u.mux.ServeHTTP(w, r)
+}
+
+// contentSecurityPolicy allows the page's own origin, and images from the
+// online tile server when one is configured.
+func contentSecurityPolicy(tileURL string) string {
 	img := "'self' data:"
-	if u.cfg.TileURL != "" {
-		if tu, err := url.Parse(u.cfg.TileURL); err == nil && tu.Host != "" {
+	if tileURL != "" {
+		if tu, err := url.Parse(tileURL); err == nil && tu.Host != "" {
 			img += " " + tu.Scheme + "://" + strings.ReplaceAll(tu.Host, "{s}", "*")
 		}
 	}
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src "+img+"; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-	u.mux.ServeHTTP(w, r)
+	return "default-src 'self'; img-src " + img + "; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 }
 
 // view is what every page template receives.
@@ -351,10 +359,8 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, status int, key string
 // serviceError renders a service error: its message for people (services'
 // messages are English; internal errors show only "Internal error.").
 func (u *UI) serviceError(w http.ResponseWriter, r *http.Request, err error) {
-	status := map[string]int{truce.EINVALID: 400, truce.EUNPROCESSABLE: 422, truce.ENOTFOUND: 404, truce.ECONFLICT: 409,
-		truce.EPRECONDITION: 412, truce.ETOOLARGE: 413, truce.EUNAUTHORIZED: 401, truce.EFORBIDDEN: 403, truce.EUNAVAILABLE: 503}[truce.ErrorCode(err)]
-	if status == 0 {
-		status = 500
+	status := api.StatusOf(truce.ErrorCode(err))
+	if status == http.StatusInternalServerError {
 		u.log.Error("page", "path", r.URL.Path, "err", err)
 	}
 	u.render(w, r, status, "error", map[string]any{"Status": status, "Message": truce.ErrorMessage(err)})
@@ -419,5 +425,3 @@ func derefFloat(f *float64) any {
 	}
 	return *f
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -13,11 +13,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func fmtSscan(s string, n *int) (int, error) { return fmt.Sscanf(s, "%d", n) }
-
-func urlPathEscape(s string) string { return url.PathEscape(s) }
 
 func (u *UI) agreements(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -60,7 +56,7 @@ func (u *UI) createAgreement(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/agreements/"+urlPathEscape(ag.ID), http.StatusSeeOther)
+	http.Redirect(w, r, "/agreements/"+url.PathEscape(ag.ID), http.StatusSeeOther)
 }
 
 func (u *UI) agreement(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +92,7 @@ func (u *UI) agreementStatus(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/agreements/"+urlPathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, "/agreements/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
@@ -223,7 +219,7 @@ func (u *UI) proposeZone(w http.ResponseWriter, r *http.Request) {
 			u.serviceError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/agreements/"+urlPathEscape(p.Agreement), http.StatusSeeOther)
+		http.Redirect(w, r, "/agreements/"+url.PathEscape(p.Agreement), http.StatusSeeOther)
 		return
 	case "Feature":
 		p.Geometry = head.Geometry
@@ -241,7 +237,7 @@ func (u *UI) proposeZone(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/zones/"+urlPathEscape(z.ID), http.StatusSeeOther)
+	http.Redirect(w, r, "/zones/"+url.PathEscape(z.ID), http.StatusSeeOther)
 }
 
 // zoneForm reads a zone form: the proposal's fields, and the geometry
@@ -306,7 +302,7 @@ func (u *UI) proposeVersion(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/zones/"+urlPathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, "/zones/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 func (u *UI) proposeChange(r *http.Request, id string) error {

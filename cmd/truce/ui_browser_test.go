@@ -783,29 +783,12 @@ func BenchmarkUI_Aircraft2000(b *testing.B) {
 	login(b, us, s.url, s.creds["us"].Username, s.creds["us"].Password)
 	poll(b, us, "the map", `window.Truce && Truce.drawAircraft && document.getElementById('map').dataset.zonesLoaded === '1'`)
 	const n = 2000
-	send := func(step int) {
-		now := time.Now().UTC()
-		var body strings.Builder
-		for i := 0; i < n; i++ {
-			fmt.Fprintf(&body, `{"icao":"%06X","lat":%.4f,"lon":%.4f,"alt_ft":%d,"gs_kt":300,"track_deg":90,"time":%q}`+"\n",
-				0xB00000+i, 31.0+float64(i/50)*0.12, 38.0+float64(i%50)*0.12+float64(step)*0.005, 5000+(i%7)*5000, now.Format(time.RFC3339Nano))
-		}
-		req, _ := http.NewRequest("POST", s.url+"/api/v1/positions", strings.NewReader(body.String()))
-		req.Header.Set("Authorization", "Bearer "+s.creds["us"].Token)
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			b.Fatalf("positions: %d", resp.StatusCode)
-		}
-	}
 	var drawMs float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		send(i)
+		if err := flyAircraft(b, s, n, i); err != nil {
+			b.Fatal(err)
+		}
 		want := fmt.Sprintf("%.4f", 38.0+float64(i)*0.005)
 		poll(b, us, "the moved aircraft", `document.getElementById('map').dataset.aircraftCount === '2000' && Truce.aircraft['B00000'] && Truce.aircraft['B00000'].marker.getLatLng().lng.toFixed(4) === '`+want+`'`)
 		drawMs += eval[float64](b, us, `+document.getElementById('map').dataset.aircraftDrawMs`)
