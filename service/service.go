@@ -80,56 +80,84 @@ func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn
 // (OnEvent). The store may run edit more than once (a shared batch that
 // is retried), so edit starts from what it reads.
 func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) (truce.Change, func(index int64) error, error)) (int64, error) {
+	idxs, err := s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
+		c, write, err := edit(tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []truce.Change{c}, func(idxs []int64) error { return write(idxs[0]) }, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return idxs[0], nil
+}
+
+// updateAll is update for changes made together (an import): one
+// transaction journals them all, in order, and claims the request's
+// Idempotency-Key for the first; write gets their journal indexes.
+func (s *Service) updateAll(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) ([]truce.Change, func(indexes []int64) error, error)) ([]int64, error) {
 	party, user := "system", "system"
 	if a != nil {
 		party, user = a.Party.ID, a.User.ID
 	}
-	var idx int64
-	var kind string
-	var ev *truce.Event
 	claim := truce.IdempotencyFrom(ctx)
 	claiming := claim != nil && !claim.Claimed
+	var cs []truce.Change
+	var idxs []int64
+	var evs []*truce.Event
 	err := s.Store.Update(ctx, func(tx truce.Tx) error {
-		ev = nil
-		c, write, err := edit(tx)
-		if err != nil {
+		var write func([]int64) error
+		var err error
+		if cs, write, err = edit(tx); err != nil {
 			return err
 		}
 		now := s.Now()
-		sealed, err := c.Seal(party, user, now)
-		if err != nil {
-			return err
-		}
-		if idx, err = tx.Append(ctx, sealed); err != nil {
-			return err
-		}
-		kind = c.Kind
-		if claiming {
-			if err := tx.Claim(ctx, claim, idx); err != nil {
+		idxs, evs = make([]int64, len(cs)), nil
+		for i, c := range cs {
+			sealed, err := c.Seal(party, user, now)
+			if err != nil {
+				return err
+			}
+			if idxs[i], err = tx.Append(ctx, sealed); err != nil {
 				return err
 			}
 		}
-		if err := write(idx); err != nil {
+		if claiming && len(idxs) > 0 {
+			if err := tx.Claim(ctx, claim, idxs[0]); err != nil {
+				return err
+			}
+		}
+		if err := write(idxs); err != nil {
 			return err
 		}
-		if ev = changeEvent(c, idx, now); ev != nil {
-			return tx.Publish(ctx, ev)
+		for i, c := range cs {
+			if ev := changeEvent(c, idxs[i], now); ev != nil {
+				if err := tx.Publish(ctx, ev); err != nil {
+					return err
+				}
+				evs = append(evs, ev)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if claiming {
 		claim.Claimed = true
 	}
 	if s.OnAppend != nil {
-		s.OnAppend(kind, idx)
+		for i, c := range cs {
+			s.OnAppend(c.Kind, idxs[i])
+		}
 	}
-	if ev != nil && s.OnEvent != nil {
-		s.OnEvent(*ev)
+	if s.OnEvent != nil {
+		for _, ev := range evs {
+			s.OnEvent(*ev)
+		}
 	}
-	return idx, nil
+	return idxs, nil
 }
 
 // changeEvent completes a change's event (nil if it has none) with what

@@ -113,11 +113,8 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		return nil, truce.Errorf(truce.EINVALID, "An import holds 1 to 10,000 features.")
 	}
 	type pair struct {
-		z  *truce.Zone
-		v  *truce.ZoneVersion
-		c  *truce.SealedChange
-		ch truce.Change
-		ev *truce.Event
+		z *truce.Zone
+		v *truce.ZoneVersion
 	}
 	var out []pair
 	for i, f := range feats {
@@ -145,55 +142,31 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		if err != nil {
 			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 		}
-		ch := zoneChange(z, v)
-		c, err := ch.Seal(a.Party.ID, a.User.ID, s.Now())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pair{z, v, c, ch, nil})
+		out = append(out, pair{z, v})
 	}
-	claim := truce.IdempotencyFrom(ctx)
-	claiming := claim != nil && !claim.Claimed
-	err = s.Store.Update(ctx, func(tx truce.Tx) error {
-		for i := range out {
-			p := &out[i]
-			idx, err := tx.Append(ctx, p.c)
-			if err != nil {
-				return err
-			}
-			if i == 0 && claiming {
-				if err := tx.Claim(ctx, claim, idx); err != nil {
+	_, err = s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
+		cs := make([]truce.Change, len(out))
+		for i, p := range out {
+			cs[i] = zoneChange(p.z, p.v)
+		}
+		return cs, func(idxs []int64) error {
+			for i, p := range out {
+				p.z.JournalIndex, p.v.JournalIndex = idxs[i], idxs[i]
+				if err := tx.PutZone(ctx, p.z); err != nil {
+					return err
+				}
+				if err := tx.PutZoneVersion(ctx, p.v); err != nil {
 					return err
 				}
 			}
-			p.z.JournalIndex, p.v.JournalIndex = idx, idx
-			if err := tx.PutZone(ctx, p.z); err != nil {
-				return err
-			}
-			if err := tx.PutZoneVersion(ctx, p.v); err != nil {
-				return err
-			}
-			p.ev = changeEvent(p.ch, idx, p.c.Entry.Time)
-			if err := tx.Publish(ctx, p.ev); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if claiming {
-		claim.Claimed = true
-	}
 	vs := make([]*truce.ZoneVersion, len(out))
 	for i, p := range out {
-		if s.OnAppend != nil {
-			s.OnAppend("zone", p.v.JournalIndex)
-		}
-		if s.OnEvent != nil {
-			s.OnEvent(*p.ev)
-		}
 		vs[i] = p.v
 	}
 	return vs, nil

@@ -431,19 +431,19 @@ func (s *Store) Idempotency(ctx context.Context, scope, key string) (*truce.Idem
 }
 
 // PutIdempotency saves a response, completing the claim of the request's
-// write if it made one.
+// write if it made one, in one statement.
 func (s *Store) PutIdempotency(ctx context.Context, r *truce.IdempotentResponse) error {
-	res, err := s.db.ExecContext(ctx, s.rb.q(`UPDATE idempotency SET status = ?, header = ?, body = ? WHERE scope = ? AND key = ? AND status = 0 AND request_hash = ?`),
-		r.Status, r.Header, r.Body, r.Scope, r.Key, r.RequestHash)
+	res, err := s.db.ExecContext(ctx, s.rb.q(`INSERT INTO idempotency (scope, key, request_hash, status, header, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (scope, key) DO UPDATE SET status = excluded.status, header = excluded.header, body = excluded.body
+		WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash`),
+		r.Scope, r.Key, r.RequestHash, r.Status, r.Header, r.Body, r.CreatedAt.UTC())
 	if err != nil {
 		return s.wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return nil
+	if n, _ := res.RowsAffected(); n != 1 {
+		return truce.Errorf(truce.ECONFLICT, "A response is already saved for this Idempotency-Key.")
 	}
-	_, err = s.db.ExecContext(ctx, s.rb.q(`INSERT INTO idempotency (scope, key, request_hash, status, header, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		r.Scope, r.Key, r.RequestHash, r.Status, r.Header, r.Body, r.CreatedAt.UTC())
-	return s.wrap(err)
+	return nil
 }
 
 // Claim records the write made for an Idempotency-Key in its transaction.

@@ -194,6 +194,9 @@ func (t *tx) PutZoneVersion(_ context.Context, v *truce.ZoneVersion) error {
 }
 
 func (t *tx) Zone(_ context.Context, id string) (*truce.Zone, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
 	return t.s.zone(t.ctx, t.tx, id)
 }
 
