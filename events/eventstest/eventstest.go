@@ -235,6 +235,14 @@ func testWebhooks(t *testing.T, s events.Store) {
 	if ds, _ := s.Deliveries(ctx, "w2", 10); len(ds) != 1 {
 		t.Fatalf("other webhook has %d deliveries, want 1", len(ds))
 	}
+	// Events logged after the deletion go to the webhooks left only.
+	appendAll(t, s, rec("alert", "after", t0, nil))
+	if ds, _ := s.Deliveries(ctx, "w1", 10); len(ds) != 0 {
+		t.Fatalf("a deleted webhook got %d deliveries", len(ds))
+	}
+	if ds, _ := s.Deliveries(ctx, "w2", 10); len(ds) != 2 {
+		t.Fatalf("the webhook left has %d deliveries, want 2", len(ds))
+	}
 }
 
 func testDeliveries(t *testing.T, s events.Store) {

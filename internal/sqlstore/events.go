@@ -59,10 +59,15 @@ func (t *tx) Publish(_ context.Context, e *truce.Event) error {
 // deliveries. It reports whether it queued any.
 func (b *batch) flushEvents(ctx context.Context) (bool, error) {
 	s := b.g.s
-	hooks, err := s.webhooks(ctx, b.tx, "")
-	if err != nil {
-		return false, err
+	g := b.g
+	if !g.hooksRead || g.hooksVersion != b.hooksVersion {
+		hooks, err := s.webhooks(ctx, b.tx, "")
+		if err != nil {
+			return false, err
+		}
+		g.hooks, g.hooksVersion, g.hooksRead = hooks, b.hooksVersion, true
 	}
+	hooks := g.hooks
 	now := micros(time.Now())
 	eargs := make([]any, 0, 13*len(b.events))
 	var dargs []any
@@ -214,9 +219,25 @@ func (s *Store) InsertWebhook(ctx context.Context, w *events.Webhook) error {
 		b, _ := json.Marshal(w.BBox)
 		bbox = string(b)
 	}
-	_, err := s.db.ExecContext(ctx, s.rb.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		w.ID, w.Party, w.URL, w.Secret, strings.Join(w.Kinds, ","), bbox, w.CreatedBy, micros(w.CreatedAt))
-	return s.wrap(err)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rb.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		w.ID, w.Party, w.URL, w.Secret, strings.Join(w.Kinds, ","), bbox, w.CreatedBy, micros(w.CreatedAt)); err != nil {
+		return s.wrap(err)
+	}
+	if err := webhooksChanged(ctx, tx); err != nil {
+		return s.wrap(err)
+	}
+	return s.wrap(tx.Commit())
+}
+
+// webhooksChanged tells every server's committer to re-read the webhooks.
+func webhooksChanged(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE log_head SET webhooks_version = webhooks_version + 1 WHERE id = 1`)
+	return err
 }
 
 // Webhook returns a webhook.
@@ -271,6 +292,9 @@ func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return notFound("Webhook", id)
+	}
+	if err := webhooksChanged(ctx, tx); err != nil {
+		return s.wrap(err)
 	}
 	return s.wrap(tx.Commit())
 }

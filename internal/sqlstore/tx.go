@@ -55,6 +55,12 @@ type groupCommitter struct {
 	size   int64 // log size after our last commit; -1 unknown
 	hashes map[int64]tlog.Hash
 	latest map[string]int64
+
+	// The webhooks events are matched against, as of webhooks_version
+	// hooksVersion.
+	hooks        []*events.Webhook
+	hooksVersion int64
+	hooksRead    bool
 }
 
 const (
@@ -157,7 +163,7 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 		return -1, s.wrap(err)
 	}
 	b := &batch{g: g, tx: sqlTx}
-	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq); err != nil {
+	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq, webhooks_version FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq, &b.hooksVersion); err != nil {
 		sqlTx.Rollback()
 		return -1, s.wrap(err)
 	}
@@ -230,9 +236,10 @@ type batch struct {
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
-	events     []*events.Record
-	eventSeq   int64
-	deliveries bool // webhook deliveries were queued
+	events       []*events.Record
+	eventSeq     int64
+	deliveries   bool  // webhook deliveries were queued
+	hooksVersion int64 // log_head's webhooks_version, read with the lock
 }
 
 // deferInsert queues an insert written as "INSERT INTO t (cols) VALUES
