@@ -10,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/geo/geotest"
 	"github.com/truce-project/truce/spatial"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 		case 2:
 			zones[i].Windows = []spatial.Window{{Start: t0, End: t0.Add(72 * time.Hour)}, {Start: t0.Add(100 * time.Hour)}}
 		}
-		vertices += countVertices(geoms[i])
+		vertices += geotest.Vertices(geoms[i])
 	}
 	var m0, m1 runtime.MemStats
 	runtime.GC()
@@ -79,21 +80,6 @@ func BenchmarkZoneIndex_Containing(b *testing.B) {
 	b.ReportMetric(float64(vertices), "vertices")
 	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "index-MiB")
 	runtime.KeepAlive(x)
-}
-
-func countVertices(g orb.Geometry) int {
-	n := 0
-	switch g := g.(type) {
-	case orb.Polygon:
-		for _, r := range g {
-			n += len(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			n += countVertices(p)
-		}
-	}
-	return n
 }
 
 // cpuTime is the process's user+system CPU time, so that a benchmark on a

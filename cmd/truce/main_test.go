@@ -120,6 +120,13 @@ func (s *syncWriter) Write(b []byte) (int, error) {
 	return s.w.Write(b)
 }
 
+// String returns what was written so far.
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
+
 func TestInit_Twice(t *testing.T) {
 	dir := t.TempDir()
 	initData(t, dir)

@@ -8,27 +8,9 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestCLI_AirPicture replays a real recorded track relocated over Syria
 // through `truce replay`, adds a real SBS-1 TCP feed with `truce feed add`,
@@ -60,8 +42,8 @@ func TestCLI_AirPicture(t *testing.T) {
 	// Follow alerts live while the track is replayed.
 	follow := exec.Command(binary, "alerts", "--follow")
 	follow.Env = append(os.Environ(), env(us)...)
-	var followed syncBuffer
-	follow.Stdout = &followed
+	followed := &syncWriter{w: &bytes.Buffer{}}
+	follow.Stdout = followed
 	if err := follow.Start(); err != nil {
 		t.Fatal(err)
 	}
