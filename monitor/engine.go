@@ -159,7 +159,7 @@ type Engine struct {
 	pending   []Alert
 	hits      []string // scratch: zones holding the current position
 	collect   func(string) bool
-	nChecks   uint64 // scratch counters, published once per batch
+	nChecks   uint64    // scratch counters, published once per batch
 	lastSweep time.Time // position time of the last sweep for stale tracks at MaxTracks
 	// latest is the time of the latest position processed and latestAt
 	// the wall-clock time when it was (Unix ns), for the default clock.
