@@ -10,6 +10,9 @@ import (
 type Actor struct {
 	User  *User
 	Party *Party
+	// TokenID is the id of the token whose secret authenticated the
+	// caller; empty when no token did (a password, an internal caller).
+	TokenID string
 }
 
 type actorKey struct{}

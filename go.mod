@@ -47,5 +47,7 @@ require (
 require (
 	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/tidwall/geoindex v1.7.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )

@@ -24,7 +24,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	if !t.Active(s.Now()) {
 		return nil, errBadCredentials
 	}
-	return s.actor(ctx, t.UserID)
+	a, err := s.actor(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	a.TokenID = t.ID
+	return a, nil
 }
 
 // AuthenticatePassword checks a username and password. The password check

@@ -78,6 +78,9 @@ func (u *UI) setCookie(w http.ResponseWriter, r *http.Request, name, value strin
 
 // session resolves the session cookie ("<token id>.<token secret>") into a
 // session; nil when it is missing, expired, revoked or the user disabled.
+// Only the secret counts: the session's token is the one the secret
+// authenticates, whatever id the cookie names, so an edited id part can
+// never make logout revoke someone else's token.
 func (u *UI) session(r *http.Request) *Session {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
@@ -88,10 +91,10 @@ func (u *UI) session(r *http.Request) *Session {
 		return nil
 	}
 	a, err := u.svc.Auth.AuthenticateToken(r.Context(), secret)
-	if err != nil {
+	if err != nil || a.TokenID == "" {
 		return nil
 	}
-	return &Session{Actor: a, TokenID: id, CSRF: csrfFor(secret), Token: secret}
+	return &Session{Actor: a, TokenID: a.TokenID, CSRF: csrfFor(secret), Token: secret}
 }
 
 // withSession puts the session (and its actor) on the context, and sends a
@@ -169,10 +172,28 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: it returns next only
+// when it is a path on this site, and "/map" otherwise. Browsers read a
+// Location leniently (WHATWG URL: tabs and newlines removed, backslashes
+// taken as slashes), so "/\t/evil.example" or "/\\evil.example" would
+// leave the site; any control character, space or backslash, and any path
+// that starts with two slashes (after decoding), is refused rather than
+// cleaned.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/map"
+	const fallback = "/map"
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(u.Path, "\\\x00") {
+		return fallback
 	}
 	return next
 }
