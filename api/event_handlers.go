@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/events"
 )
@@ -33,6 +34,8 @@ func RegisterEvents(s *Server, e EventRoutes) {
 		e.Heartbeat = DefaultHeartbeat
 	}
 	h := &eventHandlers{s: s, e: e}
+	s.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_event_streams_dropped_total",
+		Help: "Live event readers (SSE streams) dropped for falling the buffer behind."}, func() float64 { return float64(e.Bus.Dropped()) }))
 	for _, rt := range []Route{
 		{Method: "GET", Pattern: "/api/v1/events", Handler: h.stream},
 		{Method: "GET", Pattern: "/api/v1/webhooks", Handler: h.listWebhooks},
@@ -57,7 +60,15 @@ const streamWriteTimeout = 30 * time.Second
 // stream serves GET /api/v1/events as text/event-stream (WHATWG HTML
 // §9.2): every event the caller may see that passes kind and bbox, after
 // Last-Event-ID (header) or last_event_id (query), from the log and then
-// live. follow=false ends the stream once the log is read.
+// live. Without either it starts at the present and reads nothing from
+// the log, so a crowd of new streams costs no replay; history is asked
+// for with an id (0 for the oldest event kept). follow=false reads the
+// log (from the oldest event kept when no id is given) and ends.
+//
+// A stream that falls the bus's buffer behind (a reader that stopped
+// reading) is ended with an "event: dropped" carrying the id to resume
+// after, rather than waited for: the writer and the other streams never
+// wait on it, and EventSource reconnects with Last-Event-ID.
 func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, err := events.ParseFilter(q.Get("kind"), q.Get("bbox"))
@@ -69,7 +80,7 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 	if last == "" {
 		last = q.Get("last_event_id")
 	}
-	var after int64
+	after := events.FromNow
 	if last != "" {
 		if after, err = strconv.ParseInt(strings.TrimSpace(last), 10, 64); err != nil || after < 0 {
 			h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "Last-Event-ID must be an event id (a non-negative integer), not %q.", last))
@@ -85,6 +96,9 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "follow is true or false."))
 		return
 	}
+	if !live && after == events.FromNow {
+		after = 0 // a one-off read of the log asks for history
+	}
 	a, err := truce.RequireActor(r.Context())
 	if err != nil {
 		h.s.writeError(w, r, err)
@@ -97,6 +111,7 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cur.Close()
+	cur.EndIfBehind = true
 	rc := http.NewResponseController(w)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
@@ -122,6 +137,13 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 		ev, err := cur.Next(ctx, h.e.Heartbeat)
 		switch {
 		case errors.Is(err, io.EOF) || ctx.Err() != nil:
+			return
+		case errors.Is(err, events.ErrBehind):
+			// The id line moves the client's Last-Event-ID to where this
+			// stream stopped, so its reconnection misses nothing even if
+			// the filter passed none of the events it went through.
+			id := strconv.FormatInt(cur.LastID(), 10)
+			send("event: dropped\nid: " + id + "\ndata: {\"detail\":\"The stream fell behind; reconnect with Last-Event-ID.\",\"last_event_id\":" + id + "}\n\n")
 			return
 		case err != nil:
 			h.s.log.Error("event stream", "request_id", requestID(ctx), "err", err)

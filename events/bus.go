@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -21,6 +22,17 @@ const (
 
 // ErrClosed is returned by Publish once the bus is closed.
 var ErrClosed = truce.Errorf(truce.EUNAVAILABLE, "The event bus is closed.")
+
+// ErrBehind is returned by Next of a cursor with EndIfBehind set once its
+// reader has fallen Options.Buffer events behind the live events: the
+// reader should resume later after Cursor.LastID (an SSE client
+// reconnects with Last-Event-ID).
+var ErrBehind = truce.Errorf(truce.EUNAVAILABLE, "The stream fell too far behind the live events; reconnect with Last-Event-ID to resume from the log.")
+
+// FromNow, as Follow's after, starts a cursor at the present: it returns
+// only the events committed after it was made, and reads nothing from the
+// log.
+const FromNow int64 = -1
 
 // Options tune a Bus.
 type Options struct {
@@ -66,6 +78,8 @@ type Bus struct {
 	mu   sync.Mutex
 	subs map[*sub]struct{}
 	last int64 // the id of the last event handed to subscribers
+
+	dropped atomic.Int64 // live subscribers dropped for lagging
 }
 
 type sub struct {
@@ -180,9 +194,14 @@ func (b *Bus) fanOut(r *Record) {
 		default:
 			close(s.ch)
 			delete(b.subs, s)
+			b.dropped.Add(1)
 		}
 	}
 }
+
+// Dropped returns how many live readers have been dropped so far for
+// falling Options.Buffer events behind.
+func (b *Bus) Dropped() int64 { return b.dropped.Load() }
 
 // catchUp hands over the logged events after b.last up to id upto (all of
 // them when upto < 0). It is called with b.mu held.
@@ -254,7 +273,10 @@ func partyActor(party string) *truce.Actor {
 	return &truce.Actor{User: &truce.User{PartyID: party}, Party: &truce.Party{ID: party}}
 }
 
-func (b *Bus) subscribe() *sub {
+// subscribe adds a live subscriber and returns it with the id of the last
+// event handed to subscribers before it (-1 when not known yet): every
+// later event reaches it, none before.
+func (b *Bus) subscribe() (*sub, int64) {
 	s := &sub{ch: make(chan *Record, b.opt.Buffer)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -264,7 +286,7 @@ func (b *Bus) subscribe() *sub {
 	default:
 		b.subs[s] = struct{}{}
 	}
-	return s
+	return s, b.last
 }
 
 func (b *Bus) unsubscribe(s *sub) {
@@ -316,34 +338,48 @@ type Cursor struct {
 	// before they could be read: the reader has a gap it cannot fill
 	// and should reload its state.
 	Missed bool
+	// EndIfBehind makes Next return ErrBehind when the reader has
+	// fallen Options.Buffer events behind, instead of catching up from
+	// the log: a remote reader (a stream) then resumes with a new
+	// request, so a slow one costs the server nothing while it lags.
+	EndIfBehind bool
 }
 
 const replayPage = 256
 
-// Follow returns a cursor over the events with ids greater than after.
-// With live false the cursor ends (io.EOF) once the log is read; with
-// live true it then waits for new events. An after beyond the newest id
-// (a log from another database) is taken as the newest.
+// Follow returns a cursor over the events with ids greater than after, or
+// over those committed from now on when after is FromNow. With live false
+// the cursor ends (io.EOF) once the log is read; with live true it then
+// waits for new events. An after beyond the newest id (a log from another
+// database) is taken as the newest.
 func (b *Bus) Follow(ctx context.Context, a *truce.Actor, f Filter, after int64, live bool) (*Cursor, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if after < 0 {
+	if after < 0 && after != FromNow {
 		return nil, truce.Errorf(truce.EINVALID, "The last event id must not be negative.")
 	}
 	c := &Cursor{b: b, actor: a, f: f, last: after, live: live}
+	var handed int64 = -1
 	if live {
 		// Subscribe before reading the log: anything committed later is
 		// then either in the log read or on the channel (or both, and
 		// the id check drops the copy).
-		c.sub = b.subscribe()
+		c.sub, handed = b.subscribe()
+	}
+	if after == FromNow && handed >= 0 {
+		// The subscription was taken right after the event with id
+		// handed went out: the channel holds everything after it, so
+		// the log need not be read at all.
+		c.last, c.caught = handed, true
+		return c, nil
 	}
 	first, last, err := b.store.EventBounds(ctx)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	if after > last {
+	if after > last || after == FromNow {
 		c.last = last
 	}
 	if after > 0 && first > after+1 {
@@ -421,7 +457,11 @@ func (c *Cursor) Next(ctx context.Context, wait time.Duration) (*Record, error) 
 					return nil, io.EOF
 				default:
 				}
-				c.sub = c.b.subscribe()
+				if c.EndIfBehind {
+					c.sub = nil
+					return nil, ErrBehind
+				}
+				c.sub, _ = c.b.subscribe()
 				c.caught = false
 				continue
 			}

@@ -17,7 +17,7 @@ func (n *Node) openEvents() error {
 		return fmt.Errorf("the %T store keeps no event log", n.Store)
 	}
 	n.dispatcher = &events.Dispatcher{Store: es, Logger: n.log}
-	n.Events = events.NewBus(es, events.Options{Logger: n.log, OnDeliveries: n.dispatcher.Notify})
+	n.Events = events.NewBus(es, events.Options{Logger: n.log, Buffer: n.Config.EventBuffer, OnDeliveries: n.dispatcher.Notify})
 	hooks := &events.Hooks{Store: es, Parties: n.Store}
 	api.RegisterEvents(n.API, api.EventRoutes{Bus: n.Events, Hooks: hooks, Heartbeat: n.Config.EventHeartbeat})
 	n.dispatcher.Start()

@@ -64,6 +64,9 @@ type Config struct {
 	// EventHeartbeat is how often an idle event stream gets a comment;
 	// 0 means api.DefaultHeartbeat.
 	EventHeartbeat time.Duration
+	// EventBuffer is how many events a live stream may fall behind
+	// before it is dropped; 0 means events.DefaultBuffer.
+	EventBuffer int
 	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
 	SelfCheck string
 }
