@@ -17,6 +17,8 @@ const (
 	EUNAUTHORIZED  = "unauthorized"        // no valid credentials (401)
 	EFORBIDDEN     = "forbidden"           // valid credentials, not allowed (403)
 	EUNAVAILABLE   = "unavailable"         // temporarily unable; retry later (503)
+	ETIMEOUT       = "timeout"             // the request (its body) did not arrive in time (408)
+	ETOOMANY       = "too_many_requests"   // over a rate limit; retry after Retry-After (429)
 	EINTERNAL      = "internal"            // a bug or an infrastructure fault (500)
 )
 

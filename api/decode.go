@@ -36,7 +36,10 @@ func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var tre *truce.Error
 	switch {
+	case errors.As(err, &tre):
+		return tre // the body's reader said what went wrong (a timeout)
 	case errors.As(err, &mbe):
 		return truce.Errorf(truce.ETOOLARGE, "The body is over the %d-byte limit.", mbe.Limit)
 	case errors.Is(err, io.EOF):

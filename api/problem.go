@@ -30,6 +30,8 @@ var statuses = map[string]int{
 	truce.EUNAUTHORIZED:  http.StatusUnauthorized,
 	truce.EFORBIDDEN:     http.StatusForbidden,
 	truce.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	truce.ETIMEOUT:       http.StatusRequestTimeout,
+	truce.ETOOMANY:       http.StatusTooManyRequests,
 	truce.EINTERNAL:      http.StatusInternalServerError,
 }
 

@@ -43,7 +43,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// IdempotencyTTL is how long a response is replayed (default 24 h).
 	IdempotencyTTL time.Duration
-	Logger         *slog.Logger
+	// BodyTimeout bounds the reading of a request body (default
+	// DefaultBodyTimeout; negative: no bound).
+	BodyTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 // Server is the HTTP server.
@@ -77,6 +80,9 @@ func NewServer(svc Services, cfg Config) *Server {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
 	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -85,7 +91,7 @@ func NewServer(svc Services, cfg Config) *Server {
 	for _, rt := range s.apiRoutes() {
 		s.Handle(rt)
 	}
-	s.handler = s.withRequestID(s.withAccessLog(s.withRecover(s.mux)))
+	s.handler = s.withRequestID(s.withAccessLog(s.withRecover(s.withBodyDeadline(s.mux))))
 	return s
 }
 

@@ -64,6 +64,11 @@ type Config struct {
 	// EventHeartbeat is how often an idle event stream gets a comment;
 	// 0 means api.DefaultHeartbeat.
 	EventHeartbeat time.Duration
+	// HeaderTimeout bounds the reading of a request's line and headers
+	// (0: DefaultHeaderTimeout); BodyTimeout the reading of its body
+	// (0: api.DefaultBodyTimeout). Neither limits a response, so event
+	// streams stay open.
+	HeaderTimeout, BodyTimeout time.Duration
 	// EventBuffer is how many events a live stream may fall behind
 	// before it is dropped; 0 means events.DefaultBuffer.
 	EventBuffer int
@@ -165,7 +170,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	st := svc.Store
 	n := &Node{Config: c, Store: st, Service: svc, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
-		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
+		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
 	n.Service.Zones = service.NewZoneIndex(st)
 	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
@@ -240,11 +245,19 @@ func (n *Node) close() error {
 	return n.Store.Close()
 }
 
+// DefaultHeaderTimeout is how long a request's line and headers may take
+// to arrive.
+const DefaultHeaderTimeout = 10 * time.Second
+
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully:
 // in-flight requests finish (up to 30 s) before the store is closed by the
 // caller.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ht := n.Config.HeaderTimeout
+	if ht <= 0 {
+		ht = DefaultHeaderTimeout
+	}
+	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: ht, IdleTimeout: 2 * time.Minute}
 	srv.RegisterOnShutdown(n.Events.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

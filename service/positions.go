@@ -99,6 +99,9 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 		if strings.Contains(err.Error(), "request body too large") {
 			return res, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit.")
 		}
+		if truce.ErrorCode(err) != truce.EINTERNAL {
+			return res, err // the body's reader said what went wrong (a timeout)
+		}
 		return res, truce.Errorf(truce.EINVALID, "Reading the batch: %v", err)
 	}
 	flush()

@@ -36,6 +36,8 @@ func runServe(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.TileURL, "tile-url", env("TRUCE_TILE_URL", ""), "online map tiles for the web UI, like https://tile.example/{z}/{x}/{y}.png (TRUCE_TILE_URL)")
 	staleAfter := fs.String("stale-after", env("TRUCE_STALE_AFTER", "60s"), "the airspace monitor drops a track silent this long (TRUCE_STALE_AFTER)")
 	lookAhead := fs.String("look-ahead", env("TRUCE_LOOK_AHEAD", "120s"), "how far ahead the monitor predicts zone entries; 0 turns prediction off (TRUCE_LOOK_AHEAD)")
+	headerTimeout := fs.String("header-timeout", env("TRUCE_HEADER_TIMEOUT", "10s"), "how long a request's line and headers may take to arrive (TRUCE_HEADER_TIMEOUT)")
+	bodyTimeout := fs.String("body-timeout", env("TRUCE_BODY_TIMEOUT", "30s"), "how long a request's body may take to arrive; responses such as event streams are not limited (TRUCE_BODY_TIMEOUT)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -48,6 +50,12 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if cfg.LookAhead, err = positiveDuration("look-ahead", *lookAhead, true); err != nil {
+		return err
+	}
+	if cfg.HeaderTimeout, err = positiveDuration("header-timeout", *headerTimeout, false); err != nil {
+		return err
+	}
+	if cfg.BodyTimeout, err = positiveDuration("body-timeout", *bodyTimeout, false); err != nil {
 		return err
 	}
 	if cfg.LookAhead == 0 {
