@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/truce-project/truce"
 )
@@ -78,8 +80,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == truce.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="truce"`)
 	}
-	if code == truce.EUNAVAILABLE {
-		w.Header().Set("Retry-After", "1")
+	if code == truce.EUNAVAILABLE || code == truce.ETOOMANY {
+		w.Header().Set("Retry-After", RetryAfterSeconds(err))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -93,4 +95,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// RetryAfterSeconds is the Retry-After value (RFC 9110 §10.2.3, whole
+// seconds, at least 1) for an error: its truce.RetryAfterOf hint, rounded
+// up, or 1 s.
+func RetryAfterSeconds(err error) string {
+	d := truce.RetryAfterOf(err)
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }

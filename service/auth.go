@@ -32,9 +32,32 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	return a, nil
 }
 
-// AuthenticatePassword checks a username and password. The password check
-// runs even for unknown users so timing does not tell which names exist.
+// AuthenticatePassword checks a username and password, within the
+// service's LoginLimits (Logins): too many attempts answer ETOOMANY, too
+// many at once EUNAVAILABLE, both with a retry hint (truce.RetryAfterOf).
+// The password check runs even for unknown users so timing does not tell
+// which names exist.
 func (s *Service) AuthenticatePassword(ctx context.Context, username, password string) (*truce.Actor, error) {
+	return s.logins().guard(ctx, s.Now(), username, func() (*truce.Actor, error) {
+		return s.checkPassword(ctx, username, password)
+	})
+}
+
+// defaultLogins guards the sign-ins of Services made without New.
+var defaultLogins = sync.OnceValue(func() *LoginGuard { return NewLoginGuard(LoginLimits{}) })
+
+// logins returns the service's guard of password hashing and sign-ins.
+func (s *Service) logins() *LoginGuard {
+	if s.Logins != nil {
+		return s.Logins
+	}
+	return defaultLogins()
+}
+
+func (s *Service) checkPassword(ctx context.Context, username, password string) (*truce.Actor, error) {
+	if len(password) > maxPassword {
+		return nil, errBadCredentials
+	}
 	u, err := s.Store.User(ctx, username)
 	hash := ""
 	if err == nil {

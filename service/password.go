@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -20,11 +21,31 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashing counts the argon2id hashes running now; hashPeak is the most
+// that ever ran at once.
+var hashing, hashPeak atomic.Int64
+
+// PasswordHashPeak returns the most password hashes that have run at once
+// in this process.
+func PasswordHashPeak() int { return int(hashPeak.Load()) }
+
+func idKey(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	now := hashing.Add(1)
+	defer hashing.Add(-1)
+	for {
+		peak := hashPeak.Load()
+		if now <= peak || hashPeak.CompareAndSwap(peak, now) {
+			break
+		}
+	}
+	return argon2.IDKey(password, salt, t, m, p, n)
+}
+
 // HashPassword returns the argon2id PHC string of a password.
 func HashPassword(password string) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
@@ -50,6 +71,6 @@ func CheckPassword(phc, password string) bool {
 	if err != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := idKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }

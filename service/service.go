@@ -41,11 +41,13 @@ type Service struct {
 	// Ledger is the signed log over the journal, for proofs; nil when the
 	// deployment has none (proof methods then answer EUNAVAILABLE).
 	Ledger ledger.Storage
+	// Logins bounds password sign-ins (see LoginLimits).
+	Logins *LoginGuard
 }
 
 // New returns a Service.
 func New(store truce.Store, keys *Keys) *Service {
-	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default()}
+	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default(), Logins: NewLoginGuard(LoginLimits{})}
 }
 
 var (

@@ -51,7 +51,11 @@ func (s *Service) createUser(ctx context.Context, a *truce.Actor, c truce.UserCr
 	}
 	var hash string
 	if c.Password != "" {
+		if err := s.logins().hashing.Acquire(ctx, 1); err != nil {
+			return nil, errBusy
+		}
 		hash = HashPassword(c.Password)
+		s.logins().hashing.Release(1)
 	}
 	now := s.Now().UTC()
 	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,

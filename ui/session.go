@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
 )
 
 // Cookie names.
@@ -146,10 +147,24 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusForbidden, "error.csrf")
 		return
 	}
-	a, err := u.svc.Auth.AuthenticatePassword(r.Context(), strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password"))
+	ctx := truce.WithClientAddr(r.Context(), r.RemoteAddr)
+	a, err := u.svc.Auth.AuthenticatePassword(ctx, strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password"))
 	if err != nil {
-		u.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Next": safeNext(r.PostFormValue("next")),
-			"CSRF": csrfFor(c.Value), "Error": u.msg(r, "login.failed"), "Username": r.PostFormValue("username")})
+		status, msg := http.StatusUnauthorized, u.msg(r, "login.failed")
+		switch code := truce.ErrorCode(err); code {
+		case truce.ETOOMANY, truce.EUNAVAILABLE:
+			// Throttled or busy: say when to come back.
+			status = api.StatusOf(code)
+			retry := api.RetryAfterSeconds(err)
+			w.Header().Set("Retry-After", retry)
+			msg = u.msg(r, "login.throttled", retry)
+		case truce.EUNAUTHORIZED:
+		default:
+			u.serviceError(w, r, err)
+			return
+		}
+		u.render(w, r, status, "login", map[string]any{"Next": safeNext(r.PostFormValue("next")),
+			"CSRF": csrfFor(c.Value), "Error": msg, "Username": r.PostFormValue("username")})
 		return
 	}
 	exp := time.Now().Add(sessionTTL)

@@ -1,9 +1,13 @@
 package ui_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -89,10 +93,15 @@ func TestLogin_NextStaysOnSite(t *testing.T) {
 	}
 }
 
-// loginTo signs in with next and returns the redirect's Location.
+var loginSources atomic.Int32
+
+// loginTo signs in with next and returns the redirect's Location. Each
+// sign-in comes from an address of its own, so that the many of a table
+// stay within the limit per source.
 func loginTo(t *testing.T, s *server, next string) string {
 	t.Helper()
-	c := client(t)
+	n := loginSources.Add(1)
+	c := clientFrom(t, fmt.Sprintf("127.0.%d.%d", 1+n/250, 1+n%250))
 	_, page := get(t, c, s.url+"/login?next="+url.QueryEscape(next))
 	m := csrfRE.FindStringSubmatch(page)
 	if m == nil {
@@ -107,7 +116,7 @@ func loginTo(t *testing.T, s *server, next string) string {
 	}
 	// The transport, not the client: the client refuses to parse some of
 	// the Locations a browser would follow.
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := c.Transport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,4 +135,41 @@ func browserResolve(base *url.URL, loc string) (*url.URL, error) {
 		return nil, err
 	}
 	return base.ResolveReference(ref), nil
+}
+
+// clientFrom is a client whose connections come from a loopback address
+// of its own, so the server sees a different source.
+func clientFrom(t *testing.T, ip string) *http.Client {
+	c := client(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c.Transport = &http.Transport{DialContext: d.DialContext}
+	return c
+}
+
+// TestLogin_Throttled: repeated failed sign-ins for one user from one
+// address get 429 with Retry-After on the login page; the right password
+// from another address still signs in.
+func TestLogin_Throttled(t *testing.T) {
+	s := newServer(t)
+	attacker := clientFrom(t, "127.0.0.3")
+	var last *http.Response
+	for i := range 12 {
+		resp, _ := login(t, s, attacker, "us-operator", fmt.Sprintf("guess-%d", i))
+		last = resp
+		if resp.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("12 failed sign-ins in a row: last answered %d, want 429", last.StatusCode)
+	}
+	if ra, err := strconv.Atoi(last.Header.Get("Retry-After")); err != nil || ra < 1 {
+		t.Fatalf("429 without a usable Retry-After: %q", last.Header.Get("Retry-After"))
+	}
+	if resp, _ := login(t, s, clientFrom(t, "127.0.0.4"), "us-operator", "us-password-1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right password from another address: %d", resp.StatusCode)
+	}
 }
