@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/throttle"
 )
 
 // Services are what the server calls; handlers hold no rules of their own.
@@ -46,7 +47,11 @@ type Config struct {
 	// BodyTimeout bounds the reading of a request body (default
 	// DefaultBodyTimeout; negative: no bound).
 	BodyTimeout time.Duration
-	Logger      *slog.Logger
+	// WriteLimit bounds each token's writes (POST, PUT, PATCH, DELETE on
+	// authenticated routes), FeedLimit its position batches (FeedRoutes);
+	// zero means DefaultWriteLimit and DefaultFeedLimit.
+	WriteLimit, FeedLimit RateLimit
+	Logger                *slog.Logger
 }
 
 // Server is the HTTP server.
@@ -59,6 +64,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	idem    *keyLocks
+	// writeLimits and feedLimits hold each token's allowance (nil: off).
+	writeLimits, feedLimits *throttle.Limiters
 	// Ready reports extra readiness problems (empty when ready).
 	Ready func(ctx context.Context) []string
 }
@@ -86,7 +93,8 @@ func NewServer(svc Services, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), idem: newKeyLocks()}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), idem: newKeyLocks(),
+		writeLimits: cfg.WriteLimit.orDefault(DefaultWriteLimit).limiters(), feedLimits: cfg.FeedLimit.orDefault(DefaultFeedLimit).limiters()}
 	s.metrics = newMetrics()
 	for _, rt := range s.apiRoutes() {
 		s.Handle(rt)
@@ -103,6 +111,12 @@ func (s *Server) Handle(rt Route) {
 		h = s.withIdempotency(h)
 	}
 	if !rt.Public {
+		switch {
+		case FeedRoutes[rt.Method+" "+rt.Pattern]:
+			h = s.withRateLimit(s.feedLimits, h)
+		case isWrite(rt.Method):
+			h = s.withRateLimit(s.writeLimits, h)
+		}
 		h = s.authenticate(h)
 	}
 	h = s.withBodyLimit(h)

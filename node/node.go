@@ -69,6 +69,9 @@ type Config struct {
 	// (0: api.DefaultBodyTimeout). Neither limits a response, so event
 	// streams stay open.
 	HeaderTimeout, BodyTimeout time.Duration
+	// WriteLimit and FeedLimit bound each token's writes and position
+	// batches (zero: api.DefaultWriteLimit, api.DefaultFeedLimit).
+	WriteLimit, FeedLimit api.RateLimit
 	// EventBuffer is how many events a live stream may fall behind
 	// before it is dropped; 0 means events.DefaultBuffer.
 	EventBuffer int
@@ -170,7 +173,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	st := svc.Store
 	n := &Node{Config: c, Store: st, Service: svc, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
-		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, Logger: c.Logger})
+		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
 	n.Service.Zones = service.NewZoneIndex(st)
 	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {

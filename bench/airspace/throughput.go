@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
 	"github.com/truce-project/truce/node"
@@ -210,7 +211,10 @@ func startNode(ctx context.Context, dir string) (*running, error) {
 		return nil, err
 	}
 	n, err := node.Open(ctx, node.Config{DataDir: dir, Name: "bench", Logger: quietLogger(), SBSListen: sbs,
-		SelfCheck: node.SelfCheckOff, MaxBodyBytes: 4 << 20})
+		SelfCheck: node.SelfCheckOff, MaxBodyBytes: 4 << 20,
+		// The benchmark measures the engine's capacity, not a deployment's
+		// allowance per token.
+		FeedLimit: api.RateLimit{Rate: -1}})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/node"
 )
 
@@ -38,6 +39,8 @@ func runServe(ctx context.Context, args []string) error {
 	lookAhead := fs.String("look-ahead", env("TRUCE_LOOK_AHEAD", "120s"), "how far ahead the monitor predicts zone entries; 0 turns prediction off (TRUCE_LOOK_AHEAD)")
 	headerTimeout := fs.String("header-timeout", env("TRUCE_HEADER_TIMEOUT", "10s"), "how long a request's line and headers may take to arrive (TRUCE_HEADER_TIMEOUT)")
 	bodyTimeout := fs.String("body-timeout", env("TRUCE_BODY_TIMEOUT", "30s"), "how long a request's body may take to arrive; responses such as event streams are not limited (TRUCE_BODY_TIMEOUT)")
+	writeLimit := fs.String("write-limit", env("TRUCE_WRITE_LIMIT", "10/100"), "each token's writes: RATE/BURST (a second, then at once) or off (TRUCE_WRITE_LIMIT)")
+	feedLimit := fs.String("feed-limit", env("TRUCE_FEED_LIMIT", "50/200"), "each token's position batches (POST /api/v1/positions): RATE/BURST or off (TRUCE_FEED_LIMIT)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -57,6 +60,12 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if cfg.BodyTimeout, err = positiveDuration("body-timeout", *bodyTimeout, false); err != nil {
 		return err
+	}
+	if cfg.WriteLimit, err = api.ParseRateLimit(*writeLimit); err != nil {
+		return fmt.Errorf("--write-limit %w", err)
+	}
+	if cfg.FeedLimit, err = api.ParseRateLimit(*feedLimit); err != nil {
+		return fmt.Errorf("--feed-limit %w", err)
 	}
 	if cfg.LookAhead == 0 {
 		cfg.LookAhead = -1 // the monitor's "off"

@@ -1,0 +1,70 @@
+package api_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/node"
+)
+
+// TestRateLimit_WritesPerToken: a token past its write allowance gets 429
+// with Retry-After and a problem, and nothing is written; another token,
+// reads, and the position feed (its own allowance) are not held back.
+func TestRateLimit_WritesPerToken(t *testing.T) {
+	// The burst leaves room for the set-up's writes (12 by the admin).
+	const burst = 15
+	e := newEnvWith(t, node.Config{WriteLimit: api.RateLimit{Rate: 0.01, Burst: burst}, FeedLimit: api.RateLimit{Rate: 0.01, Burst: 2}})
+	tok := e.tokens["us-padmin"]
+	create := func(token string) (int, http.Header, []byte) {
+		return e.do("POST", "/api/v1/tokens", token, `{"name":"rl"}`)
+	}
+	for i := range burst {
+		if status, _, b := create(tok); status != http.StatusCreated {
+			t.Fatalf("write %d within the allowance: %d %s", i, status, b)
+		}
+	}
+	before := e.journalSize()
+	status, h, b := create(tok)
+	if status != http.StatusTooManyRequests || problemCode(t, h, b) != truce.ETOOMANY {
+		t.Fatalf("write past the allowance: %d %s", status, b)
+	}
+	if ra, err := strconv.Atoi(h.Get("Retry-After")); err != nil || ra < 1 {
+		t.Fatalf("Retry-After %q", h.Get("Retry-After"))
+	}
+	if got := e.journalSize(); got != before {
+		t.Fatalf("a refused write was journalled: %d entries, was %d", got, before)
+	}
+	if status, _, b := create(e.tokens["us-op"]); status != http.StatusCreated {
+		t.Fatalf("another token was held back: %d %s", status, b)
+	}
+	if status, _, _ := e.do("GET", "/api/v1/tokens", tok, ""); status != http.StatusOK {
+		t.Fatalf("a read was held back: %d", status)
+	}
+	// Positions are a feed: their own allowance, by request.
+	line := string(ndjson("AE1234", "USAF1", orb.Point{36.2, 33.2}, 10000, time.Now(), ""))
+	for i := range 2 {
+		if status, _, b := e.do("POST", "/api/v1/positions", e.tokens["us-op"], line, "Content-Type", "application/x-ndjson"); status/100 != 2 {
+			t.Fatalf("feed request %d: %d %s", i, status, b)
+		}
+	}
+	if status, h, b := e.do("POST", "/api/v1/positions", e.tokens["us-op"], line, "Content-Type", "application/x-ndjson"); status != http.StatusTooManyRequests || problemCode(t, h, b) != truce.ETOOMANY {
+		t.Fatalf("feed past its allowance: %d %s", status, b)
+	}
+}
+
+// TestRateLimit_DefaultsAreGenerous: with the defaults, a burst of writes
+// such as a set-up script makes is not throttled.
+func TestRateLimit_DefaultsAreGenerous(t *testing.T) {
+	e := newEnv(t)
+	for i := range 60 {
+		if status, _, b := e.do("POST", "/api/v1/tokens", e.admin, `{"name":"burst"}`); status != http.StatusCreated {
+			t.Fatalf("write %d of a burst of 60: %d %s", i, status, b)
+		}
+	}
+}
