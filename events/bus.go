@@ -62,7 +62,9 @@ type Options struct {
 // each commit's events to the bus, which passes them to the live
 // subscribers in id order. A subscriber that falls Buffer events behind is
 // dropped rather than waited for, so a slow reader never holds up a
-// writer; a Cursor then catches up from the log.
+// writer; a Cursor then catches up from the log, or, with EndIfBehind,
+// ends (ErrBehind) so its remote reader resumes with a new request. Drops
+// are counted (Dropped).
 type Bus struct {
 	store Store
 	opt   Options
