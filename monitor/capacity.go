@@ -46,6 +46,7 @@ func (e *Engine) admit(p *feed.Position) *track {
 		}
 		if p.Present.Has(feed.FieldLatLon) {
 			near, judged = e.nearZone(p.Lon, p.Lat, p.Time), true
+			e.full = [2]float64{p.Lon, p.Lat}
 		}
 		if near || (p.Present.Has(feed.FieldSquawk) && p.Squawk.IsEmergency()) {
 			c = classZone
@@ -156,3 +157,11 @@ func (e *Engine) evict(t *track) {
 // MaxTracks is the capacity of the track table (Config.MaxTracks); Len
 // may exceed it by up to a quarter (see the package documentation).
 func (e *Engine) MaxTracks() int { return e.cfg.MaxTracks }
+
+// FullAt returns the position (lon, lat) of the last new aircraft that met
+// a full track table, if any: where the pressure on the table comes from.
+func (e *Engine) FullAt() (lon, lat float64, ok bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.full[0], e.full[1], e.full != [2]float64{}
+}

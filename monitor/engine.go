@@ -212,7 +212,7 @@ type Engine struct {
 	// newcomer of each class; the near verdict made for the newcomer.
 	overflow int
 	noRoom   [nClasses]int64
-	newNear  bool
+	full     [2]float64 // see FullAt
 	// latest is the time of the latest position processed and latestAt
 	// the wall-clock time when it was (Unix ns), for the default clock.
 	latest, latestAt atomic.Int64

@@ -36,6 +36,8 @@ func runServe(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.TileURL, "tile-url", env("TRUCE_TILE_URL", ""), "online map tiles for the web UI, like https://tile.example/{z}/{x}/{y}.png (TRUCE_TILE_URL)")
 	staleAfter := fs.String("stale-after", env("TRUCE_STALE_AFTER", "60s"), "the airspace monitor drops a track silent this long (TRUCE_STALE_AFTER)")
 	lookAhead := fs.String("look-ahead", env("TRUCE_LOOK_AHEAD", "120s"), "how far ahead the monitor predicts zone entries; 0 turns prediction off (TRUCE_LOOK_AHEAD)")
+	maxTracks := fs.String("max-tracks", env("TRUCE_MAX_TRACKS", "20000"), "capacity of the monitor's track table: the most aircraft tracked at once (TRUCE_MAX_TRACKS)")
+	maxDelay := fs.String("max-delay", env("TRUCE_MAX_DELAY", "120s"), "the latency the monitor accepts: later reports are refused as too old; at most 1h (TRUCE_MAX_DELAY)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -52,6 +54,15 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if cfg.LookAhead == 0 {
 		cfg.LookAhead = -1 // the monitor's "off"
+	}
+	if cfg.MaxTracks, err = strconv.Atoi(*maxTracks); err != nil || cfg.MaxTracks < 1 || cfg.MaxTracks > 10_000_000 {
+		return fmt.Errorf("--max-tracks %q: want a number of aircraft from 1 to 10000000", *maxTracks)
+	}
+	if cfg.MaxDelay, err = positiveDuration("max-delay", *maxDelay, false); err != nil {
+		return err
+	}
+	if cfg.MaxDelay > time.Hour {
+		return fmt.Errorf("--max-delay %s: at most 1h (feeds' reports older than that are refused as not live)", *maxDelay)
 	}
 	if err := witnesses(); err != nil {
 		return err
