@@ -224,3 +224,23 @@ func TestPositions_BatchRefusedFeedsNothing(t *testing.T) {
 		t.Fatalf("the 1970 report's reason: %q", res.Errors)
 	}
 }
+
+// TestPositions_SquawkFirstReport: an emergency squawked in an aircraft's
+// first report is journalled at that report's position, so a query by
+// area finds it.
+func TestPositions_SquawkFirstReport(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().UTC()
+	if code, res, raw := e.post(t, string(ndjson("155ABD", "SYR77", orb.Point{38, 35}, 15000, now, `,"squawk":"7700"`))+"\n"); code != 202 || res.Accepted != 1 {
+		t.Fatalf("post: %d %s", code, raw)
+	}
+	e.waitAlerts(t, "the emergency squawk", func(as []*truce.Alert) bool { return count(as, truce.AlertSquawk, "155ABD") == 1 })
+	as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Kind: truce.AlertSquawk, BBox: &[4]float64{37.9, 34.9, 38.1, 35.1}})
+	if err != nil || len(as) != 1 || as[0].Lon != 38 || as[0].Lat != 35 {
+		var got []string
+		for _, a := range as {
+			got = append(got, fmt.Sprintf("%s at %v,%v", a.Kind, a.Lon, a.Lat))
+		}
+		t.Fatalf("squawk alerts in the aircraft's area: %v %v", got, err)
+	}
+}

@@ -238,7 +238,7 @@ func (e *Engine) process(p *feed.Position) Outcome {
 	// Judged on the report's own time: a late report is used like a
 	// current one, up to MaxDelay behind the clock.
 	ns := p.Time.UnixNano()
-	if ns > e.wall+int64(e.cfg.MaxAhead) {
+	if ns > e.wall+int64(e.cfg.MaxAhead) && (e.cfg.Now != nil || e.rereadWall(ns)) {
 		e.Counters.Future.Add(1)
 		return Future
 	}
@@ -339,6 +339,13 @@ func (e *Engine) process(p *feed.Position) Outcome {
 	}
 	e.proximity(t)
 	return Used
+}
+
+// rereadWall reads the wall clock again (startClock may have kept an
+// older reading) and reports whether ns is still too far ahead of it.
+func (e *Engine) rereadWall(ns int64) bool {
+	e.wall = time.Now().UnixNano()
+	return ns > e.wall+int64(e.cfg.MaxAhead)
 }
 
 // collectHit is the Containing callback (bound once in New, so that a check
