@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/truce-project/truce/feed"
@@ -14,29 +16,29 @@ const (
 	nClasses
 )
 
-// Capacity tuning: how many tracks a newcomer looks at for a place, how
-// long a track's "near a zone" verdict stands, and how often a newcomer
-// with no place found by sampling may scan the whole table.
+// Capacity tuning: how long a track's "near a zone" verdict stands, and
+// how often the track table may be swept and its eviction pools rebuilt.
 const (
-	evictSample = 16
 	nearRecheck = int64(10 * time.Second)
 	scanEvery   = int64(time.Second)
 )
+
+// poolEntry is a track that may give its place to a newcomer, as it was
+// when the pools were built.
+type poolEntry struct {
+	t       *track
+	icao    uint32
+	arrived int64
+}
 
 // admit makes a track for p's aircraft, or returns nil (and counts the
 // refusal) when the table is full and no place can be made; see the
 // package documentation. It is called with both locks held.
 func (e *Engine) admit(p *feed.Position) *track {
-	if len(e.tracks) >= e.cfg.MaxTracks && e.clock-e.lastSweep >= int64(time.Second) {
-		// At most one sweep a second, so a flood of new addresses
-		// cannot make every report cost O(tracks).
-		e.lastSweep = e.clock
-		cut := e.clock - int64(e.cfg.StaleAfter)
-		for _, o := range e.tracks {
-			if o.arrived < cut {
-				e.drop(o, time.Unix(0, e.clock).UTC())
-			}
-		}
+	if len(e.tracks) >= e.cfg.MaxTracks && e.clock-e.poolAt >= scanEvery {
+		// At most once a second, so a flood of new addresses cannot make
+		// every report cost O(tracks).
+		e.rebuildPools()
 	}
 	var near, judged bool
 	if len(e.tracks) >= e.cfg.MaxTracks {
@@ -72,6 +74,62 @@ func (e *Engine) admit(p *feed.Position) *track {
 	return t
 }
 
+// rebuildPools drops the tracks silent for StaleAfter and lists the others
+// that may give way to a newcomer, by class (below classZone), longest
+// silent first.
+func (e *Engine) rebuildPools() {
+	e.poolAt = e.clock
+	cut := e.clock - int64(e.cfg.StaleAfter)
+	for k := range e.pools {
+		clear(e.pools[k])
+		e.pools[k] = e.pools[k][:0]
+	}
+	for _, t := range e.tracks {
+		if t.arrived < cut {
+			e.drop(t, time.Unix(0, e.clock).UTC())
+			continue
+		}
+		if k := e.class(t); k < classZone {
+			e.pools[k] = append(e.pools[k], poolEntry{t, t.icao, t.arrived})
+		}
+	}
+	for k := range e.pools {
+		slices.SortFunc(e.pools[k], func(a, b poolEntry) int { return cmp.Compare(a.arrived, b.arrived) })
+	}
+}
+
+// victim finds the track a newcomer of class c may take the place of: one
+// of a lower class, or, below classZone, one of its own class silent for
+// a quarter of StaleAfter; the lowest class first, then the longest
+// silent. It takes them from the pools, checking that each still
+// qualifies; a newcomer for whom none does costs no look at the table.
+func (e *Engine) victim(c int) *track {
+	quiet := e.clock - int64(e.cfg.StaleAfter/4)
+	for k := 0; k < len(e.pools) && k <= c; k++ {
+		same := k == c
+		pool := e.pools[k]
+		for len(pool) > 0 {
+			ent := pool[0]
+			if same && ent.arrived > quiet {
+				break // the rest were heard from later still
+			}
+			pool[0] = poolEntry{}
+			pool = pool[1:]
+			t := ent.t
+			if e.tracks[ent.icao] != t || (same && t.arrived > quiet) {
+				continue // gone, or heard from since
+			}
+			if kk := e.class(t); kk > k && (kk > c || (kk == c && (c == classZone || t.arrived > quiet))) {
+				continue // it matters more now
+			}
+			e.pools[k] = pool
+			return t
+		}
+		e.pools[k] = pool
+	}
+	return nil
+}
+
 // nearZone reports whether (lon, lat) is within NearM of a watched zone
 // active at t (by bounding box).
 func (e *Engine) nearZone(lon, lat float64, t time.Time) bool {
@@ -105,45 +163,6 @@ func (e *Engine) class(t *track) int {
 		return classRegistered
 	}
 	return classUnknown
-}
-
-// victim finds the track a newcomer of class c may take the place of: one
-// of a lower class, or, below classZone, one of its own class silent for
-// a quarter of StaleAfter; the lowest class first, then the longest
-// silent. It looks at a sample of the table, and when that finds none and
-// the newcomer is registered or near a zone, at the whole table (at most
-// once a second per class while that finds none).
-func (e *Engine) victim(c int) *track {
-	quiet := e.clock - int64(e.cfg.StaleAfter/4)
-	var best *track
-	bestClass := nClasses
-	consider := func(t *track) {
-		k := e.class(t)
-		if k > c || (k == c && (c == classZone || t.arrived > quiet)) {
-			return
-		}
-		if best == nil || k < bestClass || (k == bestClass && t.arrived < best.arrived) {
-			best, bestClass = t, k
-		}
-	}
-	n := 0
-	// Map iteration starts at a random place: a random sample.
-	for _, t := range e.tracks {
-		consider(t)
-		if n++; n == evictSample {
-			break
-		}
-	}
-	if best != nil || c == classUnknown || e.clock-e.noRoom[c] < scanEvery {
-		return best
-	}
-	for _, t := range e.tracks {
-		consider(t)
-	}
-	if best == nil {
-		e.noRoom[c] = e.clock
-	}
-	return best
 }
 
 // evict drops a track to make room; it has no open zone episode (its

@@ -55,11 +55,12 @@
 // emergency) for which there is no such place is still taken, beyond
 // MaxTracks, up to MaxTracks/4 more: a bounded overflow is better than an
 // aircraft in a zone unseen. Only beyond that, or for a newcomer of a
-// lower class, is the report refused (outcome TableFull). The search looks
-// at 16 tracks at random, and at the whole table at most once a second
-// per class when the sample holds no place for a registered aircraft or
-// one near a zone; so a flood of new addresses costs a bounded amount per
-// report, and an aircraft already tracked costs nothing more.
+// lower class, is the report refused (outcome TableFull). The table is
+// swept, and the tracks that may give way listed by class and silence, at
+// most once a second while it is full; a newcomer takes the first listed
+// track that still qualifies. So a flood of new addresses costs about as
+// much per report as a tracked aircraft's (BenchmarkEngine_TableFull),
+// and an aircraft already tracked costs nothing more.
 //
 // # Hysteresis
 //

@@ -186,16 +186,15 @@ type Engine struct {
 	proc sync.Mutex
 	mu   sync.RWMutex
 
-	tracks    map[uint32]*track
-	grid      grid
-	pairs     map[uint64]*pair
-	gen       uint64 // zone generation, bumped by ZonesChanged
-	snap      *spatial.Snapshot
-	pending   []Alert
-	hits      []string // scratch: zones holding the current position
-	collect   func(string) bool
-	nChecks   uint64 // scratch counters, published once per batch
-	lastSweep int64  // clock time of the last sweep for stale tracks at MaxTracks
+	tracks  map[uint32]*track
+	grid    grid
+	pairs   map[uint64]*pair
+	gen     uint64 // zone generation, bumped by ZonesChanged
+	snap    *spatial.Snapshot
+	pending []Alert
+	hits    []string // scratch: zones holding the current position
+	collect func(string) bool
+	nChecks uint64 // scratch counters, published once per batch
 
 	// Guarded by proc: the receipts of positions taken from the queue and
 	// not yet all processed, in sequence order; those completed by the
@@ -209,10 +208,12 @@ type Engine struct {
 	wall, clock int64
 	reads       uint64 // batches processed: Process reads the wall clock every 16th (startClock)
 	// Capacity: how many tracks beyond MaxTracks positions in or near
-	// watched zones may take; when a full scan last found no room for a
-	// newcomer of each class; the near verdict made for the newcomer.
+	// watched zones may take; the tracks that may give way to a newcomer,
+	// by class, and the clock time they were listed (and the table swept)
+	// at; where the last newcomer met a full table.
 	overflow int
-	noRoom   [nClasses]int64
+	pools    [classZone][]poolEntry
+	poolAt   int64
 	full     [2]float64 // see FullAt
 	// latest is the time of the latest position processed and latestAt
 	// the wall-clock time when it was (Unix ns), for the default clock.
