@@ -18,6 +18,10 @@ const (
 	AlertPredictedEntry AlertKind = "predicted_entry"
 	AlertProximity      AlertKind = "proximity"
 	AlertSquawk         AlertKind = "emergency_squawk"
+	// AlertTrackTableFull tells the coordinator that the monitor's track
+	// table is full: positions of new aircraft are being refused or tracks
+	// evicted. One alert opens the episode and one closes it.
+	AlertTrackTableFull AlertKind = "track_table_full"
 )
 
 // AlertState is where an alert is in its lifecycle.

@@ -271,7 +271,7 @@ func CAPAlert(a *truce.Alert, sender string) cap.Alert {
 	}
 	event := map[truce.AlertKind]string{truce.AlertZoneEntry: "No-fly zone entry", truce.AlertZoneExit: "No-fly zone exit",
 		truce.AlertPredictedEntry: "Predicted no-fly zone entry", truce.AlertProximity: "Aircraft proximity",
-		truce.AlertSquawk: "Emergency squawk"}[a.Kind]
+		truce.AlertSquawk: "Emergency squawk", truce.AlertTrackTableFull: "Airspace monitor refusing aircraft"}[a.Kind]
 	if event == "" {
 		event = string(a.Kind)
 	}

@@ -79,7 +79,7 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	// AE1234 (us) flies east through the box at 10,000 ft.
 	for i := 0; i < 12; i++ {
 		p := orb.Point{35.9 + float64(i)*0.07, 33.25}
-		lines = append(lines, ndjson("AE1234", "USAF1", p, 10000, now.Add(time.Duration(i)*time.Second), ""))
+		lines = append(lines, ndjson("AE1234", "USAF1", p, 10000, now.Add(time.Duration(i)*800*time.Millisecond), "")) // at most 10 s ahead (monitor.Config.MaxAhead)
 	}
 	res, err := us.PostPositions(ctx, lines)
 	if err != nil || res.Accepted != 12 {

@@ -68,6 +68,11 @@ type Server struct {
 	writeLimits, feedLimits *throttle.Limiters
 	// Ready reports extra readiness problems (empty when ready).
 	Ready func(ctx context.Context) []string
+	// Degraded reports what works only in part (empty when nothing):
+	// /readyz then answers 200 with status "degraded" and the problems,
+	// since taking the server out of service would make it worse (a
+	// monitor refusing some aircraft still watches the others).
+	Degraded func(ctx context.Context) []string
 }
 
 // Route is one API route; the OpenAPI test compares this table with the
@@ -295,8 +300,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		problems = append(problems, s.Ready(ctx)...)
 	}
+	var degraded []string
+	if s.Degraded != nil {
+		degraded = s.Degraded(ctx)
+	}
 	if len(problems) > 0 {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "problems": problems})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "problems": append(problems, degraded...)})
+		return
+	}
+	if len(degraded) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "problems": degraded})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

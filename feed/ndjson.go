@@ -17,6 +17,29 @@ const MaxNDJSONLine = 4096
 // may be: enough for unsynchronised clocks, not for made-up futures.
 const MaxFutureSkew = time.Hour
 
+// MaxReportAge is how far before its receive time a live report may be
+// timed (CheckLive). A recording is replayed restamped (truce replay), so
+// an older time is a broken clock or a made-up report, never live data.
+const MaxReportAge = time.Hour
+
+// CheckLive refuses a live report (one received from a feed or posted, as
+// opposed to read from a recording) timed more than MaxReportAge before or
+// MaxFutureSkew after its receipt at recv, with an error matching
+// ErrInvalid that says which. The decoders check only what any report
+// must satisfy (a year from 1970, not far in the future), since they also
+// read recordings.
+func CheckLive(t, recv time.Time) error {
+	switch {
+	case t.Before(recv.Add(-MaxReportAge)):
+		return invalidf("time %s is more than %v before receipt (%s): not a live report",
+			t.UTC().Format(time.RFC3339Nano), MaxReportAge, recv.UTC().Format(time.RFC3339))
+	case t.After(recv.Add(MaxFutureSkew)):
+		return invalidf("time %s is more than %v after receipt (%s)",
+			t.UTC().Format(time.RFC3339Nano), MaxFutureSkew, recv.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // DecodeNDJSON decodes one NDJSON line of POST /api/v1/positions: a single
 // JSON object with these members (names are exact and case-sensitive; any
 // other member, a repeated member or trailing data is an error):
@@ -33,7 +56,8 @@ const MaxFutureSkew = time.Hour
 //	on_ground  boolean
 //	relocated  boolean: the position is from a recording moved in space and time (replays)
 //	time       string  RFC 3339 ("2024-09-17T08:04:26.5Z"); absent means recv;
-//	                   at most MaxFutureSkew after recv
+//	                   at most MaxFutureSkew after recv (and, for a live
+//	                   report, at most MaxReportAge before: CheckLive)
 //
 // null counts as absent. Values are range-checked like SBS fields.
 func DecodeNDJSON(line []byte, recv time.Time) (Position, error) {

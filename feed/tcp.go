@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -224,7 +225,7 @@ func (l *SBSListener) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func newSourceScanner(conn net.Conn, idle time.Duration, c *Counters, source string) *Scanner {
-	sc := &Scanner{dec: DecodeSBS, Source: source}
+	sc := &Scanner{dec: decodeLiveSBS, Source: source}
 	sc.init(&idleReader{conn: conn, idle: idle}, MaxSBSLine, c)
 	return sc
 }
@@ -250,4 +251,17 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// decodeLiveSBS is DecodeSBS for a live stream: a line timed absurdly far
+// from its receipt (CheckLive) is a bad line, counted and passed to OnBad
+// with the reason.
+func decodeLiveSBS(line []byte, recv time.Time) (Position, error) {
+	p, err := DecodeSBS(line, recv)
+	if err == nil {
+		if err = CheckLive(p.Time, recv); err != nil {
+			return Position{}, invalidf("sbs: %s", strings.TrimPrefix(err.Error(), "feed: "))
+		}
+	}
+	return p, err
 }

@@ -3,6 +3,7 @@ package feed_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -283,5 +284,58 @@ func TestSBSListener_MaxConns(t *testing.T) {
 	}
 	if l.Connects.Load() != 1 {
 		t.Errorf("connects %d, want 1", l.Connects.Load())
+	}
+}
+
+// TestSBSListener_AbsurdTimes: a live line timed years before its receipt
+// (or 1970) is refused as bad, with the reason, and never handed on; the
+// same line from a recording (DecodeSBS) is still read.
+func TestSBSListener_AbsurdTimes(t *testing.T) {
+	now := time.Now().UTC()
+	stamp := func(at time.Time) string {
+		return fmt.Sprintf("MSG,3,1,1,4CA2D1,1,%s,%s,%s,%s,,35000,,,33.5,36.3,,,0,0,0,0",
+			at.Format("2006/01/02"), at.Format("15:04:05.000"), at.Format("2006/01/02"), at.Format("15:04:05.000"))
+	}
+	old := stamp(time.Date(2001, 9, 11, 12, 0, 0, 0, time.UTC))
+	epoch := stamp(time.Date(1970, 1, 1, 0, 0, 1, 0, time.UTC))
+	if _, err := feed.DecodeSBS([]byte(old), now); err != nil {
+		t.Fatalf("a recorded line of 2001: %v", err)
+	}
+	ln := listen(t)
+	got := make(chan feed.Position, 10)
+	var mu sync.Mutex
+	var bad []string
+	l := &feed.SBSListener{Handle: func(p feed.Position) { got <- p }, OnBad: func(err error) {
+		mu.Lock()
+		bad = append(bad, err.Error())
+		mu.Unlock()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, old+"\n"+epoch+"\n"+stamp(now)+"\n")
+	c.Close()
+	select {
+	case p := <-got:
+		if !p.Time.Equal(now.Truncate(time.Millisecond)) {
+			t.Fatalf("the position handed on is timed %s, want the current one", p.Time)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the current line was not handed on")
+	}
+	select {
+	case p := <-got:
+		t.Fatalf("a second position handed on: %+v", p)
+	case <-time.After(100 * time.Millisecond):
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) != 2 || !strings.Contains(bad[0], "before receipt") || !strings.Contains(bad[1], "before receipt") {
+		t.Fatalf("bad lines reported: %q", bad)
 	}
 }

@@ -20,11 +20,47 @@
 // A track merges partial reports: an SBS MSG,3 carries a position and
 // altitude, MSG,4 the velocity, MSG,1 the callsign, MSG,6 the squawk; a field
 // absent from a report keeps the track's previous value. A report older than
-// the track's last position is used only for callsign and squawk. A track
-// silent for Config.StaleAfter is dropped (by Expire, which Run calls every
-// second, or when its next report comes after such a gap); its open episodes
-// are closed then. Each track keeps a bounded history of positions at least
+// the track's last position is used only for callsign and squawk (outcome
+// OutOfOrder). A track silent for Config.StaleAfter — measured on the
+// engine's clock from the processing of its last report, not from that
+// report's time — is dropped (by Expire, which Run calls every second, or
+// when its next report comes after such a gap); its open episodes are
+// closed then. Each track keeps a bounded history of positions at least
 // Config.HistorySpacing apart, which alerts carry as evidence.
+//
+// # Late reports
+//
+// Real feeds run late: aggregators, MLAT and satellite ADS-B by 5–30 s.
+// Every detection is judged on a report's own time, so a report that comes
+// late is used like a current one, as long as it is no more than
+// Config.MaxDelay (default 120 s) older than the engine's clock (outcome
+// TooOld beyond) and no more than Config.MaxAhead (default 10 s) later than
+// the wall clock (outcome Future beyond: one report from the future would
+// make all the true ones of its aircraft look out of order). Every report
+// not used is counted by its outcome (Counters, and a Receipt for Submit).
+//
+// # Capacity
+//
+// The track table holds Config.MaxTracks tracks. When it is full, a new
+// aircraft is given a place by priority, so that no one can blind the
+// monitor by inventing addresses: tracks in, entering, predicted into or
+// within Config.NearM of a watched zone (by bounding box), squawking an
+// emergency or in a proximity episode come first; then aircraft
+// attributed to a party; then the rest, unknown aircraft far from the
+// zones. A newcomer takes the place of the longest-silent track of the
+// lowest class below its own (evicted without alert: such a track has no
+// open zone episode), or, below the first class, of one of its own class
+// silent for a quarter of StaleAfter; tracks silent for StaleAfter are
+// swept first. A newcomer in or near a watched zone (or squawking an
+// emergency) for which there is no such place is still taken, beyond
+// MaxTracks, up to MaxTracks/4 more: a bounded overflow is better than an
+// aircraft in a zone unseen. Only beyond that, or for a newcomer of a
+// lower class, is the report refused (outcome TableFull). The table is
+// swept, and the tracks that may give way listed by class and silence, at
+// most once a second while it is full; a newcomer takes the first listed
+// track that still qualifies. So a flood of new addresses costs about as
+// much per report as a tracked aircraft's (BenchmarkEngine_TableFull),
+// and an aircraft already tracked costs nothing more.
 //
 // # Hysteresis
 //
@@ -95,5 +131,8 @@
 // ZonesChanged. An alert's slices are its own copies, which the receiver
 // may keep. What the engine sheds under overload is positions, counted in
 // Counters.Dropped; memory is bounded by Config.QueueSize, Config.MaxTracks
-// and Config.HistoryLen.
+// (and its overflow) and Config.HistoryLen. Submit queues a batch and
+// returns a Receipt that counts, once Run's worker has processed them,
+// what became of each position (its Outcome), for a sender that must be
+// told the truth.
 package monitor

@@ -29,7 +29,14 @@ const (
 	DefaultHistorySpacing  = 10 * time.Second
 	DefaultMaxTracks       = 20000
 	DefaultQueueSize       = 1 << 16
+	DefaultMaxDelay        = 120 * time.Second
+	DefaultMaxAhead        = 10 * time.Second
+	DefaultNearM           = 40000
 )
+
+// MaxMaxDelay bounds Config.MaxDelay and Config.MaxAhead: the feed
+// decoders refuse reports timed further from their receipt than that.
+const MaxMaxDelay = time.Hour
 
 // MaxConfirm bounds Config.Confirm: more would delay an entry alert by
 // minutes at a typical report rate.
@@ -83,8 +90,26 @@ type Config struct {
 	// 30 s).
 	LookAhead, PredictStep, PredictHold time.Duration
 
-	// StaleAfter is the silence after which a track is dropped (default 60 s).
+	// StaleAfter is the silence after which a track is dropped (default
+	// 60 s): the time on the engine's clock since its last report was
+	// processed, so a track fed late is not dropped sooner than one fed on
+	// time.
 	StaleAfter time.Duration
+	// MaxDelay is the latency the engine accepts (default 120 s): a report
+	// timed more than MaxDelay before the engine's clock is not used
+	// (outcome TooOld). Below it, a late report is judged on its own time
+	// like a current one. Aggregators, MLAT and satellite ADS-B run 5–30 s
+	// late; at most MaxMaxDelay.
+	MaxDelay time.Duration
+	// MaxAhead is how far after the wall clock (Config.Now when set) a
+	// report may be timed (default 10 s, for receivers' clock errors); a
+	// later one is not used (outcome Future), since it would make every
+	// true report of its aircraft look out of order.
+	MaxAhead time.Duration
+	// NearM is how far (metres, default 40 km: two minutes at 650 kt) from
+	// a watched zone's bounding box an aircraft counts as near the zone
+	// when the track table is full (see the package documentation).
+	NearM float64
 	// Confirm is the number of consecutive positions that make an entry or
 	// exit (default 2, at most MaxConfirm); see the package documentation.
 	Confirm int
@@ -94,8 +119,11 @@ type Config struct {
 	// apart (default 10 s). A negative HistoryLen keeps none.
 	HistoryLen     int
 	HistorySpacing time.Duration
-	// MaxTracks caps the number of tracks (default 20,000); reports of a new
-	// aircraft beyond it are refused and counted.
+	// MaxTracks is the capacity of the track table (default 20,000). When
+	// it is full a new aircraft takes the place of a track of lower
+	// priority, or of a silent one of its own; one in or near a watched
+	// zone may take up to MaxTracks/4 more places; otherwise its reports
+	// are refused (outcome TableFull). See the package documentation.
 	MaxTracks int
 	// QueueSize is the capacity of Ingest's queue (default 65,536).
 	QueueSize int
@@ -119,9 +147,13 @@ type Counters struct {
 	Processed  atomic.Uint64 // positions processed (by Run or Process)
 	Checks     atomic.Uint64 // zone-index lookups: one per position, plus predicted points
 	Alerts     atomic.Uint64 // alerts emitted
-	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks
+	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks (outcome TableFull)
+	Evicted    atomic.Uint64 // tracks dropped to make room for a new aircraft of higher priority
+	Overflow   atomic.Uint64 // tracks made beyond MaxTracks for aircraft in or near watched zones
 	Expired    atomic.Uint64 // tracks dropped as stale
 	OutOfOrder atomic.Uint64 // positions older than their track's last one
+	TooOld     atomic.Uint64 // positions older than the engine's clock by more than MaxDelay
+	Future     atomic.Uint64 // positions later than the wall clock by more than MaxAhead
 	Invalid    atomic.Uint64 // positions with coordinates out of range or not finite, ignored
 }
 
@@ -143,6 +175,9 @@ type Engine struct {
 	qfree   [][]feed.Position // empty chunks for reuse
 	qlen    int               // positions queued
 	qtaken  [][]feed.Position // scratch of take
+	qseq    uint64            // positions ever queued: the next one's sequence number
+	qrcpt   []*Receipt        // receipts of queued positions, in sequence order
+	qrtaken []*Receipt        // scratch of take
 	wake    chan struct{}     // capacity 1: the queue became non-empty
 	running atomic.Bool
 
@@ -151,16 +186,35 @@ type Engine struct {
 	proc sync.Mutex
 	mu   sync.RWMutex
 
-	tracks    map[uint32]*track
-	grid      grid
-	pairs     map[uint64]*pair
-	gen       uint64 // zone generation, bumped by ZonesChanged
-	snap      *spatial.Snapshot
-	pending   []Alert
-	hits      []string // scratch: zones holding the current position
-	collect   func(string) bool
-	nChecks   uint64    // scratch counters, published once per batch
-	lastSweep time.Time // position time of the last sweep for stale tracks at MaxTracks
+	tracks  map[uint32]*track
+	grid    grid
+	pairs   map[uint64]*pair
+	gen     uint64 // zone generation, bumped by ZonesChanged
+	snap    *spatial.Snapshot
+	pending []Alert
+	hits    []string // scratch: zones holding the current position
+	collect func(string) bool
+	nChecks uint64 // scratch counters, published once per batch
+
+	// Guarded by proc: the receipts of positions taken from the queue and
+	// not yet all processed, in sequence order; those completed by the
+	// batch being processed; the sequence number of the next position.
+	rq, rdone []*Receipt
+	pseq      uint64
+
+	// The batch's clock (Unix ns, guarded by proc and mu): wall is the
+	// wall clock (Config.Now when set) and clock the time positions are
+	// judged against; see startClock.
+	wall, clock int64
+	reads       uint64 // batches processed: Process reads the wall clock every 16th (startClock)
+	// Capacity: how many tracks beyond MaxTracks positions in or near
+	// watched zones may take; the tracks that may give way to a newcomer,
+	// by class, and the clock time they were listed (and the table swept)
+	// at; where the last newcomer met a full table.
+	overflow int
+	pools    [classZone][]poolEntry
+	poolAt   int64
+	full     [2]float64 // see FullAt
 	// latest is the time of the latest position processed and latestAt
 	// the wall-clock time when it was (Unix ns), for the default clock.
 	latest, latestAt atomic.Int64
@@ -207,6 +261,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.QueueSize == 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
+	if cfg.MaxDelay == 0 {
+		cfg.MaxDelay = DefaultMaxDelay
+	}
+	if cfg.MaxAhead == 0 {
+		cfg.MaxAhead = DefaultMaxAhead
+	}
+	if cfg.NearM == 0 {
+		cfg.NearM = DefaultNearM
+	}
 	bad := func(format string, a ...any) (*Engine, error) {
 		return nil, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
 	}
@@ -227,6 +290,10 @@ func New(cfg Config) (*Engine, error) {
 		return bad("HistoryLen %d is above 10,000", cfg.HistoryLen)
 	case cfg.MaxTracks < 1 || cfg.QueueSize < 1:
 		return bad("MaxTracks and QueueSize must be positive")
+	case cfg.MaxDelay < 0 || cfg.MaxDelay > MaxMaxDelay || cfg.MaxAhead < 0 || cfg.MaxAhead > MaxMaxDelay:
+		return bad("MaxDelay %v and MaxAhead %v must be in (0, %v]", cfg.MaxDelay, cfg.MaxAhead, MaxMaxDelay)
+	case !(cfg.NearM > 0) || cfg.NearM > 1e6:
+		return bad("NearM %v must be in (0, 1,000 km]", cfg.NearM)
 	}
 	e := &Engine{
 		cfg:    cfg,
@@ -235,6 +302,7 @@ func New(cfg Config) (*Engine, error) {
 		pairs:  make(map[uint64]*pair),
 	}
 	e.collect = e.collectHit
+	e.overflow = max(1, cfg.MaxTracks/4)
 	e.grid.init(cfg.MaxHorizontalM + coverSlackM)
 	return e, nil
 }
@@ -253,6 +321,7 @@ func (e *Engine) Ingest(p feed.Position) bool {
 	}
 	e.qcur = append(e.qcur, p)
 	e.qlen++
+	e.qseq++
 	first := e.qlen == 1
 	e.qmu.Unlock()
 	e.Counters.Ingested.Add(1)
@@ -267,7 +336,16 @@ func (e *Engine) Ingest(p feed.Position) bool {
 // Ingest for a caller holding many positions at once (one lock for all).
 func (e *Engine) IngestBatch(ps []feed.Position) int {
 	e.qmu.Lock()
-	was := e.qlen
+	k, wake := e.enqueue(ps)
+	e.qmu.Unlock()
+	e.ingested(k, len(ps), wake)
+	return k
+}
+
+// enqueue appends as many of ps as the queue has room for and returns how
+// many, and whether the queue was empty before (the worker must be woken).
+// It is called with qmu held.
+func (e *Engine) enqueue(ps []feed.Position) (int, bool) {
 	k := min(len(ps), e.cfg.QueueSize-e.qlen)
 	for rest := ps[:k]; len(rest) > 0; {
 		if len(e.qcur) == cap(e.qcur) {
@@ -277,18 +355,24 @@ func (e *Engine) IngestBatch(ps []feed.Position) int {
 		e.qcur = append(e.qcur, rest[:n]...)
 		rest = rest[n:]
 	}
+	wake := k > 0 && e.qlen == 0
 	e.qlen += k
-	e.qmu.Unlock()
+	e.qseq += uint64(k)
+	return k, wake
+}
+
+// ingested counts k of n positions queued, the rest dropped, and wakes the
+// worker if the queue was empty.
+func (e *Engine) ingested(k, n int, wake bool) {
 	if k > 0 {
 		e.Counters.Ingested.Add(uint64(k))
-		if was == 0 {
-			e.signal()
-		}
 	}
-	if k < len(ps) {
-		e.Counters.Dropped.Add(uint64(len(ps) - k))
+	if wake {
+		e.signal()
 	}
-	return k
+	if k < n {
+		e.Counters.Dropped.Add(uint64(n - k))
+	}
 }
 
 // nextChunk files the current chunk, if any, and starts another. It is
@@ -311,9 +395,9 @@ func (e *Engine) signal() {
 	}
 }
 
-// take empties the queue and returns its chunks, oldest first; the slice
-// is valid until the next take.
-func (e *Engine) take() [][]feed.Position {
+// take empties the queue and returns its chunks, oldest first, and the
+// receipts of what they hold; the slices are valid until the next take.
+func (e *Engine) take() ([][]feed.Position, []*Receipt) {
 	e.qmu.Lock()
 	defer e.qmu.Unlock()
 	b := append(e.qtaken[:0], e.qfull...)
@@ -323,7 +407,10 @@ func (e *Engine) take() [][]feed.Position {
 	}
 	clear(e.qfull)
 	e.qfull, e.qlen, e.qtaken = e.qfull[:0], 0, b
-	return b
+	rs := append(e.qrtaken[:0], e.qrcpt...)
+	clear(e.qrcpt)
+	e.qrcpt, e.qrtaken = e.qrcpt[:0], rs
+	return b, rs
 }
 
 // batchSize is the size of the queue's chunks, each processed under one
@@ -333,9 +420,15 @@ const batchSize = 256
 
 // processQueued processes the chunks taken from the queue and recycles
 // them.
-func (e *Engine) processQueued(chunks [][]feed.Position) {
+func (e *Engine) processQueued(chunks [][]feed.Position, rs []*Receipt) {
+	if len(rs) > 0 {
+		e.proc.Lock()
+		e.rq = append(e.rq, rs...)
+		e.proc.Unlock()
+		clear(rs)
+	}
 	for _, c := range chunks {
-		e.processBatch(c)
+		e.processBatch(c, true)
 		clear(c) // drop the strings the positions held
 	}
 	e.qmu.Lock()
@@ -408,12 +501,15 @@ func (e *Engine) Now() time.Time {
 }
 
 // Process processes one position at once, emitting its alerts before it
-// returns. It is for tests and replays; a live feed goes through Ingest.
-func (e *Engine) Process(p feed.Position) {
-	e.processBatch([]feed.Position{p})
+// returns, and returns what it did with it. It is for tests and replays; a
+// live feed goes through Ingest or Submit.
+func (e *Engine) Process(p feed.Position) Outcome {
+	return e.processBatch([]feed.Position{p}, false)
 }
 
-func (e *Engine) processBatch(ps []feed.Position) {
+// processBatch processes ps (taken from the queue when queued) and returns
+// the outcome of the last.
+func (e *Engine) processBatch(ps []feed.Position, queued bool) Outcome {
 	e.proc.Lock()
 	defer e.proc.Unlock()
 	e.mu.Lock()
@@ -421,19 +517,50 @@ func (e *Engine) processBatch(ps []feed.Position) {
 	if e.cfg.Zones != nil {
 		e.snap = e.cfg.Zones()
 	}
-	latest := e.latest.Load()
+	e.startClock(queued)
+	o := Used
 	for i := range ps {
-		e.process(&ps[i])
-		if ns := ps[i].Time.UnixNano(); ns > latest {
-			latest = ns
+		o = e.process(&ps[i])
+		if queued {
+			e.tally(e.pseq, o)
+			e.pseq++
 		}
 	}
-	if latest != e.latest.Load() {
-		e.latest.Store(latest)
-		e.latestAt.Store(time.Now().UnixNano())
+	if e.clock > e.latest.Load() {
+		e.latest.Store(e.clock)
+		e.latestAt.Store(e.wall)
 	}
 	e.Counters.Processed.Add(uint64(len(ps)))
 	e.flush()
+	for i, r := range e.rdone {
+		close(r.done)
+		e.rdone[i] = nil
+	}
+	e.rdone = e.rdone[:0]
+	return o
+}
+
+// startClock sets the engine's clock for a batch: the wall clock
+// (Config.Now when set), and the clock the positions are judged on, which
+// by default follows the feed (see Config.Now) and is moved on by each
+// position used. Reading the wall clock costs as much as a tenth of a
+// position's processing, so Process (one position a call) reads it every
+// 16 calls, and sooner if a position may be from the future; a queued
+// batch (fresh) reads it every time.
+func (e *Engine) startClock(fresh bool) {
+	if e.cfg.Now != nil {
+		e.wall = e.cfg.Now().UnixNano()
+		e.clock = e.wall
+		return
+	}
+	if e.reads++; fresh || e.reads%16 == 0 || e.wall == 0 {
+		e.wall = time.Now().UnixNano()
+	}
+	if at := e.latestAt.Load(); at != 0 {
+		e.clock = min(e.latest.Load()+e.wall-at, e.wall)
+	} else {
+		e.clock = math.MinInt64 // no position yet: the first sets the clock
+	}
 }
 
 // flush publishes the scratch counters, releases the track lock and emits
@@ -465,9 +592,9 @@ func (e *Engine) Expire(now time.Time) {
 	e.proc.Lock()
 	defer e.proc.Unlock()
 	e.mu.Lock()
-	cut := now.Add(-e.cfg.StaleAfter)
+	cut := now.UnixNano() - int64(e.cfg.StaleAfter)
 	for _, t := range e.tracks {
-		if t.lastSeen.Before(cut) {
+		if t.arrived < cut {
 			e.drop(t, now)
 		}
 	}

@@ -468,6 +468,7 @@ func TestEngine_ZoneIntoForce(t *testing.T) {
 	}
 	e.ZonesChanged(nil)
 	for s := 11; s <= 25; s++ {
+		now = t0.Add(time.Duration(s) * time.Second) // Config.Now is the wall clock
 		e.Process(pos(1, float64(s), 33.5, 36.5, 10000))
 	}
 	last := rec.alerts[len(rec.alerts)-1]
@@ -479,8 +480,12 @@ func TestEngine_ZoneIntoForce(t *testing.T) {
 // TestEngine_Stale expires silent tracks, closing their episodes.
 func TestEngine_Stale(t *testing.T) {
 	e, _, rec := newEngine(t, monitor.Config{}, square("nfz", 36.0, 33.0, 37.0, 34.0))
+	// Each aircraft's reports in time order: silence is measured on the
+	// engine's clock, which follows the newest report.
 	for s := range 5 {
 		e.Process(pos(1, float64(s), 33.5, 36.5, 10000))
+	}
+	for s := range 5 {
 		e.Process(pos(2, float64(s)+30, 35.5, 36.5, 10000))
 	}
 	e.Expire(t0.Add(60 * time.Second))

@@ -24,12 +24,20 @@ type track struct {
 	pos      Point
 	hasPos   bool
 	lastSeen time.Time
+	arrived  int64 // engine clock (Unix ns) when its last report was processed
+
+	// near says whether the position at nearAt (Unix ns, 0 never) was near
+	// a watched zone; see Engine.class.
+	near   bool
+	nearAt int64
 
 	zones   []zoneState
 	nRecent int
 
 	emergency feed.Squawk
-	emergEp   string // open emergency episode, "" when none
+	emergEp   string    // open emergency episode, "" when none
+	emergAt   time.Time // time of the report that opened it
+	emergDue  bool      // its alert waits for the track's first position
 
 	pred predState
 
@@ -215,9 +223,9 @@ func (f fix) point() Point {
 	return p
 }
 
-// process merges p into its track and runs the detections. It is called
-// with both locks held.
-func (e *Engine) process(p *feed.Position) {
+// process merges p into its track and runs the detections, and returns
+// what it did with p. It is called with both locks held.
+func (e *Engine) process(p *feed.Position) Outcome {
 	// The feed decoders validate; a caller building positions itself may
 	// not, and a NaN must not reach the indexes.
 	if !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) && p.Present.Has(feed.FieldLatLon) ||
@@ -225,36 +233,35 @@ func (e *Engine) process(p *feed.Position) {
 		math.IsNaN(p.GroundSpeedKt) || math.IsInf(p.GroundSpeedKt, 0) || math.IsNaN(p.TrackDeg) || math.IsInf(p.TrackDeg, 0) ||
 		math.IsNaN(p.VerticalRateFpm) || math.IsInf(p.VerticalRateFpm, 0) {
 		e.Counters.Invalid.Add(1)
-		return
+		return Invalid
+	}
+	// Judged on the report's own time: a late report is used like a
+	// current one, up to MaxDelay behind the clock.
+	ns := p.Time.UnixNano()
+	if ns > e.wall+int64(e.cfg.MaxAhead) && (e.cfg.Now != nil || e.rereadWall(ns)) {
+		e.Counters.Future.Add(1)
+		return Future
+	}
+	if ns > e.clock {
+		e.clock = min(ns, max(e.wall, e.clock))
+	}
+	if e.clock-ns > int64(e.cfg.MaxDelay) {
+		e.Counters.TooOld.Add(1)
+		return TooOld
 	}
 	t := e.tracks[p.ICAO]
-	if t != nil && p.Time.Sub(t.lastSeen) > e.cfg.StaleAfter {
+	if t != nil && e.clock-t.arrived > int64(e.cfg.StaleAfter) {
 		// Expire did not run during the gap (a replay, or a stalled
 		// worker): close the old track as Expire would have.
 		e.drop(t, t.lastSeen.Add(e.cfg.StaleAfter))
 		t = nil
 	}
 	if t == nil {
-		if len(e.tracks) >= e.cfg.MaxTracks && p.Time.Sub(e.lastSweep) >= time.Second {
-			// At most one sweep a second, so a flood of new addresses
-			// cannot make every report cost O(tracks).
-			e.lastSweep = p.Time
-			cut := p.Time.Add(-e.cfg.StaleAfter)
-			for _, o := range e.tracks {
-				if o.lastSeen.Before(cut) {
-					e.drop(o, p.Time)
-				}
-			}
+		if t = e.admit(p); t == nil {
+			return TableFull
 		}
-		if len(e.tracks) >= e.cfg.MaxTracks {
-			e.Counters.Refused.Add(1)
-			return
-		}
-		t = newTrack(p.ICAO, e.cfg.HistoryLen)
-		e.tracks[p.ICAO] = t
-		t.lastSeen = p.Time
-		e.attribute(t)
 	}
+	t.arrived = e.clock
 	if p.Time.After(t.lastSeen) {
 		t.lastSeen = p.Time
 	}
@@ -263,15 +270,16 @@ func (e *Engine) process(p *feed.Position) {
 		t.callsign = p.Callsign
 		e.attribute(t)
 	}
-	if p.Present.Has(feed.FieldSquawk) {
-		e.squawk(t, p)
-	}
 	t.present |= p.Present
 	if t.hasPos && p.Time.Before(t.pos.Time) {
+		if p.Present.Has(feed.FieldSquawk) {
+			e.squawk(t, p)
+		}
 		if p.Present&(feed.FieldLatLon|feed.FieldAltitude|feed.FieldGroundSpeed|feed.FieldTrack|feed.FieldVerticalRate) != 0 {
 			e.Counters.OutOfOrder.Add(1)
+			return OutOfOrder
 		}
-		return
+		return Used
 	}
 	if p.Present.Has(feed.FieldAltitude) {
 		t.pos.AltFt = p.AltFt
@@ -289,7 +297,10 @@ func (e *Engine) process(p *feed.Position) {
 		t.onGround = p.OnGround
 	}
 	if !p.Present.Has(feed.FieldLatLon) {
-		return
+		if p.Present.Has(feed.FieldSquawk) {
+			e.squawk(t, p)
+		}
+		return Used
 	}
 	t.pos.Lat, t.pos.Lon, t.pos.Time = p.Lat, p.Lon, p.Time
 	t.hasPos = true
@@ -298,6 +309,11 @@ func (e *Engine) process(p *feed.Position) {
 	if t.histLast.IsZero() || t.pos.Time.Sub(t.histLast) >= e.cfg.HistorySpacing {
 		t.histLast = t.pos.Time
 		t.history.add(t.pos)
+	}
+	// A squawk is placed at the report's own position (after the merge),
+	// so an emergency in a first report is not at 0°, 0°.
+	if p.Present.Has(feed.FieldSquawk) || t.emergDue {
+		e.squawk(t, p)
 	}
 
 	e.hits = e.hits[:0]
@@ -322,6 +338,14 @@ func (e *Engine) process(p *feed.Position) {
 		e.predict(t)
 	}
 	e.proximity(t)
+	return Used
+}
+
+// rereadWall reads the wall clock again (startClock may have kept an
+// older reading) and reports whether ns is still too far ahead of it.
+func (e *Engine) rereadWall(ns int64) bool {
+	e.wall = time.Now().UnixNano()
+	return ns > e.wall+int64(e.cfg.MaxAhead)
 }
 
 // collectHit is the Containing callback (bound once in New, so that a check
@@ -437,23 +461,34 @@ func (e *Engine) exit(t *track, zs *zoneState, reason string, at time.Time, trig
 	})
 }
 
-// squawk runs the emergency episode on a reported squawk.
+// squawk runs the emergency episode on a reported squawk, and raises an
+// episode's alert at the track's position: the report's own when it has
+// one (squawk is called after the merge), else the track's last; an
+// emergency reported before the track has any position is raised with
+// its first position, since an alert at no place escapes every consumer
+// that filters by area.
 func (e *Engine) squawk(t *track, p *feed.Position) {
-	t.squawk = p.Squawk
-	if !p.Squawk.IsEmergency() {
-		t.emergEp = ""
+	if p.Present.Has(feed.FieldSquawk) {
+		t.squawk = p.Squawk
+		switch {
+		case !p.Squawk.IsEmergency():
+			t.emergEp, t.emergDue = "", false
+			return
+		case t.emergEp == "" || t.emergency != p.Squawk:
+			t.emergency = p.Squawk
+			t.emergEp = episodeID("squawk", t.icao, uint32(p.Squawk), "", p.Time)
+			t.emergAt, t.emergDue = p.Time, true
+		}
+	}
+	if !t.emergDue || !t.hasPos {
 		return
 	}
-	if t.emergEp != "" && t.emergency == p.Squawk {
-		return
-	}
-	t.emergency = p.Squawk
-	t.emergEp = episodeID("squawk", t.icao, uint32(p.Squawk), "", p.Time)
+	t.emergDue = false
 	a := t.aircraft(1)
-	a.Squawk, a.HasSquawk = p.Squawk, true
+	a.Squawk, a.HasSquawk = t.emergency, true
 	e.pending = append(e.pending, Alert{
-		Kind: KindEmergencySquawk, Episode: t.emergEp, Time: p.Time,
-		Aircraft: a, Squawk: p.Squawk,
+		Kind: KindEmergencySquawk, Episode: t.emergEp, Time: t.emergAt,
+		Aircraft: a, Squawk: t.emergency,
 	})
 }
 

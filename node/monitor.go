@@ -61,6 +61,9 @@ type airspace struct {
 
 	stopJournal chan struct{} // closed once the engine has stopped
 	journalDone chan struct{}
+
+	capacity capacity                  // pressure on the track table; monitor_health.go
+	badLines struct{ n atomic.Uint64 } // live SBS lines refused
 }
 
 // MaxQueuedAlerts bounds the alerts waiting for the journal (queued or
@@ -100,6 +103,9 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 		MaxHorizontalM: max(monitor.DefaultHorizontalM, maxSep),
 		StaleAfter:     c.StaleAfter,
 		LookAhead:      c.LookAhead,
+		MaxTracks:      c.MaxTracks,
+		MaxDelay:       c.MaxDelay,
+		MaxAhead:       c.MaxAhead,
 		Emit:           a.enqueue,
 	})
 	if err != nil {
@@ -123,13 +129,14 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 			return fmt.Errorf("SBS listener: %w", err)
 		}
 		a.ln = ln
-		l := &feed.SBSListener{Source: "push:" + c.SBSListen, Handle: func(p feed.Position) { e.Ingest(p) }}
+		l := &feed.SBSListener{Source: "push:" + c.SBSListen, Handle: func(p feed.Position) { e.Ingest(p) }, OnBad: a.badSBS("push:" + c.SBSListen)}
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); l.Serve(a.ctx, ln) }()
 	}
 	a.metrics(n.API.Registry())
+	a.startHealth(n.API.Registry())
 	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, Tracks: a,
-		Positions: &service.Positions{Sink: e.Ingest, SinkBatch: e.IngestBatch}, Sender: LogOrigin(c.Name)})
+		Positions: &service.Positions{Use: a.usePositions}, Sender: LogOrigin(c.Name)})
 	return nil
 }
 
@@ -406,7 +413,7 @@ func (a *airspace) startFeed(f *truce.FeedSource) {
 	}
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.feeds[f.ID] = cancel
-	c := &feed.SBSClient{Addr: f.Addr, Source: "feed:" + f.Name, Handle: func(p feed.Position) { a.engine.Ingest(p) }}
+	c := &feed.SBSClient{Addr: f.Addr, Source: "feed:" + f.Name, Handle: func(p feed.Position) { a.engine.Ingest(p) }, OnBad: a.badSBS("feed:" + f.Name)}
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); c.Run(ctx) }()
 }

@@ -114,17 +114,17 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	}
 	t0 := time.Now().UTC()
 	// Two aircraft at the same altitude, 30 NM apart (half a degree of
-	// latitude), reporting every second.
-	step := 0
+	// latitude).
 	report := func() {
 		for i, icao := range []uint32{0xAE0001, 0x150001} {
 			p := feed.Position{ICAO: icao, Lat: 33 + float64(i)/2, Lon: 36, AltFt: 20000, AltM: 20000 * feed.FeetToMetres,
-				Time: t0.Add(time.Duration(step) * time.Second), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
+				// Timed when sent: a report more than 10 s ahead of the
+				// clock would be refused (monitor.Config.MaxAhead).
+				Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
 			for !n.IngestPosition(p) {
 				time.Sleep(time.Millisecond)
 			}
 		}
-		step++
 	}
 	proximity := func() int {
 		as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("proximity"), Limit: 10})

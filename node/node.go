@@ -45,6 +45,13 @@ type Config struct {
 	// track (0: 60 s); LookAhead how far ahead it predicts zone entries
 	// (0: 120 s; negative: no prediction).
 	StaleAfter, LookAhead time.Duration
+	// MaxTracks is the capacity of the monitor's track table (0: 20,000);
+	// MaxDelay the latency it accepts in reports (0: 120 s); MaxAhead how
+	// far ahead of the clock a report may be timed (0: 10 s; benchmarks
+	// that replay feed time faster than real time raise it). See
+	// monitor.Config.
+	MaxTracks          int
+	MaxDelay, MaxAhead time.Duration
 	// MaxVertices caps a zone geometry's vertices (default 20,000).
 	MaxVertices int
 	Logger      *slog.Logger

@@ -3,6 +3,8 @@ package service
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,20 +16,31 @@ import (
 
 // Positions takes NDJSON position batches for the monitor.
 type Positions struct {
-	// Sink hands a position to the monitor; false means it was shed under
-	// overload.
-	Sink func(feed.Position) bool
-	// SinkBatch, when set, is used instead of Sink: it takes positions a
-	// batch at a time and returns how many it accepted (the rest were
-	// shed).
-	SinkBatch func([]feed.Position) int
+	// Use hands a whole batch of valid positions to the monitor and tells
+	// what became of them, waiting for the monitor until ctx is done.
+	Use func(ctx context.Context, ps []feed.Position) Usage
 	// MaxLines caps one batch (default 10,000).
 	MaxLines int
+	// Wait bounds how long a request waits for the monitor to have
+	// processed its batch (default 5 s); what is not processed by then is
+	// reported as pending.
+	Wait time.Duration
+}
+
+// Usage is what the monitor did with a batch of positions.
+type Usage struct {
+	Used    int            // merged into tracks and checked
+	Dropped int            // shed under overload before the monitor saw them
+	Pending int            // queued and not yet processed when the wait ended
+	Refused map[string]int // seen and not used, by reason (monitor.Outcome names)
 }
 
 // IngestNDJSON implements api.PositionSink: operators, observers and
-// admins may post; each line is decoded strictly, and a bad line is
-// counted and skipped, never fatal.
+// admins may post. The whole batch is read and decoded before any of it
+// is used: a batch refused as a whole (too many lines, a line or the body
+// too long) feeds nothing to the monitor. A bad line is refused with its
+// line number and skipped, never fatal; the result says what the monitor
+// did with the others.
 func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 	var res truce.IngestResult
 	a, err := truce.RequireActor(r.Context())
@@ -50,64 +63,64 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 	sc.Buffer(make([]byte, 0, 4096), feed.MaxNDJSONLine+1)
 	now := time.Now().UTC()
 	source := "api:" + a.Party.Slug
-	line := 0
+	line, n := 0, 0 // physical lines, positions
 	var batch []feed.Position
-	flush := func() {
-		if len(batch) > 0 {
-			n := ps.SinkBatch(batch)
-			res.Accepted += n
-			res.Dropped += len(batch) - n
-			batch = batch[:0]
-		}
-	}
-	if ps.SinkBatch != nil {
-		batch = make([]feed.Position, 0, sinkBatch)
-	}
 	for sc.Scan() {
+		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		line++
-		if line > max {
-			return res, truce.Errorf(truce.ETOOLARGE, "A batch holds at most %d positions.", max)
+		if n++; n > max {
+			return truce.IngestResult{}, truce.Errorf(truce.ETOOLARGE, "A batch holds at most %d positions (line %d is position %d). Nothing was taken.", max, line, n)
 		}
 		p, err := feed.DecodeNDJSON(b, now)
+		if err == nil {
+			err = feed.CheckLive(p.Time, now)
+		}
 		if err != nil {
 			res.Rejected++
+			res.RejectedLines = append(res.RejectedLines, line)
 			if len(res.Errors) < 20 {
 				res.Errors = append(res.Errors, fmt.Sprintf("line %d: %s", line, strings.TrimPrefix(err.Error(), "feed: ")))
 			}
 			continue
 		}
 		p.Source = source
-		switch {
-		case ps.SinkBatch != nil:
-			if batch = append(batch, p); len(batch) == sinkBatch {
-				flush()
-			}
-		case ps.Sink(p):
-			res.Accepted++
-		default:
-			res.Dropped++
-		}
+		batch = append(batch, p)
 	}
 	if err := sc.Err(); err != nil {
-		if strings.Contains(err.Error(), "too long") {
-			return res, truce.Errorf(truce.EINVALID, "Line %d is over %d bytes.", line+1, feed.MaxNDJSONLine)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return truce.IngestResult{}, truce.Errorf(truce.EINVALID, "Line %d is over %d bytes. Nothing was taken.", line+1, feed.MaxNDJSONLine)
 		}
-		if strings.Contains(err.Error(), "request body too large") {
-			return res, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit.")
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return truce.IngestResult{}, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit of %d bytes. Nothing was taken.", tooLarge.Limit)
 		}
 		if truce.ErrorCode(err) != truce.EINTERNAL {
-			return res, err // the body's reader said what went wrong (a timeout)
+			return truce.IngestResult{}, err // the body's reader said what went wrong (a timeout)
 		}
-		return res, truce.Errorf(truce.EINVALID, "Reading the batch: %v", err)
+		return truce.IngestResult{}, truce.Errorf(truce.EINVALID, "Reading the batch failed after line %d. Nothing was taken.", line)
 	}
-	flush()
+	if len(batch) == 0 {
+		return res, nil
+	}
+	wait := ps.Wait
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	u := ps.Use(ctx, batch)
+	res.Accepted, res.Dropped, res.Pending = u.Used, u.Dropped, u.Pending
+	for reason, k := range u.Refused {
+		if k > 0 {
+			if res.RefusedBy == nil {
+				res.RefusedBy = map[string]int{}
+			}
+			res.RefusedBy[reason] = k
+			res.Refused += k
+		}
+	}
 	return res, nil
 }
-
-// sinkBatch is how many positions are handed to SinkBatch at once: the
-// engine's queue chunk.
-const sinkBatch = 256

@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	alertKinds  = []truce.AlertKind{truce.AlertZoneEntry, truce.AlertZoneExit, truce.AlertPredictedEntry, truce.AlertProximity, truce.AlertSquawk}
+	alertKinds  = []truce.AlertKind{truce.AlertZoneEntry, truce.AlertZoneExit, truce.AlertPredictedEntry, truce.AlertProximity, truce.AlertSquawk, truce.AlertTrackTableFull}
 	alertStates = []truce.AlertState{truce.AlertOpen, truce.AlertAcknowledged, truce.AlertClosed}
 )
 

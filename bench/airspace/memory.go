@@ -74,7 +74,7 @@ func memory(ctx context.Context, root, polygons, mode string, tracks, nz int) er
 			return err
 		}
 		src, fs, zs = nil, nil, nil
-		e, err = monitor.New(monitor.Config{Zones: x.Snapshot, Emit: func(monitor.Alert) {}})
+		e, err = monitor.New(monitor.Config{Zones: x.Snapshot, Emit: func(monitor.Alert) {}, MaxAhead: monitor.MaxMaxDelay})
 		if err != nil {
 			return err
 		}

@@ -210,8 +210,10 @@ func startNode(ctx context.Context, dir string) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The streams play feed time faster than real time, so their reports
+	// run ahead of the clock by more than a live feed's may.
 	n, err := node.Open(ctx, node.Config{DataDir: dir, Name: "bench", Logger: quietLogger(), SBSListen: sbs,
-		SelfCheck: node.SelfCheckOff, MaxBodyBytes: 4 << 20,
+		SelfCheck: node.SelfCheckOff, MaxBodyBytes: 4 << 20, MaxAhead: monitor.MaxMaxDelay,
 		// The benchmark measures the engine's capacity, not a deployment's
 		// allowance per token.
 		FeedLimit: api.RateLimit{Rate: -1}})

@@ -367,6 +367,10 @@ func TestServe_BadFlags(t *testing.T) {
 		{"--look-ahead", "-5s"},
 		{"--max-body", "1MB"},
 		{"--witness-quorum", "most"},
+		{"--max-tracks", "0"},
+		{"--max-tracks", "many"},
+		{"--max-delay", "2h"},
+		{"--max-delay", "0s"},
 	} {
 		_, errOut, code := truceCmd(t, nil, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, args...)...)
 		msg := strings.TrimSpace(errOut)

@@ -115,7 +115,7 @@ func runReplay(ctx context.Context, args []string) error {
 			return err
 		}
 		sent += res.Accepted
-		rejected += res.Rejected
+		rejected += res.Rejected + res.Refused + res.Dropped
 		pending = pending[:0]
 		return nil
 	}

@@ -41,6 +41,8 @@ func runServe(ctx context.Context, args []string) error {
 	bodyTimeout := fs.String("body-timeout", env("TRUCE_BODY_TIMEOUT", "30s"), "how long a request's body may take to arrive; responses such as event streams are not limited (TRUCE_BODY_TIMEOUT)")
 	writeLimit := fs.String("write-limit", env("TRUCE_WRITE_LIMIT", "10/100"), "each token's writes: RATE/BURST (a second, then at once) or off (TRUCE_WRITE_LIMIT)")
 	feedLimit := fs.String("feed-limit", env("TRUCE_FEED_LIMIT", "50/200"), "each token's position batches (POST /api/v1/positions): RATE/BURST or off (TRUCE_FEED_LIMIT)")
+	maxTracks := fs.String("max-tracks", env("TRUCE_MAX_TRACKS", "20000"), "capacity of the monitor's track table: the most aircraft tracked at once (TRUCE_MAX_TRACKS)")
+	maxDelay := fs.String("max-delay", env("TRUCE_MAX_DELAY", "120s"), "the latency the monitor accepts: later reports are refused as too old; at most 1h (TRUCE_MAX_DELAY)")
 	witnesses := witnessFlags(fs, cfg)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -69,6 +71,15 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if cfg.LookAhead == 0 {
 		cfg.LookAhead = -1 // the monitor's "off"
+	}
+	if cfg.MaxTracks, err = strconv.Atoi(*maxTracks); err != nil || cfg.MaxTracks < 1 || cfg.MaxTracks > 10_000_000 {
+		return fmt.Errorf("--max-tracks %q: want a number of aircraft from 1 to 10000000", *maxTracks)
+	}
+	if cfg.MaxDelay, err = positiveDuration("max-delay", *maxDelay, false); err != nil {
+		return err
+	}
+	if cfg.MaxDelay > time.Hour {
+		return fmt.Errorf("--max-delay %s: at most 1h (feeds' reports older than that are refused as not live)", *maxDelay)
 	}
 	if err := witnesses(); err != nil {
 		return err
