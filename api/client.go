@@ -57,6 +57,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, hea
 	}
 	var resp *http.Response
 	var err error
+	var waited time.Duration
 	for attempt := 0; attempt < 3; attempt++ {
 		req, rerr := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(buf))
 		if rerr != nil {
@@ -75,7 +76,27 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, hea
 			req.Header.Set("Idempotency-Key", key)
 		}
 		resp, err = c.HTTP.Do(req)
-		if err == nil || ctx.Err() != nil || key == "" && method != http.MethodGet {
+		if err == nil {
+			// A server that is busy or holding this token back says when
+			// to come again; a request that cannot be recorded twice (a
+			// read, or a POST with its Idempotency-Key) waits and retries,
+			// within a bound, instead of failing a whole CLI run.
+			d, ok := retryAfter(resp)
+			if !ok || (key == "" && method != http.MethodGet) || waited+d > maxRetryWait {
+				break
+			}
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			waited += d
+			attempt-- // waiting as told is not a failed attempt
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(d):
+			}
+			continue
+		}
+		if ctx.Err() != nil || key == "" && method != http.MethodGet {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
@@ -97,6 +118,22 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, hea
 		}
 	}
 	return resp, nil
+}
+
+// maxRetryWait bounds how long Do waits in all, as told by Retry-After,
+// before it returns the server's refusal.
+const maxRetryWait = 60 * time.Second
+
+// retryAfter is how long a 429 or 503 answer asks the client to wait.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || secs < 0 || secs > int(maxRetryWait/time.Second) {
+		return 0, false
+	}
+	return max(time.Second, time.Duration(secs)*time.Second), true
 }
 
 func problemError(status int, data []byte) error {

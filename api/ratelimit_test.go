@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -66,5 +67,27 @@ func TestRateLimit_DefaultsAreGenerous(t *testing.T) {
 		if status, _, b := e.do("POST", "/api/v1/tokens", e.admin, `{"name":"burst"}`); status != http.StatusCreated {
 			t.Fatalf("write %d of a burst of 60: %d %s", i, status, b)
 		}
+	}
+}
+
+// TestClient_WaitsAsTold: the Go client (the CLI's) waits as a 429's
+// Retry-After says and retries a POST under its Idempotency-Key, so a run
+// of writes past the allowance completes, each recorded once.
+func TestClient_WaitsAsTold(t *testing.T) {
+	e := newEnvWith(t, node.Config{WriteLimit: api.RateLimit{Rate: 1, Burst: 13}})
+	c := e.client(e.tokens["us-padmin"])
+	before := e.journalSize()
+	start := time.Now()
+	const n = 16 // the set-up took most of the burst: several writes must wait
+	for i := range n {
+		if _, err := c.CreateToken(t.Context(), truce.TokenCreate{Name: fmt.Sprintf("w%d", i)}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if el := time.Since(start); el < time.Second {
+		t.Fatalf("%d writes past the allowance took %v: the client was not held back", n, el)
+	}
+	if got := e.journalSize() - before; got != n {
+		t.Fatalf("%d writes made %d journal entries", n, got)
 	}
 }
