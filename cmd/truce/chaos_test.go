@@ -21,7 +21,8 @@ package main_test
 // It runs on SQLite and, when TRUCE_TEST_POSTGRES is set, on PostgreSQL,
 // loopback only, each in well under a minute. The fault schedule's jitter
 // and the load's choices come from a seed that is printed
-// (TRUCE_CHAOS_SEED=n replays one).
+// (TRUCE_CHAOS_SEED=n replays one); TRUCE_CHAOS_LOGS=path writes every
+// server log to path.<test name>.
 //
 // The faults, and why they are these:
 //   - kill -9 and restart, three times under load and once at the end.
@@ -129,8 +130,10 @@ type chaos struct {
 	faults  []string // what was done, for the report
 
 	diskFull     atomic.Bool
-	diskFailures atomic.Int64 // writes that failed while the disk was full
-	readyDuring  []int        // /readyz statuses while the disk was full and writes failed
+	phase        atomic.Value              // string: the fault under way, for the report
+	byPhase      map[string]map[string]int // route + status -> fault under way -> count, for 5xx
+	diskFailures atomic.Int64              // writes that failed while the disk was full
+	readyDuring  []int                     // /readyz statuses while the disk was full and writes failed
 }
 
 // ackedWrite is a write the server acknowledged: with a 2xx, or with a 409
@@ -162,7 +165,8 @@ type acceptedReport struct {
 func runChaos(t *testing.T, seed uint64, dsn string) {
 	start := time.Now()
 	c := &chaos{t: t, dsn: dsn, rng: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), killed: map[int64]time.Time{},
-		status: map[string]map[int]int{}, samples: map[string]string{}, logs: &syncWriter{w: &bytes.Buffer{}}}
+		status: map[string]map[int]int{}, samples: map[string]string{}, byPhase: map[string]map[string]int{}, logs: &syncWriter{w: &bytes.Buffer{}}}
+	c.phase.Store("no fault")
 	dir := t.TempDir()
 	c.data = filepath.Join(dir, "data")
 	if err := c.mountSmallDisk(filepath.Join(dir, "disk.img"), c.data); err != nil {
@@ -195,6 +199,9 @@ func runChaos(t *testing.T, seed uint64, dsn string) {
 		if cmd != nil && cmd.ProcessState == nil {
 			cmd.Process.Kill()
 			cmd.Wait()
+		}
+		if dump := os.Getenv("TRUCE_CHAOS_LOGS"); dump != "" {
+			os.WriteFile(dump+"."+strings.ReplaceAll(t.Name(), "/", "-"), []byte(c.logs.String()), 0o644)
 		}
 		if t.Failed() {
 			// The server's logs but its request lines (the answers are
@@ -299,6 +306,13 @@ func (c *chaos) kill(why string) {
 	c.mu.Unlock()
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
+	c.phase.Store("just restarted")
+	go func(gen int64) { // the first second of the next incarnation
+		time.Sleep(time.Second)
+		if c.gen.Load() == gen+1 {
+			c.phase.CompareAndSwap("just restarted", "no fault")
+		}
+	}(c.gen.Load())
 	c.mu.Lock()
 	c.killed[c.gen.Load()] = time.Now()
 	c.faults = append(c.faults, "kill -9 ("+why+")")
@@ -402,6 +416,8 @@ func (c *chaos) fillDisk(ctx context.Context, hold time.Duration) {
 		}
 	}
 	f.Sync()
+	c.phase.Store("disk full")
+	defer c.phase.Store("no fault")
 	c.diskFull.Store(true)
 	c.note("disk full (%d MiB filler) for %v", n>>20, hold)
 	// While full: once a write has failed, /readyz must say not ready.
@@ -436,6 +452,8 @@ func (c *chaos) dropConnections(ctx context.Context, d, period time.Duration) {
 	}
 	defer db.Close()
 	var dropped int64
+	c.phase.Store("connections dropped")
+	defer c.phase.Store("no fault")
 	end := time.Now().Add(d)
 	for time.Now().Before(end) {
 		var n int64
@@ -471,7 +489,9 @@ func (c *chaos) holdWriteLock(ctx context.Context, d time.Duration) {
 			c.t.Fatalf("BEGIN IMMEDIATE: %v", err)
 		}
 	}
+	c.phase.Store("write lock held")
 	time.Sleep(d)
+	c.phase.Store("no fault")
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		c.t.Fatal(err)
 	}
@@ -520,6 +540,13 @@ func (c *chaos) count(route string, status int, retryAfter string, body []byte) 
 		c.status[route][-503]++ // a 503 without Retry-After
 	}
 	k := route + " " + strconv.Itoa(status)
+	if status >= 500 {
+		if c.byPhase[k] == nil {
+			c.byPhase[k] = map[string]int{}
+		}
+		ph, _ := c.phase.Load().(string)
+		c.byPhase[k][ph]++
+	}
 	if _, ok := c.samples[k]; !ok {
 		c.samples[k] = tail(string(body), 300)
 	}
@@ -537,7 +564,9 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 		c.t.Fatal(err)
 	}
 	key := randHex(16)
-	deadline := time.Now().Add(30 * time.Second)
+	began := time.Now()
+	deadline := began.Add(30 * time.Second)
+	last := "no answer"
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		status, ra, data, err := c.do(ctx, token, "POST", path, "application/json", buf, key)
 		if err != nil {
@@ -545,6 +574,7 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 			continue
 		}
 		c.count(route, status, ra, data)
+		last = strconv.Itoa(status) + " " + tail(string(data), 200)
 		switch {
 		case status >= 200 && status < 300:
 			return data, -1, true
@@ -564,9 +594,11 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 			return nil, -1, false
 		}
 	}
-	if ctx.Err() == nil {
+	// Unanswered for 30 s, or still failing when the load stopped after
+	// 5 s of retries: the server is stuck on this write.
+	if took := time.Since(began); ctx.Err() == nil || took > 5*time.Second {
 		c.mu.Lock()
-		c.gaveUp = append(c.gaveUp, fmt.Sprintf("%s %s", route, tail(string(buf), 200)))
+		c.gaveUp = append(c.gaveUp, fmt.Sprintf("%s %s: retried for %v, last answer %s", route, tail(string(buf), 200), took.Round(time.Second), last))
 		c.mu.Unlock()
 	}
 	return nil, -1, false
@@ -1081,6 +1113,13 @@ func (c *chaos) checkZonesWatched(ctx context.Context, w *world, when string, ic
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		t.Errorf("UNWATCHED %s: %d of %d zones in force raised no entry alert for an aircraft flown into them: %v", when, len(missing), len(ps), missing)
+		for _, l := range strings.Split(c.logs.String(), "\n") {
+			for _, z := range missing {
+				if strings.Contains(l, z) && !strings.Contains(l, `"msg":"request"`) {
+					t.Logf("server log on %s: %s", z, l)
+				}
+			}
+		}
 	} else {
 		t.Logf("%s: all %d zones in force raised an entry alert", when, len(ps))
 	}
@@ -1174,7 +1213,8 @@ func (c *chaos) checkAnswers() {
 			case st == -503:
 				t.Errorf("%s: %d answers 503 without Retry-After", r, n)
 			case st >= 500 && st != http.StatusServiceUnavailable:
-				t.Errorf("%s: %d answers %d to a storage failure (want 503 with Retry-After), e.g. %s", r, n, st, c.samples[r+" "+strconv.Itoa(st)])
+				k := r + " " + strconv.Itoa(st)
+				t.Errorf("%s: %d answers %d to a storage failure (want 503 with Retry-After); faults under way: %v; e.g. %s", r, n, st, c.byPhase[k], c.samples[k])
 			}
 		}
 	}
@@ -1182,7 +1222,7 @@ func (c *chaos) checkAnswers() {
 		t.Errorf("a valid write was refused: %s", s)
 	}
 	for _, s := range c.gaveUp {
-		t.Errorf("a write got no definitive answer in 30 s: %s", s)
+		t.Errorf("a write got no definitive answer: %s", s)
 	}
 	if c.mounted {
 		ready := 0
