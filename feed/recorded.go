@@ -3,6 +3,7 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,8 @@ func openRecorded(r io.Reader) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(src, MaxRecordedBytes+1))
 	if err != nil {
-		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+		var corrupt flate.CorruptInputError
+		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &corrupt) {
 			return nil, invalidf("gzip: %v", err)
 		}
 		return nil, err
@@ -353,6 +355,11 @@ func trafficTime(raw json.RawMessage) (time.Time, error) {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return time.Time{}, invalidf("timestamp %q is not RFC 3339", s)
+		}
+		// The bounds of the numeric form, so that both forms of one
+		// instant are accepted or refused alike.
+		if ms := t.UnixMilli(); !(ms > 0 && ms < 1e14) {
+			return time.Time{}, invalidf("timestamp %q out of range", s)
 		}
 		return t.UTC(), nil
 	}

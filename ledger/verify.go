@@ -216,6 +216,11 @@ func DecodeHash(s string) (tlog.Hash, error) {
 		return h, fmt.Errorf("ledger: hash %q is %d bytes, want %d", s, len(b), tlog.HashSize)
 	}
 	copy(h[:], b)
+	// The decoder skips CR and LF even in strict mode: only the canonical
+	// text is a hash, so that one checkpoint or proof has one reading.
+	if EncodeHash(h) != s {
+		return tlog.Hash{}, fmt.Errorf("ledger: hash %q is not in canonical base64", s)
+	}
 	return h, nil
 }
 
