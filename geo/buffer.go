@@ -69,8 +69,8 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 	width := halfWidth + tol
 	var pieces []orb.Ring
 	for _, l := range ls {
-		pts := simplifyLine(l, tol)
-		if err := w.check(); err != nil {
+		pts, err := simplifyLine(w, l, tol)
+		if err != nil {
 			return nil, err
 		}
 		// Long segments are cut along the geodesic.
@@ -159,7 +159,7 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 // longitude scaled for the latitude nearest the equator, degrees of latitude
 // for the longest meridian degree), so that tol in the plane is at most tol
 // on the ground.
-func simplifyLine(l orb.LineString, tol float64) []orb.Point {
+func simplifyLine(w *work, l orb.LineString, tol float64) ([]orb.Point, error) {
 	var pts []orb.Point
 	for i, p := range l {
 		if i == 0 || p != l[i-1] {
@@ -167,7 +167,7 @@ func simplifyLine(l orb.LineString, tol float64) []orb.Point {
 		}
 	}
 	if len(pts) < 3 {
-		return pts
+		return pts, nil
 	}
 	minAbsLat := math.Inf(1)
 	for _, p := range pts {
@@ -179,18 +179,28 @@ func simplifyLine(l orb.LineString, tol float64) []orb.Point {
 	for i, p := range pts {
 		proj[i] = orb.Point{p[0] * kx, p[1] * mPerDegLat}
 	}
-	kept := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(nil), proj...))
-	// The simplifier keeps a subsequence of its input's points, so the
-	// kept points are found by walking both in order.
-	out := make([]orb.Point, 0, len(kept))
-	j := 0
-	for i, p := range proj {
-		if j < len(kept) && p == kept[j] {
-			out = append(out, pts[i])
-			j++
+	// Douglas-Peucker is quadratic at worst (a zigzag splits one vertex
+	// off at a time), so it runs on runs of at most dpRun vertices, which
+	// share their ends: the bound holds within each.
+	const dpRun = 1024
+	out := []orb.Point{pts[0]}
+	for lo := 0; lo+1 < len(proj); lo += dpRun - 1 {
+		if err := w.check(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+dpRun, len(proj))
+		kept := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(nil), proj[lo:hi]...))
+		// The simplifier keeps a subsequence of its input's points, so
+		// the kept points are found by walking both in order.
+		j := 1
+		for i := lo + 1; i < hi; i++ {
+			if j < len(kept) && proj[i] == kept[j] {
+				out = append(out, pts[i])
+				j++
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // linePieces returns counter-clockwise rings whose union is the area

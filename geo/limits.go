@@ -13,8 +13,8 @@ const (
 	// MaxPairs bounds the pairs of edges whose boxes meet that one
 	// operation examines while splitting edges at their crossings, plus the
 	// edges it puts in planar graphs (all rounds, all merges): a few
-	// seconds of one core at worst.
-	MaxPairs = 20_000_000
+	// second of one core at worst.
+	MaxPairs = 4_000_000
 	// MaxNodes bounds the vertices plus crossing points of one overlay:
 	// the size of the planar graph held in memory (about 200 bytes each).
 	MaxNodes = 1_000_000

@@ -59,7 +59,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	z, v, err := s.newZone(a, ag, p)
+	z, v, err := s.newZone(ctx, a, ag, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,8 +75,8 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	return z, v, nil
 }
 
-func (s *Service) newZone(a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
-	spec, _, bbox, err := s.buildSpec(p)
+func (s *Service) newZone(ctx context.Context, a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+	spec, _, bbox, err := s.buildSpec(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,7 +138,7 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		if v, ok := f.Properties["radius_m"].(float64); ok {
 			p.RadiusM = v
 		}
-		z, v, err := s.newZone(a, ag, p)
+		z, v, err := s.newZone(ctx, a, ag, p)
 		if err != nil {
 			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 		}
@@ -206,7 +206,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		if p.Agreement != "" && p.Agreement != z.AgreementID {
 			return nil, truce.Errorf(truce.EINVALID, "A zone stays in its agreement.")
 		}
-		if v.Spec, _, v.BBox, err = s.buildSpec(*p); err != nil {
+		if v.Spec, _, v.BBox, err = s.buildSpec(ctx, *p); err != nil {
 			return nil, err
 		}
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
@@ -531,7 +531,7 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 			if !activeAt(activeWindows(v, ag), t) {
 				continue
 			}
-			area, err := zoneArea(v.Spec)
+			area, err := zoneArea(ctx, v.Spec)
 			if err != nil {
 				return nil, err
 			}
