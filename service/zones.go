@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -107,6 +108,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	repair := in.Defaults.Repair
 	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: !repair, SkipTopology: repair})
 	if err != nil {
+		var fe *geo.FeatureError
+		if errors.As(err, &fe) {
+			return nil, featureError(fe.Index, fe.Name, geometryError(fe.Err))
+		}
 		return nil, geometryError(err)
 	}
 	if len(feats) == 0 || len(feats) > 10_000 {
@@ -140,7 +145,8 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		}
 		z, v, err := s.newZone(ctx, a, ag, p)
 		if err != nil {
-			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
+			name, _ := f.Properties["name"].(string)
+			return nil, featureError(i, name, err)
 		}
 		out = append(out, pair{z, v})
 	}
@@ -170,6 +176,17 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		vs[i] = p.v
 	}
 	return vs, nil
+}
+
+// featureError names the feature of an import that err is about.
+func featureError(i int, name string, err error) error {
+	if truce.ErrorCode(err) == truce.EINTERNAL || truce.ErrorCode(err) == truce.EUNAVAILABLE {
+		return err
+	}
+	if name != "" {
+		return truce.Errorf(truce.ErrorCode(err), "Feature %d (%q): %s", i, clean(name), truce.ErrorMessage(err))
+	}
+	return truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 }
 
 // ProposeChange proposes a new version of a zone.
