@@ -96,24 +96,39 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 		}
 		pieces = append(pieces, ps...)
 	}
-	// The pieces are merged first in runs of leafPieces neighbours along
-	// the line, one overlay each with a label bit per piece.
-	const leafPieces = 32
+	// The pieces are merged first in runs of neighbours along the line,
+	// one overlay of their raw offset curve each (unionPieces). A run
+	// grows while its pieces' boxes together cover at most runDensity
+	// times the run's box, and to at most runMax pieces: a corridor is then
+	// merged in long runs, and a line folded on itself, whose offset curve
+	// crosses itself many times, in short ones.
+	const runDensity, runMax = 12, 1024
 	var parts []orb.MultiPolygon
-	for i := 0; i < len(pieces); i += leafPieces {
+	area := func(b orb.Bound) float64 { return (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]) }
+	for i := 0; i < len(pieces); {
 		if err := w.check(); err != nil {
 			return nil, err
 		}
-		run := pieces[i:min(i+leafPieces, len(pieces))]
-		groups := make([]orb.MultiPolygon, len(run))
-		for k, r := range run {
-			groups[k] = orb.MultiPolygon{{r}}
+		b := pieces[i].Bound()
+		sum := area(b)
+		j := i + 1
+		for ; j < len(pieces) && j-i < runMax; j++ {
+			pb := pieces[j].Bound()
+			nb := b.Union(pb)
+			if j-i >= 4 && sum+area(pb) > runDensity*area(nb) {
+				break
+			}
+			b, sum = nb, sum+area(pb)
 		}
-		u, err := unionGroups(w, groups, nil)
+		u, err := unionPieces(w, pieces[i:j])
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, u)
+		i = j
+	}
+	if debugBuffer {
+		fmt.Println("pieces", len(pieces), "runs", len(parts), "pairs", w.pairs)
 	}
 	// Cascaded union: merging neighbours along the line keeps every
 	// overlay small, as the union of overlapping capsules has a short
@@ -135,6 +150,9 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 			next = append(next, u)
 		}
 		parts = next
+		if debugBuffer {
+			fmt.Println("level parts", len(parts), "pairs", w.pairs)
+		}
 	}
 	mp := parts[0]
 	n := 0
@@ -304,7 +322,78 @@ func union2(w *work, a, b orb.MultiPolygon) (orb.MultiPolygon, error) {
 	return unionGroups(w, []orb.MultiPolygon{a, b}, &common)
 }
 
-// unionGroups returns the union of at most 64 valid MultiPolygons whose
+// unionPieces returns the union of counter-clockwise simple rings: the
+// region where their winding number is at least one. Edges that two pieces
+// run along in opposite directions (a hexagon and the fan beside it) are
+// cancelled first, which leaves the raw offset curve of the line; so only
+// that is noded, with few crossings where the line is not folded on itself.
+func unionPieces(w *work, pieces []orb.Ring) (orb.MultiPolygon, error) {
+	type key struct{ a, b orb.Point }
+	count := map[key]int{}
+	for _, r := range pieces {
+		for v := 0; v+1 < len(r); v++ {
+			if a, b := snap(r[v]), snap(r[v+1]); a != b {
+				if count[key{b, a}] > 0 {
+					count[key{b, a}]--
+				} else {
+					count[key{a, b}]++
+				}
+			}
+		}
+	}
+	var segs []nseg
+	for k, n := range count {
+		for ; n > 0; n-- {
+			segs = append(segs, nseg{a: k.a, b: k.b})
+		}
+	}
+	// Map order is random; the result must not be.
+	sort.Slice(segs, func(i, j int) bool {
+		if segs[i].a != segs[j].a {
+			return less(segs[i].a, segs[j].a)
+		}
+		return less(segs[i].b, segs[j].b)
+	})
+	segs, err := snapRound(w, segs)
+	if err != nil {
+		return nil, err
+	}
+	if segs, err = node(w, segs); err != nil {
+		return nil, err
+	}
+	if err := w.add(len(segs)); err != nil {
+		return nil, err
+	}
+	gr := buildGraph(segs, 1, true)
+	if len(gr.edges) == 0 {
+		return nil, fmt.Errorf("%w: buffer union produced no area", ErrGeodesy)
+	}
+	if err := gr.faces(w); err != nil {
+		return nil, err
+	}
+	covered := make([]bool, len(gr.windings))
+	for f, n := range gr.windings {
+		covered[f] = n >= 1
+	}
+	return traced(gr, covered)
+}
+
+// traced traces the covered faces of gr into a MultiPolygon.
+func traced(gr *graph, covered []bool) (orb.MultiPolygon, error) {
+	g, err := gr.trace(covered)
+	if err != nil {
+		return nil, fmt.Errorf("%w: buffer union: %v", ErrGeodesy, err)
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
+	case orb.MultiPolygon:
+		return g, nil
+	}
+	return nil, fmt.Errorf("%w: buffer union gave %T", ErrGeodesy, g)
+}
+
+// unionGroups returns the union of valid MultiPolygons whose
 // edges, outside the box active (if not nil), are on the snap grid and meet
 // no other group's.
 func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.MultiPolygon, error) {
@@ -328,7 +417,7 @@ func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.Mul
 		}
 	}
 	// Each operand is valid, so the parity of all its rings together is
-	// "inside it": one label bit per operand, all in one word.
+	// "inside it": one label bit per operand.
 	segs, err := snapRound(w, segs)
 	if err != nil {
 		return nil, err
@@ -340,16 +429,18 @@ func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.Mul
 	if err := w.add(len(segs)); err != nil {
 		return nil, err
 	}
-	gr := buildGraph(segs, len(groups))
+	gr := buildGraph(segs, len(groups), false)
 	if len(gr.edges) == 0 {
 		return nil, fmt.Errorf("%w: buffer union produced no area", ErrGeodesy)
 	}
 	if err := gr.faces(w); err != nil {
 		return nil, err
 	}
-	covered := make([]bool, len(gr.parity))
-	for f, par := range gr.parity {
-		covered[f] = par != 0
+	covered := make([]bool, len(gr.parity)/gr.words)
+	for f := range covered {
+		for _, word := range gr.parity[f*gr.words : (f+1)*gr.words] {
+			covered[f] = covered[f] || word != 0
+		}
 	}
 	g, err := gr.trace(covered)
 	if err != nil {
@@ -363,3 +454,5 @@ func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.Mul
 	}
 	return nil, fmt.Errorf("%w: buffer union gave %T", ErrGeodesy, g)
 }
+
+var debugBuffer = false

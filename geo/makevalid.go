@@ -111,7 +111,7 @@ func MakeValidContext(ctx context.Context, g orb.Geometry) (orb.Geometry, error)
 	if segs, err = node(w, segs); err != nil {
 		return nil, err
 	}
-	gr := buildGraph(segs, nRings)
+	gr := buildGraph(segs, nRings, false)
 	if len(gr.edges) == 0 {
 		return nil, ErrNoArea
 	}
@@ -372,6 +372,12 @@ type graph struct {
 	cycle  []int   // per half-edge, its face cycle
 	cycles []gcycle
 	parity []uint64 // words per face (cycle index; the unbounded face last)
+	// With winding set (buildGraph's argument), wind is per edge the
+	// pieces running a→b less those running b→a, and windings per face
+	// the winding number of all the pieces around it.
+	winding  bool
+	wind     []int32
+	windings []int32
 }
 
 type gedge struct{ a, b int }
@@ -392,9 +398,9 @@ func (gr *graph) origin(h int) int {
 
 func (gr *graph) dest(h int) int { return gr.origin(h ^ 1) }
 
-func buildGraph(segs []nseg, nRings int) *graph {
+func buildGraph(segs []nseg, nRings int, winding bool) *graph {
 	words := max((nRings+63)/64, 1)
-	gr := &graph{words: words}
+	gr := &graph{words: words, winding: winding}
 	vid := map[orb.Point]int{}
 	vertex := func(p orb.Point) int {
 		if i, ok := vid[p]; ok {
@@ -406,11 +412,13 @@ func buildGraph(segs []nseg, nRings int) *graph {
 	}
 	eid := map[[2]int]int{}
 	var labels []uint64
+	var wind []int32
 	var edges []gedge
 	for _, s := range segs {
 		a, b := vertex(s.a), vertex(s.b)
+		d := int32(1)
 		if a > b {
-			a, b = b, a
+			a, b, d = b, a, -1
 		}
 		e, ok := eid[[2]int{a, b}]
 		if !ok {
@@ -418,8 +426,10 @@ func buildGraph(segs []nseg, nRings int) *graph {
 			eid[[2]int{a, b}] = e
 			edges = append(edges, gedge{a, b})
 			labels = append(labels, make([]uint64, words)...)
+			wind = append(wind, 0)
 		}
 		labels[e*words+s.ring/64] ^= 1 << (s.ring % 64)
+		wind[e] += d
 	}
 	// Pieces every ring runs along an even number of times (spikes, doubled
 	// edges) change no ring's parity: they separate nothing.
@@ -430,6 +440,10 @@ func buildGraph(segs []nseg, nRings int) *graph {
 			if w != 0 {
 				zero = false
 			}
+		}
+		if winding {
+			// Pieces running both ways cancel; twice one way do not.
+			zero = wind[e] == 0
 		}
 		if zero {
 			continue
@@ -446,6 +460,7 @@ func buildGraph(segs []nseg, nRings int) *graph {
 		}
 		gr.edges = append(gr.edges, gedge{a, b})
 		gr.labels = append(gr.labels, labels[e*words:(e+1)*words]...)
+		gr.wind = append(gr.wind, wind[e])
 	}
 	pts := make([]orb.Point, len(used))
 	for old, nw := range used {
@@ -570,6 +585,7 @@ func (gr *graph) faces(wk *work) error {
 	}
 	w := gr.words
 	gr.parity = make([]uint64, (unbounded+1)*w)
+	gr.windings = make([]int32, unbounded+1)
 	seen := make([]bool, unbounded+1)
 	seen[unbounded] = true
 	queue := []int{unbounded}
@@ -585,6 +601,13 @@ func (gr *graph) faces(wk *work) error {
 					for i := 0; i < w; i++ {
 						gr.parity[g*w+i] = gr.parity[f*w+i] ^ gr.labels[(h/2)*w+i]
 					}
+					// f is on h's left, g on its right: crossing a
+					// counter-clockwise piece's edge leftwards adds one.
+					d := gr.wind[h/2]
+					if h%2 == 1 {
+						d = -d
+					}
+					gr.windings[g] = gr.windings[f] - d
 					queue = append(queue, g)
 				}
 				if h = gr.next(h); h == gr.cycles[c].start {
