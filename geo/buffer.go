@@ -24,24 +24,27 @@ const maxBufferSegment = 20_000.0
 // corridor or a contact line's buffer zone) as a polygon, or a
 // MultiPolygon if its parts do not meet.
 //
-// The buffer is the union of a capsule about each segment: the two sides,
-// offset square to the geodesic at each end, and a half circle at each end,
-// which round the caps and the outer side of every bend. Half circles are
-// polygons circumscribed about the true circle. Before buffering, the line
-// is simplified (Douglas-Peucker, orb/simplify) to within halfWidth/500 and
+// The buffer is the area within the line's raw offset curve (see
+// rawOffsetCurve): the two sides offset square to the geodesic, arcs about
+// the vertices on the outer side of bends, half circles at the ends, the
+// area where that curve's winding number is at least one. Arcs are polygons
+// circumscribed about the true circle. Before buffering, the line is
+// simplified (Douglas-Peucker, orb/simplify) to within halfWidth/500 and
 // buffered by halfWidth plus that: detail smaller than that cannot change
 // the corridor. So the result covers every point within halfWidth of the
 // line and reaches at most 0.7 % of halfWidth (0.5 % from the polygonal
-// circles, 0.2 % from the simplification) beyond it.
+// arcs, 0.2 % from the simplification) beyond it.
 //
-// The capsules are merged by a cascaded union (pairs of neighbours along
-// the line, then pairs of those, ...), each merge an overlay of the two
-// boundaries (snap rounding, planar graph, as [MakeValid]); the cost grows
-// with the number of vertices times its logarithm, not with how much the
-// capsules overlap. It fails for an empty line, a halfWidth outside
-// (0, MaxRadius], a result that crosses the antimeridian or a pole, and,
-// with a [*LimitError], a line whose buffer would exceed [MaxPairs],
-// [MaxNodes] or [MaxOutputVertices].
+// The line is cut into runs of consecutive segments, shorter where it folds
+// on itself; each run's curve is noded (snap rounding, as [MakeValid]) and
+// its faces labelled by winding number; the runs' areas are then merged by
+// a cascaded union (neighbours along the line, then pairs of those, ...),
+// each merge noding only the edges near the other operand. The cost grows
+// with the number of vertices times its logarithm for a corridor, and with
+// the crossings of the curve where the line folds on itself. It fails for
+// an empty line, a halfWidth outside (0, MaxRadius], a result that crosses
+// the antimeridian or a pole, and, with a [*LimitError], a line whose
+// buffer would exceed [MaxPairs], [MaxNodes] or [MaxOutputVertices].
 func BufferLine(l orb.LineString, halfWidth float64) (orb.Geometry, error) {
 	return BufferLinesContext(context.Background(), orb.MultiLineString{l}, halfWidth)
 }
@@ -67,7 +70,16 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 	}
 	tol := halfWidth / 500
 	width := halfWidth + tol
-	var pieces []orb.Ring
+	// Each line is cut into runs of consecutive segments; each run's raw
+	// offset curve is one overlay. A run grows while its segments' boxes
+	// (widened by the buffer) together cover at most runDensity times the
+	// run's box, and to at most runMax segments: a corridor is then merged
+	// in long runs, and a line folded on itself, whose offset curve crosses
+	// itself many times, in short ones.
+	const runDensity, runMax = 12, 1024
+	area := func(b orb.Bound) float64 { return (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]) }
+	var parts []orb.MultiPolygon
+	total := 0
 	for _, l := range ls {
 		pts, err := simplifyLine(w, l, tol)
 		if err != nil {
@@ -85,50 +97,55 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 			}
 			cut = append(cut, p)
 		}
-		// A piece has at most bufferSides+2 vertices: refuse before
+		// A segment adds at most bufferSides/2+4 vertices: refuse before
 		// computing what cannot be merged within the bounds.
-		if err := w.nodes((len(pieces) + 2*len(cut)) * 8); err != nil {
+		total += len(cut)
+		if err := w.nodes(total * (bufferSides/2 + 4)); err != nil {
 			return nil, err
 		}
-		ps, err := linePieces(w, cut, width)
-		if err != nil {
-			return nil, err
-		}
-		pieces = append(pieces, ps...)
-	}
-	// The pieces are merged first in runs of neighbours along the line,
-	// one overlay of their raw offset curve each (unionPieces). A run
-	// grows while its pieces' boxes together cover at most runDensity
-	// times the run's box, and to at most runMax pieces: a corridor is then
-	// merged in long runs, and a line folded on itself, whose offset curve
-	// crosses itself many times, in short ones.
-	const runDensity, runMax = 12, 1024
-	var parts []orb.MultiPolygon
-	area := func(b orb.Bound) float64 { return (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]) }
-	for i := 0; i < len(pieces); {
-		if err := w.check(); err != nil {
-			return nil, err
-		}
-		b := pieces[i].Bound()
-		sum := area(b)
-		j := i + 1
-		for ; j < len(pieces) && j-i < runMax; j++ {
-			pb := pieces[j].Bound()
-			nb := b.Union(pb)
-			if j-i >= 4 && sum+area(pb) > runDensity*area(nb) {
-				break
+		if len(cut) == 1 {
+			c, err := Circle(cut[0], width/math.Cos(math.Pi/bufferSides), bufferSides)
+			if err != nil {
+				return nil, err
 			}
-			b, sum = nb, sum+area(pb)
+			parts = append(parts, orb.MultiPolygon{c})
+			continue
 		}
-		u, err := unionPieces(w, pieces[i:j])
-		if err != nil {
+		if err := checkPoles(cut, width); err != nil {
 			return nil, err
 		}
-		parts = append(parts, u)
-		i = j
-	}
-	if debugBuffer {
-		fmt.Println("pieces", len(pieces), "runs", len(parts), "pairs", w.pairs)
+		dLat := width / 111_000
+		box := func(i int) orb.Bound {
+			b := orb.MultiPoint{cut[i], cut[i+1]}.Bound()
+			dLon := dLat / math.Max(math.Cos(math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))*deg), 0.01)
+			return orb.Bound{Min: orb.Point{b.Min[0] - dLon, b.Min[1] - dLat}, Max: orb.Point{b.Max[0] + dLon, b.Max[1] + dLat}}
+		}
+		for i := 0; i+1 < len(cut); {
+			if err := w.check(); err != nil {
+				return nil, err
+			}
+			b := box(i)
+			sum := area(b)
+			j := i + 1 // the run is segments i..j-1
+			for ; j+1 < len(cut) && j-i < runMax; j++ {
+				sb := box(j)
+				nb := b.Union(sb)
+				if j-i >= 2 && sum+area(sb) > runDensity*area(nb) {
+					break
+				}
+				b, sum = nb, sum+area(sb)
+			}
+			ring, err := rawOffsetCurve(w, cut[i:j+1], width)
+			if err != nil {
+				return nil, err
+			}
+			u, err := unionRaw(w, ring)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, u)
+			i = j
+		}
 	}
 	// Cascaded union: merging neighbours along the line keeps every
 	// overlay small, as the union of overlapping capsules has a short
@@ -150,9 +167,6 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 			next = append(next, u)
 		}
 		parts = next
-		if debugBuffer {
-			fmt.Println("level parts", len(parts), "pairs", w.pairs)
-		}
 	}
 	mp := parts[0]
 	n := 0
@@ -221,80 +235,107 @@ func simplifyLine(w *work, l orb.LineString, tol float64) ([]orb.Point, error) {
 	return out, nil
 }
 
-// linePieces returns counter-clockwise rings whose union is the area
-// within w of the line through pts (distinct consecutive points): a
-// hexagon along each segment, between the offsets square to the geodesic at
-// its ends and through the ends themselves; at each bend a fan on its outer side between the two
-// segments' offsets; a half circle at each end. Every point within w lies in
-// one of them: the one holding its nearest point on the line (the inner
-// side of a bend is nearest to the segments, not the vertex). Arcs are
-// circumscribed: their edges are tangent to the circle of radius w, touching
-// it at the offsets, which are computed by the same call for the pieces that
-// share them, so that neighbouring pieces share those vertices exactly.
-func linePieces(wk *work, pts []orb.Point, w float64) ([]orb.Ring, error) {
-	if len(pts) == 1 {
-		c, err := Circle(pts[0], w/math.Cos(math.Pi/bufferSides), bufferSides)
-		if err != nil {
-			return nil, err
-		}
-		return []orb.Ring{c[0]}, nil
+// rawOffsetCurve returns the raw offset curve of the line through pts
+// (distinct consecutive points) at distance w, as one closed ring: the
+// right side forward, a half circle about the end, the left side back, a
+// half circle about the start. At the outer side of a bend it turns by an
+// arc about the vertex; at the inner side it goes to the crossing of the
+// two offset segments, or, where they do not cross (a bend sharper than the
+// segments are long), back to the vertex and out again (as JTS's
+// OffsetSegmentGenerator does). The ring may cross itself; the area within
+// w of the line is where its winding number is at least one: it is the sum,
+// as a chain, of the boundaries of a hexagon along each segment (between
+// the offsets square to the geodesic at its ends and through the ends), a
+// fan on the outer side of each bend and the two end caps, where shared
+// edges cancel, and every point within w lies in the piece of its nearest
+// point on the line. A crossing that replaces a detour removes a loop lying
+// inside two hexagons, so it changes the winding from 2 to 1 or 3 there.
+// Arcs are circumscribed: their edges are tangent to the circle of radius w.
+func rawOffsetCurve(wk *work, pts []orb.Point, w float64) (orb.Ring, error) {
+	n := len(pts) - 1 // segments
+	az1, az2 := make([]float64, n), make([]float64, n)
+	for i := range n {
+		_, az1[i], az2[i] = inverse(pts[i], pts[i+1])
+	}
+	if err := wk.add(n); err != nil {
+		return nil, err
 	}
 	step := 360.0 / bufferSides
-	// arc appends the arc about c from bearing from, turning by sweep
-	// degrees counter-clockwise on the map (bearings decreasing).
+	// arc appends the vertices strictly between the offsets at bearings
+	// from and from+sweep about c.
 	arc := func(r orb.Ring, c orb.Point, from, sweep float64) orb.Ring {
-		n := max(int(math.Ceil(sweep/step-1e-9)), 1)
-		d := sweep / float64(n)
+		k := max(int(math.Ceil(math.Abs(sweep)/step-1e-9)), 1)
+		d := sweep / float64(k)
 		rr := w / math.Cos(d/2*deg)
-		r = append(r, Destination(c, from, w))
-		for k := 0; k < n; k++ {
-			r = append(r, Destination(c, from-(float64(k)+0.5)*d, rr))
+		for j := range k {
+			r = append(r, Destination(c, from+(float64(j)+0.5)*d, rr))
 		}
-		return append(r, Destination(c, from-sweep, w))
+		return r
 	}
-	var out []orb.Ring
-	var prevAz float64
-	for i := 0; i+1 < len(pts); i++ {
-		if err := wk.add(bufferSides); err != nil {
-			return nil, err
+	// side returns one side's vertices from start to end; sgn is +1 for
+	// the right side, -1 for the left.
+	side := func(sgn float64) orb.Ring {
+		p := make([]orb.Point, n) // offset of each segment's start
+		q := make([]orb.Point, n) // and end
+		for i := range n {
+			p[i] = Destination(pts[i], az1[i]+sgn*90, w)
+			q[i] = Destination(pts[i+1], az2[i]+sgn*90, w)
 		}
-		p, q := pts[i], pts[i+1]
-		_, az1, az2 := inverse(p, q)
-		if i == 0 {
-			out = append(out, closed(append(arc(orb.Ring{}, p, az1-90, 180), p)))
-		} else if turn := normTurn(az1 - prevAz); turn > 0 {
-			// A right turn: the outer side is the left one.
-			out = append(out, closed(arc(orb.Ring{p}, p, az1-90, turn)))
-		} else if turn < 0 {
-			out = append(out, closed(arc(orb.Ring{p}, p, prevAz+90, -turn)))
-		}
-		// The line's vertices are corners too: the offsets square to the
-		// geodesic are not collinear with the vertex in lon/lat, and the
-		// fans and caps have their corner there.
-		out = append(out, closed(orb.Ring{Destination(p, az1+90, w), Destination(q, az2+90, w), q,
-			Destination(q, az2-90, w), Destination(p, az1-90, w), p}))
-		if i+2 == len(pts) {
-			out = append(out, closed(append(arc(orb.Ring{}, q, az2+90, 180), q)))
-		}
-		prevAz = az2
-	}
-	for _, r := range out {
-		for k := 1; k < len(r); k++ {
-			if math.Abs(r[k][0]-r[k-1][0]) > 180 {
-				return nil, fmt.Errorf("%w: buffer crosses the antimeridian", ErrGeodesy)
+		r := orb.Ring{p[0]}
+		for i := range n {
+			if i == n-1 {
+				r = append(r, q[i])
+				break
+			}
+			turn := normTurn(az1[i+1] - az2[i])
+			switch {
+			case turn == 0:
+				r = append(r, q[i])
+				if p[i+1] != q[i] {
+					r = append(r, p[i+1])
+				}
+			case (turn > 0) == (sgn > 0):
+				// The inner side of the bend.
+				if k, x, _, proper := intersect(r[len(r)-1], q[i], p[i+1], q[i+1]); k == isectPoint && proper {
+					r = append(r, x)
+				} else {
+					r = append(r, q[i], pts[i+1], p[i+1])
+				}
+			default:
+				// The outer side: turn with the line about the vertex.
+				r = append(r, q[i])
+				r = arc(r, pts[i+1], az2[i]+sgn*90, turn)
+				r = append(r, p[i+1])
 			}
 		}
+		return r
 	}
-	rr := w / math.Cos(math.Pi/bufferSides)
-	for _, c := range pts {
-		if Distance(c, orb.Point{c[0], 90}) <= rr || Distance(c, orb.Point{c[0], -90}) <= rr {
-			return nil, fmt.Errorf("%w: buffer covers a pole", ErrGeodesy)
+	right, left := side(1), side(-1)
+	ring := right
+	ring = arc(ring, pts[n], az2[n-1]+90, -180)
+	for i := len(left) - 1; i >= 0; i-- {
+		ring = append(ring, left[i])
+	}
+	ring = arc(ring, pts[0], az1[0]-90, -180)
+	ring = append(ring, ring[0])
+	for k := 1; k < len(ring); k++ {
+		if math.Abs(ring[k][0]-ring[k-1][0]) > 180 {
+			return nil, fmt.Errorf("%w: buffer crosses the antimeridian", ErrGeodesy)
 		}
 	}
-	return out, nil
+	return ring, nil
 }
 
-func closed(r orb.Ring) orb.Ring { return append(r, r[0]) }
+// checkPoles refuses a buffer that would reach a pole.
+func checkPoles(pts []orb.Point, w float64) error {
+	rr := w / math.Cos(math.Pi/bufferSides)
+	for _, c := range pts {
+		if 90-math.Abs(c[1]) < 25 && (Distance(c, orb.Point{c[0], 90}) <= rr || Distance(c, orb.Point{c[0], -90}) <= rr) {
+			return fmt.Errorf("%w: buffer covers a pole", ErrGeodesy)
+		}
+	}
+	return nil
+}
 
 // normTurn puts a change of bearing in (-180, 180].
 func normTurn(d float64) float64 {
@@ -312,48 +353,81 @@ func union2(w *work, a, b orb.MultiPolygon) (orb.MultiPolygon, error) {
 	if ba, bb := a.Bound(), b.Bound(); ba.Max[0] < bb.Min[0] || bb.Max[0] < ba.Min[0] || ba.Max[1] < bb.Min[1] || bb.Max[1] < ba.Min[1] {
 		return append(append(orb.MultiPolygon(nil), a...), b...), nil
 	}
-	// Only edges in the common box can meet an edge of the other operand;
-	// the rest, already on the grid, are carried through, so that a merge
-	// high in the cascade costs little more than its junction.
+	// Only edges near an edge of the other operand can meet it; the rest,
+	// already on the grid, are carried through, so that a merge high in
+	// the cascade costs little more than its junction. "Near" is sharing a
+	// cell of a coarse grid over the common box with the other operand's
+	// edges' boxes (widened by a margin for the snap grid's pixels).
 	ba, bb := a.Bound(), b.Bound()
-	const margin = 1e-7
-	common := orb.Bound{Min: orb.Point{math.Max(ba.Min[0], bb.Min[0]) - margin, math.Max(ba.Min[1], bb.Min[1]) - margin},
-		Max: orb.Point{math.Min(ba.Max[0], bb.Max[0]) + margin, math.Min(ba.Max[1], bb.Max[1]) + margin}}
-	return unionGroups(w, []orb.MultiPolygon{a, b}, &common)
-}
-
-// unionPieces returns the union of counter-clockwise simple rings: the
-// region where their winding number is at least one. Edges that two pieces
-// run along in opposite directions (a hexagon and the fan beside it) are
-// cancelled first, which leaves the raw offset curve of the line; so only
-// that is noded, with few crossings where the line is not folded on itself.
-func unionPieces(w *work, pieces []orb.Ring) (orb.MultiPolygon, error) {
-	type key struct{ a, b orb.Point }
-	count := map[key]int{}
-	for _, r := range pieces {
-		for v := 0; v+1 < len(r); v++ {
-			if a, b := snap(r[v]), snap(r[v+1]); a != b {
-				if count[key{b, a}] > 0 {
-					count[key{b, a}]--
-				} else {
-					count[key{a, b}]++
+	const margin, cells = 1e-7, 256
+	lo := orb.Point{math.Max(ba.Min[0], bb.Min[0]) - margin, math.Max(ba.Min[1], bb.Min[1]) - margin}
+	hi := orb.Point{math.Min(ba.Max[0], bb.Max[0]) + margin, math.Min(ba.Max[1], bb.Max[1]) + margin}
+	cw, ch := (hi[0]-lo[0])/cells, (hi[1]-lo[1])/cells
+	// span returns the grid cells s's widened box covers, ok false when
+	// it misses the common box.
+	span := func(s nseg) (x0, y0, x1, y1 int, ok bool) {
+		minX, maxX := math.Min(s.a[0], s.b[0])-margin, math.Max(s.a[0], s.b[0])+margin
+		minY, maxY := math.Min(s.a[1], s.b[1])-margin, math.Max(s.a[1], s.b[1])+margin
+		if maxX < lo[0] || minX > hi[0] || maxY < lo[1] || minY > hi[1] {
+			return 0, 0, 0, 0, false
+		}
+		c := func(v, o, size float64) int { return min(max(int((v-o)/size), 0), cells-1) }
+		return c(minX, lo[0], cw), c(minY, lo[1], ch), c(maxX, lo[0], cw), c(maxY, lo[1], ch), true
+	}
+	var edges [2][]nseg
+	var marks [2][]bool
+	for gi, mp := range [2]orb.MultiPolygon{a, b} {
+		marks[gi] = make([]bool, cells*cells)
+		for _, p := range mp {
+			for _, r := range p {
+				for v := 0; v+1 < len(r); v++ {
+					if r[v] == r[v+1] {
+						continue
+					}
+					s := nseg{a: r[v], b: r[v+1], ring: gi}
+					edges[gi] = append(edges[gi], s)
+					if x0, y0, x1, y1, ok := span(s); ok {
+						for x := x0; x <= x1; x++ {
+							for y := y0; y <= y1; y++ {
+								marks[gi][x*cells+y] = true
+							}
+						}
+					}
 				}
 			}
 		}
 	}
-	var segs []nseg
-	for k, n := range count {
-		for ; n > 0; n-- {
-			segs = append(segs, nseg{a: k.a, b: k.b})
+	var active, passive []nseg
+	for gi := range edges {
+		other := marks[1-gi]
+		for _, s := range edges[gi] {
+			near := false
+			if x0, y0, x1, y1, ok := span(s); ok {
+				for x := x0; x <= x1 && !near; x++ {
+					for y := y0; y <= y1 && !near; y++ {
+						near = other[x*cells+y]
+					}
+				}
+			}
+			if near {
+				active = append(active, s)
+			} else {
+				passive = append(passive, s)
+			}
 		}
 	}
-	// Map order is random; the result must not be.
-	sort.Slice(segs, func(i, j int) bool {
-		if segs[i].a != segs[j].a {
-			return less(segs[i].a, segs[j].a)
+	return unionGroups(w, active, passive, 2)
+}
+
+// unionRaw returns the area where the closed ring's winding number is at
+// least one.
+func unionRaw(w *work, ring orb.Ring) (orb.MultiPolygon, error) {
+	segs := make([]nseg, 0, len(ring))
+	for v := 0; v+1 < len(ring); v++ {
+		if ring[v] != ring[v+1] {
+			segs = append(segs, nseg{a: ring[v], b: ring[v+1]})
 		}
-		return less(segs[i].b, segs[j].b)
-	})
+	}
 	segs, err := snapRound(w, segs)
 	if err != nil {
 		return nil, err
@@ -393,29 +467,10 @@ func traced(gr *graph, covered []bool) (orb.MultiPolygon, error) {
 	return nil, fmt.Errorf("%w: buffer union gave %T", ErrGeodesy, g)
 }
 
-// unionGroups returns the union of valid MultiPolygons whose
-// edges, outside the box active (if not nil), are on the snap grid and meet
-// no other group's.
-func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.MultiPolygon, error) {
-	var segs, passive []nseg
-	for gi, mp := range groups {
-		for _, p := range mp {
-			for _, r := range p {
-				for v := 0; v+1 < len(r); v++ {
-					if r[v] == r[v+1] {
-						continue
-					}
-					s := nseg{a: r[v], b: r[v+1], ring: gi}
-					if active != nil && (math.Max(s.a[0], s.b[0]) < active.Min[0] || math.Min(s.a[0], s.b[0]) > active.Max[0] ||
-						math.Max(s.a[1], s.b[1]) < active.Min[1] || math.Min(s.a[1], s.b[1]) > active.Max[1]) {
-						passive = append(passive, s)
-						continue
-					}
-					segs = append(segs, s)
-				}
-			}
-		}
-	}
+// unionGroups returns the union of nGroups valid MultiPolygons, given as
+// their edges labelled by group: those that may meet another group's
+// (segs), and those on the snap grid that meet none (passive).
+func unionGroups(w *work, segs, passive []nseg, nGroups int) (orb.MultiPolygon, error) {
 	// Each operand is valid, so the parity of all its rings together is
 	// "inside it": one label bit per operand.
 	segs, err := snapRound(w, segs)
@@ -429,7 +484,7 @@ func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.Mul
 	if err := w.add(len(segs)); err != nil {
 		return nil, err
 	}
-	gr := buildGraph(segs, len(groups), false)
+	gr := buildGraph(segs, nGroups, false)
 	if len(gr.edges) == 0 {
 		return nil, fmt.Errorf("%w: buffer union produced no area", ErrGeodesy)
 	}
@@ -454,5 +509,3 @@ func unionGroups(w *work, groups []orb.MultiPolygon, active *orb.Bound) (orb.Mul
 	}
 	return nil, fmt.Errorf("%w: buffer union gave %T", ErrGeodesy, g)
 }
-
-var debugBuffer = false
