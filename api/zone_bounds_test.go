@@ -60,6 +60,23 @@ func TestZoneService_BufferBounds(t *testing.T) {
 	if e.journalSize() != before {
 		t.Error("a refused zone changed the journal")
 	}
+
+	// Repair of a polygon whose edges cross each other about a million
+	// times is refused the same way.
+	ring := append(scribble[:2500:2500], scribble[0])
+	c, _ := json.Marshal([][][2]float64{ring})
+	body := fmt.Sprintf(`{"agreement":%q,"name":"Scribble","kind":"buffer","repair":true,"geometry":{"type":"Polygon","coordinates":%s}}`, e.agreement.ID, c)
+	start = time.Now()
+	status, h, b = e.do("POST", "/api/v1/zones", e.tokens["us-op"], body)
+	if status != http.StatusUnprocessableEntity || problemCode(t, h, b) != truce.EUNPROCESSABLE || !strings.Contains(string(b), "(the limit)") {
+		t.Fatalf("repair over the bounds: %d %.300s; want 422 naming the limit", status, b)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("repair refused after %v", d)
+	}
+	if e.journalSize() != before {
+		t.Error("a refused zone changed the journal")
+	}
 }
 
 func sinDeg(d float64) float64 { return math.Sin(d * math.Pi / 180) }

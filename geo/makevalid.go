@@ -226,12 +226,20 @@ func snapRound(w *work, segs []nseg) ([]nseg, error) {
 		lo := [2]float64{math.Min(s.a[0], s.b[0]) - h, math.Min(s.a[1], s.b[1]) - h}
 		hi := [2]float64{math.Max(s.a[0], s.b[0]) + h, math.Max(s.a[1], s.b[1]) + h}
 		var through []orb.Point
+		var err error
 		pix.Search(lo, hi, func(_, _ [2]float64, c orb.Point) bool {
+			// A long segment's box can hold most pixels: each is work.
+			if err = w.pair(); err != nil {
+				return false
+			}
 			if c != s.a && c != s.b && segmentHitsPixel(s.a, s.b, c, h) {
 				through = append(through, c)
 			}
 			return true
 		})
+		if err != nil {
+			return nil, err
+		}
 		if len(through) == 0 {
 			out = append(out, s)
 			continue

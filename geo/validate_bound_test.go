@@ -1,6 +1,10 @@
 package geo_test
 
 import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +53,32 @@ func TestValidate_Direction(t *testing.T) {
 	t.Logf("north-south %v, east-west %v", dNS, dEW)
 	if dNS > 40*dEW+500*time.Millisecond {
 		t.Errorf("north-south took %v, east-west %v", dNS, dEW)
+	}
+}
+
+// TestMakeValidContext_Limit: repairing a ring whose edges cross each
+// other about a million times is refused with a LimitError, soon: the
+// hot pixels each long edge's box holds were examined without being
+// counted (34 s before the refusal).
+func TestMakeValidContext_Limit(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	var ring orb.Ring
+	for range 2500 {
+		ring = append(ring, orb.Point{36 + float64(r.IntN(10000))/1e4, 33 + float64(r.IntN(10000))/1e4})
+	}
+	ring = append(ring, ring[0])
+	start := time.Now()
+	_, err := geo.MakeValidContext(context.Background(), orb.Polygon{ring})
+	var le *geo.LimitError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "(the limit)") {
+		t.Fatalf("err %v, want a LimitError naming the limit", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refused after %v", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := geo.MakeValidContext(ctx, orb.Polygon{ring}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err %v, want context.Canceled", err)
 	}
 }
