@@ -242,7 +242,8 @@ func simplifyLine(w *work, l orb.LineString, tol float64) ([]orb.Point, error) {
 // arc about the vertex; at the inner side it goes to the crossing of the
 // two offset segments, or, where they do not cross (a bend sharper than the
 // segments are long), back to the vertex and out again (as JTS's
-// OffsetSegmentGenerator does). The ring may cross itself; the area within
+// OffsetSegmentGenerator does; the crossing only where the loop it cuts off
+// is covered twice over, see below). The ring may cross itself; the area within
 // w of the line is where its winding number is at least one: it is the sum,
 // as a chain, of the boundaries of a hexagon along each segment (between
 // the offsets square to the geodesic at its ends and through the ends), a
@@ -253,9 +254,9 @@ func simplifyLine(w *work, l orb.LineString, tol float64) ([]orb.Point, error) {
 // Arcs are circumscribed: their edges are tangent to the circle of radius w.
 func rawOffsetCurve(wk *work, pts []orb.Point, w float64) (orb.Ring, error) {
 	n := len(pts) - 1 // segments
-	az1, az2 := make([]float64, n), make([]float64, n)
+	az1, az2, length := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range n {
-		_, az1[i], az2[i] = inverse(pts[i], pts[i+1])
+		length[i], az1[i], az2[i] = inverse(pts[i], pts[i+1])
 	}
 	if err := wk.add(n); err != nil {
 		return nil, err
@@ -295,8 +296,16 @@ func rawOffsetCurve(wk *work, pts []orb.Point, w float64) (orb.Ring, error) {
 					r = append(r, p[i+1])
 				}
 			case (turn > 0) == (sgn > 0):
-				// The inner side of the bend.
-				if k, x, _, proper := intersect(r[len(r)-1], q[i], p[i+1], q[i+1]); k == isectPoint && proper {
+				// The inner side of the bend. The crossing replaces the
+				// detour only when the loop it cuts off lies inside both
+				// segments' hexagons: the bend is under a right angle and
+				// each segment is longer than the other's offset reaches
+				// back along it (w·sin(turn)); otherwise (short segments,
+				// sharp bends) the loop can reach outside both, and
+				// cutting it off would cover ground farther than w.
+				reach := w * math.Sin(math.Abs(turn)*deg)
+				if k, x, _, proper := intersect(r[len(r)-1], q[i], p[i+1], q[i+1]); k == isectPoint && proper &&
+					math.Abs(turn) < 90 && reach <= length[i] && reach <= length[i+1] {
 					r = append(r, x)
 				} else {
 					r = append(r, q[i], pts[i+1], p[i+1])

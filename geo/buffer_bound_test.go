@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -87,15 +88,32 @@ func checkBuffer(t *testing.T, r *rand.Rand, g orb.Geometry, l orb.LineString, w
 	b := orb.MultiPoint(l).Bound()
 	padLat := 1.5 * w / 111e3
 	padLon := padLat / math.Cos(b.Max[1]*math.Pi/180)
+	var edge []orb.Point
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			edge = append(edge, r...)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				edge = append(edge, r...)
+			}
+		}
+	}
 	near := 0
 	for i := range samples {
-		// Half the points anywhere around the line, half within 2w of a
-		// random point of it, where the buffer's edge is.
+		// A third of the points anywhere around the line, a third about
+		// w from a random point of it, a third by the buffer's edge.
 		p := orb.Point{b.Min[0] - padLon + r.Float64()*(b.Max[0]-b.Min[0]+2*padLon), b.Min[1] - padLat + r.Float64()*(b.Max[1]-b.Min[1]+2*padLat)}
-		if i%2 == 1 {
+		switch i % 3 {
+		case 1:
 			k := r.IntN(len(l) - 1)
 			on := geo.Destination(l[k], geo.Bearing(l[k], l[k+1]), r.Float64()*geo.Distance(l[k], l[k+1]))
-			p = geo.Destination(on, r.Float64()*360, 2*w*r.Float64())
+			p = geo.Destination(on, r.Float64()*360, w*(0.7+0.6*r.Float64()))
+		case 2:
+			// Just either side of the buffer's edge: by a vertex of it.
+			p = geo.Destination(edge[r.IntN(len(edge))], r.Float64()*360, 0.03*w*r.Float64())
 		}
 		d := distToLineFast(p, l)
 		in := geo.Covers(g, p)
@@ -109,7 +127,7 @@ func checkBuffer(t *testing.T, r *rand.Rand, g orb.Geometry, l orb.LineString, w
 			near++
 		}
 	}
-	if near < samples/10 {
+	if near < samples/6 {
 		t.Errorf("only %d of %d samples near the buffer's edge", near, samples)
 	}
 }
@@ -256,6 +274,50 @@ func BenchmarkBufferLine_Corridor20000Narrow(b *testing.B) {
 	for b.Loop() {
 		if _, err := geo.BufferLine(l, 500); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestBufferLines_Random checks the buffer of random lines of every kind
+// (road-like, zigzag, scribbles folded on themselves, spirals) at widths
+// from 50 m to 50 km against geodesic distance.
+func TestBufferLines_Random(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 5))
+	start := orb.Point{36 + r.Float64(), 33 + r.Float64()}
+	scribble := func(n int, size float64) orb.LineString {
+		var l orb.LineString
+		for range n {
+			l = append(l, geo.Destination(start, r.Float64()*360, size*math.Sqrt(r.Float64())))
+		}
+		return l
+	}
+	spiral := func(n int, step float64) orb.LineString {
+		var l orb.LineString
+		for i := range n {
+			l = append(l, geo.Destination(start, float64(i)*25, step*float64(i+1)))
+		}
+		return l
+	}
+	for _, w := range []float64{50, 700, 5_000, 50_000} {
+		lines := map[string]orb.LineString{
+			"Road":     roadLine(r, start, 200, w/5+r.Float64()*w),
+			"Zigzag":   zigzag(start, 40, w/3, w*(0.5+2*r.Float64())),
+			"Scribble": scribble(25, 4*w),
+			"Spiral":   spiral(60, w/8),
+		}
+		for name, l := range lines {
+			t.Run(fmt.Sprintf("%s/%g", name, w), func(t *testing.T) {
+				g, err := geo.BufferLine(l, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := geo.Validate(g, geo.Options{MaxVertices: -1}); err != nil {
+					t.Fatalf("buffer invalid: %v", err)
+				}
+				checkBuffer(t, r, g, l, w, bufferTol, 60)
+			})
 		}
 	}
 }
