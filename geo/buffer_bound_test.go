@@ -180,7 +180,7 @@ func TestBufferLines_Corridor1000(t *testing.T) {
 		{"Zigzag", zigzag(orb.Point{36, 33}, 1000, 100, 20_000), 30},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), slowdown*15*time.Second)
 			defer cancel()
 			start := time.Now()
 			g, err := geo.BufferLinesContext(ctx, orb.MultiLineString{tt.l}, 50_000)
@@ -228,7 +228,7 @@ func TestBufferLinesContext_Cancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > slowdown*2*time.Second {
 		t.Errorf("stopped %v after the start, 100 ms after which it was cancelled", d)
 	}
 }
@@ -250,7 +250,7 @@ func TestBufferLines_Limit(t *testing.T) {
 	if !strings.Contains(err.Error(), "1000000") || le.Limit != geo.MaxNodes {
 		t.Errorf("error %q does not name the limit %d", err, geo.MaxNodes)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); d > slowdown*5*time.Second {
 		t.Errorf("refused after %v", d)
 	}
 }
