@@ -148,8 +148,8 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 		}
 	}
 	// Cascaded union: merging neighbours along the line keeps every
-	// overlay small, as the union of overlapping capsules has a short
-	// boundary even where the capsules themselves cross many times.
+	// overlay small, as the union of overlapping runs has a short boundary
+	// even where their curves cross many times.
 	for len(parts) > 1 {
 		next := parts[:0]
 		for i := 0; i < len(parts); i += 2 {
@@ -179,10 +179,16 @@ func BufferLinesContext(ctx context.Context, ls orb.MultiLineString, halfWidth f
 		return nil, &LimitError{Op: "buffer", What: "vertices in the result", Limit: MaxOutputVertices}
 	}
 	sort.SliceStable(mp, func(i, j int) bool { return signedArea(mp[i][0]) > signedArea(mp[j][0]) })
+	var g orb.Geometry = mp
 	if len(mp) == 1 {
-		return mp[0], nil
+		g = mp[0]
 	}
-	return mp, nil
+	// The construction makes this impossible; say so rather than hand
+	// back an invalid area.
+	if err := ValidateTopology(g); err != nil {
+		return nil, fmt.Errorf("%w: buffer is not a valid polygon (simplify the line): %v", ErrGeodesy, err)
+	}
+	return g, nil
 }
 
 // simplifyLine drops repeated vertices and simplifies l with orb's
