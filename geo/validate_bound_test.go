@@ -3,6 +3,7 @@ package geo_test
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -80,5 +81,54 @@ func TestMakeValidContext_Limit(t *testing.T) {
 	cancel()
 	if _, err := geo.MakeValidContext(ctx, orb.Polygon{ring}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err %v, want context.Canceled", err)
+	}
+}
+
+// TestIntersects_ManyParts: an operation of 5,000 small polygons against a
+// 20,000-vertex zone. With no edges meeting, one vertex of each part was
+// located by walking every edge of the other (parts × edges: 0.3 s
+// prepared, 1.2 s not, per zone); the edges a ray meets are now found with
+// an R-tree.
+func TestIntersects_ManyParts(t *testing.T) {
+	zone := comb(5000, false)
+	parts := func(inTooth int) orb.MultiPolygon {
+		var mp orb.MultiPolygon
+		for i := range 5000 {
+			y := 30 + float64(i)*0.001 + 0.0008 // between two teeth
+			if i == inTooth {
+				y -= 0.0005 // in a tooth
+			}
+			mp = append(mp, orb.Polygon{{{36.1, y}, {36.1001, y}, {36.1, y + 0.0001}, {36.1, y}}})
+		}
+		return mp
+	}
+	p, err := geo.Prepare(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := func(f func()) time.Duration {
+		d := time.Duration(math.MaxInt64)
+		for range 3 {
+			start := time.Now()
+			f()
+			d = min(d, time.Since(start))
+		}
+		return d
+	}
+	for _, tt := range []struct {
+		inTooth int
+		want    bool
+	}{{-1, false}, {4321, true}} {
+		mp := parts(tt.inTooth)
+		var got1, got2 bool
+		d1 := best(func() { got1 = p.Intersects(mp) })
+		d2 := best(func() { got2 = geo.Intersects(zone, mp) })
+		if got1 != tt.want || got2 != tt.want {
+			t.Errorf("part %d in a tooth: prepared %v, plain %v; want %v", tt.inTooth, got1, got2, tt.want)
+		}
+		t.Logf("prepared %v, plain %v", d1, d2)
+		if d1 > slowdown*150*time.Millisecond || d2 > slowdown*500*time.Millisecond {
+			t.Errorf("prepared %v, plain %v", d1, d2)
+		}
 	}
 }
