@@ -63,7 +63,7 @@ func Decode(data []byte, opts Options) (orb.Geometry, error) {
 // Feature, or a bare geometry, and returns its features in order with each
 // geometry validated and normalised as by [Decode]. A Feature whose geometry
 // is null is an error, because an agreed area without an area is meaningless.
-// The error for a bad feature names its index.
+// The error for a bad feature is a [*FeatureError] naming it.
 func DecodeFeatures(data []byte, opts Options) ([]Feature, error) {
 	var o rawObject
 	if err := json.Unmarshal(data, &o); err != nil {
@@ -75,11 +75,12 @@ func DecodeFeatures(data []byte, opts Options) ([]Feature, error) {
 		for i, raw := range o.Features {
 			var fo rawObject
 			if err := json.Unmarshal(raw, &fo); err != nil {
-				return nil, geojsonErr("feature %d: %v", i, err)
+				return nil, &FeatureError{Index: i, Err: geojsonErr("%v", err)}
 			}
 			f, err := decodeFeature(&fo, opts)
 			if err != nil {
-				return nil, fmt.Errorf("feature %d: %w", i, err)
+				name, _ := fo.Properties["name"].(string)
+				return nil, &FeatureError{Index: i, Name: name, Err: err}
 			}
 			out = append(out, f)
 		}
@@ -87,7 +88,8 @@ func DecodeFeatures(data []byte, opts Options) ([]Feature, error) {
 	case "Feature":
 		f, err := decodeFeature(&o, opts)
 		if err != nil {
-			return nil, err
+			name, _ := o.Properties["name"].(string)
+			return nil, &FeatureError{Index: 0, Name: name, Err: err}
 		}
 		return []Feature{f}, nil
 	default:
@@ -98,6 +100,24 @@ func DecodeFeatures(data []byte, opts Options) ([]Feature, error) {
 		return []Feature{{Geometry: g}}, nil
 	}
 }
+
+// FeatureError is the error of one feature of an import: its index in the
+// collection, its "name" property if it has one, and what is wrong (a
+// [*ValidationError] or an [ErrGeoJSON], which errors.As and errors.Is find).
+type FeatureError struct {
+	Index int
+	Name  string
+	Err   error
+}
+
+func (e *FeatureError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("feature %d (%q): %v", e.Index, e.Name, e.Err)
+	}
+	return fmt.Sprintf("feature %d: %v", e.Index, e.Err)
+}
+
+func (e *FeatureError) Unwrap() error { return e.Err }
 
 func decodeFeature(o *rawObject, opts Options) (Feature, error) {
 	if o.Type != "Feature" {

@@ -36,6 +36,14 @@
 //     ellipsoid's mean radius;
 //   - altitude strings of aviation practice ([ParseAltitude]).
 //
+// Any operator of a party can send a geometry, so the operations whose
+// cost depends on its shape are bounded: [BufferLinesContext] and
+// [MakeValidContext] stop when their context is done and refuse, with a
+// [*LimitError] naming the bound, work past [MaxPairs], [MaxNodes] or
+// [MaxOutputVertices]; candidate pairs of edges are found with an R-tree
+// (github.com/tidwall/rtree), so a ring running north-south costs what one
+// running east-west does.
+//
 // Geometry crossing the antimeridian is not split (RFC 7946 §3.1.9): Truce's
 // area of operations does not reach it, and [Circle] and [BufferLine]
 // refuse shapes that would.

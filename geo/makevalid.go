@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // ErrNoArea is returned by [MakeValid] when nothing of the input encloses
@@ -38,6 +40,14 @@ const maxNodingPasses = 16
 // each hole given to the smallest shell around it. The result's vertices are
 // the input's plus the computed crossing points.
 func MakeValid(g orb.Geometry) (orb.Geometry, error) {
+	return MakeValidContext(context.Background(), g)
+}
+
+// MakeValidContext is [MakeValid] that stops when ctx is done (returning
+// ctx.Err()) and refuses, with a [*LimitError], input whose repair would
+// exceed [MaxPairs] or [MaxNodes].
+func MakeValidContext(ctx context.Context, g orb.Geometry) (orb.Geometry, error) {
+	w := newWork(ctx, "make-valid")
 	var mp orb.MultiPolygon
 	switch g := g.(type) {
 	case orb.Ring:
@@ -94,15 +104,18 @@ func MakeValid(g orb.Geometry) (orb.Geometry, error) {
 	if len(parts) == 0 {
 		return nil, ErrNoArea
 	}
-	segs, err := node(snapRound(segs))
+	segs, err := snapRound(w, segs)
 	if err != nil {
 		return nil, err
 	}
-	gr := buildGraph(segs, nRings)
+	if segs, err = node(w, segs); err != nil {
+		return nil, err
+	}
+	gr := buildGraph(segs, nRings, false)
 	if len(gr.edges) == 0 {
 		return nil, ErrNoArea
 	}
-	if err := gr.faces(); err != nil {
+	if err := gr.faces(w); err != nil {
 		return nil, err
 	}
 	words := gr.words
@@ -175,7 +188,7 @@ func snap(p orb.Point) orb.Point {
 // each becomes a "hot pixel", and every segment is bent through the centre
 // of each hot pixel it passes through. The pieces then meet only at their
 // ends or overlap; [node] afterwards splits the overlaps.
-func snapRound(segs []nseg) []nseg {
+func snapRound(w *work, segs []nseg) ([]nseg, error) {
 	hot := map[orb.Point]bool{}
 	in := segs[:0:0]
 	for _, s := range segs {
@@ -186,30 +199,46 @@ func snapRound(segs []nseg) []nseg {
 		hot[s.a], hot[s.b] = true, true
 		in = append(in, s)
 	}
-	eachCandidate(in, func(i, j int) {
+	if err := w.nodes(len(hot)); err != nil {
+		return nil, err
+	}
+	if err := eachCandidate(w, in, func(i, j int) error {
 		if k, p, _, proper := intersect(in[i].a, in[i].b, in[j].a, in[j].b); k == isectPoint && proper {
 			hot[snap(p)] = true
+			return w.nodes(len(hot))
 		}
-	})
-	pix := make([]orb.Point, 0, len(hot))
-	for p := range hot {
-		pix = append(pix, p)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	sort.Slice(pix, func(i, j int) bool { return less(pix[i], pix[j]) })
+	// Hot pixels are found by an R-tree, not a sweep over x, so that a
+	// line running north-south costs no more than one running east-west.
+	var pix rtree.RTreeG[orb.Point]
+	for p := range hot {
+		pix.Insert(p, p, p)
+	}
 	const h = 0.5 / snapGrid
 	out := make([]nseg, 0, len(in))
 	for _, s := range in {
-		lo, hi := math.Min(s.a[0], s.b[0])-h, math.Max(s.a[0], s.b[0])+h
-		ylo, yhi := math.Min(s.a[1], s.b[1])-h, math.Max(s.a[1], s.b[1])+h
+		if err := w.pair(); err != nil {
+			return nil, err
+		}
+		lo := [2]float64{math.Min(s.a[0], s.b[0]) - h, math.Min(s.a[1], s.b[1]) - h}
+		hi := [2]float64{math.Max(s.a[0], s.b[0]) + h, math.Max(s.a[1], s.b[1]) + h}
 		var through []orb.Point
-		for i := sort.Search(len(pix), func(i int) bool { return pix[i][0] >= lo }); i < len(pix) && pix[i][0] <= hi; i++ {
-			c := pix[i]
-			if c[1] < ylo || c[1] > yhi || c == s.a || c == s.b {
-				continue
+		var err error
+		pix.Search(lo, hi, func(_, _ [2]float64, c orb.Point) bool {
+			// A long segment's box can hold most pixels: each is work.
+			if err = w.pair(); err != nil {
+				return false
 			}
-			if segmentHitsPixel(s.a, s.b, c, h) {
+			if c != s.a && c != s.b && segmentHitsPixel(s.a, s.b, c, h) {
 				through = append(through, c)
 			}
+			return true
+		})
+		if err != nil {
+			return nil, err
 		}
 		if len(through) == 0 {
 			out = append(out, s)
@@ -225,7 +254,7 @@ func snapRound(segs []nseg) []nseg {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // segmentHitsPixel reports whether segment a-b, whose box meets the pixel,
@@ -246,24 +275,40 @@ func segmentHitsPixel(a, b, c orb.Point, h float64) bool {
 	return pos && neg
 }
 
-// eachCandidate calls fn for every pair of segments whose x ranges
-// overlap, by a sweep over x.
-func eachCandidate(segs []nseg, fn func(i, j int)) {
-	order := make([]int, len(segs))
-	for i := range order {
-		order[i] = i
+// eachCandidate calls fn for every pair i < j of segments whose boxes
+// meet, found with an R-tree: the cost is the number of such pairs plus
+// n log n, whatever the direction the segments run in (a sweep over x alone
+// is quadratic for a line running north-south). It stops at fn's first
+// error, or when w's bounds are exceeded.
+func eachCandidate(w *work, segs []nseg, fn func(i, j int) error) error {
+	var tr rtree.RTreeG[int32]
+	box := func(s nseg) ([2]float64, [2]float64) {
+		return [2]float64{math.Min(s.a[0], s.b[0]), math.Min(s.a[1], s.b[1])},
+			[2]float64{math.Max(s.a[0], s.b[0]), math.Max(s.a[1], s.b[1])}
 	}
-	minX := func(i int) float64 { return math.Min(segs[i].a[0], segs[i].b[0]) }
-	sort.Slice(order, func(i, j int) bool { return minX(order[i]) < minX(order[j]) })
-	for oi, i := range order {
-		sMax := math.Max(segs[i].a[0], segs[i].b[0])
-		for _, j := range order[oi+1:] {
-			if minX(j) > sMax {
-				break
+	for i, s := range segs {
+		lo, hi := box(s)
+		tr.Insert(lo, hi, int32(i))
+	}
+	var err error
+	for i, s := range segs {
+		lo, hi := box(s)
+		tr.Search(lo, hi, func(_, _ [2]float64, j32 int32) bool {
+			j := int(j32)
+			if j <= i {
+				return true
 			}
-			fn(i, j)
+			if err = w.pair(); err != nil {
+				return false
+			}
+			err = fn(i, j)
+			return err == nil
+		})
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // nseg is a piece of ring edge during noding.
@@ -274,14 +319,17 @@ type nseg struct {
 
 // node splits segs until any two meet only at shared end points (or are the
 // same segment).
-func node(segs []nseg) ([]nseg, error) {
+func node(w *work, segs []nseg) ([]nseg, error) {
 	for pass := 0; pass < maxNodingPasses; pass++ {
+		if err := w.nodes(len(segs)); err != nil {
+			return nil, err
+		}
 		splits := map[int][]orb.Point{}
-		eachCandidate(segs, func(i, j int) {
+		if err := eachCandidate(w, segs, func(i, j int) error {
 			s, t := segs[i], segs[j]
 			k, p0, p1, _ := intersect(s.a, s.b, t.a, t.b)
 			if k == isectNone {
-				return
+				return nil
 			}
 			for _, p := range []orb.Point{p0, p1}[:int(k)] {
 				if p != s.a && p != s.b {
@@ -291,7 +339,10 @@ func node(segs []nseg) ([]nseg, error) {
 					splits[j] = append(splits[j], p)
 				}
 			}
-		})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 		if len(splits) == 0 {
 			return segs, nil
 		}
@@ -329,6 +380,12 @@ type graph struct {
 	cycle  []int   // per half-edge, its face cycle
 	cycles []gcycle
 	parity []uint64 // words per face (cycle index; the unbounded face last)
+	// With winding set (buildGraph's argument), wind is per edge the
+	// pieces running a→b less those running b→a, and windings per face
+	// the winding number of all the pieces around it.
+	winding  bool
+	wind     []int32
+	windings []int32
 }
 
 type gedge struct{ a, b int }
@@ -349,9 +406,9 @@ func (gr *graph) origin(h int) int {
 
 func (gr *graph) dest(h int) int { return gr.origin(h ^ 1) }
 
-func buildGraph(segs []nseg, nRings int) *graph {
+func buildGraph(segs []nseg, nRings int, winding bool) *graph {
 	words := max((nRings+63)/64, 1)
-	gr := &graph{words: words}
+	gr := &graph{words: words, winding: winding}
 	vid := map[orb.Point]int{}
 	vertex := func(p orb.Point) int {
 		if i, ok := vid[p]; ok {
@@ -363,11 +420,13 @@ func buildGraph(segs []nseg, nRings int) *graph {
 	}
 	eid := map[[2]int]int{}
 	var labels []uint64
+	var wind []int32
 	var edges []gedge
 	for _, s := range segs {
 		a, b := vertex(s.a), vertex(s.b)
+		d := int32(1)
 		if a > b {
-			a, b = b, a
+			a, b, d = b, a, -1
 		}
 		e, ok := eid[[2]int{a, b}]
 		if !ok {
@@ -375,8 +434,10 @@ func buildGraph(segs []nseg, nRings int) *graph {
 			eid[[2]int{a, b}] = e
 			edges = append(edges, gedge{a, b})
 			labels = append(labels, make([]uint64, words)...)
+			wind = append(wind, 0)
 		}
 		labels[e*words+s.ring/64] ^= 1 << (s.ring % 64)
+		wind[e] += d
 	}
 	// Pieces every ring runs along an even number of times (spikes, doubled
 	// edges) change no ring's parity: they separate nothing.
@@ -387,6 +448,10 @@ func buildGraph(segs []nseg, nRings int) *graph {
 			if w != 0 {
 				zero = false
 			}
+		}
+		if winding {
+			// Pieces running both ways cancel; twice one way do not.
+			zero = wind[e] == 0
 		}
 		if zero {
 			continue
@@ -403,6 +468,7 @@ func buildGraph(segs []nseg, nRings int) *graph {
 		}
 		gr.edges = append(gr.edges, gedge{a, b})
 		gr.labels = append(gr.labels, labels[e*words:(e+1)*words]...)
+		gr.wind = append(gr.wind, wind[e])
 	}
 	pts := make([]orb.Point, len(used))
 	for old, nw := range used {
@@ -452,7 +518,7 @@ func (gr *graph) next(h int) int {
 // faces finds the face cycles, nests each connected component's outer
 // cycle in the face that holds it, and labels every face with the parity of
 // every ring around it, walking out from the unbounded face.
-func (gr *graph) faces() error {
+func (gr *graph) faces(wk *work) error {
 	nh := 2 * len(gr.edges)
 	gr.cycle = make([]int, nh)
 	for i := range gr.cycle {
@@ -479,15 +545,16 @@ func (gr *graph) faces() error {
 	// Bounded faces are counter-clockwise; each component has one
 	// clockwise cycle, its outline, which lies in the smallest
 	// counter-clockwise cycle of another component around it, or outside.
-	var ccw []int
+	// The counter-clockwise cycles are found by an R-tree of their boxes,
+	// so that many components (holes) do not cost components × faces.
+	var ccw rtree.RTreeG[int]
 	rings := map[int]orb.Ring{}
-	bounds := map[int]orb.Bound{}
 	for c, cy := range gr.cycles {
 		if cy.area > 0 {
-			ccw = append(ccw, c)
 			r := gr.ring(c)
 			rings[c] = r
-			bounds[c] = r.Bound()
+			b := r.Bound()
+			ccw.Insert(b.Min, b.Max, c)
 		}
 	}
 	for c := range gr.cycles {
@@ -495,17 +562,28 @@ func (gr *graph) faces() error {
 		if cy.area > 0 {
 			continue
 		}
+		if err := wk.check(); err != nil {
+			return err
+		}
 		cy.face = unbounded
 		p := gr.pts[gr.origin(cy.start)]
 		best := math.Inf(1)
-		for _, d := range ccw {
-			if gr.cycles[d].comp == cy.comp || gr.cycles[d].area >= best || !bounds[d].Contains(p) {
-				continue
+		var err error
+		ccw.Search(p, p, func(_, _ [2]float64, d int) bool {
+			if gr.cycles[d].comp == cy.comp || gr.cycles[d].area >= best {
+				return true
+			}
+			if err = wk.pair(); err != nil {
+				return false
 			}
 			if ringLocate(p, rings[d]) == Interior {
 				best = gr.cycles[d].area
 				cy.face = d
 			}
+			return true
+		})
+		if err != nil {
+			return err
 		}
 	}
 	// Half-edges by face, then a breadth-first walk across edges.
@@ -515,6 +593,7 @@ func (gr *graph) faces() error {
 	}
 	w := gr.words
 	gr.parity = make([]uint64, (unbounded+1)*w)
+	gr.windings = make([]int32, unbounded+1)
 	seen := make([]bool, unbounded+1)
 	seen[unbounded] = true
 	queue := []int{unbounded}
@@ -530,6 +609,13 @@ func (gr *graph) faces() error {
 					for i := 0; i < w; i++ {
 						gr.parity[g*w+i] = gr.parity[f*w+i] ^ gr.labels[(h/2)*w+i]
 					}
+					// f is on h's left, g on its right: crossing a
+					// counter-clockwise piece's edge leftwards adds one.
+					d := gr.wind[h/2]
+					if h%2 == 1 {
+						d = -d
+					}
+					gr.windings[g] = gr.windings[f] - d
 					queue = append(queue, g)
 				}
 				if h = gr.next(h); h == gr.cycles[c].start {

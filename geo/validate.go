@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // DefaultMaxVertices is the vertex cap [Validate] applies when
@@ -332,12 +333,8 @@ func validateAreas(mp orb.MultiPolygon, multi bool) error {
 			}
 		}
 	}
-	// A sweep over x finds the candidate pairs without testing all n².
-	order := make([]int, len(segs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(i, j int) bool { return segs[order[i]].minX < segs[order[j]].minX })
+	// A sweep finds the candidate pairs without testing all n².
+	order, after := sweepOrder(segs)
 
 	// touches link rings (and touch points) for the connectivity check:
 	// nodes 0..R-1 are rings, the rest are distinct touch points.
@@ -353,11 +350,8 @@ func validateAreas(mp orb.MultiPolygon, multi bool) error {
 
 	for oi, i := range order {
 		s := &segs[i]
-		for _, j := range order[oi+1:] {
+		for _, j := range after(oi) {
 			t := &segs[j]
-			if t.minX > s.maxX {
-				break
-			}
 			k, p0, p1, proper := intersect(s.a, s.b, t.a, t.b)
 			if k == isectNone {
 				continue
@@ -468,6 +462,75 @@ func validateAreas(mp orb.MultiPolygon, multi bool) error {
 		}
 	}
 	return nil
+}
+
+// sweepOrder returns the order in which validateAreas visits segments and,
+// for the segment at position oi of it, the segments after it in that
+// order whose boxes may meet its own. It is a sweep over x, as before, when
+// that visits few pairs (most real rings); else a sweep over y when that
+// does (a ring running north-south, which a sweep over x visits in every
+// pair: 20,000 vertices took 4.5 s); else an R-tree finds the boxes that
+// meet, visited in the x sweep's order.
+func sweepOrder(segs []vseg) ([]int, func(oi int) []int) {
+	sweep := func(lo, hi func(s *vseg) float64) ([]int, []int, int) {
+		order := make([]int, len(segs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(i, j int) bool { return lo(&segs[order[i]]) < lo(&segs[order[j]]) })
+		los := make([]float64, len(order))
+		for r, i := range order {
+			los[r] = lo(&segs[i])
+		}
+		ends := make([]int, len(order))
+		pairs := 0
+		for oi, i := range order {
+			h := hi(&segs[i])
+			ends[oi] = oi + 1 + sort.Search(len(order)-oi-1, func(k int) bool { return los[oi+1+k] > h })
+			pairs += ends[oi] - oi - 1
+		}
+		return order, ends, pairs
+	}
+	order, ends, pairs := sweep(func(s *vseg) float64 { return s.minX }, func(s *vseg) float64 { return s.maxX })
+	if pairs <= 16*len(segs)+1024 {
+		return order, func(oi int) []int { return order[oi+1 : ends[oi]] }
+	}
+	yorder, yends, ypairs := sweep(func(s *vseg) float64 { return math.Min(s.a[1], s.b[1]) }, func(s *vseg) float64 { return math.Max(s.a[1], s.b[1]) })
+	if ypairs <= 16*len(segs) {
+		return yorder, func(oi int) []int { return yorder[oi+1 : yends[oi]] }
+	}
+	return order, laterOverlapping(segs, order)
+}
+
+// laterOverlapping returns, for the segment at position oi of order
+// (sorted by minX), the segments after it whose boxes meet its own, found
+// with an R-tree, in order.
+func laterOverlapping(segs []vseg, order []int) func(oi int) []int {
+	rank := make([]int32, len(segs))
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	box := func(s *vseg) ([2]float64, [2]float64) {
+		return [2]float64{s.minX, math.Min(s.a[1], s.b[1])}, [2]float64{s.maxX, math.Max(s.a[1], s.b[1])}
+	}
+	var tr rtree.RTreeG[int32]
+	for i := range segs {
+		lo, hi := box(&segs[i])
+		tr.Insert(lo, hi, int32(i))
+	}
+	var buf []int
+	return func(oi int) []int {
+		buf = buf[:0]
+		lo, hi := box(&segs[order[oi]])
+		tr.Search(lo, hi, func(_, _ [2]float64, j int32) bool {
+			if int(rank[j]) > oi {
+				buf = append(buf, int(j))
+			}
+			return true
+		})
+		sort.Slice(buf, func(a, b int) bool { return rank[buf[a]] < rank[buf[b]] })
+		return buf
+	}
 }
 
 // ringInRing locates ring a against ring b, which it does not cross: by its

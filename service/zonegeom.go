@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,11 @@ const (
 
 // buildSpec validates a proposal and returns the spec to store and the
 // zone's area (lines and points buffered) for indexing.
-func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, [4]float64, error) {
+//
+// The geometry work (buffering, repair) stops when ctx is done and is
+// bounded (geo.MaxPairs, geo.MaxNodes, geo.MaxOutputVertices): any operator
+// of a signatory party can send a geometry.
+func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, [4]float64, error) {
 	var none [4]float64
 	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
 	switch {
@@ -60,7 +65,7 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 		return spec, nil, none, geometryError(err)
 	}
 	if p.Repair {
-		if g, err = s.repair(g, &spec); err != nil {
+		if g, err = s.repair(ctx, g, &spec); err != nil {
 			return spec, nil, none, err
 		}
 	}
@@ -83,12 +88,10 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 			}
 			break // a bare contact line has no area
 		}
-		if l, ok := g.(orb.LineString); ok {
-			area, err = geo.BufferLine(l, p.HalfWidthM)
-		} else {
-			area, err = geo.BufferLines(g.(orb.MultiLineString), p.HalfWidthM)
-		}
-		if err != nil {
+		if area, err = bufferZone(ctx, g, p.HalfWidthM); err != nil {
+			if e := geometryWorkError(err); e != nil {
+				return spec, nil, none, e
+			}
 			return spec, nil, none, truce.Errorf(truce.EUNPROCESSABLE, "Cannot buffer the line: %s.", strings.TrimPrefix(err.Error(), "geo: "))
 		}
 	case orb.Point:
@@ -115,7 +118,7 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 // and records in spec that it did and by how much the area changed. A
 // valid geometry, or one that is not polygonal, goes through the usual
 // check unchanged.
-func (s *Service) repair(g orb.Geometry, spec *truce.ZoneSpec) (orb.Geometry, error) {
+func (s *Service) repair(ctx context.Context, g orb.Geometry, spec *truce.ZoneSpec) (orb.Geometry, error) {
 	terr := geo.ValidateTopology(g)
 	if terr == nil {
 		return g, nil
@@ -125,7 +128,10 @@ func (s *Service) repair(g orb.Geometry, spec *truce.ZoneSpec) (orb.Geometry, er
 	default:
 		return nil, geometryError(terr)
 	}
-	fixed, err := geo.MakeValid(g)
+	fixed, err := geo.MakeValidContext(ctx, g)
+	if e := geometryWorkError(err); e != nil {
+		return nil, e
+	}
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "geo: ")
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Cannot repair the geometry (%s); it was invalid: %s", msg, strings.TrimSuffix(truce.ErrorMessage(geometryError(terr)), "."))
@@ -150,6 +156,27 @@ func altitude(s, what string) (*float64, error) {
 		return nil, nil
 	}
 	return &v, nil
+}
+
+// bufferZone buffers a LineString or MultiLineString.
+func bufferZone(ctx context.Context, g orb.Geometry, halfWidth float64) (orb.Geometry, error) {
+	if l, ok := g.(orb.LineString); ok {
+		return geo.BufferLinesContext(ctx, orb.MultiLineString{l}, halfWidth)
+	}
+	return geo.BufferLinesContext(ctx, g.(orb.MultiLineString), halfWidth)
+}
+
+// geometryWorkError turns a geometry operation stopped by its bounds or by
+// its context into a problem, and returns nil for other errors.
+func geometryWorkError(err error) error {
+	var le *geo.LimitError
+	switch {
+	case errors.As(err, &le):
+		return truce.Errorf(truce.EUNPROCESSABLE, "The geometry is too complex: its %s would need more than %d %s (the limit). Simplify it, or split it into several zones.", le.Op, le.Limit, le.What)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled or timed out.")
+	}
+	return nil
 }
 
 // geometryError turns a decoding or validation error into a problem that
@@ -190,22 +217,17 @@ func geoJSON(g orb.Geometry) json.RawMessage {
 }
 
 // zoneArea returns a stored spec's area (nil for a bare line).
-func zoneArea(spec truce.ZoneSpec) (orb.Geometry, error) {
+func zoneArea(ctx context.Context, spec truce.ZoneSpec) (orb.Geometry, error) {
 	g, err := geo.Decode(spec.Geometry, geo.Options{MaxVertices: -1})
 	if err != nil {
 		return nil, err
 	}
-	switch g := g.(type) {
-	case orb.LineString:
+	switch g.(type) {
+	case orb.LineString, orb.MultiLineString:
 		if spec.HalfWidthM == 0 {
 			return nil, nil
 		}
-		return geo.BufferLine(g, spec.HalfWidthM)
-	case orb.MultiLineString:
-		if spec.HalfWidthM == 0 {
-			return nil, nil
-		}
-		return geo.BufferLines(g, spec.HalfWidthM)
+		return bufferZone(ctx, g, spec.HalfWidthM)
 	}
 	return g, nil
 }

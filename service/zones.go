@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -59,7 +60,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	z, v, err := s.newZone(a, ag, p)
+	z, v, err := s.newZone(ctx, a, ag, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,8 +76,8 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	return z, v, nil
 }
 
-func (s *Service) newZone(a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
-	spec, _, bbox, err := s.buildSpec(p)
+func (s *Service) newZone(ctx context.Context, a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+	spec, _, bbox, err := s.buildSpec(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,6 +108,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	repair := in.Defaults.Repair
 	feats, err := geo.DecodeFeatures(in.Features, geo.Options{MaxVertices: s.MaxVertices, Repair: !repair, SkipTopology: repair})
 	if err != nil {
+		var fe *geo.FeatureError
+		if errors.As(err, &fe) {
+			return nil, featureError(fe.Index, fe.Name, geometryError(fe.Err))
+		}
 		return nil, geometryError(err)
 	}
 	if len(feats) == 0 || len(feats) > 10_000 {
@@ -138,9 +143,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		if v, ok := f.Properties["radius_m"].(float64); ok {
 			p.RadiusM = v
 		}
-		z, v, err := s.newZone(a, ag, p)
+		z, v, err := s.newZone(ctx, a, ag, p)
 		if err != nil {
-			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
+			name, _ := f.Properties["name"].(string)
+			return nil, featureError(i, name, err)
 		}
 		out = append(out, pair{z, v})
 	}
@@ -170,6 +176,17 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		vs[i] = p.v
 	}
 	return vs, nil
+}
+
+// featureError names the feature of an import that err is about.
+func featureError(i int, name string, err error) error {
+	if truce.ErrorCode(err) == truce.EINTERNAL || truce.ErrorCode(err) == truce.EUNAVAILABLE {
+		return err
+	}
+	if name != "" {
+		return truce.Errorf(truce.ErrorCode(err), "Feature %d (%q): %s", i, clean(name), truce.ErrorMessage(err))
+	}
+	return truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 }
 
 // ProposeChange proposes a new version of a zone.
@@ -206,7 +223,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		if p.Agreement != "" && p.Agreement != z.AgreementID {
 			return nil, truce.Errorf(truce.EINVALID, "A zone stays in its agreement.")
 		}
-		if v.Spec, _, v.BBox, err = s.buildSpec(*p); err != nil {
+		if v.Spec, _, v.BBox, err = s.buildSpec(ctx, *p); err != nil {
 			return nil, err
 		}
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
@@ -531,7 +548,7 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 			if !activeAt(activeWindows(v, ag), t) {
 				continue
 			}
-			area, err := zoneArea(v.Spec)
+			area, err := zoneArea(ctx, v.Spec)
 			if err != nil {
 				return nil, err
 			}

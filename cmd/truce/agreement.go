@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register("agreement", "create, list, show, update agreements and change their status", runAgreement)
+	register("agreement", "create, list and show agreements and change their status", runAgreement, "create", "list", "show", "status")
 }
 
 func runAgreement(ctx context.Context, args []string) error {

@@ -198,10 +198,8 @@ func runAudit(ctx context.Context, args []string) error {
 	opts.Progress = func(done, total int64) {
 		if time.Since(last) > time.Second || done == total {
 			last = time.Now()
-			fmt.Fprintf(stderr, "\raudited %d of %d entries", done, total)
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
+			// One line each: a carriage return garbles a log file.
+			fmt.Fprintf(stderr, "audited %d of %d entries\n", done, total)
 		}
 	}
 	bodies := &bodyChecker{}

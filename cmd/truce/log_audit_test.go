@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -67,6 +68,11 @@ func TestLogAudit_Tessera(t *testing.T) {
 			}
 			if !strings.Contains(out+errs, tc.want) {
 				t.Errorf("output lacks %q:\nstdout: %s\nstderr: %s", tc.want, out, errs)
+			}
+			// Progress is one line each, readable in a log file: no
+			// carriage returns, the last line "audited 15 of 15 entries".
+			if code == 0 && (strings.Contains(errs, "\r") || !regexp.MustCompile(`(?m)^audited 15 of 15 entries$`).MatchString(errs)) {
+				t.Errorf("progress is not one line each:\n%q", errs)
 			}
 		})
 	}

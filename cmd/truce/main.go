@@ -21,13 +21,17 @@ import (
 type verb struct {
 	summary string
 	run     func(ctx context.Context, args []string) error
+	subs    []string // its sub-verbs, if it has any
 }
 
 var verbs = map[string]verb{}
 
-func register(name, summary string, run func(ctx context.Context, args []string) error) {
-	verbs[name] = verb{summary, run}
+// register adds a verb; subs names its sub-verbs, for `truce VERB --help`.
+func register(name, summary string, run func(ctx context.Context, args []string) error, subs ...string) {
+	verbs[name] = verb{summary, run, subs}
 }
+
+func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
 
 var (
 	stdout io.Writer = os.Stdout
@@ -49,6 +53,15 @@ func run(ctx context.Context, args []string) int {
 	if !ok {
 		fmt.Fprintf(stderr, "truce: unknown verb %q (run truce help)\n", args[0])
 		return 2
+	}
+	if len(v.subs) > 0 && (len(args) == 1 || isHelp(args[1])) {
+		out, code := stdout, 0
+		if len(args) == 1 {
+			out, code = stderr, 2
+		}
+		fmt.Fprintf(out, "Usage: truce %s <sub-verb> [flags]   (truce %s <sub-verb> --help for its flags)\n\n%s.\n\nSub-verbs: %s\n",
+			args[0], args[0], v.summary, strings.Join(v.subs, ", "))
+		return code
 	}
 	if err := v.run(ctx, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -21,8 +21,8 @@ import (
 func init() {
 	register("replay", "replay a recorded track file (SBS, readsb trace, traffic JSON) into a server", runReplay)
 	register("alerts", "list alerts, or follow them live (--follow); ack and close them", runAlerts)
-	register("feed", "add, list and remove SBS-1 feeds the server connects to", runFeed)
-	register("aircraft", "register aircraft and fleets to a party (the attribution registry)", runAircraft)
+	register("feed", "add, list and remove SBS-1 feeds the server connects to", runFeed, "add", "list", "remove")
+	register("aircraft", "register aircraft and fleets to a party (the attribution registry)", runAircraft, "add", "list", "remove")
 	register("tracks", "list live tracks", runTracks)
 }
 

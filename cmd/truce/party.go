@@ -8,7 +8,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func init() { register("party", "add, list and show parties", runParty) }
+func init() { register("party", "add, list and show parties", runParty, "add", "list", "show") }
 
 func runParty(ctx context.Context, args []string) error {
 	if len(args) == 0 {

@@ -9,7 +9,9 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func init() { register("token", "create, list and revoke API tokens", runToken) }
+func init() {
+	register("token", "create, list and revoke API tokens", runToken, "create", "list", "revoke")
+}
 
 func runToken(ctx context.Context, args []string) error {
 	if len(args) == 0 {

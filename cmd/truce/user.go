@@ -9,7 +9,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func init() { register("user", "add, list and disable users", runUser) }
+func init() { register("user", "add, list and disable users", runUser, "add", "list", "disable") }
 
 func runUser(ctx context.Context, args []string) error {
 	if len(args) == 0 {

@@ -15,7 +15,8 @@ import (
 )
 
 func init() {
-	register("zone", "propose, decide, suspend, withdraw, list and inspect zones", runZone)
+	register("zone", "propose, decide, suspend, withdraw, list and inspect zones", runZone,
+		"propose", "change", "approve", "reject", "suspend", "withdraw", "list", "show", "history", "at", "export")
 }
 
 func runZone(ctx context.Context, args []string) error {
