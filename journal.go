@@ -14,9 +14,11 @@ import (
 	"github.com/gowebpki/jcs"
 )
 
-// MaxEntrySize is the largest journal entry (leaf) accepted, so that entry
-// bundles stay within what C2SP tlog-tiles clients expect.
-const MaxEntrySize = 64 << 10
+// MaxEntrySize is the largest journal entry (leaf) accepted: C2SP
+// tlog-tiles entry bundles prefix each entry with a big-endian uint16
+// length. It is ledger.MaxEntrySize, the one limit, repeated here so that
+// the vocabulary imports no engine (a test holds the two equal).
+const MaxEntrySize = 1<<16 - 1
 
 // Entry is one journal entry: a leaf of the RFC 6962 Merkle log. It commits
 // to the record's body by hash only, so the public log proves history without

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gowebpki/jcs"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
 )
 
 // TestEntryLeaf_JCS checks the hand-written canonical form of an entry
@@ -53,5 +54,12 @@ func TestEntryLeaf_JCS(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("entry %+v:\n got %s\nwant %s", e, got, want)
 		}
+	}
+}
+
+// TestMaxEntrySize: the journal and the log agree on the largest entry.
+func TestMaxEntrySize(t *testing.T) {
+	if truce.MaxEntrySize != ledger.MaxEntrySize {
+		t.Fatalf("journal allows %d-byte entries, the log %d", truce.MaxEntrySize, ledger.MaxEntrySize)
 	}
 }

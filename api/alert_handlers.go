@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/cap"
+	"github.com/truce-project/truce/capxml"
 )
 
 // TrackSource is the live air picture the tracks endpoint reads.
@@ -258,16 +258,16 @@ func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
 }
 
 // CAPAlert renders a Truce alert as a CAP 1.2 alert.
-func CAPAlert(a *truce.Alert, sender string) cap.Alert {
-	severity, urgency := cap.SeveritySevere, cap.UrgencyImmediate
-	certainty := cap.CertaintyObserved
+func CAPAlert(a *truce.Alert, sender string) capxml.Alert {
+	severity, urgency := capxml.SeveritySevere, capxml.UrgencyImmediate
+	certainty := capxml.CertaintyObserved
 	switch a.Kind {
 	case truce.AlertPredictedEntry:
-		urgency, certainty = cap.UrgencyExpected, cap.CertaintyLikely
+		urgency, certainty = capxml.UrgencyExpected, capxml.CertaintyLikely
 	case truce.AlertZoneExit:
-		severity = cap.SeverityMinor
+		severity = capxml.SeverityMinor
 	case truce.AlertSquawk:
-		severity = cap.SeverityExtreme
+		severity = capxml.SeverityExtreme
 	}
 	event := map[truce.AlertKind]string{truce.AlertZoneEntry: "No-fly zone entry", truce.AlertZoneExit: "No-fly zone exit",
 		truce.AlertPredictedEntry: "Predicted no-fly zone entry", truce.AlertProximity: "Aircraft proximity",
@@ -279,20 +279,20 @@ func CAPAlert(a *truce.Alert, sender string) cap.Alert {
 	if a.Relocated {
 		desc += " (replayed recording, relocated)"
 	}
-	info := cap.Info{Categories: []cap.Category{cap.CategorySecurity, cap.CategoryTransport}, Event: event,
+	info := capxml.Info{Categories: []capxml.Category{capxml.CategorySecurity, capxml.CategoryTransport}, Event: event,
 		Urgency: urgency, Severity: severity, Certainty: certainty, Headline: a.Summary, Description: desc,
-		EventCodes: []cap.NamedValue{{Name: "truce:alert-kind", Value: string(a.Kind)}},
-		Parameters: []cap.NamedValue{{Name: "truce:journal-index", Value: strconv.FormatInt(a.JournalIndex, 10)}},
-		Areas:      []cap.Area{{Desc: areaDesc(a), Circles: []cap.Circle{{Center: cap.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
+		EventCodes: []capxml.NamedValue{{Name: "truce:alert-kind", Value: string(a.Kind)}},
+		Parameters: []capxml.NamedValue{{Name: "truce:journal-index", Value: strconv.FormatInt(a.JournalIndex, 10)}},
+		Areas:      []capxml.Area{{Desc: areaDesc(a), Circles: []capxml.Circle{{Center: capxml.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
 	if a.ZoneID != "" {
-		info.Parameters = append(info.Parameters, cap.NamedValue{Name: "truce:zone", Value: a.ZoneID})
+		info.Parameters = append(info.Parameters, capxml.NamedValue{Name: "truce:zone", Value: a.ZoneID})
 	}
-	status := cap.StatusActual
+	status := capxml.StatusActual
 	if a.Relocated {
-		status = cap.StatusExercise
+		status = capxml.StatusExercise
 	}
-	return cap.Alert{Identifier: a.ID, Sender: sender, Sent: a.Time, Status: status, MsgType: cap.MsgAlert,
-		Scope: cap.ScopeRestricted, Restriction: "Parties to the agreement", Info: []cap.Info{info}}
+	return capxml.Alert{Identifier: a.ID, Sender: sender, Sent: a.Time, Status: status, MsgType: capxml.MsgAlert,
+		Scope: capxml.ScopeRestricted, Restriction: "Parties to the agreement", Info: []capxml.Info{info}}
 }
 
 func areaDesc(a *truce.Alert) string {
@@ -314,11 +314,11 @@ func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := cap.Encode(&buf, CAPAlert(a, h.m.Sender)); err != nil {
+	if err := capxml.Encode(&buf, CAPAlert(a, h.m.Sender)); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", cap.MediaType)
+	w.Header().Set("Content-Type", capxml.MediaType)
 	w.Write(buf.Bytes())
 }
 
@@ -332,13 +332,13 @@ func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		base = "https://" + r.Host
 	}
-	caps := make([]cap.Alert, len(as))
+	caps := make([]capxml.Alert, len(as))
 	for i, a := range as {
 		caps[i] = CAPAlert(a, h.m.Sender)
 	}
 	var buf bytes.Buffer
-	err = cap.Feed(&buf, cap.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",
-		Updated: time.Now().UTC(), AlertURL: func(a cap.Alert) string { return base + "/cap/alerts/" + a.Identifier + ".xml" }}, caps)
+	err = capxml.Feed(&buf, capxml.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",
+		Updated: time.Now().UTC(), AlertURL: func(a capxml.Alert) string { return base + "/cap/alerts/" + a.Identifier + ".xml" }}, caps)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

@@ -1,4 +1,4 @@
-package cap_test
+package capxml_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/truce-project/truce/cap"
+	"github.com/truce-project/truce/capxml"
 )
 
 // xmllint returns the path of xmllint. Without it the schema checks cannot
@@ -98,7 +98,7 @@ func TestValidatorIsReal(t *testing.T) {
 
 // undof reads the real UNDOF zone polygon (GeoJSON, [lon, lat]) as a CAP
 // polygon.
-func undof(t *testing.T) cap.Polygon {
+func undof(t *testing.T) capxml.Polygon {
 	t.Helper()
 	b, err := os.ReadFile("testdata/undof-naturalearth.geojson")
 	if err != nil {
@@ -114,9 +114,9 @@ func undof(t *testing.T) cap.Polygon {
 	if err := json.Unmarshal(b, &fc); err != nil {
 		t.Fatal(err)
 	}
-	var pg cap.Polygon
+	var pg capxml.Polygon
 	for _, c := range fc.Features[0].Geometry.Coordinates[0] {
-		pg = append(pg, cap.Point{Lat: c[1], Lon: c[0]})
+		pg = append(pg, capxml.Point{Lat: c[1], Lon: c[0]})
 	}
 	return pg
 }
@@ -125,27 +125,27 @@ func f64(v float64) *float64 { return &v }
 
 var sent = time.Date(2026, 11, 30, 14, 5, 9, 123_000_000, time.FixedZone("EET", 2*3600))
 
-func minimal() cap.Alert {
-	return cap.Alert{Identifier: "truce-alert-0001", Sender: "monitor@truce.example", Sent: sent,
-		Status: cap.StatusActual, MsgType: cap.MsgAlert, Scope: cap.ScopePublic}
+func minimal() capxml.Alert {
+	return capxml.Alert{Identifier: "truce-alert-0001", Sender: "monitor@truce.example", Sent: sent,
+		Status: capxml.StatusActual, MsgType: capxml.MsgAlert, Scope: capxml.ScopePublic}
 }
 
-func full(t *testing.T) cap.Alert {
+func full(t *testing.T) capxml.Alert {
 	a := minimal()
 	a.Source = "Truce airspace monitor"
 	a.Codes = []string{"TRUCE-1"}
 	a.Note = "Relocated recording: demonstration"
 	a.Incidents = []string{"inc-42", "inc 43"}
-	a.Info = []cap.Info{{
+	a.Info = []capxml.Info{{
 		Language:      "en-GB",
-		Categories:    []cap.Category{cap.CategorySecurity, cap.CategoryTransport},
+		Categories:    []capxml.Category{capxml.CategorySecurity, capxml.CategoryTransport},
 		Event:         "No-fly zone entry",
-		ResponseTypes: []cap.ResponseType{cap.ResponseMonitor},
-		Urgency:       cap.UrgencyImmediate,
-		Severity:      cap.SeveritySevere,
-		Certainty:     cap.CertaintyObserved,
+		ResponseTypes: []capxml.ResponseType{capxml.ResponseMonitor},
+		Urgency:       capxml.UrgencyImmediate,
+		Severity:      capxml.SeveritySevere,
+		Certainty:     capxml.CertaintyObserved,
 		Audience:      "signatory parties",
-		EventCodes:    []cap.NamedValue{{Name: "TRUCE", Value: "zone_entry"}},
+		EventCodes:    []capxml.NamedValue{{Name: "TRUCE", Value: "zone_entry"}},
 		Effective:     sent,
 		Onset:         sent,
 		Expires:       sent.Add(time.Hour),
@@ -155,12 +155,12 @@ func full(t *testing.T) cap.Alert {
 		Instruction:   "Acknowledge receipt.",
 		Web:           "https://truce.example/alerts/0001",
 		Contact:       "ops@truce.example",
-		Parameters:    []cap.NamedValue{{Name: "icao", Value: "4B1908"}, {Name: "squawk", Value: "7700"}},
-		Areas: []cap.Area{{
+		Parameters:    []capxml.NamedValue{{Name: "icao", Value: "4B1908"}, {Name: "squawk", Value: "7700"}},
+		Areas: []capxml.Area{{
 			Desc:       "UNDOF area of separation",
-			Polygons:   []cap.Polygon{undof(t)},
-			Circles:    []cap.Circle{{Center: cap.Point{Lat: 33.2, Lon: 35.85}, RadiusKm: 5.5}},
-			Geocodes:   []cap.NamedValue{{Name: "ISO3166-2", Value: "SY-UNDOF"}},
+			Polygons:   []capxml.Polygon{undof(t)},
+			Circles:    []capxml.Circle{{Center: capxml.Point{Lat: 33.2, Lon: 35.85}, RadiusKm: 5.5}},
+			Geocodes:   []capxml.NamedValue{{Name: "ISO3166-2", Value: "SY-UNDOF"}},
 			AltitudeFt: f64(0),
 			CeilingFt:  f64(45000),
 		}},
@@ -186,26 +186,26 @@ type parsedAlert struct {
 
 func TestEncode_ValidatesAgainstSchema(t *testing.T) {
 	restricted := minimal()
-	restricted.Scope, restricted.Restriction = cap.ScopeRestricted, "Signatory parties only"
+	restricted.Scope, restricted.Restriction = capxml.ScopeRestricted, "Signatory parties only"
 	private := minimal()
-	private.Scope, private.Addresses = cap.ScopePrivate, []string{"party-a@truce.example", "Party B ops"}
+	private.Scope, private.Addresses = capxml.ScopePrivate, []string{"party-a@truce.example", "Party B ops"}
 	cancel := minimal()
-	cancel.MsgType = cap.MsgCancel
-	cancel.References = []cap.Reference{{Sender: "monitor@truce.example", Identifier: "truce-alert-0001", Sent: sent}}
+	cancel.MsgType = capxml.MsgCancel
+	cancel.References = []capxml.Reference{{Sender: "monitor@truce.example", Identifier: "truce-alert-0001", Sent: sent}}
 	multi := full(t)
-	multi.Info = append(multi.Info, cap.Info{Categories: []cap.Category{cap.CategoryOther}, Event: "x",
-		Urgency: cap.UrgencyUnknown, Severity: cap.SeverityUnknown, Certainty: cap.CertaintyUnknown, Language: "ar"})
+	multi.Info = append(multi.Info, capxml.Info{Categories: []capxml.Category{capxml.CategoryOther}, Event: "x",
+		Urgency: capxml.UrgencyUnknown, Severity: capxml.SeverityUnknown, Certainty: capxml.CertaintyUnknown, Language: "ar"})
 
 	for _, tt := range []struct {
 		name  string
-		alert cap.Alert
+		alert capxml.Alert
 	}{
 		{"Minimal", minimal()}, {"Full", full(t)}, {"Restricted", restricted},
 		{"Private", private}, {"Cancel", cancel}, {"TwoInfos", multi},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := cap.Encode(&buf, tt.alert); err != nil {
+			if err := capxml.Encode(&buf, tt.alert); err != nil {
 				t.Fatal(err)
 			}
 			var p parsedAlert
@@ -227,7 +227,7 @@ func TestEncode_ValidatesAgainstSchema(t *testing.T) {
 func TestEncode_Content(t *testing.T) {
 	a := full(t)
 	var buf bytes.Buffer
-	if err := cap.Encode(&buf, a); err != nil {
+	if err := capxml.Encode(&buf, a); err != nil {
 		t.Fatal(err)
 	}
 	var p parsedAlert
@@ -263,53 +263,53 @@ func TestEncode_Content(t *testing.T) {
 }
 
 func TestEncode_Invalid(t *testing.T) {
-	mod := func(f func(a *cap.Alert)) cap.Alert {
+	mod := func(f func(a *capxml.Alert)) capxml.Alert {
 		a := full(t)
 		f(&a)
 		return a
 	}
-	area := func(a *cap.Alert) *cap.Area { return &a.Info[0].Areas[0] }
+	area := func(a *capxml.Alert) *capxml.Area { return &a.Info[0].Areas[0] }
 	tests := []struct {
 		name  string
-		alert cap.Alert
+		alert capxml.Alert
 		want  string
 	}{
-		{"NoIdentifier", mod(func(a *cap.Alert) { a.Identifier = "" }), "identifier is required"},
-		{"IdentifierSpace", mod(func(a *cap.Alert) { a.Identifier = "a b" }), "identifier"},
-		{"SenderComma", mod(func(a *cap.Alert) { a.Sender = "a,b" }), "sender"},
-		{"SenderAmp", mod(func(a *cap.Alert) { a.Sender = "a&b" }), "sender"},
-		{"NoSent", mod(func(a *cap.Alert) { a.Sent = time.Time{} }), "sent"},
-		{"BadStatus", mod(func(a *cap.Alert) { a.Status = "Real" }), "status"},
-		{"BadScope", mod(func(a *cap.Alert) { a.Scope = "" }), "scope"},
-		{"RestrictedNoRestriction", mod(func(a *cap.Alert) { a.Scope = cap.ScopeRestricted }), "restriction"},
-		{"PrivateNoAddresses", mod(func(a *cap.Alert) { a.Scope = cap.ScopePrivate }), "addresses"},
-		{"UpdateNoReferences", mod(func(a *cap.Alert) { a.MsgType = cap.MsgUpdate }), "references"},
-		{"NoCategory", mod(func(a *cap.Alert) { a.Info[0].Categories = nil }), "category"},
-		{"BadCategory", mod(func(a *cap.Alert) { a.Info[0].Categories = []cap.Category{"Military"} }), "category"},
-		{"NoEvent", mod(func(a *cap.Alert) { a.Info[0].Event = " " }), "event"},
-		{"BadUrgency", mod(func(a *cap.Alert) { a.Info[0].Urgency = "" }), "urgency"},
-		{"BadLanguage", mod(func(a *cap.Alert) { a.Info[0].Language = "en_GB" }), "language"},
-		{"ExpiresBeforeEffective", mod(func(a *cap.Alert) { a.Info[0].Expires = sent.Add(-time.Hour) }), "expires"},
-		{"NoAreaDesc", mod(func(a *cap.Alert) { area(a).Desc = "" }), "areaDesc"},
-		{"OpenPolygon", mod(func(a *cap.Alert) {
+		{"NoIdentifier", mod(func(a *capxml.Alert) { a.Identifier = "" }), "identifier is required"},
+		{"IdentifierSpace", mod(func(a *capxml.Alert) { a.Identifier = "a b" }), "identifier"},
+		{"SenderComma", mod(func(a *capxml.Alert) { a.Sender = "a,b" }), "sender"},
+		{"SenderAmp", mod(func(a *capxml.Alert) { a.Sender = "a&b" }), "sender"},
+		{"NoSent", mod(func(a *capxml.Alert) { a.Sent = time.Time{} }), "sent"},
+		{"BadStatus", mod(func(a *capxml.Alert) { a.Status = "Real" }), "status"},
+		{"BadScope", mod(func(a *capxml.Alert) { a.Scope = "" }), "scope"},
+		{"RestrictedNoRestriction", mod(func(a *capxml.Alert) { a.Scope = capxml.ScopeRestricted }), "restriction"},
+		{"PrivateNoAddresses", mod(func(a *capxml.Alert) { a.Scope = capxml.ScopePrivate }), "addresses"},
+		{"UpdateNoReferences", mod(func(a *capxml.Alert) { a.MsgType = capxml.MsgUpdate }), "references"},
+		{"NoCategory", mod(func(a *capxml.Alert) { a.Info[0].Categories = nil }), "category"},
+		{"BadCategory", mod(func(a *capxml.Alert) { a.Info[0].Categories = []capxml.Category{"Military"} }), "category"},
+		{"NoEvent", mod(func(a *capxml.Alert) { a.Info[0].Event = " " }), "event"},
+		{"BadUrgency", mod(func(a *capxml.Alert) { a.Info[0].Urgency = "" }), "urgency"},
+		{"BadLanguage", mod(func(a *capxml.Alert) { a.Info[0].Language = "en_GB" }), "language"},
+		{"ExpiresBeforeEffective", mod(func(a *capxml.Alert) { a.Info[0].Expires = sent.Add(-time.Hour) }), "expires"},
+		{"NoAreaDesc", mod(func(a *capxml.Alert) { area(a).Desc = "" }), "areaDesc"},
+		{"OpenPolygon", mod(func(a *capxml.Alert) {
 			pg := area(a).Polygons[0]
 			area(a).Polygons[0] = pg[:len(pg)-1]
 		}), "not closed"},
-		{"ThreePoints", mod(func(a *cap.Alert) {
-			area(a).Polygons[0] = cap.Polygon{{Lat: 1, Lon: 1}, {Lat: 2, Lon: 2}, {Lat: 1, Lon: 1}}
+		{"ThreePoints", mod(func(a *capxml.Alert) {
+			area(a).Polygons[0] = capxml.Polygon{{Lat: 1, Lon: 1}, {Lat: 2, Lon: 2}, {Lat: 1, Lon: 1}}
 		}), "at least 4"},
-		{"SwappedOutOfRange", mod(func(a *cap.Alert) {
-			area(a).Polygons[0] = cap.Polygon{{Lat: 100, Lon: 1}, {Lat: 2, Lon: 2}, {Lat: 3, Lon: 1}, {Lat: 100, Lon: 1}}
+		{"SwappedOutOfRange", mod(func(a *capxml.Alert) {
+			area(a).Polygons[0] = capxml.Polygon{{Lat: 100, Lon: 1}, {Lat: 2, Lon: 2}, {Lat: 3, Lon: 1}, {Lat: 100, Lon: 1}}
 		}), "out of range"},
-		{"NegativeRadius", mod(func(a *cap.Alert) { area(a).Circles[0].RadiusKm = -1 }), "radius"},
-		{"CeilingWithoutAltitude", mod(func(a *cap.Alert) { area(a).AltitudeFt = nil }), "ceiling needs an altitude"},
-		{"CeilingBelowAltitude", mod(func(a *cap.Alert) { area(a).AltitudeFt = f64(50000) }), "below altitude"},
+		{"NegativeRadius", mod(func(a *capxml.Alert) { area(a).Circles[0].RadiusKm = -1 }), "radius"},
+		{"CeilingWithoutAltitude", mod(func(a *capxml.Alert) { area(a).AltitudeFt = nil }), "ceiling needs an altitude"},
+		{"CeilingBelowAltitude", mod(func(a *capxml.Alert) { area(a).AltitudeFt = f64(50000) }), "below altitude"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := cap.Encode(&buf, tt.alert)
-			if !errors.Is(err, cap.ErrInvalid) {
+			err := capxml.Encode(&buf, tt.alert)
+			if !errors.Is(err, capxml.ErrInvalid) {
 				t.Fatalf("err %v, want ErrInvalid", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {

@@ -1,29 +1,29 @@
-package cap_test
+package capxml_test
 
 import (
 	"os"
 	"time"
 
-	"github.com/truce-project/truce/cap"
+	"github.com/truce-project/truce/capxml"
 )
 
 func ExampleEncode() {
-	err := cap.Encode(os.Stdout, cap.Alert{
+	err := capxml.Encode(os.Stdout, capxml.Alert{
 		Identifier: "truce-alert-0001",
 		Sender:     "monitor@truce.example",
 		Sent:       time.Date(2026, 11, 30, 12, 5, 9, 0, time.UTC),
-		Status:     cap.StatusExercise,
-		MsgType:    cap.MsgAlert,
-		Scope:      cap.ScopePublic,
-		Info: []cap.Info{{
-			Categories: []cap.Category{cap.CategorySecurity},
+		Status:     capxml.StatusExercise,
+		MsgType:    capxml.MsgAlert,
+		Scope:      capxml.ScopePublic,
+		Info: []capxml.Info{{
+			Categories: []capxml.Category{capxml.CategorySecurity},
 			Event:      "No-fly zone entry",
-			Urgency:    cap.UrgencyImmediate,
-			Severity:   cap.SeveritySevere,
-			Certainty:  cap.CertaintyObserved,
-			Areas: []cap.Area{{
+			Urgency:    capxml.UrgencyImmediate,
+			Severity:   capxml.SeveritySevere,
+			Certainty:  capxml.CertaintyObserved,
+			Areas: []capxml.Area{{
 				Desc:    "Buffer zone B",
-				Circles: []cap.Circle{{Center: cap.Point{Lat: 33.5138, Lon: 36.2765}, RadiusKm: 10}},
+				Circles: []capxml.Circle{{Center: capxml.Point{Lat: 33.5138, Lon: 36.2765}, RadiusKm: 10}},
 			}},
 		}},
 	})

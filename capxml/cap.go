@@ -1,4 +1,4 @@
-// Package cap writes Truce alerts as OASIS Common Alerting Protocol 1.2
+// Package capxml writes Truce alerts as OASIS Common Alerting Protocol 1.2
 // documents (CAP-V1.2, OASIS Standard, 1 July 2010) and as an Atom feed of
 // them (RFC 4287).
 //
@@ -10,7 +10,7 @@
 //
 // Geometry: CAP writes a point as "lat,lon" (WGS 84), the reverse of GeoJSON's
 // [lon, lat]; Point holds named fields so that the order cannot be confused.
-package cap
+package capxml
 
 import (
 	"encoding/xml"

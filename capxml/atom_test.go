@@ -1,4 +1,4 @@
-package cap_test
+package capxml_test
 
 import (
 	"bytes"
@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/truce-project/truce/cap"
+	"github.com/truce-project/truce/capxml"
 )
 
-func feedInfo() cap.FeedInfo {
-	return cap.FeedInfo{
+func feedInfo() capxml.FeedInfo {
+	return capxml.FeedInfo{
 		ID:       "https://truce.example/cap/alerts.atom",
 		Title:    "Truce alerts",
 		Author:   "Truce monitor",
 		Self:     "https://truce.example/cap/alerts.atom",
-		AlertURL: func(a cap.Alert) string { return "https://truce.example/cap/" + a.Identifier + ".xml" },
+		AlertURL: func(a capxml.Alert) string { return "https://truce.example/cap/" + a.Identifier + ".xml" },
 	}
 }
 
@@ -43,14 +43,14 @@ func TestFeed_Valid(t *testing.T) {
 	second := minimal()
 	second.Identifier = "truce-alert-0002"
 	second.Sent = sent.Add(time.Minute)
-	second.MsgType = cap.MsgUpdate
-	second.References = []cap.Reference{{Sender: "monitor@truce.example", Identifier: "truce-alert-0001", Sent: sent}}
-	second.Info = []cap.Info{{Categories: []cap.Category{cap.CategorySecurity}, Event: "No-fly zone exit",
-		Urgency: cap.UrgencyPast, Severity: cap.SeverityMinor, Certainty: cap.CertaintyObserved}}
-	alerts := []cap.Alert{full(t), second}
+	second.MsgType = capxml.MsgUpdate
+	second.References = []capxml.Reference{{Sender: "monitor@truce.example", Identifier: "truce-alert-0001", Sent: sent}}
+	second.Info = []capxml.Info{{Categories: []capxml.Category{capxml.CategorySecurity}, Event: "No-fly zone exit",
+		Urgency: capxml.UrgencyPast, Severity: capxml.SeverityMinor, Certainty: capxml.CertaintyObserved}}
+	alerts := []capxml.Alert{full(t), second}
 
 	var buf bytes.Buffer
-	if err := cap.Feed(&buf, feedInfo(), alerts); err != nil {
+	if err := capxml.Feed(&buf, feedInfo(), alerts); err != nil {
 		t.Fatal(err)
 	}
 	if ok, out := validate(t, buf.Bytes(), "--relaxng", atom); !ok {
@@ -88,7 +88,7 @@ func TestFeed_Empty(t *testing.T) {
 	fi := feedInfo()
 	fi.Updated = sent
 	var buf bytes.Buffer
-	if err := cap.Feed(&buf, fi, nil); err != nil {
+	if err := capxml.Feed(&buf, fi, nil); err != nil {
 		t.Fatal(err)
 	}
 	if ok, out := validate(t, buf.Bytes(), "--relaxng", atom); !ok {
@@ -101,25 +101,25 @@ func TestFeed_Invalid(t *testing.T) {
 	bad.Sender = "has space"
 	tests := []struct {
 		name   string
-		info   func(*cap.FeedInfo)
-		alerts []cap.Alert
+		info   func(*capxml.FeedInfo)
+		alerts []capxml.Alert
 		want   string
 	}{
-		{"RelativeID", func(f *cap.FeedInfo) { f.ID = "alerts" }, []cap.Alert{minimal()}, "absolute IRI"},
-		{"NoTitle", func(f *cap.FeedInfo) { f.Title = "" }, []cap.Alert{minimal()}, "title"},
-		{"NoAuthor", func(f *cap.FeedInfo) { f.Author = " " }, []cap.Alert{minimal()}, "author"},
-		{"NoAlertURL", func(f *cap.FeedInfo) { f.AlertURL = nil }, []cap.Alert{minimal()}, "AlertURL"},
-		{"RelativeAlertURL", func(f *cap.FeedInfo) { f.AlertURL = func(cap.Alert) string { return "/cap/1.xml" } }, []cap.Alert{minimal()}, "absolute"},
-		{"BadAlert", func(*cap.FeedInfo) {}, []cap.Alert{minimal(), bad}, "alert 1"},
-		{"EmptyWithoutUpdated", func(*cap.FeedInfo) {}, nil, "Updated"},
+		{"RelativeID", func(f *capxml.FeedInfo) { f.ID = "alerts" }, []capxml.Alert{minimal()}, "absolute IRI"},
+		{"NoTitle", func(f *capxml.FeedInfo) { f.Title = "" }, []capxml.Alert{minimal()}, "title"},
+		{"NoAuthor", func(f *capxml.FeedInfo) { f.Author = " " }, []capxml.Alert{minimal()}, "author"},
+		{"NoAlertURL", func(f *capxml.FeedInfo) { f.AlertURL = nil }, []capxml.Alert{minimal()}, "AlertURL"},
+		{"RelativeAlertURL", func(f *capxml.FeedInfo) { f.AlertURL = func(capxml.Alert) string { return "/cap/1.xml" } }, []capxml.Alert{minimal()}, "absolute"},
+		{"BadAlert", func(*capxml.FeedInfo) {}, []capxml.Alert{minimal(), bad}, "alert 1"},
+		{"EmptyWithoutUpdated", func(*capxml.FeedInfo) {}, nil, "Updated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fi := feedInfo()
 			tt.info(&fi)
 			var buf bytes.Buffer
-			err := cap.Feed(&buf, fi, tt.alerts)
-			if !errors.Is(err, cap.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			err := capxml.Feed(&buf, fi, tt.alerts)
+			if !errors.Is(err, capxml.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
 			if buf.Len() != 0 {
