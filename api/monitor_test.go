@@ -151,10 +151,10 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	capFile, atomFile := filepath.Join(dir, "a.xml"), filepath.Join(dir, "feed.atom")
 	os.WriteFile(capFile, doc, 0o644)
 	os.WriteFile(atomFile, feedDoc, 0o644)
-	if out, err := exec.Command(lint, "--noout", "--schema", "../cap/testdata/cap12.xsd", capFile).CombinedOutput(); err != nil {
+	if out, err := exec.Command(lint, "--noout", "--schema", "../capxml/testdata/cap12.xsd", capFile).CombinedOutput(); err != nil {
 		t.Fatalf("CAP document invalid: %s\n%s", out, doc)
 	}
-	if out, err := exec.Command(lint, "--noout", "--relaxng", "../cap/testdata/atom_rfc4287.rng", atomFile).CombinedOutput(); err != nil {
+	if out, err := exec.Command(lint, "--noout", "--relaxng", "../capxml/testdata/atom_rfc4287.rng", atomFile).CombinedOutput(); err != nil {
 		t.Fatalf("Atom feed invalid: %s", out)
 	}
 	// The alerts are journal records with proofs like any other.
