@@ -28,8 +28,13 @@ type ZoneIndex struct {
 	// older reading applied last.
 	updating sync.Mutex
 
-	mu     sync.Mutex
-	from   time.Time
+	mu   sync.Mutex
+	from time.Time
+	// asOf is when the content was last replaced: the index holds what
+	// is in force from then on, not the history before (an agreement
+	// suspended since is gone from it), so it answers only for times at
+	// or after asOf.
+	asOf   time.Time
 	byZone map[string][]string // zone id -> index ids
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
@@ -44,11 +49,29 @@ func NewZoneIndex(store truce.Store) *ZoneIndex {
 // Spatial returns the underlying index, for the monitor's hot path.
 func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
 
-// From returns the time from which the index answers.
+// From returns the time from which the index holds the versions in force.
 func (x *ZoneIndex) From() time.Time {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.from
+}
+
+// AsOf returns the time from which the index answers lookups: its content
+// was last replaced then, so earlier times may need history it no longer
+// holds.
+func (x *ZoneIndex) AsOf() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.asOf
+}
+
+// changedAt is the time a change was applied: the later of the clock and
+// the last change, so that AsOf never goes back.
+func (x *ZoneIndex) changedAtLocked(now time.Time) time.Time {
+	if now.Before(x.asOf) {
+		return x.asOf
+	}
+	return now
 }
 
 func versionKey(zoneID string, version int) string { return zoneID + "#" + strconv.Itoa(version) }
@@ -81,6 +104,11 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	}
 	x.mu.Lock()
 	x.byZone, x.from = byZone, now
+	at := time.Now()
+	if now.After(at) {
+		at = now
+	}
+	x.asOf = x.changedAtLocked(at)
 	f := x.OnChange
 	x.mu.Unlock()
 	if f != nil {
@@ -180,6 +208,7 @@ func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
 	if ids := byZone[zoneID]; len(ids) > 0 {
 		x.byZone[zoneID] = ids
 	}
+	x.asOf = x.changedAtLocked(time.Now())
 	f := x.OnChange
 	x.mu.Unlock()
 	if f != nil {

@@ -496,8 +496,9 @@ func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 }
 
 // ZonesAt returns the zones in force at t that contain the position. The
-// live index answers for the present and future; the database and exact
-// predicates answer for the past, or when no altitude is given.
+// live index answers for the present and future, with or without an
+// altitude (an unknown altitude matches every band, as it does for the
+// monitor); the database and exact predicates answer for the past only.
 func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Time) ([]truce.ZoneAt, error) {
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
@@ -506,7 +507,7 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		return nil, truce.Errorf(truce.EINVALID, "lon is -180 to 180 and lat -90 to 90.")
 	}
 	var ids []string
-	if s.Zones != nil && !math.IsNaN(altM) && !t.Before(s.Zones.From()) {
+	if s.Zones != nil && !t.Before(s.Zones.AsOf()) {
 		ids = s.Zones.Containing(lon, lat, altM, t)
 	} else {
 		vs, err := s.zonesInForce(ctx, t)
