@@ -185,7 +185,7 @@ func (n *Node) ready(ctx context.Context) []string {
 	if n.Ledger == nil {
 		return nil
 	}
-	problems := n.selfCheck.problems()
+	problems := append(n.selfCheck.problems(), n.refresh.problems()...)
 	signed, err := n.Service.Ledger.LatestCheckpoint(ctx)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return append(problems, "log: no signed checkpoint yet")

@@ -165,11 +165,8 @@ func (a *airspace) followPeriods() {
 		select {
 		case <-t.C:
 			a.following.Lock()
-			err := a.reloadSeparations(a.ctx)
+			a.n.refresh.do("separations", "monitor: separation minima", &a.following, a.reloadSeparations, nil)
 			a.following.Unlock()
-			if err != nil && a.ctx.Err() == nil {
-				a.n.log.Error("monitor: separation minima", "err", err)
-			}
 		case <-a.ctx.Done():
 			return
 		}
@@ -274,21 +271,19 @@ func (a *airspace) handle(e truce.Event) {
 	switch e.Kind {
 	case "zone":
 		// Only the changed zone can have joined or left the watched set.
-		if err := a.watchZone(ctx, e.Subject); err != nil {
-			a.n.log.Error("monitor: watched zones", "err", err)
-		}
+		// A failed read is retried until it succeeds (follow.go).
+		id := e.Subject
+		a.n.refresh.do("watch:"+id, "monitor: watched zones: zone "+id, &a.following,
+			func(ctx context.Context) error { return a.watchZone(ctx, id) }, func() { a.engine.ZonesChanged(nil) })
 		a.engine.ZonesChanged(nil)
 	case "agreement":
 		// The watched set is zones by kind and name, which an agreement
 		// change leaves alone; its zones' own changes come as zone events.
-		if err := a.reloadSeparations(ctx); err != nil {
-			a.n.log.Error("monitor: separation minima", "err", err)
-		}
+		a.n.refresh.do("separations", "monitor: separation minima", &a.following, a.reloadSeparations, func() { a.engine.ZonesChanged(nil) })
 		a.engine.ZonesChanged(nil)
 	case "aircraft":
-		if err := a.attr.Load(ctx, a.n.Store); err != nil {
-			a.n.log.Error("monitor: aircraft registry", "err", err)
-		}
+		a.n.refresh.do("aircraft", "monitor: aircraft registry", &a.following,
+			func(ctx context.Context) error { return a.attr.Load(ctx, a.n.Store) }, a.engine.PartiesChanged)
 		a.engine.PartiesChanged()
 	case "feed":
 		f, ok := e.Data.(*truce.FeedSource)

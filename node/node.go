@@ -66,6 +66,9 @@ type Config struct {
 	EventHeartbeat time.Duration
 	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
 	SelfCheck string
+	// WrapStore, when set, wraps the opened store (tests inject faults
+	// with it).
+	WrapStore func(truce.Store) truce.Store
 }
 
 func (c *Config) defaults() {
@@ -131,6 +134,8 @@ type Node struct {
 	witnessMaxAge time.Duration
 	stopLedger    func()
 	selfCheck     *selfCheck
+	refresh       *refresher // retries engine refreshes that failed (follow.go)
+	stopFollowing func()
 	air           *airspace
 	log           *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
@@ -169,6 +174,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)
 	}
+	n.startFollowing()
 	n.Service.OnEvent = n.follow
 	n.registerRoutes()
 	if err := n.mountUI(); err != nil {
@@ -205,9 +211,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 // change). The zone index is refreshed before the request that made the
 // change returns, so a client reads its own writes.
 func (n *Node) follow(e truce.Event) {
-	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
-		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
-	}
+	n.followZones(e)
 	if n.air != nil {
 		n.air.handle(e)
 	}
@@ -226,6 +230,9 @@ func (n *Node) close() error {
 		if n.remoteDone != nil {
 			<-n.remoteDone
 		}
+	}
+	if n.stopFollowing != nil {
+		n.stopFollowing()
 	}
 	if n.air != nil {
 		n.air.stop()
@@ -269,6 +276,9 @@ func OpenService(ctx context.Context, c Config) (*service.Service, error) {
 	st, err := OpenStore(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	if c.WrapStore != nil {
+		st = c.WrapStore(st)
 	}
 	svc := service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
 	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices

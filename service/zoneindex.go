@@ -36,6 +36,10 @@ type ZoneIndex struct {
 	// or after asOf.
 	asOf   time.Time
 	byZone map[string][]string // zone id -> index ids
+	// prints holds, for each zone with a version read into the index,
+	// the fingerprint of what was read (see build), so Reconcile finds
+	// the zones the index lost track of.
+	prints map[string]string
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
 	OnChange func(zoneIDs []string)
@@ -43,7 +47,7 @@ type ZoneIndex struct {
 
 // NewZoneIndex returns an index that Load fills.
 func NewZoneIndex(store truce.Store) *ZoneIndex {
-	return &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}}
+	return &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
 }
 
 // Spatial returns the underlying index, for the monitor's hot path.
@@ -95,15 +99,15 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	zs, byZone, err := x.build(ctx, vs)
+	b, err := x.build(ctx, vs)
 	if err != nil {
 		return err
 	}
-	if err := x.idx.Load(zs); err != nil {
+	if err := x.idx.Load(b.zones); err != nil {
 		return err
 	}
 	x.mu.Lock()
-	x.byZone, x.from = byZone, now
+	x.byZone, x.prints, x.from = b.byZone, b.prints, now
 	at := time.Now()
 	if now.After(at) {
 		at = now
@@ -117,29 +121,36 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) ([]spatial.Zone, map[string][]string, error) {
+// indexBuild is what build makes of versions read from the database.
+type indexBuild struct {
+	zones  []spatial.Zone
+	byZone map[string][]string // zone id -> index ids
+	prints map[string]string   // zone id -> fingerprint of the versions read
+}
+
+func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) (*indexBuild, error) {
 	ags := map[string]*truce.Agreement{}
-	byZone := map[string][]string{}
-	var out []spatial.Zone
+	b := &indexBuild{byZone: map[string][]string{}}
 	for _, v := range vs {
 		ag, ok := ags[v.AgreementID]
 		if !ok {
 			var err error
 			if ag, err = x.store.Agreement(ctx, v.AgreementID); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			ags[v.AgreementID] = ag
 		}
 		z, ok, err := spatialZone(v, ag)
 		if err != nil {
-			return nil, nil, fmt.Errorf("zone %s version %d: %w", v.ZoneID, v.Version, err)
+			return nil, fmt.Errorf("zone %s version %d: %w", v.ZoneID, v.Version, err)
 		}
 		if ok {
-			out = append(out, z)
-			byZone[v.ZoneID] = append(byZone[v.ZoneID], z.ID)
+			b.zones = append(b.zones, z)
+			b.byZone[v.ZoneID] = append(b.byZone[v.ZoneID], z.ID)
 		}
 	}
-	return out, byZone, nil
+	b.prints = fingerprints(vs, ags)
+	return b, nil
 }
 
 // spatialZone converts a version into an index entry; ok is false when it
@@ -190,30 +201,52 @@ func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
 			live = append(live, v)
 		}
 	}
-	zs, byZone, err := x.build(ctx, live)
+	b, err := x.build(ctx, live)
 	if err != nil {
 		return err
 	}
 	x.mu.Lock()
-	for _, id := range x.byZone[zoneID] {
-		x.idx.Delete(id)
-	}
-	delete(x.byZone, zoneID)
-	for _, z := range zs {
-		if err := x.idx.Insert(z); err != nil {
-			x.mu.Unlock()
-			return err
-		}
-	}
-	if ids := byZone[zoneID]; len(ids) > 0 {
-		x.byZone[zoneID] = ids
-	}
-	x.asOf = x.changedAtLocked(time.Now())
+	err = x.replaceLocked([]string{zoneID}, b)
 	f := x.OnChange
 	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	if f != nil {
 		f([]string{zoneID})
 	}
+	return nil
+}
+
+// replaceLocked replaces the entries of the given zones with what b holds
+// for them.
+func (x *ZoneIndex) replaceLocked(zoneIDs []string, b *indexBuild) error {
+	only := make(map[string]bool, len(zoneIDs))
+	for _, id := range zoneIDs {
+		only[id] = true
+		for _, key := range x.byZone[id] {
+			x.idx.Delete(key)
+		}
+		delete(x.byZone, id)
+		delete(x.prints, id)
+	}
+	for _, z := range b.zones {
+		if !only[ZoneOf(z.ID)] {
+			continue
+		}
+		if err := x.idx.Insert(z); err != nil {
+			return err
+		}
+	}
+	for _, id := range zoneIDs {
+		if ids := b.byZone[id]; len(ids) > 0 {
+			x.byZone[id] = ids
+		}
+		if p, ok := b.prints[id]; ok {
+			x.prints[id] = p
+		}
+	}
+	x.asOf = x.changedAtLocked(time.Now())
 	return nil
 }
 
