@@ -18,6 +18,10 @@ const (
 	EFORBIDDEN     = "forbidden"           // valid credentials, not allowed (403)
 	EUNAVAILABLE   = "unavailable"         // temporarily unable; retry later (503)
 	EINTERNAL      = "internal"            // a bug or an infrastructure fault (500)
+	// EINTEGRITY: a stored record does not match the journal entry that
+	// vouches for it (changed behind the server's back); the record is
+	// not served (500).
+	EINTEGRITY = "integrity"
 )
 
 // Error is Truce's application error: a stable Code for programs and a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -192,7 +191,8 @@ func (n *Node) startFollowing() {
 }
 
 // reconcile brings every engine in step with the database: the zones the
-// index lost track of, the watched zones, the separation minima.
+// index lost track of (the monitor's watched zones are those of the
+// index), the separation minima.
 func (n *Node) reconcile() {
 	n.refresh.do("reconcile:zones", "zone index: reconciliation with the database", nil, func(ctx context.Context) error {
 		changed, err := n.Service.Zones.Reconcile(ctx)
@@ -210,21 +210,7 @@ func (n *Node) reconcile() {
 	if a := n.air; a != nil {
 		a.following.Lock()
 		defer a.following.Unlock()
-		changed := false
-		n.refresh.do("reconcile:monitor", "monitor: reconciliation with the database", &a.following, func(ctx context.Context) error {
-			old := *a.watch.Load()
-			if err := a.loadWatch(ctx); err != nil {
-				return err
-			}
-			if !maps.Equal(old, *a.watch.Load()) {
-				changed = true
-				n.log.Warn("monitor: watched zones out of step with the database brought back")
-			}
-			return a.reloadSeparations(ctx)
-		}, func() { a.engine.ZonesChanged(nil) })
-		if changed {
-			a.engine.ZonesChanged(nil)
-		}
+		n.refresh.do("reconcile:monitor", "monitor: separation minima (reconciliation)", &a.following, a.reloadSeparations, nil)
 	}
 }
 

@@ -134,7 +134,8 @@ type Node struct {
 	witnessMaxAge time.Duration
 	stopLedger    func()
 	selfCheck     *selfCheck
-	refresh       *refresher // retries engine refreshes that failed (follow.go)
+	refresh       *refresher       // retries engine refreshes that failed (follow.go)
+	kept          *fileCheckpoints // the latest checkpoint, kept in the data directory too (vouch.go)
 	stopFollowing func()
 	air           *airspace
 	log           *slog.Logger
@@ -169,7 +170,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
-	n.Service.Zones = service.NewZoneIndex(st)
+	n.Service.Zones = n.Service.NewZoneIndex()
 	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)

@@ -3,10 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -18,10 +21,16 @@ import (
 // or later, in step with the database: built at start-up, refreshed on
 // every zone or agreement event. Index ids are "zoneID#version", so a
 // change approved to take effect later sits beside the version in force
-// until then, each with its own windows.
+// until then, each with its own windows. An index made by
+// Service.NewZoneIndex checks every zone and agreement it reads against
+// the journal (vouch.go) and indexes what the journal vouches for.
 type ZoneIndex struct {
 	store truce.Store
 	idx   *spatial.ZoneIndex
+	// vouch and agreement, when set, return the journalled zone (checked
+	// against the rows given) and agreement; see Service.NewZoneIndex.
+	vouch     func(ctx context.Context, zoneID string, rows []*truce.ZoneVersion) (*JournalledZone, error)
+	agreement func(ctx context.Context, id string) (*truce.Agreement, error)
 
 	// updating serialises Load and RefreshZone: each reads the database
 	// and then applies what it read, so two at once could leave the
@@ -40,18 +49,56 @@ type ZoneIndex struct {
 	// the fingerprint of what was read (see build), so Reconcile finds
 	// the zones the index lost track of.
 	prints map[string]string
+	// records holds the zone and version of each index id, as the
+	// journal vouches for them: lookups answer from memory.
+	records atomic.Pointer[map[string]truce.ZoneAt]
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
 	OnChange func(zoneIDs []string)
 }
 
-// NewZoneIndex returns an index that Load fills.
+// NewZoneIndex returns an index that Load fills, with the records as
+// stored (no journal checks: Service.NewZoneIndex makes the index a server
+// uses).
 func NewZoneIndex(store truce.Store) *ZoneIndex {
-	return &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
+	x := &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
+	x.records.Store(&map[string]truce.ZoneAt{})
+	return x
+}
+
+// NewZoneIndex returns a zone index over the service's store whose every
+// zone and agreement is checked against the journal when read: a row that
+// does not match is reported (Integrity) and the index holds what the
+// journal says instead.
+func (s *Service) NewZoneIndex() *ZoneIndex {
+	x := NewZoneIndex(s.Store)
+	x.vouch = func(ctx context.Context, id string, rows []*truce.ZoneVersion) (*JournalledZone, error) {
+		var z *truce.Zone
+		var err error
+		if z, err = s.Store.Zone(ctx, id); err != nil && truce.ErrorCode(err) != truce.ENOTFOUND {
+			return nil, err
+		}
+		return s.vouchZone(ctx, id, z, rows)
+	}
+	x.agreement = func(ctx context.Context, id string) (*truce.Agreement, error) {
+		ag, err := s.Store.Agreement(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.vouchAgreement(ctx, ag)
+	}
+	return x
 }
 
 // Spatial returns the underlying index, for the monitor's hot path.
 func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
+
+// Record returns the zone and version of an index id, as the index holds
+// them.
+func (x *ZoneIndex) Record(indexID string) (truce.ZoneAt, bool) {
+	r, ok := (*x.records.Load())[indexID]
+	return r, ok
+}
 
 // From returns the time from which the index holds the versions in force.
 func (x *ZoneIndex) From() time.Time {
@@ -99,7 +146,7 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	b, err := x.build(ctx, vs)
+	b, err := x.build(ctx, vs, now)
 	if err != nil {
 		return err
 	}
@@ -108,6 +155,7 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	}
 	x.mu.Lock()
 	x.byZone, x.prints, x.from = b.byZone, b.prints, now
+	x.records.Store(&b.records)
 	at := time.Now()
 	if now.After(at) {
 		at = now
@@ -123,22 +171,85 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 
 // indexBuild is what build makes of versions read from the database.
 type indexBuild struct {
-	zones  []spatial.Zone
-	byZone map[string][]string // zone id -> index ids
-	prints map[string]string   // zone id -> fingerprint of the versions read
+	zones   []spatial.Zone
+	byZone  map[string][]string // zone id -> index ids
+	prints  map[string]string   // zone id -> fingerprint of the versions read
+	records map[string]truce.ZoneAt
 }
 
-func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) (*indexBuild, error) {
+// live reports whether a version belongs in an index holding what is in
+// force at or after from.
+func live(v *truce.ZoneVersion, from time.Time) bool {
+	return (v.Action == truce.ZoneProposed || v.Action == truce.ZoneChange) && v.InForceFrom != nil && (v.InForceUntil == nil || v.InForceUntil.After(from))
+}
+
+// build makes index entries of the live versions read (rows). With
+// journal checks, each zone read is replaced by what its journal says
+// (a row changed behind the server's back is reported and not used), and
+// so is each agreement; a zone or agreement whose journal itself fails
+// its checks is left out (and reported).
+func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time) (*indexBuild, error) {
+	vs := rows
+	zoneDocs := map[string]*truce.Zone{}
+	if x.vouch != nil {
+		byZone := map[string][]*truce.ZoneVersion{}
+		var order []string
+		for _, v := range rows {
+			if _, ok := byZone[v.ZoneID]; !ok {
+				order = append(order, v.ZoneID)
+			}
+			byZone[v.ZoneID] = append(byZone[v.ZoneID], v)
+		}
+		vs = nil
+		for _, id := range order {
+			jz, err := x.vouch(ctx, id, byZone[id])
+			if jz == nil {
+				if truce.ErrorCode(err) == truce.EINTEGRITY {
+					continue // reported; nothing trustworthy to index
+				}
+				return nil, err
+			}
+			if err != nil && truce.ErrorCode(err) != truce.EINTEGRITY {
+				return nil, err
+			}
+			zoneDocs[id] = jz.Zone
+			nums := make([]int, 0, len(jz.Versions))
+			for n := range jz.Versions {
+				nums = append(nums, n)
+			}
+			slices.Sort(nums)
+			for _, n := range nums {
+				if v := jz.Versions[n]; live(v, from) {
+					vs = append(vs, v)
+				}
+			}
+		}
+	}
 	ags := map[string]*truce.Agreement{}
-	b := &indexBuild{byZone: map[string][]string{}}
+	b := &indexBuild{byZone: map[string][]string{}, records: map[string]truce.ZoneAt{}}
 	for _, v := range vs {
 		ag, ok := ags[v.AgreementID]
 		if !ok {
 			var err error
-			if ag, err = x.store.Agreement(ctx, v.AgreementID); err != nil {
+			if x.agreement != nil {
+				ag, err = x.agreement(ctx, v.AgreementID)
+				if ag == nil && truce.ErrorCode(err) == truce.EINTEGRITY {
+					ags[v.AgreementID] = nil
+					continue
+				}
+				if ag != nil && truce.ErrorCode(err) == truce.EINTEGRITY {
+					err = nil // reported; the journalled agreement is used
+				}
+			} else {
+				ag, err = x.store.Agreement(ctx, v.AgreementID)
+			}
+			if err != nil {
 				return nil, err
 			}
 			ags[v.AgreementID] = ag
+		}
+		if ag == nil {
+			continue
 		}
 		z, ok, err := spatialZone(v, ag)
 		if err != nil {
@@ -147,6 +258,7 @@ func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) (*indexB
 		if ok {
 			b.zones = append(b.zones, z)
 			b.byZone[v.ZoneID] = append(b.byZone[v.ZoneID], z.ID)
+			b.records[z.ID] = truce.ZoneAt{Zone: zoneDocs[v.ZoneID], Version: v}
 		}
 	}
 	b.prints = fingerprints(vs, ags)
@@ -195,13 +307,19 @@ func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
 	if err != nil {
 		return err
 	}
-	var live []*truce.ZoneVersion
-	for _, v := range vs {
-		if (v.Action == truce.ZoneProposed || v.Action == truce.ZoneChange) && v.InForceFrom != nil && (v.InForceUntil == nil || v.InForceUntil.After(x.from)) {
-			live = append(live, v)
+	from := x.From()
+	rows := vs
+	if x.vouch == nil {
+		// Without journal checks, build takes the live rows; with them,
+		// it checks every row and takes the journal's live versions.
+		rows = nil
+		for _, v := range vs {
+			if live(v, from) {
+				rows = append(rows, v)
+			}
 		}
 	}
-	b, err := x.build(ctx, live)
+	b, err := x.build(ctx, rows, from)
 	if err != nil {
 		return err
 	}
@@ -238,14 +356,24 @@ func (x *ZoneIndex) replaceLocked(zoneIDs []string, b *indexBuild) error {
 			return err
 		}
 	}
+	recs := maps.Clone(*x.records.Load())
+	for key := range recs {
+		if only[ZoneOf(key)] {
+			delete(recs, key)
+		}
+	}
 	for _, id := range zoneIDs {
 		if ids := b.byZone[id]; len(ids) > 0 {
 			x.byZone[id] = ids
+			for _, key := range ids {
+				recs[key] = b.records[key]
+			}
 		}
 		if p, ok := b.prints[id]; ok {
 			x.prints[id] = p
 		}
 	}
+	x.records.Store(&recs)
 	x.asOf = x.changedAtLocked(time.Now())
 	return nil
 }

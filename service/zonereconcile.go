@@ -50,7 +50,7 @@ func (x *ZoneIndex) Reconcile(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := x.build(ctx, vs)
+	b, err := x.build(ctx, vs, x.From())
 	if err != nil {
 		return nil, err
 	}

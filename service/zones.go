@@ -15,8 +15,15 @@ import (
 // zoneChange records a zone and one of its versions in the journal: every
 // entry of a zone has kind "zone" and the zone's id as subject, so a zone's
 // proof covers its whole history.
-func zoneChange(z *truce.Zone, v *truce.ZoneVersion) truce.Change {
-	return truce.Change{Kind: "zone", Subject: z.ID, Body: map[string]any{"zone": z, "version": v},
+// An approval that supersedes the version in force records that version
+// too, as "superseded", so that every stored version is the body of an
+// entry (vouch.go).
+func zoneChange(z *truce.Zone, v *truce.ZoneVersion, superseded *truce.ZoneVersion) truce.Change {
+	body := map[string]any{"zone": z, "version": v}
+	if superseded != nil {
+		body["superseded"] = superseded
+	}
+	return truce.Change{Kind: "zone", Subject: z.ID, Body: body,
 		Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: z.Version == 1, Event: &truce.Event{Data: v}}
 }
 
@@ -63,7 +70,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.commit(ctx, a, zoneChange(z, v), func(tx truce.Tx, idx int64) error {
+	if _, err := s.commit(ctx, a, zoneChange(z, v, nil), func(tx truce.Tx, idx int64) error {
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
 			return err
@@ -147,7 +154,7 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	_, err = s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
 		cs := make([]truce.Change, len(out))
 		for i, p := range out {
-			cs[i] = zoneChange(p.z, p.v)
+			cs[i] = zoneChange(p.z, p.v, nil)
 		}
 		return cs, func(idxs []int64) error {
 			for i, p := range out {
@@ -239,7 +246,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		z.Latest, z.Pending = v.Version, v.Version
 		z.Version++
 		z.UpdatedAt = now
-		return zoneChange(z, v), func(idx int64) error {
+		return zoneChange(z, v, nil), func(idx int64) error {
 			z.JournalIndex, v.JournalIndex = idx, idx
 			if err := tx.PutZone(ctx, z); err != nil {
 				return err
@@ -344,7 +351,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		}
 		z.Version++
 		z.UpdatedAt = now
-		return zoneChange(z, v), func(idx int64) error {
+		return zoneChange(z, v, prev), func(idx int64) error {
 			v.Decisions[len(v.Decisions)-1].JournalIndex = idx
 			z.JournalIndex = idx
 			if prev != nil {
@@ -432,7 +439,8 @@ func (s *Service) FindZone(ctx context.Context, id string) (*truce.Zone, error) 
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Zone(ctx, id)
+	z, _, err := s.VouchedZone(ctx, id)
+	return z, err
 }
 
 // ListZones returns a page of zones.
@@ -450,6 +458,11 @@ func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Z
 		return nil, "", err
 	}
 	zs, next := pageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
+	for _, z := range zs {
+		if _, err := s.vouchZone(ctx, z.ID, z, nil); err != nil {
+			return nil, "", err
+		}
+	}
 	return zs, next, nil
 }
 
@@ -458,10 +471,8 @@ func (s *Service) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVers
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.Zone(ctx, id); err != nil {
-		return nil, err
-	}
-	return s.Store.ZoneVersions(ctx, id)
+	_, vs, err := s.VouchedZone(ctx, id)
+	return vs, err
 }
 
 // ZonesInForce returns the versions in force at t in agreements in force
@@ -492,6 +503,9 @@ func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 			out = append(out, v)
 		}
 	}
+	if err := s.vouchVersions(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -508,7 +522,24 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 	}
 	var ids []string
 	if s.Zones != nil && !t.Before(s.Zones.AsOf()) {
-		ids = s.Zones.Containing(lon, lat, altM, t)
+		// The index holds the records it indexes, as the journal vouches
+		// for them.
+		var out []truce.ZoneAt
+		for _, key := range s.Zones.Containing(lon, lat, altM, t) {
+			r, ok := s.Zones.Record(key)
+			if !ok {
+				continue
+			}
+			if r.Zone == nil { // an index without journal checks
+				z, err := s.Store.Zone(ctx, r.Version.ZoneID)
+				if err != nil {
+					return nil, err
+				}
+				r.Zone = z
+			}
+			out = append(out, r)
+		}
+		return out, nil
 	} else {
 		vs, err := s.zonesInForce(ctx, t)
 		if err != nil {
@@ -553,6 +584,9 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if _, err := s.vouchZone(ctx, zoneID, z, []*truce.ZoneVersion{v}); err != nil {
 			return nil, err
 		}
 		out = append(out, truce.ZoneAt{Zone: z, Version: v})

@@ -56,7 +56,7 @@ func zonesInForce(tb testing.TB, n int) (*service.Service, context.Context) {
 			tb.Fatal(err)
 		}
 	}
-	svc.Zones = service.NewZoneIndex(st)
+	svc.Zones = svc.NewZoneIndex()
 	if err := svc.Zones.Load(ctx, svc.Now()); err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,392 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gowebpki/jcs"
+	"github.com/truce-project/truce"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// The log vouches for state (DESIGN.md, "Security model"): a record the
+// engines or the API use is checked against the journal entries of its
+// subject. Each entry's body is the record as stored (update writes the
+// record with its entry's index before sealing), so the state a subject's
+// entries describe, replayed oldest first, is what the rows must hold.
+// Each entry is checked on the way: its leaf against the Merkle tree's
+// stored leaf hash, its columns against its leaf, and its body and salt
+// against the leaf's body_hash. A row that differs was changed behind the
+// server's back: it is refused (the engines use the journalled state
+// instead, the API answers EINTEGRITY), logged, counted, and reported by
+// /readyz until it matches again.
+
+// nextIndex returns the index the transaction's next Append will return,
+// when the store can say.
+func nextIndex(tx truce.Tx) (int64, bool) {
+	p, ok := tx.(interface{ NextIndex() int64 })
+	if !ok {
+		return 0, false
+	}
+	return p.NextIndex(), true
+}
+
+// Integrity collects the records found not to match the journal.
+type Integrity struct {
+	// Mismatches counts every refusal (a record found changed, each time
+	// it is found).
+	Mismatches atomic.Uint64
+
+	mu       sync.Mutex
+	problems map[string]string // record key -> what is wrong
+}
+
+// report records that the record known by key does not match the journal.
+func (g *Integrity) report(log *slog.Logger, key, problem string) {
+	g.Mismatches.Add(1)
+	g.mu.Lock()
+	_, known := g.problems[key]
+	if g.problems == nil {
+		g.problems = map[string]string{}
+	}
+	g.problems[key] = problem
+	g.mu.Unlock()
+	if !known && log != nil {
+		log.Error("integrity: a stored record does not match the journal; refused", "record", key, "problem", problem)
+	}
+}
+
+// clear forgets the problem of a record that matches again.
+func (g *Integrity) clear(key string) {
+	g.mu.Lock()
+	delete(g.problems, key)
+	g.mu.Unlock()
+}
+
+// Problems lists the records that do not match the journal, for /readyz.
+func (g *Integrity) Problems() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.problems))
+	for _, p := range g.problems {
+		out = append(out, "integrity: "+p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// refuse reports a mismatch and returns the error the API answers.
+func (s *Service) refuse(key, problem string) error {
+	s.Integrity.report(s.Log, key, problem)
+	return truce.Errorf(truce.EINTEGRITY, "%s. The stored record was changed outside Truce; it is not served. Tell the operator.", problem)
+}
+
+// subjectEntries returns a subject's entries, each checked against its
+// leaf and the tree: the entries whose bodies are the subject's history.
+func (s *Service) subjectEntries(ctx context.Context, kind, subject string) ([]*truce.JournalRecord, error) {
+	rs, err := s.Store.SubjectJournal(ctx, kind, subject)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkEntries(ctx, rs); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// checkEntries checks journal records as stored: each leaf is the
+// tree's (when the service has the log), the columns say what the leaf
+// says, and the body and salt hash to the leaf's body_hash. A record
+// whose body is redacted is checked all the same: the check runs before
+// redaction.
+func (s *Service) checkEntries(ctx context.Context, rs []*truce.JournalRecord) error {
+	if s.Ledger != nil && len(rs) > 0 {
+		idx := make([]int64, len(rs))
+		for i, r := range rs {
+			idx[i] = tlog.StoredHashIndex(0, r.Index)
+		}
+		hs, err := s.Ledger.ReadHashes(ctx, idx)
+		if err != nil {
+			return s.refuse(fmt.Sprintf("journal entry %d", rs[0].Index), fmt.Sprintf("Journal entries from %d: the Merkle tree's leaf hashes cannot be read", rs[0].Index))
+		}
+		for i, r := range rs {
+			if tlog.RecordHash(r.Leaf) != hs[i] {
+				return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d does not match the Merkle tree", r.Index))
+			}
+		}
+	}
+	for _, r := range rs {
+		var e truce.Entry
+		if err := json.Unmarshal(r.Leaf, &e); err != nil {
+			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d has an unreadable leaf", r.Index))
+		}
+		if !sameEntry(e, r.Entry) {
+			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d: the stored columns differ from the entry's leaf", r.Index))
+		}
+		if truce.BodyHash(r.Salt, r.Body) != e.BodyHash {
+			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d: the stored body does not hash to the entry's body_hash", r.Index))
+		}
+	}
+	return nil
+}
+
+func sameEntry(a, b truce.Entry) bool {
+	return a.Kind == b.Kind && a.Subject == b.Subject && a.Party == b.Party && a.User == b.User && a.Time.Equal(b.Time) &&
+		a.BodyHash == b.BodyHash && (a.Prev == nil) == (b.Prev == nil) && (a.Prev == nil || *a.Prev == *b.Prev)
+}
+
+// canonical returns the RFC 8785 form of v's JSON, so that a record read
+// from its row and one read from a body compare equal when they hold the
+// same values.
+func canonical(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	c, err := jcs.Transform(b)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+func same(a, b any) bool {
+	ca, cb := canonical(a), canonical(b)
+	return ca != nil && string(ca) == string(cb)
+}
+
+// JournalledZone is a zone as its journal entries describe it: the zone
+// and each version as last recorded.
+type JournalledZone struct {
+	Zone     *truce.Zone
+	Versions map[int]*truce.ZoneVersion
+	// Index is the zone's latest entry.
+	Index int64
+}
+
+// journalledZone replays a zone's entries.
+func (s *Service) journalledZone(ctx context.Context, id string) (*JournalledZone, error) {
+	rs, err := s.subjectEntries(ctx, "zone", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	jz := &JournalledZone{Versions: map[int]*truce.ZoneVersion{}}
+	for _, r := range rs {
+		var body struct {
+			Zone       *truce.Zone        `json:"zone"`
+			Version    *truce.ZoneVersion `json:"version"`
+			Superseded *truce.ZoneVersion `json:"superseded"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil || body.Zone == nil || body.Version == nil {
+			return nil, s.refuse("zone "+id, fmt.Sprintf("Zone %s: journal entry %d holds no zone record", id, r.Index))
+		}
+		jz.Zone, jz.Index = body.Zone, r.Index
+		jz.Versions[body.Version.Version] = body.Version
+		if body.Superseded != nil {
+			jz.Versions[body.Superseded.Version] = body.Superseded
+		}
+	}
+	return jz, nil
+}
+
+// vouchZone checks a zone (when z is not nil) and the versions given, as
+// read from their rows, against the zone's journal. It returns the
+// journalled zone, also when a row does not match (with the EINTEGRITY
+// error, the mismatch reported): the engines then use what the journal
+// says, and the API refuses the record. It returns a nil zone when the
+// journal itself fails its checks or has no entry for the zone.
+func (s *Service) vouchZone(ctx context.Context, id string, z *truce.Zone, vs []*truce.ZoneVersion) (*JournalledZone, error) {
+	jz, err := s.journalledZone(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if jz == nil {
+		return nil, s.refuse("zone "+id, fmt.Sprintf("Zone %s has no journal entry", id))
+	}
+	var first error
+	if z != nil {
+		key := "zone " + id
+		if !same(z, jz.Zone) {
+			first = s.refuse(key, fmt.Sprintf("Zone %s does not match its journal entry %d", id, jz.Index))
+		} else {
+			s.Integrity.clear(key)
+		}
+	}
+	for _, v := range vs {
+		key := fmt.Sprintf("zone %s version %d", id, v.Version)
+		if jv := jz.Versions[v.Version]; jv == nil || !same(v, jv) {
+			err := s.refuse(key, fmt.Sprintf("Zone %s version %d does not match its journal entries (latest %d)", id, v.Version, jz.Index))
+			if first == nil {
+				first = err
+			}
+		} else {
+			s.Integrity.clear(key)
+		}
+	}
+	return jz, first
+}
+
+// vouchAgreement checks an agreement (read from its row) against its
+// latest journal entry. Like vouchZone, it returns the journalled
+// agreement with the EINTEGRITY error of a mismatch, and nil when the
+// journal fails its checks.
+func (s *Service) vouchAgreement(ctx context.Context, ag *truce.Agreement) (*truce.Agreement, error) {
+	key := "agreement " + ag.ID
+	rs, err := s.subjectEntries(ctx, "agreement", ag.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, s.refuse(key, fmt.Sprintf("Agreement %s has no journal entry", ag.ID))
+	}
+	last := rs[len(rs)-1]
+	var j truce.Agreement
+	if err := json.Unmarshal(last.Body, &j); err != nil || j.ID != ag.ID {
+		return nil, s.refuse(key, fmt.Sprintf("Agreement %s: journal entry %d holds no agreement record", ag.ID, last.Index))
+	}
+	if !same(ag, &j) {
+		return &j, s.refuse(key, fmt.Sprintf("Agreement %s does not match its journal entry %d", ag.ID, last.Index))
+	}
+	s.Integrity.clear(key)
+	return &j, nil
+}
+
+// VouchedAgreement returns an agreement checked against the journal
+// (EINTEGRITY if it does not match).
+func (s *Service) VouchedAgreement(ctx context.Context, id string) (*truce.Agreement, error) {
+	ag, err := s.Store.Agreement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.vouchAgreement(ctx, ag); err != nil {
+		return nil, err
+	}
+	return ag, nil
+}
+
+// vouchVersions checks versions read from their rows, and their zones,
+// against the journal (EINTEGRITY if one does not match).
+func (s *Service) vouchVersions(ctx context.Context, vs []*truce.ZoneVersion) error {
+	byZone := map[string][]*truce.ZoneVersion{}
+	var order []string
+	for _, v := range vs {
+		if _, ok := byZone[v.ZoneID]; !ok {
+			order = append(order, v.ZoneID)
+		}
+		byZone[v.ZoneID] = append(byZone[v.ZoneID], v)
+	}
+	for _, id := range order {
+		if _, err := s.vouchZone(ctx, id, nil, byZone[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// VouchedZone returns a zone and all its versions, checked against the
+// journal.
+func (s *Service) VouchedZone(ctx context.Context, id string) (*truce.Zone, []*truce.ZoneVersion, error) {
+	z, err := s.Store.Zone(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs, err := s.Store.ZoneVersions(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	jz, err := s.vouchZone(ctx, id, z, vs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(vs) != len(jz.Versions) {
+		return nil, nil, s.refuse("zone "+id, fmt.Sprintf("Zone %s has %d stored versions and %d journalled", id, len(vs), len(jz.Versions)))
+	}
+	return z, vs, nil
+}
+
+// JournalledAgreement returns an agreement read from its row as the
+// journal vouches for it, for the engines: a row that does not match is
+// reported and the journal's agreement returned; nil (and no error) when
+// the journal itself fails its checks (reported too). Errors are the
+// store's.
+func (s *Service) JournalledAgreement(ctx context.Context, ag *truce.Agreement) (*truce.Agreement, error) {
+	j, err := s.vouchAgreement(ctx, ag)
+	if truce.ErrorCode(err) == truce.EINTEGRITY {
+		return j, nil
+	}
+	return j, err
+}
+
+// CheckState checks every zone, with all its versions, and every
+// agreement against the journal (the self-check's second pass), calling
+// progress after each record. Every mismatch is reported; the first is
+// returned (EINTEGRITY), after all records are checked.
+func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (int, error) {
+	var first error
+	n := 0
+	note := func(err error) error {
+		if truce.ErrorCode(err) == truce.EINTEGRITY {
+			if first == nil {
+				first = err
+			}
+			return nil
+		}
+		return err
+	}
+	for cursor := ""; ; {
+		zs, err := s.Store.Zones(ctx, truce.ZoneFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		for _, z := range zs {
+			vs, err := s.Store.ZoneVersions(ctx, z.ID)
+			if err != nil {
+				return n, err
+			}
+			jz, err := s.vouchZone(ctx, z.ID, z, vs)
+			if err := note(err); err != nil {
+				return n, err
+			}
+			if jz != nil && len(jz.Versions) != len(vs) {
+				note(s.refuse("zone "+z.ID, fmt.Sprintf("Zone %s has %d stored versions and %d journalled", z.ID, len(vs), len(jz.Versions))))
+			}
+			n++
+			if progress != nil {
+				progress(n)
+			}
+		}
+		if len(zs) < 1000 {
+			break
+		}
+		cursor = zs[len(zs)-1].ID
+	}
+	for cursor := ""; ; {
+		ags, err := s.Store.Agreements(ctx, truce.AgreementFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		for _, ag := range ags {
+			_, err := s.vouchAgreement(ctx, ag)
+			if err := note(err); err != nil {
+				return n, err
+			}
+			n++
+			if progress != nil {
+				progress(n)
+			}
+		}
+		if len(ags) < 1000 {
+			break
+		}
+		cursor = ags[len(ags)-1].ID
+	}
+	return n, first
+}
