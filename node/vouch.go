@@ -40,6 +40,9 @@ type fileCheckpoints struct {
 	mu   sync.Mutex
 	size int64 // tree size of the checkpoint in the file; -1 none
 	err  error // the last write's failure, for /readyz
+	// rewritten, when set, says the tree's root at the kept size is not
+	// the kept checkpoint's.
+	rewritten string
 }
 
 // PutCheckpoint stores the checkpoint in the database, then in the file.
@@ -97,7 +100,11 @@ func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) err
 			return err
 		}
 		if root != c.Hash {
-			return fmt.Errorf("%w: the first %d entries in the database are not those of the checkpoint signed earlier and kept in %s: the history was rewritten", ErrLogRolledBack, c.Size, fc.path)
+			// The server starts, so that the self-check can name the
+			// entry, but is never ready and signs nothing of this tree
+			// (the log refuses a tree inconsistent with what it signed).
+			fc.rewritten = fmt.Sprintf("log: the first %d entries in the database are not those of the checkpoint signed earlier and kept in %s: the history was rewritten", c.Size, fc.path)
+			n.log.Error(fc.rewritten)
 		}
 		if _, err := ls.Checkpoint(ctx, c.Size); errors.Is(err, ledger.ErrNotFound) {
 			return fmt.Errorf("%w: the database lacks the checkpoint of size %d signed earlier and kept in %s: checkpoint rows were deleted", ErrLogRolledBack, c.Size, fc.path)
@@ -117,7 +124,7 @@ func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) err
 	if err != nil {
 		return fmt.Errorf("stored checkpoint: %w", err)
 	}
-	if c.Size > fc.size {
+	if c.Size > fc.size && fc.rewritten == "" {
 		fc.keep(c.Size, latest)
 		if fc.err != nil {
 			return fmt.Errorf("keeping the checkpoint in %s: %w", fc.path, fc.err)
@@ -136,6 +143,9 @@ func (n *Node) vouchProblems(ctx context.Context) []string {
 		fc.mu.Unlock()
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("log: cannot keep the latest checkpoint in %s: %v", fc.path, err))
+		}
+		if fc.rewritten != "" {
+			problems = append(problems, fc.rewritten)
 		}
 		if size > 0 {
 			if got, err := fc.Storage.TreeSize(ctx); err == nil && got < size {

@@ -93,7 +93,7 @@ func (s *Service) subjectEntries(ctx context.Context, kind, subject string) ([]*
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkEntries(ctx, rs); err != nil {
+	if err := s.checkEntries(ctx, rs, false); err != nil {
 		return nil, err
 	}
 	return rs, nil
@@ -103,8 +103,10 @@ func (s *Service) subjectEntries(ctx context.Context, kind, subject string) ([]*
 // tree's (when the service has the log), the columns say what the leaf
 // says, and the body and salt hash to the leaf's body_hash. A record
 // whose body is redacted is checked all the same: the check runs before
-// redaction.
-func (s *Service) checkEntries(ctx context.Context, rs []*truce.JournalRecord) error {
+// redaction. Columns that differ from the leaf are refused when strict
+// (the entry is served as it is stored); otherwise they are reported and
+// replaced by the leaf's (the engines need only the leaf and the body).
+func (s *Service) checkEntries(ctx context.Context, rs []*truce.JournalRecord, strict bool) error {
 	if s.Ledger != nil && len(rs) > 0 {
 		idx := make([]int64, len(rs))
 		for i, r := range rs {
@@ -126,7 +128,11 @@ func (s *Service) checkEntries(ctx context.Context, rs []*truce.JournalRecord) e
 			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d has an unreadable leaf", r.Index))
 		}
 		if !sameEntry(e, r.Entry) {
-			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d: the stored columns differ from the entry's leaf", r.Index))
+			err := s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d: the stored columns differ from the entry's leaf", r.Index))
+			if strict {
+				return err
+			}
+			r.Entry = e
 		}
 		if truce.BodyHash(r.Salt, r.Body) != e.BodyHash {
 			return s.refuse(fmt.Sprintf("journal entry %d", r.Index), fmt.Sprintf("Journal entry %d: the stored body does not hash to the entry's body_hash", r.Index))

@@ -1,0 +1,327 @@
+package node
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/postgres"
+	"github.com/truce-project/truce/postgres/pgtest"
+	"github.com/truce-project/truce/sqlite"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// tamperEnv is a deployment whose database a test edits between runs of
+// the server, as an insider with access to the database would: a real
+// SQLite file, or a PostgreSQL schema.
+type tamperEnv struct {
+	cfg   Config
+	pg    bool
+	admin *truce.Actor
+	token string
+}
+
+func newTamperEnv(t *testing.T, pg bool) *tamperEnv {
+	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
+	if pg {
+		cfg.DB = pgtest.DSN(t)
+	}
+	res, err := Init(context.Background(), cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tamperEnv{cfg: cfg, pg: pg, admin: &truce.Actor{User: res.User, Party: res.Party}, token: res.Token.Secret}
+}
+
+// open starts a server; selfCheck runs the full self-check.
+func (e *tamperEnv) open(t *testing.T, selfCheck bool) (*Node, error) {
+	cfg := e.cfg
+	if selfCheck {
+		cfg.SelfCheck = SelfCheckFull
+	}
+	n, err := Open(context.Background(), cfg)
+	if err == nil {
+		t.Cleanup(func() { n.Close() })
+	}
+	return n, err
+}
+
+// edit runs statements on the stopped server's database; "?" are its
+// parameters on either database.
+func (e *tamperEnv) edit(t *testing.T, fn func(exec func(q string, args ...any), query func(q string, args ...any) *sql.Row)) {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	if e.pg {
+		db, err = postgres.OpenDB(context.Background(), e.cfg.DB)
+	} else {
+		db, err = sqlite.OpenDB(filepath.Join(e.cfg.DataDir, "truce.db"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rebind := func(q string) string {
+		if !e.pg {
+			return q
+		}
+		var b strings.Builder
+		n := 0
+		for _, r := range q {
+			if r == '?' {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	fn(func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(rebind(q), args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}, func(q string, args ...any) *sql.Row { return db.QueryRow(rebind(q), args...) })
+}
+
+// noFlyZone makes an agreement in force and a no-fly zone in force in it
+// (the box between 36°E 33°N and 36.2°E 33.2°N).
+func noFlyZone(t *testing.T, n *Node, admin context.Context) *truce.Zone {
+	t.Helper()
+	ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// get answers an API request as the administrator.
+func (e *tamperEnv) get(n *Node, path string) (int, string) {
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.Header.Set("Authorization", "Bearer "+e.token)
+	n.API.ServeHTTP(rec, r)
+	return rec.Code, rec.Body.String()
+}
+
+func stores(t *testing.T, fn func(t *testing.T, pg bool)) {
+	t.Run("store=sqlite", func(t *testing.T) { fn(t, false) })
+	t.Run("store=postgres", func(t *testing.T) { fn(t, true) })
+}
+
+// waitReadyz waits until /readyz is 503 with a problem holding every word.
+func waitReadyz(t *testing.T, n *Node, words ...string) []string {
+	t.Helper()
+	var problems []string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		var code int
+		code, problems = readyz(t, n)
+		if code == http.StatusServiceUnavailable && hasProblem(problems, words...) {
+			return problems
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz: %d %q; want 503 with a problem naming %q", code, problems, words)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestVouch_ZoneDocEdited: an approved no-fly zone's stored version is
+// moved to 10°N 10°E in the database. The zone index, loaded at start-up,
+// holds the zone where the journal says it is (an aircraft flown into it
+// raises an alert, none at 10°N 10°E is in it), and reports the record;
+// the API refuses to serve it (500, code integrity); the self-check fails
+// naming it; /readyz is not ready; the refusals are counted.
+func TestVouch_ZoneDocEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
+		n.Close()
+
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = 1`, z.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			moved := strings.NewReplacer("[36,33]", "[10,10]", "[36.2,33]", "[10.2,10]", "[36.2,33.2]", "[10.2,10.2]", "[36,33.2]", "[10,10.2]").Replace(doc)
+			if moved == doc {
+				t.Fatalf("the geometry was not found in %s", doc)
+			}
+			exec(`UPDATE zone_versions SET doc = ?, min_lon = 10, min_lat = 10, max_lon = 10.2, max_lat = 10.2 WHERE zone_id = ? AND version = 1`, moved, z.ID)
+		})
+
+		n, err = e.open(t, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The engine load.
+		if ids := n.Service.Zones.Containing(10.1, 10.1, 1000, time.Now()); len(ids) != 0 {
+			t.Errorf("the zone index holds the edited geometry at 10°N 10°E: %v", ids)
+		}
+		if ids := n.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+			t.Errorf("the zone index lost the zone where the journal puts it: %v", ids)
+		}
+		if !flyInto(t, n, z.ID, 0x4CA003) {
+			t.Error("no entry alert for an aircraft flown into the zone where the journal puts it")
+		}
+		// The API.
+		code, body := e.get(n, "/api/v1/zones/"+z.ID+"/history")
+		if code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || !strings.Contains(body, z.ID) || !strings.Contains(body, `"request_id"`) {
+			t.Errorf("GET the edited zone's history: %d %.300s; want 500, code integrity, the zone and a request id", code, body)
+		}
+		if strings.Contains(body, "[10,10]") {
+			t.Errorf("the edited geometry was served: %.300s", body)
+		}
+		// The self-check, and /readyz meanwhile.
+		problems := waitReadyz(t, n, "self-check failed", z.ID)
+		if !hasProblem(problems, "integrity", z.ID, "version 1") {
+			t.Errorf("/readyz does not name the refused record: %q", problems)
+		}
+		if n.Service.Integrity.Mismatches.Load() == 0 {
+			t.Error("no refusal counted")
+		}
+	})
+}
+
+// TestVouch_BodyHashEdited: an entry's body_hash column is edited; the
+// API refuses to serve the entry (it used to serve the edited hash), and
+// the zone index, which needs only the leaf and the body, still holds the
+// zone (and reports the entry).
+func TestVouch_BodyHashEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
+		zv, err := n.Store.ZoneVersion(context.Background(), z.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := zv.Decisions[0].JournalIndex
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE journal SET body_hash = ? WHERE idx = ?`, strings.Repeat("0", 64), idx)
+		})
+		n, err = e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body := e.get(n, fmt.Sprintf("/api/v1/journal/%d", idx))
+		if code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || strings.Contains(body, strings.Repeat("0", 64)) {
+			t.Errorf("GET the edited entry: %d %.300s; want 500 integrity, without the edited hash", code, body)
+		}
+		if code, body := e.get(n, "/api/v1/journal?start=0"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
+			t.Errorf("GET the journal: %d %.300s; want 500 integrity", code, body)
+		}
+		if ids := n.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+			t.Errorf("the zone index lost the zone: %v", ids)
+		}
+		waitReadyz(t, n, "integrity", fmt.Sprintf("entry %d", idx))
+	})
+}
+
+// TestVouch_CheckpointRowsDeleted: the signed checkpoints are deleted
+// from the database; the server, which keeps the latest in its data
+// directory, refuses to start rather than sign again.
+func TestVouch_CheckpointRowsDeleted(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
+		waitSigned(t, n)
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`DELETE FROM log_checkpoints`)
+		})
+		_, err = e.open(t, false)
+		if !errors.Is(err, ErrLogRolledBack) || !strings.Contains(err.Error(), "checkpoint rows were deleted") {
+			t.Fatalf("start-up after the checkpoints were deleted: %v; want %v naming deleted checkpoint rows", err, ErrLogRolledBack)
+		}
+	})
+}
+
+// TestVouch_JournalTailDeleted: the journal's last entries are deleted,
+// with their hashes and the checkpoints that covered them, and the log
+// head set back, so that the database is a consistent smaller log; the
+// server refuses to start: it signed a larger one.
+func TestVouch_JournalTailDeleted(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
+		keep, err := n.Store.JournalSize(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)}); err != nil {
+			t.Fatal(err)
+		}
+		size := waitSigned(t, n)
+		if size <= keep {
+			t.Fatalf("signed size %d, want more than %d", size, keep)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`DELETE FROM zone_versions`)
+			exec(`DELETE FROM zones`)
+			exec(`DELETE FROM journal WHERE idx >= ?`, keep)
+			exec(`DELETE FROM log_hashes WHERE id >= ?`, tlog.StoredHashIndex(0, keep))
+			exec(`DELETE FROM log_checkpoints WHERE size > ?`, keep)
+			exec(`UPDATE log_head SET size = ?`, keep)
+		})
+		_, err = e.open(t, false)
+		if !errors.Is(err, ErrLogRolledBack) || !strings.Contains(err.Error(), fmt.Sprintf("holds %d entries, fewer than the %d", keep, size)) {
+			t.Fatalf("start-up after the journal's tail was deleted: %v; want %v naming %d and %d entries", err, ErrLogRolledBack, keep, size)
+		}
+	})
+}
+
+// waitSigned waits until the latest checkpoint covers the whole journal
+// and returns its size.
+func waitSigned(t *testing.T, n *Node) int64 {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		size, err := n.Store.JournalSize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Ledger.Notify()
+		if _, c, err := n.Ledger.Sign(ctx); err == nil && c.Size == size {
+			return size
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of the %d entries", size)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
