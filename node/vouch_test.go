@@ -325,3 +325,37 @@ func waitSigned(t *testing.T, n *Node) int64 {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestVouch_StateColumnsEdited: the columns the zones in force are queried
+// by are edited (the version looks ended), and another zone's rows are
+// deleted: the documents are untouched, so only the self-check's state
+// pass can see it, and it fails naming both.
+func TestVouch_StateColumnsEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		z := noFlyZone(t, n, admin)
+		gone, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: z.AgreementID, Name: "Gone", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE zone_versions SET in_force_until = 1 WHERE zone_id = ?`, z.ID)
+			exec(`DELETE FROM zone_versions WHERE zone_id = ?`, gone.ID)
+			exec(`DELETE FROM zones WHERE id = ?`, gone.ID)
+		})
+		n, err = e.open(t, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems := waitReadyz(t, n, "self-check failed")
+		if !hasProblem(problems, "integrity", z.ID, "columns") || !hasProblem(problems, "integrity", gone.ID, "deleted") {
+			t.Errorf("/readyz: %q; want the edited columns of %s and the deleted rows of %s named", problems, z.ID, gone.ID)
+		}
+	})
+}

@@ -374,6 +374,31 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		}
 		cursor = zs[len(zs)-1].ID
 	}
+	if st, ok := s.Store.(stateColumns); ok {
+		// Records hidden from the engines' queries: columns that differ
+		// from their documents, rows deleted while the journal has them.
+		err := st.CheckStateColumns(ctx, func(record, problem string) { note(s.refuse(record+" columns", problem)) })
+		if err != nil {
+			return n, err
+		}
+		for _, kind := range []string{"zone", "agreement"} {
+			err := st.JournalSubjects(ctx, kind, func(id string) error {
+				var err error
+				if kind == "zone" {
+					_, err = s.Store.Zone(ctx, id)
+				} else {
+					_, err = s.Store.Agreement(ctx, id)
+				}
+				if truce.ErrorCode(err) == truce.ENOTFOUND {
+					return note(s.refuse(kind+" "+id, fmt.Sprintf("The journal records %s %s, which is not stored: its row was deleted", kind, id)))
+				}
+				return err
+			})
+			if err != nil {
+				return n, err
+			}
+		}
+	}
 	for cursor := ""; ; {
 		ags, err := s.Store.Agreements(ctx, truce.AgreementFilter{Cursor: cursor, Limit: 1000})
 		if err != nil {
@@ -395,4 +420,10 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		cursor = ags[len(ags)-1].ID
 	}
 	return n, first
+}
+
+// stateColumns is implemented by the SQL stores (internal/sqlstore/vouch.go).
+type stateColumns interface {
+	CheckStateColumns(ctx context.Context, fn func(record, problem string)) error
+	JournalSubjects(ctx context.Context, kind string, fn func(subject string) error) error
 }
