@@ -73,6 +73,7 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	a.room = sync.NewCond(&a.mu)
 	a.limit = MaxQueuedAlerts
 	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.attr.Vouch = n.Service.JournalledAircraft
 	if err := a.attr.Load(ctx, n.Store); err != nil {
 		return err
 	}

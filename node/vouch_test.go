@@ -359,3 +359,45 @@ func TestVouch_StateColumnsEdited(t *testing.T) {
 		}
 	})
 }
+
+// TestVouch_AircraftEdited: a registry entry is moved to another party in
+// the database; the monitor attributes the aircraft to the party the
+// journal says registered it, and /readyz names the entry.
+func TestVouch_AircraftEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		var parties []string
+		for _, slug := range []string{"us", "ru"} {
+			p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			parties = append(parties, p.ID)
+		}
+		ac, err := n.Service.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[0], ICAO: "AE0001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM aircraft WHERE id = ?`, ac.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE aircraft SET party_id = ?, doc = ? WHERE id = ?`, parties[1], strings.Replace(doc, parties[0], parties[1], 1), ac.ID)
+		})
+		n, err = e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.air.attr.Party(0xAE0001, ""); got != parties[0] {
+			t.Errorf("the aircraft is attributed to %q, want %q as journalled", got, parties[0])
+		}
+		waitReadyz(t, n, "integrity", ac.ID)
+	})
+}

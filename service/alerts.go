@@ -236,6 +236,10 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 // ICAO address first, then by the longest matching callsign prefix. It is
 // reloaded on every registry change and safe for concurrent use.
 type Attribution struct {
+	// Vouch, when set, gives the entries read as the journal vouches for
+	// them (Service.JournalledAircraft).
+	Vouch func(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error)
+
 	mu       sync.RWMutex
 	icao     map[string]string
 	prefixes []prefixParty
@@ -248,6 +252,11 @@ func (at *Attribution) Load(ctx context.Context, st truce.Store) error {
 	all, err := st.AircraftList(ctx, "")
 	if err != nil {
 		return err
+	}
+	if at.Vouch != nil {
+		if all, err = at.Vouch(ctx, all); err != nil {
+			return err
+		}
 	}
 	icao := map[string]string{}
 	var ps []prefixParty

@@ -436,3 +436,36 @@ type stateColumns interface {
 	CheckStateColumns(ctx context.Context, fn func(record, problem string)) error
 	JournalSubjects(ctx context.Context, kind string, fn func(subject string) error) error
 }
+
+// JournalledAircraft returns registry entries read from their rows as
+// the journal vouches for them, for the monitor's attribution: an entry
+// that does not match is reported and the journal's used (left out if
+// the journal says it is removed, or if the journal itself fails its
+// checks). Errors are the store's.
+func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error) {
+	out := as[:0:0]
+	for _, a := range as {
+		key := "aircraft " + a.ID
+		rs, err := s.subjectEntries(ctx, "aircraft", a.ID)
+		if truce.ErrorCode(err) == truce.EINTEGRITY {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var j truce.Aircraft
+		if len(rs) == 0 || json.Unmarshal(rs[len(rs)-1].Body, &j) != nil || j.ID != a.ID {
+			s.refuse(key, fmt.Sprintf("Aircraft registry entry %s has no journal entry holding it", a.ID))
+			continue
+		}
+		if !same(a, &j) {
+			s.refuse(key, fmt.Sprintf("Aircraft registry entry %s does not match its journal entry %d", a.ID, rs[len(rs)-1].Index))
+		} else {
+			s.Integrity.clear(key)
+		}
+		if !j.Removed {
+			out = append(out, &j)
+		}
+	}
+	return out, nil
+}

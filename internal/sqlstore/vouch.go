@@ -18,9 +18,9 @@ import (
 // every such column says what its row's document says, and
 // JournalSubjects lets the check find records whose rows were deleted.
 
-// CheckStateColumns calls fn for every row of agreements, zones and
-// zone_versions whose columns differ from its document, in one pass over
-// each table.
+// CheckStateColumns calls fn for every row of agreements, the aircraft
+// registry, zones and zone_versions whose columns differ from its
+// document, in one pass over each table.
 func (s *Store) CheckStateColumns(ctx context.Context, fn func(record, problem string)) error {
 	err := s.scanRows(ctx, `SELECT id, status, signatories, version, doc FROM agreements`, func(rows *sql.Rows) error {
 		var id, status, sigs, doc string
@@ -31,6 +31,22 @@ func (s *Store) CheckStateColumns(ctx context.Context, fn func(record, problem s
 		var a truce.Agreement
 		if err := json.Unmarshal([]byte(doc), &a); err != nil || a.ID != id || string(a.Status) != status || strings.Join(a.Signatories, ",") != sigs || a.Version != version {
 			fn("agreement "+id, fmt.Sprintf("Agreement %s: the stored columns differ from its document", id))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = s.scanRows(ctx, `SELECT id, party_id, removed, version, doc FROM aircraft`, func(rows *sql.Rows) error {
+		var id, party, doc string
+		var removed bool
+		var version int64
+		if err := rows.Scan(&id, &party, &removed, &version, &doc); err != nil {
+			return err
+		}
+		var a truce.Aircraft
+		if err := json.Unmarshal([]byte(doc), &a); err != nil || a.ID != id || a.PartyID != party || a.Removed != removed || a.Version != version {
+			fn("aircraft "+id, fmt.Sprintf("Aircraft registry entry %s: the stored columns differ from its document", id))
 		}
 		return nil
 	})
