@@ -193,6 +193,11 @@ func (s *Service) journalledZone(ctx context.Context, id string) (*JournalledZon
 	if err != nil {
 		return nil, err
 	}
+	return s.replayZone(id, rs)
+}
+
+// replayZone replays a zone's entries, already checked (checkEntries).
+func (s *Service) replayZone(id string, rs []*truce.JournalRecord) (*JournalledZone, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -226,6 +231,12 @@ func (s *Service) vouchZone(ctx context.Context, id string, z *truce.Zone, vs []
 	if err != nil {
 		return nil, err
 	}
+	return s.compareZone(id, z, vs, jz)
+}
+
+// compareZone compares a zone's rows with its journalled state (see
+// vouchZone).
+func (s *Service) compareZone(id string, z *truce.Zone, vs []*truce.ZoneVersion, jz *JournalledZone) (*JournalledZone, error) {
 	if jz == nil {
 		return nil, s.refuse("zone "+id, fmt.Sprintf("Zone %s has no journal entry", id))
 	}
@@ -257,11 +268,17 @@ func (s *Service) vouchZone(ctx context.Context, id string, z *truce.Zone, vs []
 // agreement with the EINTEGRITY error of a mismatch, and nil when the
 // journal fails its checks.
 func (s *Service) vouchAgreement(ctx context.Context, ag *truce.Agreement) (*truce.Agreement, error) {
-	key := "agreement " + ag.ID
 	rs, err := s.subjectEntries(ctx, "agreement", ag.ID)
 	if err != nil {
 		return nil, err
 	}
+	return s.compareAgreement(ag, rs)
+}
+
+// compareAgreement compares an agreement's row with its entries, already
+// checked (see vouchAgreement).
+func (s *Service) compareAgreement(ag *truce.Agreement, rs []*truce.JournalRecord) (*truce.Agreement, error) {
+	key := "agreement " + ag.ID
 	if len(rs) == 0 {
 		return nil, s.refuse(key, fmt.Sprintf("Agreement %s has no journal entry", ag.ID))
 	}
@@ -365,12 +382,28 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		if err != nil {
 			return n, err
 		}
+		ids := make([]string, len(zs))
+		for i, z := range zs {
+			ids[i] = z.ID
+		}
+		page, err := s.statePage(ctx, "zone", ids, true)
+		if err != nil {
+			return n, err
+		}
 		for _, z := range zs {
-			vs, err := s.Store.ZoneVersions(ctx, z.ID)
-			if err != nil {
-				return n, err
+			vs, rs, ok := page.versions[z.ID], page.entries[z.ID], page.bulk
+			if !ok {
+				if vs, err = s.Store.ZoneVersions(ctx, z.ID); err != nil {
+					return n, err
+				}
+				rs, err = s.subjectEntries(ctx, "zone", z.ID)
 			}
-			jz, err := s.vouchZone(ctx, z.ID, z, vs)
+			var jz *JournalledZone
+			if err == nil {
+				if jz, err = s.replayZone(z.ID, rs); err == nil {
+					jz, err = s.compareZone(z.ID, z, vs, jz)
+				}
+			}
 			if err := note(err); err != nil {
 				return n, err
 			}
@@ -393,8 +426,22 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		if err != nil {
 			return n, err
 		}
+		ids := make([]string, len(ags))
+		for i, ag := range ags {
+			ids[i] = ag.ID
+		}
+		page, err := s.statePage(ctx, "agreement", ids, false)
+		if err != nil {
+			return n, err
+		}
 		for _, ag := range ags {
-			_, err := s.vouchAgreement(ctx, ag)
+			rs, ok := page.entries[ag.ID], page.bulk
+			if !ok {
+				rs, err = s.subjectEntries(ctx, "agreement", ag.ID)
+			}
+			if err == nil {
+				_, err = s.compareAgreement(ag, rs)
+			}
 			if err := note(err); err != nil {
 				return n, err
 			}
@@ -468,4 +515,49 @@ func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) 
 		}
 	}
 	return out, nil
+}
+
+// bulkState is implemented by the SQL stores (internal/sqlstore/vouch.go):
+// a page of records' versions and entries in one query each.
+type bulkState interface {
+	ZoneVersionsOf(ctx context.Context, ids []string) (map[string][]*truce.ZoneVersion, error)
+	SubjectsJournal(ctx context.Context, kind string, ids []string) (map[string][]*truce.JournalRecord, error)
+}
+
+// statePage is what the self-check reads for a page of records at once.
+type statePage struct {
+	bulk     bool // false: read each record's on its own
+	versions map[string][]*truce.ZoneVersion
+	entries  map[string][]*truce.JournalRecord
+}
+
+// statePage reads the entries (and, for zones, the versions) of a page
+// of records in one query each, and checks all the entries at once. When
+// the store cannot, or an entry fails its checks (so that the record at
+// fault is found by reading each on its own), bulk is false.
+func (s *Service) statePage(ctx context.Context, kind string, ids []string, versions bool) (statePage, error) {
+	b, ok := s.Store.(bulkState)
+	if !ok || len(ids) == 0 {
+		return statePage{}, nil
+	}
+	p := statePage{bulk: true}
+	var err error
+	if p.entries, err = b.SubjectsJournal(ctx, kind, ids); err != nil {
+		return statePage{}, err
+	}
+	if versions {
+		if p.versions, err = b.ZoneVersionsOf(ctx, ids); err != nil {
+			return statePage{}, err
+		}
+	}
+	var all []*truce.JournalRecord
+	for _, rs := range p.entries {
+		all = append(all, rs...)
+	}
+	if err := s.checkEntries(ctx, all, false); truce.ErrorCode(err) == truce.EINTEGRITY {
+		return statePage{}, nil
+	} else if err != nil {
+		return statePage{}, err
+	}
+	return p, nil
 }

@@ -132,3 +132,41 @@ func (s *Store) scanRows(ctx context.Context, q string, fn func(*sql.Rows) error
 	}
 	return s.wrap(rows.Err())
 }
+
+// ZoneVersionsOf returns the versions of the given zones, by zone, oldest
+// first, in one query.
+func (s *Store) ZoneVersionsOf(ctx context.Context, ids []string) (map[string][]*truce.ZoneVersion, error) {
+	vs, err := docs[truce.ZoneVersion](ctx, s, s.db, `SELECT doc FROM zone_versions WHERE zone_id IN (`+placeholders(len(ids))+`) ORDER BY zone_id, version`, anys(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]*truce.ZoneVersion, len(ids))
+	for _, v := range vs {
+		out[v.ZoneID] = append(out[v.ZoneID], v)
+	}
+	return out, nil
+}
+
+// SubjectsJournal returns the entries of the given subjects of one kind,
+// by subject, oldest first, in one query.
+func (s *Store) SubjectsJournal(ctx context.Context, kind string, ids []string) (map[string][]*truce.JournalRecord, error) {
+	rs, err := s.records(ctx, `SELECT `+journalCols+` FROM journal WHERE kind = ? AND subject IN (`+placeholders(len(ids))+`) ORDER BY subject, idx`, append([]any{kind}, anys(ids)...)...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]*truce.JournalRecord, len(ids))
+	for _, r := range rs {
+		out[r.Entry.Subject] = append(out[r.Entry.Subject], r)
+	}
+	return out, nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
