@@ -561,3 +561,64 @@ func (s *Service) statePage(ctx context.Context, kind string, ids []string, vers
 	}
 	return p, nil
 }
+
+// bulkZones is implemented by the SQL stores: a page of zones in one query.
+type bulkZones interface {
+	bulkState
+	ZonesOf(ctx context.Context, ids []string) (map[string]*truce.Zone, error)
+}
+
+// journalledZones checks zones, with the version rows given, against
+// their journals, a page of 1,000 at a time (three queries a page when
+// the store can), and returns each one's journalled zone: nil for a zone
+// whose journal fails its checks (reported), and the journal's state for
+// one whose rows do not match it (reported). Errors are the store's.
+func (s *Service) journalledZones(ctx context.Context, order []string, rows map[string][]*truce.ZoneVersion) (map[string]*JournalledZone, error) {
+	out := make(map[string]*JournalledZone, len(order))
+	b, bulk := s.Store.(bulkZones)
+	for start := 0; start < len(order); start += 1000 {
+		page := order[start:min(start+1000, len(order))]
+		var zs map[string]*truce.Zone
+		var es map[string][]*truce.JournalRecord
+		checked := false
+		if bulk {
+			var err error
+			if zs, err = b.ZonesOf(ctx, page); err != nil {
+				return nil, err
+			}
+			if es, err = b.SubjectsJournal(ctx, "zone", page); err != nil {
+				return nil, err
+			}
+			var all []*truce.JournalRecord
+			for _, rs := range es {
+				all = append(all, rs...)
+			}
+			// A bad entry: read each zone on its own to name it.
+			err = s.checkEntries(ctx, all, false)
+			if err != nil && truce.ErrorCode(err) != truce.EINTEGRITY {
+				return nil, err
+			}
+			checked = err == nil
+		}
+		for _, id := range page {
+			var jz *JournalledZone
+			var err error
+			if checked {
+				if jz, err = s.replayZone(id, es[id]); err == nil {
+					jz, err = s.compareZone(id, zs[id], rows[id], jz)
+				}
+			} else {
+				z, zerr := s.Store.Zone(ctx, id)
+				if zerr != nil && truce.ErrorCode(zerr) != truce.ENOTFOUND {
+					return nil, zerr
+				}
+				jz, err = s.vouchZone(ctx, id, z, rows[id])
+			}
+			if err != nil && truce.ErrorCode(err) != truce.EINTEGRITY {
+				return nil, err
+			}
+			out[id] = jz
+		}
+	}
+	return out, nil
+}

@@ -29,7 +29,7 @@ type ZoneIndex struct {
 	idx   *spatial.ZoneIndex
 	// vouch and agreement, when set, return the journalled zone (checked
 	// against the rows given) and agreement; see Service.NewZoneIndex.
-	vouch     func(ctx context.Context, zoneID string, rows []*truce.ZoneVersion) (*JournalledZone, error)
+	vouch     func(ctx context.Context, order []string, rows map[string][]*truce.ZoneVersion) (map[string]*JournalledZone, error)
 	agreement func(ctx context.Context, id string) (*truce.Agreement, error)
 
 	// updating serialises Load and RefreshZone: each reads the database
@@ -72,14 +72,7 @@ func NewZoneIndex(store truce.Store) *ZoneIndex {
 // journal says instead.
 func (s *Service) NewZoneIndex() *ZoneIndex {
 	x := NewZoneIndex(s.Store)
-	x.vouch = func(ctx context.Context, id string, rows []*truce.ZoneVersion) (*JournalledZone, error) {
-		var z *truce.Zone
-		var err error
-		if z, err = s.Store.Zone(ctx, id); err != nil && truce.ErrorCode(err) != truce.ENOTFOUND {
-			return nil, err
-		}
-		return s.vouchZone(ctx, id, z, rows)
-	}
+	x.vouch = s.journalledZones
 	x.agreement = func(ctx context.Context, id string) (*truce.Agreement, error) {
 		ag, err := s.Store.Agreement(ctx, id)
 		if err != nil {
@@ -201,16 +194,14 @@ func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from t
 			byZone[v.ZoneID] = append(byZone[v.ZoneID], v)
 		}
 		vs = nil
+		jzs, err := x.vouch(ctx, order, byZone)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range order {
-			jz, err := x.vouch(ctx, id, byZone[id])
+			jz := jzs[id]
 			if jz == nil {
-				if truce.ErrorCode(err) == truce.EINTEGRITY {
-					continue // reported; nothing trustworthy to index
-				}
-				return nil, err
-			}
-			if err != nil && truce.ErrorCode(err) != truce.EINTEGRITY {
-				return nil, err
+				continue // reported; nothing trustworthy to index
 			}
 			zoneDocs[id] = jz.Zone
 			nums := make([]int, 0, len(jz.Versions))

@@ -94,3 +94,27 @@ func BenchmarkCheckState(b *testing.B) {
 	}
 	b.ReportMetric(1001*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkZoneIndexLoad measures a full load of the live index over
+// 1,000 zones in force, each checked against the journal (start-up, an
+// agreement change, the periodic reconciliation read the same).
+func BenchmarkZoneIndexLoad(b *testing.B) {
+	svc, _ := zonesInForce(b, 1000)
+	ctx := context.Background()
+	for _, checked := range []bool{false, true} {
+		b.Run(fmt.Sprintf("journal_checks=%v", checked), func(b *testing.B) {
+			x := service.NewZoneIndex(svc.Store)
+			if checked {
+				x = svc.NewZoneIndex()
+			}
+			for b.Loop() {
+				if err := x.Load(ctx, svc.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if n := len(x.Containing(36.02, 32.02, 0, time.Now())); n != 1 {
+				b.Fatalf("%d zones at a point of z0", n)
+			}
+		})
+	}
+}

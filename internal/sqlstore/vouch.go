@@ -170,3 +170,16 @@ func anys(ss []string) []any {
 	}
 	return out
 }
+
+// ZonesOf returns the given zones by id, in one query.
+func (s *Store) ZonesOf(ctx context.Context, ids []string) (map[string]*truce.Zone, error) {
+	zs, err := docs[truce.Zone](ctx, s, s.db, `SELECT doc FROM zones WHERE id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*truce.Zone, len(zs))
+	for _, z := range zs {
+		out[z.ID] = z
+	}
+	return out, nil
+}
