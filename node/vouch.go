@@ -125,9 +125,11 @@ func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) err
 		return fmt.Errorf("stored checkpoint: %w", err)
 	}
 	if c.Size > fc.size && fc.rewritten == "" {
+		// A file that cannot be written is reported by /readyz; the
+		// server still serves what the database holds.
 		fc.keep(c.Size, latest)
 		if fc.err != nil {
-			return fmt.Errorf("keeping the checkpoint in %s: %w", fc.path, fc.err)
+			n.log.Error("cannot keep the latest checkpoint in the data directory", "path", fc.path, "err", fc.err)
 		}
 	}
 	return nil
