@@ -245,7 +245,7 @@ func (a *airspace) handle(e truce.Event) {
 		if !ok {
 			// Another server's change, read back from the event log: the
 			// feed is configured if it is listed, removed if not.
-			fs, err := a.n.Store.Feeds(ctx)
+			fs, err := a.n.Service.JournalledFeeds(ctx)
 			if err != nil {
 				a.n.log.Error("monitor: feeds", "err", err)
 				return
@@ -308,7 +308,7 @@ func (a *airspace) lead(ctx context.Context) error {
 	}
 	if a.leading && !was {
 		a.n.log.Info("monitor: this server runs the outbound feeds", "holder", a.holder)
-		fs, err := a.n.Store.Feeds(ctx)
+		fs, err := a.n.Service.JournalledFeeds(ctx)
 		if err != nil {
 			return err
 		}

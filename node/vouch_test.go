@@ -401,3 +401,66 @@ func TestVouch_AircraftEdited(t *testing.T) {
 		waitReadyz(t, n, "integrity", ac.ID)
 	})
 }
+
+// TestVouch_MonitorRecordsEdited: the monitor's other records are edited
+// in the database: a feed's address is pointed elsewhere, an alert's
+// summary changed, another alert's row deleted. The monitor connects to
+// the address the journal holds (and not the edited one), the API refuses
+// the edited alert, and the self-check names the deleted one.
+func TestVouch_MonitorRecordsEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		real, fake := newSBSSource(t), newSBSSource(t)
+		f, err := n.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.ln.Addr().String(), Name: "radar"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		real.wait(t, 1, "the feed added")
+		var alerts []*truce.Alert
+		for i := range 2 {
+			a, err := n.Service.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
+				Summary: fmt.Sprintf("test alert %d", i), Aircraft: []truce.AlertAircraft{{ICAO: "4CA001"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			alerts = append(alerts, a)
+		}
+		n.Close()
+		real.wait(t, 0, "the server stopped")
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM feeds WHERE id = ?`, f.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE feeds SET doc = ? WHERE id = ?`, strings.Replace(doc, real.ln.Addr().String(), fake.ln.Addr().String(), 1), f.ID)
+			if err := query(`SELECT doc FROM alerts WHERE id = ?`, alerts[0].ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE alerts SET doc = ? WHERE id = ?`, strings.Replace(doc, "test alert 0", "nothing happened", 1), alerts[0].ID)
+			exec(`DELETE FROM alerts WHERE id = ?`, alerts[1].ID)
+		})
+		n, err = e.open(t, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		real.wait(t, 1, "the restarted server connects to the journalled address")
+		if fake.most.Load() != 0 {
+			t.Error("the server connected to the edited feed address")
+		}
+		if code, body := e.get(n, "/api/v1/alerts/"+alerts[0].ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || strings.Contains(body, "nothing happened") {
+			t.Errorf("GET the edited alert: %d %.300s; want 500 integrity", code, body)
+		}
+		if code, body := e.get(n, "/api/v1/alerts"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
+			t.Errorf("GET the alerts: %d %.300s; want 500 integrity", code, body)
+		}
+		problems := waitReadyz(t, n, "self-check failed")
+		if !hasProblem(problems, "integrity", alerts[1].ID, "deleted") || !hasProblem(problems, "integrity", f.ID) {
+			t.Errorf("/readyz: %q; want the deleted alert %s and the edited feed %s named", problems, alerts[1].ID, f.ID)
+		}
+	})
+}

@@ -47,8 +47,17 @@ func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Alert(ctx, id)
+	a, err := s.Store.Alert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := vouched(ctx, s, "alert", []*truce.Alert{a}, alertID); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
+
+func alertID(a *truce.Alert) string { return a.ID }
 
 // ListAlerts returns a page of alerts, newest first.
 func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
@@ -62,6 +71,9 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 		return nil, "", err
 	}
 	as, next := pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
+	if as, err = vouched(ctx, s, "alert", as, alertID); err != nil {
+		return nil, "", err
+	}
 	return as, next, nil
 }
 
@@ -195,7 +207,11 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		}
 		party = p.ID
 	}
-	return s.Store.AircraftList(ctx, party)
+	as, err := s.Store.AircraftList(ctx, party)
+	if err != nil {
+		return nil, err
+	}
+	return vouched(ctx, s, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
 }
 
 // RemoveAircraft removes a registry entry of the caller's party.
@@ -331,7 +347,11 @@ func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Feeds(ctx)
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return vouched(ctx, s, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
 }
 
 // RemoveFeed stops and removes a feed (admins).

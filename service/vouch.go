@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -456,6 +457,50 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		}
 		cursor = ags[len(ags)-1].ID
 	}
+	// The monitor's records: alerts (every one, to find deleted rows too),
+	// the aircraft registry and the feeds in use.
+	stored["alert"] = map[string]bool{}
+	for cursor := ""; ; {
+		as, err := s.Store.Alerts(ctx, truce.AlertFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		_, bad, err := vouchRecords(ctx, s, "alert", as, alertID)
+		if err != nil {
+			return n, err
+		}
+		note(bad)
+		for _, a := range as {
+			stored["alert"][a.ID] = true
+		}
+		n += len(as)
+		if progress != nil {
+			progress(n)
+		}
+		if len(as) < 1000 {
+			break
+		}
+		cursor = as[len(as)-1].ID
+	}
+	acs, err := s.Store.AircraftList(ctx, "")
+	if err != nil {
+		return n, err
+	}
+	if _, bad, err := vouchRecords(ctx, s, "aircraft", acs, func(a *truce.Aircraft) string { return a.ID }); err != nil {
+		return n, err
+	} else {
+		note(bad)
+	}
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return n, err
+	}
+	if _, bad, err := vouchRecords(ctx, s, "feed", fs, func(f *truce.FeedSource) string { return f.ID }); err != nil {
+		return n, err
+	} else {
+		note(bad)
+	}
+	n += len(acs) + len(fs)
 	if st, ok := s.Store.(stateColumns); ok {
 		// Records hidden from the engines' queries: columns that differ
 		// from their documents, rows deleted while the journal has them.
@@ -463,7 +508,7 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		if err != nil {
 			return n, err
 		}
-		for _, kind := range []string{"zone", "agreement"} {
+		for _, kind := range []string{"zone", "agreement", "alert"} {
 			err := st.JournalSubjects(ctx, kind, func(id string) error {
 				if !stored[kind][id] {
 					note(s.refuse(kind+" "+id, fmt.Sprintf("The journal records %s %s, which is not stored: its row was deleted", kind, id)))
@@ -484,37 +529,105 @@ type stateColumns interface {
 	JournalSubjects(ctx context.Context, kind string, fn func(subject string) error) error
 }
 
+// vouchRecords checks records of one kind, read from their rows, against
+// their subjects' latest journal entries (whose bodies are the records as
+// stored). It returns the records as the journal holds them (leaving out
+// those whose journal fails its checks), the EINTEGRITY error of the
+// first that did not match (each is reported), and the store's error.
+// A page of records costs one query when the store can (bulkState).
+func vouchRecords[T any](ctx context.Context, s *Service, kind string, rows []*T, idOf func(*T) string) ([]*T, error, error) {
+	out := make([]*T, 0, len(rows))
+	var first error
+	for start := 0; start < len(rows); start += 1000 {
+		page := rows[start:min(start+1000, len(rows))]
+		var es map[string][]*truce.JournalRecord
+		if b, ok := s.Store.(bulkState); ok {
+			ids := make([]string, len(page))
+			for i, r := range page {
+				ids[i] = idOf(r)
+			}
+			var err error
+			if es, err = b.SubjectsJournal(ctx, kind, ids); err != nil {
+				return nil, nil, err
+			}
+			var all []*truce.JournalRecord
+			for _, rs := range es {
+				all = append(all, rs...)
+			}
+			if err := s.checkEntries(ctx, all, false); truce.ErrorCode(err) == truce.EINTEGRITY {
+				es = nil // read each on its own to name the one at fault
+			} else if err != nil {
+				return nil, nil, err
+			}
+		}
+		for _, r := range page {
+			id := idOf(r)
+			key := kind + " " + id
+			rs, ok := es[id]
+			if es == nil || !ok {
+				var err error
+				if rs, err = s.subjectEntries(ctx, kind, id); truce.ErrorCode(err) == truce.EINTEGRITY {
+					first = cmp.Or(first, err)
+					continue
+				} else if err != nil {
+					return nil, nil, err
+				}
+			}
+			j := new(T)
+			if len(rs) == 0 || json.Unmarshal(rs[len(rs)-1].Body, j) != nil || idOf(j) != id {
+				first = cmp.Or(first, s.refuse(key, fmt.Sprintf("The %s record %s has no journal entry holding it", kind, id)))
+				continue
+			}
+			if !same(r, j) {
+				first = cmp.Or(first, s.refuse(key, fmt.Sprintf("The %s record %s does not match its journal entry %d", kind, id, rs[len(rs)-1].Index)))
+			} else {
+				s.Integrity.clear(key)
+			}
+			out = append(out, j)
+		}
+	}
+	return out, first, nil
+}
+
 // JournalledAircraft returns registry entries read from their rows as
 // the journal vouches for them, for the monitor's attribution: an entry
 // that does not match is reported and the journal's used (left out if
 // the journal says it is removed, or if the journal itself fails its
 // checks). Errors are the store's.
 func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error) {
-	out := as[:0:0]
-	for _, a := range as {
-		key := "aircraft " + a.ID
-		rs, err := s.subjectEntries(ctx, "aircraft", a.ID)
-		if truce.ErrorCode(err) == truce.EINTEGRITY {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var j truce.Aircraft
-		if len(rs) == 0 || json.Unmarshal(rs[len(rs)-1].Body, &j) != nil || j.ID != a.ID {
-			s.refuse(key, fmt.Sprintf("Aircraft registry entry %s has no journal entry holding it", a.ID))
-			continue
-		}
-		if !same(a, &j) {
-			s.refuse(key, fmt.Sprintf("Aircraft registry entry %s does not match its journal entry %d", a.ID, rs[len(rs)-1].Index))
-		} else {
-			s.Integrity.clear(key)
-		}
-		if !j.Removed {
-			out = append(out, &j)
-		}
+	js, _, err := vouchRecords(ctx, s, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return slices.DeleteFunc(js, func(a *truce.Aircraft) bool { return a.Removed }), nil
+}
+
+// JournalledFeeds returns the configured feeds as the journal vouches for
+// them, for the monitor (which connects to their addresses), as
+// JournalledAircraft does for the registry.
+func (s *Service) JournalledFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	js, _, err := vouchRecords(ctx, s, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(js, func(f *truce.FeedSource) bool { return f.Removed }), nil
+}
+
+// vouched returns rows checked against the journal for the API: the rows
+// themselves, or EINTEGRITY if one does not match.
+func vouched[T any](ctx context.Context, s *Service, kind string, rows []*T, idOf func(*T) string) ([]*T, error) {
+	_, first, err := vouchRecords(ctx, s, kind, rows, idOf)
+	if err != nil {
+		return nil, err
+	}
+	if first != nil {
+		return nil, first
+	}
+	return rows, nil
 }
 
 // bulkState is implemented by the SQL stores (internal/sqlstore/vouch.go):
