@@ -464,3 +464,53 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 		}
 	})
 }
+
+// TestVouch_NoLaundering: a pending proposal's geometry is edited in the
+// database before the signatories decide; the decision is refused (code
+// integrity) rather than signed and journalled, which would have made the
+// log vouch for the edited geometry. So is a change to an agreement whose
+// row was edited.
+func TestVouch_NoLaundering(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
+		z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM zone_versions WHERE zone_id = ? AND version = 1`, z.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE zone_versions SET doc = ? WHERE zone_id = ? AND version = 1`, strings.Replace(doc, "[36,33]", "[10,10]", 2), z.ID)
+			if err := query(`SELECT doc FROM agreements WHERE id = ?`, ag.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE agreements SET doc = ? WHERE id = ?`, strings.Replace(doc, `"title":"Test"`, `"title":"Edited"`, 1), ag.ID)
+		})
+		n, err = e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := n.Store.JournalSize(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Errorf("a decision on the edited proposal: %v; want code integrity", err)
+		}
+		if _, err := n.Service.UpdateAgreement(admin, ag.ID, truce.AgreementUpdate{Reference: new("x")}, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Errorf("a change to the edited agreement: %v; want code integrity", err)
+		}
+		if after, err := n.Store.JournalSize(context.Background()); err != nil || after != before {
+			t.Errorf("journal size %d after the refused writes, was %d (%v)", after, before, err)
+		}
+	})
+}

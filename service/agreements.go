@@ -191,7 +191,9 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.Store.Agreement(ctx, id)
+	// A change journals the whole record: never from a row that does not
+	// match the journal (that would make the log vouch for it).
+	cur, err := s.VouchedAgreement(ctx, id)
 	if err != nil {
 		return nil, err
 	}

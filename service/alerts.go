@@ -98,6 +98,11 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	if len(note) > 2000 {
 		return nil, truce.Errorf(truce.EINVALID, "A note is at most 2,000 characters.")
 	}
+	// The change journals the whole alert: never from a row that does not
+	// match the journal.
+	if _, err := s.FindAlert(ctx, id); err != nil {
+		return nil, err
+	}
 	var out *truce.Alert
 	now := s.Now()
 	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {

@@ -30,7 +30,8 @@ func zoneChange(z *truce.Zone, v *truce.ZoneVersion, superseded *truce.ZoneVersi
 // signatoryOperator checks the actor acts for a signatory party as an
 // operator (or administrator) and returns the agreement.
 func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreementID string) (*truce.Agreement, error) {
-	ag, err := s.Store.Agreement(ctx, agreementID)
+	// Who may act is decided on the agreement the journal vouches for.
+	ag, err := s.VouchedAgreement(ctx, agreementID)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +200,9 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	if err != nil {
 		return nil, err
 	}
-	z, err := s.Store.Zone(ctx, zoneID)
+	// A new version journals the zone and the version it ends: never
+	// from rows that do not match the journal.
+	z, _, err := s.VouchedZone(ctx, zoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +269,9 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	z, err := s.Store.Zone(ctx, zoneID)
+	// A decision signs and journals the version as read: never a row that
+	// does not match the journal.
+	z, vs, err := s.VouchedZone(ctx, zoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -279,10 +284,6 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	}
 	if len(d.Reason) > 2000 {
 		return nil, truce.Errorf(truce.EINVALID, "The reason is at most 2,000 characters.")
-	}
-	vs, err := s.Store.ZoneVersions(ctx, zoneID)
-	if err != nil {
-		return nil, err
 	}
 	if version < 1 || version > len(vs) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Zone %q has no version %d.", zoneID, version)
