@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -511,6 +513,69 @@ func TestVouch_NoLaundering(t *testing.T) {
 		}
 		if after, err := n.Store.JournalSize(context.Background()); err != nil || after != before {
 			t.Errorf("journal size %d after the refused writes, was %d (%v)", after, before, err)
+		}
+	})
+}
+
+// TestVouch_PartyKeyEdited: a party that holds its own key has its public
+// key replaced in the database by an impostor's; a decision signed with
+// the impostor's key is refused (code integrity), not accepted as the
+// party's, and the API refuses to serve the party.
+func TestVouch_PartyKeyEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		_, vkey, err := note.GenerateKey(rand.Reader, "jo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		jo, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag := inForceAgreement(t, n, admin, []string{jo.ID}, truce.AgreementRules{})
+		z, v, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		skey, impostor, err := note.GenerateKey(rand.Reader, "jo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE parties SET public_key = ? WHERE id = ?`, impostor, jo.ID)
+		})
+		n, err = e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := n.Store.Party(context.Background(), jo.ID) // as authentication reads it
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := truce.NewContext(context.Background(), &truce.Actor{Party: p, User: &truce.User{ID: "jo-op", PartyID: jo.ID, Roles: []truce.Role{truce.RoleOperator}}})
+		statement, err := truce.DecisionStatement(v, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := note.NewSigner(skey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := note.Sign(&note.Note{Text: statement}, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.DecideZone(op, z.ID, 1, truce.ZoneDecision{Approve: true, Signature: string(signed)}); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Errorf("a decision signed with the impostor's key: %v; want code integrity", err)
+		}
+		if code, body := e.get(n, "/api/v1/parties/"+jo.ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
+			t.Errorf("GET the edited party: %d %.300s; want 500 integrity", code, body)
 		}
 	})
 }

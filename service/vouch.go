@@ -482,6 +482,22 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		}
 		cursor = as[len(as)-1].ID
 	}
+	for cursor := ""; ; {
+		ps, err := s.Store.Parties(ctx, truce.PartyFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		if _, bad, err := vouchRecords(ctx, s, "party", ps, partyID); err != nil {
+			return n, err
+		} else {
+			note(bad)
+		}
+		n += len(ps)
+		if len(ps) < 1000 {
+			break
+		}
+		cursor = ps[len(ps)-1].ID
+	}
 	acs, err := s.Store.AircraftList(ctx, "")
 	if err != nil {
 		return n, err

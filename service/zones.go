@@ -292,6 +292,11 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
+	// The party's key, which checks or makes the signature, is the one
+	// the journal vouches for.
+	if _, err := vouched(ctx, s, "party", []*truce.Party{a.Party}, partyID); err != nil {
+		return nil, err
+	}
 	sig, err := s.signDecision(a.Party, statement, d.Signature)
 	if err != nil {
 		return nil, err
