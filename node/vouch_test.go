@@ -579,3 +579,47 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		}
 	})
 }
+
+// TestVouch_CallerEdited: the rows that say who a caller is are edited: a
+// revoked token revived, a user given the admin role. Requests with them
+// are refused (500, code integrity), not served with the edited rights.
+func TestVouch_CallerEdited(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		revoked, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "old"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.RevokeToken(admin, revoked.ID); err != nil {
+			t.Fatal(err)
+		}
+		viewer, err := n.Service.CreateUser(admin, truce.UserCreate{Party: e.admin.Party.ID, Username: "viewer", Name: "Viewer", Roles: []truce.Role{truce.RoleViewer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vt, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "viewer", User: viewer.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE tokens SET revoked_at = NULL WHERE id = ?`, revoked.ID)
+			exec(`UPDATE users SET roles = ? WHERE id = ?`, "viewer,admin", viewer.ID)
+		})
+		n, err = e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{revoked.Secret, vt.Secret} {
+			e.token = tok
+			if code, body := e.get(n, "/api/v1/parties"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
+				t.Errorf("a request with an edited token or user: %d %.300s; want 500 integrity", code, body)
+			}
+		}
+	})
+}
