@@ -504,6 +504,32 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		}
 		cursor = ps[len(ps)-1].ID
 	}
+	// Users and their tokens: one at a time (there are few).
+	for cursor := ""; ; {
+		us, err := s.Store.Users(ctx, truce.UserFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		for _, u := range us {
+			if err := note(vouchOne(ctx, s, "user", u.ID, u, normUser)); err != nil {
+				return n, err
+			}
+			ts, err := s.Store.Tokens(ctx, u.ID)
+			if err != nil {
+				return n, err
+			}
+			for _, t := range ts {
+				if err := note(vouchOne(ctx, s, "token", t.ID, t, nil)); err != nil {
+					return n, err
+				}
+			}
+			n += 1 + len(ts)
+		}
+		if len(us) < 1000 {
+			break
+		}
+		cursor = us[len(us)-1].ID
+	}
 	acs, err := s.Store.AircraftList(ctx, "")
 	if err != nil {
 		return n, err
