@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/sqlstore"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
@@ -620,6 +621,85 @@ func TestVouch_CallerEdited(t *testing.T) {
 			if code, body := e.get(n, "/api/v1/parties"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
 				t.Errorf("a request with an edited token or user: %d %.300s; want 500 integrity", code, body)
 			}
+		}
+	})
+}
+
+// legacyStore writes as the store did before records carried their own
+// entry's index (its transactions cannot say the next index), so that the
+// journal bodies hold the previous index, as journals written then do.
+type legacyStore struct{ *sqlstore.Store }
+
+type legacyTx struct{ truce.Tx }
+
+func (s *legacyStore) Update(ctx context.Context, fn func(truce.Tx) error) error {
+	return s.Store.Update(ctx, func(tx truce.Tx) error { return fn(legacyTx{tx}) })
+}
+
+// TestVouch_LegacyJournal: a deployment whose journal was written before
+// this check (bodies hold the previous journal index; an approval did not
+// record the version it superseded) passes it: the server starts ready,
+// the self-check passes, the zone index and the API serve the records.
+func TestVouch_LegacyJournal(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		legacy := e.cfg
+		legacy.WrapStore = func(st truce.Store) truce.Store {
+			switch st := st.(type) {
+			case *sqlite.Store:
+				return &legacyStore{st.Store}
+			case *postgres.Store:
+				return &legacyStore{st.Store}
+			}
+			t.Fatalf("store %T", st)
+			return nil
+		}
+		n, err := Open(context.Background(), legacy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		z := noFlyZone(t, n, admin)
+		moved := strings.ReplaceAll(boxGeometry, "36.2", "36.3")
+		if _, err := n.Service.ProposeChange(admin, z.ID, truce.ZoneProposal{Name: "Box 2", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(moved)}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.DecideZone(admin, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "later"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.RevokeToken(admin, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{ICAO: "4CA001"}); err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+
+		n, err = e.open(t, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := n.Service.Zones.Containing(36.25, 33.1, 1000, time.Now()); len(ids) != 1 || ids[0] != z.ID+"#2" {
+			t.Errorf("zone index at a point of version 2 only: %v", ids)
+		}
+		for _, path := range []string{"/api/v1/zones/" + z.ID + "/history", "/api/v1/parties", "/api/v1/agreements/" + z.AgreementID, "/api/v1/aircraft"} {
+			if code, body := e.get(n, path); code != http.StatusOK {
+				t.Errorf("GET %s: %d %.300s", path, code, body)
+			}
+		}
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			code, problems := readyz(t, n)
+			if code == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) || hasProblem(problems, "integrity") || hasProblem(problems, "failed") {
+				t.Fatalf("/readyz: %d %q", code, problems)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

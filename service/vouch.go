@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -218,13 +219,71 @@ func (s *Service) replayZone(id string, rs []*truce.JournalRecord) (*JournalledZ
 		if err := json.Unmarshal(r.Body, &body); err != nil || body.Zone == nil || body.Version == nil {
 			return nil, s.refuse("zone "+id, fmt.Sprintf("Zone %s: journal entry %d holds no zone record", id, r.Index))
 		}
+		v := body.Version
+		was := jz.Versions[v.Version]
+		legacyBody(r.Index, body.Zone, v, was)
+		if body.Superseded == nil && jz.Zone != nil {
+			legacySupersede(jz, v, was)
+		}
 		jz.Zone, jz.Index = body.Zone, r.Index
-		jz.Versions[body.Version.Version] = body.Version
+		jz.Versions[v.Version] = v
 		if body.Superseded != nil {
 			jz.Versions[body.Superseded.Version] = body.Superseded
 		}
 	}
 	return jz, nil
+}
+
+// Journals written before records carried their own entry's index hold,
+// in each body, the index the record had before the change (0 for a new
+// record), and an approval did not record the version it superseded. The
+// write path then set, after sealing, each record's journal index to its
+// entry's (a version's to the entry that proposed it, a decision's to the
+// entry that added it), and ended the superseded version: legacyBody and
+// legacySupersede do the same to such a body, so that the rows it wrote
+// are checked exactly. A body written since holds those values already.
+
+// legacyBody sets the journal indexes the write path set after sealing.
+func legacyBody(idx int64, z *truce.Zone, v, was *truce.ZoneVersion) {
+	z.JournalIndex = idx
+	if was == nil && v.JournalIndex == 0 {
+		v.JournalIndex = idx
+	}
+	for i := range v.Decisions {
+		if v.Decisions[i].JournalIndex == 0 {
+			v.Decisions[i].JournalIndex = idx
+		}
+	}
+}
+
+// legacySupersede ends the version in force when a legacy body approves
+// another, as DecideZone did to the row without journalling it.
+func legacySupersede(jz *JournalledZone, v, was *truce.ZoneVersion) {
+	cur := jz.Zone.Current
+	approved := v.Status == truce.VersionApproved && (was == nil || was.Status != truce.VersionApproved)
+	prev := jz.Versions[cur]
+	if !approved || cur == 0 || cur == v.Version || prev == nil || v.InForceFrom == nil {
+		return
+	}
+	p := *prev
+	from := *v.InForceFrom
+	if p.InForceUntil == nil || p.InForceUntil.After(from) {
+		p.InForceUntil = &from
+	}
+	if p.Action == truce.ZoneProposed || p.Action == truce.ZoneChange {
+		p.Status = truce.VersionSuperseded
+	}
+	jz.Versions[cur] = &p
+}
+
+// entryIndex sets a record's journal index to its latest entry's: what
+// the write path set after sealing when the body held the previous one
+// (see legacyBody), and what a body written since holds already.
+func entryIndex(record any, idx int64) {
+	f := reflect.ValueOf(record).Elem().FieldByName("JournalIndex")
+	if f.IsValid() && f.CanSet() && f.Kind() == reflect.Int64 {
+		f.SetInt(idx)
+	}
 }
 
 // vouchZone checks a zone (when z is not nil) and the versions given, as
@@ -294,6 +353,7 @@ func (s *Service) compareAgreement(ag *truce.Agreement, rs []*truce.JournalRecor
 	if err := json.Unmarshal(last.Body, &j); err != nil || j.ID != ag.ID {
 		return nil, s.refuse(key, fmt.Sprintf("Agreement %s: journal entry %d holds no agreement record", ag.ID, last.Index))
 	}
+	entryIndex(&j, last.Index)
 	if !same(ag, &j) {
 		return &j, s.refuse(key, fmt.Sprintf("Agreement %s does not match its journal entry %d", ag.ID, last.Index))
 	}
@@ -626,6 +686,7 @@ func vouchRecords[T any](ctx context.Context, s *Service, kind string, rows []*T
 				first = cmp.Or(first, s.refuse(key, fmt.Sprintf("The %s record %s has no journal entry holding it", kind, id)))
 				continue
 			}
+			entryIndex(j, rs[len(rs)-1].Index)
 			if !same(r, j) {
 				first = cmp.Or(first, s.refuse(key, fmt.Sprintf("The %s record %s does not match its journal entry %d", kind, id, rs[len(rs)-1].Index)))
 			} else {
@@ -806,6 +867,7 @@ func vouchOne[T any](ctx context.Context, s *Service, kind, id string, row *T, n
 	if len(rs) == 0 || json.Unmarshal(rs[len(rs)-1].Body, j) != nil {
 		return s.refuse(key, fmt.Sprintf("The %s record %s has no journal entry holding it", kind, id))
 	}
+	entryIndex(j, rs[len(rs)-1].Index)
 	a, b := *row, *j
 	if norm != nil {
 		norm(&a)
