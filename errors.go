@@ -20,6 +20,10 @@ const (
 	ETIMEOUT       = "timeout"             // the request (its body) did not arrive in time (408)
 	ETOOMANY       = "too_many_requests"   // over a rate limit; retry after Retry-After (429)
 	EINTERNAL      = "internal"            // a bug or an infrastructure fault (500)
+	// EINTEGRITY: a stored record does not match the journal entry that
+	// vouches for it (changed behind the server's back); the record is
+	// not served (500).
+	EINTEGRITY = "integrity"
 )
 
 // Error is Truce's application error: a stable Code for programs and a

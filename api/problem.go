@@ -35,6 +35,7 @@ var statuses = map[string]int{
 	truce.ETIMEOUT:       http.StatusRequestTimeout,
 	truce.ETOOMANY:       http.StatusTooManyRequests,
 	truce.EINTERNAL:      http.StatusInternalServerError,
+	truce.EINTEGRITY:     http.StatusInternalServerError,
 }
 
 // StatusOf maps an error code to its HTTP status: the one place that does
@@ -48,6 +49,9 @@ func StatusOf(code string) int {
 
 // codeOf maps an HTTP status back to an error code (for the client).
 func codeOf(status int) string {
+	if status == http.StatusInternalServerError {
+		return truce.EINTERNAL
+	}
 	for c, s := range statuses {
 		if s == status {
 			return c
@@ -67,6 +71,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	rid := requestID(r.Context())
 	if code == truce.EINTERNAL {
 		s.log.Error("internal error", slog.String("request_id", rid), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if code == truce.EINTEGRITY {
+		s.log.Error("integrity: a stored record does not match its journal entry", slog.String("request_id", rid), slog.String("path", r.URL.Path), slog.String("problem", truce.ErrorMessage(err)))
 	}
 	p := Problem{
 		Type:      "urn:truce:problem:" + code,

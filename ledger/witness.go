@@ -268,6 +268,11 @@ func (w *Witness) persistLocked(origin string, st witnessState) error {
 	return nil
 }
 
+// WriteFileAtomic replaces the file at path with data so that a crash
+// leaves the old content or the new, never a mix: a synced temporary file
+// renamed over it, and the directory synced.
+func WriteFileAtomic(path string, data []byte) error { return writeFileAtomic(path, data) }
+
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")

@@ -116,7 +116,8 @@ func (n *Node) openLedger(c Config) error {
 	if n.Policy, err = ledger.NewPolicy(n.LogVerifierKey, keys, c.WitnessQuorum); err != nil {
 		return err
 	}
-	n.Ledger, err = ledger.NewLog(ls, string(skey), ledger.LogOptions{
+	n.kept = &fileCheckpoints{Storage: ls, path: CheckpointPath(c.DataDir), size: -1}
+	n.Ledger, err = ledger.NewLog(n.kept, string(skey), ledger.LogOptions{
 		Interval:  c.SignInterval,
 		Witnesses: clients,
 		OnWitnessError: func(name string, err error) {
@@ -145,6 +146,7 @@ func (n *Node) openLedger(c Config) error {
 	}
 	n.API.HandleRaw("/log/", http.StripPrefix("/log", ledger.NewTileServer(ls)))
 	n.API.Ready = n.ready
+	n.integrityMetrics(n.API.Registry())
 	return nil
 }
 
@@ -156,6 +158,10 @@ func (n *Node) startLedger() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	n.stopLedger = func() { cancel(); wg.Wait() }
+	if err := n.checkKeptCheckpoint(ctx, n.kept); err != nil {
+		cancel()
+		return err
+	}
 	if _, _, err := n.Ledger.Sign(ctx); err != nil && !errors.Is(err, ledger.ErrTooSoon) {
 		if errors.Is(err, ledger.ErrInconsistent) {
 			cancel()
@@ -185,7 +191,8 @@ func (n *Node) ready(ctx context.Context) []string {
 	if n.Ledger == nil {
 		return nil
 	}
-	problems := n.selfCheck.problems()
+	problems := append(n.selfCheck.problems(), n.refresh.problems()...)
+	problems = append(problems, n.vouchProblems(ctx)...)
 	signed, err := n.Service.Ledger.LatestCheckpoint(ctx)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return append(problems, "log: no signed checkpoint yet")

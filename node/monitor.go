@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"net"
 	"os"
@@ -34,7 +33,6 @@ type airspace struct {
 	n      *Node
 	engine *monitor.Engine
 	attr   service.Attribution
-	watch  atomic.Pointer[map[string]string] // zone id -> name, watched zones only
 	seps   atomic.Pointer[map[partyPair]monitor.Separation]
 	// following serialises handle and the periodic reloads: each reads
 	// the database and then swaps in what it read, so two at once (a
@@ -78,10 +76,8 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	a.room = sync.NewCond(&a.mu)
 	a.limit = MaxQueuedAlerts
 	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.attr.Vouch = n.Service.JournalledAircraft
 	if err := a.attr.Load(ctx, n.Store); err != nil {
-		return err
-	}
-	if err := a.loadWatch(ctx); err != nil {
 		return err
 	}
 	maxSep, err := a.loadSeparations(ctx)
@@ -91,9 +87,11 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	idx := n.Service.Zones.Spatial()
 	e, err := monitor.New(monitor.Config{
 		Zones: func() *spatial.Snapshot { return idx.Snapshot() },
+		// The index holds each entry's version as the journal vouches
+		// for it: a watched kind there is a watched zone.
 		Watch: func(id string) bool {
-			_, ok := (*a.watch.Load())[service.ZoneOf(id)]
-			return ok
+			r, ok := n.Service.Zones.Record(id)
+			return ok && slices.Contains(WatchedZoneKinds, r.Version.Spec.Kind)
 		},
 		Attribute: a.attr.Party,
 		PairSeparation: func(p, q string) (monitor.Separation, bool) {
@@ -140,28 +138,6 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	return nil
 }
 
-// loadWatch rebuilds the set of watched zones (in force, of a watched kind).
-func (a *airspace) loadWatch(ctx context.Context) error {
-	m := map[string]string{}
-	for _, k := range WatchedZoneKinds {
-		for cursor := ""; ; {
-			zs, err := a.n.Store.Zones(ctx, truce.ZoneFilter{Kind: k, Cursor: cursor, Limit: 1000})
-			if err != nil {
-				return err
-			}
-			for _, z := range zs {
-				m[z.ID] = z.Name
-			}
-			if len(zs) < 1000 {
-				break
-			}
-			cursor = zs[len(zs)-1].ID
-		}
-	}
-	a.watch.Store(&m)
-	return nil
-}
-
 // followPeriods reloads the separation minima every minute, so an
 // agreement's effective period starting or ending takes effect without a
 // change to it.
@@ -172,11 +148,8 @@ func (a *airspace) followPeriods() {
 		select {
 		case <-t.C:
 			a.following.Lock()
-			err := a.reloadSeparations(a.ctx)
+			a.n.refresh.do("separations", "monitor: separation minima", &a.following, a.reloadSeparations, nil)
 			a.following.Unlock()
-			if err != nil && a.ctx.Err() == nil {
-				a.n.log.Error("monitor: separation minima", "err", err)
-			}
 		case <-a.ctx.Done():
 			return
 		}
@@ -218,7 +191,11 @@ func (a *airspace) loadSeparations(ctx context.Context) (float64, error) {
 			return 0, err
 		}
 		for _, ag := range ags {
-			if !ag.InForceAt(now) {
+			// As the journal vouches for it (a changed row is reported).
+			if ag, err = a.n.Service.JournalledAgreement(ctx, ag); err != nil {
+				return 0, err
+			}
+			if ag == nil || ag.Status != truce.AgreementInForce || !ag.InForceAt(now) {
 				continue
 			}
 			r := ag.Rules.WithDefaults()
@@ -243,28 +220,6 @@ func (a *airspace) loadSeparations(ctx context.Context) (float64, error) {
 	return largest, nil
 }
 
-// watchZone updates the watched set for one zone (copy on write: the
-// engine reads the set without locks).
-func (a *airspace) watchZone(ctx context.Context, id string) error {
-	z, err := a.n.Store.Zone(ctx, id)
-	if err != nil {
-		return err
-	}
-	watched := slices.Contains(WatchedZoneKinds, z.Kind)
-	old := *a.watch.Load()
-	if name, ok := old[id]; ok == watched && (!ok || name == z.Name) {
-		return nil
-	}
-	m := maps.Clone(old)
-	if watched {
-		m[id] = z.Name
-	} else {
-		delete(m, id)
-	}
-	a.watch.Store(&m)
-	return nil
-}
-
 // handle follows committed changes that move the air picture.
 func (a *airspace) handle(e truce.Event) {
 	switch e.Kind {
@@ -280,29 +235,24 @@ func (a *airspace) handle(e truce.Event) {
 	ctx := context.Background()
 	switch e.Kind {
 	case "zone":
-		// Only the changed zone can have joined or left the watched set.
-		if err := a.watchZone(ctx, e.Subject); err != nil {
-			a.n.log.Error("monitor: watched zones", "err", err)
-		}
+		// The zone index, refreshed before this, says which zones are
+		// watched (a failed refresh is retried until it succeeds: follow.go).
 		a.engine.ZonesChanged(nil)
 	case "agreement":
 		// The watched set is zones by kind and name, which an agreement
 		// change leaves alone; its zones' own changes come as zone events.
-		if err := a.reloadSeparations(ctx); err != nil {
-			a.n.log.Error("monitor: separation minima", "err", err)
-		}
+		a.n.refresh.do("separations", "monitor: separation minima", &a.following, a.reloadSeparations, func() { a.engine.ZonesChanged(nil) })
 		a.engine.ZonesChanged(nil)
 	case "aircraft":
-		if err := a.attr.Load(ctx, a.n.Store); err != nil {
-			a.n.log.Error("monitor: aircraft registry", "err", err)
-		}
+		a.n.refresh.do("aircraft", "monitor: aircraft registry", &a.following,
+			func(ctx context.Context) error { return a.attr.Load(ctx, a.n.Store) }, a.engine.PartiesChanged)
 		a.engine.PartiesChanged()
 	case "feed":
 		f, ok := e.Data.(*truce.FeedSource)
 		if !ok {
 			// Another server's change, read back from the event log: the
 			// feed is configured if it is listed, removed if not.
-			fs, err := a.n.Store.Feeds(ctx)
+			fs, err := a.n.Service.JournalledFeeds(ctx)
 			if err != nil {
 				a.n.log.Error("monitor: feeds", "err", err)
 				return
@@ -365,7 +315,7 @@ func (a *airspace) lead(ctx context.Context) error {
 	}
 	if a.leading && !was {
 		a.n.log.Info("monitor: this server runs the outbound feeds", "holder", a.holder)
-		fs, err := a.n.Store.Feeds(ctx)
+		fs, err := a.n.Service.JournalledFeeds(ctx)
 		if err != nil {
 			return err
 		}
@@ -537,7 +487,11 @@ func (c *alertChains) add(al monitor.Alert) {
 }
 
 func (a *airspace) record(al monitor.Alert) {
-	t := toAlert(al, (*a.watch.Load())[service.ZoneOf(al.ZoneID)])
+	var name string
+	if r, ok := a.n.Service.Zones.Record(al.ZoneID); ok {
+		name = r.Version.Spec.Name
+	}
+	t := toAlert(al, name)
 	for attempt := 0; ; attempt++ {
 		_, err := a.n.Service.RaiseAlert(context.Background(), t)
 		if err == nil {

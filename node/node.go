@@ -84,6 +84,9 @@ type Config struct {
 	EventBuffer int
 	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
 	SelfCheck string
+	// WrapStore, when set, wraps the opened store (tests inject faults
+	// with it).
+	WrapStore func(truce.Store) truce.Store
 }
 
 func (c *Config) defaults() {
@@ -149,6 +152,9 @@ type Node struct {
 	witnessMaxAge time.Duration
 	stopLedger    func()
 	selfCheck     *selfCheck
+	refresh       *refresher       // retries engine refreshes that failed (follow.go)
+	kept          *fileCheckpoints // the latest checkpoint, kept in the data directory too (vouch.go)
+	stopFollowing func()
 	air           *airspace
 	log           *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
@@ -182,11 +188,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
-	n.Service.Zones = service.NewZoneIndex(st)
+	n.Service.Zones = n.Service.NewZoneIndex()
 	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)
 	}
+	n.startFollowing()
 	n.Service.OnEvent = n.follow
 	n.registerRoutes()
 	if err := n.mountUI(); err != nil {
@@ -223,9 +230,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 // change). The zone index is refreshed before the request that made the
 // change returns, so a client reads its own writes.
 func (n *Node) follow(e truce.Event) {
-	if err := n.Service.Zones.Handle(context.Background(), e); err != nil {
-		n.log.Error("zone index refresh", "kind", e.Kind, "subject", e.Subject, "err", err)
-	}
+	n.followZones(e)
 	if n.air != nil {
 		n.air.handle(e)
 	}
@@ -244,6 +249,9 @@ func (n *Node) close() error {
 		if n.remoteDone != nil {
 			<-n.remoteDone
 		}
+	}
+	if n.stopFollowing != nil {
+		n.stopFollowing()
 	}
 	if n.air != nil {
 		n.air.stop()
@@ -295,6 +303,9 @@ func OpenService(ctx context.Context, c Config) (*service.Service, error) {
 	st, err := OpenStore(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	if c.WrapStore != nil {
+		st = c.WrapStore(st)
 	}
 	svc := service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
 	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 )
 
@@ -44,6 +45,7 @@ type selfCheck struct {
 	mu          sync.Mutex
 	running     bool
 	done, total int64
+	records     int // records checked against the journal (the state pass)
 	err         error
 	took        time.Duration
 }
@@ -82,6 +84,16 @@ func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 		defer wg.Done()
 		start := time.Now()
 		res, err := ledger.Check(ctx, ls, opts)
+		records := 0
+		if err == nil {
+			// The state, too, must be what the log vouches for: every
+			// zone, version and agreement against its journal entries.
+			records, err = n.Service.CheckState(ctx, func(done int) {
+				sc.mu.Lock()
+				sc.records = done
+				sc.mu.Unlock()
+			})
+		}
 		sc.mu.Lock()
 		sc.running, sc.err, sc.took = false, err, time.Since(start)
 		sc.mu.Unlock()
@@ -89,10 +101,12 @@ func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 		switch {
 		case errors.As(err, &ce):
 			n.log.Error("log self-check: the stored log is corrupt", slog.Int64("index", ce.Index), slog.Int64("end", ce.End), slog.String("problem", ce.Problem))
+		case truce.ErrorCode(err) == truce.EINTEGRITY:
+			n.log.Error("log self-check: the stored state does not match the log", slog.String("problem", truce.ErrorMessage(err)))
 		case err != nil && ctx.Err() == nil:
 			n.log.Error("log self-check could not finish", slog.Any("err", err))
 		case err == nil:
-			n.log.Info("log self-check passed", slog.Int64("entries", res.Size), slog.Int64("checkpoint", res.Checkpoint.Size), slog.Duration("took", sc.took))
+			n.log.Info("log self-check passed", slog.Int64("entries", res.Size), slog.Int64("checkpoint", res.Checkpoint.Size), slog.Int("records", records), slog.Duration("took", sc.took))
 		}
 	}()
 }
@@ -106,7 +120,9 @@ func (sc *selfCheck) problems() []string {
 	defer sc.mu.Unlock()
 	switch {
 	case sc.running:
-		return []string{fmt.Sprintf("log: self-check running (%d of %d entries checked)", sc.done, sc.total)}
+		return []string{fmt.Sprintf("log: self-check running (%d of %d entries checked, %d records)", sc.done, sc.total, sc.records)}
+	case truce.ErrorCode(sc.err) == truce.EINTEGRITY:
+		return []string{"log: self-check failed: " + truce.ErrorMessage(sc.err)}
 	case sc.err != nil:
 		return []string{"log: self-check failed: " + sc.err.Error()}
 	}

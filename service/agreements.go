@@ -109,7 +109,7 @@ func (s *Service) FindAgreement(ctx context.Context, id string) (*truce.Agreemen
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Agreement(ctx, id)
+	return s.VouchedAgreement(ctx, id)
 }
 
 // ListAgreements returns a page of agreements.
@@ -131,6 +131,11 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 		return nil, "", err
 	}
 	as, next := pageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
+	for _, a := range as {
+		if _, err := s.vouchAgreement(ctx, a); err != nil {
+			return nil, "", err
+		}
+	}
 	return as, next, nil
 }
 
@@ -186,7 +191,9 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.Store.Agreement(ctx, id)
+	// A change journals the whole record: never from a row that does not
+	// match the journal (that would make the log vouch for it).
+	cur, err := s.VouchedAgreement(ctx, id)
 	if err != nil {
 		return nil, err
 	}

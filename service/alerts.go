@@ -47,8 +47,17 @@ func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Alert(ctx, id)
+	a, err := s.Store.Alert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := vouched(ctx, s, "alert", []*truce.Alert{a}, alertID); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
+
+func alertID(a *truce.Alert) string { return a.ID }
 
 // ListAlerts returns a page of alerts, newest first.
 func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
@@ -62,6 +71,9 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 		return nil, "", err
 	}
 	as, next := pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
+	if as, err = vouched(ctx, s, "alert", as, alertID); err != nil {
+		return nil, "", err
+	}
 	return as, next, nil
 }
 
@@ -85,6 +97,11 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	}
 	if len(note) > 2000 {
 		return nil, truce.Errorf(truce.EINVALID, "A note is at most 2,000 characters.")
+	}
+	// The change journals the whole alert: never from a row that does not
+	// match the journal.
+	if _, err := s.FindAlert(ctx, id); err != nil {
+		return nil, err
 	}
 	var out *truce.Alert
 	now := s.Now()
@@ -195,7 +212,11 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		}
 		party = p.ID
 	}
-	return s.Store.AircraftList(ctx, party)
+	as, err := s.Store.AircraftList(ctx, party)
+	if err != nil {
+		return nil, err
+	}
+	return vouched(ctx, s, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
 }
 
 // RemoveAircraft removes a registry entry of the caller's party.
@@ -236,6 +257,10 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 // ICAO address first, then by the longest matching callsign prefix. It is
 // reloaded on every registry change and safe for concurrent use.
 type Attribution struct {
+	// Vouch, when set, gives the entries read as the journal vouches for
+	// them (Service.JournalledAircraft).
+	Vouch func(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error)
+
 	mu       sync.RWMutex
 	icao     map[string]string
 	prefixes []prefixParty
@@ -248,6 +273,11 @@ func (at *Attribution) Load(ctx context.Context, st truce.Store) error {
 	all, err := st.AircraftList(ctx, "")
 	if err != nil {
 		return err
+	}
+	if at.Vouch != nil {
+		if all, err = at.Vouch(ctx, all); err != nil {
+			return err
+		}
 	}
 	icao := map[string]string{}
 	var ps []prefixParty
@@ -322,7 +352,11 @@ func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Feeds(ctx)
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return vouched(ctx, s, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
 }
 
 // RemoveFeed stops and removes a feed (admins).

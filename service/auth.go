@@ -24,6 +24,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	if !t.Active(s.Now()) {
 		return nil, errBadCredentials
 	}
+	// Who the caller is and may do is what the journal vouches for: a
+	// token, user or party row edited behind the server's back (a revoked
+	// token revived, a role added) is refused (vouch.go).
+	if err := vouchOne(ctx, s, "token", t.ID, t, nil); err != nil {
+		return nil, err
+	}
 	a, err := s.actor(ctx, t.UserID)
 	if err != nil {
 		return nil, err
@@ -84,8 +90,14 @@ func (s *Service) actor(ctx context.Context, userID string) (*truce.Actor, error
 	if u.Disabled {
 		return nil, errBadCredentials
 	}
+	if err := vouchOne(ctx, s, "user", u.ID, u, normUser); err != nil {
+		return nil, err
+	}
 	p, err := s.Store.Party(ctx, u.PartyID)
 	if err != nil {
+		return nil, err
+	}
+	if err := vouchOne(ctx, s, "party", p.ID, p, nil); err != nil {
 		return nil, err
 	}
 	return &truce.Actor{User: u, Party: p}, nil

@@ -65,8 +65,17 @@ func (s *Service) FindParty(ctx context.Context, idOrSlug string) (*truce.Party,
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Party(ctx, idOrSlug)
+	p, err := s.Store.Party(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := vouched(ctx, s, "party", []*truce.Party{p}, partyID); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
+
+func partyID(p *truce.Party) string { return p.ID }
 
 // ListParties returns a page of parties.
 func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce.Party, string, error) {
@@ -83,6 +92,9 @@ func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truc
 		return nil, "", err
 	}
 	ps, next := pageCursor(ps, pageLimit(lim), func(p *truce.Party) string { return p.ID })
+	if ps, err = vouched(ctx, s, "party", ps, partyID); err != nil {
+		return nil, "", err
+	}
 	return ps, next, nil
 }
 

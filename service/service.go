@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -43,11 +44,14 @@ type Service struct {
 	Ledger ledger.Storage
 	// Logins bounds password sign-ins (see LoginLimits).
 	Logins *LoginGuard
+	// Integrity collects the stored records found not to match their
+	// journal entries (vouch.go).
+	Integrity *Integrity
 }
 
 // New returns a Service.
 func New(store truce.Store, keys *Keys) *Service {
-	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default(), Logins: NewLoginGuard(LoginLimits{})}
+	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default(), Logins: NewLoginGuard(LoginLimits{}), Integrity: &Integrity{}}
 }
 
 var (
@@ -116,22 +120,42 @@ func (s *Service) updateAll(ctx context.Context, a *truce.Actor, edit func(tx tr
 		}
 		now := s.Now()
 		idxs, evs = make([]int64, len(cs)), nil
+		// The records are written first, with the indexes their entries
+		// will have, so that each entry's body is the record as stored
+		// (its journal index included) and the stored record can be
+		// checked against the entry (vouch.go).
+		next, predicted := nextIndex(tx)
+		if predicted {
+			for i := range idxs {
+				idxs[i] = next + int64(i)
+			}
+			if err := write(idxs); err != nil {
+				return err
+			}
+		}
 		for i, c := range cs {
 			sealed, err := c.Seal(party, user, now)
 			if err != nil {
 				return err
 			}
-			if idxs[i], err = tx.Append(ctx, sealed); err != nil {
+			idx, err := tx.Append(ctx, sealed)
+			if err != nil {
 				return err
 			}
+			if predicted && idx != idxs[i] {
+				return fmt.Errorf("journal: entry appended at %d, expected at %d", idx, idxs[i])
+			}
+			idxs[i] = idx
 		}
 		if claiming && len(idxs) > 0 {
 			if err := tx.Claim(ctx, claim, idxs[0]); err != nil {
 				return err
 			}
 		}
-		if err := write(idxs); err != nil {
-			return err
+		if !predicted {
+			if err := write(idxs); err != nil {
+				return err
+			}
 		}
 		for i, c := range cs {
 			if ev := changeEvent(c, idxs[i], now); ev != nil {

@@ -2,15 +2,27 @@ package service
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/truce-project/truce"
 )
 
 func tokenChange(t *truce.Token, partyID string) truce.Change {
-	body := *t
-	body.Secret = ""
-	return truce.Change{Kind: "token", Subject: t.ID, Body: body,
+	return truce.Change{Kind: "token", Subject: t.ID, Body: tokenBody{t},
 		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}, New: t.RevokedAt == nil}
+}
+
+// tokenBody is what the journal records of a token: the token as stored,
+// never its secret. It is encoded when the change is sealed, after the
+// token's row is written with its journal index, so the body is the row
+// (vouch.go).
+type tokenBody struct{ t *truce.Token }
+
+func (b tokenBody) MarshalJSON() ([]byte, error) {
+	body := *b.t
+	body.Secret = ""
+	return json.Marshal(body)
 }
 
 // CreateToken creates a token; the secret is in the result and nowhere else.
@@ -47,7 +59,7 @@ func (s *Service) createToken(ctx context.Context, a *truce.Actor, c truce.Token
 	secret, hash := newSecret()
 	t := &truce.Token{ID: NewID(), UserID: u.ID, Name: c.Name, ExpiresAt: c.ExpiresAt, CreatedAt: now}
 	if c.ExpiresAt != nil {
-		e := c.ExpiresAt.UTC()
+		e := c.ExpiresAt.UTC().Truncate(time.Microsecond) // as both databases keep it
 		t.ExpiresAt = &e
 	}
 	if _, err := s.commit(ctx, a, tokenChange(t, u.PartyID), func(tx truce.Tx, idx int64) error {

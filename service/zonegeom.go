@@ -211,9 +211,13 @@ func geometryError(err error) error {
 }
 
 // geoJSON encodes an orb geometry as an RFC 7946 geometry object.
+// The members are in RFC 8785 order and encoding/json writes numbers as
+// RFC 8785 does (ECMAScript's form), so the stored geometry is byte for
+// byte the one in the journal body, whose check (vouch.go) is then a
+// comparison of encodings.
 func geoJSON(g orb.Geometry) json.RawMessage {
 	c, _ := json.Marshal(g)
-	return json.RawMessage(`{"type":"` + g.GeoJSONType() + `","coordinates":` + string(c) + `}`)
+	return json.RawMessage(`{"coordinates":` + string(c) + `,"type":"` + g.GeoJSONType() + `"}`)
 }
 
 // zoneArea returns a stored spec's area (nil for a bare line).

@@ -3,10 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -18,37 +21,101 @@ import (
 // or later, in step with the database: built at start-up, refreshed on
 // every zone or agreement event. Index ids are "zoneID#version", so a
 // change approved to take effect later sits beside the version in force
-// until then, each with its own windows.
+// until then, each with its own windows. An index made by
+// Service.NewZoneIndex checks every zone and agreement it reads against
+// the journal (vouch.go) and indexes what the journal vouches for.
 type ZoneIndex struct {
 	store truce.Store
 	idx   *spatial.ZoneIndex
+	// vouch and agreement, when set, return the journalled zone (checked
+	// against the rows given) and agreement; see Service.NewZoneIndex.
+	vouch     func(ctx context.Context, order []string, rows map[string][]*truce.ZoneVersion) (map[string]*JournalledZone, error)
+	agreement func(ctx context.Context, id string) (*truce.Agreement, error)
 
 	// updating serialises Load and RefreshZone: each reads the database
 	// and then applies what it read, so two at once could leave the
 	// older reading applied last.
 	updating sync.Mutex
 
-	mu     sync.Mutex
-	from   time.Time
+	mu   sync.Mutex
+	from time.Time
+	// asOf is when the content was last replaced: the index holds what
+	// is in force from then on, not the history before (an agreement
+	// suspended since is gone from it), so it answers only for times at
+	// or after asOf.
+	asOf   time.Time
 	byZone map[string][]string // zone id -> index ids
+	// prints holds, for each zone with a version read into the index,
+	// the fingerprint of what was read (see build), so Reconcile finds
+	// the zones the index lost track of.
+	prints map[string]string
+	// records holds the zone and version of each index id, as the
+	// journal vouches for them: lookups answer from memory.
+	records atomic.Pointer[map[string]truce.ZoneAt]
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
 	OnChange func(zoneIDs []string)
 }
 
-// NewZoneIndex returns an index that Load fills.
+// NewZoneIndex returns an index that Load fills, with the records as
+// stored (no journal checks: Service.NewZoneIndex makes the index a server
+// uses).
 func NewZoneIndex(store truce.Store) *ZoneIndex {
-	return &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}}
+	x := &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
+	x.records.Store(&map[string]truce.ZoneAt{})
+	return x
+}
+
+// NewZoneIndex returns a zone index over the service's store whose every
+// zone and agreement is checked against the journal when read: a row that
+// does not match is reported (Integrity) and the index holds what the
+// journal says instead.
+func (s *Service) NewZoneIndex() *ZoneIndex {
+	x := NewZoneIndex(s.Store)
+	x.vouch = s.journalledZones
+	x.agreement = func(ctx context.Context, id string) (*truce.Agreement, error) {
+		ag, err := s.Store.Agreement(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.vouchAgreement(ctx, ag)
+	}
+	return x
 }
 
 // Spatial returns the underlying index, for the monitor's hot path.
 func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
 
-// From returns the time from which the index answers.
+// Record returns the zone and version of an index id, as the index holds
+// them.
+func (x *ZoneIndex) Record(indexID string) (truce.ZoneAt, bool) {
+	r, ok := (*x.records.Load())[indexID]
+	return r, ok
+}
+
+// From returns the time from which the index holds the versions in force.
 func (x *ZoneIndex) From() time.Time {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.from
+}
+
+// AsOf returns the time from which the index answers lookups: its content
+// was last replaced then, so earlier times may need history it no longer
+// holds.
+func (x *ZoneIndex) AsOf() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.asOf
+}
+
+// changedAt is the time a change was applied: the later of the clock and
+// the last change, so that AsOf never goes back.
+func (x *ZoneIndex) changedAtLocked(now time.Time) time.Time {
+	if now.Before(x.asOf) {
+		return x.asOf
+	}
+	return now
 }
 
 func versionKey(zoneID string, version int) string { return zoneID + "#" + strconv.Itoa(version) }
@@ -72,15 +139,21 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	zs, byZone, err := x.build(ctx, vs)
+	b, err := x.build(ctx, vs, now)
 	if err != nil {
 		return err
 	}
-	if err := x.idx.Load(zs); err != nil {
+	if err := x.idx.Load(b.zones); err != nil {
 		return err
 	}
 	x.mu.Lock()
-	x.byZone, x.from = byZone, now
+	x.byZone, x.prints, x.from = b.byZone, b.prints, now
+	x.records.Store(&b.records)
+	at := time.Now()
+	if now.After(at) {
+		at = now
+	}
+	x.asOf = x.changedAtLocked(at)
 	f := x.OnChange
 	x.mu.Unlock()
 	if f != nil {
@@ -89,29 +162,98 @@ func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (x *ZoneIndex) build(ctx context.Context, vs []*truce.ZoneVersion) ([]spatial.Zone, map[string][]string, error) {
+// indexBuild is what build makes of versions read from the database.
+type indexBuild struct {
+	zones   []spatial.Zone
+	byZone  map[string][]string // zone id -> index ids
+	prints  map[string]string   // zone id -> fingerprint of the versions read
+	records map[string]truce.ZoneAt
+}
+
+// live reports whether a version belongs in an index holding what is in
+// force at or after from.
+func live(v *truce.ZoneVersion, from time.Time) bool {
+	return (v.Action == truce.ZoneProposed || v.Action == truce.ZoneChange) && v.InForceFrom != nil && (v.InForceUntil == nil || v.InForceUntil.After(from))
+}
+
+// build makes index entries of the live versions read (rows). With
+// journal checks, each zone read is replaced by what its journal says
+// (a row changed behind the server's back is reported and not used), and
+// so is each agreement; a zone or agreement whose journal itself fails
+// its checks is left out (and reported).
+func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time) (*indexBuild, error) {
+	vs := rows
+	zoneDocs := map[string]*truce.Zone{}
+	if x.vouch != nil {
+		byZone := map[string][]*truce.ZoneVersion{}
+		var order []string
+		for _, v := range rows {
+			if _, ok := byZone[v.ZoneID]; !ok {
+				order = append(order, v.ZoneID)
+			}
+			byZone[v.ZoneID] = append(byZone[v.ZoneID], v)
+		}
+		vs = nil
+		jzs, err := x.vouch(ctx, order, byZone)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range order {
+			jz := jzs[id]
+			if jz == nil {
+				continue // reported; nothing trustworthy to index
+			}
+			zoneDocs[id] = jz.Zone
+			nums := make([]int, 0, len(jz.Versions))
+			for n := range jz.Versions {
+				nums = append(nums, n)
+			}
+			slices.Sort(nums)
+			for _, n := range nums {
+				if v := jz.Versions[n]; live(v, from) {
+					vs = append(vs, v)
+				}
+			}
+		}
+	}
 	ags := map[string]*truce.Agreement{}
-	byZone := map[string][]string{}
-	var out []spatial.Zone
+	b := &indexBuild{byZone: map[string][]string{}, records: map[string]truce.ZoneAt{}}
 	for _, v := range vs {
 		ag, ok := ags[v.AgreementID]
 		if !ok {
 			var err error
-			if ag, err = x.store.Agreement(ctx, v.AgreementID); err != nil {
-				return nil, nil, err
+			if x.agreement != nil {
+				ag, err = x.agreement(ctx, v.AgreementID)
+				if ag == nil && truce.ErrorCode(err) == truce.EINTEGRITY {
+					ags[v.AgreementID] = nil
+					continue
+				}
+				if ag != nil && truce.ErrorCode(err) == truce.EINTEGRITY {
+					err = nil // reported; the journalled agreement is used
+				}
+			} else {
+				ag, err = x.store.Agreement(ctx, v.AgreementID)
+			}
+			if err != nil {
+				return nil, err
 			}
 			ags[v.AgreementID] = ag
 		}
+		if ag == nil {
+			continue
+		}
 		z, ok, err := spatialZone(v, ag)
 		if err != nil {
-			return nil, nil, fmt.Errorf("zone %s version %d: %w", v.ZoneID, v.Version, err)
+			return nil, fmt.Errorf("zone %s version %d: %w", v.ZoneID, v.Version, err)
 		}
 		if ok {
-			out = append(out, z)
-			byZone[v.ZoneID] = append(byZone[v.ZoneID], z.ID)
+			b.zones = append(b.zones, z)
+			b.byZone[v.ZoneID] = append(b.byZone[v.ZoneID], z.ID)
+			b.records[z.ID] = truce.ZoneAt{Zone: zoneDocs[v.ZoneID], Version: v}
 		}
 	}
-	return out, byZone, nil
+	b.prints = fingerprints(vs, ags)
+	return b, nil
 }
 
 // spatialZone converts a version into an index entry; ok is false when it
@@ -156,35 +298,74 @@ func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
 	if err != nil {
 		return err
 	}
-	var live []*truce.ZoneVersion
-	for _, v := range vs {
-		if (v.Action == truce.ZoneProposed || v.Action == truce.ZoneChange) && v.InForceFrom != nil && (v.InForceUntil == nil || v.InForceUntil.After(x.from)) {
-			live = append(live, v)
+	from := x.From()
+	rows := vs
+	if x.vouch == nil {
+		// Without journal checks, build takes the live rows; with them,
+		// it checks every row and takes the journal's live versions.
+		rows = nil
+		for _, v := range vs {
+			if live(v, from) {
+				rows = append(rows, v)
+			}
 		}
 	}
-	zs, byZone, err := x.build(ctx, live)
+	b, err := x.build(ctx, rows, from)
 	if err != nil {
 		return err
 	}
 	x.mu.Lock()
-	for _, id := range x.byZone[zoneID] {
-		x.idx.Delete(id)
-	}
-	delete(x.byZone, zoneID)
-	for _, z := range zs {
-		if err := x.idx.Insert(z); err != nil {
-			x.mu.Unlock()
-			return err
-		}
-	}
-	if ids := byZone[zoneID]; len(ids) > 0 {
-		x.byZone[zoneID] = ids
-	}
+	err = x.replaceLocked([]string{zoneID}, b)
 	f := x.OnChange
 	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	if f != nil {
 		f([]string{zoneID})
 	}
+	return nil
+}
+
+// replaceLocked replaces the entries of the given zones with what b holds
+// for them.
+func (x *ZoneIndex) replaceLocked(zoneIDs []string, b *indexBuild) error {
+	only := make(map[string]bool, len(zoneIDs))
+	for _, id := range zoneIDs {
+		only[id] = true
+		for _, key := range x.byZone[id] {
+			x.idx.Delete(key)
+		}
+		delete(x.byZone, id)
+		delete(x.prints, id)
+	}
+	for _, z := range b.zones {
+		if !only[ZoneOf(z.ID)] {
+			continue
+		}
+		if err := x.idx.Insert(z); err != nil {
+			return err
+		}
+	}
+	recs := maps.Clone(*x.records.Load())
+	for key := range recs {
+		if only[ZoneOf(key)] {
+			delete(recs, key)
+		}
+	}
+	for _, id := range zoneIDs {
+		if ids := b.byZone[id]; len(ids) > 0 {
+			x.byZone[id] = ids
+			for _, key := range ids {
+				recs[key] = b.records[key]
+			}
+		}
+		if p, ok := b.prints[id]; ok {
+			x.prints[id] = p
+		}
+	}
+	x.records.Store(&recs)
+	x.asOf = x.changedAtLocked(time.Now())
 	return nil
 }
 

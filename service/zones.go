@@ -16,15 +16,23 @@ import (
 // zoneChange records a zone and one of its versions in the journal: every
 // entry of a zone has kind "zone" and the zone's id as subject, so a zone's
 // proof covers its whole history.
-func zoneChange(z *truce.Zone, v *truce.ZoneVersion) truce.Change {
-	return truce.Change{Kind: "zone", Subject: z.ID, Body: map[string]any{"zone": z, "version": v},
+// An approval that supersedes the version in force records that version
+// too, as "superseded", so that every stored version is the body of an
+// entry (vouch.go).
+func zoneChange(z *truce.Zone, v *truce.ZoneVersion, superseded *truce.ZoneVersion) truce.Change {
+	body := map[string]any{"zone": z, "version": v}
+	if superseded != nil {
+		body["superseded"] = superseded
+	}
+	return truce.Change{Kind: "zone", Subject: z.ID, Body: body,
 		Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: z.Version == 1, Event: &truce.Event{Data: v}}
 }
 
 // signatoryOperator checks the actor acts for a signatory party as an
 // operator (or administrator) and returns the agreement.
 func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreementID string) (*truce.Agreement, error) {
-	ag, err := s.Store.Agreement(ctx, agreementID)
+	// Who may act is decided on the agreement the journal vouches for.
+	ag, err := s.VouchedAgreement(ctx, agreementID)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +72,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.commit(ctx, a, zoneChange(z, v), func(tx truce.Tx, idx int64) error {
+	if _, err := s.commit(ctx, a, zoneChange(z, v, nil), func(tx truce.Tx, idx int64) error {
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
 			return err
@@ -153,7 +161,7 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 	_, err = s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
 		cs := make([]truce.Change, len(out))
 		for i, p := range out {
-			cs[i] = zoneChange(p.z, p.v)
+			cs[i] = zoneChange(p.z, p.v, nil)
 		}
 		return cs, func(idxs []int64) error {
 			for i, p := range out {
@@ -209,7 +217,9 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	if err != nil {
 		return nil, err
 	}
-	z, err := s.Store.Zone(ctx, zoneID)
+	// A new version journals the zone and the version it ends: never
+	// from rows that do not match the journal.
+	z, _, err := s.VouchedZone(ctx, zoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +266,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		z.Latest, z.Pending = v.Version, v.Version
 		z.Version++
 		z.UpdatedAt = now
-		return zoneChange(z, v), func(idx int64) error {
+		return zoneChange(z, v, nil), func(idx int64) error {
 			z.JournalIndex, v.JournalIndex = idx, idx
 			if err := tx.PutZone(ctx, z); err != nil {
 				return err
@@ -276,7 +286,9 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	z, err := s.Store.Zone(ctx, zoneID)
+	// A decision signs and journals the version as read: never a row that
+	// does not match the journal.
+	z, vs, err := s.VouchedZone(ctx, zoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -290,15 +302,16 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if len(d.Reason) > 2000 {
 		return nil, truce.Errorf(truce.EINVALID, "The reason is at most 2,000 characters.")
 	}
-	vs, err := s.Store.ZoneVersions(ctx, zoneID)
-	if err != nil {
-		return nil, err
-	}
 	if version < 1 || version > len(vs) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Zone %q has no version %d.", zoneID, version)
 	}
 	statement, err := truce.DecisionStatement(vs[version-1], d.Approve)
 	if err != nil {
+		return nil, err
+	}
+	// The party's key, which checks or makes the signature, is the one
+	// the journal vouches for.
+	if _, err := vouched(ctx, s, "party", []*truce.Party{a.Party}, partyID); err != nil {
 		return nil, err
 	}
 	sig, err := s.signDecision(a.Party, statement, d.Signature)
@@ -361,7 +374,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		}
 		z.Version++
 		z.UpdatedAt = now
-		return zoneChange(z, v), func(idx int64) error {
+		return zoneChange(z, v, prev), func(idx int64) error {
 			v.Decisions[len(v.Decisions)-1].JournalIndex = idx
 			z.JournalIndex = idx
 			if prev != nil {
@@ -449,7 +462,8 @@ func (s *Service) FindZone(ctx context.Context, id string) (*truce.Zone, error) 
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Zone(ctx, id)
+	z, _, err := s.VouchedZone(ctx, id)
+	return z, err
 }
 
 // ListZones returns a page of zones.
@@ -467,6 +481,11 @@ func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Z
 		return nil, "", err
 	}
 	zs, next := pageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
+	for _, z := range zs {
+		if _, err := s.vouchZone(ctx, z.ID, z, nil); err != nil {
+			return nil, "", err
+		}
+	}
 	return zs, next, nil
 }
 
@@ -475,10 +494,8 @@ func (s *Service) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVers
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.Zone(ctx, id); err != nil {
-		return nil, err
-	}
-	return s.Store.ZoneVersions(ctx, id)
+	_, vs, err := s.VouchedZone(ctx, id)
+	return vs, err
 }
 
 // ZonesInForce returns the versions in force at t in agreements in force
@@ -509,12 +526,16 @@ func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 			out = append(out, v)
 		}
 	}
+	if err := s.vouchVersions(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
 // ZonesAt returns the zones in force at t that contain the position. The
-// live index answers for the present and future; the database and exact
-// predicates answer for the past, or when no altitude is given.
+// live index answers for the present and future, with or without an
+// altitude (an unknown altitude matches every band, as it does for the
+// monitor); the database and exact predicates answer for the past only.
 func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Time) ([]truce.ZoneAt, error) {
 	if _, err := truce.RequireActor(ctx); err != nil {
 		return nil, err
@@ -523,8 +544,25 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		return nil, truce.Errorf(truce.EINVALID, "lon is -180 to 180 and lat -90 to 90.")
 	}
 	var ids []string
-	if s.Zones != nil && !math.IsNaN(altM) && !t.Before(s.Zones.From()) {
-		ids = s.Zones.Containing(lon, lat, altM, t)
+	if s.Zones != nil && !t.Before(s.Zones.AsOf()) {
+		// The index holds the records it indexes, as the journal vouches
+		// for them.
+		var out []truce.ZoneAt
+		for _, key := range s.Zones.Containing(lon, lat, altM, t) {
+			r, ok := s.Zones.Record(key)
+			if !ok {
+				continue
+			}
+			if r.Zone == nil { // an index without journal checks
+				z, err := s.Store.Zone(ctx, r.Version.ZoneID)
+				if err != nil {
+					return nil, err
+				}
+				r.Zone = z
+			}
+			out = append(out, r)
+		}
+		return out, nil
 	} else {
 		vs, err := s.zonesInForce(ctx, t)
 		if err != nil {
@@ -569,6 +607,9 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if _, err := s.vouchZone(ctx, zoneID, z, []*truce.ZoneVersion{v}); err != nil {
 			return nil, err
 		}
 		out = append(out, truce.ZoneAt{Zone: z, Version: v})

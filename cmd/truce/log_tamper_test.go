@@ -307,8 +307,12 @@ func TestLog_TamperedDatabase(t *testing.T) {
 				}
 				return
 			}
-			if code != 1 || !strings.Contains(errs, tc.wantAudit) {
-				t.Errorf("audit with token: exit %d, want 1 and %q\nstdout: %s\nstderr: %s", code, tc.wantAudit, out, errs)
+			// The server itself refuses to serve an entry that does not
+			// match its leaf or the tree (code integrity), which the audit
+			// reports; or the audit finds the mismatch.
+			refused := fmt.Sprintf("truce: Journal entry %d", n)
+			if code != 1 || !(strings.Contains(errs, tc.wantAudit) || strings.Contains(errs, refused)) {
+				t.Errorf("audit with token: exit %d, want 1 and %q or %q\nstdout: %s\nstderr: %s", code, tc.wantAudit, refused, out, errs)
 			}
 		})
 	}
@@ -421,6 +425,17 @@ func TestLog_Fork(t *testing.T) {
 		return err
 	})
 
+	// The server kept the latest checkpoint it signed in its data
+	// directory: it refuses to start on the rewritten log with its
+	// checkpoints deleted.
+	if _, errs, code := truceCmd(t, nil, "serve", "--data", dir, "--addr", freeAddr(t)); code != 1 || !strings.Contains(errs, "checkpoint rows were deleted") {
+		t.Fatalf("serve on the rewritten log: exit %d, want 1 naming the deleted checkpoints: %s", code, errs)
+	}
+	// An insider with the server's disk as well removes that file too;
+	// the witness is what catches the fork then.
+	if err := os.Remove(filepath.Join(dir, "log.checkpoint")); err != nil {
+		t.Fatal(err)
+	}
 	srv = startTruce(t, dir, serveArgs...)
 	c = api.NewClient(srv.url, tok)
 	if _, err := c.CreateParty(ctx, truce.PartyCreate{Slug: "monitors", Name: "Monitors", Kind: truce.PartyMonitor}); err != nil {

@@ -533,6 +533,11 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	return res, t.s.wrap(err)
 }
 
+// NextIndex returns the index the next Append in this transaction will
+// return, so a record can be written with its entry's index before the
+// change is sealed.
+func (t *tx) NextIndex() int64 { return t.b.start + int64(len(t.b.entries)) }
+
 // Append journals a change. Its index comes from the log head locked at
 // the start of the transaction (a row lock on PostgreSQL, the write lock on
 // SQLite), so indexes are gap-free; the entry, its previous version and
