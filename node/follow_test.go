@@ -27,6 +27,9 @@ type flakyStore struct {
 	*sqlstore.Store
 	failing atomic.Bool
 	failed  atomic.Int64
+	// writesFailing fails every write (alertjournal_test.go).
+	writesFailing atomic.Bool
+	writesFailed  atomic.Int64
 }
 
 func (s *flakyStore) fail() bool {

@@ -48,6 +48,10 @@ type airspace struct {
 	room        *sync.Cond                    // signalled when an alert has been written
 	wake        chan struct{}
 	waits       atomic.Uint64 // times the engine waited for room in the queue
+	// failingSince is when journalling alerts began to fail (unix ns; 0
+	// while it succeeds); lost counts alerts the journal refused for good.
+	failingSince atomic.Int64
+	lost         atomic.Uint64
 	outstanding int           // alerts queued or being written
 	limit       int           // MaxQueuedAlerts; lowered by tests
 	peak        int           // the most alerts outstanding at once
@@ -492,17 +496,61 @@ func (a *airspace) record(al monitor.Alert) {
 		name = r.Version.Spec.Name
 	}
 	t := toAlert(al, name)
+	// An alert is never given up while the journal may take it again: a
+	// full disk or a lost database retries, with backoff, for as long as
+	// it lasts (the bounded queue then holds the engine back, and it sheds
+	// positions, counted); /readyz says so meanwhile. Only an alert the
+	// journal refuses for what it is, or one still unwritten a while
+	// after shutdown began, is lost, and counted and logged as such.
+	var stopping time.Time
 	for attempt := 0; ; attempt++ {
 		_, err := a.n.Service.RaiseAlert(context.Background(), t)
 		if err == nil {
+			a.failingSince.Store(0)
 			return
 		}
+		switch truce.ErrorCode(err) {
+		case truce.EINVALID, truce.EFORBIDDEN, truce.ECONFLICT, truce.ENOTFOUND, truce.ETOOLARGE:
+			a.lost.Add(1)
+			a.n.log.Error("monitor: the journal refused an alert", "kind", al.Kind, "err", err)
+			return
+		}
+		a.failingSince.CompareAndSwap(0, time.Now().UnixNano())
 		a.n.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
-		if attempt >= 5 {
-			return
+		select {
+		case <-a.stopJournal:
+			if stopping.IsZero() {
+				stopping = time.Now()
+			} else if time.Since(stopping) > shutdownRetry {
+				a.lost.Add(1)
+				a.n.log.Error("monitor: shutting down with an alert the journal could not take", "kind", al.Kind, "err", err)
+				return
+			}
+		default:
 		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		time.Sleep(min(maxAlertBackoff, time.Duration(1<<min(attempt, 6))*100*time.Millisecond))
 	}
+}
+
+// maxAlertBackoff bounds the wait between two attempts to journal an
+// alert; shutdownRetry is how long a stopping server keeps trying.
+const (
+	maxAlertBackoff = 5 * time.Second
+	shutdownRetry   = 10 * time.Second
+)
+
+// journalProblem is the /readyz report of alerts that cannot be
+// journalled, "" when they can.
+func (a *airspace) journalProblem() string {
+	since := a.failingSince.Load()
+	if since == 0 {
+		return ""
+	}
+	a.mu.Lock()
+	waiting := a.outstanding
+	a.mu.Unlock()
+	return fmt.Sprintf("monitor: alerts cannot be journalled since %s (%d waiting; they are retried, and positions are shed once the alert queue is full)",
+		time.Unix(0, since).UTC().Format(time.RFC3339), waiting)
 }
 
 // toAlert turns an engine alert into the journalled record.
@@ -649,6 +697,8 @@ func (a *airspace) metrics(reg *prometheus.Registry) {
 		func() float64 { return float64(a.engine.Len()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
 		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(a.outstanding) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alerts_lost_total",
+		Help: "Alerts the journal refused for good, or could not take before shutdown."}, func() float64 { return float64(a.lost.Load()) }))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
 		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
 }

@@ -160,14 +160,18 @@ func (a *airspace) raiseSystemAlert(al *truce.Alert) {
 }
 
 // degraded is the node's /readyz report of a monitor that is not blind
-// but is refusing or evicting aircraft.
+// but is refusing or evicting aircraft, or waiting to journal its alerts.
 func (a *airspace) degraded(context.Context) []string {
+	var out []string
+	if p := a.journalProblem(); p != "" {
+		out = append(out, p)
+	}
 	a.capacity.mu.Lock()
 	defer a.capacity.mu.Unlock()
-	if a.capacity.degraded == "" {
-		return nil
+	if a.capacity.degraded != "" {
+		out = append(out, a.capacity.degraded)
 	}
-	return []string{a.capacity.degraded}
+	return out
 }
 
 // startHealth starts following the track table's pressure and registers

@@ -1,0 +1,74 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// Update fails every write while writesFailing is set, as a database that
+// cannot be written (a full disk, a lost connection) does.
+func (s *flakyStore) Update(ctx context.Context, fn func(truce.Tx) error) error {
+	if s.writesFailing.Load() {
+		s.writesFailed.Add(1)
+		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// TestAirspace_AlertJournalOutage: the journal cannot be written for
+// longer than the monitor used to retry an alert (about 3 s); the entry
+// alert of an aircraft flown into a no-fly zone meanwhile is journalled
+// once the database can be written again, never given up, and /readyz
+// says the monitor's alerts are waiting for the journal while it cannot.
+func TestAirspace_AlertJournalOutage(t *testing.T) {
+	n, fs, admin := flakyNode(t, false)
+	ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	fs.writesFailing.Store(true)
+	flyInto(t, n, z.ID, 0x4CA0FF) // cannot be journalled yet
+	time.Sleep(4 * time.Second)   // longer than the old give-up
+	if fs.writesFailed.Load() == 0 {
+		t.Fatal("no write was attempted while the store failed: the test injected nothing")
+	}
+	code, problems := readyz(t, n)
+	if !hasProblem(problems, "alert", "journal") {
+		t.Fatalf("/readyz while alerts cannot be journalled: %d %q", code, problems)
+	}
+	fs.writesFailing.Store(false)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		as, err := fs.Alerts(context.Background(), truce.AlertFilter{Kind: "zone_entry", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, a := range as {
+			found = found || a.ZoneID == z.ID
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the entry alert raised while the journal could not be written was never journalled")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if _, problems := readyz(t, n); !hasProblem(problems, "alert", "journal") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still reports the alert journal after it recovered")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
