@@ -46,9 +46,9 @@ type Party struct {
 // PartyCreate is the input to PartyService.CreateParty. Leave PublicKey empty
 // for a custodial party: the server generates the key pair.
 type PartyCreate struct {
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Kind      PartyKind `json:"kind"`
+	Slug      string    `json:"slug" required:"true"`
+	Name      string    `json:"name" required:"true"`
+	Kind      PartyKind `json:"kind" required:"true"`
 	PublicKey string    `json:"public_key,omitempty"`
 }
 

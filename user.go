@@ -55,10 +55,10 @@ func (u *User) HasRole(roles ...Role) bool {
 // Password is optional (API-only users have none); when given it must be at
 // least 10 characters and is stored as an argon2id hash.
 type UserCreate struct {
-	Party    string `json:"party"`
-	Username string `json:"username"`
+	Party    string `json:"party" required:"true"`
+	Username string `json:"username" required:"true"`
 	Name     string `json:"name"`
-	Roles    []Role `json:"roles"`
+	Roles    []Role `json:"roles" required:"true"`
 	Password string `json:"password,omitempty"`
 }
 

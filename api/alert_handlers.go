@@ -198,8 +198,8 @@ func (h *monitorHandlers) removeAircraft(w http.ResponseWriter, r *http.Request)
 
 // FeedConfig is the body of POST /api/v1/feeds.
 type FeedConfig struct {
-	Kind string `json:"kind"`
-	Addr string `json:"addr"`
+	Kind string `json:"kind" required:"true"`
+	Addr string `json:"addr" required:"true"`
 	Name string `json:"name,omitempty"`
 }
 

@@ -118,7 +118,7 @@ func (h *zoneHandlers) updateAgreement(w http.ResponseWriter, r *http.Request) {
 
 // StatusChange is the body of POST /api/v1/agreements/{id}/status.
 type StatusChange struct {
-	Status truce.AgreementStatus `json:"status"`
+	Status truce.AgreementStatus `json:"status" required:"true"`
 }
 
 func (h *zoneHandlers) setAgreementStatus(w http.ResponseWriter, r *http.Request) {

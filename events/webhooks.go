@@ -15,7 +15,7 @@ import (
 // WebhookCreate is the body of POST /api/v1/webhooks.
 type WebhookCreate struct {
 	// URL receives the POSTs: an absolute http or https URL.
-	URL   string   `json:"url"`
+	URL   string   `json:"url" required:"true"`
 	Kinds []string `json:"kinds,omitempty"`
 	BBox  *BBox    `json:"bbox,omitempty"`
 	// Party (id or slug) owns the webhook; only administrators may name a
