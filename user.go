@@ -69,8 +69,6 @@ func (c *UserCreate) Validate() error {
 	switch {
 	case !usernameRE.MatchString(c.Username):
 		return Errorf(EINVALID, "Invalid username %q: use 1-63 lower-case letters, digits, '.', '_' and '-'.", c.Username)
-	case len(c.Name) > 200:
-		return Errorf(EINVALID, "User name is at most 200 characters.")
 	case len(c.Roles) == 0:
 		return Errorf(EINVALID, "A user needs at least one role.")
 	case c.Password != "" && (len(c.Password) < 10 || len(c.Password) > 256):
@@ -81,7 +79,10 @@ func (c *UserCreate) Validate() error {
 			return Errorf(EINVALID, "Unknown role %q.", r)
 		}
 	}
-	return nil
+	if err := CheckRef("party", c.Party); err != nil {
+		return err
+	}
+	return CheckText("name", c.Name, MaxNameLen, false)
 }
 
 // UserFilter selects users.

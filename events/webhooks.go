@@ -61,6 +61,12 @@ func (h *Hooks) Create(ctx context.Context, c WebhookCreate) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := truce.CheckRef("party", c.Party); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("url", c.URL, 2048, false); err != nil {
+		return nil, err
+	}
 	party := a.Party.ID
 	if c.Party != "" && c.Party != a.Party.ID && c.Party != a.Party.Slug {
 		if !a.IsAdmin() {

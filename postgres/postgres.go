@@ -93,6 +93,10 @@ func translate(err error) error {
 		return truce.Errorf(truce.ECONFLICT, "A record with that identifier already exists.")
 	case "23503":
 		return truce.Errorf(truce.EINVALID, "The record refers to something that does not exist.")
+	case "22021", "22P05":
+		// The services refuse control characters (truce.CheckText);
+		// this keeps any text that slips past them a 400, not a 500.
+		return truce.Errorf(truce.EINVALID, "The text holds a character the database cannot store.")
 	case "40001", "40P01", "55P03":
 		return truce.Errorf(truce.EUNAVAILABLE, "The database is busy; retry.")
 	}

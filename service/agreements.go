@@ -35,10 +35,8 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	}
 	c.Title, c.Reference = clean(c.Title), clean(c.Reference)
 	switch {
-	case c.Title == "" || len(c.Title) > 300:
-		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
-	case len(c.Reference) > 2000:
-		return nil, truce.Errorf(truce.EINVALID, "The reference is at most 2,000 characters.")
+	case c.Title == "":
+		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
 	case len(c.Signatories) == 0 || len(c.Signatories) > 50:
 		return nil, truce.Errorf(truce.EINVALID, "An agreement needs 1 to 50 signatory parties.")
 	case c.EffectiveFrom.IsZero():
@@ -46,8 +44,16 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	case c.EffectiveTo != nil && !c.EffectiveTo.After(c.EffectiveFrom):
 		return nil, truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
 	}
+	if err := checkAgreementText(c.Title, c.Reference); err != nil {
+		return nil, err
+	}
 	if err := validateRules(c.Rules); err != nil {
 		return nil, err
+	}
+	for _, ref := range c.Signatories {
+		if err := truce.CheckRef("signatory", ref); err != nil {
+			return nil, err
+		}
 	}
 	var sigs []string
 	seen := map[string]bool{}
@@ -80,8 +86,11 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 
 func validateRules(r truce.AgreementRules) error {
 	for _, p := range r.Prohibited {
-		if p.Activity == "" || len(p.Activity) > 100 {
-			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most 100 characters).")
+		if p.Activity == "" {
+			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most %d characters).", truce.MaxActivityLen)
+		}
+		if err := truce.CheckText("activity", p.Activity, truce.MaxActivityLen, false); err != nil {
+			return err
 		}
 		for _, k := range p.ZoneKinds {
 			if !k.Valid() {
@@ -93,6 +102,14 @@ func validateRules(r truce.AgreementRules) error {
 		return truce.Errorf(truce.EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
 	}
 	return nil
+}
+
+// checkAgreementText checks an agreement's title and reference.
+func checkAgreementText(title, reference string) error {
+	if err := truce.CheckText("title", title, truce.MaxTitleLen, false); err != nil {
+		return err
+	}
+	return truce.CheckText("reference", reference, truce.MaxTextLen, false)
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -141,14 +158,17 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 			return truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.ID)
 		}
 		if u.Title != nil {
-			if t := clean(*u.Title); t == "" || len(t) > 300 {
-				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
+			if t := clean(*u.Title); t == "" {
+				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
 			} else {
 				ag.Title = t
 			}
 		}
 		if u.Reference != nil {
 			ag.Reference = clean(*u.Reference)
+		}
+		if err := checkAgreementText(ag.Title, ag.Reference); err != nil {
+			return err
 		}
 		if u.EffectiveFrom != nil {
 			ag.EffectiveFrom = u.EffectiveFrom.UTC().Truncate(time.Microsecond)

@@ -83,8 +83,8 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
 		return nil, err
 	}
-	if len(note) > 2000 {
-		return nil, truce.Errorf(truce.EINVALID, "A note is at most 2,000 characters.")
+	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
+		return nil, err
 	}
 	var out *truce.Alert
 	now := s.Now()
@@ -123,6 +123,10 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 
 // --- aircraft registry ---
 
+// MaxAircraftNoteLen is the limit of a registry entry's note, in
+// characters.
+const MaxAircraftNoteLen = 500
+
 var (
 	icaoRE   = regexp.MustCompile(`^[0-9A-F]{6}$`)
 	prefixRE = regexp.MustCompile(`^[A-Z0-9]{1,8}$`)
@@ -150,8 +154,12 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		return nil, truce.Errorf(truce.EINVALID, "An ICAO address is 6 hexadecimal digits, like 4CA2D1.")
 	case in.CallsignPrefix != "" && !prefixRE.MatchString(in.CallsignPrefix):
 		return nil, truce.Errorf(truce.EINVALID, "A callsign prefix is 1 to 8 letters or digits.")
-	case len(in.Note) > 500:
-		return nil, truce.Errorf(truce.EINVALID, "A note is at most 500 characters.")
+	}
+	if err := truce.CheckText("note", in.Note, MaxAircraftNoteLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckRef("party", in.PartyID); err != nil {
+		return nil, err
 	}
 	party := actor.Party.ID
 	if in.PartyID != "" && in.PartyID != party {
@@ -299,6 +307,12 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 	}
 	if f.Kind != "sbs" {
 		return nil, truce.Errorf(truce.EINVALID, "Unknown feed kind %q: use sbs.", f.Kind)
+	}
+	if err := truce.CheckText("addr", f.Addr, 255, false); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("name", f.Name, truce.MaxNameLen, false); err != nil {
+		return nil, err
 	}
 	host, port, ok := strings.Cut(f.Addr, ":")
 	if !ok || host == "" || port == "" || len(f.Addr) > 255 {

@@ -26,8 +26,14 @@ func (s *Service) buildSpec(p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry,
 	var none [4]float64
 	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
 	switch {
-	case spec.Name == "" || len(spec.Name) > 200:
-		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most 200 characters).")
+	case spec.Name == "":
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most %d characters).", truce.MaxNameLen)
+	case truce.CheckText("name", spec.Name, truce.MaxNameLen, false) != nil:
+		return spec, nil, none, truce.CheckText("name", spec.Name, truce.MaxNameLen, false)
+	case truce.CheckText("note", p.Note, truce.MaxTextLen, true) != nil:
+		return spec, nil, none, truce.CheckText("note", p.Note, truce.MaxTextLen, true)
+	case truce.CheckRef("agreement", p.Agreement) != nil:
+		return spec, nil, none, truce.CheckRef("agreement", p.Agreement)
 	case !p.Kind.Valid():
 		return spec, nil, none, truce.Errorf(truce.EINVALID, "Unknown zone kind %q: use one of %v.", p.Kind, truce.ZoneKinds)
 	case len(p.Geometry) == 0:

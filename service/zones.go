@@ -55,6 +55,9 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if p.Agreement == "" {
 		return nil, nil, truce.Errorf(truce.EINVALID, "A zone belongs to an agreement: give its id.")
 	}
+	if err := truce.CheckRef("agreement", p.Agreement); err != nil {
+		return nil, nil, err
+	}
 	ag, err := s.signatoryOperator(ctx, a, p.Agreement)
 	if err != nil {
 		return nil, nil, err
@@ -94,6 +97,9 @@ func (s *Service) newZone(a *truce.Actor, ag *truce.Agreement, p truce.ZonePropo
 func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truce.ZoneVersion, error) {
 	a, err := truce.RequireActor(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := truce.CheckRef("agreement", in.Agreement); err != nil {
 		return nil, err
 	}
 	ag, err := s.signatoryOperator(ctx, a, in.Agreement)
@@ -192,6 +198,9 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	if err != nil {
 		return nil, err
 	}
+	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
 	z, err := s.Store.Zone(ctx, zoneID)
 	if err != nil {
 		return nil, err
@@ -270,8 +279,11 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if !ag.IsSignatory(a.Party.ID) {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
 	}
-	if len(d.Reason) > 2000 {
-		return nil, truce.Errorf(truce.EINVALID, "The reason is at most 2,000 characters.")
+	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", d.Signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
 	}
 	vs, err := s.Store.ZoneVersions(ctx, zoneID)
 	if err != nil {
