@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/truce-project/truce"
@@ -93,4 +94,45 @@ func TestStrictJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRegistryRace registers one ICAO address from two parties at once:
+// one 201, the rest 409, and one active entry.
+func TestRegistryRace(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		const n = 20
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _, _ = e.do("POST", "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE7777"}`)
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for _, s := range statuses {
+			switch s {
+			case 201:
+				created++
+			case 409:
+			default:
+				t.Fatalf("status %d", s)
+			}
+		}
+		list, err := e.node.Store.AircraftList(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := 0
+		for _, a := range list {
+			if a.ICAO == "AE7777" {
+				active++
+			}
+		}
+		if created != 1 || active != 1 {
+			t.Fatalf("%d created, %d active entries; want 1 and 1 (statuses %v)", created, active, statuses)
+		}
+	})
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
 	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
+	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 }
 
 var ctx = context.Background()
