@@ -66,6 +66,10 @@ type Config struct {
 	EventHeartbeat time.Duration
 	// SelfCheck is SelfCheckFull (the default when empty) or SelfCheckOff.
 	SelfCheck string
+	// KeySecret seals custodial parties' keys in the database; every
+	// server of a deployment needs the same. Empty means the data
+	// directory's key-secret file (KeySecretPath), created if missing.
+	KeySecret string
 }
 
 func (c *Config) defaults() {
@@ -270,7 +274,12 @@ func OpenService(ctx context.Context, c Config) (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
+	keys, err := openKeys(ctx, c, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc := service.New(st, keys)
 	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices
 	return svc, nil
 }

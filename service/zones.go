@@ -296,7 +296,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	sig, err := s.signDecision(a.Party, statement, d.Signature)
+	sig, err := s.signDecision(ctx, a.Party, statement, d.Signature)
 	if err != nil {
 		return nil, err
 	}
@@ -389,12 +389,12 @@ func approvedByAll(v *truce.ZoneVersion, ag *truce.Agreement) bool {
 // signDecision returns the signed note of a decision: signed here with a
 // custodial party's key, or the client's signature checked against the
 // party's public key.
-func (s *Service) signDecision(p *truce.Party, statement, given string) (string, error) {
+func (s *Service) signDecision(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
 	if given == "" {
 		if !p.Custodial || s.Keys == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Keys.PartySigner(p.Slug)
+		signer, err := s.Keys.PartySigner(ctx, s.Store, p)
 		if err != nil {
 			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
 		}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
+	t.Run("PartyKeys", func(t *testing.T) { testPartyKeys(t, open(t)) })
 }
 
 var ctx = context.Background()
