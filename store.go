@@ -84,7 +84,8 @@ type Store interface {
 	AircraftList(ctx context.Context, partyID string) ([]*Aircraft, error)
 	Feeds(ctx context.Context) ([]*FeedSource, error)
 
-	// Ping checks the database is reachable.
+	// Ping checks the database is reachable and can be written (EUNAVAILABLE
+	// if not); a success may be cached for a second.
 	Ping(ctx context.Context) error
 	Close() error
 }

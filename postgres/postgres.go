@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -85,8 +86,25 @@ func Migrate(ctx context.Context, dsn string) (int, error) {
 
 func translate(err error) error {
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.As(err, &ce), errors.Is(err, pgconn.ErrConnClosed), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+	case !errors.As(err, &pe):
+		if strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "conn busy") {
+			// pgconn's lock errors are not exported.
+			return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+		}
 		return nil
+	}
+	switch pe.Code[:2] {
+	case "08", // connection exception
+		"53", // insufficient resources: disk full, out of memory, too many connections
+		"57", // operator intervention: terminated, shutting down, cannot connect now
+		"58": // system error: I/O
+		if pe.Code != "57014" { // query_canceled by a statement timeout is the request's
+			return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+		}
 	}
 	switch pe.Code {
 	case "23505":

@@ -127,6 +127,7 @@ func (g *groupCommitter) commit(batch []*request) {
 	}
 	for len(pending) > 0 {
 		failed, err := g.try(pending)
+		g.s.noteWrite(err)
 		if failed == fallback {
 			// A deferred insert failed where the batch cannot tell whose it
 			// was: run each call in a transaction of its own.
