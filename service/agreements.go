@@ -1,7 +1,9 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -65,10 +67,11 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		if p.Kind != truce.PartyGuarantor && p.Kind != truce.PartyCoordinator {
 			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
 		}
-		if !seen[p.ID] {
-			seen[p.ID] = true
-			sigs = append(sigs, p.ID)
+		if seen[p.ID] {
+			return nil, truce.Errorf(truce.EINVALID, "Party %q is named twice among the signatories.", ref)
 		}
+		seen[p.ID] = true
+		sigs = append(sigs, p.ID)
 	}
 	now := s.Now()
 	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
@@ -216,8 +219,17 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if ifVersion != 0 && ifVersion != cur.Version {
 		return nil, truce.Errorf(truce.EPRECONDITION, "Agreement %q is at version %d, not %d.", id, cur.Version, ifVersion)
 	}
+	before, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
 	if err := edit(cur); err != nil {
 		return nil, err
+	}
+	// A change that changes nothing (a PATCH with the values the
+	// agreement has) records nothing: the answer is the current record.
+	if after, err := json.Marshal(cur); err == nil && bytes.Equal(before, after) {
+		return cur, nil
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()

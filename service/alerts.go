@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -314,9 +316,12 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 	if err := truce.CheckText("name", f.Name, truce.MaxNameLen, false); err != nil {
 		return nil, err
 	}
-	host, port, ok := strings.Cut(f.Addr, ":")
-	if !ok || host == "" || port == "" || len(f.Addr) > 255 {
+	host, port, err := net.SplitHostPort(f.Addr)
+	if err != nil || host == "" || port == "" {
 		return nil, truce.Errorf(truce.EINVALID, "A feed address is HOST:PORT.")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, truce.Errorf(truce.EINVALID, "A feed's port is a number from 1 to 65535, not %q.", port)
 	}
 	if f.Name = clean(f.Name); f.Name == "" {
 		f.Name = f.Addr

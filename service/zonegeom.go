@@ -152,6 +152,11 @@ func altitude(s, what string) (*float64, error) {
 	if err != nil {
 		return nil, truce.Errorf(truce.EINVALID, "Invalid %s %q: use metres (3000 or 3000m), feet (10000ft), a flight level (FL200), SFC or UNL.", what, s)
 	}
+	// SFC is a floor and UNL a ceiling: a floor "UNL" or a ceiling "SFC"
+	// would make a zone no aircraft is ever in.
+	if (what == "floor" && math.IsInf(v, 1)) || (what == "ceiling" && math.IsInf(v, -1)) {
+		return nil, truce.Errorf(truce.EINVALID, "Invalid %s %q: a floor may be SFC but not UNL, a ceiling UNL but not SFC.", what, s)
+	}
 	if math.IsInf(v, 0) {
 		return nil, nil
 	}
