@@ -9,6 +9,8 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/node"
+	"github.com/truce-project/truce/postgres/pgtest"
 )
 
 // TestDecodeRequired checks that a required field absent or null is a 400
@@ -135,4 +137,33 @@ func TestRegistryRace(t *testing.T) {
 			t.Fatalf("%d created, %d active entries; want 1 and 1 (statuses %v)", created, active, statuses)
 		}
 	})
+}
+
+// TestRegistryRace_TwoServers registers one ICAO address on two servers
+// sharing a PostgreSQL database at once: the database keeps one entry.
+func TestRegistryRace_TwoServers(t *testing.T) {
+	e := newEnvWith(t, node.Config{DB: pgtest.DSN(t)})
+	urls := []string{e.srv.URL, secondServer(t, e, node.Config{}).URL}
+	const n = 20
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, _ = doAt(t, urls[i%2], "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE8888"}`)
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		if s == 201 {
+			created++
+		} else if s != 409 {
+			t.Fatalf("statuses %v", statuses)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d created on two servers (statuses %v)", created, statuses)
+	}
 }
