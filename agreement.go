@@ -144,10 +144,10 @@ func (a *Agreement) IsSignatory(partyID string) bool { return slices.Contains(a.
 // AgreementCreate is the input to AgreementService.CreateAgreement.
 // Signatories are party ids or slugs.
 type AgreementCreate struct {
-	Title         string         `json:"title"`
+	Title         string         `json:"title" required:"true"`
 	Reference     string         `json:"reference,omitempty"`
-	Signatories   []string       `json:"signatories"`
-	EffectiveFrom time.Time      `json:"effective_from"`
+	Signatories   []string       `json:"signatories" required:"true"`
+	EffectiveFrom time.Time      `json:"effective_from" required:"true"`
 	EffectiveTo   *time.Time     `json:"effective_to,omitempty"`
 	Rules         AgreementRules `json:"rules"`
 }

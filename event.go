@@ -2,6 +2,10 @@ package truce
 
 import "time"
 
+// EventKinds are the kinds of the events the services publish (a change's
+// kind): what a webhook or stream may ask for.
+var EventKinds = []string{"agreement", "aircraft", "alert", "feed", "zone"}
+
 // Event is something that happened: a record changed (Kind is the journal
 // kind) or an engine raised something (an alert). It is logged in the
 // transaction of the change that caused it (Tx.Publish) and delivered to

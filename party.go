@@ -46,9 +46,9 @@ type Party struct {
 // PartyCreate is the input to PartyService.CreateParty. Leave PublicKey empty
 // for a custodial party: the server generates the key pair.
 type PartyCreate struct {
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Kind      PartyKind `json:"kind"`
+	Slug      string    `json:"slug" required:"true"`
+	Name      string    `json:"name" required:"true"`
+	Kind      PartyKind `json:"kind" required:"true"`
 	PublicKey string    `json:"public_key,omitempty"`
 }
 
@@ -70,12 +70,15 @@ func (c *PartyCreate) Validate() error {
 	switch {
 	case !ValidSlug(c.Slug):
 		return Errorf(EINVALID, "Invalid slug %q: use 1-63 lower-case letters, digits and hyphens.", c.Slug)
-	case c.Name == "" || len(c.Name) > 200:
-		return Errorf(EINVALID, "Party name is required (at most 200 characters).")
+	case c.Name == "":
+		return Errorf(EINVALID, "Party name is required (at most %d characters).", MaxNameLen)
 	case !c.Kind.Valid():
 		return Errorf(EINVALID, "Unknown party kind %q: use guarantor, monitor, humanitarian or coordinator.", c.Kind)
 	}
-	return nil
+	if err := CheckText("name", c.Name, MaxNameLen, false); err != nil {
+		return err
+	}
+	return CheckText("public_key", c.PublicKey, MaxPublicKeyLen, false)
 }
 
 // PartyService manages parties.

@@ -51,6 +51,16 @@ type Store interface {
 	// ReleaseLease gives up holder's lease, if it holds it.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
+	// PartyKey returns a custodial party's sealed private key, or
+	// ENOTFOUND. AnyPartyKey returns one stored key with its party's id
+	// (ENOTFOUND if none), to check the deployment's key secret.
+	PartyKey(ctx context.Context, partyID string) ([]byte, error)
+	AnyPartyKey(ctx context.Context) (partyID string, sealed []byte, err error)
+	// ImportPartyKey stores the sealed key of an existing party unless it
+	// has one, and reports whether it stored it: for keys kept elsewhere
+	// by earlier versions. Keys are secrets, not records: not journalled.
+	ImportPartyKey(ctx context.Context, partyID string, sealed []byte) (bool, error)
+
 	Agreement(ctx context.Context, id string) (*Agreement, error)
 	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, error)
 	Zone(ctx context.Context, id string) (*Zone, error)
@@ -74,7 +84,8 @@ type Store interface {
 	AircraftList(ctx context.Context, partyID string) ([]*Aircraft, error)
 	Feeds(ctx context.Context) ([]*FeedSource, error)
 
-	// Ping checks the database is reachable.
+	// Ping checks the database is reachable and can be written (EUNAVAILABLE
+	// if not); a success may be cached for a second.
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -97,6 +108,9 @@ type Tx interface {
 	Claim(ctx context.Context, c *IdempotencyClaim, idx int64) error
 
 	InsertParty(ctx context.Context, p *Party) error
+	// InsertPartyKey stores a custodial party's sealed private key, in the
+	// transaction that inserts the party.
+	InsertPartyKey(ctx context.Context, partyID string, sealed []byte) error
 	InsertUser(ctx context.Context, u *User, passwordHash string) error
 	// UpdateUser writes u if the stored version is u.Version-1; EPRECONDITION otherwise.
 	UpdateUser(ctx context.Context, u *User) error

@@ -27,7 +27,7 @@ func (t *Token) Active(now time.Time) bool {
 // username; "" means the caller.
 type TokenCreate struct {
 	User      string     `json:"user,omitempty"`
-	Name      string     `json:"name"`
+	Name      string     `json:"name" required:"true"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 

@@ -55,10 +55,10 @@ func (u *User) HasRole(roles ...Role) bool {
 // Password is optional (API-only users have none); when given it must be at
 // least 10 characters and is stored as an argon2id hash.
 type UserCreate struct {
-	Party    string `json:"party"`
-	Username string `json:"username"`
+	Party    string `json:"party" required:"true"`
+	Username string `json:"username" required:"true"`
 	Name     string `json:"name"`
-	Roles    []Role `json:"roles"`
+	Roles    []Role `json:"roles" required:"true"`
 	Password string `json:"password,omitempty"`
 }
 
@@ -69,8 +69,6 @@ func (c *UserCreate) Validate() error {
 	switch {
 	case !usernameRE.MatchString(c.Username):
 		return Errorf(EINVALID, "Invalid username %q: use 1-63 lower-case letters, digits, '.', '_' and '-'.", c.Username)
-	case len(c.Name) > 200:
-		return Errorf(EINVALID, "User name is at most 200 characters.")
 	case len(c.Roles) == 0:
 		return Errorf(EINVALID, "A user needs at least one role.")
 	case c.Password != "" && (len(c.Password) < 10 || len(c.Password) > 256):
@@ -81,7 +79,10 @@ func (c *UserCreate) Validate() error {
 			return Errorf(EINVALID, "Unknown role %q.", r)
 		}
 	}
-	return nil
+	if err := CheckRef("party", c.Party); err != nil {
+		return err
+	}
+	return CheckText("name", c.Name, MaxNameLen, false)
 }
 
 // UserFilter selects users.

@@ -208,9 +208,9 @@ type Zone struct {
 // "3000m"; bare numbers are metres) or empty for unbounded.
 type ZoneProposal struct {
 	Agreement     string          `json:"agreement,omitempty"` // new zones only
-	Name          string          `json:"name"`
-	Kind          ZoneKind        `json:"kind"`
-	Geometry      json.RawMessage `json:"geometry"`
+	Name          string          `json:"name" required:"true"`
+	Kind          ZoneKind        `json:"kind" required:"true"`
+	Geometry      json.RawMessage `json:"geometry" required:"true"`
 	HalfWidthM    float64         `json:"half_width_m,omitempty"`
 	RadiusM       float64         `json:"radius_m,omitempty"`
 	Floor         string          `json:"floor,omitempty"`
@@ -228,7 +228,7 @@ type ZoneProposal struct {
 // required for a party that holds its own key: a C2SP signed note over
 // DecisionStatement.
 type ZoneDecision struct {
-	Approve   bool   `json:"approve"`
+	Approve   bool   `json:"approve" required:"true"`
 	Reason    string `json:"reason,omitempty"`
 	Signature string `json:"signature,omitempty"`
 }
@@ -248,8 +248,8 @@ type ZoneFilter struct {
 // feature's properties may set name, kind, floor, ceiling, half_width_m and
 // radius_m, and Defaults fills what they do not.
 type ZoneImport struct {
-	Agreement     string          `json:"agreement"`
-	Features      json.RawMessage `json:"features"`
+	Agreement     string          `json:"agreement" required:"true"`
+	Features      json.RawMessage `json:"features" required:"true"`
 	Defaults      ZoneProposal    `json:"defaults"`
 	EffectiveFrom *time.Time      `json:"effective_from,omitempty"`
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,8 +76,8 @@ func bboxParam(r *http.Request) (*[4]float64, error) {
 	}
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat.")
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat: four finite numbers.")
 		}
 		b[i] = f
 	}
@@ -162,7 +163,12 @@ func (h *monitorHandlers) listAircraft(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.Aircraft]{Items: nonNil(as)})
+	pg, err := pageOf(r, as, func(x *truce.Aircraft) string { return x.ID }, false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 // AircraftRegistration is the body of POST /api/v1/aircraft.
@@ -198,8 +204,8 @@ func (h *monitorHandlers) removeAircraft(w http.ResponseWriter, r *http.Request)
 
 // FeedConfig is the body of POST /api/v1/feeds.
 type FeedConfig struct {
-	Kind string `json:"kind"`
-	Addr string `json:"addr"`
+	Kind string `json:"kind" required:"true"`
+	Addr string `json:"addr" required:"true"`
 	Name string `json:"name,omitempty"`
 }
 
@@ -209,7 +215,12 @@ func (h *monitorHandlers) listFeeds(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.FeedSource]{Items: nonNil(fs)})
+	pg, err := pageOf(r, fs, func(x *truce.FeedSource) string { return x.ID }, false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (h *monitorHandlers) addFeed(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +256,12 @@ func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[truce.Track]{Items: nonNil(h.m.Tracks.Tracks(b))})
+	pg, err := pageOf(r, h.m.Tracks.Tracks(b), func(x truce.Track) string { return x.ICAO }, false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {

@@ -172,7 +172,12 @@ func (h *eventHandlers) listWebhooks(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*events.Webhook]{Items: nonNil(ws)})
+	pg, err := pageOf(r, ws, func(x *events.Webhook) string { return x.ID }, false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (h *eventHandlers) createWebhook(w http.ResponseWriter, r *http.Request) {
@@ -214,10 +219,10 @@ func (h *eventHandlers) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	ds, err := h.e.Hooks.Deliveries(r.Context(), r.PathValue("id"), lim)
+	ds, next, err := h.e.Hooks.Deliveries(r.Context(), r.PathValue("id"), r.URL.Query().Get("cursor"), lim)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*events.Delivery]{Items: nonNil(ds)})
+	writeJSON(w, http.StatusOK, Page[*events.Delivery]{Items: nonNil(ds), NextCursor: next})
 }

@@ -125,6 +125,7 @@ func (s *Server) Handle(rt Route) {
 		h = s.authenticate(h)
 	}
 	h = s.withBodyLimit(h)
+	h = s.withPrintableURL(h)
 	s.mux.Handle(rt.Method+" "+rt.Pattern, s.metrics.instrument(rt.Pattern, h))
 	s.routes = append(s.routes, rt)
 }

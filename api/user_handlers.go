@@ -68,7 +68,12 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.Token]{Items: nonNil(ts)})
+	pg, err := pageOf(r, ts, func(x *truce.Token) string { return x.ID }, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {

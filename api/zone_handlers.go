@@ -118,7 +118,7 @@ func (h *zoneHandlers) updateAgreement(w http.ResponseWriter, r *http.Request) {
 
 // StatusChange is the body of POST /api/v1/agreements/{id}/status.
 type StatusChange struct {
-	Status truce.AgreementStatus `json:"status"`
+	Status truce.AgreementStatus `json:"status" required:"true"`
 }
 
 func (h *zoneHandlers) setAgreementStatus(w http.ResponseWriter, r *http.Request) {
@@ -234,7 +234,12 @@ func (h *zoneHandlers) zonesAt(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[truce.ZoneAt]{Items: nonNil(out)})
+	pg, err := pageOf(r, out, func(x truce.ZoneAt) string { return x.Zone.ID }, true)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
@@ -248,7 +253,12 @@ func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.ZoneVersion]{Items: nonNil(vs)})
+	pg, err := pageOf(r, vs, func(x *truce.ZoneVersion) string { return x.ZoneID }, false)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 // Feature is an RFC 7946 Feature of an exported zone.
@@ -327,7 +337,12 @@ func (h *zoneHandlers) history(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.ZoneVersion]{Items: nonNil(vs)})
+	pg, err := pageOf(r, vs, func(x *truce.ZoneVersion) string { return strconv.Itoa(x.Version) }, true)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
 }
 
 func (h *zoneHandlers) proposeChange(w http.ResponseWriter, r *http.Request) {

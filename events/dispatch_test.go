@@ -107,7 +107,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func deliveries(t *testing.T, s events.Store, hook string) []*events.Delivery {
 	t.Helper()
-	ds, err := s.Deliveries(context.Background(), hook, 1000)
+	ds, err := s.Deliveries(context.Background(), hook, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,5 +122,6 @@ type Store interface {
 	// RecordAttempt stores the outcome of an attempt.
 	RecordAttempt(ctx context.Context, id int64, a Attempt) error
 	// Deliveries lists a webhook's deliveries, newest first.
-	Deliveries(ctx context.Context, webhookID string, limit int) ([]*Delivery, error)
+	// (before > 0: only those with smaller ids, the page after a cursor).
+	Deliveries(ctx context.Context, webhookID string, before int64, limit int) ([]*Delivery, error)
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 // WebhookCreate is the body of POST /api/v1/webhooks.
 type WebhookCreate struct {
 	// URL receives the POSTs: an absolute http or https URL.
-	URL   string   `json:"url"`
+	URL   string   `json:"url" required:"true"`
 	Kinds []string `json:"kinds,omitempty"`
 	BBox  *BBox    `json:"bbox,omitempty"`
 	// Party (id or slug) owns the webhook; only administrators may name a
@@ -61,6 +63,12 @@ func (h *Hooks) Create(ctx context.Context, c WebhookCreate) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := truce.CheckRef("party", c.Party); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("url", c.URL, 2048, false); err != nil {
+		return nil, err
+	}
 	party := a.Party.ID
 	if c.Party != "" && c.Party != a.Party.ID && c.Party != a.Party.Slug {
 		if !a.IsAdmin() {
@@ -74,6 +82,11 @@ func (h *Hooks) Create(ctx context.Context, c WebhookCreate) (*Webhook, error) {
 	}
 	if err := validURL(c.URL); err != nil {
 		return nil, err
+	}
+	for _, k := range c.Kinds {
+		if !slices.Contains(truce.EventKinds, strings.TrimSpace(k)) {
+			return nil, truce.Errorf(truce.EINVALID, "Unknown event kind %q: use %s.", k, strings.Join(truce.EventKinds, ", "))
+		}
 	}
 	f, err := ParseFilter(strings.Join(c.Kinds, ","), "")
 	if err != nil {
@@ -185,12 +198,27 @@ func (h *Hooks) Delete(ctx context.Context, id string) error {
 
 // Deliveries returns a webhook's most recent deliveries, newest first, so
 // its owner can see what failed and why.
-func (h *Hooks) Deliveries(ctx context.Context, id string, limit int) ([]*Delivery, error) {
+func (h *Hooks) Deliveries(ctx context.Context, id, cursor string, limit int) ([]*Delivery, string, error) {
 	if _, err := h.Find(ctx, id); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return h.Store.Deliveries(ctx, id, limit)
+	var before int64
+	if cursor != "" {
+		var err error
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", truce.Errorf(truce.EINVALID, "cursor must be the next_cursor of a previous page.")
+		}
+	}
+	ds, err := h.Store.Deliveries(ctx, id, before, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(ds) > limit {
+		ds, next = ds[:limit], strconv.FormatInt(ds[limit-1].ID, 10)
+	}
+	return ds, next, nil
 }

@@ -87,6 +87,10 @@ type Config struct {
 	// WrapStore, when set, wraps the opened store (tests inject faults
 	// with it).
 	WrapStore func(truce.Store) truce.Store
+	// KeySecret seals custodial parties' keys in the database; every
+	// server of a deployment needs the same. Empty means the data
+	// directory's key-secret file (KeySecretPath), created if missing.
+	KeySecret string
 }
 
 func (c *Config) defaults() {
@@ -307,7 +311,12 @@ func OpenService(ctx context.Context, c Config) (*service.Service, error) {
 	if c.WrapStore != nil {
 		st = c.WrapStore(st)
 	}
-	svc := service.New(st, &service.Keys{Dir: filepath.Join(c.DataDir, "keys")})
+	keys, err := openKeys(ctx, c, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc := service.New(st, keys)
 	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices
 	return svc, nil
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -85,14 +86,35 @@ func Migrate(ctx context.Context, dsn string) (int, error) {
 
 func translate(err error) error {
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.As(err, &ce), errors.Is(err, pgconn.ErrConnClosed), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+	case !errors.As(err, &pe):
+		if strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "conn busy") {
+			// pgconn's lock errors are not exported.
+			return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+		}
 		return nil
+	}
+	switch pe.Code[:2] {
+	case "08", // connection exception
+		"53", // insufficient resources: disk full, out of memory, too many connections
+		"57", // operator intervention: terminated, shutting down, cannot connect now
+		"58": // system error: I/O
+		if pe.Code != "57014" { // query_canceled by a statement timeout is the request's
+			return truce.Errorf(truce.EUNAVAILABLE, "The database is unavailable; retry shortly.")
+		}
 	}
 	switch pe.Code {
 	case "23505":
 		return truce.Errorf(truce.ECONFLICT, "A record with that identifier already exists.")
 	case "23503":
 		return truce.Errorf(truce.EINVALID, "The record refers to something that does not exist.")
+	case "22021", "22P05":
+		// The services refuse control characters (truce.CheckText);
+		// this keeps any text that slips past them a 400, not a 500.
+		return truce.Errorf(truce.EINVALID, "The text holds a character the database cannot store.")
 	case "40001", "40P01", "55P03":
 		return truce.Errorf(truce.EUNAVAILABLE, "The database is busy; retry.")
 	}

@@ -41,3 +41,12 @@ func TestLedgerStorage(t *testing.T) {
 }
 
 func BenchmarkJournalAppend(b *testing.B) { storetest.BenchAppend(b, open(b)) }
+
+func TestMigrateAircraftUnique(t *testing.T) {
+	db, err := postgres.OpenDB(context.Background(), dsn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.TestMigrateAircraftUnique(t, db, postgres.Dialect)
+}

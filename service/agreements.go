@@ -1,7 +1,9 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -35,10 +37,8 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	}
 	c.Title, c.Reference = clean(c.Title), clean(c.Reference)
 	switch {
-	case c.Title == "" || len(c.Title) > 300:
-		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
-	case len(c.Reference) > 2000:
-		return nil, truce.Errorf(truce.EINVALID, "The reference is at most 2,000 characters.")
+	case c.Title == "":
+		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
 	case len(c.Signatories) == 0 || len(c.Signatories) > 50:
 		return nil, truce.Errorf(truce.EINVALID, "An agreement needs 1 to 50 signatory parties.")
 	case c.EffectiveFrom.IsZero():
@@ -46,8 +46,16 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	case c.EffectiveTo != nil && !c.EffectiveTo.After(c.EffectiveFrom):
 		return nil, truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
 	}
+	if err := checkAgreementText(c.Title, c.Reference); err != nil {
+		return nil, err
+	}
 	if err := validateRules(c.Rules); err != nil {
 		return nil, err
+	}
+	for _, ref := range c.Signatories {
+		if err := truce.CheckRef("signatory", ref); err != nil {
+			return nil, err
+		}
 	}
 	var sigs []string
 	seen := map[string]bool{}
@@ -59,10 +67,11 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		if p.Kind != truce.PartyGuarantor && p.Kind != truce.PartyCoordinator {
 			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
 		}
-		if !seen[p.ID] {
-			seen[p.ID] = true
-			sigs = append(sigs, p.ID)
+		if seen[p.ID] {
+			return nil, truce.Errorf(truce.EINVALID, "Party %q is named twice among the signatories.", ref)
 		}
+		seen[p.ID] = true
+		sigs = append(sigs, p.ID)
 	}
 	now := s.Now()
 	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
@@ -80,8 +89,11 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 
 func validateRules(r truce.AgreementRules) error {
 	for _, p := range r.Prohibited {
-		if p.Activity == "" || len(p.Activity) > 100 {
-			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most 100 characters).")
+		if p.Activity == "" {
+			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most %d characters).", truce.MaxActivityLen)
+		}
+		if err := truce.CheckText("activity", p.Activity, truce.MaxActivityLen, false); err != nil {
+			return err
 		}
 		for _, k := range p.ZoneKinds {
 			if !k.Valid() {
@@ -93,6 +105,14 @@ func validateRules(r truce.AgreementRules) error {
 		return truce.Errorf(truce.EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
 	}
 	return nil
+}
+
+// checkAgreementText checks an agreement's title and reference.
+func checkAgreementText(title, reference string) error {
+	if err := truce.CheckText("title", title, truce.MaxTitleLen, false); err != nil {
+		return err
+	}
+	return truce.CheckText("reference", reference, truce.MaxTextLen, false)
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -146,14 +166,17 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 			return truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.ID)
 		}
 		if u.Title != nil {
-			if t := clean(*u.Title); t == "" || len(t) > 300 {
-				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most 300 characters).")
+			if t := clean(*u.Title); t == "" {
+				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
 			} else {
 				ag.Title = t
 			}
 		}
 		if u.Reference != nil {
 			ag.Reference = clean(*u.Reference)
+		}
+		if err := checkAgreementText(ag.Title, ag.Reference); err != nil {
+			return err
 		}
 		if u.EffectiveFrom != nil {
 			ag.EffectiveFrom = u.EffectiveFrom.UTC().Truncate(time.Microsecond)
@@ -203,8 +226,17 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if ifVersion != 0 && ifVersion != cur.Version {
 		return nil, truce.Errorf(truce.EPRECONDITION, "Agreement %q is at version %d, not %d.", id, cur.Version, ifVersion)
 	}
+	before, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
 	if err := edit(cur); err != nil {
 		return nil, err
+	}
+	// A change that changes nothing (a PATCH with the values the
+	// agreement has) records nothing: the answer is the current record.
+	if after, err := json.Marshal(cur); err == nil && bytes.Equal(before, after) {
+		return cur, nil
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()

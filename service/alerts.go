@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -95,8 +97,8 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
 		return nil, err
 	}
-	if len(note) > 2000 {
-		return nil, truce.Errorf(truce.EINVALID, "A note is at most 2,000 characters.")
+	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
+		return nil, err
 	}
 	// The change journals the whole alert: never from a row that does not
 	// match the journal.
@@ -140,6 +142,10 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 
 // --- aircraft registry ---
 
+// MaxAircraftNoteLen is the limit of a registry entry's note, in
+// characters.
+const MaxAircraftNoteLen = 500
+
 var (
 	icaoRE   = regexp.MustCompile(`^[0-9A-F]{6}$`)
 	prefixRE = regexp.MustCompile(`^[A-Z0-9]{1,8}$`)
@@ -167,8 +173,12 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		return nil, truce.Errorf(truce.EINVALID, "An ICAO address is 6 hexadecimal digits, like 4CA2D1.")
 	case in.CallsignPrefix != "" && !prefixRE.MatchString(in.CallsignPrefix):
 		return nil, truce.Errorf(truce.EINVALID, "A callsign prefix is 1 to 8 letters or digits.")
-	case len(in.Note) > 500:
-		return nil, truce.Errorf(truce.EINVALID, "A note is at most 500 characters.")
+	}
+	if err := truce.CheckText("note", in.Note, MaxAircraftNoteLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckRef("party", in.PartyID); err != nil {
+		return nil, err
 	}
 	party := actor.Party.ID
 	if in.PartyID != "" && in.PartyID != party {
@@ -330,9 +340,18 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 	if f.Kind != "sbs" {
 		return nil, truce.Errorf(truce.EINVALID, "Unknown feed kind %q: use sbs.", f.Kind)
 	}
-	host, port, ok := strings.Cut(f.Addr, ":")
-	if !ok || host == "" || port == "" || len(f.Addr) > 255 {
+	if err := truce.CheckText("addr", f.Addr, 255, false); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("name", f.Name, truce.MaxNameLen, false); err != nil {
+		return nil, err
+	}
+	host, port, err := net.SplitHostPort(f.Addr)
+	if err != nil || host == "" || port == "" {
 		return nil, truce.Errorf(truce.EINVALID, "A feed address is HOST:PORT.")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, truce.Errorf(truce.EINVALID, "A feed's port is a number from 1 to 65535, not %q.", port)
 	}
 	if f.Name = clean(f.Name); f.Name == "" {
 		f.Name = f.Addr

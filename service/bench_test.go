@@ -18,7 +18,11 @@ import (
 // batch them.
 func benchWrites(b *testing.B, st truce.Store) {
 	ctx := context.Background()
-	svc := service.New(st, &service.Keys{Dir: b.TempDir()})
+	keys, err := service.NewKeys(b.TempDir(), []byte("bench key secret, 32 bytes long."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := service.New(st, keys)
 	p, u, _, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "bench", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"os"
 
 	"github.com/truce-project/truce"
 	"golang.org/x/mod/sumdb/note"
@@ -31,6 +30,7 @@ func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.Party
 		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)
 	}
 	p := &truce.Party{ID: NewID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
+	var sealed []byte
 	if c.PublicKey != "" {
 		if _, err := note.NewVerifier(c.PublicKey); err != nil {
 			return nil, truce.Errorf(truce.EINVALID, "The public key is not a C2SP signed-note Ed25519 verifier key (name+hash+base64).")
@@ -40,21 +40,28 @@ func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.Party
 		if s.Keys == nil {
 			return nil, truce.Errorf(truce.EINVALID, "This server keeps no party keys: give the party's public key.")
 		}
-		vkey, err := s.Keys.GenerateParty(p.Slug)
+		vkey, key, err := s.Keys.GenerateParty(p.ID, p.Slug)
 		if err != nil {
 			return nil, err
 		}
-		p.PublicKey, p.Custodial = vkey, true
+		p.PublicKey, p.Custodial, sealed = vkey, true, key
 	}
+	// The private key is written with the party, in one transaction.
 	_, err := s.commit(ctx, a, truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true},
 		func(tx truce.Tx, idx int64) error {
 			p.JournalIndex = idx
-			return tx.InsertParty(ctx, p)
+			if err := tx.InsertParty(ctx, p); err != nil {
+				return err
+			}
+			if sealed != nil {
+				return tx.InsertPartyKey(ctx, p.ID, sealed)
+			}
+			return nil
 		})
-	if err != nil {
-		if p.Custodial {
-			os.Remove(s.Keys.PartyKeyPath(p.Slug))
-		}
+	if truce.ErrorCode(err) == truce.ECONFLICT {
+		// Another request created the slug since the check above.
+		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)
+	} else if err != nil {
 		return nil, err
 	}
 	return p, nil

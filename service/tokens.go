@@ -36,8 +36,14 @@ func (s *Service) CreateToken(ctx context.Context, c truce.TokenCreate) (*truce.
 
 func (s *Service) createToken(ctx context.Context, a *truce.Actor, c truce.TokenCreate) (*truce.Token, error) {
 	c.Name = clean(c.Name)
-	if c.Name == "" || len(c.Name) > 200 {
-		return nil, truce.Errorf(truce.EINVALID, "A token needs a name (at most 200 characters).")
+	if c.Name == "" {
+		return nil, truce.Errorf(truce.EINVALID, "A token needs a name (at most %d characters).", truce.MaxNameLen)
+	}
+	if err := truce.CheckText("name", c.Name, truce.MaxNameLen, false); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckRef("user", c.User); err != nil {
+		return nil, err
 	}
 	now := s.Now().UTC()
 	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {

@@ -31,8 +31,14 @@ func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.Zo
 	var none [4]float64
 	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
 	switch {
-	case spec.Name == "" || len(spec.Name) > 200:
-		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most 200 characters).")
+	case spec.Name == "":
+		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most %d characters).", truce.MaxNameLen)
+	case truce.CheckText("name", spec.Name, truce.MaxNameLen, false) != nil:
+		return spec, nil, none, truce.CheckText("name", spec.Name, truce.MaxNameLen, false)
+	case truce.CheckText("note", p.Note, truce.MaxTextLen, true) != nil:
+		return spec, nil, none, truce.CheckText("note", p.Note, truce.MaxTextLen, true)
+	case truce.CheckRef("agreement", p.Agreement) != nil:
+		return spec, nil, none, truce.CheckRef("agreement", p.Agreement)
 	case !p.Kind.Valid():
 		return spec, nil, none, truce.Errorf(truce.EINVALID, "Unknown zone kind %q: use one of %v.", p.Kind, truce.ZoneKinds)
 	case len(p.Geometry) == 0:
@@ -151,6 +157,11 @@ func altitude(s, what string) (*float64, error) {
 	v, err := geo.ParseAltitude(s)
 	if err != nil {
 		return nil, truce.Errorf(truce.EINVALID, "Invalid %s %q: use metres (3000 or 3000m), feet (10000ft), a flight level (FL200), SFC or UNL.", what, s)
+	}
+	// SFC is a floor and UNL a ceiling: a floor "UNL" or a ceiling "SFC"
+	// would make a zone no aircraft is ever in.
+	if (what == "floor" && math.IsInf(v, 1)) || (what == "ceiling" && math.IsInf(v, -1)) {
+		return nil, truce.Errorf(truce.EINVALID, "Invalid %s %q: a floor may be SFC but not UNL, a ceiling UNL but not SFC.", what, s)
 	}
 	if math.IsInf(v, 0) {
 		return nil, nil

@@ -64,6 +64,9 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if p.Agreement == "" {
 		return nil, nil, truce.Errorf(truce.EINVALID, "A zone belongs to an agreement: give its id.")
 	}
+	if err := truce.CheckRef("agreement", p.Agreement); err != nil {
+		return nil, nil, err
+	}
 	ag, err := s.signatoryOperator(ctx, a, p.Agreement)
 	if err != nil {
 		return nil, nil, err
@@ -103,6 +106,9 @@ func (s *Service) newZone(ctx context.Context, a *truce.Actor, ag *truce.Agreeme
 func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truce.ZoneVersion, error) {
 	a, err := truce.RequireActor(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := truce.CheckRef("agreement", in.Agreement); err != nil {
 		return nil, err
 	}
 	ag, err := s.signatoryOperator(ctx, a, in.Agreement)
@@ -217,6 +223,9 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	if err != nil {
 		return nil, err
 	}
+	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
 	// A new version journals the zone and the version it ends: never
 	// from rows that do not match the journal.
 	z, _, err := s.VouchedZone(ctx, zoneID)
@@ -299,8 +308,11 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if !ag.IsSignatory(a.Party.ID) {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
 	}
-	if len(d.Reason) > 2000 {
-		return nil, truce.Errorf(truce.EINVALID, "The reason is at most 2,000 characters.")
+	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", d.Signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
 	}
 	if version < 1 || version > len(vs) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Zone %q has no version %d.", zoneID, version)
@@ -314,7 +326,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if _, err := vouched(ctx, s, "party", []*truce.Party{a.Party}, partyID); err != nil {
 		return nil, err
 	}
-	sig, err := s.signDecision(a.Party, statement, d.Signature)
+	sig, err := s.signDecision(ctx, a.Party, statement, d.Signature)
 	if err != nil {
 		return nil, err
 	}
@@ -407,12 +419,12 @@ func approvedByAll(v *truce.ZoneVersion, ag *truce.Agreement) bool {
 // signDecision returns the signed note of a decision: signed here with a
 // custodial party's key, or the client's signature checked against the
 // party's public key.
-func (s *Service) signDecision(p *truce.Party, statement, given string) (string, error) {
+func (s *Service) signDecision(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
 	if given == "" {
 		if !p.Custodial || s.Keys == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Keys.PartySigner(p.Slug)
+		signer, err := s.Keys.PartySigner(ctx, s.Store, p)
 		if err != nil {
 			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
 		}

@@ -113,5 +113,11 @@ func translate(err error) error {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return truce.Errorf(truce.EUNAVAILABLE, "The database is busy; retry.")
 	}
+	// Extended codes (SQLITE_IOERR_WRITE, ...) carry the primary code in
+	// their low byte.
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written now (disk full or I/O error); retry shortly.")
+	}
 	return nil
 }

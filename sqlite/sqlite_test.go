@@ -41,3 +41,12 @@ func TestLedgerStorage(t *testing.T) {
 }
 
 func BenchmarkJournalAppend(b *testing.B) { storetest.BenchAppend(b, open(b)) }
+
+func TestMigrateAircraftUnique(t *testing.T) {
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "truce.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.TestMigrateAircraftUnique(t, db, sqlite.Dialect)
+}

@@ -41,6 +41,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
 	t.Run("NextIndex", func(t *testing.T) { testNextIndex(t, open(t)) })
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })
+	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
+	t.Run("PartyKeys", func(t *testing.T) { testPartyKeys(t, open(t)) })
+	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 }
 
 var ctx = context.Background()

@@ -64,11 +64,11 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 	if res.Token == nil {
 		return nil, fmt.Errorf("%s already holds a deployment", dir)
 	}
-	st, err := node.OpenStore(ctx, cfg)
+	svc, err := node.OpenService(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(st, &service.Keys{Dir: filepath.Join(dir, "keys")})
+	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
 	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
 	p, err := svc.CreateParty(admin, truce.PartyCreate{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor})
@@ -216,11 +216,11 @@ func setup(ctx context.Context, root, polygons string, counts []int) error {
 // openDeployment reopens a directory newDeployment made, to add zones.
 func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 	cfg := node.Config{DataDir: dir, Name: "bench", Logger: quietLogger()}
-	st, err := node.OpenStore(ctx, cfg)
+	svc, err := node.OpenService(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(st, &service.Keys{Dir: filepath.Join(dir, "keys")})
+	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
 	u, err := st.User(ctx, "us-op")
 	if err != nil {

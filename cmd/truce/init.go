@@ -31,6 +31,9 @@ func runInit(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Created the log signing key %s\n", node.LogKeyPath(cfg.DataDir))
 	}
 	fmt.Fprintf(stdout, "Log verifier key: %s\n", res.LogVerifierKey)
+	if cfg.KeySecret == "" {
+		fmt.Fprintf(stdout, "Custodial party keys are sealed under %s: give every server of this deployment the same (copy it, or set TRUCE_KEY_SECRET).\n", node.KeySecretPath(cfg.DataDir))
+	}
 	if res.Token == nil {
 		fmt.Fprintln(stdout, "Already initialised: nothing was changed.")
 		return nil

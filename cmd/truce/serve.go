@@ -23,6 +23,7 @@ func storeFlags(fs *flag.FlagSet) *node.Config {
 	fs.StringVar(&c.DataDir, "data", env("TRUCE_DATA", "truce-data"), "data directory (TRUCE_DATA)")
 	fs.StringVar(&c.DB, "db", env("TRUCE_DB", ""), "postgres:// DSN or SQLite file; default DATA/truce.db (TRUCE_DB)")
 	fs.StringVar(&c.Name, "name", env("TRUCE_NAME", "truce"), "deployment name; the log origin derives from it (TRUCE_NAME)")
+	fs.StringVar(&c.KeySecret, "key-secret", env("TRUCE_KEY_SECRET", ""), "secret custodial party keys are sealed under in the database, the same on every server; default DATA/key-secret (TRUCE_KEY_SECRET)")
 	return c
 }
 

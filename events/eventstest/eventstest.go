@@ -166,7 +166,7 @@ func testPurge(t *testing.T, s events.Store) {
 	if !slices.Equal(ids(got), ids(rs[8:])) {
 		t.Fatalf("left %v, want %v", ids(got), ids(rs[8:]))
 	}
-	if ds, _ := s.Deliveries(ctx, "w1", 100); len(ds) != 2 {
+	if ds, _ := s.Deliveries(ctx, "w1", 0, 100); len(ds) != 2 {
 		t.Fatalf("%d deliveries left, want the 2 of the kept events", len(ds))
 	}
 	// Ids are never reused, even once every event is gone.
@@ -229,18 +229,18 @@ func testWebhooks(t *testing.T, s events.Store) {
 	if err := s.DeleteWebhook(ctx, "w1"); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("second delete: %v", err)
 	}
-	if ds, _ := s.Deliveries(ctx, "w1", 10); len(ds) != 0 {
+	if ds, _ := s.Deliveries(ctx, "w1", 0, 10); len(ds) != 0 {
 		t.Fatalf("deleted webhook kept %d deliveries", len(ds))
 	}
-	if ds, _ := s.Deliveries(ctx, "w2", 10); len(ds) != 1 {
+	if ds, _ := s.Deliveries(ctx, "w2", 0, 10); len(ds) != 1 {
 		t.Fatalf("other webhook has %d deliveries, want 1", len(ds))
 	}
 	// Events logged after the deletion go to the webhooks left only.
 	appendAll(t, s, rec("alert", "after", t0, nil))
-	if ds, _ := s.Deliveries(ctx, "w1", 10); len(ds) != 0 {
+	if ds, _ := s.Deliveries(ctx, "w1", 0, 10); len(ds) != 0 {
 		t.Fatalf("a deleted webhook got %d deliveries", len(ds))
 	}
-	if ds, _ := s.Deliveries(ctx, "w2", 10); len(ds) != 2 {
+	if ds, _ := s.Deliveries(ctx, "w2", 0, 10); len(ds) != 2 {
 		t.Fatalf("the webhook left has %d deliveries, want 2", len(ds))
 	}
 }
@@ -312,7 +312,7 @@ func testDeliveries(t *testing.T, s events.Store) {
 	if due, _ := s.DueDeliveries(ctx, at.Add(time.Hour), 10); len(due) != 0 {
 		t.Fatal("delivered delivery still due")
 	}
-	ds, err := s.Deliveries(ctx, "w1", 10)
+	ds, err := s.Deliveries(ctx, "w1", 0, 10)
 	if err != nil || len(ds) != 1 || ds[0].Attempts != 2 || ds[0].DeliveredAt == nil || !ds[0].DeliveredAt.Equal(at) || ds[0].NextAttemptAt != nil {
 		t.Fatalf("deliveries %+v, %v", ds, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -427,8 +428,11 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a events.Attempt) e
 }
 
 // Deliveries lists a webhook's deliveries, newest first.
-func (s *Store) Deliveries(ctx context.Context, webhookID string, n int) ([]*events.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+deliveryCols+` FROM webhook_deliveries d WHERE d.webhook_id = ? ORDER BY d.id DESC LIMIT ?`), webhookID, limit(n))
+func (s *Store) Deliveries(ctx context.Context, webhookID string, before int64, n int) ([]*events.Delivery, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+deliveryCols+` FROM webhook_deliveries d WHERE d.webhook_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?`), webhookID, before, limit(n))
 	if err != nil {
 		return nil, s.wrap(err)
 	}

@@ -84,8 +84,22 @@ func (s *Store) AircraftList(ctx context.Context, partyID string) ([]*truce.Airc
 	return docs[truce.Aircraft](ctx, s, s.db, `SELECT doc FROM aircraft WHERE removed = ? AND party_id = ? ORDER BY id`, false, partyID)
 }
 
+// PutAircraft writes a registry entry; ECONFLICT if another active entry
+// has its ICAO address or callsign prefix (unique indexes on the active
+// keys, NULL once removed: migration 011).
 func (t *tx) PutAircraft(_ context.Context, a *truce.Aircraft) error {
-	return t.putDoc("aircraft", a.ID, a.Version, a, []string{"party_id", "removed"}, []any{a.PartyID, a.Removed})
+	key := func(v string) any {
+		if v == "" || a.Removed {
+			return nil
+		}
+		return v
+	}
+	err := t.putDoc("aircraft", a.ID, a.Version, a, []string{"party_id", "removed", "active_icao", "active_prefix"},
+		[]any{a.PartyID, a.Removed, key(a.ICAO), key(a.CallsignPrefix)})
+	if truce.ErrorCode(err) == truce.ECONFLICT {
+		return truce.Errorf(truce.ECONFLICT, "That aircraft or callsign prefix is already registered.")
+	}
+	return err
 }
 
 func (t *tx) Aircraft(_ context.Context, id string) (*truce.Aircraft, error) {

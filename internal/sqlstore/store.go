@@ -26,6 +26,8 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 
 	onEvents atomic.Pointer[func([]*events.Record, bool)]
+
+	pinger pinger
 }
 
 // prepared returns a statement prepared once for the store: parsing SQL
@@ -69,6 +71,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close stops the committer and closes the database.
 func (s *Store) Close() error {
+	s.pinger.invalidate()
 	s.gc.close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
@@ -76,14 +79,6 @@ func (s *Store) Close() error {
 	}
 	s.stmtMu.Unlock()
 	return s.db.Close()
-}
-
-// Ping checks the database.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return s.wrap(err)
-	}
-	return nil
 }
 
 // wrap converts a driver error into a truce error; unknown errors become
@@ -100,7 +95,14 @@ func (s *Store) wrap(err error) error {
 		return truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled or timed out.")
 	}
 	if t := s.d.Translate(err); t != nil {
+		if truce.ErrorCode(t) == truce.EUNAVAILABLE {
+			s.pinger.invalidate()
+		}
 		return t
+	}
+	if lostConnection(err) {
+		s.pinger.invalidate()
+		return errUnavailable()
 	}
 	return fmt.Errorf("%s store: %s", s.d.Name, err.Error())
 }

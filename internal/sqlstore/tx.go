@@ -28,8 +28,20 @@ func (s *Store) Update(ctx context.Context, fn func(truce.Tx) error) error {
 		return truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled.")
 	}
 	// Once queued, wait for the outcome even if ctx ends: the change may
-	// already be committed and the caller must learn that.
-	return <-r.done
+	// already be committed and the caller must learn that. A call queued
+	// as the store closed, after the committer's last drain, is answered
+	// here: the committer answers every call it took before it stopped.
+	select {
+	case err := <-r.done:
+		return err
+	case <-s.gc.stopped:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return truce.Errorf(truce.EUNAVAILABLE, "The store is closed.")
+		}
+	}
 }
 
 type request struct {
@@ -49,8 +61,10 @@ type groupCommitter struct {
 	reqs chan *request
 	max  int
 	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	// stopped is closed when the committer has stopped.
+	stopped chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
 
 	size   int64 // log size after our last commit; -1 unknown
 	hashes map[int64]tlog.Hash
@@ -69,7 +83,7 @@ const (
 )
 
 func newGroupCommitter(s *Store, max int) *groupCommitter {
-	g := &groupCommitter{s: s, reqs: make(chan *request, max), max: max, quit: make(chan struct{}), size: -1}
+	g := &groupCommitter{s: s, reqs: make(chan *request, max), max: max, quit: make(chan struct{}), stopped: make(chan struct{}), size: -1}
 	g.resetCaches()
 	g.wg.Add(1)
 	go g.loop()
@@ -88,6 +102,7 @@ func (g *groupCommitter) close() {
 
 func (g *groupCommitter) loop() {
 	defer g.wg.Done()
+	defer close(g.stopped)
 	for {
 		var first *request
 		select {
@@ -127,6 +142,7 @@ func (g *groupCommitter) commit(batch []*request) {
 	}
 	for len(pending) > 0 {
 		failed, err := g.try(pending)
+		g.s.noteWrite(err)
 		if failed == fallback {
 			// A deferred insert failed where the batch cannot tell whose it
 			// was: run each call in a transaction of its own.

@@ -1,0 +1,74 @@
+package api_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/events"
+)
+
+// TestOpenAPI_RequestSchemas keeps the document true to the decoder and
+// the services: each request schema's required list is the fields the
+// decoder requires (struct tag required:"true"), and free-text fields
+// state the limits the services enforce.
+func TestOpenAPI_RequestSchemas(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Required   []string                   `json:"required"`
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]any{
+		"PartyCreate": truce.PartyCreate{}, "UserCreate": truce.UserCreate{}, "TokenCreate": truce.TokenCreate{},
+		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
+		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
+	}
+	for name, v := range types {
+		var req []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			if f.Tag.Get("required") == "true" {
+				n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				req = append(req, n)
+			}
+		}
+		got := slices.Clone(doc.Components.Schemas[name].Required)
+		slices.Sort(req)
+		slices.Sort(got)
+		if !slices.Equal(req, got) {
+			t.Errorf("%s: openapi.json requires %v, the decoder %v", name, got, req)
+		}
+	}
+	limits := []struct {
+		schema, field string
+		max           int
+	}{
+		{"PartyCreate", "name", truce.MaxNameLen}, {"PartyCreate", "public_key", truce.MaxPublicKeyLen},
+		{"UserCreate", "name", truce.MaxNameLen}, {"UserCreate", "party", truce.MaxRefLen},
+		{"TokenCreate", "name", truce.MaxNameLen}, {"AgreementCreate", "title", truce.MaxTitleLen},
+		{"AgreementCreate", "reference", truce.MaxTextLen}, {"AgreementUpdate", "title", truce.MaxTitleLen},
+		{"ZoneProposal", "name", truce.MaxNameLen}, {"ZoneProposal", "note", truce.MaxTextLen},
+		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen},
+		{"WebhookCreate", "url", 2048},
+	}
+	for _, l := range limits {
+		var p struct {
+			MaxLength int `json:"maxLength"`
+		}
+		json.Unmarshal(doc.Components.Schemas[l.schema].Properties[l.field], &p)
+		if p.MaxLength != l.max {
+			t.Errorf("%s.%s: maxLength %d, the service's limit %d", l.schema, l.field, p.MaxLength, l.max)
+		}
+	}
+}
