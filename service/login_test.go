@@ -25,7 +25,11 @@ func loginService(t *testing.T) (*service.Service, *atomic.Int64) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := service.New(st, &service.Keys{Dir: t.TempDir()})
+	keys, err := service.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(st, keys)
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC).UnixNano())
 	svc.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }

@@ -25,7 +25,11 @@ func zonesInForce(tb testing.TB, n int) (*service.Service, context.Context) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	svc := service.New(st, &service.Keys{Dir: tb.TempDir()})
+	keys, err := service.NewKeys(tb.TempDir(), []byte("test key secret, 32 bytes long.."))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := service.New(st, keys)
 	p, u, _, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
