@@ -274,7 +274,9 @@ func runChaos(t *testing.T, seed uint64, dsn string) {
 
 func (c *chaos) start() {
 	c.t.Helper()
-	args := []string{"serve", "--data", c.data, "--addr", c.addr}
+	// The load is many times what one token may write by default: the
+	// test is about faults, not each token's allowance (api tests that).
+	args := []string{"serve", "--data", c.data, "--addr", c.addr, "--write-limit", "off", "--feed-limit", "off"}
 	if c.dsn != "" {
 		args = append(args, "--db", c.dsn)
 	}
@@ -584,6 +586,11 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 		case status == http.StatusConflict && recordedRE.Match(data):
 			n, _ := strconv.ParseInt(string(recordedRE.FindSubmatch(data)[1]), 10, 64)
 			return nil, n, true
+		case status == http.StatusTooManyRequests:
+			// Held back: come again when told, as a client should.
+			secs, _ := strconv.Atoi(ra)
+			time.Sleep(time.Duration(max(1, secs)) * time.Second)
+			continue
 		case status >= 500:
 			if c.diskFull.Load() {
 				c.diskFailures.Add(1)
