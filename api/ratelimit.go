@@ -95,7 +95,7 @@ func (s *Server) withRateLimit(l *throttle.Limiters, next http.Handler) http.Han
 		}
 		if ok, wait := l.Allow(key, 1, time.Now()); !ok {
 			s.writeError(w, r, truce.RetryAfter(truce.Errorf(truce.ETOOMANY,
-				"This token is over its rate limit; retry in %s.", wait.Round(time.Second)), wait))
+				"This token is over its rate limit; retry in %d s.", max(1, (wait+time.Second-1)/time.Second)), wait))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ func TestRateLimit_WritesPerToken(t *testing.T) {
 	}
 	if ra, err := strconv.Atoi(h.Get("Retry-After")); err != nil || ra < 1 {
 		t.Fatalf("Retry-After %q", h.Get("Retry-After"))
+	}
+	if want := "retry in " + h.Get("Retry-After") + " s"; !strings.Contains(string(b), want) {
+		t.Fatalf("the problem's detail disagrees with Retry-After %s: %s", h.Get("Retry-After"), b)
 	}
 	if got := e.journalSize(); got != before {
 		t.Fatalf("a refused write was journalled: %d entries, was %d", got, before)
