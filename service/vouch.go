@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gowebpki/jcs"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -121,6 +123,9 @@ func (s *Service) checkEntries(ctx context.Context, rs []*truce.JournalRecord, s
 			idx[i] = tlog.StoredHashIndex(0, r.Index)
 		}
 		hs, err := s.Ledger.ReadHashes(ctx, idx)
+		if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+			return err // out of reach (the store says so), not changed
+		}
 		if err != nil {
 			return s.refuse(fmt.Sprintf("journal entry %d", rs[0].Index), fmt.Sprintf("Journal entries from %d: the Merkle tree's leaf hashes cannot be read", rs[0].Index))
 		}
