@@ -110,7 +110,7 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	if err != nil || res.Accepted != 3 || res.Rejected != 3 {
 		t.Fatalf("mixed batch: %+v %v", res, err)
 	}
-	as = e.waitAlerts(t, "proximity and squawk", func(as []*truce.Alert) bool {
+	e.waitAlerts(t, "proximity and squawk", func(as []*truce.Alert) bool {
 		n := 0
 		for _, a := range as {
 			if a.Kind == truce.AlertProximity || a.Kind == truce.AlertSquawk {

@@ -295,7 +295,6 @@ func validateRingShape(part, ring int, r orb.Ring) error {
 type vseg struct {
 	a, b             orb.Point
 	part, ring, v    int // v is the index of a in the ring
-	next             int // index of the next non-degenerate segment's v in the ring
 	minX, maxX       float64
 	first, ringLastV int
 }

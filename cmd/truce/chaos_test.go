@@ -844,7 +844,6 @@ type sseReader struct {
 	ids      []int64
 	subjects map[string]bool
 	missed   []string
-	started  bool
 }
 
 func (r *sseReader) count() int {

@@ -237,7 +237,6 @@ type batch struct {
 	tx      *sql.Tx
 	start   int64
 	entries []*truce.SealedChange
-	leaves  [][]byte
 	hashes  map[int64]tlog.Hash
 	latest  map[string]int64
 
