@@ -35,14 +35,8 @@ func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreeme
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of a signatory party can do this.")
-	}
-	if !ag.IsSignatory(a.Party.ID) && !a.IsAdmin() {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Your party is not a signatory of agreement %q.", ag.Title)
-	}
-	if ag.Status == truce.AgreementTerminated {
-		return nil, truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.Title)
+	if err := truce.CanActOnZones(a, ag); err != nil {
+		return nil, err
 	}
 	return ag, nil
 }
