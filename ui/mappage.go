@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -218,12 +216,15 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	var box *[4]float64
 	if s := q.Get("bbox"); s != "" {
-		b, err := parseBBox(s)
+		b, err := truce.ParseBBox(s)
+		if err == nil {
+			err = b.NotCrossing()
+		}
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			http.Error(w, truce.ErrorMessage(err), http.StatusBadRequest)
 			return
 		}
-		box = &b
+		box = (*[4]float64)(b)
 	}
 	var vs []*truce.ZoneVersion
 	var err error
@@ -284,33 +285,13 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(fc)
 }
 
-// parseBBox reads "west,south,east,north" in degrees.
-func parseBBox(s string) ([4]float64, error) {
-	var b [4]float64
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
-	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
-		}
-		b[i] = f
-	}
-	if b[0] > b[2] || b[1] > b[3] {
-		return b, fmt.Errorf("bbox must be west,south,east,north with west <= east and south <= north")
-	}
-	return b, nil
-}
-
 // meets says whether the bounds a and b ([west, south, east, north]) share
 // a point; a version without bounds (all zero) is always served.
 func meets(a, b [4]float64) bool {
 	if a == [4]float64{} {
 		return true
 	}
-	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+	return (*truce.BBox)(&b).Intersects(a)
 }
 
 // inForceTTL is how long the zones in force now are reused while no event
