@@ -165,26 +165,16 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 }
 
 // zoneFeature is a zone version as a GeoJSON feature for the map.
-type zoneFeature struct {
-	Type       string          `json:"type"`
-	ID         string          `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties map[string]any  `json:"properties"`
-}
+type zoneFeature = truce.Feature
 
+// zoneFeatureOf is truce.ZoneFeature with the map's id (a zone's versions
+// in force and proposed are both drawn) and status ("in_force" or
+// "proposed").
 func zoneFeatureOf(v *truce.ZoneVersion, status string) zoneFeature {
-	p := map[string]any{"zone_id": v.ZoneID, "agreement_id": v.AgreementID, "name": v.Spec.Name, "kind": v.Spec.Kind,
-		"version": v.Version, "status": status, "windows": v.Spec.Windows}
-	if v.Spec.FloorM != nil {
-		p["floor_m"] = *v.Spec.FloorM
-	}
-	if v.Spec.CeilingM != nil {
-		p["ceiling_m"] = *v.Spec.CeilingM
-	}
-	if v.InForceFrom != nil {
-		p["in_force_from"] = v.InForceFrom.UTC()
-	}
-	return zoneFeature{Type: "Feature", ID: v.ZoneID + "/" + strconv.Itoa(v.Version), Geometry: v.Spec.Geometry, Properties: p}
+	f := truce.ZoneFeature(v)
+	f.ID = v.ZoneID + "/" + strconv.Itoa(v.Version)
+	f.Properties["status"] = status
+	return f
 }
 
 // zonesGeoJSON serves the zones in force at ?at= (default now) and, for the
