@@ -67,3 +67,28 @@ func CanActOnZones(a *Actor, ag *Agreement) error {
 	}
 	return nil
 }
+
+// Validate checks an agreement's rules: each prohibition names an
+// activity and known zone kinds; separation minima are 0-100 NM and
+// 0-10,000 ft (0 takes the default, WithDefaults). Lead times are not
+// checked here: a negative one is refused as it is decoded
+// (Duration.UnmarshalJSON). Returns EINVALID.
+func (r AgreementRules) Validate() error {
+	for _, p := range r.Prohibited {
+		if p.Activity == "" {
+			return Errorf(EINVALID, "A prohibition names an activity (at most %d characters).", MaxActivityLen)
+		}
+		if err := CheckText("activity", p.Activity, MaxActivityLen, false); err != nil {
+			return err
+		}
+		for _, k := range p.ZoneKinds {
+			if !k.Valid() {
+				return Errorf(EINVALID, "Unknown zone kind %q in the rules.", k)
+			}
+		}
+	}
+	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
+		return Errorf(EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
+	}
+	return nil
+}

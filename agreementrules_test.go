@@ -2,6 +2,7 @@ package truce_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/truce-project/truce"
 )
@@ -127,5 +128,40 @@ func TestAgreementSignatory(t *testing.T) {
 				t.Errorf("CanActOnZones = %v, want code %q", err, c.wantZones)
 			}
 		})
+	}
+}
+
+// TestAgreementRules_Validate checks the bounds of an agreement's rules,
+// and the defaults that fill the unset ones.
+func TestAgreementRules_Validate(t *testing.T) {
+	ok := truce.Prohibition{Activity: "overflight", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}
+	for _, c := range []struct {
+		name    string
+		r       truce.AgreementRules
+		wantErr bool
+	}{
+		{"Zero", truce.AgreementRules{}, false},
+		{"Prohibition", truce.AgreementRules{Prohibited: []truce.Prohibition{ok}}, false},
+		{"ProhibitionAnyKind", truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling"}}}, false},
+		{"SeparationBounds", truce.AgreementRules{SeparationNM: 100, SeparationFt: 10000}, false},
+		{"ErrNoActivity", truce.AgreementRules{Prohibited: []truce.Prohibition{ok, {ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}, true},
+		{"ErrActivityControl", truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "over\x00flight"}}}, true},
+		{"ErrUnknownKind", truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "overflight", ZoneKinds: []truce.ZoneKind{"moon"}}}}, true},
+		{"ErrNegativeNM", truce.AgreementRules{SeparationNM: -1}, true},
+		{"ErrNM", truce.AgreementRules{SeparationNM: 100.5}, true},
+		{"ErrNegativeFt", truce.AgreementRules{SeparationFt: -0.1}, true},
+		{"ErrFt", truce.AgreementRules{SeparationFt: 10001}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.r.Validate()
+			if (err != nil) != c.wantErr || (err != nil && truce.ErrorCode(err) != truce.EINVALID) {
+				t.Fatalf("Validate() = %v, want error %v", err, c.wantErr)
+			}
+		})
+	}
+	d := truce.AgreementRules{SeparationNM: 3}.WithDefaults()
+	want := truce.AgreementRules{LeadTime: truce.Duration(48 * time.Hour), EmergencyLeadTime: truce.Duration(24 * time.Hour), SeparationNM: 3, SeparationFt: 1000}
+	if d.LeadTime != want.LeadTime || d.EmergencyLeadTime != want.EmergencyLeadTime || d.SeparationNM != want.SeparationNM || d.SeparationFt != want.SeparationFt {
+		t.Errorf("WithDefaults = %+v, want %+v", d, want)
 	}
 }

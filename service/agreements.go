@@ -37,7 +37,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err := checkAgreementText(c.Title, c.Reference); err != nil {
 		return nil, err
 	}
-	if err := validateRules(c.Rules); err != nil {
+	if err := c.Rules.Validate(); err != nil {
 		return nil, err
 	}
 	for _, ref := range c.Signatories {
@@ -73,26 +73,6 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		return nil, err
 	}
 	return ag, nil
-}
-
-func validateRules(r truce.AgreementRules) error {
-	for _, p := range r.Prohibited {
-		if p.Activity == "" {
-			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most %d characters).", truce.MaxActivityLen)
-		}
-		if err := truce.CheckText("activity", p.Activity, truce.MaxActivityLen, false); err != nil {
-			return err
-		}
-		for _, k := range p.ZoneKinds {
-			if !k.Valid() {
-				return truce.Errorf(truce.EINVALID, "Unknown zone kind %q in the rules.", k)
-			}
-		}
-	}
-	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
-		return truce.Errorf(truce.EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
-	}
-	return nil
 }
 
 // checkAgreementText checks an agreement's title and reference.
@@ -176,7 +156,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 			return truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
 		}
 		if u.Rules != nil {
-			if err := validateRules(*u.Rules); err != nil {
+			if err := u.Rules.Validate(); err != nil {
 				return err
 			}
 			ag.Rules = u.Rules.WithDefaults()
