@@ -54,7 +54,7 @@ func MoveAgreement(a *Actor, ag *Agreement, to AgreementStatus, at time.Time) (*
 // CanActOnZones returns nil if a may propose zones of ag and decide on
 // them: an operator (or administrator) of a signatory party (EFORBIDDEN
 // otherwise; an administrator of another party may propose but not
-// decide, see CanDecide), while ag is not terminated (ECONFLICT).
+// decide, see CanDecideAs), while ag is not terminated (ECONFLICT).
 func CanActOnZones(a *Actor, ag *Agreement) error {
 	if !a.IsAdmin() && !a.User.HasRole(RoleOperator) {
 		return Errorf(EFORBIDDEN, "Only an operator of a signatory party can do this.")

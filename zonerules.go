@@ -33,14 +33,24 @@ func CanPropose(z *Zone, action ZoneAction, ifVersion int64) error {
 // (EFORBIDDEN), only on the version awaiting decisions, and only once
 // (ECONFLICT).
 func CanDecide(z *Zone, v *ZoneVersion, signatories []string, party string) error {
-	if !slices.Contains(signatories, party) {
-		return Errorf(EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
+	if err := CanDecideAs(signatories, party); err != nil {
+		return err
 	}
 	if v.Status != VersionProposed || z.Pending != v.Version {
 		return Errorf(ECONFLICT, "Version %d of zone %q is %s, not awaiting decisions.", v.Version, z.Name, v.Status)
 	}
 	if slices.ContainsFunc(v.Decisions, func(x Decision) bool { return x.PartyID == party }) {
 		return Errorf(ECONFLICT, "Your party has already decided on version %d.", v.Version)
+	}
+	return nil
+}
+
+// CanDecideAs returns EFORBIDDEN unless party is one of the signatories,
+// who alone decide on zones (an administrator of another party may
+// propose, CanActOnZones, but not decide).
+func CanDecideAs(signatories []string, party string) error {
+	if !slices.Contains(signatories, party) {
+		return Errorf(EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
 	}
 	return nil
 }

@@ -291,8 +291,10 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	if !ag.IsSignatory(a.Party.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
+	// Who may decide is asked before the signature is checked (and
+	// again, with the rest of the rules, as the decision is made).
+	if err := truce.CanDecideAs(ag.Signatories, a.Party.ID); err != nil {
+		return nil, err
 	}
 	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
 		return nil, err
