@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,27 +63,21 @@ type monitorHandlers struct {
 	m Monitor
 }
 
+// bboxParam reads the query's bbox (nil if none). Alerts and tracks are
+// searched in boxes that do not cross the antimeridian.
 func bboxParam(r *http.Request) (*[4]float64, error) {
 	v := r.URL.Query().Get("bbox")
 	if v == "" {
 		return nil, nil
 	}
-	parts := strings.Split(v, ",")
-	var b [4]float64
-	if len(parts) != 4 {
-		return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat.")
+	b, err := truce.ParseBBox(v)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat: four finite numbers.")
-		}
-		b[i] = f
+	if err := b.NotCrossing(); err != nil {
+		return nil, err
 	}
-	if b[0] > b[2] || b[1] > b[3] || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 {
-		return nil, truce.Errorf(truce.EINVALID, "bbox is minLon,minLat,maxLon,maxLat within the world.")
-	}
-	return &b, nil
+	return (*[4]float64)(b), nil
 }
 
 func (h *monitorHandlers) alertFilter(r *http.Request) (truce.AlertFilter, error) {

@@ -262,47 +262,14 @@ func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
 }
 
 // Feature is an RFC 7946 Feature of an exported zone.
-type Feature struct {
-	Type       string          `json:"type"`
-	ID         string          `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties map[string]any  `json:"properties"`
-}
+type Feature = truce.Feature
 
 // FeatureCollection is an RFC 7946 FeatureCollection.
-type FeatureCollection struct {
-	Type     string    `json:"type"`
-	Features []Feature `json:"features"`
-}
+type FeatureCollection = truce.FeatureCollection
 
-// ZoneFeatures turns zone versions into GeoJSON features.
-func ZoneFeatures(vs []*truce.ZoneVersion) FeatureCollection {
-	fc := FeatureCollection{Type: "FeatureCollection", Features: []Feature{}}
-	for _, v := range vs {
-		props := map[string]any{"zone_id": v.ZoneID, "agreement_id": v.AgreementID, "name": v.Spec.Name, "kind": v.Spec.Kind,
-			"version": v.Version, "status": v.Status, "in_force_from": v.InForceFrom}
-		if v.InForceUntil != nil {
-			props["in_force_until"] = v.InForceUntil
-		}
-		if v.Spec.FloorM != nil {
-			props["floor_m"] = *v.Spec.FloorM
-		}
-		if v.Spec.CeilingM != nil {
-			props["ceiling_m"] = *v.Spec.CeilingM
-		}
-		if v.Spec.HalfWidthM > 0 {
-			props["half_width_m"] = v.Spec.HalfWidthM
-		}
-		if v.Spec.RadiusM > 0 {
-			props["radius_m"], props["center"] = v.Spec.RadiusM, v.Spec.Center
-		}
-		if len(v.Spec.Windows) > 0 {
-			props["windows"] = v.Spec.Windows
-		}
-		fc.Features = append(fc.Features, Feature{Type: "Feature", ID: v.ZoneID, Geometry: v.Spec.Geometry, Properties: props})
-	}
-	return fc
-}
+// ZoneFeatures turns zone versions into GeoJSON features
+// (truce.ZoneFeature).
+func ZoneFeatures(vs []*truce.ZoneVersion) FeatureCollection { return truce.ZoneFeatures(vs) }
 
 func (h *zoneHandlers) export(w http.ResponseWriter, r *http.Request) {
 	t, err := timeParam(r, "at")

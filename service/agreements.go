@@ -14,25 +14,13 @@ func agreementChange(a *truce.Agreement) truce.Change {
 		Event: &truce.Event{Data: a}}
 }
 
-// canManageAgreement: administrators, and operators of the coordinator or
-// of a signatory party.
-func canManageAgreement(a *truce.Actor, ag *truce.Agreement) bool {
-	if a.IsAdmin() {
-		return true
-	}
-	if !a.User.HasRole(truce.RoleOperator) {
-		return false
-	}
-	return a.Party.Kind == truce.PartyCoordinator || (ag != nil && ag.IsSignatory(a.Party.ID))
-}
-
 // CreateAgreement adds a draft agreement.
 func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) (*truce.Agreement, error) {
 	a, err := truce.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() && !(a.User.HasRole(truce.RoleOperator) && (a.Party.Kind == truce.PartyCoordinator || a.Party.Kind == truce.PartyGuarantor)) {
+	if !truce.CanCreateAgreement(a) {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a coordinator or guarantor party can create agreements.")
 	}
 	c.Title, c.Reference = clean(c.Title), clean(c.Reference)
@@ -49,7 +37,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err := checkAgreementText(c.Title, c.Reference); err != nil {
 		return nil, err
 	}
-	if err := validateRules(c.Rules); err != nil {
+	if err := c.Rules.Validate(); err != nil {
 		return nil, err
 	}
 	for _, ref := range c.Signatories {
@@ -64,7 +52,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		if err != nil {
 			return nil, err
 		}
-		if p.Kind != truce.PartyGuarantor && p.Kind != truce.PartyCoordinator {
+		if !p.Kind.CanSign() {
 			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
 		}
 		if seen[p.ID] {
@@ -85,26 +73,6 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		return nil, err
 	}
 	return ag, nil
-}
-
-func validateRules(r truce.AgreementRules) error {
-	for _, p := range r.Prohibited {
-		if p.Activity == "" {
-			return truce.Errorf(truce.EINVALID, "A prohibition names an activity (at most %d characters).", truce.MaxActivityLen)
-		}
-		if err := truce.CheckText("activity", p.Activity, truce.MaxActivityLen, false); err != nil {
-			return err
-		}
-		for _, k := range p.ZoneKinds {
-			if !k.Valid() {
-				return truce.Errorf(truce.EINVALID, "Unknown zone kind %q in the rules.", k)
-			}
-		}
-	}
-	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
-		return truce.Errorf(truce.EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
-	}
-	return nil
 }
 
 // checkAgreementText checks an agreement's title and reference.
@@ -188,7 +156,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 			return truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
 		}
 		if u.Rules != nil {
-			if err := validateRules(*u.Rules); err != nil {
+			if err := u.Rules.Validate(); err != nil {
 				return err
 			}
 			ag.Rules = u.Rules.WithDefaults()
@@ -199,12 +167,16 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 
 // SetAgreementStatus moves an agreement to another status.
 func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.AgreementStatus, ifVersion int64) (*truce.Agreement, error) {
+	a, err := truce.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
-		if !ag.Status.CanMove(to) {
-			return truce.Errorf(truce.ECONFLICT, "Agreement %q cannot go from %s to %q.", ag.ID, ag.Status, to)
+		moved, err := truce.MoveAgreement(a, ag, to, s.Now())
+		if err != nil {
+			return err
 		}
-		ag.Status = to
-		ag.StatusHistory = append(ag.StatusHistory, truce.StatusChange{Status: to, At: s.Now()})
+		*ag = *moved
 		return nil
 	})
 }
@@ -220,7 +192,7 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if err != nil {
 		return nil, err
 	}
-	if !canManageAgreement(a, cur) {
+	if !truce.CanManageAgreement(a, cur) {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a signatory or the coordinator can change this agreement.")
 	}
 	if ifVersion != 0 && ifVersion != cur.Version {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -36,14 +35,8 @@ func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreeme
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of a signatory party can do this.")
-	}
-	if !ag.IsSignatory(a.Party.ID) && !a.IsAdmin() {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Your party is not a signatory of agreement %q.", ag.Title)
-	}
-	if ag.Status == truce.AgreementTerminated {
-		return nil, truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.Title)
+	if err := truce.CanActOnZones(a, ag); err != nil {
+		return nil, err
 	}
 	return ag, nil
 }
@@ -253,15 +246,8 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		if err != nil {
 			return truce.Change{}, nil, err
 		}
-		switch {
-		case ifVersion != 0 && z.Version != ifVersion:
-			return truce.Change{}, nil, truce.Errorf(truce.EPRECONDITION, "Zone %q is at version %d, not %d.", z.ID, z.Version, ifVersion)
-		case z.Pending != 0:
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Version %d of zone %q awaits decisions; decide it first.", z.Pending, z.Name)
-		case z.State == truce.ZoneStateWithdrawn:
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Zone %q is withdrawn.", z.Name)
-		case (action == truce.ZoneSuspension || action == truce.ZoneWithdrawal) && z.State != truce.ZoneStateInForce && !(action == truce.ZoneWithdrawal && z.State == truce.ZoneStateSuspended):
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Zone %q is %s; only a zone in force can be suspended or withdrawn.", z.Name, z.State)
+		if err := truce.CanPropose(z, action, ifVersion); err != nil {
+			return truce.Change{}, nil, err
 		}
 		if p == nil {
 			// A suspension or withdrawal carries the spec it ends.
@@ -305,8 +291,10 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	if err != nil {
 		return nil, err
 	}
-	if !ag.IsSignatory(a.Party.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only signatory parties decide on zones; your party is not a signatory.")
+	// Who may decide is asked before the signature is checked (and
+	// again, with the rest of the rules, as the decision is made).
+	if err := truce.CanDecideAs(ag.Signatories, a.Party.ID); err != nil {
+		return nil, err
 	}
 	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
 		return nil, err
@@ -341,51 +329,19 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		if err != nil {
 			return truce.Change{}, nil, err
 		}
-		if v.Status != truce.VersionProposed || z.Pending != version {
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Version %d of zone %q is %s, not awaiting decisions.", version, z.Name, v.Status)
-		}
-		if slices.ContainsFunc(v.Decisions, func(x truce.Decision) bool { return x.PartyID == a.Party.ID }) {
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Your party has already decided on version %d.", version)
+		var current *truce.ZoneVersion
+		if z.Current != 0 && d.Approve {
+			// The version in force, which an approval by all would end.
+			if current, err = tx.ZoneVersion(ctx, zoneID, z.Current); err != nil {
+				return truce.Change{}, nil, err
+			}
 		}
 		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
-		v.Decisions = append(v.Decisions, dec)
-		var prev *truce.ZoneVersion
-		switch {
-		case !d.Approve:
-			v.Status = truce.VersionRejected
-			z.Pending = 0
-			if z.Current == 0 {
-				z.State = truce.ZoneStateRejected
-			}
-		case approvedByAll(v, ag):
-			v.Status = truce.VersionApproved
-			from := v.EffectiveFrom
-			if now.After(from) {
-				from = now
-			}
-			v.InForceFrom = &from
-			if z.Current != 0 {
-				if prev, err = tx.ZoneVersion(ctx, zoneID, z.Current); err != nil {
-					return truce.Change{}, nil, err
-				}
-				if prev.InForceUntil == nil || prev.InForceUntil.After(from) {
-					prev.InForceUntil = &from
-				}
-				if prev.Action == truce.ZoneProposed || prev.Action == truce.ZoneChange {
-					prev.Status = truce.VersionSuperseded
-				}
-			}
-			if v.Action == truce.ZoneSuspension || v.Action == truce.ZoneWithdrawal {
-				// A suspension or withdrawal is itself never in force.
-				v.InForceUntil = &from
-			}
-			z.Current, z.Pending = v.Version, 0
-			z.Name, z.Kind = v.Spec.Name, v.Spec.Kind
-			z.State = map[truce.ZoneAction]truce.ZoneState{truce.ZoneProposed: truce.ZoneStateInForce, truce.ZoneChange: truce.ZoneStateInForce,
-				truce.ZoneSuspension: truce.ZoneStateSuspended, truce.ZoneWithdrawal: truce.ZoneStateWithdrawn}[v.Action]
+		t, err := truce.Decide(z, v, current, ag.Signatories, dec)
+		if err != nil {
+			return truce.Change{}, nil, err
 		}
-		z.Version++
-		z.UpdatedAt = now
+		z, v, prev := t.Zone, t.Version, t.Ended
 		return zoneChange(z, v, prev), func(idx int64) error {
 			v.Decisions[len(v.Decisions)-1].JournalIndex = idx
 			z.JournalIndex = idx
@@ -405,15 +361,6 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		return nil, err
 	}
 	return out, nil
-}
-
-func approvedByAll(v *truce.ZoneVersion, ag *truce.Agreement) bool {
-	for _, p := range ag.Signatories {
-		if !slices.ContainsFunc(v.Decisions, func(d truce.Decision) bool { return d.PartyID == p && d.Approve }) {
-			return false
-		}
-	}
-	return true
 }
 
 // signDecision returns the signed note of a decision: signed here with a

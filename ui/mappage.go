@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -167,26 +165,16 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 }
 
 // zoneFeature is a zone version as a GeoJSON feature for the map.
-type zoneFeature struct {
-	Type       string          `json:"type"`
-	ID         string          `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties map[string]any  `json:"properties"`
-}
+type zoneFeature = truce.Feature
 
+// zoneFeatureOf is truce.ZoneFeature with the map's id (a zone's versions
+// in force and proposed are both drawn) and status ("in_force" or
+// "proposed").
 func zoneFeatureOf(v *truce.ZoneVersion, status string) zoneFeature {
-	p := map[string]any{"zone_id": v.ZoneID, "agreement_id": v.AgreementID, "name": v.Spec.Name, "kind": v.Spec.Kind,
-		"version": v.Version, "status": status, "windows": v.Spec.Windows}
-	if v.Spec.FloorM != nil {
-		p["floor_m"] = *v.Spec.FloorM
-	}
-	if v.Spec.CeilingM != nil {
-		p["ceiling_m"] = *v.Spec.CeilingM
-	}
-	if v.InForceFrom != nil {
-		p["in_force_from"] = v.InForceFrom.UTC()
-	}
-	return zoneFeature{Type: "Feature", ID: v.ZoneID + "/" + strconv.Itoa(v.Version), Geometry: v.Spec.Geometry, Properties: p}
+	f := truce.ZoneFeature(v)
+	f.ID = v.ZoneID + "/" + strconv.Itoa(v.Version)
+	f.Properties["status"] = status
+	return f
 }
 
 // zonesGeoJSON serves the zones in force at ?at= (default now) and, for the
@@ -218,12 +206,15 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	var box *[4]float64
 	if s := q.Get("bbox"); s != "" {
-		b, err := parseBBox(s)
+		b, err := truce.ParseBBox(s)
+		if err == nil {
+			err = b.NotCrossing()
+		}
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			http.Error(w, truce.ErrorMessage(err), http.StatusBadRequest)
 			return
 		}
-		box = &b
+		box = (*[4]float64)(b)
 	}
 	var vs []*truce.ZoneVersion
 	var err error
@@ -284,33 +275,13 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(fc)
 }
 
-// parseBBox reads "west,south,east,north" in degrees.
-func parseBBox(s string) ([4]float64, error) {
-	var b [4]float64
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
-	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("bbox must be west,south,east,north in degrees")
-		}
-		b[i] = f
-	}
-	if b[0] > b[2] || b[1] > b[3] {
-		return b, fmt.Errorf("bbox must be west,south,east,north with west <= east and south <= north")
-	}
-	return b, nil
-}
-
 // meets says whether the bounds a and b ([west, south, east, north]) share
 // a point; a version without bounds (all zero) is always served.
 func meets(a, b [4]float64) bool {
 	if a == [4]float64{} {
 		return true
 	}
-	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+	return (*truce.BBox)(&b).Intersects(a)
 }
 
 // inForceTTL is how long the zones in force now are reused while no event

@@ -29,7 +29,7 @@ func (u *UI) agreements(w http.ResponseWriter, r *http.Request) {
 	}
 	var signers []*truce.Party
 	for _, p := range all {
-		if p.Kind == truce.PartyGuarantor || p.Kind == truce.PartyCoordinator {
+		if p.Kind.CanSign() {
 			signers = append(signers, p)
 		}
 	}
@@ -123,15 +123,9 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 		rev[len(hist)-1-i] = v
 	}
 	a := truce.ActorFrom(ctx)
-	canDecide := false
-	if z.Pending > 0 && z.Pending <= len(hist) && ag.IsSignatory(a.Party.ID) {
-		canDecide = true
-		for _, d := range hist[z.Pending-1].Decisions {
-			if d.PartyID == a.Party.ID {
-				canDecide = false
-			}
-		}
-	}
+	// The page offers what the service's rules allow (it checks them
+	// again).
+	canDecide := z.Pending > 0 && z.Pending <= len(hist) && truce.CanDecide(z, hist[z.Pending-1], ag.Signatories, a.Party.ID) == nil
 	var geom json.RawMessage
 	if len(hist) > 0 {
 		geom = hist[len(hist)-1].Spec.Geometry
@@ -139,8 +133,7 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	// A signatory may propose the next version once none is pending and
 	// one is in force (the service checks roles and rules again).
 	var current map[string]string
-	if z.Pending == 0 && z.Current > 0 && z.Current <= len(hist) && ag.IsSignatory(a.Party.ID) &&
-		(z.State == truce.ZoneStateInForce || z.State == truce.ZoneStateSuspended) {
+	if z.Current > 0 && z.Current <= len(hist) && ag.IsSignatory(a.Party.ID) && truce.CanPropose(z, truce.ZoneChange, 0) == nil {
 		current = currentFields(hist[z.Current-1].Spec)
 	}
 	cfg := u.mapConfig(r)

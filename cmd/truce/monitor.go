@@ -388,19 +388,11 @@ func runTracks(ctx context.Context, args []string) error {
 	}
 	var b *[4]float64
 	if *bbox != "" {
-		parts := splitList(*bbox)
-		if len(parts) != 4 {
-			return fmt.Errorf("--bbox is minLon,minLat,maxLon,maxLat")
+		v, err := truce.ParseBBox(*bbox)
+		if err != nil {
+			return err
 		}
-		var v [4]float64
-		for i, p := range parts {
-			f, err := strconv.ParseFloat(p, 64)
-			if err != nil {
-				return fmt.Errorf("--bbox is minLon,minLat,maxLon,maxLat")
-			}
-			v[i] = f
-		}
-		b = &v
+		b = (*[4]float64)(v)
 	}
 	cl, err := cf.client()
 	if err != nil {

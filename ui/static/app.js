@@ -145,7 +145,11 @@
       var z = Math.floor(map.getZoom()), view = map.getBounds();
       if (!force && loaded && loaded.at === at && loaded.z === z && loaded.box.contains(view)) { return Promise.resolve(); }
       var box = view.pad(0.5);
-      var url = cfg.zonesURL + '?zoom=' + z + '&bbox=' + [box.getWest(), box.getSouth(), box.getEast(), box.getNorth()].map(r5).join(',') +
+      // The padded view may reach past the poles and the antimeridian; the
+      // server takes a box within the world (the zones all are).
+      var clamp = function (v, lim) { return Math.max(-lim, Math.min(lim, v)); };
+      var url = cfg.zonesURL + '?zoom=' + z + '&bbox=' + [clamp(box.getWest(), 180), clamp(box.getSouth(), 90),
+        clamp(box.getEast(), 180), clamp(box.getNorth(), 90)].map(r5).join(',') +
         (at ? '&at=' + encodeURIComponent(at) : '');
       var mine = ++seq, forAt = at;
       el.dataset.zonesLoaded = '';
