@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
@@ -23,44 +21,6 @@ import (
 // WatchedZoneKinds are the zone kinds the airspace monitor checks aircraft
 // against.
 var WatchedZoneKinds = []truce.ZoneKind{truce.ZoneNoFly}
-
-// Store is what the air picture reads and leases beyond the service: the
-// agreements (for separation minima), the aircraft registry (for
-// attribution) and the feeds lease.
-type Store interface {
-	Agreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, error)
-	AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error)
-	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
-
-// Refresh runs fn, a refresh of an engine after a commit known by key, and
-// retries it until it succeeds (node's refresher); lock is held around fn
-// and after on a retry, and after tells the engine what a retry changed.
-type Refresh func(key, what string, lock sync.Locker, fn func(context.Context) error, after func())
-
-// Config is what a Host is built from.
-type Config struct {
-	// Service journals the alerts and vouches for the records read; its
-	// zone index (Service.Zones) must be loaded.
-	Service *service.Service
-	Store   Store
-	Logger  *slog.Logger
-	// Refresh retries the refreshes that follow commits; nil runs each
-	// once and logs a failure.
-	Refresh Refresh
-	// Registry takes the monitor's metrics; nil registers none.
-	Registry *prometheus.Registry
-	// Holder names this server for the feeds lease (LeaseHolder).
-	Holder string
-	// SBSListen, when set, is a TCP address on which pushed SBS-1
-	// streams are accepted.
-	SBSListen string
-	// The engine's settings: see node.Config and monitor.Config.
-	StaleAfter, LookAhead time.Duration
-	MaxTracks             int
-	MaxDelay, MaxAhead    time.Duration
-}
 
 // Host runs the monitor: feeds in, alerts out to the journal.
 type Host struct {
@@ -107,6 +67,44 @@ type Host struct {
 
 	capacity capacity                  // pressure on the track table; capacity.go
 	badLines struct{ n atomic.Uint64 } // live SBS lines refused
+}
+
+// Store is what the air picture reads and leases beyond the service: the
+// agreements (for separation minima), the aircraft registry (for
+// attribution) and the feeds lease.
+type Store interface {
+	Agreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, error)
+	AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error)
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// Refresh runs fn, a refresh of an engine after a commit known by key, and
+// retries it until it succeeds (node's refresher); lock is held around fn
+// and after on a retry, and after tells the engine what a retry changed.
+type Refresh func(key, what string, lock sync.Locker, fn func(context.Context) error, after func())
+
+// Config is what a Host is built from.
+type Config struct {
+	// Service journals the alerts and vouches for the records read; its
+	// zone index (Service.Zones) must be loaded.
+	Service *service.Service
+	Store   Store
+	Logger  *slog.Logger
+	// Refresh retries the refreshes that follow commits; nil runs each
+	// once and logs a failure.
+	Refresh Refresh
+	// Registry takes the monitor's metrics; nil registers none.
+	Registry *prometheus.Registry
+	// Holder names this server for the feeds lease (LeaseHolder).
+	Holder string
+	// SBSListen, when set, is a TCP address on which pushed SBS-1
+	// streams are accepted.
+	SBSListen string
+	// The engine's settings: see node.Config and monitor.Config.
+	StaleAfter, LookAhead time.Duration
+	MaxTracks             int
+	MaxDelay, MaxAhead    time.Duration
 }
 
 // MaxQueuedAlerts bounds the alerts waiting for the journal (queued or
@@ -222,96 +220,6 @@ func (a *Host) ZonesChanged() { a.engine.ZonesChanged(nil) }
 // engine.
 func (a *Host) Positions() *Positions { return &Positions{Use: a.usePositions} }
 
-// followPeriods reloads the separation minima every minute, so an
-// agreement's effective period starting or ending takes effect without a
-// change to it.
-func (a *Host) followPeriods() {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			a.following.Lock()
-			a.refresh("separations", "monitor: separation minima", &a.following, a.reloadSeparations, nil)
-			a.following.Unlock()
-		case <-a.ctx.Done():
-			return
-		}
-	}
-}
-
-// Reconcile reloads the separation minima (the periodic reconciliation
-// of the engines with the database).
-func (a *Host) Reconcile() {
-	a.following.Lock()
-	defer a.following.Unlock()
-	a.refresh("reconcile:monitor", "monitor: separation minima (reconciliation)", &a.following, a.reloadSeparations, nil)
-}
-
-// reloadSeparations reloads the minima and sizes the engine's proximity
-// grid for the largest.
-func (a *Host) reloadSeparations(ctx context.Context) error {
-	m, err := a.loadSeparations(ctx)
-	if err != nil {
-		return err
-	}
-	return a.engine.SetMaxHorizontalM(max(monitor.DefaultHorizontalM, m))
-}
-
-// partyPair is an unordered pair of parties.
-type partyPair struct{ a, b string }
-
-func pairOf(p, q string) partyPair {
-	if q < p {
-		p, q = q, p
-	}
-	return partyPair{p, q}
-}
-
-// loadSeparations rebuilds the separation minima between parties from the
-// agreements in force now: parties that sign an agreement together are
-// held to its minima (the largest, where several agreements bind them);
-// other pairs keep the monitor's defaults. It returns the largest
-// horizontal minimum.
-func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
-	m := map[partyPair]monitor.Separation{}
-	largest := 0.0
-	now := a.svc.Now()
-	for cursor := ""; ; {
-		ags, err := a.store.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Cursor: cursor, Limit: 500})
-		if err != nil {
-			return 0, err
-		}
-		for _, ag := range ags {
-			// As the journal vouches for it (a changed row is reported).
-			if ag, err = a.svc.JournalledAgreement(ctx, ag); err != nil {
-				return 0, err
-			}
-			if ag == nil || ag.Status != truce.AgreementInForce || !ag.InForceAt(now) {
-				continue
-			}
-			r := ag.Rules.WithDefaults()
-			s := monitor.Separation{HorizontalM: r.SeparationNM * 1852, VerticalFt: r.SeparationFt}
-			largest = max(largest, s.HorizontalM)
-			for i, p := range ag.Signatories {
-				for _, q := range ag.Signatories[i+1:] {
-					k, v := pairOf(p, q), s
-					if old, ok := m[k]; ok {
-						v = monitor.Separation{HorizontalM: max(old.HorizontalM, s.HorizontalM), VerticalFt: max(old.VerticalFt, s.VerticalFt)}
-					}
-					m[k] = v
-				}
-			}
-		}
-		if len(ags) < 500 {
-			break
-		}
-		cursor = ags[len(ags)-1].ID
-	}
-	a.seps.Store(&m)
-	return largest, nil
-}
-
 // Handle follows committed changes that move the air picture.
 func (a *Host) Handle(e truce.Event) {
 	switch e.Kind {
@@ -362,67 +270,6 @@ func (a *Host) Handle(e truce.Event) {
 			a.startFeed(f)
 		}
 	}
-}
-
-// Tracks implements api.TrackSource.
-func (a *Host) Tracks(bbox *[4]float64) []truce.Track {
-	var b orb.Bound
-	if bbox != nil {
-		b = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}
-	}
-	var out []truce.Track
-	var icaos []uint32
-	num := func(v float64) *float64 {
-		if math.IsNaN(v) {
-			return nil
-		}
-		return &v
-	}
-	a.engine.Tracks(b, func(ti monitor.TrackInfo) bool {
-		t := truce.Track{ICAO: feed.FormatICAO(ti.ICAO), Callsign: ti.Callsign, Party: ti.Party, Lon: ti.Position.Lon, Lat: ti.Position.Lat,
-			GroundSpeedKt: num(ti.Position.GroundSpeedKt), TrackDeg: num(ti.Position.TrackDeg), VerticalRateFpm: num(ti.VerticalRateFpm),
-			LastSeen: ti.LastSeen, Relocated: ti.Relocated}
-		if ti.Present.Has(feed.FieldSquawk) {
-			t.Squawk = ti.Squawk.String()
-		}
-		if !math.IsNaN(ti.Position.AltFt) {
-			m := ti.Position.AltFt * feed.FeetToMetres
-			t.AltM = &m
-		}
-		for _, z := range ti.Zones {
-			t.Zones = append(t.Zones, service.ZoneOf(z))
-		}
-		out, icaos = append(out, t), append(icaos, ti.ICAO)
-		return true
-	})
-	// Tracks leaves the histories out; Track has them.
-	for i := range out {
-		if ti, ok := a.engine.Track(icaos[i]); ok {
-			for _, p := range ti.History {
-				out[i].Trail = append(out[i].Trail, [2]float64{p.Lon, p.Lat})
-			}
-		}
-	}
-	return out
-}
-
-func (a *Host) metrics(reg *prometheus.Registry) {
-	c := &a.engine.Counters
-	for name, f := range map[string]func() uint64{
-		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load,
-		"checks": c.Checks.Load, "alerts": c.Alerts.Load, "refused": c.Refused.Load, "expired": c.Expired.Load,
-	} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_" + name + "_total",
-			Help: "Airspace monitor: positions or alerts " + name + "."}, func() float64 { return float64(f()) }))
-	}
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
-		func() float64 { return float64(a.engine.Len()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
-		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(a.outstanding) }))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alerts_lost_total",
-		Help: "Alerts the journal refused for good, or could not take before shutdown."}, func() float64 { return float64(a.lost.Load()) }))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
-		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
 }
 
 // Stop stops feeds and the engine, then writes the alerts still queued.

@@ -213,3 +213,23 @@ func (a *Host) badSBS(source string) func(error) {
 		skipped++
 	}
 }
+
+// metrics registers the engine's and the alert queue's metrics.
+func (a *Host) metrics(reg *prometheus.Registry) {
+	c := &a.engine.Counters
+	for name, f := range map[string]func() uint64{
+		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load,
+		"checks": c.Checks.Load, "alerts": c.Alerts.Load, "refused": c.Refused.Load, "expired": c.Expired.Load,
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_" + name + "_total",
+			Help: "Airspace monitor: positions or alerts " + name + "."}, func() float64 { return float64(f()) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
+		func() float64 { return float64(a.engine.Len()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
+		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(a.outstanding) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alerts_lost_total",
+		Help: "Alerts the journal refused for good, or could not take before shutdown."}, func() float64 { return float64(a.lost.Load()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
+		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
+}
