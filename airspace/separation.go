@@ -57,14 +57,43 @@ func pairOf(p, q string) partyPair {
 	return partyPair{p, q}
 }
 
+// separations are the minima between pairs of parties that agreements
+// set: parties that sign an agreement in force together are held to its
+// minima (the largest, where several agreements bind them); other pairs
+// keep the monitor's defaults. largest is the largest horizontal minimum.
+type separations struct {
+	pairs   map[partyPair]monitor.Separation
+	largest float64
+}
+
+// add applies the rule to one agreement, as of now: one that is not in
+// force then binds nobody.
+func (m *separations) add(ag *truce.Agreement, now time.Time) {
+	if ag == nil || ag.Status != truce.AgreementInForce || !ag.InForceAt(now) {
+		return
+	}
+	if m.pairs == nil {
+		m.pairs = map[partyPair]monitor.Separation{}
+	}
+	r := ag.Rules.WithDefaults()
+	s := monitor.Separation{HorizontalM: r.SeparationNM * 1852, VerticalFt: r.SeparationFt}
+	m.largest = max(m.largest, s.HorizontalM)
+	for i, p := range ag.Signatories {
+		for _, q := range ag.Signatories[i+1:] {
+			k, v := pairOf(p, q), s
+			if old, ok := m.pairs[k]; ok {
+				v = monitor.Separation{HorizontalM: max(old.HorizontalM, s.HorizontalM), VerticalFt: max(old.VerticalFt, s.VerticalFt)}
+			}
+			m.pairs[k] = v
+		}
+	}
+}
+
 // loadSeparations rebuilds the separation minima between parties from the
-// agreements in force now: parties that sign an agreement together are
-// held to its minima (the largest, where several agreements bind them);
-// other pairs keep the monitor's defaults. It returns the largest
-// horizontal minimum.
+// agreements in force now, as the journal vouches for them, and returns
+// the largest horizontal minimum.
 func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
-	m := map[partyPair]monitor.Separation{}
-	largest := 0.0
+	m := separations{pairs: map[partyPair]monitor.Separation{}}
 	now := a.svc.Now()
 	for cursor := ""; ; {
 		ags, err := a.store.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Cursor: cursor, Limit: 500})
@@ -76,27 +105,13 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 			if ag, err = a.svc.JournalledAgreement(ctx, ag); err != nil {
 				return 0, err
 			}
-			if ag == nil || ag.Status != truce.AgreementInForce || !ag.InForceAt(now) {
-				continue
-			}
-			r := ag.Rules.WithDefaults()
-			s := monitor.Separation{HorizontalM: r.SeparationNM * 1852, VerticalFt: r.SeparationFt}
-			largest = max(largest, s.HorizontalM)
-			for i, p := range ag.Signatories {
-				for _, q := range ag.Signatories[i+1:] {
-					k, v := pairOf(p, q), s
-					if old, ok := m[k]; ok {
-						v = monitor.Separation{HorizontalM: max(old.HorizontalM, s.HorizontalM), VerticalFt: max(old.VerticalFt, s.VerticalFt)}
-					}
-					m[k] = v
-				}
-			}
+			m.add(ag, now)
 		}
 		if len(ags) < 500 {
 			break
 		}
 		cursor = ags[len(ags)-1].ID
 	}
-	a.seps.Store(&m)
-	return largest, nil
+	a.seps.Store(&m.pairs)
+	return m.largest, nil
 }
