@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,10 +20,11 @@ type TrackSource interface {
 
 // PositionSink takes positions posted as NDJSON.
 type PositionSink interface {
-	// IngestNDJSON checks the caller may feed positions, decodes one
-	// position per line and hands the good ones to the monitor; bad lines
-	// are counted and skipped.
-	IngestNDJSON(r *http.Request) (truce.IngestResult, error)
+	// IngestNDJSON checks the caller (in ctx) may feed positions,
+	// decodes one position per line of body, sent as contentType, and
+	// hands the good ones to the monitor; bad lines are counted and
+	// skipped.
+	IngestNDJSON(ctx context.Context, contentType string, body io.Reader) (truce.IngestResult, error)
 }
 
 // Monitor bundles what the airspace monitor's routes need.
@@ -258,7 +261,7 @@ func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
-	res, err := h.m.Positions.IngestNDJSON(r)
+	res, err := h.m.Positions.IngestNDJSON(r.Context(), r.Header.Get("Content-Type"), r.Body)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

@@ -201,16 +201,14 @@ func (n *Node) reconcile() {
 		}
 		if len(changed) > 0 {
 			n.log.Warn("zone index: zones out of step with the database brought back", "zones", changed)
-			if n.air != nil {
-				n.air.engine.ZonesChanged(nil)
+			if n.Airspace != nil {
+				n.Airspace.ZonesChanged()
 			}
 		}
 		return nil
 	}, nil)
-	if a := n.air; a != nil {
-		a.following.Lock()
-		defer a.following.Unlock()
-		n.refresh.do("reconcile:monitor", "monitor: separation minima (reconciliation)", &a.following, a.reloadSeparations, nil)
+	if n.Airspace != nil {
+		n.Airspace.Reconcile()
 	}
 }
 
@@ -227,10 +225,10 @@ func (n *Node) followZones(e truce.Event) {
 		return
 	}
 	n.refresh.do(key, what, nil, func(ctx context.Context) error { return n.Service.Zones.Handle(ctx, e) }, func() {
-		if n.air != nil {
+		if n.Airspace != nil {
 			// A retry succeeds after the monitor has moved on: show it
 			// the zones as they are now.
-			n.air.engine.ZonesChanged(nil)
+			n.Airspace.ZonesChanged()
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/ledger"
@@ -159,8 +160,9 @@ type Node struct {
 	refresh       *refresher       // retries engine refreshes that failed (follow.go)
 	kept          *fileCheckpoints // the latest checkpoint, kept in the data directory too (vouch.go)
 	stopFollowing func()
-	air           *airspace
-	log           *slog.Logger
+	// Airspace is the air picture: the monitor, its feeds and alerts.
+	Airspace *airspace.Host
+	log      *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
 	dispatcher *events.Dispatcher
@@ -235,8 +237,8 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 // change returns, so a client reads its own writes.
 func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
-	if n.air != nil {
-		n.air.handle(e)
+	if n.Airspace != nil {
+		n.Airspace.Handle(e)
 	}
 }
 
@@ -257,8 +259,8 @@ func (n *Node) close() error {
 	if n.stopFollowing != nil {
 		n.stopFollowing()
 	}
-	if n.air != nil {
-		n.air.stop()
+	if n.Airspace != nil {
+		n.Airspace.Stop()
 	}
 	if n.stopLedger != nil {
 		n.stopLedger()

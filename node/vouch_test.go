@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/sbstest"
 	"github.com/truce-project/truce/internal/sqlstore"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
@@ -398,7 +399,7 @@ func TestVouch_AircraftEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := n.air.attr.Party(0xAE0001, ""); got != parties[0] {
+		if got := n.Airspace.Attribute(0xAE0001, ""); got != parties[0] {
 			t.Errorf("the aircraft is attributed to %q, want %q as journalled", got, parties[0])
 		}
 		waitReadyz(t, n, "integrity", ac.ID)
@@ -418,12 +419,12 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 			t.Fatal(err)
 		}
 		admin := truce.NewContext(context.Background(), e.admin)
-		real, fake := newSBSSource(t), newSBSSource(t)
-		f, err := n.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.ln.Addr().String(), Name: "radar"})
+		real, fake := sbstest.New(t), sbstest.New(t)
+		f, err := n.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.Addr(), Name: "radar"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		real.wait(t, 1, "the feed added")
+		real.Wait(t, 1, "the feed added")
 		var alerts []*truce.Alert
 		for i := range 2 {
 			a, err := n.Service.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
@@ -434,13 +435,13 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 			alerts = append(alerts, a)
 		}
 		n.Close()
-		real.wait(t, 0, "the server stopped")
+		real.Wait(t, 0, "the server stopped")
 		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
 			var doc string
 			if err := query(`SELECT doc FROM feeds WHERE id = ?`, f.ID).Scan(&doc); err != nil {
 				t.Fatal(err)
 			}
-			exec(`UPDATE feeds SET doc = ? WHERE id = ?`, strings.Replace(doc, real.ln.Addr().String(), fake.ln.Addr().String(), 1), f.ID)
+			exec(`UPDATE feeds SET doc = ? WHERE id = ?`, strings.Replace(doc, real.Addr(), fake.Addr(), 1), f.ID)
 			if err := query(`SELECT doc FROM alerts WHERE id = ?`, alerts[0].ID).Scan(&doc); err != nil {
 				t.Fatal(err)
 			}
@@ -451,8 +452,8 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		real.wait(t, 1, "the restarted server connects to the journalled address")
-		if fake.most.Load() != 0 {
+		real.Wait(t, 1, "the restarted server connects to the journalled address")
+		if fake.Most() != 0 {
 			t.Error("the server connected to the edited feed address")
 		}
 		if code, body := e.get(n, "/api/v1/alerts/"+alerts[0].ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || strings.Contains(body, "nothing happened") {

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 )
 
 var (
@@ -111,23 +111,15 @@ func (u *UI) alerts(w http.ResponseWriter, r *http.Request) {
 	u.render(w, r, http.StatusOK, "alerts", d)
 }
 
-// alertEvidence is what the evidence map draws.
+// alertEvidence is what the evidence map draws: the alert's evidence
+// (airspace.Evidence), its point and its zone's geometry.
 type alertEvidence struct {
-	History  []evidencePoint `json:"history,omitempty"`
-	Trigger  []evidencePoint `json:"trigger,omitempty"`
-	Other    []evidencePoint `json:"other_trigger,omitempty"`
-	Point    [2]float64      `json:"point"`
-	Zone     json.RawMessage `json:"zone,omitempty"`
-	Relocate bool            `json:"relocated,omitempty"`
-}
-
-type evidencePoint struct {
-	Time     time.Time `json:"time"`
-	Lon      float64   `json:"lon"`
-	Lat      float64   `json:"lat"`
-	AltFt    *float64  `json:"alt_ft,omitempty"`
-	GS       *float64  `json:"gs_kt,omitempty"`
-	TrackDeg *float64  `json:"track_deg,omitempty"`
+	History  []airspace.EvidencePoint `json:"history,omitempty"`
+	Trigger  []airspace.EvidencePoint `json:"trigger,omitempty"`
+	Other    []airspace.EvidencePoint `json:"other_trigger,omitempty"`
+	Point    [2]float64               `json:"point"`
+	Zone     json.RawMessage          `json:"zone,omitempty"`
+	Relocate bool                     `json:"relocated,omitempty"`
 }
 
 func (u *UI) alert(w http.ResponseWriter, r *http.Request) {
@@ -146,8 +138,9 @@ func (u *UI) alert(w http.ResponseWriter, r *http.Request) {
 	// Evidence is the engine's; a record without it (or with another
 	// engine's shape) still shows its position.
 	if len(a.Evidence) > 0 {
-		json.Unmarshal(a.Evidence, &ev)
-		ev.Point, ev.Relocate = [2]float64{a.Lon, a.Lat}, a.Relocated
+		var e airspace.Evidence
+		json.Unmarshal(a.Evidence, &e)
+		ev.History, ev.Trigger, ev.Other = e.History, e.Trigger, e.OtherTrigger
 	}
 	var zone *truce.Zone
 	if a.ZoneID != "" {

@@ -1,4 +1,4 @@
-package service
+package airspace
 
 import (
 	"bufio"
@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/monitor"
 )
 
 // Positions takes NDJSON position batches for the monitor.
@@ -36,21 +38,22 @@ type Usage struct {
 }
 
 // IngestNDJSON implements api.PositionSink: operators, observers and
-// admins may post. The whole batch is read and decoded before any of it
-// is used: a batch refused as a whole (too many lines, a line or the body
-// too long) feeds nothing to the monitor. A bad line is refused with its
-// line number and skipped, never fatal; the result says what the monitor
-// did with the others.
-func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
+// admins may post. body is the batch, one JSON object a line, sent as
+// contentType ("" when not said). The whole batch is read and decoded
+// before any of it is used: a batch refused as a whole (too many lines, a
+// line or the body too long) feeds nothing to the monitor. A bad line is
+// refused with its line number and skipped, never fatal; the result says
+// what the monitor did with the others.
+func (ps *Positions) IngestNDJSON(ctx context.Context, contentType string, body io.Reader) (truce.IngestResult, error) {
 	var res truce.IngestResult
-	a, err := truce.RequireActor(r.Context())
+	a, err := truce.RequireActor(ctx)
 	if err != nil {
 		return res, err
 	}
 	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
 		return res, err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
+	if ct := contentType; ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
 		return res, truce.Errorf(truce.EINVALID, "Send positions as application/x-ndjson, one JSON object per line.")
 	}
 	max := ps.MaxLines
@@ -59,7 +62,7 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 	}
 	// The scanner's buffer bounds a line, so it stays small; the reader
 	// under it takes the body in 64 KiB reads instead of 4 KiB ones.
-	sc := bufio.NewScanner(bufio.NewReaderSize(r.Body, 64<<10))
+	sc := bufio.NewScanner(bufio.NewReaderSize(body, 64<<10))
 	sc.Buffer(make([]byte, 0, 4096), feed.MaxNDJSONLine+1)
 	now := time.Now().UTC()
 	source := "api:" + a.Party.Slug
@@ -93,6 +96,7 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return truce.IngestResult{}, truce.Errorf(truce.EINVALID, "Line %d is over %d bytes. Nothing was taken.", line+1, feed.MaxNDJSONLine)
 		}
+		// The API bounds the body with http.MaxBytesReader.
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return truce.IngestResult{}, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit of %d bytes. Nothing was taken.", tooLarge.Limit)
@@ -109,7 +113,7 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	u := ps.Use(ctx, batch)
 	res.Accepted, res.Dropped, res.Pending = u.Used, u.Dropped, u.Pending
@@ -123,4 +127,28 @@ func (ps *Positions) IngestNDJSON(r *http.Request) (truce.IngestResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// usePositions hands a posted batch to the engine and waits (until ctx is
+// done) for what it did with each position, so the sender is told the
+// truth rather than "queued".
+func (a *Host) usePositions(ctx context.Context, ps []feed.Position) Usage {
+	r := a.engine.Submit(ps)
+	select {
+	case <-r.Done():
+	case <-ctx.Done():
+	}
+	u := Usage{Dropped: len(ps) - r.Queued(), Used: r.Count(monitor.Used)}
+	seen := u.Used
+	for _, o := range monitor.Outcomes() {
+		if k := r.Count(o); k > 0 {
+			if u.Refused == nil {
+				u.Refused = map[string]int{}
+			}
+			u.Refused[o.String()] = k
+			seen += k
+		}
+	}
+	u.Pending = r.Queued() - seen
+	return u
 }

@@ -1,16 +1,15 @@
-package service_test
+package airspace_test
 
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/feed"
-	"github.com/truce-project/truce/service"
 )
 
 // TestPositions_WholeBatchFirst: a batch of one line too many is refused
@@ -18,15 +17,13 @@ import (
 // monitor its good lines at once and reports what the monitor did.
 func TestPositions_WholeBatchFirst(t *testing.T) {
 	var used [][]feed.Position
-	ps := &service.Positions{MaxLines: 10, Use: func(_ context.Context, b []feed.Position) service.Usage {
+	ps := &airspace.Positions{MaxLines: 10, Use: func(_ context.Context, b []feed.Position) airspace.Usage {
 		used = append(used, b)
-		return service.Usage{Used: len(b) - 1, Refused: map[string]int{"too_old": 1}}
+		return airspace.Usage{Used: len(b) - 1, Refused: map[string]int{"too_old": 1}}
 	}}
 	actor := &truce.Actor{User: &truce.User{Roles: []truce.Role{truce.RoleOperator}}, Party: &truce.Party{Slug: "us"}}
 	post := func(body string) (truce.IngestResult, error) {
-		r := httptest.NewRequest("POST", "/api/v1/positions", strings.NewReader(body))
-		r = r.WithContext(truce.NewContext(r.Context(), actor))
-		return ps.IngestNDJSON(r)
+		return ps.IngestNDJSON(truce.NewContext(context.Background(), actor), "", strings.NewReader(body))
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	var b strings.Builder

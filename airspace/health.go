@@ -1,4 +1,4 @@
-package node
+package airspace
 
 import (
 	"context"
@@ -9,34 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
 	"github.com/truce-project/truce/service"
 )
-
-// usePositions hands a posted batch to the engine and waits (until ctx is
-// done) for what it did with each position, so the sender is told the
-// truth rather than "queued".
-func (a *airspace) usePositions(ctx context.Context, ps []feed.Position) service.Usage {
-	r := a.engine.Submit(ps)
-	select {
-	case <-r.Done():
-	case <-ctx.Done():
-	}
-	u := service.Usage{Dropped: len(ps) - r.Queued(), Used: r.Count(monitor.Used)}
-	seen := u.Used
-	for _, o := range monitor.Outcomes() {
-		if k := r.Count(o); k > 0 {
-			if u.Refused == nil {
-				u.Refused = map[string]int{}
-			}
-			u.Refused[o.String()] = k
-			seen += k
-		}
-	}
-	u.Pending = r.Queued() - seen
-	return u
-}
 
 // capacityEvery is how often the track table's pressure is checked;
 // capacityWindow how long after the last refusal or eviction the episode
@@ -68,7 +43,7 @@ type sample struct {
 
 // watchCapacity checks the pressure every capacityEvery until the
 // airspace stops.
-func (a *airspace) watchCapacity() {
+func (a *Host) watchCapacity() {
 	t := time.NewTicker(capacityEvery)
 	defer t.Stop()
 	for {
@@ -81,7 +56,7 @@ func (a *airspace) watchCapacity() {
 	}
 }
 
-func (a *airspace) checkCapacity(now time.Time) {
+func (a *Host) checkCapacity(now time.Time) {
 	e := a.engine
 	c := &a.capacity
 	refused, evicted := e.Counters.Refused.Load(), e.Counters.Evicted.Load()
@@ -124,7 +99,7 @@ func (a *airspace) checkCapacity(now time.Time) {
 // capacityAlert words the alert that opens or closes an episode; counts
 // are refusals and evictions in the last minute (opening) or over the
 // episode (closing). It is called with c.mu held.
-func (a *airspace) capacityAlert(c *capacity, now time.Time, n, max int, counts [2]uint64, opening bool) *truce.Alert {
+func (a *Host) capacityAlert(c *capacity, now time.Time, n, max int, counts [2]uint64, opening bool) *truce.Alert {
 	al := &truce.Alert{Kind: truce.AlertTrackTableFull, Time: now.UTC(), Episode: c.episode, Aircraft: []truce.AlertAircraft{}}
 	if lon, lat, ok := a.engine.FullAt(); ok {
 		al.Lon, al.Lat = lon, lat
@@ -145,13 +120,13 @@ func (a *airspace) capacityAlert(c *capacity, now time.Time, n, max int, counts 
 
 // raiseSystemAlert journals an alert of the server itself, retrying a few
 // times as record does for the engine's.
-func (a *airspace) raiseSystemAlert(al *truce.Alert) {
+func (a *Host) raiseSystemAlert(al *truce.Alert) {
 	for attempt := 0; ; attempt++ {
-		_, err := a.n.Service.RaiseAlert(context.Background(), al)
+		_, err := a.svc.RaiseAlert(context.Background(), al)
 		if err == nil {
 			return
 		}
-		a.n.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
+		a.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
 		if attempt >= 5 || a.ctx.Err() != nil {
 			return
 		}
@@ -159,9 +134,9 @@ func (a *airspace) raiseSystemAlert(al *truce.Alert) {
 	}
 }
 
-// degraded is the node's /readyz report of a monitor that is not blind
-// but is refusing or evicting aircraft, or waiting to journal its alerts.
-func (a *airspace) degraded(context.Context) []string {
+// Degraded is the /readyz report of a monitor that is not blind but is
+// refusing or evicting aircraft, or waiting to journal its alerts.
+func (a *Host) Degraded(context.Context) []string {
 	var out []string
 	if p := a.journalProblem(); p != "" {
 		out = append(out, p)
@@ -175,11 +150,13 @@ func (a *airspace) degraded(context.Context) []string {
 }
 
 // startHealth starts following the track table's pressure and registers
-// the per-reason metrics.
-func (a *airspace) startHealth(reg *prometheus.Registry) {
-	a.n.API.Degraded = a.degraded
+// the per-reason metrics (on reg, if any).
+func (a *Host) startHealth(reg *prometheus.Registry) {
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); a.watchCapacity() }()
+	if reg == nil {
+		return
+	}
 	c := &a.engine.Counters
 	for _, m := range []struct {
 		name, help string
@@ -220,7 +197,7 @@ func (a *airspace) startHealth(reg *prometheus.Registry) {
 // badSBS logs a live SBS feed's bad line with its reason (the sender's
 // operator reads the server's log), at most once per source every 10 s,
 // and counts it.
-func (a *airspace) badSBS(source string) func(error) {
+func (a *Host) badSBS(source string) func(error) {
 	var mu sync.Mutex
 	var last time.Time
 	var skipped int
@@ -229,10 +206,30 @@ func (a *airspace) badSBS(source string) func(error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if now := time.Now(); now.Sub(last) >= 10*time.Second {
-			a.n.log.Warn("monitor: bad line from a live SBS feed", "source", source, "err", err, "more_since_last", skipped)
+			a.log.Warn("monitor: bad line from a live SBS feed", "source", source, "err", err, "more_since_last", skipped)
 			last, skipped = now, 0
 			return
 		}
 		skipped++
 	}
+}
+
+// metrics registers the engine's and the alert queue's metrics.
+func (a *Host) metrics(reg *prometheus.Registry) {
+	c := &a.engine.Counters
+	for name, f := range map[string]func() uint64{
+		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load,
+		"checks": c.Checks.Load, "alerts": c.Alerts.Load, "refused": c.Refused.Load, "expired": c.Expired.Load,
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_" + name + "_total",
+			Help: "Airspace monitor: positions or alerts " + name + "."}, func() float64 { return float64(f()) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_tracks", Help: "Live tracks."},
+		func() float64 { return float64(a.engine.Len()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_monitor_alert_queue", Help: "Alerts waiting for the journal."},
+		func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return float64(a.outstanding) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alerts_lost_total",
+		Help: "Alerts the journal refused for good, or could not take before shutdown."}, func() float64 { return float64(a.lost.Load()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_alert_queue_waits_total",
+		Help: "Times the engine waited for the journal because the alert queue was full."}, func() float64 { return float64(a.waits.Load()) }))
 }

@@ -1,19 +1,20 @@
-package node
+package airspace_test
 
 import (
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/internal/sbstest"
+	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
 )
 
@@ -23,19 +24,17 @@ import (
 // alert dropped, and every alert reaches the journal.
 func TestAirspace_AlertQueueBounded(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-	if _, err := Init(ctx, cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
+	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
+	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(ctx, cfg)
+	n, err := node.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	a := n.air
-	a.mu.Lock()
-	a.limit = 16
-	a.mu.Unlock()
+	a := n.Airspace
+	a.SetQueueLimit(16)
 
 	const aircraft = 600
 	sq, _ := feed.ParseSquawk("7700")
@@ -67,19 +66,17 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	a.mu.Lock()
-	peak := a.peak
-	a.mu.Unlock()
+	peak := a.QueuePeak()
 	if got != aircraft {
 		t.Fatalf("%d emergency alerts journalled, want %d", got, aircraft)
 	}
 	if peak > 16 {
 		t.Fatalf("alert queue reached %d, bound 16", peak)
 	}
-	if a.waits.Load() == 0 {
+	if a.QueueWaits() == 0 {
 		t.Fatalf("the engine never waited: the test did not fill the queue (peak %d)", peak)
 	}
-	t.Logf("peak queue %d, engine waited %d times", peak, a.waits.Load())
+	t.Logf("peak queue %d, engine waited %d times", peak, a.QueueWaits())
 }
 
 // TestAirspace_SeparationPerAgreement: two parties' aircraft 30 NM apart
@@ -88,12 +85,12 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 // runs, so its proximity grid, sized for 5 NM, must grow).
 func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-	res, err := Init(ctx, cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
+	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(ctx, cfg)
+	n, err := node.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +141,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	for range 5 {
 		report()
 	}
-	e := n.air.engine
+	e := n.Monitor()
 	for deadline := time.Now().Add(10 * time.Second); e.Counters.Processed.Load() < 10 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -167,76 +164,32 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 // twoServers opens two servers on one PostgreSQL database with the same
 // log key, as a deployment would; the first is opened first (and so takes
 // the feeds lease). It returns them and an administrator's context.
-func twoServers(t *testing.T) (a, b *Node, admin context.Context) {
+func twoServers(t *testing.T) (a, b *node.Node, admin context.Context) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-	cfgA := Config{DataDir: dirA, DB: dsn, Logger: quiet, SelfCheck: "off"}
-	res, err := Init(ctx, cfgA, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	cfgA := node.Config{DataDir: dirA, DB: dsn, Logger: quiet, SelfCheck: "off"}
+	res, err := node.Init(ctx, cfgA, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.CopyFS(dirB, os.DirFS(dirA)); err != nil {
 		t.Fatal(err)
 	}
-	if a, err = Open(ctx, cfgA); err != nil {
+	if a, err = node.Open(ctx, cfgA); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if b, err = Open(ctx, Config{DataDir: dirB, DB: dsn, Logger: quiet, SelfCheck: "off"}); err != nil {
+	if b, err = node.Open(ctx, node.Config{DataDir: dirB, DB: dsn, Logger: quiet, SelfCheck: "off"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
 	return a, b, truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
 }
 
-// sbsSource is a listener standing for an SBS-1 source: it counts the
-// connections open at once, and the most ever open.
-type sbsSource struct {
-	ln         net.Listener
-	open, most atomic.Int32
-}
-
-func newSBSSource(t *testing.T) *sbsSource {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s := &sbsSource{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n := s.open.Add(1)
-			for m := s.most.Load(); n > m && !s.most.CompareAndSwap(m, n); m = s.most.Load() {
-			}
-			go func() {
-				io.Copy(io.Discard, c) // until the server hangs up
-				s.open.Add(-1)
-			}()
-		}
-	}()
-	return s
-}
-
-func (s *sbsSource) wait(t *testing.T, want int32, what string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); s.open.Load() != want; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d connections open to the source, want %d", what, s.open.Load(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func shortLeases(t *testing.T) {
-	ttl, renew := leaseTTL, leaseRenew
-	leaseTTL, leaseRenew = 600*time.Millisecond, 100*time.Millisecond
-	t.Cleanup(func() { leaseTTL, leaseRenew = ttl, renew })
+	airspace.SetLeases(t, 600*time.Millisecond, 100*time.Millisecond)
 }
 
 // TestAirspace_FeedsLease: two servers share a PostgreSQL database and a
@@ -244,21 +197,21 @@ func shortLeases(t *testing.T) {
 // it, and when that server stops the other takes the feeds over.
 func TestAirspace_FeedsLease(t *testing.T) {
 	shortLeases(t)
-	src := newSBSSource(t)
+	src := sbstest.New(t)
 	a, _, admin := twoServers(t)
-	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.ln.Addr().String(), Name: "radar"}); err != nil {
+	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
 	}
-	src.wait(t, 1, "two servers")
-	time.Sleep(5 * leaseRenew) // several renewals: still one
-	if src.most.Load() != 1 {
-		t.Fatalf("%d connections were open at once with two servers, want 1", src.most.Load())
+	src.Wait(t, 1, "two servers")
+	time.Sleep(5 * 100 * time.Millisecond) // several renewals: still one
+	if src.Most() != 1 {
+		t.Fatalf("%d connections were open at once with two servers, want 1", src.Most())
 	}
 	a.Close()
-	src.wait(t, 0, "the first server stopped")
-	src.wait(t, 1, "the second server takes over")
-	if src.most.Load() != 1 {
-		t.Fatalf("%d connections at once during the takeover", src.most.Load())
+	src.Wait(t, 0, "the first server stopped")
+	src.Wait(t, 1, "the second server takes over")
+	if src.Most() != 1 {
+		t.Fatalf("%d connections at once during the takeover", src.Most())
 	}
 }
 
@@ -268,7 +221,7 @@ func TestAirspace_FeedsLease(t *testing.T) {
 // first, which holds the feeds lease.
 func TestNode_FollowsOtherServers(t *testing.T) {
 	shortLeases(t)
-	src := newSBSSource(t)
+	src := sbstest.New(t)
 	a, b, admin := twoServers(t)
 	party := truce.ActorFrom(admin).Party.ID
 	ag, err := b.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{party}, EffectiveFrom: time.Now().Add(-time.Hour)})
@@ -295,12 +248,12 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.ln.Addr().String(), Name: "radar"}); err != nil {
+	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
 	}
-	src.wait(t, 1, "a feed added through the server without the lease")
-	if src.most.Load() != 1 {
-		t.Fatalf("%d connections at once, want 1", src.most.Load())
+	src.Wait(t, 1, "a feed added through the server without the lease")
+	if src.Most() != 1 {
+		t.Fatalf("%d connections at once, want 1", src.Most())
 	}
 }
 
@@ -308,11 +261,11 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 // reaches the monitor: a track silent for longer than 1 s is dropped.
 func TestAirspace_StaleAfterConfigured(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off", StaleAfter: time.Second}
-	if _, err := Init(ctx, cfg, InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
+	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off", StaleAfter: time.Second}
+	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(ctx, cfg)
+	n, err := node.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +273,7 @@ func TestAirspace_StaleAfterConfigured(t *testing.T) {
 	if !n.IngestPosition(feed.Position{ICAO: 0x4CA123, Lat: 33, Lon: 36, Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon}) {
 		t.Fatal("position shed")
 	}
-	e := n.air.engine
+	e := n.Monitor()
 	for deadline := time.Now().Add(5 * time.Second); e.Counters.Processed.Load() < 1; {
 		if time.Now().After(deadline) {
 			t.Fatal("the position was never processed")

@@ -1,0 +1,130 @@
+package airspace
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/monitor"
+	"github.com/truce-project/truce/service"
+)
+
+// toAlert turns an engine alert into the journalled record: its summary
+// in words and its evidence.
+func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
+	ac := func(x monitor.Aircraft) truce.AlertAircraft {
+		out := truce.AlertAircraft{ICAO: feed.FormatICAO(x.ICAO), Callsign: x.Callsign, Party: x.Party}
+		if x.HasSquawk {
+			out.Squawk = x.Squawk.String()
+		}
+		return out
+	}
+	p := al.Aircraft.Position
+	t := &truce.Alert{Kind: truce.AlertKind(al.Kind), Time: al.Time, Lon: p.Lon, Lat: p.Lat, Episode: al.Episode,
+		ZoneID: service.ZoneOf(al.ZoneID), ZoneName: zoneName, Aircraft: []truce.AlertAircraft{ac(al.Aircraft)}}
+	if !math.IsNaN(p.AltFt) {
+		m := p.AltFt * feed.FeetToMetres
+		t.AltM = &m
+	}
+	if al.Other != nil {
+		t.Aircraft = append(t.Aircraft, ac(*al.Other))
+	}
+	name := al.Aircraft.Callsign
+	if name == "" {
+		name = feed.FormatICAO(al.Aircraft.ICAO)
+	}
+	alt := ""
+	if !math.IsNaN(p.AltFt) {
+		alt = fmt.Sprintf(" at %.0f ft", p.AltFt)
+	}
+	switch al.Kind {
+	case monitor.KindZoneEntry:
+		t.Summary = fmt.Sprintf("%s entered no-fly zone %s%s", name, zoneName, alt)
+	case monitor.KindZoneExit:
+		t.Summary = fmt.Sprintf("%s left no-fly zone %s%s (%s)", name, zoneName, alt, strings.ReplaceAll(al.Reason, "_", " "))
+	case monitor.KindPredictedEntry:
+		t.Summary = fmt.Sprintf("%s predicted to enter no-fly zone %s in %.0f s", name, zoneName, al.PredictedAt.Sub(al.Time).Seconds())
+	case monitor.KindProximity:
+		other := al.Other.Callsign
+		if other == "" {
+			other = feed.FormatICAO(al.Other.ICAO)
+		}
+		t.Summary = fmt.Sprintf("%s and %s within %.1f NM and %.0f ft", name, other, al.HorizontalM/1852, al.VerticalFt)
+	case monitor.KindEmergencySquawk:
+		t.Summary = fmt.Sprintf("%s squawks %s", name, al.Squawk.String())
+	default:
+		t.Summary = fmt.Sprintf("%s: %s", name, al.Kind)
+	}
+	ev, _ := json.Marshal(evidenceOf(al))
+	t.Evidence = ev
+	return t
+}
+
+// Evidence is what an engine alert's record carries besides its summary
+// (truce.Alert.Evidence): the reports that triggered it and the aircraft's
+// recent history, the other aircraft's reports and the distances for a
+// proximity, the predicted point for a predicted entry. The web UI draws
+// it. Its fields are in the order of their names, as the journalled
+// records have always had them.
+type Evidence struct {
+	History []EvidencePoint `json:"history"`
+	// HorizontalM and MinHorizontalM (proximity): the distance between
+	// the aircraft and the minimum they were held to.
+	HorizontalM    *float64 `json:"horizontal_m,omitempty"`
+	MinHorizontalM *float64 `json:"min_horizontal_m,omitempty"`
+	// MinVerticalFt and VerticalFt (proximity, when both altitudes are
+	// known).
+	MinVerticalFt *float64        `json:"min_vertical_ft,omitempty"`
+	OtherTrigger  []EvidencePoint `json:"other_trigger,omitzero"`
+	// PredictedAt and PredictedPoint (predicted entry): when and where
+	// the aircraft is predicted to enter the zone.
+	PredictedAt    *time.Time      `json:"predicted_at,omitempty"`
+	PredictedPoint *EvidencePoint  `json:"predicted_point,omitempty"`
+	Reason         string          `json:"reason"`
+	Trigger        []EvidencePoint `json:"trigger"`
+	VerticalFt     *float64        `json:"vertical_ft,omitempty"`
+}
+
+// EvidencePoint is one position report in Evidence; unknown values are
+// left out.
+type EvidencePoint struct {
+	Time     time.Time `json:"time"`
+	Lon      float64   `json:"lon"`
+	Lat      float64   `json:"lat"`
+	AltFt    *float64  `json:"alt_ft,omitempty"`
+	GS       *float64  `json:"gs_kt,omitempty"`
+	TrackDeg *float64  `json:"track_deg,omitempty"`
+}
+
+func evPoints(ps []monitor.Point) []EvidencePoint {
+	out := make([]EvidencePoint, len(ps))
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	for i, p := range ps {
+		out[i] = EvidencePoint{p.Time, p.Lon, p.Lat, num(p.AltFt), num(p.GroundSpeedKt), num(p.TrackDeg)}
+	}
+	return out
+}
+
+func evidenceOf(al monitor.Alert) Evidence {
+	ev := Evidence{Reason: al.Reason, Trigger: evPoints(al.Aircraft.Trigger), History: evPoints(al.Aircraft.History)}
+	if al.Other != nil {
+		ev.OtherTrigger = evPoints(al.Other.Trigger)
+		ev.HorizontalM, ev.MinHorizontalM = &al.HorizontalM, &al.MinHorizontalM
+		if !math.IsNaN(al.VerticalFt) {
+			ev.VerticalFt, ev.MinVerticalFt = &al.VerticalFt, &al.MinVerticalFt
+		}
+	}
+	if al.Kind == monitor.KindPredictedEntry {
+		ev.PredictedAt, ev.PredictedPoint = &al.PredictedAt, &evPoints([]monitor.Point{al.PredictedPoint})[0]
+	}
+	return ev
+}

@@ -1,0 +1,36 @@
+package airspace
+
+import (
+	"testing"
+	"time"
+)
+
+// What the tests (package airspace_test, which opens whole nodes) reach
+// inside a Host.
+
+// SetQueueLimit lowers the alert queue's bound.
+func (a *Host) SetQueueLimit(n int) { a.mu.Lock(); a.limit = n; a.mu.Unlock() }
+
+// QueuePeak is the most alerts outstanding at once so far.
+func (a *Host) QueuePeak() int { a.mu.Lock(); defer a.mu.Unlock(); return a.peak }
+
+// QueueWaits is how many times the engine waited for room in the queue.
+func (a *Host) QueueWaits() uint64 { return a.waits.Load() }
+
+// CheckCapacity checks the track table's pressure as of now.
+func (a *Host) CheckCapacity(now time.Time) { a.checkCapacity(now) }
+
+// SetLeases sets the feeds lease's TTL and renewal period for the test.
+func SetLeases(t *testing.T, ttl, renew time.Duration) {
+	oldTTL, oldRenew := leaseTTL, leaseRenew
+	leaseTTL, leaseRenew = ttl, renew
+	t.Cleanup(func() { leaseTTL, leaseRenew = oldTTL, oldRenew })
+}
+
+// SetCapacityEvery sets how often the track table is checked, for the
+// test.
+func SetCapacityEvery(t *testing.T, every time.Duration) {
+	old := capacityEvery
+	capacityEvery = every
+	t.Cleanup(func() { capacityEvery = old })
+}

@@ -1,0 +1,47 @@
+package node
+
+import (
+	"context"
+
+	"github.com/truce-project/truce/airspace"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/monitor"
+)
+
+// startAirspace builds the air picture over the node's service and store,
+// starts it and mounts its routes.
+func (n *Node) startAirspace(ctx context.Context, c Config) error {
+	a, err := airspace.New(ctx, airspace.Config{Service: n.Service, Store: n.Store, Logger: n.log, Refresh: n.refresh.do,
+		Registry: n.API.Registry(), Holder: airspace.LeaseHolder(c.DataDir), SBSListen: c.SBSListen,
+		StaleAfter: c.StaleAfter, LookAhead: c.LookAhead, MaxTracks: c.MaxTracks, MaxDelay: c.MaxDelay, MaxAhead: c.MaxAhead})
+	if err != nil {
+		return err
+	}
+	n.Airspace = a
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	n.API.Degraded = a.Degraded
+	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, Tracks: a,
+		Positions: a.Positions(), Sender: LogOrigin(c.Name)})
+	return nil
+}
+
+// Monitor returns the airspace monitor's engine (nil if the node has none),
+// so benchmarks and operators' tools can read its counters and tracks.
+func (n *Node) Monitor() *monitor.Engine {
+	if n.Airspace == nil {
+		return nil
+	}
+	return n.Airspace.Engine()
+}
+
+// IngestPosition hands a position to the airspace monitor, as a feed
+// would; false means it was shed under overload.
+func (n *Node) IngestPosition(p feed.Position) bool {
+	if n.Airspace == nil {
+		return false
+	}
+	return n.Airspace.Ingest(p)
+}
