@@ -48,9 +48,9 @@ type Options struct {
 	// servers sharing the database committed, to stream them too.
 	// Default DefaultPollEvery.
 	PollEvery time.Duration
-	// OnDeliveries is called after a commit that queued webhook
-	// deliveries (the node wakes the Dispatcher with it). It must not
-	// block.
+	// OnDeliveries is called after each commit that logged events, whose
+	// webhook deliveries are then to be queued (the node wakes the
+	// Dispatcher with it, which queues them). It must not block.
 	OnDeliveries func()
 	Logger       *slog.Logger
 	Now          func() time.Time
@@ -144,8 +144,9 @@ func (b *Bus) EndStreams() {
 
 // Publish logs an event that reports no change of its own (a change's
 // event is published in its transaction, truce.Tx.Publish). It returns the
-// event's id once the event and its webhook deliveries are committed, so a
-// caller that returns after Publish has made its event durable.
+// event's id once the event is committed, so a caller that returns after
+// Publish has made its event durable (and its webhook deliveries sure to
+// be queued: see Dispatcher).
 // Concurrent publishers share a transaction.
 func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
 	select {
@@ -169,7 +170,7 @@ func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
 // gaps across every server sharing the database, so a gap before the
 // commit's first id is events another server committed first: they are
 // read from the log and handed over before this commit's.
-func (b *Bus) deliver(recs []*Record, deliveries bool) {
+func (b *Bus) deliver(recs []*Record) {
 	b.mu.Lock()
 	if len(recs) > 0 && b.last >= 0 && recs[0].ID > b.last+1 {
 		b.catchUp(recs[0].ID - 1)
@@ -178,7 +179,7 @@ func (b *Bus) deliver(recs []*Record, deliveries bool) {
 		b.fanOut(r)
 	}
 	b.mu.Unlock()
-	if deliveries && b.opt.OnDeliveries != nil {
+	if len(recs) > 0 && b.opt.OnDeliveries != nil {
 		b.opt.OnDeliveries()
 	}
 }
