@@ -1,6 +1,7 @@
 // Package events delivers Truce's events live: an in-process Bus in front
-// of a persistent, bounded event log, Server-Sent Events readers (Cursor)
-// and signed webhooks (Hooks, Dispatcher).
+// of a persistent, bounded event log, Server-Sent Events readers (Cursor),
+// signed webhooks (Hooks, Dispatcher), and the Transport seam that carries
+// events between servers.
 //
 // Server-Sent Events follow the WHATWG HTML Living Standard, §9.2
 // "Server-sent events": each event is sent with "id:" set to its log id, so
@@ -36,7 +37,9 @@
 // the ids of all their events are gap-free in commit order. A bus streams
 // another server's events too: it reads them from the log when a local
 // commit's first id shows a gap before it, and every Options.PollEvery
-// (default 1 s) otherwise.
+// (default 1 s) otherwise, or at once when a Transport between the
+// servers (Options.Transport: Local in one process, NATS JetStream to
+// come) carries them.
 //
 // # Who sees what
 //
