@@ -48,12 +48,16 @@ type Options struct {
 	// servers sharing the database committed, to stream them too.
 	// Default DefaultPollEvery.
 	PollEvery time.Duration
-	// OnDeliveries is called after a commit that queued webhook
-	// deliveries (the node wakes the Dispatcher with it). It must not
-	// block.
+	// OnDeliveries is called after each commit that logged events, whose
+	// webhook deliveries are then to be queued (the node wakes the
+	// Dispatcher with it, which queues them). It must not block.
 	OnDeliveries func()
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Transport, when set, carries this server's committed events to the
+	// other servers sharing the store and theirs to this bus, so they
+	// stream at once instead of at the next poll. See Transport.
+	Transport Transport
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Bus is the in-process event bus in front of the persistent event log.
@@ -76,6 +80,8 @@ type Bus struct {
 
 	streamsDone chan struct{}
 	streamsOnce sync.Once
+
+	stopListen func() // ends Options.Transport's Listen
 
 	mu   sync.Mutex
 	subs map[*sub]struct{}
@@ -115,6 +121,9 @@ func NewBus(s Store, opt Options) *Bus {
 	b := &Bus{store: s, opt: opt, log: opt.Logger, quit: make(chan struct{}), streamsDone: make(chan struct{}), subs: map[*sub]struct{}{}}
 	b.last = -1 // unknown until the first delivery or poll reads the log
 	s.OnEvents(b.deliver)
+	if opt.Transport != nil {
+		b.stopListen = opt.Transport.Listen(b.receive)
+	}
 	b.wg.Add(2)
 	go b.purger()
 	go b.poller()
@@ -125,6 +134,9 @@ func NewBus(s Store, opt Options) *Bus {
 // afterwards are still logged, for cursors to read later.
 func (b *Bus) Close() error {
 	b.once.Do(func() { close(b.quit) })
+	if b.stopListen != nil {
+		b.stopListen()
+	}
 	b.wg.Wait()
 	b.mu.Lock()
 	for s := range b.subs {
@@ -144,8 +156,9 @@ func (b *Bus) EndStreams() {
 
 // Publish logs an event that reports no change of its own (a change's
 // event is published in its transaction, truce.Tx.Publish). It returns the
-// event's id once the event and its webhook deliveries are committed, so a
-// caller that returns after Publish has made its event durable.
+// event's id once the event is committed, so a caller that returns after
+// Publish has made its event durable (and its webhook deliveries sure to
+// be queued: see Dispatcher).
 // Concurrent publishers share a transaction.
 func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
 	select {
@@ -169,7 +182,7 @@ func (b *Bus) Publish(ctx context.Context, e truce.Event) (int64, error) {
 // gaps across every server sharing the database, so a gap before the
 // commit's first id is events another server committed first: they are
 // read from the log and handed over before this commit's.
-func (b *Bus) deliver(recs []*Record, deliveries bool) {
+func (b *Bus) deliver(recs []*Record) {
 	b.mu.Lock()
 	if len(recs) > 0 && b.last >= 0 && recs[0].ID > b.last+1 {
 		b.catchUp(recs[0].ID - 1)
@@ -178,8 +191,36 @@ func (b *Bus) deliver(recs []*Record, deliveries bool) {
 		b.fanOut(r)
 	}
 	b.mu.Unlock()
-	if deliveries && b.opt.OnDeliveries != nil {
+	if len(recs) > 0 && b.opt.OnDeliveries != nil {
 		b.opt.OnDeliveries()
+	}
+	if len(recs) > 0 && b.opt.Transport != nil {
+		b.opt.Transport.Send(recs)
+	}
+}
+
+// receive hands over the events another server committed, which its bus
+// sent over the transport: like deliver, after any earlier events read
+// from the log, and each once.
+func (b *Bus) receive(recs []*Record) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.quit:
+		return
+	default:
+	}
+	if len(recs) == 0 || b.last < 0 {
+		// Nothing handed out yet: the poller's first read of the log
+		// sets where live delivery starts.
+		return
+	}
+	if recs[0].ID > b.last+1 {
+		b.catchUp(recs[0].ID - 1)
+	}
+	for _, r := range recs {
+		r.Remote = true
+		b.fanOut(r)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,8 +25,15 @@ const (
 	DefaultTimeout    = 10 * time.Second
 )
 
-// Dispatcher delivers the queued webhook deliveries: it POSTs each event as
-// JSON, signed (see Sign), and retries a failure or non-2xx answer with
+// Dispatcher queues and delivers webhook deliveries. Events are logged in
+// the transactions of the changes they report; the dispatcher matches them
+// against the webhooks after those commit (Store.QueueDeliveries), from a
+// cursor kept in the store, so the write path does not wait for matching
+// and a crash between a commit and the matching loses nothing: the next
+// dispatcher to run, on any server sharing the store, matches from the
+// cursor.
+//
+// It POSTs each queued event as JSON, signed (see Sign), and retries a failure or non-2xx answer with
 // capped, jittered exponential backoff until MaxAge after the event, when
 // it marks the delivery failed. The queue is in the Store, so a restarted
 // dispatcher carries on where the last one stopped; a delivery is claimed
@@ -105,7 +113,7 @@ func (d *Dispatcher) Stop() {
 	}
 }
 
-// Notify wakes the dispatcher: deliveries were queued.
+// Notify wakes the dispatcher: events were logged, or deliveries queued.
 func (d *Dispatcher) Notify() {
 	d.defaults()
 	select {
@@ -145,14 +153,21 @@ func (d *Dispatcher) lease() time.Duration {
 	return 5 * time.Minute
 }
 
-// RunOnce attempts the deliveries due now (up to one batch) and returns how
-// many it attempted.
+// matchBatch is how many events one transaction of QueueDeliveries
+// matches.
+const matchBatch = 1000
+
+// RunOnce queues the deliveries of the events logged since the last pass
+// (of any dispatcher sharing the store), then attempts the deliveries due
+// now (up to one batch), and returns how many it attempted.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.defaults()
+	// A failure to queue does not hold up the deliveries already queued.
+	qerr := d.queue(ctx)
 	now := d.Now()
 	due, err := d.Store.DueDeliveries(ctx, now, dueBatch)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(qerr, err)
 	}
 	sem := make(chan struct{}, d.Workers)
 	var wg sync.WaitGroup
@@ -181,7 +196,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
-	return n, nil
+	return n, qerr
+}
+
+// queue queues the deliveries of every event not matched yet.
+func (d *Dispatcher) queue(ctx context.Context) error {
+	for {
+		_, more, err := d.Store.QueueDeliveries(ctx, matchBatch)
+		if err != nil || !more {
+			return err
+		}
+	}
 }
 
 func (d *Dispatcher) attempt(ctx context.Context, dl *Delivery) {

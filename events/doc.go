@@ -1,6 +1,7 @@
 // Package events delivers Truce's events live: an in-process Bus in front
-// of a persistent, bounded event log, Server-Sent Events readers (Cursor)
-// and signed webhooks (Hooks, Dispatcher).
+// of a persistent, bounded event log, Server-Sent Events readers (Cursor),
+// signed webhooks (Hooks, Dispatcher), and the Transport seam that carries
+// events between servers.
 //
 // Server-Sent Events follow the WHATWG HTML Living Standard, §9.2
 // "Server-sent events": each event is sent with "id:" set to its log id, so
@@ -17,7 +18,16 @@
 // journal's head and taken under the same lock, so they are given in
 // commit order, and the store hands each commit's events to the bus before
 // the writers learn of the commit: the log and the live stream agree on
-// the order. The log is not the journal (it is bounded and not
+// the order.
+//
+// Webhook deliveries are queued after the commit, not in it: the
+// Dispatcher matches the events logged since its last pass against the
+// webhooks and queues their deliveries, moving a cursor kept in the store
+// in the same transaction (Store.QueueDeliveries). The write path holds
+// the journal's lock only to log the events; a server killed between a
+// commit and the matching loses no delivery, because the cursor has not
+// moved and the next pass, on any server, matches from it. A webhook gets
+// the events logged after it was created. The log is not the journal (it is bounded and not
 // verifiable); the journal stays the record of truth. Events are kept for
 // Options.Retention (default 7 days) and at most
 // Options.MaxEvents; a reader resuming from a purged id is told
@@ -27,7 +37,9 @@
 // the ids of all their events are gap-free in commit order. A bus streams
 // another server's events too: it reads them from the log when a local
 // commit's first id shows a gap before it, and every Options.PollEvery
-// (default 1 s) otherwise.
+// (default 1 s) otherwise, or at once when a Transport between the
+// servers (Options.Transport: Local in one process, NATS JetStream to
+// come) carries them.
 //
 // # Who sees what
 //

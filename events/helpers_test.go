@@ -33,3 +33,14 @@ var all = truce.Visibility{Scope: truce.ScopeAll}
 func actor(party string, roles ...truce.Role) *truce.Actor {
 	return &truce.Actor{User: &truce.User{ID: "u-" + party, PartyID: party, Roles: roles}, Party: &truce.Party{ID: party, Slug: party}}
 }
+
+var bgCtx = context.Background()
+
+// openStoreOrDie opens a SQLite store outside a test (in a child process).
+func openStoreOrDie(path string) *sqlite.Store {
+	s, err := sqlite.Open(bgCtx, path)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -77,19 +77,27 @@ type Attempt struct {
 // implementation. Errors are *truce.Error codes (ENOTFOUND for a missing
 // webhook).
 type Store interface {
-	// AppendEvents stores the events in one transaction, in order, sets
-	// each Record.ID from a counter that never goes back or reuses an id
-	// (even once old events are purged), and queues a pending delivery,
-	// due at once, for each webhook that MatchHooks gives the event. A
-	// store also logs events this way inside its own transactions
-	// (truce.Tx.Publish).
+	// AppendEvents stores the events in one transaction, in order, and
+	// sets each Record.ID from a counter that never goes back or reuses
+	// an id (even once old events are purged). Ids are given in commit
+	// order. A store also logs events this way inside its own
+	// transactions (truce.Tx.Publish). Their webhook deliveries are
+	// queued later, by QueueDeliveries.
 	AppendEvents(ctx context.Context, evs []*Record) error
 	// OnEvents sets the function the store calls after every commit that
 	// logged events, with those events in id order, before any writer
-	// learns of the commit; deliveries says webhook deliveries were
-	// queued. Commits are reported one at a time in commit order, so ids
-	// arrive increasing. f must not block.
-	OnEvents(f func(recs []*Record, deliveries bool))
+	// learns of the commit. Commits are reported one at a time in commit
+	// order, so ids arrive increasing. f must not block.
+	OnEvents(f func(recs []*Record))
+	// QueueDeliveries queues a pending delivery, due at once, for each
+	// event logged after the ones it matched before (across every server
+	// sharing the store, and across restarts) and each webhook that
+	// MatchHooks gives the event and that was created before it was
+	// logged. It matches up to n events in one transaction and reports how
+	// many deliveries it queued and whether events are left to match.
+	// Queueing is idempotent: an event is never queued twice for one
+	// webhook.
+	QueueDeliveries(ctx context.Context, n int) (queued int, more bool, err error)
 	// Events returns up to q.Limit events with id > q.After, oldest first.
 	Events(ctx context.Context, q Query) ([]*Record, error)
 	// EventBounds returns the ids of the oldest and newest stored events

@@ -50,3 +50,23 @@ func TestMigrateAircraftUnique(t *testing.T) {
 	defer db.Close()
 	storetest.TestMigrateAircraftUnique(t, db, postgres.Dialect)
 }
+
+// Three servers starting together on a fresh database migrate it once.
+func TestMigrateTogether(t *testing.T) {
+	d := dsn(t)
+	storetest.TestMigrateTogether(t, 3, storetest.MigrationCount(t, postgres.Dialect), func() (int, error) {
+		return postgres.Migrate(context.Background(), d)
+	})
+}
+
+// Servers opening the store together (as node.Open does) all succeed.
+func TestOpenTogether(t *testing.T) {
+	d := dsn(t)
+	storetest.TestMigrateTogether(t, 3, 0, func() (int, error) {
+		s, err := postgres.Open(context.Background(), d)
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.Close()
+	})
+}

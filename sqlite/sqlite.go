@@ -46,10 +46,13 @@ type Store struct {
 
 // DSN returns the modernc.org/sqlite data source name for a database file.
 // _txlock=immediate takes the write lock at BEGIN, so concurrent writers
-// queue on busy_timeout instead of failing on lock upgrade.
+// queue on busy_timeout instead of failing on lock upgrade. The pragmas run
+// in order on each new connection: busy_timeout first, so that switching
+// a new file to WAL waits for another server doing the same instead of
+// failing at once.
 func DSN(path string) string {
 	v := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"} {
 		v.Add("_pragma", p)
 	}
 	v.Set("_txlock", "immediate")

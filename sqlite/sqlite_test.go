@@ -50,3 +50,24 @@ func TestMigrateAircraftUnique(t *testing.T) {
 	defer db.Close()
 	storetest.TestMigrateAircraftUnique(t, db, sqlite.Dialect)
 }
+
+// Several servers starting together on a fresh database file migrate it
+// once.
+func TestMigrateTogether(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "truce.db")
+	storetest.TestMigrateTogether(t, 4, storetest.MigrationCount(t, sqlite.Dialect), func() (int, error) {
+		return sqlite.Migrate(context.Background(), path)
+	})
+}
+
+// Servers opening the store together all succeed.
+func TestOpenTogether(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "truce.db")
+	storetest.TestMigrateTogether(t, 4, 0, func() (int, error) {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.Close()
+	})
+}

@@ -99,3 +99,49 @@ func TestMigrateAircraftUnique(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
 		t.Fatal("a second active AE1234 was stored after the migration")
 	}
 }
+
+// TestMigrateTogether starts servers at once on one fresh database, as a
+// deployment's servers start after an upgrade: each calls migrate (which
+// opens its own connections), all must succeed, and between them they
+// apply each of the dialect's want migrations exactly once.
+func TestMigrateTogether(t *testing.T, servers int, want int, migrate func() (int, error)) {
+	t.Helper()
+	start := make(chan struct{})
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result, servers)
+	for range servers {
+		go func() {
+			<-start
+			n, err := migrate()
+			results <- result{n, err}
+		}()
+	}
+	close(start)
+	total := 0
+	for range servers {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("a server's migration failed: %v", r.err)
+		}
+		total += r.n
+	}
+	if total != want {
+		t.Errorf("the servers applied %d migrations between them; want %d, each once", total, want)
+	}
+	if n, err := migrate(); err != nil || n != 0 {
+		t.Errorf("a later migration applied %d, %v; want 0, nil", n, err)
+	}
+}
+
+// MigrationCount returns how many migrations the dialect has.
+func MigrationCount(t testing.TB, d sqlstore.Dialect) int {
+	t.Helper()
+	names, err := fs.Glob(d.Migrations, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(names)
+}

@@ -22,6 +22,8 @@ func Run(t *testing.T, open func(t testing.TB) events.Store) {
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open(t)) })
+	t.Run("QueueAfterCommit", func(t *testing.T) { testQueueAfterCommit(t, open(t)) })
+	t.Run("QueueTogether", func(t *testing.T) { testQueueTogether(t, open(t)) })
 	t.Run("PublishInTransaction", func(t *testing.T) { testPublishInTx(t, open(t)) })
 }
 
@@ -36,6 +38,23 @@ func appendAll(t *testing.T, s events.Store, rs ...*events.Record) {
 	t.Helper()
 	if err := s.AppendEvents(context.Background(), rs); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// queue queues the deliveries of every event logged so far, as a
+// dispatcher does, and returns how many it queued.
+func queue(t *testing.T, s events.Store) int {
+	t.Helper()
+	total := 0
+	for {
+		n, more, err := s.QueueDeliveries(context.Background(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if !more {
+			return total
+		}
 	}
 }
 
@@ -149,6 +168,9 @@ func testPurge(t *testing.T, s events.Store) {
 		rs = append(rs, rec("alert", "s", t0.Add(time.Duration(i)*time.Hour), nil))
 	}
 	appendAll(t, s, rs...)
+	if n := queue(t, s); n != 10 {
+		t.Fatalf("queued %d deliveries, want 10", n)
+	}
 	// Older than t0+3h: three events.
 	n, err := s.PurgeEvents(ctx, t0.Add(3*time.Hour), 1000)
 	if err != nil || n != 3 {
@@ -223,6 +245,7 @@ func testWebhooks(t *testing.T, s events.Store) {
 	inBox := rec("alert", "s", t0, nil)
 	inBox.Point = &[2]float64{36, 33}
 	appendAll(t, s, inBox)
+	queue(t, s)
 	if err := s.DeleteWebhook(ctx, "w1"); err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +260,7 @@ func testWebhooks(t *testing.T, s events.Store) {
 	}
 	// Events logged after the deletion go to the webhooks left only.
 	appendAll(t, s, rec("alert", "after", t0, nil))
+	queue(t, s)
 	if ds, _ := s.Deliveries(ctx, "w1", 0, 10); len(ds) != 0 {
 		t.Fatalf("a deleted webhook got %d deliveries", len(ds))
 	}
@@ -252,9 +276,8 @@ func testDeliveries(t *testing.T, s events.Store) {
 		t.Fatal(err)
 	}
 	var reported [][]int64
-	var queued []bool
-	s.OnEvents(func(rs []*events.Record, deliveries bool) {
-		reported, queued = append(reported, ids(rs)), append(queued, deliveries)
+	s.OnEvents(func(rs []*events.Record) {
+		reported = append(reported, ids(rs))
 	})
 	defer s.OnEvents(nil)
 	e1, e2 := rec("alert", "a1", t0, map[string]int{"n": 1}), rec("zone", "z2", t0, nil)
@@ -263,8 +286,11 @@ func testDeliveries(t *testing.T, s events.Store) {
 	hidden.Visibility = truce.Visibility{Scope: truce.ScopeParty, Owner: "p2"}
 	appendAll(t, s, e1)
 	appendAll(t, s, e2, hidden) // no webhook wants these
-	if want := [][]int64{{e1.ID}, {e2.ID, hidden.ID}}; !slices.EqualFunc(reported, want, slices.Equal) || !slices.Equal(queued, []bool{true, false}) {
-		t.Fatalf("reported %v (deliveries %v), want %v ([true false])", reported, queued, want)
+	if want := [][]int64{{e1.ID}, {e2.ID, hidden.ID}}; !slices.EqualFunc(reported, want, slices.Equal) {
+		t.Fatalf("reported %v, want %v", reported, want)
+	}
+	if n := queue(t, s); n != 1 {
+		t.Fatalf("queued %d deliveries, want 1", n)
 	}
 	now := time.Now()
 	due, err := s.DueDeliveries(ctx, now.Add(time.Second), 10)
@@ -333,7 +359,7 @@ func testPublishInTx(t *testing.T, es events.Store) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var reported []int64
-	es.OnEvents(func(rs []*events.Record, _ bool) {
+	es.OnEvents(func(rs []*events.Record) {
 		mu.Lock()
 		reported = append(reported, ids(rs)...)
 		mu.Unlock()
@@ -398,5 +424,102 @@ func testPublishInTx(t *testing.T, es events.Store) {
 	defer mu.Unlock()
 	if !slices.Equal(reported, ids(got)) {
 		t.Fatalf("reported %v, logged %v", reported, ids(got))
+	}
+}
+
+// testQueueAfterCommit: logging events queues no delivery (the commit does
+// not match them); QueueDeliveries then queues one per matching webhook
+// created before the event, once however often it runs, and resumes where
+// it stopped.
+func testQueueAfterCommit(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	early := rec("alert", "before any webhook", t0, nil)
+	appendAll(t, s, early)
+	w := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", CreatedBy: "u1", CreatedAt: t0}
+	if err := s.InsertWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	var rs []*events.Record
+	for i := range 7 {
+		rs = append(rs, rec("alert", fmt.Sprint(i), t0, nil))
+	}
+	appendAll(t, s, rs[:4]...)
+	appendAll(t, s, rs[4:]...)
+	if ds, _ := s.Deliveries(ctx, "w1", 0, 100); len(ds) != 0 {
+		t.Fatalf("%d deliveries queued by the commits themselves, want 0", len(ds))
+	}
+	// A pass of 3 events leaves some to the next.
+	n, more, err := s.QueueDeliveries(ctx, 3)
+	if err != nil || n != 3 || !more {
+		t.Fatalf("first pass queued %d (more %v), %v; want 3 (more true)", n, more, err)
+	}
+	if n := queue(t, s); n != 4 {
+		t.Fatalf("the passes after queued %d, want 4", n)
+	}
+	if n := queue(t, s); n != 0 {
+		t.Fatalf("a pass with nothing new queued %d", n)
+	}
+	ds, err := s.Deliveries(ctx, "w1", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, d := range ds {
+		got = append(got, d.EventID)
+		if d.NextAttemptAt == nil || d.Attempts != 0 {
+			t.Fatalf("delivery %+v is not pending", d)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, ids(rs)) {
+		t.Fatalf("deliveries of events %v, want %v (not %d, logged before the webhook)", got, ids(rs), early.ID)
+	}
+}
+
+// testQueueTogether: dispatchers matching at once (several servers) queue
+// each delivery once.
+func testQueueTogether(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	for _, id := range []string{"w1", "w2"} {
+		if err := s.InsertWebhook(ctx, &events.Webhook{ID: id, Party: "p1", URL: "https://a.example/" + id, Secret: "s", CreatedBy: "u1", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const events_ = 50
+	var rs []*events.Record
+	for i := range events_ {
+		rs = append(rs, rec("alert", fmt.Sprint(i), t0, nil))
+	}
+	appendAll(t, s, rs...)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, more, err := s.QueueDeliveries(ctx, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+				if !more {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range []string{"w1", "w2"} {
+		if ds, _ := s.Deliveries(ctx, id, 0, 1000); len(ds) != events_ {
+			t.Errorf("webhook %s has %d deliveries, want %d", id, len(ds), events_)
+		}
+	}
+	if total != 2*events_ {
+		t.Errorf("the dispatchers reported %d deliveries queued, want %d", total, 2*events_)
 	}
 }

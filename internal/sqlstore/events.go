@@ -27,9 +27,8 @@ type eventDoc struct {
 	BBox    *[4]float64     `json:"bbox,omitempty"`
 }
 
-// AppendEvents logs events and queues their webhook deliveries in one
-// transaction of the group committer, which may share it with other
-// writers.
+// AppendEvents logs events in one transaction of the group committer,
+// which may share it with other writers.
 func (s *Store) AppendEvents(ctx context.Context, evs []*events.Record) error {
 	if len(evs) == 0 {
 		return nil
@@ -41,7 +40,7 @@ func (s *Store) AppendEvents(ctx context.Context, evs []*events.Record) error {
 }
 
 // OnEvents sets the function told of each commit's events.
-func (s *Store) OnEvents(f func(recs []*events.Record, deliveries bool)) {
+func (s *Store) OnEvents(f func(recs []*events.Record)) {
 	if f == nil {
 		s.onEvents.Store(nil)
 		return
@@ -56,22 +55,11 @@ func (t *tx) Publish(_ context.Context, e *truce.Event) error {
 }
 
 // flushEvents writes the batch's events, with ids from the counter the
-// transaction locked with the log head, and queues their webhook
-// deliveries. It reports whether it queued any.
-func (b *batch) flushEvents(ctx context.Context) (bool, error) {
-	s := b.g.s
-	g := b.g
-	if !g.hooksRead || g.hooksVersion != b.hooksVersion {
-		hooks, err := s.webhooks(ctx, b.tx, "")
-		if err != nil {
-			return false, err
-		}
-		g.hooks, g.hooksVersion, g.hooksRead = hooks, b.hooksVersion, true
-	}
-	hooks := g.hooks
-	now := micros(time.Now())
+// transaction locked with the log head. Their webhook deliveries are
+// queued after the commit, by QueueDeliveries: matching them here would
+// lengthen the transaction that holds the journal's lock.
+func (b *batch) flushEvents(ctx context.Context) error {
 	eargs := make([]any, 0, 13*len(b.events))
-	var dargs []any
 	for i, r := range b.events {
 		e := &r.Event
 		if e.Time.IsZero() {
@@ -80,7 +68,7 @@ func (b *batch) flushEvents(ctx context.Context) (bool, error) {
 		e.Time = e.Time.UTC()
 		doc, err := json.Marshal(e)
 		if err != nil {
-			return false, truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
+			return truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
 		}
 		var box [4]any
 		if ext, ok := events.Extent(e); ok {
@@ -90,19 +78,8 @@ func (b *batch) flushEvents(ctx context.Context) (bool, error) {
 		v := e.Visibility
 		eargs = append(eargs, r.ID, e.Kind, e.Subject, e.Index, micros(e.Time), box[0], box[1], box[2], box[3],
 			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc))
-		for _, h := range events.MatchHooks(hooks, e) {
-			dargs = append(dargs, h, r.ID, 0, now, now)
-		}
 	}
-	if err := b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data) VALUES `, 13, eargs); err != nil {
-		return false, err
-	}
-	if len(dargs) > 0 {
-		if err := b.insertRows(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, attempts, next_attempt_at, created_at) VALUES `, 5, dargs); err != nil {
-			return false, err
-		}
-	}
-	return len(dargs) > 0, nil
+	return b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data) VALUES `, 13, eargs)
 }
 
 const eventCols = `id, vis_scope, vis_owner, vis_parties, data`
@@ -225,17 +202,22 @@ func (s *Store) InsertWebhook(ctx context.Context, w *events.Webhook) error {
 		return s.wrap(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.rb.q(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		w.ID, w.Party, w.URL, w.Secret, strings.Join(w.Kinds, ","), bbox, w.CreatedBy, micros(w.CreatedAt)); err != nil {
+	// The log head is locked first (webhooksChanged), so the newest
+	// event id read after it stays the newest until this commits: the
+	// webhook gets every event logged after it was created, and none
+	// before.
+	if err := webhooksChanged(ctx, tx); err != nil {
 		return s.wrap(err)
 	}
-	if err := webhooksChanged(ctx, tx); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rb.q(`INSERT INTO webhooks (`+webhookCols+`, after_event) SELECT ?, ?, ?, ?, ?, ?, ?, ?, event_seq FROM log_head WHERE id = 1`),
+		w.ID, w.Party, w.URL, w.Secret, strings.Join(w.Kinds, ","), bbox, w.CreatedBy, micros(w.CreatedAt)); err != nil {
 		return s.wrap(err)
 	}
 	return s.wrap(tx.Commit())
 }
 
-// webhooksChanged tells every server's committer to re-read the webhooks.
+// webhooksChanged counts a change of the webhooks in the log head, and so
+// takes the log head's lock.
 func webhooksChanged(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `UPDATE log_head SET webhooks_version = webhooks_version + 1 WHERE id = 1`)
 	return err

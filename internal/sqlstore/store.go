@@ -25,7 +25,7 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
 
-	onEvents atomic.Pointer[func([]*events.Record, bool)]
+	onEvents atomic.Pointer[func([]*events.Record)]
 
 	pinger pinger
 }

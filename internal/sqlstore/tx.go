@@ -69,12 +69,6 @@ type groupCommitter struct {
 	size   int64 // log size after our last commit; -1 unknown
 	hashes map[int64]tlog.Hash
 	latest map[string]int64
-
-	// The webhooks events are matched against, as of webhooks_version
-	// hooksVersion.
-	hooks        []*events.Webhook
-	hooksVersion int64
-	hooksRead    bool
 }
 
 const (
@@ -179,7 +173,7 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 		return -1, s.wrap(err)
 	}
 	b := &batch{g: g, tx: sqlTx}
-	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq, webhooks_version FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq, &b.hooksVersion); err != nil {
+	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq); err != nil {
 		sqlTx.Rollback()
 		return -1, s.wrap(err)
 	}
@@ -224,7 +218,7 @@ func (g *groupCommitter) try(calls []*request) (int, error) {
 	b.committed()
 	if len(b.events) > 0 {
 		if f := s.onEvents.Load(); f != nil {
-			(*f)(b.events, b.deliveries)
+			(*f)(b.events)
 		}
 	}
 	return -1, nil
@@ -251,10 +245,10 @@ type batch struct {
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
-	events       []*events.Record
-	eventSeq     int64
-	deliveries   bool  // webhook deliveries were queued
-	hooksVersion int64 // log_head's webhooks_version, read with the lock
+	// Their webhook deliveries are queued after the commit
+	// (Store.QueueDeliveries).
+	events   []*events.Record
+	eventSeq int64
 }
 
 // deferInsert queues an insert written as "INSERT INTO t (cols) VALUES
@@ -314,8 +308,7 @@ func (b *batch) flush(ctx context.Context) error {
 		}
 	}
 	if len(b.events) > 0 {
-		var err error
-		if b.deliveries, err = b.flushEvents(ctx); err != nil {
+		if err := b.flushEvents(ctx); err != nil {
 			return err
 		}
 	}
