@@ -16,14 +16,14 @@ func (k PartyKind) CanSign() bool { return k == PartyGuarantor || k == PartyCoor
 
 // CanCreateAgreement reports whether a may create an agreement:
 // administrators, and operators of a party that may sign one.
-func CanCreateAgreement(a *Actor) bool {
+func CanCreateAgreement(a *Caller) bool {
 	return a.IsAdmin() || (a.User.HasRole(RoleOperator) && a.Party.Kind.CanSign())
 }
 
 // CanManageAgreement reports whether a may change ag (its text, period,
 // rules or status): administrators, and operators of the coordinator or
 // of a signatory party. ag may be nil (an agreement not yet known).
-func CanManageAgreement(a *Actor, ag *Agreement) bool {
+func CanManageAgreement(a *Caller, ag *Agreement) bool {
 	if a.IsAdmin() {
 		return true
 	}
@@ -38,7 +38,7 @@ func CanManageAgreement(a *Actor, ag *Agreement) bool {
 // EFORBIDDEN unless CanManageAgreement, and ECONFLICT for a move the
 // status does not allow (draft → in_force ⇄ suspended, any of them →
 // terminated; terminated is final).
-func MoveAgreement(a *Actor, ag *Agreement, to AgreementStatus, at time.Time) (*Agreement, error) {
+func MoveAgreement(a *Caller, ag *Agreement, to AgreementStatus, at time.Time) (*Agreement, error) {
 	if !CanManageAgreement(a, ag) {
 		return nil, Errorf(EFORBIDDEN, "Only an administrator or an operator of a signatory or the coordinator can change this agreement.")
 	}
@@ -55,7 +55,7 @@ func MoveAgreement(a *Actor, ag *Agreement, to AgreementStatus, at time.Time) (*
 // them: an operator (or administrator) of a signatory party (EFORBIDDEN
 // otherwise; an administrator of another party may propose but not
 // decide, see CanDecideAs), while ag is not terminated (ECONFLICT).
-func CanActOnZones(a *Actor, ag *Agreement) error {
+func CanActOnZones(a *Caller, ag *Agreement) error {
 	if !a.IsAdmin() && !a.User.HasRole(RoleOperator) {
 		return Errorf(EFORBIDDEN, "Only an operator of a signatory party can do this.")
 	}

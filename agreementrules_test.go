@@ -8,8 +8,8 @@ import (
 )
 
 // caller returns a signed-in user of a party of the kind, with the roles.
-func caller(partyID string, kind truce.PartyKind, roles ...truce.Role) *truce.Actor {
-	return &truce.Actor{Party: &truce.Party{ID: partyID, Kind: kind}, User: &truce.User{ID: "u-" + partyID, PartyID: partyID, Roles: roles}}
+func caller(partyID string, kind truce.PartyKind, roles ...truce.Role) *truce.Caller {
+	return &truce.Caller{Party: &truce.Party{ID: partyID, Kind: kind}, User: &truce.User{ID: "u-" + partyID, PartyID: partyID, Roles: roles}}
 }
 
 var (
@@ -36,7 +36,7 @@ func TestAgreementTransition(t *testing.T) {
 	)
 	for _, c := range []struct {
 		name     string
-		by       *truce.Actor
+		by       *truce.Caller
 		from, to truce.AgreementStatus
 		wantErr  string
 	}{
@@ -102,7 +102,7 @@ func TestAgreementSignatory(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name                 string
-		by                   *truce.Actor
+		by                   *truce.Caller
 		status               truce.AgreementStatus
 		wantCreate, wantMgmt bool
 		wantZones            string // error code of CanActOnZones

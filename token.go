@@ -43,12 +43,12 @@ type TokenService interface {
 	RevokeToken(ctx context.Context, id string) (*Token, error)
 }
 
-// Authenticator turns credentials into an Actor.
+// Authenticator turns credentials into a Caller.
 type Authenticator interface {
 	// AuthenticateToken returns the actor owning the token secret. Returns
 	// EUNAUTHORIZED for unknown, revoked or expired tokens and disabled users.
-	AuthenticateToken(ctx context.Context, secret string) (*Actor, error)
+	AuthenticateToken(ctx context.Context, secret string) (*Caller, error)
 	// AuthenticatePassword checks a username and password. Returns
 	// EUNAUTHORIZED.
-	AuthenticatePassword(ctx context.Context, username, password string) (*Actor, error)
+	AuthenticatePassword(ctx context.Context, username, password string) (*Caller, error)
 }

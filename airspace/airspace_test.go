@@ -95,7 +95,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	var parties []*truce.Party
 	for _, slug := range []string{"us", "ru"} {
 		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
@@ -185,7 +185,7 @@ func twoServers(t *testing.T) (a, b *node.Node, admin context.Context) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return a, b, truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	return a, b, truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 }
 
 func shortLeases(t *testing.T) {
@@ -223,7 +223,7 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	shortLeases(t)
 	src := sbstest.New(t)
 	a, b, admin := twoServers(t)
-	party := truce.ActorFrom(admin).Party.ID
+	party := truce.CallerFrom(admin).Party.ID
 	ag, err := b.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{party}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ type Usage struct {
 // what the monitor did with the others.
 func (ps *Positions) IngestNDJSON(ctx context.Context, contentType string, body io.Reader) (truce.IngestResult, error) {
 	var res truce.IngestResult
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -21,7 +21,7 @@ func TestPositions_WholeBatchFirst(t *testing.T) {
 		used = append(used, b)
 		return airspace.Usage{Used: len(b) - 1, Refused: map[string]int{"too_old": 1}}
 	}}
-	actor := &truce.Actor{User: &truce.User{Roles: []truce.Role{truce.RoleOperator}}, Party: &truce.Party{Slug: "us"}}
+	actor := &truce.Caller{User: &truce.User{Roles: []truce.Role{truce.RoleOperator}}, Party: &truce.Party{Slug: "us"}}
 	post := func(body string) (truce.IngestResult, error) {
 		return ps.IngestNDJSON(truce.NewContext(context.Background(), actor), "", strings.NewReader(body))
 	}

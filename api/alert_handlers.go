@@ -243,7 +243,7 @@ func (h *monitorHandlers) removeFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
-	if _, err := truce.RequireActor(r.Context()); err != nil {
+	if _, err := truce.RequireCaller(r.Context()); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}

@@ -169,7 +169,7 @@ func itoa(n int) string {
 }
 
 // Me returns the signed-in user and party.
-func (c *Client) Me(ctx context.Context) (*truce.Actor, error) {
+func (c *Client) Me(ctx context.Context) (*truce.Caller, error) {
 	var out struct {
 		User  *truce.User  `json:"user"`
 		Party *truce.Party `json:"party"`
@@ -177,7 +177,7 @@ func (c *Client) Me(ctx context.Context) (*truce.Actor, error) {
 	if _, err := c.Do(ctx, "GET", "/api/v1/me", nil, &out, nil); err != nil {
 		return nil, err
 	}
-	return &truce.Actor{User: out.User, Party: out.Party}, nil
+	return &truce.Caller{User: out.User, Party: out.Party}, nil
 }
 
 // CreateParty implements truce.PartyService.

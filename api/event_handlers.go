@@ -99,7 +99,7 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 	if !live && after == events.FromNow {
 		after = 0 // a one-off read of the log asks for history
 	}
-	a, err := truce.RequireActor(r.Context())
+	a, err := truce.RequireCaller(r.Context())
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

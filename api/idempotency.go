@@ -33,7 +33,7 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			s.writeError(w, r, truce.Errorf(truce.EINVALID, "Idempotency-Key is at most 255 characters."))
 			return
 		}
-		a := truce.ActorFrom(r.Context())
+		a := truce.CallerFrom(r.Context())
 		scope := "anonymous"
 		if a != nil {
 			scope = a.User.ID

@@ -24,7 +24,7 @@ func limitParam(r *http.Request) (int, error) {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	a, err := truce.RequireActor(r.Context())
+	a, err := truce.RequireCaller(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -87,7 +87,7 @@ func (s *Server) withRateLimit(l *throttle.Limiters, next http.Handler) http.Han
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := ""
-		if a := truce.ActorFrom(r.Context()); a != nil {
+		if a := truce.CallerFrom(r.Context()); a != nil {
 			key = a.TokenID
 			if key == "" && a.User != nil {
 				key = "user:" + a.User.ID

@@ -77,13 +77,13 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		return nil, err
 	}
 	defer svc.Store.Close()
-	actx := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	actx := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}}
 	actors := map[string]context.Context{}
 	// The parties are set up concurrently: each user's argon2id hash takes
 	// tens of milliseconds, and concurrent writes share commits.
 	creds := make([]Credential, len(Parties))
-	actorOf := make([]*truce.Actor, len(Parties))
+	actorOf := make([]*truce.Caller, len(Parties))
 	errs := make([]error, len(Parties))
 	var wg sync.WaitGroup
 	for i, dp := range Parties {
@@ -106,7 +106,7 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 				errs[i] = err
 				return
 			}
-			creds[i], actorOf[i] = Credential{p.Slug, u.Username, pass, t.Secret}, &truce.Actor{User: u, Party: p}
+			creds[i], actorOf[i] = Credential{p.Slug, u.Username, pass, t.Secret}, &truce.Caller{User: u, Party: p}
 		}()
 	}
 	wg.Wait()

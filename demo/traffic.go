@@ -76,7 +76,7 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 			if err != nil {
 				return nil, err
 			}
-			actors[c.Party] = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+			actors[c.Party] = truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 		}
 	}
 	for party, icao := range map[string]uint32{"us": a[0].ICAO, "ru": b[0].ICAO} {

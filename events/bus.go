@@ -312,8 +312,8 @@ func MatchHooks(hooks []*Webhook, e *truce.Event) []string {
 // partyActor is the reader a webhook stands for: its owner party, with no
 // roles, so a webhook sees what every member of the party may see and no
 // more (not what its creating administrator could).
-func partyActor(party string) *truce.Actor {
-	return &truce.Actor{User: &truce.User{PartyID: party}, Party: &truce.Party{ID: party}}
+func partyActor(party string) *truce.Caller {
+	return &truce.Caller{User: &truce.User{PartyID: party}, Party: &truce.Party{ID: party}}
 }
 
 // subscribe adds a live subscriber and returns it with the id of the last
@@ -370,7 +370,7 @@ func (b *Bus) Purge(ctx context.Context) int64 {
 // Cursor is used by one goroutine.
 type Cursor struct {
 	b      *Bus
-	actor  *truce.Actor
+	actor  *truce.Caller
 	f      Filter
 	last   int64
 	live   bool
@@ -395,7 +395,7 @@ const replayPage = 256
 // the cursor ends (io.EOF) once the log is read; with live true it then
 // waits for new events. An after beyond the newest id (a log from another
 // database) is taken as the newest.
-func (b *Bus) Follow(ctx context.Context, a *truce.Actor, f Filter, after int64, live bool) (*Cursor, error) {
+func (b *Bus) Follow(ctx context.Context, a *truce.Caller, f Filter, after int64, live bool) (*Cursor, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}

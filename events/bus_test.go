@@ -146,7 +146,7 @@ func TestCursor_FilterAndVisibility(t *testing.T) {
 	syria := &events.BBox{35, 32, 37, 34}
 	cases := []struct {
 		name  string
-		actor *truce.Actor
+		actor *truce.Caller
 		f     events.Filter
 		want  []string
 	}{

@@ -30,8 +30,8 @@ func newBus(t testing.TB, opt events.Options) (*events.Bus, *sqlite.Store) {
 
 var all = truce.Visibility{Scope: truce.ScopeAll}
 
-func actor(party string, roles ...truce.Role) *truce.Actor {
-	return &truce.Actor{User: &truce.User{ID: "u-" + party, PartyID: party, Roles: roles}, Party: &truce.Party{ID: party, Slug: party}}
+func actor(party string, roles ...truce.Role) *truce.Caller {
+	return &truce.Caller{User: &truce.User{ID: "u-" + party, PartyID: party, Roles: roles}, Party: &truce.Party{ID: party, Slug: party}}
 }
 
 var bgCtx = context.Background()

@@ -48,8 +48,8 @@ func (h *Hooks) now() time.Time {
 	return time.Now().UTC()
 }
 
-func manager(ctx context.Context) (*truce.Actor, error) {
-	a, err := truce.RequireActor(ctx)
+func manager(ctx context.Context) (*truce.Caller, error) {
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (h *Hooks) List(ctx context.Context, party string) ([]*Webhook, error) {
 // Find returns a webhook without its secret. Another party's webhook is
 // ENOTFOUND, as if it did not exist.
 func (h *Hooks) Find(ctx context.Context, id string) (*Webhook, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

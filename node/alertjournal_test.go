@@ -26,7 +26,7 @@ func (s *flakyStore) Update(ctx context.Context, fn func(truce.Tx) error) error 
 // says the monitor's alerts are waiting for the journal while it cannot.
 func TestAirspace_AlertJournalOutage(t *testing.T) {
 	n, fs, admin := flakyNode(t, false)
-	ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
 	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	system := &truce.Actor{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
+	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
 	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed"}}, last, true)
 	if err != nil {
 		return err

@@ -116,7 +116,7 @@ func flakyNode(t *testing.T, pg bool) (*Node, *flakyStore, context.Context) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	return n, fs, truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	return n, fs, truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 }
 
 // failAfterCommit makes the store fail every read from the moment a change
@@ -212,7 +212,7 @@ func TestFollow_ZoneRefreshRetried(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			n, fs, admin := flakyNode(t, pg)
-			ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+			ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
 			z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 			if err != nil {
 				t.Fatal(err)
@@ -308,7 +308,7 @@ func TestFollow_Reconciled(t *testing.T) {
 	reconcileEvery = 200 * time.Millisecond
 	t.Cleanup(func() { reconcileEvery = every })
 	n, _, admin := flakyNode(t, false)
-	ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
 	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ import (
 type tamperEnv struct {
 	cfg   Config
 	pg    bool
-	admin *truce.Actor
+	admin *truce.Caller
 	token string
 }
 
@@ -45,7 +45,7 @@ func newTamperEnv(t *testing.T, pg bool) *tamperEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tamperEnv{cfg: cfg, pg: pg, admin: &truce.Actor{User: res.User, Party: res.Party}, token: res.Token.Secret}
+	return &tamperEnv{cfg: cfg, pg: pg, admin: &truce.Caller{User: res.User, Party: res.Party}, token: res.Token.Secret}
 }
 
 // open starts a server; selfCheck runs the full self-check.
@@ -104,7 +104,7 @@ func (e *tamperEnv) edit(t *testing.T, fn func(exec func(q string, args ...any),
 // (the box between 36°E 33°N and 36.2°E 33.2°N).
 func noFlyZone(t *testing.T, n *Node, admin context.Context) *truce.Zone {
 	t.Helper()
-	ag := inForceAgreement(t, n, admin, []string{truce.ActorFrom(admin).Party.ID}, truce.AgreementRules{})
+	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
 	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)
@@ -560,7 +560,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		op := truce.NewContext(context.Background(), &truce.Actor{Party: p, User: &truce.User{ID: "jo-op", PartyID: jo.ID, Roles: []truce.Role{truce.RoleOperator}}})
+		op := truce.NewContext(context.Background(), &truce.Caller{Party: p, User: &truce.User{ID: "jo-op", PartyID: jo.ID, Roles: []truce.Role{truce.RoleOperator}}})
 		statement, err := truce.DecisionStatement(v, true)
 		if err != nil {
 			t.Fatal(err)

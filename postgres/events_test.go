@@ -32,7 +32,7 @@ func TestBus_TwoServers(t *testing.T) {
 		t.Cleanup(func() { b.Close(); s.Close() })
 		buses = append(buses, b)
 	}
-	reader := &truce.Actor{User: &truce.User{ID: "u", PartyID: "p"}, Party: &truce.Party{ID: "p"}}
+	reader := &truce.Caller{User: &truce.User{ID: "u", PartyID: "p"}, Party: &truce.Party{ID: "p"}}
 	var cursors []*events.Cursor
 	for _, b := range buses {
 		c, err := b.Follow(context.Background(), reader, events.Filter{}, 0, true)

@@ -16,7 +16,7 @@ func agreementChange(a *truce.Agreement) truce.Change {
 
 // CreateAgreement adds a draft agreement.
 func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) (*truce.Agreement, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func utcPtr(t *time.Time) *time.Time {
 // FindAgreement returns an agreement; agreements are visible to every
 // member.
 func (s *Service) FindAgreement(ctx context.Context, id string) (*truce.Agreement, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	return s.VouchedAgreement(ctx, id)
@@ -102,7 +102,7 @@ func (s *Service) FindAgreement(ctx context.Context, id string) (*truce.Agreemen
 
 // ListAgreements returns a page of agreements.
 func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, string, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
 	if f.Party != "" {
@@ -167,7 +167,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 
 // SetAgreementStatus moves an agreement to another status.
 func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.AgreementStatus, ifVersion int64) (*truce.Agreement, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.Ag
 }
 
 func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int64, edit func(*truce.Agreement) error) (*truce.Agreement, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

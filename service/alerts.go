@@ -18,7 +18,7 @@ func alertChange(a *truce.Alert) truce.Change {
 // RaiseAlert records an engine's alert. Engines call it without an actor
 // (the journal records "system"); a signed-in caller must be an admin.
 func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert, error) {
-	actor := truce.ActorFrom(ctx)
+	actor := truce.CallerFrom(ctx)
 	if actor != nil && !actor.IsAdmin() {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Alerts are raised by the engines.")
 	}
@@ -44,7 +44,7 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 
 // FindAlert returns an alert; alerts are visible to every member.
 func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	a, err := s.Store.Alert(ctx, id)
@@ -61,7 +61,7 @@ func alertID(a *truce.Alert) string { return a.ID }
 
 // ListAlerts returns a page of alerts, newest first.
 func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
 	lim := pageLimit(f.Limit)
@@ -88,7 +88,7 @@ func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert
 }
 
 func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.AlertState) (*truce.Alert, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func aircraftChange(a *truce.Aircraft) truce.Change {
 
 // RegisterAircraft adds a registry entry.
 func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*truce.Aircraft, error) {
-	actor, err := truce.RequireActor(ctx)
+	actor, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 
 // ListAircraft lists registry entries: one party's, or all ("").
 func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Aircraft, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	if party != "" {
@@ -229,7 +229,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 
 // RemoveAircraft removes a registry entry of the caller's party.
 func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraft, error) {
-	actor, err := truce.RequireActor(ctx)
+	actor, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func feedChange(f *truce.FeedSource) truce.Change {
 
 // AddFeed configures an SBS-1 source the server connects to (admins).
 func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedSource, error) {
-	actor, err := truce.RequireActor(ctx)
+	actor, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 
 // ListFeeds lists configured feeds.
 func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	fs, err := s.Store.Feeds(ctx)
@@ -320,7 +320,7 @@ func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
 
 // RemoveFeed stops and removes a feed (admins).
 func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource, error) {
-	actor, err := truce.RequireActor(ctx)
+	actor, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 var errBadCredentials = truce.Errorf(truce.EUNAUTHORIZED, "Invalid or expired credentials.")
 
 // AuthenticateToken resolves a bearer token.
-func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.Actor, error) {
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.Caller, error) {
 	if !strings.HasPrefix(secret, "truce_") || len(secret) > 100 {
 		return nil, errBadCredentials
 	}
@@ -43,8 +43,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 // many at once EUNAVAILABLE, both with a retry hint (truce.RetryAfterOf).
 // The password check runs even for unknown users so timing does not tell
 // which names exist.
-func (s *Service) AuthenticatePassword(ctx context.Context, username, password string) (*truce.Actor, error) {
-	return s.logins().guard(ctx, s.Now(), username, func() (*truce.Actor, error) {
+func (s *Service) AuthenticatePassword(ctx context.Context, username, password string) (*truce.Caller, error) {
+	return s.logins().guard(ctx, s.Now(), username, func() (*truce.Caller, error) {
 		return s.checkPassword(ctx, username, password)
 	})
 }
@@ -60,7 +60,7 @@ func (s *Service) logins() *LoginGuard {
 	return defaultLogins()
 }
 
-func (s *Service) checkPassword(ctx context.Context, username, password string) (*truce.Actor, error) {
+func (s *Service) checkPassword(ctx context.Context, username, password string) (*truce.Caller, error) {
 	if len(password) > maxPassword {
 		return nil, errBadCredentials
 	}
@@ -82,7 +82,7 @@ func (s *Service) checkPassword(ctx context.Context, username, password string) 
 // dummyHash is hashed once, on the first failed login, not at start-up.
 var dummyHash = sync.OnceValue(func() string { return HashPassword("not a real password") })
 
-func (s *Service) actor(ctx context.Context, userID string) (*truce.Actor, error) {
+func (s *Service) actor(ctx context.Context, userID string) (*truce.Caller, error) {
 	u, err := s.Store.User(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -100,5 +100,5 @@ func (s *Service) actor(ctx context.Context, userID string) (*truce.Actor, error
 	if err := vouchOne(ctx, s, "party", p.ID, p, nil); err != nil {
 		return nil, err
 	}
-	return &truce.Actor{User: u, Party: p}, nil
+	return &truce.Caller{User: u, Party: p}, nil
 }

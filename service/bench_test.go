@@ -28,7 +28,7 @@ func benchWrites(b *testing.B, st truce.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	actx := truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	actx := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 	b.SetParallelism(64)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

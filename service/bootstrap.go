@@ -26,7 +26,7 @@ func (s *Service) Bootstrap(ctx context.Context, pc truce.PartyCreate, uc truce.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	t, err := s.createToken(ctx, &truce.Actor{User: u, Party: p}, truce.TokenCreate{Name: "bootstrap"})
+	t, err := s.createToken(ctx, &truce.Caller{User: u, Party: p}, truce.TokenCreate{Name: "bootstrap"})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -9,7 +9,7 @@ import (
 // JournalEntry returns one entry; its body and salt only when the caller
 // may read the record.
 func (s *Service) JournalEntry(ctx context.Context, index int64) (*truce.JournalRecord, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *Service) JournalEntry(ctx context.Context, index int64) (*truce.Journal
 
 // ListJournal returns a page of entries.
 func (s *Service) ListJournal(ctx context.Context, start int64, limit int) ([]*truce.JournalRecord, int64, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) ListJournal(ctx context.Context, start int64, limit int) ([]*t
 	return rs, next, nil
 }
 
-func redact(a *truce.Actor, r *truce.JournalRecord) *truce.JournalRecord {
+func redact(a *truce.Caller, r *truce.JournalRecord) *truce.JournalRecord {
 	if !r.Visibility.Allows(a) {
 		r.Body, r.Salt = nil, nil
 	}

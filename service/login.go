@@ -106,7 +106,7 @@ var errBusy = truce.RetryAfter(truce.Errorf(truce.EUNAVAILABLE, "Too many sign-i
 
 // guard runs check (a password check) within the limits, for username
 // from the context's client source (truce.WithClientAddr).
-func (g *LoginGuard) guard(ctx context.Context, now time.Time, username string, check func() (*truce.Actor, error)) (*truce.Actor, error) {
+func (g *LoginGuard) guard(ctx context.Context, now time.Time, username string, check func() (*truce.Caller, error)) (*truce.Caller, error) {
 	src := truce.ClientSource(ctx)
 	user := strings.ToLower(strings.TrimSpace(username))
 	if len(user) > 256 {

@@ -11,7 +11,7 @@ import (
 // custodial: its key pair is generated and the private key kept in the data
 // directory.
 func (s *Service) CreateParty(ctx context.Context, c truce.PartyCreate) (*truce.Party, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -21,7 +21,7 @@ func (s *Service) CreateParty(ctx context.Context, c truce.PartyCreate) (*truce.
 	return s.createParty(ctx, a, c)
 }
 
-func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.PartyCreate) (*truce.Party, error) {
+func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.PartyCreate) (*truce.Party, error) {
 	c.Slug, c.Name, c.PublicKey = clean(c.Slug), clean(c.Name), clean(c.PublicKey)
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (s *Service) createParty(ctx context.Context, a *truce.Actor, c truce.Party
 
 // FindParty returns a party; any signed-in user may read parties.
 func (s *Service) FindParty(ctx context.Context, idOrSlug string) (*truce.Party, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	p, err := s.Store.Party(ctx, idOrSlug)
@@ -86,7 +86,7 @@ func partyID(p *truce.Party) string { return p.ID }
 
 // ListParties returns a page of parties.
 func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce.Party, string, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
 	if f.Kind != "" && !f.Kind.Valid() {

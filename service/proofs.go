@@ -76,7 +76,7 @@ func (s *Service) JournalEntryProof(ctx context.Context, index int64) (*truce.Jo
 // body and salt go in only when the caller may read the record, by the same
 // visibility rule as every read.
 func (s *Service) RecordProofs(ctx context.Context, kind, subject string) (*truce.RecordProofs, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (s *Service) RecordProofs(ctx context.Context, kind, subject string) (*truc
 // ConsistencyProof proves that the tree of size old is a prefix of the
 // signed tree of size new.
 func (s *Service) ConsistencyProof(ctx context.Context, old, new int64) (*truce.ConsistencyProof, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	if old < 0 || new < old {

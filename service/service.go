@@ -69,7 +69,7 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // commit journals a change decided before the transaction (a new record)
 // and runs fn with its journal index; see update.
-func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn func(tx truce.Tx, index int64) error) (int64, error) {
+func (s *Service) commit(ctx context.Context, a *truce.Caller, c truce.Change, fn func(tx truce.Tx, index int64) error) (int64, error) {
 	return s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
 		return c, func(i int64) error { return fn(tx, i) }, nil
 	})
@@ -85,7 +85,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Actor, c truce.Change, fn
 // reports the append (metrics, checkpoint signing) and the event
 // (OnEvent). The store may run edit more than once (a shared batch that
 // is retried), so edit starts from what it reads.
-func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) (truce.Change, func(index int64) error, error)) (int64, error) {
+func (s *Service) update(ctx context.Context, a *truce.Caller, edit func(tx truce.Tx) (truce.Change, func(index int64) error, error)) (int64, error) {
 	idxs, err := s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
 		c, write, err := edit(tx)
 		if err != nil {
@@ -102,7 +102,7 @@ func (s *Service) update(ctx context.Context, a *truce.Actor, edit func(tx truce
 // updateAll is update for changes made together (an import): one
 // transaction journals them all, in order, and claims the request's
 // Idempotency-Key for the first; write gets their journal indexes.
-func (s *Service) updateAll(ctx context.Context, a *truce.Actor, edit func(tx truce.Tx) ([]truce.Change, func(indexes []int64) error, error)) ([]int64, error) {
+func (s *Service) updateAll(ctx context.Context, a *truce.Caller, edit func(tx truce.Tx) ([]truce.Change, func(indexes []int64) error, error)) ([]int64, error) {
 	party, user := "system", "system"
 	if a != nil {
 		party, user = a.Party.ID, a.User.ID

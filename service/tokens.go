@@ -27,14 +27,14 @@ func (b tokenBody) MarshalJSON() ([]byte, error) {
 
 // CreateToken creates a token; the secret is in the result and nowhere else.
 func (s *Service) CreateToken(ctx context.Context, c truce.TokenCreate) (*truce.Token, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return s.createToken(ctx, a, c)
 }
 
-func (s *Service) createToken(ctx context.Context, a *truce.Actor, c truce.TokenCreate) (*truce.Token, error) {
+func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.TokenCreate) (*truce.Token, error) {
 	c.Name = clean(c.Name)
 	if c.Name == "" {
 		return nil, truce.Errorf(truce.EINVALID, "A token needs a name (at most %d characters).", truce.MaxNameLen)
@@ -80,7 +80,7 @@ func (s *Service) createToken(ctx context.Context, a *truce.Actor, c truce.Token
 
 // ListTokens lists a user's tokens: one's own, or as an administrator.
 func (s *Service) ListTokens(ctx context.Context, user string) ([]*truce.Token, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *Service) ListTokens(ctx context.Context, user string) ([]*truce.Token, 
 // RevokeToken revokes a token: its owner, the party's administrator or an
 // administrator may.
 func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,13 +13,13 @@ func userChange(u *truce.User) truce.Change {
 }
 
 // canManage reports whether the actor administers users of the party.
-func canManage(a *truce.Actor, partyID string) bool {
+func canManage(a *truce.Caller, partyID string) bool {
 	return a.IsAdmin() || (a.User.HasRole(truce.RolePartyAdmin) && a.Party.ID == partyID)
 }
 
 // CreateUser adds a user.
 func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.User, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.Us
 	return s.createUser(ctx, a, c)
 }
 
-func (s *Service) createUser(ctx context.Context, a *truce.Actor, c truce.UserCreate) (*truce.User, error) {
+func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserCreate) (*truce.User, error) {
 	c.Username, c.Name, c.Party = clean(c.Username), clean(c.Name), clean(c.Party)
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (s *Service) createUser(ctx context.Context, a *truce.Actor, c truce.UserCr
 // FindUser returns a user the caller may see: admins see everyone, others
 // the users of their own party.
 func (s *Service) FindUser(ctx context.Context, idOrUsername string) (*truce.User, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Service) FindUser(ctx context.Context, idOrUsername string) (*truce.Use
 
 // ListUsers returns a page of the users the caller may see.
 func (s *Service) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.User, string, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -120,7 +120,7 @@ func (s *Service) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.U
 
 // DisableUser disables a user.
 func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersion int64) (*truce.User, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

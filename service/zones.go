@@ -29,7 +29,7 @@ func zoneChange(z *truce.Zone, v *truce.ZoneVersion, superseded *truce.ZoneVersi
 
 // signatoryOperator checks the actor acts for a signatory party as an
 // operator (or administrator) and returns the agreement.
-func (s *Service) signatoryOperator(ctx context.Context, a *truce.Actor, agreementID string) (*truce.Agreement, error) {
+func (s *Service) signatoryOperator(ctx context.Context, a *truce.Caller, agreementID string) (*truce.Agreement, error) {
 	// Who may act is decided on the agreement the journal vouches for.
 	ag, err := s.VouchedAgreement(ctx, agreementID)
 	if err != nil {
@@ -50,7 +50,7 @@ func (s *Service) effective(t *time.Time) time.Time {
 
 // ProposeZone creates a zone and its first version.
 func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	return z, v, nil
 }
 
-func (s *Service) newZone(ctx context.Context, a *truce.Actor, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+func (s *Service) newZone(ctx context.Context, a *truce.Caller, ag *truce.Agreement, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
 	spec, _, bbox, err := s.buildSpec(ctx, p)
 	if err != nil {
 		return nil, nil, err
@@ -97,7 +97,7 @@ func (s *Service) newZone(ctx context.Context, a *truce.Actor, ag *truce.Agreeme
 // ImportZones proposes every feature of a FeatureCollection, all in one
 // transaction.
 func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truce.ZoneVersion, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) ProposeWithdrawal(ctx context.Context, zoneID, note string, ef
 }
 
 func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion int64, action truce.ZoneAction, p *truce.ZoneProposal, note string, eff *time.Time) (*truce.ZoneVersion, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 
 // DecideZone records a signatory's decision on a pending version.
 func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d truce.ZoneDecision) (*truce.ZoneVersion, error) {
-	a, err := truce.RequireActor(ctx)
+	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func VerifyDecision(v *truce.ZoneVersion, d truce.Decision, publicKey string) er
 
 // FindZone returns a zone; zones are visible to every member.
 func (s *Service) FindZone(ctx context.Context, id string) (*truce.Zone, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	z, _, err := s.VouchedZone(ctx, id)
@@ -427,7 +427,7 @@ func (s *Service) FindZone(ctx context.Context, id string) (*truce.Zone, error) 
 
 // ListZones returns a page of zones.
 func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, string, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
@@ -450,7 +450,7 @@ func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Z
 
 // ZoneHistory returns every version of a zone.
 func (s *Service) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVersion, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	_, vs, err := s.VouchedZone(ctx, id)
@@ -460,7 +460,7 @@ func (s *Service) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVers
 // ZonesInForce returns the versions in force at t in agreements in force
 // at t.
 func (s *Service) ZonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	return s.zonesInForce(ctx, t)
@@ -496,7 +496,7 @@ func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 // altitude (an unknown altitude matches every band, as it does for the
 // monitor); the database and exact predicates answer for the past only.
 func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Time) ([]truce.ZoneAt, error) {
-	if _, err := truce.RequireActor(ctx); err != nil {
+	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
 	if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {

@@ -36,7 +36,7 @@ func newZoneParties(t *testing.T, st truce.Store) zoneParties {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zp := zoneParties{svc: svc, sec: truce.NewContext(ctx, &truce.Actor{User: u, Party: p})}
+	zp := zoneParties{svc: svc, sec: truce.NewContext(ctx, &truce.Caller{User: u, Party: p})}
 	operator := func(slug string) (context.Context, string) {
 		p, err := svc.CreateParty(zp.sec, truce.PartyCreate{Slug: slug, Name: "Guarantor " + slug, Kind: truce.PartyGuarantor})
 		if err != nil {
@@ -46,7 +46,7 @@ func newZoneParties(t *testing.T, st truce.Store) zoneParties {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return truce.NewContext(ctx, &truce.Actor{User: u, Party: p}), p.ID
+		return truce.NewContext(ctx, &truce.Caller{User: u, Party: p}), p.ID
 	}
 	var ida, idb string
 	zp.a, ida = operator("ga")

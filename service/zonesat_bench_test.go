@@ -35,7 +35,7 @@ func zonesInForce(tb testing.TB, n int) (*service.Service, context.Context) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	actx := truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	actx := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 	ag, err := svc.CreateAgreement(actx, truce.AgreementCreate{Title: "Bench", Signatories: []string{p.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		tb.Fatal(err)

@@ -30,7 +30,7 @@ func (u *UI) adminData(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := truce.ActorFrom(ctx)
+	a := truce.CallerFrom(ctx)
 	d := map[string]any{"Parties": parties, "PartyByID": byID, "Users": users, "Tokens": tokens,
 		"PartyKinds": []truce.PartyKind{truce.PartyGuarantor, truce.PartyMonitor, truce.PartyHumanitarian, truce.PartyCoordinator},
 		"Roles":      truce.Roles, "IsAdmin": a.IsAdmin(), "Witnesses": u.witnessViews(r), "HasWitnesses": len(u.cfg.Witnesses) > 0}

@@ -160,7 +160,7 @@ func (u *UI) alert(w http.ResponseWriter, r *http.Request) {
 	evJSON, _ := json.Marshal(ev)
 	cfg := u.mapConfig(r)
 	cfg.ZonesURL, cfg.Layers = "", nil
-	can := truce.ActorFrom(ctx).Require(truce.RoleOperator, truce.RoleObserver) == nil
+	can := truce.CallerFrom(ctx).Require(truce.RoleOperator, truce.RoleObserver) == nil
 	u.render(w, r, http.StatusOK, "alert", map[string]any{"Alert": a, "Zone": zone, "Parties": names, "Evidence": string(evJSON),
 		"Config": cfg, "Points": len(ev.History), "CanMove": can,
 		"AckBy": partyOfActor(a.AcknowledgedBy, names), "ClosedBy": partyOfActor(a.ClosedBy, names)})

@@ -129,7 +129,7 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 		return nil
 	}
 	var party string
-	if a := truce.ActorFrom(ctx); a != nil && a.Party != nil {
+	if a := truce.CallerFrom(ctx); a != nil && a.Party != nil {
 		party = a.Party.ID
 	}
 	signed := map[string]bool{}
@@ -314,7 +314,7 @@ func (u *UI) zonesInForceNow(ctx context.Context) ([]*truce.ZoneVersion, error) 
 		return u.svc.Zones.ZonesInForce(ctx, time.Now())
 	}
 	var party string
-	if a := truce.ActorFrom(ctx); a != nil && a.Party != nil {
+	if a := truce.CallerFrom(ctx); a != nil && a.Party != nil {
 		party = a.Party.ID
 	}
 	c := &u.inForce

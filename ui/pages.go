@@ -135,7 +135,7 @@ func (u *UI) pendingVersions(ctx context.Context) ([]pending, error) {
 
 func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := truce.ActorFrom(ctx)
+	a := truce.CallerFrom(ctx)
 	ps, err := u.pendingVersions(ctx)
 	if err != nil {
 		u.serviceError(w, r, err)

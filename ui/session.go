@@ -31,7 +31,7 @@ const (
 // disabling a user ends their sessions at once, and each login and logout
 // is a journal entry like every other credential change.
 type Session struct {
-	Actor   *truce.Actor
+	Caller  *truce.Caller
 	TokenID string
 	// CSRF is the synchronizer token: SHA-256 of the session secret, so it
 	// is bound to this session and unguessable without the HttpOnly cookie.
@@ -44,7 +44,7 @@ type Session struct {
 type sessionKey struct{}
 
 // SessionFrom returns the request's session, or nil when signed out. The
-// context also carries the actor (truce.ActorFrom), so service calls made
+// context also carries the actor (truce.CallerFrom), so service calls made
 // with it are authorised as that user.
 func SessionFrom(ctx context.Context) *Session {
 	s, _ := ctx.Value(sessionKey{}).(*Session)
@@ -95,7 +95,7 @@ func (u *UI) session(r *http.Request) *Session {
 	if err != nil || a.TokenID == "" {
 		return nil
 	}
-	return &Session{Actor: a, TokenID: a.TokenID, CSRF: csrfFor(secret), Token: secret}
+	return &Session{Caller: a, TokenID: a.TokenID, CSRF: csrfFor(secret), Token: secret}
 }
 
 // withSession puts the session (and its actor) on the context, and sends a
@@ -122,7 +122,7 @@ func (u *UI) withSession(next http.Handler) http.Handler {
 				return
 			}
 		}
-		ctx := truce.NewContext(context.WithValue(r.Context(), sessionKey{}, s), s.Actor)
+		ctx := truce.NewContext(context.WithValue(r.Context(), sessionKey{}, s), s.Caller)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

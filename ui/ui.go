@@ -329,7 +329,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 	}
 	if v.Session != nil {
 		for _, p := range navs {
-			if len(p.Roles) > 0 && v.Session.Actor.Require(p.Roles...) != nil {
+			if len(p.Roles) > 0 && v.Session.Caller.Require(p.Roles...) != nil {
 				continue
 			}
 			v.Nav = append(v.Nav, navLink{p.Path, v.T(p.NavKey), strings.HasPrefix(r.URL.Path, p.Path)})

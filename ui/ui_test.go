@@ -42,7 +42,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	actx := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	actx := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	p, err := n.Service.CreateParty(actx, truce.PartyCreate{Slug: "us", Name: "United States of America", Kind: truce.PartyGuarantor})
 	if err != nil {
 		t.Fatal(err)

@@ -122,7 +122,7 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	for i, v := range hist {
 		rev[len(hist)-1-i] = v
 	}
-	a := truce.ActorFrom(ctx)
+	a := truce.CallerFrom(ctx)
 	// The page offers what the service's rules allow (it checks them
 	// again).
 	canDecide := z.Pending > 0 && z.Pending <= len(hist) && truce.CanDecide(z, hist[z.Pending-1], ag.Signatories, a.Party.ID) == nil

@@ -28,7 +28,7 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	us := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 	ag, err := s.node.Service.CreateAgreement(us, truce.AgreementCreate{Title: "Test", Signatories: []string{p.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 	}
 	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
-	admin := truce.NewContext(ctx, &truce.Actor{User: res.User, Party: res.Party})
+	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	p, err := svc.CreateParty(admin, truce.PartyCreate{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor})
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 	if err := os.WriteFile(filepath.Join(dir, tokensFile), b, 0o600); err != nil {
 		return nil, err
 	}
-	d.op = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	d.op = truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 	ag, err := svc.CreateAgreement(d.op, truce.AgreementCreate{Title: "Benchmark memorandum", Signatories: []string{"us"},
 		EffectiveFrom: time.Now().Add(-time.Hour).UTC()})
 	if err != nil {
@@ -232,7 +232,7 @@ func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 		st.Close()
 		return nil, err
 	}
-	d.op = truce.NewContext(ctx, &truce.Actor{User: u, Party: p})
+	d.op = truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
 	ags, err := st.Agreements(ctx, truce.AgreementFilter{})
 	if err != nil || len(ags) != 1 {
 		st.Close()

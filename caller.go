@@ -5,9 +5,9 @@ import (
 	"slices"
 )
 
-// Actor is the authenticated caller of a service method: a user acting for
+// Caller is the authenticated caller of a service method: a user acting for
 // their party. Services read it from the context; handlers put it there.
-type Actor struct {
+type Caller struct {
 	User  *User
 	Party *Party
 	// TokenID is the id of the token whose secret authenticated the
@@ -15,34 +15,34 @@ type Actor struct {
 	TokenID string
 }
 
-type actorKey struct{}
+type callerKey struct{}
 
-// NewContext returns a context carrying the actor.
-func NewContext(ctx context.Context, a *Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+// NewContext returns a context carrying the caller.
+func NewContext(ctx context.Context, a *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, a)
 }
 
-// ActorFrom returns the context's actor, or nil.
-func ActorFrom(ctx context.Context) *Actor {
-	a, _ := ctx.Value(actorKey{}).(*Actor)
+// CallerFrom returns the context's caller, or nil.
+func CallerFrom(ctx context.Context) *Caller {
+	a, _ := ctx.Value(callerKey{}).(*Caller)
 	return a
 }
 
-// RequireActor returns the context's actor or an EUNAUTHORIZED error.
-func RequireActor(ctx context.Context) (*Actor, error) {
-	a := ActorFrom(ctx)
+// RequireCaller returns the context's caller or an EUNAUTHORIZED error.
+func RequireCaller(ctx context.Context) (*Caller, error) {
+	a := CallerFrom(ctx)
 	if a == nil || a.User == nil || a.Party == nil {
 		return nil, Errorf(EUNAUTHORIZED, "Authentication required.")
 	}
 	return a, nil
 }
 
-// IsAdmin reports whether the actor administers the deployment.
-func (a *Actor) IsAdmin() bool { return a != nil && a.User.HasRole(RoleAdmin) }
+// IsAdmin reports whether the caller administers the deployment.
+func (a *Caller) IsAdmin() bool { return a != nil && a.User.HasRole(RoleAdmin) }
 
-// Require returns EFORBIDDEN unless the actor holds one of the roles (admins
+// Require returns EFORBIDDEN unless the caller holds one of the roles (admins
 // hold every role).
-func (a *Actor) Require(roles ...Role) error {
+func (a *Caller) Require(roles ...Role) error {
 	if a.IsAdmin() || a.User.HasRole(roles...) {
 		return nil
 	}
@@ -67,8 +67,8 @@ type Visibility struct {
 	Parties []string `json:"parties,omitempty"`
 }
 
-// Allows reports whether the actor may read a record with this visibility.
-func (v Visibility) Allows(a *Actor) bool {
+// Allows reports whether the caller may read a record with this visibility.
+func (v Visibility) Allows(a *Caller) bool {
 	if a == nil {
 		return false
 	}
