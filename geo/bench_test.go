@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/geodesic"
 	"github.com/truce-project/truce/geo"
 )
 
@@ -70,4 +71,59 @@ func BenchmarkIntersects_SubdistrictCircle(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
+}
+
+// BenchmarkDistance compares the hand-written Vincenty inverse that
+// [geo.Distance] uses with Karney's (github.com/tidwall/geodesic) on the
+// monitor's hot path: pairs of positions in the Levant, random (up to
+// ~1,000 km) and close (under ~7 km, as aircraft proximity checks are).
+func BenchmarkDistance(b *testing.B) {
+	r := rand.New(rand.NewPCG(4, 4))
+	var far, near [][2]orb.Point
+	for range 1024 {
+		p := orb.Point{35 + 8*r.Float64(), 32 + 6*r.Float64()}
+		far = append(far, [2]orb.Point{p, {35 + 8*r.Float64(), 32 + 6*r.Float64()}})
+		near = append(near, [2]orb.Point{p, {p[0] + 0.05*r.Float64(), p[1] + 0.05*r.Float64()}})
+	}
+	for _, set := range []struct {
+		name  string
+		pairs [][2]orb.Point
+	}{{"levant", far}, {"near", near}} {
+		b.Run(set.name+"/vincenty", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				p := set.pairs[i%len(set.pairs)]
+				geo.Distance(p[0], p[1])
+			}
+		})
+		b.Run(set.name+"/karney", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				p := set.pairs[i%len(set.pairs)]
+				var s float64
+				geodesic.WGS84.Inverse(p[0][1], p[0][0], p[1][1], p[1][0], &s, nil, nil)
+			}
+		})
+	}
+}
+
+// BenchmarkDestination compares the Vincenty direct solution behind
+// [geo.Destination] (and so [geo.Circle] and the buffers) with Karney's.
+func BenchmarkDestination(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	var in [][3]float64
+	for range 1024 {
+		in = append(in, [3]float64{35 + 8*r.Float64(), 32 + 6*r.Float64(), 360 * r.Float64()})
+	}
+	b.Run("vincenty", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x := in[i%len(in)]
+			geo.Destination(orb.Point{x[0], x[1]}, x[2], 10000)
+		}
+	})
+	b.Run("karney", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x := in[i%len(in)]
+			var lat, lon float64
+			geodesic.WGS84.Direct(x[1], x[0], x[2], 10000, &lat, &lon, nil)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/geodesic"
 )
 
 // WGS84 ellipsoid (NIMA TR8350.2).
@@ -13,9 +14,6 @@ const (
 	wgs84A = 6378137.0
 	wgs84F = 1 / 298.257223563
 	wgs84B = wgs84A * (1 - wgs84F)
-	// meanRadius is the ellipsoid's mean radius (2a+b)/3, used only when
-	// Vincenty's inverse does not converge.
-	meanRadius = (2*wgs84A + wgs84B) / 3
 )
 
 const deg = math.Pi / 180
@@ -58,7 +56,7 @@ func inverse(p1, p2 orb.Point) (s, az1, az2 float64) {
 		}
 	}
 	if !converged {
-		return sphereInverse(p1, p2)
+		return karneyInverse(p1, p2)
 	}
 	u2 := cos2A * (wgs84A*wgs84A - wgs84B*wgs84B) / (wgs84B * wgs84B)
 	A := 1 + u2/16384*(4096+u2*(-768+u2*(320-175*u2)))
@@ -70,14 +68,12 @@ func inverse(p1, p2 orb.Point) (s, az1, az2 float64) {
 	return s, normBearing(az1), normBearing(az2)
 }
 
-func sphereInverse(p1, p2 orb.Point) (s, az1, az2 float64) {
-	f1, f2 := p1[1]*deg, p2[1]*deg
-	dl := (p2[0] - p1[0]) * deg
-	h := math.Pow(math.Sin((f2-f1)/2), 2) + math.Cos(f1)*math.Cos(f2)*math.Pow(math.Sin(dl/2), 2)
-	s = 2 * meanRadius * math.Asin(math.Min(1, math.Sqrt(h)))
-	az1 = math.Atan2(math.Sin(dl)*math.Cos(f2), math.Cos(f1)*math.Sin(f2)-math.Sin(f1)*math.Cos(f2)*math.Cos(dl)) / deg
-	back := math.Atan2(-math.Sin(dl)*math.Cos(f1), math.Cos(f2)*math.Sin(f1)-math.Sin(f2)*math.Cos(f1)*math.Cos(dl)) / deg
-	return s, normBearing(az1), normBearing(back + 180)
+// karneyInverse solves the inverse problem by Karney's algorithm
+// (J. Geodesy 87, 2013), which converges everywhere, for the nearly
+// antipodal pairs where Vincenty's iteration does not.
+func karneyInverse(p1, p2 orb.Point) (s, az1, az2 float64) {
+	geodesic.WGS84.Inverse(p1[1], p1[0], p2[1], p2[0], &s, &az1, &az2)
+	return s, normBearing(az1), normBearing(az2)
 }
 
 func normBearing(b float64) float64 {
@@ -112,47 +108,12 @@ func Bearing(a, b orb.Point) float64 {
 
 // Destination returns the point reached by following the geodesic that
 // leaves p at bearing (degrees from true north) for dist metres, with its
-// longitude in [-180, 180].
+// longitude in [-180, 180]. It solves the direct problem by Karney's
+// algorithm (github.com/tidwall/geodesic).
 func Destination(p orb.Point, bearing, dist float64) orb.Point {
-	q, _ := direct(p, bearing, dist)
-	return q
-}
-
-// direct solves the geodesic direct problem, returning the destination and
-// the forward azimuth there.
-func direct(p orb.Point, bearing, dist float64) (orb.Point, float64) {
-	a1 := bearing * deg
-	sinA1, cosA1 := math.Sincos(a1)
-	tanU1 := (1 - wgs84F) * math.Tan(p[1]*deg)
-	cosU1 := 1 / math.Sqrt(1+tanU1*tanU1)
-	sinU1 := tanU1 * cosU1
-	sigma1 := math.Atan2(tanU1, cosA1)
-	sinA := cosU1 * sinA1
-	cos2A := 1 - sinA*sinA
-	u2 := cos2A * (wgs84A*wgs84A - wgs84B*wgs84B) / (wgs84B * wgs84B)
-	A := 1 + u2/16384*(4096+u2*(-768+u2*(320-175*u2)))
-	B := u2 / 1024 * (256 + u2*(-128+u2*(74-47*u2)))
-	sigma := dist / (wgs84B * A)
-	var sinS, cosS, cos2Sm float64
-	for range 200 {
-		cos2Sm = math.Cos(2*sigma1 + sigma)
-		sinS, cosS = math.Sincos(sigma)
-		dSigma := B * sinS * (cos2Sm + B/4*(cosS*(-1+2*cos2Sm*cos2Sm)-B/6*cos2Sm*(-3+4*sinS*sinS)*(-3+4*cos2Sm*cos2Sm)))
-		prev := sigma
-		sigma = dist/(wgs84B*A) + dSigma
-		if math.Abs(sigma-prev) < 1e-12 {
-			break
-		}
-	}
-	cos2Sm = math.Cos(2*sigma1 + sigma)
-	sinS, cosS = math.Sincos(sigma)
-	tmp := sinU1*sinS - cosU1*cosS*cosA1
-	lat := math.Atan2(sinU1*cosS+cosU1*sinS*cosA1, (1-wgs84F)*math.Hypot(sinA, tmp))
-	lambda := math.Atan2(sinS*sinA1, cosU1*cosS-sinU1*sinS*cosA1)
-	C := wgs84F / 16 * cos2A * (4 + wgs84F*(4-3*cos2A))
-	L := lambda - (1-C)*wgs84F*sinA*(sigma+C*sinS*(cos2Sm+C*cosS*(-1+2*cos2Sm*cos2Sm)))
-	az2 := math.Atan2(sinA, -tmp) / deg
-	return orb.Point{normLon(p[0] + L/deg), lat / deg}, normBearing(az2)
+	var lat, lon float64
+	geodesic.WGS84.Direct(p[1], p[0], bearing, dist, &lat, &lon, nil)
+	return orb.Point{normLon(lon), lat}
 }
 
 // MaxRadius bounds [Circle] radii and [BufferLine] half-widths: 2,000 km is
