@@ -66,13 +66,10 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
 		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
 		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
-	if _, err := s.commit(ctx, a, agreementChange(ag), func(tx truce.Tx, idx int64) error {
-		ag.JournalIndex = idx
-		return tx.PutAgreement(ctx, ag)
-	}); err != nil {
-		return nil, err
-	}
-	return ag, nil
+	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
+		ag.JournalIndex = tx.Journal(agreementChange(ag))
+		return ag, tx.PutAgreement(ctx, ag)
+	})
 }
 
 // checkAgreementText checks an agreement's title and reference.
@@ -212,11 +209,8 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()
-	if _, err := s.commit(ctx, a, agreementChange(cur), func(tx truce.Tx, idx int64) error {
-		cur.JournalIndex = idx
-		return tx.PutAgreement(ctx, cur)
-	}); err != nil {
-		return nil, err
-	}
-	return cur, nil
+	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
+		cur.JournalIndex = tx.Journal(agreementChange(cur))
+		return cur, tx.PutAgreement(ctx, cur)
+	})
 }

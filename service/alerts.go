@@ -33,13 +33,10 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 	if a.Aircraft == nil {
 		a.Aircraft = []truce.AlertAircraft{}
 	}
-	if _, err := s.commit(ctx, actor, alertChange(a), func(tx truce.Tx, idx int64) error {
-		a.JournalIndex = idx
-		return tx.PutAlert(ctx, a)
-	}); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return write(ctx, s, actor, func(tx *writeTx) (*truce.Alert, error) {
+		a.JournalIndex = tx.Journal(alertChange(a))
+		return a, tx.PutAlert(ctx, a)
+	})
 }
 
 // FindAlert returns an alert; alerts are visible to every member.
@@ -103,18 +100,17 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 	if _, err := s.FindAlert(ctx, id); err != nil {
 		return nil, err
 	}
-	var out *truce.Alert
 	now := s.Now()
-	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+	return write(ctx, s, a, func(tx *writeTx) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		switch {
 		case al.State == truce.AlertClosed:
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
+			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
 		case al.State == to:
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
+			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
 		}
 		al.State = to
 		who := a.Party.ID + "/" + a.User.ID
@@ -127,15 +123,9 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 			al.Note = note
 		}
 		al.Version++
-		return alertChange(al), func(idx int64) error {
-			al.JournalIndex, out = idx, al
-			return tx.PutAlert(ctx, al)
-		}, nil
+		al.JournalIndex = tx.Journal(alertChange(al))
+		return al, tx.PutAlert(ctx, al)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- aircraft registry ---
@@ -199,13 +189,10 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		}
 	}
 	a := &truce.Aircraft{ID: NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: clean(in.Note), CreatedAt: s.Now(), Version: 1}
-	if _, err := s.commit(ctx, actor, aircraftChange(a), func(tx truce.Tx, idx int64) error {
-		a.JournalIndex = idx
-		return tx.PutAircraft(ctx, a)
-	}); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return write(ctx, s, actor, func(tx *writeTx) (*truce.Aircraft, error) {
+		a.JournalIndex = tx.Journal(aircraftChange(a))
+		return a, tx.PutAircraft(ctx, a)
+	})
 }
 
 // ListAircraft lists registry entries: one party's, or all ("").
@@ -236,29 +223,22 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	var out *truce.Aircraft
-	_, err = s.update(ctx, actor, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+	return write(ctx, s, actor, func(tx *writeTx) (*truce.Aircraft, error) {
 		a, err := tx.Aircraft(ctx, id)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		if a.PartyID != actor.Party.ID && !actor.IsAdmin() {
-			return truce.Change{}, nil, truce.Errorf(truce.EFORBIDDEN, "That entry belongs to another party.")
+			return nil, truce.Errorf(truce.EFORBIDDEN, "That entry belongs to another party.")
 		}
 		if a.Removed {
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Entry %q is already removed.", id)
+			return nil, truce.Errorf(truce.ECONFLICT, "Entry %q is already removed.", id)
 		}
 		a.Removed = true
 		a.Version++
-		return aircraftChange(a), func(idx int64) error {
-			a.JournalIndex, out = idx, a
-			return tx.PutAircraft(ctx, a)
-		}, nil
+		a.JournalIndex = tx.Journal(aircraftChange(a))
+		return a, tx.PutAircraft(ctx, a)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- feeds ---
@@ -297,13 +277,10 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 		f.Name = f.Addr
 	}
 	nf := &truce.FeedSource{ID: NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
-	if _, err := s.commit(ctx, actor, feedChange(nf), func(tx truce.Tx, idx int64) error {
-		nf.JournalIndex = idx
-		return tx.PutFeed(ctx, nf)
-	}); err != nil {
-		return nil, err
-	}
-	return nf, nil
+	return write(ctx, s, actor, func(tx *writeTx) (*truce.FeedSource, error) {
+		nf.JournalIndex = tx.Journal(feedChange(nf))
+		return nf, tx.PutFeed(ctx, nf)
+	})
 }
 
 // ListFeeds lists configured feeds.
@@ -327,24 +304,17 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 	if !actor.IsAdmin() {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
 	}
-	var out *truce.FeedSource
-	_, err = s.update(ctx, actor, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+	return write(ctx, s, actor, func(tx *writeTx) (*truce.FeedSource, error) {
 		f, err := tx.Feed(ctx, id)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		if f.Removed {
-			return truce.Change{}, nil, truce.Errorf(truce.ECONFLICT, "Feed %q is already removed.", id)
+			return nil, truce.Errorf(truce.ECONFLICT, "Feed %q is already removed.", id)
 		}
 		f.Removed = true
 		f.Version++
-		return feedChange(f), func(idx int64) error {
-			f.JournalIndex, out = idx, f
-			return tx.PutFeed(ctx, f)
-		}, nil
+		f.JournalIndex = tx.Journal(feedChange(f))
+		return f, tx.PutFeed(ctx, f)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

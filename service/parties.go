@@ -47,17 +47,16 @@ func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.Part
 		p.PublicKey, p.Custodial, sealed = vkey, true, key
 	}
 	// The private key is written with the party, in one transaction.
-	_, err := s.commit(ctx, a, truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true},
-		func(tx truce.Tx, idx int64) error {
-			p.JournalIndex = idx
-			if err := tx.InsertParty(ctx, p); err != nil {
-				return err
-			}
-			if sealed != nil {
-				return tx.InsertPartyKey(ctx, p.ID, sealed)
-			}
-			return nil
-		})
+	_, err := write(ctx, s, a, func(tx *writeTx) (*truce.Party, error) {
+		p.JournalIndex = tx.Journal(truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true})
+		if err := tx.InsertParty(ctx, p); err != nil {
+			return nil, err
+		}
+		if sealed != nil {
+			return p, tx.InsertPartyKey(ctx, p.ID, sealed)
+		}
+		return p, nil
+	})
 	if truce.ErrorCode(err) == truce.ECONFLICT {
 		// Another request created the slug since the check above.
 		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)

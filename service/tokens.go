@@ -68,9 +68,9 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 		e := c.ExpiresAt.UTC().Truncate(time.Microsecond) // as both databases keep it
 		t.ExpiresAt = &e
 	}
-	if _, err := s.commit(ctx, a, tokenChange(t, u.PartyID), func(tx truce.Tx, idx int64) error {
-		t.JournalIndex = idx
-		return tx.InsertToken(ctx, t, hash)
+	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.Token, error) {
+		t.JournalIndex = tx.Journal(tokenChange(t, u.PartyID))
+		return t, tx.InsertToken(ctx, t, hash)
 	}); err != nil {
 		return nil, err
 	}
@@ -119,11 +119,8 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, err
 	}
 	now := s.Now().UTC()
 	t.RevokedAt = &now
-	if _, err := s.commit(ctx, a, tokenChange(t, owner.PartyID), func(tx truce.Tx, idx int64) error {
-		t.JournalIndex = idx
-		return tx.RevokeToken(ctx, t.ID, now, idx)
-	}); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return write(ctx, s, a, func(tx *writeTx) (*truce.Token, error) {
+		t.JournalIndex = tx.Journal(tokenChange(t, owner.PartyID))
+		return t, tx.RevokeToken(ctx, t.ID, now, t.JournalIndex)
+	})
 }

@@ -60,9 +60,9 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 	now := s.Now().UTC()
 	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if _, err := s.commit(ctx, a, userChange(u), func(tx truce.Tx, idx int64) error {
-		u.JournalIndex = idx
-		return tx.InsertUser(ctx, u, hash)
+	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
+		u.JournalIndex = tx.Journal(userChange(u))
+		return u, tx.InsertUser(ctx, u, hash)
 	}); err != nil {
 		if truce.ErrorCode(err) == truce.ECONFLICT {
 			return nil, truce.Errorf(truce.ECONFLICT, "The username %q is taken.", c.Username)
@@ -143,11 +143,8 @@ func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersio
 	u.Disabled = true
 	u.Version++
 	u.UpdatedAt = s.Now().UTC()
-	if _, err := s.commit(ctx, a, userChange(u), func(tx truce.Tx, idx int64) error {
-		u.JournalIndex = idx
-		return tx.UpdateUser(ctx, u)
-	}); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
+		u.JournalIndex = tx.Journal(userChange(u))
+		return u, tx.UpdateUser(ctx, u)
+	})
 }

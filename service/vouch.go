@@ -21,7 +21,7 @@ import (
 
 // The log vouches for state (DESIGN.md, "Security model"): a record the
 // engines or the API use is checked against the journal entries of its
-// subject. Each entry's body is the record as stored (update writes the
+// subject. Each entry's body is the record as stored (write stores the
 // record with its entry's index before sealing), so the state a subject's
 // entries describe, replayed oldest first, is what the rows must hold.
 // Each entry is checked on the way: its leaf against the Merkle tree's

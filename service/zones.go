@@ -68,12 +68,13 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.commit(ctx, a, zoneChange(z, v, nil), func(tx truce.Tx, idx int64) error {
+	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.Zone, error) {
+		idx := tx.Journal(zoneChange(z, v, nil))
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
-			return err
+			return nil, err
 		}
-		return tx.PutZoneVersion(ctx, v)
+		return z, tx.PutZoneVersion(ctx, v)
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -157,32 +158,21 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		}
 		out = append(out, pair{z, v})
 	}
-	_, err = s.updateAll(ctx, a, func(tx truce.Tx) ([]truce.Change, func([]int64) error, error) {
-		cs := make([]truce.Change, len(out))
+	return write(ctx, s, a, func(tx *writeTx) ([]*truce.ZoneVersion, error) {
+		vs := make([]*truce.ZoneVersion, len(out))
 		for i, p := range out {
-			cs[i] = zoneChange(p.z, p.v, nil)
-		}
-		return cs, func(idxs []int64) error {
-			for i, p := range out {
-				p.z.JournalIndex, p.v.JournalIndex = idxs[i], idxs[i]
-				if err := tx.PutZone(ctx, p.z); err != nil {
-					return err
-				}
-				if err := tx.PutZoneVersion(ctx, p.v); err != nil {
-					return err
-				}
+			idx := tx.Journal(zoneChange(p.z, p.v, nil))
+			p.z.JournalIndex, p.v.JournalIndex = idx, idx
+			if err := tx.PutZone(ctx, p.z); err != nil {
+				return nil, err
 			}
-			return nil
-		}, nil
+			if err := tx.PutZoneVersion(ctx, p.v); err != nil {
+				return nil, err
+			}
+			vs[i] = p.v
+		}
+		return vs, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	vs := make([]*truce.ZoneVersion, len(out))
-	for i, p := range out {
-		vs[i] = p.v
-	}
-	return vs, nil
 }
 
 // featureError names the feature of an import that err is about.
@@ -241,19 +231,19 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
 	}
 	v.EffectiveFrom = s.effective(eff)
-	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+	return write(ctx, s, a, func(tx *writeTx) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		if err := truce.CanPropose(z, action, ifVersion); err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		if p == nil {
 			// A suspension or withdrawal carries the spec it ends.
 			cur, err := tx.ZoneVersion(ctx, z.ID, z.Current)
 			if err != nil {
-				return truce.Change{}, nil, err
+				return nil, err
 			}
 			v.Spec, v.BBox = cur.Spec, cur.BBox
 		}
@@ -261,18 +251,13 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		z.Latest, z.Pending = v.Version, v.Version
 		z.Version++
 		z.UpdatedAt = now
-		return zoneChange(z, v, nil), func(idx int64) error {
-			z.JournalIndex, v.JournalIndex = idx, idx
-			if err := tx.PutZone(ctx, z); err != nil {
-				return err
-			}
-			return tx.PutZoneVersion(ctx, v)
-		}, nil
+		idx := tx.Journal(zoneChange(z, v, nil))
+		z.JournalIndex, v.JournalIndex = idx, idx
+		if err := tx.PutZone(ctx, z); err != nil {
+			return nil, err
+		}
+		return v, tx.PutZoneVersion(ctx, v)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // DecideZone records a signatory's decision on a pending version.
@@ -319,48 +304,41 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		return nil, err
 	}
 	now := s.Now()
-	var out *truce.ZoneVersion
-	_, err = s.update(ctx, a, func(tx truce.Tx) (truce.Change, func(int64) error, error) {
+	return write(ctx, s, a, func(tx *writeTx) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		v, err := tx.ZoneVersion(ctx, zoneID, version)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		var current *truce.ZoneVersion
 		if z.Current != 0 && d.Approve {
 			// The version in force, which an approval by all would end.
 			if current, err = tx.ZoneVersion(ctx, zoneID, z.Current); err != nil {
-				return truce.Change{}, nil, err
+				return nil, err
 			}
 		}
 		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
 		t, err := truce.Decide(z, v, current, ag.Signatories, dec)
 		if err != nil {
-			return truce.Change{}, nil, err
+			return nil, err
 		}
 		z, v, prev := t.Zone, t.Version, t.Ended
-		return zoneChange(z, v, prev), func(idx int64) error {
-			v.Decisions[len(v.Decisions)-1].JournalIndex = idx
-			z.JournalIndex = idx
-			if prev != nil {
-				if err := tx.PutZoneVersion(ctx, prev); err != nil {
-					return err
-				}
+		idx := tx.Journal(zoneChange(z, v, prev))
+		v.Decisions[len(v.Decisions)-1].JournalIndex = idx
+		z.JournalIndex = idx
+		if prev != nil {
+			if err := tx.PutZoneVersion(ctx, prev); err != nil {
+				return nil, err
 			}
-			if err := tx.PutZone(ctx, z); err != nil {
-				return err
-			}
-			out = v
-			return tx.PutZoneVersion(ctx, v)
-		}, nil
+		}
+		if err := tx.PutZone(ctx, z); err != nil {
+			return nil, err
+		}
+		return v, tx.PutZoneVersion(ctx, v)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // signDecision returns the signed note of a decision: signed here with a
