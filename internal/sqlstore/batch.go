@@ -1,0 +1,131 @@
+// batch.go holds a batch: the state of one group-commit transaction, its
+// deferred multi-row inserts, and the final flush that writes its journal
+// entries and events and moves the log head.
+
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/events"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// batch collects the journal entries of one transaction; they are written
+// together, with their Merkle hashes, just before commit.
+type batch struct {
+	g       *groupCommitter
+	tx      *sql.Tx
+	start   int64
+	entries []*truce.SealedChange
+	hashes  map[int64]tlog.Hash
+	latest  map[string]int64
+
+	// Inserts of new rows are deferred and written as one multi-row
+	// INSERT per run of inserts into the same table: a round trip per
+	// batch instead of per call. Any read or update in the transaction
+	// flushes them first, so a call always sees what was written before.
+	pendPrefix string
+	pendCols   int
+	pendArgs   []any
+	pendFailed bool
+
+	// Events logged in the transaction (Tx.Publish, AppendEvents), given
+	// ids after eventSeq, the counter read with the locked log head.
+	// Their webhook deliveries are queued after the commit
+	// (Store.QueueDeliveries).
+	events   []*events.Record
+	eventSeq int64
+}
+
+// deferInsert queues an insert written as "INSERT INTO t (cols) VALUES
+// (?, ...)"; insertRows writes the row placeholders again from the count.
+func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
+	prefix := q[:strings.Index(q, "VALUES ")+len("VALUES ")]
+	if b.pendPrefix != "" && b.pendPrefix != prefix {
+		if err := b.flushPending(ctx); err != nil {
+			return err
+		}
+	}
+	b.pendPrefix, b.pendCols = prefix, len(args)
+	b.pendArgs = append(b.pendArgs, args...)
+	return nil
+}
+
+// flushPending writes the deferred inserts.
+func (b *batch) flushPending(ctx context.Context) error {
+	if b.pendPrefix == "" {
+		return nil
+	}
+	prefix, n, args := b.pendPrefix, b.pendCols, b.pendArgs
+	b.pendPrefix, b.pendArgs = "", nil
+	if err := b.insertRows(ctx, prefix, n, args); err != nil {
+		b.pendFailed = true
+		return b.g.s.wrap(err)
+	}
+	return nil
+}
+
+// flush writes the batch's journal entries with their hashes, then its
+// events, and moves the log head past both.
+func (b *batch) flush(ctx context.Context) error {
+	if len(b.entries) == 0 && len(b.events) == 0 {
+		return nil
+	}
+	if len(b.entries) > 0 {
+		if err := b.flushJournal(ctx); err != nil {
+			return err
+		}
+	}
+	if len(b.events) > 0 {
+		if err := b.flushEvents(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := b.tx.ExecContext(ctx, b.g.s.rb.q(`UPDATE log_head SET size = ?, event_seq = ? WHERE id = 1`),
+		b.start+int64(len(b.entries)), b.eventSeq+int64(len(b.events)))
+	return err
+}
+
+// insertRows inserts rows of n columns with multi-row VALUES lists, in
+// chunks that stay under SQLite's and PostgreSQL's parameter limits.
+func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	per := 30000 / n
+	for len(args) > 0 {
+		k := min(per, len(args)/n)
+		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
+		// Batches of up to 256 calls repeat a few sizes: prepare them
+		// once (the store caches statements by their text).
+		stmt, err := b.g.s.prepared(ctx, q)
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.StmtContext(ctx, stmt).ExecContext(ctx, args[:k*n]...); err != nil {
+			return err
+		}
+		args = args[k*n:]
+	}
+	return nil
+}
+
+// committed moves what the batch wrote into the committer's caches.
+func (b *batch) committed() {
+	g := b.g
+	g.size = b.start + int64(len(b.entries))
+	if len(g.hashes)+len(b.hashes) > maxCachedHashes {
+		g.hashes = map[int64]tlog.Hash{}
+	}
+	for k, v := range b.hashes {
+		g.hashes[k] = v
+	}
+	if len(g.latest)+len(b.latest) > maxCachedSubjects {
+		g.latest = map[string]int64{}
+	}
+	for k, v := range b.latest {
+		g.latest[k] = v
+	}
+}
