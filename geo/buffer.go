@@ -512,15 +512,5 @@ func unionGroups(w *work, segs, passive []nseg, nGroups int) (orb.MultiPolygon, 
 			covered[f] = covered[f] || word != 0
 		}
 	}
-	g, err := gr.trace(covered)
-	if err != nil {
-		return nil, fmt.Errorf("%w: buffer union: %v", ErrGeodesy, err)
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	case orb.MultiPolygon:
-		return g, nil
-	}
-	return nil, fmt.Errorf("%w: buffer union gave %T", ErrGeodesy, g)
+	return traced(gr, covered)
 }
