@@ -987,20 +987,7 @@ func (c *chaos) checkAcknowledged(ctx context.Context, w *world) {
 			}
 		}
 	}
-	var n int64
-	for start := int64(0); start >= 0; {
-		rs, next, err := admin.ListJournal(ctx, start, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			if r.Index != n {
-				t.Fatalf("journal gap: entry %d where %d was due", r.Index, n)
-			}
-			n++
-		}
-		start = next
-	}
+	n := gapFreeJournal(t, ctx, admin)
 	if lost > 0 {
 		t.Errorf("%d of %d acknowledged writes lost", lost, len(c.acked))
 	} else {

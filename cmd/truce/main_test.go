@@ -286,20 +286,7 @@ func TestKill9(t *testing.T) {
 			t.Fatalf("acknowledged party %s lost: %v", slug, err)
 		}
 	}
-	var n int64
-	for start := int64(0); start >= 0; {
-		rs, next, err := c.ListJournal(ctx, start, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			if r.Index != n {
-				t.Fatalf("journal gap: entry %d where %d was due", r.Index, n)
-			}
-			n++
-		}
-		start = next
-	}
+	n := gapFreeJournal(t, ctx, c)
 	// init wrote 3 entries (party, user, token); each acknowledged write one.
 	if n < int64(3+len(acked)+len(aircraft)) {
 		t.Fatalf("journal has %d entries, want at least %d", n, 3+len(acked)+len(aircraft))
@@ -378,4 +365,25 @@ func TestServe_BadFlags(t *testing.T) {
 			t.Errorf("serve %v: exit %d, %q; want a one-line error naming %s", args, code, msg, args[0])
 		}
 	}
+}
+
+// gapFreeJournal reads the whole journal through the API and fails the test
+// at the first gap; it returns the number of entries.
+func gapFreeJournal(t *testing.T, ctx context.Context, c *api.Client) int64 {
+	t.Helper()
+	var n int64
+	for start := int64(0); start >= 0; {
+		rs, next, err := c.ListJournal(ctx, start, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Index != n {
+				t.Fatalf("journal gap: entry %d where %d was due", r.Index, n)
+			}
+			n++
+		}
+		start = next
+	}
+	return n
 }
