@@ -13,7 +13,7 @@ func TestUntil(t *testing.T) {
 	var n atomic.Int32
 	go func() {
 		for range 5 {
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(2 * time.Millisecond) // the condition comes true over about 10 ms
 			n.Add(1)
 		}
 	}()
