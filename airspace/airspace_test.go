@@ -14,6 +14,7 @@ import (
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/sbstest"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
 )
@@ -42,13 +43,11 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 	for i := range aircraft {
 		p := feed.Position{ICAO: 0x700000 + uint32(i), Squawk: sq, Lat: 33 + float64(i)*0.01, Lon: 36, Time: t0, Source: "test",
 			Present: feed.FieldSquawk | feed.FieldLatLon}
-		for !n.IngestPosition(p) {
-			time.Sleep(time.Millisecond) // shed under overload: offer it again
-		}
+		// Shed under overload: offer it again.
+		testwait.For(t, time.Minute, "the monitor to take a position", func() bool { return n.IngestPosition(p) })
 	}
-	deadline := time.Now().Add(60 * time.Second)
 	var got int
-	for time.Now().Before(deadline) {
+	testwait.Until(60*time.Second, func() bool {
 		got = 0
 		for cursor := ""; ; {
 			as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Cursor: cursor, Limit: 500})
@@ -61,11 +60,8 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 			}
 			cursor = as[len(as)-1].ID
 		}
-		if got >= aircraft {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return got >= aircraft
+	})
 	peak := a.QueuePeak()
 	if got != aircraft {
 		t.Fatalf("%d emergency alerts journalled, want %d", got, aircraft)
@@ -118,9 +114,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 				// Timed when sent: a report more than 10 s ahead of the
 				// clock would be refused (monitor.Config.MaxAhead).
 				Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
-			for !n.IngestPosition(p) {
-				time.Sleep(time.Millisecond)
-			}
+			testwait.For(t, time.Minute, "the monitor to take a position", func() bool { return n.IngestPosition(p) })
 		}
 	}
 	proximity := func() int {
@@ -131,20 +125,20 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 		return len(as)
 	}
 	wait := func(want int) int {
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) && proximity() < want {
+		testwait.Until(10*time.Second, func() bool {
+			if proximity() >= want {
+				return true
+			}
 			report()
-			time.Sleep(20 * time.Millisecond)
-		}
+			return false
+		})
 		return proximity()
 	}
 	for range 5 {
 		report()
 	}
 	e := n.Monitor()
-	for deadline := time.Now().Add(10 * time.Second); e.Counters.Processed.Load() < 10 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Until(10*time.Second, func() bool { return e.Counters.Processed.Load() >= 10 })
 	if e.Counters.Processed.Load() < 10 || e.Counters.Alerts.Load() != 0 {
 		t.Fatalf("under the default 5 NM: %d positions processed, %d alerts; want 10 and none", e.Counters.Processed.Load(), e.Counters.Alerts.Load())
 	}
@@ -203,7 +197,9 @@ func TestAirspace_FeedsLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	src.Wait(t, 1, "two servers")
-	time.Sleep(5 * 100 * time.Millisecond) // several renewals: still one
+	// Several renewals of the 100 ms lease: still one connection. What is
+	// checked is that nothing happens over a while, so the time must pass.
+	time.Sleep(5 * 100 * time.Millisecond)
 	if src.Most() != 1 {
 		t.Fatalf("%d connections were open at once with two servers, want 1", src.Most())
 	}
@@ -242,11 +238,8 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	if ids := b.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
 		t.Fatalf("the server that made the change has %d zones at the point, want 1", len(ids))
 	}
-	for deadline := time.Now().Add(10 * time.Second); len(a.Service.Zones.Containing(36.1, 33.1, 1000, time.Now())) != 1; {
-		if time.Now().After(deadline) {
-			t.Fatal("the other server's zone index never got the zone")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testwait.Until(10*time.Second, func() bool { return len(a.Service.Zones.Containing(36.1, 33.1, 1000, time.Now())) == 1 }) {
+		t.Fatal("the other server's zone index never got the zone")
 	}
 	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
@@ -274,19 +267,13 @@ func TestAirspace_StaleAfterConfigured(t *testing.T) {
 		t.Fatal("position shed")
 	}
 	e := n.Monitor()
-	for deadline := time.Now().Add(5 * time.Second); e.Counters.Processed.Load() < 1; {
-		if time.Now().After(deadline) {
-			t.Fatal("the position was never processed")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testwait.Until(5*time.Second, func() bool { return e.Counters.Processed.Load() >= 1 }) {
+		t.Fatal("the position was never processed")
 	}
 	if e.Len() != 1 {
 		t.Fatalf("%d tracks after one position", e.Len())
 	}
-	for deadline := time.Now().Add(5 * time.Second); e.Len() != 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("the track was not dropped within 5 s with stale-after 1 s")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testwait.Until(5*time.Second, func() bool { return e.Len() == 0 }) {
+		t.Fatal("the track was not dropped within 5 s with stale-after 1 s")
 	}
 }

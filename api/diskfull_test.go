@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 func fileSize(path string) uint64 {
@@ -65,12 +67,10 @@ func TestStorageUnavailable_DiskFull(t *testing.T) {
 	restore()
 	// Room again: writes and readiness come back.
 	var status int
-	for range 50 {
-		if status, _, _ = e.do("POST", "/api/v1/parties", e.admin, `{"slug":"after","name":"After","kind":"monitor"}`); status == 201 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(10*time.Second, func() bool {
+		status, _, _ = e.do("POST", "/api/v1/parties", e.admin, `{"slug":"after","name":"After","kind":"monitor"}`)
+		return status == 201
+	})
 	if status != 201 {
 		t.Fatalf("a write after the disk has room: %d", status)
 	}

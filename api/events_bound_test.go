@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 )
 
@@ -105,15 +106,11 @@ func TestEvents_StalledReaderIsDropped(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.tokens["ru-viewer"])
 	served := make(chan struct{})
 	go func() { defer close(served); e.node.API.ServeHTTP(w, req) }()
-	for {
+	testwait.For(t, time.Minute, "the stalled stream to be open", func() bool {
 		w.mu.Lock()
-		n := w.writes
-		w.mu.Unlock()
-		if n > 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer w.mu.Unlock()
+		return w.writes > 0
+	})
 	healthy := e.stream(e.tokens["ru-viewer"], "?kind=flood")
 	const total = 4 * buffer
 	var slowest time.Duration

@@ -17,6 +17,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 )
 
@@ -291,18 +292,14 @@ func TestWebhooks_EndToEnd(t *testing.T) {
 	e.publish(truce.Event{Kind: "alert", Subject: "out", Point: &[2]float64{2, 48}, Visibility: visAll})
 	e.publish(truce.Event{Kind: "alert", Subject: "ru-only", Point: &[2]float64{36.2, 33.5}, Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: e.parties["ru"].ID}})
 	e.publish(truce.Event{Kind: "zone", Subject: "z", BBox: &[4]float64{36, 33, 37, 34}, Visibility: visAll})
-	deadline := time.Now().Add(30 * time.Second)
 	var ds struct{ Items []events.Delivery }
-	for {
+	delivered := testwait.Until(30*time.Second, func() bool {
 		_, _, b = e.do("GET", "/api/v1/webhooks/"+hook.ID+"/deliveries", e.tokens["us-op"], "")
 		json.Unmarshal(b, &ds)
-		if len(ds.Items) == 1 && ds.Items[0].DeliveredAt != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not delivered: %s", b)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return len(ds.Items) == 1 && ds.Items[0].DeliveredAt != nil
+	})
+	if !delivered {
+		t.Fatalf("not delivered: %s", b)
 	}
 	mu.Lock()
 	if len(received) != 1 || received[0].err != nil {

@@ -71,6 +71,10 @@ func TestPositions_TableFullCampaign(t *testing.T) {
 			t.Fatalf("round %d: refusals for other reasons: %s", r, body)
 		}
 		refused += res.Refused
+		// Rounds 200 ms apart, as a feed's reports are spread in time:
+		// which tracks are quiet enough to give up their place, and when
+		// the full table is scanned again (each second of the engine's
+		// clock), depend on the time between reports, so it must pass.
 		time.Sleep(200 * time.Millisecond)
 	}
 	if refused == 0 {
@@ -197,7 +201,8 @@ func TestPositions_BatchRefusedFeedsNothing(t *testing.T) {
 			t.Errorf("%s: the problem does not say that nothing was taken: %s", name, raw)
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	// No wait needed: a batch is ingested (and counted) before its
+	// answer is sent, so what a refused batch fed would be counted by now.
 	if n := e.node.Monitor().Counters.Ingested.Load(); n != 0 {
 		t.Fatalf("batches refused as a whole fed %d positions to the monitor", n)
 	}

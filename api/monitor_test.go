@@ -14,29 +14,28 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // waitAlerts polls the API until want(alerts) holds.
 func (e *env) waitAlerts(t *testing.T, what string, want func([]*truce.Alert) bool) []*truce.Alert {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Limit: 500})
-		if err != nil {
+	var as []*truce.Alert
+	ok := testwait.Until(10*time.Second, func() bool {
+		var err error
+		if as, _, err = e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Limit: 500}); err != nil {
 			t.Fatal(err)
 		}
-		if want(as) {
-			return as
+		return want(as)
+	})
+	if !ok {
+		var got []string
+		for _, a := range as {
+			got = append(got, string(a.Kind)+": "+a.Summary)
 		}
-		if time.Now().After(deadline) {
-			var got []string
-			for _, a := range as {
-				got = append(got, string(a.Kind)+": "+a.Summary)
-			}
-			t.Fatalf("waiting for %s; alerts so far: %v", what, got)
-		}
-		time.Sleep(50 * time.Millisecond)
+		t.Fatalf("waiting for %s; alerts so far: %v", what, got)
 	}
+	return as
 }
 
 func count(as []*truce.Alert, kind truce.AlertKind, icao string) int {

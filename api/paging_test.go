@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // TestListPaging walks every list route with limit=1: each page holds at
@@ -81,7 +82,9 @@ func TestListPaging(t *testing.T) {
 	if status, _, b := e.do("POST", "/api/v1/positions", e.tokens["us-op"], strings.Join(lines, "\n"), "Content-Type", "application/x-ndjson"); status != 202 {
 		t.Fatalf("positions: %d %s", status, b)
 	}
-	time.Sleep(200 * time.Millisecond) // the monitor takes them in
+	testwait.For(t, 10*time.Second, "the monitor to take the 3 positions in", func() bool {
+		return e.node.Monitor().Counters.Processed.Load() >= 3
+	})
 	routes := []string{
 		"/api/v1/parties", "/api/v1/users", "/api/v1/tokens", "/api/v1/agreements", "/api/v1/zones",
 		"/api/v1/zones/at?lon=36.2&lat=33.2", "/api/v1/zones/in-force", "/api/v1/zones/" + e.zone.ID + "/history",

@@ -99,7 +99,7 @@ func TestSlowBody_Cut(t *testing.T) {
 	})
 	t.Run("StreamOutlivesTheBound", func(t *testing.T) {
 		s := e.stream(e.admin, "?kind=late")
-		time.Sleep(3 * bound)
+		time.Sleep(3 * bound) // the stream must outlive the body timeout
 		id := e.publish(truce.Event{Kind: "late", Subject: "after", Visibility: visAll})
 		if got := s.records(t, 1); len(got) != 1 || got[0].ID != id {
 			t.Fatalf("stream after the body timeout: %v", subjects(got))

@@ -14,6 +14,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -97,8 +98,9 @@ func TestZoneService_Lifecycle(t *testing.T) {
 		}
 	}
 
-	// A change with an altitude band supersedes version 1.
-	time.Sleep(5 * time.Millisecond)
+	// A change with an altitude band supersedes version 1, strictly later
+	// than all the above.
+	testwait.Past(time.Now())
 	shifted := `{"type":"Polygon","coordinates":[[[37,33],[37.5,33],[37.5,33.5],[37,33.5],[37,33]]]}`
 	v2, err := ru.ProposeChange(ctx, e.zone.ID, truce.ZoneProposal{Name: "Box east", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(shifted), Floor: "0", Ceiling: "FL200"}, 0)
 	if err != nil || v2.Version != 2 || v2.Spec.CeilingM == nil || math.Abs(*v2.Spec.CeilingM-6096) > 0.01 {
@@ -195,7 +197,7 @@ func TestZoneService_AgreementStatusInThePast(t *testing.T) {
 	e.approveAll(t, e.zone.ID, 1)
 	us := e.client(e.tokens["us-op"])
 	t1 := time.Now()
-	time.Sleep(5 * time.Millisecond)
+	testwait.Past(t1) // the suspension is later than t1
 	ag, err := e.client(e.admin).SetAgreementStatus(ctx, e.agreement.ID, truce.AgreementSuspended, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +205,7 @@ func TestZoneService_AgreementStatusInThePast(t *testing.T) {
 	if n := len(ag.StatusHistory); n != 3 || ag.StatusHistory[0].Status != truce.AgreementDraft || ag.StatusHistory[2].Status != truce.AgreementSuspended {
 		t.Fatalf("status history %+v", ag.StatusHistory)
 	}
-	time.Sleep(5 * time.Millisecond)
+	testwait.Past(time.Now()) // t2 is later than the suspension
 	t2 := time.Now()
 	if zs, err := us.ZonesInForce(ctx, t1); err != nil || len(zs) != 1 || zs[0].ZoneID != e.zone.ID {
 		t.Fatalf("in force at t1, before the suspension: %d zones, %v", len(zs), err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // receiver is a webhook endpoint that verifies every delivery and counts
@@ -96,13 +97,7 @@ func createHook(t *testing.T, s events.Store, party, url string, kinds ...string
 // hang and is far above what the test needs.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(t, 60*time.Second, what, cond)
 }
 
 func deliveries(t *testing.T, s events.Store, hook string) []*events.Delivery {

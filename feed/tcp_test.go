@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // waitFor guards against a hung test; it is not a speed check.
@@ -127,12 +128,8 @@ func TestSBSClient_ServerDownThenUp(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cl.Run(ctx) }()
 
-	deadline := time.Now().Add(waitFor)
-	for cl.DialErrors.Load() < 3 {
-		if time.Now().After(deadline) {
-			t.Fatal("client never retried a refused dial")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testwait.Until(waitFor, func() bool { return cl.DialErrors.Load() >= 3 }) {
+		t.Fatal("client never retried a refused dial")
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -264,12 +261,8 @@ func TestSBSListener_MaxConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	deadline := time.Now().Add(waitFor)
-	for l.Active.Load() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("first connection never became active")
-		}
-		time.Sleep(time.Millisecond)
+	if !testwait.Until(waitFor, func() bool { return l.Active.Load() == 1 }) {
+		t.Fatal("first connection never became active")
 	}
 	b, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {

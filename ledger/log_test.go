@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/ledger"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -139,20 +140,18 @@ func TestLog_Run(t *testing.T) {
 		appendN(t, m, 1)
 		l.Notify()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	signed := testwait.Until(5*time.Second, func() bool {
 		n, err := m.LatestCheckpoint(context.Background())
 		if err == nil {
-			c, _ := ledger.ParseCheckpoint(n[:indexSig(n)])
-			if c.Size == 5 {
-				break
+			if c, _ := ledger.ParseCheckpoint(n[:indexSig(n)]); c.Size == 5 {
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not sign the burst within 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
 		l.Notify()
+		return false
+	})
+	if !signed {
+		t.Fatal("Run did not sign the burst within 5s")
 	}
 	cancel()
 	<-done

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/monitor"
 	"github.com/truce-project/truce/spatial"
 )
@@ -547,7 +548,8 @@ func TestEngine_Overload(t *testing.T) {
 	go func() { done <- e.Run(ctx) }()
 	for e.Ingest(pos(0xFFFFFF, 0, 10, 10, 0)) == false {
 	}
-	time.Sleep(10 * time.Millisecond) // the worker is in Emit or waiting
+	// The worker has taken the first position and waits for more.
+	testwait.For(t, time.Minute, "the first position processed", func() bool { return e.Counters.Processed.Load() == 1 })
 	// 1,000 aircraft each entering the zone: 1,000 entry alerts expected
 	// for those whose position got in.
 	accepted := 0
@@ -587,9 +589,8 @@ func TestEngine_ConcurrentReads(t *testing.T) {
 		}
 	}()
 	for i := range 5000 {
-		for !e.Ingest(pos(uint32(i%100+1), float64(i/100), 33.5, 36.5, 10000)) {
-			time.Sleep(time.Millisecond)
-		}
+		p := pos(uint32(i%100+1), float64(i/100), 33.5, 36.5, 10000)
+		testwait.For(t, time.Minute, "room in the queue", func() bool { return e.Ingest(p) })
 	}
 	wg.Wait()
 	cancel()
@@ -639,9 +640,8 @@ func TestEngine_RunOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
-	for e.Ingest(pos(1, 0, 33, 36, 0)); e.Counters.Processed.Load() == 0; {
-		time.Sleep(time.Millisecond)
-	}
+	e.Ingest(pos(1, 0, 33, 36, 0))
+	testwait.For(t, time.Minute, "the position to be processed", func() bool { return e.Counters.Processed.Load() > 0 })
 	if err := e.Run(ctx); !errors.Is(err, monitor.ErrRunning) {
 		t.Fatalf("second Run: %v", err)
 	}
@@ -704,10 +704,11 @@ func TestEngine_FeedClock(t *testing.T) {
 		p.Time = old.Add(time.Duration(s) * time.Second)
 		e.Ingest(p)
 	}
-	for e.Counters.Processed.Load() < 3 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(1100 * time.Millisecond) // a tick of Run's expiry
+	testwait.For(t, time.Minute, "3 positions processed", func() bool { return e.Counters.Processed.Load() >= 3 })
+	// Run's expiry ticks every second, with no hook to see a tick: the
+	// test must let one pass (what it checks is that the tick expired
+	// nothing).
+	time.Sleep(1100 * time.Millisecond)
 	if e.Len() != 1 || e.Counters.Expired.Load() != 0 {
 		t.Fatalf("%d tracks, %d expired", e.Len(), e.Counters.Expired.Load())
 	}
@@ -718,9 +719,7 @@ func TestEngine_FeedClock(t *testing.T) {
 	p := pos(2, 0, 35, 36, 0)
 	p.Time = time.Now().Add(time.Hour)
 	e.Ingest(p)
-	for e.Counters.Processed.Load() < 4 {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.For(t, time.Minute, "4 positions processed", func() bool { return e.Counters.Processed.Load() >= 4 })
 	if e.Now().After(time.Now()) {
 		t.Fatal("clock ahead of the wall clock")
 	}

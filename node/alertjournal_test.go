@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // Update fails every write while writesFailing is set, as a database that
@@ -36,7 +37,9 @@ func TestAirspace_AlertJournalOutage(t *testing.T) {
 	}
 	fs.writesFailing.Store(true)
 	flyInto(t, n, z.ID, 0x4CA0FF) // cannot be journalled yet
-	time.Sleep(4 * time.Second)   // longer than the old give-up
+	// The fault must outlast the old give-up: this is the time the test
+	// is about, not a wait for something to happen.
+	time.Sleep(4 * time.Second)
 	if fs.writesFailed.Load() == 0 {
 		t.Fatal("no write was attempted while the store failed: the test injected nothing")
 	}
@@ -45,7 +48,7 @@ func TestAirspace_AlertJournalOutage(t *testing.T) {
 		t.Fatalf("/readyz while alerts cannot be journalled: %d %q", code, problems)
 	}
 	fs.writesFailing.Store(false)
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	journalled := testwait.Until(15*time.Second, func() bool {
 		as, err := fs.Alerts(context.Background(), truce.AlertFilter{Kind: "zone_entry", Limit: 100})
 		if err != nil {
 			t.Fatal(err)
@@ -54,21 +57,16 @@ func TestAirspace_AlertJournalOutage(t *testing.T) {
 		for _, a := range as {
 			found = found || a.ZoneID == z.ID
 		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the entry alert raised while the journal could not be written was never journalled")
-		}
-		time.Sleep(100 * time.Millisecond)
+		return found
+	})
+	if !journalled {
+		t.Fatal("the entry alert raised while the journal could not be written was never journalled")
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		if _, problems := readyz(t, n); !hasProblem(problems, "alert", "journal") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz still reports the alert journal after it recovered")
-		}
-		time.Sleep(50 * time.Millisecond)
+	recovered := testwait.Until(5*time.Second, func() bool {
+		_, problems := readyz(t, n)
+		return !hasProblem(problems, "alert", "journal")
+	})
+	if !recovered {
+		t.Fatalf("/readyz still reports the alert journal after it recovered")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/sqlstore"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
@@ -176,12 +177,13 @@ func inForceAgreement(t *testing.T, n *Node, admin context.Context, signatories 
 
 const boxGeometry = `{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`
 
-// flyInto reports an aircraft inside the box every 100 ms until a zone
-// entry alert for zoneID is journalled (true) or 10 s pass (false).
+// flyInto reports an aircraft inside the box (at testwait's polling
+// pace) until a zone entry alert for zoneID is journalled (true) or 10 s
+// pass (false).
 func flyInto(t *testing.T, n *Node, zoneID string, icao uint32) bool {
 	t.Helper()
 	ctx := context.Background()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	return testwait.Until(10*time.Second, func() bool {
 		p := feed.Position{ICAO: icao, Lat: 33.1, Lon: 36.1, AltFt: 3000, AltM: 3000 * feed.FeetToMetres, Time: time.Now().UTC(),
 			Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
 		n.IngestPosition(p)
@@ -194,9 +196,8 @@ func flyInto(t *testing.T, n *Node, zoneID string, icao uint32) bool {
 				return true
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return false
+		return false
+	})
 }
 
 // TestFollow_ZoneRefreshRetried: the reads that follow a zone's approval
@@ -228,17 +229,17 @@ func TestFollow_ZoneRefreshRetried(t *testing.T) {
 			if code != http.StatusServiceUnavailable || !hasProblem(problems, "zone index", z.ID, "stale") {
 				t.Fatalf("/readyz while the refresh fails: %d %q; want 503 naming the stale zone index", code, problems)
 			}
-			time.Sleep(300 * time.Millisecond) // several failed retries
+			// Retries have failed (reads failed after the first refresh's)
+			// before the database comes back.
+			before := fs.failed.Load()
+			testwait.For(t, 10*time.Second, "failed retries", func() bool { return fs.failed.Load() >= before+2 })
 			stop()
-			for deadline := time.Now().Add(10 * time.Second); ; {
-				_, problems := readyz(t, n)
-				if !hasProblem(problems, "stale") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("still stale 10 s after the database came back: %q", problems)
-				}
-				time.Sleep(20 * time.Millisecond)
+			fresh := testwait.Until(10*time.Second, func() bool {
+				_, problems = readyz(t, n)
+				return !hasProblem(problems, "stale")
+			})
+			if !fresh {
+				t.Fatalf("still stale 10 s after the database came back: %q", problems)
 			}
 			if !flyInto(t, n, z.ID, 0x4CA001) {
 				t.Fatal("no entry alert for an aircraft flown into the zone approved while reads failed")
@@ -280,23 +281,19 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 		t.Fatalf("/readyz while the refresh fails: %d %q; want 503 naming the separation minima", code, problems)
 	}
 	stop()
-	t0 := time.Now().UTC()
-	for step := 0; ; step++ {
+	alerted := testwait.Until(10*time.Second, func() bool {
 		for i, icao := range []uint32{0xAE0001, 0x150001} {
 			n.IngestPosition(feed.Position{ICAO: icao, Lat: 33 + float64(i)/2, Lon: 36, AltFt: 20000, AltM: 20000 * feed.FeetToMetres,
-				Time: t0.Add(time.Duration(step) * 100 * time.Millisecond), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude})
+				Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude})
 		}
 		as, err := n.Store.Alerts(context.Background(), truce.AlertFilter{Kind: "proximity", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(as) > 0 {
-			break
-		}
-		if step > 100 {
-			t.Fatal("no proximity alert at 30 NM under the agreed 40 NM after the database came back")
-		}
-		time.Sleep(100 * time.Millisecond)
+		return len(as) > 0
+	})
+	if !alerted {
+		t.Fatal("no proximity alert at 30 NM under the agreed 40 NM after the database came back")
 	}
 }
 

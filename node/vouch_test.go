@@ -19,6 +19,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/sbstest"
 	"github.com/truce-project/truce/internal/sqlstore"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
@@ -133,17 +134,14 @@ func stores(t *testing.T, fn func(t *testing.T, pg bool)) {
 func waitReadyz(t *testing.T, n *Node, words ...string) []string {
 	t.Helper()
 	var problems []string
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		var code int
+	var code int
+	if !testwait.Until(20*time.Second, func() bool {
 		code, problems = readyz(t, n)
-		if code == http.StatusServiceUnavailable && hasProblem(problems, words...) {
-			return problems
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz: %d %q; want 503 with a problem naming %q", code, problems, words)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return code == http.StatusServiceUnavailable && hasProblem(problems, words...)
+	}) {
+		t.Fatalf("/readyz: %d %q; want 503 with a problem naming %q", code, problems, words)
 	}
+	return problems
 }
 
 // TestVouch_ZoneDocEdited: an approved no-fly zone's stored version is
@@ -314,20 +312,19 @@ func TestVouch_JournalTailDeleted(t *testing.T) {
 func waitSigned(t *testing.T, n *Node) int64 {
 	t.Helper()
 	ctx := context.Background()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		size, err := n.Store.JournalSize(ctx)
-		if err != nil {
+	var size int64
+	if !testwait.Until(10*time.Second, func() bool {
+		var err error
+		if size, err = n.Store.JournalSize(ctx); err != nil {
 			t.Fatal(err)
 		}
 		n.Ledger.Notify()
-		if _, c, err := n.Ledger.Sign(ctx); err == nil && c.Size == size {
-			return size
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of the %d entries", size)
-		}
-		time.Sleep(50 * time.Millisecond)
+		_, c, err := n.Ledger.Sign(ctx)
+		return err == nil && c.Size == size
+	}) {
+		t.Fatalf("no checkpoint of the %d entries", size)
 	}
+	return size
 }
 
 // TestVouch_StateColumnsEdited: the columns the zones in force are queried
@@ -692,15 +689,16 @@ func TestVouch_LegacyJournal(t *testing.T) {
 				t.Errorf("GET %s: %d %.300s", path, code, body)
 			}
 		}
-		for deadline := time.Now().Add(20 * time.Second); ; {
-			code, problems := readyz(t, n)
-			if code == http.StatusOK {
-				break
-			}
-			if time.Now().After(deadline) || hasProblem(problems, "integrity") || hasProblem(problems, "failed") {
-				t.Fatalf("/readyz: %d %q", code, problems)
-			}
-			time.Sleep(20 * time.Millisecond)
+		var code int
+		var problems []string
+		ready := testwait.Until(20*time.Second, func() bool {
+			code, problems = readyz(t, n)
+			// An integrity or failure problem ends the wait: it will
+			// not clear, and the test fails on it below.
+			return code == http.StatusOK || hasProblem(problems, "integrity") || hasProblem(problems, "failed")
+		})
+		if !ready || code != http.StatusOK {
+			t.Fatalf("/readyz: %d %q", code, problems)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // noInForceReads is a store whose reads of the zones in force fail, so a
@@ -40,7 +41,7 @@ func TestZonesAt_LiveIndexWithoutAltitude(t *testing.T) {
 func TestZonesAt_PastAfterAgreementChange(t *testing.T) {
 	svc, actx := zonesInForce(t, 1)
 	t1 := time.Now()
-	time.Sleep(5 * time.Millisecond)
+	testwait.Past(t1) // the suspension is later than t1
 	ags, err := svc.Store.Agreements(actx, truce.AgreementFilter{})
 	if err != nil || len(ags) != 1 {
 		t.Fatal(len(ags), err)

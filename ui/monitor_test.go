@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/node"
 	"golang.org/x/mod/sumdb/note"
@@ -353,18 +354,14 @@ func TestAdmin_Witnesses(t *testing.T) {
 	login(t, s, c, "admin", "admin-password-1")
 	rows := regexp.MustCompile(`<tr class="witness-row" data-cosigned="(true|false)"><td>([^<]+)</td>`)
 	var got []string
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	if !testwait.Until(15*time.Second, func() bool {
 		_, page := get(t, c, s.url+"/admin")
 		got = got[:0]
 		for _, m := range rows.FindAllStringSubmatch(page, -1) {
 			got = append(got, m[2]+"="+m[1])
 		}
-		if strings.Join(got, " ") == "witness.test/alive=true witness.test/silent=false" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("witness rows %v", got)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return strings.Join(got, " ") == "witness.test/alive=true witness.test/silent=false"
+	}) {
+		t.Fatalf("witness rows %v", got)
 	}
 }

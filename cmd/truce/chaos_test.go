@@ -300,7 +300,7 @@ func (c *chaos) start() {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("incarnation %d did not start", gen)
 		}
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond) // polling cadence of the start-up wait
 	}
 }
 
@@ -347,18 +347,18 @@ func (c *chaos) intn(n int) int {
 // connections; the load runs throughout.
 func (c *chaos) runFaults(ctx context.Context) {
 	for i := 0; i < 2; i++ {
-		time.Sleep(c.jitter(2500 * time.Millisecond))
+		time.Sleep(c.jitter(2500 * time.Millisecond)) // the fault schedule: load runs between faults
 		c.kill(fmt.Sprintf("under load, %d", i+1))
 		c.start()
 	}
-	time.Sleep(c.jitter(2 * time.Second))
+	time.Sleep(c.jitter(2 * time.Second)) // the fault schedule: load runs between faults
 	if c.mounted {
 		c.fillDisk(ctx, 3*time.Second)
 	}
-	time.Sleep(c.jitter(2 * time.Second))
+	time.Sleep(c.jitter(2 * time.Second)) // the fault schedule: load runs between faults
 	c.kill("under load, 3")
 	c.start()
-	time.Sleep(c.jitter(2 * time.Second))
+	time.Sleep(c.jitter(2 * time.Second)) // the fault schedule: load runs between faults
 	if c.dsn != "" {
 		c.dropConnections(ctx, 7*time.Second, 200*time.Millisecond)
 	} else {
@@ -438,7 +438,7 @@ func (c *chaos) fillDisk(ctx context.Context, hold time.Duration) {
 				c.mu.Unlock()
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // sampling /readyz while the disk is full
 	}
 	c.diskFull.Store(false)
 	f.Close()
@@ -466,7 +466,7 @@ func (c *chaos) dropConnections(ctx context.Context, d, period time.Duration) {
 			c.t.Fatalf("pg_terminate_backend: %v", err)
 		}
 		dropped += n
-		time.Sleep(c.jitter(period))
+		time.Sleep(c.jitter(period)) // the pace of dropped connections
 	}
 	c.note("%d PostgreSQL connections dropped over %v", dropped, d)
 }
@@ -495,7 +495,7 @@ func (c *chaos) holdWriteLock(ctx context.Context, d time.Duration) {
 		}
 	}
 	c.phase.Store("write lock held")
-	time.Sleep(d)
+	time.Sleep(d) // the fault lasts d
 	c.phase.Store("no fault")
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		c.t.Fatal(err)
@@ -575,7 +575,7 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		status, ra, data, err := c.do(ctx, token, "POST", path, "application/json", buf, key)
 		if err != nil {
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // a client's pause before it tries again
 			continue
 		}
 		c.count(route, status, ra, data)
@@ -595,7 +595,7 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 			if c.diskFull.Load() {
 				c.diskFailures.Add(1)
 			}
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(150 * time.Millisecond) // a client's pause before it tries again
 			continue
 		default:
 			c.mu.Lock()
@@ -810,7 +810,7 @@ func (c *chaos) flyer(ctx context.Context, w *world, zones <-chan *zoneCell) {
 		clon, clat := z.minLon+0.025, z.minLat+0.025
 		c.report(ctx, token, f.icao, z.minLon-0.03, clat)
 		for i := 0; i < 5 && ctx.Err() == nil; i++ {
-			time.Sleep(400 * time.Millisecond)
+			time.Sleep(400 * time.Millisecond) // a flight's reporting pace
 			gen := c.gen.Load()
 			if c.report(ctx, token, f.icao, clon, clat) && c.gen.Load() == gen {
 				c.mu.Lock()
@@ -860,7 +860,7 @@ func (c *chaos) readEvents(ctx context.Context, r *sseReader) {
 	r.mu.Unlock()
 	for ctx.Err() == nil {
 		c.readEventsOnce(ctx, r, true)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // a reconnecting reader's pace
 	}
 }
 
@@ -1088,7 +1088,7 @@ func (c *chaos) checkZonesWatched(ctx context.Context, w *world, when string, ic
 	}
 	post(false)
 	for i := 0; i < 3; i++ {
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond) // reports spread in time, as a flight's are
 		post(true)
 	}
 	var missing []string
@@ -1104,7 +1104,7 @@ func (c *chaos) checkZonesWatched(ctx context.Context, w *world, when string, ic
 		if len(missing) == 0 || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond) // polling cadence of the wait for the alerts
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
@@ -1183,7 +1183,7 @@ func (c *chaos) checkLog(ctx context.Context) {
 			t.Errorf("/readyz after the last restart: %s %v", body, err)
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // polling cadence of the wait for /readyz
 	}
 	logs := c.logs.String()
 	last := logs[strings.LastIndex(logs, "=== incarnation"):]

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // TestDemo runs `truce demo` as a new user would and uses the printed
@@ -83,16 +85,12 @@ func TestDemo(t *testing.T) {
 	// Within the first two minutes (at speed 6: 20 s) the replayed flights
 	// raise a predicted entry, a no-fly-zone entry and a proximity alert
 	// between the US and Russian aircraft.
-	deadline := time.Now().Add(40 * time.Second)
-	for {
-		alerts, _, _ := truceCmd(t, env, "alerts")
-		if strings.Contains(alerts, "predicted_entry") && strings.Contains(alerts, "zone_entry") && strings.Contains(alerts, "proximity") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s the demo's alerts are:\n%s", time.Since(start), alerts)
-		}
-		time.Sleep(500 * time.Millisecond)
+	var alerts string
+	if !testwait.Until(40*time.Second, func() bool {
+		alerts, _, _ = truceCmd(t, env, "alerts")
+		return strings.Contains(alerts, "predicted_entry") && strings.Contains(alerts, "zone_entry") && strings.Contains(alerts, "proximity")
+	}) {
+		t.Fatalf("after %s the demo's alerts are:\n%s", time.Since(start), alerts)
 	}
 	t.Logf("predicted entry, entry and proximity alerts after %s", time.Since(start))
 	zoneID := regexp.MustCompile(`zone approve (\S+)`).FindStringSubmatch(out.String())[1]

@@ -25,6 +25,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/node"
 	"golang.org/x/mod/sumdb/note"
@@ -62,13 +63,7 @@ func cli(ctx context.Context, out, errs *syncBuffer, args ...string) (int, strin
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testwait.For(t, 20*time.Second, what, cond)
 }
 
 func TestJournalEndToEnd(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/sqlite"
 	"golang.org/x/mod/sumdb/tlog"
@@ -88,13 +89,7 @@ func trimFile(t *testing.T, path string) string {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testwait.For(t, 20*time.Second, what, cond)
 }
 
 // readyz returns /readyz's status and body.

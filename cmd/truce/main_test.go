@@ -20,6 +20,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 var binary string
@@ -97,16 +98,17 @@ func startServer(t *testing.T, dir, addr string) *server {
 	}
 	s := &server{cmd: cmd, url: "http://" + addr, logs: logs}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.url + "/healthz"); err == nil {
+	started := testwait.Until(15*time.Second, func() bool {
+		resp, err := http.Get(s.url + "/healthz")
+		if err == nil {
 			resp.Body.Close()
-			return s
 		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
+	})
+	if !started {
+		t.Fatalf("server did not start: %s", logs)
 	}
-	t.Fatalf("server did not start: %s", logs)
-	return nil
+	return s
 }
 
 type syncWriter struct {

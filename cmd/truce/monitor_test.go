@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/truce-project/truce/internal/testwait"
 )
 
 // TestCLI_AirPicture replays a real recorded track relocated over Syria
@@ -54,22 +56,15 @@ func TestCLI_AirPicture(t *testing.T) {
 	if !strings.Contains(out, "(relocated)") || !regexp.MustCompile(`Sent [1-9]\d* positions`).MatchString(out) {
 		t.Fatalf("replay: %s", out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		alerts := run(us, "alerts", "--kind", "zone_entry")
-		if strings.Contains(alerts, "entered no-fly zone Box") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no entry alert: %s", alerts)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var alerts string
+	if !testwait.Until(10*time.Second, func() bool {
+		alerts = run(us, "alerts", "--kind", "zone_entry")
+		return strings.Contains(alerts, "entered no-fly zone Box")
+	}) {
+		t.Fatalf("no entry alert: %s", alerts)
 	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(followed.String(), "zone_entry"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("alerts --follow printed: %q", followed.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testwait.Until(10*time.Second, func() bool { return strings.Contains(followed.String(), "zone_entry") }) {
+		t.Fatalf("alerts --follow printed: %q", followed.String())
 	}
 	if tracks := run(us, "tracks", "--json"); !strings.Contains(tracks, `"AC671B"`) || !strings.Contains(tracks, `"relocated": true`) {
 		t.Fatalf("tracks: %s", tracks)
@@ -92,7 +87,7 @@ func TestCLI_AirPicture(t *testing.T) {
 				w.WriteString("MSG,3,1,1,4CA2D1,1,,,,,,37000,,,33.51,36.30,,,0,0,0,0\r\n")
 				w.WriteString("garbage line\r\n")
 				w.Flush()
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond) // a receiver's pace, not a wait
 			}
 			c.Close()
 		}
@@ -101,12 +96,8 @@ func TestCLI_AirPicture(t *testing.T) {
 	if out := run(tok, "feed", "list"); !strings.Contains(out, ln.Addr().String()) {
 		t.Fatalf("feed list: %s", out)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for !strings.Contains(run(us, "tracks"), "4CA2D1") {
-		if time.Now().After(deadline) {
-			t.Fatal("the SBS feed's aircraft never appeared")
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testwait.Until(10*time.Second, func() bool { return strings.Contains(run(us, "tracks"), "4CA2D1") }) {
+		t.Fatal("the SBS feed's aircraft never appeared")
 	}
 	if _, errs, code := truceCmd(t, env(tok), "feed", "add", "sbs", "nocolon"); code == 0 || !strings.Contains(errs, "HOST:PORT") {
 		t.Fatalf("bad feed address: %s", errs)

@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/demo"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 )
 
@@ -154,19 +155,16 @@ func eval[T any](t testing.TB, ctx context.Context, js string) T {
 // submission makes (an evaluation then fails and is retried).
 func poll(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var last error
-	for time.Now().Before(deadline) {
+	if !testwait.Until(30*time.Second, func() bool {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		ok, err := chromedp.Run(c, chromedp.Evaluate[bool]("!!("+js+")"))
 		cancel()
-		if err == nil && ok {
-			return
-		}
 		last = err
-		time.Sleep(100 * time.Millisecond)
+		return err == nil && ok
+	}) {
+		t.Fatalf("waiting for %s (%s): %v", what, js, last)
 	}
-	t.Fatalf("waiting for %s (%s): %v", what, js, last)
 }
 
 func login(t testing.TB, ctx context.Context, base, user, pass string) {
@@ -422,7 +420,7 @@ func TestUI_Browser(t *testing.T) {
 		if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
 			must(t, ru, "Arabic map", chromedp.Navigate(s.url+"/map"))
 			poll(t, ru, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
-			time.Sleep(500 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond) // tiles painted for the screenshot: nothing to poll
 			shot(t, ru, "map-ar.png")
 		}
 	})
@@ -718,7 +716,7 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 
 	if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" {
 		eval[int](t, us, `(Truce.map.setView([32.58, 36.15], 12, {animate: false}), 0)`)
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(700 * time.Millisecond) // tiles painted for the screenshot: nothing to poll
 		shot(t, us, "map-aircraft.png")
 	}
 
@@ -762,7 +760,7 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 		shot(t, us, "alert-phone.png")
 		must(t, us, "phone map", chromedp.Navigate(s.url+"/map"))
 		poll(t, us, "the zones", `document.getElementById('map').dataset.zonesLoaded === '1'`)
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond) // tiles painted for the screenshot: nothing to poll
 		shot(t, us, "map-phone.png")
 	}
 	must(t, us, "desktop width", chromedp.EmulateViewport(1280, 900))
