@@ -702,3 +702,36 @@ func TestVouch_LegacyJournal(t *testing.T) {
 		}
 	})
 }
+
+// TestVouch_RevokedTokenRevivedLive: a token used (so its row's match with
+// the journal is remembered), then revoked, then revived in the database
+// as it was before the revocation, while the server runs: the server must
+// not take the revived row on the strength of what it remembered from
+// before the revocation.
+func TestVouch_RevokedTokenRevivedLive(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n, err := e.open(t, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := truce.NewContext(context.Background(), e.admin)
+		tok, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "laptop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.token = tok.Secret
+		if code, body := e.get(n, "/api/v1/parties"); code != http.StatusOK {
+			t.Fatalf("the new token: %d %.300s", code, body)
+		}
+		if _, err := n.Service.RevokeToken(admin, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE tokens SET revoked_at = NULL, journal_index = ? WHERE id = ?`, tok.JournalIndex, tok.ID)
+		})
+		if code, body := e.get(n, "/api/v1/parties"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
+			t.Fatalf("a revoked token revived in the database while the server runs: %d %.300s; want 500 integrity", code, body)
+		}
+	})
+}

@@ -61,6 +61,14 @@ func write[T any](ctx context.Context, s *Service, caller *truce.Caller, fn func
 	if claiming {
 		claim.Claimed = true
 	}
+	// What this server remembered of the changed records' rows no longer
+	// holds: the next read checks them against their new entries, so a
+	// row put back as it was (a revoked token revived) is refused.
+	if s.Integrity != nil {
+		for _, c := range w.changes {
+			s.Integrity.seen.Delete(c.Kind + " " + c.Subject)
+		}
+	}
 	if s.OnAppend != nil {
 		for i, c := range w.changes {
 			s.OnAppend(c.Kind, w.idxs[i])

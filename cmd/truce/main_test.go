@@ -389,3 +389,15 @@ func gapFreeJournal(t *testing.T, ctx context.Context, c *api.Client) int64 {
 	}
 	return n
 }
+
+// TestServeHelp_HidesKeySecret: the key secret given in the environment is
+// never printed by --help (it was shown as the flag's default).
+func TestServeHelp_HidesKeySecret(t *testing.T) {
+	const secret = "do-not-print-this-secret-0123456789"
+	for _, verb := range [][]string{{"serve", "--help"}, {"migrate", "--help"}} {
+		out, errs, code := truceCmd(t, []string{"TRUCE_KEY_SECRET=" + secret}, verb...)
+		if code != 0 || strings.Contains(out+errs, secret) || !strings.Contains(errs, "key-secret") {
+			t.Fatalf("%v: exit %d, help printed the secret or no key-secret flag:\n%s%s", verb, code, out, errs)
+		}
+	}
+}

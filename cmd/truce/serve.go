@@ -23,7 +23,8 @@ func storeFlags(fs *flag.FlagSet) *node.Config {
 	fs.StringVar(&c.DataDir, "data", env("TRUCE_DATA", "truce-data"), "data directory (TRUCE_DATA)")
 	fs.StringVar(&c.DB, "db", env("TRUCE_DB", ""), "postgres:// DSN or SQLite file; default DATA/truce.db (TRUCE_DB)")
 	fs.StringVar(&c.Name, "name", env("TRUCE_NAME", "truce"), "deployment name; the log origin derives from it (TRUCE_NAME)")
-	fs.StringVar(&c.KeySecret, "key-secret", env("TRUCE_KEY_SECRET", ""), "secret custodial party keys are sealed under in the database, the same on every server; default DATA/key-secret (TRUCE_KEY_SECRET)")
+	c.KeySecret = env("TRUCE_KEY_SECRET", "")
+	fs.Var(secretFlag{&c.KeySecret}, "key-secret", "secret custodial party keys are sealed under in the database, the same on every server; default DATA/key-secret (TRUCE_KEY_SECRET, better than the flag, which ps shows)")
 	return c
 }
 
@@ -138,3 +139,11 @@ func runMigrate(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// secretFlag is a flag whose value --help never prints (its default may
+// come from the environment).
+type secretFlag struct{ p *string }
+
+func (f secretFlag) String() string { return "" }
+
+func (f secretFlag) Set(v string) error { *f.p = v; return nil }
