@@ -128,6 +128,7 @@ func (a *Host) raiseSystemAlert(al *truce.Alert) {
 		}
 		a.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
 		if attempt >= 5 || a.ctx.Err() != nil {
+			a.lost.Add(1) // counted, as record counts the engine's
 			return
 		}
 		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)

@@ -86,16 +86,18 @@ func (s *Server) withRateLimit(l *throttle.Limiters, next http.Handler) http.Han
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Keyed by user, not token: any user may mint tokens, and a
+		// fresh token must not bring a fresh allowance.
 		key := ""
 		if a := truce.CallerFrom(r.Context()); a != nil {
 			key = a.TokenID
-			if key == "" && a.User != nil {
+			if a.User != nil {
 				key = "user:" + a.User.ID
 			}
 		}
 		if ok, wait := l.Allow(key, 1, time.Now()); !ok {
 			s.writeError(w, r, truce.RetryAfter(truce.Errorf(truce.ETOOMANY,
-				"This token is over its rate limit; retry in %d s.", max(1, (wait+time.Second-1)/time.Second)), wait))
+				"Your writes are over their rate limit; retry in %d s.", max(1, (wait+time.Second-1)/time.Second)), wait))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -93,5 +94,32 @@ func TestClient_WaitsAsTold(t *testing.T) {
 	}
 	if got := e.journalSize() - before; got != n {
 		t.Fatalf("%d writes made %d journal entries", n, got)
+	}
+}
+
+// TestRateLimit_NewTokenNoNewAllowance: the allowance is the user's, so a
+// second token of the same user is held back with the first (minting
+// tokens must not multiply it).
+func TestRateLimit_NewTokenNoNewAllowance(t *testing.T) {
+	const burst = 15
+	e := newEnvWith(t, node.Config{WriteLimit: api.RateLimit{Rate: 0.01, Burst: burst}})
+	tok := e.tokens["us-padmin"]
+	status, _, b := e.do("POST", "/api/v1/tokens", tok, `{"name":"second"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("second token: %d %s", status, b)
+	}
+	var second struct {
+		Secret string `json:"secret"`
+	}
+	if err := json.Unmarshal(b, &second); err != nil || second.Secret == "" {
+		t.Fatalf("second token's secret: %v %s", err, b)
+	}
+	for i := 1; i < burst; i++ {
+		if status, _, b := e.do("POST", "/api/v1/tokens", tok, `{"name":"rl"}`); status != http.StatusCreated {
+			t.Fatalf("write %d within the allowance: %d %s", i, status, b)
+		}
+	}
+	if status, _, b := e.do("POST", "/api/v1/tokens", second.Secret, `{"name":"fresh"}`); status != http.StatusTooManyRequests {
+		t.Fatalf("the user's second token brought a fresh allowance: %d %s", status, b)
 	}
 }

@@ -41,7 +41,7 @@ func runServe(ctx context.Context, args []string) error {
 	lookAhead := fs.String("look-ahead", env("TRUCE_LOOK_AHEAD", "120s"), "how far ahead the monitor predicts zone entries; 0 turns prediction off (TRUCE_LOOK_AHEAD)")
 	headerTimeout := fs.String("header-timeout", env("TRUCE_HEADER_TIMEOUT", "10s"), "how long a request's line and headers may take to arrive (TRUCE_HEADER_TIMEOUT)")
 	bodyTimeout := fs.String("body-timeout", env("TRUCE_BODY_TIMEOUT", "30s"), "how long a request's body may take to arrive; responses such as event streams are not limited (TRUCE_BODY_TIMEOUT)")
-	writeLimit := fs.String("write-limit", env("TRUCE_WRITE_LIMIT", "10/100"), "each token's writes: RATE/BURST (a second, then at once) or off (TRUCE_WRITE_LIMIT)")
+	writeLimit := fs.String("write-limit", env("TRUCE_WRITE_LIMIT", "10/100"), "each user's writes, all their tokens together: RATE/BURST (a second, then at once) or off (TRUCE_WRITE_LIMIT)")
 	feedLimit := fs.String("feed-limit", env("TRUCE_FEED_LIMIT", "50/200"), "each token's position batches (POST /api/v1/positions): RATE/BURST or off (TRUCE_FEED_LIMIT)")
 	maxTracks := fs.String("max-tracks", env("TRUCE_MAX_TRACKS", "20000"), "capacity of the monitor's track table: the most aircraft tracked at once (TRUCE_MAX_TRACKS)")
 	maxDelay := fs.String("max-delay", env("TRUCE_MAX_DELAY", "120s"), "the latency the monitor accepts: later reports are refused as too old; at most 1h (TRUCE_MAX_DELAY)")
