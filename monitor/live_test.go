@@ -242,3 +242,28 @@ func TestEngine_Submit(t *testing.T) {
 		t.Fatalf("queued %d, processed %d", r.Queued(), r.Processed())
 	}
 }
+
+// TestEngine_LateSquawkKeepsEmergency: a squawk report older than the one
+// that opened an emergency (a late feed, within the accepted delay) does
+// not end the emergency, so the next report of the same emergency opens
+// no second episode.
+func TestEngine_LateSquawkKeepsEmergency(t *testing.T) {
+	e, _, rec := newEngine(t, monitor.Config{})
+	sq := func(p feed.Position, code feed.Squawk) feed.Position {
+		p.Squawk, p.Present = code, p.Present|feed.FieldSquawk
+		return p
+	}
+	e.Process(sq(pos(1, 20, 33.2, 36.2, 5000), feed.SquawkEmergency))
+	// A late MSG,6 from before the emergency, 15 s behind.
+	e.Process(feed.Position{ICAO: 1, Squawk: 0o7000, Time: t0.Add(5 * time.Second), Present: feed.FieldSquawk})
+	e.Process(sq(pos(1, 21, 33.21, 36.21, 5000), feed.SquawkEmergency))
+	n := 0
+	for _, a := range rec.alerts {
+		if a.Kind == monitor.KindEmergencySquawk {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("one emergency, reported on both sides of a late 7000: %d emergency alerts", n)
+	}
+}

@@ -13,6 +13,7 @@ type track struct {
 	icao      uint32
 	callsign  string
 	squawk    feed.Squawk
+	squawkAt  int64 // report time (Unix ns) of the squawk in force; 0 none
 	party     string
 	present   feed.Fields
 	relocated bool
@@ -468,8 +469,10 @@ func (e *Engine) exit(t *track, zs *zoneState, reason string, at time.Time, trig
 // its first position, since an alert at no place escapes every consumer
 // that filters by area.
 func (e *Engine) squawk(t *track, p *feed.Position) {
-	if p.Present.Has(feed.FieldSquawk) {
-		t.squawk = p.Squawk
+	// A report older than the squawk in force (a late feed) does not
+	// change it: a late 7000 must not end an emergency.
+	if at := p.Time.UnixNano(); p.Present.Has(feed.FieldSquawk) && at >= t.squawkAt {
+		t.squawk, t.squawkAt = p.Squawk, at
 		switch {
 		case !p.Squawk.IsEmergency():
 			t.emergEp, t.emergDue = "", false
