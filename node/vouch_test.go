@@ -50,6 +50,17 @@ func newTamperEnv(t *testing.T, pg bool) *tamperEnv {
 }
 
 // open starts a server; selfCheck runs the full self-check.
+// mustOpen opens the server without the start-up self-check, failing
+// the test if it does not open.
+func (e *tamperEnv) mustOpen(t *testing.T) *Node {
+	t.Helper()
+	n, err := e.open(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func (e *tamperEnv) open(t *testing.T, selfCheck bool) (*Node, error) {
 	cfg := e.cfg
 	if selfCheck {
@@ -153,10 +164,7 @@ func waitReadyz(t *testing.T, n *Node, words ...string) []string {
 func TestVouch_ZoneDocEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
 		n.Close()
 
@@ -172,7 +180,7 @@ func TestVouch_ZoneDocEdited(t *testing.T) {
 			exec(`UPDATE zone_versions SET doc = ?, min_lon = 10, min_lat = 10, max_lon = 10.2, max_lat = 10.2 WHERE zone_id = ? AND version = 1`, moved, z.ID)
 		})
 
-		n, err = e.open(t, true)
+		n, err := e.open(t, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,10 +220,7 @@ func TestVouch_ZoneDocEdited(t *testing.T) {
 func TestVouch_BodyHashEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
 		zv, err := n.Store.ZoneVersion(context.Background(), z.ID, 1)
 		if err != nil {
@@ -250,17 +255,14 @@ func TestVouch_BodyHashEdited(t *testing.T) {
 func TestVouch_CheckpointRowsDeleted(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
 		waitSigned(t, n)
 		n.Close()
 		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
 			exec(`DELETE FROM log_checkpoints`)
 		})
-		_, err = e.open(t, false)
+		_, err := e.open(t, false)
 		if !errors.Is(err, ErrLogRolledBack) || !strings.Contains(err.Error(), "checkpoint rows were deleted") {
 			t.Fatalf("start-up after the checkpoints were deleted: %v; want %v naming deleted checkpoint rows", err, ErrLogRolledBack)
 		}
@@ -274,10 +276,7 @@ func TestVouch_CheckpointRowsDeleted(t *testing.T) {
 func TestVouch_JournalTailDeleted(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
 		keep, err := n.Store.JournalSize(context.Background())
@@ -334,10 +333,7 @@ func waitSigned(t *testing.T, n *Node) int64 {
 func TestVouch_StateColumnsEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		z := noFlyZone(t, n, admin)
 		gone, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: z.AgreementID, Name: "Gone", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
@@ -367,10 +363,7 @@ func TestVouch_StateColumnsEdited(t *testing.T) {
 func TestVouch_AircraftEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		var parties []string
 		for _, slug := range []string{"us", "ru"} {
@@ -411,10 +404,7 @@ func TestVouch_AircraftEdited(t *testing.T) {
 func TestVouch_MonitorRecordsEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		real, fake := sbstest.New(t), sbstest.New(t)
 		f, err := n.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.Addr(), Name: "radar"})
@@ -474,10 +464,7 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 func TestVouch_NoLaundering(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
 		z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
@@ -523,10 +510,7 @@ func TestVouch_NoLaundering(t *testing.T) {
 func TestVouch_PartyKeyEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		_, vkey, err := note.GenerateKey(rand.Reader, "jo")
 		if err != nil {
@@ -585,10 +569,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 func TestVouch_CallerEdited(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		revoked, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "old"})
 		if err != nil {
@@ -711,10 +692,7 @@ func TestVouch_LegacyJournal(t *testing.T) {
 func TestVouch_RevokedTokenRevivedLive(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
-		n, err := e.open(t, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		tok, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "laptop"})
 		if err != nil {
