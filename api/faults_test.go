@@ -103,16 +103,10 @@ func TestStrictJSON(t *testing.T) {
 func TestRegistryRace(t *testing.T) {
 	stores(t, func(t *testing.T, e *env) {
 		const n = 20
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i], _, _ = e.do("POST", "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE7777"}`)
-			}()
-		}
-		wg.Wait()
+		statuses := atOnce(n, func(i int) int {
+			status, _, _ := e.do("POST", "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE7777"}`)
+			return status
+		})
 		created := 0
 		for _, s := range statuses {
 			switch s {
@@ -145,16 +139,10 @@ func TestRegistryRace_TwoServers(t *testing.T) {
 	e := newEnvWith(t, node.Config{DB: pgtest.DSN(t)})
 	urls := []string{e.srv.URL, secondServer(t, e, node.Config{}).URL}
 	const n = 20
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i], _, _ = doAt(t, urls[i%2], "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE8888"}`)
-		}()
-	}
-	wg.Wait()
+	statuses := atOnce(n, func(i int) int {
+		status, _, _ := doAt(t, urls[i%2], "/api/v1/aircraft", e.tokens[[]string{"us-op", "ru-op"}[i%2]], `{"icao":"AE8888"}`)
+		return status
+	})
 	created := 0
 	for _, s := range statuses {
 		if s == 201 {
@@ -166,4 +154,19 @@ func TestRegistryRace_TwoServers(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d created on two servers (statuses %v)", created, statuses)
 	}
+}
+
+// atOnce runs do(0) … do(n-1) at once and returns what each answered.
+func atOnce(n int, do func(i int) int) []int {
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = do(i)
+		}()
+	}
+	wg.Wait()
+	return statuses
 }

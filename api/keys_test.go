@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/truce-project/truce"
@@ -24,16 +23,10 @@ import (
 func TestPartyKeys_ConcurrentCreate(t *testing.T) {
 	stores(t, func(t *testing.T, e *env) {
 		const n = 10
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i], _, _ = e.do("POST", "/api/v1/parties", e.admin, `{"slug":"jo","name":"Jordan","kind":"guarantor"}`)
-			}()
-		}
-		wg.Wait()
+		statuses := atOnce(n, func(i int) int {
+			status, _, _ := e.do("POST", "/api/v1/parties", e.admin, `{"slug":"jo","name":"Jordan","kind":"guarantor"}`)
+			return status
+		})
 		created := 0
 		for _, s := range statuses {
 			switch s {
