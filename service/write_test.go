@@ -50,25 +50,7 @@ func testAlert(s *Service) *truce.Alert {
 // succeeds commits the records, their entries (consecutive, bodies as
 // stored), their events and the claim, and reports each.
 func TestWrite(t *testing.T) {
-	stores := map[string]func(t *testing.T) truce.Store{
-		"SQLite": func(t *testing.T) truce.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "write.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-		"PostgreSQL": func(t *testing.T) truce.Store {
-			st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-	}
-	for name, open := range stores {
+	for name, open := range StoreOpeners {
 		for _, predicted := range []bool{true, false} {
 			mode := "/predicted"
 			if !predicted {
@@ -243,4 +225,24 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 		t.Fatalf("journal size after a refused claim: %d, want %d", n, before+2)
 	}
 	reported("a write whose claim was refused")
+}
+
+// StoreOpeners opens a fresh store of each kind (PostgreSQL as pgtest says).
+var StoreOpeners = map[string]func(t *testing.T) truce.Store{
+	"SQLite": func(t *testing.T) truce.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+	"PostgreSQL": func(t *testing.T) truce.Store {
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
 }

@@ -3,15 +3,11 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/service"
-	"github.com/truce-project/truce/sqlite"
 )
 
 // zoneParties is a service with an agreement in force between guarantors
@@ -64,25 +60,7 @@ func newZoneParties(t *testing.T, st truce.Store) zoneParties {
 // TestZoneService_Decide runs a zone through its life on both stores: the
 // service applies truce.Decide's transitions and journals what it returns.
 func TestZoneService_Decide(t *testing.T) {
-	stores := map[string]func(t *testing.T) truce.Store{
-		"SQLite": func(t *testing.T) truce.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "zones.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-		"PostgreSQL": func(t *testing.T) truce.Store {
-			st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-	}
-	for name, open := range stores {
+	for name, open := range service.StoreOpeners {
 		t.Run(name, func(t *testing.T) { testZoneLife(t, newZoneParties(t, open(t))) })
 	}
 }
