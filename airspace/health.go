@@ -118,21 +118,10 @@ func (a *Host) capacityAlert(c *capacity, now time.Time, n, max int, counts [2]u
 	return al
 }
 
-// raiseSystemAlert journals an alert of the server itself, retrying a few
-// times as record does for the engine's.
+// raiseSystemAlert journals an alert of the server itself as record does
+// the engine's; it stops trying shortly after the host stops.
 func (a *Host) raiseSystemAlert(al *truce.Alert) {
-	for attempt := 0; ; attempt++ {
-		_, err := a.svc.RaiseAlert(context.Background(), al)
-		if err == nil {
-			return
-		}
-		a.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
-		if attempt >= 5 || a.ctx.Err() != nil {
-			a.lost.Add(1) // counted, as record counts the engine's
-			return
-		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
-	}
+	a.journalAlert(al, a.ctx.Done())
 }
 
 // Degraded is the /readyz report of a monitor that is not blind but is

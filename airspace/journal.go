@@ -124,13 +124,17 @@ func (a *Host) record(al monitor.Alert) {
 	if r, ok := a.svc.Zones.Record(al.ZoneID); ok {
 		name = r.Version.Spec.Name
 	}
-	t := toAlert(al, name)
-	// An alert is never given up while the journal may take it again: a
-	// full disk or a lost database retries, with backoff, for as long as
-	// it lasts (the bounded queue then holds the engine back, and it sheds
-	// positions, counted); /readyz says so meanwhile. Only an alert the
-	// journal refuses for what it is, or one still unwritten a while
-	// after shutdown began, is lost, and counted and logged as such.
+	a.journalAlert(toAlert(al, name), a.stopJournal)
+}
+
+// journalAlert journals an alert. An alert is never given up while the
+// journal may take it again: a full disk or a lost database retries, with
+// backoff, for as long as it lasts (for the engine's alerts the bounded
+// queue then holds the engine back, and it sheds positions, counted);
+// /readyz says so meanwhile. Only an alert the journal refuses for what
+// it is, or one still unwritten shutdownRetry after stop is closed, is
+// lost, and counted and logged as such.
+func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 	var stopping time.Time
 	for attempt := 0; ; attempt++ {
 		_, err := a.svc.RaiseAlert(context.Background(), t)
@@ -141,18 +145,18 @@ func (a *Host) record(al monitor.Alert) {
 		switch truce.ErrorCode(err) {
 		case truce.EINVALID, truce.EFORBIDDEN, truce.ECONFLICT, truce.ENOTFOUND, truce.ETOOLARGE:
 			a.lost.Add(1)
-			a.log.Error("monitor: the journal refused an alert", "kind", al.Kind, "err", err)
+			a.log.Error("monitor: the journal refused an alert", "kind", t.Kind, "err", err)
 			return
 		}
 		a.failingSince.CompareAndSwap(0, time.Now().UnixNano())
-		a.log.Error("monitor: journalling an alert", "kind", al.Kind, "attempt", attempt, "err", err)
+		a.log.Error("monitor: journalling an alert", "kind", t.Kind, "attempt", attempt, "err", err)
 		select {
-		case <-a.stopJournal:
+		case <-stop:
 			if stopping.IsZero() {
 				stopping = time.Now()
 			} else if time.Since(stopping) > shutdownRetry {
 				a.lost.Add(1)
-				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", al.Kind, "err", err)
+				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", t.Kind, "err", err)
 				return
 			}
 		default:
