@@ -108,6 +108,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // seconds, at least 1) for an error: its truce.RetryAfterOf hint, rounded
 // up, or 1 s.
 func RetryAfterSeconds(err error) string {
-	d := truce.RetryAfterOf(err)
-	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
+	return strconv.FormatInt(wholeSeconds(truce.RetryAfterOf(err)), 10)
+}
+
+// wholeSeconds is d rounded up to whole seconds, at least 1.
+func wholeSeconds(d time.Duration) int64 {
+	return max(1, int64((d+time.Second-1)/time.Second))
 }

@@ -97,7 +97,7 @@ func (s *Server) withRateLimit(l *throttle.Limiters, next http.Handler) http.Han
 		}
 		if ok, wait := l.Allow(key, 1, time.Now()); !ok {
 			s.writeError(w, r, truce.RetryAfter(truce.Errorf(truce.ETOOMANY,
-				"Your writes are over their rate limit; retry in %d s.", max(1, (wait+time.Second-1)/time.Second)), wait))
+				"Your writes are over their rate limit; retry in %d s.", wholeSeconds(wait)), wait))
 			return
 		}
 		next.ServeHTTP(w, r)
