@@ -29,6 +29,68 @@ func (s AgreementStatus) CanMove(to AgreementStatus) bool {
 	return slices.Contains(agreementMoves[s], to)
 }
 
+// AgreementAction is what a joint decision on an agreement does.
+type AgreementAction string
+
+// Agreement actions: each is proposed, then decided by every signatory
+// (agreementrules.go).
+const (
+	// AgreementBringIntoForce puts a draft or suspended agreement in
+	// force, its text signed by every signatory.
+	AgreementBringIntoForce AgreementAction = "bring_into_force"
+	// AgreementAmend replaces the text (title, reference, signatories,
+	// effective period, rules).
+	AgreementAmend     AgreementAction = "amend"
+	AgreementSuspend   AgreementAction = "suspend"
+	AgreementTerminate AgreementAction = "terminate"
+)
+
+// AgreementActions lists every agreement action.
+var AgreementActions = []AgreementAction{AgreementBringIntoForce, AgreementAmend, AgreementSuspend, AgreementTerminate}
+
+// AgreementText is what the signatories sign: an agreement's title,
+// reference, signatories, effective period and rules.
+type AgreementText struct {
+	Title         string         `json:"title"`
+	Reference     string         `json:"reference,omitempty"`
+	Signatories   []string       `json:"signatories"`
+	EffectiveFrom time.Time      `json:"effective_from"`
+	EffectiveTo   *time.Time     `json:"effective_to,omitempty"`
+	Rules         AgreementRules `json:"rules"`
+}
+
+// AgreementProposal is a joint decision put to an agreement's signatories:
+// the action, the text it signs (the agreement's text, or for an
+// amendment the text proposed), and each signatory's signed decision.
+// Status is proposed while it awaits decisions, then approved (every
+// signatory approved) or rejected (one rejected).
+type AgreementProposal struct {
+	Number         int             `json:"number"` // 1, 2, … within the agreement
+	Action         AgreementAction `json:"action"`
+	Text           AgreementText   `json:"text"`
+	Status         VersionStatus   `json:"status"`
+	ProposedBy     string          `json:"proposed_by"` // party id
+	ProposedByUser string          `json:"proposed_by_user"`
+	ProposedAt     time.Time       `json:"proposed_at"`
+	Note           string          `json:"note,omitempty"`
+	Decisions      []Decision      `json:"decisions"`
+	DecidedAt      *time.Time      `json:"decided_at,omitempty"`
+}
+
+// WithdrawalNotice is a signatory's unilateral, signed notice that it
+// withdraws from an agreement; it takes effect at EffectiveAt, the notice
+// period the agreement's rules set after it was given. Signature is a
+// C2SP signed note over WithdrawalStatement.
+type WithdrawalNotice struct {
+	PartyID      string    `json:"party_id"`
+	UserID       string    `json:"user_id"`
+	Reason       string    `json:"reason,omitempty"`
+	GivenAt      time.Time `json:"given_at"`
+	EffectiveAt  time.Time `json:"effective_at"`
+	Signature    string    `json:"signature"`
+	JournalIndex int64     `json:"journal_index"`
+}
+
 // Prohibition says which activity categories are prohibited in which zone
 // kinds; later engines use it to decide what is a violation.
 type Prohibition struct {
@@ -69,7 +131,23 @@ type AgreementRules struct {
 	// 5 NM and 1,000 ft).
 	SeparationNM float64 `json:"separation_nm"`
 	SeparationFt float64 `json:"separation_ft"`
+	// NoticePeriod is how long after a signatory's notice of withdrawal
+	// the withdrawal takes effect (default 30 days, at least a day).
+	NoticePeriod Duration `json:"notice_period,omitempty"`
 }
+
+// DefaultNoticePeriod is the notice period of an agreement whose rules
+// set none. A month leaves the other parties, and the humanitarian
+// organisations that plan movements around the agreement's zones (48 h
+// lead time by default), several notification cycles and a round of
+// talks before the zones stop binding the withdrawing party; arms-control
+// treaties give three to six months, a ceasefire's operational
+// arrangements less.
+const DefaultNoticePeriod = Duration(30 * 24 * time.Hour)
+
+// MinNoticePeriod is the shortest notice period an agreement may set:
+// shorter would make a withdrawal a unilateral termination.
+const MinNoticePeriod = Duration(24 * time.Hour)
 
 // WithDefaults fills unset rules with the defaults.
 func (r AgreementRules) WithDefaults() AgreementRules {
@@ -84,6 +162,9 @@ func (r AgreementRules) WithDefaults() AgreementRules {
 	}
 	if r.SeparationFt == 0 {
 		r.SeparationFt = 1000
+	}
+	if r.NoticePeriod == 0 {
+		r.NoticePeriod = DefaultNoticePeriod
 	}
 	return r
 }
@@ -104,11 +185,21 @@ type Agreement struct {
 	// current status stands for their whole life.
 	StatusHistory []StatusChange `json:"status_history,omitempty"`
 	Rules         AgreementRules `json:"rules"`
-	CreatedBy     string         `json:"created_by"` // party id
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	Version       int64          `json:"version"`
-	JournalIndex  int64          `json:"journal_index"`
+	// Signatures are the signatories' signed approvals of the text as it
+	// stands: those of the proposal that brought it into force or last
+	// amended it (none while a draft).
+	Signatures []Decision `json:"signatures,omitempty"`
+	// Proposal is the latest joint decision put to the signatories
+	// (pending while its status is proposed); Proposals counts them.
+	Proposal  *AgreementProposal `json:"proposal,omitempty"`
+	Proposals int                `json:"proposals,omitempty"`
+	// Notices are the signatories' notices of withdrawal, oldest first.
+	Notices      []WithdrawalNotice `json:"notices,omitempty"`
+	CreatedBy    string             `json:"created_by"` // party id
+	CreatedAt    time.Time          `json:"created_at"`
+	UpdatedAt    time.Time          `json:"updated_at"`
+	Version      int64              `json:"version"`
+	JournalIndex int64              `json:"journal_index"`
 }
 
 // StatusChange is a status an agreement took, and when.
@@ -133,13 +224,124 @@ func (a *Agreement) StatusAt(t time.Time) AgreementStatus {
 }
 
 // InForceAt reports whether the agreement is in force at t: its status at
-// t was in_force and t is within its effective period.
+// t was in_force and t is within its effective period, before any
+// withdrawal ended it (EndsAt).
 func (a *Agreement) InForceAt(t time.Time) bool {
-	return a.StatusAt(t) == AgreementInForce && !t.Before(a.EffectiveFrom) && (a.EffectiveTo == nil || t.Before(*a.EffectiveTo))
+	end := a.EndsAt()
+	return a.StatusAt(t) == AgreementInForce && !t.Before(a.EffectiveFrom) && (end == nil || t.Before(*end))
 }
 
-// IsSignatory reports whether the party signed the agreement.
-func (a *Agreement) IsSignatory(partyID string) bool { return slices.Contains(a.Signatories, partyID) }
+// EndsAt returns when the agreement stops being in force by its text or by
+// withdrawals: the end of its effective period, or the moment a notice of
+// withdrawal takes effect and leaves fewer than two signatories bound
+// (none, for an agreement of one), whichever is sooner; nil if neither.
+func (a *Agreement) EndsAt() *time.Time {
+	end := a.EffectiveTo
+	if w := a.WithdrawnAt(); w != nil && (end == nil || w.Before(*end)) {
+		end = w
+	}
+	return end
+}
+
+// WithdrawnAt returns when notices of withdrawal end the agreement: the
+// moment one takes effect and leaves fewer than two signatories bound
+// (none, for an agreement of one); nil if they do not.
+func (a *Agreement) WithdrawnAt() *time.Time {
+	left := len(a.Signatories)
+	for _, n := range a.noticesByEffect() {
+		if !slices.Contains(a.Signatories, n.PartyID) {
+			continue
+		}
+		left--
+		if left < 2 && left < len(a.Signatories) {
+			e := n.EffectiveAt
+			return &e
+		}
+	}
+	return nil
+}
+
+// noticesByEffect returns the notices in the order they take effect.
+func (a *Agreement) noticesByEffect() []WithdrawalNotice {
+	ns := slices.Clone(a.Notices)
+	slices.SortStableFunc(ns, func(x, y WithdrawalNotice) int { return x.EffectiveAt.Compare(y.EffectiveAt) })
+	return ns
+}
+
+// Notice returns the party's notice of withdrawal, or nil.
+func (a *Agreement) Notice(partyID string) *WithdrawalNotice {
+	for i := range a.Notices {
+		if a.Notices[i].PartyID == partyID {
+			return &a.Notices[i]
+		}
+	}
+	return nil
+}
+
+// PendingNotices returns the notices given and not yet in effect at t.
+func (a *Agreement) PendingNotices(t time.Time) []WithdrawalNotice {
+	var out []WithdrawalNotice
+	for _, n := range a.Notices {
+		if t.Before(n.EffectiveAt) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// IsSignatory reports whether the party is bound by the agreement at t: it
+// is one of the signatories and no notice of withdrawal it gave has taken
+// effect. This is the one signatory rule: who decides on the agreement and
+// its zones, in the services and in the UI.
+func (a *Agreement) IsSignatory(partyID string, t time.Time) bool {
+	if !slices.Contains(a.Signatories, partyID) {
+		return false
+	}
+	n := a.Notice(partyID)
+	return n == nil || t.Before(n.EffectiveAt)
+}
+
+// SignatoriesAt returns the signatories bound at t (IsSignatory).
+func (a *Agreement) SignatoriesAt(t time.Time) []string {
+	var out []string
+	for _, p := range a.Signatories {
+		if a.IsSignatory(p, t) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Text returns the agreement's text, as its signatories sign it.
+func (a *Agreement) Text() AgreementText {
+	return AgreementText{Title: a.Title, Reference: a.Reference, Signatories: slices.Clone(a.Signatories),
+		EffectiveFrom: a.EffectiveFrom, EffectiveTo: a.EffectiveTo, Rules: a.Rules}
+}
+
+// Pending returns the proposal awaiting decisions, or nil.
+func (a *Agreement) Pending() *AgreementProposal {
+	if a.Proposal != nil && a.Proposal.Status == VersionProposed {
+		return a.Proposal
+	}
+	return nil
+}
+
+// AgreementStanding is what an agreement makes of its zones at a time:
+// whether it is in force, when it ends, and the notices of withdrawal not
+// yet in effect. It is shown wherever the zones are.
+type AgreementStanding struct {
+	ID      string             `json:"id"`
+	Title   string             `json:"title"`
+	Status  AgreementStatus    `json:"status"`
+	InForce bool               `json:"in_force"`
+	EndsAt  *time.Time         `json:"ends_at,omitempty"`
+	Notices []WithdrawalNotice `json:"notices,omitempty"`
+}
+
+// StandingAt returns the agreement's standing at t.
+func (a *Agreement) StandingAt(t time.Time) AgreementStanding {
+	return AgreementStanding{ID: a.ID, Title: a.Title, Status: a.StatusAt(t), InForce: a.InForceAt(t), EndsAt: a.EndsAt(), Notices: a.PendingNotices(t)}
+}
 
 // AgreementCreate is the input to AgreementService.CreateAgreement.
 // Signatories are party ids or slugs.
@@ -153,10 +355,12 @@ type AgreementCreate struct {
 }
 
 // AgreementUpdate changes an agreement's text, period or rules; nil fields
-// stay as they are.
+// stay as they are. It edits a draft (UpdateAgreement) or is the text an
+// amendment proposes (AgreementMotion).
 type AgreementUpdate struct {
 	Title         *string         `json:"title,omitempty"`
 	Reference     *string         `json:"reference,omitempty"`
+	Signatories   []string        `json:"signatories,omitempty"` // party ids or slugs
 	EffectiveFrom *time.Time      `json:"effective_from,omitempty"`
 	EffectiveTo   *time.Time      `json:"effective_to,omitempty"`
 	Rules         *AgreementRules `json:"rules,omitempty"`
@@ -178,10 +382,65 @@ type AgreementService interface {
 	CreateAgreement(ctx context.Context, c AgreementCreate) (*Agreement, error)
 	FindAgreement(ctx context.Context, id string) (*Agreement, error)
 	ListAgreements(ctx context.Context, f AgreementFilter) ([]*Agreement, string, error)
-	// UpdateAgreement changes a draft or in-force agreement. ifVersion, when
-	// not zero, must match (EPRECONDITION).
+	// UpdateAgreement changes a draft that no proposal awaits decisions
+	// on; the text of an agreement once in force changes only by an
+	// amendment every signatory approves (ECONFLICT). ifVersion, when not
+	// zero, must match (EPRECONDITION).
 	UpdateAgreement(ctx context.Context, id string, u AgreementUpdate, ifVersion int64) (*Agreement, error)
-	// SetAgreementStatus moves an agreement along draft → in_force ⇄
-	// suspended → terminated. Returns ECONFLICT for a move not allowed.
-	SetAgreementStatus(ctx context.Context, id string, to AgreementStatus, ifVersion int64) (*Agreement, error)
+	// ProposeAgreement puts a joint decision to the signatories: bring the
+	// agreement into force, amend, suspend or terminate it. Nothing
+	// changes until every signatory approves (DecideAgreement). Returns
+	// EINVALID, EFORBIDDEN, ECONFLICT (one already pending, or an action
+	// the status does not allow), EPRECONDITION.
+	ProposeAgreement(ctx context.Context, id string, m AgreementMotion, ifVersion int64) (*Agreement, error)
+	// DecideAgreement records the caller's party's signed decision on the
+	// pending proposal with the given number; the approval that completes
+	// every signatory's carries it out, one rejection rejects it.
+	// Signature is as for DecideZone. Returns EFORBIDDEN (not a
+	// signatory), ECONFLICT (not pending, or already decided),
+	// EUNPROCESSABLE (a signature that does not verify).
+	DecideAgreement(ctx context.Context, id string, proposal int, d ZoneDecision) (*Agreement, error)
+	// GiveNotice records the caller's party's signed notice of withdrawal,
+	// effective after the agreement's notice period. Returns EFORBIDDEN
+	// (not a signatory), ECONFLICT (already given, or the agreement is
+	// terminated), EUNPROCESSABLE.
+	GiveNotice(ctx context.Context, id string, n NoticeCreate) (*Agreement, error)
+}
+
+// AgreementMotion is the input to AgreementService.ProposeAgreement; Text
+// is the amended text (amend only; nil fields stay as they are).
+type AgreementMotion struct {
+	Action AgreementAction  `json:"action" required:"true"`
+	Text   *AgreementUpdate `json:"text,omitempty"`
+	Note   string           `json:"note,omitempty"`
+}
+
+// NoticeCreate is the input to AgreementService.GiveNotice. Signature is
+// optional for a custodial party and otherwise a C2SP signed note over
+// WithdrawalStatement.
+type NoticeCreate struct {
+	Reason    string `json:"reason,omitempty"`
+	Signature string `json:"signature,omitempty"`
+}
+
+// AgreeAll has the party of the first context propose m on agreement id,
+// then each context's party approve it, in order (custodial parties: the
+// server signs): how the demo and tests bring an agreement into force by
+// every signatory's signature. It returns the agreement after the last
+// approval.
+func AgreeAll(svc AgreementService, id string, m AgreementMotion, signatories ...context.Context) (*Agreement, error) {
+	if len(signatories) == 0 {
+		return nil, Errorf(EINVALID, "AgreeAll needs the signatories' contexts.")
+	}
+	ag, err := svc.ProposeAgreement(signatories[0], id, m, 0)
+	if err != nil {
+		return nil, err
+	}
+	n := ag.Proposals
+	for _, ctx := range signatories {
+		if ag, err = svc.DecideAgreement(ctx, id, n, ZoneDecision{Approve: true}); err != nil {
+			return nil, err
+		}
+	}
+	return ag, nil
 }

@@ -23,10 +23,17 @@ var (
 
 func agreement(st truce.AgreementStatus) *truce.Agreement {
 	return &truce.Agreement{ID: "ag1", Title: "Ceasefire", Signatories: []string{"g1", "g2"}, Status: st,
-		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: t0}}}
+		StatusHistory: []truce.StatusChange{{Status: st, At: t0}}}
 }
 
-// TestAgreementTransition checks every status move, and who may make it.
+// approve returns d's approval by party at t1.
+func approve(party string) truce.Decision {
+	return truce.Decision{PartyID: party, Approve: true, DecidedAt: t1}
+}
+
+// TestAgreementTransition checks every action from every status, who may
+// propose it, and that it is carried out only by the approval that
+// completes every signatory's.
 func TestAgreementTransition(t *testing.T) {
 	const (
 		draft      = truce.AgreementDraft
@@ -35,39 +42,47 @@ func TestAgreementTransition(t *testing.T) {
 		terminated = truce.AgreementTerminated
 	)
 	for _, c := range []struct {
-		name     string
-		by       *truce.Caller
-		from, to truce.AgreementStatus
-		wantErr  string
+		name    string
+		by      *truce.Caller
+		from    truce.AgreementStatus
+		action  truce.AgreementAction
+		want    truce.AgreementStatus // after both signatories approve
+		wantErr string                // of the proposal
 	}{
-		{"DraftToInForce", signatoryOp, draft, inForce, ""},
-		{"DraftToTerminated", signatoryOp, draft, terminated, ""},
-		{"InForceToSuspended", signatoryOp, inForce, suspended, ""},
-		{"InForceToTerminated", signatoryOp, inForce, terminated, ""},
-		{"SuspendedToInForce", signatoryOp, suspended, inForce, ""},
-		{"SuspendedToTerminated", signatoryOp, suspended, terminated, ""},
-		{"ErrDraftToSuspended", signatoryOp, draft, suspended, truce.ECONFLICT},
-		{"ErrDraftToDraft", signatoryOp, draft, draft, truce.ECONFLICT},
-		{"ErrInForceToDraft", signatoryOp, inForce, draft, truce.ECONFLICT},
-		{"ErrInForceToInForce", signatoryOp, inForce, inForce, truce.ECONFLICT},
-		{"ErrSuspendedToDraft", signatoryOp, suspended, draft, truce.ECONFLICT},
-		{"ErrTerminatedToInForce", signatoryOp, terminated, inForce, truce.ECONFLICT},
-		{"ErrTerminatedToDraft", signatoryOp, terminated, draft, truce.ECONFLICT},
-		{"ErrTerminatedToTerminated", signatoryOp, terminated, terminated, truce.ECONFLICT},
-		{"ErrUnknownStatus", signatoryOp, draft, "signed", truce.ECONFLICT},
-		{"AdminOfAnotherParty", adminElsewhere, draft, inForce, ""},
-		{"CoordinatorOperator", coordinatorOp, inForce, suspended, ""},
-		{"ErrSignatoryViewer", signatoryView, draft, inForce, truce.EFORBIDDEN},
-		{"ErrNonSignatoryGuarantor", otherGuarOp, draft, inForce, truce.EFORBIDDEN},
-		{"ErrMonitorOperator", monitorOp, draft, inForce, truce.EFORBIDDEN},
-		// Who may is asked before whether the move is allowed.
-		{"ErrForbiddenBeforeConflict", otherGuarOp, terminated, inForce, truce.EFORBIDDEN},
+		{"BringDraftIntoForce", signatoryOp, draft, truce.AgreementBringIntoForce, inForce, ""},
+		{"TerminateDraft", signatoryOp, draft, truce.AgreementTerminate, terminated, ""},
+		{"SuspendInForce", signatoryOp, inForce, truce.AgreementSuspend, suspended, ""},
+		{"TerminateInForce", signatoryOp, inForce, truce.AgreementTerminate, terminated, ""},
+		{"AmendInForce", signatoryOp, inForce, truce.AgreementAmend, inForce, ""},
+		{"BringSuspendedIntoForce", signatoryOp, suspended, truce.AgreementBringIntoForce, inForce, ""},
+		{"AmendSuspended", signatoryOp, suspended, truce.AgreementAmend, suspended, ""},
+		{"TerminateSuspended", signatoryOp, suspended, truce.AgreementTerminate, terminated, ""},
+		{"ErrSuspendDraft", signatoryOp, draft, truce.AgreementSuspend, "", truce.ECONFLICT},
+		{"ErrAmendDraft", signatoryOp, draft, truce.AgreementAmend, "", truce.ECONFLICT},
+		{"ErrBringInForceIntoForce", signatoryOp, inForce, truce.AgreementBringIntoForce, "", truce.ECONFLICT},
+		{"ErrSuspendSuspended", signatoryOp, suspended, truce.AgreementSuspend, "", truce.ECONFLICT},
+		{"ErrTerminatedBringIntoForce", signatoryOp, terminated, truce.AgreementBringIntoForce, "", truce.ECONFLICT},
+		{"ErrTerminatedAmend", signatoryOp, terminated, truce.AgreementAmend, "", truce.ECONFLICT},
+		{"ErrTerminatedTerminate", signatoryOp, terminated, truce.AgreementTerminate, "", truce.ECONFLICT},
+		{"ErrUnknownAction", signatoryOp, draft, "sign", "", truce.EINVALID},
+		{"AdminOfAnotherPartyProposes", adminElsewhere, draft, truce.AgreementBringIntoForce, inForce, ""},
+		{"CoordinatorOperatorProposes", coordinatorOp, inForce, truce.AgreementSuspend, suspended, ""},
+		{"ErrSignatoryViewer", signatoryView, draft, truce.AgreementBringIntoForce, "", truce.EFORBIDDEN},
+		{"ErrNonSignatoryGuarantor", otherGuarOp, draft, truce.AgreementBringIntoForce, "", truce.EFORBIDDEN},
+		{"ErrMonitorOperator", monitorOp, draft, truce.AgreementBringIntoForce, "", truce.EFORBIDDEN},
+		// Who may is asked before whether the action is allowed.
+		{"ErrForbiddenBeforeConflict", otherGuarOp, terminated, truce.AgreementBringIntoForce, "", truce.EFORBIDDEN},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ag := agreement(c.from)
-			got, err := truce.MoveAgreement(c.by, ag, c.to, t1)
-			if ag.Status != c.from || len(ag.StatusHistory) != 1 {
-				t.Errorf("MoveAgreement changed its argument: %s %v", ag.Status, ag.StatusHistory)
+			p := truce.AgreementProposal{Action: c.action}
+			if c.action == truce.AgreementAmend {
+				p.Text = ag.Text()
+				p.Text.Title = "Ceasefire, amended"
+			}
+			prop, err := truce.ProposeAgreement(c.by, ag, p, t0)
+			if ag.Proposal != nil || ag.Proposals != 0 {
+				t.Errorf("ProposeAgreement changed its argument: %+v", ag.Proposal)
 			}
 			if c.wantErr != "" {
 				if truce.ErrorCode(err) != c.wantErr {
@@ -78,14 +93,194 @@ func TestAgreementTransition(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := truce.StatusChange{Status: c.to, At: t1}
-			if got.Status != c.to || len(got.StatusHistory) != 2 || got.StatusHistory[1] != want {
-				t.Errorf("got %s %v, want %s with %v last", got.Status, got.StatusHistory, c.to, want)
+			if prop.Status != c.from || prop.Pending() == nil || prop.Proposal.Number != 1 || prop.Proposal.ProposedBy != c.by.Party.ID {
+				t.Fatalf("proposed: status %s, proposal %+v", prop.Status, prop.Proposal)
 			}
-			if !got.InForceAt(t1) != (c.to != inForce) {
-				t.Errorf("in force at the move: %v, want %v", got.InForceAt(t1), c.to == inForce)
+			// The proposer's party is no signatory in some cases: only
+			// g1 and g2 decide, and one approval changes nothing.
+			one, err := truce.DecideAgreement(prop, 1, approve("g1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if one.Status != c.from || one.Title != "Ceasefire" || one.Pending() == nil {
+				t.Fatalf("after one approval: %s %q, pending %v", one.Status, one.Title, one.Pending())
+			}
+			both, err := truce.DecideAgreement(one, 1, approve("g2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if both.Status != c.want || both.Pending() != nil || both.Proposal.Status != truce.VersionApproved {
+				t.Fatalf("after both approved: %s, proposal %+v; want %s", both.Status, both.Proposal, c.want)
+			}
+			if c.want != c.from {
+				want := truce.StatusChange{Status: c.want, At: t1}
+				if n := len(both.StatusHistory); n != 2 || both.StatusHistory[1] != want {
+					t.Errorf("history %v, want %v last", both.StatusHistory, want)
+				}
+			}
+			if c.action == truce.AgreementAmend && both.Title != "Ceasefire, amended" {
+				t.Errorf("title after the amendment: %q", both.Title)
+			}
+			if signs := c.action == truce.AgreementBringIntoForce || c.action == truce.AgreementAmend; signs != (len(both.Signatures) == 2) {
+				t.Errorf("signatures of the text: %d", len(both.Signatures))
+			}
+			if both.InForceAt(t1) != (c.want == inForce) {
+				t.Errorf("in force after: %v, want %v", both.InForceAt(t1), c.want == inForce)
 			}
 		})
+	}
+}
+
+// TestDecideAgreement checks who decides a proposal and what a rejection
+// does.
+func TestDecideAgreement(t *testing.T) {
+	prop, err := truce.ProposeAgreement(signatoryOp, agreement(truce.AgreementDraft), truce.AgreementProposal{Action: truce.AgreementBringIntoForce}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		number  int
+		d       truce.Decision
+		wantErr string
+	}{
+		{"Signatory", 1, approve("g1"), ""},
+		{"ErrCoordinator", 1, approve("coord"), truce.EFORBIDDEN},
+		{"ErrOtherGuarantor", 1, approve("g3"), truce.EFORBIDDEN},
+		{"ErrNoSuchProposal", 2, approve("g1"), truce.ENOTFOUND},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := truce.DecideAgreement(prop, c.number, c.d)
+			if truce.ErrorCode(err) != c.wantErr && !(err == nil && c.wantErr == "") {
+				t.Fatalf("err = %v, want code %q", err, c.wantErr)
+			}
+		})
+	}
+	one, _ := truce.DecideAgreement(prop, 1, approve("g1"))
+	if _, err := truce.DecideAgreement(one, 1, approve("g1")); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Errorf("a second decision: %v, want ECONFLICT", err)
+	}
+	rej, err := truce.DecideAgreement(one, 1, truce.Decision{PartyID: "g2", DecidedAt: t1})
+	if err != nil || rej.Status != truce.AgreementDraft || rej.Proposal.Status != truce.VersionRejected || rej.Pending() != nil {
+		t.Fatalf("rejected: %+v, %v", rej, err)
+	}
+	if _, err := truce.DecideAgreement(rej, 1, approve("g2")); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Errorf("a decision on a rejected proposal: %v, want ECONFLICT", err)
+	}
+	// An amendment that adds a signatory needs its approval too.
+	ag := agreement(truce.AgreementInForce)
+	text := ag.Text()
+	text.Signatories = append(text.Signatories, "g3")
+	am, err := truce.ProposeAgreement(signatoryOp, ag, truce.AgreementProposal{Action: truce.AgreementAmend, Text: text}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, _ = truce.DecideAgreement(am, 1, approve("g1"))
+	am, _ = truce.DecideAgreement(am, 1, approve("g2"))
+	if am.Pending() == nil || len(am.Signatories) != 2 {
+		t.Fatalf("amendment adding g3, approved by g1 and g2 only: pending %v, signatories %v", am.Pending(), am.Signatories)
+	}
+	if am, err = truce.DecideAgreement(am, 1, approve("g3")); err != nil || len(am.Signatories) != 3 {
+		t.Fatalf("approved by g3 too: %v, %v", am.Signatories, err)
+	}
+	if _, err := truce.ProposeAgreement(signatoryOp, ag, truce.AgreementProposal{Action: truce.AgreementAmend, Text: ag.Text()}, t0); truce.ErrorCode(err) != truce.EINVALID {
+		t.Errorf("an amendment that changes nothing: %v, want EINVALID", err)
+	}
+}
+
+// TestGiveNotice checks a notice of withdrawal: who may give it, when it
+// takes effect, and that an agreement of two ends when one withdraws but
+// one of three goes on between the other two.
+func TestGiveNotice(t *testing.T) {
+	month := time.Duration(truce.DefaultNoticePeriod)
+	for _, c := range []struct {
+		name    string
+		by      *truce.Caller
+		status  truce.AgreementStatus
+		wantErr string
+	}{
+		{"SignatoryInForce", signatoryOp, truce.AgreementInForce, ""},
+		{"SignatorySuspended", signatoryOp, truce.AgreementSuspended, ""},
+		{"ErrDraft", signatoryOp, truce.AgreementDraft, truce.ECONFLICT},
+		{"ErrTerminated", signatoryOp, truce.AgreementTerminated, truce.ECONFLICT},
+		{"ErrViewer", signatoryView, truce.AgreementInForce, truce.EFORBIDDEN},
+		{"ErrCoordinator", coordinatorOp, truce.AgreementInForce, truce.EFORBIDDEN},
+		{"ErrAdminElsewhere", adminElsewhere, truce.AgreementInForce, truce.EFORBIDDEN},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ag := agreement(c.status)
+			n, err := truce.GiveNotice(c.by, ag, truce.WithdrawalNotice{GivenAt: t1})
+			if len(ag.Notices) != 0 {
+				t.Fatal("GiveNotice changed its argument")
+			}
+			if truce.ErrorCode(err) != c.wantErr && !(err == nil && c.wantErr == "") {
+				t.Fatalf("err = %v, want code %q", err, c.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if len(n.Notices) != 1 || n.Notices[0].PartyID != "g1" || !n.Notices[0].EffectiveAt.Equal(t1.Add(month)) {
+				t.Fatalf("notices: %+v", n.Notices)
+			}
+			if _, err := truce.GiveNotice(c.by, n, truce.WithdrawalNotice{GivenAt: t1}); truce.ErrorCode(err) != truce.ECONFLICT {
+				t.Errorf("a second notice: %v, want ECONFLICT", err)
+			}
+		})
+	}
+
+	for _, c := range []struct {
+		name        string
+		signatories []string
+		period      truce.Duration
+		wantEnds    bool
+	}{
+		{"TwoEnd", []string{"g1", "g2"}, 0, true},
+		{"OneEnds", []string{"g1"}, 0, true},
+		{"ThreeGoOn", []string{"g1", "g2", "g3"}, 0, false},
+		{"TwoEndAfterTheirPeriod", []string{"g1", "g2"}, truce.Duration(72 * time.Hour), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ag := agreement(truce.AgreementInForce)
+			ag.Signatories, ag.Rules.NoticePeriod = c.signatories, c.period
+			period := time.Duration(ag.Rules.WithDefaults().NoticePeriod)
+			n, err := truce.GiveNotice(signatoryOp, ag, truce.WithdrawalNotice{GivenAt: t1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eff := t1.Add(period)
+			before, at := eff.Add(-time.Nanosecond), eff
+			if !n.InForceAt(before) || !n.IsSignatory("g1", before) || len(n.PendingNotices(before)) != 1 {
+				t.Errorf("before the notice takes effect: in force %v, g1 signatory %v", n.InForceAt(before), n.IsSignatory("g1", before))
+			}
+			if n.IsSignatory("g1", at) || len(n.PendingNotices(at)) != 0 {
+				t.Error("g1 is still a signatory once its notice took effect")
+			}
+			if n.InForceAt(at) == c.wantEnds {
+				t.Errorf("in force once the notice took effect: %v, want %v", n.InForceAt(at), !c.wantEnds)
+			}
+			if ends := n.EndsAt(); (ends != nil) != c.wantEnds || (ends != nil && !ends.Equal(eff)) {
+				t.Errorf("EndsAt = %v, want %v at %v", ends, c.wantEnds, eff)
+			}
+			if got := n.SignatoriesAt(at); len(got) != len(c.signatories)-1 {
+				t.Errorf("signatories once it took effect: %v", got)
+			}
+		})
+	}
+}
+
+// TestZoneViewAt: a zone in force is shown in force only while its
+// agreement is.
+func TestZoneViewAt(t *testing.T) {
+	z := &truce.Zone{ID: "z", State: truce.ZoneStateInForce}
+	for _, c := range []struct {
+		status truce.AgreementStatus
+		want   bool
+	}{{truce.AgreementInForce, true}, {truce.AgreementSuspended, false}, {truce.AgreementTerminated, false}, {truce.AgreementDraft, false}} {
+		ag := agreement(c.status)
+		ag.StatusHistory = nil
+		if got := z.ViewAt(ag, t1); got.InForce != c.want || got.Agreement.Status != c.status {
+			t.Errorf("zone in force, agreement %s: shown in force %v, want %v", c.status, got.InForce, c.want)
+		}
 	}
 }
 
@@ -121,10 +316,10 @@ func TestAgreementSignatory(t *testing.T) {
 			if got := truce.CanCreateAgreement(c.by); got != c.wantCreate {
 				t.Errorf("CanCreateAgreement = %v, want %v", got, c.wantCreate)
 			}
-			if got := truce.CanManageAgreement(c.by, ag); got != c.wantMgmt {
+			if got := truce.CanManageAgreement(c.by, ag, t1); got != c.wantMgmt {
 				t.Errorf("CanManageAgreement = %v, want %v", got, c.wantMgmt)
 			}
-			if err := truce.CanActOnZones(c.by, ag); truce.ErrorCode(err) != c.wantZones && !(err == nil && c.wantZones == "") {
+			if err := truce.CanActOnZones(c.by, ag, t1); truce.ErrorCode(err) != c.wantZones && !(err == nil && c.wantZones == "") {
 				t.Errorf("CanActOnZones = %v, want code %q", err, c.wantZones)
 			}
 		})

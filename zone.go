@@ -150,6 +150,12 @@ func (v *ZoneVersion) Digest() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return canonicalDigest(b)
+}
+
+// canonicalDigest is the hex SHA-256 of a JSON document's canonical form
+// (RFC 8785): what a signed statement names.
+func canonicalDigest(b []byte) (string, error) {
 	c, err := jcs.Transform(b)
 	if err != nil {
 		return "", err
@@ -165,11 +171,53 @@ func DecisionStatement(v *ZoneVersion, approve bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	word := "reject"
+	return fmt.Sprintf("truce zone decision v1\nzone %s\nversion %d\ndecision %s\ndigest %s\n", v.ZoneID, v.Version, decisionWord(approve), d), nil
+}
+
+func decisionWord(approve bool) string {
 	if approve {
-		word = "approve"
+		return "approve"
 	}
-	return fmt.Sprintf("truce zone decision v1\nzone %s\nversion %d\ndecision %s\ndigest %s\n", v.ZoneID, v.Version, word, d), nil
+	return "reject"
+}
+
+// textDigest is the hex SHA-256 of the canonical JSON of an agreement's
+// text (times in UTC).
+func textDigest(t AgreementText) (string, error) {
+	t.EffectiveFrom = t.EffectiveFrom.UTC()
+	if t.EffectiveTo != nil {
+		e := t.EffectiveTo.UTC()
+		t.EffectiveTo = &e
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return "", err
+	}
+	return canonicalDigest(b)
+}
+
+// AgreementDecisionStatement is the text a signatory signs to approve or
+// reject proposal p of agreement id: it names the action and the digest
+// of the text the proposal signs (for an amendment, the text proposed).
+// A client holding its own key signs exactly this as a C2SP note.
+func AgreementDecisionStatement(id string, p *AgreementProposal, approve bool) (string, error) {
+	d, err := textDigest(p.Text)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("truce agreement decision v1\nagreement %s\nproposal %d\naction %s\ndecision %s\ndigest %s\n",
+		id, p.Number, p.Action, decisionWord(approve), d), nil
+}
+
+// WithdrawalStatement is the text a signatory signs to give notice of its
+// withdrawal from agreement a: it names the party and the digest of the
+// text it withdraws from.
+func WithdrawalStatement(a *Agreement, partyID string) (string, error) {
+	d, err := textDigest(a.Text())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("truce agreement withdrawal v1\nagreement %s\nparty %s\ndigest %s\n", a.ID, partyID, d), nil
 }
 
 // ZoneState is a zone's overall state.
@@ -254,10 +302,26 @@ type ZoneImport struct {
 	EffectiveFrom *time.Time      `json:"effective_from,omitempty"`
 }
 
-// ZoneAt is a zone version in force at a point, with its zone.
+// ZoneAt is a zone version in force at a point, with its zone and its
+// agreement's standing at that time (notices of withdrawal pending).
 type ZoneAt struct {
-	Zone    *Zone        `json:"zone"`
-	Version *ZoneVersion `json:"version"`
+	Zone      *Zone              `json:"zone"`
+	Version   *ZoneVersion       `json:"version"`
+	Agreement *AgreementStanding `json:"agreement,omitempty"`
+}
+
+// ZoneView is a zone as shown: the record, whether it is in force at a
+// time (its own state and its agreement's), and its agreement's standing.
+// A zone whose agreement is not in force is never shown in force.
+type ZoneView struct {
+	*Zone
+	InForce   bool              `json:"in_force"`
+	Agreement AgreementStanding `json:"agreement"`
+}
+
+// ViewAt returns z as shown at t, under agreement ag.
+func (z *Zone) ViewAt(ag *Agreement, t time.Time) ZoneView {
+	return ZoneView{Zone: z, InForce: z.State == ZoneStateInForce && ag.InForceAt(t), Agreement: ag.StandingAt(t)}
 }
 
 // ZoneService manages zones and their joint approval.

@@ -57,12 +57,7 @@ func CanDecideAs(signatories []string, party string) error {
 
 // ApprovedByAll reports whether every signatory has approved v.
 func ApprovedByAll(v *ZoneVersion, signatories []string) bool {
-	for _, p := range signatories {
-		if !slices.ContainsFunc(v.Decisions, func(d Decision) bool { return d.PartyID == p && d.Approve }) {
-			return false
-		}
-	}
-	return true
+	return approvedByAll(v.Decisions, signatories)
 }
 
 // ZoneTransition is what a decision does: the zone, the decided version,

@@ -13,6 +13,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/internal/agreetest"
 	"github.com/truce-project/truce/internal/sbstest"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
@@ -147,9 +148,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
-		t.Fatal(err)
-	}
+	agreetest.InForce(t, n.Service, admin, ag.ID)
 	if got := wait(1); got != 1 {
 		t.Fatalf("%d proximity alerts at 30 NM under the agreed 40 NM, want 1", got)
 	}
@@ -224,9 +223,7 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
-		t.Fatal(err)
-	}
+	agreetest.InForce(t, b.Service, admin, ag.ID)
 	z, _, err := b.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
 		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
 	if err != nil {

@@ -24,7 +24,8 @@ var bodyTypes = []struct {
 	{"TokenCreate", func() any { return new(truce.TokenCreate) }, `{"user":"jo-duty","name":"laptop","expires_at":"2027-01-01T00:00:00Z"}`},
 	{"AgreementCreate", func() any { return new(truce.AgreementCreate) }, `{"title":"Memorandum","signatories":["us","ru","jo"],"effective_from":"2017-07-09T09:00:00Z","rules":{}}`},
 	{"AgreementUpdate", func() any { return new(truce.AgreementUpdate) }, `{"title":"Memorandum (amended)","effective_to":"2018-07-09T09:00:00+03:00"}`},
-	{"StatusChange", func() any { return new(StatusChange) }, `{"status":"in_force"}`},
+	{"AgreementMotion", func() any { return new(truce.AgreementMotion) }, `{"action":"amend","text":{"title":"Memorandum (amended)","rules":{"notice_period":"2160h"}},"note":"agreed in Amman"}`},
+	{"NoticeCreate", func() any { return new(truce.NoticeCreate) }, `{"reason":"talks failed"}`},
 	{"ZoneProposal", func() any { return new(truce.ZoneProposal) }, ""}, // a real polygon, below
 	{"ZoneImport", func() any { return new(truce.ZoneImport) }, ""},     // a real feature, below
 	{"ZoneDecision", func() any { return new(truce.ZoneDecision) }, `{"approve":true,"reason":"agreed in Amman"}`},

@@ -32,6 +32,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"PartyCreate": truce.PartyCreate{}, "UserCreate": truce.UserCreate{}, "TokenCreate": truce.TokenCreate{},
 		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
 		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
+		"AgreementMotion": truce.AgreementMotion{}, "NoticeCreate": truce.NoticeCreate{},
 	}
 	for name, v := range types {
 		var req []string
@@ -60,7 +61,8 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"AgreementCreate", "reference", truce.MaxTextLen}, {"AgreementUpdate", "title", truce.MaxTitleLen},
 		{"ZoneProposal", "name", truce.MaxNameLen}, {"ZoneProposal", "note", truce.MaxTextLen},
 		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen},
-		{"WebhookCreate", "url", 2048},
+		{"WebhookCreate", "url", 2048}, {"AgreementMotion", "note", truce.MaxTextLen},
+		{"NoticeCreate", "reason", truce.MaxTextLen}, {"NoticeCreate", "signature", truce.MaxSignatureLen},
 	}
 	for _, l := range limits {
 		var p struct {

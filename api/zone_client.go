@@ -53,10 +53,24 @@ func (c *Client) UpdateAgreement(ctx context.Context, id string, u truce.Agreeme
 	return &a, err
 }
 
-// SetAgreementStatus implements truce.AgreementService.
-func (c *Client) SetAgreementStatus(ctx context.Context, id string, to truce.AgreementStatus, ifVersion int64) (*truce.Agreement, error) {
+// ProposeAgreement implements truce.AgreementService.
+func (c *Client) ProposeAgreement(ctx context.Context, id string, m truce.AgreementMotion, ifVersion int64) (*truce.Agreement, error) {
 	var a truce.Agreement
-	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/status", StatusChange{to}, &a, ifMatchHeader(ifVersion))
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/proposals", m, &a, ifMatchHeader(ifVersion))
+	return &a, err
+}
+
+// DecideAgreement implements truce.AgreementService.
+func (c *Client) DecideAgreement(ctx context.Context, id string, proposal int, d truce.ZoneDecision) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/proposals/"+strconv.Itoa(proposal)+"/decision", d, &a, nil)
+	return &a, err
+}
+
+// GiveNotice implements truce.AgreementService.
+func (c *Client) GiveNotice(ctx context.Context, id string, n truce.NoticeCreate) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/notices", n, &a, nil)
 	return &a, err
 }
 

@@ -18,7 +18,11 @@ func RegisterZones(s *Server, ags truce.AgreementService, zs truce.ZoneService) 
 		{Method: "POST", Pattern: "/api/v1/agreements", Handler: h.createAgreement},
 		{Method: "GET", Pattern: "/api/v1/agreements/{id}", Handler: h.getAgreement},
 		{Method: "PATCH", Pattern: "/api/v1/agreements/{id}", Handler: h.updateAgreement},
-		{Method: "POST", Pattern: "/api/v1/agreements/{id}/status", Handler: h.setAgreementStatus},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals", Handler: h.proposeAgreement},
+		{Method: "GET", Pattern: "/api/v1/agreements/{id}/proposals/{number}/statement", Handler: h.agreementStatement},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals/{number}/decision", Handler: h.decideAgreement},
+		{Method: "GET", Pattern: "/api/v1/agreements/{id}/notices/statement", Handler: h.noticeStatement},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/notices", Handler: h.giveNotice},
 		{Method: "GET", Pattern: "/api/v1/zones", Handler: h.listZones},
 		{Method: "POST", Pattern: "/api/v1/zones", Handler: h.proposeZone},
 		{Method: "POST", Pattern: "/api/v1/zones/import", Handler: h.importZones},
@@ -116,29 +120,136 @@ func (h *zoneHandlers) updateAgreement(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-// StatusChange is the body of POST /api/v1/agreements/{id}/status.
-type StatusChange struct {
-	Status truce.AgreementStatus `json:"status" required:"true"`
-}
-
-func (h *zoneHandlers) setAgreementStatus(w http.ResponseWriter, r *http.Request) {
+func (h *zoneHandlers) proposeAgreement(w http.ResponseWriter, r *http.Request) {
 	v, err := ifMatch(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	var c StatusChange
-	if err := decode(r, &c); err != nil {
+	var m truce.AgreementMotion
+	if err := decode(r, &m); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	a, err := h.ags.SetAgreementStatus(r.Context(), r.PathValue("id"), c.Status, v)
+	a, err := h.ags.ProposeAgreement(r.Context(), r.PathValue("id"), m, v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func proposalParam(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || n < 1 {
+		return 0, truce.Errorf(truce.EINVALID, "A proposal number is a whole number from 1.")
+	}
+	return n, nil
+}
+
+// agreementStatement answers the statement a signatory signs to decide on
+// a proposal (for a party that holds its own key).
+func (h *zoneHandlers) agreementStatement(w http.ResponseWriter, r *http.Request) {
+	n, err := proposalParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	d := r.URL.Query().Get("decision")
+	if d != "approve" && d != "reject" {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "decision is approve or reject."))
+		return
+	}
+	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	if a.Proposal == nil || a.Proposal.Number != n {
+		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "Agreement %q has no proposal %d awaiting decisions.", a.Title, n))
+		return
+	}
+	st, err := truce.AgreementDecisionStatement(a.ID, a.Proposal, d == "approve")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(st))
+}
+
+func (h *zoneHandlers) decideAgreement(w http.ResponseWriter, r *http.Request) {
+	n, err := proposalParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var d truce.ZoneDecision
+	if err := decode(r, &d); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.ags.DecideAgreement(r.Context(), r.PathValue("id"), n, d)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", etag(a.Version))
 	writeJSON(w, http.StatusOK, a)
+}
+
+// noticeStatement answers the statement the caller's party signs to give
+// notice of withdrawal.
+func (h *zoneHandlers) noticeStatement(w http.ResponseWriter, r *http.Request) {
+	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	st, err := truce.WithdrawalStatement(a, truce.CallerFrom(r.Context()).Party.ID)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(st))
+}
+
+func (h *zoneHandlers) giveNotice(w http.ResponseWriter, r *http.Request) {
+	var n truce.NoticeCreate
+	if err := decode(r, &n); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	a, err := h.ags.GiveNotice(r.Context(), r.PathValue("id"), n)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Version))
+	writeJSON(w, http.StatusCreated, a)
+}
+
+// views returns the zones as shown now: each with whether it is in force
+// and its agreement's standing (a zone of an agreement not in force is
+// never shown in force).
+func (h *zoneHandlers) views(r *http.Request, zs []*truce.Zone) ([]truce.ZoneView, error) {
+	ags := map[string]*truce.Agreement{}
+	now := time.Now().UTC()
+	out := make([]truce.ZoneView, 0, len(zs))
+	for _, z := range zs {
+		ag, ok := ags[z.AgreementID]
+		if !ok {
+			var err error
+			if ag, err = h.ags.FindAgreement(r.Context(), z.AgreementID); err != nil {
+				return nil, err
+			}
+			ags[z.AgreementID] = ag
+		}
+		out = append(out, z.ViewAt(ag, now))
+	}
+	return out, nil
 }
 
 func (h *zoneHandlers) listZones(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +265,12 @@ func (h *zoneHandlers) listZones(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Page[*truce.Zone]{Items: nonNil(zs), NextCursor: next})
+	vs, err := h.views(r, zs)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[truce.ZoneView]{Items: vs, NextCursor: next})
 }
 
 // ProposedZone is the answer to a zone proposal.
@@ -294,8 +410,13 @@ func (h *zoneHandlers) getZone(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	vs, err := h.views(r, []*truce.Zone{z})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("ETag", etag(z.Version))
-	writeJSON(w, http.StatusOK, z)
+	writeJSON(w, http.StatusOK, vs[0])
 }
 
 func (h *zoneHandlers) history(w http.ResponseWriter, r *http.Request) {

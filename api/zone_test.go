@@ -34,11 +34,28 @@ func (e *env) approveAll(t *testing.T, zoneID string, version int) *truce.ZoneVe
 	return v
 }
 
+// agreementInForce brings the env's agreement into force: the
+// administrator proposes, both signatories sign.
 func (e *env) agreementInForce(t *testing.T) {
 	t.Helper()
-	if _, err := e.client(e.admin).SetAgreementStatus(context.Background(), e.agreement.ID, truce.AgreementInForce, 0); err != nil {
+	e.agreeAll(t, truce.AgreementMotion{Action: truce.AgreementBringIntoForce})
+}
+
+// agreeAll has the administrator propose m and both signatories approve
+// it, and returns the agreement as the last approval left it.
+func (e *env) agreeAll(t *testing.T, m truce.AgreementMotion) *truce.Agreement {
+	t.Helper()
+	ctx := context.Background()
+	ag, err := e.client(e.admin).ProposeAgreement(ctx, e.agreement.ID, m, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range []string{"us-op", "ru-op"} {
+		if ag, err = e.client(e.tokens[u]).DecideAgreement(ctx, e.agreement.ID, ag.Proposals, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatalf("%s approves: %v", u, err)
+		}
+	}
+	return ag
 }
 
 func ids(zs []truce.ZoneAt) []string {
@@ -198,10 +215,7 @@ func TestZoneService_AgreementStatusInThePast(t *testing.T) {
 	us := e.client(e.tokens["us-op"])
 	t1 := time.Now()
 	testwait.Past(t1) // the suspension is later than t1
-	ag, err := e.client(e.admin).SetAgreementStatus(ctx, e.agreement.ID, truce.AgreementSuspended, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ag := e.agreeAll(t, truce.AgreementMotion{Action: truce.AgreementSuspend})
 	if n := len(ag.StatusHistory); n != 3 || ag.StatusHistory[0].Status != truce.AgreementDraft || ag.StatusHistory[2].Status != truce.AgreementSuspended {
 		t.Fatalf("status history %+v", ag.StatusHistory)
 	}
@@ -319,7 +333,24 @@ func TestZoneService_OwnKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin.SetAgreementStatus(ctx, ag.ID, truce.AgreementInForce, 0)
+	// Jordan signs the agreement's text with its own key too: the
+	// server cannot bring it into force for it.
+	skeyAg, _ := note.NewSigner(skey)
+	ag, err = admin.ProposeAgreement(ctx, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jo.DecideAgreement(ctx, ag.ID, 1, truce.ZoneDecision{Approve: true}); truce.ErrorCode(err) != truce.EINVALID {
+		t.Fatalf("unsigned agreement decision of a party with its own key: %v", err)
+	}
+	agStatement, _ := truce.AgreementDecisionStatement(ag.ID, ag.Proposal, true)
+	if status, _, b := e.do("GET", "/api/v1/agreements/"+ag.ID+"/proposals/1/statement?decision=approve", tk.Secret, ""); status != 200 || string(b) != agStatement {
+		t.Fatalf("statement served: %d %q, want %q", status, b, agStatement)
+	}
+	agSig, _ := note.Sign(&note.Note{Text: agStatement}, skeyAg)
+	if ag, err = jo.DecideAgreement(ctx, ag.ID, 1, truce.ZoneDecision{Approve: true, Signature: string(agSig)}); err != nil || ag.Status != truce.AgreementInForce {
+		t.Fatalf("signed agreement decision: %+v %v", ag, err)
+	}
 	z, v, err := jo.ProposeZone(ctx, truce.ZoneProposal{Agreement: ag.ID, Name: "Border buffer", Kind: truce.ZoneBuffer, Geometry: json.RawMessage(boxJSON)})
 	if err != nil {
 		t.Fatal(err)

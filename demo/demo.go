@@ -131,8 +131,17 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sc.Agreement, err = svc.SetAgreementStatus(actx, sc.Agreement.ID, truce.AgreementInForce, 0); err != nil {
+	// The memorandum is in force once each signatory has signed its text:
+	// the secretariat proposes, the United States, Russia and Jordan
+	// approve in turn.
+	if _, err = svc.ProposeAgreement(actx, sc.Agreement.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce,
+		Note: "Text as announced at Hamburg and Amman on 7 July 2017."}, 0); err != nil {
 		return nil, err
+	}
+	for _, slug := range []string{"us", "ru", "jo"} {
+		if sc.Agreement, err = svc.DecideAgreement(actors[slug], sc.Agreement.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			return nil, fmt.Errorf("%s signs the memorandum: %w", slug, err)
+		}
 	}
 	us := actors["us"]
 	propose := func(p truce.ZoneProposal) (*truce.ZoneVersion, error) {

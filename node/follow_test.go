@@ -14,6 +14,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/internal/agreetest"
 	"github.com/truce-project/truce/internal/sqlstore"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/postgres"
@@ -169,10 +170,7 @@ func inForceAgreement(t *testing.T, n *Node, admin context.Context, signatories 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ag, err = n.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
-		t.Fatal(err)
-	}
-	return ag
+	return agreetest.InForce(t, n.Service, admin, ag.ID)
 }
 
 const boxGeometry = `{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`
@@ -272,9 +270,18 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := failAfterCommit(n, fs, "agreement")
-	if _, err := n.Service.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
+	// The signatures that bring it into force: the last one's commit
+	// starts the outage.
+	ops := agreetest.Operators(t, n.Service, admin, parties...)
+	if _, err := n.Service.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := n.Service.DecideAgreement(ops[0], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	stop := failAfterCommit(n, fs, "agreement")
+	if ag, err := n.Service.DecideAgreement(ops[1], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil || ag.Status != truce.AgreementInForce {
+		t.Fatal(ag, err)
 	}
 	code, problems := readyz(t, n)
 	if code != http.StatusServiceUnavailable || !hasProblem(problems, "separation minima", "stale") {

@@ -520,7 +520,12 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ag := inForceAgreement(t, n, admin, []string{jo.ID}, truce.AgreementRules{})
+		// A draft: Jordan alone could bring it into force, with its own
+		// key; zones are proposed and decided on before that.
+		ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{jo.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		z, v, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -27,8 +28,6 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	switch {
 	case c.Title == "":
 		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
-	case len(c.Signatories) == 0 || len(c.Signatories) > 50:
-		return nil, truce.Errorf(truce.EINVALID, "An agreement needs 1 to 50 signatory parties.")
 	case c.EffectiveFrom.IsZero():
 		return nil, truce.Errorf(truce.EINVALID, "effective_from is required.")
 	case c.EffectiveTo != nil && !c.EffectiveTo.After(c.EffectiveFrom):
@@ -40,26 +39,9 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err := c.Rules.Validate(); err != nil {
 		return nil, err
 	}
-	for _, ref := range c.Signatories {
-		if err := truce.CheckRef("signatory", ref); err != nil {
-			return nil, err
-		}
-	}
-	var sigs []string
-	seen := map[string]bool{}
-	for _, ref := range c.Signatories {
-		p, err := s.Store.Party(ctx, ref)
-		if err != nil {
-			return nil, err
-		}
-		if !p.Kind.CanSign() {
-			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
-		}
-		if seen[p.ID] {
-			return nil, truce.Errorf(truce.EINVALID, "Party %q is named twice among the signatories.", ref)
-		}
-		seen[p.ID] = true
-		sigs = append(sigs, p.ID)
+	sigs, err := s.signatories(ctx, c.Signatories)
+	if err != nil {
+		return nil, err
 	}
 	now := s.Now()
 	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
@@ -70,6 +52,34 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		ag.JournalIndex = tx.Journal(agreementChange(ag))
 		return ag, tx.PutAgreement(ctx, ag)
 	})
+}
+
+// signatories returns the party ids of an agreement's signatories, given
+// by id or slug: 1 to 50 distinct parties that may sign.
+func (s *Service) signatories(ctx context.Context, refs []string) ([]string, error) {
+	if len(refs) == 0 || len(refs) > 50 {
+		return nil, truce.Errorf(truce.EINVALID, "An agreement needs 1 to 50 signatory parties.")
+	}
+	for _, ref := range refs {
+		if err := truce.CheckRef("signatory", ref); err != nil {
+			return nil, err
+		}
+	}
+	var sigs []string
+	for _, ref := range refs {
+		p, err := s.Store.Party(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if !p.Kind.CanSign() {
+			return nil, truce.Errorf(truce.EINVALID, "Party %q is a %s; signatories are guarantor or coordinator parties.", p.Slug, p.Kind)
+		}
+		if slices.Contains(sigs, p.ID) {
+			return nil, truce.Errorf(truce.EINVALID, "Party %q is named twice among the signatories.", ref)
+		}
+		sigs = append(sigs, p.ID)
+	}
+	return sigs, nil
 }
 
 // checkAgreementText checks an agreement's title and reference.
@@ -124,60 +134,194 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 	return as, next, nil
 }
 
-// UpdateAgreement changes an agreement's text, period or rules.
+// UpdateAgreement changes a draft's text, period or rules.
 func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.AgreementUpdate, ifVersion int64) (*truce.Agreement, error) {
-	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
-		if ag.Status == truce.AgreementTerminated {
-			return truce.Errorf(truce.ECONFLICT, "Agreement %q is terminated.", ag.ID)
-		}
-		if u.Title != nil {
-			if t := clean(*u.Title); t == "" {
-				return truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
-			} else {
-				ag.Title = t
-			}
-		}
-		if u.Reference != nil {
-			ag.Reference = clean(*u.Reference)
-		}
-		if err := checkAgreementText(ag.Title, ag.Reference); err != nil {
-			return err
-		}
-		if u.EffectiveFrom != nil {
-			ag.EffectiveFrom = u.EffectiveFrom.UTC().Truncate(time.Microsecond)
-		}
-		if u.EffectiveTo != nil {
-			ag.EffectiveTo = utcPtr(u.EffectiveTo)
-		}
-		if ag.EffectiveTo != nil && !ag.EffectiveTo.After(ag.EffectiveFrom) {
-			return truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
-		}
-		if u.Rules != nil {
-			if err := u.Rules.Validate(); err != nil {
-				return err
-			}
-			ag.Rules = u.Rules.WithDefaults()
-		}
-		return nil
-	})
-}
-
-// SetAgreementStatus moves an agreement to another status.
-func (s *Service) SetAgreementStatus(ctx context.Context, id string, to truce.AgreementStatus, ifVersion int64) (*truce.Agreement, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
-		moved, err := truce.MoveAgreement(a, ag, to, s.Now())
+		// Who may is asked first, then whether the input is valid, then
+		// whether the agreement's state allows the edit.
+		if !truce.CanManageAgreement(a, ag, s.Now()) {
+			return truce.CanEditDraft(a, ag, s.Now())
+		}
+		t, err := s.amendedText(ctx, ag.Text(), u)
 		if err != nil {
 			return err
 		}
-		*ag = *moved
+		if err := truce.CanEditDraft(a, ag, s.Now()); err != nil {
+			return err
+		}
+		ag.Title, ag.Reference, ag.Signatories = t.Title, t.Reference, t.Signatories
+		ag.EffectiveFrom, ag.EffectiveTo, ag.Rules = t.EffectiveFrom, t.EffectiveTo, t.Rules
 		return nil
 	})
 }
 
+// amendedText returns text with u applied and checked: what a draft's
+// edit or an amendment makes of it.
+func (s *Service) amendedText(ctx context.Context, t truce.AgreementText, u truce.AgreementUpdate) (truce.AgreementText, error) {
+	if u.Title != nil {
+		if t.Title = clean(*u.Title); t.Title == "" {
+			return t, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
+		}
+	}
+	if u.Reference != nil {
+		t.Reference = clean(*u.Reference)
+	}
+	if err := checkAgreementText(t.Title, t.Reference); err != nil {
+		return t, err
+	}
+	if u.Signatories != nil {
+		sigs, err := s.signatories(ctx, u.Signatories)
+		if err != nil {
+			return t, err
+		}
+		t.Signatories = sigs
+	}
+	if u.EffectiveFrom != nil {
+		t.EffectiveFrom = u.EffectiveFrom.UTC().Truncate(time.Microsecond)
+	}
+	if u.EffectiveTo != nil {
+		t.EffectiveTo = utcPtr(u.EffectiveTo)
+	}
+	if t.EffectiveTo != nil && !t.EffectiveTo.After(t.EffectiveFrom) {
+		return t, truce.Errorf(truce.EINVALID, "effective_to must be after effective_from.")
+	}
+	if u.Rules != nil {
+		if err := u.Rules.Validate(); err != nil {
+			return t, err
+		}
+		t.Rules = u.Rules.WithDefaults()
+	}
+	return t, nil
+}
+
+// ProposeAgreement puts a joint decision to an agreement's signatories.
+func (s *Service) ProposeAgreement(ctx context.Context, id string, m truce.AgreementMotion, ifVersion int64) (*truce.Agreement, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("note", m.Note, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if m.Text != nil && m.Action != truce.AgreementAmend {
+		return nil, truce.Errorf(truce.EINVALID, "Only an amendment proposes a text; a %s proposal signs the text as it is.", m.Action)
+	}
+	if m.Action == truce.AgreementAmend && m.Text == nil {
+		return nil, truce.Errorf(truce.EINVALID, "An amendment gives the text it changes (text).")
+	}
+	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
+		p := truce.AgreementProposal{Action: m.Action, Note: clean(m.Note)}
+		if m.Text != nil {
+			// Who may propose is asked before the text is read.
+			if !truce.CanManageAgreement(a, ag, s.Now()) {
+				return truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a signatory or the coordinator can propose decisions on this agreement.")
+			}
+			t, err := s.amendedText(ctx, ag.Text(), *m.Text)
+			if err != nil {
+				return err
+			}
+			p.Text = t
+		}
+		n, err := truce.ProposeAgreement(a, ag, p, s.Now())
+		if err != nil {
+			return err
+		}
+		*ag = *n
+		return nil
+	})
+}
+
+// DecideAgreement records a signatory's signed decision on a proposal.
+func (s *Service) DecideAgreement(ctx context.Context, id string, number int, d truce.ZoneDecision) (*truce.Agreement, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of a signatory party decides on agreements.")
+	}
+	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", d.Signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
+	}
+	return s.changeAgreement(ctx, id, 0, func(ag *truce.Agreement) error {
+		now := s.Now()
+		// Who may decide is asked before the signature is checked (and
+		// again, with the rest of the rules, as the decision is made).
+		if err := truce.CanDecideAgreement(ag, number, a.Party.ID, now); err != nil {
+			return err
+		}
+		statement, err := truce.AgreementDecisionStatement(ag.ID, ag.Proposal, d.Approve)
+		if err != nil {
+			return err
+		}
+		sig, err := s.partySignature(ctx, a.Party, statement, d.Signature)
+		if err != nil {
+			return err
+		}
+		n, err := truce.DecideAgreement(ag, number, truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve,
+			Reason: clean(d.Reason), Signature: sig, DecidedAt: now})
+		if err != nil {
+			return err
+		}
+		*ag = *n
+		return nil
+	})
+}
+
+// GiveNotice records a signatory's signed notice of withdrawal.
+func (s *Service) GiveNotice(ctx context.Context, id string, in truce.NoticeCreate) (*truce.Agreement, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("reason", in.Reason, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", in.Signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
+	}
+	return s.changeAgreement(ctx, id, 0, func(ag *truce.Agreement) error {
+		now := s.Now()
+		n := truce.WithdrawalNotice{Reason: clean(in.Reason), GivenAt: now}
+		// The rules are asked before the signature is made or checked.
+		if _, err := truce.GiveNotice(a, ag, n); err != nil {
+			return err
+		}
+		statement, err := truce.WithdrawalStatement(ag, a.Party.ID)
+		if err != nil {
+			return err
+		}
+		if n.Signature, err = s.partySignature(ctx, a.Party, statement, in.Signature); err != nil {
+			return err
+		}
+		c, err := truce.GiveNotice(a, ag, n)
+		if err != nil {
+			return err
+		}
+		*ag = *c
+		return nil
+	})
+}
+
+// partySignature returns a party's signed note of statement (signDecision)
+// made with the key the journal vouches for.
+func (s *Service) partySignature(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
+	if _, err := vouched(ctx, s, "party", []*truce.Party{p}, partyID); err != nil {
+		return "", err
+	}
+	return s.signDecision(ctx, p, statement, given)
+}
+
+// changeAgreement reads an agreement as the journal vouches for it,
+// applies edit, and journals the result (nothing if edit changed
+// nothing). edit does its own authorisation.
 func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int64, edit func(*truce.Agreement) error) (*truce.Agreement, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
@@ -188,9 +332,6 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	cur, err := s.VouchedAgreement(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if !truce.CanManageAgreement(a, cur) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a signatory or the coordinator can change this agreement.")
 	}
 	if ifVersion != 0 && ifVersion != cur.Version {
 		return nil, truce.Errorf(truce.EPRECONDITION, "Agreement %q is at version %d, not %d.", id, cur.Version, ifVersion)
@@ -210,7 +351,38 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	cur.Version++
 	cur.UpdatedAt = s.Now()
 	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
-		cur.JournalIndex = tx.Journal(agreementChange(cur))
+		// The change was decided on the record as read: if another write
+		// changed it since, PutAgreement refuses (EPRECONDITION) and
+		// nothing is recorded. A decision or notice made here carries the
+		// index of the entry that records it.
+		agreementIndexes(cur, tx.Journal(agreementChange(cur)))
 		return cur, tx.PutAgreement(ctx, cur)
 	})
+}
+
+// agreementIndexes sets the journal index of an agreement's entry on the
+// record, and on the decisions and notices it made (those without one):
+// what the write path sets after journalling, and what vouch.go sets on a
+// body sealed before it was set (a store that appends as it journals).
+func agreementIndexes(a *truce.Agreement, idx int64) {
+	a.JournalIndex = idx
+	var ds []*truce.Decision
+	if p := a.Proposal; p != nil {
+		for i := range p.Decisions {
+			ds = append(ds, &p.Decisions[i])
+		}
+	}
+	for i := range a.Signatures {
+		ds = append(ds, &a.Signatures[i])
+	}
+	for _, d := range ds {
+		if d.JournalIndex == 0 {
+			d.JournalIndex = idx
+		}
+	}
+	for i := range a.Notices {
+		if a.Notices[i].JournalIndex == 0 {
+			a.Notices[i].JournalIndex = idx
+		}
+	}
 }

@@ -358,7 +358,7 @@ func (s *Service) compareAgreement(ag *truce.Agreement, rs []*truce.JournalRecor
 	if err := json.Unmarshal(last.Body, &j); err != nil || j.ID != ag.ID {
 		return nil, s.refuse(key, fmt.Sprintf("Agreement %s: journal entry %d holds no agreement record", ag.ID, last.Index))
 	}
-	entryIndex(&j, last.Index)
+	agreementIndexes(&j, last.Index)
 	if !same(ag, &j) {
 		return &j, s.refuse(key, fmt.Sprintf("Agreement %s does not match its journal entry %d", ag.ID, last.Index))
 	}

@@ -254,8 +254,10 @@ func activeWindows(v *truce.ZoneVersion, ag *truce.Agreement) []truce.Window {
 	if ag.EffectiveFrom.After(lo) {
 		lo = ag.EffectiveFrom
 	}
-	if ag.EffectiveTo != nil && (hi == nil || ag.EffectiveTo.Before(*hi)) {
-		e := *ag.EffectiveTo
+	// The agreement ends at the end of its period or when withdrawals
+	// end it, whichever is sooner.
+	if end := ag.EndsAt(); end != nil && (hi == nil || end.Before(*hi)) {
+		e := *end
 		hi = &e
 	}
 	ws := v.Spec.Windows

@@ -249,7 +249,8 @@ func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from t
 		if ok {
 			b.zones = append(b.zones, z)
 			b.byZone[v.ZoneID] = append(b.byZone[v.ZoneID], z.ID)
-			b.records[z.ID] = truce.ZoneAt{Zone: zoneDocs[v.ZoneID], Version: v}
+			st := ag.StandingAt(from)
+			b.records[z.ID] = truce.ZoneAt{Zone: zoneDocs[v.ZoneID], Version: v, Agreement: &st}
 		}
 	}
 	b.prints = fingerprints(vs, ags)

@@ -35,7 +35,7 @@ func (s *Service) signatoryOperator(ctx context.Context, a *truce.Caller, agreem
 	if err != nil {
 		return nil, err
 	}
-	if err := truce.CanActOnZones(a, ag); err != nil {
+	if err := truce.CanActOnZones(a, ag, s.Now()); err != nil {
 		return nil, err
 	}
 	return ag, nil
@@ -278,7 +278,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	}
 	// Who may decide is asked before the signature is checked (and
 	// again, with the rest of the rules, as the decision is made).
-	if err := truce.CanDecideAs(ag.Signatories, a.Party.ID); err != nil {
+	if err := truce.CanDecideAs(ag.SignatoriesAt(s.Now()), a.Party.ID); err != nil {
 		return nil, err
 	}
 	if err := truce.CheckText("reason", d.Reason, truce.MaxTextLen, true); err != nil {
@@ -321,7 +321,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 			}
 		}
 		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
-		t, err := truce.Decide(z, v, current, ag.Signatories, dec)
+		t, err := truce.Decide(z, v, current, ag.SignatoriesAt(now), dec)
 		if err != nil {
 			return nil, err
 		}
@@ -469,6 +469,17 @@ func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 	return out, nil
 }
 
+// pendingAt returns the notices not yet in effect at t.
+func pendingAt(ns []truce.WithdrawalNotice, t time.Time) []truce.WithdrawalNotice {
+	var out []truce.WithdrawalNotice
+	for _, n := range ns {
+		if t.Before(n.EffectiveAt) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ZonesAt returns the zones in force at t that contain the position. The
 // live index answers for the present and future, with or without an
 // altitude (an unknown altitude matches every band, as it does for the
@@ -481,6 +492,7 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		return nil, truce.Errorf(truce.EINVALID, "lon is -180 to 180 and lat -90 to 90.")
 	}
 	var ids []string
+	ags := map[string]*truce.Agreement{}
 	if s.Zones != nil && !t.Before(s.Zones.AsOf()) {
 		// The index holds the records it indexes, as the journal vouches
 		// for them.
@@ -497,6 +509,13 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 				}
 				r.Zone = z
 			}
+			if r.Agreement != nil {
+				// The standing as indexed, with the notices still
+				// pending at t.
+				st := *r.Agreement
+				st.Notices = pendingAt(st.Notices, t)
+				r.Agreement = &st
+			}
 			out = append(out, r)
 		}
 		return out, nil
@@ -505,7 +524,6 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		if err != nil {
 			return nil, err
 		}
-		ags := map[string]*truce.Agreement{}
 		for _, v := range vs {
 			if !math.IsNaN(altM) && ((v.Spec.FloorM != nil && altM < *v.Spec.FloorM) || (v.Spec.CeilingM != nil && altM > *v.Spec.CeilingM)) {
 				continue
@@ -535,6 +553,7 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 	var out []truce.ZoneAt
 	for _, key := range ids {
 		zoneID, ver := splitVersionKey(key)
+		var standing *truce.AgreementStanding
 		z, err := s.Store.Zone(ctx, zoneID)
 		if err != nil {
 			return nil, err
@@ -549,7 +568,11 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 		if _, err := s.vouchZone(ctx, zoneID, z, []*truce.ZoneVersion{v}); err != nil {
 			return nil, err
 		}
-		out = append(out, truce.ZoneAt{Zone: z, Version: v})
+		if ag := ags[v.AgreementID]; ag != nil {
+			st := ag.StandingAt(t)
+			standing = &st
+		}
+		out = append(out, truce.ZoneAt{Zone: z, Version: v, Agreement: standing})
 	}
 	return out, nil
 }

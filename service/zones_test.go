@@ -51,7 +51,7 @@ func newZoneParties(t *testing.T, st truce.Store) zoneParties {
 		EffectiveFrom: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if zp.ag, err = svc.SetAgreementStatus(zp.a, zp.ag.ID, truce.AgreementInForce, 0); err != nil {
+	if zp.ag, err = truce.AgreeAll(svc, zp.ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, zp.a, zp.b); err != nil {
 		t.Fatal(err)
 	}
 	return zp

@@ -40,7 +40,7 @@ func zonesInForce(tb testing.TB, n int) (*service.Service, context.Context) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := svc.SetAgreementStatus(actx, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if _, err := truce.AgreeAll(svc, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, actx); err != nil {
 		tb.Fatal(err)
 	}
 	feats := make([]string, n)

@@ -46,7 +46,7 @@ func TestZonesAt_PastAfterAgreementChange(t *testing.T) {
 	if err != nil || len(ags) != 1 {
 		t.Fatal(len(ags), err)
 	}
-	if _, err := svc.SetAgreementStatus(actx, ags[0].ID, truce.AgreementSuspended, 0); err != nil {
+	if _, err := truce.AgreeAll(svc, ags[0].ID, truce.AgreementMotion{Action: truce.AgreementSuspend}, actx); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Zones.Load(context.Background(), svc.Zones.From()); err != nil { // as the node does on an agreement event

@@ -201,7 +201,7 @@ func TestZonesGeoJSON_ZoomAndBBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.SetAgreementStatus(us, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
 		t.Fatal(err)
 	}
 	raw := subdistricts(t)[0]

@@ -150,7 +150,7 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 		s, ok := signed[v.AgreementID]
 		if !ok && party != "" {
 			if ag, err := u.svc.Agreements.FindAgreement(ctx, v.AgreementID); err == nil {
-				s = ag.IsSignatory(party)
+				s = ag.IsSignatory(party, time.Now())
 			}
 			signed[v.AgreementID] = s
 		}

@@ -19,7 +19,8 @@ func (u *UI) builtinPages() []Page {
 			"GET /inbox": u.inbox, "POST /zones/{id}/versions/{version}/decision": u.decide}},
 		{Path: "/agreements", NavKey: "nav.agreements", Order: 30, Routes: map[string]http.HandlerFunc{
 			"GET /agreements": u.agreements, "POST /agreements": u.createAgreement,
-			"GET /agreements/{id}": u.agreement, "POST /agreements/{id}/status": u.agreementStatus,
+			"GET /agreements/{id}": u.agreement, "POST /agreements/{id}/proposals": u.proposeAgreement,
+			"POST /agreements/{id}/proposals/{number}/decision": u.decideAgreement, "POST /agreements/{id}/notices": u.giveNotice,
 			"GET /zones/new": u.newZone, "POST /zones": u.proposeZone, "GET /zones/{id}": u.zone,
 			"POST /zones/{id}/versions": u.proposeVersion}},
 		{Path: "/ledger", NavKey: "nav.ledger", Order: 40, Routes: map[string]http.HandlerFunc{

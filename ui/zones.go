@@ -59,6 +59,13 @@ func (u *UI) createAgreement(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/agreements/"+url.PathEscape(ag.ID), http.StatusSeeOther)
 }
 
+// deciderRow is one party a proposal needs, with its decision (nil while
+// awaited).
+type deciderRow struct {
+	PartyID  string
+	Decision *truce.Decision
+}
+
 func (u *UI) agreement(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ag, err := u.svc.Agreements.FindAgreement(ctx, r.PathValue("id"))
@@ -76,19 +83,100 @@ func (u *UI) agreement(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	var moves []truce.AgreementStatus
-	for _, to := range []truce.AgreementStatus{truce.AgreementInForce, truce.AgreementSuspended, truce.AgreementTerminated} {
-		if ag.Status.CanMove(to) {
-			moves = append(moves, to)
+	a, now := truce.CallerFrom(ctx), time.Now().UTC()
+	views := make([]truce.ZoneView, len(zs))
+	for i, z := range zs {
+		views[i] = z.ViewAt(ag, now)
+	}
+	// The page offers what the rules allow the caller (the service asks
+	// them again).
+	var actions []truce.AgreementAction
+	if truce.CanManageAgreement(a, ag, now) {
+		for _, act := range truce.AgreementActions {
+			if ag.CanPropose(act, now) == nil {
+				actions = append(actions, act)
+			}
 		}
 	}
-	u.render(w, r, http.StatusOK, "agreement", map[string]any{"Agreement": ag, "Zones": zs, "Parties": byID, "Moves": moves})
+	var deciders []deciderRow
+	canDecide := false
+	if p := ag.Proposal; p != nil {
+		parties := ag.Deciders(p, now)
+		if p.Status != truce.VersionProposed {
+			parties = nil
+			for _, d := range p.Decisions {
+				parties = append(parties, d.PartyID)
+			}
+		}
+		for _, id := range parties {
+			row := deciderRow{PartyID: id}
+			for i := range p.Decisions {
+				if p.Decisions[i].PartyID == id {
+					row.Decision = &p.Decisions[i]
+				}
+			}
+			deciders = append(deciders, row)
+		}
+		canDecide = (a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) && truce.CanDecideAgreement(ag, p.Number, a.Party.ID, now) == nil
+	}
+	_, noticeErr := truce.GiveNotice(a, ag, truce.WithdrawalNotice{GivenAt: now})
+	u.render(w, r, http.StatusOK, "agreement", map[string]any{"Agreement": ag, "Standing": ag.StandingAt(now), "Zones": views,
+		"Parties": byID, "Actions": actions, "Deciders": deciders, "CanDecide": canDecide, "CanNotice": noticeErr == nil,
+		"NoticePeriod": time.Duration(ag.Rules.WithDefaults().NoticePeriod).String()})
 }
 
-func (u *UI) agreementStatus(w http.ResponseWriter, r *http.Request) {
+func (u *UI) proposeAgreement(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ver, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if _, err := u.svc.Agreements.SetAgreementStatus(r.Context(), id, truce.AgreementStatus(r.PostFormValue("status")), ver); err != nil {
+	m := truce.AgreementMotion{Action: truce.AgreementAction(r.PostFormValue("action")), Note: r.PostFormValue("note")}
+	if m.Action == truce.AgreementAmend {
+		m.Text = &truce.AgreementUpdate{}
+		if t := strings.TrimSpace(r.PostFormValue("title")); t != "" {
+			m.Text.Title = &t
+		}
+		if np := strings.TrimSpace(r.PostFormValue("notice_period")); np != "" {
+			d, err := time.ParseDuration(np)
+			if err != nil {
+				u.fail(w, r, http.StatusBadRequest, "error.bad_request")
+				return
+			}
+			ag, err := u.svc.Agreements.FindAgreement(r.Context(), id)
+			if err != nil {
+				u.serviceError(w, r, err)
+				return
+			}
+			rules := ag.Rules
+			rules.NoticePeriod = truce.Duration(d)
+			m.Text.Rules = &rules
+		}
+	}
+	if _, err := u.svc.Agreements.ProposeAgreement(r.Context(), id, m, ver); err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/agreements/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (u *UI) decideAgreement(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("number"))
+	dec := r.PostFormValue("decision")
+	if err != nil || n < 1 || (dec != "approve" && dec != "reject") {
+		u.fail(w, r, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	id := r.PathValue("id")
+	d := truce.ZoneDecision{Approve: dec == "approve", Reason: strings.TrimSpace(r.PostFormValue("reason")), Signature: r.PostFormValue("signature")}
+	if _, err := u.svc.Agreements.DecideAgreement(r.Context(), id, n, d); err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/agreements/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (u *UI) giveNotice(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	n := truce.NoticeCreate{Reason: strings.TrimSpace(r.PostFormValue("reason")), Signature: r.PostFormValue("signature")}
+	if _, err := u.svc.Agreements.GiveNotice(r.Context(), id, n); err != nil {
 		u.serviceError(w, r, err)
 		return
 	}
@@ -125,7 +213,8 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	a := truce.CallerFrom(ctx)
 	// The page offers what the service's rules allow (it checks them
 	// again).
-	canDecide := z.Pending > 0 && z.Pending <= len(hist) && truce.CanDecide(z, hist[z.Pending-1], ag.Signatories, a.Party.ID) == nil
+	now := time.Now().UTC()
+	canDecide := z.Pending > 0 && z.Pending <= len(hist) && truce.CanDecide(z, hist[z.Pending-1], ag.SignatoriesAt(now), a.Party.ID) == nil
 	var geom json.RawMessage
 	if len(hist) > 0 {
 		geom = hist[len(hist)-1].Spec.Geometry
@@ -133,12 +222,12 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	// A signatory may propose the next version once none is pending and
 	// one is in force (the service checks roles and rules again).
 	var current map[string]string
-	if z.Current > 0 && z.Current <= len(hist) && ag.IsSignatory(a.Party.ID) && truce.CanPropose(z, truce.ZoneChange, 0) == nil {
+	if z.Current > 0 && z.Current <= len(hist) && truce.CanActOnZones(a, ag, now) == nil && truce.CanPropose(z, truce.ZoneChange, 0) == nil {
 		current = currentFields(hist[z.Current-1].Spec)
 	}
 	cfg := u.mapConfig(r)
 	cfg.ZonesURL, cfg.Layers = "", nil
-	u.render(w, r, http.StatusOK, "zone", map[string]any{"Zone": z, "Versions": rev, "Agreement": ag, "Parties": byID,
+	u.render(w, r, http.StatusOK, "zone", map[string]any{"Zone": z, "View": z.ViewAt(ag, now), "Versions": rev, "Agreement": ag, "Parties": byID,
 		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg, "Current": current, "Kinds": truce.ZoneKinds})
 }
 

@@ -33,7 +33,7 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.SetAgreementStatus(us, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
 		t.Fatal(err)
 	}
 	z, _, err := s.node.Service.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Ceiling: "FL200",

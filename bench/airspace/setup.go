@@ -93,7 +93,7 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ag, err = svc.SetAgreementStatus(d.op, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if ag, err = truce.AgreeAll(svc, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, d.op); err != nil {
 		return nil, err
 	}
 	d.ag = ag.ID

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,12 +13,13 @@ import (
 )
 
 func init() {
-	register("agreement", "create, list and show agreements and change their status", runAgreement, "create", "list", "show", "status")
+	register("agreement", "create, list and show agreements; propose, approve or reject joint decisions on them; give notice of withdrawal", runAgreement,
+		"create", "list", "show", "propose", "approve", "reject", "withdraw")
 }
 
 func runAgreement(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("agreement: want a sub-verb: create, list, show or status")
+		return fmt.Errorf("agreement: want a sub-verb: create, list, show, propose, approve, reject or withdraw")
 	}
 	var cf clientFlags
 	switch args[0] {
@@ -29,12 +32,13 @@ func runAgreement(ctx context.Context, args []string) error {
 		from := fs.String("from", "", "effective from (RFC 3339; default now)")
 		to := fs.String("to", "", "effective until (RFC 3339; default open-ended)")
 		lead := fs.Duration("lead-time", 0, "notification lead time (default 48h)")
+		notice := fs.Duration("notice-period", 0, "notice period of a withdrawal (default 720h, 30 days)")
 		cf.add(fs)
 		if _, err := parse(fs, args[1:], 0); err != nil {
 			return err
 		}
 		c.Signatories = splitList(*sigs)
-		c.Rules.LeadTime = truce.Duration(*lead)
+		c.Rules.LeadTime, c.Rules.NoticePeriod = truce.Duration(*lead), truce.Duration(*notice)
 		var err error
 		if c.EffectiveFrom, err = parseTimeOr(*from, time.Now()); err != nil {
 			return err
@@ -88,20 +92,134 @@ func runAgreement(ctx context.Context, args []string) error {
 			return err
 		}
 		return showAgreement(a, cf.json)
-	case "status":
-		fs := newFlags("agreement status", "agreement status ID draft|in_force|suspended|terminated")
+	case "propose":
+		fs := newFlags("agreement propose", "agreement propose ID bring_into_force|amend|suspend|terminate [--note N] [--title T] [--to RFC3339] [--notice-period D]")
+		note := fs.String("note", "", "why, recorded with the proposal")
+		title := fs.String("title", "", "amend: the new title")
+		to := fs.String("to", "", "amend: the new end of the effective period (RFC 3339)")
+		notice := fs.Duration("notice-period", 0, "amend: the new notice period of a withdrawal")
 		cf.add(fs)
 		rest, cl, err := cf.parse(fs, args[1:], 2)
 		if err != nil {
 			return err
 		}
-		a, err := cl.SetAgreementStatus(ctx, rest[0], truce.AgreementStatus(rest[1]), 0)
+		m := truce.AgreementMotion{Action: truce.AgreementAction(rest[1]), Note: *note}
+		if m.Action == truce.AgreementAmend {
+			m.Text = &truce.AgreementUpdate{}
+			if *title != "" {
+				m.Text.Title = title
+			}
+			if *to != "" {
+				t, err := parseTimeOr(*to, time.Time{})
+				if err != nil {
+					return err
+				}
+				m.Text.EffectiveTo = &t
+			}
+			if *notice != 0 {
+				a, err := cl.FindAgreement(ctx, rest[0])
+				if err != nil {
+					return err
+				}
+				rules := a.Rules
+				rules.NoticePeriod = truce.Duration(*notice)
+				m.Text.Rules = &rules
+			}
+		} else if *title != "" || *to != "" || *notice != 0 {
+			return fmt.Errorf("agreement propose: --title, --to and --notice-period are for an amendment")
+		}
+		a, err := cl.ProposeAgreement(ctx, rest[0], m, 0)
 		if err != nil {
 			return err
 		}
-		return showAgreement(a, cf.json)
+		if cf.json {
+			return printJSON(a)
+		}
+		fmt.Fprintf(stdout, "Proposal %d (%s) on agreement %s awaits every signatory's decision.\n", a.Proposal.Number, a.Proposal.Action, a.ID)
+		return nil
+	case "approve", "reject":
+		fs := newFlags("agreement "+args[0], "agreement "+args[0]+" ID [--proposal N] [--reason R] [--signature-file F]")
+		number := fs.Int("proposal", 0, "proposal to decide on (default: the pending one)")
+		reason := fs.String("reason", "", "reason, recorded with the decision")
+		sigFile := fs.String("signature-file", "", "signed note over the decision statement, for a party holding its own key")
+		cf.add(fs)
+		rest, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		if *number == 0 {
+			a, err := cl.FindAgreement(ctx, rest[0])
+			if err != nil {
+				return err
+			}
+			if a.Pending() == nil {
+				return fmt.Errorf("agreement %s has no proposal awaiting decisions", rest[0])
+			}
+			*number = a.Pending().Number
+		}
+		d := truce.ZoneDecision{Approve: args[0] == "approve", Reason: *reason}
+		if *sigFile != "" {
+			b, err := readBounded(*sigFile, truce.MaxSignatureLen)
+			if err != nil {
+				return err
+			}
+			d.Signature = b
+		}
+		a, err := cl.DecideAgreement(ctx, rest[0], *number, d)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(a)
+		}
+		fmt.Fprintf(stdout, "Proposal %d (%s) on agreement %s is %s (%d decision(s)); the agreement is %s.\n",
+			a.Proposal.Number, a.Proposal.Action, a.ID, a.Proposal.Status, len(a.Proposal.Decisions), a.Status)
+		return nil
+	case "withdraw":
+		fs := newFlags("agreement withdraw", "agreement withdraw ID [--reason R] [--signature-file F]")
+		reason := fs.String("reason", "", "reason, recorded with the notice")
+		sigFile := fs.String("signature-file", "", "signed note over the withdrawal statement, for a party holding its own key")
+		cf.add(fs)
+		rest, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		n := truce.NoticeCreate{Reason: *reason}
+		if *sigFile != "" {
+			if n.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
+				return err
+			}
+		}
+		a, err := cl.GiveNotice(ctx, rest[0], n)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(a)
+		}
+		last := a.Notices[len(a.Notices)-1]
+		fmt.Fprintf(stdout, "Notice of withdrawal from agreement %s given; it takes effect at %s.\n", a.ID, last.EffectiveAt.Format(time.RFC3339))
+		return nil
 	}
-	return fmt.Errorf("agreement: unknown sub-verb %q (create, list, show or status)", args[0])
+	return fmt.Errorf("agreement: unknown sub-verb %q (create, list, show, propose, approve, reject or withdraw)", args[0])
+}
+
+// readBounded reads a small file (a signed note), refusing one larger
+// than max bytes.
+func readBounded(name string, max int) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > max {
+		return "", fmt.Errorf("%s is larger than %d bytes: not a signed note", name, max)
+	}
+	return string(b), nil
 }
 
 func showAgreement(a *truce.Agreement, asJSON bool) error {
@@ -112,9 +230,18 @@ func showAgreement(a *truce.Agreement, asJSON bool) error {
 	if a.EffectiveTo != nil {
 		to = a.EffectiveTo.Format(time.RFC3339)
 	}
-	fmt.Fprintf(stdout, "id:          %s\ntitle:       %s\nstatus:      %s\nsignatories: %s\neffective:   %s to %s\nlead time:   %s (emergency %s)\njournal:     %d\n",
+	fmt.Fprintf(stdout, "id:          %s\ntitle:       %s\nstatus:      %s\nsignatories: %s\neffective:   %s to %s\nlead time:   %s (emergency %s)\nnotice:      %s\njournal:     %d\n",
 		a.ID, a.Title, a.Status, strings.Join(a.Signatories, ", "), a.EffectiveFrom.Format(time.RFC3339), to,
-		time.Duration(a.Rules.LeadTime), time.Duration(a.Rules.EmergencyLeadTime), a.JournalIndex)
+		time.Duration(a.Rules.LeadTime), time.Duration(a.Rules.EmergencyLeadTime), time.Duration(a.Rules.WithDefaults().NoticePeriod), a.JournalIndex)
+	if !a.InForceAt(time.Now()) && a.Status == truce.AgreementInForce {
+		fmt.Fprintf(stdout, "in force:    no (ended)\n")
+	}
+	if p := a.Proposal; p != nil {
+		fmt.Fprintf(stdout, "proposal:    %d %s, %s (%d decision(s))\n", p.Number, p.Action, p.Status, len(p.Decisions))
+	}
+	for _, n := range a.Notices {
+		fmt.Fprintf(stdout, "withdrawal:  party %s, given %s, effective %s\n", n.PartyID, n.GivenAt.Format(time.RFC3339), n.EffectiveAt.Format(time.RFC3339))
+	}
 	return nil
 }
 

@@ -657,8 +657,14 @@ func (c *chaos) setup(ctx context.Context) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := op.SetAgreementStatus(ctx, ag.ID, truce.AgreementInForce, 0); err != nil {
+	// In force once each signatory has signed its text.
+	if _, err := op.ProposeAgreement(ctx, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
 		t.Fatal(err)
+	}
+	for _, tok := range w.operators {
+		if _, err := api.NewClient(c.url, tok).DecideAgreement(ctx, ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w.agreement = ag.ID
 	return w

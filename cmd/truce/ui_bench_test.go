@@ -111,7 +111,7 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := s.node.Service.SetAgreementStatus(usCtx, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
 		tb.Fatal(err)
 	}
 	var mu sync.Mutex

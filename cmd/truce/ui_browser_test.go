@@ -191,7 +191,7 @@ func TestUI_Browser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.SetAgreementStatus(usCtx, ag.ID, truce.AgreementInForce, 0); err != nil {
+	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
 		t.Fatal(err)
 	}
 	undof := undofGeometry(t)
@@ -211,7 +211,7 @@ func TestUI_Browser(t *testing.T) {
 	// Every page either operator opens must render without a console
 	// error; the refused posts of MissingCSRFRefused are the only errors
 	// the browser may log.
-	for _, c := range []*consoleErrors{watchConsole(t, us, "us"), watchConsole(t, ru, "ru", "/agreements/"+ag.ID+"/status")} {
+	for _, c := range []*consoleErrors{watchConsole(t, us, "us"), watchConsole(t, ru, "ru", "/agreements/"+ag.ID+"/proposals")} {
 		defer c.check(t)
 	}
 
@@ -330,11 +330,11 @@ func TestUI_Browser(t *testing.T) {
 	}
 
 	t.Run("MissingCSRFRefused", func(t *testing.T) {
-		got := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/status', {method: 'POST', body: new URLSearchParams({status: 'suspended'})}).then(r => r.status)`)
+		got := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/proposals', {method: 'POST', body: new URLSearchParams({action: 'suspend'})}).then(r => r.status)`)
 		if got != 403 {
 			t.Fatalf("POST without a CSRF token: %d, want 403", got)
 		}
-		bad := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/status', {method: 'POST', body: new URLSearchParams({status: 'suspended', csrf: 'forged'})}).then(r => r.status)`)
+		bad := eval[int](t, ru, `fetch('/agreements/`+ag.ID+`/proposals', {method: 'POST', body: new URLSearchParams({action: 'suspend', csrf: 'forged'})}).then(r => r.status)`)
 		if bad != 403 {
 			t.Fatalf("POST with a forged CSRF token: %d, want 403", bad)
 		}
