@@ -233,6 +233,15 @@ func TestZoneService_AgreementStatusInThePast(t *testing.T) {
 	if got, err := us.ZonesAt(ctx, 36.2, 33.2, 1000, t2); err != nil || len(got) != 0 {
 		t.Fatalf("at t2 (live index): %v %v", ids(got), err)
 	}
+	// The zone's own state is in force; it is not shown in force while
+	// its agreement is suspended.
+	var view truce.ZoneView
+	if status, _, b := e.do("GET", "/api/v1/zones/"+e.zone.ID, e.tokens["us-op"], ""); status != 200 || json.Unmarshal(b, &view) != nil {
+		t.Fatalf("GET zone: %d %s", status, b)
+	}
+	if view.Zone == nil || view.State != truce.ZoneStateInForce || view.InForce || view.Agreement.Status != truce.AgreementSuspended {
+		t.Fatalf("zone of a suspended agreement: state %s, in_force %v, agreement %+v", view.State, view.InForce, view.Agreement)
+	}
 }
 
 func TestZoneService_FutureWindowsAndCircle(t *testing.T) {

@@ -34,7 +34,8 @@ func TestCLI_AirPicture(t *testing.T) {
 	run(tok, "user", "add", "--party", "us", "--username", "us-op", "--roles", "operator")
 	us := tokenRE.FindString(run(tok, "token", "create", "--user", "us-op", "--name", "cli"))
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(run(us, "agreement", "create", "--title", "Memo", "--signatories", "us"))[1]
-	run(us, "agreement", "status", agID, "in_force")
+	run(us, "agreement", "propose", agID, "bring_into_force")
+	run(us, "agreement", "approve", agID)
 	box := dir + "/box.geojson"
 	os.WriteFile(box, []byte(`{"type":"Polygon","coordinates":[[[35.7,32.8],[36.7,32.8],[36.7,33.8],[35.7,33.8],[35.7,32.8]]]}`), 0o644)
 	zoneID := regexp.MustCompile(`zone (\S+) "`).FindStringSubmatch(run(us, "zone", "propose", "--agreement", agID, "--file", box, "--kind", "no_fly", "--name", "Box"))[1]

@@ -325,6 +325,11 @@ func runZone(ctx context.Context, args []string) error {
 		}
 		for _, z := range zs {
 			fmt.Fprintf(stdout, "%s  %s  %q version %d  %s\n", z.Zone.ID, z.Version.Spec.Kind, z.Version.Spec.Name, z.Version.Version, band(z.Version.Spec))
+			if z.Agreement != nil {
+				for _, n := range z.Agreement.Notices {
+					fmt.Fprintf(stdout, "  notice of withdrawal from agreement %q by party %s, effective %s\n", z.Agreement.Title, n.PartyID, n.EffectiveAt.Format(time.RFC3339))
+				}
+			}
 		}
 		return nil
 	case "export":

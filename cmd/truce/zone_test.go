@@ -28,7 +28,17 @@ func TestCLI_Zones(t *testing.T) {
 	}
 	out := run(tokens["us"], "agreement", "create", "--title", "South-west Syria memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
-	run(tokens["ru"], "agreement", "status", agID, "in_force")
+	// In force once both have signed: Russia proposes and approves, the
+	// United States approves last.
+	if out := run(tokens["ru"], "agreement", "propose", agID, "bring_into_force", "--note", "as announced"); !strings.Contains(out, "Proposal 1 (bring_into_force)") {
+		t.Fatalf("propose: %s", out)
+	}
+	if out := run(tokens["ru"], "agreement", "approve", agID); !strings.Contains(out, "the agreement is draft") {
+		t.Fatalf("approved by one: %s", out)
+	}
+	if out := run(tokens["us"], "agreement", "approve", agID); !strings.Contains(out, "approved") || !strings.Contains(out, "the agreement is in_force") {
+		t.Fatalf("approved by both: %s", out)
+	}
 	file := filepath.Join(dir, "nfz.geojson")
 	os.WriteFile(file, []byte(`{"type":"Feature","properties":{"name":"Dar'a no-fly"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.5],[36.6,32.5],[36.6,33.0],[35.9,33.0],[35.9,32.5]]]}}`), 0o644)
 	out = run(tokens["us"], "zone", "propose", "--agreement", agID, "--file", file, "--kind", "no_fly", "--floor", "0", "--ceiling", "FL200")
@@ -64,5 +74,21 @@ func TestCLI_Zones(t *testing.T) {
 	_, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["us"]}, "zone", "propose", "--agreement", agID, "--file", file, "--kind", "buffer", "--name", "bow tie")
 	if code == 0 || !strings.Contains(errs, "self-intersection") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Fatalf("bow tie: %d %q", code, errs)
+	}
+
+	// Russia gives notice of withdrawal: until it takes effect (30 days)
+	// the zone is in force, and shown with the notice.
+	if out := run(tokens["ru"], "agreement", "withdraw", agID, "--reason", "talks failed"); !strings.Contains(out, "takes effect at") {
+		t.Fatalf("withdraw: %s", out)
+	}
+	if out := run(tokens["us"], "zone", "at", "36.1", "32.6"); !strings.Contains(out, zoneID) || !strings.Contains(out, "notice of withdrawal") {
+		t.Fatalf("zone at after the notice: %s", out)
+	}
+	if out := run(tokens["us"], "agreement", "show", agID); !strings.Contains(out, "withdrawal:") {
+		t.Fatalf("agreement show after the notice: %s", out)
+	}
+	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "agreement", "withdraw", agID)
+	if code == 0 || !strings.Contains(errs, "already given notice") {
+		t.Fatalf("a second notice: %d %q", code, errs)
 	}
 }

@@ -1,0 +1,106 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// TestAgreementPage_Joint walks an agreement through the page: a proposal
+// shows each signatory's decision and stays a draft until both signed; a
+// notice of withdrawal is shown on the agreement and on its zones; a zone
+// of a suspended agreement is not shown in force.
+func TestAgreementPage_Joint(t *testing.T) {
+	s := newServer(t)
+	admin := actorOf(t, s, "admin", "admin-password-1")
+	ru, err := s.node.Service.CreateParty(admin, truce.PartyCreate{Slug: "ru", Name: "Russian Federation", Kind: truce.PartyGuarantor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.node.Service.CreateUser(admin, truce.UserCreate{Party: ru.ID, Username: "ru-operator", Roles: []truce.Role{truce.RoleOperator},
+		Password: "ru-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	us, ruCtx := actorOf(t, s, "us-operator", "us-password-1"), actorOf(t, s, "ru-operator", "ru-password-1")
+	ag, err := s.node.Service.CreateAgreement(us, truce.AgreementCreate{Title: "Memorandum", Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t)
+	_, csrf := login(t, s, c, "us-operator", "us-password-1")
+	page := func(path string) string {
+		t.Helper()
+		_, body := get(t, c, s.url+path)
+		return body
+	}
+	submit := func(path string, form url.Values) {
+		t.Helper()
+		form.Set("csrf", csrf)
+		if resp, body := post(t, c, s.url+path, form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST %s: %d %.300s", path, resp.StatusCode, body)
+		}
+	}
+	agPath := "/agreements/" + ag.ID
+
+	if p := page(agPath); !strings.Contains(p, `id="propose-bring_into_force"`) || strings.Contains(p, `id="propose-suspend"`) {
+		t.Fatal("a draft's page does not offer exactly what may be proposed")
+	}
+	submit(agPath+"/proposals", url.Values{"action": {"bring_into_force"}, "version": {"1"}})
+	submit(agPath+"/proposals/1/decision", url.Values{"decision": {"approve"}})
+	p := page(agPath)
+	if !strings.Contains(p, `data-status="draft"`) || strings.Count(p, `class="awaited"`) != 1 || strings.Contains(p, `id="agreement-decide"`) {
+		t.Fatalf("after the United States' approval the page shows: draft %v, awaited %d, decide form %v",
+			strings.Contains(p, `data-status="draft"`), strings.Count(p, `class="awaited"`), strings.Contains(p, `id="agreement-decide"`))
+	}
+	if _, err := s.node.Service.DecideAgreement(ruCtx, ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(agPath); !strings.Contains(p, `data-status="in_force"`) || strings.Count(p, `class="signature"`) != 2 {
+		t.Fatal("in force, the page does not show both signatures of the text")
+	}
+
+	z, _, err := s.node.Service.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ctx := range []context.Context{us, ruCtx} {
+		if _, err := s.node.Service.DecideZone(ctx, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zPath := "/zones/" + z.ID
+	if p := page(zPath); !strings.Contains(p, `data-in-force="true"`) || strings.Contains(p, "withdrawal-notice") {
+		t.Fatal("the zone of an agreement in force is not shown in force, or shows a notice")
+	}
+
+	// The United States gives notice: the agreement and the zone show it.
+	submit(agPath+"/notices", url.Values{"reason": {"talks failed"}})
+	if p := page(agPath); !strings.Contains(p, "withdrawal-notice") || !strings.Contains(p, "talks failed") || strings.Contains(p, `id="notice-form"`) {
+		t.Fatal("the agreement page does not show the notice, or offers a second one")
+	}
+	if p := page(zPath); !strings.Contains(p, "withdrawal-notice") || !strings.Contains(p, `data-in-force="true"`) {
+		t.Fatal("the zone page does not show the notice, or the zone out of force before it takes effect")
+	}
+	if _, p := get(t, c, s.url+zPath, "Accept-Language", "ar"); !strings.Contains(p, "إشعار بالانسحاب") {
+		t.Fatal("the Arabic zone page does not show the notice")
+	}
+
+	// Suspended by both: the zone is no longer shown in force.
+	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementSuspend}, us, ruCtx); err != nil {
+		t.Fatal(err)
+	}
+	p = page(zPath)
+	if !strings.Contains(p, `data-in-force="false"`) || !strings.Contains(p, "Not in force (agreement not in force)") {
+		t.Fatal("a zone of a suspended agreement is shown in force")
+	}
+	if p := page(agPath); strings.Contains(p, ">In force</span>") {
+		t.Fatal("the agreement page lists a zone of a suspended agreement as in force")
+	}
+}
