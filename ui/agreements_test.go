@@ -52,11 +52,17 @@ func TestAgreementPage_Joint(t *testing.T) {
 		t.Fatal("a draft's page does not offer exactly what may be proposed")
 	}
 	submit(agPath+"/proposals", url.Values{"action": {"bring_into_force"}, "version": {"1"}})
+	if p := page("/inbox"); !strings.Contains(p, `data-agreement="`+ag.ID+`"`) {
+		t.Fatal("the inbox does not list the proposal awaiting the party's signature")
+	}
 	submit(agPath+"/proposals/1/decision", url.Values{"decision": {"approve"}})
 	p := page(agPath)
 	if !strings.Contains(p, `data-status="draft"`) || strings.Count(p, `class="awaited"`) != 1 || strings.Contains(p, `id="agreement-decide"`) {
 		t.Fatalf("after the United States' approval the page shows: draft %v, awaited %d, decide form %v",
 			strings.Contains(p, `data-status="draft"`), strings.Count(p, `class="awaited"`), strings.Contains(p, `id="agreement-decide"`))
+	}
+	if p := page("/inbox"); strings.Contains(p, `data-agreement="`+ag.ID+`"`) {
+		t.Fatal("the inbox lists a proposal the party has signed")
 	}
 	if _, err := s.node.Service.DecideAgreement(ruCtx, ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func (u *UI) pendingVersions(ctx context.Context) ([]pending, error) {
 		}
 		v := hist[z.Pending-1]
 		p := pending{Zone: z, Version: v, Agreement: ag}
-		for _, s := range ag.Signatories {
+		for _, s := range ag.SignatoriesAt(time.Now()) {
 			if !slices.ContainsFunc(v.Decisions, func(d truce.Decision) bool { return d.PartyID == s }) {
 				p.Awaiting = append(p.Awaiting, s)
 			}
@@ -155,12 +155,25 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 			others = append(others, p)
 		}
 	}
+	// The proposals on agreements that await the caller's party's
+	// signature.
+	ags, err := u.allAgreements(ctx)
+	if err != nil {
+		u.serviceError(w, r, err)
+		return
+	}
+	var toSign []*truce.Agreement
+	for _, ag := range ags {
+		if p := ag.Pending(); p != nil && truce.CanDecideAgreement(ag, p.Number, a.Party.ID, time.Now()) == nil {
+			toSign = append(toSign, ag)
+		}
+	}
 	alerts, err := u.openAlerts(r)
 	if err != nil {
 		u.serviceError(w, r, err)
 		return
 	}
-	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names,
+	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names, "ToSign": toSign,
 		"Alerts": alerts, "HasAlerts": u.svc.Alerts != nil})
 }
 
