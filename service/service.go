@@ -7,49 +7,38 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/journal"
 )
 
 // Service implements PartyService, UserService, TokenService,
 // JournalService and Authenticator.
+//
+// It writes and checks state through the server's one journal (package
+// journal), which it embeds: the clock (Now), the logger, the hooks called
+// after each commit (OnAppend, OnEvent), the signed log (Ledger) and the
+// records found changed (Integrity) are the journal's, shared with the
+// capabilities outside this package.
 type Service struct {
+	*journal.Journal
 	Store truce.Store
 	Keys  *Keys
-	Now   func() time.Time
-	Log   *slog.Logger
-	// OnAppend, when set, is called with the journal index of every
-	// committed change (metrics, checkpoint signing, the event bus).
-	OnAppend func(kind string, index int64)
 	// MaxVertices caps a zone geometry's vertices (0: geo's default,
 	// 20,000).
 	MaxVertices int
 	// Zones is the live index of zones in force (see ZoneIndex).
 	Zones *ZoneIndex
-	// OnEvent, when set, is given each committed change's event (already
-	// logged for streams and webhooks in the change's transaction), for
-	// the in-process engines that follow changes. It runs before the
-	// request that made the change returns, so a caller reads its own
-	// writes from those engines.
-	OnEvent func(truce.Event)
-	// Ledger is the signed log over the journal, for proofs; nil when the
-	// deployment has none (proof methods then answer EUNAVAILABLE).
-	Ledger ledger.Storage
 	// Logins bounds password sign-ins (see LoginLimits).
 	Logins *LoginGuard
-	// Integrity collects the stored records found not to match their
-	// journal entries (vouch.go).
-	Integrity *Integrity
 }
 
-// New returns a Service.
+// New returns a Service over store, with a journal of its own.
 func New(store truce.Store, keys *Keys) *Service {
-	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default(), Logins: NewLoginGuard(LoginLimits{}), Integrity: &Integrity{}}
+	return &Service{Journal: journal.New(store), Store: store, Keys: keys, Logins: NewLoginGuard(LoginLimits{})}
 }
 
 var (
@@ -93,4 +82,4 @@ func clean(s string) string { return strings.TrimSpace(s) }
 
 // Now is the service clock: UTC, truncated to the microsecond that both
 // databases store, so a record reads back equal to what was written.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func Now() time.Time { return journal.Now() }
