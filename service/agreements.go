@@ -49,7 +49,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	var sigs []string
 	seen := map[string]bool{}
 	for _, ref := range c.Signatories {
-		p, err := s.Store.Party(ctx, ref)
+		p, err := s.Accounts.Party(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +104,7 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 		return nil, "", err
 	}
 	if f.Party != "" {
-		p, err := s.Store.Party(ctx, f.Party)
+		p, err := s.Accounts.Party(ctx, f.Party)
 		if err != nil {
 			return nil, "", err
 		}

@@ -174,7 +174,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		if !actor.IsAdmin() {
 			return nil, truce.Errorf(truce.EFORBIDDEN, "You may register aircraft only for your own party.")
 		}
-		p, err := s.Store.Party(ctx, in.PartyID)
+		p, err := s.Accounts.Party(ctx, in.PartyID)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		return nil, err
 	}
 	if party != "" {
-		p, err := s.Store.Party(ctx, party)
+		p, err := s.Accounts.Party(ctx, party)
 		if err != nil {
 			return nil, err
 		}

@@ -368,47 +368,11 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 		}
 		cursor = as[len(as)-1].ID
 	}
-	for cursor := ""; ; {
-		ps, err := s.Store.Parties(ctx, truce.PartyFilter{Cursor: cursor, Limit: 1000})
-		if err != nil {
-			return n, err
-		}
-		if _, bad, err := journal.VouchRecords(ctx, s.Journal, "party", ps, partyID); err != nil {
-			return n, err
-		} else {
-			note(bad)
-		}
-		n += len(ps)
-		if len(ps) < 1000 {
-			break
-		}
-		cursor = ps[len(ps)-1].ID
-	}
-	// Users and their tokens: one at a time (there are few).
-	for cursor := ""; ; {
-		us, err := s.Store.Users(ctx, truce.UserFilter{Cursor: cursor, Limit: 1000})
-		if err != nil {
-			return n, err
-		}
-		for _, u := range us {
-			if err := note(journal.VouchOne(ctx, s.Journal, "user", u.ID, u, normUser)); err != nil {
-				return n, err
-			}
-			ts, err := s.Store.Tokens(ctx, u.ID)
-			if err != nil {
-				return n, err
-			}
-			for _, t := range ts {
-				if err := note(journal.VouchOne(ctx, s.Journal, "token", t.ID, t, nil)); err != nil {
-					return n, err
-				}
-			}
-			n += 1 + len(ts)
-		}
-		if len(us) < 1000 {
-			break
-		}
-		cursor = us[len(us)-1].ID
+	// Parties, users and tokens: the accounts' records.
+	m, err := s.Accounts.CheckState(ctx, note)
+	n += m
+	if err != nil {
+		return n, err
 	}
 	acs, err := s.Store.AircraftList(ctx, "")
 	if err != nil {
@@ -580,10 +544,4 @@ func (s *Service) journalledZones(ctx context.Context, order []string, rows map[
 		}
 	}
 	return out, nil
-}
-
-func normUser(u *truce.User) {
-	if len(u.Roles) == 0 {
-		u.Roles = nil
-	}
 }

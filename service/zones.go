@@ -297,7 +297,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	}
 	// The party's key, which checks or makes the signature, is the one
 	// the journal vouches for.
-	if _, err := journal.Vouched(ctx, s.Journal, "party", []*truce.Party{a.Party}, partyID); err != nil {
+	if err := s.Accounts.VouchParty(ctx, a.Party); err != nil {
 		return nil, err
 	}
 	sig, err := s.signDecision(ctx, a.Party, statement, d.Signature)
@@ -347,10 +347,10 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 // party's public key.
 func (s *Service) signDecision(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
 	if given == "" {
-		if !p.Custodial || s.Keys == nil {
+		if !p.Custodial || s.Accounts.Keys == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Keys.PartySigner(ctx, s.Store, p)
+		signer, err := s.Accounts.PartySigner(ctx, p)
 		if err != nil {
 			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
 		}

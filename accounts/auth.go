@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -102,4 +102,12 @@ func (s *Service) actor(ctx context.Context, userID string) (*truce.Caller, erro
 		return nil, err
 	}
 	return &truce.Caller{User: u, Party: p}, nil
+}
+
+// normUser evens out a user's encodings that differ without differing in
+// value: no roles, as a nil and as an empty list.
+func normUser(u *truce.User) {
+	if len(u.Roles) == 0 {
+		u.Roles = nil
+	}
 }

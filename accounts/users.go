@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -59,9 +59,9 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 		s.logins().hashing.Release(1)
 	}
 	now := s.Now().UTC()
-	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
+	u := &truce.User{ID: newID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.User, error) {
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
 		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.InsertUser(ctx, u, hash)
 	}); err != nil {
@@ -144,7 +144,7 @@ func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersio
 	u.Disabled = true
 	u.Version++
 	u.UpdatedAt = s.Now().UTC()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.User, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
 		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.UpdateUser(ctx, u)
 	})
