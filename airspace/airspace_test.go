@@ -95,7 +95,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	var parties []*truce.Party
 	for _, slug := range []string{"us", "ru"} {
-		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+		p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agreetest.InForce(t, n.Service, admin, ag.ID)
+	agreetest.InForce(t, n.Service, n.Accounts, admin, ag.ID)
 	if got := wait(1); got != 1 {
 		t.Fatalf("%d proximity alerts at 30 NM under the agreed 40 NM, want 1", got)
 	}
@@ -223,7 +223,7 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agreetest.InForce(t, b.Service, admin, ag.ID)
+	agreetest.InForce(t, b.Service, b.Accounts, admin, ag.ID)
 	z, _, err := b.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
 		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
 	if err != nil {

@@ -383,7 +383,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	e := newEnv(t)
 	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
 	ctx := context.Background()
-	admin, err := e.node.Service.AuthenticateToken(ctx, e.admin)
+	admin, err := e.node.Accounts.AuthenticateToken(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	// being saved afterwards (the crash).
 	h := sha256.Sum256([]byte("POST /api/v1/parties\n" + body))
 	claim := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-lost", RequestHash: hex.EncodeToString(h[:])}
-	p, err := e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), claim), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
+	p, err := e.node.Accounts.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), claim), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			c := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-race", RequestHash: "h"}
-			_, errs[i] = e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), c),
+			_, errs[i] = e.node.Accounts.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), c),
 				truce.PartyCreate{Slug: fmt.Sprintf("race%d", i), Name: "Race", Kind: truce.PartyGuarantor})
 		})
 	}

@@ -93,7 +93,7 @@ func flakyNode(t *testing.T, pg bool) (*Node, *flakyStore, context.Context) {
 	ctx := context.Background()
 	fs := &flakyStore{}
 	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off",
-		WrapStore: func(st truce.Store) truce.Store {
+		WrapStore: func(st Store) Store {
 			switch st := st.(type) {
 			case *sqlite.Store:
 				fs.Store = st.Store
@@ -170,7 +170,7 @@ func inForceAgreement(t *testing.T, n *Node, admin context.Context, signatories 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return agreetest.InForce(t, n.Service, admin, ag.ID)
+	return agreetest.InForce(t, n.Service, n.Accounts, admin, ag.ID)
 }
 
 const boxGeometry = `{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`
@@ -254,7 +254,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 	n, fs, admin := flakyNode(t, false)
 	var parties []string
 	for _, slug := range []string{"us", "ru"} {
-		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+		p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +272,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 	}
 	// The signatures that bring it into force: the last one's commit
 	// starts the outage.
-	ops := agreetest.Operators(t, n.Service, admin, parties...)
+	ops := agreetest.Operators(t, n.Accounts, admin, parties...)
 	if _, err := n.Service.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
 		t.Fatal(err)
 	}

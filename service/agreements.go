@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 func agreementChange(a *truce.Agreement) truce.Change {
@@ -48,8 +49,8 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
 		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
 		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
-		ag.JournalIndex = tx.Journal(agreementChange(ag))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
+		ag.JournalIndex = w.Journal(agreementChange(ag))
 		return ag, tx.PutAgreement(ctx, ag)
 	})
 }
@@ -67,7 +68,7 @@ func (s *Service) signatories(ctx context.Context, refs []string) ([]string, err
 	}
 	var sigs []string
 	for _, ref := range refs {
-		p, err := s.Store.Party(ctx, ref)
+		p, err := s.Accounts.Party(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 		return nil, "", err
 	}
 	if f.Party != "" {
-		p, err := s.Store.Party(ctx, f.Party)
+		p, err := s.Accounts.Party(ctx, f.Party)
 		if err != nil {
 			return nil, "", err
 		}
@@ -313,7 +314,7 @@ func (s *Service) GiveNotice(ctx context.Context, id string, in truce.NoticeCrea
 // partySignature returns a party's signed note of statement (signDecision)
 // made with the key the journal vouches for.
 func (s *Service) partySignature(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
-	if _, err := vouched(ctx, s, "party", []*truce.Party{p}, partyID); err != nil {
+	if err := s.Accounts.VouchParty(ctx, p); err != nil {
 		return "", err
 	}
 	return s.signDecision(ctx, p, statement, given)
@@ -350,12 +351,12 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
 		// The change was decided on the record as read: if another write
 		// changed it since, PutAgreement refuses (EPRECONDITION) and
 		// nothing is recorded. A decision or notice made here carries the
 		// index of the entry that records it.
-		agreementIndexes(cur, tx.Journal(agreementChange(cur)))
+		agreementIndexes(cur, w.Journal(agreementChange(cur)))
 		return cur, tx.PutAgreement(ctx, cur)
 	})
 }

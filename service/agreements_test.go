@@ -14,7 +14,7 @@ import (
 
 // draftParties is zoneParties with its agreement still a draft, and a
 // service clock the test moves.
-func draftParties(t *testing.T, st truce.Store) (zoneParties, *time.Time) {
+func draftParties(t *testing.T, st service.TestStore) (zoneParties, *time.Time) {
 	t.Helper()
 	zp := newZoneParties(t, st)
 	clock := time.Now().UTC().Truncate(time.Microsecond)
@@ -84,7 +84,7 @@ func TestAgreementService_Joint(t *testing.T) {
 				t.Fatalf("signatures of the text in force: %d, want 2", len(ag.Signatures))
 			}
 			for _, d := range ag.Signatures {
-				p, err := svc.FindParty(zp.sec, d.PartyID)
+				p, err := svc.Accounts.FindParty(zp.sec, d.PartyID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -19,11 +19,11 @@ import (
 func TestAgreementPage_Joint(t *testing.T) {
 	s := newServer(t)
 	admin := actorOf(t, s, "admin", "admin-password-1")
-	ru, err := s.node.Service.CreateParty(admin, truce.PartyCreate{Slug: "ru", Name: "Russian Federation", Kind: truce.PartyGuarantor})
+	ru, err := s.node.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "ru", Name: "Russian Federation", Kind: truce.PartyGuarantor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.CreateUser(admin, truce.UserCreate{Party: ru.ID, Username: "ru-operator", Roles: []truce.Role{truce.RoleOperator},
+	if _, err := s.node.Accounts.CreateUser(admin, truce.UserCreate{Party: ru.ID, Username: "ru-operator", Roles: []truce.Role{truce.RoleOperator},
 		Password: "ru-password-1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,26 +12,25 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// Services is what agreetest needs of a service.
-type Services interface {
-	truce.AgreementService
+// Accounts is what agreetest needs of the accounts service.
+type Accounts interface {
 	truce.PartyService
 	truce.UserService
 }
 
 // Operators returns, for each party (id or slug), the context of a new
 // operator of that party, made by admin.
-func Operators(tb testing.TB, svc Services, admin context.Context, parties ...string) []context.Context {
+func Operators(tb testing.TB, acc Accounts, admin context.Context, parties ...string) []context.Context {
 	tb.Helper()
 	var out []context.Context
 	for _, ref := range parties {
-		p, err := svc.FindParty(admin, ref)
+		p, err := acc.FindParty(admin, ref)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		b := make([]byte, 4)
 		rand.Read(b)
-		u, err := svc.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: "signer-" + hex.EncodeToString(b), Roles: []truce.Role{truce.RoleOperator}})
+		u, err := acc.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: "signer-" + hex.EncodeToString(b), Roles: []truce.Role{truce.RoleOperator}})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -42,13 +41,13 @@ func Operators(tb testing.TB, svc Services, admin context.Context, parties ...st
 
 // Agree has admin propose action on agreement id and an operator of each
 // signatory approve it; it returns the agreement the last approval left.
-func Agree(tb testing.TB, svc Services, admin context.Context, id string, action truce.AgreementAction) *truce.Agreement {
+func Agree(tb testing.TB, svc truce.AgreementService, acc Accounts, admin context.Context, id string, action truce.AgreementAction) *truce.Agreement {
 	tb.Helper()
 	ag, err := svc.ProposeAgreement(admin, id, truce.AgreementMotion{Action: action}, 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, ctx := range Operators(tb, svc, admin, ag.Signatories...) {
+	for _, ctx := range Operators(tb, acc, admin, ag.Signatories...) {
 		if ag, err = svc.DecideAgreement(ctx, id, ag.Proposals, truce.ZoneDecision{Approve: true}); err != nil {
 			tb.Fatal(err)
 		}
@@ -57,7 +56,7 @@ func Agree(tb testing.TB, svc Services, admin context.Context, id string, action
 }
 
 // InForce brings agreement id into force (Agree).
-func InForce(tb testing.TB, svc Services, admin context.Context, id string) *truce.Agreement {
+func InForce(tb testing.TB, svc truce.AgreementService, acc Accounts, admin context.Context, id string) *truce.Agreement {
 	tb.Helper()
-	return Agree(tb, svc, admin, id, truce.AgreementBringIntoForce)
+	return Agree(tb, svc, acc, admin, id, truce.AgreementBringIntoForce)
 }

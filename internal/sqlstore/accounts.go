@@ -1,5 +1,5 @@
 // accounts.go holds parties, users and tokens: their reads on the Store and
-// in a transaction, and their writes.
+// in a transaction, their writes, and the Store's accounts.Store view.
 
 package sqlstore
 
@@ -11,7 +11,18 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 )
+
+// Accounts returns the store as accounts sees it: its reads, and Update
+// with the transaction as an accounts.Tx.
+func (s *Store) Accounts() accounts.Store { return accountsStore{s} }
+
+type accountsStore struct{ *Store }
+
+func (a accountsStore) Update(ctx context.Context, fn func(accounts.Tx) error) error {
+	return a.update(ctx, func(t *tx) error { return fn(t) })
+}
 
 // --- parties ---
 

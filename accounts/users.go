@@ -1,9 +1,10 @@
-package service
+package accounts
 
 import (
 	"context"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 // userBody is what the journal records of a user: never the password hash.
@@ -58,10 +59,10 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 		s.logins().hashing.Release(1)
 	}
 	now := s.Now().UTC()
-	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
+	u := &truce.User{ID: newID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
-		u.JournalIndex = tx.Journal(userChange(u))
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.InsertUser(ctx, u, hash)
 	}); err != nil {
 		if truce.ErrorCode(err) == truce.ECONFLICT {
@@ -143,8 +144,8 @@ func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersio
 	u.Disabled = true
 	u.Version++
 	u.UpdatedAt = s.Now().UTC()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
-		u.JournalIndex = tx.Journal(userChange(u))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.UpdateUser(ctx, u)
 	})
 }

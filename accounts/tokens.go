@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 func tokenChange(t *truce.Token, partyID string) truce.Change {
@@ -63,13 +64,13 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 		return nil, truce.Errorf(truce.EINVALID, "User %q is disabled.", u.Username)
 	}
 	secret, hash := newSecret()
-	t := &truce.Token{ID: NewID(), UserID: u.ID, Name: c.Name, ExpiresAt: c.ExpiresAt, CreatedAt: now}
+	t := &truce.Token{ID: newID(), UserID: u.ID, Name: c.Name, ExpiresAt: c.ExpiresAt, CreatedAt: now}
 	if c.ExpiresAt != nil {
 		e := c.ExpiresAt.UTC().Truncate(time.Microsecond) // as both databases keep it
 		t.ExpiresAt = &e
 	}
-	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.Token, error) {
-		t.JournalIndex = tx.Journal(tokenChange(t, u.PartyID))
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
+		t.JournalIndex = w.Journal(tokenChange(t, u.PartyID))
 		return t, tx.InsertToken(ctx, t, hash)
 	}); err != nil {
 		return nil, err
@@ -119,8 +120,8 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, err
 	}
 	now := s.Now().UTC()
 	t.RevokedAt = &now
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Token, error) {
-		t.JournalIndex = tx.Journal(tokenChange(t, owner.PartyID))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
+		t.JournalIndex = w.Journal(tokenChange(t, owner.PartyID))
 		return t, tx.RevokeToken(ctx, t.ID, now, t.JournalIndex)
 	})
 }
