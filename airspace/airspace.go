@@ -87,7 +87,7 @@ type Refresh func(key, what string, lock sync.Locker, fn func(context.Context) e
 // Config is what a Host is built from.
 type Config struct {
 	// Service journals the alerts and vouches for the records read; its
-	// zone index (Service.Zones) must be loaded.
+	// zone index (Service.Zones.Index) must be loaded.
 	Service *service.Service
 	Store   Store
 	Logger  *slog.Logger
@@ -140,7 +140,7 @@ func New(ctx context.Context, c Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	zones := a.svc.Zones
+	zones := a.svc.Zones.Index
 	idx := zones.Spatial()
 	e, err := monitor.New(monitor.Config{
 		Zones: func() *spatial.Snapshot { return idx.Snapshot() },

@@ -143,12 +143,12 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	if e.Counters.Processed.Load() < 10 || e.Counters.Alerts.Load() != 0 {
 		t.Fatalf("under the default 5 NM: %d positions processed, %d alerts; want 10 and none", e.Counters.Processed.Load(), e.Counters.Alerts.Load())
 	}
-	ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Air safety", Signatories: []string{parties[0].ID, parties[1].ID},
+	ag, err := n.Zones.CreateAgreement(admin, truce.AgreementCreate{Title: "Air safety", Signatories: []string{parties[0].ID, parties[1].ID},
 		EffectiveFrom: t0.Add(-time.Hour), Rules: truce.AgreementRules{SeparationNM: 40, SeparationFt: 2000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	agreetest.InForce(t, n.Service, n.Accounts, admin, ag.ID)
+	agreetest.InForce(t, n.Zones, n.Accounts, admin, ag.ID)
 	if got := wait(1); got != 1 {
 		t.Fatalf("%d proximity alerts at 30 NM under the agreed 40 NM, want 1", got)
 	}
@@ -219,23 +219,23 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	src := sbstest.New(t)
 	a, b, admin := twoServers(t)
 	party := truce.CallerFrom(admin).Party.ID
-	ag, err := b.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{party}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	ag, err := b.Zones.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{party}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	agreetest.InForce(t, b.Service, b.Accounts, admin, ag.ID)
-	z, _, err := b.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
+	agreetest.InForce(t, b.Zones, b.Accounts, admin, ag.ID)
+	z, _, err := b.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
 		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := b.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
-	if ids := b.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+	if ids := b.Zones.Index.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
 		t.Fatalf("the server that made the change has %d zones at the point, want 1", len(ids))
 	}
-	if !testwait.Until(10*time.Second, func() bool { return len(a.Service.Zones.Containing(36.1, 33.1, 1000, time.Now())) == 1 }) {
+	if !testwait.Until(10*time.Second, func() bool { return len(a.Zones.Index.Containing(36.1, 33.1, 1000, time.Now())) == 1 }) {
 		t.Fatal("the other server's zone index never got the zone")
 	}
 	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {

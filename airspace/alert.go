@@ -10,7 +10,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/zones"
 )
 
 // toAlert turns an engine alert into the journalled record: its summary
@@ -25,7 +25,7 @@ func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
 	}
 	p := al.Aircraft.Position
 	t := &truce.Alert{Kind: truce.AlertKind(al.Kind), Time: al.Time, Lon: p.Lon, Lat: p.Lat, Episode: al.Episode,
-		ZoneID: service.ZoneOf(al.ZoneID), ZoneName: zoneName, Aircraft: []truce.AlertAircraft{ac(al.Aircraft)}}
+		ZoneID: zones.ZoneOf(al.ZoneID), ZoneName: zoneName, Aircraft: []truce.AlertAircraft{ac(al.Aircraft)}}
 	if !math.IsNaN(p.AltFt) {
 		m := p.AltFt * feed.FeetToMetres
 		t.AltM = &m

@@ -121,7 +121,7 @@ func (c *alertChains) add(al monitor.Alert) {
 
 func (a *Host) record(al monitor.Alert) {
 	var name string
-	if r, ok := a.svc.Zones.Record(al.ZoneID); ok {
+	if r, ok := a.svc.Zones.Index.Record(al.ZoneID); ok {
 		name = r.Version.Spec.Name
 	}
 	a.journalAlert(toAlert(al, name), a.stopJournal)

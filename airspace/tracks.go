@@ -7,7 +7,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/zones"
 )
 
 // Tracks implements api.TrackSource.
@@ -36,7 +36,7 @@ func (a *Host) Tracks(bbox *[4]float64) []truce.Track {
 			t.AltM = &m
 		}
 		for _, z := range ti.Zones {
-			t.Zones = append(t.Zones, service.ZoneOf(z))
+			t.Zones = append(t.Zones, zones.ZoneOf(z))
 		}
 		out, icaos = append(out, t), append(icaos, ti.ICAO)
 		return true

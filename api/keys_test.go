@@ -15,6 +15,7 @@ import (
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -116,7 +117,7 @@ func TestPartyKeys_TwoServers(t *testing.T) {
 	if err != nil || len(hist[0].Decisions) != 1 {
 		t.Fatal(hist, err)
 	}
-	if err := service.VerifyDecision(hist[0], hist[0].Decisions[0], e.parties["us"].PublicKey); err != nil {
+	if err := zones.VerifyDecision(hist[0], hist[0].Decisions[0], e.parties["us"].PublicKey); err != nil {
 		t.Fatalf("the other server's signature: %v", err)
 	}
 	// A party created on the second server signs on the first.

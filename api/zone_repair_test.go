@@ -113,7 +113,7 @@ func TestZoneService_InvalidGeometryStoresNothing(t *testing.T) {
 	n := e.node
 	big := api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: n.Store, Proofs: n.Service},
 		api.Config{MaxBodyBytes: 64 << 20, Logger: quiet})
-	api.RegisterZones(big, n.Service, n.Service)
+	api.RegisterZones(big, n.Zones, n.Zones)
 	bigSrv := httptest.NewServer(big)
 	t.Cleanup(bigSrv.Close)
 

@@ -15,7 +15,7 @@ import (
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/internal/testwait"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -107,10 +107,10 @@ func TestZoneService_Lifecycle(t *testing.T) {
 	}
 	for _, d := range hist[0].Decisions {
 		p := map[string]*truce.Party{e.parties["us"].ID: e.parties["us"], e.parties["ru"].ID: e.parties["ru"]}[d.PartyID]
-		if err := service.VerifyDecision(hist[0], d, p.PublicKey); err != nil {
+		if err := zones.VerifyDecision(hist[0], d, p.PublicKey); err != nil {
 			t.Fatalf("decision of %s: %v", p.Slug, err)
 		}
-		if err := service.VerifyDecision(hist[0], d, e.parties["ru"].PublicKey); p.Slug == "us" && err == nil {
+		if err := zones.VerifyDecision(hist[0], d, e.parties["ru"].PublicKey); p.Slug == "us" && err == nil {
 			t.Fatal("us's decision verifies with ru's key")
 		}
 	}

@@ -117,7 +117,7 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		sc.Credentials = append(sc.Credentials, creds[i])
 		actors[dp.Slug] = truce.NewContext(ctx, actorOf[i])
 	}
-	sc.Agreement, err = svc.CreateAgreement(actx, truce.AgreementCreate{
+	sc.Agreement, err = svc.Zones.CreateAgreement(actx, truce.AgreementCreate{
 		Title:         "Memorandum of principles on the south-west Syria de-escalation zone",
 		Reference:     "Ceasefire announced at Hamburg and Amman on 7 July 2017, in force 9 July 2017 12:00 Damascus time; monitoring centre in Amman.",
 		Signatories:   []string{"us", "ru", "jo"},
@@ -134,19 +134,19 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	// The memorandum is in force once each signatory has signed its text:
 	// the secretariat proposes, the United States, Russia and Jordan
 	// approve in turn.
-	if _, err = svc.ProposeAgreement(actx, sc.Agreement.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce,
+	if _, err = svc.Zones.ProposeAgreement(actx, sc.Agreement.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce,
 		Note: "Text as announced at Hamburg and Amman on 7 July 2017."}, 0); err != nil {
 		return nil, err
 	}
 	for _, slug := range []string{"us", "ru", "jo"} {
-		if sc.Agreement, err = svc.DecideAgreement(actors[slug], sc.Agreement.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		if sc.Agreement, err = svc.Zones.DecideAgreement(actors[slug], sc.Agreement.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 			return nil, fmt.Errorf("%s signs the memorandum: %w", slug, err)
 		}
 	}
 	us := actors["us"]
 	propose := func(p truce.ZoneProposal) (*truce.ZoneVersion, error) {
 		p.Agreement = sc.Agreement.ID
-		_, v, err := svc.ProposeZone(us, p)
+		_, v, err := svc.Zones.ProposeZone(us, p)
 		return v, err
 	}
 	var inForce []*truce.ZoneVersion
@@ -158,7 +158,7 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	vs, err := svc.ImportZones(us, truce.ZoneImport{Agreement: sc.Agreement.ID, Features: gov,
+	vs, err := svc.Zones.ImportZones(us, truce.ZoneImport{Agreement: sc.Agreement.ID, Features: gov,
 		Defaults: truce.ZoneProposal{Kind: truce.ZoneDeescalation, Repair: true}})
 	if err != nil {
 		return nil, fmt.Errorf("demo de-escalation zones: %w", err)
@@ -199,14 +199,14 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	}
 	for _, v := range inForce {
 		for _, p := range []string{"us", "ru", "jo"} {
-			if v, err = svc.DecideZone(actors[p], v.ZoneID, v.Version, truce.ZoneDecision{Approve: true}); err != nil {
+			if v, err = svc.Zones.DecideZone(actors[p], v.ZoneID, v.Version, truce.ZoneDecision{Approve: true}); err != nil {
 				return nil, fmt.Errorf("demo approval: %w", err)
 			}
 		}
 		sc.InForce = append(sc.InForce, v)
 	}
 	for _, p := range []string{"us", "ru"} {
-		if corridor, err = svc.DecideZone(actors[p], corridor.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		if corridor, err = svc.Zones.DecideZone(actors[p], corridor.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 			return nil, err
 		}
 	}

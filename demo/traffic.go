@@ -84,7 +84,7 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 			return nil, fmt.Errorf("demo aircraft: %w", err)
 		}
 	}
-	zones, err := n.Service.ZonesInForce(actors["us"], time.Now())
+	zones, err := n.Zones.ZonesInForce(actors["us"], time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,11 @@ func (s *flakyStore) Update(ctx context.Context, fn func(truce.Tx) error) error 
 func TestAirspace_AlertJournalOutage(t *testing.T) {
 	n, fs, admin := flakyNode(t, false)
 	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
-	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+	z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	fs.writesFailing.Store(true)

@@ -195,7 +195,7 @@ func (n *Node) startFollowing() {
 // index), the separation minima.
 func (n *Node) reconcile() {
 	n.refresh.do("reconcile:zones", "zone index: reconciliation with the database", nil, func(ctx context.Context) error {
-		changed, err := n.Service.Zones.Reconcile(ctx)
+		changed, err := n.Zones.Index.Reconcile(ctx)
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (n *Node) followZones(e truce.Event) {
 	default:
 		return
 	}
-	n.refresh.do(key, what, nil, func(ctx context.Context) error { return n.Service.Zones.Handle(ctx, e) }, func() {
+	n.refresh.do(key, what, nil, func(ctx context.Context) error { return n.Zones.Index.Handle(ctx, e) }, func() {
 		if n.Airspace != nil {
 			// A retry succeeds after the monitor has moved on: show it
 			// the zones as they are now.

@@ -20,6 +20,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 )
 
 // flakyStore fails, while failing is set, the reads the engines make to
@@ -85,6 +86,16 @@ func (s *flakyStore) Agreements(ctx context.Context, f truce.AgreementFilter) ([
 	}
 	return s.Store.Agreements(ctx, f)
 }
+
+// ZoneStore is the zones' view with the flaky reads.
+func (s *flakyStore) ZoneStore() zones.Store { return flakyZones{s, s.Store.ZoneStore()} }
+
+type flakyZones struct {
+	*flakyStore
+	view zones.Store
+}
+
+func (z flakyZones) Update(ctx context.Context, fn func(zones.Tx) error) error { return z.view.Update(ctx, fn) }
 
 // flakyNode opens a server over a flakyStore (SQLite, or PostgreSQL when
 // postgres is true) and returns it with the store and an administrator's
@@ -166,11 +177,11 @@ func hasProblem(ps []string, words ...string) bool {
 // party alone, in force from an hour ago, with the given rules.
 func inForceAgreement(t *testing.T, n *Node, admin context.Context, signatories []string, rules truce.AgreementRules) *truce.Agreement {
 	t.Helper()
-	ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: signatories, EffectiveFrom: time.Now().Add(-time.Hour), Rules: rules})
+	ag, err := n.Zones.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: signatories, EffectiveFrom: time.Now().Add(-time.Hour), Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return agreetest.InForce(t, n.Service, n.Accounts, admin, ag.ID)
+	return agreetest.InForce(t, n.Zones, n.Accounts, admin, ag.ID)
 }
 
 const boxGeometry = `{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`
@@ -212,12 +223,12 @@ func TestFollow_ZoneRefreshRetried(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			n, fs, admin := flakyNode(t, pg)
 			ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
-			z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+			z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			stop := failAfterCommit(n, fs, "zone")
-			if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 				t.Fatal(err)
 			}
 			if fs.failed.Load() == 0 {
@@ -265,7 +276,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Air safety", Signatories: parties,
+	ag, err := n.Zones.CreateAgreement(admin, truce.AgreementCreate{Title: "Air safety", Signatories: parties,
 		EffectiveFrom: time.Now().Add(-time.Hour), Rules: truce.AgreementRules{SeparationNM: 40, SeparationFt: 2000}})
 	if err != nil {
 		t.Fatal(err)
@@ -273,14 +284,14 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 	// The signatures that bring it into force: the last one's commit
 	// starts the outage.
 	ops := agreetest.Operators(t, n.Accounts, admin, parties...)
-	if _, err := n.Service.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
+	if _, err := n.Zones.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Service.DecideAgreement(ops[0], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := n.Zones.DecideAgreement(ops[0], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	stop := failAfterCommit(n, fs, "agreement")
-	if ag, err := n.Service.DecideAgreement(ops[1], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil || ag.Status != truce.AgreementInForce {
+	if ag, err := n.Zones.DecideAgreement(ops[1], ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil || ag.Status != truce.AgreementInForce {
 		t.Fatal(ag, err)
 	}
 	code, problems := readyz(t, n)
@@ -313,17 +324,17 @@ func TestFollow_Reconciled(t *testing.T) {
 	t.Cleanup(func() { reconcileEvery = every })
 	n, _, admin := flakyNode(t, false)
 	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
-	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+	z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	follow := n.Service.OnEvent
 	n.Service.OnEvent = nil // the change is committed but not followed
-	if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	n.Service.OnEvent = follow
-	if ids := n.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 0 {
+	if ids := n.Zones.Index.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 0 {
 		t.Fatalf("the zone is in the index without being followed: %v", ids)
 	}
 	if !flyInto(t, n, z.ID, 0x4CA002) {

@@ -28,6 +28,7 @@ import (
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/ui"
+	"github.com/truce-project/truce/zones"
 )
 
 // Config is a node's configuration.
@@ -119,6 +120,7 @@ func IsPostgres(dsn string) bool {
 type Store interface {
 	truce.Store
 	Accounts() accounts.Store
+	ZoneStore() zones.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -154,7 +156,9 @@ type Node struct {
 	Service *service.Service
 	// Accounts holds parties, users, tokens, keys and sign-in.
 	Accounts *accounts.Service
-	API      *api.Server
+	// Zones holds the agreements, their zones and the in-force index.
+	Zones *zones.Service
+	API   *api.Server
 	// LogVerifierKey is the deployment's log verifier key.
 	LogVerifierKey string
 	// Ledger signs checkpoints over the journal; Policy is what a verifier
@@ -201,12 +205,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: c, Store: st, Service: svc, Accounts: svc.Accounts, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
+	n := &Node{Config: c, Store: st, Service: svc, Accounts: svc.Accounts, Zones: svc.Zones, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
-	n.Service.Zones = n.Service.NewZoneIndex()
-	if err := n.Service.Zones.Load(ctx, n.Service.Now()); err != nil {
+	n.Zones.Index = n.Zones.NewIndex()
+	if err := n.Zones.Index.Load(ctx, n.Service.Now()); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)
 	}
@@ -338,8 +342,10 @@ func openServices(ctx context.Context, c Config) (Store, *service.Service, error
 	}
 	j := journal.New(st)
 	j.Log = c.Logger
-	svc := service.New(st, accounts.New(st.Accounts(), j, keys))
-	svc.MaxVertices = c.MaxVertices
+	acc := accounts.New(st.Accounts(), j, keys)
+	zs := zones.New(st.ZoneStore(), acc)
+	zs.MaxVertices = c.MaxVertices
+	svc := service.New(st, acc, zs)
 	return st, svc, nil
 }
 

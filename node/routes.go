@@ -6,5 +6,5 @@ import (
 
 // registerRoutes mounts the capabilities' API routes beside the core's.
 func (n *Node) registerRoutes() {
-	api.RegisterZones(n.API, n.Service, n.Service)
+	api.RegisterZones(n.API, n.Zones, n.Zones)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -117,11 +118,11 @@ func (e *tamperEnv) edit(t *testing.T, fn func(exec func(q string, args ...any),
 func noFlyZone(t *testing.T, n *Node, admin context.Context) *truce.Zone {
 	t.Helper()
 	ag := inForceAgreement(t, n, admin, []string{truce.CallerFrom(admin).Party.ID}, truce.AgreementRules{})
-	z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+	z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	return z
@@ -185,10 +186,10 @@ func TestVouch_ZoneDocEdited(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The engine load.
-		if ids := n.Service.Zones.Containing(10.1, 10.1, 1000, time.Now()); len(ids) != 0 {
+		if ids := n.Zones.Index.Containing(10.1, 10.1, 1000, time.Now()); len(ids) != 0 {
 			t.Errorf("the zone index holds the edited geometry at 10°N 10°E: %v", ids)
 		}
-		if ids := n.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+		if ids := n.Zones.Index.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
 			t.Errorf("the zone index lost the zone where the journal puts it: %v", ids)
 		}
 		if !flyInto(t, n, z.ID, 0x4CA003) {
@@ -242,7 +243,7 @@ func TestVouch_BodyHashEdited(t *testing.T) {
 		if code, body := e.get(n, "/api/v1/journal?start=0"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
 			t.Errorf("GET the journal: %d %.300s; want 500 integrity", code, body)
 		}
-		if ids := n.Service.Zones.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
+		if ids := n.Zones.Index.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 1 {
 			t.Errorf("the zone index lost the zone: %v", ids)
 		}
 		waitReadyz(t, n, "integrity", fmt.Sprintf("entry %d", idx))
@@ -283,7 +284,7 @@ func TestVouch_JournalTailDeleted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)}); err != nil {
+		if _, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)}); err != nil {
 			t.Fatal(err)
 		}
 		size := waitSigned(t, n)
@@ -336,7 +337,7 @@ func TestVouch_StateColumnsEdited(t *testing.T) {
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		z := noFlyZone(t, n, admin)
-		gone, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: z.AgreementID, Name: "Gone", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		gone, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: z.AgreementID, Name: "Gone", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,7 +468,7 @@ func TestVouch_NoLaundering(t *testing.T) {
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
-		z, _, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -491,10 +492,10 @@ func TestVouch_NoLaundering(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); truce.ErrorCode(err) != truce.EINTEGRITY {
+		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); truce.ErrorCode(err) != truce.EINTEGRITY {
 			t.Errorf("a decision on the edited proposal: %v; want code integrity", err)
 		}
-		if _, err := n.Service.UpdateAgreement(admin, ag.ID, truce.AgreementUpdate{Reference: new("x")}, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+		if _, err := n.Zones.UpdateAgreement(admin, ag.ID, truce.AgreementUpdate{Reference: new("x")}, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
 			t.Errorf("a change to the edited agreement: %v; want code integrity", err)
 		}
 		if after, err := n.Store.JournalSize(context.Background()); err != nil || after != before {
@@ -522,11 +523,11 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		}
 		// A draft: Jordan alone could bring it into force, with its own
 		// key; zones are proposed and decided on before that.
-		ag, err := n.Service.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{jo.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
+		ag, err := n.Zones.CreateAgreement(admin, truce.AgreementCreate{Title: "Test", Signatories: []string{jo.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		z, v, err := n.Service.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
+		z, v, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(boxGeometry)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -559,7 +560,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.DecideZone(op, z.ID, 1, truce.ZoneDecision{Approve: true, Signature: string(signed)}); truce.ErrorCode(err) != truce.EINTEGRITY {
+		if _, err := n.Zones.DecideZone(op, z.ID, 1, truce.ZoneDecision{Approve: true, Signature: string(signed)}); truce.ErrorCode(err) != truce.EINTEGRITY {
 			t.Errorf("a decision signed with the impostor's key: %v; want code integrity", err)
 		}
 		if code, body := e.get(n, "/api/v1/parties/"+jo.ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
@@ -620,6 +621,17 @@ func (s *legacyStore) Update(ctx context.Context, fn func(truce.Tx) error) error
 	return s.Store.Update(ctx, func(tx truce.Tx) error { return fn(legacyTx{tx}) })
 }
 
+// ZoneStore writes the zones as the store did then too.
+func (s *legacyStore) ZoneStore() zones.Store { return legacyZones{s.Store.ZoneStore()} }
+
+type legacyZones struct{ zones.Store }
+
+type legacyZonesTx struct{ zones.Tx }
+
+func (z legacyZones) Update(ctx context.Context, fn func(zones.Tx) error) error {
+	return z.Store.Update(ctx, func(tx zones.Tx) error { return fn(legacyZonesTx{tx}) })
+}
+
 // TestVouch_LegacyJournal: a deployment whose journal was written before
 // this check (bodies hold the previous journal index; an approval did not
 // record the version it superseded) passes it: the server starts ready,
@@ -645,10 +657,10 @@ func TestVouch_LegacyJournal(t *testing.T) {
 		admin := truce.NewContext(context.Background(), e.admin)
 		z := noFlyZone(t, n, admin)
 		moved := strings.ReplaceAll(boxGeometry, "36.2", "36.3")
-		if _, err := n.Service.ProposeChange(admin, z.ID, truce.ZoneProposal{Name: "Box 2", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(moved)}, 0); err != nil {
+		if _, err := n.Zones.ProposeChange(admin, z.ID, truce.ZoneProposal{Name: "Box 2", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(moved)}, 0); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.DecideZone(admin, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
+		if _, err := n.Zones.DecideZone(admin, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
 			t.Fatal(err)
 		}
 		tok, err := n.Accounts.CreateToken(admin, truce.TokenCreate{Name: "later"})
@@ -667,7 +679,7 @@ func TestVouch_LegacyJournal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ids := n.Service.Zones.Containing(36.25, 33.1, 1000, time.Now()); len(ids) != 1 || ids[0] != z.ID+"#2" {
+		if ids := n.Zones.Index.Containing(36.25, 33.1, 1000, time.Now()); len(ids) != 1 || ids[0] != z.ID+"#2" {
 			t.Errorf("zone index at a point of version 2 only: %v", ids)
 		}
 		for _, path := range []string{"/api/v1/zones/" + z.ID + "/history", "/api/v1/parties", "/api/v1/agreements/" + z.AgreementID, "/api/v1/aircraft"} {

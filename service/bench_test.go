@@ -7,24 +7,27 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 )
 
 // benchWrites measures journalled writes per second through the service
 // layer: each op creates a token (authorisation, one journal entry with its
 // Merkle hashes, one row), from 128 concurrent callers so group commit can
 // batch them.
-func benchWrites(b *testing.B, st service.TestStore) {
+func benchWrites(b *testing.B, st teststores.TestStore) {
 	ctx := context.Background()
 	keys, err := accounts.NewKeys(b.TempDir(), []byte("bench key secret, 32 bytes long."))
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(st, accounts.New(st.Accounts(), journal.New(st), keys))
+	acc := accounts.New(st.Accounts(), journal.New(st), keys)
+	svc := service.New(st, acc, zones.New(st.ZoneStore(), acc))
 	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "bench", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {

@@ -11,12 +11,14 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/journal"
+	"github.com/truce-project/truce/zones"
 )
 
 // Service implements the capabilities not yet in packages of their own:
-// agreements and zones, alerts, the aircraft registry and feeds, the
-// journal's reading (JournalService) and proofs (ProofService). Parties,
-// users, tokens, keys and sign-in are package accounts' (Accounts).
+// alerts, the aircraft registry and feeds, the journal's reading
+// (JournalService) and proofs (ProofService). Parties, users, tokens,
+// keys and sign-in are package accounts' (Accounts); agreements and zones
+// package zones' (Zones).
 //
 // It writes and checks state through the server's one journal (package
 // journal), which it embeds: the clock (Now), the logger, the hooks called
@@ -29,17 +31,15 @@ type Service struct {
 	// Accounts holds the parties (read here to check callers' parties and
 	// decisions) and signs for custodial parties.
 	Accounts *accounts.Service
-	// MaxVertices caps a zone geometry's vertices (0: geo's default,
-	// 20,000).
-	MaxVertices int
-	// Zones is the live index of zones in force (see ZoneIndex).
-	Zones *ZoneIndex
+	// Zones holds the agreements and zones (checked with the rest by
+	// CheckState).
+	Zones *zones.Service
 }
 
 // New returns a Service over store, writing through the accounts'
 // journal (one journal for the server's capabilities).
-func New(store truce.Store, acc *accounts.Service) *Service {
-	return &Service{Journal: acc.Journal, Store: store, Accounts: acc}
+func New(store truce.Store, acc *accounts.Service, zs *zones.Service) *Service {
+	return &Service{Journal: acc.Journal, Store: store, Accounts: acc, Zones: zs}
 }
 
 var (

@@ -10,9 +10,12 @@ import (
 	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/storetest"
+	"github.com/truce-project/truce/zones"
 )
 
-func open(t testing.TB) truce.Store {
+func open(t testing.TB) truce.Store { return openStore(t) }
+
+func openStore(t testing.TB) *sqlite.Store {
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,6 +25,13 @@ func open(t testing.TB) truce.Store {
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, open) }
+
+func TestZonesStore(t *testing.T) {
+	storetest.RunZones(t, func(t testing.TB) (truce.Store, zones.Store) {
+		s := openStore(t)
+		return s, s.ZoneStore()
+	})
+}
 
 func TestMigrateTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "truce.db")

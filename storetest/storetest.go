@@ -37,7 +37,6 @@ func Run(t *testing.T, open Opener) {
 	t.Run("IdempotencyClaim", func(t *testing.T) { testIdempotencyClaim(t, open(t)) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, open(t)) })
 	t.Run("EntryTooLarge", func(t *testing.T) { testTooLarge(t, open(t)) })
-	t.Run("AgreementsAndZones", func(t *testing.T) { testZones(t, open(t)) })
 	t.Run("ConflictsInBatch", func(t *testing.T) { testConflictsInBatch(t, open(t)) })
 	t.Run("NextIndex", func(t *testing.T) { testNextIndex(t, open(t)) })
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })

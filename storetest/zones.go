@@ -6,30 +6,41 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/zones"
 )
 
-func testZones(t *testing.T, s truce.Store) {
-	p := NewParty(t, s, "delta")
+// ZonesOpener returns a fresh, empty, migrated store and its view as
+// package zones sees it.
+type ZonesOpener func(t testing.TB) (truce.Store, zones.Store)
+
+// RunZones runs the suite of zones.Store: agreements, zones and their
+// versions, written in zones.Tx transactions.
+func RunZones(t *testing.T, open ZonesOpener) {
+	t.Run("AgreementsAndZones", func(t *testing.T) { st, zs := open(t); testZones(t, st, zs) })
+}
+
+func testZones(t *testing.T, st truce.Store, s zones.Store) {
+	p := NewParty(t, st, "delta")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ag := &truce.Agreement{ID: id(), Title: "Memo", Signatories: []string{p.ID}, EffectiveFrom: now, Status: truce.AgreementDraft, Version: 1}
-	put := func(fn func(tx truce.Tx) error) error {
-		return s.Update(ctx, func(tx truce.Tx) error {
+	put := func(fn func(tx zones.Tx) error) error {
+		return s.Update(ctx, func(tx zones.Tx) error {
 			if _, err := tx.Append(ctx, change("zone", ag.ID, 1)); err != nil {
 				return err
 			}
 			return fn(tx)
 		})
 	}
-	if err := put(func(tx truce.Tx) error { return tx.PutAgreement(ctx, ag) }); err != nil {
+	if err := put(func(tx zones.Tx) error { return tx.PutAgreement(ctx, ag) }); err != nil {
 		t.Fatal(err)
 	}
 	ag.Status, ag.Version = truce.AgreementInForce, 2
-	if err := put(func(tx truce.Tx) error { return tx.PutAgreement(ctx, ag) }); err != nil {
+	if err := put(func(tx zones.Tx) error { return tx.PutAgreement(ctx, ag) }); err != nil {
 		t.Fatal(err)
 	}
 	stale := *ag
 	stale.Version = 2
-	if err := put(func(tx truce.Tx) error { return tx.PutAgreement(ctx, &stale) }); truce.ErrorCode(err) != truce.EPRECONDITION {
+	if err := put(func(tx zones.Tx) error { return tx.PutAgreement(ctx, &stale) }); truce.ErrorCode(err) != truce.EPRECONDITION {
 		t.Fatalf("stale agreement update: %v", err)
 	}
 	if as, err := s.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Party: p.ID}); err != nil || len(as) != 1 || as[0].Version != 2 {
@@ -44,7 +55,7 @@ func testZones(t *testing.T, s truce.Store) {
 		Spec: truce.ZoneSpec{Name: "Z2", Kind: truce.ZoneNoFly, Geometry: geom}, InForceFrom: &t1}
 	v3 := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 3, Action: truce.ZoneChange, Status: truce.VersionProposed,
 		Spec: truce.ZoneSpec{Name: "Z3", Kind: truce.ZoneNoFly, Geometry: geom}}
-	err := put(func(tx truce.Tx) error {
+	err := put(func(tx zones.Tx) error {
 		if err := tx.PutZone(ctx, z); err != nil {
 			return err
 		}
@@ -59,7 +70,7 @@ func testZones(t *testing.T, s truce.Store) {
 		t.Fatal(err)
 	}
 	orphan := &truce.Zone{ID: id(), AgreementID: id(), Name: "O", Kind: truce.ZoneBuffer, State: truce.ZoneStateProposed, Version: 1}
-	if err := put(func(tx truce.Tx) error { return tx.PutZone(ctx, orphan) }); truce.ErrorCode(err) != truce.EINVALID {
+	if err := put(func(tx zones.Tx) error { return tx.PutZone(ctx, orphan) }); truce.ErrorCode(err) != truce.EINVALID {
 		t.Fatalf("zone of a missing agreement: %v", err)
 	}
 	at := func(tm time.Time) []int {
@@ -90,7 +101,7 @@ func testZones(t *testing.T, s truce.Store) {
 	}
 	// Replacing a version updates it in place.
 	v3.Status = truce.VersionRejected
-	if err := put(func(tx truce.Tx) error { return tx.PutZoneVersion(ctx, v3) }); err != nil {
+	if err := put(func(tx zones.Tx) error { return tx.PutZoneVersion(ctx, v3) }); err != nil {
 		t.Fatal(err)
 	}
 	vs, err := s.ZoneVersions(ctx, z.ID)

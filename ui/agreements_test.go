@@ -28,7 +28,7 @@ func TestAgreementPage_Joint(t *testing.T) {
 		t.Fatal(err)
 	}
 	us, ruCtx := actorOf(t, s, "us-operator", "us-password-1"), actorOf(t, s, "ru-operator", "ru-password-1")
-	ag, err := s.node.Service.CreateAgreement(us, truce.AgreementCreate{Title: "Memorandum", Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	ag, err := s.node.Zones.CreateAgreement(us, truce.AgreementCreate{Title: "Memorandum", Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,20 +64,20 @@ func TestAgreementPage_Joint(t *testing.T) {
 	if p := page("/inbox"); strings.Contains(p, `data-agreement="`+ag.ID+`"`) {
 		t.Fatal("the inbox lists a proposal the party has signed")
 	}
-	if _, err := s.node.Service.DecideAgreement(ruCtx, ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := s.node.Zones.DecideAgreement(ruCtx, ag.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	if p := page(agPath); !strings.Contains(p, `data-status="in_force"`) || strings.Count(p, `class="signature"`) != 2 {
 		t.Fatal("in force, the page does not show both signatures of the text")
 	}
 
-	z, _, err := s.node.Service.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
+	z, _, err := s.node.Zones.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly,
 		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ctx := range []context.Context{us, ruCtx} {
-		if _, err := s.node.Service.DecideZone(ctx, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		if _, err := s.node.Zones.DecideZone(ctx, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,7 +99,7 @@ func TestAgreementPage_Joint(t *testing.T) {
 	}
 
 	// Suspended by both: the zone is no longer shown in force.
-	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementSuspend}, us, ruCtx); err != nil {
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementSuspend}, us, ruCtx); err != nil {
 		t.Fatal(err)
 	}
 	p = page(zPath)

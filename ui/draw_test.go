@@ -196,20 +196,20 @@ func TestZonesGeoJSON_ZoomAndBBox(t *testing.T) {
 	c := client(t)
 	login(t, s, c, "us-operator", "us-password-1")
 	us := actorOf(t, s, "us-operator", "us-password-1")
-	ag, err := s.node.Service.CreateAgreement(us, truce.AgreementCreate{Title: "Local truce", Signatories: []string{"us"},
+	ag, err := s.node.Zones.CreateAgreement(us, truce.AgreementCreate{Title: "Local truce", Signatories: []string{"us"},
 		EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
 		t.Fatal(err)
 	}
 	raw := subdistricts(t)[0]
-	z, _, err := s.node.Service.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Damascus", Kind: truce.ZoneDeescalation, Geometry: raw})
+	z, _, err := s.node.Zones.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Damascus", Kind: truce.ZoneDeescalation, Geometry: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := s.node.Zones.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	stored := geotest.Vertices(decode(t, raw))

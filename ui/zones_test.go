@@ -29,19 +29,19 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	us := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
-	ag, err := s.node.Service.CreateAgreement(us, truce.AgreementCreate{Title: "Test", Signatories: []string{p.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	ag, err := s.node.Zones.CreateAgreement(us, truce.AgreementCreate{Title: "Test", Signatories: []string{p.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
 		t.Fatal(err)
 	}
-	z, _, err := s.node.Service.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Ceiling: "FL200",
+	z, _, err := s.node.Zones.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Box", Kind: truce.ZoneNoFly, Ceiling: "FL200",
 		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36,33],[36.2,33],[36.2,33.2],[36,33.2],[36,33]]]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.node.Service.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := s.node.Zones.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	c := client(t)
@@ -80,7 +80,7 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 			t.Errorf("%s: refused, yet the journal grew", name)
 		}
 	}
-	zz, err := s.node.Service.FindZone(us, z.ID)
+	zz, err := s.node.Zones.FindZone(us, z.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,21 +88,21 @@ func TestZonePage_ProposeVersion(t *testing.T) {
 	if status != http.StatusSeeOther {
 		t.Fatalf("change: %d %.300s", status, body)
 	}
-	hist, err := s.node.Service.ZoneHistory(us, z.ID)
+	hist, err := s.node.Zones.ZoneHistory(us, z.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hist) != 2 || hist[1].Action != truce.ZoneChange || hist[1].BBox != hist[0].BBox || hist[1].Spec.CeilingM == nil || *hist[1].Spec.CeilingM != 3048 {
 		t.Fatalf("after the change: %d versions, last %+v", len(hist), hist[len(hist)-1].Spec)
 	}
-	if _, err := s.node.Service.DecideZone(us, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
+	if _, err := s.node.Zones.DecideZone(us, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
 	if status, body := post(url.Values{"action": {"suspend"}, "note": {"talks"}}); status != http.StatusSeeOther {
 		i := strings.Index(body, "<main")
 		t.Fatalf("suspension: %d %.600s", status, body[max(i, 0):])
 	}
-	hist, _ = s.node.Service.ZoneHistory(us, z.ID)
+	hist, _ = s.node.Zones.ZoneHistory(us, z.ID)
 	if v := hist[len(hist)-1]; v.Action != truce.ZoneSuspension || v.Note != "talks" || v.Status != truce.VersionProposed {
 		t.Fatalf("suspension version %s %q %s", v.Action, v.Note, v.Status)
 	}

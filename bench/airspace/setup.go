@@ -88,12 +88,12 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 		return nil, err
 	}
 	d.op = truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
-	ag, err := svc.CreateAgreement(d.op, truce.AgreementCreate{Title: "Benchmark memorandum", Signatories: []string{"us"},
+	ag, err := svc.Zones.CreateAgreement(d.op, truce.AgreementCreate{Title: "Benchmark memorandum", Signatories: []string{"us"},
 		EffectiveFrom: time.Now().Add(-time.Hour).UTC()})
 	if err != nil {
 		return nil, err
 	}
-	if ag, err = truce.AgreeAll(svc, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, d.op); err != nil {
+	if ag, err = truce.AgreeAll(svc.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, d.op); err != nil {
 		return nil, err
 	}
 	d.ag = ag.ID
@@ -121,7 +121,7 @@ func (d *deployment) addZones(fs []fence) error {
 		b = append(b, "]}"...)
 		// Repair: two of OCHA's polygons carry centimetre bow-ties, which
 		// the service would otherwise refuse; MakeValid mends them.
-		vs, err := d.svc.ImportZones(d.op, truce.ZoneImport{Agreement: d.ag, Features: b,
+		vs, err := d.svc.Zones.ImportZones(d.op, truce.ZoneImport{Agreement: d.ag, Features: b,
 			Defaults: truce.ZoneProposal{Kind: truce.ZoneNoFly, Repair: true}})
 		if err != nil {
 			return fmt.Errorf("importing fences %d–%d: %w", i, i+len(part)-1, err)
@@ -134,7 +134,7 @@ func (d *deployment) addZones(fs []fence) error {
 			go func() {
 				defer wg.Done()
 				for k := w; k < len(vs); k += len(errs) {
-					if _, err := d.svc.DecideZone(d.op, vs[k].ZoneID, vs[k].Version, truce.ZoneDecision{Approve: true}); err != nil && errs[w] == nil {
+					if _, err := d.svc.Zones.DecideZone(d.op, vs[k].ZoneID, vs[k].Version, truce.ZoneDecision{Approve: true}); err != nil && errs[w] == nil {
 						errs[w] = err
 					}
 				}

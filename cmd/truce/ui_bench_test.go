@@ -106,12 +106,12 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	tb.Helper()
 	ctx := context.Background()
 	usCtx, ruCtx := s.actor(tb, ctx, "us"), s.actor(tb, ctx, "ru")
-	ag, err := s.node.Service.CreateAgreement(usCtx, truce.AgreementCreate{Title: "Benchmark: 5,000 zones",
+	ag, err := s.node.Zones.CreateAgreement(usCtx, truce.AgreementCreate{Title: "Benchmark: 5,000 zones",
 		Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-24 * time.Hour)})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
 		tb.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -132,7 +132,7 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	// not change. One agreement event at the end reloads everything once.
 	publish := s.node.Service.OnEvent
 	s.node.Service.OnEvent = func(e truce.Event) {
-		if err := s.node.Service.Zones.Handle(ctx, e); err != nil {
+		if err := s.node.Zones.Index.Handle(ctx, e); err != nil {
 			fail(err)
 		}
 	}
@@ -147,7 +147,7 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	for range 2 {
 		wg.Go(func() {
 			for c := range work {
-				vs, err := s.node.Service.ImportZones(usCtx, truce.ZoneImport{Agreement: ag.ID, Features: c})
+				vs, err := s.node.Zones.ImportZones(usCtx, truce.ZoneImport{Agreement: ag.ID, Features: c})
 				if err != nil {
 					fail(err)
 					continue
@@ -177,7 +177,7 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	for range 8 {
 		wg.Go(func() {
 			for d := range decide {
-				if _, err := s.node.Service.DecideZone(d.ctx, d.id, 1, truce.ZoneDecision{Approve: true}); err != nil {
+				if _, err := s.node.Zones.DecideZone(d.ctx, d.id, 1, truce.ZoneDecision{Approve: true}); err != nil {
 					fail(err)
 				}
 			}

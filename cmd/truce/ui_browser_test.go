@@ -186,22 +186,22 @@ func TestUI_Browser(t *testing.T) {
 	// The US–Russia air-safety memorandum (2015): two signatories, in force,
 	// with the real UNDOF zone on the Golan agreed as a buffer zone.
 	usCtx, ruCtx := s.actor(t, ctx, "us"), s.actor(t, ctx, "ru")
-	ag, err := s.node.Service.CreateAgreement(usCtx, truce.AgreementCreate{Title: "US–Russia memorandum on air safety in Syria",
+	ag, err := s.node.Zones.CreateAgreement(usCtx, truce.AgreementCreate{Title: "US–Russia memorandum on air safety in Syria",
 		Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := truce.AgreeAll(s.node.Service, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
 		t.Fatal(err)
 	}
 	undof := undofGeometry(t)
-	z, _, err := s.node.Service.ProposeZone(usCtx, truce.ZoneProposal{Agreement: ag.ID, Name: "UNDOF area of separation",
+	z, _, err := s.node.Zones.ProposeZone(usCtx, truce.ZoneProposal{Agreement: ag.ID, Name: "UNDOF area of separation",
 		Kind: truce.ZoneBuffer, Geometry: undof})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []context.Context{usCtx, ruCtx} {
-		if _, err := s.node.Service.DecideZone(c, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		if _, err := s.node.Zones.DecideZone(c, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -229,11 +229,11 @@ func TestUI_Browser(t *testing.T) {
 
 	// Two parties sign in, each sees the agreed zones on the map: the
 	// demo's and the memorandum's UNDOF zone.
-	inForce, err := s.node.Service.ZonesInForce(usCtx, time.Now())
+	inForce, err := s.node.Zones.ZonesInForce(usCtx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, _, err := s.node.Service.ListZones(usCtx, truce.ZoneFilter{State: truce.ZoneStateProposed})
+	pending, _, err := s.node.Zones.ListZones(usCtx, truce.ZoneFilter{State: truce.ZoneStateProposed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestUI_Browser(t *testing.T) {
 		t.Fatalf("new zone state %q", st)
 	}
 	zoneID := strings.TrimPrefix(eval[string](t, us, `location.pathname`), "/zones/")
-	hist, err := s.node.Service.ZoneHistory(usCtx, zoneID)
+	hist, err := s.node.Zones.ZoneHistory(usCtx, zoneID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestUI_Browser(t *testing.T) {
 		if bad != 403 {
 			t.Fatalf("POST with a forged CSRF token: %d, want 403", bad)
 		}
-		a, err := s.node.Service.FindAgreement(usCtx, ag.ID)
+		a, err := s.node.Zones.FindAgreement(usCtx, ag.ID)
 		if err != nil || a.Status != truce.AgreementInForce {
 			t.Fatalf("agreement after refused posts: %v %v", a.Status, err)
 		}
@@ -351,7 +351,7 @@ func TestUI_Browser(t *testing.T) {
 			Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: bc, DownloadPath: dir}); err != nil {
 			t.Fatal(err)
 		}
-		z, err := s.node.Service.FindZone(usCtx, zoneID)
+		z, err := s.node.Zones.FindZone(usCtx, zoneID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,7 +489,7 @@ func zoneChangeAndSuspension(t *testing.T, s *uiServer, us, ru context.Context, 
 		chromedp.Click(chromedp.CSS("#change-submit")))
 	poll(t, us, "the proposed change", `document.querySelector('.version[data-version="2"]') !== null`)
 	approveAll("change")
-	hist, err := s.node.Service.ZoneHistory(s.actor(t, context.Background(), "us"), zoneID)
+	hist, err := s.node.Zones.ZoneHistory(s.actor(t, context.Background(), "us"), zoneID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,18 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/zones"
 )
+
+// ZoneStore returns the store as package zones sees it: its reads, and Update with
+// the transaction as a zones.Tx.
+func (s *Store) ZoneStore() zones.Store { return zonesStore{s} }
+
+type zonesStore struct{ *Store }
+
+func (z zonesStore) Update(ctx context.Context, fn func(zones.Tx) error) error {
+	return z.update(ctx, func(t *tx) error { return fn(t) })
+}
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -1,4 +1,4 @@
-package service
+package zones
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
 		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
 		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Agreement, error) {
 		ag.JournalIndex = w.Journal(agreementChange(ag))
 		return ag, tx.PutAgreement(ctx, ag)
 	})
@@ -351,7 +351,7 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Agreement, error) {
 		// The change was decided on the record as read: if another write
 		// changed it since, PutAgreement refuses (EPRECONDITION) and
 		// nothing is recorded. A decision or notice made here carries the

@@ -1,4 +1,7 @@
-package service
+// Package teststores opens a fresh store of each kind for the tests that
+// run on both databases, as the node wires it: the shared store and the
+// capabilities' views.
+package teststores
 
 import (
 	"context"
@@ -10,6 +13,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 )
 
 // TestStore is a store as the node wires it: the shared store and the
@@ -17,6 +21,7 @@ import (
 type TestStore interface {
 	truce.Store
 	Accounts() accounts.Store
+	ZoneStore() zones.Store
 }
 
 // StoreOpeners opens a fresh store of each kind (PostgreSQL as pgtest says).

@@ -1,4 +1,4 @@
-package service_test
+package zones_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/testwait"
+	"github.com/truce-project/truce/zones"
 )
 
 // noInForceReads is a store whose reads of the zones in force fail, so a
 // lookup that still answers was answered by the live index.
-type noInForceReads struct{ truce.Store }
+type noInForceReads struct{ zones.Store }
 
 func (noInForceReads) ZoneVersionsInForce(context.Context, time.Time) ([]*truce.ZoneVersion, error) {
 	return nil, errors.New("read the database")
@@ -49,7 +50,7 @@ func TestZonesAt_PastAfterAgreementChange(t *testing.T) {
 	if _, err := truce.AgreeAll(svc, ags[0].ID, truce.AgreementMotion{Action: truce.AgreementSuspend}, actx); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Zones.Load(context.Background(), svc.Zones.From()); err != nil { // as the node does on an agreement event
+	if err := svc.Index.Load(context.Background(), svc.Index.From()); err != nil { // as the node does on an agreement event
 		t.Fatal(err)
 	}
 	if got, err := svc.ZonesAt(actx, 36.02, 32.02, 1000, t1); err != nil || len(got) != 1 {

@@ -1,4 +1,4 @@
-package service
+package zones
 
 import (
 	"context"
@@ -17,18 +17,18 @@ import (
 	"github.com/truce-project/truce/spatial"
 )
 
-// ZoneIndex keeps the live spatial index of the zone versions in force now
+// Index keeps the live spatial index of the zone versions in force now
 // or later, in step with the database: built at start-up, refreshed on
 // every zone or agreement event. Index ids are "zoneID#version", so a
 // change approved to take effect later sits beside the version in force
 // until then, each with its own windows. An index made by
-// Service.NewZoneIndex checks every zone and agreement it reads against
+// Service.NewIndex checks every zone and agreement it reads against
 // the journal (vouch.go) and indexes what the journal vouches for.
-type ZoneIndex struct {
-	store truce.Store
+type Index struct {
+	store Store
 	idx   *spatial.ZoneIndex
 	// vouch and agreement, when set, return the journalled zone (checked
-	// against the rows given) and agreement; see Service.NewZoneIndex.
+	// against the rows given) and agreement; see Service.NewIndex.
 	vouch     func(ctx context.Context, order []string, rows map[string][]*truce.ZoneVersion) (map[string]*JournalledZone, error)
 	agreement func(ctx context.Context, id string) (*truce.Agreement, error)
 
@@ -57,21 +57,21 @@ type ZoneIndex struct {
 	OnChange func(zoneIDs []string)
 }
 
-// NewZoneIndex returns an index that Load fills, with the records as
-// stored (no journal checks: Service.NewZoneIndex makes the index a server
+// NewIndex returns an index that Load fills, with the records as
+// stored (no journal checks: Service.NewIndex makes the index a server
 // uses).
-func NewZoneIndex(store truce.Store) *ZoneIndex {
-	x := &ZoneIndex{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
+func NewIndex(store Store) *Index {
+	x := &Index{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
 	x.records.Store(&map[string]truce.ZoneAt{})
 	return x
 }
 
-// NewZoneIndex returns a zone index over the service's store whose every
+// NewIndex returns a zone index over the service's store whose every
 // zone and agreement is checked against the journal when read: a row that
 // does not match is reported (Integrity) and the index holds what the
 // journal says instead.
-func (s *Service) NewZoneIndex() *ZoneIndex {
-	x := NewZoneIndex(s.Store)
+func (s *Service) NewIndex() *Index {
+	x := NewIndex(s.Store)
 	x.vouch = s.journalledZones
 	x.agreement = func(ctx context.Context, id string) (*truce.Agreement, error) {
 		ag, err := s.Store.Agreement(ctx, id)
@@ -84,17 +84,17 @@ func (s *Service) NewZoneIndex() *ZoneIndex {
 }
 
 // Spatial returns the underlying index, for the monitor's hot path.
-func (x *ZoneIndex) Spatial() *spatial.ZoneIndex { return x.idx }
+func (x *Index) Spatial() *spatial.ZoneIndex { return x.idx }
 
 // Record returns the zone and version of an index id, as the index holds
 // them.
-func (x *ZoneIndex) Record(indexID string) (truce.ZoneAt, bool) {
+func (x *Index) Record(indexID string) (truce.ZoneAt, bool) {
 	r, ok := (*x.records.Load())[indexID]
 	return r, ok
 }
 
 // From returns the time from which the index holds the versions in force.
-func (x *ZoneIndex) From() time.Time {
+func (x *Index) From() time.Time {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.from
@@ -103,7 +103,7 @@ func (x *ZoneIndex) From() time.Time {
 // AsOf returns the time from which the index answers lookups: its content
 // was last replaced then, so earlier times may need history it no longer
 // holds.
-func (x *ZoneIndex) AsOf() time.Time {
+func (x *Index) AsOf() time.Time {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.asOf
@@ -111,7 +111,7 @@ func (x *ZoneIndex) AsOf() time.Time {
 
 // changedAt is the time a change was applied: the later of the clock and
 // the last change, so that AsOf never goes back.
-func (x *ZoneIndex) changedAtLocked(now time.Time) time.Time {
+func (x *Index) changedAtLocked(now time.Time) time.Time {
 	if now.Before(x.asOf) {
 		return x.asOf
 	}
@@ -132,7 +132,7 @@ func ZoneOf(indexID string) string { id, _ := splitVersionKey(indexID); return i
 func pointOf(lon, lat float64) orb.Point { return orb.Point{lon, lat} }
 
 // Load rebuilds the whole index from the database.
-func (x *ZoneIndex) Load(ctx context.Context, now time.Time) error {
+func (x *Index) Load(ctx context.Context, now time.Time) error {
 	x.updating.Lock()
 	defer x.updating.Unlock()
 	vs, err := x.store.ZoneVersionsInForceAfter(ctx, now)
@@ -181,7 +181,7 @@ func live(v *truce.ZoneVersion, from time.Time) bool {
 // (a row changed behind the server's back is reported and not used), and
 // so is each agreement; a zone or agreement whose journal itself fails
 // its checks is left out (and reported).
-func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time) (*indexBuild, error) {
+func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time) (*indexBuild, error) {
 	vs := rows
 	zoneDocs := map[string]*truce.Zone{}
 	if x.vouch != nil {
@@ -292,7 +292,7 @@ func spatialZone(v *truce.ZoneVersion, ag *truce.Agreement) (spatial.Zone, bool,
 }
 
 // RefreshZone re-reads one zone's versions and replaces its entries.
-func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
+func (x *Index) RefreshZone(ctx context.Context, zoneID string) error {
 	x.updating.Lock()
 	defer x.updating.Unlock()
 	vs, err := x.store.ZoneVersions(ctx, zoneID)
@@ -330,7 +330,7 @@ func (x *ZoneIndex) RefreshZone(ctx context.Context, zoneID string) error {
 
 // replaceLocked replaces the entries of the given zones with what b holds
 // for them.
-func (x *ZoneIndex) replaceLocked(zoneIDs []string, b *indexBuild) error {
+func (x *Index) replaceLocked(zoneIDs []string, b *indexBuild) error {
 	only := make(map[string]bool, len(zoneIDs))
 	for _, id := range zoneIDs {
 		only[id] = true
@@ -373,7 +373,7 @@ func (x *ZoneIndex) replaceLocked(zoneIDs []string, b *indexBuild) error {
 // Handle applies a committed change: a zone event refreshes that zone, an
 // agreement event reloads everything (its status or period moves all its
 // zones).
-func (x *ZoneIndex) Handle(ctx context.Context, e truce.Event) error {
+func (x *Index) Handle(ctx context.Context, e truce.Event) error {
 	switch e.Kind {
 	case "zone":
 		return x.RefreshZone(ctx, e.Subject)
@@ -384,7 +384,7 @@ func (x *ZoneIndex) Handle(ctx context.Context, e truce.Event) error {
 }
 
 // Containing returns the index ids of zones containing the position at t.
-func (x *ZoneIndex) Containing(lon, lat, altM float64, t time.Time) []string {
+func (x *Index) Containing(lon, lat, altM float64, t time.Time) []string {
 	var ids []string
 	x.idx.Containing(lon, lat, altM, t, func(id string) bool {
 		ids = append(ids, id)

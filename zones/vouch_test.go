@@ -1,4 +1,4 @@
-package service_test
+package zones_test
 
 import (
 	"context"
@@ -25,9 +25,9 @@ func (unreachableHashes) ReadHashes(context.Context, []int64) ([]tlog.Hash, erro
 // while PostgreSQL connections were dropped).
 func TestVouch_UnreachableIsNotTampering(t *testing.T) {
 	svc, actx := zonesInForce(t, 1)
-	st, ok := svc.Store.(ledger.Storage)
+	st, ok := svc.Entries.(ledger.Storage)
 	if !ok {
-		t.Fatalf("store %T is not the log's storage", svc.Store)
+		t.Fatalf("store %T is not the log's storage", svc.Entries)
 	}
 	zs, err := svc.Store.Zones(actx, truce.ZoneFilter{})
 	if err != nil || len(zs) == 0 {

@@ -1,4 +1,4 @@
-package service_test
+package zones_test
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/internal/teststores"
 	"golang.org/x/mod/sumdb/note"
 )
 
 // draftParties is zoneParties with its agreement still a draft, and a
 // service clock the test moves.
-func draftParties(t *testing.T, st service.TestStore) (zoneParties, *time.Time) {
+func draftParties(t *testing.T, st teststores.TestStore) (zoneParties, *time.Time) {
 	t.Helper()
 	zp := newZoneParties(t, st)
 	clock := time.Now().UTC().Truncate(time.Microsecond)
@@ -39,7 +39,7 @@ func wantCode(t *testing.T, what, code string, err error) {
 // brings an agreement into force, amends, suspends or terminates it: each
 // is a proposal that every signatory signs, and one rejection stops it.
 func TestAgreementService_Joint(t *testing.T) {
-	for name, open := range service.StoreOpeners {
+	for name, open := range teststores.StoreOpeners {
 		t.Run(name, func(t *testing.T) {
 			zp, _ := draftParties(t, open(t))
 			svc, id := zp.svc, zp.ag.ID
@@ -152,7 +152,7 @@ func TestAgreementService_Joint(t *testing.T) {
 // agreement's notice period (an injected clock): until then the agreement
 // and its zones are in force, and its zones carry the notice.
 func TestAgreementService_Notice(t *testing.T) {
-	for name, open := range service.StoreOpeners {
+	for name, open := range teststores.StoreOpeners {
 		t.Run(name, func(t *testing.T) {
 			zp, clock := draftParties(t, open(t))
 			svc, id := zp.svc, zp.ag.ID
@@ -175,8 +175,8 @@ func TestAgreementService_Notice(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			svc.Zones = svc.NewZoneIndex()
-			if err := svc.Zones.Load(context.Background(), svc.Now()); err != nil {
+			svc.Index = svc.NewIndex()
+			if err := svc.Index.Load(context.Background(), svc.Now()); err != nil {
 				t.Fatal(err)
 			}
 
@@ -193,11 +193,11 @@ func TestAgreementService_Notice(t *testing.T) {
 			_, err = svc.GiveNotice(zp.b, id, truce.NoticeCreate{})
 			wantCode(t, "a second notice", truce.ECONFLICT, err)
 			// Journalled, seen by every party as the agreement's entry.
-			recs, err := svc.Store.SubjectJournal(context.Background(), "agreement", id)
+			recs, err := svc.Entries.SubjectJournal(context.Background(), "agreement", id)
 			if err != nil || recs[len(recs)-1].Index != ag.JournalIndex || ag.Notices[0].JournalIndex != ag.JournalIndex {
 				t.Fatalf("journal of the notice: %d entries, %v", len(recs), err)
 			}
-			if err := svc.Zones.Load(context.Background(), svc.Now()); err != nil { // as the node does on an agreement event
+			if err := svc.Index.Load(context.Background(), svc.Now()); err != nil { // as the node does on an agreement event
 				t.Fatal(err)
 			}
 

@@ -1,4 +1,4 @@
-package service
+package zones
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Zone, error) {
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Zone, error) {
 		idx := w.Journal(zoneChange(z, v, nil))
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
@@ -159,7 +159,7 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		}
 		out = append(out, pair{z, v})
 	}
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) ([]*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) ([]*truce.ZoneVersion, error) {
 		vs := make([]*truce.ZoneVersion, len(out))
 		for i, p := range out {
 			idx := w.Journal(zoneChange(p.z, p.v, nil))
@@ -232,7 +232,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
 	}
 	v.EffectiveFrom = s.effective(eff)
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
 			return nil, err
@@ -305,7 +305,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		return nil, err
 	}
 	now := s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
 			return nil, err
@@ -494,12 +494,12 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 	}
 	var ids []string
 	ags := map[string]*truce.Agreement{}
-	if s.Zones != nil && !t.Before(s.Zones.AsOf()) {
+	if s.Index != nil && !t.Before(s.Index.AsOf()) {
 		// The index holds the records it indexes, as the journal vouches
 		// for them.
 		var out []truce.ZoneAt
-		for _, key := range s.Zones.Containing(lon, lat, altM, t) {
-			r, ok := s.Zones.Record(key)
+		for _, key := range s.Index.Containing(lon, lat, altM, t) {
+			r, ok := s.Index.Record(key)
 			if !ok {
 				continue
 			}

@@ -1,4 +1,4 @@
-package service_test
+package zones_test
 
 import (
 	"context"
@@ -8,27 +8,28 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/zones"
 )
 
 // zoneParties is a service with an agreement in force between guarantors
 // A and B, and the callers: an operator of each, and the secretariat's
 // administrator (a coordinator that did not sign).
 type zoneParties struct {
-	svc       *service.Service
+	svc       *zones.Service
 	ag        *truce.Agreement
 	a, b, sec context.Context
 }
 
-func newZoneParties(t *testing.T, st service.TestStore) zoneParties {
+func newZoneParties(t *testing.T, st teststores.TestStore) zoneParties {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(st, accounts.New(st.Accounts(), journal.New(st), keys))
+	svc := zones.New(st.ZoneStore(), accounts.New(st.Accounts(), journal.New(st), keys))
 	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
@@ -62,7 +63,7 @@ func newZoneParties(t *testing.T, st service.TestStore) zoneParties {
 // TestZoneService_Decide runs a zone through its life on both stores: the
 // service applies truce.Decide's transitions and journals what it returns.
 func TestZoneService_Decide(t *testing.T) {
-	for name, open := range service.StoreOpeners {
+	for name, open := range teststores.StoreOpeners {
 		t.Run(name, func(t *testing.T) { testZoneLife(t, newZoneParties(t, open(t))) })
 	}
 }

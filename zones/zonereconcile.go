@@ -1,4 +1,4 @@
-package service
+package zones
 
 import (
 	"cmp"
@@ -43,7 +43,7 @@ func fingerprints(vs []*truce.ZoneVersion, ags map[string]*truce.Agreement) map[
 // refresh after a commit that failed, a change made while this server
 // could not follow). It returns the zones it changed. A reconciliation
 // reads what Load reads, but rebuilds only the zones that differ.
-func (x *ZoneIndex) Reconcile(ctx context.Context) ([]string, error) {
+func (x *Index) Reconcile(ctx context.Context) ([]string, error) {
 	x.updating.Lock()
 	defer x.updating.Unlock()
 	vs, err := x.store.ZoneVersionsInForceAfter(ctx, x.From())
