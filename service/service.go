@@ -1,6 +1,10 @@
-// Package service implements Truce's service interfaces over a truce.Store.
-// Authorisation and domain rules live here, so the API, the CLI and the web
-// UI cannot disagree: handlers only decode, call one method and encode.
+// Package service implements the service interfaces of the capabilities
+// not yet in packages of their own (alerts, the aircraft registry and
+// feeds, reading the journal, proofs) over a truce.Store, and the
+// self-check of every kind of record (CheckState). Authorisation and
+// domain rules live here, so the API, the CLI and the web UI cannot
+// disagree: handlers only decode, call one method and encode. Accounts
+// are package accounts', agreements and zones package zones'.
 package service
 
 import (
