@@ -16,7 +16,7 @@ func tokenChange(t *truce.Token, partyID string) truce.Change {
 // tokenBody is what the journal records of a token: the token as stored,
 // never its secret. It is encoded when the change is sealed, after the
 // token's row is written with its journal index, so the body is the row
-// (vouch.go).
+// (journal/vouch.go).
 type tokenBody struct{ t *truce.Token }
 
 func (b tokenBody) MarshalJSON() ([]byte, error) {
