@@ -172,7 +172,8 @@ var ErrPartySignature = errors.New("party signature does not verify")
 // recorded last before the signed act, and a signature made after a
 // rotation with the old key does not verify.
 type PartyKeys struct {
-	keys map[string][]partyKey // by party id, in index order
+	keys  map[string][]partyKey // by party id, in index order
+	slugs map[string]string     // by party id, the latest record's
 }
 
 type partyKey struct {
@@ -188,6 +189,7 @@ func (k *PartyKeys) Add(index int64, e Entry, body []byte) error {
 	}
 	var p struct {
 		ID        string `json:"id"`
+		Slug      string `json:"slug"`
 		PublicKey string `json:"public_key"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -197,9 +199,12 @@ func (k *PartyKeys) Add(index int64, e Entry, body []byte) error {
 		return fmt.Errorf("party record at entry %d is of party %q, its entry says %q", index, p.ID, e.Subject)
 	}
 	if k.keys == nil {
-		k.keys = map[string][]partyKey{}
+		k.keys, k.slugs = map[string][]partyKey{}, map[string]string{}
 	}
 	ks := k.keys[p.ID]
+	if len(ks) == 0 || index > ks[len(ks)-1].index {
+		k.slugs[p.ID] = p.Slug
+	}
 	i := sort.Search(len(ks), func(i int) bool { return ks[i].index >= index })
 	if i < len(ks) && ks[i].index == index {
 		if ks[i].key != p.PublicKey {
@@ -209,6 +214,15 @@ func (k *PartyKeys) Add(index int64, e Entry, body []byte) error {
 	}
 	k.keys[p.ID] = slices.Insert(ks, i, partyKey{index, p.PublicKey})
 	return nil
+}
+
+// Name returns how messages name a party: its slug and id when a record
+// of it is known, else its id.
+func (k *PartyKeys) Name(party string) string {
+	if slug := k.slugs[party]; slug != "" {
+		return slug + " (" + party + ")"
+	}
+	return party
 }
 
 // KeyAt returns the key of party recorded last before index, and the index
@@ -231,7 +245,7 @@ func (k *PartyKeys) Verify(s PartySignature) error {
 		return fmt.Errorf("%s: no journalled key of party %s before entry %d", s.What, s.Party, s.Index)
 	}
 	bad := func(why string) error {
-		return fmt.Errorf("%w: %s by party %s: %s (key of entry %d)", ErrPartySignature, s.What, s.Party, why, at)
+		return fmt.Errorf("%w: %s by party %s: %s (key of entry %d)", ErrPartySignature, s.What, k.Name(s.Party), why, at)
 	}
 	if s.Note == "" {
 		return bad("it is not signed")

@@ -271,8 +271,8 @@ func testLogProofs(t *testing.T, db string) {
 			t.Fatalf("exit %d: %s %s", code, out, errs)
 		}
 		for _, want := range []string{
-			"signature verified: zone " + w.zone.ZoneID + " version 1 approval by party " + w.us.Party.ID,
-			"signature verified: zone " + w.zone.ZoneID + " version 1 approval by party " + w.ru.Party.ID,
+			"signature verified: zone " + w.zone.ZoneID + " version 1 approval by party us (" + w.us.Party.ID + ")",
+			"signature verified: zone " + w.zone.ZoneID + " version 1 approval by party ru (" + w.ru.Party.ID + ")",
 			"witnesses:  witness.test/us",
 		} {
 			if !strings.Contains(out, want) {
@@ -356,7 +356,7 @@ func testLogProofs(t *testing.T, db string) {
 	t.Run("ErrForgedPartySignature", func(t *testing.T) {
 		w.forgeDecision(t)
 		forged := w.proof(t, "zone", w.zone.ZoneID)
-		want := "party signature does not verify: zone " + w.zone.ZoneID + " version 1 approval by party " + w.ru.Party.ID +
+		want := "party signature does not verify: zone " + w.zone.ZoneID + " version 1 approval by party ru (" + w.ru.Party.ID + ")" +
 			": the signature does not verify with the party's key"
 		out, errs, code := verify(t, forged)
 		if code != 1 || !strings.Contains(errs, want) {

@@ -113,7 +113,7 @@ func checkBody(keys *truce.PartyKeys, index int64, e truce.Entry, body []byte) (
 			}
 			return nil, fmt.Errorf("entry %d: cannot check a party signature: %w (the file lacks the party's records: download the proof again with truce log proof)", index, err)
 		}
-		ok = append(ok, s.What+" by party "+s.Party)
+		ok = append(ok, s.What+" by party "+keys.Name(s.Party))
 	}
 	return ok, nil
 }
