@@ -169,4 +169,25 @@ func checkDemoWitnesses(t *testing.T, addr, out string, env []string, zoneID str
 			t.Errorf("verify-proof of the demo's zone lacks %s's signature or cosignature:\n%s", p, last)
 		}
 	}
+	// The audit the demo prints: every readable body names its record and
+	// every approval of the demo's zones verifies.
+	audit := regexp.MustCompile(`(?m)^    go run \./cmd/truce (log audit .*)$`).FindStringSubmatch(out)
+	if audit == nil {
+		t.Fatalf("the demo prints no audit command:\n%s", out)
+	}
+	args = []string{"log", "audit", "http://" + addr, "--key", logKey[1], "--bodies"}
+	for _, k := range keys {
+		args = append(args, "--require-witness", k)
+	}
+	for _, a := range args[2:] {
+		if !strings.Contains(audit[1], strings.TrimPrefix(a, "http://")) {
+			t.Errorf("the printed audit command %q lacks %q", audit[1], a)
+		}
+	}
+	got, errs, code = truceCmd(t, env, args...)
+	m := regexp.MustCompile(`Party signatures verified with the parties' journalled keys: (\d+)\.`).FindStringSubmatch(got)
+	if code != 0 || m == nil || m[1] == "0" {
+		t.Fatalf("audit of the demo: exit %d:\n%s %s", code, got, errs)
+	}
+	t.Logf("audit of the demo: %s", m[0])
 }
