@@ -72,6 +72,7 @@ type ProofService interface {
 // carries: a C2SP signed note over Statement, made with the party's key.
 type PartySignature struct {
 	Party     string // the signing party's id
+	User      string // the user who made the act, where the body says
 	Note      string // the signed note as journalled
 	Statement string // the text the note must sign, rebuilt from the body
 	// Index is the journal index of the act signed; the party's key is the
@@ -118,7 +119,7 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 				if d.Approve {
 					word = "approval"
 				}
-				out = append(out, PartySignature{Party: d.PartyID, Note: d.Signature, Statement: st, Index: at,
+				out = append(out, PartySignature{Party: d.PartyID, User: d.UserID, Note: d.Signature, Statement: st, Index: at,
 					What: fmt.Sprintf("zone %s version %d %s", v.ZoneID, v.Version, word)})
 			}
 		}

@@ -38,8 +38,8 @@ type proofWorld struct {
 	n               *node.Node
 	url, adminToken string
 	logKey          string
-	witness, absent string // verifier keys: one cosigns, one never runs
-	zone            *truce.ZoneVersion
+	witness, absent string             // verifier keys: one cosigns, one never runs
+	zone, other     *truce.ZoneVersion // approved by both
 	us, ru          *truce.Caller
 	dir             string
 }
@@ -120,17 +120,20 @@ func newProofWorld(t *testing.T, db string) *proofWorld {
 	if _, err := svc.SetAgreementStatus(admin, ag.ID, truce.AgreementInForce, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, v, err := svc.ProposeZone(truce.NewContext(ctx, w.us), truce.ZoneProposal{Agreement: ag.ID, Name: "No-fly zone", Kind: truce.ZoneNoFly,
-		Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.5582,33.0773]}`), RadiusM: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []*truce.Caller{w.us, w.ru} {
-		if v, err = svc.DecideZone(truce.NewContext(ctx, c), v.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+	approved := func(name string) *truce.ZoneVersion {
+		_, v, err := svc.ProposeZone(truce.NewContext(ctx, w.us), truce.ZoneProposal{Agreement: ag.ID, Name: name, Kind: truce.ZoneNoFly,
+			Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.5582,33.0773]}`), RadiusM: 10000})
+		if err != nil {
 			t.Fatal(err)
 		}
+		for _, c := range []*truce.Caller{w.us, w.ru} {
+			if v, err = svc.DecideZone(truce.NewContext(ctx, c), v.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return v
 	}
-	w.zone = v
+	w.zone, w.other = approved("No-fly zone"), approved("Another no-fly zone")
 	w.waitCosigned(t)
 	return w
 }
@@ -191,13 +194,13 @@ func edited(t *testing.T, file string, change func(b map[string]any)) string {
 	return p
 }
 
-// forgeDecision journals, as the server could behind the parties' backs,
-// the zone's record again with Russia's approval signed by a key that is
-// not Russia's but bears its name.
-func (w *proofWorld) forgeDecision(t *testing.T) {
+// rejournal journals, as the server could behind the parties' backs, the
+// zone's latest record again as made by the caller as, its version changed
+// by change.
+func (w *proofWorld) rejournal(t *testing.T, zoneID string, as *truce.Caller, change func(v *truce.ZoneVersion)) {
 	t.Helper()
 	ctx := context.Background()
-	rs, err := w.n.Store.SubjectJournal(ctx, "zone", w.zone.ZoneID)
+	rs, err := w.n.Store.SubjectJournal(ctx, "zone", zoneID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,36 +212,11 @@ func (w *proofWorld) forgeDecision(t *testing.T) {
 	if err := json.Unmarshal(body["version"], &v); err != nil {
 		t.Fatal(err)
 	}
-	statement, err := truce.DecisionStatement(&v, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, _, _ := strings.Cut(w.ru.Party.PublicKey, "+")
-	skey, _, err := note.GenerateKey(rand.Reader, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := note.Sign(&note.Note{Text: statement}, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for i := range v.Decisions {
-		if v.Decisions[i].PartyID == w.ru.Party.ID {
-			v.Decisions[i].Signature, found = string(forged), true
-		}
-	}
-	if !found {
-		t.Fatal("no decision of Russia to forge")
-	}
+	change(&v)
 	if body["version"], err = json.Marshal(v); err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := truce.Change{Kind: "zone", Subject: w.zone.ZoneID, Body: body}.Seal(w.ru.Party.ID, w.ru.User.ID, time.Now())
+	sealed, err := truce.Change{Kind: "zone", Subject: zoneID, Body: body}.Seal(as.Party.ID, as.User.ID, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +228,40 @@ func (w *proofWorld) forgeDecision(t *testing.T) {
 	}
 	w.n.Ledger.Notify()
 	w.waitCosigned(t)
+}
+
+// forgedDecisions has Russia's decisions signed by a key that is not
+// Russia's but bears its name.
+func (w *proofWorld) forgedDecisions(t *testing.T) func(v *truce.ZoneVersion) {
+	name, _, _ := strings.Cut(w.ru.Party.PublicKey, "+")
+	skey, _, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(v *truce.ZoneVersion) {
+		found := false
+		for i, d := range v.Decisions {
+			if d.PartyID != w.ru.Party.ID {
+				continue
+			}
+			statement, err := truce.DecisionStatement(v, d.Approve)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged, err := note.Sign(&note.Note{Text: statement}, signer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.Decisions[i].Signature, found = string(forged), true
+		}
+		if !found {
+			t.Fatal("no decision of Russia to forge")
+		}
+	}
 }
 
 func testLogProofs(t *testing.T, db string) {
@@ -343,8 +355,10 @@ func testLogProofs(t *testing.T, db string) {
 	})
 
 	t.Run("AuditChecksSignatures", func(t *testing.T) {
+		// Each zone's first approval is journalled with one decision, its
+		// second with both: three signatures per zone.
 		out, errs, code := audit(t, "--bodies", "--token", w.adminToken)
-		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 3.") {
+		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 6.") {
 			t.Fatalf("exit %d: %s %s", code, out, errs)
 		}
 		if _, errs, code := audit(t, "--bodies", "--token", ""); code != 1 || !strings.Contains(errs, "give the API token") {
@@ -352,9 +366,9 @@ func testLogProofs(t *testing.T, db string) {
 		}
 	})
 
-	// Last: the forged entry stays in the log.
+	// Last: the forged entries stay in the log.
 	t.Run("ErrForgedPartySignature", func(t *testing.T) {
-		w.forgeDecision(t)
+		w.rejournal(t, w.zone.ZoneID, w.ru, w.forgedDecisions(t))
 		forged := w.proof(t, "zone", w.zone.ZoneID)
 		want := "party signature does not verify: zone " + w.zone.ZoneID + " version 1 approval by party ru (" + w.ru.Party.ID + ")" +
 			": the signature does not verify with the party's key"
@@ -369,6 +383,24 @@ func testLogProofs(t *testing.T, db string) {
 		// Without bodies the audit checks the tree only, which holds.
 		if out, errs, code := audit(t); code != 0 {
 			t.Fatalf("audit without bodies: exit %d: %s %s", code, out, errs)
+		}
+	})
+
+	// An entry that says the United States made Russia's approval: the
+	// signatures verify, the entry's party label does not.
+	t.Run("ErrEntryPartyIsNotTheSigner", func(t *testing.T) {
+		w.rejournal(t, w.other.ZoneID, w.us, func(v *truce.ZoneVersion) {
+			for i := range v.Decisions {
+				if v.Decisions[i].PartyID == w.ru.Party.ID {
+					v.Decisions[i].JournalIndex = 0 // the act of the new entry
+				}
+			}
+		})
+		out, errs, code := verify(t, w.proof(t, "zone", w.other.ZoneID))
+		want := "label mismatch: entry"
+		if code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "says party "+w.us.Party.ID) ||
+			!strings.Contains(errs, "is by party ru ("+w.ru.Party.ID+")") {
+			t.Fatalf("verify-proof: exit %d: %s %s", code, out, errs)
 		}
 	})
 }

@@ -107,6 +107,12 @@ func checkBody(keys *truce.PartyKeys, index int64, e truce.Entry, body []byte) (
 	}
 	var ok []string
 	for _, s := range sigs {
+		// The act this entry records is made by the entry's party and
+		// user: the entry cannot name another than the signer.
+		if s.Index == index && (s.Party != e.Party || (s.User != "" && s.User != e.User)) {
+			return nil, fmt.Errorf("label mismatch: entry %d says party %s, user %s made it, but its %s is by party %s, user %s",
+				index, e.Party, e.User, s.What, keys.Name(s.Party), s.User)
+		}
 		if err := keys.Verify(s); err != nil {
 			if errors.Is(err, truce.ErrPartySignature) {
 				return nil, fmt.Errorf("entry %d: %w", index, err)
