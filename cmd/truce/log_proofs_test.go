@@ -10,10 +10,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -344,6 +348,33 @@ func testLogProofs(t *testing.T, db string) {
 		out, errs, code = audit(t, "--require-witness", w.absent)
 		if code != 1 || !strings.Contains(errs, "no cosignature of the required witness witness.test/ru") {
 			t.Fatalf("audit: exit %d: %s %s", code, out, errs)
+		}
+	})
+
+	// `truce log entry` prints the entry's fields: a server that labels the
+	// leaf as another record's is refused.
+	t.Run("ErrLogEntryLabels", func(t *testing.T) {
+		target, _ := url.Parse(w.url)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.ModifyResponse = func(r *http.Response) error {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				return err
+			}
+			b = []byte(strings.Replace(string(b), `"kind":"zone"`, `"kind":"party"`, 1))
+			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+			r.Header.Del("Content-Length")
+			return nil
+		}
+		lying := httptest.NewServer(proxy)
+		defer lying.Close()
+		index := fmt.Sprint(w.zone.JournalIndex)
+		if out, errs, code := truceCmd(t, nil, "log", "entry", index, "--url", w.url, "--token", w.adminToken, "--key", w.logKey); code != 0 || !strings.Contains(out, "record:    zone "+w.zone.ZoneID) {
+			t.Fatalf("untouched: exit %d: %s %s", code, out, errs)
+		}
+		out, errs, code := truceCmd(t, nil, "log", "entry", index, "--url", lying.URL, "--token", w.adminToken)
+		if code != 1 || !strings.Contains(errs, "label mismatch at index "+index) {
+			t.Fatalf("relabelled: exit %d: %s %s", code, out, errs)
 		}
 	})
 
