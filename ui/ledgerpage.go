@@ -128,7 +128,21 @@ func (u *UI) ledgerEntry(w http.ResponseWriter, r *http.Request) {
 	file := proofFileName(rec.Entry.Kind, rec.Entry.Subject)
 	u.render(w, r, http.StatusOK, "ledger_entry", map[string]any{"Record": rec, "Proof": proof, "Body": body,
 		"LeafHash": ledger.EncodeHash(tlog.RecordHash(rec.Leaf)), "File": file,
-		"Command": "truce log verify-proof " + file + " --key '" + u.cfg.LogVerifierKey + "'"})
+		"Command": u.verifyCommand(file)})
+}
+
+// verifyCommand is the command that checks a downloaded proof offline: the
+// log's key, and the configured witnesses with the quorum of them this
+// server asks for.
+func (u *UI) verifyCommand(file string) string {
+	cmd := "truce log verify-proof " + file + " --key '" + u.cfg.LogVerifierKey + "'"
+	for _, w := range u.cfg.Witnesses {
+		cmd += " --witness '" + w.Key + "'"
+	}
+	if len(u.cfg.Witnesses) > 0 {
+		cmd += " --quorum " + strconv.Itoa(u.cfg.WitnessQuorum)
+	}
+	return cmd
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -382,4 +382,10 @@ func TestAdmin_Witnesses(t *testing.T) {
 			t.Errorf("%s ledger page cosignatures: %q", lang, rows)
 		}
 	}
+	// An entry's page prints the command that checks its proof with the
+	// witnesses and the quorum this server asks for.
+	_, page := get(t, c, s.url+"/ledger/0")
+	if want := " --witness '" + vkey + "' --witness '" + silentKey + "' --quorum 1</pre>"; !strings.Contains(html.UnescapeString(page), want) {
+		t.Errorf("the verify command lacks %s:\n%s", want, page)
+	}
 }
