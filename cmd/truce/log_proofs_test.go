@@ -39,13 +39,13 @@ func TestLogProofs_PartySignaturesAndWitnesses(t *testing.T) {
 
 // proofWorld is a server with two guarantors that approved a zone.
 type proofWorld struct {
-	n               *node.Node
-	url, adminToken string
-	logKey          string
-	witness, absent string             // verifier keys: one cosigns, one never runs
-	zone, other     *truce.ZoneVersion // approved by both
-	us, ru          *truce.Caller
-	dir             string
+	n                  *node.Node
+	url, adminToken    string
+	logKey             string
+	witness, absent    string             // verifier keys: one cosigns, one never runs
+	zone, other, third *truce.ZoneVersion // approved by both
+	us, ru             *truce.Caller
+	dir                string
 }
 
 func newProofWorld(t *testing.T, db string) *proofWorld {
@@ -137,7 +137,7 @@ func newProofWorld(t *testing.T, db string) *proofWorld {
 		}
 		return v
 	}
-	w.zone, w.other = approved("No-fly zone"), approved("Another no-fly zone")
+	w.zone, w.other, w.third = approved("No-fly zone"), approved("Another no-fly zone"), approved("A third no-fly zone")
 	w.waitCosigned(t)
 	return w
 }
@@ -220,7 +220,15 @@ func (w *proofWorld) rejournal(t *testing.T, zoneID string, as *truce.Caller, ch
 	if body["version"], err = json.Marshal(v); err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := truce.Change{Kind: "zone", Subject: zoneID, Body: body}.Seal(as.Party.ID, as.User.ID, time.Now())
+	w.journal(t, "zone", zoneID, as, body)
+}
+
+// journal appends an entry for the record kind/subject, as made by the
+// caller as, behind the services' backs, and waits until it is cosigned.
+func (w *proofWorld) journal(t *testing.T, kind, subject string, as *truce.Caller, body any) {
+	t.Helper()
+	ctx := context.Background()
+	sealed, err := truce.Change{Kind: kind, Subject: subject, Body: body}.Seal(as.Party.ID, as.User.ID, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,6 +329,8 @@ func testLogProofs(t *testing.T, db string) {
 				json.Unmarshal(raw, &other)
 				m["proofs"] = other["proofs"]
 			},
+			// Another record's entries given as the signers' key records.
+			"PartyKeys": func(m map[string]any) { m["party_keys"] = m["proofs"] },
 			// An entry left out: the next one does not follow its predecessor.
 			"EntryLeftOut": func(m map[string]any) {
 				ps := m["proofs"].([]any)
@@ -387,9 +397,9 @@ func testLogProofs(t *testing.T, db string) {
 
 	t.Run("AuditChecksSignatures", func(t *testing.T) {
 		// Each zone's first approval is journalled with one decision, its
-		// second with both: three signatures per zone.
+		// second with both: three signatures per zone, three zones.
 		out, errs, code := audit(t, "--bodies", "--token", w.adminToken)
-		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 6.") {
+		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 9.") {
 			t.Fatalf("exit %d: %s %s", code, out, errs)
 		}
 		if _, errs, code := audit(t, "--bodies", "--token", ""); code != 1 || !strings.Contains(errs, "give the API token") {
@@ -414,6 +424,84 @@ func testLogProofs(t *testing.T, db string) {
 		// Without bodies the audit checks the tree only, which holds.
 		if out, errs, code := audit(t); code != 0 {
 			t.Fatalf("audit without bodies: exit %d: %s %s", code, out, errs)
+		}
+	})
+
+	// Russia's key is rotated (its party record journalled anew with a new
+	// key): its approval journalled after the rotation verifies with the
+	// new key, its earlier ones with the old; the old key's signature
+	// presented as an act after the rotation does not.
+	t.Run("KeyRotation", func(t *testing.T) {
+		name, _, _ := strings.Cut(w.ru.Party.PublicKey, "+")
+		skey, vkey, err := note.GenerateKey(rand.Reader, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := note.NewSigner(skey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated := *w.ru.Party
+		rotated.PublicKey, rotated.Custodial = vkey, false
+		w.journal(t, "party", rotated.ID, w.ru, &rotated)
+		var oldSignature string
+		w.rejournal(t, w.third.ZoneID, w.ru, func(v *truce.ZoneVersion) {
+			for i, d := range v.Decisions {
+				if d.PartyID == w.ru.Party.ID {
+					st, _ := truce.DecisionStatement(v, d.Approve)
+					msg, err := note.Sign(&note.Note{Text: st}, signer)
+					if err != nil {
+						t.Fatal(err)
+					}
+					oldSignature = d.Signature
+					v.Decisions[i].Signature, v.Decisions[i].JournalIndex = string(msg), 0
+				}
+			}
+		})
+		file := w.proof(t, "zone", w.third.ZoneID)
+		out, errs, code := verify(t, file)
+		// Russia's approval as first journalled (old key) and as journalled
+		// again after the rotation (new key).
+		if code != 0 || strings.Count(out, "approval by party ru (") != 2 {
+			t.Fatalf("after the rotation: exit %d: %s %s", code, out, errs)
+		}
+		// Russia's first record left out of the bundle's key records: its
+		// history no longer starts at its creation.
+		dropRu := func(creation bool) func(m map[string]any) {
+			return func(m map[string]any) {
+				var keep []any
+				for _, p := range m["party_keys"].([]any) {
+					e := p.(map[string]any)["entry"].(string)
+					ru := strings.Contains(e, `"subject":"`+w.ru.Party.ID+`"`)
+					if !ru || strings.Contains(e, `"prev":`) == creation {
+						keep = append(keep, p)
+					}
+				}
+				m["party_keys"] = keep
+			}
+		}
+		out, errs, code = verify(t, edited(t, file, dropRu(true)))
+		if code != 1 || !strings.Contains(errs, "the key history of party "+w.ru.Party.ID+" is incomplete") {
+			t.Fatalf("creation left out: exit %d: %s %s", code, out, errs)
+		}
+		// The rotation left out: the tail of a history cannot be known
+		// offline (the audit sees it), but the new key's signature then
+		// fails.
+		out, errs, code = verify(t, edited(t, file, dropRu(false)))
+		if code != 1 || !strings.Contains(errs, "does not verify with the party's key") {
+			t.Fatalf("rotation left out: exit %d: %s %s", code, out, errs)
+		}
+		// The old key's signature of the same statement, as a new act.
+		w.rejournal(t, w.third.ZoneID, w.ru, func(v *truce.ZoneVersion) {
+			for i, d := range v.Decisions {
+				if d.PartyID == w.ru.Party.ID {
+					v.Decisions[i].Signature = oldSignature
+				}
+			}
+		})
+		out, errs, code = verify(t, w.proof(t, "zone", w.third.ZoneID))
+		if code != 1 || !strings.Contains(errs, "by party ru ("+w.ru.Party.ID+"): the signature does not verify with the party's key (key of entry") {
+			t.Fatalf("old key after the rotation: exit %d: %s %s", code, out, errs)
 		}
 	})
 
