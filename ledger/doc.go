@@ -49,7 +49,9 @@
 // journalled anew) takes effect from its entry on. "party_keys" carries
 // those party records — every journalled record of each signing party, each
 // a RecordProof with its body — and must be each party's whole history up to
-// its last record given, so that no rotation can be left out in between. A
+// its last record given, so that no rotation can be left out in between
+// (a rotation after the last one given cannot be seen offline: the audit,
+// which reads the whole log, sees it). A
 // verifier without "party_keys" support ignores the member; a bundle without
 // it still verifies if its bodies carry no signature.
 //
