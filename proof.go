@@ -134,7 +134,7 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 // entry would let a proof show one record under another's name.
 func CheckBodyLabels(e Entry, body []byte) error {
 	var b struct {
-		ID      *string `json:"id"`
+		ID      *string              `json:"id"`
 		Zone    *struct{ ID string } `json:"zone"`
 		Version *struct {
 			ZoneID string `json:"zone_id"`
