@@ -4,20 +4,16 @@ import (
 	"context"
 	"testing"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/storetest"
-	"github.com/truce-project/truce/zones"
 )
 
 func dsn(t testing.TB) string { return pgtest.DSN(t) }
 
-func open(t testing.TB) truce.Store { return openStore(t) }
-
-func openStore(t testing.TB) *postgres.Store {
+func open(t testing.TB) storetest.Store {
 	s, err := postgres.Open(context.Background(), dsn(t))
 	if err != nil {
 		t.Fatal(err)
@@ -27,13 +23,6 @@ func openStore(t testing.TB) *postgres.Store {
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, open) }
-
-func TestZonesStore(t *testing.T) {
-	storetest.RunZones(t, func(t testing.TB) (truce.Store, zones.Store) {
-		s := openStore(t)
-		return s, s.ZoneStore()
-	})
-}
 
 func TestMigrateTwice(t *testing.T) {
 	d := dsn(t)

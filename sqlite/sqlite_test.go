@@ -5,17 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/storetest"
-	"github.com/truce-project/truce/zones"
 )
 
-func open(t testing.TB) truce.Store { return openStore(t) }
-
-func openStore(t testing.TB) *sqlite.Store {
+func open(t testing.TB) storetest.Store {
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -25,13 +21,6 @@ func openStore(t testing.TB) *sqlite.Store {
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, open) }
-
-func TestZonesStore(t *testing.T) {
-	storetest.RunZones(t, func(t testing.TB) (truce.Store, zones.Store) {
-		s := openStore(t)
-		return s, s.ZoneStore()
-	})
-}
 
 func TestMigrateTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "truce.db")

@@ -9,18 +9,11 @@ import (
 	"github.com/truce-project/truce/zones"
 )
 
-// ZonesOpener returns a fresh, empty, migrated store and its view as
-// package zones sees it.
-type ZonesOpener func(t testing.TB) (truce.Store, zones.Store)
-
-// RunZones runs the suite of zones.Store: agreements, zones and their
-// versions, written in zones.Tx transactions.
-func RunZones(t *testing.T, open ZonesOpener) {
-	t.Run("AgreementsAndZones", func(t *testing.T) { st, zs := open(t); testZones(t, st, zs) })
-}
-
-func testZones(t *testing.T, st truce.Store, s zones.Store) {
+// testZones runs agreements, zones and their versions through the store
+// as package zones sees it (zones.Store, written in zones.Tx).
+func testZones(t *testing.T, st Store) {
 	p := NewParty(t, st, "delta")
+	s := st.ZoneStore()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ag := &truce.Agreement{ID: id(), Title: "Memo", Signatories: []string{p.ID}, EffectiveFrom: now, Status: truce.AgreementDraft, Version: 1}
 	put := func(fn func(tx zones.Tx) error) error {
