@@ -82,13 +82,16 @@ type AgreementProposal struct {
 // period the agreement's rules set after it was given. Signature is a
 // C2SP signed note over WithdrawalStatement.
 type WithdrawalNotice struct {
-	PartyID      string    `json:"party_id"`
-	UserID       string    `json:"user_id"`
-	Reason       string    `json:"reason,omitempty"`
-	GivenAt      time.Time `json:"given_at"`
-	EffectiveAt  time.Time `json:"effective_at"`
-	Signature    string    `json:"signature"`
-	JournalIndex int64     `json:"journal_index"`
+	PartyID     string    `json:"party_id"`
+	UserID      string    `json:"user_id"`
+	Reason      string    `json:"reason,omitempty"`
+	GivenAt     time.Time `json:"given_at"`
+	EffectiveAt time.Time `json:"effective_at"`
+	// TextDigest is the digest of the text the party withdraws from, as
+	// its signed statement names it (WithdrawalStatement).
+	TextDigest   string `json:"text_digest"`
+	Signature    string `json:"signature"`
+	JournalIndex int64  `json:"journal_index"`
 }
 
 // Prohibition says which activity categories are prohibited in which zone
@@ -185,10 +188,10 @@ type Agreement struct {
 	// current status stands for their whole life.
 	StatusHistory []StatusChange `json:"status_history,omitempty"`
 	Rules         AgreementRules `json:"rules"`
-	// Signatures are the signatories' signed approvals of the text as it
-	// stands: those of the proposal that brought it into force or last
-	// amended it (none while a draft).
-	Signatures []Decision `json:"signatures,omitempty"`
+	// Signed is the proposal whose approval by every signatory put the
+	// text as it stands in force (it brought the agreement into force or
+	// last amended it), with their signed decisions; nil while a draft.
+	Signed *AgreementProposal `json:"signed,omitempty"`
 	// Proposal is the latest joint decision put to the signatories
 	// (pending while its status is proposed); Proposals counts them.
 	Proposal  *AgreementProposal `json:"proposal,omitempty"`

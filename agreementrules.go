@@ -180,7 +180,7 @@ func CanDecideAgreement(ag *Agreement, number int, party string, t time.Time) er
 //     and carries it out at d.DecidedAt: the status moves (with its
 //     history) to in force, suspended or terminated, or the amended text
 //     replaces the text. Bringing into force and amending keep the
-//     approvals as the text's Signatures.
+//     approved proposal as the text's Signed.
 //
 // The errors are those of CanDecideAgreement.
 func DecideAgreement(ag *Agreement, number int, d Decision) (*Agreement, error) {
@@ -203,7 +203,9 @@ func DecideAgreement(ag *Agreement, number int, d Decision) (*Agreement, error) 
 			n.EffectiveFrom, n.EffectiveTo, n.Rules = t.EffectiveFrom, t.EffectiveTo, t.Rules
 		}
 		if p.Action == AgreementAmend || p.Action == AgreementBringIntoForce {
-			n.Signatures = slices.Clone(p.Decisions)
+			signed := p
+			signed.Decisions = slices.Clone(p.Decisions)
+			n.Signed = &signed
 		}
 		if to, ok := agreementActionTo[p.Action]; ok && to != n.Status {
 			n.Status = to
@@ -247,6 +249,11 @@ func GiveNotice(a *Caller, ag *Agreement, n WithdrawalNotice) (*Agreement, error
 		return nil, Errorf(ECONFLICT, "Agreement %q has ended by withdrawal.", ag.Title)
 	}
 	n.PartyID, n.UserID = a.Party.ID, a.User.ID
+	d, err := textDigest(ag.Text())
+	if err != nil {
+		return nil, err
+	}
+	n.TextDigest = d
 	n.EffectiveAt = at.Add(time.Duration(ag.Rules.WithDefaults().NoticePeriod))
 	c := *ag
 	c.Notices = append(slices.Clip(slices.Clone(ag.Notices)), n)

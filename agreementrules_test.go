@@ -121,8 +121,8 @@ func TestAgreementTransition(t *testing.T) {
 			if c.action == truce.AgreementAmend && both.Title != "Ceasefire, amended" {
 				t.Errorf("title after the amendment: %q", both.Title)
 			}
-			if signs := c.action == truce.AgreementBringIntoForce || c.action == truce.AgreementAmend; signs != (len(both.Signatures) == 2) {
-				t.Errorf("signatures of the text: %d", len(both.Signatures))
+			if signs := c.action == truce.AgreementBringIntoForce || c.action == truce.AgreementAmend; signs != (both.Signed != nil && len(both.Signed.Decisions) == 2) {
+				t.Errorf("signatures of the text: %+v", both.Signed)
 			}
 			if both.InForceAt(t1) != (c.want == inForce) {
 				t.Errorf("in force after: %v, want %v", both.InForceAt(t1), c.want == inForce)

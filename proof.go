@@ -88,7 +88,10 @@ type PartySignature struct {
 // is written after the decision's index is known only on some stores.
 //
 // Kinds that carry signatures, and where: "zone" — every decision of
-// "version" and of "superseded", signed over DecisionStatement. A new kind
+// "version" and of "superseded", signed over DecisionStatement;
+// "agreement" — every decision of "proposal" and of "signed", signed over
+// AgreementDecisionStatement, and every notice of withdrawal, signed over
+// WithdrawalStatement (of the text digest it names). A new kind
 // of signed record adds its case here, so that verify-proof and the audit
 // check it.
 func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
@@ -122,6 +125,36 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 				out = append(out, PartySignature{Party: d.PartyID, User: d.UserID, Note: d.Signature, Statement: st, Index: at,
 					What: fmt.Sprintf("zone %s version %d %s", v.ZoneID, v.Version, word)})
 			}
+		}
+		return out, nil
+	case "agreement":
+		var a Agreement
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil, fmt.Errorf("agreement body: %v", err)
+		}
+		at := func(idx int64) int64 {
+			if idx > 0 && idx <= index {
+				return idx
+			}
+			return index
+		}
+		var out []PartySignature
+		for _, p := range []*AgreementProposal{a.Signed, a.Proposal} {
+			if p == nil {
+				continue
+			}
+			for _, d := range p.Decisions {
+				st, err := AgreementDecisionStatement(a.ID, p, d.Approve)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, PartySignature{Party: d.PartyID, User: d.UserID, Note: d.Signature, Statement: st, Index: at(d.JournalIndex),
+					What: fmt.Sprintf("agreement %s proposal %d (%s) %s", a.ID, p.Number, p.Action, decisionWord(d.Approve))})
+			}
+		}
+		for _, n := range a.Notices {
+			out = append(out, PartySignature{Party: n.PartyID, User: n.UserID, Note: n.Signature, Statement: withdrawalStatement(a.ID, n.PartyID, n.TextDigest),
+				Index: at(n.JournalIndex), What: fmt.Sprintf("agreement %s notice of withdrawal", a.ID)})
 		}
 		return out, nil
 	}

@@ -217,7 +217,11 @@ func WithdrawalStatement(a *Agreement, partyID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("truce agreement withdrawal v1\nagreement %s\nparty %s\ndigest %s\n", a.ID, partyID, d), nil
+	return withdrawalStatement(a.ID, partyID, d), nil
+}
+
+func withdrawalStatement(agreementID, partyID, digest string) string {
+	return fmt.Sprintf("truce agreement withdrawal v1\nagreement %s\nparty %s\ndigest %s\n", agreementID, partyID, digest)
 }
 
 // ZoneState is a zone's overall state.

@@ -373,8 +373,10 @@ func agreementIndexes(a *truce.Agreement, idx int64) {
 			ds = append(ds, &p.Decisions[i])
 		}
 	}
-	for i := range a.Signatures {
-		ds = append(ds, &a.Signatures[i])
+	if p := a.Signed; p != nil {
+		for i := range p.Decisions {
+			ds = append(ds, &p.Decisions[i])
+		}
 	}
 	for _, d := range ds {
 		if d.JournalIndex == 0 {

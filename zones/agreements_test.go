@@ -80,10 +80,10 @@ func TestAgreementService_Joint(t *testing.T) {
 				t.Fatal(err)
 			}
 			ag := status(truce.AgreementInForce)
-			if len(ag.Signatures) != 2 {
-				t.Fatalf("signatures of the text in force: %d, want 2", len(ag.Signatures))
+			if ag.Signed == nil || len(ag.Signed.Decisions) != 2 {
+				t.Fatalf("signatures of the text in force: %+v, want 2", ag.Signed)
 			}
-			for _, d := range ag.Signatures {
+			for _, d := range ag.Signed.Decisions {
 				p, err := svc.Accounts.FindParty(zp.sec, d.PartyID)
 				if err != nil {
 					t.Fatal(err)
@@ -143,6 +143,35 @@ func TestAgreementService_Joint(t *testing.T) {
 			status(truce.AgreementTerminated)
 			_, err = svc.ProposeAgreement(zp.a, id, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0)
 			wantCode(t, "a proposal on a terminated agreement", truce.ECONFLICT, err)
+
+			// Every signature the journal holds verifies, as verify-proof
+			// checks it (truce.SignaturesInBody): 10 decisions, each in the
+			// body that made it, and the text's in force in later bodies.
+			recs, err := svc.Entries.SubjectJournal(context.Background(), "agreement", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decisions := map[int64]bool{}
+			for _, r := range recs {
+				sigs, err := truce.SignaturesInBody("agreement", r.Index, r.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, sg := range sigs {
+					p, err := svc.Accounts.FindParty(zp.sec, sg.Party)
+					if err != nil {
+						t.Fatal(err)
+					}
+					v, _ := note.NewVerifier(p.PublicKey)
+					if msg, err := note.Open([]byte(sg.Note), note.VerifierList(v)); err != nil || msg.Text != sg.Statement {
+						t.Fatalf("entry %d: %s does not verify: %v", r.Index, sg.What, err)
+					}
+					decisions[sg.Index] = true
+				}
+			}
+			if len(decisions) != 10 {
+				t.Fatalf("signed acts found in the agreement's bodies: %d, want 10", len(decisions))
+			}
 		})
 	}
 }
@@ -196,6 +225,15 @@ func TestAgreementService_Notice(t *testing.T) {
 			recs, err := svc.Entries.SubjectJournal(context.Background(), "agreement", id)
 			if err != nil || recs[len(recs)-1].Index != ag.JournalIndex || ag.Notices[0].JournalIndex != ag.JournalIndex {
 				t.Fatalf("journal of the notice: %d entries, %v", len(recs), err)
+			}
+			sigs, err := truce.SignaturesInBody("agreement", ag.JournalIndex, recs[len(recs)-1].Body)
+			if err != nil || len(sigs) == 0 || sigs[len(sigs)-1].Party != ag.Notices[0].PartyID {
+				t.Fatalf("the notice's signature in its body: %+v, %v", sigs, err)
+			}
+			bp, _ := svc.Accounts.FindParty(zp.sec, ag.Notices[0].PartyID)
+			bv, _ := note.NewVerifier(bp.PublicKey)
+			if msg, err := note.Open([]byte(sigs[len(sigs)-1].Note), note.VerifierList(bv)); err != nil || msg.Text != sigs[len(sigs)-1].Statement {
+				t.Fatalf("the notice's signature does not verify: %v", err)
 			}
 			if err := svc.Index.Load(context.Background(), svc.Now()); err != nil { // as the node does on an agreement event
 				t.Fatal(err)

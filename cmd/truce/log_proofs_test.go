@@ -398,9 +398,11 @@ func testLogProofs(t *testing.T, db string) {
 
 	t.Run("AuditChecksSignatures", func(t *testing.T) {
 		// Each zone's first approval is journalled with one decision, its
-		// second with both: three signatures per zone, three zones.
+		// second with both: three signatures per zone, three zones. The
+		// memorandum's: its first signature, then both with the text
+		// they signed in force (twice): five.
 		out, errs, code := audit(t, "--bodies", "--token", w.adminToken)
-		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 9.") {
+		if code != 0 || !strings.Contains(out, "Party signatures verified with the parties' journalled keys: 14.") {
 			t.Fatalf("exit %d: %s %s", code, out, errs)
 		}
 		if _, errs, code := audit(t, "--bodies", "--token", ""); code != 1 || !strings.Contains(errs, "give the API token") {
