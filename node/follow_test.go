@@ -95,7 +95,9 @@ type flakyZones struct {
 	view zones.Store
 }
 
-func (z flakyZones) Update(ctx context.Context, fn func(zones.Tx) error) error { return z.view.Update(ctx, fn) }
+func (z flakyZones) Update(ctx context.Context, fn func(zones.Tx) error) error {
+	return z.view.Update(ctx, fn)
+}
 
 // flakyNode opens a server over a flakyStore (SQLite, or PostgreSQL when
 // postgres is true) and returns it with the store and an administrator's
