@@ -141,7 +141,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 	if err != nil {
 		return nil, err
 	}
-	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
+	return s.changeAgreement(ctx, id, ifVersion, nil, func(ag *truce.Agreement) error {
 		// Who may is asked first, then whether the input is valid, then
 		// whether the agreement's state allows the edit.
 		if !truce.CanManageAgreement(a, ag, s.Now()) {
@@ -214,7 +214,7 @@ func (s *Service) ProposeAgreement(ctx context.Context, id string, m truce.Agree
 	if m.Action == truce.AgreementAmend && m.Text == nil {
 		return nil, truce.Errorf(truce.EINVALID, "An amendment gives the text it changes (text).")
 	}
-	return s.changeAgreement(ctx, id, ifVersion, func(ag *truce.Agreement) error {
+	return s.changeAgreement(ctx, id, ifVersion, nil, func(ag *truce.Agreement) error {
 		p := truce.AgreementProposal{Action: m.Action, Note: clean(m.Note)}
 		if m.Text != nil {
 			// Who may propose is asked before the text is read.
@@ -251,7 +251,20 @@ func (s *Service) DecideAgreement(ctx context.Context, id string, number int, d 
 	if err := truce.CheckText("signature", d.Signature, truce.MaxSignatureLen, true); err != nil {
 		return nil, err
 	}
-	return s.changeAgreement(ctx, id, 0, func(ag *truce.Agreement) error {
+	// The decision as made on the agreement read; made again on the
+	// agreement as the write reads it if another party's decision came in
+	// between (the statement signed names the proposal, which a pending
+	// proposal keeps: the rules decide whether it still stands).
+	var dec truce.Decision
+	again := func(ag *truce.Agreement) error {
+		n, err := truce.DecideAgreement(ag, number, dec)
+		if err != nil {
+			return err
+		}
+		*ag = *n
+		return nil
+	}
+	return s.changeAgreement(ctx, id, 0, again, func(ag *truce.Agreement) error {
 		now := s.Now()
 		// Who may decide is asked before the signature is checked (and
 		// again, with the rest of the rules, as the decision is made).
@@ -266,13 +279,8 @@ func (s *Service) DecideAgreement(ctx context.Context, id string, number int, d 
 		if err != nil {
 			return err
 		}
-		n, err := truce.DecideAgreement(ag, number, truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve,
-			Reason: clean(d.Reason), Signature: sig, DecidedAt: now})
-		if err != nil {
-			return err
-		}
-		*ag = *n
-		return nil
+		dec = truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
+		return again(ag)
 	})
 }
 
@@ -288,19 +296,16 @@ func (s *Service) GiveNotice(ctx context.Context, id string, in truce.NoticeCrea
 	if err := truce.CheckText("signature", in.Signature, truce.MaxSignatureLen, true); err != nil {
 		return nil, err
 	}
-	return s.changeAgreement(ctx, id, 0, func(ag *truce.Agreement) error {
-		now := s.Now()
-		n := truce.WithdrawalNotice{Reason: clean(in.Reason), GivenAt: now}
-		// The rules are asked before the signature is made or checked.
-		if _, err := truce.GiveNotice(a, ag, n); err != nil {
+	// The notice as given on the agreement read; given again on the
+	// agreement as the write reads it if it changed in between, provided
+	// its text is still the one the notice signed.
+	var n truce.WithdrawalNotice
+	var statement string
+	again := func(ag *truce.Agreement) error {
+		if st, err := truce.WithdrawalStatement(ag, a.Party.ID); err != nil {
 			return err
-		}
-		statement, err := truce.WithdrawalStatement(ag, a.Party.ID)
-		if err != nil {
-			return err
-		}
-		if n.Signature, err = s.partySignature(ctx, a.Party, statement, in.Signature); err != nil {
-			return err
+		} else if st != statement {
+			return truce.Errorf(truce.ECONFLICT, "The text of agreement %q changed as the notice was given; sign the new statement.", ag.Title)
 		}
 		c, err := truce.GiveNotice(a, ag, n)
 		if err != nil {
@@ -308,6 +313,22 @@ func (s *Service) GiveNotice(ctx context.Context, id string, in truce.NoticeCrea
 		}
 		*ag = *c
 		return nil
+	}
+	return s.changeAgreement(ctx, id, 0, again, func(ag *truce.Agreement) error {
+		now := s.Now()
+		n = truce.WithdrawalNotice{Reason: clean(in.Reason), GivenAt: now}
+		// The rules are asked before the signature is made or checked.
+		if _, err := truce.GiveNotice(a, ag, n); err != nil {
+			return err
+		}
+		var err error
+		if statement, err = truce.WithdrawalStatement(ag, a.Party.ID); err != nil {
+			return err
+		}
+		if n.Signature, err = s.partySignature(ctx, a.Party, statement, in.Signature); err != nil {
+			return err
+		}
+		return again(ag)
 	})
 }
 
@@ -322,8 +343,11 @@ func (s *Service) partySignature(ctx context.Context, p *truce.Party, statement,
 
 // changeAgreement reads an agreement as the journal vouches for it,
 // applies edit, and journals the result (nothing if edit changed
-// nothing). edit does its own authorisation.
-func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int64, edit func(*truce.Agreement) error) (*truce.Agreement, error) {
+// nothing). edit does its own authorisation. When another write changed
+// the agreement in between, again (when not nil) makes the same change
+// to the agreement as the write reads it; with again nil the change is
+// refused (EPRECONDITION), as it was decided on a record that is gone.
+func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int64, again, edit func(*truce.Agreement) error) (*truce.Agreement, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
@@ -349,15 +373,39 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	if after, err := json.Marshal(cur); err == nil && bytes.Equal(before, after) {
 		return cur, nil
 	}
+	read := cur.Version
 	cur.Version++
 	cur.UpdatedAt = s.Now()
+	decided, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Agreement, error) {
-		// The change was decided on the record as read: if another write
-		// changed it since, PutAgreement refuses (EPRECONDITION) and
-		// nothing is recorded. A decision or notice made here carries the
-		// index of the entry that records it.
-		agreementIndexes(cur, w.Journal(agreementChange(cur)))
-		return cur, tx.PutAgreement(ctx, cur)
+		// fn may run more than once: each run starts from the change as
+		// decided.
+		var out truce.Agreement
+		if err := json.Unmarshal(decided, &out); err != nil {
+			return nil, err
+		}
+		if again != nil {
+			now, err := tx.Agreement(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if now.Version != read {
+				if err := again(now); err != nil {
+					return nil, err
+				}
+				now.Version++
+				now.UpdatedAt = out.UpdatedAt
+				out = *now
+			}
+		}
+		// Otherwise, if another write changed it since, PutAgreement
+		// refuses (EPRECONDITION) and nothing is recorded. A decision or
+		// notice made here carries the index of the entry that records it.
+		agreementIndexes(&out, w.Journal(agreementChange(&out)))
+		return &out, tx.PutAgreement(ctx, &out)
 	})
 }
 

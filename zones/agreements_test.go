@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,6 +275,42 @@ func TestAgreementService_Notice(t *testing.T) {
 			}
 			_, err = svc.ProposeAgreement(zp.a, id, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0)
 			wantCode(t, "bringing back an agreement ended by withdrawal", truce.ECONFLICT, err)
+		})
+	}
+}
+
+// TestAgreementService_ConcurrentDecisions: signatories who approve at the
+// same moment each have their decision recorded (none is refused because
+// another's came in between), on both stores.
+func TestAgreementService_ConcurrentDecisions(t *testing.T) {
+	for name, open := range teststores.StoreOpeners {
+		t.Run(name, func(t *testing.T) {
+			zp := newZoneParties(t, open(t))
+			svc := zp.svc
+			sec := truce.CallerFrom(zp.sec).Party.ID
+			ag, err := svc.CreateAgreement(zp.sec, truce.AgreementCreate{Title: "Three", Signatories: append(slices.Clone(zp.ag.Signatories), sec),
+				EffectiveFrom: time.Now().Add(-time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.ProposeAgreement(zp.sec, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i, ctx := range []context.Context{zp.a, zp.b, zp.sec} {
+				wg.Go(func() { _, errs[i] = svc.DecideAgreement(ctx, ag.ID, 1, truce.ZoneDecision{Approve: true}) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("signatory %d: %v", i, err)
+				}
+			}
+			got, err := svc.FindAgreement(zp.a, ag.ID)
+			if err != nil || got.Status != truce.AgreementInForce || got.Signed == nil || len(got.Signed.Decisions) != 3 {
+				t.Fatalf("after three concurrent approvals: %+v, %v", got, err)
+			}
 		})
 	}
 }
