@@ -254,3 +254,21 @@ func DecideZone(ctx context.Context, c ZoneDecider, k *Key, zoneID string, versi
 	}
 	return c.DecideZone(ctx, zoneID, version, truce.ZoneDecision{Approve: approve, Reason: reason, Signature: sig})
 }
+
+// Local is a ZoneService used in-process (the demo's scripted decisions,
+// tests) as a ZoneDecider: it gives the statement as the API's statement
+// endpoint does, so that a self-held key signs through DecideZone, the
+// same checks as the CLI's.
+type Local struct{ truce.ZoneService }
+
+// ZoneDecisionStatement implements ZoneDecider.
+func (l Local) ZoneDecisionStatement(ctx context.Context, zoneID string, version int, approve bool) (string, error) {
+	vs, err := l.ZoneHistory(ctx, zoneID)
+	if err != nil {
+		return "", err
+	}
+	if version < 1 || version > len(vs) {
+		return "", truce.Errorf(truce.ENOTFOUND, "No version %d.", version)
+	}
+	return truce.DecisionStatement(vs[version-1], approve)
+}

@@ -59,7 +59,7 @@ func runDemo(ctx context.Context, args []string) error {
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Truce demo: %s.\nData: %s\nServer: %s (ready in %s)\nLog verifier key: %s\n\n",
 		sc.Agreement.Title, filepath.Clean(*dataDir), url, time.Since(start).Round(time.Millisecond), n.LogVerifierKey)
-	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Jordan's decision.\n\n", len(sc.InForce), len(sc.Pending))
+	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Russia's and Jordan's decisions.\n\n", len(sc.InForce), len(sc.Pending))
 	if traffic != nil {
 		fmt.Fprintf(stdout, "Live air traffic: real recorded flights %s, replayed RELOCATED over south-west Syria and shifted to now;\n"+
 			"expect a predicted entry, then an entry into %q after %s, and a close pass between US and Russian aircraft after %s.\n\n",
@@ -71,8 +71,17 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Party, c.Username, c.Password, c.Token)
 	}
 	w.Flush()
-	jo := sc.Credentials[3]
-	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\nAs Jordan, decide on the pending corridor:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\nStop with Ctrl-C.\n",
-		url, sc.Credentials[0].Token, jo.Token, sc.Pending[0].ZoneID)
+	token := map[string]string{}
+	for _, c := range sc.Credentials {
+		token[c.Party] = c.Token
+	}
+	corridor := sc.Pending[0].ZoneID
+	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\n"+
+		"The Russian Federation holds its own key (%s); the server has only its verifier key.\n"+
+		"As Russia, decide on the pending corridor: the CLI fetches the statement, checks it names this zone and version, and signs it here:\n\n"+
+		"    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s --key %s\n\n"+
+		"(or sign in the browser: log in as ru-operator, open the zone and load the key file.)\n\n"+
+		"As Jordan (a custodial key, kept by the server), decide on it too:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\nStop with Ctrl-C.\n",
+		url, token["un-coordination"], sc.KeyFiles["ru"], token["ru"], corridor, sc.KeyFiles["ru"], token["jo"], corridor)
 	return n.Serve(ctx, ln)
 }
