@@ -206,6 +206,13 @@ func (c *Client) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce
 	return pg.Items, pg.NextCursor, err
 }
 
+// RotatePartyKey implements truce.PartyService.
+func (c *Client) RotatePartyKey(ctx context.Context, k truce.KeyRotation) (*truce.Party, error) {
+	var p truce.Party
+	_, err := c.Do(ctx, "POST", "/api/v1/key-rotations", k, &p, nil)
+	return &p, err
+}
+
 // CreateUser implements truce.UserService.
 func (c *Client) CreateUser(ctx context.Context, uc truce.UserCreate) (*truce.User, error) {
 	var u truce.User

@@ -272,3 +272,17 @@ func (l Local) ZoneDecisionStatement(ctx context.Context, zoneID string, version
 	}
 	return truce.DecisionStatement(vs[version-1], approve)
 }
+
+// RotationNote returns the signed note that announces next as the key
+// that replaces cur (truce.KeyRotationText), signed by both: cur
+// authorises the change, next proves it is held.
+func RotationNote(cur, next *Key) (string, error) {
+	if cur.Signer.Name() != next.Signer.Name() {
+		return "", fmt.Errorf("the new key is named %s, the current one %s", next.Signer.Name(), cur.Signer.Name())
+	}
+	msg, err := note.Sign(&note.Note{Text: truce.KeyRotationText(cur.Signer.Name(), cur.Verifier, next.Verifier)}, cur.Signer, next.Signer)
+	if err != nil {
+		return "", err
+	}
+	return string(msg), nil
+}

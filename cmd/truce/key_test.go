@@ -74,7 +74,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 			args = append(args, "--public-key", vkey)
 		}
 		run(tok, args...)
-		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
+		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator,party_admin")
 		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
 	}
 	out = run(tokens["us"], "agreement", "create", "--title", "Memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
@@ -115,8 +115,29 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 		t.Fatalf("approve --key: %s", out)
 	}
 
-	// What the server holds: Russia's verifier key, a decision that
-	// verifies with it, and no private key of Russia's anywhere.
+	// Russia rotates its key: the old key signs nothing new, the new one
+	// does.
+	out = run(tokens["us"], "zone", "propose", "--agreement", agID, "--file", file, "--kind", "buffer", "--name", "Later")
+	later := regexp.MustCompile(`zone (\S+) "Later"`).FindStringSubmatch(out)[1]
+	run(tokens["us"], "zone", "approve", later)
+	newKeyFile := filepath.Join(held, "ru-2.key")
+	out = run(tokens["ru"], "key", "rotate", "--key", keyFile, "--out", newKeyFile)
+	pub2, err := os.ReadFile(newKeyFile + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vkey2 := strings.TrimSpace(string(pub2))
+	if vkey2 == vkey || !strings.Contains(out, vkey2) {
+		t.Fatalf("key rotate: %s (new key %s)", out, vkey2)
+	}
+	fail(tokens["ru"], "does not verify", "zone", "approve", later, "--key", keyFile)
+	if out := run(tokens["ru"], "zone", "approve", later, "--key", newKeyFile); !strings.Contains(out, "In force from") {
+		t.Fatalf("approve with the new key: %s", out)
+	}
+
+	// What the server holds: Russia's verifier keys, decisions that
+	// verify with the key of their time, and no private key of Russia's
+	// anywhere.
 	srv.cmd.Process.Kill()
 	srv.cmd.Wait()
 	ctx := context.Background()
@@ -129,7 +150,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ru.Custodial || ru.PublicKey != vkey {
+	if ru.Custodial || ru.PublicKey != vkey2 {
 		t.Fatalf("ru custodial %v key %s", ru.Custodial, ru.PublicKey)
 	}
 	if _, err := svc.Store.PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
@@ -138,36 +159,43 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 	if _, err := svc.Store.PartyKey(ctx, mustStoreParty(t, svc, "us").ID); err != nil {
 		t.Fatalf("the store holds no key for the custodial us: %v", err)
 	}
-	seed := strings.TrimSpace(string(skey))
-	seed = seed[strings.LastIndex(seed, "+")+1:]
+	skey2, _ := os.ReadFile(newKeyFile)
+	seed := func(skey []byte) string {
+		s := strings.TrimSpace(string(skey))
+		return strings.SplitN(s, "+", 5)[4]
+	}
 	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}
 		b, _ := os.ReadFile(path)
-		if strings.Contains(string(b), "PRIVATE+KEY+ru+") || strings.Contains(string(b), seed) {
+		if strings.Contains(string(b), "PRIVATE+KEY+ru+") || strings.Contains(string(b), seed(skey)) || strings.Contains(string(b), seed(skey2)) {
 			t.Errorf("%s holds Russia's private key", path)
 		}
 		return nil
 	})
-	vs, err := svc.Store.ZoneVersions(ctx, zoneID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var signed int
-	for _, d := range vs[0].Decisions {
-		if d.PartyID == ru.ID {
-			signed++
-			if err := service.VerifyDecision(vs[0], d, vkey); err != nil {
-				t.Fatalf("Russia's decision: %v", err)
+	for _, z := range []struct{ id, key string }{{zoneID, vkey}, {later, vkey2}} {
+		vs, err := svc.Store.ZoneVersions(ctx, z.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range vs[0].Decisions {
+			if d.PartyID != ru.ID {
+				continue
 			}
-			if d.Reason != "signed in Moscow" {
-				t.Fatalf("reason %q", d.Reason)
+			signed++
+			key, err := svc.PartyKeyAt(ctx, ru.ID, d.JournalIndex)
+			if err != nil || key != z.key {
+				t.Fatalf("Russia's key at %d: %q %v, want %q", d.JournalIndex, key, err, z.key)
+			}
+			if err := service.VerifyDecision(vs[0], d, key); err != nil {
+				t.Fatalf("Russia's decision: %v", err)
 			}
 		}
 	}
-	if signed != 1 {
-		t.Fatalf("%d decisions of Russia's, want 1", signed)
+	if signed != 2 {
+		t.Fatalf("%d decisions of Russia's, want 2", signed)
 	}
 }
 
