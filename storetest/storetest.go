@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 	t.Run("PartyKeys", func(t *testing.T) { testPartyKeys(t, open(t)) })
+	t.Run("UpdatePartyKey", func(t *testing.T) { testUpdatePartyKey(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 }
 
