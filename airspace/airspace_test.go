@@ -94,7 +94,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
 	var parties []*truce.Party
 	for _, slug := range []string{"us", "ru"} {
-		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+		p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
 		if err != nil {
 			t.Fatal(err)
 		}

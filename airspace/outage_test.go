@@ -41,7 +41,7 @@ func TestAirspace_CapacityAlertOutage(t *testing.T) {
 	airspace.SetCapacityEvery(t, time.Hour)
 	us := &unwritable{}
 	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off",
-		WrapStore: func(st truce.Store) truce.Store {
+		WrapStore: func(st node.Store) node.Store {
 			s, ok := st.(*sqlite.Store)
 			if !ok {
 				t.Fatalf("store %T", st)

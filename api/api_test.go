@@ -179,7 +179,7 @@ func TestAuthMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secretariat, err := e.node.Store.Party(ctx, "secretariat")
+	secretariat, err := e.node.Store.Accounts().Party(ctx, "secretariat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestStrictDecoding(t *testing.T) {
 		if status != 400 || problemCode(t, h, b) != truce.EINVALID || !strings.Contains(string(b), "general") {
 			t.Fatalf("%d %s", status, b)
 		}
-		if _, err := e.node.Store.User(context.Background(), "zed"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
+		if _, err := e.node.Store.Accounts().User(context.Background(), "zed"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
 			t.Fatal("the user was created")
 		}
 	})
@@ -378,7 +378,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	e := newEnv(t)
 	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
 	ctx := context.Background()
-	admin, err := e.node.Service.AuthenticateToken(ctx, e.admin)
+	admin, err := e.node.Accounts.AuthenticateToken(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	// being saved afterwards (the crash).
 	h := sha256.Sum256([]byte("POST /api/v1/parties\n" + body))
 	claim := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-lost", RequestHash: hex.EncodeToString(h[:])}
-	p, err := e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), claim), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
+	p, err := e.node.Accounts.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), claim), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			c := &truce.IdempotencyClaim{Scope: admin.User.ID, Key: "k-race", RequestHash: "h"}
-			_, errs[i] = e.node.Service.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), c),
+			_, errs[i] = e.node.Accounts.CreateParty(truce.WithIdempotency(truce.NewContext(ctx, admin), c),
 				truce.PartyCreate{Slug: fmt.Sprintf("race%d", i), Name: "Race", Kind: truce.PartyGuarantor})
 		})
 	}

@@ -157,7 +157,7 @@ func TestPartyKey_Rotate(t *testing.T) {
 			want *partykey.Key
 		}{{vBefore, k1}, {vAfter, k2}} {
 			d := c.v.Decisions[0]
-			key, err := e.node.Service.PartyKeyAt(ctx, jo.ID, d.JournalIndex)
+			key, err := e.node.Accounts.PartyKeyAt(ctx, jo.ID, d.JournalIndex)
 			if err != nil || key != c.want.Verifier {
 				t.Fatalf("key at %d: %q %v, want %q", d.JournalIndex, key, err, c.want.Verifier)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
@@ -55,7 +56,7 @@ func TestPartyKeys_OrphanFile(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
+	if err := accounts.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.client(e.admin).CreateParty(context.Background(), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
@@ -123,19 +124,19 @@ func TestPartyKeys_TwoServers(t *testing.T) {
 	if _, err := c.CreateParty(context.Background(), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.node.Service.Keys.PartySigner(context.Background(), e.node.Store, mustParty(t, e, "jo")); err != nil {
+	if _, err := e.node.Accounts.Keys.PartySigner(context.Background(), e.node.Store.Accounts(), mustParty(t, e, "jo")); err != nil {
 		t.Fatalf("the first server signs for a party the second created: %v", err)
 	}
 	// A server with another secret refuses to start, rather than fail
 	// at its first decision.
-	if _, err := openSecond(t, e, node.Config{KeySecret: "not the deployment's secret at all"}); !errors.Is(err, service.ErrKeySecret) {
+	if _, err := openSecond(t, e, node.Config{KeySecret: "not the deployment's secret at all"}); !errors.Is(err, accounts.ErrKeySecret) {
 		t.Fatalf("a server with another key secret: %v", err)
 	}
 }
 
 func mustParty(t *testing.T, e *env, slug string) *truce.Party {
 	t.Helper()
-	p, err := e.node.Store.Party(context.Background(), slug)
+	p, err := e.node.Store.Accounts().Party(context.Background(), slug)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Store.Update(ctx, func(tx truce.Tx) error {
+	if err := n.Store.Accounts().Update(ctx, func(tx accounts.Tx) error {
 		if p.JournalIndex, err = tx.Append(ctx, sealed); err != nil {
 			return err
 		}
@@ -174,7 +175,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	}
 	dir := filepath.Join(cfg.DataDir, "keys")
 	for f, k := range map[string]string{"party-jo.key": skey, "party-gone.key": orphan} {
-		if err := service.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
+		if err := accounts.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,7 +192,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "party-gone.key")); err != nil {
 		t.Fatalf("the orphaned file was removed: %v", err)
 	}
-	signer, err := n.Service.Keys.PartySigner(ctx, n.Store, p)
+	signer, err := n.Accounts.Keys.PartySigner(ctx, n.Store.Accounts(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,18 +206,18 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 func TestPartyKeys_FailedTransaction(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	admin, err := e.node.Service.AuthenticateToken(ctx, e.admin)
+	admin, err := e.node.Accounts.AuthenticateToken(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("disk full")
-	svc := *e.node.Service
-	svc.Store = failingStore{e.node.Store, boom}
+	svc := *e.node.Accounts
+	svc.Store = failingStore{e.node.Store.Accounts(), boom}
 	before := e.journalSize()
 	if _, err := svc.CreateParty(truce.NewContext(ctx, admin), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor}); err == nil {
 		t.Fatal("a create in a failing transaction succeeded")
 	}
-	if _, err := e.node.Store.Party(ctx, "jo"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
+	if _, err := e.node.Store.Accounts().Party(ctx, "jo"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
 		t.Fatalf("the failed create left a party: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(e.node.Config.DataDir, "keys", "*"))
@@ -227,7 +228,7 @@ func TestPartyKeys_FailedTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the slug after a failed create: %v", err)
 	}
-	if _, err := e.node.Service.Keys.PartySigner(ctx, e.node.Store, p); err != nil {
+	if _, err := e.node.Accounts.Keys.PartySigner(ctx, e.node.Store.Accounts(), p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -235,12 +236,12 @@ func TestPartyKeys_FailedTransaction(t *testing.T) {
 // failingStore runs every transaction's work for real and then fails it,
 // as a full disk at commit would: the store rolls back what was written.
 type failingStore struct {
-	truce.Store
+	accounts.Store
 	err error
 }
 
-func (s failingStore) Update(ctx context.Context, fn func(truce.Tx) error) error {
-	return s.Store.Update(ctx, func(tx truce.Tx) error {
+func (s failingStore) Update(ctx context.Context, fn func(accounts.Tx) error) error {
+	return s.Store.Update(ctx, func(tx accounts.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -68,10 +68,10 @@ func TestPartyHeldKey_Approve(t *testing.T) {
 			t.Fatalf("statement %q, %v; want %q", st, err, want)
 		}
 		// The server has nothing to sign with for Jordan.
-		if _, err := e.node.Store.PartyKey(ctx, jo.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
+		if _, err := e.node.Store.Accounts().PartyKey(ctx, jo.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 			t.Fatalf("the store holds a key for jo: %v", err)
 		}
-		if _, err := e.node.Service.Keys.PartySigner(ctx, e.node.Store, jo); err == nil {
+		if _, err := e.node.Accounts.Keys.PartySigner(ctx, e.node.Store.Accounts(), jo); err == nil {
 			t.Fatal("the server has a signer for jo")
 		}
 		size := e.journalSize()

@@ -111,7 +111,7 @@ func checkRepaired(t *testing.T, spec truce.ZoneSpec) {
 func TestZoneService_InvalidGeometryStoresNothing(t *testing.T) {
 	e := newEnv(t)
 	n := e.node
-	big := api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: n.Store, Proofs: n.Service},
+	big := api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: n.Store, Proofs: n.Service},
 		api.Config{MaxBodyBytes: 64 << 20, Logger: quiet})
 	api.RegisterZones(big, n.Service, n.Service)
 	bigSrv := httptest.NewServer(big)

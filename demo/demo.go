@@ -126,18 +126,18 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 			if k := keys[dp.Slug]; k != nil {
 				c.PublicKey = k.Verifier
 			}
-			p, err := svc.CreateParty(actx, c)
+			p, err := svc.Accounts.CreateParty(actx, c)
 			if err != nil {
 				errs[i] = fmt.Errorf("demo party %s: %w", dp.Slug, err)
 				return
 			}
 			pass := password()
-			u, err := svc.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: dp.User, Name: dp.Name + " duty officer", Roles: dp.Roles, Password: pass})
+			u, err := svc.Accounts.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: dp.User, Name: dp.Name + " duty officer", Roles: dp.Roles, Password: pass})
 			if err != nil {
 				errs[i] = fmt.Errorf("demo user %s: %w", dp.User, err)
 				return
 			}
-			t, err := svc.CreateToken(actx, truce.TokenCreate{User: u.ID, Name: "demo"})
+			t, err := svc.Accounts.CreateToken(actx, truce.TokenCreate{User: u.ID, Name: "demo"})
 			if err != nil {
 				errs[i] = err
 				return

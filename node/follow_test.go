@@ -92,7 +92,7 @@ func flakyNode(t *testing.T, pg bool) (*Node, *flakyStore, context.Context) {
 	ctx := context.Background()
 	fs := &flakyStore{}
 	cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off",
-		WrapStore: func(st truce.Store) truce.Store {
+		WrapStore: func(st Store) Store {
 			switch st := st.(type) {
 			case *sqlite.Store:
 				fs.Store = st.Store
@@ -256,7 +256,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 	n, fs, admin := flakyNode(t, false)
 	var parties []string
 	for _, slug := range []string{"us", "ru"} {
-		p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+		p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
 		if err != nil {
 			t.Fatal(err)
 		}

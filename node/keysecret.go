@@ -11,8 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/accounts"
 )
 
 // KeySecretPath is where a server keeps the deployment's key secret, the
@@ -32,7 +31,7 @@ func keySecret(c Config) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		raw := make([]byte, 32)
 		rand.Read(raw)
-		if err := service.WriteKeyFile(path, base64.RawURLEncoding.EncodeToString(raw)+"\n"); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := accounts.WriteKeyFile(path, base64.RawURLEncoding.EncodeToString(raw)+"\n"); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("key secret: %w", err)
 		}
 		b, err = os.ReadFile(path)
@@ -46,12 +45,12 @@ func keySecret(c Config) ([]byte, error) {
 // openKeys returns the deployment's keys over st: it checks that the
 // party keys in the database open with this server's secret and moves
 // party key files of earlier versions into the database.
-func openKeys(ctx context.Context, c Config, st truce.Store) (*service.Keys, error) {
+func openKeys(ctx context.Context, c Config, st accounts.KeyStore) (*accounts.Keys, error) {
 	secret, err := keySecret(c)
 	if err != nil {
 		return nil, err
 	}
-	k, err := service.NewKeys(filepath.Join(c.DataDir, "keys"), secret)
+	k, err := accounts.NewKeys(filepath.Join(c.DataDir, "keys"), secret)
 	if err != nil {
 		return nil, err
 	}

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
@@ -87,7 +89,7 @@ type Config struct {
 	SelfCheck string
 	// WrapStore, when set, wraps the opened store (tests inject faults
 	// with it).
-	WrapStore func(truce.Store) truce.Store
+	WrapStore func(Store) Store
 	// KeySecret seals custodial parties' keys in the database; every
 	// server of a deployment needs the same. Empty means the data
 	// directory's key-secret file (KeySecretPath), created if missing.
@@ -111,8 +113,16 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// Store is the store the node wires: the shared truce.Store, and each
+// capability's view of it, whose interfaces the capability declares (the
+// SQL stores implement them all).
+type Store interface {
+	truce.Store
+	Accounts() accounts.Store
+}
+
 // OpenStore opens and migrates the configured store.
-func OpenStore(ctx context.Context, c Config) (truce.Store, error) {
+func OpenStore(ctx context.Context, c Config) (Store, error) {
 	c.defaults()
 	if IsPostgres(c.DB) {
 		return postgres.Open(ctx, c.DB)
@@ -140,9 +150,11 @@ func Migrate(ctx context.Context, c Config) (int, error) {
 // Node is a running Truce server.
 type Node struct {
 	Config  Config
-	Store   truce.Store
+	Store   Store
 	Service *service.Service
-	API     *api.Server
+	// Accounts holds parties, users, tokens, keys and sign-in.
+	Accounts *accounts.Service
+	API      *api.Server
 	// LogVerifierKey is the deployment's log verifier key.
 	LogVerifierKey string
 	// Ledger signs checkpoints over the journal; Policy is what a verifier
@@ -185,13 +197,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s is not initialised (run truce init): %w", c.DataDir, err)
 	}
-	svc, err := OpenService(ctx, c)
+	st, svc, err := openServices(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	st := svc.Store
-	n := &Node{Config: c, Store: st, Service: svc, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
-	n.API = api.NewServer(api.Services{Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service, Auth: n.Service, Store: st, Proofs: n.Service},
+	n := &Node{Config: c, Store: st, Service: svc, Accounts: svc.Accounts, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
+	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
 	n.Service.Zones = n.Service.NewZoneIndex()
@@ -305,22 +316,31 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 // bus, monitor, self-check): for set-up work such as init and the demo,
 // after which the node is opened to serve. Close its Store when done.
 func OpenService(ctx context.Context, c Config) (*service.Service, error) {
+	_, svc, err := openServices(ctx, c)
+	return svc, err
+}
+
+// openServices opens the store, wrapped as configured, and the services
+// over it.
+func openServices(ctx context.Context, c Config) (Store, *service.Service, error) {
 	c.defaults()
 	st, err := OpenStore(ctx, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.WrapStore != nil {
 		st = c.WrapStore(st)
 	}
-	keys, err := openKeys(ctx, c, st)
+	keys, err := openKeys(ctx, c, st.Accounts())
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	svc := service.New(st, keys)
-	svc.Log, svc.MaxVertices = c.Logger, c.MaxVertices
-	return svc, nil
+	j := journal.New(st)
+	j.Log = c.Logger
+	svc := service.New(st, accounts.New(st.Accounts(), j, keys))
+	svc.MaxVertices = c.MaxVertices
+	return st, svc, nil
 }
 
 // InitOptions are the first administrator's details.
@@ -347,7 +367,7 @@ func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	vkey, created, err := service.GenerateLog(LogKeyPath(c.DataDir), LogOrigin(c.Name))
+	vkey, created, err := accounts.GenerateLog(LogKeyPath(c.DataDir), LogOrigin(c.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +377,7 @@ func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 	defer svc.Store.Close()
-	p, u, t, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: o.PartySlug, Name: o.PartyName, Kind: o.PartyKind},
+	p, u, t, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: o.PartySlug, Name: o.PartyName, Kind: o.PartyKind},
 		truce.UserCreate{Username: o.Username, Name: "Administrator", Roles: []truce.Role{truce.RoleAdmin}, Password: o.Password})
 	if truce.ErrorCode(err) == truce.ECONFLICT {
 		return res, nil

@@ -17,7 +17,7 @@ func (n *Node) mountUI() error {
 	if tile == "" {
 		tile = os.Getenv("TRUCE_TILE_URL")
 	}
-	svc := ui.Services{Auth: n.Service, Parties: n.Service, Users: n.Service, Tokens: n.Service, Journal: n.Service,
+	svc := ui.Services{Auth: n.Accounts, Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service,
 		Proofs: n.Service, Agreements: n.Service, Zones: n.Service, Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, API: n.API}
 	if es, ok := n.Store.(events.Store); ok {
 		svc.Events = es

@@ -367,7 +367,7 @@ func TestVouch_AircraftEdited(t *testing.T) {
 		admin := truce.NewContext(context.Background(), e.admin)
 		var parties []string
 		for _, slug := range []string{"us", "ru"} {
-			p, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+			p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -516,7 +516,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		jo, err := n.Service.CreateParty(admin, truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey})
+		jo, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -537,7 +537,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := n.Store.Party(context.Background(), jo.ID) // as authentication reads it
+		p, err := n.Store.Accounts().Party(context.Background(), jo.ID) // as authentication reads it
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -571,18 +571,18 @@ func TestVouch_CallerEdited(t *testing.T) {
 		e := newTamperEnv(t, pg)
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
-		revoked, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "old"})
+		revoked, err := n.Accounts.CreateToken(admin, truce.TokenCreate{Name: "old"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.RevokeToken(admin, revoked.ID); err != nil {
+		if _, err := n.Accounts.RevokeToken(admin, revoked.ID); err != nil {
 			t.Fatal(err)
 		}
-		viewer, err := n.Service.CreateUser(admin, truce.UserCreate{Party: e.admin.Party.ID, Username: "viewer", Name: "Viewer", Roles: []truce.Role{truce.RoleViewer}})
+		viewer, err := n.Accounts.CreateUser(admin, truce.UserCreate{Party: e.admin.Party.ID, Username: "viewer", Name: "Viewer", Roles: []truce.Role{truce.RoleViewer}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		vt, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "viewer", User: viewer.ID})
+		vt, err := n.Accounts.CreateToken(admin, truce.TokenCreate{Name: "viewer", User: viewer.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -623,7 +623,7 @@ func TestVouch_LegacyJournal(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
 		legacy := e.cfg
-		legacy.WrapStore = func(st truce.Store) truce.Store {
+		legacy.WrapStore = func(st Store) Store {
 			switch st := st.(type) {
 			case *sqlite.Store:
 				return &legacyStore{st.Store}
@@ -646,11 +646,11 @@ func TestVouch_LegacyJournal(t *testing.T) {
 		if _, err := n.Service.DecideZone(admin, z.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
 			t.Fatal(err)
 		}
-		tok, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "later"})
+		tok, err := n.Accounts.CreateToken(admin, truce.TokenCreate{Name: "later"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.RevokeToken(admin, tok.ID); err != nil {
+		if _, err := n.Accounts.RevokeToken(admin, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{ICAO: "4CA001"}); err != nil {
@@ -694,7 +694,7 @@ func TestVouch_RevokedTokenRevivedLive(t *testing.T) {
 		e := newTamperEnv(t, pg)
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
-		tok, err := n.Service.CreateToken(admin, truce.TokenCreate{Name: "laptop"})
+		tok, err := n.Accounts.CreateToken(admin, truce.TokenCreate{Name: "laptop"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -702,7 +702,7 @@ func TestVouch_RevokedTokenRevivedLive(t *testing.T) {
 		if code, body := e.get(n, "/api/v1/parties"); code != http.StatusOK {
 			t.Fatalf("the new token: %d %.300s", code, body)
 		}
-		if _, err := n.Service.RevokeToken(admin, tok.ID); err != nil {
+		if _, err := n.Accounts.RevokeToken(admin, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 func agreementChange(a *truce.Agreement) truce.Change {
@@ -48,7 +49,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	var sigs []string
 	seen := map[string]bool{}
 	for _, ref := range c.Signatories {
-		p, err := s.Store.Party(ctx, ref)
+		p, err := s.Accounts.Party(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -66,8 +67,8 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
 		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
 		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
-		ag.JournalIndex = tx.Journal(agreementChange(ag))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
+		ag.JournalIndex = w.Journal(agreementChange(ag))
 		return ag, tx.PutAgreement(ctx, ag)
 	})
 }
@@ -103,7 +104,7 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 		return nil, "", err
 	}
 	if f.Party != "" {
-		p, err := s.Store.Party(ctx, f.Party)
+		p, err := s.Accounts.Party(ctx, f.Party)
 		if err != nil {
 			return nil, "", err
 		}
@@ -209,8 +210,8 @@ func (s *Service) changeAgreement(ctx context.Context, id string, ifVersion int6
 	}
 	cur.Version++
 	cur.UpdatedAt = s.Now()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Agreement, error) {
-		cur.JournalIndex = tx.Journal(agreementChange(cur))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Agreement, error) {
+		cur.JournalIndex = w.Journal(agreementChange(cur))
 		return cur, tx.PutAgreement(ctx, cur)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 func alertChange(a *truce.Alert) truce.Change {
@@ -33,8 +34,8 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 	if a.Aircraft == nil {
 		a.Aircraft = []truce.AlertAircraft{}
 	}
-	return write(ctx, s, actor, func(tx *writeTx) (*truce.Alert, error) {
-		a.JournalIndex = tx.Journal(alertChange(a))
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+		a.JournalIndex = w.Journal(alertChange(a))
 		return a, tx.PutAlert(ctx, a)
 	})
 }
@@ -48,7 +49,7 @@ func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error
 	if err != nil {
 		return nil, err
 	}
-	if _, err := vouched(ctx, s, "alert", []*truce.Alert{a}, alertID); err != nil {
+	if _, err := journal.Vouched(ctx, s.Journal, "alert", []*truce.Alert{a}, alertID); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -68,7 +69,7 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 		return nil, "", err
 	}
 	as, next := pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
-	if as, err = vouched(ctx, s, "alert", as, alertID); err != nil {
+	if as, err = journal.Vouched(ctx, s.Journal, "alert", as, alertID); err != nil {
 		return nil, "", err
 	}
 	return as, next, nil
@@ -101,7 +102,7 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 		return nil, err
 	}
 	now := s.Now()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
 			return nil, err
@@ -123,7 +124,7 @@ func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.Alert
 			al.Note = note
 		}
 		al.Version++
-		al.JournalIndex = tx.Journal(alertChange(al))
+		al.JournalIndex = w.Journal(alertChange(al))
 		return al, tx.PutAlert(ctx, al)
 	})
 }
@@ -173,7 +174,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		if !actor.IsAdmin() {
 			return nil, truce.Errorf(truce.EFORBIDDEN, "You may register aircraft only for your own party.")
 		}
-		p, err := s.Store.Party(ctx, in.PartyID)
+		p, err := s.Accounts.Party(ctx, in.PartyID)
 		if err != nil {
 			return nil, err
 		}
@@ -189,8 +190,8 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		}
 	}
 	a := &truce.Aircraft{ID: NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: clean(in.Note), CreatedAt: s.Now(), Version: 1}
-	return write(ctx, s, actor, func(tx *writeTx) (*truce.Aircraft, error) {
-		a.JournalIndex = tx.Journal(aircraftChange(a))
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Aircraft, error) {
+		a.JournalIndex = w.Journal(aircraftChange(a))
 		return a, tx.PutAircraft(ctx, a)
 	})
 }
@@ -201,7 +202,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		return nil, err
 	}
 	if party != "" {
-		p, err := s.Store.Party(ctx, party)
+		p, err := s.Accounts.Party(ctx, party)
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +212,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 	if err != nil {
 		return nil, err
 	}
-	return vouched(ctx, s, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
+	return journal.Vouched(ctx, s.Journal, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
 }
 
 // RemoveAircraft removes a registry entry of the caller's party.
@@ -223,7 +224,7 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, actor, func(tx *writeTx) (*truce.Aircraft, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Aircraft, error) {
 		a, err := tx.Aircraft(ctx, id)
 		if err != nil {
 			return nil, err
@@ -236,7 +237,7 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 		}
 		a.Removed = true
 		a.Version++
-		a.JournalIndex = tx.Journal(aircraftChange(a))
+		a.JournalIndex = w.Journal(aircraftChange(a))
 		return a, tx.PutAircraft(ctx, a)
 	})
 }
@@ -277,8 +278,8 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 		f.Name = f.Addr
 	}
 	nf := &truce.FeedSource{ID: NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
-	return write(ctx, s, actor, func(tx *writeTx) (*truce.FeedSource, error) {
-		nf.JournalIndex = tx.Journal(feedChange(nf))
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.FeedSource, error) {
+		nf.JournalIndex = w.Journal(feedChange(nf))
 		return nf, tx.PutFeed(ctx, nf)
 	})
 }
@@ -292,7 +293,7 @@ func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vouched(ctx, s, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
+	return journal.Vouched(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
 }
 
 // RemoveFeed stops and removes a feed (admins).
@@ -304,7 +305,7 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 	if !actor.IsAdmin() {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
 	}
-	return write(ctx, s, actor, func(tx *writeTx) (*truce.FeedSource, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.FeedSource, error) {
 		f, err := tx.Feed(ctx, id)
 		if err != nil {
 			return nil, err
@@ -314,7 +315,7 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 		}
 		f.Removed = true
 		f.Version++
-		f.JournalIndex = tx.Journal(feedChange(f))
+		f.JournalIndex = w.Journal(feedChange(f))
 		return f, tx.PutFeed(ctx, f)
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/service"
@@ -16,14 +18,14 @@ import (
 // layer: each op creates a token (authorisation, one journal entry with its
 // Merkle hashes, one row), from 128 concurrent callers so group commit can
 // batch them.
-func benchWrites(b *testing.B, st truce.Store) {
+func benchWrites(b *testing.B, st service.TestStore) {
 	ctx := context.Background()
-	keys, err := service.NewKeys(b.TempDir(), []byte("bench key secret, 32 bytes long."))
+	keys, err := accounts.NewKeys(b.TempDir(), []byte("bench key secret, 32 bytes long."))
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(st, keys)
-	p, u, _, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
+	svc := service.New(st, accounts.New(st.Accounts(), journal.New(st), keys))
+	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "bench", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
 		b.Fatal(err)
@@ -33,7 +35,7 @@ func benchWrites(b *testing.B, st truce.Store) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := svc.CreateToken(actx, truce.TokenCreate{Name: "t"}); err != nil {
+			if _, err := svc.Accounts.CreateToken(actx, truce.TokenCreate{Name: "t"}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -24,8 +24,8 @@ func (s *Service) JournalEntry(ctx context.Context, index int64) (*truce.Journal
 		return nil, truce.Errorf(truce.ENOTFOUND, "Journal entry %d not found.", index)
 	}
 	// What is served is what the log vouches for: the columns as the
-	// leaf says, the body as the leaf's body_hash says (vouch.go).
-	if err := s.checkEntries(ctx, rs, true); err != nil {
+	// leaf says, the body as the leaf's body_hash says (journal/vouch.go).
+	if err := s.CheckEntries(ctx, rs, true); err != nil {
 		return nil, err
 	}
 	return redact(a, rs[0]), nil
@@ -45,7 +45,7 @@ func (s *Service) ListJournal(ctx context.Context, start int64, limit int) ([]*t
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.checkEntries(ctx, rs, true); err != nil {
+	if err := s.CheckEntries(ctx, rs, true); err != nil {
 		return nil, 0, err
 	}
 	for _, r := range rs {

@@ -4,80 +4,52 @@
 package service
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/journal"
 )
 
-// Service implements PartyService, UserService, TokenService,
-// JournalService and Authenticator.
+// Service implements the capabilities not yet in packages of their own:
+// agreements and zones, alerts, the aircraft registry and feeds, the
+// journal's reading (JournalService) and proofs (ProofService). Parties,
+// users, tokens, keys and sign-in are package accounts' (Accounts).
+//
+// It writes and checks state through the server's one journal (package
+// journal), which it embeds: the clock (Now), the logger, the hooks called
+// after each commit (OnAppend, OnEvent), the signed log (Ledger) and the
+// records found changed (Integrity) are the journal's, shared with the
+// capabilities outside this package.
 type Service struct {
+	*journal.Journal
 	Store truce.Store
-	Keys  *Keys
-	Now   func() time.Time
-	Log   *slog.Logger
-	// OnAppend, when set, is called with the journal index of every
-	// committed change (metrics, checkpoint signing, the event bus).
-	OnAppend func(kind string, index int64)
+	// Accounts holds the parties (read here to check callers' parties and
+	// decisions) and signs for custodial parties.
+	Accounts *accounts.Service
 	// MaxVertices caps a zone geometry's vertices (0: geo's default,
 	// 20,000).
 	MaxVertices int
 	// Zones is the live index of zones in force (see ZoneIndex).
 	Zones *ZoneIndex
-	// OnEvent, when set, is given each committed change's event (already
-	// logged for streams and webhooks in the change's transaction), for
-	// the in-process engines that follow changes. It runs before the
-	// request that made the change returns, so a caller reads its own
-	// writes from those engines.
-	OnEvent func(truce.Event)
-	// Ledger is the signed log over the journal, for proofs; nil when the
-	// deployment has none (proof methods then answer EUNAVAILABLE).
-	Ledger ledger.Storage
-	// Logins bounds password sign-ins (see LoginLimits).
-	Logins *LoginGuard
-	// Integrity collects the stored records found not to match their
-	// journal entries (vouch.go).
-	Integrity *Integrity
 }
 
-// New returns a Service.
-func New(store truce.Store, keys *Keys) *Service {
-	return &Service{Store: store, Keys: keys, Now: Now, Log: slog.Default(), Logins: NewLoginGuard(LoginLimits{}), Integrity: &Integrity{}}
+// New returns a Service over store, writing through the accounts'
+// journal (one journal for the server's capabilities).
+func New(store truce.Store, acc *accounts.Service) *Service {
+	return &Service{Journal: acc.Journal, Store: store, Accounts: acc}
 }
 
 var (
-	_ truce.PartyService   = (*Service)(nil)
-	_ truce.UserService    = (*Service)(nil)
-	_ truce.TokenService   = (*Service)(nil)
 	_ truce.JournalService = (*Service)(nil)
-	_ truce.Authenticator  = (*Service)(nil)
 	_ truce.ProofService   = (*Service)(nil)
 )
 
 // NewID returns a new UUIDv7: time-ordered, so cursors that page by id page
 // by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// newSecret returns a 256-bit random token secret and its SHA-256.
-func newSecret() (string, []byte) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	secret := "truce_" + base64.RawURLEncoding.EncodeToString(b)
-	return secret, HashSecret(secret)
-}
-
-// HashSecret returns the SHA-256 of a token secret, as stored.
-func HashSecret(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
 
 func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
 	if limit <= 0 || limit > 500 {
@@ -91,6 +63,13 @@ func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
 
 func clean(s string) string { return strings.TrimSpace(s) }
 
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}
+
 // Now is the service clock: UTC, truncated to the microsecond that both
 // databases store, so a record reads back equal to what was written.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func Now() time.Time { return journal.Now() }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -68,8 +69,8 @@ func (s *Service) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.Zone, error) {
-		idx := tx.Journal(zoneChange(z, v, nil))
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Zone, error) {
+		idx := w.Journal(zoneChange(z, v, nil))
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
 			return nil, err
@@ -158,10 +159,10 @@ func (s *Service) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truc
 		}
 		out = append(out, pair{z, v})
 	}
-	return write(ctx, s, a, func(tx *writeTx) ([]*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) ([]*truce.ZoneVersion, error) {
 		vs := make([]*truce.ZoneVersion, len(out))
 		for i, p := range out {
-			idx := tx.Journal(zoneChange(p.z, p.v, nil))
+			idx := w.Journal(zoneChange(p.z, p.v, nil))
 			p.z.JournalIndex, p.v.JournalIndex = idx, idx
 			if err := tx.PutZone(ctx, p.z); err != nil {
 				return nil, err
@@ -231,7 +232,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		v.Note, eff = clean(p.Note), p.EffectiveFrom
 	}
 	v.EffectiveFrom = s.effective(eff)
-	return write(ctx, s, a, func(tx *writeTx) (*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
 			return nil, err
@@ -251,7 +252,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		z.Latest, z.Pending = v.Version, v.Version
 		z.Version++
 		z.UpdatedAt = now
-		idx := tx.Journal(zoneChange(z, v, nil))
+		idx := w.Journal(zoneChange(z, v, nil))
 		z.JournalIndex, v.JournalIndex = idx, idx
 		if err := tx.PutZone(ctx, z); err != nil {
 			return nil, err
@@ -296,7 +297,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 	}
 	// The party's key, which checks or makes the signature, is the one
 	// the journal vouches for.
-	if _, err := vouched(ctx, s, "party", []*truce.Party{a.Party}, partyID); err != nil {
+	if err := s.Accounts.VouchParty(ctx, a.Party); err != nil {
 		return nil, err
 	}
 	sig, err := s.signDecision(ctx, a.Party, statement, d.Signature)
@@ -304,7 +305,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 		return nil, err
 	}
 	now := s.Now()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.ZoneVersion, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
 		z, err := tx.Zone(ctx, zoneID)
 		if err != nil {
 			return nil, err
@@ -326,7 +327,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 			return nil, err
 		}
 		z, v, prev := t.Zone, t.Version, t.Ended
-		idx := tx.Journal(zoneChange(z, v, prev))
+		idx := w.Journal(zoneChange(z, v, prev))
 		v.Decisions[len(v.Decisions)-1].JournalIndex = idx
 		z.JournalIndex = idx
 		if prev != nil {
@@ -346,10 +347,10 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 // party's public key.
 func (s *Service) signDecision(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
 	if given == "" {
-		if !p.Custodial || s.Keys == nil {
+		if !p.Custodial || s.Accounts.Keys == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Keys.PartySigner(ctx, s.Store, p)
+		signer, err := s.Accounts.PartySigner(ctx, p)
 		if err != nil {
 			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/service"
 )
 
@@ -19,26 +21,26 @@ type zoneParties struct {
 	a, b, sec context.Context
 }
 
-func newZoneParties(t *testing.T, st truce.Store) zoneParties {
+func newZoneParties(t *testing.T, st service.TestStore) zoneParties {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := service.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
+	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(st, keys)
-	p, u, _, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
+	svc := service.New(st, accounts.New(st.Accounts(), journal.New(st), keys))
+	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	zp := zoneParties{svc: svc, sec: truce.NewContext(ctx, &truce.Caller{User: u, Party: p})}
 	operator := func(slug string) (context.Context, string) {
-		p, err := svc.CreateParty(zp.sec, truce.PartyCreate{Slug: slug, Name: "Guarantor " + slug, Kind: truce.PartyGuarantor})
+		p, err := svc.Accounts.CreateParty(zp.sec, truce.PartyCreate{Slug: slug, Name: "Guarantor " + slug, Kind: truce.PartyGuarantor})
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := svc.CreateUser(zp.sec, truce.UserCreate{Party: p.ID, Username: slug + "-op", Roles: []truce.Role{truce.RoleOperator}})
+		u, err := svc.Accounts.CreateUser(zp.sec, truce.UserCreate{Party: p.ID, Username: slug + "-op", Roles: []truce.Role{truce.RoleOperator}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
 )
@@ -25,12 +27,12 @@ func zonesInForce(tb testing.TB, n int) (*service.Service, context.Context) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	keys, err := service.NewKeys(tb.TempDir(), []byte("test key secret, 32 bytes long.."))
+	keys, err := accounts.NewKeys(tb.TempDir(), []byte("test key secret, 32 bytes long.."))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := service.New(st, keys)
-	p, u, _, err := svc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
+	svc := service.New(st, accounts.New(st.Accounts(), journal.New(st), keys))
+	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
 		tb.Fatal(err)

@@ -4,14 +4,15 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 )
 
 // testUpdatePartyKey: a key rotation writes the party's new key, version
 // and entry, and a stale version is refused without a change.
-func testUpdatePartyKey(t *testing.T, s truce.Store) {
+func testUpdatePartyKey(t *testing.T, s Store) {
 	p := NewParty(t, s, "alpha")
 	write := func(q *truce.Party) error {
-		return s.Update(ctx, func(tx truce.Tx) error {
+		return s.Accounts().Update(ctx, func(tx accounts.Tx) error {
 			i, err := tx.Append(ctx, change("party", q.ID, q))
 			if err != nil {
 				return err
@@ -30,7 +31,7 @@ func testUpdatePartyKey(t *testing.T, s truce.Store) {
 	if err := write(&next); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Party(ctx, p.ID)
+	got, err := s.Accounts().Party(ctx, p.ID)
 	if err != nil || got.PublicKey != next.PublicKey || got.Version != 2 || got.JournalIndex != next.JournalIndex || got.JournalIndex == p.JournalIndex {
 		t.Fatalf("after the rotation: %+v %v (was %+v)", got, err, p)
 	}

@@ -40,7 +40,7 @@ func raise(t *testing.T, s *server, as ...*truce.Alert) []*truce.Alert {
 func actorOf(t *testing.T, s *server, user, pass string) context.Context {
 	t.Helper()
 	ctx := context.Background()
-	a, err := s.node.Service.AuthenticatePassword(ctx, user, pass)
+	a, err := s.node.Accounts.AuthenticatePassword(ctx, user, pass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestAdmin_AircraftAndFeeds(t *testing.T) {
 	s := newServer(t)
 	admin := client(t)
 	_, csrf := login(t, s, admin, "admin", "admin-password-1")
-	us, err := s.node.Service.FindParty(actorOf(t, s, "admin", "admin-password-1"), "us")
+	us, err := s.node.Accounts.FindParty(actorOf(t, s, "admin", "admin-password-1"), "us")
 	if err != nil {
 		t.Fatal(err)
 	}

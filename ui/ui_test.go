@@ -43,11 +43,11 @@ func newServer(t *testing.T) *server {
 	}
 	t.Cleanup(func() { n.Close() })
 	actx := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
-	p, err := n.Service.CreateParty(actx, truce.PartyCreate{Slug: "us", Name: "United States of America", Kind: truce.PartyGuarantor})
+	p, err := n.Accounts.CreateParty(actx, truce.PartyCreate{Slug: "us", Name: "United States of America", Kind: truce.PartyGuarantor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Service.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: "us-operator", Roles: []truce.Role{truce.RoleOperator},
+	if _, err := n.Accounts.CreateUser(actx, truce.UserCreate{Party: p.ID, Username: "us-operator", Roles: []truce.Role{truce.RoleOperator},
 		Password: "us-password-1"}); err != nil {
 		t.Fatal(err)
 	}

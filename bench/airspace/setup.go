@@ -71,15 +71,15 @@ func newDeployment(ctx context.Context, dir string) (*deployment, error) {
 	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
 	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
-	p, err := svc.CreateParty(admin, truce.PartyCreate{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor})
+	p, err := svc.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "us", Name: "United States", Kind: truce.PartyGuarantor})
 	if err != nil {
 		return nil, err
 	}
-	u, err := svc.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: "us-op", Name: "Duty officer", Roles: []truce.Role{truce.RoleOperator}})
+	u, err := svc.Accounts.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: "us-op", Name: "Duty officer", Roles: []truce.Role{truce.RoleOperator}})
 	if err != nil {
 		return nil, err
 	}
-	tok, err := svc.CreateToken(admin, truce.TokenCreate{User: u.ID, Name: "bench"})
+	tok, err := svc.Accounts.CreateToken(admin, truce.TokenCreate{User: u.ID, Name: "bench"})
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +222,12 @@ func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 	}
 	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
-	u, err := st.User(ctx, "us-op")
+	u, err := svc.Accounts.Store.User(ctx, "us-op")
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	p, err := st.Party(ctx, u.PartyID)
+	p, err := svc.Accounts.Store.Party(ctx, u.PartyID)
 	if err != nil {
 		st.Close()
 		return nil, err

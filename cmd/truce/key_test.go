@@ -146,17 +146,17 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Store.Close()
-	ru, err := svc.Store.Party(ctx, "ru")
+	ru, err := svc.Accounts.Store.Party(ctx, "ru")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ru.Custodial || ru.PublicKey != vkey2 {
 		t.Fatalf("ru custodial %v key %s", ru.Custodial, ru.PublicKey)
 	}
-	if _, err := svc.Store.PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
+	if _, err := svc.Accounts.Store.PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("the store holds a key for ru: %v", err)
 	}
-	if _, err := svc.Store.PartyKey(ctx, mustStoreParty(t, svc, "us").ID); err != nil {
+	if _, err := svc.Accounts.Store.PartyKey(ctx, mustStoreParty(t, svc, "us").ID); err != nil {
 		t.Fatalf("the store holds no key for the custodial us: %v", err)
 	}
 	skey2, _ := os.ReadFile(newKeyFile)
@@ -185,7 +185,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 				continue
 			}
 			signed++
-			key, err := svc.PartyKeyAt(ctx, ru.ID, d.JournalIndex)
+			key, err := svc.Accounts.PartyKeyAt(ctx, ru.ID, d.JournalIndex)
 			if err != nil || key != z.key {
 				t.Fatalf("Russia's key at %d: %q %v, want %q", d.JournalIndex, key, err, z.key)
 			}
@@ -201,7 +201,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 
 func mustStoreParty(t *testing.T, svc *service.Service, slug string) *truce.Party {
 	t.Helper()
-	p, err := svc.Store.Party(context.Background(), slug)
+	p, err := svc.Accounts.Store.Party(context.Background(), slug)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func startUIServerIn(t testing.TB, ctx context.Context, dir string) *uiServer {
 // actor returns the demo user of a party as a service actor.
 func (s *uiServer) actor(t testing.TB, ctx context.Context, slug string) context.Context {
 	t.Helper()
-	a, err := s.node.Service.AuthenticatePassword(ctx, s.creds[slug].Username, s.creds[slug].Password)
+	a, err := s.node.Accounts.AuthenticatePassword(ctx, s.creds[slug].Username, s.creds[slug].Password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +679,7 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 		chromedp.Click(chromedp.CSS("#aircraft-submit")),
 	)
 	poll(t, us, "the registry row", `document.querySelector('#aircraft-table code') && document.querySelector('#aircraft-table code').textContent === '`+icao+`'`)
-	usParty, err := s.node.Service.FindParty(s.actor(t, context.Background(), "us"), "us")
+	usParty, err := s.node.Accounts.FindParty(s.actor(t, context.Background(), "us"), "us")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestUI_BrowserSignsDecision(t *testing.T) {
 	if ru.Custodial {
 		t.Fatal("Russia is custodial in the demo")
 	}
-	if _, err := s.node.Store.PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
+	if _, err := s.node.Store.Accounts().PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("the server's store holds a key for Russia: %v", err)
 	}
 	zs, _, err := s.node.Service.ListZones(ruCtx, truce.ZoneFilter{Pending: true})

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/ledger"
-	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -72,7 +72,7 @@ func initWitnessKey(path, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := service.WriteKeyFile(path, skey); err != nil {
+	if err := accounts.WriteKeyFile(path, skey); err != nil {
 		return "", fmt.Errorf("witness key: %w", err)
 	}
 	return vkey, os.WriteFile(path+".pub", []byte(vkey+"\n"), 0o644)

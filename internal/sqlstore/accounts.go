@@ -1,5 +1,5 @@
 // accounts.go holds parties, users and tokens: their reads on the Store and
-// in a transaction, and their writes.
+// in a transaction, their writes, and the Store's accounts.Store view.
 
 package sqlstore
 
@@ -11,7 +11,18 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 )
+
+// Accounts returns the store as accounts sees it: its reads, and Update
+// with the transaction as an accounts.Tx.
+func (s *Store) Accounts() accounts.Store { return accountsStore{s} }
+
+type accountsStore struct{ *Store }
+
+func (a accountsStore) Update(ctx context.Context, fn func(accounts.Tx) error) error {
+	return a.update(ctx, func(t *tx) error { return fn(t) })
+}
 
 // --- parties ---
 
@@ -241,25 +252,4 @@ func (t *tx) RevokeToken(_ context.Context, id string, at time.Time, journalInde
 		return truce.Errorf(truce.ECONFLICT, "Token %q is already revoked or does not exist.", id)
 	}
 	return nil
-}
-
-func (t *tx) Party(_ context.Context, idOrSlug string) (*truce.Party, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.party(t.ctx, t.tx, idOrSlug)
-}
-
-func (t *tx) User(_ context.Context, idOrUsername string) (*truce.User, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.user(t.ctx, t.tx, idOrUsername)
-}
-
-func (t *tx) Token(_ context.Context, id string) (*truce.Token, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.token(t.ctx, t.tx, id)
 }

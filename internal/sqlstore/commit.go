@@ -19,6 +19,14 @@ import (
 // taken out of the batch, which is then run again without it, so one
 // caller's failure never touches another's changes.
 func (s *Store) Update(ctx context.Context, fn func(truce.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+// update is Update with the store's own transaction type, from which
+// each capability's store is narrowed to the transaction interface it
+// declares (see journal.Narrow): the identity function that narrows it
+// is where the compiler checks that *tx has the capability's methods.
+func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.gc.reqs <- r:
@@ -46,7 +54,7 @@ func (s *Store) Update(ctx context.Context, fn func(truce.Tx) error) error {
 
 type request struct {
 	ctx  context.Context
-	fn   func(truce.Tx) error
+	fn   func(*tx) error
 	done chan error
 }
 

@@ -7,12 +7,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-
-	"github.com/truce-project/truce"
 )
 
-// tx implements truce.Tx. Its methods use the batch's context, not the
-// caller's: cancelling one caller must not abort a transaction it shares.
+// tx implements truce.Tx and each capability's Tx (see Store.update).
+// Its methods use the batch's context, not the caller's: cancelling one
+// caller must not abort a transaction it shares.
 type tx struct {
 	s         *Store
 	tx        *sql.Tx
@@ -22,7 +21,7 @@ type tx struct {
 	journaled bool
 }
 
-func (t *tx) run(fn func(truce.Tx) error) (err error) {
+func (t *tx) run(fn func(*tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: panic in transaction: %v", p)

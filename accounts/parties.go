@@ -1,9 +1,10 @@
-package service
+package accounts
 
 import (
 	"context"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -29,7 +30,7 @@ func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.Part
 	if _, err := s.Store.Party(ctx, c.Slug); err == nil {
 		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)
 	}
-	p := &truce.Party{ID: NewID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
+	p := &truce.Party{ID: newID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
 	var sealed []byte
 	if c.PublicKey != "" {
 		if _, err := note.NewVerifier(c.PublicKey); err != nil {
@@ -47,8 +48,8 @@ func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.Part
 		p.PublicKey, p.Custodial, sealed = vkey, true, key
 	}
 	// The private key is written with the party, in one transaction.
-	_, err := write(ctx, s, a, func(tx *writeTx) (*truce.Party, error) {
-		p.JournalIndex = tx.Journal(truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true})
+	_, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
+		p.JournalIndex = w.Journal(truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true})
 		if err := tx.InsertParty(ctx, p); err != nil {
 			return nil, err
 		}
@@ -75,7 +76,7 @@ func (s *Service) FindParty(ctx context.Context, idOrSlug string) (*truce.Party,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := vouched(ctx, s, "party", []*truce.Party{p}, partyID); err != nil {
+	if _, err := journal.Vouched(ctx, s.Journal, "party", []*truce.Party{p}, partyID); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -98,15 +99,16 @@ func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truc
 		return nil, "", err
 	}
 	ps, next := pageCursor(ps, pageLimit(lim), func(p *truce.Party) string { return p.ID })
-	if ps, err = vouched(ctx, s, "party", ps, partyID); err != nil {
+	if ps, err = journal.Vouched(ctx, s.Journal, "party", ps, partyID); err != nil {
 		return nil, "", err
 	}
 	return ps, next, nil
 }
 
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
+// VouchParty checks a party read from its row against the journal
+// (EINTEGRITY if it does not match), for a capability about to use its
+// key.
+func (s *Service) VouchParty(ctx context.Context, p *truce.Party) error {
+	_, err := journal.Vouched(ctx, s.Journal, "party", []*truce.Party{p}, partyID)
+	return err
 }

@@ -1,4 +1,4 @@
-package service
+package journal_test
 
 import (
 	"context"
@@ -6,11 +6,42 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
 )
+
+// stores opens a fresh store of each kind (PostgreSQL as pgtest says).
+var stores = map[string]func(t *testing.T) truce.Store{
+	"SQLite": func(t *testing.T) truce.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+	"PostgreSQL": func(t *testing.T) truce.Store {
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+}
+
+// alertTx is a capability's own transaction, as a capability package
+// declares it: the journal's part and the writes and reads of its
+// records, nothing of the rest of the store.
+type alertTx interface {
+	journal.Tx
+	PutAlert(ctx context.Context, a *truce.Alert) error
+	Alert(ctx context.Context, id string) (*truce.Alert, error)
+}
 
 // unpredictable is a store whose transactions cannot say the index of
 // their next entry, for write's other path (each entry appended as it is
@@ -23,34 +54,41 @@ func (u unpredictable) Update(ctx context.Context, fn func(truce.Tx) error) erro
 	return u.Store.Update(ctx, func(tx truce.Tx) error { return fn(plainTx{tx}) })
 }
 
-// writeRecorder is a service over a real store that records what write
+// writeRecorder is a journal over a real store that records what Write
 // reports after commit.
 type writeRecorder struct {
-	s       *Service
+	j       *journal.Journal
 	appends []int64
 	events  []truce.Event
 }
 
-func newWriteRecorder(t *testing.T, st truce.Store) *writeRecorder {
-	r := &writeRecorder{s: New(st, nil)}
-	r.s.OnAppend = func(_ string, idx int64) { r.appends = append(r.appends, idx) }
-	r.s.OnEvent = func(e truce.Event) { r.events = append(r.events, e) }
+func newWriteRecorder(st truce.Store) *writeRecorder {
+	r := &writeRecorder{j: journal.New(st)}
+	r.j.OnAppend = func(_ string, idx int64) { r.appends = append(r.appends, idx) }
+	r.j.OnEvent = func(e truce.Event) { r.events = append(r.events, e) }
 	return r
 }
 
-func testAlert(s *Service) *truce.Alert {
-	return &truce.Alert{ID: NewID(), Kind: "test", Summary: "write path", State: truce.AlertOpen, Version: 1,
-		Time: s.Now(), Aircraft: []truce.AlertAircraft{}}
+func testAlert(j *journal.Journal) *truce.Alert {
+	return &truce.Alert{ID: uuid.NewString(), Kind: "test", Summary: "write path", State: truce.AlertOpen, Version: 1,
+		Time: j.Now(), Aircraft: []truce.AlertAircraft{}}
 }
 
+func alertChange(a *truce.Alert) truce.Change {
+	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
+		Event: &truce.Event{Data: a}}
+}
+
+func alertID(a *truce.Alert) string { return a.ID }
+
 // TestWrite checks the write path's contract on both stores, with and
-// without indexes predicted: a write that fails for any reason (its fn,
+// without indexes predicted, through a capability's narrowed transaction: a write that fails for any reason (its fn,
 // a write that journals nothing, an Idempotency-Key already claimed)
 // leaves neither state nor journal entry and reports nothing; one that
 // succeeds commits the records, their entries (consecutive, bodies as
 // stored), their events and the claim, and reports each.
 func TestWrite(t *testing.T) {
-	for name, open := range StoreOpeners {
+	for name, open := range stores {
 		for _, predicted := range []bool{true, false} {
 			mode := "/predicted"
 			if !predicted {
@@ -69,8 +107,11 @@ func TestWrite(t *testing.T) {
 
 func testWrite(t *testing.T, st truce.Store, predicted bool) {
 	ctx := context.Background()
-	r := newWriteRecorder(t, st)
-	s := r.s
+	r := newWriteRecorder(st)
+	j := r.j
+	// The capability sees the store's transactions as its own alertTx;
+	// the compiler checks here that truce.Tx has its methods.
+	as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
 	size := func() int64 {
 		t.Helper()
 		n, err := st.JournalSize(ctx)
@@ -98,11 +139,11 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 	// fn fails after journalling and writing a record.
 	before := size()
 	boom := truce.Errorf(truce.EUNPROCESSABLE, "boom")
-	failed := testAlert(s)
+	failed := testAlert(j)
 	claim := &truce.IdempotencyClaim{Scope: "u1", Key: "k1", RequestHash: "h"}
 	cctx := truce.WithIdempotency(ctx, claim)
-	_, err := write(cctx, s, nil, func(tx *writeTx) (*truce.Alert, error) {
-		failed.JournalIndex = tx.Journal(alertChange(failed))
+	_, err := journal.Write(cctx, j, as, nil, func(tx alertTx, w *journal.Writer) (*truce.Alert, error) {
+		failed.JournalIndex = w.Journal(alertChange(failed))
 		if err := tx.PutAlert(ctx, failed); err != nil {
 			return nil, err
 		}
@@ -125,8 +166,8 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 
 	// A write that changes state without journalling it is refused (by
 	// write, and by the SQL stores too).
-	silent := testAlert(s)
-	if _, err := write(ctx, s, nil, func(tx *writeTx) (*truce.Alert, error) {
+	silent := testAlert(j)
+	if _, err := journal.Write(ctx, j, as, nil, func(tx alertTx, w *journal.Writer) (*truce.Alert, error) {
 		return silent, tx.PutAlert(ctx, silent)
 	}); err == nil {
 		t.Fatal("a write that journalled nothing succeeded")
@@ -139,11 +180,11 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 	reported("a write that journalled nothing")
 
 	// Two changes in one write, claiming the key for the first.
-	a, b := testAlert(s), testAlert(s)
+	a, b := testAlert(j), testAlert(j)
 	caller := &truce.Caller{User: &truce.User{ID: "user-1"}, Party: &truce.Party{ID: "party-1"}}
-	out, err := write(cctx, s, caller, func(tx *writeTx) ([]*truce.Alert, error) {
+	out, err := journal.Write(cctx, j, as, caller, func(tx alertTx, w *journal.Writer) ([]*truce.Alert, error) {
 		for _, al := range []*truce.Alert{a, b} {
-			al.JournalIndex = tx.Journal(alertChange(al))
+			al.JournalIndex = w.Journal(alertChange(al))
 			if err := tx.PutAlert(ctx, al); err != nil {
 				return nil, err
 			}
@@ -187,7 +228,7 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 		if row.JournalIndex != al.JournalIndex {
 			t.Fatalf("stored alert at journal index %d, want %d", row.JournalIndex, al.JournalIndex)
 		}
-		if _, err := vouched(ctx, s, "alert", []*truce.Alert{row}, alertID); err != nil {
+		if _, err := journal.Vouched(ctx, j, "alert", []*truce.Alert{row}, alertID); err != nil {
 			t.Fatalf("stored alert against its entry: %v", err)
 		}
 	}
@@ -211,10 +252,10 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 
 	// The same key claimed again by another request's write: the write,
 	// its entry already appended, is rolled back whole.
-	again := testAlert(s)
-	_, err = write(truce.WithIdempotency(ctx, &truce.IdempotencyClaim{Scope: "u1", Key: "k1", RequestHash: "h"}), s, nil,
-		func(tx *writeTx) (*truce.Alert, error) {
-			again.JournalIndex = tx.Journal(alertChange(again))
+	again := testAlert(j)
+	_, err = journal.Write(truce.WithIdempotency(ctx, &truce.IdempotencyClaim{Scope: "u1", Key: "k1", RequestHash: "h"}), j, as, nil,
+		func(tx alertTx, w *journal.Writer) (*truce.Alert, error) {
+			again.JournalIndex = w.Journal(alertChange(again))
 			return again, tx.PutAlert(ctx, again)
 		})
 	if truce.ErrorCode(err) != truce.ECONFLICT {
@@ -225,24 +266,4 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 		t.Fatalf("journal size after a refused claim: %d, want %d", n, before+2)
 	}
 	reported("a write whose claim was refused")
-}
-
-// StoreOpeners opens a fresh store of each kind (PostgreSQL as pgtest says).
-var StoreOpeners = map[string]func(t *testing.T) truce.Store{
-	"SQLite": func(t *testing.T) truce.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t *testing.T) truce.Store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
 }

@@ -1,4 +1,4 @@
-package service_test
+package accounts_test
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/service"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/sqlite"
 )
 
 // loginService is a service over a fresh SQLite file with one user, "op",
 // whose password is "right-password-1", and a clock the test moves.
-func loginService(t *testing.T) (*service.Service, *atomic.Int64) {
+func loginService(t *testing.T) (*accounts.Service, *atomic.Int64) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -25,11 +26,11 @@ func loginService(t *testing.T) (*service.Service, *atomic.Int64) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	keys, err := service.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
+	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(st, keys)
+	svc := accounts.New(st.Accounts(), journal.New(st), keys)
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC).UnixNano())
 	svc.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
@@ -102,7 +103,7 @@ func TestAuthenticatePassword_Flood(t *testing.T) {
 	if limit := int64(256 << 20); grew > limit {
 		t.Fatalf("heap in use grew by %d MiB under %d concurrent sign-ins; bound %d MiB", grew>>20, n, limit>>20)
 	}
-	if got, want := service.PasswordHashPeak(), runtime.GOMAXPROCS(0); got > want || got < 1 {
+	if got, want := accounts.PasswordHashPeak(), runtime.GOMAXPROCS(0); got > want || got < 1 {
 		t.Fatalf("%d password hashes ran at once; cap %d", got, want)
 	}
 	if refused.Load()+unauthorized.Load() != n {

@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 var errBadCredentials = truce.Errorf(truce.EUNAUTHORIZED, "Invalid or expired credentials.")
@@ -26,8 +27,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	}
 	// Who the caller is and may do is what the journal vouches for: a
 	// token, user or party row edited behind the server's back (a revoked
-	// token revived, a role added) is refused (vouch.go).
-	if err := vouchOne(ctx, s, "token", t.ID, t, nil); err != nil {
+	// token revived, a role added) is refused (journal.VouchOne).
+	if err := journal.VouchOne(ctx, s.Journal, "token", t.ID, t, nil); err != nil {
 		return nil, err
 	}
 	a, err := s.actor(ctx, t.UserID)
@@ -90,15 +91,23 @@ func (s *Service) actor(ctx context.Context, userID string) (*truce.Caller, erro
 	if u.Disabled {
 		return nil, errBadCredentials
 	}
-	if err := vouchOne(ctx, s, "user", u.ID, u, normUser); err != nil {
+	if err := journal.VouchOne(ctx, s.Journal, "user", u.ID, u, normUser); err != nil {
 		return nil, err
 	}
 	p, err := s.Store.Party(ctx, u.PartyID)
 	if err != nil {
 		return nil, err
 	}
-	if err := vouchOne(ctx, s, "party", p.ID, p, nil); err != nil {
+	if err := journal.VouchOne(ctx, s.Journal, "party", p.ID, p, nil); err != nil {
 		return nil, err
 	}
 	return &truce.Caller{User: u, Party: p}, nil
+}
+
+// normUser evens out a user's encodings that differ without differing in
+// value: no roles, as a nil and as an empty list.
+func normUser(u *truce.User) {
+	if len(u.Roles) == 0 {
+		u.Roles = nil
+	}
 }

@@ -1,9 +1,10 @@
-package service
+package accounts
 
 import (
 	"context"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 )
 
 // userBody is what the journal records of a user: never the password hash.
@@ -12,19 +13,14 @@ func userChange(u *truce.User) truce.Change {
 		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}, New: u.Version == 1}
 }
 
-// canManage reports whether the actor administers users of the party.
-func canManage(a *truce.Caller, partyID string) bool {
-	return a.IsAdmin() || (a.User.HasRole(truce.RolePartyAdmin) && a.Party.ID == partyID)
-}
-
 // CreateUser adds a user.
 func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.User, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RolePartyAdmin) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or a party administrator can add users.")
+	if err := mayAddUsers(a); err != nil {
+		return nil, err
 	}
 	return s.createUser(ctx, a, c)
 }
@@ -41,13 +37,8 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && !canManage(a, p.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "You may add users only to your own party.")
-	}
-	for _, r := range c.Roles {
-		if r == truce.RoleAdmin && a != nil && !a.IsAdmin() {
-			return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can grant the admin role.")
-		}
+	if err := mayCreateUser(a, p.ID, c.Roles); err != nil {
+		return nil, err
 	}
 	var hash string
 	if c.Password != "" {
@@ -58,10 +49,10 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 		s.logins().hashing.Release(1)
 	}
 	now := s.Now().UTC()
-	u := &truce.User{ID: NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
+	u := &truce.User{ID: newID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if _, err := write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
-		u.JournalIndex = tx.Journal(userChange(u))
+	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.InsertUser(ctx, u, hash)
 	}); err != nil {
 		if truce.ErrorCode(err) == truce.ECONFLICT {
@@ -143,8 +134,8 @@ func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersio
 	u.Disabled = true
 	u.Version++
 	u.UpdatedAt = s.Now().UTC()
-	return write(ctx, s, a, func(tx *writeTx) (*truce.User, error) {
-		u.JournalIndex = tx.Journal(userChange(u))
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.UpdateUser(ctx, u)
 	})
 }

@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -95,7 +95,7 @@ func (k *Keys) GenerateParty(partyID, slug string) (vkey string, sealed []byte, 
 
 // PartySigner returns the signer of a custodial party, from its sealed
 // key in the database.
-func (k *Keys) PartySigner(ctx context.Context, st truce.Store, p *truce.Party) (note.Signer, error) {
+func (k *Keys) PartySigner(ctx context.Context, st KeyStore, p *truce.Party) (note.Signer, error) {
 	sealed, err := st.PartyKey(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (k *Keys) PartySigner(ctx context.Context, st truce.Store, p *truce.Party) 
 // CheckSecret fails with ErrKeySecret when the database holds party keys
 // sealed under another secret, so a server started with the wrong secret
 // stops at start-up, not at its first decision.
-func (k *Keys) CheckSecret(ctx context.Context, st truce.Store) error {
+func (k *Keys) CheckSecret(ctx context.Context, st KeyStore) error {
 	id, sealed, err := st.AnyPartyKey(ctx)
 	if truce.ErrorCode(err) == truce.ENOTFOUND {
 		return nil
@@ -127,7 +127,7 @@ func (k *Keys) CheckSecret(ctx context.Context, st truce.Store) error {
 // party's key), read back, and then removed. A file without its party
 // (left by a server killed before the party's transaction committed) is
 // left where it is and reported. It returns how many keys it imported.
-func (k *Keys) ImportFiles(ctx context.Context, st truce.Store, log *slog.Logger) (int, error) {
+func (k *Keys) ImportFiles(ctx context.Context, st KeyStore, log *slog.Logger) (int, error) {
 	paths, err := filepath.Glob(filepath.Join(k.Dir, "party-*.key"))
 	if err != nil || len(paths) == 0 {
 		return 0, err

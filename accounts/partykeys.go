@@ -1,4 +1,4 @@
-package service
+package accounts
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -27,7 +28,7 @@ func (s *Service) RotatePartyKey(ctx context.Context, r truce.KeyRotation) (*tru
 	if err := truce.CheckText("note", r.Note, truce.MaxSignatureLen, true); err != nil {
 		return nil, err
 	}
-	ps, err := vouched(ctx, s, "party", []*truce.Party{a.Party}, partyID)
+	ps, err := journal.Vouched(ctx, s.Journal, "party", []*truce.Party{a.Party}, partyID)
 	if err != nil {
 		return nil, err
 	}
@@ -73,13 +74,13 @@ func (s *Service) RotatePartyKey(ctx context.Context, r truce.KeyRotation) (*tru
 	if !signedBy(newV) {
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "The rotation note is not signed by the new key: sign it with both.")
 	}
-	return write(ctx, s, a, func(tx *writeTx) (*truce.Party, error) {
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
 		q := *p
 		q.PublicKey = newKey
 		q.Version++
 		// The body is the party's new version (what vouching reads) with
 		// the note that authorised it.
-		q.JournalIndex = tx.Journal(truce.Change{Kind: "party", Subject: q.ID, Body: keyRotationBody{&q, r.Note},
+		q.JournalIndex = w.Journal(truce.Change{Kind: "party", Subject: q.ID, Body: keyRotationBody{&q, r.Note},
 			Visibility: truce.Visibility{Scope: truce.ScopeAll}})
 		return &q, tx.UpdatePartyKey(ctx, &q)
 	})
@@ -106,7 +107,7 @@ func cutNote(msg string) (text, sigs string, ok bool) {
 // A decision is verified with the key valid at its time, not the current
 // one.
 func (s *Service) PartyKeyAt(ctx context.Context, partyID string, index int64) (string, error) {
-	rs, err := s.subjectEntries(ctx, "party", partyID)
+	rs, err := s.Journal.SubjectEntries(ctx, "party", partyID)
 	if err != nil {
 		return "", err
 	}

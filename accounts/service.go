@@ -1,0 +1,91 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Service implements truce.PartyService, truce.UserService,
+// truce.TokenService and truce.Authenticator over a Store, writing
+// through the server's journal (which it embeds: the clock, the logger,
+// the hooks and the integrity report are the journal's).
+type Service struct {
+	*journal.Journal
+	Store Store
+	// Keys seals the custodial parties' keys; nil when the server keeps
+	// none (a party must then bring its public key).
+	Keys *Keys
+	// Logins bounds password sign-ins (see LoginLimits).
+	Logins *LoginGuard
+}
+
+// New returns a Service over st writing through j.
+func New(st Store, j *journal.Journal, keys *Keys) *Service {
+	return &Service{Journal: j, Store: st, Keys: keys, Logins: NewLoginGuard(LoginLimits{})}
+}
+
+var (
+	_ truce.PartyService  = (*Service)(nil)
+	_ truce.UserService   = (*Service)(nil)
+	_ truce.TokenService  = (*Service)(nil)
+	_ truce.Authenticator = (*Service)(nil)
+)
+
+// Party returns a party by id or slug, for the other capabilities (which
+// check their callers themselves): no caller is needed.
+func (s *Service) Party(ctx context.Context, idOrSlug string) (*truce.Party, error) {
+	return s.Store.Party(ctx, idOrSlug)
+}
+
+// PartySigner returns the signer of a custodial party (EINVALID when this
+// server keeps no party keys or the party holds its own).
+func (s *Service) PartySigner(ctx context.Context, p *truce.Party) (note.Signer, error) {
+	if !p.Custodial || s.Keys == nil {
+		return nil, truce.Errorf(truce.EINVALID, "Party %s holds its own key.", p.Slug)
+	}
+	return s.Keys.PartySigner(ctx, s.Store, p)
+}
+
+// newID returns a new UUIDv7: time-ordered, so cursors that page by id
+// page by creation time.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// newSecret returns a 256-bit random token secret and its SHA-256.
+func newSecret() (string, []byte) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	secret := "truce_" + base64.RawURLEncoding.EncodeToString(b)
+	return secret, HashSecret(secret)
+}
+
+// HashSecret returns the SHA-256 of a token secret, as stored.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// pageLimit is a page's size: 100 unless 1 to 500 is asked for.
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}
+
+func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
+	limit = pageLimit(limit)
+	if len(items) > limit {
+		return items[:limit], id(items[limit-1])
+	}
+	return items, ""
+}
+
+func clean(s string) string { return strings.TrimSpace(s) }

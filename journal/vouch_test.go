@@ -1,0 +1,105 @@
+package journal_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
+)
+
+// countingReader counts the subject reads the state checks make.
+type countingReader struct {
+	journal.Reader
+	reads atomic.Int64
+}
+
+func (c *countingReader) SubjectJournal(ctx context.Context, kind, subject string) ([]*truce.JournalRecord, error) {
+	c.reads.Add(1)
+	return c.Reader.SubjectJournal(ctx, kind, subject)
+}
+
+// putAlert journals and stores an alert through Write.
+func putAlert(t *testing.T, j *journal.Journal, st journal.Store[alertTx], a *truce.Alert) {
+	t.Helper()
+	_, err := journal.Write(context.Background(), j, st, nil, func(tx alertTx, w *journal.Writer) (*truce.Alert, error) {
+		a.JournalIndex = w.Journal(alertChange(a))
+		return a, tx.PutAlert(context.Background(), a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVouch checks the kind-independent state checks on both stores: a
+// row that matches its latest entry is served; one that differs is
+// refused (EINTEGRITY), counted and listed until it matches again; a
+// record read on every request is read from the journal once until a
+// write changes it.
+func TestVouch(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			cr := &countingReader{Reader: st}
+			j := journal.New(cr)
+			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			a := testAlert(j)
+			putAlert(t, j, as, a)
+			row, err := st.Alert(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := journal.Vouched(ctx, j, "alert", []*truce.Alert{row}, alertID); err != nil {
+				t.Fatalf("the row as written: %v", err)
+			}
+
+			changed := *row
+			changed.Summary = "changed behind the server's back"
+			_, err = journal.Vouched(ctx, j, "alert", []*truce.Alert{&changed}, alertID)
+			if truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("a changed row: %v, want EINTEGRITY", err)
+			}
+			if n := j.Integrity.Mismatches.Load(); n != 1 {
+				t.Fatalf("%d mismatches counted, want 1", n)
+			}
+			if ps := j.Integrity.Problems(); len(ps) != 1 {
+				t.Fatalf("problems %q, want one", ps)
+			}
+			js, bad, err := journal.VouchRecords(ctx, j, "alert", []*truce.Alert{&changed}, alertID)
+			if err != nil || truce.ErrorCode(bad) != truce.EINTEGRITY || len(js) != 1 || js[0].Summary != a.Summary {
+				t.Fatalf("VouchRecords of a changed row: %v, %v, %d records; want the journal's record and EINTEGRITY", err, bad, len(js))
+			}
+			if _, err := journal.Vouched(ctx, j, "alert", []*truce.Alert{row}, alertID); err != nil {
+				t.Fatalf("the row put back: %v", err)
+			}
+			if ps := j.Integrity.Problems(); len(ps) != 0 {
+				t.Fatalf("problems %q after the row matched again", ps)
+			}
+
+			// VouchOne remembers a match until a write changes the record.
+			before := cr.reads.Load()
+			for range 3 {
+				if err := journal.VouchOne(ctx, j, "alert", a.ID, row, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := cr.reads.Load() - before; n != 1 {
+				t.Fatalf("three checks of an unchanged row read the journal %d times, want 1", n)
+			}
+			if err := journal.VouchOne(ctx, j, "alert", a.ID, &changed, nil); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("VouchOne of a changed row: %v, want EINTEGRITY", err)
+			}
+			a.Version, a.State = 2, truce.AlertAcknowledged
+			putAlert(t, j, as, a)
+			before = cr.reads.Load()
+			if err := journal.VouchOne(ctx, j, "alert", a.ID, row, nil); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("the row as it was before a write: %v, want EINTEGRITY", err)
+			}
+			if cr.reads.Load() == before {
+				t.Fatal("the check after a write did not read the journal")
+			}
+		})
+	}
+}
