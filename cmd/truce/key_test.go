@@ -135,6 +135,19 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 		t.Fatalf("approve with the new key: %s", out)
 	}
 
+	// A proof of the later zone, checked offline, verifies Russia's
+	// approval with the key the journal records for its time: the new one.
+	logKey, err := os.ReadFile(filepath.Join(dir, "log.key.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof := filepath.Join(held, "later.json")
+	run(tokens["ru"], "log", "proof", "zone", later, "-o", proof)
+	if out, errs, code := truceCmd(t, nil, "log", "verify-proof", proof, "--key", strings.TrimSpace(string(logKey))); code != 0 ||
+		!strings.Contains(out, "signature verified: zone "+later+" version 1 approval by party ru (") {
+		t.Fatalf("verify-proof after the rotation: exit %d: %s %s", code, out, errs)
+	}
+
 	// What the server holds: Russia's verifier keys, decisions that
 	// verify with the key of their time, and no private key of Russia's
 	// anywhere.
