@@ -91,4 +91,10 @@ type PartyService interface {
 	// ListParties returns a page of parties and the cursor of the next page
 	// ("" when there is none).
 	ListParties(ctx context.Context, f PartyFilter) ([]*Party, string, error)
+	// RotatePartyKey replaces the verifier key of the caller's party, which
+	// holds its own key, with the one a KeyRotation note announces; the
+	// note is journalled with the party's new version. Party
+	// administrators only. Returns EINVALID, EUNPROCESSABLE (a signature
+	// that does not verify), EFORBIDDEN, EPRECONDITION.
+	RotatePartyKey(ctx context.Context, r KeyRotation) (*Party, error)
 }

@@ -53,6 +53,10 @@ type Tx interface {
 	// InsertPartyKey stores a custodial party's sealed private key, in the
 	// transaction that inserts the party.
 	InsertPartyKey(ctx context.Context, partyID string, sealed []byte) error
+	// UpdatePartyKey writes p's public key, version and journal index if
+	// the stored version is p.Version-1; EPRECONDITION otherwise (a key
+	// rotation).
+	UpdatePartyKey(ctx context.Context, p *truce.Party) error
 	InsertUser(ctx context.Context, u *truce.User, passwordHash string) error
 	// UpdateUser writes u if the stored version is u.Version-1;
 	// EPRECONDITION otherwise.

@@ -198,6 +198,7 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/parties":                                      {"GET", "/api/v1/parties", "", "", 0, 0},
 		"POST /api/v1/parties":                                     {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403, 0},
 		"GET /api/v1/parties/{id}":                                 {"GET", "/api/v1/parties/" + us.ID, "", "", 0, 0},
+		"POST /api/v1/key-rotations":                               {"POST", "/api/v1/key-rotations", `{"note":"x"}`, "ru-viewer", 403, 400},
 		"GET /api/v1/users":                                        {"GET", "/api/v1/users?party=ru", "", "us-op", 403, 0},
 		"POST /api/v1/users":                                       {"POST", "/api/v1/users", `{"party":"ru","username":"x1","roles":["viewer"]}`, "us-padmin", 403, 0},
 		"GET /api/v1/users/{id}":                                   {"GET", "/api/v1/users/" + op.ID, "", "ru-viewer", 404, 0},

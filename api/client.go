@@ -39,7 +39,7 @@ func NewClient(baseURL, token string) *Client {
 }
 
 // Do sends a request with a JSON body (nil for none) and decodes a JSON
-// response into out (nil to discard). Every POST carries a fresh
+// response into out (nil to discard; a *[]byte receives the body as sent). Every POST carries a fresh
 // Idempotency-Key, reused if the request is retried after a network error.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any, header http.Header) (*http.Response, error) {
 	var buf []byte
@@ -111,6 +111,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, hea
 	}
 	if resp.StatusCode >= 400 {
 		return resp, problemError(resp.StatusCode, data)
+	}
+	if raw, ok := out.(*[]byte); ok {
+		// A text answer (a decision statement) is returned as sent.
+		*raw = data
+		return resp, nil
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -199,6 +204,13 @@ func (c *Client) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truce
 	var pg Page[*truce.Party]
 	_, err := c.Do(ctx, "GET", "/api/v1/parties"+q("kind", string(f.Kind), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
 	return pg.Items, pg.NextCursor, err
+}
+
+// RotatePartyKey implements truce.PartyService.
+func (c *Client) RotatePartyKey(ctx context.Context, k truce.KeyRotation) (*truce.Party, error) {
+	var p truce.Party
+	_, err := c.Do(ctx, "POST", "/api/v1/key-rotations", k, &p, nil)
+	return &p, err
 }
 
 // CreateUser implements truce.UserService.

@@ -31,7 +31,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 	types := map[string]any{
 		"PartyCreate": truce.PartyCreate{}, "UserCreate": truce.UserCreate{}, "TokenCreate": truce.TokenCreate{},
 		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
-		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
+		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "KeyRotation": truce.KeyRotation{}, "WebhookCreate": events.WebhookCreate{},
 		"AgreementMotion": truce.AgreementMotion{}, "NoticeCreate": truce.NoticeCreate{},
 	}
 	for name, v := range types {
@@ -60,7 +60,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"TokenCreate", "name", truce.MaxNameLen}, {"AgreementCreate", "title", truce.MaxTitleLen},
 		{"AgreementCreate", "reference", truce.MaxTextLen}, {"AgreementUpdate", "title", truce.MaxTitleLen},
 		{"ZoneProposal", "name", truce.MaxNameLen}, {"ZoneProposal", "note", truce.MaxTextLen},
-		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen},
+		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen}, {"KeyRotation", "note", truce.MaxSignatureLen},
 		{"WebhookCreate", "url", 2048}, {"AgreementMotion", "note", truce.MaxTextLen},
 		{"NoticeCreate", "reason", truce.MaxTextLen}, {"NoticeCreate", "signature", truce.MaxSignatureLen},
 	}

@@ -73,6 +73,22 @@ func (s *Server) getParty(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
+// rotatePartyKey records a key rotation note of the caller's party.
+func (s *Server) rotatePartyKey(w http.ResponseWriter, r *http.Request) {
+	var k truce.KeyRotation
+	if err := decode(r, &k); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.svc.Parties.RotatePartyKey(r.Context(), k)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(p.Version))
+	writeJSON(w, http.StatusOK, p)
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}

@@ -160,6 +160,7 @@ func (s *Server) apiRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/parties", Handler: s.listParties},
 		{Method: "POST", Pattern: "/api/v1/parties", Handler: s.createParty},
 		{Method: "GET", Pattern: "/api/v1/parties/{id}", Handler: s.getParty},
+		{Method: "POST", Pattern: "/api/v1/key-rotations", Handler: s.rotatePartyKey},
 		{Method: "GET", Pattern: "/api/v1/users", Handler: s.listUsers},
 		{Method: "POST", Pattern: "/api/v1/users", Handler: s.createUser},
 		{Method: "GET", Pattern: "/api/v1/users/{id}", Handler: s.getUser},

@@ -116,6 +116,19 @@ func (c *Client) DecideZone(ctx context.Context, zoneID string, version int, d t
 	return &v, err
 }
 
+// ZoneDecisionStatement returns the exact text a party signs to approve
+// or reject a version of a zone (GET …/versions/{version}/statement). A
+// client that signs it checks it first (partykey.SignZoneDecision).
+func (c *Client) ZoneDecisionStatement(ctx context.Context, zoneID string, version int, approve bool) (string, error) {
+	d := "reject"
+	if approve {
+		d = "approve"
+	}
+	var b []byte
+	_, err := c.Do(ctx, "GET", fmt.Sprintf("/api/v1/zones/%s/versions/%d/statement", url.PathEscape(zoneID), version)+q("decision", d), nil, &b, nil)
+	return string(b), err
+}
+
 // FindZone implements truce.ZoneService.
 func (c *Client) FindZone(ctx context.Context, id string) (*truce.Zone, error) {
 	var z truce.Zone

@@ -14,11 +14,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/node"
+	"github.com/truce-project/truce/partykey"
 )
 
 //go:embed data/*.geojson
@@ -33,6 +35,7 @@ type Party struct {
 }
 
 // Parties are the scenario's parties besides the administrators' own.
+// The Russian Federation holds its own key (see SelfHeld).
 var Parties = []Party{
 	{"us", "United States of America", truce.PartyGuarantor, "us-operator", []truce.Role{truce.RoleOperator, truce.RolePartyAdmin}},
 	{"ru", "Russian Federation", truce.PartyGuarantor, "ru-operator", []truce.Role{truce.RoleOperator, truce.RolePartyAdmin}},
@@ -41,6 +44,13 @@ var Parties = []Party{
 	{"sarc", "Syrian Arab Red Crescent", truce.PartyHumanitarian, "sarc-access", []truce.Role{truce.RoleHumanitarian}},
 	{"icrc", "International Committee of the Red Cross", truce.PartyHumanitarian, "icrc-access", []truce.Role{truce.RoleHumanitarian}},
 }
+
+// SelfHeld are the parties that hold their own keys: the scenario
+// generates each key into DATA/held-by-SLUG/SLUG.key, as the party's
+// operator would with truce key generate, registers only the verifier
+// key, and signs the party's scripted decisions with partykey, as the
+// operator's CLI does. The server has no key to sign for them.
+var SelfHeld = []string{"ru"}
 
 // Credential is one demo login.
 type Credential struct {
@@ -52,9 +62,16 @@ type Scenario struct {
 	Credentials []Credential
 	Agreement   *truce.Agreement
 	// InForce are the zones approved by every guarantor; Pending awaits
-	// Jordan's decision (it shows in Jordan's inbox).
+	// Russia's and Jordan's decisions (it shows in their inboxes).
 	InForce []*truce.ZoneVersion
 	Pending []*truce.ZoneVersion
+	// KeyFiles are the key files of the parties in SelfHeld, by slug.
+	KeyFiles map[string]string
+}
+
+// KeyFile is where the scenario keeps a self-held party's key.
+func KeyFile(dataDir, slug string) string {
+	return filepath.Join(dataDir, "held-by-"+slug, slug+".key")
 }
 
 // Setup initialises a new data directory with the scenario. It refuses a
@@ -78,7 +95,22 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	}
 	defer svc.Store.Close()
 	actx := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
-	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}}
+	sc := &Scenario{Credentials: []Credential{{res.Party.Slug, res.User.Username, adminPass, res.Token.Secret}}, KeyFiles: map[string]string{}}
+	keys := map[string]*partykey.Key{}
+	for _, slug := range SelfHeld {
+		path := KeyFile(cfg.DataDir, slug)
+		skey, vkey, err := partykey.Generate(slug)
+		if err != nil {
+			return nil, err
+		}
+		if err := partykey.Write(path, skey, vkey); err != nil {
+			return nil, fmt.Errorf("demo key of %s: %w", slug, err)
+		}
+		if keys[slug], err = partykey.Load(path); err != nil {
+			return nil, err
+		}
+		sc.KeyFiles[slug] = path
+	}
 	actors := map[string]context.Context{}
 	// The parties are set up concurrently: each user's argon2id hash takes
 	// tens of milliseconds, and concurrent writes share commits.
@@ -90,7 +122,11 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, err := svc.Accounts.CreateParty(actx, truce.PartyCreate{Slug: dp.Slug, Name: dp.Name, Kind: dp.Kind})
+			c := truce.PartyCreate{Slug: dp.Slug, Name: dp.Name, Kind: dp.Kind}
+			if k := keys[dp.Slug]; k != nil {
+				c.PublicKey = k.Verifier
+			}
+			p, err := svc.Accounts.CreateParty(actx, c)
 			if err != nil {
 				errs[i] = fmt.Errorf("demo party %s: %w", dp.Slug, err)
 				return
@@ -139,7 +175,14 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		return nil, err
 	}
 	for _, slug := range []string{"us", "ru", "jo"} {
-		if sc.Agreement, err = svc.Zones.DecideAgreement(actors[slug], sc.Agreement.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		if k := keys[slug]; k != nil {
+			// A party holding its own key signs the text here, as its
+			// CLI would.
+			sc.Agreement, err = partykey.DecideAgreement(actors[slug], svc.Zones, k, sc.Agreement.ID, 1, true, "")
+		} else {
+			sc.Agreement, err = svc.Zones.DecideAgreement(actors[slug], sc.Agreement.ID, 1, truce.ZoneDecision{Approve: true})
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%s signs the memorandum: %w", slug, err)
 		}
 	}
@@ -197,18 +240,22 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo corridor: %w", err)
 	}
+	approve := func(p string, v *truce.ZoneVersion) (*truce.ZoneVersion, error) {
+		if k := keys[p]; k != nil {
+			return partykey.DecideZone(actors[p], partykey.Local{ZoneService: svc.Zones}, k, v.ZoneID, v.Version, true, "")
+		}
+		return svc.Zones.DecideZone(actors[p], v.ZoneID, v.Version, truce.ZoneDecision{Approve: true})
+	}
 	for _, v := range inForce {
 		for _, p := range []string{"us", "ru", "jo"} {
-			if v, err = svc.Zones.DecideZone(actors[p], v.ZoneID, v.Version, truce.ZoneDecision{Approve: true}); err != nil {
-				return nil, fmt.Errorf("demo approval: %w", err)
+			if v, err = approve(p, v); err != nil {
+				return nil, fmt.Errorf("demo approval by %s: %w", p, err)
 			}
 		}
 		sc.InForce = append(sc.InForce, v)
 	}
-	for _, p := range []string{"us", "ru"} {
-		if corridor, err = svc.Zones.DecideZone(actors[p], corridor.ZoneID, 1, truce.ZoneDecision{Approve: true}); err != nil {
-			return nil, err
-		}
+	if corridor, err = approve("us", corridor); err != nil {
+		return nil, err
 	}
 	sc.Pending = []*truce.ZoneVersion{corridor}
 	return sc, nil

@@ -16,6 +16,7 @@ func runAccounts(t *testing.T, open Opener) {
 	t.Run("Parties", func(t *testing.T) { testParties(t, open(t)) })
 	t.Run("UsersAndTokens", func(t *testing.T) { testUsers(t, open(t)) })
 	t.Run("PartyKeys", func(t *testing.T) { testPartyKeys(t, open(t)) })
+	t.Run("UpdatePartyKey", func(t *testing.T) { testUpdatePartyKey(t, open(t)) })
 }
 
 func testParties(t *testing.T, s Store) {

@@ -148,9 +148,19 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var mine, others []pending
+	// A party holding its own key signs each decision in the browser.
+	sign := map[string]*signForm{}
 	for _, p := range ps {
 		if slices.Contains(p.Awaiting, a.Party.ID) {
 			mine = append(mine, p)
+			f, err := signFormFor(a.Party, p.Version)
+			if err != nil {
+				u.serviceError(w, r, err)
+				return
+			}
+			if f != nil {
+				sign[p.Zone.ID] = f
+			}
 		} else {
 			others = append(others, p)
 		}
@@ -173,7 +183,7 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names, "ToSign": toSign,
+	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names, "ToSign": toSign, "Sign": sign,
 		"Alerts": alerts, "HasAlerts": u.svc.Alerts != nil})
 }
 
@@ -183,7 +193,11 @@ func (u *UI) decide(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusBadRequest, "error.bad_request")
 		return
 	}
-	d := truce.ZoneDecision{Approve: r.PostFormValue("decision") == "approve", Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	// A party holding its own key sends the signature its browser made
+	// (static/sign.js); the service checks it against the party's key. A
+	// form posts line ends as CRLF; the signed note has LF only.
+	d := truce.ZoneDecision{Approve: r.PostFormValue("decision") == "approve", Reason: strings.TrimSpace(r.PostFormValue("reason")),
+		Signature: strings.ReplaceAll(r.PostFormValue("signature"), "\r\n", "\n")}
 	if r.PostFormValue("decision") != "approve" && r.PostFormValue("decision") != "reject" {
 		u.fail(w, r, http.StatusBadRequest, "error.bad_request")
 		return

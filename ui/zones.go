@@ -225,10 +225,46 @@ func (u *UI) zone(w http.ResponseWriter, r *http.Request) {
 	if z.Current > 0 && z.Current <= len(hist) && truce.CanActOnZones(a, ag, now) == nil && truce.CanPropose(z, truce.ZoneChange, 0) == nil {
 		current = currentFields(hist[z.Current-1].Spec)
 	}
+	var sign *signForm
+	if canDecide {
+		if sign, err = signFormFor(a.Party, hist[z.Pending-1]); err != nil {
+			u.serviceError(w, r, err)
+			return
+		}
+	}
 	cfg := u.mapConfig(r)
 	cfg.ZonesURL, cfg.Layers = "", nil
 	u.render(w, r, http.StatusOK, "zone", map[string]any{"Zone": z, "View": z.ViewAt(ag, now), "Versions": rev, "Agreement": ag, "Parties": byID,
-		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg, "Current": current, "Kinds": truce.ZoneKinds})
+		"CanDecide": canDecide, "Geometry": string(geom), "Config": cfg, "Current": current, "Kinds": truce.ZoneKinds, "Sign": sign})
+}
+
+// signForm is what a decision form needs to sign in the browser
+// (static/sign.js) for a party that holds its own key: the statement of
+// each decision, as the API's statement endpoint serves it, and the
+// party's registered verifier key, which the loaded key file must match.
+// The key itself never reaches the server.
+type signForm struct {
+	Zone            string
+	Version         int
+	Party, Verifier string
+	Approve, Reject string
+}
+
+// signFormFor returns the signing form of a decision on v, or nil for a
+// custodial party (the server signs for it).
+func signFormFor(p *truce.Party, v *truce.ZoneVersion) (*signForm, error) {
+	if p.Custodial {
+		return nil, nil
+	}
+	ap, err := truce.DecisionStatement(v, true)
+	if err != nil {
+		return nil, err
+	}
+	rj, err := truce.DecisionStatement(v, false)
+	if err != nil {
+		return nil, err
+	}
+	return &signForm{Zone: v.ZoneID, Version: v.Version, Party: p.Slug, Verifier: p.PublicKey, Approve: ap, Reject: rj}, nil
 }
 
 // currentFields fills the change form with the version in force.

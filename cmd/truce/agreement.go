@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
@@ -138,14 +139,29 @@ func runAgreement(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Proposal %d (%s) on agreement %s awaits every signatory's decision.\n", a.Proposal.Number, a.Proposal.Action, a.ID)
 		return nil
 	case "approve", "reject":
-		fs := newFlags("agreement "+args[0], "agreement "+args[0]+" ID [--proposal N] [--reason R] [--signature-file F]")
+		fs := newFlags("agreement "+args[0], "agreement "+args[0]+" ID [--proposal N] [--reason R] [--key FILE | --signature-file F]")
 		number := fs.Int("proposal", 0, "proposal to decide on (default: the pending one)")
 		reason := fs.String("reason", "", "reason, recorded with the decision")
+		keyFile := fs.String("key", "", "your party's own key file (truce key generate): the statement is built from the proposal as read and signed here; only the signature is sent")
 		sigFile := fs.String("signature-file", "", "signed note over the decision statement, for a party holding its own key")
 		cf.add(fs)
 		rest, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
+		}
+		if *keyFile != "" && *sigFile != "" {
+			return fmt.Errorf("agreement %s: give --key or --signature-file, not both", args[0])
+		}
+		if *keyFile != "" {
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			a, err := partykey.DecideAgreement(ctx, cl, k, rest[0], *number, args[0] == "approve", *reason)
+			if err != nil {
+				return err
+			}
+			return printAgreementDecided(a, cf.json)
 		}
 		if *number == 0 {
 			a, err := cl.FindAgreement(ctx, rest[0])
@@ -169,15 +185,11 @@ func runAgreement(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(a)
-		}
-		fmt.Fprintf(stdout, "Proposal %d (%s) on agreement %s is %s (%d decision(s)); the agreement is %s.\n",
-			a.Proposal.Number, a.Proposal.Action, a.ID, a.Proposal.Status, len(a.Proposal.Decisions), a.Status)
-		return nil
+		return printAgreementDecided(a, cf.json)
 	case "withdraw":
-		fs := newFlags("agreement withdraw", "agreement withdraw ID [--reason R] [--signature-file F]")
+		fs := newFlags("agreement withdraw", "agreement withdraw ID [--reason R] [--key FILE | --signature-file F]")
 		reason := fs.String("reason", "", "reason, recorded with the notice")
+		keyFile := fs.String("key", "", "your party's own key file: the withdrawal statement is built from the agreement as read and signed here")
 		sigFile := fs.String("signature-file", "", "signed note over the withdrawal statement, for a party holding its own key")
 		cf.add(fs)
 		rest, cl, err := cf.parse(fs, args[1:], 1)
@@ -185,14 +197,32 @@ func runAgreement(ctx context.Context, args []string) error {
 			return err
 		}
 		n := truce.NoticeCreate{Reason: *reason}
-		if *sigFile != "" {
+		var a *truce.Agreement
+		if *keyFile != "" {
+			if *sigFile != "" {
+				return fmt.Errorf("agreement withdraw: give --key or --signature-file, not both")
+			}
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			// The key is named after the party's slug.
+			p, err := cl.FindParty(ctx, k.Signer.Name())
+			if err != nil {
+				return err
+			}
+			if a, err = partykey.GiveNotice(ctx, cl, k, rest[0], p.ID, *reason); err != nil {
+				return err
+			}
+		} else if *sigFile != "" {
 			if n.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
 				return err
 			}
 		}
-		a, err := cl.GiveNotice(ctx, rest[0], n)
-		if err != nil {
-			return err
+		if a == nil {
+			if a, err = cl.GiveNotice(ctx, rest[0], n); err != nil {
+				return err
+			}
 		}
 		if cf.json {
 			return printJSON(a)
@@ -202,6 +232,15 @@ func runAgreement(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("agreement: unknown sub-verb %q (create, list, show, propose, approve, reject or withdraw)", args[0])
+}
+
+func printAgreementDecided(a *truce.Agreement, asJSON bool) error {
+	if asJSON {
+		return printJSON(a)
+	}
+	fmt.Fprintf(stdout, "Proposal %d (%s) on agreement %s is %s (%d decision(s)); the agreement is %s.\n",
+		a.Proposal.Number, a.Proposal.Action, a.ID, a.Proposal.Status, len(a.Proposal.Decisions), a.Status)
+	return nil
 }
 
 // readBounded reads a small file (a signed note), refusing one larger

@@ -96,7 +96,7 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "  witness of %s: %s\n", witnessOf[i], w.Key)
 	}
 	fmt.Fprintln(stdout)
-	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Jordan's decision.\n\n", len(sc.InForce), len(sc.Pending))
+	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Russia's and Jordan's decisions.\n\n", len(sc.InForce), len(sc.Pending))
 	if traffic != nil {
 		fmt.Fprintf(stdout, "Live air traffic: real recorded flights %s, replayed RELOCATED over south-west Syria and shifted to now;\n"+
 			"expect a predicted entry, then an entry into %q after %s, and a close pass between US and Russian aircraft after %s.\n\n",
@@ -108,13 +108,22 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Party, c.Username, c.Password, c.Token)
 	}
 	w.Flush()
-	jo := sc.Credentials[3]
+	token := map[string]string{}
+	for _, c := range sc.Credentials {
+		token[c.Party] = c.Token
+	}
 	requireFlags := ""
 	for _, w := range cfg.Witnesses {
 		requireFlags += " --require-witness '" + w.Key + "'"
 	}
-	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\nAs Jordan, decide on the pending corridor:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\n"+
+	corridor := sc.Pending[0].ZoneID
+	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\n"+
+		"The Russian Federation holds its own key (%s); the server has only its verifier key.\n"+
+		"As Russia, decide on the pending corridor: the CLI fetches the statement, checks it names this zone and version, and signs it here:\n\n"+
+		"    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s --key %s\n\n"+
+		"(or sign in the browser: log in as ru-operator, open the zone and load the key file.)\n\n"+
+		"As Jordan (a custodial key, kept by the server), decide on it too:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\n"+
 		"Audit the log, every body you may read and every party's signature in them, requiring each witness's cosignature:\n\n    go run ./cmd/truce log audit %s --key '%s'%s --bodies\n\nStop with Ctrl-C.\n",
-		url, sc.Credentials[0].Token, jo.Token, sc.Pending[0].ZoneID, url, n.LogVerifierKey, requireFlags)
+		url, token["un-coordination"], sc.KeyFiles["ru"], token["ru"], corridor, sc.KeyFiles["ru"], token["jo"], corridor, url, n.LogVerifierKey, requireFlags)
 	return n.Serve(ctx, ln)
 }

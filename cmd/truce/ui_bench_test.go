@@ -19,6 +19,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/geo/geotest"
+	"github.com/truce-project/truce/partykey"
 )
 
 // The OCHA sub-districts of Syria (COD-AB, CC BY-IGO, credit OCHA / HDX),
@@ -111,9 +112,7 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, usCtx, ruCtx); err != nil {
-		tb.Fatal(err)
-	}
+	s.inForce(tb, ag.ID, map[string]context.Context{"us": usCtx, "ru": ruCtx}, "us", "ru")
 	var mu sync.Mutex
 	var ids []string
 	var firstErr error
@@ -172,20 +171,33 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	type decision struct {
 		ctx context.Context
 		id  string
+		key *partykey.Key // the party's own key, or nil for a custodial one
+	}
+	// Russia holds its own key: its approvals are signed here, as its
+	// operator's CLI signs them.
+	ruKey, err := partykey.Load(s.keys["ru"])
+	if err != nil {
+		tb.Fatal(err)
 	}
 	decide := make(chan decision)
 	for range 8 {
 		wg.Go(func() {
 			for d := range decide {
-				if _, err := s.node.Zones.DecideZone(d.ctx, d.id, 1, truce.ZoneDecision{Approve: true}); err != nil {
+				var err error
+				if d.key != nil {
+					_, err = partykey.DecideZone(d.ctx, partykey.Local{ZoneService: s.node.Zones}, d.key, d.id, 1, true, "")
+				} else {
+					_, err = s.node.Zones.DecideZone(d.ctx, d.id, 1, truce.ZoneDecision{Approve: true})
+				}
+				if err != nil {
 					fail(err)
 				}
 			}
 		})
 	}
 	for _, id := range ids {
-		decide <- decision{usCtx, id}
-		decide <- decision{ruCtx, id}
+		decide <- decision{usCtx, id, nil}
+		decide <- decision{ruCtx, id, ruKey}
 	}
 	close(decide)
 	wg.Wait()

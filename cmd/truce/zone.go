@@ -12,6 +12,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
@@ -119,14 +120,29 @@ func runZone(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Proposed zone %s %q version %d%s, awaiting every signatory's decision.\n", v.ZoneID, v.Spec.Name, v.Version, repairNote(v.Spec))
 		return nil
 	case "approve", "reject":
-		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--version N] [--reason R] [--signature-file F]")
+		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--version N] [--reason R] [--key FILE | --signature-file F]")
 		version := fs.Int("version", 0, "version to decide on (default: the pending one)")
 		reason := fs.String("reason", "", "reason, recorded with the decision")
+		keyFile := fs.String("key", "", "your party's own key file (truce key generate): the statement is checked and signed here, and only the signature is sent")
 		sigFile := fs.String("signature-file", "", "signed note over the decision statement, for a party holding its own key")
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
 			return err
+		}
+		if *keyFile != "" && *sigFile != "" {
+			return fmt.Errorf("zone %s: give --key or --signature-file, not both", sub)
+		}
+		var v *truce.ZoneVersion
+		if *keyFile != "" {
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			if v, err = partykey.DecideZone(ctx, cl, k, pos[0], *version, sub == "approve", *reason); err != nil {
+				return err
+			}
+			return printDecided(v, cf.json)
 		}
 		if *version == 0 {
 			z, err := cl.FindZone(ctx, pos[0])
@@ -146,18 +162,10 @@ func runZone(ctx context.Context, args []string) error {
 			}
 			d.Signature = string(b)
 		}
-		v, err := cl.DecideZone(ctx, pos[0], *version, d)
-		if err != nil {
+		if v, err = cl.DecideZone(ctx, pos[0], *version, d); err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(v)
-		}
-		fmt.Fprintf(stdout, "Version %d of zone %s is %s (%d decision(s)).\n", v.Version, v.ZoneID, v.Status, len(v.Decisions))
-		if v.InForceFrom != nil {
-			fmt.Fprintf(stdout, "In force from %s.\n", v.InForceFrom.Format(time.RFC3339))
-		}
-		return nil
+		return printDecided(v, cf.json)
 	case "suspend", "withdraw":
 		fs := newFlags("zone "+sub, "zone "+sub+" ZONE_ID [--note N] [--from T]")
 		note := fs.String("note", "", "why")
@@ -354,6 +362,17 @@ func runZone(ctx context.Context, args []string) error {
 		return printJSON(api.ZoneFeatures(vs))
 	}
 	return fmt.Errorf("zone: unknown sub-verb %q", sub)
+}
+
+func printDecided(v *truce.ZoneVersion, asJSON bool) error {
+	if asJSON {
+		return printJSON(v)
+	}
+	fmt.Fprintf(stdout, "Version %d of zone %s is %s (%d decision(s)).\n", v.Version, v.ZoneID, v.Status, len(v.Decisions))
+	if v.InForceFrom != nil {
+		fmt.Fprintf(stdout, "In force from %s.\n", v.InForceFrom.Format(time.RFC3339))
+	}
+	return nil
 }
 
 func band(s truce.ZoneSpec) string {

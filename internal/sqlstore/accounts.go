@@ -209,6 +209,18 @@ func (t *tx) InsertParty(_ context.Context, p *truce.Party) error {
 		p.ID, p.Slug, p.Name, string(p.Kind), p.PublicKey, p.Custodial, p.CreatedAt.UTC(), p.Version, p.JournalIndex)
 }
 
+func (t *tx) UpdatePartyKey(_ context.Context, p *truce.Party) error {
+	res, err := t.exec(`UPDATE parties SET public_key = ?, version = ?, journal_index = ? WHERE id = ? AND version = ?`,
+		p.PublicKey, p.Version, p.JournalIndex, p.ID, p.Version-1)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return truce.Errorf(truce.EPRECONDITION, "Party %q was changed by someone else; reload and retry.", p.ID)
+	}
+	return nil
+}
+
 func (t *tx) InsertUser(_ context.Context, u *truce.User, passwordHash string) error {
 	return t.insert(`INSERT INTO users (`+userCols+`, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.PartyID, u.Username, u.Name, joinRoles(u.Roles), u.Disabled, u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.Version, u.JournalIndex, passwordHash)

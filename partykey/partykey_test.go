@@ -1,0 +1,100 @@
+package partykey_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/partykey"
+	"golang.org/x/mod/sumdb/note"
+)
+
+func testVersion() *truce.ZoneVersion {
+	return &truce.ZoneVersion{ZoneID: "z1", AgreementID: "a1", Version: 2, Action: truce.ZoneChange,
+		Spec: truce.ZoneSpec{Name: "Box", Kind: truce.ZoneNoFly}, EffectiveFrom: time.Date(2017, 7, 9, 9, 0, 0, 0, time.UTC)}
+}
+
+func writeKey(t *testing.T) (string, *partykey.Key) {
+	t.Helper()
+	skey, vkey, err := partykey.Generate("ru")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "k", "ru.key")
+	if err := partykey.Write(path, skey, vkey); err != nil {
+		t.Fatal(err)
+	}
+	k, err := partykey.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Verifier != vkey {
+		t.Fatalf("verifier %q, want %q", k.Verifier, vkey)
+	}
+	return path, k
+}
+
+func TestWriteLoad(t *testing.T) {
+	path, _ := writeKey(t)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", st, err)
+	}
+	if err := partykey.Write(path, "x", "y"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("overwrote a key file: %v", err)
+	}
+	os.Chmod(path, 0o644)
+	if _, err := partykey.Load(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("loaded a key others can read: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.key")
+	os.WriteFile(bad, []byte("ru+01234567+AAAA"), 0o600)
+	if _, err := partykey.Load(bad); err == nil {
+		t.Fatal("loaded a verifier key as a signer key")
+	}
+	if _, _, err := partykey.Generate("Not A Slug"); err == nil {
+		t.Fatal("generated a key for an invalid slug")
+	}
+}
+
+func TestSignZoneDecision(t *testing.T) {
+	_, k := writeKey(t)
+	v := testVersion()
+	good, err := truce.DecisionStatement(v, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := testVersion()
+	other.Spec.Name = "Bigger box"
+	otherSt, _ := truce.DecisionStatement(other, true)
+	digest := func(s string) string { return s[strings.Index(s, "digest "):] }
+	for _, tc := range []struct {
+		name, statement, want string
+	}{
+		{"ErrOtherZone", strings.Replace(good, "zone z1", "zone z9", 1), "names zone z9, not z1"},
+		{"ErrOtherVersion", strings.Replace(good, "version 2", "version 1", 1), "names version 1, not 2"},
+		{"ErrOtherDecision", strings.Replace(good, "decision approve", "decision reject", 1), "says reject, not approve"},
+		{"ErrOtherContent", strings.Replace(good, digest(good), digest(otherSt), 1), "carries digest"},
+		{"ErrExtraLine", good + "and more\n", "not a zone decision statement"},
+		{"ErrOtherFormat", strings.Replace(good, "v1", "v2", 1), "not a zone decision statement"},
+		{"ErrNoVersion", strings.Replace(good, "version 2", "version two", 1), "no valid version"},
+		{"ErrSpaces", strings.Replace(good, "version 2", "version  2", 1), "no version line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := partykey.SignZoneDecision(k, tc.statement, v, true); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("signed %q: %v", tc.statement, err)
+			}
+		})
+	}
+	msg, err := partykey.SignZoneDecision(k, good, v, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver, _ := note.NewVerifier(k.Verifier)
+	n, err := note.Open([]byte(msg), note.VerifierList(ver))
+	if err != nil || n.Text != good {
+		t.Fatalf("signed note: %v %+v", err, n)
+	}
+}
