@@ -109,4 +109,7 @@ func TestAgreementPage_Joint(t *testing.T) {
 	if p := page(agPath); strings.Contains(p, ">In force</span>") {
 		t.Fatal("the agreement page lists a zone of a suspended agreement as in force")
 	}
+	if p := page("/agreements"); !strings.Contains(p, `data-in-force="false">Not in force`) || strings.Contains(p, `data-in-force="true"`) {
+		t.Fatal("the agreements page lists a zone of a suspended agreement as in force")
+	}
 }

@@ -38,7 +38,19 @@ func (u *UI) agreements(w http.ResponseWriter, r *http.Request) {
 		u.serviceError(w, r, err)
 		return
 	}
-	u.render(w, r, http.StatusOK, "agreements", map[string]any{"Agreements": ags, "Parties": byID, "Signers": signers, "Zones": zs})
+	// Each zone as shown now: never in force while its agreement is not.
+	byAgreement := map[string]*truce.Agreement{}
+	for _, ag := range ags {
+		byAgreement[ag.ID] = ag
+	}
+	now := time.Now().UTC()
+	views := make([]truce.ZoneView, 0, len(zs))
+	for _, z := range zs {
+		if ag := byAgreement[z.AgreementID]; ag != nil {
+			views = append(views, z.ViewAt(ag, now))
+		}
+	}
+	u.render(w, r, http.StatusOK, "agreements", map[string]any{"Agreements": ags, "Parties": byID, "Signers": signers, "Zones": views})
 }
 
 func (u *UI) createAgreement(w http.ResponseWriter, r *http.Request) {
