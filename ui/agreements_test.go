@@ -2,7 +2,9 @@ package ui_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"golang.org/x/mod/sumdb/note"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,5 +113,57 @@ func TestAgreementPage_Joint(t *testing.T) {
 	}
 	if p := page("/agreements"); !strings.Contains(p, `data-in-force="false">Not in force`) || strings.Contains(p, `data-in-force="true"`) {
 		t.Fatal("the agreements page lists a zone of a suspended agreement as in force")
+	}
+}
+
+// TestAgreementPage_OwnKey: a party that holds its own key gets the
+// statements to sign in the browser on the agreement page, and its signed
+// note, posted with the form, is its decision.
+func TestAgreementPage_OwnKey(t *testing.T) {
+	s := newServer(t)
+	admin := actorOf(t, s, "admin", "admin-password-1")
+	skey, vkey, err := note.GenerateKey(rand.Reader, "jo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jo, err := s.node.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.node.Accounts.CreateUser(admin, truce.UserCreate{Party: jo.ID, Username: "jo-operator", Roles: []truce.Role{truce.RoleOperator},
+		Password: "jo-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	us := actorOf(t, s, "us-operator", "us-password-1")
+	ag, err := s.node.Zones.CreateAgreement(us, truce.AgreementCreate{Title: "Jordan–US", Signatories: []string{"us", "jo"}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ag, err = s.node.Zones.ProposeAgreement(us, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t)
+	_, csrf := login(t, s, c, "jo-operator", "jo-password-1")
+	_, p := get(t, c, s.url+"/agreements/"+ag.ID)
+	statement, _ := truce.AgreementDecisionStatement(ag.ID, ag.Proposal, true)
+	if !strings.Contains(p, `data-agreement="`+ag.ID+`"`) || !strings.Contains(p, `data-statement-approve="truce agreement decision v1`) ||
+		!strings.Contains(p, `/sign.`) || !strings.Contains(p, `data-verifier="`+strings.ReplaceAll(vkey, "+", "&#43;")+`"`) {
+		t.Fatal("the agreement page gives a party holding its own key nothing to sign in the browser")
+	}
+	// Unsigned, the decision is refused; signed as the browser signs, it
+	// is Jordan's.
+	resp, _ := post(t, c, s.url+"/agreements/"+ag.ID+"/proposals/1/decision", url.Values{"csrf": {csrf}, "decision": {"approve"}})
+	if resp.StatusCode < 400 {
+		t.Fatalf("an unsigned decision of a party holding its own key: %d", resp.StatusCode)
+	}
+	signer, _ := note.NewSigner(skey)
+	signed, _ := note.Sign(&note.Note{Text: statement}, signer)
+	resp, body := post(t, c, s.url+"/agreements/"+ag.ID+"/proposals/1/decision", url.Values{"csrf": {csrf}, "decision": {"approve"}, "signature": {string(signed)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the signed decision: %d %.300s", resp.StatusCode, body)
+	}
+	got, err := s.node.Zones.FindAgreement(us, ag.ID)
+	if err != nil || len(got.Proposal.Decisions) != 1 || got.Proposal.Decisions[0].PartyID != jo.ID || got.Proposal.Decisions[0].Signature != string(signed) {
+		t.Fatalf("after Jordan's signed decision: %+v, %v", got.Proposal, err)
 	}
 }

@@ -132,9 +132,36 @@ func (u *UI) agreement(w http.ResponseWriter, r *http.Request) {
 		canDecide = (a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) && truce.CanDecideAgreement(ag, p.Number, a.Party.ID, now) == nil
 	}
 	_, noticeErr := truce.GiveNotice(a, ag, truce.WithdrawalNotice{GivenAt: now})
+	// A party that holds its own key signs in the browser (static/sign.js)
+	// the statements the server would check.
+	var sign *agreementSign
+	if !a.Party.Custodial && (canDecide || noticeErr == nil) {
+		sign = &agreementSign{Party: a.Party.Slug, PartyID: a.Party.ID, Verifier: a.Party.PublicKey}
+		if canDecide {
+			if sign.Approve, err = truce.AgreementDecisionStatement(ag.ID, ag.Proposal, true); err == nil {
+				sign.Reject, err = truce.AgreementDecisionStatement(ag.ID, ag.Proposal, false)
+			}
+		}
+		if err == nil && noticeErr == nil {
+			sign.Withdraw, err = truce.WithdrawalStatement(ag, a.Party.ID)
+		}
+		if err != nil {
+			u.serviceError(w, r, err)
+			return
+		}
+	}
 	u.render(w, r, http.StatusOK, "agreement", map[string]any{"Agreement": ag, "Standing": ag.StandingAt(now), "Zones": views,
 		"Parties": byID, "Actions": actions, "Deciders": deciders, "CanDecide": canDecide, "CanNotice": noticeErr == nil,
-		"NoticePeriod": time.Duration(ag.Rules.WithDefaults().NoticePeriod).String()})
+		"NoticePeriod": time.Duration(ag.Rules.WithDefaults().NoticePeriod).String(), "Sign": sign})
+}
+
+// agreementSign is what the agreement page's forms need to sign in the
+// browser for a party that holds its own key: the statements of its
+// decision on the pending proposal and of its notice of withdrawal, and
+// its registered verifier key, which the loaded key file must match.
+type agreementSign struct {
+	Party, PartyID, Verifier  string
+	Approve, Reject, Withdraw string
 }
 
 func (u *UI) proposeAgreement(w http.ResponseWriter, r *http.Request) {

@@ -46,14 +46,27 @@
     return der;
   }
 
-  // statementSays parses the decision statement and reports whether it
-  // names this form's zone, version and decision: the page never signs
-  // another decision than the one the user clicked.
-  function statementSays(text, zone, version, decision) {
+  // statementSays parses the statement and reports whether it names this
+  // form's record and the decision clicked: a zone's version, an
+  // agreement's proposal, or the party's notice of withdrawal from an
+  // agreement. The page never signs another act than the one the user
+  // clicked.
+  function statementSays(text, form, decision) {
     var l = text.split('\n');
-    return l.length === 6 && l[5] === '' && l[0] === 'truce zone decision v1' &&
-      l[1] === 'zone ' + zone && l[2] === 'version ' + version &&
-      l[3] === 'decision ' + decision && /^digest [0-9a-f]{64}$/.test(l[4]);
+    var digest = /^digest [0-9a-f]{64}$/;
+    var ag = form.getAttribute('data-agreement');
+    if (ag === null) {
+      return l.length === 6 && l[5] === '' && l[0] === 'truce zone decision v1' &&
+        l[1] === 'zone ' + form.getAttribute('data-zone') && l[2] === 'version ' + form.getAttribute('data-version') &&
+        l[3] === 'decision ' + decision && digest.test(l[4]);
+    }
+    if (decision === 'withdraw') {
+      return l.length === 5 && l[4] === '' && l[0] === 'truce agreement withdrawal v1' &&
+        l[1] === 'agreement ' + ag && l[2] === 'party ' + form.getAttribute('data-party-id') && digest.test(l[3]);
+    }
+    return l.length === 7 && l[6] === '' && l[0] === 'truce agreement decision v1' &&
+      l[1] === 'agreement ' + ag && l[2] === 'proposal ' + form.getAttribute('data-proposal') &&
+      l[3] === 'action ' + form.getAttribute('data-action') && l[4] === 'decision ' + decision && digest.test(l[5]);
   }
 
   function sign(key, statement) {
@@ -87,7 +100,7 @@
       if (!window.crypto || !crypto.subtle) { fail('nocrypto'); return; }
       if (!file.files || file.files.length !== 1) { fail('nokey'); return; }
       var statement = form.getAttribute('data-statement-' + decision) || '';
-      if (!statementSays(statement, form.getAttribute('data-zone'), form.getAttribute('data-version'), decision)) { fail('statement'); return; }
+      if (!statementSays(statement, form, decision)) { fail('statement'); return; }
       var submitter = e.submitter;
       file.files[0].slice(0, 4096).text().then(function (text) {
         var key = parseKey(text);
