@@ -223,68 +223,114 @@ type alertEvent struct {
 }
 
 // alertStream is a subscriber to the server's alert events as the
-// administrator (who sees every alert): it counts them and the time the
-// last was read, and hands each to on (when set) with the time it was read.
+// administrator (who sees every alert), which reconnects with
+// Last-Event-ID when the server ends the stream for falling behind, as
+// EventSource does: it counts the events (each once), the notices of
+// falling behind and the time the last event was read, and hands each
+// event to on (when set) with the time it was read.
 type alertStream struct {
-	n       atomic.Int64
-	dropped atomic.Int64 // "the stream fell behind" notices: events not delivered
-	last    atomic.Int64 // Unix ns when the last event was read
-	body    io.Closer
-	done    chan error
-	once    sync.Once
+	n        atomic.Int64
+	behind   atomic.Int64 // "the stream fell behind" notices, each followed by a reconnection
+	last     atomic.Int64 // Unix ns when the last event was read
+	mu       sync.Mutex
+	body     io.Closer
+	closing  atomic.Bool
+	done     chan error
+	once     sync.Once
+	closeErr error
 }
 
 func (s *server) subscribe(ctx context.Context, since time.Time, on func(ev *alertEvent, at time.Time)) (*alertStream, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", s.url+"/api/v1/events?kind=alert", nil)
+	open := func(lastID string) (io.ReadCloser, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", s.url+"/api/v1/events?kind=alert", nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+s.tok.Admin)
+		req.Header.Set("Accept", "text/event-stream")
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := (&http.Client{}).Do(req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, fmt.Errorf("GET /api/v1/events: %s", resp.Status)
+		}
+		return resp.Body, nil
+	}
+	body, err := open("")
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.tok.Admin)
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := (&http.Client{}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("GET /api/v1/events: %s", resp.Status)
-	}
-	st := &alertStream{body: resp.Body, done: make(chan error, 1)}
+	st := &alertStream{body: body, done: make(chan error, 1)}
 	go func() {
-		br := bufio.NewReaderSize(resp.Body, 1<<16)
-		dropped := false
+		seen := map[string]bool{} // event ids: a replay after reconnecting may repeat one
+		lastID := ""
 		for {
-			line, err := br.ReadString('\n')
-			at := time.Now()
-			if err != nil {
+			br := bufio.NewReaderSize(body, 1<<16)
+			behind, id := false, ""
+			for {
+				line, err := br.ReadString('\n')
+				at := time.Now()
+				if err != nil {
+					break
+				}
+				if strings.HasPrefix(line, "event: dropped") {
+					behind = true
+					continue
+				}
+				if v, ok := strings.CutPrefix(line, "id: "); ok {
+					id = strings.TrimSpace(v)
+					continue
+				}
+				data, ok := strings.CutPrefix(line, "data: ")
+				if !ok {
+					continue
+				}
+				if behind {
+					lastID = id
+					continue
+				}
+				if id != "" {
+					lastID = id
+					if seen[id] {
+						continue
+					}
+					seen[id] = true
+				}
+				var ev alertEvent
+				if err := json.Unmarshal([]byte(data), &ev); err != nil {
+					st.done <- fmt.Errorf("SSE event %q: %v", data, err)
+					return
+				}
+				if ev.Time.Before(since) {
+					continue // an earlier run's alert, replayed from the event log
+				}
+				st.n.Add(1)
+				st.last.Store(at.UnixNano())
+				if on != nil {
+					on(&ev, at)
+				}
+			}
+			if st.closing.Load() || !behind {
 				st.done <- nil
 				return
 			}
-			if strings.HasPrefix(line, "event: dropped") {
-				dropped = true
-				continue
-			}
-			data, ok := strings.CutPrefix(line, "data: ")
-			if !ok {
-				continue
-			}
-			if dropped {
-				dropped = false
-				st.dropped.Add(1)
-				continue
-			}
-			var ev alertEvent
-			if err := json.Unmarshal([]byte(data), &ev); err != nil {
-				st.done <- fmt.Errorf("SSE event %q: %v", data, err)
+			st.behind.Add(1)
+			nb, err := open(lastID)
+			if err != nil {
+				st.done <- err
 				return
 			}
-			if ev.Time.Before(since) {
-				continue // an earlier run's alert, replayed from the event log
-			}
-			st.n.Add(1)
-			st.last.Store(at.UnixNano())
-			if on != nil {
-				on(&ev, at)
+			st.mu.Lock()
+			body = nb
+			st.body = nb
+			st.mu.Unlock()
+			if st.closing.Load() {
+				nb.Close()
 			}
 		}
 	}()
@@ -293,9 +339,14 @@ func (s *server) subscribe(ctx context.Context, since time.Time, on func(ev *ale
 
 // Close ends the subscription and returns the reader's error, if any.
 func (st *alertStream) Close() error {
-	var err error
-	st.once.Do(func() { st.body.Close(); err = <-st.done })
-	return err
+	st.once.Do(func() {
+		st.closing.Store(true)
+		st.mu.Lock()
+		st.body.Close()
+		st.mu.Unlock()
+		st.closeErr = <-st.done
+	})
+	return st.closeErr
 }
 
 // settle waits until the server has processed (or shed) n positions since
@@ -326,7 +377,7 @@ func (s *server) settle(base counts, n int64, st *alertStream, limit time.Durati
 		case stableSince.IsZero():
 			stableSince = time.Now()
 		}
-		complete := got+st.dropped.Load() >= d.journalled
+		complete := got >= d.journalled
 		if quiet && (complete && time.Since(stableSince) >= 500*time.Millisecond || time.Since(stableSince) >= 5*time.Second) {
 			end := processedAt
 			if l := st.last.Load(); l > end.UnixNano() {

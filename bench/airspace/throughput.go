@@ -28,7 +28,7 @@ type result struct {
 	events int64         // fence events read (Tile38) or alert events read from the stream (Truce)
 	n      int
 	c      counts // Truce: the server's counters over the run
-	lost   int64  // Truce: events the stream reported it fell behind on
+	behind int64  // Truce: times the server ended the stream for falling behind
 	load   string // load average at the end
 }
 
@@ -365,7 +365,7 @@ func truceSend(ctx context.Context, bin, dir, path string, ps []feed.Position, c
 		return result{}, err
 	}
 	return result{rate: float64(len(ps)) / end.Sub(start).Seconds(), cpu: cpu1 - cpu0, client: client,
-		events: st.n.Load(), n: len(ps), c: c, lost: st.dropped.Load(), load: loadAvg()}, nil
+		events: st.n.Load(), n: len(ps), c: c, behind: st.behind.Load(), load: loadAvg()}, nil
 }
 
 type row struct {
@@ -431,8 +431,8 @@ func throughput(ctx context.Context, root, bin, polygons, scenario, t38addr stri
 			fmt.Printf("  truce %s: %.0f positions/s, %.0f per server CPU-s (server %v, client %v), %d alerts raised, %d journalled, %d events read (%.2f %% of positions); used %d, not used %d (invalid %d), shed %d; load %s\n",
 				path, r.rate, r.perCPU(), r.cpu, r.client.Round(time.Millisecond), r.c.alerts, r.c.journalled, r.events, 100*r.perPosition(),
 				r.c.used, r.c.unused, r.c.invalid, r.c.dropped, r.load)
-			if r.lost > 0 || r.events < r.c.journalled {
-				fmt.Printf("  note: the stream delivered %d of %d journalled alerts (%d reported as fallen behind)\n", r.events, r.c.journalled, r.lost)
+			if r.behind > 0 || r.events < r.c.journalled {
+				fmt.Printf("  note: the subscriber read %d of %d journalled alerts; the server ended its stream %d times for falling behind (it reconnected with Last-Event-ID)\n", r.events, r.c.journalled, r.behind)
 			}
 			rows = append(rows, row{scenario, n, path, t38, r})
 		}
