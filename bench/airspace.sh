@@ -19,7 +19,7 @@
 # from this tree), so two builds can be compared one after the other on the
 # same data directories. Optional: TILE38_PORT (9851), ZONES
 # (1000,5000,20000), SCENARIOS (real,dense), POSITIONS (300000), PATHS
-# (sbs,ndjson), LAT_ZONES (1000), LAT_RATE (2000,10000: a run per rate), LAT_SECONDS (30),
+# (sbs,ndjson), LAT_ZONES (1000), LAT_RATE (2000,10000: a run per rate), LAT_SECONDS (60),
 # STEPS (throughput,latency,memory), AIRSPACE_WORK (a directory kept between
 # runs, so the zone set-up, minutes for 20,000 zones, is done once; default
 # a temporary directory removed at the end).
@@ -92,7 +92,7 @@ fi
 
 if has "$steps" latency; then
 	echo "== alert latency, dense ($(uptime))"
-	"$work/airspace" latency -dir "$data" -truce "$truce" -zones "${LAT_ZONES:-1000}" -rate "${LAT_RATE:-2000,10000}" -seconds "${LAT_SECONDS:-30}"
+	"$work/airspace" latency -dir "$data" -truce "$truce" -zones "${LAT_ZONES:-1000}" -rate "${LAT_RATE:-2000,10000}" -seconds "${LAT_SECONDS:-60}"
 fi
 
 if has "$steps" memory; then

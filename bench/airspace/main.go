@@ -85,7 +85,7 @@ func main() {
 	case "latency":
 		rates := fs.String("rate", "2000,10000", "positions per second sent, comma-separated: a run per rate")
 		vehicles := fs.Int("vehicles", 10000, "vehicles, each reporting rate/vehicles times a second")
-		secs := fs.Int("seconds", 30, "duration of the send")
+		secs := fs.Int("seconds", 60, "duration of the send")
 		conns := fs.Int("conns", 2, "SBS connections")
 		fs.Parse(args)
 		fmt.Printf("seed %d\n", *seed)

@@ -26,10 +26,10 @@ type result struct {
 	cpu    time.Duration // CPU of the server process
 	client time.Duration // CPU of this program (senders and subscriber)
 	events int64         // fence events read (Tile38) or alert events read from the stream (Truce)
-	n      int
-	c      counts // Truce: the server's counters over the run
-	behind int64  // Truce: times the server ended the stream for falling behind
-	load   string // load average at the end
+	n      int           // positions sent (Tile38) or used (Truce)
+	c      counts        // Truce: the server's counters over the run
+	behind int64         // Truce: times the server ended the stream for falling behind
+	load   string        // load average at the end
 }
 
 func (r result) perCPU() float64 { return float64(r.n) / r.cpu.Seconds() }
@@ -364,8 +364,9 @@ func truceSend(ctx context.Context, bin, dir, path string, ps []feed.Position, c
 	if err := st.Close(); err != nil {
 		return result{}, err
 	}
-	return result{rate: float64(len(ps)) / end.Sub(start).Seconds(), cpu: cpu1 - cpu0, client: client,
-		events: st.n.Load(), n: len(ps), c: c, behind: st.behind.Load(), load: loadAvg()}, nil
+	// Only positions used count: one shed or refused is work not done.
+	return result{rate: float64(c.used) / end.Sub(start).Seconds(), cpu: cpu1 - cpu0, client: client,
+		events: st.n.Load(), n: int(c.used), c: c, behind: st.behind.Load(), load: loadAvg()}, nil
 }
 
 type row struct {
