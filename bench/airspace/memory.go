@@ -128,7 +128,8 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 	}
 	fmt.Printf("fill: %d positions from %d aircraft processed in %v (used %d, not used %d, shed %d), %d alerts raised, %d waiting for the journal\n",
 		sent, tracks, time.Since(start).Round(time.Millisecond), d.used, d.unused, d.dropped, d.alerts, d.queue)
-	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; load %s\n", mb(rss), mb(peak), loadAvg())
+	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s; load %s\n",
+		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), loadAvg())
 	filled := time.Now()
 	var last int64
 	measured := 0
@@ -155,8 +156,8 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 			measured++
 			last = rss
 		}
-		fmt.Printf("  feed time +%d s (%s): VmRSS %s, peak %s; %d alerts raised, %d waiting for the journal; load %s\n",
-			10*k, state, mb(rss), mb(peak), d.alerts, d.queue, loadAvg())
+		fmt.Printf("  feed time +%d s (%s): VmRSS %s, peak %s; Go heap allocated %s, in use %s, next GC at %s; %d alerts raised, %d waiting for the journal; load %s\n",
+			10*k, state, mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), d.alerts, d.queue, loadAvg())
 	}
 	_, peak, _ = procMem(s.pid)
 	fmt.Printf("RSS of truce serve, no forced collection: %s with the zones, %s right after the fill, %s steady with %d tracks; peak %s (target ≤ 300 MB)\n",

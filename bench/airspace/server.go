@@ -138,6 +138,9 @@ type counts struct {
 	queue      int64 // alerts waiting for the journal
 	lost       int64 // alerts the journal refused for good
 	journalled int64 // journal entries appended with a kind naming an alert
+	heapAlloc  int64 // Go heap: bytes of live and not yet collected objects (go_memstats_heap_alloc_bytes)
+	heapInuse  int64 // Go heap: bytes in spans in use (go_memstats_heap_inuse_bytes)
+	nextGC     int64 // Go heap size at which the next collection starts (go_memstats_next_gc_bytes)
 }
 
 // counts scrapes /metrics. A server without truce_monitor_used_total (older
@@ -158,7 +161,7 @@ func (s *server) counts() (counts, error) {
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") {
+		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") && !strings.HasPrefix(line, "go_memstats_") {
 			continue
 		}
 		i := strings.LastIndexByte(line, ' ')
@@ -190,6 +193,12 @@ func (s *server) counts() (counts, error) {
 			}
 		case strings.HasPrefix(name, "truce_journal_appends_total{") && strings.Contains(name, "alert"):
 			c.journalled += n
+		case name == "go_memstats_heap_alloc_bytes":
+			c.heapAlloc = n
+		case name == "go_memstats_heap_inuse_bytes":
+			c.heapInuse = n
+		case name == "go_memstats_next_gc_bytes":
+			c.nextGC = n
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -205,7 +214,7 @@ func (s *server) counts() (counts, error) {
 func (c counts) minus(b counts) counts {
 	return counts{processed: c.processed - b.processed, used: c.used - b.used, dropped: c.dropped - b.dropped,
 		invalid: c.invalid - b.invalid, unused: c.unused - b.unused, alerts: c.alerts - b.alerts, queue: c.queue,
-		lost: c.lost - b.lost, journalled: c.journalled - b.journalled}
+		lost: c.lost - b.lost, journalled: c.journalled - b.journalled, heapAlloc: c.heapAlloc, heapInuse: c.heapInuse, nextGC: c.nextGC}
 }
 
 // alertEvent is what the benchmark reads of an alert on the event stream.
