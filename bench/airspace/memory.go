@@ -126,8 +126,8 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 	if err != nil {
 		return err
 	}
-	fmt.Printf("fill: %d positions from %d aircraft processed in %v (used %d, not used %d, shed %d), %d alerts raised, %d waiting for the journal\n",
-		sent, tracks, time.Since(start).Round(time.Millisecond), d.used, d.unused, d.dropped, d.alerts, d.queue)
+	fmt.Printf("fill: %d positions from %d aircraft processed in %v (used %d, not used %d, shed %d), %d alerts raised (%.2f %% of positions), %d waiting for the journal\n",
+		sent, tracks, time.Since(start).Round(time.Millisecond), d.used, d.unused, d.dropped, d.alerts, 100*float64(d.alerts)/float64(sent), d.queue)
 	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s; load %s\n",
 		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), loadAvg())
 	filled := time.Now()
