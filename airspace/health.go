@@ -208,7 +208,7 @@ func (a *Host) badSBS(source string) func(error) {
 func (a *Host) metrics(reg *prometheus.Registry) {
 	c := &a.engine.Counters
 	for name, f := range map[string]func() uint64{
-		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load,
+		"ingested": c.Ingested.Load, "dropped": c.Dropped.Load, "processed": c.Processed.Load, "used": c.Used.Load,
 		"checks": c.Checks.Load, "alerts": c.Alerts.Load, "refused": c.Refused.Load, "expired": c.Expired.Load,
 	} {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_monitor_" + name + "_total",

@@ -239,3 +239,25 @@ func TestPositions_SquawkFirstReport(t *testing.T) {
 		t.Fatalf("squawk alerts in the aircraft's area: %v %v", got, err)
 	}
 }
+
+// TestPositions_MetricsSplitUsed: a position the monitor merges into its
+// track and one it sees but does not use (older than the track's last) are
+// both processed; only the first is counted as used, the second under its
+// reason, so a benchmark or a dashboard need not take processed for used.
+func TestPositions_MetricsSplitUsed(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().UTC()
+	body := string(ndjson("7A0001", "", orb.Point{40, 30}, 20000, now, "")) + "\n" +
+		string(ndjson("7A0001", "", orb.Point{40.01, 30}, 20000, now.Add(-time.Second), "")) + "\n"
+	code, res, b := e.post(t, body)
+	if code != 202 || res.Accepted != 1 || res.RefusedBy["out_of_order"] != 1 {
+		t.Fatalf("%d %s", code, b)
+	}
+	_, _, metrics := e.do("GET", "/metrics", "", "")
+	for _, want := range []string{"truce_monitor_processed_total 2\n", "truce_monitor_used_total 1\n",
+		`truce_monitor_unused_total{reason="out_of_order"} 1` + "\n", "truce_monitor_dropped_total 0\n"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %q:\n%s", want, grepLines(string(metrics), "truce_monitor_"))
+		}
+	}
+}

@@ -144,7 +144,8 @@ type Config struct {
 type Counters struct {
 	Ingested   atomic.Uint64 // positions accepted by Ingest
 	Dropped    atomic.Uint64 // positions Ingest refused because the queue was full
-	Processed  atomic.Uint64 // positions processed (by Run or Process)
+	Processed  atomic.Uint64 // positions processed (by Run or Process): Used plus the counts below of positions seen and not used
+	Used       atomic.Uint64 // positions processed and used: merged into their track and checked
 	Checks     atomic.Uint64 // zone-index lookups: one per position, plus predicted points
 	Alerts     atomic.Uint64 // alerts emitted
 	Refused    atomic.Uint64 // positions of new aircraft refused at MaxTracks (outcome TableFull)
@@ -519,8 +520,11 @@ func (e *Engine) processBatch(ps []feed.Position, queued bool) Outcome {
 	}
 	e.startClock(queued)
 	o := Used
+	var used uint64
 	for i := range ps {
-		o = e.process(&ps[i])
+		if o = e.process(&ps[i]); o == Used {
+			used++
+		}
 		if queued {
 			e.tally(e.pseq, o)
 			e.pseq++
@@ -531,6 +535,7 @@ func (e *Engine) processBatch(ps []feed.Position, queued bool) Outcome {
 		e.latestAt.Store(e.wall)
 	}
 	e.Counters.Processed.Add(uint64(len(ps)))
+	e.Counters.Used.Add(used)
 	e.flush()
 	for i, r := range e.rdone {
 		close(r.done)

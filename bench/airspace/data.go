@@ -2,15 +2,12 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -200,44 +197,6 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// procCPU is another process's user+system CPU time from /proc/PID/stat
-// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
-func procCPU(pid int) (time.Duration, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	i := strings.LastIndexByte(string(data), ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(u+s) * 10 * time.Millisecond, nil
-}
-
-// vmRSS is this process's resident set size in bytes (/proc/self/status).
-func vmRSS() (int64, error) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("/proc/self/status: no VmRSS")
-}
-
 // conn is a minimal RESP2 client: enough for commands and pub/sub.
 type conn struct {
 	c net.Conn
@@ -331,4 +290,84 @@ func (c *conn) read() (any, error) {
 		return a, nil
 	}
 	return nil, fmt.Errorf("bad RESP type %q", line[0])
+}
+
+// The alert-dense scenario: small fences in a 1°×1° box (38–39° E,
+// 35–36° N, the Syrian steppe) and vehicles on the ground crossing their
+// boundaries, so that entries and exits are a large share of the traffic.
+const (
+	denseLon, denseLat = 38.0, 35.0
+	denseVertices      = 16
+	denseReach         = 150.0 // metres either side of a fence's boundary a vehicle moves to
+)
+
+// denseFences makes n fences: 16-vertex regular polygons of radius 200 to
+// 1,500 m centred uniformly in the box, from the surface up (Tile38 gets
+// them without a WHERE clause). The first n of a larger set are the
+// smaller set.
+func denseFences(n int) []fence {
+	rng := rand.New(rand.NewPCG(13, 1))
+	fs := make([]fence, n)
+	for j := range fs {
+		lon, lat := denseLon+0.02+0.96*rng.Float64(), denseLat+0.02+0.96*rng.Float64() // the whole fence in the box
+		r := 200 + 1300*rng.Float64()
+		ring := make(orb.Ring, denseVertices+1)
+		for v := range denseVertices {
+			s, c := math.Sincos(2 * math.Pi * float64(v) / denseVertices)
+			ring[v] = orb.Point{lon + r*c/(111320*math.Cos(lat*math.Pi/180)), lat + r*s/111320}
+		}
+		ring[denseVertices] = ring[0]
+		fs[j] = fence{Name: "d" + strconv.Itoa(j), Geometry: orb.Polygon{ring}, FloorFt: math.Inf(-1), CeilFt: math.Inf(1)}
+	}
+	return fs
+}
+
+// vehicle is one of the dense scenario's vehicles: it goes back and forth
+// along a radius of its fence (vehicle i has fence i mod n), between
+// denseReach metres inside and outside the boundary, at speed metres an
+// update (25–50 m), so it crosses the boundary every 6–12 updates; it may
+// cross other fences on the way.
+type vehicle struct {
+	clon, clat, r, sin, cos, speed, phase float64
+}
+
+func denseFleet(fs []fence, n int, seed uint64) []vehicle {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	vs := make([]vehicle, n)
+	for i := range vs {
+		ring := fs[i%len(fs)].Geometry.(orb.Polygon)[0]
+		var c orb.Point
+		for _, p := range ring[:denseVertices] {
+			c[0] += p[0] / denseVertices
+			c[1] += p[1] / denseVertices
+		}
+		r := (ring[0][0] - c[0]) * 111320 * math.Cos(c[1]*math.Pi/180)
+		s, co := math.Sincos(2 * math.Pi * rng.Float64())
+		vs[i] = vehicle{clon: c[0], clat: c[1], r: r, sin: s, cos: co, speed: 25 + 25*rng.Float64(), phase: rng.Float64()}
+	}
+	return vs
+}
+
+// at is the vehicle's position after k updates: a triangle wave of
+// amplitude denseReach about the boundary.
+func (v vehicle) at(k int) (lon, lat float64) {
+	period := 4 * denseReach / v.speed // updates for a return trip
+	x := math.Mod(float64(k)/period+v.phase, 1)
+	off := denseReach * (4*math.Abs(x-0.5) - 1) // from -reach to +reach and back
+	d := v.r + off
+	return v.clon + d*v.cos/(111320*math.Cos(v.clat*math.Pi/180)), v.clat + d*v.sin/111320
+}
+
+// denseStream is the dense scenario's position stream: n positions from
+// the fleet, one update a second each, interleaved round by round, at 500
+// ft (vehicles' altitude as a transponder reports it).
+func denseStream(fleet []vehicle, n int, t0 time.Time) []feed.Position {
+	ps := make([]feed.Position, 0, n)
+	for i := range n {
+		a, k := i%len(fleet), i/len(fleet)
+		lon, lat := fleet[a].at(k)
+		ps = append(ps, feed.Position{ICAO: uint32(0x500000 + a), Lat: lat, Lon: lon, AltFt: 500,
+			Time: t0.Add(time.Duration(k) * time.Second), Present: feed.FieldLatLon | feed.FieldAltitude})
+	}
+	return ps
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/planar"
 	"github.com/truce-project/truce/feed"
 )
 
@@ -60,5 +63,52 @@ func TestFences_OnTheGlobe(t *testing.T) {
 	small, _ := fences(src, 1000)
 	if geoJSON(small[999].Geometry) != geoJSON(fs[999].Geometry) {
 		t.Error("the 1,000-fence set is not the start of the 20,000-fence set")
+	}
+}
+
+// The dense scenario is what the benchmark says it is: 16-vertex fences of
+// radius 200–1,500 m inside the 1°×1° box, nested by count, and vehicles
+// that move at most 50 m an update and cross their own fence's boundary on
+// at least a tenth of their updates.
+func TestDense_Scenario(t *testing.T) {
+	fs := denseFences(1000)
+	if len(fs) != 1000 || geoJSON(denseFences(20)[19].Geometry) != geoJSON(fs[19].Geometry) {
+		t.Fatal("the smaller fence set is not the start of the larger")
+	}
+	for _, f := range fs {
+		ring := f.Geometry.(orb.Polygon)[0]
+		if len(ring) != denseVertices+1 || ring[0] != ring[len(ring)-1] {
+			t.Fatalf("%s: ring of %d points", f.Name, len(ring))
+		}
+		c := f.Geometry.Bound().Center()
+		for _, p := range ring {
+			if p[0] < denseLon || p[0] > denseLon+1 || p[1] < denseLat || p[1] > denseLat+1 {
+				t.Fatalf("%s: vertex %v outside the box", f.Name, p)
+			}
+			if r := geo.Distance(c, p); r < 199 || r > 1501 {
+				t.Fatalf("%s: radius %.0f m", f.Name, r)
+			}
+		}
+	}
+	fleet := denseFleet(fs, 10000, 1)
+	ps := denseStream(fleet, 200000, time.Unix(0, 0))
+	crossings := 0
+	last := map[uint32]feed.Position{}
+	for _, p := range ps {
+		if q, ok := last[p.ICAO]; ok {
+			if d := geo.Distance(orb.Point{q.Lon, q.Lat}, orb.Point{p.Lon, p.Lat}); d > 50.01 {
+				t.Fatalf("%06X moved %.1f m in one update", p.ICAO, d)
+			}
+			own := fs[int(p.ICAO-0x500000)%len(fs)].Geometry.(orb.Polygon)
+			if planar.PolygonContains(own, orb.Point{q.Lon, q.Lat}) != planar.PolygonContains(own, orb.Point{p.Lon, p.Lat}) {
+				crossings++
+			}
+		}
+		last[p.ICAO] = p
+	}
+	share := float64(crossings) / float64(len(ps))
+	t.Logf("%.1f %% of updates cross their own fence's boundary", 100*share)
+	if share < 0.10 {
+		t.Errorf("%.1f %% of updates cross their fence's boundary, want at least 10 %%", 100*share)
 	}
 }

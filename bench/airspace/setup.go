@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,8 +113,7 @@ func (d *deployment) addZones(fs []fence) error {
 			if k > 0 {
 				b = append(b, ',')
 			}
-			j, _ := strconv.Atoi(f.Name[1:])
-			_, _, fl, ce := band(j)
+			fl, ce := flightLevel(f.FloorFt), flightLevel(f.CeilFt)
 			b = append(b, fmt.Sprintf(`{"type":"Feature","properties":{"name":%q,"floor":%q,"ceiling":%q},"geometry":`, f.Name, fl, ce)...)
 			b = append(b, geoJSON(f.Geometry)...)
 			b = append(b, '}')
@@ -150,29 +150,51 @@ func (d *deployment) addZones(fs []fence) error {
 	return nil
 }
 
-// setup makes one data directory per zone count under root (z1000,
-// z5000, ...), each holding the first n fences as no-fly zones in force,
-// and lat, holding the latency test's one zone. The larger directories are
-// copies of the smaller ones with the extra zones added.
-func setup(ctx context.Context, root, polygons string, counts []int) error {
-	src, err := loadPolygons(polygons)
-	if err != nil {
-		return err
+// flightLevel names a band's end as a zone's floor or ceiling: SFC, UNL
+// or a flight level.
+func flightLevel(ft float64) string {
+	switch {
+	case math.IsInf(ft, -1):
+		return "SFC"
+	case math.IsInf(ft, 1):
+		return "UNL"
 	}
+	return fmt.Sprintf("FL%03.0f", ft/100)
+}
+
+// setup makes one data directory per zone count under root, each holding
+// the first n fences of the scenario as no-fly zones in force: z1000,
+// z5000, ... for the real polygons, d1000, d5000, ... for the dense
+// scenario's small fences. The larger directories are copies of the
+// smaller ones with the extra zones added.
+func setup(ctx context.Context, root, polygons, scenario string, counts []int) error {
 	sort.Ints(counts)
 	counts = slices.Compact(counts)
-	all, _ := fences(src, counts[len(counts)-1])
+	var all []fence
+	switch scenario {
+	case "real":
+		src, err := loadPolygons(polygons)
+		if err != nil {
+			return err
+		}
+		all, _ = fences(src, counts[len(counts)-1])
+	case "dense":
+		all = denseFences(counts[len(counts)-1])
+	default:
+		return fmt.Errorf("scenario %q: want real or dense", scenario)
+	}
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return err
 	}
 	prev, done := "", 0
 	for _, n := range counts {
-		dir := filepath.Join(root, "z"+strconv.Itoa(n))
+		dir := scenarioDir(root, scenario, n)
 		if _, err := os.Stat(dir); err == nil {
 			return fmt.Errorf("%s exists; setup makes new directories", dir)
 		}
 		t0 := time.Now()
 		var d *deployment
+		var err error
 		if prev == "" {
 			if d, err = newDeployment(ctx, dir); err != nil {
 				return err
@@ -185,7 +207,7 @@ func setup(ctx context.Context, root, polygons string, counts []int) error {
 				return err
 			}
 		}
-		err := d.addZones(all[done:n])
+		err = d.addZones(all[done:n])
 		if cerr := d.close(); err == nil {
 			err = cerr
 		}
@@ -195,22 +217,16 @@ func setup(ctx context.Context, root, polygons string, counts []int) error {
 		fmt.Printf("setup: %s: %d no-fly zones in force (%d vertices) in %v\n", dir, n, vertices(all[:n]), time.Since(t0).Round(time.Second))
 		prev, done = dir, n
 	}
-	dir := filepath.Join(root, "lat")
-	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("%s exists; setup makes new directories", dir)
+	return nil
+}
+
+// scenarioDir is the data directory of a scenario's zone count.
+func scenarioDir(root, scenario string, n int) string {
+	p := "z"
+	if scenario == "dense" {
+		p = "d"
 	}
-	d, err := newDeployment(ctx, dir)
-	if err != nil {
-		return err
-	}
-	err = d.addZones([]fence{latencyZone()})
-	if cerr := d.close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		fmt.Printf("setup: %s: the latency test's no-fly zone in force\n", dir)
-	}
-	return err
+	return filepath.Join(root, p+strconv.Itoa(n))
 }
 
 // openDeployment reopens a directory newDeployment made, to add zones.

@@ -9,30 +9,34 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
-	"github.com/truce-project/truce/node"
 )
 
-// result is one measured run.
+// result is one measured run, timed and its server's CPU counted until
+// every position was processed and every alert (fence event) journalled
+// and read by a subscriber.
 type result struct {
-	rate   float64       // positions per wall-clock second
-	cpu    time.Duration // CPU of client and server
-	events int64         // fence events (Tile38) or zone alerts (Truce)
-	n      int
+	rate    float64       // positions per wall-clock second
+	cpu     time.Duration // CPU of the server process
+	client  time.Duration // CPU of this program (senders and subscriber)
+	events  int64         // fence events read (Tile38) or alert events read from the stream (Truce)
+	n       int           // positions sent (Tile38) or used (Truce)
+	c       counts        // Truce: the server's counters over the run
+	behind  int64         // Truce: times the server ended the stream for falling behind
+	scrapes int64         // Truce: GETs of /metrics during the run
+	load    string        // load average at the end
 }
 
 func (r result) perCPU() float64 { return float64(r.n) / r.cpu.Seconds() }
+
+// perPosition is alerts (fence events) per position.
+func (r result) perPosition() float64 { return float64(r.events) / float64(r.n) }
 
 // tile38Load replaces Tile38's database with the fences as channels, each
 // a WITHIN fence with enter/exit detection and the fence's altitude band
@@ -75,10 +79,11 @@ func tile38Load(addr string, fs []fence) error {
 
 // tile38Send sends the positions as pipelined SET fleet <icao> POINT <lat>
 // <lon> <alt ft> over conns connections (aircraft split between them, so
-// each aircraft's updates stay in order), timed until the last reply, with
-// every channel subscribed.
+// each aircraft's updates stay in order), with every channel subscribed,
+// timed until the last reply and the last fence event read, its CPU
+// counted until the events stopped coming.
 func tile38Send(addr string, pid int, ps []feed.Position, conns int) (result, error) {
-	stopSub, err := subscribe(addr)
+	sub, err := subscribe(addr)
 	if err != nil {
 		return result{}, err
 	}
@@ -101,7 +106,6 @@ func tile38Send(addr string, pid int, ps []feed.Position, conns int) (result, er
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, conns)
-	runtime.GC()
 	srv0, err := procCPU(pid)
 	if err != nil {
 		return result{}, err
@@ -128,25 +132,37 @@ func tile38Send(addr string, pid int, ps []feed.Position, conns int) (result, er
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), selfCPU()-self0
+	replied := time.Now()
 	if err := errors.Join(errs...); err != nil {
 		return result{}, err
 	}
+	events, last := sub.stop()
 	srv1, err := procCPU(pid)
 	if err != nil {
 		return result{}, err
 	}
-	return result{rate: float64(len(ps)) / elapsed.Seconds(), cpu: cpu + srv1 - srv0, events: stopSub(), n: len(ps)}, nil
+	end := replied
+	if last.After(end) {
+		end = last
+	}
+	return result{rate: float64(len(ps)) / end.Sub(start).Seconds(), cpu: srv1 - srv0, client: selfCPU() - self0,
+		events: events, n: len(ps), load: loadAvg()}, nil
 }
 
-// subscribe counts the messages of every channel until the returned stop
-// is called, which waits for the count to settle.
-func subscribe(addr string) (func() int64, error) {
+// t38sub counts the messages of every channel.
+type t38sub struct {
+	c    *conn
+	n    atomic.Int64
+	last atomic.Int64 // Unix ns when the last was read
+}
+
+// subscribe subscribes to every channel.
+func subscribe(addr string) (*t38sub, error) {
 	c, err := newConn(addr)
 	if err != nil {
 		return nil, err
 	}
-	var n atomic.Int64
+	s := &t38sub{c: c}
 	if _, err := c.w.Write(appendCommand(nil, "PSUBSCRIBE", "*")); err != nil {
 		return nil, err
 	}
@@ -163,110 +179,61 @@ func subscribe(addr string) (func() int64, error) {
 				return
 			}
 			if a, ok := v.([]any); ok && len(a) > 0 && a[0] == "pmessage" {
-				n.Add(1)
+				s.n.Add(1)
+				s.last.Store(time.Now().UnixNano())
 			}
 		}
 	}()
-	return func() int64 {
-		last := int64(-1)
-		for n.Load() != last {
-			last = n.Load()
-			time.Sleep(300 * time.Millisecond)
-		}
-		c.Close()
-		return last
-	}, nil
+	return s, nil
 }
 
-// running is a real node serving HTTP and SBS on loopback ports.
-type running struct {
-	n       *node.Node
-	url     string
-	sbs     string
-	tok     tokens
-	stop    context.CancelFunc
-	stopped chan struct{}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// stop waits for the count to settle (nothing new for half a second) and
+// returns it with the time the last message was read.
+func (s *t38sub) stop() (int64, time.Time) {
+	last := int64(-1)
+	for s.n.Load() != last {
+		last = s.n.Load()
+		time.Sleep(500 * time.Millisecond)
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// startNode opens a data directory made by setup as the real server: SQLite
-// store, journal, ledger, event bus, airspace monitor with an SBS listener.
-// The start-up self-check (a background recomputation of the whole Merkle
-// tree) is off, so it does not compete with the measurement.
-func startNode(ctx context.Context, dir string) (*running, error) {
-	tok, err := readTokens(dir)
-	if err != nil {
-		return nil, err
-	}
-	sbs, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	// The streams play feed time faster than real time, so their reports
-	// run ahead of the clock by more than a live feed's may.
-	n, err := node.Open(ctx, node.Config{DataDir: dir, Name: "bench", Logger: quietLogger(), SBSListen: sbs,
-		SelfCheck: node.SelfCheckOff, MaxBodyBytes: 4 << 20, MaxAhead: monitor.MaxMaxDelay,
-		// The benchmark measures the engine's capacity, not a deployment's
-		// allowance per token.
-		FeedLimit: api.RateLimit{Rate: -1}})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		n.Close()
-		return nil, err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	r := &running{n: n, url: "http://" + ln.Addr().String(), sbs: sbs, tok: tok, stop: cancel, stopped: make(chan struct{})}
-	go func() { defer close(r.stopped); _ = n.Serve(sctx, ln) }()
-	return r, nil
-}
-
-func (r *running) Close() error {
-	r.stop()
-	<-r.stopped
-	return r.n.Close()
+	s.c.Close()
+	return last, time.Unix(0, s.last.Load())
 }
 
 // window is how many positions a sender keeps in flight ahead of the
-// engine: the monitor sheds positions when its queue (65,536) is full,
+// monitor: the monitor sheds positions when its queue (65,536) is full,
 // where Tile38's clients are held back by TCP, so the senders hold
-// themselves back instead and the rate measured is one sustained without
-// loss.
+// themselves back instead (reading the server's /metrics every 25 ms,
+// which the server's CPU pays for; the scrapes are counted and printed)
+// and the rate measured is one sustained without loss; positions shed all
+// the same are counted and printed.
 const window = 32768
 
-// cpuProfile, when set, is the prefix of CPU profiles of Truce's runs
-// (.sbs, .ndjson; the last zone count's overwrites the others).
-var cpuProfile string
-
-// truceSend sends the positions to the running node over path ("sbs":
-// SBS-1 MSG,3 lines on conns TCP connections to its SBS listener;
+// truceSend sends the positions to a fresh `truce serve` on dir over path
+// ("sbs": SBS-1 MSG,3 lines on conns TCP connections to its SBS listener;
 // "ndjson": POST /api/v1/positions batches of 5,000 lines on conns
-// concurrent HTTP clients), timed until the monitor has processed the
-// last one.
-func truceSend(r *running, path string, ps []feed.Position, conns int) (result, error) {
-	e := r.n.Monitor()
-	done := func() int64 { return int64(e.Counters.Processed.Load() + e.Counters.Dropped.Load()) }
-	base, alerts0, dropped0 := done(), e.Counters.Alerts.Load(), e.Counters.Dropped.Load()
-	var sent atomic.Int64
-	// The senders poll the monitor's counters; each poll is a timer and a
-	// wake-up, whose CPU is counted in Truce's share, so they poll every
-	// millisecond (the window is tens of milliseconds of work), not every
-	// 100 µs.
-	wait := func() {
-		for sent.Load()-(done()-base) > window {
-			time.Sleep(time.Millisecond)
-		}
+// concurrent HTTP clients, each answered once the monitor has processed
+// it), timed and its CPU counted until the monitor has processed the last
+// one, the alert queue is empty and a subscriber has read every alert
+// journalled. The positions' times are moved so the last is now: the
+// server refuses reports from more than 10 s in the future.
+func truceSend(ctx context.Context, bin, dir, path string, ps []feed.Position, conns int) (result, error) {
+	if len(ps) == 0 {
+		return result{}, errors.New("no positions")
 	}
+	shift := time.Now().Add(-time.Second).Sub(ps[len(ps)-1].Time)
+	t0 := time.Now()
+	s, err := startServer(ctx, bin, dir)
+	if err != nil {
+		return result{}, err
+	}
+	defer s.Close()
+	fmt.Printf("  truce serve (pid %d) opened on %s in %v\n", s.pid, dir, time.Since(t0).Round(time.Millisecond))
+	opened := time.Now()
+	st, err := s.subscribe(ctx, opened, nil)
+	if err != nil {
+		return result{}, err
+	}
+	defer st.Close()
 	const chunk = 5000
 	type piece struct {
 		b []byte
@@ -277,6 +244,7 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		pieces[i] = []piece{{}}
 	}
 	for _, p := range ps {
+		p.Time = p.Time.Add(shift)
 		i := int(p.ICAO) % conns
 		last := &pieces[i][len(pieces[i])-1]
 		if last.n == chunk {
@@ -290,11 +258,10 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		}
 		last.n++
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
 	var sbsConns []net.Conn
 	if path == "sbs" {
 		for range conns {
-			c, err := net.Dial("tcp", r.sbs)
+			c, err := net.Dial("tcp", s.sbs)
 			if err != nil {
 				return result{}, err
 			}
@@ -303,13 +270,13 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		}
 	}
 	post := func(b []byte) error {
-		req, err := http.NewRequest("POST", r.url+"/api/v1/positions", bytes.NewReader(b))
+		req, err := http.NewRequest("POST", s.url+"/api/v1/positions", bytes.NewReader(b))
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+r.tok.Operator)
+		req.Header.Set("Authorization", "Bearer "+s.tok.Operator)
 		req.Header.Set("Content-Type", "application/x-ndjson")
-		resp, err := client.Do(req)
+		resp, err := s.client.Do(req)
 		if err != nil {
 			return err
 		}
@@ -323,19 +290,41 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		}
 		return nil
 	}
-	runtime.GC()
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile + "." + path)
-		if err != nil {
-			return result{}, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return result{}, err
-		}
-		defer pprof.StopCPUProfile()
+	base, err := s.counts()
+	if err != nil {
+		return result{}, err
 	}
-	start, cpu0 := time.Now(), selfCPU()
+	scrapes0 := s.scrapes.Load()
+	// The window: the senders wait while more than window positions are
+	// sent and not processed; one poller reads the server's counts.
+	var sent, done atomic.Int64
+	stopPoll := make(chan struct{})
+	var pollErr error
+	var pollWG sync.WaitGroup
+	if path == "sbs" {
+		pollWG.Add(1)
+		go func() {
+			defer pollWG.Done()
+			for {
+				select {
+				case <-stopPoll:
+					return
+				case <-time.After(25 * time.Millisecond):
+				}
+				c, err := s.counts()
+				if err != nil {
+					pollErr = err
+					return
+				}
+				done.Store(c.processed + c.dropped - base.processed - base.dropped)
+			}
+		}()
+	}
+	cpu0, err := procCPU(s.pid)
+	if err != nil {
+		return result{}, err
+	}
+	start, self0 := time.Now(), selfCPU()
 	var wg sync.WaitGroup
 	errs := make([]error, conns)
 	for i := range conns {
@@ -343,7 +332,9 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		go func() {
 			defer wg.Done()
 			for _, pc := range pieces[i] {
-				wait()
+				for path == "sbs" && sent.Load()-done.Load() > window && pollErr == nil {
+					time.Sleep(time.Millisecond)
+				}
 				sent.Add(int64(pc.n))
 				var err error
 				if path == "sbs" {
@@ -359,80 +350,109 @@ func truceSend(r *running, path string, ps []feed.Position, conns int) (result, 
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	close(stopPoll)
+	pollWG.Wait()
+	if err := errors.Join(append(errs, pollErr)...); err != nil {
 		return result{}, err
 	}
-	for done()-base < int64(len(ps)) {
-		if time.Since(start) > 10*time.Minute {
-			return result{}, fmt.Errorf("truce processed %d of %d positions", done()-base, len(ps))
-		}
-		time.Sleep(200 * time.Microsecond)
+	c, end, err := s.settle(base, int64(len(ps)), st, 15*time.Minute)
+	if err != nil {
+		return result{}, err
 	}
-	elapsed, cpu := time.Since(start), selfCPU()-cpu0
-	if d := e.Counters.Dropped.Load() - dropped0; d > 0 {
-		fmt.Printf("  note: the monitor shed %d positions under load\n", d)
+	cpu1, err := procCPU(s.pid)
+	if err != nil {
+		return result{}, err
 	}
-	return result{rate: float64(len(ps)) / elapsed.Seconds(), cpu: cpu, events: int64(e.Counters.Alerts.Load() - alerts0), n: len(ps)}, nil
+	client := selfCPU() - self0
+	if err := st.Close(); err != nil {
+		return result{}, err
+	}
+	// Only positions used count: one shed or refused is work not done.
+	return result{rate: float64(c.used) / end.Sub(start).Seconds(), cpu: cpu1 - cpu0, client: client,
+		events: st.n.Load(), n: int(c.used), c: c, behind: st.behind.Load(), scrapes: s.scrapes.Load() - scrapes0, load: loadAvg()}, nil
 }
 
 type row struct {
+	scenario   string
 	zones      int
 	path       string
 	t38, truce result
 }
 
-// throughput runs, for every zone count, Tile38 once and then a fresh node
-// per Truce input path, and prints the table.
-func throughput(ctx context.Context, root, polygons, t38addr string, t38pid int, counts []int, paths []string, nAircraft, nPositions, conns int, seed uint64) error {
-	src, err := loadPolygons(polygons)
-	if err != nil {
-		return err
-	}
-	var rows []row
-	for _, n := range counts {
+// scenarioData is a scenario's fences and stream for n zones.
+func scenarioData(scenario, polygons string, n, nAircraft, nPositions int, seed uint64) ([]fence, []feed.Position, string, error) {
+	t0 := time.Now().UTC().Truncate(time.Second)
+	switch scenario {
+	case "real":
+		src, err := loadPolygons(polygons)
+		if err != nil {
+			return nil, nil, "", err
+		}
 		fs, area := fences(src, n)
-		ps := stream(nAircraft, nPositions, area, seed, time.Now().UTC().Truncate(time.Second))
+		return fs, stream(nAircraft, nPositions, area, seed, t0),
+			fmt.Sprintf("%d aircraft flying straight and level over the fences' area, one report a second each", nAircraft), nil
+	case "dense":
+		fs := denseFences(n)
+		return fs, denseStream(denseFleet(fs, nAircraft, seed), nPositions, t0),
+			fmt.Sprintf("%d vehicles crossing their fence's boundary back and forth at 25–50 m an update, one update a second each", nAircraft), nil
+	}
+	return nil, nil, "", fmt.Errorf("scenario %q: want real or dense", scenario)
+}
+
+// throughput runs, for every zone count of the scenario, Tile38 once and
+// then a fresh `truce serve` per Truce input path, and prints the table.
+func throughput(ctx context.Context, root, bin, polygons, scenario, t38addr string, t38pid int, counts []int, paths []string, nAircraft, nPositions, conns int, seed uint64) error {
+	var rows []row
+	var what string
+	for _, n := range counts {
+		fs, ps, w, err := scenarioData(scenario, polygons, n, nAircraft, nPositions, seed)
+		if err != nil {
+			return err
+		}
+		what = w
 		var t38 result
 		if t38addr != "none" {
 			t0 := time.Now()
 			if err := tile38Load(t38addr, fs); err != nil {
 				return err
 			}
-			fmt.Printf("%d fences (%d vertices) loaded into tile38 in %v\n", n, vertices(fs), time.Since(t0).Round(time.Millisecond))
+			fmt.Printf("%s: %d fences (%d vertices) loaded into tile38 in %v\n", scenario, n, vertices(fs), time.Since(t0).Round(time.Millisecond))
 			if t38, err = tile38Send(t38addr, t38pid, ps, conns); err != nil {
 				return err
 			}
-			fmt.Printf("  tile38: %.0f updates/s, %.0f per CPU-s, %d fence events\n", t38.rate, t38.perCPU(), t38.events)
+			fmt.Printf("  tile38: %.0f updates/s, %.0f per server CPU-s (server %v, client %v), %d fence events (%.2f %% of positions); load %s\n",
+				t38.rate, t38.perCPU(), t38.cpu, t38.client.Round(time.Millisecond), t38.events, 100*t38.perPosition(), t38.load)
 			if c, err := newConn(t38addr); err == nil {
 				_, _ = c.do("FLUSHDB")
 				c.Close()
 			}
 		}
 		for _, path := range paths {
-			t0 := time.Now()
-			r, err := startNode(ctx, filepath.Join(root, "z"+strconv.Itoa(n)))
+			r, err := truceSend(ctx, bin, scenarioDir(root, scenario, n), path, ps, conns)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("  node opened on %d zones in %v\n", n, time.Since(t0).Round(time.Millisecond))
-			res, err := truceSend(r, path, ps, conns)
-			if cerr := r.Close(); err == nil {
-				err = cerr
+			fmt.Printf("  truce %s: %.0f positions/s, %.0f per server CPU-s (server %v, client %v, %d scrapes of /metrics), %d alerts raised, %d journalled, %d events read (%.2f %% of positions); used %d, not used %d (invalid %d), shed %d; load %s\n",
+				path, r.rate, r.perCPU(), r.cpu, r.client.Round(time.Millisecond), r.scrapes, r.c.alerts, r.c.journalled, r.events, 100*r.perPosition(),
+				r.c.used, r.c.unused, r.c.invalid, r.c.dropped, r.load)
+			if r.behind > 0 || r.events < r.c.journalled {
+				fmt.Printf("  note: the subscriber read %d of %d journalled alerts; the server ended its stream %d times for falling behind (it reconnected with Last-Event-ID)\n", r.events, r.c.journalled, r.behind)
 			}
-			if err != nil {
-				return err
-			}
-			fmt.Printf("  truce %s: %.0f positions/s, %.0f per CPU-s, %d zone alerts\n", path, res.rate, res.perCPU(), res.events)
-			rows = append(rows, row{n, path, t38, res})
+			rows = append(rows, row{scenario, n, path, t38, r})
 		}
 	}
-	fmt.Printf("\npositions: %d from %d aircraft, %d connections each; Truce alerts need %d consecutive positions (Tile38: 1)\n\n",
-		nPositions, nAircraft, conns, monitor.DefaultConfirm)
-	fmt.Println("| zones | Truce path | Tile38 updates/s | Truce positions/s | ratio | Tile38 per CPU-s | Truce per CPU-s | ratio per CPU-s | Tile38 events | Truce alerts |")
-	fmt.Println("|------:|------------|-----------------:|------------------:|------:|-----------------:|----------------:|----------------:|--------------:|-------------:|")
+	fmt.Printf("\n%s: %d positions from %s; %d connections each; Truce alerts need %d consecutive positions (Tile38: 1); CPU is the server process's, counted until every alert was journalled and read\n\n",
+		scenario, nPositions, what, conns, monitor.DefaultConfirm)
+	fmt.Println("| scenario | zones | Truce path | Tile38 events/position | Truce alerts/position | Tile38 updates/s | Truce positions/s | Tile38 per server CPU-s | Truce per server CPU-s | ratio per CPU-s | Truce used / not used / shed | load |")
+	fmt.Println("|----------|------:|------------|------:|------:|------:|------:|------:|------:|------:|------|------|")
 	for _, r := range rows {
-		fmt.Printf("| %d | %s | %.0f | %.0f | %.1f× | %.0f | %.0f | %.1f× | %d | %d |\n", r.zones, r.path, r.t38.rate, r.truce.rate,
-			r.truce.rate/r.t38.rate, r.t38.perCPU(), r.truce.perCPU(), r.truce.perCPU()/r.t38.perCPU(), r.t38.events, r.truce.events)
+		ratio := math.NaN()
+		if r.t38.n > 0 {
+			ratio = r.truce.perCPU() / r.t38.perCPU()
+		}
+		fmt.Printf("| %s | %d | %s | %.3f | %.3f | %.0f | %.0f | %.0f | %.0f | %.1f× | %d / %d / %d | %s |\n", r.scenario, r.zones, r.path,
+			r.t38.perPosition(), r.truce.perPosition(), r.t38.rate, r.truce.rate, r.t38.perCPU(), r.truce.perCPU(), ratio,
+			r.truce.c.used, r.truce.c.unused, r.truce.c.dropped, r.truce.load)
 	}
 	return nil
 }
