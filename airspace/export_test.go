@@ -34,3 +34,6 @@ func SetCapacityEvery(t *testing.T, every time.Duration) {
 	capacityEvery = every
 	t.Cleanup(func() { capacityEvery = old })
 }
+
+// Lost is how many alerts the journal refused for good.
+func (a *Host) Lost() uint64 { return a.lost.Load() }

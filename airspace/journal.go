@@ -3,7 +3,7 @@ package airspace
 import (
 	"context"
 	"fmt"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -32,99 +32,88 @@ func (a *Host) enqueue(al monitor.Alert) {
 	}
 }
 
-// take empties the queue.
-func (a *Host) take() []monitor.Alert {
+// take takes up to max alerts from the head of the queue.
+func (a *Host) take(max int) []monitor.Alert {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	batch := a.alerts
-	a.alerts = nil
+	n := min(max, len(a.alerts))
+	batch := slices.Clone(a.alerts[:n])
+	a.alerts = a.alerts[n:]
+	if len(a.alerts) == 0 {
+		a.alerts = nil
+	}
 	return batch
 }
 
-// done counts an alert as journalled (or given up on), making room.
-func (a *Host) done() {
+// done counts n alerts as journalled (or given up on), making room.
+func (a *Host) done(n int) {
 	a.mu.Lock()
-	a.outstanding--
+	a.outstanding -= n
 	a.room.Broadcast()
 	a.mu.Unlock()
 }
 
 // journal writes queued alerts until the engine has stopped, then writes
-// what is left. Each aircraft's alerts are written in order, one after
-// the other; different aircraft's at once, up to maxWriters, so that group
-// commit puts many in one transaction and an alert never waits for an
-// unrelated aircraft's.
+// what is left. It takes what is queued, up to maxAlertBatch alerts, and
+// journals them in one write (RaiseAlerts: one transaction, one fsync,
+// whose encoding, hashing and event logging the alerts share), then what
+// queued meanwhile: the busier the sky, the larger the batches. Alerts are
+// written in the order the engine raised them, so each aircraft's are in
+// order in the journal.
 func (a *Host) journal() {
-	chains := &alertChains{a: a, busy: map[uint32]*[]monitor.Alert{}, sem: make(chan struct{}, maxWriters)}
 	for {
-		batch := a.take()
-		for _, al := range batch {
-			chains.add(al)
-		}
-		if len(batch) > 0 {
+		if batch := a.take(maxAlertBatch); len(batch) > 0 {
+			a.journalBatch(batch, a.stopJournal)
 			continue
 		}
 		select {
 		case <-a.wake:
 		case <-a.stopJournal:
-			for _, al := range a.take() {
-				chains.add(al)
+			for batch := a.take(maxAlertBatch); len(batch) > 0; batch = a.take(maxAlertBatch) {
+				a.journalBatch(batch, a.stopJournal)
 			}
-			chains.wg.Wait()
 			return
 		}
 	}
 }
 
-// maxWriters bounds the alerts being written at once.
-const maxWriters = 64
+// maxAlertBatch bounds the alerts journalled in one write.
+const maxAlertBatch = 512
 
-// alertChains writes alerts: one writer per aircraft with alerts in
-// flight, which writes that aircraft's later alerts after it.
-type alertChains struct {
-	a    *Host
-	mu   sync.Mutex
-	busy map[uint32]*[]monitor.Alert // aircraft being written -> its alerts waiting
-	sem  chan struct{}
-	wg   sync.WaitGroup
+// journalBatch journals engine alerts in one write. When the write fails
+// (one alert refused, or the journal failing), it writes the first half
+// and then the second, each the same way, so one alert's refusal loses no
+// other and costs log2(n) smaller writes to find; an alert alone is
+// written with journalAlert's retries. The order is kept.
+func (a *Host) journalBatch(batch []monitor.Alert, stop <-chan struct{}) {
+	as := make([]*truce.Alert, len(batch))
+	for i, al := range batch {
+		as[i] = a.toRecord(al)
+	}
+	a.journalAlerts(as, stop)
 }
 
-func (c *alertChains) add(al monitor.Alert) {
-	k := al.Aircraft.ICAO
-	c.mu.Lock()
-	if q, ok := c.busy[k]; ok {
-		*q = append(*q, al)
-		c.mu.Unlock()
+func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
+	if len(as) == 1 {
+		a.journalAlert(as[0], stop)
+		a.done(1)
 		return
 	}
-	c.busy[k] = new([]monitor.Alert)
-	c.mu.Unlock()
-	c.sem <- struct{}{}
-	c.wg.Add(1)
-	go func() {
-		defer func() { <-c.sem; c.wg.Done() }()
-		for {
-			c.a.record(al)
-			c.a.done()
-			c.mu.Lock()
-			q := c.busy[k]
-			if len(*q) == 0 {
-				delete(c.busy, k)
-				c.mu.Unlock()
-				return
-			}
-			al, *q = (*q)[0], (*q)[1:]
-			c.mu.Unlock()
-		}
-	}()
+	if err := a.svc.RaiseAlerts(context.Background(), as); err == nil {
+		a.failingSince.Store(0)
+		a.done(len(as))
+		return
+	}
+	a.journalAlerts(as[:len(as)/2], stop)
+	a.journalAlerts(as[len(as)/2:], stop)
 }
 
-func (a *Host) record(al monitor.Alert) {
+func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 	var name string
 	if r, ok := a.svc.Zones.Record(al.ZoneID); ok {
 		name = r.Version.Spec.Name
 	}
-	a.journalAlert(toAlert(al, name), a.stopJournal)
+	return toAlert(al, name)
 }
 
 // journalAlert journals an alert. An alert is never given up while the
