@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gowebpki/jcs"
 )
 
 // MaxEntrySize is the largest journal entry (leaf) accepted: C2SP
@@ -130,14 +128,14 @@ type SealedChange struct {
 	New        bool
 }
 
-// Seal canonicalises the change's body, draws a 32-byte salt and computes the
+// Seal canonicalises the change's body (RFC 8785, AppendCanonical), draws a 32-byte salt and computes the
 // body hash. party and user identify the actor making the change.
 func (c Change) Seal(party, user string, now time.Time) (*SealedChange, error) {
 	raw, err := json.Marshal(c.Body)
 	if err != nil {
 		return nil, fmt.Errorf("journal body: %w", err)
 	}
-	body, err := jcs.Transform(raw)
+	body, err := AppendCanonical(make([]byte, 0, len(raw)), raw)
 	if err != nil {
 		return nil, fmt.Errorf("journal body: %w", err)
 	}
