@@ -135,6 +135,13 @@ func (c Change) Seal(party, user string, now time.Time) (*SealedChange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal body: %w", err)
 	}
+	return c.SealJSON(raw, party, user, now)
+}
+
+// SealJSON is Seal with the body already encoded as JSON (raw): the
+// document a store wrote for the record, so that the entry commits to the
+// record exactly as stored, and the body is encoded once.
+func (c Change) SealJSON(raw []byte, party, user string, now time.Time) (*SealedChange, error) {
 	body, err := AppendCanonical(make([]byte, 0, len(raw)), raw)
 	if err != nil {
 		return nil, fmt.Errorf("journal body: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"syscall"
 	"testing"
@@ -73,7 +74,9 @@ func benchAlertJournal(b *testing.B, dsn string) {
 	ingest := func(i int, sq feed.Squawk) {
 		r := reports[i]
 		reports[i]++
-		p := feed.Position{ICAO: 0x700000 + uint32(i), Squawk: sq, Lat: 33 + float64(i%50)*0.02 + float64(r)*0.001, Lon: 36 + float64(i/50)*0.02,
+		// Coordinates to 5 decimals, as SBS-1 and NDJSON feeds give them.
+		lat, lon := 33+float64(i%50)*0.02+float64(r)*0.001, 36+float64(i/50)*0.02
+		p := feed.Position{ICAO: 0x700000 + uint32(i), Squawk: sq, Lat: math.Round(lat*1e5) / 1e5, Lon: math.Round(lon*1e5) / 1e5,
 			AltFt: 20000, AltM: 20000 * feed.FeetToMetres, Time: time.Now().UTC(), Source: "bench",
 			Present: feed.FieldSquawk | feed.FieldLatLon | feed.FieldAltitude}
 		for !n.IngestPosition(p) { // shed under overload: offer it again

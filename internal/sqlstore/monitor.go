@@ -15,6 +15,7 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 	if err != nil {
 		return err
 	}
+	t.encoded(doc, b)
 	if version == 1 {
 		names := append([]string{"id"}, cols...)
 		names = append(names, "doc", "version")
