@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,7 +23,12 @@ import (
 // only when they are out of order. TestAppendCanonical checks it against
 // github.com/gowebpki/jcs.
 func AppendCanonical(dst, src []byte) ([]byte, error) {
-	c := canonicaliser{src: src, out: dst}
+	c := canonicalisers.Get().(*canonicaliser)
+	defer func() {
+		c.src, c.out, c.pos = nil, nil, 0
+		canonicalisers.Put(c)
+	}()
+	c.src, c.out = src, dst
 	c.skipSpace()
 	if err := c.value(0); err != nil {
 		return dst, err
@@ -33,6 +39,18 @@ func AppendCanonical(dst, src []byte) ([]byte, error) {
 	}
 	return c.out, nil
 }
+
+// canonicalisers keep their scratch space from one body to the next.
+var canonicalisers = sync.Pool{New: func() any { return new(canonicaliser) }}
+
+// CanonicalJSON is JSON text in RFC 8785 canonical form, as AppendCanonical
+// writes it: the journal gives an event that carries its change's record
+// the sealed body as data, so that the event log stores it as it is,
+// without checking or encoding it again.
+type CanonicalJSON []byte
+
+// MarshalJSON returns c.
+func (c CanonicalJSON) MarshalJSON() ([]byte, error) { return c, nil }
 
 // maxCanonicalDepth bounds the nesting of arrays and objects (the
 // canonicaliser recurses).

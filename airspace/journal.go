@@ -3,7 +3,6 @@ package airspace
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -32,17 +31,17 @@ func (a *Host) enqueue(al monitor.Alert) {
 	}
 }
 
-// take takes up to max alerts from the head of the queue.
-func (a *Host) take(max int) []monitor.Alert {
+// take moves up to max alerts from the head of the queue into buf; the
+// queue and buf keep their room, so that a busy sky allocates none.
+func (a *Host) take(buf []monitor.Alert, max int) []monitor.Alert {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	n := min(max, len(a.alerts))
-	batch := slices.Clone(a.alerts[:n])
-	a.alerts = a.alerts[n:]
-	if len(a.alerts) == 0 {
-		a.alerts = nil
-	}
-	return batch
+	buf = append(buf[:0], a.alerts[:n]...)
+	left := copy(a.alerts, a.alerts[n:])
+	clear(a.alerts[left:])
+	a.alerts = a.alerts[:left]
+	return buf
 }
 
 // done counts n alerts as journalled (or given up on), making room.
@@ -61,15 +60,16 @@ func (a *Host) done(n int) {
 // written in the order the engine raised them, so each aircraft's are in
 // order in the journal.
 func (a *Host) journal() {
+	var batch []monitor.Alert
 	for {
-		if batch := a.take(maxAlertBatch); len(batch) > 0 {
+		if batch = a.take(batch, maxAlertBatch); len(batch) > 0 {
 			a.journalBatch(batch, a.stopJournal)
 			continue
 		}
 		select {
 		case <-a.wake:
 		case <-a.stopJournal:
-			for batch := a.take(maxAlertBatch); len(batch) > 0; batch = a.take(maxAlertBatch) {
+			for batch = a.take(batch, maxAlertBatch); len(batch) > 0; batch = a.take(batch, maxAlertBatch) {
 				a.journalBatch(batch, a.stopJournal)
 			}
 			return

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -260,7 +259,7 @@ func (w *Writer) finish() error {
 				// The event carries the record its entry holds: log the
 				// body as sealed rather than encode the record again.
 				cp := *ev
-				cp.Data = json.RawMessage(w.bodies[i])
+				cp.Data = truce.CanonicalJSON(w.bodies[i])
 				logged = &cp
 			}
 			if err := w.tx.Publish(w.ctx, logged); err != nil {

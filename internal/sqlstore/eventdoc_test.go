@@ -22,6 +22,7 @@ func TestAppendEventDoc(t *testing.T) {
 		{Kind: "zone", Subject: "z", Index: -1, Time: at, Data: map[string]any{"name": "\"North\"\n\u2028", "n": 3}, BBox: box},
 		{Kind: "k\"ind\\", Subject: "é\x01", Time: at},
 		{Kind: "aircraft", Subject: "a", Time: at, Data: &truce.Alert{ID: "x", Summary: "s"}},
+		{Kind: "alert", Subject: "b", Time: at, Data: truce.CanonicalJSON(`{"a":[1,{"b":null}]}`)},
 		{Kind: "feed", Subject: "f", Time: at.Add(time.Nanosecond), Data: nil, Point: &[2]float64{0, 0}},
 	} {
 		got, err := appendEventDoc([]byte{}, &e)

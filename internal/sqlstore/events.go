@@ -86,9 +86,10 @@ func (b *batch) flushEvents(ctx context.Context) error {
 
 // appendEventDoc appends e as the events table keeps it: eventDoc's JSON.
 // It is written by hand, since it is written for every event of every
-// write; data that is already JSON (json.RawMessage: the body of the
-// change the event reports, as sealed) is copied as it is, not encoded
-// again. TestAppendEventDoc holds it to json.Marshal's reading.
+// write. Data that is already JSON is copied as it is, not encoded again:
+// a json.RawMessage once checked, a truce.CanonicalJSON (the sealed body of
+// the change the event reports) as it is. TestAppendEventDoc holds it to
+// json.Marshal's reading.
 func appendEventDoc(b []byte, e *truce.Event) ([]byte, error) {
 	b = append(b, `{"kind":`...)
 	b = appendJSONString(b, e.Kind)
@@ -101,6 +102,9 @@ func appendEventDoc(b []byte, e *truce.Event) ([]byte, error) {
 	b = append(b, '"')
 	switch d := e.Data.(type) {
 	case nil:
+	case truce.CanonicalJSON: // a sealed body: valid, and canonical
+		b = append(b, `,"data":`...)
+		b = append(b, d...)
 	case json.RawMessage:
 		if !json.Valid(d) {
 			return nil, fmt.Errorf("event data is not JSON")
