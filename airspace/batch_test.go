@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/sqlstore"
@@ -245,6 +246,37 @@ func TestAirspace_AlertEventsAfterCommit(t *testing.T) {
 		defer mu.Unlock()
 		if len(early) > 0 {
 			t.Fatalf("%d of %d events handed over before their alert was committed: %v", len(early), len(handed), early[:min(5, len(early))])
+		}
+	})
+}
+
+// TestAirspace_AlertShutdownOutage: a server stopping while the journal
+// cannot be written gives up its queued alerts after one shutdownRetry
+// for them all, not one each (the batches' alerts are retried one after
+// another), and counts every one lost.
+func TestAirspace_AlertShutdownOutage(t *testing.T) {
+	const aircraft = 200
+	airspace.SetShutdownRetry(t, time.Second)
+	var us *unwritable
+	onBothStores(t, func(s *sqlstore.Store) truce.Store {
+		us = &unwritable{Store: s}
+		return us
+	}, func(t *testing.T, n *node.Node) {
+		us.failing.Store(true)
+		squawkAll(t, n, aircraft)
+		e := n.Monitor()
+		testwait.For(t, time.Minute, "the alerts to be raised and a write to fail", func() bool {
+			return e.Counters.Alerts.Load() >= aircraft && us.failed.Load() > 0
+		})
+		t0 := time.Now()
+		n.Close()
+		// One shutdownRetry, then at most one backoff of the alert
+		// being retried, then a failed attempt per alert left.
+		if took := time.Since(t0); took > 12*time.Second {
+			t.Fatalf("closing took %v with %d alerts the journal could not take", took, aircraft)
+		}
+		if lost := n.Airspace.Lost(); lost != aircraft {
+			t.Fatalf("%d alerts counted lost, want %d", lost, aircraft)
 		}
 	})
 }

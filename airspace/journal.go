@@ -124,7 +124,6 @@ func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 // it is, or one still unwritten shutdownRetry after stop is closed, is
 // lost, and counted and logged as such.
 func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
-	var stopping time.Time
 	for attempt := 0; ; attempt++ {
 		_, err := a.svc.RaiseAlert(context.Background(), t)
 		if err == nil {
@@ -141,9 +140,10 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 		a.log.Error("monitor: journalling an alert", "kind", t.Kind, "attempt", attempt, "err", err)
 		select {
 		case <-stop:
-			if stopping.IsZero() {
-				stopping = time.Now()
-			} else if time.Since(stopping) > shutdownRetry {
+			// One deadline for every alert left: the batches' alerts
+			// reach here one after another.
+			a.stoppingSince.CompareAndSwap(0, time.Now().UnixNano())
+			if time.Since(time.Unix(0, a.stoppingSince.Load())) > shutdownRetry {
 				a.lost.Add(1)
 				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", t.Kind, "err", err)
 				return
@@ -155,11 +155,11 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 }
 
 // maxAlertBackoff bounds the wait between two attempts to journal an
-// alert; shutdownRetry is how long a stopping server keeps trying.
-const (
-	maxAlertBackoff = 5 * time.Second
-	shutdownRetry   = 10 * time.Second
-)
+// alert; shutdownRetry is how long a stopping server keeps trying, for all
+// the alerts it has left (a var for the tests).
+const maxAlertBackoff = 5 * time.Second
+
+var shutdownRetry = 10 * time.Second
 
 // journalProblem is the /readyz report of alerts that cannot be
 // journalled, "" when they can.
