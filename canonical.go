@@ -509,7 +509,7 @@ func (c *canonicaliser) number() error {
 // different doubles (IEEE 754 binary64 holds 15 decimal digits).
 func canonicalDecimal(lit []byte) bool {
 	point := bytes.IndexByte(lit, '.')
-	if point < 0 || lit[len(lit)-1] == '0' || bytes.IndexAny(lit, "eE") >= 0 {
+	if point < 0 || lit[len(lit)-1] == '0' || bytes.ContainsAny(lit, "eE") {
 		return false
 	}
 	digits := lit[:point]
