@@ -301,6 +301,12 @@ func (c *canonicaliser) str() (plain bool, err error) {
 	start := c.pos
 	ascii := true
 	for c.pos < len(c.src) {
+		for c.pos < len(c.src) && !stringSpecial[c.src[c.pos]] {
+			c.pos++
+		}
+		if c.pos == len(c.src) {
+			break
+		}
 		b := c.src[c.pos]
 		if b == '"' {
 			if !ascii && !utf8.Valid(c.src[start:c.pos]) {
@@ -313,9 +319,7 @@ func (c *canonicaliser) str() (plain bool, err error) {
 		if b == '\\' || b < 0x20 {
 			break
 		}
-		if b >= 0x80 {
-			ascii = false
-		}
+		ascii = false // b >= 0x80
 		c.pos++
 	}
 	// The slow path: decode escapes and invalid UTF-8, then write.
@@ -349,6 +353,15 @@ func (c *canonicaliser) str() (plain bool, err error) {
 		}
 	}
 }
+
+// stringSpecial marks the bytes that end a string's plain run: '"', '\\',
+// control characters and the bytes of non-ASCII characters.
+var stringSpecial = func() (t [256]bool) {
+	for b := range 256 {
+		t[b] = b == '"' || b == '\\' || b < 0x20 || b >= 0x80
+	}
+	return t
+}()
 
 // escape reads the escape at pos and returns the character it stands for;
 // a lone surrogate reads as U+FFFD, as Go's JSON decoder reads it.
@@ -454,7 +467,8 @@ func (c *canonicaliser) number() error {
 	if digits == 0 || (digits > 1 && c.src[intStart] == '0') {
 		return c.fail("invalid number")
 	}
-	integer := true
+	integer, exponent := true, false
+	var frac []byte
 	if c.pos < len(c.src) && c.src[c.pos] == '.' {
 		integer = false
 		c.pos++
@@ -465,9 +479,10 @@ func (c *canonicaliser) number() error {
 		if c.pos == n {
 			return c.fail("invalid number")
 		}
+		frac = c.src[n:c.pos]
 	}
 	if c.pos < len(c.src) && (c.src[c.pos] == 'e' || c.src[c.pos] == 'E') {
-		integer = false
+		integer, exponent = false, true
 		c.pos++
 		if c.pos < len(c.src) && (c.src[c.pos] == '+' || c.src[c.pos] == '-') {
 			c.pos++
@@ -488,7 +503,7 @@ func (c *canonicaliser) number() error {
 		c.out = append(c.out, lit...)
 		return nil
 	}
-	if canonicalDecimal(lit[intStart-start:]) {
+	if !exponent && canonicalDecimal(c.src[intStart:intStart+digits], frac) {
 		c.out = append(c.out, lit...)
 		return nil
 	}
@@ -500,22 +515,23 @@ func (c *canonicaliser) number() error {
 	return nil
 }
 
-// canonicalDecimal says whether an unsigned number literal with a
-// fraction is already as Number::toString writes it: no exponent, at most
-// 15 significant digits, the last of them in the fraction and not 0, and
+// canonicalDecimal says whether a number literal with integer digits and
+// fraction digits frac and no exponent is already as Number::toString
+// writes it: at most 15 significant digits, the last of them in the
+// fraction and not 0, and
 // at most 5 zeros between the point and a first significant digit of a
 // number below 1. Such a decimal is the shortest that reads back as its
 // double, since any two decimals of at most 15 significant digits read as
 // different doubles (IEEE 754 binary64 holds 15 decimal digits).
-func canonicalDecimal(lit []byte) bool {
-	point := bytes.IndexByte(lit, '.')
-	if point < 0 || lit[len(lit)-1] == '0' || bytes.ContainsAny(lit, "eE") {
+func canonicalDecimal(digits, frac []byte) bool {
+	if len(frac) == 0 || frac[len(frac)-1] == '0' {
 		return false
 	}
-	digits := lit[:point]
-	frac := lit[point+1:]
 	if string(digits) == "0" {
-		zeros := len(frac) - len(bytes.TrimLeft(frac, "0"))
+		zeros := 0
+		for zeros < len(frac) && frac[zeros] == '0' {
+			zeros++
+		}
 		return zeros <= 5 && len(frac)-zeros <= 15
 	}
 	return len(digits)+len(frac) <= 15
