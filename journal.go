@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -133,7 +132,8 @@ type SealedChange struct {
 func (c Change) Seal(party, user string, now time.Time) (*SealedChange, error) {
 	raw, err := json.Marshal(c.Body)
 	if err != nil {
-		return nil, fmt.Errorf("journal body: %w", err)
+		// A record JSON cannot carry (a NaN) is refused for what it is.
+		return nil, Errorf(EINVALID, "The %s record cannot be journalled: %s", c.Kind, err.Error())
 	}
 	return c.SealJSON(raw, party, user, now)
 }
@@ -144,7 +144,7 @@ func (c Change) Seal(party, user string, now time.Time) (*SealedChange, error) {
 func (c Change) SealJSON(raw []byte, party, user string, now time.Time) (*SealedChange, error) {
 	body, err := AppendCanonical(make([]byte, 0, len(raw)), raw)
 	if err != nil {
-		return nil, fmt.Errorf("journal body: %w", err)
+		return nil, Errorf(EINVALID, "The %s record cannot be journalled: %s", c.Kind, err.Error())
 	}
 	salt := make([]byte, 32)
 	rand.Read(salt)

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/truce-project/truce"
@@ -70,8 +71,19 @@ func TestService_RaiseAlerts(t *testing.T) {
 			if err := svc.RaiseAlerts(admin, []*truce.Alert{alert(7)}); err != nil {
 				t.Fatalf("an administrator raising an alert: %v", err)
 			}
+			// A record JSON cannot carry is refused for what it is
+			// (EINVALID), so the monitor's host counts it lost rather
+			// than retrying it, and the alerts queued behind it, forever.
+			nan := alert(8)
+			nan.Lat = math.NaN()
+			if _, err := svc.RaiseAlert(ctx, nan); truce.ErrorCode(err) != truce.EINVALID {
+				t.Fatalf("an alert at latitude NaN: %v, want EINVALID", err)
+			}
+			if err := svc.RaiseAlerts(ctx, []*truce.Alert{alert(9), nan}); truce.ErrorCode(err) != truce.EINVALID {
+				t.Fatalf("a batch with an alert at latitude NaN: %v, want EINVALID", err)
+			}
 			if size, _ := st.JournalSize(ctx); size != size0+4 {
-				t.Fatalf("journal at %d after a refused batch and one alert, want %d", size, size0+4)
+				t.Fatalf("journal at %d after refused batches and one alert, want %d", size, size0+4)
 			}
 		})
 	}

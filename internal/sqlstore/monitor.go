@@ -14,7 +14,7 @@ import (
 func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, vals []any) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return err
+		return truce.Errorf(truce.EINVALID, "The %s record %s cannot be stored: %s", table, id, err.Error())
 	}
 	t.encoded(doc, b)
 	if version == 1 {
