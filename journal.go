@@ -6,12 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gowebpki/jcs"
 )
 
 // MaxEntrySize is the largest journal entry (leaf) accepted: C2SP
@@ -130,16 +127,24 @@ type SealedChange struct {
 	New        bool
 }
 
-// Seal canonicalises the change's body, draws a 32-byte salt and computes the
+// Seal canonicalises the change's body (RFC 8785, AppendCanonical), draws a 32-byte salt and computes the
 // body hash. party and user identify the actor making the change.
 func (c Change) Seal(party, user string, now time.Time) (*SealedChange, error) {
 	raw, err := json.Marshal(c.Body)
 	if err != nil {
-		return nil, fmt.Errorf("journal body: %w", err)
+		// A record JSON cannot carry (a NaN) is refused for what it is.
+		return nil, Errorf(EINVALID, "The %s record cannot be journalled: %s", c.Kind, err.Error())
 	}
-	body, err := jcs.Transform(raw)
+	return c.SealJSON(raw, party, user, now)
+}
+
+// SealJSON is Seal with the body already encoded as JSON (raw): the
+// document a store wrote for the record, so that the entry commits to the
+// record exactly as stored, and the body is encoded once.
+func (c Change) SealJSON(raw []byte, party, user string, now time.Time) (*SealedChange, error) {
+	body, err := AppendCanonical(make([]byte, 0, len(raw)), raw)
 	if err != nil {
-		return nil, fmt.Errorf("journal body: %w", err)
+		return nil, Errorf(EINVALID, "The %s record cannot be journalled: %s", c.Kind, err.Error())
 	}
 	salt := make([]byte, 32)
 	rand.Read(salt)

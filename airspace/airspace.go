@@ -56,6 +56,10 @@ type Host struct {
 	limit        int // MaxQueuedAlerts; lowered by tests
 	peak         int // the most alerts outstanding at once
 
+	// stoppingSince is when the journal first found itself stopping with
+	// an alert it could not write (unix ns; 0: not yet).
+	stoppingSince atomic.Int64
+
 	ctx     context.Context // feeds and the engine
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup

@@ -34,3 +34,14 @@ func SetCapacityEvery(t *testing.T, every time.Duration) {
 	capacityEvery = every
 	t.Cleanup(func() { capacityEvery = old })
 }
+
+// Lost is how many alerts the journal refused for good.
+func (a *Host) Lost() uint64 { return a.lost.Load() }
+
+// SetShutdownRetry sets how long a stopping host keeps trying to journal
+// its alerts, for the test.
+func SetShutdownRetry(t *testing.T, d time.Duration) {
+	old := shutdownRetry
+	shutdownRetry = d
+	t.Cleanup(func() { shutdownRetry = old })
+}

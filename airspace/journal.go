@@ -3,7 +3,6 @@ package airspace
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -32,99 +31,89 @@ func (a *Host) enqueue(al monitor.Alert) {
 	}
 }
 
-// take empties the queue.
-func (a *Host) take() []monitor.Alert {
+// take moves up to max alerts from the head of the queue into buf; the
+// queue and buf keep their room, so that a busy sky allocates none.
+func (a *Host) take(buf []monitor.Alert, max int) []monitor.Alert {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	batch := a.alerts
-	a.alerts = nil
-	return batch
+	n := min(max, len(a.alerts))
+	buf = append(buf[:0], a.alerts[:n]...)
+	left := copy(a.alerts, a.alerts[n:])
+	clear(a.alerts[left:])
+	a.alerts = a.alerts[:left]
+	return buf
 }
 
-// done counts an alert as journalled (or given up on), making room.
-func (a *Host) done() {
+// done counts n alerts as journalled (or given up on), making room.
+func (a *Host) done(n int) {
 	a.mu.Lock()
-	a.outstanding--
+	a.outstanding -= n
 	a.room.Broadcast()
 	a.mu.Unlock()
 }
 
 // journal writes queued alerts until the engine has stopped, then writes
-// what is left. Each aircraft's alerts are written in order, one after
-// the other; different aircraft's at once, up to maxWriters, so that group
-// commit puts many in one transaction and an alert never waits for an
-// unrelated aircraft's.
+// what is left. It takes what is queued, up to maxAlertBatch alerts, and
+// journals them in one write (RaiseAlerts: one transaction, one fsync,
+// whose encoding, hashing and event logging the alerts share), then what
+// queued meanwhile: the busier the sky, the larger the batches. Alerts are
+// written in the order the engine raised them, so each aircraft's are in
+// order in the journal.
 func (a *Host) journal() {
-	chains := &alertChains{a: a, busy: map[uint32]*[]monitor.Alert{}, sem: make(chan struct{}, maxWriters)}
+	var batch []monitor.Alert
 	for {
-		batch := a.take()
-		for _, al := range batch {
-			chains.add(al)
-		}
-		if len(batch) > 0 {
+		if batch = a.take(batch, maxAlertBatch); len(batch) > 0 {
+			a.journalBatch(batch, a.stopJournal)
 			continue
 		}
 		select {
 		case <-a.wake:
 		case <-a.stopJournal:
-			for _, al := range a.take() {
-				chains.add(al)
+			for batch = a.take(batch, maxAlertBatch); len(batch) > 0; batch = a.take(batch, maxAlertBatch) {
+				a.journalBatch(batch, a.stopJournal)
 			}
-			chains.wg.Wait()
 			return
 		}
 	}
 }
 
-// maxWriters bounds the alerts being written at once.
-const maxWriters = 64
+// maxAlertBatch bounds the alerts journalled in one write.
+const maxAlertBatch = 512
 
-// alertChains writes alerts: one writer per aircraft with alerts in
-// flight, which writes that aircraft's later alerts after it.
-type alertChains struct {
-	a    *Host
-	mu   sync.Mutex
-	busy map[uint32]*[]monitor.Alert // aircraft being written -> its alerts waiting
-	sem  chan struct{}
-	wg   sync.WaitGroup
+// journalBatch journals engine alerts in one write. When the write fails
+// (one alert refused, or the journal failing), it writes the first half
+// and then the second, each the same way, so one alert's refusal loses no
+// other and costs log2(n) smaller writes to find; an alert alone is
+// written with journalAlert's retries. The order is kept.
+func (a *Host) journalBatch(batch []monitor.Alert, stop <-chan struct{}) {
+	as := make([]*truce.Alert, len(batch))
+	for i, al := range batch {
+		as[i] = a.toRecord(al)
+	}
+	a.journalAlerts(as, stop)
 }
 
-func (c *alertChains) add(al monitor.Alert) {
-	k := al.Aircraft.ICAO
-	c.mu.Lock()
-	if q, ok := c.busy[k]; ok {
-		*q = append(*q, al)
-		c.mu.Unlock()
+func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
+	if len(as) == 1 {
+		a.journalAlert(as[0], stop)
+		a.done(1)
 		return
 	}
-	c.busy[k] = new([]monitor.Alert)
-	c.mu.Unlock()
-	c.sem <- struct{}{}
-	c.wg.Add(1)
-	go func() {
-		defer func() { <-c.sem; c.wg.Done() }()
-		for {
-			c.a.record(al)
-			c.a.done()
-			c.mu.Lock()
-			q := c.busy[k]
-			if len(*q) == 0 {
-				delete(c.busy, k)
-				c.mu.Unlock()
-				return
-			}
-			al, *q = (*q)[0], (*q)[1:]
-			c.mu.Unlock()
-		}
-	}()
+	if err := a.svc.RaiseAlerts(context.Background(), as); err == nil {
+		a.failingSince.Store(0)
+		a.done(len(as))
+		return
+	}
+	a.journalAlerts(as[:len(as)/2], stop)
+	a.journalAlerts(as[len(as)/2:], stop)
 }
 
-func (a *Host) record(al monitor.Alert) {
+func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 	var name string
 	if r, ok := a.svc.Zones.Index.Record(al.ZoneID); ok {
 		name = r.Version.Spec.Name
 	}
-	a.journalAlert(toAlert(al, name), a.stopJournal)
+	return toAlert(al, name)
 }
 
 // journalAlert journals an alert. An alert is never given up while the
@@ -135,7 +124,6 @@ func (a *Host) record(al monitor.Alert) {
 // it is, or one still unwritten shutdownRetry after stop is closed, is
 // lost, and counted and logged as such.
 func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
-	var stopping time.Time
 	for attempt := 0; ; attempt++ {
 		_, err := a.svc.RaiseAlert(context.Background(), t)
 		if err == nil {
@@ -152,9 +140,10 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 		a.log.Error("monitor: journalling an alert", "kind", t.Kind, "attempt", attempt, "err", err)
 		select {
 		case <-stop:
-			if stopping.IsZero() {
-				stopping = time.Now()
-			} else if time.Since(stopping) > shutdownRetry {
+			// One deadline for every alert left: the batches' alerts
+			// reach here one after another.
+			a.stoppingSince.CompareAndSwap(0, time.Now().UnixNano())
+			if time.Since(time.Unix(0, a.stoppingSince.Load())) > shutdownRetry {
 				a.lost.Add(1)
 				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", t.Kind, "err", err)
 				return
@@ -166,11 +155,11 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 }
 
 // maxAlertBackoff bounds the wait between two attempts to journal an
-// alert; shutdownRetry is how long a stopping server keeps trying.
-const (
-	maxAlertBackoff = 5 * time.Second
-	shutdownRetry   = 10 * time.Second
-)
+// alert; shutdownRetry is how long a stopping server keeps trying, for all
+// the alerts it has left (a var for the tests).
+const maxAlertBackoff = 5 * time.Second
+
+var shutdownRetry = 10 * time.Second
 
 // journalProblem is the /readyz report of alerts that cannot be
 // journalled, "" when they can.

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/gowebpki/jcs"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 	"golang.org/x/mod/sumdb/tlog"
@@ -163,7 +162,7 @@ func Canonical(v any) []byte {
 	if err != nil {
 		return nil
 	}
-	c, err := jcs.Transform(b)
+	c, err := truce.AppendCanonical(nil, b)
 	if err != nil {
 		return nil
 	}

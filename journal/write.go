@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -198,6 +199,7 @@ type Writer struct {
 	predicted bool
 	changes   []truce.Change
 	idxs      []int64
+	bodies    [][]byte // the changes' canonical bodies, as sealed
 	events    []*truce.Event
 	err       error // the first append's or claim's error, returned by Write
 }
@@ -252,7 +254,15 @@ func (w *Writer) finish() error {
 	}
 	for i, c := range w.changes {
 		if ev := changeEvent(c, w.idxs[i], w.now); ev != nil {
-			if err := w.tx.Publish(w.ctx, ev); err != nil {
+			logged := ev
+			if sameRecord(c.Event.Data, c.Body) {
+				// The event carries the record its entry holds: log the
+				// body as sealed rather than encode the record again.
+				cp := *ev
+				cp.Data = truce.CanonicalJSON(w.bodies[i])
+				logged = &cp
+			}
+			if err := w.tx.Publish(w.ctx, logged); err != nil {
 				return err
 			}
 			w.events = append(w.events, ev)
@@ -261,11 +271,34 @@ func (w *Writer) finish() error {
 	return nil
 }
 
+// sameRecord says whether a and b are one record: the same pointer.
+func sameRecord(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Kind() == reflect.Pointer && vb.Kind() == reflect.Pointer && va.Type() == vb.Type() && va.Pointer() == vb.Pointer()
+}
+
+// encodedTx is a transaction that says what JSON it wrote for a record
+// (the SQL stores' do): the change's body is then sealed from it, encoded
+// once and exactly as stored.
+type encodedTx interface {
+	Encoded(record any) ([]byte, bool)
+}
+
 func (w *Writer) append(c truce.Change) (int64, error) {
-	sealed, err := c.Seal(w.party, w.user, w.now)
+	var sealed *truce.SealedChange
+	var err error
+	if et, ok := w.tx.(encodedTx); ok {
+		if raw, ok := et.Encoded(c.Body); ok {
+			sealed, err = c.SealJSON(raw, w.party, w.user, w.now)
+		}
+	}
+	if sealed == nil && err == nil {
+		sealed, err = c.Seal(w.party, w.user, w.now)
+	}
 	if err != nil {
 		return 0, err
 	}
+	w.bodies = append(w.bodies, sealed.Body)
 	return w.tx.Append(w.ctx, sealed)
 }
 

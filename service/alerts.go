@@ -26,6 +26,14 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 	if a.Kind == "" || a.Summary == "" {
 		return nil, truce.Errorf(truce.EINVALID, "An alert needs a kind and a summary.")
 	}
+	s.newAlert(a)
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+		return a, raiseAlert(ctx, tx, w, a)
+	})
+}
+
+// newAlert makes a a new open alert.
+func (s *Service) newAlert(a *truce.Alert) {
 	a.ID, a.State, a.Version = NewID(), truce.AlertOpen, 1
 	if a.Time.IsZero() {
 		a.Time = s.Now()
@@ -34,10 +42,43 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 	if a.Aircraft == nil {
 		a.Aircraft = []truce.AlertAircraft{}
 	}
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
-		a.JournalIndex = w.Journal(alertChange(a))
-		return a, tx.PutAlert(ctx, a)
+}
+
+// raiseAlert journals and stores a new alert in the write's transaction.
+func raiseAlert(ctx context.Context, tx truce.Tx, w *journal.Writer, a *truce.Alert) error {
+	a.JournalIndex = w.Journal(alertChange(a))
+	return tx.PutAlert(ctx, a)
+}
+
+// RaiseAlerts records engines' alerts, as RaiseAlert does each, in one
+// journal write: one transaction, whose cost the alerts share. It is all
+// or none: when one alert is refused, none is recorded (the caller writes
+// them again in smaller batches to find it; see airspace's journal).
+func (s *Service) RaiseAlerts(ctx context.Context, as []*truce.Alert) error {
+	actor := truce.CallerFrom(ctx)
+	if actor != nil && !actor.IsAdmin() {
+		return truce.Errorf(truce.EFORBIDDEN, "Alerts are raised by the engines.")
+	}
+	for _, a := range as {
+		if a.Kind == "" || a.Summary == "" {
+			return truce.Errorf(truce.EINVALID, "An alert needs a kind and a summary.")
+		}
+	}
+	if len(as) == 0 {
+		return nil
+	}
+	for _, a := range as {
+		s.newAlert(a)
+	}
+	_, err := journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
+		for _, a := range as {
+			if err := raiseAlert(ctx, tx, w, a); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
 	})
+	return err
 }
 
 // FindAlert returns an alert; alerts are visible to every member.

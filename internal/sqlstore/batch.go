@@ -91,16 +91,20 @@ func (b *batch) flush(ctx context.Context) error {
 }
 
 // insertRows inserts rows of n columns with multi-row VALUES lists, in
-// chunks that stay under SQLite's and PostgreSQL's parameter limits.
+// chunks of 1, 4, 16, 64, 256 or 1024 rows that stay under SQLite's and
+// PostgreSQL's parameter limits.
 func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	per := 30000 / n
 	for len(args) > 0 {
-		k := min(per, len(args)/n)
-		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
-		// Batches of up to 256 calls repeat a few sizes: prepare them
-		// once (the store caches statements by their text).
-		stmt, err := b.g.s.prepared(ctx, q)
+		// Rows go in chunks of a few sizes (powers of 4), each statement
+		// prepared once (the store caches statements by their text): a
+		// statement per count of rows would be prepared again and again,
+		// the counts of batches being many, and kept without bound.
+		k := 1
+		for k*4 <= min(per, len(args)/n) && k < 1024 {
+			k *= 4
+		}
+		stmt, err := b.g.s.preparedRows(ctx, prefix, n, k)
 		if err != nil {
 			return err
 		}
@@ -110,6 +114,35 @@ func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any
 		args = args[k*n:]
 	}
 	return nil
+}
+
+type rowsKey struct {
+	prefix string
+	n, k   int
+}
+
+// preparedRows returns the statement "prefix (?, ...), ..." of k rows of n
+// columns, prepared once.
+func (s *Store) preparedRows(ctx context.Context, prefix string, n, k int) (*sql.Stmt, error) {
+	key := rowsKey{prefix, n, k}
+	s.stmtMu.Lock()
+	st, ok := s.rowStmts[key]
+	s.stmtMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	st, err := s.prepared(ctx, prefix+strings.TrimSuffix(strings.Repeat(row+", ", k), ", "))
+	if err != nil {
+		return nil, err
+	}
+	s.stmtMu.Lock()
+	if s.rowStmts == nil {
+		s.rowStmts = map[rowsKey]*sql.Stmt{}
+	}
+	s.rowStmts[key] = st
+	s.stmtMu.Unlock()
+	return st, nil
 }
 
 // committed moves what the batch wrote into the committer's caches.

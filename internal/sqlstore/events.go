@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,7 +68,7 @@ func (b *batch) flushEvents(ctx context.Context) error {
 			e.Time = time.Now()
 		}
 		e.Time = e.Time.UTC()
-		doc, err := json.Marshal(e)
+		doc, err := appendEventDoc(nil, e)
 		if err != nil {
 			return truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
 		}
@@ -80,6 +82,87 @@ func (b *batch) flushEvents(ctx context.Context) error {
 			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc))
 	}
 	return b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data) VALUES `, 13, eargs)
+}
+
+// appendEventDoc appends e as the events table keeps it: eventDoc's JSON.
+// It is written by hand, since it is written for every event of every
+// write. Data that is already JSON is copied as it is, not encoded again:
+// a json.RawMessage once checked, a truce.CanonicalJSON (the sealed body of
+// the change the event reports) as it is. TestAppendEventDoc holds it to
+// json.Marshal's reading.
+func appendEventDoc(b []byte, e *truce.Event) ([]byte, error) {
+	b = append(b, `{"kind":`...)
+	b = appendJSONString(b, e.Kind)
+	b = append(b, `,"subject":`...)
+	b = appendJSONString(b, e.Subject)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendInt(b, e.Index, 10)
+	b = append(b, `,"time":"`...)
+	b = e.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	switch d := e.Data.(type) {
+	case nil:
+	case truce.CanonicalJSON: // a sealed body: valid, and canonical
+		b = append(b, `,"data":`...)
+		b = append(b, d...)
+	case json.RawMessage:
+		if !json.Valid(d) {
+			return nil, fmt.Errorf("event data is not JSON")
+		}
+		b = append(b, `,"data":`...)
+		b = append(b, d...)
+	default:
+		raw, err := json.Marshal(d)
+		if err != nil {
+			return nil, err
+		}
+		if string(raw) != "null" {
+			b = append(b, `,"data":`...)
+			b = append(b, raw...)
+		}
+	}
+	var err error
+	if e.Point != nil {
+		b = append(b, `,"point":`...)
+		if b, err = appendFloats(b, e.Point[:]); err != nil {
+			return nil, err
+		}
+	}
+	if e.BBox != nil {
+		b = append(b, `,"bbox":`...)
+		if b, err = appendFloats(b, e.BBox[:]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendFloats(b []byte, fs []float64) ([]byte, error) {
+	b = append(b, '[')
+	for i, f := range fs {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("unsupported value: %v", f)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, f, 'g', -1, 64)
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONString appends s as a JSON string: as it is when it has no
+// character JSON escapes (ids and kinds), else as json.Marshal writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			raw, _ := json.Marshal(s)
+			return append(b, raw...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 const eventCols = `id, vis_scope, vis_owner, vis_parties, data`

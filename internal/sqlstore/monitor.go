@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/truce-project/truce"
 )
@@ -13,14 +14,13 @@ import (
 func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, vals []any) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return err
+		return truce.Errorf(truce.EINVALID, "The %s record %s cannot be stored: %s", table, id, err.Error())
 	}
+	t.encoded(doc, b)
 	if version == 1 {
-		names := append([]string{"id"}, cols...)
-		names = append(names, "doc", "version")
-		args := append([]any{id}, vals...)
-		args = append(args, string(b), version)
-		return t.insert(`INSERT INTO `+table+` (`+strings.Join(names, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+`)`, args...)
+		args := make([]any, 0, len(vals)+3)
+		args = append(append(append(args, id), vals...), string(b), version)
+		return t.insert(docInsert(table, cols), args...)
 	}
 	sets := make([]string, 0, len(cols)+2)
 	for _, c := range cols {
@@ -30,6 +30,21 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 	args := append(append([]any{}, vals...), string(b), version, id, version-1)
 	res, err := t.exec(`UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE id = ? AND version = ?`, args...)
 	return checkOne(res, err, table, id)
+}
+
+// docInserts holds putDoc's INSERT statements by table and columns, built
+// once: they are written for every alert.
+var docInserts sync.Map
+
+func docInsert(table string, cols []string) string {
+	key := table + " " + strings.Join(cols, ",")
+	if q, ok := docInserts.Load(key); ok {
+		return q.(string)
+	}
+	names := append(append([]string{"id"}, cols...), "doc", "version")
+	q := `INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + `)`
+	docInserts.Store(key, q)
+	return q
 }
 
 // --- alerts ---

@@ -27,6 +27,8 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// rowStmts are the multi-row inserts of batch.insertRows, also in stmts.
+	rowStmts map[rowsKey]*sql.Stmt
 
 	onEvents atomic.Pointer[func([]*events.Record)]
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 )
 
 // tx implements truce.Tx and each capability's Tx (see Store.update).
@@ -19,6 +20,31 @@ type tx struct {
 	b         *batch
 	dirty     bool
 	journaled bool
+	// docs holds the JSON written for each record (by pointer) in this
+	// call, for Encoded.
+	docs map[any][]byte
+}
+
+// encoded remembers doc, the JSON written for record.
+func (t *tx) encoded(record any, doc []byte) {
+	if reflect.ValueOf(record).Kind() != reflect.Pointer {
+		return
+	}
+	if t.docs == nil {
+		t.docs = map[any][]byte{}
+	}
+	t.docs[record] = doc
+}
+
+// Encoded returns the JSON this call last wrote for record (a pointer),
+// so that the journal seals the change's body from the document as
+// stored instead of encoding the record again.
+func (t *tx) Encoded(record any) ([]byte, bool) {
+	if t.docs == nil || reflect.ValueOf(record).Kind() != reflect.Pointer {
+		return nil, false
+	}
+	doc, ok := t.docs[record]
+	return doc, ok
 }
 
 func (t *tx) run(fn func(*tx) error) (err error) {
