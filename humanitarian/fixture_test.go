@@ -3,6 +3,7 @@ package humanitarian_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,6 +59,8 @@ type world struct {
 	sarc, ga, gb, gc context.Context
 	parties          map[string]*truce.Party
 	gcKey            string // gc's signer key
+	zones            *service.Service
+	member           func(slug string, kind truce.PartyKind, pub string, roles ...truce.Role) context.Context
 }
 
 var areas = func() *humanitarian.AdminAreas {
@@ -89,7 +92,8 @@ func newWorld(t testing.TB, st testStore) *world {
 	}
 	w := &world{st: st, acc: acc, admin: truce.NewContext(ctx, &truce.Caller{User: u, Party: p}), parties: map[string]*truce.Party{"ocha": p}}
 	w.svc = humanitarian.New(st.Humanitarian(), j, acc, areas)
-	member := func(slug string, kind truce.PartyKind, pub string, roles ...truce.Role) context.Context {
+	w.zones = zones
+	w.member = func(slug string, kind truce.PartyKind, pub string, roles ...truce.Role) context.Context {
 		p, err := acc.CreateParty(w.admin, truce.PartyCreate{Slug: slug, Name: "Party " + slug, Kind: kind, PublicKey: pub})
 		if err != nil {
 			t.Fatal(err)
@@ -106,6 +110,7 @@ func newWorld(t testing.TB, st testStore) *world {
 		t.Fatal(err)
 	}
 	w.gcKey = skey
+	member := w.member
 	w.ga = member("ga", truce.PartyGuarantor, "", truce.RoleOperator)
 	w.gb = member("gb", truce.PartyGuarantor, "", truce.RoleOperator)
 	w.gc = member("gc", truce.PartyGuarantor, vkey, truce.RoleOperator)
@@ -152,4 +157,24 @@ func must[T any](t testing.TB) func(T, error) T {
 		}
 		return v
 	}
+}
+
+// newWorldN is newWorld with an agreement in force between n guarantors
+// (ga, gb, gc and more).
+func newWorldN(t testing.TB, st testStore, n int) *world {
+	w := newWorld(t, st)
+	sig := []string{w.parties["ga"].ID, w.parties["gb"].ID, w.parties["gc"].ID}
+	for i := 3; i < n; i++ {
+		slug := fmt.Sprintf("g%d", i)
+		w.member(slug, truce.PartyGuarantor, "", truce.RoleOperator)
+		sig = append(sig, w.parties[slug].ID)
+	}
+	ag, err := w.zones.CreateAgreement(w.admin, truce.AgreementCreate{Title: "Wider ceasefire", Signatories: sig, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.ag, err = w.zones.SetAgreementStatus(w.ga, ag.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

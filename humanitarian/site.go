@@ -141,57 +141,62 @@ func VersionHash(s *Site) (string, error) {
 }
 
 // checkFields validates a site's fields and returns its geometry (a Point
-// or a Polygon) normalised.
+// or a Polygon) normalised; an error is EINVALID and names the field.
 func checkFields(f *SiteFields) (orb.Geometry, error) {
-	if err := truce.CheckText("name", f.Name, MaxNameLen, false); err != nil {
-		return nil, err
+	g, field, msg := checkSite(f)
+	if msg != "" {
+		return nil, truce.Errorf(truce.EINVALID, "%s: %s", field, msg)
 	}
-	if f.Name == "" {
-		return nil, truce.Errorf(truce.EINVALID, "A site needs a name.")
+	return g, nil
+}
+
+// checkSite is checkFields's work, saying which field is wrong and why
+// (for the import's row-by-row report).
+func checkSite(f *SiteFields) (g orb.Geometry, field, msg string) {
+	for _, c := range []struct {
+		field, v string
+		max      int
+	}{{"name", f.Name, MaxNameLen}, {"organisation", f.Organisation, MaxNameLen}, {"contact", f.Contact, MaxContactLen}} {
+		if err := truce.CheckText(c.field, c.v, c.max, false); err != nil {
+			return nil, c.field, truce.ErrorMessage(err)
+		}
 	}
-	if !f.Category.Valid() {
-		return nil, truce.Errorf(truce.EINVALID, "Unknown category %q: use one of %v.", f.Category, Categories)
-	}
-	if f.Organisation == "" {
-		return nil, truce.Errorf(truce.EINVALID, "A site needs its operating organisation.")
-	}
-	if err := truce.CheckText("organisation", f.Organisation, MaxNameLen, false); err != nil {
-		return nil, err
-	}
-	if err := truce.CheckText("contact", f.Contact, MaxContactLen, false); err != nil {
-		return nil, err
-	}
-	if f.Capacity < 0 || f.Capacity > MaxCapacity {
-		return nil, truce.Errorf(truce.EINVALID, "Capacity must be 0 to %d.", MaxCapacity)
-	}
-	if math.IsNaN(f.BufferM) || f.BufferM < 0 || f.BufferM > MaxBufferM {
-		return nil, truce.Errorf(truce.EINVALID, "buffer_m must be 0 to %d metres.", MaxBufferM)
-	}
-	if f.ValidFrom.IsZero() {
-		return nil, truce.Errorf(truce.EINVALID, "A site needs valid_from.")
-	}
-	if f.ValidTo != nil && !f.ValidTo.After(f.ValidFrom) {
-		return nil, truce.Errorf(truce.EINVALID, "valid_to (%s) must be after valid_from (%s).", f.ValidTo.Format(time.RFC3339), f.ValidFrom.Format(time.RFC3339))
-	}
-	if len(f.Geometry) == 0 {
-		return nil, truce.Errorf(truce.EINVALID, "A site needs a geometry: a GeoJSON Point or Polygon.")
+	switch {
+	case f.Name == "":
+		return nil, "name", "A site needs a name."
+	case !f.Category.Valid():
+		return nil, "category", fmt.Sprintf("Unknown category %q: use one of %v.", f.Category, Categories)
+	case f.Organisation == "":
+		return nil, "organisation", "A site needs its operating organisation."
+	case f.Capacity < 0 || f.Capacity > MaxCapacity:
+		return nil, "capacity", fmt.Sprintf("Capacity must be 0 to %d.", MaxCapacity)
+	case math.IsNaN(f.BufferM) || f.BufferM < 0 || f.BufferM > MaxBufferM:
+		return nil, "buffer_m", fmt.Sprintf("The buffer radius must be 0 to %d metres.", MaxBufferM)
+	case f.ValidFrom.IsZero():
+		return nil, "valid_from", "A site needs the date it is valid from."
+	case f.ValidTo != nil && !f.ValidTo.After(f.ValidFrom):
+		return nil, "valid_to", fmt.Sprintf("The validity ends (%s) before it starts (%s).", f.ValidTo.Format(time.RFC3339), f.ValidFrom.Format(time.RFC3339))
+	case len(f.Geometry) == 0:
+		return nil, "geometry", "A site needs a geometry: a GeoJSON Point or Polygon."
 	}
 	g, err := geo.Decode(f.Geometry, geo.Options{MaxVertices: MaxSiteVertex})
 	if err != nil {
-		return nil, truce.Errorf(truce.EINVALID, "Geometry: %s", err.Error())
+		return nil, "geometry", err.Error()
 	}
 	switch g.(type) {
 	case orb.Point, orb.Polygon:
 	default:
-		return nil, truce.Errorf(truce.EINVALID, "A site is a Point or a Polygon, not a %s.", g.GeoJSONType())
+		return nil, "geometry", fmt.Sprintf("A site is a Point or a Polygon, not a %s.", g.GeoJSONType())
 	}
 	f.ValidFrom = f.ValidFrom.UTC().Truncate(time.Microsecond)
 	if f.ValidTo != nil {
 		t := f.ValidTo.UTC().Truncate(time.Microsecond)
 		f.ValidTo = &t
 	}
-	f.Geometry, err = marshalGeometry(g)
-	return g, err
+	if f.Geometry, err = marshalGeometry(g); err != nil {
+		return nil, "geometry", err.Error()
+	}
+	return g, "", ""
 }
 
 // marshalGeometry writes a decoded Point or Polygon as GeoJSON.
