@@ -1,0 +1,130 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+// TestSites_API runs a notification through the API: a humanitarian
+// organisation files a site, each signatory finds it in its inbox and
+// answers; the answers say "receipt, not permission"; bad answers and bad
+// imports are problems that change nothing.
+func TestSites_API(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "Syrian Arab Red Crescent", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	if _, err := e.client(e.tokens["us-op"]).SetAgreementStatus(ctx, e.agreement.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// A guarantor may not notify; the humanitarian organisation may.
+	in := humanitarian.SiteCreate{AgreementID: e.agreement.ID, SiteFields: humanitarian.SiteFields{Name: "Dar'a field hospital",
+		Category: humanitarian.Hospital, Organisation: "SARC", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.10213,32.61889]}`),
+		BufferM: 250, ValidFrom: time.Now().Add(72 * time.Hour)}}
+	if _, err := e.client(e.tokens["us-op"]).NotifySite(ctx, in); truce.ErrorCode(err) != truce.EFORBIDDEN {
+		t.Fatalf("a guarantor notifying: %v", err)
+	}
+	site, err := sarc.NotifySite(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.Version != 1 || len(site.PCodes) == 0 || site.PCodes[0] != "SY12" {
+		t.Fatalf("site %+v", site)
+	}
+
+	us, ru := e.client(e.tokens["us-op"]), e.client(e.tokens["ru-op"])
+	inbox := func(c *api.Client) *humanitarian.Transmission {
+		t.Helper()
+		ts, _, err := c.Inbox(ctx, "", "", 0)
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("inbox: %v %+v", err, ts)
+		}
+		return ts[0]
+	}
+	tu, tr := inbox(us), inbox(ru)
+
+	before := e.journalSize()
+	// Answering another party's transmission, a forged signature, a
+	// window that ends before it starts: problems, nothing changed.
+	code, h, body := e.do("POST", "/api/v1/transmissions/"+tu.ID+"/answer", e.tokens["ru-op"], `{}`)
+	if code != http.StatusForbidden || problemCode(t, h, body) != truce.EFORBIDDEN {
+		t.Errorf("answering for another party: %d %s", code, body)
+	}
+	forged := `{"signature":"truce humanitarian acknowledgement\n\n— us AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"}`
+	code, h, body = e.do("POST", "/api/v1/transmissions/"+tu.ID+"/answer", e.tokens["us-op"], forged)
+	if code != http.StatusUnprocessableEntity || problemCode(t, h, body) != truce.EUNPROCESSABLE {
+		t.Errorf("forged signature: %d %s", code, body)
+	}
+	code, _, body = e.do("POST", "/api/v1/transmissions/"+tr.ID+"/answer", e.tokens["ru-op"],
+		`{"concern":true,"text":"operations","window_from":"2030-01-02T00:00:00Z","window_to":"2030-01-01T00:00:00Z"}`)
+	if code != http.StatusBadRequest || !strings.Contains(string(body), "ends") {
+		t.Errorf("backwards window: %d %s", code, body)
+	}
+	if e.journalSize() != before {
+		t.Fatal("refused answers changed the journal")
+	}
+
+	res, err := us.Answer(ctx, tu.ID, humanitarian.AnswerInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Note != humanitarian.ReceiptNotPermission || res.Transmission.State != humanitarian.Acknowledged {
+		t.Errorf("answer %+v", res)
+	}
+	st, err := ru.AnswerStatement(ctx, tr.ID, humanitarian.AnswerInput{Concern: true, Text: "Shelling reported nearby."})
+	if err != nil || !strings.HasPrefix(st, "truce humanitarian concern\n") || !strings.Contains(st, site.Hash) {
+		t.Errorf("statement %q, %v", st, err)
+	}
+	if _, err := ru.Answer(ctx, tr.ID, humanitarian.AnswerInput{Concern: true, Text: "Shelling reported nearby."}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := sarc.SiteBoard(ctx, site.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range b.Rows {
+		got[r.Slug] = r.State
+	}
+	if got["us"] != "acknowledged" || got["ru"] != "concern" || b.Note != humanitarian.ReceiptNotPermission {
+		t.Errorf("board %v %q", got, b.Note)
+	}
+
+	// An import with a bad row is one problem listing it; nothing is filed.
+	before = e.journalSize()
+	csv := "name,category,organisation,lat,lon,valid_from\nSchool,school,SARC,32.8,36.2,2030-01-01\nClinic,clinic,SARC,32.7,36.1,2030-01-01\n"
+	_, err = sarc.ImportSites(ctx, api.SiteImport{AgreementID: e.agreement.ID, Format: "csv", Data: csv})
+	if truce.ErrorCode(err) != truce.EINVALID || !strings.Contains(truce.ErrorMessage(err), "line 3, category") {
+		t.Errorf("bad import: %v", err)
+	}
+	if e.journalSize() != before {
+		t.Error("a refused import changed the journal")
+	}
+	ss, err := sarc.ImportSites(ctx, api.SiteImport{AgreementID: e.agreement.ID, Format: "csv", Data: strings.Replace(csv, "clinic", "health facility", 1)})
+	if err != nil || len(ss) != 2 {
+		t.Fatalf("import: %v", err)
+	}
+	all, _, err := us.ListSites(ctx, humanitarian.SiteFilter{})
+	if err != nil || len(all) != 3 {
+		t.Errorf("list: %d, %v", len(all), err)
+	}
+}
