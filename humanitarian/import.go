@@ -87,9 +87,10 @@ func errorf(format string, args ...any) error { return truce.Errorf(truce.EINVAL
 // row is one parsed site and where it was; bad when a value of it did not
 // parse (and was reported).
 type row struct {
-	f    SiteFields
-	line int
-	bad  bool
+	f        SiteFields
+	line     int
+	bad      bool
+	reported map[string]bool // the fields whose values did not parse
 }
 
 // Import parses a CSV (with or without an HXL hashtag row) or GeoJSON file
@@ -133,11 +134,15 @@ func ParseSites(format string, data []byte) ([]SiteFields, error) {
 	seen := make(map[string]int, len(rows))
 	fs := make([]SiteFields, len(rows))
 	for i, r := range rows {
-		if r.bad {
-			continue
+		_, ps := checkSite(&r.f)
+		for _, p := range ps {
+			// A value that did not parse was reported as such; what
+			// follows from it (a missing date, no geometry) is not.
+			if !r.bad || !r.reported[p.field] && !(p.field == "geometry" && (r.reported["lon"] || r.reported["lat"])) {
+				e.Rows = append(e.Rows, RowError{r.line, p.field, p.msg})
+			}
 		}
-		if _, field, msg := checkSite(&r.f); msg != "" {
-			e.Rows = append(e.Rows, RowError{r.line, field, msg})
+		if r.bad || len(ps) > 0 {
 			continue
 		}
 		fs[i] = r.f
@@ -153,6 +158,17 @@ func ParseSites(format string, data []byte) ([]SiteFields, error) {
 		return nil, e.truceError()
 	}
 	return fs, nil
+}
+
+func newRow(f SiteFields, line int, bad []RowError) row {
+	r := row{f: f, line: line, bad: len(bad) > 0}
+	if r.bad {
+		r.reported = map[string]bool{}
+		for _, b := range bad {
+			r.reported[b.Column] = true
+		}
+	}
+	return r
 }
 
 // columns maps a CSV header or HXL hashtag to the field it fills.
@@ -259,7 +275,7 @@ func parseCSV(data []byte) ([]row, *ImportError) {
 		}
 		f, bad := csvRow(rec, col, line)
 		e.Rows = append(e.Rows, bad...)
-		rows = append(rows, row{f, line, len(bad) > 0})
+		rows = append(rows, newRow(f, line, bad))
 	}
 	return rows, e
 }
@@ -431,7 +447,7 @@ func parseGeoJSON(data []byte) ([]row, *ImportError) {
 		rec = append(rec, string(ft.Geometry))
 		f, bad := csvRow(rec, col, n)
 		e.Rows = append(e.Rows, bad...)
-		rows = append(rows, row{f, n, len(bad) > 0})
+		rows = append(rows, newRow(f, n, bad))
 	}
 	return rows, e
 }

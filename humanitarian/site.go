@@ -141,52 +141,69 @@ func VersionHash(s *Site) (string, error) {
 }
 
 // checkFields validates a site's fields and returns its geometry (a Point
-// or a Polygon) normalised; an error is EINVALID and names the field.
+// or a Polygon) normalised; an error is EINVALID and names the first
+// field at fault.
 func checkFields(f *SiteFields) (orb.Geometry, error) {
-	g, field, msg := checkSite(f)
-	if msg != "" {
-		return nil, truce.Errorf(truce.EINVALID, "%s: %s", field, msg)
+	g, ps := checkSite(f)
+	if len(ps) > 0 {
+		return nil, truce.Errorf(truce.EINVALID, "%s: %s", ps[0].field, ps[0].msg)
 	}
 	return g, nil
 }
 
-// checkSite is checkFields's work, saying which field is wrong and why
-// (for the import's row-by-row report).
-func checkSite(f *SiteFields) (g orb.Geometry, field, msg string) {
+// problem is one field at fault and why.
+type problem struct{ field, msg string }
+
+// checkSite is checkFields's work, saying which fields are wrong and why
+// (every one, for the import's report).
+func checkSite(f *SiteFields) (orb.Geometry, []problem) {
+	var ps []problem
+	bad := func(field, format string, args ...any) { ps = append(ps, problem{field, fmt.Sprintf(format, args...)}) }
 	for _, c := range []struct {
 		field, v string
 		max      int
 	}{{"name", f.Name, MaxNameLen}, {"organisation", f.Organisation, MaxNameLen}, {"contact", f.Contact, MaxContactLen}} {
 		if err := truce.CheckText(c.field, c.v, c.max, false); err != nil {
-			return nil, c.field, truce.ErrorMessage(err)
+			bad(c.field, "%s", truce.ErrorMessage(err))
 		}
 	}
-	switch {
-	case f.Name == "":
-		return nil, "name", "A site needs a name."
-	case !f.Category.Valid():
-		return nil, "category", fmt.Sprintf("Unknown category %q: use one of %v.", f.Category, Categories)
-	case f.Organisation == "":
-		return nil, "organisation", "A site needs its operating organisation."
-	case f.Capacity < 0 || f.Capacity > MaxCapacity:
-		return nil, "capacity", fmt.Sprintf("Capacity must be 0 to %d.", MaxCapacity)
-	case math.IsNaN(f.BufferM) || f.BufferM < 0 || f.BufferM > MaxBufferM:
-		return nil, "buffer_m", fmt.Sprintf("The buffer radius must be 0 to %d metres.", MaxBufferM)
-	case f.ValidFrom.IsZero():
-		return nil, "valid_from", "A site needs the date it is valid from."
-	case f.ValidTo != nil && !f.ValidTo.After(f.ValidFrom):
-		return nil, "valid_to", fmt.Sprintf("The validity ends (%s) before it starts (%s).", f.ValidTo.Format(time.RFC3339), f.ValidFrom.Format(time.RFC3339))
-	case len(f.Geometry) == 0:
-		return nil, "geometry", "A site needs a geometry: a GeoJSON Point or Polygon."
+	if f.Name == "" {
+		bad("name", "A site needs a name.")
+	}
+	if !f.Category.Valid() {
+		bad("category", "Unknown category %q: use one of %v.", f.Category, Categories)
+	}
+	if f.Organisation == "" {
+		bad("organisation", "A site needs its operating organisation.")
+	}
+	if f.Capacity < 0 || f.Capacity > MaxCapacity {
+		bad("capacity", "Capacity must be 0 to %d.", MaxCapacity)
+	}
+	if math.IsNaN(f.BufferM) || f.BufferM < 0 || f.BufferM > MaxBufferM {
+		bad("buffer_m", "The buffer radius must be 0 to %d metres.", MaxBufferM)
+	}
+	if f.ValidFrom.IsZero() {
+		bad("valid_from", "A site needs the date it is valid from.")
+	} else if f.ValidTo != nil && !f.ValidTo.After(f.ValidFrom) {
+		bad("valid_to", "The validity ends (%s) before it starts (%s).", f.ValidTo.Format(time.RFC3339), f.ValidFrom.Format(time.RFC3339))
+	}
+	if len(f.Geometry) == 0 {
+		bad("geometry", "A site needs a geometry: a GeoJSON Point or Polygon.")
+		return nil, ps
 	}
 	g, err := geo.Decode(f.Geometry, geo.Options{MaxVertices: MaxSiteVertex})
 	if err != nil {
-		return nil, "geometry", err.Error()
+		bad("geometry", "%s", err.Error())
+		return nil, ps
 	}
 	switch g.(type) {
 	case orb.Point, orb.Polygon:
 	default:
-		return nil, "geometry", fmt.Sprintf("A site is a Point or a Polygon, not a %s.", g.GeoJSONType())
+		bad("geometry", "A site is a Point or a Polygon, not a %s.", g.GeoJSONType())
+		return nil, ps
+	}
+	if len(ps) > 0 {
+		return nil, ps
 	}
 	f.ValidFrom = f.ValidFrom.UTC().Truncate(time.Microsecond)
 	if f.ValidTo != nil {
@@ -194,9 +211,9 @@ func checkSite(f *SiteFields) (g orb.Geometry, field, msg string) {
 		f.ValidTo = &t
 	}
 	if f.Geometry, err = marshalGeometry(g); err != nil {
-		return nil, "geometry", err.Error()
+		bad("geometry", "%s", err.Error())
 	}
-	return g, "", ""
+	return g, ps
 }
 
 // marshalGeometry writes a decoded Point or Polygon as GeoJSON.
