@@ -1,0 +1,91 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+// TestSitesPage_OneClickAcknowledgement: a notified site is in the
+// guarantor's inbox page; one click acknowledges it (signed with the
+// custodial key), and the board then shows the party as having
+// acknowledged, in English and in Arabic, with the reminder that this is
+// receipt, not permission. The map's sites layer serves the site.
+func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
+	s := newServer(t)
+	ctx := context.Background()
+	n := s.node
+	admin, err := n.Store.Accounts().User(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, _ := n.Accounts.Party(ctx, "un")
+	actx := truce.NewContext(ctx, &truce.Caller{User: admin, Party: un})
+	us, _ := n.Accounts.Party(ctx, "us")
+	sarc, err := n.Accounts.CreateParty(actx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian})
+	if err != nil {
+		t.Fatal(err)
+	}
+	su, err := n.Accounts.CreateUser(actx, truce.UserCreate{Party: sarc.ID, Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag, err := n.Service.CreateAgreement(actx, truce.AgreementCreate{Title: "Memorandum", Signatories: []string{us.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.SetAgreementStatus(actx, ag.ID, truce.AgreementInForce, 0); err != nil {
+		t.Fatal(err)
+	}
+	site, err := n.Humanitarian.NotifySite(truce.NewContext(ctx, &truce.Caller{User: su, Party: sarc}), humanitarian.SiteCreate{AgreementID: ag.ID,
+		SiteFields: humanitarian.SiteFields{Name: "Izra' school", Category: humanitarian.School, Organisation: "SARC",
+			Geometry: []byte(`{"type":"Point","coordinates":[36.25072,32.86709]}`), ValidFrom: time.Now().Add(72 * time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := client(t)
+	_, csrf := login(t, s, c, "us-operator", "us-password-1")
+	_, page := get(t, c, s.url+"/sites")
+	if !strings.Contains(page, `data-transmission="`) || !strings.Contains(page, "Izra&#39; school") || !strings.Contains(page, "receipt, not permission") {
+		t.Fatalf("inbox page:\n%s", page)
+	}
+	tid := page[strings.Index(page, `data-transmission="`)+len(`data-transmission="`):]
+	tid = tid[:strings.Index(tid, `"`)]
+	resp, err := c.PostForm(s.url+"/sites/answer/"+tid, url.Values{"csrf": {csrf}, "answer": {"ack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/sites/"+site.ID {
+		t.Fatalf("acknowledge: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = get(t, c, s.url+"/sites/"+site.ID)
+	if !strings.Contains(page, `class="board-acknowledged" data-party="us"`) {
+		t.Fatalf("board:\n%s", page)
+	}
+	if _, page = get(t, c, s.url+"/sites"); strings.Contains(page, `data-transmission="`) {
+		t.Errorf("the acknowledged notification is still in the inbox")
+	}
+	get(t, c, s.url+"/lang/ar")
+	if _, page = get(t, c, s.url+"/sites/"+site.ID); !strings.Contains(page, "أقرّ بالاستلام") || !strings.Contains(page, "الإقرار يثبت الاستلام لا الإذن") {
+		t.Errorf("Arabic board:\n%s", page)
+	}
+	_, body := get(t, c, s.url+"/sites.geojson")
+	var fc struct {
+		Features []struct {
+			ID       string          `json:"id"`
+			Geometry json.RawMessage `json:"geometry"`
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &fc); err != nil || len(fc.Features) != 1 || fc.Features[0].ID != site.ID {
+		t.Errorf("sites layer: %v %s", err, body)
+	}
+}
