@@ -202,6 +202,9 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		}
 	}
 	sc.Pending = []*truce.ZoneVersion{corridor}
+	if err := notifySites(ctx, svc, sc.Agreement.ID, actors); err != nil {
+		return nil, err
+	}
 	return sc, nil
 }
 
