@@ -3,6 +3,12 @@ package truce
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // InclusionProof proves that a journal entry is a leaf of the tree that a
@@ -28,10 +34,20 @@ type ConsistencyProof struct {
 // RecordProofs are the proofs of every journal entry of one record, oldest
 // first. Each is a self-contained truce.org/record-proof@v1 document (see
 // package ledger) that `truce log verify-proof` checks offline.
+//
+// Kind and Subject label the bundle; a verifier refuses a bundle whose
+// labels differ from its entries', or whose entries do not chain (each
+// entry's "prev" is the index of the one before it, the first has none).
+// PartyKeys, when the records carry party signatures (a zone's decisions),
+// are the record proofs, with bodies, of every journalled record of each
+// signing party, oldest first, so that an offline verifier checks every
+// signature with the key the party had at the time (see PartyKeys). A
+// verifier that predates PartyKeys ignores it.
 type RecordProofs struct {
-	Kind    string            `json:"kind"`
-	Subject string            `json:"subject"`
-	Proofs  []json.RawMessage `json:"proofs"`
+	Kind      string            `json:"kind"`
+	Subject   string            `json:"subject"`
+	Proofs    []json.RawMessage `json:"proofs"`
+	PartyKeys []json.RawMessage `json:"party_keys,omitempty"`
 }
 
 // ProofService proves journal entries against the signed log. Any
@@ -50,4 +66,201 @@ type ProofService interface {
 	// of size old. Returns EINVALID, and ENOTFOUND if no signed checkpoint
 	// reaches new.
 	ConsistencyProof(ctx context.Context, old, new int64) (*ConsistencyProof, error)
+}
+
+// PartySignature is one party's signature that a journalled record body
+// carries: a C2SP signed note over Statement, made with the party's key.
+type PartySignature struct {
+	Party     string // the signing party's id
+	User      string // the user who made the act, where the body says
+	Note      string // the signed note as journalled
+	Statement string // the text the note must sign, rebuilt from the body
+	// Index is the journal index of the act signed; the party's key is the
+	// one its journal records last before that index.
+	Index int64
+	What  string // what was signed, for messages: "zone Z version 2 approval"
+}
+
+// SignaturesInBody returns the party signatures in the body of the journal
+// entry at index of the given kind (nil for kinds that carry none). A
+// decision's act is its own journal index where the body records one that
+// is not after index, else index itself: the entry that carries a decision
+// is written after the decision's index is known only on some stores.
+//
+// Kinds that carry signatures, and where: "zone" — every decision of
+// "version" and of "superseded", signed over DecisionStatement. A new kind
+// of signed record adds its case here, so that verify-proof and the audit
+// check it.
+func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
+	switch kind {
+	case "zone":
+		var b struct {
+			Version    *ZoneVersion `json:"version"`
+			Superseded *ZoneVersion `json:"superseded"`
+		}
+		if err := json.Unmarshal(body, &b); err != nil {
+			return nil, fmt.Errorf("zone body: %v", err)
+		}
+		var out []PartySignature
+		for _, v := range []*ZoneVersion{b.Superseded, b.Version} {
+			if v == nil {
+				continue
+			}
+			for _, d := range v.Decisions {
+				st, err := DecisionStatement(v, d.Approve)
+				if err != nil {
+					return nil, err
+				}
+				at := index
+				if d.JournalIndex > 0 && d.JournalIndex <= index {
+					at = d.JournalIndex
+				}
+				word := "rejection"
+				if d.Approve {
+					word = "approval"
+				}
+				out = append(out, PartySignature{Party: d.PartyID, User: d.UserID, Note: d.Signature, Statement: st, Index: at,
+					What: fmt.Sprintf("zone %s version %d %s", v.ZoneID, v.Version, word)})
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// CheckBodyLabels checks that a record body names the record its entry
+// does: a body with an "id" names the entry's subject, a zone body's zone
+// and version name it too. A body that says it is another record than its
+// entry would let a proof show one record under another's name.
+func CheckBodyLabels(e Entry, body []byte) error {
+	var b struct {
+		ID      *string              `json:"id"`
+		Zone    *struct{ ID string } `json:"zone"`
+		Version *struct {
+			ZoneID string `json:"zone_id"`
+		} `json:"version"`
+	}
+	// A body that is not an object (or whose fields have other types)
+	// names nothing to compare.
+	if json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	say := func(field, got string) error {
+		return fmt.Errorf("the body's %s is %q, but the entry's subject is %q", field, got, e.Subject)
+	}
+	if b.ID != nil && *b.ID != e.Subject {
+		return say("id", *b.ID)
+	}
+	if e.Kind == "zone" {
+		if b.Zone != nil && b.Zone.ID != e.Subject {
+			return say("zone id", b.Zone.ID)
+		}
+		if b.Version != nil && b.Version.ZoneID != e.Subject {
+			return say("version's zone id", b.Version.ZoneID)
+		}
+	}
+	return nil
+}
+
+// ErrPartySignature is wrapped when a party signature in a journalled body
+// does not verify with the key the journal records for that party.
+var ErrPartySignature = errors.New("party signature does not verify")
+
+// PartyKeys is the history of the parties' keys as the journal records
+// them: each journalled party record (kind "party", subject the party's id)
+// carries the party's public key from its index on. A key rotation journals
+// the party record anew, so the key that checks a signature is the one
+// recorded last before the signed act, and a signature made after a
+// rotation with the old key does not verify.
+type PartyKeys struct {
+	keys  map[string][]partyKey // by party id, in index order
+	slugs map[string]string     // by party id, the latest record's
+}
+
+type partyKey struct {
+	index int64
+	key   string
+}
+
+// Add records the party body journalled at index. Records may be added in
+// any order; the same index twice must carry the same key.
+func (k *PartyKeys) Add(index int64, e Entry, body []byte) error {
+	if e.Kind != "party" {
+		return fmt.Errorf("entry %d is a %s record, not a party's", index, e.Kind)
+	}
+	var p struct {
+		ID        string `json:"id"`
+		Slug      string `json:"slug"`
+		PublicKey string `json:"public_key"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("party record at entry %d: %v", index, err)
+	}
+	if p.ID != e.Subject {
+		return fmt.Errorf("party record at entry %d is of party %q, its entry says %q", index, p.ID, e.Subject)
+	}
+	if k.keys == nil {
+		k.keys, k.slugs = map[string][]partyKey{}, map[string]string{}
+	}
+	ks := k.keys[p.ID]
+	if len(ks) == 0 || index > ks[len(ks)-1].index {
+		k.slugs[p.ID] = p.Slug
+	}
+	i := sort.Search(len(ks), func(i int) bool { return ks[i].index >= index })
+	if i < len(ks) && ks[i].index == index {
+		if ks[i].key != p.PublicKey {
+			return fmt.Errorf("two party records at entry %d", index)
+		}
+		return nil
+	}
+	k.keys[p.ID] = slices.Insert(ks, i, partyKey{index, p.PublicKey})
+	return nil
+}
+
+// Name returns how messages name a party: its slug and id when a record
+// of it is known, else its id.
+func (k *PartyKeys) Name(party string) string {
+	if slug := k.slugs[party]; slug != "" {
+		return slug + " (" + party + ")"
+	}
+	return party
+}
+
+// KeyAt returns the key of party recorded last before index, and the index
+// of the record that holds it; ok is false when no record comes before.
+func (k *PartyKeys) KeyAt(party string, index int64) (key string, at int64, ok bool) {
+	ks := k.keys[party]
+	i := sort.Search(len(ks), func(i int) bool { return ks[i].index >= index })
+	if i == 0 {
+		return "", 0, false
+	}
+	return ks[i-1].key, ks[i-1].index, true
+}
+
+// Verify checks s against the key the journal records for its party at the
+// time of the act. Errors wrap ErrPartySignature, except for a party with no
+// record before the act, which the caller may lack rather than the log.
+func (k *PartyKeys) Verify(s PartySignature) error {
+	key, at, ok := k.KeyAt(s.Party, s.Index)
+	if !ok {
+		return fmt.Errorf("%s: no journalled key of party %s before entry %d", s.What, s.Party, s.Index)
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("%w: %s by party %s: %s (key of entry %d)", ErrPartySignature, s.What, k.Name(s.Party), why, at)
+	}
+	if s.Note == "" {
+		return bad("it is not signed")
+	}
+	v, err := note.NewVerifier(key)
+	if err != nil {
+		return bad("the journalled key is not a signed-note verifier key")
+	}
+	n, err := note.Open([]byte(s.Note), note.VerifierList(v))
+	if err != nil {
+		return bad("the signature does not verify with the party's key")
+	}
+	if n.Text != s.Statement {
+		return bad("the signed text is not the statement of this decision")
+	}
+	return nil
 }

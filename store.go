@@ -8,23 +8,16 @@ import (
 // Store is the persistence contract that the sqlite and postgres packages
 // implement and storetest checks. It is lower level than the services: it
 // does no authorisation. Every state change goes through Update, whose Tx
-// refuses to commit a change that was not journalled.
+// refuses to commit a change that was not journalled. It holds what the
+// capabilities still in package service use; a capability in a package
+// of its own declares its store there (accounts.Store), and the SQL
+// stores implement that too.
 type Store interface {
 	// Update runs fn in one database transaction. If fn changed state
 	// without appending a journal entry, Update rolls back and returns an
 	// EINTERNAL error. Journal appends are serialised, so indexes are
 	// gap-free from 0.
 	Update(ctx context.Context, fn func(tx Tx) error) error
-
-	Party(ctx context.Context, idOrSlug string) (*Party, error)
-	Parties(ctx context.Context, f PartyFilter) ([]*Party, error)
-	User(ctx context.Context, idOrUsername string) (*User, error)
-	Users(ctx context.Context, f UserFilter) ([]*User, error)
-	// PasswordHash returns the stored password hash of a user ("" if none).
-	PasswordHash(ctx context.Context, userID string) (string, error)
-	Token(ctx context.Context, id string) (*Token, error)
-	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
-	Tokens(ctx context.Context, userID string) ([]*Token, error)
 
 	// JournalSize returns the number of journal entries.
 	JournalSize(ctx context.Context) (int64, error)
@@ -50,16 +43,6 @@ type Store interface {
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 	// ReleaseLease gives up holder's lease, if it holds it.
 	ReleaseLease(ctx context.Context, name, holder string) error
-
-	// PartyKey returns a custodial party's sealed private key, or
-	// ENOTFOUND. AnyPartyKey returns one stored key with its party's id
-	// (ENOTFOUND if none), to check the deployment's key secret.
-	PartyKey(ctx context.Context, partyID string) ([]byte, error)
-	AnyPartyKey(ctx context.Context) (partyID string, sealed []byte, err error)
-	// ImportPartyKey stores the sealed key of an existing party unless it
-	// has one, and reports whether it stored it: for keys kept elsewhere
-	// by earlier versions. Keys are secrets, not records: not journalled.
-	ImportPartyKey(ctx context.Context, partyID string, sealed []byte) (bool, error)
 
 	Agreement(ctx context.Context, id string) (*Agreement, error)
 	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, error)
@@ -107,16 +90,6 @@ type Tx interface {
 	// ECONFLICT if the key is already claimed or answered.
 	Claim(ctx context.Context, c *IdempotencyClaim, idx int64) error
 
-	InsertParty(ctx context.Context, p *Party) error
-	// InsertPartyKey stores a custodial party's sealed private key, in the
-	// transaction that inserts the party.
-	InsertPartyKey(ctx context.Context, partyID string, sealed []byte) error
-	InsertUser(ctx context.Context, u *User, passwordHash string) error
-	// UpdateUser writes u if the stored version is u.Version-1; EPRECONDITION otherwise.
-	UpdateUser(ctx context.Context, u *User) error
-	InsertToken(ctx context.Context, t *Token, hash []byte) error
-	RevokeToken(ctx context.Context, id string, at time.Time, journalIndex int64) error
-
 	// PutAgreement and PutZone insert a record at Version 1 and otherwise
 	// update it if the stored version is Version-1 (EPRECONDITION if not).
 	PutAgreement(ctx context.Context, a *Agreement) error
@@ -132,9 +105,6 @@ type Tx interface {
 	Aircraft(ctx context.Context, id string) (*Aircraft, error)
 	Feed(ctx context.Context, id string) (*FeedSource, error)
 
-	Party(ctx context.Context, idOrSlug string) (*Party, error)
-	User(ctx context.Context, idOrUsername string) (*User, error)
-	Token(ctx context.Context, id string) (*Token, error)
 	Agreement(ctx context.Context, id string) (*Agreement, error)
 	Zone(ctx context.Context, id string) (*Zone, error)
 	ZoneVersion(ctx context.Context, zoneID string, version int) (*ZoneVersion, error)

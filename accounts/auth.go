@@ -27,7 +27,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	}
 	// Who the caller is and may do is what the journal vouches for: a
 	// token, user or party row edited behind the server's back (a revoked
-	// token revived, a role added) is refused (vouch.go).
+	// token revived, a role added) is refused (journal.VouchOne).
 	if err := journal.VouchOne(ctx, s.Journal, "token", t.ID, t, nil); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
@@ -17,7 +16,7 @@ func tokenChange(t *truce.Token, partyID string) truce.Change {
 // tokenBody is what the journal records of a token: the token as stored,
 // never its secret. It is encoded when the change is sealed, after the
 // token's row is written with its journal index, so the body is the row
-// (vouch.go).
+// (journal/vouch.go).
 type tokenBody struct{ t *truce.Token }
 
 func (b tokenBody) MarshalJSON() ([]byte, error) {
@@ -47,12 +46,12 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 		return nil, err
 	}
 	now := s.Now().UTC()
-	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
-		return nil, truce.Errorf(truce.EINVALID, "The expiry must be in the future.")
+	expires, err := tokenExpiry(c.ExpiresAt, now)
+	if err != nil {
+		return nil, err
 	}
 	u := a.User
 	if c.User != "" && c.User != a.User.ID && c.User != a.User.Username {
-		var err error
 		if u, err = s.Store.User(ctx, c.User); err != nil {
 			return nil, err
 		}
@@ -64,11 +63,7 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 		return nil, truce.Errorf(truce.EINVALID, "User %q is disabled.", u.Username)
 	}
 	secret, hash := newSecret()
-	t := &truce.Token{ID: newID(), UserID: u.ID, Name: c.Name, ExpiresAt: c.ExpiresAt, CreatedAt: now}
-	if c.ExpiresAt != nil {
-		e := c.ExpiresAt.UTC().Truncate(time.Microsecond) // as both databases keep it
-		t.ExpiresAt = &e
-	}
+	t := &truce.Token{ID: newID(), UserID: u.ID, Name: c.Name, ExpiresAt: expires, CreatedAt: now}
 	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
 		t.JournalIndex = w.Journal(tokenChange(t, u.PartyID))
 		return t, tx.InsertToken(ctx, t, hash)
@@ -112,11 +107,8 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, err
 	if err != nil {
 		return nil, err
 	}
-	if t.UserID != a.User.ID && !canManage(a, owner.PartyID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "You may revoke only your own tokens.")
-	}
-	if t.RevokedAt != nil {
-		return nil, truce.Errorf(truce.ECONFLICT, "Token %q is already revoked.", id)
+	if err := mayRevoke(a, t, owner.PartyID); err != nil {
+		return nil, err
 	}
 	now := s.Now().UTC()
 	t.RevokedAt = &now

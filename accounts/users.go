@@ -13,19 +13,14 @@ func userChange(u *truce.User) truce.Change {
 		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}, New: u.Version == 1}
 }
 
-// canManage reports whether the actor administers users of the party.
-func canManage(a *truce.Caller, partyID string) bool {
-	return a.IsAdmin() || (a.User.HasRole(truce.RolePartyAdmin) && a.Party.ID == partyID)
-}
-
 // CreateUser adds a user.
 func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.User, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RolePartyAdmin) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or a party administrator can add users.")
+	if err := mayAddUsers(a); err != nil {
+		return nil, err
 	}
 	return s.createUser(ctx, a, c)
 }
@@ -42,13 +37,8 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && !canManage(a, p.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "You may add users only to your own party.")
-	}
-	for _, r := range c.Roles {
-		if r == truce.RoleAdmin && a != nil && !a.IsAdmin() {
-			return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can grant the admin role.")
-		}
+	if err := mayCreateUser(a, p.ID, c.Roles); err != nil {
+		return nil, err
 	}
 	var hash string
 	if c.Password != "" {

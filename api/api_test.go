@@ -179,7 +179,7 @@ func TestAuthMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secretariat, err := e.node.Store.Party(ctx, "secretariat")
+	secretariat, err := e.node.Store.Accounts().Party(ctx, "secretariat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestStrictDecoding(t *testing.T) {
 		if status != 400 || problemCode(t, h, b) != truce.EINVALID || !strings.Contains(string(b), "general") {
 			t.Fatalf("%d %s", status, b)
 		}
-		if _, err := e.node.Store.User(context.Background(), "zed"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
+		if _, err := e.node.Store.Accounts().User(context.Background(), "zed"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
 			t.Fatal("the user was created")
 		}
 	})

@@ -136,7 +136,7 @@ func TestPartyKeys_TwoServers(t *testing.T) {
 
 func mustParty(t *testing.T, e *env, slug string) *truce.Party {
 	t.Helper()
-	p, err := e.node.Store.Party(context.Background(), slug)
+	p, err := e.node.Store.Accounts().Party(context.Background(), slug)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Store.Update(ctx, func(tx truce.Tx) error {
+	if err := n.Store.Accounts().Update(ctx, func(tx accounts.Tx) error {
 		if p.JournalIndex, err = tx.Append(ctx, sealed); err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func TestPartyKeys_FailedTransaction(t *testing.T) {
 	if _, err := svc.CreateParty(truce.NewContext(ctx, admin), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor}); err == nil {
 		t.Fatal("a create in a failing transaction succeeded")
 	}
-	if _, err := e.node.Store.Party(ctx, "jo"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
+	if _, err := e.node.Store.Accounts().Party(ctx, "jo"); truce.ErrorCode(err) != truce.ENOTFOUND || e.journalSize() != before {
 		t.Fatalf("the failed create left a party: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(e.node.Config.DataDir, "keys", "*"))

@@ -68,11 +68,11 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 	actors := map[string]context.Context{}
 	for _, c := range sc.Credentials {
 		if c.Party == "us" || c.Party == "ru" {
-			u, err := n.Store.User(ctx, c.Username)
+			u, err := n.Store.Accounts().User(ctx, c.Username)
 			if err != nil {
 				return nil, err
 			}
-			p, err := n.Store.Party(ctx, u.PartyID)
+			p, err := n.Store.Accounts().Party(ctx, u.PartyID)
 			if err != nil {
 				return nil, err
 			}

@@ -22,6 +22,44 @@
 // Hashes are SHA-256; a leaf is one entry's bytes (at most [MaxEntrySize]),
 // hashed as SHA-256(0x00 || entry).
 //
+// # Record proofs and their bundles
+//
+// A [RecordProof] (format truce.org/record-proof@v1, JSON) proves one
+// journal entry: "tlog_proof" is the C2SP tlog-proof@v1 text (index,
+// inclusion hashes, the cosigned checkpoint), "entry" the entry's exact
+// leaf bytes, and "body" and "salt" (base64), for a reader allowed to see
+// them, the record body that the entry's body_hash commits to.
+//
+// Truce hands out the proofs of a record as a bundle (truce.RecordProofs,
+// what `truce log proof KIND ID` saves and the ledger page downloads):
+//
+//	{
+//	  "kind": "zone", "subject": "<id>",   labels: every entry's kind and subject
+//	  "proofs": [RecordProof, ...],         every entry of the record, oldest first
+//	  "party_keys": [RecordProof, ...]      optional: see below
+//	}
+//
+// `truce log verify-proof` refuses a bundle whose labels are not its
+// entries', whose entries do not chain (each entry's "prev" is the index of
+// the one before it, the first has none), or whose body names another
+// record than its entry. Bodies may carry party signatures (a zone version's
+// decisions are C2SP signed notes over truce.DecisionStatement): each must
+// verify with the public key of the signing party's record journalled last
+// before the signed act, so that a key rotation (the party's record
+// journalled anew) takes effect from its entry on. "party_keys" carries
+// those party records — every journalled record of each signing party, each
+// a RecordProof with its body — and must be each party's whole history up to
+// its last record given, so that no rotation can be left out in between
+// (a rotation after the last one given cannot be seen offline: the audit,
+// which reads the whole log, sees it). A
+// verifier without "party_keys" support ignores the member; a bundle without
+// it still verifies if its bodies carry no signature.
+//
+// `truce log audit URL --bodies` makes the same checks over the whole log,
+// in order, for every body its token may read, and checks the witness
+// policy: k of n witnesses, and those named with --require-witness
+// ([Policy.Require]) whatever the quorum.
+//
 // # Checks
 //
 // [Audit] is the outside check (a party's auditor, over HTTP, trusting only

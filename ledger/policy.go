@@ -11,11 +11,17 @@ import (
 var ErrPolicy = errors.New("ledger: checkpoint does not satisfy the policy")
 
 // Policy is what a verifier trusts: the log's key, the witnesses' cosignature
-// keys, and how many distinct witnesses must have cosigned (k of n).
+// keys, how many distinct witnesses must have cosigned (k of n), and which
+// witnesses must have cosigned whatever the quorum (a party typically
+// requires its own witness: a checkpoint it has not cosigned may show that
+// party a view of the log the others do not see).
 type Policy struct {
 	Log       note.Verifier
 	Witnesses []note.Verifier
 	Quorum    int
+	// Required are witnesses whose cosignature every checkpoint must
+	// carry; each is also counted towards the quorum.
+	Required []note.Verifier
 }
 
 // NewPolicy builds a Policy from verifier keys as the CLI takes them
@@ -37,6 +43,30 @@ func NewPolicy(logKey string, witnessKeys []string, quorum int) (Policy, error) 
 		return Policy{}, fmt.Errorf("%w: quorum %d of %d witnesses", ErrPolicy, quorum, len(p.Witnesses))
 	}
 	return p, nil
+}
+
+// Require returns the policy with the witnesses of the given cosignature
+// verifier keys required: a checkpoint without a valid cosignature of each
+// does not satisfy it. A required witness not among p.Witnesses is added.
+func (p Policy) Require(witnessKeys ...string) (Policy, error) {
+	q := p
+	q.Witnesses = append([]note.Verifier(nil), p.Witnesses...)
+	q.Required = append([]note.Verifier(nil), p.Required...)
+	for _, k := range witnessKeys {
+		wv, err := NewCosignatureVerifier(k)
+		if err != nil {
+			return Policy{}, err
+		}
+		q.Required = append(q.Required, wv)
+		known := false
+		for _, w := range q.Witnesses {
+			known = known || (w.Name() == wv.Name() && w.KeyHash() == wv.KeyHash())
+		}
+		if !known {
+			q.Witnesses = append(q.Witnesses, wv)
+		}
+	}
+	return q, nil
 }
 
 // Verify opens a cosigned checkpoint: the log's signature must verify, any
@@ -76,6 +106,11 @@ func (p Policy) Verify(signedNote []byte) (Checkpoint, []string, error) {
 	}
 	if len(names) < p.Quorum {
 		return Checkpoint{}, names, fmt.Errorf("%w: %d of the %d witness cosignatures required", ErrPolicy, len(names), p.Quorum)
+	}
+	for _, r := range p.Required {
+		if !seen[fmt.Sprintf("%s/%08x", r.Name(), r.KeyHash())] {
+			return Checkpoint{}, names, fmt.Errorf("%w: no cosignature of the required witness %s", ErrPolicy, r.Name())
+		}
 	}
 	return c, names, nil
 }

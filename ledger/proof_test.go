@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,28 @@ func TestRecordProof(t *testing.T) {
 	twoOfTwo, _ := ledger.NewPolicy(vkey, []string{w.vkey, lonely}, 2)
 	if _, _, err := ledger.VerifyProof(p.Marshal(), tlog.RecordHash(entry), twoOfTwo); !errors.Is(err, ledger.ErrPolicy) {
 		t.Fatalf("2 of 2 witnesses with one cosignature: err = %v, want ErrPolicy", err)
+	}
+	// Quorum 1 holds with w's cosignature, but not once the lonely witness
+	// is required; requiring w, which cosigned, keeps it valid.
+	oneOfTwo, _ := ledger.NewPolicy(vkey, []string{w.vkey, lonely}, 1)
+	if _, _, err := ledger.VerifyProof(p.Marshal(), tlog.RecordHash(entry), oneOfTwo); err != nil {
+		t.Fatalf("1 of 2: %v", err)
+	}
+	needLonely, err := oneOfTwo.Require(lonely)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ledger.VerifyProof(p.Marshal(), tlog.RecordHash(entry), needLonely); !errors.Is(err, ledger.ErrPolicy) || !strings.Contains(err.Error(), "required witness lonely.example") {
+		t.Fatalf("required witness missing: err = %v", err)
+	}
+	needW, _ := ledger.NewPolicy(vkey, nil, 0)
+	if needW, err = needW.Require(w.vkey); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ledger.VerifyProof(p.Marshal(), tlog.RecordHash(entry), needW); err != nil {
+		t.Fatalf("required witness present: %v", err)
+	}
+	if _, err := oneOfTwo.Require("not a key"); err == nil {
+		t.Fatal("Require accepted a bad key")
 	}
 }

@@ -18,7 +18,7 @@ func (n *Node) openEvents() error {
 	}
 	n.dispatcher = &events.Dispatcher{Store: es, Logger: n.log}
 	n.Events = events.NewBus(es, events.Options{Logger: n.log, Buffer: n.Config.EventBuffer, OnDeliveries: n.dispatcher.Notify})
-	hooks := &events.Hooks{Store: es, Parties: n.Store}
+	hooks := &events.Hooks{Store: es, Parties: n.Store.Accounts()}
 	api.RegisterEvents(n.API, api.EventRoutes{Bus: n.Events, Hooks: hooks, Heartbeat: n.Config.EventHeartbeat})
 	n.dispatcher.Start()
 	return nil

@@ -30,7 +30,7 @@ func (n *Node) mountUI() error {
 		ws = append(ws, ui.Witness{URL: w.URL, Key: w.Key})
 	}
 	u, err := ui.New(svc, ui.Config{TileURL: tile, TileAttribution: os.Getenv("TRUCE_TILE_ATTRIBUTION"),
-		LogVerifierKey: n.LogVerifierKey, Witnesses: ws, Logger: n.log})
+		LogVerifierKey: n.LogVerifierKey, Witnesses: ws, WitnessQuorum: n.Config.WitnessQuorum, Logger: n.log})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // The log vouches for state (DESIGN.md): the service checks every record
-// the engines and the API use against its journal entries (service/vouch.go);
+// the engines and the API use against its journal entries (journal/vouch.go);
 // the node reports what it found in /readyz and /metrics, extends the
 // self-check to the state, and keeps the latest checkpoint it signed
 // outside the database, so that deleted checkpoints or a rolled-back

@@ -537,7 +537,7 @@ func TestVouch_PartyKeyEdited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := n.Store.Party(context.Background(), jo.ID) // as authentication reads it
+		p, err := n.Store.Accounts().Party(context.Background(), jo.ID) // as authentication reads it
 		if err != nil {
 			t.Fatal(err)
 		}

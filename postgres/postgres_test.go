@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/postgres"
@@ -14,7 +13,7 @@ import (
 
 func dsn(t testing.TB) string { return pgtest.DSN(t) }
 
-func open(t testing.TB) truce.Store {
+func open(t testing.TB) storetest.Store {
 	s, err := postgres.Open(context.Background(), dsn(t))
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func (s *Service) JournalEntry(ctx context.Context, index int64) (*truce.Journal
 		return nil, truce.Errorf(truce.ENOTFOUND, "Journal entry %d not found.", index)
 	}
 	// What is served is what the log vouches for: the columns as the
-	// leaf says, the body as the leaf's body_hash says (vouch.go).
+	// leaf says, the body as the leaf's body_hash says (journal/vouch.go).
 	if err := s.CheckEntries(ctx, rs, true); err != nil {
 		return nil, err
 	}

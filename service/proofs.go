@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
@@ -98,26 +99,63 @@ func (s *Service) RecordProofs(ctx context.Context, kind, subject string) (*truc
 		return nil, truce.Errorf(truce.EUNAVAILABLE, "Journal entry %d is not yet in a signed checkpoint; retry in a second.", last)
 	}
 	out := &truce.RecordProofs{Kind: kind, Subject: subject}
+	var signers []string // parties whose signatures the readable bodies carry
 	for _, r := range rs {
-		p, err := ledger.NewProof(ctx, s.Ledger, r.Index, signed)
-		if err != nil {
-			return nil, err
-		}
-		var body, salt []byte
-		if r.Visibility.Allows(a) {
-			body, salt = r.Body, r.Salt
-		}
-		rp, err := ledger.NewRecordProof(p, r.Leaf, body, salt)
-		if err != nil {
-			return nil, err
-		}
-		b, err := json.Marshal(rp)
+		b, err := s.recordProof(ctx, a, r, signed)
 		if err != nil {
 			return nil, err
 		}
 		out.Proofs = append(out.Proofs, b)
+		if !r.Visibility.Allows(a) {
+			continue
+		}
+		sigs, err := truce.SignaturesInBody(r.Entry.Kind, r.Index, r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("journal entry %d: %w", r.Index, err)
+		}
+		for _, sig := range sigs {
+			if !slices.Contains(signers, sig.Party) {
+				signers = append(signers, sig.Party)
+			}
+		}
+	}
+	// The signers' party records, so that the proof carries the keys that
+	// check their signatures (see truce.RecordProofs).
+	for _, party := range signers {
+		prs, err := s.Store.SubjectJournal(ctx, "party", party)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range prs {
+			if r.Index >= size {
+				break
+			}
+			b, err := s.recordProof(ctx, a, r, signed)
+			if err != nil {
+				return nil, err
+			}
+			out.PartyKeys = append(out.PartyKeys, b)
+		}
 	}
 	return out, nil
+}
+
+// recordProof is the ledger record proof of one journal entry against the
+// signed checkpoint, with its body and salt if a may read them.
+func (s *Service) recordProof(ctx context.Context, a *truce.Caller, r *truce.JournalRecord, signed []byte) (json.RawMessage, error) {
+	p, err := ledger.NewProof(ctx, s.Ledger, r.Index, signed)
+	if err != nil {
+		return nil, err
+	}
+	var body, salt []byte
+	if r.Visibility.Allows(a) {
+		body, salt = r.Body, r.Salt
+	}
+	rp, err := ledger.NewRecordProof(p, r.Leaf, body, salt)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(rp)
 }
 
 // ConsistencyProof proves that the tree of size old is a prefix of the

@@ -5,14 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ledger/ledgertest"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/storetest"
 )
 
-func open(t testing.TB) truce.Store {
+func open(t testing.TB) storetest.Store {
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ const BenchWriters = 128
 // BenchWriters concurrent writers, each append sealing a small change (body
 // canonicalised, salted and hashed) in its own Update, as a service call
 // does. It reports appends/s.
-func BenchAppend(b *testing.B, s truce.Store) {
+func BenchAppend(b *testing.B, s Store) {
 	ctx := context.Background()
 	var n atomic.Int64
 	b.SetParallelism((BenchWriters + 1) / 2)

@@ -17,7 +17,7 @@ import (
 // leaf is then the entry's canonical JSON, so the data also sets the
 // subject's length, and the leaves range from about 200 bytes to near the
 // 64 KiB entry limit.
-func LedgerAppend(s truce.Store) ledgertest.LeafAppendFunc {
+func LedgerAppend(s Store) ledgertest.LeafAppendFunc {
 	return func(ctx context.Context, data []byte) (int64, []byte, error) {
 		sum := sha256.Sum256(data)
 		subject := hex.EncodeToString(sum[:]) + strings.Repeat("s", min(len(data), 60000))

@@ -13,7 +13,7 @@ import (
 // registrations of one address (which a read-then-write in the service
 // cannot stop) commit once and the rest are ECONFLICT; a removed entry
 // frees its address.
-func testAircraftUnique(t *testing.T, s truce.Store) {
+func testAircraftUnique(t *testing.T, s Store) {
 	p, q := NewParty(t, s, "us"), NewParty(t, s, "ru")
 	put := func(a *truce.Aircraft) error {
 		return s.Update(ctx, func(tx truce.Tx) error {

@@ -12,16 +12,25 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
+// Store is a store as the node wires it: the shared truce.Store and the
+// views of the capabilities that declare their own store (the SQL stores
+// implement them all).
+type Store interface {
+	truce.Store
+	Accounts() accounts.Store
+}
+
 // Opener returns a fresh, empty, migrated store for one test.
-type Opener func(t testing.TB) truce.Store
+type Opener func(t testing.TB) Store
 
 // HashStore is a store whose stored Merkle hashes can be read, as
 // ledger.Storage reads them.
 type HashStore interface {
-	truce.Store
+	Store
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 }
 
@@ -29,8 +38,7 @@ type HashStore interface {
 func Run(t *testing.T, open Opener) {
 	t.Run("JournalGapFreeAndChained", func(t *testing.T) { testJournal(t, open(t)) })
 	t.Run("ErrUnjournalledChange", func(t *testing.T) { testUnjournalled(t, open(t)) })
-	t.Run("Parties", func(t *testing.T) { testParties(t, open(t)) })
-	t.Run("UsersAndTokens", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
 	t.Run("ConcurrentAppendsMerkle", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("BatchIsolation", func(t *testing.T) { testBatchIsolation(t, open(t)) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open(t)) })
@@ -42,7 +50,6 @@ func Run(t *testing.T, open Opener) {
 	t.Run("NextIndex", func(t *testing.T) { testNextIndex(t, open(t)) })
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
-	t.Run("PartyKeys", func(t *testing.T) { testPartyKeys(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 }
 
@@ -59,10 +66,10 @@ func change(kind, subject string, body any) *truce.SealedChange {
 }
 
 // NewParty inserts a journalled party and returns it.
-func NewParty(t testing.TB, s truce.Store, slug string) *truce.Party {
+func NewParty(t testing.TB, s Store, slug string) *truce.Party {
 	t.Helper()
 	p := &truce.Party{ID: id(), Slug: slug, Name: "Party " + slug, Kind: truce.PartyGuarantor, PublicKey: "k+00000000+AAAA", CreatedAt: time.Now().UTC().Truncate(time.Microsecond), Version: 1}
-	err := s.Update(ctx, func(tx truce.Tx) error {
+	err := s.Accounts().Update(ctx, func(tx accounts.Tx) error {
 		i, err := tx.Append(ctx, change("party", p.ID, p))
 		if err != nil {
 			return err
@@ -76,7 +83,7 @@ func NewParty(t testing.TB, s truce.Store, slug string) *truce.Party {
 	return p
 }
 
-func testJournal(t *testing.T, s truce.Store) {
+func testJournal(t *testing.T, s Store) {
 	subj := id()
 	var idx []int64
 	for i := 0; i < 5; i++ {
@@ -130,13 +137,13 @@ func testJournal(t *testing.T, s truce.Store) {
 	}
 }
 
-func testUnjournalled(t *testing.T, s truce.Store) {
+func testUnjournalled(t *testing.T, s Store) {
 	p := &truce.Party{ID: id(), Slug: "sneaky", Name: "x", Kind: truce.PartyMonitor, PublicKey: "k", CreatedAt: time.Now(), Version: 1}
-	err := s.Update(ctx, func(tx truce.Tx) error { return tx.InsertParty(ctx, p) })
+	err := s.Accounts().Update(ctx, func(tx accounts.Tx) error { return tx.InsertParty(ctx, p) })
 	if truce.ErrorCode(err) != truce.EINTERNAL {
 		t.Fatalf("unjournalled insert: err = %v, want an internal error", err)
 	}
-	if _, err := s.Party(ctx, "sneaky"); truce.ErrorCode(err) != truce.ENOTFOUND {
+	if _, err := s.Accounts().Party(ctx, "sneaky"); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("unjournalled party was kept: %v", err)
 	}
 	// A failed call leaves no journal entry either.
@@ -154,110 +161,7 @@ func testUnjournalled(t *testing.T, s truce.Store) {
 	}
 }
 
-func testParties(t *testing.T, s truce.Store) {
-	a := NewParty(t, s, "alpha")
-	NewParty(t, s, "bravo")
-	got, err := s.Party(ctx, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != a.ID || got.Name != a.Name || got.Kind != a.Kind || !got.CreatedAt.Equal(a.CreatedAt) || got.JournalIndex != a.JournalIndex {
-		t.Fatalf("read back %+v, wrote %+v", got, a)
-	}
-	if _, err := s.Party(ctx, a.ID); err != nil {
-		t.Fatalf("by id: %v", err)
-	}
-	dup := *a
-	dup.ID = id()
-	err = s.Update(ctx, func(tx truce.Tx) error {
-		if _, err := tx.Append(ctx, change("party", dup.ID, dup)); err != nil {
-			return err
-		}
-		return tx.InsertParty(ctx, &dup)
-	})
-	if truce.ErrorCode(err) != truce.ECONFLICT {
-		t.Fatalf("duplicate slug: %v, want conflict", err)
-	}
-	if n, _ := s.JournalSize(ctx); n != 2 {
-		t.Fatalf("journal size = %d after a failed insert, want 2", n)
-	}
-	page, err := s.Parties(ctx, truce.PartyFilter{Limit: 1})
-	if err != nil || len(page) != 1 {
-		t.Fatalf("page 1: %v %v", page, err)
-	}
-	page2, err := s.Parties(ctx, truce.PartyFilter{Limit: 5, Cursor: page[0].ID})
-	if err != nil || len(page2) != 1 || page2[0].ID == page[0].ID {
-		t.Fatalf("page 2: %v %v", page2, err)
-	}
-	if _, err := s.Party(ctx, "nope"); truce.ErrorCode(err) != truce.ENOTFOUND {
-		t.Fatalf("missing party: %v", err)
-	}
-}
-
-func testUsers(t *testing.T, s truce.Store) {
-	p := NewParty(t, s, "charlie")
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := &truce.User{ID: id(), PartyID: p.ID, Username: "ann", Name: "Ann", Roles: []truce.Role{truce.RoleOperator, truce.RoleAnalyst}, CreatedAt: now, UpdatedAt: now, Version: 1}
-	write := func(fn func(tx truce.Tx) error) error {
-		return s.Update(ctx, func(tx truce.Tx) error {
-			if _, err := tx.Append(ctx, change("user", u.ID, u)); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
-	}
-	if err := write(func(tx truce.Tx) error { return tx.InsertUser(ctx, u, "hash") }); err != nil {
-		t.Fatal(err)
-	}
-	orphan := *u
-	orphan.ID, orphan.Username, orphan.PartyID = id(), "orphan", id()
-	if err := write(func(tx truce.Tx) error { return tx.InsertUser(ctx, &orphan, "") }); truce.ErrorCode(err) != truce.EINVALID {
-		t.Fatalf("user of a missing party: %v, want invalid (foreign key)", err)
-	}
-	got, err := s.User(ctx, "ann")
-	if err != nil || len(got.Roles) != 2 || got.Roles[1] != truce.RoleAnalyst || got.Disabled {
-		t.Fatalf("read back %+v, %v", got, err)
-	}
-	if h, _ := s.PasswordHash(ctx, u.ID); h != "hash" {
-		t.Fatalf("password hash = %q", h)
-	}
-	stale := *got
-	stale.Version = 5
-	if err := write(func(tx truce.Tx) error { return tx.UpdateUser(ctx, &stale) }); truce.ErrorCode(err) != truce.EPRECONDITION {
-		t.Fatalf("stale update: %v", err)
-	}
-	got.Disabled, got.Version = true, 2
-	if err := write(func(tx truce.Tx) error { return tx.UpdateUser(ctx, got) }); err != nil {
-		t.Fatal(err)
-	}
-	if g, _ := s.User(ctx, u.ID); !g.Disabled || g.Version != 2 {
-		t.Fatalf("after update: %+v", g)
-	}
-	exp := now.Add(time.Hour)
-	tk := &truce.Token{ID: id(), UserID: u.ID, Name: "cli", ExpiresAt: &exp, CreatedAt: now}
-	if err := write(func(tx truce.Tx) error { return tx.InsertToken(ctx, tk, []byte("h1")) }); err != nil {
-		t.Fatal(err)
-	}
-	gt, err := s.TokenByHash(ctx, []byte("h1"))
-	if err != nil || gt.ID != tk.ID || gt.ExpiresAt == nil || !gt.ExpiresAt.Equal(exp) || gt.RevokedAt != nil {
-		t.Fatalf("token by hash: %+v %v", gt, err)
-	}
-	if err := write(func(tx truce.Tx) error { return tx.RevokeToken(ctx, tk.ID, now, 99) }); err != nil {
-		t.Fatal(err)
-	}
-	if err := write(func(tx truce.Tx) error { return tx.RevokeToken(ctx, tk.ID, now, 99) }); truce.ErrorCode(err) != truce.ECONFLICT {
-		t.Fatalf("double revoke: %v", err)
-	}
-	ts, err := s.Tokens(ctx, u.ID)
-	if err != nil || len(ts) != 1 || ts[0].RevokedAt == nil || ts[0].JournalIndex != 99 {
-		t.Fatalf("tokens: %+v %v", ts, err)
-	}
-	if _, err := s.TokenByHash(ctx, []byte("nope")); truce.ErrorCode(err) != truce.ENOTFOUND {
-		t.Fatalf("unknown token: %v", err)
-	}
-}
-
-func testConcurrent(t *testing.T, s truce.Store) {
+func testConcurrent(t *testing.T, s Store) {
 	const writers, each = 16, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
@@ -342,7 +246,7 @@ func (m memHashes) ReadHashes(ix []int64) ([]tlog.Hash, error) {
 
 // testBatchIsolation runs failing and succeeding updates concurrently, so
 // the group committer puts them in shared transactions.
-func testBatchIsolation(t *testing.T, s truce.Store) {
+func testBatchIsolation(t *testing.T, s Store) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok := 0
@@ -382,7 +286,7 @@ func testBatchIsolation(t *testing.T, s truce.Store) {
 	}
 }
 
-func testIdempotency(t *testing.T, s truce.Store) {
+func testIdempotency(t *testing.T, s Store) {
 	r := &truce.IdempotentResponse{Scope: "u1", Key: "k1", RequestHash: "h", Status: 201, Header: "application/json", Body: []byte(`{"a":1}`), CreatedAt: time.Now().Add(-25 * time.Hour)}
 	if err := s.PutIdempotency(ctx, r); err != nil {
 		t.Fatal(err)
@@ -408,7 +312,7 @@ func testIdempotency(t *testing.T, s truce.Store) {
 // testIdempotencyClaim: a write claims its request's key in its own
 // transaction; a second claim fails and takes its write down with it; the
 // saved response completes the claim and keeps the write's index.
-func testIdempotencyClaim(t *testing.T, s truce.Store) {
+func testIdempotencyClaim(t *testing.T, s Store) {
 	c := &truce.IdempotencyClaim{Scope: "u1", Key: "k1", RequestHash: "h"}
 	write := func(subject string) (int64, error) {
 		var idx int64
@@ -452,7 +356,7 @@ func testIdempotencyClaim(t *testing.T, s truce.Store) {
 // testLeases: a lease is held by one holder until it expires, renewed by
 // its holder, taken by another only once expired or released; of holders
 // racing for a free lease exactly one wins.
-func testLeases(t *testing.T, s truce.Store) {
+func testLeases(t *testing.T, s Store) {
 	t0 := time.Now()
 	take := func(holder string, now time.Time) bool {
 		t.Helper()
@@ -511,7 +415,7 @@ func testLeases(t *testing.T, s truce.Store) {
 	}
 }
 
-func testTooLarge(t *testing.T, s truce.Store) {
+func testTooLarge(t *testing.T, s Store) {
 	big := make([]byte, truce.MaxEntrySize)
 	for i := range big {
 		big[i] = 'a'
@@ -529,7 +433,7 @@ func testTooLarge(t *testing.T, s truce.Store) {
 // testConflictsInBatch inserts parties concurrently, two per slug, so that
 // batches hold inserts that violate a unique constraint: exactly one of
 // each pair succeeds, the other gets ECONFLICT, and nothing else is lost.
-func testConflictsInBatch(t *testing.T, s truce.Store) {
+func testConflictsInBatch(t *testing.T, s Store) {
 	const pairs = 20
 	var wg sync.WaitGroup
 	results := make([]error, 2*pairs)
@@ -538,7 +442,7 @@ func testConflictsInBatch(t *testing.T, s truce.Store) {
 		go func(i int) {
 			defer wg.Done()
 			p := &truce.Party{ID: id(), Slug: fmt.Sprintf("pair-%d", i/2), Name: "P", Kind: truce.PartyMonitor, PublicKey: "k", CreatedAt: time.Now().UTC(), Version: 1}
-			results[i] = s.Update(ctx, func(tx truce.Tx) error {
+			results[i] = s.Accounts().Update(ctx, func(tx accounts.Tx) error {
 				if _, err := tx.Append(ctx, change("party", p.ID, p)); err != nil {
 					return err
 				}
@@ -563,7 +467,7 @@ func testConflictsInBatch(t *testing.T, s truce.Store) {
 	if n, _ := s.JournalSize(ctx); n != int64(ok) {
 		t.Fatalf("journal size %d, want %d", n, ok)
 	}
-	if ps, _ := s.Parties(ctx, truce.PartyFilter{}); len(ps) != ok {
+	if ps, _ := s.Accounts().Parties(ctx, truce.PartyFilter{}); len(ps) != ok {
 		t.Fatalf("%d parties stored, want %d", len(ps), ok)
 	}
 }

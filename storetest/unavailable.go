@@ -10,7 +10,7 @@ import (
 // database says so with EUNAVAILABLE (a 503 with Retry-After, retry is
 // the answer), for reads, writes and the readiness probe, instead of an
 // internal error.
-func testUnavailable(t *testing.T, s truce.Store) {
+func testUnavailable(t *testing.T, s Store) {
 	NewParty(t, s, "us")
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
@@ -19,10 +19,10 @@ func testUnavailable(t *testing.T, s truce.Store) {
 	if err := s.Ping(ctx); truce.ErrorCode(err) != truce.EUNAVAILABLE {
 		t.Fatalf("Ping of a closed store: %v", err)
 	}
-	if _, err := s.Party(ctx, "us"); truce.ErrorCode(err) != truce.EUNAVAILABLE {
+	if _, err := s.Accounts().Party(ctx, "us"); truce.ErrorCode(err) != truce.EUNAVAILABLE {
 		t.Fatalf("a read from a closed store: %v", err)
 	}
-	if _, err := s.Parties(ctx, truce.PartyFilter{}); truce.ErrorCode(err) != truce.EUNAVAILABLE {
+	if _, err := s.Accounts().Parties(ctx, truce.PartyFilter{}); truce.ErrorCode(err) != truce.EUNAVAILABLE {
 		t.Fatalf("a list from a closed store: %v", err)
 	}
 	err := s.Update(ctx, func(tx truce.Tx) error {

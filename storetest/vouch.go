@@ -16,7 +16,7 @@ import (
 // testNextIndex: a transaction's NextIndex is the index its next Append
 // returns, also when group commit puts many callers in one transaction
 // and when a caller appends twice.
-func testNextIndex(t *testing.T, s truce.Store) {
+func testNextIndex(t *testing.T, s Store) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 64 {
@@ -56,7 +56,7 @@ func testNextIndex(t *testing.T, s truce.Store) {
 // in-force column was edited behind the store's back (so that queries of
 // the zones in force would miss it); JournalSubjects lists the subjects
 // of a kind.
-func testStateColumns(t *testing.T, s truce.Store) {
+func testStateColumns(t *testing.T, s Store) {
 	st, ok := s.(interface {
 		CheckStateColumns(ctx context.Context, fn func(record, problem string)) error
 		JournalSubjects(ctx context.Context, kind string, fn func(subject string) error) error

@@ -8,7 +8,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func testZones(t *testing.T, s truce.Store) {
+func testZones(t *testing.T, s Store) {
 	p := NewParty(t, s, "delta")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ag := &truce.Agreement{ID: id(), Title: "Memo", Signatories: []string{p.ID}, EffectiveFrom: now, Status: truce.AgreementDraft, Version: 1}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/truce-project/truce/ledger"
 	"golang.org/x/mod/sumdb/tlog"
@@ -49,6 +50,35 @@ func (u *UI) latestCheckpoint(r *http.Request) *checkpointView {
 	return v
 }
 
+// cosignatureView is one witness's cosignature of the latest checkpoint,
+// as the ledger page lists them: every configured witness (Verified when
+// its cosignature verifies under its key, with the time inside it; Missing
+// when the checkpoint carries none), then any other signer, which the
+// server cannot vouch for (Unknown).
+type cosignatureView struct {
+	Name                       string
+	At                         time.Time
+	Verified, Missing, Unknown bool
+}
+
+func (u *UI) cosignatureViews(r *http.Request, cp *checkpointView) []cosignatureView {
+	var out []cosignatureView
+	known := map[string]bool{}
+	for _, w := range u.witnessViews(r) {
+		known[w.Name] = true
+		out = append(out, cosignatureView{Name: w.Name, At: w.At, Verified: w.Cosigned, Missing: !w.Cosigned})
+	}
+	if cp != nil && len(cp.Signers) > 1 {
+		for _, name := range cp.Signers[1:] {
+			if !known[name] {
+				known[name] = true
+				out = append(out, cosignatureView{Name: name, Unknown: true})
+			}
+		}
+	}
+	return out
+}
+
 const ledgerPage = 50
 
 func (u *UI) ledger(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +103,8 @@ func (u *UI) ledger(w http.ResponseWriter, r *http.Request) {
 	if start > 0 {
 		prev = max(0, start-ledgerPage)
 	}
-	u.render(w, r, http.StatusOK, "ledger", map[string]any{"Checkpoint": cp, "Entries": recs, "Next": next, "Prev": prev})
+	u.render(w, r, http.StatusOK, "ledger", map[string]any{"Checkpoint": cp, "Cosignatures": u.cosignatureViews(r, cp),
+		"Entries": recs, "Next": next, "Prev": prev})
 }
 
 func (u *UI) ledgerEntry(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +128,21 @@ func (u *UI) ledgerEntry(w http.ResponseWriter, r *http.Request) {
 	file := proofFileName(rec.Entry.Kind, rec.Entry.Subject)
 	u.render(w, r, http.StatusOK, "ledger_entry", map[string]any{"Record": rec, "Proof": proof, "Body": body,
 		"LeafHash": ledger.EncodeHash(tlog.RecordHash(rec.Leaf)), "File": file,
-		"Command": "truce log verify-proof " + file + " --key '" + u.cfg.LogVerifierKey + "'"})
+		"Command": u.verifyCommand(file)})
+}
+
+// verifyCommand is the command that checks a downloaded proof offline: the
+// log's key, and the configured witnesses with the quorum of them this
+// server asks for.
+func (u *UI) verifyCommand(file string) string {
+	cmd := "truce log verify-proof " + file + " --key '" + u.cfg.LogVerifierKey + "'"
+	for _, w := range u.cfg.Witnesses {
+		cmd += " --witness '" + w.Key + "'"
+	}
+	if len(u.cfg.Witnesses) > 0 {
+		cmd += " --quorum " + strconv.Itoa(u.cfg.WitnessQuorum)
+	}
+	return cmd
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

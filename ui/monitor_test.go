@@ -303,6 +303,9 @@ func TestAdmin_AircraftAndFeeds(t *testing.T) {
 	if !strings.Contains(page, `id="no-witnesses"`) {
 		t.Error("without witnesses the administration should say so")
 	}
+	if _, page = get(t, admin, s.url+"/ledger"); !strings.Contains(page, `id="no-cosignatures"`) || strings.Contains(page, "cosignature-row") {
+		t.Error("without witnesses the ledger page should say no witness cosigns")
+	}
 }
 
 // A deployment with two witnesses, one running (a real tlog-witness that
@@ -363,5 +366,26 @@ func TestAdmin_Witnesses(t *testing.T) {
 		return strings.Join(got, " ") == "witness.test/alive=true witness.test/silent=false"
 	}) {
 		t.Fatalf("witness rows %v", got)
+	}
+
+	// The ledger page shows the cosignatures, in English and in Arabic:
+	// the live witness's verified, with its time; the silent one's missing.
+	cosigs := regexp.MustCompile(`<tr class="cosignature-row" data-verified="(true|false)"><td>([^<]+)</td><td>([^<]*)</td>\s*<td>([^<]+)</td>`)
+	for lang, want := range map[string][2]string{
+		"en": {"Verified with the witness&#39;s key", "Missing from this checkpoint"},
+		"ar": {"تم التحقق منه بمفتاح الشاهد", "غائب عن نقطة التحقق هذه"},
+	} {
+		_, page := get(t, c, s.url+"/ledger", "Accept-Language", lang)
+		rows := cosigs.FindAllStringSubmatch(page, -1)
+		if len(rows) != 2 || rows[0][1] != "true" || rows[0][2] != "witness.test/alive" || rows[0][3] == "" || rows[0][4] != want[0] ||
+			rows[1][1] != "false" || rows[1][2] != "witness.test/silent" || rows[1][3] != "" || rows[1][4] != want[1] {
+			t.Errorf("%s ledger page cosignatures: %q", lang, rows)
+		}
+	}
+	// An entry's page prints the command that checks its proof with the
+	// witnesses and the quorum this server asks for.
+	_, page := get(t, c, s.url+"/ledger/0")
+	if want := " --witness '" + vkey + "' --witness '" + silentKey + "' --quorum 1</pre>"; !strings.Contains(html.UnescapeString(page), want) {
+		t.Errorf("the verify command lacks %s:\n%s", want, page)
 	}
 }

@@ -88,7 +88,10 @@ type Config struct {
 	// administration lists, with whether each cosigned the latest
 	// checkpoint.
 	Witnesses []Witness
-	Logger    *slog.Logger
+	// WitnessQuorum is how many witnesses must cosign, printed in the
+	// verify-proof command.
+	WitnessQuorum int
+	Logger        *slog.Logger
 }
 
 // Witness is a configured checkpoint witness: its submission URL and its

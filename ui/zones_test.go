@@ -20,11 +20,11 @@ import (
 func TestZonePage_ProposeVersion(t *testing.T) {
 	s := newServer(t)
 	ctx := context.Background()
-	u, err := s.node.Store.User(ctx, "us-operator")
+	u, err := s.node.Store.Accounts().User(ctx, "us-operator")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.node.Store.Party(ctx, u.PartyID)
+	p, err := s.node.Store.Accounts().Party(ctx, u.PartyID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -222,12 +222,12 @@ func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 	}
 	st := svc.Store
 	d := &deployment{dir: dir, svc: svc, close: st.Close}
-	u, err := st.User(ctx, "us-op")
+	u, err := svc.Accounts.Store.User(ctx, "us-op")
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	p, err := st.Party(ctx, u.PartyID)
+	p, err := svc.Accounts.Store.Party(ctx, u.PartyID)
 	if err != nil {
 		st.Close()
 		return nil, err

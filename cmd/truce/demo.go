@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/demo"
 	"github.com/truce-project/truce/node"
 )
@@ -43,6 +44,37 @@ func runDemo(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
+	// A witness per guarantor, in this process on its own loopback
+	// socket, cosigns every checkpoint: the demo's proofs carry the
+	// cosignatures a party would require.
+	wctx, stopWitnesses := context.WithCancel(ctx)
+	var witnessDone []<-chan error
+	defer func() {
+		stopWitnesses()
+		for _, d := range witnessDone {
+			<-d
+		}
+	}()
+	logKey, err := os.ReadFile(node.LogKeyPath(*dataDir) + ".pub")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	var witnessOf []string
+	for _, p := range demo.Parties {
+		if p.Kind != truce.PartyGuarantor {
+			continue
+		}
+		w, done, err := startLocalWitness(wctx, filepath.Join(*dataDir, "witness-"+p.Slug+".key"), "witness.truce-demo/"+p.Slug, strings.TrimSpace(string(logKey)))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo witness of %s: %w", p.Slug, err)
+		}
+		witnessDone = append(witnessDone, done)
+		witnessOf = append(witnessOf, p.Slug)
+		cfg.Witnesses = append(cfg.Witnesses, w)
+	}
+	cfg.WitnessQuorum = len(cfg.Witnesses)
 	n, err := node.Open(ctx, cfg)
 	if err != nil {
 		ln.Close()
@@ -59,6 +91,11 @@ func runDemo(ctx context.Context, args []string) error {
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Truce demo: %s.\nData: %s\nServer: %s (ready in %s)\nLog verifier key: %s\n\n",
 		sc.Agreement.Title, filepath.Clean(*dataDir), url, time.Since(start).Round(time.Millisecond), n.LogVerifierKey)
+	fmt.Fprintln(stdout, "Witnesses, one per guarantor, cosigning every checkpoint:")
+	for i, w := range cfg.Witnesses {
+		fmt.Fprintf(stdout, "  witness of %s: %s\n", witnessOf[i], w.Key)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "%d zones in force (approved by the United States, the Russian Federation and Jordan); %d awaiting Jordan's decision.\n\n", len(sc.InForce), len(sc.Pending))
 	if traffic != nil {
 		fmt.Fprintf(stdout, "Live air traffic: real recorded flights %s, replayed RELOCATED over south-west Syria and shifted to now;\n"+
@@ -72,7 +109,12 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	w.Flush()
 	jo := sc.Credentials[3]
-	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\nAs Jordan, decide on the pending corridor:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\nStop with Ctrl-C.\n",
-		url, sc.Credentials[0].Token, jo.Token, sc.Pending[0].ZoneID)
+	requireFlags := ""
+	for _, w := range cfg.Witnesses {
+		requireFlags += " --require-witness '" + w.Key + "'"
+	}
+	fmt.Fprintf(stdout, "\nTry it:\n\n    export TRUCE_URL=%s TRUCE_TOKEN=%s\n    go run ./cmd/truce party list\n    go run ./cmd/truce zone list --at now\n\nAs Jordan, decide on the pending corridor:\n\n    TRUCE_TOKEN=%s go run ./cmd/truce zone approve %s\n\n"+
+		"Audit the log, every body you may read and every party's signature in them, requiring each witness's cosignature:\n\n    go run ./cmd/truce log audit %s --key '%s'%s --bodies\n\nStop with Ctrl-C.\n",
+		url, sc.Credentials[0].Token, jo.Token, sc.Pending[0].ZoneID, url, n.LogVerifierKey, requireFlags)
 	return n.Serve(ctx, ln)
 }

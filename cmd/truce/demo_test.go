@@ -3,13 +3,16 @@ package main_test
 import (
 	"bufio"
 	"io"
+	"net/http"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce/internal/testwait"
+	"github.com/truce-project/truce/ledger"
 )
 
 // TestDemo runs `truce demo` as a new user would and uses the printed
@@ -93,9 +96,98 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("after %s the demo's alerts are:\n%s", time.Since(start), alerts)
 	}
 	t.Logf("predicted entry, entry and proximity alerts after %s", time.Since(start))
+	checkDemoWitnesses(t, addr, out.String(), env, m[1])
 	zoneID := regexp.MustCompile(`zone approve (\S+)`).FindStringSubmatch(out.String())[1]
 	env[1] = "TRUCE_TOKEN=" + creds["jo"]
 	if got, errs, code := truceCmd(t, env, "zone", "approve", zoneID); code != 0 || !strings.Contains(got, "In force") {
 		t.Fatalf("Jordan approves the corridor: %s %s", got, errs)
 	}
+}
+
+// checkDemoWitnesses checks that the demo runs a witness per guarantor,
+// that its checkpoint carries each one's cosignature, and that the proof of
+// a zone in force verifies with every cosignature required and every
+// guarantor's signature checked.
+func checkDemoWitnesses(t *testing.T, addr, out string, env []string, zoneID string) {
+	t.Helper()
+	logKey := regexp.MustCompile(`(?m)^Log verifier key: (\S+)$`).FindStringSubmatch(out)
+	if logKey == nil {
+		t.Fatalf("no log key printed:\n%s", out)
+	}
+	var keys []string
+	for _, m := range regexp.MustCompile(`(?m)^  witness of (\S+): (\S+)$`).FindAllStringSubmatch(out, -1) {
+		keys = append(keys, m[2])
+		if !strings.HasPrefix(m[2], "witness.truce-demo/"+m[1]+"+") {
+			t.Errorf("witness of %s has key %s", m[1], m[2])
+		}
+	}
+	if len(keys) != 3 {
+		t.Fatalf("want a witness per guarantor (us, ru, jo), the demo printed %d:\n%s", len(keys), out)
+	}
+	policy, err := ledger.NewPolicy(logKey[1], nil, 0)
+	if err == nil {
+		policy, err = policy.Require(keys...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var verr error
+	if !testwait.Until(20*time.Second, func() bool {
+		resp, err := http.Get("http://" + addr + "/log/checkpoint")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		_, names, verr = policy.Verify(b)
+		return verr == nil
+	}) {
+		t.Fatalf("the demo's checkpoint lacks a guarantor witness's cosignature: %v (cosigned by %v)", verr, names)
+	}
+	if len(names) != 3 {
+		t.Fatalf("cosigned by %v", names)
+	}
+	file := filepath.Join(t.TempDir(), "zone.json")
+	if got, errs, code := truceCmd(t, env, "log", "proof", "zone", zoneID, "-o", file); code != 0 {
+		t.Fatalf("log proof: %s %s", got, errs)
+	}
+	args := []string{"log", "verify-proof", file, "--key", logKey[1]}
+	for _, k := range keys {
+		args = append(args, "--require-witness", k)
+	}
+	got, errs, code := truceCmd(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("verify-proof of the demo's zone: exit %d:\n%s %s", code, got, errs)
+	}
+	// The last entry, the zone as all approved it, carries each
+	// guarantor's approval, and its checkpoint each one's cosignature.
+	last := got[strings.LastIndex(got, "Verified: entry"):]
+	for _, p := range []string{"us", "ru", "jo"} {
+		if !strings.Contains(last, "signature verified: zone "+zoneID+" version 1 approval by party "+p+" (") ||
+			!regexp.MustCompile(`witnesses: .*witness\.truce-demo/`+p+`\b`).MatchString(last) {
+			t.Errorf("verify-proof of the demo's zone lacks %s's signature or cosignature:\n%s", p, last)
+		}
+	}
+	// The audit the demo prints: every readable body names its record and
+	// every approval of the demo's zones verifies.
+	audit := regexp.MustCompile(`(?m)^    go run \./cmd/truce (log audit .*)$`).FindStringSubmatch(out)
+	if audit == nil {
+		t.Fatalf("the demo prints no audit command:\n%s", out)
+	}
+	args = []string{"log", "audit", "http://" + addr, "--key", logKey[1], "--bodies"}
+	for _, k := range keys {
+		args = append(args, "--require-witness", k)
+	}
+	for _, a := range args[2:] {
+		if !strings.Contains(audit[1], strings.TrimPrefix(a, "http://")) {
+			t.Errorf("the printed audit command %q lacks %q", audit[1], a)
+		}
+	}
+	got, errs, code = truceCmd(t, env, args...)
+	m := regexp.MustCompile(`Party signatures verified with the parties' journalled keys: (\d+)\.`).FindStringSubmatch(got)
+	if code != 0 || m == nil || m[1] == "0" {
+		t.Fatalf("audit of the demo: exit %d:\n%s %s", code, got, errs)
+	}
+	t.Logf("audit of the demo: %s", m[0])
 }

@@ -56,6 +56,7 @@ func runLog(ctx context.Context, args []string) error {
 type policyFlags struct {
 	key       string
 	witnesses listFlag
+	required  listFlag
 	quorum    int
 }
 
@@ -64,6 +65,7 @@ func addPolicyFlags(fs *flag.FlagSet) *policyFlags {
 	fs.StringVar(&pf.key, "key", env("TRUCE_LOG_KEY", ""), "the log's verifier key, or a file holding it (TRUCE_LOG_KEY)")
 	fs.Var(&pf.witnesses, "witness", "a witness's cosignature verifier key, or a file holding it (repeatable)")
 	fs.IntVar(&pf.quorum, "quorum", -1, "how many of the witnesses must have cosigned (default: all given)")
+	fs.Var(&pf.required, "require-witness", "a witness whose cosignature every checkpoint must carry, whatever the quorum, as its verifier key or a file holding it (repeatable)")
 	return &pf
 }
 
@@ -79,7 +81,15 @@ func (p *policyFlags) policy() (ledger.Policy, error) {
 	if q < 0 {
 		q = len(keys)
 	}
-	return ledger.NewPolicy(readKeyArg(p.key), keys, q)
+	policy, err := ledger.NewPolicy(readKeyArg(p.key), keys, q)
+	if err != nil || len(p.required) == 0 {
+		return policy, err
+	}
+	req := make([]string, len(p.required))
+	for i, w := range p.required {
+		req[i] = readKeyArg(w)
+	}
+	return policy.Require(req...)
 }
 
 // VerifiedRecord is what `truce log verify-proof` proved about one entry.
@@ -91,50 +101,13 @@ type VerifiedRecord struct {
 	RootHash     string      `json:"root_hash"`
 	Witnesses    []string    `json:"witnesses"`
 	BodyVerified bool        `json:"body_verified"`
-}
-
-// verifyProofFile checks a file holding one record proof or the proofs of a
-// record (as `truce log proof` saves them) and returns what each proved; any
-// proof that fails fails the whole file.
-func verifyProofFile(data []byte, policy ledger.Policy) ([]VerifiedRecord, error) {
-	var proofs []json.RawMessage
-	var bundle truce.RecordProofs
-	if json.Unmarshal(data, &bundle) == nil && bundle.Proofs != nil {
-		proofs = bundle.Proofs
-	} else {
-		proofs = []json.RawMessage{data}
-	}
-	if len(proofs) == 0 {
-		return nil, errors.New("the file holds no proof")
-	}
-	var out []VerifiedRecord
-	for i, p := range proofs {
-		res, err := ledger.VerifyRecordProof(p, policy)
-		if err != nil {
-			return nil, fmt.Errorf("proof %d of %d: %w", i+1, len(proofs), err)
-		}
-		var rp ledger.RecordProof
-		json.Unmarshal(p, &rp) // VerifyRecordProof decoded it strictly already
-		tp, err := ledger.ParseProof([]byte(rp.TlogProof))
-		if err != nil {
-			return nil, err
-		}
-		_, names, err := policy.Verify(tp.Checkpoint)
-		if err != nil {
-			return nil, err
-		}
-		v := VerifiedRecord{Index: res.Index, Origin: res.Checkpoint.Origin, TreeSize: res.Checkpoint.Size,
-			RootHash: ledger.EncodeHash(res.Checkpoint.Hash), Witnesses: names, BodyVerified: res.BodyVerified}
-		if err := json.Unmarshal(res.Entry, &v.Entry); err != nil {
-			return nil, fmt.Errorf("proof %d: the entry is not a Truce journal entry: %v", i+1, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	// Signatures are the party signatures in the body that verified with
+	// the signing party's journalled key.
+	Signatures []string `json:"signatures,omitempty"`
 }
 
 func runVerifyProof(ctx context.Context, args []string) error {
-	fs := newFlags("log verify-proof", "log verify-proof FILE --key VKEY [--witness VKEY ...] [--quorum K]")
+	fs := newFlags("log verify-proof", "log verify-proof FILE --key VKEY [--witness VKEY ...] [--quorum K] [--require-witness VKEY ...]")
 	pf := addPolicyFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args, 1)
@@ -168,19 +141,26 @@ func runVerifyProof(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Verified: entry %d is in log %s\n  record:     %s %s\n  by:         party %s, user %s\n  time:       %s\n  checkpoint: tree size %d, root %s\n  witnesses:  %s\n  body verified: %s\n",
 			v.Index, v.Origin, v.Entry.Kind, v.Entry.Subject, v.Entry.Party, v.Entry.User, v.Entry.Time.UTC().Format(time.RFC3339Nano),
 			v.TreeSize, v.RootHash, ws, body)
+		for _, s := range v.Signatures {
+			fmt.Fprintf(stdout, "  signature verified: %s\n", s)
+		}
 	}
 	return nil
 }
 
 func runAudit(ctx context.Context, args []string) error {
-	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--state FILE] [--prefix /log]")
+	fs := newFlags("log audit", "log audit URL --key VKEY [--witness VKEY ...] [--quorum K] [--require-witness VKEY ...] [--state FILE] [--prefix /log] [--bodies --token TOKEN]")
 	pf := addPolicyFlags(fs)
 	prefix := fs.String("prefix", "/log", `path of the tlog-tiles log under URL ("" or "/" for a log serving /checkpoint at URL itself)`)
 	state := fs.String("state", env("TRUCE_AUDIT_STATE", ""), "file keeping the last verified checkpoint, to prove the log only grew (TRUCE_AUDIT_STATE)")
 	token := fs.String("token", env("TRUCE_TOKEN", ""), "API token: also check the record bodies it may read (TRUCE_TOKEN)")
+	withBodies := fs.Bool("bodies", false, "check every record body the token may read against its entry, and every party signature in it against the party's journalled key (a token implies it)")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if *withBodies && *token == "" {
+		return errors.New("log audit --bodies: give the API token whose readable bodies to check: --token TOKEN, or TRUCE_TOKEN")
 	}
 	policy, err := pf.policy()
 	if err != nil {
@@ -202,7 +182,7 @@ func runAudit(ctx context.Context, args []string) error {
 			fmt.Fprintf(stderr, "audited %d of %d entries\n", done, total)
 		}
 	}
-	bodies := &bodyChecker{}
+	bodies := &bodyChecker{keys: &truce.PartyKeys{}}
 	if *token != "" {
 		bodies.c = api.NewClient(base, *token)
 		opts.Entry = func(index int64, data []byte) error { return bodies.check(ctx, index, data) }
@@ -222,17 +202,22 @@ func runAudit(ctx context.Context, args []string) error {
 	}
 	if bodies.c != nil {
 		fmt.Fprintf(stdout, "Record bodies checked against their entries: %d (%d not readable with this token).\n", bodies.checked, bodies.hidden)
+		fmt.Fprintf(stdout, "Party signatures verified with the parties' journalled keys: %d.\n", bodies.signatures)
 	}
 	return nil
 }
 
 // bodyChecker compares each audited entry with the journal as the API
 // serves it: the same leaf bytes, and a body and salt that hash to the
-// entry's body_hash wherever the token may read them.
+// entry's body_hash wherever the token may read them; each such body must
+// name its entry's record, and each party signature in it must verify with
+// the key of the party's record journalled last before the signed act (the
+// audit reads the entries in order, so keys holds the history up to here).
 type bodyChecker struct {
-	c               *api.Client
-	page            []*truce.JournalRecord
-	checked, hidden int
+	c                           *api.Client
+	page                        []*truce.JournalRecord
+	keys                        *truce.PartyKeys
+	checked, hidden, signatures int
 }
 
 func (b *bodyChecker) check(ctx context.Context, index int64, data []byte) error {
@@ -261,7 +246,16 @@ func (b *bodyChecker) check(ctx context.Context, index int64, data []byte) error
 	if err := ledger.CheckBody(data, r.Salt, r.Body); err != nil {
 		return fmt.Errorf("%w: body mismatch at index %d: %v", ledger.ErrAudit, index, err)
 	}
+	var e truce.Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return fmt.Errorf("%w: entry %d is not a Truce journal entry: %v", ledger.ErrAudit, index, err)
+	}
+	sigs, err := checkBody(b.keys, index, e, r.Body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ledger.ErrAudit, err)
+	}
 	b.checked++
+	b.signatures += len(sigs)
 	return nil
 }
 

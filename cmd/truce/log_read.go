@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -140,6 +141,10 @@ func runEntry(ctx context.Context, args []string) error {
 	rec, proof, err := c.JournalEntryProof(ctx, index)
 	if err != nil {
 		return err
+	}
+	// What is printed is the leaf's own fields, never labels beside it.
+	if leaf, err := rec.Entry.Leaf(); err != nil || !bytes.Equal(leaf, rec.Leaf) {
+		return fmt.Errorf("label mismatch at index %d: the server's entry fields are not those of its leaf", index)
 	}
 	info := EntryInfo{Record: rec, Proof: proof}
 	if rec.Body != nil {

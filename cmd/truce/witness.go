@@ -13,6 +13,7 @@ import (
 
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/node"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -145,4 +146,27 @@ func serveWitness(ctx context.Context, ln net.Listener, w *ledger.Witness) error
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// startLocalWitness runs a witness of the log with verifier key logVKey on
+// a loopback socket until ctx ends, with its key in keyFile (created, under
+// name, if missing) and its state beside it. It returns the witness as a
+// node configures it, and a channel that yields the server's end.
+func startLocalWitness(ctx context.Context, keyFile, name, logVKey string) (node.Witness, <-chan error, error) {
+	if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
+		if _, err := initWitnessKey(keyFile, name); err != nil {
+			return node.Witness{}, nil, err
+		}
+	}
+	w, vkey, err := newWitness(keyFile, []string{logVKey}, keyFile+".state.json")
+	if err != nil {
+		return node.Witness{}, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return node.Witness{}, nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- serveWitness(ctx, ln, w) }()
+	return node.Witness{URL: "http://" + ln.Addr().String(), Key: vkey}, done, nil
 }

@@ -241,24 +241,3 @@ func (t *tx) RevokeToken(_ context.Context, id string, at time.Time, journalInde
 	}
 	return nil
 }
-
-func (t *tx) Party(_ context.Context, idOrSlug string) (*truce.Party, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.party(t.ctx, t.tx, idOrSlug)
-}
-
-func (t *tx) User(_ context.Context, idOrUsername string) (*truce.User, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.user(t.ctx, t.tx, idOrUsername)
-}
-
-func (t *tx) Token(_ context.Context, id string) (*truce.Token, error) {
-	if err := t.read(); err != nil {
-		return nil, err
-	}
-	return t.s.token(t.ctx, t.tx, id)
-}
