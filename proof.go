@@ -88,7 +88,8 @@ type PartySignature struct {
 // is written after the decision's index is known only on some stores.
 //
 // Kinds that carry signatures, and where: "zone" — every decision of
-// "version" and of "superseded", signed over DecisionStatement. A new kind
+// "version" and of "superseded", signed over DecisionStatement;
+// "transmission" — the answer, signed over AnswerStatement. A new kind
 // of signed record adds its case here, so that verify-proof and the audit
 // check it.
 func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
@@ -124,6 +125,8 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 			}
 		}
 		return out, nil
+	case "transmission":
+		return transmissionSignatures(index, body)
 	}
 	return nil, nil
 }

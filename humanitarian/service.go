@@ -363,6 +363,8 @@ func (s *Service) AnswerStatement(ctx context.Context, id string, a AnswerInput)
 }
 
 func checkAnswer(in *AnswerInput) error {
+	// The text is signed as it is stored.
+	in.Text = strings.TrimSpace(in.Text)
 	if err := truce.CheckText("text", in.Text, MaxConcernText, true); err != nil {
 		return err
 	}
@@ -372,7 +374,7 @@ func checkAnswer(in *AnswerInput) error {
 	if !in.Concern && (in.Text != "" || in.WindowFrom != nil || in.WindowTo != nil) {
 		return truce.Errorf(truce.EINVALID, "An acknowledgement carries no text or window: send a concern.")
 	}
-	if in.Concern && strings.TrimSpace(in.Text) == "" {
+	if in.Concern && in.Text == "" {
 		return truce.Errorf(truce.EINVALID, "A concern says what it is about: text is required.")
 	}
 	for _, t := range []**time.Time{&in.WindowFrom, &in.WindowTo} {
@@ -436,7 +438,7 @@ func (s *Service) Answer(ctx context.Context, id string, in AnswerInput) (*Trans
 			return nil, truce.Errorf(truce.ECONFLICT, "Site %s version %d is superseded by version %d: answer the latest transmission.", t.SiteID, t.SiteVersion, site.Version)
 		}
 		now := s.Now()
-		t.Answer = &Answer{Concern: in.Concern, Text: strings.TrimSpace(in.Text), WindowFrom: in.WindowFrom, WindowTo: in.WindowTo,
+		t.Answer = &Answer{Concern: in.Concern, Text: in.Text, WindowFrom: in.WindowFrom, WindowTo: in.WindowTo,
 			Signature: sig, UserID: a.User.ID, At: now, Overdue: now.After(t.Deadline)}
 		t.State = Acknowledged
 		if in.Concern {

@@ -333,3 +333,29 @@ func TestSiteService_TransmissionInSameTransaction(t *testing.T) {
 		t.Errorf("%d sites and %d transmissions stored", len(sites), len(ts))
 	}
 }
+
+// TestTransmission_SignatureInJournal checks that the journalled answer is
+// what an offline verifier checks: truce.SignaturesInBody rebuilds the
+// statement from the body, and the signed note verifies with the party's
+// key (a concern's text with stray spaces included, signed as stored).
+func TestTransmission_SignatureInJournal(t *testing.T) {
+	w := newWorld(t, openers["SQLite"](t))
+	must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(time.Now().Add(72 * time.Hour))}))
+	in, _, _ := w.svc.Inbox(w.gb, "", "", 0)
+	from := time.Now().Add(time.Hour)
+	got := must[*humanitarian.Transmission](t)(w.svc.Answer(w.gb, in[0].ID, humanitarian.AnswerInput{Concern: true, Text: "  Operations near the road. ", WindowFrom: &from}))
+	rs, err := w.st.SubjectJournal(context.Background(), "transmission", got.ID)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("%d entries, %v", len(rs), err)
+	}
+	sigs, err := truce.SignaturesInBody("transmission", rs[1].Index, rs[1].Body)
+	if err != nil || len(sigs) != 1 || sigs[0].Party != w.parties["gb"].ID {
+		t.Fatalf("signatures %+v, %v", sigs, err)
+	}
+	if err := humanitarian.VerifyAnswer(sigs[0].Note, sigs[0].Statement, w.parties["gb"].PublicKey); err != nil {
+		t.Errorf("the journalled answer does not verify: %v", err)
+	}
+	if sigs, _ := truce.SignaturesInBody("transmission", rs[0].Index, rs[0].Body); len(sigs) != 0 {
+		t.Errorf("an unanswered transmission carries %d signatures", len(sigs))
+	}
+}

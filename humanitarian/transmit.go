@@ -1,11 +1,9 @@
 package humanitarian
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/truce-project/truce"
 )
 
 // TransmissionState is where a transmission's answer is.
@@ -73,40 +71,14 @@ type AnswerInput struct {
 
 // ReceiptNotPermission is what every answer's statement and every answer's
 // response says: an acknowledgement records receipt, never permission.
-const ReceiptNotPermission = "receipt, not permission"
+const ReceiptNotPermission = truce.ReceiptNotPermission
 
-// Statement is the text a party signs to answer a transmission: it names
-// the transmission, the site version and its hash, the answering party,
-// and for a concern the SHA-256 of its text and its window. The text of a
-// concern is not in the statement itself (a signed note's text is lines of
-// UTF-8 that the concern's free text need not be) but bound by its hash.
+// Statement is the text a party signs to answer a transmission
+// (truce.AnswerStatement): it names the transmission, the site version and
+// its hash, the answering party, and for a concern the SHA-256 of its text
+// and its window.
 func Statement(t *Transmission, a AnswerInput) string {
-	var b strings.Builder
-	kind := "acknowledgement"
-	if a.Concern {
-		kind = "concern"
-	}
-	fmt.Fprintf(&b, "truce humanitarian %s\n", kind)
-	fmt.Fprintf(&b, "transmission %s\n", t.ID)
-	fmt.Fprintf(&b, "site %s version %d\n", t.SiteID, t.SiteVersion)
-	fmt.Fprintf(&b, "hash %s\n", t.Hash)
-	fmt.Fprintf(&b, "party %s\n", t.To)
-	if a.Concern {
-		h := sha256.Sum256([]byte(a.Text))
-		fmt.Fprintf(&b, "concern-text-sha256 %s\n", hex.EncodeToString(h[:]))
-		if a.WindowFrom != nil || a.WindowTo != nil {
-			fmt.Fprintf(&b, "window %s %s\n", fmtWindow(a.WindowFrom), fmtWindow(a.WindowTo))
-		}
-	}
-	b.WriteString(ReceiptNotPermission + "\n")
-	return b.String()
-}
-
-func fmtWindow(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return truce.AnswerStatement(t.ID, t.SiteID, t.SiteVersion, t.Hash, t.To, a.Concern, a.Text, a.WindowFrom, a.WindowTo)
 }
 
 // BoardRow is one party's line on a notification version's board.

@@ -10,7 +10,7 @@ import (
 
 // HumanitarianStore is a store with humanitarian's view of it.
 type HumanitarianStore interface {
-	truce.Store
+	Store
 	Humanitarian() humanitarian.Store
 }
 

@@ -139,4 +139,3 @@ func (h *sitePages) geojson(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/geo+json")
 	json.NewEncoder(w).Encode(fc)
 }
-
