@@ -1,13 +1,17 @@
 package main_test
 
 import (
+	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/humanitarian"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -101,6 +105,42 @@ func TestCLI_Sites(t *testing.T) {
 	}
 	if out := run(tokens["us"], "site", "list"); strings.Count(out, "\n") != 4 {
 		t.Fatalf("site list: %s", out)
+	}
+
+	// A move is version 2, notified again; us acknowledges it, ru stays
+	// silent. The proof holds both versions and all four transmissions,
+	// and verifies offline with the log's key alone.
+	c := api.NewClient(srv.url, tokens["sarc"])
+	if _, err := c.Do(context.Background(), "POST", "/api/v1/sites/"+site+"/versions", humanitarian.SiteUpdate{SiteFields: humanitarian.SiteFields{
+		Name: "Dar'a hospital", Category: "hospital", Organisation: "SARC", Geometry: []byte(`{"type":"Point","coordinates":[36.11,32.62]}`),
+		ValidFrom: time.Now()}}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	usIDs = inbox(tokens["us"])
+	run(tokens["us"], "ack", strings.TrimSpace(usIDs[len(usIDs)-1]))
+	file := filepath.Join(dir, "site-proof.json")
+	if out := run(tokens["ru"], "humanitarian", "proof", site, "-o", file); !strings.Contains(out, "(5 records)") {
+		t.Fatalf("humanitarian proof: %s", out)
+	}
+	logKey := strings.TrimSpace(mustRead(t, filepath.Join(dir, "log.key.pub")))
+	out = run("", "log", "verify-proof", file, "--key", logKey)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`party \S+: version 1 notified at \S+ \(entry \d+\); acknowledged at \S+ with key us\+[0-9a-f]{8}`),
+		regexp.MustCompile(`party \S+: version 1 notified at \S+ \(entry \d+\); concern raised at \S+ with key ru\+[0-9a-f]{8} \(entry \d+\): "Active operations on the southern road"`),
+		regexp.MustCompile(`party \S+: version 2 notified at \S+ \(entry \d+\); acknowledged at \S+ with key us\+`),
+		regexp.MustCompile(`party \S+: version 2 notified at \S+ \(entry \d+\); no acknowledgement`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("verify-proof lacks %s:\n%s", want, out)
+		}
+	}
+	// A proof relabelled as another site's, or with a transmission's
+	// answer changed, does not verify.
+	orig := mustRead(t, file)
+	bad = filepath.Join(dir, "bad-proof.json")
+	os.WriteFile(bad, []byte(strings.Replace(orig, `"site": "`+site+`"`, `"site": "`+usIDs[0]+`"`, 1)), 0o644)
+	if _, errs, code := cmd("", "log", "verify-proof", bad, "--key", logKey); code == 0 || !strings.Contains(errs, "NOT verify") {
+		t.Errorf("relabelled proof: exit %d %s", code, errs)
 	}
 }
 
