@@ -146,3 +146,24 @@ func BenchmarkImport(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkInbox reads the first page of a party's inbox holding 10,000
+// pending transmissions (10,000 sites notified to 7 parties), as the
+// service does for the API.
+func BenchmarkInbox(b *testing.B) {
+	var csv strings.Builder
+	csv.WriteString("name,category,organisation,lat,lon,valid_from\n")
+	for i := range 10_000 {
+		fmt.Fprintf(&csv, "Site %d,school,SARC,%.5f,%.5f,2030-01-01\n", i, 32.5+float64(i%100)*0.008, 35.9+float64(i/100)*0.006)
+	}
+	w := newWorldN(b, openers["SQLite"](b), 7)
+	if _, err := w.svc.Import(w.sarc, w.ag.ID, "csv", []byte(csv.String())); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		ts, next, err := w.svc.Inbox(w.gb, "", "", 0)
+		if err != nil || len(ts) != 100 || next == "" {
+			b.Fatalf("%d, %q, %v", len(ts), next, err)
+		}
+	}
+}
