@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,13 +133,16 @@ func BenchmarkImport(b *testing.B) {
 		st := openers["SQLite"](b)
 		w := newWorldN(b, st, 7)
 		b.StartTimer()
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		sites, err := w.svc.Import(w.sarc, w.ag.ID, "csv", data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		el := time.Since(start)
+		el, cpuEl := time.Since(start), cpuTime()-cpu
 		b.ReportMetric(float64(len(sites))/el.Seconds(), "sites/s")
+		// On a machine shared with other work the wall clock measures the
+		// load; the process's CPU time measures the import.
+		b.ReportMetric(float64(len(sites))/cpuEl.Seconds(), "sites/cpu-s")
 		b.StopTimer()
 		if n, _ := st.JournalSize(context.Background()); n < 80_000 {
 			b.Fatalf("journal holds %d entries", n)
@@ -166,4 +170,11 @@ func BenchmarkInbox(b *testing.B) {
 			b.Fatalf("%d, %q, %v", len(ts), next, err)
 		}
 	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
