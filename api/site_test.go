@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,6 +62,15 @@ func TestSites_API(t *testing.T) {
 		return ts[0]
 	}
 	tu, tr := inbox(us), inbox(ru)
+	// Each transmission is on the event stream (and so on webhooks), for
+	// every member, placed in Dar'a for bbox filters.
+	evs := e.stream(e.tokens["ru-viewer"], "?kind=transmission&follow=false&bbox=36,32.5,36.3,32.7").records(t, -1)
+	if fmt.Sprint(subjects(evs)) != fmt.Sprint([]string{tu.ID, tr.ID}) && fmt.Sprint(subjects(evs)) != fmt.Sprint([]string{tr.ID, tu.ID}) {
+		t.Errorf("transmission events %v, want %s and %s", subjects(evs), tu.ID, tr.ID)
+	}
+	if sites := e.stream(e.tokens["ru-viewer"], "?kind=site&follow=false").records(t, -1); len(sites) != 1 || sites[0].Subject != site.ID {
+		t.Errorf("site events %v", subjects(sites))
+	}
 
 	before := e.journalSize()
 	// Answering another party's transmission, a forged signature, a
