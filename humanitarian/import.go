@@ -358,14 +358,14 @@ func csvRow(rec []string, col map[string]int, line int) (SiteFields, []RowError)
 // coord reads a longitude or latitude in decimal degrees within ±max.
 func coord(s string, max float64) (float64, error) {
 	if s == "" {
-		return 0, fmt.Errorf("Missing: decimal degrees are required.")
+		return 0, valueError("Missing: decimal degrees are required.")
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0, fmt.Errorf("%q is not a number of decimal degrees.", s)
+		return 0, valueError(fmt.Sprintf("%q is not a number of decimal degrees.", s))
 	}
 	if x < -max || x > max {
-		return 0, fmt.Errorf("%s is out of range (-%g to %g).", s, max, max)
+		return 0, valueError(fmt.Sprintf("%s is out of range (-%g to %g).", s, max, max))
 	}
 	return x, nil
 }
@@ -373,15 +373,21 @@ func coord(s string, max float64) (float64, error) {
 // parseTime reads an RFC 3339 time or a date (midnight UTC).
 func parseTime(s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}, fmt.Errorf("Missing: a date (2026-12-31) or an RFC 3339 time is required.")
+		return time.Time{}, valueError("Missing: a date (2026-12-31) or an RFC 3339 time is required.")
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (2026-12-31) or an RFC 3339 time.", s)
+	return time.Time{}, valueError(fmt.Sprintf("%q is not a date (2026-12-31) or an RFC 3339 time.", s))
 }
+
+// valueError says what is wrong with a value, as a person reads it in
+// the import's report (a sentence, not a Go error string).
+type valueError string
+
+func (e valueError) Error() string { return string(e) }
 
 // category reads a category as spreadsheets write it: "IDP camp",
 // "Health facility", "water-station".
