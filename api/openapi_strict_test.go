@@ -34,6 +34,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
 		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
 		"SiteCreate": humanitarian.SiteCreate{}, "SiteUpdate": humanitarian.SiteUpdate{}, "SiteImport": api.SiteImport{},
+		"BatchAcknowledgement": api.BatchAcknowledgement{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))

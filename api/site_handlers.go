@@ -26,6 +26,19 @@ type AnswerResult struct {
 	Note         string                     `json:"note"`
 }
 
+// BatchAcknowledgement is the body of POST
+// /api/v1/transmissions/acknowledge: transmissions to the caller's
+// custodial party, acknowledged together, all or none.
+type BatchAcknowledgement struct {
+	IDs []string `json:"ids" required:"true"`
+}
+
+// BatchResult is what a batch acknowledgement returns.
+type BatchResult struct {
+	Items []*humanitarian.Transmission `json:"items"`
+	Note  string                       `json:"note"`
+}
+
 // Statement is the text a party holding its own key signs.
 type Statement struct {
 	Statement string `json:"statement"`
@@ -48,6 +61,7 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "GET", Pattern: "/api/v1/transmissions/{id}", Handler: h.transmission},
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/statement", Handler: h.statement},
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/answer", Handler: h.answer},
+		{Method: "POST", Pattern: "/api/v1/transmissions/acknowledge", Handler: h.acknowledgeAll},
 	} {
 		s.Handle(rt)
 	}
@@ -232,6 +246,28 @@ func (h *siteHandlers) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, AnswerResult{t, humanitarian.ReceiptNotPermission})
+}
+
+func (h *siteHandlers) acknowledgeAll(w http.ResponseWriter, r *http.Request) {
+	var in BatchAcknowledgement
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	ts, err := h.svc.AcknowledgeAll(r.Context(), in.IDs)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, BatchResult{ts, humanitarian.ReceiptNotPermission})
+}
+
+// AcknowledgeAll acknowledges transmissions to the caller's custodial
+// party together, all or none.
+func (c *Client) AcknowledgeAll(ctx context.Context, ids []string) (*BatchResult, error) {
+	var res BatchResult
+	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/acknowledge", BatchAcknowledgement{ids}, &res, nil)
+	return &res, err
 }
 
 // NotifySite files a site (POST /api/v1/sites).

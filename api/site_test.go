@@ -137,4 +137,16 @@ func TestSites_API(t *testing.T) {
 	if err != nil || len(all) != 3 {
 		t.Errorf("list: %d, %v", len(all), err)
 	}
+	// The two imported sites' transmissions to us, acknowledged together.
+	pending, _, err := us.Inbox(ctx, "", "", 0)
+	if err != nil || len(pending) != 2 {
+		t.Fatalf("inbox: %d, %v", len(pending), err)
+	}
+	batch, err := us.AcknowledgeAll(ctx, []string{pending[0].ID, pending[1].ID})
+	if err != nil || len(batch.Items) != 2 || batch.Note != humanitarian.ReceiptNotPermission {
+		t.Fatalf("batch: %+v, %v", batch, err)
+	}
+	if left, _, _ := us.Inbox(ctx, "", "", 0); len(left) != 0 {
+		t.Errorf("inbox after the batch: %d", len(left))
+	}
 }

@@ -423,33 +423,90 @@ func (s *Service) Answer(ctx context.Context, id string, in AnswerInput) (*Trans
 		return nil, err
 	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Transmission, error) {
-		t, err := tx.Transmission(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if t.State != Pending {
-			return nil, truce.Errorf(truce.ECONFLICT, "Transmission %s was already answered (%s).", id, t.State)
-		}
-		site, err := tx.Site(ctx, t.SiteID)
-		if err != nil {
-			return nil, err
-		}
-		if site.Version != t.SiteVersion {
-			return nil, truce.Errorf(truce.ECONFLICT, "Site %s version %d is superseded by version %d: answer the latest transmission.", t.SiteID, t.SiteVersion, site.Version)
-		}
-		now := s.Now()
-		t.Answer = &Answer{Concern: in.Concern, Text: in.Text, WindowFrom: in.WindowFrom, WindowTo: in.WindowTo,
-			Signature: sig, UserID: a.User.ID, At: now, Overdue: now.After(t.Deadline)}
-		t.State = Acknowledged
-		if in.Concern {
-			t.State = Concern
-		}
-		t.Version++
-		bb := site.BBox
-		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t,
-			Visibility: truce.Visibility{Scope: truce.ScopeAll}, Event: &truce.Event{Data: t, BBox: &bb}})
-		return t, tx.PutTransmission(ctx, t)
+		return s.recordAnswer(ctx, tx, w, a, id, in, sig)
 	})
+}
+
+// MaxBatch is the most transmissions one batch acknowledgement answers.
+const MaxBatch = 500
+
+// AcknowledgeAll acknowledges several transmissions to the caller's
+// (custodial) party in one write, all or none: one that may not be
+// acknowledged refuses the batch, saying which. Receipt, not permission.
+func (s *Service) AcknowledgeAll(ctx context.Context, ids []string) ([]*Transmission, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 || len(ids) > MaxBatch {
+		return nil, truce.Errorf(truce.EINVALID, "Acknowledge 1 to %d transmissions at once.", MaxBatch)
+	}
+	if err := s.Parties.VouchParty(ctx, a.Party); err != nil {
+		return nil, err
+	}
+	sigs := make([]string, len(ids))
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if seen[id] {
+			return nil, truce.Errorf(truce.EINVALID, "Transmission %s is listed twice.", id)
+		}
+		seen[id] = true
+		t, err := s.Store.Transmission(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if t.To != a.Party.ID {
+			return nil, truce.Errorf(truce.EFORBIDDEN, "Transmission %s is to another party: you answer only for %s.", id, a.Party.Slug)
+		}
+		if sigs[i], err = s.sign(ctx, a.Party, Statement(t, AnswerInput{}), ""); err != nil {
+			return nil, err
+		}
+	}
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) ([]*Transmission, error) {
+		out := make([]*Transmission, len(ids))
+		for i, id := range ids {
+			t, err := s.recordAnswer(ctx, tx, w, a, id, AnswerInput{}, sigs[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = t
+		}
+		return out, nil
+	})
+}
+
+// recordAnswer journals and stores a signed answer to a pending
+// transmission of a site's latest version.
+func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a *truce.Caller, id string, in AnswerInput, sig string) (*Transmission, error) {
+	t, err := tx.Transmission(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != Pending {
+		return nil, truce.Errorf(truce.ECONFLICT, "Transmission %s was already answered (%s).", id, t.State)
+	}
+	site, err := tx.Site(ctx, t.SiteID)
+	if err != nil {
+		return nil, err
+	}
+	if site.Version != t.SiteVersion {
+		return nil, truce.Errorf(truce.ECONFLICT, "Site %s version %d is superseded by version %d: answer the latest transmission.", t.SiteID, t.SiteVersion, site.Version)
+	}
+	now := s.Now()
+	t.Answer = &Answer{Concern: in.Concern, Text: in.Text, WindowFrom: in.WindowFrom, WindowTo: in.WindowTo,
+		Signature: sig, UserID: a.User.ID, At: now, Overdue: now.After(t.Deadline)}
+	t.State = Acknowledged
+	if in.Concern {
+		t.State = Concern
+	}
+	t.Version++
+	bb := site.BBox
+	t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t,
+		Visibility: truce.Visibility{Scope: truce.ScopeAll}, Event: &truce.Event{Data: t, BBox: &bb}})
+	return t, tx.PutTransmission(ctx, t)
 }
 
 // sign returns the signed note of a statement: signed here with a

@@ -359,3 +359,52 @@ func TestTransmission_SignatureInJournal(t *testing.T) {
 		t.Errorf("an unanswered transmission carries %d signatures", len(sigs))
 	}
 }
+
+// TestTransmission_AcknowledgeAll acknowledges a party's inbox in one
+// write, all or none.
+func TestTransmission_AcknowledgeAll(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			for range 3 {
+				must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(time.Now().Add(72 * time.Hour))}))
+			}
+			ids := func(slug string) []string {
+				in, _, err := w.svc.Inbox(w.ctx(slug), "", "", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, x := range in {
+					out = append(out, x.ID)
+				}
+				return out
+			}
+			a, b := ids("ga"), ids("gb")
+			before := w.journalSize(t)
+			_, err := w.svc.AcknowledgeAll(w.ga, append(a[:2:2], b[0]))
+			wantCode(t, "a batch with another party's transmission", err, truce.EFORBIDDEN)
+			_, err = w.svc.AcknowledgeAll(w.gc, ids("gc"))
+			wantCode(t, "an own-key party's batch", err, truce.EINVALID)
+			_, err = w.svc.AcknowledgeAll(w.ga, []string{a[0], a[0]})
+			wantCode(t, "a transmission listed twice", err, truce.EINVALID)
+			must[*humanitarian.Transmission](t)(w.svc.Answer(w.ga, a[2], humanitarian.AnswerInput{}))
+			before++
+			_, err = w.svc.AcknowledgeAll(w.ga, a)
+			wantCode(t, "a batch with an answered transmission", err, truce.ECONFLICT)
+			if n := w.journalSize(t); n != before {
+				t.Fatalf("refused batches journalled %d entries", n-before)
+			}
+			got := must[[]*humanitarian.Transmission](t)(w.svc.AcknowledgeAll(w.ga, a[:2]))
+			if len(got) != 2 || got[0].State != humanitarian.Acknowledged || got[1].Answer == nil {
+				t.Fatalf("batch = %+v", got)
+			}
+			if n := w.journalSize(t); n != before+2 {
+				t.Errorf("batch journalled %d entries, want 2", n-before)
+			}
+			if left := ids("ga"); len(left) != 0 {
+				t.Errorf("ga's inbox still holds %v", left)
+			}
+		})
+	}
+}

@@ -17,7 +17,7 @@ import (
 func (u *UI) AddHumanitarian(svc *humanitarian.Service) {
 	h := &sitePages{u: u, svc: svc}
 	u.AddPage(Page{Path: "/sites", NavKey: "nav.sites", Order: 22, Routes: map[string]http.HandlerFunc{
-		"GET /sites": h.list, "GET /sites/{id}": h.board, "POST /sites/answer/{id}": h.answer,
+		"GET /sites": h.list, "GET /sites/{id}": h.board, "POST /sites/answer/{id}": h.answer, "POST /sites/acknowledge-all": h.acknowledgeAll,
 		"GET /sites.geojson": h.geojson}})
 	u.AddLayer(Layer{ID: "sites", TitleKey: "layer.sites", Kind: "geojson", Source: "/sites.geojson", Visible: true})
 }
@@ -103,6 +103,20 @@ func (h *sitePages) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/sites/"+url.PathEscape(t.SiteID), http.StatusSeeOther)
+}
+
+// acknowledgeAll acknowledges every transmission the inbox page listed,
+// signed with the party's custodial key, in one write.
+func (h *sitePages) acknowledgeAll(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.u.fail(w, r, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	if _, err := h.svc.AcknowledgeAll(r.Context(), r.PostForm["id"]); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/sites", http.StatusSeeOther)
 }
 
 // geojson serves the sites (latest versions) as a FeatureCollection for

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,27 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 	if _, page = get(t, c, s.url+"/sites/"+site.ID); !strings.Contains(page, "أقرّ بالاستلام") || !strings.Contains(page, "الإقرار يثبت الاستلام لا الإذن") {
 		t.Errorf("Arabic board:\n%s", page)
 	}
+	// Two more notifications: one click acknowledges both.
+	for _, town := range []string{"[36.10213,32.61889]", "[36.03905,32.88646]"} {
+		if _, err := n.Humanitarian.NotifySite(truce.NewContext(ctx, &truce.Caller{User: su, Party: sarc}), humanitarian.SiteCreate{AgreementID: ag.ID,
+			SiteFields: humanitarian.SiteFields{Name: "Clinic " + town, Category: humanitarian.HealthFacility, Organisation: "SARC",
+				Geometry: []byte(`{"type":"Point","coordinates":` + town + `}`), ValidFrom: time.Now().Add(72 * time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, page = get(t, c, s.url+"/sites")
+	ids := regexp.MustCompile(`name="id" value="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(ids) != 2 {
+		t.Fatalf("acknowledge-all form holds %d ids:\n%s", len(ids), page)
+	}
+	resp, err = c.PostForm(s.url+"/sites/acknowledge-all", url.Values{"csrf": {csrf}, "id": {ids[0][1], ids[1][1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, page = get(t, c, s.url+"/sites"); resp.StatusCode != http.StatusSeeOther || strings.Contains(page, `data-transmission="`) {
+		t.Errorf("after acknowledging all: %d, inbox still lists transmissions", resp.StatusCode)
+	}
 	_, body := get(t, c, s.url+"/sites.geojson")
 	var fc struct {
 		Features []struct {
@@ -85,7 +107,7 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 			Geometry json.RawMessage `json:"geometry"`
 		}
 	}
-	if err := json.Unmarshal([]byte(body), &fc); err != nil || len(fc.Features) != 1 || fc.Features[0].ID != site.ID {
+	if err := json.Unmarshal([]byte(body), &fc); err != nil || len(fc.Features) != 3 || fc.Features[0].ID != site.ID {
 		t.Errorf("sites layer: %v %s", err, body)
 	}
 }
