@@ -23,7 +23,12 @@
 //     permission: neither answer blocks anything;
 //   - bulk import (import.go) from CSV, with or without an HXL hashtag row,
 //     and GeoJSON: every bad row is reported by line and column, and
-//     nothing is imported when any row is bad.
+//     nothing is imported when any row is bad;
+//   - movements (movement.go): so far their pure rules only (what a
+//     notification must say, route checks — zero length, spikes, bounds —,
+//     windows, the lifecycle draft → notified → under way → arrived,
+//     aborted or postponed, and the lead time); their store, transmissions
+//     and interfaces are still to come.
 //
 // Service writes through package journal, like every capability, and
 // reads and writes the store through Store and Tx, its own small
