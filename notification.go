@@ -16,21 +16,22 @@ const ReceiptNotPermission = "receipt, not permission"
 
 // AnswerStatement is the text a party signs to answer a transmission of a
 // humanitarian notification (package humanitarian): it names the
-// transmission, the site version and its hash, the answering party, and
+// transmission, the record notified (kind "site" or "movement", id and
+// version) and the version's hash, the answering party, and
 // for a concern the SHA-256 of its text and its window. The concern's text
 // is bound by its hash rather than written out, since a signed note's text
 // is lines of UTF-8 that free text need not be. It is here, in the
 // vocabulary, so that the offline verifier (SignaturesInBody) rebuilds the
 // statement the service had signed.
-func AnswerStatement(transmission, site string, version int64, hash, party string, concern bool, text string, from, to *time.Time) string {
+func AnswerStatement(transmission, kind, record string, version int64, hash, party string, concern bool, text string, from, to *time.Time) string {
 	var b strings.Builder
-	kind := "acknowledgement"
+	answer := "acknowledgement"
 	if concern {
-		kind = "concern"
+		answer = "concern"
 	}
-	fmt.Fprintf(&b, "truce humanitarian %s\n", kind)
+	fmt.Fprintf(&b, "truce humanitarian %s\n", answer)
 	fmt.Fprintf(&b, "transmission %s\n", transmission)
-	fmt.Fprintf(&b, "site %s version %d\n", site, version)
+	fmt.Fprintf(&b, "%s %s version %d\n", kind, record, version)
 	fmt.Fprintf(&b, "hash %s\n", hash)
 	fmt.Fprintf(&b, "party %s\n", party)
 	if concern {
@@ -55,12 +56,13 @@ func windowEnd(t *time.Time) string {
 // carries (none while it is unanswered).
 func transmissionSignatures(index int64, body []byte) ([]PartySignature, error) {
 	var t struct {
-		ID          string `json:"id"`
-		SiteID      string `json:"site_id"`
-		SiteVersion int64  `json:"site_version"`
-		Hash        string `json:"hash"`
-		To          string `json:"to"`
-		Answer      *struct {
+		ID            string `json:"id"`
+		Kind          string `json:"kind"`
+		RecordID      string `json:"record_id"`
+		RecordVersion int64  `json:"record_version"`
+		Hash          string `json:"hash"`
+		To            string `json:"to"`
+		Answer        *struct {
 			Concern    bool       `json:"concern"`
 			Text       string     `json:"text"`
 			WindowFrom *time.Time `json:"window_from"`
@@ -81,6 +83,6 @@ func transmissionSignatures(index int64, body []byte) ([]PartySignature, error) 
 		word = "concern"
 	}
 	return []PartySignature{{Party: t.To, User: a.UserID, Note: a.Signature, Index: index,
-		Statement: AnswerStatement(t.ID, t.SiteID, t.SiteVersion, t.Hash, t.To, a.Concern, a.Text, a.WindowFrom, a.WindowTo),
-		What:      fmt.Sprintf("site %s version %d %s (transmission %s)", t.SiteID, t.SiteVersion, word, t.ID)}}, nil
+		Statement: AnswerStatement(t.ID, t.Kind, t.RecordID, t.RecordVersion, t.Hash, t.To, a.Concern, a.Text, a.WindowFrom, a.WindowTo),
+		What:      fmt.Sprintf("%s %s version %d %s (transmission %s)", t.Kind, t.RecordID, t.RecordVersion, word, t.ID)}}, nil
 }

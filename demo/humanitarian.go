@@ -46,7 +46,7 @@ func notifySites(ctx context.Context, svc *service.Service, agreementID string, 
 		for _, t := range ts {
 			in := humanitarian.AnswerInput{}
 			if p == "ru" {
-				s, err := h.FindSite(actors[p], t.SiteID)
+				s, err := h.FindSite(actors[p], t.RecordID)
 				if err != nil {
 					return err
 				}

@@ -24,11 +24,15 @@
 //   - bulk import (import.go) from CSV, with or without an HXL hashtag row,
 //     and GeoJSON: every bad row is reported by line and column, and
 //     nothing is imported when any row is bad;
-//   - movements (movement.go): so far their pure rules only (what a
-//     notification must say, route checks — zero length, spikes, bounds —,
-//     windows, the lifecycle draft → notified → under way → arrived,
-//     aborted or postponed, and the lead time); their store, transmissions
-//     and interfaces are still to come.
+//   - movements (movement.go, their pure rules: what a notification must
+//     say, route checks — zero length, spikes, bounds —, windows, the
+//     lifecycle draft → notified → under way → arrived, aborted or
+//     postponed, and the lead time, the emergency one for an emergency
+//     movement; movements.go, the service): every step a journalled
+//     version; a notification (from a draft, or again after a
+//     postponement) is transmitted like a site's, and the steps after it
+//     do not supersede it. A transmission names the record it notifies by
+//     kind ("site" or "movement"), id and version.
 //
 // Service writes through package journal, like every capability, and
 // reads and writes the store through Store and Tx, its own small

@@ -77,8 +77,8 @@ type MovementFields struct {
 	Name         string          `json:"name" required:"true"`
 	Organisation string          `json:"organisation" required:"true"`
 	Route        json.RawMessage `json:"route" required:"true"` // a GeoJSON LineString
-	CorridorM    float64         `json:"corridor_m,omitempty"`   // half-width of the corridor
-	Crossings    []string        `json:"crossings,omitempty"`    // crossing points, by name
+	CorridorM    float64         `json:"corridor_m,omitempty"`  // half-width of the corridor
+	Crossings    []string        `json:"crossings,omitempty"`   // crossing points, by name
 	Departure    Window          `json:"departure" required:"true"`
 	Arrival      Window          `json:"arrival" required:"true"`
 	Vehicles     []Vehicle       `json:"vehicles" required:"true"`

@@ -253,14 +253,20 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 	if err := tx.PutSite(ctx, site); err != nil {
 		return err
 	}
+	return s.transmit(ctx, tx, w, ag, to, KindSite, site.ID, site.Version, site.Hash, site.PartyID, site.Notice.Late, bb, now)
+}
+
+// transmit journals and stores a record version's transmission to each
+// party of to, in the write that records the version.
+func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb [4]float64, now time.Time) error {
 	window := s.AckWindow
 	if window <= 0 {
 		window = DefaultAckWindow
 	}
 	for _, party := range to {
-		t := &Transmission{ID: newID(), SiteID: site.ID, SiteVersion: site.Version, Hash: site.Hash,
-			AgreementID: ag.ID, From: site.PartyID, To: party, SentAt: now, Deadline: now.Add(window),
-			Late: site.Notice.Late, State: Pending, Version: 1}
+		t := &Transmission{ID: newID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
+			AgreementID: ag.ID, From: from, To: party, SentAt: now, Deadline: now.Add(window),
+			Late: late, State: Pending, Version: 1}
 		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t, New: true,
 			Visibility: truce.Visibility{Scope: truce.ScopeAll},
 			Event:      &truce.Event{Data: t, BBox: &bb}})
@@ -488,12 +494,12 @@ func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a 
 	if t.State != Pending {
 		return nil, truce.Errorf(truce.ECONFLICT, "Transmission %s was already answered (%s).", id, t.State)
 	}
-	site, err := tx.Site(ctx, t.SiteID)
+	latest, bb, err := s.latest(ctx, tx, t)
 	if err != nil {
 		return nil, err
 	}
-	if site.Version != t.SiteVersion {
-		return nil, truce.Errorf(truce.ECONFLICT, "Site %s version %d is superseded by version %d: answer the latest transmission.", t.SiteID, t.SiteVersion, site.Version)
+	if latest != t.RecordVersion {
+		return nil, truce.Errorf(truce.ECONFLICT, "The %s %s version %d is superseded by version %d: answer the latest transmission.", t.Kind, t.RecordID, t.RecordVersion, latest)
 	}
 	now := s.Now()
 	t.Answer = &Answer{Concern: in.Concern, Text: in.Text, WindowFrom: in.WindowFrom, WindowTo: in.WindowTo,
@@ -503,10 +509,28 @@ func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a 
 		t.State = Concern
 	}
 	t.Version++
-	bb := site.BBox
 	t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t,
 		Visibility: truce.Visibility{Scope: truce.ScopeAll}, Event: &truce.Event{Data: t, BBox: &bb}})
 	return t, tx.PutTransmission(ctx, t)
+}
+
+// latest returns the latest version of the record a transmission notifies,
+// and its bounds.
+func (s *Service) latest(ctx context.Context, tx Tx, t *Transmission) (int64, [4]float64, error) {
+	if t.Kind == KindMovement {
+		// A movement's steps after its notification (under way,
+		// arrived) do not supersede it: its latest notification is.
+		m, err := tx.Movement(ctx, t.RecordID)
+		if err != nil {
+			return 0, [4]float64{}, err
+		}
+		return m.Notified, m.BBox, nil
+	}
+	site, err := tx.Site(ctx, t.RecordID)
+	if err != nil {
+		return 0, [4]float64{}, err
+	}
+	return site.Version, site.BBox, nil
 }
 
 // sign returns the signed note of a statement: signed here with a
@@ -563,12 +587,22 @@ func (s *Service) Board(ctx context.Context, siteID string, version int64) (*Boa
 			return nil, err
 		}
 	}
-	ts, err := s.Store.Transmissions(ctx, TransmissionFilter{SiteID: siteID, SiteVersion: site.Version, Limit: 1000})
+	rows, err := s.boardRows(ctx, siteID, site.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &Board{Site: site, Rows: rows, Current: site.Version == latest.Version, Note: ReceiptNotPermission}, nil
+}
+
+// boardRows is one line per transmission of a record version: the party,
+// and whether it acknowledged, raised a concern or is silent.
+func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]BoardRow, error) {
+	ts, err := s.Store.Transmissions(ctx, TransmissionFilter{RecordID: id, RecordVersion: version, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	b := &Board{Site: site, Current: site.Version == latest.Version, Note: ReceiptNotPermission}
+	var rows []BoardRow
 	for _, t := range ts {
 		r := BoardRow{Party: t.To, State: "silent", Transmission: t}
 		if p, err := s.Parties.Party(ctx, t.To); err == nil {
@@ -579,9 +613,9 @@ func (s *Service) Board(ctx context.Context, siteID string, version int64) (*Boa
 		} else {
 			r.Overdue = now.After(t.Deadline)
 		}
-		b.Rows = append(b.Rows, r)
+		rows = append(rows, r)
 	}
-	return b, nil
+	return rows, nil
 }
 
 func pageLimit(n int) int {

@@ -57,7 +57,7 @@ func TestSiteService_Notify(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(in) != 1 || in[0].SiteID != site.ID || in[0].Hash != site.Hash || in[0].State != humanitarian.Pending {
+				if len(in) != 1 || in[0].RecordID != site.ID || in[0].Hash != site.Hash || in[0].State != humanitarian.Pending {
 					t.Fatalf("%s inbox = %+v", slug, in)
 				}
 				if d := in[0].Deadline.Sub(in[0].SentAt); d != humanitarian.DefaultAckWindow {
@@ -237,7 +237,7 @@ func testAnswer(t *testing.T, w *world) {
 	_, err = w.svc.Answer(w.gc, tc.ID, humanitarian.AnswerInput{Signature: string(signed)})
 	wantCode(t, "acknowledging a superseded version", err, truce.ECONFLICT)
 	tc2 := inbox("gc")
-	if tc2.SiteVersion != 2 || tc2.Hash != v2.Hash {
+	if tc2.RecordVersion != 2 || tc2.Hash != v2.Hash {
 		t.Fatalf("gc's inbox holds %+v, want version 2", tc2)
 	}
 	statement = must[string](t)(w.svc.AnswerStatement(w.gc, tc2.ID, humanitarian.AnswerInput{}))

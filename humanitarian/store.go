@@ -16,7 +16,7 @@ type Store interface {
 	// journalled is rolled back (see journal.Write).
 	journal.Store[Tx]
 
-	// Site returns a site's latest version (ENOTFOUND); SiteVersion one
+	// Site returns a site's latest version (ENOTFOUND); RecordVersion one
 	// version of it; SiteVersions every version, oldest first.
 	Site(ctx context.Context, id string) (*Site, error)
 	SiteVersion(ctx context.Context, id string, version int64) (*Site, error)
@@ -27,6 +27,14 @@ type Store interface {
 	// lists them ordered by id.
 	Transmission(ctx context.Context, id string) (*Transmission, error)
 	Transmissions(ctx context.Context, f TransmissionFilter) ([]*Transmission, error)
+
+	// Movement returns a movement's latest version (ENOTFOUND);
+	// MovementVersions every version, oldest first; Movements lists
+	// movements' latest versions ordered by id.
+	Movement(ctx context.Context, id string) (*Movement, error)
+	MovementVersion(ctx context.Context, id string, version int64) (*Movement, error)
+	MovementVersions(ctx context.Context, id string) ([]*Movement, error)
+	Movements(ctx context.Context, f MovementFilter) ([]*Movement, error)
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
@@ -42,6 +50,9 @@ type Tx interface {
 	// Version 1, and otherwise replaces it if the stored version is
 	// Version-1 (EPRECONDITION if not); every version is kept.
 	PutSite(ctx context.Context, s *Site) error
+	Movement(ctx context.Context, id string) (*Movement, error)
+	// PutMovement stores a new version of a movement, as PutSite a site's.
+	PutMovement(ctx context.Context, m *Movement) error
 	Transmission(ctx context.Context, id string) (*Transmission, error)
 	// PutTransmission inserts a transmission at Version 1, and otherwise
 	// replaces it if the stored version is Version-1 (EPRECONDITION).
@@ -59,14 +70,22 @@ type SiteFilter struct {
 	Limit  int
 }
 
+// MovementFilter selects movements. Cursor and Limit page through results.
+type MovementFilter struct {
+	Agreement string
+	Status    MovementStatus
+	Cursor    string
+	Limit     int
+}
+
 // TransmissionFilter selects transmissions. Cursor and Limit page through
 // results.
 type TransmissionFilter struct {
-	To          string // the receiving party's id
-	SiteID      string
-	SiteVersion int64
-	// Pending keeps the unanswered transmissions of sites' latest
-	// versions: a party's inbox.
+	To            string // the receiving party's id
+	RecordID      string
+	RecordVersion int64
+	// Pending keeps the unanswered transmissions of sites' and
+	// movements' latest versions: a party's inbox.
 	Pending bool
 	Cursor  string
 	Limit   int

@@ -17,12 +17,22 @@ const (
 	Concern      TransmissionState = "concern"
 )
 
+// The kinds of record a transmission notifies (Transmission.Kind, and the
+// journal kinds of the records).
+const (
+	KindSite     = "site"
+	KindMovement = "movement"
+)
+
 // Transmission is one notification version delivered to one party's inbox,
 // written in the transaction that records the notification.
 type Transmission struct {
-	ID          string `json:"id"`
-	SiteID      string `json:"site_id"`
-	SiteVersion int64  `json:"site_version"`
+	ID string `json:"id"`
+	// Kind, RecordID and RecordVersion name the version notified: of a
+	// site ("site") or of a movement ("movement").
+	Kind          string `json:"kind"`
+	RecordID      string `json:"record_id"`
+	RecordVersion int64  `json:"record_version"`
 	// Hash is the notified version's VersionHash, which the answer's
 	// statement names.
 	Hash        string    `json:"hash"`
@@ -74,11 +84,11 @@ type AnswerInput struct {
 const ReceiptNotPermission = truce.ReceiptNotPermission
 
 // Statement is the text a party signs to answer a transmission
-// (truce.AnswerStatement): it names the transmission, the site version and
-// its hash, the answering party, and for a concern the SHA-256 of its text
+// (truce.AnswerStatement): it names the transmission, the record version
+// notified and its hash, the answering party, and for a concern the SHA-256 of its text
 // and its window.
 func Statement(t *Transmission, a AnswerInput) string {
-	return truce.AnswerStatement(t.ID, t.SiteID, t.SiteVersion, t.Hash, t.To, a.Concern, a.Text, a.WindowFrom, a.WindowTo)
+	return truce.AnswerStatement(t.ID, t.Kind, t.RecordID, t.RecordVersion, t.Hash, t.To, a.Concern, a.Text, a.WindowFrom, a.WindowTo)
 }
 
 // BoardRow is one party's line on a notification version's board.

@@ -58,7 +58,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 			SiteFields: humanitarian.SiteFields{Name: "Site", Category: humanitarian.Hospital, ValidFrom: now}}
 	}
 	trans := func(s *humanitarian.Site, to string) *humanitarian.Transmission {
-		return &humanitarian.Transmission{ID: id(), SiteID: s.ID, SiteVersion: s.Version, Hash: s.Hash, To: to, From: sarc.ID,
+		return &humanitarian.Transmission{ID: id(), Kind: humanitarian.KindSite, RecordID: s.ID, RecordVersion: s.Version, Hash: s.Hash, To: to, From: sarc.ID,
 			AgreementID: ag.ID, SentAt: now, Deadline: now.Add(time.Hour), State: humanitarian.Pending, Version: 1}
 	}
 	dar, quneitra := id(), id()
@@ -142,7 +142,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 	if _, err := h.SiteVersions(ctx, id()); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Errorf("versions of no site: %v", err)
 	}
-	board, err := h.Transmissions(ctx, humanitarian.TransmissionFilter{SiteID: dar, SiteVersion: 1})
+	board, err := h.Transmissions(ctx, humanitarian.TransmissionFilter{RecordID: dar, RecordVersion: 1})
 	if err != nil || len(board) != 2 {
 		t.Errorf("version 1's transmissions = %d, %v", len(board), err)
 	}

@@ -42,7 +42,7 @@ func (h *sitePages) list(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]inboxItem, 0, len(ts))
 	for _, t := range ts {
-		s, err := h.svc.FindSite(ctx, t.SiteID)
+		s, err := h.svc.FindSite(ctx, t.RecordID)
 		if err != nil {
 			h.u.serviceError(w, r, err)
 			return
@@ -102,7 +102,7 @@ func (h *sitePages) answer(w http.ResponseWriter, r *http.Request) {
 		h.u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/sites/"+url.PathEscape(t.SiteID), http.StatusSeeOther)
+	http.Redirect(w, r, "/sites/"+url.PathEscape(t.RecordID), http.StatusSeeOther)
 }
 
 // acknowledgeAll acknowledges every transmission the inbox page listed,

@@ -193,13 +193,13 @@ func transmissionNotice(site string, hashes map[int64]string, rp *truce.RecordPr
 	if bodies[0] == nil || json.Unmarshal(bodies[0], &first) != nil || json.Unmarshal(bodies[len(bodies)-1], &last) != nil {
 		return PartyNotice{}, errors.New("the proof holds no readable body")
 	}
-	if first.SiteID != site || last.SiteID != site {
-		return PartyNotice{}, fmt.Errorf("label mismatch: it is a transmission of site %s", first.SiteID)
+	if first.Kind != humanitarian.KindSite || first.RecordID != site || last.RecordID != site {
+		return PartyNotice{}, fmt.Errorf("label mismatch: it is a transmission of site %s", first.RecordID)
 	}
-	if h, ok := hashes[first.SiteVersion]; !ok || h != first.Hash || last.Hash != first.Hash {
-		return PartyNotice{}, fmt.Errorf("label mismatch: it names version %d with hash %s, which is not the site's", first.SiteVersion, first.Hash)
+	if h, ok := hashes[first.RecordVersion]; !ok || h != first.Hash || last.Hash != first.Hash {
+		return PartyNotice{}, fmt.Errorf("label mismatch: it names version %d with hash %s, which is not the site's", first.RecordVersion, first.Hash)
 	}
-	n := PartyNotice{Party: first.To, Version: first.SiteVersion, NotifiedAt: vs[0].Entry.Time, Entry: vs[0].Index, Answer: "none"}
+	n := PartyNotice{Party: first.To, Version: first.RecordVersion, NotifiedAt: vs[0].Entry.Time, Entry: vs[0].Index, Answer: "none"}
 	if last.Answer == nil {
 		return n, nil
 	}

@@ -31,7 +31,7 @@ func (s *Store) Site(ctx context.Context, id string) (*humanitarian.Site, error)
 	return s.site(ctx, s.db, id)
 }
 
-// SiteVersion returns one version of a site.
+// RecordVersion returns one version of a site.
 func (s *Store) SiteVersion(ctx context.Context, id string, version int64) (*humanitarian.Site, error) {
 	v, err := scanDoc[humanitarian.Site](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM site_versions WHERE site_id = ? AND version = ?`), id, version))
 	return one(s, v, err, "Site version", id)
@@ -80,14 +80,18 @@ func (s *Store) Transmissions(ctx context.Context, f humanitarian.TransmissionFi
 	if f.To != "" {
 		where, args = append(where, "t.to_party = ?"), append(args, f.To)
 	}
-	if f.SiteID != "" {
-		where, args = append(where, "t.site_id = ?"), append(args, f.SiteID)
+	if f.RecordID != "" {
+		where, args = append(where, "t.record_id = ?"), append(args, f.RecordID)
 	}
-	if f.SiteVersion != 0 {
-		where, args = append(where, "t.site_version = ?"), append(args, f.SiteVersion)
+	if f.RecordVersion != 0 {
+		where, args = append(where, "t.record_version = ?"), append(args, f.RecordVersion)
 	}
 	if f.Pending {
-		from += ` JOIN sites s ON s.id = t.site_id AND s.version = t.site_version`
+		// Of the records' latest versions only: a superseded version's
+		// transmission awaits no answer.
+		from += ` LEFT JOIN sites s ON t.record_kind = 'site' AND s.id = t.record_id AND s.version = t.record_version` +
+			` LEFT JOIN movements m ON t.record_kind = 'movement' AND m.id = t.record_id AND m.notified = t.record_version`
+		where = append(where, "(s.id IS NOT NULL OR m.id IS NOT NULL)")
 		where, args = append(where, "t.state = ?"), append(args, string(humanitarian.Pending))
 	}
 	return docs[humanitarian.Transmission](ctx, s, s.db, `SELECT t.doc FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id LIMIT ?`, append(args, limit(f.Limit))...)
@@ -134,10 +138,78 @@ func (t *tx) PutTransmission(_ context.Context, v *humanitarian.Transmission) er
 		return err
 	}
 	if v.Version == 1 {
-		return t.insert(`INSERT INTO transmissions (id, site_id, site_version, to_party, state, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, v.SiteID, v.SiteVersion, v.To, string(v.State), v.Version, string(doc))
+		return t.insert(`INSERT INTO transmissions (id, record_kind, record_id, record_version, to_party, state, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			v.ID, v.Kind, v.RecordID, v.RecordVersion, v.To, string(v.State), v.Version, string(doc))
 	}
 	res, err := t.exec(`UPDATE transmissions SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ?`,
 		string(v.State), v.Version, string(doc), v.ID, v.Version-1)
 	return checkOne(res, err, "Transmission", v.ID)
+}
+
+// --- movements ---
+
+func (s *Store) movement(ctx context.Context, q queryer, id string) (*humanitarian.Movement, error) {
+	v, err := scanDoc[humanitarian.Movement](q.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM movements WHERE id = ?`), id))
+	return one(s, v, err, "Movement", id)
+}
+
+// Movement returns a movement's latest version.
+func (s *Store) Movement(ctx context.Context, id string) (*humanitarian.Movement, error) {
+	return s.movement(ctx, s.db, id)
+}
+
+// MovementVersion returns one version of a movement.
+func (s *Store) MovementVersion(ctx context.Context, id string, version int64) (*humanitarian.Movement, error) {
+	v, err := scanDoc[humanitarian.Movement](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM movement_versions WHERE movement_id = ? AND version = ?`), id, version))
+	return one(s, v, err, "Movement version", id)
+}
+
+// MovementVersions returns every version of a movement, oldest first
+// (ENOTFOUND when there is no such movement).
+func (s *Store) MovementVersions(ctx context.Context, id string) ([]*humanitarian.Movement, error) {
+	out, err := docs[humanitarian.Movement](ctx, s, s.db, `SELECT doc FROM movement_versions WHERE movement_id = ? ORDER BY version`, id)
+	if err == nil && len(out) == 0 {
+		return nil, notFound("Movement", id)
+	}
+	return out, err
+}
+
+// Movements lists movements' latest versions ordered by id.
+func (s *Store) Movements(ctx context.Context, f humanitarian.MovementFilter) ([]*humanitarian.Movement, error) {
+	where, args := []string{"id > ?"}, []any{f.Cursor}
+	if f.Agreement != "" {
+		where, args = append(where, "agreement_id = ?"), append(args, f.Agreement)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	return docs[humanitarian.Movement](ctx, s, s.db, `SELECT doc FROM movements WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+}
+
+func (t *tx) Movement(_ context.Context, id string) (*humanitarian.Movement, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return t.s.movement(t.ctx, t.tx, id)
+}
+
+func (t *tx) PutMovement(_ context.Context, v *humanitarian.Movement) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b := v.BBox
+	if v.Version == 1 {
+		if err := t.insert(`INSERT INTO movements (id, agreement_id, party_id, status, version, notified, min_lon, min_lat, max_lon, max_lat, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			v.ID, v.AgreementID, v.PartyID, string(v.Status), v.Version, v.Notified, b[0], b[1], b[2], b[3], string(doc)); err != nil {
+			return err
+		}
+	} else {
+		res, err := t.exec(`UPDATE movements SET status = ?, version = ?, notified = ?, min_lon = ?, min_lat = ?, max_lon = ?, max_lat = ?, doc = ? WHERE id = ? AND version = ?`,
+			string(v.Status), v.Version, v.Notified, b[0], b[1], b[2], b[3], string(doc), v.ID, v.Version-1)
+		if err := checkOne(res, err, "Movement", v.ID); err != nil {
+			return err
+		}
+	}
+	return t.insert(`INSERT INTO movement_versions (movement_id, version, doc) VALUES (?, ?, ?)`, v.ID, v.Version, string(doc))
 }

@@ -22,15 +22,18 @@ CREATE TABLE site_versions (
 	doc     TEXT NOT NULL,
 	PRIMARY KEY (site_id, version)
 );
+-- A transmission notifies a version of a site or of a movement
+-- (record_kind): the record is named without a foreign key.
 CREATE TABLE transmissions (
-	id           TEXT PRIMARY KEY,
-	site_id      TEXT NOT NULL REFERENCES sites(id),
-	site_version INTEGER NOT NULL,
-	to_party     TEXT NOT NULL REFERENCES parties(id),
-	state        TEXT NOT NULL,
-	version      INTEGER NOT NULL,
-	doc          TEXT NOT NULL
+	id             TEXT PRIMARY KEY,
+	record_kind    TEXT NOT NULL,
+	record_id      TEXT NOT NULL,
+	record_version INTEGER NOT NULL,
+	to_party       TEXT NOT NULL REFERENCES parties(id),
+	state          TEXT NOT NULL,
+	version        INTEGER NOT NULL,
+	doc            TEXT NOT NULL
 );
 -- A party's inbox: its pending transmissions, oldest first.
 CREATE INDEX transmissions_inbox ON transmissions(to_party, state, id);
-CREATE INDEX transmissions_site ON transmissions(site_id, site_version, id);
+CREATE INDEX transmissions_record ON transmissions(record_id, record_version, id);
