@@ -35,6 +35,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
 		"SiteCreate": humanitarian.SiteCreate{}, "SiteUpdate": humanitarian.SiteUpdate{}, "SiteImport": api.SiteImport{},
 		"BatchAcknowledgement": api.BatchAcknowledgement{},
+		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))

@@ -44,8 +44,8 @@ type Statement struct {
 	Statement string `json:"statement"`
 }
 
-// RegisterSites mounts humanitarian notification's routes: sites, their
-// versions and boards, the party inbox and the answers.
+// RegisterSites mounts humanitarian notification's routes: sites and
+// movements, their versions and boards, the party inbox and the answers.
 func RegisterSites(s *Server, svc *humanitarian.Service) {
 	h := &siteHandlers{s: s, svc: svc}
 	for _, rt := range []Route{
@@ -62,6 +62,12 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/statement", Handler: h.statement},
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/answer", Handler: h.answer},
 		{Method: "POST", Pattern: "/api/v1/transmissions/acknowledge", Handler: h.acknowledgeAll},
+		{Method: "GET", Pattern: "/api/v1/movements", Handler: h.listMovements},
+		{Method: "POST", Pattern: "/api/v1/movements", Handler: h.createMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}", Handler: h.getMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/versions", Handler: h.movementVersions},
+		{Method: "POST", Pattern: "/api/v1/movements/{id}/status", Handler: h.moveMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/board", Handler: h.movementBoard},
 	} {
 		s.Handle(rt)
 	}
@@ -178,15 +184,24 @@ func (h *siteHandlers) close(w http.ResponseWriter, r *http.Request) {
 	h.created(w, s)
 }
 
+// versionQuery reads ?version= (0 when absent).
+func versionQuery(r *http.Request) (int64, error) {
+	s := r.URL.Query().Get("version")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, truce.Errorf(truce.EINVALID, "version is a positive integer.")
+	}
+	return n, nil
+}
+
 func (h *siteHandlers) board(w http.ResponseWriter, r *http.Request) {
-	var v int64
-	if s := r.URL.Query().Get("version"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "version is a positive integer."))
-			return
-		}
-		v = n
+	v, err := versionQuery(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
 	}
 	b, err := h.svc.Board(r.Context(), r.PathValue("id"), v)
 	if err != nil {
@@ -268,6 +283,119 @@ func (c *Client) AcknowledgeAll(ctx context.Context, ids []string) (*BatchResult
 	var res BatchResult
 	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/acknowledge", BatchAcknowledgement{ids}, &res, nil)
 	return &res, err
+}
+
+func (h *siteHandlers) listMovements(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	ms, next, err := h.svc.ListMovements(r.Context(), humanitarian.MovementFilter{Agreement: q.Get("agreement"),
+		Status: humanitarian.MovementStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Movement]{Items: nonNil(ms), NextCursor: next})
+}
+
+func (h *siteHandlers) movementCreated(w http.ResponseWriter, m *humanitarian.Movement) {
+	w.Header().Set("Location", "/api/v1/movements/"+m.ID)
+	w.Header().Set("ETag", etag(m.Version))
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (h *siteHandlers) createMovement(w http.ResponseWriter, r *http.Request) {
+	var c humanitarian.MovementCreate
+	if err := decode(r, &c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	m, err := h.svc.CreateMovement(r.Context(), c)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.movementCreated(w, m)
+}
+
+func (h *siteHandlers) getMovement(w http.ResponseWriter, r *http.Request) {
+	m, err := h.svc.FindMovement(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(m.Version))
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (h *siteHandlers) movementVersions(w http.ResponseWriter, r *http.Request) {
+	vs, err := h.svc.MovementVersions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Movement]{Items: vs})
+}
+
+func (h *siteHandlers) moveMovement(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var step humanitarian.MovementStep
+	if err := decode(r, &step); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	m, err := h.svc.MoveMovement(r.Context(), r.PathValue("id"), v, step)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.movementCreated(w, m)
+}
+
+func (h *siteHandlers) movementBoard(w http.ResponseWriter, r *http.Request) {
+	v, err := versionQuery(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	b, err := h.svc.MovementBoard(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// CreateMovement records a movement (POST /api/v1/movements).
+func (c *Client) CreateMovement(ctx context.Context, in humanitarian.MovementCreate) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "POST", "/api/v1/movements", in, &m, nil)
+	return &m, err
+}
+
+// MoveMovement records a movement's next step.
+func (c *Client) MoveMovement(ctx context.Context, id string, step humanitarian.MovementStep) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(id)+"/status", step, &m, nil)
+	return &m, err
+}
+
+// MovementBoard returns who answered a movement's notification.
+func (c *Client) MovementBoard(ctx context.Context, id string, version int64) (*humanitarian.MovementBoard, error) {
+	var b humanitarian.MovementBoard
+	v := ""
+	if version > 0 {
+		v = strconv.FormatInt(version, 10)
+	}
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id)+"/board"+q("version", v), nil, &b, nil)
+	return &b, err
 }
 
 // NotifySite files a site (POST /api/v1/sites).

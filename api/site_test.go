@@ -149,4 +149,33 @@ func TestSites_API(t *testing.T) {
 	if left, _, _ := us.Inbox(ctx, "", "", 0); len(left) != 0 {
 		t.Errorf("inbox after the batch: %d", len(left))
 	}
+
+	// A convoy from the Ramtha/Dar'a crossing to Dar'a, notified at once,
+	// acknowledged by us; its departure is a step, not a notification.
+	dep := time.Now().Add(72 * time.Hour)
+	mv, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Convoy 1", Organisation: "SARC", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.0101,32.5445],[36.06,32.59],[36.10213,32.61889]]}`),
+		Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(4 * time.Hour)},
+		Vehicles: []humanitarian.Vehicle{{Count: 8, Type: "truck", Markings: "SARC emblem"}}}})
+	if err != nil || mv.Status != humanitarian.MovementNotified {
+		t.Fatalf("movement: %+v, %v", mv, err)
+	}
+	code, _, body = e.do("POST", "/api/v1/movements/"+mv.ID+"/status", tk.Secret, `{"status":"arrived"}`)
+	if code != http.StatusConflict {
+		t.Errorf("a notified convoy arriving: %d %s", code, body)
+	}
+	if _, err := sarc.MoveMovement(ctx, mv.ID, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _, _ = us.Inbox(ctx, "", "", 0)
+	if len(pending) != 1 || pending[0].Kind != "movement" {
+		t.Fatalf("us inbox: %+v", pending)
+	}
+	if _, err := us.Answer(ctx, pending[0].ID, humanitarian.AnswerInput{}); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := sarc.MovementBoard(ctx, mv.ID, 0)
+	if err != nil || !mb.Current || len(mb.Rows) != 2 {
+		t.Fatalf("movement board: %+v, %v", mb, err)
+	}
 }
