@@ -27,10 +27,11 @@ type sitePages struct {
 	svc *humanitarian.Service
 }
 
-// inboxItem is a transmission with the site it notifies.
+// inboxItem is a transmission with the site or movement it notifies.
 type inboxItem struct {
-	T    *humanitarian.Transmission
-	Site *humanitarian.Site
+	T        *humanitarian.Transmission
+	Site     *humanitarian.Site
+	Movement *humanitarian.Movement
 }
 
 func (h *sitePages) list(w http.ResponseWriter, r *http.Request) {
@@ -42,12 +43,18 @@ func (h *sitePages) list(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]inboxItem, 0, len(ts))
 	for _, t := range ts {
-		s, err := h.svc.FindSite(ctx, t.RecordID)
+		it := inboxItem{T: t}
+		var err error
+		if t.Kind == humanitarian.KindMovement {
+			it.Movement, err = h.svc.FindMovement(ctx, t.RecordID)
+		} else {
+			it.Site, err = h.svc.FindSite(ctx, t.RecordID)
+		}
 		if err != nil {
 			h.u.serviceError(w, r, err)
 			return
 		}
-		items = append(items, inboxItem{t, s})
+		items = append(items, it)
 	}
 	sites, next, err := h.svc.ListSites(ctx, humanitarian.SiteFilter{Cursor: r.URL.Query().Get("cursor"), Limit: 100})
 	if err != nil {
@@ -102,7 +109,11 @@ func (h *sitePages) answer(w http.ResponseWriter, r *http.Request) {
 		h.u.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/sites/"+url.PathEscape(t.RecordID), http.StatusSeeOther)
+	next := "/sites"
+	if t.Kind == humanitarian.KindSite {
+		next = "/sites/" + url.PathEscape(t.RecordID)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // acknowledgeAll acknowledges every transmission the inbox page listed,

@@ -110,4 +110,32 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &fc); err != nil || len(fc.Features) != 3 || fc.Features[0].ID != site.ID {
 		t.Errorf("sites layer: %v %s", err, body)
 	}
+
+	// A convoy's notification is in the inbox too, and acknowledged the
+	// same way.
+	dep := time.Now().Add(72 * time.Hour)
+	if _, err := n.Humanitarian.CreateMovement(truce.NewContext(ctx, &truce.Caller{User: su, Party: sarc}), humanitarian.MovementCreate{AgreementID: ag.ID, Notify: true,
+		MovementFields: humanitarian.MovementFields{Name: "Convoy Ramtha-Dar'a", Organisation: "SARC",
+			Route:     []byte(`{"type":"LineString","coordinates":[[36.0101,32.5445],[36.10213,32.61889]]}`),
+			Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(3 * time.Hour)},
+			Vehicles:  []humanitarian.Vehicle{{Count: 4, Type: "truck"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	get(t, c, s.url+"/lang/en")
+	_, page = get(t, c, s.url+"/sites")
+	m := regexp.MustCompile(`data-transmission="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "Convoy Ramtha-Dar&#39;a") || !strings.Contains(page, ">Movement<") {
+		t.Fatalf("inbox with a movement:\n%s", page)
+	}
+	resp, err = c.PostForm(s.url+"/sites/answer/"+m[1], url.Values{"csrf": {csrf}, "answer": {"ack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Location") != "/sites" {
+		t.Errorf("after acknowledging a movement: to %q", resp.Header.Get("Location"))
+	}
+	if _, page = get(t, c, s.url+"/sites"); strings.Contains(page, `data-transmission="`) {
+		t.Errorf("the movement's notification is still in the inbox (%d)", resp.StatusCode)
+	}
 }

@@ -235,9 +235,9 @@ func runInbox(ctx context.Context, args []string) error {
 	if cf.json {
 		return printJSON(api.Page[*humanitarian.Transmission]{Items: ts, NextCursor: next})
 	}
-	table("TRANSMISSION\tSITE\tVERSION\tSENT\tDEADLINE\tLATE", func(w *tabwriter.Writer) {
+	table("TRANSMISSION\tKIND\tRECORD\tVERSION\tSENT\tDEADLINE\tLATE", func(w *tabwriter.Writer) {
 		for _, t := range ts {
-			fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%v\n", t.ID, t.RecordID, t.RecordVersion, t.SentAt.Format(time.RFC3339), t.Deadline.Format(time.RFC3339), t.Late)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%v\n", t.ID, t.Kind, t.RecordID, t.RecordVersion, t.SentAt.Format(time.RFC3339), t.Deadline.Format(time.RFC3339), t.Late)
 		}
 	})
 	if next != "" {
@@ -309,7 +309,7 @@ func runAck(ctx context.Context, args []string) error {
 		return printJSON(res)
 	}
 	t := res.Transmission
-	fmt.Fprintf(stdout, "Transmission %s (site %s version %d): %s at %s%s — %s.\n", t.ID, t.RecordID, t.RecordVersion, t.State,
+	fmt.Fprintf(stdout, "Transmission %s (%s %s version %d): %s at %s%s — %s.\n", t.ID, t.Kind, t.RecordID, t.RecordVersion, t.State,
 		t.Answer.At.Format(time.RFC3339), map[bool]string{true: ", after the deadline", false: ""}[t.Answer.Overdue], res.Note)
 	return nil
 }
