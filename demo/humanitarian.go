@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ var siteFiles embed.FS
 // importing their spreadsheets, as an organisation would, and has the
 // guarantors answer: the United States acknowledges every notification,
 // the Russian Federation raises a concern over the Nawa distribution
-// point and acknowledges the rest, and Jordan stays silent. The sites
+// point and acknowledges the rest, and Jordan stays silent; SARC notifies
+// a convoy, which the United States acknowledges. The sites
 // open in three days, except SARC's Dar'a field hospital, notified as it
 // opens: shorter notice than the agreement's lead time, so it is flagged
 // late.
@@ -38,6 +40,18 @@ func notifySites(ctx context.Context, svc *service.Service, agreementID string, 
 			return fmt.Errorf("demo sites of %s: %w", org, err)
 		}
 	}
+	// A convoy along the corridor the demo proposes, from the Nasib
+	// crossing to Dar'a, notified three days ahead (illustrative).
+	dep := now.Add(72 * time.Hour)
+	if _, err := h.CreateMovement(actors["sarc"], humanitarian.MovementCreate{AgreementID: agreementID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Convoy Nasib crossing – Dar'a (illustrative)", Organisation: "Syrian Arab Red Crescent",
+		Route:     json.RawMessage(`{"type":"LineString","coordinates":[[36.289,32.553],[36.2,32.585],[36.106,32.625]]}`),
+		CorridorM: 750, Crossings: []string{"Nasib"},
+		Departure: humanitarian.Window{From: dep, To: dep.Add(2 * time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(5 * time.Hour)},
+		Vehicles:  []humanitarian.Vehicle{{Count: 12, Type: "truck", Markings: "SARC emblem"}, {Count: 2, Type: "ambulance"}},
+		Personnel: 30, Cargo: "Food parcels and medical supplies", Contacts: "SARC Dar'a branch"}}); err != nil {
+		return fmt.Errorf("demo convoy: %w", err)
+	}
 	for _, p := range []string{"us", "ru"} {
 		ts, _, err := h.Inbox(actors[p], "", "", 100)
 		if err != nil {
@@ -45,6 +59,9 @@ func notifySites(ctx context.Context, svc *service.Service, agreementID string, 
 		}
 		for _, t := range ts {
 			in := humanitarian.AnswerInput{}
+			if p == "ru" && t.Kind == humanitarian.KindMovement {
+				continue // Russia has not answered the convoy's notification
+			}
 			if p == "ru" {
 				s, err := h.FindSite(actors[p], t.RecordID)
 				if err != nil {

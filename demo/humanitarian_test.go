@@ -71,4 +71,19 @@ func TestSetup_HumanitarianSites(t *testing.T) {
 	if concerns != 1 || late != 1 || !govs["SY12"] || !govs["SY14"] {
 		t.Errorf("%d concerns, %d late, governorates %v", concerns, late, govs)
 	}
+	ms, _, err := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{})
+	if err != nil || len(ms) != 1 || ms[0].Status != humanitarian.MovementNotified {
+		t.Fatalf("movements %v, %v", ms, err)
+	}
+	mb, err := n.Humanitarian.MovementBoard(actx, ms[0].ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, r := range mb.Rows {
+		states[r.Slug] = r.State
+	}
+	if states["us"] != "acknowledged" || states["ru"] != "silent" || states["jo"] != "silent" {
+		t.Errorf("convoy board %v", states)
+	}
 }
