@@ -118,7 +118,7 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 		MovementFields: humanitarian.MovementFields{Name: "Convoy Ramtha-Dar'a", Organisation: "SARC",
 			Route:     []byte(`{"type":"LineString","coordinates":[[36.0101,32.5445],[36.10213,32.61889]]}`),
 			Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(3 * time.Hour)},
-			Vehicles:  []humanitarian.Vehicle{{Count: 4, Type: "truck"}}}}); err != nil {
+			Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	get(t, c, s.url+"/lang/en")
