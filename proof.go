@@ -91,7 +91,8 @@ type PartySignature struct {
 // "version" and of "superseded", signed over DecisionStatement;
 // "agreement" — every decision of "proposal" and of "signed", signed over
 // AgreementDecisionStatement, and every notice of withdrawal, signed over
-// WithdrawalStatement (of the text digest it names). A new kind
+// WithdrawalStatement (of the text digest it names);
+// "transmission" — the answer, signed over AnswerStatement. A new kind
 // of signed record adds its case here, so that verify-proof and the audit
 // check it.
 func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
@@ -157,6 +158,8 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 				Index: at(n.JournalIndex), What: fmt.Sprintf("agreement %s notice of withdrawal", a.ID)})
 		}
 		return out, nil
+	case "transmission":
+		return transmissionSignatures(index, body)
 	}
 	return nil, nil
 }

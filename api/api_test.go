@@ -19,6 +19,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/node"
 )
 
@@ -193,7 +194,30 @@ func TestAuthMatrix(t *testing.T) {
 	_, hookHeader, _ := e.do("POST", "/api/v1/webhooks", e.tokens["us-op"], `{"url":"https://example.org/hook"}`)
 	wh := hookHeader.Get("Location")
 	poly := `{"name":"Z","kind":"buffer","geometry":` + boxJSON + `}`
+	site, tr, mv, hag := humanitarianTargets(t, e)
+	siteBody := `{"agreement_id":"` + hag + `","name":"S","category":"school","organisation":"O","geometry":{"type":"Point","coordinates":[36.1,32.6]},"valid_from":"2030-01-01T00:00:00Z"}`
+	mvBody := `{"agreement_id":"` + hag + `","name":"C","organisation":"O","route":{"type":"LineString","coordinates":[[36.0,32.5],[36.1,32.6]]},` +
+		`"departure":{"from":"2030-01-01T00:00:00Z","to":"2030-01-01T01:00:00Z"},"arrival":{"from":"2030-01-01T01:00:00Z","to":"2030-01-01T03:00:00Z"},"vehicles":[{"count":1,"type":"truck"}]}`
 	checks := map[string]check{
+		"GET /api/v1/sites":                                        {"GET", "/api/v1/sites", "", "", 0, 0},
+		"POST /api/v1/sites":                                       {"POST", "/api/v1/sites", siteBody, "us-op", 403, 0},
+		"POST /api/v1/sites/import":                                {"POST", "/api/v1/sites/import", `{"agreement_id":"` + hag + `","format":"csv","data":"name,category,organisation,lat,lon,valid_from\nS,school,O,32.6,36.1,2030-01-01\n"}`, "us-op", 403, 0},
+		"GET /api/v1/sites/{id}":                                   {"GET", "/api/v1/sites/" + site, "", "", 0, 0},
+		"GET /api/v1/sites/{id}/versions":                          {"GET", "/api/v1/sites/" + site + "/versions", "", "", 0, 0},
+		"POST /api/v1/sites/{id}/versions":                         {"POST", "/api/v1/sites/" + site + "/versions", `{"name":"S2","category":"school","organisation":"O","geometry":{"type":"Point","coordinates":[36.1,32.6]},"valid_from":"2030-01-01T00:00:00Z"}`, "ru-op", 403, 0},
+		"POST /api/v1/sites/{id}/close":                            {"POST", "/api/v1/sites/" + site + "/close", "", "us-op", 403, 0},
+		"GET /api/v1/sites/{id}/board":                             {"GET", "/api/v1/sites/" + site + "/board", "", "", 0, 0},
+		"GET /api/v1/inbox":                                        {"GET", "/api/v1/inbox?party=ru", "", "us-op", 403, 0},
+		"GET /api/v1/transmissions/{id}":                           {"GET", "/api/v1/transmissions/" + tr, "", "", 0, 0},
+		"POST /api/v1/transmissions/{id}/statement":                {"POST", "/api/v1/transmissions/" + tr + "/statement", `{}`, "", 0, 0},
+		"POST /api/v1/transmissions/{id}/answer":                   {"POST", "/api/v1/transmissions/" + tr + "/answer", `{}`, "ru-op", 403, 403},
+		"POST /api/v1/transmissions/acknowledge":                   {"POST", "/api/v1/transmissions/acknowledge", `{"ids":["` + tr + `"]}`, "ru-op", 403, 403},
+		"GET /api/v1/movements":                                    {"GET", "/api/v1/movements", "", "", 0, 0},
+		"POST /api/v1/movements":                                   {"POST", "/api/v1/movements", mvBody, "us-op", 403, 0},
+		"GET /api/v1/movements/{id}":                               {"GET", "/api/v1/movements/" + mv, "", "", 0, 0},
+		"GET /api/v1/movements/{id}/versions":                      {"GET", "/api/v1/movements/" + mv + "/versions", "", "", 0, 0},
+		"POST /api/v1/movements/{id}/status":                       {"POST", "/api/v1/movements/" + mv + "/status", `{"status":"under_way"}`, "us-op", 403, 0},
+		"GET /api/v1/movements/{id}/board":                         {"GET", "/api/v1/movements/" + mv + "/board", "", "", 0, 0},
 		"GET /api/v1/me":                                           {"GET", "/api/v1/me", "", "", 0, 0},
 		"GET /api/v1/parties":                                      {"GET", "/api/v1/parties", "", "", 0, 0},
 		"POST /api/v1/parties":                                     {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403, 0},
@@ -296,6 +320,52 @@ func TestAuthMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// humanitarianTargets notifies, as the administrator, a site and a movement
+// under an agreement in force between us and ru, for the authorisation
+// matrix: it returns their ids, the site's transmission to us and the
+// agreement's id.
+func humanitarianTargets(t *testing.T, e *env) (site, transmission, movement, agreement string) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.client(e.admin)
+	ag, err := c.CreateAgreement(ctx, truce.AgreementCreate{Title: "Humanitarian", Signatories: []string{"us", "ru"}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := c.ProposeAgreement(ctx, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"us-op", "ru-op"} {
+		if _, err := e.client(e.tokens[u]).DecideAgreement(ctx, ag.ID, prop.Proposals, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatalf("%s approves: %v", u, err)
+		}
+	}
+	s, err := c.NotifySite(ctx, humanitarian.SiteCreate{AgreementID: ag.ID, SiteFields: humanitarian.SiteFields{Name: "Target", Category: humanitarian.School,
+		Organisation: "O", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.1,32.6]}`), ValidFrom: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.SiteBoard(ctx, s.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range b.Rows {
+		if r.Slug == "us" {
+			transmission = r.Transmission.ID
+		}
+	}
+	dep := time.Now().Add(time.Hour)
+	m, err := c.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: ag.ID, Notify: true, MovementFields: humanitarian.MovementFields{Name: "Target",
+		Organisation: "O", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.0,32.5],[36.1,32.6]]}`),
+		Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(2 * time.Hour)},
+		Vehicles: []humanitarian.Vehicle{{Count: 1, Type: "truck"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID, transmission, m.ID, ag.ID
 }
 
 func TestStrictDecoding(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/humanitarian"
 )
 
 // TestOpenAPI_RequestSchemas keeps the document true to the decoder and
@@ -33,17 +34,12 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
 		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "KeyRotation": truce.KeyRotation{}, "WebhookCreate": events.WebhookCreate{},
 		"AgreementMotion": truce.AgreementMotion{}, "NoticeCreate": truce.NoticeCreate{},
+		"SiteCreate": humanitarian.SiteCreate{}, "SiteUpdate": humanitarian.SiteUpdate{}, "SiteImport": api.SiteImport{},
+		"BatchAcknowledgement": api.BatchAcknowledgement{},
+		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 	}
 	for name, v := range types {
-		var req []string
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			f := rt.Field(i)
-			if f.Tag.Get("required") == "true" {
-				n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				req = append(req, n)
-			}
-		}
+		req := requiredFields(reflect.TypeOf(v))
 		got := slices.Clone(doc.Components.Schemas[name].Required)
 		slices.Sort(req)
 		slices.Sort(got)
@@ -63,6 +59,8 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen}, {"KeyRotation", "note", truce.MaxSignatureLen},
 		{"WebhookCreate", "url", 2048}, {"AgreementMotion", "note", truce.MaxTextLen},
 		{"NoticeCreate", "reason", truce.MaxTextLen}, {"NoticeCreate", "signature", truce.MaxSignatureLen},
+		{"SiteCreate", "name", humanitarian.MaxNameLen}, {"SiteCreate", "contact", humanitarian.MaxContactLen},
+		{"AnswerInput", "text", humanitarian.MaxConcernText}, {"AnswerInput", "signature", truce.MaxSignatureLen},
 	}
 	for _, l := range limits {
 		var p struct {
@@ -73,4 +71,23 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 			t.Errorf("%s.%s: maxLength %d, the service's limit %d", l.schema, l.field, p.MaxLength, l.max)
 		}
 	}
+}
+
+// requiredFields lists the JSON names of a struct's fields tagged
+// required:"true", its embedded structs' included (as the decoder reads
+// them).
+func requiredFields(rt reflect.Type) []string {
+	var req []string
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct {
+			req = append(req, requiredFields(f.Type)...)
+			continue
+		}
+		if f.Tag.Get("required") == "true" {
+			n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			req = append(req, n)
+		}
+	}
+	return req
 }

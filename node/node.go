@@ -22,6 +22,7 @@ import (
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/postgres"
@@ -121,6 +122,7 @@ type Store interface {
 	truce.Store
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
+	Humanitarian() humanitarian.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -186,6 +188,10 @@ type Node struct {
 	stopRemote context.CancelFunc
 	remoteDone chan struct{}
 
+	// Humanitarian is humanitarian notification: sites, transmissions,
+	// acknowledgements.
+	Humanitarian *humanitarian.Service
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -216,6 +222,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	}
 	n.startFollowing()
 	n.Service.OnEvent = n.follow
+	if err := n.openHumanitarian(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.registerRoutes()
 	if err := n.mountUI(); err != nil {
 		st.Close()

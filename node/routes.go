@@ -7,4 +7,5 @@ import (
 // registerRoutes mounts the capabilities' API routes beside the core's.
 func (n *Node) registerRoutes() {
 	api.RegisterZones(n.API, n.Zones, n.Zones)
+	api.RegisterSites(n.API, n.Humanitarian)
 }

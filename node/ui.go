@@ -34,6 +34,9 @@ func (n *Node) mountUI() error {
 	if err != nil {
 		return err
 	}
+	if n.Humanitarian != nil {
+		u.AddHumanitarian(n.Humanitarian)
+	}
 	n.UI = u
 	n.API.HandleRaw("/", u)
 	return nil

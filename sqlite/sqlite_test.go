@@ -70,3 +70,14 @@ func TestOpenTogether(t *testing.T) {
 		return 0, s.Close()
 	})
 }
+
+func TestHumanitarianStore(t *testing.T) {
+	storetest.RunHumanitarian(t, func(t testing.TB) storetest.HumanitarianStore {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

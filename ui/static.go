@@ -90,3 +90,8 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(x.data))
 }
+
+// BaseMapData returns one of the embedded base map's data files
+// ("syria-districts.geojson"): the OCHA boundaries other capabilities
+// reuse (the sites' P-codes).
+func BaseMapData(name string) ([]byte, error) { return staticFS.ReadFile("static/data/" + name) }

@@ -122,6 +122,9 @@ func runVerifyProof(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if isSiteProof(data) {
+		return runVerifySiteProof(pos[0], data, policy, *asJSON)
+	}
 	vs, err := verifyProofFile(data, policy)
 	if err != nil {
 		return fmt.Errorf("%s does NOT verify: %w", pos[0], err)

@@ -1,0 +1,460 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+// SiteImport is the body of POST /api/v1/sites/import: a CSV (with or
+// without an HXL hashtag row) or GeoJSON file of sites, as text.
+type SiteImport struct {
+	AgreementID string `json:"agreement_id" required:"true"`
+	Format      string `json:"format" required:"true"`
+	Data        string `json:"data" required:"true"`
+}
+
+// AnswerResult is what an answer to a transmission returns: the
+// transmission, and the reminder that an acknowledgement records receipt,
+// never permission.
+type AnswerResult struct {
+	Transmission *humanitarian.Transmission `json:"transmission"`
+	Note         string                     `json:"note"`
+}
+
+// BatchAcknowledgement is the body of POST
+// /api/v1/transmissions/acknowledge: transmissions to the caller's
+// custodial party, acknowledged together, all or none.
+type BatchAcknowledgement struct {
+	IDs []string `json:"ids" required:"true"`
+}
+
+// BatchResult is what a batch acknowledgement returns.
+type BatchResult struct {
+	Items []*humanitarian.Transmission `json:"items"`
+	Note  string                       `json:"note"`
+}
+
+// Statement is the text a party holding its own key signs.
+type Statement struct {
+	Statement string `json:"statement"`
+}
+
+// RegisterSites mounts humanitarian notification's routes: sites and
+// movements, their versions and boards, the party inbox and the answers.
+func RegisterSites(s *Server, svc *humanitarian.Service) {
+	h := &siteHandlers{s: s, svc: svc}
+	for _, rt := range []Route{
+		{Method: "GET", Pattern: "/api/v1/sites", Handler: h.list},
+		{Method: "POST", Pattern: "/api/v1/sites", Handler: h.notify},
+		{Method: "POST", Pattern: "/api/v1/sites/import", Handler: h.importSites},
+		{Method: "GET", Pattern: "/api/v1/sites/{id}", Handler: h.get},
+		{Method: "GET", Pattern: "/api/v1/sites/{id}/versions", Handler: h.versions},
+		{Method: "POST", Pattern: "/api/v1/sites/{id}/versions", Handler: h.update},
+		{Method: "POST", Pattern: "/api/v1/sites/{id}/close", Handler: h.close},
+		{Method: "GET", Pattern: "/api/v1/sites/{id}/board", Handler: h.board},
+		{Method: "GET", Pattern: "/api/v1/inbox", Handler: h.inbox},
+		{Method: "GET", Pattern: "/api/v1/transmissions/{id}", Handler: h.transmission},
+		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/statement", Handler: h.statement},
+		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/answer", Handler: h.answer},
+		{Method: "POST", Pattern: "/api/v1/transmissions/acknowledge", Handler: h.acknowledgeAll},
+		{Method: "GET", Pattern: "/api/v1/movements", Handler: h.listMovements},
+		{Method: "POST", Pattern: "/api/v1/movements", Handler: h.createMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}", Handler: h.getMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/versions", Handler: h.movementVersions},
+		{Method: "POST", Pattern: "/api/v1/movements/{id}/status", Handler: h.moveMovement},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/board", Handler: h.movementBoard},
+	} {
+		s.Handle(rt)
+	}
+}
+
+type siteHandlers struct {
+	s   *Server
+	svc *humanitarian.Service
+}
+
+func (h *siteHandlers) list(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	bbox, err := bboxParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	ss, next, err := h.svc.ListSites(r.Context(), humanitarian.SiteFilter{Agreement: q.Get("agreement"), Party: q.Get("party"), BBox: bbox, Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Site]{Items: nonNil(ss), NextCursor: next})
+}
+
+func (h *siteHandlers) created(w http.ResponseWriter, s *humanitarian.Site) {
+	w.Header().Set("Location", "/api/v1/sites/"+s.ID)
+	w.Header().Set("ETag", etag(s.Version))
+	writeJSON(w, http.StatusCreated, s)
+}
+
+func (h *siteHandlers) notify(w http.ResponseWriter, r *http.Request) {
+	var c humanitarian.SiteCreate
+	if err := decode(r, &c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	s, err := h.svc.NotifySite(r.Context(), c)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.created(w, s)
+}
+
+func (h *siteHandlers) importSites(w http.ResponseWriter, r *http.Request) {
+	var in SiteImport
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	ss, err := h.svc.Import(r.Context(), in.AgreementID, in.Format, []byte(in.Data))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, Page[*humanitarian.Site]{Items: ss})
+}
+
+func (h *siteHandlers) get(w http.ResponseWriter, r *http.Request) {
+	s, err := h.svc.FindSite(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(s.Version))
+	writeJSON(w, http.StatusOK, s)
+}
+
+func (h *siteHandlers) versions(w http.ResponseWriter, r *http.Request) {
+	vs, err := h.svc.SiteVersions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Site]{Items: vs})
+}
+
+func (h *siteHandlers) update(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var u humanitarian.SiteUpdate
+	if err := decode(r, &u); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	s, err := h.svc.UpdateSite(r.Context(), r.PathValue("id"), v, u)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.created(w, s)
+}
+
+func (h *siteHandlers) close(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	s, err := h.svc.CloseSite(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.created(w, s)
+}
+
+// versionQuery reads ?version= (0 when absent).
+func versionQuery(r *http.Request) (int64, error) {
+	s := r.URL.Query().Get("version")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, truce.Errorf(truce.EINVALID, "version is a positive integer.")
+	}
+	return n, nil
+}
+
+func (h *siteHandlers) board(w http.ResponseWriter, r *http.Request) {
+	v, err := versionQuery(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	b, err := h.svc.Board(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (h *siteHandlers) inbox(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	ts, next, err := h.svc.Inbox(r.Context(), q.Get("party"), q.Get("cursor"), lim)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Transmission]{Items: nonNil(ts), NextCursor: next})
+}
+
+func (h *siteHandlers) transmission(w http.ResponseWriter, r *http.Request) {
+	t, err := h.svc.Transmission(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (h *siteHandlers) statement(w http.ResponseWriter, r *http.Request) {
+	var in humanitarian.AnswerInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	st, err := h.svc.AnswerStatement(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Statement{st})
+}
+
+func (h *siteHandlers) answer(w http.ResponseWriter, r *http.Request) {
+	var in humanitarian.AnswerInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	t, err := h.svc.Answer(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, AnswerResult{t, humanitarian.ReceiptNotPermission})
+}
+
+func (h *siteHandlers) acknowledgeAll(w http.ResponseWriter, r *http.Request) {
+	var in BatchAcknowledgement
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	ts, err := h.svc.AcknowledgeAll(r.Context(), in.IDs)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, BatchResult{ts, humanitarian.ReceiptNotPermission})
+}
+
+// AcknowledgeAll acknowledges transmissions to the caller's custodial
+// party together, all or none.
+func (c *Client) AcknowledgeAll(ctx context.Context, ids []string) (*BatchResult, error) {
+	var res BatchResult
+	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/acknowledge", BatchAcknowledgement{ids}, &res, nil)
+	return &res, err
+}
+
+func (h *siteHandlers) listMovements(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	ms, next, err := h.svc.ListMovements(r.Context(), humanitarian.MovementFilter{Agreement: q.Get("agreement"),
+		Status: humanitarian.MovementStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Movement]{Items: nonNil(ms), NextCursor: next})
+}
+
+func (h *siteHandlers) movementCreated(w http.ResponseWriter, m *humanitarian.Movement) {
+	w.Header().Set("Location", "/api/v1/movements/"+m.ID)
+	w.Header().Set("ETag", etag(m.Version))
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (h *siteHandlers) createMovement(w http.ResponseWriter, r *http.Request) {
+	var c humanitarian.MovementCreate
+	if err := decode(r, &c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	m, err := h.svc.CreateMovement(r.Context(), c)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.movementCreated(w, m)
+}
+
+func (h *siteHandlers) getMovement(w http.ResponseWriter, r *http.Request) {
+	m, err := h.svc.FindMovement(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(m.Version))
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (h *siteHandlers) movementVersions(w http.ResponseWriter, r *http.Request) {
+	vs, err := h.svc.MovementVersions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*humanitarian.Movement]{Items: vs})
+}
+
+func (h *siteHandlers) moveMovement(w http.ResponseWriter, r *http.Request) {
+	v, err := ifMatch(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var step humanitarian.MovementStep
+	if err := decode(r, &step); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	m, err := h.svc.MoveMovement(r.Context(), r.PathValue("id"), v, step)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.movementCreated(w, m)
+}
+
+func (h *siteHandlers) movementBoard(w http.ResponseWriter, r *http.Request) {
+	v, err := versionQuery(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	b, err := h.svc.MovementBoard(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// CreateMovement records a movement (POST /api/v1/movements).
+func (c *Client) CreateMovement(ctx context.Context, in humanitarian.MovementCreate) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "POST", "/api/v1/movements", in, &m, nil)
+	return &m, err
+}
+
+// MoveMovement records a movement's next step.
+func (c *Client) MoveMovement(ctx context.Context, id string, step humanitarian.MovementStep) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(id)+"/status", step, &m, nil)
+	return &m, err
+}
+
+// MovementBoard returns who answered a movement's notification.
+func (c *Client) MovementBoard(ctx context.Context, id string, version int64) (*humanitarian.MovementBoard, error) {
+	var b humanitarian.MovementBoard
+	v := ""
+	if version > 0 {
+		v = strconv.FormatInt(version, 10)
+	}
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id)+"/board"+q("version", v), nil, &b, nil)
+	return &b, err
+}
+
+// NotifySite files a site (POST /api/v1/sites).
+func (c *Client) NotifySite(ctx context.Context, in humanitarian.SiteCreate) (*humanitarian.Site, error) {
+	var s humanitarian.Site
+	_, err := c.Do(ctx, "POST", "/api/v1/sites", in, &s, nil)
+	return &s, err
+}
+
+// ImportSites files every site of a CSV or GeoJSON file, all or none.
+func (c *Client) ImportSites(ctx context.Context, in SiteImport) ([]*humanitarian.Site, error) {
+	var pg Page[*humanitarian.Site]
+	_, err := c.Do(ctx, "POST", "/api/v1/sites/import", in, &pg, nil)
+	return pg.Items, err
+}
+
+// FindSite returns a site's latest version.
+func (c *Client) FindSite(ctx context.Context, id string) (*humanitarian.Site, error) {
+	var s humanitarian.Site
+	_, err := c.Do(ctx, "GET", "/api/v1/sites/"+url.PathEscape(id), nil, &s, nil)
+	return &s, err
+}
+
+// ListSites returns a page of sites.
+func (c *Client) ListSites(ctx context.Context, f humanitarian.SiteFilter) ([]*humanitarian.Site, string, error) {
+	var pg Page[*humanitarian.Site]
+	_, err := c.Do(ctx, "GET", "/api/v1/sites"+q("agreement", f.Agreement, "party", f.Party, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// SiteBoard returns who acknowledged a site version (0: the latest), who
+// raised a concern and who is silent.
+func (c *Client) SiteBoard(ctx context.Context, id string, version int64) (*humanitarian.Board, error) {
+	var b humanitarian.Board
+	v := ""
+	if version > 0 {
+		v = strconv.FormatInt(version, 10)
+	}
+	_, err := c.Do(ctx, "GET", "/api/v1/sites/"+url.PathEscape(id)+"/board"+q("version", v), nil, &b, nil)
+	return &b, err
+}
+
+// Inbox returns a page of the caller's party's pending transmissions.
+func (c *Client) Inbox(ctx context.Context, party, cursor string, limit int) ([]*humanitarian.Transmission, string, error) {
+	var pg Page[*humanitarian.Transmission]
+	_, err := c.Do(ctx, "GET", "/api/v1/inbox"+q("party", party, "cursor", cursor, "limit", itoa(limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// AnswerStatement returns the statement to sign to answer a transmission.
+func (c *Client) AnswerStatement(ctx context.Context, id string, in humanitarian.AnswerInput) (string, error) {
+	var st Statement
+	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/"+url.PathEscape(id)+"/statement", in, &st, nil)
+	return st.Statement, err
+}
+
+// Answer acknowledges a transmission or raises a concern.
+func (c *Client) Answer(ctx context.Context, id string, in humanitarian.AnswerInput) (*AnswerResult, error) {
+	var res AnswerResult
+	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/"+url.PathEscape(id)+"/answer", in, &res, nil)
+	return &res, err
+}

@@ -1,0 +1,104 @@
+package demo
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/node"
+	"github.com/truce-project/truce/service"
+)
+
+//go:embed data/humanitarian-sites-*.csv
+var siteFiles embed.FS
+
+// notifySites has SARC and ICRC notify their (illustrative) sites by
+// importing their spreadsheets, as an organisation would, and has the
+// guarantors answer: the United States acknowledges every notification,
+// the Russian Federation raises a concern over the Nawa distribution
+// point and acknowledges the rest, and Jordan stays silent; SARC notifies
+// a convoy, which the United States acknowledges. The sites
+// open in three days, except SARC's Dar'a field hospital, notified as it
+// opens: shorter notice than the agreement's lead time, so it is flagged
+// late.
+func notifySites(ctx context.Context, svc *service.Service, agreementID string, actors map[string]context.Context) error {
+	h, err := node.OpenHumanitarian(svc)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, org := range []string{"sarc", "icrc"} {
+		b, err := siteFiles.ReadFile("data/humanitarian-sites-" + org + ".csv")
+		if err != nil {
+			return err
+		}
+		if _, err := h.Import(actors[org], agreementID, humanitarian.FormatCSV, withValidFrom(string(b), now, org == "sarc")); err != nil {
+			return fmt.Errorf("demo sites of %s: %w", org, err)
+		}
+	}
+	// A convoy along the corridor the demo proposes, from the Nasib
+	// crossing to Dar'a, notified three days ahead (illustrative).
+	dep := now.Add(72 * time.Hour)
+	if _, err := h.CreateMovement(actors["sarc"], humanitarian.MovementCreate{AgreementID: agreementID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Convoy Nasib crossing – Dar'a (illustrative)", Organisation: "Syrian Arab Red Crescent",
+		Route:     json.RawMessage(`{"type":"LineString","coordinates":[[36.289,32.553],[36.2,32.585],[36.106,32.625]]}`),
+		CorridorM: 750, Crossings: []string{"Nasib"},
+		Departure: humanitarian.Window{From: dep, To: dep.Add(2 * time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(5 * time.Hour)},
+		Vehicles:  []humanitarian.Vehicle{{Count: 12, Type: "truck", Markings: "SARC emblem"}, {Count: 2, Type: "ambulance"}},
+		Personnel: 30, Cargo: "Food parcels and medical supplies", Contacts: "SARC Dar'a branch"}}); err != nil {
+		return fmt.Errorf("demo convoy: %w", err)
+	}
+	for _, p := range []string{"us", "ru"} {
+		ts, _, err := h.Inbox(actors[p], "", "", 100)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			in := humanitarian.AnswerInput{}
+			if p == "ru" && t.Kind == humanitarian.KindMovement {
+				continue // Russia has not answered the convoy's notification
+			}
+			if p == "ru" {
+				s, err := h.FindSite(actors[p], t.RecordID)
+				if err != nil {
+					return err
+				}
+				if strings.HasPrefix(s.Name, "Nawa") {
+					from, to := now.Add(72*time.Hour), now.Add(96*time.Hour)
+					in = humanitarian.AnswerInput{Concern: true, Text: "Active operations reported on the Nawa–Jasim road; movements near the site are at risk.", WindowFrom: &from, WindowTo: &to}
+				}
+			}
+			if _, err := h.Answer(actors[p], t.ID, in); err != nil {
+				return fmt.Errorf("demo answer of %s: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// withValidFrom adds the "valid from" column to a site spreadsheet: every
+// site opens in three days, but the first opens now when short is set.
+func withValidFrom(csv string, now time.Time, short bool) []byte {
+	lines := strings.Split(strings.TrimRight(csv, "\n"), "\n")
+	for i := range lines {
+		switch i {
+		case 0:
+			lines[i] += ",Valid from"
+		case 1:
+			lines[i] += ",#date+start"
+		case 2:
+			if short {
+				lines[i] += "," + now.Format(time.RFC3339)
+				break
+			}
+			fallthrough
+		default:
+			lines[i] += "," + now.Add(72*time.Hour).Format(time.RFC3339)
+		}
+	}
+	return []byte(strings.Join(lines, "\n") + "\n")
+}

@@ -1,0 +1,89 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/demo"
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/node"
+)
+
+// TestSetup_HumanitarianSites checks the demo's notifications: eight
+// illustrative sites in Dar'a (SY12) and Quneitra (SY14), the United
+// States acknowledging each, the Russian Federation raising one concern,
+// Jordan silent, and the hospital notified at short notice flagged late.
+func TestSetup_HumanitarianSites(t *testing.T) {
+	ctx := context.Background()
+	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sc, err := demo.Setup(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	admin, err := n.Store.Accounts().User(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := n.Accounts.Party(ctx, sc.Credentials[0].Party)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := truce.NewContext(ctx, &truce.Caller{User: admin, Party: p})
+	sites, _, err := n.Humanitarian.ListSites(actx, humanitarian.SiteFilter{})
+	if err != nil || len(sites) != 8 {
+		t.Fatalf("%d sites, %v", len(sites), err)
+	}
+	concerns, late := 0, 0
+	govs := map[string]bool{}
+	for _, s := range sites {
+		govs[s.PCodes[0]] = true
+		if s.Notice.Late {
+			late++
+		}
+		b, err := n.Humanitarian.Board(actx, s.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[string]string{}
+		for _, r := range b.Rows {
+			states[r.Slug] = r.State
+		}
+		if states["us"] != "acknowledged" || states["jo"] != "silent" {
+			t.Errorf("%s: %v", s.Name, states)
+		}
+		if states["ru"] == "concern" {
+			concerns++
+			if !strings.HasPrefix(s.Name, "Nawa") {
+				t.Errorf("concern over %s", s.Name)
+			}
+		}
+	}
+	if concerns != 1 || late != 1 || !govs["SY12"] || !govs["SY14"] {
+		t.Errorf("%d concerns, %d late, governorates %v", concerns, late, govs)
+	}
+	ms, _, err := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{})
+	if err != nil || len(ms) != 1 || ms[0].Status != humanitarian.MovementNotified {
+		t.Fatalf("movements %v, %v", ms, err)
+	}
+	mb, err := n.Humanitarian.MovementBoard(actx, ms[0].ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, r := range mb.Rows {
+		states[r.Slug] = r.State
+	}
+	if states["us"] != "acknowledged" || states["ru"] != "silent" || states["jo"] != "silent" {
+		t.Errorf("convoy board %v", states)
+	}
+}

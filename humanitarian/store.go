@@ -1,0 +1,92 @@
+package humanitarian
+
+import (
+	"context"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
+)
+
+// Store is what humanitarian reads and writes: sites and their versions,
+// transmissions, and the agreements and parties it reads to address
+// them. internal/sqlstore implements it (its Humanitarian view) and
+// storetest checks it on both databases.
+type Store interface {
+	// Update runs fn in one transaction; a change that was not
+	// journalled is rolled back (see journal.Write).
+	journal.Store[Tx]
+
+	// Site returns a site's latest version (ENOTFOUND); RecordVersion one
+	// version of it; SiteVersions every version, oldest first.
+	Site(ctx context.Context, id string) (*Site, error)
+	SiteVersion(ctx context.Context, id string, version int64) (*Site, error)
+	SiteVersions(ctx context.Context, id string) ([]*Site, error)
+	// Sites lists sites' latest versions ordered by id.
+	Sites(ctx context.Context, f SiteFilter) ([]*Site, error)
+	// Transmission returns one transmission (ENOTFOUND); Transmissions
+	// lists them ordered by id.
+	Transmission(ctx context.Context, id string) (*Transmission, error)
+	Transmissions(ctx context.Context, f TransmissionFilter) ([]*Transmission, error)
+
+	// Movement returns a movement's latest version (ENOTFOUND);
+	// MovementVersions every version, oldest first; Movements lists
+	// movements' latest versions ordered by id.
+	Movement(ctx context.Context, id string) (*Movement, error)
+	MovementVersion(ctx context.Context, id string, version int64) (*Movement, error)
+	MovementVersions(ctx context.Context, id string) ([]*Movement, error)
+	Movements(ctx context.Context, f MovementFilter) ([]*Movement, error)
+
+	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
+	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+}
+
+// Tx is the transaction humanitarian writes in: the journal's, and the
+// writes and reads of its records.
+type Tx interface {
+	journal.Tx
+	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
+	Site(ctx context.Context, id string) (*Site, error)
+	// PutSite stores a new version of a site: it inserts the site at
+	// Version 1, and otherwise replaces it if the stored version is
+	// Version-1 (EPRECONDITION if not); every version is kept.
+	PutSite(ctx context.Context, s *Site) error
+	Movement(ctx context.Context, id string) (*Movement, error)
+	// PutMovement stores a new version of a movement, as PutSite a site's.
+	PutMovement(ctx context.Context, m *Movement) error
+	Transmission(ctx context.Context, id string) (*Transmission, error)
+	// PutTransmission inserts a transmission at Version 1, and otherwise
+	// replaces it if the stored version is Version-1 (EPRECONDITION).
+	PutTransmission(ctx context.Context, t *Transmission) error
+}
+
+// SiteFilter selects sites. Cursor and Limit page through results.
+type SiteFilter struct {
+	Agreement string
+	Party     string // the notifying party's id
+	// BBox (minLon, minLat, maxLon, maxLat) keeps the sites whose buffered
+	// bounding box meets it.
+	BBox   *[4]float64
+	Cursor string
+	Limit  int
+}
+
+// MovementFilter selects movements. Cursor and Limit page through results.
+type MovementFilter struct {
+	Agreement string
+	Status    MovementStatus
+	Cursor    string
+	Limit     int
+}
+
+// TransmissionFilter selects transmissions. Cursor and Limit page through
+// results.
+type TransmissionFilter struct {
+	To            string // the receiving party's id
+	RecordID      string
+	RecordVersion int64
+	// Pending keeps the unanswered transmissions of sites' and
+	// movements' latest versions: a party's inbox.
+	Pending bool
+	Cursor  string
+	Limit   int
+}
