@@ -15,8 +15,8 @@ import (
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/zones"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
