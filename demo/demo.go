@@ -258,7 +258,7 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		return nil, err
 	}
 	sc.Pending = []*truce.ZoneVersion{corridor}
-	if err := notifySites(ctx, svc, sc.Agreement.ID, actors); err != nil {
+	if err := notifySites(ctx, svc, sc.Agreement.ID, actors, keys); err != nil {
 		return nil, err
 	}
 	return sc, nil

@@ -10,7 +10,9 @@ import (
 
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/node"
+	"github.com/truce-project/truce/partykey"
 	"github.com/truce-project/truce/service"
+	"golang.org/x/mod/sumdb/note"
 )
 
 //go:embed data/humanitarian-sites-*.csv
@@ -25,7 +27,7 @@ var siteFiles embed.FS
 // open in three days, except SARC's Dar'a field hospital, notified as it
 // opens: shorter notice than the agreement's lead time, so it is flagged
 // late.
-func notifySites(ctx context.Context, svc *service.Service, agreementID string, actors map[string]context.Context) error {
+func notifySites(ctx context.Context, svc *service.Service, agreementID string, actors map[string]context.Context, keys map[string]*partykey.Key) error {
 	h, err := node.OpenHumanitarian(svc)
 	if err != nil {
 		return err
@@ -71,6 +73,19 @@ func notifySites(ctx context.Context, svc *service.Service, agreementID string, 
 					from, to := now.Add(72*time.Hour), now.Add(96*time.Hour)
 					in = humanitarian.AnswerInput{Concern: true, Text: "Active operations reported on the Nawa–Jasim road; movements near the site are at risk.", WindowFrom: &from, WindowTo: &to}
 				}
+			}
+			if k := keys[p]; k != nil {
+				// A party holding its own key signs its answer here, as
+				// `truce ack --key` would: the server never sees the key.
+				statement, err := h.AnswerStatement(actors[p], t.ID, in)
+				if err != nil {
+					return err
+				}
+				msg, err := note.Sign(&note.Note{Text: statement}, k.Signer)
+				if err != nil {
+					return err
+				}
+				in.Signature = string(msg)
 			}
 			if _, err := h.Answer(actors[p], t.ID, in); err != nil {
 				return fmt.Errorf("demo answer of %s: %w", p, err)

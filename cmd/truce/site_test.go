@@ -53,7 +53,10 @@ func TestCLI_Sites(t *testing.T) {
 	}
 	out := run(tokens["us"], "agreement", "create", "--title", "Memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
-	run(tokens["ru"], "agreement", "status", agID, "in_force")
+	// In force once both signatories have signed (ru with its own key).
+	run(tokens["us"], "agreement", "propose", agID, "bring_into_force")
+	run(tokens["us"], "agreement", "approve", agID)
+	run(tokens["ru"], "agreement", "approve", agID, "--key", keyFile)
 
 	out = run(tokens["sarc"], "site", "add", "--agreement", agID, "--name", "Dar'a hospital", "--category", "hospital", "--org", "SARC",
 		"--lat", "32.61889", "--lon", "36.10213", "--buffer", "300")
