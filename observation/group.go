@@ -56,27 +56,44 @@ func Near(a, b *Entry) bool {
 // category), so that a new observation is compared only with those whose
 // cells its circle and window could reach. It is rebuilt from the store at
 // start-up (Service.Load) and safe for concurrent use.
+//
+// Entries are kept compact (times as Unix nanoseconds, the incident as an
+// index into a table of ids) in fixed-size chunks, so that adding one
+// never copies the million before it.
 type Index struct {
-	mu      sync.RWMutex
-	entries []Entry
-	cells   map[uint64][]int32
-	maxR    float64       // the largest radius indexed
-	maxSpan time.Duration // the longest window indexed
+	mu        sync.RWMutex
+	chunks    [][]entry
+	n         int
+	incidents []string
+	incNum    map[string]int32
+	cells     map[uint64][]int32
+	maxR      float64 // the largest radius indexed
+	maxSpan   int64   // the longest window indexed, ns
+}
+
+type entry struct {
+	lon, lat, r float64
+	start, end  int64
+	inc         int32
+	cat         Category
 }
 
 const (
-	cellDeg = 0.25
-	bucket  = 6 * time.Hour
+	cellDeg   = 0.25
+	bucket    = 6 * time.Hour
+	chunkSize = 1 << 14
 )
 
 // NewIndex returns an empty index.
-func NewIndex() *Index { return &Index{cells: map[uint64][]int32{}} }
+func NewIndex() *Index {
+	return &Index{cells: map[uint64][]int32{}, incNum: map[string]int32{}}
+}
 
 // Len returns the number of entries indexed.
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.entries)
+	return x.n
 }
 
 var catCode = func() map[Category]uint64 {
@@ -93,11 +110,21 @@ func cellKey(cat Category, cx, cy int, tb int64) uint64 {
 	return uint64(tb)<<25 | catCode[cat]<<21 | uint64(cx&0x7ff)<<10 | uint64(cy&0x3ff)
 }
 
-func cellOf(p Point) (int, int) {
-	return int(math.Floor((p.Lon + 180) / cellDeg)), int(math.Floor((p.Lat + 90) / cellDeg))
+func cellOf(lon, lat float64) (int, int) {
+	return int(math.Floor((lon + 180) / cellDeg)), int(math.Floor((lat + 90) / cellDeg))
 }
 
-func bucketOf(t time.Time) int64 { return t.Unix() / int64(bucket/time.Second) }
+func bucketOf(ns int64) int64 { return floorDiv(ns, int64(bucket)) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (x *Index) at(i int32) *entry { return &x.chunks[i/chunkSize][i%chunkSize] }
 
 // Add indexes an entry; entries whose window is longer than GroupSpan
 // are not indexed (they are never grouped).
@@ -107,12 +134,38 @@ func (x *Index) Add(e Entry) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	cx, cy := cellOf(e.Center)
-	k := cellKey(e.Category, cx, cy, bucketOf(e.Start))
-	x.cells[k] = append(x.cells[k], int32(len(x.entries)))
-	x.entries = append(x.entries, e)
-	x.maxR = max(x.maxR, e.Radius)
-	x.maxSpan = max(x.maxSpan, e.End.Sub(e.Start))
+	inc, ok := x.incNum[e.Incident]
+	if !ok {
+		inc = int32(len(x.incidents))
+		x.incidents = append(x.incidents, e.Incident)
+		x.incNum[e.Incident] = inc
+	}
+	c := entry{lon: e.Center.Lon, lat: e.Center.Lat, r: e.Radius, start: e.Start.UnixNano(), end: e.End.UnixNano(), inc: inc, cat: e.Category}
+	if x.n%chunkSize == 0 {
+		x.chunks = append(x.chunks, make([]entry, 0, chunkSize))
+	}
+	last := len(x.chunks) - 1
+	x.chunks[last] = append(x.chunks[last], c)
+	cx, cy := cellOf(c.lon, c.lat)
+	k := cellKey(e.Category, cx, cy, bucketOf(c.start))
+	x.cells[k] = append(x.cells[k], int32(x.n))
+	x.n++
+	x.maxR = max(x.maxR, c.r)
+	x.maxSpan = max(x.maxSpan, c.end-c.start)
+}
+
+var tolerance = int64(GroupTolerance)
+
+// near is Near on the compact entries.
+func near(a, b *entry) bool {
+	if a.cat != b.cat || a.start-tolerance > b.end || b.start-tolerance > a.end {
+		return false
+	}
+	r := a.r + b.r
+	if math.Abs(a.lat-b.lat)*110_500 > r {
+		return false
+	}
+	return geo.Distance(orb.Point{a.lon, a.lat}, orb.Point{b.lon, b.lat}) <= r
 }
 
 // Match returns the incident a new observation belongs to: that of the
@@ -121,22 +174,23 @@ func (x *Index) Match(e *Entry) string {
 	if e.End.Sub(e.Start) > GroupSpan {
 		return ""
 	}
+	q := entry{lon: e.Center.Lon, lat: e.Center.Lat, r: e.Radius, start: e.Start.UnixNano(), end: e.End.UnixNano(), cat: e.Category}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	reach := e.Radius + x.maxR
+	reach := q.r + x.maxR
 	dLat := reach / 110_500
-	cosLat := math.Cos(math.Min(math.Abs(e.Center.Lat)+dLat, 89) * math.Pi / 180)
+	cosLat := math.Cos(math.Min(math.Abs(q.lat)+dLat, 89) * math.Pi / 180)
 	dLon := reach / (111_320 * cosLat)
-	x0, y0 := cellOf(Point{e.Center.Lon - dLon, e.Center.Lat - dLat})
-	x1, y1 := cellOf(Point{e.Center.Lon + dLon, e.Center.Lat + dLat})
-	t0 := bucketOf(e.Start.Add(-GroupTolerance - x.maxSpan))
-	t1 := bucketOf(e.End.Add(GroupTolerance))
+	x0, y0 := cellOf(q.lon-dLon, q.lat-dLat)
+	x1, y1 := cellOf(q.lon+dLon, q.lat+dLat)
+	t0 := bucketOf(q.start - tolerance - x.maxSpan)
+	t1 := bucketOf(q.end + tolerance)
 	best := int32(-1)
 	for tb := t0; tb <= t1; tb++ {
 		for cx := x0; cx <= x1; cx++ {
 			for cy := y0; cy <= y1; cy++ {
-				for _, i := range x.cells[cellKey(e.Category, cx, cy, tb)] {
-					if (best < 0 || i < best) && Near(e, &x.entries[i]) {
+				for _, i := range x.cells[cellKey(q.cat, cx, cy, tb)] {
+					if (best < 0 || i < best) && near(&q, x.at(i)) {
 						best = i
 					}
 				}
@@ -146,20 +200,23 @@ func (x *Index) Match(e *Entry) string {
 	if best < 0 {
 		return ""
 	}
-	return x.entries[best].Incident
+	return x.incidents[x.at(best).inc]
 }
 
 // MatchBrute returns what Match must, by comparing e with every entry in
-// the order they were added: the reference Match is tested against.
+// the order they were added, by Near: the reference Match is tested
+// against.
 func (x *Index) MatchBrute(e *Entry) string {
 	if e.End.Sub(e.Start) > GroupSpan {
 		return ""
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for i := range x.entries {
-		if Near(e, &x.entries[i]) {
-			return x.entries[i].Incident
+	for i := 0; i < x.n; i++ {
+		c := x.at(int32(i))
+		o := Entry{Category: c.cat, Center: Point{c.lon, c.lat}, Radius: c.r, Start: time.Unix(0, c.start), End: time.Unix(0, c.end)}
+		if Near(e, &o) {
+			return x.incidents[c.inc]
 		}
 	}
 	return ""
