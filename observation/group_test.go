@@ -79,7 +79,7 @@ func TestNear(t *testing.T) {
 		want bool
 	}{
 		{"Same", func(b *observation.Entry) {}, true},
-		{"CirclesTouch", func(b *observation.Entry) { b.Center.Lon += 0.0212; b.Radius = 1000 }, true},   // ≈ 1.99 km apart
+		{"CirclesTouch", func(b *observation.Entry) { b.Center.Lon += 0.0212; b.Radius = 1000 }, true},  // ≈ 1.99 km apart
 		{"CirclesApart", func(b *observation.Entry) { b.Center.Lon += 0.0216; b.Radius = 1000 }, false}, // ≈ 2.03 km
 		{"OtherCategory", func(b *observation.Entry) { b.Category = observation.CatFlare }, false},
 		{"WithinTolerance", func(b *observation.Entry) { b.Start, b.End = t0.Add(15*time.Minute), t0.Add(16*time.Minute) }, true},

@@ -19,7 +19,7 @@ func valid() observation.Input {
 		Bearing:  &observation.Bearing{Degrees: 90, Error: 5, MinDistance: 2000, MaxDistance: 6000},
 		Start:    now.Add(-10 * time.Minute), End: now.Add(-9 * time.Minute),
 		Category: observation.CatExplosion, SubCategory: "artillery",
-		Events:   observation.Count{Best: 3, Low: 2, High: 5},
+		Events: observation.Count{Best: 3, Low: 2, High: 5},
 	}
 }
 
