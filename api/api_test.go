@@ -193,7 +193,14 @@ func TestAuthMatrix(t *testing.T) {
 	_, hookHeader, _ := e.do("POST", "/api/v1/webhooks", e.tokens["us-op"], `{"url":"https://example.org/hook"}`)
 	wh := hookHeader.Get("Location")
 	poly := `{"name":"Z","kind":"buffer","geometry":` + boxJSON + `}`
+	obs, obsBody := fileObservation(t, e)
 	checks := map[string]check{
+		"GET /api/v1/observations":                            {"GET", "/api/v1/observations", "", "", 0, 0},
+		"POST /api/v1/observations":                           {"POST", "/api/v1/observations", obsBody, "us-op", 403, 403},
+		"GET /api/v1/observations/{id}":                       {"GET", "/api/v1/observations/" + obs.ID, "", "", 0, 0},
+		"GET /api/v1/incidents":                               {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
+		"GET /api/v1/incidents/{id}":                          {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
+		"POST /api/v1/incidents/{id}/decisions":               {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
 		"GET /api/v1/me":                                      {"GET", "/api/v1/me", "", "", 0, 0},
 		"GET /api/v1/parties":                                 {"GET", "/api/v1/parties", "", "", 0, 0},
 		"POST /api/v1/parties":                                {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403, 0},

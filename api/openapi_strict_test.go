@@ -10,6 +10,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/observation"
 )
 
 // TestOpenAPI_RequestSchemas keeps the document true to the decoder and
@@ -32,6 +33,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"PartyCreate": truce.PartyCreate{}, "UserCreate": truce.UserCreate{}, "TokenCreate": truce.TokenCreate{},
 		"AgreementCreate": truce.AgreementCreate{}, "AgreementUpdate": truce.AgreementUpdate{}, "ZoneProposal": truce.ZoneProposal{},
 		"ZoneImport": truce.ZoneImport{}, "ZoneDecision": truce.ZoneDecision{}, "WebhookCreate": events.WebhookCreate{},
+		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
 	}
 	for name, v := range types {
 		var req []string
@@ -61,6 +63,9 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"ZoneProposal", "name", truce.MaxNameLen}, {"ZoneProposal", "note", truce.MaxTextLen},
 		{"ZoneDecision", "reason", truce.MaxTextLen}, {"ZoneDecision", "signature", truce.MaxSignatureLen},
 		{"WebhookCreate", "url", 2048},
+		{"ObservationInput", "narrative", observation.MaxNarrative}, {"ObservationInput", "weapon", observation.MaxWeaponLen},
+		{"ObservationInput", "actor", observation.MaxActorLen}, {"IncidentDecision", "reason", truce.MaxTextLen},
+		{"IncidentDecision", "signature", truce.MaxSignatureLen},
 	}
 	for _, l := range limits {
 		var p struct {

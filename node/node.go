@@ -19,6 +19,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
@@ -119,6 +120,7 @@ func IsPostgres(dsn string) bool {
 type Store interface {
 	truce.Store
 	Accounts() accounts.Store
+	Observation() observation.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -174,6 +176,9 @@ type Node struct {
 	stopFollowing func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.
 	Airspace *airspace.Host
+	// Observation is ceasefire observation: observations, incidents,
+	// verification (observation.go).
+	Observation *observation.Service
 	log      *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
@@ -213,6 +218,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.startFollowing()
 	n.Service.OnEvent = n.follow
 	n.registerRoutes()
+	if err := n.startObservation(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("observation: %w", err)
+	}
 	if err := n.mountUI(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("web UI: %w", err)

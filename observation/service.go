@@ -107,10 +107,10 @@ func incidentChange(inc *Incident) truce.Change {
 		Event:      &truce.Event{Data: inc, Point: &[2]float64{inc.Center.Lon, inc.Center.Lat}}}
 }
 
-// Add files an observation, and groups it into the incident it belongs
+// AddObservation files an observation, and groups it into the incident it belongs
 // to (a new one when none is near). EINVALID for bad input, EFORBIDDEN
 // for a caller who may not file or an observer of another party.
-func (s *Service) Add(ctx context.Context, in Input) (*Observation, error) {
+func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
@@ -296,14 +296,14 @@ type DecisionInput struct {
 	Signature string `json:"signature,omitempty"`
 }
 
-// Decide takes a verification decision on an incident, signed with the
+// DecideIncident takes a verification decision on an incident, signed with the
 // caller's party's key, and journals it with its reason. Verifying checks
 // the incident against the agreements in force at its place and time: each
 // rule it breaks is recorded on it as a violation, and raises an alert to
 // every party. EFORBIDDEN, EINVALID, ECONFLICT (a move the status does not
 // allow), EPRECONDITION (the incident changed since the version decided
 // on), EUNPROCESSABLE (a signature that does not verify).
-func (s *Service) Decide(ctx context.Context, id string, d DecisionInput) (*Incident, error) {
+func (s *Service) DecideIncident(ctx context.Context, id string, d DecisionInput) (*Incident, error) {
 	a, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err

@@ -137,11 +137,11 @@ func TestService_Observation(t *testing.T) {
 			w := newWorld(t, st, zones)
 			posA, posB := orb.Point{36.10, 32.58}, orb.Point{36.13, 32.68}
 
-			o1, err := w.svc.Add(as(w.obs1), heardFrom(posA, 1))
+			o1, err := w.svc.AddObservation(as(w.obs1), heardFrom(posA, 1))
 			if err != nil {
 				t.Fatal(err)
 			}
-			o2, err := w.svc.Add(as(w.obs2), heardFrom(posB, -1))
+			o2, err := w.svc.AddObservation(as(w.obs2), heardFrom(posB, -1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +194,7 @@ func TestService_Observation(t *testing.T) {
 				{"ErrAnotherPartysObserver", w.op, func() observation.Input { in := heardFrom(posA, 0); in.ObserverID = w.stranger.User.ID; return in }(), truce.EFORBIDDEN},
 			}
 			for _, r := range refusals {
-				if _, err := w.svc.Add(as(r.a), r.in); truce.ErrorCode(err) != r.code {
+				if _, err := w.svc.AddObservation(as(r.a), r.in); truce.ErrorCode(err) != r.code {
 					t.Errorf("%s: %v, want %s", r.name, err, r.code)
 				}
 			}
@@ -204,19 +204,19 @@ func TestService_Observation(t *testing.T) {
 			// An operator files for an observer of the party.
 			forB := heardFrom(posB, 0)
 			forB.ObserverID = "team-b"
-			if o, err := w.svc.Add(as(w.op), forB); err != nil || o.ObserverID != w.obs2.User.ID || o.FiledBy != w.op.User.ID {
+			if o, err := w.svc.AddObservation(as(w.op), forB); err != nil || o.ObserverID != w.obs2.User.ID || o.FiledBy != w.op.User.ID {
 				t.Fatalf("operator files for team-b: %+v, %v", o, err)
 			}
 
 			// Verification.
-			if _, err := w.svc.Decide(as(w.gop), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "ours"}); truce.ErrorCode(err) != truce.EFORBIDDEN {
+			if _, err := w.svc.DecideIncident(as(w.gop), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "ours"}); truce.ErrorCode(err) != truce.EFORBIDDEN {
 				t.Fatalf("a guarantor verifies: %v", err)
 			}
-			if _, err := w.svc.Decide(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "x", Version: 1}); truce.ErrorCode(err) != truce.EPRECONDITION {
+			if _, err := w.svc.DecideIncident(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "x", Version: 1}); truce.ErrorCode(err) != truce.EPRECONDITION {
 				t.Fatalf("decision on a stale version: %v", err)
 			}
 			cur, _ := w.svc.FindIncident(as(w.op), inc.ID)
-			v, err := w.svc.Decide(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "Two teams' bearings cross on the impact area."})
+			v, err := w.svc.DecideIncident(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "Two teams' bearings cross on the impact area."})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,10 +234,10 @@ func TestService_Observation(t *testing.T) {
 			if err != nil || len(alerts) != 1 || alerts[0].Episode != inc.ID || alerts[0].ZoneID != "z-daraa" {
 				t.Fatalf("violation alerts %+v, %v", alerts, err)
 			}
-			if _, err := w.svc.Decide(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "again"}); truce.ErrorCode(err) != truce.ECONFLICT {
+			if _, err := w.svc.DecideIncident(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "again"}); truce.ErrorCode(err) != truce.ECONFLICT {
 				t.Fatalf("verified twice: %v", err)
 			}
-			dis, err := w.svc.Decide(as(w.gop), inc.ID, observation.DecisionInput{Action: observation.ActionDispute, Reason: "Our units were not firing."})
+			dis, err := w.svc.DecideIncident(as(w.gop), inc.ID, observation.DecisionInput{Action: observation.ActionDispute, Reason: "Our units were not firing."})
 			if err != nil || dis.Status != observation.StatusDisputed || len(dis.Decisions) != 2 || dis.Decisions[1].PartyID != w.guarantor.ID {
 				t.Fatalf("dispute: %+v, %v", dis, err)
 			}
@@ -247,13 +247,13 @@ func TestService_Observation(t *testing.T) {
 			if n, err := svc2.Load(ctx); err != nil || n != 3 || svc2.Index.Len() != 3 {
 				t.Fatalf("Load = %d, %v", n, err)
 			}
-			o4, err := svc2.Add(as(w.obs1), heardFrom(posA, 0))
+			o4, err := svc2.AddObservation(as(w.obs1), heardFrom(posA, 0))
 			if err != nil || o4.IncidentID != inc.ID {
 				t.Fatalf("after a restart, a report of the same event opens %q, want %q (%v)", o4.IncidentID, inc.ID, err)
 			}
 			far := heardFrom(posA, 0)
 			far.Bearing, far.Location, far.Accuracy = nil, &observation.Point{Lon: 37.5, Lat: 33.5}, 1000
-			if o5, err := svc2.Add(as(w.obs1), far); err != nil || o5.IncidentID == inc.ID {
+			if o5, err := svc2.AddObservation(as(w.obs1), far); err != nil || o5.IncidentID == inc.ID {
 				t.Fatalf("a report 150 km away joins the incident: %v", err)
 			}
 		})
