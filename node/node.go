@@ -19,12 +19,12 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
-	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -176,9 +176,6 @@ type Node struct {
 	stopFollowing func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.
 	Airspace *airspace.Host
-	// Observation is ceasefire observation: observations, incidents,
-	// verification (observation.go).
-	Observation *observation.Service
 	log      *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
@@ -189,6 +186,10 @@ type Node struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Observation is ceasefire observation: observations, incidents,
+	// verification (observation.go).
+	Observation *observation.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
