@@ -219,13 +219,13 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.startFollowing()
 	n.Service.OnEvent = n.follow
 	n.registerRoutes()
-	if err := n.startObservation(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("observation: %w", err)
-	}
 	if err := n.mountUI(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("web UI: %w", err)
+	}
+	if err := n.startObservation(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("observation: %w", err)
 	}
 	if err := n.openLedger(c); err != nil {
 		st.Close()

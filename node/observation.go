@@ -12,7 +12,7 @@ import (
 
 // startObservation builds ceasefire observation over the node's store and
 // journal, rebuilds its grouping index from the store and mounts its
-// routes.
+// routes and pages.
 func (n *Node) startObservation(ctx context.Context) error {
 	svc := observation.New(n.Store.Observation(), n.Accounts.Journal, n.Accounts, zonesInForce{n.Service})
 	if _, err := svc.Load(ctx); err != nil {
@@ -20,6 +20,9 @@ func (n *Node) startObservation(ctx context.Context) error {
 	}
 	n.Observation = svc
 	api.RegisterObservation(n.API, svc)
+	if n.UI != nil {
+		n.UI.AddObservation(svc)
+	}
 	return nil
 }
 
