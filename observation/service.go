@@ -337,8 +337,20 @@ func (s *Service) DecideIncident(ctx context.Context, id string, d DecisionInput
 	now := s.Now()
 	var zones []ZoneInForce
 	if to, _ := Move(inc.Status, d.Action); to == StatusVerified && s.Zones != nil {
-		if zones, err = s.Zones.InForce(ctx, inc.Center, inc.Start); err != nil {
-			return nil, err
+		// A zone in force at either end of the incident's window counts:
+		// the event may have been at either.
+		seen := map[string]bool{}
+		for _, t := range []time.Time{inc.Start, inc.End} {
+			zs, err := s.Zones.InForce(ctx, inc.Center, t)
+			if err != nil {
+				return nil, err
+			}
+			for _, z := range zs {
+				if k := fmt.Sprint(z.ZoneID, "#", z.ZoneVersion); !seen[k] {
+					seen[k] = true
+					zones = append(zones, z)
+				}
+			}
 		}
 	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Incident, error) {

@@ -259,3 +259,38 @@ func TestService_Observation(t *testing.T) {
 		})
 	}
 }
+
+// zonesFrom is a zone index whose zones come into force at from.
+type zonesFrom struct {
+	from  time.Time
+	zones []observation.ZoneInForce
+}
+
+func (z zonesFrom) InForce(_ context.Context, _ observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
+	if t.Before(z.from) {
+		return nil, nil
+	}
+	return z.zones, nil
+}
+
+// TestService_ViolationAtWindowEnd: a zone that came into force during
+// the incident's window is broken by it (the event may have been at the
+// window's end), and counted once.
+func TestService_ViolationAtWindowEnd(t *testing.T) {
+	st := stores["SQLite"](t)
+	in := heardFrom(orb.Point{36.10, 32.58}, 0)
+	rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+	zones := zonesFrom{from: in.End.Truncate(time.Microsecond), zones: []observation.ZoneInForce{{AgreementID: "ag", Rules: rules, ZoneID: "z", ZoneVersion: 1, Kind: truce.ZoneDeescalation}}}
+	w := newWorld(t, st, zones)
+	o, err := w.svc.AddObservation(as(w.obs1), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.svc.DecideIncident(as(w.op), o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Violations) != 1 || v.Violations[0].ZoneID != "z" {
+		t.Fatalf("violations %+v, want the zone in force at the window's end, once", v.Violations)
+	}
+}
