@@ -126,11 +126,12 @@ func floorDiv(a, b int64) int64 {
 
 func (x *Index) at(i int32) *entry { return &x.chunks[i/chunkSize][i%chunkSize] }
 
-// Add indexes an entry; entries whose window is longer than GroupSpan
-// are not indexed (they are never grouped).
-func (x *Index) Add(e Entry) {
+// Add indexes an entry and returns its slot (for Remove); entries whose
+// window is longer than GroupSpan are not indexed (they are never
+// grouped), and their slot is -1.
+func (x *Index) Add(e Entry) int32 {
 	if e.End.Sub(e.Start) > GroupSpan {
-		return
+		return -1
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -152,6 +153,19 @@ func (x *Index) Add(e Entry) {
 	x.n++
 	x.maxR = max(x.maxR, c.r)
 	x.maxSpan = max(x.maxSpan, c.end-c.start)
+	return int32(x.n - 1)
+}
+
+// Remove takes the entry in slot out of the matching (an entry added
+// before its observation was written, whose write failed); -1 is ignored.
+func (x *Index) Remove(slot int32) {
+	if slot < 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	// No category matches the empty one.
+	x.at(slot).cat = ""
 }
 
 var tolerance = int64(GroupTolerance)

@@ -46,14 +46,26 @@ type Service struct {
 	// Index is the grouping engine (Load fills it from the store).
 	Index *Index
 
-	// filing serialises the grouping decision with its write: two
-	// observations of one event filed at once must not open two incidents.
-	filing sync.Mutex
+	// filing serialises the grouping decisions: each observation is
+	// matched and added to the index under it, before its write, so that
+	// two observations of one event filed at once do not open two
+	// incidents. pending holds the incidents opened by writes still under
+	// way: an observation that joins one waits for that write (and
+	// matches again if it failed); the other writes run concurrently and
+	// share the store's commits.
+	filing  sync.Mutex
+	pending map[string]*opening
+}
+
+// opening is an incident whose first observation is being written.
+type opening struct {
+	done chan struct{}
+	ok   bool
 }
 
 // New returns a Service over st writing through j, with an empty index.
 func New(st Store, j *journal.Journal, acc Accounts, zones Zones) *Service {
-	return &Service{Journal: j, Store: st, Accounts: acc, Zones: zones, Index: NewIndex()}
+	return &Service{Journal: j, Store: st, Accounts: acc, Zones: zones, Index: NewIndex(), pending: map[string]*opening{}}
 }
 
 // Load rebuilds the grouping index from the stored observations, page by
@@ -145,15 +157,64 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 		FiledBy: a.User.ID, Center: loc.Center, Radius: loc.Radius, Area: loc.Area, GeoPrecision: geoPrecision(loc.Radius),
 		CreatedAt: now, Version: 1}
 
-	s.filing.Lock()
-	defer s.filing.Unlock()
+	for attempt := 0; ; attempt++ {
+		out, retry, err := s.file(ctx, a, o, now)
+		if !retry {
+			return out, err
+		}
+		if attempt == 3 {
+			return nil, truce.Errorf(truce.EUNAVAILABLE, "The incident this observation belongs to could not be recorded; file it again.")
+		}
+	}
+}
+
+// file matches o in the index and adds it there (provisionally), then
+// writes it with its incident; retry says the incident it joined was
+// being opened by a write that failed, so it must be matched again.
+func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now time.Time) (*Observation, bool, error) {
 	e := EntryOf(o)
+	s.filing.Lock()
 	match := s.Index.Match(&e)
+	wait := s.pending[match]
+	var opened *opening
+	if match == "" {
+		e.Incident = newID()
+		opened = &opening{done: make(chan struct{})}
+		s.pending[e.Incident] = opened
+	} else {
+		e.Incident = match
+	}
+	slot := s.Index.Add(e)
+	s.filing.Unlock()
+	finish := func(ok bool) {
+		if !ok {
+			s.Index.Remove(slot)
+		}
+		if opened != nil {
+			s.filing.Lock()
+			delete(s.pending, e.Incident)
+			s.filing.Unlock()
+			opened.ok = ok
+			close(opened.done)
+		}
+	}
+	if wait != nil {
+		select {
+		case <-wait.done:
+		case <-ctx.Done():
+			finish(false)
+			return nil, false, truce.Errorf(truce.EUNAVAILABLE, "The request was cancelled or timed out.")
+		}
+		if !wait.ok {
+			finish(false)
+			return nil, true, nil
+		}
+	}
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Observation, error) {
 		o := *o
 		var inc *Incident
 		obs := []*Observation{&o}
-		if match != "" {
+		if opened == nil {
 			old, err := tx.Incident(ctx, match)
 			if err != nil {
 				return nil, err
@@ -166,7 +227,7 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 			inc.Version++
 			obs = append(prev, &o)
 		} else {
-			inc = &Incident{ID: newID(), Category: o.Category, SubCategory: o.SubCategory, Status: StatusReported, CreatedAt: now, Version: 1}
+			inc = &Incident{ID: e.Incident, Category: o.Category, SubCategory: o.SubCategory, Status: StatusReported, CreatedAt: now, Version: 1}
 		}
 		inc = Summarize(inc, obs)
 		inc.UpdatedAt = now
@@ -178,11 +239,11 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 		o.JournalIndex = w.Journal(observationChange(&o))
 		return &o, tx.PutObservation(ctx, &o)
 	})
+	finish(err == nil)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	s.Index.Add(EntryOf(out))
-	return out, nil
+	return out, false, nil
 }
 
 // view returns o as a may read it: another party's observation without

@@ -3,6 +3,7 @@ package observation_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,8 +28,8 @@ type store interface {
 	Close() error
 }
 
-var stores = map[string]func(t *testing.T) store{
-	"SQLite": func(t *testing.T) store {
+var stores = map[string]func(t testing.TB) store{
+	"SQLite": func(t testing.TB) store {
 		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +37,7 @@ var stores = map[string]func(t *testing.T) store{
 		t.Cleanup(func() { st.Close() })
 		return st
 	},
-	"PostgreSQL": func(t *testing.T) store {
+	"PostgreSQL": func(t testing.TB) store {
 		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +64,7 @@ type world struct {
 	obs1, obs2, op, gop, stranger *truce.Caller
 }
 
-func newWorld(t *testing.T, st store, zones observation.Zones) *world {
+func newWorld(t testing.TB, st store, zones observation.Zones) *world {
 	ctx := context.Background()
 	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
 	if err != nil {
@@ -292,5 +293,59 @@ func TestService_ViolationAtWindowEnd(t *testing.T) {
 	}
 	if len(v.Violations) != 1 || v.Violations[0].ZoneID != "z" {
 		t.Fatalf("violations %+v, want the zone in force at the window's end, once", v.Violations)
+	}
+}
+
+// TestService_ConcurrentReportsOneIncident: reports of one event filed at
+// once, by two observers on both stores' group commits, make one
+// incident that counts them all; reports of another place, filed at the
+// same time, make their own.
+func TestService_ConcurrentReportsOneIncident(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t), nil)
+			const n = 24
+			in := heardFrom(orb.Point{36.10, 32.58}, 0)
+			far := in
+			far.Bearing, far.Location, far.Accuracy = nil, &observation.Point{Lon: 36.9, Lat: 33.4}, 500
+			ids := make([]string, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					who, what := w.obs1, in
+					if i%2 == 1 {
+						who = w.obs2
+					}
+					if i%3 == 2 {
+						what = far
+					}
+					o, err := w.svc.AddObservation(as(who), what)
+					if err == nil {
+						ids[i] = o.IncidentID
+					}
+					errs[i] = err
+				}()
+			}
+			wg.Wait()
+			count := map[string]int{}
+			for i := range n {
+				if errs[i] != nil {
+					t.Fatalf("report %d: %v", i, errs[i])
+				}
+				count[ids[i]]++
+			}
+			if len(count) != 2 {
+				t.Fatalf("%d incidents, want 2: %v", len(count), count)
+			}
+			for id, c := range count {
+				inc, err := w.svc.FindIncident(as(w.op), id)
+				if err != nil || inc.Observations != c || inc.Version != c {
+					t.Fatalf("incident %s counts %d observations at version %d, filed %d (%v)", id, inc.Observations, inc.Version, c, err)
+				}
+			}
+		})
 	}
 }
