@@ -201,6 +201,7 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/incidents":                               {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
 		"GET /api/v1/incidents/{id}":                          {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
 		"POST /api/v1/incidents/{id}/decisions":               {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
+		"GET /api/v1/reports/daily":                           {"GET", "/api/v1/reports/daily?format=acled", "", "", 0, 0},
 		"GET /api/v1/me":                                      {"GET", "/api/v1/me", "", "", 0, 0},
 		"GET /api/v1/parties":                                 {"GET", "/api/v1/parties", "", "", 0, 0},
 		"POST /api/v1/parties":                                {"POST", "/api/v1/parties", `{"slug":"jo","name":"Jordan","kind":"guarantor"}`, "us-padmin", 403, 0},

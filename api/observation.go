@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -20,6 +22,8 @@ type Observations interface {
 	// DecideIncident takes a signed verification decision (EFORBIDDEN, EINVALID,
 	// ECONFLICT, EPRECONDITION, EUNPROCESSABLE).
 	DecideIncident(ctx context.Context, id string, d observation.DecisionInput) (*observation.Incident, error)
+	// DailyReport returns the report of a UTC day.
+	DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error)
 }
 
 var (
@@ -37,6 +41,7 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "GET", Pattern: "/api/v1/incidents", Handler: h.listIncidents},
 		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Handler: h.getIncident},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/decisions", Handler: h.decide},
+		{Method: "GET", Pattern: "/api/v1/reports/daily", Handler: h.daily},
 	} {
 		s.Handle(rt)
 	}
@@ -123,6 +128,53 @@ func (h *observationHandlers) decide(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, inc)
 }
 
+// dayParam reads the day query parameter (YYYY-MM-DD, UTC; default
+// today).
+func dayParam(r *http.Request) (time.Time, error) {
+	v := r.URL.Query().Get("day")
+	if v == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, truce.Errorf(truce.EINVALID, "Query parameter day must be a date like 2026-12-07.")
+	}
+	return t, nil
+}
+
+// daily serves the daily report as JSON, or as CSV (format=csv: totals
+// by category; format=acled: one row per incident in ACLED's columns),
+// each CSV with an HXL hashtag row.
+func (h *observationHandlers) daily(w http.ResponseWriter, r *http.Request) {
+	day, err := dayParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" && format != "acled" {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "format is json, csv or acled."))
+		return
+	}
+	rep, err := h.o.DailyReport(r.Context(), day)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	switch format {
+	case "csv", "acled":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="truce-`+format+`-`+rep.Day+`.csv"`)
+		if format == "csv" {
+			observation.WriteCSV(w, rep)
+		} else {
+			observation.WriteACLED(w, rep)
+		}
+	default:
+		writeJSON(w, http.StatusOK, rep)
+	}
+}
+
 // AddObservation implements Observations.
 func (c *Client) AddObservation(ctx context.Context, in observation.Input) (*observation.Observation, error) {
 	var o observation.Observation
@@ -163,4 +215,11 @@ func (c *Client) DecideIncident(ctx context.Context, id string, d observation.De
 	var inc observation.Incident
 	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/decisions", d, &inc, nil)
 	return &inc, err
+}
+
+// DailyReport implements Observations.
+func (c *Client) DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error) {
+	var rep observation.DailyReport
+	_, err := c.Do(ctx, "GET", "/api/v1/reports/daily"+q("day", day.UTC().Format(time.DateOnly)), nil, &rep, nil)
+	return &rep, err
 }

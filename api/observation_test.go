@@ -118,4 +118,17 @@ func TestObservationAPI(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != inc.ID {
 		t.Fatalf("verified incidents: %v, %v", list, err)
 	}
+
+	// The day's report: the incident, as JSON and as ACLED CSV with HXL.
+	rep, err := e.client(e.tokens["us-op"]).DailyReport(ctx, o.Start)
+	if err != nil || rep.Total.Incidents != 1 || rep.Total.Observations != 2 || len(rep.Incidents) != 1 || rep.Incidents[0].ID != inc.ID {
+		t.Fatalf("daily report %+v, %v", rep, err)
+	}
+	status, h, b := e.do("GET", "/api/v1/reports/daily?format=acled&day="+o.Start.Format(time.DateOnly), e.tokens["us-op"], "")
+	if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(string(b), "#event+code") || !strings.Contains(string(b), inc.ID) {
+		t.Fatalf("ACLED CSV: %d %s", status, b)
+	}
+	if status, h, b := e.do("GET", "/api/v1/reports/daily?day=7-12-2026", e.tokens["us-op"], ""); status != 400 || problemCode(t, h, b) != truce.EINVALID {
+		t.Fatalf("a bad day: %d %s", status, b)
+	}
 }

@@ -36,17 +36,21 @@ type Incident struct {
 	End   time.Time `json:"end"`
 	// Observations, Observers and Parties count the observations, the
 	// distinct observers and the distinct parties they come from.
-	Observations int         `json:"observations"`
-	Observers    int         `json:"observers"`
-	Parties      []string    `json:"parties"`
-	Events       Count       `json:"events"`
-	Casualties   Count       `json:"casualties"`
-	Decisions    []Decision  `json:"decisions,omitempty"`
-	Violations   []Violation `json:"violations,omitempty"`
-	CreatedAt    time.Time   `json:"created_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
-	Version      int         `json:"version"`
-	JournalIndex int64       `json:"journal_index"`
+	Observations int      `json:"observations"`
+	Observers    int      `json:"observers"`
+	Parties      []string `json:"parties"`
+	Events       Count    `json:"events"`
+	// Actor is the attribution made with the most confidence by any
+	// observation ("" if none).
+	Actor           string      `json:"actor,omitempty"`
+	ActorConfidence float64     `json:"actor_confidence,omitempty"`
+	Casualties      Count       `json:"casualties"`
+	Decisions       []Decision  `json:"decisions,omitempty"`
+	Violations      []Violation `json:"violations,omitempty"`
+	CreatedAt       time.Time   `json:"created_at"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+	Version         int         `json:"version"`
+	JournalIndex    int64       `json:"journal_index"`
 }
 
 // Summarize returns inc with what its observations say: counts of
@@ -62,6 +66,7 @@ func Summarize(inc *Incident, obs []*Observation) *Incident {
 	observers := map[string]bool{}
 	n.Parties = nil
 	n.Events, n.Casualties = Count{}, Count{}
+	n.Actor, n.ActorConfidence = "", 0
 	var best *Observation
 	for i, o := range obs {
 		observers[o.ObserverID] = true
@@ -76,6 +81,9 @@ func Summarize(inc *Incident, obs []*Observation) *Incident {
 		}
 		n.Events = maxCount(n.Events, o.Events)
 		n.Casualties = maxCount(n.Casualties, o.Casualties)
+		if o.Actor != "" && (n.Actor == "" || o.Confidence > n.ActorConfidence) {
+			n.Actor, n.ActorConfidence = o.Actor, o.Confidence
+		}
 		if best == nil || o.Radius < best.Radius {
 			best = o
 		}

@@ -2,6 +2,7 @@ package observation
 
 import (
 	"context"
+	"time"
 
 	"github.com/truce-project/truce"
 
@@ -33,11 +34,13 @@ type Filter struct {
 	Limit      int
 }
 
-// IncidentFilter selects incidents.
+// IncidentFilter selects incidents; From and Until, when set, bound
+// their start (From ≤ start < Until).
 type IncidentFilter struct {
-	Status Status
-	Cursor string
-	Limit  int
+	Status      Status
+	From, Until time.Time
+	Cursor      string
+	Limit       int
 }
 
 // Tx is the transaction observation writes in: the journal's, and the

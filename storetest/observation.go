@@ -98,6 +98,15 @@ func testObservation(t *testing.T, s Store) {
 	if is, _ := st.Incidents(ctx, observation.IncidentFilter{Status: observation.StatusReported}); len(is) != 0 {
 		t.Fatalf("reported incidents = %d, want 0", len(is))
 	}
+	if is, _ := st.Incidents(ctx, observation.IncidentFilter{From: inc.Start, Until: inc.Start.Add(time.Microsecond)}); len(is) != 1 {
+		t.Fatalf("incidents starting in [start, start+1µs) = %d, want 1", len(is))
+	}
+	if is, _ := st.Incidents(ctx, observation.IncidentFilter{From: inc.Start.Add(time.Microsecond)}); len(is) != 0 {
+		t.Fatalf("incidents starting after it = %d, want 0", len(is))
+	}
+	if is, _ := st.Incidents(ctx, observation.IncidentFilter{Until: inc.Start}); len(is) != 0 {
+		t.Fatalf("incidents starting before it = %d, want 0", len(is))
+	}
 	gi, err := st.Incident(ctx, inc.ID)
 	if err != nil || gi.Status != observation.StatusVerified {
 		t.Fatalf("Incident = %+v, %v", gi, err)

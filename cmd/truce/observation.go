@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register("observation", "file, list and show ceasefire observations", runObservation, "add", "list", "show")
-	register("incident", "list and show incidents; verify, dispute or reject one (signed)", runIncident, "list", "show", "verify", "dispute", "reject")
+	register("incident", "list and show incidents; verify, dispute or reject one (signed); the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "report")
 }
 
 func runObservation(ctx context.Context, args []string) error {
@@ -151,7 +151,7 @@ func runObservation(ctx context.Context, args []string) error {
 
 func runIncident(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("incident: want a sub-verb: list, show, verify, dispute or reject")
+		return fmt.Errorf("incident: want a sub-verb: list, show, verify, dispute, reject or report")
 	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
@@ -221,8 +221,46 @@ func runIncident(ctx context.Context, args []string) error {
 			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
 		}
 		return nil
+	case "report":
+		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled]")
+		day := fs.String("day", "", "the UTC day (default today)")
+		format := fs.String("format", "text", "text, csv (totals by category) or acled (one row per incident), the CSVs with an HXL row")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		d := time.Now().UTC()
+		if *day != "" {
+			if d, err = time.Parse(time.DateOnly, *day); err != nil {
+				return fmt.Errorf("incident report: --day is a date like 2026-12-07")
+			}
+		}
+		rep, err := cl.DailyReport(ctx, d)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cf.json:
+			return printJSON(rep)
+		case *format == "csv":
+			return observation.WriteCSV(stdout, rep)
+		case *format == "acled":
+			return observation.WriteACLED(stdout, rep)
+		case *format != "text":
+			return fmt.Errorf("incident report: --format is text, csv or acled")
+		}
+		fmt.Fprintf(stdout, "Daily report %s: %d incidents (%+d against the day before), %d observations, %d violations.\n",
+			rep.Day, rep.Total.Incidents, rep.Total.Incidents-rep.Previous.Incidents, rep.Total.Observations, rep.Total.Violations)
+		table("CATEGORY\tACLED\tINCIDENTS\tOBSERVATIONS\tVIOLATIONS\tEVENTS\tCASUALTIES", func(w *tabwriter.Writer) {
+			for _, c := range rep.ByCategory {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d (%d–%d)\t%d (%d–%d)\n", c.Category, c.ACLED.EventType, c.Incidents, c.Observations, c.Violations,
+					c.Events.Best, c.Events.Low, c.Events.High, c.Casualties.Best, c.Casualties.Low, c.Casualties.High)
+			}
+		})
+		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, report)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

@@ -92,4 +92,10 @@ func TestCLI_Observation(t *testing.T) {
 	if !strings.Contains(out, "is verified") || !strings.Contains(out, "Violation: shelling prohibited in deescalation zone "+zoneID) {
 		t.Fatalf("verify: %s", out)
 	}
+	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
+		t.Fatalf("report: %s", out)
+	}
+	if out := run(tokens["us"], "incident", "report", "--format", "acled"); !strings.Contains(out, "#event+code") || !strings.Contains(out, inc+",") {
+		t.Fatalf("ACLED report: %s", out)
+	}
 }

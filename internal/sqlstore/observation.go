@@ -42,6 +42,12 @@ func (o observationStore) Incidents(ctx context.Context, f observation.IncidentF
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
+	if !f.From.IsZero() {
+		where, args = append(where, "start_at >= ?"), append(args, micros(f.From))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "start_at < ?"), append(args, micros(f.Until))
+	}
 	return docs[observation.Incident](ctx, o.Store, o.db, `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 

@@ -14,6 +14,7 @@ CREATE TABLE incidents (
 	version  BIGINT NOT NULL
 );
 CREATE INDEX incidents_status ON incidents(status, id);
+CREATE INDEX incidents_start ON incidents(start_at);
 CREATE TABLE observations (
 	id          TEXT PRIMARY KEY,
 	incident_id TEXT NOT NULL REFERENCES incidents(id),
