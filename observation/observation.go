@@ -42,6 +42,9 @@ const (
 	CatCivilianViolence Category = "violence_against_civilians"
 )
 
+// CategoryList lists the categories in the order forms show them.
+var CategoryList = []Category{CatExplosion, CatProjectile, CatMuzzleFlash, CatFlare, CatBurstShot, CatArmedClash, CatHeavyWeapons, CatTerritory, CatCivilianViolence}
+
 // ACLED is an ACLED event type and sub-type.
 type ACLED struct {
 	EventType    string `json:"event_type"`

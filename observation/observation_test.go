@@ -98,3 +98,17 @@ func TestACLEDType(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryList: the forms' list holds every category once.
+func TestCategoryList(t *testing.T) {
+	seen := map[observation.Category]bool{}
+	for _, c := range observation.CategoryList {
+		if _, ok := observation.Categories[c]; !ok || seen[c] {
+			t.Fatalf("CategoryList has %q twice or unknown", c)
+		}
+		seen[c] = true
+	}
+	if len(seen) != len(observation.Categories) {
+		t.Fatalf("CategoryList has %d of %d categories", len(seen), len(observation.Categories))
+	}
+}

@@ -28,19 +28,14 @@ type observationPages struct {
 	o api.Observations
 }
 
-// observationForm is what the form shows: the choices and, after a
-// refusal, what was entered and why it was refused.
+// render shows the observation form: the choices and, after a refusal,
+// what was entered and why it was refused.
 func (h *observationPages) render(w http.ResponseWriter, r *http.Request, status int, values url.Values, msg string) {
-	var cats []observation.Category
-	for _, c := range []observation.Category{observation.CatExplosion, observation.CatProjectile, observation.CatMuzzleFlash, observation.CatFlare,
-		observation.CatBurstShot, observation.CatArmedClash, observation.CatHeavyWeapons, observation.CatTerritory, observation.CatCivilianViolence} {
-		cats = append(cats, c)
-	}
 	if values == nil {
 		now := time.Now().UTC().Format("2006-01-02T15:04")
 		values = url.Values{"start": {now}, "end": {now}, "loc": {"bearing"}, "bearing_error": {"5"}, "mode": {"heard"}}
 	}
-	h.u.render(w, r, status, "observation_new", map[string]any{"Modes": observation.Modes, "Categories": cats,
+	h.u.render(w, r, status, "observation_new", map[string]any{"Modes": observation.Modes, "Categories": observation.CategoryList,
 		"Subs": observation.Categories[observation.CatExplosion].SubCategories, "V": values, "Error": msg})
 }
 
