@@ -23,7 +23,12 @@
 //   - verification (verify.go): reported → corroborated → verified →
 //     disputed / rejected as a pure function, each decision signed with the
 //     deciding party's key; and the check of a verified incident against
-//     the agreements' prohibitions in force where and when it happened.
+//     the agreements' prohibitions in force where and when it happened;
+//   - the service (service.go): filing (only a monitoring mission's
+//     observers and operators), grouping with concurrent writes, reads
+//     that hide another party's observers, signed decisions, violation
+//     alerts; and the daily report (report.go) as JSON, CSV and
+//     ACLED-compatible CSV with an HXL hashtag row.
 //
 // Service writes through package journal, like every capability, and
 // reads and writes the store through Store and Tx, its own small

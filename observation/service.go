@@ -174,7 +174,9 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now time.Time) (*Observation, bool, error) {
 	e := EntryOf(o)
 	s.filing.Lock()
-	match := s.Index.Match(&e)
+	// The index as it is now: Load may replace it (at start-up).
+	idx := s.Index
+	match := idx.Match(&e)
 	wait := s.pending[match]
 	var opened *opening
 	if match == "" {
@@ -184,11 +186,11 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 	} else {
 		e.Incident = match
 	}
-	slot := s.Index.Add(e)
+	slot := idx.Add(e)
 	s.filing.Unlock()
 	finish := func(ok bool) {
 		if !ok {
-			s.Index.Remove(slot)
+			idx.Remove(slot)
 		}
 		if opened != nil {
 			s.filing.Lock()
