@@ -198,7 +198,15 @@ func TestAuthMatrix(t *testing.T) {
 	siteBody := `{"agreement_id":"` + hag + `","name":"S","category":"school","organisation":"O","geometry":{"type":"Point","coordinates":[36.1,32.6]},"valid_from":"2030-01-01T00:00:00Z"}`
 	mvBody := `{"agreement_id":"` + hag + `","name":"C","organisation":"O","route":{"type":"LineString","coordinates":[[36.0,32.5],[36.1,32.6]]},` +
 		`"departure":{"from":"2030-01-01T00:00:00Z","to":"2030-01-01T01:00:00Z"},"arrival":{"from":"2030-01-01T01:00:00Z","to":"2030-01-01T03:00:00Z"},"vehicles":[{"count":1,"type":"truck"}]}`
+	obs, obsBody := fileObservation(t, e)
 	checks := map[string]check{
+		"GET /api/v1/observations":                                 {"GET", "/api/v1/observations", "", "", 0, 0},
+		"POST /api/v1/observations":                                {"POST", "/api/v1/observations", obsBody, "us-op", 403, 403},
+		"GET /api/v1/observations/{id}":                            {"GET", "/api/v1/observations/" + obs.ID, "", "", 0, 0},
+		"GET /api/v1/incidents":                                    {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
+		"GET /api/v1/incidents/{id}":                               {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
+		"POST /api/v1/incidents/{id}/decisions":                    {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
+		"GET /api/v1/reports/daily":                                {"GET", "/api/v1/reports/daily?format=acled", "", "", 0, 0},
 		"GET /api/v1/sites":                                        {"GET", "/api/v1/sites", "", "", 0, 0},
 		"POST /api/v1/sites":                                       {"POST", "/api/v1/sites", siteBody, "us-op", 403, 0},
 		"POST /api/v1/sites/import":                                {"POST", "/api/v1/sites/import", `{"agreement_id":"` + hag + `","format":"csv","data":"name,category,organisation,lat,lon,valid_from\nS,school,O,32.6,36.1,2030-01-01\n"}`, "us-op", 403, 0},

@@ -11,6 +11,7 @@ import (
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/observation"
 )
 
 // TestOpenAPI_RequestSchemas keeps the document true to the decoder and
@@ -37,6 +38,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"SiteCreate": humanitarian.SiteCreate{}, "SiteUpdate": humanitarian.SiteUpdate{}, "SiteImport": api.SiteImport{},
 		"BatchAcknowledgement": api.BatchAcknowledgement{},
 		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
+		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))
@@ -61,6 +63,9 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"NoticeCreate", "reason", truce.MaxTextLen}, {"NoticeCreate", "signature", truce.MaxSignatureLen},
 		{"SiteCreate", "name", humanitarian.MaxNameLen}, {"SiteCreate", "contact", humanitarian.MaxContactLen},
 		{"AnswerInput", "text", humanitarian.MaxConcernText}, {"AnswerInput", "signature", truce.MaxSignatureLen},
+		{"ObservationInput", "narrative", observation.MaxNarrative}, {"ObservationInput", "weapon", observation.MaxWeaponLen},
+		{"ObservationInput", "actor", observation.MaxActorLen}, {"IncidentDecision", "reason", truce.MaxTextLen},
+		{"IncidentDecision", "signature", truce.MaxSignatureLen},
 	}
 	for _, l := range limits {
 		var p struct {

@@ -25,6 +25,7 @@ import (
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -123,6 +124,7 @@ type Store interface {
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
 	Humanitarian() humanitarian.Store
+	Observation() observation.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -194,6 +196,10 @@ type Node struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Observation is ceasefire observation: observations, incidents,
+	// verification (observation.go).
+	Observation *observation.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -230,6 +236,10 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err := n.mountUI(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("web UI: %w", err)
+	}
+	if err := n.startObservation(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("observation: %w", err)
 	}
 	if err := n.openLedger(c); err != nil {
 		st.Close()

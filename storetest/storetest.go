@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -24,6 +25,7 @@ type Store interface {
 	truce.Store
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
+	Observation() observation.Store
 }
 
 // Opener returns a fresh, empty, migrated store for one test.
@@ -53,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
+	t.Run("Observation", func(t *testing.T) { testObservation(t, open(t)) })
 }
 
 var ctx = context.Background()

@@ -88,6 +88,11 @@ func runDemo(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	shelling, err := demo.ReportShelling(ctx, n)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Truce demo: %s.\nData: %s\nServer: %s (ready in %s)\nLog verifier key: %s\n\n",
 		sc.Agreement.Title, filepath.Clean(*dataDir), url, time.Since(start).Round(time.Millisecond), n.LogVerifierKey)
@@ -102,9 +107,13 @@ func runDemo(ctx context.Context, args []string) error {
 			"expect a predicted entry, then an entry into %q after %s, and a close pass between US and Russian aircraft after %s.\n\n",
 			strings.Join(traffic.Flights, " and "), traffic.Zone, traffic.Entry.Round(time.Second), traffic.Meet.Round(time.Second))
 	}
+	printShelling(shelling)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PARTY\tUSERNAME\tPASSWORD\tTOKEN")
 	for _, c := range sc.Credentials {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Party, c.Username, c.Password, c.Token)
+	}
+	for _, c := range shelling.Credentials {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Party, c.Username, c.Password, c.Token)
 	}
 	w.Flush()
@@ -126,4 +135,15 @@ func runDemo(ctx context.Context, args []string) error {
 		"Audit the log, every body you may read and every party's signature in them, requiring each witness's cosignature:\n\n    go run ./cmd/truce log audit %s --key '%s'%s --bodies\n\nStop with Ctrl-C.\n",
 		url, token["un-coordination"], sc.KeyFiles["ru"], token["ru"], corridor, sc.KeyFiles["ru"], token["jo"], corridor, url, n.LogVerifierKey, requireFlags)
 	return n.Serve(ctx, ln)
+}
+
+// printShelling tells what the demo's illustrative observation did.
+func printShelling(s *demo.Shelling) {
+	i := s.Incident
+	fmt.Fprintf(stdout, "Ceasefire observation (ILLUSTRATIVE DATA): two teams of the Amman Monitoring Centre heard shelling east of Dar'a\n"+
+		"and filed bearings; one incident, cross-fixed to %.4f,%.4f ± %.0f m, %s by the centre", i.Center.Lon, i.Center.Lat, i.Radius, i.Status)
+	for _, v := range i.Violations {
+		fmt.Fprintf(stdout, "; violation: %s in %s zone %s", v.Activity, v.ZoneKind, v.ZoneID)
+	}
+	fmt.Fprintf(stdout, ".\nSee /incidents/%s and the alerts.\n\n", i.ID)
 }

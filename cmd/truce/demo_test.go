@@ -51,6 +51,11 @@ func TestDemo(t *testing.T) {
 			t.Fatalf("no credentials printed for %s:\n%s", p, out.String())
 		}
 	}
+	// The illustrative shelling near Dar'a: two teams' bearings, one
+	// incident, verified, a violation of the de-escalation rule.
+	if !regexp.MustCompile(`ILLUSTRATIVE DATA\): two teams .*\n.*verified by the centre; violation: shelling in deescalation zone \S+\.`).MatchString(out.String()) {
+		t.Fatalf("no verified shelling incident with its violation:\n%s", out.String())
+	}
 	env := []string{"TRUCE_URL=http://" + addr, "TRUCE_TOKEN=" + creds["sarc"]}
 	list, errs, code := truceCmd(t, env, "party", "list")
 	if code != 0 || !strings.Contains(list, "Russian Federation") || !strings.Contains(list, "Amman Monitoring Centre") {

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/observation"
+)
+
+// Observations is what the ceasefire observation routes call
+// (observation.Service implements it, and so does Client for the CLI).
+type Observations interface {
+	// AddObservation files an observation (EINVALID, EFORBIDDEN).
+	AddObservation(ctx context.Context, in observation.Input) (*observation.Observation, error)
+	FindObservation(ctx context.Context, id string) (*observation.Observation, error)
+	ListObservations(ctx context.Context, f observation.Filter) ([]*observation.Observation, string, error)
+	FindIncident(ctx context.Context, id string) (*observation.Incident, error)
+	ListIncidents(ctx context.Context, f observation.IncidentFilter) ([]*observation.Incident, string, error)
+	// DecideIncident takes a signed verification decision (EFORBIDDEN, EINVALID,
+	// ECONFLICT, EPRECONDITION, EUNPROCESSABLE).
+	DecideIncident(ctx context.Context, id string, d observation.DecisionInput) (*observation.Incident, error)
+	// DailyReport returns the report of a UTC day.
+	DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error)
+}
+
+var (
+	_ Observations = (*observation.Service)(nil)
+	_ Observations = (*Client)(nil)
+)
+
+// RegisterObservation mounts the ceasefire observation API.
+func RegisterObservation(s *Server, o Observations) {
+	h := &observationHandlers{s: s, o: o}
+	for _, rt := range []Route{
+		{Method: "GET", Pattern: "/api/v1/observations", Handler: h.list},
+		{Method: "POST", Pattern: "/api/v1/observations", Handler: h.add},
+		{Method: "GET", Pattern: "/api/v1/observations/{id}", Handler: h.get},
+		{Method: "GET", Pattern: "/api/v1/incidents", Handler: h.listIncidents},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Handler: h.getIncident},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/decisions", Handler: h.decide},
+		{Method: "GET", Pattern: "/api/v1/reports/daily", Handler: h.daily},
+	} {
+		s.Handle(rt)
+	}
+}
+
+type observationHandlers struct {
+	s *Server
+	o Observations
+}
+
+func (h *observationHandlers) add(w http.ResponseWriter, r *http.Request) {
+	var in observation.Input
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	o, err := h.o.AddObservation(r.Context(), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, o)
+}
+
+func (h *observationHandlers) list(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	os, next, err := h.o.ListObservations(r.Context(), observation.Filter{IncidentID: q.Get("incident"), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*observation.Observation]{Items: nonNil(os), NextCursor: next})
+}
+
+func (h *observationHandlers) get(w http.ResponseWriter, r *http.Request) {
+	o, err := h.o.FindObservation(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (h *observationHandlers) listIncidents(w http.ResponseWriter, r *http.Request) {
+	lim, err := limitParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	is, next, err := h.o.ListIncidents(r.Context(), observation.IncidentFilter{Status: observation.Status(q.Get("status")), Cursor: q.Get("cursor"), Limit: lim})
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[*observation.Incident]{Items: nonNil(is), NextCursor: next})
+}
+
+func (h *observationHandlers) getIncident(w http.ResponseWriter, r *http.Request) {
+	inc, err := h.o.FindIncident(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+func (h *observationHandlers) decide(w http.ResponseWriter, r *http.Request) {
+	var d observation.DecisionInput
+	if err := decode(r, &d); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.DecideIncident(r.Context(), r.PathValue("id"), d)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+// dayParam reads the day query parameter (YYYY-MM-DD, UTC; default
+// today).
+func dayParam(r *http.Request) (time.Time, error) {
+	v := r.URL.Query().Get("day")
+	if v == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, truce.Errorf(truce.EINVALID, "Query parameter day must be a date like 2026-12-07.")
+	}
+	return t, nil
+}
+
+// daily serves the daily report as JSON, or as CSV (format=csv: totals
+// by category; format=acled: one row per incident in ACLED's columns),
+// each CSV with an HXL hashtag row.
+func (h *observationHandlers) daily(w http.ResponseWriter, r *http.Request) {
+	day, err := dayParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" && format != "acled" {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "format is json, csv or acled."))
+		return
+	}
+	rep, err := h.o.DailyReport(r.Context(), day)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	switch format {
+	case "csv", "acled":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="truce-`+format+`-`+rep.Day+`.csv"`)
+		if format == "csv" {
+			observation.WriteCSV(w, rep)
+		} else {
+			observation.WriteACLED(w, rep)
+		}
+	default:
+		writeJSON(w, http.StatusOK, rep)
+	}
+}
+
+// AddObservation implements Observations.
+func (c *Client) AddObservation(ctx context.Context, in observation.Input) (*observation.Observation, error) {
+	var o observation.Observation
+	_, err := c.Do(ctx, "POST", "/api/v1/observations", in, &o, nil)
+	return &o, err
+}
+
+// FindObservation implements Observations.
+func (c *Client) FindObservation(ctx context.Context, id string) (*observation.Observation, error) {
+	var o observation.Observation
+	_, err := c.Do(ctx, "GET", "/api/v1/observations/"+url.PathEscape(id), nil, &o, nil)
+	return &o, err
+}
+
+// ListObservations implements Observations.
+func (c *Client) ListObservations(ctx context.Context, f observation.Filter) ([]*observation.Observation, string, error) {
+	var pg Page[*observation.Observation]
+	_, err := c.Do(ctx, "GET", "/api/v1/observations"+q("incident", f.IncidentID, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// FindIncident implements Observations.
+func (c *Client) FindIncident(ctx context.Context, id string) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "GET", "/api/v1/incidents/"+url.PathEscape(id), nil, &inc, nil)
+	return &inc, err
+}
+
+// ListIncidents implements Observations.
+func (c *Client) ListIncidents(ctx context.Context, f observation.IncidentFilter) ([]*observation.Incident, string, error) {
+	var pg Page[*observation.Incident]
+	_, err := c.Do(ctx, "GET", "/api/v1/incidents"+q("status", string(f.Status), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// DecideIncident implements Observations.
+func (c *Client) DecideIncident(ctx context.Context, id string, d observation.DecisionInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/decisions", d, &inc, nil)
+	return &inc, err
+}
+
+// DailyReport implements Observations.
+func (c *Client) DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error) {
+	var rep observation.DailyReport
+	_, err := c.Do(ctx, "GET", "/api/v1/reports/daily"+q("day", day.UTC().Format(time.DateOnly)), nil, &rep, nil)
+	return &rep, err
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/observation"
+)
+
+func init() {
+	register("observation", "file, list and show ceasefire observations", runObservation, "add", "list", "show")
+	register("incident", "list and show incidents; verify, dispute or reject one (signed); the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "report")
+}
+
+func runObservation(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("observation: want a sub-verb: add, list or show")
+	}
+	var cf clientFlags
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "add":
+		fs := newFlags("observation add", "observation add --mode heard --from LON,LAT (--at LON,LAT --accuracy M | --bearing DEG [--bearing-error DEG] --distance MIN-MAX) --category explosion [--sub artillery] [--start T] [--end T] [--events B[,L,H]] [--casualties B[,L,H]] [--weapon W] [--actor A --confidence C] [--narrative N] [--observer USER] | --file F.json")
+		file := fs.String("file", "", "the observation as JSON (the API's ObservationInput); the other flags are then ignored")
+		mode := fs.String("mode", "", "saw, heard, saw_and_heard, camera, uav, satellite or third_party")
+		from := fs.String("from", "", "the observer's position: LON,LAT")
+		at := fs.String("at", "", "the event's position: LON,LAT (with --accuracy)")
+		accuracy := fs.Float64("accuracy", 0, "metres around --at")
+		bearing := fs.Float64("bearing", -1, "degrees from true north, from the observer")
+		bearingErr := fs.Float64("bearing-error", 5, "± degrees of the bearing")
+		distance := fs.String("distance", "", "distance range from the observer: MIN-MAX metres")
+		category := fs.String("category", "", "explosion, projectile_in_flight, muzzle_flash, illumination_flare, burst_and_shot, armed_clash, heavy_weapons_movement, territory_overtaken or violence_against_civilians")
+		subCat := fs.String("sub", "", "sub-category (explosion: artillery, mortar, rocket, air_strike, ied, undetermined)")
+		start := fs.String("start", "", "start of the time window (RFC 3339; default now)")
+		end := fs.String("end", "", "end of the time window (RFC 3339; default the start)")
+		events := fs.String("events", "", "how many: BEST or BEST,LOW,HIGH")
+		casualties := fs.String("casualties", "", "casualties: BEST or BEST,LOW,HIGH")
+		weapon := fs.String("weapon", "", "weapon")
+		actor := fs.String("actor", "", "the armed force or group the event is attributed to")
+		confidence := fs.Float64("confidence", 0, "confidence in the attribution, 0 to 1")
+		narrative := fs.String("narrative", "", "narrative")
+		observer := fs.String("observer", "", "the observer (an operator filing for an observer of the party)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		var in observation.Input
+		if *file != "" {
+			data, err := os.ReadFile(*file)
+			if err != nil {
+				return err
+			}
+			dec := json.NewDecoder(strings.NewReader(string(data)))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				return fmt.Errorf("observation add: %s: %v", *file, err)
+			}
+		} else {
+			in = observation.Input{Mode: observation.Mode(*mode), Category: observation.Category(*category), SubCategory: *subCat,
+				Weapon: *weapon, Actor: *actor, Confidence: *confidence, Narrative: *narrative, ObserverID: *observer}
+			if in.Position, err = lonLat("--from", *from); err != nil {
+				return err
+			}
+			switch {
+			case *at != "":
+				p, err := lonLat("--at", *at)
+				if err != nil {
+					return err
+				}
+				in.Location, in.Accuracy = &p, *accuracy
+			case *bearing >= 0 || *distance != "":
+				lo, hi, ok := strings.Cut(*distance, "-")
+				dmin, err1 := strconv.ParseFloat(lo, 64)
+				dmax, err2 := strconv.ParseFloat(hi, 64)
+				if !ok || err1 != nil || err2 != nil {
+					return fmt.Errorf("observation add: --distance is MIN-MAX metres, like 2000-6000")
+				}
+				in.Bearing = &observation.Bearing{Degrees: *bearing, Error: *bearingErr, MinDistance: dmin, MaxDistance: dmax}
+			}
+			if in.Start, err = parseTimeOr(*start, time.Now().UTC()); err != nil {
+				return err
+			}
+			if in.End, err = parseTimeOr(*end, in.Start); err != nil {
+				return err
+			}
+			if in.Events, err = count("--events", *events); err != nil {
+				return err
+			}
+			if in.Casualties, err = count("--casualties", *casualties); err != nil {
+				return err
+			}
+		}
+		o, err := cl.AddObservation(ctx, in)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(o)
+		}
+		fmt.Fprintf(stdout, "Observation %s filed (journal %d), located at %.5f,%.5f ± %.0f m, in incident %s.\n", o.ID, o.JournalIndex, o.Center.Lon, o.Center.Lat, o.Radius, o.IncidentID)
+		return nil
+	case "list":
+		fs := newFlags("observation list", "observation list [--incident ID] [--limit N]")
+		incident := fs.String("incident", "", "only this incident's observations")
+		limit := fs.Int("limit", 100, "at most this many (1 to 500)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		obs, _, err := cl.ListObservations(ctx, observation.Filter{IncidentID: *incident, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(obs)
+		}
+		table("OBSERVATION\tSTART\tMODE\tCATEGORY\tOBSERVER\tINCIDENT", func(w *tabwriter.Writer) {
+			for _, o := range obs {
+				who := o.ObserverLabel
+				if o.ObserverID != "" {
+					who = o.ObserverID
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Start.Format(time.RFC3339), o.Mode, catName(o.Category, o.SubCategory), who, o.IncidentID)
+			}
+		})
+		return nil
+	case "show":
+		fs := newFlags("observation show", "observation show ID")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		o, err := cl.FindObservation(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(o)
+	}
+	return fmt.Errorf("observation: unknown sub-verb %q (add, list, show)", sub)
+}
+
+func runIncident(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("incident: want a sub-verb: list, show, verify, dispute, reject or report")
+	}
+	var cf clientFlags
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "list":
+		fs := newFlags("incident list", "incident list [--status S] [--limit N]")
+		status := fs.String("status", "", "reported, corroborated, verified, disputed or rejected")
+		limit := fs.Int("limit", 100, "at most this many (1 to 500)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		is, _, err := cl.ListIncidents(ctx, observation.IncidentFilter{Status: observation.Status(*status), Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(is)
+		}
+		table("INCIDENT\tSTART\tSTATUS\tCATEGORY\tOBS\tOBSERVERS\tPARTIES\tWHERE\tVIOLATIONS", func(w *tabwriter.Writer) {
+			for _, i := range is {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.4f,%.4f ± %.0f m\t%d\n", i.ID, i.Start.Format(time.RFC3339), i.Status, catName(i.Category, i.SubCategory),
+					i.Observations, i.Observers, len(i.Parties), i.Center.Lon, i.Center.Lat, i.Radius, len(i.Violations))
+			}
+		})
+		return nil
+	case "show":
+		fs := newFlags("incident show", "incident show ID")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		i, err := cl.FindIncident(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(i)
+	case "verify", "dispute", "reject":
+		fs := newFlags("incident "+sub, "incident "+sub+" ID --reason TEXT [--version N] [--signature FILE]")
+		reason := fs.String("reason", "", "why (required; journalled and signed)")
+		version := fs.Int("version", 0, "the incident version decided on (default: the current one)")
+		sigFile := fs.String("signature", "", "file holding the signed decision statement, for a party that holds its own key")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		d := observation.DecisionInput{Action: observation.Action(sub), Reason: *reason, Version: *version}
+		if *sigFile != "" {
+			b, err := os.ReadFile(*sigFile)
+			if err != nil {
+				return err
+			}
+			d.Signature = string(b)
+		}
+		i, err := cl.DecideIncident(ctx, pos[0], d)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(i)
+		}
+		fmt.Fprintf(stdout, "Incident %s is %s (journal %d).\n", i.ID, i.Status, i.JournalIndex)
+		for _, v := range i.Violations {
+			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
+		}
+		return nil
+	case "report":
+		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled]")
+		day := fs.String("day", "", "the UTC day (default today)")
+		format := fs.String("format", "text", "text, csv (totals by category) or acled (one row per incident), the CSVs with an HXL row")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		d := time.Now().UTC()
+		if *day != "" {
+			if d, err = time.Parse(time.DateOnly, *day); err != nil {
+				return fmt.Errorf("incident report: --day is a date like 2026-12-07")
+			}
+		}
+		rep, err := cl.DailyReport(ctx, d)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cf.json:
+			return printJSON(rep)
+		case *format == "csv":
+			return observation.WriteCSV(stdout, rep)
+		case *format == "acled":
+			return observation.WriteACLED(stdout, rep)
+		case *format != "text":
+			return fmt.Errorf("incident report: --format is text, csv or acled")
+		}
+		fmt.Fprintf(stdout, "Daily report %s: %d incidents (%+d against the day before), %d observations, %d violations.\n",
+			rep.Day, rep.Total.Incidents, rep.Total.Incidents-rep.Previous.Incidents, rep.Total.Observations, rep.Total.Violations)
+		table("CATEGORY\tACLED\tINCIDENTS\tOBSERVATIONS\tVIOLATIONS\tEVENTS\tCASUALTIES", func(w *tabwriter.Writer) {
+			for _, c := range rep.ByCategory {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d (%d–%d)\t%d (%d–%d)\n", c.Category, c.ACLED.EventType, c.Incidents, c.Observations, c.Violations,
+					c.Events.Best, c.Events.Low, c.Events.High, c.Casualties.Best, c.Casualties.Low, c.Casualties.High)
+			}
+		})
+		return nil
+	}
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, report)", sub)
+}
+
+func catName(c observation.Category, sub string) string {
+	if sub == "" {
+		return string(c)
+	}
+	return string(c) + "/" + sub
+}
+
+// lonLat parses "LON,LAT".
+func lonLat(flag, s string) (observation.Point, error) {
+	lo, la, ok := strings.Cut(s, ",")
+	lon, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	lat, err2 := strconv.ParseFloat(strings.TrimSpace(la), 64)
+	if !ok || err1 != nil || err2 != nil {
+		return observation.Point{}, truce.Errorf(truce.EINVALID, "%s is LON,LAT in degrees, like 36.10,32.58.", flag)
+	}
+	return observation.Point{Lon: lon, Lat: lat}, nil
+}
+
+// count parses "BEST" or "BEST,LOW,HIGH" (BEST alone is also the low and
+// the high).
+func count(flag, s string) (observation.Count, error) {
+	if s == "" {
+		return observation.Count{}, nil
+	}
+	parts := strings.Split(s, ",")
+	var n []int
+	for _, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return observation.Count{}, truce.Errorf(truce.EINVALID, "%s is BEST or BEST,LOW,HIGH.", flag)
+		}
+		n = append(n, v)
+	}
+	switch len(n) {
+	case 1:
+		return observation.Count{Best: n[0], Low: n[0], High: n[0]}, nil
+	case 3:
+		return observation.Count{Best: n[0], Low: n[1], High: n[2]}, nil
+	}
+	return observation.Count{}, truce.Errorf(truce.EINVALID, "%s is BEST or BEST,LOW,HIGH.", flag)
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/truce-project/truce/internal/testwait"
+	"github.com/truce-project/truce/observation"
+)
+
+// TestUI_ObservationQueue drives the observation form's local queue in
+// headless Chromium: a report made without a connection waits in the
+// browser; one whose answer is lost stays queued though the server
+// recorded it; when the connection returns it is sent again with its
+// Idempotency-Key and answered from the record, so the server holds it
+// once; a refused report leaves the queue with the server's reason.
+func TestUI_ObservationQueue(t *testing.T) {
+	path := findBrowser(t)
+	ctx := context.Background()
+	s := startUIServer(t, ctx)
+	stored := func() int {
+		os, err := s.node.Store.Observation().Observations(ctx, observation.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(os)
+	}
+	b := newBrowser(t, path)
+	tb := tab(t, b)
+	login(t, tb, s.url, s.creds["amman-mc"].Username, s.creds["amman-mc"].Password)
+	poll(t, tb, "signed in", `location.pathname === '/map'`)
+	must(t, tb, "open the form", chromedp.Navigate(s.url+"/observations/new"), chromedp.WaitVisible(chromedp.CSS("#observation-form")))
+	start := time.Now().UTC().Add(-3 * time.Minute).Format("2006-01-02T15:04")
+	eval[bool](t, tb, `(function () {
+		var f = document.getElementById('observation-form');
+		var set = function (n, v) { f.elements[n].value = v; };
+		set('mode', 'heard'); set('category', 'explosion'); set('sub_category', 'artillery');
+		set('start', '`+start+`'); set('end', '`+start+`');
+		set('obs_lon', '36.10'); set('obs_lat', '32.58'); set('bearing', '50'); set('bearing_error', '3'); set('dmin', '4000'); set('dmax', '10000');
+		set('events_best', '3'); set('events_low', '2'); set('events_high', '5');
+		window.realFetch = window.fetch;
+		window.fetch = function () { return Promise.reject(new TypeError('offline')); };
+		document.getElementById('obs-submit').click();
+		return true;
+	})()`)
+	poll(t, tb, "the report queued", `document.querySelectorAll('#obs-queue li.queued').length === 1 && TruceObservationQueue.load().length === 1`)
+	if n := stored(); n != 0 {
+		t.Fatalf("%d observations stored while offline", n)
+	}
+
+	// The request reaches the server, the answer is lost.
+	eval[bool](t, tb, `(function () {
+		window.fetch = function (u, o) { return window.realFetch(u, o).then(function () { throw new TypeError('lost'); }); };
+		TruceObservationQueue.flush();
+		return true;
+	})()`)
+	if !testwait.Until(10*time.Second, func() bool { return stored() == 1 }) {
+		t.Fatalf("the server did not record the report (%d)", stored())
+	}
+	poll(t, tb, "the report still queued", `TruceObservationQueue.load().length === 1 && /no connection/.test(document.getElementById('obs-queue').textContent)`)
+
+	// Back online: sent again with its key, recorded once.
+	eval[bool](t, tb, `(function () { window.fetch = window.realFetch; window.dispatchEvent(new Event('online')); return true; })()`)
+	poll(t, tb, "the report recorded", `document.querySelectorAll('#obs-results li.filed a[href^="/incidents/"]').length === 1 && TruceObservationQueue.load().length === 0`)
+	if n := stored(); n != 1 {
+		t.Fatalf("%d observations stored, want the one report once", n)
+	}
+
+	// A refused report leaves the queue with the reason.
+	eval[bool](t, tb, `(function () {
+		document.getElementById('observation-form').elements['bearing'].value = '400';
+		document.getElementById('obs-submit').click();
+		return true;
+	})()`)
+	poll(t, tb, "the refusal shown", `/bearing/.test((document.querySelector('#obs-results li.refused') || {}).textContent || '') && TruceObservationQueue.load().length === 0`)
+	if n := stored(); n != 1 {
+		t.Fatalf("%d observations stored after a refusal, want 1", n)
+	}
+}

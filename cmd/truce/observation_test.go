@@ -1,0 +1,101 @@
+package main_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+)
+
+// TestCLI_Observation runs issue #15's core through the binary against a
+// real server: a de-escalation zone around Dar'a under an agreement that
+// prohibits shelling there; two teams of the monitoring centre hear
+// shelling from two positions and file bearings; both reports are one
+// incident, corroborated and cross-fixed; the centre's operator verifies
+// it and the violation is found by the live zone index.
+func TestCLI_Observation(t *testing.T) {
+	dir := t.TempDir()
+	tok := initData(t, dir)
+	srv := startServer(t, dir, freeAddr(t))
+	run := func(token string, args ...string) string {
+		t.Helper()
+		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
+		if code != 0 {
+			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	tokens := map[string]string{}
+	for _, p := range []string{"us", "ru"} {
+		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
+		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
+		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
+	}
+	run(tok, "party", "add", "--slug", "amman-centre", "--name", "Amman monitoring centre", "--kind", "monitor")
+	for _, u := range []struct{ name, role string }{{"team-a", "observer"}, {"team-b", "observer"}, {"centre-op", "operator"}} {
+		run(tok, "user", "add", "--party", "amman-centre", "--username", u.name, "--roles", u.role)
+		tokens[u.name] = tokenRE.FindString(run(tok, "token", "create", "--user", u.name, "--name", "cli"))
+	}
+	// The CLI has no flag for an agreement's rules: the API sets them.
+	ag, err := api.NewClient(srv.url, tokens["us"]).CreateAgreement(context.Background(), truce.AgreementCreate{Title: "South-west Syria memorandum",
+		Signatories: []string{"us", "ru"}, EffectiveFrom: time.Date(2017, 7, 9, 12, 0, 0, 0, time.UTC),
+		Rules: truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(tokens["ru"], "agreement", "status", ag.ID, "in_force")
+	file := filepath.Join(dir, "daraa.geojson")
+	os.WriteFile(file, []byte(`{"type":"Feature","properties":{"name":"Dar'a de-escalation"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.5],[36.6,32.5],[36.6,33.0],[35.9,33.0],[35.9,32.5]]]}}`), 0o644)
+	out := run(tokens["us"], "zone", "propose", "--agreement", ag.ID, "--file", file, "--kind", "deescalation")
+	zoneID := regexp.MustCompile(`zone (\S+) "Dar'a de-escalation"`).FindStringSubmatch(out)[1]
+	run(tokens["us"], "zone", "approve", zoneID)
+	run(tokens["ru"], "zone", "approve", zoneID)
+
+	incRE := regexp.MustCompile(`in incident (\S+)\.`)
+	// Shelling at about 36.16,32.62, heard from 36.10,32.58 (bearing ≈ 50°)
+	// and from 36.13,32.68 (bearing ≈ 157°).
+	a := run(tokens["team-a"], "observation", "add", "--mode", "heard", "--from", "36.10,32.58", "--bearing", "50", "--bearing-error", "3", "--distance", "4000-10000",
+		"--category", "explosion", "--sub", "artillery", "--events", "4,3,6")
+	b := run(tokens["team-b"], "observation", "add", "--mode", "heard", "--from", "36.13,32.68", "--bearing", "157", "--bearing-error", "3", "--distance", "4000-10000",
+		"--category", "explosion", "--sub", "artillery", "--events", "3")
+	incA, incB := incRE.FindStringSubmatch(a), incRE.FindStringSubmatch(b)
+	if incA == nil || incB == nil || incA[1] != incB[1] {
+		t.Fatalf("two reports, want one incident:\n%s%s", a, b)
+	}
+	inc := incA[1]
+	if out := run(tokens["ru"], "incident", "list", "--status", "corroborated"); !strings.Contains(out, inc) || !strings.Contains(out, "explosion/artillery") {
+		t.Fatalf("incident list: %s", out)
+	}
+	if out := run(tokens["ru"], "observation", "list", "--incident", inc); strings.Count(out, "observer of party amman-centre") != 2 {
+		t.Fatalf("another party's list names the observers: %s", out)
+	}
+	if out := run(tokens["ru"], "incident", "show", inc); !strings.Contains(out, `"semi_major"`) {
+		t.Fatalf("no cross-fix: %s", out)
+	}
+	// Bad input: one line, a non-zero exit, nothing filed.
+	_, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["team-a"]}, "observation", "add", "--mode", "heard", "--from", "36.10,32.58",
+		"--bearing", "400", "--distance", "4000-10000", "--category", "explosion")
+	if code == 0 || !strings.Contains(errs, "bearing") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("a bearing of 400: exit %d, %q", code, errs)
+	}
+	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "incident", "verify", inc, "--reason", "ours")
+	if code == 0 || !strings.Contains(errs, "monitoring mission") {
+		t.Fatalf("a guarantor verifies: exit %d, %q", code, errs)
+	}
+	out = run(tokens["centre-op"], "incident", "verify", inc, "--reason", "Two teams' bearings cross on the impact area.")
+	if !strings.Contains(out, "is verified") || !strings.Contains(out, "Violation: shelling prohibited in deescalation zone "+zoneID) {
+		t.Fatalf("verify: %s", out)
+	}
+	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
+		t.Fatalf("report: %s", out)
+	}
+	if out := run(tokens["us"], "incident", "report", "--format", "acled"); !strings.Contains(out, "#event+code") || !strings.Contains(out, inc+",") {
+		t.Fatalf("ACLED report: %s", out)
+	}
+}

@@ -1,0 +1,77 @@
+// observation.go holds observations and incidents (package observation):
+// their reads, their writes, and the Store's observation.Store view.
+
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/truce-project/truce/observation"
+)
+
+// Observation returns the store as package observation sees it.
+func (s *Store) Observation() observation.Store { return observationStore{s} }
+
+type observationStore struct{ *Store }
+
+func (o observationStore) Update(ctx context.Context, fn func(observation.Tx) error) error {
+	return o.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (o observationStore) Observation(ctx context.Context, id string) (*observation.Observation, error) {
+	v, err := scanDoc[observation.Observation](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM observations WHERE id = ?`), id))
+	return one(o.Store, v, err, "Observation", id)
+}
+
+func (o observationStore) Observations(ctx context.Context, f observation.Filter) ([]*observation.Observation, error) {
+	where, args := []string{"id > ?"}, []any{f.Cursor}
+	if f.IncidentID != "" {
+		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
+	}
+	return docs[observation.Observation](ctx, o.Store, o.db, `SELECT doc FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+}
+
+func (o observationStore) Incident(ctx context.Context, id string) (*observation.Incident, error) {
+	v, err := scanDoc[observation.Incident](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
+	return one(o.Store, v, err, "Incident", id)
+}
+
+func (o observationStore) Incidents(ctx context.Context, f observation.IncidentFilter) ([]*observation.Incident, error) {
+	where, args := []string{"id > ?"}, []any{f.Cursor}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "start_at >= ?"), append(args, micros(f.From))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "start_at < ?"), append(args, micros(f.Until))
+	}
+	return docs[observation.Incident](ctx, o.Store, o.db, `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+}
+
+func (t *tx) PutObservation(_ context.Context, o *observation.Observation) error {
+	return t.putDoc("observations", o.ID, int64(o.Version), o, []string{"incident_id", "party_id", "observer_id", "start_at"},
+		[]any{o.IncidentID, o.PartyID, o.ObserverID, micros(o.Start)})
+}
+
+func (t *tx) PutIncident(_ context.Context, inc *observation.Incident) error {
+	return t.putDoc("incidents", inc.ID, int64(inc.Version), inc, []string{"category", "status", "start_at", "lon", "lat"},
+		[]any{string(inc.Category), string(inc.Status), micros(inc.Start), inc.Center.Lon, inc.Center.Lat})
+}
+
+func (t *tx) Incident(_ context.Context, id string) (*observation.Incident, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	v, err := scanDoc[observation.Incident](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
+	return one(t.s, v, err, "Incident", id)
+}
+
+func (t *tx) IncidentObservations(_ context.Context, incidentID string) ([]*observation.Observation, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return docs[observation.Observation](t.ctx, t.s, t.tx, `SELECT doc FROM observations WHERE incident_id = ? ORDER BY id`, incidentID)
+}

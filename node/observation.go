@@ -1,0 +1,60 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/zones"
+)
+
+// startObservation builds ceasefire observation over the node's store and
+// journal, rebuilds its grouping index from the store and mounts its
+// routes and pages.
+func (n *Node) startObservation(ctx context.Context) error {
+	svc := observation.New(n.Store.Observation(), n.Accounts.Journal, n.Accounts, zonesInForce{n.Zones})
+	if _, err := svc.Load(ctx); err != nil {
+		return err
+	}
+	n.Observation = svc
+	api.RegisterObservation(n.API, svc)
+	if n.UI != nil {
+		n.UI.AddObservation(svc)
+	}
+	return nil
+}
+
+// zonesInForce answers observation.Zones from the live zone index: the
+// zone versions containing a point at a time, each with its agreement's
+// rules (read as the caller, checked against the journal), for agreements
+// in force at that time.
+type zonesInForce struct{ s *zones.Service }
+
+func (z zonesInForce) InForce(ctx context.Context, p observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
+	if z.s == nil || z.s.Index == nil {
+		return nil, nil
+	}
+	var recs []truce.ZoneAt
+	z.s.Index.Spatial().Containing(p.Lon, p.Lat, 0, t, func(id string) bool {
+		if r, ok := z.s.Index.Record(id); ok {
+			recs = append(recs, r)
+		}
+		return true
+	})
+	var out []observation.ZoneInForce
+	for _, r := range recs {
+		ag, err := z.s.FindAgreement(ctx, r.Zone.AgreementID)
+		if err != nil {
+			return nil, err
+		}
+		// In force at the event's time, not now: a notice of
+		// withdrawal that took effect since does not undo a violation.
+		if !ag.InForceAt(t) {
+			continue
+		}
+		out = append(out, observation.ZoneInForce{AgreementID: ag.ID, Rules: ag.Rules, ZoneID: r.Zone.ID, ZoneVersion: r.Version.Version, Kind: r.Zone.Kind})
+	}
+	return out, nil
+}

@@ -1,0 +1,39 @@
+package observation_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce/observation"
+)
+
+// BenchmarkService_AddObservation files observations end to end on
+// SQLite (validation, location, grouping, one journalled transaction with
+// the incident), from 64 concurrent observers; issue #15's target is 2,000
+// a second.
+//
+//	go test ./observation -run '^$' -bench Service_AddObservation -benchtime 3000x
+func BenchmarkService_AddObservation(b *testing.B) {
+	st := stores["SQLite"](b)
+	w := newWorld(b, st, nil)
+	ctxs := []context.Context{as(w.obs1), as(w.obs2)}
+	now := time.Now().UTC()
+	b.ResetTimer()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		r := rand.New(rand.NewPCG(rand.Uint64(), 1))
+		for i := 0; pb.Next(); i++ {
+			p := observation.Point{Lon: 35.5 + 2*r.Float64(), Lat: 32 + 2*r.Float64()}
+			start := now.Add(-time.Duration(r.IntN(3600)) * time.Second)
+			in := observation.Input{Mode: observation.ModeSaw, Position: p, Location: &p, Accuracy: 200,
+				Start: start, End: start, Category: observation.CatBurstShot}
+			if _, err := w.svc.AddObservation(ctxs[i%2], in); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "obs/s")
+}

@@ -1,0 +1,66 @@
+package observation_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce/observation"
+)
+
+func TestBuildReport(t *testing.T) {
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	inc := func(id string, cat observation.Category, st observation.Status, obs int, parties []string, cas int, zones ...string) *observation.Incident {
+		i := &observation.Incident{ID: id, Category: cat, Status: st, Observations: obs, Parties: parties, Start: day.Add(time.Hour), End: day.Add(time.Hour),
+			Events: observation.Count{Best: 2, Low: 1, High: 3}, Casualties: observation.Count{Best: cas, Low: cas, High: cas + 1}, Radius: 5000,
+			Center: observation.Point{Lon: 36.13, Lat: 32.63}}
+		for _, z := range zones {
+			i.Violations = append(i.Violations, observation.Violation{ZoneID: z})
+		}
+		return i
+	}
+	today := []*observation.Incident{
+		inc("a", observation.CatExplosion, observation.StatusVerified, 2, []string{"mc"}, 1, "z1"),
+		inc("b", observation.CatExplosion, observation.StatusReported, 1, []string{"mc", "osce"}, 0),
+		inc("c", observation.CatBurstShot, observation.StatusCorroborated, 3, []string{"osce"}, 0),
+		inc("d", observation.CatExplosion, observation.StatusRejected, 5, []string{"mc"}, 9, "z2"),
+	}
+	yesterday := []*observation.Incident{inc("y", observation.CatFlare, observation.StatusReported, 1, []string{"mc"}, 0)}
+	r := observation.BuildReport(day, today, yesterday)
+	if r.Day != "2026-12-07" || r.Total.Incidents != 3 || r.Total.Observations != 6 || r.Total.Violations != 1 || r.Previous.Incidents != 1 {
+		t.Fatalf("totals %+v, previous %+v", r.Total, r.Previous)
+	}
+	if r.Total.Casualties != (observation.Count{Best: 1, Low: 1, High: 4}) || r.Total.Events != (observation.Count{Best: 6, Low: 3, High: 9}) {
+		t.Fatalf("sums %+v %+v", r.Total.Casualties, r.Total.Events)
+	}
+	if len(r.ByCategory) != 2 || r.ByCategory[0].Category != observation.CatBurstShot || r.ByCategory[1].Incidents != 2 || r.ByCategory[1].ACLED.EventType != "Explosions/Remote violence" {
+		t.Fatalf("by category %+v", r.ByCategory)
+	}
+	if len(r.ByParty) != 2 || r.ByParty[0] != (observation.PartyTotals{PartyID: "mc", Incidents: 2}) || r.ByParty[1].Incidents != 2 {
+		t.Fatalf("by party %+v", r.ByParty)
+	}
+	if len(r.ByZone) != 1 || r.ByZone[0].ZoneID != "z1" {
+		t.Fatalf("by zone %+v (the rejected incident's violation counted?)", r.ByZone)
+	}
+
+	var b bytes.Buffer
+	if err := observation.WriteACLED(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2+3 || rows[1][0] != "#event+code" || rows[0][4] != "event_type" || rows[2][5] != "Shelling/artillery/missile attack" || rows[2][9] != "2" {
+		t.Fatalf("ACLED CSV: %v", rows)
+	}
+	b.Reset()
+	if err := observation.WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = csv.NewReader(&b).ReadAll()
+	if len(rows) != 2+3 || rows[1][0] != "#date" || rows[4][1] != "all" || rows[4][3] != "3" {
+		t.Fatalf("CSV: %v", rows)
+	}
+}

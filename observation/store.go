@@ -1,0 +1,60 @@
+package observation
+
+import (
+	"context"
+	"time"
+
+	"github.com/truce-project/truce"
+
+	"github.com/truce-project/truce/journal"
+)
+
+// Store is what observation reads and writes: observations and incidents.
+// internal/sqlstore implements it (its Observation view) and storetest
+// checks it on both databases.
+type Store interface {
+	// Update runs fn in one transaction; a change that was not
+	// journalled is rolled back (see journal.Write).
+	journal.Store[Tx]
+
+	// Observation returns an observation (ENOTFOUND).
+	Observation(ctx context.Context, id string) (*Observation, error)
+	// Observations lists observations by id, after f.Cursor.
+	Observations(ctx context.Context, f Filter) ([]*Observation, error)
+	// Incident returns an incident (ENOTFOUND).
+	Incident(ctx context.Context, id string) (*Incident, error)
+	// Incidents lists incidents by id, after f.Cursor.
+	Incidents(ctx context.Context, f IncidentFilter) ([]*Incident, error)
+}
+
+// Filter selects observations.
+type Filter struct {
+	IncidentID string
+	Cursor     string
+	Limit      int
+}
+
+// IncidentFilter selects incidents; From and Until, when set, bound
+// their start (From ≤ start < Until).
+type IncidentFilter struct {
+	Status      Status
+	From, Until time.Time
+	Cursor      string
+	Limit       int
+}
+
+// Tx is the transaction observation writes in: the journal's, and the
+// writes and reads of its records.
+type Tx interface {
+	journal.Tx
+	// PutObservation inserts (Version 1) or updates (the stored version is
+	// Version-1, EPRECONDITION otherwise) an observation.
+	PutObservation(ctx context.Context, o *Observation) error
+	// PutIncident does the same for an incident.
+	PutIncident(ctx context.Context, inc *Incident) error
+	Incident(ctx context.Context, id string) (*Incident, error)
+	// IncidentObservations returns an incident's observations by id.
+	IncidentObservations(ctx context.Context, incidentID string) ([]*Observation, error)
+	// PutAlert inserts an alert (a violation's) at Version 1.
+	PutAlert(ctx context.Context, a *truce.Alert) error
+}

@@ -1,0 +1,114 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// TestObservationPages drives the observation form, the verification
+// queue and the incident page without a browser: an observer's refused
+// report (nothing journalled) and filed one, the incident it opened, the
+// centre's operator verifying it from the queue, and the pages in Arabic.
+func TestObservationPages(t *testing.T) {
+	s := newServer(t)
+	ctx := context.Background()
+	admin, err := s.node.Store.Accounts().User(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := s.node.Store.Accounts().Party(ctx, admin.PartyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := truce.NewContext(ctx, &truce.Caller{User: admin, Party: un})
+	mission, err := s.node.Accounts.CreateParty(actx, truce.PartyCreate{Slug: "centre", Name: "Monitoring centre", Kind: truce.PartyMonitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []truce.UserCreate{
+		{Party: mission.ID, Username: "team-a", Roles: []truce.Role{truce.RoleObserver}, Password: "team-a-password"},
+		{Party: mission.ID, Username: "centre-op", Roles: []truce.Role{truce.RoleOperator}, Password: "centre-op-password"},
+	} {
+		if _, err := s.node.Accounts.CreateUser(actx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := client(t)
+	_, csrf := login(t, s, c, "team-a", "team-a-password")
+	if _, page := get(t, c, s.url+"/observations/new"); !strings.Contains(page, `id="observation-form"`) || !strings.Contains(page, `href="/observations/new"`) {
+		t.Fatalf("no observation form or link:\n%.2000s", page)
+	}
+	start := time.Now().UTC().Add(-5 * time.Minute).Format("2006-01-02T15:04")
+	form := url.Values{"csrf": {csrf}, "mode": {"heard"}, "category": {"explosion"}, "sub_category": {"artillery"}, "start": {start}, "end": {start},
+		"obs_lon": {"36.10"}, "obs_lat": {"32.58"}, "loc": {"bearing"}, "bearing": {"400"}, "bearing_error": {"3"}, "dmin": {"4000"}, "dmax": {"10000"},
+		"events_best": {"3"}, "events_low": {"2"}, "events_high": {"5"}, "narrative": {"Three impacts heard to the north-east."}}
+	before, _ := s.node.Store.JournalSize(ctx)
+	resp, err := c.PostForm(s.url+"/observations", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="obs-error"`) || !strings.Contains(page, `value="400"`) {
+		t.Fatalf("a bearing of 400: %d\n%.3000s", resp.StatusCode, page)
+	}
+	if after, _ := s.node.Store.JournalSize(ctx); after != before {
+		t.Fatalf("the refused report journalled %d entries", after-before)
+	}
+	form.Set("bearing", "50")
+	resp, err = c.PostForm(s.url+"/observations", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/incidents/") {
+		t.Fatalf("filing: %d to %q", resp.StatusCode, loc)
+	}
+	incPath := strings.SplitN(loc, "?", 2)[0]
+	if _, page := get(t, c, s.url+loc); !strings.Contains(page, `id="obs-filed"`) || !strings.Contains(page, `data-status="reported"`) || strings.Contains(page, `id="incident-decide"`) {
+		t.Fatalf("the observer's incident page:\n%.3000s", page)
+	}
+
+	op := client(t)
+	_, csrf = login(t, s, op, "centre-op", "centre-op-password")
+	if _, page := get(t, op, s.url+"/incidents"); !strings.Contains(page, `href="`+incPath+`"`) {
+		t.Fatalf("the queue lacks the incident:\n%.3000s", page)
+	}
+	_, page = get(t, op, s.url+incPath)
+	if !strings.Contains(page, `id="decide-verify"`) || !strings.Contains(page, `id="decide-reject"`) || strings.Contains(page, `id="decide-dispute"`) {
+		t.Fatalf("the operator's decision form:\n%.3000s", page)
+	}
+	resp, err = op.PostForm(s.url+incPath+"/decide", url.Values{"csrf": {csrf}, "action": {"verify"}, "reason": {"Heard by team A; crater seen."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("verify: %d", resp.StatusCode)
+	}
+	if _, page := get(t, op, s.url+incPath); !strings.Contains(page, `data-status="verified"`) || !strings.Contains(page, "Heard by team A; crater seen.") {
+		t.Fatalf("after verifying:\n%.3000s", page)
+	}
+	if _, page := get(t, op, s.url+"/incidents", "Cookie", "truce_lang=ar"); !strings.Contains(page, "قائمة التحقق") {
+		t.Fatalf("the queue in Arabic:\n%.2000s", page)
+	}
+}
+
+func readAll(resp *http.Response) string {
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}

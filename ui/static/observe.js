@@ -1,0 +1,139 @@
+// Truce web UI: the observation form's local queue, so that a report made
+// with a bad connection is never lost nor recorded twice. A submitted
+// report is kept in the browser (localStorage) with an Idempotency-Key
+// drawn once, and posted to the API; it leaves the queue only when the
+// server has recorded it (201) or refused it with a reason (a 4xx other
+// than 408 and 429, shown to the observer). On a network failure or a
+// server error it stays queued, and is sent again, with the same key,
+// when the browser is back online and every 15 s: a report whose answer
+// was lost is then answered from the server's record, not filed again.
+// Without JavaScript the form posts as a plain form. Plain ES5.
+(function () {
+  'use strict';
+  var form = document.getElementById('observation-form');
+  var box = document.getElementById('obs-queue-card');
+  if (!form || !box || !window.localStorage || !window.fetch) { return; }
+  var STORE = 'truce.observations.queue';
+  var queued = document.getElementById('obs-queue');
+  var results = document.getElementById('obs-results');
+  var state = document.getElementById('obs-queue-state');
+  var msg = function (k) { return box.getAttribute('data-' + k) || k; };
+  var busy = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
+  }
+  function save(q) { localStorage.setItem(STORE, JSON.stringify(q)); }
+  function field(name) { var e = form.elements[name]; return e ? String(e.value).trim() : ''; }
+  function num(name) { var v = field(name); return v === '' ? 0 : Number(v); }
+  // datetime-local values are read as UTC, as the form says.
+  function utc(v) { return v.length === 16 ? v + ':00Z' : v + 'Z'; }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+
+  // body is the API's ObservationInput made from the form.
+  function body() {
+    var b = {
+      mode: field('mode'), category: field('category'),
+      observer_position: { lon: num('obs_lon'), lat: num('obs_lat') },
+      start: utc(field('start')), end: utc(field('end')),
+      events: { best: num('events_best'), low: num('events_low'), high: num('events_high') },
+      casualties: { best: num('cas_best'), low: num('cas_low'), high: num('cas_high') }
+    };
+    ['sub_category', 'weapon', 'actor', 'narrative'].forEach(function (k) { if (field(k)) { b[k] = field(k); } });
+    if (num('confidence')) { b.confidence = num('confidence'); }
+    var loc = form.querySelector('input[name="loc"]:checked');
+    if (loc && loc.value === 'point') {
+      b.location = { lon: num('lon'), lat: num('lat') };
+      b.accuracy = num('accuracy');
+    } else {
+      b.bearing = { degrees: num('bearing'), error: num('bearing_error'), min_distance: num('dmin'), max_distance: num('dmax') };
+    }
+    return b;
+  }
+
+  function text(el, s) { el.textContent = s; return el; }
+  function render() {
+    var q = load();
+    queued.innerHTML = '';
+    q.forEach(function (it) {
+      var li = text(document.createElement('li'), it.body.category + ' · ' + it.body.start + ' · ' + msg('waiting') + (it.error ? ' (' + it.error + ')' : ''));
+      li.className = 'queued';
+      li.setAttribute('data-key', it.key);
+      queued.appendChild(li);
+    });
+    text(state, q.length ? msg('pending').replace('%d', q.length) : msg('empty'));
+  }
+  function result(cls, s, href) {
+    var li = document.createElement('li');
+    li.className = cls;
+    if (href) {
+      var a = text(document.createElement('a'), s);
+      a.href = href;
+      li.appendChild(a);
+    } else {
+      text(li, s);
+    }
+    results.appendChild(li);
+  }
+  function update(key, fn) {
+    var q = load().filter(function (it) { return fn(it) !== false || it.key !== key; });
+    save(q);
+  }
+  function drop(key) { save(load().filter(function (it) { return it.key !== key; })); }
+
+  // flush sends the queued reports in order; it stops at the first that
+  // cannot reach the server, to try again later.
+  function flush() {
+    if (busy) { return; }
+    var q = load();
+    if (!q.length) { render(); return; }
+    busy = true;
+    var csrf = field('csrf');
+    var step = function (i) {
+      if (i >= q.length) { busy = false; render(); return; }
+      var it = q[i];
+      window.fetch('/ui/api/v1/observations', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': it.key, 'X-CSRF-Token': csrf },
+        body: JSON.stringify(it.body)
+      }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (r.status === 201) {
+            drop(it.key);
+            result('filed', msg('filed'), '/incidents/' + encodeURIComponent(j.incident_id));
+          } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
+            drop(it.key);
+            result('refused', msg('refused') + ' ' + (j.detail || r.status));
+          } else {
+            update(it.key, function (x) { if (x.key === it.key) { x.error = 'HTTP ' + r.status; } });
+          }
+          step(i + 1);
+        });
+      }, function () {
+        update(it.key, function (x) { if (x.key === it.key) { x.error = msg('offline'); } });
+        busy = false;
+        render();
+      });
+    };
+    step(0);
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var q = load();
+    q.push({ key: newKey(), body: body(), queued: new Date().toISOString() });
+    save(q);
+    render();
+    flush();
+  });
+  window.addEventListener('online', flush);
+  window.setInterval(flush, 15000);
+  render();
+  flush();
+  window.TruceObservationQueue = { flush: flush, load: load };
+}());
