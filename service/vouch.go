@@ -144,6 +144,9 @@ func (s *Service) compareZone(id string, z *truce.Zone, vs []*truce.ZoneVersion,
 			}
 		} else {
 			s.Integrity.Clear(key)
+			// The same record: keep one copy of it (a zone's geometry is
+			// most of the index's memory), and let the journal's go.
+			jz.Versions[v.Version] = v
 		}
 	}
 	return jz, first

@@ -498,6 +498,15 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 				}
 				r.Zone = z
 			}
+			// The index keeps no geometry text; the database's is checked
+			// against the one the journal vouched for.
+			g, err := s.Zones.Geometry(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			v := *r.Version
+			v.Spec.Geometry = g
+			r.Version = &v
 			out = append(out, r)
 		}
 		return out, nil

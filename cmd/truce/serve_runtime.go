@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// defaultMemoryLimit is the Go runtime's soft memory limit `truce serve`
+// sets when neither --memory-limit nor GOMEMLIMIT says otherwise. With the
+// default GOGC the heap may grow to twice what is live before a collection;
+// the limit makes the collector run earlier instead, once the process nears
+// it, so a server holding 20,000 tracks and 5,000 real-polygon zones (about
+// 150–200 MB live) stays under 300 MB of RSS. It is soft: a server whose
+// live data needs more goes over it (collecting more often) rather than
+// failing.
+const defaultMemoryLimit = 256 << 20
+
+// runtimeFlags adds --memory-limit and --pprof; the returned function
+// applies them once the flags are parsed and returns a function that stops
+// the profiling listener.
+func runtimeFlags(fs *flag.FlagSet) func(ctx context.Context) (stop func(), err error) {
+	limit := fs.String("memory-limit", env("TRUCE_MEMORY_LIMIT", ""),
+		"soft memory limit of the Go runtime, like 256MiB or 1GiB, or off; default GOMEMLIMIT if set, else 256MiB (TRUCE_MEMORY_LIMIT)")
+	pprofAddr := fs.String("pprof", env("TRUCE_PPROF", ""),
+		"serve Go's profiles (/debug/pprof/) on this loopback address, like 127.0.0.1:6060; off by default (TRUCE_PPROF)")
+	return func(ctx context.Context) (func(), error) {
+		v := *limit
+		if v == "" {
+			if os.Getenv("GOMEMLIMIT") != "" {
+				v = "env" // the runtime has read it already
+			} else {
+				v = strconv.Itoa(defaultMemoryLimit)
+			}
+		}
+		if v != "env" {
+			n, err := parseMemoryLimit(v)
+			if err != nil {
+				return nil, fmt.Errorf("--memory-limit %q: %w", v, err)
+			}
+			debug.SetMemoryLimit(n)
+		}
+		if *pprofAddr == "" {
+			return func() {}, nil
+		}
+		return servePprof(ctx, *pprofAddr)
+	}
+}
+
+// parseMemoryLimit reads a byte count with an optional B, KiB, MiB, GiB or
+// TiB suffix (GOMEMLIMIT's syntax), or "off" for no limit.
+func parseMemoryLimit(s string) (int64, error) {
+	if s == "off" {
+		return 1<<63 - 1, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<63-1)/mult {
+		return 0, errors.New("want a size like 256MiB, 1GiB or 300000000, or off")
+	}
+	if n*mult < 64<<20 {
+		return 0, errors.New("want at least 64MiB")
+	}
+	return n * mult, nil
+}
+
+// servePprof serves net/http/pprof's handlers on addr, which must be a
+// loopback address: profiles show the process's internals and cost CPU
+// while they run, so they are for an operator on the host (or through an
+// SSH tunnel), never the network.
+func servePprof(ctx context.Context, addr string) (func(), error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof %q: want a loopback address like 127.0.0.1:6060", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("--pprof %q: only a loopback address (127.0.0.1, ::1, localhost) is allowed", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on stop
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	return func() { stop(); srv.Close() }, nil
+}
