@@ -87,7 +87,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err := witnesses(); err != nil {
 		return err
 	}
-	stopPprof, err := applyRuntime(ctx)
+	sizeMemoryLimit, stopPprof, err := applyRuntime(ctx)
 	if err != nil {
 		return err
 	}
@@ -97,6 +97,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer n.Close()
+	sizeMemoryLimit(cfg.MaxTracks)
 	ln, err := listen(*addr, *tlsCert, *tlsKey)
 	if err != nil {
 		return err

@@ -9,51 +9,76 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// defaultMemoryLimit is the Go runtime's soft memory limit `truce serve`
-// sets when neither --memory-limit nor GOMEMLIMIT says otherwise. With the
-// default GOGC the heap may grow to twice what is live before a collection;
-// the limit makes the collector run earlier instead, once the process nears
-// it, so a server holding 20,000 tracks and 5,000 real-polygon zones (about
-// 150–200 MB live) stays under 300 MB of RSS. It is soft: a server whose
+// The Go runtime's soft memory limit `truce serve` sets when neither
+// --memory-limit nor GOMEMLIMIT says otherwise is sized once the zones are
+// loaded: what is live then, plus perTrackMemory for each place of the
+// track table (a full track with its evidence history takes about 2.2 KB)
+// and memoryHeadroom for the rest (requests, the alert queue, the minutely
+// reconciliation of the zone index with the database), and at least
+// minMemoryLimit. With the default GOGC the heap may grow to twice what is
+// live before a collection; the limit makes the collector run earlier
+// instead, so a server holding 20,000 tracks and 5,000 real-polygon zones
+// (about 135 MB live) stays under 300 MB of RSS, and one with more zones
+// gets a limit that grows with them. The limit is soft: a server whose
 // live data needs more goes over it (collecting more often) rather than
 // failing.
-const defaultMemoryLimit = 256 << 20
+const (
+	perTrackMemory = 3 << 10
+	memoryHeadroom = 64 << 20
+	minMemoryLimit = 128 << 20
+)
 
 // runtimeFlags adds --memory-limit and --pprof; the returned function
-// applies them once the flags are parsed and returns a function that stops
-// the profiling listener.
-func runtimeFlags(fs *flag.FlagSet) func(ctx context.Context) (stop func(), err error) {
+// applies them once the flags are parsed and returns a function that sets
+// the default memory limit once the node is open (nothing when a limit
+// was given) and one that stops the profiling listener.
+func runtimeFlags(fs *flag.FlagSet) func(ctx context.Context) (sizeLimit func(maxTracks int), stop func(), err error) {
 	limit := fs.String("memory-limit", env("TRUCE_MEMORY_LIMIT", ""),
-		"soft memory limit of the Go runtime, like 256MiB or 1GiB, or off; default GOMEMLIMIT if set, else 256MiB (TRUCE_MEMORY_LIMIT)")
+		"soft memory limit of the Go runtime, like 256MiB or 1GiB, or off; default GOMEMLIMIT if set, else sized at start-up for the zones loaded and --max-tracks (TRUCE_MEMORY_LIMIT)")
 	pprofAddr := fs.String("pprof", env("TRUCE_PPROF", ""),
 		"serve Go's profiles (/debug/pprof/) on this loopback address, like 127.0.0.1:6060; off by default (TRUCE_PPROF)")
-	return func(ctx context.Context) (func(), error) {
-		v := *limit
-		if v == "" {
-			if os.Getenv("GOMEMLIMIT") != "" {
-				v = "env" // the runtime has read it already
-			} else {
-				v = strconv.Itoa(defaultMemoryLimit)
-			}
-		}
-		if v != "env" {
+	return func(ctx context.Context) (func(int), func(), error) {
+		sizeLimit := func(int) {}
+		switch v := *limit; {
+		case v == "" && os.Getenv("GOMEMLIMIT") != "":
+			// The runtime has read it already.
+		case v == "":
+			sizeLimit = func(maxTracks int) { debug.SetMemoryLimit(defaultMemoryLimit(maxTracks)) }
+		default:
 			n, err := parseMemoryLimit(v)
 			if err != nil {
-				return nil, fmt.Errorf("--memory-limit %q: %w", v, err)
+				return nil, nil, fmt.Errorf("--memory-limit %q: %w", v, err)
 			}
 			debug.SetMemoryLimit(n)
 		}
 		if *pprofAddr == "" {
-			return func() {}, nil
+			return sizeLimit, func() {}, nil
 		}
-		return servePprof(ctx, *pprofAddr)
+		stop, err := servePprof(ctx, *pprofAddr)
+		return sizeLimit, stop, err
 	}
+}
+
+// defaultMemoryLimit sizes the memory limit for what is live now (the
+// zones loaded at start-up; one collection, once, measures it) and a full
+// track table.
+func defaultMemoryLimit(maxTracks int) int64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	var live int64
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		live = int64(s[0].Value.Uint64())
+	}
+	return max(minMemoryLimit, live+int64(maxTracks)*perTrackMemory+memoryHeadroom)
 }
 
 // parseMemoryLimit reads a byte count with an optional B, KiB, MiB, GiB or
