@@ -266,8 +266,8 @@ func (x *ZoneIndex) build(ctx context.Context, rows []*truce.ZoneVersion, from t
 	ags := map[string]*truce.Agreement{}
 	b := &indexBuild{byZone: map[string][]string{}, records: map[string]zoneRecord{}}
 	for _, v := range vs {
-		ag, ok := ags[v.AgreementID]
-		if !ok {
+		if _, ok := ags[v.AgreementID]; !ok {
+			var ag *truce.Agreement
 			var err error
 			if x.agreement != nil {
 				ag, err = x.agreement(ctx, v.AgreementID)
