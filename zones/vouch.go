@@ -143,6 +143,9 @@ func (s *Service) compareZone(id string, z *truce.Zone, vs []*truce.ZoneVersion,
 			}
 		} else {
 			s.Integrity.Clear(key)
+			// The same record: keep one copy of it (a zone's geometry is
+			// most of the index's memory), and let the journal's go.
+			jz.Versions[v.Version] = v
 		}
 	}
 	return jz, first
@@ -396,15 +399,19 @@ type bulkZones interface {
 }
 
 // journalledZones checks zones, with the version rows given, against
-// their journals, a page of 1,000 at a time (three queries a page when
+// their journals, a page of 250 at a time (three queries a page when
 // the store can), and returns each one's journalled zone: nil for a zone
 // whose journal fails its checks (reported), and the journal's state for
 // one whose rows do not match it (reported). Errors are the store's.
 func (s *Service) journalledZones(ctx context.Context, order []string, rows map[string][]*truce.ZoneVersion) (map[string]*JournalledZone, error) {
 	out := make(map[string]*JournalledZone, len(order))
 	b, bulk := s.Store.(bulkZones)
-	for start := 0; start < len(order); start += 1000 {
-		page := order[start:min(start+1000, len(order))]
+	// A page's journal entries hold every version's geometry, read and
+	// decoded at once: pages of 250 bound that to a few MB with real
+	// polygons, at four queries more a thousand zones.
+	const pageZones = 250
+	for start := 0; start < len(order); start += pageZones {
+		page := order[start:min(start+pageZones, len(order))]
 		var zs map[string]*truce.Zone
 		var es map[string][]*truce.JournalRecord
 		checked := false

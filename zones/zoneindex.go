@@ -2,6 +2,8 @@ package zones
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -51,7 +53,7 @@ type Index struct {
 	prints map[string]string
 	// records holds the zone and version of each index id, as the
 	// journal vouches for them: lookups answer from memory.
-	records atomic.Pointer[map[string]truce.ZoneAt]
+	records atomic.Pointer[map[string]zoneRecord]
 	// OnChange, when set, is called after the index changed, with the
 	// zones whose entries changed (nil after a full reload).
 	OnChange func(zoneIDs []string)
@@ -62,7 +64,7 @@ type Index struct {
 // uses).
 func NewIndex(store Store) *Index {
 	x := &Index{store: store, idx: spatial.NewZoneIndex(), byZone: map[string][]string{}, prints: map[string]string{}}
-	x.records.Store(&map[string]truce.ZoneAt{})
+	x.records.Store(&map[string]zoneRecord{})
 	return x
 }
 
@@ -86,11 +88,48 @@ func (s *Service) NewIndex() *Index {
 // Spatial returns the underlying index, for the monitor's hot path.
 func (x *Index) Spatial() *spatial.ZoneIndex { return x.idx }
 
+// zoneRecord is what the index keeps of an entry: its zone and version as
+// the journal vouches for them, but for the version's GeoJSON geometry,
+// which the spatial index holds already (prepared) and whose text would
+// take as much memory again; geometry is that text's SHA-256, so that
+// Geometry can read it back from the database and know it is the one
+// vouched for.
+type zoneRecord struct {
+	truce.ZoneAt
+	geometry [sha256.Size]byte
+}
+
+func newZoneRecord(z *truce.Zone, v *truce.ZoneVersion, st *truce.AgreementStanding) zoneRecord {
+	kept := *v
+	kept.Spec.Geometry = nil
+	return zoneRecord{ZoneAt: truce.ZoneAt{Zone: z, Version: &kept, Agreement: st}, geometry: sha256.Sum256(v.Spec.Geometry)}
+}
+
 // Record returns the zone and version of an index id, as the index holds
-// them.
+// them: without the version's geometry (Spec.Geometry is nil; Geometry
+// reads it).
 func (x *Index) Record(indexID string) (truce.ZoneAt, bool) {
 	r, ok := (*x.records.Load())[indexID]
-	return r, ok
+	return r.ZoneAt, ok
+}
+
+// Geometry returns the GeoJSON geometry of an index id's version, read
+// from the database and checked against the one the index holds: it
+// returns ENOTFOUND for an id the index does not hold and EINTEGRITY when
+// the stored geometry is not the one the journal vouched for.
+func (x *Index) Geometry(ctx context.Context, indexID string) (json.RawMessage, error) {
+	r, ok := (*x.records.Load())[indexID]
+	if !ok {
+		return nil, truce.Errorf(truce.ENOTFOUND, "Zone version %s is not in the live index.", indexID)
+	}
+	v, err := x.store.ZoneVersion(ctx, r.Version.ZoneID, r.Version.Version)
+	if err != nil {
+		return nil, err
+	}
+	if sha256.Sum256(v.Spec.Geometry) != r.geometry {
+		return nil, truce.Errorf(truce.EINTEGRITY, "Zone %s version %d: the stored geometry is not the one its journal entries hold.", r.Version.ZoneID, r.Version.Version)
+	}
+	return v.Spec.Geometry, nil
 }
 
 // From returns the time from which the index holds the versions in force.
@@ -139,7 +178,7 @@ func (x *Index) Load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	b, err := x.build(ctx, vs, now)
+	b, err := x.build(ctx, vs, now, nil)
 	if err != nil {
 		return err
 	}
@@ -148,7 +187,11 @@ func (x *Index) Load(ctx context.Context, now time.Time) error {
 	}
 	x.mu.Lock()
 	x.byZone, x.prints, x.from = b.byZone, b.prints, now
-	x.records.Store(&b.records)
+	// A pointer to b.records would keep all of b alive, its zones' decoded
+	// geometry among them (a copy of every vertex the spatial index holds
+	// already).
+	recs := b.records
+	x.records.Store(&recs)
 	at := time.Now()
 	if now.After(at) {
 		at = now
@@ -167,7 +210,7 @@ type indexBuild struct {
 	zones   []spatial.Zone
 	byZone  map[string][]string // zone id -> index ids
 	prints  map[string]string   // zone id -> fingerprint of the versions read
-	records map[string]truce.ZoneAt
+	records map[string]zoneRecord
 }
 
 // live reports whether a version belongs in an index holding what is in
@@ -181,7 +224,11 @@ func live(v *truce.ZoneVersion, from time.Time) bool {
 // (a row changed behind the server's back is reported and not used), and
 // so is each agreement; a zone or agreement whose journal itself fails
 // its checks is left out (and reported).
-func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time) (*indexBuild, error) {
+//
+// need, when not nil, says which zones (by id and fingerprint) to make
+// entries for: decoding a zone's geometry is most of a build's time and
+// memory, and a reconciliation needs it only for the zones that differ.
+func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.Time, need func(zoneID, print string) bool) (*indexBuild, error) {
 	vs := rows
 	zoneDocs := map[string]*truce.Zone{}
 	if x.vouch != nil {
@@ -217,10 +264,10 @@ func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.
 		}
 	}
 	ags := map[string]*truce.Agreement{}
-	b := &indexBuild{byZone: map[string][]string{}, records: map[string]truce.ZoneAt{}}
+	b := &indexBuild{byZone: map[string][]string{}, records: map[string]zoneRecord{}}
 	for _, v := range vs {
-		ag, ok := ags[v.AgreementID]
-		if !ok {
+		if _, ok := ags[v.AgreementID]; !ok {
+			var ag *truce.Agreement
 			var err error
 			if x.agreement != nil {
 				ag, err = x.agreement(ctx, v.AgreementID)
@@ -239,7 +286,11 @@ func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.
 			}
 			ags[v.AgreementID] = ag
 		}
-		if ag == nil {
+	}
+	b.prints = fingerprints(vs, ags)
+	for _, v := range vs {
+		ag := ags[v.AgreementID]
+		if ag == nil || need != nil && !need(v.ZoneID, b.prints[v.ZoneID]) {
 			continue
 		}
 		z, ok, err := spatialZone(v, ag)
@@ -250,10 +301,9 @@ func (x *Index) build(ctx context.Context, rows []*truce.ZoneVersion, from time.
 			b.zones = append(b.zones, z)
 			b.byZone[v.ZoneID] = append(b.byZone[v.ZoneID], z.ID)
 			st := ag.StandingAt(from)
-			b.records[z.ID] = truce.ZoneAt{Zone: zoneDocs[v.ZoneID], Version: v, Agreement: &st}
+			b.records[z.ID] = newZoneRecord(zoneDocs[v.ZoneID], v, &st)
 		}
 	}
-	b.prints = fingerprints(vs, ags)
 	return b, nil
 }
 
@@ -311,7 +361,7 @@ func (x *Index) RefreshZone(ctx context.Context, zoneID string) error {
 			}
 		}
 	}
-	b, err := x.build(ctx, rows, from)
+	b, err := x.build(ctx, rows, from, nil)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,13 @@ func (x *Index) Reconcile(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := x.build(ctx, vs, x.From())
+	// Only the zones whose fingerprint differs from the index's are
+	// decoded: the others are dropped unread once compared.
+	b, err := x.build(ctx, vs, x.From(), func(id, print string) bool {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.prints[id] != print
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -517,6 +517,15 @@ func (s *Service) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Ti
 				st.Notices = pendingAt(st.Notices, t)
 				r.Agreement = &st
 			}
+			// The index keeps no geometry text; the database's is checked
+			// against the one the journal vouched for.
+			g, err := s.Index.Geometry(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			v := *r.Version
+			v.Spec.Geometry = g
+			r.Version = &v
 			out = append(out, r)
 		}
 		return out, nil

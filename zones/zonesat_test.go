@@ -2,6 +2,7 @@ package zones_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -58,5 +59,53 @@ func TestZonesAt_PastAfterAgreementChange(t *testing.T) {
 	}
 	if got, err := svc.ZonesAt(actx, 36.02, 32.02, 1000, time.Now()); err != nil || len(got) != 0 {
 		t.Fatalf("at 1,000 m after the suspension: %d zones, %v; want 0", len(got), err)
+	}
+}
+
+// alteredGeometry is a store whose version reads return another geometry
+// once altered is set, as a row changed behind the server's back would.
+type alteredGeometry struct {
+	zones.Store
+	altered *bool
+}
+
+func (s alteredGeometry) ZoneVersion(ctx context.Context, zoneID string, version int) (*truce.ZoneVersion, error) {
+	v, err := s.Store.ZoneVersion(ctx, zoneID, version)
+	if err == nil && *s.altered {
+		v.Spec.Geometry = json.RawMessage(`{"type":"Polygon","coordinates":[[[36,32],[37,32],[37,33],[36,33],[36,32]]]}`)
+	}
+	return v, err
+}
+
+// TestZonesAt_LiveIndexGeometry: the live index keeps no geometry text
+// (Record leaves it out), and a lookup answered from it still returns each
+// version's geometry, read from the database and refused (EINTEGRITY) when
+// it is not the one the journal vouched for.
+func TestZonesAt_LiveIndexGeometry(t *testing.T) {
+	svc, actx := zonesInForce(t, 4)
+	altered := false
+	svc.Store = alteredGeometry{svc.Store, &altered}
+	svc.Index = svc.NewIndex()
+	if err := svc.Index.Load(context.Background(), svc.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.ZonesAt(actx, 36.02, 32.02, math.NaN(), time.Now())
+	if err != nil || len(got) != 1 {
+		t.Fatalf("zones at a point of z0: %d, %v", len(got), err)
+	}
+	stored, err := svc.Store.ZoneVersion(actx, got[0].Version.ZoneID, got[0].Version.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Spec.Geometry) == 0 || string(got[0].Version.Spec.Geometry) != string(stored.Spec.Geometry) {
+		t.Fatalf("geometry %s, stored %s", got[0].Version.Spec.Geometry, stored.Spec.Geometry)
+	}
+	key := got[0].Version.ZoneID + "#1"
+	if r, ok := svc.Index.Record(key); !ok || r.Version.Spec.Geometry != nil || r.Version.Spec.Name != stored.Spec.Name {
+		t.Fatalf("record of %s: %v, geometry %q", key, ok, r.Version.Spec.Geometry)
+	}
+	altered = true
+	if _, err := svc.ZonesAt(actx, 36.02, 32.02, math.NaN(), time.Now()); truce.ErrorCode(err) != truce.EINTEGRITY {
+		t.Fatalf("with the stored geometry changed: %v, want %s", err, truce.EINTEGRITY)
 	}
 }

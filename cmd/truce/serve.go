@@ -46,6 +46,7 @@ func runServe(ctx context.Context, args []string) error {
 	maxTracks := fs.String("max-tracks", env("TRUCE_MAX_TRACKS", "20000"), "capacity of the monitor's track table: the most aircraft tracked at once (TRUCE_MAX_TRACKS)")
 	maxDelay := fs.String("max-delay", env("TRUCE_MAX_DELAY", "120s"), "the latency the monitor accepts: later reports are refused as too old; at most 1h (TRUCE_MAX_DELAY)")
 	witnesses := witnessFlags(fs, cfg)
+	applyRuntime := runtimeFlags(fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -86,11 +87,17 @@ func runServe(ctx context.Context, args []string) error {
 	if err := witnesses(); err != nil {
 		return err
 	}
+	sizeMemoryLimit, stopPprof, err := applyRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	n, err := node.Open(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	sizeMemoryLimit(cfg.MaxTracks)
 	ln, err := listen(*addr, *tlsCert, *tlsKey)
 	if err != nil {
 		return err
