@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/truce-project/truce"
@@ -19,6 +20,7 @@ import (
 type batch struct {
 	g       *groupCommitter
 	tx      *sql.Tx
+	conn    *sql.Conn // tx's connection, when the dialect bulk-loads (CopyRows)
 	start   int64
 	entries []*truce.SealedChange
 	hashes  map[int64]tlog.Hash
@@ -94,6 +96,9 @@ func (b *batch) flush(ctx context.Context) error {
 // chunks of 1, 4, 16, 64, 256 or 1024 rows that stay under SQLite's and
 // PostgreSQL's parameter limits.
 func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
+	if b.conn != nil && len(args) >= minCopyRows*n {
+		return b.copyRows(ctx, prefix, n, args)
+	}
 	per := 30000 / n
 	for len(args) > 0 {
 		// Rows go in chunks of a few sizes (powers of 4), each statement
@@ -114,6 +119,43 @@ func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any
 		args = args[k*n:]
 	}
 	return nil
+}
+
+// minCopyRows is the fewest rows bulk-loaded (Dialect.CopyRows) rather
+// than inserted: a COPY costs a round trip more than an INSERT of a few
+// rows, and saves the driver's parameter work on many.
+const minCopyRows = 16
+
+// copyRows writes the rows of an insertRows prefix "INSERT INTO t (a, b)
+// VALUES " with the dialect's bulk load.
+func (b *batch) copyRows(ctx context.Context, prefix string, n int, args []any) error {
+	table, cols, err := insertTarget(prefix)
+	if err != nil {
+		return err
+	}
+	if len(cols) != n {
+		return fmt.Errorf("sqlstore: %d columns named for rows of %d values: %s", len(cols), n, prefix)
+	}
+	rows := make([][]any, 0, len(args)/n)
+	for i := 0; i+n <= len(args); i += n {
+		rows = append(rows, args[i:i+n:i+n])
+	}
+	return b.g.s.d.CopyRows(ctx, b.conn, table, cols, rows)
+}
+
+// insertTarget reads the table and columns of "INSERT INTO t (a, b)
+// VALUES ".
+func insertTarget(prefix string) (string, []string, error) {
+	rest, ok := strings.CutPrefix(prefix, "INSERT INTO ")
+	open, close := strings.IndexByte(rest, '('), strings.IndexByte(rest, ')')
+	if !ok || open < 0 || close < open {
+		return "", nil, fmt.Errorf("sqlstore: not an insert of named columns: %s", prefix)
+	}
+	cols := strings.Split(rest[open+1:close], ",")
+	for i, c := range cols {
+		cols[i] = strings.TrimSpace(c)
+	}
+	return strings.TrimSpace(rest[:open]), cols, nil
 }
 
 type rowsKey struct {
