@@ -187,16 +187,28 @@ func (s *Store) preparedRows(ctx context.Context, prefix string, n, k int) (*sql
 	return st, nil
 }
 
-// committed moves what the batch wrote into the committer's caches.
+// committed moves what the batch wrote into the committer's caches. Of the
+// Merkle hashes it keeps the tree's frontier, the roots of the perfect
+// subtrees that cover it: the only stored hashes that appending after it
+// reads (tlog.StoredHashes). Copying every hash of every batch into one
+// map that is emptied when full cost an alert batch a map rebuild and most
+// of its hashes were never read again.
 func (b *batch) committed() {
 	g := b.g
 	g.size = b.start + int64(len(b.entries))
-	if len(g.hashes)+len(b.hashes) > maxCachedHashes {
-		g.hashes = map[int64]tlog.Hash{}
+	keep := make(map[int64]tlog.Hash, 64)
+	for level, n := 0, g.size; n > 0; level, n = level+1, n>>1 {
+		if n&1 == 0 {
+			continue
+		}
+		x := tlog.StoredHashIndex(level, n-1)
+		if h, ok := b.hashes[x]; ok {
+			keep[x] = h
+		} else if h, ok := g.hashes[x]; ok {
+			keep[x] = h
+		}
 	}
-	for k, v := range b.hashes {
-		g.hashes[k] = v
-	}
+	g.hashes = keep
 	if len(g.latest)+len(b.latest) > maxCachedSubjects {
 		g.latest = map[string]int64{}
 	}

@@ -81,7 +81,6 @@ type groupCommitter struct {
 }
 
 const (
-	maxCachedHashes   = 1 << 14
 	maxCachedSubjects = 1 << 16
 )
 

@@ -127,9 +127,10 @@ func (b *batch) flushJournal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.hashes = map[int64]tlog.Hash{}
-	var hashIDs []int64
-	var hashVals []tlog.Hash
+	// An entry stores two hashes on average (one per level it completes).
+	b.hashes = make(map[int64]tlog.Hash, 2*len(b.entries)+64)
+	hashIDs := make([]int64, 0, 2*len(b.entries)+64)
+	hashVals := make([]tlog.Hash, 0, 2*len(b.entries)+64)
 	jargs := make([]any, 0, len(b.entries)*14)
 	for i, c := range b.entries {
 		idx := b.start + int64(i)
