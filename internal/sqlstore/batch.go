@@ -23,6 +23,7 @@ type batch struct {
 	conn    *sql.Conn // tx's connection, when the dialect bulk-loads (CopyRows)
 	start   int64
 	entries []*truce.SealedChange
+	leaves  [][]byte // entries[i]'s leaf without a previous version
 	hashes  map[int64]tlog.Hash
 	latest  map[string]int64
 

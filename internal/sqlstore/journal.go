@@ -103,6 +103,7 @@ func (b *batch) append(c *truce.SealedChange) (int64, error) {
 		return 0, truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
 	}
 	b.entries = append(b.entries, c)
+	b.leaves = append(b.leaves, leaf)
 	return b.start + int64(len(b.entries)) - 1, nil
 }
 
@@ -144,9 +145,13 @@ func (b *batch) flushJournal(ctx context.Context) error {
 			c.Entry.Prev = &p
 		}
 		b.latest[k] = idx
-		leaf, err := c.Entry.Leaf()
-		if err != nil {
-			return err
+		// The leaf append made without a previous version is the entry's
+		// when it has none (a new record, such as every alert).
+		leaf := b.leaves[i]
+		if c.Entry.Prev != nil {
+			if leaf, err = c.Entry.Leaf(); err != nil {
+				return err
+			}
 		}
 		if len(leaf) > truce.MaxEntrySize {
 			return truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
