@@ -95,7 +95,8 @@ func (b *batch) flush(ctx context.Context) error {
 
 // insertRows inserts rows of n columns with multi-row VALUES lists, in
 // chunks of 1, 4, 16, 64, 256 or 1024 rows that stay under SQLite's and
-// PostgreSQL's parameter limits.
+// PostgreSQL's parameter limits; or, from minCopyRows rows, with the
+// dialect's bulk load when it has one (COPY on PostgreSQL).
 func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
 	if b.conn != nil && len(args) >= minCopyRows*n {
 		return b.copyRows(ctx, prefix, n, args)
@@ -148,15 +149,15 @@ func (b *batch) copyRows(ctx context.Context, prefix string, n int, args []any) 
 // VALUES ".
 func insertTarget(prefix string) (string, []string, error) {
 	rest, ok := strings.CutPrefix(prefix, "INSERT INTO ")
-	open, close := strings.IndexByte(rest, '('), strings.IndexByte(rest, ')')
-	if !ok || open < 0 || close < open {
+	lp, rp := strings.IndexByte(rest, '('), strings.IndexByte(rest, ')')
+	if !ok || lp < 0 || rp < lp {
 		return "", nil, fmt.Errorf("sqlstore: not an insert of named columns: %s", prefix)
 	}
-	cols := strings.Split(rest[open+1:close], ",")
+	cols := strings.Split(rest[lp+1:rp], ",")
 	for i, c := range cols {
 		cols[i] = strings.TrimSpace(c)
 	}
-	return strings.TrimSpace(rest[:open]), cols, nil
+	return strings.TrimSpace(rest[:lp]), cols, nil
 }
 
 type rowsKey struct {
