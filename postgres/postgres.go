@@ -15,8 +15,9 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/sqlstore"
 )
@@ -31,6 +32,23 @@ var Dialect = sqlstore.Dialect{
 	LockHead:   " FOR UPDATE",
 	Translate:  translate,
 	Migrations: mustSub(migrations, "migrations"),
+	CopyRows:   copyRows,
+}
+
+// copyRows bulk-loads rows with COPY on the driver's connection under
+// conn, inside the transaction open on it.
+func copyRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: connection %T is not pgx's", dc)
+		}
+		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("postgres: COPY into %s wrote %d of %d rows", table, n, len(rows))
+		}
+		return err
+	})
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 	t.Run("Observation", func(t *testing.T) { testObservation(t, open(t)) })
+	t.Run("LargeWrite", func(t *testing.T) { testLargeWrite(t, open(t)) })
 }
 
 var ctx = context.Background()

@@ -4,9 +4,11 @@ package eventstest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +27,7 @@ func Run(t *testing.T, open func(t testing.TB) events.Store) {
 	t.Run("QueueAfterCommit", func(t *testing.T) { testQueueAfterCommit(t, open(t)) })
 	t.Run("QueueTogether", func(t *testing.T) { testQueueTogether(t, open(t)) })
 	t.Run("PublishInTransaction", func(t *testing.T) { testPublishInTx(t, open(t)) })
+	t.Run("EntryBody", func(t *testing.T) { testEntryBody(t, open(t)) })
 }
 
 var t0 = time.Date(2017, 7, 9, 12, 0, 0, 0, time.UTC)
@@ -521,5 +524,129 @@ func testQueueTogether(t *testing.T, s events.Store) {
 	}
 	if total != 2*events_ {
 		t.Errorf("the dispatchers reported %d deliveries queued, want %d", total, 2*events_)
+	}
+}
+
+// testEntryBody: an event published with its change's sealed body as data
+// (as journal.Write does) reads back with that body, byte for byte, from
+// Events and DueDeliveries, whether or not the store keeps it in the event
+// log or takes it from the journal; an event of the same change with other
+// data keeps its own; queries by kind and place still select them.
+func testEntryBody(t *testing.T, es events.Store) {
+	s, ok := es.(truce.Store)
+	if !ok {
+		t.Fatalf("%T logs events but is not a truce.Store", es)
+	}
+	ctx := context.Background()
+	w := &events.Webhook{ID: "w1", Party: "p1", URL: "https://a.example/hook", Secret: "s1", Kinds: []string{"alert"}, CreatedBy: "u1", CreatedAt: t0}
+	if err := es.InsertWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	vis := truce.Visibility{Scope: truce.ScopeAll}
+	type body struct {
+		ID   string `json:"id"`
+		Note string `json:"note"`
+		N    int    `json:"n"`
+	}
+	bodies := map[string]string{} // subject -> sealed body
+	point := [2]float64{36.2, 33.5}
+	for i := range 3 {
+		subject := fmt.Sprintf("a%d", i)
+		err := s.Update(ctx, func(tx truce.Tx) error {
+			// A second change in the same write first, so the alert's
+			// entry is not the transaction's first.
+			if i == 1 {
+				c, err := truce.Change{Kind: "zone", Subject: "z", Body: body{ID: "z"}, Visibility: vis}.Seal("p", "u", t0)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(ctx, c); err != nil {
+					return err
+				}
+			}
+			c, err := truce.Change{Kind: "alert", Subject: subject, Body: body{ID: subject, Note: "é \u2028 <" + strings.Repeat("x", 500), N: i}, Visibility: vis}.Seal("p", "u", t0)
+			if err != nil {
+				return err
+			}
+			idx, err := tx.Append(ctx, c)
+			if err != nil {
+				return err
+			}
+			bodies[subject] = string(c.Body)
+			if err := tx.Publish(ctx, &truce.Event{Kind: "alert", Subject: subject, Index: idx, Time: t0,
+				Data: truce.CanonicalJSON(c.Body), Point: &point, Visibility: vis}); err != nil {
+				return err
+			}
+			// Canonical data that is not the entry's body is kept as it is.
+			return tx.Publish(ctx, &truce.Event{Kind: "alert.note", Subject: subject, Index: idx, Time: t0,
+				Data: truce.CanonicalJSON(`{"other":true}`), Visibility: vis})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A SQL store keeps an alert's body in the journal only: its event
+	// rows hold less than the bodies.
+	if db, ok := es.(interface{ DB() *sql.DB }); ok {
+		var stored, sealed int
+		if err := db.DB().QueryRowContext(ctx, `SELECT SUM(LENGTH(data)) FROM events WHERE kind = 'alert'`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bodies {
+			sealed += len(b)
+		}
+		if stored >= sealed {
+			t.Fatalf("the alerts' event rows hold %d bytes for %d bytes of bodies: the bodies are stored twice", stored, sealed)
+		}
+	}
+	data := func(r *events.Record) string {
+		raw, ok := r.Data.(json.RawMessage)
+		if !ok {
+			t.Fatalf("event %d (%s %s): data %T", r.ID, r.Kind, r.Subject, r.Data)
+		}
+		return string(raw)
+	}
+	got, err := es.Events(ctx, events.Query{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 {
+		t.Fatalf("%d events, want 6", len(got))
+	}
+	for _, r := range got {
+		want := bodies[r.Subject]
+		if r.Kind == "alert.note" {
+			want = `{"other":true}`
+		}
+		if data(r) != want {
+			t.Fatalf("event %d (%s %s): data %s, want %s", r.ID, r.Kind, r.Subject, data(r), want)
+		}
+		if r.Kind == "alert" && (r.Point == nil || *r.Point != point) {
+			t.Fatalf("event %d: point %v", r.ID, r.Point)
+		}
+	}
+	// Kind and place still select, with the body.
+	box := events.BBox{36, 33, 37, 34}
+	sel, err := es.Events(ctx, events.Query{After: got[1].ID, Kinds: []string{"alert"}, BBox: &box, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sel) != 2 || sel[0].Subject != "a1" || sel[1].Subject != "a2" || data(sel[1]) != bodies["a2"] {
+		t.Fatalf("alerts in the box after %d: %v", got[1].ID, ids(sel))
+	}
+	if n := queue(t, es); n != 3 {
+		t.Fatalf("queued %d deliveries, want 3", n)
+	}
+	due, err := es.DueDeliveries(ctx, time.Now().Add(time.Second), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 3 {
+		t.Fatalf("%d due, want 3", len(due))
+	}
+	for _, d := range due {
+		if d.Event.Kind != "alert" || data(d.Event) != bodies[d.Event.Subject] {
+			t.Fatalf("delivery of event %d (%s %s): data %s", d.EventID, d.Event.Kind, d.Event.Subject, data(d.Event))
+		}
 	}
 }

@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/truce-project/truce"
@@ -19,8 +20,10 @@ import (
 type batch struct {
 	g       *groupCommitter
 	tx      *sql.Tx
+	conn    *sql.Conn // tx's connection, when the dialect bulk-loads (CopyRows)
 	start   int64
 	entries []*truce.SealedChange
+	leaves  [][]byte // entries[i]'s leaf without a previous version
 	hashes  map[int64]tlog.Hash
 	latest  map[string]int64
 
@@ -92,8 +95,12 @@ func (b *batch) flush(ctx context.Context) error {
 
 // insertRows inserts rows of n columns with multi-row VALUES lists, in
 // chunks of 1, 4, 16, 64, 256 or 1024 rows that stay under SQLite's and
-// PostgreSQL's parameter limits.
+// PostgreSQL's parameter limits; or, from minCopyRows rows, with the
+// dialect's bulk load when it has one (COPY on PostgreSQL).
 func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any) error {
+	if b.conn != nil && len(args) >= minCopyRows*n {
+		return b.copyRows(ctx, prefix, n, args)
+	}
 	per := 30000 / n
 	for len(args) > 0 {
 		// Rows go in chunks of a few sizes (powers of 4), each statement
@@ -114,6 +121,43 @@ func (b *batch) insertRows(ctx context.Context, prefix string, n int, args []any
 		args = args[k*n:]
 	}
 	return nil
+}
+
+// minCopyRows is the fewest rows bulk-loaded (Dialect.CopyRows) rather
+// than inserted: a COPY costs a round trip more than an INSERT of a few
+// rows, and saves the driver's parameter work on many.
+const minCopyRows = 16
+
+// copyRows writes the rows of an insertRows prefix "INSERT INTO t (a, b)
+// VALUES " with the dialect's bulk load.
+func (b *batch) copyRows(ctx context.Context, prefix string, n int, args []any) error {
+	table, cols, err := insertTarget(prefix)
+	if err != nil {
+		return err
+	}
+	if len(cols) != n {
+		return fmt.Errorf("sqlstore: %d columns named for rows of %d values: %s", len(cols), n, prefix)
+	}
+	rows := make([][]any, 0, len(args)/n)
+	for i := 0; i+n <= len(args); i += n {
+		rows = append(rows, args[i:i+n:i+n])
+	}
+	return b.g.s.d.CopyRows(ctx, b.conn, table, cols, rows)
+}
+
+// insertTarget reads the table and columns of "INSERT INTO t (a, b)
+// VALUES ".
+func insertTarget(prefix string) (string, []string, error) {
+	rest, ok := strings.CutPrefix(prefix, "INSERT INTO ")
+	lp, rp := strings.IndexByte(rest, '('), strings.IndexByte(rest, ')')
+	if !ok || lp < 0 || rp < lp {
+		return "", nil, fmt.Errorf("sqlstore: not an insert of named columns: %s", prefix)
+	}
+	cols := strings.Split(rest[lp+1:rp], ",")
+	for i, c := range cols {
+		cols[i] = strings.TrimSpace(c)
+	}
+	return strings.TrimSpace(rest[:lp]), cols, nil
 }
 
 type rowsKey struct {
@@ -145,16 +189,28 @@ func (s *Store) preparedRows(ctx context.Context, prefix string, n, k int) (*sql
 	return st, nil
 }
 
-// committed moves what the batch wrote into the committer's caches.
+// committed moves what the batch wrote into the committer's caches. Of the
+// Merkle hashes it keeps the tree's frontier, the roots of the perfect
+// subtrees that cover it: the only stored hashes that appending after it
+// reads (tlog.StoredHashes). Copying every hash of every batch into one
+// map that is emptied when full cost an alert batch a map rebuild and most
+// of its hashes were never read again.
 func (b *batch) committed() {
 	g := b.g
 	g.size = b.start + int64(len(b.entries))
-	if len(g.hashes)+len(b.hashes) > maxCachedHashes {
-		g.hashes = map[int64]tlog.Hash{}
+	keep := make(map[int64]tlog.Hash, 64)
+	for level, n := 0, g.size; n > 0; level, n = level+1, n>>1 {
+		if n&1 == 0 {
+			continue
+		}
+		x := tlog.StoredHashIndex(level, n-1)
+		if h, ok := b.hashes[x]; ok {
+			keep[x] = h
+		} else if h, ok := g.hashes[x]; ok {
+			keep[x] = h
+		}
 	}
-	for k, v := range b.hashes {
-		g.hashes[k] = v
-	}
+	g.hashes = keep
 	if len(g.latest)+len(b.latest) > maxCachedSubjects {
 		g.latest = map[string]int64{}
 	}

@@ -6,6 +6,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 
@@ -80,7 +81,6 @@ type groupCommitter struct {
 }
 
 const (
-	maxCachedHashes   = 1 << 14
 	maxCachedSubjects = 1 << 16
 )
 
@@ -176,11 +176,29 @@ const fallback = -2
 func (g *groupCommitter) try(calls []*request) (int, error) {
 	s := g.s
 	ctx := context.Background()
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return -1, s.wrap(err)
+	b := &batch{g: g}
+	var sqlTx *sql.Tx
+	if s.d.CopyRows != nil {
+		// The transaction runs on a connection of its own, held until it
+		// ends, so that its bulk loads (CopyRows) reach the driver's
+		// connection the transaction is open on.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return -1, s.wrap(err)
+		}
+		defer conn.Close()
+		b.conn = conn
+		sqlTx, err = conn.BeginTx(ctx, nil)
+		if err != nil {
+			return -1, s.wrap(err)
+		}
+	} else {
+		var err error
+		if sqlTx, err = s.db.BeginTx(ctx, nil); err != nil {
+			return -1, s.wrap(err)
+		}
 	}
-	b := &batch{g: g, tx: sqlTx}
+	b.tx = sqlTx
 	if err := sqlTx.QueryRowContext(ctx, `SELECT size, event_seq FROM log_head WHERE id = 1`+s.d.LockHead).Scan(&b.start, &b.eventSeq); err != nil {
 		sqlTx.Rollback()
 		return -1, s.wrap(err)

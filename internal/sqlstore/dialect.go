@@ -6,6 +6,8 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -30,6 +32,13 @@ type Dialect struct {
 	Translate func(error) error
 	// Migrations holds files named NNN_name.sql, applied in order.
 	Migrations fs.FS
+	// CopyRows, when set, writes rows (each of len(cols) values) into
+	// table with the database's bulk load, on conn, the connection whose
+	// transaction is open (PostgreSQL's COPY: one stream of binary rows,
+	// where a multi-row INSERT has the driver build and send thousands of
+	// parameters). The group committer uses it for a batch's larger
+	// inserts; it must write all the rows or fail.
+	CopyRows func(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
 }
 
 type rebinder struct {

@@ -25,7 +25,7 @@ func TestAppendEventDoc(t *testing.T) {
 		{Kind: "alert", Subject: "b", Time: at, Data: truce.CanonicalJSON(`{"a":[1,{"b":null}]}`)},
 		{Kind: "feed", Subject: "f", Time: at.Add(time.Nanosecond), Data: nil, Point: &[2]float64{0, 0}},
 	} {
-		got, err := appendEventDoc([]byte{}, &e)
+		got, err := appendEventDoc([]byte{}, &e, true)
 		if err != nil {
 			t.Fatalf("%+v: %v", e, err)
 		}
@@ -48,7 +48,7 @@ func TestAppendEventDoc(t *testing.T) {
 		{Kind: "a", Time: at, Data: json.RawMessage(`{"a":`)},
 		{Kind: "a", Time: at, Data: math.Inf(-1)},
 	} {
-		if got, err := appendEventDoc(nil, &e); err == nil {
+		if got, err := appendEventDoc(nil, &e, true); err == nil {
 			t.Errorf("%+v encoded as %s, want an error", e, got)
 		}
 		if _, err := json.Marshal(&e); err == nil {

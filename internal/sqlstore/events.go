@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -60,28 +61,65 @@ func (t *tx) Publish(_ context.Context, e *truce.Event) error {
 // transaction locked with the log head. Their webhook deliveries are
 // queued after the commit, by QueueDeliveries: matching them here would
 // lengthen the transaction that holds the journal's lock.
+//
+// An event whose data is the sealed body of a change journalled in this
+// batch, at the event's journal index, is logged without it (data_entry):
+// its data is read back from the journal entry (eventSelect), so the
+// record is stored once, not twice.
 func (b *batch) flushEvents(ctx context.Context) error {
-	eargs := make([]any, 0, 13*len(b.events))
+	eargs := make([]any, 0, 14*len(b.events))
+	// The documents are written into one buffer and made one string, so
+	// that a batch's events cost one allocation for their text.
+	var buf []byte
+	ends := make([]int, len(b.events))
+	entry := make([]bool, len(b.events))
 	for i, r := range b.events {
 		e := &r.Event
 		if e.Time.IsZero() {
 			e.Time = time.Now()
 		}
 		e.Time = e.Time.UTC()
-		doc, err := appendEventDoc(nil, e)
-		if err != nil {
+		entry[i] = b.entryBody(e)
+		var err error
+		if buf, err = appendEventDoc(buf, e, !entry[i]); err != nil {
 			return truce.Errorf(truce.EINVALID, "Event %s %s cannot be encoded: %s", e.Kind, e.Subject, err.Error())
 		}
+		ends[i] = len(buf)
+	}
+	docs := string(buf)
+	start := 0
+	for i, r := range b.events {
+		e := &r.Event
 		var box [4]any
 		if ext, ok := events.Extent(e); ok {
 			box = [4]any{ext[0], ext[1], ext[2], ext[3]}
 		}
 		r.ID = b.eventSeq + int64(i) + 1
 		v := e.Visibility
+		dataEntry := int64(0)
+		if entry[i] {
+			dataEntry = 1
+		}
 		eargs = append(eargs, r.ID, e.Kind, e.Subject, e.Index, micros(e.Time), box[0], box[1], box[2], box[3],
-			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), string(doc))
+			string(v.Scope), v.Owner, strings.Join(v.Parties, ","), docs[start:ends[i]], dataEntry)
+		start = ends[i]
 	}
-	return b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data) VALUES `, 13, eargs)
+	return b.insertRows(ctx, `INSERT INTO events (id, kind, subject, journal_index, time, min_lon, min_lat, max_lon, max_lat, vis_scope, vis_owner, vis_parties, data, data_entry) VALUES `, 14, eargs)
+}
+
+// entryBody says whether e's data is the body of the entry this batch
+// journals at e.Index (journal.Write logs a change's event so, with the
+// sealed body as a truce.CanonicalJSON).
+func (b *batch) entryBody(e *truce.Event) bool {
+	d, ok := e.Data.(truce.CanonicalJSON)
+	if !ok {
+		return false
+	}
+	i := e.Index - b.start
+	if i < 0 || i >= int64(len(b.entries)) {
+		return false
+	}
+	return bytes.Equal(b.entries[i].Body, d) // the same bytes: compared by address first
 }
 
 // appendEventDoc appends e as the events table keeps it: eventDoc's JSON.
@@ -90,7 +128,10 @@ func (b *batch) flushEvents(ctx context.Context) error {
 // a json.RawMessage once checked, a truce.CanonicalJSON (the sealed body of
 // the change the event reports) as it is. TestAppendEventDoc holds it to
 // json.Marshal's reading.
-func appendEventDoc(b []byte, e *truce.Event) ([]byte, error) {
+//
+// Without withData the document has no "data": the event's data is its
+// journal entry's body (data_entry).
+func appendEventDoc(b []byte, e *truce.Event, withData bool) ([]byte, error) {
 	b = append(b, `{"kind":`...)
 	b = appendJSONString(b, e.Kind)
 	b = append(b, `,"subject":`...)
@@ -100,7 +141,11 @@ func appendEventDoc(b []byte, e *truce.Event) ([]byte, error) {
 	b = append(b, `,"time":"`...)
 	b = e.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
-	switch d := e.Data.(type) {
+	data := e.Data
+	if !withData {
+		data = nil
+	}
+	switch d := data.(type) {
 	case nil:
 	case truce.CanonicalJSON: // a sealed body: valid, and canonical
 		b = append(b, `,"data":`...)
@@ -165,12 +210,23 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-const eventCols = `id, vis_scope, vis_owner, vis_parties, data`
+// eventSelect reads an event with the body of its journal entry when its
+// data is that (data_entry). Conditions on the events' own columns name
+// them with "e.".
+const eventSelect = `SELECT e.id, e.vis_scope, e.vis_owner, e.vis_parties, e.data, j.body FROM events e LEFT JOIN journal j ON e.data_entry = 1 AND j.idx = e.journal_index`
 
+// eventMatchCols reads an event without its entry's body (NULL), for what
+// needs only its kind, place and visibility (matching webhooks).
+const eventMatchCols = `id, vis_scope, vis_owner, vis_parties, data, NULL`
+
+// scanEvent reads the columns of eventSelect (or eventMatchCols). The
+// journal body, when there is one, is the event's data, spliced in as it
+// was published: the sealed body that the event was logged with.
 func scanEvent(row interface{ Scan(...any) error }) (*events.Record, error) {
 	var r events.Record
 	var scope, owner, parties, doc string
-	if err := row.Scan(&r.ID, &scope, &owner, &parties, &doc); err != nil {
+	var body []byte
+	if err := row.Scan(&r.ID, &scope, &owner, &parties, &doc, &body); err != nil {
 		return nil, err
 	}
 	var d eventDoc
@@ -181,6 +237,8 @@ func scanEvent(row interface{ Scan(...any) error }) (*events.Record, error) {
 		Visibility: truce.Visibility{Scope: truce.Scope(scope), Owner: owner}}
 	if d.Data != nil {
 		r.Data = d.Data
+	} else if body != nil {
+		r.Data = json.RawMessage(body)
 	}
 	if parties != "" {
 		r.Visibility.Parties = strings.Split(parties, ",")
@@ -191,19 +249,19 @@ func scanEvent(row interface{ Scan(...any) error }) (*events.Record, error) {
 // Events returns logged events after q.After, prefiltered by kind and (for
 // boxes that do not cross the antimeridian) by place.
 func (s *Store) Events(ctx context.Context, q events.Query) ([]*events.Record, error) {
-	where, args := []string{"id > ?"}, []any{q.After}
+	where, args := []string{"e.id > ?"}, []any{q.After}
 	if len(q.Kinds) > 0 {
-		where = append(where, "kind IN (?"+strings.Repeat(", ?", len(q.Kinds)-1)+")")
+		where = append(where, "e.kind IN (?"+strings.Repeat(", ?", len(q.Kinds)-1)+")")
 		for _, k := range q.Kinds {
 			args = append(args, k)
 		}
 	}
 	if b := q.BBox; b != nil && !b.Crosses() {
-		where = append(where, "max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?")
+		where = append(where, "e.max_lon >= ? AND e.min_lon <= ? AND e.max_lat >= ? AND e.min_lat <= ?")
 		args = append(args, b[0], b[2], b[1], b[3])
 	}
 	args = append(args, limit(q.Limit))
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+eventCols+` FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
+	rows, err := s.db.QueryContext(ctx, s.rb.q(eventSelect+` WHERE `+strings.Join(where, " AND ")+` ORDER BY e.id LIMIT ?`), args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -393,9 +451,10 @@ func (m *microTime) Scan(v any) error {
 // DueDeliveries returns the pending deliveries due at now.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, n int) ([]*events.Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+deliveryCols+`, `+
-		`e.id, e.vis_scope, e.vis_owner, e.vis_parties, e.data, `+
+		`e.id, e.vis_scope, e.vis_owner, e.vis_parties, e.data, j.body, `+
 		`w.id, w.party_id, w.url, w.secret, w.kinds, w.bbox, w.created_by, w.created_at
 		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		LEFT JOIN journal j ON e.data_entry = 1 AND j.idx = e.journal_index
 		WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`), micros(now), limit(n))
 	if err != nil {
 		return nil, s.wrap(err)
@@ -406,7 +465,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, n int) ([]*eve
 		var created int64
 		var ev, wh rowBuffer
 		d := new(events.Delivery)
-		dst := append(append(deliveryTargets(d, &created), ev.targets(5)...), wh.targets(8)...)
+		dst := append(append(deliveryTargets(d, &created), ev.targets(6)...), wh.targets(8)...)
 		if err := rows.Scan(dst...); err != nil {
 			return nil, s.wrap(err)
 		}
@@ -457,6 +516,18 @@ func convertAssign(dst, src any) error {
 			return err
 		}
 		*d = n.String
+		return nil
+	case *[]byte:
+		switch v := src.(type) {
+		case nil:
+			*d = nil
+		case []byte:
+			*d = v
+		case string:
+			*d = []byte(v)
+		default:
+			return errors.New("sqlstore: a byte column holds another type")
+		}
 		return nil
 	case *int64:
 		var n sql.NullInt64

@@ -103,6 +103,7 @@ func (b *batch) append(c *truce.SealedChange) (int64, error) {
 		return 0, truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)
 	}
 	b.entries = append(b.entries, c)
+	b.leaves = append(b.leaves, leaf)
 	return b.start + int64(len(b.entries)) - 1, nil
 }
 
@@ -127,9 +128,10 @@ func (b *batch) flushJournal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.hashes = map[int64]tlog.Hash{}
-	var hashIDs []int64
-	var hashVals []tlog.Hash
+	// An entry stores two hashes on average (one per level it completes).
+	b.hashes = make(map[int64]tlog.Hash, 2*len(b.entries)+64)
+	hashIDs := make([]int64, 0, 2*len(b.entries)+64)
+	hashVals := make([]tlog.Hash, 0, 2*len(b.entries)+64)
 	jargs := make([]any, 0, len(b.entries)*14)
 	for i, c := range b.entries {
 		idx := b.start + int64(i)
@@ -143,9 +145,13 @@ func (b *batch) flushJournal(ctx context.Context) error {
 			c.Entry.Prev = &p
 		}
 		b.latest[k] = idx
-		leaf, err := c.Entry.Leaf()
-		if err != nil {
-			return err
+		// The leaf append made without a previous version is the entry's
+		// when it has none (a new record, such as every alert).
+		leaf := b.leaves[i]
+		if c.Entry.Prev != nil {
+			if leaf, err = c.Entry.Leaf(); err != nil {
+				return err
+			}
 		}
 		if len(leaf) > truce.MaxEntrySize {
 			return truce.Errorf(truce.EINVALID, "Journal entry is %d bytes, over the %d-byte limit.", len(leaf), truce.MaxEntrySize)

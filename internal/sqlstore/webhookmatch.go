@@ -53,7 +53,7 @@ func (s *Store) QueueDeliveries(ctx context.Context, n int) (int, bool, error) {
 	if err != nil {
 		return 0, false, s.wrap(err)
 	}
-	rows, err := tx.QueryContext(ctx, s.rb.q(`SELECT `+eventCols+` FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`), from, seq, n)
+	rows, err := tx.QueryContext(ctx, s.rb.q(`SELECT `+eventMatchCols+` FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`), from, seq, n)
 	if err != nil {
 		return 0, false, s.wrap(err)
 	}
