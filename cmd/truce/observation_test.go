@@ -49,7 +49,9 @@ func TestCLI_Observation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(tokens["ru"], "agreement", "status", ag.ID, "in_force")
+	run(tokens["ru"], "agreement", "propose", ag.ID, "bring_into_force")
+	run(tokens["us"], "agreement", "approve", ag.ID)
+	run(tokens["ru"], "agreement", "approve", ag.ID)
 	file := filepath.Join(dir, "daraa.geojson")
 	os.WriteFile(file, []byte(`{"type":"Feature","properties":{"name":"Dar'a de-escalation"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.5],[36.6,32.5],[36.6,33.0],[35.9,33.0],[35.9,32.5]]]}}`), 0o644)
 	out := run(tokens["us"], "zone", "propose", "--agreement", ag.ID, "--file", file, "--kind", "deescalation")
