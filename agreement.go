@@ -69,6 +69,14 @@ type AgreementRules struct {
 	// 5 NM and 1,000 ft).
 	SeparationNM float64 `json:"separation_nm"`
 	SeparationFt float64 `json:"separation_ft"`
+	// GuaranteeResponse is the time a guarantor has to answer a breach
+	// of a guarantee (package control); default 72 h, longer than the
+	// 48 h movement notice because the guarantor must first hear from
+	// the actor it answers for, act, and sign a statement, and short
+	// enough that a re-taken village is answered within the week's news.
+	// omitempty keeps the bodies of agreements written before it as
+	// they were.
+	GuaranteeResponse Duration `json:"guarantee_response,omitempty"`
 }
 
 // WithDefaults fills unset rules with the defaults.
@@ -84,6 +92,9 @@ func (r AgreementRules) WithDefaults() AgreementRules {
 	}
 	if r.SeparationFt == 0 {
 		r.SeparationFt = 1000
+	}
+	if r.GuaranteeResponse == 0 {
+		r.GuaranteeResponse = Duration(72 * time.Hour)
 	}
 	return r
 }

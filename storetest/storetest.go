@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/control"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -22,6 +23,7 @@ import (
 type Store interface {
 	truce.Store
 	Accounts() accounts.Store
+	Control() control.Store
 }
 
 // Opener returns a fresh, empty, migrated store for one test.
@@ -51,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("StateColumns", func(t *testing.T) { testStateColumns(t, open(t)) })
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
+	t.Run("Control", func(t *testing.T) { testControl(t, open(t)) })
 }
 
 var ctx = context.Background()
