@@ -534,7 +534,7 @@ func (s *Service) Escalate(ctx context.Context) ([]*Breach, error) {
 
 // errNothing is returned inside Escalate's write when nothing is due, so
 // that the empty write is rolled back rather than refused as unjournalled.
-var errNothing = fmt.Errorf("control: nothing overdue")
+var errNothing = truce.Errorf(truce.ECONFLICT, "Nothing is overdue.")
 
 func errNone(err error) error {
 	if err != nil {
