@@ -48,7 +48,7 @@ func Breaches(c Change, gs []Guarded) []Finding {
 		if !overlapsPeriod(c.From, c.To, g.From, g.To) {
 			continue
 		}
-		if !cb.Intersects(g.Area.Bound()) || !interiorsMeet(c.Area, g.Area) {
+		if !boxesOverlap(cb, g.Area.Bound()) || !interiorsMeet(c.Area, g.Area) {
 			continue
 		}
 		at := c.From
@@ -64,6 +64,13 @@ func Breaches(c Change, gs []Guarded) []Finding {
 // (nil ends: open).
 func overlapsPeriod(af time.Time, at *time.Time, bf time.Time, bt *time.Time) bool {
 	return (at == nil || bf.Before(*at)) && (bt == nil || af.Before(*bt))
+}
+
+// boxesOverlap reports whether two boxes share interior: shapes whose
+// boxes only touch cannot share interior, so tiles that meet along an
+// edge need no DE-9IM.
+func boxesOverlap(a, b orb.Bound) bool {
+	return a.Min[0] < b.Max[0] && b.Min[0] < a.Max[0] && a.Min[1] < b.Max[1] && b.Min[1] < a.Max[1]
 }
 
 // interiorsMeet reports whether a and b share interior (DE-9IM II ≥ 0):

@@ -8,15 +8,21 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Layer is the control areas held in memory for maps: every version's
-// latest state with its area decoded, and a grid of their boxes. It is
-// built once (NewLayer, Add) and read by Map and Changes; it is not safe
-// for concurrent use (the service guards it).
+// Layer is the control areas held in memory for maps: every area's
+// latest version with its area decoded, a grid of their boxes, and for
+// each area the areas of other actors that share interior with it. That
+// overlap is a property of the shapes, not of time, so it is found once
+// as an area is added (a grid search and a DE-9IM test per candidate, as
+// a breach check costs) and a map at any time only asks which of an
+// area's overlaps are held then. It is not safe for concurrent use (the
+// service guards it).
 type Layer struct {
-	areas []*ControlArea
-	geoms []orb.Geometry
-	byID  map[string]int
-	index *Index[int32]
+	areas    []*ControlArea
+	geoms    []orb.Geometry
+	boxes    []orb.Bound
+	overlaps [][]int32
+	byID     map[string]int
+	index    *Index[int32]
 }
 
 // NewLayer returns an empty layer.
@@ -42,11 +48,22 @@ func (l *Layer) AddDecoded(c *ControlArea, g orb.Geometry) {
 		l.areas[i], l.geoms[i] = c, g
 		return
 	}
-	i := len(l.areas)
-	l.byID[c.ID] = i
+	i := int32(len(l.areas))
+	b := g.Bound()
+	var over []int32
+	l.index.Search(b, func(j int32) bool {
+		if l.areas[j].ActorID != c.ActorID && boxesOverlap(b, l.boxes[j]) && interiorsMeet(g, l.geoms[j]) {
+			over = append(over, j)
+			l.overlaps[j] = append(l.overlaps[j], i)
+		}
+		return true
+	})
+	l.byID[c.ID] = int(i)
 	l.areas = append(l.areas, c)
 	l.geoms = append(l.geoms, g)
-	l.index.Add(g.Bound(), int32(i))
+	l.boxes = append(l.boxes, b)
+	l.overlaps = append(l.overlaps, over)
+	l.index.Add(b, i)
 }
 
 // Len returns the number of control areas.
@@ -97,17 +114,11 @@ func (l *Layer) MapAt(t time.Time) *Map {
 			continue
 		}
 		h := Held{ControlArea: c}
-		g := l.geoms[i]
-		l.index.Search(g.Bound(), func(j int32) bool {
-			o := l.areas[j]
-			if int(j) == i || o.ActorID == c.ActorID || !o.At(t) {
-				return true
-			}
-			if interiorsMeet(g, l.geoms[j]) && !contains(h.ContestedWith, o.ActorID) {
+		for _, j := range l.overlaps[i] {
+			if o := l.areas[j]; o.At(t) && !contains(h.ContestedWith, o.ActorID) {
 				h.ContestedWith = append(h.ContestedWith, o.ActorID)
 			}
-			return true
-		})
+		}
 		m.Areas = append(m.Areas, h)
 		tot := totals[c.ActorID]
 		if tot == nil {
