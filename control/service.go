@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -176,62 +179,209 @@ func (s *Service) AddControl(ctx context.Context, in ControlInput) (*Recorded, e
 	if err != nil {
 		return nil, err
 	}
-	if err := in.Validate(); err != nil {
+	p, err := s.prepare(ctx, a, in)
+	if err != nil {
 		return nil, err
+	}
+	out, err := s.record(ctx, a, []prepared{p})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// MaxImport is the most control areas one import holds.
+const MaxImport = 1000
+
+// ImportControl records the control areas of a GeoJSON FeatureCollection
+// (RFC 7946) in one transaction: each feature's properties (actor, name,
+// from, to, source, confidence, liberated_from) override the defaults in
+// in. Any bad feature refuses the whole import (EINVALID naming it).
+func (s *Service) ImportControl(ctx context.Context, in ControlImport) ([]*Recorded, error) {
+	a, err := recorder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := geo.DecodeFeatures(in.Features, geo.Options{})
+	if err != nil {
+		return nil, truce.Errorf(truce.EINVALID, "The features are not valid GeoJSON: %v", err)
+	}
+	if len(fs) == 0 || len(fs) > MaxImport {
+		return nil, truce.Errorf(truce.EINVALID, "An import holds 1 to %d features.", MaxImport)
+	}
+	raws, err := rawGeometries(in.Features)
+	if err != nil || len(raws) != len(fs) {
+		return nil, truce.Errorf(truce.EINVALID, "The features are not a FeatureCollection, a Feature or a geometry.")
+	}
+	ps := make([]prepared, 0, len(fs))
+	for i, f := range fs {
+		ci := in.Defaults
+		ci.Geometry = raws[i]
+		if err := featureInput(&ci, f); err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "Feature %d: %s", i+1, truce.ErrorMessage(err))
+		}
+		p, err := s.prepare(ctx, a, ci)
+		if err != nil {
+			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i+1, truce.ErrorMessage(err))
+		}
+		ps = append(ps, p)
+	}
+	return s.record(ctx, a, ps)
+}
+
+// ControlImport is the input of ImportControl.
+type ControlImport struct {
+	// Features is a FeatureCollection, a Feature or a bare geometry.
+	Features json.RawMessage `json:"features" required:"true"`
+	// Defaults are the fields a feature's properties do not give; its
+	// geometry is the feature's.
+	Defaults ControlInput `json:"defaults"`
+}
+
+// rawGeometries returns the geometries of a FeatureCollection, a Feature
+// or a bare geometry as sent (geo.DecodeFeatures has checked them).
+func rawGeometries(data json.RawMessage) ([]json.RawMessage, error) {
+	var o struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+		Features []struct {
+			Geometry json.RawMessage `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, err
+	}
+	switch o.Type {
+	case "FeatureCollection":
+		out := make([]json.RawMessage, len(o.Features))
+		for i, f := range o.Features {
+			out[i] = f.Geometry
+		}
+		return out, nil
+	case "Feature":
+		return []json.RawMessage{o.Geometry}, nil
+	}
+	return []json.RawMessage{data}, nil
+}
+
+func featureInput(ci *ControlInput, f geo.Feature) error {
+	str := func(k string, dst *string) error {
+		v, ok := f.Properties[k]
+		if !ok || v == nil {
+			return nil
+		}
+		sv, ok := v.(string)
+		if !ok {
+			return truce.Errorf(truce.EINVALID, "Property %s is a string.", k)
+		}
+		*dst = sv
+		return nil
+	}
+	var from, to, conf string
+	for k, dst := range map[string]*string{"actor": &ci.Actor, "name": &ci.Name, "source": &ci.Source, "liberated_from": &ci.LiberatedFrom, "from": &from, "to": &to, "confidence": &conf} {
+		if err := str(k, dst); err != nil {
+			return err
+		}
+	}
+	if conf != "" {
+		ci.Confidence = Confidence(conf)
+	}
+	if from != "" {
+		t, err := time.Parse(time.RFC3339, from)
+		if err != nil {
+			return truce.Errorf(truce.EINVALID, "Property from is an RFC 3339 time.")
+		}
+		ci.From = t
+	}
+	if to != "" {
+		t, err := time.Parse(time.RFC3339, to)
+		if err != nil {
+			return truce.Errorf(truce.EINVALID, "Property to is an RFC 3339 time.")
+		}
+		ci.To = &t
+	}
+	return nil
+}
+
+type prepared struct {
+	area  *ControlArea
+	geom  orb.Geometry
+	actor *Actor
+}
+
+func (s *Service) prepare(ctx context.Context, a *truce.Caller, in ControlInput) (prepared, error) {
+	if err := in.Validate(); err != nil {
+		return prepared{}, err
 	}
 	g, bbox, km2, err := geometry(in.Geometry)
 	if err != nil {
-		return nil, err
+		return prepared{}, err
 	}
 	actor, err := s.Store.Actor(ctx, in.Actor)
 	if err != nil {
-		return nil, truce.Errorf(truce.EINVALID, "Actor %q is not known.", in.Actor)
+		return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q is not known.", in.Actor)
 	}
 	c := &ControlArea{ID: newID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
 		From: in.From.UTC(), To: utc(in.To), Source: in.Source, Confidence: in.Confidence, RecordedBy: a.Party.ID, Version: 1}
 	if in.LiberatedFrom != "" {
 		lf, err := s.Store.Actor(ctx, in.LiberatedFrom)
 		if err != nil {
-			return nil, truce.Errorf(truce.EINVALID, "Actor %q (liberated from) is not known.", in.LiberatedFrom)
+			return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q (liberated from) is not known.", in.LiberatedFrom)
 		}
 		if lf.ID == actor.ID {
-			return nil, truce.Errorf(truce.EINVALID, "An actor does not liberate an area from itself.")
+			return prepared{}, truce.Errorf(truce.EINVALID, "An actor does not liberate an area from itself.")
 		}
 		c.LiberatedFrom = lf.ID
 	}
+	return prepared{c, g, actor}, nil
+}
+
+// record writes prepared control areas and their breaches in one
+// transaction.
+func (s *Service) record(ctx context.Context, a *truce.Caller, ps []prepared) ([]*Recorded, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	findings := Check(s.guarantees, Change{ActorID: c.ActorID, Area: g, From: c.From, To: c.To})
-	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Recorded, error) {
+	findings := make([][]Finding, len(ps))
+	for i, p := range ps {
+		findings[i] = Check(s.guarantees, Change{ActorID: p.area.ActorID, Area: p.geom, From: p.area.From, To: p.area.To})
+	}
+	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) ([]*Recorded, error) {
 		now := s.Now().UTC()
-		c.CreatedAt = now
-		c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true})
-		if err := tx.InsertControlArea(ctx, c); err != nil {
-			return nil, err
-		}
-		r := &Recorded{Area: c}
-		for _, f := range findings {
-			b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
-				ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
-				At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
-				Status: BreachOpen, Version: 1}
-			bb := c.BBox
-			b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
-				Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
-			if err := tx.InsertBreach(ctx, b); err != nil {
+		var out []*Recorded
+		for i, p := range ps {
+			c := p.area
+			c.CreatedAt = now
+			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true})
+			if err := tx.InsertControlArea(ctx, c); err != nil {
 				return nil, err
 			}
-			r.Breaches = append(r.Breaches, b)
+			r := &Recorded{Area: c, Breaches: []*Breach{}}
+			for _, f := range findings[i] {
+				b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+					ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: p.actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
+					At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
+					Status: BreachOpen, Version: 1}
+				bb := c.BBox
+				b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
+					Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
+				if err := tx.InsertBreach(ctx, b); err != nil {
+					return nil, err
+				}
+				r.Breaches = append(r.Breaches, b)
+			}
+			out = append(out, r)
 		}
-		return r, nil
+		return out, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.layer.AddDecoded(c, g)
+	for _, p := range ps {
+		s.layer.AddDecoded(p.area, p.geom)
+	}
 	return out, nil
 }
 

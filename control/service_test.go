@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +341,45 @@ func mustSigner(t *testing.T, name string) note.Signer {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestService_ImportControl imports control areas from a GeoJSON
+// FeatureCollection: a bad feature refuses the whole import and changes
+// nothing; a good one records every feature, properties over defaults.
+func TestService_ImportControl(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			for _, slug := range []string{"saa", "isis"} {
+				if _, err := w.svc.AddActor(w.asMonitor, control.ActorInput{Slug: slug, Names: map[string]string{"en": slug}, Type: control.StateForces}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fc := func(secondFrom string) json.RawMessage {
+				return json.RawMessage(`{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"name":"a"},"geometry":` + string(geom(35.9, 32.7, 35.95, 32.75)) + `},
+ {"type":"Feature","properties":{"name":"b","actor":"isis","from":"` + secondFrom + `","to":"2026-01-01T00:00:00Z"},"geometry":` + string(geom(36.0, 32.7, 36.05, 32.75)) + `}]}`)
+			}
+			defaults := control.ControlInput{Actor: "saa", From: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Source: "analyst drawing", Confidence: control.ConfidenceMedium}
+			// The second feature's control ends before it starts.
+			_, err := w.svc.ImportControl(w.asMonitor, control.ControlImport{Features: fc("2026-02-01T00:00:00Z"), Defaults: defaults})
+			if truce.ErrorCode(err) != truce.EINVALID || !strings.Contains(truce.ErrorMessage(err), "Feature 2") {
+				t.Fatalf("bad feature: %v", err)
+			}
+			if m, _ := w.svc.Map(w.asUS, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)); len(m.Areas) != 0 {
+				t.Fatalf("a refused import recorded %d areas", len(m.Areas))
+			}
+			recs, err := w.svc.ImportControl(w.asMonitor, control.ControlImport{Features: fc("2025-05-01T00:00:00Z"), Defaults: defaults})
+			if err != nil || len(recs) != 2 {
+				t.Fatalf("import: %v %v", recs, err)
+			}
+			if recs[0].Area.Name != "a" || recs[1].Area.Name != "b" || recs[1].Area.ActorID == recs[0].Area.ActorID || recs[1].Area.To == nil {
+				t.Fatalf("imported %+v, %+v", recs[0].Area, recs[1].Area)
+			}
+			m, _ := w.svc.Map(w.asUS, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+			if len(m.Areas) != 2 || len(m.Actors) != 2 {
+				t.Fatalf("map after import: %d areas, %d actors", len(m.Areas), len(m.Actors))
+			}
+		})
+	}
 }
