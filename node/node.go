@@ -19,6 +19,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/events"
@@ -119,6 +120,7 @@ func IsPostgres(dsn string) bool {
 type Store interface {
 	truce.Store
 	Accounts() accounts.Store
+	Control() control.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -174,6 +176,10 @@ type Node struct {
 	stopFollowing func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.
 	Airspace *airspace.Host
+	// Control holds actors, control areas, guarantees and breaches;
+	// stopControl ends its escalation loop (control.go).
+	Control     *control.Service
+	stopControl func()
 	log      *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
@@ -269,6 +275,9 @@ func (n *Node) close() error {
 	}
 	if n.stopFollowing != nil {
 		n.stopFollowing()
+	}
+	if n.stopControl != nil {
+		n.stopControl()
 	}
 	if n.Airspace != nil {
 		n.Airspace.Stop()
