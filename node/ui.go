@@ -35,6 +35,7 @@ func (n *Node) mountUI() error {
 		return err
 	}
 	n.UI = u
+	u.AddControl(n.Control)
 	n.API.HandleRaw("/", u)
 	return nil
 }
