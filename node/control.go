@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/service"
 )
 
 // EscalateEvery is how often the node looks for breaches whose response
@@ -36,4 +37,15 @@ func (n *Node) openControl() {
 		}
 	}()
 	n.stopControl = func() { cancel(); <-done }
+}
+
+// OpenControl is OpenService with the control capability on the same
+// store and journal, for set-up tools (the demo) that write without a
+// running server.
+func OpenControl(ctx context.Context, c Config) (*service.Service, *control.Service, error) {
+	st, svc, err := openServices(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, control.New(st.Control(), svc.Journal, svc.Accounts), nil
 }

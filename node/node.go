@@ -19,9 +19,9 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
-	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
@@ -176,10 +176,6 @@ type Node struct {
 	stopFollowing func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.
 	Airspace *airspace.Host
-	// Control holds actors, control areas, guarantees and breaches;
-	// stopControl ends its escalation loop (control.go).
-	Control     *control.Service
-	stopControl func()
 	log      *slog.Logger
 	// Events is the event bus behind /api/v1/events and webhooks.
 	Events     *events.Bus
@@ -190,6 +186,11 @@ type Node struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Control holds actors, control areas, guarantees and breaches;
+	// stopControl ends its escalation loop (control.go).
+	Control     *control.Service
+	stopControl func()
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
