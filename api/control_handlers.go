@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
 )
@@ -107,7 +108,27 @@ func (h *controlHandlers) controlMap(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	m, err := h.svc.Map(r.Context(), at)
+	var box *orb.Bound
+	if v := r.URL.Query().Get("bbox"); v != "" {
+		b, err := truce.ParseBBox(v)
+		if err == nil {
+			err = b.NotCrossing()
+		}
+		if err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		box = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
+	}
+	lim, err := queryInt(r, "limit", 0)
+	if err == nil && (lim < 0 || lim > control.MaxMapAreas) {
+		err = truce.Errorf(truce.EINVALID, "limit is 1 to %d.", control.MaxMapAreas)
+	}
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	m, err := h.svc.MapIn(r.Context(), at, box, int(lim))
 	h.reply(w, r, http.StatusOK, m, err)
 }
 

@@ -100,6 +100,8 @@ type Map struct {
 	At     time.Time    `json:"at"`
 	Areas  []Held       `json:"areas"`
 	Actors []ActorTotal `json:"actors"`
+	// Truncated says the areas listed are not all the map's (MapIn).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // MapAt returns the control map at t: the areas held at t, each marked

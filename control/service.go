@@ -445,6 +445,38 @@ func (s *Service) Map(ctx context.Context, t time.Time) (*Map, error) {
 	return s.layer.MapAt(t), nil
 }
 
+// MaxMapAreas bounds the areas one map response lists: the totals per
+// actor always cover the whole map, and a client asks for the rest by
+// box.
+const MaxMapAreas = 2000
+
+// MapIn returns the control map at t with its areas limited to those
+// whose box meets bbox (nil: anywhere), at most limit of them (0 or more
+// than MaxMapAreas: MaxMapAreas); Truncated says some were left out. The
+// totals per actor are the whole map's.
+func (s *Service) MapIn(ctx context.Context, t time.Time, bbox *orb.Bound, limit int) (*Map, error) {
+	m, err := s.Map(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMapAreas {
+		limit = MaxMapAreas
+	}
+	out := make([]Held, 0, min(limit, len(m.Areas)))
+	for _, h := range m.Areas {
+		if bbox != nil && !bbox.Intersects(orb.Bound{Min: orb.Point{h.BBox[0], h.BBox[1]}, Max: orb.Point{h.BBox[2], h.BBox[3]}}) {
+			continue
+		}
+		if len(out) == limit {
+			m.Truncated = true
+			break
+		}
+		out = append(out, h)
+	}
+	m.Areas = out
+	return m, nil
+}
+
 // Changes returns the control changes in (from, to] to any signed-in
 // user; EINVALID unless from is before to.
 func (s *Service) Changes(ctx context.Context, from, to time.Time) (*Changes, error) {
