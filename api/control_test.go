@@ -70,6 +70,11 @@ func TestControlAPI(t *testing.T) {
 	if code != 200 || !strings.Contains(string(rr), `"answered":1`) {
 		t.Fatalf("record: %d %s", code, rr)
 	}
+	for _, q := range []string{"limit=2001", "limit=-1", "bbox=1,2,3", "at=yesterday"} {
+		if code, _, _ := e.do("GET", "/api/v1/control/map?"+q, us, ""); code != 400 {
+			t.Fatalf("map?%s: %d, want 400", q, code)
+		}
+	}
 	if code, _, _ := e.do("GET", "/api/v1/control/changes?from=bad", us, ""); code != 400 {
 		t.Fatalf("bad time: %d", code)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/control"
@@ -262,6 +263,13 @@ func TestService_Guarantee(t *testing.T) {
 			// actor and apart from the village: not contested.
 			if len(m.Areas) != 3 || contested != 2 {
 				t.Fatalf("map: %d areas, %d contested, want 3 and 2", len(m.Areas), contested)
+			}
+			if one, err := svc.MapIn(w.asUS, w.clock.Now(), nil, 1); err != nil || len(one.Areas) != 1 || !one.Truncated || len(one.Actors) != len(m.Actors) {
+				t.Fatalf("map limited to one area: %+v %v", one, err)
+			}
+			far := orb.Bound{Min: orb.Point{40, 35}, Max: orb.Point{41, 36}}
+			if none, err := svc.MapIn(w.asUS, w.clock.Now(), &far, 0); err != nil || len(none.Areas) != 0 || none.Truncated || len(none.Actors) != len(m.Actors) {
+				t.Fatalf("map of a box elsewhere: %+v %v", none, err)
 			}
 			if m.Actors[0].ActorID != saa.ID || m.Actors[0].Areas != 2 {
 				t.Fatalf("largest holder %+v, want saa with 2 areas", m.Actors[0])
