@@ -66,6 +66,23 @@ func (l *Layer) AddDecoded(c *ControlArea, g orb.Geometry) {
 	l.index.Add(b, i)
 }
 
+// Within calls fn with every control area that shares interior with g,
+// in the order they were added.
+func (l *Layer) Within(g orb.Geometry, fn func(*ControlArea)) {
+	b := g.Bound()
+	var hits []int32
+	l.index.Search(b, func(j int32) bool {
+		if boxesOverlap(b, l.boxes[j]) && interiorsMeet(g, l.geoms[j]) {
+			hits = append(hits, j)
+		}
+		return true
+	})
+	sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
+	for _, j := range hits {
+		fn(l.areas[j])
+	}
+}
+
 // Len returns the number of control areas.
 func (l *Layer) Len() int { return len(l.areas) }
 

@@ -360,14 +360,8 @@ func (s *Service) record(ctx context.Context, a *truce.Caller, ps []prepared) ([
 			}
 			r := &Recorded{Area: c, Breaches: []*Breach{}}
 			for _, f := range findings[i] {
-				b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
-					ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: p.actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
-					At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
-					Status: BreachOpen, Version: 1}
-				bb := c.BBox
-				b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
-					Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
-				if err := tx.InsertBreach(ctx, b); err != nil {
+				b, err := s.raise(ctx, tx, w, c, p.actor, f, now)
+				if err != nil {
 					return nil, err
 				}
 				r.Breaches = append(r.Breaches, b)
@@ -559,16 +553,54 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
+	// Ground already held inside the area by an actor the guarantee does
+	// not allow breaches it from its start, as a later change would.
+	type held struct {
+		c *ControlArea
+		f Finding
+	}
+	var already []held
+	s.layer.Within(area, func(c *ControlArea) {
+		for _, f := range Breaches(Change{ActorID: c.ActorID, Area: area, From: c.From, To: c.To}, []Guarded{{Guarantee: g, Area: area}}) {
+			already = append(already, held{c, f})
+		}
+	})
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Guarantee, error) {
-		g.CreatedAt = s.Now().UTC()
+		now := s.Now().UTC()
+		g.CreatedAt = now
 		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true})
-		return g, tx.InsertGuarantee(ctx, g)
+		if err := tx.InsertGuarantee(ctx, g); err != nil {
+			return nil, err
+		}
+		for _, h := range already {
+			actor, err := s.Store.Actor(ctx, h.c.ActorID)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.raise(ctx, tx, w, h.c, actor, h.f, now); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
 	return out, nil
+}
+
+// raise journals and stores the breach of finding f by control area c
+// of actor, with its guarantee.breach event.
+func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *ControlArea, actor *Actor, f Finding, now time.Time) (*Breach, error) {
+	b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+		ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
+		At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
+		Status: BreachOpen, Version: 1}
+	bb := c.BBox
+	b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
+		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
+	return b, tx.InsertBreach(ctx, b)
 }
 
 // Guarantees lists the guarantees to any signed-in user.

@@ -334,6 +334,23 @@ func TestService_Guarantee(t *testing.T) {
 			if err != nil || len(r.Breaches) != 2 || r.Answered != 2 || r.Late != 1 || r.MeanResponseHr <= 6 {
 				t.Fatalf("record: %+v %v", r, err)
 			}
+
+			// A guarantee given over ground a non-allowed actor already
+			// holds is breached from its start: the faction's two areas.
+			in2 := in
+			in2.Guarantors = []string{"us"}
+			if _, err := svc.AddGuarantee(w.asUS, in2); err != nil {
+				t.Fatal(err)
+			}
+			usRec, err := svc.GuarantorRecord(w.asUS, "us")
+			if err != nil || len(usRec.Breaches) != 2 || usRec.Unanswered != 2 {
+				t.Fatalf("breaches of a guarantee given over held ground: %+v %v", usRec, err)
+			}
+			for _, b := range usRec.Breaches {
+				if b.ActorID != faction.ID {
+					t.Fatalf("breach by %s, want the faction", b.ActorID)
+				}
+			}
 		})
 	}
 }
