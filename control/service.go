@@ -152,15 +152,30 @@ func (s *Service) Actor(ctx context.Context, idOrSlug string) (*Actor, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Actor(ctx, idOrSlug)
+	a, err := s.Store.Actor(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := journal.Vouched(ctx, s.Journal, KindActor, []*Actor{a}, actorID); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
+
+func actorID(a *Actor) string         { return a.ID }
+func guaranteeID(g *Guarantee) string { return g.ID }
+func breachID(b *Breach) string       { return b.ID }
 
 // Actors lists the actors to any signed-in user.
 func (s *Service) Actors(ctx context.Context) ([]*Actor, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Actors(ctx)
+	as, err := s.Store.Actors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindActor, as, actorID)
 }
 
 // Recorded is a control area as recorded, with the breaches it raised.
@@ -608,7 +623,11 @@ func (s *Service) Guarantees(ctx context.Context) ([]*Guarantee, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Guarantees(ctx)
+	gs, err := s.Store.Guarantees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindGuarantee, gs, guaranteeID)
 }
 
 // Breaches lists the breaches (only the unanswered with open) to any
@@ -617,7 +636,11 @@ func (s *Service) Breaches(ctx context.Context, open bool) ([]*Breach, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Breaches(ctx, open)
+	bs, err := s.Store.Breaches(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindBreach, bs, breachID)
 }
 
 // Breach returns a breach to any signed-in user.
@@ -625,7 +648,14 @@ func (s *Service) Breach(ctx context.Context, id string) (*Breach, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Breach(ctx, id)
+	b, err := s.Store.Breach(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := journal.Vouched(ctx, s.Journal, KindBreach, []*Breach{b}, breachID); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Respond records a guarantor's response to a breach: the action taken
@@ -780,6 +810,9 @@ func (s *Service) GuarantorRecord(ctx context.Context, party string) (*Record, e
 	}
 	all, err := s.Store.Breaches(ctx, false)
 	if err != nil {
+		return nil, err
+	}
+	if all, err = journal.Vouched(ctx, s.Journal, KindBreach, all, breachID); err != nil {
 		return nil, err
 	}
 	return RecordOf(p.ID, all), nil

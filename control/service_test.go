@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"path/filepath"
@@ -404,6 +405,43 @@ func TestService_ImportControl(t *testing.T) {
 			m, _ := w.svc.Map(w.asUS, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
 			if len(m.Areas) != 2 || len(m.Actors) != 2 {
 				t.Fatalf("map after import: %d areas, %d actors", len(m.Areas), len(m.Actors))
+			}
+		})
+	}
+}
+
+// TestService_TamperedBreach checks that the reads are vouched for by the
+// journal: a breach row changed behind the service's back (marked
+// answered) is refused, not served.
+func TestService_TamperedBreach(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			for _, a := range []control.ActorInput{{Slug: "saa", Names: map[string]string{"en": "saa"}, Type: control.StateForces}, {Slug: "faction", Names: map[string]string{"en": "f"}, Type: control.RebelGroup}} {
+				if _, err := w.svc.AddActor(w.asMonitor, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := w.svc.AddGuarantee(w.asRU, control.GuaranteeInput{AgreementID: w.agreement.ID, ZoneID: w.zone.ID, Guarantors: []string{"ru"}, Allowed: []string{"saa"}, From: w.clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := w.svc.AddControl(w.asMonitor, control.ControlInput{Actor: "faction", Geometry: geom(35.93, 32.73, 35.95, 32.75), From: w.clock.Now(), Source: "s", Confidence: control.ConfidenceLow})
+			if err != nil || len(rec.Breaches) != 1 {
+				t.Fatalf("breach: %v %v", rec, err)
+			}
+			if _, err := w.svc.Breach(w.asUS, rec.Breaches[0].ID); err != nil {
+				t.Fatalf("untouched breach: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if _, err := db.Exec(`UPDATE control_breaches SET body = REPLACE(body, '"status":"open"', '"status":"answered"')`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Breach(w.asUS, rec.Breaches[0].ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered breach: %v, want integrity", err)
+			}
+			if _, err := w.svc.Breaches(w.asUS, false); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered breach listed: %v, want integrity", err)
 			}
 		})
 	}
