@@ -217,6 +217,14 @@ func (s *Service) ImportControl(ctx context.Context, in ControlImport) ([]*Recor
 	if err != nil {
 		return nil, err
 	}
+	if (in.KML == "") == (len(in.Features) == 0) {
+		return nil, truce.Errorf(truce.EINVALID, "An import sends features (GeoJSON) or kml, one of them.")
+	}
+	if in.KML != "" {
+		if in.Features, err = KMLToGeoJSON([]byte(in.KML)); err != nil {
+			return nil, err
+		}
+	}
 	fs, err := geo.DecodeFeatures(in.Features, geo.Options{})
 	if err != nil {
 		return nil, truce.Errorf(truce.EINVALID, "The features are not valid GeoJSON: %v", err)
@@ -246,8 +254,10 @@ func (s *Service) ImportControl(ctx context.Context, in ControlImport) ([]*Recor
 
 // ControlImport is the input of ImportControl.
 type ControlImport struct {
-	// Features is a FeatureCollection, a Feature or a bare geometry.
-	Features json.RawMessage `json:"features" required:"true"`
+	// Features is a FeatureCollection, a Feature or a bare geometry;
+	// KML, when set instead, is a KML document (KMLToGeoJSON).
+	Features json.RawMessage `json:"features,omitempty"`
+	KML      string          `json:"kml,omitempty"`
 	// Defaults are the fields a feature's properties do not give; its
 	// geometry is the feature's.
 	Defaults ControlInput `json:"defaults"`
@@ -673,7 +683,7 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 	if action == "" || len(action) > MaxAction {
 		return nil, truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
 	}
-	b, err := s.Store.Breach(ctx, breachID)
+	b, err := s.Breach(ctx, breachID)
 	if err != nil {
 		return nil, err
 	}

@@ -406,6 +406,17 @@ func TestService_ImportControl(t *testing.T) {
 			if len(m.Areas) != 2 || len(m.Actors) != 2 {
 				t.Fatalf("map after import: %d areas, %d actors", len(m.Areas), len(m.Actors))
 			}
+			isisID := recs[1].Area.ActorID
+			_, err = w.svc.ImportControl(w.asMonitor, control.ControlImport{Features: fc("2025-05-01T00:00:00Z"), KML: "<kml/>", Defaults: defaults})
+			if truce.ErrorCode(err) != truce.EINVALID {
+				t.Fatalf("both GeoJSON and KML: %v", err)
+			}
+			kml := `<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>c</name><ExtendedData><Data name="actor"><value>isis</value></Data></ExtendedData>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>36.1,32.7 36.15,32.7 36.15,32.75 36.1,32.75 36.1,32.7</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`
+			recs, err = w.svc.ImportControl(w.asMonitor, control.ControlImport{KML: kml, Defaults: defaults})
+			if err != nil || len(recs) != 1 || recs[0].Area.Name != "c" || recs[0].Area.ActorID != isisID {
+				t.Fatalf("KML import: %v %v", recs, err)
+			}
 		})
 	}
 }

@@ -146,7 +146,7 @@ func runControl(ctx context.Context, args []string) error {
 	case "add", "import":
 		usage := "control add --actor ACTOR --from T --source TEXT [--confidence C] [--liberated-from ACTOR] [--to T] GEOMETRY.geojson"
 		if args[0] == "import" {
-			usage = "control import [--actor ACTOR --from T --source TEXT ... as defaults] FEATURES.geojson"
+			usage = "control import [--actor ACTOR --from T --source TEXT ... as defaults] FEATURES.geojson|AREAS.kml"
 		}
 		fs := newFlags("control "+args[0], usage)
 		var in control.ControlInput
@@ -160,7 +160,8 @@ func runControl(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if !json.Valid(data) {
+		kml := args[0] == "import" && strings.HasSuffix(strings.ToLower(pos[0]), ".kml")
+		if !kml && !json.Valid(data) {
 			return fmt.Errorf("%s is not JSON", pos[0])
 		}
 		in.Confidence = control.Confidence(*conf)
@@ -170,7 +171,11 @@ func runControl(ctx context.Context, args []string) error {
 		in.To = to.t
 		if args[0] == "import" {
 			var page api.Page[*control.Recorded]
-			if err := post(ctx, cl, "/api/v1/control-areas/import", control.ControlImport{Features: data, Defaults: in}, &page); err != nil {
+			imp := control.ControlImport{Features: data, Defaults: in}
+			if kml {
+				imp = control.ControlImport{KML: string(data), Defaults: in}
+			}
+			if err := post(ctx, cl, "/api/v1/control-areas/import", imp, &page); err != nil {
 				return err
 			}
 			if cf.json {
