@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
@@ -20,7 +21,7 @@ import (
 func (u *UI) AddControl(svc *control.Service) {
 	c := &controlPages{u: u, svc: svc}
 	u.AddPage(Page{Path: "/control", NavKey: "nav.control", Order: 35, Routes: map[string]http.HandlerFunc{
-		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record}})
+		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV}})
 }
 
 type controlPages struct {
@@ -172,4 +173,35 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row)
 	}
 	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr)})
+}
+
+// recordCSV exports a guarantor's record: one row per breach, with the
+// response and the hours it took.
+func (c *controlPages) recordCSV(w http.ResponseWriter, r *http.Request) {
+	rec, err := c.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="guarantor-record.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"breach_id", "guarantee_id", "actor_id", "control_area_id", "at", "detected_at", "due", "status", "evidence", "responded_at", "late", "hours_to_respond", "action"})
+	for _, b := range rec.Breaches {
+		row := []string{b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.At.Format(time.RFC3339), b.DetectedAt.Format(time.RFC3339), b.Due.Format(time.RFC3339), string(b.Status), csvSafe(b.Evidence), "", "", "", ""}
+		if b.Response != nil {
+			row[9], row[10] = b.Response.At.Format(time.RFC3339), fmt.Sprint(b.Response.Late)
+			row[11], row[12] = fmt.Sprintf("%.2f", b.Response.At.Sub(b.DetectedAt).Hours()), csvSafe(b.Response.Action)
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from reading free text as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

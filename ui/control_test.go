@@ -88,4 +88,9 @@ func TestControlPages(t *testing.T) {
 	if !strings.Contains(page, "1 breaches owed a response: 1 answered (0 late)") || !strings.Contains(page, "Forces told to withdraw.") || !strings.Contains(page, "monitor report 7") {
 		t.Fatalf("guarantor page:\n%s", page)
 	}
+	resp, csvBody := get(t, c, s.url+"/guarantors/us/record.csv")
+	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 2 || !strings.Contains(lines[1], "answered") || !strings.Contains(lines[1], "Forces told to withdraw.") {
+		t.Fatalf("record export: %s\n%s", resp.Header.Get("Content-Type"), csvBody)
+	}
 }
