@@ -17,6 +17,7 @@ func RegisterControl(s *Server, svc *control.Service) {
 		{Method: "GET", Pattern: "/api/v1/actors", Handler: h.listActors},
 		{Method: "POST", Pattern: "/api/v1/actors", Handler: h.addActor},
 		{Method: "GET", Pattern: "/api/v1/actors/{id}", Handler: h.getActor},
+		{Method: "GET", Pattern: "/api/v1/actors/{id}/history", Handler: h.actorHistory},
 		{Method: "POST", Pattern: "/api/v1/control-areas", Handler: h.addControl},
 		{Method: "POST", Pattern: "/api/v1/control-areas/import", Handler: h.importControl},
 		{Method: "POST", Pattern: "/api/v1/control-areas/{id}/end", Handler: h.endControl},
@@ -65,6 +66,11 @@ func (h *controlHandlers) addActor(w http.ResponseWriter, r *http.Request) {
 func (h *controlHandlers) getActor(w http.ResponseWriter, r *http.Request) {
 	a, err := h.svc.Actor(r.Context(), r.PathValue("id"))
 	h.reply(w, r, http.StatusOK, a, err)
+}
+
+func (h *controlHandlers) actorHistory(w http.ResponseWriter, r *http.Request) {
+	hist, err := h.svc.History(r.Context(), r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, hist, err)
 }
 
 func (h *controlHandlers) addControl(w http.ResponseWriter, r *http.Request) {

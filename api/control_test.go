@@ -66,6 +66,10 @@ func TestControlAPI(t *testing.T) {
 	if code != 200 || !strings.Contains(string(m), `"km2"`) || !strings.Contains(string(m), `"village"`) {
 		t.Fatalf("map: %d %s", code, m)
 	}
+	code, _, hist := e.do("GET", "/api/v1/actors/faction/history", us, "")
+	if code != 200 || !strings.Contains(string(hist), `"ground":[{`) {
+		t.Fatalf("history: %d %s", code, hist)
+	}
 	code, _, rr := e.do("GET", "/api/v1/guarantors/ru/record", us, "")
 	if code != 200 || !strings.Contains(string(rr), `"answered":1`) {
 		t.Fatalf("record: %d %s", code, rr)

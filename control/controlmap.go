@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -237,4 +238,44 @@ func (l *Layer) ChangesBetween(from, to time.Time) *Changes {
 	}
 	sort.Slice(ch.Actors, func(i, j int) bool { return ch.Actors[i].ActorID < ch.Actors[j].ActorID })
 	return ch
+}
+
+// Point is an actor's ground at a time, in km².
+type Point struct {
+	At  time.Time `json:"at"`
+	KM2 float64   `json:"km2"`
+}
+
+// Held returns an actor's control areas, oldest first, and its ground
+// over time: a point at each start and end of its control, the km² held
+// from then on (areas of the actor that overlap count twice, as in MapAt).
+func (l *Layer) Held(actorID string) ([]*ControlArea, []Point) {
+	type step struct {
+		at time.Time
+		d  float64
+	}
+	var areas []*ControlArea
+	var steps []step
+	for _, c := range l.areas {
+		if c.ActorID != actorID {
+			continue
+		}
+		areas = append(areas, c)
+		steps = append(steps, step{c.From, c.AreaKM2})
+		if c.To != nil {
+			steps = append(steps, step{*c.To, -c.AreaKM2})
+		}
+	}
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].at.Before(steps[j].at) })
+	var pts []Point
+	km2 := 0.0
+	for i, st := range steps {
+		km2 += st.d
+		if i+1 < len(steps) && steps[i+1].at.Equal(st.at) {
+			continue
+		}
+		pts = append(pts, Point{At: st.at, KM2: math.Max(0, km2)})
+	}
+	sort.SliceStable(areas, func(i, j int) bool { return areas[i].From.Before(areas[j].From) })
+	return areas, pts
 }

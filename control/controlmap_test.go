@@ -68,3 +68,32 @@ func TestLayer_MapAt(t *testing.T) {
 		}
 	}
 }
+
+// TestLayer_Held checks an actor's ground over time: a step at each start
+// and end of its control, simultaneous steps merged, others' areas left
+// out.
+func TestLayer_Held(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	end := func(h int) *time.Time { e := at(h); return &e }
+	l := control.NewLayer()
+	for i, c := range []*control.ControlArea{
+		{ActorID: "a", AreaKM2: 10, From: at(0), To: end(5)},
+		{ActorID: "a", AreaKM2: 4, From: at(2)},
+		{ActorID: "b", AreaKM2: 99, From: at(1)},
+		{ActorID: "a", AreaKM2: 1, From: at(5)},
+	} {
+		c.ID = fmt.Sprint(i)
+		l.AddDecoded(c, box(float64(i), 0, float64(i)+0.5, 0.5))
+	}
+	areas, pts := l.Held("a")
+	want := []control.Point{{At: at(0), KM2: 10}, {At: at(2), KM2: 14}, {At: at(5), KM2: 5}}
+	if len(areas) != 3 || len(pts) != len(want) {
+		t.Fatalf("%d areas, points %v; want 3 and %v", len(areas), pts, want)
+	}
+	for i := range want {
+		if !pts[i].At.Equal(want[i].At) || pts[i].KM2 != want[i].KM2 {
+			t.Fatalf("point %d = %v, want %v", i, pts[i], want[i])
+		}
+	}
+}

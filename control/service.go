@@ -496,6 +496,30 @@ func (s *Service) MapIn(ctx context.Context, t time.Time, bbox *orb.Bound, limit
 	return m, nil
 }
 
+// ActorHistory is an actor with the areas it held and its ground over
+// time.
+type ActorHistory struct {
+	Actor  *Actor         `json:"actor"`
+	Areas  []*ControlArea `json:"areas"`
+	Ground []Point        `json:"ground"`
+}
+
+// History returns an actor's areas and ground over time to any
+// signed-in user.
+func (s *Service) History(ctx context.Context, idOrSlug string) (*ActorHistory, error) {
+	a, err := s.Actor(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	areas, pts := s.layer.Held(a.ID)
+	return &ActorHistory{Actor: a, Areas: areas, Ground: pts}, nil
+}
+
 // Changes returns the control changes in (from, to] to any signed-in
 // user; EINVALID unless from is before to.
 func (s *Service) Changes(ctx context.Context, from, to time.Time) (*Changes, error) {

@@ -21,7 +21,8 @@ import (
 func (u *UI) AddControl(svc *control.Service) {
 	c := &controlPages{u: u, svc: svc}
 	u.AddPage(Page{Path: "/control", NavKey: "nav.control", Order: 35, Routes: map[string]http.HandlerFunc{
-		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV}})
+		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
+		"GET /actors/{id}": c.actor}})
 }
 
 type controlPages struct {
@@ -40,6 +41,7 @@ type svgArea struct {
 }
 
 type actorRow struct {
+	ID        string
 	Name      string
 	Color     string
 	Areas     int
@@ -100,7 +102,7 @@ func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []actorRow
 	for _, a := range m.Actors {
-		rows = append(rows, actorRow{Name: names[a.ActorID], Color: colors[a.ActorID], Areas: a.Areas, KM2: a.KM2, Contested: a.ContestedKM2})
+		rows = append(rows, actorRow{ID: a.ActorID, Name: names[a.ActorID], Color: colors[a.ActorID], Areas: a.Areas, KM2: a.KM2, Contested: a.ContestedKM2})
 	}
 	c.u.render(w, r, http.StatusOK, "control", map[string]any{
 		"At": at, "AtLocal": at.Format("2006-01-02T15:04"), "Areas": areas, "Actors": rows, "Held": len(m.Areas),
@@ -204,4 +206,49 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// actor renders an actor's page: its names, the party answering for it,
+// the areas it held and a chart of its km² over time.
+func (c *controlPages) actor(w http.ResponseWriter, r *http.Request) {
+	h, err := c.svc.History(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	lang := c.u.cat.choose(r)
+	guarantor := ""
+	if h.Actor.GuarantorID != "" {
+		if p, err := c.u.svc.Parties.FindParty(r.Context(), h.Actor.GuarantorID); err == nil {
+			guarantor = p.Name
+		}
+	}
+	// The chart: a step line of km² from the first change to now.
+	const cw, ch = 640.0, 200.0
+	var path string
+	if len(h.Ground) > 0 {
+		t0, t1 := h.Ground[0].At, time.Now().UTC()
+		if !t1.After(t0) {
+			t1 = t0.Add(time.Hour)
+		}
+		top := 0.0
+		for _, p := range h.Ground {
+			top = math.Max(top, p.KM2)
+		}
+		top = math.Max(top, 1e-9)
+		x := func(t time.Time) float64 { return 40 + float64(t.Sub(t0))/float64(t1.Sub(t0))*(cw-50) }
+		y := func(v float64) float64 { return ch - 20 - v/top*(ch-40) }
+		var b strings.Builder
+		for i, p := range h.Ground {
+			if i == 0 {
+				fmt.Fprintf(&b, "M%.1f %.1f", x(p.At), y(p.KM2))
+				continue
+			}
+			fmt.Fprintf(&b, "H%.1f V%.1f", x(p.At), y(p.KM2))
+		}
+		fmt.Fprintf(&b, "H%.1f", x(t1))
+		path = b.String()
+	}
+	c.u.render(w, r, http.StatusOK, "actor", map[string]any{"Actor": h.Actor, "Name": h.Actor.Name(lang), "Guarantor": guarantor,
+		"Areas": h.Areas, "Ground": h.Ground, "Chart": path, "CW": cw, "CH": ch})
 }

@@ -88,6 +88,13 @@ func TestControlPages(t *testing.T) {
 	if !strings.Contains(page, "1 breaches owed a response: 1 answered (0 late)") || !strings.Contains(page, "Forces told to withdraw.") || !strings.Contains(page, "monitor report 7") {
 		t.Fatalf("guarantor page:\n%s", page)
 	}
+	_, page = get(t, c, s.url+"/actors/saa")
+	if !strings.Contains(page, `id="actor-chart"`) || !strings.Contains(page, "United States of America") || strings.Count(page, "<tr><td>") < 2 {
+		t.Fatalf("actor page:\n%s", page)
+	}
+	if resp, _ := get(t, c, s.url+"/actors/nobody"); resp.StatusCode != 404 {
+		t.Fatalf("unknown actor: %d", resp.StatusCode)
+	}
 	resp, csvBody := get(t, c, s.url+"/guarantors/us/record.csv")
 	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
 	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 2 || !strings.Contains(lines[1], "answered") || !strings.Contains(lines[1], "Forces told to withdraw.") {
