@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +54,8 @@ type actorRow struct {
 const svgW, svgH = 800.0, 520.0
 
 func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
-	at := time.Now().UTC()
+	now := time.Now().UTC()
+	at := now
 	if s := r.URL.Query().Get("at"); s != "" {
 		t, err := parseLocalTime(s)
 		if err != nil || t == nil {
@@ -61,6 +63,38 @@ func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		at = *t
+	}
+	// The slider steps through the times control changed (no script:
+	// the form is sent with the step chosen); prev and next step once.
+	ch, err := c.svc.Changes(r.Context(), time.Unix(0, 0).UTC(), now.Add(time.Second))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	var times []time.Time
+	for _, mv := range ch.Movements {
+		if len(times) == 0 || !times[len(times)-1].Equal(mv.At) {
+			times = append(times, mv.At)
+		}
+	}
+	if s := r.URL.Query().Get("step"); s != "" {
+		i, err := strconv.Atoi(s)
+		if err != nil || i < 0 || i >= len(times) {
+			c.u.serviceError(w, r, truce.Errorf(truce.EINVALID, "Step %q is not one of the %d changes.", s, len(times)))
+			return
+		}
+		at = times[i]
+	}
+	step := sort.Search(len(times), func(i int) bool { return times[i].After(at) }) - 1
+	link := func(i int) string {
+		if i < 0 || i >= len(times) {
+			return ""
+		}
+		return "/control?step=" + strconv.Itoa(i)
+	}
+	prev := link(step - 1)
+	if step >= 0 && at.After(times[step]) {
+		prev = link(step)
 	}
 	m, err := c.svc.Map(r.Context(), at)
 	if err != nil {
@@ -107,6 +141,7 @@ func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
 	c.u.render(w, r, http.StatusOK, "control", map[string]any{
 		"At": at, "AtLocal": at.Format("2006-01-02T15:04"), "Areas": areas, "Actors": rows, "Held": len(m.Areas),
 		"TooMany": len(m.Areas) > maxDrawn, "W": svgW, "H": svgH,
+		"Steps": len(times) - 1, "Step": max(step, 0), "Prev": prev, "Next": link(step + 1),
 	})
 }
 

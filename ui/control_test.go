@@ -77,6 +77,20 @@ func TestControlPages(t *testing.T) {
 	if strings.Count(page, `class="control-area"`) != 1 || strings.Contains(page, `class="contested"`) {
 		t.Fatalf("map before the re-taking:\n%.500s", page)
 	}
+	// Two changes of control (the government's area, then the
+	// faction's): step 0 shows the government's area alone and links on
+	// to the next change.
+	_, page = get(t, c, s.url+"/control?step=0")
+	if strings.Count(page, `class="control-area"`) != 1 || !strings.Contains(page, `href="/control?step=1"`) || strings.Contains(page, `id="control-prev"`) {
+		t.Fatalf("step 0:\n%s", page)
+	}
+	_, page = get(t, c, s.url+"/control?step=1")
+	if strings.Count(page, `class="control-area"`) != 2 || !strings.Contains(page, `href="/control?step=0"`) || strings.Contains(page, `id="control-next"`) {
+		t.Fatalf("step 1:\n%s", page)
+	}
+	if resp, _ := get(t, c, s.url+"/control?step=2"); resp.StatusCode != 400 {
+		t.Fatalf("step past the last change: %d", resp.StatusCode)
+	}
 	if resp, _ := get(t, c, s.url+"/control?at=yesterday"); resp.StatusCode != 400 {
 		t.Fatalf("bad time: %d", resp.StatusCode)
 	}
