@@ -78,6 +78,14 @@ func recorder(ctx context.Context) (*truce.Caller, error) {
 	return a, nil
 }
 
+// Load reads the guarantees and control areas into memory now rather
+// than at the first request that needs them (100,000 areas take seconds).
+func (s *Service) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.load(ctx)
+}
+
 // load fills the in-memory guarantees and control areas from the store
 // once. Callers hold s.mu.
 func (s *Service) load(ctx context.Context) error {

@@ -21,6 +21,11 @@ func (n *Node) openControl() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// The map and breach checks hold the areas in memory: read them
+		// now, not at the first request.
+		if err := n.Control.Load(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn("control: loading control areas", slog.Any("err", err))
+		}
 		t := time.NewTicker(EscalateEvery)
 		defer t.Stop()
 		for {
