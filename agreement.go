@@ -137,6 +137,14 @@ type AgreementRules struct {
 	// NoticePeriod is how long after a signatory's notice of withdrawal
 	// the withdrawal takes effect (default 30 days, at least a day).
 	NoticePeriod Duration `json:"notice_period,omitempty"`
+	// GuaranteeResponse is the time a guarantor has to answer a breach
+	// of a guarantee (package control); default 72 h, longer than the
+	// 48 h movement notice because the guarantor must first hear from
+	// the actor it answers for, act, and sign a statement, and short
+	// enough that a re-taken village is answered within the week's news.
+	// omitempty keeps the bodies of agreements written before it as
+	// they were.
+	GuaranteeResponse Duration `json:"guarantee_response,omitempty"`
 }
 
 // DefaultNoticePeriod is the notice period of an agreement whose rules
@@ -168,6 +176,9 @@ func (r AgreementRules) WithDefaults() AgreementRules {
 	}
 	if r.NoticePeriod == 0 {
 		r.NoticePeriod = DefaultNoticePeriod
+	}
+	if r.GuaranteeResponse == 0 {
+		r.GuaranteeResponse = Duration(72 * time.Hour)
 	}
 	return r
 }

@@ -89,7 +89,7 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	// Set-up needs the services, not a running server: the node that
 	// serves the scenario is opened afterwards and builds its indexes
 	// from what is written here.
-	svc, err := node.OpenService(ctx, cfg)
+	svc, ctl, err := node.OpenControl(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +259,9 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 	}
 	sc.Pending = []*truce.ZoneVersion{corridor}
 	if err := notifySites(ctx, svc, sc.Agreement.ID, actors, keys); err != nil {
+		return nil, err
+	}
+	if err := setupControl(ctx, svc, ctl, sc, actors, keys); err != nil {
 		return nil, err
 	}
 	return sc, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
@@ -125,6 +126,7 @@ type Store interface {
 	ZoneStore() zones.Store
 	Humanitarian() humanitarian.Store
 	Observation() observation.Store
+	Control() control.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -200,6 +202,10 @@ type Node struct {
 	// Observation is ceasefire observation: observations, incidents,
 	// verification (observation.go).
 	Observation *observation.Service
+	// Control holds actors, control areas, guarantees and breaches;
+	// stopControl ends its escalation loop (control.go).
+	Control     *control.Service
+	stopControl func()
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -293,6 +299,9 @@ func (n *Node) close() error {
 	}
 	if n.stopFollowing != nil {
 		n.stopFollowing()
+	}
+	if n.stopControl != nil {
+		n.stopControl()
 	}
 	if n.Airspace != nil {
 		n.Airspace.Stop()

@@ -8,4 +8,6 @@ import (
 func (n *Node) registerRoutes() {
 	api.RegisterZones(n.API, n.Zones, n.Zones)
 	api.RegisterSites(n.API, n.Humanitarian)
+	n.openControl()
+	api.RegisterControl(n.API, n.Control)
 }

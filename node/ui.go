@@ -38,6 +38,7 @@ func (n *Node) mountUI() error {
 		u.AddHumanitarian(n.Humanitarian)
 	}
 	n.UI = u
+	u.AddControl(n.Control)
 	n.API.HandleRaw("/", u)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/tlog"
@@ -26,6 +27,7 @@ type Store interface {
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
 	Observation() observation.Store
+	Control() control.Store
 }
 
 // Opener returns a fresh, empty, migrated store for one test.
@@ -57,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 	t.Run("Observation", func(t *testing.T) { testObservation(t, open(t)) })
 	t.Run("LargeWrite", func(t *testing.T) { testLargeWrite(t, open(t)) })
+	t.Run("Control", func(t *testing.T) { testControl(t, open(t)) })
 }
 
 var ctx = context.Background()

@@ -1,0 +1,85 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce/control"
+)
+
+// TestControlAPI walks the control API over HTTP: actors, control areas,
+// a guarantee, the breach a faction's control raises, and the problems
+// bad input gets (nothing changed: the journal does not grow).
+func TestControlAPI(t *testing.T) {
+	e := newEnv(t)
+	e.agreementInForce(t)
+	e.approveAll(t, e.zone.ID, 1)
+	us, ru := e.tokens["us-op"], e.tokens["ru-op"]
+	post := func(path, token, body string, want int) []byte {
+		t.Helper()
+		code, hdr, b := e.do("POST", path, token, body)
+		if code != want {
+			t.Fatalf("POST %s: %d %s, want %d", path, code, b, want)
+		}
+		if want >= 400 && hdr.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("POST %s: %s, want a problem", path, hdr.Get("Content-Type"))
+		}
+		return b
+	}
+	post("/api/v1/actors", us, `{"slug":"saa","names":{"en":"Syrian government forces","ar":"القوات الحكومية السورية"},"type":"state_forces","guarantor":"ru"}`, http.StatusCreated)
+	post("/api/v1/actors", us, `{"slug":"faction","names":{"en":"Faction"},"type":"rebel_group"}`, http.StatusCreated)
+	from := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	g := post("/api/v1/guarantees", ru, fmt.Sprintf(`{"agreement_id":%q,"zone_id":%q,"guarantors":["ru"],"allowed":["saa"],"from":%q}`, e.agreement.ID, e.zone.ID, from), http.StatusCreated)
+	var guarantee control.Guarantee
+	json.Unmarshal(g, &guarantee)
+
+	before := e.journalSize()
+	bad := []struct{ name, path, token, body string }{
+		{"period ends before it starts", "/api/v1/control-areas", us, fmt.Sprintf(`{"actor":"faction","geometry":%s,"from":"2026-02-01T00:00:00Z","to":"2026-01-01T00:00:00Z","source":"s","confidence":"low"}`, boxJSON)},
+		{"unknown field", "/api/v1/control-areas", us, `{"actor":"faction","colour":"red"}`},
+		{"guarantor not a signatory", "/api/v1/guarantees", ru, fmt.Sprintf(`{"agreement_id":%q,"zone_id":%q,"guarantors":["secretariat"],"allowed":["saa"],"from":%q}`, e.agreement.ID, e.zone.ID, from)},
+	}
+	wantCode := map[string]int{"period ends before it starts": 400, "unknown field": 400, "guarantor not a signatory": 422}
+	for _, b := range bad {
+		post(b.path, b.token, b.body, wantCode[b.name])
+	}
+	if e.journalSize() != before {
+		t.Fatal("bad input changed the journal")
+	}
+
+	rec := post("/api/v1/control-areas", us, `{"actor":"faction","name":"village","geometry":{"type":"Polygon","coordinates":[[[36.1,33.1],[36.2,33.1],[36.2,33.2],[36.1,33.2],[36.1,33.1]]]},"from":"`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`","source":"monitor report","confidence":"medium"}`, http.StatusCreated)
+	var r control.Recorded
+	if err := json.Unmarshal(rec, &r); err != nil || len(r.Breaches) != 1 || r.Breaches[0].GuaranteeID != guarantee.ID {
+		t.Fatalf("recorded %s: %v", rec, err)
+	}
+	b := r.Breaches[0]
+	post("/api/v1/breaches/"+b.ID+"/response", us, `{"action":"none"}`, http.StatusForbidden)
+	ans := post("/api/v1/breaches/"+b.ID+"/response", ru, `{"action":"Military police deployed."}`, http.StatusOK)
+	if !strings.Contains(string(ans), `"status":"answered"`) {
+		t.Fatalf("answer: %s", ans)
+	}
+	code, _, m := e.do("GET", "/api/v1/control/map", us, "")
+	if code != 200 || !strings.Contains(string(m), `"km2"`) || !strings.Contains(string(m), `"village"`) {
+		t.Fatalf("map: %d %s", code, m)
+	}
+	code, _, hist := e.do("GET", "/api/v1/actors/faction/history", us, "")
+	if code != 200 || !strings.Contains(string(hist), `"ground":[{`) {
+		t.Fatalf("history: %d %s", code, hist)
+	}
+	code, _, rr := e.do("GET", "/api/v1/guarantors/ru/record", us, "")
+	if code != 200 || !strings.Contains(string(rr), `"answered":1`) {
+		t.Fatalf("record: %d %s", code, rr)
+	}
+	for _, q := range []string{"limit=2001", "limit=-1", "bbox=1,2,3", "at=yesterday"} {
+		if code, _, _ := e.do("GET", "/api/v1/control/map?"+q, us, ""); code != 400 {
+			t.Fatalf("map?%s: %d, want 400", q, code)
+		}
+	}
+	if code, _, _ := e.do("GET", "/api/v1/control/changes?from=bad", us, ""); code != 400 {
+		t.Fatalf("bad time: %d", code)
+	}
+}

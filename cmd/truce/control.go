@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/control"
+)
+
+// The verbs of package control: actors, control areas, guarantees and
+// breaches.
+func init() {
+	register("actor", "add and list actors (armed forces and groups)", runActor, "add", "list")
+	register("control", "add, import, end and map control areas", runControl, "add", "import", "end", "map")
+	register("guarantee", "add and list guarantees", runGuarantee, "add", "list")
+	register("breach", "list breaches and respond to one", runBreach, "list", "respond")
+}
+
+// timeFlag is an optional RFC 3339 time flag.
+type timeFlag struct{ t *time.Time }
+
+func (f *timeFlag) String() string {
+	if f.t == nil {
+		return ""
+	}
+	return f.t.Format(time.RFC3339)
+}
+
+func (f *timeFlag) Set(s string) error {
+	t, err := parseTimeOr(s, time.Time{})
+	if err != nil {
+		return err
+	}
+	f.t = &t
+	return nil
+}
+
+func get(ctx context.Context, cl *api.Client, path string, out any) error {
+	_, err := cl.Do(ctx, "GET", path, nil, out, nil)
+	return err
+}
+
+func post(ctx context.Context, cl *api.Client, path string, body, out any) error {
+	_, err := cl.Do(ctx, "POST", path, body, out, nil)
+	return err
+}
+
+func runActor(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("actor: want a sub-verb: add or list")
+	}
+	var cf clientFlags
+	switch args[0] {
+	case "add":
+		fs := newFlags("actor add", "actor add --slug SLUG --name-en NAME [--name-ar NAME] --type ACLED-TYPE [--alias A,B] [--parent ACTOR] [--guarantor PARTY [--guarantee-from T] [--guarantee-to T]]")
+		var in control.ActorInput
+		fs.StringVar(&in.Slug, "slug", "", "short identifier")
+		en := fs.String("name-en", "", "name in English")
+		ar := fs.String("name-ar", "", "name in Arabic")
+		aliases := fs.String("alias", "", "comma-separated aliases")
+		fs.StringVar(&in.Parent, "parent", "", "parent actor (id or slug)")
+		typ := fs.String("type", "", "ACLED actor type: "+actorTypes())
+		fs.StringVar(&in.Guarantor, "guarantor", "", "party answering for the actor (id or slug)")
+		from, to := &timeFlag{}, &timeFlag{}
+		fs.Var(from, "guarantee-from", "start of the guarantor's answering for it (RFC 3339)")
+		fs.Var(to, "guarantee-to", "end of it (RFC 3339)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		in.Names = map[string]string{}
+		for lang, n := range map[string]string{"en": *en, "ar": *ar} {
+			if n != "" {
+				in.Names[lang] = n
+			}
+		}
+		in.Aliases, in.Type, in.GuaranteeFrom, in.GuaranteeTo = splitList(*aliases), control.ActorType(*typ), from.t, to.t
+		var a control.Actor
+		if err := post(ctx, cl, "/api/v1/actors", in, &a); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(a)
+		}
+		fmt.Fprintf(stdout, "actor %s (%s) added: %s\n", a.Slug, a.Type, a.ID)
+		return nil
+	case "list":
+		fs := newFlags("actor list", "actor list")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		var page api.Page[*control.Actor]
+		if err := get(ctx, cl, "/api/v1/actors", &page); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(page.Items)
+		}
+		table("SLUG\tTYPE\tNAME\tGUARANTOR\tID", func(w *tabwriter.Writer) {
+			for _, a := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Slug, a.Type, a.Name("en"), a.GuarantorID, a.ID)
+			}
+		})
+		return nil
+	}
+	return fmt.Errorf("actor: unknown sub-verb %q (want add or list)", args[0])
+}
+
+func actorTypes() string {
+	s := make([]string, len(control.ActorTypes))
+	for i, t := range control.ActorTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func controlFlags(fs *flag.FlagSet, in *control.ControlInput) (from, to *timeFlag, conf *string) {
+	fs.StringVar(&in.Actor, "actor", "", "actor holding the area (id or slug)")
+	fs.StringVar(&in.Name, "name", "", "name of the area")
+	fs.StringVar(&in.Source, "source", "", "source of the claim")
+	fs.StringVar(&in.LiberatedFrom, "liberated-from", "", "actor the area was taken from (id or slug)")
+	conf = fs.String("confidence", "medium", "low, medium or high")
+	from, to = &timeFlag{}, &timeFlag{}
+	fs.Var(from, "from", "start of control (RFC 3339)")
+	fs.Var(to, "to", "end of control (RFC 3339), if known")
+	return from, to, conf
+}
+
+func runControl(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("control: want a sub-verb: add, import, end or map")
+	}
+	var cf clientFlags
+	switch args[0] {
+	case "add", "import":
+		usage := "control add --actor ACTOR --from T --source TEXT [--confidence C] [--liberated-from ACTOR] [--to T] GEOMETRY.geojson"
+		if args[0] == "import" {
+			usage = "control import [--actor ACTOR --from T --source TEXT ... as defaults] FEATURES.geojson|AREAS.kml"
+		}
+		fs := newFlags("control "+args[0], usage)
+		var in control.ControlInput
+		from, to, conf := controlFlags(fs, &in)
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(pos[0])
+		if err != nil {
+			return err
+		}
+		kml := args[0] == "import" && strings.HasSuffix(strings.ToLower(pos[0]), ".kml")
+		if !kml && !json.Valid(data) {
+			return fmt.Errorf("%s is not JSON", pos[0])
+		}
+		in.Confidence = control.Confidence(*conf)
+		if from.t != nil {
+			in.From = *from.t
+		}
+		in.To = to.t
+		if args[0] == "import" {
+			var page api.Page[*control.Recorded]
+			imp := control.ControlImport{Features: data, Defaults: in}
+			if kml {
+				imp = control.ControlImport{KML: string(data), Defaults: in}
+			}
+			if err := post(ctx, cl, "/api/v1/control-areas/import", imp, &page); err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(page.Items)
+			}
+			for _, r := range page.Items {
+				printRecorded(r)
+			}
+			return nil
+		}
+		in.Geometry = data
+		var r control.Recorded
+		if err := post(ctx, cl, "/api/v1/control-areas", in, &r); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(r)
+		}
+		printRecorded(&r)
+		return nil
+	case "end":
+		fs := newFlags("control end", "control end --at T CONTROL-AREA-ID")
+		at := &timeFlag{}
+		fs.Var(at, "at", "end of control (RFC 3339)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		if at.t == nil {
+			return fmt.Errorf("control end: --at is required")
+		}
+		var c control.ControlArea
+		if err := post(ctx, cl, "/api/v1/control-areas/"+url.PathEscape(pos[0])+"/end", api.ControlEnd{At: *at.t}, &c); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(c)
+		}
+		fmt.Fprintf(stdout, "control area %s ends at %s (version %d)\n", c.ID, c.To.Format(time.RFC3339), c.Version)
+		return nil
+	case "map":
+		fs := newFlags("control map", "control map [--at T]")
+		at := fs.String("at", "now", "time of the map (RFC 3339)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		t, err := parseTimeOr(*at, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		var m control.Map
+		if err := get(ctx, cl, "/api/v1/control/map?at="+url.QueryEscape(t.Format(time.RFC3339)), &m); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(m)
+		}
+		fmt.Fprintf(stdout, "control at %s: %d areas\n", m.At.Format(time.RFC3339), len(m.Areas))
+		table("ACTOR\tAREAS\tKM²\tCONTESTED KM²", func(w *tabwriter.Writer) {
+			for _, a := range m.Actors {
+				fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\n", a.ActorID, a.Areas, a.KM2, a.ContestedKM2)
+			}
+		})
+		return nil
+	}
+	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end or map)", args[0])
+}
+
+func printRecorded(r *control.Recorded) {
+	fmt.Fprintf(stdout, "control area %s: %.2f km² held by %s from %s\n", r.Area.ID, r.Area.AreaKM2, r.Area.ActorID, r.Area.From.Format(time.RFC3339))
+	for _, b := range r.Breaches {
+		fmt.Fprintf(stdout, "  BREACH %s of guarantee %s: response due from %s by %s\n", b.ID, b.GuaranteeID, strings.Join(b.Guarantors, ", "), b.Due.Format(time.RFC3339))
+	}
+}
+
+func runGuarantee(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("guarantee: want a sub-verb: add or list")
+	}
+	var cf clientFlags
+	switch args[0] {
+	case "add":
+		fs := newFlags("guarantee add", "guarantee add --agreement ID --zone ID --guarantors P,Q --allowed A,B --from T [--to T]")
+		var in control.GuaranteeInput
+		fs.StringVar(&in.AgreementID, "agreement", "", "agreement id")
+		fs.StringVar(&in.ZoneID, "zone", "", "zone of the agreement")
+		guarantors := fs.String("guarantors", "", "comma-separated guarantor parties (signatories)")
+		allowed := fs.String("allowed", "", "comma-separated actors allowed to hold the area")
+		from, to := &timeFlag{}, &timeFlag{}
+		fs.Var(from, "from", "start of the guarantee (RFC 3339)")
+		fs.Var(to, "to", "end of the guarantee (RFC 3339)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		in.Guarantors, in.Allowed, in.To = splitList(*guarantors), splitList(*allowed), to.t
+		if from.t != nil {
+			in.From = *from.t
+		}
+		var g control.Guarantee
+		if err := post(ctx, cl, "/api/v1/guarantees", in, &g); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(g)
+		}
+		fmt.Fprintf(stdout, "guarantee %s over %s (%.1f km²), response within %s\n", g.ID, g.Name, g.AreaKM2, time.Duration(g.ResponseWithin))
+		return nil
+	case "list":
+		fs := newFlags("guarantee list", "guarantee list")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		var page api.Page[*control.Guarantee]
+		if err := get(ctx, cl, "/api/v1/guarantees", &page); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(page.Items)
+		}
+		table("ID\tAREA\tKM²\tGUARANTORS\tALLOWED", func(w *tabwriter.Writer) {
+			for _, g := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%s\n", g.ID, g.Name, g.AreaKM2, strings.Join(g.Guarantors, ","), strings.Join(g.Allowed, ","))
+			}
+		})
+		return nil
+	}
+	return fmt.Errorf("guarantee: unknown sub-verb %q (want add or list)", args[0])
+}
+
+func runBreach(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("breach: want a sub-verb: list or respond")
+	}
+	var cf clientFlags
+	switch args[0] {
+	case "list":
+		fs := newFlags("breach list", "breach list [--open]")
+		open := fs.Bool("open", false, "only breaches not answered")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		var page api.Page[*control.Breach]
+		if err := get(ctx, cl, fmt.Sprintf("/api/v1/breaches?open=%t", *open), &page); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(page.Items)
+		}
+		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE", func(w *tabwriter.Writer) {
+			for _, b := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, b.ActorID, strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339))
+			}
+		})
+		return nil
+	case "respond":
+		fs := newFlags("breach respond", "breach respond --action TEXT [--signature FILE] BREACH-ID")
+		var in api.BreachResponse
+		fs.StringVar(&in.Action, "action", "", "the action taken")
+		sig := fs.String("signature", "", "file holding the signed note of the response statement (omit for a custodial party)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		if *sig != "" {
+			b, err := os.ReadFile(*sig)
+			if err != nil {
+				return err
+			}
+			in.Signature = string(b)
+		}
+		var b control.Breach
+		if err := post(ctx, cl, "/api/v1/breaches/"+url.PathEscape(pos[0])+"/response", in, &b); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(b)
+		}
+		late := ""
+		if b.Response.Late {
+			late = " (late)"
+		}
+		fmt.Fprintf(stdout, "breach %s answered at %s%s\n", b.ID, b.Response.At.Format(time.RFC3339), late)
+		return nil
+	}
+	return fmt.Errorf("breach: unknown sub-verb %q (want list or respond)", args[0])
+}

@@ -1,0 +1,75 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCLI_Control walks the control verbs: actors, a guarantee over an
+// approved zone, a control area that breaches it, the breach listed and
+// answered, the map; and a bad period refused with one line.
+func TestCLI_Control(t *testing.T) {
+	dir := t.TempDir()
+	tok := initData(t, dir)
+	srv := startServer(t, dir, freeAddr(t))
+	run := func(token string, args ...string) string {
+		t.Helper()
+		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
+		if code != 0 {
+			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	tokens := map[string]string{}
+	for _, p := range []string{"us", "ru"} {
+		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
+		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
+		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
+	}
+	out := run(tokens["us"], "agreement", "create", "--title", "Memo", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
+	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
+	run(tokens["ru"], "agreement", "status", agID, "in_force")
+	area := filepath.Join(dir, "basin.geojson")
+	os.WriteFile(area, []byte(`{"type":"Feature","properties":{"name":"Basin"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.7],[36.0,32.7],[36.0,32.8],[35.9,32.8],[35.9,32.7]]]}}`), 0o644)
+	out = run(tokens["us"], "zone", "propose", "--agreement", agID, "--file", area, "--kind", "liberated_area")
+	zoneID := regexp.MustCompile(`zone (\S+) "Basin"`).FindStringSubmatch(out)[1]
+	run(tokens["us"], "zone", "approve", zoneID)
+	run(tokens["ru"], "zone", "approve", zoneID)
+
+	run(tokens["us"], "actor", "add", "--slug", "saa", "--name-en", "Syrian government forces", "--name-ar", "القوات الحكومية السورية", "--type", "state_forces", "--guarantor", "ru")
+	run(tokens["us"], "actor", "add", "--slug", "faction", "--name-en", "Faction", "--type", "rebel_group")
+	if out := run(tokens["us"], "actor", "list"); !strings.Contains(out, "saa") || !strings.Contains(out, "faction") {
+		t.Fatalf("actor list: %s", out)
+	}
+	out = run(tokens["ru"], "guarantee", "add", "--agreement", agID, "--zone", zoneID, "--guarantors", "ru", "--allowed", "saa", "--from", "2026-01-01T00:00:00Z")
+	if !strings.Contains(out, "response within 72h0m0s") {
+		t.Fatalf("guarantee add: %s", out)
+	}
+	village := filepath.Join(dir, "village.geojson")
+	os.WriteFile(village, []byte(`{"type":"Polygon","coordinates":[[[35.93,32.73],[35.95,32.73],[35.95,32.75],[35.93,32.75],[35.93,32.73]]]}`), 0o644)
+	_, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["us"]}, "control", "add", "--actor", "faction", "--from", "2026-03-01T00:00:00Z", "--to", "2026-02-01T00:00:00Z", "--source", "s", village)
+	if code == 0 || !strings.Contains(errs, "ends") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("bad period: %d %q", code, errs)
+	}
+	out = run(tokens["us"], "control", "add", "--actor", "faction", "--from", "2026-03-01T00:00:00Z", "--source", "monitor report", village)
+	m := regexp.MustCompile(`BREACH (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no breach raised: %s", out)
+	}
+	if out := run(tokens["us"], "breach", "list", "--open"); !strings.Contains(out, m[1]) || !strings.Contains(out, "open") {
+		t.Fatalf("breach list: %s", out)
+	}
+	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["us"]}, "breach", "respond", "--action", "x", m[1])
+	if code == 0 || !strings.Contains(errs, "guarantor") {
+		t.Fatalf("response by a non-guarantor: %d %q", code, errs)
+	}
+	if out := run(tokens["ru"], "breach", "respond", "--action", "Military police deployed.", m[1]); !strings.Contains(out, "answered") {
+		t.Fatalf("respond: %s", out)
+	}
+	if out := run(tokens["us"], "control", "map", "--at", "2026-03-02T00:00:00Z"); !strings.Contains(out, "1 areas") {
+		t.Fatalf("map: %s", out)
+	}
+}

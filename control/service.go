@@ -1,0 +1,889 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/journal"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Signer gives the signer of a custodial party (accounts.Service).
+type Signer interface {
+	PartySigner(ctx context.Context, p *truce.Party) (note.Signer, error)
+}
+
+// Service records actors, control areas, guarantees, breaches and
+// responses over a Store, writing through the server's journal.
+//
+// The guarantees and control areas are also held in memory (loaded from
+// the store on first use, then kept with this server's writes), so a
+// breach check and a control map read no rows: see Check and Layer.
+type Service struct {
+	*journal.Journal
+	Store Store
+	// Signer signs responses for custodial parties; nil: every party
+	// brings its signed statement.
+	Signer Signer
+
+	mu         sync.Mutex
+	loaded     bool
+	guarantees *Index[Guarded]
+	layer      *Layer
+}
+
+// New returns a Service over st writing through j.
+func New(st Store, j *journal.Journal, signer Signer) *Service {
+	return &Service{Journal: j, Store: st, Signer: signer}
+}
+
+// Change kinds and alert event kinds.
+const (
+	KindActor       = "actor"
+	KindControlArea = "control_area"
+	KindGuarantee   = "guarantee"
+	KindBreach      = "breach"
+	// EventBreach is the alert every party receives when a breach is
+	// detected; EventOverdue when its response is overdue; EventResponse
+	// when the guarantor answers.
+	EventBreach   = "guarantee.breach"
+	EventOverdue  = "guarantee.breach_overdue"
+	EventResponse = "guarantee.breach_response"
+)
+
+var everyone = truce.Visibility{Scope: truce.ScopeAll}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// recorder returns the caller if it may record actors and control areas:
+// administrators, operators and analysts of any party.
+func recorder(ctx context.Context) (*truce.Caller, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) && !a.User.HasRole(truce.RoleAnalyst) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator or analyst can record actors and control.")
+	}
+	return a, nil
+}
+
+// Load reads the guarantees and control areas into memory now rather
+// than at the first request that needs them (100,000 areas take seconds).
+func (s *Service) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.load(ctx)
+}
+
+// load fills the in-memory guarantees and control areas from the store
+// once. Callers hold s.mu.
+func (s *Service) load(ctx context.Context) error {
+	if s.loaded {
+		return nil
+	}
+	gx, layer := NewIndex[Guarded](), NewLayer()
+	gs, err := s.Store.Guarantees(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if err := addGuarantee(gx, g); err != nil {
+			return err
+		}
+	}
+	if err := s.Store.ControlAreas(ctx, layer.Add); err != nil {
+		return err
+	}
+	s.guarantees, s.layer, s.loaded = gx, layer, true
+	return nil
+}
+
+func addGuarantee(x *Index[Guarded], g *Guarantee) error {
+	area, _, _, err := geometry(g.Geometry)
+	if err != nil {
+		return fmt.Errorf("guarantee %s: %w", g.ID, err)
+	}
+	x.Add(area.Bound(), Guarded{Guarantee: g, Area: area})
+	return nil
+}
+
+// AddActor records an actor (operators, analysts, administrators).
+// EINVALID for bad input or an unknown parent or guarantor party;
+// ECONFLICT for a slug in use.
+func (s *Service) AddActor(ctx context.Context, in ActorInput) (*Actor, error) {
+	a, err := recorder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in.Slug = strings.TrimSpace(in.Slug)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	act := &Actor{ID: newID(), Slug: in.Slug, Names: in.Names, Aliases: in.Aliases, Type: in.Type,
+		GuaranteeFrom: in.GuaranteeFrom, GuaranteeTo: in.GuaranteeTo, CreatedAt: s.Now().UTC(), Version: 1}
+	if in.Parent != "" {
+		p, err := s.Store.Actor(ctx, in.Parent)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "Parent actor %q is not known.", in.Parent)
+		}
+		act.ParentID = p.ID
+	}
+	if in.Guarantor != "" {
+		p, err := s.Store.Party(ctx, in.Guarantor)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "Guarantor party %q is not known.", in.Guarantor)
+		}
+		act.GuarantorID = p.ID
+	}
+	if _, err := s.Store.Actor(ctx, in.Slug); err == nil {
+		return nil, truce.Errorf(truce.ECONFLICT, "An actor with slug %q exists.", in.Slug)
+	}
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Actor, error) {
+		act.JournalIndex = w.Journal(truce.Change{Kind: KindActor, Subject: act.ID, Body: act, Visibility: everyone, New: true})
+		return act, tx.InsertActor(ctx, act)
+	})
+}
+
+// Actor returns an actor by id or slug to any signed-in user.
+func (s *Service) Actor(ctx context.Context, idOrSlug string) (*Actor, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	a, err := s.Store.Actor(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := journal.Vouched(ctx, s.Journal, KindActor, []*Actor{a}, actorID); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func actorID(a *Actor) string         { return a.ID }
+func guaranteeID(g *Guarantee) string { return g.ID }
+func breachID(b *Breach) string       { return b.ID }
+
+// Actors lists the actors to any signed-in user.
+func (s *Service) Actors(ctx context.Context) ([]*Actor, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	as, err := s.Store.Actors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindActor, as, actorID)
+}
+
+// Recorded is a control area as recorded, with the breaches it raised.
+type Recorded struct {
+	Area     *ControlArea `json:"control_area"`
+	Breaches []*Breach    `json:"breaches"`
+}
+
+// AddControl records that an actor holds an area, and in the same
+// transaction the breaches of the guarantees it breaks: each journalled
+// for every party with a guarantee.breach event (the alert), and owing
+// its guarantors a response by the guarantee's deadline. EINVALID for
+// bad input (a period that ends before it starts, an unknown actor).
+func (s *Service) AddControl(ctx context.Context, in ControlInput) (*Recorded, error) {
+	a, err := recorder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.prepare(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.record(ctx, a, []prepared{p})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// MaxImport is the most control areas one import holds.
+const MaxImport = 1000
+
+// ImportControl records the control areas of a GeoJSON FeatureCollection
+// (RFC 7946) in one transaction: each feature's properties (actor, name,
+// from, to, source, confidence, liberated_from) override the defaults in
+// in. Any bad feature refuses the whole import (EINVALID naming it).
+func (s *Service) ImportControl(ctx context.Context, in ControlImport) ([]*Recorded, error) {
+	a, err := recorder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if (in.KML == "") == (len(in.Features) == 0) {
+		return nil, truce.Errorf(truce.EINVALID, "An import sends features (GeoJSON) or kml, one of them.")
+	}
+	if in.KML != "" {
+		if in.Features, err = KMLToGeoJSON([]byte(in.KML)); err != nil {
+			return nil, err
+		}
+	}
+	fs, err := geo.DecodeFeatures(in.Features, geo.Options{})
+	if err != nil {
+		return nil, truce.Errorf(truce.EINVALID, "The features are not valid GeoJSON: %v", err)
+	}
+	if len(fs) == 0 || len(fs) > MaxImport {
+		return nil, truce.Errorf(truce.EINVALID, "An import holds 1 to %d features.", MaxImport)
+	}
+	raws, err := rawGeometries(in.Features)
+	if err != nil || len(raws) != len(fs) {
+		return nil, truce.Errorf(truce.EINVALID, "The features are not a FeatureCollection, a Feature or a geometry.")
+	}
+	ps := make([]prepared, 0, len(fs))
+	for i, f := range fs {
+		ci := in.Defaults
+		ci.Geometry = raws[i]
+		if err := featureInput(&ci, f); err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "Feature %d: %s", i+1, truce.ErrorMessage(err))
+		}
+		p, err := s.prepare(ctx, a, ci)
+		if err != nil {
+			return nil, truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i+1, truce.ErrorMessage(err))
+		}
+		ps = append(ps, p)
+	}
+	return s.record(ctx, a, ps)
+}
+
+// ControlImport is the input of ImportControl.
+type ControlImport struct {
+	// Features is a FeatureCollection, a Feature or a bare geometry;
+	// KML, when set instead, is a KML document (KMLToGeoJSON).
+	Features json.RawMessage `json:"features,omitempty"`
+	KML      string          `json:"kml,omitempty"`
+	// Defaults are the fields a feature's properties do not give; its
+	// geometry is the feature's.
+	Defaults ControlInput `json:"defaults"`
+}
+
+// rawGeometries returns the geometries of a FeatureCollection, a Feature
+// or a bare geometry as sent (geo.DecodeFeatures has checked them).
+func rawGeometries(data json.RawMessage) ([]json.RawMessage, error) {
+	var o struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+		Features []struct {
+			Geometry json.RawMessage `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, err
+	}
+	switch o.Type {
+	case "FeatureCollection":
+		out := make([]json.RawMessage, len(o.Features))
+		for i, f := range o.Features {
+			out[i] = f.Geometry
+		}
+		return out, nil
+	case "Feature":
+		return []json.RawMessage{o.Geometry}, nil
+	}
+	return []json.RawMessage{data}, nil
+}
+
+func featureInput(ci *ControlInput, f geo.Feature) error {
+	str := func(k string, dst *string) error {
+		v, ok := f.Properties[k]
+		if !ok || v == nil {
+			return nil
+		}
+		sv, ok := v.(string)
+		if !ok {
+			return truce.Errorf(truce.EINVALID, "Property %s is a string.", k)
+		}
+		*dst = sv
+		return nil
+	}
+	var from, to, conf string
+	for k, dst := range map[string]*string{"actor": &ci.Actor, "name": &ci.Name, "source": &ci.Source, "liberated_from": &ci.LiberatedFrom, "from": &from, "to": &to, "confidence": &conf} {
+		if err := str(k, dst); err != nil {
+			return err
+		}
+	}
+	if conf != "" {
+		ci.Confidence = Confidence(conf)
+	}
+	if from != "" {
+		t, err := time.Parse(time.RFC3339, from)
+		if err != nil {
+			return truce.Errorf(truce.EINVALID, "Property from is an RFC 3339 time.")
+		}
+		ci.From = t
+	}
+	if to != "" {
+		t, err := time.Parse(time.RFC3339, to)
+		if err != nil {
+			return truce.Errorf(truce.EINVALID, "Property to is an RFC 3339 time.")
+		}
+		ci.To = &t
+	}
+	return nil
+}
+
+type prepared struct {
+	area  *ControlArea
+	geom  orb.Geometry
+	actor *Actor
+}
+
+func (s *Service) prepare(ctx context.Context, a *truce.Caller, in ControlInput) (prepared, error) {
+	if err := in.Validate(); err != nil {
+		return prepared{}, err
+	}
+	g, bbox, km2, err := geometry(in.Geometry)
+	if err != nil {
+		return prepared{}, err
+	}
+	actor, err := s.Store.Actor(ctx, in.Actor)
+	if err != nil {
+		return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q is not known.", in.Actor)
+	}
+	c := &ControlArea{ID: newID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
+		From: in.From.UTC(), To: utc(in.To), Source: in.Source, Confidence: in.Confidence, RecordedBy: a.Party.ID, Version: 1}
+	if in.LiberatedFrom != "" {
+		lf, err := s.Store.Actor(ctx, in.LiberatedFrom)
+		if err != nil {
+			return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q (liberated from) is not known.", in.LiberatedFrom)
+		}
+		if lf.ID == actor.ID {
+			return prepared{}, truce.Errorf(truce.EINVALID, "An actor does not liberate an area from itself.")
+		}
+		c.LiberatedFrom = lf.ID
+	}
+	return prepared{c, g, actor}, nil
+}
+
+// record writes prepared control areas and their breaches in one
+// transaction.
+func (s *Service) record(ctx context.Context, a *truce.Caller, ps []prepared) ([]*Recorded, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	findings := make([][]Finding, len(ps))
+	for i, p := range ps {
+		findings[i] = Check(s.guarantees, Change{ActorID: p.area.ActorID, Area: p.geom, From: p.area.From, To: p.area.To})
+	}
+	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) ([]*Recorded, error) {
+		now := s.Now().UTC()
+		var out []*Recorded
+		for i, p := range ps {
+			c := p.area
+			c.CreatedAt = now
+			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true})
+			if err := tx.InsertControlArea(ctx, c); err != nil {
+				return nil, err
+			}
+			r := &Recorded{Area: c, Breaches: []*Breach{}}
+			for _, f := range findings[i] {
+				b, err := s.raise(ctx, tx, w, c, p.actor, f, now)
+				if err != nil {
+					return nil, err
+				}
+				r.Breaches = append(r.Breaches, b)
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		s.layer.AddDecoded(p.area, p.geom)
+	}
+	return out, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// EndControl records that control of an area ended at t: a new version
+// of the area. EINVALID if t is not after its start; ECONFLICT if it has
+// ended already.
+func (s *Service) EndControl(ctx context.Context, id string, t time.Time) (*ControlArea, error) {
+	a, err := recorder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*ControlArea, error) {
+		cur, err := s.Store.ControlArea(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if cur.To != nil {
+			return nil, truce.Errorf(truce.ECONFLICT, "Control of area %q ended at %s.", id, cur.To.Format(time.RFC3339))
+		}
+		if !t.After(cur.From) {
+			return nil, truce.Errorf(truce.EINVALID, "The control period ends (%s) before it starts (%s).", t.Format(time.RFC3339), cur.From.Format(time.RFC3339))
+		}
+		n := *cur
+		end := t.UTC()
+		n.To, n.Version = &end, cur.Version+1
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: n.ID, Body: &n, Visibility: everyone})
+		return &n, tx.UpdateControlArea(ctx, &n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.layer.Add(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Map returns the control map at t to any signed-in user.
+func (s *Service) Map(ctx context.Context, t time.Time) (*Map, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	return s.layer.MapAt(t), nil
+}
+
+// MaxMapAreas bounds the areas one map response lists: the totals per
+// actor always cover the whole map, and a client asks for the rest by
+// box.
+const MaxMapAreas = 2000
+
+// MapIn returns the control map at t with its areas limited to those
+// whose box meets bbox (nil: anywhere), at most limit of them (0 or more
+// than MaxMapAreas: MaxMapAreas); Truncated says some were left out. The
+// totals per actor are the whole map's.
+func (s *Service) MapIn(ctx context.Context, t time.Time, bbox *orb.Bound, limit int) (*Map, error) {
+	m, err := s.Map(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMapAreas {
+		limit = MaxMapAreas
+	}
+	out := make([]Held, 0, min(limit, len(m.Areas)))
+	for _, h := range m.Areas {
+		if bbox != nil && !bbox.Intersects(orb.Bound{Min: orb.Point{h.BBox[0], h.BBox[1]}, Max: orb.Point{h.BBox[2], h.BBox[3]}}) {
+			continue
+		}
+		if len(out) == limit {
+			m.Truncated = true
+			break
+		}
+		out = append(out, h)
+	}
+	m.Areas = out
+	return m, nil
+}
+
+// ActorHistory is an actor with the areas it held and its ground over
+// time.
+type ActorHistory struct {
+	Actor  *Actor         `json:"actor"`
+	Areas  []*ControlArea `json:"areas"`
+	Ground []Point        `json:"ground"`
+}
+
+// History returns an actor's areas and ground over time to any
+// signed-in user.
+func (s *Service) History(ctx context.Context, idOrSlug string) (*ActorHistory, error) {
+	a, err := s.Actor(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	areas, pts := s.layer.Held(a.ID)
+	return &ActorHistory{Actor: a, Areas: areas, Ground: pts}, nil
+}
+
+// Changes returns the control changes in (from, to] to any signed-in
+// user; EINVALID unless from is before to.
+func (s *Service) Changes(ctx context.Context, from, to time.Time) (*Changes, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	if !from.Before(to) {
+		return nil, truce.Errorf(truce.EINVALID, "The start of the changes is before their end.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	return s.layer.ChangesBetween(from, to), nil
+}
+
+// AddGuarantee records a guarantee of an agreement over one of its
+// zones. Only an operator of a signatory party (or an administrator) may,
+// as for the agreement's zones (truce.CanActOnZones): EFORBIDDEN
+// otherwise. EUNPROCESSABLE for a zone of another agreement (an area
+// outside the agreement), a zone with no approved version, or a
+// guarantor that is not a signatory; EINVALID for unknown actors.
+func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarantee, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	ag, err := s.Store.Agreement(ctx, in.AgreementID)
+	if err != nil {
+		return nil, err
+	}
+	// Signatories bound now give guarantees: a party whose withdrawal
+	// has taken effect no longer may.
+	now := s.Now().UTC()
+	if err := truce.CanActOnZones(a, ag, now); err != nil {
+		return nil, err
+	}
+	z, err := s.Store.Zone(ctx, in.ZoneID)
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q is not known.", in.ZoneID)
+	}
+	if z.AgreementID != ag.ID {
+		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q is outside agreement %q: a guarantee names one of the agreement's own zones.", z.Name, ag.Title)
+	}
+	if z.Current == 0 {
+		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q has no approved version to guarantee.", z.Name)
+	}
+	v, err := s.Store.ZoneVersion(ctx, z.ID, z.Current)
+	if err != nil {
+		return nil, err
+	}
+	area, bbox, km2, err := geometry(v.Spec.Geometry)
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q is not an area: %s", z.Name, truce.ErrorMessage(err))
+	}
+	g := &Guarantee{ID: newID(), AgreementID: ag.ID, ZoneID: z.ID, ZoneVersion: v.Version, Name: z.Name, Geometry: v.Spec.Geometry,
+		BBox: bbox, AreaKM2: km2, From: in.From.UTC(), To: utc(in.To), ResponseWithin: ag.Rules.WithDefaults().GuaranteeResponse,
+		CreatedBy: a.Party.ID, Version: 1}
+	for _, ref := range in.Guarantors {
+		p, err := s.Store.Party(ctx, ref)
+		if err != nil || !ag.IsSignatory(p.ID, now) {
+			return nil, truce.Errorf(truce.EUNPROCESSABLE, "Guarantor %q is not a signatory of agreement %q.", ref, ag.Title)
+		}
+		if !slices.Contains(g.Guarantors, p.ID) {
+			g.Guarantors = append(g.Guarantors, p.ID)
+		}
+	}
+	for _, ref := range in.Allowed {
+		act, err := s.Store.Actor(ctx, ref)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "Actor %q is not known.", ref)
+		}
+		if !slices.Contains(g.Allowed, act.ID) {
+			g.Allowed = append(g.Allowed, act.ID)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	// Ground already held inside the area by an actor the guarantee does
+	// not allow breaches it from its start, as a later change would.
+	type held struct {
+		c *ControlArea
+		f Finding
+	}
+	var already []held
+	s.layer.Within(area, func(c *ControlArea) {
+		for _, f := range Breaches(Change{ActorID: c.ActorID, Area: area, From: c.From, To: c.To}, []Guarded{{Guarantee: g, Area: area}}) {
+			already = append(already, held{c, f})
+		}
+	})
+	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Guarantee, error) {
+		now := s.Now().UTC()
+		g.CreatedAt = now
+		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true})
+		if err := tx.InsertGuarantee(ctx, g); err != nil {
+			return nil, err
+		}
+		for _, h := range already {
+			actor, err := s.Store.Actor(ctx, h.c.ActorID)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.raise(ctx, tx, w, h.c, actor, h.f, now); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
+	return out, nil
+}
+
+// raise journals and stores the breach of finding f by control area c
+// of actor, with its guarantee.breach event.
+func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *ControlArea, actor *Actor, f Finding, now time.Time) (*Breach, error) {
+	b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+		ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
+		At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
+		Status: BreachOpen, Version: 1}
+	bb := c.BBox
+	b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
+		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
+	return b, tx.InsertBreach(ctx, b)
+}
+
+// Guarantees lists the guarantees to any signed-in user.
+func (s *Service) Guarantees(ctx context.Context) ([]*Guarantee, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	gs, err := s.Store.Guarantees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindGuarantee, gs, guaranteeID)
+}
+
+// Breaches lists the breaches (only the unanswered with open) to any
+// signed-in user.
+func (s *Service) Breaches(ctx context.Context, open bool) ([]*Breach, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	bs, err := s.Store.Breaches(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Vouched(ctx, s.Journal, KindBreach, bs, breachID)
+}
+
+// Breach returns a breach to any signed-in user.
+func (s *Service) Breach(ctx context.Context, id string) (*Breach, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	b, err := s.Store.Breach(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := journal.Vouched(ctx, s.Journal, KindBreach, []*Breach{b}, breachID); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Respond records a guarantor's response to a breach: the action taken
+// and the statement (ResponseStatement) signed with the party's key
+// (signature empty: signed here for a custodial party). EFORBIDDEN
+// unless the caller is an operator (or administrator) of one of the
+// breach's guarantors; ECONFLICT if it was answered; EUNPROCESSABLE for
+// a signature that does not verify.
+func (s *Service) Respond(ctx context.Context, breachID, action, signature string) (*Breach, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	action = strings.TrimSpace(action)
+	if action == "" || len(action) > MaxAction {
+		return nil, truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
+	}
+	b, err := s.Breach(ctx, breachID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(b.Guarantors, a.Party.ID) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only a guarantor of this guarantee can respond to its breach.")
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of the guarantor can respond.")
+	}
+	if b.Status == BreachAnswered {
+		return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+	}
+	sig, err := s.sign(ctx, a.Party, ResponseStatement(b, action), signature)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Breach, error) {
+		cur, err := s.Store.Breach(ctx, breachID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Status == BreachAnswered {
+			return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+		}
+		now := s.Now().UTC()
+		n := *cur
+		n.Status, n.Version = BreachAnswered, cur.Version+1
+		n.Response = &Response{PartyID: a.Party.ID, UserID: a.User.ID, Action: action, Signature: sig, At: now, Late: now.After(cur.Due)}
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: n.ID, Body: &n, Visibility: everyone,
+			Event: &truce.Event{Kind: EventResponse, Data: &n}})
+		return &n, tx.UpdateBreach(ctx, &n)
+	})
+}
+
+// sign returns the signed note of statement by p: signed here for a
+// custodial party when given is empty, else given checked against p's
+// key and the statement (as zone decisions are signed).
+func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given string) (string, error) {
+	if given == "" {
+		if !p.Custodial || s.Signer == nil {
+			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the response statement and send the signed note as signature.")
+		}
+		signer, err := s.Signer.PartySigner(ctx, p)
+		if err != nil {
+			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
+		}
+		msg, err := note.Sign(&note.Note{Text: statement}, signer)
+		return string(msg), err
+	}
+	if err := VerifyResponse(statement, given, p.PublicKey); err != nil {
+		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify as party %s's signature of this response's statement.", p.Slug)
+	}
+	return given, nil
+}
+
+// VerifyResponse checks a signed note against a party's public key and
+// the statement it must carry.
+func VerifyResponse(statement, signed, publicKey string) error {
+	v, err := note.NewVerifier(publicKey)
+	if err != nil {
+		return err
+	}
+	n, err := note.Open([]byte(signed), note.VerifierList(v))
+	if err != nil {
+		return err
+	}
+	if n.Text != statement {
+		return fmt.Errorf("signed text differs from the statement")
+	}
+	return nil
+}
+
+// Escalate marks every open breach whose response is overdue at the
+// service clock as escalated, journalling each with a
+// guarantee.breach_overdue event every party receives, and returns them.
+// The node runs it periodically; it is the system's write (no caller).
+func (s *Service) Escalate(ctx context.Context) ([]*Breach, error) {
+	out, err := journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) ([]*Breach, error) {
+		now := s.Now().UTC()
+		due, err := tx.OverdueBreaches(ctx, now)
+		if err != nil || len(due) == 0 {
+			return nil, errNone(err)
+		}
+		var out []*Breach
+		for _, b := range due {
+			n := *b
+			n.Status, n.EscalatedAt, n.Version = BreachEscalated, &now, b.Version+1
+			n.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: n.ID, Body: &n, Visibility: everyone,
+				Event: &truce.Event{Kind: EventOverdue, Data: &n}})
+			if err := tx.UpdateBreach(ctx, &n); err != nil {
+				return nil, err
+			}
+			out = append(out, &n)
+		}
+		return out, nil
+	})
+	if errors.Is(err, errNothing) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// errNothing is returned inside Escalate's write when nothing is due, so
+// that the empty write is rolled back rather than refused as unjournalled.
+var errNothing = truce.Errorf(truce.ECONFLICT, "Nothing is overdue.")
+
+func errNone(err error) error {
+	if err != nil {
+		return err
+	}
+	return errNothing
+}
+
+// Record is a guarantor's record: the breaches it owed a response to,
+// how many it answered, late, or not at all, and the mean time to answer.
+type Record struct {
+	PartyID        string    `json:"party_id"`
+	Breaches       []*Breach `json:"breaches"`
+	Answered       int       `json:"answered"`
+	Late           int       `json:"late"`
+	Unanswered     int       `json:"unanswered"`
+	MeanResponseHr float64   `json:"mean_response_hours"`
+}
+
+// GuarantorRecord returns a party's record as guarantor to any signed-in
+// user.
+func (s *Service) GuarantorRecord(ctx context.Context, party string) (*Record, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	p, err := s.Store.Party(ctx, party)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Store.Breaches(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if all, err = journal.Vouched(ctx, s.Journal, KindBreach, all, breachID); err != nil {
+		return nil, err
+	}
+	return RecordOf(p.ID, all), nil
+}
+
+// RecordOf computes a party's guarantor record from the breaches.
+func RecordOf(partyID string, all []*Breach) *Record {
+	r := &Record{PartyID: partyID}
+	var total time.Duration
+	for _, b := range all {
+		if !slices.Contains(b.Guarantors, partyID) {
+			continue
+		}
+		r.Breaches = append(r.Breaches, b)
+		if b.Response == nil {
+			r.Unanswered++
+			continue
+		}
+		r.Answered++
+		if b.Response.Late {
+			r.Late++
+		}
+		total += b.Response.At.Sub(b.DetectedAt)
+	}
+	if r.Answered > 0 {
+		r.MeanResponseHr = total.Hours() / float64(r.Answered)
+	}
+	return r
+}

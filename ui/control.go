@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/geo"
+)
+
+// AddControl adds the pages of package control: the control map at a
+// time (areas drawn as SVG, contested ground hatched, km² per actor) and
+// a guarantor's record (breaches, responses, time to respond).
+func (u *UI) AddControl(svc *control.Service) {
+	c := &controlPages{u: u, svc: svc}
+	u.AddPage(Page{Path: "/control", NavKey: "nav.control", Order: 35, Routes: map[string]http.HandlerFunc{
+		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
+		"GET /actors/{id}": c.actor}})
+}
+
+type controlPages struct {
+	u   *UI
+	svc *control.Service
+}
+
+// svgArea is one held area as the map page draws it.
+type svgArea struct {
+	Path      string
+	Color     string
+	Contested bool
+	Name      string
+	Actor     string
+	KM2       float64
+}
+
+type actorRow struct {
+	ID        string
+	Name      string
+	Color     string
+	Areas     int
+	KM2       float64
+	Contested float64
+}
+
+// The map page's drawing: 800 × 520 user units.
+const svgW, svgH = 800.0, 520.0
+
+func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
+	now := time.Now().UTC()
+	at := now
+	if s := r.URL.Query().Get("at"); s != "" {
+		t, err := parseLocalTime(s)
+		if err != nil || t == nil {
+			c.u.serviceError(w, r, truce.Errorf(truce.EINVALID, "The time %q is not a date and time.", s))
+			return
+		}
+		at = *t
+	}
+	// The slider steps through the times control changed (no script:
+	// the form is sent with the step chosen); prev and next step once.
+	ch, err := c.svc.Changes(r.Context(), time.Unix(0, 0).UTC(), now.Add(time.Second))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	var times []time.Time
+	for _, mv := range ch.Movements {
+		if len(times) == 0 || !times[len(times)-1].Equal(mv.At) {
+			times = append(times, mv.At)
+		}
+	}
+	if s := r.URL.Query().Get("step"); s != "" {
+		i, err := strconv.Atoi(s)
+		if err != nil || i < 0 || i >= len(times) {
+			c.u.serviceError(w, r, truce.Errorf(truce.EINVALID, "Step %q is not one of the %d changes.", s, len(times)))
+			return
+		}
+		at = times[i]
+	}
+	step := sort.Search(len(times), func(i int) bool { return times[i].After(at) }) - 1
+	link := func(i int) string {
+		if i < 0 || i >= len(times) {
+			return ""
+		}
+		return "/control?step=" + strconv.Itoa(i)
+	}
+	prev := link(step - 1)
+	if step >= 0 && at.After(times[step]) {
+		prev = link(step)
+	}
+	m, err := c.svc.Map(r.Context(), at)
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	actors, err := c.svc.Actors(r.Context())
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	lang := c.u.cat.choose(r)
+	names, colors := map[string]string{}, map[string]string{}
+	sort.Slice(actors, func(i, j int) bool { return actors[i].Slug < actors[j].Slug })
+	for i, a := range actors {
+		names[a.ID], colors[a.ID] = a.Name(lang), partyPalette[i%len(partyPalette)]
+	}
+	// Fit the held areas' box to the drawing, keeping the aspect a
+	// plate carrée at the box's middle latitude has.
+	box := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for _, h := range m.Areas {
+		box = box.Extend(orb.Point{h.BBox[0], h.BBox[1]}).Extend(orb.Point{h.BBox[2], h.BBox[3]})
+	}
+	var areas []svgArea
+	if len(m.Areas) > 0 && len(m.Areas) <= maxDrawn {
+		k := math.Cos((box.Min[1] + box.Max[1]) / 2 * math.Pi / 180)
+		dx, dy := math.Max((box.Max[0]-box.Min[0])*k, 1e-9), math.Max(box.Max[1]-box.Min[1], 1e-9)
+		scale := math.Min(svgW/dx, svgH/dy) * 0.95
+		proj := func(p orb.Point) (float64, float64) {
+			return (p[0]-box.Min[0])*k*scale + 10, svgH - (p[1]-box.Min[1])*scale - 10
+		}
+		for _, h := range m.Areas {
+			g, err := geo.Decode(h.Geometry, geo.Options{})
+			if err != nil {
+				continue
+			}
+			areas = append(areas, svgArea{Path: svgPath(g, proj), Color: colors[h.ActorID], Contested: len(h.ContestedWith) > 0, Name: h.Name, Actor: names[h.ActorID], KM2: h.AreaKM2})
+		}
+	}
+	var rows []actorRow
+	for _, a := range m.Actors {
+		rows = append(rows, actorRow{ID: a.ActorID, Name: names[a.ActorID], Color: colors[a.ActorID], Areas: a.Areas, KM2: a.KM2, Contested: a.ContestedKM2})
+	}
+	c.u.render(w, r, http.StatusOK, "control", map[string]any{
+		"At": at, "AtLocal": at.Format("2006-01-02T15:04"), "Areas": areas, "Actors": rows, "Held": len(m.Areas),
+		"TooMany": len(m.Areas) > maxDrawn, "W": svgW, "H": svgH,
+		"Steps": len(times) - 1, "Step": max(step, 0), "Prev": prev, "Next": link(step + 1),
+	})
+}
+
+// maxDrawn bounds the areas the page draws; beyond it the page shows the
+// table only (the API serves the whole map).
+const maxDrawn = 5000
+
+// svgPath returns the SVG path of a polygon or multipolygon.
+func svgPath(g orb.Geometry, proj func(orb.Point) (float64, float64)) string {
+	var b strings.Builder
+	ring := func(r orb.Ring) {
+		for i, p := range r {
+			x, y := proj(p)
+			if i == 0 {
+				fmt.Fprintf(&b, "M%.1f %.1f", x, y)
+			} else {
+				fmt.Fprintf(&b, "L%.1f %.1f", x, y)
+			}
+		}
+		b.WriteString("Z")
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			ring(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				ring(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+type breachRow struct {
+	*control.Breach
+	Actor  string
+	Action string
+	Hours  string
+}
+
+func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
+	rec, err := c.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	party, err := c.u.svc.Parties.FindParty(r.Context(), rec.PartyID)
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	lang := c.u.cat.choose(r)
+	var rows []breachRow
+	for _, b := range rec.Breaches {
+		row := breachRow{Breach: b, Actor: b.ActorID}
+		if a, err := c.svc.Actor(r.Context(), b.ActorID); err == nil {
+			row.Actor = a.Name(lang)
+		}
+		if b.Response != nil {
+			row.Action = b.Response.Action
+			row.Hours = fmt.Sprintf("%.1f", b.Response.At.Sub(b.DetectedAt).Hours())
+		}
+		rows = append(rows, row)
+	}
+	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr)})
+}
+
+// recordCSV exports a guarantor's record: one row per breach, with the
+// response and the hours it took.
+func (c *controlPages) recordCSV(w http.ResponseWriter, r *http.Request) {
+	rec, err := c.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="guarantor-record.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"breach_id", "guarantee_id", "actor_id", "control_area_id", "at", "detected_at", "due", "status", "evidence", "responded_at", "late", "hours_to_respond", "action"})
+	for _, b := range rec.Breaches {
+		row := []string{b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.At.Format(time.RFC3339), b.DetectedAt.Format(time.RFC3339), b.Due.Format(time.RFC3339), string(b.Status), csvSafe(b.Evidence), "", "", "", ""}
+		if b.Response != nil {
+			row[9], row[10] = b.Response.At.Format(time.RFC3339), fmt.Sprint(b.Response.Late)
+			row[11], row[12] = fmt.Sprintf("%.2f", b.Response.At.Sub(b.DetectedAt).Hours()), csvSafe(b.Response.Action)
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from reading free text as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// actor renders an actor's page: its names, the party answering for it,
+// the areas it held and a chart of its km² over time.
+func (c *controlPages) actor(w http.ResponseWriter, r *http.Request) {
+	h, err := c.svc.History(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	lang := c.u.cat.choose(r)
+	guarantor := ""
+	if h.Actor.GuarantorID != "" {
+		if p, err := c.u.svc.Parties.FindParty(r.Context(), h.Actor.GuarantorID); err == nil {
+			guarantor = p.Name
+		}
+	}
+	// The chart: a step line of km² from the first change to now.
+	const cw, ch = 640.0, 200.0
+	var path string
+	if len(h.Ground) > 0 {
+		t0, t1 := h.Ground[0].At, time.Now().UTC()
+		if !t1.After(t0) {
+			t1 = t0.Add(time.Hour)
+		}
+		top := 0.0
+		for _, p := range h.Ground {
+			top = math.Max(top, p.KM2)
+		}
+		top = math.Max(top, 1e-9)
+		x := func(t time.Time) float64 { return 40 + float64(t.Sub(t0))/float64(t1.Sub(t0))*(cw-50) }
+		y := func(v float64) float64 { return ch - 20 - v/top*(ch-40) }
+		var b strings.Builder
+		for i, p := range h.Ground {
+			if i == 0 {
+				fmt.Fprintf(&b, "M%.1f %.1f", x(p.At), y(p.KM2))
+				continue
+			}
+			fmt.Fprintf(&b, "H%.1f V%.1f", x(p.At), y(p.KM2))
+		}
+		fmt.Fprintf(&b, "H%.1f", x(t1))
+		path = b.String()
+	}
+	c.u.render(w, r, http.StatusOK, "actor", map[string]any{"Actor": h.Actor, "Name": h.Actor.Name(lang), "Guarantor": guarantor,
+		"Areas": h.Areas, "Ground": h.Ground, "Chart": path, "CW": cw, "CH": ch})
+}

@@ -1,0 +1,117 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/control"
+)
+
+// TestControlPages renders the control map at a time (areas drawn,
+// contested ground hatched, km² per actor) and the guarantor's record, in
+// English and Arabic.
+func TestControlPages(t *testing.T) {
+	s := newServer(t)
+	ctx := context.Background()
+	u, _ := s.node.Store.Accounts().User(ctx, "us-operator")
+	p, _ := s.node.Store.Accounts().Party(ctx, u.PartyID)
+	us := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
+	ag, err := s.node.Zones.CreateAgreement(us, truce.AgreementCreate{Title: "Test", Signatories: []string{p.ID}, EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := truce.AgreeAll(s.node.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementBringIntoForce}, us); err != nil {
+		t.Fatal(err)
+	}
+	box := `{"type":"Polygon","coordinates":[[[35.9,32.7],[36.0,32.7],[36.0,32.8],[35.9,32.8],[35.9,32.7]]]}`
+	z, _, err := s.node.Zones.ProposeZone(us, truce.ZoneProposal{Agreement: ag.ID, Name: "Basin", Kind: truce.ZoneLiberated, Geometry: json.RawMessage(box)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.node.Zones.DecideZone(us, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	svc := s.node.Control
+	for _, a := range []control.ActorInput{
+		{Slug: "saa", Names: map[string]string{"en": "Government forces", "ar": "القوات الحكومية"}, Type: control.StateForces, Guarantor: "us"},
+		{Slug: "faction", Names: map[string]string{"en": "Faction", "ar": "فصيل"}, Type: control.RebelGroup},
+	} {
+		if _, err := svc.AddActor(us, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := time.Now().Add(-30 * time.Minute).UTC()
+	if _, err := svc.AddControl(us, control.ControlInput{Actor: "saa", Geometry: json.RawMessage(box), From: from.Add(-time.Hour), Source: "r1", Confidence: control.ConfidenceHigh}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddGuarantee(us, control.GuaranteeInput{AgreementID: ag.ID, ZoneID: z.ID, Guarantors: []string{"us"}, Allowed: []string{"saa"}, From: from.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := svc.AddControl(us, control.ControlInput{Actor: "faction", Name: "Village", From: from, Source: "monitor report 7", Confidence: control.ConfidenceMedium,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[35.93,32.73],[35.95,32.73],[35.95,32.75],[35.93,32.75],[35.93,32.73]]]}`)})
+	if err != nil || len(rec.Breaches) != 1 {
+		t.Fatalf("breach: %v %v", rec, err)
+	}
+	if _, err := svc.Respond(us, rec.Breaches[0].ID, "Forces told to withdraw.", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	c := client(t)
+	login(t, s, c, "us-operator", "us-password-1")
+	_, page := get(t, c, s.url+"/control")
+	if n := strings.Count(page, `class="control-area"`); n != 2 {
+		t.Fatalf("%d areas drawn, want 2", n)
+	}
+	if n := strings.Count(page, `class="contested"`); n != 2 {
+		t.Fatalf("%d contested areas hatched, want 2", n)
+	}
+	if !strings.Contains(page, "Government forces") || !strings.Contains(page, "Faction") {
+		t.Fatal("actors missing from the table")
+	}
+	// Before the faction's control: one area, nothing contested.
+	_, page = get(t, c, s.url+"/control?at="+from.Add(-10*time.Minute).Format("2006-01-02T15:04"))
+	if strings.Count(page, `class="control-area"`) != 1 || strings.Contains(page, `class="contested"`) {
+		t.Fatalf("map before the re-taking:\n%.500s", page)
+	}
+	// Two changes of control (the government's area, then the
+	// faction's): step 0 shows the government's area alone and links on
+	// to the next change.
+	_, page = get(t, c, s.url+"/control?step=0")
+	if strings.Count(page, `class="control-area"`) != 1 || !strings.Contains(page, `href="/control?step=1"`) || strings.Contains(page, `id="control-prev"`) {
+		t.Fatalf("step 0:\n%s", page)
+	}
+	_, page = get(t, c, s.url+"/control?step=1")
+	if strings.Count(page, `class="control-area"`) != 2 || !strings.Contains(page, `href="/control?step=0"`) || strings.Contains(page, `id="control-next"`) {
+		t.Fatalf("step 1:\n%s", page)
+	}
+	if resp, _ := get(t, c, s.url+"/control?step=2"); resp.StatusCode != 400 {
+		t.Fatalf("step past the last change: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, s.url+"/control?at=yesterday"); resp.StatusCode != 400 {
+		t.Fatalf("bad time: %d", resp.StatusCode)
+	}
+	_, page = get(t, c, s.url+"/control", "Cookie", "truce_lang=ar")
+	if !strings.Contains(page, "خريطة السيطرة") || !strings.Contains(page, "القوات الحكومية") {
+		t.Fatal("Arabic map page lacks Arabic text")
+	}
+	_, page = get(t, c, s.url+"/guarantors/us")
+	if !strings.Contains(page, "1 breaches owed a response: 1 answered (0 late)") || !strings.Contains(page, "Forces told to withdraw.") || !strings.Contains(page, "monitor report 7") {
+		t.Fatalf("guarantor page:\n%s", page)
+	}
+	_, page = get(t, c, s.url+"/actors/saa")
+	if !strings.Contains(page, `id="actor-chart"`) || !strings.Contains(page, "United States of America") || strings.Count(page, "<tr><td>") < 2 {
+		t.Fatalf("actor page:\n%s", page)
+	}
+	if resp, _ := get(t, c, s.url+"/actors/nobody"); resp.StatusCode != 404 {
+		t.Fatalf("unknown actor: %d", resp.StatusCode)
+	}
+	resp, csvBody := get(t, c, s.url+"/guarantors/us/record.csv")
+	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 2 || !strings.Contains(lines[1], "answered") || !strings.Contains(lines[1], "Forces told to withdraw.") {
+		t.Fatalf("record export: %s\n%s", resp.Header.Get("Content-Type"), csvBody)
+	}
+}
