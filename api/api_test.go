@@ -289,20 +289,21 @@ func TestAuthMatrix(t *testing.T) {
 		// control: the administrator's writes are refused for reasons
 		// other than authorisation (no such actor, area or breach; an
 		// unapproved zone; not a guarantor).
-		"GET /api/v1/actors":                  {"GET", "/api/v1/actors", "", "", 0, 0},
-		"POST /api/v1/actors":                 {"POST", "/api/v1/actors", `{"slug":"saa","names":{"en":"SAA"},"type":"state_forces"}`, "ru-viewer", 403, 0},
-		"GET /api/v1/actors/{id}":             {"GET", "/api/v1/actors/nobody", "", "", 0, 404},
-		"GET /api/v1/actors/{id}/history":     {"GET", "/api/v1/actors/nobody/history", "", "", 0, 404},
-		"POST /api/v1/control-areas":          {"POST", "/api/v1/control-areas", `{"actor":"nobody","geometry":` + boxJSON + `,"from":"2026-01-01T00:00:00Z","source":"s","confidence":"low"}`, "ru-viewer", 403, 400},
-		"POST /api/v1/control-areas/import":   {"POST", "/api/v1/control-areas/import", `{"features":` + boxJSON + `,"defaults":{"actor":"nobody","from":"2026-01-01T00:00:00Z","source":"s","confidence":"low"}}`, "ru-viewer", 403, 400},
-		"POST /api/v1/control-areas/{id}/end": {"POST", "/api/v1/control-areas/none/end", `{"at":"2026-01-01T00:00:00Z"}`, "ru-viewer", 403, 404},
-		"GET /api/v1/control/map":             {"GET", "/api/v1/control/map", "", "", 0, 0},
-		"GET /api/v1/control/changes":         {"GET", "/api/v1/control/changes?from=2017-01-01T00:00:00Z", "", "", 0, 0},
-		"GET /api/v1/guarantees":              {"GET", "/api/v1/guarantees", "", "", 0, 0},
-		"POST /api/v1/guarantees":             {"POST", "/api/v1/guarantees", `{"agreement_id":"` + e.agreement.ID + `","zone_id":"` + e.zone.ID + `","guarantors":["ru"],"allowed":["saa"],"from":"2026-01-01T00:00:00Z"}`, "ru-viewer", 403, 422},
-		"GET /api/v1/breaches":                {"GET", "/api/v1/breaches", "", "", 0, 0},
-		"GET /api/v1/breaches/{id}":           {"GET", "/api/v1/breaches/none", "", "", 0, 404},
-		"POST /api/v1/breaches/{id}/response": {"POST", "/api/v1/breaches/none/response", `{"action":"a"}`, "ru-viewer", 404, 404},
+		"GET /api/v1/actors":                    {"GET", "/api/v1/actors", "", "", 0, 0},
+		"POST /api/v1/actors":                   {"POST", "/api/v1/actors", `{"slug":"saa","names":{"en":"SAA"},"type":"state_forces"}`, "ru-viewer", 403, 0},
+		"GET /api/v1/actors/{id}":               {"GET", "/api/v1/actors/nobody", "", "", 0, 404},
+		"GET /api/v1/actors/{id}/history":       {"GET", "/api/v1/actors/nobody/history", "", "", 0, 404},
+		"POST /api/v1/control-areas":            {"POST", "/api/v1/control-areas", `{"actor":"nobody","geometry":` + boxJSON + `,"from":"2026-01-01T00:00:00Z","source":"s","confidence":"low"}`, "ru-viewer", 403, 400},
+		"POST /api/v1/control-areas/import":     {"POST", "/api/v1/control-areas/import", `{"features":` + boxJSON + `,"defaults":{"actor":"nobody","from":"2026-01-01T00:00:00Z","source":"s","confidence":"low"}}`, "ru-viewer", 403, 400},
+		"POST /api/v1/control-areas/{id}/end":   {"POST", "/api/v1/control-areas/none/end", `{"at":"2026-01-01T00:00:00Z"}`, "ru-viewer", 403, 404},
+		"GET /api/v1/control/map":               {"GET", "/api/v1/control/map", "", "", 0, 0},
+		"GET /api/v1/control/changes":           {"GET", "/api/v1/control/changes?from=2017-01-01T00:00:00Z", "", "", 0, 0},
+		"GET /api/v1/guarantees":                {"GET", "/api/v1/guarantees", "", "", 0, 0},
+		"POST /api/v1/guarantees":               {"POST", "/api/v1/guarantees", `{"agreement_id":"` + e.agreement.ID + `","zone_id":"` + e.zone.ID + `","guarantors":["ru"],"allowed":["saa"],"from":"2026-01-01T00:00:00Z"}`, "ru-viewer", 403, 422},
+		"GET /api/v1/breaches":                  {"GET", "/api/v1/breaches", "", "", 0, 0},
+		"GET /api/v1/guarantors/{party}/record": {"GET", "/api/v1/guarantors/ru/record", "", "", 0, 0},
+		"GET /api/v1/breaches/{id}":             {"GET", "/api/v1/breaches/none", "", "", 0, 404},
+		"POST /api/v1/breaches/{id}/response":   {"POST", "/api/v1/breaches/none/response", `{"action":"a"}`, "ru-viewer", 404, 404},
 	}
 	for _, rt := range e.node.API.Routes() {
 		name := rt.Method + " " + rt.Pattern

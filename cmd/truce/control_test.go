@@ -31,7 +31,9 @@ func TestCLI_Control(t *testing.T) {
 	}
 	out := run(tokens["us"], "agreement", "create", "--title", "Memo", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
-	run(tokens["ru"], "agreement", "status", agID, "in_force")
+	run(tokens["ru"], "agreement", "propose", agID, "bring_into_force")
+	run(tokens["us"], "agreement", "approve", agID)
+	run(tokens["ru"], "agreement", "approve", agID)
 	area := filepath.Join(dir, "basin.geojson")
 	os.WriteFile(area, []byte(`{"type":"Feature","properties":{"name":"Basin"},"geometry":{"type":"Polygon","coordinates":[[[35.9,32.7],[36.0,32.7],[36.0,32.8],[35.9,32.8],[35.9,32.7]]]}}`), 0o644)
 	out = run(tokens["us"], "zone", "propose", "--agreement", agID, "--file", area, "--kind", "liberated_area")
