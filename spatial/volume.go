@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -68,9 +67,8 @@ type PreparedVolume struct {
 	area        orb.Geometry
 	bound       orb.Bound
 	prep        *prepared
-	// exact is geo's prepared geometry for the tests the raster cannot
-	// answer, built on first use: most volumes never need it.
-	exact atomic.Pointer[geo.Prepared]
+	eb          edgeBands
+	samples     []orb.Point // see sampleOf
 }
 
 // ID returns the volume's ID.
@@ -145,47 +143,239 @@ func PrepareVolume(v Volume) (*PreparedVolume, error) {
 	p, area := prepare(area)
 	return &PreparedVolume{
 		id: v.ID, owner: v.Owner, floor: v.FloorM, ceil: v.CeilingM,
-		start: s, end: e, area: area, prep: p,
+		start: s, end: e, area: area, prep: p, eb: newEdgeBands(area, p), samples: sampleOf(p),
 		bound: orb.Bound{Min: orb.Point{p.minX, p.minY}, Max: orb.Point{p.maxX, p.maxY}},
 	}, nil
 }
 
-func (p *PreparedVolume) exactIntersects(g orb.Geometry) bool {
-	x := p.exact.Load()
-	if x == nil {
-		var err error
-		if x, err = geo.Prepare(p.area); err != nil {
-			return geo.Intersects(p.area, g)
+// edgeBands indexes every edge of a volume's area, horizontal ones
+// included, in horizontal bands, for the exact test of two areas whose
+// rasters could not decide. Edge e runs from pts[e] to pts[e+1].
+type edgeBands struct {
+	minY, invH float64
+	nb         int
+	offs       []uint32
+	edges      []uint32
+	parts      []uint32 // the first vertex of each polygon's exterior ring
+}
+
+func newEdgeBands(area orb.Geometry, p *prepared) edgeBands {
+	var es, parts []uint32
+	k := 0
+	for _, poly := range polygons(area) {
+		for j, r := range poly {
+			if j == 0 && len(r) > 0 {
+				parts = append(parts, uint32(k))
+			}
+			for i := 0; i+1 < len(r); i++ {
+				es = append(es, uint32(k+i))
+			}
+			k += len(r)
 		}
-		p.exact.Store(x) // a racing reader may prepare it twice; both are equal
 	}
-	return x.Intersects(g)
+	b := edgeBands{minY: p.minY, nb: max(1, min(len(es)/bandTarget, 1<<16)), parts: parts}
+	if h := p.maxY - p.minY; h > 0 {
+		b.invH = float64(b.nb) / h
+	}
+	counts := make([]uint32, b.nb+1)
+	for _, e := range es {
+		b0, b1 := b.span(p.pts[e][1], p.pts[e+1][1])
+		for i := b0; i <= b1; i++ {
+			counts[i+1]++
+		}
+	}
+	for i := 1; i <= b.nb; i++ {
+		counts[i] += counts[i-1]
+	}
+	b.offs = counts
+	b.edges = make([]uint32, counts[b.nb])
+	fill := append([]uint32(nil), counts[:b.nb]...)
+	for _, e := range es {
+		b0, b1 := b.span(p.pts[e][1], p.pts[e+1][1])
+		for i := b0; i <= b1; i++ {
+			b.edges[fill[i]] = e
+			fill[i]++
+		}
+	}
+	return b
+}
+
+func (b *edgeBands) band(y float64) int {
+	return max(0, min(int((y-b.minY)*b.invH), b.nb-1))
+}
+
+func (b *edgeBands) span(y0, y1 float64) (int, int) {
+	if y0 > y1 {
+		y0, y1 = y1, y0
+	}
+	return b.band(y0), b.band(y1)
+}
+
+// exactMeet reports whether the areas of a and b share a point. Either
+// some edges meet (decided by geo.SegmentsMeet, the robust test geo's
+// predicates use), or the boundaries are apart and then one vertex of
+// each part, which cannot be on the other's boundary, is inside the other
+// or the two are disjoint.
+//
+// Only edges within the common box of both can meet: it walks a's bands
+// over that box, each of a's edges once, and for each that reaches into
+// the box, b's bands over it, keeping b's edges that come near the part of
+// a's edge that crosses the band (a long edge's box would hold most of a
+// small area's edges). It does not allocate.
+func exactMeet(a, b *PreparedVolume) bool {
+	ap, bp := a.prep.pts, b.prep.pts
+	cx0, cy0 := math.Max(a.bound.Min[0], b.bound.Min[0]), math.Max(a.bound.Min[1], b.bound.Min[1])
+	cx1, cy1 := math.Min(a.bound.Max[0], b.bound.Max[0]), math.Min(a.bound.Max[1], b.bound.Max[1])
+	a0, a1 := a.eb.span(cy0, cy1)
+	for i := a0; i <= a1; i++ {
+		for _, e := range a.eb.edges[a.eb.offs[i]:a.eb.offs[i+1]] {
+			p, q := ap[e], ap[e+1]
+			if p[1] > q[1] {
+				p, q = q, p
+			}
+			if max(a0, a.eb.band(p[1])) != i {
+				continue // seen in an earlier band
+			}
+			x0, x1 := math.Min(p[0], q[0]), math.Max(p[0], q[0])
+			if x1 < cx0 || x0 > cx1 || q[1] < cy0 || p[1] > cy1 {
+				continue
+			}
+			ya, yb := math.Max(p[1], cy0), math.Min(q[1], cy1)
+			b0, b1 := b.eb.span(ya, yb)
+			for k := b0; k <= b1; k++ {
+				// The x-range of a's edge within band k's rows, both
+				// widened against rounding (1e-9° is 0.1 mm), so that the
+				// band where two edges meet always finds them.
+				lo, hi := x0, x1
+				if dy := q[1] - p[1]; dy > 0 {
+					yl := math.Max(ya, b.eb.minY+float64(k)/b.eb.invH-1e-9)
+					yh := math.Min(yb, b.eb.minY+float64(k+1)/b.eb.invH+1e-9)
+					if k == b0 {
+						yl = ya
+					}
+					if k == b1 {
+						yh = yb
+					}
+					xl := p[0] + (yl-p[1])/dy*(q[0]-p[0])
+					xh := p[0] + (yh-p[1])/dy*(q[0]-p[0])
+					lo, hi = math.Max(x0, math.Min(xl, xh)-1e-9), math.Min(x1, math.Max(xl, xh)+1e-9)
+				}
+				for _, f := range b.eb.edges[b.eb.offs[k]:b.eb.offs[k+1]] {
+					r, s := bp[f], bp[f+1]
+					if r[1] > s[1] {
+						r, s = s, r
+					}
+					if s[1] < p[1] || r[1] > q[1] || math.Max(r[0], s[0]) < lo || math.Min(r[0], s[0]) > hi {
+						continue
+					}
+					if geo.SegmentsMeet(p, q, r, s) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	for _, i := range a.eb.parts {
+		if b.prep.contains(ap[i][0], ap[i][1]) {
+			return true
+		}
+	}
+	for _, i := range b.eb.parts {
+		if a.prep.contains(bp[i][0], bp[i][1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// samples is how many vertices and inner points of one area are looked up
+// in the other's raster before the exact test: enough to find a shared
+// point where one area reaches well into the other, few enough that a
+// check against a dozen candidates stays within a microsecond or two.
+const samples = 8
+
+// sampleOf returns up to samples vertices of the area, evenly spaced along
+// its rings, and up to samples centres of cells its raster says are
+// inside: points that are surely in the area, to look up in another's
+// raster.
+func sampleOf(p *prepared) []orb.Point {
+	var out []orb.Point
+	step := max(1, len(p.pts)/samples)
+	for i := 0; i < len(p.pts); i += step {
+		out = append(out, p.pts[i])
+	}
+	var in []int
+	for i := range p.g * p.g {
+		if p.cell(i) == cellIn {
+			in = append(in, i)
+		}
+	}
+	step = max(1, len(in)/samples)
+	for k := 0; k < len(in); k += step {
+		i, j := in[k]%p.g, in[k]/p.g
+		out = append(out, orb.Point{p.minX + (float64(i)+0.5)/p.invW, p.minY + (float64(j)+0.5)/p.invR})
+	}
+	return out
+}
+
+// quick answers from a's raster alone when it can: no when every cell
+// under b's box is outside a, yes when a sample point of b lies in a cell
+// inside a.
+func quick(a, b *PreparedVolume) verdict {
+	p := a.prep
+	if p.g == 0 {
+		return unknown
+	}
+	cell := func(x, y float64) (int, int) {
+		i := int((x - p.minX) * p.invW)
+		j := int((y - p.minY) * p.invR)
+		return max(0, min(i, p.g-1)), max(0, min(j, p.g-1))
+	}
+	i0, j0 := cell(b.bound.Min[0], b.bound.Min[1])
+	i1, j1 := cell(b.bound.Max[0], b.bound.Max[1])
+	allOut := true
+	for j := j0; j <= j1 && allOut; j++ {
+		for i := i0; i <= i1; i++ {
+			if p.cell(j*p.g+i) != cellOut {
+				allOut = false
+				break
+			}
+		}
+	}
+	if allOut {
+		return no
+	}
+	for _, q := range b.samples {
+		if q[0] < p.minX || q[0] > p.maxX || q[1] < p.minY || q[1] > p.maxY {
+			continue
+		}
+		if i, j := cell(q[0], q[1]); p.cell(j*p.g+i) == cellIn {
+			return yes
+		}
+	}
+	return unknown
 }
 
 // areasMeet reports whether the areas of a and b share a point (boundaries
-// touching count), answering from either raster when it can and from geo's
-// exact predicate otherwise.
+// touching count), answering from either raster when it can and by
+// [exactMeet] otherwise.
 func areasMeet(a, b *PreparedVolume) bool {
 	if !a.bound.Intersects(b.bound) {
 		return false
 	}
-	switch a.prep.quickIntersects(b.area, b.bound) {
+	switch quick(a, b) {
 	case no:
 		return false
 	case yes:
 		return true
 	}
-	switch b.prep.quickIntersects(a.area, a.bound) {
+	switch quick(b, a) {
 	case no:
 		return false
 	case yes:
 		return true
 	}
-	// The larger one's edges are indexed; the other's are walked.
-	if len(a.prep.pts) >= len(b.prep.pts) {
-		return a.exactIntersects(b.area)
-	}
-	return b.exactIntersects(a.area)
+	return exactMeet(a, b)
 }
 
 // overlap returns where a and b overlap in band and time, and whether they
