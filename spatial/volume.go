@@ -437,8 +437,18 @@ func bucketOf(t int64) int64 {
 // every bucket its window touches, and reported only from the bucket where
 // its overlap with the query starts, so never twice), and one for the long
 // and unbounded ones. Candidates are then filtered by band and window and
-// tested exactly, each area's raster answering most tests and
-// geo.Prepared the rest.
+// tested exactly, each area's raster answering most tests and a walk of
+// the edges near the common box the rest (geo.SegmentsMeet decides each
+// pair of edges, so the answers are geo.Intersects's). A check does not
+// allocate.
+//
+// Measured on 2026-12-07 (2 shared cores under heavy load, go test
+// ./spatial -run X -bench VolumeIndex_Check -benchtime=100000x): 25 µs of
+// CPU per check of a new volume against 100,000 stored ones over a 2°×2°
+// box of south-west Syria (8 overlaps found per check), 4.2 µs when what
+// the check reads of the index is in the CPU's caches. The target of
+// 2 µs is not reached yet: most of the time is cache misses on the trees'
+// nodes and the candidates' rasters and edges.
 //
 // Queries take a read lock and may run on any number of goroutines; a
 // write takes the write lock for the time of a few R-tree updates.
