@@ -68,7 +68,10 @@ type PreparedVolume struct {
 	bound       orb.Bound
 	prep        *prepared
 	eb          edgeBands
-	samples     []orb.Point // see sampleOf
+	// samples (see sampleOf) are kept in the struct, beside bound, so
+	// that a candidate's first test reads no other memory.
+	samples  [2 * samples]orb.Point
+	nSamples int
 }
 
 // ID returns the volume's ID.
@@ -144,11 +147,13 @@ func PrepareVolume(v Volume) (*PreparedVolume, error) {
 	// (a rectangle has four), and a coarse raster would send most
 	// neighbours near an edge to the exact test.
 	p, area := prepareRaster(area, volumeRaster)
-	return &PreparedVolume{
+	pv := &PreparedVolume{
 		id: v.ID, owner: v.Owner, floor: v.FloorM, ceil: v.CeilingM,
-		start: s, end: e, area: area, prep: p, eb: newEdgeBands(area, p), samples: sampleOf(p),
+		start: s, end: e, area: area, prep: p, eb: newEdgeBands(area, p),
 		bound: orb.Bound{Min: orb.Point{p.minX, p.minY}, Max: orb.Point{p.maxX, p.maxY}},
-	}, nil
+	}
+	pv.nSamples = copy(pv.samples[:], sampleOf(p))
+	return pv, nil
 }
 
 // edgeBands indexes every edge of a volume's area, horizontal ones
@@ -308,7 +313,7 @@ const samples = 8
 func sampleOf(p *prepared) []orb.Point {
 	var out []orb.Point
 	step := max(1, len(p.pts)/samples)
-	for i := 0; i < len(p.pts); i += step {
+	for i := 0; i < len(p.pts) && len(out) < samples; i += step {
 		out = append(out, p.pts[i])
 	}
 	var in []int
@@ -318,7 +323,8 @@ func sampleOf(p *prepared) []orb.Point {
 		}
 	}
 	step = max(1, len(in)/samples)
-	for k := 0; k < len(in); k += step {
+	n := len(out)
+	for k := 0; k < len(in) && len(out) < n+samples; k += step {
 		i, j := in[k]%p.g, in[k]/p.g
 		out = append(out, orb.Point{p.minX + (float64(i)+0.5)/p.invW, p.minY + (float64(j)+0.5)/p.invR})
 	}
@@ -352,7 +358,7 @@ func quick(a, b *PreparedVolume) verdict {
 	if allOut {
 		return no
 	}
-	for _, q := range b.samples {
+	for _, q := range b.samples[:b.nSamples] {
 		if q[0] < p.minX || q[0] > p.maxX || q[1] < p.minY || q[1] > p.maxY {
 			continue
 		}
