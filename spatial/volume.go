@@ -72,6 +72,7 @@ type PreparedVolume struct {
 	// that a candidate's first test reads no other memory.
 	samples  [2 * samples]orb.Point
 	nSamples int
+	nVertex  int // samples[:nVertex] are vertices, the rest inner points
 }
 
 // ID returns the volume's ID.
@@ -152,7 +153,8 @@ func PrepareVolume(v Volume) (*PreparedVolume, error) {
 		start: s, end: e, area: area, prep: p, eb: newEdgeBands(area, p),
 		bound: orb.Bound{Min: orb.Point{p.minX, p.minY}, Max: orb.Point{p.maxX, p.maxY}},
 	}
-	pv.nSamples = copy(pv.samples[:], sampleOf(p))
+	ss, nv := sampleOf(p)
+	pv.nSamples, pv.nVertex = copy(pv.samples[:], ss), nv
 	return pv, nil
 }
 
@@ -310,7 +312,7 @@ const samples = 8
 // its rings, and up to samples centres of cells its raster says are
 // inside: points that are surely in the area, to look up in another's
 // raster.
-func sampleOf(p *prepared) []orb.Point {
+func sampleOf(p *prepared) (_ []orb.Point, vertices int) {
 	var out []orb.Point
 	step := max(1, len(p.pts)/samples)
 	for i := 0; i < len(p.pts) && len(out) < samples; i += step {
@@ -324,11 +326,12 @@ func sampleOf(p *prepared) []orb.Point {
 	}
 	step = max(1, len(in)/samples)
 	n := len(out)
+	vertices = n
 	for k := 0; k < len(in) && len(out) < n+samples; k += step {
 		i, j := in[k]%p.g, in[k]/p.g
 		out = append(out, orb.Point{p.minX + (float64(i)+0.5)/p.invW, p.minY + (float64(j)+0.5)/p.invR})
 	}
-	return out
+	return out, vertices
 }
 
 // quick answers from a's raster alone when it can: no when every cell
@@ -363,6 +366,14 @@ func quick(a, b *PreparedVolume) verdict {
 			continue
 		}
 		if i, j := cell(q[0], q[1]); p.cell(j*p.g+i) == cellIn {
+			return yes
+		}
+	}
+	// An inner point of b is more than rasterEps inside b, so if the
+	// crossing test puts it in a, even by a rounding error, a reaches
+	// into b. A vertex of b would not do: it is on b's boundary.
+	for _, q := range b.samples[b.nVertex:b.nSamples] {
+		if p.contains(q[0], q[1]) {
 			return yes
 		}
 	}
