@@ -393,3 +393,52 @@ func TestVolumeIndex_Stop(t *testing.T) {
 		t.Fatalf("calls = %d", calls)
 	}
 }
+
+// Readers and a writer at once (run with -race): every answer a reader
+// gets is one the brute force gives for the volumes that never change,
+// plus only volumes that the writer inserted.
+func TestVolumeIndex_Concurrent(t *testing.T) {
+	x := spatial.NewVolumeIndex()
+	fixed := spatial.Volume{ID: "fixed", Geometry: square(36, 32, 36.1, 32.1), FloorM: 0, CeilingM: 1000}
+	if err := x.Insert(fixed); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			id := fmt.Sprint("w", i%50)
+			if i%3 == 2 {
+				x.Remove(id)
+				continue
+			}
+			if err := x.Insert(spatial.Volume{ID: id, Geometry: square(36.05, 32.05, 36.2, 32.2), FloorM: 0, CeilingM: 10, Start: h(i % 30), End: h(i%30 + 2)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	q := spatial.Volume{ID: "q", Geometry: square(36.06, 32.06, 36.07, 32.07), FloorM: 0, CeilingM: 5, Start: h(0), End: h(40)}
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		sawFixed := false
+		if err := x.Overlapping(q, func(o spatial.Overlap) bool {
+			switch {
+			case o.ID == "fixed":
+				sawFixed = true
+			case len(o.ID) < 2 || o.ID[0] != 'w':
+				t.Errorf("unexpected %v", o)
+			}
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !sawFixed {
+			t.Fatal("the volume that never changes was missed")
+		}
+	}
+}
