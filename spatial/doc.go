@@ -19,4 +19,10 @@
 // prepared once with a y-band index of its edges, so that a point-in-polygon
 // test reads only the few edges in the point's band instead of all of them
 // (crossing-number rule, one horizontal ray).
+//
+// [VolumeIndex] is the conflict check's space-time index: 4D volumes (a
+// polygon, circle or corridor × an altitude band × a time window, or no
+// window for a static site) and which stored ones overlap a new one,
+// exactly, with the band and window they share. Operations, humanitarian
+// sites and movements are checked by this one engine.
 package spatial

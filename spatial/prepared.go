@@ -53,6 +53,12 @@ const bandTarget = 2
 // prepare returns area prepared, and area rebuilt over the prepared
 // vertices (the caller keeps that one and drops its own).
 func prepare(area orb.Geometry) (*prepared, orb.Geometry) {
+	return prepareRaster(area, 4)
+}
+
+// prepareRaster is prepare with a raster of at least minG×minG cells
+// (at most 64×64 either way).
+func prepareRaster(area orb.Geometry, minG int) (*prepared, orb.Geometry) {
 	polys := polygons(area)
 	n := 0
 	for _, poly := range polys {
@@ -125,17 +131,17 @@ func prepare(area orb.Geometry) (*prepared, orb.Geometry) {
 			fill[i]++
 		}
 	}
-	p.raster(polys)
+	p.raster(polys, minG)
 	return p, area
 }
 
 // raster classifies the cells of a grid over the bounding box. A cell that
 // any edge (horizontal ones included) comes within rasterEps of is marked
 // cellEdge; every other cell takes the inside/outside state of its centre.
-func (p *prepared) raster(polys []orb.Polygon) {
+func (p *prepared) raster(polys []orb.Polygon, minG int) {
 	edges := len(p.pts) // about the number of edges, horizontal ones included
 	g := int(2 * math.Sqrt(float64(edges)))
-	g = max(4, min(g, 64))
+	g = min(max(minG, g), 64)
 	w, h := p.maxX-p.minX, p.maxY-p.minY
 	if !(w > 0 && h > 0) {
 		return // degenerate: leave g = 0, every test scans its band

@@ -1,0 +1,13 @@
+package geo
+
+import "github.com/paulmach/orb"
+
+// SegmentsMeet reports whether the closed segments a-b and c-d share a
+// point. It decides with the same robust orientation test as [Relate], so
+// that an index walking edges of its own agrees with [Intersects] on
+// touching and collinear edges; it allocates only when the float test
+// cannot prove an orientation's sign.
+func SegmentsMeet(a, b, c, d orb.Point) bool {
+	k, _, _, _ := intersect(a, b, c, d)
+	return k != isectNone
+}

@@ -1,0 +1,82 @@
+package spatial
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/geo"
+)
+
+// exactMeet is what decides when the rasters cannot, so it is checked on
+// its own against geo.Intersects, both ways round, for shapes the rasters
+// would otherwise answer first: random star-shaped polygons with long and
+// short, steep and nearly horizontal edges, sharing lattice vertices so
+// that edges touch and overlap. SPATIAL_TEST_SEED replays a run.
+func TestExactMeet_AgainstIntersects(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("SPATIAL_TEST_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 2))
+	star := func() orb.Polygon {
+		cx, cy := 36+float64(r.IntN(10))*0.01, 32.5+float64(r.IntN(10))*0.01
+		n := 3 + r.IntN(40)
+		ring := make(orb.Ring, 0, n+1)
+		for i := range n {
+			a := 2 * math.Pi * (float64(i) + 0.9*r.Float64()) / float64(n)
+			d := 0.005 + 0.05*r.Float64()
+			if r.IntN(3) == 0 { // on the lattice: touching and collinear edges
+				ring = append(ring, orb.Point{cx + math.Round(d*math.Cos(a)*100)/100, cy + math.Round(d*math.Sin(a)*100)/100})
+			} else {
+				ring = append(ring, orb.Point{cx + d*math.Cos(a), cy + d*math.Sin(a)})
+			}
+		}
+		ring = append(ring, ring[0])
+		return orb.Polygon{ring}
+	}
+	meets, n := 0, 3000
+	for i := range n {
+		ga, gb := star(), star()
+		if geo.ValidateTopology(ga) != nil || geo.ValidateTopology(gb) != nil {
+			continue
+		}
+		a, err := PrepareVolume(Volume{ID: "a", Geometry: ga, FloorM: 0, CeilingM: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := PrepareVolume(Volume{ID: "b", Geometry: gb, FloorM: 0, CeilingM: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := geo.Intersects(ga, gb)
+		if !a.bound.Intersects(b.bound) {
+			if want {
+				t.Fatalf("seed %d, pair %d: boxes apart but geo.Intersects", seed, i)
+			}
+			continue
+		}
+		if got := exactMeet(a, b); got != want {
+			t.Fatalf("seed %d, pair %d: exactMeet(a, b) = %v, want %v\na %v\nb %v", seed, i, got, want, fmt.Sprint(ga), fmt.Sprint(gb))
+		}
+		if got := exactMeet(b, a); got != want {
+			t.Fatalf("seed %d, pair %d: exactMeet(b, a) = %v, want %v", seed, i, got, want)
+		}
+		if got := areasMeet(a, b); got != want {
+			t.Fatalf("seed %d, pair %d: areasMeet = %v, want %v", seed, i, got, want)
+		}
+		if want {
+			meets++
+		}
+	}
+	if meets == 0 || meets == n {
+		t.Fatalf("seed %d: %d of %d pairs meet: the data test nothing", seed, meets, n)
+	}
+	t.Logf("%d pairs meet", meets)
+}
