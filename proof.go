@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-
-	"golang.org/x/mod/sumdb/note"
 )
 
 // InclusionProof proves that a journal entry is a leaf of the tree that a
@@ -287,16 +285,13 @@ func (k *PartyKeys) Verify(s PartySignature) error {
 	if s.Note == "" {
 		return bad("it is not signed")
 	}
-	v, err := note.NewVerifier(key)
-	if err != nil {
-		return bad("the journalled key is not a signed-note verifier key")
-	}
-	n, err := note.Open([]byte(s.Note), note.VerifierList(v))
-	if err != nil {
+	switch err := VerifySignedNote(s.Note, s.Statement, key); {
+	case errors.Is(err, ErrNoteSignature):
 		return bad("the signature does not verify with the party's key")
-	}
-	if n.Text != s.Statement {
+	case errors.Is(err, ErrNoteStatement):
 		return bad("the signed text is not the statement of this decision")
+	case err != nil:
+		return bad("the journalled key is not a signed-note verifier key")
 	}
 	return nil
 }

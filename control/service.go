@@ -761,12 +761,7 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 		if !p.Custodial || s.Signer == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the response statement and send the signed note as signature.")
 		}
-		signer, err := s.Signer.PartySigner(ctx, p)
-		if err != nil {
-			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
-		}
-		msg, err := note.Sign(&note.Note{Text: statement}, signer)
-		return string(msg), err
+		return truce.SignAsParty(ctx, s.Signer, p, statement)
 	}
 	if err := VerifyResponse(statement, given, p.PublicKey); err != nil {
 		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify as party %s's signature of this response's statement.", p.Slug)
@@ -777,18 +772,7 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 // VerifyResponse checks a signed note against a party's public key and
 // the statement it must carry.
 func VerifyResponse(statement, signed, publicKey string) error {
-	v, err := note.NewVerifier(publicKey)
-	if err != nil {
-		return err
-	}
-	n, err := note.Open([]byte(signed), note.VerifierList(v))
-	if err != nil {
-		return err
-	}
-	if n.Text != statement {
-		return fmt.Errorf("signed text differs from the statement")
-	}
-	return nil
+	return truce.VerifySignedNote(signed, statement, publicKey)
 }
 
 // Escalate marks every open breach whose response is overdue at the

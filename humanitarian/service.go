@@ -2,7 +2,6 @@ package humanitarian
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -541,12 +540,7 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 		if !p.Custodial {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the statement (GET …/statement) and send the signed note as signature.")
 		}
-		signer, err := s.Parties.PartySigner(ctx, p)
-		if err != nil {
-			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
-		}
-		msg, err := note.Sign(&note.Note{Text: statement}, signer)
-		return string(msg), err
+		return truce.SignAsParty(ctx, s.Parties, p, statement)
 	}
 	if err := VerifyAnswer(given, statement, p.PublicKey); err != nil {
 		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with party %s's key over this transmission's statement: %s", p.Slug, err.Error())
@@ -557,18 +551,7 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 // VerifyAnswer checks a signed note against a party's public key and the
 // statement it must carry.
 func VerifyAnswer(signed, statement, publicKey string) error {
-	v, err := note.NewVerifier(publicKey)
-	if err != nil {
-		return err
-	}
-	n, err := note.Open([]byte(signed), note.VerifierList(v))
-	if err != nil {
-		return err
-	}
-	if n.Text != statement {
-		return fmt.Errorf("the signed text is not the statement")
-	}
-	return nil
+	return truce.VerifySignedNote(signed, statement, publicKey)
 }
 
 // Board returns, for one version of a site (0: the latest), who

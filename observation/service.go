@@ -2,6 +2,7 @@ package observation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -463,15 +464,7 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 		if !p.Custodial {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Accounts.PartySigner(ctx, p)
-		if err != nil {
-			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
-		}
-		msg, err := note.Sign(&note.Note{Text: statement}, signer)
-		if err != nil {
-			return "", err
-		}
-		return string(msg), nil
+		return truce.SignAsParty(ctx, s.Accounts, p, statement)
 	}
 	return given, VerifyStatement(given, statement, p.PublicKey)
 }
@@ -480,16 +473,12 @@ func (s *Service) sign(ctx context.Context, p *truce.Party, statement, given str
 // (EUNPROCESSABLE otherwise): a decision's signature checked by anyone
 // who holds the party's public key.
 func VerifyStatement(signed, statement, publicKey string) error {
-	v, err := note.NewVerifier(publicKey)
-	if err != nil {
-		return fmt.Errorf("party key: %w", err)
-	}
-	n, err := note.Open([]byte(signed), note.VerifierList(v))
-	if err != nil {
+	switch err := truce.VerifySignedNote(signed, statement, publicKey); {
+	case errors.Is(err, truce.ErrNoteSignature):
 		return truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with the party's key.")
-	}
-	if n.Text != statement {
+	case errors.Is(err, truce.ErrNoteStatement):
 		return truce.Errorf(truce.EUNPROCESSABLE, "The signed text is not this decision's statement.")
+	default:
+		return err
 	}
-	return nil
 }

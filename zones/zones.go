@@ -10,7 +10,6 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
 	"github.com/truce-project/truce/journal"
-	"golang.org/x/mod/sumdb/note"
 )
 
 // zoneChange records a zone and one of its versions in the journal: every
@@ -350,26 +349,15 @@ func (s *Service) signDecision(ctx context.Context, p *truce.Party, statement, g
 		if !p.Custodial || s.Accounts.Keys == nil {
 			return "", truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the decision statement and send the signed note as signature.")
 		}
-		signer, err := s.Accounts.PartySigner(ctx, p)
-		if err != nil {
-			return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
-		}
-		msg, err := note.Sign(&note.Note{Text: statement}, signer)
-		if err != nil {
-			return "", err
-		}
-		return string(msg), nil
+		return truce.SignAsParty(ctx, s.Accounts, p, statement)
 	}
-	v, err := note.NewVerifier(p.PublicKey)
-	if err != nil {
-		return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
-	}
-	n, err := note.Open([]byte(given), note.VerifierList(v))
-	if err != nil {
+	switch err := truce.VerifySignedNote(given, statement, p.PublicKey); {
+	case errors.Is(err, truce.ErrNoteSignature):
 		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with party %s's key.", p.Slug)
-	}
-	if n.Text != statement {
+	case errors.Is(err, truce.ErrNoteStatement):
 		return "", truce.Errorf(truce.EUNPROCESSABLE, "The signed text is not this decision's statement.")
+	case err != nil:
+		return "", fmt.Errorf("party key of %s: %w", p.Slug, err)
 	}
 	return given, nil
 }
@@ -381,18 +369,7 @@ func VerifyDecision(v *truce.ZoneVersion, d truce.Decision, publicKey string) er
 	if err != nil {
 		return err
 	}
-	ver, err := note.NewVerifier(publicKey)
-	if err != nil {
-		return err
-	}
-	n, err := note.Open([]byte(d.Signature), note.VerifierList(ver))
-	if err != nil {
-		return err
-	}
-	if n.Text != statement {
-		return fmt.Errorf("signed text differs from the statement")
-	}
-	return nil
+	return truce.VerifySignedNote(d.Signature, statement, publicKey)
 }
 
 // FindZone returns a zone; zones are visible to every member.
