@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/sqlstore"
@@ -85,11 +86,35 @@ func OpenDB(path string) (*sql.DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(8)
-	if err := db.Ping(); err != nil {
+	if err := pingWaiting(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// openWait bounds how long opening waits for another server's lock: the
+// busy_timeout of the DSN.
+const openWait = 10 * time.Second
+
+// pingWaiting opens the first connection, waiting up to openWait while
+// another server holds the database locked. Each new connection runs the
+// DSN's pragmas, and SQLite answers journal_mode(WAL) on a file in
+// rollback mode with SQLITE_BUSY at once, without calling the busy
+// handler, while another connection holds a lock on it: this happens when
+// servers start together on a new file.
+func pingWaiting(db *sql.DB) error {
+	deadline := time.Now().Add(openWait)
+	wait := 5 * time.Millisecond
+	for {
+		err := db.Ping()
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // Migrate applies pending migrations to the database file at path and
