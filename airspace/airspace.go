@@ -40,14 +40,15 @@ type Host struct {
 	// reading in place.
 	following sync.Mutex
 
-	mu      sync.Mutex
-	holder  string                        // this server's name for leases
-	leading bool                          // it holds the feeds lease
-	feeds   map[string]context.CancelFunc // feed id -> stop
-	alerts  []monitor.Alert               // queued for the journal
-	room    *sync.Cond                    // signalled when an alert has been written
-	wake    chan struct{}
-	waits   atomic.Uint64 // times the engine waited for room in the queue
+	mu       sync.Mutex
+	holder   string                        // this server's name for leases
+	leading  bool                          // it holds the feeds lease
+	leaseGen uint64                        // counts successful renewals
+	feeds    map[string]context.CancelFunc // feed id -> stop
+	alerts   []monitor.Alert               // queued for the journal
+	room     *sync.Cond                    // signalled when an alert has been written
+	wake     chan struct{}
+	waits    atomic.Uint64 // times the engine waited for room in the queue
 	// failingSince is when journalling alerts began to fail (unix ns; 0
 	// while it succeeds); lost counts alerts the journal refused for good.
 	failingSince atomic.Int64

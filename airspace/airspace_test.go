@@ -2,6 +2,7 @@ package airspace_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -158,8 +159,12 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 // log key, as a deployment would; the first is opened first (and so takes
 // the feeds lease). It returns them and an administrator's context.
 func twoServers(t *testing.T) (a, b *node.Node, admin context.Context) {
+	return twoServersOn(t, pgtest.DSN(t))
+}
+
+// twoServersOn is twoServers on the PostgreSQL database dsn.
+func twoServersOn(t *testing.T, dsn string) (a, b *node.Node, admin context.Context) {
 	ctx := context.Background()
-	dsn := pgtest.DSN(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	cfgA := node.Config{DataDir: dirA, DB: dsn, Logger: quiet, SelfCheck: "off"}
@@ -207,6 +212,48 @@ func TestAirspace_FeedsLease(t *testing.T) {
 	src.Wait(t, 1, "the second server takes over")
 	if src.Most() != 1 {
 		t.Fatalf("%d connections at once during the takeover", src.Most())
+	}
+}
+
+// TestAirspace_FeedsLeaseStalled: a server whose lease renewals stall (the
+// database stops answering it, or the process is starved) stops its feeds
+// before its lease can run out, so that it is never connected to a source
+// after another server may have taken the lease. The renewals are stalled
+// by holding the lease's row locked for three lease periods. Before the
+// server kept a deadline of its own, it stayed connected throughout.
+func TestAirspace_FeedsLeaseStalled(t *testing.T) {
+	shortLeases(t)
+	src := sbstest.New(t)
+	dsn := pgtest.DSN(t)
+	a, _, admin := twoServersOn(t, dsn)
+	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
+		t.Fatal(err)
+	}
+	src.Wait(t, 1, "two servers")
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT * FROM leases FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	// The lease is 600 ms; its holder must let go of the source before
+	// then, although no renewal answers.
+	start := time.Now()
+	src.Wait(t, 0, "renewals stalled")
+	if d := time.Since(start); d > 600*time.Millisecond {
+		t.Errorf("the feeds stopped %v after the renewals stalled; the lease is 600 ms", d)
+	}
+	time.AfterFunc(1800*time.Millisecond, func() { tx.Rollback() })
+	src.Wait(t, 1, "renewals answered again")
+	if src.Most() != 1 {
+		t.Fatalf("%d connections at once", src.Most())
 	}
 }
 

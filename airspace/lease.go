@@ -35,17 +35,28 @@ func LeaseHolder(dataDir string) string {
 // lead takes or renews the feeds lease and starts or stops the feeds to
 // match. A server that cannot reach the database to renew stops its
 // feeds: another may hold the lease by then.
+//
+// A renewal that does not answer is not a refusal, so the holder also
+// keeps a deadline of its own: the lease it last obtained, taken at a time
+// read before asking, ends no earlier by its clock than by the database's;
+// a quarter of the TTL before that end it stops its feeds unless a renewal
+// has succeeded since. Without it, a server whose database stalled stayed
+// connected while another took the lease over.
 func (a *Host) lead(ctx context.Context) error {
 	now := time.Now()
-	ok, err := a.store.AcquireLease(ctx, feedsLease, a.holder, now, now.Add(leaseTTL))
+	actx, cancel := context.WithTimeout(ctx, leaseTTL)
+	ok, err := a.store.AcquireLease(actx, feedsLease, a.holder, now, now.Add(leaseTTL))
+	cancel()
 	a.mu.Lock()
 	was := a.leading
 	a.leading = ok && err == nil
+	if a.leading {
+		a.leaseGen++
+		gen := a.leaseGen
+		time.AfterFunc(time.Until(now.Add(leaseTTL-leaseTTL/4)), func() { a.leaseRanOut(gen) })
+	}
 	if was && !a.leading {
-		for id, stop := range a.feeds {
-			stop()
-			delete(a.feeds, id)
-		}
+		a.stopFeedsLocked()
 	}
 	a.mu.Unlock()
 	if err != nil {
@@ -64,6 +75,26 @@ func (a *Host) lead(ctx context.Context) error {
 		a.log.Warn("monitor: the feeds lease is held by another server; feeds stopped here")
 	}
 	return nil
+}
+
+// leaseRanOut stops the feeds if no renewal has succeeded since the one
+// numbered gen.
+func (a *Host) leaseRanOut(gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.leading || a.leaseGen != gen {
+		return
+	}
+	a.leading = false
+	a.stopFeedsLocked()
+	a.log.Warn("monitor: the feeds lease could not be renewed in time; feeds stopped here")
+}
+
+func (a *Host) stopFeedsLocked() {
+	for id, stop := range a.feeds {
+		stop()
+		delete(a.feeds, id)
+	}
 }
 
 // keepLease renews the feeds lease until the server stops, then gives it up.
