@@ -5,3 +5,6 @@ package api_test
 // slowdown scales the time bounds of tests: the race detector makes code
 // several times slower.
 const slowdown = 10
+
+// raceDetector says whether the tests run under the race detector.
+const raceDetector = true
