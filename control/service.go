@@ -36,10 +36,18 @@ type Service struct {
 	// brings its signed statement.
 	Signer Signer
 
+	// Incidents, when set, is where CheckIncidents reads the verified
+	// incidents of territory overtaken (package observation, through
+	// the node).
+	Incidents Incidents
+
 	mu         sync.Mutex
 	loaded     bool
 	guarantees *Index[Guarded]
 	layer      *Layer
+	// checked holds the version of each incident CheckIncidents has
+	// examined since the guarantees last changed.
+	checked map[string]int
 }
 
 // New returns a Service over st writing through j.
@@ -647,20 +655,34 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 		return nil, err
 	}
 	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
+	// A guarantee may reach back to incidents already examined.
+	s.checked = nil
 	return out, nil
 }
 
 // raise journals and stores the breach of finding f by control area c
 // of actor, with its guarantee.breach event.
 func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *ControlArea, actor *Actor, f Finding, now time.Time) (*Breach, error) {
-	b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
-		ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
-		At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
+	b := newBreach(f, now)
+	b.ControlAreaID, b.ActorID, b.ActorGuarantor, b.Evidence = c.ID, c.ActorID, actor.GuarantorAt(f.At), c.Source
+	return b, s.put(ctx, tx, w, b, c.BBox)
+}
+
+// newBreach is the breach of finding f detected at now, before its
+// evidence is filled in: open, owing its guarantors a response by the
+// guarantee's deadline.
+func newBreach(f Finding, now time.Time) *Breach {
+	return &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+		Guarantors: f.Guarantee.Guarantors, At: f.At, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
 		Status: BreachOpen, Version: 1}
-	bb := c.BBox
+}
+
+// put journals and stores a new breach, with its guarantee.breach event
+// (the alert every party receives) over box.
+func (s *Service) put(ctx context.Context, tx Tx, w *journal.Writer, b *Breach, box [4]float64) error {
 	b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
-		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
-	return b, tx.InsertBreach(ctx, b)
+		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &box}})
+	return tx.InsertBreach(ctx, b)
 }
 
 // Guarantees lists the guarantees to any signed-in user.
@@ -717,6 +739,12 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 	action = strings.TrimSpace(action)
 	if action == "" || len(action) > MaxAction {
 		return nil, truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
+	}
+	if err := truce.CheckText("action", action, MaxAction, true); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
 	}
 	b, err := s.Breach(ctx, breachID)
 	if err != nil {

@@ -200,7 +200,9 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 	var rows []breachRow
 	for _, b := range rec.Breaches {
 		row := breachRow{Breach: b, Actor: b.ActorID}
-		if a, err := c.svc.Actor(r.Context(), b.ActorID); err == nil {
+		if b.ActorID == "" {
+			row.Actor = b.Attribution
+		} else if a, err := c.svc.Actor(r.Context(), b.ActorID); err == nil {
 			row.Actor = a.Name(lang)
 		}
 		if b.Response != nil {
@@ -223,9 +225,9 @@ func (c *controlPages) recordCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="guarantor-record.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"breach_id", "guarantee_id", "actor_id", "control_area_id", "at", "detected_at", "due", "status", "evidence", "responded_at", "late", "hours_to_respond", "action"})
+	cw.Write([]string{"breach_id", "guarantee_id", "actor_id", "control_area_id", "at", "detected_at", "due", "status", "evidence", "responded_at", "late", "hours_to_respond", "action", "incident_id", "attribution"})
 	for _, b := range rec.Breaches {
-		row := []string{b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.At.Format(time.RFC3339), b.DetectedAt.Format(time.RFC3339), b.Due.Format(time.RFC3339), string(b.Status), csvSafe(b.Evidence), "", "", "", ""}
+		row := []string{b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.At.Format(time.RFC3339), b.DetectedAt.Format(time.RFC3339), b.Due.Format(time.RFC3339), string(b.Status), csvSafe(b.Evidence), "", "", "", "", b.IncidentID, csvSafe(b.Attribution)}
 		if b.Response != nil {
 			row[9], row[10] = b.Response.At.Format(time.RFC3339), fmt.Sprint(b.Response.Late)
 			row[11], row[12] = fmt.Sprintf("%.2f", b.Response.At.Sub(b.DetectedAt).Hours()), csvSafe(b.Response.Action)

@@ -333,9 +333,9 @@ func runBreach(ctx context.Context, args []string) error {
 		if cf.json {
 			return printJSON(page.Items)
 		}
-		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE", func(w *tabwriter.Writer) {
+		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE\tEVIDENCE", func(w *tabwriter.Writer) {
 			for _, b := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, b.ActorID, strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, breachActor(b), strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339), breachEvidence(b))
 			}
 		})
 		return nil
@@ -371,4 +371,25 @@ func runBreach(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("breach: unknown sub-verb %q (want list or respond)", args[0])
+}
+
+// breachActor names a breach's actor: its id, else the attribution of
+// the incident that raised it (quoted), else "unknown".
+func breachActor(b *control.Breach) string {
+	switch {
+	case b.ActorID != "":
+		return b.ActorID
+	case b.Attribution != "":
+		return fmt.Sprintf("%q", b.Attribution)
+	}
+	return "unknown"
+}
+
+// breachEvidence names what a breach rests on: a control area or an
+// incident.
+func breachEvidence(b *control.Breach) string {
+	if b.IncidentID != "" {
+		return "incident " + b.IncidentID
+	}
+	return "control area " + b.ControlAreaID
 }
