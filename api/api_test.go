@@ -304,6 +304,7 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/guarantors/{party}/record": {"GET", "/api/v1/guarantors/ru/record", "", "", 0, 0},
 		"GET /api/v1/breaches/{id}":             {"GET", "/api/v1/breaches/none", "", "", 0, 404},
 		"POST /api/v1/breaches/{id}/response":   {"POST", "/api/v1/breaches/none/response", `{"action":"a"}`, "ru-viewer", 404, 404},
+		"POST /api/v1/breaches/{id}/statement":  {"POST", "/api/v1/breaches/none/statement", `{"action":"a"}`, "ru-viewer", 404, 404},
 	}
 	for _, rt := range e.node.API.Routes() {
 		name := rt.Method + " " + rt.Pattern

@@ -28,6 +28,7 @@ func RegisterControl(s *Server, svc *control.Service) {
 		{Method: "GET", Pattern: "/api/v1/breaches", Handler: h.listBreaches},
 		{Method: "GET", Pattern: "/api/v1/breaches/{id}", Handler: h.getBreach},
 		{Method: "POST", Pattern: "/api/v1/breaches/{id}/response", Handler: h.respond},
+		{Method: "POST", Pattern: "/api/v1/breaches/{id}/statement", Handler: h.statement},
 		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record", Handler: h.record},
 	} {
 		s.Handle(rt)
@@ -198,6 +199,24 @@ func (h *controlHandlers) respond(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := h.svc.Respond(r.Context(), r.PathValue("id"), in.Action, in.Signature)
 	h.reply(w, r, http.StatusOK, b, err)
+}
+
+// BreachStatement is the body of POST /breaches/{id}/statement: the
+// action the guarantor will answer with.
+type BreachStatement struct {
+	Action string `json:"action" required:"true"`
+}
+
+// statement answers the response statement a party holding its own key
+// signs (control.ResponseStatement); it records nothing.
+func (h *controlHandlers) statement(w http.ResponseWriter, r *http.Request) {
+	var in BreachStatement
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	st, err := h.svc.Statement(r.Context(), r.PathValue("id"), in.Action)
+	h.reply(w, r, http.StatusOK, Statement{st}, err)
 }
 
 func (h *controlHandlers) record(w http.ResponseWriter, r *http.Request) {

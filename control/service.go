@@ -725,6 +725,54 @@ func (s *Service) Breach(ctx context.Context, id string) (*Breach, error) {
 	return b, nil
 }
 
+// checkAction returns the action as a response records and signs it
+// (trimmed), or EINVALID.
+func checkAction(action string) (string, error) {
+	action = strings.TrimSpace(action)
+	if action == "" || len(action) > MaxAction {
+		return "", truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
+	}
+	return action, truce.CheckText("action", action, MaxAction, true)
+}
+
+// Statement returns the statement a guarantor signs to answer a breach
+// with action (ResponseStatement), for a party that holds its own key:
+// the caller may answer it (an operator or administrator of one of its
+// guarantors, the breach not yet answered), as Respond checks. It signs
+// nothing and records nothing.
+func (s *Service) Statement(ctx context.Context, breachID, action string) (string, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if action, err = checkAction(action); err != nil {
+		return "", err
+	}
+	b, err := s.Breach(ctx, breachID)
+	if err != nil {
+		return "", err
+	}
+	if err := mayRespond(a, b); err != nil {
+		return "", err
+	}
+	return ResponseStatement(b, action), nil
+}
+
+// mayRespond returns nil if a may answer b: EFORBIDDEN unless an operator
+// (or administrator) of one of its guarantors, ECONFLICT once answered.
+func mayRespond(a *truce.Caller, b *Breach) error {
+	if !slices.Contains(b.Guarantors, a.Party.ID) {
+		return truce.Errorf(truce.EFORBIDDEN, "Only a guarantor of this guarantee can respond to its breach.")
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return truce.Errorf(truce.EFORBIDDEN, "Only an operator of the guarantor can respond.")
+	}
+	if b.Status == BreachAnswered {
+		return truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+	}
+	return nil
+}
+
 // Respond records a guarantor's response to a breach: the action taken
 // and the statement (ResponseStatement) signed with the party's key
 // (signature empty: signed here for a custodial party). EFORBIDDEN
@@ -736,11 +784,7 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 	if err != nil {
 		return nil, err
 	}
-	action = strings.TrimSpace(action)
-	if action == "" || len(action) > MaxAction {
-		return nil, truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
-	}
-	if err := truce.CheckText("action", action, MaxAction, true); err != nil {
+	if action, err = checkAction(action); err != nil {
 		return nil, err
 	}
 	if err := truce.CheckText("signature", signature, truce.MaxSignatureLen, true); err != nil {
@@ -750,14 +794,8 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(b.Guarantors, a.Party.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only a guarantor of this guarantee can respond to its breach.")
-	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of the guarantor can respond.")
-	}
-	if b.Status == BreachAnswered {
-		return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+	if err := mayRespond(a, b); err != nil {
+		return nil, err
 	}
 	sig, err := s.sign(ctx, a.Party, ResponseStatement(b, action), signature)
 	if err != nil {

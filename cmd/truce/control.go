@@ -13,13 +13,14 @@ import (
 
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/partykey"
 )
 
 // The verbs of package control: actors, control areas, guarantees and
 // breaches.
 func init() {
 	register("actor", "add and list actors (armed forces and groups)", runActor, "add", "list")
-	register("control", "add, import, end and map control areas", runControl, "add", "import", "end", "map")
+	register("control", "add, import, end and map control areas; respond to a breach", runControl, "add", "import", "end", "map", "respond")
 	register("guarantee", "add and list guarantees", runGuarantee, "add", "list")
 	register("breach", "list breaches and respond to one", runBreach, "list", "respond")
 }
@@ -139,10 +140,12 @@ func controlFlags(fs *flag.FlagSet, in *control.ControlInput) (from, to *timeFla
 
 func runControl(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("control: want a sub-verb: add, import, end or map")
+		return fmt.Errorf("control: want a sub-verb: add, import, end, map or respond")
 	}
 	var cf clientFlags
 	switch args[0] {
+	case "respond":
+		return breachVerb(ctx, "control", args)
 	case "add", "import":
 		usage := "control add --actor ACTOR --from T --source TEXT [--confidence C] [--liberated-from ACTOR] [--to T] GEOMETRY.geojson"
 		if args[0] == "import" {
@@ -244,7 +247,7 @@ func runControl(ctx context.Context, args []string) error {
 		})
 		return nil
 	}
-	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end or map)", args[0])
+	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end, map or respond)", args[0])
 }
 
 func printRecorded(r *control.Recorded) {
@@ -313,6 +316,12 @@ func runGuarantee(ctx context.Context, args []string) error {
 }
 
 func runBreach(ctx context.Context, args []string) error {
+	return breachVerb(ctx, "breach", args)
+}
+
+// breachVerb runs breach's sub-verbs; control respond is breach respond
+// under the control verb, beside the control areas that raise breaches.
+func breachVerb(ctx context.Context, verb string, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("breach: want a sub-verb: list or respond")
 	}
@@ -340,16 +349,34 @@ func runBreach(ctx context.Context, args []string) error {
 		})
 		return nil
 	case "respond":
-		fs := newFlags("breach respond", "breach respond --action TEXT [--signature FILE] BREACH-ID")
+		fs := newFlags(verb+" respond", verb+" respond --action TEXT [--key FILE | --signature FILE] BREACH-ID")
 		var in api.BreachResponse
 		fs.StringVar(&in.Action, "action", "", "the action taken")
+		keyFile := fs.String("key", "", "your party's own key file (truce key generate): the response statement is checked and signed here, and only the signature is sent")
 		sig := fs.String("signature", "", "file holding the signed note of the response statement (omit for a custodial party)")
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
-		if *sig != "" {
+		if *keyFile != "" && *sig != "" {
+			return fmt.Errorf("%s respond: give --key or --signature, not both", verb)
+		}
+		// The server signs and checks the action as trimmed.
+		in.Action = strings.TrimSpace(in.Action)
+		if *keyFile != "" {
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			var st api.Statement
+			if err := post(ctx, cl, "/api/v1/breaches/"+url.PathEscape(pos[0])+"/statement", api.BreachStatement{Action: in.Action}, &st); err != nil {
+				return err
+			}
+			if in.Signature, err = partykey.SignBreachResponse(k, st.Statement, pos[0], in.Action); err != nil {
+				return err
+			}
+		} else if *sig != "" {
 			b, err := os.ReadFile(*sig)
 			if err != nil {
 				return err
