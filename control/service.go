@@ -95,13 +95,21 @@ func (s *Service) Load(ctx context.Context) error {
 }
 
 // load fills the in-memory guarantees and control areas from the store
-// once. Callers hold s.mu.
+// once, each record as its journal entry holds it (the log vouches for
+// state): a row changed behind the server's back is reported
+// (EINTEGRITY, /readyz) and its journalled record used instead, so that
+// breach checks and maps rest on what was recorded; a record whose
+// journal fails its own checks is left out. Callers hold s.mu.
 func (s *Service) load(ctx context.Context) error {
 	if s.loaded {
 		return nil
 	}
 	gx, layer := NewIndex[Guarded](), NewLayer()
-	gs, err := s.Store.Guarantees(ctx)
+	rows, err := s.Store.Guarantees(ctx)
+	if err != nil {
+		return err
+	}
+	gs, _, err := journal.VouchRecords(ctx, s.Journal, KindGuarantee, rows, guaranteeID)
 	if err != nil {
 		return err
 	}
@@ -110,12 +118,43 @@ func (s *Service) load(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.Store.ControlAreas(ctx, layer.Add); err != nil {
+	// The areas are vouched a page at a time (one query for a page's
+	// entries), as the store streams them.
+	page := make([]*ControlArea, 0, vouchPage)
+	flush := func() error {
+		as, _, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, page, controlAreaID)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if err := layer.Add(a); err != nil {
+				return err
+			}
+		}
+		page = page[:0]
+		return nil
+	}
+	err = s.Store.ControlAreas(ctx, func(a *ControlArea) error {
+		if page = append(page, a); len(page) == vouchPage {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	s.guarantees, s.layer, s.loaded = gx, layer, true
 	return nil
 }
+
+// vouchPage is how many control areas load checks against the journal at
+// once: VouchRecords reads a page of subjects' entries in one query.
+const vouchPage = 1000
+
+func controlAreaID(c *ControlArea) string { return c.ID }
 
 func addGuarantee(x *Index[Guarded], g *Guarantee) error {
 	area, _, _, err := geometry(g.Geometry)
