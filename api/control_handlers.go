@@ -30,6 +30,8 @@ func RegisterControl(s *Server, svc *control.Service) {
 		{Method: "POST", Pattern: "/api/v1/breaches/{id}/response", Handler: h.respond},
 		{Method: "POST", Pattern: "/api/v1/breaches/{id}/statement", Handler: h.statement},
 		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record", Handler: h.record},
+		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record.geojson", Handler: h.recordGeoJSON},
+		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record.csv", Handler: h.recordCSV},
 	} {
 		s.Handle(rt)
 	}
@@ -222,4 +224,26 @@ func (h *controlHandlers) statement(w http.ResponseWriter, r *http.Request) {
 func (h *controlHandlers) record(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
 	h.reply(w, r, http.StatusOK, rec, err)
+}
+
+// recordGeoJSON exports a guarantor's record as GeoJSON (RFC 7946).
+func (h *controlHandlers) recordGeoJSON(w http.ResponseWriter, r *http.Request) {
+	b, err := h.svc.RecordGeoJSON(r.Context(), r.PathValue("party"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(b)
+}
+
+// recordCSV exports a guarantor's record as CSV, a row per breach.
+func (h *controlHandlers) recordCSV(w http.ResponseWriter, r *http.Request) {
+	rec, err := h.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	control.WriteRecordCSV(w, rec)
 }

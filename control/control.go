@@ -301,13 +301,16 @@ const (
 // incident's actor is as the observers attributed it (Attribution);
 // ActorID is the actor that names when one is known, else empty.
 type Breach struct {
-	ID             string       `json:"id"`
-	GuaranteeID    string       `json:"guarantee_id"`
-	AgreementID    string       `json:"agreement_id"`
-	ZoneID         string       `json:"zone_id"`
-	ControlAreaID  string       `json:"control_area_id,omitempty"`
-	IncidentID     string       `json:"incident_id,omitempty"`
-	Attribution    string       `json:"attribution,omitempty"`
+	ID            string `json:"id"`
+	GuaranteeID   string `json:"guarantee_id"`
+	AgreementID   string `json:"agreement_id"`
+	ZoneID        string `json:"zone_id"`
+	ControlAreaID string `json:"control_area_id,omitempty"`
+	IncidentID    string `json:"incident_id,omitempty"`
+	Attribution   string `json:"attribution,omitempty"`
+	// Location is where the incident was ([lon, lat]); a control change's
+	// ground is its control area's geometry.
+	Location       *[2]float64  `json:"location,omitempty"`
 	ActorID        string       `json:"actor_id"`
 	ActorGuarantor string       `json:"actor_guarantor,omitempty"` // party id
 	Guarantors     []string     `json:"guarantors"`

@@ -137,6 +137,7 @@ func (s *Service) raiseIncident(ctx context.Context, inc *TakenIncident, act *Ac
 		for _, f := range fresh {
 			b := newBreach(f, now)
 			b.IncidentID, b.Attribution, b.Evidence = inc.ID, strings.TrimSpace(inc.Actor), incidentEvidence(inc)
+			b.Location = &[2]float64{inc.Lon, inc.Lat}
 			if act != nil {
 				b.ActorID, b.ActorGuarantor = act.ID, act.GuarantorAt(f.At)
 			}

@@ -21,7 +21,7 @@ import (
 func init() {
 	register("actor", "add and list actors (armed forces and groups)", runActor, "add", "list")
 	register("control", "add, import, end and map control areas; respond to a breach", runControl, "add", "import", "end", "map", "respond")
-	register("guarantee", "add and list guarantees", runGuarantee, "add", "list")
+	register("guarantee", "add and list guarantees; a guarantor's record (text, CSV or GeoJSON)", runGuarantee, "add", "list", "record")
 	register("breach", "list breaches and respond to one", runBreach, "list", "respond")
 }
 
@@ -259,7 +259,7 @@ func printRecorded(r *control.Recorded) {
 
 func runGuarantee(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("guarantee: want a sub-verb: add or list")
+		return fmt.Errorf("guarantee: want a sub-verb: add, list or record")
 	}
 	var cf clientFlags
 	switch args[0] {
@@ -311,8 +311,39 @@ func runGuarantee(ctx context.Context, args []string) error {
 			}
 		})
 		return nil
+	case "record":
+		fs := newFlags("guarantee record", "guarantee record PARTY [--format text|csv|geojson]")
+		format := fs.String("format", "text", "text, csv (a row per breach) or geojson (a feature per breach on the ground of its evidence)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		path := "/api/v1/guarantors/" + url.PathEscape(pos[0]) + "/record"
+		switch *format {
+		case "csv", "geojson":
+			var b []byte
+			if err := get(ctx, cl, path+"."+*format, &b); err != nil {
+				return err
+			}
+			_, err := stdout.Write(b)
+			return err
+		case "text":
+		default:
+			return fmt.Errorf("guarantee record: --format is text, csv or geojson")
+		}
+		var r control.Record
+		if err := get(ctx, cl, path, &r); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(r)
+		}
+		fmt.Fprintf(stdout, "%d breaches owed a response: %d answered (%d late), %d unanswered; mean time to respond %.1f h\n",
+			len(r.Breaches), r.Answered, r.Late, r.Unanswered, r.MeanResponseHr)
+		return nil
 	}
-	return fmt.Errorf("guarantee: unknown sub-verb %q (want add or list)", args[0])
+	return fmt.Errorf("guarantee: unknown sub-verb %q (want add, list or record)", args[0])
 }
 
 func runBreach(ctx context.Context, args []string) error {
