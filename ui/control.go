@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +25,8 @@ func (u *UI) AddControl(svc *control.Service) {
 	u.AddPage(Page{Path: "/control", NavKey: "nav.control", Order: 35, Routes: map[string]http.HandlerFunc{
 		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
 		"GET /guarantors/{party}/record.geojson": c.recordGeoJSON,
-		"GET /actors/{id}":                       c.actor}})
+		"GET /actors/{id}":                       c.actor,
+		"POST /breaches/{id}/respond":            c.respond}})
 }
 
 type controlPages struct {
@@ -188,6 +191,10 @@ type breachRow struct {
 	Actor  string
 	Action string
 	Hours  string
+	// CanRespond is true when the viewer may answer the breach here: an
+	// operator (or administrator) of one of its guarantors, the breach
+	// unanswered.
+	CanRespond bool
 }
 
 func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
@@ -214,9 +221,31 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 			row.Action = b.Response.Action
 			row.Hours = fmt.Sprintf("%.1f", b.Response.At.Sub(b.DetectedAt).Hours())
 		}
+		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && slices.Contains(b.Guarantors, a.Party.ID) &&
+			(a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) {
+			row.CanRespond = true
+		}
 		rows = append(rows, row)
 	}
-	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr)})
+	// A party holding its own key answers from the command line, where
+	// the key is (truce control respond --key): the page signs nothing.
+	heldKey := false
+	if a := truce.CallerFrom(r.Context()); a != nil {
+		heldKey = !a.Party.Custodial
+	}
+	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr), "HeldKey": heldKey})
+}
+
+// respond records the viewer's party's answer to a breach, signed with
+// its custodial key (control.Service.Respond), and returns to the party's
+// record.
+func (c *controlPages) respond(w http.ResponseWriter, r *http.Request) {
+	b, err := c.svc.Respond(r.Context(), r.PathValue("id"), r.PostFormValue("action"), "")
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/guarantors/"+url.PathEscape(b.Response.PartyID)+"#breach-"+b.ID, http.StatusSeeOther)
 }
 
 // recordCSV exports a guarantor's record: one row per breach, with the

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestControlPages(t *testing.T) {
 	}
 
 	c := client(t)
-	login(t, s, c, "us-operator", "us-password-1")
+	_, csrf := login(t, s, c, "us-operator", "us-password-1")
 	_, page := get(t, c, s.url+"/control")
 	if n := strings.Count(page, `class="control-area`); n != 2 {
 		t.Fatalf("%d areas drawn, want 2", n)
@@ -151,5 +152,35 @@ func TestControlPages(t *testing.T) {
 	}
 	if _, page := get(t, c, s.url+"/guarantors/us"); !strings.Contains(page, `href="/guarantors/us/record.geojson"`) {
 		t.Fatal("the guarantor page does not link the GeoJSON export")
+	}
+
+	// A second breach, answered from the guarantor's page with the
+	// party's custodial key.
+	second, err := svc.AddControl(us, control.ControlInput{Actor: "faction", From: from, Source: "monitor report 8", Confidence: control.ConfidenceLow,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[35.96,32.76],[35.97,32.76],[35.97,32.77],[35.96,32.77],[35.96,32.76]]]}`)})
+	if err != nil || len(second.Breaches) != 1 {
+		t.Fatalf("second breach: %v %v", second, err)
+	}
+	id := second.Breaches[0].ID
+	_, page = get(t, c, s.url+"/guarantors/us")
+	if strings.Count(page, `class="breach-respond"`) != 1 || !strings.Contains(page, `action="/breaches/`+id+`/respond"`) {
+		t.Fatalf("the open breach has no answer form (and the answered one must have none):\n%s", page)
+	}
+	resp, err = c.PostForm(s.url+"/breaches/"+id+"/respond", url.Values{"csrf": {csrf}, "action": {""}})
+	if err != nil || resp.StatusCode != 400 {
+		t.Fatalf("an empty answer: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	resp, err = c.PostForm(s.url+"/breaches/"+id+"/respond", url.Values{"csrf": {csrf}, "action": {"Patrol sent."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b, err := svc.Breach(us, id)
+	if err != nil || b.Status != control.BreachAnswered || b.Response.Action != "Patrol sent." || control.VerifyResponse(control.ResponseStatement(b, "Patrol sent."), b.Response.Signature, p.PublicKey) != nil {
+		t.Fatalf("answered from the page: %+v %v", b, err)
+	}
+	if _, page = get(t, c, s.url+"/guarantors/us"); strings.Contains(page, `class="breach-respond"`) || !strings.Contains(page, "2 breaches owed a response: 2 answered") {
+		t.Fatalf("guarantor page after the answer:\n%s", page)
 	}
 }
