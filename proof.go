@@ -90,7 +90,8 @@ type PartySignature struct {
 // "agreement" — every decision of "proposal" and of "signed", signed over
 // AgreementDecisionStatement, and every notice of withdrawal, signed over
 // WithdrawalStatement (of the text digest it names);
-// "transmission" — the answer, signed over AnswerStatement. A new kind
+// "transmission" — the answer, signed over AnswerStatement; "breach" —
+// the guarantor's response, signed over BreachResponseStatement. A new kind
 // of signed record adds its case here, so that verify-proof and the audit
 // check it.
 func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
@@ -158,6 +159,8 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 		return out, nil
 	case "transmission":
 		return transmissionSignatures(index, body)
+	case "breach":
+		return breachSignatures(index, body)
 	}
 	return nil, nil
 }

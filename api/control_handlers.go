@@ -28,7 +28,10 @@ func RegisterControl(s *Server, svc *control.Service) {
 		{Method: "GET", Pattern: "/api/v1/breaches", Handler: h.listBreaches},
 		{Method: "GET", Pattern: "/api/v1/breaches/{id}", Handler: h.getBreach},
 		{Method: "POST", Pattern: "/api/v1/breaches/{id}/response", Handler: h.respond},
+		{Method: "POST", Pattern: "/api/v1/breaches/{id}/statement", Handler: h.statement},
 		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record", Handler: h.record},
+		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record.geojson", Handler: h.recordGeoJSON},
+		{Method: "GET", Pattern: "/api/v1/guarantors/{party}/record.csv", Handler: h.recordCSV},
 	} {
 		s.Handle(rt)
 	}
@@ -200,7 +203,47 @@ func (h *controlHandlers) respond(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, r, http.StatusOK, b, err)
 }
 
+// BreachStatement is the body of POST /breaches/{id}/statement: the
+// action the guarantor will answer with.
+type BreachStatement struct {
+	Action string `json:"action" required:"true"`
+}
+
+// statement answers the response statement a party holding its own key
+// signs (control.ResponseStatement); it records nothing.
+func (h *controlHandlers) statement(w http.ResponseWriter, r *http.Request) {
+	var in BreachStatement
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	st, err := h.svc.Statement(r.Context(), r.PathValue("id"), in.Action)
+	h.reply(w, r, http.StatusOK, Statement{st}, err)
+}
+
 func (h *controlHandlers) record(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
 	h.reply(w, r, http.StatusOK, rec, err)
+}
+
+// recordGeoJSON exports a guarantor's record as GeoJSON (RFC 7946).
+func (h *controlHandlers) recordGeoJSON(w http.ResponseWriter, r *http.Request) {
+	b, err := h.svc.RecordGeoJSON(r.Context(), r.PathValue("party"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(b)
+}
+
+// recordCSV exports a guarantor's record as CSV, a row per breach.
+func (h *controlHandlers) recordCSV(w http.ResponseWriter, r *http.Request) {
+	rec, err := h.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	control.WriteRecordCSV(w, rec)
 }

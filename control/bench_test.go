@@ -90,6 +90,25 @@ func BenchmarkCheck_10kGuarantees(b *testing.B) {
 	_ = layer.Len()
 }
 
+// BenchmarkCheckSighting_10kGuarantees is the breach check of one
+// verified incident of territory overtaken (a point) against 10,000
+// guarantees: what CheckIncidents does for each incident it reads.
+func BenchmarkCheckSighting_10kGuarantees(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gx := benchGuarantees(rng, 10_000)
+	ss := make([]control.Sighting, 1024)
+	for i := range ss {
+		lon, lat := minLon+rng.Float64()*(maxLon-minLon), minLat+rng.Float64()*(maxLat-minLat)
+		start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		ss[i] = control.Sighting{IncidentID: fmt.Sprint(i), Point: orb.Point{lon, lat}, Start: start, End: start.Add(time.Hour), ActorID: "faction"}
+	}
+	found := 0
+	for i := 0; b.Loop(); i++ {
+		found += len(control.CheckSighting(gx, ss[i%len(ss)]))
+	}
+	b.ReportMetric(float64(found)/float64(b.N), "breaches/op")
+}
+
 // BenchmarkMapAt_100k is the second target: the control map at
 // a time over 100,000 control areas, with contested ground found and km²
 // summed per actor.

@@ -3,6 +3,7 @@ package control
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -184,4 +185,93 @@ func Check(x *Index[Guarded], c Change) []Finding {
 	var cand []Guarded
 	x.Search(c.Area.Bound(), func(g Guarded) bool { cand = append(cand, g); return true })
 	return Breaches(c, cand)
+}
+
+// Sighting is a verified incident of the kind "non-state actor overtakes
+// territory" (package observation) as breach detection reads it: where
+// it happened (its located centre), its time window, and the actor it
+// is attributed to — ActorID when the attribution names a known actor
+// (ResolveActor), else empty.
+type Sighting struct {
+	IncidentID  string
+	Point       orb.Point
+	Start, End  time.Time
+	ActorID     string
+	Attribution string
+}
+
+// IncidentBreaches returns the guarantees among gs that a sighting
+// breaches, in gs's order: those in force at some instant of its window
+// (Start ≤ t ≤ End), whose area covers its point (the boundary counts:
+// the edge of a guaranteed area is part of it), and that do not allow its
+// actor. An incident attributed to no known actor is taken by an actor
+// the guarantee does not allow: the monitors verified that territory was
+// overtaken, and only an allowed actor's taking is not a breach.
+func IncidentBreaches(s Sighting, gs []Guarded) []Finding {
+	var out []Finding
+	end := s.End
+	if end.Before(s.Start) {
+		end = s.Start
+	}
+	for _, g := range gs {
+		if s.ActorID != "" && slices.Contains(g.Allowed, s.ActorID) {
+			continue
+		}
+		// The window [Start, End] and the guarantee [From, To) share an
+		// instant.
+		if end.Before(g.From) || (g.To != nil && !s.Start.Before(*g.To)) {
+			continue
+		}
+		if !g.Area.Bound().Contains(s.Point) || !geo.Covers(g.Area, s.Point) {
+			continue
+		}
+		at := s.Start
+		if g.From.After(at) {
+			at = g.From
+		}
+		out = append(out, Finding{Guarantee: g.Guarantee, At: at})
+	}
+	return out
+}
+
+// CheckSighting returns the breaches of s among the guarantees in x: the
+// candidates whose box holds its point, then IncidentBreaches.
+func CheckSighting(x *Index[Guarded], s Sighting) []Finding {
+	var cand []Guarded
+	x.Search(orb.Bound{Min: s.Point, Max: s.Point}, func(g Guarded) bool { cand = append(cand, g); return true })
+	return IncidentBreaches(s, cand)
+}
+
+// ResolveActor returns the actor an attribution names, or nil: the actor
+// whose id or slug it is, else the one with a name (in any language) or
+// alias equal to it, ignoring case and surrounding space. A name shared by
+// two actors names neither: a breach is not pinned on a guess.
+func ResolveActor(attribution string, actors []*Actor) *Actor {
+	want := strings.TrimSpace(attribution)
+	if want == "" {
+		return nil
+	}
+	for _, a := range actors {
+		if a.ID == want || a.Slug == strings.ToLower(want) {
+			return a
+		}
+	}
+	var found *Actor
+	for _, a := range actors {
+		match := false
+		for _, n := range a.Names {
+			match = match || strings.EqualFold(strings.TrimSpace(n), want)
+		}
+		for _, n := range a.Aliases {
+			match = match || strings.EqualFold(strings.TrimSpace(n), want)
+		}
+		if !match {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = a
+	}
+	return found
 }

@@ -293,16 +293,24 @@ const (
 )
 
 // Breach is a control change that put an actor the guarantee does not
-// allow in control of part of the guaranteed area. It names the area,
+// allow in control of part of the guaranteed area, or a verified incident
+// of territory overtaken inside it by such an actor. It names the area,
 // the actor, the party answering for the actor at the time (if any), the
-// guarantors who owe a response by Due, and the evidence (the control
-// area and its source).
+// guarantors who owe a response by Due, and the evidence: the control
+// area and its source (ControlAreaID), or the incident (IncidentID). An
+// incident's actor is as the observers attributed it (Attribution);
+// ActorID is the actor that names when one is known, else empty.
 type Breach struct {
-	ID             string       `json:"id"`
-	GuaranteeID    string       `json:"guarantee_id"`
-	AgreementID    string       `json:"agreement_id"`
-	ZoneID         string       `json:"zone_id"`
-	ControlAreaID  string       `json:"control_area_id"`
+	ID            string `json:"id"`
+	GuaranteeID   string `json:"guarantee_id"`
+	AgreementID   string `json:"agreement_id"`
+	ZoneID        string `json:"zone_id"`
+	ControlAreaID string `json:"control_area_id,omitempty"`
+	IncidentID    string `json:"incident_id,omitempty"`
+	Attribution   string `json:"attribution,omitempty"`
+	// Location is where the incident was ([lon, lat]); a control change's
+	// ground is its control area's geometry.
+	Location       *[2]float64  `json:"location,omitempty"`
 	ActorID        string       `json:"actor_id"`
 	ActorGuarantor string       `json:"actor_guarantor,omitempty"` // party id
 	Guarantors     []string     `json:"guarantors"`
@@ -330,9 +338,9 @@ type Response struct {
 }
 
 // ResponseStatement is the text a guarantor signs to answer breach b
-// with action: it names the breach, its guarantee, the actor and the
-// action, so a signature cannot be moved to another breach.
+// with action (truce.BreachResponseStatement): it names the breach, its
+// guarantee, the actor, the evidence and the action, so a signature
+// cannot be moved to another breach.
 func ResponseStatement(b *Breach, action string) string {
-	return "truce guarantee breach response\nbreach " + b.ID + "\nguarantee " + b.GuaranteeID +
-		"\nactor " + b.ActorID + "\ncontrol area " + b.ControlAreaID + "\naction " + action + "\n"
+	return truce.BreachResponseStatement(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID, action)
 }

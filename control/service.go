@@ -36,10 +36,18 @@ type Service struct {
 	// brings its signed statement.
 	Signer Signer
 
+	// Incidents, when set, is where CheckIncidents reads the verified
+	// incidents of territory overtaken (package observation, through
+	// the node).
+	Incidents Incidents
+
 	mu         sync.Mutex
 	loaded     bool
 	guarantees *Index[Guarded]
 	layer      *Layer
+	// checked holds the version of each incident CheckIncidents has
+	// examined since the guarantees last changed.
+	checked map[string]int
 }
 
 // New returns a Service over st writing through j.
@@ -87,13 +95,21 @@ func (s *Service) Load(ctx context.Context) error {
 }
 
 // load fills the in-memory guarantees and control areas from the store
-// once. Callers hold s.mu.
+// once, each record as its journal entry holds it (the log vouches for
+// state): a row changed behind the server's back is reported
+// (EINTEGRITY, /readyz) and its journalled record used instead, so that
+// breach checks and maps rest on what was recorded; a record whose
+// journal fails its own checks is left out. Callers hold s.mu.
 func (s *Service) load(ctx context.Context) error {
 	if s.loaded {
 		return nil
 	}
 	gx, layer := NewIndex[Guarded](), NewLayer()
-	gs, err := s.Store.Guarantees(ctx)
+	rows, err := s.Store.Guarantees(ctx)
+	if err != nil {
+		return err
+	}
+	gs, _, err := journal.VouchRecords(ctx, s.Journal, KindGuarantee, rows, guaranteeID)
 	if err != nil {
 		return err
 	}
@@ -102,12 +118,43 @@ func (s *Service) load(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.Store.ControlAreas(ctx, layer.Add); err != nil {
+	// The areas are vouched a page at a time (one query for a page's
+	// entries), as the store streams them.
+	page := make([]*ControlArea, 0, vouchPage)
+	flush := func() error {
+		as, _, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, page, controlAreaID)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if err := layer.Add(a); err != nil {
+				return err
+			}
+		}
+		page = page[:0]
+		return nil
+	}
+	err = s.Store.ControlAreas(ctx, func(a *ControlArea) error {
+		if page = append(page, a); len(page) == vouchPage {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	s.guarantees, s.layer, s.loaded = gx, layer, true
 	return nil
 }
+
+// vouchPage is how many control areas load checks against the journal at
+// once: VouchRecords reads a page of subjects' entries in one query.
+const vouchPage = 1000
+
+func controlAreaID(c *ControlArea) string { return c.ID }
 
 func addGuarantee(x *Index[Guarded], g *Guarantee) error {
 	area, _, _, err := geometry(g.Geometry)
@@ -647,20 +694,34 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 		return nil, err
 	}
 	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
+	// A guarantee may reach back to incidents already examined.
+	s.checked = nil
 	return out, nil
 }
 
 // raise journals and stores the breach of finding f by control area c
 // of actor, with its guarantee.breach event.
 func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *ControlArea, actor *Actor, f Finding, now time.Time) (*Breach, error) {
-	b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
-		ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
-		At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
+	b := newBreach(f, now)
+	b.ControlAreaID, b.ActorID, b.ActorGuarantor, b.Evidence = c.ID, c.ActorID, actor.GuarantorAt(f.At), c.Source
+	return b, s.put(ctx, tx, w, b, c.BBox)
+}
+
+// newBreach is the breach of finding f detected at now, before its
+// evidence is filled in: open, owing its guarantors a response by the
+// guarantee's deadline.
+func newBreach(f Finding, now time.Time) *Breach {
+	return &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+		Guarantors: f.Guarantee.Guarantors, At: f.At, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
 		Status: BreachOpen, Version: 1}
-	bb := c.BBox
+}
+
+// put journals and stores a new breach, with its guarantee.breach event
+// (the alert every party receives) over box.
+func (s *Service) put(ctx context.Context, tx Tx, w *journal.Writer, b *Breach, box [4]float64) error {
 	b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
-		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &bb}})
-	return b, tx.InsertBreach(ctx, b)
+		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &box}})
+	return tx.InsertBreach(ctx, b)
 }
 
 // Guarantees lists the guarantees to any signed-in user.
@@ -703,6 +764,54 @@ func (s *Service) Breach(ctx context.Context, id string) (*Breach, error) {
 	return b, nil
 }
 
+// checkAction returns the action as a response records and signs it
+// (trimmed), or EINVALID.
+func checkAction(action string) (string, error) {
+	action = strings.TrimSpace(action)
+	if action == "" || len(action) > MaxAction {
+		return "", truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
+	}
+	return action, truce.CheckText("action", action, MaxAction, true)
+}
+
+// Statement returns the statement a guarantor signs to answer a breach
+// with action (ResponseStatement), for a party that holds its own key:
+// the caller may answer it (an operator or administrator of one of its
+// guarantors, the breach not yet answered), as Respond checks. It signs
+// nothing and records nothing.
+func (s *Service) Statement(ctx context.Context, breachID, action string) (string, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if action, err = checkAction(action); err != nil {
+		return "", err
+	}
+	b, err := s.Breach(ctx, breachID)
+	if err != nil {
+		return "", err
+	}
+	if err := mayRespond(a, b); err != nil {
+		return "", err
+	}
+	return ResponseStatement(b, action), nil
+}
+
+// mayRespond returns nil if a may answer b: EFORBIDDEN unless an operator
+// (or administrator) of one of its guarantors, ECONFLICT once answered.
+func mayRespond(a *truce.Caller, b *Breach) error {
+	if !slices.Contains(b.Guarantors, a.Party.ID) {
+		return truce.Errorf(truce.EFORBIDDEN, "Only a guarantor of this guarantee can respond to its breach.")
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return truce.Errorf(truce.EFORBIDDEN, "Only an operator of the guarantor can respond.")
+	}
+	if b.Status == BreachAnswered {
+		return truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+	}
+	return nil
+}
+
 // Respond records a guarantor's response to a breach: the action taken
 // and the statement (ResponseStatement) signed with the party's key
 // (signature empty: signed here for a custodial party). EFORBIDDEN
@@ -714,22 +823,18 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 	if err != nil {
 		return nil, err
 	}
-	action = strings.TrimSpace(action)
-	if action == "" || len(action) > MaxAction {
-		return nil, truce.Errorf(truce.EINVALID, "A response states the action taken (at most %d characters).", MaxAction)
+	if action, err = checkAction(action); err != nil {
+		return nil, err
+	}
+	if err := truce.CheckText("signature", signature, truce.MaxSignatureLen, true); err != nil {
+		return nil, err
 	}
 	b, err := s.Breach(ctx, breachID)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(b.Guarantors, a.Party.ID) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only a guarantor of this guarantee can respond to its breach.")
-	}
-	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an operator of the guarantor can respond.")
-	}
-	if b.Status == BreachAnswered {
-		return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+	if err := mayRespond(a, b); err != nil {
+		return nil, err
 	}
 	sig, err := s.sign(ctx, a.Party, ResponseStatement(b, action), signature)
 	if err != nil {

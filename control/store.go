@@ -35,6 +35,9 @@ type Store interface {
 	// Breaches lists the breaches, oldest first; with open, only those
 	// not answered.
 	Breaches(ctx context.Context, open bool) ([]*Breach, error)
+	// BreachesOfIncident lists the breaches a verified incident raised,
+	// oldest first.
+	BreachesOfIncident(ctx context.Context, incidentID string) ([]*Breach, error)
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Zone(ctx context.Context, id string) (*truce.Zone, error)
@@ -51,6 +54,8 @@ type Tx interface {
 	InsertControlArea(ctx context.Context, c *ControlArea) error
 	UpdateControlArea(ctx context.Context, c *ControlArea) error
 	InsertGuarantee(ctx context.Context, g *Guarantee) error
+	// InsertBreach inserts a breach; ECONFLICT for a second breach of
+	// one guarantee by one incident.
 	InsertBreach(ctx context.Context, b *Breach) error
 	UpdateBreach(ctx context.Context, b *Breach) error
 	// OverdueBreaches returns the open breaches due before t.

@@ -5,7 +5,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/journal"
+	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/service"
 )
 
@@ -14,9 +17,15 @@ import (
 const EscalateEvery = time.Minute
 
 // openControl wires the control capability on the node's journal and
-// starts the loop that escalates overdue breaches.
+// starts the loop that escalates overdue breaches and raises the breaches
+// of verified incidents of territory overtaken: when this server
+// journals such an incident (followControl), and every EscalateEvery for
+// those verified on other servers.
 func (n *Node) openControl() {
 	n.Control = control.New(n.Store.Control(), n.Service.Journal, n.Accounts)
+	n.Control.Incidents = territoryTaken{st: n.Store.Observation(), j: n.Service.Journal}
+	kick := make(chan struct{}, 1)
+	n.kickControl = kick
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -26,22 +35,86 @@ func (n *Node) openControl() {
 		if err := n.Control.Load(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("control: loading control areas", slog.Any("err", err))
 		}
+		check := func() {
+			run, stop := context.WithTimeout(ctx, 30*time.Second)
+			defer stop()
+			if _, err := n.Control.CheckIncidents(run); err != nil && ctx.Err() == nil {
+				n.log.Warn("control: breaches of verified incidents", slog.Any("err", err))
+			}
+		}
+		check()
 		t := time.NewTicker(EscalateEvery)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-kick:
+				check()
 			case <-t.C:
 				run, stop := context.WithTimeout(ctx, 30*time.Second)
 				if _, err := n.Control.Escalate(run); err != nil && ctx.Err() == nil {
 					n.log.Warn("control: escalating overdue breaches", slog.Any("err", err))
 				}
 				stop()
+				check()
 			}
 		}
 	}()
 	n.stopControl = func() { cancel(); <-done }
+}
+
+// followControl wakes the control loop when this server journals a
+// verified incident of territory overtaken. It never waits: a wake-up
+// already pending covers this one.
+func (n *Node) followControl(e truce.Event) {
+	if e.Kind != "incident" || n.kickControl == nil {
+		return
+	}
+	if inc, ok := e.Data.(*observation.Incident); ok && (inc.Status != observation.StatusVerified || inc.Category != observation.CatTerritory) {
+		return
+	}
+	select {
+	case n.kickControl <- struct{}{}:
+	default:
+	}
+}
+
+// territoryTaken reads observation's store for control (control.Incidents):
+// the verified incidents of territory overtaken, each as the journal
+// holds it (a row changed behind the server's back is read as its entry
+// says, and reported).
+type territoryTaken struct {
+	st observation.Store
+	j  *journal.Journal
+}
+
+func (t territoryTaken) TerritoryTaken(ctx context.Context, fn func(*control.TakenIncident) error) error {
+	const page = 500
+	f := observation.IncidentFilter{Status: observation.StatusVerified, Limit: page}
+	for {
+		rows, err := t.st.Incidents(ctx, f)
+		if err != nil {
+			return err
+		}
+		incs, _, err := journal.VouchRecords(ctx, t.j, "incident", rows, func(i *observation.Incident) string { return i.ID })
+		if err != nil {
+			return err
+		}
+		for _, inc := range incs {
+			if inc.Status != observation.StatusVerified || inc.Category != observation.CatTerritory {
+				continue
+			}
+			if err := fn(&control.TakenIncident{ID: inc.ID, Version: inc.Version, Lon: inc.Center.Lon, Lat: inc.Center.Lat, Start: inc.Start, End: inc.End,
+				Actor: inc.Actor, Observations: inc.Observations, Observers: inc.Observers}); err != nil {
+				return err
+			}
+		}
+		if len(rows) < page {
+			return nil
+		}
+		f.Cursor = rows[len(rows)-1].ID
+	}
 }
 
 // OpenControl is OpenService with the control capability on the same

@@ -206,6 +206,8 @@ type Node struct {
 	// stopControl ends its escalation loop (control.go).
 	Control     *control.Service
 	stopControl func()
+	// kickControl wakes the control loop (followControl).
+	kickControl chan struct{}
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -278,6 +280,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 // change returns, so a client reads its own writes.
 func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
+	n.followControl(e)
 	if n.Airspace != nil {
 		n.Airspace.Handle(e)
 	}

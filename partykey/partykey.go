@@ -345,3 +345,46 @@ func GiveNotice(ctx context.Context, c Withdrawer, k *Key, id, partyID, reason s
 	}
 	return c.GiveNotice(ctx, id, truce.NoticeCreate{Reason: reason, Signature: string(msg)})
 }
+
+// SignBreachResponse signs statement, the server's text for answering
+// breach breachID with action (truce.BreachResponseStatement), after
+// checking that it is that format, names that breach and carries that
+// action (written out, or its SHA-256 for an action of several lines):
+// a server that hands over another breach's statement, or another
+// action, gets no signature.
+func SignBreachResponse(k *Key, statement, breachID, action string) (string, error) {
+	lines := strings.Split(statement, "\n")
+	if len(lines) != 7 || lines[6] != "" || lines[0] != "truce guarantee breach response" {
+		return "", errors.New("refusing to sign: the server's statement is not a breach response statement")
+	}
+	field := func(line, name string) string {
+		v, _ := strings.CutPrefix(line, name+" ")
+		return v
+	}
+	if got := field(lines[1], "breach"); got != breachID {
+		return "", fmt.Errorf("refusing to sign: the server's statement names breach %q, not %s", got, breachID)
+	}
+	guarantee, actor := field(lines[2], "guarantee"), field(lines[3], "actor")
+	for _, v := range []string{guarantee, actor} {
+		if v == "" || strings.ContainsAny(v, " \t") {
+			return "", errors.New("refusing to sign: the server's statement is not in the breach response format")
+		}
+	}
+	var want string
+	if incident, ok := strings.CutPrefix(lines[4], "incident "); ok {
+		if actor == "unknown" {
+			actor = ""
+		}
+		want = truce.BreachResponseStatement(breachID, guarantee, actor, "", incident, action)
+	} else {
+		want = truce.BreachResponseStatement(breachID, guarantee, actor, field(lines[4], "control area"), "", action)
+	}
+	if want != statement {
+		return "", errors.New("refusing to sign: the server's statement does not carry the action as given, or is not in the format")
+	}
+	msg, err := note.Sign(&note.Note{Text: statement}, k.Signer)
+	if err != nil {
+		return "", err
+	}
+	return string(msg), nil
+}

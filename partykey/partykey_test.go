@@ -98,3 +98,43 @@ func TestSignZoneDecision(t *testing.T) {
 		t.Fatalf("signed note: %v %+v", err, n)
 	}
 }
+
+// TestSignBreachResponse: the client signs a breach response statement
+// only when it names the breach and carries the action the user gave, in
+// the statement's own format.
+func TestSignBreachResponse(t *testing.T) {
+	_, k := writeKey(t)
+	const action = "Military police deployed."
+	multi := "Military police deployed.\nThe faction withdrew."
+	area := truce.BreachResponseStatement("b1", "g1", "faction", "c1", "", action)
+	byIncident := truce.BreachResponseStatement("b1", "g1", "", "", "i1", multi)
+	tests := []struct {
+		name, statement, breach, action, want string
+	}{
+		{"control area breach", area, "b1", action, ""},
+		{"incident breach, unknown actor, action of two lines", byIncident, "b1", multi, ""},
+		{"another breach", truce.BreachResponseStatement("b2", "g1", "faction", "c1", "", action), "b1", action, `names breach "b2"`},
+		{"another action", truce.BreachResponseStatement("b1", "g1", "faction", "c1", "", "Nothing."), "b1", action, "does not carry the action"},
+		{"another multi-line action", byIncident, "b1", multi + "\n", "does not carry the action"},
+		{"extra line", strings.Replace(area, "\naction", "\nnote x\naction", 1), "b1", action, "not a breach response statement"},
+		{"extra space", strings.Replace(area, "guarantee g1", "guarantee  g1", 1), "b1", action, "not in the breach response format"},
+		{"another kind of statement", "truce zone decision v1\nzone z\nversion 1\ndecision approve\ndigest d\n\n", "b1", action, "not a breach response statement"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig, err := partykey.SignBreachResponse(k, tt.statement, tt.breach, tt.action)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := truce.VerifySignedNote(sig, tt.statement, k.Verifier); err != nil {
+				t.Fatalf("signature does not verify: %v", err)
+			}
+		})
+	}
+}

@@ -119,4 +119,38 @@ func testControl(t *testing.T, s Store) {
 	if gs, err := cs.Guarantees(ctx); err != nil || len(gs) != 1 || gs[0].Allowed[0] != act.ID {
 		t.Fatalf("guarantees: %v %v", gs, err)
 	}
+
+	// Breaches raised by incidents: one per guarantee and incident, while
+	// the breaches of control changes (no incident) are not compared.
+	g2 := &control.Guarantee{ID: id(), AgreementID: ag.ID, Geometry: geom, Guarantors: []string{p.ID}, Allowed: []string{act.ID}, From: now, Version: 1}
+	if err := write("guarantee", g2.ID, func(tx control.Tx) error { return tx.InsertGuarantee(ctx, g2) }); err != nil {
+		t.Fatal(err)
+	}
+	byIncident := func(g *control.Guarantee, incident string) (*control.Breach, error) {
+		b := &control.Breach{ID: id(), GuaranteeID: g.ID, AgreementID: ag.ID, IncidentID: incident, Guarantors: g.Guarantors, Due: now, Status: control.BreachOpen, Version: 1}
+		return b, write("breach", b.ID, func(tx control.Tx) error { return tx.InsertBreach(ctx, b) })
+	}
+	inc1, inc2 := id(), id()
+	first, err := byIncident(g, inc1)
+	if err != nil {
+		t.Fatalf("breach of an incident: %v", err)
+	}
+	if _, err := byIncident(g, inc1); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("second breach of one guarantee by one incident: %v, want conflict", err)
+	}
+	second, err := byIncident(g2, inc1)
+	if err != nil {
+		t.Fatalf("breach of another guarantee by the same incident: %v", err)
+	}
+	if _, err := byIncident(g, inc2); err != nil {
+		t.Fatalf("breach of the guarantee by another incident: %v", err)
+	}
+	mk(now) // a fourth control-change breach of g: no incident, no conflict
+	got1, err := cs.BreachesOfIncident(ctx, inc1)
+	if err != nil || len(got1) != 2 || got1[0].ID != first.ID || got1[1].ID != second.ID || got1[0].IncidentID != inc1 {
+		t.Fatalf("breaches of incident 1: %v %v, want %s and %s", got1, err, first.ID, second.ID)
+	}
+	if none, err := cs.BreachesOfIncident(ctx, id()); err != nil || len(none) != 0 {
+		t.Fatalf("breaches of an unknown incident: %v %v", none, err)
+	}
 }

@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,9 @@ func (u *UI) AddControl(svc *control.Service) {
 	c := &controlPages{u: u, svc: svc}
 	u.AddPage(Page{Path: "/control", NavKey: "nav.control", Order: 35, Routes: map[string]http.HandlerFunc{
 		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
-		"GET /actors/{id}": c.actor}})
+		"GET /guarantors/{party}/record.geojson": c.recordGeoJSON,
+		"GET /actors/{id}":                       c.actor,
+		"POST /breaches/{id}/respond":            c.respond}})
 }
 
 type controlPages struct {
@@ -39,6 +42,9 @@ type svgArea struct {
 	Name      string
 	Actor     string
 	KM2       float64
+	// Gained is true for an area whose control began at the map's time:
+	// the change the step shows, drawn so that it stands out.
+	Gained bool
 }
 
 type actorRow struct {
@@ -131,7 +137,8 @@ func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				continue
 			}
-			areas = append(areas, svgArea{Path: svgPath(g, proj), Color: colors[h.ActorID], Contested: len(h.ContestedWith) > 0, Name: h.Name, Actor: names[h.ActorID], KM2: h.AreaKM2})
+			areas = append(areas, svgArea{Path: svgPath(g, proj), Color: colors[h.ActorID], Contested: len(h.ContestedWith) > 0, Name: h.Name, Actor: names[h.ActorID], KM2: h.AreaKM2,
+				Gained: h.From.Equal(at)})
 		}
 	}
 	var rows []actorRow
@@ -142,6 +149,7 @@ func (c *controlPages) controlMap(w http.ResponseWriter, r *http.Request) {
 		"At": at, "AtLocal": at.Format("2006-01-02T15:04"), "Areas": areas, "Actors": rows, "Held": len(m.Areas),
 		"TooMany": len(m.Areas) > maxDrawn, "W": svgW, "H": svgH,
 		"Steps": len(times) - 1, "Step": max(step, 0), "Prev": prev, "Next": link(step + 1),
+		"StepNo": max(step, 0) + 1, "Total": len(times),
 	})
 }
 
@@ -183,6 +191,10 @@ type breachRow struct {
 	Actor  string
 	Action string
 	Hours  string
+	// CanRespond is true when the viewer may answer the breach here: an
+	// operator (or administrator) of one of its guarantors, the breach
+	// unanswered.
+	CanRespond bool
 }
 
 func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
@@ -200,20 +212,44 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 	var rows []breachRow
 	for _, b := range rec.Breaches {
 		row := breachRow{Breach: b, Actor: b.ActorID}
-		if a, err := c.svc.Actor(r.Context(), b.ActorID); err == nil {
+		if b.ActorID == "" {
+			row.Actor = b.Attribution
+		} else if a, err := c.svc.Actor(r.Context(), b.ActorID); err == nil {
 			row.Actor = a.Name(lang)
 		}
 		if b.Response != nil {
 			row.Action = b.Response.Action
 			row.Hours = fmt.Sprintf("%.1f", b.Response.At.Sub(b.DetectedAt).Hours())
 		}
+		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && slices.Contains(b.Guarantors, a.Party.ID) &&
+			(a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) {
+			row.CanRespond = true
+		}
 		rows = append(rows, row)
 	}
-	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr)})
+	// A party holding its own key answers from the command line, where
+	// the key is (truce control respond --key): the page signs nothing.
+	heldKey := false
+	if a := truce.CallerFrom(r.Context()); a != nil {
+		heldKey = !a.Party.Custodial
+	}
+	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr), "HeldKey": heldKey})
+}
+
+// respond records the viewer's party's answer to a breach, signed with
+// its custodial key (control.Service.Respond), and returns to the party's
+// record.
+func (c *controlPages) respond(w http.ResponseWriter, r *http.Request) {
+	b, err := c.svc.Respond(r.Context(), r.PathValue("id"), r.PostFormValue("action"), "")
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/guarantors/"+url.PathEscape(b.Response.PartyID)+"#breach-"+b.ID, http.StatusSeeOther)
 }
 
 // recordCSV exports a guarantor's record: one row per breach, with the
-// response and the hours it took.
+// response and the hours it took (control.WriteRecordCSV).
 func (c *controlPages) recordCSV(w http.ResponseWriter, r *http.Request) {
 	rec, err := c.svc.GuarantorRecord(r.Context(), r.PathValue("party"))
 	if err != nil {
@@ -222,25 +258,20 @@ func (c *controlPages) recordCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="guarantor-record.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"breach_id", "guarantee_id", "actor_id", "control_area_id", "at", "detected_at", "due", "status", "evidence", "responded_at", "late", "hours_to_respond", "action"})
-	for _, b := range rec.Breaches {
-		row := []string{b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.At.Format(time.RFC3339), b.DetectedAt.Format(time.RFC3339), b.Due.Format(time.RFC3339), string(b.Status), csvSafe(b.Evidence), "", "", "", ""}
-		if b.Response != nil {
-			row[9], row[10] = b.Response.At.Format(time.RFC3339), fmt.Sprint(b.Response.Late)
-			row[11], row[12] = fmt.Sprintf("%.2f", b.Response.At.Sub(b.DetectedAt).Hours()), csvSafe(b.Response.Action)
-		}
-		cw.Write(row)
-	}
-	cw.Flush()
+	control.WriteRecordCSV(w, rec)
 }
 
-// csvSafe keeps a spreadsheet from reading free text as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+// recordGeoJSON exports a guarantor's record as GeoJSON: a feature per
+// breach on the ground of its evidence (control.Service.RecordGeoJSON).
+func (c *controlPages) recordGeoJSON(w http.ResponseWriter, r *http.Request) {
+	b, err := c.svc.RecordGeoJSON(r.Context(), r.PathValue("party"))
+	if err != nil {
+		c.u.serviceError(w, r, err)
+		return
 	}
-	return s
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Content-Disposition", `attachment; filename="guarantor-record.geojson"`)
+	w.Write(b)
 }
 
 // actor renders an actor's page: its names, the party answering for it,

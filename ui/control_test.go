@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +62,9 @@ func TestControlPages(t *testing.T) {
 	}
 
 	c := client(t)
-	login(t, s, c, "us-operator", "us-password-1")
+	_, csrf := login(t, s, c, "us-operator", "us-password-1")
 	_, page := get(t, c, s.url+"/control")
-	if n := strings.Count(page, `class="control-area"`); n != 2 {
+	if n := strings.Count(page, `class="control-area`); n != 2 {
 		t.Fatalf("%d areas drawn, want 2", n)
 	}
 	if n := strings.Count(page, `class="contested"`); n != 2 {
@@ -74,19 +75,29 @@ func TestControlPages(t *testing.T) {
 	}
 	// Before the faction's control: one area, nothing contested.
 	_, page = get(t, c, s.url+"/control?at="+from.Add(-10*time.Minute).Format("2006-01-02T15:04"))
-	if strings.Count(page, `class="control-area"`) != 1 || strings.Contains(page, `class="contested"`) {
+	if strings.Count(page, `class="control-area`) != 1 || strings.Contains(page, `class="contested"`) {
 		t.Fatalf("map before the re-taking:\n%.500s", page)
 	}
 	// Two changes of control (the government's area, then the
 	// faction's): step 0 shows the government's area alone and links on
 	// to the next change.
 	_, page = get(t, c, s.url+"/control?step=0")
-	if strings.Count(page, `class="control-area"`) != 1 || !strings.Contains(page, `href="/control?step=1"`) || strings.Contains(page, `id="control-prev"`) {
+	if strings.Count(page, `class="control-area`) != 1 || !strings.Contains(page, `href="/control?step=1"`) || strings.Contains(page, `id="control-prev"`) {
 		t.Fatalf("step 0:\n%s", page)
 	}
+	if strings.Count(page, "control-gained") != 1 || !strings.Contains(page, "Change 1 of 2: ") || !strings.Contains(page, `data-play="Play the changes"`) {
+		t.Fatalf("step 0 does not mark its change or lacks the player:\n%s", page)
+	}
 	_, page = get(t, c, s.url+"/control?step=1")
-	if strings.Count(page, `class="control-area"`) != 2 || !strings.Contains(page, `href="/control?step=0"`) || strings.Contains(page, `id="control-next"`) {
+	if strings.Count(page, `class="control-area`) != 2 || !strings.Contains(page, `href="/control?step=0"`) || strings.Contains(page, `id="control-next"`) {
 		t.Fatalf("step 1:\n%s", page)
+	}
+	// Step 1's change is the faction's village, the only area marked.
+	if strings.Count(page, "control-gained") != 1 || !strings.Contains(page, `<path class="control-area control-gained" d="M`) || !strings.Contains(page, "Change 2 of 2: ") {
+		t.Fatalf("step 1 does not mark the village alone:\n%s", page)
+	}
+	if _, ar := get(t, c, s.url+"/control?step=1", "Cookie", "truce_lang=ar"); !strings.Contains(ar, "التغيير 2 من 2") || !strings.Contains(ar, `data-play="تشغيل التغييرات"`) {
+		t.Fatalf("Arabic player:\n%s", ar)
 	}
 	if resp, _ := get(t, c, s.url+"/control?step=2"); resp.StatusCode != 400 {
 		t.Fatalf("step past the last change: %d", resp.StatusCode)
@@ -113,5 +124,63 @@ func TestControlPages(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
 	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 2 || !strings.Contains(lines[1], "answered") || !strings.Contains(lines[1], "Forces told to withdraw.") {
 		t.Fatalf("record export: %s\n%s", resp.Header.Get("Content-Type"), csvBody)
+	}
+	resp, geo := get(t, c, s.url+"/guarantors/us/record.geojson")
+	var fc struct {
+		Type     string `json:"type"`
+		Answered int    `json:"answered"`
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Type        string         `json:"type"`
+				Coordinates [][][2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(geo), &fc); err != nil || resp.Header.Get("Content-Type") != "application/geo+json" {
+		t.Fatalf("GeoJSON export: %v %s\n%s", err, resp.Header.Get("Content-Type"), geo)
+	}
+	if fc.Type != "FeatureCollection" || fc.Answered != 1 || len(fc.Features) != 1 {
+		t.Fatalf("GeoJSON export: %+v", fc)
+	}
+	f := fc.Features[0]
+	// The breach lies on the village the faction took, not on the basin.
+	if f.ID != rec.Breaches[0].ID || f.Geometry.Type != "Polygon" || f.Geometry.Coordinates[0][0] != [2]float64{35.93, 32.73} ||
+		f.Properties["control_area_id"] != rec.Area.ID || f.Properties["late"] != false || f.Properties["action"] != "Forces told to withdraw." || f.Properties["status"] != "answered" {
+		t.Fatalf("GeoJSON feature: %+v", f)
+	}
+	if _, page := get(t, c, s.url+"/guarantors/us"); !strings.Contains(page, `href="/guarantors/us/record.geojson"`) {
+		t.Fatal("the guarantor page does not link the GeoJSON export")
+	}
+
+	// A second breach, answered from the guarantor's page with the
+	// party's custodial key.
+	second, err := svc.AddControl(us, control.ControlInput{Actor: "faction", From: from, Source: "monitor report 8", Confidence: control.ConfidenceLow,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[35.96,32.76],[35.97,32.76],[35.97,32.77],[35.96,32.77],[35.96,32.76]]]}`)})
+	if err != nil || len(second.Breaches) != 1 {
+		t.Fatalf("second breach: %v %v", second, err)
+	}
+	id := second.Breaches[0].ID
+	_, page = get(t, c, s.url+"/guarantors/us")
+	if strings.Count(page, `class="breach-respond"`) != 1 || !strings.Contains(page, `action="/breaches/`+id+`/respond"`) {
+		t.Fatalf("the open breach has no answer form (and the answered one must have none):\n%s", page)
+	}
+	resp, err = c.PostForm(s.url+"/breaches/"+id+"/respond", url.Values{"csrf": {csrf}, "action": {""}})
+	if err != nil || resp.StatusCode != 400 {
+		t.Fatalf("an empty answer: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	resp, err = c.PostForm(s.url+"/breaches/"+id+"/respond", url.Values{"csrf": {csrf}, "action": {"Patrol sent."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b, err := svc.Breach(us, id)
+	if err != nil || b.Status != control.BreachAnswered || b.Response.Action != "Patrol sent." || control.VerifyResponse(control.ResponseStatement(b, "Patrol sent."), b.Response.Signature, p.PublicKey) != nil {
+		t.Fatalf("answered from the page: %+v %v", b, err)
+	}
+	if _, page = get(t, c, s.url+"/guarantors/us"); strings.Contains(page, `class="breach-respond"`) || !strings.Contains(page, "2 breaches owed a response: 2 answered") {
+		t.Fatalf("guarantor page after the answer:\n%s", page)
 	}
 }

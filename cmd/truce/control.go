@@ -13,14 +13,15 @@ import (
 
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/partykey"
 )
 
 // The verbs of package control: actors, control areas, guarantees and
 // breaches.
 func init() {
 	register("actor", "add and list actors (armed forces and groups)", runActor, "add", "list")
-	register("control", "add, import, end and map control areas", runControl, "add", "import", "end", "map")
-	register("guarantee", "add and list guarantees", runGuarantee, "add", "list")
+	register("control", "add, import, end and map control areas; respond to a breach", runControl, "add", "import", "end", "map", "respond")
+	register("guarantee", "add and list guarantees; a guarantor's record (text, CSV or GeoJSON)", runGuarantee, "add", "list", "record")
 	register("breach", "list breaches and respond to one", runBreach, "list", "respond")
 }
 
@@ -139,10 +140,12 @@ func controlFlags(fs *flag.FlagSet, in *control.ControlInput) (from, to *timeFla
 
 func runControl(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("control: want a sub-verb: add, import, end or map")
+		return fmt.Errorf("control: want a sub-verb: add, import, end, map or respond")
 	}
 	var cf clientFlags
 	switch args[0] {
+	case "respond":
+		return breachVerb(ctx, "control", args)
 	case "add", "import":
 		usage := "control add --actor ACTOR --from T --source TEXT [--confidence C] [--liberated-from ACTOR] [--to T] GEOMETRY.geojson"
 		if args[0] == "import" {
@@ -244,7 +247,7 @@ func runControl(ctx context.Context, args []string) error {
 		})
 		return nil
 	}
-	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end or map)", args[0])
+	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end, map or respond)", args[0])
 }
 
 func printRecorded(r *control.Recorded) {
@@ -256,7 +259,7 @@ func printRecorded(r *control.Recorded) {
 
 func runGuarantee(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("guarantee: want a sub-verb: add or list")
+		return fmt.Errorf("guarantee: want a sub-verb: add, list or record")
 	}
 	var cf clientFlags
 	switch args[0] {
@@ -308,11 +311,48 @@ func runGuarantee(ctx context.Context, args []string) error {
 			}
 		})
 		return nil
+	case "record":
+		fs := newFlags("guarantee record", "guarantee record PARTY [--format text|csv|geojson]")
+		format := fs.String("format", "text", "text, csv (a row per breach) or geojson (a feature per breach on the ground of its evidence)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		path := "/api/v1/guarantors/" + url.PathEscape(pos[0]) + "/record"
+		switch *format {
+		case "csv", "geojson":
+			var b []byte
+			if err := get(ctx, cl, path+"."+*format, &b); err != nil {
+				return err
+			}
+			_, err := stdout.Write(b)
+			return err
+		case "text":
+		default:
+			return fmt.Errorf("guarantee record: --format is text, csv or geojson")
+		}
+		var r control.Record
+		if err := get(ctx, cl, path, &r); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(r)
+		}
+		fmt.Fprintf(stdout, "%d breaches owed a response: %d answered (%d late), %d unanswered; mean time to respond %.1f h\n",
+			len(r.Breaches), r.Answered, r.Late, r.Unanswered, r.MeanResponseHr)
+		return nil
 	}
-	return fmt.Errorf("guarantee: unknown sub-verb %q (want add or list)", args[0])
+	return fmt.Errorf("guarantee: unknown sub-verb %q (want add, list or record)", args[0])
 }
 
 func runBreach(ctx context.Context, args []string) error {
+	return breachVerb(ctx, "breach", args)
+}
+
+// breachVerb runs breach's sub-verbs; control respond is breach respond
+// under the control verb, beside the control areas that raise breaches.
+func breachVerb(ctx context.Context, verb string, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("breach: want a sub-verb: list or respond")
 	}
@@ -333,23 +373,41 @@ func runBreach(ctx context.Context, args []string) error {
 		if cf.json {
 			return printJSON(page.Items)
 		}
-		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE", func(w *tabwriter.Writer) {
+		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE\tEVIDENCE", func(w *tabwriter.Writer) {
 			for _, b := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, b.ActorID, strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, breachActor(b), strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339), breachEvidence(b))
 			}
 		})
 		return nil
 	case "respond":
-		fs := newFlags("breach respond", "breach respond --action TEXT [--signature FILE] BREACH-ID")
+		fs := newFlags(verb+" respond", verb+" respond --action TEXT [--key FILE | --signature FILE] BREACH-ID")
 		var in api.BreachResponse
 		fs.StringVar(&in.Action, "action", "", "the action taken")
+		keyFile := fs.String("key", "", "your party's own key file (truce key generate): the response statement is checked and signed here, and only the signature is sent")
 		sig := fs.String("signature", "", "file holding the signed note of the response statement (omit for a custodial party)")
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
-		if *sig != "" {
+		if *keyFile != "" && *sig != "" {
+			return fmt.Errorf("%s respond: give --key or --signature, not both", verb)
+		}
+		// The server signs and checks the action as trimmed.
+		in.Action = strings.TrimSpace(in.Action)
+		if *keyFile != "" {
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			var st api.Statement
+			if err := post(ctx, cl, "/api/v1/breaches/"+url.PathEscape(pos[0])+"/statement", api.BreachStatement{Action: in.Action}, &st); err != nil {
+				return err
+			}
+			if in.Signature, err = partykey.SignBreachResponse(k, st.Statement, pos[0], in.Action); err != nil {
+				return err
+			}
+		} else if *sig != "" {
 			b, err := os.ReadFile(*sig)
 			if err != nil {
 				return err
@@ -371,4 +429,25 @@ func runBreach(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("breach: unknown sub-verb %q (want list or respond)", args[0])
+}
+
+// breachActor names a breach's actor: its id, else the attribution of
+// the incident that raised it (quoted), else "unknown".
+func breachActor(b *control.Breach) string {
+	switch {
+	case b.ActorID != "":
+		return b.ActorID
+	case b.Attribution != "":
+		return fmt.Sprintf("%q", b.Attribution)
+	}
+	return "unknown"
+}
+
+// breachEvidence names what a breach rests on: a control area or an
+// incident.
+func breachEvidence(b *control.Breach) string {
+	if b.IncidentID != "" {
+		return "incident " + b.IncidentID
+	}
+	return "control area " + b.ControlAreaID
 }

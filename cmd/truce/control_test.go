@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,5 +74,23 @@ func TestCLI_Control(t *testing.T) {
 	}
 	if out := run(tokens["us"], "control", "map", "--at", "2026-03-02T00:00:00Z"); !strings.Contains(out, "1 areas") {
 		t.Fatalf("map: %s", out)
+	}
+	if out := run(tokens["us"], "guarantee", "record", "ru"); !strings.Contains(out, "1 breaches owed a response: 1 answered (0 late), 0 unanswered") {
+		t.Fatalf("guarantee record: %s", out)
+	}
+	if out := run(tokens["us"], "guarantee", "record", "ru", "--format", "csv"); !strings.HasPrefix(out, "breach_id,guarantee_id,") || !strings.Contains(out, m[1]+",") || !strings.Contains(out, "Military police deployed.") {
+		t.Fatalf("guarantee record as CSV: %s", out)
+	}
+	out = run(tokens["us"], "guarantee", "record", "ru", "--format", "geojson")
+	var fc struct {
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Type string `json:"type"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(out), &fc); err != nil || len(fc.Features) != 1 || fc.Features[0].ID != m[1] || fc.Features[0].Geometry.Type != "Polygon" {
+		t.Fatalf("guarantee record as GeoJSON: %v %s", err, out)
 	}
 }

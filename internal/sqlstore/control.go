@@ -90,6 +90,10 @@ func (c controlStore) Breaches(ctx context.Context, open bool) ([]*control.Breac
 	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches ORDER BY id`)
 }
 
+func (c controlStore) BreachesOfIncident(ctx context.Context, incidentID string) ([]*control.Breach, error) {
+	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE incident_id = ? ORDER BY id`, incidentID)
+}
+
 // dueText is a time as the due column holds it: fixed-width UTC, so that
 // text order is time order on both databases.
 func dueText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
@@ -136,8 +140,14 @@ func (t *tx) InsertBreach(_ context.Context, br *control.Breach) error {
 	if err != nil {
 		return err
 	}
-	return t.insert(`INSERT INTO control_breaches (id, guarantee_id, status, due, body, version, journal_index) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		br.ID, br.GuaranteeID, string(br.Status), dueText(br.Due), b, br.Version, br.JournalIndex)
+	// A breach of a control change has no incident: NULL, which the
+	// unique index on (guarantee_id, incident_id) does not compare.
+	var incident any
+	if br.IncidentID != "" {
+		incident = br.IncidentID
+	}
+	return t.insert(`INSERT INTO control_breaches (id, guarantee_id, status, due, body, version, journal_index, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		br.ID, br.GuaranteeID, string(br.Status), dueText(br.Due), b, br.Version, br.JournalIndex, incident)
 }
 
 func (t *tx) UpdateBreach(_ context.Context, br *control.Breach) error {

@@ -1,0 +1,71 @@
+package truce
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// BreachResponseStatement is the text a guarantor party signs (a C2SP
+// signed note) to answer a breach of a guarantee (package control) with
+// the action it took. It names the breach, its guarantee, the actor and
+// the evidence the breach rests on — the control area, or the verified
+// incident — so a signature cannot be moved to another breach. It is
+// here, in the vocabulary, so that the offline verifier
+// (SignaturesInBody) rebuilds the statement the service had signed.
+//
+// An action of one line is written out; an action of several lines is
+// bound by its SHA-256, since a signed note's text is lines that free
+// text need not keep to (a blank line ends a note's text).
+func BreachResponseStatement(breach, guarantee, actor, controlArea, incident, action string) string {
+	var b strings.Builder
+	b.WriteString("truce guarantee breach response\n")
+	fmt.Fprintf(&b, "breach %s\nguarantee %s\n", breach, guarantee)
+	if incident != "" {
+		if actor == "" {
+			actor = "unknown"
+		}
+		fmt.Fprintf(&b, "actor %s\nincident %s\n", actor, incident)
+	} else {
+		fmt.Fprintf(&b, "actor %s\ncontrol area %s\n", actor, controlArea)
+	}
+	if strings.ContainsAny(action, "\n\r\t") {
+		h := sha256.Sum256([]byte(action))
+		fmt.Fprintf(&b, "action-sha256 %s\n", hex.EncodeToString(h[:]))
+	} else {
+		fmt.Fprintf(&b, "action %s\n", action)
+	}
+	return b.String()
+}
+
+// breachSignatures returns the guarantor's signed response a breach body
+// carries (none while it is unanswered). The response is the act of the
+// entry that journals the answered breach (an answered breach changes no
+// more): its party and user made it, with the party's key of that time.
+func breachSignatures(index int64, body []byte) ([]PartySignature, error) {
+	var b struct {
+		ID            string `json:"id"`
+		GuaranteeID   string `json:"guarantee_id"`
+		ActorID       string `json:"actor_id"`
+		ControlAreaID string `json:"control_area_id"`
+		IncidentID    string `json:"incident_id"`
+		Response      *struct {
+			PartyID   string `json:"party_id"`
+			UserID    string `json:"user_id"`
+			Action    string `json:"action"`
+			Signature string `json:"signature"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, fmt.Errorf("breach body: %v", err)
+	}
+	r := b.Response
+	if r == nil {
+		return nil, nil
+	}
+	return []PartySignature{{Party: r.PartyID, User: r.UserID, Note: r.Signature, Index: index,
+		Statement: BreachResponseStatement(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID, r.Action),
+		What:      fmt.Sprintf("response to breach %s of guarantee %s", b.ID, b.GuaranteeID)}}, nil
+}

@@ -1,0 +1,161 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/journal"
+)
+
+// Incidents is what control reads of ceasefire observation: the verified
+// incidents of the kind "non-state actor overtakes territory" (ACLED's
+// sub-event type; observation's category territory_overtaken). The node
+// implements it over observation's store, with each incident checked
+// against its journal entry.
+type Incidents interface {
+	// TerritoryTaken calls fn with each verified incident of territory
+	// overtaken until fn returns an error, which it returns.
+	TerritoryTaken(ctx context.Context, fn func(*TakenIncident) error) error
+}
+
+// TakenIncident is a verified incident of territory overtaken, as
+// control reads it: where (its located centre), when (its window), whom
+// the observers attribute it to, and how many saw it.
+type TakenIncident struct {
+	ID           string
+	Version      int
+	Lon, Lat     float64
+	Start, End   time.Time
+	Actor        string // the attribution, as the observers gave it
+	Observations int
+	Observers    int
+}
+
+// CheckIncidents raises the breaches of verified incidents of territory
+// overtaken: each incident inside a guaranteed area, during the
+// guarantee, by an actor the guarantee does not allow (IncidentBreaches),
+// is a breach journalled with a guarantee.breach event every party
+// receives, owing the guarantors a response by the guarantee's deadline.
+// An incident breaches a guarantee once, however often it is read
+// (a second breach is refused by the store as well, for servers that
+// check at once). It returns the breaches raised. The node runs it when
+// an incident changes and periodically; it is the system's write (no
+// caller). Nothing is read when Incidents is nil.
+func (s *Service) CheckIncidents(ctx context.Context) ([]*Breach, error) {
+	if s.Incidents == nil {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	if s.checked == nil {
+		s.checked = map[string]int{}
+	}
+	rows, err := s.Store.Actors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The actors as the journal holds them: a row changed behind the
+	// server's back names no one.
+	actors, _, err := journal.VouchRecords(ctx, s.Journal, KindActor, rows, actorID)
+	if err != nil {
+		return nil, err
+	}
+	type found struct {
+		inc      *TakenIncident
+		actor    *Actor
+		findings []Finding
+	}
+	var todo []found
+	err = s.Incidents.TerritoryTaken(ctx, func(inc *TakenIncident) error {
+		if v, ok := s.checked[inc.ID]; ok && v == inc.Version {
+			return nil
+		}
+		act := ResolveActor(inc.Actor, actors)
+		sg := Sighting{IncidentID: inc.ID, Point: orb.Point{inc.Lon, inc.Lat}, Start: inc.Start, End: inc.End, Attribution: inc.Actor}
+		if act != nil {
+			sg.ActorID = act.ID
+		}
+		fs := CheckSighting(s.guarantees, sg)
+		if len(fs) == 0 {
+			s.checked[inc.ID] = inc.Version
+			return nil
+		}
+		todo = append(todo, found{inc, act, fs})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*Breach
+	var firstErr error
+	for _, f := range todo {
+		bs, err := s.raiseIncident(ctx, f.inc, f.actor, f.findings)
+		if err != nil {
+			// One incident's failure (another server raising it at
+			// once) does not hold back the others; the next check
+			// reads what is stored.
+			if firstErr == nil {
+				firstErr = fmt.Errorf("incident %s: %w", f.inc.ID, err)
+			}
+			continue
+		}
+		s.checked[f.inc.ID] = f.inc.Version
+		out = append(out, bs...)
+	}
+	return out, firstErr
+}
+
+// raiseIncident journals, in one transaction, the breaches of the
+// findings of incident inc that are not raised yet.
+func (s *Service) raiseIncident(ctx context.Context, inc *TakenIncident, act *Actor, fs []Finding) ([]*Breach, error) {
+	have, err := s.Store.BreachesOfIncident(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []Finding
+	for _, f := range fs {
+		raised := false
+		for _, b := range have {
+			raised = raised || b.GuaranteeID == f.Guarantee.ID
+		}
+		if !raised {
+			fresh = append(fresh, f)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	return journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) ([]*Breach, error) {
+		now := s.Now().UTC()
+		var out []*Breach
+		for _, f := range fresh {
+			b := newBreach(f, now)
+			b.IncidentID, b.Attribution, b.Evidence = inc.ID, strings.TrimSpace(inc.Actor), incidentEvidence(inc)
+			b.Location = &[2]float64{inc.Lon, inc.Lat}
+			if act != nil {
+				b.ActorID, b.ActorGuarantor = act.ID, act.GuarantorAt(f.At)
+			}
+			if err := s.put(ctx, tx, w, b, [4]float64{inc.Lon, inc.Lat, inc.Lon, inc.Lat}); err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+		return out, nil
+	})
+}
+
+// incidentEvidence says what a breach raised by an incident rests on.
+func incidentEvidence(inc *TakenIncident) string {
+	who := "no actor"
+	if a := strings.TrimSpace(inc.Actor); a != "" {
+		who = fmt.Sprintf("%q", a)
+	}
+	return fmt.Sprintf("Verified incident %s: territory overtaken, attributed to %s; %d observations by %d observers, %s to %s.",
+		inc.ID, who, inc.Observations, inc.Observers, inc.Start.UTC().Format(time.RFC3339), inc.End.UTC().Format(time.RFC3339))
+}
