@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
@@ -62,8 +61,6 @@ const (
 )
 
 var everyone = truce.Visibility{Scope: truce.ScopeAll}
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // recorder returns the caller if it may record actors and control areas:
 // administrators, operators and analysts of any party.
@@ -130,7 +127,7 @@ func (s *Service) AddActor(ctx context.Context, in ActorInput) (*Actor, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	act := &Actor{ID: newID(), Slug: in.Slug, Names: in.Names, Aliases: in.Aliases, Type: in.Type,
+	act := &Actor{ID: truce.NewID(), Slug: in.Slug, Names: in.Names, Aliases: in.Aliases, Type: in.Type,
 		GuaranteeFrom: in.GuaranteeFrom, GuaranteeTo: in.GuaranteeTo, CreatedAt: s.Now().UTC(), Version: 1}
 	if in.Parent != "" {
 		p, err := s.Store.Actor(ctx, in.Parent)
@@ -354,7 +351,7 @@ func (s *Service) prepare(ctx context.Context, a *truce.Caller, in ControlInput)
 	if err != nil {
 		return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q is not known.", in.Actor)
 	}
-	c := &ControlArea{ID: newID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
+	c := &ControlArea{ID: truce.NewID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
 		From: in.From.UTC(), To: utc(in.To), Source: in.Source, Confidence: in.Confidence, RecordedBy: a.Party.ID, Version: 1}
 	if in.LiberatedFrom != "" {
 		lf, err := s.Store.Actor(ctx, in.LiberatedFrom)
@@ -587,7 +584,7 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 	if err != nil {
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q is not an area: %s", z.Name, truce.ErrorMessage(err))
 	}
-	g := &Guarantee{ID: newID(), AgreementID: ag.ID, ZoneID: z.ID, ZoneVersion: v.Version, Name: z.Name, Geometry: v.Spec.Geometry,
+	g := &Guarantee{ID: truce.NewID(), AgreementID: ag.ID, ZoneID: z.ID, ZoneVersion: v.Version, Name: z.Name, Geometry: v.Spec.Geometry,
 		BBox: bbox, AreaKM2: km2, From: in.From.UTC(), To: utc(in.To), ResponseWithin: ag.Rules.WithDefaults().GuaranteeResponse,
 		CreatedBy: a.Party.ID, Version: 1}
 	for _, ref := range in.Guarantors {
@@ -653,7 +650,7 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 // raise journals and stores the breach of finding f by control area c
 // of actor, with its guarantee.breach event.
 func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *ControlArea, actor *Actor, f Finding, now time.Time) (*Breach, error) {
-	b := &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+	b := &Breach{ID: truce.NewID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
 		ControlAreaID: c.ID, ActorID: c.ActorID, ActorGuarantor: actor.GuarantorAt(f.At), Guarantors: f.Guarantee.Guarantors,
 		At: f.At, Evidence: c.Source, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
 		Status: BreachOpen, Version: 1}

@@ -29,7 +29,7 @@ const (
 // of a signatory party can send a geometry.
 func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, [4]float64, error) {
 	var none [4]float64
-	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
+	spec := truce.ZoneSpec{Name: truce.Clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
 	switch {
 	case spec.Name == "":
 		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most %d characters).", truce.MaxNameLen)
