@@ -12,9 +12,9 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -161,8 +161,8 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	// the database; and an orphaned file without a party.
 	skey, vkey, _ := note.GenerateKey(rand.Reader, "jo")
 	orphan, _, _ := note.GenerateKey(rand.Reader, "gone")
-	p := &truce.Party{ID: service.NewID(), Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey, Custodial: true, CreatedAt: service.Now(), Version: 1}
-	sealed, err := truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true}.Seal("system", "system", service.Now())
+	p := &truce.Party{ID: truce.NewID(), Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey, Custodial: true, CreatedAt: journal.Now(), Version: 1}
+	sealed, err := truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true}.Seal("system", "system", journal.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/node"
-	"github.com/truce-project/truce/service"
 )
 
 // post sends NDJSON lines to /api/v1/positions as us-op and decodes the
@@ -137,9 +137,9 @@ func TestPositions_Delays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.node.Service.Now = func() time.Time { return service.Now().Add(-time.Minute) }
+	e.node.Journal.Now = func() time.Time { return journal.Now().Add(-time.Minute) }
 	e.approveAll(t, z.ID, 1)
-	e.node.Service.Now = service.Now
+	e.node.Journal.Now = journal.Now
 	delays := []int{0, 3, 10, 20, 45}
 	for s := range 5 {
 		var b strings.Builder

@@ -16,7 +16,7 @@ const EscalateEvery = time.Minute
 // openControl wires the control capability on the node's journal and
 // starts the loop that escalates overdue breaches.
 func (n *Node) openControl() {
-	n.Control = control.New(n.Store.Control(), n.Service.Journal, n.Accounts)
+	n.Control = control.New(n.Store.Control(), n.Journal.Journal, n.Accounts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

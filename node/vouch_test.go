@@ -208,7 +208,7 @@ func TestVouch_ZoneDocEdited(t *testing.T) {
 		if !hasProblem(problems, "integrity", z.ID, "version 1") {
 			t.Errorf("/readyz does not name the refused record: %q", problems)
 		}
-		if n.Service.Integrity.Mismatches.Load() == 0 {
+		if n.Journal.Integrity.Mismatches.Load() == 0 {
 			t.Error("no refusal counted")
 		}
 	})

@@ -425,7 +425,7 @@ func TestUI_Browser(t *testing.T) {
 		}
 		// The proof needs the zone's last entry in a signed checkpoint.
 		waitFor(t, "a checkpoint covering the zone", func() bool {
-			_, p, err := s.node.Service.JournalEntryProof(usCtx, z.JournalIndex)
+			_, p, err := s.node.Journal.JournalEntryProof(usCtx, z.JournalIndex)
 			return err == nil && p != nil
 		})
 		must(t, us, "open the zone's last journal entry", chromedp.Navigate(fmt.Sprintf("%s/ledger/%d", s.url, z.JournalIndex)),

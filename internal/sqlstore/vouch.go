@@ -10,7 +10,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// The self-check's state pass (service.CheckState) checks each record's
+// The self-check's state pass (journal.Journal.CheckState) checks each record's
 // document against the journal. Queries select records by columns kept
 // beside the document (in force, kind, status), so a column changed
 // behind the server's back would hide a record from the engines as surely
