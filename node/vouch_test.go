@@ -223,7 +223,7 @@ func TestVouch_BodyHashEdited(t *testing.T) {
 		e := newTamperEnv(t, pg)
 		n := e.mustOpen(t)
 		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
-		zv, err := n.Store.ZoneVersion(context.Background(), z.ID, 1)
+		zv, err := n.Store.ZoneStore().ZoneVersion(context.Background(), z.ID, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

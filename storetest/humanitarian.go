@@ -6,6 +6,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/zones"
 )
 
 // HumanitarianStore is a store with humanitarian's view of it.
@@ -26,7 +27,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 	sarc, ga, gb := NewParty(t, st, "sarc"), NewParty(t, st, "ga"), NewParty(t, st, "gb")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ag := &truce.Agreement{ID: id(), Title: "A", Signatories: []string{ga.ID, gb.ID}, Status: truce.AgreementInForce, EffectiveFrom: now, Version: 1}
-	if err := st.Update(ctx, func(tx truce.Tx) error {
+	if err := st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		i, err := tx.Append(ctx, change("agreement", ag.ID, ag))
 		ag.JournalIndex = i
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/zones"
 )
 
 // testNextIndex: a transaction's NextIndex is the index its next Append
@@ -72,7 +73,7 @@ func testStateColumns(t *testing.T, s Store) {
 	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionApproved,
 		Spec:        truce.ZoneSpec{Name: "Z", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`)},
 		InForceFrom: &now, BBox: [4]float64{0, 0, 1, 1}}
-	err := s.Update(ctx, func(tx truce.Tx) error {
+	err := s.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		if _, err := tx.Append(ctx, change("zone", z.ID, 1)); err != nil {
 			return err
 		}
