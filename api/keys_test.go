@@ -13,6 +13,7 @@ import (
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/journal"
+	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/zones"
@@ -57,7 +58,7 @@ func TestPartyKeys_OrphanFile(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := accounts.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
+	if err := ledger.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.client(e.admin).CreateParty(context.Background(), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
@@ -176,7 +177,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	}
 	dir := filepath.Join(cfg.DataDir, "keys")
 	for f, k := range map[string]string{"party-jo.key": skey, "party-gone.key": orphan} {
-		if err := accounts.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
+		if err := ledger.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -405,7 +405,7 @@ func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	vkey, created, err := accounts.GenerateLog(LogKeyPath(c.DataDir), LogOrigin(c.Name))
+	vkey, created, err := ledger.GenerateLogKey(LogKeyPath(c.DataDir), LogOrigin(c.Name))
 	if err != nil {
 		return nil, err
 	}
