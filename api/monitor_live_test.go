@@ -230,7 +230,7 @@ func TestPositions_SquawkFirstReport(t *testing.T) {
 		t.Fatalf("post: %d %s", code, raw)
 	}
 	e.waitAlerts(t, "the emergency squawk", func(as []*truce.Alert) bool { return count(as, truce.AlertSquawk, "155ABD") == 1 })
-	as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Kind: truce.AlertSquawk, BBox: &[4]float64{37.9, 34.9, 38.1, 35.1}})
+	as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Kind: truce.AlertSquawk, BBox: &truce.BBox{37.9, 34.9, 38.1, 35.1}})
 	if err != nil || len(as) != 1 || as[0].Lon != 38 || as[0].Lat != 35 {
 		var got []string
 		for _, a := range as {

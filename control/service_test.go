@@ -137,7 +137,7 @@ func newWorld(t *testing.T, st store) *world {
 				return err
 			}
 			v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: z.AgreementID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionApproved,
-				Spec: truce.ZoneSpec{Name: z.Name, Kind: z.Kind, Geometry: geom(35.9, 32.7, 36.0, 32.8)}, InForceFrom: &now, BBox: [4]float64{35.9, 32.7, 36, 32.8}}
+				Spec: truce.ZoneSpec{Name: z.Name, Kind: z.Kind, Geometry: geom(35.9, 32.7, 36.0, 32.8)}, InForceFrom: &now, BBox: truce.BBox{35.9, 32.7, 36, 32.8}}
 			if err := tx.PutZoneVersion(ctx, v); err != nil {
 				return err
 			}

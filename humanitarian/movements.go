@@ -28,7 +28,7 @@ type Movement struct {
 	// the parties answer, whatever steps followed it.
 	Notified     int64          `json:"notified"`
 	PCodes       []string       `json:"pcodes"`
-	BBox         [4]float64     `json:"bbox"`
+	BBox         truce.BBox     `json:"bbox"`
 	LeadTime     truce.Duration `json:"lead_time"`
 	Late         bool           `json:"late"` // notified with less notice than the lead time
 	Hash         string         `json:"hash"`

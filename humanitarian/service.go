@@ -254,7 +254,7 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 
 // transmit journals and stores a record version's transmission to each
 // party of to, in the write that records the version.
-func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb [4]float64, now time.Time) error {
+func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb truce.BBox, now time.Time) error {
 	window := s.AckWindow
 	if window <= 0 {
 		window = DefaultAckWindow
@@ -512,19 +512,19 @@ func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a 
 
 // latest returns the latest version of the record a transmission notifies,
 // and its bounds.
-func (s *Service) latest(ctx context.Context, tx Tx, t *Transmission) (int64, [4]float64, error) {
+func (s *Service) latest(ctx context.Context, tx Tx, t *Transmission) (int64, truce.BBox, error) {
 	if t.Kind == KindMovement {
 		// A movement's steps after its notification (under way,
 		// arrived) do not supersede it: its latest notification is.
 		m, err := tx.Movement(ctx, t.RecordID)
 		if err != nil {
-			return 0, [4]float64{}, err
+			return 0, truce.BBox{}, err
 		}
 		return m.Notified, m.BBox, nil
 	}
 	site, err := tx.Site(ctx, t.RecordID)
 	if err != nil {
-		return 0, [4]float64{}, err
+		return 0, truce.BBox{}, err
 	}
 	return site.Version, site.BBox, nil
 }
