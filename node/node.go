@@ -1,7 +1,10 @@
 // Package node assembles a running Truce server from its configuration: the
 // store (SQLite file or PostgreSQL DSN), the data directory with its keys,
-// the services and the HTTP server. The CLI's serve, init and demo verbs and
-// the end-to-end tests use it.
+// the capabilities' services over one journal, their engines (the zone
+// index, the air picture, the event bus, the log signer and the
+// self-check), and the HTTP server with the API and the web UI. It only
+// wires: the rules and the wording are the capabilities'. The CLI's
+// serve, init and demo verbs and the end-to-end tests use it.
 package node
 
 import (

@@ -12,7 +12,7 @@ import (
 	"github.com/truce-project/truce/ledger"
 )
 
-// The log vouches for state (DESIGN.md): the service checks every record
+// The log vouches for state (DESIGN.md): each capability checks every record
 // the engines and the API use against its journal entries (journal/vouch.go);
 // the node reports what it found in /readyz and /metrics, extends the
 // self-check to the state, and keeps the latest checkpoint it signed
