@@ -76,7 +76,7 @@ type Alert struct {
 type AlertFilter struct {
 	Kind   AlertKind
 	State  AlertState
-	BBox   *[4]float64
+	BBox   *BBox
 	Since  time.Time
 	Cursor string
 	Limit  int

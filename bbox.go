@@ -77,7 +77,7 @@ func (b *BBox) NotCrossing() error {
 
 // Intersects reports whether the box overlaps the extent e [west, south,
 // east, north] (which does not cross the antimeridian), edges included.
-func (b *BBox) Intersects(e [4]float64) bool {
+func (b *BBox) Intersects(e BBox) bool {
 	if e[1] > b[3] || e[3] < b[1] {
 		return false
 	}

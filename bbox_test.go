@@ -73,20 +73,20 @@ func TestBBox_Intersects(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		box  truce.BBox
-		e    [4]float64
+		e    truce.BBox
 		want bool
 	}{
-		{"Inside", syria, [4]float64{36, 33, 36, 33}, true},
-		{"Overlaps", syria, [4]float64{30, 30, 35.5, 32.5}, true},
-		{"Contains", syria, [4]float64{-10, -10, 50, 50}, true},
-		{"EdgeEast", syria, [4]float64{37, 33, 38, 33}, true},
-		{"EdgeNorth", syria, [4]float64{36, 34, 36, 35}, true},
-		{"East", syria, [4]float64{37.01, 33, 38, 33}, false},
-		{"South", syria, [4]float64{36, 30, 36, 31.99}, false},
-		{"AntimeridianEast", fiji, [4]float64{175, -10, 175, -10}, true},
-		{"AntimeridianWest", fiji, [4]float64{-175, -10, -175, -10}, true},
-		{"AntimeridianOut", fiji, [4]float64{0, -10, 0, -10}, false},
-		{"AntimeridianNorth", fiji, [4]float64{175, 1, 175, 1}, false},
+		{"Inside", syria, truce.BBox{36, 33, 36, 33}, true},
+		{"Overlaps", syria, truce.BBox{30, 30, 35.5, 32.5}, true},
+		{"Contains", syria, truce.BBox{-10, -10, 50, 50}, true},
+		{"EdgeEast", syria, truce.BBox{37, 33, 38, 33}, true},
+		{"EdgeNorth", syria, truce.BBox{36, 34, 36, 35}, true},
+		{"East", syria, truce.BBox{37.01, 33, 38, 33}, false},
+		{"South", syria, truce.BBox{36, 30, 36, 31.99}, false},
+		{"AntimeridianEast", fiji, truce.BBox{175, -10, 175, -10}, true},
+		{"AntimeridianWest", fiji, truce.BBox{-175, -10, -175, -10}, true},
+		{"AntimeridianOut", fiji, truce.BBox{0, -10, 0, -10}, false},
+		{"AntimeridianNorth", fiji, truce.BBox{175, 1, 175, 1}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := c.box.Intersects(c.e); got != c.want {

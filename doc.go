@@ -1,7 +1,11 @@
-// Package truce holds Truce's domain types, service interfaces, error codes and
-// pure domain rules. Implementations live in sub-packages: sqlite and postgres
-// (stores), api (HTTP server and client), ledger (the verifiable log), geo and
-// spatial (geometry), feed and monitor (the air picture), journal (the one
-// write path and the state checks) and the capabilities over it, such as
-// accounts (parties, users, tokens, keys, sign-in) and airspace.
+// Package truce is the vocabulary every capability shares: domain types,
+// service interfaces, error codes, the signed-in Caller, the journal
+// entry format, record ids and paging, one BBox and its parser, and the
+// pure domain rules (zone version and agreement transitions, who may
+// sign). It imports nothing of Truce. Each capability is a package of its
+// own over it (accounts, zones, humanitarian, observation, control,
+// airspace), writing through package journal; the stores (sqlite and
+// postgres, over internal/sqlstore), the delivery layers (api, ui,
+// cmd/truce) and the engines (geo, spatial, feed, monitor, ledger,
+// events, capxml) are packages too, and node wires them into a server.
 package truce

@@ -24,5 +24,5 @@ type Event struct {
 	// event for subscribers' bbox filters; an event with neither has no
 	// place and passes no bbox filter.
 	Point *[2]float64 `json:"point,omitempty"`
-	BBox  *[4]float64 `json:"bbox,omitempty"`
+	BBox  *BBox       `json:"bbox,omitempty"`
 }

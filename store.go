@@ -9,9 +9,10 @@ import (
 // implement and storetest checks. It is lower level than the services: it
 // does no authorisation. Every state change goes through Update, whose Tx
 // refuses to commit a change that was not journalled. It holds what the
-// capabilities still in package service use; a capability in a package
-// of its own declares its store there (accounts.Store), and the SQL
-// stores implement that too.
+// server shares (the journal, idempotency, leases) and what the alerts,
+// the aircraft registry and the feeds use; every other capability
+// declares its store in its own package (accounts.Store, zones.Store),
+// and the SQL stores implement those too.
 type Store interface {
 	// Update runs fn in one database transaction. If fn changed state
 	// without appending a journal entry, Update rolls back and returns an
@@ -44,21 +45,6 @@ type Store interface {
 	// ReleaseLease gives up holder's lease, if it holds it.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
-	Agreement(ctx context.Context, id string) (*Agreement, error)
-	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, error)
-	Zone(ctx context.Context, id string) (*Zone, error)
-	Zones(ctx context.Context, f ZoneFilter) ([]*Zone, error)
-	// ZoneVersions returns a zone's versions, oldest first.
-	ZoneVersions(ctx context.Context, zoneID string) ([]*ZoneVersion, error)
-	// ZoneVersion returns one version of a zone, or ENOTFOUND.
-	ZoneVersion(ctx context.Context, zoneID string, version int) (*ZoneVersion, error)
-	// ZoneVersionsInForce returns the approved proposal and change
-	// versions whose in-force interval contains t.
-	ZoneVersionsInForce(ctx context.Context, t time.Time) ([]*ZoneVersion, error)
-	// ZoneVersionsInForceAfter returns those in force at any time at or
-	// after t (the live index's content).
-	ZoneVersionsInForceAfter(ctx context.Context, t time.Time) ([]*ZoneVersion, error)
-
 	Alert(ctx context.Context, id string) (*Alert, error)
 	// Alerts lists alerts newest first; the cursor is the last id seen.
 	Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error)
@@ -90,24 +76,15 @@ type Tx interface {
 	// ECONFLICT if the key is already claimed or answered.
 	Claim(ctx context.Context, c *IdempotencyClaim, idx int64) error
 
-	// PutAgreement and PutZone insert a record at Version 1 and otherwise
-	// update it if the stored version is Version-1 (EPRECONDITION if not).
-	PutAgreement(ctx context.Context, a *Agreement) error
-	PutZone(ctx context.Context, z *Zone) error
-	// PutZoneVersion inserts or replaces a zone version.
-	PutZoneVersion(ctx context.Context, v *ZoneVersion) error
-	// PutAlert, PutAircraft and PutFeed insert at Version 1 and update
-	// otherwise, like PutZone.
+	// PutAlert, PutAircraft and PutFeed insert a record at Version 1 and
+	// otherwise update it if the stored version is Version-1
+	// (EPRECONDITION if not).
 	PutAlert(ctx context.Context, a *Alert) error
 	PutAircraft(ctx context.Context, a *Aircraft) error
 	PutFeed(ctx context.Context, f *FeedSource) error
 	Alert(ctx context.Context, id string) (*Alert, error)
 	Aircraft(ctx context.Context, id string) (*Aircraft, error)
 	Feed(ctx context.Context, id string) (*FeedSource, error)
-
-	Agreement(ctx context.Context, id string) (*Agreement, error)
-	Zone(ctx context.Context, id string) (*Zone, error)
-	ZoneVersion(ctx context.Context, zoneID string, version int) (*ZoneVersion, error)
 }
 
 // IdempotentResponse is the first response to a POST with an

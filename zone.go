@@ -115,7 +115,7 @@ type ZoneVersion struct {
 	Action         ZoneAction    `json:"action"`
 	Status         VersionStatus `json:"status"`
 	Spec           ZoneSpec      `json:"spec"`
-	BBox           [4]float64    `json:"bbox"` // min lon, min lat, max lon, max lat
+	BBox           BBox          `json:"bbox"` // min lon, min lat, max lon, max lat
 	EffectiveFrom  time.Time     `json:"effective_from"`
 	InForceFrom    *time.Time    `json:"in_force_from,omitempty"`
 	InForceUntil   *time.Time    `json:"in_force_until,omitempty"`

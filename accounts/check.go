@@ -57,3 +57,12 @@ func (s *Service) CheckState(ctx context.Context, note func(error) error) (int, 
 	}
 	return n, nil
 }
+
+// StateCheck is the self-check's state pass over the parties, users and
+// tokens (CheckState; see journal.Journal.CheckState).
+func (s *Service) StateCheck() journal.StateCheck {
+	return journal.StateCheck{Check: func(ctx context.Context, n int, note func(error) error, _ func(kind, id string), _ func(int)) (int, error) {
+		m, err := s.CheckState(ctx, note)
+		return n + m, err
+	}}
+}

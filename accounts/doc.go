@@ -13,7 +13,8 @@
 //     a truce.Caller that the journal vouches for, and the bounds on
 //     password sign-ins (login.go) and the argon2id hashing (password.go);
 //   - the keys (keys.go): custodial parties' keys sealed under the
-//     deployment's key secret, and the log key file;
+//     deployment's key secret (the log key file is package ledger's:
+//     GenerateLogKey);
 //   - Bootstrap, the first party, administrator and token of a deployment.
 //
 // Service writes through package journal, like every capability, and

@@ -23,14 +23,14 @@ func (s *Service) CreateParty(ctx context.Context, c truce.PartyCreate) (*truce.
 }
 
 func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.PartyCreate) (*truce.Party, error) {
-	c.Slug, c.Name, c.PublicKey = clean(c.Slug), clean(c.Name), clean(c.PublicKey)
+	c.Slug, c.Name, c.PublicKey = truce.Clean(c.Slug), truce.Clean(c.Name), truce.Clean(c.PublicKey)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if _, err := s.Store.Party(ctx, c.Slug); err == nil {
 		return nil, truce.Errorf(truce.ECONFLICT, "A party with slug %q already exists.", c.Slug)
 	}
-	p := &truce.Party{ID: newID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
+	p := &truce.Party{ID: truce.NewID(), Slug: c.Slug, Name: c.Name, Kind: c.Kind, CreatedAt: s.Now().UTC(), Version: 1}
 	var sealed []byte
 	if c.PublicKey != "" {
 		if _, err := note.NewVerifier(c.PublicKey); err != nil {
@@ -93,12 +93,12 @@ func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truc
 		return nil, "", truce.Errorf(truce.EINVALID, "Unknown party kind %q.", f.Kind)
 	}
 	lim := f.Limit
-	f.Limit = pageLimit(lim) + 1
+	f.Limit = truce.PageLimit(lim) + 1
 	ps, err := s.Store.Parties(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
-	ps, next := pageCursor(ps, pageLimit(lim), func(p *truce.Party) string { return p.ID })
+	ps, next := truce.PageCursor(ps, truce.PageLimit(lim), func(p *truce.Party) string { return p.ID })
 	if ps, err = journal.Vouched(ctx, s.Journal, "party", ps, partyID); err != nil {
 		return nil, "", err
 	}

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
@@ -54,10 +52,6 @@ func (s *Service) PartySigner(ctx context.Context, p *truce.Party) (note.Signer,
 	return s.Keys.PartySigner(ctx, s.Store, p)
 }
 
-// newID returns a new UUIDv7: time-ordered, so cursors that page by id
-// page by creation time.
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // newSecret returns a 256-bit random token secret and its SHA-256.
 func newSecret() (string, []byte) {
 	b := make([]byte, 32)
@@ -71,21 +65,3 @@ func HashSecret(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
-
-// pageLimit is a page's size: 100 unless 1 to 500 is asked for.
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
-}
-
-func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
-	limit = pageLimit(limit)
-	if len(items) > limit {
-		return items[:limit], id(items[limit-1])
-	}
-	return items, ""
-}
-
-func clean(s string) string { return strings.TrimSpace(s) }

@@ -35,7 +35,7 @@ func (s *Service) CreateToken(ctx context.Context, c truce.TokenCreate) (*truce.
 }
 
 func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.TokenCreate) (*truce.Token, error) {
-	c.Name = clean(c.Name)
+	c.Name = truce.Clean(c.Name)
 	if c.Name == "" {
 		return nil, truce.Errorf(truce.EINVALID, "A token needs a name (at most %d characters).", truce.MaxNameLen)
 	}
@@ -63,7 +63,7 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 		return nil, truce.Errorf(truce.EINVALID, "User %q is disabled.", u.Username)
 	}
 	secret, hash := newSecret()
-	t := &truce.Token{ID: newID(), UserID: u.ID, Name: c.Name, ExpiresAt: expires, CreatedAt: now}
+	t := &truce.Token{ID: truce.NewID(), UserID: u.ID, Name: c.Name, ExpiresAt: expires, CreatedAt: now}
 	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
 		t.JournalIndex = w.Journal(tokenChange(t, u.PartyID))
 		return t, tx.InsertToken(ctx, t, hash)

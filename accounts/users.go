@@ -26,7 +26,7 @@ func (s *Service) CreateUser(ctx context.Context, c truce.UserCreate) (*truce.Us
 }
 
 func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserCreate) (*truce.User, error) {
-	c.Username, c.Name, c.Party = clean(c.Username), clean(c.Name), clean(c.Party)
+	c.Username, c.Name, c.Party = truce.Clean(c.Username), truce.Clean(c.Name), truce.Clean(c.Party)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 		s.logins().hashing.Release(1)
 	}
 	now := s.Now().UTC()
-	u := &truce.User{ID: newID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
+	u := &truce.User{ID: truce.NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
 		u.JournalIndex = w.Journal(userChange(u))
@@ -99,13 +99,13 @@ func (s *Service) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.U
 		}
 		f.Party = a.Party.ID
 	}
-	lim := pageLimit(f.Limit)
+	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	us, err := s.Store.Users(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
-	us, next := pageCursor(us, lim, func(u *truce.User) string { return u.ID })
+	us, next := truce.PageCursor(us, lim, func(u *truce.User) string { return u.ID })
 	return us, next, nil
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Tracks implements api.TrackSource.
-func (a *Host) Tracks(bbox *[4]float64) []truce.Track {
+func (a *Host) Tracks(bbox *truce.BBox) []truce.Track {
 	var b orb.Bound
 	if bbox != nil {
 		b = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}

@@ -102,7 +102,7 @@ func (c *Client) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource, 
 }
 
 // Tracks returns the live tracks, optionally within a bbox.
-func (c *Client) Tracks(ctx context.Context, bbox *[4]float64) ([]truce.Track, error) {
+func (c *Client) Tracks(ctx context.Context, bbox *truce.BBox) ([]truce.Track, error) {
 	b := ""
 	if bbox != nil {
 		b = fmt.Sprintf("%g,%g,%g,%g", bbox[0], bbox[1], bbox[2], bbox[3])

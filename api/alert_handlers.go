@@ -15,7 +15,7 @@ import (
 
 // TrackSource is the live air picture the tracks endpoint reads.
 type TrackSource interface {
-	Tracks(bbox *[4]float64) []truce.Track
+	Tracks(bbox *truce.BBox) []truce.Track
 }
 
 // PositionSink takes positions posted as NDJSON.
@@ -68,7 +68,7 @@ type monitorHandlers struct {
 
 // bboxParam reads the query's bbox (nil if none). Alerts and tracks are
 // searched in boxes that do not cross the antimeridian.
-func bboxParam(r *http.Request) (*[4]float64, error) {
+func bboxParam(r *http.Request) (*truce.BBox, error) {
 	v := r.URL.Query().Get("bbox")
 	if v == "" {
 		return nil, nil
@@ -80,7 +80,7 @@ func bboxParam(r *http.Request) (*[4]float64, error) {
 	if err := b.NotCrossing(); err != nil {
 		return nil, err
 	}
-	return (*[4]float64)(b), nil
+	return b, nil
 }
 
 func (h *monitorHandlers) alertFilter(r *http.Request) (truce.AlertFilter, error) {

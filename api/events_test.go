@@ -291,7 +291,7 @@ func TestWebhooks_EndToEnd(t *testing.T) {
 	wanted := e.publish(truce.Event{Kind: "alert", Subject: "in", Point: &[2]float64{36.2, 33.5}, Visibility: visAll})
 	e.publish(truce.Event{Kind: "alert", Subject: "out", Point: &[2]float64{2, 48}, Visibility: visAll})
 	e.publish(truce.Event{Kind: "alert", Subject: "ru-only", Point: &[2]float64{36.2, 33.5}, Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: e.parties["ru"].ID}})
-	e.publish(truce.Event{Kind: "zone", Subject: "z", BBox: &[4]float64{36, 33, 37, 34}, Visibility: visAll})
+	e.publish(truce.Event{Kind: "zone", Subject: "z", BBox: &truce.BBox{36, 33, 37, 34}, Visibility: visAll})
 	var ds struct{ Items []events.Delivery }
 	delivered := testwait.Until(30*time.Second, func() bool {
 		_, _, b = e.do("GET", "/api/v1/webhooks/"+hook.ID+"/deliveries", e.tokens["us-op"], "")

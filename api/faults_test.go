@@ -35,7 +35,7 @@ func TestDecodeRequired(t *testing.T) {
 			if e.journalSize() != before {
 				t.Fatal("a refused decision was journalled")
 			}
-			vs, err := e.node.Store.ZoneVersions(context.Background(), e.zone.ID)
+			vs, err := e.node.Store.ZoneStore().ZoneVersions(context.Background(), e.zone.ID)
 			if err != nil || len(vs[0].Decisions) != 0 {
 				t.Fatalf("decisions recorded: %+v %v", vs[0].Decisions, err)
 			}

@@ -12,9 +12,10 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/journal"
+	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -57,7 +58,7 @@ func TestPartyKeys_OrphanFile(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := accounts.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
+	if err := ledger.WriteKeyFile(filepath.Join(dir, "party-jo.key"), skey); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.client(e.admin).CreateParty(context.Background(), truce.PartyCreate{Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor})
@@ -161,8 +162,8 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	// the database; and an orphaned file without a party.
 	skey, vkey, _ := note.GenerateKey(rand.Reader, "jo")
 	orphan, _, _ := note.GenerateKey(rand.Reader, "gone")
-	p := &truce.Party{ID: service.NewID(), Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey, Custodial: true, CreatedAt: service.Now(), Version: 1}
-	sealed, err := truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true}.Seal("system", "system", service.Now())
+	p := &truce.Party{ID: truce.NewID(), Slug: "jo", Name: "Jordan", Kind: truce.PartyGuarantor, PublicKey: vkey, Custodial: true, CreatedAt: journal.Now(), Version: 1}
+	sealed, err := truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true}.Seal("system", "system", journal.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 	}
 	dir := filepath.Join(cfg.DataDir, "keys")
 	for f, k := range map[string]string{"party-jo.key": skey, "party-gone.key": orphan} {
-		if err := accounts.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
+		if err := ledger.WriteKeyFile(filepath.Join(dir, f), k); err != nil {
 			t.Fatal(err)
 		}
 	}

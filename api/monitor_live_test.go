@@ -12,8 +12,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/node"
-	"github.com/truce-project/truce/service"
 )
 
 // post sends NDJSON lines to /api/v1/positions as us-op and decodes the
@@ -137,9 +137,9 @@ func TestPositions_Delays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.node.Service.Now = func() time.Time { return service.Now().Add(-time.Minute) }
+	e.node.Journal.Now = func() time.Time { return journal.Now().Add(-time.Minute) }
 	e.approveAll(t, z.ID, 1)
-	e.node.Service.Now = service.Now
+	e.node.Journal.Now = journal.Now
 	delays := []int{0, 3, 10, 20, 45}
 	for s := range 5 {
 		var b strings.Builder
@@ -230,7 +230,7 @@ func TestPositions_SquawkFirstReport(t *testing.T) {
 		t.Fatalf("post: %d %s", code, raw)
 	}
 	e.waitAlerts(t, "the emergency squawk", func(as []*truce.Alert) bool { return count(as, truce.AlertSquawk, "155ABD") == 1 })
-	as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Kind: truce.AlertSquawk, BBox: &[4]float64{37.9, 34.9, 38.1, 35.1}})
+	as, _, err := e.client(e.admin).ListAlerts(context.Background(), truce.AlertFilter{Kind: truce.AlertSquawk, BBox: &truce.BBox{37.9, 34.9, 38.1, 35.1}})
 	if err != nil || len(as) != 1 || as[0].Lon != 38 || as[0].Lat != 35 {
 		var got []string
 		for _, a := range as {

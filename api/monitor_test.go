@@ -118,7 +118,7 @@ func TestMonitor_EndToEnd(t *testing.T) {
 		}
 		return n == 2
 	})
-	tracks, err := ru.Tracks(ctx, &[4]float64{37, 34, 38.5, 35.5})
+	tracks, err := ru.Tracks(ctx, &truce.BBox{37, 34, 38.5, 35.5})
 	if err != nil || len(tracks) != 3 {
 		t.Fatalf("tracks in bbox: %d %v", len(tracks), err)
 	}

@@ -111,7 +111,7 @@ func checkRepaired(t *testing.T, spec truce.ZoneSpec) {
 func TestZoneService_InvalidGeometryStoresNothing(t *testing.T) {
 	e := newEnv(t)
 	n := e.node
-	big := api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: n.Store, Proofs: n.Service},
+	big := api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: n.Store, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: 64 << 20, Logger: quiet})
 	api.RegisterZones(big, n.Zones, n.Zones)
 	bigSrv := httptest.NewServer(big)

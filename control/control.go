@@ -86,7 +86,7 @@ type ControlArea struct {
 	ActorID       string          `json:"actor_id"`
 	Name          string          `json:"name,omitempty"`
 	Geometry      json.RawMessage `json:"geometry"`
-	BBox          [4]float64      `json:"bbox"`
+	BBox          truce.BBox      `json:"bbox"`
 	AreaKM2       float64         `json:"area_km2"`
 	From          time.Time       `json:"from"`
 	To            *time.Time      `json:"to,omitempty"`
@@ -128,21 +128,21 @@ const (
 
 // geometry decodes and validates an area: a Polygon or MultiPolygon
 // (EINVALID otherwise), with its box and geodesic area in km².
-func geometry(raw json.RawMessage) (orb.Geometry, [4]float64, float64, error) {
+func geometry(raw json.RawMessage) (orb.Geometry, truce.BBox, float64, error) {
 	if len(raw) == 0 {
-		return nil, [4]float64{}, 0, truce.Errorf(truce.EINVALID, "An area needs a geometry (a GeoJSON Polygon or MultiPolygon).")
+		return nil, truce.BBox{}, 0, truce.Errorf(truce.EINVALID, "An area needs a geometry (a GeoJSON Polygon or MultiPolygon).")
 	}
 	g, err := geo.Decode(raw, geo.Options{})
 	if err != nil {
-		return nil, [4]float64{}, 0, truce.Errorf(truce.EINVALID, "The geometry is not valid: %v", err)
+		return nil, truce.BBox{}, 0, truce.Errorf(truce.EINVALID, "The geometry is not valid: %v", err)
 	}
 	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 	default:
-		return nil, [4]float64{}, 0, truce.Errorf(truce.EINVALID, "An area is a Polygon or MultiPolygon, not a %s.", g.GeoJSONType())
+		return nil, truce.BBox{}, 0, truce.Errorf(truce.EINVALID, "An area is a Polygon or MultiPolygon, not a %s.", g.GeoJSONType())
 	}
 	b := g.Bound()
-	return g, [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, geo.Area(g) / 1e6, nil
+	return g, truce.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, geo.Area(g) / 1e6, nil
 }
 
 // Validate checks the input's own fields (not the actors it names):
@@ -239,7 +239,7 @@ type Guarantee struct {
 	ZoneVersion    int             `json:"zone_version"`
 	Name           string          `json:"name"`
 	Geometry       json.RawMessage `json:"geometry"`
-	BBox           [4]float64      `json:"bbox"`
+	BBox           truce.BBox      `json:"bbox"`
 	AreaKM2        float64         `json:"area_km2"`
 	Guarantors     []string        `json:"guarantors"` // party ids
 	Allowed        []string        `json:"allowed"`    // actor ids

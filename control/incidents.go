@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
 )
 
@@ -141,7 +142,7 @@ func (s *Service) raiseIncident(ctx context.Context, inc *TakenIncident, act *Ac
 			if act != nil {
 				b.ActorID, b.ActorGuarantor = act.ID, act.GuarantorAt(f.At)
 			}
-			if err := s.put(ctx, tx, w, b, [4]float64{inc.Lon, inc.Lat, inc.Lon, inc.Lat}); err != nil {
+			if err := s.put(ctx, tx, w, b, truce.BBox{inc.Lon, inc.Lat, inc.Lon, inc.Lat}); err != nil {
 				return nil, err
 			}
 			out = append(out, b)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
@@ -70,8 +69,6 @@ const (
 )
 
 var everyone = truce.Visibility{Scope: truce.ScopeAll}
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // recorder returns the caller if it may record actors and control areas:
 // administrators, operators and analysts of any party.
@@ -177,7 +174,7 @@ func (s *Service) AddActor(ctx context.Context, in ActorInput) (*Actor, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	act := &Actor{ID: newID(), Slug: in.Slug, Names: in.Names, Aliases: in.Aliases, Type: in.Type,
+	act := &Actor{ID: truce.NewID(), Slug: in.Slug, Names: in.Names, Aliases: in.Aliases, Type: in.Type,
 		GuaranteeFrom: in.GuaranteeFrom, GuaranteeTo: in.GuaranteeTo, CreatedAt: s.Now().UTC(), Version: 1}
 	if in.Parent != "" {
 		p, err := s.Store.Actor(ctx, in.Parent)
@@ -401,7 +398,7 @@ func (s *Service) prepare(ctx context.Context, a *truce.Caller, in ControlInput)
 	if err != nil {
 		return prepared{}, truce.Errorf(truce.EINVALID, "Actor %q is not known.", in.Actor)
 	}
-	c := &ControlArea{ID: newID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
+	c := &ControlArea{ID: truce.NewID(), ActorID: actor.ID, Name: strings.TrimSpace(in.Name), Geometry: in.Geometry, BBox: bbox, AreaKM2: km2,
 		From: in.From.UTC(), To: utc(in.To), Source: in.Source, Confidence: in.Confidence, RecordedBy: a.Party.ID, Version: 1}
 	if in.LiberatedFrom != "" {
 		lf, err := s.Store.Actor(ctx, in.LiberatedFrom)
@@ -634,7 +631,7 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 	if err != nil {
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "Zone %q is not an area: %s", z.Name, truce.ErrorMessage(err))
 	}
-	g := &Guarantee{ID: newID(), AgreementID: ag.ID, ZoneID: z.ID, ZoneVersion: v.Version, Name: z.Name, Geometry: v.Spec.Geometry,
+	g := &Guarantee{ID: truce.NewID(), AgreementID: ag.ID, ZoneID: z.ID, ZoneVersion: v.Version, Name: z.Name, Geometry: v.Spec.Geometry,
 		BBox: bbox, AreaKM2: km2, From: in.From.UTC(), To: utc(in.To), ResponseWithin: ag.Rules.WithDefaults().GuaranteeResponse,
 		CreatedBy: a.Party.ID, Version: 1}
 	for _, ref := range in.Guarantors {
@@ -711,14 +708,14 @@ func (s *Service) raise(ctx context.Context, tx Tx, w *journal.Writer, c *Contro
 // evidence is filled in: open, owing its guarantors a response by the
 // guarantee's deadline.
 func newBreach(f Finding, now time.Time) *Breach {
-	return &Breach{ID: newID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
+	return &Breach{ID: truce.NewID(), GuaranteeID: f.Guarantee.ID, AgreementID: f.Guarantee.AgreementID, ZoneID: f.Guarantee.ZoneID,
 		Guarantors: f.Guarantee.Guarantors, At: f.At, DetectedAt: now, Due: now.Add(time.Duration(f.Guarantee.ResponseWithin)),
 		Status: BreachOpen, Version: 1}
 }
 
 // put journals and stores a new breach, with its guarantee.breach event
 // (the alert every party receives) over box.
-func (s *Service) put(ctx context.Context, tx Tx, w *journal.Writer, b *Breach, box [4]float64) error {
+func (s *Service) put(ctx context.Context, tx Tx, w *journal.Writer, b *Breach, box truce.BBox) error {
 	b.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: b.ID, Body: b, Visibility: everyone, New: true,
 		Event: &truce.Event{Kind: EventBreach, Data: b, BBox: &box}})
 	return tx.InsertBreach(ctx, b)

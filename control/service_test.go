@@ -19,6 +19,7 @@ import (
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -28,6 +29,7 @@ type store interface {
 	journal.Reader
 	Accounts() accounts.Store
 	Control() control.Store
+	ZoneStore() zones.Store
 	Close() error
 }
 
@@ -120,7 +122,7 @@ func newWorld(t *testing.T, st store) *world {
 	other := &truce.Agreement{ID: "ag-2", Title: "Other", Signatories: []string{w.ru.ID}, EffectiveFrom: now, Status: truce.AgreementInForce, Version: 1}
 	w.zone = &truce.Zone{ID: "z-1", AgreementID: w.agreement.ID, Name: "Yarmouk basin", Kind: truce.ZoneLiberated, State: truce.ZoneStateInForce, Current: 1, Latest: 1, Version: 1}
 	w.otherZone = &truce.Zone{ID: "z-2", AgreementID: other.ID, Name: "Elsewhere", Kind: truce.ZoneLiberated, State: truce.ZoneStateInForce, Current: 1, Latest: 1, Version: 1}
-	err = st.Update(ctx, func(tx truce.Tx) error {
+	err = st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		for _, ag := range []*truce.Agreement{w.agreement, other} {
 			c, _ := truce.Change{Kind: "agreement", Subject: ag.ID, Body: ag, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", now)
 			if _, err := tx.Append(ctx, c); err != nil {
@@ -135,7 +137,7 @@ func newWorld(t *testing.T, st store) *world {
 				return err
 			}
 			v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: z.AgreementID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionApproved,
-				Spec: truce.ZoneSpec{Name: z.Name, Kind: z.Kind, Geometry: geom(35.9, 32.7, 36.0, 32.8)}, InForceFrom: &now, BBox: [4]float64{35.9, 32.7, 36, 32.8}}
+				Spec: truce.ZoneSpec{Name: z.Name, Kind: z.Kind, Geometry: geom(35.9, 32.7, 36.0, 32.8)}, InForceFrom: &now, BBox: truce.BBox{35.9, 32.7, 36, 32.8}}
 			if err := tx.PutZoneVersion(ctx, v); err != nil {
 				return err
 			}

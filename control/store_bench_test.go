@@ -70,7 +70,7 @@ func BenchmarkService_Map_SQLite(b *testing.B) {
 				c := &control.ControlArea{ID: fmt.Sprintf("c%07d", i), ActorID: actor.ID, Geometry: polygonJSON(g), AreaKM2: geo.Area(g) / 1e6,
 					From: t0.Add(time.Duration(rng.IntN(365*24)) * time.Hour), Source: "bench", Confidence: control.ConfidenceLow, Version: 1}
 				b := g.Bound()
-				c.BBox = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+				c.BBox = truce.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 				idx, err := tx.Append(ctx, seal("control_area", c.ID, c))
 				if err != nil {
 					return err

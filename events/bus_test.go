@@ -133,7 +133,7 @@ func TestCursor_FilterAndVisibility(t *testing.T) {
 	evs := []truce.Event{
 		{Kind: "alert", Subject: "in-all", Point: pt(36.2, 33.5), Visibility: all},
 		{Kind: "alert", Subject: "out-all", Point: pt(10, 50), Visibility: all},
-		{Kind: "zone", Subject: "zone-in", BBox: &[4]float64{36, 33, 36.5, 33.5}, Visibility: all},
+		{Kind: "zone", Subject: "zone-in", BBox: &truce.BBox{36, 33, 36.5, 33.5}, Visibility: all},
 		{Kind: "alert", Subject: "in-p2-only", Point: pt(36.3, 33.4), Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: "p2"}},
 		{Kind: "alert", Subject: "in-p1-p2", Point: pt(36.3, 33.4), Visibility: truce.Visibility{Scope: truce.ScopeParties, Owner: "p2", Parties: []string{"p1"}}},
 		{Kind: "party", Subject: "no-place", Visibility: all},

@@ -13,14 +13,14 @@ type BBox = truce.BBox
 
 // Extent returns where an event is, as [minLon, minLat, maxLon, maxLat],
 // and false when it has no place.
-func Extent(e *truce.Event) ([4]float64, bool) {
+func Extent(e *truce.Event) (truce.BBox, bool) {
 	switch {
 	case e.BBox != nil:
 		return *e.BBox, true
 	case e.Point != nil:
-		return [4]float64{e.Point[0], e.Point[1], e.Point[0], e.Point[1]}, true
+		return truce.BBox{e.Point[0], e.Point[1], e.Point[0], e.Point[1]}, true
 	}
-	return [4]float64{}, false
+	return truce.BBox{}, false
 }
 
 // Filter selects events by kind and place. The zero Filter selects all.

@@ -28,7 +28,7 @@ type Movement struct {
 	// the parties answer, whatever steps followed it.
 	Notified     int64          `json:"notified"`
 	PCodes       []string       `json:"pcodes"`
-	BBox         [4]float64     `json:"bbox"`
+	BBox         truce.BBox     `json:"bbox"`
 	LeadTime     truce.Duration `json:"lead_time"`
 	Late         bool           `json:"late"` // notified with less notice than the lead time
 	Hash         string         `json:"hash"`
@@ -119,7 +119,7 @@ func (s *Service) CreateMovement(ctx context.Context, c MovementCreate) (*Moveme
 		if err != nil {
 			return nil, err
 		}
-		m := &Movement{ID: newID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1}
+		m := &Movement{ID: truce.NewID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1}
 		m.PCodes, m.BBox = s.Areas.PCodes(route), bbox(route, m.CorridorM)
 		if c.Notify {
 			m.Status = MovementNotified
@@ -235,7 +235,7 @@ func (s *Service) ListMovements(ctx context.Context, f MovementFilter) ([]*Movem
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(f.Limit)
+	limit := truce.PageLimit(f.Limit)
 	f.Limit = limit + 1
 	out, err := s.Store.Movements(ctx, f)
 	if err != nil {

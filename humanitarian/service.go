@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
@@ -42,8 +41,6 @@ type Service struct {
 func New(st Store, j *journal.Journal, parties Parties, areas *AdminAreas) *Service {
 	return &Service{Journal: j, Store: st, Parties: parties, Areas: areas}
 }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // canNotify says whether the caller may notify sites: an administrator, or
 // a humanitarian or operator user of a humanitarian or coordinator party.
@@ -121,7 +118,7 @@ func (s *Service) ImportSites(ctx context.Context, agreementID string, fields []
 		}
 		out := make([]*Site, len(ps))
 		for i, p := range ps {
-			site := &Site{ID: newID(), AgreementID: ag.ID, PartyID: a.Party.ID, SiteFields: p.fields,
+			site := &Site{ID: truce.NewID(), AgreementID: ag.ID, PartyID: a.Party.ID, SiteFields: p.fields,
 				Status: SiteActive, Change: "notified", Version: 1}
 			if err := s.record(ctx, tx, w, a, ag, to, site, p, p.fields.ValidFrom, now); err != nil {
 				return nil, err
@@ -257,13 +254,13 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 
 // transmit journals and stores a record version's transmission to each
 // party of to, in the write that records the version.
-func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb [4]float64, now time.Time) error {
+func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb truce.BBox, now time.Time) error {
 	window := s.AckWindow
 	if window <= 0 {
 		window = DefaultAckWindow
 	}
 	for _, party := range to {
-		t := &Transmission{ID: newID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
+		t := &Transmission{ID: truce.NewID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
 			AgreementID: ag.ID, From: from, To: party, SentAt: now, Deadline: now.Add(window),
 			Late: late, State: Pending, Version: 1}
 		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t, New: true,
@@ -305,7 +302,7 @@ func (s *Service) ListSites(ctx context.Context, f SiteFilter) ([]*Site, string,
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(f.Limit)
+	limit := truce.PageLimit(f.Limit)
 	f.Limit = limit + 1
 	out, err := s.Store.Sites(ctx, f)
 	if err != nil {
@@ -326,7 +323,7 @@ func (s *Service) Inbox(ctx context.Context, party, cursor string, limit int) ([
 	if err != nil {
 		return nil, "", err
 	}
-	l := pageLimit(limit)
+	l := truce.PageLimit(limit)
 	out, err := s.Store.Transmissions(ctx, TransmissionFilter{To: to.ID, Pending: true, Cursor: cursor, Limit: l + 1})
 	if err != nil {
 		return nil, "", err
@@ -515,19 +512,19 @@ func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a 
 
 // latest returns the latest version of the record a transmission notifies,
 // and its bounds.
-func (s *Service) latest(ctx context.Context, tx Tx, t *Transmission) (int64, [4]float64, error) {
+func (s *Service) latest(ctx context.Context, tx Tx, t *Transmission) (int64, truce.BBox, error) {
 	if t.Kind == KindMovement {
 		// A movement's steps after its notification (under way,
 		// arrived) do not supersede it: its latest notification is.
 		m, err := tx.Movement(ctx, t.RecordID)
 		if err != nil {
-			return 0, [4]float64{}, err
+			return 0, truce.BBox{}, err
 		}
 		return m.Notified, m.BBox, nil
 	}
 	site, err := tx.Site(ctx, t.RecordID)
 	if err != nil {
-		return 0, [4]float64{}, err
+		return 0, truce.BBox{}, err
 	}
 	return site.Version, site.BBox, nil
 }
@@ -599,13 +596,6 @@ func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]Bo
 		rows = append(rows, r)
 	}
 	return rows, nil
-}
-
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
 }
 
 func page[T any](items []T, limit int, id func(T) string) ([]T, string, error) {

@@ -103,7 +103,7 @@ type Site struct {
 	// PCodes are the OCHA P-codes of the admin areas (governorate,
 	// district) the site lies in, filled in from the embedded boundaries.
 	PCodes       []string   `json:"pcodes"`
-	BBox         [4]float64 `json:"bbox"`
+	BBox         truce.BBox `json:"bbox"`
 	Change       string     `json:"change"` // notified, updated, closed
 	Notice       SiteNotice `json:"notice"`
 	Hash         string     `json:"hash"` // VersionHash of this version
@@ -237,9 +237,9 @@ func marshalGeometry(g orb.Geometry) (json.RawMessage, error) {
 }
 
 // bbox returns a geometry's bounding box widened by the buffer radius.
-func bbox(g orb.Geometry, bufferM float64) [4]float64 {
+func bbox(g orb.Geometry, bufferM float64) truce.BBox {
 	b := g.Bound()
 	dLat := bufferM / 111_320
 	dLon := dLat / math.Max(math.Cos(b.Max[1]*math.Pi/180), 0.01)
-	return [4]float64{b.Min[0] - dLon, b.Min[1] - dLat, b.Max[0] + dLon, b.Max[1] + dLat}
+	return truce.BBox{b.Min[0] - dLon, b.Min[1] - dLat, b.Max[0] + dLon, b.Max[1] + dLat}
 }

@@ -65,7 +65,7 @@ type SiteFilter struct {
 	Party     string // the notifying party's id
 	// BBox (minLon, minLat, maxLon, maxLat) keeps the sites whose buffered
 	// bounding box meets it.
-	BBox   *[4]float64
+	BBox   *truce.BBox
 	Cursor string
 	Limit  int
 }

@@ -1,5 +1,6 @@
-// Package journal is the one way Truce's capabilities change state and the
-// check that the state they read is the state the journal recorded.
+// Package journal is the one way Truce's capabilities change state, the
+// check that the state they read is the state the journal recorded, and
+// the journal's reading and proofs.
 //
 // Write runs a capability's decision in one store transaction and journals
 // each change it makes: the entry's body is the record as stored, the
@@ -56,4 +57,23 @@
 // A Journal is shared by the capabilities of one server: the clock, the
 // logger, the hooks and the records found changed are one, whichever
 // capability wrote or read.
+//
+// # Reading the journal and proving it
+//
+// Service is the journal's read side (read.go, proofs.go): entries served
+// as the log vouches for them (CheckEntries) and redacted by the one
+// visibility rule, inclusion and consistency proofs against the latest
+// signed checkpoint, and the proofs of one record's entries with the
+// party records whose keys check their signatures. It lives here, not in
+// package ledger, because ledger is an engine that imports nothing of
+// Truce: it proves leaves of a Merkle tree and knows neither callers,
+// visibility nor records. What joins the two, which entry a caller may
+// read and which of its leaves' proofs to serve, is the journal's, and it
+// uses the same checks as the write path's state checks. No capability
+// owns the journal, so no capability package holds it.
+//
+// The self-check's state pass (CheckState, state.go) runs each
+// capability's check of its records (a StateCheck, which the capability
+// provides) and then the store's own checks of the columns the engines
+// query and of rows deleted while the journal has them.
 package journal

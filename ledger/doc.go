@@ -22,6 +22,11 @@
 // Hashes are SHA-256; a leaf is one entry's bytes (at most [MaxEntrySize]),
 // hashed as SHA-256(0x00 || entry).
 //
+// The log's signing key is a file of the deployment's data directory
+// ([GenerateLogKey]); [WriteKeyFile] writes that and every other private
+// key file (witnesses', the key secret) the same way: mode 0600, synced,
+// never over an existing key.
+//
 // # Record proofs and their bundles
 //
 // A [RecordProof] (format truce.org/record-proof@v1, JSON) proves one

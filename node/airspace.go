@@ -12,7 +12,7 @@ import (
 // startAirspace builds the air picture over the node's service and store,
 // starts it and mounts its routes.
 func (n *Node) startAirspace(ctx context.Context, c Config) error {
-	a, err := airspace.New(ctx, airspace.Config{Service: n.Service, Store: n.Store, Logger: n.log, Refresh: n.refresh.do,
+	a, err := airspace.New(ctx, airspace.Config{Service: n.Service, Store: airspaceStore{n.Store}, Logger: n.log, Refresh: n.refresh.do,
 		Registry: n.API.Registry(), Holder: airspace.LeaseHolder(c.DataDir), SBSListen: c.SBSListen,
 		StaleAfter: c.StaleAfter, LookAhead: c.LookAhead, MaxTracks: c.MaxTracks, MaxDelay: c.MaxDelay, MaxAhead: c.MaxAhead})
 	if err != nil {

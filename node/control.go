@@ -22,8 +22,8 @@ const EscalateEvery = time.Minute
 // journals such an incident (followControl), and every EscalateEvery for
 // those verified on other servers.
 func (n *Node) openControl() {
-	n.Control = control.New(n.Store.Control(), n.Service.Journal, n.Accounts)
-	n.Control.Incidents = territoryTaken{st: n.Store.Observation(), j: n.Service.Journal}
+	n.Control = control.New(n.Store.Control(), n.Journal.Journal, n.Accounts)
+	n.Control.Incidents = territoryTaken{st: n.Store.Observation(), j: n.Journal.Journal}
 	kick := make(chan struct{}, 1)
 	n.kickControl = kick
 	ctx, cancel := context.WithCancel(context.Background())

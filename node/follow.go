@@ -215,13 +215,8 @@ func (n *Node) reconcile() {
 // followZones applies a committed change to the zone index, retrying until
 // it succeeds.
 func (n *Node) followZones(e truce.Event) {
-	var key, what string
-	switch e.Kind {
-	case "zone":
-		key, what = "zones:"+e.Subject, "zone index: zone "+e.Subject
-	case "agreement":
-		key, what = "zones:*", "zone index: agreement "+e.Subject
-	default:
+	key, what, ok := n.Zones.Index.Follows(e)
+	if !ok {
 		return
 	}
 	n.refresh.do(key, what, nil, func(ctx context.Context) error { return n.Zones.Index.Handle(ctx, e) }, func() {

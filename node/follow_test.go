@@ -140,8 +140,8 @@ func flakyNode(t *testing.T, pg bool) (*Node, *flakyStore, context.Context) {
 func failAfterCommit(n *Node, fs *flakyStore, kind string) (stop func()) {
 	var armed atomic.Bool
 	armed.Store(true)
-	observe := n.Service.OnAppend
-	n.Service.OnAppend = func(k string, index int64) {
+	observe := n.Journal.OnAppend
+	n.Journal.OnAppend = func(k string, index int64) {
 		observe(k, index)
 		if k == kind && armed.Load() {
 			fs.failing.Store(true)
@@ -330,12 +330,12 @@ func TestFollow_Reconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	follow := n.Service.OnEvent
-	n.Service.OnEvent = nil // the change is committed but not followed
+	follow := n.Journal.OnEvent
+	n.Journal.OnEvent = nil // the change is committed but not followed
 	if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
-	n.Service.OnEvent = follow
+	n.Journal.OnEvent = follow
 	if ids := n.Zones.Index.Containing(36.1, 33.1, 1000, time.Now()); len(ids) != 0 {
 		t.Fatalf("the zone is in the index without being followed: %v", ids)
 	}

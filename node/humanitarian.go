@@ -13,7 +13,7 @@ import (
 // openHumanitarian wires humanitarian notification over the node's store
 // and journal.
 func (n *Node) openHumanitarian() error {
-	h, err := newHumanitarian(n.Store, n.Service.Journal, n.Accounts)
+	h, err := newHumanitarian(n.Store, n.Journal.Journal, n.Accounts)
 	n.Humanitarian = h
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/ledger"
 )
 
 // KeySecretPath is where a server keeps the deployment's key secret, the
@@ -31,7 +32,7 @@ func keySecret(c Config) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		raw := make([]byte, 32)
 		rand.Read(raw)
-		if err := accounts.WriteKeyFile(path, base64.RawURLEncoding.EncodeToString(raw)+"\n"); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := ledger.WriteKeyFile(path, base64.RawURLEncoding.EncodeToString(raw)+"\n"); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("key secret: %w", err)
 		}
 		b, err = os.ReadFile(path)

@@ -138,9 +138,9 @@ func (n *Node) openLedger(c Config) error {
 		return fmt.Errorf("log.key and log.key.pub in %s do not match", c.DataDir)
 	}
 	n.witnessMaxAge = c.WitnessMaxAge
-	n.Service.Ledger = ls
+	n.Journal.Ledger = ls
 	observe := n.API.ObserveAppend
-	n.Service.OnAppend = func(kind string, index int64) {
+	n.Journal.OnAppend = func(kind string, index int64) {
 		observe(kind, index)
 		n.Ledger.Notify()
 	}
@@ -193,7 +193,7 @@ func (n *Node) ready(ctx context.Context) []string {
 	}
 	problems := append(n.selfCheck.problems(), n.refresh.problems()...)
 	problems = append(problems, n.vouchProblems(ctx)...)
-	signed, err := n.Service.Ledger.LatestCheckpoint(ctx)
+	signed, err := n.Journal.Ledger.LatestCheckpoint(ctx)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return append(problems, "log: no signed checkpoint yet")
 	}

@@ -1,7 +1,10 @@
 // Package node assembles a running Truce server from its configuration: the
 // store (SQLite file or PostgreSQL DSN), the data directory with its keys,
-// the services and the HTTP server. The CLI's serve, init and demo verbs and
-// the end-to-end tests use it.
+// the capabilities' services over one journal, their engines (the zone
+// index, the air picture, the event bus, the log signer and the
+// self-check), and the HTTP server with the API and the web UI. It only
+// wires: the rules and the wording are the capabilities'. The CLI's
+// serve, init and demo verbs and the end-to-end tests use it.
 package node
 
 import (
@@ -160,6 +163,9 @@ type Node struct {
 	Config  Config
 	Store   Store
 	Service *service.Service
+	// Journal is the server's one journal (every capability writes
+	// through it) and its read side: entries and proofs.
+	Journal *journal.Service
 	// Accounts holds parties, users, tokens, keys and sign-in.
 	Accounts *accounts.Service
 	// Zones holds the agreements, their zones and the in-force index.
@@ -225,17 +231,17 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: c, Store: st, Service: svc, Accounts: svc.Accounts, Zones: svc.Zones, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
-	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: st, Proofs: n.Service},
+	n := &Node{Config: c, Store: st, Service: svc, Journal: journal.NewService(svc.Journal, st), Accounts: svc.Accounts, Zones: svc.Zones, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
+	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
-	n.Service.OnAppend = n.API.ObserveAppend
+	n.Journal.OnAppend = n.API.ObserveAppend
 	n.Zones.Index = n.Zones.NewIndex()
-	if err := n.Zones.Index.Load(ctx, n.Service.Now()); err != nil {
+	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("zone index: %w", err)
 	}
 	n.startFollowing()
-	n.Service.OnEvent = n.follow
+	n.Journal.OnEvent = n.follow
 	if err := n.openHumanitarian(); err != nil {
 		st.Close()
 		return nil, err
@@ -405,7 +411,7 @@ func Init(ctx context.Context, c Config, o InitOptions) (*InitResult, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	vkey, created, err := accounts.GenerateLog(LogKeyPath(c.DataDir), LogOrigin(c.Name))
+	vkey, created, err := ledger.GenerateLogKey(LogKeyPath(c.DataDir), LogOrigin(c.Name))
 	if err != nil {
 		return nil, err
 	}

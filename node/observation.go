@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/zones"
@@ -26,35 +25,18 @@ func (n *Node) startObservation(ctx context.Context) error {
 	return nil
 }
 
-// zonesInForce answers observation.Zones from the live zone index: the
-// zone versions containing a point at a time, each with its agreement's
-// rules (read as the caller, checked against the journal), for agreements
-// in force at that time.
+// zonesInForce answers observation.Zones from the zones in force
+// (zones.Service.InForceAt).
 type zonesInForce struct{ s *zones.Service }
 
 func (z zonesInForce) InForce(ctx context.Context, p observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
-	if z.s == nil || z.s.Index == nil {
-		return nil, nil
+	zs, err := z.s.InForceAt(ctx, p.Lon, p.Lat, t)
+	if err != nil {
+		return nil, err
 	}
-	var recs []truce.ZoneAt
-	z.s.Index.Spatial().Containing(p.Lon, p.Lat, 0, t, func(id string) bool {
-		if r, ok := z.s.Index.Record(id); ok {
-			recs = append(recs, r)
-		}
-		return true
-	})
 	var out []observation.ZoneInForce
-	for _, r := range recs {
-		ag, err := z.s.FindAgreement(ctx, r.Zone.AgreementID)
-		if err != nil {
-			return nil, err
-		}
-		// In force at the event's time, not now: a notice of
-		// withdrawal that took effect since does not undo a violation.
-		if !ag.InForceAt(t) {
-			continue
-		}
-		out = append(out, observation.ZoneInForce{AgreementID: ag.ID, Rules: ag.Rules, ZoneID: r.Zone.ID, ZoneVersion: r.Version.Version, Kind: r.Zone.Kind})
+	for _, zf := range zs {
+		out = append(out, observation.ZoneInForce(zf))
 	}
 	return out, nil
 }

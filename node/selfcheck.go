@@ -57,7 +57,7 @@ type selfCheck struct {
 func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 	sc := &selfCheck{running: true}
 	n.selfCheck = sc
-	ls := n.Service.Ledger
+	ls := n.Journal.Ledger
 	opts := ledger.CheckOptions{
 		Verifier: n.Ledger.Verifier(),
 		Progress: func(done, total int64) {
@@ -87,12 +87,12 @@ func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 		records := 0
 		if err == nil {
 			// The state, too, must be what the log vouches for: every
-			// zone, version and agreement against its journal entries.
-			records, err = n.Service.CheckState(ctx, func(done int) {
+			// capability's records against their journal entries.
+			records, err = n.Journal.CheckState(ctx, func(done int) {
 				sc.mu.Lock()
 				sc.records = done
 				sc.mu.Unlock()
-			})
+			}, n.Zones.StateCheck(), n.Service.StateCheck(), n.Accounts.StateCheck())
 		}
 		sc.mu.Lock()
 		sc.running, sc.err, sc.took = false, err, time.Since(start)

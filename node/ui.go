@@ -17,8 +17,8 @@ func (n *Node) mountUI() error {
 	if tile == "" {
 		tile = os.Getenv("TRUCE_TILE_URL")
 	}
-	svc := ui.Services{Auth: n.Accounts, Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service,
-		Proofs: n.Service, Agreements: n.Zones, Zones: n.Zones, Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, API: n.API}
+	svc := ui.Services{Auth: n.Accounts, Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal,
+		Proofs: n.Journal, Agreements: n.Zones, Zones: n.Zones, Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, API: n.API}
 	if es, ok := n.Store.(events.Store); ok {
 		svc.Events = es
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/truce-project/truce/ledger"
 )
 
-// The log vouches for state (DESIGN.md): the service checks every record
+// The log vouches for state (DESIGN.md): each capability checks every record
 // the engines and the API use against its journal entries (journal/vouch.go);
 // the node reports what it found in /readyz and /metrics, extends the
 // self-check to the state, and keeps the latest checkpoint it signed
@@ -138,7 +138,7 @@ func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) err
 // vouchProblems reports, for /readyz, the records found not to match the
 // journal and a log that is smaller than the kept checkpoint.
 func (n *Node) vouchProblems(ctx context.Context) []string {
-	problems := n.Service.Integrity.Problems()
+	problems := n.Journal.Integrity.Problems()
 	if fc := n.kept; fc != nil {
 		fc.mu.Lock()
 		size, err := fc.size, fc.err
@@ -160,7 +160,7 @@ func (n *Node) vouchProblems(ctx context.Context) []string {
 
 // integrityMetrics registers the count of records refused.
 func (n *Node) integrityMetrics(reg *prometheus.Registry) {
-	g := n.Service.Integrity
+	g := n.Journal.Integrity
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "truce_integrity_mismatches_total",
 		Help: "Stored records found not to match their journal entries (refused by the engines and the API)."},
 		func() float64 { return float64(g.Mismatches.Load()) }))

@@ -208,7 +208,7 @@ func TestVouch_ZoneDocEdited(t *testing.T) {
 		if !hasProblem(problems, "integrity", z.ID, "version 1") {
 			t.Errorf("/readyz does not name the refused record: %q", problems)
 		}
-		if n.Service.Integrity.Mismatches.Load() == 0 {
+		if n.Journal.Integrity.Mismatches.Load() == 0 {
 			t.Error("no refusal counted")
 		}
 	})
@@ -223,7 +223,7 @@ func TestVouch_BodyHashEdited(t *testing.T) {
 		e := newTamperEnv(t, pg)
 		n := e.mustOpen(t)
 		z := noFlyZone(t, n, truce.NewContext(context.Background(), e.admin))
-		zv, err := n.Store.ZoneVersion(context.Background(), z.ID, 1)
+		zv, err := n.Store.ZoneStore().ZoneVersion(context.Background(), z.ID, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
@@ -94,8 +93,6 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // CanFile returns nil if a may file observations: an observer or operator
 // (or administrator) of a monitoring party.
 func CanFile(a *truce.Caller) error {
@@ -154,7 +151,7 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 	in.TimePrecision = timePrecision(in.TimePrecision, in.Start, in.End)
 	in.Narrative, in.Weapon, in.Actor = strings.TrimSpace(in.Narrative), strings.TrimSpace(in.Weapon), strings.TrimSpace(in.Actor)
 	loc := Locate(&in)
-	o := &Observation{ID: newID(), Input: in, PartyID: a.Party.ID, ObserverLabel: "observer of party " + a.Party.Slug,
+	o := &Observation{ID: truce.NewID(), Input: in, PartyID: a.Party.ID, ObserverLabel: "observer of party " + a.Party.Slug,
 		FiledBy: a.User.ID, Center: loc.Center, Radius: loc.Radius, Area: loc.Area, GeoPrecision: geoPrecision(loc.Radius),
 		CreatedAt: now, Version: 1}
 
@@ -181,7 +178,7 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 	wait := s.pending[match]
 	var opened *opening
 	if match == "" {
-		e.Incident = newID()
+		e.Incident = truce.NewID()
 		opened = &opening{done: make(chan struct{})}
 		s.pending[e.Incident] = opened
 	} else {
@@ -286,7 +283,7 @@ func (s *Service) ListObservations(ctx context.Context, f Filter) ([]*Observatio
 	if err != nil {
 		return nil, "", err
 	}
-	f.Limit = pageLimit(f.Limit)
+	f.Limit = truce.PageLimit(f.Limit)
 	lim := f.Limit
 	f.Limit++
 	os, err := s.Store.Observations(ctx, f)
@@ -326,7 +323,7 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) ([]*Incid
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
-	f.Limit = pageLimit(f.Limit)
+	f.Limit = truce.PageLimit(f.Limit)
 	lim := f.Limit
 	f.Limit++
 	is, err := s.Store.Incidents(ctx, f)
@@ -341,13 +338,6 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) ([]*Incid
 		is, next = is[:lim], is[lim-1].ID
 	}
 	return is, next, nil
-}
-
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
 }
 
 // DecisionInput is a verification decision as asked for: the action, its
@@ -442,7 +432,7 @@ func (s *Service) DecideIncident(ctx context.Context, id string, d DecisionInput
 			return n, nil
 		}
 		for _, v := range n.Violations {
-			al := &truce.Alert{ID: newID(), Kind: AlertViolation, State: truce.AlertOpen, Time: v.At, Lon: n.Center.Lon, Lat: n.Center.Lat,
+			al := &truce.Alert{ID: truce.NewID(), Kind: AlertViolation, State: truce.AlertOpen, Time: v.At, Lon: n.Center.Lon, Lat: n.Center.Lat,
 				Aircraft: []truce.AlertAircraft{}, ZoneID: v.ZoneID,
 				Summary: fmt.Sprintf("Verified incident %s (%s) violates the prohibition of %s in %s zone %s v%d of agreement %s.", n.ID, n.Category, v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID),
 				Episode: n.ID, Version: 1}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/zones"
 )
 
 // testControl runs the control.Store suite: actors, control areas and
@@ -64,7 +65,7 @@ func testControl(t *testing.T, s Store) {
 	}
 
 	ag := &truce.Agreement{ID: id(), Title: "Memo", Signatories: []string{p.ID}, EffectiveFrom: now, Status: truce.AgreementInForce, Version: 1}
-	if err := s.Update(ctx, func(tx truce.Tx) error {
+	if err := s.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		if _, err := tx.Append(ctx, change("agreement", ag.ID, 1)); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/zones"
 )
 
 // HumanitarianStore is a store with humanitarian's view of it.
@@ -26,7 +27,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 	sarc, ga, gb := NewParty(t, st, "sarc"), NewParty(t, st, "ga"), NewParty(t, st, "gb")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ag := &truce.Agreement{ID: id(), Title: "A", Signatories: []string{ga.ID, gb.ID}, Status: truce.AgreementInForce, EffectiveFrom: now, Version: 1}
-	if err := st.Update(ctx, func(tx truce.Tx) error {
+	if err := st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		i, err := tx.Append(ctx, change("agreement", ag.ID, ag))
 		ag.JournalIndex = i
 		if err != nil {
@@ -54,7 +55,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 	}
 	site := func(sid string, v int64, lon, lat float64) *humanitarian.Site {
 		return &humanitarian.Site{ID: sid, AgreementID: ag.ID, PartyID: sarc.ID, Status: humanitarian.SiteActive, Version: v,
-			BBox: [4]float64{lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01}, Hash: "h" + string(rune('0'+v)),
+			BBox: truce.BBox{lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01}, Hash: "h" + string(rune('0'+v)),
 			SiteFields: humanitarian.SiteFields{Name: "Site", Category: humanitarian.Hospital, ValidFrom: now}}
 	}
 	trans := func(s *humanitarian.Site, to string) *humanitarian.Transmission {
@@ -147,7 +148,7 @@ func testHumanitarian(t *testing.T, st HumanitarianStore) {
 		t.Errorf("version 1's transmissions = %d, %v", len(board), err)
 	}
 	// The bbox filter finds Quneitra alone around Quneitra.
-	near, err := h.Sites(ctx, humanitarian.SiteFilter{BBox: &[4]float64{35.7, 33.0, 35.9, 33.2}})
+	near, err := h.Sites(ctx, humanitarian.SiteFilter{BBox: &truce.BBox{35.7, 33.0, 35.9, 33.2}})
 	if err != nil || len(near) != 1 || near[0].ID != quneitra {
 		t.Errorf("sites near Quneitra = %v, %v", near, err)
 	}

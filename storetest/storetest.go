@@ -1,5 +1,6 @@
-// Package storetest is the one conformance suite every truce.Store must pass:
-// the sqlite and postgres packages run it against a real database.
+// Package storetest is the one conformance suite every store must pass, for
+// truce.Store and each capability's view of it: the sqlite and postgres
+// packages run it against a real database.
 package storetest
 
 import (

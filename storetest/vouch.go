@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/zones"
 )
 
 // testNextIndex: a transaction's NextIndex is the index its next Append
@@ -71,8 +72,8 @@ func testStateColumns(t *testing.T, s Store) {
 	z := &truce.Zone{ID: id(), AgreementID: ag.ID, Name: "Z", Kind: truce.ZoneNoFly, State: truce.ZoneStateInForce, Version: 1}
 	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionApproved,
 		Spec:        truce.ZoneSpec{Name: "Z", Kind: truce.ZoneNoFly, Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`)},
-		InForceFrom: &now, BBox: [4]float64{0, 0, 1, 1}}
-	err := s.Update(ctx, func(tx truce.Tx) error {
+		InForceFrom: &now, BBox: truce.BBox{0, 0, 1, 1}}
+	err := s.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		if _, err := tx.Append(ctx, change("zone", z.ID, 1)); err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func testZones(t *testing.T, st Store) {
 	t0, t1, t2 := now.Add(-2*time.Hour), now.Add(-time.Hour), now.Add(time.Hour)
 	geom := json.RawMessage(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`)
 	v1 := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionSuperseded,
-		Spec: truce.ZoneSpec{Name: "Z", Kind: truce.ZoneNoFly, Geometry: geom}, InForceFrom: &t0, InForceUntil: &t1, BBox: [4]float64{0, 0, 1, 1}}
+		Spec: truce.ZoneSpec{Name: "Z", Kind: truce.ZoneNoFly, Geometry: geom}, InForceFrom: &t0, InForceUntil: &t1, BBox: truce.BBox{0, 0, 1, 1}}
 	v2 := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 2, Action: truce.ZoneChange, Status: truce.VersionApproved,
 		Spec: truce.ZoneSpec{Name: "Z2", Kind: truce.ZoneNoFly, Geometry: geom}, InForceFrom: &t1}
 	v3 := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 3, Action: truce.ZoneChange, Status: truce.VersionProposed,

@@ -28,7 +28,7 @@ type mapConfig struct {
 	// Fit is what the map opens on ([west, south, east, north]): the
 	// zones in force in the user's party's agreements, or all zones in
 	// force when it signed none that has any; nil opens on Syria.
-	Fit *[4]float64 `json:"fit,omitempty"`
+	Fit *truce.BBox `json:"fit,omitempty"`
 }
 
 // mapParty is a party as the aircraft layer draws it.
@@ -123,7 +123,7 @@ func (u *UI) mapPage(w http.ResponseWriter, r *http.Request) {
 // actor's party signed, or of all zones in force when those have none;
 // nil when no zone is in force or they cannot be read (the map then opens
 // on Syria, which is no reason to fail the page).
-func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
+func (u *UI) zonesFit(ctx context.Context) *truce.BBox {
 	vs, err := u.zonesInForceNow(ctx)
 	if err != nil || len(vs) == 0 {
 		return nil
@@ -133,8 +133,8 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 		party = a.Party.ID
 	}
 	signed := map[string]bool{}
-	var mine, all *[4]float64
-	grow := func(b **[4]float64, x [4]float64) {
+	var mine, all *truce.BBox
+	grow := func(b **truce.BBox, x truce.BBox) {
 		if *b == nil {
 			*b = &x
 			return
@@ -143,7 +143,7 @@ func (u *UI) zonesFit(ctx context.Context) *[4]float64 {
 		(*b)[2], (*b)[3] = max((*b)[2], x[2]), max((*b)[3], x[3])
 	}
 	for _, v := range vs {
-		if v.BBox == [4]float64{} {
+		if v.BBox == (truce.BBox{}) {
 			continue
 		}
 		grow(&all, v.BBox)
@@ -204,7 +204,7 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		zoom = min(z, maxDrawZoom)
 	}
-	var box *[4]float64
+	var box *truce.BBox
 	if s := q.Get("bbox"); s != "" {
 		b, err := truce.ParseBBox(s)
 		if err == nil {
@@ -214,7 +214,7 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, truce.ErrorMessage(err), http.StatusBadRequest)
 			return
 		}
-		box = (*[4]float64)(b)
+		box = b
 	}
 	var vs []*truce.ZoneVersion
 	var err error
@@ -260,7 +260,7 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 		Type     string        `json:"type"`
 		At       time.Time     `json:"at"`
 		Zoom     *int          `json:"zoom,omitempty"`
-		BBox     *[4]float64   `json:"bbox,omitempty"`
+		BBox     *truce.BBox   `json:"bbox,omitempty"`
 		Features []zoneFeature `json:"features"`
 	}{Type: "FeatureCollection", At: at, BBox: box, Features: make([]zoneFeature, len(es))}
 	for i, e := range es {
@@ -277,11 +277,11 @@ func (u *UI) zonesGeoJSON(w http.ResponseWriter, r *http.Request) {
 
 // meets says whether the bounds a and b ([west, south, east, north]) share
 // a point; a version without bounds (all zero) is always served.
-func meets(a, b [4]float64) bool {
-	if a == [4]float64{} {
+func meets(a, b truce.BBox) bool {
+	if a == (truce.BBox{}) {
 		return true
 	}
-	return (*truce.BBox)(&b).Intersects(a)
+	return b.Intersects(a)
 }
 
 // inForceTTL is how long the zones in force now are reused while no event

@@ -1,6 +1,6 @@
 // Package ui is Truce's web interface: server-rendered pages (html/template)
 // over the same service interfaces as the JSON API, with the signed-in
-// user's actor on every call so that authorisation stays in the services;
+// caller on every call so that authorisation stays in the services;
 // a Leaflet map over an offline base map embedded in the binary (Natural
 // Earth, OCHA COD-AB and GeoNames boundaries and towns); English and Arabic
 // message catalogues (right-to-left for Arabic); and embedded static assets

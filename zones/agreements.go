@@ -25,7 +25,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if !truce.CanCreateAgreement(a) {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator or an operator of a coordinator or guarantor party can create agreements.")
 	}
-	c.Title, c.Reference = clean(c.Title), clean(c.Reference)
+	c.Title, c.Reference = truce.Clean(c.Title), truce.Clean(c.Reference)
 	switch {
 	case c.Title == "":
 		return nil, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
@@ -45,7 +45,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 		return nil, err
 	}
 	now := s.Now()
-	ag := &truce.Agreement{ID: NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
+	ag := &truce.Agreement{ID: truce.NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
 		Status: truce.AgreementDraft, Rules: c.Rules.WithDefaults(), CreatedBy: a.Party.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
 		StatusHistory: []truce.StatusChange{{Status: truce.AgreementDraft, At: now}}}
@@ -120,13 +120,13 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 		}
 		f.Party = p.ID
 	}
-	lim := pageLimit(f.Limit)
+	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	as, err := s.Store.Agreements(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
-	as, next := pageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
+	as, next := truce.PageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
 	for _, a := range as {
 		if _, err := s.vouchAgreement(ctx, a); err != nil {
 			return nil, "", err
@@ -164,12 +164,12 @@ func (s *Service) UpdateAgreement(ctx context.Context, id string, u truce.Agreem
 // edit or an amendment makes of it.
 func (s *Service) amendedText(ctx context.Context, t truce.AgreementText, u truce.AgreementUpdate) (truce.AgreementText, error) {
 	if u.Title != nil {
-		if t.Title = clean(*u.Title); t.Title == "" {
+		if t.Title = truce.Clean(*u.Title); t.Title == "" {
 			return t, truce.Errorf(truce.EINVALID, "An agreement needs a title (at most %d characters).", truce.MaxTitleLen)
 		}
 	}
 	if u.Reference != nil {
-		t.Reference = clean(*u.Reference)
+		t.Reference = truce.Clean(*u.Reference)
 	}
 	if err := checkAgreementText(t.Title, t.Reference); err != nil {
 		return t, err
@@ -215,7 +215,7 @@ func (s *Service) ProposeAgreement(ctx context.Context, id string, m truce.Agree
 		return nil, truce.Errorf(truce.EINVALID, "An amendment gives the text it changes (text).")
 	}
 	return s.changeAgreement(ctx, id, ifVersion, nil, func(ag *truce.Agreement) error {
-		p := truce.AgreementProposal{Action: m.Action, Note: clean(m.Note)}
+		p := truce.AgreementProposal{Action: m.Action, Note: truce.Clean(m.Note)}
 		if m.Text != nil {
 			// Who may propose is asked before the text is read.
 			if !truce.CanManageAgreement(a, ag, s.Now()) {
@@ -279,7 +279,7 @@ func (s *Service) DecideAgreement(ctx context.Context, id string, number int, d 
 		if err != nil {
 			return err
 		}
-		dec = truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
+		dec = truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: truce.Clean(d.Reason), Signature: sig, DecidedAt: now}
 		return again(ag)
 	})
 }
@@ -316,7 +316,7 @@ func (s *Service) GiveNotice(ctx context.Context, id string, in truce.NoticeCrea
 	}
 	return s.changeAgreement(ctx, id, 0, again, func(ag *truce.Agreement) error {
 		now := s.Now()
-		n = truce.WithdrawalNotice{Reason: clean(in.Reason), GivenAt: now}
+		n = truce.WithdrawalNotice{Reason: truce.Clean(in.Reason), GivenAt: now}
 		// The rules are asked before the signature is made or checked.
 		if _, err := truce.GiveNotice(a, ag, n); err != nil {
 			return err

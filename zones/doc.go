@@ -16,14 +16,17 @@
 //     on the server, a party holding its own key sends its note;
 //   - the in-force index (zoneindex.go, zonereconcile.go): the zone
 //     versions in force now and later, of agreements in force, for the
-//     monitor and for "which zones are in force here";
+//     monitor, and the changes it follows (Index.Follows); the zones in
+//     force at a place and time, judged by the agreement's period then
+//     (inforce.go), for observation's violations;
 //   - the state checks of zones and agreements (vouch.go): a zone is its
 //     entries replayed, an agreement its latest body.
 //
 // Service writes through package journal, like every capability, and
 // reads and writes the store through Store and Tx, its own small
-// interfaces: internal/sqlstore implements them (Store.Zones) and
+// interfaces: internal/sqlstore implements them (Store.ZoneStore) and
 // storetest runs them on SQLite and PostgreSQL. The delivery layers use
 // the truce.AgreementService and ZoneService interfaces that Service
-// implements; the airspace engine uses Index and JournalledAgreement.
+// implements; the airspace engine uses Index and JournalledAgreement, the
+// self-check StateCheck.
 package zones

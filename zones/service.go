@@ -1,9 +1,6 @@
 package zones
 
 import (
-	"strings"
-
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/journal"
@@ -37,26 +34,3 @@ var (
 	_ truce.AgreementService = (*Service)(nil)
 	_ truce.ZoneService      = (*Service)(nil)
 )
-
-// NewID returns a new UUIDv7: time-ordered, so cursors that page by id
-// page by creation time.
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	if len(items) > limit {
-		return items[:limit], id(items[limit-1])
-	}
-	return items, ""
-}
-
-func clean(s string) string { return strings.TrimSpace(s) }
-
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
-}

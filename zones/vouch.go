@@ -456,3 +456,10 @@ func (s *Service) journalledZones(ctx context.Context, order []string, rows map[
 	}
 	return out, nil
 }
+
+// StateCheck is the self-check's state pass over the zones, their
+// versions and the agreements (CheckState; see
+// journal.Journal.CheckState).
+func (s *Service) StateCheck() journal.StateCheck {
+	return journal.StateCheck{Kinds: []string{"zone", "agreement"}, Check: s.CheckState}
+}

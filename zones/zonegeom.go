@@ -27,9 +27,9 @@ const (
 // The geometry work (buffering, repair) stops when ctx is done and is
 // bounded (geo.MaxPairs, geo.MaxNodes, geo.MaxOutputVertices): any operator
 // of a signatory party can send a geometry.
-func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, [4]float64, error) {
-	var none [4]float64
-	spec := truce.ZoneSpec{Name: clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
+func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.ZoneSpec, orb.Geometry, truce.BBox, error) {
+	var none truce.BBox
+	spec := truce.ZoneSpec{Name: truce.Clean(p.Name), Kind: p.Kind, HalfWidthM: p.HalfWidthM, Windows: p.Windows}
 	switch {
 	case spec.Name == "":
 		return spec, nil, none, truce.Errorf(truce.EINVALID, "A zone needs a name (at most %d characters).", truce.MaxNameLen)
@@ -117,7 +117,7 @@ func (s *Service) buildSpec(ctx context.Context, p truce.ZoneProposal) (truce.Zo
 	if area != nil {
 		b = area.Bound()
 	}
-	return spec, area, [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, nil
+	return spec, area, truce.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, nil
 }
 
 // repair makes an invalid polygonal geometry valid, as the proposer asked,

@@ -420,6 +420,20 @@ func (x *Index) replaceLocked(zoneIDs []string, b *indexBuild) error {
 	return nil
 }
 
+// Follows says whether the index follows a committed change (Handle),
+// and names the refresh: key is the same for changes whose refreshes
+// stand in for each other (a zone's; every agreement's, each of which
+// reloads everything), what says which refresh it is (for /readyz).
+func (x *Index) Follows(e truce.Event) (key, what string, ok bool) {
+	switch e.Kind {
+	case "zone":
+		return "zones:" + e.Subject, "zone index: zone " + e.Subject, true
+	case "agreement":
+		return "zones:*", "zone index: agreement " + e.Subject, true
+	}
+	return "", "", false
+}
+
 // Handle applies a committed change: a zone event refreshes that zone, an
 // agreement event reloads everything (its status or period moves all its
 // zones).

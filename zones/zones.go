@@ -87,11 +87,11 @@ func (s *Service) newZone(ctx context.Context, a *truce.Caller, ag *truce.Agreem
 		return nil, nil, err
 	}
 	now := s.Now()
-	z := &truce.Zone{ID: NewID(), AgreementID: ag.ID, Name: spec.Name, Kind: spec.Kind, State: truce.ZoneStateProposed,
+	z := &truce.Zone{ID: truce.NewID(), AgreementID: ag.ID, Name: spec.Name, Kind: spec.Kind, State: truce.ZoneStateProposed,
 		Pending: 1, Latest: 1, CreatedAt: now, UpdatedAt: now, Version: 1}
 	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: ag.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionProposed,
 		Spec: spec, BBox: bbox, EffectiveFrom: s.effective(p.EffectiveFrom), ProposedBy: a.Party.ID, ProposedByUser: a.User.ID,
-		ProposedAt: now, Note: clean(p.Note), Decisions: []truce.Decision{}}
+		ProposedAt: now, Note: truce.Clean(p.Note), Decisions: []truce.Decision{}}
 	return z, v, nil
 }
 
@@ -181,7 +181,7 @@ func featureError(i int, name string, err error) error {
 		return err
 	}
 	if name != "" {
-		return truce.Errorf(truce.ErrorCode(err), "Feature %d (%q): %s", i, clean(name), truce.ErrorMessage(err))
+		return truce.Errorf(truce.ErrorCode(err), "Feature %d (%q): %s", i, truce.Clean(name), truce.ErrorMessage(err))
 	}
 	return truce.Errorf(truce.ErrorCode(err), "Feature %d: %s", i, truce.ErrorMessage(err))
 }
@@ -220,7 +220,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 	}
 	now := s.Now()
 	v := &truce.ZoneVersion{ZoneID: z.ID, AgreementID: z.AgreementID, Action: action, Status: truce.VersionProposed,
-		ProposedBy: a.Party.ID, ProposedByUser: a.User.ID, ProposedAt: now, Note: clean(note), Decisions: []truce.Decision{}}
+		ProposedBy: a.Party.ID, ProposedByUser: a.User.ID, ProposedAt: now, Note: truce.Clean(note), Decisions: []truce.Decision{}}
 	if p != nil {
 		if p.Agreement != "" && p.Agreement != z.AgreementID {
 			return nil, truce.Errorf(truce.EINVALID, "A zone stays in its agreement.")
@@ -228,7 +228,7 @@ func (s *Service) proposeVersion(ctx context.Context, zoneID string, ifVersion i
 		if v.Spec, _, v.BBox, err = s.buildSpec(ctx, *p); err != nil {
 			return nil, err
 		}
-		v.Note, eff = clean(p.Note), p.EffectiveFrom
+		v.Note, eff = truce.Clean(p.Note), p.EffectiveFrom
 	}
 	v.EffectiveFrom = s.effective(eff)
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.ZoneVersion, error) {
@@ -320,7 +320,7 @@ func (s *Service) DecideZone(ctx context.Context, zoneID string, version int, d 
 				return nil, err
 			}
 		}
-		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: clean(d.Reason), Signature: sig, DecidedAt: now}
+		dec := truce.Decision{PartyID: a.Party.ID, UserID: a.User.ID, Approve: d.Approve, Reason: truce.Clean(d.Reason), Signature: sig, DecidedAt: now}
 		t, err := truce.Decide(z, v, current, ag.SignatoriesAt(now), dec)
 		if err != nil {
 			return nil, err
@@ -389,13 +389,13 @@ func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Z
 	if f.Kind != "" && !f.Kind.Valid() {
 		return nil, "", truce.Errorf(truce.EINVALID, "Unknown zone kind %q.", f.Kind)
 	}
-	lim := pageLimit(f.Limit)
+	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	zs, err := s.Store.Zones(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
-	zs, next := pageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
+	zs, next := truce.PageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
 	for _, z := range zs {
 		if _, err := s.vouchZone(ctx, z.ID, z, nil); err != nil {
 			return nil, "", err

@@ -249,7 +249,7 @@ func openDeployment(ctx context.Context, dir string) (*deployment, error) {
 		return nil, err
 	}
 	d.op = truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
-	ags, err := st.Agreements(ctx, truce.AgreementFilter{})
+	ags, err := svc.Zones.Store.Agreements(ctx, truce.AgreementFilter{})
 	if err != nil || len(ags) != 1 {
 		st.Close()
 		return nil, fmt.Errorf("%s: want one agreement (%v)", dir, err)

@@ -196,7 +196,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 	})
 	var signed int
 	for _, z := range []struct{ id, key string }{{zoneID, vkey}, {later, vkey2}} {
-		vs, err := svc.Store.ZoneVersions(ctx, z.id)
+		vs, err := svc.Zones.Store.ZoneVersions(ctx, z.id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -386,13 +386,13 @@ func runTracks(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	var b *[4]float64
+	var b *truce.BBox
 	if *bbox != "" {
 		v, err := truce.ParseBBox(*bbox)
 		if err != nil {
 			return err
 		}
-		b = (*[4]float64)(v)
+		b = v
 	}
 	cl, err := cf.client()
 	if err != nil {

@@ -129,14 +129,14 @@ func seedZones(tb testing.TB, s *uiServer, n int) int {
 	// each time, which makes 10,000 approvals of 5,000 zones take minutes
 	// (O(n²)); none of these zones is a no-fly zone, so that list does
 	// not change. One agreement event at the end reloads everything once.
-	publish := s.node.Service.OnEvent
-	s.node.Service.OnEvent = func(e truce.Event) {
+	publish := s.node.Journal.OnEvent
+	s.node.Journal.OnEvent = func(e truce.Event) {
 		if err := s.node.Zones.Index.Handle(ctx, e); err != nil {
 			fail(err)
 		}
 	}
 	defer func() {
-		s.node.Service.OnEvent = publish
+		s.node.Journal.OnEvent = publish
 		publish(truce.Event{Kind: "agreement", Subject: ag.ID, Index: -1, Time: time.Now()})
 	}()
 	start := time.Now()

@@ -357,7 +357,7 @@ func TestUI_Browser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Within 0.03° (a few pixels at zoom 9) of the clicked corners.
-	if got, want := hist[0].BBox, [4]float64{35.9, 32.5, 36.3, 32.8}; math.Abs(got[0]-want[0]) > 0.03 || math.Abs(got[1]-want[1]) > 0.03 ||
+	if got, want := hist[0].BBox, (truce.BBox{35.9, 32.5, 36.3, 32.8}); math.Abs(got[0]-want[0]) > 0.03 || math.Abs(got[1]-want[1]) > 0.03 ||
 		math.Abs(got[2]-want[2]) > 0.03 || math.Abs(got[3]-want[3]) > 0.03 || hist[0].Spec.Kind != truce.ZoneNoFly {
 		t.Fatalf("the drawn zone is a %s with bounds %v, want a no_fly zone with the clicked corners %v", hist[0].Spec.Kind, got, want)
 	}
@@ -425,7 +425,7 @@ func TestUI_Browser(t *testing.T) {
 		}
 		// The proof needs the zone's last entry in a signed checkpoint.
 		waitFor(t, "a checkpoint covering the zone", func() bool {
-			_, p, err := s.node.Service.JournalEntryProof(usCtx, z.JournalIndex)
+			_, p, err := s.node.Journal.JournalEntryProof(usCtx, z.JournalIndex)
 			return err == nil && p != nil
 		})
 		must(t, us, "open the zone's last journal entry", chromedp.Navigate(fmt.Sprintf("%s/ledger/%d", s.url, z.JournalIndex)),

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/node"
 	"golang.org/x/mod/sumdb/note"
@@ -73,7 +72,7 @@ func initWitnessKey(path, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := accounts.WriteKeyFile(path, skey); err != nil {
+	if err := ledger.WriteKeyFile(path, skey); err != nil {
 		return "", fmt.Errorf("witness key: %w", err)
 	}
 	return vkey, os.WriteFile(path+".pub", []byte(vkey+"\n"), 0o644)

@@ -76,7 +76,7 @@ func testAppend(t *testing.T, s events.Store) {
 	a.Visibility = truce.Visibility{Scope: truce.ScopeParties, Owner: "p1", Parties: []string{"p2", "p3"}}
 	a.Index = 17
 	b := rec("zone", "z1", t0.Add(time.Second), nil)
-	b.BBox = &[4]float64{36, 33, 36.5, 33.5}
+	b.BBox = &truce.BBox{36, 33, 36.5, 33.5}
 	appendAll(t, s, a, b)
 	if a.ID <= 0 || b.ID <= a.ID {
 		t.Fatalf("ids %d, %d: want positive and increasing", a.ID, b.ID)

@@ -1,5 +1,7 @@
-// Package sqlstore is the database/sql implementation of truce.Store shared
-// by the sqlite and postgres packages. Each of those owns its driver, its
+// Package sqlstore is the database/sql implementation of truce.Store and of
+// each capability's store (accounts.Store, zones.Store, humanitarian.Store,
+// observation.Store, control.Store: typed views over one transaction and
+// journal mechanism), shared by the sqlite and postgres packages. Each of those owns its driver, its
 // dialect's migrations and the translation of its driver's errors; the
 // queries here are written in the SQL both dialects accept, with "?"
 // placeholders rewritten to "$n" for PostgreSQL.

@@ -16,7 +16,7 @@ import (
 func TestAppendEventDoc(t *testing.T) {
 	at := time.Date(2026, 12, 7, 4, 5, 6, 789000, time.UTC)
 	pt := &[2]float64{36.123456789, -33.5}
-	box := &[4]float64{1e-9, -1e21, 0, 179.99999999999997}
+	box := &truce.BBox{1e-9, -1e21, 0, 179.99999999999997}
 	for _, e := range []truce.Event{
 		{Kind: "alert", Subject: "0193-x", Index: 12, Time: at, Data: json.RawMessage(`{"a":"<é>","b":[1,2.5]}`), Point: pt},
 		{Kind: "zone", Subject: "z", Index: -1, Time: at, Data: map[string]any{"name": "\"North\"\n\u2028", "n": 3}, BBox: box},
@@ -44,7 +44,7 @@ func TestAppendEventDoc(t *testing.T) {
 	}
 	for _, e := range []truce.Event{
 		{Kind: "a", Time: at, Point: &[2]float64{math.NaN(), 0}},
-		{Kind: "a", Time: at, BBox: &[4]float64{0, 0, math.Inf(1), 0}},
+		{Kind: "a", Time: at, BBox: &truce.BBox{0, 0, math.Inf(1), 0}},
 		{Kind: "a", Time: at, Data: json.RawMessage(`{"a":`)},
 		{Kind: "a", Time: at, Data: math.Inf(-1)},
 	} {

@@ -27,7 +27,7 @@ type eventDoc struct {
 	Time    time.Time       `json:"time"`
 	Data    json.RawMessage `json:"data,omitempty"`
 	Point   *[2]float64     `json:"point,omitempty"`
-	BBox    *[4]float64     `json:"bbox,omitempty"`
+	BBox    *truce.BBox     `json:"bbox,omitempty"`
 }
 
 // AppendEvents logs events in one transaction of the group committer,

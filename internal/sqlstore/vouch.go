@@ -10,7 +10,7 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// The self-check's state pass (service.CheckState) checks each record's
+// The self-check's state pass (journal.Journal.CheckState) checks each record's
 // document against the journal. Queries select records by columns kept
 // beside the document (in force, kind, status), so a column changed
 // behind the server's back would hide a record from the engines as surely
@@ -72,7 +72,7 @@ func (s *Store) CheckStateColumns(ctx context.Context, fn func(record, problem s
 		var zoneID, action, status, doc string
 		var version int
 		var from, until sql.NullInt64
-		var bbox [4]float64
+		var bbox truce.BBox
 		if err := rows.Scan(&zoneID, &version, &action, &status, &from, &until, &bbox[0], &bbox[1], &bbox[2], &bbox[3], &doc); err != nil {
 			return err
 		}

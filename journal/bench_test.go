@@ -1,4 +1,4 @@
-package service_test
+package journal_test
 
 import (
 	"context"
@@ -11,13 +11,11 @@ import (
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
-	"github.com/truce-project/truce/zones"
 )
 
-// benchWrites measures journalled writes per second through the service
-// layer: each op creates a token (authorisation, one journal entry with its
+// benchWrites measures journalled writes per second through a
+// capability's service (accounts): each op creates a token (authorisation, one journal entry with its
 // Merkle hashes, one row), from 128 concurrent callers so group commit can
 // batch them.
 func benchWrites(b *testing.B, st teststores.TestStore) {
@@ -27,8 +25,7 @@ func benchWrites(b *testing.B, st teststores.TestStore) {
 		b.Fatal(err)
 	}
 	acc := accounts.New(st.Accounts(), journal.New(st), keys)
-	svc := service.New(st, acc, zones.New(st.ZoneStore(), acc))
-	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
+	p, u, _, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "bench", Name: "Bench", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "bench", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
 		b.Fatal(err)
@@ -38,7 +35,7 @@ func benchWrites(b *testing.B, st teststores.TestStore) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := svc.Accounts.CreateToken(actx, truce.TokenCreate{Name: "t"}); err != nil {
+			if _, err := acc.CreateToken(actx, truce.TokenCreate{Name: "t"}); err != nil {
 				b.Error(err)
 				return
 			}
