@@ -27,6 +27,7 @@ import (
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -127,6 +128,7 @@ type Store interface {
 	Humanitarian() humanitarian.Store
 	Observation() observation.Store
 	Control() control.Store
+	Operations() operations.Store
 }
 
 // OpenStore opens and migrates the configured store.
