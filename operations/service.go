@@ -1,6 +1,7 @@
 package operations
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -619,7 +620,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 		slices.Sort(ids)
 		for _, id := range ids {
 			rec, ok := s.Zones.Record(id)
-			if !ok || rec.Zone == nil || rec.Version == nil {
+			if !ok || rec.Version == nil {
 				continue
 			}
 			ag, ok := ags[rec.Version.AgreementID]
@@ -630,9 +631,9 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 				}
 				ags[ag.ID] = ag
 			}
-			kind := rec.Version.Spec.Kind
-			if kind == "" {
-				kind = rec.Zone.Kind
+			kind, zname := rec.Version.Spec.Kind, rec.Version.Spec.Name
+			if rec.Zone != nil {
+				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
 			d := Decide(o.Kind, AgainstZone, "", Prohibited(ag.Rules, o.Kind, kind))
 			if !d.Conflict {
@@ -646,7 +647,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 				ce = min(ce, *c)
 			}
 			st, en := v.Start, v.End
-			add(i, AgainstZone, rec.Zone.ID, "", string(kind), rec.Zone.Name, d,
+			add(i, AgainstZone, rec.Version.ZoneID, "", string(kind), zname, d,
 				Overlap{FloorM: fl, CeilingM: ce, Start: &st, End: &en, BBox: meet(v.BBox, rec.Version.BBox)}, ag.Signatories)
 		}
 	}
