@@ -208,6 +208,9 @@ type Node struct {
 	// stopControl ends its escalation loop (control.go).
 	Control     *control.Service
 	stopControl func()
+	// Operations is joint operations: filing, deconfliction, approval
+	// (operations.go).
+	Operations *operations.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
