@@ -33,7 +33,7 @@ func (s Status) Live() bool { return s == Filed || s == Active }
 func Activities(k Kind) []string {
 	out := []string{string(k)}
 	if k.Air() {
-		out = append(out, "air_operation", "overflight")
+		out = append(out, "air_operation", "overflight", "military_flight")
 	}
 	switch k {
 	case AirStrike:

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	mbits "math/bits"
 	"sync"
 	"time"
 
@@ -511,84 +510,10 @@ type entry struct {
 	start, end             int64
 	id, owner              string
 	v                      *PreparedVolume
-	m                      mini
-}
-
-// mini is an 8×8 summary of a volume's area over its entry's box: bit
-// j*8+i of any is set when cell (i, j) may hold some of the area, of in
-// when the cell lies wholly inside it. The query's raster, which is in
-// the CPU's caches, decides most candidates against it (miniVerdict)
-// without reading the candidate's own data.
-type mini struct{ in, any uint64 }
-
-// miniOf summarises p's raster over the box of e. Each mini cell looks at
-// the raster cells under it and one more on every side, so that a
-// rounding at a cell's edge never makes it say more than is known.
-func miniOf(p *prepared, e *entry) mini {
-	if p.g == 0 {
-		return mini{any: ^uint64(0)}
-	}
-	x0, y0 := float64(e.minX), float64(e.minY)
-	w, h := (float64(e.maxX)-x0)/8, (float64(e.maxY)-y0)/8
-	var m mini
-	for j := range 8 {
-		for i := range 8 {
-			ri0 := int(math.Floor((x0+float64(i)*w-p.minX)*p.invW)) - 1
-			ri1 := int(math.Floor((x0+float64(i+1)*w-p.minX)*p.invW)) + 1
-			rj0 := int(math.Floor((y0+float64(j)*h-p.minY)*p.invR)) - 1
-			rj1 := int(math.Floor((y0+float64(j+1)*h-p.minY)*p.invR)) + 1
-			in := ri0 >= 0 && rj0 >= 0 && ri1 < p.g && rj1 < p.g
-			any := false
-			for rj := max(rj0, 0); rj <= min(rj1, p.g-1); rj++ {
-				for ri := max(ri0, 0); ri <= min(ri1, p.g-1); ri++ {
-					c := p.cell(rj*p.g + ri)
-					in = in && c == cellIn
-					any = any || c != cellOut
-				}
-			}
-			bit := uint64(1) << (j*8 + i)
-			if any {
-				m.any |= bit
-			}
-			if in && any {
-				m.in |= bit
-			}
-		}
-	}
-	return m
-}
-
-// miniVerdict answers from a's raster and a candidate's box and mini
-// summary: yes when a cell wholly inside the candidate is wholly inside
-// a, no when every cell that may hold the candidate is outside a.
-func miniVerdict(a *prepared, lo, hi [2]float64, m mini) verdict {
-	if a.g == 0 {
-		return unknown
-	}
-	w, h := (hi[0]-lo[0])/8, (hi[1]-lo[1])/8
-	left := false
-	for bits := m.any; bits != 0; bits &= bits - 1 {
-		k := mbits.TrailingZeros64(bits)
-		i, j := k%8, k/8
-		clo := [2]float64{lo[0] + float64(i)*w, lo[1] + float64(j)*h}
-		chi := [2]float64{lo[0] + float64(i+1)*w, lo[1] + float64(j+1)*h}
-		if chi[0] < a.minX || clo[0] > a.maxX || chi[1] < a.minY || clo[1] > a.maxY {
-			continue
-		}
-		switch boxVerdict(a, clo, chi) {
-		case yes:
-			if m.in&(1<<k) != 0 {
-				return yes
-			}
-			left = true
-		case unknown:
-			left = true
-		}
-	}
-	if !left {
-		return no
-	}
-	return unknown
+	// inner holds up to two points surely inside the area (NaN when
+	// none): one in a cell the query's raster says is inside the query
+	// proves an overlap without reading the volume.
+	inner [2][2]float32
 }
 
 // item is what the R-tree of large volumes holds.
@@ -617,14 +542,28 @@ func up32(x float64) float32 {
 
 func entryOf(p *PreparedVolume) entry {
 	e := boxOf(p)
-	e.m = miniOf(p.prep, &e)
+	nan := float32(math.NaN())
+	e.inner = [2][2]float32{{nan, nan}, {nan, nan}}
+	k := 0
+	in := p.samples[p.nVertex:p.nSamples]
+	for _, i := range []int{0, len(in) / 2} {
+		if i >= len(in) || k == 2 {
+			break
+		}
+		pt := [2]float32{float32(in[i][0]), float32(in[i][1])}
+		// Kept only if still inside once rounded to float32.
+		if p.prep.contains(float64(pt[0]), float64(pt[1])) {
+			e.inner[k] = pt
+			k++
+		}
+	}
 	return e
 }
 
 // boxOf is entryOf without the summary: what a query needs of itself.
 func boxOf(p *PreparedVolume) entry {
 	return entry{down32(p.bound.Min[0]), down32(p.bound.Min[1]), up32(p.bound.Max[0]), up32(p.bound.Max[1]),
-		p.floor, p.ceil, p.start, p.end, p.id, p.owner, p, mini{}}
+		p.floor, p.ceil, p.start, p.end, p.id, p.owner, p, [2][2]float32{}}
 }
 
 func itemOf(p *PreparedVolume) item {
@@ -849,14 +788,16 @@ type check struct {
 
 // visit tests one candidate that has passed the box test and reports it
 // if it overlaps; it returns whether to go on.
-func (c *check) visit(floor, ceil float64, start, end int64, id, owner string, lo, hi [2]float64, v *PreparedVolume, m *mini) bool {
+func (c *check) visit(floor, ceil float64, start, end int64, id, owner string, lo, hi [2]float64, v *PreparedVolume, inner *[2][2]float32) bool {
 	q := c.q
 	if floor > q.ceil || q.floor > ceil || start >= q.end || q.start >= end {
 		return true
 	}
-	vd := boxVerdict(q.prep, lo, hi)
-	if vd == unknown && m != nil {
-		vd = miniVerdict(q.prep, lo, hi, *m)
+	vd := unknown
+	if inner != nil && inQuery(q.prep, inner) {
+		vd = yes
+	} else {
+		vd = boxVerdict(q.prep, lo, hi)
 	}
 	switch vd {
 	case no:
@@ -874,6 +815,26 @@ func (c *check) visit(floor, ceil float64, start, end int64, id, owner string, l
 		c.goOn = c.fn(o)
 	}
 	return c.goOn
+}
+
+// inQuery reports whether one of a candidate's inner points lies in a
+// cell of a's raster that is wholly inside a.
+func inQuery(a *prepared, pts *[2][2]float32) bool {
+	if a.g == 0 {
+		return false
+	}
+	for _, p := range pts {
+		x, y := float64(p[0]), float64(p[1])
+		if !(x >= a.minX && x <= a.maxX && y >= a.minY && y <= a.maxY) { // NaN fails too
+			continue
+		}
+		i := min(int((x-a.minX)*a.invW), a.g-1)
+		j := min(int((y-a.minY)*a.invR), a.g-1)
+		if a.cell(j*a.g+i) == cellIn {
+			return true
+		}
+	}
+	return false
 }
 
 // cell visits the entries of one cell of layer b, reporting each volume
@@ -896,7 +857,7 @@ func (c *check) cell(es []entry, b int64, cx, cy int32) bool {
 		}
 		lo := [2]float64{float64(e.minX), float64(e.minY)}
 		hi := [2]float64{float64(e.maxX), float64(e.maxY)}
-		if !c.visit(e.floor, e.ceil, e.start, e.end, e.id, e.owner, lo, hi, e.v, &e.m) {
+		if !c.visit(e.floor, e.ceil, e.start, e.end, e.id, e.owner, lo, hi, e.v, &e.inner) {
 			return false
 		}
 	}
