@@ -2,6 +2,7 @@ package operations_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -402,6 +403,40 @@ func TestService_JointApproval(t *testing.T) {
 			}
 			if _, err := fresh.Operation(w.asRU, o.ID); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestService_TamperedOperation checks that operations are vouched for by
+// the journal: a row changed behind the service's back (its band moved
+// out of another's way) is refused when read, listed or loaded, not used.
+func TestService_TamperedOperation(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			r, err := w.svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 32.7, 36.4, 32.9), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Operation(w.asUS, r.Operation.ID); err != nil {
+				t.Fatalf("untouched operation: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if _, err := db.Exec(`UPDATE operations SET body = REPLACE(body, '"ceiling_m":6000', '"ceiling_m":3500')`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Operation(w.asUS, r.Operation.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered operation: %v, want integrity", err)
+			}
+			if _, err := w.svc.Operations(w.asUS, operations.Filter{}); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered operation listed: %v, want integrity", err)
+			}
+			j := journal.New(st)
+			fresh := operations.New(st.Operations(), j, nil, nil, nil)
+			if err := fresh.Load(context.Background()); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("loading a tampered operation: %v, want integrity", err)
 			}
 		})
 	}
