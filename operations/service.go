@@ -258,12 +258,17 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 	if err := build(o, &in, parts, notify); err != nil {
 		return nil, err
 	}
+	ext, err := s.find(ctx, o, ag, now, findExternal)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	return s.find(ctx, o, ag, now)
+	found, err := s.find(ctx, o, ag, now, findOperations)
+	return append(found, ext...), err
 }
 
 func filer(ctx context.Context) (*truce.Caller, error) {
@@ -308,15 +313,21 @@ func (s *Service) File(ctx context.Context, in FileInput) (*Result, error) {
 // commit records o (a new operation, or a new revision of one; prev is the
 // stored one it replaces) with its conflicts when it is filed.
 func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreement, o *Operation, override string, now time.Time, prev *Operation) (*Result, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.load(ctx); err != nil {
-		return nil, err
-	}
-	found, err := s.find(ctx, o, ag, now)
+	ext, err := s.find(ctx, o, ag, now, findExternal)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	if err := s.load(ctx); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	found, err := s.find(ctx, o, ag, now, findOperations)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	found = append(found, ext...)
 	var blocking []string
 	for _, c := range found {
 		if c.Blocking {
@@ -324,6 +335,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		}
 	}
 	if len(blocking) > 0 && override == "" && o.Override == nil && o.Status == Filed {
+		s.mu.Unlock()
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "The operation is refused: %s. Change the plan, or file it with an override reason (journalled and alerted to every party).", strings.Join(blocking, "; "))
 	}
 	if override != "" {
@@ -335,6 +347,14 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		o.Conflicts = len(found)
 	}
 	o.UpdatedAt, o.ChangedBy = now, a.User.ID
+	// The new version takes its place in the index before it is written,
+	// and the lock is let go for the write: a filing checked meanwhile
+	// sees it (so two filings at once are deconflicted with each other),
+	// and the writes of several filings share the store's group commit.
+	// A write that fails puts back what the index held.
+	before, wasLive := s.live[o.ID]
+	s.reindex(o)
+	s.mu.Unlock()
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Result, error) {
 		if prev != nil {
 			cur, err := tx.Operation(ctx, o.ID)
@@ -374,21 +394,34 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		return &Result{Operation: o, Conflicts: found}, nil
 	})
 	if err != nil {
+		s.mu.Lock()
+		if cur := s.live[o.ID]; cur == o || cur == nil {
+			s.unindex(o.ID)
+			if wasLive {
+				s.reindex(before)
+			}
+		}
+		s.mu.Unlock()
 		return nil, err
 	}
-	s.reindex(out.Operation)
 	return out, nil
+}
+
+// unindex takes an operation's volumes out of the index. Callers hold
+// s.mu.
+func (s *Service) unindex(id string) {
+	if old, ok := s.live[id]; ok {
+		for i := range old.Volumes {
+			s.index.Remove(volumeID(id, i))
+		}
+		delete(s.live, id)
+	}
 }
 
 // reindex puts o's volumes in the index if it is live, and takes them out
 // otherwise. Callers hold s.mu.
 func (s *Service) reindex(o *Operation) {
-	if old, ok := s.live[o.ID]; ok {
-		for i := range old.Volumes {
-			s.index.Remove(volumeID(o.ID, i))
-		}
-		delete(s.live, o.ID)
-	}
+	s.unindex(o.ID)
 	if !o.Status.Live() {
 		return
 	}
@@ -435,7 +468,7 @@ func describe(c *Conflict) string {
 // find returns the conflicts of o's volumes with other parties' live
 // operations, notified sites and movements, and zones in force whose
 // agreement prohibits the activity. Callers hold s.mu.
-func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, now time.Time) ([]*Conflict, error) {
+func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, now time.Time, part findPart) ([]*Conflict, error) {
 	pvs, err := prepare(o, 0)
 	if err != nil {
 		return nil, err
@@ -451,6 +484,9 @@ func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, n
 		out = append(out, &Conflict{OperationID: o.ID, OperationVersion: o.Version, PartyID: o.PartyID, Kind: o.Kind, Volume: i,
 			Against: against, OtherID: otherID, OtherParty: otherParty, OtherKind: otherKind, OtherName: otherName,
 			Overlap: ov, Blocking: d.Blocking, Reason: d.Reason, DetectedAt: now, Visible: vis})
+	}
+	if part == findExternal {
+		return out, s.findExternal(ctx, o, pvs, add)
 	}
 	// Other parties' operations: air against air is checked with the
 	// agreement's vertical separation added to the new volume's band.
@@ -495,17 +531,32 @@ func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, n
 			check(pv, true)
 		}
 	}
+	return out, nil
+}
+
+// findPart says which conflicts find looks for: with operations (in the
+// service's memory: the caller holds s.mu) or with sites, movements and
+// zones (read from the humanitarian store and the zone index, which need
+// no lock of the service's, so a filing reads them before it takes it).
+type findPart int
+
+const (
+	findOperations findPart = iota
+	findExternal
+)
+
+func (s *Service) findExternal(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
 	if s.Notified != nil {
 		if err := s.findNotified(ctx, o, pvs, add); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if s.Zones != nil {
 		if err := s.findZones(ctx, o, pvs, add); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func tp(t time.Time) *time.Time {
