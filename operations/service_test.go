@@ -441,3 +441,46 @@ func TestService_TamperedOperation(t *testing.T) {
 		})
 	}
 }
+
+// TestService_ConcurrentFilings files overlapping patrols of two parties
+// at once: whichever is written second must have found the first, though
+// neither holds the service's lock while it writes.
+func TestService_ConcurrentFilings(t *testing.T) {
+	st := stores["SQLite"](t)
+	w := newWorld(t, st)
+	const pairs = 8
+	type res struct {
+		r   *operations.Result
+		err error
+	}
+	out := make([][2]res, pairs)
+	var wg sync.WaitGroup
+	for i := range pairs {
+		x := 35.0 + float64(i)*0.5
+		for k, ctx := range []context.Context{w.asUS, w.asRU} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := w.svc.File(ctx, w.plan("patrol", operations.AirPatrol, box(x, 34, x+0.1, 34.1), 1000, 2000, time.Hour, 2))
+				out[i][k] = res{r, err}
+			}()
+		}
+	}
+	wg.Wait()
+	for i, p := range out {
+		if p[0].err != nil || p[1].err != nil {
+			t.Fatalf("pair %d: %v %v", i, p[0].err, p[1].err)
+		}
+		found := 0
+		for k, r := range p {
+			for _, c := range r.r.Conflicts {
+				if c.OtherID == p[1-k].r.Operation.ID {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			t.Fatalf("pair %d: neither filing found the other", i)
+		}
+	}
+}
