@@ -199,6 +199,7 @@ func TestAuthMatrix(t *testing.T) {
 	mvBody := `{"agreement_id":"` + hag + `","name":"C","organisation":"O","route":{"type":"LineString","coordinates":[[36.0,32.5],[36.1,32.6]]},` +
 		`"departure":{"from":"2030-01-01T00:00:00Z","to":"2030-01-01T01:00:00Z"},"arrival":{"from":"2030-01-01T01:00:00Z","to":"2030-01-01T03:00:00Z"},"vehicles":[{"count":1,"type":"truck"}]}`
 	obs, obsBody := fileObservation(t, e)
+	opBody := `{"agreement_id":"` + hag + `","name":"Patrol","kind":"air_patrol","volumes":[{"geometry":{"type":"Point","coordinates":[36.1,32.6]},"buffer_m":1000,"floor_m":0,"ceiling_m":3000,"start":"2030-01-01T00:00:00Z","end":"2030-01-01T02:00:00Z"}]}`
 	checks := map[string]check{
 		"GET /api/v1/observations":                                 {"GET", "/api/v1/observations", "", "", 0, 0},
 		"POST /api/v1/observations":                                {"POST", "/api/v1/observations", obsBody, "us-op", 403, 403},
@@ -307,6 +308,15 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/breaches/{id}":                     {"GET", "/api/v1/breaches/none", "", "", 0, 404},
 		"POST /api/v1/breaches/{id}/response":           {"POST", "/api/v1/breaches/none/response", `{"action":"a"}`, "ru-viewer", 404, 404},
 		"POST /api/v1/breaches/{id}/statement":          {"POST", "/api/v1/breaches/none/statement", `{"action":"a"}`, "ru-viewer", 404, 404},
+		"GET /api/v1/operations":                        {"GET", "/api/v1/operations", "", "", 0, 0},
+		"POST /api/v1/operations":                       {"POST", "/api/v1/operations", opBody, "ru-viewer", 403, 403},
+		"POST /api/v1/operations/check":                 {"POST", "/api/v1/operations/check", opBody, "ru-viewer", 403, 403},
+		"GET /api/v1/operations/{id}":                   {"GET", "/api/v1/operations/none", "", "", 0, 404},
+		"POST /api/v1/operations/{id}/approve":          {"POST", "/api/v1/operations/none/approve", `{"version":1}`, "ru-viewer", 404, 404},
+		"POST /api/v1/operations/{id}/amend":            {"POST", "/api/v1/operations/none/amend", `{"version":1,` + opBody[1:], "ru-viewer", 403, 404},
+		"POST /api/v1/operations/{id}/status":           {"POST", "/api/v1/operations/none/status", `{"status":"cancelled"}`, "ru-viewer", 404, 404},
+		"GET /api/v1/operations/{id}/conflicts":         {"GET", "/api/v1/operations/none/conflicts", "", "", 0, 0},
+		"GET /api/v1/operation-conflicts":               {"GET", "/api/v1/operation-conflicts", "", "", 0, 0},
 	}
 	for _, rt := range e.node.API.Routes() {
 		name := rt.Method + " " + rt.Pattern

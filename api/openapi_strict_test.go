@@ -12,6 +12,7 @@ import (
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/operations"
 )
 
 // TestOpenAPI_RequestSchemas keeps the document true to the decoder and
@@ -39,6 +40,8 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"BatchAcknowledgement": api.BatchAcknowledgement{},
 		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
+		"OperationFile": operations.FileInput{}, "OperationPlan": operations.Plan{}, "OperationApproval": operations.ApproveInput{},
+		"OperationAmend": api.OperationAmend{}, "OperationStatus": api.OperationStatus{}, "OperationVolumeInput": operations.VolumeInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))

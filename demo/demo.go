@@ -67,6 +67,8 @@ type Scenario struct {
 	Pending []*truce.ZoneVersion
 	// KeyFiles are the key files of the parties in SelfHeld, by slug.
 	KeyFiles map[string]string
+	// Operations are the demo's planned operations (operations.go).
+	Operations *Operations
 }
 
 // KeyFile is where the scenario keeps a self-held party's key.
@@ -262,6 +264,9 @@ func Setup(ctx context.Context, cfg node.Config) (*Scenario, error) {
 		return nil, err
 	}
 	if err := setupControl(ctx, svc, ctl, sc, actors, keys); err != nil {
+		return nil, err
+	}
+	if sc.Operations, err = setupOperations(ctx, svc, sc, actors, keys); err != nil {
 		return nil, err
 	}
 	return sc, nil

@@ -30,6 +30,7 @@ import (
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
@@ -130,6 +131,7 @@ type Store interface {
 	Humanitarian() humanitarian.Store
 	Observation() observation.Store
 	Control() control.Store
+	Operations() operations.Store
 }
 
 // OpenStore opens and migrates the configured store.
@@ -214,6 +216,9 @@ type Node struct {
 	stopControl func()
 	// kickControl wakes the control loop (followControl).
 	kickControl chan struct{}
+	// Operations is joint operations: filing, deconfliction, approval
+	// (operations.go).
+	Operations *operations.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.

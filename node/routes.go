@@ -10,4 +10,6 @@ func (n *Node) registerRoutes() {
 	api.RegisterSites(n.API, n.Humanitarian)
 	n.openControl()
 	api.RegisterControl(n.API, n.Control)
+	n.openOperations()
+	api.RegisterOperations(n.API, n.Operations)
 }

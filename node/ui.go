@@ -39,6 +39,9 @@ func (n *Node) mountUI() error {
 	}
 	n.UI = u
 	u.AddControl(n.Control)
+	if n.Operations != nil {
+		u.AddOperations(n.Operations)
+	}
 	n.API.HandleRaw("/", u)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -29,6 +30,7 @@ type Store interface {
 	ZoneStore() zones.Store
 	Observation() observation.Store
 	Control() control.Store
+	Operations() operations.Store
 }
 
 // Opener returns a fresh, empty, migrated store for one test.
@@ -61,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Observation", func(t *testing.T) { testObservation(t, open(t)) })
 	t.Run("LargeWrite", func(t *testing.T) { testLargeWrite(t, open(t)) })
 	t.Run("Control", func(t *testing.T) { testControl(t, open(t)) })
+	t.Run("Operations", func(t *testing.T) { testOperations(t, open(t)) })
 }
 
 var ctx = context.Background()

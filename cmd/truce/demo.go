@@ -108,6 +108,12 @@ func runDemo(ctx context.Context, args []string) error {
 			strings.Join(traffic.Flights, " and "), traffic.Zone, traffic.Entry.Round(time.Second), traffic.Meet.Round(time.Second))
 	}
 	printShelling(shelling)
+	if o := sc.Operations; o != nil {
+		fmt.Fprintf(stdout, "Planned operations (illustrative): a US air patrol over Dar'a; a Russian ground patrol past the Dar'a field hospital (%d warning);\n"+
+			"a Russian strike package refused while it overlapped the US patrol, filed with its window moved and its override of the\n"+
+			"de-escalation zone's rule journalled for every party; a joint US-Russian strike on ISIS positions approved by both:\n\n    go run ./cmd/truce op list\n    go run ./cmd/truce op show %s\n\n",
+			len(o.RUPatrol.Conflicts), o.Joint.Operation.ID)
+	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PARTY\tUSERNAME\tPASSWORD\tTOKEN")
 	for _, c := range sc.Credentials {

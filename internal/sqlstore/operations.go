@@ -1,0 +1,88 @@
+// operations.go holds planned operations and their conflicts, and the
+// Store's operations.Store view. Each is stored as its JSON body, as
+// journalled, with the columns its reads select on.
+
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/truce-project/truce/operations"
+)
+
+// Operations returns the store as operations sees it: its reads, and
+// Update with the transaction as an operations.Tx.
+func (s *Store) Operations() operations.Store { return operationsStore{s} }
+
+type operationsStore struct{ *Store }
+
+func (o operationsStore) Update(ctx context.Context, fn func(operations.Tx) error) error {
+	return o.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s *Store) operation(ctx context.Context, q queryer, id string) (*operations.Operation, error) {
+	v, err := scanDoc[operations.Operation](q.QueryRowContext(ctx, s.rb.q(`SELECT body FROM operations WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Operation", id)
+	}
+	return v, s.wrap(err)
+}
+
+func (o operationsStore) Operation(ctx context.Context, id string) (*operations.Operation, error) {
+	return o.operation(ctx, o.db, id)
+}
+
+func (o operationsStore) Operations(ctx context.Context, fn func(*operations.Operation) error) error {
+	rows, err := o.db.QueryContext(ctx, `SELECT body FROM operations ORDER BY id`)
+	if err != nil {
+		return o.wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanDoc[operations.Operation](rows)
+		if err != nil {
+			return o.wrap(err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return o.wrap(rows.Err())
+}
+
+func (o operationsStore) Conflicts(ctx context.Context, operationID string) ([]*operations.Conflict, error) {
+	if operationID == "" {
+		return docs[operations.Conflict](ctx, o.Store, o.db, `SELECT body FROM operation_conflicts ORDER BY id`)
+	}
+	return docs[operations.Conflict](ctx, o.Store, o.db, `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
+}
+
+func (t *tx) Operation(_ context.Context, id string) (*operations.Operation, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return t.s.operation(t.ctx, t.tx, id)
+}
+
+func (t *tx) PutOperation(_ context.Context, o *operations.Operation) error {
+	b, err := body(o)
+	if err != nil {
+		return err
+	}
+	if o.Revision == 1 {
+		return t.insert(`INSERT INTO operations (id, agreement_id, party_id, status, body, revision, journal_index) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.AgreementID, o.PartyID, string(o.Status), b, o.Revision, o.JournalIndex)
+	}
+	return t.updateVersioned("Operation", `UPDATE operations SET status = ?, body = ?, revision = ?, journal_index = ? WHERE id = ? AND revision = ?`,
+		string(o.Status), b, o.Revision, o.JournalIndex, o.ID, o.Revision-1)
+}
+
+func (t *tx) InsertConflict(_ context.Context, c *operations.Conflict) error {
+	b, err := body(c)
+	if err != nil {
+		return err
+	}
+	return t.insert(`INSERT INTO operation_conflicts (id, operation_id, body, journal_index) VALUES (?, ?, ?, ?)`, c.ID, c.OperationID, b, c.JournalIndex)
+}

@@ -1,0 +1,36 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/truce-project/truce/operations"
+	"github.com/truce-project/truce/service"
+)
+
+// openOperations wires joint operations on the node's journal, with the
+// humanitarian store's sites and movements and the live zone index, and
+// reads the filed operations into memory now rather than at the first
+// filing.
+func (n *Node) openOperations() {
+	n.Operations = operations.New(n.Store.Operations(), n.Service.Journal, n.Store.Humanitarian(), n.Zones.Index, n.Accounts)
+	if err := n.Operations.Load(context.Background()); err != nil {
+		n.log.Warn("operations: loading filed operations", slog.Any("err", err))
+	}
+}
+
+// OpenOperations returns joint operations over the store and journal of a
+// service OpenService opened (for set-up work such as the demo); zones in
+// force are read from a zone index loaded now.
+func OpenOperations(ctx context.Context, svc *service.Service) (*operations.Service, error) {
+	st, ok := svc.Store.(Store)
+	if !ok {
+		return nil, fmt.Errorf("operations: the service's store has no operations view")
+	}
+	zx := svc.Zones.NewIndex()
+	if err := zx.Load(ctx, svc.Now()); err != nil {
+		return nil, fmt.Errorf("operations: zone index: %w", err)
+	}
+	return operations.New(st.Operations(), svc.Journal, st.Humanitarian(), zx, svc.Accounts), nil
+}

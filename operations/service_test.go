@@ -1,0 +1,486 @@
+package operations_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/journal"
+	"github.com/truce-project/truce/operations"
+	"github.com/truce-project/truce/postgres"
+	"github.com/truce-project/truce/postgres/pgtest"
+	"github.com/truce-project/truce/sqlite"
+	"github.com/truce-project/truce/zones"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// store is the SQL store with the views the test uses.
+type store interface {
+	truce.Store
+	journal.Reader
+	Accounts() accounts.Store
+	ZoneStore() zones.Store
+	Humanitarian() humanitarian.Store
+	Operations() operations.Store
+	Close() error
+}
+
+var stores = map[string]func(t *testing.T) store{
+	"SQLite": func(t *testing.T) store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+	"PostgreSQL": func(t *testing.T) store {
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+}
+
+// box is a GeoJSON polygon of the box (x0, y0)-(x1, y1).
+func box(x0, y0, x1, y1 float64) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}})
+	return b
+}
+
+// world is one deployment for the test: the United States and Russia,
+// signatories of an agreement in force that prohibits flying in its
+// no-fly zone; Jordan, a signatory too; an NGO; a hospital notified at
+// 36.05, 32.65; a no-fly zone in force over 36.5-36.6, 32.5-32.6.
+type world struct {
+	svc                     *operations.Service
+	now                     time.Time
+	us, ru, jo, ngo         *truce.Party
+	asUS, asRU, asJO, asNGO context.Context
+	asUSViewer              context.Context
+	agreement               *truce.Agreement
+	hospital                *humanitarian.Site
+	zone                    *truce.Zone
+	mu                      sync.Mutex
+	events                  []truce.Event
+}
+
+func (w *world) eventsOf(kind string) []truce.Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []truce.Event
+	for _, e := range w.events {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func newWorld(t *testing.T, st store) *world {
+	ctx := context.Background()
+	w := &world{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	j := journal.New(st)
+	j.Now = func() time.Time { return w.now }
+	j.OnEvent = func(e truce.Event) { w.mu.Lock(); w.events = append(w.events, e); w.mu.Unlock() }
+	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := accounts.New(st.Accounts(), j, keys)
+	admin := truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: "admin", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "admin"}})
+	party := func(slug string, kind truce.PartyKind) (*truce.Party, context.Context) {
+		p, err := acc.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: slug + "-op", PartyID: p.ID, Roles: []truce.Role{truce.RoleOperator}}, Party: p})
+	}
+	w.us, w.asUS = party("us", truce.PartyGuarantor)
+	w.ru, w.asRU = party("ru", truce.PartyGuarantor)
+	w.jo, w.asJO = party("jo", truce.PartyGuarantor)
+	w.ngo, w.asNGO = party("ngo", truce.PartyHumanitarian)
+	w.asUSViewer = truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: "us-viewer", PartyID: w.us.ID, Roles: []truce.Role{truce.RoleViewer}}, Party: w.us})
+	since := w.now.Add(-24 * time.Hour)
+	w.agreement = &truce.Agreement{ID: "ag-1", Title: "Memo", Signatories: []string{w.us.ID, w.ru.ID, w.jo.ID}, EffectiveFrom: since, Status: truce.AgreementInForce,
+		Rules: truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "overflight", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}, Version: 1}
+	w.zone = &truce.Zone{ID: "z-1", AgreementID: w.agreement.ID, Name: "Yarmouk no-fly", Kind: truce.ZoneNoFly, State: truce.ZoneStateInForce, Current: 1, Latest: 1, Version: 1}
+	seal := func(kind, subject string, body any) *truce.SealedChange {
+		c, err := truce.Change{Kind: kind, Subject: subject, Body: body, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	err = st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
+		if _, err := tx.Append(ctx, seal("agreement", w.agreement.ID, w.agreement)); err != nil {
+			return err
+		}
+		if err := tx.PutAgreement(ctx, w.agreement); err != nil {
+			return err
+		}
+		if err := tx.PutZone(ctx, w.zone); err != nil {
+			return err
+		}
+		return tx.PutZoneVersion(ctx, &truce.ZoneVersion{ZoneID: w.zone.ID, AgreementID: w.agreement.ID, Version: 1, Action: truce.ZoneProposed, Status: truce.VersionApproved,
+			Spec: truce.ZoneSpec{Name: w.zone.Name, Kind: w.zone.Kind, Geometry: box(36.5, 32.5, 36.6, 32.6)}, InForceFrom: &since, BBox: truce.BBox{36.5, 32.5, 36.6, 32.6}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.hospital = &humanitarian.Site{ID: "site-1", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Dar'a National Hospital",
+		Category: humanitarian.Hospital, Organisation: "WHO", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.05,32.65]}`), BufferM: 500, ValidFrom: since},
+		Status: humanitarian.SiteActive, BBox: truce.BBox{36.04, 32.64, 36.06, 32.66}, Version: 1}
+	if err := st.Humanitarian().Update(ctx, func(tx humanitarian.Tx) error {
+		if _, err := tx.Append(ctx, seal("site", w.hospital.ID, w.hospital)); err != nil {
+			return err
+		}
+		return tx.PutSite(ctx, w.hospital)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	zx := zones.NewIndex(st.ZoneStore())
+	if err := zx.Load(ctx, w.now); err != nil {
+		t.Fatal(err)
+	}
+	w.svc = operations.New(st.Operations(), j, st.Humanitarian(), zx, acc)
+	return w
+}
+
+func (w *world) plan(name string, kind operations.Kind, area json.RawMessage, floor, ceil float64, from time.Duration, hours int) operations.FileInput {
+	s := w.now.Add(from)
+	return operations.FileInput{Plan: operations.Plan{AgreementID: w.agreement.ID, Name: name, Kind: kind,
+		Volumes: []operations.VolumeInput{{Geometry: area, FloorM: floor, CeilingM: ceil, Start: s, End: s.Add(time.Duration(hours) * time.Hour)}}}}
+}
+
+func code(t *testing.T, what string, err error, want string) {
+	t.Helper()
+	if truce.ErrorCode(err) != want {
+		t.Fatalf("%s: %v, want %s", what, err, want)
+	}
+}
+
+// TestService_Deconfliction walks the issue's story on both stores: a US
+// air patrol filed; a Russian patrol in the same sky an hour later warns
+// both; a Russian strike over the notified hospital is refused, then
+// moved in time and still refused (a site has no window), then filed with
+// an override that every party sees; a patrol through the no-fly zone is
+// refused by the agreement's rule; a Jordanian ground patrol under the US
+// patrol's band does not conflict; each side sees its own plan and only
+// the overlap of the other's.
+func TestService_Deconfliction(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			svc := w.svc
+
+			usPatrol, err := svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 32.7, 36.4, 32.9), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if usPatrol.Operation.Status != operations.Filed || len(usPatrol.Conflicts) != 0 || usPatrol.Operation.Digest == "" {
+				t.Fatalf("US patrol: %+v", usPatrol)
+			}
+			// 6,200 m: above the US band, but within the agreement's
+			// 1,000 ft of separation.
+			ruPatrol, err := svc.File(w.asRU, w.plan("RU patrol", operations.AirPatrol, box(36.3, 32.8, 36.5, 33.0), 6200, 8000, 2*time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ruPatrol.Conflicts) != 1 {
+				t.Fatalf("RU patrol conflicts: %+v", ruPatrol.Conflicts)
+			}
+			c := ruPatrol.Conflicts[0]
+			if c.Against != operations.AgainstOperation || c.OtherID != usPatrol.Operation.ID || c.OtherParty != w.us.ID || c.Blocking ||
+				c.Overlap.BBox != (truce.BBox{36.3, 32.8, 36.4, 32.9}) || !c.Overlap.Start.Equal(w.now.Add(2*time.Hour)) || !c.Overlap.End.Equal(w.now.Add(5*time.Hour)) ||
+				c.JournalIndex == 0 || c.OtherName != "" {
+				t.Fatalf("RU patrol's conflict: %+v", c)
+			}
+			// Both sides see the conflict; Jordan sees neither it nor the plans.
+			for who, ctx := range map[string]context.Context{"us": w.asUS, "ru": w.asRU} {
+				cs, err := svc.Conflicts(ctx, "")
+				if err != nil || len(cs) != 1 || cs[0].ID != c.ID {
+					t.Fatalf("%s's conflicts: %+v %v", who, cs, err)
+				}
+			}
+			if cs, err := svc.Conflicts(w.asJO, ""); err != nil || len(cs) != 0 {
+				t.Fatalf("Jordan's conflicts: %+v %v", cs, err)
+			}
+			_, err = svc.Operation(w.asRU, usPatrol.Operation.ID)
+			code(t, "Russia reading the US plan", err, truce.ENOTFOUND)
+			_, err = svc.Operation(w.asJO, ruPatrol.Operation.ID)
+			code(t, "Jordan reading the Russian plan", err, truce.ENOTFOUND)
+			if got, err := svc.Operation(w.asRU, ruPatrol.Operation.ID); err != nil || got.Name != "RU patrol" {
+				t.Fatalf("Russia reading its plan: %+v %v", got, err)
+			}
+			if n := len(w.eventsOf(operations.EventConflict)); n != 1 {
+				t.Fatalf("%d conflict alerts, want 1", n)
+			}
+
+			// A strike over the hospital is refused, whenever it is.
+			strike := w.plan("RU strike", operations.AirStrike, box(36.0, 32.6, 36.1, 32.7), 0, 9000, 30*time.Hour, 1)
+			_, err = svc.File(w.asRU, strike)
+			code(t, "strike over the hospital", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Dar'a National Hospital") {
+				t.Fatalf("refusal does not name the site: %v", err)
+			}
+			strike.Override = "Confirmed hostile battery in the hospital grounds; hospital informed."
+			struck, err := svc.File(w.asRU, strike)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(struck.Conflicts) != 1 || !struck.Conflicts[0].Overridden || struck.Conflicts[0].Against != operations.AgainstSite || struck.Operation.Override == nil {
+				t.Fatalf("overridden strike: %+v", struck)
+			}
+			if cs, err := svc.Conflicts(w.asJO, ""); err != nil || len(cs) != 1 || cs[0].OtherName != "Dar'a National Hospital" {
+				t.Fatalf("an overridden conflict is every party's: %+v %v", cs, err)
+			}
+
+			// The no-fly zone: an air patrol through it is refused by the rule;
+			// a ground patrol is not an overflight.
+			_, err = svc.File(w.asUS, w.plan("through the zone", operations.AirPatrol, box(36.55, 32.55, 36.7, 32.7), 1000, 2000, time.Hour, 1))
+			code(t, "patrol in the no-fly zone", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Yarmouk no-fly") {
+				t.Fatalf("refusal does not name the zone: %v", err)
+			}
+			if _, err := svc.File(w.asUS, w.plan("ground", operations.GroundPatrol, box(36.55, 32.55, 36.7, 32.7), 0, 10, time.Hour, 1)); err != nil {
+				t.Fatal(err)
+			}
+			// Jordan's ground patrol under the US patrol: the bands are apart.
+			jo, err := svc.File(w.asJO, w.plan("JO ground", operations.GroundPatrol, box(36.25, 32.75, 36.3, 32.8), 0, 10, time.Hour, 2))
+			if err != nil || len(jo.Conflicts) != 0 {
+				t.Fatalf("JO ground patrol: %+v %v", jo, err)
+			}
+
+			// Bad input changes nothing.
+			bad := w.plan("bad", operations.AirPatrol, box(36, 32, 36.1, 32.1), 5000, 1000, time.Hour, 1)
+			_, err = svc.File(w.asUS, bad)
+			code(t, "floor above ceiling", err, truce.EINVALID)
+			_, err = svc.File(w.asUSViewer, w.plan("viewer", operations.AirPatrol, box(36, 32, 36.1, 32.1), 0, 1000, time.Hour, 1))
+			code(t, "a viewer filing", err, truce.EFORBIDDEN)
+			_, err = svc.File(w.asNGO, w.plan("ngo", operations.Escort, box(36, 32, 36.1, 32.1), 0, 10, time.Hour, 1))
+			code(t, "a non-signatory filing", err, truce.EFORBIDDEN)
+			all, err := svc.Operations(w.asUS, operations.Filter{})
+			if err != nil || len(all) != 2 {
+				t.Fatalf("the US sees %d operations, want its 2: %v", len(all), err)
+			}
+
+			// Cancelled: out of deconfliction.
+			if _, err := svc.Move(w.asRU, usPatrol.Operation.ID, operations.Cancelled); truce.ErrorCode(err) != truce.ENOTFOUND {
+				t.Fatalf("Russia cancelling the US patrol: %v", err)
+			}
+			if _, err := svc.Move(w.asUS, usPatrol.Operation.ID, operations.Active); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Move(w.asUS, usPatrol.Operation.ID, operations.Cancelled); err != nil {
+				t.Fatal(err)
+			}
+			again, err := svc.Check(w.asRU, w.plan("RU patrol 2", operations.AirPatrol, box(36.3, 32.8, 36.5, 33.0), 6200, 8000, 2*time.Hour, 4).Plan)
+			if err != nil || len(again) != 0 {
+				t.Fatalf("check against a cancelled patrol: %+v %v", again, err)
+			}
+		})
+	}
+}
+
+// TestService_JointApproval files a joint US-Russian operation: a draft
+// until both approve the same version, each with a signed statement (the
+// US with a key it holds itself), filed and deconflicted on the last
+// approval; a non-participant, a second approval, an old version and a
+// signature of another statement are refused. An amendment starts the
+// approvals again, and a new server loads the filed operation from the
+// store, vouched by the journal.
+func TestService_JointApproval(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			svc := w.svc
+			in := w.plan("Joint strike on ISIS-held area", operations.AirStrike, box(36.8, 32.9, 36.9, 33.0), 0, 9000, 48*time.Hour, 3)
+			in.Participants = []string{"ru"}
+			in.NotifyTo = []string{"jo"}
+			draft, err := svc.File(w.asUS, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := draft.Operation
+			if o.Status != operations.Draft || len(o.Participants) != 2 || o.Participants[0] != w.us.ID || o.NotifyTo[0] != w.jo.ID {
+				t.Fatalf("draft: %+v", o)
+			}
+			if got, err := svc.Operation(w.asJO, o.ID); err != nil || got.ID != o.ID {
+				t.Fatalf("Jordan, notified, reading the plan: %v", err)
+			}
+			_, err = svc.Approve(w.asJO, o.ID, operations.ApproveInput{Version: 1})
+			code(t, "a notified non-participant approving", err, truce.EFORBIDDEN)
+			_, err = svc.Approve(w.asRU, o.ID, operations.ApproveInput{Version: 2})
+			code(t, "approving a version that is not there", err, truce.EPRECONDITION)
+
+			// The US holds its own key: its approval is the signed note of
+			// the statement, checked against its registered key.
+			skey, vkey, err := note.GenerateKey(nil, "us")
+			if err != nil {
+				t.Fatal(err)
+			}
+			signer, _ := note.NewSigner(skey)
+			w.us.PublicKey, w.us.Custodial = vkey, false
+			sign := func(text string) string {
+				msg, err := note.Sign(&note.Note{Text: text}, signer)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(msg)
+			}
+			_, err = svc.Approve(w.asUS, o.ID, operations.ApproveInput{Version: 1})
+			code(t, "a self-keyed party without a signature", err, truce.EINVALID)
+			other := *o
+			other.Digest = strings.Repeat("0", 64)
+			_, err = svc.Approve(w.asUS, o.ID, operations.ApproveInput{Version: 1, Signature: sign(operations.ApprovalStatement(&other))})
+			code(t, "a signature of another plan", err, truce.EUNPROCESSABLE)
+			r, err := svc.Approve(w.asUS, o.ID, operations.ApproveInput{Version: 1, Signature: sign(operations.ApprovalStatement(o))})
+			if err != nil || r.Operation.Status != operations.Draft || len(r.Operation.Approvals) != 1 {
+				t.Fatalf("US approval: %+v %v", r, err)
+			}
+			_, err = svc.Approve(w.asUS, o.ID, operations.ApproveInput{Version: 1, Signature: sign(operations.ApprovalStatement(o))})
+			code(t, "approving twice", err, truce.ECONFLICT)
+			r, err = svc.Approve(w.asRU, o.ID, operations.ApproveInput{Version: 1})
+			if err != nil || r.Operation.Status != operations.Filed || r.Operation.FiledAt == nil || len(r.Operation.Approvals) != 2 {
+				t.Fatalf("Russian approval: %+v %v", r, err)
+			}
+			ru := r.Operation.Approvals[1]
+			if truce.VerifySignedNote(ru.Signature, operations.ApprovalStatement(o), w.ru.PublicKey) != nil {
+				t.Fatal("the custodial approval does not verify with Russia's key")
+			}
+			if n := len(w.eventsOf(operations.EventFiled)); n != 1 {
+				t.Fatalf("%d filed events, want 1", n)
+			}
+
+			// Amended: version 2, a draft again.
+			amend := in
+			amend.Volumes = append([]operations.VolumeInput(nil), in.Volumes...)
+			amend.Volumes[0].End = amend.Volumes[0].End.Add(time.Hour)
+			_, err = svc.Amend(w.asRU, o.ID, 1, amend)
+			code(t, "amendment by a participant that did not file", err, truce.EFORBIDDEN)
+			_, err = svc.Amend(w.asUS, o.ID, 7, amend)
+			code(t, "amendment of another version", err, truce.EPRECONDITION)
+			am, err := svc.Amend(w.asUS, o.ID, 1, amend)
+			if err != nil || am.Operation.Version != 2 || am.Operation.Status != operations.Draft || len(am.Operation.Approvals) != 0 || am.Operation.Digest == o.Digest {
+				t.Fatalf("amendment: %+v %v", am, err)
+			}
+			for _, ctx := range []context.Context{w.asRU, w.asJO} {
+				_, err := svc.Approve(ctx, o.ID, operations.ApproveInput{Version: 1})
+				if truce.ErrorCode(err) != truce.EPRECONDITION && truce.ErrorCode(err) != truce.EFORBIDDEN {
+					t.Fatalf("approving the old version: %v", err)
+				}
+			}
+			if _, err := svc.Approve(w.asRU, o.ID, operations.ApproveInput{Version: 2}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Approve(w.asUS, o.ID, operations.ApproveInput{Version: 2, Signature: sign(operations.ApprovalStatement(am.Operation))}); err != nil {
+				t.Fatal(err)
+			}
+
+			// A new server loads the filed operation and deconflicts with it.
+			j := journal.New(st)
+			j.Now = func() time.Time { return w.now }
+			fresh := operations.New(st.Operations(), j, nil, nil, nil)
+			if err := fresh.Load(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			cs, err := fresh.Check(w.asJO, w.plan("JO patrol", operations.AirPatrol, box(36.85, 32.95, 37, 33.1), 0, 1000, 49*time.Hour, 1).Plan)
+			if err != nil || len(cs) != 1 || !cs[0].Blocking || cs[0].OtherID != o.ID {
+				t.Fatalf("fresh server's check: %+v %v", cs, err)
+			}
+			if _, err := fresh.Operation(w.asRU, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestService_TamperedOperation checks that operations are vouched for by
+// the journal: a row changed behind the service's back (its band moved
+// out of another's way) is refused when read, listed or loaded, not used.
+func TestService_TamperedOperation(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			r, err := w.svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 32.7, 36.4, 32.9), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Operation(w.asUS, r.Operation.ID); err != nil {
+				t.Fatalf("untouched operation: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if _, err := db.Exec(`UPDATE operations SET body = REPLACE(body, '"ceiling_m":6000', '"ceiling_m":3500')`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Operation(w.asUS, r.Operation.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered operation: %v, want integrity", err)
+			}
+			if _, err := w.svc.Operations(w.asUS, operations.Filter{}); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("tampered operation listed: %v, want integrity", err)
+			}
+			j := journal.New(st)
+			fresh := operations.New(st.Operations(), j, nil, nil, nil)
+			if err := fresh.Load(context.Background()); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Fatalf("loading a tampered operation: %v, want integrity", err)
+			}
+		})
+	}
+}
+
+// TestService_ConcurrentFilings files overlapping patrols of two parties
+// at once: whichever is written second must have found the first, though
+// neither holds the service's lock while it writes.
+func TestService_ConcurrentFilings(t *testing.T) {
+	st := stores["SQLite"](t)
+	w := newWorld(t, st)
+	const pairs = 8
+	type res struct {
+		r   *operations.Result
+		err error
+	}
+	out := make([][2]res, pairs)
+	var wg sync.WaitGroup
+	for i := range pairs {
+		x := 35.0 + float64(i)*0.5
+		for k, ctx := range []context.Context{w.asUS, w.asRU} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := w.svc.File(ctx, w.plan("patrol", operations.AirPatrol, box(x, 34, x+0.1, 34.1), 1000, 2000, time.Hour, 2))
+				out[i][k] = res{r, err}
+			}()
+		}
+	}
+	wg.Wait()
+	for i, p := range out {
+		if p[0].err != nil || p[1].err != nil {
+			t.Fatalf("pair %d: %v %v", i, p[0].err, p[1].err)
+		}
+		found := 0
+		for k, r := range p {
+			for _, c := range r.r.Conflicts {
+				if c.OtherID == p[1-k].r.Operation.ID {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			t.Fatalf("pair %d: neither filing found the other", i)
+		}
+	}
+}
