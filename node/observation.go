@@ -2,9 +2,9 @@ package node
 
 import (
 	"context"
+	"math"
 	"time"
 
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/zones"
@@ -26,23 +26,23 @@ func (n *Node) startObservation(ctx context.Context) error {
 	return nil
 }
 
-// zonesInForce answers observation.Zones from the live zone index: the
-// zone versions containing a point at a time, each with its agreement's
-// rules (read as the caller, checked against the journal), for agreements
-// in force at that time.
+// zonesInForce answers observation.Zones from the zone service: the zone
+// versions containing a point at a time, each with its agreement's rules
+// (read as the caller, checked against the journal), for agreements in
+// force at that time. zones.ZonesAt answers from the live index for times
+// it covers and from the stored history before: the live index holds only
+// what is in force from its last load on, so a version superseded since,
+// or an agreement no longer in force, is found only in the history.
 type zonesInForce struct{ s *zones.Service }
 
 func (z zonesInForce) InForce(ctx context.Context, p observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
-	if z.s == nil || z.s.Index == nil {
+	if z.s == nil {
 		return nil, nil
 	}
-	var recs []truce.ZoneAt
-	z.s.Index.Spatial().Containing(p.Lon, p.Lat, 0, t, func(id string) bool {
-		if r, ok := z.s.Index.Record(id); ok {
-			recs = append(recs, r)
-		}
-		return true
-	})
+	recs, err := z.s.ZonesAt(ctx, p.Lon, p.Lat, math.NaN(), t)
+	if err != nil {
+		return nil, err
+	}
 	var out []observation.ZoneInForce
 	for _, r := range recs {
 		ag, err := z.s.FindAgreement(ctx, r.Zone.AgreementID)

@@ -1,0 +1,82 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/observation"
+)
+
+// monitorTeam makes a monitoring mission with an observer and an operator.
+func monitorTeam(t *testing.T, n *Node, admin context.Context, slug string) (observer, operator context.Context) {
+	t.Helper()
+	p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyMonitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := func(name string, role truce.Role) context.Context {
+		u, err := n.Accounts.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: name, Roles: []truce.Role{role}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return truce.NewContext(context.Background(), &truce.Caller{User: u, Party: p})
+	}
+	return caller(slug+"-obs", truce.RoleObserver), caller(slug+"-op", truce.RoleOperator)
+}
+
+// shellingAt is an explosion at a point, within the last minute.
+func shellingAt(lon, lat float64) observation.Input {
+	end := time.Now().UTC()
+	return observation.Input{Mode: observation.ModeSaw, Position: observation.Point{Lon: lon - 0.02, Lat: lat},
+		Location: &observation.Point{Lon: lon, Lat: lat}, Accuracy: 300, Start: end.Add(-time.Minute), End: end,
+		Category: observation.CatExplosion, SubCategory: "artillery", Events: observation.Count{Best: 2, Low: 1, High: 3}}
+}
+
+// TestObservation_ViolationOfZoneAtEventTime: shelling is reported inside a
+// de-escalation zone while its first version is in force; the zone is then
+// moved elsewhere (version 2), and the server restarted. The incident,
+// verified after that, breaks version 1, the one in force where and when
+// it happened. The lookup used to ask the live zone index, which holds
+// only what is in force from the server's start on, so the agreement's
+// InForceAt(event time) was asked of nothing and no violation was found.
+func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
+		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := `{"type":"Polygon","coordinates":[[[10,10],[10.2,10],[10.2,10.2],[10,10.2],[10,10]]]}`
+		v2, err := n.Zones.ProposeChange(admin, z.ID, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(moved)}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Zones.DecideZone(admin, z.ID, v2.Version, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		n = e.mustOpen(t)
+		inc, err := n.Observation.DecideIncident(operator, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc.Violations) != 1 || inc.Violations[0].ZoneID != z.ID || inc.Violations[0].ZoneVersion != 1 || inc.Violations[0].AgreementID != ag.ID {
+			t.Fatalf("violations %+v; want one, of zone %s version 1 (in force at the event) of agreement %s", inc.Violations, z.ID, ag.ID)
+		}
+	})
+}
