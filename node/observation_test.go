@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -78,5 +79,48 @@ func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 		if len(inc.Violations) != 1 || inc.Violations[0].ZoneID != z.ID || inc.Violations[0].ZoneVersion != 1 || inc.Violations[0].AgreementID != ag.ID {
 			t.Fatalf("violations %+v; want one, of zone %s version 1 (in force at the event) of agreement %s", inc.Violations, z.ID, ag.ID)
 		}
+	})
+}
+
+// TestObservation_LoadVouched: an observation's stored row is moved to
+// 10°N 10°E in the database. The grouping index, loaded at start-up,
+// holds it where the journal says it is (a new report there joins its
+// incident; one at 10°N 10°E does not), and /readyz names the record.
+func TestObservation_LoadVouched(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		observer, _ := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM observations WHERE id = ?`, o.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(doc), &m); err != nil {
+				t.Fatal(err)
+			}
+			m["center"] = map[string]float64{"lon": 10, "lat": 10}
+			b, _ := json.Marshal(m)
+			exec(`UPDATE observations SET doc = ? WHERE id = ?`, string(b), o.ID)
+		})
+		n = e.mustOpen(t)
+		at := func(lon, lat float64) string {
+			in := shellingAt(lon, lat)
+			return n.Observation.Index.Match(&observation.Entry{Category: in.Category, Center: *in.Location, Radius: in.Accuracy, Start: o.Start, End: o.End})
+		}
+		if got := at(36.1, 33.1); got != o.IncidentID {
+			t.Errorf("a report where the journal puts the observation matched %q, want its incident %s", got, o.IncidentID)
+		}
+		if got := at(10, 10); got != "" {
+			t.Errorf("a report at the edited place matched %q, want none", got)
+		}
+		waitReadyz(t, n, "integrity", o.ID)
 	})
 }

@@ -70,7 +70,11 @@ func New(st Store, j *journal.Journal, acc Accounts, zones Zones) *Service {
 }
 
 // Load rebuilds the grouping index from the stored observations, page by
-// page, and returns how many it read.
+// page, and returns how many it read. The log vouches for what the engine
+// uses: each observation is indexed as its journal entry holds it, a row
+// that does not match its entry is reported (journal.Refuse: /readyz,
+// metrics) and its journalled version used, and one whose journal fails
+// its checks is left out.
 func (s *Service) Load(ctx context.Context) (int, error) {
 	x := NewIndex()
 	n, cursor := 0, ""
@@ -79,7 +83,11 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		for _, o := range page {
+		vouched, _, err := journal.VouchRecords(ctx, s.Journal, "observation", page, observationID)
+		if err != nil {
+			return n, err
+		}
+		for _, o := range vouched {
 			x.Add(EntryOf(o))
 		}
 		n += len(page)
