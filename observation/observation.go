@@ -166,6 +166,9 @@ type Input struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	Casualties Count   `json:"casualties"`
 	Narrative  string  `json:"narrative,omitempty"`
+	// Evidence are the SHA-256 hashes of the evidence files the observer
+	// uploaded for it (UploadEvidence).
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 // Observation is one monitor's report, as stored.

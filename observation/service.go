@@ -159,6 +159,9 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 	if err := in.Validate(now); err != nil {
 		return nil, err
 	}
+	if err := s.checkEvidence(ctx, a, in.Evidence); err != nil {
+		return nil, err
+	}
 	in.TimePrecision = timePrecision(in.TimePrecision, in.Start, in.End)
 	in.Narrative, in.Weapon, in.Actor = strings.TrimSpace(in.Narrative), strings.TrimSpace(in.Weapon), strings.TrimSpace(in.Actor)
 	loc := Locate(&in)

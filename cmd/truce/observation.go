@@ -27,7 +27,7 @@ func runObservation(ctx context.Context, args []string) error {
 	sub, rest := args[0], args[1:]
 	switch sub {
 	case "add":
-		fs := newFlags("observation add", "observation add --mode heard --from LON,LAT (--at LON,LAT --accuracy M | --bearing DEG [--bearing-error DEG] --distance MIN-MAX) --category explosion [--sub artillery] [--start T] [--end T] [--events B[,L,H]] [--casualties B[,L,H]] [--weapon W] [--actor A --confidence C] [--narrative N] [--observer USER] | --file F.json")
+		fs := newFlags("observation add", "observation add --mode heard --from LON,LAT (--at LON,LAT --accuracy M | --bearing DEG [--bearing-error DEG] --distance MIN-MAX) --category explosion [--sub artillery] [--start T] [--end T] [--events B[,L,H]] [--casualties B[,L,H]] [--weapon W] [--actor A --confidence C] [--narrative N] [--observer USER] | --file F.json) [--evidence FILE,FILE]")
 		file := fs.String("file", "", "the observation as JSON (the API's ObservationInput); the other flags are then ignored")
 		mode := fs.String("mode", "", "saw, heard, saw_and_heard, camera, uav, satellite or third_party")
 		from := fs.String("from", "", "the observer's position: LON,LAT")
@@ -47,6 +47,7 @@ func runObservation(ctx context.Context, args []string) error {
 		confidence := fs.Float64("confidence", 0, "confidence in the attribution, 0 to 1")
 		narrative := fs.String("narrative", "", "narrative")
 		observer := fs.String("observer", "", "the observer (an operator filing for an observer of the party)")
+		evidence := fs.String("evidence", "", "photos, video, audio or documents to upload and cite, separated by commas")
 		cf.add(fs)
 		_, cl, err := cf.parse(fs, rest, 0)
 		if err != nil {
@@ -96,6 +97,15 @@ func runObservation(ctx context.Context, args []string) error {
 			}
 			if in.Casualties, err = count("--casualties", *casualties); err != nil {
 				return err
+			}
+		}
+		if *evidence != "" {
+			for _, p := range strings.Split(*evidence, ",") {
+				e, err := uploadEvidenceFile(ctx, cl, strings.TrimSpace(p))
+				if err != nil {
+					return err
+				}
+				in.Evidence = append(in.Evidence, e.SHA256)
 			}
 		}
 		o, err := cl.AddObservation(ctx, in)

@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,8 +65,10 @@ func TestCLI_Observation(t *testing.T) {
 	incRE := regexp.MustCompile(`in incident (\S+)\.`)
 	// Shelling at about 36.16,32.62, heard from 36.10,32.58 (bearing ≈ 50°)
 	// and from 36.13,32.68 (bearing ≈ 157°).
+	// Team A cites a photo; its camera wrote its GPS position in it.
+	photo := filepath.Join("..", "..", "observation", "testdata", "nikon-d2h-gps.jpg")
 	a := run(tokens["team-a"], "observation", "add", "--mode", "heard", "--from", "36.10,32.58", "--bearing", "50", "--bearing-error", "3", "--distance", "4000-10000",
-		"--category", "explosion", "--sub", "artillery", "--events", "4,3,6")
+		"--category", "explosion", "--sub", "artillery", "--events", "4,3,6", "--evidence", photo)
 	b := run(tokens["team-b"], "observation", "add", "--mode", "heard", "--from", "36.13,32.68", "--bearing", "157", "--bearing-error", "3", "--distance", "4000-10000",
 		"--category", "explosion", "--sub", "artillery", "--events", "3")
 	incA, incB := incRE.FindStringSubmatch(a), incRE.FindStringSubmatch(b)
@@ -71,6 +76,19 @@ func TestCLI_Observation(t *testing.T) {
 		t.Fatalf("two reports, want one incident:\n%s%s", a, b)
 	}
 	inc := incA[1]
+	photoBytes, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(photoBytes)
+	if out := run(tokens["team-a"], "evidence", "upload", photo); !strings.HasPrefix(out, hex.EncodeToString(sum[:])) || !strings.Contains(out, "without APP1 Exif") {
+		t.Fatalf("evidence upload: %s", out)
+	}
+	got := filepath.Join(dir, "got.jpg")
+	run(tokens["ru"], "evidence", "get", hex.EncodeToString(sum[:]), "--out", got)
+	if b, err := os.ReadFile(got); err != nil || bytes.Contains(b, []byte("Exif")) || len(b) >= len(photoBytes) {
+		t.Fatalf("another party's download: %d bytes, %v; want the photo without its Exif", len(b), err)
+	}
 	if out := run(tokens["ru"], "incident", "list", "--status", "corroborated"); !strings.Contains(out, inc) || !strings.Contains(out, "explosion/artillery") {
 		t.Fatalf("incident list: %s", out)
 	}
