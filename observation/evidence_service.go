@@ -173,6 +173,14 @@ func (s *Service) checkEvidence(ctx context.Context, a *truce.Caller, sums []str
 			return truce.Errorf(truce.EINVALID, "evidence[%d] cites %s twice.", i, sum)
 		}
 		seen[sum] = true
+		// An evidence record never changes once journalled: the party
+		// the journal vouched for is remembered.
+		if p, ok := s.evidenceParty.Load(sum); ok {
+			if p != a.Party.ID {
+				return truce.Errorf(truce.EINVALID, "evidence[%d]: no file %s was uploaded by your party; upload it first.", i, sum)
+			}
+			continue
+		}
 		e, err := s.findEvidence(ctx, sum)
 		if truce.ErrorCode(err) == truce.ENOTFOUND || (err == nil && e.PartyID != a.Party.ID) {
 			return truce.Errorf(truce.EINVALID, "evidence[%d]: no file %s was uploaded by your party; upload it first.", i, sum)
@@ -180,6 +188,7 @@ func (s *Service) checkEvidence(ctx context.Context, a *truce.Caller, sums []str
 		if err != nil {
 			return err
 		}
+		s.evidenceParty.Store(sum, e.PartyID)
 	}
 	return nil
 }

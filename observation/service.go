@@ -56,6 +56,9 @@ type Service struct {
 	// share the store's commits.
 	filing  sync.Mutex
 	pending map[string]*opening
+	// evidenceParty maps the SHA-256 of each evidence file cited so far
+	// to the party that uploaded it, as its journal entry says.
+	evidenceParty sync.Map
 }
 
 // opening is an incident whose first observation is being written.
