@@ -177,3 +177,18 @@ func (h *observationPages) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
 }
+
+// serviceWorker serves the service worker (static/sw.js) from the root,
+// so that its scope covers the observation form, revalidated on every
+// load so a new binary's worker replaces the old one.
+func (u *UI) serviceWorker(w http.ResponseWriter, r *http.Request) {
+	b, err := staticFS.ReadFile("static/sw.js")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(b)
+}

@@ -79,3 +79,51 @@ func TestUI_ObservationQueue(t *testing.T) {
 		t.Fatalf("%d observations stored after a refusal, want 1", n)
 	}
 }
+
+// fillObservation fills the observation form with shelling heard three
+// minutes ago.
+func fillObservation(t *testing.T, tb context.Context) {
+	t.Helper()
+	start := time.Now().UTC().Add(-3 * time.Minute).Format("2006-01-02T15:04")
+	eval[bool](t, tb, `(function () {
+		var f = document.getElementById('observation-form');
+		var set = function (n, v) { f.elements[n].value = v; };
+		set('mode', 'heard'); set('category', 'explosion'); set('sub_category', 'artillery');
+		set('start', '`+start+`'); set('end', '`+start+`');
+		set('obs_lon', '36.10'); set('obs_lat', '32.58'); set('bearing', '50'); set('bearing_error', '3'); set('dmin', '4000'); set('dmax', '10000');
+		set('events_best', '3'); set('events_low', '2'); set('events_high', '5');
+		return true;
+	})()`)
+}
+
+// TestUI_ObservationQueueStaleToken: a report made on a form whose CSRF
+// token is no longer the session's (a page kept from before the monitor
+// signed in again, as the offline copy is) is not lost: the queue sends
+// it with the session's current token and the server records it once. It
+// used to be dropped as refused, with the server's 403 page as reason.
+func TestUI_ObservationQueueStaleToken(t *testing.T) {
+	path := findBrowser(t)
+	ctx := context.Background()
+	s := startUIServer(t, ctx)
+	stored := func() int {
+		os, err := s.node.Store.Observation().Observations(ctx, observation.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(os)
+	}
+	tb := tab(t, newBrowser(t, path))
+	login(t, tb, s.url, s.creds["amman-mc"].Username, s.creds["amman-mc"].Password)
+	poll(t, tb, "signed in", `location.pathname === '/map'`)
+	must(t, tb, "open the form", chromedp.Navigate(s.url+"/observations/new"), chromedp.WaitVisible(chromedp.CSS("#observation-form")))
+	fillObservation(t, tb)
+	eval[bool](t, tb, `(function () {
+		document.getElementById('observation-form').elements['csrf'].value = 'a token of an earlier session';
+		document.getElementById('obs-submit').click();
+		return true;
+	})()`)
+	poll(t, tb, "the report recorded", `document.querySelectorAll('#obs-results li.filed').length === 1 || document.querySelectorAll('#obs-results li.refused').length === 1`)
+	if n, refused := stored(), eval[string](t, tb, `(document.querySelector('#obs-results li.refused') || {}).textContent || ''`); n != 1 || refused != "" {
+		t.Fatalf("%d observations stored, refused %q; want the report recorded once", n, refused)
+	}
+}
