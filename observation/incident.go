@@ -47,6 +47,10 @@ type Incident struct {
 	Casualties      Count       `json:"casualties"`
 	Decisions       []Decision  `json:"decisions,omitempty"`
 	Violations      []Violation `json:"violations,omitempty"`
+	// Regroupings are the merges and splits made by hand; MergedInto the
+	// incident this one's observations were all moved into.
+	Regroupings []Regrouping `json:"regroupings,omitempty"`
+	MergedInto  string       `json:"merged_into,omitempty"`
 	CreatedAt       time.Time   `json:"created_at"`
 	UpdatedAt       time.Time   `json:"updated_at"`
 	Version         int         `json:"version"`

@@ -105,6 +105,10 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// errMerged says the incident an observation was matched to was merged
+// into another while it was filed.
+var errMerged = errors.New("observation: the incident was merged")
+
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // CanFile returns nil if a may file observations: an observer or operator
@@ -236,6 +240,10 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 			if err != nil {
 				return nil, err
 			}
+			if old.Status == StatusMerged {
+				// Merged by hand since it was matched: match again.
+				return nil, errMerged
+			}
 			prev, err := tx.IncidentObservations(ctx, match)
 			if err != nil {
 				return nil, err
@@ -257,6 +265,9 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 		return &o, tx.PutObservation(ctx, &o)
 	})
 	finish(err == nil)
+	if errors.Is(err, errMerged) {
+		return nil, true, nil
+	}
 	if err != nil {
 		return nil, false, err
 	}
