@@ -35,6 +35,10 @@ type Observations interface {
 	// EvidenceFile returns the file as the caller may download it (the
 	// copy without metadata when shared, or for another party).
 	EvidenceFile(ctx context.Context, sha256 string, shared bool) (*observation.Evidence, []byte, error)
+	// MergeIncidents and SplitIncident regroup observations by hand
+	// (EFORBIDDEN, EINVALID, ECONFLICT, ENOTFOUND).
+	MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error)
+	SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error)
 }
 
 var (
@@ -56,6 +60,8 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "PUT", Pattern: "/api/v1/evidence/{sha256}", Handler: h.uploadEvidence, MaxBodyBytes: observation.MaxEvidenceBytes},
 		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}", Handler: h.getEvidence},
 		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}/file", Handler: h.evidenceFile},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/merge", Handler: h.merge},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/split", Handler: h.split},
 	} {
 		s.Handle(rt)
 	}
@@ -361,4 +367,49 @@ func (c *Client) raw(ctx context.Context, method, path string, body []byte) ([]b
 		return nil, problemError(resp.StatusCode, data)
 	}
 	return data, nil
+}
+
+// merge moves the observations of other incidents into this one.
+func (h *observationHandlers) merge(w http.ResponseWriter, r *http.Request) {
+	var in observation.MergeInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.MergeIncidents(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+// split moves observations of this incident into a new one, which it
+// answers with.
+func (h *observationHandlers) split(w http.ResponseWriter, r *http.Request) {
+	var in observation.SplitInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.SplitIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, inc)
+}
+
+// MergeIncidents implements Observations.
+func (c *Client) MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/merge", in, &inc, nil)
+	return &inc, err
+}
+
+// SplitIncident implements Observations.
+func (c *Client) SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/split", in, &inc, nil)
+	return &inc, err
 }

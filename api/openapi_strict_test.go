@@ -39,6 +39,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"BatchAcknowledgement": api.BatchAcknowledgement{},
 		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
+		"IncidentMerge": observation.MergeInput{}, "IncidentSplit": observation.SplitInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))
@@ -66,6 +67,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"ObservationInput", "narrative", observation.MaxNarrative}, {"ObservationInput", "weapon", observation.MaxWeaponLen},
 		{"ObservationInput", "actor", observation.MaxActorLen}, {"IncidentDecision", "reason", truce.MaxTextLen},
 		{"IncidentDecision", "signature", truce.MaxSignatureLen},
+		{"IncidentMerge", "reason", truce.MaxTextLen}, {"IncidentSplit", "reason", truce.MaxTextLen},
 	}
 	for _, l := range limits {
 		var p struct {

@@ -65,6 +65,10 @@ type DailyReport struct {
 	Incidents  []*Incident      `json:"incidents"`
 }
 
+// counted reports whether an incident counts in a report: not once
+// rejected, nor once merged into another (which counts its observations).
+func counted(inc *Incident) bool { return inc.Status != StatusRejected && inc.Status != StatusMerged }
+
 // BuildReport returns the report of day (a UTC date) from the incidents
 // that started on it and on the day before; rejected incidents are not
 // counted. It is a pure function of its input.
@@ -74,7 +78,7 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 	parties := map[string]int{}
 	zones := map[string]int{}
 	for _, inc := range today {
-		if inc.Status == StatusRejected {
+		if !counted(inc) {
 			continue
 		}
 		r.Incidents = append(r.Incidents, inc)
@@ -93,7 +97,7 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 		}
 	}
 	for _, inc := range yesterday {
-		if inc.Status != StatusRejected {
+		if counted(inc) {
 			r.Previous.add(inc)
 		}
 	}

@@ -25,8 +25,11 @@ func TestBuildReport(t *testing.T) {
 		inc("b", observation.CatExplosion, observation.StatusReported, 1, []string{"mc", "osce"}, 0),
 		inc("c", observation.CatBurstShot, observation.StatusCorroborated, 3, []string{"osce"}, 0),
 		inc("d", observation.CatExplosion, observation.StatusRejected, 5, []string{"mc"}, 9, "z2"),
+		// Merged into a: its observations are counted there.
+		inc("e", observation.CatExplosion, observation.StatusMerged, 0, []string{"mc"}, 1),
 	}
-	yesterday := []*observation.Incident{inc("y", observation.CatFlare, observation.StatusReported, 1, []string{"mc"}, 0)}
+	yesterday := []*observation.Incident{inc("y", observation.CatFlare, observation.StatusReported, 1, []string{"mc"}, 0),
+		inc("x", observation.CatFlare, observation.StatusMerged, 0, []string{"mc"}, 0)}
 	r := observation.BuildReport(day, today, yesterday)
 	if r.Day != "2026-12-07" || r.Total.Incidents != 3 || r.Total.Observations != 6 || r.Total.Violations != 1 || r.Previous.Incidents != 1 {
 		t.Fatalf("totals %+v, previous %+v", r.Total, r.Previous)

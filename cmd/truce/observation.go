@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register("observation", "file, list and show ceasefire observations", runObservation, "add", "list", "show")
-	register("incident", "list and show incidents; verify, dispute or reject one (signed); the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "report")
+	register("incident", "list and show incidents; verify, dispute or reject one (signed); merge and split them by hand; the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "merge", "split", "report")
 }
 
 func runObservation(ctx context.Context, args []string) error {
@@ -231,6 +231,41 @@ func runIncident(ctx context.Context, args []string) error {
 			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
 		}
 		return nil
+	case "merge", "split":
+		usage := "incident merge ID --from ID[,ID] --reason TEXT"
+		listName, listHelp := "from", "the incidents whose observations move into ID, separated by commas"
+		if sub == "split" {
+			usage = "incident split ID --observations ID[,ID] --reason TEXT"
+			listName, listHelp = "observations", "the observations of ID that move into a new incident, separated by commas"
+		}
+		fs := newFlags("incident "+sub, usage)
+		list := fs.String(listName, "", listHelp)
+		reason := fs.String("reason", "", "why (required; journalled)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, id := range strings.Split(*list, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		var i *observation.Incident
+		if sub == "merge" {
+			i, err = cl.MergeIncidents(ctx, pos[0], observation.MergeInput{From: ids, Reason: *reason})
+		} else {
+			i, err = cl.SplitIncident(ctx, pos[0], observation.SplitInput{Observations: ids, Reason: *reason})
+		}
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(i)
+		}
+		fmt.Fprintf(stdout, "Incident %s holds %d observations from %d observers, %s, at %.5f,%.5f ± %.0f m (journal %d).\n", i.ID, i.Observations, i.Observers, i.Status, i.Center.Lon, i.Center.Lat, i.Radius, i.JournalIndex)
+		return nil
 	case "report":
 		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled]")
 		day := fs.String("day", "", "the UTC day (default today)")
@@ -270,7 +305,7 @@ func runIncident(ctx context.Context, args []string) error {
 		})
 		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, report)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, report)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

@@ -104,6 +104,20 @@ func TestCLI_Observation(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "bearing") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Fatalf("a bearing of 400: exit %d, %q", code, errs)
 	}
+	// By hand: team B's report split out into its own incident, then
+	// merged back.
+	obsB := regexp.MustCompile(`Observation (\S+) filed`).FindStringSubmatch(b)[1]
+	out = run(tokens["centre-op"], "incident", "split", inc, "--observations", obsB, "--reason", "Perhaps a second battery.")
+	split := regexp.MustCompile(`^Incident (\S+) holds 1 observations`).FindStringSubmatch(out)
+	if split == nil || split[1] == inc {
+		t.Fatalf("split: %s", out)
+	}
+	if _, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["team-a"]}, "incident", "merge", inc, "--from", split[1], "--reason", "one"); code == 0 || !strings.Contains(errs, "operator") {
+		t.Fatalf("an observer merges: exit %d, %q", code, errs)
+	}
+	if out := run(tokens["centre-op"], "incident", "merge", inc, "--from", split[1], "--reason", "One battery: the bearings cross."); !strings.Contains(out, "Incident "+inc+" holds 2 observations from 2 observers, corroborated") {
+		t.Fatalf("merge: %s", out)
+	}
 	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "incident", "verify", inc, "--reason", "ours")
 	if code == 0 || !strings.Contains(errs, "monitoring mission") {
 		t.Fatalf("a guarantor verifies: exit %d, %q", code, errs)
