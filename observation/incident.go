@@ -49,12 +49,12 @@ type Incident struct {
 	Violations      []Violation `json:"violations,omitempty"`
 	// Regroupings are the merges and splits made by hand; MergedInto the
 	// incident this one's observations were all moved into.
-	Regroupings []Regrouping `json:"regroupings,omitempty"`
-	MergedInto  string       `json:"merged_into,omitempty"`
-	CreatedAt       time.Time   `json:"created_at"`
-	UpdatedAt       time.Time   `json:"updated_at"`
-	Version         int         `json:"version"`
-	JournalIndex    int64       `json:"journal_index"`
+	Regroupings  []Regrouping `json:"regroupings,omitempty"`
+	MergedInto   string       `json:"merged_into,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	Version      int          `json:"version"`
+	JournalIndex int64        `json:"journal_index"`
 }
 
 // Summarize returns inc with what its observations say: counts of
