@@ -124,3 +124,29 @@ func TestObservation_LoadVouched(t *testing.T) {
 		waitReadyz(t, n, "integrity", o.ID)
 	})
 }
+
+// TestObservation_PCode: reports in Dar'a city and in Izra' carry the
+// OCHA P-codes of their sub-districts (checked against the full-resolution
+// COD-AB polygons: SY120000 Dar'a, SY120300 Izra'), and so do their
+// incidents; one outside Syria carries none.
+func TestObservation_PCode(t *testing.T) {
+	e := newTamperEnv(t, false)
+	n := e.mustOpen(t)
+	observer, _ := monitorTeam(t, n, truce.NewContext(context.Background(), e.admin), "centre")
+	for _, c := range []struct {
+		lon, lat float64
+		want     string
+	}{{36.1063, 32.6189, "SY120000"}, {36.25, 32.86, "SY120300"}, {10, 10, ""}} {
+		o, err := n.Observation.AddObservation(observer, shellingAt(c.lon, c.lat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc, err := n.Observation.FindIncident(observer, o.IncidentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.PCode != c.want || inc.PCode != c.want {
+			t.Errorf("a report at %g,%g: P-code %q, its incident's %q; want %q", c.lon, c.lat, o.PCode, inc.PCode, c.want)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type Incident struct {
 	Radius float64      `json:"radius"`
 	Area   [][2]float64 `json:"area"`
 	Fix    *Fix         `json:"fix,omitempty"`
+	// PCode is the OCHA P-code of the sub-district of Center.
+	PCode string `json:"pcode,omitempty"`
 	// Start and End span the observations' windows.
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`

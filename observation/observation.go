@@ -188,7 +188,11 @@ type Observation struct {
 	Radius       float64      `json:"radius"`
 	Area         [][2]float64 `json:"area"`
 	GeoPrecision Precision    `json:"geo_precision"`
-	IncidentID   string       `json:"incident_id"`
+	// PCode is the OCHA P-code of the sub-district the event's point is
+	// in ("" outside the areas known); its first 6 and 4 characters are
+	// its district's and governorate's.
+	PCode      string `json:"pcode,omitempty"`
+	IncidentID string `json:"incident_id"`
 	CreatedAt    time.Time    `json:"created_at"`
 	Version      int          `json:"version"`
 	JournalIndex int64        `json:"journal_index"`

@@ -226,6 +226,7 @@ func (s *Service) regroup(ctx context.Context, a *truce.Caller, plan func(tx Tx)
 			base := *inc
 			base.Status = StatusReported
 			n := Summarize(&base, obs)
+			n.PCode = s.pcode(n.Center)
 			n.Regroupings = append(slices.Clone(inc.Regroupings), rg)
 			n.Version, n.UpdatedAt = inc.Version+1, now
 			return n

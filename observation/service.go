@@ -33,6 +33,12 @@ type Zones interface {
 	InForce(ctx context.Context, p Point, t time.Time) ([]ZoneInForce, error)
 }
 
+// Areas names the administrative area of a point: the OCHA P-code of its
+// sub-district ("" when it is in none known).
+type Areas interface {
+	PCode(p Point) string
+}
+
 // AlertViolation is the kind of the alert raised when a verified incident
 // breaks an agreement's rule.
 const AlertViolation truce.AlertKind = "violation"
@@ -44,6 +50,9 @@ type Service struct {
 	Store    Store
 	Accounts Accounts
 	Zones    Zones
+	// Areas, when set, gives observations and incidents their
+	// sub-district's P-code.
+	Areas Areas
 	// Index is the grouping engine (Load fills it from the store).
 	Index *Index
 
@@ -108,6 +117,14 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 // errMerged says the incident an observation was matched to was merged
 // into another while it was filed.
 var errMerged = errors.New("observation: the incident was merged")
+
+// pcode returns the P-code of the sub-district of p, if Areas knows it.
+func (s *Service) pcode(p Point) string {
+	if s.Areas == nil {
+		return ""
+	}
+	return s.Areas.PCode(p)
+}
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
@@ -175,6 +192,7 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 	o := &Observation{ID: newID(), Input: in, PartyID: a.Party.ID, ObserverLabel: "observer of party " + a.Party.Slug,
 		FiledBy: a.User.ID, Center: loc.Center, Radius: loc.Radius, Area: loc.Area, GeoPrecision: geoPrecision(loc.Radius),
 		CreatedAt: now, Version: 1}
+	o.PCode = s.pcode(o.Center)
 
 	for attempt := 0; ; attempt++ {
 		out, retry, err := s.file(ctx, a, o, now)
@@ -255,6 +273,7 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 			inc = &Incident{ID: e.Incident, Category: o.Category, SubCategory: o.SubCategory, Status: StatusReported, CreatedAt: now, Version: 1}
 		}
 		inc = Summarize(inc, obs)
+		inc.PCode = s.pcode(inc.Center)
 		inc.UpdatedAt = now
 		o.IncidentID = inc.ID
 		inc.JournalIndex = w.Journal(incidentChange(inc))
