@@ -191,11 +191,11 @@ type Observation struct {
 	// PCode is the OCHA P-code of the sub-district the event's point is
 	// in ("" outside the areas known); its first 6 and 4 characters are
 	// its district's and governorate's.
-	PCode      string `json:"pcode,omitempty"`
-	IncidentID string `json:"incident_id"`
-	CreatedAt    time.Time    `json:"created_at"`
-	Version      int          `json:"version"`
-	JournalIndex int64        `json:"journal_index"`
+	PCode        string    `json:"pcode,omitempty"`
+	IncidentID   string    `json:"incident_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	Version      int       `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
 }
 
 // Limits on what an observation may say.
