@@ -39,6 +39,11 @@ type Observations interface {
 	// (EFORBIDDEN, EINVALID, ECONFLICT, ENOTFOUND).
 	MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error)
 	SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error)
+	// PublishReport journals the hash of a day's report as it stands
+	// (EFORBIDDEN, EINVALID); PublishedReport returns it as published
+	// (ENOTFOUND, EINTEGRITY).
+	PublishReport(ctx context.Context, day time.Time, reason string) (*observation.PublishedReport, error)
+	PublishedReport(ctx context.Context, day time.Time) (*observation.PublishedReport, error)
 }
 
 var (
@@ -62,6 +67,8 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}/file", Handler: h.evidenceFile},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/merge", Handler: h.merge},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/split", Handler: h.split},
+		{Method: "POST", Pattern: "/api/v1/reports/daily/publications", Handler: h.publish},
+		{Method: "GET", Pattern: "/api/v1/reports/daily/published", Handler: h.published},
 	} {
 		s.Handle(rt)
 	}
@@ -412,4 +419,57 @@ func (c *Client) SplitIncident(ctx context.Context, id string, in observation.Sp
 	var inc observation.Incident
 	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/split", in, &inc, nil)
 	return &inc, err
+}
+
+func (h *observationHandlers) publish(w http.ResponseWriter, r *http.Request) {
+	var in observation.PublishInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	day, err := time.Parse(time.DateOnly, in.Day)
+	if err != nil {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "day must be a date like 2026-12-07."))
+		return
+	}
+	p, err := h.o.PublishReport(r.Context(), day, in.Reason)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (h *observationHandlers) published(w http.ResponseWriter, r *http.Request) {
+	day, err := dayParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	p, err := h.o.PublishedReport(r.Context(), day)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// PublishReport implements Observations.
+func (c *Client) PublishReport(ctx context.Context, day time.Time, reason string) (*observation.PublishedReport, error) {
+	var p observation.PublishedReport
+	_, err := c.Do(ctx, "POST", "/api/v1/reports/daily/publications", observation.PublishInput{Day: day.UTC().Format(time.DateOnly), Reason: reason}, &p, nil)
+	return &p, err
+}
+
+// PublishedReport implements Observations; the report's bytes are checked
+// against the hash of its publication.
+func (c *Client) PublishedReport(ctx context.Context, day time.Time) (*observation.PublishedReport, error) {
+	var p observation.PublishedReport
+	if _, err := c.Do(ctx, "GET", "/api/v1/reports/daily/published"+q("day", day.UTC().Format(time.DateOnly)), nil, &p, nil); err != nil {
+		return nil, err
+	}
+	if p.Publication == nil || observation.SHA256Hex(p.Report) != p.Publication.SHA256 {
+		return nil, truce.Errorf(truce.EINTEGRITY, "The report served is not the one whose hash was published.")
+	}
+	return &p, nil
 }

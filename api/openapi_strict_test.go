@@ -40,6 +40,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
 		"IncidentMerge": observation.MergeInput{}, "IncidentSplit": observation.SplitInput{},
+		"ReportPublish": observation.PublishInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))
@@ -68,6 +69,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"ObservationInput", "actor", observation.MaxActorLen}, {"IncidentDecision", "reason", truce.MaxTextLen},
 		{"IncidentDecision", "signature", truce.MaxSignatureLen},
 		{"IncidentMerge", "reason", truce.MaxTextLen}, {"IncidentSplit", "reason", truce.MaxTextLen},
+		{"ReportPublish", "reason", truce.MaxTextLen},
 	}
 	for _, l := range limits {
 		var p struct {

@@ -2,8 +2,11 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +152,57 @@ func TestObservation_PCode(t *testing.T) {
 			t.Errorf("a report at %g,%g: P-code %q, its incident's %q; want %q", c.lon, c.lat, o.PCode, inc.PCode, c.want)
 		}
 	}
+}
+
+// TestObservation_PublishedReport: the centre publishes the day's report;
+// its hash is journalled, any party reads it as published; publishing the
+// day again needs a reason and makes version 2. The stored report is then
+// edited in the database: it is not served (integrity) and /readyz names
+// it.
+func TestObservation_PublishedReport(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		if _, err := n.Observation.AddObservation(observer, shellingAt(36.1063, 32.6189)); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().UTC()
+		if _, err := n.Observation.PublishReport(observer, today, ""); truce.ErrorCode(err) != truce.EFORBIDDEN {
+			t.Fatalf("an observer publishes: %v, want forbidden", err)
+		}
+		pub, err := n.Observation.PublishReport(operator, today, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(pub.Report)
+		if pub.Publication.SHA256 != hex.EncodeToString(sum[:]) || pub.Publication.Totals.Incidents != 1 || !strings.Contains(string(pub.Report), "SY120000") {
+			t.Fatalf("publication %+v of %s", pub.Publication, pub.Report)
+		}
+		rs, err := n.Observation.Journal.SubjectEntries(context.Background(), "report", pub.Publication.ID)
+		if err != nil || len(rs) != 1 || !strings.Contains(string(rs[0].Body), pub.Publication.SHA256) {
+			t.Fatalf("journal entries of the publication: %d, %v", len(rs), err)
+		}
+		got, err := n.Observation.PublishedReport(admin, today)
+		if err != nil || string(got.Report) != string(pub.Report) {
+			t.Fatalf("the report as published: %v", err)
+		}
+		if _, err := n.Observation.PublishReport(operator, today, ""); truce.ErrorCode(err) != truce.EINVALID {
+			t.Fatalf("publishing again without a reason: %v, want invalid", err)
+		}
+		again, err := n.Observation.PublishReport(operator, today, "A late report added.")
+		if err != nil || again.Publication.Version != 2 {
+			t.Fatalf("publishing again: %+v, %v", again, err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE report_publications SET report = replace(report, '"incidents":1', '"incidents":0') WHERE id = ?`, pub.Publication.ID)
+		})
+		n = e.mustOpen(t)
+		if _, err := n.Observation.PublishedReport(admin, today); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Fatalf("the edited report: %v, want integrity", err)
+		}
+		waitReadyz(t, n, "integrity", pub.Publication.ID)
+	})
 }

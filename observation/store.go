@@ -29,6 +29,9 @@ type Store interface {
 	Evidence(ctx context.Context, sha256 string) (*Evidence, error)
 	// EvidenceFile returns a stored file by its SHA-256 (ENOTFOUND).
 	EvidenceFile(ctx context.Context, sha256 string) ([]byte, error)
+	// Publication returns a day's report publication and the report's
+	// bytes (ENOTFOUND).
+	Publication(ctx context.Context, day string) (*Publication, []byte, error)
 }
 
 // Filter selects observations.
@@ -64,6 +67,11 @@ type Tx interface {
 	// PutEvidenceFile stores a file under its SHA-256, once (a file
 	// stored already is left as it is).
 	PutEvidenceFile(ctx context.Context, sha256 string, data []byte) error
+	// Publication returns a day's report publication (ENOTFOUND).
+	Publication(ctx context.Context, day string) (*Publication, error)
+	// PutPublication inserts (Version 1) or updates a publication with
+	// the report's bytes.
+	PutPublication(ctx context.Context, p *Publication, report []byte) error
 	// PutAlert inserts an alert (a violation's) at Version 1.
 	PutAlert(ctx context.Context, a *truce.Alert) error
 }

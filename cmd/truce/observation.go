@@ -267,9 +267,12 @@ func runIncident(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Incident %s holds %d observations from %d observers, %s, at %.5f,%.5f ± %.0f m (journal %d).\n", i.ID, i.Observations, i.Observers, i.Status, i.Center.Lon, i.Center.Lat, i.Radius, i.JournalIndex)
 		return nil
 	case "report":
-		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled]")
+		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled] [--publish [--reason R] | --published]")
 		day := fs.String("day", "", "the UTC day (default today)")
 		format := fs.String("format", "text", "text, csv (totals by category) or acled (one row per incident), the CSVs with an HXL row")
+		publish := fs.Bool("publish", false, "publish the report as it stands: its SHA-256 is journalled (the monitoring mission's operators)")
+		reason := fs.String("reason", "", "with --publish, why a day published already is published again")
+		published := fs.Bool("published", false, "the report as published, checked against its journalled hash")
 		cf.add(fs)
 		_, cl, err := cf.parse(fs, rest, 0)
 		if err != nil {
@@ -281,8 +284,24 @@ func runIncident(ctx context.Context, args []string) error {
 				return fmt.Errorf("incident report: --day is a date like 2026-12-07")
 			}
 		}
-		rep, err := cl.DailyReport(ctx, d)
-		if err != nil {
+		var rep *observation.DailyReport
+		if *publish || *published {
+			var p *observation.PublishedReport
+			if *publish {
+				p, err = cl.PublishReport(ctx, d, *reason)
+			} else {
+				p, err = cl.PublishedReport(ctx, d)
+			}
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(p.Report, &rep); err != nil {
+				return err
+			}
+			if !cf.json {
+				fmt.Fprintf(stdout, "Published report %s, version %d, SHA-256 %s (journal %d).\n", p.Publication.ID, p.Publication.Version, p.Publication.SHA256, p.Publication.JournalIndex)
+			}
+		} else if rep, err = cl.DailyReport(ctx, d); err != nil {
 			return err
 		}
 		switch {

@@ -129,6 +129,13 @@ func TestCLI_Observation(t *testing.T) {
 	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
 		t.Fatalf("report: %s", out)
 	}
+	pub := run(tokens["centre-op"], "incident", "report", "--publish")
+	if !regexp.MustCompile(`^Published report \S+, version 1, SHA-256 [0-9a-f]{64} \(journal \d+\)`).MatchString(pub) {
+		t.Fatalf("publish: %s", pub)
+	}
+	if out := run(tokens["ru"], "incident", "report", "--published"); !strings.HasPrefix(out, strings.SplitN(pub, "\n", 2)[0]) || !strings.Contains(out, "1 violations") {
+		t.Fatalf("the published report: %s", out)
+	}
 	if out := run(tokens["us"], "incident", "report", "--format", "acled"); !strings.Contains(out, "#event+code") || !strings.Contains(out, inc+",") {
 		t.Fatalf("ACLED report: %s", out)
 	}

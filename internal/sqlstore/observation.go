@@ -6,6 +6,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -99,4 +100,32 @@ func (t *tx) PutEvidence(_ context.Context, e *observation.Evidence) error {
 func (t *tx) PutEvidenceFile(_ context.Context, sha256 string, data []byte) error {
 	_, err := t.exec(`INSERT INTO evidence_files (sha256, data) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING`, sha256, data)
 	return err
+}
+
+func (o observationStore) Publication(ctx context.Context, day string) (*observation.Publication, []byte, error) {
+	var doc, report string
+	err := o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc, report FROM report_publications WHERE id = ?`), day).Scan(&doc, &report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound("Report publication", day)
+	}
+	if err != nil {
+		return nil, nil, o.wrap(err)
+	}
+	p := new(observation.Publication)
+	if err := json.Unmarshal([]byte(doc), p); err != nil {
+		return nil, nil, err
+	}
+	return p, []byte(report), nil
+}
+
+func (t *tx) Publication(_ context.Context, day string) (*observation.Publication, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	v, err := scanDoc[observation.Publication](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM report_publications WHERE id = ?`), day))
+	return one(t.s, v, err, "Report publication", day)
+}
+
+func (t *tx) PutPublication(_ context.Context, p *observation.Publication, report []byte) error {
+	return t.putDoc("report_publications", p.ID, int64(p.Version), p, []string{"report"}, []any{string(report)})
 }

@@ -12,3 +12,11 @@ CREATE TABLE evidence_files (
 	sha256 TEXT PRIMARY KEY,
 	data   BYTEA NOT NULL
 );
+-- Published daily reports: the report as published (its bytes, whose
+-- SHA-256 the journal entry of the publication holds) by UTC day.
+CREATE TABLE report_publications (
+	id      TEXT PRIMARY KEY,
+	doc     TEXT NOT NULL,
+	report  TEXT NOT NULL,
+	version BIGINT NOT NULL
+);
