@@ -201,12 +201,21 @@ func TestAuthMatrix(t *testing.T) {
 	obs, obsBody := fileObservation(t, e)
 	opBody := `{"agreement_id":"` + hag + `","name":"Patrol","kind":"air_patrol","volumes":[{"geometry":{"type":"Point","coordinates":[36.1,32.6]},"buffer_m":1000,"floor_m":0,"ceiling_m":3000,"start":"2030-01-01T00:00:00Z","end":"2030-01-01T02:00:00Z"}]}`
 	checks := map[string]check{
-		"GET /api/v1/observations":                                 {"GET", "/api/v1/observations", "", "", 0, 0},
-		"POST /api/v1/observations":                                {"POST", "/api/v1/observations", obsBody, "us-op", 403, 403},
-		"GET /api/v1/observations/{id}":                            {"GET", "/api/v1/observations/" + obs.ID, "", "", 0, 0},
-		"GET /api/v1/incidents":                                    {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
-		"GET /api/v1/incidents/{id}":                               {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
-		"POST /api/v1/incidents/{id}/decisions":                    {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
+		"GET /api/v1/observations":              {"GET", "/api/v1/observations", "", "", 0, 0},
+		"POST /api/v1/observations":             {"POST", "/api/v1/observations", obsBody, "us-op", 403, 403},
+		"GET /api/v1/observations/{id}":         {"GET", "/api/v1/observations/" + obs.ID, "", "", 0, 0},
+		"GET /api/v1/incidents":                 {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
+		"GET /api/v1/incidents/{id}":            {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
+		"POST /api/v1/incidents/{id}/decisions": {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
+		// evidence and regrouping: the administrator's party is no
+		// monitoring mission (uploads), and nothing is there to regroup.
+		"PUT /api/v1/evidence/{sha256}":                            {"PUT", "/api/v1/evidence/" + strings.Repeat("a", 64), "%PDF-1.4", "ru-op", 403, 403},
+		"GET /api/v1/evidence/{sha256}":                            {"GET", "/api/v1/evidence/" + strings.Repeat("a", 64), "", "", 0, 404},
+		"GET /api/v1/evidence/{sha256}/file":                       {"GET", "/api/v1/evidence/" + strings.Repeat("a", 64) + "/file", "", "", 0, 404},
+		"POST /api/v1/incidents/{id}/merge":                        {"POST", "/api/v1/incidents/" + obs.IncidentID + "/merge", `{"from":["none"],"reason":"test"}`, "ru-op", 403, 404},
+		"POST /api/v1/incidents/{id}/split":                        {"POST", "/api/v1/incidents/" + obs.IncidentID + "/split", `{"observations":["` + obs.ID + `"],"reason":"test"}`, "ru-op", 403, 400},
+		"POST /api/v1/reports/daily/publications":                  {"POST", "/api/v1/reports/daily/publications", `{"day":"2026-12-07"}`, "ru-op", 403, 0},
+		"GET /api/v1/reports/daily/published":                      {"GET", "/api/v1/reports/daily/published?day=2001-01-01", "", "", 0, 404},
 		"GET /api/v1/reports/daily":                                {"GET", "/api/v1/reports/daily?format=acled", "", "", 0, 0},
 		"GET /api/v1/sites":                                        {"GET", "/api/v1/sites", "", "", 0, 0},
 		"POST /api/v1/sites":                                       {"POST", "/api/v1/sites", siteBody, "us-op", 403, 0},

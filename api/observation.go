@@ -1,7 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -24,6 +28,22 @@ type Observations interface {
 	DecideIncident(ctx context.Context, id string, d observation.DecisionInput) (*observation.Incident, error)
 	// DailyReport returns the report of a UTC day.
 	DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error)
+	// UploadEvidence stores an evidence file by its SHA-256 (EFORBIDDEN,
+	// EINVALID, ETOOLARGE, ECONFLICT).
+	UploadEvidence(ctx context.Context, sha256 string, data []byte) (*observation.Evidence, error)
+	FindEvidence(ctx context.Context, sha256 string) (*observation.Evidence, error)
+	// EvidenceFile returns the file as the caller may download it (the
+	// copy without metadata when shared, or for another party).
+	EvidenceFile(ctx context.Context, sha256 string, shared bool) (*observation.Evidence, []byte, error)
+	// MergeIncidents and SplitIncident regroup observations by hand
+	// (EFORBIDDEN, EINVALID, ECONFLICT, ENOTFOUND).
+	MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error)
+	SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error)
+	// PublishReport journals the hash of a day's report as it stands
+	// (EFORBIDDEN, EINVALID); PublishedReport returns it as published
+	// (ENOTFOUND, EINTEGRITY).
+	PublishReport(ctx context.Context, day time.Time, reason string) (*observation.PublishedReport, error)
+	PublishedReport(ctx context.Context, day time.Time) (*observation.PublishedReport, error)
 }
 
 var (
@@ -42,6 +62,13 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Handler: h.getIncident},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/decisions", Handler: h.decide},
 		{Method: "GET", Pattern: "/api/v1/reports/daily", Handler: h.daily},
+		{Method: "PUT", Pattern: "/api/v1/evidence/{sha256}", Handler: h.uploadEvidence, MaxBodyBytes: observation.MaxEvidenceBytes},
+		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}", Handler: h.getEvidence},
+		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}/file", Handler: h.evidenceFile},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/merge", Handler: h.merge},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/split", Handler: h.split},
+		{Method: "POST", Pattern: "/api/v1/reports/daily/publications", Handler: h.publish},
+		{Method: "GET", Pattern: "/api/v1/reports/daily/published", Handler: h.published},
 	} {
 		s.Handle(rt)
 	}
@@ -222,4 +249,227 @@ func (c *Client) DailyReport(ctx context.Context, day time.Time) (*observation.D
 	var rep observation.DailyReport
 	_, err := c.Do(ctx, "GET", "/api/v1/reports/daily"+q("day", day.UTC().Format(time.DateOnly)), nil, &rep, nil)
 	return &rep, err
+}
+
+// uploadEvidence stores the body, a file, under the SHA-256 in the path;
+// 201 for a new file, 200 for one the party had uploaded already.
+func (h *observationHandlers) uploadEvidence(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		h.s.writeError(w, r, decodeError(err))
+		return
+	}
+	status := http.StatusCreated
+	if _, err := h.o.FindEvidence(r.Context(), r.PathValue("sha256")); err == nil {
+		status = http.StatusOK
+	}
+	e, err := h.o.UploadEvidence(r.Context(), r.PathValue("sha256"), data)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, e)
+}
+
+func (h *observationHandlers) getEvidence(w http.ResponseWriter, r *http.Request) {
+	e, err := h.o.FindEvidence(r.Context(), r.PathValue("sha256"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+// evidenceFile serves the file as an attachment of its sniffed type,
+// never rendered in the page (nosniff), with the SHA-256 of the bytes
+// served in X-Evidence-SHA256.
+func (h *observationHandlers) evidenceFile(w http.ResponseWriter, r *http.Request) {
+	copyParam := r.URL.Query().Get("copy")
+	if copyParam != "" && copyParam != "shared" && copyParam != "original" {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "copy is original or shared."))
+		return
+	}
+	e, b, err := h.o.EvidenceFile(r.Context(), r.PathValue("sha256"), copyParam == "shared")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	sum := e.SHA256
+	if len(b) != int(e.Size) || copyParam == "shared" {
+		sum = e.Shared
+	}
+	w.Header().Set("Content-Type", e.MediaType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="evidence-%s%s"`, sum[:16], evidenceExt[e.MediaType]))
+	w.Header().Set("X-Evidence-SHA256", sum)
+	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
+var evidenceExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "video/mp4": ".mp4", "video/webm": ".webm",
+	"audio/mpeg": ".mp3", "audio/wave": ".wav", "application/ogg": ".ogg", "application/pdf": ".pdf"}
+
+// UploadEvidence implements Observations: the file is sent as it is,
+// under its SHA-256.
+func (c *Client) UploadEvidence(ctx context.Context, sum string, data []byte) (*observation.Evidence, error) {
+	var e observation.Evidence
+	b, err := c.raw(ctx, "PUT", "/api/v1/evidence/"+url.PathEscape(sum), data)
+	if err != nil {
+		return nil, err
+	}
+	return &e, json.Unmarshal(b, &e)
+}
+
+// FindEvidence implements Observations.
+func (c *Client) FindEvidence(ctx context.Context, sum string) (*observation.Evidence, error) {
+	var e observation.Evidence
+	_, err := c.Do(ctx, "GET", "/api/v1/evidence/"+url.PathEscape(sum), nil, &e, nil)
+	return &e, err
+}
+
+// EvidenceFile implements Observations; the bytes are checked against
+// the hash the server says it served.
+func (c *Client) EvidenceFile(ctx context.Context, sum string, shared bool) (*observation.Evidence, []byte, error) {
+	e, err := c.FindEvidence(ctx, sum)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := "/api/v1/evidence/" + url.PathEscape(sum) + "/file"
+	if shared {
+		path += "?copy=shared"
+	}
+	b, err := c.raw(ctx, "GET", path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if got := observation.SHA256Hex(b); got != e.SHA256 && got != e.Shared {
+		return nil, nil, truce.Errorf(truce.EINTEGRITY, "The file downloaded has SHA-256 %s, neither the evidence's %s nor its shared copy's %s.", got, e.SHA256, e.Shared)
+	}
+	return e, b, nil
+}
+
+// raw sends a request whose body (and answer) are bytes, not JSON.
+func (c *Client) raw(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNAVAILABLE, "Cannot reach %s: %v", c.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, observation.MaxEvidenceBytes+1))
+	if err != nil {
+		return nil, truce.Errorf(truce.EUNAVAILABLE, "Reading the response from %s: %v", c.URL, err)
+	}
+	if resp.StatusCode >= 400 {
+		return nil, problemError(resp.StatusCode, data)
+	}
+	return data, nil
+}
+
+// merge moves the observations of other incidents into this one.
+func (h *observationHandlers) merge(w http.ResponseWriter, r *http.Request) {
+	var in observation.MergeInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.MergeIncidents(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+// split moves observations of this incident into a new one, which it
+// answers with.
+func (h *observationHandlers) split(w http.ResponseWriter, r *http.Request) {
+	var in observation.SplitInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.SplitIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, inc)
+}
+
+// MergeIncidents implements Observations.
+func (c *Client) MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/merge", in, &inc, nil)
+	return &inc, err
+}
+
+// SplitIncident implements Observations.
+func (c *Client) SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/split", in, &inc, nil)
+	return &inc, err
+}
+
+func (h *observationHandlers) publish(w http.ResponseWriter, r *http.Request) {
+	var in observation.PublishInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	day, err := time.Parse(time.DateOnly, in.Day)
+	if err != nil {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "day must be a date like 2026-12-07."))
+		return
+	}
+	p, err := h.o.PublishReport(r.Context(), day, in.Reason)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (h *observationHandlers) published(w http.ResponseWriter, r *http.Request) {
+	day, err := dayParam(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	p, err := h.o.PublishedReport(r.Context(), day)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// PublishReport implements Observations.
+func (c *Client) PublishReport(ctx context.Context, day time.Time, reason string) (*observation.PublishedReport, error) {
+	var p observation.PublishedReport
+	_, err := c.Do(ctx, "POST", "/api/v1/reports/daily/publications", observation.PublishInput{Day: day.UTC().Format(time.DateOnly), Reason: reason}, &p, nil)
+	return &p, err
+}
+
+// PublishedReport implements Observations; the report's bytes are checked
+// against the hash of its publication.
+func (c *Client) PublishedReport(ctx context.Context, day time.Time) (*observation.PublishedReport, error) {
+	var p observation.PublishedReport
+	if _, err := c.Do(ctx, "GET", "/api/v1/reports/daily/published"+q("day", day.UTC().Format(time.DateOnly)), nil, &p, nil); err != nil {
+		return nil, err
+	}
+	if p.Publication == nil || observation.SHA256Hex(p.Report) != p.Publication.SHA256 {
+		return nil, truce.Errorf(truce.EINTEGRITY, "The report served is not the one whose hash was published.")
+	}
+	return &p, nil
 }

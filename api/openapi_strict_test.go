@@ -42,6 +42,8 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
 		"OperationFile": operations.FileInput{}, "OperationPlan": operations.Plan{}, "OperationApproval": operations.ApproveInput{},
 		"OperationAmend": api.OperationAmend{}, "OperationStatus": api.OperationStatus{}, "OperationVolumeInput": operations.VolumeInput{},
+		"IncidentMerge": observation.MergeInput{}, "IncidentSplit": observation.SplitInput{},
+		"ReportPublish": observation.PublishInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))
@@ -69,6 +71,8 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		{"ObservationInput", "narrative", observation.MaxNarrative}, {"ObservationInput", "weapon", observation.MaxWeaponLen},
 		{"ObservationInput", "actor", observation.MaxActorLen}, {"IncidentDecision", "reason", truce.MaxTextLen},
 		{"IncidentDecision", "signature", truce.MaxSignatureLen},
+		{"IncidentMerge", "reason", truce.MaxTextLen}, {"IncidentSplit", "reason", truce.MaxTextLen},
+		{"ReportPublish", "reason", truce.MaxTextLen},
 	}
 	for _, l := range limits {
 		var p struct {

@@ -82,6 +82,9 @@ type Route struct {
 	// Public routes need no token.
 	Public  bool
 	Handler http.HandlerFunc
+	// MaxBodyBytes, when set, caps this route's request bodies instead of
+	// the server's MaxBodyBytes (file uploads).
+	MaxBodyBytes int64
 }
 
 // NewServer returns a server over the services.
@@ -124,7 +127,7 @@ func (s *Server) Handle(rt Route) {
 		}
 		h = s.authenticate(h)
 	}
-	h = s.withBodyLimit(h)
+	h = s.withBodyLimitOf(rt.MaxBodyBytes, h)
 	h = s.withPrintableURL(h)
 	s.mux.Handle(rt.Method+" "+rt.Pattern, s.metrics.instrument(rt.Pattern, h))
 	s.routes = append(s.routes, rt)
@@ -257,13 +260,18 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) withBodyLimit(next http.Handler) http.Handler {
+// withBodyLimitOf caps bodies at limit bytes, or at the server's
+// MaxBodyBytes when limit is 0.
+func (s *Server) withBodyLimitOf(limit int64, next http.Handler) http.Handler {
+	if limit <= 0 {
+		limit = s.cfg.MaxBodyBytes
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.writeError(w, r, truce.Errorf(truce.ETOOLARGE, "The body is over the %d-byte limit.", s.cfg.MaxBodyBytes))
+		if r.ContentLength > limit {
+			s.writeError(w, r, truce.Errorf(truce.ETOOLARGE, "The body is over the %d-byte limit.", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/ui"
 	"github.com/truce-project/truce/zones"
 )
 
@@ -14,6 +17,15 @@ import (
 // routes and pages.
 func (n *Node) startObservation(ctx context.Context) error {
 	svc := observation.New(n.Store.Observation(), n.Accounts.Journal, n.Accounts, zonesInForce{n.Zones})
+	b, err := ui.BaseMapData("syria-subdistricts.geojson")
+	if err != nil {
+		return err
+	}
+	areas, err := humanitarian.LoadAdminAreas(b)
+	if err != nil {
+		return err
+	}
+	svc.Areas = subDistricts{areas}
 	if _, err := svc.Load(ctx); err != nil {
 		return err
 	}
@@ -39,4 +51,19 @@ func (z zonesInForce) InForce(ctx context.Context, p observation.Point, t time.T
 		out = append(out, observation.ZoneInForce(zf))
 	}
 	return out, nil
+}
+
+// subDistricts answers observation.Areas from the OCHA sub-districts of
+// the base map: the longest P-code of those a point is in (the
+// sub-district's; the governorate's comes along).
+type subDistricts struct{ a *humanitarian.AdminAreas }
+
+func (s subDistricts) PCode(p observation.Point) string {
+	best := ""
+	for _, c := range s.a.PCodes(orb.Point{p.Lon, p.Lat}) {
+		if len(c) > len(best) {
+			best = c
+		}
+	}
+	return best
 }

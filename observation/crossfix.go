@@ -129,7 +129,7 @@ func CrossFix(obs []*Observation) *Fix {
 	k := math.Sqrt(chi2_95)
 	major, minor := k*math.Sqrt(l1), k*math.Sqrt(l2)
 	center := unproject(ref, x)
-	f := &Fix{Center: Point{center[0], center[1]}, SemiMajor: major, SemiMinor: minor, Orientation: orient, Radius: major, Bearings: len(lines)}
+	f := &Fix{Center: Point{roundDeg(center[0]), roundDeg(center[1])}, SemiMajor: roundM(major), SemiMinor: roundM(minor), Orientation: orient, Radius: roundM(major), Bearings: len(lines)}
 	const n = 36
 	ring := make([][2]float64, 0, n+1)
 	ca, sa := math.Cos(ang), math.Sin(ang)
@@ -137,7 +137,7 @@ func CrossFix(obs []*Observation) *Fix {
 		t := 2 * math.Pi * float64(i) / n
 		ex, ey := major*math.Cos(t), minor*math.Sin(t)
 		q := unproject(ref, [2]float64{x[0] + ex*ca - ey*sa, x[1] + ex*sa + ey*ca})
-		ring = append(ring, [2]float64{q[0], q[1]})
+		ring = append(ring, [2]float64{roundDeg(q[0]), roundDeg(q[1])})
 	}
 	f.Area = append(ring, ring[0])
 	return f

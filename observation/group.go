@@ -235,3 +235,34 @@ func (x *Index) MatchBrute(e *Entry) string {
 	}
 	return ""
 }
+
+// Move re-points the entry of an observation (e, as it was indexed) from
+// incident from to incident to, and reports whether it found it: an
+// observation moved by hand is matched as part of the incident it joined.
+func (x *Index) Move(e Entry, from, to string) bool {
+	if e.End.Sub(e.Start) > GroupSpan {
+		return false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	fi, ok := x.incNum[from]
+	if !ok {
+		return false
+	}
+	ti, ok := x.incNum[to]
+	if !ok {
+		ti = int32(len(x.incidents))
+		x.incidents = append(x.incidents, to)
+		x.incNum[to] = ti
+	}
+	cx, cy := cellOf(e.Center.Lon, e.Center.Lat)
+	start, end := e.Start.UnixNano(), e.End.UnixNano()
+	for _, i := range x.cells[cellKey(e.Category, cx, cy, bucketOf(start))] {
+		c := x.at(i)
+		if c.inc == fi && c.lon == e.Center.Lon && c.lat == e.Center.Lat && c.r == e.Radius && c.start == start && c.end == end {
+			c.inc = ti
+			return true
+		}
+	}
+	return false
+}

@@ -31,6 +31,8 @@ type Incident struct {
 	Radius float64      `json:"radius"`
 	Area   [][2]float64 `json:"area"`
 	Fix    *Fix         `json:"fix,omitempty"`
+	// PCode is the OCHA P-code of the sub-district of Center.
+	PCode string `json:"pcode,omitempty"`
 	// Start and End span the observations' windows.
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
@@ -47,10 +49,14 @@ type Incident struct {
 	Casualties      Count       `json:"casualties"`
 	Decisions       []Decision  `json:"decisions,omitempty"`
 	Violations      []Violation `json:"violations,omitempty"`
-	CreatedAt       time.Time   `json:"created_at"`
-	UpdatedAt       time.Time   `json:"updated_at"`
-	Version         int         `json:"version"`
-	JournalIndex    int64       `json:"journal_index"`
+	// Regroupings are the merges and splits made by hand; MergedInto the
+	// incident this one's observations were all moved into.
+	Regroupings  []Regrouping `json:"regroupings,omitempty"`
+	MergedInto   string       `json:"merged_into,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	Version      int          `json:"version"`
+	JournalIndex int64        `json:"journal_index"`
 }
 
 // Summarize returns inc with what its observations say: counts of

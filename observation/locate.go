@@ -66,13 +66,23 @@ func Locate(in *Input) Located {
 		r = math.Max(r, geo.Distance(cp, p))
 	}
 	r = math.Max(r, (b.MaxDistance-b.MinDistance)/2)
-	return Located{Center: Point{cp[0], cp[1]}, Radius: r * 1.01, Area: ringOf(ring)}
+	return Located{Center: Point{roundDeg(cp[0]), roundDeg(cp[1])}, Radius: roundM(r * 1.01), Area: ringOf(ring)}
 }
+
+// roundDeg rounds a computed coordinate to 1e-7 degrees (at most 1.1 cm)
+// and roundM a computed distance to the centimetre: the geodesics'
+// last digits say nothing a monitor could know, and a short decimal is
+// written and canonicalised for the journal several times faster than a
+// 17-digit one (canonicalDecimal's fast path), on the one writer every
+// filing waits for.
+func roundDeg(x float64) float64 { return math.Round(x*1e7) / 1e7 }
+
+func roundM(x float64) float64 { return math.Round(x*100) / 100 }
 
 func ringOf(r orb.Ring) [][2]float64 {
 	out := make([][2]float64, len(r))
 	for i, p := range r {
-		out[i] = [2]float64{p[0], p[1]}
+		out[i] = [2]float64{roundDeg(p[0]), roundDeg(p[1])}
 	}
 	return out
 }

@@ -166,6 +166,9 @@ type Input struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	Casualties Count   `json:"casualties"`
 	Narrative  string  `json:"narrative,omitempty"`
+	// Evidence are the SHA-256 hashes of the evidence files the observer
+	// uploaded for it (UploadEvidence).
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 // Observation is one monitor's report, as stored.
@@ -185,10 +188,14 @@ type Observation struct {
 	Radius       float64      `json:"radius"`
 	Area         [][2]float64 `json:"area"`
 	GeoPrecision Precision    `json:"geo_precision"`
-	IncidentID   string       `json:"incident_id"`
-	CreatedAt    time.Time    `json:"created_at"`
-	Version      int          `json:"version"`
-	JournalIndex int64        `json:"journal_index"`
+	// PCode is the OCHA P-code of the sub-district the event's point is
+	// in ("" outside the areas known); its first 6 and 4 characters are
+	// its district's and governorate's.
+	PCode        string    `json:"pcode,omitempty"`
+	IncidentID   string    `json:"incident_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	Version      int       `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
 }
 
 // Limits on what an observation may say.

@@ -62,8 +62,22 @@ type DailyReport struct {
 	ByCategory []CategoryTotals `json:"by_category"`
 	ByParty    []PartyTotals    `json:"by_party"`
 	ByZone     []ZoneTotals     `json:"by_zone"`
-	Incidents  []*Incident      `json:"incidents"`
+	// ByArea are the totals per OCHA area the incidents are in: each
+	// governorate (4-character P-code), district (6) and sub-district
+	// (8), by P-code.
+	ByArea    []AreaTotals `json:"by_area"`
+	Incidents []*Incident  `json:"incidents"`
 }
+
+// AreaTotals are the totals of the incidents in one OCHA area.
+type AreaTotals struct {
+	PCode string `json:"pcode"`
+	Totals
+}
+
+// counted reports whether an incident counts in a report: not once
+// rejected, nor once merged into another (which counts its observations).
+func counted(inc *Incident) bool { return inc.Status != StatusRejected && inc.Status != StatusMerged }
 
 // BuildReport returns the report of day (a UTC date) from the incidents
 // that started on it and on the day before; rejected incidents are not
@@ -73,9 +87,20 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 	cats := map[Category]*CategoryTotals{}
 	parties := map[string]int{}
 	zones := map[string]int{}
+	areas := map[string]*Totals{}
 	for _, inc := range today {
-		if inc.Status == StatusRejected {
+		if !counted(inc) {
 			continue
+		}
+		for _, n := range []int{4, 6, 8} {
+			if len(inc.PCode) >= n {
+				a := areas[inc.PCode[:n]]
+				if a == nil {
+					a = &Totals{}
+					areas[inc.PCode[:n]] = a
+				}
+				a.add(inc)
+			}
 		}
 		r.Incidents = append(r.Incidents, inc)
 		r.Total.add(inc)
@@ -93,7 +118,7 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 		}
 	}
 	for _, inc := range yesterday {
-		if inc.Status != StatusRejected {
+		if counted(inc) {
 			r.Previous.add(inc)
 		}
 	}
@@ -109,6 +134,11 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 		r.ByZone = append(r.ByZone, ZoneTotals{z, n})
 	}
 	slices.SortFunc(r.ByZone, func(a, b ZoneTotals) int { return cmpStr(a.ZoneID, b.ZoneID) })
+	r.ByArea = []AreaTotals{}
+	for pc, t := range areas {
+		r.ByArea = append(r.ByArea, AreaTotals{pc, *t})
+	}
+	slices.SortFunc(r.ByArea, func(a, b AreaTotals) int { return cmpStr(a.PCode, b.PCode) })
 	slices.SortFunc(r.Incidents, func(a, b *Incident) int { return a.Start.Compare(b.Start) })
 	return r
 }

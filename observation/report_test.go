@@ -3,6 +3,8 @@ package observation_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,11 +27,23 @@ func TestBuildReport(t *testing.T) {
 		inc("b", observation.CatExplosion, observation.StatusReported, 1, []string{"mc", "osce"}, 0),
 		inc("c", observation.CatBurstShot, observation.StatusCorroborated, 3, []string{"osce"}, 0),
 		inc("d", observation.CatExplosion, observation.StatusRejected, 5, []string{"mc"}, 9, "z2"),
+		// Merged into a: its observations are counted there.
+		inc("e", observation.CatExplosion, observation.StatusMerged, 0, []string{"mc"}, 1),
 	}
-	yesterday := []*observation.Incident{inc("y", observation.CatFlare, observation.StatusReported, 1, []string{"mc"}, 0)}
+	today[0].PCode, today[1].PCode, today[2].PCode, today[3].PCode = "SY120000", "SY120300", "SY010000", "SY120000"
+	yesterday := []*observation.Incident{inc("y", observation.CatFlare, observation.StatusReported, 1, []string{"mc"}, 0),
+		inc("x", observation.CatFlare, observation.StatusMerged, 0, []string{"mc"}, 0)}
 	r := observation.BuildReport(day, today, yesterday)
 	if r.Day != "2026-12-07" || r.Total.Incidents != 3 || r.Total.Observations != 6 || r.Total.Violations != 1 || r.Previous.Incidents != 1 {
 		t.Fatalf("totals %+v, previous %+v", r.Total, r.Previous)
+	}
+	var areas []string
+	for _, a := range r.ByArea {
+		areas = append(areas, fmt.Sprintf("%s:%d/%d", a.PCode, a.Incidents, a.Observations))
+	}
+	// Dar'a governorate holds a and b (d was rejected), in two districts.
+	if got := strings.Join(areas, " "); got != "SY01:1/3 SY0100:1/3 SY010000:1/3 SY12:2/3 SY1200:1/2 SY120000:1/2 SY1203:1/1 SY120300:1/1" {
+		t.Fatalf("by area: %s", got)
 	}
 	if r.Total.Casualties != (observation.Count{Best: 1, Low: 1, High: 4}) || r.Total.Events != (observation.Count{Best: 6, Low: 3, High: 9}) {
 		t.Fatalf("sums %+v %+v", r.Total.Casualties, r.Total.Events)

@@ -32,6 +32,12 @@ type Zones interface {
 	InForce(ctx context.Context, p Point, t time.Time) ([]ZoneInForce, error)
 }
 
+// Areas names the administrative area of a point: the OCHA P-code of its
+// sub-district ("" when it is in none known).
+type Areas interface {
+	PCode(p Point) string
+}
+
 // AlertViolation is the kind of the alert raised when a verified incident
 // breaks an agreement's rule.
 const AlertViolation truce.AlertKind = "violation"
@@ -43,6 +49,9 @@ type Service struct {
 	Store    Store
 	Accounts Accounts
 	Zones    Zones
+	// Areas, when set, gives observations and incidents their
+	// sub-district's P-code.
+	Areas Areas
 	// Index is the grouping engine (Load fills it from the store).
 	Index *Index
 
@@ -55,6 +64,9 @@ type Service struct {
 	// share the store's commits.
 	filing  sync.Mutex
 	pending map[string]*opening
+	// evidenceParty maps the SHA-256 of each evidence file cited so far
+	// to the party that uploaded it, as its journal entry says.
+	evidenceParty sync.Map
 }
 
 // opening is an incident whose first observation is being written.
@@ -69,7 +81,11 @@ func New(st Store, j *journal.Journal, acc Accounts, zones Zones) *Service {
 }
 
 // Load rebuilds the grouping index from the stored observations, page by
-// page, and returns how many it read.
+// page, and returns how many it read. The log vouches for what the engine
+// uses: each observation is indexed as its journal entry holds it, a row
+// that does not match its entry is reported (journal.Refuse: /readyz,
+// metrics) and its journalled version used, and one whose journal fails
+// its checks is left out.
 func (s *Service) Load(ctx context.Context) (int, error) {
 	x := NewIndex()
 	n, cursor := 0, ""
@@ -78,7 +94,11 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		for _, o := range page {
+		vouched, _, err := journal.VouchRecords(ctx, s.Journal, "observation", page, observationID)
+		if err != nil {
+			return n, err
+		}
+		for _, o := range vouched {
 			x.Add(EntryOf(o))
 		}
 		n += len(page)
@@ -91,6 +111,18 @@ func (s *Service) Load(ctx context.Context) (int, error) {
 	s.Index = x
 	s.filing.Unlock()
 	return n, nil
+}
+
+// errMerged says the incident an observation was matched to was merged
+// into another while it was filed.
+var errMerged = errors.New("observation: the incident was merged")
+
+// pcode returns the P-code of the sub-district of p, if Areas knows it.
+func (s *Service) pcode(p Point) string {
+	if s.Areas == nil {
+		return ""
+	}
+	return s.Areas.PCode(p)
 }
 
 // CanFile returns nil if a may file observations: an observer or operator
@@ -148,12 +180,16 @@ func (s *Service) AddObservation(ctx context.Context, in Input) (*Observation, e
 	if err := in.Validate(now); err != nil {
 		return nil, err
 	}
+	if err := s.checkEvidence(ctx, a, in.Evidence); err != nil {
+		return nil, err
+	}
 	in.TimePrecision = timePrecision(in.TimePrecision, in.Start, in.End)
 	in.Narrative, in.Weapon, in.Actor = strings.TrimSpace(in.Narrative), strings.TrimSpace(in.Weapon), strings.TrimSpace(in.Actor)
 	loc := Locate(&in)
 	o := &Observation{ID: truce.NewID(), Input: in, PartyID: a.Party.ID, ObserverLabel: "observer of party " + a.Party.Slug,
 		FiledBy: a.User.ID, Center: loc.Center, Radius: loc.Radius, Area: loc.Area, GeoPrecision: geoPrecision(loc.Radius),
 		CreatedAt: now, Version: 1}
+	o.PCode = s.pcode(o.Center)
 
 	for attempt := 0; ; attempt++ {
 		out, retry, err := s.file(ctx, a, o, now)
@@ -219,6 +255,10 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 			if err != nil {
 				return nil, err
 			}
+			if old.Status == StatusMerged {
+				// Merged by hand since it was matched: match again.
+				return nil, errMerged
+			}
 			prev, err := tx.IncidentObservations(ctx, match)
 			if err != nil {
 				return nil, err
@@ -230,6 +270,7 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 			inc = &Incident{ID: e.Incident, Category: o.Category, SubCategory: o.SubCategory, Status: StatusReported, CreatedAt: now, Version: 1}
 		}
 		inc = Summarize(inc, obs)
+		inc.PCode = s.pcode(inc.Center)
 		inc.UpdatedAt = now
 		o.IncidentID = inc.ID
 		inc.JournalIndex = w.Journal(incidentChange(inc))
@@ -240,6 +281,9 @@ func (s *Service) file(ctx context.Context, a *truce.Caller, o *Observation, now
 		return &o, tx.PutObservation(ctx, &o)
 	})
 	finish(err == nil)
+	if errors.Is(err, errMerged) {
+		return nil, true, nil
+	}
 	if err != nil {
 		return nil, false, err
 	}

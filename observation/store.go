@@ -25,6 +25,13 @@ type Store interface {
 	Incident(ctx context.Context, id string) (*Incident, error)
 	// Incidents lists incidents by id, after f.Cursor.
 	Incidents(ctx context.Context, f IncidentFilter) ([]*Incident, error)
+	// Evidence returns an evidence record by its SHA-256 (ENOTFOUND).
+	Evidence(ctx context.Context, sha256 string) (*Evidence, error)
+	// EvidenceFile returns a stored file by its SHA-256 (ENOTFOUND).
+	EvidenceFile(ctx context.Context, sha256 string) ([]byte, error)
+	// Publication returns a day's report publication and the report's
+	// bytes (ENOTFOUND).
+	Publication(ctx context.Context, day string) (*Publication, []byte, error)
 }
 
 // Filter selects observations.
@@ -55,6 +62,16 @@ type Tx interface {
 	Incident(ctx context.Context, id string) (*Incident, error)
 	// IncidentObservations returns an incident's observations by id.
 	IncidentObservations(ctx context.Context, incidentID string) ([]*Observation, error)
+	// PutEvidence inserts an evidence record (Version 1).
+	PutEvidence(ctx context.Context, e *Evidence) error
+	// PutEvidenceFile stores a file under its SHA-256, once (a file
+	// stored already is left as it is).
+	PutEvidenceFile(ctx context.Context, sha256 string, data []byte) error
+	// Publication returns a day's report publication (ENOTFOUND).
+	Publication(ctx context.Context, day string) (*Publication, error)
+	// PutPublication inserts (Version 1) or updates a publication with
+	// the report's bytes.
+	PutPublication(ctx context.Context, p *Publication, report []byte) error
 	// PutAlert inserts an alert (a violation's) at Version 1.
 	PutAlert(ctx context.Context, a *truce.Alert) error
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AircraftUnique", func(t *testing.T) { testAircraftUnique(t, open(t)) })
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open(t)) })
 	t.Run("Observation", func(t *testing.T) { testObservation(t, open(t)) })
+	t.Run("Evidence", func(t *testing.T) { testEvidence(t, open(t)) })
 	t.Run("LargeWrite", func(t *testing.T) { testLargeWrite(t, open(t)) })
 	t.Run("Control", func(t *testing.T) { testControl(t, open(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, open(t)) })

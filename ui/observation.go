@@ -20,7 +20,8 @@ func (u *UI) AddObservation(o api.Observations) {
 	u.AddPage(Page{Path: "/observations/new", NavKey: "nav.observe", Order: 22, Roles: []truce.Role{truce.RoleObserver, truce.RoleOperator},
 		Routes: map[string]http.HandlerFunc{"GET /observations/new": h.form, "POST /observations": h.add}})
 	u.AddPage(Page{Path: "/incidents", NavKey: "nav.incidents", Order: 23, Routes: map[string]http.HandlerFunc{
-		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide}})
+		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide,
+		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split}})
 }
 
 type observationPages struct {
@@ -163,8 +164,10 @@ func (h *observationPages) incident(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	acled := observation.ACLEDType(inc.Category, inc.SubCategory)
+	regroup := observation.CanDecide(a, observation.ActionVerify) == nil &&
+		(inc.Status == observation.StatusReported || inc.Status == observation.StatusCorroborated)
 	h.u.render(w, r, http.StatusOK, "incident", map[string]any{"Incident": inc, "Observations": obs, "Parties": names,
-		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed")})
+		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed"), "Regroup": regroup})
 }
 
 func (h *observationPages) decide(w http.ResponseWriter, r *http.Request) {
@@ -176,4 +179,50 @@ func (h *observationPages) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// serviceWorker serves the service worker (static/sw.js) from the root,
+// so that its scope covers the observation form, revalidated on every
+// load so a new binary's worker replaces the old one.
+func (u *UI) serviceWorker(w http.ResponseWriter, r *http.Request) {
+	b, err := staticFS.ReadFile("static/sw.js")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(b)
+}
+
+// ids reads a form's list of identifiers: repeated fields, or one field
+// separated by commas or spaces.
+func ids(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })...)
+	}
+	return out
+}
+
+// merge merges the incidents named in the form into this one.
+func (h *observationPages) merge(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := h.o.MergeIncidents(r.Context(), id, observation.MergeInput{From: ids(r.PostForm["from"]), Reason: r.PostFormValue("reason")}); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// split moves the observations ticked in the form into a new incident,
+// and shows it.
+func (h *observationPages) split(w http.ResponseWriter, r *http.Request) {
+	inc, err := h.o.SplitIncident(r.Context(), r.PathValue("id"), observation.SplitInput{Observations: ids(r.PostForm["observation"]), Reason: r.PostFormValue("reason")})
+	if err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(inc.ID), http.StatusSeeOther)
 }

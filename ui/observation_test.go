@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/observation"
 )
 
 // TestObservationPages drives the observation form, the verification
@@ -84,6 +85,58 @@ func TestObservationPages(t *testing.T) {
 	if !strings.Contains(page, `id="decide-verify"`) || !strings.Contains(page, `id="decide-reject"`) || strings.Contains(page, `id="decide-dispute"`) {
 		t.Fatalf("the operator's decision form:\n%.3000s", page)
 	}
+	// A second report, 35 km away, is its own incident; the operator
+	// merges it into the first by hand, then splits it out again.
+	far := url.Values{}
+	for k, v := range form {
+		far[k] = v
+	}
+	far.Set("obs_lon", "36.45")
+	far.Set("obs_lat", "32.75")
+	resp, err = c.PostForm(s.url+"/observations", far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	farPath := strings.SplitN(resp.Header.Get("Location"), "?", 2)[0]
+	if farPath == incPath || !strings.HasPrefix(farPath, "/incidents/") {
+		t.Fatalf("the far report: %q", farPath)
+	}
+	farID := strings.TrimPrefix(farPath, "/incidents/")
+	if _, page := get(t, c, s.url+incPath); strings.Contains(page, `id="incident-merge"`) {
+		t.Fatal("an observer is offered the merge form")
+	}
+	if _, page := get(t, op, s.url+incPath); !strings.Contains(page, `id="incident-merge"`) || strings.Contains(page, `id="incident-split"`) {
+		t.Fatalf("the operator's regroup forms for one observation:\n%.3000s", page)
+	}
+	resp, err = op.PostForm(s.url+incPath+"/merge", url.Values{"csrf": {csrf}, "from": {farID}, "reason": {"One battery, heard twice."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("merge: %d", resp.StatusCode)
+	}
+	_, page = get(t, op, s.url+incPath)
+	if strings.Count(page, `class="observation-row"`) != 2 || !strings.Contains(page, "One battery, heard twice.") || !strings.Contains(page, `id="incident-split"`) {
+		t.Fatalf("after the merge:\n%.4000s", page)
+	}
+	if _, page := get(t, op, s.url+farPath, "Cookie", "truce_lang=ar"); !strings.Contains(page, `id="incident-merged-into"`) || !strings.Contains(page, "مدموجة") {
+		t.Fatalf("the incident merged from, in Arabic:\n%.3000s", page)
+	}
+	farObs, _, err := s.node.Observation.ListObservations(actx, observation.Filter{IncidentID: strings.TrimPrefix(incPath, "/incidents/")})
+	if err != nil || len(farObs) != 2 {
+		t.Fatalf("observations after the merge: %d, %v", len(farObs), err)
+	}
+	resp, err = op.PostForm(s.url+incPath+"/split", url.Values{"csrf": {csrf}, "observation": {farObs[1].ID}, "reason": {"Two batteries after all."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc == incPath || loc == farPath || !strings.HasPrefix(loc, "/incidents/") {
+		t.Fatalf("split: %d to %q", resp.StatusCode, loc)
+	}
+
 	resp, err = op.PostForm(s.url+incPath+"/decide", url.Values{"csrf": {csrf}, "action": {"verify"}, "reason": {"Heard by team A; crater seen."}})
 	if err != nil {
 		t.Fatal(err)

@@ -187,6 +187,7 @@ func New(svc Services, cfg Config) (*UI, error) {
 		return nil, err
 	}
 	u.mux.Handle("GET /static/", u.assets)
+	u.mux.HandleFunc("GET /sw.js", u.serviceWorker)
 	u.mux.HandleFunc("GET /login", u.loginForm)
 	u.mux.HandleFunc("POST /login", u.login)
 	u.mux.HandleFunc("GET /lang/{code}", u.setLang)

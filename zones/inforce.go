@@ -2,6 +2,7 @@ package zones
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -17,21 +18,22 @@ type ZoneInForce struct {
 	Kind        truce.ZoneKind
 }
 
-// InForceAt returns, from the live index, the zone versions containing
-// the point (lon, lat) at t, each with its agreement's rules (read as the
-// caller, checked against the journal), for agreements in force at t.
-// Without an index it returns none.
+// InForceAt returns the zone versions containing the point (lon, lat) at
+// t, each with its agreement's rules (read as the caller, checked against
+// the journal), for agreements in force at t. ZonesAt answers from the
+// live index for the times it covers and from the stored history before:
+// the live index holds only what is in force from its last load on, so a
+// version superseded since, or an agreement no longer in force, is found
+// only in the history (an incident judged after a restart found nothing
+// when this asked the live index alone).
 func (s *Service) InForceAt(ctx context.Context, lon, lat float64, t time.Time) ([]ZoneInForce, error) {
-	if s == nil || s.Index == nil {
+	if s == nil {
 		return nil, nil
 	}
-	var recs []truce.ZoneAt
-	s.Index.Spatial().Containing(lon, lat, 0, t, func(id string) bool {
-		if r, ok := s.Index.Record(id); ok {
-			recs = append(recs, r)
-		}
-		return true
-	})
+	recs, err := s.ZonesAt(ctx, lon, lat, math.NaN(), t)
+	if err != nil {
+		return nil, err
+	}
 	var out []ZoneInForce
 	for _, r := range recs {
 		ag, err := s.FindAgreement(ctx, r.Zone.AgreementID)

@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register("observation", "file, list and show ceasefire observations", runObservation, "add", "list", "show")
-	register("incident", "list and show incidents; verify, dispute or reject one (signed); the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "report")
+	register("incident", "list and show incidents; verify, dispute or reject one (signed); merge and split them by hand; the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "merge", "split", "report")
 }
 
 func runObservation(ctx context.Context, args []string) error {
@@ -27,7 +27,7 @@ func runObservation(ctx context.Context, args []string) error {
 	sub, rest := args[0], args[1:]
 	switch sub {
 	case "add":
-		fs := newFlags("observation add", "observation add --mode heard --from LON,LAT (--at LON,LAT --accuracy M | --bearing DEG [--bearing-error DEG] --distance MIN-MAX) --category explosion [--sub artillery] [--start T] [--end T] [--events B[,L,H]] [--casualties B[,L,H]] [--weapon W] [--actor A --confidence C] [--narrative N] [--observer USER] | --file F.json")
+		fs := newFlags("observation add", "observation add --mode heard --from LON,LAT (--at LON,LAT --accuracy M | --bearing DEG [--bearing-error DEG] --distance MIN-MAX) --category explosion [--sub artillery] [--start T] [--end T] [--events B[,L,H]] [--casualties B[,L,H]] [--weapon W] [--actor A --confidence C] [--narrative N] [--observer USER] | --file F.json) [--evidence FILE,FILE]")
 		file := fs.String("file", "", "the observation as JSON (the API's ObservationInput); the other flags are then ignored")
 		mode := fs.String("mode", "", "saw, heard, saw_and_heard, camera, uav, satellite or third_party")
 		from := fs.String("from", "", "the observer's position: LON,LAT")
@@ -47,6 +47,7 @@ func runObservation(ctx context.Context, args []string) error {
 		confidence := fs.Float64("confidence", 0, "confidence in the attribution, 0 to 1")
 		narrative := fs.String("narrative", "", "narrative")
 		observer := fs.String("observer", "", "the observer (an operator filing for an observer of the party)")
+		evidence := fs.String("evidence", "", "photos, video, audio or documents to upload and cite, separated by commas")
 		cf.add(fs)
 		_, cl, err := cf.parse(fs, rest, 0)
 		if err != nil {
@@ -96,6 +97,15 @@ func runObservation(ctx context.Context, args []string) error {
 			}
 			if in.Casualties, err = count("--casualties", *casualties); err != nil {
 				return err
+			}
+		}
+		if *evidence != "" {
+			for _, p := range strings.Split(*evidence, ",") {
+				e, err := uploadEvidenceFile(ctx, cl, strings.TrimSpace(p))
+				if err != nil {
+					return err
+				}
+				in.Evidence = append(in.Evidence, e.SHA256)
 			}
 		}
 		o, err := cl.AddObservation(ctx, in)
@@ -221,10 +231,48 @@ func runIncident(ctx context.Context, args []string) error {
 			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
 		}
 		return nil
+	case "merge", "split":
+		usage := "incident merge ID --from ID[,ID] --reason TEXT"
+		listName, listHelp := "from", "the incidents whose observations move into ID, separated by commas"
+		if sub == "split" {
+			usage = "incident split ID --observations ID[,ID] --reason TEXT"
+			listName, listHelp = "observations", "the observations of ID that move into a new incident, separated by commas"
+		}
+		fs := newFlags("incident "+sub, usage)
+		list := fs.String(listName, "", listHelp)
+		reason := fs.String("reason", "", "why (required; journalled)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, id := range strings.Split(*list, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		var i *observation.Incident
+		if sub == "merge" {
+			i, err = cl.MergeIncidents(ctx, pos[0], observation.MergeInput{From: ids, Reason: *reason})
+		} else {
+			i, err = cl.SplitIncident(ctx, pos[0], observation.SplitInput{Observations: ids, Reason: *reason})
+		}
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(i)
+		}
+		fmt.Fprintf(stdout, "Incident %s holds %d observations from %d observers, %s, at %.5f,%.5f ± %.0f m (journal %d).\n", i.ID, i.Observations, i.Observers, i.Status, i.Center.Lon, i.Center.Lat, i.Radius, i.JournalIndex)
+		return nil
 	case "report":
-		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled]")
+		fs := newFlags("incident report", "incident report [--day YYYY-MM-DD] [--format text|csv|acled] [--publish [--reason R] | --published]")
 		day := fs.String("day", "", "the UTC day (default today)")
 		format := fs.String("format", "text", "text, csv (totals by category) or acled (one row per incident), the CSVs with an HXL row")
+		publish := fs.Bool("publish", false, "publish the report as it stands: its SHA-256 is journalled (the monitoring mission's operators)")
+		reason := fs.String("reason", "", "with --publish, why a day published already is published again")
+		published := fs.Bool("published", false, "the report as published, checked against its journalled hash")
 		cf.add(fs)
 		_, cl, err := cf.parse(fs, rest, 0)
 		if err != nil {
@@ -236,8 +284,24 @@ func runIncident(ctx context.Context, args []string) error {
 				return fmt.Errorf("incident report: --day is a date like 2026-12-07")
 			}
 		}
-		rep, err := cl.DailyReport(ctx, d)
-		if err != nil {
+		var rep *observation.DailyReport
+		if *publish || *published {
+			var p *observation.PublishedReport
+			if *publish {
+				p, err = cl.PublishReport(ctx, d, *reason)
+			} else {
+				p, err = cl.PublishedReport(ctx, d)
+			}
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(p.Report, &rep); err != nil {
+				return err
+			}
+			if !cf.json {
+				fmt.Fprintf(stdout, "Published report %s, version %d, SHA-256 %s (journal %d).\n", p.Publication.ID, p.Publication.Version, p.Publication.SHA256, p.Publication.JournalIndex)
+			}
+		} else if rep, err = cl.DailyReport(ctx, d); err != nil {
 			return err
 		}
 		switch {
@@ -260,7 +324,7 @@ func runIncident(ctx context.Context, args []string) error {
 		})
 		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, report)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, report)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

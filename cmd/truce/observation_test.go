@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,8 +65,10 @@ func TestCLI_Observation(t *testing.T) {
 	incRE := regexp.MustCompile(`in incident (\S+)\.`)
 	// Shelling at about 36.16,32.62, heard from 36.10,32.58 (bearing ≈ 50°)
 	// and from 36.13,32.68 (bearing ≈ 157°).
+	// Team A cites a photo; its camera wrote its GPS position in it.
+	photo := filepath.Join("..", "..", "observation", "testdata", "nikon-d2h-gps.jpg")
 	a := run(tokens["team-a"], "observation", "add", "--mode", "heard", "--from", "36.10,32.58", "--bearing", "50", "--bearing-error", "3", "--distance", "4000-10000",
-		"--category", "explosion", "--sub", "artillery", "--events", "4,3,6")
+		"--category", "explosion", "--sub", "artillery", "--events", "4,3,6", "--evidence", photo)
 	b := run(tokens["team-b"], "observation", "add", "--mode", "heard", "--from", "36.13,32.68", "--bearing", "157", "--bearing-error", "3", "--distance", "4000-10000",
 		"--category", "explosion", "--sub", "artillery", "--events", "3")
 	incA, incB := incRE.FindStringSubmatch(a), incRE.FindStringSubmatch(b)
@@ -71,6 +76,19 @@ func TestCLI_Observation(t *testing.T) {
 		t.Fatalf("two reports, want one incident:\n%s%s", a, b)
 	}
 	inc := incA[1]
+	photoBytes, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(photoBytes)
+	if out := run(tokens["team-a"], "evidence", "upload", photo); !strings.HasPrefix(out, hex.EncodeToString(sum[:])) || !strings.Contains(out, "without APP1 Exif") {
+		t.Fatalf("evidence upload: %s", out)
+	}
+	got := filepath.Join(dir, "got.jpg")
+	run(tokens["ru"], "evidence", "get", hex.EncodeToString(sum[:]), "--out", got)
+	if b, err := os.ReadFile(got); err != nil || bytes.Contains(b, []byte("Exif")) || len(b) >= len(photoBytes) {
+		t.Fatalf("another party's download: %d bytes, %v; want the photo without its Exif", len(b), err)
+	}
 	if out := run(tokens["ru"], "incident", "list", "--status", "corroborated"); !strings.Contains(out, inc) || !strings.Contains(out, "explosion/artillery") {
 		t.Fatalf("incident list: %s", out)
 	}
@@ -86,6 +104,20 @@ func TestCLI_Observation(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "bearing") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Fatalf("a bearing of 400: exit %d, %q", code, errs)
 	}
+	// By hand: team B's report split out into its own incident, then
+	// merged back.
+	obsB := regexp.MustCompile(`Observation (\S+) filed`).FindStringSubmatch(b)[1]
+	out = run(tokens["centre-op"], "incident", "split", inc, "--observations", obsB, "--reason", "Perhaps a second battery.")
+	split := regexp.MustCompile(`^Incident (\S+) holds 1 observations`).FindStringSubmatch(out)
+	if split == nil || split[1] == inc {
+		t.Fatalf("split: %s", out)
+	}
+	if _, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["team-a"]}, "incident", "merge", inc, "--from", split[1], "--reason", "one"); code == 0 || !strings.Contains(errs, "operator") {
+		t.Fatalf("an observer merges: exit %d, %q", code, errs)
+	}
+	if out := run(tokens["centre-op"], "incident", "merge", inc, "--from", split[1], "--reason", "One battery: the bearings cross."); !strings.Contains(out, "Incident "+inc+" holds 2 observations from 2 observers, corroborated") {
+		t.Fatalf("merge: %s", out)
+	}
 	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "incident", "verify", inc, "--reason", "ours")
 	if code == 0 || !strings.Contains(errs, "monitoring mission") {
 		t.Fatalf("a guarantor verifies: exit %d, %q", code, errs)
@@ -96,6 +128,13 @@ func TestCLI_Observation(t *testing.T) {
 	}
 	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
 		t.Fatalf("report: %s", out)
+	}
+	pub := run(tokens["centre-op"], "incident", "report", "--publish")
+	if !regexp.MustCompile(`^Published report \S+, version 1, SHA-256 [0-9a-f]{64} \(journal \d+\)`).MatchString(pub) {
+		t.Fatalf("publish: %s", pub)
+	}
+	if out := run(tokens["ru"], "incident", "report", "--published"); !strings.HasPrefix(out, strings.SplitN(pub, "\n", 2)[0]) || !strings.Contains(out, "1 violations") {
+		t.Fatalf("the published report: %s", out)
 	}
 	if out := run(tokens["us"], "incident", "report", "--format", "acled"); !strings.Contains(out, "#event+code") || !strings.Contains(out, inc+",") {
 		t.Fatalf("ACLED report: %s", out)

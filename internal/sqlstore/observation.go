@@ -5,6 +5,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/truce-project/truce/observation"
@@ -74,4 +77,55 @@ func (t *tx) IncidentObservations(_ context.Context, incidentID string) ([]*obse
 		return nil, err
 	}
 	return docs[observation.Observation](t.ctx, t.s, t.tx, `SELECT doc FROM observations WHERE incident_id = ? ORDER BY id`, incidentID)
+}
+
+func (o observationStore) Evidence(ctx context.Context, sha256 string) (*observation.Evidence, error) {
+	v, err := scanDoc[observation.Evidence](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM evidence WHERE id = ?`), sha256))
+	return one(o.Store, v, err, "Evidence", sha256)
+}
+
+func (o observationStore) EvidenceFile(ctx context.Context, sha256 string) ([]byte, error) {
+	var b []byte
+	err := o.db.QueryRowContext(ctx, o.rb.q(`SELECT data FROM evidence_files WHERE sha256 = ?`), sha256).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Evidence file", sha256)
+	}
+	return b, o.wrap(err)
+}
+
+func (t *tx) PutEvidence(_ context.Context, e *observation.Evidence) error {
+	return t.putDoc("evidence", e.SHA256, int64(e.Version), e, []string{"party_id"}, []any{e.PartyID})
+}
+
+func (t *tx) PutEvidenceFile(_ context.Context, sha256 string, data []byte) error {
+	_, err := t.exec(`INSERT INTO evidence_files (sha256, data) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING`, sha256, data)
+	return err
+}
+
+func (o observationStore) Publication(ctx context.Context, day string) (*observation.Publication, []byte, error) {
+	var doc, report string
+	err := o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc, report FROM report_publications WHERE id = ?`), day).Scan(&doc, &report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound("Report publication", day)
+	}
+	if err != nil {
+		return nil, nil, o.wrap(err)
+	}
+	p := new(observation.Publication)
+	if err := json.Unmarshal([]byte(doc), p); err != nil {
+		return nil, nil, err
+	}
+	return p, []byte(report), nil
+}
+
+func (t *tx) Publication(_ context.Context, day string) (*observation.Publication, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	v, err := scanDoc[observation.Publication](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM report_publications WHERE id = ?`), day))
+	return one(t.s, v, err, "Report publication", day)
+}
+
+func (t *tx) PutPublication(_ context.Context, p *observation.Publication, report []byte) error {
+	return t.putDoc("report_publications", p.ID, int64(p.Version), p, []string{"report"}, []any{string(report)})
 }

@@ -7,7 +7,12 @@
 // server error it stays queued, and is sent again, with the same key,
 // when the browser is back online and every 15 s: a report whose answer
 // was lost is then answered from the server's record, not filed again.
-// Without JavaScript the form posts as a plain form. Plain ES5.
+// Each round of sending first reads the session's current CSRF token
+// (the page may be a copy kept from an earlier session, see sw.js); a
+// signed-out browser keeps its reports until the monitor signs in again.
+// The service worker (/sw.js) keeps a copy of this page, so the form opens
+// without a connection. Without JavaScript the form posts as a plain form.
+// Plain ES5.
 (function () {
   'use strict';
   var form = document.getElementById('observation-form');
@@ -86,6 +91,25 @@
   }
   function drop(key) { save(load().filter(function (it) { return it.key !== key; })); }
 
+  // token reads the session's current CSRF token from the form page on
+  // the server: resolves to the token, to '' when signed out, and
+  // rejects without a connection.
+  function token() {
+    return window.fetch('/observations/new', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (r.redirected && /\/login/.test(r.url)) { return ''; }
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.text().then(function (html) {
+        var m = /name="csrf" value="([^"]+)"/.exec(html);
+        return m ? m[1] : field('csrf');
+      });
+    });
+  }
+  function keep(err) {
+    save(load().map(function (it) { it.error = err; return it; }));
+    busy = false;
+    render();
+  }
+
   // flush sends the queued reports in order; it stops at the first that
   // cannot reach the server, to try again later.
   function flush() {
@@ -93,7 +117,17 @@
     var q = load();
     if (!q.length) { render(); return; }
     busy = true;
-    var csrf = field('csrf');
+    token().then(function (csrf) {
+      if (!csrf) { keep(msg('signin')); return; }
+      var f = form.elements.csrf;
+      if (f) { f.value = csrf; }
+      send(q, csrf);
+    }, function () {
+      // The page could not be read: try with the token the form holds.
+      send(q, field('csrf'));
+    });
+  }
+  function send(q, csrf) {
     var step = function (i) {
       if (i >= q.length) { busy = false; render(); return; }
       var it = q[i];
@@ -102,10 +136,15 @@
         headers: { 'Content-Type': 'application/json', 'Idempotency-Key': it.key, 'X-CSRF-Token': csrf },
         body: JSON.stringify(it.body)
       }).then(function (r) {
+        var problem = /problem\+json/.test(r.headers.get('Content-Type') || '');
         return r.json().catch(function () { return {}; }).then(function (j) {
           if (r.status === 201) {
             drop(it.key);
             result('filed', msg('filed'), '/incidents/' + encodeURIComponent(j.incident_id));
+          } else if (r.status === 401 || (r.status === 403 && !problem)) {
+            // Signed out, or the session changed under the page: the
+            // report stays, for the next round with a fresh token.
+            update(it.key, function (x) { if (x.key === it.key) { x.error = msg('signin'); } });
           } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
             drop(it.key);
             result('refused', msg('refused') + ' ' + (j.detail || r.status));
@@ -132,6 +171,9 @@
     flush();
   });
   window.addEventListener('online', flush);
+  if (navigator.serviceWorker && window.isSecureContext) {
+    navigator.serviceWorker.register('/sw.js').catch(function () {});
+  }
   window.setInterval(flush, 15000);
   render();
   flush();

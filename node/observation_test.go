@@ -1,0 +1,208 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/observation"
+)
+
+// monitorTeam makes a monitoring mission with an observer and an operator.
+func monitorTeam(t *testing.T, n *Node, admin context.Context, slug string) (observer, operator context.Context) {
+	t.Helper()
+	p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyMonitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := func(name string, role truce.Role) context.Context {
+		u, err := n.Accounts.CreateUser(admin, truce.UserCreate{Party: p.ID, Username: name, Roles: []truce.Role{role}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return truce.NewContext(context.Background(), &truce.Caller{User: u, Party: p})
+	}
+	return caller(slug+"-obs", truce.RoleObserver), caller(slug+"-op", truce.RoleOperator)
+}
+
+// shellingAt is an explosion at a point, within the last minute.
+func shellingAt(lon, lat float64) observation.Input {
+	end := time.Now().UTC()
+	return observation.Input{Mode: observation.ModeSaw, Position: observation.Point{Lon: lon - 0.02, Lat: lat},
+		Location: &observation.Point{Lon: lon, Lat: lat}, Accuracy: 300, Start: end.Add(-time.Minute), End: end,
+		Category: observation.CatExplosion, SubCategory: "artillery", Events: observation.Count{Best: 2, Low: 1, High: 3}}
+}
+
+// TestObservation_ViolationOfZoneAtEventTime: shelling is reported inside a
+// de-escalation zone while its first version is in force; the zone is then
+// moved elsewhere (version 2), and the server restarted. The incident,
+// verified after that, breaks version 1, the one in force where and when
+// it happened. The lookup used to ask the live zone index, which holds
+// only what is in force from the server's start on, so the agreement's
+// InForceAt(event time) was asked of nothing and no violation was found.
+func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
+		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := `{"type":"Polygon","coordinates":[[[10,10],[10.2,10],[10.2,10.2],[10,10.2],[10,10]]]}`
+		v2, err := n.Zones.ProposeChange(admin, z.ID, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(moved)}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Zones.DecideZone(admin, z.ID, v2.Version, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		n = e.mustOpen(t)
+		inc, err := n.Observation.DecideIncident(operator, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc.Violations) != 1 || inc.Violations[0].ZoneID != z.ID || inc.Violations[0].ZoneVersion != 1 || inc.Violations[0].AgreementID != ag.ID {
+			t.Fatalf("violations %+v; want one, of zone %s version 1 (in force at the event) of agreement %s", inc.Violations, z.ID, ag.ID)
+		}
+	})
+}
+
+// TestObservation_LoadVouched: an observation's stored row is moved to
+// 10°N 10°E in the database. The grouping index, loaded at start-up,
+// holds it where the journal says it is (a new report there joins its
+// incident; one at 10°N 10°E does not), and /readyz names the record.
+func TestObservation_LoadVouched(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		observer, _ := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT doc FROM observations WHERE id = ?`, o.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(doc), &m); err != nil {
+				t.Fatal(err)
+			}
+			m["center"] = map[string]float64{"lon": 10, "lat": 10}
+			b, _ := json.Marshal(m)
+			exec(`UPDATE observations SET doc = ? WHERE id = ?`, string(b), o.ID)
+		})
+		n = e.mustOpen(t)
+		at := func(lon, lat float64) string {
+			in := shellingAt(lon, lat)
+			return n.Observation.Index.Match(&observation.Entry{Category: in.Category, Center: *in.Location, Radius: in.Accuracy, Start: o.Start, End: o.End})
+		}
+		if got := at(36.1, 33.1); got != o.IncidentID {
+			t.Errorf("a report where the journal puts the observation matched %q, want its incident %s", got, o.IncidentID)
+		}
+		if got := at(10, 10); got != "" {
+			t.Errorf("a report at the edited place matched %q, want none", got)
+		}
+		waitReadyz(t, n, "integrity", o.ID)
+	})
+}
+
+// TestObservation_PCode: reports in Dar'a city and in Izra' carry the
+// OCHA P-codes of their sub-districts (checked against the full-resolution
+// COD-AB polygons: SY120000 Dar'a, SY120300 Izra'), and so do their
+// incidents; one outside Syria carries none.
+func TestObservation_PCode(t *testing.T) {
+	e := newTamperEnv(t, false)
+	n := e.mustOpen(t)
+	observer, _ := monitorTeam(t, n, truce.NewContext(context.Background(), e.admin), "centre")
+	for _, c := range []struct {
+		lon, lat float64
+		want     string
+	}{{36.1063, 32.6189, "SY120000"}, {36.25, 32.86, "SY120300"}, {10, 10, ""}} {
+		o, err := n.Observation.AddObservation(observer, shellingAt(c.lon, c.lat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc, err := n.Observation.FindIncident(observer, o.IncidentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.PCode != c.want || inc.PCode != c.want {
+			t.Errorf("a report at %g,%g: P-code %q, its incident's %q; want %q", c.lon, c.lat, o.PCode, inc.PCode, c.want)
+		}
+	}
+}
+
+// TestObservation_PublishedReport: the centre publishes the day's report;
+// its hash is journalled, any party reads it as published; publishing the
+// day again needs a reason and makes version 2. The stored report is then
+// edited in the database: it is not served (integrity) and /readyz names
+// it.
+func TestObservation_PublishedReport(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		if _, err := n.Observation.AddObservation(observer, shellingAt(36.1063, 32.6189)); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().UTC()
+		if _, err := n.Observation.PublishReport(observer, today, ""); truce.ErrorCode(err) != truce.EFORBIDDEN {
+			t.Fatalf("an observer publishes: %v, want forbidden", err)
+		}
+		pub, err := n.Observation.PublishReport(operator, today, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(pub.Report)
+		if pub.Publication.SHA256 != hex.EncodeToString(sum[:]) || pub.Publication.Totals.Incidents != 1 || !strings.Contains(string(pub.Report), "SY120000") {
+			t.Fatalf("publication %+v of %s", pub.Publication, pub.Report)
+		}
+		rs, err := n.Observation.Journal.SubjectEntries(context.Background(), "report", pub.Publication.ID)
+		if err != nil || len(rs) != 1 || !strings.Contains(string(rs[0].Body), pub.Publication.SHA256) {
+			t.Fatalf("journal entries of the publication: %d, %v", len(rs), err)
+		}
+		got, err := n.Observation.PublishedReport(admin, today)
+		if err != nil || string(got.Report) != string(pub.Report) {
+			t.Fatalf("the report as published: %v", err)
+		}
+		if _, err := n.Observation.PublishReport(operator, today, ""); truce.ErrorCode(err) != truce.EINVALID {
+			t.Fatalf("publishing again without a reason: %v, want invalid", err)
+		}
+		again, err := n.Observation.PublishReport(operator, today, "A late report added.")
+		if err != nil || again.Publication.Version != 2 {
+			t.Fatalf("publishing again: %+v, %v", again, err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), _ func(string, ...any) *sql.Row) {
+			exec(`UPDATE report_publications SET report = replace(report, '"incidents":1', '"incidents":0') WHERE id = ?`, pub.Publication.ID)
+		})
+		n = e.mustOpen(t)
+		if _, err := n.Observation.PublishedReport(admin, today); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Fatalf("the edited report: %v, want integrity", err)
+		}
+		waitReadyz(t, n, "integrity", pub.Publication.ID)
+	})
+}
