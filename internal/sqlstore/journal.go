@@ -83,8 +83,10 @@ func (t *tx) NextIndex() int64 { return t.b.start + int64(len(t.b.entries)) }
 func (t *tx) Append(_ context.Context, c *truce.SealedChange) (int64, error) {
 	idx, err := t.b.append(c)
 	if err != nil {
+		t.sealing = nil
 		return 0, err
 	}
+	t.sealed(c, idx)
 	t.journaled = true
 	return idx, nil
 }
