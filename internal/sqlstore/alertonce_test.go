@@ -13,7 +13,7 @@ import (
 )
 
 // TestPutAlert_StoredOnce: a new alert's row leaves its document to its
-// journal entry (doc ” and doc_entry the entry's index) when the entry's
+// journal entry (an empty doc and doc_entry the entry's index) when the entry's
 // body was sealed from the document the store wrote, and reads back as
 // written; an alert journalled with a body of its own (another value than
 // the record stored) keeps its document; a changed alert stores its

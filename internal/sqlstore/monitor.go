@@ -19,7 +19,7 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 // document to the journal (the last of cols is "doc_entry", its value
 // nil): a row inserted at version 1 whose document the journal then seals
 // as the body of the entry of kind entryKind and subject id is written
-// with doc ” and doc_entry that entry's index (see tx.Append), so that
+// with an empty doc and doc_entry that entry's index (see tx.Append), so that
 // the record is stored once. An update stores the document (doc_entry
 // NULL).
 func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
