@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -192,8 +194,17 @@ func (n *Node) startFollowing() {
 
 // reconcile brings every engine in step with the database: the zones the
 // index lost track of (the monitor's watched zones are those of the
-// index), the separation minima.
+// index), the separation minima. It first reads the journal's heads of the
+// kinds those engines follow (followedKinds): when none moved since the
+// last reconciliation that succeeded, no entry of those kinds was appended
+// by this server or another, and nothing is read again.
 func (n *Node) reconcile() {
+	print, known := n.followedHeads()
+	if known && n.reconciled.same(print) {
+		n.reconciled.skipped.Add(1)
+		return
+	}
+	n.reconciled.reloads.Add(1)
 	n.refresh.do("reconcile:zones", "zone index: reconciliation with the database", nil, func(ctx context.Context) error {
 		changed, err := n.Zones.Index.Reconcile(ctx)
 		if err != nil {
@@ -205,11 +216,74 @@ func (n *Node) reconcile() {
 				n.Airspace.ZonesChanged()
 			}
 		}
+		if known {
+			// The heads read before this reconciliation: a change
+			// appended since moves them, and the next one reads again.
+			n.reconciled.set(print)
+		}
 		return nil
 	}, nil)
 	if n.Airspace != nil {
 		n.Airspace.Reconcile()
 	}
+}
+
+// followedKinds are the journal kinds whose changes the reconciled engines
+// follow: zones (their versions and decisions) and agreements (which move
+// their zones in and out of force, and hold the separation minima).
+var followedKinds = []string{"zone", "agreement"}
+
+// journalHeads is what the SQL stores say of the journal's newest entry
+// of each kind.
+type journalHeads interface {
+	JournalHeads(ctx context.Context, kinds ...string) (map[string]int64, error)
+}
+
+// followedHeads returns the heads of followedKinds as one string, and
+// false when the store cannot say or the read failed (the reconciliation
+// then reads everything).
+func (n *Node) followedHeads() (string, bool) {
+	st, ok := n.Store.(journalHeads)
+	if !ok {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	heads, err := st.JournalHeads(ctx, followedKinds...)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, k := range followedKinds {
+		idx, ok := heads[k]
+		if !ok {
+			idx = -1
+		}
+		fmt.Fprintf(&b, "%s=%d;", k, idx)
+	}
+	return b.String(), true
+}
+
+// reconcileState is what the last reconciliation that succeeded read of
+// the journal's heads, and how many reconciliations read the database
+// (reloads) or found nothing changed (skipped).
+type reconcileState struct {
+	mu      sync.Mutex
+	print   string
+	reloads atomic.Int64
+	skipped atomic.Int64
+}
+
+func (r *reconcileState) same(print string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.print != "" && r.print == print
+}
+
+func (r *reconcileState) set(print string) {
+	r.mu.Lock()
+	r.print = print
+	r.mu.Unlock()
 }
 
 // followZones applies a committed change to the zone index, retrying until

@@ -188,6 +188,7 @@ type Node struct {
 	stopLedger    func()
 	selfCheck     *selfCheck
 	refresh       *refresher       // retries engine refreshes that failed (follow.go)
+	reconciled    reconcileState   // what the last reconciliation read (follow.go)
 	kept          *fileCheckpoints // the latest checkpoint, kept in the data directory too (vouch.go)
 	stopFollowing func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.

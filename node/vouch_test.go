@@ -414,7 +414,7 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 		}
 		real.Wait(t, 1, "the feed added")
 		var alerts []*truce.Alert
-		for i := range 2 {
+		for i := range 3 {
 			a, err := n.Service.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
 				Summary: fmt.Sprintf("test alert %d", i), Aircraft: []truce.AlertAircraft{{ICAO: "4CA001"}}})
 			if err != nil {
@@ -430,11 +430,19 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 				t.Fatal(err)
 			}
 			exec(`UPDATE feeds SET doc = ? WHERE id = ?`, strings.Replace(doc, real.Addr(), fake.Addr(), 1), f.ID)
-			if err := query(`SELECT doc FROM alerts WHERE id = ?`, alerts[0].ID).Scan(&doc); err != nil {
+			// A new alert's document is its journal entry's body
+			// (alerts.doc_entry) or the row's own.
+			var body []byte
+			if err := query(`SELECT a.doc, j.body FROM alerts a LEFT JOIN journal j ON j.idx = a.doc_entry WHERE a.id = ?`, alerts[0].ID).Scan(&doc, &body); err != nil {
 				t.Fatal(err)
 			}
-			exec(`UPDATE alerts SET doc = ? WHERE id = ?`, strings.Replace(doc, "test alert 0", "nothing happened", 1), alerts[0].ID)
+			if doc == "" {
+				doc = string(body)
+			}
+			exec(`UPDATE alerts SET doc = ?, doc_entry = NULL WHERE id = ?`, strings.Replace(doc, "test alert 0", "nothing happened", 1), alerts[0].ID)
 			exec(`DELETE FROM alerts WHERE id = ?`, alerts[1].ID)
+			// The third alert's row made to read the first's entry.
+			exec(`UPDATE alerts SET doc = '', doc_entry = ? WHERE id = ?`, alerts[0].JournalIndex, alerts[2].ID)
 		})
 		n, err = e.open(t, true)
 		if err != nil {
@@ -446,6 +454,9 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 		}
 		if code, body := e.get(n, "/api/v1/alerts/"+alerts[0].ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || strings.Contains(body, "nothing happened") {
 			t.Errorf("GET the edited alert: %d %.300s; want 500 integrity", code, body)
+		}
+		if code, body := e.get(n, "/api/v1/alerts/"+alerts[2].ID); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) || strings.Contains(body, alerts[0].ID) {
+			t.Errorf("GET the alert made to read another's entry: %d %.300s; want 500 integrity", code, body)
 		}
 		if code, body := e.get(n, "/api/v1/alerts"); code != http.StatusInternalServerError || !strings.Contains(body, `"code":"integrity"`) {
 			t.Errorf("GET the alerts: %d %.300s; want 500 integrity", code, body)

@@ -35,6 +35,9 @@ type batch struct {
 	pendCols   int
 	pendArgs   []any
 	pendFailed bool
+	// pendGen counts the flushes of pending inserts, so that a slot of
+	// pendArgs remembered before one is known to be gone (tx.sealed).
+	pendGen int
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
@@ -65,6 +68,7 @@ func (b *batch) flushPending(ctx context.Context) error {
 	}
 	prefix, n, args := b.pendPrefix, b.pendCols, b.pendArgs
 	b.pendPrefix, b.pendArgs = "", nil
+	b.pendGen++
 	if err := b.insertRows(ctx, prefix, n, args); err != nil {
 		b.pendFailed = true
 		return b.g.s.wrap(err)

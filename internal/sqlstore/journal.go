@@ -83,8 +83,10 @@ func (t *tx) NextIndex() int64 { return t.b.start + int64(len(t.b.entries)) }
 func (t *tx) Append(_ context.Context, c *truce.SealedChange) (int64, error) {
 	idx, err := t.b.append(c)
 	if err != nil {
+		t.sealing = nil
 		return 0, err
 	}
+	t.sealed(c, idx)
 	t.journaled = true
 	return idx, nil
 }
@@ -175,11 +177,54 @@ func (b *batch) flushJournal(ctx context.Context) error {
 	if err := b.insertRows(ctx, `INSERT INTO journal (`+journalCols+`) VALUES `, 14, jargs); err != nil {
 		return err
 	}
+	if err := b.moveHeads(ctx); err != nil {
+		return err
+	}
 	hargs := make([]any, 0, 2*len(hashIDs))
 	for i := range hashIDs {
 		hargs = append(hargs, hashIDs[i], hashVals[i][:])
 	}
 	return b.insertRows(ctx, `INSERT INTO log_hashes (id, hash) VALUES `, 2, hargs)
+}
+
+// moveHeads sets each kind's newest entry in journal_heads to the batch's
+// last of that kind: one statement per kind the batch appended.
+func (b *batch) moveHeads(ctx context.Context) error {
+	heads := map[string]int64{}
+	for i, c := range b.entries {
+		heads[c.Entry.Kind] = b.start + int64(i)
+	}
+	for kind, idx := range heads {
+		if _, err := b.tx.ExecContext(ctx, b.g.s.rb.q(`INSERT INTO journal_heads (kind, idx) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET idx = excluded.idx`), kind, idx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JournalHeads returns the index of the newest entry of each of kinds
+// that has one: a change of any of them, by this server or another, moves
+// its head, so the engines compare heads to learn whether anything they
+// follow changed (a read of a few rows).
+func (s *Store) JournalHeads(ctx context.Context, kinds ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(kinds))
+	if len(kinds) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT kind, idx FROM journal_heads WHERE kind IN (`+placeholders(len(kinds))+`)`), anys(kinds)...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var idx int64
+		if err := rows.Scan(&kind, &idx); err != nil {
+			return nil, s.wrap(err)
+		}
+		out[kind] = idx
+	}
+	return out, s.wrap(rows.Err())
 }
 
 func (b *batch) lookupLatest(ctx context.Context, keys []string) (map[string]int64, error) {

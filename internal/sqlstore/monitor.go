@@ -12,6 +12,17 @@ import (
 // putDoc inserts a document row at version 1 and otherwise updates it if
 // the stored version is one less.
 func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, vals []any) error {
+	return t.putDocOnce(table, "", id, version, doc, cols, vals)
+}
+
+// putDocOnce is putDoc for a table whose new rows may leave their
+// document to the journal (the last of cols is "doc_entry", its value
+// nil): a row inserted at version 1 whose document the journal then seals
+// as the body of the entry of kind entryKind and subject id is written
+// with an empty doc and doc_entry that entry's index (see tx.Append), so that
+// the record is stored once. An update stores the document (doc_entry
+// NULL).
+func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return truce.Errorf(truce.EINVALID, "The %s record %s cannot be stored: %s", table, id, err.Error())
@@ -20,7 +31,16 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 	if version == 1 {
 		args := make([]any, 0, len(vals)+3)
 		args = append(append(append(args, id), vals...), string(b), version)
-		return t.insert(docInsert(table, cols), args...)
+		if err := t.insert(docInsert(table, cols), args...); err != nil {
+			return err
+		}
+		if entryKind != "" {
+			// The row's arguments are the last len(args) of the pending
+			// ones: doc_entry (the last of vals), then doc.
+			end := len(t.b.pendArgs)
+			t.onceRow(doc, &docOnce{kind: entryKind, subject: id, gen: t.b.pendGen, entrySlot: end - 3, docSlot: end - 2})
+		}
+		return nil
 	}
 	sets := make([]string, 0, len(cols)+2)
 	for _, c := range cols {
@@ -49,9 +69,42 @@ func docInsert(table string, cols []string) string {
 
 // --- alerts ---
 
+// alertSelect reads an alert's document: the row's, or the body of the
+// alert's own journal entry at doc_entry when the row left it there
+// (putDocOnce).
+const alertSelect = `SELECT a.id, a.doc, j.body FROM alerts a LEFT JOIN journal j ON ` + alertEntry
+
+// alertEntry joins an alert row a with its own entry at doc_entry.
+const alertEntry = `j.idx = a.doc_entry AND j.kind = 'alert' AND j.subject = a.id`
+
+// scanAlert reads a row of alertSelect. A row that leaves its document to
+// an entry that is not its alert's reads as an alert with nothing but its
+// id, which no entry vouches for: it is refused as changed (EINTEGRITY)
+// where it is read.
+func scanAlert(row interface{ Scan(...any) error }) (*truce.Alert, error) {
+	var id, doc string
+	var body []byte
+	if err := row.Scan(&id, &doc, &body); err != nil {
+		return nil, err
+	}
+	a := new(truce.Alert)
+	src := []byte(doc)
+	if doc == "" {
+		if body == nil {
+			a.ID = id
+			return a, nil
+		}
+		src = body
+	}
+	if err := json.Unmarshal(src, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 // Alert returns an alert.
 func (s *Store) Alert(ctx context.Context, id string) (*truce.Alert, error) {
-	v, err := scanDoc[truce.Alert](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM alerts WHERE id = ?`), id))
+	v, err := scanAlert(s.db.QueryRowContext(ctx, s.rb.q(alertSelect+` WHERE a.id = ?`), id))
 	return one(s, v, err, "Alert", id)
 }
 
@@ -73,19 +126,40 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 	if !f.Since.IsZero() {
 		where, args = append(where, "time >= ?"), append(args, micros(f.Since))
 	}
-	return docs[truce.Alert](ctx, s, s.db, `SELECT doc FROM alerts WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, limit(f.Limit))...)
+	// The page is chosen first and only its rows are joined with their
+	// journal entries.
+	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT a.id, a.doc, j.body FROM (SELECT id, doc, doc_entry FROM alerts WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT ?) a LEFT JOIN journal j ON `+alertEntry+` ORDER BY a.id DESC`), append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*truce.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, a)
+	}
+	return out, s.wrap(rows.Err())
 }
 
+// alertCols are the alerts table's columns besides id, doc and version.
+var alertCols = []string{"kind", "state", "time", "lon", "lat", "doc_entry"}
+
+// PutAlert writes an alert. A new alert's document is left to its journal
+// entry (putDocOnce): the alert's body is stored once, in the journal.
 func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
-	return t.putDoc("alerts", a.ID, a.Version, a, []string{"kind", "state", "time", "lon", "lat"},
-		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat})
+	return t.putDocOnce("alerts", "alert", a.ID, a.Version, a, alertCols,
+		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, nil})
 }
 
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	v, err := scanDoc[truce.Alert](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM alerts WHERE id = ?`), id))
+	v, err := scanAlert(t.tx.QueryRowContext(t.ctx, t.s.rb.q(alertSelect+` WHERE a.id = ?`), id))
 	return one(t.s, v, err, "Alert", id)
 }
 

@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+
+	"github.com/truce-project/truce"
 )
 
 // tx implements truce.Tx and each capability's Tx (see Store.update).
@@ -23,6 +25,44 @@ type tx struct {
 	// docs holds the JSON written for each record (by pointer) in this
 	// call, for Encoded.
 	docs map[any][]byte
+	// once holds, by record (pointer), the rows inserted in this call
+	// whose document may be left to their journal entry (putDocOnce);
+	// sealing is the one Encoded last handed a document for such a row, to
+	// the Append that follows it.
+	once    map[any]*docOnce
+	sealing *docOnce
+}
+
+// docOnce is a pending insert whose document the journal may hold
+// instead: the row of subject, whose doc and doc_entry values are
+// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen.
+type docOnce struct {
+	kind, subject      string
+	gen                int
+	docSlot, entrySlot int
+}
+
+// onceRow remembers the pending row of record as one whose document its
+// journal entry may hold.
+func (t *tx) onceRow(record any, d *docOnce) {
+	if t.once == nil {
+		t.once = map[any]*docOnce{}
+	}
+	t.once[record] = d
+}
+
+// sealed is told of an entry appended at idx: when its body was sealed
+// from the document of a row still pending (Encoded handed it out just
+// before, for the same kind and subject), the row is written without its
+// document and with doc_entry idx.
+func (t *tx) sealed(c *truce.SealedChange, idx int64) {
+	d := t.sealing
+	t.sealing = nil
+	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != t.b.pendGen {
+		return
+	}
+	t.b.pendArgs[d.docSlot] = ""
+	t.b.pendArgs[d.entrySlot] = idx
 }
 
 // encoded remembers doc, the JSON written for record.
@@ -44,6 +84,10 @@ func (t *tx) Encoded(record any) ([]byte, bool) {
 		return nil, false
 	}
 	doc, ok := t.docs[record]
+	t.sealing = nil
+	if ok {
+		t.sealing = t.once[record]
+	}
 	return doc, ok
 }
 

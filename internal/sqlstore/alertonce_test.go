@@ -1,0 +1,98 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/teststores"
+	"github.com/truce-project/truce/journal"
+)
+
+// TestPutAlert_StoredOnce: a new alert's row leaves its document to its
+// journal entry (an empty doc and doc_entry the entry's index) when the entry's
+// body was sealed from the document the store wrote, and reads back as
+// written; an alert journalled with a body of its own (another value than
+// the record stored) keeps its document; a changed alert stores its
+// document again.
+func TestPutAlert_StoredOnce(t *testing.T) {
+	for name, open := range teststores.StoreOpeners {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			db := st.(interface{ DB() *sql.DB }).DB()
+			ctx := context.Background()
+			j := journal.New(st)
+			newAlert := func(id, summary string) *truce.Alert {
+				return &truce.Alert{ID: id, Kind: "emergency_squawk", State: truce.AlertOpen, Time: time.Now().UTC().Truncate(time.Microsecond),
+					Lon: 36.5, Lat: 33.25, Summary: summary, Aircraft: []truce.AlertAircraft{{ICAO: "4CA001"}},
+					Evidence: json.RawMessage(`{"history":[{"lat":33.25,"lon":36.5}]}`), Version: 1}
+			}
+			change := func(a *truce.Alert, body any) truce.Change {
+				return truce.Change{Kind: "alert", Subject: a.ID, Body: body, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1}
+			}
+			put := func(a *truce.Alert, body func(*truce.Alert) any) {
+				t.Helper()
+				if _, err := journal.Write(ctx, j, truce.Store(st), nil, func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
+					a.JournalIndex = w.Journal(change(a, body(a)))
+					return struct{}{}, tx.PutAlert(ctx, a)
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			row := func(id string) (doc string, entry sql.NullInt64) {
+				t.Helper()
+				q := `SELECT doc, doc_entry FROM alerts WHERE id = ?`
+				if name == "PostgreSQL" {
+					q = `SELECT doc, doc_entry FROM alerts WHERE id = $1`
+				}
+				if err := db.QueryRowContext(ctx, q, id).Scan(&doc, &entry); err != nil {
+					t.Fatal(err)
+				}
+				return doc, entry
+			}
+			same := func(a *truce.Alert) {
+				t.Helper()
+				got, err := st.Alert(ctx, a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !journal.Same(got, a) {
+					g, _ := json.Marshal(got)
+					w, _ := json.Marshal(a)
+					t.Errorf("alert %s reads back as\n%s\nwant\n%s", a.ID, g, w)
+				}
+			}
+
+			once := newAlert("01900000-0000-7000-8000-000000000001", "stored once")
+			put(once, func(a *truce.Alert) any { return a })
+			if doc, entry := row(once.ID); doc != "" || !entry.Valid || entry.Int64 != once.JournalIndex {
+				t.Errorf("new alert's row: doc %q, doc_entry %v; want '' and %d", doc, entry, once.JournalIndex)
+			}
+			same(once)
+
+			// A body that is not the record the store wrote: the row keeps
+			// its document.
+			own := newAlert("01900000-0000-7000-8000-000000000002", "its own body")
+			put(own, func(a *truce.Alert) any { cp := *a; return &cp })
+			if doc, entry := row(own.ID); doc == "" || entry.Valid {
+				t.Errorf("alert journalled with another value: doc %q, doc_entry %v; want the document and NULL", doc, entry)
+			}
+			same(own)
+
+			once.State, once.Version, once.Note = truce.AlertAcknowledged, 2, "seen"
+			put(once, func(a *truce.Alert) any { return a })
+			if doc, entry := row(once.ID); doc == "" || entry.Valid {
+				t.Errorf("changed alert's row: doc %q, doc_entry %v; want the document and NULL", doc, entry)
+			}
+			same(once)
+
+			list, err := st.Alerts(ctx, truce.AlertFilter{Kind: "emergency_squawk", State: truce.AlertAcknowledged})
+			if err != nil || len(list) != 1 || list[0].ID != once.ID {
+				t.Errorf("acknowledged alerts: %v %v; want %s", list, err, once.ID)
+			}
+		})
+	}
+}
