@@ -458,3 +458,38 @@ func (c *Client) Answer(ctx context.Context, id string, in humanitarian.AnswerIn
 	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/"+url.PathEscape(id)+"/answer", in, &res, nil)
 	return &res, err
 }
+
+// Transmission returns one transmission.
+func (c *Client) Transmission(ctx context.Context, id string) (*humanitarian.Transmission, error) {
+	var t humanitarian.Transmission
+	_, err := c.Do(ctx, "GET", "/api/v1/transmissions/"+url.PathEscape(id), nil, &t, nil)
+	return &t, err
+}
+
+// SiteVersions returns every version of a site, oldest first.
+func (c *Client) SiteVersions(ctx context.Context, id string) ([]*humanitarian.Site, error) {
+	var pg Page[*humanitarian.Site]
+	_, err := c.Do(ctx, "GET", "/api/v1/sites/"+url.PathEscape(id)+"/versions", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// FindMovement returns a movement's latest version.
+func (c *Client) FindMovement(ctx context.Context, id string) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id), nil, &m, nil)
+	return &m, err
+}
+
+// MovementVersions returns every version of a movement, oldest first.
+func (c *Client) MovementVersions(ctx context.Context, id string) ([]*humanitarian.Movement, error) {
+	var pg Page[*humanitarian.Movement]
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id)+"/versions", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// ListMovements returns a page of movements.
+func (c *Client) ListMovements(ctx context.Context, f humanitarian.MovementFilter) ([]*humanitarian.Movement, string, error) {
+	var pg Page[*humanitarian.Movement]
+	_, err := c.Do(ctx, "GET", "/api/v1/movements"+q("agreement", f.Agreement, "status", string(f.Status), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}

@@ -63,9 +63,9 @@ type MovementBoard struct {
 	Note     string     `json:"note"`
 }
 
-// movementHash is the hex SHA-256 of the canonical JSON (RFC 8785) of a
+// MovementHash is the hex SHA-256 of the canonical JSON (RFC 8785) of a
 // movement version, but for its hash and journal index.
-func movementHash(m *Movement) (string, error) {
+func MovementHash(m *Movement) (string, error) {
 	c := *m
 	c.Hash, c.JournalIndex = "", 0
 	raw, err := json.Marshal(&c)
@@ -194,7 +194,7 @@ func (s *Service) recordMovement(ctx context.Context, tx Tx, w *journal.Writer, 
 		}
 		m.Late = MovementLate(ag.Rules, m.Emergency, m.Departure.From, now)
 	}
-	h, err := movementHash(m)
+	h, err := MovementHash(m)
 	if err != nil {
 		return err
 	}

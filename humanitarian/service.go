@@ -361,13 +361,15 @@ func (s *Service) AnswerStatement(ctx context.Context, id string, a AnswerInput)
 	if err != nil {
 		return "", err
 	}
-	if err := checkAnswer(&a); err != nil {
+	if err := CheckAnswer(&a); err != nil {
 		return "", err
 	}
 	return Statement(t, a), nil
 }
 
-func checkAnswer(in *AnswerInput) error {
+// CheckAnswer checks an answer and normalises it as it is signed and
+// stored: the text trimmed, the window in UTC to the microsecond.
+func CheckAnswer(in *AnswerInput) error {
 	// The text is signed as it is stored.
 	in.Text = strings.TrimSpace(in.Text)
 	if err := truce.CheckText("text", in.Text, MaxConcernText, true); err != nil {
@@ -408,7 +410,7 @@ func (s *Service) Answer(ctx context.Context, id string, in AnswerInput) (*Trans
 	if err := a.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	if err := checkAnswer(&in); err != nil {
+	if err := CheckAnswer(&in); err != nil {
 		return nil, err
 	}
 	t, err := s.Store.Transmission(ctx, id)

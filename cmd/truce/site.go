@@ -14,7 +14,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/humanitarian"
-	"golang.org/x/mod/sumdb/note"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
@@ -252,7 +252,7 @@ func runAck(ctx context.Context, args []string) error {
 	concern := fs.String("concern", "", "raise a concern with this text instead of acknowledging")
 	from := fs.String("from", "", "the concern's window start (RFC 3339)")
 	to := fs.String("to", "", "the concern's window end (RFC 3339)")
-	keyFile := fs.String("key", "", "your party's signer key file: sign here, the server never sees the key")
+	keyFile := fs.String("key", "", "your party's own key file: the notified version is read and hashed here, the statement checked against it and signed here; the server never sees the key")
 	sigFile := fs.String("signature-file", "", "a signed note over the statement, made elsewhere")
 	cf.add(fs)
 	pos, cl, err := cf.parse(fs, args, 1)
@@ -277,23 +277,23 @@ func runAck(ctx context.Context, args []string) error {
 	}
 	switch {
 	case *keyFile != "":
-		skey, err := os.ReadFile(*keyFile)
+		if *sigFile != "" {
+			return fmt.Errorf("ack: give --key or --signature-file, not both")
+		}
+		k, err := partykey.Load(*keyFile)
 		if err != nil {
 			return err
 		}
-		signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
+		// Read the notified version, hash it here and check the server's
+		// statement line by line against it before signing: never blind.
+		sg, err := partykey.CheckAnswerStatement(ctx, cl, k, pos[0], in)
 		if err != nil {
-			return fmt.Errorf("ack: %s is not a signer key: %v", *keyFile, err)
+			return fmt.Errorf("ack: %w", err)
 		}
-		st, err := cl.AnswerStatement(ctx, pos[0], in)
-		if err != nil {
+		fmt.Fprint(stderr, sg.Summary())
+		if in.Signature, err = sg.Sign(k); err != nil {
 			return err
 		}
-		msg, err := note.Sign(&note.Note{Text: st}, signer)
-		if err != nil {
-			return err
-		}
-		in.Signature = string(msg)
 	case *sigFile != "":
 		b, err := os.ReadFile(*sigFile)
 		if err != nil {
