@@ -22,9 +22,9 @@ func init() {
 // by status notified (a postponed movement notified again).
 type movementFlags struct {
 	name, org, route, waypoints, crossings, departure, arrival, vehicles, cargo, contacts *string
-	corridor                                                                            *float64
-	personnel                                                                           *int
-	emergency                                                                           *bool
+	corridor                                                                              *float64
+	personnel                                                                             *int
+	emergency                                                                             *bool
 }
 
 func addMovementFlags(fs interface {

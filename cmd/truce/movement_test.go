@@ -85,7 +85,7 @@ func TestCLI_Movements(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "acknowledged") {
 		t.Fatalf("ack --key: exit %d %s %s", code, out, errs)
 	}
-	if !regexp.MustCompile(`Signing an acknowledgement \(receipt, not permission\) as party ru of transmission \S+:\n  movement ` + mv + ` "Ramtha–Dar'a convoy" \(SARC\) version 1`).MatchString(errs) ||
+	if !regexp.MustCompile(`Signing an acknowledgement \(receipt, not permission\) as party ru of transmission \S+:\n  movement `+mv+` "Ramtha–Dar'a convoy" \(SARC\) version 1`).MatchString(errs) ||
 		!strings.Contains(errs, "36.0076") {
 		t.Fatalf("ack --key did not show the movement it signs: %s", errs)
 	}
