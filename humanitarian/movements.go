@@ -187,12 +187,8 @@ func (s *Service) recordMovement(ctx context.Context, tx Tx, w *journal.Writer, 
 	notify := m.Status == MovementNotified
 	if notify {
 		m.Notified = m.Version
-		r := ag.Rules.WithDefaults()
-		m.LeadTime = r.LeadTime
-		if m.Emergency {
-			m.LeadTime = r.EmergencyLeadTime
-		}
-		m.Late = MovementLate(ag.Rules, m.Emergency, m.Departure.From, now)
+		m.LeadTime = LeadTime(ag.Rules, KindMovement, string(m.Kind.Or()), m.Emergency)
+		m.Late = MovementLate(ag.Rules, m.Kind, m.Emergency, m.Departure.From, now)
 	}
 	h, err := MovementHash(m)
 	if err != nil {

@@ -235,7 +235,7 @@ func (s *Service) addressees(ctx context.Context, tx Tx, agreementID, from strin
 
 // record journals and stores one site version and its transmissions.
 func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce.Caller, ag *truce.Agreement, to []string, site *Site, p prepared, effective, now time.Time) error {
-	lead := ag.Rules.WithDefaults().LeadTime
+	lead := LeadTime(ag.Rules, KindSite, string(site.Category), false)
 	site.PCodes = p.pcodes
 	site.BBox = bbox(p.geom, p.fields.BufferM)
 	site.Notice = SiteNotice{EffectiveFrom: effective, LeadTime: lead, Late: effective.Sub(now) < time.Duration(lead)}
@@ -258,14 +258,13 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 // transmit journals and stores a record version's transmission to each
 // party of to, in the write that records the version.
 func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb [4]float64, now time.Time) error {
-	window := s.AckWindow
-	if window <= 0 {
-		window = DefaultAckWindow
-	}
+	window := AckWindow(ag.Rules, s.AckWindow)
+	reminders := Reminders(ag.Rules)
 	for _, party := range to {
 		t := &Transmission{ID: newID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
 			AgreementID: ag.ID, From: from, To: party, SentAt: now, Deadline: now.Add(window),
 			Late: late, State: Pending, Version: 1}
+		t.NextNotice = *NextNoticeAt(t, reminders, nil)
 		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t, New: true,
 			Visibility: truce.Visibility{Scope: truce.ScopeAll},
 			Event:      &truce.Event{Data: t, BBox: &bb}})
@@ -597,6 +596,9 @@ func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]Bo
 			r.State, r.Overdue = string(t.State), t.Answer.Overdue
 		} else {
 			r.Overdue = now.After(t.Deadline)
+		}
+		if r.Notices, err = s.Store.Notices(ctx, t.ID); err != nil {
+			return nil, err
 		}
 		rows = append(rows, r)
 	}
