@@ -48,7 +48,9 @@ func TestDueNotice(t *testing.T) {
 	tr := &humanitarian.Transmission{ID: "t1", Kind: "site", RecordID: "s1", RecordVersion: 2, To: "p-gb", SentAt: sent,
 		Deadline: sent.Add(24 * time.Hour), State: humanitarian.Pending}
 	reminders := []time.Duration{12 * time.Hour, 2 * time.Hour} // longest first, as Reminders returns them
-	rem := func(seq int) humanitarian.Notice { return humanitarian.Notice{Kind: humanitarian.NoticeReminder, Seq: seq} }
+	rem := func(seq int) humanitarian.Notice {
+		return humanitarian.Notice{Kind: humanitarian.NoticeReminder, Seq: seq}
+	}
 	overdue := humanitarian.Notice{Kind: humanitarian.NoticeOverdue}
 	answered := *tr
 	answered.State = humanitarian.Acknowledged
@@ -98,7 +100,9 @@ func TestDueNotice(t *testing.T) {
 func TestNextNoticeAt(t *testing.T) {
 	sent := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	tr := &humanitarian.Transmission{SentAt: sent, Deadline: sent.Add(24 * time.Hour)}
-	rem := func(seq int) humanitarian.Notice { return humanitarian.Notice{Kind: humanitarian.NoticeReminder, Seq: seq} }
+	rem := func(seq int) humanitarian.Notice {
+		return humanitarian.Notice{Kind: humanitarian.NoticeReminder, Seq: seq}
+	}
 	tests := []struct {
 		name      string
 		reminders []time.Duration

@@ -124,4 +124,6 @@ func (s *Service) Notices(ctx context.Context, transmission string) ([]Notice, e
 }
 
 // String is a notice's line for logs and tests.
-func (n Notice) String() string { return fmt.Sprintf("%s %d of %s: %s", n.Kind, n.Seq, n.Transmission, n.Reason) }
+func (n Notice) String() string {
+	return fmt.Sprintf("%s %d of %s: %s", n.Kind, n.Seq, n.Transmission, n.Reason)
+}
