@@ -68,6 +68,7 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "GET", Pattern: "/api/v1/movements/{id}/versions", Handler: h.movementVersions},
 		{Method: "POST", Pattern: "/api/v1/movements/{id}/status", Handler: h.moveMovement},
 		{Method: "GET", Pattern: "/api/v1/movements/{id}/board", Handler: h.movementBoard},
+		{Method: "GET", Pattern: "/api/v1/transmissions/{id}/notices", Handler: h.notices},
 	} {
 		s.Handle(rt)
 	}
@@ -492,4 +493,21 @@ func (c *Client) ListMovements(ctx context.Context, f humanitarian.MovementFilte
 	var pg Page[*humanitarian.Movement]
 	_, err := c.Do(ctx, "GET", "/api/v1/movements"+q("agreement", f.Agreement, "status", string(f.Status), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
 	return pg.Items, pg.NextCursor, err
+}
+
+func (h *siteHandlers) notices(w http.ResponseWriter, r *http.Request) {
+	ns, err := h.svc.Notices(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[humanitarian.Notice]{Items: nonNil(ns)})
+}
+
+// Notices returns the reminders sent and the overdue alert raised about a
+// transmission.
+func (c *Client) Notices(ctx context.Context, id string) ([]humanitarian.Notice, error) {
+	var pg Page[humanitarian.Notice]
+	_, err := c.Do(ctx, "GET", "/api/v1/transmissions/"+url.PathEscape(id)+"/notices", nil, &pg, nil)
+	return pg.Items, err
 }

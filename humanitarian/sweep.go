@@ -48,19 +48,22 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 }
 
-// RunSweeps runs Sweep every interval until ctx ends, logging failures.
+// RunSweeps runs Sweep after every interval until ctx ends, logging
+// failures.
 func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Warn("humanitarian: sweeping reminders and overdue acknowledgements", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		run, stop := context.WithTimeout(ctx, 30*time.Second)
+		if _, err := s.Sweep(run); err != nil && ctx.Err() == nil {
+			s.Log.Warn("humanitarian: sweeping reminders and overdue acknowledgements", "err", err)
+		}
+		stop()
 	}
 }
 
@@ -118,6 +121,9 @@ func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*No
 // transmission.
 func (s *Service) Notices(ctx context.Context, transmission string) ([]Notice, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.Transmission(ctx, transmission); err != nil {
 		return nil, err
 	}
 	return s.Store.Notices(ctx, transmission)

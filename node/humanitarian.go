@@ -1,7 +1,9 @@
 package node
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/humanitarian"
@@ -15,7 +17,27 @@ import (
 func (n *Node) openHumanitarian() error {
 	h, err := newHumanitarian(n.Store, n.Service.Journal, n.Accounts)
 	n.Humanitarian = h
+	if err == nil {
+		n.startSweeps()
+	}
 	return err
+}
+
+// SweepEvery is how often the node sends the reminders and raises the
+// "acknowledgement overdue" alerts that have fallen due: a minute is well
+// inside any acknowledgement window.
+const SweepEvery = time.Minute
+
+// startSweeps starts the loop of humanitarian.Service.Sweep; every server
+// of a deployment may run it, since each notice is recorded once.
+func (n *Node) startSweeps() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.Humanitarian.RunSweeps(ctx, SweepEvery)
+	}()
+	n.stopSweeps = func() { cancel(); <-done }
 }
 
 // newHumanitarian is humanitarian notification over st, writing through

@@ -206,6 +206,8 @@ type Node struct {
 	// stopControl ends its escalation loop (control.go).
 	Control     *control.Service
 	stopControl func()
+	// stopSweeps ends humanitarian notification's reminder loop.
+	stopSweeps func()
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -302,6 +304,9 @@ func (n *Node) close() error {
 	}
 	if n.stopControl != nil {
 		n.stopControl()
+	}
+	if n.stopSweeps != nil {
+		n.stopSweeps()
 	}
 	if n.Airspace != nil {
 		n.Airspace.Stop()

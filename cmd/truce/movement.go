@@ -21,10 +21,10 @@ func init() {
 // movementFlags are the flags of a movement's fields, shared by add and
 // by status notified (a postponed movement notified again).
 type movementFlags struct {
-	name, org, route, waypoints, crossings, departure, arrival, vehicles, cargo, contacts *string
-	corridor                                                                              *float64
-	personnel                                                                             *int
-	emergency                                                                             *bool
+	name, org, route, waypoints, crossings, departure, arrival, vehicles, cargo, contacts, kind *string
+	corridor                                                                                    *float64
+	personnel                                                                                   *int
+	emergency                                                                                   *bool
 }
 
 func addMovementFlags(fs interface {
@@ -47,6 +47,7 @@ func addMovementFlags(fs interface {
 		corridor:  fs.Float64("corridor", 0, "half-width of the corridor, metres"),
 		personnel: fs.Int("personnel", 0, "personnel count"),
 		emergency: fs.Bool("emergency", false, "an emergency movement (the agreement's emergency lead time)"),
+		kind:      fs.String("kind", "", "road_convoy (default), medical_evacuation, staff_movement, air or other"),
 	}
 }
 
@@ -112,7 +113,7 @@ func waypointRoute(s string) (json.RawMessage, error) {
 
 func (f *movementFlags) fields() (humanitarian.MovementFields, error) {
 	m := humanitarian.MovementFields{Name: *f.name, Organisation: *f.org, CorridorM: *f.corridor, Cargo: *f.cargo,
-		Contacts: *f.contacts, Personnel: *f.personnel, Emergency: *f.emergency}
+		Contacts: *f.contacts, Personnel: *f.personnel, Emergency: *f.emergency, Kind: humanitarian.MovementKind(*f.kind)}
 	var err error
 	switch {
 	case *f.route != "" && *f.waypoints != "":
@@ -317,5 +318,10 @@ func printBoard(rows []humanitarian.BoardRow) {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Slug, state, r.Transmission.Deadline.Format(time.RFC3339), at, text)
 		}
 	})
+	for _, r := range rows {
+		for _, n := range r.Notices {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", n.At.Format(time.RFC3339), n.Kind, n.Reason)
+		}
+	}
 	fmt.Fprintf(stdout, "An acknowledgement records %s.\n", humanitarian.ReceiptNotPermission)
 }

@@ -48,7 +48,10 @@ func TestCLI_Movements(t *testing.T) {
 		run(tok, "user", "add", "--party", p.slug, "--username", p.slug+"-user", "--roles", p.role)
 		tokens[p.slug] = tokenRE.FindString(run(tok, "token", "create", "--user", p.slug+"-user", "--name", "cli"))
 	}
-	out := run(tokens["us"], "agreement", "create", "--title", "Memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
+	// Convoys need 120 h of notice under this agreement, medical
+	// evacuations the 48 h default.
+	out := run(tokens["us"], "agreement", "create", "--title", "Memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z",
+		"--lead-times", "movement/road_convoy=120h", "--reminders", "12h,2h")
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
 	run(tokens["us"], "agreement", "propose", agID, "bring_into_force")
 	run(tokens["us"], "agreement", "approve", agID)
@@ -67,11 +70,16 @@ func TestCLI_Movements(t *testing.T) {
 	out = run(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Ramtha–Dar'a convoy", "--org", "SARC", "--waypoints", waypoints,
 		"--corridor", "500", "--crossings", "Ramtha/Dar'a", "--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4),
 		"--vehicles", "6xtruck,1xambulance", "--personnel", "14", "--cargo", "food, medicines", "--notify")
-	m := regexp.MustCompile(`Movement (\S+) "Ramtha–Dar'a convoy" version 1: notified\.`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`Movement (\S+) "Ramtha–Dar'a convoy" version 1: notified \(LATE: less notice`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("movement add: %s", out)
 	}
 	mv := m[1]
+	out = run(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Evacuation", "--org", "SARC", "--waypoints", waypoints, "--kind", "medical_evacuation",
+		"--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4), "--vehicles", "1xambulance", "--notify")
+	if !strings.Contains(out, "version 1: notified.") {
+		t.Fatalf("a medical evacuation with 96 h of notice: %s", out)
+	}
 	if out := run(tokens["us"], "movement", "list", "--status", "notified"); !strings.Contains(out, mv) {
 		t.Fatalf("movement list: %s", out)
 	}

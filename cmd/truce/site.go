@@ -168,20 +168,7 @@ func runSite(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "%s %q (%s) version %d, %s, notified %s%s\n", s.ID, s.Name, s.Category, s.Version, s.Status,
 			s.NotifiedAt.Format(time.RFC3339), lateNote(s.Notice.Late))
 		fmt.Fprintf(stdout, "Organisation %s; P-codes %s; hash %s\n", s.Organisation, strings.Join(s.PCodes, " "), s.Hash)
-		table("PARTY\tSTATE\tDEADLINE\tANSWERED\tCONCERN", func(w *tabwriter.Writer) {
-			for _, r := range b.Rows {
-				at, text := "-", ""
-				if a := r.Transmission.Answer; a != nil {
-					at, text = a.At.Format(time.RFC3339), a.Text
-				}
-				state := r.State
-				if r.Overdue {
-					state += " (overdue)"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Slug, state, r.Transmission.Deadline.Format(time.RFC3339), at, text)
-			}
-		})
-		fmt.Fprintf(stdout, "An acknowledgement records %s.\n", humanitarian.ReceiptNotPermission)
+		printBoard(b.Rows)
 		return nil
 	}
 	return fmt.Errorf("site: unknown sub-verb %q: use add, import, list or show", sub)
