@@ -26,16 +26,19 @@ type Movement struct {
 	Status MovementStatus `json:"status"`
 	// Notified is the version last notified (0 while a draft): the one
 	// the parties answer, whatever steps followed it.
-	Notified     int64          `json:"notified"`
-	PCodes       []string       `json:"pcodes"`
-	BBox         [4]float64     `json:"bbox"`
-	LeadTime     truce.Duration `json:"lead_time"`
-	Late         bool           `json:"late"` // notified with less notice than the lead time
-	Hash         string         `json:"hash"`
-	ChangedAt    time.Time      `json:"changed_at"`
-	ChangedBy    string         `json:"changed_by"` // user id
-	Version      int64          `json:"version"`
-	JournalIndex int64          `json:"journal_index"`
+	Notified int64          `json:"notified"`
+	PCodes   []string       `json:"pcodes"`
+	BBox     [4]float64     `json:"bbox"`
+	LeadTime truce.Duration `json:"lead_time"`
+	Late     bool           `json:"late"` // notified with less notice than the lead time
+	// Hazards are the hazards on its route found when this version was
+	// recorded (RouteHazards): notice, never a refusal.
+	Hazards      []Hazard  `json:"hazards,omitempty"`
+	Hash         string    `json:"hash"`
+	ChangedAt    time.Time `json:"changed_at"`
+	ChangedBy    string    `json:"changed_by"` // user id
+	Version      int64     `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
 }
 
 // MovementCreate is the input to Service.CreateMovement: a draft, or,
@@ -113,13 +116,17 @@ func (s *Service) CreateMovement(ctx context.Context, c MovementCreate) (*Moveme
 	if err != nil {
 		return nil, err
 	}
+	hazards, err := RouteHazards(ctx, s.Hazards, route, &c.MovementFields)
+	if err != nil {
+		return nil, err
+	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Movement, error) {
 		now := s.Now()
 		ag, to, err := s.addressees(ctx, tx, c.AgreementID, a.Party.ID, now)
 		if err != nil {
 			return nil, err
 		}
-		m := &Movement{ID: newID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1}
+		m := &Movement{ID: newID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1, Hazards: hazards}
 		m.PCodes, m.BBox = s.Areas.PCodes(route), bbox(route, m.CorridorM)
 		if c.Notify {
 			m.Status = MovementNotified
@@ -151,6 +158,12 @@ func (s *Service) MoveMovement(ctx context.Context, id string, ifVersion int64, 
 			return nil, err
 		}
 	}
+	var hazards []Hazard
+	if step.Fields != nil {
+		if hazards, err = RouteHazards(ctx, s.Hazards, route, step.Fields); err != nil {
+			return nil, err
+		}
+	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Movement, error) {
 		prev, err := tx.Movement(ctx, id)
 		if err != nil {
@@ -175,6 +188,7 @@ func (s *Service) MoveMovement(ctx context.Context, id string, ifVersion int64, 
 		if step.Fields != nil {
 			m.MovementFields = *step.Fields
 			m.PCodes, m.BBox = s.Areas.PCodes(route), bbox(route, m.CorridorM)
+			m.Hazards = hazards
 		}
 		return &m, s.recordMovement(ctx, tx, w, a, ag, to, &m, now)
 	})

@@ -36,6 +36,9 @@ type Service struct {
 	// AckWindow is the time from a transmission to its acknowledgement
 	// deadline (DefaultAckWindow when zero).
 	AckWindow time.Duration
+	// Hazards finds the zones in force on a movement's route; nil checks
+	// nothing.
+	Hazards HazardChecker
 }
 
 // New returns a Service over st writing through j.
