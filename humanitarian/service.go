@@ -39,6 +39,8 @@ type Service struct {
 	// Hazards finds the zones in force on a movement's route; nil checks
 	// nothing.
 	Hazards HazardChecker
+	// tracking is the live watch of convoys reporting positions.
+	tracking convoys
 }
 
 // New returns a Service over st writing through j.
