@@ -19,6 +19,7 @@ func (h *sitePages) addMovements() {
 		"GET /movements/{id}": h.movement, "GET /movements.geojson": h.movementsGeoJSON,
 		"GET /movements/{id}/proof": h.movementProof, "GET /sites/{id}/proof": h.siteProof}})
 	h.u.AddLayer(Layer{ID: "movements", TitleKey: "layer.movements", Kind: "geojson", Source: "/movements.geojson", Script: "humanitarian.js", Visible: true})
+	h.addForms()
 }
 
 func (h *sitePages) movement(w http.ResponseWriter, r *http.Request) {
