@@ -86,7 +86,9 @@ func TestNotifyForms(t *testing.T) {
 	if _, page = get(t, c, s.url+"/movements/new"); !strings.Contains(page, "الإخطار بتحرّك") || !strings.Contains(page, "إخلاء طبي") {
 		t.Fatalf("Arabic movement form:\n%s", page)
 	}
-	at := func(h int) string { return time.Now().UTC().Add(time.Duration(h) * time.Hour).Format("2006-01-02T15:04") }
+	at := func(h int) string {
+		return time.Now().UTC().Add(time.Duration(h) * time.Hour).Format("2006-01-02T15:04")
+	}
 	code, loc, body = post("/movements/new", url.Values{"agreement": {ag.ID}, "name": {"Evacuation"}, "kind": {"medical_evacuation"}, "organisation": {"SARC"},
 		"geometry": {`{"type":"LineString","coordinates":[[36.0076,32.556],[36.05,32.59],[36.102,32.6189]]}`}, "corridor_m": {"300"},
 		"departure_from": {at(72)}, "departure_to": {at(73)}, "arrival_from": {at(74)}, "arrival_to": {at(76)},
