@@ -38,7 +38,9 @@ func TestUI_DrawMovement(t *testing.T) {
 	if !strings.Contains(geom, `"LineString"`) || strings.Count(geom, "],[") != 2 {
 		t.Fatalf("drawn route: %q", geom)
 	}
-	at := func(h int) string { return time.Now().UTC().Add(time.Duration(h) * time.Hour).Format("2006-01-02T15:04") }
+	at := func(h int) string {
+		return time.Now().UTC().Add(time.Duration(h) * time.Hour).Format("2006-01-02T15:04")
+	}
 	eval[int](t, sarc, fmt.Sprintf(`(function(){ var f = document.getElementById('movement-form');
 		f.name.value = 'Drawn convoy'; f.organisation.value = 'SARC';
 		f.departure_from.value = %q; f.departure_to.value = %q; f.arrival_from.value = %q; f.arrival_to.value = %q; return 0; })()`, at(80), at(81), at(82), at(85)))
