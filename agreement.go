@@ -145,7 +145,29 @@ type AgreementRules struct {
 	// omitempty keeps the bodies of agreements written before it as
 	// they were.
 	GuaranteeResponse Duration `json:"guarantee_response,omitempty"`
+	// LeadTimes sets the lead time of a kind of humanitarian
+	// notification, in place of LeadTime: keys are "site/" and a site
+	// category ("site/hospital") or "movement/" and a movement kind
+	// ("movement/road_convoy"), e.g. 72 h for convoys, 48 h for sites.
+	// An emergency movement needs EmergencyLeadTime whatever its kind.
+	LeadTimes map[string]Duration `json:"lead_times,omitempty"`
+	// AckWindow is the time a party has to acknowledge a notification
+	// transmitted to it (0: the server's, 24 h by default).
+	AckWindow Duration `json:"ack_window,omitempty"`
+	// Reminders are how long before an acknowledgement's deadline a
+	// silent party is reminded, one reminder each (none set: one, 6 h
+	// before; see DefaultReminders).
+	Reminders []Duration `json:"reminders,omitempty"`
 }
+
+// DefaultReminders is when a silent party is reminded when an
+// agreement's rules set no reminders: once, 6 hours before its
+// acknowledgement is due (a quarter of the default 24 h window, a shift).
+var DefaultReminders = []Duration{Duration(6 * time.Hour)}
+
+// MaxNotificationDuration bounds the lead times, acknowledgement window
+// and reminders an agreement sets: 90 days.
+const MaxNotificationDuration = Duration(90 * 24 * time.Hour)
 
 // DefaultNoticePeriod is the notice period of an agreement whose rules
 // set none. A month leaves the other parties, and the humanitarian

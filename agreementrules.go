@@ -2,6 +2,7 @@ package truce
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -302,6 +303,47 @@ func (r AgreementRules) Validate() error {
 	}
 	if r.NoticePeriod != 0 && (r.NoticePeriod < MinNoticePeriod || r.NoticePeriod > Duration(366*24*time.Hour)) {
 		return Errorf(EINVALID, "A notice period of withdrawal is 24h to 8784h (a year).")
+	}
+	return r.validateNotification()
+}
+
+// MaxLeadTimes bounds the kinds an agreement sets lead times for, and
+// MaxReminders its reminders.
+const (
+	MaxLeadTimes = 50
+	MaxReminders = 10
+)
+
+// validateNotification checks the rules of humanitarian notification:
+// lead-time keys are "site/<category>" or "movement/<kind>" (the names
+// are package humanitarian's to know; here their shape), every duration
+// is positive and at most MaxNotificationDuration, reminders fall inside
+// the acknowledgement window and are distinct.
+func (r AgreementRules) validateNotification() error {
+	if len(r.LeadTimes) > MaxLeadTimes || len(r.Reminders) > MaxReminders {
+		return Errorf(EINVALID, "An agreement sets at most %d lead times and %d reminders.", MaxLeadTimes, MaxReminders)
+	}
+	for k, d := range r.LeadTimes {
+		kind, name, ok := strings.Cut(k, "/")
+		if !ok || (kind != "site" && kind != "movement") || !ValidSlug(strings.ReplaceAll(name, "_", "-")) {
+			return Errorf(EINVALID, "Lead time %q: a key is site/<category> or movement/<kind>, like site/hospital or movement/road_convoy.", k)
+		}
+		if d <= 0 || d > MaxNotificationDuration {
+			return Errorf(EINVALID, "Lead time %s: more than 0 and at most %s.", k, time.Duration(MaxNotificationDuration))
+		}
+	}
+	if r.AckWindow < 0 || r.AckWindow > MaxNotificationDuration {
+		return Errorf(EINVALID, "The acknowledgement window is at most %s.", time.Duration(MaxNotificationDuration))
+	}
+	seen := map[Duration]bool{}
+	for _, d := range r.Reminders {
+		if d <= 0 || (r.AckWindow > 0 && d >= r.AckWindow) || d > MaxNotificationDuration {
+			return Errorf(EINVALID, "A reminder (%s before the deadline) falls after the transmission and before its deadline.", time.Duration(d))
+		}
+		if seen[d] {
+			return Errorf(EINVALID, "Reminder %s is set twice.", time.Duration(d))
+		}
+		seen[d] = true
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
@@ -68,6 +69,10 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "GET", Pattern: "/api/v1/movements/{id}/versions", Handler: h.movementVersions},
 		{Method: "POST", Pattern: "/api/v1/movements/{id}/status", Handler: h.moveMovement},
 		{Method: "GET", Pattern: "/api/v1/movements/{id}/board", Handler: h.movementBoard},
+		{Method: "GET", Pattern: "/api/v1/transmissions/{id}/notices", Handler: h.notices},
+		{Method: "POST", Pattern: "/api/v1/movements/{id}/positions", Handler: h.position},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/position", Handler: h.lastPosition},
+		{Method: "POST", Pattern: "/api/v1/convoys/osmand", Handler: h.osmand},
 	} {
 		s.Handle(rt)
 	}
@@ -456,5 +461,143 @@ func (c *Client) AnswerStatement(ctx context.Context, id string, in humanitarian
 func (c *Client) Answer(ctx context.Context, id string, in humanitarian.AnswerInput) (*AnswerResult, error) {
 	var res AnswerResult
 	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/"+url.PathEscape(id)+"/answer", in, &res, nil)
+	return &res, err
+}
+
+// Transmission returns one transmission.
+func (c *Client) Transmission(ctx context.Context, id string) (*humanitarian.Transmission, error) {
+	var t humanitarian.Transmission
+	_, err := c.Do(ctx, "GET", "/api/v1/transmissions/"+url.PathEscape(id), nil, &t, nil)
+	return &t, err
+}
+
+// SiteVersions returns every version of a site, oldest first.
+func (c *Client) SiteVersions(ctx context.Context, id string) ([]*humanitarian.Site, error) {
+	var pg Page[*humanitarian.Site]
+	_, err := c.Do(ctx, "GET", "/api/v1/sites/"+url.PathEscape(id)+"/versions", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// FindMovement returns a movement's latest version.
+func (c *Client) FindMovement(ctx context.Context, id string) (*humanitarian.Movement, error) {
+	var m humanitarian.Movement
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id), nil, &m, nil)
+	return &m, err
+}
+
+// MovementVersions returns every version of a movement, oldest first.
+func (c *Client) MovementVersions(ctx context.Context, id string) ([]*humanitarian.Movement, error) {
+	var pg Page[*humanitarian.Movement]
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(id)+"/versions", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// ListMovements returns a page of movements.
+func (c *Client) ListMovements(ctx context.Context, f humanitarian.MovementFilter) ([]*humanitarian.Movement, string, error) {
+	var pg Page[*humanitarian.Movement]
+	_, err := c.Do(ctx, "GET", "/api/v1/movements"+q("agreement", f.Agreement, "status", string(f.Status), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+func (h *siteHandlers) notices(w http.ResponseWriter, r *http.Request) {
+	ns, err := h.svc.Notices(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Page[humanitarian.Notice]{Items: nonNil(ns)})
+}
+
+// Notices returns the reminders sent and the overdue alert raised about a
+// transmission.
+func (c *Client) Notices(ctx context.Context, id string) ([]humanitarian.Notice, error) {
+	var pg Page[humanitarian.Notice]
+	_, err := c.Do(ctx, "GET", "/api/v1/transmissions/"+url.PathEscape(id)+"/notices", nil, &pg, nil)
+	return pg.Items, err
+}
+
+func (h *siteHandlers) position(w http.ResponseWriter, r *http.Request) {
+	var p humanitarian.ConvoyPosition
+	if err := decode(r, &p); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	res, err := h.svc.ReportPosition(r.Context(), r.PathValue("id"), p)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (h *siteHandlers) lastPosition(w http.ResponseWriter, r *http.Request) {
+	p, err := h.svc.LastPosition(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// osmand takes a position in the OsmAnd / Traccar HTTP protocol, what
+// real trackers and phone apps send: ?id=MOVEMENT&lat=&lon=&timestamp=
+// (Unix seconds or RFC 3339) and optionally &speed= (knots) &bearing=.
+func (h *siteHandlers) osmand(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	num := func(name string, required bool) (*float64, error) {
+		v := q.Get(name)
+		if v == "" {
+			if required {
+				return nil, truce.Errorf(truce.EINVALID, "The OsmAnd query needs %s.", name)
+			}
+			return nil, nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "%s=%q is not a number.", name, v)
+		}
+		return &f, nil
+	}
+	var p humanitarian.ConvoyPosition
+	lat, err := num("lat", true)
+	if err == nil {
+		var lon *float64
+		if lon, err = num("lon", true); err == nil {
+			p.Lat, p.Lon = *lat, *lon
+			if p.SpeedKn, err = num("speed", false); err == nil {
+				p.Bearing, err = num("bearing", false)
+			}
+		}
+	}
+	if err == nil && q.Get("id") == "" {
+		err = truce.Errorf(truce.EINVALID, "The OsmAnd query needs id: the movement's id.")
+	}
+	if err == nil {
+		if ts := q.Get("timestamp"); ts != "" {
+			if sec, perr := strconv.ParseInt(ts, 10, 64); perr == nil {
+				p.Time = time.Unix(sec, 0).UTC()
+			} else if t, perr := time.Parse(time.RFC3339, ts); perr == nil {
+				p.Time = t
+			} else {
+				err = truce.Errorf(truce.EINVALID, "timestamp=%q is neither Unix seconds nor RFC 3339.", ts)
+			}
+		}
+	}
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	res, err := h.svc.ReportPosition(r.Context(), q.Get("id"), p)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// ReportPosition reports a convoy's position.
+func (c *Client) ReportPosition(ctx context.Context, movement string, p humanitarian.ConvoyPosition) (*humanitarian.PositionResult, error) {
+	var res humanitarian.PositionResult
+	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(movement)+"/positions", p, &res, nil)
 	return &res, err
 }

@@ -60,6 +60,13 @@ func TestSites_API(t *testing.T) {
 		return ts[0]
 	}
 	tu, tr := inbox(us), inbox(ru)
+	// No reminder is due yet; an unknown transmission has no notices.
+	if ns, err := ru.Notices(ctx, tr.ID); err != nil || len(ns) != 0 {
+		t.Errorf("notices of a fresh transmission: %v %v", ns, err)
+	}
+	if _, err := ru.Notices(ctx, "no-such-transmission"); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Errorf("notices of an unknown transmission: %v", err)
+	}
 	// Each transmission is on the event stream (and so on webhooks), for
 	// every member, placed in Dar'a for bbox filters.
 	evs := e.stream(e.tokens["ru-viewer"], "?kind=transmission&follow=false&bbox=36,32.5,36.3,32.7").records(t, -1)

@@ -86,6 +86,9 @@ type MovementFields struct {
 	Cargo        string          `json:"cargo,omitempty"`
 	Contacts     string          `json:"contacts,omitempty"`
 	Emergency    bool            `json:"emergency,omitempty"`
+	// Kind is what kind of movement it is (a road convoy when empty);
+	// the agreement may set a lead time per kind.
+	Kind MovementKind `json:"kind,omitempty"`
 }
 
 // CheckMovement validates a movement's fields and returns its route
@@ -106,6 +109,9 @@ func CheckMovement(f *MovementFields) (orb.LineString, error) {
 	}
 	if f.Organisation == "" {
 		bad("organisation", "A movement needs its organisation.")
+	}
+	if !f.Kind.Valid() {
+		bad("kind", "Unknown movement kind %q: one of road_convoy, medical_evacuation, staff_movement, air, other.", f.Kind)
 	}
 	if math.IsNaN(f.CorridorM) || f.CorridorM < 0 || f.CorridorM > MaxCorridorM {
 		bad("corridor_m", "The corridor's half-width must be 0 to %d metres.", MaxCorridorM)
@@ -196,15 +202,10 @@ func checkRoute(raw json.RawMessage) (orb.LineString, string) {
 	return l, ""
 }
 
-// MovementLate reports whether a movement notified at now gives less
-// notice before its departure window than the agreement's lead time (the
-// emergency lead time for an emergency movement): it is then accepted and
-// flagged, never refused.
-func MovementLate(rules truce.AgreementRules, emergency bool, departure, now time.Time) bool {
-	r := rules.WithDefaults()
-	lead := r.LeadTime
-	if emergency {
-		lead = r.EmergencyLeadTime
-	}
-	return departure.Sub(now) < time.Duration(lead)
+// MovementLate reports whether a movement of kind k notified at now gives
+// less notice before its departure window than the agreement's lead time
+// for it (LeadTime: its kind's, or the emergency one for an emergency
+// movement): it is then accepted and flagged, never refused.
+func MovementLate(rules truce.AgreementRules, k MovementKind, emergency bool, departure, now time.Time) bool {
+	return departure.Sub(now) < time.Duration(LeadTime(rules, KindMovement, string(k.Or()), emergency))
 }

@@ -103,7 +103,7 @@ func TestMovementLate(t *testing.T) {
 		notice    time.Duration
 		want      bool
 	}{{false, 72 * time.Hour, false}, {false, 47 * time.Hour, true}, {true, 25 * time.Hour, false}, {true, 23 * time.Hour, true}} {
-		if got := humanitarian.MovementLate(rules, tt.emergency, now.Add(tt.notice), now); got != tt.want {
+		if got := humanitarian.MovementLate(rules, "", tt.emergency, now.Add(tt.notice), now); got != tt.want {
 			t.Errorf("emergency %v, notice %v: late %v, want %v", tt.emergency, tt.notice, got, tt.want)
 		}
 	}

@@ -26,16 +26,19 @@ type Movement struct {
 	Status MovementStatus `json:"status"`
 	// Notified is the version last notified (0 while a draft): the one
 	// the parties answer, whatever steps followed it.
-	Notified     int64          `json:"notified"`
-	PCodes       []string       `json:"pcodes"`
-	BBox         truce.BBox     `json:"bbox"`
-	LeadTime     truce.Duration `json:"lead_time"`
-	Late         bool           `json:"late"` // notified with less notice than the lead time
-	Hash         string         `json:"hash"`
-	ChangedAt    time.Time      `json:"changed_at"`
-	ChangedBy    string         `json:"changed_by"` // user id
-	Version      int64          `json:"version"`
-	JournalIndex int64          `json:"journal_index"`
+	Notified int64          `json:"notified"`
+	PCodes   []string       `json:"pcodes"`
+	BBox     truce.BBox     `json:"bbox"`
+	LeadTime truce.Duration `json:"lead_time"`
+	Late     bool           `json:"late"` // notified with less notice than the lead time
+	// Hazards are the hazards on its route found when this version was
+	// recorded (RouteHazards): notice, never a refusal.
+	Hazards      []Hazard  `json:"hazards,omitempty"`
+	Hash         string    `json:"hash"`
+	ChangedAt    time.Time `json:"changed_at"`
+	ChangedBy    string    `json:"changed_by"` // user id
+	Version      int64     `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
 }
 
 // MovementCreate is the input to Service.CreateMovement: a draft, or,
@@ -63,9 +66,9 @@ type MovementBoard struct {
 	Note     string     `json:"note"`
 }
 
-// movementHash is the hex SHA-256 of the canonical JSON (RFC 8785) of a
+// MovementHash is the hex SHA-256 of the canonical JSON (RFC 8785) of a
 // movement version, but for its hash and journal index.
-func movementHash(m *Movement) (string, error) {
+func MovementHash(m *Movement) (string, error) {
 	c := *m
 	c.Hash, c.JournalIndex = "", 0
 	raw, err := json.Marshal(&c)
@@ -113,13 +116,17 @@ func (s *Service) CreateMovement(ctx context.Context, c MovementCreate) (*Moveme
 	if err != nil {
 		return nil, err
 	}
+	hazards, err := RouteHazards(ctx, s.Hazards, route, &c.MovementFields)
+	if err != nil {
+		return nil, err
+	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Movement, error) {
 		now := s.Now()
 		ag, to, err := s.addressees(ctx, tx, c.AgreementID, a.Party.ID, now)
 		if err != nil {
 			return nil, err
 		}
-		m := &Movement{ID: truce.NewID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1}
+		m := &Movement{ID: truce.NewID(), AgreementID: ag.ID, PartyID: a.Party.ID, MovementFields: c.MovementFields, Status: MovementDraft, Version: 1, Hazards: hazards}
 		m.PCodes, m.BBox = s.Areas.PCodes(route), bbox(route, m.CorridorM)
 		if c.Notify {
 			m.Status = MovementNotified
@@ -151,6 +158,12 @@ func (s *Service) MoveMovement(ctx context.Context, id string, ifVersion int64, 
 			return nil, err
 		}
 	}
+	var hazards []Hazard
+	if step.Fields != nil {
+		if hazards, err = RouteHazards(ctx, s.Hazards, route, step.Fields); err != nil {
+			return nil, err
+		}
+	}
 	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Movement, error) {
 		prev, err := tx.Movement(ctx, id)
 		if err != nil {
@@ -175,6 +188,7 @@ func (s *Service) MoveMovement(ctx context.Context, id string, ifVersion int64, 
 		if step.Fields != nil {
 			m.MovementFields = *step.Fields
 			m.PCodes, m.BBox = s.Areas.PCodes(route), bbox(route, m.CorridorM)
+			m.Hazards = hazards
 		}
 		return &m, s.recordMovement(ctx, tx, w, a, ag, to, &m, now)
 	})
@@ -187,14 +201,10 @@ func (s *Service) recordMovement(ctx context.Context, tx Tx, w *journal.Writer, 
 	notify := m.Status == MovementNotified
 	if notify {
 		m.Notified = m.Version
-		r := ag.Rules.WithDefaults()
-		m.LeadTime = r.LeadTime
-		if m.Emergency {
-			m.LeadTime = r.EmergencyLeadTime
-		}
-		m.Late = MovementLate(ag.Rules, m.Emergency, m.Departure.From, now)
+		m.LeadTime = LeadTime(ag.Rules, KindMovement, string(m.Kind.Or()), m.Emergency)
+		m.Late = MovementLate(ag.Rules, m.Kind, m.Emergency, m.Departure.From, now)
 	}
-	h, err := movementHash(m)
+	h, err := MovementHash(m)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,11 @@ type Service struct {
 	// AckWindow is the time from a transmission to its acknowledgement
 	// deadline (DefaultAckWindow when zero).
 	AckWindow time.Duration
+	// Hazards finds the zones in force on a movement's route; nil checks
+	// nothing.
+	Hazards HazardChecker
+	// tracking is the live watch of convoys reporting positions.
+	tracking convoys
 }
 
 // New returns a Service over st writing through j.
@@ -232,7 +237,7 @@ func (s *Service) addressees(ctx context.Context, tx Tx, agreementID, from strin
 
 // record journals and stores one site version and its transmissions.
 func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce.Caller, ag *truce.Agreement, to []string, site *Site, p prepared, effective, now time.Time) error {
-	lead := ag.Rules.WithDefaults().LeadTime
+	lead := LeadTime(ag.Rules, KindSite, string(site.Category), false)
 	site.PCodes = p.pcodes
 	site.BBox = bbox(p.geom, p.fields.BufferM)
 	site.Notice = SiteNotice{EffectiveFrom: effective, LeadTime: lead, Late: effective.Sub(now) < time.Duration(lead)}
@@ -255,14 +260,13 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 // transmit journals and stores a record version's transmission to each
 // party of to, in the write that records the version.
 func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb truce.BBox, now time.Time) error {
-	window := s.AckWindow
-	if window <= 0 {
-		window = DefaultAckWindow
-	}
+	window := AckWindow(ag.Rules, s.AckWindow)
+	reminders := Reminders(ag.Rules)
 	for _, party := range to {
 		t := &Transmission{ID: truce.NewID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
 			AgreementID: ag.ID, From: from, To: party, SentAt: now, Deadline: now.Add(window),
 			Late: late, State: Pending, Version: 1}
+		t.NextNotice = *NextNoticeAt(t, reminders, nil)
 		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t, New: true,
 			Visibility: truce.Visibility{Scope: truce.ScopeAll},
 			Event:      &truce.Event{Data: t, BBox: &bb}})
@@ -358,13 +362,15 @@ func (s *Service) AnswerStatement(ctx context.Context, id string, a AnswerInput)
 	if err != nil {
 		return "", err
 	}
-	if err := checkAnswer(&a); err != nil {
+	if err := CheckAnswer(&a); err != nil {
 		return "", err
 	}
 	return Statement(t, a), nil
 }
 
-func checkAnswer(in *AnswerInput) error {
+// CheckAnswer checks an answer and normalises it as it is signed and
+// stored: the text trimmed, the window in UTC to the microsecond.
+func CheckAnswer(in *AnswerInput) error {
 	// The text is signed as it is stored.
 	in.Text = strings.TrimSpace(in.Text)
 	if err := truce.CheckText("text", in.Text, MaxConcernText, true); err != nil {
@@ -405,7 +411,7 @@ func (s *Service) Answer(ctx context.Context, id string, in AnswerInput) (*Trans
 	if err := a.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	if err := checkAnswer(&in); err != nil {
+	if err := CheckAnswer(&in); err != nil {
 		return nil, err
 	}
 	t, err := s.Store.Transmission(ctx, id)
@@ -592,6 +598,9 @@ func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]Bo
 			r.State, r.Overdue = string(t.State), t.Answer.Overdue
 		} else {
 			r.Overdue = now.After(t.Deadline)
+		}
+		if r.Notices, err = s.Store.Notices(ctx, t.ID); err != nil {
+			return nil, err
 		}
 		rows = append(rows, r)
 	}

@@ -2,6 +2,7 @@ package humanitarian
 
 import (
 	"context"
+	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
@@ -38,6 +39,10 @@ type Store interface {
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+
+	// Notices returns the reminders sent and the overdue alert raised
+	// about a transmission, oldest first.
+	Notices(ctx context.Context, transmission string) ([]Notice, error)
 }
 
 // Tx is the transaction humanitarian writes in: the journal's, and the
@@ -57,6 +62,16 @@ type Tx interface {
 	// PutTransmission inserts a transmission at Version 1, and otherwise
 	// replaces it if the stored version is Version-1 (EPRECONDITION).
 	PutTransmission(ctx context.Context, t *Transmission) error
+	// Notices returns the notices sent about a transmission.
+	Notices(ctx context.Context, transmission string) ([]Notice, error)
+	// PutNotice records a notice about a transmission: once per
+	// transmission, kind and seq (ECONFLICT the second time).
+	PutNotice(ctx context.Context, n *Notice) error
+	// SetNextNotice sets when the next notice about a pending
+	// transmission falls due (nil: none).
+	SetNextNotice(ctx context.Context, transmission string, at *time.Time) error
+	// PutAlert inserts an alert (an overdue acknowledgement's) at Version 1.
+	PutAlert(ctx context.Context, a *truce.Alert) error
 }
 
 // SiteFilter selects sites. Cursor and Limit page through results.
@@ -87,6 +102,9 @@ type TransmissionFilter struct {
 	// Pending keeps the unanswered transmissions of sites' and
 	// movements' latest versions: a party's inbox.
 	Pending bool
-	Cursor  string
-	Limit   int
+	// NoticeDue, with Pending, keeps the transmissions whose next
+	// reminder or overdue alert falls due at or before it.
+	NoticeDue *time.Time
+	Cursor    string
+	Limit     int
 }

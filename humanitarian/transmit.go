@@ -50,6 +50,9 @@ type Transmission struct {
 	Answer       *Answer           `json:"answer,omitempty"`
 	Version      int64             `json:"version"`
 	JournalIndex int64             `json:"journal_index"`
+	// NextNotice is when the first reminder (or, without one, the
+	// overdue alert) falls due; stored beside the record, not in it.
+	NextNotice time.Time `json:"-"`
 }
 
 // Answer is a party's signed answer to a transmission: an acknowledgement
@@ -99,6 +102,9 @@ type BoardRow struct {
 	State        string        `json:"state"`
 	Transmission *Transmission `json:"transmission"`
 	Overdue      bool          `json:"overdue"` // silent past the deadline, or answered after it
+	// Notices are the reminders sent to the party and the overdue alert
+	// raised about it.
+	Notices []Notice `json:"notices,omitempty"`
 }
 
 // Board is who acknowledged a notification version, who raised a concern

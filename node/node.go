@@ -220,6 +220,8 @@ type Node struct {
 	// Operations is joint operations: filing, deconfliction, approval
 	// (operations.go).
 	Operations *operations.Service
+	// stopSweeps ends humanitarian notification's reminder loop.
+	stopSweeps func()
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -317,6 +319,9 @@ func (n *Node) close() error {
 	}
 	if n.stopControl != nil {
 		n.stopControl()
+	}
+	if n.stopSweeps != nil {
+		n.stopSweeps()
 	}
 	if n.Airspace != nil {
 		n.Airspace.Stop()

@@ -23,6 +23,9 @@ type mapConfig struct {
 	Now             time.Time         `json:"now"`
 	// Draw turns on the polygon draw tool (the propose page).
 	Draw bool `json:"draw,omitempty"`
+	// DrawMode is what the draw tool draws: "" a polygon, "site" a point
+	// (one click) or a polygon, "line" a route.
+	DrawMode string `json:"drawMode,omitempty"`
 	// Parties colour the aircraft layer and its legend.
 	Parties []mapParty `json:"parties,omitempty"`
 	// Fit is what the map opens on ([west, south, east, north]): the

@@ -20,6 +20,7 @@ func (u *UI) AddHumanitarian(svc *humanitarian.Service) {
 		"GET /sites": h.list, "GET /sites/{id}": h.board, "POST /sites/answer/{id}": h.answer, "POST /sites/acknowledge-all": h.acknowledgeAll,
 		"GET /sites.geojson": h.geojson}})
 	u.AddLayer(Layer{ID: "sites", TitleKey: "layer.sites", Kind: "geojson", Source: "/sites.geojson", Visible: true})
+	h.addMovements()
 }
 
 type sitePages struct {
@@ -61,7 +62,12 @@ func (h *sitePages) list(w http.ResponseWriter, r *http.Request) {
 		h.u.serviceError(w, r, err)
 		return
 	}
-	d := map[string]any{"Inbox": items, "Sites": sites}
+	movements, _, err := h.svc.ListMovements(ctx, humanitarian.MovementFilter{Limit: 100})
+	if err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	d := map[string]any{"Inbox": items, "Sites": sites, "Movements": movements}
 	if next != "" {
 		d["Next"] = "/sites?cursor=" + url.QueryEscape(next)
 	}
@@ -112,6 +118,9 @@ func (h *sitePages) answer(w http.ResponseWriter, r *http.Request) {
 	next := "/sites"
 	if t.Kind == humanitarian.KindSite {
 		next = "/sites/" + url.PathEscape(t.RecordID)
+	}
+	if t.Kind == humanitarian.KindMovement {
+		next = "/movements/" + url.PathEscape(t.RecordID)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

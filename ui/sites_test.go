@@ -118,11 +118,12 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 	// A convoy's notification is in the inbox too, and acknowledged the
 	// same way.
 	dep := time.Now().Add(72 * time.Hour)
-	if _, err := n.Humanitarian.CreateMovement(truce.NewContext(ctx, &truce.Caller{User: su, Party: sarc}), humanitarian.MovementCreate{AgreementID: ag.ID, Notify: true,
+	mv, err := n.Humanitarian.CreateMovement(truce.NewContext(ctx, &truce.Caller{User: su, Party: sarc}), humanitarian.MovementCreate{AgreementID: ag.ID, Notify: true,
 		MovementFields: humanitarian.MovementFields{Name: "Convoy Ramtha-Dar'a", Organisation: "SARC",
 			Route:     []byte(`{"type":"LineString","coordinates":[[36.0101,32.5445],[36.10213,32.61889]]}`),
 			Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(3 * time.Hour)},
-			Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck"}}}}); err != nil {
+			Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck"}}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	get(t, c, s.url+"/lang/en")
@@ -136,10 +137,11 @@ func TestSitesPage_OneClickAcknowledgement(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.Header.Get("Location") != "/sites" {
+	if resp.Header.Get("Location") != "/movements/"+mv.ID {
 		t.Errorf("after acknowledging a movement: to %q", resp.Header.Get("Location"))
 	}
-	if _, page = get(t, c, s.url+"/sites"); strings.Contains(page, `data-transmission="`) {
-		t.Errorf("the movement's notification is still in the inbox (%d)", resp.StatusCode)
+	if _, page = get(t, c, s.url+"/sites"); strings.Contains(page, `data-transmission="`) || !strings.Contains(page, `<a href="/movements/`+mv.ID+`"`) {
+		t.Errorf("the movement's notification is still in the inbox, or the movement is not listed (%d):\n%s", resp.StatusCode, page)
 	}
+	testMovementPages(t, s, c, mv)
 }

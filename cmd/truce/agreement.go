@@ -34,12 +34,34 @@ func runAgreement(ctx context.Context, args []string) error {
 		to := fs.String("to", "", "effective until (RFC 3339; default open-ended)")
 		lead := fs.Duration("lead-time", 0, "notification lead time (default 48h)")
 		notice := fs.Duration("notice-period", 0, "notice period of a withdrawal (default 720h, 30 days)")
+		leads := fs.String("lead-times", "", "lead time per kind of notification: site/hospital=48h,movement/road_convoy=72h")
+		ackWindow := fs.Duration("ack-window", 0, "time a party has to acknowledge a notification (default 24h)")
+		reminders := fs.String("reminders", "", "how long before an acknowledgement is due a silent party is reminded: 12h,2h (default 6h)")
 		cf.add(fs)
 		if _, err := parse(fs, args[1:], 0); err != nil {
 			return err
 		}
 		c.Signatories = splitList(*sigs)
 		c.Rules.LeadTime, c.Rules.NoticePeriod = truce.Duration(*lead), truce.Duration(*notice)
+		c.Rules.AckWindow = truce.Duration(*ackWindow)
+		for _, kv := range splitList(*leads) {
+			k, v, ok := strings.Cut(kv, "=")
+			d, err := time.ParseDuration(v)
+			if !ok || err != nil {
+				return fmt.Errorf("agreement create: --lead-times: %q is not KIND=DURATION (like site/hospital=48h)", kv)
+			}
+			if c.Rules.LeadTimes == nil {
+				c.Rules.LeadTimes = map[string]truce.Duration{}
+			}
+			c.Rules.LeadTimes[k] = truce.Duration(d)
+		}
+		for _, r := range splitList(*reminders) {
+			d, err := time.ParseDuration(r)
+			if err != nil {
+				return fmt.Errorf("agreement create: --reminders: %q is not a duration (like 6h)", r)
+			}
+			c.Rules.Reminders = append(c.Rules.Reminders, truce.Duration(d))
+		}
 		var err error
 		if c.EffectiveFrom, err = parseTimeOr(*from, time.Now()); err != nil {
 			return err

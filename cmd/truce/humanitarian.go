@@ -17,29 +17,14 @@ import (
 )
 
 func init() {
-	register("humanitarian", "gather the proof of a site's notifications and answers for an inquiry", runHumanitarian, "proof")
-}
-
-// SiteProofFormat names a site's proof file: every version of the site,
-// every transmission of every version and every signed answer, each a
-// truce.RecordProofs bundle of record proofs against a signed checkpoint.
-// `truce log verify-proof` checks it offline and says, per party, when
-// each version was notified to it and whether, when and with which key it
-// answered.
-const SiteProofFormat = "truce.org/site-proof@v1"
-
-// SiteProof is a site's proof file.
-type SiteProof struct {
-	Format  string                `json:"format"`
-	Site    string                `json:"site"`
-	Records []*truce.RecordProofs `json:"records"` // the site's first, then its transmissions'
+	register("humanitarian", "gather the proof of a site's or a movement's notifications and answers for an inquiry", runHumanitarian, "proof")
 }
 
 func runHumanitarian(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "proof" {
 		return fmt.Errorf("humanitarian: want a sub-verb: proof")
 	}
-	fs := newFlags("humanitarian proof", "humanitarian proof SITE_ID -o FILE")
+	fs := newFlags("humanitarian proof", "humanitarian proof SITE_OR_MOVEMENT_ID -o FILE")
 	var cf clientFlags
 	cf.add(fs)
 	out := fs.String("o", "", "write the proof to FILE (required)")
@@ -50,7 +35,7 @@ func runHumanitarian(ctx context.Context, args []string) error {
 	if *out == "" {
 		return fmt.Errorf("humanitarian proof: -o FILE is required")
 	}
-	p, err := gatherSiteProof(ctx, c, pos[0])
+	p, err := gatherProof(ctx, c, pos[0])
 	if err != nil {
 		return err
 	}
@@ -61,37 +46,45 @@ func runHumanitarian(ctx context.Context, args []string) error {
 	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Wrote the proof of site %s (%d records) to %s\nCheck it offline: truce log verify-proof %s --key VKEY\n", pos[0], len(p.Records), *out, *out)
+	kind, id := p.Kind()
+	fmt.Fprintf(stdout, "Wrote the proof of %s %s (%d records) to %s\nCheck it offline: truce log verify-proof %s --key VKEY\n", kind, id, len(p.Records), *out, *out)
 	return nil
 }
 
-// gatherSiteProof asks the server for the record proofs of a site and of
-// every transmission of every version of it.
-func gatherSiteProof(ctx context.Context, c *api.Client, site string) (*SiteProof, error) {
-	latest, err := c.FindSite(ctx, site)
-	if err != nil {
-		return nil, err
+// gatherProof asks the server for the record proofs of a site or a
+// movement (whichever id names) and of every transmission of every
+// version of it.
+func gatherProof(ctx context.Context, c *api.Client, id string) (*humanitarian.Proof, error) {
+	proofs := func(ctx context.Context, kind, subject string) (*truce.RecordProofs, error) {
+		return recordProofs(ctx, c, kind, subject)
 	}
-	p := &SiteProof{Format: SiteProofFormat, Site: latest.ID}
-	rp, err := recordProofs(ctx, c, "site", latest.ID)
-	if err != nil {
-		return nil, err
-	}
-	p.Records = append(p.Records, rp)
-	for v := int64(1); v <= latest.Version; v++ {
-		b, err := c.SiteBoard(ctx, latest.ID, v)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range b.Rows {
-			rp, err := recordProofs(ctx, c, "transmission", r.Transmission.ID)
+	site, err := c.FindSite(ctx, id)
+	if err == nil {
+		return humanitarian.GatherProof(ctx, humanitarian.ProofSource{RecordProofs: proofs, Board: func(ctx context.Context, v int64) ([]humanitarian.BoardRow, error) {
+			b, err := c.SiteBoard(ctx, site.ID, v)
 			if err != nil {
 				return nil, err
 			}
-			p.Records = append(p.Records, rp)
-		}
+			return b.Rows, nil
+		}}, humanitarian.KindSite, site.ID, site.Version)
 	}
-	return p, nil
+	if truce.ErrorCode(err) != truce.ENOTFOUND {
+		return nil, err
+	}
+	m, err := c.FindMovement(ctx, id)
+	if err != nil {
+		if truce.ErrorCode(err) == truce.ENOTFOUND {
+			return nil, fmt.Errorf("humanitarian proof: %s is neither a site nor a movement", id)
+		}
+		return nil, err
+	}
+	return humanitarian.GatherProof(ctx, humanitarian.ProofSource{RecordProofs: proofs, Board: func(ctx context.Context, v int64) ([]humanitarian.BoardRow, error) {
+		b, err := c.MovementBoard(ctx, m.ID, v)
+		if err != nil {
+			return nil, err
+		}
+		return b.Rows, nil
+	}}, humanitarian.KindMovement, m.ID, m.Version)
 }
 
 // recordProofs asks for a record's proofs, waiting (a few seconds at
@@ -110,12 +103,15 @@ func recordProofs(ctx context.Context, c *api.Client, kind, subject string) (*tr
 	}
 }
 
-// isSiteProof reports whether a file is a site's proof.
-func isSiteProof(data []byte) bool {
-	var f struct {
-		Format string `json:"format"`
+// isNotificationProof reports whether a file is a site's or a movement's
+// proof.
+func isNotificationProof(data []byte) bool {
+	var p humanitarian.Proof
+	if json.Unmarshal(data, &p) != nil {
+		return false
 	}
-	return json.Unmarshal(data, &f) == nil && f.Format == SiteProofFormat
+	kind, _ := p.Kind()
+	return kind != ""
 }
 
 // PartyNotice is what a site's proof shows of one transmission.
@@ -131,30 +127,31 @@ type PartyNotice struct {
 	Concern    string     `json:"concern,omitempty"`
 }
 
-// verifySiteProof checks every bundle of a site's proof as verify-proof
-// checks one (inclusion, labels, chain, bodies, party signatures with the
-// keys the journal recorded), then that every transmission is of this
-// site, of a version the proof holds, naming that version's hash; and
-// says per party what it proved.
-func verifySiteProof(data []byte, policy ledger.Policy) ([]VerifiedRecord, []PartyNotice, error) {
-	var p SiteProof
+// verifyNotificationProof checks every bundle of a site's or a
+// movement's proof as verify-proof checks one (inclusion, labels, chain,
+// bodies, party signatures with the keys the journal recorded), then that
+// every transmission is of this record, of a version the proof holds,
+// naming that version's hash; and says per party what it proved.
+func verifyNotificationProof(data []byte, policy ledger.Policy) (string, string, []VerifiedRecord, []PartyNotice, error) {
+	var p humanitarian.Proof
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, nil, err
+		return "", "", nil, nil, err
 	}
-	if len(p.Records) == 0 || p.Records[0] == nil || p.Records[0].Kind != "site" || p.Records[0].Subject != p.Site {
-		return nil, nil, fmt.Errorf("label mismatch: the proof of site %q does not start with that site's record", p.Site)
+	kind, id := p.Kind()
+	if len(p.Records) == 0 || p.Records[0] == nil || p.Records[0].Kind != kind || p.Records[0].Subject != id || id == "" {
+		return kind, id, nil, nil, fmt.Errorf("label mismatch: the proof of %s %q does not start with that %s's record", kind, id, kind)
 	}
 	var all []VerifiedRecord
-	hashes := map[int64]string{} // the site's versions' hashes
+	hashes := map[int64]string{} // the record's versions' hashes
 	var notices []PartyNotice
 	for i, rp := range p.Records {
 		raw, err := json.Marshal(rp)
 		if err != nil {
-			return nil, nil, err
+			return kind, id, nil, nil, err
 		}
 		vs, err := verifyProofFile(raw, policy)
 		if err != nil {
-			return nil, nil, fmt.Errorf("record %d (%s %s): %w", i+1, rp.Kind, rp.Subject, err)
+			return kind, id, nil, nil, fmt.Errorf("record %d (%s %s): %w", i+1, rp.Kind, rp.Subject, err)
 		}
 		all = append(all, vs...)
 		bodies := make([][]byte, len(rp.Proofs))
@@ -167,37 +164,40 @@ func verifySiteProof(data []byte, policy ledger.Policy) ([]VerifiedRecord, []Par
 		}
 		if i == 0 {
 			for j, b := range bodies {
-				var s humanitarian.Site
-				if b == nil || json.Unmarshal(b, &s) != nil {
-					return nil, nil, fmt.Errorf("entry %d of site %s: the proof holds no readable body", vs[j].Index, p.Site)
+				var v struct {
+					Version int64  `json:"version"`
+					Hash    string `json:"hash"`
 				}
-				hashes[s.Version] = s.Hash
+				if b == nil || json.Unmarshal(b, &v) != nil {
+					return kind, id, nil, nil, fmt.Errorf("entry %d of %s %s: the proof holds no readable body", vs[j].Index, kind, id)
+				}
+				hashes[v.Version] = v.Hash
 			}
 			continue
 		}
 		if rp.Kind != "transmission" {
-			return nil, nil, fmt.Errorf("label mismatch: record %d of a site's proof is a %s", i+1, rp.Kind)
+			return kind, id, nil, nil, fmt.Errorf("label mismatch: record %d of a %s's proof is a %s", i+1, kind, rp.Kind)
 		}
-		n, err := transmissionNotice(p.Site, hashes, rp, vs, bodies, policy)
+		n, err := transmissionNotice(kind, id, hashes, rp, vs, bodies, policy)
 		if err != nil {
-			return nil, nil, fmt.Errorf("record %d (transmission %s): %w", i+1, rp.Subject, err)
+			return kind, id, nil, nil, fmt.Errorf("record %d (transmission %s): %w", i+1, rp.Subject, err)
 		}
 		notices = append(notices, n)
 	}
 	sort.SliceStable(notices, func(i, j int) bool { return notices[i].Version < notices[j].Version })
-	return all, notices, nil
+	return kind, id, all, notices, nil
 }
 
-func transmissionNotice(site string, hashes map[int64]string, rp *truce.RecordProofs, vs []VerifiedRecord, bodies [][]byte, policy ledger.Policy) (PartyNotice, error) {
+func transmissionNotice(kind, record string, hashes map[int64]string, rp *truce.RecordProofs, vs []VerifiedRecord, bodies [][]byte, policy ledger.Policy) (PartyNotice, error) {
 	var first, last humanitarian.Transmission
 	if bodies[0] == nil || json.Unmarshal(bodies[0], &first) != nil || json.Unmarshal(bodies[len(bodies)-1], &last) != nil {
 		return PartyNotice{}, errors.New("the proof holds no readable body")
 	}
-	if first.Kind != humanitarian.KindSite || first.RecordID != site || last.RecordID != site {
-		return PartyNotice{}, fmt.Errorf("label mismatch: it is a transmission of site %s", first.RecordID)
+	if first.Kind != kind || first.RecordID != record || last.RecordID != record || last.Kind != kind {
+		return PartyNotice{}, fmt.Errorf("label mismatch: it is a transmission of %s %s", first.Kind, first.RecordID)
 	}
 	if h, ok := hashes[first.RecordVersion]; !ok || h != first.Hash || last.Hash != first.Hash {
-		return PartyNotice{}, fmt.Errorf("label mismatch: it names version %d with hash %s, which is not the site's", first.RecordVersion, first.Hash)
+		return PartyNotice{}, fmt.Errorf("label mismatch: it names version %d with hash %s, which is not the %s's", first.RecordVersion, first.Hash, kind)
 	}
 	n := PartyNotice{Party: first.To, Version: first.RecordVersion, NotifiedAt: vs[0].Entry.Time, Entry: vs[0].Index, Answer: "none"}
 	if last.Answer == nil {
@@ -228,9 +228,9 @@ func transmissionNotice(site string, hashes map[int64]string, rp *truce.RecordPr
 	return n, nil
 }
 
-// printSiteProof prints what a verified site proof shows, per party.
-func printSiteProof(site string, vs []VerifiedRecord, ns []PartyNotice) {
-	fmt.Fprintf(stdout, "Verified: the proof of site %s (%d journal entries, every one in the signed log).\n", site, len(vs))
+// printNotificationProof prints what a verified proof shows, per party.
+func printNotificationProof(kind, id string, vs []VerifiedRecord, ns []PartyNotice) {
+	fmt.Fprintf(stdout, "Verified: the proof of %s %s (%d journal entries, every one in the signed log).\n", kind, id, len(vs))
 	for _, n := range ns {
 		fmt.Fprintf(stdout, "  party %s: version %d notified at %s (entry %d); ", n.Party, n.Version, n.NotifiedAt.UTC().Format(time.RFC3339), n.Entry)
 		switch n.Answer {
@@ -245,21 +245,27 @@ func printSiteProof(site string, vs []VerifiedRecord, ns []PartyNotice) {
 	fmt.Fprintf(stdout, "An acknowledgement records %s.\n", humanitarian.ReceiptNotPermission)
 }
 
-// runVerifySiteProof is `truce log verify-proof` of a site's proof.
-func runVerifySiteProof(name string, data []byte, policy ledger.Policy, asJSON bool) error {
-	vs, ns, err := verifySiteProof(data, policy)
+// runVerifyNotificationProof is `truce log verify-proof` of a site's or a
+// movement's proof.
+func runVerifyNotificationProof(name string, data []byte, policy ledger.Policy, asJSON bool) error {
+	kind, id, vs, ns, err := verifyNotificationProof(data, policy)
 	if err != nil {
 		return fmt.Errorf("%s does NOT verify: %w", name, err)
 	}
-	var p SiteProof
-	json.Unmarshal(data, &p)
 	if asJSON {
-		return printJSON(struct {
-			Site    string           `json:"site"`
-			Records []VerifiedRecord `json:"records"`
-			Parties []PartyNotice    `json:"parties"`
-		}{p.Site, vs, ns})
+		out := struct {
+			Site     string           `json:"site,omitempty"`
+			Movement string           `json:"movement,omitempty"`
+			Records  []VerifiedRecord `json:"records"`
+			Parties  []PartyNotice    `json:"parties"`
+		}{Records: vs, Parties: ns}
+		if kind == humanitarian.KindSite {
+			out.Site = id
+		} else {
+			out.Movement = id
+		}
+		return printJSON(out)
 	}
-	printSiteProof(p.Site, vs, ns)
+	printNotificationProof(kind, id, vs, ns)
 	return nil
 }

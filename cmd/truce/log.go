@@ -122,8 +122,8 @@ func runVerifyProof(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if isSiteProof(data) {
-		return runVerifySiteProof(pos[0], data, policy, *asJSON)
+	if isNotificationProof(data) {
+		return runVerifyNotificationProof(pos[0], data, policy, *asJSON)
 	}
 	vs, err := verifyProofFile(data, policy)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/humanitarian"
-	"golang.org/x/mod/sumdb/note"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
@@ -168,20 +168,7 @@ func runSite(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "%s %q (%s) version %d, %s, notified %s%s\n", s.ID, s.Name, s.Category, s.Version, s.Status,
 			s.NotifiedAt.Format(time.RFC3339), lateNote(s.Notice.Late))
 		fmt.Fprintf(stdout, "Organisation %s; P-codes %s; hash %s\n", s.Organisation, strings.Join(s.PCodes, " "), s.Hash)
-		table("PARTY\tSTATE\tDEADLINE\tANSWERED\tCONCERN", func(w *tabwriter.Writer) {
-			for _, r := range b.Rows {
-				at, text := "-", ""
-				if a := r.Transmission.Answer; a != nil {
-					at, text = a.At.Format(time.RFC3339), a.Text
-				}
-				state := r.State
-				if r.Overdue {
-					state += " (overdue)"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Slug, state, r.Transmission.Deadline.Format(time.RFC3339), at, text)
-			}
-		})
-		fmt.Fprintf(stdout, "An acknowledgement records %s.\n", humanitarian.ReceiptNotPermission)
+		printBoard(b.Rows)
 		return nil
 	}
 	return fmt.Errorf("site: unknown sub-verb %q: use add, import, list or show", sub)
@@ -252,7 +239,7 @@ func runAck(ctx context.Context, args []string) error {
 	concern := fs.String("concern", "", "raise a concern with this text instead of acknowledging")
 	from := fs.String("from", "", "the concern's window start (RFC 3339)")
 	to := fs.String("to", "", "the concern's window end (RFC 3339)")
-	keyFile := fs.String("key", "", "your party's signer key file: sign here, the server never sees the key")
+	keyFile := fs.String("key", "", "your party's own key file: the notified version is read and hashed here, the statement checked against it and signed here; the server never sees the key")
 	sigFile := fs.String("signature-file", "", "a signed note over the statement, made elsewhere")
 	cf.add(fs)
 	pos, cl, err := cf.parse(fs, args, 1)
@@ -277,23 +264,23 @@ func runAck(ctx context.Context, args []string) error {
 	}
 	switch {
 	case *keyFile != "":
-		skey, err := os.ReadFile(*keyFile)
+		if *sigFile != "" {
+			return fmt.Errorf("ack: give --key or --signature-file, not both")
+		}
+		k, err := partykey.Load(*keyFile)
 		if err != nil {
 			return err
 		}
-		signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
+		// Read the notified version, hash it here and check the server's
+		// statement line by line against it before signing: never blind.
+		sg, err := partykey.CheckAnswerStatement(ctx, cl, k, pos[0], in)
 		if err != nil {
-			return fmt.Errorf("ack: %s is not a signer key: %v", *keyFile, err)
+			return fmt.Errorf("ack: %w", err)
 		}
-		st, err := cl.AnswerStatement(ctx, pos[0], in)
-		if err != nil {
+		fmt.Fprint(stderr, sg.Summary())
+		if in.Signature, err = sg.Sign(k); err != nil {
 			return err
 		}
-		msg, err := note.Sign(&note.Note{Text: st}, signer)
-		if err != nil {
-			return err
-		}
-		in.Signature = string(msg)
 	case *sigFile != "":
 		b, err := os.ReadFile(*sigFile)
 		if err != nil {

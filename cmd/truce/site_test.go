@@ -93,9 +93,21 @@ func TestCLI_Sites(t *testing.T) {
 	if _, errs, code := cmd(tokens["ru"], "ack", strings.TrimSpace(ids[0])); code == 0 || !strings.Contains(errs, "holds its own key") {
 		t.Fatalf("ack without a key: %d %s", code, errs)
 	}
-	out = run(tokens["ru"], "ack", strings.TrimSpace(ids[0]), "--key", keyFile, "--concern", "Active operations on the southern road", "--from", "2030-01-01T00:00:00Z", "--to", "2030-01-02T00:00:00Z")
-	if !strings.Contains(out, "concern") || !strings.Contains(out, "receipt, not permission") {
-		t.Fatalf("ack --concern: %s", out)
+	// A key that is not the party's on record signs nothing.
+	otherKey, _, _ := note.GenerateKey(rand.Reader, "ru")
+	otherFile := filepath.Join(dir, "other.key")
+	os.WriteFile(otherFile, []byte(otherKey+"\n"), 0o600)
+	if _, errs, code := cmd(tokens["ru"], "ack", strings.TrimSpace(ids[0]), "--key", otherFile); code == 0 || !strings.Contains(errs, "refusing to sign: party ru's key on record") {
+		t.Fatalf("ack with another key: %d %s", code, errs)
+	}
+	out, errs, code = cmd(tokens["ru"], "ack", strings.TrimSpace(ids[0]), "--key", keyFile, "--concern", "Active operations on the southern road", "--from", "2030-01-01T00:00:00Z", "--to", "2030-01-02T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "concern") || !strings.Contains(out, "receipt, not permission") {
+		t.Fatalf("ack --concern: %d %s %s", code, out, errs)
+	}
+	// What was signed was shown first: the version read and hashed here.
+	if !regexp.MustCompile(`Signing a concern as party ru of transmission \S+:\n  site \S+ "[^"]+" \((hospital|school|warehouse), SARC\) version 1`).MatchString(errs) ||
+		!regexp.MustCompile(`hash [0-9a-f]{64} \(computed here`).MatchString(errs) {
+		t.Fatalf("ack --key did not show what it signs: %s", errs)
 	}
 	usIDs := inbox(tokens["us"])
 	out = run(tokens["us"], "ack", strings.TrimSpace(usIDs[0]))

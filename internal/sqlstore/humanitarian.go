@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/truce-project/truce/humanitarian"
 )
@@ -93,6 +94,9 @@ func (s *Store) Transmissions(ctx context.Context, f humanitarian.TransmissionFi
 			` LEFT JOIN movements m ON t.record_kind = 'movement' AND m.id = t.record_id AND m.notified = t.record_version`
 		where = append(where, "(s.id IS NOT NULL OR m.id IS NOT NULL)")
 		where, args = append(where, "t.state = ?"), append(args, string(humanitarian.Pending))
+		if f.NoticeDue != nil {
+			where, args = append(where, "t.next_notice_us <= ?"), append(args, f.NoticeDue.UnixMicro())
+		}
 	}
 	return docs[humanitarian.Transmission](ctx, s, s.db, `SELECT t.doc FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id LIMIT ?`, append(args, limit(f.Limit))...)
 }
@@ -138,8 +142,12 @@ func (t *tx) PutTransmission(_ context.Context, v *humanitarian.Transmission) er
 		return err
 	}
 	if v.Version == 1 {
-		return t.insert(`INSERT INTO transmissions (id, record_kind, record_id, record_version, to_party, state, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, v.Kind, v.RecordID, v.RecordVersion, v.To, string(v.State), v.Version, string(doc))
+		var next any
+		if !v.NextNotice.IsZero() {
+			next = v.NextNotice.UnixMicro()
+		}
+		return t.insert(`INSERT INTO transmissions (id, record_kind, record_id, record_version, to_party, state, version, next_notice_us, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			v.ID, v.Kind, v.RecordID, v.RecordVersion, v.To, string(v.State), v.Version, next, string(doc))
 	}
 	res, err := t.exec(`UPDATE transmissions SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ?`,
 		string(v.State), v.Version, string(doc), v.ID, v.Version-1)
@@ -212,4 +220,45 @@ func (t *tx) PutMovement(_ context.Context, v *humanitarian.Movement) error {
 		}
 	}
 	return t.insert(`INSERT INTO movement_versions (movement_id, version, doc) VALUES (?, ?, ?)`, v.ID, v.Version, string(doc))
+}
+
+// --- notices: reminders and overdue alerts of transmissions ---
+
+func (s *Store) notices(ctx context.Context, q queryer, transmission string) ([]humanitarian.Notice, error) {
+	ns, err := docs[humanitarian.Notice](ctx, s, q, `SELECT doc FROM transmission_notices WHERE transmission_id = ? ORDER BY kind DESC, seq`, transmission)
+	out := make([]humanitarian.Notice, len(ns))
+	for i, n := range ns {
+		out[i] = *n
+	}
+	return out, err
+}
+
+// Notices returns the notices sent about a transmission: its reminders,
+// then its overdue alert.
+func (s *Store) Notices(ctx context.Context, transmission string) ([]humanitarian.Notice, error) {
+	return s.notices(ctx, s.db, transmission)
+}
+
+func (t *tx) Notices(_ context.Context, transmission string) ([]humanitarian.Notice, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return t.s.notices(t.ctx, t.tx, transmission)
+}
+
+func (t *tx) PutNotice(_ context.Context, n *humanitarian.Notice) error {
+	doc, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return t.insert(`INSERT INTO transmission_notices (transmission_id, kind, seq, doc) VALUES (?, ?, ?, ?)`, n.Transmission, string(n.Kind), n.Seq, string(doc))
+}
+
+func (t *tx) SetNextNotice(_ context.Context, transmission string, at *time.Time) error {
+	var next any
+	if at != nil {
+		next = at.UnixMicro()
+	}
+	res, err := t.exec(`UPDATE transmissions SET next_notice_us = ? WHERE id = ?`, next, transmission)
+	return checkOne(res, err, "Transmission", transmission)
 }

@@ -285,12 +285,36 @@
       r.push(r[0].slice());
       return r;
     }
+    // cfg.drawMode: '' a polygon; 'site' a point (one click) or a
+    // polygon; 'line' a route.
+    var mode = cfg.drawMode || '';
+    function coords() {
+      return pts.map(function (p) { return [Math.round(p.lng * 1e6) / 1e6, Math.round(p.lat * 1e6) / 1e6]; });
+    }
+    function geometry() {
+      if (mode === 'line') { return pts.length >= 2 ? { type: 'LineString', coordinates: coords() } : null; }
+      if (mode === 'site' && pts.length === 1) { return { type: 'Point', coordinates: coords()[0] }; }
+      return pts.length >= 3 ? { type: 'Polygon', coordinates: [ring()] } : null;
+    }
     function update() {
       line.setLatLngs(pts);
-      if (field) { field.value = pts.length >= 3 ? JSON.stringify({ type: 'Polygon', coordinates: [ring()] }) : ''; }
+      var g = geometry();
+      if (field) { field.value = g ? JSON.stringify(g) : ''; }
       document.getElementById('map').dataset.vertices = String(pts.length);
     }
     function finish() {
+      if (mode === 'line') {
+        if (pts.length < 2) { return; }
+        if (poly) { map.removeLayer(poly); }
+        poly = L.polyline(pts, { color: '#c92a2a', weight: 4 }).addTo(map);
+        line.setLatLngs([]);
+        return;
+      }
+      if (mode === 'site' && pts.length === 1) {
+        if (poly) { map.removeLayer(poly); }
+        poly = L.circleMarker(pts[0], { color: '#c92a2a', radius: 8 }).addTo(map);
+        return;
+      }
       if (pts.length < 3) { return; }
       if (poly) { map.removeLayer(poly); }
       poly = L.polygon(pts, { color: '#c92a2a', weight: 2, fillOpacity: 0.15 }).addTo(map);

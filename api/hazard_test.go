@@ -1,0 +1,164 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+// TestMovements_Hazards: a movement notified through a zone in force is
+// recorded, and returned, with the hazard; a no-fly zone is a hazard to
+// an air movement only; a route clear of zones has none. Nothing is
+// refused.
+func TestMovements_Hazards(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	// The env's no-fly box (36–36.5 E, 33–33.5 N) comes into force, and
+	// an exclusion zone across the road into Dar'a.
+	e.approveAll(t, e.zone.ID, 1)
+	ex, _, err := e.client(e.tokens["us-op"]).ProposeZone(ctx, truce.ZoneProposal{Agreement: e.agreement.ID, Name: "Dar'a east", Kind: truce.ZoneExclusion,
+		Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36.08,32.60],[36.2,32.60],[36.2,32.7],[36.08,32.7],[36.08,32.60]]]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.approveAll(t, ex.ID, 1)
+
+	dep := time.Now().Add(72 * time.Hour)
+	movement := func(kind humanitarian.MovementKind, route string) *humanitarian.Movement {
+		t.Helper()
+		m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+			Name: "Convoy", Organisation: "SARC", Kind: kind, Route: json.RawMessage(route), CorridorM: 200,
+			Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(4 * time.Hour)},
+			Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	zoneIDs := func(m *humanitarian.Movement) []string {
+		var ids []string
+		for _, h := range m.Hazards {
+			ids = append(ids, h.ZoneID)
+		}
+		return ids
+	}
+	tests := []struct {
+		name  string
+		kind  humanitarian.MovementKind
+		route string
+		want  []string
+	}{
+		// Ramtha crossing to Dar'a city: into the exclusion zone.
+		{"RoadIntoExclusion", "", `{"type":"LineString","coordinates":[[36.0076,32.5560],[36.1020,32.6189]]}`, []string{ex.ID}},
+		// Through the no-fly box on the ground: no hazard.
+		{"RoadUnderNoFly", humanitarian.RoadConvoy, `{"type":"LineString","coordinates":[[35.9,33.2],[36.3,33.2]]}`, nil},
+		{"AirThroughNoFly", humanitarian.AirMovement, `{"type":"LineString","coordinates":[[35.9,33.2],[36.3,33.2]]}`, []string{e.zone.ID}},
+		{"ClearRoute", "", `{"type":"LineString","coordinates":[[36.5,32.3],[36.6,32.4]]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := movement(tt.kind, tt.route)
+			if got := zoneIDs(m); len(got) != len(tt.want) || (len(got) > 0 && got[0] != tt.want[0]) {
+				t.Fatalf("hazards %+v, want zones %v", m.Hazards, tt.want)
+			}
+			if len(m.Hazards) > 0 && m.Hazards[0].Reason == "" {
+				t.Errorf("a hazard without its reason: %+v", m.Hazards[0])
+			}
+			// Recorded with the version, as read back.
+			if back, err := sarc.FindMovement(ctx, m.ID); err != nil || len(back.Hazards) != len(tt.want) || back.Hash != m.Hash {
+				t.Errorf("read back: %v %+v", err, back)
+			}
+		})
+	}
+}
+
+// TestConvoyTracking: a convoy under way reports its positions (JSON, and
+// the OsmAnd query that trackers send); on its route nothing happens;
+// off its corridor for longer than the grace time it raises one
+// convoy_deviation alert, journalled and served like any alert; another
+// party may not report its positions; a position with no latitude is
+// refused.
+func TestConvoyTracking(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	dep := time.Now().Add(-time.Hour)
+	m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Ramtha–Dar'a convoy", Organisation: "SARC", CorridorM: 500,
+		Route:     json.RawMessage(`{"type":"LineString","coordinates":[[36.0076,32.5560],[36.0500,32.5900],[36.1020,32.6189]]}`),
+		Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(4 * time.Hour)},
+		Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sarc.MoveMovement(ctx, m.ID, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	report := func(lon, lat float64, at time.Duration) *humanitarian.PositionResult {
+		t.Helper()
+		res, err := sarc.ReportPosition(ctx, m.ID, humanitarian.ConvoyPosition{Lon: lon, Lat: lat, Time: t0.Add(at)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := report(36.0500, 32.5900, 0); !res.Inside || res.Alert != nil {
+		t.Fatalf("on the route: %+v", res)
+	}
+	if res := report(36.0500, 32.5700, time.Minute); res.Inside || res.Alert != nil || res.DistanceM < 1500 {
+		t.Fatalf("just off the route: %+v", res)
+	}
+	// Two minutes off, reported as an OsmAnd tracker does.
+	code, _, body := e.do("POST", fmt.Sprintf("/api/v1/convoys/osmand?id=%s&lat=32.5690&lon=36.0510&timestamp=%d&speed=20", m.ID, t0.Add(3*time.Minute).Unix()), tk.Secret, "")
+	var res humanitarian.PositionResult
+	if code != 200 || json.Unmarshal(body, &res) != nil || res.Alert == nil || res.Alert.Kind != humanitarian.AlertConvoyDeviation {
+		t.Fatalf("off the route for two minutes: %d %s", code, body)
+	}
+	if !strings.Contains(res.Alert.Summary, "off its notified route") || res.Alert.JournalIndex == 0 {
+		t.Errorf("alert %+v", res.Alert)
+	}
+	if res := report(36.0520, 32.5680, 4*time.Minute); res.Alert != nil {
+		t.Fatalf("a second alert in the same episode: %+v", res.Alert)
+	}
+	if al, err := e.client(e.tokens["ru-op"]).FindAlert(ctx, res.Alert.ID); err != nil || al.Kind != humanitarian.AlertConvoyDeviation {
+		t.Errorf("the alert as another party reads it: %v %+v", err, al)
+	}
+	if _, err := e.client(e.tokens["us-op"]).ReportPosition(ctx, m.ID, humanitarian.ConvoyPosition{Lon: 36.05, Lat: 32.59}); truce.ErrorCode(err) != truce.EFORBIDDEN {
+		t.Errorf("another party reporting: %v", err)
+	}
+	if code, _, body := e.do("POST", "/api/v1/convoys/osmand?id="+m.ID+"&lon=36.05", tk.Secret, ""); code != 400 || !strings.Contains(string(body), "lat") {
+		t.Errorf("no latitude: %d %s", code, body)
+	}
+}
