@@ -110,7 +110,7 @@ func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
 
 func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 	var name string
-	if r, ok := a.svc.Zones.Index.Record(al.ZoneID); ok {
+	if r, ok := a.zones.Index.Record(al.ZoneID); ok {
 		name = r.Version.Spec.Name
 	}
 	return toAlert(al, name)

@@ -102,7 +102,7 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 		}
 		for _, ag := range ags {
 			// As the journal vouches for it (a changed row is reported).
-			if ag, err = a.svc.Zones.JournalledAgreement(ctx, ag); err != nil {
+			if ag, err = a.zones.JournalledAgreement(ctx, ag); err != nil {
 				return 0, err
 			}
 			m.add(ag, now)

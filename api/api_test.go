@@ -98,7 +98,7 @@ func newEnvWith(t *testing.T, cfg node.Config) *env {
 		t.Fatal(err)
 	}
 	e.zone = z
-	if e.alert, err = n.Service.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "TEST1 entered no-fly zone Box",
+	if e.alert, err = n.Air.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "TEST1 entered no-fly zone Box",
 		Aircraft: []truce.AlertAircraft{{ICAO: "4CA2D1", Callsign: "TEST1"}}}); err != nil {
 		t.Fatal(err)
 	}

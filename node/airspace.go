@@ -12,7 +12,7 @@ import (
 // startAirspace builds the air picture over the node's service and store,
 // starts it and mounts its routes.
 func (n *Node) startAirspace(ctx context.Context, c Config) error {
-	a, err := airspace.New(ctx, airspace.Config{Service: n.Service, Store: n.Store, Logger: n.log, Refresh: n.refresh.do,
+	a, err := airspace.New(ctx, airspace.Config{Service: n.Air, Zones: n.Zones, Store: n.Store, Logger: n.log, Refresh: n.refresh.do,
 		Registry: n.API.Registry(), Holder: airspace.LeaseHolder(c.DataDir), SBSListen: c.SBSListen,
 		StaleAfter: c.StaleAfter, LookAhead: c.LookAhead, MaxTracks: c.MaxTracks, MaxDelay: c.MaxDelay, MaxAhead: c.MaxAhead})
 	if err != nil {
@@ -23,7 +23,7 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 		return err
 	}
 	n.API.Degraded = a.Degraded
-	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, Tracks: a,
+	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Air, Aircraft: n.Air, Feeds: n.Air, Tracks: a,
 		Positions: a.Positions(), Sender: LogOrigin(c.Name)})
 	return nil
 }

@@ -206,6 +206,10 @@ type Node struct {
 	// stopControl ends its escalation loop (control.go).
 	Control     *control.Service
 	stopControl func()
+
+	// Air keeps the air picture's records: alerts, the aircraft registry
+	// and the feeds (airspace.go).
+	Air *airspace.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -227,6 +231,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Service, Auth: n.Accounts, Store: st, Proofs: n.Service},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Service.OnAppend = n.API.ObserveAppend
+	n.Air = airspace.NewService(st, n.Service.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Service.Now()); err != nil {
 		st.Close()

@@ -8,7 +8,6 @@
 package service
 
 import (
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,18 +53,6 @@ var (
 // NewID returns a new UUIDv7: time-ordered, so cursors that page by id page
 // by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	if len(items) > limit {
-		return items[:limit], id(items[limit-1])
-	}
-	return items, ""
-}
-
-func clean(s string) string { return strings.TrimSpace(s) }
 
 func pageLimit(n int) int {
 	if n <= 0 || n > 500 {

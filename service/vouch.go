@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
@@ -106,32 +105,4 @@ func (s *Service) CheckState(ctx context.Context, progress func(checked int)) (i
 type stateColumns interface {
 	CheckStateColumns(ctx context.Context, fn func(record, problem string)) error
 	JournalSubjects(ctx context.Context, kind string, fn func(subject string) error) error
-}
-
-// JournalledAircraft returns registry entries read from their rows as
-// the journal vouches for them, for the monitor's attribution: an entry
-// that does not match is reported and the journal's used (left out if
-// the journal says it is removed, or if the journal itself fails its
-// checks). Errors are the store's.
-func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error) {
-	js, _, err := journal.VouchRecords(ctx, s.Journal, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(js, func(a *truce.Aircraft) bool { return a.Removed }), nil
-}
-
-// JournalledFeeds returns the configured feeds as the journal vouches for
-// them, for the monitor (which connects to their addresses), as
-// JournalledAircraft does for the registry.
-func (s *Service) JournalledFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
-	fs, err := s.Store.Feeds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	js, _, err := journal.VouchRecords(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(js, func(f *truce.FeedSource) bool { return f.Removed }), nil
 }

@@ -28,7 +28,7 @@ func raise(t *testing.T, s *server, as ...*truce.Alert) []*truce.Alert {
 	t.Helper()
 	var out []*truce.Alert
 	for _, a := range as {
-		got, err := s.node.Service.RaiseAlert(context.Background(), a)
+		got, err := s.node.Air.RaiseAlert(context.Background(), a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +183,7 @@ func TestAlert_DetailAcknowledgeClose(t *testing.T) {
 			if resp.StatusCode != tt.status || resp.Header.Get("Location") != tt.to {
 				t.Fatalf("status %d to %q, want %d to %q", resp.StatusCode, resp.Header.Get("Location"), tt.status, tt.to)
 			}
-			got, err := s.node.Service.FindAlert(actorOf(t, s, "us-operator", "us-password-1"), a.ID)
+			got, err := s.node.Air.FindAlert(actorOf(t, s, "us-operator", "us-password-1"), a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -812,7 +812,7 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 	must(t, ru, "acknowledge", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "seen by the duty officer"),
 		chromedp.Click(chromedp.CSS(sel+` button.ack`)))
 	poll(t, ru, "the inbox without the alert", `location.pathname === '/inbox' && document.getElementById('inbox-alerts') && !document.querySelector('`+sel+`')`)
-	a, err := s.node.Service.FindAlert(s.actor(t, context.Background(), "ru"), id)
+	a, err := s.node.Air.FindAlert(s.actor(t, context.Background(), "ru"), id)
 	if err != nil || a.State != truce.AlertAcknowledged || a.Note != "seen by the duty officer" {
 		t.Fatalf("after acknowledging: %+v %v", a, err)
 	}

@@ -1,15 +1,64 @@
-package service
+package airspace
 
 import (
 	"context"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
 )
+
+// Parties is what the air picture's records need of package accounts:
+// the parties, to check the party an aircraft is registered to.
+type Parties interface {
+	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+}
+
+// Service keeps the air picture's records: alerts and their lifecycle,
+// each party's aircraft registry and the position feeds, over the store,
+// writing through the server's journal (which it embeds). It implements
+// truce.AlertService, truce.AircraftService and truce.FeedService.
+type Service struct {
+	*journal.Journal
+	Store   truce.Store
+	Parties Parties
+}
+
+// NewService returns the air picture's records over st, writing through j.
+func NewService(st truce.Store, j *journal.Journal, parties Parties) *Service {
+	return &Service{Journal: j, Store: st, Parties: parties}
+}
+
+var (
+	_ truce.AlertService    = (*Service)(nil)
+	_ truce.AircraftService = (*Service)(nil)
+	_ truce.FeedService     = (*Service)(nil)
+)
+
+// NewID returns a new UUIDv7: time-ordered, so cursors that page by id
+// page by creation time.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func clean(s string) string { return strings.TrimSpace(s) }
+
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}
+
+func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
+	if len(items) > limit {
+		return items[:limit], id(items[limit-1])
+	}
+	return items, ""
+}
 
 func alertChange(a *truce.Alert) truce.Change {
 	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
@@ -215,7 +264,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		if !actor.IsAdmin() {
 			return nil, truce.Errorf(truce.EFORBIDDEN, "You may register aircraft only for your own party.")
 		}
-		p, err := s.Accounts.Party(ctx, in.PartyID)
+		p, err := s.Parties.Party(ctx, in.PartyID)
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +292,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		return nil, err
 	}
 	if party != "" {
-		p, err := s.Accounts.Party(ctx, party)
+		p, err := s.Parties.Party(ctx, party)
 		if err != nil {
 			return nil, err
 		}
@@ -359,4 +408,32 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 		f.JournalIndex = w.Journal(feedChange(f))
 		return f, tx.PutFeed(ctx, f)
 	})
+}
+
+// JournalledAircraft returns registry entries read from their rows as
+// the journal vouches for them, for the monitor's attribution: an entry
+// that does not match is reported and the journal's used (left out if
+// the journal says it is removed, or if the journal itself fails its
+// checks). Errors are the store's.
+func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error) {
+	js, _, err := journal.VouchRecords(ctx, s.Journal, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(js, func(a *truce.Aircraft) bool { return a.Removed }), nil
+}
+
+// JournalledFeeds returns the configured feeds as the journal vouches for
+// them, for the monitor (which connects to their addresses), as
+// JournalledAircraft does for the registry.
+func (s *Service) JournalledFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	js, _, err := journal.VouchRecords(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(js, func(f *truce.FeedSource) bool { return f.Removed }), nil
 }
