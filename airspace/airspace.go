@@ -35,6 +35,9 @@ type Host struct {
 	engine *monitor.Engine
 	attr   Attribution
 	seps   atomic.Pointer[map[partyPair]monitor.Separation]
+	// signatories are the signatories of the agreements in force, by
+	// agreement id: the parties a zone alert concerns.
+	signatories atomic.Pointer[map[string][]string]
 	// following serialises handle and the periodic reloads: each reads
 	// the database and then swaps in what it read, so two at once (a
 	// request's change and another server's) could leave the older

@@ -109,11 +109,17 @@ func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
 }
 
 func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
-	var name string
+	var name, agreement string
 	if r, ok := a.zones.Index.Record(al.ZoneID); ok {
-		name = r.Version.Spec.Name
+		name, agreement = r.Version.Spec.Name, r.Version.AgreementID
 	}
-	return toAlert(al, name)
+	t := toAlert(al, name)
+	var signs []string
+	if m := a.signatories.Load(); m != nil && agreement != "" {
+		signs = (*m)[agreement]
+	}
+	t.Parties = partiesConcerned(t, signs)
+	return t
 }
 
 // journalAlert journals an alert. An alert is never given up while the

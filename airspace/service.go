@@ -11,12 +11,16 @@ import (
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Parties is what the air picture's records need of package accounts:
-// the parties, to check the party an aircraft is registered to.
+// the parties (an aircraft's, an acknowledging caller's, as the journal
+// vouches for them) and the custodial parties' signers.
 type Parties interface {
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+	VouchParty(ctx context.Context, p *truce.Party) error
+	PartySigner(ctx context.Context, p *truce.Party) (note.Signer, error)
 }
 
 // Service keeps the air picture's records: alerts and their lifecycle,
@@ -165,54 +169,96 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 	return as, next, nil
 }
 
-// AcknowledgeAlert records that an operator has seen an alert.
-func (s *Service) AcknowledgeAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
-	return s.moveAlert(ctx, id, note, truce.AlertAcknowledged)
-}
-
-// CloseAlert closes an alert.
-func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
-	return s.moveAlert(ctx, id, note, truce.AlertClosed)
-}
-
-func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.AlertState) (*truce.Alert, error) {
-	a, err := truce.RequireCaller(ctx)
+// AcknowledgeAlert records the caller's party's acknowledgement of an
+// alert (truce.CanAcknowledge), signed with the party's key: here for a
+// custodial party, by the client for a party holding its own key (the
+// signed note over truce.AlertAckStatement, checked here). Receipt, not
+// closure: the alert stays open until closed.
+func (s *Service) AcknowledgeAlert(ctx context.Context, id string, in truce.AlertAckInput) (*truce.Alert, error) {
+	c, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
+	if err := truce.CheckText("note", in.Note, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if len(in.Signature) > truce.MaxSignatureLen {
+		return nil, truce.Errorf(truce.EINVALID, "A signature is at most %d bytes.", truce.MaxSignatureLen)
+	}
+	note := clean(in.Note)
+	// The change journals the whole alert: never from a row that does not
+	// match the journal.
+	cur, err := s.FindAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Who acknowledges is asked before the signature is checked.
+	if err := truce.CanAcknowledge(cur, c); err != nil {
+		return nil, err
+	}
+	if err := s.Parties.VouchParty(ctx, c.Party); err != nil {
+		return nil, err
+	}
+	statement := truce.AlertAckStatement(cur, c.Party.ID, note)
+	sig := in.Signature
+	switch {
+	case sig == "" && !c.Party.Custodial:
+		return nil, truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the acknowledgement statement (truce alert ack ID --key FILE) and send the signed note as signature.")
+	case sig == "":
+		if sig, err = truce.SignAsParty(ctx, s.Parties, c.Party, statement); err != nil {
+			return nil, err
+		}
+	default:
+		if err := truce.VerifySignedNote(sig, statement, c.Party.PublicKey); err != nil {
+			return nil, truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with party %s's key over this alert's acknowledgement statement: %s", c.Party.Slug, err.Error())
+		}
+	}
+	now := s.Now()
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+		al, err := tx.Alert(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		// Asked again in the transaction: another acknowledgement of the
+		// same party may have been committed meanwhile.
+		if err := truce.CanAcknowledge(al, c); err != nil {
+			return nil, err
+		}
+		al.Acknowledge(truce.AlertAck{Party: c.Party.ID, User: c.User.ID, Time: now, Note: note, Signature: sig})
+		al.Version++
+		al.JournalIndex = w.Journal(alertChange(al))
+		return al, tx.PutAlert(ctx, al)
+	})
+}
+
+// CloseAlert closes an alert (truce.CanClose: the monitoring mission or the
+// coordinator), keeping the note in its history.
+func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+	c, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
 		return nil, err
 	}
-	// The change journals the whole alert: never from a row that does not
-	// match the journal.
-	if _, err := s.FindAlert(ctx, id); err != nil {
+	note = clean(note)
+	cur, err := s.FindAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := truce.CanClose(cur, c); err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case al.State == truce.AlertClosed:
-			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
-		case al.State == to:
-			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
+		if err := truce.CanClose(al, c); err != nil {
+			return nil, err
 		}
-		al.State = to
-		who := a.Party.ID + "/" + a.User.ID
-		if to == truce.AlertAcknowledged {
-			al.AcknowledgedBy, al.AcknowledgedAt = who, &now
-		} else {
-			al.ClosedBy, al.ClosedAt = who, &now
-		}
-		if note = clean(note); note != "" {
-			al.Note = note
-		}
+		al.Close(c.Party.ID, c.User.ID, note, now)
 		al.Version++
 		al.JournalIndex = w.Journal(alertChange(al))
 		return al, tx.PutAlert(ctx, al)

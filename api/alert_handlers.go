@@ -85,8 +85,15 @@ func bboxParam(r *http.Request) (*[4]float64, error) {
 
 func (h *monitorHandlers) alertFilter(r *http.Request) (truce.AlertFilter, error) {
 	q := r.URL.Query()
-	f := truce.AlertFilter{Kind: truce.AlertKind(q.Get("kind")), State: truce.AlertState(q.Get("state")), Cursor: q.Get("cursor")}
+	f := truce.AlertFilter{Kind: truce.AlertKind(q.Get("kind")), State: truce.AlertState(q.Get("state")), Cursor: q.Get("cursor"), Episode: q.Get("episode")}
 	var err error
+	switch q.Get("ongoing") {
+	case "", "false":
+	case "true":
+		f.Ongoing = true
+	default:
+		return f, truce.Errorf(truce.EINVALID, "ongoing is true or false.")
+	}
 	if f.Limit, err = limitParam(r); err != nil {
 		return f, err
 	}
@@ -125,15 +132,31 @@ func (h *monitorHandlers) getAlert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-// AlertNote is the body of an acknowledgement or closure.
+// AlertNote is the body of a closure.
 type AlertNote struct {
 	Note string `json:"note,omitempty"`
 }
 
-func (h *monitorHandlers) ackAlert(w http.ResponseWriter, r *http.Request)   { h.move(w, r, false) }
-func (h *monitorHandlers) closeAlert(w http.ResponseWriter, r *http.Request) { h.move(w, r, true) }
+// ackAlert records the caller's party's acknowledgement: the body
+// (truce.AlertAckInput, optional for a custodial party) carries its note
+// and, for a party holding its own key, the signed statement.
+func (h *monitorHandlers) ackAlert(w http.ResponseWriter, r *http.Request) {
+	var in truce.AlertAckInput
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+	}
+	a, err := h.m.Alerts.AcknowledgeAlert(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
 
-func (h *monitorHandlers) move(w http.ResponseWriter, r *http.Request, close bool) {
+func (h *monitorHandlers) closeAlert(w http.ResponseWriter, r *http.Request) {
 	var n AlertNote
 	if r.ContentLength != 0 {
 		if err := decode(r, &n); err != nil {
@@ -141,11 +164,7 @@ func (h *monitorHandlers) move(w http.ResponseWriter, r *http.Request, close boo
 			return
 		}
 	}
-	f := h.m.Alerts.AcknowledgeAlert
-	if close {
-		f = h.m.Alerts.CloseAlert
-	}
-	a, err := f(r.Context(), r.PathValue("id"), n.Note)
+	a, err := h.m.Alerts.CloseAlert(r.Context(), r.PathValue("id"), n.Note)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

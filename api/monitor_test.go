@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,12 +133,35 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	e.waitAlerts(t, "entry of an aircraft inside a zone coming into force", func(as []*truce.Alert) bool {
 		return count(as, truce.AlertZoneEntry, "155ABD") == 1
 	})
-	// Lifecycle.
-	if a, err := us.AcknowledgeAlert(ctx, entry.ID, "Contacted the crew."); err != nil || a.State != truce.AlertAcknowledged {
-		t.Fatalf("ack: %+v %v", a, err)
+	// Lifecycle: the agreement's signatories are the parties concerned;
+	// each acknowledges for itself, signed with its key, and neither
+	// closes.
+	if want := []string{e.parties["us"].ID, e.parties["ru"].ID}; !slices.Equal(entry.Parties, want) {
+		t.Fatalf("entry alert concerns %v, want the signatories %v", entry.Parties, want)
+	}
+	a, err := us.AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{Note: "Contacted the crew."})
+	if err != nil || a.State != truce.AlertOpen || !slices.Equal(a.Awaiting(), []string{e.parties["ru"].ID}) {
+		t.Fatalf("first ack: %+v %v", a, err)
+	}
+	if err := truce.VerifySignedNote(a.Acks[0].Signature, truce.AlertAckStatement(a, e.parties["us"].ID, "Contacted the crew."), e.parties["us"].PublicKey); err != nil {
+		t.Fatalf("us's acknowledgement is not signed with us's key: %v", err)
+	}
+	if _, err := us.AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{}); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("us acknowledging twice: %v", err)
+	}
+	a, err = e.client(e.tokens["ru-op"]).AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{Note: "Noted."})
+	if err != nil || a.State != truce.AlertAcknowledged || len(a.Acks) != 2 || len(a.Awaiting()) != 0 {
+		t.Fatalf("second party's ack (not 'already acknowledged'): %+v %v", a, err)
 	}
 	if _, err := e.client(e.tokens["ru-viewer"]).CloseAlert(ctx, entry.ID, ""); truce.ErrorCode(err) != truce.EFORBIDDEN {
 		t.Fatalf("viewer closes: %v", err)
+	}
+	if _, err := us.CloseAlert(ctx, entry.ID, "ours, done"); truce.ErrorCode(err) != truce.EFORBIDDEN {
+		t.Fatalf("the party whose aircraft caused it closes it: %v", err)
+	}
+	a, err = e.client(e.admin).CloseAlert(ctx, entry.ID, "Crew contacted by both parties.")
+	if err != nil || a.State != truce.AlertClosed || len(a.History) != 3 || a.History[0].Note != "Contacted the crew." || a.History[2].Note != "Crew contacted by both parties." {
+		t.Fatalf("coordinator closes, keeping every note: %+v %v", a, err)
 	}
 	// CAP.
 	_, h, doc := e.do("GET", "/cap/alerts/"+entry.ID+".xml", e.tokens["ru-viewer"], "")

@@ -39,6 +39,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"BatchAcknowledgement": api.BatchAcknowledgement{},
 		"MovementCreate":       humanitarian.MovementCreate{}, "MovementStep": humanitarian.MovementStep{}, "MovementFields": humanitarian.MovementFields{},
 		"ObservationInput": observation.Input{}, "IncidentDecision": observation.DecisionInput{},
+		"AlertAckInput": truce.AlertAckInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))

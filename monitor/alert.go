@@ -48,6 +48,10 @@ type Aircraft struct {
 	Party     string // "" when the aircraft is not attributed to a party
 	Squawk    feed.Squawk
 	HasSquawk bool
+	// Relocated is true when the track's positions were relocated (a
+	// recording replayed elsewhere, feed.Position.Relocated): what it
+	// reports did not happen there.
+	Relocated bool
 
 	// Position is the position that triggered the alert.
 	Position Point

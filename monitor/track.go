@@ -110,7 +110,7 @@ func (t *track) trigger(n int) []Point {
 func (t *track) aircraft(trigger int) Aircraft {
 	a := Aircraft{
 		ICAO: t.icao, Callsign: t.callsign, Party: t.party,
-		Squawk: t.squawk, HasSquawk: t.present.Has(feed.FieldSquawk),
+		Squawk: t.squawk, HasSquawk: t.present.Has(feed.FieldSquawk), Relocated: t.relocated,
 		History: t.history.points(nil),
 	}
 	if t.hasPos {

@@ -67,6 +67,12 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
+	if f.Episode != "" {
+		where, args = append(where, "episode = ?"), append(args, f.Episode)
+	}
+	if f.Ongoing {
+		where, args = append(where, "ended = ? AND state <> ?"), append(args, false, string(truce.AlertClosed))
+	}
 	if f.BBox != nil {
 		where, args = append(where, "lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?"), append(args, f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
 	}
@@ -77,8 +83,8 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 }
 
 func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
-	return t.putDoc("alerts", a.ID, a.Version, a, []string{"kind", "state", "time", "lon", "lat"},
-		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat})
+	return t.putDoc("alerts", a.ID, a.Version, a, []string{"kind", "state", "time", "lon", "lat", "episode", "ended"},
+		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, a.Episode, a.EndedAt != nil})
 }
 
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
