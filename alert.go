@@ -82,9 +82,12 @@ type Alert struct {
 	// expiry); nil while it goes on.
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	EndReason string     `json:"end_reason,omitempty"`
-	// EndedBy is the alert that ended the episode (the exit of an entry,
-	// the entry of a predicted entry), when there is one.
+	// EndedBy is the alert that ended the episode (the entry that
+	// fulfilled a predicted entry), when there is one.
 	EndedBy string `json:"ended_by,omitempty"`
+	// EndEvidence is the evidence of the episode's end: for an entry, its
+	// exit's triggering positions and the track between entry and exit.
+	EndEvidence json.RawMessage `json:"end_evidence,omitempty"`
 	// AcknowledgedBy and AcknowledgedAt are kept for alerts acknowledged
 	// before acknowledgements were per party; Acks holds them since.
 	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
