@@ -102,14 +102,18 @@ func (s *Service) record(ctx context.Context, items []item) error {
 			return err
 		}
 		switch {
-		case a != nil:
+		case a != nil && a.EndedAt == nil:
 			stored[e.Episode] = a.ID
+		case a != nil: // ended already (an end written twice after a retry)
 		case e.Orphan != nil:
 			o := e.Orphan
 			s.newAlert(o)
 			o.End(e.Time.UTC(), e.Reason, by)
 			orphans = append(orphans, o)
 		}
+	}
+	if len(stored) == 0 && len(orphans) == 0 && !raisesAny(items) {
+		return nil // only ends of episodes no record opened
 	}
 	_, err := journal.Write(ctx, s.Journal, s.Store, truce.CallerFrom(ctx), func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
 		for _, it := range items {
@@ -186,4 +190,13 @@ func (a *Host) toItem(al monitor.Alert) item {
 		e.Evidence, e.Orphan = r.Evidence, r
 	}
 	return item{end: e}
+}
+
+func raisesAny(items []item) bool {
+	for _, it := range items {
+		if it.raise != nil {
+			return true
+		}
+	}
+	return false
 }

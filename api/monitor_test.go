@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,8 +86,15 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	if err != nil || res.Accepted != 12 {
 		t.Fatalf("post: %+v %v", res, err)
 	}
-	as := e.waitAlerts(t, "entry and exit of AE1234", func(as []*truce.Alert) bool {
-		return count(as, truce.AlertZoneEntry, "AE1234") == 1 && count(as, truce.AlertZoneExit, "AE1234") == 1
+	// One episode: the entry, ended by the exit (no exit record of its
+	// own), and the prediction before it ended by the entry.
+	as := e.waitAlerts(t, "entry of AE1234 ended by its exit", func(as []*truce.Alert) bool {
+		for _, a := range as {
+			if a.Kind == truce.AlertZoneEntry && a.Aircraft[0].ICAO == "AE1234" && a.EndedAt != nil {
+				return count(as, truce.AlertZoneEntry, "AE1234") == 1 && count(as, truce.AlertZoneExit, "AE1234") == 0
+			}
+		}
+		return false
 	})
 	var entry *truce.Alert
 	for _, a := range as {
@@ -96,6 +104,17 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	}
 	if entry.ZoneID != e.zone.ID || entry.Lon < 36 || entry.Lon > 36.5 || entry.Aircraft[0].Party != e.parties["us"].ID || len(entry.Evidence) == 0 {
 		t.Fatalf("entry alert: %+v", entry)
+	}
+	if entry.EndReason != "left" || !entry.EndedAt.After(entry.Time) || len(entry.EndEvidence) == 0 {
+		t.Fatalf("entry's end: %v %q, evidence %d bytes", entry.EndedAt, entry.EndReason, len(entry.EndEvidence))
+	}
+	for _, a := range as {
+		if a.Kind == truce.AlertPredictedEntry && a.Aircraft[0].ICAO == "AE1234" && (a.EndReason != "entered" || a.EndedBy != entry.ID) {
+			t.Fatalf("the prediction of AE1234's entry: ended %q by %q, want entered by %s", a.EndReason, a.EndedBy, entry.ID)
+		}
+	}
+	if open, _, err := us.ListAlerts(ctx, truce.AlertFilter{Ongoing: true}); err != nil || slices.ContainsFunc(open, func(a *truce.Alert) bool { return a.Aircraft[0].ICAO == "AE1234" }) {
+		t.Fatalf("open episodes hold AE1234's, which has left: %v", err)
 	}
 	// Proximity: RFF123 (ru, by prefix) 1 NM from a us aircraft at the same level.
 	p1, p2 := orb.Point{37.5, 34.5}, geo.Destination(orb.Point{37.5, 34.5}, 90, 1852)
@@ -160,13 +179,26 @@ func TestMonitor_EndToEnd(t *testing.T) {
 		t.Fatalf("the party whose aircraft caused it closes it: %v", err)
 	}
 	a, err = e.client(e.admin).CloseAlert(ctx, entry.ID, "Crew contacted by both parties.")
-	if err != nil || a.State != truce.AlertClosed || len(a.History) != 3 || a.History[0].Note != "Contacted the crew." || a.History[2].Note != "Crew contacted by both parties." {
+	notes := map[string][]string{}
+	for _, st := range a.History {
+		notes[st.Action] = append(notes[st.Action], st.Note)
+	}
+	if err != nil || a.State != truce.AlertClosed || !slices.Equal(notes[truce.StepAcknowledged], []string{"Contacted the crew.", "Noted."}) ||
+		!slices.Equal(notes[truce.StepClosed], []string{"Crew contacted by both parties."}) || !slices.Equal(notes[truce.StepEnded], []string{"left"}) {
 		t.Fatalf("coordinator closes, keeping every note: %+v %v", a, err)
 	}
 	// CAP.
 	_, h, doc := e.do("GET", "/cap/alerts/"+entry.ID+".xml", e.tokens["ru-viewer"], "")
 	if !strings.HasPrefix(h.Get("Content-Type"), "application/cap+xml") || !strings.Contains(string(doc), "urn:oasis:names:tc:emergency:cap:1.2") {
 		t.Fatalf("CAP: %s", doc)
+	}
+	// Closed, the alert is re-issued as a Cancel of its first document,
+	// and its area is the zone's polygon as well as the aircraft's circle.
+	for _, want := range []string{"<identifier>" + a.ID + ".v" + strconv.FormatInt(a.Version, 10) + "</identifier>", "<msgType>Cancel</msgType>",
+		"<references>", "," + a.ID + ",", "<polygon>33,36 33,36.5 "} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("CAP document of the closed alert lacks %s:\n%s", want, doc)
+		}
 	}
 	_, _, feedDoc := e.do("GET", "/cap/alerts.atom", e.tokens["ru-viewer"], "")
 	lint := xmllint(t)
