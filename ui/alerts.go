@@ -55,10 +55,12 @@ func (u *UI) partyColors(r *http.Request) []mapParty {
 // alertQuery is the alert list's filter as the form holds it.
 type alertQuery struct {
 	Kind, State, Since, Cursor string
+	// Ongoing lists only the open episodes: what is still happening.
+	Ongoing bool
 }
 
 func (q alertQuery) filter() (truce.AlertFilter, error) {
-	f := truce.AlertFilter{Kind: truce.AlertKind(q.Kind), State: truce.AlertState(q.State), Cursor: q.Cursor, Limit: 50}
+	f := truce.AlertFilter{Kind: truce.AlertKind(q.Kind), State: truce.AlertState(q.State), Cursor: q.Cursor, Ongoing: q.Ongoing, Limit: 50}
 	if q.Kind != "" && !slices.Contains(alertKinds, f.Kind) {
 		return f, truce.Errorf(truce.EINVALID, "Unknown alert kind %q.", q.Kind)
 	}
@@ -78,7 +80,11 @@ func (q alertQuery) filter() (truce.AlertFilter, error) {
 // next is the query of the following page.
 func (q alertQuery) next(cursor string) string {
 	v := make([]string, 0, 4)
-	for _, kv := range [][2]string{{"kind", q.Kind}, {"state", q.State}, {"since", q.Since}, {"cursor", cursor}} {
+	ongoing := ""
+	if q.Ongoing {
+		ongoing = "true"
+	}
+	for _, kv := range [][2]string{{"kind", q.Kind}, {"state", q.State}, {"ongoing", ongoing}, {"since", q.Since}, {"cursor", cursor}} {
 		if kv[1] != "" {
 			v = append(v, kv[0]+"="+url.QueryEscape(kv[1]))
 		}
@@ -88,7 +94,7 @@ func (q alertQuery) next(cursor string) string {
 
 func (u *UI) alerts(w http.ResponseWriter, r *http.Request) {
 	qv := r.URL.Query()
-	q := alertQuery{Kind: qv.Get("kind"), State: qv.Get("state"), Since: qv.Get("since"), Cursor: qv.Get("cursor")}
+	q := alertQuery{Kind: qv.Get("kind"), State: qv.Get("state"), Since: qv.Get("since"), Cursor: qv.Get("cursor"), Ongoing: qv.Get("ongoing") == "true"}
 	f, err := q.filter()
 	if err != nil {
 		u.serviceError(w, r, err)

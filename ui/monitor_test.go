@@ -81,7 +81,9 @@ func TestAlerts_ListAndFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := raise(t, s, entryAlert(now.Add(-2*time.Hour)),
+	left := entryAlert(now.Add(-2 * time.Hour))
+	left.End(now.Add(-100*time.Minute), "left", "") // its exit came
+	as := raise(t, s, left,
 		&truce.Alert{Kind: truce.AlertProximity, Time: now.Add(-time.Hour), Lon: 36.3, Lat: 33.5, Summary: "A and B within 0.8 NM and 300 ft", Parties: []string{us.ID}},
 		&truce.Alert{Kind: truce.AlertSquawk, Time: now, Lon: 36.2, Lat: 32.6, Summary: "RJA1 squawks 7700"})
 	if resp, _ := post(t, c, s.url+"/alerts/"+as[1].ID+"/acknowledge", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
@@ -99,6 +101,7 @@ func TestAlerts_ListAndFilter(t *testing.T) {
 		{"State", "?state=open", 200, []string{"emergency_squawk/open", "zone_entry/open"}},
 		{"Since", "?since=" + since, 200, []string{"emergency_squawk/open", "proximity/acknowledged"}},
 		{"KindAndState", "?kind=zone_entry&state=acknowledged", 200, nil},
+		{"Ongoing", "?ongoing=true", 200, []string{"emergency_squawk/open", "proximity/acknowledged"}},
 		{"UnknownKind", "?kind=meteor", 400, nil},
 		{"BadTime", "?since=yesterday", 400, nil},
 	}
