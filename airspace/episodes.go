@@ -57,7 +57,7 @@ var openers = map[truce.AlertKind]bool{truce.AlertZoneEntry: true, truce.AlertPr
 // stored one (a new version, journalled in the same transaction). It is
 // all or none.
 func (s *Service) record(ctx context.Context, items []item) error {
-	raised := map[string]*truce.Alert{} // opener by episode, in this write
+	raised := map[string]*truce.Alert{}  // opener by episode, in this write
 	entries := map[string]*truce.Alert{} // any raised alert by episode, for By
 	for _, it := range items {
 		if a := it.raise; a != nil {

@@ -329,7 +329,7 @@ func CAPAlertIn(a *truce.Alert, sender string, zone json.RawMessage) capxml.Aler
 		Urgency: urgency, Severity: severity, Certainty: certainty, Headline: a.Summary, Description: desc,
 		EventCodes: []capxml.NamedValue{{Name: "truce:alert-kind", Value: string(a.Kind)}},
 		Parameters: []capxml.NamedValue{{Name: "truce:journal-index", Value: strconv.FormatInt(a.JournalIndex, 10)}},
-		Areas: []capxml.Area{{Desc: "Position of the aircraft", Circles: []capxml.Circle{{Center: capxml.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
+		Areas:      []capxml.Area{{Desc: "Position of the aircraft", Circles: []capxml.Circle{{Center: capxml.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
 	if ps := capPolygons(zone); len(ps) > 0 {
 		info.Areas = append(info.Areas, capxml.Area{Desc: areaDesc(a), Polygons: ps})
 	}
