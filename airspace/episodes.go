@@ -75,7 +75,8 @@ func (s *Service) record(ctx context.Context, items []item) error {
 	}
 	// Ends of stored episodes, found before the write; the writer is the
 	// only one to record the engine's alerts, so they cannot move meanwhile.
-	stored := map[string]string{} // episode -> stored opener id
+	stored := map[string]string{}  // episode -> stored opener id
+	endedBy := map[string]string{} // episode -> the alert that ended it
 	var orphans []*truce.Alert
 	for _, it := range items {
 		e := it.end
@@ -103,7 +104,7 @@ func (s *Service) record(ctx context.Context, items []item) error {
 		}
 		switch {
 		case a != nil && a.EndedAt == nil:
-			stored[e.Episode] = a.ID
+			stored[e.Episode], endedBy[e.Episode] = a.ID, by
 		case a != nil: // ended already (an end written twice after a retry)
 		case e.Orphan != nil:
 			o := e.Orphan
@@ -132,15 +133,7 @@ func (s *Service) record(ctx context.Context, items []item) error {
 			if err != nil {
 				return struct{}{}, err
 			}
-			by := ""
-			if e.By != "" {
-				if x := entries[e.By]; x != nil {
-					by = x.ID
-				} else if x, err := s.episodeAlert(ctx, e.By, false); err == nil && x != nil {
-					by = x.ID
-				}
-			}
-			if !a.End(e.Time.UTC(), e.Reason, by) {
+			if !a.End(e.Time.UTC(), e.Reason, endedBy[e.Episode]) {
 				continue
 			}
 			a.EndEvidence = e.Evidence
