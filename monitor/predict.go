@@ -39,15 +39,6 @@ type predZone struct {
 	at      int64     // predicted entry time, Unix ns
 }
 
-func (ps *predState) remove(id string) {
-	for i := range ps.zones {
-		if ps.zones[i].id == id {
-			ps.zones = append(ps.zones[:i], ps.zones[i+1:]...)
-			return
-		}
-	}
-}
-
 // project returns the point and altitude (feet, NaN unknown) on the path at
 // Unix time ns, on a local flat earth: over a 2-minute look-ahead (under
 // 35 km at 550 kt) its error is a few metres.
