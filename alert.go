@@ -27,7 +27,10 @@ const (
 // AlertState is where an alert is in its lifecycle.
 type AlertState string
 
-// Alert states: open → acknowledged (by an operator) → closed.
+// Alert states: open → acknowledged (every party concerned has
+// acknowledged it, each for itself) → closed (by the monitoring mission or
+// the coordinator). Closing does not wait for the acknowledgements, and an
+// acknowledgement never closes.
 const (
 	AlertOpen         AlertState = "open"
 	AlertAcknowledged AlertState = "acknowledged"
@@ -61,25 +64,90 @@ type Alert struct {
 	Episode string `json:"episode,omitempty"`
 	// Evidence is the engine's evidence: triggering positions and recent
 	// track history.
-	Evidence       json.RawMessage `json:"evidence,omitempty"`
-	Relocated      bool            `json:"relocated,omitempty"` // raised on a relocated (replayed) track
-	AcknowledgedBy string          `json:"acknowledged_by,omitempty"`
-	AcknowledgedAt *time.Time      `json:"acknowledged_at,omitempty"`
-	ClosedBy       string          `json:"closed_by,omitempty"`
-	ClosedAt       *time.Time      `json:"closed_at,omitempty"`
-	Note           string          `json:"note,omitempty"`
-	Version        int64           `json:"version"`
-	JournalIndex   int64           `json:"journal_index"`
+	Evidence  json.RawMessage `json:"evidence,omitempty"`
+	Relocated bool            `json:"relocated,omitempty"` // raised on a relocated (replayed) track
+	// Parties are the parties concerned, each asked to acknowledge the
+	// alert for itself (party ids): the signatories of the zone's
+	// agreement for a zone alert, the aircraft's parties for a proximity
+	// or an emergency.
+	Parties []string `json:"parties,omitempty"`
+	// Acks are the acknowledgements given, each a party's own, signed,
+	// in the order given.
+	Acks []AlertAck `json:"acks,omitempty"`
+	// History is every step of the alert after it was raised, with its
+	// note: acknowledgements, the end of its episode, closure.
+	History []AlertStep `json:"history,omitempty"`
+	// EndedAt and EndReason: when and why the episode the alert reports
+	// ended (an entry by its exit, a predicted entry by the entry or by
+	// expiry); nil while it goes on.
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	EndReason string     `json:"end_reason,omitempty"`
+	// EndedBy is the alert that ended the episode (the entry that
+	// fulfilled a predicted entry), when there is one.
+	EndedBy string `json:"ended_by,omitempty"`
+	// EndEvidence is the evidence of the episode's end: for an entry, its
+	// exit's triggering positions and the track between entry and exit.
+	EndEvidence json.RawMessage `json:"end_evidence,omitempty"`
+	// AcknowledgedBy and AcknowledgedAt are kept for alerts acknowledged
+	// before acknowledgements were per party; Acks holds them since.
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	ClosedBy       string     `json:"closed_by,omitempty"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	// Note is the note of alerts closed before notes were kept in
+	// History; never written since.
+	Note         string `json:"note,omitempty"`
+	Version      int64  `json:"version"`
+	JournalIndex int64  `json:"journal_index"`
+}
+
+// AlertAck is one party's acknowledgement of an alert: receipt, signed
+// with the party's key over AlertAckStatement.
+type AlertAck struct {
+	Party     string    `json:"party"` // party id
+	User      string    `json:"user"`  // user id
+	Time      time.Time `json:"time"`
+	Note      string    `json:"note,omitempty"`
+	Signature string    `json:"signature"` // C2SP signed note
+}
+
+// AlertStep is one step of an alert's history.
+type AlertStep struct {
+	Time   time.Time `json:"time"`
+	Action string    `json:"action"` // see the AlertStep actions
+	Party  string    `json:"party,omitempty"`
+	User   string    `json:"user,omitempty"`
+	Note   string    `json:"note,omitempty"`
+}
+
+// Actions of an AlertStep.
+const (
+	StepAcknowledged = "acknowledged"
+	StepClosed       = "closed"
+	StepEnded        = "ended" // the episode ended (EndReason says why)
+)
+
+// AlertAckInput is the input to AcknowledgeAlert: a note, and the signed
+// note over AlertAckStatement for a party holding its own key (empty for a
+// custodial party, whose key the server signs with).
+type AlertAckInput struct {
+	Note      string `json:"note,omitempty"`
+	Signature string `json:"signature,omitempty"`
 }
 
 // AlertFilter selects alerts; BBox is min lon, min lat, max lon, max lat.
 type AlertFilter struct {
-	Kind   AlertKind
-	State  AlertState
-	BBox   *BBox
-	Since  time.Time
-	Cursor string
-	Limit  int
+	Kind  AlertKind
+	State AlertState
+	// Ongoing selects the alerts whose episode has not ended and which
+	// are not closed: what a duty officer still has to watch.
+	Ongoing bool
+	// Episode selects the alerts of one episode.
+	Episode string
+	BBox    *BBox
+	Since   time.Time
+	Cursor  string
+	Limit   int
 }
 
 // AlertService manages alerts.
@@ -88,10 +156,10 @@ type AlertService interface {
 	RaiseAlert(ctx context.Context, a *Alert) (*Alert, error)
 	FindAlert(ctx context.Context, id string) (*Alert, error)
 	ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, string, error)
-	// AcknowledgeAlert and CloseAlert move an alert along its lifecycle;
-	// operators, observers and admins may. ECONFLICT for a move not
-	// allowed.
-	AcknowledgeAlert(ctx context.Context, id, note string) (*Alert, error)
+	// AcknowledgeAlert records the caller's party's acknowledgement,
+	// signed (CanAcknowledge); CloseAlert closes it (CanClose). ECONFLICT
+	// for a move not allowed, EFORBIDDEN for a caller who may not.
+	AcknowledgeAlert(ctx context.Context, id string, in AlertAckInput) (*Alert, error)
 	CloseAlert(ctx context.Context, id, note string) (*Alert, error)
 }
 

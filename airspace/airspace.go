@@ -14,8 +14,8 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/monitor"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/spatial"
+	"github.com/truce-project/truce/zones"
 )
 
 // WatchedZoneKinds are the zone kinds the airspace monitor checks aircraft
@@ -24,7 +24,8 @@ var WatchedZoneKinds = []truce.ZoneKind{truce.ZoneNoFly}
 
 // Host runs the monitor: feeds in, alerts out to the journal.
 type Host struct {
-	svc     *service.Service
+	svc     *Service
+	zones   *zones.Service
 	store   Store
 	log     *slog.Logger
 	refresh Refresh
@@ -34,6 +35,9 @@ type Host struct {
 	engine *monitor.Engine
 	attr   Attribution
 	seps   atomic.Pointer[map[partyPair]monitor.Separation]
+	// signatories are the signatories of the agreements in force, by
+	// agreement id: the parties a zone alert concerns.
+	signatories atomic.Pointer[map[string][]string]
 	// following serialises handle and the periodic reloads: each reads
 	// the database and then swaps in what it read, so two at once (a
 	// request's change and another server's) could leave the older
@@ -91,11 +95,13 @@ type Refresh func(key, what string, lock sync.Locker, fn func(context.Context) e
 
 // Config is what a Host is built from.
 type Config struct {
-	// Service journals the alerts and vouches for the records read; its
-	// zone index (Service.Zones.Index) must be loaded.
-	Service *service.Service
-	Store   Store
-	Logger  *slog.Logger
+	// Service journals the alerts and vouches for the registry and feeds
+	// read.
+	Service *Service
+	// Zones holds the agreements and the zone index, which must be loaded.
+	Zones  *zones.Service
+	Store  Store
+	Logger *slog.Logger
 	// Refresh retries the refreshes that follow commits; nil runs each
 	// once and logs a failure.
 	Refresh Refresh
@@ -121,7 +127,7 @@ const MaxQueuedAlerts = 4096
 // New builds the host and its engine from the registry and the
 // agreements in force; Start runs it.
 func New(ctx context.Context, c Config) (*Host, error) {
-	a := &Host{svc: c.Service, store: c.Store, log: c.Logger, refresh: c.Refresh, reg: c.Registry, cfg: c,
+	a := &Host{svc: c.Service, zones: c.Zones, store: c.Store, log: c.Logger, refresh: c.Refresh, reg: c.Registry, cfg: c,
 		feeds: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
 		stopJournal: make(chan struct{}), journalDone: make(chan struct{}), holder: c.Holder}
 	if a.log == nil {
@@ -145,14 +151,14 @@ func New(ctx context.Context, c Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	zones := a.svc.Zones.Index
-	idx := zones.Spatial()
+	zi := a.zones.Index
+	idx := zi.Spatial()
 	e, err := monitor.New(monitor.Config{
 		Zones: func() *spatial.Snapshot { return idx.Snapshot() },
 		// The index holds each entry's version as the journal vouches
 		// for it: a watched kind there is a watched zone.
 		Watch: func(id string) bool {
-			r, ok := zones.Record(id)
+			r, ok := zi.Record(id)
 			return ok && slices.Contains(WatchedZoneKinds, r.Version.Spec.Kind)
 		},
 		Attribute: a.attr.Party,

@@ -103,7 +103,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 		parties = append(parties, p)
 	}
 	for i, icao := range []string{"AE0001", "150001"} {
-		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[i].ID, ICAO: icao}); err != nil {
+		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[i].ID, ICAO: icao}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,7 +197,7 @@ func TestAirspace_FeedsLease(t *testing.T) {
 	shortLeases(t)
 	src := sbstest.New(t)
 	a, _, admin := twoServers(t)
-	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
+	if _, err := a.Air.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
 	}
 	src.Wait(t, 1, "two servers")
@@ -226,7 +226,7 @@ func TestAirspace_FeedsLeaseStalled(t *testing.T) {
 	src := sbstest.New(t)
 	dsn := pgtest.DSN(t)
 	a, _, admin := twoServersOn(t, dsn)
-	if _, err := a.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
+	if _, err := a.Air.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
 	}
 	src.Wait(t, 1, "two servers")
@@ -285,7 +285,7 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 	if !testwait.Until(10*time.Second, func() bool { return len(a.Zones.Index.Containing(36.1, 33.1, 1000, time.Now())) == 1 }) {
 		t.Fatal("the other server's zone index never got the zone")
 	}
-	if _, err := b.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
+	if _, err := b.Air.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: src.Addr(), Name: "radar"}); err != nil {
 		t.Fatal(err)
 	}
 	src.Wait(t, 1, "a feed added through the server without the lease")

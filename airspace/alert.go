@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,9 @@ func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
 	if al.Other != nil {
 		t.Aircraft = append(t.Aircraft, ac(*al.Other))
 	}
+	// An alert on a relocated (replayed) track says so wherever it goes:
+	// the record, the API, the event streams and webhooks, CAP.
+	t.Relocated = al.Aircraft.Relocated || (al.Other != nil && al.Other.Relocated)
 	name := al.Aircraft.Callsign
 	if name == "" {
 		name = feed.FormatICAO(al.Aircraft.ICAO)
@@ -62,6 +66,28 @@ func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
 	ev, _ := json.Marshal(evidenceOf(al))
 	t.Evidence = ev
 	return t
+}
+
+// partiesConcerned are the parties asked to acknowledge alert t: the
+// signatories of its zone's agreement (signatories) for a zone alert, the
+// parties of its aircraft for the others (proximity between two parties,
+// an emergency), in that order and each once.
+func partiesConcerned(t *truce.Alert, signatories []string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range signatories {
+		add(p)
+	}
+	if t.ZoneID == "" || len(signatories) == 0 {
+		for _, x := range t.Aircraft {
+			add(x.Party)
+		}
+	}
+	return out
 }
 
 // Evidence is what an engine alert's record carries besides its summary

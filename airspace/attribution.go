@@ -14,7 +14,7 @@ import (
 // reloaded on every registry change and safe for concurrent use.
 type Attribution struct {
 	// Vouch, when set, gives the entries read as the journal vouches for
-	// them (service.Service.JournalledAircraft).
+	// them (Service.JournalledAircraft).
 	Vouch func(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error)
 
 	mu       sync.RWMutex

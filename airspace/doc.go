@@ -24,8 +24,11 @@
 //   - the alerts' wording: summaries, and the evidence (Evidence) that the
 //     web UI draws.
 //
-// The engines under it (monitor, feed, spatial) know nothing of Truce; the
-// alert records and their lifecycle (raise, acknowledge, close) are kept by
-// package service, which this package calls. Package node only builds a
-// Host from its configuration, starts and stops it, and mounts its routes.
+// The records are kept here too (Service): the alerts and their
+// lifecycle (raise, acknowledge, close), each party's aircraft registry
+// and the configured feeds, journalled through the server's journal.
+//
+// The engines under it (monitor, feed, spatial) know nothing of Truce.
+// Package node only builds a Service and a Host from its configuration,
+// starts and stops them, and mounts their routes.
 package airspace

@@ -1,8 +1,11 @@
 package airspace
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/truce-project/truce"
 )
 
 // What the tests (package airspace_test, which opens whole nodes) reach
@@ -45,3 +48,18 @@ func SetShutdownRetry(t *testing.T, d time.Duration) {
 	shutdownRetry = d
 	t.Cleanup(func() { shutdownRetry = old })
 }
+
+// Item is one thing the journal writer records: Raise or End.
+type Item = item
+
+// EpisodeEnd is the end of an episode as the writer receives it.
+type EpisodeEnd = episodeEnd
+
+// Raise is an item raising a.
+func Raise(a *truce.Alert) Item { return item{raise: a} }
+
+// End is an item ending an episode.
+func End(e EpisodeEnd) Item { return item{end: &e} }
+
+// Record journals items in one write, as the journal writer does.
+func (s *Service) Record(ctx context.Context, items ...Item) error { return s.record(ctx, items) }

@@ -121,7 +121,7 @@ func (a *Host) capacityAlert(c *capacity, now time.Time, n, max int, counts [2]u
 // raiseSystemAlert journals an alert of the server itself as record does
 // the engine's; it stops trying shortly after the host stops.
 func (a *Host) raiseSystemAlert(al *truce.Alert) {
-	a.journalAlert(al, a.ctx.Done())
+	a.journalAlert(item{raise: al}, a.ctx.Done())
 }
 
 // Degraded is the /readyz report of a monitor that is not blind but is

@@ -86,20 +86,20 @@ const maxAlertBatch = 512
 // other and costs log2(n) smaller writes to find; an alert alone is
 // written with journalAlert's retries. The order is kept.
 func (a *Host) journalBatch(batch []monitor.Alert, stop <-chan struct{}) {
-	as := make([]*truce.Alert, len(batch))
+	as := make([]item, len(batch))
 	for i, al := range batch {
-		as[i] = a.toRecord(al)
+		as[i] = a.toItem(al)
 	}
 	a.journalAlerts(as, stop)
 }
 
-func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
+func (a *Host) journalAlerts(as []item, stop <-chan struct{}) {
 	if len(as) == 1 {
 		a.journalAlert(as[0], stop)
 		a.done(1)
 		return
 	}
-	if err := a.svc.RaiseAlerts(context.Background(), as); err == nil {
+	if err := a.svc.record(context.Background(), as); err == nil {
 		a.failingSince.Store(0)
 		a.done(len(as))
 		return
@@ -109,11 +109,17 @@ func (a *Host) journalAlerts(as []*truce.Alert, stop <-chan struct{}) {
 }
 
 func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
-	var name string
-	if r, ok := a.svc.Zones.Index.Record(al.ZoneID); ok {
-		name = r.Version.Spec.Name
+	var name, agreement string
+	if r, ok := a.zones.Index.Record(al.ZoneID); ok {
+		name, agreement = r.Version.Spec.Name, r.Version.AgreementID
 	}
-	return toAlert(al, name)
+	t := toAlert(al, name)
+	var signs []string
+	if m := a.signatories.Load(); m != nil && agreement != "" {
+		signs = (*m)[agreement]
+	}
+	t.Parties = partiesConcerned(t, signs)
+	return t
 }
 
 // journalAlert journals an alert. An alert is never given up while the
@@ -123,9 +129,13 @@ func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 // /readyz says so meanwhile. Only an alert the journal refuses for what
 // it is, or one still unwritten shutdownRetry after stop is closed, is
 // lost, and counted and logged as such.
-func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
+func (a *Host) journalAlert(it item, stop <-chan struct{}) {
+	kind := "episode end"
+	if it.raise != nil {
+		kind = string(it.raise.Kind)
+	}
 	for attempt := 0; ; attempt++ {
-		_, err := a.svc.RaiseAlert(context.Background(), t)
+		err := a.svc.record(context.Background(), []item{it})
 		if err == nil {
 			a.failingSince.Store(0)
 			return
@@ -133,11 +143,11 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 		switch truce.ErrorCode(err) {
 		case truce.EINVALID, truce.EFORBIDDEN, truce.ECONFLICT, truce.ENOTFOUND, truce.ETOOLARGE:
 			a.lost.Add(1)
-			a.log.Error("monitor: the journal refused an alert", "kind", t.Kind, "err", err)
+			a.log.Error("monitor: the journal refused an alert", "kind", kind, "err", err)
 			return
 		}
 		a.failingSince.CompareAndSwap(0, time.Now().UnixNano())
-		a.log.Error("monitor: journalling an alert", "kind", t.Kind, "attempt", attempt, "err", err)
+		a.log.Error("monitor: journalling an alert", "kind", kind, "attempt", attempt, "err", err)
 		select {
 		case <-stop:
 			// One deadline for every alert left: the batches' alerts
@@ -145,7 +155,7 @@ func (a *Host) journalAlert(t *truce.Alert, stop <-chan struct{}) {
 			a.stoppingSince.CompareAndSwap(0, time.Now().UnixNano())
 			if time.Since(time.Unix(0, a.stoppingSince.Load())) > shutdownRetry {
 				a.lost.Add(1)
-				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", t.Kind, "err", err)
+				a.log.Error("monitor: shutting down with an alert the journal could not take", "kind", kind, "err", err)
 				return
 			}
 		default:

@@ -94,6 +94,7 @@ func (m *separations) add(ag *truce.Agreement, now time.Time) {
 // the largest horizontal minimum.
 func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 	m := separations{pairs: map[partyPair]monitor.Separation{}}
+	signs := map[string][]string{}
 	now := a.svc.Now()
 	for cursor := ""; ; {
 		ags, err := a.store.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Cursor: cursor, Limit: 500})
@@ -102,10 +103,11 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 		}
 		for _, ag := range ags {
 			// As the journal vouches for it (a changed row is reported).
-			if ag, err = a.svc.Zones.JournalledAgreement(ctx, ag); err != nil {
+			if ag, err = a.zones.JournalledAgreement(ctx, ag); err != nil {
 				return 0, err
 			}
 			m.add(ag, now)
+			signs[ag.ID] = ag.Signatories
 		}
 		if len(ags) < 500 {
 			break
@@ -113,5 +115,6 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 		cursor = ags[len(ags)-1].ID
 	}
 	a.seps.Store(&m.pairs)
+	a.signatories.Store(&signs)
 	return m.largest, nil
 }

@@ -40,15 +40,19 @@ func (c *Client) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.
 	if !f.Since.IsZero() {
 		since = f.Since.UTC().Format(time.RFC3339)
 	}
+	ongoing := ""
+	if f.Ongoing {
+		ongoing = "true"
+	}
 	var pg Page[*truce.Alert]
-	_, err := c.Do(ctx, "GET", "/api/v1/alerts"+q("kind", string(f.Kind), "state", string(f.State), "bbox", bbox, "since", since, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	_, err := c.Do(ctx, "GET", "/api/v1/alerts"+q("kind", string(f.Kind), "state", string(f.State), "ongoing", ongoing, "episode", f.Episode, "bbox", bbox, "since", since, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
 	return pg.Items, pg.NextCursor, err
 }
 
 // AcknowledgeAlert implements truce.AlertService.
-func (c *Client) AcknowledgeAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+func (c *Client) AcknowledgeAlert(ctx context.Context, id string, in truce.AlertAckInput) (*truce.Alert, error) {
 	var a truce.Alert
-	_, err := c.Do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(id)+"/acknowledge", AlertNote{note}, &a, nil)
+	_, err := c.Do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(id)+"/acknowledge", in, &a, nil)
 	return &a, err
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -36,6 +37,9 @@ type Monitor struct {
 	Positions PositionSink
 	// Sender names this deployment in CAP documents (e.g. the log origin).
 	Sender string
+	// ZoneGeometry returns the GeoJSON geometry of a zone as the caller
+	// may see it, for the CAP area; nil leaves the zone out of the area.
+	ZoneGeometry func(ctx context.Context, zoneID string) (json.RawMessage, error)
 }
 
 // RegisterMonitor mounts the airspace monitor's routes.
@@ -85,8 +89,15 @@ func bboxParam(r *http.Request) (*truce.BBox, error) {
 
 func (h *monitorHandlers) alertFilter(r *http.Request) (truce.AlertFilter, error) {
 	q := r.URL.Query()
-	f := truce.AlertFilter{Kind: truce.AlertKind(q.Get("kind")), State: truce.AlertState(q.Get("state")), Cursor: q.Get("cursor")}
+	f := truce.AlertFilter{Kind: truce.AlertKind(q.Get("kind")), State: truce.AlertState(q.Get("state")), Cursor: q.Get("cursor"), Episode: q.Get("episode")}
 	var err error
+	switch q.Get("ongoing") {
+	case "", "false":
+	case "true":
+		f.Ongoing = true
+	default:
+		return f, truce.Errorf(truce.EINVALID, "ongoing is true or false.")
+	}
 	if f.Limit, err = limitParam(r); err != nil {
 		return f, err
 	}
@@ -125,15 +136,31 @@ func (h *monitorHandlers) getAlert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-// AlertNote is the body of an acknowledgement or closure.
+// AlertNote is the body of a closure.
 type AlertNote struct {
 	Note string `json:"note,omitempty"`
 }
 
-func (h *monitorHandlers) ackAlert(w http.ResponseWriter, r *http.Request)   { h.move(w, r, false) }
-func (h *monitorHandlers) closeAlert(w http.ResponseWriter, r *http.Request) { h.move(w, r, true) }
+// ackAlert records the caller's party's acknowledgement: the body
+// (truce.AlertAckInput, optional for a custodial party) carries its note
+// and, for a party holding its own key, the signed statement.
+func (h *monitorHandlers) ackAlert(w http.ResponseWriter, r *http.Request) {
+	var in truce.AlertAckInput
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+	}
+	a, err := h.m.Alerts.AcknowledgeAlert(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
 
-func (h *monitorHandlers) move(w http.ResponseWriter, r *http.Request, close bool) {
+func (h *monitorHandlers) closeAlert(w http.ResponseWriter, r *http.Request) {
 	var n AlertNote
 	if r.ContentLength != 0 {
 		if err := decode(r, &n); err != nil {
@@ -141,11 +168,7 @@ func (h *monitorHandlers) move(w http.ResponseWriter, r *http.Request, close boo
 			return
 		}
 	}
-	f := h.m.Alerts.AcknowledgeAlert
-	if close {
-		f = h.m.Alerts.CloseAlert
-	}
-	a, err := f(r.Context(), r.PathValue("id"), n.Note)
+	a, err := h.m.Alerts.CloseAlert(r.Context(), r.PathValue("id"), n.Note)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -270,7 +293,18 @@ func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
 }
 
 // CAPAlert renders a Truce alert as a CAP 1.2 alert.
-func CAPAlert(a *truce.Alert, sender string) capxml.Alert {
+func CAPAlert(a *truce.Alert, sender string) capxml.Alert { return CAPAlertIn(a, sender, nil) }
+
+// capVersion separates an alert's id from its version in the identifiers
+// of re-issued CAP documents (ID.v2, ID.v3 …).
+const capVersion = ".v"
+
+// CAPAlertIn renders a Truce alert as a CAP 1.2 alert whose area carries
+// the zone's polygons (zone, GeoJSON; nil: none) as well as the circle
+// at the aircraft. The first version is an Alert; a later one is re-issued
+// as an Update (acknowledged, ended) or, once closed, a Cancel, with an
+// identifier of its own and a reference to the first document.
+func CAPAlertIn(a *truce.Alert, sender string, zone json.RawMessage) capxml.Alert {
 	severity, urgency := capxml.SeveritySevere, capxml.UrgencyImmediate
 	certainty := capxml.CertaintyObserved
 	switch a.Kind {
@@ -295,7 +329,10 @@ func CAPAlert(a *truce.Alert, sender string) capxml.Alert {
 		Urgency: urgency, Severity: severity, Certainty: certainty, Headline: a.Summary, Description: desc,
 		EventCodes: []capxml.NamedValue{{Name: "truce:alert-kind", Value: string(a.Kind)}},
 		Parameters: []capxml.NamedValue{{Name: "truce:journal-index", Value: strconv.FormatInt(a.JournalIndex, 10)}},
-		Areas:      []capxml.Area{{Desc: areaDesc(a), Circles: []capxml.Circle{{Center: capxml.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
+		Areas:      []capxml.Area{{Desc: "Position of the aircraft", Circles: []capxml.Circle{{Center: capxml.Point{Lat: a.Lat, Lon: a.Lon}, RadiusKm: 1}}}}}
+	if ps := capPolygons(zone); len(ps) > 0 {
+		info.Areas = append(info.Areas, capxml.Area{Desc: areaDesc(a), Polygons: ps})
+	}
 	if a.ZoneID != "" {
 		info.Parameters = append(info.Parameters, capxml.NamedValue{Name: "truce:zone", Value: a.ZoneID})
 	}
@@ -303,8 +340,85 @@ func CAPAlert(a *truce.Alert, sender string) capxml.Alert {
 	if a.Relocated {
 		status = capxml.StatusExercise
 	}
-	return capxml.Alert{Identifier: a.ID, Sender: sender, Sent: a.Time, Status: status, MsgType: capxml.MsgAlert,
+	if a.Relocated {
+		info.Parameters = append(info.Parameters, capxml.NamedValue{Name: "truce:relocated", Value: "true"})
+	}
+	doc := capxml.Alert{Identifier: a.ID, Sender: sender, Sent: a.Time, Status: status, MsgType: capxml.MsgAlert,
 		Scope: capxml.ScopeRestricted, Restriction: "Parties to the agreement", Info: []capxml.Info{info}}
+	if a.Version > 1 {
+		doc.Identifier = a.ID + capVersion + strconv.FormatInt(a.Version, 10)
+		doc.MsgType, doc.Sent = capxml.MsgUpdate, lastChange(a)
+		if a.State == truce.AlertClosed {
+			doc.MsgType = capxml.MsgCancel
+		}
+		doc.References = []capxml.Reference{{Sender: sender, Identifier: a.ID, Sent: a.Time}}
+	}
+	return doc
+}
+
+// lastChange is the time of an alert's latest step.
+func lastChange(a *truce.Alert) time.Time {
+	t := a.Time
+	for _, s := range a.History {
+		if s.Time.After(t) {
+			t = s.Time
+		}
+	}
+	return t
+}
+
+// capPolygons are the outer rings of a GeoJSON Polygon or MultiPolygon as
+// CAP polygons (lat,lon pairs; CAP has no holes); none for another
+// geometry.
+func capPolygons(g json.RawMessage) []capxml.Polygon {
+	if len(g) == 0 {
+		return nil
+	}
+	var geom struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	if json.Unmarshal(g, &geom) != nil {
+		return nil
+	}
+	var polys [][][][2]float64
+	switch geom.Type {
+	case "Polygon":
+		var p [][][2]float64
+		if json.Unmarshal(geom.Coordinates, &p) != nil {
+			return nil
+		}
+		polys = append(polys, p)
+	case "MultiPolygon":
+		if json.Unmarshal(geom.Coordinates, &polys) != nil {
+			return nil
+		}
+	}
+	var out []capxml.Polygon
+	for _, p := range polys {
+		if len(p) == 0 || len(p[0]) < 4 {
+			continue
+		}
+		ring := make(capxml.Polygon, len(p[0]))
+		for i, c := range p[0] {
+			ring[i] = capxml.Point{Lat: c[1], Lon: c[0]}
+		}
+		out = append(out, ring)
+	}
+	return out
+}
+
+// zoneOf returns the zone geometry for an alert's CAP area, nil when it
+// has none or it cannot be read (the document stands without it).
+func (h *monitorHandlers) zoneOf(ctx context.Context, a *truce.Alert) json.RawMessage {
+	if a.ZoneID == "" || h.m.ZoneGeometry == nil {
+		return nil
+	}
+	g, err := h.m.ZoneGeometry(ctx, a.ZoneID)
+	if err != nil {
+		return nil
+	}
+	return g
 }
 
 func areaDesc(a *truce.Alert) string {
@@ -316,6 +430,8 @@ func areaDesc(a *truce.Alert) string {
 
 func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".xml")
+	// A re-issued document (ID.vN) is served as the alert is now.
+	id, _, _ = strings.Cut(id, capVersion)
 	if !ok {
 		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "CAP alerts are served as /cap/alerts/{id}.xml."))
 		return
@@ -326,7 +442,7 @@ func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := capxml.Encode(&buf, CAPAlert(a, h.m.Sender)); err != nil {
+	if err := capxml.Encode(&buf, CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
@@ -346,7 +462,7 @@ func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	caps := make([]capxml.Alert, len(as))
 	for i, a := range as {
-		caps[i] = CAPAlert(a, h.m.Sender)
+		caps[i] = CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))
 	}
 	var buf bytes.Buffer
 	err = capxml.Feed(&buf, capxml.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",

@@ -98,8 +98,8 @@ func newEnvWith(t *testing.T, cfg node.Config) *env {
 		t.Fatal(err)
 	}
 	e.zone = z
-	if e.alert, err = n.Service.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "TEST1 entered no-fly zone Box",
-		Aircraft: []truce.AlertAircraft{{ICAO: "4CA2D1", Callsign: "TEST1"}}}); err != nil {
+	if e.alert, err = n.Air.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "TEST1 entered no-fly zone Box",
+		Aircraft: []truce.AlertAircraft{{ICAO: "4CA2D1", Callsign: "TEST1"}}, Parties: []string{e.parties["us"].ID, e.parties["ru"].ID}}); err != nil {
 		t.Fatal(err)
 	}
 	if e.aircraft, err = e.client(e.tokens["us-op"]).RegisterAircraft(ctx, truce.Aircraft{ICAO: "AE1234"}); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +86,15 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	if err != nil || res.Accepted != 12 {
 		t.Fatalf("post: %+v %v", res, err)
 	}
-	as := e.waitAlerts(t, "entry and exit of AE1234", func(as []*truce.Alert) bool {
-		return count(as, truce.AlertZoneEntry, "AE1234") == 1 && count(as, truce.AlertZoneExit, "AE1234") == 1
+	// One episode: the entry, ended by the exit (no exit record of its
+	// own), and the prediction before it ended by the entry.
+	as := e.waitAlerts(t, "entry of AE1234 ended by its exit", func(as []*truce.Alert) bool {
+		for _, a := range as {
+			if a.Kind == truce.AlertZoneEntry && a.Aircraft[0].ICAO == "AE1234" && a.EndedAt != nil {
+				return count(as, truce.AlertZoneEntry, "AE1234") == 1 && count(as, truce.AlertZoneExit, "AE1234") == 0
+			}
+		}
+		return false
 	})
 	var entry *truce.Alert
 	for _, a := range as {
@@ -95,6 +104,17 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	}
 	if entry.ZoneID != e.zone.ID || entry.Lon < 36 || entry.Lon > 36.5 || entry.Aircraft[0].Party != e.parties["us"].ID || len(entry.Evidence) == 0 {
 		t.Fatalf("entry alert: %+v", entry)
+	}
+	if entry.EndReason != "left" || !entry.EndedAt.After(entry.Time) || len(entry.EndEvidence) == 0 {
+		t.Fatalf("entry's end: %v %q, evidence %d bytes", entry.EndedAt, entry.EndReason, len(entry.EndEvidence))
+	}
+	for _, a := range as {
+		if a.Kind == truce.AlertPredictedEntry && a.Aircraft[0].ICAO == "AE1234" && (a.EndReason != "entered" || a.EndedBy != entry.ID) {
+			t.Fatalf("the prediction of AE1234's entry: ended %q by %q, want entered by %s", a.EndReason, a.EndedBy, entry.ID)
+		}
+	}
+	if open, _, err := us.ListAlerts(ctx, truce.AlertFilter{Ongoing: true}); err != nil || slices.ContainsFunc(open, func(a *truce.Alert) bool { return a.Aircraft[0].ICAO == "AE1234" }) {
+		t.Fatalf("open episodes hold AE1234's, which has left: %v", err)
 	}
 	// Proximity: RFF123 (ru, by prefix) 1 NM from a us aircraft at the same level.
 	p1, p2 := orb.Point{37.5, 34.5}, geo.Destination(orb.Point{37.5, 34.5}, 90, 1852)
@@ -132,17 +152,53 @@ func TestMonitor_EndToEnd(t *testing.T) {
 	e.waitAlerts(t, "entry of an aircraft inside a zone coming into force", func(as []*truce.Alert) bool {
 		return count(as, truce.AlertZoneEntry, "155ABD") == 1
 	})
-	// Lifecycle.
-	if a, err := us.AcknowledgeAlert(ctx, entry.ID, "Contacted the crew."); err != nil || a.State != truce.AlertAcknowledged {
-		t.Fatalf("ack: %+v %v", a, err)
+	// Lifecycle: the agreement's signatories are the parties concerned;
+	// each acknowledges for itself, signed with its key, and neither
+	// closes.
+	if want := []string{e.parties["us"].ID, e.parties["ru"].ID}; !slices.Equal(entry.Parties, want) {
+		t.Fatalf("entry alert concerns %v, want the signatories %v", entry.Parties, want)
+	}
+	a, err := us.AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{Note: "Contacted the crew."})
+	if err != nil || a.State != truce.AlertOpen || !slices.Equal(a.Awaiting(), []string{e.parties["ru"].ID}) {
+		t.Fatalf("first ack: %+v %v", a, err)
+	}
+	if err := truce.VerifySignedNote(a.Acks[0].Signature, truce.AlertAckStatement(a, e.parties["us"].ID, "Contacted the crew."), e.parties["us"].PublicKey); err != nil {
+		t.Fatalf("us's acknowledgement is not signed with us's key: %v", err)
+	}
+	if _, err := us.AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{}); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("us acknowledging twice: %v", err)
+	}
+	a, err = e.client(e.tokens["ru-op"]).AcknowledgeAlert(ctx, entry.ID, truce.AlertAckInput{Note: "Noted."})
+	if err != nil || a.State != truce.AlertAcknowledged || len(a.Acks) != 2 || len(a.Awaiting()) != 0 {
+		t.Fatalf("second party's ack (not 'already acknowledged'): %+v %v", a, err)
 	}
 	if _, err := e.client(e.tokens["ru-viewer"]).CloseAlert(ctx, entry.ID, ""); truce.ErrorCode(err) != truce.EFORBIDDEN {
 		t.Fatalf("viewer closes: %v", err)
+	}
+	if _, err := us.CloseAlert(ctx, entry.ID, "ours, done"); truce.ErrorCode(err) != truce.EFORBIDDEN {
+		t.Fatalf("the party whose aircraft caused it closes it: %v", err)
+	}
+	a, err = e.client(e.admin).CloseAlert(ctx, entry.ID, "Crew contacted by both parties.")
+	notes := map[string][]string{}
+	for _, st := range a.History {
+		notes[st.Action] = append(notes[st.Action], st.Note)
+	}
+	if err != nil || a.State != truce.AlertClosed || !slices.Equal(notes[truce.StepAcknowledged], []string{"Contacted the crew.", "Noted."}) ||
+		!slices.Equal(notes[truce.StepClosed], []string{"Crew contacted by both parties."}) || !slices.Equal(notes[truce.StepEnded], []string{"left"}) {
+		t.Fatalf("coordinator closes, keeping every note: %+v %v", a, err)
 	}
 	// CAP.
 	_, h, doc := e.do("GET", "/cap/alerts/"+entry.ID+".xml", e.tokens["ru-viewer"], "")
 	if !strings.HasPrefix(h.Get("Content-Type"), "application/cap+xml") || !strings.Contains(string(doc), "urn:oasis:names:tc:emergency:cap:1.2") {
 		t.Fatalf("CAP: %s", doc)
+	}
+	// Closed, the alert is re-issued as a Cancel of its first document,
+	// and its area is the zone's polygon as well as the aircraft's circle.
+	for _, want := range []string{"<identifier>" + a.ID + ".v" + strconv.FormatInt(a.Version, 10) + "</identifier>", "<msgType>Cancel</msgType>",
+		"<references>", "," + a.ID + ",", "<polygon>33,36 33,36.5 "} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("CAP document of the closed alert lacks %s:\n%s", want, doc)
+		}
 	}
 	_, _, feedDoc := e.do("GET", "/cap/alerts.atom", e.tokens["ru-viewer"], "")
 	lint := xmllint(t)

@@ -44,6 +44,7 @@ func TestOpenAPI_RequestSchemas(t *testing.T) {
 		"OperationAmend": api.OperationAmend{}, "OperationStatus": api.OperationStatus{}, "OperationVolumeInput": operations.VolumeInput{},
 		"IncidentMerge": observation.MergeInput{}, "IncidentSplit": observation.SplitInput{},
 		"ReportPublish": observation.PublishInput{},
+		"AlertAckInput": truce.AlertAckInput{},
 	}
 	for name, v := range types {
 		req := requiredFields(reflect.TypeOf(v))

@@ -48,7 +48,7 @@ func TestListPaging(t *testing.T) {
 			return err
 		})
 		must(t, func() error {
-			_, err := e.node.Service.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "S"})
+			_, err := e.node.Air.RaiseAlert(ctx, &truce.Alert{Kind: truce.AlertZoneEntry, Lon: 36.2, Lat: 33.2, Summary: "S"})
 			return err
 		})
 		must(t, func() error {

@@ -104,8 +104,8 @@ func TestFreeText(t *testing.T) {
 			}
 		}
 		t.Run("MultiLineNote", func(t *testing.T) {
-			a, err := e.client(e.tokens["us-op"]).AcknowledgeAlert(ctx, al, "first line\nsecond line\ttabbed")
-			if err != nil || a.Note != "first line\nsecond line\ttabbed" {
+			a, err := e.client(e.tokens["us-op"]).AcknowledgeAlert(ctx, al, truce.AlertAckInput{Note: "first line\nsecond line\ttabbed"})
+			if err != nil || len(a.Acks) != 1 || a.Acks[0].Note != "first line\nsecond line\ttabbed" || a.History[0].Note != a.Acks[0].Note {
 				t.Fatalf("%+v %v", a, err)
 			}
 		})

@@ -80,7 +80,7 @@ func StartTraffic(ctx context.Context, n *node.Node, sc *Scenario, speed float64
 		}
 	}
 	for party, icao := range map[string]uint32{"us": a[0].ICAO, "ru": b[0].ICAO} {
-		if _, err := n.Service.RegisterAircraft(actors[party], truce.Aircraft{ICAO: feed.FormatICAO(icao), Note: "demo: replayed recording"}); err != nil {
+		if _, err := n.Air.RegisterAircraft(actors[party], truce.Aircraft{ICAO: feed.FormatICAO(icao), Note: "demo: replayed recording"}); err != nil {
 			return nil, fmt.Errorf("demo aircraft: %w", err)
 		}
 	}

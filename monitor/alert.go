@@ -20,6 +20,13 @@ const (
 	KindPredictedEntry  Kind = "predicted_entry"
 	KindProximity       Kind = "proximity"
 	KindEmergencySquawk Kind = "emergency_squawk"
+	// KindPredictionEnded ends a predicted entry's episode: the aircraft
+	// entered the zone (ReasonEntered, EndedBy naming the entry's
+	// episode), was no longer predicted to (ReasonNoEntry) or was lost.
+	KindPredictionEnded Kind = "predicted_entry_end"
+	// KindProximityEnded ends a proximity episode: the aircraft separated
+	// beyond the minima and margin (ReasonSeparated) or one was lost.
+	KindProximityEnded Kind = "proximity_end"
 )
 
 // The Reason of an alert.
@@ -28,6 +35,12 @@ const (
 	ReasonZoneInactive = "zone_inactive" // zone_exit: the zone left force or stopped being watched
 	ReasonTrackLost    = "track_lost"    // zone_exit: the track went stale inside the zone
 	ReasonZoneChange   = "zone_change"   // zone_entry: a zone came into force around the aircraft
+	ReasonEntered      = "entered"       // predicted_entry_end: the aircraft entered the zone
+	// ReasonNoEntry (predicted_entry_end): the aircraft was no longer
+	// predicted to enter within the look-ahead for PredictHold.
+	ReasonNoEntry    = "no entry within look-ahead"
+	ReasonSeparated  = "separated"  // proximity_end: the aircraft are apart beyond the minima
+	ReasonAttributed = "attributed" // proximity_end: an aircraft's party changed
 )
 
 // Point is one position of a track as kept for evidence. AltFt is NaN when
@@ -48,6 +61,10 @@ type Aircraft struct {
 	Party     string // "" when the aircraft is not attributed to a party
 	Squawk    feed.Squawk
 	HasSquawk bool
+	// Relocated is true when the track's positions were relocated (a
+	// recording replayed elsewhere, feed.Position.Relocated): what it
+	// reports did not happen there.
+	Relocated bool
 
 	// Position is the position that triggered the alert.
 	Position Point
@@ -85,6 +102,10 @@ type Alert struct {
 	PredictedPoint Point
 
 	Squawk feed.Squawk // emergency_squawk: the code
+
+	// EndedBy is the episode that ended this one (predicted_entry_end
+	// with ReasonEntered: the zone entry's).
+	EndedBy string
 }
 
 // episodeID hashes what identifies an episode into 32 hex digits.

@@ -55,6 +55,19 @@ func (r *recorder) emit(a monitor.Alert) {
 	r.mu.Unlock()
 }
 
+// of returns the alerts of one kind, in order.
+func (r *recorder) of(kind monitor.Kind) []monitor.Alert {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []monitor.Alert
+	for _, a := range r.alerts {
+		if a.Kind == kind {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func (r *recorder) kinds() map[monitor.Kind]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -177,8 +190,14 @@ func TestEngine_ProximityEpisodes(t *testing.T) {
 	if n := rec.kinds()[monitor.KindProximity]; n != 2 {
 		t.Fatalf("%d alerts after parting and closing again, want 2", n)
 	}
-	if rec.alerts[0].Episode == rec.alerts[1].Episode {
+	ps, ends := rec.of(monitor.KindProximity), rec.of(monitor.KindProximityEnded)
+	if ps[0].Episode == ps[1].Episode {
 		t.Fatal("two episodes share an id")
+	}
+	// The first episode ended when they parted, with its reason; the
+	// second goes on.
+	if len(ends) != 1 || ends[0].Episode != ps[0].Episode || ends[0].Reason != monitor.ReasonSeparated || ends[0].Other == nil {
+		t.Fatalf("episode ends %+v, want one: the first episode's, separated", ends)
 	}
 }
 
@@ -318,10 +337,14 @@ func TestEngine_PredictedEntry(t *testing.T) {
 		for _, a := range rec.alerts {
 			kinds = append(kinds, a.Kind)
 		}
-		if len(kinds) != 2 || kinds[0] != monitor.KindPredictedEntry || kinds[1] != monitor.KindZoneEntry {
-			t.Fatalf("alerts %v, want a predicted entry then an entry", kinds)
+		// The prediction's episode ends with the entry, after it, naming it.
+		if len(kinds) != 3 || kinds[0] != monitor.KindPredictedEntry || kinds[1] != monitor.KindZoneEntry || kinds[2] != monitor.KindPredictionEnded {
+			t.Fatalf("alerts %v, want a predicted entry, an entry, then the prediction's end", kinds)
 		}
-		p, entry := rec.alerts[0], rec.alerts[1]
+		p, entry, end := rec.alerts[0], rec.alerts[1], rec.alerts[2]
+		if end.Episode != p.Episode || end.Reason != monitor.ReasonEntered || end.EndedBy != entry.Episode || !end.Time.Equal(entry.Time) {
+			t.Errorf("prediction end %+v, want the prediction's episode ended by the entry's (%s) at %v", end, entry.Episode, entry.Time)
+		}
 		lead := entry.Time.Sub(p.Time)
 		if lead < 100*time.Second || lead > 125*time.Second {
 			t.Errorf("predicted %v ahead, want about 2 minutes", lead)
@@ -331,6 +354,35 @@ func TestEngine_PredictedEntry(t *testing.T) {
 		}
 		if p.PredictedPoint.Lon < 36.5 || p.PredictedPoint.Lon > 36.52 {
 			t.Errorf("predicted point %+v", p.PredictedPoint)
+		}
+	})
+	// Heading for the zone, then turning away: the prediction expires on
+	// its own after PredictHold, with its reason, and no entry.
+	t.Run("TurnsAway", func(t *testing.T) {
+		e, _, rec := newEngine(t, monitor.Config{}, zone)
+		lonPerSec := 231.5 / (111320 * math.Cos(33.5*math.Pi/180))
+		lon := 36.25 // 23 km from the zone: predicted at once
+		for s := 0; s < 100; s++ {
+			trk := 90.0
+			if s >= 10 {
+				trk = 270
+				lon -= lonPerSec
+			} else {
+				lon += lonPerSec
+			}
+			e.Process(moving(pos(0xA, float64(s), 33.5, lon, 20000), 450, trk))
+		}
+		ps, ends := rec.of(monitor.KindPredictedEntry), rec.of(monitor.KindPredictionEnded)
+		if len(ps) != 1 || len(ends) != 1 || rec.kinds()[monitor.KindZoneEntry] != 0 {
+			t.Fatalf("alerts %v, want one prediction and its end", rec.kinds())
+		}
+		if ends[0].Episode != ps[0].Episode || ends[0].Reason != monitor.ReasonNoEntry || ends[0].EndedBy != "" {
+			t.Fatalf("end %+v, want the prediction's episode expired (%s)", ends[0], monitor.ReasonNoEntry)
+		}
+		// Not before PredictHold (30 s) after the last prediction (before
+		// the turn at 10 s).
+		if d := ends[0].Time.Sub(t0); d < 39*time.Second || d > 42*time.Second {
+			t.Errorf("prediction expired at t0+%v, want 30 s after the turn", d)
 		}
 	})
 	t.Run("Away", func(t *testing.T) {
@@ -359,7 +411,7 @@ func TestEngine_PredictedEntry(t *testing.T) {
 		opens time.Duration
 		want  map[monitor.Kind]int
 	}{
-		{"OpensBeforeArrival", 150 * time.Second, map[monitor.Kind]int{monitor.KindPredictedEntry: 1, monitor.KindZoneEntry: 1}},
+		{"OpensBeforeArrival", 150 * time.Second, map[monitor.Kind]int{monitor.KindPredictedEntry: 1, monitor.KindZoneEntry: 1, monitor.KindPredictionEnded: 1}},
 		{"OpensAfterArrival", 300 * time.Second, map[monitor.Kind]int{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +438,7 @@ func TestEngine_PredictedEntry(t *testing.T) {
 			p.VerticalRateFpm, p.Present = 3000, p.Present|feed.FieldVerticalRate
 			e.Process(p)
 		}
-		if len(rec.alerts) != 2 || rec.alerts[0].Kind != monitor.KindPredictedEntry || rec.alerts[1].Kind != monitor.KindZoneEntry {
+		if len(rec.alerts) != 3 || rec.alerts[0].Kind != monitor.KindPredictedEntry || rec.alerts[1].Kind != monitor.KindZoneEntry || rec.alerts[2].Kind != monitor.KindPredictionEnded {
 			t.Fatalf("alerts %v", rec.kinds())
 		}
 		// 6,000 m is reached at 131 s; the prediction comes at most 120 s
@@ -761,7 +813,8 @@ func TestEngine_PartiesChanged(t *testing.T) {
 	set("blue")
 	step()
 	step()
-	if n := rec.kinds()[monitor.KindProximity]; n != 2 || rec.alerts[0].Episode == rec.alerts[1].Episode {
+	if ps := rec.of(monitor.KindProximity); len(ps) != 2 || ps[0].Episode == ps[1].Episode {
+		n := len(ps)
 		t.Fatalf("%d proximity alerts, want 2 episodes", n)
 	}
 }

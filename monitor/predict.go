@@ -39,15 +39,6 @@ type predZone struct {
 	at      int64     // predicted entry time, Unix ns
 }
 
-func (ps *predState) remove(id string) {
-	for i := range ps.zones {
-		if ps.zones[i].id == id {
-			ps.zones = append(ps.zones[:i], ps.zones[i+1:]...)
-			return
-		}
-	}
-}
-
 // project returns the point and altitude (feet, NaN unknown) on the path at
 // Unix time ns, on a local flat earth: over a 2-minute look-ahead (under
 // 35 km at 550 kt) its error is a few metres.
@@ -94,8 +85,16 @@ func (e *Engine) predict(t *track) {
 	// the track is in or entering.
 	for i := 0; i < len(ps.zones); {
 		z := &ps.zones[i]
-		if now.Sub(z.last) > e.cfg.PredictHold || t.zoneIndex(z.id) >= 0 {
-			ps.zones = append(ps.zones[:i], ps.zones[i+1:]...)
+		if k := t.zoneIndex(z.id); k >= 0 && t.zones[k].inside {
+			e.endPrediction(t, z.id, ReasonEntered, now, t.zones[k].episode)
+			continue
+		} else if k >= 0 {
+			// Entering, not yet confirmed: the entry will end it.
+			i++
+			continue
+		}
+		if now.Sub(z.last) > e.cfg.PredictHold {
+			e.endPrediction(t, z.id, ReasonNoEntry, now, "")
 			continue
 		}
 		i++
@@ -117,6 +116,12 @@ func (e *Engine) predict(t *track) {
 			}
 		}
 	} else {
+		// A new path: a zone stays predicted only if the new path meets
+		// it again (predicted sets its time), else its episode expires
+		// after PredictHold.
+		for i := range ps.zones {
+			ps.zones[i].at = 0
+		}
 		*ps = predState{
 			valid: true, gen: e.gen,
 			lat: t.pos.Lat, lon: t.pos.Lon, altFt: t.pos.AltFt, vrFps: vr / 60,

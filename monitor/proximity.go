@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce/geo"
@@ -117,9 +118,12 @@ func pairKey(a, b uint32) uint64 {
 
 // leaveGrid takes a track out of proximity: out of the grid, its episodes
 // ended.
-func (e *Engine) leaveGrid(t *track) {
+func (e *Engine) leaveGrid(t *track) { e.leaveGridFor(t, ReasonTrackLost, t.lastSeen) }
+
+// leaveGridFor is leaveGrid whose episodes end for reason at at.
+func (e *Engine) leaveGridFor(t *track, reason string, at time.Time) {
 	for len(t.partners) > 0 {
-		e.endPair(t.partners[0])
+		e.endPair(t.partners[0], reason, at)
 	}
 	for _, k := range t.cells[:t.nCells] {
 		e.grid.remove(t, k)
@@ -127,8 +131,12 @@ func (e *Engine) leaveGrid(t *track) {
 	t.nCells = 0
 }
 
-func (e *Engine) endPair(p *pair) {
+// endPair ends a proximity episode, with an alert that says why.
+func (e *Engine) endPair(p *pair, reason string, at time.Time) {
 	delete(e.pairs, pairKey(p.a.icao, p.b.icao))
+	other := p.b.aircraft(1)
+	e.pending = append(e.pending, Alert{Kind: KindProximityEnded, Episode: p.episode, Time: at, Reason: reason,
+		Aircraft: p.a.aircraft(1), Other: &other})
 	for _, t := range []*track{p.a, p.b} {
 		for i, q := range t.partners {
 			if q == p {
@@ -188,8 +196,12 @@ func (e *Engine) proximity(t *track) {
 		p := t.partners[i]
 		o := p.other(t)
 		h, v := apart(t, o)
-		if o.lastSeen.Before(stale) || h > p.sep.HorizontalM*m || !within(v, p.sep.VerticalFt*m) {
-			e.endPair(p)
+		if o.lastSeen.Before(stale) {
+			e.endPair(p, ReasonTrackLost, t.pos.Time)
+			continue
+		}
+		if h > p.sep.HorizontalM*m || !within(v, p.sep.VerticalFt*m) {
+			e.endPair(p, ReasonSeparated, t.pos.Time)
 			continue
 		}
 		i++

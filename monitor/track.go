@@ -110,7 +110,7 @@ func (t *track) trigger(n int) []Point {
 func (t *track) aircraft(trigger int) Aircraft {
 	a := Aircraft{
 		ICAO: t.icao, Callsign: t.callsign, Party: t.party,
-		Squawk: t.squawk, HasSquawk: t.present.Has(feed.FieldSquawk),
+		Squawk: t.squawk, HasSquawk: t.present.Has(feed.FieldSquawk), Relocated: t.relocated,
 		History: t.history.points(nil),
 	}
 	if t.hasPos {
@@ -451,8 +451,22 @@ func (e *Engine) enter(t *track, zs *zoneState, reason string, at time.Time, tri
 		Kind: KindZoneEntry, Episode: zs.episode, Time: at, Reason: reason,
 		Aircraft: t.aircraft(trigger), ZoneID: zs.id,
 	})
-	// An entry ends a prediction episode for the zone.
-	t.pred.remove(zs.id)
+	// An entry ends a prediction episode for the zone, after the entry,
+	// which the end names.
+	e.endPrediction(t, zs.id, ReasonEntered, at, zs.episode)
+}
+
+// endPrediction ends t's prediction episode for zone id, if one is open,
+// with an alert that says why (and, for an entry, which episode ended it).
+func (e *Engine) endPrediction(t *track, id, reason string, at time.Time, by string) {
+	for i := range t.pred.zones {
+		if z := t.pred.zones[i]; z.id == id {
+			t.pred.zones = append(t.pred.zones[:i], t.pred.zones[i+1:]...)
+			e.pending = append(e.pending, Alert{Kind: KindPredictionEnded, Episode: z.episode, Time: at, Reason: reason,
+				Aircraft: t.aircraft(1), ZoneID: id, EndedBy: by})
+			return
+		}
+	}
 }
 
 func (e *Engine) exit(t *track, zs *zoneState, reason string, at time.Time, trigger int) {
@@ -503,7 +517,10 @@ func (e *Engine) drop(t *track, at time.Time) {
 		}
 	}
 	t.zones = nil
-	e.leaveGrid(t)
+	for len(t.pred.zones) > 0 {
+		e.endPrediction(t, t.pred.zones[0].id, ReasonTrackLost, at, "")
+	}
+	e.leaveGridFor(t, ReasonTrackLost, at)
 	delete(e.tracks, t.icao)
 	e.Counters.Expired.Add(1)
 }
@@ -558,5 +575,5 @@ func (e *Engine) attribute(t *track) {
 		return
 	}
 	t.party = party
-	e.leaveGrid(t)
+	e.leaveGridFor(t, ReasonAttributed, t.lastSeen)
 }

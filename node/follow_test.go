@@ -274,7 +274,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 		parties = append(parties, p.ID)
 	}
 	for i, icao := range []string{"AE0001", "150001"} {
-		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[i], ICAO: icao}); err != nil {
+		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[i], ICAO: icao}); err != nil {
 			t.Fatal(err)
 		}
 	}

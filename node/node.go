@@ -222,6 +222,10 @@ type Node struct {
 	Operations *operations.Service
 	// stopSweeps ends humanitarian notification's reminder loop.
 	stopSweeps func()
+
+	// Air keeps the air picture's records: alerts, the aircraft registry
+	// and the feeds (airspace.go).
+	Air *airspace.Service
 }
 
 // LogKeyPath is where the deployment's log signing key lives.
@@ -243,6 +247,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
+	n.Air = airspace.NewService(st, n.Journal.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
 		st.Close()

@@ -14,7 +14,7 @@ import (
 // reads the filed operations into memory now rather than at the first
 // filing.
 func (n *Node) openOperations() {
-	n.Operations = operations.New(n.Store.Operations(), n.Service.Journal, n.Store.Humanitarian(), n.Zones.Index, n.Accounts)
+	n.Operations = operations.New(n.Store.Operations(), n.Journal.Journal, n.Store.Humanitarian(), n.Zones.Index, n.Accounts)
 	if err := n.Operations.Load(context.Background()); err != nil {
 		n.log.Warn("operations: loading filed operations", slog.Any("err", err))
 	}

@@ -43,7 +43,7 @@ func TestReconcile_ByJournalHeads(t *testing.T) {
 			}
 			// Alerts are not followed by the reconciled engines.
 			for i := range 3 {
-				if _, err := n.Service.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
+				if _, err := n.Air.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
 					Summary: "test alert", Aircraft: []truce.AlertAircraft{{ICAO: "4CA00" + string(rune('1'+i))}}}); err != nil {
 					t.Fatal(err)
 				}

@@ -18,7 +18,7 @@ func (n *Node) mountUI() error {
 		tile = os.Getenv("TRUCE_TILE_URL")
 	}
 	svc := ui.Services{Auth: n.Accounts, Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal,
-		Proofs: n.Journal, Agreements: n.Zones, Zones: n.Zones, Alerts: n.Service, Aircraft: n.Service, Feeds: n.Service, API: n.API}
+		Proofs: n.Journal, Agreements: n.Zones, Zones: n.Zones, Alerts: n.Air, Aircraft: n.Air, Feeds: n.Air, API: n.API}
 	if es, ok := n.Store.(events.Store); ok {
 		svc.Events = es
 	}

@@ -374,7 +374,7 @@ func TestVouch_AircraftEdited(t *testing.T) {
 			}
 			parties = append(parties, p.ID)
 		}
-		ac, err := n.Service.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[0], ICAO: "AE0001"})
+		ac, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: parties[0], ICAO: "AE0001"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,14 +408,14 @@ func TestVouch_MonitorRecordsEdited(t *testing.T) {
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		real, fake := sbstest.New(t), sbstest.New(t)
-		f, err := n.Service.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.Addr(), Name: "radar"})
+		f, err := n.Air.AddFeed(admin, truce.FeedSource{Kind: "sbs", Addr: real.Addr(), Name: "radar"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		real.Wait(t, 1, "the feed added")
 		var alerts []*truce.Alert
 		for i := range 3 {
-			a, err := n.Service.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
+			a, err := n.Air.RaiseAlert(context.Background(), &truce.Alert{Kind: "emergency_squawk", Time: time.Now().UTC(), Lon: 36, Lat: 33,
 				Summary: fmt.Sprintf("test alert %d", i), Aircraft: []truce.AlertAircraft{{ICAO: "4CA001"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -681,7 +681,7 @@ func TestVouch_LegacyJournal(t *testing.T) {
 		if _, err := n.Accounts.RevokeToken(admin, tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Service.RegisterAircraft(admin, truce.Aircraft{ICAO: "4CA001"}); err != nil {
+		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{ICAO: "4CA001"}); err != nil {
 			t.Fatal(err)
 		}
 		n.Close()

@@ -388,3 +388,30 @@ func SignBreachResponse(k *Key, statement, breachID, action string) (string, err
 	}
 	return string(msg), nil
 }
+
+// AlertAcknowledger is what a client needs to acknowledge an alert with
+// its own key: the alert as read, and the acknowledgement itself.
+// api.Client and airspace.Service implement it.
+type AlertAcknowledger interface {
+	FindAlert(ctx context.Context, id string) (*truce.Alert, error)
+	AcknowledgeAlert(ctx context.Context, id string, in truce.AlertAckInput) (*truce.Alert, error)
+}
+
+// AcknowledgeAlert acknowledges an alert for party partyID with the
+// party's own key: it reads the alert, builds the acknowledgement
+// statement here from the alert as read (truce.AlertAckStatement), signs
+// it, and submits only the signature.
+func AcknowledgeAlert(ctx context.Context, c AlertAcknowledger, k *Key, id, partyID, text string) (*truce.Alert, error) {
+	a, err := c.FindAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.ID != id {
+		return nil, fmt.Errorf("refusing to sign: asked for alert %s, the server answered with %s", id, a.ID)
+	}
+	msg, err := note.Sign(&note.Note{Text: truce.AlertAckStatement(a, partyID, strings.TrimSpace(text))}, k.Signer)
+	if err != nil {
+		return nil, err
+	}
+	return c.AcknowledgeAlert(ctx, id, truce.AlertAckInput{Note: text, Signature: string(msg)})
+}

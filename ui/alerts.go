@@ -55,10 +55,12 @@ func (u *UI) partyColors(r *http.Request) []mapParty {
 // alertQuery is the alert list's filter as the form holds it.
 type alertQuery struct {
 	Kind, State, Since, Cursor string
+	// Ongoing lists only the open episodes: what is still happening.
+	Ongoing bool
 }
 
 func (q alertQuery) filter() (truce.AlertFilter, error) {
-	f := truce.AlertFilter{Kind: truce.AlertKind(q.Kind), State: truce.AlertState(q.State), Cursor: q.Cursor, Limit: 50}
+	f := truce.AlertFilter{Kind: truce.AlertKind(q.Kind), State: truce.AlertState(q.State), Cursor: q.Cursor, Ongoing: q.Ongoing, Limit: 50}
 	if q.Kind != "" && !slices.Contains(alertKinds, f.Kind) {
 		return f, truce.Errorf(truce.EINVALID, "Unknown alert kind %q.", q.Kind)
 	}
@@ -78,7 +80,11 @@ func (q alertQuery) filter() (truce.AlertFilter, error) {
 // next is the query of the following page.
 func (q alertQuery) next(cursor string) string {
 	v := make([]string, 0, 4)
-	for _, kv := range [][2]string{{"kind", q.Kind}, {"state", q.State}, {"since", q.Since}, {"cursor", cursor}} {
+	ongoing := ""
+	if q.Ongoing {
+		ongoing = "true"
+	}
+	for _, kv := range [][2]string{{"kind", q.Kind}, {"state", q.State}, {"ongoing", ongoing}, {"since", q.Since}, {"cursor", cursor}} {
 		if kv[1] != "" {
 			v = append(v, kv[0]+"="+url.QueryEscape(kv[1]))
 		}
@@ -88,7 +94,7 @@ func (q alertQuery) next(cursor string) string {
 
 func (u *UI) alerts(w http.ResponseWriter, r *http.Request) {
 	qv := r.URL.Query()
-	q := alertQuery{Kind: qv.Get("kind"), State: qv.Get("state"), Since: qv.Get("since"), Cursor: qv.Get("cursor")}
+	q := alertQuery{Kind: qv.Get("kind"), State: qv.Get("state"), Since: qv.Get("since"), Cursor: qv.Get("cursor"), Ongoing: qv.Get("ongoing") == "true"}
 	f, err := q.filter()
 	if err != nil {
 		u.serviceError(w, r, err)
@@ -160,9 +166,11 @@ func (u *UI) alert(w http.ResponseWriter, r *http.Request) {
 	evJSON, _ := json.Marshal(ev)
 	cfg := u.mapConfig(r)
 	cfg.ZonesURL, cfg.Layers = "", nil
-	can := truce.CallerFrom(ctx).Require(truce.RoleOperator, truce.RoleObserver) == nil
+	c := truce.CallerFrom(ctx)
+	canAck, canClose := truce.CanAcknowledge(a, c) == nil, truce.CanClose(a, c) == nil
 	u.render(w, r, http.StatusOK, "alert", map[string]any{"Alert": a, "Zone": zone, "Parties": names, "Evidence": string(evJSON),
-		"Config": cfg, "Points": len(ev.History), "CanMove": can,
+		"Config": cfg, "Points": len(ev.History), "CanAck": canAck, "CanClose": canClose,
+		"OwnKey": canAck && !c.Party.Custodial, "Awaiting": a.Awaiting(),
 		"AckBy": partyOfActor(a.AcknowledgedBy, names), "ClosedBy": partyOfActor(a.ClosedBy, names)})
 }
 
@@ -179,12 +187,14 @@ func partyOfActor(who string, names map[string]*truce.Party) string {
 // form was on (the inbox or the alert).
 func (u *UI) moveAlert(close bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		f := u.svc.Alerts.AcknowledgeAlert
+		id, note := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("note"))
+		var err error
 		if close {
-			f = u.svc.Alerts.CloseAlert
+			_, err = u.svc.Alerts.CloseAlert(r.Context(), id, note)
+		} else {
+			_, err = u.svc.Alerts.AcknowledgeAlert(r.Context(), id, truce.AlertAckInput{Note: note})
 		}
-		if _, err := f(r.Context(), id, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
+		if err != nil {
 			u.serviceError(w, r, err)
 			return
 		}
@@ -221,13 +231,16 @@ func safeFileRune(r rune) rune {
 	return '_'
 }
 
-// openAlerts are the alerts awaiting acknowledgement, for the inbox.
+// openAlerts are the alerts awaiting the caller's party's acknowledgement,
+// for the inbox: those that concern it (every one, for the monitoring
+// mission and the coordinator) that it has not acknowledged.
 func (u *UI) openAlerts(r *http.Request) ([]*truce.Alert, error) {
 	if u.svc.Alerts == nil {
 		return nil, nil
 	}
 	as, _, err := u.svc.Alerts.ListAlerts(r.Context(), truce.AlertFilter{State: truce.AlertOpen, Limit: 100})
-	return as, err
+	c := truce.CallerFrom(r.Context())
+	return slices.DeleteFunc(as, func(a *truce.Alert) bool { return truce.CanAcknowledge(a, c) != nil }), err
 }
 
 func (u *UI) registerAircraft(w http.ResponseWriter, r *http.Request) {

@@ -28,7 +28,7 @@ func raise(t *testing.T, s *server, as ...*truce.Alert) []*truce.Alert {
 	t.Helper()
 	var out []*truce.Alert
 	for _, a := range as {
-		got, err := s.node.Service.RaiseAlert(context.Background(), a)
+		got, err := s.node.Air.RaiseAlert(context.Background(), a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,8 +77,14 @@ func TestAlerts_ListAndFilter(t *testing.T) {
 	c := client(t)
 	_, csrf := login(t, s, c, "us-operator", "us-password-1")
 	now := time.Now().UTC().Truncate(time.Second)
-	as := raise(t, s, entryAlert(now.Add(-2*time.Hour)),
-		&truce.Alert{Kind: truce.AlertProximity, Time: now.Add(-time.Hour), Lon: 36.3, Lat: 33.5, Summary: "A and B within 0.8 NM and 300 ft"},
+	us, err := s.node.Accounts.Party(context.Background(), "us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := entryAlert(now.Add(-2 * time.Hour))
+	left.End(now.Add(-100*time.Minute), "left", "") // its exit came
+	as := raise(t, s, left,
+		&truce.Alert{Kind: truce.AlertProximity, Time: now.Add(-time.Hour), Lon: 36.3, Lat: 33.5, Summary: "A and B within 0.8 NM and 300 ft", Parties: []string{us.ID}},
 		&truce.Alert{Kind: truce.AlertSquawk, Time: now, Lon: 36.2, Lat: 32.6, Summary: "RJA1 squawks 7700"})
 	if resp, _ := post(t, c, s.url+"/alerts/"+as[1].ID+"/acknowledge", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("acknowledge: %d", resp.StatusCode)
@@ -95,6 +101,7 @@ func TestAlerts_ListAndFilter(t *testing.T) {
 		{"State", "?state=open", 200, []string{"emergency_squawk/open", "zone_entry/open"}},
 		{"Since", "?since=" + since, 200, []string{"emergency_squawk/open", "proximity/acknowledged"}},
 		{"KindAndState", "?kind=zone_entry&state=acknowledged", 200, nil},
+		{"Ongoing", "?ongoing=true", 200, []string{"emergency_squawk/open", "proximity/acknowledged"}},
 		{"UnknownKind", "?kind=meteor", 400, nil},
 		{"BadTime", "?since=yesterday", 400, nil},
 	}
@@ -122,7 +129,13 @@ func TestAlert_DetailAcknowledgeClose(t *testing.T) {
 	s := newServer(t)
 	c := client(t)
 	_, csrf := login(t, s, c, "us-operator", "us-password-1")
-	a := raise(t, s, entryAlert(time.Now().UTC()))[0]
+	us, err := s.node.Accounts.Party(context.Background(), "us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := entryAlert(time.Now().UTC())
+	al.Parties = []string{us.ID}
+	a := raise(t, s, al)[0]
 
 	resp, body := get(t, c, s.url+"/alerts/"+a.ID)
 	if resp.StatusCode != 200 {
@@ -144,7 +157,10 @@ func TestAlert_DetailAcknowledgeClose(t *testing.T) {
 	if len(ev.History) != 3 || len(ev.Trigger) != 2 || ev.Point != [2]float64{36.15, 32.54} || !ev.Relocated {
 		t.Fatalf("evidence %+v", ev)
 	}
-	for _, want := range []string{`href="/alerts/` + a.ID + `/cap.xml"`, `href="/ledger/`, `id="alert-relocated"`, `id="alert-ack"`} {
+	if strings.Contains(body, `id="alert-close"`) || !strings.Contains(body, `id="alert-close-who"`) {
+		t.Error("the alert page offers a party concerned to close the alert")
+	}
+	for _, want := range []string{`href="/alerts/` + a.ID + `/cap.xml"`, `href="/ledger/`, `id="alert-relocated"`, `id="alert-ack"`, `id="alert-awaiting"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("alert page lacks %s", want)
 		}
@@ -163,27 +179,31 @@ func TestAlert_DetailAcknowledgeClose(t *testing.T) {
 	if !strings.Contains(inbox, `class="card inbox-alert" data-alert="`+a.ID+`"`) {
 		t.Fatal("the open alert is not in the inbox")
 	}
+	admin := client(t)
+	_, adminCSRF := login(t, s, admin, "admin", "admin-password-1")
 	moves := []struct {
 		name   string
+		c      *http.Client
 		path   string
 		form   url.Values
 		status int
 		state  truce.AlertState
 		to     string
 	}{
-		{"WithoutCSRF", "/acknowledge", url.Values{"next": {"/inbox"}}, 403, truce.AlertOpen, ""},
-		{"Acknowledge", "/acknowledge", url.Values{"csrf": {csrf}, "next": {"/inbox"}, "note": {"seen"}}, 303, truce.AlertAcknowledged, "/inbox"},
-		{"AcknowledgeAgain", "/acknowledge", url.Values{"csrf": {csrf}}, 409, truce.AlertAcknowledged, ""},
-		{"Close", "/close", url.Values{"csrf": {csrf}, "next": {"https://evil.example/"}}, 303, truce.AlertClosed, "/map"},
-		{"CloseAgain", "/close", url.Values{"csrf": {csrf}}, 409, truce.AlertClosed, ""},
+		{"WithoutCSRF", c, "/acknowledge", url.Values{"next": {"/inbox"}}, 403, truce.AlertOpen, ""},
+		{"Acknowledge", c, "/acknowledge", url.Values{"csrf": {csrf}, "next": {"/inbox"}, "note": {"seen"}}, 303, truce.AlertAcknowledged, "/inbox"},
+		{"AcknowledgeAgain", c, "/acknowledge", url.Values{"csrf": {csrf}}, 409, truce.AlertAcknowledged, ""},
+		{"PartyConcernedCloses", c, "/close", url.Values{"csrf": {csrf}}, 403, truce.AlertAcknowledged, ""},
+		{"CoordinatorCloses", admin, "/close", url.Values{"csrf": {adminCSRF}, "next": {"https://evil.example/"}, "note": {"done"}}, 303, truce.AlertClosed, "/map"},
+		{"CloseAgain", admin, "/close", url.Values{"csrf": {adminCSRF}}, 409, truce.AlertClosed, ""},
 	}
 	for _, tt := range moves {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, _ := post(t, c, s.url+"/alerts/"+a.ID+tt.path, tt.form)
+			resp, _ := post(t, tt.c, s.url+"/alerts/"+a.ID+tt.path, tt.form)
 			if resp.StatusCode != tt.status || resp.Header.Get("Location") != tt.to {
 				t.Fatalf("status %d to %q, want %d to %q", resp.StatusCode, resp.Header.Get("Location"), tt.status, tt.to)
 			}
-			got, err := s.node.Service.FindAlert(actorOf(t, s, "us-operator", "us-password-1"), a.ID)
+			got, err := s.node.Air.FindAlert(actorOf(t, s, "us-operator", "us-password-1"), a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,6 +214,12 @@ func TestAlert_DetailAcknowledgeClose(t *testing.T) {
 	}
 	if _, inbox := get(t, c, s.url+"/inbox"); strings.Contains(inbox, `data-alert="`+a.ID+`"`) {
 		t.Fatal("the closed alert is still in the inbox")
+	}
+	// The page keeps both notes in the alert's history.
+	_, body = get(t, c, s.url+"/alerts/"+a.ID)
+	if !strings.Contains(body, `id="alert-history"`) || !strings.Contains(body, `data-action="acknowledged"`) || !strings.Contains(body, `data-action="closed"`) ||
+		!strings.Contains(body, ">seen<") || !strings.Contains(body, ">done<") {
+		t.Fatalf("alert page lacks the history of acknowledgement and closure:\n%s", body)
 	}
 }
 

@@ -184,7 +184,7 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.render(w, r, http.StatusOK, "inbox", map[string]any{"Mine": mine, "Others": others, "Parties": names, "ToSign": toSign, "Sign": sign,
-		"Alerts": alerts, "HasAlerts": u.svc.Alerts != nil})
+		"Alerts": alerts, "HasAlerts": u.svc.Alerts != nil, "OwnKey": !truce.CallerFrom(r.Context()).Party.Custodial})
 }
 
 func (u *UI) decide(w http.ResponseWriter, r *http.Request) {

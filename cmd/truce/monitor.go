@@ -16,11 +16,13 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
 	register("replay", "replay a recorded track file (SBS, readsb trace, traffic JSON) into a server", runReplay)
 	register("alerts", "list alerts, or follow them live (--follow); ack and close them", runAlerts)
+	register("alert", "acknowledge an alert for your party (ack ID [--key FILE]) or close it (close ID); as alerts", runAlerts)
 	register("feed", "add, list and remove SBS-1 feeds the server connects to", runFeed, "add", "list", "remove")
 	register("aircraft", "register aircraft and fleets to a party (the attribution registry)", runAircraft, "add", "list", "remove")
 	register("tracks", "list live tracks", runTracks)
@@ -142,27 +144,58 @@ func runReplay(ctx context.Context, args []string) error {
 func runAlerts(ctx context.Context, args []string) error {
 	var cf clientFlags
 	if len(args) > 0 && (args[0] == "ack" || args[0] == "close") {
-		fs := newFlags("alerts "+args[0], "alerts "+args[0]+" ID [--note N]")
-		note := fs.String("note", "", "note")
+		usage := "alert close ID [--note N]"
+		if args[0] == "ack" {
+			usage = "alert ack ID [--note N] [--key FILE]"
+		}
+		fs := newFlags("alert "+args[0], usage)
+		note := fs.String("note", "", "note, kept in the alert's history")
+		var keyFile *string
+		if args[0] == "ack" {
+			keyFile = fs.String("key", "", "your party's own key file (truce key generate): the acknowledgement is signed here, and only the signature is sent")
+		}
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, args[1:], 1)
 		if err != nil {
 			return err
 		}
-		f := cl.AcknowledgeAlert
-		if args[0] == "close" {
-			f = cl.CloseAlert
+		var a *truce.Alert
+		switch {
+		case args[0] == "close":
+			a, err = cl.CloseAlert(ctx, pos[0], *note)
+		case *keyFile != "":
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			// The key is named after the party's slug.
+			p, err := cl.FindParty(ctx, k.Signer.Name())
+			if err != nil {
+				return err
+			}
+			a, err = partykey.AcknowledgeAlert(ctx, cl, k, pos[0], p.ID, *note)
+			if err != nil {
+				return err
+			}
+		default:
+			a, err = cl.AcknowledgeAlert(ctx, pos[0], truce.AlertAckInput{Note: *note})
 		}
-		a, err := f(ctx, pos[0], *note)
 		if err != nil {
 			return err
 		}
+		if cf.json {
+			return printJSON(a)
+		}
 		fmt.Fprintf(stdout, "Alert %s is %s.\n", a.ID, a.State)
+		if w := a.Awaiting(); len(w) > 0 && a.State != truce.AlertClosed {
+			fmt.Fprintf(stdout, "Not yet acknowledged by %d part%s.\n", len(w), map[bool]string{true: "y", false: "ies"}[len(w) == 1])
+		}
 		return nil
 	}
-	fs := newFlags("alerts", "alerts [--kind K] [--state S] [--follow]")
+	fs := newFlags("alerts", "alerts [--kind K] [--state S] [--ongoing] [--follow]")
 	kind := fs.String("kind", "", "only this kind")
 	state := fs.String("state", "", "only this state")
+	ongoing := fs.Bool("ongoing", false, "only the open episodes: alerts not closed whose episode goes on")
 	follow := fs.Bool("follow", false, "print alerts as they come (Server-Sent Events)")
 	cf.add(fs)
 	_, cl, err := cf.parse(fs, args, 0)
@@ -170,7 +203,7 @@ func runAlerts(ctx context.Context, args []string) error {
 		return err
 	}
 	if !*follow {
-		as, _, err := cl.ListAlerts(ctx, truce.AlertFilter{Kind: truce.AlertKind(*kind), State: truce.AlertState(*state), Limit: 500})
+		as, _, err := cl.ListAlerts(ctx, truce.AlertFilter{Kind: truce.AlertKind(*kind), State: truce.AlertState(*state), Ongoing: *ongoing, Limit: 500})
 		if err != nil {
 			return err
 		}

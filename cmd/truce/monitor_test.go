@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce/internal/testwait"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // TestCLI_AirPicture replays a real recorded track relocated over Syria
@@ -69,6 +71,35 @@ func TestCLI_AirPicture(t *testing.T) {
 	}
 	if tracks := run(us, "tracks", "--json"); !strings.Contains(tracks, `"AC671B"`) || !strings.Contains(tracks, `"relocated": true`) {
 		t.Fatalf("tracks: %s", tracks)
+	}
+
+	// Acknowledgement per party, signed. The monitoring mission holds its
+	// own key: the server cannot sign for it, the CLI signs with its file.
+	entryID := regexp.MustCompile(`zone_entry\s+\S+\s+(\S+)`).FindStringSubmatch(alerts)[1]
+	skey, vkey, err := note.GenerateKey(rand.Reader, "mon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := dir + "/mon.key"
+	os.WriteFile(keyFile, []byte(skey+"\n"), 0o600)
+	run(tok, "party", "add", "--slug", "mon", "--name", "Monitoring mission", "--kind", "monitor", "--public-key", vkey)
+	run(tok, "user", "add", "--party", "mon", "--username", "mon-obs", "--roles", "observer")
+	mon := tokenRE.FindString(run(tok, "token", "create", "--user", "mon-obs", "--name", "cli"))
+	if _, errs, code := truceCmd(t, env(mon), "alert", "ack", entryID); code == 0 || !strings.Contains(errs, "holds its own key") {
+		t.Fatalf("ack without the key of a party holding its own: %d %s", code, errs)
+	}
+	if out := run(mon, "alert", "ack", entryID, "--key", keyFile, "--note", "seen on radar"); !strings.Contains(out, "is open") || !strings.Contains(out, "Not yet acknowledged by 1 party") {
+		t.Fatalf("the mission's acknowledgement: %s", out)
+	}
+	if out := run(us, "alert", "ack", entryID, "--note", "our aircraft, contacted"); !strings.Contains(out, "is acknowledged") {
+		t.Fatalf("the party concerned's acknowledgement (not 'already acknowledged'): %s", out)
+	}
+	if _, errs, code := truceCmd(t, env(us), "alert", "close", entryID); code == 0 || !strings.Contains(errs, "own aircraft") {
+		t.Fatalf("the party whose aircraft caused it closes it: %d %s", code, errs)
+	}
+	run(mon, "alert", "close", entryID, "--note", "crew contacted")
+	if out := run(us, "alerts", "--ongoing"); strings.Contains(out, entryID) {
+		t.Fatalf("a closed alert among the open episodes: %s", out)
 	}
 
 	// A real SBS-1 source on a socket: the server connects to it.

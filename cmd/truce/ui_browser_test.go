@@ -806,15 +806,30 @@ func liveAlert(t *testing.T, s *uiServer, us, ru context.Context) {
 		t.Fatalf("CAP document: %.200s", capDoc)
 	}
 
-	// Acknowledged from the Russian operator's inbox.
-	must(t, ru, "open the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-alerts")))
+	// Acknowledged by each signatory for itself: the US operator from
+	// the inbox (custodial key), Russia, which holds its own key, with the
+	// command its inbox shows, signing on its machine.
+	must(t, us, "open the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-alerts")))
 	sel := `.inbox-alert[data-alert="` + id + `"]`
-	must(t, ru, "acknowledge", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "seen by the duty officer"),
+	must(t, us, "acknowledge", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "seen by the duty officer"),
 		chromedp.Click(chromedp.CSS(sel+` button.ack`)))
-	poll(t, ru, "the inbox without the alert", `location.pathname === '/inbox' && document.getElementById('inbox-alerts') && !document.querySelector('`+sel+`')`)
-	a, err := s.node.Service.FindAlert(s.actor(t, context.Background(), "ru"), id)
-	if err != nil || a.State != truce.AlertAcknowledged || a.Note != "seen by the duty officer" {
-		t.Fatalf("after acknowledging: %+v %v", a, err)
+	poll(t, us, "the inbox without the alert", `location.pathname === '/inbox' && document.getElementById('inbox-alerts') && !document.querySelector('`+sel+`')`)
+	must(t, ru, "open the inbox", chromedp.Navigate(s.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-alerts")))
+	if cmd := eval[string](t, ru, `(document.querySelector('`+sel+` pre.ack-command') || {}).textContent || ''`); !strings.Contains(cmd, "truce alert ack "+id+" --key") {
+		t.Fatalf("Russia's inbox offers %q, want the signing command", cmd)
+	}
+	stdout, stderr = out, errs
+	rc = run(context.Background(), []string{"alert", "ack", id, "--key", s.keys["ru"], "--note", "Noted by Hmeimim.", "--url", s.url, "--token", s.creds["ru"].Token})
+	stdout, stderr = oldOut, oldErr
+	if rc != 0 {
+		t.Fatalf("alert ack --key: exit %d\n%s%s", rc, out.take(), errs.take())
+	}
+	// The zone's agreement is signed by the United States and Russia: both
+	// have acknowledged, each for itself, so the alert is acknowledged.
+	a, err := s.node.Air.FindAlert(s.actor(t, context.Background(), "ru"), id)
+	if err != nil || a.State != truce.AlertAcknowledged || len(a.Parties) != 2 || len(a.Awaiting()) != 0 || len(a.Acks) != 2 ||
+		a.Acks[0].Note != "seen by the duty officer" || a.Acks[1].Note != "Noted by Hmeimim." {
+		t.Fatalf("after both signatories acknowledged: %+v %v", a, err)
 	}
 	// The US map hears of it over the stream.
 	must(t, us, "back to the map", chromedp.Navigate(s.url+"/map"))

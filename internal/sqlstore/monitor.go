@@ -120,6 +120,12 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
+	if f.Episode != "" {
+		where, args = append(where, "episode = ?"), append(args, f.Episode)
+	}
+	if f.Ongoing {
+		where, args = append(where, "ended = ? AND state <> ?"), append(args, false, string(truce.AlertClosed))
+	}
 	if f.BBox != nil {
 		where, args = append(where, "lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?"), append(args, f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
 	}
@@ -145,14 +151,15 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 	return out, s.wrap(rows.Err())
 }
 
-// alertCols are the alerts table's columns besides id, doc and version.
-var alertCols = []string{"kind", "state", "time", "lon", "lat", "doc_entry"}
+// alertCols are the alerts table's columns besides id, doc and version;
+// doc_entry is last (putDocOnce).
+var alertCols = []string{"kind", "state", "time", "lon", "lat", "episode", "ended", "doc_entry"}
 
 // PutAlert writes an alert. A new alert's document is left to its journal
 // entry (putDocOnce): the alert's body is stored once, in the journal.
 func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
 	return t.putDocOnce("alerts", "alert", a.ID, a.Version, a, alertCols,
-		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, nil})
+		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, a.Episode, a.EndedAt != nil, nil})
 }
 
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {

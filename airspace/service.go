@@ -1,15 +1,68 @@
-package service
+package airspace
 
 import (
 	"context"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
+	"golang.org/x/mod/sumdb/note"
 )
+
+// Parties is what the air picture's records need of package accounts:
+// the parties (an aircraft's, an acknowledging caller's, as the journal
+// vouches for them) and the custodial parties' signers.
+type Parties interface {
+	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+	VouchParty(ctx context.Context, p *truce.Party) error
+	PartySigner(ctx context.Context, p *truce.Party) (note.Signer, error)
+}
+
+// Service keeps the air picture's records: alerts and their lifecycle,
+// each party's aircraft registry and the position feeds, over the store,
+// writing through the server's journal (which it embeds). It implements
+// truce.AlertService, truce.AircraftService and truce.FeedService.
+type Service struct {
+	*journal.Journal
+	Store   truce.Store
+	Parties Parties
+}
+
+// NewService returns the air picture's records over st, writing through j.
+func NewService(st truce.Store, j *journal.Journal, parties Parties) *Service {
+	return &Service{Journal: j, Store: st, Parties: parties}
+}
+
+var (
+	_ truce.AlertService    = (*Service)(nil)
+	_ truce.AircraftService = (*Service)(nil)
+	_ truce.FeedService     = (*Service)(nil)
+)
+
+// NewID returns a new UUIDv7: time-ordered, so cursors that page by id
+// page by creation time.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func clean(s string) string { return strings.TrimSpace(s) }
+
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}
+
+func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
+	if len(items) > limit {
+		return items[:limit], id(items[limit-1])
+	}
+	return items, ""
+}
 
 func alertChange(a *truce.Alert) truce.Change {
 	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
@@ -116,54 +169,96 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 	return as, next, nil
 }
 
-// AcknowledgeAlert records that an operator has seen an alert.
-func (s *Service) AcknowledgeAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
-	return s.moveAlert(ctx, id, note, truce.AlertAcknowledged)
-}
-
-// CloseAlert closes an alert.
-func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
-	return s.moveAlert(ctx, id, note, truce.AlertClosed)
-}
-
-func (s *Service) moveAlert(ctx context.Context, id, note string, to truce.AlertState) (*truce.Alert, error) {
-	a, err := truce.RequireCaller(ctx)
+// AcknowledgeAlert records the caller's party's acknowledgement of an
+// alert (truce.CanAcknowledge), signed with the party's key: here for a
+// custodial party, by the client for a party holding its own key (the
+// signed note over truce.AlertAckStatement, checked here). Receipt, not
+// closure: the alert stays open until closed.
+func (s *Service) AcknowledgeAlert(ctx context.Context, id string, in truce.AlertAckInput) (*truce.Alert, error) {
+	c, err := truce.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Require(truce.RoleOperator, truce.RoleObserver); err != nil {
+	if err := truce.CheckText("note", in.Note, truce.MaxTextLen, true); err != nil {
+		return nil, err
+	}
+	if len(in.Signature) > truce.MaxSignatureLen {
+		return nil, truce.Errorf(truce.EINVALID, "A signature is at most %d bytes.", truce.MaxSignatureLen)
+	}
+	note := clean(in.Note)
+	// The change journals the whole alert: never from a row that does not
+	// match the journal.
+	cur, err := s.FindAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Who acknowledges is asked before the signature is checked.
+	if err := truce.CanAcknowledge(cur, c); err != nil {
+		return nil, err
+	}
+	if err := s.Parties.VouchParty(ctx, c.Party); err != nil {
+		return nil, err
+	}
+	statement := truce.AlertAckStatement(cur, c.Party.ID, note)
+	sig := in.Signature
+	switch {
+	case sig == "" && !c.Party.Custodial:
+		return nil, truce.Errorf(truce.EINVALID, "Your party holds its own key: sign the acknowledgement statement (truce alert ack ID --key FILE) and send the signed note as signature.")
+	case sig == "":
+		if sig, err = truce.SignAsParty(ctx, s.Parties, c.Party, statement); err != nil {
+			return nil, err
+		}
+	default:
+		if err := truce.VerifySignedNote(sig, statement, c.Party.PublicKey); err != nil {
+			return nil, truce.Errorf(truce.EUNPROCESSABLE, "The signature does not verify with party %s's key over this alert's acknowledgement statement: %s", c.Party.Slug, err.Error())
+		}
+	}
+	now := s.Now()
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+		al, err := tx.Alert(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		// Asked again in the transaction: another acknowledgement of the
+		// same party may have been committed meanwhile.
+		if err := truce.CanAcknowledge(al, c); err != nil {
+			return nil, err
+		}
+		al.Acknowledge(truce.AlertAck{Party: c.Party.ID, User: c.User.ID, Time: now, Note: note, Signature: sig})
+		al.Version++
+		al.JournalIndex = w.Journal(alertChange(al))
+		return al, tx.PutAlert(ctx, al)
+	})
+}
+
+// CloseAlert closes an alert (truce.CanClose: the monitoring mission or the
+// coordinator), keeping the note in its history.
+func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+	c, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
 		return nil, err
 	}
-	// The change journals the whole alert: never from a row that does not
-	// match the journal.
-	if _, err := s.FindAlert(ctx, id); err != nil {
+	note = clean(note)
+	cur, err := s.FindAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := truce.CanClose(cur, c); err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case al.State == truce.AlertClosed:
-			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is closed.", id)
-		case al.State == to:
-			return nil, truce.Errorf(truce.ECONFLICT, "Alert %q is already %s.", id, to)
+		if err := truce.CanClose(al, c); err != nil {
+			return nil, err
 		}
-		al.State = to
-		who := a.Party.ID + "/" + a.User.ID
-		if to == truce.AlertAcknowledged {
-			al.AcknowledgedBy, al.AcknowledgedAt = who, &now
-		} else {
-			al.ClosedBy, al.ClosedAt = who, &now
-		}
-		if note = clean(note); note != "" {
-			al.Note = note
-		}
+		al.Close(c.Party.ID, c.User.ID, note, now)
 		al.Version++
 		al.JournalIndex = w.Journal(alertChange(al))
 		return al, tx.PutAlert(ctx, al)
@@ -215,7 +310,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		if !actor.IsAdmin() {
 			return nil, truce.Errorf(truce.EFORBIDDEN, "You may register aircraft only for your own party.")
 		}
-		p, err := s.Accounts.Party(ctx, in.PartyID)
+		p, err := s.Parties.Party(ctx, in.PartyID)
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +338,7 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		return nil, err
 	}
 	if party != "" {
-		p, err := s.Accounts.Party(ctx, party)
+		p, err := s.Parties.Party(ctx, party)
 		if err != nil {
 			return nil, err
 		}
@@ -359,4 +454,83 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 		f.JournalIndex = w.Journal(feedChange(f))
 		return f, tx.PutFeed(ctx, f)
 	})
+}
+
+// JournalledAircraft returns registry entries read from their rows as
+// the journal vouches for them, for the monitor's attribution: an entry
+// that does not match is reported and the journal's used (left out if
+// the journal says it is removed, or if the journal itself fails its
+// checks). Errors are the store's.
+func (s *Service) JournalledAircraft(ctx context.Context, as []*truce.Aircraft) ([]*truce.Aircraft, error) {
+	js, _, err := journal.VouchRecords(ctx, s.Journal, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(js, func(a *truce.Aircraft) bool { return a.Removed }), nil
+}
+
+// JournalledFeeds returns the configured feeds as the journal vouches for
+// them, for the monitor (which connects to their addresses), as
+// JournalledAircraft does for the registry.
+func (s *Service) JournalledFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	js, _, err := journal.VouchRecords(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(js, func(f *truce.FeedSource) bool { return f.Removed }), nil
+}
+
+// StateCheck is the self-check's state pass over the alerts (every one,
+// to find deleted rows too), the aircraft registry and the feeds (see
+// journal.Journal.CheckState).
+func (s *Service) StateCheck() journal.StateCheck {
+	return journal.StateCheck{Kinds: []string{"alert"}, Check: s.checkState}
+}
+
+func (s *Service) checkState(ctx context.Context, n int, note func(error) error, stored func(kind, id string), progress func(checked int)) (int, error) {
+	for cursor := ""; ; {
+		as, err := s.Store.Alerts(ctx, truce.AlertFilter{Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return n, err
+		}
+		_, bad, err := journal.VouchRecords(ctx, s.Journal, "alert", as, func(a *truce.Alert) string { return a.ID })
+		if err != nil {
+			return n, err
+		}
+		note(bad)
+		for _, a := range as {
+			stored("alert", a.ID)
+		}
+		n += len(as)
+		if progress != nil {
+			progress(n)
+		}
+		if len(as) < 1000 {
+			break
+		}
+		cursor = as[len(as)-1].ID
+	}
+	acs, err := s.Store.AircraftList(ctx, "")
+	if err != nil {
+		return n, err
+	}
+	if _, bad, err := journal.VouchRecords(ctx, s.Journal, "aircraft", acs, func(a *truce.Aircraft) string { return a.ID }); err != nil {
+		return n, err
+	} else {
+		note(bad)
+	}
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return n, err
+	}
+	if _, bad, err := journal.VouchRecords(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID }); err != nil {
+		return n, err
+	} else {
+		note(bad)
+	}
+	return n + len(acs) + len(fs), nil
 }

@@ -1,4 +1,4 @@
-package service_test
+package airspace_test
 
 import (
 	"context"
@@ -8,17 +8,16 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/service"
-	"github.com/truce-project/truce/zones"
 )
 
 // TestService_RaiseAlerts: a batch of engine alerts is journalled in one
 // write, each with its own consecutive entry that vouches for its row and
 // an event logged with it; a batch with an alert refused for what it is
 // records none of them.
-func TestService_RaiseAlerts(t *testing.T) {
+func TestAlerts_RaiseAlerts(t *testing.T) {
 	for name, open := range teststores.StoreOpeners {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -28,7 +27,7 @@ func TestService_RaiseAlerts(t *testing.T) {
 				t.Fatal(err)
 			}
 			acc := accounts.New(st.Accounts(), journal.New(st), keys)
-			svc := service.New(st, acc, zones.New(st.ZoneStore(), acc))
+			svc := airspace.NewService(st, acc.Journal, acc)
 			p, u, _, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 				truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 			if err != nil {
