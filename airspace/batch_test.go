@@ -205,8 +205,8 @@ func TestAirspace_AlertEventsAfterCommit(t *testing.T) {
 				early = append(early, how+" "+e.Subject)
 			}
 		}
-		follow := n.Service.OnEvent
-		n.Service.OnEvent = func(e truce.Event) {
+		follow := n.Base.OnEvent
+		n.Base.OnEvent = func(e truce.Event) {
 			check(e, "engines")
 			follow(e)
 		}

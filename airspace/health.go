@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/monitor"
-	"github.com/truce-project/truce/service"
 )
 
 // capacityEvery is how often the track table's pressure is checked;
@@ -77,7 +76,7 @@ func (a *Host) checkCapacity(now time.Time) {
 	if pressed {
 		c.last = now
 		if c.episode == "" {
-			c.episode, c.start = service.NewID(), now
+			c.episode, c.start = truce.NewID(), now
 			c.base = [2]uint64{first.refused, first.evicted}
 			raise = a.capacityAlert(c, now, n, max, inWindow, true)
 		}

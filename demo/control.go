@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/truce-project/truce/node"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/partykey"
-	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -33,7 +33,7 @@ const RetakenVillage = `{"type":"Polygon","coordinates":[[[35.871,32.765],[35.89
 // Russia's guarantee that only government forces hold it, the faction's
 // illustrative re-taking of a village (a breach) and Russia's signed
 // answer within the deadline.
-func setupControl(ctx context.Context, svc *service.Service, ctl *control.Service, sc *Scenario, actors map[string]context.Context, keys map[string]*partykey.Key) error {
+func setupControl(ctx context.Context, svc *node.Base, ctl *control.Service, sc *Scenario, actors map[string]context.Context, keys map[string]*partykey.Key) error {
 	fs, err := features("data/yarmouk-subdistrict-ocha.geojson")
 	if err != nil {
 		return err

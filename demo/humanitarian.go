@@ -11,7 +11,6 @@ import (
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/partykey"
-	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -27,7 +26,7 @@ var siteFiles embed.FS
 // open in three days, except SARC's Dar'a field hospital, notified as it
 // opens: shorter notice than the agreement's lead time, so it is flagged
 // late.
-func notifySites(ctx context.Context, svc *service.Service, agreementID string, actors map[string]context.Context, keys map[string]*partykey.Key) error {
+func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors map[string]context.Context, keys map[string]*partykey.Key) error {
 	h, err := node.OpenHumanitarian(svc)
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/partykey"
-	"github.com/truce-project/truce/service"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -41,7 +40,7 @@ func square(x0, y0, x1, y1 float64) json.RawMessage {
 // ceasefire, is the target, and the override's reason says so, journalled
 // and alerted to every party); and a joint US–Russian strike on ISIS
 // positions approved by both, Russia signing with the key it holds.
-func setupOperations(ctx context.Context, svc *service.Service, sc *Scenario, actors map[string]context.Context, keys map[string]*partykey.Key) (*Operations, error) {
+func setupOperations(ctx context.Context, svc *node.Base, sc *Scenario, actors map[string]context.Context, keys map[string]*partykey.Key) (*Operations, error) {
 	ops, err := node.OpenOperations(ctx, svc)
 	if err != nil {
 		return nil, err

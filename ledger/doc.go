@@ -93,7 +93,7 @@
 //     ./postgres/, TRUCE_TEST_POSTGRES set): SQLite 8,270/s, PostgreSQL
 //     3,220/s at the store; through the service layer, each write an
 //     authorised token creation (go test -run XXX -bench JournalledWrites
-//     -benchtime 3s ./service/): SQLite 2,780/s, PostgreSQL 1,070/s.
+//     -benchtime 3s ./journal/): SQLite 2,780/s, PostgreSQL 1,070/s.
 //
 // Tessera's published POSIX figure is about 10,000 appends/s on 7 cores and
 // NVMe, about 1,400/s per core. Truce's store appends reach about 4,100/s

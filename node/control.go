@@ -9,7 +9,6 @@ import (
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/observation"
-	"github.com/truce-project/truce/service"
 )
 
 // EscalateEvery is how often the node looks for breaches whose response
@@ -120,7 +119,7 @@ func (t territoryTaken) TerritoryTaken(ctx context.Context, fn func(*control.Tak
 // OpenControl is OpenService with the control capability on the same
 // store and journal, for set-up tools (the demo) that write without a
 // running server.
-func OpenControl(ctx context.Context, c Config) (*service.Service, *control.Service, error) {
+func OpenControl(ctx context.Context, c Config) (*Base, *control.Service, error) {
 	st, svc, err := openServices(ctx, c)
 	if err != nil {
 		return nil, nil, err

@@ -10,7 +10,6 @@ import (
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/ui"
 	"github.com/truce-project/truce/zones"
 )
@@ -92,7 +91,7 @@ func newHumanitarian(st Store, j *journal.Journal, acc *accounts.Service) (*huma
 // OpenHumanitarian returns humanitarian notification over the store and
 // journal of a service OpenService opened (for set-up work such as the
 // demo).
-func OpenHumanitarian(svc *service.Service) (*humanitarian.Service, error) {
+func OpenHumanitarian(svc *Base) (*humanitarian.Service, error) {
 	st, ok := svc.Store.(Store)
 	if !ok {
 		return nil, fmt.Errorf("humanitarian: the service's store has no humanitarian view")

@@ -32,7 +32,6 @@ import (
 	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/ui"
 	"github.com/truce-project/truce/zones"
@@ -162,9 +161,11 @@ func Migrate(ctx context.Context, c Config) (int, error) {
 
 // Node is a running Truce server.
 type Node struct {
-	Config  Config
-	Store   Store
-	Service *service.Service
+	Config Config
+	Store  Store
+	// Base is the store, journal, accounts and zones the capabilities
+	// are built over.
+	Base *Base
 	// Journal is the server's one journal (every capability writes
 	// through it) and its read side: entries and proofs.
 	Journal *journal.Service
@@ -243,7 +244,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: c, Store: st, Service: svc, Journal: journal.NewService(svc.Journal, st), Accounts: svc.Accounts, Zones: svc.Zones, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
+	n := &Node{Config: c, Store: st, Base: svc, Journal: journal.NewService(svc.Journal, st), Accounts: svc.Accounts, Zones: svc.Zones, LogVerifierKey: strings.TrimSpace(string(vkey)), log: c.Logger}
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
@@ -373,14 +374,14 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 // deployment's keys but none of a server's engines (log signer, event
 // bus, monitor, self-check): for set-up work such as init and the demo,
 // after which the node is opened to serve. Close its Store when done.
-func OpenService(ctx context.Context, c Config) (*service.Service, error) {
+func OpenService(ctx context.Context, c Config) (*Base, error) {
 	_, svc, err := openServices(ctx, c)
 	return svc, err
 }
 
 // openServices opens the store, wrapped as configured, and the services
 // over it.
-func openServices(ctx context.Context, c Config) (Store, *service.Service, error) {
+func openServices(ctx context.Context, c Config) (Store, *Base, error) {
 	c.defaults()
 	st, err := OpenStore(ctx, c)
 	if err != nil {
@@ -399,7 +400,7 @@ func openServices(ctx context.Context, c Config) (Store, *service.Service, error
 	acc := accounts.New(st.Accounts(), j, keys)
 	zs := zones.New(st.ZoneStore(), acc)
 	zs.MaxVertices = c.MaxVertices
-	svc := service.New(st, acc, zs)
+	svc := &Base{Journal: acc.Journal, Store: st, Accounts: acc, Zones: zs}
 	return st, svc, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/truce-project/truce/operations"
-	"github.com/truce-project/truce/service"
 )
 
 // openOperations wires joint operations on the node's journal, with the
@@ -23,7 +22,7 @@ func (n *Node) openOperations() {
 // OpenOperations returns joint operations over the store and journal of a
 // service OpenService opened (for set-up work such as the demo); zones in
 // force are read from a zone index loaded now.
-func OpenOperations(ctx context.Context, svc *service.Service) (*operations.Service, error) {
+func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error) {
 	st, ok := svc.Store.(Store)
 	if !ok {
 		return nil, fmt.Errorf("operations: the service's store has no operations view")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/node"
-	"github.com/truce-project/truce/service"
 )
 
 // tokens are the bearer tokens a data directory was made with: the
@@ -49,7 +48,7 @@ func quietLogger() *slog.Logger {
 // loading thousands of zones quadratic.
 type deployment struct {
 	dir   string
-	svc   *service.Service
+	svc   *node.Base
 	close func() error
 	op    context.Context // the signatory party's operator
 	ag    string          // agreement id

@@ -15,7 +15,6 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/node"
-	"github.com/truce-project/truce/service"
 	"github.com/truce-project/truce/zones"
 )
 
@@ -219,7 +218,7 @@ func TestCLI_PartyHeldKey(t *testing.T) {
 	}
 }
 
-func mustStoreParty(t *testing.T, svc *service.Service, slug string) *truce.Party {
+func mustStoreParty(t *testing.T, svc *node.Base, slug string) *truce.Party {
 	t.Helper()
 	p, err := svc.Accounts.Store.Party(context.Background(), slug)
 	if err != nil {
