@@ -188,6 +188,11 @@ func New(svc Services, cfg Config) (*UI, error) {
 	}
 	u.mux.Handle("GET /static/", u.assets)
 	u.mux.HandleFunc("GET /sw.js", u.serviceWorker)
+	// Browsers ask for /favicon.ico of pages that name no icon (the JSON
+	// API's, a file's): the same icon the pages name.
+	u.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, u.assets.URL("favicon.svg"), http.StatusMovedPermanently)
+	})
 	u.mux.HandleFunc("GET /login", u.loginForm)
 	u.mux.HandleFunc("POST /login", u.login)
 	u.mux.HandleFunc("GET /lang/{code}", u.setLang)

@@ -20,8 +20,7 @@ func TestUI_DrawMovement(t *testing.T) {
 	s := startUIServer(t, ctx)
 	b := newBrowser(t, path)
 	sarc := tab(t, b)
-	// The browser asks for /favicon.ico, which the UI does not serve.
-	defer watchConsole(t, sarc, "sarc", "/favicon.ico").check(t)
+	defer watchConsole(t, sarc, "sarc").check(t)
 	login(t, sarc, s.url, s.creds["sarc"].Username, s.creds["sarc"].Password)
 	poll(t, sarc, "the map after signing in", `location.pathname === '/map' && document.getElementById('map') && document.getElementById('map').dataset.zonesLoaded === '1'`)
 
