@@ -50,6 +50,7 @@ func (a *Host) lead(ctx context.Context) error {
 	a.mu.Lock()
 	was := a.leading
 	a.leading = ok && err == nil
+	leading := a.leading // leaseRanOut may change a.leading once unlocked
 	if a.leading {
 		a.leaseGen++
 		gen := a.leaseGen
@@ -62,7 +63,7 @@ func (a *Host) lead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.leading && !was {
+	if leading && !was {
 		a.log.Info("monitor: this server runs the outbound feeds", "holder", a.holder)
 		fs, err := a.svc.JournalledFeeds(ctx)
 		if err != nil {
@@ -71,7 +72,7 @@ func (a *Host) lead(ctx context.Context) error {
 		for _, f := range fs {
 			a.startFeed(f)
 		}
-	} else if was && !a.leading {
+	} else if was && !leading {
 		a.log.Warn("monitor: the feeds lease is held by another server; feeds stopped here")
 	}
 	return nil
