@@ -50,17 +50,40 @@ func TestTraffic_Episodes(t *testing.T) {
 		}
 		return nil
 	}
-	testwait.For(t, 60*time.Second, "the entry, the prediction ended by it, and the proximity", func() bool {
+	// The two flights each raise predictions and entries, so the
+	// prediction is matched to the entry it names, not to the newest.
+	byID := func(id string) *truce.Alert {
+		for _, a := range as {
+			if a.ID == id {
+				return a
+			}
+		}
+		return nil
+	}
+	var entry, pred *truce.Alert
+	testwait.For(t, 60*time.Second, "an entry, a prediction ended by it, and the proximity", func() bool {
 		as, _, err = n.Air.ListAlerts(viewer, truce.AlertFilter{Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := find(truce.AlertPredictedEntry)
-		return find(truce.AlertZoneEntry) != nil && find(truce.AlertProximity) != nil && p != nil && p.EndedAt != nil
+		for _, a := range as {
+			if a.Kind == truce.AlertPredictedEntry && a.EndedAt != nil && a.EndReason == "entered" {
+				if e := byID(a.EndedBy); e != nil {
+					entry, pred = e, a
+				}
+			}
+		}
+		return entry != nil && find(truce.AlertProximity) != nil
 	})
-	entry, pred := find(truce.AlertZoneEntry), find(truce.AlertPredictedEntry)
-	if pred.EndReason != "entered" || pred.EndedBy != entry.ID {
-		t.Fatalf("prediction ended %q by %q, want entered by the entry %s", pred.EndReason, pred.EndedBy, entry.ID)
+	for _, p := range as {
+		if p.Kind != truce.AlertPredictedEntry || p.EndReason != "entered" {
+			continue
+		}
+		e := byID(p.EndedBy)
+		if e == nil || e.Kind != truce.AlertZoneEntry || e.ZoneID != p.ZoneID || len(e.Aircraft) == 0 || len(p.Aircraft) == 0 ||
+			e.Aircraft[0].ICAO != p.Aircraft[0].ICAO {
+			t.Fatalf("prediction %s (%s, zone %s) ended by %+v: want the same aircraft's entry into the same zone", p.ID, p.Summary, p.ZoneID, e)
+		}
 	}
 	for _, a := range as {
 		if !a.Relocated {
