@@ -158,12 +158,16 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 	}
 	lim := pageLimit(f.Limit)
 	f.Limit = lim + 1
-	as, err := s.Store.Alerts(ctx, f)
+	var next string
+	as, err := journal.VouchedRead(ctx, s.Journal, "alert", func() ([]*truce.Alert, error) {
+		as, err := s.Store.Alerts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		as, next = pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
+		return as, nil
+	}, alertID)
 	if err != nil {
-		return nil, "", err
-	}
-	as, next := pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
-	if as, err = journal.Vouched(ctx, s.Journal, "alert", as, alertID); err != nil {
 		return nil, "", err
 	}
 	return as, next, nil
