@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
 	"golang.org/x/mod/sumdb/note"
@@ -44,26 +43,6 @@ var (
 	_ truce.FeedService     = (*Service)(nil)
 )
 
-// NewID returns a new UUIDv7: time-ordered, so cursors that page by id
-// page by creation time.
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func clean(s string) string { return strings.TrimSpace(s) }
-
-func pageLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
-}
-
-func pageCursor[T any](items []T, limit int, id func(T) string) ([]T, string) {
-	if len(items) > limit {
-		return items[:limit], id(items[limit-1])
-	}
-	return items, ""
-}
-
 func alertChange(a *truce.Alert) truce.Change {
 	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
 		Event: &truce.Event{Data: a, Point: &[2]float64{a.Lon, a.Lat}}}
@@ -87,7 +66,7 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 
 // newAlert makes a a new open alert.
 func (s *Service) newAlert(a *truce.Alert) {
-	a.ID, a.State, a.Version = NewID(), truce.AlertOpen, 1
+	a.ID, a.State, a.Version = truce.NewID(), truce.AlertOpen, 1
 	if a.Time.IsZero() {
 		a.Time = s.Now()
 	}
@@ -156,7 +135,7 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, "", err
 	}
-	lim := pageLimit(f.Limit)
+	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	var next string
 	as, err := journal.VouchedRead(ctx, s.Journal, "alert", func() ([]*truce.Alert, error) {
@@ -164,7 +143,7 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 		if err != nil {
 			return nil, err
 		}
-		as, next = pageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
+		as, next = truce.PageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
 		return as, nil
 	}, alertID)
 	if err != nil {
@@ -189,7 +168,7 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, id string, in truce.Aler
 	if len(in.Signature) > truce.MaxSignatureLen {
 		return nil, truce.Errorf(truce.EINVALID, "A signature is at most %d bytes.", truce.MaxSignatureLen)
 	}
-	note := clean(in.Note)
+	note := truce.Clean(in.Note)
 	// The change journals the whole alert: never from a row that does not
 	// match the journal.
 	cur, err := s.FindAlert(ctx, id)
@@ -245,7 +224,7 @@ func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert
 	if err := truce.CheckText("note", note, truce.MaxTextLen, true); err != nil {
 		return nil, err
 	}
-	note = clean(note)
+	note = truce.Clean(note)
 	cur, err := s.FindAlert(ctx, id)
 	if err != nil {
 		return nil, err
@@ -294,7 +273,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	in.ICAO, in.CallsignPrefix = strings.ToUpper(clean(in.ICAO)), strings.ToUpper(clean(in.CallsignPrefix))
+	in.ICAO, in.CallsignPrefix = strings.ToUpper(truce.Clean(in.ICAO)), strings.ToUpper(truce.Clean(in.CallsignPrefix))
 	switch {
 	case (in.ICAO == "") == (in.CallsignPrefix == ""):
 		return nil, truce.Errorf(truce.EINVALID, "Give either an ICAO address or a callsign prefix.")
@@ -329,7 +308,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 			return nil, truce.Errorf(truce.ECONFLICT, "That aircraft or prefix is already registered (entry %s).", x.ID)
 		}
 	}
-	a := &truce.Aircraft{ID: NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: clean(in.Note), CreatedAt: s.Now(), Version: 1}
+	a := &truce.Aircraft{ID: truce.NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: truce.Clean(in.Note), CreatedAt: s.Now(), Version: 1}
 	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Aircraft, error) {
 		a.JournalIndex = w.Journal(aircraftChange(a))
 		return a, tx.PutAircraft(ctx, a)
@@ -414,10 +393,10 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return nil, truce.Errorf(truce.EINVALID, "A feed's port is a number from 1 to 65535, not %q.", port)
 	}
-	if f.Name = clean(f.Name); f.Name == "" {
+	if f.Name = truce.Clean(f.Name); f.Name == "" {
 		f.Name = f.Addr
 	}
-	nf := &truce.FeedSource{ID: NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
+	nf := &truce.FeedSource{ID: truce.NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
 	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.FeedSource, error) {
 		nf.JournalIndex = w.Journal(feedChange(nf))
 		return nf, tx.PutFeed(ctx, nf)

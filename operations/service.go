@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
@@ -73,8 +72,6 @@ const (
 )
 
 var everyone = truce.Visibility{Scope: truce.ScopeAll}
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func isOperator(a *truce.Caller) bool { return a.IsAdmin() || a.User.HasRole(truce.RoleOperator) }
 
@@ -254,7 +251,7 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Operation{ID: "check-" + newID(), PartyID: a.Party.ID, Version: 1}
+	o := &Operation{ID: "check-" + truce.NewID(), PartyID: a.Party.ID, Version: 1}
 	if err := build(o, &in, parts, notify); err != nil {
 		return nil, err
 	}
@@ -300,7 +297,7 @@ func (s *Service) File(ctx context.Context, in FileInput) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Operation{ID: newID(), PartyID: a.Party.ID, Status: Filed, Approvals: []Approval{}, CreatedAt: now, Version: 1, Revision: 1}
+	o := &Operation{ID: truce.NewID(), PartyID: a.Party.ID, Status: Filed, Approvals: []Approval{}, CreatedAt: now, Version: 1, Revision: 1}
 	if err := build(o, &in, parts, notify); err != nil {
 		return nil, err
 	}
@@ -378,7 +375,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 			return &Result{Operation: o, Conflicts: found}, nil
 		}
 		for _, c := range found {
-			c.ID = newID()
+			c.ID = truce.NewID()
 			c.Overridden = c.Blocking && o.Override != nil
 			vis := truce.Visibility{Scope: truce.ScopeParties, Owner: c.PartyID, Parties: c.Visible}
 			if c.Overridden {
