@@ -2,43 +2,20 @@ package accounts_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 )
 
-// store is the SQL store with its accounts view.
-type store interface {
-	journal.Reader
-	Accounts() accounts.Store
-	Close() error
-}
+// store is the SQL store with every capability's view: the tests'
+// shared fixture (teststores), opened fresh on each database by stores.
+type store = teststores.TestStore
 
-var stores = map[string]func(t *testing.T) store{
-	"SQLite": func(t *testing.T) store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t *testing.T) store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = teststores.StoreOpeners
 
 // TestService_Accounts walks the accounts' life on both stores: a
 // deployment bootstrapped, a party and its administrator, who adds

@@ -7,10 +7,8 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/teststores"
-	"github.com/truce-project/truce/journal"
 )
 
 // TestService_RaiseAlerts: a batch of engine alerts is journalled in one
@@ -22,18 +20,9 @@ func TestAlerts_RaiseAlerts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-			if err != nil {
-				t.Fatal(err)
-			}
-			acc := accounts.New(st.Accounts(), journal.New(st), keys)
+			acc := teststores.Accounts(t, st, nil)
 			svc := airspace.NewService(st.Airspace(), acc.Journal, acc)
-			p, u, _, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
-				truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			admin := truce.NewContext(ctx, &truce.Caller{User: u, Party: p})
+			admin := teststores.Admin(t, acc, "sec", "Secretariat")
 			var events []truce.Event
 			svc.OnEvent = func(e truce.Event) { events = append(events, e) }
 			alert := func(i int) *truce.Alert {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"math"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,44 +12,18 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// store is the SQL store with the views the test uses.
-type store interface {
-	truce.Store
-	journal.Reader
-	Accounts() accounts.Store
-	Control() control.Store
-	ZoneStore() zones.Store
-	Close() error
-}
+// store is the SQL store with every capability's view: the tests'
+// shared fixture (teststores), opened fresh on each database by stores.
+type store = teststores.TestStore
 
-var stores = map[string]func(t *testing.T) store{
-	"SQLite": func(t *testing.T) store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t *testing.T) store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = teststores.StoreOpeners
 
 // clock is the injected service clock.
 type clock struct {
@@ -100,11 +73,7 @@ func newWorld(t *testing.T, st store) *world {
 	j := journal.New(st)
 	j.Now = w.clock.Now
 	j.OnEvent = func(e truce.Event) { w.mu.Lock(); w.events = append(w.events, e); w.mu.Unlock() }
-	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(st.Accounts(), j, keys)
+	acc := teststores.Accounts(t, st, j)
 	admin := truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: "admin", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "admin"}})
 	party := func(slug string, kind truce.PartyKind) (*truce.Party, context.Context) {
 		p, err := acc.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: kind})
@@ -122,7 +91,7 @@ func newWorld(t *testing.T, st store) *world {
 	other := &truce.Agreement{ID: "ag-2", Title: "Other", Signatories: []string{w.ru.ID}, EffectiveFrom: now, Status: truce.AgreementInForce, Version: 1}
 	w.zone = &truce.Zone{ID: "z-1", AgreementID: w.agreement.ID, Name: "Yarmouk basin", Kind: truce.ZoneLiberated, State: truce.ZoneStateInForce, Current: 1, Latest: 1, Version: 1}
 	w.otherZone = &truce.Zone{ID: "z-2", AgreementID: other.ID, Name: "Elsewhere", Kind: truce.ZoneLiberated, State: truce.ZoneStateInForce, Current: 1, Latest: 1, Version: 1}
-	err = st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
+	err := st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		for _, ag := range []*truce.Agreement{w.agreement, other} {
 			c, _ := truce.Change{Kind: "agreement", Subject: ag.ID, Body: ag, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", now)
 			if _, err := tx.Append(ctx, c); err != nil {

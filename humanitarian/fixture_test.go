@@ -5,50 +5,23 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
-	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// testStore is a store as the node wires it: the shared store and the
-// capabilities' views.
-type testStore interface {
-	truce.Store
-	Accounts() accounts.Store
-	Humanitarian() humanitarian.Store
-	ZoneStore() zones.Store
-	Airspace() airspace.Store
-}
+// testStore is the SQL store with every capability's view: the tests'
+// shared fixture (teststores), opened fresh on each database by openers.
+type testStore = teststores.TestStore
 
-var openers = map[string]func(t testing.TB) testStore{
-	"SQLite": func(t testing.TB) testStore {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t testing.TB) testStore {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var openers = teststores.StoreOpeners
 
 // world is an agreement in force between three guarantors (ga and gb
 // custodial, gc holding its own key, skey), a humanitarian organisation
@@ -82,19 +55,11 @@ var areas = func() *humanitarian.AdminAreas {
 func newWorld(t testing.TB, st testStore) *world {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-	if err != nil {
-		t.Fatal(err)
-	}
 	j := journal.New(st)
-	acc := accounts.New(st.Accounts(), j, keys)
+	acc := teststores.Accounts(t, st, j)
 	zs := zones.New(st.ZoneStore(), acc)
-	p, u, _, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "ocha", Name: "Coordination office", Kind: truce.PartyCoordinator},
-		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{st: st, acc: acc, admin: truce.NewContext(ctx, &truce.Caller{User: u, Party: p}), parties: map[string]*truce.Party{"ocha": p}}
+	admin := teststores.Admin(t, acc, "ocha", "Coordination office")
+	w := &world{st: st, acc: acc, admin: admin, parties: map[string]*truce.Party{"ocha": truce.CallerFrom(admin).Party}}
 	w.svc = humanitarian.New(st.Humanitarian(), j, acc, areas)
 	w.zones = zs
 	w.byParty = map[string]context.Context{}

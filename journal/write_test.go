@@ -3,44 +3,21 @@ package journal_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/airspace"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 )
 
-// testStore is the shared store and the airspace view, whose alerts
-// these tests write as a capability's records.
-type testStore interface {
-	truce.Store
-	Airspace() airspace.Store
-}
+// testStore is the SQL store with every capability's view (teststores);
+// these tests write the airspace view's alerts as a capability's records.
+type testStore = teststores.TestStore
 
-// stores opens a fresh store of each kind (PostgreSQL as pgtest says).
-var stores = map[string]func(t *testing.T) testStore{
-	"SQLite": func(t *testing.T) testStore {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t *testing.T) testStore {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+// stores opens a fresh store of each kind.
+var stores = teststores.StoreOpeners
 
 // alertTx is a capability's own transaction, as a capability package
 // declares it: the journal's part and the writes and reads of its

@@ -2,7 +2,6 @@ package observation_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,41 +10,16 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/geo"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/observation"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 )
 
-// store is the SQL store with the views the service test uses.
-type store interface {
-	journal.Reader
-	Accounts() accounts.Store
-	Observation() observation.Store
-	JournalSize(ctx context.Context) (int64, error)
-	Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, error)
-	Close() error
-}
+// store is the SQL store with every capability's view: the tests'
+// shared fixture (teststores), opened fresh on each database by stores.
+type store = teststores.TestStore
 
-var stores = map[string]func(t testing.TB) store{
-	"SQLite": func(t testing.TB) store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t testing.TB) store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = teststores.StoreOpeners
 
 // zonesAt is a zone index that answers with the same zones everywhere.
 type zonesAt []observation.ZoneInForce
@@ -66,12 +40,8 @@ type world struct {
 
 func newWorld(t testing.TB, st store, zones observation.Zones) *world {
 	ctx := context.Background()
-	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-	if err != nil {
-		t.Fatal(err)
-	}
 	j := journal.New(st)
-	acc := accounts.New(st.Accounts(), j, keys)
+	acc := teststores.Accounts(t, st, j)
 	_, _, rootTok, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "un", Name: "UN", Kind: truce.PartyCoordinator},
 		truce.UserCreate{Username: "root", Roles: []truce.Role{truce.RoleAdmin}})
 	if err != nil {
@@ -231,7 +201,7 @@ func TestService_Observation(t *testing.T) {
 			if err := observation.VerifyStatement(d.Signature, observation.DecisionStatement(cur, observation.ActionReject, d.Reason), w.mission.PublicKey); err == nil {
 				t.Fatal("the signature verifies for another action")
 			}
-			alerts, err := st.Alerts(ctx, truce.AlertFilter{Kind: observation.AlertViolation})
+			alerts, err := st.Airspace().Alerts(ctx, truce.AlertFilter{Kind: observation.AlertViolation})
 			if err != nil || len(alerts) != 1 || alerts[0].Episode != inc.ID || alerts[0].ZoneID != "z-daraa" {
 				t.Fatalf("violation alerts %+v, %v", alerts, err)
 			}

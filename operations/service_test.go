@@ -4,53 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/operations"
-	"github.com/truce-project/truce/postgres"
-	"github.com/truce-project/truce/postgres/pgtest"
-	"github.com/truce-project/truce/sqlite"
 	"github.com/truce-project/truce/zones"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// store is the SQL store with the views the test uses.
-type store interface {
-	truce.Store
-	journal.Reader
-	Accounts() accounts.Store
-	ZoneStore() zones.Store
-	Humanitarian() humanitarian.Store
-	Operations() operations.Store
-	Close() error
-}
+// store is the SQL store with every capability's view: the tests'
+// shared fixture (teststores), opened fresh on each database by stores.
+type store = teststores.TestStore
 
-var stores = map[string]func(t *testing.T) store{
-	"SQLite": func(t *testing.T) store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"PostgreSQL": func(t *testing.T) store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = teststores.StoreOpeners
 
 // box is a GeoJSON polygon of the box (x0, y0)-(x1, y1).
 func box(x0, y0, x1, y1 float64) json.RawMessage {
@@ -93,11 +65,7 @@ func newWorld(t *testing.T, st store) *world {
 	j := journal.New(st)
 	j.Now = func() time.Time { return w.now }
 	j.OnEvent = func(e truce.Event) { w.mu.Lock(); w.events = append(w.events, e); w.mu.Unlock() }
-	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(st.Accounts(), j, keys)
+	acc := teststores.Accounts(t, st, j)
 	admin := truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: "admin", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "admin"}})
 	party := func(slug string, kind truce.PartyKind) (*truce.Party, context.Context) {
 		p, err := acc.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: kind})
@@ -122,7 +90,7 @@ func newWorld(t *testing.T, st store) *world {
 		}
 		return c
 	}
-	err = st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
+	err := st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
 		if _, err := tx.Append(ctx, seal("agreement", w.agreement.ID, w.agreement)); err != nil {
 			return err
 		}

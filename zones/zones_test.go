@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/internal/teststores"
-	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/zones"
 )
 
@@ -25,17 +23,8 @@ type zoneParties struct {
 func newZoneParties(t *testing.T, st teststores.TestStore) zoneParties {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := accounts.NewKeys(t.TempDir(), []byte("test key secret, 32 bytes long.."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := zones.New(st.ZoneStore(), accounts.New(st.Accounts(), journal.New(st), keys))
-	p, u, _, err := svc.Accounts.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
-		truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	zp := zoneParties{svc: svc, sec: truce.NewContext(ctx, &truce.Caller{User: u, Party: p})}
+	svc := zones.New(st.ZoneStore(), teststores.Accounts(t, st, nil))
+	zp := zoneParties{svc: svc, sec: teststores.Admin(t, svc.Accounts, "sec", "Secretariat")}
 	operator := func(slug string) (context.Context, string) {
 		p, err := svc.Accounts.CreateParty(zp.sec, truce.PartyCreate{Slug: slug, Name: "Guarantor " + slug, Kind: truce.PartyGuarantor})
 		if err != nil {
@@ -50,6 +39,7 @@ func newZoneParties(t *testing.T, st teststores.TestStore) zoneParties {
 	var ida, idb string
 	zp.a, ida = operator("ga")
 	zp.b, idb = operator("gb")
+	var err error
 	if zp.ag, err = svc.CreateAgreement(zp.sec, truce.AgreementCreate{Title: "Ceasefire", Signatories: []string{ida, idb},
 		EffectiveFrom: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
