@@ -11,10 +11,8 @@ import (
 	"github.com/truce-project/truce/journal"
 )
 
-// store is the SQL store with every capability's view: the tests'
-// shared fixture (teststores), opened fresh on each database by stores.
-type store = teststores.TestStore
-
+// stores opens the SQL store, with every capability's view, fresh on each
+// database: the tests' shared fixture (teststores).
 var stores = teststores.StoreOpeners
 
 // TestService_Accounts walks the accounts' life on both stores: a
