@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -94,15 +93,9 @@ func runAgreement(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(as)
-		}
-		table("ID\tSTATUS\tFROM\tTITLE", func(w *tabwriter.Writer) {
-			for _, a := range as {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.ID, a.Status, a.EffectiveFrom.Format("2006-01-02"), a.Title)
-			}
+		return printList(cf.json, as, as, "", "ID\tSTATUS\tFROM\tTITLE", func(a *truce.Agreement) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", a.ID, a.Status, a.EffectiveFrom.Format("2006-01-02"), a.Title)
 		})
-		return nil
 	case "show":
 		fs := newFlags("agreement show", "agreement show ID")
 		cf.add(fs)

@@ -65,3 +65,22 @@ func problemLine(status int, body []byte) error {
 	}
 	return fmt.Errorf("the server answered %d", status)
 }
+
+// printList prints what a list verb read: with --json (asJSON), v (the
+// items, or the API's page of them) as JSON; otherwise a table of header
+// and one row per item, then, when there is a next page, the flag that
+// reads it.
+func printList[T any](asJSON bool, v any, items []T, next, header string, row func(T) string) error {
+	if asJSON {
+		return printJSON(v)
+	}
+	table(header, func(w *tabwriter.Writer) {
+		for _, it := range items {
+			fmt.Fprintln(w, row(it))
+		}
+	})
+	if next != "" {
+		fmt.Fprintf(stdout, "More: --cursor %s\n", next)
+	}
+	return nil
+}

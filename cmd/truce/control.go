@@ -105,15 +105,9 @@ func runActor(ctx context.Context, args []string) error {
 		if err := get(ctx, cl, "/api/v1/actors", &page); err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(page.Items)
-		}
-		table("SLUG\tTYPE\tNAME\tGUARANTOR\tID", func(w *tabwriter.Writer) {
-			for _, a := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Slug, a.Type, a.Name("en"), a.GuarantorID, a.ID)
-			}
+		return printList(cf.json, page.Items, page.Items, "", "SLUG\tTYPE\tNAME\tGUARANTOR\tID", func(a *control.Actor) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Slug, a.Type, a.Name("en"), a.GuarantorID, a.ID)
 		})
-		return nil
 	}
 	return fmt.Errorf("actor: unknown sub-verb %q (want add or list)", args[0])
 }
@@ -302,15 +296,9 @@ func runGuarantee(ctx context.Context, args []string) error {
 		if err := get(ctx, cl, "/api/v1/guarantees", &page); err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(page.Items)
-		}
-		table("ID\tAREA\tKM²\tGUARANTORS\tALLOWED", func(w *tabwriter.Writer) {
-			for _, g := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%s\n", g.ID, g.Name, g.AreaKM2, strings.Join(g.Guarantors, ","), strings.Join(g.Allowed, ","))
-			}
+		return printList(cf.json, page.Items, page.Items, "", "ID\tAREA\tKM²\tGUARANTORS\tALLOWED", func(g *control.Guarantee) string {
+			return fmt.Sprintf("%s\t%s\t%.1f\t%s\t%s", g.ID, g.Name, g.AreaKM2, strings.Join(g.Guarantors, ","), strings.Join(g.Allowed, ","))
 		})
-		return nil
 	case "record":
 		fs := newFlags("guarantee record", "guarantee record PARTY [--format text|csv|geojson]")
 		format := fs.String("format", "text", "text, csv (a row per breach) or geojson (a feature per breach on the ground of its evidence)")
@@ -370,15 +358,9 @@ func breachVerb(ctx context.Context, verb string, args []string) error {
 		if err := get(ctx, cl, fmt.Sprintf("/api/v1/breaches?open=%t", *open), &page); err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(page.Items)
-		}
-		table("ID\tSTATUS\tACTOR\tGUARANTORS\tDUE\tEVIDENCE", func(w *tabwriter.Writer) {
-			for _, b := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, breachActor(b), strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339), breachEvidence(b))
-			}
+		return printList(cf.json, page.Items, page.Items, "", "ID\tSTATUS\tACTOR\tGUARANTORS\tDUE\tEVIDENCE", func(b *control.Breach) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", b.ID, b.Status, breachActor(b), strings.Join(b.Guarantors, ","), b.Due.Format(time.RFC3339), breachEvidence(b))
 		})
-		return nil
 	case "respond":
 		fs := newFlags(verb+" respond", verb+" respond --action TEXT [--key FILE | --signature FILE] BREACH-ID")
 		var in api.BreachResponse

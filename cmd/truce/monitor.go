@@ -207,15 +207,9 @@ func runAlerts(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(as)
-		}
-		table("TIME\tKIND\tSTATE\tID\tSUMMARY", func(w *tabwriter.Writer) {
-			for _, a := range as {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Time.Format(time.RFC3339), a.Kind, a.State, a.ID, a.Summary)
-			}
+		return printList(cf.json, as, as, "", "TIME\tKIND\tSTATE\tID\tSUMMARY", func(a *truce.Alert) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Time.Format(time.RFC3339), a.Kind, a.State, a.ID, a.Summary)
 		})
-		return nil
 	}
 	return followEvents(ctx, cf, "alert", func(data []byte) {
 		if cf.json {
@@ -325,15 +319,9 @@ func runFeed(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(fs2)
-		}
-		table("ID\tKIND\tADDRESS\tNAME", func(w *tabwriter.Writer) {
-			for _, f := range fs2 {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.ID, f.Kind, f.Addr, f.Name)
-			}
+		return printList(cf.json, fs2, fs2, "", "ID\tKIND\tADDRESS\tNAME", func(f *truce.FeedSource) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", f.ID, f.Kind, f.Addr, f.Name)
 		})
-		return nil
 	case "remove":
 		fs := newFlags("feed remove", "feed remove ID")
 		cf.add(fs)
@@ -386,15 +374,9 @@ func runAircraft(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(as)
-		}
-		table("ID\tPARTY\tICAO\tPREFIX\tNOTE", func(w *tabwriter.Writer) {
-			for _, a := range as {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.ID, a.PartyID, a.ICAO, a.CallsignPrefix, a.Note)
-			}
+		return printList(cf.json, as, as, "", "ID\tPARTY\tICAO\tPREFIX\tNOTE", func(a *truce.Aircraft) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.ID, a.PartyID, a.ICAO, a.CallsignPrefix, a.Note)
 		})
-		return nil
 	case "remove":
 		fs := newFlags("aircraft remove", "aircraft remove ID")
 		cf.add(fs)

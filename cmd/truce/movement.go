@@ -224,18 +224,9 @@ func runMovement(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(api.Page[*humanitarian.Movement]{Items: ms, NextCursor: next})
-		}
-		table("ID\tVERSION\tSTATUS\tDEPARTURE\tNAME\tP-CODES", func(w *tabwriter.Writer) {
-			for _, m := range ms {
-				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", m.ID, m.Version, m.Status, m.Departure.From.Format(time.RFC3339), m.Name, strings.Join(m.PCodes, " "))
-			}
+		return printList(cf.json, api.Page[*humanitarian.Movement]{Items: ms, NextCursor: next}, ms, next, "ID\tVERSION\tSTATUS\tDEPARTURE\tNAME\tP-CODES", func(m *humanitarian.Movement) string {
+			return fmt.Sprintf("%s\t%d\t%s\t%s\t%s\t%s", m.ID, m.Version, m.Status, m.Departure.From.Format(time.RFC3339), m.Name, strings.Join(m.PCodes, " "))
 		})
-		if next != "" {
-			fmt.Fprintf(stdout, "More: --cursor %s\n", next)
-		}
-		return nil
 	case "show":
 		fs := newFlags("movement show", "movement show MOVEMENT_ID [--version N]")
 		version := fs.Int64("version", 0, "notified version (default: the latest notified)")

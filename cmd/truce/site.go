@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -137,18 +136,9 @@ func runSite(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cf.json {
-			return printJSON(api.Page[*humanitarian.Site]{Items: ss, NextCursor: next})
-		}
-		table("ID\tVERSION\tSTATUS\tCATEGORY\tNAME\tP-CODES", func(w *tabwriter.Writer) {
-			for _, s := range ss {
-				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Version, s.Status, s.Category, s.Name, strings.Join(s.PCodes, " "))
-			}
+		return printList(cf.json, api.Page[*humanitarian.Site]{Items: ss, NextCursor: next}, ss, next, "ID\tVERSION\tSTATUS\tCATEGORY\tNAME\tP-CODES", func(s *humanitarian.Site) string {
+			return fmt.Sprintf("%s\t%d\t%s\t%s\t%s\t%s", s.ID, s.Version, s.Status, s.Category, s.Name, strings.Join(s.PCodes, " "))
 		})
-		if next != "" {
-			fmt.Fprintf(stdout, "More: --cursor %s\n", next)
-		}
-		return nil
 	case "show":
 		fs := newFlags("site show", "site show SITE_ID [--version N]")
 		version := fs.Int64("version", 0, "version (default: the latest)")
@@ -219,18 +209,9 @@ func runInbox(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cf.json {
-		return printJSON(api.Page[*humanitarian.Transmission]{Items: ts, NextCursor: next})
-	}
-	table("TRANSMISSION\tKIND\tRECORD\tVERSION\tSENT\tDEADLINE\tLATE", func(w *tabwriter.Writer) {
-		for _, t := range ts {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%v\n", t.ID, t.Kind, t.RecordID, t.RecordVersion, t.SentAt.Format(time.RFC3339), t.Deadline.Format(time.RFC3339), t.Late)
-		}
+	return printList(cf.json, api.Page[*humanitarian.Transmission]{Items: ts, NextCursor: next}, ts, next, "TRANSMISSION\tKIND\tRECORD\tVERSION\tSENT\tDEADLINE\tLATE", func(t *humanitarian.Transmission) string {
+		return fmt.Sprintf("%s\t%s\t%s\t%d\t%s\t%s\t%v", t.ID, t.Kind, t.RecordID, t.RecordVersion, t.SentAt.Format(time.RFC3339), t.Deadline.Format(time.RFC3339), t.Late)
 	})
-	if next != "" {
-		fmt.Fprintf(stdout, "More: --cursor %s\n", next)
-	}
-	return nil
 }
 
 func runAck(ctx context.Context, args []string) error {

@@ -240,15 +240,9 @@ func runZone(ctx context.Context, args []string) error {
 			}
 			cursor = next
 		}
-		if cf.json {
-			return printJSON(all)
-		}
-		table("ZONE\tSTATE\tKIND\tCURRENT\tPENDING\tNAME", func(w *tabwriter.Writer) {
-			for _, z := range all {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", z.ID, z.State, z.Kind, z.Current, z.Pending, z.Name)
-			}
+		return printList(cf.json, all, all, "", "ZONE\tSTATE\tKIND\tCURRENT\tPENDING\tNAME", func(z *truce.Zone) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%s", z.ID, z.State, z.Kind, z.Current, z.Pending, z.Name)
 		})
-		return nil
 	case "show":
 		fs := newFlags("zone show", "zone show ZONE_ID")
 		cf.add(fs)
