@@ -14,23 +14,10 @@ import (
 // by itself (no control area recorded), naming the incident and the
 // actor; the guarantor answers it.
 func TestCLI_ControlIncidentBreach(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
-	tokens := map[string]string{}
-	for _, p := range []string{"us", "ru"} {
-		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
-		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
-		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
-	}
+	cs := newCLIServer(t)
+	dir, tok := cs.dir, cs.admin
+	run := cs.run
+	tokens := cs.guarantors("us", "ru")
 	run(tok, "party", "add", "--slug", "centre", "--name", "Monitoring centre", "--kind", "monitor")
 	for _, u := range []struct{ name, role string }{{"team-a", "observer"}, {"centre-op", "operator"}} {
 		run(tok, "user", "add", "--party", "centre", "--username", u.name, "--roles", u.role)

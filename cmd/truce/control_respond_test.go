@@ -23,25 +23,9 @@ import (
 // gets no signature. The breach's proof shows Russia's signature
 // verified offline.
 func TestCLI_ControlRespondWithKey(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	env := func(token string) []string { return []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token} }
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, env(token), args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
-	fail := func(token, want string, args ...string) {
-		t.Helper()
-		_, errs, code := truceCmd(t, env(token), args...)
-		if code == 0 || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
-			t.Fatalf("truce %v: exit %d, stderr %q; want one line with %q", args, code, errs, want)
-		}
-	}
+	cs := newCLIServer(t)
+	dir, tok := cs.dir, cs.admin
+	env, run, fail := cs.env, cs.run, cs.fail
 	held := t.TempDir()
 	keyFile := filepath.Join(held, "ru.key")
 	run("", "key", "generate", "--party", "ru", "--out", keyFile)

@@ -25,24 +25,9 @@ import (
 // without a signature, or signed with another key, is refused; and the
 // CLI refuses to sign a statement that is not the one asked for.
 func TestCLI_PartyHeldKey(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
-	fail := func(token, want string, args ...string) {
-		t.Helper()
-		_, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code == 0 || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
-			t.Fatalf("truce %v: exit %d, stderr %q; want one line with %q", args, code, errs, want)
-		}
-	}
+	cs := newCLIServer(t)
+	dir, tok, srv := cs.dir, cs.admin, cs.srv
+	run, fail := cs.run, cs.fail
 
 	// Russia's operator keeps the key on a machine of its own: not the
 	// server's data directory.

@@ -17,21 +17,9 @@ import (
 // --key, which reads and hashes the movement version it signs), steps
 // it through its life, and gathers and verifies its proof offline.
 func TestCLI_Movements(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	cmd := func(token string, args ...string) (string, string, int) {
-		t.Helper()
-		return truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-	}
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := cmd(token, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
+	cs := newCLIServer(t)
+	dir, tok := cs.dir, cs.admin
+	cmd, run := cs.cmd, cs.run
 	skey, vkey, err := note.GenerateKey(rand.Reader, "ru")
 	if err != nil {
 		t.Fatal(err)

@@ -23,23 +23,10 @@ import (
 // incident, corroborated and cross-fixed; the centre's operator verifies
 // it and the violation is found by the live zone index.
 func TestCLI_Observation(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
-	tokens := map[string]string{}
-	for _, p := range []string{"us", "ru"} {
-		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
-		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
-		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
-	}
+	cs := newCLIServer(t)
+	dir, tok, srv := cs.dir, cs.admin, cs.srv
+	run := cs.run
+	tokens := cs.guarantors("us", "ru")
 	run(tok, "party", "add", "--slug", "amman-centre", "--name", "Amman monitoring centre", "--kind", "monitor")
 	for _, u := range []struct{ name, role string }{{"team-a", "observer"}, {"team-b", "observer"}, {"centre-op", "operator"}} {
 		run(tok, "user", "add", "--party", "amman-centre", "--username", u.name, "--roles", u.role)

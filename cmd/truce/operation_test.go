@@ -14,17 +14,9 @@ import (
 // with one line, a joint operation approved by the US (custodial) and by
 // Russia with the key it holds (--key), listed and shown.
 func TestCLI_Operations(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
+	cs := newCLIServer(t)
+	dir, tok, srv := cs.dir, cs.admin, cs.srv
+	run := cs.run
 	keyFile := filepath.Join(dir, "ru", "ru.key")
 	run("", "key", "generate", "--party", "ru", "--out", keyFile)
 	vkey, err := os.ReadFile(keyFile + ".pub")

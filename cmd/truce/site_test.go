@@ -20,21 +20,9 @@ import (
 // command, a party holding its own key by signing locally with --key. A
 // spreadsheet with bad rows is refused with each row on its own line.
 func TestCLI_Sites(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	cmd := func(token string, args ...string) (string, string, int) {
-		t.Helper()
-		return truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-	}
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := cmd(token, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
+	cs := newCLIServer(t)
+	dir, tok, srv := cs.dir, cs.admin, cs.srv
+	cmd, run := cs.cmd, cs.run
 	skey, vkey, err := note.GenerateKey(rand.Reader, "ru")
 	if err != nil {
 		t.Fatal(err)

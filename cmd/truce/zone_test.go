@@ -9,23 +9,10 @@ import (
 )
 
 func TestCLI_Zones(t *testing.T) {
-	dir := t.TempDir()
-	tok := initData(t, dir)
-	srv := startServer(t, dir, freeAddr(t))
-	run := func(token string, args ...string) string {
-		t.Helper()
-		out, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + token}, args...)
-		if code != 0 {
-			t.Fatalf("truce %v: exit %d: %s", args, code, errs)
-		}
-		return out
-	}
-	tokens := map[string]string{}
-	for _, p := range []string{"us", "ru"} {
-		run(tok, "party", "add", "--slug", p, "--name", p, "--kind", "guarantor")
-		run(tok, "user", "add", "--party", p, "--username", p+"-op", "--roles", "operator")
-		tokens[p] = tokenRE.FindString(run(tok, "token", "create", "--user", p+"-op", "--name", "cli"))
-	}
+	cs := newCLIServer(t)
+	dir, srv := cs.dir, cs.srv
+	run := cs.run
+	tokens := cs.guarantors("us", "ru")
 	out := run(tokens["us"], "agreement", "create", "--title", "South-west Syria memorandum", "--signatories", "us,ru", "--from", "2017-07-09T12:00:00Z")
 	agID := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)[1]
 	// In force once both have signed: Russia proposes and approves, the
