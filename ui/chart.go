@@ -94,8 +94,14 @@ func stackedBars(labels []string, series []chartSeries) barChart {
 			c.Bars = append(c.Bars, chartBar{X: x, Y: y, W: bw, H: h, Color: chartColors[min(k, len(chartColors)-1)],
 				Label: l, Series: s, Value: s.Values[i]})
 		}
-		if i%every == 0 || i == n-1 {
-			c.XLabels = append(c.XLabels, chartLabel{X: x + bw/2, Y: top + plotH + 14, Text: l})
+		// Counted from the last bar, so that the latest is labelled and
+		// the labels are evenly spaced; a date loses its year.
+		if (n-1-i)%every == 0 {
+			text := l
+			if len(l) == len("2006-01-02") && l[4] == '-' {
+				text = l[5:]
+			}
+			c.XLabels = append(c.XLabels, chartLabel{X: x + bw/2, Y: top + plotH + 14, Text: text})
 		}
 	}
 	y := top + plotH + labelArea
