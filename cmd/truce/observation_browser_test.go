@@ -284,7 +284,27 @@ func TestUI_ObservationEvidence(t *testing.T) {
 	must(t, tb, "open the form", chromedp.Navigate(s.url+"/observations/new"), chromedp.WaitVisible(chromedp.CSS("#observation-form")))
 	fillObservation(t, tb)
 	must(t, tb, "attach the photo", chromedp.SetUploadFiles(chromedp.CSS("#obs-evidence"), []string{photo}))
-	eval[bool](t, tb, `(document.getElementById('obs-submit').click(), true)`)
+	// Made without a connection: the report and its photo wait in the
+	// browser, then go when the connection returns.
+	eval[bool](t, tb, `(function () {
+		window.realFetch = window.fetch;
+		window.fetch = function () { return Promise.reject(new TypeError('offline')); };
+		document.getElementById('obs-submit').click();
+		return true;
+	})()`)
+	poll(t, tb, "the report and its photo queued", `TruceObservationQueue.load().length === 1 && (TruceObservationQueue.load()[0].body.evidence || [])[0] === '`+sum+`' &&
+		document.querySelectorAll('#obs-queue li.queued').length === 1`)
+	pollAsync(t, tb, "the photo kept in the browser", `new Promise(function (ok) {
+		var r = indexedDB.open('truce-evidence', 1);
+		r.onsuccess = function () { var g = r.result.transaction('files').objectStore('files').get('`+sum+`'); g.onsuccess = function () { ok(!!g.result && g.result.data.byteLength === `+strconv.Itoa(len(data))+`); }; };
+	})`)
+	if n, _ := s.node.Store.Observation().Observations(ctx, observation.Filter{}); len(n) != 0 {
+		t.Fatalf("%d observations stored while offline", len(n))
+	}
+	if _, err := s.node.Store.Observation().Evidence(ctx, sum); truce.ErrorCode(err) != truce.ENOTFOUND {
+		t.Fatalf("the photo stored while offline: %v", err)
+	}
+	eval[bool](t, tb, `(function () { window.fetch = window.realFetch; window.dispatchEvent(new Event('online')); return true; })()`)
 	poll(t, tb, "the report recorded", `document.querySelectorAll('#obs-results li.filed a[href^="/incidents/"]').length === 1 && TruceObservationQueue.load().length === 0`)
 	stored, err := s.node.Store.Observation().Observations(ctx, observation.Filter{})
 	if err != nil {
@@ -297,7 +317,7 @@ func TestUI_ObservationEvidence(t *testing.T) {
 	if err != nil || e.Shared == "" || e.Shared == sum || len(e.Removed) == 0 {
 		t.Fatalf("evidence record %+v, %v: want a copy without the metadata", e, err)
 	}
-	poll(t, tb, "the browser's copy forgotten", `new Promise(function (ok) {
+	pollAsync(t, tb, "the browser's copy forgotten", `new Promise(function (ok) {
 		var r = indexedDB.open('truce-evidence', 1);
 		r.onsuccess = function () { var g = r.result.transaction('files').objectStore('files').count(); g.onsuccess = function () { ok(g.result === 0); }; };
 	})`)
@@ -328,6 +348,22 @@ func TestUI_ObservationEvidence(t *testing.T) {
 	gotSum := eval[string](t, us, `fetch(document.querySelector('#incident-evidence a.evidence-file').href).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return crypto.subtle.digest('SHA-256', b); }).then(function (d) { return Array.prototype.map.call(new Uint8Array(d), function (x) { return ('0' + x.toString(16)).slice(-2); }).join(''); })`)
 	if gotSum != e.Shared {
 		t.Errorf("another party downloads %s, want the copy without metadata, %s", gotSum, e.Shared)
+	}
+}
+
+// pollAsync waits until js, an expression whose value may be a promise,
+// is (or resolves to) true.
+func pollAsync(t testing.TB, ctx context.Context, what, js string) {
+	t.Helper()
+	var last error
+	if !testwait.Until(30*time.Second, func() bool {
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+		cancel()
+		last = err
+		return err == nil && ok
+	}) {
+		t.Fatalf("waiting for %s (%s): %v", what, js, last)
 	}
 }
 
