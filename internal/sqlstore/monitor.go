@@ -23,11 +23,11 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 // the record is stored once. An update stores the document (doc_entry
 // NULL).
 func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
-	b, err := json.Marshal(doc)
+	b, canonical, err := encodeDoc(doc)
 	if err != nil {
 		return truce.Errorf(truce.EINVALID, "The %s record %s cannot be stored: %s", table, id, err.Error())
 	}
-	t.encoded(doc, b)
+	t.encoded(doc, b, canonical)
 	if version == 1 {
 		args := make([]any, 0, len(vals)+3)
 		args = append(append(append(args, id), vals...), string(b), version)
