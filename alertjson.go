@@ -153,8 +153,20 @@ func (x *AlertAircraft) appendCanonicalJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendCanonicalString writes s as json.Marshal and then AppendCanonical
-// do: invalid UTF-8 as U+FFFD, then escaped as JSON.stringify escapes.
+// AppendCanonicalString appends s as a JSON string in RFC 8785 form, as
+// json.Marshal and then AppendCanonical write it: invalid UTF-8 as
+// U+FFFD, escaped as JSON.stringify escapes.
+func AppendCanonicalString(b []byte, s string) []byte { return appendCanonicalString(b, s) }
+
+// AppendCanonicalFloat appends f as a JSON number in RFC 8785 form
+// (ECMAScript's Number::toString); NaN and infinities are refused, as
+// json.Marshal refuses them.
+func AppendCanonicalFloat(b []byte, f float64) ([]byte, error) { return appendCanonicalFloat(b, f) }
+
+// AppendCanonicalTime appends t as a JSON string, as time.Time's
+// MarshalJSON writes it (RFC 3339 with nanoseconds; years 0 to 9999).
+func AppendCanonicalTime(b []byte, t time.Time) ([]byte, error) { return appendCanonicalTime(b, t) }
+
 func appendCanonicalString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
