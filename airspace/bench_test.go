@@ -123,7 +123,7 @@ func benchAlertJournal(b *testing.B, dsn string) {
 	if raised != int64(b.N) {
 		b.Fatalf("%d alerts raised for %d emergency reports", raised, b.N)
 	}
-	as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Limit: 1})
+	as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Limit: 1})
 	if err != nil || len(as) != 1 || as[0].JournalIndex < j0 {
 		b.Fatalf("no emergency alert journalled after index %d: %v %v", j0, as, err)
 	}
