@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/journal"
 )
 
@@ -44,10 +45,10 @@ func TestVouch(t *testing.T) {
 			st := open(t)
 			cr := &countingReader{Reader: st}
 			j := journal.New(cr)
-			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 			a := testAlert(j)
 			putAlert(t, j, as, a)
-			row, err := st.Alert(ctx, a.ID)
+			row, err := st.Airspace().Alert(ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,10 +117,10 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			j := journal.New(st)
-			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 			a := testAlert(j)
 			putAlert(t, j, as, a)
-			early, err := st.Alert(ctx, a.ID)
+			early, err := st.Airspace().Alert(ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +139,7 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 				if reads == 1 {
 					return []*truce.Alert{early}, nil
 				}
-				row, err := st.Alert(ctx, a.ID)
+				row, err := st.Airspace().Alert(ctx, a.ID)
 				return []*truce.Alert{row}, err
 			}, alertID)
 			if err != nil || len(got) != 1 || got[0].Summary != "ended" || reads != 2 {
