@@ -162,3 +162,56 @@ func TestConvoyTracking(t *testing.T) {
 		t.Errorf("no latitude: %d %s", code, body)
 	}
 }
+
+// TestMovements_HazardsComingIntoForce: a zone approved to come into
+// force later is a hazard to a movement whose windows reach that time,
+// and not to one that has arrived before it.
+func TestMovements_HazardsComingIntoForce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	later := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+	ex, _, err := e.client(e.tokens["us-op"]).ProposeZone(ctx, truce.ZoneProposal{Agreement: e.agreement.ID, Name: "Dar'a east", Kind: truce.ZoneExclusion,
+		EffectiveFrom: &later, Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36.08,32.60],[36.2,32.60],[36.2,32.7],[36.08,32.7],[36.08,32.60]]]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := e.approveAll(t, ex.ID, 1); v.InForceFrom == nil || !v.InForceFrom.Equal(later) {
+		t.Fatalf("the zone is in force from %v, want %v", v.InForceFrom, later)
+	}
+	tests := []struct {
+		name string
+		dep  time.Time
+		want int
+	}{
+		{"ArrivesBefore", time.Now().Add(2 * time.Hour), 0},
+		{"UnderWayWhenInForce", later.Add(-2 * time.Hour), 1},
+		{"DepartsAfter", later.Add(24 * time.Hour), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+				Name: "Convoy", Organisation: "SARC", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.0076,32.5560],[36.1020,32.6189]]}`),
+				Departure: humanitarian.Window{From: tt.dep, To: tt.dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: tt.dep.Add(time.Hour), To: tt.dep.Add(4 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Hazards) != tt.want || (tt.want > 0 && m.Hazards[0].ZoneID != ex.ID) {
+				t.Fatalf("hazards %+v, want %d of zone %s", m.Hazards, tt.want, ex.ID)
+			}
+		})
+	}
+}
