@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
 )
@@ -213,5 +214,61 @@ func TestMovements_HazardsComingIntoForce(t *testing.T) {
 				t.Fatalf("hazards %+v, want %d of zone %s", m.Hazards, tt.want, ex.ID)
 			}
 		})
+	}
+}
+
+// TestSites_HazardsFromAlerts: an aircraft entering the no-fly zone
+// raises an alert; a site notified 3 km from where it entered is recorded
+// with that alert as a hazard (the alert reached the hazard check from
+// the server's own bus), and one 40 km away is not.
+func TestSites_HazardsFromAlerts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	e.approveAll(t, e.zone.ID, 1)
+	now := time.Now().UTC()
+	var lines [][]byte
+	for i := range 12 {
+		lines = append(lines, ndjson("AE1234", "USAF1", orb.Point{35.9 + float64(i)*0.07, 33.25}, 10000, now.Add(time.Duration(i)*800*time.Millisecond), ""))
+	}
+	if res, err := e.client(e.tokens["us-op"]).PostPositions(ctx, lines); err != nil || res.Accepted != 12 {
+		t.Fatalf("post: %+v %v", res, err)
+	}
+	var entry *truce.Alert
+	e.waitAlerts(t, "the entry of AE1234", func(as []*truce.Alert) bool {
+		for _, a := range as {
+			if a.Kind == truce.AlertZoneEntry {
+				entry = a
+			}
+		}
+		return entry != nil
+	})
+	site := func(lon, lat float64) *humanitarian.Site {
+		t.Helper()
+		s, err := sarc.NotifySite(ctx, humanitarian.SiteCreate{AgreementID: e.agreement.ID, SiteFields: humanitarian.SiteFields{Name: "Clinic", Category: humanitarian.HealthFacility,
+			Organisation: "SARC", Geometry: json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%f,%f]}`, lon, lat)), ValidFrom: now.Add(72 * time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	near := site(entry.Lon, entry.Lat-0.027) // 3 km south
+	if len(near.Hazards) != 1 || near.Hazards[0].AlertID != entry.ID || near.Hazards[0].DistanceM == nil || *near.Hazards[0].DistanceM < 2500 || *near.Hazards[0].DistanceM > 3500 {
+		t.Fatalf("hazards of a site 3 km from the entry: %+v", near.Hazards)
+	}
+	if far := site(entry.Lon, entry.Lat-0.36); len(far.Hazards) != 0 {
+		t.Fatalf("hazards of a site 40 km away: %+v", far.Hazards)
 	}
 }

@@ -300,9 +300,7 @@ func printMovement(m *humanitarian.Movement) {
 	fmt.Fprintf(stdout, "%s.\n", lateNote(m.Late && m.Status == humanitarian.MovementNotified))
 	fmt.Fprintf(stdout, "Organisation %s; departure %s – %s; arrival %s – %s; P-codes %s\n", m.Organisation,
 		m.Departure.From.Format(time.RFC3339), m.Departure.To.Format(time.RFC3339), m.Arrival.From.Format(time.RFC3339), m.Arrival.To.Format(time.RFC3339), strings.Join(m.PCodes, " "))
-	for _, h := range m.Hazards {
-		fmt.Fprintf(stdout, "HAZARD: %s\n", h.Reason)
-	}
+	printHazards(m.Hazards)
 }
 
 // printBoard prints a notification's board: who acknowledged, who raised

@@ -168,6 +168,7 @@ func runSite(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "%s %q (%s) version %d, %s, notified %s%s\n", s.ID, s.Name, s.Category, s.Version, s.Status,
 			s.NotifiedAt.Format(time.RFC3339), lateNote(s.Notice.Late))
 		fmt.Fprintf(stdout, "Organisation %s; P-codes %s; hash %s\n", s.Organisation, strings.Join(s.PCodes, " "), s.Hash)
+		printHazards(s.Hazards)
 		printBoard(b.Rows)
 		return nil
 	}
@@ -199,9 +200,24 @@ func printNotified(ss []*humanitarian.Site) {
 	if len(ss) == 1 {
 		s := ss[0]
 		fmt.Fprintf(stdout, "Notified site %s %q version %d (P-codes %s)%s.\n", s.ID, s.Name, s.Version, strings.Join(s.PCodes, " "), lateNote(s.Notice.Late))
+		printHazards(s.Hazards)
 		return
 	}
-	fmt.Fprintf(stdout, "Notified %d sites (%d late).\n", len(ss), late)
+	hazards := 0
+	for _, s := range ss {
+		if len(s.Hazards) > 0 {
+			hazards++
+		}
+	}
+	fmt.Fprintf(stdout, "Notified %d sites (%d late, %d with hazards).\n", len(ss), late, hazards)
+}
+
+// printHazards prints a notification's hazards, one a line: notice, never
+// a refusal.
+func printHazards(hs []humanitarian.Hazard) {
+	for _, h := range hs {
+		fmt.Fprintf(stdout, "HAZARD: %s\n", h.Reason)
+	}
 }
 
 func runInbox(ctx context.Context, args []string) error {
