@@ -41,6 +41,9 @@ type Service struct {
 	// Alerts holds the recent alerts that are hazards near a site or a
 	// route; nil checks none.
 	Alerts *RecentAlerts
+	// ConvoyLimits are the limits of convoy tracking on the clock
+	// (defaults when zero).
+	ConvoyLimits ConvoyLimits
 	// tracking is the live watch of convoys reporting positions.
 	tracking convoys
 }

@@ -99,16 +99,25 @@ func zoneHazards(idx *zones.Index) humanitarian.HazardChecker {
 // inside any acknowledgement window.
 const SweepEvery = time.Minute
 
+// ConvoySweepEvery is how often the node checks the convoys under way
+// for stops, silences and lags: well inside the 15 minutes of silence
+// that make an alert.
+const ConvoySweepEvery = 30 * time.Second
+
 // startSweeps starts the loop of humanitarian.Service.Sweep; every server
 // of a deployment may run it, since each notice is recorded once.
 func (n *Node) startSweeps() {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, convoys := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		n.Humanitarian.RunSweeps(ctx, SweepEvery)
 	}()
-	n.stopSweeps = func() { cancel(); <-done }
+	go func() {
+		defer close(convoys)
+		n.Humanitarian.RunConvoySweeps(ctx, ConvoySweepEvery)
+	}()
+	n.stopSweeps = func() { cancel(); <-done; <-convoys }
 }
 
 // newHumanitarian is humanitarian notification over st, writing through
