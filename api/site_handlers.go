@@ -601,3 +601,10 @@ func (c *Client) ReportPosition(ctx context.Context, movement string, p humanita
 	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(movement)+"/positions", p, &res, nil)
 	return &res, err
 }
+
+// LastPosition returns a convoy's last reported position.
+func (c *Client) LastPosition(ctx context.Context, movement string) (*humanitarian.ConvoyPosition, error) {
+	var p humanitarian.ConvoyPosition
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(movement)+"/position", nil, &p, nil)
+	return &p, err
+}

@@ -306,3 +306,67 @@ func (s *Service) RunConvoySweeps(ctx context.Context, interval time.Duration) {
 		stop()
 	}
 }
+
+// ConvoyView is a convoy under way as the map shows it: its movement,
+// its last position (nil when it has reported none since the server
+// started) and the state of its tracking.
+type ConvoyView struct {
+	Movement *Movement       `json:"movement"`
+	Position *ConvoyPosition `json:"position,omitempty"`
+	// State is "on_route", "off_route", "stopped", "silent" or "behind"
+	// (the first that holds, from the last: silent before stopped before
+	// off route before behind), or "unheard".
+	State     string  `json:"state"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// Convoys returns the movements under way with their tracking state, at
+// most limit (1,000 when 0 or more). Convoys are visible to every member
+// party, as their movements are.
+func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var out []ConvoyView
+	cursor := ""
+	for len(out) < limit {
+		ms, err := s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+		if err != nil {
+			return nil, err
+		}
+		s.tracking.mu.Lock()
+		for _, m := range ms {
+			if len(out) == limit {
+				break
+			}
+			v := ConvoyView{Movement: m, State: "unheard"}
+			if st := s.tracking.watches[m.ID]; st != nil && st.heard && st.notified == m.Notified {
+				p := st.last
+				v.Position, v.DistanceM = &p, math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))
+				c := st.watch.clock
+				switch {
+				case c.silent:
+					v.State = "silent"
+				case c.stopped:
+					v.State = "stopped"
+				case !st.watch.Corridor.Inside(p.Lon, p.Lat):
+					v.State = "off_route"
+				case c.behind:
+					v.State = "behind"
+				default:
+					v.State = "on_route"
+				}
+			}
+			out = append(out, v)
+		}
+		s.tracking.mu.Unlock()
+		if len(ms) < sweepPage {
+			break
+		}
+		cursor = ms[len(ms)-1].ID
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,8 +23,12 @@ func (n *Node) openHumanitarian() error {
 	if err == nil {
 		h.Hazards = zoneHazards(n.Zones.Index)
 		h.Alerts = &humanitarian.RecentAlerts{Now: n.Journal.Now}
-		if err = n.loadRecentAlerts(h.Alerts); err != nil {
-			return fmt.Errorf("humanitarian: recent alerts: %w", err)
+		if lerr := n.loadRecentAlerts(h.Alerts); lerr != nil {
+			// The server starts without the alerts it could not read (a
+			// row that does not match the journal is reported by the
+			// read itself): the hazard check then misses them, and says
+			// so in the log.
+			n.log.Warn("humanitarian: the hazard check starts without the recent alerts it could not read", "err", lerr)
 		}
 		n.startSweeps()
 	}
@@ -39,12 +44,14 @@ func (n *Node) loadRecentAlerts(r *humanitarian.RecentAlerts) error {
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
 	ctx = truce.NewContext(ctx, system)
 	since := n.Journal.Now().Add(-humanitarian.DefaultAlertWindow)
+	var failed error
 	for _, kind := range humanitarian.AlertHazardKinds() {
 		cursor := ""
 		for r.Len() < humanitarian.MaxRecentAlerts {
 			as, next, err := n.Air.ListAlerts(ctx, truce.AlertFilter{Kind: kind, Since: since, Cursor: cursor, Limit: 1000})
 			if err != nil {
-				return err
+				failed = errors.Join(failed, err)
+				break
 			}
 			for _, a := range as {
 				r.Add(a)
@@ -55,7 +62,7 @@ func (n *Node) loadRecentAlerts(r *humanitarian.RecentAlerts) error {
 			cursor = next
 		}
 	}
-	return nil
+	return failed
 }
 
 // followAlerts hands a committed alert to the hazard check's recent

@@ -110,6 +110,28 @@ func TestCLI_Movements(t *testing.T) {
 		t.Fatalf("under way: %s", out)
 	}
 
+	// The convoy reports its positions: on its route, then off it for
+	// two minutes, which raises a deviation; convoy show and convoy
+	// alerts find them; a position without a latitude is one line.
+	ago := func(m int) string { return time.Now().UTC().Add(-time.Duration(m) * time.Minute).Format(time.RFC3339) }
+	if out := run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.59", "--time", ago(5)); !strings.Contains(out, "on its route, 0 m") {
+		t.Fatalf("convoy report on the route: %s", out)
+	}
+	run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.57", "--time", ago(4))
+	out = run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.57", "--time", ago(2), "--speed", "0")
+	if !strings.Contains(out, "OFF its route") || !strings.Contains(out, "(convoy_deviation): Convoy") {
+		t.Fatalf("convoy report off the route: %s", out)
+	}
+	if out := run(tokens["us"], "convoy", "show", mv); !strings.Contains(out, "under_way") || !strings.Contains(out, "Last position 36.05000,32.57000") {
+		t.Fatalf("convoy show: %s", out)
+	}
+	if out := run(tokens["us"], "convoy", "alerts", "--movement", mv); strings.Count(out, "convoy_deviation") != 1 {
+		t.Fatalf("convoy alerts: %s", out)
+	}
+	if _, errs, code := cmd(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05"); code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "--lat") {
+		t.Fatalf("no latitude: exit %d %q", code, errs)
+	}
+
 	file := filepath.Join(dir, "movement-proof.json")
 	if out := run(tokens["us"], "humanitarian", "proof", mv, "-o", file); !strings.Contains(out, "proof of movement "+mv+" (3 records)") {
 		t.Fatalf("humanitarian proof: %s", out)
