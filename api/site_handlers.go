@@ -12,7 +12,7 @@ import (
 )
 
 // SiteImport is the body of POST /api/v1/sites/import: a CSV (with or
-// without an HXL hashtag row) or GeoJSON file of sites, as text.
+// without an HXL hashtag row), GeoJSON or KML file of sites, as text.
 type SiteImport struct {
 	AgreementID string `json:"agreement_id" required:"true"`
 	Format      string `json:"format" required:"true"`

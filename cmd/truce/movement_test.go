@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,4 +157,38 @@ func TestCLI_Movements(t *testing.T) {
 	if _, errs, code := cmd("", "log", "verify-proof", bad, "--key", logKey); code == 0 || !strings.Contains(errs, "NOT verify") {
 		t.Errorf("relabelled proof: exit %d %s", code, errs)
 	}
+
+	// A route recorded by a GPS unit, as GPX: a track of two segments;
+	// the same with a bad point is refused, the point named.
+	gpx := func(pts ...string) string {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>`)
+		for i, p := range pts {
+			if i == 2 {
+				b.WriteString(`</trkseg><trkseg>`)
+			}
+			lon, lat, _ := strings.Cut(p, ",")
+			fmt.Fprintf(&b, `<trkpt lat="%s" lon="%s"/>`, lat, lon)
+		}
+		b.WriteString(`</trkseg></trk></gpx>`)
+		return b.String()
+	}
+	track := filepath.Join(dir, "track.gpx")
+	os.WriteFile(track, []byte(gpx("36.0076,32.5560", "36.0500,32.5900", "36.1020,32.6189")), 0o644)
+	out = run(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Recorded convoy", "--org", "SARC", "--route", track,
+		"--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4), "--vehicles", "2xtruck", "--json")
+	var rec struct {
+		Route json.RawMessage `json:"route"`
+	}
+	var route bytes.Buffer
+	if json.Unmarshal([]byte(out), &rec) != nil || json.Compact(&route, rec.Route) != nil ||
+		route.String() != `{"coordinates":[[36.0076,32.556],[36.05,32.59],[36.102,32.6189]],"type":"LineString"}` {
+		t.Fatalf("movement add --route track.gpx: %s", out)
+	}
+	os.WriteFile(track, []byte(gpx("36.0076,32.5560", "36.0500,132.5900", "36.1020,32.6189")), 0o644)
+	if _, errs, code := cmd(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Bad track", "--org", "SARC", "--route", track,
+		"--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4), "--vehicles", "2xtruck"); code == 0 || !strings.Contains(errs, "track segment 1 point 2") {
+		t.Fatalf("a track with a bad point: exit %d %s", code, errs)
+	}
 }
+

@@ -88,9 +88,9 @@ func runSite(ctx context.Context, args []string) error {
 		printNotified([]*humanitarian.Site{s})
 		return nil
 	case "import":
-		fs := newFlags("site import", "site import --agreement ID FILE.csv|FILE.geojson [--format csv|geojson]")
+		fs := newFlags("site import", "site import --agreement ID FILE.csv|FILE.geojson|FILE.kml [--format csv|geojson|kml]")
 		agreement := fs.String("agreement", "", "agreement id")
-		format := fs.String("format", "", "csv or geojson (default: from the file's extension)")
+		format := fs.String("format", "", "csv, geojson or kml (default: from the file's extension)")
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
@@ -102,8 +102,11 @@ func runSite(ctx context.Context, args []string) error {
 		}
 		if *format == "" {
 			*format = "csv"
-			if ext := strings.ToLower(filepath.Ext(pos[0])); ext == ".geojson" || ext == ".json" {
+			switch ext := strings.ToLower(filepath.Ext(pos[0])); ext {
+			case ".geojson", ".json":
 				*format = "geojson"
+			case ".kml":
+				*format = "kml"
 			}
 		}
 		ss, err := cl.ImportSites(ctx, api.SiteImport{AgreementID: *agreement, Format: *format, Data: string(data)})
