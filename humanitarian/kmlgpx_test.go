@@ -72,7 +72,9 @@ func TestParseRoute(t *testing.T) {
 	gpx := func(body string) []byte {
 		return []byte(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">` + body + `</gpx>`)
 	}
-	pt := func(tag, lat, lon string) string { return `<` + tag + ` lat="` + lat + `" lon="` + lon + `"><ele>500</ele></` + tag + `>` }
+	pt := func(tag, lat, lon string) string {
+		return `<` + tag + ` lat="` + lat + `" lon="` + lon + `"><ele>500</ele></` + tag + `>`
+	}
 	tests := []struct {
 		name, format string
 		data         []byte
