@@ -35,6 +35,10 @@ type ConvoyPosition struct {
 	// SpeedKn and Bearing are what the unit reports, when it does.
 	SpeedKn *float64 `json:"speed_kn,omitempty"`
 	Bearing *float64 `json:"bearing,omitempty"`
+	// Replayed marks a position from a replay (a demo or an exercise),
+	// not a live unit: the alerts it raises are marked relocated, as a
+	// replayed flight's are (CAP status Exercise).
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // PositionResult is what a reported position made: how far the convoy is
@@ -115,14 +119,14 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 	}
 	s.tracking.mu.Unlock()
 	if ev != nil && ev.Kind == ConvoyDeviation {
-		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, *ev)
+		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, *ev, p.Replayed)
 		if err != nil {
 			return nil, err
 		}
 		res.Alert = al
 	}
 	for _, ev := range clock {
-		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev)
+		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, p.Replayed)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +168,7 @@ var convoyAlertKinds = map[ConvoyEventKind]truce.AlertKind{ConvoyDeviation: Aler
 // was notified to read it; the coordinator sees all). A clock event's
 // alert is raised once per episode across servers and restarts: when its
 // episode was raised already it returns nil.
-func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, corridorM float64, ev ConvoyEvent) (*truce.Alert, error) {
+func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, corridorM float64, ev ConvoyEvent, replayed bool) (*truce.Alert, error) {
 	kind := convoyAlertKinds[ev.Kind]
 	evidence, err := json.Marshal(map[string]any{"movement": m.ID, "notified_version": m.Notified, "hash": notified.Hash, "since": ev.Since,
 		"at": ev.At, "lon": ev.Lon, "lat": ev.Lat, "distance_m": math.Round(ev.DistanceM), "corridor_m": corridorM, "event": ev.Kind})
@@ -195,7 +199,7 @@ func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, c
 		episode = m.ID + "/" + string(ev.Kind) + "@" + ev.Since.Format(time.RFC3339Nano)
 	}
 	al := &truce.Alert{ID: truce.NewID(), Kind: kind, State: truce.AlertOpen, Time: ev.At, Lon: ev.Lon, Lat: ev.Lat,
-		Aircraft: []truce.AlertAircraft{}, Episode: episode, Evidence: evidence, Version: 1, Summary: summary}
+		Aircraft: []truce.AlertAircraft{}, Episode: episode, Evidence: evidence, Version: 1, Summary: summary, Relocated: replayed}
 	if al.Lon == 0 && al.Lat == 0 {
 		// Never heard: the alert is placed at the route's start.
 		al.Lon, al.Lat = (m.BBox[0]+m.BBox[2])/2, (m.BBox[1]+m.BBox[3])/2
@@ -255,7 +259,7 @@ func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 				return out, err
 			}
 			for _, ev := range evs {
-				al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev)
+				al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, false)
 				if err != nil {
 					return out, err
 				}
