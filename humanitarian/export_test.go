@@ -1,5 +1,9 @@
 package humanitarian
 
-// RoutePieceVertices lets benchmarks compare piece sizes of the route
-// hazard check.
-var RoutePieceVertices = &routePieceVertices
+import "github.com/paulmach/orb"
+
+// SegmentBoxes lets tests check the rectangles the route hazard check asks
+// about.
+func SegmentBoxes(route orb.LineString, halfM float64) []orb.Polygon {
+	return segmentBoxes(route, halfM)
+}

@@ -121,17 +121,15 @@ func (h Hazards) RouteHazards(ctx context.Context, route orb.LineString, f *Move
 	half := math.Max(f.CorridorM, minCorridorM)
 	var out []Hazard
 	if h.Zones != nil {
-		// The corridor is asked about piece by piece: a long route's
-		// bounds hold many zones it passes by, and each needs an exact
-		// test against the whole corridor; a piece's bounds hold few.
+		// The corridor is asked about segment by segment, each as a
+		// rectangle reaching the half-width beyond its ends: together they
+		// hold the corridor (a square end holds the round cap), at most
+		// 0.42 half-widths wider at a bend, and no union of buffers is
+		// drawn (the dearest part of a buffer).
 		air := f.Kind == AirMovement
 		seen := map[string]bool{}
-		for _, piece := range routePieces(route, routePieceVertices) {
-			corridor, err := geo.BufferLine(piece, half)
-			if err != nil {
-				return nil, err
-			}
-			hits, err := h.Zones.ZonesMeeting(ctx, corridor, air, f.Departure.From, f.Arrival.To)
+		for _, area := range segmentBoxes(route, half) {
+			hits, err := h.Zones.ZonesMeeting(ctx, area, air, f.Departure.From, f.Arrival.To)
 			if err != nil {
 				return nil, err
 			}
@@ -197,20 +195,30 @@ func RouteHazards(ctx context.Context, c HazardChecker, route orb.LineString, f 
 	return Hazards{Zones: c}.RouteHazards(ctx, route, f)
 }
 
-// routePieceVertices is how many segments a piece of route asked about
-// at once has at most.
-var routePieceVertices = 48
-
-// routePieces splits a route into pieces of at most n segments each,
-// consecutive pieces sharing their end vertex, so that their corridors
-// together are the route's.
-func routePieces(route orb.LineString, n int) []orb.LineString {
-	if len(route) <= n+1 {
-		return []orb.LineString{route}
+// segmentBoxes returns, for each segment of a route, the rectangle
+// around it that reaches halfM metres to either side and beyond either
+// end, in lon/lat (drawn in the route's local plane, as a Corridor is).
+func segmentBoxes(route orb.LineString, halfM float64) []orb.Polygon {
+	c := NewCorridor(route, halfM)
+	back := func(x, y float64) orb.Point { return orb.Point{c.lon0 + x/c.kx, c.lat0 + y/c.ky} }
+	var out []orb.Polygon
+	for i := 1; i < len(c.pts); i++ {
+		a, b := c.pts[i-1], c.pts[i]
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		l := math.Hypot(dx, dy)
+		ux, uy := 1.0, 0.0
+		if l > 0 {
+			ux, uy = dx/l, dy/l
+		}
+		// Along (u) and across (v = u turned left) the segment.
+		ax, ay := a[0]-ux*halfM, a[1]-uy*halfM
+		bx, by := b[0]+ux*halfM, b[1]+uy*halfM
+		vx, vy := -uy*halfM, ux*halfM
+		out = append(out, orb.Polygon{{back(ax-vx, ay-vy), back(bx-vx, by-vy), back(bx+vx, by+vy), back(ax+vx, ay+vy), back(ax-vx, ay-vy)}})
 	}
-	var out []orb.LineString
-	for i := 0; i < len(route)-1; i += n {
-		out = append(out, route[i:min(i+n+1, len(route))])
+	if len(c.pts) == 1 {
+		p := c.pts[0]
+		out = append(out, orb.Polygon{{back(p[0]-halfM, p[1]-halfM), back(p[0]+halfM, p[1]-halfM), back(p[0]+halfM, p[1]+halfM), back(p[0]-halfM, p[1]+halfM), back(p[0]-halfM, p[1]-halfM)}})
 	}
 	return out
 }

@@ -97,26 +97,22 @@ func BenchmarkHazards(b *testing.B) {
 	w := newHazardWorld(b, 5000, 100_000)
 	t0 := time.Date(2030, 1, 2, 6, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	for _, piece := range []int{48, 1 << 20} {
-		*humanitarian.RoutePieceVertices = piece
-		b.Run("Route/piece="+strconv.Itoa(piece), func(b *testing.B) {
-			f := humanitarian.MovementFields{CorridorM: 500, Departure: humanitarian.Window{From: t0, To: t0.Add(time.Hour)}, Arrival: humanitarian.Window{From: t0.Add(4 * time.Hour), To: t0.Add(8 * time.Hour)}}
-			n := 0
-			cpu := cpuPerOp(b)
-			for b.Loop() {
-				hz, err := w.h.RouteHazards(ctx, w.route, &f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				n = len(hz)
+	b.Run("Route", func(b *testing.B) {
+		f := humanitarian.MovementFields{CorridorM: 500, Departure: humanitarian.Window{From: t0, To: t0.Add(time.Hour)}, Arrival: humanitarian.Window{From: t0.Add(4 * time.Hour), To: t0.Add(8 * time.Hour)}}
+		n := 0
+		cpu := cpuPerOp(b)
+		for b.Loop() {
+			hz, err := w.h.RouteHazards(ctx, w.route, &f)
+			if err != nil {
+				b.Fatal(err)
 			}
-			cpu()
-			b.ReportMetric(float64(n), "hazards")
-			b.ReportMetric(w.routeM/1000, "route-km")
-			b.ReportMetric(float64(len(w.route)), "vertices")
-		})
-	}
-	*humanitarian.RoutePieceVertices = 48
+			n = len(hz)
+		}
+		cpu()
+		b.ReportMetric(float64(n), "hazards")
+		b.ReportMetric(w.routeM/1000, "route-km")
+		b.ReportMetric(float64(len(w.route)), "vertices")
+	})
 	b.Run("Site", func(b *testing.B) {
 		f := humanitarian.SiteFields{BufferM: 1000, ValidFrom: t0}
 		site := geotest.CopyMove(0, 5)(orb.Point{36.2913, 33.5102}) // Damascus

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/spatial"
@@ -201,5 +203,38 @@ func TestSiteService_Hazards(t *testing.T) {
 				t.Errorf("a closed site with hazards %+v", closed.Hazards)
 			}
 		})
+	}
+}
+
+// TestSegmentBoxes_HoldTheCorridor: every point within the half-width of
+// a route (as Corridor measures it, in the route's local plane) lies in one of
+// the rectangles the zone check asks about, and none is farther than
+// 1.5 half-widths from the route: the check may only be a little wider
+// than the corridor, never narrower. Randomised; the seed is printed.
+func TestSegmentBoxes_HoldTheCorridor(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
+	route := orb.LineString{{36.0076, 32.5560}, {36.0500, 32.5900}, {36.0510, 32.6300}, {36.1020, 32.6189}, {36.0900, 32.5800}}
+	const half = 500.0
+	boxes := humanitarian.SegmentBoxes(route, half)
+	c := humanitarian.NewCorridor(route, half)
+	inBox := func(p orb.Point) bool {
+		for _, b := range boxes {
+			if planar.PolygonContains(b, p) {
+				return true
+			}
+		}
+		return false
+	}
+	for range 20_000 {
+		p := orb.Point{36.0 + rnd.Float64()*0.12, 32.54 + rnd.Float64()*0.1}
+		d := c.DistanceM(p[0], p[1])
+		switch {
+		case d <= half*0.99 && !inBox(p):
+			t.Fatalf("%v, %.0f m from the route, is in no rectangle", p, d)
+		case d > half*1.5 && inBox(p):
+			t.Fatalf("%v, %.0f m from the route, is in a rectangle", p, d)
+		}
 	}
 }
