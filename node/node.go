@@ -302,6 +302,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
 	n.followControl(e)
+	n.followAlerts(e)
 	if n.Airspace != nil {
 		n.Airspace.Handle(e)
 	}
