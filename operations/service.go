@@ -210,32 +210,34 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 	return ag, parts, notify, nil
 }
 
-// build makes version of an operation from a checked plan.
-func build(o *Operation, in *FileInput, parts, notify []string) error {
+// build makes version of an operation from a checked plan, and returns
+// its volumes prepared (once for the whole filing: drawing a corridor is
+// the dearest part of its check).
+func build(o *Operation, in *FileInput, parts, notify []string) ([]*spatial.PreparedVolume, error) {
 	o.AgreementID, o.Name, o.Kind = in.AgreementID, strings.TrimSpace(in.Name), in.Kind
 	o.Participants, o.NotifyTo, o.Aircraft, o.Contacts = parts, notify, in.Aircraft, in.Contacts
 	o.Volumes = make([]Volume, len(in.Volumes))
 	for i, v := range in.Volumes {
 		g, err := decode(v.Geometry)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		raw, err := encode(g)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		v.Geometry = raw
 		o.Volumes[i] = Volume{VolumeInput: v}
 	}
 	pvs, err := prepare(o, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, p := range pvs {
 		o.Volumes[i].BBox = boundOf(p.Area())
 	}
 	o.Digest, err = PlanDigest(o)
-	return err
+	return pvs, err
 }
 
 // Check returns the conflicts a plan would raise if filed now, without
@@ -252,10 +254,11 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 		return nil, err
 	}
 	o := &Operation{ID: "check-" + truce.NewID(), PartyID: a.Party.ID, Version: 1}
-	if err := build(o, &in, parts, notify); err != nil {
+	pvs, err := build(o, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
-	ext, err := s.find(ctx, o, ag, now, findExternal)
+	ext, err := s.find(ctx, o, pvs, ag, now, findExternal)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +267,7 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	found, err := s.find(ctx, o, ag, now, findOperations)
+	found, err := s.find(ctx, o, pvs, ag, now, findOperations)
 	return append(found, ext...), err
 }
 
@@ -298,19 +301,27 @@ func (s *Service) File(ctx context.Context, in FileInput) (*Result, error) {
 		return nil, err
 	}
 	o := &Operation{ID: truce.NewID(), PartyID: a.Party.ID, Status: Filed, Approvals: []Approval{}, CreatedAt: now, Version: 1, Revision: 1}
-	if err := build(o, &in, parts, notify); err != nil {
+	pvs, err := build(o, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
 	if o.Joint() {
 		o.Status = Draft
 	}
-	return s.commit(ctx, a, ag, o, in.Override, now, nil)
+	return s.commit(ctx, a, ag, o, pvs, in.Override, now, nil)
 }
 
 // commit records o (a new operation, or a new revision of one; prev is the
-// stored one it replaces) with its conflicts when it is filed.
-func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreement, o *Operation, override string, now time.Time, prev *Operation) (*Result, error) {
-	ext, err := s.find(ctx, o, ag, now, findExternal)
+// stored one it replaces) with its conflicts when it is filed. pvs are its
+// volumes prepared, or nil.
+func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreement, o *Operation, pvs []*spatial.PreparedVolume, override string, now time.Time, prev *Operation) (*Result, error) {
+	if pvs == nil {
+		var err error
+		if pvs, err = prepare(o, 0); err != nil {
+			return nil, err
+		}
+	}
+	ext, err := s.find(ctx, o, pvs, ag, now, findExternal)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +330,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		s.mu.Unlock()
 		return nil, err
 	}
-	found, err := s.find(ctx, o, ag, now, findOperations)
+	found, err := s.find(ctx, o, pvs, ag, now, findOperations)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -350,7 +361,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 	// and the writes of several filings share the store's group commit.
 	// A write that fails puts back what the index held.
 	before, wasLive := s.live[o.ID]
-	s.reindex(o)
+	s.reindex(o, pvs)
 	s.mu.Unlock()
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Result, error) {
 		if prev != nil {
@@ -395,7 +406,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		if cur := s.live[o.ID]; cur == o || cur == nil {
 			s.unindex(o.ID)
 			if wasLive {
-				s.reindex(before)
+				s.reindex(before, nil)
 			}
 		}
 		s.mu.Unlock()
@@ -415,16 +426,18 @@ func (s *Service) unindex(id string) {
 	}
 }
 
-// reindex puts o's volumes in the index if it is live, and takes them out
-// otherwise. Callers hold s.mu.
-func (s *Service) reindex(o *Operation) {
+// reindex puts o's volumes (pvs, or prepared here when nil) in the index
+// if it is live, and takes them out otherwise. Callers hold s.mu.
+func (s *Service) reindex(o *Operation, pvs []*spatial.PreparedVolume) {
 	s.unindex(o.ID)
 	if !o.Status.Live() {
 		return
 	}
-	pvs, err := prepare(o, 0)
-	if err != nil {
-		return // checked when built
+	if pvs == nil {
+		var err error
+		if pvs, err = prepare(o, 0); err != nil {
+			return // checked when built
+		}
 	}
 	for _, p := range pvs {
 		s.index.InsertPrepared(p)
@@ -465,11 +478,8 @@ func describe(c *Conflict) string {
 // find returns the conflicts of o's volumes with other parties' live
 // operations, notified sites and movements, and zones in force whose
 // agreement prohibits the activity. Callers hold s.mu.
-func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, now time.Time, part findPart) ([]*Conflict, error) {
-	pvs, err := prepare(o, 0)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, ag *truce.Agreement, now time.Time, part findPart) ([]*Conflict, error) {
+	var err error
 	out := []*Conflict{}
 	add := func(i int, against Against, otherID, otherParty, otherKind, otherName string, d Decision, ov Overlap, visible []string) {
 		vis := []string{}
@@ -741,7 +751,7 @@ func (s *Service) Approve(ctx context.Context, id string, in ApproveInput) (*Res
 	if Approved(&n) {
 		n.Status = Filed
 	}
-	return s.commit(ctx, a, ag, &n, in.Override, now, o)
+	return s.commit(ctx, a, ag, &n, nil, in.Override, now, o)
 }
 
 // sign returns the signed note of statement by p: signed here for a
@@ -790,14 +800,15 @@ func (s *Service) Amend(ctx context.Context, id string, ifVersion int64, in File
 	}
 	n := *o
 	n.Version, n.Revision, n.Approvals, n.Override, n.FiledAt, n.Conflicts = o.Version+1, o.Revision+1, []Approval{}, nil, nil, 0
-	if err := build(&n, &in, parts, notify); err != nil {
+	pvs, err := build(&n, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
 	n.Status = Filed
 	if n.Joint() {
 		n.Status = Draft
 	}
-	return s.commit(ctx, a, ag, &n, in.Override, now, o)
+	return s.commit(ctx, a, ag, &n, pvs, in.Override, now, o)
 }
 
 // Move changes an operation's status (an operator of a participating
@@ -837,7 +848,7 @@ func (s *Service) Move(ctx context.Context, id string, to Status) (*Operation, e
 	if err != nil {
 		return nil, err
 	}
-	s.reindex(out)
+	s.reindex(out, nil)
 	return out, nil
 }
 
