@@ -496,17 +496,24 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 		return out, s.findExternal(ctx, o, pvs, add)
 	}
 	// Other parties' operations: air against air is checked with the
-	// agreement's vertical separation added to the new volume's band.
-	sep := ag.Rules.WithDefaults().SeparationFt * 0.3048
+	// agreement's separation minima, vertical (added to the new volume's
+	// band) and horizontal (the area widened, see separated): aircraft
+	// are separated when either is kept.
+	rules := ag.Rules.WithDefaults()
+	sepV, sepH := rules.SeparationFt*0.3048, rules.SeparationNM*1852
 	var wide []*spatial.PreparedVolume
+	var apart []*spatial.PreparedVolume
 	if o.Kind.Air() {
-		if wide, err = prepare(o, sep); err != nil {
+		if wide, err = prepare(o, sepV); err != nil {
+			return nil, err
+		}
+		if apart, err = separated(o, sepV, sepH); err != nil {
 			return nil, err
 		}
 	}
 	for i, pv := range pvs {
 		seen := map[string]bool{}
-		check := func(q *spatial.PreparedVolume, air bool) {
+		check := func(q *spatial.PreparedVolume, air bool, near *truce.BBox) {
 			s.index.OverlappingPrepared(q, func(ov spatial.Overlap) bool {
 				other := s.live[ov.Owner]
 				if other == nil || other.ID == o.ID || seen[other.ID] || Shares(o.Participants, other.Participants) || other.Kind.Air() != air {
@@ -515,7 +522,13 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 				seen[other.ID] = true
 				d := Decide(o.Kind, AgainstOperation, other.Kind, false)
 				_, j := splitVolumeID(ov.ID)
+				// Where the areas meet; for volumes only within the
+				// horizontal separation, where the new area widened by it
+				// meets the other's box.
 				ob := o.Volumes[i].BBox
+				if near != nil {
+					ob = *near
+				}
 				if j < len(other.Volumes) {
 					ob = meet(ob, other.Volumes[j].BBox)
 				}
@@ -531,14 +544,64 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 			})
 		}
 		if o.Kind.Air() {
-			check(wide[i], true)
+			check(wide[i], true, nil)
+			// The areas apart but within the separation.
+			near := union(o.Volumes[i].BBox, boundOf(apart[i].Area()))
+			check(apart[i], true, &near)
 		}
-		check(pv, false)
+		check(pv, false, nil)
 		if !o.Kind.Air() {
-			check(pv, true)
+			check(pv, true, nil)
 		}
 	}
 	return out, nil
+}
+
+func union(a, b truce.BBox) truce.BBox {
+	return truce.BBox{min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])}
+}
+
+// separated returns, for each of o's volumes, a volume that covers the
+// ground within horizontalM of its area and outside it (and only ground
+// within horizontalM),
+// with the band widened by verticalM on each side: a circle or a corridor
+// widened by horizontalM; for a polygon, the corridor of that half-width
+// along its rings (a point within horizontalM of a polygon but outside it
+// is within horizontalM of its boundary, and the area itself is checked
+// apart).
+func separated(o *Operation, verticalM, horizontalM float64) ([]*spatial.PreparedVolume, error) {
+	out := make([]*spatial.PreparedVolume, len(o.Volumes))
+	for i, v := range o.Volumes {
+		g, err := decode(v.Geometry)
+		if err != nil {
+			return nil, err
+		}
+		buf := v.BufferM + horizontalM
+		switch a := g.(type) {
+		case orb.Polygon:
+			g, buf = rings(orb.MultiPolygon{a}), horizontalM
+		case orb.MultiPolygon:
+			g, buf = rings(a), horizontalM
+		}
+		p, err := spatial.PrepareVolume(spatial.Volume{ID: volumeID(o.ID, i), Owner: o.ID, Geometry: g, BufferM: buf,
+			FloorM: v.FloorM - verticalM, CeilingM: v.CeilingM + verticalM, Start: v.Start, End: v.End})
+		if err != nil {
+			return nil, truce.Errorf(truce.EUNPROCESSABLE, "Volume %d widened by the agreement's separation: %v", i+1, err)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// rings returns every ring of mp as a line.
+func rings(mp orb.MultiPolygon) orb.MultiLineString {
+	var out orb.MultiLineString
+	for _, p := range mp {
+		for _, r := range p {
+			out = append(out, orb.LineString(r))
+		}
+	}
+	return out
 }
 
 // findPart says which conflicts find looks for: with operations (in the

@@ -484,3 +484,48 @@ func TestService_ConcurrentFilings(t *testing.T) {
 		}
 	}
 }
+
+// TestService_HorizontalSeparation: air operations of two parties in the
+// same band and window are in conflict when their areas come within the
+// agreement's horizontal separation (5 NM by default) though they do not
+// meet; farther apart, or a ground patrol as near, they are not. The
+// overlap reported is where the new area widened by the separation meets
+// the other's box.
+func TestService_HorizontalSeparation(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			us, err := w.svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 33.0, 36.3, 33.1), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 0.06° of longitude east at 33° N is 5.6 km: within 5 NM (9.26 km).
+			near, err := w.svc.File(w.asRU, w.plan("RU near", operations.AirPatrol, box(36.36, 33.0, 36.46, 33.1), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(near.Conflicts) != 1 || near.Conflicts[0].OtherID != us.Operation.ID {
+				t.Fatalf("RU patrol 5.6 km away: %+v", near.Conflicts)
+			}
+			if b := near.Conflicts[0].Overlap.BBox; !(b[0] >= 36.2 && b[2] <= 36.3 && b[2] > b[0] && b[0] < 36.3 && b[0] > 36.25) {
+				t.Fatalf("overlap box %v: want the east part of the US patrol's box within 9.26 km of 36.36", b)
+			}
+			// A circle 6 km south of the US box's edge: within the separation too.
+			circle := w.plan("RU orbit", operations.Reconnaissance, json.RawMessage(`{"type":"Point","coordinates":[36.25,32.98]}`), 4000, 5000, 2*time.Hour, 1)
+			circle.Volumes[0].BufferM = 1000
+			if r, err := w.svc.File(w.asRU, circle); err != nil || len(r.Conflicts) != 1 || r.Conflicts[0].OtherID != us.Operation.ID {
+				t.Fatalf("RU orbit 1 km around a point 2.2 km south of the US box: %+v %v", r, err)
+			}
+			// 0.16° east is 15 km: apart.
+			far, err := w.svc.File(w.asJO, w.plan("JO far", operations.AirPatrol, box(36.46, 33.2, 36.56, 33.3), 3000, 6000, time.Hour, 4))
+			if err != nil || len(far.Conflicts) != 0 {
+				t.Fatalf("JO patrol 15 km away: %+v %v", far, err)
+			}
+			// Separation is between aircraft: a ground patrol as near is apart.
+			ground, err := w.svc.File(w.asJO, w.plan("JO ground", operations.GroundPatrol, box(36.36, 33.0, 36.46, 33.1), 0, 10, time.Hour, 4))
+			if err != nil || len(ground.Conflicts) != 0 {
+				t.Fatalf("JO ground patrol: %+v %v", ground, err)
+			}
+		})
+	}
+}
