@@ -677,8 +677,25 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 				if _, pt := g.(orb.Point); pt {
 					v.BufferM = max(st.BufferM, minSiteRadiusM)
 				}
-				if x.Insert(v) == nil {
-					refs[st.ID] = ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
+				if x.Insert(v) != nil {
+					continue
+				}
+				r := ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
+				refs[st.ID] = r
+				// A polygon's buffer: the ground within BufferM of its
+				// rings (see separated).
+				var mp orb.MultiPolygon
+				switch a := g.(type) {
+				case orb.Polygon:
+					mp = orb.MultiPolygon{a}
+				case orb.MultiPolygon:
+					mp = a
+				}
+				if mp != nil && st.BufferM > 0 {
+					v.ID, v.Geometry, v.BufferM = st.ID+"#buffer", rings(mp), st.BufferM
+					if x.Insert(v) == nil {
+						refs[v.ID] = r
+					}
 				}
 			}
 			if len(sites) < 1000 {
@@ -713,8 +730,13 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 		cursor = ms[len(ms)-1].ID
 	}
 	for i, pv := range pvs {
+		seen := map[string]bool{}
 		x.OverlappingPrepared(pv, func(ov spatial.Overlap) bool {
 			r := refs[ov.ID]
+			if seen[r.id] {
+				return true // a polygon site and its buffer
+			}
+			seen[r.id] = true
 			d := Decide(o.Kind, r.against, "", false)
 			add(i, r.against, r.id, r.party, r.kind, r.name, d,
 				Overlap{FloorM: o.Volumes[i].FloorM, CeilingM: o.Volumes[i].CeilingM, Start: tp(ov.Start), End: tp(ov.End), BBox: o.Volumes[i].BBox}, nil)

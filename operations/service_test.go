@@ -529,3 +529,40 @@ func TestService_HorizontalSeparation(t *testing.T) {
 		})
 	}
 }
+
+// TestService_PolygonSiteBuffer: a site notified as a polygon with a
+// buffer is checked with its buffer, as a point site is: a strike 300 m
+// outside a camp's polygon with a 500 m buffer is refused; 2 km away it
+// is not.
+func TestService_PolygonSiteBuffer(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			camp := &humanitarian.Site{ID: "site-camp", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Rukban camp",
+				Category: humanitarian.Hospital, Organisation: "UNHCR", Geometry: box(36.8, 33.3, 36.82, 33.32), BufferM: 500, ValidFrom: w.now.Add(-time.Hour)},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.794, 33.295, 36.826, 33.325}, Version: 1} // the box widened by the buffer, as humanitarian stores it
+			c, err := truce.Change{Kind: "site", Subject: camp.ID, Body: camp, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutSite(context.Background(), camp)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// 0.0032° east of 36.82 at 33.3° N is 300 m.
+			_, err = w.svc.File(w.asRU, w.plan("near", operations.AirStrike, box(36.8232, 33.3, 36.83, 33.32), 0, 9000, time.Hour, 1))
+			code(t, "strike 300 m from the camp", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Rukban camp") {
+				t.Fatalf("refusal does not name the camp: %v", err)
+			}
+			if r, err := w.svc.File(w.asRU, w.plan("far", operations.AirStrike, box(36.8415, 33.3, 36.85, 33.32), 0, 9000, time.Hour, 1)); err != nil || len(r.Conflicts) != 0 {
+				t.Fatalf("strike 2 km from the camp: %+v %v", r, err)
+			}
+		})
+	}
+}
