@@ -301,6 +301,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
 	n.followControl(e)
+	n.followOperations(e)
 	if n.Airspace != nil {
 		n.Airspace.Handle(e)
 	}

@@ -666,33 +666,12 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 				if _, ok := refs[st.ID]; ok || st.Status != humanitarian.SiteActive {
 					continue
 				}
-				g, err := decode(st.Geometry)
+				vs, err := siteVolumes(st)
 				if err != nil {
 					continue
 				}
-				v := spatial.Volume{ID: st.ID, Owner: st.PartyID, Geometry: g, FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: st.ValidFrom}
-				if st.ValidTo != nil {
-					v.End = *st.ValidTo
-				}
-				if _, pt := g.(orb.Point); pt {
-					v.BufferM = max(st.BufferM, minSiteRadiusM)
-				}
-				if x.Insert(v) != nil {
-					continue
-				}
 				r := ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
-				refs[st.ID] = r
-				// A polygon's buffer: the ground within BufferM of its
-				// rings (see separated).
-				var mp orb.MultiPolygon
-				switch a := g.(type) {
-				case orb.Polygon:
-					mp = orb.MultiPolygon{a}
-				case orb.MultiPolygon:
-					mp = a
-				}
-				if mp != nil && st.BufferM > 0 {
-					v.ID, v.Geometry, v.BufferM = st.ID+"#buffer", rings(mp), st.BufferM
+				for _, v := range vs {
 					if x.Insert(v) == nil {
 						refs[v.ID] = r
 					}
@@ -744,6 +723,37 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 		})
 	}
 	return nil
+}
+
+// siteVolumes returns the volumes a notified site covers: its area (a
+// point widened to its buffer, at least minSiteRadiusM), every altitude,
+// for as long as it is valid; for a polygon with a buffer, the ground
+// within the buffer of its rings too (see separated), with the site's id
+// and "#buffer".
+func siteVolumes(st *humanitarian.Site) ([]spatial.Volume, error) {
+	g, err := decode(st.Geometry)
+	if err != nil {
+		return nil, err
+	}
+	v := spatial.Volume{ID: st.ID, Owner: st.PartyID, Geometry: g, FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: st.ValidFrom}
+	if st.ValidTo != nil {
+		v.End = *st.ValidTo
+	}
+	var mp orb.MultiPolygon
+	switch a := g.(type) {
+	case orb.Point:
+		v.BufferM = max(st.BufferM, minSiteRadiusM)
+	case orb.Polygon:
+		mp = orb.MultiPolygon{a}
+	case orb.MultiPolygon:
+		mp = a
+	}
+	out := []spatial.Volume{v}
+	if mp != nil && st.BufferM > 0 {
+		v.ID, v.Geometry, v.BufferM = st.ID+"#buffer", rings(mp), st.BufferM
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // findZones checks o's volumes against the zones in force that they meet

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -562,6 +563,68 @@ func TestService_PolygonSiteBuffer(t *testing.T) {
 			}
 			if r, err := w.svc.File(w.asRU, w.plan("far", operations.AirStrike, box(36.8415, 33.3, 36.85, 33.32), 0, 9000, time.Hour, 1)); err != nil || len(r.Conflicts) != 0 {
 				t.Fatalf("strike 2 km from the camp: %+v %v", r, err)
+			}
+		})
+	}
+}
+
+// TestService_SiteNotifiedLater: a hospital notified inside a filed
+// operation after it was filed raises a conflict alert to both sides (the
+// operation's party and the site's), recorded and journalled once however
+// often the site's change is handled; a site elsewhere raises none.
+func TestService_SiteNotifiedLater(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			op, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4))
+			if err != nil || len(op.Conflicts) != 0 {
+				t.Fatalf("filing: %+v %v", op, err)
+			}
+			notify := func(id string, x, y float64) truce.Event {
+				site := &humanitarian.Site{ID: id, AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Field hospital " + id,
+					Category: humanitarian.Hospital, Organisation: "MSF", Geometry: json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%g,%g]}`, x, y)), BufferM: 200, ValidFrom: w.now},
+					Status: humanitarian.SiteActive, BBox: truce.BBox{x - 0.01, y - 0.01, x + 0.01, y + 0.01}, Version: 1}
+				if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+					// The record names its own entry, as the service writes it.
+					site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+					c, err := truce.Change{Kind: "site", Subject: id, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.Append(context.Background(), c); err != nil {
+						return err
+					}
+					return tx.PutSite(context.Background(), site)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return truce.Event{Kind: "site", Subject: id, BBox: &site.BBox}
+			}
+			inside := notify("site-later", 36.95, 33.55)
+			for range 2 { // handled twice (a retry): recorded once
+				if err := w.svc.Handle(context.Background(), inside); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.svc.Handle(context.Background(), notify("site-away", 36.5, 33.9)); err != nil {
+				t.Fatal(err)
+			}
+			for who, ctx := range map[string]context.Context{"us": w.asUS, "ngo": w.asNGO} {
+				cs, err := w.svc.Conflicts(ctx, op.Operation.ID)
+				if err != nil || len(cs) != 1 {
+					t.Fatalf("%s sees %d conflicts (%v), want 1", who, len(cs), err)
+				}
+				c := cs[0]
+				if c.OtherID != "site-later" || c.Against != operations.AgainstSite || !c.Later || c.JournalIndex == 0 || c.OperationVersion != 1 {
+					t.Fatalf("%s's conflict: %+v", who, c)
+				}
+			}
+			if cs, err := w.svc.Conflicts(w.asJO, op.Operation.ID); err != nil || len(cs) != 0 {
+				t.Fatalf("Jordan sees %+v %v", cs, err)
+			}
+			if n := len(w.eventsOf(operations.EventConflict)); n != 1 {
+				t.Fatalf("%d conflict alerts, want 1", n)
 			}
 		})
 	}
