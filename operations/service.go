@@ -690,15 +690,10 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 			return err
 		}
 		for _, m := range ms {
-			if m.Status != humanitarian.MovementNotified && m.Status != humanitarian.MovementUnderWay {
+			v, ok := movementVolume(m)
+			if !ok {
 				continue
 			}
-			g, err := decode(m.Route)
-			if err != nil {
-				continue
-			}
-			v := spatial.Volume{ID: m.ID, Owner: m.PartyID, Geometry: g, BufferM: max(m.CorridorM, minSiteRadiusM),
-				FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: m.Departure.From, End: m.Arrival.To}
 			if x.Insert(v) == nil {
 				refs[m.ID] = ref{AgainstMovement, m.ID, m.PartyID, "movement", m.Name}
 			}
@@ -723,6 +718,22 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 		})
 	}
 	return nil
+}
+
+// movementVolume returns the volume a movement notified or under way
+// covers: its route's corridor (at least minSiteRadiusM wide), every
+// altitude, from its earliest departure to its latest arrival; false for
+// a movement in another state or whose route cannot be read.
+func movementVolume(m *humanitarian.Movement) (spatial.Volume, bool) {
+	if m.Status != humanitarian.MovementNotified && m.Status != humanitarian.MovementUnderWay {
+		return spatial.Volume{}, false
+	}
+	g, err := decode(m.Route)
+	if err != nil {
+		return spatial.Volume{}, false
+	}
+	return spatial.Volume{ID: m.ID, Owner: m.PartyID, Geometry: g, BufferM: max(m.CorridorM, minSiteRadiusM),
+		FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: m.Departure.From, End: m.Arrival.To}, true
 }
 
 // siteVolumes returns the volumes a notified site covers: its area (a

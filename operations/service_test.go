@@ -571,7 +571,8 @@ func TestService_PolygonSiteBuffer(t *testing.T) {
 // TestService_SiteNotifiedLater: a hospital notified inside a filed
 // operation after it was filed raises a conflict alert to both sides (the
 // operation's party and the site's), recorded and journalled once however
-// often the site's change is handled; a site elsewhere raises none.
+// often the site's change is handled; a site elsewhere raises none; a
+// convoy notified through it in its window raises another.
 func TestService_SiteNotifiedLater(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
@@ -610,21 +611,47 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 			if err := w.svc.Handle(context.Background(), notify("site-away", 36.5, 33.9)); err != nil {
 				t.Fatal(err)
 			}
+			// A convoy notified through the patrol's area within its window.
+			dep := w.now.Add(2 * time.Hour)
+			mv := &humanitarian.Movement{ID: "mv-later", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, MovementFields: humanitarian.MovementFields{Name: "Convoy 7",
+				Organisation: "WFP", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.85,33.55],[37.05,33.55]]}`), CorridorM: 100,
+				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
+				BBox: truce.BBox{36.84, 33.54, 37.06, 33.56}, Version: 1}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutMovement(context.Background(), mv)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
 			for who, ctx := range map[string]context.Context{"us": w.asUS, "ngo": w.asNGO} {
 				cs, err := w.svc.Conflicts(ctx, op.Operation.ID)
-				if err != nil || len(cs) != 1 {
-					t.Fatalf("%s sees %d conflicts (%v), want 1", who, len(cs), err)
+				if err != nil || len(cs) != 2 {
+					t.Fatalf("%s sees %d conflicts (%v), want 2", who, len(cs), err)
 				}
 				c := cs[0]
 				if c.OtherID != "site-later" || c.Against != operations.AgainstSite || !c.Later || c.JournalIndex == 0 || c.OperationVersion != 1 {
 					t.Fatalf("%s's conflict: %+v", who, c)
 				}
+				if c := cs[1]; c.OtherID != mv.ID || c.Against != operations.AgainstMovement || !c.Later || c.OtherName != "Convoy 7" {
+					t.Fatalf("%s's conflict with the convoy: %+v", who, c)
+				}
 			}
 			if cs, err := w.svc.Conflicts(w.asJO, op.Operation.ID); err != nil || len(cs) != 0 {
 				t.Fatalf("Jordan sees %+v %v", cs, err)
 			}
-			if n := len(w.eventsOf(operations.EventConflict)); n != 1 {
-				t.Fatalf("%d conflict alerts, want 1", n)
+			if n := len(w.eventsOf(operations.EventConflict)); n != 2 {
+				t.Fatalf("%d conflict alerts, want 2", n)
 			}
 		})
 	}
