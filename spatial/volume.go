@@ -509,20 +509,23 @@ func bucketOf(t int64) int64 {
 // every bucket its window touches, and reported only from the bucket where
 // its overlap with the query starts, so never twice), and one for the long
 // and unbounded ones. Candidates are then filtered by band and window and
-// tested exactly, each area's raster answering most tests and a walk of
-// the edges near the common box the rest (geo.SegmentsMeet decides each
-// pair of edges, so the answers are geo.Intersects's). A check does not
-// allocate.
+// tested exactly: first from what the tree holds (the candidate's box and
+// inner box against the new volume's raster, held as row bit masks), then
+// from each area's raster and sample points, and the rest by comparing
+// the runs of edges (see chains) that reach into the common box
+// (geo.SegmentsMeet decides each pair of edges, so the answers are
+// geo.Intersects's). A check does not allocate.
 //
-// Measured on 2026-12-07 (2 shared cores under heavy load, go test
-// ./spatial -run X -bench VolumeIndex_Check -benchtime=100000x): 15 µs of
-// CPU per check of a new volume against 100,000 stored ones over a 2°×2°
-// box of south-west Syria (18 candidates from the trees, 12 within band
-// and window, 1.4 sent to the exact test, 8 overlaps found per check),
-// 4.0 µs when what the check reads of the index is in the CPU's caches.
-// The target of 2 µs is not reached yet: most of the time is cache misses
-// on the trees' nodes and on the raster, samples and edges of candidates
-// that the new volume's raster cannot decide from their boxes alone.
+// Measured on 2026-12-07 (2 shared cores at load average 15-19, go test
+// ./spatial -run X -bench 'VolumeIndex_Check(Hot)?$' -benchtime=200000x
+// -count 2): 15 µs of CPU per check of a new volume against 100,000 stored
+// ones over a 2°×2° box of south-west Syria (18 candidates from the trees,
+// 12 within band and window, 6.4 decided from the tree's entry, 1.4 sent
+// to the exact test, 8 overlaps found per check), 4.5 µs when what the
+// check reads of the index is in the CPU's caches; 18 and 5.5 µs before
+// the inner boxes and runs of edges, in the same run. The target of 2 µs
+// is not reached: most of the time left is cache misses on the trees'
+// nodes and on the candidates the tree's entry cannot decide.
 //
 // Queries take a read lock and may run on any number of goroutines; a
 // write takes the write lock for the time of a few R-tree updates.
