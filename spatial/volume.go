@@ -516,16 +516,18 @@ func bucketOf(t int64) int64 {
 // (geo.SegmentsMeet decides each pair of edges, so the answers are
 // geo.Intersects's). A check does not allocate.
 //
-// Measured on 2026-12-07 (2 shared cores at load average 15-19, go test
-// ./spatial -run X -bench 'VolumeIndex_Check(Hot)?$' -benchtime=200000x
-// -count 2): 15 µs of CPU per check of a new volume against 100,000 stored
-// ones over a 2°×2° box of south-west Syria (18 candidates from the trees,
-// 12 within band and window, 6.4 decided from the tree's entry, 1.4 sent
-// to the exact test, 8 overlaps found per check), 4.5 µs when what the
-// check reads of the index is in the CPU's caches; 18 and 5.5 µs before
-// the inner boxes and runs of edges, in the same run. The target of 2 µs
-// is not reached: most of the time left is cache misses on the trees'
-// nodes and on the candidates the tree's entry cannot decide.
+// Measured on 2026-12-07 (2 shared cores at load average 10-27, go test
+// ./spatial -run X -bench 'VolumeIndex_Check(Hot)?$' -benchtime=200000x,
+// each against the code before the inner boxes and runs of edges in the
+// same run): 15-20 µs of CPU per check of a new volume against 100,000
+// stored ones over a 2°×2° box of south-west Syria (18 candidates from the
+// trees, 12 within band and window, 6.4 decided from the tree's entry,
+// 1.4 sent to the exact test, 8 overlaps found per check), against 18-26
+// before; 4.4-5.8 µs when what the check reads of the index is in the
+// CPU's caches, against 5.3-9.3. In one pair of three the two were level.
+// The target of 2 µs is not reached: most of the time left is cache
+// misses on the trees' nodes and on the candidates the tree's entry
+// cannot decide.
 //
 // Queries take a read lock and may run on any number of goroutines; a
 // write takes the write lock for the time of a few R-tree updates.
