@@ -116,10 +116,11 @@ func (s *Service) load(ctx context.Context) error {
 		}
 	}
 	// The areas are vouched a page at a time (one query for a page's
-	// entries), as the store streams them.
-	page := make([]*ControlArea, 0, vouchPage)
+	// entries), as the store streams their documents: a row that is its
+	// entry's body is decoded once, from the journal (journal.VouchDocs).
+	page := make([]journal.Doc, 0, vouchPage)
 	flush := func() error {
-		as, _, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, page, controlAreaID)
+		as, _, err := journal.VouchDocs(ctx, s.Journal, KindControlArea, page, controlAreaID)
 		if err != nil {
 			return err
 		}
@@ -131,8 +132,8 @@ func (s *Service) load(ctx context.Context) error {
 		page = page[:0]
 		return nil
 	}
-	err = s.Store.ControlAreas(ctx, func(a *ControlArea) error {
-		if page = append(page, a); len(page) == vouchPage {
+	err = s.Store.ControlAreaDocs(ctx, func(id string, doc []byte) error {
+		if page = append(page, journal.Doc{ID: id, JSON: doc}); len(page) == vouchPage {
 			return flush()
 		}
 		return nil
