@@ -66,6 +66,9 @@ const (
 	EventBreach   = "guarantee.breach"
 	EventOverdue  = "guarantee.breach_overdue"
 	EventResponse = "guarantee.breach_response"
+	// EventWithdrawn is the alert every party receives when a breach's
+	// evidence is withdrawn (its incident no longer verified).
+	EventWithdrawn = "guarantee.breach_withdrawn"
 )
 
 var everyone = truce.Visibility{Scope: truce.ScopeAll}
@@ -807,6 +810,9 @@ func mayRespond(a *truce.Caller, b *Breach) error {
 	if b.Status == BreachAnswered {
 		return truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
 	}
+	if b.Status == BreachWithdrawn {
+		return truce.Errorf(truce.ECONFLICT, "Breach %q rests on evidence that was withdrawn: no response is owed.", b.ID)
+	}
 	return nil
 }
 
@@ -843,8 +849,8 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 		if err != nil {
 			return nil, err
 		}
-		if cur.Status == BreachAnswered {
-			return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+		if cur.Status == BreachAnswered || cur.Status == BreachWithdrawn {
+			return nil, mayRespond(a, cur)
 		}
 		now := s.Now().UTC()
 		n := *cur
@@ -922,12 +928,15 @@ func errNone(err error) error {
 // Record is a guarantor's record: the breaches it owed a response to,
 // how many it answered, late, or not at all, and the mean time to answer.
 type Record struct {
-	PartyID        string    `json:"party_id"`
-	Breaches       []*Breach `json:"breaches"`
-	Answered       int       `json:"answered"`
-	Late           int       `json:"late"`
-	Unanswered     int       `json:"unanswered"`
-	MeanResponseHr float64   `json:"mean_response_hours"`
+	PartyID    string    `json:"party_id"`
+	Breaches   []*Breach `json:"breaches"`
+	Answered   int       `json:"answered"`
+	Late       int       `json:"late"`
+	Unanswered int       `json:"unanswered"`
+	// Withdrawn counts the breaches whose evidence was withdrawn before
+	// they were answered: no response was owed.
+	Withdrawn      int     `json:"withdrawn"`
+	MeanResponseHr float64 `json:"mean_response_hours"`
 }
 
 // GuarantorRecord returns a party's record as guarantor to any signed-in
@@ -959,6 +968,10 @@ func RecordOf(partyID string, all []*Breach) *Record {
 			continue
 		}
 		r.Breaches = append(r.Breaches, b)
+		if b.Response == nil && b.Status == BreachWithdrawn {
+			r.Withdrawn++
+			continue
+		}
 		if b.Response == nil {
 			r.Unanswered++
 			continue

@@ -193,7 +193,7 @@ type breachRow struct {
 	Hours  string
 	// CanRespond is true when the viewer may answer the breach here: an
 	// operator (or administrator) of one of its guarantors, the breach
-	// unanswered.
+	// unanswered and its evidence standing.
 	CanRespond bool
 }
 
@@ -221,7 +221,7 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 			row.Action = b.Response.Action
 			row.Hours = fmt.Sprintf("%.1f", b.Response.At.Sub(b.DetectedAt).Hours())
 		}
-		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && slices.Contains(b.Guarantors, a.Party.ID) &&
+		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && b.Status != control.BreachWithdrawn && slices.Contains(b.Guarantors, a.Party.ID) &&
 			(a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) {
 			row.CanRespond = true
 		}

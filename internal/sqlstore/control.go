@@ -104,7 +104,7 @@ func (c controlStore) Breach(ctx context.Context, id string) (*control.Breach, e
 
 func (c controlStore) Breaches(ctx context.Context, open bool) ([]*control.Breach, error) {
 	if open {
-		return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE status <> ? ORDER BY id`, string(control.BreachAnswered))
+		return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE status <> ? AND status <> ? ORDER BY id`, string(control.BreachAnswered), string(control.BreachWithdrawn))
 	}
 	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches ORDER BY id`)
 }
