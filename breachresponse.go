@@ -21,6 +21,20 @@ import (
 // text need not keep to (a blank line ends a note's text).
 func BreachResponseStatement(breach, guarantee, actor, controlArea, incident, action string) string {
 	var b strings.Builder
+	b.WriteString(BreachResponseHead(breach, guarantee, actor, controlArea, incident))
+	if strings.ContainsAny(action, "\n\r\t") {
+		h := sha256.Sum256([]byte(action))
+		fmt.Fprintf(&b, "action-sha256 %s\n", hex.EncodeToString(h[:]))
+	} else {
+		fmt.Fprintf(&b, "action %s\n", action)
+	}
+	return b.String()
+}
+
+// BreachResponseHead is a BreachResponseStatement's lines before its
+// action: what a browser that signs a response adds the action to.
+func BreachResponseHead(breach, guarantee, actor, controlArea, incident string) string {
+	var b strings.Builder
 	b.WriteString("truce guarantee breach response\n")
 	fmt.Fprintf(&b, "breach %s\nguarantee %s\n", breach, guarantee)
 	if incident != "" {
@@ -30,12 +44,6 @@ func BreachResponseStatement(breach, guarantee, actor, controlArea, incident, ac
 		fmt.Fprintf(&b, "actor %s\nincident %s\n", actor, incident)
 	} else {
 		fmt.Fprintf(&b, "actor %s\ncontrol area %s\n", actor, controlArea)
-	}
-	if strings.ContainsAny(action, "\n\r\t") {
-		h := sha256.Sum256([]byte(action))
-		fmt.Fprintf(&b, "action-sha256 %s\n", hex.EncodeToString(h[:]))
-	} else {
-		fmt.Fprintf(&b, "action %s\n", action)
 	}
 	return b.String()
 }

@@ -364,3 +364,10 @@ type Response struct {
 func ResponseStatement(b *Breach, action string) string {
 	return truce.BreachResponseStatement(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID, action)
 }
+
+// ResponseHead is ResponseStatement's lines before the action, which a
+// browser signing a response completes with the action typed
+// (truce.BreachResponseHead).
+func ResponseHead(b *Breach) string {
+	return truce.BreachResponseHead(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID)
+}
