@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,9 @@ type Service struct {
 	mu         sync.Mutex
 	loaded     bool
 	guarantees *Index[Guarded]
+	// guaranteed holds the ids of the guarantees in memory, so that
+	// another server's guarantee (Follow) is added once.
+	guaranteed map[string]bool
 	layer      *Layer
 	// checked holds the version of each incident CheckIncidents has
 	// examined since the guarantees last changed.
@@ -113,10 +117,12 @@ func (s *Service) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	guaranteed := map[string]bool{}
 	for _, g := range gs {
 		if err := addGuarantee(gx, g); err != nil {
 			return err
 		}
+		guaranteed[g.ID] = true
 	}
 	// The areas are vouched a page at a time (one query for a page's
 	// entries), as the store streams their documents: a row that is its
@@ -147,7 +153,55 @@ func (s *Service) load(ctx context.Context) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	s.guarantees, s.layer, s.loaded = gx, layer, true
+	s.guarantees, s.guaranteed, s.layer, s.loaded = gx, guaranteed, layer, true
+	return nil
+}
+
+// Follow applies another server's committed change of a control area or
+// a guarantee (its event e; other kinds are ignored) to this server's
+// memory, so that its maps and breach checks know every server's writes:
+// the record is read from the store as the journal holds it (a row that
+// does not match is refused, EINTEGRITY). Before the first load there is
+// nothing to follow: the load reads it.
+func (s *Service) Follow(ctx context.Context, e truce.Event) error {
+	if e.Kind != KindControlArea && e.Kind != KindGuarantee {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loaded {
+		return nil
+	}
+	if e.Kind == KindControlArea {
+		row, err := s.Store.ControlArea(ctx, e.Subject)
+		if err != nil {
+			return err
+		}
+		cs, bad, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, []*ControlArea{row}, controlAreaID)
+		if err != nil || len(cs) == 0 {
+			return cmp.Or(err, bad)
+		}
+		// The latest version, whichever event this is: an area ended
+		// keeps its place in the layer.
+		return s.layer.Add(cs[0])
+	}
+	if s.guaranteed[e.Subject] {
+		return nil
+	}
+	row, err := s.Store.Guarantee(ctx, e.Subject)
+	if err != nil {
+		return err
+	}
+	gs, bad, err := journal.VouchRecords(ctx, s.Journal, KindGuarantee, []*Guarantee{row}, guaranteeID)
+	if err != nil || len(gs) == 0 {
+		return cmp.Or(err, bad)
+	}
+	if err := addGuarantee(s.guarantees, gs[0]); err != nil {
+		return err
+	}
+	s.guaranteed[gs[0].ID] = true
+	// It may reach back to incidents already examined.
+	s.checked = nil
 	return nil
 }
 
@@ -435,7 +489,8 @@ func (s *Service) record(ctx context.Context, a *truce.Caller, ps []prepared) ([
 		for i, p := range ps {
 			c := p.area
 			c.CreatedAt = now
-			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true})
+			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true,
+				Event: &truce.Event{Data: c, BBox: &c.BBox}})
 			if err := tx.InsertControlArea(ctx, c); err != nil {
 				return nil, err
 			}
@@ -495,7 +550,8 @@ func (s *Service) EndControl(ctx context.Context, id string, t time.Time) (*Cont
 		n := *cur
 		end := t.UTC()
 		n.To, n.Version = &end, cur.Version+1
-		n.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: n.ID, Body: &n, Visibility: everyone})
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: n.ID, Body: &n, Visibility: everyone,
+			Event: &truce.Event{Data: &n, BBox: &n.BBox}})
 		return &n, tx.UpdateControlArea(ctx, &n)
 	})
 	if err != nil {
@@ -676,7 +732,8 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Guarantee, error) {
 		now := s.Now().UTC()
 		g.CreatedAt = now
-		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true})
+		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true,
+			Event: &truce.Event{Data: g, BBox: &g.BBox}})
 		if err := tx.InsertGuarantee(ctx, g); err != nil {
 			return nil, err
 		}
@@ -695,6 +752,7 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 		return nil, err
 	}
 	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
+	s.guaranteed[out.ID] = true
 	// A guarantee may reach back to incidents already examined.
 	s.checked = nil
 	return out, nil

@@ -81,6 +81,16 @@ func (n *Node) followControl(e truce.Event) {
 	}
 }
 
+// followControlRemote applies another server's change of a control area
+// or guarantee to this server's memory (control.Service.Follow),
+// retrying until it succeeds.
+func (n *Node) followControlRemote(e truce.Event) {
+	if n.Control == nil || (e.Kind != control.KindControlArea && e.Kind != control.KindGuarantee) {
+		return
+	}
+	n.refresh.do(e.Kind+" "+e.Subject, "control: "+e.Kind+" "+e.Subject, nil, func(ctx context.Context) error { return n.Control.Follow(ctx, e) }, nil)
+}
+
 // territoryTaken reads observation's store for control (control.Incidents):
 // the verified incidents of territory overtaken, each as the journal
 // holds it (a row changed behind the server's back is read as its entry
