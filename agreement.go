@@ -221,6 +221,12 @@ type Agreement struct {
 	// current status stands for their whole life.
 	StatusHistory []StatusChange `json:"status_history,omitempty"`
 	Rules         AgreementRules `json:"rules"`
+	// ReplacedRules are the rules amendments replaced, oldest first, each
+	// with the moment the amendment ended them, so that an event is judged
+	// by the rules in force when it happened (RulesAt). Agreements
+	// amended before they were kept have none: their current rules stand
+	// for their whole life.
+	ReplacedRules []ReplacedRules `json:"replaced_rules,omitempty"`
 	// Signed is the proposal whose approval by every signatory put the
 	// text as it stands in force (it brought the agreement into force or
 	// last amended it), with their signed decisions; nil while a draft.
@@ -236,6 +242,23 @@ type Agreement struct {
 	UpdatedAt    time.Time          `json:"updated_at"`
 	Version      int64              `json:"version"`
 	JournalIndex int64              `json:"journal_index"`
+}
+
+// ReplacedRules are rules an amendment replaced, and when it did.
+type ReplacedRules struct {
+	Rules AgreementRules `json:"rules"`
+	Until time.Time      `json:"until"`
+}
+
+// RulesAt returns the rules the agreement set at t: those an amendment
+// replaced after t, or else its current rules.
+func (a *Agreement) RulesAt(t time.Time) AgreementRules {
+	for _, r := range a.ReplacedRules {
+		if t.Before(r.Until) {
+			return r.Rules
+		}
+	}
+	return a.Rules
 }
 
 // StatusChange is a status an agreement took, and when.

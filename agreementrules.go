@@ -1,6 +1,7 @@
 package truce
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -180,7 +181,8 @@ func CanDecideAgreement(ag *Agreement, number int, party string, t time.Time) er
 //   - The approval that completes every Decider's approves the proposal
 //     and carries it out at d.DecidedAt: the status moves (with its
 //     history) to in force, suspended or terminated, or the amended text
-//     replaces the text. Bringing into force and amending keep the
+//     replaces the text (rules it replaces are kept in ReplacedRules,
+//     with the moment they ended). Bringing into force and amending keep the
 //     approved proposal as the text's Signed.
 //
 // The errors are those of CanDecideAgreement.
@@ -202,6 +204,9 @@ func DecideAgreement(ag *Agreement, number int, d Decision) (*Agreement, error) 
 			t := p.Text
 			n.Title, n.Reference, n.Signatories = t.Title, t.Reference, slices.Clone(t.Signatories)
 			n.EffectiveFrom, n.EffectiveTo, n.Rules = t.EffectiveFrom, t.EffectiveTo, t.Rules
+			if !reflect.DeepEqual(ag.Rules, t.Rules) {
+				n.ReplacedRules = append(slices.Clip(slices.Clone(ag.ReplacedRules)), ReplacedRules{Rules: ag.Rules, Until: at})
+			}
 		}
 		if p.Action == AgreementAmend || p.Action == AgreementBringIntoForce {
 			signed := p

@@ -188,6 +188,47 @@ func TestDecideAgreement(t *testing.T) {
 	}
 }
 
+// TestAgreement_RulesAt: an approved amendment that changes the rules
+// keeps the ones it replaced, so a time before it is judged by them; an
+// amendment that leaves the rules alone keeps nothing.
+func TestAgreement_RulesAt(t *testing.T) {
+	ag := agreement(truce.AgreementInForce)
+	ag.Rules = truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+	amend := func(ag *truce.Agreement, text truce.AgreementText, at time.Time) *truce.Agreement {
+		t.Helper()
+		p, err := truce.ProposeAgreement(signatoryOp, ag, truce.AgreementProposal{Action: truce.AgreementAmend, Text: text}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, party := range ag.Signatories {
+			if p, err = truce.DecideAgreement(p, p.Proposals, truce.Decision{PartyID: party, Approve: true, DecidedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	text := ag.Text()
+	text.Title = "Ceasefire, renamed"
+	renamed := amend(ag, text, t1)
+	if len(renamed.ReplacedRules) != 0 {
+		t.Fatalf("an amendment of the title kept rules %+v", renamed.ReplacedRules)
+	}
+	text.Rules = truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}
+	t2 := t1.Add(time.Hour)
+	lifted := amend(renamed, text, t2)
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{{t0, "shelling"}, {t2.Add(-time.Nanosecond), "shelling"}, {t2, "air_strike"}, {t2.Add(time.Hour), "air_strike"}} {
+		if got := lifted.RulesAt(c.at).Prohibited; len(got) != 1 || got[0].Activity != c.want {
+			t.Errorf("rules at %v: %+v, want %s prohibited", c.at, got, c.want)
+		}
+	}
+	if got := ag.RulesAt(t0.Add(-time.Hour)).Prohibited; len(got) != 1 || got[0].Activity != "shelling" {
+		t.Errorf("an agreement never amended: rules %+v, want its own", got)
+	}
+}
+
 // TestGiveNotice checks a notice of withdrawal: who may give it, when it
 // takes effect, and that an agreement of two ends when one withdraws but
 // one of three goes on between the other two.

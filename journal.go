@@ -146,13 +146,19 @@ func (c Change) SealJSON(raw []byte, party, user string, now time.Time) (*Sealed
 	if err != nil {
 		return nil, Errorf(EINVALID, "The %s record cannot be journalled: %s", c.Kind, err.Error())
 	}
+	return c.SealCanonical(body, party, user, now), nil
+}
+
+// SealCanonical is Seal with the body already in canonical form: written
+// by the record's own canonical encoder (Alert.AppendCanonicalJSON).
+func (c Change) SealCanonical(body CanonicalJSON, party, user string, now time.Time) *SealedChange {
 	salt := make([]byte, 32)
 	rand.Read(salt)
 	return &SealedChange{
 		Entry: Entry{Kind: c.Kind, Subject: c.Subject, Party: party, User: user,
 			Time: now.UTC().Truncate(time.Microsecond), BodyHash: BodyHash(salt, body)},
 		Body: body, Salt: salt, Visibility: c.Visibility, New: c.New,
-	}, nil
+	}
 }
 
 // BodyHash returns hex(SHA-256(salt || body)).

@@ -9,10 +9,9 @@ import (
 // implement and storetest checks. It is lower level than the services: it
 // does no authorisation. Every state change goes through Update, whose Tx
 // refuses to commit a change that was not journalled. It holds what the
-// server shares (the journal, idempotency, leases) and what the alerts,
-// the aircraft registry and the feeds use; every other capability
-// declares its store in its own package (accounts.Store, zones.Store),
-// and the SQL stores implement those too.
+// server shares (the journal, idempotency, leases); every capability
+// declares its store in its own package (accounts.Store, zones.Store,
+// airspace.Store, ...), and the SQL stores implement those too.
 type Store interface {
 	// Update runs fn in one database transaction. If fn changed state
 	// without appending a journal entry, Update rolls back and returns an
@@ -45,14 +44,6 @@ type Store interface {
 	// ReleaseLease gives up holder's lease, if it holds it.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
-	Alert(ctx context.Context, id string) (*Alert, error)
-	// Alerts lists alerts newest first; the cursor is the last id seen.
-	Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error)
-	// AircraftList lists a party's registry entries ("" for every party),
-	// without removed ones.
-	AircraftList(ctx context.Context, partyID string) ([]*Aircraft, error)
-	Feeds(ctx context.Context) ([]*FeedSource, error)
-
 	// Ping checks the database is reachable and can be written (EUNAVAILABLE
 	// if not); a success may be cached for a second.
 	Ping(ctx context.Context) error
@@ -75,16 +66,6 @@ type Tx interface {
 	// one made for the request's Idempotency-Key (at journal index idx);
 	// ECONFLICT if the key is already claimed or answered.
 	Claim(ctx context.Context, c *IdempotencyClaim, idx int64) error
-
-	// PutAlert, PutAircraft and PutFeed insert a record at Version 1 and
-	// otherwise update it if the stored version is Version-1
-	// (EPRECONDITION if not).
-	PutAlert(ctx context.Context, a *Alert) error
-	PutAircraft(ctx context.Context, a *Aircraft) error
-	PutFeed(ctx context.Context, f *FeedSource) error
-	Alert(ctx context.Context, id string) (*Alert, error)
-	Aircraft(ctx context.Context, id string) (*Aircraft, error)
-	Feed(ctx context.Context, id string) (*FeedSource, error)
 }
 
 // IdempotentResponse is the first response to a POST with an

@@ -26,7 +26,7 @@ var WatchedZoneKinds = []truce.ZoneKind{truce.ZoneNoFly}
 type Host struct {
 	svc     *Service
 	zones   *zones.Service
-	store   Store
+	store   HostStore
 	log     *slog.Logger
 	refresh Refresh
 	reg     *prometheus.Registry
@@ -78,10 +78,10 @@ type Host struct {
 	badLines struct{ n atomic.Uint64 } // live SBS lines refused
 }
 
-// Store is what the air picture reads and leases beyond the service: the
-// agreements (for separation minima), the aircraft registry (for
+// HostStore is what the air picture reads and leases beyond the service:
+// the agreements (for separation minima), the aircraft registry (for
 // attribution) and the feeds lease.
-type Store interface {
+type HostStore interface {
 	Agreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, error)
 	AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error)
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
@@ -100,7 +100,7 @@ type Config struct {
 	Service *Service
 	// Zones holds the agreements and the zone index, which must be loaded.
 	Zones  *zones.Service
-	Store  Store
+	Store  HostStore
 	Logger *slog.Logger
 	// Refresh retries the refreshes that follow commits; nil runs each
 	// once and logs a failure.

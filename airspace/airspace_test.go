@@ -52,7 +52,7 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 	testwait.Until(60*time.Second, func() bool {
 		got = 0
 		for cursor := ""; ; {
-			as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Cursor: cursor, Limit: 500})
+			as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Cursor: cursor, Limit: 500})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 		}
 	}
 	proximity := func() int {
-		as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("proximity"), Limit: 10})
+		as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("proximity"), Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

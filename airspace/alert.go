@@ -1,7 +1,6 @@
 package airspace
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -63,8 +62,10 @@ func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
 	default:
 		t.Summary = fmt.Sprintf("%s: %s", name, al.Kind)
 	}
-	ev, _ := json.Marshal(evidenceOf(al))
-	t.Evidence = ev
+	ev := evidenceOf(al)
+	if b, err := ev.appendJSON(make([]byte, 0, 256+128*(len(ev.History)+len(ev.Trigger)+len(ev.OtherTrigger)))); err == nil {
+		t.Evidence = b
+	}
 	return t
 }
 
@@ -153,4 +154,86 @@ func evidenceOf(al monitor.Alert) Evidence {
 		ev.PredictedAt, ev.PredictedPoint = &al.PredictedAt, &evPoints([]monitor.Point{al.PredictedPoint})[0]
 	}
 	return ev
+}
+
+// appendJSON appends the evidence's JSON, in RFC 8785 canonical form
+// (written by hand: it is written for every alert, and reflection cost
+// more than the rest of the alert's encoding). TestEvidence_Canonical
+// holds it to json.Marshal and truce.AppendCanonical.
+func (ev *Evidence) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	points := func(name string, ps []EvidencePoint) {
+		b = append(b, name...)
+		if ps == nil {
+			b = append(b, "null"...)
+			return
+		}
+		b = append(b, '[')
+		for i := range ps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b, err = ps[i].appendJSON(b, err)
+		}
+		b = append(b, ']')
+	}
+	num := func(name string, f *float64) {
+		if f != nil && err == nil {
+			b = append(b, name...)
+			b, err = truce.AppendCanonicalFloat(b, *f)
+		}
+	}
+	points(`{"history":`, ev.History)
+	num(`,"horizontal_m":`, ev.HorizontalM)
+	num(`,"min_horizontal_m":`, ev.MinHorizontalM)
+	num(`,"min_vertical_ft":`, ev.MinVerticalFt)
+	if ev.OtherTrigger != nil { // omitzero
+		points(`,"other_trigger":`, ev.OtherTrigger)
+	}
+	if ev.PredictedAt != nil && err == nil {
+		b = append(b, `,"predicted_at":`...)
+		b, err = truce.AppendCanonicalTime(b, *ev.PredictedAt)
+	}
+	if ev.PredictedPoint != nil {
+		b = append(b, `,"predicted_point":`...)
+		b, err = ev.PredictedPoint.appendJSON(b, err)
+	}
+	b = append(b, `,"reason":`...)
+	b = truce.AppendCanonicalString(b, ev.Reason)
+	points(`,"trigger":`, ev.Trigger)
+	num(`,"vertical_ft":`, ev.VerticalFt)
+	return append(b, '}'), err
+}
+
+// appendJSON appends the point's JSON in canonical form, unless err is
+// already set; it returns the first error.
+func (p *EvidencePoint) appendJSON(b []byte, err error) ([]byte, error) {
+	if err != nil {
+		return b, err
+	}
+	num := func(name string, f float64) {
+		if err == nil {
+			b = append(b, name...)
+			b, err = truce.AppendCanonicalFloat(b, f)
+		}
+	}
+	b = append(b, '{')
+	if p.AltFt != nil {
+		num(`"alt_ft":`, *p.AltFt)
+		b = append(b, ',')
+	}
+	if p.GS != nil {
+		num(`"gs_kt":`, *p.GS)
+		b = append(b, ',')
+	}
+	num(`"lat":`, p.Lat)
+	num(`,"lon":`, p.Lon)
+	if err == nil {
+		b = append(b, `,"time":`...)
+		b, err = truce.AppendCanonicalTime(b, p.Time)
+	}
+	if p.TrackDeg != nil {
+		num(`,"track_deg":`, *p.TrackDeg)
+	}
+	return append(b, '}'), err
 }

@@ -72,7 +72,7 @@ func squawkAll(t *testing.T, n *node.Node, aircraft int) {
 func emergencyAlerts(t *testing.T, n *node.Node) []*truce.Alert {
 	var all []*truce.Alert
 	for cursor := ""; ; {
-		as, err := n.Store.Alerts(context.Background(), truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Cursor: cursor, Limit: 500})
+		as, err := n.Store.Airspace().Alerts(context.Background(), truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Cursor: cursor, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,9 +96,18 @@ type refusing struct {
 	at     []int // the refused alert's place in each write that tried it (1: first)
 }
 
-func (s *refusing) Update(ctx context.Context, fn func(truce.Tx) error) error {
+// Airspace is the airspace view whose transactions refuse the alert.
+func (s *refusing) Airspace() airspace.Store { return refusingAirspace{s.Store.Airspace(), s} }
+
+type refusingAirspace struct {
+	airspace.Store
+	s *refusing
+}
+
+func (r refusingAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
+	s := r.s
 	t := &refusingTx{s: s}
-	err := s.Store.Update(ctx, func(tx truce.Tx) error {
+	err := r.Store.Update(ctx, func(tx airspace.Tx) error {
 		t.Tx, t.n, t.refused = tx, 0, false // the store may run fn again
 		return fn(t)
 	})
@@ -113,7 +122,7 @@ func (s *refusing) Update(ctx context.Context, fn func(truce.Tx) error) error {
 }
 
 type refusingTx struct {
-	truce.Tx
+	airspace.Tx
 	s       *refusing
 	n       int
 	refused bool
@@ -196,7 +205,7 @@ func TestAirspace_AlertEventsAfterCommit(t *testing.T) {
 			if e.Kind != "alert" {
 				return
 			}
-			a, err := n.Store.Alert(ctx, e.Subject)
+			a, err := n.Store.Airspace().Alert(ctx, e.Subject)
 			size, serr := n.Store.JournalSize(ctx)
 			mu.Lock()
 			defer mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +27,9 @@ import (
 // the journal and its event in the event log, both read back from the
 // database. cpu-µs/alert is the process's user+system CPU (getrusage) over
 // that span divided by the alerts, the ingest of the b.N positions that
-// raise them included (about 1 µs each); alerts/s is over wall time. On
+// raise them included (about 1 µs each); alerts/s is over wall time;
+// written-B/alert is what the process wrote (/proc/self/io wchar: the
+// database file and its WAL) over the span, per alert. On
 // PostgreSQL (TRUCE_TEST_POSTGRES) the database server's own CPU is not
 // counted: it is another process.
 //
@@ -103,7 +107,7 @@ func benchAlertJournal(b *testing.B, dsn string) {
 	}
 	alerts0, processed0 := e.Counters.Alerts.Load(), e.Counters.Processed.Load()
 	b.ResetTimer()
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, w0, t0 := cpuTime(), writtenBytes(), time.Now()
 	for k := range b.N {
 		i := k % aircraft
 		ingest(i, squawks[(k/aircraft)%len(squawks)])
@@ -118,17 +122,40 @@ func benchAlertJournal(b *testing.B, dsn string) {
 		_, ev, err := evs.EventBounds(ctx)
 		return err == nil && ev >= ev0+raised
 	})
-	cpu, wall := cpuTime()-cpu0, time.Since(t0)
+	cpu, written, wall := cpuTime()-cpu0, writtenBytes()-w0, time.Since(t0)
 	b.StopTimer()
 	if raised != int64(b.N) {
 		b.Fatalf("%d alerts raised for %d emergency reports", raised, b.N)
 	}
-	as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Limit: 1})
+	as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertKind("emergency_squawk"), Limit: 1})
 	if err != nil || len(as) != 1 || as[0].JournalIndex < j0 {
 		b.Fatalf("no emergency alert journalled after index %d: %v %v", j0, as, err)
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/float64(raised), "cpu-µs/alert")
 	b.ReportMetric(float64(raised)/wall.Seconds(), "alerts/s")
+	if written >= 0 && w0 >= 0 {
+		b.ReportMetric(float64(written)/float64(raised), "written-B/alert")
+	}
+}
+
+// writtenBytes is what the process has handed to write system calls
+// (/proc/self/io wchar: the database file, its WAL, and anything else), or
+// -1 where the system does not say.
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
 }
 
 // cpuTime is the process's user+system CPU time.

@@ -26,7 +26,10 @@
 //
 // The records are kept here too (Service): the alerts and their
 // lifecycle (raise, acknowledge, close), each party's aircraft registry
-// and the configured feeds, journalled through the server's journal.
+// and the configured feeds, journalled through the server's journal,
+// over the capability's own store interface (Store and Tx, store.go),
+// which internal/sqlstore implements for both databases and storetest
+// checks on both.
 //
 // The engines under it (monitor, feed, spatial) know nothing of Truce.
 // Package node only builds a Service and a Host from its configuration,

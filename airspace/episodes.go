@@ -116,7 +116,7 @@ func (s *Service) record(ctx context.Context, items []item) error {
 	if len(stored) == 0 && len(orphans) == 0 && !raisesAny(items) {
 		return nil // only ends of episodes no record opened
 	}
-	_, err := journal.Write(ctx, s.Journal, s.Store, truce.CallerFrom(ctx), func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
+	_, err := journal.Write(ctx, s.Journal, s.Store, truce.CallerFrom(ctx), func(tx Tx, w *journal.Writer) (struct{}, error) {
 		for _, it := range items {
 			if it.raise != nil {
 				if err := raiseAlert(ctx, tx, w, it.raise); err != nil {

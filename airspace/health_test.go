@@ -33,7 +33,7 @@ func TestAirspace_CapacityEpisode(t *testing.T) {
 	defer n.Close()
 	a := n.Airspace
 	alerts := func() []*truce.Alert {
-		as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: truce.AlertTrackTableFull, Limit: 10})
+		as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertTrackTableFull, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,6 +32,22 @@ func (s *unwritable) Update(ctx context.Context, fn func(truce.Tx) error) error 
 	return s.Store.Update(ctx, fn)
 }
 
+// Airspace is the airspace view whose writes fail while failing is set.
+func (s *unwritable) Airspace() airspace.Store { return unwritableAirspace{s.Store.Airspace(), s} }
+
+type unwritableAirspace struct {
+	airspace.Store
+	s *unwritable
+}
+
+func (a unwritableAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
+	if a.s.failing.Load() {
+		a.s.failed.Add(1)
+		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
+	}
+	return a.Store.Update(ctx, fn)
+}
+
 // TestAirspace_CapacityAlertOutage: the track table fills while the
 // journal cannot be written for longer than the server used to retry its
 // own alerts (about 3 s); the coordinator's alert is journalled once the

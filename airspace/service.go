@@ -28,12 +28,12 @@ type Parties interface {
 // truce.AlertService, truce.AircraftService and truce.FeedService.
 type Service struct {
 	*journal.Journal
-	Store   truce.Store
+	Store   Store
 	Parties Parties
 }
 
 // NewService returns the air picture's records over st, writing through j.
-func NewService(st truce.Store, j *journal.Journal, parties Parties) *Service {
+func NewService(st Store, j *journal.Journal, parties Parties) *Service {
 	return &Service{Journal: j, Store: st, Parties: parties}
 }
 
@@ -59,7 +59,7 @@ func (s *Service) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert,
 		return nil, truce.Errorf(truce.EINVALID, "An alert needs a kind and a summary.")
 	}
 	s.newAlert(a)
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
 		return a, raiseAlert(ctx, tx, w, a)
 	})
 }
@@ -77,7 +77,7 @@ func (s *Service) newAlert(a *truce.Alert) {
 }
 
 // raiseAlert journals and stores a new alert in the write's transaction.
-func raiseAlert(ctx context.Context, tx truce.Tx, w *journal.Writer, a *truce.Alert) error {
+func raiseAlert(ctx context.Context, tx Tx, w *journal.Writer, a *truce.Alert) error {
 	a.JournalIndex = w.Journal(alertChange(a))
 	return tx.PutAlert(ctx, a)
 }
@@ -102,7 +102,7 @@ func (s *Service) RaiseAlerts(ctx context.Context, as []*truce.Alert) error {
 	for _, a := range as {
 		s.newAlert(a)
 	}
-	_, err := journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
+	_, err := journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (struct{}, error) {
 		for _, a := range as {
 			if err := raiseAlert(ctx, tx, w, a); err != nil {
 				return struct{}{}, err
@@ -197,7 +197,7 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, id string, in truce.Aler
 		}
 	}
 	now := s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
 			return nil, err
@@ -233,7 +233,7 @@ func (s *Service) CloseAlert(ctx context.Context, id, note string) (*truce.Alert
 		return nil, err
 	}
 	now := s.Now()
-	return journal.Write(ctx, s.Journal, s.Store, c, func(tx truce.Tx, w *journal.Writer) (*truce.Alert, error) {
+	return journal.Write(ctx, s.Journal, s.Store, c, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
 		al, err := tx.Alert(ctx, id)
 		if err != nil {
 			return nil, err
@@ -309,7 +309,7 @@ func (s *Service) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*tru
 		}
 	}
 	a := &truce.Aircraft{ID: truce.NewID(), PartyID: party, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: truce.Clean(in.Note), CreatedAt: s.Now(), Version: 1}
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Aircraft, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (*truce.Aircraft, error) {
 		a.JournalIndex = w.Journal(aircraftChange(a))
 		return a, tx.PutAircraft(ctx, a)
 	})
@@ -343,7 +343,7 @@ func (s *Service) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraf
 	if err := actor.Require(truce.RoleOperator, truce.RolePartyAdmin); err != nil {
 		return nil, err
 	}
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.Aircraft, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (*truce.Aircraft, error) {
 		a, err := tx.Aircraft(ctx, id)
 		if err != nil {
 			return nil, err
@@ -397,7 +397,7 @@ func (s *Service) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedS
 		f.Name = f.Addr
 	}
 	nf := &truce.FeedSource{ID: truce.NewID(), Kind: f.Kind, Addr: f.Addr, Name: f.Name, CreatedAt: s.Now(), Version: 1}
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.FeedSource, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (*truce.FeedSource, error) {
 		nf.JournalIndex = w.Journal(feedChange(nf))
 		return nf, tx.PutFeed(ctx, nf)
 	})
@@ -424,7 +424,7 @@ func (s *Service) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource,
 	if !actor.IsAdmin() {
 		return nil, truce.Errorf(truce.EFORBIDDEN, "Only an administrator can configure feeds.")
 	}
-	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx truce.Tx, w *journal.Writer) (*truce.FeedSource, error) {
+	return journal.Write(ctx, s.Journal, s.Store, actor, func(tx Tx, w *journal.Writer) (*truce.FeedSource, error) {
 		f, err := tx.Feed(ctx, id)
 		if err != nil {
 			return nil, err

@@ -27,7 +27,7 @@ func TestAlerts_RaiseAlerts(t *testing.T) {
 				t.Fatal(err)
 			}
 			acc := accounts.New(st.Accounts(), journal.New(st), keys)
-			svc := airspace.NewService(st, acc.Journal, acc)
+			svc := airspace.NewService(st.Airspace(), acc.Journal, acc)
 			p, u, _, err := acc.Bootstrap(ctx, truce.PartyCreate{Slug: "sec", Name: "Secretariat", Kind: truce.PartyCoordinator},
 				truce.UserCreate{Username: "admin", Roles: []truce.Role{truce.RoleAdmin}})
 			if err != nil {

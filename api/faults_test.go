@@ -117,7 +117,7 @@ func TestRegistryRace(t *testing.T) {
 				t.Fatalf("status %d", s)
 			}
 		}
-		list, err := e.node.Store.AircraftList(context.Background(), "")
+		list, err := e.node.Store.Airspace().AircraftList(context.Background(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
 )
@@ -57,7 +58,9 @@ func TestMovements_Hazards(t *testing.T) {
 	zoneIDs := func(m *humanitarian.Movement) []string {
 		var ids []string
 		for _, h := range m.Hazards {
-			ids = append(ids, h.ZoneID)
+			if h.Kind == "zone" { // the env's aircraft raised alerts nearby too
+				ids = append(ids, h.ZoneID)
+			}
 		}
 		return ids
 	}
@@ -84,7 +87,7 @@ func TestMovements_Hazards(t *testing.T) {
 				t.Errorf("a hazard without its reason: %+v", m.Hazards[0])
 			}
 			// Recorded with the version, as read back.
-			if back, err := sarc.FindMovement(ctx, m.ID); err != nil || len(back.Hazards) != len(tt.want) || back.Hash != m.Hash {
+			if back, err := sarc.FindMovement(ctx, m.ID); err != nil || len(back.Hazards) != len(m.Hazards) || back.Hash != m.Hash {
 				t.Errorf("read back: %v %+v", err, back)
 			}
 		})
@@ -160,5 +163,120 @@ func TestConvoyTracking(t *testing.T) {
 	}
 	if code, _, body := e.do("POST", "/api/v1/convoys/osmand?id="+m.ID+"&lon=36.05", tk.Secret, ""); code != 400 || !strings.Contains(string(body), "lat") {
 		t.Errorf("no latitude: %d %s", code, body)
+	}
+}
+
+// TestMovements_HazardsComingIntoForce: a zone approved to come into
+// force later is a hazard to a movement whose windows reach that time,
+// and not to one that has arrived before it.
+func TestMovements_HazardsComingIntoForce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	later := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+	ex, _, err := e.client(e.tokens["us-op"]).ProposeZone(ctx, truce.ZoneProposal{Agreement: e.agreement.ID, Name: "Dar'a east", Kind: truce.ZoneExclusion,
+		EffectiveFrom: &later, Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[36.08,32.60],[36.2,32.60],[36.2,32.7],[36.08,32.7],[36.08,32.60]]]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := e.approveAll(t, ex.ID, 1); v.InForceFrom == nil || !v.InForceFrom.Equal(later) {
+		t.Fatalf("the zone is in force from %v, want %v", v.InForceFrom, later)
+	}
+	tests := []struct {
+		name string
+		dep  time.Time
+		want int
+	}{
+		{"ArrivesBefore", time.Now().Add(2 * time.Hour), 0},
+		{"UnderWayWhenInForce", later.Add(-2 * time.Hour), 1},
+		{"DepartsAfter", later.Add(24 * time.Hour), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+				Name: "Convoy", Organisation: "SARC", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.0076,32.5560],[36.1020,32.6189]]}`),
+				Departure: humanitarian.Window{From: tt.dep, To: tt.dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: tt.dep.Add(time.Hour), To: tt.dep.Add(4 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var zs []humanitarian.Hazard
+			for _, h := range m.Hazards {
+				if h.Kind == "zone" {
+					zs = append(zs, h)
+				}
+			}
+			if len(zs) != tt.want || (tt.want > 0 && zs[0].ZoneID != ex.ID) {
+				t.Fatalf("hazards %+v, want %d of zone %s", m.Hazards, tt.want, ex.ID)
+			}
+		})
+	}
+}
+
+// TestSites_HazardsFromAlerts: an aircraft entering the no-fly zone
+// raises an alert; a site notified 3 km from where it entered is recorded
+// with that alert as a hazard (the alert reached the hazard check from
+// the server's own bus), and one 40 km away is not.
+func TestSites_HazardsFromAlerts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarc := e.client(tk.Secret)
+	e.agreementInForce(t)
+	e.approveAll(t, e.zone.ID, 1)
+	now := time.Now().UTC()
+	var lines [][]byte
+	for i := range 12 {
+		lines = append(lines, ndjson("AE1234", "USAF1", orb.Point{35.9 + float64(i)*0.07, 33.25}, 10000, now.Add(time.Duration(i)*800*time.Millisecond), ""))
+	}
+	if res, err := e.client(e.tokens["us-op"]).PostPositions(ctx, lines); err != nil || res.Accepted != 12 {
+		t.Fatalf("post: %+v %v", res, err)
+	}
+	var entry *truce.Alert
+	e.waitAlerts(t, "the entry of AE1234", func(as []*truce.Alert) bool {
+		for _, a := range as {
+			if a.Kind == truce.AlertZoneEntry && len(a.Aircraft) > 0 && a.Aircraft[0].ICAO == "AE1234" {
+				entry = a
+			}
+		}
+		return entry != nil
+	})
+	site := func(lon, lat float64) *humanitarian.Site {
+		t.Helper()
+		s, err := sarc.NotifySite(ctx, humanitarian.SiteCreate{AgreementID: e.agreement.ID, SiteFields: humanitarian.SiteFields{Name: "Clinic", Category: humanitarian.HealthFacility,
+			Organisation: "SARC", Geometry: json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%f,%f]}`, lon, lat)), ValidFrom: now.Add(72 * time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	near := site(entry.Lon, entry.Lat-0.027) // 3 km south
+	if len(near.Hazards) != 1 || near.Hazards[0].AlertID != entry.ID || near.Hazards[0].DistanceM == nil || *near.Hazards[0].DistanceM < 2500 || *near.Hazards[0].DistanceM > 3500 {
+		t.Fatalf("hazards of a site 3 km from the entry: %+v", near.Hazards)
+	}
+	if far := site(entry.Lon, entry.Lat-0.36); len(far.Hazards) != 0 {
+		t.Fatalf("hazards of a site 40 km away: %+v", far.Hazards)
 	}
 }

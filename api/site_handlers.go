@@ -12,7 +12,7 @@ import (
 )
 
 // SiteImport is the body of POST /api/v1/sites/import: a CSV (with or
-// without an HXL hashtag row) or GeoJSON file of sites, as text.
+// without an HXL hashtag row), GeoJSON or KML file of sites, as text.
 type SiteImport struct {
 	AgreementID string `json:"agreement_id" required:"true"`
 	Format      string `json:"format" required:"true"`
@@ -600,4 +600,11 @@ func (c *Client) ReportPosition(ctx context.Context, movement string, p humanita
 	var res humanitarian.PositionResult
 	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(movement)+"/positions", p, &res, nil)
 	return &res, err
+}
+
+// LastPosition returns a convoy's last reported position.
+func (c *Client) LastPosition(ctx context.Context, movement string) (*humanitarian.ConvoyPosition, error) {
+	var p humanitarian.ConvoyPosition
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(movement)+"/position", nil, &p, nil)
+	return &p, err
 }

@@ -134,6 +134,19 @@ func TestSites_API(t *testing.T) {
 	if e.journalSize() != before {
 		t.Error("a refused import changed the journal")
 	}
+	// The same as KML: placemark 2's bad category is named; nothing is
+	// filed.
+	kml := `<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>` +
+		`<Placemark><name>School</name><ExtendedData><Data name="category"><value>school</value></Data><Data name="organisation"><value>SARC</value></Data><Data name="valid_from"><value>2030-01-01</value></Data></ExtendedData><Point><coordinates>36.2,32.8</coordinates></Point></Placemark>` +
+		`<Placemark><name>Clinic</name><ExtendedData><Data name="category"><value>clinic</value></Data><Data name="organisation"><value>SARC</value></Data><Data name="valid_from"><value>2030-01-01</value></Data></ExtendedData><Point><coordinates>36.1,32.7</coordinates></Point></Placemark>` +
+		`</Document></kml>`
+	_, err = sarc.ImportSites(ctx, api.SiteImport{AgreementID: e.agreement.ID, Format: "kml", Data: kml})
+	if truce.ErrorCode(err) != truce.EINVALID || !strings.Contains(truce.ErrorMessage(err), "placemark 2, category") {
+		t.Errorf("bad KML import: %v", err)
+	}
+	if e.journalSize() != before {
+		t.Error("a refused KML import changed the journal")
+	}
 	ss, err := sarc.ImportSites(ctx, api.SiteImport{AgreementID: e.agreement.ID, Format: "csv", Data: strings.Replace(csv, "clinic", "health facility", 1)})
 	if err != nil || len(ss) != 2 {
 		t.Fatalf("import: %v", err)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -52,6 +53,9 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		Vehicles:  []humanitarian.Vehicle{{Count: 12, Type: "truck", Markings: "SARC emblem"}, {Count: 2, Type: "ambulance"}},
 		Personnel: 30, Cargo: "Food parcels and medical supplies", Contacts: "SARC Dar'a branch"}}); err != nil {
 		return fmt.Errorf("demo convoy: %w", err)
+	}
+	if err := replayConvoy(h, agreementID, actors["sarc"], now); err != nil {
+		return fmt.Errorf("demo convoy replay: %w", err)
 	}
 	for _, p := range []string{"us", "ru"} {
 		ts, _, err := h.Inbox(actors[p], "", "", 100)
@@ -115,4 +119,64 @@ func withValidFrom(csv string, now time.Time, short bool) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// replayRoute is the road from the Ramtha/Dar'a border crossing to Dar'a
+// city (as drawn for the demo: illustrative).
+var replayRoute = [][2]float64{{36.0076, 32.5560}, {36.0500, 32.5900}, {36.1020, 32.6189}}
+
+// replayConvoy has SARC notify an emergency convoy from the Ramtha/Dar'a
+// crossing to Dar'a city as it sets out (late: less notice than the
+// agreement asks, accepted and flagged), and replays its GPS unit's last
+// half hour: a position a minute along the road, but for five minutes
+// about 1.5 km south of it (a detour), which raises one convoy_deviation
+// alert. The positions are illustrative, generated along the road, and
+// marked replayed, so the alert is marked relocated (CAP status Exercise).
+func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Context, now time.Time) error {
+	route, err := json.Marshal(map[string]any{"type": "LineString", "coordinates": replayRoute})
+	if err != nil {
+		return err
+	}
+	start := now.Add(-31 * time.Minute)
+	m, err := h.CreateMovement(sarc, humanitarian.MovementCreate{AgreementID: agreementID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Emergency convoy Ramtha – Dar'a (illustrative, replayed)", Organisation: "Syrian Arab Red Crescent", Emergency: true,
+		Route: route, CorridorM: 500, Crossings: []string{"Ramtha/Dar'a"},
+		Departure: humanitarian.Window{From: start, To: now.Add(time.Hour)}, Arrival: humanitarian.Window{From: now, To: now.Add(3 * time.Hour)},
+		Vehicles:  []humanitarian.Vehicle{{Count: 4, Type: "truck", Markings: "SARC emblem"}}, Personnel: 9, Cargo: "Surgical supplies"}})
+	if err != nil {
+		return err
+	}
+	if _, err := h.MoveMovement(sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
+		return err
+	}
+	const n = 30
+	for i := 0; i <= n; i++ {
+		p := along(replayRoute, float64(i)/n)
+		if i >= 12 && i <= 16 {
+			p[1] -= 0.0135 // about 1.5 km south of the road
+		}
+		if _, err := h.ReportPosition(sarc, m.ID, humanitarian.ConvoyPosition{Lon: p[0], Lat: p[1], Time: start.Add(time.Duration(i) * time.Minute), Replayed: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// along is the point a fraction f of the way along a route, by its
+// vertices' plane lengths (enough for an illustration).
+func along(route [][2]float64, f float64) [2]float64 {
+	total := 0.0
+	for i := 1; i < len(route); i++ {
+		total += math.Hypot(route[i][0]-route[i-1][0], route[i][1]-route[i-1][1])
+	}
+	d := f * total
+	for i := 1; i < len(route); i++ {
+		l := math.Hypot(route[i][0]-route[i-1][0], route[i][1]-route[i-1][1])
+		if d <= l {
+			t := d / l
+			return [2]float64{route[i-1][0] + t*(route[i][0]-route[i-1][0]), route[i-1][1] + t*(route[i][1]-route[i-1][1])}
+		}
+		d -= l
+	}
+	return route[len(route)-1]
 }

@@ -71,9 +71,22 @@ func TestSetup_HumanitarianSites(t *testing.T) {
 	if concerns != 1 || late != 1 || !govs["SY12"] || !govs["SY14"] {
 		t.Errorf("%d concerns, %d late, governorates %v", concerns, late, govs)
 	}
-	ms, _, err := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{})
-	if err != nil || len(ms) != 1 || ms[0].Status != humanitarian.MovementNotified {
+	ms, _, err := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{Status: humanitarian.MovementNotified})
+	if err != nil || len(ms) != 1 {
 		t.Fatalf("movements %v, %v", ms, err)
+	}
+	// The replayed convoy is under way, and its detour raised one
+	// deviation alert, journalled, marked relocated.
+	under, _, err := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{Status: humanitarian.MovementUnderWay})
+	if err != nil || len(under) != 1 || !under[0].Late || !strings.Contains(under[0].Name, "replayed") {
+		t.Fatalf("movements under way %+v, %v", under, err)
+	}
+	devs, _, err := n.Air.ListAlerts(actx, truce.AlertFilter{Kind: humanitarian.AlertConvoyDeviation})
+	if err != nil || len(devs) != 1 || !devs[0].Relocated || devs[0].JournalIndex == 0 || !strings.HasPrefix(devs[0].Episode, under[0].ID+"@") {
+		t.Fatalf("deviation alerts %+v, %v", devs, err)
+	}
+	if d := devs[0]; d.Lat > 32.59 || !strings.Contains(d.Summary, "off its notified route") {
+		t.Errorf("deviation %+v", d)
 	}
 	mb, err := n.Humanitarian.MovementBoard(actx, ms[0].ID, 0)
 	if err != nil {

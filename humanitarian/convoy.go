@@ -28,6 +28,7 @@ type Corridor struct {
 	lon0, lat0, kx, ky float64
 	pts                []orb.Point // in metres
 	segs               []segBox    // each segment's bounds, widened by HalfWidthM
+	cum                []float64   // the route's length up to each vertex, in metres
 	HalfWidthM         float64
 }
 
@@ -60,8 +61,10 @@ func NewCorridor(route orb.LineString, halfWidthM float64) *Corridor {
 	for i, p := range route {
 		c.pts[i] = orb.Point{(p[0] - c.lon0) * c.kx, (p[1] - c.lat0) * c.ky}
 	}
+	c.cum = make([]float64, len(c.pts))
 	for i := 1; i < len(c.pts); i++ {
 		a, b := c.pts[i-1], c.pts[i]
+		c.cum[i] = c.cum[i-1] + math.Hypot(b[0]-a[0], b[1]-a[1])
 		c.segs = append(c.segs, segBox{math.Min(a[0], b[0]) - halfWidthM, math.Min(a[1], b[1]) - halfWidthM,
 			math.Max(a[0], b[0]) + halfWidthM, math.Max(a[1], b[1]) + halfWidthM})
 	}
@@ -83,6 +86,40 @@ func (c *Corridor) segDist2(i int, x, y float64) float64 {
 	}
 	ex, ey := a[0]+t*dx-x, a[1]+t*dy-y
 	return ex*ex + ey*ey
+}
+
+// LengthM returns the route's length in metres.
+func (c *Corridor) LengthM() float64 {
+	if len(c.cum) == 0 {
+		return 0
+	}
+	return c.cum[len(c.cum)-1]
+}
+
+// AlongM returns how far along the route, in metres from its start, the
+// point of the route nearest a position lies.
+func (c *Corridor) AlongM(lon, lat float64) float64 {
+	x, y := (lon-c.lon0)*c.kx, (lat-c.lat0)*c.ky
+	best, along := math.Inf(1), 0.0
+	for i := range c.segs {
+		a, b := c.pts[i], c.pts[i+1]
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		t := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			t = math.Min(math.Max(((x-a[0])*dx+(y-a[1])*dy)/l2, 0), 1)
+		}
+		ex, ey := a[0]+t*dx-x, a[1]+t*dy-y
+		if d := ex*ex + ey*ey; d < best {
+			best, along = d, c.cum[i]+t*(c.cum[i+1]-c.cum[i])
+		}
+	}
+	return along
+}
+
+// metresBetween is the distance in metres between two positions near the
+// route, in its local plane.
+func (c *Corridor) metresBetween(lon1, lat1, lon2, lat2 float64) float64 {
+	return math.Hypot((lon2-lon1)*c.kx, (lat2-lat1)*c.ky)
 }
 
 // DistanceM returns the distance in metres from a position to the route.
@@ -151,6 +188,7 @@ type ConvoyWatch struct {
 	last     time.Time
 	offSince time.Time // zero while inside
 	alerted  bool      // the current episode's deviation was raised
+	clock    clockState
 }
 
 // Observe checks one position and returns the event it makes, if any: a
@@ -162,11 +200,13 @@ func (w *ConvoyWatch) Observe(lon, lat float64, at time.Time) *ConvoyEvent {
 		return nil
 	}
 	w.last = at
+	inside := w.Corridor.Inside(lon, lat)
+	w.observeClock(lon, lat, at, inside)
 	grace := w.Grace
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	if w.Corridor.Inside(lon, lat) {
+	if inside {
 		d := w.Corridor.DistanceM(lon, lat)
 		was := w.alerted
 		since := w.offSince

@@ -11,6 +11,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
@@ -27,6 +28,7 @@ type testStore interface {
 	Accounts() accounts.Store
 	Humanitarian() humanitarian.Store
 	ZoneStore() zones.Store
+	Airspace() airspace.Store
 }
 
 var openers = map[string]func(t testing.TB) testStore{

@@ -62,8 +62,11 @@ func (e *ImportError) message() string {
 }
 
 func (e *ImportError) unit() string {
-	if e.Format == FormatGeoJSON {
+	switch e.Format {
+	case FormatGeoJSON:
 		return "feature"
+	case FormatKML:
+		return "placemark"
 	}
 	return "line"
 }
@@ -119,8 +122,10 @@ func ParseSites(format string, data []byte) ([]SiteFields, error) {
 		rows, e = parseCSV(data)
 	case FormatGeoJSON:
 		rows, e = parseGeoJSON(data)
+	case FormatKML:
+		rows, e = parseKMLSites(data)
 	default:
-		return nil, errorf("Unknown format %q: use csv or geojson.", format)
+		return nil, errorf("Unknown format %q: use csv, geojson or kml.", format)
 	}
 	if e == nil {
 		e = &ImportError{Format: format}

@@ -116,7 +116,7 @@ func (s *Service) CreateMovement(ctx context.Context, c MovementCreate) (*Moveme
 	if err != nil {
 		return nil, err
 	}
-	hazards, err := RouteHazards(ctx, s.Hazards, route, &c.MovementFields)
+	hazards, err := s.hazards().RouteHazards(ctx, route, &c.MovementFields)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Service) MoveMovement(ctx context.Context, id string, ifVersion int64, 
 	}
 	var hazards []Hazard
 	if step.Fields != nil {
-		if hazards, err = RouteHazards(ctx, s.Hazards, route, step.Fields); err != nil {
+		if hazards, err = s.hazards().RouteHazards(ctx, route, step.Fields); err != nil {
 			return nil, err
 		}
 	}

@@ -35,9 +35,15 @@ type Service struct {
 	// AckWindow is the time from a transmission to its acknowledgement
 	// deadline (DefaultAckWindow when zero).
 	AckWindow time.Duration
-	// Hazards finds the zones in force on a movement's route; nil checks
-	// nothing.
+	// Hazards finds the zones in force on a movement's route or at a
+	// site; nil checks nothing.
 	Hazards HazardChecker
+	// Alerts holds the recent alerts that are hazards near a site or a
+	// route; nil checks none.
+	Alerts *RecentAlerts
+	// ConvoyLimits are the limits of convoy tracking on the clock
+	// (defaults when zero).
+	ConvoyLimits ConvoyLimits
 	// tracking is the live watch of convoys reporting positions.
 	tracking convoys
 }
@@ -60,14 +66,18 @@ func canNotify(a *truce.Caller) error {
 	return a.Require(truce.RoleHumanitarian, truce.RoleOperator)
 }
 
-// prepared is a site version checked before its write.
+// prepared is a site version checked before its write, with its hazards.
 type prepared struct {
-	fields SiteFields
-	geom   orb.Geometry
-	pcodes []string
+	fields  SiteFields
+	geom    orb.Geometry
+	pcodes  []string
+	hazards []Hazard
 }
 
-func (s *Service) prepare(f SiteFields) (prepared, error) {
+// hazards is the service's hazard check.
+func (s *Service) hazards() Hazards { return Hazards{Zones: s.Hazards, Alerts: s.Alerts} }
+
+func (s *Service) prepare(ctx context.Context, f SiteFields) (prepared, error) {
 	f.Name, f.Organisation, f.Contact = strings.TrimSpace(f.Name), strings.TrimSpace(f.Organisation), strings.TrimSpace(f.Contact)
 	g, err := checkFields(&f)
 	if err != nil {
@@ -78,7 +88,11 @@ func (s *Service) prepare(f SiteFields) (prepared, error) {
 		b := bbox(g, f.BufferM)
 		probe = orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}.ToPolygon()
 	}
-	return prepared{fields: f, geom: g, pcodes: s.Areas.PCodes(probe)}, nil
+	hz, err := s.hazards().SiteHazards(ctx, g, &f)
+	if err != nil {
+		return prepared{}, err
+	}
+	return prepared{fields: f, geom: g, pcodes: s.Areas.PCodes(probe), hazards: hz}, nil
 }
 
 // NotifySite records a new site, version 1, and transmits it to every
@@ -108,7 +122,7 @@ func (s *Service) ImportSites(ctx context.Context, agreementID string, fields []
 	}
 	ps := make([]prepared, len(fields))
 	for i, f := range fields {
-		if ps[i], err = s.prepare(f); err != nil {
+		if ps[i], err = s.prepare(ctx, f); err != nil {
 			if len(fields) > 1 {
 				return nil, truce.Errorf(truce.ErrorCode(err), "Site %d: %s", i+1, truce.ErrorMessage(err))
 			}
@@ -139,7 +153,7 @@ func (s *Service) ImportSites(ctx context.Context, agreementID string, fields []
 // read (EPRECONDITION if the site has moved on). Only the notifying party
 // changes its site.
 func (s *Service) UpdateSite(ctx context.Context, id string, ifVersion int64, u SiteUpdate) (*Site, error) {
-	p, err := s.prepare(u.SiteFields)
+	p, err := s.prepare(ctx, u.SiteFields)
 	if err != nil {
 		return nil, err
 	}
@@ -165,10 +179,11 @@ func (s *Service) CloseSite(ctx context.Context, id string, ifVersion int64) (*S
 		if prev.Status == SiteClosed {
 			return nil, prepared{}, now, truce.Errorf(truce.ECONFLICT, "Site %s is already closed.", id)
 		}
-		p, err := s.prepare(prev.SiteFields)
+		p, err := s.prepare(ctx, prev.SiteFields)
 		if err != nil {
 			return nil, p, now, err
 		}
+		p.hazards = nil // a closed site meets nothing
 		next := *prev
 		next.Status, next.Change = SiteClosed, "closed"
 		if next.ValidTo == nil || next.ValidTo.After(now) {
@@ -239,6 +254,7 @@ func (s *Service) addressees(ctx context.Context, tx Tx, agreementID, from strin
 func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce.Caller, ag *truce.Agreement, to []string, site *Site, p prepared, effective, now time.Time) error {
 	lead := LeadTime(ag.Rules, KindSite, string(site.Category), false)
 	site.PCodes = p.pcodes
+	site.Hazards = p.hazards
 	site.BBox = bbox(p.geom, p.fields.BufferM)
 	site.Notice = SiteNotice{EffectiveFrom: effective, LeadTime: lead, Late: effective.Sub(now) < time.Duration(lead)}
 	site.NotifiedAt, site.NotifiedBy = now, a.User.ID

@@ -102,15 +102,18 @@ type Site struct {
 	Status SiteStatus `json:"status"`
 	// PCodes are the OCHA P-codes of the admin areas (governorate,
 	// district) the site lies in, filled in from the embedded boundaries.
-	PCodes       []string   `json:"pcodes"`
-	BBox         truce.BBox `json:"bbox"`
-	Change       string     `json:"change"` // notified, updated, closed
-	Notice       SiteNotice `json:"notice"`
-	Hash         string     `json:"hash"` // VersionHash of this version
-	NotifiedAt   time.Time  `json:"notified_at"`
-	NotifiedBy   string     `json:"notified_by"` // user id
-	Version      int64      `json:"version"`
-	JournalIndex int64      `json:"journal_index"`
+	PCodes []string   `json:"pcodes"`
+	BBox   truce.BBox `json:"bbox"`
+	Change string     `json:"change"` // notified, updated, closed
+	Notice SiteNotice `json:"notice"`
+	// Hazards are the hazards at the site found when this version was
+	// recorded (SiteHazards): notice, never a refusal.
+	Hazards      []Hazard  `json:"hazards,omitempty"`
+	Hash         string    `json:"hash"` // VersionHash of this version
+	NotifiedAt   time.Time `json:"notified_at"`
+	NotifiedBy   string    `json:"notified_by"` // user id
+	Version      int64     `json:"version"`
+	JournalIndex int64     `json:"journal_index"`
 }
 
 // SiteNotice is the notice a version gave: when it takes effect, the lead

@@ -100,7 +100,7 @@ func TestService_Sweep(t *testing.T) {
 						t.Fatalf("%s notices: %v", r.Slug, r.Notices)
 					}
 					o := r.Notices[2]
-					al, err := w.st.Alert(context.Background(), o.AlertID)
+					al, err := w.st.Airspace().Alert(context.Background(), o.AlertID)
 					if err != nil {
 						t.Fatal(err)
 					}

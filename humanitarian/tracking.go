@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +19,14 @@ import (
 // left its notified route's corridor for longer than the grace time.
 const AlertConvoyDeviation truce.AlertKind = "convoy_deviation"
 
+// The kinds of the alerts the clock raises about a convoy under way
+// (ConvoyWatch.Check): stopped, silent, behind its schedule.
+const (
+	AlertConvoyStopped truce.AlertKind = "convoy_stopped"
+	AlertConvoySilent  truce.AlertKind = "convoy_silent"
+	AlertConvoyBehind  truce.AlertKind = "convoy_behind"
+)
+
 // ConvoyPosition is one position of a convoy's GPS unit.
 type ConvoyPosition struct {
 	Lon  float64   `json:"lon"`
@@ -26,6 +35,10 @@ type ConvoyPosition struct {
 	// SpeedKn and Bearing are what the unit reports, when it does.
 	SpeedKn *float64 `json:"speed_kn,omitempty"`
 	Bearing *float64 `json:"bearing,omitempty"`
+	// Replayed marks a position from a replay (a demo or an exercise),
+	// not a live unit: the alerts it raises are marked relocated, as a
+	// replayed flight's are (CAP status Exercise).
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // PositionResult is what a reported position made: how far the convoy is
@@ -49,6 +62,7 @@ type convoyState struct {
 	notified int64 // the notified version the watch follows
 	watch    *ConvoyWatch
 	last     ConvoyPosition
+	heard    bool // last holds a position
 }
 
 // maxClockSkew bounds how far ahead of the server's clock a position may
@@ -91,6 +105,44 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 		return nil, err
 	}
 	s.tracking.mu.Lock()
+	st, err := s.watchLocked(m, notified)
+	if err != nil {
+		s.tracking.mu.Unlock()
+		return nil, err
+	}
+	ev := st.watch.Observe(p.Lon, p.Lat, p.Time.UTC())
+	st.last, st.heard = p, true
+	res := &PositionResult{Movement: m.ID, Inside: st.watch.Corridor.Inside(p.Lon, p.Lat), DistanceM: math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))}
+	var clock []ConvoyEvent
+	if m.Status == MovementUnderWay {
+		clock = st.watch.Check(now, m.ChangedAt, schedule(notified), s.ConvoyLimits)
+	}
+	s.tracking.mu.Unlock()
+	if ev != nil && ev.Kind == ConvoyDeviation {
+		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, *ev, p.Replayed)
+		if err != nil {
+			return nil, err
+		}
+		res.Alert = al
+	}
+	for _, ev := range clock {
+		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, p.Replayed)
+		if err != nil {
+			return nil, err
+		}
+		if res.Alert == nil {
+			res.Alert = al
+		}
+	}
+	return res, nil
+}
+
+// schedule is the latest schedule a notified movement allows.
+func schedule(v *Movement) Schedule { return Schedule{Depart: v.Departure.To, Arrive: v.Arrival.To} }
+
+// watchLocked returns the watch of a movement following its notified
+// version, made (or made again, after a new notification) when needed.
+func (s *Service) watchLocked(m, notified *Movement) (*convoyState, error) {
 	if s.tracking.watches == nil {
 		s.tracking.watches = map[string]*convoyState{}
 	}
@@ -99,37 +151,128 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 		g, err := geo.Decode(notified.Route, geo.Options{MaxVertices: MaxRouteVertices})
 		route, ok := g.(orb.LineString)
 		if err != nil || !ok {
-			s.tracking.mu.Unlock()
 			return nil, truce.Errorf(truce.EINTERNAL, "Movement %s version %d has no readable route.", m.ID, m.Notified)
 		}
 		st = &convoyState{notified: m.Notified, watch: &ConvoyWatch{Corridor: NewCorridor(route, notified.CorridorM)}}
 		s.tracking.watches[m.ID] = st
 	}
-	ev := st.watch.Observe(p.Lon, p.Lat, p.Time.UTC())
-	st.last = p
-	res := &PositionResult{Movement: m.ID, Inside: st.watch.Corridor.Inside(p.Lon, p.Lat), DistanceM: math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))}
-	s.tracking.mu.Unlock()
-	if ev == nil || ev.Kind != ConvoyDeviation {
-		return res, nil
-	}
+	return st, nil
+}
+
+// convoyAlertKinds maps the watch's events to the alerts they raise.
+var convoyAlertKinds = map[ConvoyEventKind]truce.AlertKind{ConvoyDeviation: AlertConvoyDeviation, ConvoyStopped: AlertConvoyStopped,
+	ConvoySilent: AlertConvoySilent, ConvoyBehind: AlertConvoyBehind}
+
+// raiseConvoyAlert journals the alert of a convoy event, addressed to
+// every party (the notifying organisation and the parties the movement
+// was notified to read it; the coordinator sees all). A clock event's
+// alert is raised once per episode across servers and restarts: when its
+// episode was raised already it returns nil.
+func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, corridorM float64, ev ConvoyEvent, replayed bool) (*truce.Alert, error) {
+	kind := convoyAlertKinds[ev.Kind]
 	evidence, err := json.Marshal(map[string]any{"movement": m.ID, "notified_version": m.Notified, "hash": notified.Hash, "since": ev.Since,
-		"at": ev.At, "lon": ev.Lon, "lat": ev.Lat, "distance_m": math.Round(ev.DistanceM), "corridor_m": st.watch.Corridor.HalfWidthM})
+		"at": ev.At, "lon": ev.Lon, "lat": ev.Lat, "distance_m": math.Round(ev.DistanceM), "corridor_m": corridorM, "event": ev.Kind})
 	if err != nil {
 		return nil, err
 	}
-	al := &truce.Alert{ID: truce.NewID(), Kind: AlertConvoyDeviation, State: truce.AlertOpen, Time: ev.At, Lon: ev.Lon, Lat: ev.Lat,
-		Aircraft: []truce.AlertAircraft{}, Episode: m.ID + "@" + ev.Since.Format(time.RFC3339Nano), Evidence: evidence, Version: 1,
-		Summary: fmt.Sprintf("Convoy %q (movement %s) has been off its notified route since %s: %.0f m from it, beyond its %.0f m corridor.",
-			m.Name, m.ID, ev.Since.UTC().Format(time.RFC3339), ev.DistanceM, st.watch.Corridor.HalfWidthM)}
-	if _, err := journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
+	since := ev.Since.UTC().Format(time.RFC3339)
+	var summary, episode string
+	switch ev.Kind {
+	case ConvoyDeviation:
+		episode = m.ID + "@" + ev.Since.Format(time.RFC3339Nano)
+		summary = fmt.Sprintf("Convoy %q (movement %s) has been off its notified route since %s: %.0f m from it, beyond its %.0f m corridor.",
+			m.Name, m.ID, since, ev.DistanceM, corridorM)
+	case ConvoyStopped:
+		summary = fmt.Sprintf("Convoy %q (movement %s) has not moved more than %d m since %s.", m.Name, m.ID, StoppedRadiusM, since)
+	case ConvoySilent:
+		summary = fmt.Sprintf("Convoy %q (movement %s) has reported no position since %s.", m.Name, m.ID, since)
+	case ConvoyBehind:
+		// Once per notified version: the lag's start moves with the
+		// convoy's progress.
+		episode = fmt.Sprintf("%s/%s@v%d", m.ID, ev.Kind, m.Notified)
+		summary = fmt.Sprintf("Convoy %q (movement %s) is behind the latest schedule of its notification: it was due where it is at %s, with %.0f m of its route still ahead.",
+			m.Name, m.ID, since, ev.DistanceM)
+	default:
+		return nil, fmt.Errorf("humanitarian: no alert for convoy event %q", ev.Kind)
+	}
+	if episode == "" {
+		episode = m.ID + "/" + string(ev.Kind) + "@" + ev.Since.Format(time.RFC3339Nano)
+	}
+	al := &truce.Alert{ID: truce.NewID(), Kind: kind, State: truce.AlertOpen, Time: ev.At, Lon: ev.Lon, Lat: ev.Lat,
+		Aircraft: []truce.AlertAircraft{}, Episode: episode, Evidence: evidence, Version: 1, Summary: summary, Relocated: replayed}
+	if al.Lon == 0 && al.Lat == 0 {
+		// Never heard: the alert is placed at the route's start.
+		al.Lon, al.Lat = (m.BBox[0]+m.BBox[2])/2, (m.BBox[1]+m.BBox[3])/2
+	}
+	_, err = journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
+		// The parties concerned, each asked to acknowledge: the notifying
+		// organisation and the parties the movement was notified to.
+		ag, err := tx.Agreement(ctx, m.AgreementID)
+		if err != nil {
+			return nil, err
+		}
+		al.Parties = []string{m.PartyID}
+		for _, p := range ag.Signatories {
+			if !slices.Contains(al.Parties, p) {
+				al.Parties = append(al.Parties, p)
+			}
+		}
 		al.JournalIndex = w.Journal(truce.Change{Kind: "alert", Subject: al.ID, Body: al, New: true, Visibility: truce.Visibility{Scope: truce.ScopeAll},
 			Event: &truce.Event{Data: al, Point: &[2]float64{al.Lon, al.Lat}}})
 		return al, tx.PutAlert(ctx, al)
-	}); err != nil {
+	})
+	if truce.ErrorCode(err) == truce.ECONFLICT && ev.Kind != ConvoyDeviation {
+		return nil, nil // raised already, by this server before a restart or by another
+	}
+	if err != nil {
 		return nil, err
 	}
-	res.Alert = al
-	return res, nil
+	return al, nil
+}
+
+// SweepConvoys checks every movement under way against the clock
+// (ConvoyWatch.Check) and raises the alerts due: stopped, silent, behind
+// its schedule. It returns the alerts raised. The server runs it every
+// ConvoySweepEvery.
+func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
+	now := s.Now()
+	var out []*truce.Alert
+	cursor := ""
+	for {
+		ms, err := s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+		if err != nil {
+			return out, err
+		}
+		for _, m := range ms {
+			notified, err := s.Store.MovementVersion(ctx, m.ID, m.Notified)
+			if err != nil {
+				return out, err
+			}
+			s.tracking.mu.Lock()
+			st, err := s.watchLocked(m, notified)
+			var evs []ConvoyEvent
+			if err == nil {
+				evs = st.watch.Check(now, m.ChangedAt, schedule(notified), s.ConvoyLimits)
+			}
+			s.tracking.mu.Unlock()
+			if err != nil {
+				return out, err
+			}
+			for _, ev := range evs {
+				al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, false)
+				if err != nil {
+					return out, err
+				}
+				if al != nil {
+					out = append(out, al)
+				}
+			}
+		}
+		if len(ms) < sweepPage {
+			return out, nil
+		}
+		cursor = ms[len(ms)-1].ID
+	}
 }
 
 // LastPosition returns a convoy's last reported position (ENOTFOUND when
@@ -142,9 +285,92 @@ func (s *Service) LastPosition(ctx context.Context, movementID string) (*ConvoyP
 	s.tracking.mu.Lock()
 	defer s.tracking.mu.Unlock()
 	st := s.tracking.watches[movementID]
-	if st == nil {
+	if st == nil || !st.heard {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has reported no position.", movementID)
 	}
 	p := st.last
 	return &p, nil
+}
+
+// RunConvoySweeps runs SweepConvoys after every interval until ctx ends,
+// logging failures.
+func (s *Service) RunConvoySweeps(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		run, stop := context.WithTimeout(ctx, 30*time.Second)
+		if _, err := s.SweepConvoys(run); err != nil && ctx.Err() == nil {
+			s.Log.Warn("humanitarian: sweeping convoys under way", "err", err)
+		}
+		stop()
+	}
+}
+
+// ConvoyView is a convoy under way as the map shows it: its movement,
+// its last position (nil when it has reported none since the server
+// started) and the state of its tracking.
+type ConvoyView struct {
+	Movement *Movement       `json:"movement"`
+	Position *ConvoyPosition `json:"position,omitempty"`
+	// State is "on_route", "off_route", "stopped", "silent" or "behind"
+	// (the first that holds, from the last: silent before stopped before
+	// off route before behind), or "unheard".
+	State     string  `json:"state"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// Convoys returns the movements under way with their tracking state, at
+// most limit (1,000 when 0 or more). Convoys are visible to every member
+// party, as their movements are.
+func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) {
+	if _, err := truce.RequireCaller(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var out []ConvoyView
+	cursor := ""
+	for len(out) < limit {
+		ms, err := s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+		if err != nil {
+			return nil, err
+		}
+		s.tracking.mu.Lock()
+		for _, m := range ms {
+			if len(out) == limit {
+				break
+			}
+			v := ConvoyView{Movement: m, State: "unheard"}
+			if st := s.tracking.watches[m.ID]; st != nil && st.heard && st.notified == m.Notified {
+				p := st.last
+				v.Position, v.DistanceM = &p, math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))
+				c := st.watch.clock
+				switch {
+				case c.silent:
+					v.State = "silent"
+				case c.stopped:
+					v.State = "stopped"
+				case !st.watch.Corridor.Inside(p.Lon, p.Lat):
+					v.State = "off_route"
+				case c.behind:
+					v.State = "behind"
+				default:
+					v.State = "on_route"
+				}
+			}
+			out = append(out, v)
+		}
+		s.tracking.mu.Unlock()
+		if len(ms) < sweepPage {
+			break
+		}
+		cursor = ms[len(ms)-1].ID
+	}
+	return out, nil
 }

@@ -36,14 +36,13 @@
 //	}
 //
 // fn(t) is where the compiler checks, once, that the store implements what
-// the capability declared. A store held only as an interface (truce.Store,
-// while a capability's methods are still part of it, or a test's wrapper)
-// is narrowed the same way with Narrow. No type is asserted at run time to
+// the capability declared. A store held only as an interface (a test's
+// wrapper) is narrowed the same way with Narrow. No type is asserted at run time to
 // find a capability's methods (Write still asks a transaction whether it
 // can say its next index, and the state checks ask a reader whether it
-// reads a page of subjects at once: optional speed-ups, not contracts),
-// and removing a capability's methods from truce.Store and truce.Tx
-// touches no other capability.
+// reads a page of subjects at once: optional speed-ups, not contracts).
+// truce.Store and truce.Tx hold no capability's records: only what the
+// server shares (the journal, events, idempotency, leases).
 //
 // The alternative, re-declaring truce.Store and truce.Tx as compositions
 // of the capabilities' interfaces, was not taken: package truce is

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/journal"
 )
 
@@ -48,10 +49,10 @@ func TestVouch(t *testing.T) {
 			st := open(t)
 			cr := &countingReader{Reader: st}
 			j := journal.New(cr)
-			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 			a := testAlert(j)
 			putAlert(t, j, as, a)
-			row, err := st.Alert(ctx, a.ID)
+			row, err := st.Airspace().Alert(ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,10 +121,10 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			j := journal.New(st)
-			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 			a := testAlert(j)
 			putAlert(t, j, as, a)
-			early, err := st.Alert(ctx, a.ID)
+			early, err := st.Airspace().Alert(ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 				if reads == 1 {
 					return []*truce.Alert{early}, nil
 				}
-				row, err := st.Alert(ctx, a.ID)
+				row, err := st.Airspace().Alert(ctx, a.ID)
 				return []*truce.Alert{row}, err
 			}, alertID)
 			if err != nil || len(got) != 1 || got[0].Summary != "ended" || reads != 2 {
@@ -178,7 +179,7 @@ func TestVouchDocs(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			j := journal.New(st)
-			as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 			var docs []journal.Doc
 			for range 3 {
 				a := testAlert(j)

@@ -278,18 +278,23 @@ func sameRecord(a, b any) bool {
 }
 
 // encodedTx is a transaction that says what JSON it wrote for a record
-// (the SQL stores' do): the change's body is then sealed from it, encoded
-// once and exactly as stored.
+// (the SQL stores' do), and whether it is canonical: the change's body is
+// then sealed from it, encoded once and exactly as stored, and not made
+// canonical again when it is.
 type encodedTx interface {
-	Encoded(record any) ([]byte, bool)
+	Encoded(record any) (doc []byte, canonical, ok bool)
 }
 
 func (w *Writer) append(c truce.Change) (int64, error) {
 	var sealed *truce.SealedChange
 	var err error
 	if et, ok := w.tx.(encodedTx); ok {
-		if raw, ok := et.Encoded(c.Body); ok {
-			sealed, err = c.SealJSON(raw, w.party, w.user, w.now)
+		if raw, canonical, ok := et.Encoded(c.Body); ok {
+			if canonical {
+				sealed = c.SealCanonical(truce.CanonicalJSON(raw), w.party, w.user, w.now)
+			} else {
+				sealed, err = c.SealJSON(raw, w.party, w.user, w.now)
+			}
 		}
 	}
 	if sealed == nil && err == nil {

@@ -8,15 +8,23 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
 )
 
+// testStore is the shared store and the airspace view, whose alerts
+// these tests write as a capability's records.
+type testStore interface {
+	truce.Store
+	Airspace() airspace.Store
+}
+
 // stores opens a fresh store of each kind (PostgreSQL as pgtest says).
-var stores = map[string]func(t *testing.T) truce.Store{
-	"SQLite": func(t *testing.T) truce.Store {
+var stores = map[string]func(t *testing.T) testStore{
+	"SQLite": func(t *testing.T) testStore {
 		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "truce.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -24,7 +32,7 @@ var stores = map[string]func(t *testing.T) truce.Store{
 		t.Cleanup(func() { st.Close() })
 		return st
 	},
-	"PostgreSQL": func(t *testing.T) truce.Store {
+	"PostgreSQL": func(t *testing.T) testStore {
 		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
 		if err != nil {
 			t.Fatal(err)
@@ -46,12 +54,18 @@ type alertTx interface {
 // unpredictable is a store whose transactions cannot say the index of
 // their next entry, for write's other path (each entry appended as it is
 // journalled).
-type unpredictable struct{ truce.Store }
+type unpredictable struct{ testStore }
 
-type plainTx struct{ truce.Tx }
+func (u unpredictable) Airspace() airspace.Store {
+	return unpredictableAirspace{u.testStore.Airspace()}
+}
 
-func (u unpredictable) Update(ctx context.Context, fn func(truce.Tx) error) error {
-	return u.Store.Update(ctx, func(tx truce.Tx) error { return fn(plainTx{tx}) })
+type unpredictableAirspace struct{ airspace.Store }
+
+type plainTx struct{ airspace.Tx }
+
+func (u unpredictableAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
+	return u.Store.Update(ctx, func(tx airspace.Tx) error { return fn(plainTx{tx}) })
 }
 
 // writeRecorder is a journal over a real store that records what Write
@@ -105,13 +119,13 @@ func TestWrite(t *testing.T) {
 	}
 }
 
-func testWrite(t *testing.T, st truce.Store, predicted bool) {
+func testWrite(t *testing.T, st testStore, predicted bool) {
 	ctx := context.Background()
 	r := newWriteRecorder(st)
 	j := r.j
 	// The capability sees the store's transactions as its own alertTx;
-	// the compiler checks here that truce.Tx has its methods.
-	as := journal.Narrow(st, func(tx truce.Tx) alertTx { return tx })
+	// the compiler checks here that airspace.Tx has its methods.
+	as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
 	size := func() int64 {
 		t.Helper()
 		n, err := st.JournalSize(ctx)
@@ -122,7 +136,7 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 	}
 	absent := func(a *truce.Alert) {
 		t.Helper()
-		if _, err := st.Alert(ctx, a.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
+		if _, err := st.Airspace().Alert(ctx, a.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 			t.Fatalf("alert of a failed write: %v, want ENOTFOUND", err)
 		}
 		if rs, err := st.SubjectJournal(ctx, "alert", a.ID); err != nil || len(rs) != 0 {
@@ -221,7 +235,7 @@ func testWrite(t *testing.T, st truce.Store, predicted bool) {
 		if predicted && body.JournalIndex != al.JournalIndex {
 			t.Fatalf("entry %d's body carries journal index %d", e.Index, body.JournalIndex)
 		}
-		row, err := st.Alert(ctx, al.ID)
+		row, err := st.Airspace().Alert(ctx, al.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -916,3 +916,35 @@ func TestEngine_HistoryPrecision(t *testing.T) {
 		t.Errorf("trigger %+v", tr)
 	}
 }
+
+// TestEngine_EpisodesInOrder: episodes that start later have identifiers
+// that sort later, so that a store indexing alerts by episode appends to
+// the index rather than writing a page at random in it for every alert
+// (with hashed identifiers, journalling an alert wrote three times as many
+// bytes at 40,000 alerts as at 4,000). They stay distinct for episodes
+// started in the same millisecond, and 32 hexadecimal digits.
+func TestEngine_EpisodesInOrder(t *testing.T) {
+	e, _, rec := newEngine(t, monitor.Config{})
+	for i := range 400 {
+		// Four aircraft start an episode in each millisecond.
+		p := pos(0x700000+uint32(i), float64(i/4)/1000, 33.5, 36.3, 20000)
+		p.Squawk, p.Present = feed.SquawkEmergency, p.Present|feed.FieldSquawk
+		e.Process(p)
+	}
+	if len(rec.alerts) != 400 {
+		t.Fatalf("%d alerts, want 400", len(rec.alerts))
+	}
+	seen := map[string]bool{}
+	for i, a := range rec.alerts {
+		if len(a.Episode) != 32 || strings.Trim(a.Episode, "0123456789abcdef") != "" {
+			t.Fatalf("episode %q is not 32 hexadecimal digits", a.Episode)
+		}
+		if seen[a.Episode] {
+			t.Fatalf("episode %s given twice", a.Episode)
+		}
+		seen[a.Episode] = true
+		if i >= 4 && rec.alerts[i-4].Episode >= a.Episode {
+			t.Fatalf("episode %s started at %s sorts before or as %s started at %s", a.Episode, a.Time, rec.alerts[i-4].Episode, rec.alerts[i-4].Time)
+		}
+	}
+}

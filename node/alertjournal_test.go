@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/testwait"
 )
 
@@ -18,6 +19,23 @@ func (s *flakyStore) Update(ctx context.Context, fn func(truce.Tx) error) error 
 		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
 	}
 	return s.Store.Update(ctx, fn)
+}
+
+// Airspace is the airspace view, whose writes (the alerts') fail while
+// writesFailing is set too.
+func (s *flakyStore) Airspace() airspace.Store { return flakyAirspace{s.Store.Airspace(), s} }
+
+type flakyAirspace struct {
+	airspace.Store
+	s *flakyStore
+}
+
+func (a flakyAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
+	if a.s.writesFailing.Load() {
+		a.s.writesFailed.Add(1)
+		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
+	}
+	return a.Store.Update(ctx, fn)
 }
 
 // TestAirspace_AlertJournalOutage: the journal cannot be written for

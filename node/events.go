@@ -34,7 +34,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 		return err
 	}
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
-	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", control.KindControlArea, control.KindGuarantee}}, last, true)
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee}}, last, true)
 	if err != nil {
 		return err
 	}

@@ -198,7 +198,7 @@ func flyInto(t *testing.T, n *Node, zoneID string, icao uint32) bool {
 		p := feed.Position{ICAO: icao, Lat: 33.1, Lon: 36.1, AltFt: 3000, AltM: 3000 * feed.FeetToMetres, Time: time.Now().UTC(),
 			Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude}
 		n.IngestPosition(p)
-		as, err := n.Store.Alerts(ctx, truce.AlertFilter{Kind: "zone_entry", Limit: 100})
+		as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: "zone_entry", Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +306,7 @@ func TestFollow_SeparationsRetried(t *testing.T) {
 			n.IngestPosition(feed.Position{ICAO: icao, Lat: 33 + float64(i)/2, Lon: 36, AltFt: 20000, AltM: 20000 * feed.FeetToMetres,
 				Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude})
 		}
-		as, err := n.Store.Alerts(context.Background(), truce.AlertFilter{Kind: "proximity", Limit: 10})
+		as, err := n.Store.Airspace().Alerts(context.Background(), truce.AlertFilter{Kind: "proximity", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

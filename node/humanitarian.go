@@ -2,11 +2,12 @@ package node
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/paulmach/orb"
-
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
@@ -20,41 +21,84 @@ func (n *Node) openHumanitarian() error {
 	h, err := newHumanitarian(n.Store, n.Journal.Journal, n.Accounts)
 	n.Humanitarian = h
 	if err == nil {
-		h.Hazards = zoneHazards{n.Zones.Index}
+		h.Hazards = zoneHazards(n.Zones.Index)
+		h.Alerts = &humanitarian.RecentAlerts{Now: n.Journal.Now}
+		if lerr := n.loadRecentAlerts(h.Alerts); lerr != nil {
+			// The server starts without the alerts it could not read (a
+			// row that does not match the journal is reported by the
+			// read itself): the hazard check then misses them, and says
+			// so in the log.
+			n.log.Warn("humanitarian: the hazard check starts without the recent alerts it could not read", "err", lerr)
+		}
 		n.startSweeps()
 	}
 	return err
 }
 
-// zoneHazards is humanitarian's hazard check over the live zone index:
-// the zone versions in force that a route's corridor meets in a window.
-type zoneHazards struct{ idx *zones.Index }
-
-// groundBandM and airBandM are the altitude bands checked: a ground
-// movement's (the surface and what stands on it) and an air movement's.
-var (
-	groundBandM = [2]float64{-500, 100}
-	airBandM    = [2]float64{-500, 20_000}
-)
-
-// ZonesMeeting implements humanitarian.HazardChecker.
-func (z zoneHazards) ZonesMeeting(ctx context.Context, g orb.Geometry, air bool, from, to time.Time) ([]humanitarian.ZoneHit, error) {
-	band := groundBandM
-	if air {
-		band = airBandM
-	}
-	var out []humanitarian.ZoneHit
-	err := z.idx.Spatial().Intersecting(g, band[0], band[1], from, to, func(id string) bool {
-		if r, ok := z.idx.Record(id); ok && r.Version != nil {
-			out = append(out, humanitarian.ZoneHit{ZoneID: r.Version.ZoneID, Version: r.Version.Version, Name: r.Version.Spec.Name,
-				Kind: r.Version.Spec.Kind, AgreementID: r.Version.AgreementID})
+// loadRecentAlerts fills the hazard check's recent alerts from the
+// alerts stored (as the journal vouches for them) in its window; the
+// node's follow keeps it up to date from then on.
+func (n *Node) loadRecentAlerts(r *humanitarian.RecentAlerts) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
+	ctx = truce.NewContext(ctx, system)
+	since := n.Journal.Now().Add(-humanitarian.DefaultAlertWindow)
+	var failed error
+	for _, kind := range humanitarian.AlertHazardKinds() {
+		cursor := ""
+		for r.Len() < humanitarian.MaxRecentAlerts {
+			as, next, err := n.Air.ListAlerts(ctx, truce.AlertFilter{Kind: kind, Since: since, Cursor: cursor, Limit: 1000})
+			if err != nil {
+				failed = errors.Join(failed, err)
+				break
+			}
+			for _, a := range as {
+				r.Add(a)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
 		}
-		return ctx.Err() == nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, ctx.Err()
+	return failed
+}
+
+// followAlerts hands a committed alert to the hazard check's recent
+// alerts.
+func (n *Node) followAlerts(e truce.Event) {
+	if e.Kind != "alert" || n.Humanitarian == nil || n.Humanitarian.Alerts == nil {
+		return
+	}
+	switch d := e.Data.(type) {
+	case *truce.Alert:
+		n.Humanitarian.Alerts.Add(d)
+	default:
+		// Another server's alert arrives from the event log as JSON.
+		b, err := json.Marshal(d)
+		if err != nil {
+			return
+		}
+		var a truce.Alert
+		if json.Unmarshal(b, &a) == nil && a.ID != "" {
+			n.Humanitarian.Alerts.Add(&a)
+		}
+	}
+}
+
+// zoneHazards is humanitarian's hazard check over the live zone index:
+// the zone versions in force that a site or a route's corridor meets in
+// a window.
+func zoneHazards(idx *zones.Index) humanitarian.HazardChecker {
+	return humanitarian.ZoneIndexChecker{Index: idx.Spatial(), Record: func(id string) (humanitarian.ZoneHit, bool) {
+		r, ok := idx.Record(id)
+		if !ok || r.Version == nil {
+			return humanitarian.ZoneHit{}, false
+		}
+		return humanitarian.ZoneHit{ZoneID: r.Version.ZoneID, Version: r.Version.Version, Name: r.Version.Spec.Name,
+			Kind: r.Version.Spec.Kind, AgreementID: r.Version.AgreementID}, true
+	}}
 }
 
 // SweepEvery is how often the node sends the reminders and raises the
@@ -62,16 +106,25 @@ func (z zoneHazards) ZonesMeeting(ctx context.Context, g orb.Geometry, air bool,
 // inside any acknowledgement window.
 const SweepEvery = time.Minute
 
+// ConvoySweepEvery is how often the node checks the convoys under way
+// for stops, silences and lags: well inside the 15 minutes of silence
+// that make an alert.
+const ConvoySweepEvery = 30 * time.Second
+
 // startSweeps starts the loop of humanitarian.Service.Sweep; every server
 // of a deployment may run it, since each notice is recorded once.
 func (n *Node) startSweeps() {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, convoys := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		n.Humanitarian.RunSweeps(ctx, SweepEvery)
 	}()
-	n.stopSweeps = func() { cancel(); <-done }
+	go func() {
+		defer close(convoys)
+		n.Humanitarian.RunConvoySweeps(ctx, ConvoySweepEvery)
+	}()
+	n.stopSweeps = func() { cancel(); <-done; <-convoys }
 }
 
 // newHumanitarian is humanitarian notification over st, writing through

@@ -127,6 +127,7 @@ type Store interface {
 	truce.Store
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
+	Airspace() airspace.Store
 	Humanitarian() humanitarian.Store
 	Observation() observation.Store
 	Control() control.Store
@@ -248,7 +249,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
-	n.Air = airspace.NewService(st, n.Journal.Journal, n.Accounts)
+	n.Air = airspace.NewService(st.Airspace(), n.Journal.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
 		st.Close()
@@ -301,6 +302,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
 	n.followControl(e)
+	n.followAlerts(e)
 	if n.Airspace != nil {
 		n.Airspace.Handle(e)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/agreetest"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -81,6 +82,71 @@ func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 		}
 		if len(inc.Violations) != 1 || inc.Violations[0].ZoneID != z.ID || inc.Violations[0].ZoneVersion != 1 || inc.Violations[0].AgreementID != ag.ID {
 			t.Fatalf("violations %+v; want one, of zone %s version 1 (in force at the event) of agreement %s", inc.Violations, z.ID, ag.ID)
+		}
+	})
+}
+
+// TestObservation_ViolationOfRulesAtEventTime: shelling is reported inside
+// a de-escalation zone while its agreement prohibits shelling there; the
+// signatories then amend the agreement and lift that prohibition. The
+// incident, verified after the amendment, broke the rule in force when it
+// happened: the amendment replaced the agreement's rules in place and the
+// check read the current ones, so no violation was found.
+func TestObservation_ViolationOfRulesAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
+		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lifted := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}
+		if _, err := n.Zones.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{Rules: &lifted}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		amended := ag
+		for _, ctx := range agreetest.Operators(t, n.Accounts, admin, ag.Signatories...) {
+			if amended, err = n.Zones.DecideAgreement(ctx, ag.ID, 2, truce.ZoneDecision{Approve: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(amended.Rules.Prohibited) != 1 || amended.Rules.Prohibited[0].Activity != "air_strike" {
+			t.Fatalf("the amendment did not take effect: rules %+v", amended.Rules)
+		}
+		n.Close()
+		n = e.mustOpen(t)
+		inc, err := n.Observation.DecideIncident(operator, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc.Violations) != 1 || inc.Violations[0].Activity != "shelling" || inc.Violations[0].AgreementID != ag.ID {
+			t.Fatalf("violations %+v; want one, of the shelling prohibition in force at the event", inc.Violations)
+		}
+		// Shelling reported after the amendment breaks no rule.
+		later, err := n.Observation.AddObservation(observer, shellingAt(36.15, 33.15))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if later.IncidentID == o.IncidentID {
+			t.Fatal("the later report joined the verified incident")
+		}
+		inc2, err := n.Observation.DecideIncident(operator, later.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc2.Violations) != 0 {
+			t.Fatalf("shelling after the prohibition was lifted: violations %+v, want none", inc2.Violations)
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/sbstest"
 	"github.com/truce-project/truce/internal/sqlstore"
 	"github.com/truce-project/truce/internal/testwait"
@@ -638,6 +639,17 @@ func (s *legacyStore) ZoneStore() zones.Store { return legacyZones{s.Store.ZoneS
 type legacyZones struct{ zones.Store }
 
 type legacyZonesTx struct{ zones.Tx }
+
+// Airspace writes the alerts, registry and feeds as the store did then too.
+func (s *legacyStore) Airspace() airspace.Store { return legacyAirspace{s.Store.Airspace()} }
+
+type legacyAirspace struct{ airspace.Store }
+
+type legacyAirspaceTx struct{ airspace.Tx }
+
+func (a legacyAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
+	return a.Store.Update(ctx, func(tx airspace.Tx) error { return fn(legacyAirspaceTx{tx}) })
+}
 
 func (z legacyZones) Update(ctx context.Context, fn func(zones.Tx) error) error {
 	return z.Store.Update(ctx, func(tx zones.Tx) error { return fn(legacyZonesTx{tx}) })

@@ -6,17 +6,19 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 )
 
 // testAlertEpisodes checks that an alert's acknowledgements and history
 // read back as written, and that the episode and ongoing filters follow
 // the document: an episode's alerts by episode, the open episodes being
 // the alerts neither ended nor closed.
-func testAlertEpisodes(t *testing.T, s Store) {
+func testAlertEpisodes(t *testing.T, st Store) {
+	s := st.Airspace()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	put := func(a *truce.Alert) {
 		t.Helper()
-		err := s.Update(ctx, func(tx truce.Tx) error {
+		err := s.Update(ctx, func(tx airspace.Tx) error {
 			i, err := tx.Append(ctx, change("alert", a.ID, a))
 			if err != nil {
 				return err

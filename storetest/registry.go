@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 )
 
 // testAircraftUnique checks that the database itself keeps one active
@@ -16,7 +17,7 @@ import (
 func testAircraftUnique(t *testing.T, s Store) {
 	p, q := NewParty(t, s, "us"), NewParty(t, s, "ru")
 	put := func(a *truce.Aircraft) error {
-		return s.Update(ctx, func(tx truce.Tx) error {
+		return s.Airspace().Update(ctx, func(tx airspace.Tx) error {
 			i, err := tx.Append(ctx, change("aircraft", a.ID, a))
 			if err != nil {
 				return err
@@ -60,7 +61,7 @@ func testAircraftUnique(t *testing.T, s Store) {
 			if won == nil {
 				t.Fatal("no registration succeeded")
 			}
-			list, err := s.AircraftList(ctx, "")
+			list, err := s.Airspace().AircraftList(ctx, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/observation"
 	"github.com/truce-project/truce/operations"
@@ -28,6 +29,7 @@ type Store interface {
 	truce.Store
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
+	Airspace() airspace.Store
 	Observation() observation.Store
 	Control() control.Store
 	Operations() operations.Store

@@ -17,8 +17,9 @@ import (
 func (h *sitePages) addMovements() {
 	h.u.AddPage(Page{Path: "/movements", Routes: map[string]http.HandlerFunc{
 		"GET /movements/{id}": h.movement, "GET /movements.geojson": h.movementsGeoJSON,
-		"GET /movements/{id}/proof": h.movementProof, "GET /sites/{id}/proof": h.siteProof}})
+		"GET /movements/{id}/proof": h.movementProof, "GET /sites/{id}/proof": h.siteProof, "GET /convoys.geojson": h.convoysGeoJSON}})
 	h.u.AddLayer(Layer{ID: "movements", TitleKey: "layer.movements", Kind: "geojson", Source: "/movements.geojson", Script: "humanitarian.js", Visible: true})
+	h.u.AddLayer(Layer{ID: "convoys", TitleKey: "layer.convoys", Kind: "geojson", Source: "/convoys.geojson", Script: "humanitarian.js", Visible: true})
 	h.addForms()
 }
 
@@ -112,6 +113,40 @@ func (h *sitePages) movementsGeoJSON(w http.ResponseWriter, r *http.Request) {
 		if cursor = next; next == "" {
 			break
 		}
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	json.NewEncoder(w).Encode(fc)
+}
+
+// convoysGeoJSON serves the convoys under way that have reported a
+// position as points for the map's convoys layer, each with its tracking
+// state (on its route, off it, stopped, silent, behind its schedule).
+func (h *sitePages) convoysGeoJSON(w http.ResponseWriter, r *http.Request) {
+	type feature struct {
+		Type       string         `json:"type"`
+		ID         string         `json:"id"`
+		Geometry   map[string]any `json:"geometry"`
+		Properties map[string]any `json:"properties"`
+	}
+	fc := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection", Features: []feature{}}
+	cs, err := h.svc.Convoys(r.Context(), 0)
+	if err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	lang := h.u.cat.choose(r)
+	for _, c := range cs {
+		if c.Position == nil {
+			continue
+		}
+		m := c.Movement
+		fc.Features = append(fc.Features, feature{"Feature", m.ID, map[string]any{"type": "Point", "coordinates": []float64{c.Position.Lon, c.Position.Lat}},
+			map[string]any{"kind": "convoy", "name": m.Name, "organisation": m.Organisation, "state": c.State,
+				"state_label": h.u.cat.translate(lang, "convoys.state_"+c.State), "distance_m": c.DistanceM, "time": c.Position.Time,
+				"details_label": h.u.cat.translate(lang, "movements.details")}})
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	json.NewEncoder(w).Encode(fc)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -43,14 +44,19 @@ func (h *sitePages) newMovement(w http.ResponseWriter, r *http.Request) {
 }
 
 // formGeometry is the geometry drawn on the map or uploaded: an uploaded
-// Feature gives its geometry.
+// Feature gives its geometry, and a route may be uploaded as the GPX track
+// or route, or the KML LineString, that a GPS unit or a GIS tool exports
+// (humanitarian.ParseRoute, which names every bad point).
 func formGeometry(r *http.Request, what string) (json.RawMessage, error) {
 	geom := []byte(strings.TrimSpace(r.PostFormValue("geometry")))
-	if f, _, err := r.FormFile("file"); err == nil {
+	if f, fh, err := r.FormFile("file"); err == nil {
 		b, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
 		f.Close()
 		if err != nil || len(b) > maxUpload {
-			return nil, truce.Errorf(truce.ETOOLARGE, "A GeoJSON file is at most %d bytes.", maxUpload)
+			return nil, truce.Errorf(truce.ETOOLARGE, "An uploaded file is at most %d bytes.", maxUpload)
+		}
+		if ext := strings.ToLower(filepath.Ext(fh.Filename)); what == "route" && (ext == ".gpx" || ext == ".kml") {
+			return humanitarian.ParseRoute(ext[1:], b)
 		}
 		if len(strings.TrimSpace(string(b))) > 0 {
 			geom = b

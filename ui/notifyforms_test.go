@@ -1,7 +1,10 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,5 +102,47 @@ func TestNotifyForms(t *testing.T) {
 	m, err := n.Humanitarian.FindMovement(actx, strings.TrimPrefix(loc, "/movements/"))
 	if err != nil || m.Status != humanitarian.MovementNotified || m.Kind != humanitarian.MedicalEvacuation || m.CorridorM != 300 || m.Vehicles[0].Count != 2 {
 		t.Fatalf("movement as notified: %v %+v", err, m)
+	}
+
+	// A route uploaded as a GPS unit's GPX track; one with a bad point is
+	// refused with the point named, and nothing is notified.
+	upload := func(name, content string) (int, string, string) {
+		t.Helper()
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for k, v := range map[string]string{"csrf": csrf, "agreement": ag.ID, "name": "Recorded convoy", "organisation": "SARC", "corridor_m": "500",
+			"departure_from": at(72), "departure_to": at(73), "arrival_from": at(74), "arrival_to": at(76), "vehicle_count": "3", "vehicle_type": "truck", "notify": "1"} {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(content))
+		mw.Close()
+		req, _ := http.NewRequest("POST", s.url+"/movements/new", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(body)
+	}
+	gpx := func(lat2 string) string {
+		return `<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>` +
+			`<trkpt lat="32.556" lon="36.0076"/><trkpt lat="` + lat2 + `" lon="36.05"/><trkpt lat="32.6189" lon="36.102"/></trkseg></trk></gpx>`
+	}
+	before, _, _ := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{})
+	if code, _, body := upload("track.gpx", gpx("132.59")); code != http.StatusBadRequest || !strings.Contains(body, "track segment 1 point 2") {
+		t.Fatalf("a GPX track with a bad point: %d %.500s", code, body)
+	}
+	if after, _, _ := n.Humanitarian.ListMovements(actx, humanitarian.MovementFilter{}); len(after) != len(before) {
+		t.Fatal("a refused upload notified a movement")
+	}
+	code, loc, body = upload("track.gpx", gpx("32.59"))
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/movements/") {
+		t.Fatalf("a GPX track: %d %s %.500s", code, loc, body)
+	}
+	if m, err := n.Humanitarian.FindMovement(actx, strings.TrimPrefix(loc, "/movements/")); err != nil || !strings.Contains(string(m.Route), "[36.05,32.59]") {
+		t.Fatalf("the uploaded route: %v %s", err, m.Route)
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,7 +15,8 @@ import (
 
 // AddObservation adds ceasefire observation's pages: the observation form
 // (observers and operators of a monitoring mission), the verification
-// queue and the incident page with its decision form.
+// queue, the incident page with its decision form, and the daily report
+// with its charts and publication.
 func (u *UI) AddObservation(o api.Observations) {
 	h := &observationPages{u: u, o: o}
 	u.AddPage(Page{Path: "/observations/new", NavKey: "nav.observe", Order: 22, Roles: []truce.Role{truce.RoleObserver, truce.RoleOperator},
@@ -22,6 +24,8 @@ func (u *UI) AddObservation(o api.Observations) {
 	u.AddPage(Page{Path: "/incidents", NavKey: "nav.incidents", Order: 23, Routes: map[string]http.HandlerFunc{
 		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide,
 		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split}})
+	u.AddPage(Page{Path: "/reports/daily", NavKey: "nav.reports", Order: 24, Routes: map[string]http.HandlerFunc{
+		"GET /reports/daily": h.report, "POST /reports/daily/publish": h.publish}})
 }
 
 type observationPages struct {
@@ -37,7 +41,9 @@ func (h *observationPages) render(w http.ResponseWriter, r *http.Request, status
 		values = url.Values{"start": {now}, "end": {now}, "loc": {"bearing"}, "bearing_error": {"5"}, "mode": {"heard"}}
 	}
 	h.u.render(w, r, status, "observation_new", map[string]any{"Modes": observation.Modes, "Categories": observation.CategoryList,
-		"Subs": observation.Categories[observation.CatExplosion].SubCategories, "V": values, "Error": msg})
+		"Subs": observation.Categories[observation.CatExplosion].SubCategories, "V": values, "Error": msg,
+		"MaxEvidenceBytes": observation.MaxEvidenceBytes, "MaxEvidenceMiB": observation.MaxEvidenceBytes >> 20,
+		"MaxEvidenceFiles": observation.MaxEvidencePerObservation, "EvidenceTypes": evidenceAccept})
 }
 
 func (h *observationPages) form(w http.ResponseWriter, r *http.Request) {
@@ -163,11 +169,59 @@ func (h *observationPages) incident(w http.ResponseWriter, r *http.Request) {
 			actions = append(actions, act)
 		}
 	}
+	evidence, err := h.evidence(ctx, obs)
+	if err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
 	acled := observation.ACLEDType(inc.Category, inc.SubCategory)
 	regroup := observation.CanDecide(a, observation.ActionVerify) == nil &&
 		(inc.Status == observation.StatusReported || inc.Status == observation.StatusCorroborated)
 	h.u.render(w, r, http.StatusOK, "incident", map[string]any{"Incident": inc, "Observations": obs, "Parties": names,
-		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed"), "Regroup": regroup})
+		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed"), "Regroup": regroup, "Evidence": evidence})
+}
+
+// evidenceAccept is the observation form's file types: those
+// observation.EvidenceTypes accepts, with the names browsers give WAV and
+// Ogg files.
+const evidenceAccept = "image/jpeg,image/png,video/mp4,video/webm,audio/mpeg,audio/wav,audio/wave,audio/ogg,application/ogg,application/pdf"
+
+// evidenceItem is an evidence file as the incident page shows it: its
+// record as the caller may read it, the observation citing it, and what
+// the caller downloads (Copy: the copy without metadata, for another
+// party; Withheld: nothing, when that copy cannot be made).
+type evidenceItem struct {
+	*observation.Evidence
+	Observation string
+	Copy        bool
+	Withheld    bool
+	Href        string
+}
+
+// evidence returns the evidence files the observations cite, in order,
+// each once. A file whose record is missing is an error: an observation
+// is accepted only citing evidence its party uploaded.
+func (h *observationPages) evidence(ctx context.Context, obs []*observation.Observation) ([]evidenceItem, error) {
+	a := truce.CallerFrom(ctx)
+	seen := map[string]bool{}
+	var out []evidenceItem
+	for _, o := range obs {
+		for _, sum := range o.Evidence {
+			if seen[sum] || len(out) >= 200 {
+				continue
+			}
+			seen[sum] = true
+			e, err := h.o.FindEvidence(ctx, sum)
+			if err != nil {
+				return nil, err
+			}
+			own := a.Party.ID == e.PartyID
+			it := evidenceItem{Evidence: e, Observation: o.ID, Copy: !own, Withheld: !own && e.Shared == "",
+				Href: "/ui/api/v1/evidence/" + url.PathEscape(e.SHA256) + "/file"}
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 func (h *observationPages) decide(w http.ResponseWriter, r *http.Request) {

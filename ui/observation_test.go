@@ -42,6 +42,7 @@ func TestObservationPages(t *testing.T) {
 	}
 	c := client(t)
 	_, csrf := login(t, s, c, "team-a", "team-a-password")
+	obsCSRF := csrf
 	if _, page := get(t, c, s.url+"/observations/new"); !strings.Contains(page, `id="observation-form"`) || !strings.Contains(page, `href="/observations/new"`) {
 		t.Fatalf("no observation form or link:\n%.2000s", page)
 	}
@@ -150,6 +151,51 @@ func TestObservationPages(t *testing.T) {
 	}
 	if _, page := get(t, op, s.url+"/incidents", "Cookie", "truce_lang=ar"); !strings.Contains(page, "قائمة التحقق") {
 		t.Fatalf("the queue in Arabic:\n%.2000s", page)
+	}
+
+	// The daily report: an observer reads it without the publication
+	// form and may not publish; the operator publishes, and publishing
+	// again without a reason is refused on the page, nothing journalled.
+	if _, page := get(t, c, s.url+"/reports/daily"); !strings.Contains(page, `id="report-unpublished"`) || strings.Contains(page, `id="report-publish"`) {
+		t.Fatalf("the observer's report page:\n%.3000s", page)
+	}
+	resp, err = c.PostForm(s.url+"/reports/daily/publish", url.Values{"csrf": {obsCSRF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("an observer publishes: %d, want 403", resp.StatusCode)
+	}
+	resp, err = op.PostForm(s.url+"/reports/daily/publish", url.Values{"csrf": {csrf}, "day": {"7 December"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a day that is not a date: %d, want 400", resp.StatusCode)
+	}
+	resp, err = op.PostForm(s.url+"/reports/daily/publish", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/reports/daily?day=") {
+		t.Fatalf("publish: %d to %q", resp.StatusCode, loc)
+	}
+	if _, page := get(t, op, s.url+"/reports/daily"); !strings.Contains(page, `id="report-unchanged"`) || !strings.Contains(page, `name="reason"`) {
+		t.Fatalf("the published report:\n%.3000s", page)
+	}
+	before, _ = s.node.Store.JournalSize(ctx)
+	resp, err = op.PostForm(s.url+"/reports/daily/publish", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := readAll(resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="report-error"`) {
+		t.Fatalf("publishing again without a reason: %d\n%.3000s", resp.StatusCode, page)
+	}
+	if after, _ := s.node.Store.JournalSize(ctx); after != before {
+		t.Fatalf("the refused publication journalled %d entries", after-before)
 	}
 }
 

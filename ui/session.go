@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,6 +115,9 @@ func (u *UI) withSession(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if !u.readForm(w, r) {
+				return
+			}
 			got := r.Header.Get("X-CSRF-Token")
 			if got == "" {
 				got = r.PostFormValue("csrf")
@@ -125,6 +130,40 @@ func (u *UI) withSession(next http.Handler) http.Handler {
 		ctx := truce.NewContext(context.WithValue(r.Context(), sessionKey{}, s), s.Caller)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// maxFormBytes bounds the body of a form POST: the largest upload a form
+// takes (maxUpload) and its other fields. A multipart form is parsed in
+// memory under that bound, so nothing is spooled to disk.
+const maxFormBytes = maxUpload + 1<<20
+
+// readForm bounds a POST's body to maxFormBytes and parses it before
+// anything reads it; a larger body is refused with 413 as soon as the
+// bound is passed, and a malformed one with 400 (the page is sent and it
+// returns false).
+func (u *UI) readForm(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength > maxFormBytes {
+		u.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large", maxFormBytes>>20)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	var err error
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+		err = r.ParseMultipartForm(maxFormBytes)
+	} else {
+		err = r.ParseForm()
+	}
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || strings.Contains(err.Error(), "request body too large") {
+		u.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large", maxFormBytes>>20)
+	} else {
+		u.log.Info("form", "path", r.URL.Path, "err", err)
+		u.fail(w, r, http.StatusBadRequest, "error.bad_form")
+	}
+	return false
 }
 
 // sessionTTL is how long a web session lasts.
@@ -142,6 +181,9 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	if !u.readForm(w, r) {
+		return
+	}
 	c, err := r.Cookie(preCookie)
 	if err != nil || !sameToken(r.PostFormValue("csrf"), csrfFor(c.Value)) {
 		u.fail(w, r, http.StatusForbidden, "error.csrf")

@@ -361,8 +361,8 @@ func (u *UI) msg(r *http.Request, key string, args ...any) string {
 }
 
 // fail renders an error page with a translated message.
-func (u *UI) fail(w http.ResponseWriter, r *http.Request, status int, key string) {
-	u.render(w, r, status, "error", map[string]any{"Status": status, "Message": u.msg(r, key)})
+func (u *UI) fail(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	u.render(w, r, status, "error", map[string]any{"Status": status, "Message": u.msg(r, key, args...)})
 }
 
 // serviceError renders a service error: its message for people (services'

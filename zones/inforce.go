@@ -19,7 +19,7 @@ type ZoneInForce struct {
 }
 
 // InForceAt returns the zone versions containing the point (lon, lat) at
-// t, each with its agreement's rules (read as the caller, checked against
+// t, each with the rules its agreement set at t (read as the caller, checked against
 // the journal), for agreements in force at t. ZonesAt answers from the
 // live index for the times it covers and from the stored history before:
 // the live index holds only what is in force from its last load on, so a
@@ -45,7 +45,7 @@ func (s *Service) InForceAt(ctx context.Context, lon, lat float64, t time.Time) 
 		if !ag.InForceAt(t) {
 			continue
 		}
-		out = append(out, ZoneInForce{AgreementID: ag.ID, Rules: ag.Rules, ZoneID: r.Zone.ID, ZoneVersion: r.Version.Version, Kind: r.Zone.Kind})
+		out = append(out, ZoneInForce{AgreementID: ag.ID, Rules: ag.RulesAt(t), ZoneID: r.Zone.ID, ZoneVersion: r.Version.Version, Kind: r.Zone.Kind})
 	}
 	return out, nil
 }

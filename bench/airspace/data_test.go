@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -110,5 +112,38 @@ func TestDense_Scenario(t *testing.T) {
 	t.Logf("%.1f %% of updates cross their own fence's boundary", 100*share)
 	if share < 0.10 {
 		t.Errorf("%.1f %% of updates cross their fence's boundary, want at least 10 %%", 100*share)
+	}
+}
+
+// TestInForceWait: a stream whose earliest report, once moved to end a
+// second before now, would predate the zones coming into force is held
+// back until it does not (the monitor would find no zone for it); an
+// older setup, or a directory that does not say, waits for nothing.
+func TestInForceWait(t *testing.T) {
+	now := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	ps := denseStream(denseFleet(denseFences(10), 100, 1), 3000, now.Add(-time.Hour)) // 30 s of reports
+	span := ps[len(ps)-1].Time.Sub(ps[0].Time)
+	if span < 29*time.Second {
+		t.Fatalf("the stream spans %v", span)
+	}
+	dir := t.TempDir()
+	if got := inForceWait(dir, ps, now); got != 0 {
+		t.Fatalf("no setup time: wait %v", got)
+	}
+	for _, tc := range []struct {
+		inForce time.Duration // before now
+		want    time.Duration
+	}{
+		{10 * time.Second, span - 10*time.Second + 2*time.Second},
+		{span + time.Second, time.Second},
+		{span + 3*time.Second, 0},
+		{time.Hour, 0},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, inForceFile), []byte(now.Add(-tc.inForce).Format(time.RFC3339Nano)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := inForceWait(dir, ps, now); got != tc.want {
+			t.Errorf("zones in force %v before now: wait %v, want %v", tc.inForce, got, tc.want)
+		}
 	}
 }

@@ -220,6 +220,10 @@ func truceSend(ctx context.Context, bin, dir, path string, ps []feed.Position, c
 	if len(ps) == 0 {
 		return result{}, errors.New("no positions")
 	}
+	if wait := inForceWait(dir, ps, time.Now()); wait > 0 {
+		fmt.Printf("  waiting %v, so that the earliest position is after the zones came into force\n", wait.Round(time.Millisecond))
+		time.Sleep(wait)
+	}
 	shift := time.Now().Add(-time.Second).Sub(ps[len(ps)-1].Time)
 	t0 := time.Now()
 	s, err := startServer(ctx, bin, dir)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/truce-project/truce/humanitarian"
 )
 
 // TestUI_DrawMovement: in a real browser, the Red Crescent's user draws a
@@ -50,4 +51,52 @@ func TestUI_DrawMovement(t *testing.T) {
 	}
 	must(t, sarc, "open the map", chromedp.Navigate(s.url+"/map"))
 	poll(t, sarc, "the movements layer", `window.Truce && Truce.map && document.querySelectorAll('path.movement').length >= 2`)
+}
+
+// TestUI_ConvoyLayer: in a real browser, the demo's convoy, under way
+// and reporting a position 4 km off its route, is on the map's convoys
+// layer at that position, coloured as off its route, with its state in
+// its popup in English and, after switching, in Arabic.
+func TestUI_ConvoyLayer(t *testing.T) {
+	path := findBrowser(t)
+	ctx := context.Background()
+	s := startUIServer(t, ctx)
+	sarcCtx := s.actor(t, ctx, "sarc")
+	ms, _, err := s.node.Humanitarian.ListMovements(sarcCtx, humanitarian.MovementFilter{Status: humanitarian.MovementNotified})
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("the demo's convoy: %v %v", ms, err)
+	}
+	m := ms[0]
+	if _, err := s.node.Humanitarian.MoveMovement(sarcCtx, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.node.Humanitarian.ReportPosition(sarcCtx, m.ID, humanitarian.ConvoyPosition{Lon: 36.2, Lat: 32.55}); err != nil || res.Inside {
+		t.Fatalf("a position 4 km off the route: %+v %v", res, err)
+	}
+	b := newBrowser(t, path)
+	sarc := tab(t, b)
+	defer watchConsole(t, sarc, "sarc").check(t)
+	login(t, sarc, s.url, s.creds["sarc"].Username, s.creds["sarc"].Password)
+	poll(t, sarc, "the convoys layer", `location.pathname === '/map' && document.querySelectorAll('path.convoy.convoy-off_route').length === 1`)
+	if txt := eval[string](t, sarc, `document.body.textContent`); !strings.Contains(txt, "Convoys under way") {
+		t.Fatalf("no convoys layer named on the English map")
+	}
+	// The marker is where the convoy reported.
+	ll := eval[[]float64](t, sarc, `(function(){ var out = null; Truce.map.eachLayer(function(l){ if (l.feature && l.feature.properties && l.feature.properties.kind === 'convoy') { var p = l.getLatLng(); out = [p.lng, p.lat]; } }); return out; })()`)
+	if len(ll) != 2 || ll[0] != 36.2 || ll[1] != 32.55 {
+		t.Fatalf("convoy marker at %v", ll)
+	}
+	popup := func() string {
+		eval[int](t, sarc, `(function(){ Truce.map.eachLayer(function(l){ if (l.feature && l.feature.properties && l.feature.properties.kind === 'convoy') { l.openPopup(); } }); return 0; })()`)
+		poll(t, sarc, "the convoy's popup", `!!document.querySelector('.convoy-popup')`)
+		return eval[string](t, sarc, `document.querySelector('.convoy-popup').textContent`)
+	}
+	if p := popup(); !strings.Contains(p, "off its route") || !strings.Contains(p, m.Name) {
+		t.Fatalf("English popup %q", p)
+	}
+	must(t, sarc, "switch to Arabic", chromedp.Click(chromedp.CSS(`a[hreflang="ar"]`)))
+	poll(t, sarc, "the Arabic map's convoys layer", `document.documentElement.lang === 'ar' && document.querySelectorAll('path.convoy.convoy-off_route').length === 1`)
+	if p := popup(); !strings.Contains(p, "خارج مسارها") {
+		t.Fatalf("Arabic popup %q", p)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,7 +37,7 @@ func addMovementFlags(fs interface {
 	return &movementFlags{
 		name:      fs.String("name", "", "movement name"),
 		org:       fs.String("org", "", "organisation"),
-		route:     fs.String("route", "", "GeoJSON file: the route, a LineString (a geometry, or a Feature of one)"),
+		route:     fs.String("route", "", "route file: GeoJSON (a LineString, or a Feature of one), GPX (one track or route) or KML (one LineString)"),
 		waypoints: fs.String("waypoints", "", "the route as waypoints: lon,lat;lon,lat;…"),
 		crossings: fs.String("crossings", "", "crossing points, comma-separated"),
 		departure: fs.String("departure", "", "departure window: FROM/TO (RFC 3339)"),
@@ -68,11 +69,17 @@ func parseWindow(flag, s string) (humanitarian.Window, error) {
 }
 
 // routeFile reads a route from a GeoJSON file: a LineString geometry, or
-// a Feature or FeatureCollection holding exactly one.
+// a Feature or FeatureCollection holding exactly one; or from a GPX file
+// (its one track or route) or a KML file (its one LineString), as GPS
+// units and GIS tools export them.
 func routeFile(path string) (json.RawMessage, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".gpx", ".kml":
+		return humanitarian.ParseRoute(ext[1:], b)
 	}
 	var probe struct {
 		Type     string          `json:"type"`
@@ -300,9 +307,7 @@ func printMovement(m *humanitarian.Movement) {
 	fmt.Fprintf(stdout, "%s.\n", lateNote(m.Late && m.Status == humanitarian.MovementNotified))
 	fmt.Fprintf(stdout, "Organisation %s; departure %s – %s; arrival %s – %s; P-codes %s\n", m.Organisation,
 		m.Departure.From.Format(time.RFC3339), m.Departure.To.Format(time.RFC3339), m.Arrival.From.Format(time.RFC3339), m.Arrival.To.Format(time.RFC3339), strings.Join(m.PCodes, " "))
-	for _, h := range m.Hazards {
-		fmt.Fprintf(stdout, "HAZARD: %s\n", h.Reason)
-	}
+	printHazards(m.Hazards)
 }
 
 // printBoard prints a notification's board: who acknowledged, who raised

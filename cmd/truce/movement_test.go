@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -110,6 +112,28 @@ func TestCLI_Movements(t *testing.T) {
 		t.Fatalf("under way: %s", out)
 	}
 
+	// The convoy reports its positions: on its route, then off it for
+	// two minutes, which raises a deviation; convoy show and convoy
+	// alerts find them; a position without a latitude is one line.
+	ago := func(m int) string { return time.Now().UTC().Add(-time.Duration(m) * time.Minute).Format(time.RFC3339) }
+	if out := run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.59", "--time", ago(5)); !strings.Contains(out, "on its route, 0 m") {
+		t.Fatalf("convoy report on the route: %s", out)
+	}
+	run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.57", "--time", ago(4))
+	out = run(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05", "--lat", "32.57", "--time", ago(2), "--speed", "0")
+	if !strings.Contains(out, "OFF its route") || !strings.Contains(out, "(convoy_deviation): Convoy") {
+		t.Fatalf("convoy report off the route: %s", out)
+	}
+	if out := run(tokens["us"], "convoy", "show", mv); !strings.Contains(out, "under_way") || !strings.Contains(out, "Last position 36.05000,32.57000") {
+		t.Fatalf("convoy show: %s", out)
+	}
+	if out := run(tokens["us"], "convoy", "alerts", "--movement", mv); strings.Count(out, "convoy_deviation") != 1 {
+		t.Fatalf("convoy alerts: %s", out)
+	}
+	if _, errs, code := cmd(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05"); code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "--lat") {
+		t.Fatalf("no latitude: exit %d %q", code, errs)
+	}
+
 	file := filepath.Join(dir, "movement-proof.json")
 	if out := run(tokens["us"], "humanitarian", "proof", mv, "-o", file); !strings.Contains(out, "proof of movement "+mv+" (3 records)") {
 		t.Fatalf("humanitarian proof: %s", out)
@@ -132,4 +156,40 @@ func TestCLI_Movements(t *testing.T) {
 	if _, errs, code := cmd("", "log", "verify-proof", bad, "--key", logKey); code == 0 || !strings.Contains(errs, "NOT verify") {
 		t.Errorf("relabelled proof: exit %d %s", code, errs)
 	}
+
+	// A route recorded by a GPS unit, as GPX: a track of two segments;
+	// the same with a bad point is refused, the point named.
+	gpx := func(pts ...string) string {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>`)
+		for i, p := range pts {
+			if i == 2 {
+				b.WriteString(`</trkseg><trkseg>`)
+			}
+			lon, lat, _ := strings.Cut(p, ",")
+			fmt.Fprintf(&b, `<trkpt lat="%s" lon="%s"/>`, lat, lon)
+		}
+		b.WriteString(`</trkseg></trk></gpx>`)
+		return b.String()
+	}
+	track := filepath.Join(dir, "track.gpx")
+	os.WriteFile(track, []byte(gpx("36.0076,32.5560", "36.0500,32.5900", "36.1020,32.6189")), 0o644)
+	out = run(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Recorded convoy", "--org", "SARC", "--route", track,
+		"--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4), "--vehicles", "2xtruck", "--json")
+	var rec struct {
+		Route struct {
+			Type        string       `json:"type"`
+			Coordinates [][2]float64 `json:"coordinates"`
+		} `json:"route"`
+	}
+	if json.Unmarshal([]byte(out), &rec) != nil || rec.Route.Type != "LineString" ||
+		fmt.Sprint(rec.Route.Coordinates) != "[[36.0076 32.556] [36.05 32.59] [36.102 32.6189]]" {
+		t.Fatalf("movement add --route track.gpx: %s", out)
+	}
+	os.WriteFile(track, []byte(gpx("36.0076,32.5560", "36.0500,132.5900", "36.1020,32.6189")), 0o644)
+	if _, errs, code := cmd(tokens["sarc"], "movement", "add", "--agreement", agID, "--name", "Bad track", "--org", "SARC", "--route", track,
+		"--departure", window(dep, 2), "--arrival", window(dep.Add(time.Hour), 4), "--vehicles", "2xtruck"); code == 0 || !strings.Contains(errs, "track segment 1 point 2") {
+		t.Fatalf("a track with a bad point: exit %d %s", code, errs)
+	}
 }
+

@@ -88,9 +88,9 @@ func runSite(ctx context.Context, args []string) error {
 		printNotified([]*humanitarian.Site{s})
 		return nil
 	case "import":
-		fs := newFlags("site import", "site import --agreement ID FILE.csv|FILE.geojson [--format csv|geojson]")
+		fs := newFlags("site import", "site import --agreement ID FILE.csv|FILE.geojson|FILE.kml [--format csv|geojson|kml]")
 		agreement := fs.String("agreement", "", "agreement id")
-		format := fs.String("format", "", "csv or geojson (default: from the file's extension)")
+		format := fs.String("format", "", "csv, geojson or kml (default: from the file's extension)")
 		cf.add(fs)
 		pos, cl, err := cf.parse(fs, rest, 1)
 		if err != nil {
@@ -102,8 +102,11 @@ func runSite(ctx context.Context, args []string) error {
 		}
 		if *format == "" {
 			*format = "csv"
-			if ext := strings.ToLower(filepath.Ext(pos[0])); ext == ".geojson" || ext == ".json" {
+			switch ext := strings.ToLower(filepath.Ext(pos[0])); ext {
+			case ".geojson", ".json":
 				*format = "geojson"
+			case ".kml":
+				*format = "kml"
 			}
 		}
 		ss, err := cl.ImportSites(ctx, api.SiteImport{AgreementID: *agreement, Format: *format, Data: string(data)})
@@ -168,6 +171,7 @@ func runSite(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "%s %q (%s) version %d, %s, notified %s%s\n", s.ID, s.Name, s.Category, s.Version, s.Status,
 			s.NotifiedAt.Format(time.RFC3339), lateNote(s.Notice.Late))
 		fmt.Fprintf(stdout, "Organisation %s; P-codes %s; hash %s\n", s.Organisation, strings.Join(s.PCodes, " "), s.Hash)
+		printHazards(s.Hazards)
 		printBoard(b.Rows)
 		return nil
 	}
@@ -199,9 +203,24 @@ func printNotified(ss []*humanitarian.Site) {
 	if len(ss) == 1 {
 		s := ss[0]
 		fmt.Fprintf(stdout, "Notified site %s %q version %d (P-codes %s)%s.\n", s.ID, s.Name, s.Version, strings.Join(s.PCodes, " "), lateNote(s.Notice.Late))
+		printHazards(s.Hazards)
 		return
 	}
-	fmt.Fprintf(stdout, "Notified %d sites (%d late).\n", len(ss), late)
+	hazards := 0
+	for _, s := range ss {
+		if len(s.Hazards) > 0 {
+			hazards++
+		}
+	}
+	fmt.Fprintf(stdout, "Notified %d sites (%d late, %d with hazards).\n", len(ss), late, hazards)
+}
+
+// printHazards prints a notification's hazards, one a line: notice, never
+// a refusal.
+func printHazards(hs []humanitarian.Hazard) {
+	for _, h := range hs {
+		fmt.Fprintf(stdout, "HAZARD: %s\n", h.Reason)
+	}
 }
 
 func runInbox(ctx context.Context, args []string) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/journal"
 )
@@ -35,7 +36,7 @@ func TestPutAlert_StoredOnce(t *testing.T) {
 			}
 			put := func(a *truce.Alert, body func(*truce.Alert) any) {
 				t.Helper()
-				if _, err := journal.Write(ctx, j, truce.Store(st), nil, func(tx truce.Tx, w *journal.Writer) (struct{}, error) {
+				if _, err := journal.Write(ctx, j, st.Airspace(), nil, func(tx airspace.Tx, w *journal.Writer) (struct{}, error) {
 					a.JournalIndex = w.Journal(change(a, body(a)))
 					return struct{}{}, tx.PutAlert(ctx, a)
 				}); err != nil {
@@ -55,7 +56,7 @@ func TestPutAlert_StoredOnce(t *testing.T) {
 			}
 			same := func(a *truce.Alert) {
 				t.Helper()
-				got, err := st.Alert(ctx, a.ID)
+				got, err := st.Airspace().Alert(ctx, a.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,7 +90,7 @@ func TestPutAlert_StoredOnce(t *testing.T) {
 			}
 			same(once)
 
-			list, err := st.Alerts(ctx, truce.AlertFilter{Kind: "emergency_squawk", State: truce.AlertAcknowledged})
+			list, err := st.Airspace().Alerts(ctx, truce.AlertFilter{Kind: "emergency_squawk", State: truce.AlertAcknowledged})
 			if err != nil || len(list) != 1 || list[0].ID != once.ID {
 				t.Errorf("acknowledged alerts: %v %v; want %s", list, err, once.ID)
 			}

@@ -1,6 +1,6 @@
 // Package sqlstore is the database/sql implementation of truce.Store and of
-// each capability's store (accounts.Store, zones.Store, humanitarian.Store,
-// observation.Store, control.Store: typed views over one transaction and
+// each capability's store (accounts.Store, zones.Store, airspace.Store,
+// humanitarian.Store, observation.Store, control.Store: typed views over one transaction and
 // journal mechanism), shared by the sqlite and postgres packages. Each of those owns its driver, its
 // dialect's migrations and the translation of its driver's errors; the
 // queries here are written in the SQL both dialects accept, with "?"

@@ -23,11 +23,11 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 // the record is stored once. An update stores the document (doc_entry
 // NULL).
 func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
-	b, err := json.Marshal(doc)
+	b, canonical, err := encodeDoc(doc)
 	if err != nil {
 		return truce.Errorf(truce.EINVALID, "The %s record %s cannot be stored: %s", table, id, err.Error())
 	}
-	t.encoded(doc, b)
+	t.encoded(doc, b, canonical)
 	if version == 1 {
 		args := make([]any, 0, len(vals)+3)
 		args = append(append(append(args, id), vals...), string(b), version)
@@ -110,6 +110,26 @@ func (s *Store) Alert(ctx context.Context, id string) (*truce.Alert, error) {
 
 // Alerts lists alerts, newest first.
 func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, error) {
+	q, args := s.alertsQuery(f)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*truce.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, a)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// alertsQuery is Alerts' query and its arguments. Each filter has an
+// index that yields its rows newest first (kind: migration 025).
+func (s *Store) alertsQuery(f truce.AlertFilter) (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Cursor != "" {
 		where, args = append(where, "id < ?"), append(args, f.Cursor)
@@ -134,21 +154,8 @@ func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert
 	}
 	// The page is chosen first and only its rows are joined with their
 	// journal entries.
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT a.id, a.doc, j.body FROM (SELECT id, doc, doc_entry FROM alerts WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT ?) a LEFT JOIN journal j ON `+alertEntry+` ORDER BY a.id DESC`), append(args, limit(f.Limit))...)
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	defer rows.Close()
-	var out []*truce.Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, s.wrap(err)
-		}
-		out = append(out, a)
-	}
-	return out, s.wrap(rows.Err())
+	return s.rb.q(`SELECT a.id, a.doc, j.body FROM (SELECT id, doc, doc_entry FROM alerts WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY id DESC LIMIT ?) a LEFT JOIN journal j ON ` + alertEntry + ` ORDER BY a.id DESC`), append(args, limit(f.Limit))
 }
 
 // alertCols are the alerts table's columns besides id, doc and version;

@@ -6,6 +6,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"reflect"
 
@@ -24,7 +25,7 @@ type tx struct {
 	journaled bool
 	// docs holds the JSON written for each record (by pointer) in this
 	// call, for Encoded.
-	docs map[any][]byte
+	docs map[any]encodedDoc
 	// once holds, by record (pointer), the rows inserted in this call
 	// whose document may be left to their journal entry (putDocOnce);
 	// sealing is the one Encoded last handed a document for such a row, to
@@ -65,30 +66,54 @@ func (t *tx) sealed(c *truce.SealedChange, idx int64) {
 	t.b.pendArgs[d.entrySlot] = idx
 }
 
+// encodedDoc is the JSON written for a record, and whether it is in RFC
+// 8785 canonical form.
+type encodedDoc struct {
+	doc       []byte
+	canonical bool
+}
+
+// canonicalEncoder is a record that writes its own canonical JSON
+// (truce.Alert): its document is then encoded once, and sealed as it is.
+type canonicalEncoder interface {
+	AppendCanonicalJSON(b []byte) ([]byte, error)
+}
+
+// encodeDoc encodes a record's document: with its own canonical encoder
+// when it has one, else with json.Marshal.
+func encodeDoc(doc any) ([]byte, bool, error) {
+	if c, ok := doc.(canonicalEncoder); ok {
+		b, err := c.AppendCanonicalJSON(make([]byte, 0, 1024))
+		return b, err == nil, err
+	}
+	b, err := json.Marshal(doc)
+	return b, false, err
+}
+
 // encoded remembers doc, the JSON written for record.
-func (t *tx) encoded(record any, doc []byte) {
+func (t *tx) encoded(record any, doc []byte, canonical bool) {
 	if reflect.ValueOf(record).Kind() != reflect.Pointer {
 		return
 	}
 	if t.docs == nil {
-		t.docs = map[any][]byte{}
+		t.docs = map[any]encodedDoc{}
 	}
-	t.docs[record] = doc
+	t.docs[record] = encodedDoc{doc, canonical}
 }
 
 // Encoded returns the JSON this call last wrote for record (a pointer),
-// so that the journal seals the change's body from the document as
-// stored instead of encoding the record again.
-func (t *tx) Encoded(record any) ([]byte, bool) {
+// and whether it is canonical, so that the journal seals the change's
+// body from the document as stored instead of encoding the record again.
+func (t *tx) Encoded(record any) ([]byte, bool, bool) {
 	if t.docs == nil || reflect.ValueOf(record).Kind() != reflect.Pointer {
-		return nil, false
+		return nil, false, false
 	}
-	doc, ok := t.docs[record]
+	d, ok := t.docs[record]
 	t.sealing = nil
 	if ok {
 		t.sealing = t.once[record]
 	}
-	return doc, ok
+	return d.doc, d.canonical, ok
 }
 
 func (t *tx) run(fn func(*tx) error) (err error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
@@ -22,6 +23,7 @@ type TestStore interface {
 	truce.Store
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
+	Airspace() airspace.Store
 }
 
 // StoreOpeners opens a fresh store of each kind (PostgreSQL as pgtest says).

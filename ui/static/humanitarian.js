@@ -28,4 +28,26 @@
     T.getJSON(l.source).then(function (d) { g.clearLayers(); g.addData(d); });
     return g;
   });
+
+  // Convoys under way at their last reported position, coloured by the
+  // state of their tracking.
+  var convoyColours = { on_route: '#1971c2', off_route: '#c92a2a', stopped: '#e67700', silent: '#868e96', behind: '#9c36b5' };
+
+  T.registerLayer('convoys', function (map, l) {
+    var g = L.geoJSON(null, {
+      pointToLayer: function (f, ll) {
+        var s = (f.properties || {}).state;
+        return L.circleMarker(ll, { radius: 8, color: '#fff', weight: 2, fillOpacity: 0.95,
+          fillColor: convoyColours[s] || convoyColours.silent, className: 'convoy convoy-' + s });
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindPopup('<div class="convoy-popup" dir="auto"><strong>' + esc(p.name) + '</strong><br>' + esc(p.organisation) +
+          '<br>' + esc(p.state_label) + ' · ' + esc(String(p.distance_m)) + ' m<br>' +
+          '<a href="/movements/' + encodeURIComponent(f.id) + '">' + esc(p.details_label) + '</a></div>');
+      }
+    });
+    T.getJSON(l.source).then(function (d) { g.clearLayers(); g.addData(d); });
+    return g;
+  });
 }());

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+func init() {
+	register("convoy", "report a convoy's positions, show where it is, list its tracking alerts", runConvoy, "report", "show", "alerts")
+}
+
+// convoyAlertKinds are the alerts convoy tracking raises.
+var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind}
+
+func runConvoy(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("convoy: want a sub-verb: report, show or alerts")
+	}
+	var cf clientFlags
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "report":
+		fs := newFlags("convoy report", "convoy report MOVEMENT --lon X --lat Y [--time RFC3339] [--speed KN] [--bearing DEG]")
+		lon := fs.Float64("lon", math.NaN(), "longitude")
+		lat := fs.Float64("lat", math.NaN(), "latitude")
+		at := fs.String("time", "", "when the position was taken (RFC 3339; now when unset)")
+		speed := fs.Float64("speed", math.NaN(), "speed, knots")
+		bearing := fs.Float64("bearing", math.NaN(), "bearing, degrees")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		if math.IsNaN(*lon) || math.IsNaN(*lat) {
+			return fmt.Errorf("convoy report: --lon and --lat are required")
+		}
+		p := humanitarian.ConvoyPosition{Lon: *lon, Lat: *lat}
+		if *at != "" {
+			if p.Time, err = time.Parse(time.RFC3339, *at); err != nil {
+				return fmt.Errorf("convoy report: --time is an RFC 3339 time: %q", *at)
+			}
+		}
+		if !math.IsNaN(*speed) {
+			p.SpeedKn = speed
+		}
+		if !math.IsNaN(*bearing) {
+			p.Bearing = bearing
+		}
+		res, err := cl.ReportPosition(ctx, pos[0], p)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(res)
+		}
+		where := "on its route"
+		if !res.Inside {
+			where = "OFF its route"
+		}
+		fmt.Fprintf(stdout, "Movement %s: %s, %.0f m from it.\n", res.Movement, where, res.DistanceM)
+		if res.Alert != nil {
+			fmt.Fprintf(stdout, "ALERT %s (%s): %s\n", res.Alert.ID, res.Alert.Kind, res.Alert.Summary)
+		}
+		return nil
+	case "show":
+		fs := newFlags("convoy show", "convoy show MOVEMENT")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		m, err := cl.FindMovement(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		p, err := cl.LastPosition(ctx, pos[0])
+		if truce.ErrorCode(err) == truce.ENOTFOUND {
+			p, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(map[string]any{"movement": m, "position": p})
+		}
+		fmt.Fprintf(stdout, "Movement %s %q: %s; leaves by %s, arrives by %s.\n", m.ID, m.Name, m.Status,
+			m.Departure.To.UTC().Format(time.RFC3339), m.Arrival.To.UTC().Format(time.RFC3339))
+		if p == nil {
+			fmt.Fprintln(stdout, "No position reported since the server started.")
+			return nil
+		}
+		fmt.Fprintf(stdout, "Last position %.5f,%.5f at %s.\n", p.Lon, p.Lat, p.Time.UTC().Format(time.RFC3339))
+		return nil
+	case "alerts":
+		fs := newFlags("convoy alerts", "convoy alerts [--movement ID] [--limit N]")
+		movement := fs.String("movement", "", "only this movement's")
+		limit := fs.Int("limit", 50, "alerts of each kind, newest first")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, rest, 0)
+		if err != nil {
+			return err
+		}
+		var all []*truce.Alert
+		for _, k := range convoyAlertKinds {
+			as, _, err := cl.ListAlerts(ctx, truce.AlertFilter{Kind: k, Limit: *limit})
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if *movement == "" || strings.HasPrefix(a.Episode, *movement+"@") || strings.HasPrefix(a.Episode, *movement+"/") {
+					all = append(all, a)
+				}
+			}
+		}
+		if cf.json {
+			return printJSON(all)
+		}
+		table("ALERT\tKIND\tTIME\tSTATE\tSUMMARY", func(w *tabwriter.Writer) {
+			for _, a := range all {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, a.Time.UTC().Format(time.RFC3339), a.State, a.Summary)
+			}
+		})
+		return nil
+	}
+	return fmt.Errorf("convoy: unknown sub-verb %q: use report, show or alerts", sub)
+}

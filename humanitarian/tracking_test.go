@@ -1,0 +1,113 @@
+package humanitarian_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/journal"
+)
+
+// TestService_ConvoyClock: a convoy under way, with the service's clock
+// injected: silent after 15 minutes without a position (raised by the
+// sweep, once), stopped after 20 minutes of positions in one place (raised
+// with the position that shows it), behind its schedule 30 minutes after
+// it had to leave (raised by the sweep); each alert journalled, addressed
+// to the notifying organisation and every party the movement was
+// notified to. A second server sweeping the same silence raises nothing
+// more.
+func TestService_ConvoyClock(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			// A minute on: the agreement came into force just now.
+			t0 := time.Now().UTC().Add(time.Minute).Truncate(time.Second)
+			clock := t0
+			w.svc.Journal.Now = func() time.Time { return clock }
+			f := convoy()
+			// It had to leave by t0 and arrive by t0+2h.
+			f.Departure = humanitarian.Window{From: t0.Add(-time.Hour), To: t0}
+			f.Arrival = humanitarian.Window{From: t0.Add(time.Hour), To: t0.Add(2 * time.Hour)}
+			m := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			m = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			at := func(min int) { clock = t0.Add(time.Duration(min) * time.Minute) }
+			report := func(min int) *humanitarian.PositionResult {
+				t.Helper()
+				at(min)
+				return must[*humanitarian.PositionResult](t)(w.svc.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: 36.0101, Lat: 32.5445, Time: clock}))
+			}
+			sweep := func(svc *humanitarian.Service, min int) []*truce.Alert {
+				t.Helper()
+				at(min)
+				as, err := svc.SweepConvoys(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return as
+			}
+			if r := report(1); r.Alert != nil {
+				t.Fatalf("first position raised %+v", r.Alert)
+			}
+			if as := sweep(w.svc, 15); len(as) != 0 {
+				t.Fatalf("14 minutes without a position: %+v", as)
+			}
+			silent := sweep(w.svc, 16)
+			if len(silent) != 1 || silent[0].Kind != humanitarian.AlertConvoySilent || silent[0].JournalIndex == 0 {
+				t.Fatalf("15 minutes without a position: %+v", silent)
+			}
+			want := []string{w.parties["sarc"].ID, w.parties["ga"].ID, w.parties["gb"].ID, w.parties["gc"].ID}
+			if got := slices.Sorted(slices.Values(silent[0].Parties)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+				t.Errorf("alert addressed to %v, want %v", got, want)
+			}
+			if as := sweep(w.svc, 17); len(as) != 0 {
+				t.Fatalf("the same silence raised again: %+v", as)
+			}
+			// Heard again, still in the same place: stopped 20 minutes after
+			// it was first seen there.
+			if r := report(18); r.Alert != nil {
+				t.Fatalf("17 minutes in one place: %+v", r.Alert)
+			}
+			r := report(21)
+			if r.Alert == nil || r.Alert.Kind != humanitarian.AlertConvoyStopped {
+				t.Fatalf("20 minutes in one place: %+v", r.Alert)
+			}
+			if r := report(25); r.Alert != nil {
+				t.Fatalf("the same stop raised again: %+v", r.Alert)
+			}
+			// Still at the start 30 minutes after it had to leave.
+			report(29)
+			if as := sweep(w.svc, 29); len(as) != 0 {
+				t.Fatalf("29 minutes late: %+v", as)
+			}
+			behind := sweep(w.svc, 30)
+			if len(behind) != 1 || behind[0].Kind != humanitarian.AlertConvoyBehind {
+				t.Fatalf("30 minutes late: %+v", behind)
+			}
+			// Each alert is in the journal and the store.
+			for _, al := range []*truce.Alert{silent[0], r.Alert, behind[0]} {
+				stored, err := w.st.Alert(context.Background(), al.ID)
+				if err != nil || stored.Kind != al.Kind {
+					t.Fatalf("stored %v: %+v %v", al.Kind, stored, err)
+				}
+				if _, err := journal.Vouched(context.Background(), w.svc.Journal, "alert", []*truce.Alert{stored}, func(a *truce.Alert) string { return a.ID }); err != nil {
+					t.Errorf("alert %s is not as journalled: %v", al.Kind, err)
+				}
+			}
+
+			// A second server, which has heard nothing since it started,
+			// and this one after a restart both find the convoy silent since
+			// it set out, and behind: between them, one alert of that
+			// silence (a new episode: the servers lost the last position
+			// heard) and none of the lag (once per notification).
+			other := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			restarted := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			a1, a2 := sweep(other, 60), sweep(restarted, 60)
+			if len(a1) != 1 || a1[0].Kind != humanitarian.AlertConvoySilent || len(a2) != 0 {
+				t.Fatalf("two servers raised %+v and %+v", a1, a2)
+			}
+		})
+	}
+}
