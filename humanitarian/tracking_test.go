@@ -88,7 +88,7 @@ func TestService_ConvoyClock(t *testing.T) {
 			}
 			// Each alert is in the journal and the store.
 			for _, al := range []*truce.Alert{silent[0], r.Alert, behind[0]} {
-				stored, err := w.st.Alert(context.Background(), al.ID)
+				stored, err := w.st.Airspace().Alert(context.Background(), al.ID)
 				if err != nil || stored.Kind != al.Kind {
 					t.Fatalf("stored %v: %+v %v", al.Kind, stored, err)
 				}
