@@ -192,4 +192,3 @@ func TestCLI_Movements(t *testing.T) {
 		t.Fatalf("a track with a bad point: exit %d %s", code, errs)
 	}
 }
-
