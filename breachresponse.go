@@ -21,6 +21,20 @@ import (
 // text need not keep to (a blank line ends a note's text).
 func BreachResponseStatement(breach, guarantee, actor, controlArea, incident, action string) string {
 	var b strings.Builder
+	b.WriteString(BreachResponseHead(breach, guarantee, actor, controlArea, incident))
+	if strings.ContainsAny(action, "\n\r\t") {
+		h := sha256.Sum256([]byte(action))
+		fmt.Fprintf(&b, "action-sha256 %s\n", hex.EncodeToString(h[:]))
+	} else {
+		fmt.Fprintf(&b, "action %s\n", action)
+	}
+	return b.String()
+}
+
+// BreachResponseHead is a BreachResponseStatement's lines before its
+// action: what a browser that signs a response adds the action to.
+func BreachResponseHead(breach, guarantee, actor, controlArea, incident string) string {
+	var b strings.Builder
 	b.WriteString("truce guarantee breach response\n")
 	fmt.Fprintf(&b, "breach %s\nguarantee %s\n", breach, guarantee)
 	if incident != "" {
@@ -30,12 +44,6 @@ func BreachResponseStatement(breach, guarantee, actor, controlArea, incident, ac
 		fmt.Fprintf(&b, "actor %s\nincident %s\n", actor, incident)
 	} else {
 		fmt.Fprintf(&b, "actor %s\ncontrol area %s\n", actor, controlArea)
-	}
-	if strings.ContainsAny(action, "\n\r\t") {
-		h := sha256.Sum256([]byte(action))
-		fmt.Fprintf(&b, "action-sha256 %s\n", hex.EncodeToString(h[:]))
-	} else {
-		fmt.Fprintf(&b, "action %s\n", action)
 	}
 	return b.String()
 }
@@ -68,4 +76,62 @@ func breachSignatures(index int64, body []byte) ([]PartySignature, error) {
 	return []PartySignature{{Party: r.PartyID, User: r.UserID, Note: r.Signature, Index: index,
 		Statement: BreachResponseStatement(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID, r.Action),
 		What:      fmt.Sprintf("response to breach %s of guarantee %s", b.ID, b.GuaranteeID)}}, nil
+}
+
+// IncidentDecisionStatement is the text a party signs (a C2SP signed
+// note) to take an action (verify, dispute, reject) on a version of an
+// incident (package observation) with a reason: the signature binds the
+// incident as it was decided on, and why. It is here, in the vocabulary,
+// so that the offline verifier (SignaturesInBody) rebuilds the statement
+// the service had signed. A reason's line breaks are written as spaces.
+func IncidentDecisionStatement(incident string, version int, action, reason string) string {
+	r := []byte(reason)
+	for i, c := range r {
+		if c == '\n' || c == '\r' {
+			r[i] = ' '
+		}
+	}
+	return fmt.Sprintf("truce incident decision\nincident %s\nversion %d\naction %s\nreason %s\n", incident, version, action, r)
+}
+
+// incidentSignatures returns the signed decisions an incident body
+// carries. A decision names the version it was taken on; one recorded
+// before decisions did is checked in the entry that recorded it (its
+// journal index is that entry's), where the version decided on is the
+// one before the body's.
+func incidentSignatures(index int64, body []byte) ([]PartySignature, error) {
+	var b struct {
+		ID        string `json:"id"`
+		Version   int    `json:"version"`
+		Decisions []struct {
+			Action       string `json:"action"`
+			PartyID      string `json:"party_id"`
+			UserID       string `json:"user_id"`
+			Reason       string `json:"reason"`
+			Signature    string `json:"signature"`
+			Version      int    `json:"version"`
+			JournalIndex int64  `json:"journal_index"`
+		} `json:"decisions"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, fmt.Errorf("incident body: %v", err)
+	}
+	var out []PartySignature
+	for _, d := range b.Decisions {
+		v := d.Version
+		if v == 0 {
+			if d.JournalIndex != index {
+				continue
+			}
+			v = b.Version - 1
+		}
+		at := index
+		if d.JournalIndex > 0 && d.JournalIndex <= index {
+			at = d.JournalIndex
+		}
+		out = append(out, PartySignature{Party: d.PartyID, User: d.UserID, Note: d.Signature, Index: at,
+			Statement: IncidentDecisionStatement(b.ID, v, d.Action, d.Reason),
+			What:      fmt.Sprintf("decision %s on incident %s version %d", d.Action, b.ID, v)})
+	}
+	return out, nil
 }

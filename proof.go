@@ -91,7 +91,9 @@ type PartySignature struct {
 // AgreementDecisionStatement, and every notice of withdrawal, signed over
 // WithdrawalStatement (of the text digest it names);
 // "transmission" — the answer, signed over AnswerStatement; "breach" —
-// the guarantor's response, signed over BreachResponseStatement. A new kind
+// the guarantor's response, signed over BreachResponseStatement;
+// "incident" — every decision (verify, dispute, reject), signed over
+// IncidentDecisionStatement. A new kind
 // of signed record adds its case here, so that verify-proof and the audit
 // check it.
 func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, error) {
@@ -161,6 +163,8 @@ func SignaturesInBody(kind string, index int64, body []byte) ([]PartySignature, 
 		return transmissionSignatures(index, body)
 	case "breach":
 		return breachSignatures(index, body)
+	case "incident":
+		return incidentSignatures(index, body)
 	}
 	return nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,35 @@ func TestCheckBodyLabels(t *testing.T) {
 				t.Fatalf("err = %v, want ok %v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestSignaturesInBody_Incident: an incident body's decisions are party
+// signatures over IncidentDecisionStatement of the version each names; a
+// decision recorded before decisions named their version is checked in
+// the entry that recorded it (the version before the body's), and left
+// to that entry in later ones.
+func TestSignaturesInBody_Incident(t *testing.T) {
+	body := []byte(`{"id":"inc-1","version":5,"decisions":[
+		{"action":"verify","party_id":"p1","user_id":"u1","reason":"first\nlook","signature":"s1","journal_index":10},
+		{"action":"dispute","party_id":"p2","user_id":"u2","reason":"second","signature":"s2","version":3,"journal_index":12},
+		{"action":"verify","party_id":"p1","user_id":"u1","reason":"third","signature":"s3","journal_index":14}]}`)
+	for _, tc := range []struct {
+		index int64
+		want  []truce.PartySignature
+	}{
+		{14, []truce.PartySignature{
+			{Party: "p2", User: "u2", Note: "s2", Index: 12, Statement: "truce incident decision\nincident inc-1\nversion 3\naction dispute\nreason second\n", What: "decision dispute on incident inc-1 version 3"},
+			{Party: "p1", User: "u1", Note: "s3", Index: 14, Statement: "truce incident decision\nincident inc-1\nversion 4\naction verify\nreason third\n", What: "decision verify on incident inc-1 version 4"},
+		}},
+		{10, []truce.PartySignature{
+			{Party: "p1", User: "u1", Note: "s1", Index: 10, Statement: "truce incident decision\nincident inc-1\nversion 4\naction verify\nreason first look\n", What: "decision verify on incident inc-1 version 4"},
+			{Party: "p2", User: "u2", Note: "s2", Index: 10, Statement: "truce incident decision\nincident inc-1\nversion 3\naction dispute\nreason second\n", What: "decision dispute on incident inc-1 version 3"},
+		}},
+	} {
+		got, err := truce.SignaturesInBody("incident", tc.index, body)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("at %d: %+v %v\nwant %+v", tc.index, got, err, tc.want)
+		}
 	}
 }

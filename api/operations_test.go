@@ -112,3 +112,28 @@ func TestOperationsAPI(t *testing.T) {
 		t.Fatalf("active list: %+v", list.Items)
 	}
 }
+
+// TestOperationsAPI_SiteNotifiedLater: a site notified inside a filed
+// operation, through the API, raises a conflict that the operation's party
+// reads, marked later, naming the site.
+func TestOperationsAPI_SiteNotifiedLater(t *testing.T) {
+	e := newEnv(t)
+	e.agreementInForce(t)
+	start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	body := fmt.Sprintf(`{"agreement_id":%q,"name":"US ground patrol","kind":"ground_patrol","volumes":[{"geometry":{"type":"Polygon","coordinates":[[[36.05,32.55],[36.15,32.55],[36.15,32.65],[36.05,32.65],[36.05,32.55]]]},"floor_m":0,"ceiling_m":10,"start":%q,"end":%q}]}`,
+		e.agreement.ID, start.Format(time.RFC3339), start.Add(2*time.Hour).Format(time.RFC3339))
+	code, _, b := e.do("POST", "/api/v1/operations", e.tokens["us-op"], body)
+	var op operations.Result
+	if json.Unmarshal(b, &op); code != http.StatusCreated || len(op.Conflicts) != 0 {
+		t.Fatalf("filing: %d %s", code, b)
+	}
+	site, _, _, _ := humanitarianTargets(t, e) // a school notified at 36.1, 32.6
+	code, _, b = e.do("GET", "/api/v1/operations/"+op.Operation.ID+"/conflicts", e.tokens["us-op"], "")
+	var page struct{ Items []*operations.Conflict }
+	if json.Unmarshal(b, &page); code != http.StatusOK || len(page.Items) != 1 {
+		t.Fatalf("conflicts: %d %s", code, b)
+	}
+	if c := page.Items[0]; c.OtherID != site || !c.Later || c.OperationID != op.Operation.ID {
+		t.Fatalf("conflict: %+v", c)
+	}
+}

@@ -285,12 +285,27 @@ func (in *GuaranteeInput) Validate() error {
 type BreachStatus string
 
 // Breach statuses: open until the guarantor responds; escalated when the
-// response is overdue (and still open to a response); answered.
+// response is overdue (and still open to a response); answered;
+// withdrawn when the incident it rests on is no longer verified (disputed,
+// rejected, merged into another, gone) before it was answered: nothing is
+// owed while it stays so (see Withdrawal).
 const (
 	BreachOpen      BreachStatus = "open"
 	BreachEscalated BreachStatus = "escalated"
 	BreachAnswered  BreachStatus = "answered"
+	BreachWithdrawn BreachStatus = "withdrawn"
 )
+
+// Withdrawal says that the evidence a breach names was withdrawn: the
+// incident that raised it, as it stood when that was found. A breach
+// answered before keeps its answer and status, and records the
+// withdrawal all the same.
+type Withdrawal struct {
+	At              time.Time `json:"at"`
+	IncidentVersion int       `json:"incident_version,omitempty"`
+	IncidentStatus  string    `json:"incident_status,omitempty"`
+	Reason          string    `json:"reason"`
+}
 
 // Breach is a control change that put an actor the guarantee does not
 // allow in control of part of the guaranteed area, or a verified incident
@@ -321,8 +336,13 @@ type Breach struct {
 	Status         BreachStatus `json:"status"`
 	EscalatedAt    *time.Time   `json:"escalated_at,omitempty"`
 	Response       *Response    `json:"response,omitempty"`
-	Version        int64        `json:"version"`
-	JournalIndex   int64        `json:"journal_index"`
+	// Withdrawal, when set, says the breach's evidence was withdrawn;
+	// ReinstatedAt, when the incident was verified again after a
+	// withdrawal (a new response is then owed by Due).
+	Withdrawal   *Withdrawal `json:"withdrawal,omitempty"`
+	ReinstatedAt *time.Time  `json:"reinstated_at,omitempty"`
+	Version      int64       `json:"version"`
+	JournalIndex int64       `json:"journal_index"`
 }
 
 // Response is a guarantor's answer to a breach: the action taken, and
@@ -343,4 +363,11 @@ type Response struct {
 // cannot be moved to another breach.
 func ResponseStatement(b *Breach, action string) string {
 	return truce.BreachResponseStatement(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID, action)
+}
+
+// ResponseHead is ResponseStatement's lines before the action, which a
+// browser signing a response completes with the action typed
+// (truce.BreachResponseHead).
+func ResponseHead(b *Breach) string {
+	return truce.BreachResponseHead(b.ID, b.GuaranteeID, b.ActorID, b.ControlAreaID, b.IncidentID)
 }

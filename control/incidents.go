@@ -1,7 +1,9 @@
 package control
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +22,21 @@ type Incidents interface {
 	// TerritoryTaken calls fn with each verified incident of territory
 	// overtaken until fn returns an error, which it returns.
 	TerritoryTaken(ctx context.Context, fn func(*TakenIncident) error) error
+	// Incident returns where an incident stands now, as the journal
+	// holds it; ENOTFOUND if it is not stored.
+	Incident(ctx context.Context, id string) (*IncidentNow, error)
+}
+
+// IncidentNow is where an incident that raised a breach stands now.
+type IncidentNow struct {
+	ID         string
+	Version    int
+	Status     string
+	Category   string
+	MergedInto string
+	// Taken reports whether it is still a verified incident of territory
+	// overtaken.
+	Taken bool
 }
 
 // TakenIncident is a verified incident of territory overtaken, as
@@ -73,7 +90,9 @@ func (s *Service) CheckIncidents(ctx context.Context) ([]*Breach, error) {
 		findings []Finding
 	}
 	var todo []found
+	taken := map[string]bool{}
 	err = s.Incidents.TerritoryTaken(ctx, func(inc *TakenIncident) error {
+		taken[inc.ID] = true
 		if v, ok := s.checked[inc.ID]; ok && v == inc.Version {
 			return nil
 		}
@@ -109,7 +128,110 @@ func (s *Service) CheckIncidents(ctx context.Context) ([]*Breach, error) {
 		s.checked[f.inc.ID] = f.inc.Version
 		out = append(out, bs...)
 	}
+	changed, err := s.reviewEvidence(ctx, taken)
+	return append(out, changed...), cmp.Or(firstErr, err)
+}
+
+// reviewEvidence withdraws the breaches whose incident is no longer among
+// the verified incidents of territory overtaken (taken), and reinstates
+// the withdrawn ones whose incident is again: each a new version of the
+// breach, journalled with its event (guarantee.breach_withdrawn, or
+// guarantee.breach once more), that says so. It returns them. Callers
+// hold s.mu.
+func (s *Service) reviewEvidence(ctx context.Context, taken map[string]bool) ([]*Breach, error) {
+	rows, err := s.Store.Breaches(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	// The breaches as the journal holds them.
+	bs, _, err := journal.VouchRecords(ctx, s.Journal, KindBreach, rows, breachID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Breach
+	var firstErr error
+	for _, b := range bs {
+		withdrawn := b.Withdrawal != nil
+		if b.IncidentID == "" || withdrawn != taken[b.IncidentID] {
+			continue
+		}
+		var now *IncidentNow
+		if !withdrawn {
+			now, err = s.Incidents.Incident(ctx, b.IncidentID)
+			if err != nil && truce.ErrorCode(err) != truce.ENOTFOUND {
+				firstErr = cmp.Or(firstErr, fmt.Errorf("incident %s: %w", b.IncidentID, err))
+				continue
+			}
+			if now != nil && now.Taken {
+				continue // verified again since the list was read
+			}
+		}
+		n, err := s.review(ctx, b, now)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, fmt.Errorf("breach %s: %w", b.ID, err))
+			continue
+		}
+		if n != nil {
+			out = append(out, n)
+		}
+	}
 	return out, firstErr
+}
+
+// review journals the next version of breach b: withdrawn when it was not
+// (its incident now inc, nil when no longer stored), reinstated when it
+// was. Nothing is written (nil) if b was changed meanwhile.
+func (s *Service) review(ctx context.Context, b *Breach, inc *IncidentNow) (*Breach, error) {
+	out, err := journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (*Breach, error) {
+		cur, err := s.Store.Breach(ctx, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Version != b.Version {
+			return nil, errNothing
+		}
+		now := s.Now().UTC()
+		n := *b
+		n.Version = b.Version + 1
+		ev := EventWithdrawn
+		if b.Withdrawal == nil {
+			n.Withdrawal = &Withdrawal{At: now, Reason: withdrawalReason(b.IncidentID, inc)}
+			if inc != nil {
+				n.Withdrawal.IncidentVersion, n.Withdrawal.IncidentStatus = inc.Version, inc.Status
+			}
+			if n.Status != BreachAnswered {
+				n.Status = BreachWithdrawn
+			}
+		} else {
+			// Verified again: the breach stands, and a response is owed
+			// within the guarantee's deadline from now.
+			ev = EventBreach
+			n.Withdrawal, n.ReinstatedAt = nil, &now
+			if n.Response == nil {
+				n.Status, n.EscalatedAt, n.Due = BreachOpen, nil, now.Add(b.Due.Sub(b.DetectedAt))
+			}
+		}
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindBreach, Subject: n.ID, Body: &n, Visibility: everyone,
+			Event: &truce.Event{Kind: ev, Data: &n}})
+		return &n, tx.UpdateBreach(ctx, &n)
+	})
+	if errors.Is(err, errNothing) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// withdrawalReason says why incident id no longer supports a breach.
+func withdrawalReason(id string, inc *IncidentNow) string {
+	switch {
+	case inc == nil:
+		return fmt.Sprintf("Incident %s is no longer stored.", id)
+	case inc.MergedInto != "":
+		return fmt.Sprintf("Incident %s was merged into incident %s; a breach it supports is raised from that incident.", id, inc.MergedInto)
+	case inc.Status != "verified":
+		return fmt.Sprintf("Incident %s is now %s (version %d): it is no longer verified.", id, inc.Status, inc.Version)
+	}
+	return fmt.Sprintf("Incident %s is no longer of the category territory overtaken (now %s, version %d).", id, inc.Category, inc.Version)
 }
 
 // raiseIncident journals, in one transaction, the breaches of the

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,9 @@ type Service struct {
 	mu         sync.Mutex
 	loaded     bool
 	guarantees *Index[Guarded]
+	// guaranteed holds the ids of the guarantees in memory, so that
+	// another server's guarantee (Follow) is added once.
+	guaranteed map[string]bool
 	layer      *Layer
 	// checked holds the version of each incident CheckIncidents has
 	// examined since the guarantees last changed.
@@ -66,6 +70,9 @@ const (
 	EventBreach   = "guarantee.breach"
 	EventOverdue  = "guarantee.breach_overdue"
 	EventResponse = "guarantee.breach_response"
+	// EventWithdrawn is the alert every party receives when a breach's
+	// evidence is withdrawn (its incident no longer verified).
+	EventWithdrawn = "guarantee.breach_withdrawn"
 )
 
 var everyone = truce.Visibility{Scope: truce.ScopeAll}
@@ -110,16 +117,19 @@ func (s *Service) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	guaranteed := map[string]bool{}
 	for _, g := range gs {
 		if err := addGuarantee(gx, g); err != nil {
 			return err
 		}
+		guaranteed[g.ID] = true
 	}
 	// The areas are vouched a page at a time (one query for a page's
-	// entries), as the store streams them.
-	page := make([]*ControlArea, 0, vouchPage)
+	// entries), as the store streams their documents: a row that is its
+	// entry's body is decoded once, from the journal (journal.VouchDocs).
+	page := make([]journal.Doc, 0, vouchPage)
 	flush := func() error {
-		as, _, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, page, controlAreaID)
+		as, _, err := journal.VouchDocs(ctx, s.Journal, KindControlArea, page, controlAreaID)
 		if err != nil {
 			return err
 		}
@@ -131,8 +141,8 @@ func (s *Service) load(ctx context.Context) error {
 		page = page[:0]
 		return nil
 	}
-	err = s.Store.ControlAreas(ctx, func(a *ControlArea) error {
-		if page = append(page, a); len(page) == vouchPage {
+	err = s.Store.ControlAreaDocs(ctx, func(id string, doc []byte) error {
+		if page = append(page, journal.Doc{ID: id, JSON: doc}); len(page) == vouchPage {
 			return flush()
 		}
 		return nil
@@ -143,7 +153,55 @@ func (s *Service) load(ctx context.Context) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	s.guarantees, s.layer, s.loaded = gx, layer, true
+	s.guarantees, s.guaranteed, s.layer, s.loaded = gx, guaranteed, layer, true
+	return nil
+}
+
+// Follow applies another server's committed change of a control area or
+// a guarantee (its event e; other kinds are ignored) to this server's
+// memory, so that its maps and breach checks know every server's writes:
+// the record is read from the store as the journal holds it (a row that
+// does not match is refused, EINTEGRITY). Before the first load there is
+// nothing to follow: the load reads it.
+func (s *Service) Follow(ctx context.Context, e truce.Event) error {
+	if e.Kind != KindControlArea && e.Kind != KindGuarantee {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loaded {
+		return nil
+	}
+	if e.Kind == KindControlArea {
+		row, err := s.Store.ControlArea(ctx, e.Subject)
+		if err != nil {
+			return err
+		}
+		cs, bad, err := journal.VouchRecords(ctx, s.Journal, KindControlArea, []*ControlArea{row}, controlAreaID)
+		if err != nil || len(cs) == 0 {
+			return cmp.Or(err, bad)
+		}
+		// The latest version, whichever event this is: an area ended
+		// keeps its place in the layer.
+		return s.layer.Add(cs[0])
+	}
+	if s.guaranteed[e.Subject] {
+		return nil
+	}
+	row, err := s.Store.Guarantee(ctx, e.Subject)
+	if err != nil {
+		return err
+	}
+	gs, bad, err := journal.VouchRecords(ctx, s.Journal, KindGuarantee, []*Guarantee{row}, guaranteeID)
+	if err != nil || len(gs) == 0 {
+		return cmp.Or(err, bad)
+	}
+	if err := addGuarantee(s.guarantees, gs[0]); err != nil {
+		return err
+	}
+	s.guaranteed[gs[0].ID] = true
+	// It may reach back to incidents already examined.
+	s.checked = nil
 	return nil
 }
 
@@ -431,7 +489,8 @@ func (s *Service) record(ctx context.Context, a *truce.Caller, ps []prepared) ([
 		for i, p := range ps {
 			c := p.area
 			c.CreatedAt = now
-			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true})
+			c.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: c.ID, Body: c, Visibility: everyone, New: true,
+				Event: &truce.Event{Data: c, BBox: &c.BBox}})
 			if err := tx.InsertControlArea(ctx, c); err != nil {
 				return nil, err
 			}
@@ -491,7 +550,8 @@ func (s *Service) EndControl(ctx context.Context, id string, t time.Time) (*Cont
 		n := *cur
 		end := t.UTC()
 		n.To, n.Version = &end, cur.Version+1
-		n.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: n.ID, Body: &n, Visibility: everyone})
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindControlArea, Subject: n.ID, Body: &n, Visibility: everyone,
+			Event: &truce.Event{Data: &n, BBox: &n.BBox}})
 		return &n, tx.UpdateControlArea(ctx, &n)
 	})
 	if err != nil {
@@ -672,7 +732,8 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Guarantee, error) {
 		now := s.Now().UTC()
 		g.CreatedAt = now
-		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true})
+		g.JournalIndex = w.Journal(truce.Change{Kind: KindGuarantee, Subject: g.ID, Body: g, Visibility: everyone, New: true,
+			Event: &truce.Event{Data: g, BBox: &g.BBox}})
 		if err := tx.InsertGuarantee(ctx, g); err != nil {
 			return nil, err
 		}
@@ -691,6 +752,7 @@ func (s *Service) AddGuarantee(ctx context.Context, in GuaranteeInput) (*Guarant
 		return nil, err
 	}
 	s.guarantees.Add(area.Bound(), Guarded{Guarantee: out, Area: area})
+	s.guaranteed[out.ID] = true
 	// A guarantee may reach back to incidents already examined.
 	s.checked = nil
 	return out, nil
@@ -806,6 +868,9 @@ func mayRespond(a *truce.Caller, b *Breach) error {
 	if b.Status == BreachAnswered {
 		return truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
 	}
+	if b.Status == BreachWithdrawn {
+		return truce.Errorf(truce.ECONFLICT, "Breach %q rests on evidence that was withdrawn: no response is owed.", b.ID)
+	}
 	return nil
 }
 
@@ -842,8 +907,8 @@ func (s *Service) Respond(ctx context.Context, breachID, action, signature strin
 		if err != nil {
 			return nil, err
 		}
-		if cur.Status == BreachAnswered {
-			return nil, truce.Errorf(truce.ECONFLICT, "Breach %q was answered.", b.ID)
+		if cur.Status == BreachAnswered || cur.Status == BreachWithdrawn {
+			return nil, mayRespond(a, cur)
 		}
 		now := s.Now().UTC()
 		n := *cur
@@ -921,12 +986,15 @@ func errNone(err error) error {
 // Record is a guarantor's record: the breaches it owed a response to,
 // how many it answered, late, or not at all, and the mean time to answer.
 type Record struct {
-	PartyID        string    `json:"party_id"`
-	Breaches       []*Breach `json:"breaches"`
-	Answered       int       `json:"answered"`
-	Late           int       `json:"late"`
-	Unanswered     int       `json:"unanswered"`
-	MeanResponseHr float64   `json:"mean_response_hours"`
+	PartyID    string    `json:"party_id"`
+	Breaches   []*Breach `json:"breaches"`
+	Answered   int       `json:"answered"`
+	Late       int       `json:"late"`
+	Unanswered int       `json:"unanswered"`
+	// Withdrawn counts the breaches whose evidence was withdrawn before
+	// they were answered: no response was owed.
+	Withdrawn      int     `json:"withdrawn"`
+	MeanResponseHr float64 `json:"mean_response_hours"`
 }
 
 // GuarantorRecord returns a party's record as guarantor to any signed-in
@@ -958,6 +1026,10 @@ func RecordOf(partyID string, all []*Breach) *Record {
 			continue
 		}
 		r.Breaches = append(r.Breaches, b)
+		if b.Response == nil && b.Status == BreachWithdrawn {
+			r.Withdrawn++
+			continue
+		}
 		if b.Response == nil {
 			r.Unanswered++
 			continue

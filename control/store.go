@@ -26,6 +26,11 @@ type Store interface {
 	// ControlAreas calls fn with every control area, oldest first, until
 	// fn returns an error (which it returns).
 	ControlAreas(ctx context.Context, fn func(*ControlArea) error) error
+	// ControlAreaDocs calls fn with every control area's id and stored
+	// JSON document, undecoded, oldest first, until fn returns an error
+	// (which it returns): what a load checks against the journal
+	// (journal.VouchDocs) before it decodes anything.
+	ControlAreaDocs(ctx context.Context, fn func(id string, doc []byte) error) error
 	// Guarantee returns a guarantee (ENOTFOUND).
 	Guarantee(ctx context.Context, id string) (*Guarantee, error)
 	// Guarantees lists the guarantees, oldest first.

@@ -142,7 +142,7 @@ func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Cont
 		Name: "Emergency convoy Ramtha – Dar'a (illustrative, replayed)", Organisation: "Syrian Arab Red Crescent", Emergency: true,
 		Route: route, CorridorM: 500, Crossings: []string{"Ramtha/Dar'a"},
 		Departure: humanitarian.Window{From: start, To: now.Add(time.Hour)}, Arrival: humanitarian.Window{From: now, To: now.Add(3 * time.Hour)},
-		Vehicles:  []humanitarian.Vehicle{{Count: 4, Type: "truck", Markings: "SARC emblem"}}, Personnel: 9, Cargo: "Surgical supplies"}})
+		Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck", Markings: "SARC emblem"}}, Personnel: 9, Cargo: "Surgical supplies"}})
 	if err != nil {
 		return err
 	}

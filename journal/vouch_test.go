@@ -1,7 +1,11 @@
 package journal_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -158,6 +162,64 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 			_, err = journal.VouchedRead(ctx, j, "alert", func() ([]*truce.Alert, error) { reads++; return []*truce.Alert{&changed}, nil }, alertID)
 			if truce.ErrorCode(err) != truce.EINTEGRITY || reads != 3 {
 				t.Fatalf("a changed row: %v after %d reads, want EINTEGRITY after 3", err, reads)
+			}
+		})
+	}
+}
+
+// TestVouchDocs: a load that checks rows as stored documents. A row in
+// RFC 8785 form (what the control store writes), one in json.Marshal's
+// order (a row written before), and one with spaces all match, counting
+// nothing; a row changed behind
+// the server's back is reported and the journal's record served instead;
+// a row with no entry is refused.
+func TestVouchDocs(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			j := journal.New(st)
+			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
+			var docs []journal.Doc
+			for range 3 {
+				a := testAlert(j)
+				putAlert(t, j, as, a)
+				raw, _ := json.Marshal(a)
+				docs = append(docs, journal.Doc{ID: a.ID, JSON: raw})
+			}
+			canon, err := truce.AppendCanonical(nil, docs[0].JSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs[0].JSON = canon
+			var spaced bytes.Buffer
+			json.Indent(&spaced, docs[2].JSON, "", "  ")
+			docs[2].JSON = spaced.Bytes()
+			got, bad, err := journal.VouchDocs(ctx, j, "alert", docs, alertID)
+			if err != nil || bad != nil || len(got) != 3 {
+				t.Fatalf("rows as written: %d records, %v, %v", len(got), bad, err)
+			}
+			for i, a := range got {
+				if a.ID != docs[i].ID || a.Summary != "write path" {
+					t.Fatalf("record %d: %+v", i, a)
+				}
+			}
+			if n := j.Integrity.Mismatches.Load(); n != 0 {
+				t.Fatalf("rows as written counted %d mismatches", n)
+			}
+
+			changed := slices.Clone(docs)
+			changed[1].JSON = []byte(strings.Replace(string(docs[1].JSON), "write path", "changed", 1))
+			changed = append(changed, journal.Doc{ID: "no-such-alert", JSON: []byte(`{"id":"no-such-alert"}`)})
+			got, bad, err = journal.VouchDocs(ctx, j, "alert", changed, alertID)
+			if err != nil || truce.ErrorCode(bad) != truce.EINTEGRITY || len(got) != 3 || got[1].Summary != "write path" {
+				t.Fatalf("a changed row: %d records, %v, %v; want the journal's three and EINTEGRITY", len(got), bad, err)
+			}
+			ps := strings.Join(j.Integrity.Problems(), "\n")
+			for _, want := range []string{"alert record " + docs[1].ID + " does not match", "alert record no-such-alert has no journal entry"} {
+				if !strings.Contains(ps, want) {
+					t.Errorf("problems %q do not say %q", ps, want)
+				}
 			}
 		})
 	}

@@ -63,20 +63,32 @@ func (n *Node) openControl() {
 	n.stopControl = func() { cancel(); <-done }
 }
 
-// followControl wakes the control loop when this server journals a
-// verified incident of territory overtaken. It never waits: a wake-up
+// followControl wakes the control loop when this server journals an
+// incident of territory overtaken. It never waits: a wake-up
 // already pending covers this one.
 func (n *Node) followControl(e truce.Event) {
 	if e.Kind != "incident" || n.kickControl == nil {
 		return
 	}
-	if inc, ok := e.Data.(*observation.Incident); ok && (inc.Status != observation.StatusVerified || inc.Category != observation.CatTerritory) {
+	// Any change of an incident of territory overtaken: one verified
+	// raises breaches, one no longer verified withdraws them.
+	if inc, ok := e.Data.(*observation.Incident); ok && inc.Category != observation.CatTerritory {
 		return
 	}
 	select {
 	case n.kickControl <- struct{}{}:
 	default:
 	}
+}
+
+// followControlRemote applies another server's change of a control area
+// or guarantee to this server's memory (control.Service.Follow),
+// retrying until it succeeds.
+func (n *Node) followControlRemote(e truce.Event) {
+	if n.Control == nil || (e.Kind != control.KindControlArea && e.Kind != control.KindGuarantee) {
+		return
+	}
+	n.refresh.do(e.Kind+" "+e.Subject, "control: "+e.Kind+" "+e.Subject, nil, func(ctx context.Context) error { return n.Control.Follow(ctx, e) }, nil)
 }
 
 // territoryTaken reads observation's store for control (control.Incidents):
@@ -114,6 +126,23 @@ func (t territoryTaken) TerritoryTaken(ctx context.Context, fn func(*control.Tak
 		}
 		f.Cursor = rows[len(rows)-1].ID
 	}
+}
+
+func (t territoryTaken) Incident(ctx context.Context, id string) (*control.IncidentNow, error) {
+	row, err := t.st.Incident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	incs, bad, err := journal.VouchRecords(ctx, t.j, "incident", []*observation.Incident{row}, func(i *observation.Incident) string { return i.ID })
+	if err != nil {
+		return nil, err
+	}
+	if len(incs) != 1 {
+		return nil, bad
+	}
+	inc := incs[0]
+	return &control.IncidentNow{ID: inc.ID, Version: inc.Version, Status: string(inc.Status), Category: string(inc.Category), MergedInto: inc.MergedInto,
+		Taken: inc.Status == observation.StatusVerified && inc.Category == observation.CatTerritory}, nil
 }
 
 // OpenControl is OpenService with the control capability on the same

@@ -6,6 +6,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
 )
 
@@ -33,7 +34,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 		return err
 	}
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
-	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert"}}, last, true)
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee}}, last, true)
 	if err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 			}
 			if r.Remote {
 				n.follow(r.Event)
+				n.followControlRemote(r.Event)
 			}
 		}
 	}()

@@ -303,6 +303,7 @@ func (n *Node) follow(e truce.Event) {
 	n.followZones(e)
 	n.followControl(e)
 	n.followAlerts(e)
+	n.followOperations(e)
 	if n.Airspace != nil {
 		n.Airspace.Handle(e)
 	}

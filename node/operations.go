@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/operations"
 )
 
@@ -32,4 +33,14 @@ func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error)
 		return nil, fmt.Errorf("operations: zone index: %w", err)
 	}
 	return operations.New(st.Operations(), svc.Journal, st.Humanitarian(), zx, svc.Accounts), nil
+}
+
+// followOperations re-checks the live operations against a site notified
+// or changed (operations.Service.Handle), retried until it succeeds.
+func (n *Node) followOperations(e truce.Event) {
+	if n.Operations == nil || !operations.Follows(e) {
+		return
+	}
+	n.refresh.do("operations "+e.Kind+" "+e.Subject, "operations: conflicts with "+e.Kind+" "+e.Subject, nil,
+		func(ctx context.Context) error { return n.Operations.Handle(ctx, e) }, nil)
 }

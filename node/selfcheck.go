@@ -92,7 +92,7 @@ func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 				sc.mu.Lock()
 				sc.records = done
 				sc.mu.Unlock()
-			}, n.Zones.StateCheck(), n.Air.StateCheck(), n.Accounts.StateCheck())
+			}, n.Zones.StateCheck(), n.Air.StateCheck(), n.Accounts.StateCheck(), n.Control.StateCheck(), n.Operations.StateCheck())
 		}
 		sc.mu.Lock()
 		sc.running, sc.err, sc.took = false, err, time.Since(start)

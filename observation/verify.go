@@ -1,7 +1,6 @@
 package observation
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -28,6 +27,10 @@ type Decision struct {
 	Reason    string    `json:"reason"`
 	Signature string    `json:"signature"`
 	DecidedAt time.Time `json:"decided_at"`
+	// Version is the incident's version decided on, which the signed
+	// statement names (DecisionStatement); absent from decisions recorded
+	// before it was kept.
+	Version int `json:"version,omitempty"`
 	// JournalIndex is the entry of the change that recorded it.
 	JournalIndex int64 `json:"journal_index"`
 }
@@ -94,17 +97,7 @@ func pastTense(a Action) string {
 // an action on a version of an incident with a reason: the signature binds
 // the incident as it was decided on, and why.
 func DecisionStatement(inc *Incident, act Action, reason string) string {
-	return fmt.Sprintf("truce incident decision\nincident %s\nversion %d\naction %s\nreason %s\n", inc.ID, inc.Version, act, oneLine(reason))
-}
-
-func oneLine(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c == '\n' || c == '\r' {
-			b[i] = ' '
-		}
-	}
-	return string(b)
+	return truce.IncidentDecisionStatement(inc.ID, inc.Version, string(act), reason)
 }
 
 // Decide returns inc with decision d taken (d.From and d.To filled in,
@@ -123,7 +116,7 @@ func Decide(inc *Incident, d Decision) (*Incident, error) {
 		return nil, err
 	}
 	n := *inc
-	d.From, d.To = inc.Status, to
+	d.From, d.To, d.Version = inc.Status, to, inc.Version
 	n.Decisions = append(slices.Clip(slices.Clone(inc.Decisions)), d)
 	n.Status = to
 	n.Version++

@@ -3,6 +3,7 @@ package operations_test
 import (
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func BenchmarkService_File(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism(8) // several operators filing at once, as a deployment's are
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := int(n.Add(1))
@@ -37,4 +38,15 @@ func BenchmarkService_File(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "filings/s")
+	// The process's CPU per filing says what the filings cost apart from
+	// the machine's other load: 1,000 a second on two cores is 2 ms each.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/filing")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

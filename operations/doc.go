@@ -7,12 +7,19 @@
 //   - other parties' operations filed or active (one in-memory
 //     spatial.VolumeIndex, loaded from the store and kept with this
 //     server's writes), their bands widened by the agreement's vertical
-//     separation when both fly;
-//   - notified humanitarian sites (with their buffer) and movements (the
+//     separation and their areas by its horizontal separation when both
+//     fly;
+//   - notified humanitarian sites (with their buffer, a point's or a
+//     polygon's) and movements (the
 //     route's corridor × its departure-to-arrival window), read from the
 //     humanitarian store;
 //   - zones in force (the zones package's live index) whose agreement's
 //     rules prohibit the operation's activity in that kind of zone.
+//
+// Conflicts that arise later are found too: a site notified, or a
+// movement notified, inside a live operation after it was filed raises a
+// conflict to both sides (Service.Handle, which the node calls on those
+// events; later.go).
 //
 // The practice it follows is the 2015 US–Russia air-safety memorandum and
 // ASTM F3548 strategic deconfliction (InterUSS DSS): each side files its

@@ -262,6 +262,9 @@ type Conflict struct {
 	// filer.
 	Visible      []string `json:"visible"`
 	JournalIndex int64    `json:"journal_index"`
+	// Later is set on a conflict raised after the operation was filed,
+	// by a change on the other side (a site notified inside it).
+	Later bool `json:"later,omitempty"`
 }
 
 // checked is a plan's volumes as decoded.

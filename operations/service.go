@@ -210,32 +210,34 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 	return ag, parts, notify, nil
 }
 
-// build makes version of an operation from a checked plan.
-func build(o *Operation, in *FileInput, parts, notify []string) error {
+// build makes version of an operation from a checked plan, and returns
+// its volumes prepared (once for the whole filing: drawing a corridor is
+// the dearest part of its check).
+func build(o *Operation, in *FileInput, parts, notify []string) ([]*spatial.PreparedVolume, error) {
 	o.AgreementID, o.Name, o.Kind = in.AgreementID, strings.TrimSpace(in.Name), in.Kind
 	o.Participants, o.NotifyTo, o.Aircraft, o.Contacts = parts, notify, in.Aircraft, in.Contacts
 	o.Volumes = make([]Volume, len(in.Volumes))
 	for i, v := range in.Volumes {
 		g, err := decode(v.Geometry)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		raw, err := encode(g)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		v.Geometry = raw
 		o.Volumes[i] = Volume{VolumeInput: v}
 	}
 	pvs, err := prepare(o, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, p := range pvs {
 		o.Volumes[i].BBox = boundOf(p.Area())
 	}
 	o.Digest, err = PlanDigest(o)
-	return err
+	return pvs, err
 }
 
 // Check returns the conflicts a plan would raise if filed now, without
@@ -252,10 +254,11 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 		return nil, err
 	}
 	o := &Operation{ID: "check-" + truce.NewID(), PartyID: a.Party.ID, Version: 1}
-	if err := build(o, &in, parts, notify); err != nil {
+	pvs, err := build(o, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
-	ext, err := s.find(ctx, o, ag, now, findExternal)
+	ext, err := s.find(ctx, o, pvs, ag, now, findExternal)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +267,7 @@ func (s *Service) Check(ctx context.Context, p Plan) ([]*Conflict, error) {
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	found, err := s.find(ctx, o, ag, now, findOperations)
+	found, err := s.find(ctx, o, pvs, ag, now, findOperations)
 	return append(found, ext...), err
 }
 
@@ -298,19 +301,27 @@ func (s *Service) File(ctx context.Context, in FileInput) (*Result, error) {
 		return nil, err
 	}
 	o := &Operation{ID: truce.NewID(), PartyID: a.Party.ID, Status: Filed, Approvals: []Approval{}, CreatedAt: now, Version: 1, Revision: 1}
-	if err := build(o, &in, parts, notify); err != nil {
+	pvs, err := build(o, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
 	if o.Joint() {
 		o.Status = Draft
 	}
-	return s.commit(ctx, a, ag, o, in.Override, now, nil)
+	return s.commit(ctx, a, ag, o, pvs, in.Override, now, nil)
 }
 
 // commit records o (a new operation, or a new revision of one; prev is the
-// stored one it replaces) with its conflicts when it is filed.
-func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreement, o *Operation, override string, now time.Time, prev *Operation) (*Result, error) {
-	ext, err := s.find(ctx, o, ag, now, findExternal)
+// stored one it replaces) with its conflicts when it is filed. pvs are its
+// volumes prepared, or nil.
+func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreement, o *Operation, pvs []*spatial.PreparedVolume, override string, now time.Time, prev *Operation) (*Result, error) {
+	if pvs == nil {
+		var err error
+		if pvs, err = prepare(o, 0); err != nil {
+			return nil, err
+		}
+	}
+	ext, err := s.find(ctx, o, pvs, ag, now, findExternal)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +330,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		s.mu.Unlock()
 		return nil, err
 	}
-	found, err := s.find(ctx, o, ag, now, findOperations)
+	found, err := s.find(ctx, o, pvs, ag, now, findOperations)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -350,7 +361,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 	// and the writes of several filings share the store's group commit.
 	// A write that fails puts back what the index held.
 	before, wasLive := s.live[o.ID]
-	s.reindex(o)
+	s.reindex(o, pvs)
 	s.mu.Unlock()
 	out, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*Result, error) {
 		if prev != nil {
@@ -395,7 +406,7 @@ func (s *Service) commit(ctx context.Context, a *truce.Caller, ag *truce.Agreeme
 		if cur := s.live[o.ID]; cur == o || cur == nil {
 			s.unindex(o.ID)
 			if wasLive {
-				s.reindex(before)
+				s.reindex(before, nil)
 			}
 		}
 		s.mu.Unlock()
@@ -415,16 +426,18 @@ func (s *Service) unindex(id string) {
 	}
 }
 
-// reindex puts o's volumes in the index if it is live, and takes them out
-// otherwise. Callers hold s.mu.
-func (s *Service) reindex(o *Operation) {
+// reindex puts o's volumes (pvs, or prepared here when nil) in the index
+// if it is live, and takes them out otherwise. Callers hold s.mu.
+func (s *Service) reindex(o *Operation, pvs []*spatial.PreparedVolume) {
 	s.unindex(o.ID)
 	if !o.Status.Live() {
 		return
 	}
-	pvs, err := prepare(o, 0)
-	if err != nil {
-		return // checked when built
+	if pvs == nil {
+		var err error
+		if pvs, err = prepare(o, 0); err != nil {
+			return // checked when built
+		}
 	}
 	for _, p := range pvs {
 		s.index.InsertPrepared(p)
@@ -465,11 +478,8 @@ func describe(c *Conflict) string {
 // find returns the conflicts of o's volumes with other parties' live
 // operations, notified sites and movements, and zones in force whose
 // agreement prohibits the activity. Callers hold s.mu.
-func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, now time.Time, part findPart) ([]*Conflict, error) {
-	pvs, err := prepare(o, 0)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, ag *truce.Agreement, now time.Time, part findPart) ([]*Conflict, error) {
+	var err error
 	out := []*Conflict{}
 	add := func(i int, against Against, otherID, otherParty, otherKind, otherName string, d Decision, ov Overlap, visible []string) {
 		vis := []string{}
@@ -486,17 +496,24 @@ func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, n
 		return out, s.findExternal(ctx, o, pvs, add)
 	}
 	// Other parties' operations: air against air is checked with the
-	// agreement's vertical separation added to the new volume's band.
-	sep := ag.Rules.WithDefaults().SeparationFt * 0.3048
+	// agreement's separation minima, vertical (added to the new volume's
+	// band) and horizontal (the area widened, see separated): aircraft
+	// are separated when either is kept.
+	rules := ag.Rules.WithDefaults()
+	sepV, sepH := rules.SeparationFt*0.3048, rules.SeparationNM*1852
 	var wide []*spatial.PreparedVolume
+	var apart []*spatial.PreparedVolume
 	if o.Kind.Air() {
-		if wide, err = prepare(o, sep); err != nil {
+		if wide, err = prepare(o, sepV); err != nil {
+			return nil, err
+		}
+		if apart, err = separated(o, sepV, sepH); err != nil {
 			return nil, err
 		}
 	}
 	for i, pv := range pvs {
 		seen := map[string]bool{}
-		check := func(q *spatial.PreparedVolume, air bool) {
+		check := func(q *spatial.PreparedVolume, air bool, near *truce.BBox) {
 			s.index.OverlappingPrepared(q, func(ov spatial.Overlap) bool {
 				other := s.live[ov.Owner]
 				if other == nil || other.ID == o.ID || seen[other.ID] || Shares(o.Participants, other.Participants) || other.Kind.Air() != air {
@@ -505,7 +522,13 @@ func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, n
 				seen[other.ID] = true
 				d := Decide(o.Kind, AgainstOperation, other.Kind, false)
 				_, j := splitVolumeID(ov.ID)
+				// Where the areas meet; for volumes only within the
+				// horizontal separation, where the new area widened by it
+				// meets the other's box.
 				ob := o.Volumes[i].BBox
+				if near != nil {
+					ob = *near
+				}
 				if j < len(other.Volumes) {
 					ob = meet(ob, other.Volumes[j].BBox)
 				}
@@ -521,14 +544,64 @@ func (s *Service) find(ctx context.Context, o *Operation, ag *truce.Agreement, n
 			})
 		}
 		if o.Kind.Air() {
-			check(wide[i], true)
+			check(wide[i], true, nil)
+			// The areas apart but within the separation.
+			near := union(o.Volumes[i].BBox, boundOf(apart[i].Area()))
+			check(apart[i], true, &near)
 		}
-		check(pv, false)
+		check(pv, false, nil)
 		if !o.Kind.Air() {
-			check(pv, true)
+			check(pv, true, nil)
 		}
 	}
 	return out, nil
+}
+
+func union(a, b truce.BBox) truce.BBox {
+	return truce.BBox{min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])}
+}
+
+// separated returns, for each of o's volumes, a volume that covers the
+// ground within horizontalM of its area and outside it (and only ground
+// within horizontalM),
+// with the band widened by verticalM on each side: a circle or a corridor
+// widened by horizontalM; for a polygon, the corridor of that half-width
+// along its rings (a point within horizontalM of a polygon but outside it
+// is within horizontalM of its boundary, and the area itself is checked
+// apart).
+func separated(o *Operation, verticalM, horizontalM float64) ([]*spatial.PreparedVolume, error) {
+	out := make([]*spatial.PreparedVolume, len(o.Volumes))
+	for i, v := range o.Volumes {
+		g, err := decode(v.Geometry)
+		if err != nil {
+			return nil, err
+		}
+		buf := v.BufferM + horizontalM
+		switch a := g.(type) {
+		case orb.Polygon:
+			g, buf = rings(orb.MultiPolygon{a}), horizontalM
+		case orb.MultiPolygon:
+			g, buf = rings(a), horizontalM
+		}
+		p, err := spatial.PrepareVolume(spatial.Volume{ID: volumeID(o.ID, i), Owner: o.ID, Geometry: g, BufferM: buf,
+			FloorM: v.FloorM - verticalM, CeilingM: v.CeilingM + verticalM, Start: v.Start, End: v.End})
+		if err != nil {
+			return nil, truce.Errorf(truce.EUNPROCESSABLE, "Volume %d widened by the agreement's separation: %v", i+1, err)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// rings returns every ring of mp as a line.
+func rings(mp orb.MultiPolygon) orb.MultiLineString {
+	var out orb.MultiLineString
+	for _, p := range mp {
+		for _, r := range p {
+			out = append(out, orb.LineString(r))
+		}
+	}
+	return out
 }
 
 // findPart says which conflicts find looks for: with operations (in the
@@ -593,19 +666,15 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 				if _, ok := refs[st.ID]; ok || st.Status != humanitarian.SiteActive {
 					continue
 				}
-				g, err := decode(st.Geometry)
+				vs, err := siteVolumes(st)
 				if err != nil {
 					continue
 				}
-				v := spatial.Volume{ID: st.ID, Owner: st.PartyID, Geometry: g, FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: st.ValidFrom}
-				if st.ValidTo != nil {
-					v.End = *st.ValidTo
-				}
-				if _, pt := g.(orb.Point); pt {
-					v.BufferM = max(st.BufferM, minSiteRadiusM)
-				}
-				if x.Insert(v) == nil {
-					refs[st.ID] = ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
+				r := ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
+				for _, v := range vs {
+					if x.Insert(v) == nil {
+						refs[v.ID] = r
+					}
 				}
 			}
 			if len(sites) < 1000 {
@@ -621,15 +690,10 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 			return err
 		}
 		for _, m := range ms {
-			if m.Status != humanitarian.MovementNotified && m.Status != humanitarian.MovementUnderWay {
+			v, ok := movementVolume(m)
+			if !ok {
 				continue
 			}
-			g, err := decode(m.Route)
-			if err != nil {
-				continue
-			}
-			v := spatial.Volume{ID: m.ID, Owner: m.PartyID, Geometry: g, BufferM: max(m.CorridorM, minSiteRadiusM),
-				FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: m.Departure.From, End: m.Arrival.To}
 			if x.Insert(v) == nil {
 				refs[m.ID] = ref{AgainstMovement, m.ID, m.PartyID, "movement", m.Name}
 			}
@@ -640,8 +704,13 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 		cursor = ms[len(ms)-1].ID
 	}
 	for i, pv := range pvs {
+		seen := map[string]bool{}
 		x.OverlappingPrepared(pv, func(ov spatial.Overlap) bool {
 			r := refs[ov.ID]
+			if seen[r.id] {
+				return true // a polygon site and its buffer
+			}
+			seen[r.id] = true
 			d := Decide(o.Kind, r.against, "", false)
 			add(i, r.against, r.id, r.party, r.kind, r.name, d,
 				Overlap{FloorM: o.Volumes[i].FloorM, CeilingM: o.Volumes[i].CeilingM, Start: tp(ov.Start), End: tp(ov.End), BBox: o.Volumes[i].BBox}, nil)
@@ -649,6 +718,53 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 		})
 	}
 	return nil
+}
+
+// movementVolume returns the volume a movement notified or under way
+// covers: its route's corridor (at least minSiteRadiusM wide), every
+// altitude, from its earliest departure to its latest arrival; false for
+// a movement in another state or whose route cannot be read.
+func movementVolume(m *humanitarian.Movement) (spatial.Volume, bool) {
+	if m.Status != humanitarian.MovementNotified && m.Status != humanitarian.MovementUnderWay {
+		return spatial.Volume{}, false
+	}
+	g, err := decode(m.Route)
+	if err != nil {
+		return spatial.Volume{}, false
+	}
+	return spatial.Volume{ID: m.ID, Owner: m.PartyID, Geometry: g, BufferM: max(m.CorridorM, minSiteRadiusM),
+		FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: m.Departure.From, End: m.Arrival.To}, true
+}
+
+// siteVolumes returns the volumes a notified site covers: its area (a
+// point widened to its buffer, at least minSiteRadiusM), every altitude,
+// for as long as it is valid; for a polygon with a buffer, the ground
+// within the buffer of its rings too (see separated), with the site's id
+// and "#buffer".
+func siteVolumes(st *humanitarian.Site) ([]spatial.Volume, error) {
+	g, err := decode(st.Geometry)
+	if err != nil {
+		return nil, err
+	}
+	v := spatial.Volume{ID: st.ID, Owner: st.PartyID, Geometry: g, FloorM: math.Inf(-1), CeilingM: math.Inf(1), Start: st.ValidFrom}
+	if st.ValidTo != nil {
+		v.End = *st.ValidTo
+	}
+	var mp orb.MultiPolygon
+	switch a := g.(type) {
+	case orb.Point:
+		v.BufferM = max(st.BufferM, minSiteRadiusM)
+	case orb.Polygon:
+		mp = orb.MultiPolygon{a}
+	case orb.MultiPolygon:
+		mp = a
+	}
+	out := []spatial.Volume{v}
+	if mp != nil && st.BufferM > 0 {
+		v.ID, v.Geometry, v.BufferM = st.ID+"#buffer", rings(mp), st.BufferM
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // findZones checks o's volumes against the zones in force that they meet
@@ -741,7 +857,7 @@ func (s *Service) Approve(ctx context.Context, id string, in ApproveInput) (*Res
 	if Approved(&n) {
 		n.Status = Filed
 	}
-	return s.commit(ctx, a, ag, &n, in.Override, now, o)
+	return s.commit(ctx, a, ag, &n, nil, in.Override, now, o)
 }
 
 // sign returns the signed note of statement by p: signed here for a
@@ -790,14 +906,15 @@ func (s *Service) Amend(ctx context.Context, id string, ifVersion int64, in File
 	}
 	n := *o
 	n.Version, n.Revision, n.Approvals, n.Override, n.FiledAt, n.Conflicts = o.Version+1, o.Revision+1, []Approval{}, nil, nil, 0
-	if err := build(&n, &in, parts, notify); err != nil {
+	pvs, err := build(&n, &in, parts, notify)
+	if err != nil {
 		return nil, err
 	}
 	n.Status = Filed
 	if n.Joint() {
 		n.Status = Draft
 	}
-	return s.commit(ctx, a, ag, &n, in.Override, now, o)
+	return s.commit(ctx, a, ag, &n, pvs, in.Override, now, o)
 }
 
 // Move changes an operation's status (an operator of a participating
@@ -837,7 +954,7 @@ func (s *Service) Move(ctx context.Context, id string, to Status) (*Operation, e
 	if err != nil {
 		return nil, err
 	}
-	s.reindex(out)
+	s.reindex(out, nil)
 	return out, nil
 }
 

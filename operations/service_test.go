@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -450,5 +451,176 @@ func TestService_ConcurrentFilings(t *testing.T) {
 		if found == 0 {
 			t.Fatalf("pair %d: neither filing found the other", i)
 		}
+	}
+}
+
+// TestService_HorizontalSeparation: air operations of two parties in the
+// same band and window are in conflict when their areas come within the
+// agreement's horizontal separation (5 NM by default) though they do not
+// meet; farther apart, or a ground patrol as near, they are not. The
+// overlap reported is where the new area widened by the separation meets
+// the other's box.
+func TestService_HorizontalSeparation(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			us, err := w.svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 33.0, 36.3, 33.1), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 0.06° of longitude east at 33° N is 5.6 km: within 5 NM (9.26 km).
+			near, err := w.svc.File(w.asRU, w.plan("RU near", operations.AirPatrol, box(36.36, 33.0, 36.46, 33.1), 3000, 6000, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(near.Conflicts) != 1 || near.Conflicts[0].OtherID != us.Operation.ID {
+				t.Fatalf("RU patrol 5.6 km away: %+v", near.Conflicts)
+			}
+			if b := near.Conflicts[0].Overlap.BBox; !(b[0] >= 36.2 && b[2] <= 36.3 && b[2] > b[0] && b[0] < 36.3 && b[0] > 36.25) {
+				t.Fatalf("overlap box %v: want the east part of the US patrol's box within 9.26 km of 36.36", b)
+			}
+			// A circle 6 km south of the US box's edge: within the separation too.
+			circle := w.plan("RU orbit", operations.Reconnaissance, json.RawMessage(`{"type":"Point","coordinates":[36.25,32.98]}`), 4000, 5000, 2*time.Hour, 1)
+			circle.Volumes[0].BufferM = 1000
+			if r, err := w.svc.File(w.asRU, circle); err != nil || len(r.Conflicts) != 1 || r.Conflicts[0].OtherID != us.Operation.ID {
+				t.Fatalf("RU orbit 1 km around a point 2.2 km south of the US box: %+v %v", r, err)
+			}
+			// 0.16° east is 15 km: apart.
+			far, err := w.svc.File(w.asJO, w.plan("JO far", operations.AirPatrol, box(36.46, 33.2, 36.56, 33.3), 3000, 6000, time.Hour, 4))
+			if err != nil || len(far.Conflicts) != 0 {
+				t.Fatalf("JO patrol 15 km away: %+v %v", far, err)
+			}
+			// Separation is between aircraft: a ground patrol as near is apart.
+			ground, err := w.svc.File(w.asJO, w.plan("JO ground", operations.GroundPatrol, box(36.36, 33.0, 36.46, 33.1), 0, 10, time.Hour, 4))
+			if err != nil || len(ground.Conflicts) != 0 {
+				t.Fatalf("JO ground patrol: %+v %v", ground, err)
+			}
+		})
+	}
+}
+
+// TestService_PolygonSiteBuffer: a site notified as a polygon with a
+// buffer is checked with its buffer, as a point site is: a strike 300 m
+// outside a camp's polygon with a 500 m buffer is refused; 2 km away it
+// is not.
+func TestService_PolygonSiteBuffer(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			camp := &humanitarian.Site{ID: "site-camp", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Rukban camp",
+				Category: humanitarian.Hospital, Organisation: "UNHCR", Geometry: box(36.8, 33.3, 36.82, 33.32), BufferM: 500, ValidFrom: w.now.Add(-time.Hour)},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.794, 33.295, 36.826, 33.325}, Version: 1} // the box widened by the buffer, as humanitarian stores it
+			c, err := truce.Change{Kind: "site", Subject: camp.ID, Body: camp, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutSite(context.Background(), camp)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// 0.0032° east of 36.82 at 33.3° N is 300 m.
+			_, err = w.svc.File(w.asRU, w.plan("near", operations.AirStrike, box(36.8232, 33.3, 36.83, 33.32), 0, 9000, time.Hour, 1))
+			code(t, "strike 300 m from the camp", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Rukban camp") {
+				t.Fatalf("refusal does not name the camp: %v", err)
+			}
+			if r, err := w.svc.File(w.asRU, w.plan("far", operations.AirStrike, box(36.8415, 33.3, 36.85, 33.32), 0, 9000, time.Hour, 1)); err != nil || len(r.Conflicts) != 0 {
+				t.Fatalf("strike 2 km from the camp: %+v %v", r, err)
+			}
+		})
+	}
+}
+
+// TestService_SiteNotifiedLater: a hospital notified inside a filed
+// operation after it was filed raises a conflict alert to both sides (the
+// operation's party and the site's), recorded and journalled once however
+// often the site's change is handled; a site elsewhere raises none; a
+// convoy notified through it in its window raises another.
+func TestService_SiteNotifiedLater(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			op, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4))
+			if err != nil || len(op.Conflicts) != 0 {
+				t.Fatalf("filing: %+v %v", op, err)
+			}
+			notify := func(id string, x, y float64) truce.Event {
+				site := &humanitarian.Site{ID: id, AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Field hospital " + id,
+					Category: humanitarian.Hospital, Organisation: "MSF", Geometry: json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%g,%g]}`, x, y)), BufferM: 200, ValidFrom: w.now},
+					Status: humanitarian.SiteActive, BBox: truce.BBox{x - 0.01, y - 0.01, x + 0.01, y + 0.01}, Version: 1}
+				if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+					// The record names its own entry, as the service writes it.
+					site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+					c, err := truce.Change{Kind: "site", Subject: id, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.Append(context.Background(), c); err != nil {
+						return err
+					}
+					return tx.PutSite(context.Background(), site)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return truce.Event{Kind: "site", Subject: id, BBox: &site.BBox}
+			}
+			inside := notify("site-later", 36.95, 33.55)
+			for range 2 { // handled twice (a retry): recorded once
+				if err := w.svc.Handle(context.Background(), inside); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.svc.Handle(context.Background(), notify("site-away", 36.5, 33.9)); err != nil {
+				t.Fatal(err)
+			}
+			// A convoy notified through the patrol's area within its window.
+			dep := w.now.Add(2 * time.Hour)
+			mv := &humanitarian.Movement{ID: "mv-later", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, MovementFields: humanitarian.MovementFields{Name: "Convoy 7",
+				Organisation: "WFP", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.85,33.55],[37.05,33.55]]}`), CorridorM: 100,
+				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
+				BBox: truce.BBox{36.84, 33.54, 37.06, 33.56}, Version: 1}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutMovement(context.Background(), mv)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
+			for who, ctx := range map[string]context.Context{"us": w.asUS, "ngo": w.asNGO} {
+				cs, err := w.svc.Conflicts(ctx, op.Operation.ID)
+				if err != nil || len(cs) != 2 {
+					t.Fatalf("%s sees %d conflicts (%v), want 2", who, len(cs), err)
+				}
+				c := cs[0]
+				if c.OtherID != "site-later" || c.Against != operations.AgainstSite || !c.Later || c.JournalIndex == 0 || c.OperationVersion != 1 {
+					t.Fatalf("%s's conflict: %+v", who, c)
+				}
+				if c := cs[1]; c.OtherID != mv.ID || c.Against != operations.AgainstMovement || !c.Later || c.OtherName != "Convoy 7" {
+					t.Fatalf("%s's conflict with the convoy: %+v", who, c)
+				}
+			}
+			if cs, err := w.svc.Conflicts(w.asJO, op.Operation.ID); err != nil || len(cs) != 0 {
+				t.Fatalf("Jordan sees %+v %v", cs, err)
+			}
+			if n := len(w.eventsOf(operations.EventConflict)); n != 2 {
+				t.Fatalf("%d conflict alerts, want 2", n)
+			}
+		})
 	}
 }

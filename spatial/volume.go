@@ -67,12 +67,19 @@ type PreparedVolume struct {
 	area        orb.Geometry
 	bound       orb.Bound
 	prep        *prepared
-	eb          edgeBands
+	ch          chains
 	// samples (see sampleOf) are kept in the struct, beside bound, so
 	// that a candidate's first test reads no other memory.
 	samples  [2 * samples]orb.Point
 	nSamples int
 	nVertex  int // samples[:nVertex] are vertices, the rest inner points
+	// rows holds the raster as bit masks, two per row: in (bit i of
+	// rows[2j] is set when cell (i, j) is inside) and not out (rows[2j+1]),
+	// so that a box's cells are tested a row at a time.
+	rows []uint64
+	// inner is a box wholly inside the area (the largest rectangle of
+	// inside cells, shrunk by a hair), or empty (Min above Max).
+	inner orb.Bound
 }
 
 // ID returns the volume's ID.
@@ -150,75 +157,142 @@ func PrepareVolume(v Volume) (*PreparedVolume, error) {
 	p, area := prepareRaster(area, volumeRaster)
 	pv := &PreparedVolume{
 		id: v.ID, owner: v.Owner, floor: v.FloorM, ceil: v.CeilingM,
-		start: s, end: e, area: area, prep: p, eb: newEdgeBands(area, p),
+		start: s, end: e, area: area, prep: p, ch: newChains(area),
 		bound: orb.Bound{Min: orb.Point{p.minX, p.minY}, Max: orb.Point{p.maxX, p.maxY}},
 	}
 	ss, nv := sampleOf(p)
 	pv.nSamples, pv.nVertex = copy(pv.samples[:], ss), nv
+	pv.rows, pv.inner = rowsOf(p)
 	return pv, nil
 }
 
-// edgeBands indexes every edge of a volume's area, horizontal ones
-// included, in horizontal bands, for the exact test of two areas whose
-// rasters could not decide. Edge e runs from pts[e] to pts[e+1].
-type edgeBands struct {
-	minY, invH float64
-	nb         int
-	offs       []uint32
-	edges      []uint32
-	parts      []uint32 // the first vertex of each polygon's exterior ring
+// rowsOf returns p's raster as row masks (see PreparedVolume.rows) and
+// the largest box of inside cells.
+func rowsOf(p *prepared) ([]uint64, orb.Bound) {
+	empty := orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{-1, -1}}
+	if p.g == 0 {
+		return nil, empty
+	}
+	g := p.g
+	rows := make([]uint64, 2*g)
+	for j := range g {
+		for i := range g {
+			switch p.cell(j*g + i) {
+			case cellIn:
+				rows[2*j] |= 1 << i
+				rows[2*j+1] |= 1 << i
+			case cellEdge:
+				rows[2*j+1] |= 1 << i
+			}
+		}
+	}
+	// The largest rectangle of inside cells: for each row, the height of
+	// the run of inside cells ending there in each column, and for each
+	// column the widest span of columns at least as high (a stack).
+	var h [64]int
+	var stack [65]int
+	best, bi0, bi1, bj0, bj1 := 0, 0, -1, 0, -1
+	for j := range g {
+		for i := range g {
+			if rows[2*j]>>i&1 == 1 {
+				h[i]++
+			} else {
+				h[i] = 0
+			}
+		}
+		top := 0
+		for i := 0; i <= g; i++ {
+			hi := 0
+			if i < g {
+				hi = h[i]
+			}
+			for top > 0 && h[stack[top-1]] >= hi {
+				k := stack[top-1]
+				top--
+				left := 0
+				if top > 0 {
+					left = stack[top-1] + 1
+				}
+				if a := h[k] * (i - left); a > best {
+					best, bi0, bi1, bj0, bj1 = a, left, i-1, j-h[k]+1, j
+				}
+			}
+			stack[top] = i
+			top++
+		}
+	}
+	if best == 0 {
+		return rows, empty
+	}
+	// An inside cell is clear of every edge by rasterEps, so the hair
+	// taken off its sides covers any rounding in the cell's bounds.
+	const hair = rasterEps / 16
+	return rows, orb.Bound{
+		Min: orb.Point{p.minX + float64(bi0)/p.invW + hair, p.minY + float64(bj0)/p.invR + hair},
+		Max: orb.Point{p.minX + float64(bi1+1)/p.invW - hair, p.minY + float64(bj1+1)/p.invR - hair},
+	}
 }
 
-func newEdgeBands(area orb.Geometry, p *prepared) edgeBands {
-	var es, parts []uint32
+// cellSpan returns the columns or rows of a raster of g cells from lo,
+// at inv cells per degree, that [a, b] covers, clamped to the raster.
+func cellSpan(lo, inv float64, g int, a, b float64) (int, int) {
+	return max(0, min(int((a-lo)*inv), g-1)), max(0, min(int((b-lo)*inv), g-1))
+}
+
+// spanMask is the mask of bits i0..i1.
+func spanMask(i0, i1 int) uint64 {
+	return (^uint64(0) >> (63 - i1)) &^ (1<<i0 - 1)
+}
+
+// chains cuts every ring of a volume's area into runs of consecutive
+// edges (chainLen at most), each with its bounding box, for the exact
+// test of two areas whose rasters could not decide: two edges that meet
+// do so inside the common box of both areas, so only runs that reach
+// into it, and within them edges that do, are compared. Runs follow the
+// boundary, so a box that catches a short stretch of it catches a run or
+// two, whichever way the stretch lies (bands of rows, used before, read
+// every edge of a tall area for a thin common box).
+type chains struct {
+	runs  []chain
+	parts []uint32 // the first vertex of each polygon's exterior ring
+}
+
+// chain is the edges first..last-1 (edge e runs from pts[e] to pts[e+1])
+// and their box.
+type chain struct {
+	bound       [4]float64 // min x, min y, max x, max y
+	first, last uint32
+}
+
+// chainLen is the most edges in a run: short enough that a box near the
+// boundary catches few edges it does not need, long enough that the boxes
+// of a circle's 64 edges are eight.
+const chainLen = 8
+
+func newChains(area orb.Geometry) chains {
+	var c chains
 	k := 0
 	for _, poly := range polygons(area) {
 		for j, r := range poly {
 			if j == 0 && len(r) > 0 {
-				parts = append(parts, uint32(k))
+				c.parts = append(c.parts, uint32(k))
 			}
-			for i := 0; i+1 < len(r); i++ {
-				es = append(es, uint32(k+i))
+			for i := 0; i+1 < len(r); i += chainLen {
+				n := min(chainLen, len(r)-1-i)
+				b := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+				for _, q := range r[i : i+n+1] {
+					b = [4]float64{min(b[0], q[0]), min(b[1], q[1]), max(b[2], q[0]), max(b[3], q[1])}
+				}
+				c.runs = append(c.runs, chain{bound: b, first: uint32(k + i), last: uint32(k + i + n)})
 			}
 			k += len(r)
 		}
 	}
-	b := edgeBands{minY: p.minY, nb: max(1, min(len(es)/bandTarget, 1<<16)), parts: parts}
-	if h := p.maxY - p.minY; h > 0 {
-		b.invH = float64(b.nb) / h
-	}
-	counts := make([]uint32, b.nb+1)
-	for _, e := range es {
-		b0, b1 := b.span(p.pts[e][1], p.pts[e+1][1])
-		for i := b0; i <= b1; i++ {
-			counts[i+1]++
-		}
-	}
-	for i := 1; i <= b.nb; i++ {
-		counts[i] += counts[i-1]
-	}
-	b.offs = counts
-	b.edges = make([]uint32, counts[b.nb])
-	fill := append([]uint32(nil), counts[:b.nb]...)
-	for _, e := range es {
-		b0, b1 := b.span(p.pts[e][1], p.pts[e+1][1])
-		for i := b0; i <= b1; i++ {
-			b.edges[fill[i]] = e
-			fill[i]++
-		}
-	}
-	return b
+	return c
 }
 
-func (b *edgeBands) band(y float64) int {
-	return max(0, min(int((y-b.minY)*b.invH), b.nb-1))
-}
-
-func (b *edgeBands) span(y0, y1 float64) (int, int) {
-	if y0 > y1 {
-		y0, y1 = y1, y0
-	}
-	return b.band(y0), b.band(y1)
+func boxesMeet(a, b *[4]float64) bool {
+	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 // exactMeet reports whether the areas of a and b share a point. Either
@@ -227,55 +301,36 @@ func (b *edgeBands) span(y0, y1 float64) (int, int) {
 // each part, which cannot be on the other's boundary, is inside the other
 // or the two are disjoint.
 //
-// Only edges within the common box of both can meet: it walks a's bands
-// over that box, each of a's edges once, and for each that reaches into
-// the box, b's bands over it, keeping b's edges that come near the part of
-// a's edge that crosses the band (a long edge's box would hold most of a
-// small area's edges). It does not allocate.
+// Only edges within the common box of both can meet: it compares the
+// runs of each (see chains) that reach into that box, and within a pair
+// of runs whose boxes meet, the edges whose boxes meet. It does not
+// allocate.
 func exactMeet(a, b *PreparedVolume) bool {
 	ap, bp := a.prep.pts, b.prep.pts
-	cx0, cy0 := math.Max(a.bound.Min[0], b.bound.Min[0]), math.Max(a.bound.Min[1], b.bound.Min[1])
-	cx1, cy1 := math.Min(a.bound.Max[0], b.bound.Max[0]), math.Min(a.bound.Max[1], b.bound.Max[1])
-	a0, a1 := a.eb.span(cy0, cy1)
-	for i := a0; i <= a1; i++ {
-		for _, e := range a.eb.edges[a.eb.offs[i]:a.eb.offs[i+1]] {
-			p, q := ap[e], ap[e+1]
-			if p[1] > q[1] {
-				p, q = q, p
-			}
-			if max(a0, a.eb.band(p[1])) != i {
-				continue // seen in an earlier band
-			}
-			x0, x1 := math.Min(p[0], q[0]), math.Max(p[0], q[0])
-			if x1 < cx0 || x0 > cx1 || q[1] < cy0 || p[1] > cy1 {
+	common := [4]float64{
+		max(a.bound.Min[0], b.bound.Min[0]), max(a.bound.Min[1], b.bound.Min[1]),
+		min(a.bound.Max[0], b.bound.Max[0]), min(a.bound.Max[1], b.bound.Max[1]),
+	}
+	for i := range a.ch.runs {
+		ra := &a.ch.runs[i]
+		if !boxesMeet(&ra.bound, &common) {
+			continue
+		}
+		for j := range b.ch.runs {
+			rb := &b.ch.runs[j]
+			if !boxesMeet(&rb.bound, &ra.bound) || !boxesMeet(&rb.bound, &common) {
 				continue
 			}
-			ya, yb := math.Max(p[1], cy0), math.Min(q[1], cy1)
-			b0, b1 := b.eb.span(ya, yb)
-			for k := b0; k <= b1; k++ {
-				// The x-range of a's edge within band k's rows, both
-				// widened against rounding (1e-9° is 0.1 mm), so that the
-				// band where two edges meet always finds them.
-				lo, hi := x0, x1
-				if dy := q[1] - p[1]; dy > 0 {
-					yl := math.Max(ya, b.eb.minY+float64(k)/b.eb.invH-1e-9)
-					yh := math.Min(yb, b.eb.minY+float64(k+1)/b.eb.invH+1e-9)
-					if k == b0 {
-						yl = ya
-					}
-					if k == b1 {
-						yh = yb
-					}
-					xl := p[0] + (yl-p[1])/dy*(q[0]-p[0])
-					xh := p[0] + (yh-p[1])/dy*(q[0]-p[0])
-					lo, hi = math.Max(x0, math.Min(xl, xh)-1e-9), math.Min(x1, math.Max(xl, xh)+1e-9)
+			for e := ra.first; e < ra.last; e++ {
+				p, q := ap[e], ap[e+1]
+				eb := [4]float64{min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])}
+				if !boxesMeet(&eb, &rb.bound) {
+					continue
 				}
-				for _, f := range b.eb.edges[b.eb.offs[k]:b.eb.offs[k+1]] {
+				for f := rb.first; f < rb.last; f++ {
 					r, s := bp[f], bp[f+1]
-					if r[1] > s[1] {
-						r, s = s, r
-					}
-					if s[1] < p[1] || r[1] > q[1] || math.Max(r[0], s[0]) < lo || math.Min(r[0], s[0]) > hi {
+					if max(r[0], s[0]) < eb[0] || min(r[0], s[0]) > eb[2] ||
+						max(r[1], s[1]) < eb[1] || min(r[1], s[1]) > eb[3] {
 						continue
 					}
 					if geo.SegmentsMeet(p, q, r, s) {
@@ -285,12 +340,12 @@ func exactMeet(a, b *PreparedVolume) bool {
 			}
 		}
 	}
-	for _, i := range a.eb.parts {
+	for _, i := range a.ch.parts {
 		if b.prep.contains(ap[i][0], ap[i][1]) {
 			return true
 		}
 	}
-	for _, i := range b.eb.parts {
+	for _, i := range b.ch.parts {
 		if a.prep.contains(bp[i][0], bp[i][1]) {
 			return true
 		}
@@ -413,7 +468,7 @@ func overlap(a, b *PreparedVolume) (Overlap, bool) {
 	}
 	return Overlap{
 		ID: b.id, Owner: b.owner,
-		FloorM: math.Max(a.floor, b.floor), CeilingM: math.Min(a.ceil, b.ceil),
+		FloorM: max(a.floor, b.floor), CeilingM: min(a.ceil, b.ceil),
 		Start: fromNano(max(a.start, b.start), math.MinInt64),
 		End:   fromNano(min(a.end, b.end), math.MaxInt64),
 	}, true
@@ -454,20 +509,25 @@ func bucketOf(t int64) int64 {
 // every bucket its window touches, and reported only from the bucket where
 // its overlap with the query starts, so never twice), and one for the long
 // and unbounded ones. Candidates are then filtered by band and window and
-// tested exactly, each area's raster answering most tests and a walk of
-// the edges near the common box the rest (geo.SegmentsMeet decides each
-// pair of edges, so the answers are geo.Intersects's). A check does not
-// allocate.
+// tested exactly: first from what the tree holds (the candidate's box and
+// inner box against the new volume's raster, held as row bit masks), then
+// from each area's raster and sample points, and the rest by comparing
+// the runs of edges (see chains) that reach into the common box
+// (geo.SegmentsMeet decides each pair of edges, so the answers are
+// geo.Intersects's). A check does not allocate.
 //
-// Measured on 2026-12-07 (2 shared cores under heavy load, go test
-// ./spatial -run X -bench VolumeIndex_Check -benchtime=100000x): 15 µs of
-// CPU per check of a new volume against 100,000 stored ones over a 2°×2°
-// box of south-west Syria (18 candidates from the trees, 12 within band
-// and window, 1.4 sent to the exact test, 8 overlaps found per check),
-// 4.0 µs when what the check reads of the index is in the CPU's caches.
-// The target of 2 µs is not reached yet: most of the time is cache misses
-// on the trees' nodes and on the raster, samples and edges of candidates
-// that the new volume's raster cannot decide from their boxes alone.
+// Measured on 2026-12-07 (2 shared cores at load average 10-27, go test
+// ./spatial -run X -bench 'VolumeIndex_Check(Hot)?$' -benchtime=200000x,
+// each against the code before the inner boxes and runs of edges in the
+// same run): 15-20 µs of CPU per check of a new volume against 100,000
+// stored ones over a 2°×2° box of south-west Syria (18 candidates from the
+// trees, 12 within band and window, 6.4 decided from the tree's entry,
+// 1.4 sent to the exact test, 8 overlaps found per check), against 18-26
+// before; 4.4-5.8 µs when what the check reads of the index is in the
+// CPU's caches, against 5.3-9.3. In one pair of three the two were level.
+// The target of 2 µs is not reached: most of the time left is cache
+// misses on the trees' nodes and on the candidates the tree's entry
+// cannot decide.
 //
 // Queries take a read lock and may run on any number of goroutines; a
 // write takes the write lock for the time of a few R-tree updates.
@@ -484,46 +544,71 @@ type VolumeIndex struct {
 type item struct {
 	floor, ceil float64
 	start, end  int64
+	inner       [4]float32 // the volume's inner box, rounded inwards
 	id, owner   string
 	v           *PreparedVolume
 }
 
 func itemOf(p *PreparedVolume) item {
-	return item{p.floor, p.ceil, p.start, p.end, p.id, p.owner, p}
-}
-
-// boxVerdict answers from a's raster and b's box alone, which the tree
-// hands over with the entry: yes when every cell under the box is inside
-// a (b's area, somewhere in its box, is then in a), no when every one is
-// outside. A candidate decided so costs no read of its volume.
-func boxVerdict(a *prepared, lo, hi [2]float64) verdict {
-	if a.g == 0 {
-		return unknown
-	}
-	cell := func(x, y float64) (int, int) {
-		i := int((x - a.minX) * a.invW)
-		j := int((y - a.minY) * a.invR)
-		return max(0, min(i, a.g-1)), max(0, min(j, a.g-1))
-	}
-	i0, j0 := cell(lo[0], lo[1])
-	i1, j1 := cell(hi[0], hi[1])
-	first := a.cell(j0*a.g + i0)
-	if first == cellEdge {
-		return unknown
-	}
-	for j := j0; j <= j1; j++ {
-		for i := i0; i <= i1; i++ {
-			if a.cell(j*a.g+i) != first {
-				return unknown
-			}
+	in := [4]float32{1, 1, -1, -1}
+	if p.inner.Min[0] <= p.inner.Max[0] {
+		up := float32(math.Inf(1))
+		in = [4]float32{
+			roundTowards(p.inner.Min[0], up), roundTowards(p.inner.Min[1], up),
+			roundTowards(p.inner.Max[0], -up), roundTowards(p.inner.Max[1], -up),
 		}
 	}
-	if first == cellOut {
+	return item{p.floor, p.ceil, p.start, p.end, in, p.id, p.owner, p}
+}
+
+// roundTowards rounds x to a float32 on the side of x that dir is.
+func roundTowards(x float64, dir float32) float32 {
+	f := float32(x)
+	if (float64(f) < x && dir > 0) || (float64(f) > x && dir < 0) {
+		f = math.Nextafter32(f, dir)
+	}
+	return f
+}
+
+// boxVerdict answers from a's raster and what the tree hands over with
+// a candidate, its box and its inner box, so that a candidate decided so
+// costs no read of its volume: no when every cell of a under the box is
+// outside a; yes when a cell inside a meets the inner box (a point of
+// both), or when every cell under the box is inside a and the box is
+// within a's (the candidate's area, somewhere in its box, is then in a).
+func boxVerdict(a *PreparedVolume, lo, hi [2]float64, inner *[4]float32) verdict {
+	p := a.prep
+	if p.g == 0 {
+		return unknown
+	}
+	i0, i1 := cellSpan(p.minX, p.invW, p.g, lo[0], hi[0])
+	j0, j1 := cellSpan(p.minY, p.invR, p.g, lo[1], hi[1])
+	m := spanMask(i0, i1)
+	rows := a.rows[2*j0 : 2*j1+2]
+	var notOut uint64
+	allIn := true
+	for k := 0; k < len(rows); k += 2 {
+		notOut |= rows[k+1]
+		allIn = allIn && rows[k]&m == m
+	}
+	if notOut&m == 0 {
 		return no
 	}
-	// All in, and the box within a's: yes.
-	if lo[0] >= a.minX && hi[0] <= a.maxX && lo[1] >= a.minY && hi[1] <= a.maxY {
+	if allIn && lo[0] >= p.minX && hi[0] <= p.maxX && lo[1] >= p.minY && hi[1] <= p.maxY {
 		return yes
+	}
+	x0, y0, x1, y1 := max(float64(inner[0]), p.minX), max(float64(inner[1]), p.minY),
+		min(float64(inner[2]), p.maxX), min(float64(inner[3]), p.maxY)
+	if x0 > x1 || y0 > y1 {
+		return unknown // empty, or apart from a's box
+	}
+	i0, i1 = cellSpan(p.minX, p.invW, p.g, x0, x1)
+	j0, j1 = cellSpan(p.minY, p.invR, p.g, y0, y1)
+	m = spanMask(i0, i1)
+	for j := j0; j <= j1; j++ {
+		if a.rows[2*j]&m != 0 {
+			return yes
+		}
 	}
 	return unknown
 }
@@ -647,13 +732,13 @@ func (x *VolumeIndex) OverlappingPrepared(q *PreparedVolume, fn func(Overlap) bo
 		if c.floor > q.ceil || q.floor > c.ceil || c.start >= q.end || q.start >= c.end {
 			return true
 		}
-		switch boxVerdict(q.prep, cmin, cmax) {
+		switch boxVerdict(q, cmin, cmax, &c.inner) {
 		case no:
 			return true
 		case yes:
 			goOn = fn(Overlap{
 				ID: c.id, Owner: c.owner,
-				FloorM: math.Max(q.floor, c.floor), CeilingM: math.Min(q.ceil, c.ceil),
+				FloorM: max(q.floor, c.floor), CeilingM: min(q.ceil, c.ceil),
 				Start: fromNano(max(q.start, c.start), math.MinInt64),
 				End:   fromNano(min(q.end, c.end), math.MaxInt64),
 			})

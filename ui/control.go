@@ -193,8 +193,19 @@ type breachRow struct {
 	Hours  string
 	// CanRespond is true when the viewer may answer the breach here: an
 	// operator (or administrator) of one of its guarantors, the breach
-	// unanswered.
+	// unanswered and its evidence standing.
 	CanRespond bool
+	// Sign, for a viewer whose party holds its own key, is what the
+	// page needs to sign the response in the browser (static/sign.js):
+	// the statement's head, which the page completes with the action.
+	Sign *breachSign
+}
+
+// breachSign is a breach's signing form: the party's slug and registered
+// verifier key, which the loaded key file must match, and the head of the
+// response statement (control.ResponseHead).
+type breachSign struct {
+	Party, Verifier, Head string
 }
 
 func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
@@ -221,14 +232,18 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 			row.Action = b.Response.Action
 			row.Hours = fmt.Sprintf("%.1f", b.Response.At.Sub(b.DetectedAt).Hours())
 		}
-		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && slices.Contains(b.Guarantors, a.Party.ID) &&
+		if a := truce.CallerFrom(r.Context()); a != nil && b.Status != control.BreachAnswered && b.Status != control.BreachWithdrawn && slices.Contains(b.Guarantors, a.Party.ID) &&
 			(a.IsAdmin() || a.User.HasRole(truce.RoleOperator)) {
 			row.CanRespond = true
+			if !a.Party.Custodial {
+				row.Sign = &breachSign{Party: a.Party.Slug, Verifier: a.Party.PublicKey, Head: control.ResponseHead(b)}
+			}
 		}
 		rows = append(rows, row)
 	}
-	// A party holding its own key answers from the command line, where
-	// the key is (truce control respond --key): the page signs nothing.
+	// A party holding its own key signs its answer in the page with its
+	// key file (static/sign.js), or from the command line (truce control
+	// respond --key).
 	heldKey := false
 	if a := truce.CallerFrom(r.Context()); a != nil {
 		heldKey = !a.Party.Custodial
@@ -237,10 +252,13 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 }
 
 // respond records the viewer's party's answer to a breach, signed with
-// its custodial key (control.Service.Respond), and returns to the party's
-// record.
+// its custodial key, or signed in the page with the key the party holds
+// (control.Service.Respond checks that signature), and returns to the
+// party's record.
 func (c *controlPages) respond(w http.ResponseWriter, r *http.Request) {
-	b, err := c.svc.Respond(r.Context(), r.PathValue("id"), r.PostFormValue("action"), "")
+	// A form posts line ends as CRLF; the signed note has LF only. The
+	// action is read as posted: the page signed it so.
+	b, err := c.svc.Respond(r.Context(), r.PathValue("id"), r.PostFormValue("action"), strings.ReplaceAll(r.PostFormValue("signature"), "\r\n", "\n"))
 	if err != nil {
 		c.u.serviceError(w, r, err)
 		return

@@ -328,7 +328,10 @@ func runGuarantee(ctx context.Context, args []string) error {
 			return printJSON(r)
 		}
 		fmt.Fprintf(stdout, "%d breaches owed a response: %d answered (%d late), %d unanswered; mean time to respond %.1f h\n",
-			len(r.Breaches), r.Answered, r.Late, r.Unanswered, r.MeanResponseHr)
+			len(r.Breaches)-r.Withdrawn, r.Answered, r.Late, r.Unanswered, r.MeanResponseHr)
+		if r.Withdrawn > 0 {
+			fmt.Fprintf(stdout, "%d breaches withdrawn: their evidence was withdrawn before an answer\n", r.Withdrawn)
+		}
 		return nil
 	}
 	return fmt.Errorf("guarantee: unknown sub-verb %q (want add, list or record)", args[0])
@@ -348,7 +351,7 @@ func breachVerb(ctx context.Context, verb string, args []string) error {
 	switch args[0] {
 	case "list":
 		fs := newFlags("breach list", "breach list [--open]")
-		open := fs.Bool("open", false, "only breaches not answered")
+		open := fs.Bool("open", false, "only breaches owed a response (not answered, evidence not withdrawn)")
 		cf.add(fs)
 		_, cl, err := cf.parse(fs, args[1:], 0)
 		if err != nil {
@@ -429,6 +432,9 @@ func breachActor(b *control.Breach) string {
 // incident.
 func breachEvidence(b *control.Breach) string {
 	if b.IncidentID != "" {
+		if b.Withdrawal != nil {
+			return "incident " + b.IncidentID + " (withdrawn: " + b.Withdrawal.Reason + ")"
+		}
 		return "incident " + b.IncidentID
 	}
 	return "control area " + b.ControlAreaID

@@ -15,7 +15,7 @@ import (
 // actor; the guarantor answers it.
 func TestCLI_ControlIncidentBreach(t *testing.T) {
 	cs := newCLIServer(t)
-	dir, tok := cs.dir, cs.admin
+	dir, tok, srv := cs.dir, cs.admin, cs.srv
 	run := cs.run
 	tokens := cs.guarantors("us", "ru")
 	run(tok, "party", "add", "--slug", "centre", "--name", "Monitoring centre", "--kind", "monitor")
@@ -59,6 +59,22 @@ func TestCLI_ControlIncidentBreach(t *testing.T) {
 	if !strings.Contains(actors, "faction") || !strings.Contains(actors, m[2]) {
 		t.Fatalf("the breach names actor %s, not the faction: %s", m[2], actors)
 	}
+	// Disputed, the incident no longer supports the breach: it is
+	// withdrawn (nothing owed, a response refused); verified again, it
+	// stands once more.
+	run(tokens["us"], "incident", "dispute", inc, "--reason", "The flag was the government's.")
+	withdrawn := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(m[1]) + `\s+withdrawn\s.*incident ` + regexp.QuoteMeta(inc) + ` \(withdrawn: Incident ` + regexp.QuoteMeta(inc) + ` is now disputed`)
+	waitUntil(t, "the breach withdrawn after the dispute", func() bool { return withdrawn.MatchString(run(tokens["us"], "breach", "list")) })
+	if out := run(tokens["us"], "breach", "list", "--open"); strings.Contains(out, m[1]) {
+		t.Fatalf("a withdrawn breach listed as open: %s", out)
+	}
+	if _, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "breach", "respond", "--action", "x", m[1]); code == 0 || !strings.Contains(errs, "withdrawn") {
+		t.Fatalf("a response to a withdrawn breach: exit %d: %s", code, errs)
+	}
+	run(tokens["centre-op"], "incident", "verify", inc, "--reason", "A third patrol saw the faction's flag.")
+	waitUntil(t, "the breach reinstated", func() bool {
+		return regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(m[1]) + `\s+open\s`).MatchString(run(tokens["us"], "breach", "list", "--open"))
+	})
 	if out := run(tokens["ru"], "breach", "respond", "--action", "Military police sent to the village.", m[1]); !strings.Contains(out, "answered") {
 		t.Fatalf("respond: %s", out)
 	}

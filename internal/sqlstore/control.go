@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -63,6 +65,25 @@ func (c controlStore) ControlAreas(ctx context.Context, fn func(*control.Control
 	return c.wrap(rows.Err())
 }
 
+func (c controlStore) ControlAreaDocs(ctx context.Context, fn func(id string, doc []byte) error) error {
+	rows, err := c.db.QueryContext(ctx, `SELECT id, body FROM control_areas ORDER BY id`)
+	if err != nil {
+		return c.wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
+			return c.wrap(err)
+		}
+		if err := fn(id, doc); err != nil {
+			return err
+		}
+	}
+	return c.wrap(rows.Err())
+}
+
 func (c controlStore) Guarantee(ctx context.Context, id string) (*control.Guarantee, error) {
 	g, err := scanDoc[control.Guarantee](c.db.QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_guarantees WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -85,7 +106,7 @@ func (c controlStore) Breach(ctx context.Context, id string) (*control.Breach, e
 
 func (c controlStore) Breaches(ctx context.Context, open bool) ([]*control.Breach, error) {
 	if open {
-		return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE status <> ? ORDER BY id`, string(control.BreachAnswered))
+		return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE status <> ? AND status <> ? ORDER BY id`, string(control.BreachAnswered), string(control.BreachWithdrawn))
 	}
 	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches ORDER BY id`)
 }
@@ -98,9 +119,17 @@ func (c controlStore) BreachesOfIncident(ctx context.Context, incidentID string)
 // text order is time order on both databases.
 func dueText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
+// body returns a control record's stored document: its JSON in RFC 8785
+// form, which is its journal entry's body (Change.Seal) byte for byte, so
+// that a load checks a row against its entry by comparing the two
+// (journal.VouchDocs) rather than decoding the row.
 func body(v any) (string, error) {
 	b, err := json.Marshal(v)
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	c, err := truce.AppendCanonical(make([]byte, 0, len(b)), b)
+	return string(c), err
 }
 
 func (t *tx) InsertActor(_ context.Context, a *control.Actor) error {
@@ -175,4 +204,72 @@ func (t *tx) updateVersioned(what, q string, args ...any) error {
 		return truce.Errorf(truce.EPRECONDITION, "%s %q was changed by someone else; reload and retry.", what, args[len(args)-2])
 	}
 	return nil
+}
+
+// checkControlColumns calls fn for every control row whose columns (what
+// the queries select on: an area's actor, a breach's status, due time and
+// incident) differ from its document: part of CheckStateColumns.
+func (s *Store) checkControlColumns(ctx context.Context, fn func(record, problem string)) error {
+	differ := func(kind, id string) {
+		fn(kind+" "+id, fmt.Sprintf("The %s %s: the stored columns differ from its document", strings.ReplaceAll(kind, "_", " "), id))
+	}
+	err := s.scanRows(ctx, `SELECT id, slug, version, journal_index, body FROM control_actors`, func(rows *sql.Rows) error {
+		var id, slug, doc string
+		var version, idx int64
+		if err := rows.Scan(&id, &slug, &version, &idx, &doc); err != nil {
+			return err
+		}
+		var a control.Actor
+		if json.Unmarshal([]byte(doc), &a) != nil || a.ID != id || a.Slug != slug || a.Version != version || a.JournalIndex != idx {
+			differ(control.KindActor, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = s.scanRows(ctx, `SELECT id, actor_id, version, journal_index, body FROM control_areas`, func(rows *sql.Rows) error {
+		var id, actor, doc string
+		var version, idx int64
+		if err := rows.Scan(&id, &actor, &version, &idx, &doc); err != nil {
+			return err
+		}
+		var c control.ControlArea
+		if json.Unmarshal([]byte(doc), &c) != nil || c.ID != id || c.ActorID != actor || c.Version != version || c.JournalIndex != idx {
+			differ(control.KindControlArea, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = s.scanRows(ctx, `SELECT id, agreement_id, version, journal_index, body FROM control_guarantees`, func(rows *sql.Rows) error {
+		var id, ag, doc string
+		var version, idx int64
+		if err := rows.Scan(&id, &ag, &version, &idx, &doc); err != nil {
+			return err
+		}
+		var g control.Guarantee
+		if json.Unmarshal([]byte(doc), &g) != nil || g.ID != id || g.AgreementID != ag || g.Version != version || g.JournalIndex != idx {
+			differ(control.KindGuarantee, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.scanRows(ctx, `SELECT id, guarantee_id, status, due, incident_id, version, journal_index, body FROM control_breaches`, func(rows *sql.Rows) error {
+		var id, g, status, due, doc string
+		var incident sql.NullString
+		var version, idx int64
+		if err := rows.Scan(&id, &g, &status, &due, &incident, &version, &idx, &doc); err != nil {
+			return err
+		}
+		var b control.Breach
+		if json.Unmarshal([]byte(doc), &b) != nil || b.ID != id || b.GuaranteeID != g || string(b.Status) != status || dueText(b.Due) != due ||
+			b.IncidentID != incident.String || b.Version != version || b.JournalIndex != idx {
+			differ(control.KindBreach, id)
+		}
+		return nil
+	})
 }

@@ -7,7 +7,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/truce-project/truce/operations"
 )
@@ -85,4 +87,38 @@ func (t *tx) InsertConflict(_ context.Context, c *operations.Conflict) error {
 		return err
 	}
 	return t.insert(`INSERT INTO operation_conflicts (id, operation_id, body, journal_index) VALUES (?, ?, ?, ?)`, c.ID, c.OperationID, b, c.JournalIndex)
+}
+
+// checkOperationColumns calls fn for every operation and conflict row
+// whose columns (what the queries select on: an operation's agreement,
+// party and status, a conflict's operation) differ from its document:
+// part of CheckStateColumns.
+func (s *Store) checkOperationColumns(ctx context.Context, fn func(record, problem string)) error {
+	err := s.scanRows(ctx, `SELECT id, agreement_id, party_id, status, revision, journal_index, body FROM operations`, func(rows *sql.Rows) error {
+		var id, ag, party, status, doc string
+		var revision, idx int64
+		if err := rows.Scan(&id, &ag, &party, &status, &revision, &idx, &doc); err != nil {
+			return err
+		}
+		var o operations.Operation
+		if json.Unmarshal([]byte(doc), &o) != nil || o.ID != id || o.AgreementID != ag || o.PartyID != party || string(o.Status) != status || o.Revision != revision || o.JournalIndex != idx {
+			fn(operations.KindOperation+" "+id, fmt.Sprintf("Operation %s: the stored columns differ from its document", id))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.scanRows(ctx, `SELECT id, operation_id, journal_index, body FROM operation_conflicts`, func(rows *sql.Rows) error {
+		var id, op, doc string
+		var idx int64
+		if err := rows.Scan(&id, &op, &idx, &doc); err != nil {
+			return err
+		}
+		var c operations.Conflict
+		if json.Unmarshal([]byte(doc), &c) != nil || c.ID != id || c.OperationID != op || c.JournalIndex != idx {
+			fn(operations.KindConflict+" "+id, fmt.Sprintf("Operation conflict %s: the stored columns differ from its document", id))
+		}
+		return nil
+	})
 }

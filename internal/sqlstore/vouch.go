@@ -68,6 +68,12 @@ func (s *Store) CheckStateColumns(ctx context.Context, fn func(record, problem s
 	if err != nil {
 		return err
 	}
+	if err := s.checkControlColumns(ctx, fn); err != nil {
+		return err
+	}
+	if err := s.checkOperationColumns(ctx, fn); err != nil {
+		return err
+	}
 	return s.scanRows(ctx, `SELECT zone_id, version, action, status, in_force_from, in_force_until, min_lon, min_lat, max_lon, max_lat, doc FROM zone_versions`, func(rows *sql.Rows) error {
 		var zoneID, action, status, doc string
 		var version int

@@ -1,5 +1,5 @@
-// Truce web UI: signing a decision in the browser with a key the party
-// holds itself. The key file (C2SP signed-note signer key,
+// Truce web UI: signing a decision (or a guarantor's response to a
+// breach) in the browser with a key the party holds itself. The key file (C2SP signed-note signer key,
 // "PRIVATE+KEY+name+hash+base64", as truce key generate writes it) is read
 // here, never uploaded: its input has no name, so the form cannot post it,
 // and only the signed note goes in the form's "signature" field.
@@ -69,6 +69,47 @@
       l[3] === 'action ' + form.getAttribute('data-action') && l[4] === 'decision ' + decision && digest.test(l[5]);
   }
 
+  // breachHeadSays reports whether a breach response statement's head
+  // names this form's breach, in the shape truce.BreachResponseHead
+  // writes: the page signs no other breach's response.
+  function breachHeadSays(head, form) {
+    var l = head.split('\n');
+    return l.length === 6 && l[5] === '' && l[0] === 'truce guarantee breach response' &&
+      l[1] === 'breach ' + form.getAttribute('data-breach') && /^guarantee \S+$/.test(l[2]) &&
+      /^actor \S+$/.test(l[3]) && /^(incident|control area) \S+$/.test(l[4]);
+  }
+
+  function hex(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    return s;
+  }
+
+  // breachStatement completes a response statement's head with the
+  // action as the server will read it: the form posts line breaks as
+  // CR LF, and the server trims the action; an action of several lines is
+  // bound by its SHA-256 (truce.BreachResponseStatement).
+  function breachStatement(head, action) {
+    action = action.replace(/\r\n|\r|\n/g, '\r\n').trim();
+    if (!/[\n\r\t]/.test(action)) return Promise.resolve(head + 'action ' + action + '\n');
+    return crypto.subtle.digest('SHA-256', enc.encode(action)).then(function (h) {
+      return head + 'action-sha256 ' + hex(new Uint8Array(h)) + '\n';
+    });
+  }
+
+  // statementFor returns (a promise of) the statement the decision clicked
+  // signs, or null when the page's statement does not say what was
+  // clicked.
+  function statementFor(form, decision) {
+    var head = form.getAttribute('data-statement-head');
+    if (head !== null) {
+      if (!breachHeadSays(head, form)) return Promise.resolve(null);
+      return breachStatement(head, form.querySelector('textarea[name=action]').value);
+    }
+    var statement = form.getAttribute('data-statement-' + decision) || '';
+    return Promise.resolve(statementSays(statement, form, decision) ? statement : null);
+  }
+
   function sign(key, statement) {
     return crypto.subtle.importKey('pkcs8', pkcs8(key.seed), { name: 'Ed25519' }, false, ['sign']).then(function (k) {
       return crypto.subtle.sign({ name: 'Ed25519' }, k, enc.encode(statement));
@@ -99,10 +140,14 @@
       sigField.value = '';
       if (!window.crypto || !crypto.subtle) { fail('nocrypto'); return; }
       if (!file.files || file.files.length !== 1) { fail('nokey'); return; }
-      var statement = form.getAttribute('data-statement-' + decision) || '';
-      if (!statementSays(statement, form, decision)) { fail('statement'); return; }
       var submitter = e.submitter;
-      file.files[0].slice(0, 4096).text().then(function (text) {
+      var statement;
+      statementFor(form, decision).then(function (st) {
+        if (st === null) { fail('statement'); return null; }
+        statement = st;
+        return file.files[0].slice(0, 4096).text();
+      }).then(function (text) {
+        if (text === null) return null;
         var key = parseKey(text);
         if (!key) { fail('badkey'); return null; }
         var v = (form.getAttribute('data-verifier') || '').split('+');
@@ -118,7 +163,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    var forms = document.querySelectorAll('form.decide[data-sign]');
+    var forms = document.querySelectorAll('form.decide[data-sign], form.breach-respond[data-sign]');
     for (var i = 0; i < forms.length; i++) setup(forms[i]);
   });
 })();
