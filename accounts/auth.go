@@ -16,6 +16,16 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	if !strings.HasPrefix(secret, "truce_") || len(secret) > 100 {
 		return nil, errBadCredentials
 	}
+	// The token, its user and party, and their journal entries are read in
+	// one snapshot (journal.Read): a write committing between a row and
+	// its entries would otherwise look like a row changed outside Truce.
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Caller, error) {
+		return s.authenticateToken(ctx, secret)
+	})
+}
+
+// authenticateToken is AuthenticateToken in the snapshot it gives.
+func (s *Service) authenticateToken(ctx context.Context, secret string) (*truce.Caller, error) {
 	t, err := s.Store.TokenByHash(ctx, HashSecret(secret))
 	if truce.ErrorCode(err) == truce.ENOTFOUND {
 		return nil, errBadCredentials
@@ -77,7 +87,9 @@ func (s *Service) checkPassword(ctx context.Context, username, password string) 
 	if !CheckPassword(hash, password) {
 		return nil, errBadCredentials
 	}
-	return s.actor(ctx, u.ID)
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Caller, error) {
+		return s.actor(ctx, u.ID)
+	})
 }
 
 // dummyHash is hashed once, on the first failed login, not at start-up.

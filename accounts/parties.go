@@ -72,14 +72,9 @@ func (s *Service) FindParty(ctx context.Context, idOrSlug string) (*truce.Party,
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	p, err := s.Store.Party(ctx, idOrSlug)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "party", []*truce.Party{p}, partyID); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return journal.VouchedFind(ctx, s.Journal, "party", func(ctx context.Context) (*truce.Party, error) {
+		return s.Store.Party(ctx, idOrSlug)
+	}, partyID)
 }
 
 func partyID(p *truce.Party) string { return p.ID }
@@ -94,12 +89,16 @@ func (s *Service) ListParties(ctx context.Context, f truce.PartyFilter) ([]*truc
 	}
 	lim := f.Limit
 	f.Limit = truce.PageLimit(lim) + 1
-	ps, err := s.Store.Parties(ctx, f)
+	var next string
+	ps, err := journal.VouchedRead(ctx, s.Journal, "party", func(ctx context.Context) ([]*truce.Party, error) {
+		ps, err := s.Store.Parties(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		ps, next = truce.PageCursor(ps, truce.PageLimit(lim), func(p *truce.Party) string { return p.ID })
+		return ps, nil
+	}, partyID)
 	if err != nil {
-		return nil, "", err
-	}
-	ps, next := truce.PageCursor(ps, truce.PageLimit(lim), func(p *truce.Party) string { return p.ID })
-	if ps, err = journal.Vouched(ctx, s.Journal, "party", ps, partyID); err != nil {
 		return nil, "", err
 	}
 	return ps, next, nil

@@ -118,14 +118,16 @@ func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.Alert(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "alert", []*truce.Alert{a}, alertID); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Alert, error) {
+		a, err := s.Store.Alert(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := journal.Vouched(ctx, s.Journal, "alert", []*truce.Alert{a}, alertID); err != nil {
+			return nil, err
+		}
+		return a, nil
+	})
 }
 
 func alertID(a *truce.Alert) string { return a.ID }
@@ -138,7 +140,7 @@ func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce
 	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	var next string
-	as, err := journal.VouchedRead(ctx, s.Journal, "alert", func() ([]*truce.Alert, error) {
+	as, err := journal.VouchedRead(ctx, s.Journal, "alert", func(ctx context.Context) ([]*truce.Alert, error) {
 		as, err := s.Store.Alerts(ctx, f)
 		if err != nil {
 			return nil, err
@@ -327,11 +329,9 @@ func (s *Service) ListAircraft(ctx context.Context, party string) ([]*truce.Airc
 		}
 		party = p.ID
 	}
-	as, err := s.Store.AircraftList(ctx, party)
-	if err != nil {
-		return nil, err
-	}
-	return journal.Vouched(ctx, s.Journal, "aircraft", as, func(a *truce.Aircraft) string { return a.ID })
+	return journal.VouchedRead(ctx, s.Journal, "aircraft", func(ctx context.Context) ([]*truce.Aircraft, error) {
+		return s.Store.AircraftList(ctx, party)
+	}, func(a *truce.Aircraft) string { return a.ID })
 }
 
 // RemoveAircraft removes a registry entry of the caller's party.
@@ -408,11 +408,9 @@ func (s *Service) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	fs, err := s.Store.Feeds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return journal.Vouched(ctx, s.Journal, "feed", fs, func(f *truce.FeedSource) string { return f.ID })
+	return journal.VouchedRead(ctx, s.Journal, "feed", func(ctx context.Context) ([]*truce.FeedSource, error) {
+		return s.Store.Feeds(ctx)
+	}, func(f *truce.FeedSource) string { return f.ID })
 }
 
 // RemoveFeed stops and removes a feed (admins).

@@ -98,11 +98,10 @@ func (s *Service) RecordGeoJSON(ctx context.Context, party string) ([]byte, erro
 		case b.Location != nil:
 			f.Geometry, _ = json.Marshal(map[string]any{"type": "Point", "coordinates": b.Location[:]})
 		case b.ControlAreaID != "":
-			c, err := s.Store.ControlArea(ctx, b.ControlAreaID)
+			c, err := journal.VouchedFind(ctx, s.Journal, KindControlArea, func(ctx context.Context) (*ControlArea, error) {
+				return s.Store.ControlArea(ctx, b.ControlAreaID)
+			}, controlAreaID)
 			if err != nil {
-				return nil, err
-			}
-			if _, err := journal.Vouched(ctx, s.Journal, KindControlArea, []*ControlArea{c}, controlAreaID); err != nil {
 				return nil, err
 			}
 			f.Geometry = c.Geometry

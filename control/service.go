@@ -262,14 +262,9 @@ func (s *Service) Actor(ctx context.Context, idOrSlug string) (*Actor, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.Actor(ctx, idOrSlug)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, KindActor, []*Actor{a}, actorID); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return journal.VouchedFind(ctx, s.Journal, KindActor, func(ctx context.Context) (*Actor, error) {
+		return s.Store.Actor(ctx, idOrSlug)
+	}, actorID)
 }
 
 func actorID(a *Actor) string         { return a.ID }
@@ -281,11 +276,7 @@ func (s *Service) Actors(ctx context.Context) ([]*Actor, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	as, err := s.Store.Actors(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return journal.Vouched(ctx, s.Journal, KindActor, as, actorID)
+	return journal.VouchedRead(ctx, s.Journal, KindActor, s.Store.Actors, actorID)
 }
 
 // Recorded is a control area as recorded, with the breaches it raised.
@@ -788,11 +779,7 @@ func (s *Service) Guarantees(ctx context.Context) ([]*Guarantee, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	gs, err := s.Store.Guarantees(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return journal.Vouched(ctx, s.Journal, KindGuarantee, gs, guaranteeID)
+	return journal.VouchedRead(ctx, s.Journal, KindGuarantee, s.Store.Guarantees, guaranteeID)
 }
 
 // Breaches lists the breaches (only the unanswered with open) to any
@@ -801,11 +788,9 @@ func (s *Service) Breaches(ctx context.Context, open bool) ([]*Breach, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	bs, err := s.Store.Breaches(ctx, open)
-	if err != nil {
-		return nil, err
-	}
-	return journal.Vouched(ctx, s.Journal, KindBreach, bs, breachID)
+	return journal.VouchedRead(ctx, s.Journal, KindBreach, func(ctx context.Context) ([]*Breach, error) {
+		return s.Store.Breaches(ctx, open)
+	}, breachID)
 }
 
 // Breach returns a breach to any signed-in user.
@@ -813,14 +798,9 @@ func (s *Service) Breach(ctx context.Context, id string) (*Breach, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	b, err := s.Store.Breach(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, KindBreach, []*Breach{b}, breachID); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return journal.VouchedFind(ctx, s.Journal, KindBreach, func(ctx context.Context) (*Breach, error) {
+		return s.Store.Breach(ctx, id)
+	}, breachID)
 }
 
 // checkAction returns the action as a response records and signs it
@@ -1007,11 +987,10 @@ func (s *Service) GuarantorRecord(ctx context.Context, party string) (*Record, e
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.Store.Breaches(ctx, false)
+	all, err := journal.VouchedRead(ctx, s.Journal, KindBreach, func(ctx context.Context) ([]*Breach, error) {
+		return s.Store.Breaches(ctx, false)
+	}, breachID)
 	if err != nil {
-		return nil, err
-	}
-	if all, err = journal.Vouched(ctx, s.Journal, KindBreach, all, breachID); err != nil {
 		return nil, err
 	}
 	return RecordOf(p.ID, all), nil

@@ -289,34 +289,69 @@ func Vouched[T any](ctx context.Context, j *Journal, kind string, rows []*T, idO
 	return rows, nil
 }
 
-// VouchedRead reads rows with read and checks them against the journal
-// for the API, as Vouched does. The rows and their entries are read apart,
-// so a row read just before a write committed its next version meets an
-// entry newer than itself: a page with a record that does not match is
-// read again (up to three times) before the record is called changed
-// outside Truce. A changed row does not change back; a row that was only
-// read early is read as written the second time. (The alerts' episodes end
-// seconds after they open, so a list of alerts met this often.)
-func VouchedRead[T any](ctx context.Context, j *Journal, kind string, read func() ([]*T, error), idOf func(*T) string) ([]*T, error) {
-	for attempt := 0; ; attempt++ {
-		rows, err := read()
-		if err != nil {
-			return nil, err
-		}
-		if attempt == 2 {
-			return Vouched(ctx, j, kind, rows, idOf)
-		}
-		_, first, err := vouchRecords(ctx, j, kind, rows, idOf, false)
-		if err != nil {
-			return nil, err
-		}
-		if first == nil {
-			for _, r := range rows {
-				j.Integrity.Clear(kind + " " + idOf(r))
-			}
-			return rows, nil
-		}
+// snapshotter is implemented by the SQL stores (internal/sqlstore/snapshot.go):
+// reads made with the context fn is given see one snapshot of the database.
+type snapshotter interface {
+	Snapshot(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Snapshot runs fn with a context in which reads of the journal's store
+// (rows and journal entries alike) see one snapshot of the database, when
+// the store can give one. A record read from its row is checked against
+// its entries, read by another query: read apart, a write committing
+// between the two leaves the row older than its newest entry, and the
+// check would call a record only read early changed outside Truce (a false
+// EINTEGRITY, counted and listed by /readyz). In one snapshot the row and
+// its entries are of the same commits, so a row that differs was changed.
+// fn only reads: a write inside it could wait for the connection the
+// snapshot holds.
+func (j *Journal) Snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s, ok := j.Entries.(snapshotter); ok {
+		return s.Snapshot(ctx, fn)
 	}
+	return fn(ctx)
+}
+
+// Read returns what fn reads, and checks against the journal, in one
+// snapshot (Journal.Snapshot): every capability's read of a vouched record
+// goes through it.
+func Read[T any](ctx context.Context, j *Journal, fn func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := j.Snapshot(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = fn(ctx)
+		return err
+	})
+	return out, err
+}
+
+// VouchedRead reads rows with read and checks them against the journal
+// for the API, as Vouched does, in one snapshot (Journal.Snapshot): a row
+// read just before a write committed its next version is checked against
+// the entries of its own time, not the new one's.
+func VouchedRead[T any](ctx context.Context, j *Journal, kind string, read func(ctx context.Context) ([]*T, error), idOf func(*T) string) ([]*T, error) {
+	return Read(ctx, j, func(ctx context.Context) ([]*T, error) {
+		rows, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return Vouched(ctx, j, kind, rows, idOf)
+	})
+}
+
+// VouchedFind is VouchedRead for one record: read returns it, and it is
+// checked against the journal in the same snapshot.
+func VouchedFind[T any](ctx context.Context, j *Journal, kind string, read func(ctx context.Context) (*T, error), idOf func(*T) string) (*T, error) {
+	return Read(ctx, j, func(ctx context.Context) (*T, error) {
+		r, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := Vouched(ctx, j, kind, []*T{r}, idOf); err != nil {
+			return nil, err
+		}
+		return r, nil
+	})
 }
 
 // EntriesPage reads the entries of a page of records of one kind in one

@@ -89,14 +89,9 @@ func hexSum(b []byte) string {
 
 // findEvidence reads an evidence record, checked against its journal entry.
 func (s *Service) findEvidence(ctx context.Context, sum string) (*Evidence, error) {
-	e, err := s.Store.Evidence(ctx, sum)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "evidence", []*Evidence{e}, evidenceID); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return journal.VouchedFind(ctx, s.Journal, "evidence", func(ctx context.Context) (*Evidence, error) {
+		return s.Store.Evidence(ctx, sum)
+	}, evidenceID)
 }
 
 // viewEvidence returns e as a may read it: another party's without its

@@ -98,11 +98,12 @@ func (s *Service) PublishedReport(ctx context.Context, day time.Time) (*Publishe
 		return nil, err
 	}
 	id := day.UTC().Format(time.DateOnly)
-	p, b, err := s.Store.Publication(ctx, id)
+	var b []byte
+	p, err := journal.VouchedFind(ctx, s.Journal, "report", func(ctx context.Context) (p *Publication, err error) {
+		p, b, err = s.Store.Publication(ctx, id)
+		return p, err
+	}, publicationID)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "report", []*Publication{p}, publicationID); err != nil {
 		return nil, err
 	}
 	if hexSum(b) != p.SHA256 {

@@ -310,11 +310,10 @@ func (s *Service) FindObservation(ctx context.Context, id string) (*Observation,
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Store.Observation(ctx, id)
+	o, err := journal.VouchedFind(ctx, s.Journal, "observation", func(ctx context.Context) (*Observation, error) {
+		return s.Store.Observation(ctx, id)
+	}, observationID)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "observation", []*Observation{o}, observationID); err != nil {
 		return nil, err
 	}
 	return view(a, o), nil
@@ -330,11 +329,10 @@ func (s *Service) ListObservations(ctx context.Context, f Filter) ([]*Observatio
 	f.Limit = truce.PageLimit(f.Limit)
 	lim := f.Limit
 	f.Limit++
-	os, err := s.Store.Observations(ctx, f)
+	os, err := journal.VouchedRead(ctx, s.Journal, "observation", func(ctx context.Context) ([]*Observation, error) {
+		return s.Store.Observations(ctx, f)
+	}, observationID)
 	if err != nil {
-		return nil, "", err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "observation", os, observationID); err != nil {
 		return nil, "", err
 	}
 	next := ""
@@ -352,14 +350,9 @@ func (s *Service) FindIncident(ctx context.Context, id string) (*Incident, error
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	inc, err := s.Store.Incident(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "incident", []*Incident{inc}, incidentID); err != nil {
-		return nil, err
-	}
-	return inc, nil
+	return journal.VouchedFind(ctx, s.Journal, "incident", func(ctx context.Context) (*Incident, error) {
+		return s.Store.Incident(ctx, id)
+	}, incidentID)
 }
 
 // ListIncidents returns a page of incidents and the next page's cursor.
@@ -370,11 +363,10 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) ([]*Incid
 	f.Limit = truce.PageLimit(f.Limit)
 	lim := f.Limit
 	f.Limit++
-	is, err := s.Store.Incidents(ctx, f)
+	is, err := journal.VouchedRead(ctx, s.Journal, "incident", func(ctx context.Context) ([]*Incident, error) {
+		return s.Store.Incidents(ctx, f)
+	}, incidentID)
 	if err != nil {
-		return nil, "", err
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, "incident", is, incidentID); err != nil {
 		return nil, "", err
 	}
 	next := ""

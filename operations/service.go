@@ -965,17 +965,19 @@ func (s *Service) Operation(ctx context.Context, id string) (*Operation, error) 
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Store.Operation(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !o.Visibility().Allows(a) {
-		return nil, truce.Errorf(truce.ENOTFOUND, "Operation %q not found.", id)
-	}
-	if _, err := journal.Vouched(ctx, s.Journal, KindOperation, []*Operation{o}, opID); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*Operation, error) {
+		o, err := s.Store.Operation(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !o.Visibility().Allows(a) {
+			return nil, truce.Errorf(truce.ENOTFOUND, "Operation %q not found.", id)
+		}
+		if _, err := journal.Vouched(ctx, s.Journal, KindOperation, []*Operation{o}, opID); err != nil {
+			return nil, err
+		}
+		return o, nil
+	})
 }
 
 // Filter selects operations. At keeps those with a volume whose window
@@ -992,21 +994,20 @@ func (s *Service) Operations(ctx context.Context, f Filter) ([]*Operation, error
 	if err != nil {
 		return nil, err
 	}
-	var out []*Operation
-	err = s.Store.Operations(ctx, func(o *Operation) error {
-		if !o.Visibility().Allows(a) || (f.Status != "" && o.Status != f.Status) || (f.Party != "" && !slices.Contains(o.Participants, f.Party)) {
+	out, err := journal.VouchedRead(ctx, s.Journal, KindOperation, func(ctx context.Context) ([]*Operation, error) {
+		var out []*Operation
+		err := s.Store.Operations(ctx, func(o *Operation) error {
+			if !o.Visibility().Allows(a) || (f.Status != "" && o.Status != f.Status) || (f.Party != "" && !slices.Contains(o.Participants, f.Party)) {
+				return nil
+			}
+			if f.At != nil && !slices.ContainsFunc(o.Volumes, func(v Volume) bool { return !f.At.Before(v.Start) && f.At.Before(v.End) }) {
+				return nil
+			}
+			out = append(out, o)
 			return nil
-		}
-		if f.At != nil && !slices.ContainsFunc(o.Volumes, func(v Volume) bool { return !f.At.Before(v.Start) && f.At.Before(v.End) }) {
-			return nil
-		}
-		out = append(out, o)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out, err = journal.Vouched(ctx, s.Journal, KindOperation, out, opID)
+		})
+		return out, err
+	}, opID)
 	if out == nil {
 		out = []*Operation{}
 	}
@@ -1022,15 +1023,17 @@ func (s *Service) Conflicts(ctx context.Context, operationID string) ([]*Conflic
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.Store.Conflicts(ctx, operationID)
-	if err != nil {
-		return nil, err
-	}
-	out := []*Conflict{}
-	for _, c := range cs {
-		if c.Overridden || a.IsAdmin() || c.PartyID == a.Party.ID || slices.Contains(c.Visible, a.Party.ID) {
-			out = append(out, c)
+	return journal.VouchedRead(ctx, s.Journal, KindConflict, func(ctx context.Context) ([]*Conflict, error) {
+		cs, err := s.Store.Conflicts(ctx, operationID)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return journal.Vouched(ctx, s.Journal, KindConflict, out, conflictID)
+		out := []*Conflict{}
+		for _, c := range cs {
+			if c.Overridden || a.IsAdmin() || c.PartyID == a.Party.ID || slices.Contains(c.Visible, a.Party.ID) {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}, conflictID)
 }

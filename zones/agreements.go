@@ -122,15 +122,22 @@ func (s *Service) ListAgreements(ctx context.Context, f truce.AgreementFilter) (
 	}
 	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
-	as, err := s.Store.Agreements(ctx, f)
+	var next string
+	as, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*truce.Agreement, error) {
+		as, err := s.Store.Agreements(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		as, next = truce.PageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
+		for _, a := range as {
+			if _, err := s.vouchAgreement(ctx, a); err != nil {
+				return nil, err
+			}
+		}
+		return as, nil
+	})
 	if err != nil {
 		return nil, "", err
-	}
-	as, next := truce.PageCursor(as, lim, func(a *truce.Agreement) string { return a.ID })
-	for _, a := range as {
-		if _, err := s.vouchAgreement(ctx, a); err != nil {
-			return nil, "", err
-		}
 	}
 	return as, next, nil
 }

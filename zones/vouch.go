@@ -203,14 +203,16 @@ func (s *Service) compareAgreement(ag *truce.Agreement, rs []*truce.JournalRecor
 // VouchedAgreement returns an agreement checked against the journal
 // (EINTEGRITY if it does not match).
 func (s *Service) VouchedAgreement(ctx context.Context, id string) (*truce.Agreement, error) {
-	ag, err := s.Store.Agreement(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.vouchAgreement(ctx, ag); err != nil {
-		return nil, err
-	}
-	return ag, nil
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Agreement, error) {
+		ag, err := s.Store.Agreement(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.vouchAgreement(ctx, ag); err != nil {
+			return nil, err
+		}
+		return ag, nil
+	})
 }
 
 // vouchVersions checks versions read from their rows, and their zones,
@@ -234,7 +236,16 @@ func (s *Service) vouchVersions(ctx context.Context, vs []*truce.ZoneVersion) er
 
 // VouchedZone returns a zone and all its versions, checked against the
 // journal.
-func (s *Service) VouchedZone(ctx context.Context, id string) (*truce.Zone, []*truce.ZoneVersion, error) {
+func (s *Service) VouchedZone(ctx context.Context, id string) (z *truce.Zone, vs []*truce.ZoneVersion, err error) {
+	err = s.Snapshot(ctx, func(ctx context.Context) error {
+		z, vs, err = s.vouchedZone(ctx, id)
+		return err
+	})
+	return z, vs, err
+}
+
+// vouchedZone is VouchedZone in the snapshot it gives.
+func (s *Service) vouchedZone(ctx context.Context, id string) (*truce.Zone, []*truce.ZoneVersion, error) {
 	z, err := s.Store.Zone(ctx, id)
 	if err != nil {
 		return nil, nil, err

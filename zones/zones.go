@@ -391,15 +391,22 @@ func (s *Service) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Z
 	}
 	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
-	zs, err := s.Store.Zones(ctx, f)
+	var next string
+	zs, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*truce.Zone, error) {
+		zs, err := s.Store.Zones(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		zs, next = truce.PageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
+		for _, z := range zs {
+			if _, err := s.vouchZone(ctx, z.ID, z, nil); err != nil {
+				return nil, err
+			}
+		}
+		return zs, nil
+	})
 	if err != nil {
 		return nil, "", err
-	}
-	zs, next := truce.PageCursor(zs, lim, func(z *truce.Zone) string { return z.ID })
-	for _, z := range zs {
-		if _, err := s.vouchZone(ctx, z.ID, z, nil); err != nil {
-			return nil, "", err
-		}
 	}
 	return zs, next, nil
 }
@@ -423,6 +430,13 @@ func (s *Service) ZonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneV
 }
 
 func (s *Service) zonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*truce.ZoneVersion, error) {
+		return s.zonesInForceRead(ctx, t)
+	})
+}
+
+// zonesInForceRead is zonesInForce in the snapshot it gives.
+func (s *Service) zonesInForceRead(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
 	vs, err := s.Store.ZoneVersionsInForce(ctx, t)
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func (s *Store) party(ctx context.Context, q queryer, idOrSlug string) (*truce.P
 
 // Party returns a party by id or slug.
 func (s *Store) Party(ctx context.Context, idOrSlug string) (*truce.Party, error) {
-	return s.party(ctx, s.db, idOrSlug)
+	return s.party(ctx, s.reader(ctx), idOrSlug)
 }
 
 // Parties lists parties ordered by id.
@@ -60,7 +60,7 @@ func (s *Store) Parties(ctx context.Context, f truce.PartyFilter) ([]*truce.Part
 		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
 	}
 	args = append(args, limit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+partyCols+` FROM parties WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT `+partyCols+` FROM parties WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -114,7 +114,7 @@ func (s *Store) user(ctx context.Context, q queryer, idOrUsername string) (*truc
 
 // User returns a user by id or username.
 func (s *Store) User(ctx context.Context, idOrUsername string) (*truce.User, error) {
-	return s.user(ctx, s.db, idOrUsername)
+	return s.user(ctx, s.reader(ctx), idOrUsername)
 }
 
 // Users lists users ordered by id; f.Party must be a party id if set.
@@ -124,7 +124,7 @@ func (s *Store) Users(ctx context.Context, f truce.UserFilter) ([]*truce.User, e
 		where, args = append(where, "party_id = ?"), append(args, f.Party)
 	}
 	args = append(args, limit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+userCols+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT `+userCols+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`), args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -143,7 +143,7 @@ func (s *Store) Users(ctx context.Context, f truce.UserFilter) ([]*truce.User, e
 // PasswordHash returns a user's password hash.
 func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error) {
 	var h string
-	err := s.db.QueryRowContext(ctx, s.rb.q(`SELECT password_hash FROM users WHERE id = ?`), userID).Scan(&h)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT password_hash FROM users WHERE id = ?`), userID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", notFound("User", userID)
 	}
@@ -174,12 +174,12 @@ func (s *Store) token(ctx context.Context, q queryer, id string) (*truce.Token, 
 
 // Token returns a token by id.
 func (s *Store) Token(ctx context.Context, id string) (*truce.Token, error) {
-	return s.token(ctx, s.db, id)
+	return s.token(ctx, s.reader(ctx), id)
 }
 
 // TokenByHash returns the token whose secret hashes to hash.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*truce.Token, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx, s.rb.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
+	t, err := scanToken(s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Token not found.")
 	}
@@ -188,7 +188,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*truce.Token, err
 
 // Tokens lists a user's tokens.
 func (s *Store) Tokens(ctx context.Context, userID string) ([]*truce.Token, error) {
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, s.wrap(err)
 	}

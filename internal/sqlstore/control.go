@@ -28,7 +28,7 @@ func (c controlStore) Update(ctx context.Context, fn func(control.Tx) error) err
 }
 
 func (c controlStore) Actor(ctx context.Context, idOrSlug string) (*control.Actor, error) {
-	a, err := scanDoc[control.Actor](c.db.QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_actors WHERE id = ? OR slug = ?`), idOrSlug, idOrSlug))
+	a, err := scanDoc[control.Actor](c.reader(ctx).QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_actors WHERE id = ? OR slug = ?`), idOrSlug, idOrSlug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Actor", idOrSlug)
 	}
@@ -36,11 +36,11 @@ func (c controlStore) Actor(ctx context.Context, idOrSlug string) (*control.Acto
 }
 
 func (c controlStore) Actors(ctx context.Context) ([]*control.Actor, error) {
-	return docs[control.Actor](ctx, c.Store, c.db, `SELECT body FROM control_actors ORDER BY slug`)
+	return docs[control.Actor](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_actors ORDER BY slug`)
 }
 
 func (c controlStore) ControlArea(ctx context.Context, id string) (*control.ControlArea, error) {
-	a, err := scanDoc[control.ControlArea](c.db.QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_areas WHERE id = ?`), id))
+	a, err := scanDoc[control.ControlArea](c.reader(ctx).QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_areas WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Control area", id)
 	}
@@ -48,7 +48,7 @@ func (c controlStore) ControlArea(ctx context.Context, id string) (*control.Cont
 }
 
 func (c controlStore) ControlAreas(ctx context.Context, fn func(*control.ControlArea) error) error {
-	rows, err := c.db.QueryContext(ctx, `SELECT body FROM control_areas ORDER BY id`)
+	rows, err := c.reader(ctx).QueryContext(ctx, `SELECT body FROM control_areas ORDER BY id`)
 	if err != nil {
 		return c.wrap(err)
 	}
@@ -66,7 +66,7 @@ func (c controlStore) ControlAreas(ctx context.Context, fn func(*control.Control
 }
 
 func (c controlStore) ControlAreaDocs(ctx context.Context, fn func(id string, doc []byte) error) error {
-	rows, err := c.db.QueryContext(ctx, `SELECT id, body FROM control_areas ORDER BY id`)
+	rows, err := c.reader(ctx).QueryContext(ctx, `SELECT id, body FROM control_areas ORDER BY id`)
 	if err != nil {
 		return c.wrap(err)
 	}
@@ -85,7 +85,7 @@ func (c controlStore) ControlAreaDocs(ctx context.Context, fn func(id string, do
 }
 
 func (c controlStore) Guarantee(ctx context.Context, id string) (*control.Guarantee, error) {
-	g, err := scanDoc[control.Guarantee](c.db.QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_guarantees WHERE id = ?`), id))
+	g, err := scanDoc[control.Guarantee](c.reader(ctx).QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_guarantees WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Guarantee", id)
 	}
@@ -93,11 +93,11 @@ func (c controlStore) Guarantee(ctx context.Context, id string) (*control.Guaran
 }
 
 func (c controlStore) Guarantees(ctx context.Context) ([]*control.Guarantee, error) {
-	return docs[control.Guarantee](ctx, c.Store, c.db, `SELECT body FROM control_guarantees ORDER BY id`)
+	return docs[control.Guarantee](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_guarantees ORDER BY id`)
 }
 
 func (c controlStore) Breach(ctx context.Context, id string) (*control.Breach, error) {
-	b, err := scanDoc[control.Breach](c.db.QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_breaches WHERE id = ?`), id))
+	b, err := scanDoc[control.Breach](c.reader(ctx).QueryRowContext(ctx, c.rb.q(`SELECT body FROM control_breaches WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Breach", id)
 	}
@@ -106,13 +106,13 @@ func (c controlStore) Breach(ctx context.Context, id string) (*control.Breach, e
 
 func (c controlStore) Breaches(ctx context.Context, open bool) ([]*control.Breach, error) {
 	if open {
-		return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE status <> ? AND status <> ? ORDER BY id`, string(control.BreachAnswered), string(control.BreachWithdrawn))
+		return docs[control.Breach](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_breaches WHERE status <> ? AND status <> ? ORDER BY id`, string(control.BreachAnswered), string(control.BreachWithdrawn))
 	}
-	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches ORDER BY id`)
+	return docs[control.Breach](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_breaches ORDER BY id`)
 }
 
 func (c controlStore) BreachesOfIncident(ctx context.Context, incidentID string) ([]*control.Breach, error) {
-	return docs[control.Breach](ctx, c.Store, c.db, `SELECT body FROM control_breaches WHERE incident_id = ? ORDER BY id`, incidentID)
+	return docs[control.Breach](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_breaches WHERE incident_id = ? ORDER BY id`, incidentID)
 }
 
 // dueText is a time as the due column holds it: fixed-width UTC, so that

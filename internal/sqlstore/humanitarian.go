@@ -29,19 +29,19 @@ func (s *Store) site(ctx context.Context, q queryer, id string) (*humanitarian.S
 
 // Site returns a site's latest version.
 func (s *Store) Site(ctx context.Context, id string) (*humanitarian.Site, error) {
-	return s.site(ctx, s.db, id)
+	return s.site(ctx, s.reader(ctx), id)
 }
 
 // RecordVersion returns one version of a site.
 func (s *Store) SiteVersion(ctx context.Context, id string, version int64) (*humanitarian.Site, error) {
-	v, err := scanDoc[humanitarian.Site](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM site_versions WHERE site_id = ? AND version = ?`), id, version))
+	v, err := scanDoc[humanitarian.Site](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM site_versions WHERE site_id = ? AND version = ?`), id, version))
 	return one(s, v, err, "Site version", id)
 }
 
 // SiteVersions returns every version of a site, oldest first (ENOTFOUND
 // when there is no such site).
 func (s *Store) SiteVersions(ctx context.Context, id string) ([]*humanitarian.Site, error) {
-	out, err := docs[humanitarian.Site](ctx, s, s.db, `SELECT doc FROM site_versions WHERE site_id = ? ORDER BY version`, id)
+	out, err := docs[humanitarian.Site](ctx, s, s.reader(ctx), `SELECT doc FROM site_versions WHERE site_id = ? ORDER BY version`, id)
 	if err == nil && len(out) == 0 {
 		return nil, notFound("Site", id)
 	}
@@ -61,12 +61,12 @@ func (s *Store) Sites(ctx context.Context, f humanitarian.SiteFilter) ([]*humani
 		where = append(where, "max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?")
 		args = append(args, b[0], b[2], b[1], b[3])
 	}
-	return docs[humanitarian.Site](ctx, s, s.db, `SELECT doc FROM sites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[humanitarian.Site](ctx, s, s.reader(ctx), `SELECT doc FROM sites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 // Transmission returns one transmission.
 func (s *Store) Transmission(ctx context.Context, id string) (*humanitarian.Transmission, error) {
-	return s.transmission(ctx, s.db, id)
+	return s.transmission(ctx, s.reader(ctx), id)
 }
 
 func (s *Store) transmission(ctx context.Context, q queryer, id string) (*humanitarian.Transmission, error) {
@@ -98,7 +98,7 @@ func (s *Store) Transmissions(ctx context.Context, f humanitarian.TransmissionFi
 			where, args = append(where, "t.next_notice_us <= ?"), append(args, f.NoticeDue.UnixMicro())
 		}
 	}
-	return docs[humanitarian.Transmission](ctx, s, s.db, `SELECT t.doc FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[humanitarian.Transmission](ctx, s, s.reader(ctx), `SELECT t.doc FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 func (t *tx) Site(_ context.Context, id string) (*humanitarian.Site, error) {
@@ -163,19 +163,19 @@ func (s *Store) movement(ctx context.Context, q queryer, id string) (*humanitari
 
 // Movement returns a movement's latest version.
 func (s *Store) Movement(ctx context.Context, id string) (*humanitarian.Movement, error) {
-	return s.movement(ctx, s.db, id)
+	return s.movement(ctx, s.reader(ctx), id)
 }
 
 // MovementVersion returns one version of a movement.
 func (s *Store) MovementVersion(ctx context.Context, id string, version int64) (*humanitarian.Movement, error) {
-	v, err := scanDoc[humanitarian.Movement](s.db.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM movement_versions WHERE movement_id = ? AND version = ?`), id, version))
+	v, err := scanDoc[humanitarian.Movement](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM movement_versions WHERE movement_id = ? AND version = ?`), id, version))
 	return one(s, v, err, "Movement version", id)
 }
 
 // MovementVersions returns every version of a movement, oldest first
 // (ENOTFOUND when there is no such movement).
 func (s *Store) MovementVersions(ctx context.Context, id string) ([]*humanitarian.Movement, error) {
-	out, err := docs[humanitarian.Movement](ctx, s, s.db, `SELECT doc FROM movement_versions WHERE movement_id = ? ORDER BY version`, id)
+	out, err := docs[humanitarian.Movement](ctx, s, s.reader(ctx), `SELECT doc FROM movement_versions WHERE movement_id = ? ORDER BY version`, id)
 	if err == nil && len(out) == 0 {
 		return nil, notFound("Movement", id)
 	}
@@ -191,7 +191,7 @@ func (s *Store) Movements(ctx context.Context, f humanitarian.MovementFilter) ([
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
-	return docs[humanitarian.Movement](ctx, s, s.db, `SELECT doc FROM movements WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[humanitarian.Movement](ctx, s, s.reader(ctx), `SELECT doc FROM movements WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 func (t *tx) Movement(_ context.Context, id string) (*humanitarian.Movement, error) {
@@ -236,7 +236,7 @@ func (s *Store) notices(ctx context.Context, q queryer, transmission string) ([]
 // Notices returns the notices sent about a transmission: its reminders,
 // then its overdue alert.
 func (s *Store) Notices(ctx context.Context, transmission string) ([]humanitarian.Notice, error) {
-	return s.notices(ctx, s.db, transmission)
+	return s.notices(ctx, s.reader(ctx), transmission)
 }
 
 func (t *tx) Notices(_ context.Context, transmission string) ([]humanitarian.Notice, error) {

@@ -40,7 +40,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*truce.JournalRecord, erro
 // JournalSize returns the number of entries.
 func (s *Store) JournalSize(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n)
 	return n, s.wrap(err)
 }
 
@@ -55,7 +55,7 @@ func (s *Store) SubjectJournal(ctx context.Context, kind, subject string) ([]*tr
 }
 
 func (s *Store) records(ctx context.Context, q string, args ...any) ([]*truce.JournalRecord, error) {
-	rows, err := s.db.QueryContext(ctx, s.rb.q(q), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(q), args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -211,7 +211,7 @@ func (s *Store) JournalHeads(ctx context.Context, kinds ...string) (map[string]i
 	if len(kinds) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT kind, idx FROM journal_heads WHERE kind IN (`+placeholders(len(kinds))+`)`), anys(kinds)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT kind, idx FROM journal_heads WHERE kind IN (`+placeholders(len(kinds))+`)`), anys(kinds)...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}

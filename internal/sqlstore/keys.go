@@ -16,7 +16,7 @@ func (t *tx) InsertPartyKey(_ context.Context, partyID string, sealed []byte) er
 // PartyKey returns a party's sealed key.
 func (s *Store) PartyKey(ctx context.Context, partyID string) ([]byte, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, s.rb.q(`SELECT sealed FROM party_keys WHERE party_id = ?`), partyID).Scan(&b)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT sealed FROM party_keys WHERE party_id = ?`), partyID).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Party %q has no key on this deployment.", partyID)
 	}
@@ -27,7 +27,7 @@ func (s *Store) PartyKey(ctx context.Context, partyID string) ([]byte, error) {
 func (s *Store) AnyPartyKey(ctx context.Context) (string, []byte, error) {
 	var id string
 	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT party_id, sealed FROM party_keys ORDER BY party_id LIMIT 1`).Scan(&id, &b)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT party_id, sealed FROM party_keys ORDER BY party_id LIMIT 1`).Scan(&id, &b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil, truce.Errorf(truce.ENOTFOUND, "No party keys.")
 	}

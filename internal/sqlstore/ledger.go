@@ -53,7 +53,7 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 	if len(miss) <= proofQueryWidth {
 		hs, err = s.readFewHashes(ctx, miss)
 	} else {
-		hs, err = readHashes(ctx, s.db, s.rb, miss)
+		hs, err = readHashes(ctx, s.reader(ctx), s.rb, miss)
 	}
 	if err != nil {
 		if !errors.Is(err, ledger.ErrNotFound) {
@@ -92,7 +92,13 @@ func (s *Store) readFewHashes(ctx context.Context, indexes []int64) ([]tlog.Hash
 	for i := range args {
 		args[i] = indexes[min(i, len(indexes)-1)]
 	}
-	rows, err := s.hc.stmt.QueryContext(ctx, args...)
+	stmt := s.hc.stmt
+	if tx := s.snapshotTx(ctx); tx != nil {
+		// In a snapshot, its connection: one read holds one connection.
+		stmt = tx.StmtContext(ctx, stmt)
+		defer stmt.Close()
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +210,7 @@ func (s *Store) ReadEntries(ctx context.Context, start, end int64) ([][]byte, er
 	if end == start {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT leaf FROM journal WHERE idx >= ? AND idx < ? ORDER BY idx`), start, end)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT leaf FROM journal WHERE idx >= ? AND idx < ? ORDER BY idx`), start, end)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -229,7 +235,7 @@ func (s *Store) ReadEntries(ctx context.Context, start, end int64) ([][]byte, er
 // (ledger.Storage).
 func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 	var n []byte
-	err := s.db.QueryRowContext(ctx, `SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: no checkpoint yet", ledger.ErrNotFound)
 	}
@@ -240,7 +246,7 @@ func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 // (ledger.Storage).
 func (s *Store) Checkpoint(ctx context.Context, size int64) ([]byte, error) {
 	var n []byte
-	err := s.db.QueryRowContext(ctx, s.rb.q(`SELECT note FROM log_checkpoints WHERE size = ?`), size).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT note FROM log_checkpoints WHERE size = ?`), size).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: checkpoint for size %d", ledger.ErrNotFound, size)
 	}
@@ -271,7 +277,7 @@ func (s *Store) ReadHashRange(ctx context.Context, start, end int64) ([]tlog.Has
 	if start < 0 || end < start {
 		return nil, fmt.Errorf("%w: stored hashes [%d, %d)", ledger.ErrNotFound, start, end)
 	}
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT id, hash FROM log_hashes WHERE id >= ? AND id < ? ORDER BY id`), start, end)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT id, hash FROM log_hashes WHERE id >= ? AND id < ? ORDER BY id`), start, end)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -306,7 +312,7 @@ func (s *Store) ReadHashRange(ctx context.Context, start, end int64) ([]tlog.Has
 // leaf, body and salt, in one query: the self-check checks each leaf's
 // hashes and each body against the leaf's body_hash in a single pass.
 func (s *Store) ScanJournal(ctx context.Context, start, end int64, fn func(index int64, leaf, body, salt []byte) error) error {
-	rows, err := s.db.QueryContext(ctx, s.rb.q(`SELECT idx, leaf, body, salt FROM journal WHERE idx >= ? AND idx < ? ORDER BY idx`), start, end)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(`SELECT idx, leaf, body, salt FROM journal WHERE idx >= ? AND idx < ? ORDER BY idx`), start, end)
 	if err != nil {
 		return s.wrap(err)
 	}

@@ -104,14 +104,14 @@ func scanAlert(row interface{ Scan(...any) error }) (*truce.Alert, error) {
 
 // Alert returns an alert.
 func (s *Store) Alert(ctx context.Context, id string) (*truce.Alert, error) {
-	v, err := scanAlert(s.db.QueryRowContext(ctx, s.rb.q(alertSelect+` WHERE a.id = ?`), id))
+	v, err := scanAlert(s.reader(ctx).QueryRowContext(ctx, s.rb.q(alertSelect+` WHERE a.id = ?`), id))
 	return one(s, v, err, "Alert", id)
 }
 
 // Alerts lists alerts, newest first.
 func (s *Store) Alerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, error) {
 	q, args := s.alertsQuery(f)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -182,9 +182,9 @@ func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
 // AircraftList lists registry entries not removed; partyID "" lists all.
 func (s *Store) AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error) {
 	if partyID == "" {
-		return docs[truce.Aircraft](ctx, s, s.db, `SELECT doc FROM aircraft WHERE removed = ? ORDER BY id`, false)
+		return docs[truce.Aircraft](ctx, s, s.reader(ctx), `SELECT doc FROM aircraft WHERE removed = ? ORDER BY id`, false)
 	}
-	return docs[truce.Aircraft](ctx, s, s.db, `SELECT doc FROM aircraft WHERE removed = ? AND party_id = ? ORDER BY id`, false, partyID)
+	return docs[truce.Aircraft](ctx, s, s.reader(ctx), `SELECT doc FROM aircraft WHERE removed = ? AND party_id = ? ORDER BY id`, false, partyID)
 }
 
 // PutAircraft writes a registry entry; ECONFLICT if another active entry
@@ -217,7 +217,7 @@ func (t *tx) Aircraft(_ context.Context, id string) (*truce.Aircraft, error) {
 
 // Feeds lists the configured feeds not removed.
 func (s *Store) Feeds(ctx context.Context) ([]*truce.FeedSource, error) {
-	return docs[truce.FeedSource](ctx, s, s.db, `SELECT doc FROM feeds WHERE removed = ? ORDER BY id`, false)
+	return docs[truce.FeedSource](ctx, s, s.reader(ctx), `SELECT doc FROM feeds WHERE removed = ? ORDER BY id`, false)
 }
 
 func (t *tx) PutFeed(_ context.Context, f *truce.FeedSource) error {

@@ -23,7 +23,7 @@ func (o observationStore) Update(ctx context.Context, fn func(observation.Tx) er
 }
 
 func (o observationStore) Observation(ctx context.Context, id string) (*observation.Observation, error) {
-	v, err := scanDoc[observation.Observation](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM observations WHERE id = ?`), id))
+	v, err := scanDoc[observation.Observation](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM observations WHERE id = ?`), id))
 	return one(o.Store, v, err, "Observation", id)
 }
 
@@ -32,11 +32,11 @@ func (o observationStore) Observations(ctx context.Context, f observation.Filter
 	if f.IncidentID != "" {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
-	return docs[observation.Observation](ctx, o.Store, o.db, `SELECT doc FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[observation.Observation](ctx, o.Store, o.reader(ctx), `SELECT doc FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 func (o observationStore) Incident(ctx context.Context, id string) (*observation.Incident, error) {
-	v, err := scanDoc[observation.Incident](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
+	v, err := scanDoc[observation.Incident](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
 	return one(o.Store, v, err, "Incident", id)
 }
 
@@ -51,7 +51,7 @@ func (o observationStore) Incidents(ctx context.Context, f observation.IncidentF
 	if !f.Until.IsZero() {
 		where, args = append(where, "start_at < ?"), append(args, micros(f.Until))
 	}
-	return docs[observation.Incident](ctx, o.Store, o.db, `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[observation.Incident](ctx, o.Store, o.reader(ctx), `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 func (t *tx) PutObservation(_ context.Context, o *observation.Observation) error {
@@ -80,13 +80,13 @@ func (t *tx) IncidentObservations(_ context.Context, incidentID string) ([]*obse
 }
 
 func (o observationStore) Evidence(ctx context.Context, sha256 string) (*observation.Evidence, error) {
-	v, err := scanDoc[observation.Evidence](o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc FROM evidence WHERE id = ?`), sha256))
+	v, err := scanDoc[observation.Evidence](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM evidence WHERE id = ?`), sha256))
 	return one(o.Store, v, err, "Evidence", sha256)
 }
 
 func (o observationStore) EvidenceFile(ctx context.Context, sha256 string) ([]byte, error) {
 	var b []byte
-	err := o.db.QueryRowContext(ctx, o.rb.q(`SELECT data FROM evidence_files WHERE sha256 = ?`), sha256).Scan(&b)
+	err := o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT data FROM evidence_files WHERE sha256 = ?`), sha256).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Evidence file", sha256)
 	}
@@ -104,7 +104,7 @@ func (t *tx) PutEvidenceFile(_ context.Context, sha256 string, data []byte) erro
 
 func (o observationStore) Publication(ctx context.Context, day string) (*observation.Publication, []byte, error) {
 	var doc, report string
-	err := o.db.QueryRowContext(ctx, o.rb.q(`SELECT doc, report FROM report_publications WHERE id = ?`), day).Scan(&doc, &report)
+	err := o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc, report FROM report_publications WHERE id = ?`), day).Scan(&doc, &report)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, notFound("Report publication", day)
 	}

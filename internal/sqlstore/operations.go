@@ -33,11 +33,11 @@ func (s *Store) operation(ctx context.Context, q queryer, id string) (*operation
 }
 
 func (o operationsStore) Operation(ctx context.Context, id string) (*operations.Operation, error) {
-	return o.operation(ctx, o.db, id)
+	return o.operation(ctx, o.reader(ctx), id)
 }
 
 func (o operationsStore) Operations(ctx context.Context, fn func(*operations.Operation) error) error {
-	rows, err := o.db.QueryContext(ctx, `SELECT body FROM operations ORDER BY id`)
+	rows, err := o.reader(ctx).QueryContext(ctx, `SELECT body FROM operations ORDER BY id`)
 	if err != nil {
 		return o.wrap(err)
 	}
@@ -56,9 +56,9 @@ func (o operationsStore) Operations(ctx context.Context, fn func(*operations.Ope
 
 func (o operationsStore) Conflicts(ctx context.Context, operationID string) ([]*operations.Conflict, error) {
 	if operationID == "" {
-		return docs[operations.Conflict](ctx, o.Store, o.db, `SELECT body FROM operation_conflicts ORDER BY id`)
+		return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts ORDER BY id`)
 	}
-	return docs[operations.Conflict](ctx, o.Store, o.db, `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
+	return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
 }
 
 func (t *tx) Operation(_ context.Context, id string) (*operations.Operation, error) {

@@ -126,7 +126,7 @@ func (s *Store) JournalSubjects(ctx context.Context, kind string, fn func(subjec
 }
 
 func (s *Store) scanRows(ctx context.Context, q string, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) scanRows(ctx context.Context, q string, fn func(*sql.Rows) error
 // ZoneVersionsOf returns the versions of the given zones, by zone, oldest
 // first, in one query.
 func (s *Store) ZoneVersionsOf(ctx context.Context, ids []string) (map[string][]*truce.ZoneVersion, error) {
-	vs, err := docs[truce.ZoneVersion](ctx, s, s.db, `SELECT doc FROM zone_versions WHERE zone_id IN (`+placeholders(len(ids))+`) ORDER BY zone_id, version`, anys(ids)...)
+	vs, err := docs[truce.ZoneVersion](ctx, s, s.reader(ctx), `SELECT doc FROM zone_versions WHERE zone_id IN (`+placeholders(len(ids))+`) ORDER BY zone_id, version`, anys(ids)...)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func anys(ss []string) []any {
 
 // ZonesOf returns the given zones by id, in one query.
 func (s *Store) ZonesOf(ctx context.Context, ids []string) (map[string]*truce.Zone, error) {
-	zs, err := docs[truce.Zone](ctx, s, s.db, `SELECT doc FROM zones WHERE id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
+	zs, err := docs[truce.Zone](ctx, s, s.reader(ctx), `SELECT doc FROM zones WHERE id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func (s *Store) agreement(ctx context.Context, q queryer, id string) (*truce.Agr
 
 // Agreement returns an agreement.
 func (s *Store) Agreement(ctx context.Context, id string) (*truce.Agreement, error) {
-	return s.agreement(ctx, s.db, id)
+	return s.agreement(ctx, s.reader(ctx), id)
 }
 
 // Agreements lists agreements ordered by id.
@@ -88,7 +88,7 @@ func (s *Store) Agreements(ctx context.Context, f truce.AgreementFilter) ([]*tru
 	if f.Party != "" {
 		where, args = append(where, "signatories LIKE ?"), append(args, "%"+f.Party+"%")
 	}
-	return docs[truce.Agreement](ctx, s, s.db, `SELECT doc FROM agreements WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[truce.Agreement](ctx, s, s.reader(ctx), `SELECT doc FROM agreements WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 // PutAgreement inserts (Version 1) or updates (if the stored version is
@@ -133,7 +133,7 @@ func (s *Store) zone(ctx context.Context, q queryer, id string) (*truce.Zone, er
 
 // Zone returns a zone.
 func (s *Store) Zone(ctx context.Context, id string) (*truce.Zone, error) {
-	return s.zone(ctx, s.db, id)
+	return s.zone(ctx, s.reader(ctx), id)
 }
 
 // Zones lists zones ordered by id.
@@ -151,24 +151,24 @@ func (s *Store) Zones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, e
 	if f.Pending {
 		where, args = append(where, "id IN (SELECT zone_id FROM zone_versions WHERE status = ?)"), append(args, string(truce.VersionProposed))
 	}
-	return docs[truce.Zone](ctx, s, s.db, `SELECT doc FROM zones WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docs[truce.Zone](ctx, s, s.reader(ctx), `SELECT doc FROM zones WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
 // ZoneVersions returns a zone's versions, oldest first.
 func (s *Store) ZoneVersions(ctx context.Context, zoneID string) ([]*truce.ZoneVersion, error) {
-	return docs[truce.ZoneVersion](ctx, s, s.db, `SELECT doc FROM zone_versions WHERE zone_id = ? ORDER BY version`, zoneID)
+	return docs[truce.ZoneVersion](ctx, s, s.reader(ctx), `SELECT doc FROM zone_versions WHERE zone_id = ? ORDER BY version`, zoneID)
 }
 
 // ZoneVersionsInForce returns the approved versions whose in-force
 // interval contains t.
 func (s *Store) ZoneVersionsInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
-	return docs[truce.ZoneVersion](ctx, s, s.db, `SELECT doc FROM zone_versions WHERE action IN ('propose', 'change') AND in_force_from <= ? AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY zone_id`, micros(t), micros(t))
+	return docs[truce.ZoneVersion](ctx, s, s.reader(ctx), `SELECT doc FROM zone_versions WHERE action IN ('propose', 'change') AND in_force_from <= ? AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY zone_id`, micros(t), micros(t))
 }
 
 // ZoneVersionsInForceAfter returns the approved versions in force at some
 // time at or after t: what the live zone index holds.
 func (s *Store) ZoneVersionsInForceAfter(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
-	return docs[truce.ZoneVersion](ctx, s, s.db, `SELECT doc FROM zone_versions WHERE action IN ('propose', 'change') AND in_force_from IS NOT NULL AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY zone_id`, micros(t))
+	return docs[truce.ZoneVersion](ctx, s, s.reader(ctx), `SELECT doc FROM zone_versions WHERE action IN ('propose', 'change') AND in_force_from IS NOT NULL AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY zone_id`, micros(t))
 }
 
 // PutZone inserts (Version 1) or updates a zone.
@@ -220,7 +220,7 @@ func (t *tx) ZoneVersion(_ context.Context, zoneID string, version int) (*truce.
 
 // ZoneVersion returns one version of a zone.
 func (s *Store) ZoneVersion(ctx context.Context, zoneID string, version int) (*truce.ZoneVersion, error) {
-	return s.zoneVersion(ctx, s.db, zoneID, version)
+	return s.zoneVersion(ctx, s.reader(ctx), zoneID, version)
 }
 
 func (s *Store) zoneVersion(ctx context.Context, q queryer, zoneID string, version int) (*truce.ZoneVersion, error) {
