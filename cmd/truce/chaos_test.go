@@ -92,8 +92,15 @@ func TestChaos(t *testing.T) {
 		seed = v
 	}
 	t.Logf("seed %d (TRUCE_CHAOS_SEED=%d replays it)", seed, seed)
-	t.Run("SQLite", func(t *testing.T) { runChaos(t, seed, "") })
+	// The two runs share nothing (each its data directory, small
+	// filesystem, server process, port and schema) and spend most of their
+	// time in the fault schedule's waits: they run side by side.
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		runChaos(t, seed, "")
+	})
 	t.Run("PostgreSQL", func(t *testing.T) {
+		t.Parallel()
 		dsn := pgtest.DSN(t)
 		u, err := url.Parse(dsn)
 		if err != nil {
