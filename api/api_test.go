@@ -167,6 +167,7 @@ func problemCode(t *testing.T, h http.Header, body []byte) string {
 // a role or party that may not use it, 403 (or 404 where existence itself
 // is hidden); public routes answer without a token.
 func TestAuthMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	us := e.parties["us"]
 	op := e.users["us-op"]
@@ -421,6 +422,7 @@ func humanitarianTargets(t *testing.T, e *env) (site, transmission, movement, ag
 }
 
 func TestStrictDecoding(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
 		name, body string
@@ -471,6 +473,7 @@ func TestStrictDecoding(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
 	s1, _, b1 := e.do("POST", "/api/v1/parties", e.admin, body, "Idempotency-Key", "k-1")
@@ -503,6 +506,7 @@ func TestIdempotencyKey(t *testing.T) {
 // but died before saving its response. A retry with the key must not write
 // again: it is told the journal entry of the write that was made.
 func TestIdempotencyKey_ResponseLost(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"slug":"jo","name":"Jordan","kind":"guarantor"}`
 	ctx := context.Background()
@@ -551,6 +555,7 @@ func TestIdempotencyKey_ResponseLost(t *testing.T) {
 }
 
 func TestETagIfMatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.users["us-op"]
 	status, h, _ := e.do("GET", "/api/v1/users/"+u.ID, e.admin, "")
@@ -572,6 +577,7 @@ func TestETagIfMatch(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(e.tokens["us-op"])
@@ -615,6 +621,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestJournalVisibility(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	u := e.users["us-op"]
@@ -641,6 +648,7 @@ func TestJournalVisibility(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(e.admin)
@@ -671,6 +679,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestMetricsAndHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.do("GET", "/api/v1/parties", e.admin, "")
 	_, _, b := e.do("GET", "/metrics", "", "")

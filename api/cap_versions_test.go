@@ -22,6 +22,7 @@ import (
 // the area carries the zone's outer rings as lat,lon polygons beside the
 // circle at the aircraft.
 func TestCAPAlert_Versions(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	zone := json.RawMessage(`{"type":"MultiPolygon","coordinates":[[[[36,33],[36.5,33],[36.5,33.5],[36,33.5],[36,33]],[[36.1,33.1],[36.2,33.1],[36.2,33.2],[36.1,33.1]]],[[[37,34],[37.1,34],[37.1,34.1],[37,34]]]]}`)
 	base := func() *truce.Alert {

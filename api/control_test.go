@@ -15,6 +15,7 @@ import (
 // a guarantee, the breach a faction's control raises, and the problems
 // bad input gets (nothing changed: the journal does not grow).
 func TestControlAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.agreementInForce(t)
 	e.approveAll(t, e.zone.ID, 1)

@@ -145,6 +145,7 @@ var (
 // callers: kind and bbox filters, and visibility, including a real zone
 // change whose visibility comes from its journal entry.
 func TestEvents_StreamFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	us := e.parties["us"].ID
 	start := e.publish(truce.Event{Kind: "marker", Subject: "start", Visibility: visAll})
@@ -199,6 +200,7 @@ func TestEvents_StreamFilters(t *testing.T) {
 // and checks every event arrived once, in order. Idle, the stream sends
 // heartbeats.
 func TestEvents_ResumeUnderLoad(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, node.Config{EventHeartbeat: 20 * time.Millisecond})
 	start := e.publish(truce.Event{Kind: "marker", Subject: "start", Visibility: visAll})
 	const publishers, each = 4, 50
@@ -248,6 +250,7 @@ func TestEvents_ResumeUnderLoad(t *testing.T) {
 // TestWebhooks_EndToEnd creates a webhook through the API and receives a
 // signed event at a real HTTP receiver.
 func TestWebhooks_EndToEnd(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	type got struct {
 		body []byte

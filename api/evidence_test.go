@@ -22,6 +22,7 @@ import (
 // and downloads the same; a file over the limit, a hash that is not the
 // file's and another party's upload are refused and journal nothing.
 func TestEvidenceAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, body := fileObservation(t, e)
 	photo, err := os.ReadFile("../observation/testdata/nikon-d2h-gps.jpg")

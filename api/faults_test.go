@@ -16,6 +16,7 @@ import (
 // TestDecodeRequired checks that a required field absent or null is a 400
 // that names it and records nothing: absent is not false.
 func TestDecodeRequired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := "/api/v1/zones/" + e.zone.ID + "/versions/1/decision"
 	cases := []struct{ name, body, want string }{
@@ -62,6 +63,7 @@ func problemDetail(t *testing.T, b []byte) string {
 // UTF-8 and media types that only start like application/json are refused
 // and change nothing.
 func TestStrictJSON(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
 		name, body string
@@ -136,6 +138,7 @@ func TestRegistryRace(t *testing.T) {
 // TestRegistryRace_TwoServers registers one ICAO address on two servers
 // sharing a PostgreSQL database at once: the database keeps one entry.
 func TestRegistryRace_TwoServers(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, node.Config{DB: pgtest.DSN(t)})
 	urls := []string{e.srv.URL, secondServer(t, e, node.Config{}).URL}
 	const n = 20

@@ -18,6 +18,7 @@ import (
 // an air movement only; a route clear of zones has none. Nothing is
 // refused.
 func TestMovements_Hazards(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := e.client(e.admin)
@@ -101,6 +102,7 @@ func TestMovements_Hazards(t *testing.T) {
 // party may not report its positions; a position with no latitude is
 // refused.
 func TestConvoyTracking(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := e.client(e.admin)

@@ -49,6 +49,7 @@ func TestPartyKeys_ConcurrentCreate(t *testing.T) {
 // TestPartyKeys_OrphanFile: a key file left by a server killed between
 // writing it and committing the party no longer blocks the slug.
 func TestPartyKeys_OrphanFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	skey, vkey, err := note.GenerateKey(rand.Reader, "jo")
 	if err != nil {
@@ -108,6 +109,7 @@ func openSecond(t *testing.T, e *env, cfg node.Config) (*httptest.Server, error)
 // TestPartyKeys_TwoServers decides on a zone on the server that did not
 // create the deciding parties: their custodial keys are in the database.
 func TestPartyKeys_TwoServers(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, node.Config{DB: pgtest.DSN(t)})
 	b := secondServer(t, e, node.Config{})
 	status, _, body := doAt(t, b.URL, "/api/v1/zones/"+e.zone.ID+"/versions/1/decision", e.tokens["us-op"], `{"approve":true}`)
@@ -149,6 +151,7 @@ func mustParty(t *testing.T, e *env, slug string) *truce.Party {
 // has its key in a file, as earlier versions kept it: the server moves the
 // key into the database and removes the file, and the party signs.
 func TestPartyKeys_ImportFiles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := node.Config{DataDir: t.TempDir(), Logger: quiet}
 	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
@@ -206,6 +209,7 @@ func TestPartyKeys_ImportFiles(t *testing.T) {
 // TestPartyKeys_FailedTransaction: when the party's transaction fails,
 // no key is left anywhere and the slug can be created again.
 func TestPartyKeys_FailedTransaction(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin, err := e.node.Accounts.AuthenticateToken(ctx, e.admin)

@@ -59,6 +59,7 @@ func fileObservation(t *testing.T, e *env) (*observation.Observation, string) {
 // Idempotency-Key is recorded once; another party reads the observation
 // without its observer; the CLI's client reads and decides.
 func TestObservationAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	o, body := fileObservation(t, e)
 	if o.ObserverID != e.users["team-a"].ID || o.IncidentID == "" || o.Bearing == nil || o.Radius <= 0 {

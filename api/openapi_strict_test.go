@@ -20,6 +20,7 @@ import (
 // decoder requires (struct tag required:"true"), and free-text fields
 // state the limits the services enforce.
 func TestOpenAPI_RequestSchemas(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {

@@ -13,6 +13,7 @@ import (
 // TestOpenAPI_MatchesRoutes fails when a route exists that the published
 // document lacks, or the document names an operation no route serves.
 func TestOpenAPI_MatchesRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`

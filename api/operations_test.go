@@ -16,6 +16,7 @@ import (
 // input refused with problems and nothing journalled, and a joint
 // operation filed when both parties have approved.
 func TestOperationsAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.agreementInForce(t)
 	us, ru, viewer := e.tokens["us-op"], e.tokens["ru-op"], e.tokens["ru-viewer"]

@@ -19,6 +19,7 @@ import (
 // most one item, and the pages hold exactly the whole list, in its order.
 // Several routes ignored limit and cursor and answered the whole list.
 func TestListPaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin, us, ru := e.client(e.admin), e.client(e.tokens["us-op"]), e.client(e.tokens["ru-op"])

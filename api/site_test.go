@@ -19,6 +19,7 @@ import (
 // answers; the answers say "receipt, not permission"; bad answers and bad
 // imports are problems that change nothing.
 func TestSites_API(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := e.client(e.admin)

@@ -14,6 +14,7 @@ import (
 // TestStrictness: each input below was accepted; each is now a 400 with a
 // clear message that records nothing, beside an accepted neighbour.
 func TestStrictness(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ag := e.agreement.ID
 	from := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -67,6 +68,7 @@ func TestStrictness(t *testing.T) {
 // TestNoOpPatch: a PATCH that changes nothing records nothing and answers
 // the current record; one that changes something is journalled.
 func TestNoOpPatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := "/api/v1/agreements/" + e.agreement.ID
 	cases := []struct {

@@ -14,10 +14,12 @@ import (
 )
 
 // stores runs f against a server on SQLite and, when TRUCE_TEST_POSTGRES
-// is set, on PostgreSQL.
+// is set, on PostgreSQL. The two share nothing (each its server, data
+// directory and schema): they run side by side, one waiting on its disk
+// or its database while the other runs.
 func stores(t *testing.T, f func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) { f(t, newEnv(t)) })
-	t.Run("postgres", func(t *testing.T) { f(t, newEnvWith(t, node.Config{DB: pgtest.DSN(t)})) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, newEnvWith(t, node.Config{DB: pgtest.DSN(t)})) })
 }
 
 // TestFreeText checks every free-text field and every reference a client

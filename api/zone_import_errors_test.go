@@ -14,6 +14,7 @@ import (
 // stage that refused it (geometry decoding and validation, or the rules
 // of a proposal), and changes nothing.
 func TestZoneService_ImportErrorsNameTheFeature(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	good := `{"type":"Feature","properties":{"name":"Good box"},"geometry":` + boxJSON + `}`

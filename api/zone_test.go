@@ -67,6 +67,7 @@ func ids(zs []truce.ZoneAt) []string {
 }
 
 func TestZoneService_Lifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.agreementInForce(t)
@@ -208,6 +209,7 @@ func TestZoneService_Lifecycle(t *testing.T) {
 // agreement was in force is still answered as in force at that time after
 // the agreement is suspended (and not after).
 func TestZoneService_AgreementStatusInThePast(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.agreementInForce(t)
@@ -245,6 +247,7 @@ func TestZoneService_AgreementStatusInThePast(t *testing.T) {
 }
 
 func TestZoneService_FutureWindowsAndCircle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.agreementInForce(t)
@@ -287,6 +290,7 @@ func TestZoneService_FutureWindowsAndCircle(t *testing.T) {
 }
 
 func TestZoneService_BadGeometry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct{ name, geom, want string }{
 		{"ErrNotClosed", `{"type":"Polygon","coordinates":[[[36,33],[36.5,33],[36.5,33.5],[36,33.5]]]}`, "ring 0"},
@@ -326,6 +330,7 @@ func TestZoneService_BadGeometry(t *testing.T) {
 // TestZoneService_OwnKey: a party holding its own key signs the decision
 // statement itself; a signature by another key is refused.
 func TestZoneService_OwnKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := e.client(e.admin)
@@ -392,6 +397,7 @@ func TestZoneService_OwnKey(t *testing.T) {
 // of Rural Damascus (whose polygon has a hole) and Damascus city: a point
 // in the city is in SY-DI and not in SY-RD.
 func TestZoneService_DamascusHole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.agreementInForce(t)
