@@ -211,12 +211,6 @@ type bulkReader interface {
 // first that did not match (each is reported), and the store's error.
 // A page of records costs one query when the store can.
 func VouchRecords[T any](ctx context.Context, j *Journal, kind string, rows []*T, idOf func(*T) string) ([]*T, error, error) {
-	return vouchRecords(ctx, j, kind, rows, idOf, true)
-}
-
-// vouchRecords is VouchRecords; when refuse is false a record that does
-// not match is not reported (nor cleared): the caller reads it again.
-func vouchRecords[T any](ctx context.Context, j *Journal, kind string, rows []*T, idOf func(*T) string, refuse bool) ([]*T, error, error) {
 	out := make([]*T, 0, len(rows))
 	var first error
 	for start := 0; start < len(rows); start += 1000 {
@@ -261,13 +255,8 @@ func vouchRecords[T any](ctx context.Context, j *Journal, kind string, rows []*T
 			}
 			EntryIndex(jr, rs[len(rs)-1].Index)
 			if !Same(r, jr) {
-				problem := fmt.Sprintf("The %s record %s does not match its journal entry %d", kind, id, rs[len(rs)-1].Index)
-				if refuse {
-					first = cmp.Or(first, j.Refuse(key, problem))
-				} else {
-					first = cmp.Or(first, error(truce.Errorf(truce.EINTEGRITY, "%s.", problem)))
-				}
-			} else if refuse {
+				first = cmp.Or(first, j.Refuse(key, fmt.Sprintf("The %s record %s does not match its journal entry %d", kind, id, rs[len(rs)-1].Index)))
+			} else {
 				j.Integrity.Clear(key)
 			}
 			out = append(out, jr)
