@@ -229,8 +229,12 @@ func (s *Service) FindMovement(ctx context.Context, id string) (*Movement, error
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Movement(ctx, id)
+	return journal.VouchedFind(ctx, s.Journal, KindMovement, func(ctx context.Context) (*Movement, error) {
+		return s.Store.Movement(ctx, id)
+	}, movementID)
 }
+
+func movementID(m *Movement) string { return m.ID }
 
 // MovementVersions returns every version of a movement, oldest first.
 func (s *Service) MovementVersions(ctx context.Context, id string) ([]*Movement, error) {
@@ -247,11 +251,13 @@ func (s *Service) ListMovements(ctx context.Context, f MovementFilter) ([]*Movem
 	}
 	limit := truce.PageLimit(f.Limit)
 	f.Limit = limit + 1
-	out, err := s.Store.Movements(ctx, f)
+	out, err := journal.VouchedRead(ctx, s.Journal, KindMovement, func(ctx context.Context) ([]*Movement, error) {
+		return s.Store.Movements(ctx, f)
+	}, movementID)
 	if err != nil {
 		return nil, "", err
 	}
-	return page(out, limit, func(m *Movement) string { return m.ID })
+	return page(out, limit, movementID)
 }
 
 // MovementBoard returns, for one notified version of a movement (0: the

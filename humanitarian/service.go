@@ -306,8 +306,12 @@ func (s *Service) FindSite(ctx context.Context, id string) (*Site, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Site(ctx, id)
+	return journal.VouchedFind(ctx, s.Journal, KindSite, func(ctx context.Context) (*Site, error) {
+		return s.Store.Site(ctx, id)
+	}, siteID)
 }
+
+func siteID(s *Site) string { return s.ID }
 
 // SiteVersions returns every version of a site, oldest first.
 func (s *Service) SiteVersions(ctx context.Context, id string) ([]*Site, error) {
@@ -324,11 +328,13 @@ func (s *Service) ListSites(ctx context.Context, f SiteFilter) ([]*Site, string,
 	}
 	limit := truce.PageLimit(f.Limit)
 	f.Limit = limit + 1
-	out, err := s.Store.Sites(ctx, f)
+	out, err := journal.VouchedRead(ctx, s.Journal, KindSite, func(ctx context.Context) ([]*Site, error) {
+		return s.Store.Sites(ctx, f)
+	}, siteID)
 	if err != nil {
 		return nil, "", err
 	}
-	return page(out, limit, func(s *Site) string { return s.ID })
+	return page(out, limit, siteID)
 }
 
 // Inbox returns a page of the transmissions awaiting the party's answer,

@@ -1,0 +1,58 @@
+package humanitarian_test
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
+)
+
+// TestSites_VouchedByJournal: a site's or movement's row changed behind
+// the service's back (its coordinates moved, the very thing a board of
+// inquiry asks about) is refused when read or listed, not served as if
+// notified.
+func TestSites_VouchedByJournal(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			site := must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(time.Now().Add(72 * time.Hour))}))
+			f := convoy()
+			f.Departure = humanitarian.Window{From: time.Now().Add(72 * time.Hour), To: time.Now().Add(74 * time.Hour)}
+			f.Arrival = humanitarian.Window{From: time.Now().Add(73 * time.Hour), To: time.Now().Add(78 * time.Hour)}
+			mv := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, MovementFields: f}))
+			if _, err := w.svc.FindSite(w.ga, site.ID); err != nil {
+				t.Fatalf("untouched site: %v", err)
+			}
+			if _, _, err := w.svc.ListSites(w.ga, humanitarian.SiteFilter{}); err != nil {
+				t.Fatalf("untouched sites: %v", err)
+			}
+			if _, err := w.svc.FindMovement(w.ga, mv.ID); err != nil {
+				t.Fatalf("untouched movement: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			for _, q := range []string{`UPDATE sites SET doc = REPLACE(doc, '"name":"', '"name":"Moved ')`,
+				`UPDATE movements SET doc = REPLACE(doc, '"name":"', '"name":"Moved ')`} {
+				if r, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				} else if n, _ := r.RowsAffected(); n != 1 {
+					t.Fatalf("%s changed %d rows", q, n)
+				}
+			}
+			if _, err := w.svc.FindSite(w.ga, site.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered site: %v, want integrity", err)
+			}
+			if _, _, err := w.svc.ListSites(w.ga, humanitarian.SiteFilter{}); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered site listed: %v, want integrity", err)
+			}
+			if _, err := w.svc.FindMovement(w.ga, mv.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered movement: %v, want integrity", err)
+			}
+			if _, _, err := w.svc.ListMovements(w.ga, humanitarian.MovementFilter{}); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered movement listed: %v, want integrity", err)
+			}
+		})
+	}
+}
