@@ -51,6 +51,15 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 // RunSweeps runs Sweep after every interval until ctx ends, logging
 // failures.
 func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) {
+	s.every(ctx, interval, "sweeping reminders and overdue acknowledgements", func(ctx context.Context) error {
+		_, err := s.Sweep(ctx)
+		return err
+	})
+}
+
+// every runs fn after every interval until ctx ends, each run bounded to
+// 30 seconds; a failure is logged with what the run was doing.
+func (s *Service) every(ctx context.Context, interval time.Duration, doing string, fn func(context.Context) error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -60,8 +69,8 @@ func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) {
 		case <-tick.C:
 		}
 		run, stop := context.WithTimeout(ctx, 30*time.Second)
-		if _, err := s.Sweep(run); err != nil && ctx.Err() == nil {
-			s.Log.Warn("humanitarian: sweeping reminders and overdue acknowledgements", "err", err)
+		if err := fn(run); err != nil && ctx.Err() == nil {
+			s.Log.Warn("humanitarian: "+doing, "err", err)
 		}
 		stop()
 	}

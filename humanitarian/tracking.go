@@ -295,20 +295,10 @@ func (s *Service) LastPosition(ctx context.Context, movementID string) (*ConvoyP
 // RunConvoySweeps runs SweepConvoys after every interval until ctx ends,
 // logging failures.
 func (s *Service) RunConvoySweeps(ctx context.Context, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		run, stop := context.WithTimeout(ctx, 30*time.Second)
-		if _, err := s.SweepConvoys(run); err != nil && ctx.Err() == nil {
-			s.Log.Warn("humanitarian: sweeping convoys under way", "err", err)
-		}
-		stop()
-	}
+	s.every(ctx, interval, "sweeping convoys under way", func(ctx context.Context) error {
+		_, err := s.SweepConvoys(ctx)
+		return err
+	})
 }
 
 // ConvoyView is a convoy under way as the map shows it: its movement,
