@@ -15,16 +15,24 @@ import (
 // is overdue: a minute is well inside any response deadline.
 const EscalateEvery = time.Minute
 
-// openControl wires the control capability on the node's journal and
-// starts the loop that escalates overdue breaches and raises the breaches
-// of verified incidents of territory overtaken: when this server
-// journals such an incident (followControl), and every EscalateEvery for
-// those verified on other servers.
+// openControl wires the control capability on the node's journal;
+// startControl then starts the loop that escalates overdue breaches and
+// raises the breaches of verified incidents of territory overtaken: when
+// this server journals such an incident (followControl), and every
+// EscalateEvery for those verified on other servers.
 func (n *Node) openControl() {
 	n.Control = control.New(n.Store.Control(), n.Journal.Journal, n.Accounts)
 	n.Control.Incidents = territoryTaken{st: n.Store.Observation(), j: n.Journal.Journal}
-	kick := make(chan struct{}, 1)
-	n.kickControl = kick
+	n.kickControl = make(chan struct{}, 1)
+}
+
+// startControl starts the control loop: the load of the areas, the
+// breach checks and the escalation. It starts once the log is open, so
+// that every entry the loop reads is checked against the log's tree
+// (journal.Ledger is set by openLedger: started before it, the loop read
+// it while Open wrote it).
+func (n *Node) startControl() {
+	kick := n.kickControl
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -23,16 +23,23 @@ func (n *Node) openHumanitarian() error {
 	if err == nil {
 		h.Hazards = zoneHazards(n.Zones.Index)
 		h.Alerts = &humanitarian.RecentAlerts{Now: n.Journal.Now}
-		if lerr := n.loadRecentAlerts(h.Alerts); lerr != nil {
-			// The server starts without the alerts it could not read (a
-			// row that does not match the journal is reported by the
-			// read itself): the hazard check then misses them, and says
-			// so in the log.
-			n.log.Warn("humanitarian: the hazard check starts without the recent alerts it could not read", "err", lerr)
-		}
-		n.startSweeps()
 	}
 	return err
+}
+
+// startHumanitarian reads the recent alerts the hazard check needs and
+// starts the sweeps. It runs once the log is open, so that what they read
+// is checked against the log's tree (and the sweeps' reads do not race
+// openLedger's setting of the journal's ledger).
+func (n *Node) startHumanitarian() {
+	if lerr := n.loadRecentAlerts(n.Humanitarian.Alerts); lerr != nil {
+		// The server starts without the alerts it could not read (a row
+		// that does not match the journal is reported by the read
+		// itself): the hazard check then misses them, and says so in the
+		// log.
+		n.log.Warn("humanitarian: the hazard check starts without the recent alerts it could not read", "err", lerr)
+	}
+	n.startSweeps()
 }
 
 // loadRecentAlerts fills the hazard check's recent alerts from the

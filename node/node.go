@@ -278,6 +278,8 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	n.startHumanitarian()
+	n.startControl()
 	if err := n.openEvents(); err != nil {
 		n.Close()
 		return nil, err

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("convoy", "report a convoy's positions, show where it is, list its tracking alerts", runConvoy, "report", "show", "alerts")
+	register("convoy", "report a convoy's positions, show where it is and the alerts its tracking raised", runConvoy, "report", "show", "alerts")
 }
 
 // convoyAlertKinds are the alerts convoy tracking raises.
