@@ -21,18 +21,7 @@ func TestMovements_Hazards(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	admin := e.client(e.admin)
-	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sarc := e.client(tk.Secret)
+	sarc := e.humanitarian(t, "SARC")
 	e.agreementInForce(t)
 	// The env's no-fly box (36–36.5 E, 33–33.5 N) comes into force, and
 	// an exclusion zone across the road into Dar'a.
@@ -105,18 +94,7 @@ func TestConvoyTracking(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	admin := e.client(e.admin)
-	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sarc := e.client(tk.Secret)
+	sarc := e.humanitarian(t, "SARC")
 	e.agreementInForce(t)
 	dep := time.Now().Add(-time.Hour)
 	m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
@@ -146,7 +124,7 @@ func TestConvoyTracking(t *testing.T) {
 		t.Fatalf("just off the route: %+v", res)
 	}
 	// Two minutes off, reported as an OsmAnd tracker does.
-	code, _, body := e.do("POST", fmt.Sprintf("/api/v1/convoys/osmand?id=%s&lat=32.5690&lon=36.0510&timestamp=%d&speed=20", m.ID, t0.Add(3*time.Minute).Unix()), tk.Secret, "")
+	code, _, body := e.do("POST", fmt.Sprintf("/api/v1/convoys/osmand?id=%s&lat=32.5690&lon=36.0510&timestamp=%d&speed=20", m.ID, t0.Add(3*time.Minute).Unix()), sarc.Token, "")
 	var res humanitarian.PositionResult
 	if code != 200 || json.Unmarshal(body, &res) != nil || res.Alert == nil || res.Alert.Kind != humanitarian.AlertConvoyDeviation {
 		t.Fatalf("off the route for two minutes: %d %s", code, body)
@@ -163,7 +141,7 @@ func TestConvoyTracking(t *testing.T) {
 	if _, err := e.client(e.tokens["us-op"]).ReportPosition(ctx, m.ID, humanitarian.ConvoyPosition{Lon: 36.05, Lat: 32.59}); truce.ErrorCode(err) != truce.EFORBIDDEN {
 		t.Errorf("another party reporting: %v", err)
 	}
-	if code, _, body := e.do("POST", "/api/v1/convoys/osmand?id="+m.ID+"&lon=36.05", tk.Secret, ""); code != 400 || !strings.Contains(string(body), "lat") {
+	if code, _, body := e.do("POST", "/api/v1/convoys/osmand?id="+m.ID+"&lon=36.05", sarc.Token, ""); code != 400 || !strings.Contains(string(body), "lat") {
 		t.Errorf("no latitude: %d %s", code, body)
 	}
 }
@@ -174,18 +152,7 @@ func TestConvoyTracking(t *testing.T) {
 func TestMovements_HazardsComingIntoForce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	admin := e.client(e.admin)
-	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sarc := e.client(tk.Secret)
+	sarc := e.humanitarian(t, "SARC")
 	e.agreementInForce(t)
 	later := time.Now().Add(48 * time.Hour).Truncate(time.Second)
 	ex, _, err := e.client(e.tokens["us-op"]).ProposeZone(ctx, truce.ZoneProposal{Agreement: e.agreement.ID, Name: "Dar'a east", Kind: truce.ZoneExclusion,
@@ -234,18 +201,7 @@ func TestMovements_HazardsComingIntoForce(t *testing.T) {
 func TestSites_HazardsFromAlerts(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	admin := e.client(e.admin)
-	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "SARC", Kind: truce.PartyHumanitarian}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sarc := e.client(tk.Secret)
+	sarc := e.humanitarian(t, "SARC")
 	e.agreementInForce(t)
 	e.approveAll(t, e.zone.ID, 1)
 	now := time.Now().UTC()

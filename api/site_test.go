@@ -22,18 +22,7 @@ func TestSites_API(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	admin := e.client(e.admin)
-	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: "Syrian Arab Red Crescent", Kind: truce.PartyHumanitarian}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sarc := e.client(tk.Secret)
+	sarc := e.humanitarian(t, "Syrian Arab Red Crescent")
 	e.agreementInForce(t)
 
 	// A guarantor may not notify; the humanitarian organisation may.
@@ -179,7 +168,7 @@ func TestSites_API(t *testing.T) {
 	if err != nil || mv.Status != humanitarian.MovementNotified {
 		t.Fatalf("movement: %+v, %v", mv, err)
 	}
-	code, _, body = e.do("POST", "/api/v1/movements/"+mv.ID+"/status", tk.Secret, `{"status":"arrived"}`)
+	code, _, body = e.do("POST", "/api/v1/movements/"+mv.ID+"/status", sarc.Token, `{"status":"arrived"}`)
 	if code != http.StatusConflict {
 		t.Errorf("a notified convoy arriving: %d %s", code, body)
 	}
@@ -197,4 +186,23 @@ func TestSites_API(t *testing.T) {
 	if err != nil || !mb.Current || len(mb.Rows) != 2 {
 		t.Fatalf("movement board: %+v, %v", mb, err)
 	}
+}
+
+// humanitarian adds the humanitarian party "sarc" (named name) with an
+// access officer, sarc-access, and returns a client holding its token.
+func (e *env) humanitarian(t *testing.T, name string) *api.Client {
+	t.Helper()
+	ctx := context.Background()
+	admin := e.client(e.admin)
+	if _, err := admin.CreateParty(ctx, truce.PartyCreate{Slug: "sarc", Name: name, Kind: truce.PartyHumanitarian}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateUser(ctx, truce.UserCreate{Party: "sarc", Username: "sarc-access", Roles: []truce.Role{truce.RoleHumanitarian}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := admin.CreateToken(ctx, truce.TokenCreate{User: "sarc-access", Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.client(tk.Secret)
 }
