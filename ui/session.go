@@ -157,7 +157,7 @@ func (u *UI) readForm(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || strings.Contains(err.Error(), "request body too large") {
+	if errors.As(err, &tooLarge) {
 		u.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large", maxFormBytes>>20)
 	} else {
 		u.log.Info("form", "path", r.URL.Path, "err", err)
