@@ -54,6 +54,9 @@ func TestKMLToGeoJSON(t *testing.T) {
 		"no polygon": `<kml><Placemark><Point><coordinates>1,2</coordinates></Point></Placemark></kml>`,
 		"bad number": `<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>1,x 2,3 3,3 1,x</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`,
 		"bad tuple":  `<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>1 2 3</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`,
+		// Cut off after its first area: the rest must not be dropped
+		// in silence.
+		"truncated": `<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>1,1 2,1 2,2 1,1</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark><Folder><name>More are`,
 	} {
 		if _, err := control.KMLToGeoJSON([]byte(doc)); truce.ErrorCode(err) != truce.EINVALID {
 			t.Errorf("%s: %v, want invalid", name, err)

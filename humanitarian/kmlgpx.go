@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/kml"
 )
 
 // KML 2.2 (OGC 07-147r2) and GPX 1.1 (topografix.com/GPX/1/1) are what
@@ -27,115 +26,12 @@ const (
 	FormatGPX = "gpx"
 )
 
-// maxXMLDepth bounds the nesting of KML folders and GPX elements.
-const maxXMLDepth = 32
-
-type kmlData struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value"`
-}
-
-type kmlSimple struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:",chardata"`
-}
-
-type kmlRing struct {
-	Coordinates string `xml:"LinearRing>coordinates"`
-}
-
-type kmlPolygon struct {
-	Outer kmlRing   `xml:"outerBoundaryIs"`
-	Inner []kmlRing `xml:"innerBoundaryIs"`
-}
-
-// kmlPlacemark is what a site or a route takes from a Placemark.
-type kmlPlacemark struct {
-	Name       string      `xml:"name"`
-	Data       []kmlData   `xml:"ExtendedData>Data"`
-	SimpleData []kmlSimple `xml:"ExtendedData>SchemaData>SimpleData"`
-	Point      *string     `xml:"Point>coordinates"`
-	Polygon    *kmlPolygon `xml:"Polygon"`
-	LineString *string     `xml:"LineString>coordinates"`
-}
-
-// readPlacemarks returns every Placemark of a KML document in document
-// order, wherever its folders put it.
-func readPlacemarks(data []byte) ([]kmlPlacemark, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	var out []kmlPlacemark
-	depth, kml := 0, false
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("not well-formed XML: %v", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth == 0 {
-				if t.Name.Local != "kml" {
-					return nil, fmt.Errorf("not a KML document: its root is <%s>", t.Name.Local)
-				}
-				kml = true
-			}
-			if t.Name.Local == "Placemark" {
-				var p kmlPlacemark
-				if err := d.DecodeElement(&p, &t); err != nil {
-					return nil, fmt.Errorf("placemark %d: %v", len(out)+1, err)
-				}
-				out = append(out, p)
-				if len(out) > MaxImportRows {
-					return nil, fmt.Errorf("at most %d placemarks", MaxImportRows)
-				}
-				continue
-			}
-			if depth++; depth > maxXMLDepth {
-				return nil, fmt.Errorf("elements nested deeper than %d", maxXMLDepth)
-			}
-		case xml.EndElement:
-			depth--
-		case xml.Directive:
-			return nil, errors.New("a DOCTYPE or other directive: KML has none")
-		}
-	}
-	if !kml {
-		return nil, errors.New("not a KML document: empty")
-	}
-	return out, nil
-}
-
-// kmlCoords parses a KML coordinates string: "lon,lat[,alt]" tuples
-// separated by white space.
-func kmlCoords(s string) ([][2]float64, error) {
-	var out [][2]float64
-	for i, t := range strings.Fields(s) {
-		parts := strings.Split(t, ",")
-		if len(parts) < 2 || len(parts) > 3 {
-			return nil, fmt.Errorf("coordinate %d (%q) is not lon,lat[,alt]", i+1, t)
-		}
-		lon, err1 := strconv.ParseFloat(parts[0], 64)
-		lat, err2 := strconv.ParseFloat(parts[1], 64)
-		if err1 != nil || err2 != nil || !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) {
-			return nil, fmt.Errorf("coordinate %d (%q) is not a longitude from -180 to 180 and a latitude from -90 to 90", i+1, t)
-		}
-		out = append(out, [2]float64{lon, lat})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no coordinates")
-	}
-	return out, nil
-}
-
 // parseKMLSites reads sites from KML placemarks: each a Point or a
 // Polygon, its name the site's, its ExtendedData the other fields (named
 // as the CSV columns).
 func parseKMLSites(data []byte) ([]row, *ImportError) {
 	e := &ImportError{Format: FormatKML}
-	ps, err := readPlacemarks(data)
+	ps, err := kml.Placemarks(data, MaxImportRows)
 	if err != nil {
 		e.Rows = append(e.Rows, RowError{0, "-", "Not a KML file: " + err.Error() + "."})
 		return nil, e
@@ -163,8 +59,8 @@ func parseKMLSites(data []byte) ([]row, *ImportError) {
 		}
 		var geom any
 		switch {
-		case p.Point != nil && p.Polygon == nil:
-			cs, err := kmlCoords(*p.Point)
+		case p.Point != nil && len(p.Polygons) == 0:
+			cs, err := kml.Coordinates(*p.Point)
 			if err == nil && len(cs) != 1 {
 				err = fmt.Errorf("a Point has one coordinate, not %d", len(cs))
 			}
@@ -173,11 +69,11 @@ func parseKMLSites(data []byte) ([]row, *ImportError) {
 				continue
 			}
 			geom = map[string]any{"type": "Point", "coordinates": cs[0]}
-		case p.Polygon != nil && p.Point == nil:
+		case len(p.Polygons) == 1 && p.Point == nil:
 			var rings [][][2]float64
 			bad := false
-			for j, r := range append([]kmlRing{p.Polygon.Outer}, p.Polygon.Inner...) {
-				cs, err := kmlCoords(r.Coordinates)
+			for j, r := range p.Polygons[0].Rings() {
+				cs, err := kml.Coordinates(r.Coordinates)
 				if err != nil {
 					what := "outer boundary"
 					if j > 0 {
@@ -231,7 +127,7 @@ func ParseRoute(format string, data []byte) (json.RawMessage, error) {
 	var faults []string
 	switch format {
 	case FormatKML:
-		ps, err := readPlacemarks(data)
+		ps, err := kml.Placemarks(data, MaxImportRows)
 		if err != nil {
 			return nil, errorf("Not a KML file: %s.", err)
 		}
@@ -244,7 +140,7 @@ func ParseRoute(format string, data []byte) (json.RawMessage, error) {
 		if len(lines) != 1 {
 			return nil, errorf("A route file holds one LineString placemark, not %d.", len(lines))
 		}
-		c, err := kmlCoords(*ps[lines[0]].LineString)
+		c, err := kml.Coordinates(*ps[lines[0]].LineString)
 		if err != nil {
 			faults = append(faults, fmt.Sprintf("placemark %d: %s", lines[0]+1, err))
 		}
