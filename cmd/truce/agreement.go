@@ -18,9 +18,6 @@ func init() {
 }
 
 func runAgreement(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("agreement: want a sub-verb: create, list, show, propose, approve, reject or withdraw")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "create":

@@ -55,9 +55,6 @@ func post(ctx context.Context, cl *api.Client, path string, body, out any) error
 }
 
 func runActor(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("actor: want a sub-verb: add or list")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "add":
@@ -133,9 +130,6 @@ func controlFlags(fs *flag.FlagSet, in *control.ControlInput) (from, to *timeFla
 }
 
 func runControl(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("control: want a sub-verb: add, import, end, map or respond")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "respond":
@@ -252,9 +246,6 @@ func printRecorded(r *control.Recorded) {
 }
 
 func runGuarantee(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("guarantee: want a sub-verb: add, list or record")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "add":
@@ -344,9 +335,6 @@ func runBreach(ctx context.Context, args []string) error {
 // breachVerb runs breach's sub-verbs; control respond is breach respond
 // under the control verb, beside the control areas that raise breaches.
 func breachVerb(ctx context.Context, verb string, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("breach: want a sub-verb: list or respond")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "list":

@@ -20,9 +20,6 @@ func init() {
 var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind}
 
 func runConvoy(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("convoy: want a sub-verb: report, show or alerts")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {

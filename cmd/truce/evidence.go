@@ -32,9 +32,6 @@ func uploadEvidenceFile(ctx context.Context, cl *api.Client, path string) (*obse
 }
 
 func runEvidence(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("evidence: want a sub-verb: upload, show or get")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {

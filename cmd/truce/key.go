@@ -13,9 +13,6 @@ func init() {
 }
 
 func runKey(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("key: want a sub-verb: generate or rotate")
-	}
 	switch args[0] {
 	case "generate":
 		fs := newFlags("key generate", "key generate --party SLUG --out FILE")

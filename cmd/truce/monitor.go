@@ -290,9 +290,6 @@ func followEvents(ctx context.Context, cf clientFlags, kinds string, onData func
 
 func runFeed(ctx context.Context, args []string) error {
 	var cf clientFlags
-	if len(args) == 0 {
-		return fmt.Errorf("feed: want a sub-verb: add, list or remove")
-	}
 	switch args[0] {
 	case "add":
 		fs := newFlags("feed add", "feed add sbs HOST:PORT [--name N]")
@@ -340,9 +337,6 @@ func runFeed(ctx context.Context, args []string) error {
 
 func runAircraft(ctx context.Context, args []string) error {
 	var cf clientFlags
-	if len(args) == 0 {
-		return fmt.Errorf("aircraft: want a sub-verb: add, list or remove")
-	}
 	switch args[0] {
 	case "add":
 		fs := newFlags("aircraft add", "aircraft add --icao HEX | --prefix CALLSIGN_PREFIX [--party SLUG] [--note N]")

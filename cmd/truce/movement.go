@@ -155,9 +155,6 @@ func (f *movementFlags) fields() (humanitarian.MovementFields, error) {
 }
 
 func runMovement(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("movement: want a sub-verb: add, status, list or show")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {

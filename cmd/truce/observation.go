@@ -20,9 +20,6 @@ func init() {
 }
 
 func runObservation(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("observation: want a sub-verb: add, list or show")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -160,9 +157,6 @@ func runObservation(ctx context.Context, args []string) error {
 }
 
 func runIncident(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("incident: want a sub-verb: list, show, verify, dispute, reject or report")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {

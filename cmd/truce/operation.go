@@ -23,9 +23,6 @@ func init() {
 }
 
 func runOp(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("op: want a sub-verb: file, check, list, show, approve, status or conflicts")
-	}
 	var cf clientFlags
 	switch sub := args[0]; sub {
 	case "file", "check":

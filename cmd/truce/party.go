@@ -11,9 +11,6 @@ import (
 func init() { register("party", "add, list and show parties", runParty, "add", "list", "show") }
 
 func runParty(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("party: want a sub-verb: add, list or show")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "add":

@@ -23,9 +23,6 @@ func init() {
 }
 
 func runSite(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("site: want a sub-verb: add, import, list or show")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {

@@ -14,9 +14,6 @@ func init() {
 }
 
 func runToken(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("token: want a sub-verb: create, list or revoke")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "create":

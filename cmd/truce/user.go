@@ -12,9 +12,6 @@ import (
 func init() { register("user", "add, list and disable users", runUser, "add", "list", "disable") }
 
 func runUser(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("user: want a sub-verb: add, list or disable")
-	}
 	var cf clientFlags
 	switch args[0] {
 	case "add":

@@ -21,9 +21,6 @@ func init() {
 }
 
 func runZone(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("zone: want a sub-verb: propose, change, approve, reject, suspend, withdraw, list, show, history, at or export")
-	}
 	var cf clientFlags
 	sub, rest := args[0], args[1:]
 	switch sub {
