@@ -176,20 +176,33 @@ func (n *Node) startFollowing() {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.refresh = newRefresher(ctx, n.log, n.API.Registry())
 	done := make(chan struct{})
-	n.stopFollowing = func() { cancel(); <-done; n.refresh.wait() }
-	go func() {
-		defer close(done)
-		t := time.NewTicker(reconcileEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				n.reconcile()
-			}
-		}
-	}()
+	var started sync.Once
+	n.stopFollowing = func() {
+		cancel()
+		started.Do(func() { close(done) }) // never started: nothing to wait for
+		<-done
+		n.refresh.wait()
+	}
+	// The reconciliation loop starts once Open has set up every engine it
+	// brings in step (startReconciling): started here, it read n.Airspace
+	// while Open was still setting it (the race detector, TestFollow_Reconciled).
+	n.startReconciling = func() {
+		started.Do(func() {
+			go func() {
+				defer close(done)
+				t := time.NewTicker(reconcileEvery)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						n.reconcile()
+					}
+				}
+			}()
+		})
+	}
 }
 
 // reconcile brings every engine in step with the database: the zones the

@@ -193,6 +193,8 @@ type Node struct {
 	reconciled    reconcileState   // what the last reconciliation read (follow.go)
 	kept          *fileCheckpoints // the latest checkpoint, kept in the data directory too (vouch.go)
 	stopFollowing func()
+	// startReconciling starts the reconciliation loop (follow.go).
+	startReconciling func()
 	// Airspace is the air picture: the monitor, its feeds and alerts.
 	Airspace *airspace.Host
 	log      *slog.Logger
@@ -288,6 +290,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		n.Close()
 		return nil, fmt.Errorf("airspace monitor: %w", err)
 	}
+	n.startReconciling()
 	rctx, stop := context.WithCancel(context.Background())
 	n.stopRemote = stop
 	if err := n.followRemote(rctx); err != nil {
