@@ -168,7 +168,9 @@ func TestObservation_LoadVouched(t *testing.T) {
 		n.Close()
 		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
 			var doc string
-			if err := query(`SELECT doc FROM observations WHERE id = ?`, o.ID).Scan(&doc); err != nil {
+			// A new observation's row leaves its document to its journal
+			// entry; the edit writes a changed one into the row.
+			if err := query(`SELECT j.body FROM observations o JOIN journal j ON j.idx = o.doc_entry WHERE o.id = ? AND o.doc = ''`, o.ID).Scan(&doc); err != nil {
 				t.Fatal(err)
 			}
 			var m map[string]any

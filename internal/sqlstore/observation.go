@@ -22,8 +22,58 @@ func (o observationStore) Update(ctx context.Context, fn func(observation.Tx) er
 	return o.update(ctx, func(t *tx) error { return fn(t) })
 }
 
+// observationSelect reads an observation's document: the row's, or the
+// body of the observation's own journal entry at doc_entry when the row
+// left it there (putDocOnce). Lists choose their page of rows first and
+// join only those with their entries.
+func observationSelect(rows string) string {
+	return `SELECT o.id, o.doc, j.body FROM ` + rows + ` o LEFT JOIN journal j ON j.idx = o.doc_entry AND j.kind = 'observation' AND j.subject = o.id`
+}
+
+// scanObservation reads a row of observationSelect. A row that leaves its
+// document to an entry that is not its observation's reads as an
+// observation with nothing but its id, which no entry vouches for: it is
+// refused as changed (EINTEGRITY) where it is read.
+func scanObservation(row interface{ Scan(...any) error }) (*observation.Observation, error) {
+	var id, doc string
+	var body []byte
+	if err := row.Scan(&id, &doc, &body); err != nil {
+		return nil, err
+	}
+	o := new(observation.Observation)
+	src := []byte(doc)
+	if doc == "" {
+		if body == nil {
+			o.ID = id
+			return o, nil
+		}
+		src = body
+	}
+	if err := json.Unmarshal(src, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func scanObservations(ctx context.Context, s *Store, q queryer, query string, args ...any) ([]*observation.Observation, error) {
+	rows, err := q.QueryContext(ctx, s.rb.q(query), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*observation.Observation
+	for rows.Next() {
+		v, err := scanObservation(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.wrap(rows.Err())
+}
+
 func (o observationStore) Observation(ctx context.Context, id string) (*observation.Observation, error) {
-	v, err := scanDoc[observation.Observation](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM observations WHERE id = ?`), id))
+	v, err := scanObservation(o.reader(ctx).QueryRowContext(ctx, o.rb.q(observationSelect(`observations`)+` WHERE o.id = ?`), id))
 	return one(o.Store, v, err, "Observation", id)
 }
 
@@ -32,7 +82,7 @@ func (o observationStore) Observations(ctx context.Context, f observation.Filter
 	if f.IncidentID != "" {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
-	return docs[observation.Observation](ctx, o.Store, o.reader(ctx), `SELECT doc FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return scanObservations(ctx, o.Store, o.reader(ctx), observationSelect(`(SELECT id, doc, doc_entry FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?)`)+` ORDER BY o.id`, append(args, limit(f.Limit))...)
 }
 
 func (o observationStore) Incident(ctx context.Context, id string) (*observation.Incident, error) {
@@ -54,9 +104,12 @@ func (o observationStore) Incidents(ctx context.Context, f observation.IncidentF
 	return docs[observation.Incident](ctx, o.Store, o.reader(ctx), `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 
+// PutObservation writes an observation. A new observation's document is
+// left to its journal entry (putDocOnce): it is stored once, in the
+// journal.
 func (t *tx) PutObservation(_ context.Context, o *observation.Observation) error {
-	return t.putDoc("observations", o.ID, int64(o.Version), o, []string{"incident_id", "party_id", "observer_id", "start_at"},
-		[]any{o.IncidentID, o.PartyID, o.ObserverID, micros(o.Start)})
+	return t.putDocOnce("observations", "observation", o.ID, int64(o.Version), o, []string{"incident_id", "party_id", "observer_id", "start_at", "doc_entry"},
+		[]any{o.IncidentID, o.PartyID, o.ObserverID, micros(o.Start), nil})
 }
 
 func (t *tx) PutIncident(_ context.Context, inc *observation.Incident) error {
@@ -76,7 +129,7 @@ func (t *tx) IncidentObservations(_ context.Context, incidentID string) ([]*obse
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	return docs[observation.Observation](t.ctx, t.s, t.tx, `SELECT doc FROM observations WHERE incident_id = ? ORDER BY id`, incidentID)
+	return scanObservations(t.ctx, t.s, t.tx, observationSelect(`observations`)+` WHERE o.incident_id = ? ORDER BY o.id`, incidentID)
 }
 
 func (o observationStore) Evidence(ctx context.Context, sha256 string) (*observation.Evidence, error) {
