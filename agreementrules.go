@@ -182,7 +182,8 @@ func CanDecideAgreement(ag *Agreement, number int, party string, t time.Time) er
 //     and carries it out at d.DecidedAt: the status moves (with its
 //     history) to in force, suspended or terminated, or the amended text
 //     replaces the text (rules it replaces are kept in ReplacedRules,
-//     with the moment they ended). Bringing into force and amending keep the
+//     signatories and period in ReplacedTerms, with the moment they
+//     ended). Bringing into force and amending keep the
 //     approved proposal as the text's Signed.
 //
 // The errors are those of CanDecideAgreement.
@@ -206,6 +207,11 @@ func DecideAgreement(ag *Agreement, number int, d Decision) (*Agreement, error) 
 			n.EffectiveFrom, n.EffectiveTo, n.Rules = t.EffectiveFrom, t.EffectiveTo, t.Rules
 			if !reflect.DeepEqual(ag.Rules, t.Rules) {
 				n.ReplacedRules = append(slices.Clip(slices.Clone(ag.ReplacedRules)), ReplacedRules{Rules: ag.Rules, Until: at})
+			}
+			if !slices.Equal(ag.Signatories, t.Signatories) || !ag.EffectiveFrom.Equal(t.EffectiveFrom) ||
+				(ag.EffectiveTo == nil) != (t.EffectiveTo == nil) || (ag.EffectiveTo != nil && !ag.EffectiveTo.Equal(*t.EffectiveTo)) {
+				n.ReplacedTerms = append(slices.Clip(slices.Clone(ag.ReplacedTerms)),
+					ReplacedTerms{Signatories: slices.Clone(ag.Signatories), EffectiveFrom: ag.EffectiveFrom, EffectiveTo: ag.EffectiveTo, Until: at})
 			}
 		}
 		if p.Action == AgreementAmend || p.Action == AgreementBringIntoForce {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/agreetest"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -148,6 +149,121 @@ func TestObservation_ViolationOfRulesAtEventTime(t *testing.T) {
 		if len(inc2.Violations) != 0 {
 			t.Fatalf("shelling after the prohibition was lifted: violations %+v, want none", inc2.Violations)
 		}
+	})
+}
+
+// shellingZone makes a de-escalation zone over boxGeometry in agreement ag,
+// approved by an operator of each of its signatories.
+func shellingZone(t *testing.T, n *Node, admin context.Context, ag *truce.Agreement) *truce.Zone {
+	t.Helper()
+	z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ctx := range agreetest.Operators(t, n.Accounts, admin, ag.Signatories...) {
+		if _, err := n.Zones.DecideZone(ctx, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return z
+}
+
+// verifyShelling verifies the incident of o and fails unless it records
+// one violation, of the shelling prohibition of agreement ag.
+func verifyShelling(t *testing.T, n *Node, operator context.Context, o *observation.Observation, ag *truce.Agreement) {
+	t.Helper()
+	inc, err := n.Observation.DecideIncident(operator, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inc.Violations) != 1 || inc.Violations[0].Activity != "shelling" || inc.Violations[0].AgreementID != ag.ID {
+		t.Fatalf("violations %+v; want one, of the shelling prohibition of agreement %s in force at the event", inc.Violations, ag.ID)
+	}
+}
+
+// TestObservation_ViolationOfPeriodAtEventTime: shelling is reported
+// inside a de-escalation zone of an agreement in force with no end; the
+// signatories then amend the agreement's period to end before the event.
+// The incident, verified after the amendment, broke the agreement as it
+// stood when it happened: the period was judged by the amended text, so
+// the agreement counted as ended at the event and no violation was found.
+func TestObservation_ViolationOfPeriodAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
+		shellingZone(t, n, admin, ag)
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := o.Start.Add(-10 * time.Minute)
+		amended, err := truce.AgreeAll(n.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{EffectiveTo: &end}},
+			agreetest.Operators(t, n.Accounts, admin, ag.Signatories...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if amended.EffectiveTo == nil || !amended.EffectiveTo.Equal(end) {
+			t.Fatalf("the amendment did not take effect: effective_to %v", amended.EffectiveTo)
+		}
+		n.Close()
+		n = e.mustOpen(t)
+		verifyShelling(t, n, operator, o, ag)
+	})
+}
+
+// TestObservation_ViolationOfSignatoriesAtEventTime: an agreement of three
+// signatories A, B and C; C gives notice of withdrawal, which takes effect
+// a day later, leaving A and B bound, and shelling is reported after that
+// in its de-escalation zone. The signatories then amend the agreement to
+// A and C. The incident, verified after the amendment, broke the
+// agreement as it stood when it happened (A and B bound): the withdrawal
+// was counted among the amended signatories, so the agreement counted as
+// ended by C's notice before the event and no violation was found.
+func TestObservation_ViolationOfSignatoriesAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		var sigs []string
+		for _, slug := range []string{"b", "c"} {
+			p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, p.ID)
+		}
+		b, c := sigs[0], sigs[1]
+		rules := truce.AgreementRules{NoticePeriod: truce.MinNoticePeriod,
+			Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID, b, c}, rules)
+		shellingZone(t, n, admin, ag)
+		if _, err := n.Zones.GiveNotice(agreetest.Operators(t, n.Accounts, admin, c)[0], ag.ID, truce.NoticeCreate{Reason: "talks failed"}); err != nil {
+			t.Fatal(err)
+		}
+		// A day and an hour later: C's withdrawal has taken effect.
+		later := time.Now().Add(time.Duration(truce.MinNoticePeriod) + time.Hour)
+		n.Journal.Now = func() time.Time { return journal.Now().Add(time.Until(later)) }
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		in := shellingAt(36.1, 33.1)
+		in.End = n.Journal.Now()
+		in.Start = in.End.Add(-time.Minute)
+		o, err := n.Observation.AddObservation(observer, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		amended, err := truce.AgreeAll(n.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{Signatories: []string{e.admin.Party.ID, c}}},
+			agreetest.Operators(t, n.Accounts, admin, e.admin.Party.ID, b, c)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(amended.Signatories) != 2 {
+			t.Fatalf("the amendment did not take effect: signatories %v", amended.Signatories)
+		}
+		verifyShelling(t, n, operator, o, ag)
 	})
 }
 
