@@ -100,11 +100,10 @@ func (n *Node) followAlerts(e truce.Event) {
 func zoneHazards(idx *zones.Index) humanitarian.HazardChecker {
 	return humanitarian.ZoneIndexChecker{Index: idx.Spatial(), Record: func(id string) (humanitarian.ZoneHit, bool) {
 		r, ok := idx.Record(id)
-		if !ok || r.Version == nil {
+		if !ok {
 			return humanitarian.ZoneHit{}, false
 		}
-		return humanitarian.ZoneHit{ZoneID: r.Version.ZoneID, Version: r.Version.Version, Name: r.Version.Spec.Name,
-			Kind: r.Version.Spec.Kind, AgreementID: r.Version.AgreementID}, true
+		return humanitarian.ZoneHitOf(r)
 	}}
 }
 
