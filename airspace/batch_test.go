@@ -14,6 +14,7 @@ import (
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/sqlstore"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres"
@@ -266,16 +267,16 @@ func TestAirspace_AlertEventsAfterCommit(t *testing.T) {
 func TestAirspace_AlertShutdownOutage(t *testing.T) {
 	const aircraft = 200
 	airspace.SetShutdownRetry(t, time.Second)
-	var us *unwritable
+	var us *teststores.Unwritable
 	onBothStores(t, func(s *sqlstore.Store) node.Store {
-		us = &unwritable{Store: s}
+		us = &teststores.Unwritable{Store: s}
 		return us
 	}, func(t *testing.T, n *node.Node) {
-		us.failing.Store(true)
+		us.Failing.Store(true)
 		squawkAll(t, n, aircraft)
 		e := n.Monitor()
 		testwait.For(t, time.Minute, "the alerts to be raised and a write to fail", func() bool {
-			return e.Counters.Alerts.Load() >= aircraft && us.failed.Load() > 0
+			return e.Counters.Alerts.Load() >= aircraft && us.Failed.Load() > 0
 		})
 		t0 := time.Now()
 		n.Close()
