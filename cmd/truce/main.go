@@ -17,7 +17,8 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// verb is one CLI verb; each lives in its own file.
+// verb is one CLI verb; a capability's verbs live in its one file
+// (humanitarian.go, observation.go, control.go …).
 type verb struct {
 	summary string
 	run     func(ctx context.Context, args []string) error
