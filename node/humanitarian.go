@@ -151,9 +151,5 @@ func newHumanitarian(st Store, j *journal.Journal, acc *accounts.Service) (*huma
 // journal of a service OpenService opened (for set-up work such as the
 // demo).
 func OpenHumanitarian(svc *Base) (*humanitarian.Service, error) {
-	st, ok := svc.Store.(Store)
-	if !ok {
-		return nil, fmt.Errorf("humanitarian: the service's store has no humanitarian view")
-	}
-	return newHumanitarian(st, svc.Journal, svc.Accounts)
+	return newHumanitarian(svc.Store, svc.Journal, svc.Accounts)
 }
