@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/demo"
 )
@@ -26,12 +25,7 @@ func TestUI_BrowserSignsBreachResponse(t *testing.T) {
 	path := findBrowser(t)
 	ctx := context.Background()
 	s := startUIServer(t, ctx)
-	keyFile := s.keys["ru"]
-	ruCtx := s.actor(t, ctx, "ru")
-	ru := truce.CallerFrom(ruCtx).Party
-	if ru.Custodial || keyFile == "" {
-		t.Fatal("Russia holds no key of its own in the demo")
-	}
+	ruCtx, ru, keyFile := ownKeyParty(t, s, "ru")
 	// The faction takes the village again: a breach Russia owes an
 	// answer to.
 	rec, err := s.node.Control.AddControl(ruCtx, control.ControlInput{Actor: "faction", Name: "Ash-Shajara again", Geometry: json.RawMessage(demo.RetakenVillage),

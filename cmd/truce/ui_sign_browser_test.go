@@ -28,15 +28,7 @@ func TestUI_BrowserSignsDecision(t *testing.T) {
 	path := findBrowser(t)
 	ctx := context.Background()
 	s := startUIServer(t, ctx)
-	keyFile := s.keys["ru"]
-	if keyFile == "" {
-		t.Fatal("the demo has no key file for Russia")
-	}
-	ruCtx := s.actor(t, ctx, "ru")
-	ru := truce.CallerFrom(ruCtx).Party
-	if ru.Custodial {
-		t.Fatal("Russia is custodial in the demo")
-	}
+	ruCtx, ru, keyFile := ownKeyParty(t, s, "ru")
 	if _, err := s.node.Store.Accounts().PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("the server's store holds a key for Russia: %v", err)
 	}
@@ -139,6 +131,18 @@ func itoa(n int) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// ownKeyParty is the demo party slug, which holds its own key: an
+// operator's context, the party and its key file.
+func ownKeyParty(t *testing.T, s *uiServer, slug string) (context.Context, *truce.Party, string) {
+	t.Helper()
+	ctx := s.actor(t, context.Background(), slug)
+	p := truce.CallerFrom(ctx).Party
+	if p.Custodial || s.keys[slug] == "" {
+		t.Fatalf("%s holds no key of its own in the demo", slug)
+	}
+	return ctx, p, s.keys[slug]
 }
 
 // recordPosts records the body of every POST the page tb makes to a URL
