@@ -2,8 +2,6 @@ package airspace_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -27,11 +25,7 @@ import (
 // store's SQL core as node.Config.WrapStore would.
 func onBothStores(t *testing.T, wrap func(*sqlstore.Store) node.Store, test func(t *testing.T, n *node.Node)) {
 	run := func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		cfg := node.Config{DataDir: t.TempDir(), DB: dsn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-		if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-			t.Fatal(err)
-		}
+		cfg := node.Config{DB: dsn}
 		if wrap != nil {
 			cfg.WrapStore = func(st node.Store) node.Store {
 				switch s := st.(type) {
@@ -44,11 +38,7 @@ func onBothStores(t *testing.T, wrap func(*sqlstore.Store) node.Store, test func
 				return nil
 			}
 		}
-		n, err := node.Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
+		n, _ := openNode(t, cfg)
 		test(t, n)
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, "") })

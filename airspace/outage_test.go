@@ -2,8 +2,6 @@ package airspace_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -23,25 +21,14 @@ func TestAirspace_CapacityAlertOutage(t *testing.T) {
 	ctx := context.Background()
 	airspace.SetCapacityEvery(t, time.Hour)
 	us := &teststores.Unwritable{}
-	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off",
-		WrapStore: func(st node.Store) node.Store {
-			s, ok := st.(*sqlite.Store)
-			if !ok {
-				t.Fatalf("store %T", st)
-			}
-			us.Store = s.Store
-			return us
-		}}
-	initCfg := cfg
-	initCfg.WrapStore = nil
-	if _, err := node.Init(ctx, initCfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, _ := openNode(t, node.Config{WrapStore: func(st node.Store) node.Store {
+		s, ok := st.(*sqlite.Store)
+		if !ok {
+			t.Fatalf("store %T", st)
+		}
+		us.Store = s.Store
+		return us
+	}})
 	a := n.Airspace
 	us.Failing.Store(true)
 	t0 := time.Now()
