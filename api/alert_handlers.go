@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -285,8 +286,21 @@ func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pg)
 }
 
+// batchBody is a positions batch's body: met while the batch is read, the
+// body limit is the problem that says the batch was refused whole.
+type batchBody struct{ io.Reader }
+
+func (b batchBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return n, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit of %d bytes. Nothing was taken.", tooLarge.Limit)
+	}
+	return n, err
+}
+
 func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
-	res, err := h.m.Positions.IngestNDJSON(r.Context(), r.Header.Get("Content-Type"), r.Body)
+	res, err := h.m.Positions.IngestNDJSON(r.Context(), r.Header.Get("Content-Type"), batchBody{r.Body})
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
