@@ -156,6 +156,7 @@ type Counters struct {
 	TooOld     atomic.Uint64 // positions older than the engine's clock by more than MaxDelay
 	Future     atomic.Uint64 // positions later than the wall clock by more than MaxAhead
 	Invalid    atomic.Uint64 // positions with coordinates out of range or not finite, ignored
+	Sweeps     atomic.Uint64 // passes of Run's expiry of stale tracks (one a second), counted when each ends
 }
 
 // Engine is the monitor. Its methods are safe for concurrent use.
@@ -462,6 +463,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-tick.C:
 			e.Expire(e.Now())
+			e.Counters.Sweeps.Add(1)
 		case <-e.wake:
 			e.processQueued(e.take())
 			// Yield a few times before blocking on an empty queue: a feed

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
@@ -13,10 +12,7 @@ import (
 // openEvents starts live delivery: the event bus over the store's event
 // log, the webhook dispatcher, and their routes.
 func (n *Node) openEvents() error {
-	es, ok := n.Store.(events.Store)
-	if !ok {
-		return fmt.Errorf("the %T store keeps no event log", n.Store)
-	}
+	es := n.Store
 	n.dispatcher = &events.Dispatcher{Store: es, Logger: n.log}
 	n.Events = events.NewBus(es, events.Options{Logger: n.log, Buffer: n.Config.EventBuffer, OnDeliveries: n.dispatcher.Notify})
 	hooks := &events.Hooks{Store: es, Parties: n.Store.Accounts()}
@@ -29,7 +25,7 @@ func (n *Node) openEvents() error {
 // to this server's engines (the zone index, the monitor), as follow does
 // for its own: their events arrive on the bus from the log, marked Remote.
 func (n *Node) followRemote(ctx context.Context) error {
-	_, last, err := n.Store.(events.Store).EventBounds(ctx)
+	_, last, err := n.Store.EventBounds(ctx)
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,14 @@ func IsPostgres(dsn string) bool {
 // SQL stores implement them all).
 type Store interface {
 	truce.Store
+	// The roles the node wires besides the capabilities' views: the
+	// event log live delivery reads, the signed log's storage, the scan
+	// of the journal the start-up self-check makes, and the heads of the
+	// journal the reconciliation compares.
+	events.Store
+	ledger.Storage
+	journalScanner
+	journalHeads
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
 	Airspace() airspace.Store

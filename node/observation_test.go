@@ -41,6 +41,45 @@ func shellingAt(lon, lat float64) observation.Input {
 		Category: observation.CatExplosion, SubCategory: "artillery", Events: observation.Count{Best: 2, Low: 1, High: 3}}
 }
 
+// shelled is a server over a fresh store where shelling is prohibited in
+// de-escalation zones and has been reported by a monitoring team inside
+// one in force.
+type shelled struct {
+	e                         *tamperEnv
+	n                         *Node
+	admin, observer, operator context.Context
+	ag                        *truce.Agreement
+	z                         *truce.Zone
+	o                         *observation.Observation
+}
+
+// shellingInZone opens a server (SQLite, or PostgreSQL when pg is true)
+// with an agreement in force that prohibits shelling in de-escalation
+// zones, a de-escalation zone of it in force over boxGeometry, a
+// monitoring team ("centre"), and its observer's report of shelling inside
+// the zone.
+func shellingInZone(t *testing.T, pg bool) shelled {
+	t.Helper()
+	c := shelled{e: newTamperEnv(t, pg)}
+	c.n = c.e.mustOpen(t)
+	c.admin = truce.NewContext(context.Background(), c.e.admin)
+	rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+	c.ag = inForceAgreement(t, c.n, c.admin, []string{c.e.admin.Party.ID}, rules)
+	z, _, err := c.n.Zones.ProposeZone(c.admin, truce.ZoneProposal{Agreement: c.ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.n.Zones.DecideZone(c.admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.z = z
+	c.observer, c.operator = monitorTeam(t, c.n, c.admin, "centre")
+	if c.o, err = c.n.Observation.AddObservation(c.observer, shellingAt(36.1, 33.1)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestObservation_ViolationOfZoneAtEventTime: shelling is reported inside a
 // de-escalation zone while its first version is in force; the zone is then
 // moved elsewhere (version 2), and the server restarted. The incident,
@@ -50,23 +89,8 @@ func shellingAt(lon, lat float64) observation.Input {
 // InForceAt(event time) was asked of nothing and no violation was found.
 func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
-		e := newTamperEnv(t, pg)
-		n := e.mustOpen(t)
-		admin := truce.NewContext(context.Background(), e.admin)
-		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
-		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
-		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
-			t.Fatal(err)
-		}
-		observer, operator := monitorTeam(t, n, admin, "centre")
-		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := shellingInZone(t, pg)
+		e, n, admin, ag, z, operator, o := c.e, c.n, c.admin, c.ag, c.z, c.operator, c.o
 		moved := `{"type":"Polygon","coordinates":[[[10,10],[10.2,10],[10.2,10.2],[10,10.2],[10,10]]]}`
 		v2, err := n.Zones.ProposeChange(admin, z.ID, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(moved)}, 0)
 		if err != nil {
@@ -95,23 +119,9 @@ func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 // check read the current ones, so no violation was found.
 func TestObservation_ViolationOfRulesAtEventTime(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
-		e := newTamperEnv(t, pg)
-		n := e.mustOpen(t)
-		admin := truce.NewContext(context.Background(), e.admin)
-		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
-		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
-		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
-			t.Fatal(err)
-		}
-		observer, operator := monitorTeam(t, n, admin, "centre")
-		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := shellingInZone(t, pg)
+		e, n, admin, ag, observer, operator, o := c.e, c.n, c.admin, c.ag, c.observer, c.operator, c.o
+		var err error
 		lifted := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}
 		if _, err := n.Zones.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{Rules: &lifted}}, 0); err != nil {
 			t.Fatal(err)

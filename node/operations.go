@@ -24,10 +24,7 @@ func (n *Node) openOperations() {
 // service OpenService opened (for set-up work such as the demo); zones in
 // force are read from a zone index loaded now.
 func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error) {
-	st, ok := svc.Store.(Store)
-	if !ok {
-		return nil, fmt.Errorf("operations: the service's store has no operations view")
-	}
+	st := svc.Store
 	zx := svc.Zones.NewIndex()
 	if err := zx.Load(ctx, svc.Now()); err != nil {
 		return nil, fmt.Errorf("operations: zone index: %w", err)
