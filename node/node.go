@@ -251,6 +251,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
+	// The log first: every load below checks the entries it reads against
+	// the Merkle tree's leaves (journal.Ledger), which it cannot before.
+	if err := n.openLedger(c); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.Air = airspace.NewService(st.Airspace(), n.Journal.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
@@ -271,10 +277,6 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err := n.startObservation(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("observation: %w", err)
-	}
-	if err := n.openLedger(c); err != nil {
-		st.Close()
-		return nil, err
 	}
 	if err := n.startLedger(); err != nil {
 		st.Close()
