@@ -101,6 +101,10 @@ type Config struct {
 	// server of a deployment needs the same. Empty means the data
 	// directory's key-secret file (KeySecretPath), created if missing.
 	KeySecret string
+	// Exercise marks the deployment's alerts as an exercise wherever they
+	// are published as CAP (status Exercise, not Actual): a demo or a
+	// training deployment, whose data is illustrative.
+	Exercise bool
 }
 
 func (c *Config) defaults() {
