@@ -26,6 +26,7 @@ func (u *UI) AddControl(svc *control.Service) {
 		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
 		"GET /guarantors/{party}/record.geojson": c.recordGeoJSON,
 		"GET /actors/{id}":                       c.actor,
+		"GET /guarantees":                        c.guarantees,
 		"POST /breaches/{id}/respond":            c.respond}})
 }
 

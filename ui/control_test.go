@@ -155,6 +155,20 @@ func TestControlPages(t *testing.T) {
 	if _, page := get(t, c, s.url+"/guarantors/us"); !strings.Contains(page, `href="/guarantors/us/record.geojson"`) {
 		t.Fatal("the guarantor page does not link the GeoJSON export")
 	}
+	// The guarantees, each with its guarantors, the actors it allows and
+	// its breaches with their responses, in English and Arabic.
+	_, page = get(t, c, s.url+"/guarantees")
+	if strings.Count(page, `class="guarantee"`) != 1 || !strings.Contains(page, "Basin") || !strings.Contains(page, `href="/guarantors/us"`) ||
+		!strings.Contains(page, `href="/actors/saa"`) || !strings.Contains(page, "Government forces") || strings.Count(page, `class="breach-row"`) != 1 ||
+		!strings.Contains(page, "Forces told to withdraw.") || !strings.Contains(page, "Faction") || !strings.Contains(page, "Answered") {
+		t.Fatalf("guarantees page:\n%s", page)
+	}
+	if _, ar := get(t, c, s.url+"/guarantees", "Cookie", "truce_lang=ar"); !strings.Contains(ar, "الضمانات") || !strings.Contains(ar, "القوات الحكومية") || !strings.Contains(ar, "فصيل") {
+		t.Fatalf("Arabic guarantees page:\n%s", ar)
+	}
+	if _, page := get(t, c, s.url+"/control"); !strings.Contains(page, `href="/guarantees"`) {
+		t.Fatal("the control map does not link the guarantees")
+	}
 
 	// A second breach, answered from the guarantor's page with the
 	// party's custodial key.
