@@ -44,8 +44,12 @@ func (s *Service) CatchUp(ctx context.Context) ([]*Breach, error) {
 	}
 	var out []*Breach
 	for _, kind := range catchUpKinds {
+		head, ok := heads[kind]
+		if !ok {
+			continue // no entry of that kind yet
+		}
 		for {
-			raised, more, err := s.catchUpPage(ctx, kind, heads[kind])
+			raised, more, err := s.catchUpPage(ctx, kind, head)
 			out = append(out, raised...)
 			if err != nil {
 				return out, err
