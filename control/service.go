@@ -658,6 +658,23 @@ func (s *Service) Changes(ctx context.Context, from, to time.Time) (*Changes, er
 	return s.layer.ChangesBetween(from, to), nil
 }
 
+// ChangesIn is Changes with at most limit movements listed, oldest first
+// (0 or more than MaxMapAreas: MaxMapAreas); Truncated says some were
+// left out. The totals per actor are the whole period's.
+func (s *Service) ChangesIn(ctx context.Context, from, to time.Time, limit int) (*Changes, error) {
+	c, err := s.Changes(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMapAreas {
+		limit = MaxMapAreas
+	}
+	if len(c.Movements) > limit {
+		c.Movements, c.Truncated = c.Movements[:limit], true
+	}
+	return c, nil
+}
+
 // AddGuarantee records a guarantee of an agreement over one of its
 // zones. Only an operator of a signatory party (or an administrator) may,
 // as for the agreement's zones (truce.CanActOnZones): EFORBIDDEN
