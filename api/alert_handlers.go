@@ -40,6 +40,9 @@ type Monitor struct {
 	Positions PositionSink
 	// Sender names this deployment in CAP documents (e.g. the log origin).
 	Sender string
+	// Exercise publishes every CAP document with status Exercise: the
+	// deployment's data is illustrative (a demo, a training run).
+	Exercise bool
 	// ZoneGeometry returns the GeoJSON geometry of a zone as the caller
 	// may see it, for the CAP area; nil leaves the zone out of the area.
 	ZoneGeometry func(ctx context.Context, zoneID string) (json.RawMessage, error)
@@ -444,6 +447,15 @@ func areaDesc(a *truce.Alert) string {
 	return "Position of the alert"
 }
 
+// capOf is an alert's CAP document as this deployment publishes it.
+func (h *monitorHandlers) capOf(ctx context.Context, a *truce.Alert) capxml.Alert {
+	doc := CAPAlertIn(a, h.m.Sender, h.zoneOf(ctx, a))
+	if h.m.Exercise {
+		doc.Status = capxml.StatusExercise
+	}
+	return doc
+}
+
 func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".xml")
 	// A re-issued document (ID.vN) is served as the alert is now.
@@ -458,7 +470,7 @@ func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := capxml.Encode(&buf, CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))); err != nil {
+	if err := capxml.Encode(&buf, h.capOf(r.Context(), a)); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
@@ -478,7 +490,7 @@ func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	caps := make([]capxml.Alert, len(as))
 	for i, a := range as {
-		caps[i] = CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))
+		caps[i] = h.capOf(r.Context(), a)
 	}
 	var buf bytes.Buffer
 	err = capxml.Feed(&buf, capxml.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",

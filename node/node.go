@@ -101,6 +101,10 @@ type Config struct {
 	// server of a deployment needs the same. Empty means the data
 	// directory's key-secret file (KeySecretPath), created if missing.
 	KeySecret string
+	// Exercise marks the deployment's alerts as an exercise wherever they
+	// are published as CAP (status Exercise, not Actual): a demo or a
+	// training deployment, whose data is illustrative.
+	Exercise bool
 }
 
 func (c *Config) defaults() {
@@ -259,6 +263,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
+	// The log first: every load below checks the entries it reads against
+	// the Merkle tree's leaves (journal.Ledger), which it cannot before.
+	if err := n.openLedger(c); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.Air = airspace.NewService(st.Airspace(), n.Journal.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
@@ -279,10 +289,6 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	if err := n.startObservation(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("observation: %w", err)
-	}
-	if err := n.openLedger(c); err != nil {
-		st.Close()
-		return nil, err
 	}
 	if err := n.startLedger(); err != nil {
 		st.Close()

@@ -24,6 +24,11 @@ type Store interface {
 	Operations(ctx context.Context, fn func(*Operation) error) error
 	// Conflicts lists an operation's conflicts, oldest first.
 	Conflicts(ctx context.Context, operationID string) ([]*Conflict, error)
+	// OperationsAfter and ConflictsAfter return at most limit records
+	// whose ids sort after after, in id order: a page of a pass over
+	// them all (the self-check's).
+	OperationsAfter(ctx context.Context, after string, limit int) ([]*Operation, error)
+	ConflictsAfter(ctx context.Context, after string, limit int) ([]*Conflict, error)
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)

@@ -61,6 +61,14 @@ func (o operationsStore) Conflicts(ctx context.Context, operationID string) ([]*
 	return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
 }
 
+func (o operationsStore) OperationsAfter(ctx context.Context, after string, limit int) ([]*operations.Operation, error) {
+	return docs[operations.Operation](ctx, o.Store, o.reader(ctx), `SELECT body FROM operations WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (o operationsStore) ConflictsAfter(ctx context.Context, after string, limit int) ([]*operations.Conflict, error) {
+	return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
 func (t *tx) Operation(_ context.Context, id string) (*operations.Operation, error) {
 	if err := t.read(); err != nil {
 		return nil, err
