@@ -8,6 +8,7 @@ import (
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/humanitarian"
 )
 
 // openEvents starts live delivery: the event bus over the store's event
@@ -34,7 +35,10 @@ func (n *Node) followRemote(ctx context.Context) error {
 		return err
 	}
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
-	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee}}, last, true)
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee,
+		// Sites and movements: conflicts with the operations this server
+		// holds, raised later (operations.Service.Handle).
+		"site", humanitarian.KindMovement}}, last, true)
 	if err != nil {
 		return err
 	}
