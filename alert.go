@@ -22,6 +22,10 @@ const (
 	// table is full: positions of new aircraft are being refused or tracks
 	// evicted. One alert opens the episode and one closes it.
 	AlertTrackTableFull AlertKind = "track_table_full"
+	// AlertNonConformance: an aircraft taking part in an active
+	// operation flew outside the operation's volumes. Its episode ends
+	// when it is back inside, the operation ends or the track is lost.
+	AlertNonConformance AlertKind = "non_conformance"
 )
 
 // AlertState is where an alert is in its lifecycle.

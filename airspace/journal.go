@@ -118,6 +118,10 @@ func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 	if m := a.signatories.Load(); m != nil && agreement != "" {
 		signs = (*m)[agreement]
 	}
+	if al.OperationID != "" {
+		// A conformance alert concerns the operation's parties.
+		signs = a.operationParties(al.OperationID)
+	}
 	t.Parties = partiesConcerned(t, signs)
 	return t
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/operations"
 )
 
 // openEvents starts live delivery: the event bus over the store's event
@@ -38,7 +39,10 @@ func (n *Node) followRemote(ctx context.Context) error {
 	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee,
 		// Sites and movements: conflicts with the operations this server
 		// holds, raised later (operations.Service.Handle).
-		"site", humanitarian.KindMovement}}, last, true)
+		"site", humanitarian.KindMovement,
+		// An operation's status: the active operations the monitor holds
+		// aircraft to.
+		operations.EventChanged}}, last, true)
 	if err != nil {
 		return err
 	}
