@@ -21,7 +21,7 @@ func (u *UI) AddOperations(svc *operations.Service) {
 	u.AddPage(Page{Path: "/operations", NavKey: "nav.operations", Order: 37, Routes: map[string]http.HandlerFunc{
 		"GET /operations": o.list, "POST /operations": o.file, "GET /operations/{id}": o.show,
 		"POST /operations/{id}/approve": o.approve, "POST /operations/{id}/status": o.status,
-		"GET /operations.geojson": o.geojson}})
+		"GET /operations.geojson": o.geojson, "GET /operations/timeline": o.timeline}})
 	u.AddLayer(Layer{ID: "operations", TitleKey: "layer.operations", Kind: "geojson", Source: "/operations.geojson", Visible: true})
 }
 
