@@ -26,6 +26,10 @@ const (
 	// operation flew outside the operation's volumes. Its episode ends
 	// when it is back inside, the operation ends or the track is lost.
 	AlertNonConformance AlertKind = "non_conformance"
+	// AlertIntrusion: an aircraft of a party entered the volume of an
+	// active operation of other parties. Its episode ends when the
+	// aircraft leaves, the operation ends or the track is lost.
+	AlertIntrusion AlertKind = "operation_intrusion"
 )
 
 // AlertState is where an alert is in its lifecycle.

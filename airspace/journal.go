@@ -119,7 +119,8 @@ func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 		signs = (*m)[agreement]
 	}
 	if al.OperationID != "" {
-		// A conformance alert concerns the operation's parties.
+		// A conformance or intrusion alert concerns the operation's
+		// parties (and, added by partiesConcerned, the aircraft's).
 		signs = a.operationParties(al.OperationID)
 	}
 	t.Parties = partiesConcerned(t, signs)

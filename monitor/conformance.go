@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -16,10 +17,14 @@ import (
 // (KindNonConformanceEnded). A position without a known altitude is
 // judged on area and window alone.
 
-// The kinds of a conformance episode's alerts.
+// The kinds of a conformance episode's alerts, and of an intrusion's: an
+// aircraft of a party in an active operation's volume that none of the
+// operation's parties is (Intents.Parties), from its entry to its exit.
 const (
 	KindNonConformance      Kind = "non_conformance"
 	KindNonConformanceEnded Kind = "non_conformance_end"
+	KindIntrusion           Kind = "operation_intrusion"
+	KindIntrusionEnded      Kind = "operation_intrusion_end"
 )
 
 // The reasons a non-conformance episode ends.
@@ -39,9 +44,12 @@ const (
 // Aircraft lists, by ICAO address, the operations each aircraft takes
 // part in. An Intents is not changed once handed to the engine: a change
 // is a new one.
+// Parties lists each operation's participating parties: an aircraft
+// attributed to another party inside one of its volumes intrudes.
 type Intents struct {
 	Volumes, Areas, Footprints *spatial.Snapshot
 	Aircraft                   map[uint32][]string
+	Parties                    map[string][]string
 }
 
 // confState is a track's open non-conformance episode with an operation.
@@ -53,6 +61,7 @@ type confState struct {
 // conform checks t's position against the volumes of the operations it
 // takes part in, opening and closing its episodes.
 func (e *Engine) conform(t *track) {
+	e.intrude(t)
 	var ops []string
 	if e.intents != nil {
 		ops = e.intents.Aircraft[t.icao]
@@ -140,6 +149,55 @@ func (e *Engine) endConformance(t *track, i int, reason string, at time.Time) {
 	t.conf = append(t.conf[:i], t.conf[i+1:]...)
 	e.pending = append(e.pending, Alert{Kind: KindNonConformanceEnded, Episode: c.episode, Time: at, Reason: reason,
 		Aircraft: t.aircraft(1), OperationID: c.op})
+}
+
+// intrude checks an attributed aircraft's position against the volumes of
+// the active operations of other parties, opening an intrusion episode on
+// entering one and closing it on leaving (ReasonLeft), when the operation
+// ends or the aircraft's party changes (ReasonOperationEnded), or when the
+// track is lost.
+func (e *Engine) intrude(t *track) {
+	var in []string // operations of other parties holding the position
+	if e.intents != nil && e.intents.Volumes != nil && t.party != "" {
+		e.intents.Volumes.Containing(t.pos.Lon, t.pos.Lat, t.altM(), t.pos.Time, func(id string) bool {
+			op := opOfVolume(id)
+			if ps, ok := e.intents.Parties[op]; ok && !hasID(ps, t.party) && !hasID(in, op) {
+				in = append(in, op)
+			}
+			return true
+		})
+	}
+	at := t.pos.Time
+	for i := 0; i < len(t.intr); {
+		c := t.intr[i]
+		if hasID(in, c.op) {
+			i++
+			continue
+		}
+		reason := ReasonLeft
+		if ps, ok := e.intents.partiesOf(c.op); !ok || hasID(ps, t.party) || t.party == "" {
+			reason = ReasonOperationEnded
+		}
+		t.intr = append(t.intr[:i], t.intr[i+1:]...)
+		e.pending = append(e.pending, Alert{Kind: KindIntrusionEnded, Episode: c.episode, Time: at, Reason: reason,
+			Aircraft: t.aircraft(1), OperationID: c.op})
+	}
+	for _, op := range in {
+		if slices.ContainsFunc(t.intr, func(c confState) bool { return c.op == op }) {
+			continue
+		}
+		ep := episodeID("intrusion", t.icao, 0, op, at)
+		t.intr = append(t.intr, confState{op: op, episode: ep})
+		e.pending = append(e.pending, Alert{Kind: KindIntrusion, Episode: ep, Time: at, Aircraft: t.aircraft(1), OperationID: op})
+	}
+}
+
+func (in *Intents) partiesOf(op string) ([]string, bool) {
+	if in == nil {
+		return nil, false
+	}
+	ps, ok := in.Parties[op]
+	return ps, ok
 }
 
 // IntentsChanged re-reads Config.Intents and checks every track's last

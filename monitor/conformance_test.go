@@ -98,3 +98,36 @@ func TestEngine_Conformance(t *testing.T) {
 		t.Fatalf("alerts after the operation ended: %+v", rec.alerts[n:])
 	}
 }
+
+// TestEngine_Intrusion: an aircraft of another party entering an active
+// operation's volume opens an intrusion episode naming the operation,
+// closed when it leaves; an aircraft of the operation's own party, or of
+// no party, in the volume raises nothing; the operation's end closes an
+// open episode.
+func TestEngine_Intrusion(t *testing.T) {
+	const ru, us, unknown = 0xC3, 0xD4, 0xE5
+	in := intents(t, "op-1", 36, 33, 36.2, 33.2, 0, 3000, t0, t0.Add(time.Hour))
+	in.Parties = map[string][]string{"op-1": {"us"}}
+	var cur atomic.Pointer[monitor.Intents]
+	cur.Store(in)
+	party := map[uint32]string{ru: "ru", us: "us"}
+	e, _, rec := newEngine(t, monitor.Config{Intents: cur.Load, LookAhead: -1, Attribute: func(icao uint32, _ string) string { return party[icao] }})
+	for _, p := range []struct {
+		icao          uint32
+		sec, lat, lon float64
+	}{{us, 10, 33.1, 36.1}, {unknown, 10, 33.1, 36.1}, {ru, 10, 33.5, 36.1}, {ru, 20, 33.1, 36.1}, {ru, 30, 33.15, 36.1}, {ru, 40, 33.5, 36.1}, {ru, 50, 33.1, 36.1}} {
+		e.Process(pos(p.icao, p.sec, p.lat, p.lon, 5000))
+	}
+	opened, ended := rec.of(monitor.KindIntrusion), rec.of(monitor.KindIntrusionEnded)
+	if len(opened) != 2 || len(ended) != 1 || opened[0].Aircraft.ICAO != ru || opened[0].OperationID != "op-1" || ended[0].Episode != opened[0].Episode || ended[0].Reason != monitor.ReasonLeft {
+		t.Fatalf("intrusions: opened %+v, ended %+v", opened, ended)
+	}
+	cur.Store(&monitor.Intents{})
+	e.IntentsChanged()
+	if ended := rec.of(monitor.KindIntrusionEnded); len(ended) != 2 || ended[1].Episode != opened[1].Episode || ended[1].Reason != monitor.ReasonOperationEnded {
+		t.Fatalf("the operation's end: %+v", ended)
+	}
+	if n := len(rec.of(monitor.KindNonConformance)); n != 0 {
+		t.Fatalf("%d non-conformance alerts for aircraft in no operation", n)
+	}
+}

@@ -19,7 +19,8 @@ import (
 // volume's area raises a non-conformance alert, journalled, concerning
 // the operation's party and naming the operation; the same position of
 // an aircraft not in the operation raises none. Before the patrol is
-// active, its aircraft flies where it likes.
+// active, its aircraft flies where it likes. An aircraft of another party
+// entering the volume raises an intrusion alert to both parties.
 func TestOperations_LiveConformance(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
 		e := newTamperEnv(t, pg)
@@ -68,6 +69,33 @@ func TestOperations_LiveConformance(t *testing.T) {
 		}
 		if want := "operation " + r.Operation.ID; !strings.Contains(a.Summary, want) {
 			t.Fatalf("summary %q does not name %s", a.Summary, want)
+		}
+
+		// An aircraft registered to another party flies into the
+		// patrol's volume: an intrusion, concerning both parties.
+		other, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "other", Name: "Other", Kind: truce.PartyGuarantor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: other.ID, ICAO: "0C0FFE"}); err != nil {
+			t.Fatal(err)
+		}
+		var in []*truce.Alert
+		if !testwait.Until(10*time.Second, func() bool {
+			n.IngestPosition(feed.Position{ICAO: 0x0c0ffe, Lat: 33.1, Lon: 36.1, AltFt: 5000, AltM: 5000 * feed.FeetToMetres, Time: time.Now().UTC(),
+				Source: "test", Present: feed.FieldLatLon | feed.FieldAltitude})
+			var err error
+			in, err = n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertIntrusion, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(in) > 0
+		}) {
+			t.Fatal("no intrusion alert for the other party's aircraft in the patrol's volume")
+		}
+		if a := in[0]; len(in) != 1 || a.Aircraft[0].ICAO != "0C0FFE" || !slices.Contains(a.Parties, e.admin.Party.ID) || !slices.Contains(a.Parties, other.ID) ||
+			!strings.Contains(a.Summary, r.Operation.ID) {
+			t.Fatalf("intrusion alerts: %+v", in)
 		}
 	})
 }

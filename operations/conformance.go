@@ -12,16 +12,17 @@ import (
 
 // Intents returns what the monitor holds the aircraft of the active
 // operations to (monitor.Intents: their volumes, with the band and then
-// the window left out to say why a position is outside, and the aircraft
-// taking part in each), and the parties of each active operation, whom
-// its conformance alerts concern. The operations are read from the store
+// the window left out to say why a position is outside, the aircraft
+// taking part in each, and each one's parties, whose aircraft do not
+// intrude), and the parties of each active operation, whom its
+// conformance and intrusion alerts concern. The operations are read from the store
 // and checked against the journal in one snapshot, so that every server
 // sharing the database holds the same, whichever server moved them.
 func (s *Service) Intents(ctx context.Context) (*monitor.Intents, map[string][]string, error) {
 	ops, err := journal.VouchedRead(ctx, s.Journal, KindOperation, func(ctx context.Context) ([]*Operation, error) {
 		var out []*Operation
 		err := s.Store.Operations(ctx, func(o *Operation) error {
-			if o.Status == Active && len(o.Aircraft) > 0 {
+			if o.Status == Active {
 				out = append(out, o)
 			}
 			return nil
@@ -32,8 +33,8 @@ func (s *Service) Intents(ctx context.Context) (*monitor.Intents, map[string][]s
 		return nil, nil, err
 	}
 	var volumes, areas, footprints []spatial.Zone
-	in := &monitor.Intents{Aircraft: map[uint32][]string{}}
 	parties := map[string][]string{}
+	in := &monitor.Intents{Aircraft: map[uint32][]string{}, Parties: parties}
 	for _, o := range ops {
 		pvs, err := prepare(o, 0)
 		if err != nil {
