@@ -61,15 +61,28 @@ type confState struct {
 // conform checks t's position against the volumes of the operations it
 // takes part in, opening and closing its episodes.
 func (e *Engine) conform(t *track) {
-	e.intrude(t)
 	var ops []string
+	attributed := false
 	if e.intents != nil {
 		ops = e.intents.Aircraft[t.icao]
+		attributed = t.party != "" && e.intents.Volumes != nil
 	}
-	if len(ops) == 0 && len(t.conf) == 0 {
+	if len(ops) == 0 && len(t.conf) == 0 && !attributed && len(t.intr) == 0 {
 		return
 	}
 	at := t.pos.Time
+	alt := t.altM()
+	// One lookup serves both checks: the operations with a volume
+	// holding the position.
+	holding := e.opHits[:0]
+	if e.intents != nil && e.intents.Volumes != nil && (len(ops) > 0 || attributed) {
+		e.intents.Volumes.Containing(t.pos.Lon, t.pos.Lat, alt, at, func(id string) bool {
+			holding = append(holding, opOfVolume(id))
+			return true
+		})
+	}
+	e.opHits = holding
+	e.intrude(t, holding)
 	// Episodes of operations the aircraft no longer takes part in end.
 	for i := 0; i < len(t.conf); {
 		if !hasID(ops, t.conf[i].op) {
@@ -80,14 +93,6 @@ func (e *Engine) conform(t *track) {
 	}
 	if len(ops) == 0 {
 		return
-	}
-	alt := t.altM()
-	var holding []string // the operations with a volume holding the position
-	if e.intents.Volumes != nil {
-		e.intents.Volumes.Containing(t.pos.Lon, t.pos.Lat, alt, at, func(id string) bool {
-			holding = append(holding, opOfVolume(id))
-			return true
-		})
 	}
 	for _, op := range ops {
 		inside := hasID(holding, op)
@@ -151,21 +156,20 @@ func (e *Engine) endConformance(t *track, i int, reason string, at time.Time) {
 		Aircraft: t.aircraft(1), OperationID: c.op})
 }
 
-// intrude checks an attributed aircraft's position against the volumes of
-// the active operations of other parties, opening an intrusion episode on
+// intrude checks an attributed aircraft's position (holding: the
+// operations with a volume holding it) against the active operations of
+// other parties, opening an intrusion episode on
 // entering one and closing it on leaving (ReasonLeft), when the operation
 // ends or the aircraft's party changes (ReasonOperationEnded), or when the
 // track is lost.
-func (e *Engine) intrude(t *track) {
+func (e *Engine) intrude(t *track, holding []string) {
 	var in []string // operations of other parties holding the position
-	if e.intents != nil && e.intents.Volumes != nil && t.party != "" {
-		e.intents.Volumes.Containing(t.pos.Lon, t.pos.Lat, t.altM(), t.pos.Time, func(id string) bool {
-			op := opOfVolume(id)
+	if t.party != "" {
+		for _, op := range holding {
 			if ps, ok := e.intents.Parties[op]; ok && !hasID(ps, t.party) && !hasID(in, op) {
 				in = append(in, op)
 			}
-			return true
-		})
+		}
 	}
 	at := t.pos.Time
 	for i := 0; i < len(t.intr); {

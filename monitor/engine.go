@@ -197,6 +197,7 @@ type Engine struct {
 	gen     uint64 // zone generation, bumped by ZonesChanged
 	snap    *spatial.Snapshot
 	intents *Intents // conformance.go
+	opHits  []string // scratch of conform: operations holding the position
 	pending []Alert
 	hits    []string // scratch: zones holding the current position
 	collect func(string) bool
