@@ -2,10 +2,13 @@ package operations_test
 
 import (
 	"context"
+	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/operations"
 	"github.com/truce-project/truce/zones"
 )
@@ -82,6 +85,74 @@ func TestService_ZoneInForceLater(t *testing.T) {
 			}
 			if n := len(w.eventsOf(operations.EventConflict)); n != 1 {
 				t.Fatalf("%d conflict alerts, want 1", n)
+			}
+		})
+	}
+}
+
+// racingNotified is the humanitarian store as operations reads it, with a
+// write of a site's next version committed right after the first read of
+// sites: between the row's read and its journal entries' read, unless both
+// are in one snapshot.
+type racingNotified struct {
+	operations.Notified
+	once  sync.Once
+	write func()
+}
+
+func (r *racingNotified) Sites(ctx context.Context, f humanitarian.SiteFilter) ([]*humanitarian.Site, error) {
+	out, err := r.Notified.Sites(ctx, f)
+	r.once.Do(r.write)
+	return out, err
+}
+
+// putSite stores a site's version with its journal entry, as the
+// humanitarian service writes it.
+func putSite(t *testing.T, st store, site *humanitarian.Site) {
+	t.Helper()
+	if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+		site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+		c, err := truce.Change{Kind: "site", Subject: site.ID, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", time.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Append(context.Background(), c); err != nil {
+			return err
+		}
+		return tx.PutSite(context.Background(), site)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestService_LaterReadsOneSnapshot: the site a later conflict is raised
+// with is read with its journal entries in one snapshot. A new version of
+// the site committed between the two reads raised a false integrity
+// error before (the row read older than its newest entry), and no
+// conflict; now the version read is the one checked, and the conflict is
+// raised.
+func TestService_LaterReadsOneSnapshot(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			op, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			site := &humanitarian.Site{ID: "site-racing", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Clinic",
+				Category: humanitarian.Hospital, Organisation: "MSF", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.95,33.55]}`), BufferM: 200, ValidFrom: w.now},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.94, 33.54, 36.96, 33.56}, Version: 1}
+			putSite(t, st, site)
+			renamed := *site
+			renamed.Name, renamed.Version = "Clinic (renamed)", 2
+			w.svc.Notified = &racingNotified{Notified: st.Humanitarian(), write: func() { putSite(t, st, &renamed) }}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: "site", Subject: site.ID, BBox: &site.BBox}); err != nil {
+				t.Fatalf("handling the site's change with a write in between: %v", err)
+			}
+			cs, err := w.svc.Conflicts(w.asUS, op.Operation.ID)
+			if err != nil || len(cs) != 1 || cs[0].OtherID != site.ID || cs[0].OtherName != "Clinic" {
+				t.Fatalf("conflicts %+v %v; want one with the clinic as read", cs, err)
 			}
 		})
 	}
