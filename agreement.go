@@ -158,7 +158,15 @@ type AgreementRules struct {
 	// silent party is reminded, one reminder each (none set: one, 6 h
 	// before; see DefaultReminders).
 	Reminders []Duration `json:"reminders,omitempty"`
+	// MaxOperationWindow is the longest time window a volume of an
+	// operation filed under the agreement may have (0: MaxOperationWindow
+	// itself, a minute at least).
+	MaxOperationWindow Duration `json:"max_operation_window,omitempty"`
 }
+
+// MaxOperationWindow is the longest time window of an operation's volume
+// under any agreement: 30 days.
+const MaxOperationWindow = Duration(30 * 24 * time.Hour)
 
 // DefaultReminders is when a silent party is reminded when an
 // agreement's rules set no reminders: once, 6 hours before its

@@ -309,6 +309,9 @@ func (r AgreementRules) Validate() error {
 	if r.NoticePeriod != 0 && (r.NoticePeriod < MinNoticePeriod || r.NoticePeriod > Duration(366*24*time.Hour)) {
 		return Errorf(EINVALID, "A notice period of withdrawal is 24h to 8784h (a year).")
 	}
+	if w := r.MaxOperationWindow; w != 0 && (w < Duration(time.Minute) || w > MaxOperationWindow) {
+		return Errorf(EINVALID, "max_operation_window is 1m to %s.", time.Duration(MaxOperationWindow))
+	}
 	return r.validateNotification()
 }
 

@@ -71,7 +71,7 @@ const (
 	MaxHalfWidthM   = 10_000 // a corridor's half-width
 	MinAltitudeM    = -500
 	MaxAltitudeM    = 30_000
-	MaxWindow       = 30 * 24 * time.Hour // one volume's time window
+	MaxWindow       = time.Duration(truce.MaxOperationWindow) // one volume's time window, under any agreement
 	MaxNameLen      = 200
 	MaxContactLen   = 500
 	MaxReasonLen    = 1_000

@@ -2,6 +2,7 @@ package operations
 
 import (
 	"slices"
+	"time"
 
 	"github.com/truce-project/truce"
 )
@@ -160,4 +161,20 @@ func Shares(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// withinWindow returns EINVALID if a volume's window is longer than the
+// agreement's rules allow (max_operation_window; CheckPlan holds every
+// window to MaxWindow).
+func withinWindow(ag *truce.Agreement, vs []VolumeInput) error {
+	limit := time.Duration(ag.Rules.MaxOperationWindow)
+	if limit <= 0 {
+		return nil
+	}
+	for i, v := range vs {
+		if d := v.End.Sub(v.Start); d > limit {
+			return truce.Errorf(truce.EINVALID, "volumes[%d]: The window is %s long; agreement %q allows at most %s.", i+1, d.Round(time.Minute), ag.Title, limit)
+		}
+	}
+	return nil
 }

@@ -187,6 +187,9 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 	if !ag.IsSignatory(a.Party.ID, now) {
 		return nil, nil, nil, truce.Errorf(truce.EFORBIDDEN, "Only a signatory party of agreement %q files operations under it.", ag.Title)
 	}
+	if err := withinWindow(ag, in.Volumes); err != nil {
+		return nil, nil, nil, err
+	}
 	parts := []string{a.Party.ID}
 	for _, ref := range in.Participants {
 		p, err := s.Store.Party(ctx, ref)
