@@ -99,6 +99,11 @@ type WithdrawalNotice struct {
 type Prohibition struct {
 	Activity  string     `json:"activity"`
 	ZoneKinds []ZoneKind `json:"zone_kinds"`
+	// Exempt are the parties (ids) the prohibition does not bind: an
+	// operation all of whose participating parties are exempt may carry
+	// out the activity there (the host state's air force in a no-fly
+	// zone kept against others).
+	Exempt []string `json:"exempt,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string

@@ -302,6 +302,14 @@ func (r AgreementRules) Validate() error {
 				return Errorf(EINVALID, "Unknown zone kind %q in the rules.", k)
 			}
 		}
+		if len(p.Exempt) > MaxExempt {
+			return Errorf(EINVALID, "A prohibition exempts at most %d parties.", MaxExempt)
+		}
+		for _, id := range p.Exempt {
+			if err := CheckRef("exempt", id); err != nil || id == "" {
+				return Errorf(EINVALID, "exempt: %q is not a party id.", id)
+			}
+		}
 	}
 	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
 		return Errorf(EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
@@ -318,6 +326,8 @@ func (r AgreementRules) Validate() error {
 // MaxLeadTimes bounds the kinds an agreement sets lead times for, and
 // MaxReminders its reminders.
 const (
+	// MaxExempt bounds the parties one prohibition exempts.
+	MaxExempt    = 50
 	MaxLeadTimes = 50
 	MaxReminders = 10
 )

@@ -51,9 +51,19 @@ func Activities(k Kind) []string {
 // kind k in a zone of kind zk: a prohibition names one of k's activities
 // and that zone kind (or no zone kind: every kind).
 func Prohibited(r truce.AgreementRules, k Kind, zk truce.ZoneKind) bool {
+	return ProhibitedFor(r, k, zk, nil)
+}
+
+// ProhibitedFor is Prohibited for an operation of the participating
+// parties given: a prohibition that exempts every one of them does not
+// apply (none given: every prohibition applies).
+func ProhibitedFor(r truce.AgreementRules, k Kind, zk truce.ZoneKind, parties []string) bool {
 	acts := Activities(k)
 	for _, p := range r.Prohibited {
 		if !slices.Contains(acts, p.Activity) {
+			continue
+		}
+		if len(parties) > 0 && len(p.Exempt) > 0 && !slices.ContainsFunc(parties, func(q string) bool { return !slices.Contains(p.Exempt, q) }) {
 			continue
 		}
 		if len(p.ZoneKinds) == 0 || slices.Contains(p.ZoneKinds, zk) {

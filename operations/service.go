@@ -802,7 +802,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 			if rec.Zone != nil {
 				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
-			d := Decide(o.Kind, AgainstZone, "", Prohibited(ag.Rules, o.Kind, kind))
+			d := Decide(o.Kind, AgainstZone, "", ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
 			if !d.Conflict {
 				continue
 			}

@@ -55,3 +55,56 @@ func TestService_AgreementMaxWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestService_ExemptParty: an agreement's prohibition may exempt parties
+// (a no-fly zone the host state's air force may fly in): an air patrol of
+// the exempt party in the no-fly zone is filed without conflict; the same
+// patrol of another party is refused (blocking), and so is a joint one of
+// the exempt party with another.
+func TestService_ExemptParty(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			ctx := context.Background()
+			w.agreement.Rules.Prohibited[0].Exempt = []string{w.jo.ID}
+			w.agreement.Version++
+			if err := st.ZoneStore().Update(ctx, func(tx zones.Tx) error {
+				c, err := truce.Change{Kind: "agreement", Subject: w.agreement.ID, Body: w.agreement, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(ctx, c); err != nil {
+					return err
+				}
+				return tx.PutAgreement(ctx, w.agreement)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			patrol := func(name string) operations.FileInput {
+				return w.plan(name, operations.AirPatrol, box(36.52, 32.52, 36.55, 32.55), 1000, 3000, time.Hour, 2)
+			}
+			if r, err := w.svc.File(w.asJO, patrol("Jordanian patrol")); err != nil || len(r.Conflicts) != 0 {
+				t.Fatalf("the exempt party's patrol: %+v %v", r, err)
+			}
+			_, err := w.svc.File(w.asUS, patrol("US patrol"))
+			code(t, "another party's patrol in the no-fly zone", err, truce.EUNPROCESSABLE)
+			joint := patrol("joint patrol")
+			joint.Participants = []string{w.us.ID}
+			r, err := w.svc.File(w.asJO, joint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zoneConflict := false
+			for _, c := range r.Conflicts {
+				zoneConflict = zoneConflict || (c.Against == operations.AgainstZone && c.Blocking)
+			}
+			if !zoneConflict {
+				t.Fatalf("the joint patrol with a party not exempt: conflicts %+v, want the no-fly zone's", r.Conflicts)
+			}
+		})
+	}
+	if err := (truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "overflight", Exempt: []string{""}}}}).Validate(); truce.ErrorCode(err) != truce.EINVALID {
+		t.Errorf("an empty exempt party: %v, want invalid", err)
+	}
+}
