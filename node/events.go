@@ -42,7 +42,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 		"site", humanitarian.KindMovement,
 		// An operation's status: the active operations the monitor holds
 		// aircraft to.
-		operations.EventChanged}}, last, true)
+		operations.EventChanged, operations.EventFiled, operations.EventProposed}}, last, true)
 	if err != nil {
 		return err
 	}
@@ -58,6 +58,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 			if r.Remote {
 				n.follow(r.Event)
 				n.followControlRemote(r.Event)
+				n.followOperationsRemote(r.Event)
 			}
 		}
 	}()

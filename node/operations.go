@@ -37,6 +37,16 @@ func (n *Node) followIntents() {
 	}, nil)
 }
 
+// followOperationsRemote applies another server's change of an
+// operation to this server's index of filed operations
+// (operations.Service.Follow), retrying until it succeeds.
+func (n *Node) followOperationsRemote(e truce.Event) {
+	if n.Operations == nil || !operations.FollowsRemote(e.Kind) {
+		return
+	}
+	n.refresh.do("operation "+e.Subject, "operations: operation "+e.Subject, nil, func(ctx context.Context) error { return n.Operations.Follow(ctx, e.Subject) }, nil)
+}
+
 // OpenOperations returns joint operations over the store and journal of a
 // service OpenService opened (for set-up work such as the demo); zones in
 // force are read from a zone index loaded now.

@@ -94,3 +94,53 @@ func noFlyZoneIn(t *testing.T, n *Node, admin context.Context, agID string) *tru
 	}
 	return z
 }
+
+// TestOperations_FilingsFollowOtherServers: two servers share a
+// PostgreSQL database; an air patrol filed on the second reaches the
+// first's index of filed operations, so a strike filed on the first in the
+// same sky and hours is refused for it. Before, the first knew only the
+// operations filed on it and those it loaded at start-up, and filed the
+// strike without a conflict.
+func TestOperations_FilingsFollowOtherServers(t *testing.T) {
+	e := newTamperEnv(t, true)
+	a := e.mustOpen(t)
+	defer a.Close()
+	b := e.mustOpen(t)
+	defer b.Close()
+	admin := truce.NewContext(context.Background(), e.admin)
+	other, err := a.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "other", Name: "Other", Kind: truce.PartyGuarantor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOther := truce.NewContext(context.Background(), &truce.Caller{User: &truce.User{ID: "other-op", PartyID: other.ID, Roles: []truce.Role{truce.RoleOperator}}, Party: other})
+	ag := inForceAgreement(t, a, admin, []string{e.admin.Party.ID, other.ID}, truce.AgreementRules{})
+	start := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	plan := func(name string, k operations.Kind) operations.FileInput {
+		return operations.FileInput{Plan: operations.Plan{AgreementID: ag.ID, Name: name, Kind: k,
+			Volumes: []operations.VolumeInput{{Geometry: json.RawMessage(boxGeometry), FloorM: 1000, CeilingM: 3000, Start: start, End: start.Add(2 * time.Hour)}}}}
+	}
+	if !testwait.Until(10*time.Second, func() bool {
+		_, err := b.Operations.Check(admin, plan("probe", operations.AirPatrol).Plan)
+		return err == nil
+	}) {
+		t.Fatal("the agreement did not reach the second server")
+	}
+	patrol, err := b.Operations.File(admin, plan("patrol", operations.AirPatrol))
+	if err != nil || len(patrol.Conflicts) != 0 {
+		t.Fatalf("the patrol on the second server: %+v %v", patrol, err)
+	}
+	var cs []*operations.Conflict
+	if !testwait.Until(10*time.Second, func() bool {
+		cs, err = a.Operations.Check(asOther, plan("strike", operations.AirStrike).Plan)
+		return err == nil && len(cs) > 0
+	}) {
+		t.Fatalf("the first server's check of a strike in the patrol's sky: %+v %v; want a conflict with the patrol", cs, err)
+	}
+	if cs[0].OtherID != patrol.Operation.ID || !cs[0].Blocking {
+		t.Fatalf("conflicts %+v; want a blocking one with the patrol", cs)
+	}
+	_, err = a.Operations.File(asOther, plan("strike", operations.AirStrike))
+	if truce.ErrorCode(err) != truce.EUNPROCESSABLE {
+		t.Fatalf("the strike filed on the first server: %v; want it refused", err)
+	}
+}
