@@ -47,7 +47,24 @@ func (o *operationPages) list(w http.ResponseWriter, r *http.Request) {
 		o.u.serviceError(w, r, err)
 		return
 	}
-	o.u.render(w, r, http.StatusOK, "operations", map[string]any{"Operations": ops, "Conflicts": cs, "Agreements": ags, "Kinds": operations.Kinds})
+	o.u.render(w, r, http.StatusOK, "operations", map[string]any{"Operations": ops, "Conflicts": cs, "Agreements": ags, "Kinds": operations.Kinds,
+		"Awaiting": awaiting(ops, r)})
+}
+
+// awaiting are the joint operations whose current version awaits the
+// approval of the caller's party: the joint-approval inbox.
+func awaiting(ops []*operations.Operation, r *http.Request) []*operations.Operation {
+	out := []*operations.Operation{}
+	s := SessionFrom(r.Context())
+	if s == nil {
+		return out
+	}
+	for _, op := range ops {
+		if operations.MayApprove(op, s.Caller.Party.ID, true, op.Version) == nil {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // file files the form's operation: one volume, drawn as GeoJSON (a
