@@ -99,6 +99,11 @@ type WithdrawalNotice struct {
 type Prohibition struct {
 	Activity  string     `json:"activity"`
 	ZoneKinds []ZoneKind `json:"zone_kinds"`
+	// Exempt are the parties (ids) the prohibition does not bind: an
+	// operation all of whose participating parties are exempt may carry
+	// out the activity there (the host state's air force in a no-fly
+	// zone kept against others).
+	Exempt []string `json:"exempt,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string
@@ -158,7 +163,15 @@ type AgreementRules struct {
 	// silent party is reminded, one reminder each (none set: one, 6 h
 	// before; see DefaultReminders).
 	Reminders []Duration `json:"reminders,omitempty"`
+	// MaxOperationWindow is the longest time window a volume of an
+	// operation filed under the agreement may have (0: MaxOperationWindow
+	// itself, a minute at least).
+	MaxOperationWindow Duration `json:"max_operation_window,omitempty"`
 }
+
+// MaxOperationWindow is the longest time window of an operation's volume
+// under any agreement: 30 days.
+const MaxOperationWindow = Duration(30 * 24 * time.Hour)
 
 // DefaultReminders is when a silent party is reminded when an
 // agreement's rules set no reminders: once, 6 hours before its

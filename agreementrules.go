@@ -308,6 +308,14 @@ func (r AgreementRules) Validate() error {
 				return Errorf(EINVALID, "Unknown zone kind %q in the rules.", k)
 			}
 		}
+		if len(p.Exempt) > MaxExempt {
+			return Errorf(EINVALID, "A prohibition exempts at most %d parties.", MaxExempt)
+		}
+		for _, id := range p.Exempt {
+			if err := CheckRef("exempt", id); err != nil || id == "" {
+				return Errorf(EINVALID, "exempt: %q is not a party id.", id)
+			}
+		}
 	}
 	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
 		return Errorf(EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
@@ -315,12 +323,17 @@ func (r AgreementRules) Validate() error {
 	if r.NoticePeriod != 0 && (r.NoticePeriod < MinNoticePeriod || r.NoticePeriod > Duration(366*24*time.Hour)) {
 		return Errorf(EINVALID, "A notice period of withdrawal is 24h to 8784h (a year).")
 	}
+	if w := r.MaxOperationWindow; w != 0 && (w < Duration(time.Minute) || w > MaxOperationWindow) {
+		return Errorf(EINVALID, "max_operation_window is 1m to %s.", time.Duration(MaxOperationWindow))
+	}
 	return r.validateNotification()
 }
 
 // MaxLeadTimes bounds the kinds an agreement sets lead times for, and
 // MaxReminders its reminders.
 const (
+	// MaxExempt bounds the parties one prohibition exempts.
+	MaxExempt    = 50
 	MaxLeadTimes = 50
 	MaxReminders = 10
 )

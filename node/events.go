@@ -7,6 +7,8 @@ import (
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/operations"
 )
 
 // openEvents starts live delivery: the event bus over the store's event
@@ -30,7 +32,13 @@ func (n *Node) followRemote(ctx context.Context) error {
 		return err
 	}
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
-	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee}}, last, true)
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee,
+		// Sites and movements: conflicts with the operations this server
+		// holds, raised later (operations.Service.Handle).
+		"site", humanitarian.KindMovement,
+		// An operation's status: the active operations the monitor holds
+		// aircraft to.
+		operations.EventChanged, operations.EventFiled, operations.EventProposed}}, last, true)
 	if err != nil {
 		return err
 	}
@@ -46,6 +54,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 			if r.Remote {
 				n.follow(r.Event)
 				n.followControlRemote(r.Event)
+				n.followOperationsRemote(r.Event)
 			}
 		}
 	}()

@@ -304,6 +304,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		n.Close()
 		return nil, fmt.Errorf("airspace monitor: %w", err)
 	}
+	n.followIntents()
 	n.startReconciling()
 	rctx, stop := context.WithCancel(context.Background())
 	n.stopRemote = stop

@@ -89,6 +89,13 @@ func (t *tx) PutOperation(_ context.Context, o *operations.Operation) error {
 		string(o.Status), b, o.Revision, o.JournalIndex, o.ID, o.Revision-1)
 }
 
+func (t *tx) Conflicts(_ context.Context, operationID string) ([]*operations.Conflict, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return docs[operations.Conflict](t.ctx, t.s, t.tx, `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
+}
+
 func (t *tx) InsertConflict(_ context.Context, c *operations.Conflict) error {
 	b, err := body(c)
 	if err != nil {
