@@ -11,3 +11,11 @@ func SegmentsMeet(a, b, c, d orb.Point) bool {
 	k, _, _, _ := intersect(a, b, c, d)
 	return k != isectNone
 }
+
+// Orient returns the side of the line through a and b that c is on: 1 to
+// the left (a, b, c turn counter-clockwise), -1 to the right, 0 on the
+// line. The sign is exact: it is computed in floating point when that
+// proves it and in rational arithmetic otherwise, as [Relate] decides.
+func Orient(a, b, c orb.Point) int {
+	return orient(a, b, c)
+}

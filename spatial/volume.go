@@ -299,7 +299,8 @@ func boxesMeet(a, b *[4]float64) bool {
 // some edges meet (decided by geo.SegmentsMeet, the robust test geo's
 // predicates use), or the boundaries are apart and then one vertex of
 // each part, which cannot be on the other's boundary, is inside the other
-// or the two are disjoint.
+// or the two are disjoint. That vertex may be within a rounding error of
+// the other's boundary, so its crossing test is exact (containsExact).
 //
 // Only edges within the common box of both can meet: it compares the
 // runs of each (see chains) that reach into that box, and within a pair
@@ -341,12 +342,12 @@ func exactMeet(a, b *PreparedVolume) bool {
 		}
 	}
 	for _, i := range a.ch.parts {
-		if b.prep.contains(ap[i][0], ap[i][1]) {
+		if b.prep.containsExact(ap[i][0], ap[i][1]) {
 			return true
 		}
 	}
 	for _, i := range b.ch.parts {
-		if a.prep.contains(bp[i][0], bp[i][1]) {
+		if a.prep.containsExact(bp[i][0], bp[i][1]) {
 			return true
 		}
 	}
