@@ -116,3 +116,37 @@ func TestExactMeet_VertexNearAnEdge(t *testing.T) {
 		return true
 	})
 }
+
+// geo.SegmentsMeet, which exactMeet's answers rest on, against the exact
+// oracle, for segments on a coarse lattice (touching, collinear,
+// overlapping) and off it by a rounding error.
+func TestSegmentsMeet_AgainstExact(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("SPATIAL_TEST_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 3))
+	pt := func() orb.Point {
+		p := orb.Point{36 + float64(r.IntN(5))*0.01, 32.5 + float64(r.IntN(5))*0.01}
+		if r.IntN(4) == 0 {
+			k := r.IntN(2)
+			p[k] = math.Nextafter(p[k], math.Inf(2*r.IntN(2)-1))
+		}
+		return p
+	}
+	meets := 0
+	for i := range 20000 {
+		a, b, c, d := pt(), pt(), pt(), pt()
+		want := ratSegmentsMeet(ratOf(a), ratOf(b), ratOf(c), ratOf(d))
+		if got := geo.SegmentsMeet(a, b, c, d); got != want {
+			t.Fatalf("seed %d, pair %d: SegmentsMeet(%v, %v, %v, %v) = %v, exact arithmetic says %v", seed, i, a, b, c, d, got, want)
+		}
+		if want {
+			meets++
+		}
+	}
+	if meets == 0 || meets == 20000 {
+		t.Fatalf("seed %d: %d of 20000 pairs meet: the data test nothing", seed, meets)
+	}
+}
