@@ -291,6 +291,12 @@ func newChains(area orb.Geometry) chains {
 	return c
 }
 
+// orientErr is the relative error bound of the float orientation test
+// (Shewchuk's ccwerrboundA, as geo's orientation uses): a determinant
+// larger than orientErr × the sum of its products' magnitudes has its
+// true sign.
+const orientErr = 3.3306690738754716e-16
+
 func boxesMeet(a, b *[4]float64) bool {
 	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
@@ -328,10 +334,22 @@ func exactMeet(a, b *PreparedVolume) bool {
 				if !boxesMeet(&eb, &rb.bound) {
 					continue
 				}
+				dx, dy := q[0]-p[0], q[1]-p[1]
 				for f := rb.first; f < rb.last; f++ {
 					r, s := bp[f], bp[f+1]
 					if max(r[0], s[0]) < eb[0] || min(r[0], s[0]) > eb[2] ||
 						max(r[1], s[1]) < eb[1] || min(r[1], s[1]) > eb[3] {
+						continue
+					}
+					// Both ends of r-s surely on one side of p-q: the
+					// float filter of geo's orientation test (the same
+					// products and error bound), done here so that the
+					// pairs it settles cost no call.
+					lr, rr := dx*(r[1]-p[1]), dy*(r[0]-p[0])
+					ls, rs := dx*(s[1]-p[1]), dy*(s[0]-p[0])
+					dr, ds := lr-rr, ls-rs
+					br, bs := orientErr*(math.Abs(lr)+math.Abs(rr)), orientErr*(math.Abs(ls)+math.Abs(rs))
+					if dr > br && ds > bs || dr < -br && ds < -bs {
 						continue
 					}
 					if geo.SegmentsMeet(p, q, r, s) {
