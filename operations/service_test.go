@@ -111,6 +111,8 @@ func newWorld(t *testing.T, st store) *world {
 		Category: humanitarian.Hospital, Organisation: "WHO", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.05,32.65]}`), BufferM: 500, ValidFrom: since},
 		Status: humanitarian.SiteActive, BBox: truce.BBox{36.04, 32.64, 36.06, 32.66}, Version: 1}
 	if err := st.Humanitarian().Update(ctx, func(tx humanitarian.Tx) error {
+		// The record names its own entry, as the service writes it.
+		w.hospital.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
 		if _, err := tx.Append(ctx, seal("site", w.hospital.ID, w.hospital)); err != nil {
 			return err
 		}
