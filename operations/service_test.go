@@ -689,6 +689,37 @@ func TestService_FileAgainstSitesNotifiedSince(t *testing.T) {
 					t.Fatalf("conflict with the closed site: %+v", c)
 				}
 			}
+			// A convoy notified since: a patrol across its route in its
+			// window is warned of it.
+			dep := w.now.Add(10 * time.Hour)
+			mv := &humanitarian.Movement{ID: "mv-new", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, MovementFields: humanitarian.MovementFields{Name: "Convoy 9",
+				Organisation: "WFP", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.2,33.2],[36.4,33.2]]}`), CorridorM: 100,
+				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
+				BBox: truce.BBox{36.19, 33.19, 36.41, 33.21}, Version: 1}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutMovement(context.Background(), mv)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
+			patrol, err := w.svc.File(w.asUS, w.plan("US patrol 2", operations.GroundPatrol, box(36.25, 33.15, 36.3, 33.25), 0, 10, 11*time.Hour, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(patrol.Conflicts) != 1 || patrol.Conflicts[0].OtherID != mv.ID || patrol.Conflicts[0].Against != operations.AgainstMovement {
+				t.Fatalf("patrol across the convoy: %+v", patrol.Conflicts)
+			}
 		})
 	}
 }
