@@ -43,8 +43,9 @@ type other struct {
 // marked Later. A conflict of the same operation version with the same
 // site or movement is raised once, so a retried or repeated event adds
 // nothing. The site or movement is read from the store and vouched for by
-// the journal, not taken from the event. Events that Follows does not
-// name are ignored.
+// the journal, not taken from the event; the sites and movements a filing
+// is checked against (see notifiedIndex) take it too. Events that Follows
+// does not name are ignored.
 //
 // A zone's change (or an agreement's, which moves all its zones) re-checks
 // the live operations against the zones in force as the zone index now
@@ -71,8 +72,12 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 		}
 		return s.notifiedSite(ctx, e.Subject, *e.BBox)
 	})
-	if err != nil || o == nil {
+	if err != nil {
 		return err
+	}
+	s.followNotified(e.Subject, o)
+	if o == nil {
+		return nil
 	}
 	vs := o.volumes
 	type hit struct {

@@ -612,3 +612,124 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 		})
 	}
 }
+
+// recordSite records site as the humanitarian service does: a journal entry
+// holding it and its row, in one transaction (journalled false: the row
+// alone).
+func recordSite(t *testing.T, st store, w *world, site *humanitarian.Site, journalled bool) truce.Event {
+	t.Helper()
+	if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+		if journalled {
+			site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+			c, err := truce.Change{Kind: "site", Subject: site.ID, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Append(context.Background(), c); err != nil {
+				return err
+			}
+		}
+		return tx.PutSite(context.Background(), site)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bb := site.BBox
+	return truce.Event{Kind: "site", Subject: site.ID, BBox: &bb}
+}
+
+// TestService_FileAgainstSitesNotifiedSince: the sites a filing is checked
+// against are held in memory from the first filing on; a site notified
+// afterwards (its event handled, as the node hands it over) refuses a
+// strike over it at once, and once closed no longer does.
+func TestService_FileAgainstSitesNotifiedSince(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			if _, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4)); err != nil {
+				t.Fatal(err)
+			}
+			site := &humanitarian.Site{ID: "site-new", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Bosra school",
+				Category: humanitarian.Hospital, Organisation: "UNICEF", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.3,32.52]}`), BufferM: 300, ValidFrom: w.now},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.29, 32.51, 36.31, 32.53}, Version: 1}
+			if err := w.svc.Handle(context.Background(), recordSite(t, st, w, site, true)); err != nil {
+				t.Fatal(err)
+			}
+			strike := w.plan("RU strike", operations.AirStrike, box(36.27, 32.49, 36.33, 32.55), 0, 9000, 2*time.Hour, 1)
+			_, err := w.svc.File(w.asRU, strike)
+			code(t, "strike over the site notified since", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Bosra school") {
+				t.Fatalf("refusal does not name the site: %v", err)
+			}
+			closed := *site
+			closed.Status, closed.Version = humanitarian.SiteClosed, 2
+			if err := w.svc.Handle(context.Background(), recordSite(t, st, w, &closed, true)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := w.svc.File(w.asRU, strike)
+			if err != nil {
+				t.Fatalf("strike once the site is closed: %v", err)
+			}
+			for _, c := range res.Conflicts {
+				if c.OtherID == site.ID {
+					t.Fatalf("conflict with the closed site: %+v", c)
+				}
+			}
+			// A convoy notified since: a patrol across its route in its
+			// window is warned of it.
+			dep := w.now.Add(10 * time.Hour)
+			mv := &humanitarian.Movement{ID: "mv-new", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, MovementFields: humanitarian.MovementFields{Name: "Convoy 9",
+				Organisation: "WFP", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.2,33.2],[36.4,33.2]]}`), CorridorM: 100,
+				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
+				BBox: truce.BBox{36.19, 33.19, 36.41, 33.21}, Version: 1}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutMovement(context.Background(), mv)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
+			patrol, err := w.svc.File(w.asUS, w.plan("US patrol 2", operations.GroundPatrol, box(36.25, 33.15, 36.3, 33.25), 0, 10, 11*time.Hour, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(patrol.Conflicts) != 1 || patrol.Conflicts[0].OtherID != mv.ID || patrol.Conflicts[0].Against != operations.AgainstMovement {
+				t.Fatalf("patrol across the convoy: %+v", patrol.Conflicts)
+			}
+		})
+	}
+}
+
+// TestService_FileVouchesSites: a site row moved behind the server's back
+// is checked as its journal entry holds it, where it was notified. Before,
+// a filing read the rows as they were: a strike over the hospital's real
+// place was filed without a conflict.
+func TestService_FileVouchesSites(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if r, err := db.Exec(`UPDATE sites SET doc = REPLACE(doc, '36.05,32.65', '36.9,33.9')`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("%d rows moved", n)
+			}
+			_, err := w.svc.File(w.asRU, w.plan("RU strike", operations.AirStrike, box(36.0, 32.6, 36.1, 32.7), 0, 9000, 30*time.Hour, 1))
+			code(t, "strike over the hospital's notified place", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Dar'a National Hospital") {
+				t.Fatalf("refusal does not name the hospital: %v", err)
+			}
+		})
+	}
+}
