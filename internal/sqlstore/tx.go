@@ -139,6 +139,13 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
+	return t.execKeepingPending(q, args...)
+}
+
+// execKeepingPending is exec without writing the deferred inserts first:
+// for a statement that cannot touch their rows.
+func (t *tx) execKeepingPending(q string, args ...any) (sql.Result, error) {
+	t.dirty = true
 	stmt, err := t.s.prepared(t.ctx, q)
 	if err != nil {
 		return nil, t.s.wrap(err)
