@@ -160,6 +160,13 @@ func (s *Store) alertsQuery(f truce.AlertFilter) (string, []any) {
 	if f.Episode != "" {
 		where, args = append(where, "episode = ?"), append(args, f.Episode)
 	}
+	if p := f.EpisodePrefix; p != "" {
+		// The prefix's range of the episode index, for hexadecimal ids:
+		// every id that begins with p sorts from p to p+"g" (in any
+		// collation that orders digits before letters, and letters
+		// alphabetically).
+		where, args = append(where, "episode >= ? AND episode < ?"), append(args, p, p+"g")
+	}
 	if f.Ongoing {
 		where, args = append(where, "ended = ? AND state <> ?"), append(args, false, string(truce.AlertClosed))
 	}
