@@ -66,3 +66,6 @@ func (s *Service) Record(ctx context.Context, items ...Item) error { return s.re
 
 // MaxAlertBatch bounds the alerts journalled in one write.
 const MaxAlertBatch = maxAlertBatch
+
+// RaisedEpisode is the episode of the alert an item raises.
+func RaisedEpisode(it Item) string { return it.raise.Episode }
