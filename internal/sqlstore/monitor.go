@@ -193,11 +193,18 @@ func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
 		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, a.Episode, a.EndedAt != nil, nil})
 }
 
+// Alert reads an alert in the transaction with a statement prepared once:
+// the journal writer reads one for every episode it ends, and parsing the
+// query cost more than running it.
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	v, err := scanAlert(t.tx.QueryRowContext(t.ctx, t.s.rb.q(alertSelect+` WHERE a.id = ?`), id))
+	stmt, err := t.s.prepared(t.ctx, alertSelect+` WHERE a.id = ?`)
+	if err != nil {
+		return nil, t.s.wrap(err)
+	}
+	v, err := scanAlert(t.tx.StmtContext(t.ctx, stmt).QueryRowContext(t.ctx, id))
 	return one(t.s, v, err, "Alert", id)
 }
 
