@@ -17,8 +17,8 @@ import (
 // journal entry (an empty doc and doc_entry the entry's index) when the entry's
 // body was sealed from the document the store wrote, and reads back as
 // written; an alert journalled with a body of its own (another value than
-// the record stored) keeps its document; a changed alert stores its
-// document again.
+// the record stored) keeps its document; a changed alert's row leaves its
+// document to its new entry as well (before, it stored it again).
 func TestPutAlert_StoredOnce(t *testing.T) {
 	for name, open := range teststores.StoreOpeners {
 		t.Run(name, func(t *testing.T) {
@@ -85,14 +85,22 @@ func TestPutAlert_StoredOnce(t *testing.T) {
 
 			once.State, once.Version, once.Note = truce.AlertAcknowledged, 2, "seen"
 			put(once, func(a *truce.Alert) any { return a })
-			if doc, entry := row(once.ID); doc == "" || entry.Valid {
-				t.Errorf("changed alert's row: doc %q, doc_entry %v; want the document and NULL", doc, entry)
+			if doc, entry := row(once.ID); doc != "" || !entry.Valid || entry.Int64 != once.JournalIndex {
+				t.Errorf("changed alert's row: doc %q, doc_entry %v; want '' and its new entry %d", doc, entry, once.JournalIndex)
 			}
 			same(once)
 
-			list, err := st.Airspace().Alerts(ctx, truce.AlertFilter{Kind: "emergency_squawk", State: truce.AlertAcknowledged})
+			// A change journalled with a body of its own keeps its document.
+			once.State, once.Version = truce.AlertClosed, 3
+			put(once, func(a *truce.Alert) any { cp := *a; return &cp })
+			if doc, entry := row(once.ID); doc == "" || entry.Valid {
+				t.Errorf("alert changed with another value journalled: doc %q, doc_entry %v; want the document and NULL", doc, entry)
+			}
+			same(once)
+
+			list, err := st.Airspace().Alerts(ctx, truce.AlertFilter{Kind: "emergency_squawk", State: truce.AlertClosed})
 			if err != nil || len(list) != 1 || list[0].ID != once.ID {
-				t.Errorf("acknowledged alerts: %v %v; want %s", list, err, once.ID)
+				t.Errorf("closed alerts: %v %v; want %s", list, err, once.ID)
 			}
 		})
 	}
@@ -155,6 +163,14 @@ func TestPutAlert_StoredOnceBesideAnUpdate(t *testing.T) {
 			got, err := st.Airspace().Alert(ctx, stored.ID)
 			if err != nil || got.Version != 2 || got.EndedAt == nil {
 				t.Fatalf("ended alert reads %+v %v", got, err)
+			}
+			var doc string
+			var entry sql.NullInt64
+			if err := db.QueryRowContext(ctx, q, stored.ID).Scan(&doc, &entry); err != nil {
+				t.Fatal(err)
+			}
+			if doc != "" || !entry.Valid || entry.Int64 != ended.JournalIndex {
+				t.Errorf("ended alert's row: doc of %d bytes, doc_entry %v; want '' and %d", len(doc), entry, ended.JournalIndex)
 			}
 			list, err := st.Airspace().Alerts(ctx, truce.AlertFilter{Ongoing: true})
 			if err != nil || len(list) != 2 {

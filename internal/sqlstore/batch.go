@@ -38,6 +38,11 @@ type batch struct {
 	// pendGen counts the flushes of pending inserts, so that a slot of
 	// pendArgs remembered before one is known to be gone (tx.sealed).
 	pendGen int
+	// pendUpdates are updates of rows whose documents their journal
+	// entries may hold (putDocOnce), deferred like the inserts, so that
+	// the entry sealed from the document can stand for it; they are run
+	// after the inserts.
+	pendUpdates []pendingUpdate
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
@@ -61,17 +66,40 @@ func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
 	return nil
 }
 
-// flushPending writes the deferred inserts.
+// pendingUpdate is a deferred update of one row, at its version.
+type pendingUpdate struct {
+	q         string
+	args      []any
+	table, id string
+}
+
+// flushPending writes the deferred inserts, then the deferred updates.
 func (b *batch) flushPending(ctx context.Context) error {
-	if b.pendPrefix == "" {
+	if b.pendPrefix == "" && len(b.pendUpdates) == 0 {
 		return nil
 	}
-	prefix, n, args := b.pendPrefix, b.pendCols, b.pendArgs
-	b.pendPrefix, b.pendArgs = "", nil
 	b.pendGen++
-	if err := b.insertRows(ctx, prefix, n, args); err != nil {
-		b.pendFailed = true
-		return b.g.s.wrap(err)
+	if b.pendPrefix != "" {
+		prefix, n, args := b.pendPrefix, b.pendCols, b.pendArgs
+		b.pendPrefix, b.pendArgs = "", nil
+		if err := b.insertRows(ctx, prefix, n, args); err != nil {
+			b.pendFailed = true
+			return b.g.s.wrap(err)
+		}
+	}
+	ups := b.pendUpdates
+	b.pendUpdates = nil
+	for _, u := range ups {
+		stmt, err := b.g.s.prepared(ctx, u.q)
+		if err != nil {
+			b.pendFailed = true
+			return b.g.s.wrap(err)
+		}
+		res, err := b.tx.StmtContext(ctx, stmt).ExecContext(ctx, u.args...)
+		if err = checkOne(res, b.g.s.wrap(err), u.table, u.id); err != nil {
+			b.pendFailed = true
+			return err
+		}
 	}
 	return nil
 }

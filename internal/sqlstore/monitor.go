@@ -20,7 +20,8 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 // nil): a row inserted at version 1 whose document the journal then seals
 // as the body of the entry of kind entryKind and subject id is written
 // with an empty doc and doc_entry that entry's index (see tx.Append), so that
-// the record is stored once. An update stores the document (doc_entry
+// the record is stored once; so is an update (see below). A row whose
+// entry is sealed from another value keeps its document (doc_entry
 // NULL).
 func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
 	b, canonical, err := encodeDoc(doc)
@@ -54,19 +55,14 @@ func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, col
 		return checkOne(res, err, table, id)
 	}
 	// An update of a table whose rows leave their documents to the
-	// journal (alerts: no foreign keys, and an update changes no unique
-	// column) leaves the inserts deferred before it pending, so that they
-	// still leave theirs (the alert writer's batches end stored episodes
-	// among new alerts): it changes a row written before, and only when it
-	// finds none may that row be one of them, written then and the update
-	// tried again.
-	res, err := t.execKeepingPending(q, args...)
-	if err == nil && len(t.b.pendArgs) > 0 {
-		if n, _ := res.RowsAffected(); n == 0 {
-			res, err = t.exec(q, args...)
-		}
-	}
-	return checkOne(res, err, table, id)
+	// journal is deferred like an insert (and run after the inserts), so
+	// that it leaves its document to its entry too, when the entry is
+	// sealed from it: the alert writer's end of an episode stores the
+	// alert's new version once, and writes no new alert's row early.
+	t.dirty = true
+	t.b.pendUpdates = append(t.b.pendUpdates, pendingUpdate{q: q, args: args, table: table, id: id})
+	t.onceRow(doc, &docOnce{kind: entryKind, subject: id, gen: t.b.pendGen, args: args, entrySlot: len(vals) - 1, docSlot: len(vals)})
+	return nil
 }
 
 // docInserts holds putDoc's INSERT statements by table and columns, built

@@ -34,12 +34,14 @@ type tx struct {
 	sealing *docOnce
 }
 
-// docOnce is a pending insert whose document the journal may hold
-// instead: the row of subject, whose doc and doc_entry values are
-// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen.
+// docOnce is a pending insert or update whose document the journal may
+// hold instead: the row of subject, whose doc and doc_entry values are
+// args[docSlot] and [entrySlot] (args nil: b.pendArgs) while b.pendGen is
+// gen.
 type docOnce struct {
 	kind, subject      string
 	gen                int
+	args               []any
 	docSlot, entrySlot int
 }
 
@@ -62,8 +64,12 @@ func (t *tx) sealed(c *truce.SealedChange, idx int64) {
 	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != t.b.pendGen {
 		return
 	}
-	t.b.pendArgs[d.docSlot] = ""
-	t.b.pendArgs[d.entrySlot] = idx
+	args := d.args
+	if args == nil {
+		args = t.b.pendArgs
+	}
+	args[d.docSlot] = ""
+	args[d.entrySlot] = idx
 }
 
 // encodedDoc is the JSON written for a record, and whether it is in RFC
@@ -131,7 +137,8 @@ func (t *tx) insert(q string, args ...any) error {
 	return t.b.deferInsert(t.ctx, q, args)
 }
 
-// read flushes deferred inserts before a read in the transaction.
+// read flushes deferred inserts and updates before a read in the
+// transaction.
 func (t *tx) read() error { return t.b.flushPending(t.ctx) }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
@@ -139,13 +146,6 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	return t.execKeepingPending(q, args...)
-}
-
-// execKeepingPending is exec without writing the deferred inserts first:
-// for a statement that cannot touch their rows.
-func (t *tx) execKeepingPending(q string, args ...any) (sql.Result, error) {
-	t.dirty = true
 	stmt, err := t.s.prepared(t.ctx, q)
 	if err != nil {
 		return nil, t.s.wrap(err)
