@@ -133,13 +133,17 @@ func (s *Service) record(ctx context.Context, items []item) error {
 	}
 	_, err := journal.Write(ctx, s.Journal, s.Store, truce.CallerFrom(ctx), func(tx Tx, w *journal.Writer) (struct{}, error) {
 		wrote := false
+		ids := make([]string, 0, len(stored))
+		for _, id := range stored {
+			ids = append(ids, id)
+		}
+		byID, err := tx.AlertsByID(ctx, ids)
+		if err != nil {
+			return struct{}{}, err
+		}
 		openersRead := make(map[string]*truce.Alert, len(stored))
 		for ep, id := range stored {
-			a, err := tx.Alert(ctx, id)
-			if err != nil {
-				return struct{}{}, err
-			}
-			openersRead[ep] = a
+			openersRead[ep] = byID[id]
 		}
 		for _, it := range items {
 			if it.raise != nil {

@@ -189,3 +189,51 @@ func TestPutAlert_StoredOnceBesideAnUpdate(t *testing.T) {
 		})
 	}
 }
+
+// TestTx_AlertsByID: a transaction reads alerts by id in one statement,
+// whatever their count (the id lists are padded), and refuses a list with
+// an id it does not hold.
+func TestTx_AlertsByID(t *testing.T) {
+	for name, open := range teststores.StoreOpeners {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			ctx := context.Background()
+			j := journal.New(st)
+			var ids []string
+			for i := range 6 {
+				a := &truce.Alert{ID: truce.NewID(), Kind: "emergency_squawk", State: truce.AlertOpen, Time: time.Now().UTC().Truncate(time.Microsecond),
+					Lon: 36.5, Lat: 33.25, Summary: "alert " + string(rune('a'+i)), Version: 1}
+				if _, err := journal.Write(ctx, j, st.Airspace(), nil, func(tx airspace.Tx, w *journal.Writer) (struct{}, error) {
+					a.JournalIndex = w.Journal(truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true})
+					return struct{}{}, tx.PutAlert(ctx, a)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, a.ID)
+			}
+			read := func(ids []string) (map[string]*truce.Alert, error) {
+				var got map[string]*truce.Alert
+				err := st.Airspace().Update(ctx, func(tx airspace.Tx) error {
+					var err error
+					got, err = tx.AlertsByID(ctx, ids)
+					return err
+				})
+				return got, err
+			}
+			for _, n := range []int{1, 2, 5, 6} {
+				got, err := read(ids[:n])
+				if err != nil || len(got) != n {
+					t.Fatalf("%d ids: %d alerts, %v", n, len(got), err)
+				}
+				for _, id := range ids[:n] {
+					if got[id] == nil || got[id].ID != id || got[id].Summary == "" {
+						t.Fatalf("%d ids: alert %s read as %+v", n, id, got[id])
+					}
+				}
+			}
+			if _, err := read([]string{ids[0], truce.NewID()}); truce.ErrorCode(err) != truce.ENOTFOUND {
+				t.Fatalf("a missing id: %v, want ENOTFOUND", err)
+			}
+		})
+	}
+}

@@ -204,6 +204,56 @@ func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
 	return one(t.s, v, err, "Alert", id)
 }
 
+// AlertsByID reads alerts in the transaction, up to 256 a statement: the
+// journal writer reads the alert of every stored episode a write ends, and
+// a read each cost a round trip each on PostgreSQL. The id lists are
+// padded to a power of 4 (repeating the last id), so that a few
+// statements, each prepared once, serve every count.
+func (t *tx) AlertsByID(_ context.Context, ids []string) (map[string]*truce.Alert, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*truce.Alert, len(ids))
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), 256)
+		k := 1
+		for k < n {
+			k *= 4
+		}
+		args := make([]any, k)
+		for i := range args {
+			args[i] = rest[min(i, n-1)]
+		}
+		stmt, err := t.s.prepared(t.ctx, alertSelect+` WHERE a.id IN (`+placeholders(k)+`)`)
+		if err != nil {
+			return nil, t.s.wrap(err)
+		}
+		rows, err := t.tx.StmtContext(t.ctx, stmt).QueryContext(t.ctx, args...)
+		if err != nil {
+			return nil, t.s.wrap(err)
+		}
+		for rows.Next() {
+			a, err := scanAlert(rows)
+			if err != nil {
+				rows.Close()
+				return nil, t.s.wrap(err)
+			}
+			out[a.ID] = a
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, t.s.wrap(err)
+		}
+		rest = rest[n:]
+	}
+	for _, id := range ids {
+		if out[id] == nil {
+			return nil, truce.Errorf(truce.ENOTFOUND, "Alert %s not found.", id)
+		}
+	}
+	return out, nil
+}
+
 // --- aircraft registry ---
 
 // AircraftList lists registry entries not removed; partyID "" lists all.
