@@ -187,6 +187,9 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 	if !ag.IsSignatory(a.Party.ID, now) {
 		return nil, nil, nil, truce.Errorf(truce.EFORBIDDEN, "Only a signatory party of agreement %q files operations under it.", ag.Title)
 	}
+	if err := withinWindow(ag, in.Volumes); err != nil {
+		return nil, nil, nil, err
+	}
 	parts := []string{a.Party.ID}
 	for _, ref := range in.Participants {
 		p, err := s.Store.Party(ctx, ref)
@@ -799,7 +802,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 			if rec.Zone != nil {
 				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
-			d := Decide(o.Kind, AgainstZone, "", Prohibited(ag.Rules, o.Kind, kind))
+			d := Decide(o.Kind, AgainstZone, "", ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
 			if !d.Conflict {
 				continue
 			}

@@ -36,11 +36,13 @@ type tx struct {
 
 // docOnce is a pending insert or update whose document the journal may
 // hold instead: the row of subject, whose doc and doc_entry values are
-// args[docSlot] and [entrySlot] (args nil: b.pendArgs) while b.pendGen is
-// gen.
+// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen (for a tail
+// table's row, b.tailArgs while b.tailGen is gen; for an update, its
+// args while b.updGen is gen).
 type docOnce struct {
 	kind, subject      string
 	gen                int
+	tail               bool
 	args               []any
 	docSlot, entrySlot int
 }
@@ -61,12 +63,15 @@ func (t *tx) onceRow(record any, d *docOnce) {
 func (t *tx) sealed(c *truce.SealedChange, idx int64) {
 	d := t.sealing
 	t.sealing = nil
-	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != t.b.pendGen {
-		return
+	args, gen := t.b.pendArgs, t.b.pendGen
+	switch {
+	case d != nil && d.args != nil:
+		args, gen = d.args, t.b.updGen
+	case d != nil && d.tail:
+		args, gen = t.b.tailArgs, t.b.tailGen
 	}
-	args := d.args
-	if args == nil {
-		args = t.b.pendArgs
+	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != gen {
+		return
 	}
 	args[d.docSlot] = ""
 	args[d.entrySlot] = idx
@@ -135,6 +140,17 @@ func (t *tx) run(fn func(*tx) error) (err error) {
 func (t *tx) insert(q string, args ...any) error {
 	t.dirty = true
 	return t.b.deferInsert(t.ctx, q, args)
+}
+
+// stmt returns the transaction's statement for q, prepared once for the
+// store: a read the writer makes in every call of a kind (an incident
+// read by each observation that joins it) is not parsed again each time.
+func (t *tx) stmt(q string) (*sql.Stmt, error) {
+	st, err := t.s.prepared(t.ctx, q)
+	if err != nil {
+		return nil, t.s.wrap(err)
+	}
+	return t.tx.StmtContext(t.ctx, st), nil
 }
 
 // read flushes deferred inserts and updates before a read in the
