@@ -152,10 +152,15 @@ type AlertFilter struct {
 	Ongoing bool
 	// Episode selects the alerts of one episode.
 	Episode string
-	BBox    *BBox
-	Since   time.Time
-	Cursor  string
-	Limit   int
+	// EpisodePrefix, lowercase hexadecimal digits as episode ids are,
+	// selects the alerts whose episode begins with it (and may select
+	// others beside: check). The journal writer finds by it an episode
+	// named by an earlier release's rule (see airspace's legacyEpisodePrefix).
+	EpisodePrefix string
+	BBox          *BBox
+	Since         time.Time
+	Cursor        string
+	Limit         int
 }
 
 // AlertService manages alerts.

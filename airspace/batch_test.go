@@ -280,3 +280,39 @@ func TestAirspace_AlertShutdownOutage(t *testing.T) {
 		}
 	})
 }
+
+// TestJournal_FullBatchKeepsLiveReaders: one write of a full batch of
+// alerts hands its events to every live reader at once, so a reader that
+// has not read them yet must not be dropped for it (a dropped reader
+// catches up by reading the event log, the alerts' bodies with it: the
+// server's own reader of remote events did so for every full batch, and
+// an SSE client fell behind). Failed before with the bus's buffer of 256
+// events under the batch of 512.
+func TestJournal_FullBatchKeepsLiveReaders(t *testing.T) {
+	onBothStores(t, nil, func(t *testing.T, n *node.Node) {
+		ctx := context.Background()
+		system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
+		c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"alert"}}, events.FromNow, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		items := make([]airspace.Item, airspace.MaxAlertBatch)
+		for i := range items {
+			items[i] = airspace.Raise(&truce.Alert{Kind: "emergency_squawk", Summary: "Emergency", Time: time.Now().UTC(), Lon: 36, Lat: 33})
+		}
+		dropped := n.Events.Dropped()
+		if err := n.Air.Record(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if d := n.Events.Dropped() - dropped; d != 0 {
+			t.Fatalf("%d live readers dropped by one write of %d alerts", d, len(items))
+		}
+		for i := range items {
+			r, err := c.Next(ctx, 10*time.Second)
+			if err != nil || r == nil {
+				t.Fatalf("event %d of %d: %v %v", i, len(items), r, err)
+			}
+		}
+	})
+}

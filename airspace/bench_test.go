@@ -2,6 +2,7 @@ package airspace_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
@@ -168,4 +170,75 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkAlertEpisodes measures what the journal writer's busy batch
+// costs when half of it ends episodes: each write (as the writer makes
+// them, 256 items) raises 128 zone entries and ends the 128 raised by the
+// write before, each end a new version of its entry journalled in the same
+// transaction. cpu-µs/item is the process's CPU (getrusage) per item
+// written.
+//
+//	go test ./airspace -run XXX -bench AlertEpisodes -benchtime 20000x
+func BenchmarkAlertEpisodes(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchAlertEpisodes(b, "") })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("TRUCE_TEST_POSTGRES") == "" {
+			b.Skip("TRUCE_TEST_POSTGRES is not set")
+		}
+		benchAlertEpisodes(b, pgtest.DSN(b))
+	})
+}
+
+func benchAlertEpisodes(b *testing.B, dsn string) {
+	ctx := context.Background()
+	cfg := node.Config{DataDir: b.TempDir(), DB: dsn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
+	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
+		b.Fatal(err)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	const half = 128
+	evidence := []byte(`{"history":[` + strings.Repeat(`{"lat":33.12345,"lon":36.12345,"alt_ft":20000,"time":"2026-12-07T22:00:00Z"},`, 15) +
+		`{"lat":33.12345,"lon":36.12345,"alt_ft":20000,"time":"2026-12-07T22:00:00Z"}]}`)
+	t0 := time.Now().UTC()
+	seq := 0
+	entry := func() *truce.Alert {
+		seq++
+		icao := strconv.FormatUint(uint64(0x700000+seq%2000), 16)
+		return &truce.Alert{Kind: truce.AlertZoneEntry, Episode: fmt.Sprintf("%012x%020x", t0.UnixMilli(), seq), Time: t0, Lon: 36.1, Lat: 33.1,
+			Summary: "Aircraft " + icao + " entered zone Z", Aircraft: []truce.AlertAircraft{{ICAO: icao}}, ZoneID: "zone-1", ZoneName: "Z", Evidence: evidence}
+	}
+	var open []string
+	write := func() {
+		items := make([]airspace.Item, 0, 2*half)
+		for range half {
+			items = append(items, airspace.Raise(entry()))
+		}
+		for _, ep := range open {
+			items = append(items, airspace.End(airspace.EpisodeEnd{Episode: ep, Time: t0.Add(time.Minute), Reason: "left", Evidence: evidence}))
+		}
+		open = open[:0]
+		for _, it := range items[:half] {
+			open = append(open, airspace.RaisedEpisode(it))
+		}
+		if err := n.Air.Record(ctx, items...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	write() // the first entries, to end
+	b.ResetTimer()
+	cpu0, t1 := cpuTime(), time.Now()
+	items := 0
+	for items < b.N {
+		write()
+		items += 2 * half
+	}
+	cpu, wall := cpuTime()-cpu0, time.Since(t1)
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(items), "cpu-µs/item")
+	b.ReportMetric(float64(items)/wall.Seconds(), "items/s")
 }

@@ -63,3 +63,9 @@ func End(e EpisodeEnd) Item { return item{end: &e} }
 
 // Record journals items in one write, as the journal writer does.
 func (s *Service) Record(ctx context.Context, items ...Item) error { return s.record(ctx, items) }
+
+// MaxAlertBatch bounds the alerts journalled in one write.
+const MaxAlertBatch = maxAlertBatch
+
+// RaisedEpisode is the episode of the alert an item raises.
+func RaisedEpisode(it Item) string { return it.raise.Episode }

@@ -30,6 +30,8 @@ type Service struct {
 	*journal.Journal
 	Store   Store
 	Parties Parties
+
+	episodes openEpisodes // the episodes this service opened, not ended
 }
 
 // NewService returns the air picture's records over st, writing through j.

@@ -38,6 +38,10 @@ type Tx interface {
 	PutAircraft(ctx context.Context, a *truce.Aircraft) error
 	PutFeed(ctx context.Context, f *truce.FeedSource) error
 	Alert(ctx context.Context, id string) (*truce.Alert, error)
+	// AlertsByID returns the alerts of ids, by id, in one read (the
+	// journal writer's ends of stored episodes); ENOTFOUND if one is
+	// missing.
+	AlertsByID(ctx context.Context, ids []string) (map[string]*truce.Alert, error)
 	Aircraft(ctx context.Context, id string) (*truce.Aircraft, error)
 	Feed(ctx context.Context, id string) (*truce.FeedSource, error)
 }

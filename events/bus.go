@@ -11,9 +11,13 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// Defaults for Options.
+// Defaults for Options. DefaultBuffer holds several of the largest
+// commits the server makes at a busy time (the airspace monitor journals
+// up to 512 alerts in one write, each an event, handed to every live
+// reader at once): a buffer under one such commit dropped every live
+// reader at every full batch, each then reading the log, bodies and all.
 const (
-	DefaultBuffer     = 256
+	DefaultBuffer     = 4096
 	DefaultRetention  = 7 * 24 * time.Hour
 	DefaultMaxEvents  = 1_000_000
 	DefaultPurgeEvery = time.Hour

@@ -206,6 +206,25 @@ func testPurge(t *testing.T, s events.Store) {
 	if next.ID <= rs[9].ID {
 		t.Fatalf("id %d reused (last was %d)", next.ID, rs[9].ID)
 	}
+	// The log is purged from its oldest event on, and stays whole: an
+	// event logged after a newer one but dated earlier (an alert on a
+	// replayed track) is kept as long as that one, so that a reader
+	// resuming from an id kept finds no event missing after it.
+	if _, err := s.PurgeEvents(ctx, t0.Add(100*time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	recent, backdated, last := rec("alert", "s", t0.Add(10*time.Hour), nil), rec("alert", "s", t0, nil), rec("alert", "s", t0.Add(11*time.Hour), nil)
+	appendAll(t, s, recent, backdated, last)
+	if n, err := s.PurgeEvents(ctx, t0.Add(5*time.Hour), 1000); err != nil || n != 0 {
+		t.Fatalf("purge by time deleted %d, %v; want 0 (the oldest is recent)", n, err)
+	}
+	got, _ = s.Events(ctx, events.Query{Limit: 100})
+	if !slices.Equal(ids(got), ids([]*events.Record{recent, backdated, last})) {
+		t.Fatalf("left %v, want %v", ids(got), ids([]*events.Record{recent, backdated, last}))
+	}
+	if n, err := s.PurgeEvents(ctx, t0.Add(10*time.Hour+time.Minute), 1000); err != nil || n != 2 {
+		t.Fatalf("purge by time deleted %d, %v; want 2 (the recent one and the backdated one after it)", n, err)
+	}
 }
 
 func testWebhooks(t *testing.T, s events.Store) {

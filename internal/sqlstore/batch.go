@@ -48,6 +48,13 @@ type batch struct {
 	tailArgs   []any
 	tailGen    int
 	tailLast   bool
+	// pendUpdates are updates of rows whose documents their journal
+	// entries may hold (putDocOnce), deferred like the inserts, so that
+	// the entry sealed from the document can stand for it; they are run
+	// after the inserts.
+	pendUpdates []pendingUpdate
+	// updGen counts the flushes of pending updates (tx.sealed).
+	updGen int
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
@@ -105,21 +112,45 @@ func (b *batch) lastInsert() (args []any, gen int, tail bool) {
 	return b.pendArgs, b.pendGen, false
 }
 
+// pendingUpdate is a deferred update of one row, at its version.
+type pendingUpdate struct {
+	q         string
+	args      []any
+	table, id string
+}
+
 // flushPending writes the deferred inserts: the run of other tables, then
-// that of a tail table.
+// that of a tail table; then the deferred updates.
 func (b *batch) flushPending(ctx context.Context) error {
 	if err := b.flushRun(ctx); err != nil {
 		return err
 	}
-	if b.tailPrefix == "" {
+	if b.tailPrefix != "" {
+		prefix, n, args := b.tailPrefix, b.tailCols, b.tailArgs
+		b.tailPrefix, b.tailArgs = "", nil
+		b.tailGen++
+		if err := b.insertRows(ctx, prefix, n, args); err != nil {
+			b.pendFailed = true
+			return b.g.s.wrap(err)
+		}
+	}
+	if len(b.pendUpdates) == 0 {
 		return nil
 	}
-	prefix, n, args := b.tailPrefix, b.tailCols, b.tailArgs
-	b.tailPrefix, b.tailArgs = "", nil
-	b.tailGen++
-	if err := b.insertRows(ctx, prefix, n, args); err != nil {
-		b.pendFailed = true
-		return b.g.s.wrap(err)
+	ups := b.pendUpdates
+	b.pendUpdates = nil
+	b.updGen++
+	for _, u := range ups {
+		stmt, err := b.g.s.prepared(ctx, u.q)
+		if err != nil {
+			b.pendFailed = true
+			return b.g.s.wrap(err)
+		}
+		res, err := b.tx.StmtContext(ctx, stmt).ExecContext(ctx, u.args...)
+		if err = checkOne(res, b.g.s.wrap(err), u.table, u.id); err != nil {
+			b.pendFailed = true
+			return err
+		}
 	}
 	return nil
 }

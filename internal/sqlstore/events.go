@@ -284,7 +284,12 @@ func (s *Store) EventBounds(ctx context.Context) (first, last int64, err error) 
 	return f.Int64, l.Int64, s.wrap(err)
 }
 
-// PurgeEvents deletes old events and their deliveries.
+// PurgeEvents deletes old events and their deliveries: the oldest events
+// up to the first dated before or later, and all but the newest keep. The
+// log is cut at one id, so it stays whole after it (an event dated earlier
+// than one logged before it goes with it), and the cut is found by
+// reading the events it deletes, oldest first: no index of the events by
+// time is kept (migration 027), which every event logged paid for.
 func (s *Store) PurgeEvents(ctx context.Context, before time.Time, keep int64) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -295,11 +300,19 @@ func (s *Store) PurgeEvents(ctx context.Context, before time.Time, keep int64) (
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(id) FROM events`).Scan(&last); err != nil {
 		return 0, s.wrap(err)
 	}
-	cond, args := `time < ? OR id <= ?`, []any{micros(before), last.Int64 - keep}
-	if _, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE `+cond+`)`), args...); err != nil {
+	cut := last.Int64 // every event is older: all go, but the newest keep
+	var kept int64
+	switch err := tx.QueryRowContext(ctx, s.rb.q(`SELECT id FROM events WHERE time >= ? ORDER BY id LIMIT 1`), micros(before)).Scan(&kept); {
+	case err == nil:
+		cut = kept - 1
+	case !errors.Is(err, sql.ErrNoRows):
 		return 0, s.wrap(err)
 	}
-	res, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM events WHERE `+cond), args...)
+	cut = max(cut, last.Int64-keep)
+	if _, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE id <= ?)`), cut); err != nil {
+		return 0, s.wrap(err)
+	}
+	res, err := tx.ExecContext(ctx, s.rb.q(`DELETE FROM events WHERE id <= ?`), cut)
 	if err != nil {
 		return 0, s.wrap(err)
 	}

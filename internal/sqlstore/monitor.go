@@ -20,7 +20,8 @@ func (t *tx) putDoc(table, id string, version int64, doc any, cols []string, val
 // nil): a row inserted at version 1 whose document the journal then seals
 // as the body of the entry of kind entryKind and subject id is written
 // with an empty doc and doc_entry that entry's index (see tx.Append), so that
-// the record is stored once. An update stores the document (doc_entry
+// the record is stored once; so is an update (see below). A row whose
+// entry is sealed from another value keeps its document (doc_entry
 // NULL).
 func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, cols []string, vals []any) error {
 	b, canonical, err := encodeDoc(doc)
@@ -49,8 +50,20 @@ func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, col
 	}
 	sets = append(sets, "doc = ?", "version = ?")
 	args := append(append([]any{}, vals...), string(b), version, id, version-1)
-	res, err := t.exec(`UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE id = ? AND version = ?`, args...)
-	return checkOne(res, err, table, id)
+	q := `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE id = ? AND version = ?`
+	if entryKind == "" {
+		res, err := t.exec(q, args...)
+		return checkOne(res, err, table, id)
+	}
+	// An update of a table whose rows leave their documents to the
+	// journal is deferred like an insert (and run after the inserts), so
+	// that it leaves its document to its entry too, when the entry is
+	// sealed from it: the alert writer's end of an episode stores the
+	// alert's new version once, and writes no new alert's row early.
+	t.dirty = true
+	t.b.pendUpdates = append(t.b.pendUpdates, pendingUpdate{q: q, args: args, table: table, id: id})
+	t.onceRow(doc, &docOnce{kind: entryKind, subject: id, gen: t.b.updGen, args: args, entrySlot: len(vals) - 1, docSlot: len(vals)})
+	return nil
 }
 
 // docInserts holds putDoc's INSERT statements by table and columns, built
@@ -144,6 +157,13 @@ func (s *Store) alertsQuery(f truce.AlertFilter) (string, []any) {
 	if f.Episode != "" {
 		where, args = append(where, "episode = ?"), append(args, f.Episode)
 	}
+	if p := f.EpisodePrefix; p != "" {
+		// The prefix's range of the episode index, for hexadecimal ids:
+		// every id that begins with p sorts from p to p+"g" (in any
+		// collation that orders digits before letters, and letters
+		// alphabetically).
+		where, args = append(where, "episode >= ? AND episode < ?"), append(args, p, p+"g")
+	}
 	if f.Ongoing {
 		where, args = append(where, "ended = ? AND state <> ?"), append(args, false, string(truce.AlertClosed))
 	}
@@ -170,12 +190,69 @@ func (t *tx) PutAlert(_ context.Context, a *truce.Alert) error {
 		[]any{string(a.Kind), string(a.State), micros(a.Time), a.Lon, a.Lat, a.Episode, a.EndedAt != nil, nil})
 }
 
+// Alert reads an alert in the transaction with a statement prepared once:
+// the journal writer reads one for every episode it ends, and parsing the
+// query cost more than running it.
 func (t *tx) Alert(_ context.Context, id string) (*truce.Alert, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	v, err := scanAlert(t.tx.QueryRowContext(t.ctx, t.s.rb.q(alertSelect+` WHERE a.id = ?`), id))
+	stmt, err := t.s.prepared(t.ctx, alertSelect+` WHERE a.id = ?`)
+	if err != nil {
+		return nil, t.s.wrap(err)
+	}
+	v, err := scanAlert(t.tx.StmtContext(t.ctx, stmt).QueryRowContext(t.ctx, id))
 	return one(t.s, v, err, "Alert", id)
+}
+
+// AlertsByID reads alerts in the transaction, up to 256 a statement: the
+// journal writer reads the alert of every stored episode a write ends, and
+// a read each cost a round trip each on PostgreSQL. The id lists are
+// padded to a power of 4 (repeating the last id), so that a few
+// statements, each prepared once, serve every count.
+func (t *tx) AlertsByID(_ context.Context, ids []string) (map[string]*truce.Alert, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*truce.Alert, len(ids))
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), 256)
+		k := 1
+		for k < n {
+			k *= 4
+		}
+		args := make([]any, k)
+		for i := range args {
+			args[i] = rest[min(i, n-1)]
+		}
+		stmt, err := t.s.prepared(t.ctx, alertSelect+` WHERE a.id IN (`+placeholders(k)+`)`)
+		if err != nil {
+			return nil, t.s.wrap(err)
+		}
+		rows, err := t.tx.StmtContext(t.ctx, stmt).QueryContext(t.ctx, args...)
+		if err != nil {
+			return nil, t.s.wrap(err)
+		}
+		for rows.Next() {
+			a, err := scanAlert(rows)
+			if err != nil {
+				rows.Close()
+				return nil, t.s.wrap(err)
+			}
+			out[a.ID] = a
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, t.s.wrap(err)
+		}
+		rest = rest[n:]
+	}
+	for _, id := range ids {
+		if out[id] == nil {
+			return nil, truce.Errorf(truce.ENOTFOUND, "Alert %s not found.", id)
+		}
+	}
+	return out, nil
 }
 
 // --- aircraft registry ---

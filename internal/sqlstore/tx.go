@@ -34,14 +34,16 @@ type tx struct {
 	sealing *docOnce
 }
 
-// docOnce is a pending insert whose document the journal may hold
-// instead: the row of subject, whose doc and doc_entry values are
-// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen (or, for a
-// tail table's row, b.tailArgs while b.tailGen is gen).
+// docOnce is a pending insert or update whose document the journal may
+// hold instead: the row of subject, whose doc and doc_entry values are
+// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen (for a tail
+// table's row, b.tailArgs while b.tailGen is gen; for an update, its
+// args while b.updGen is gen).
 type docOnce struct {
 	kind, subject      string
 	gen                int
 	tail               bool
+	args               []any
 	docSlot, entrySlot int
 }
 
@@ -62,7 +64,10 @@ func (t *tx) sealed(c *truce.SealedChange, idx int64) {
 	d := t.sealing
 	t.sealing = nil
 	args, gen := t.b.pendArgs, t.b.pendGen
-	if d != nil && d.tail {
+	switch {
+	case d != nil && d.args != nil:
+		args, gen = d.args, t.b.updGen
+	case d != nil && d.tail:
 		args, gen = t.b.tailArgs, t.b.tailGen
 	}
 	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != gen {
@@ -148,7 +153,8 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	return t.tx.StmtContext(t.ctx, st), nil
 }
 
-// read flushes deferred inserts before a read in the transaction.
+// read flushes deferred inserts and updates before a read in the
+// transaction.
 func (t *tx) read() error { return t.b.flushPending(t.ctx) }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {

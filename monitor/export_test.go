@@ -1,0 +1,4 @@
+package monitor
+
+// EpisodeID makes an episode's identifier.
+var EpisodeID = episodeID
