@@ -241,7 +241,9 @@ func (s *Service) MovementVersions(ctx context.Context, id string) ([]*Movement,
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.MovementVersions(ctx, id)
+	return vouchedVersions(ctx, s.Journal, KindMovement, id, func(ctx context.Context) ([]*Movement, error) {
+		return s.Store.MovementVersions(ctx, id)
+	}, func(v *Movement) int64 { return v.Version })
 }
 
 // ListMovements returns a page of movements and the next page's cursor.

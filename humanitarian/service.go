@@ -318,7 +318,9 @@ func (s *Service) SiteVersions(ctx context.Context, id string) ([]*Site, error) 
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.SiteVersions(ctx, id)
+	return vouchedVersions(ctx, s.Journal, KindSite, id, func(ctx context.Context) ([]*Site, error) {
+		return s.Store.SiteVersions(ctx, id)
+	}, func(v *Site) int64 { return v.Version })
 }
 
 // ListSites returns a page of sites and the cursor of the next page.

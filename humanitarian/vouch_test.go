@@ -56,3 +56,56 @@ func TestSites_VouchedByJournal(t *testing.T) {
 		})
 	}
 }
+
+// TestVersions_VouchedByJournal: an old version of a site or a movement
+// edited behind the service (its coordinates or name: what an inquiry
+// reads in the history) is refused by SiteVersions and MovementVersions,
+// and so is a version row removed, not served as the record's history.
+func TestVersions_VouchedByJournal(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			site := must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(time.Now().Add(72 * time.Hour))}))
+			site = must[*humanitarian.Site](t)(w.svc.CloseSite(w.sarc, site.ID, 1))
+			f := convoy()
+			f.Departure = humanitarian.Window{From: time.Now().Add(72 * time.Hour), To: time.Now().Add(74 * time.Hour)}
+			f.Arrival = humanitarian.Window{From: time.Now().Add(73 * time.Hour), To: time.Now().Add(78 * time.Hour)}
+			mv := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, MovementFields: f}))
+			mv = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, mv.ID, 1, humanitarian.MovementStep{Status: humanitarian.MovementNotified}))
+			if vs, err := w.svc.SiteVersions(w.ga, site.ID); err != nil || len(vs) != 2 {
+				t.Fatalf("untouched site versions: %d, %v", len(vs), err)
+			}
+			if vs, err := w.svc.MovementVersions(w.ga, mv.ID); err != nil || len(vs) != 2 {
+				t.Fatalf("untouched movement versions: %d, %v", len(vs), err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			for _, q := range []string{`UPDATE site_versions SET doc = REPLACE(doc, '"name":"', '"name":"Moved ') WHERE version = 1`,
+				`UPDATE movement_versions SET doc = REPLACE(doc, '"name":"', '"name":"Moved ') WHERE version = 1`} {
+				if r, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				} else if n, _ := r.RowsAffected(); n != 1 {
+					t.Fatalf("%s changed %d rows", q, n)
+				}
+			}
+			if _, err := w.svc.SiteVersions(w.ga, site.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered site version: %v, want integrity", err)
+			}
+			if _, err := w.svc.MovementVersions(w.ga, mv.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered movement version: %v, want integrity", err)
+			}
+			// The edited versions removed: the history is short of one.
+			for _, q := range []string{`DELETE FROM site_versions WHERE version = 1`, `DELETE FROM movement_versions WHERE version = 1`} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := w.svc.SiteVersions(w.ga, site.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("site version removed: %v, want integrity", err)
+			}
+			if _, err := w.svc.MovementVersions(w.ga, mv.ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("movement version removed: %v, want integrity", err)
+			}
+		})
+	}
+}
