@@ -58,4 +58,3 @@ func vouchedVersions[T any](ctx context.Context, j *journal.Journal, kind, id st
 		return rows, nil
 	})
 }
-
