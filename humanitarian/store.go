@@ -43,6 +43,14 @@ type Store interface {
 	// Notices returns the reminders sent and the overdue alert raised
 	// about a transmission, oldest first.
 	Notices(ctx context.Context, transmission string) ([]Notice, error)
+
+	// ConvoyTrack returns a convoy's tracking state as last reported
+	// (ENOTFOUND when it has reported nothing); PutConvoyTrack stores it
+	// unless a newer one (by its last position's time) is stored already.
+	// Positions are not journalled (the live path): the state is what a
+	// restarted server, or another one, goes on from.
+	ConvoyTrack(ctx context.Context, movementID string) (*ConvoyTrack, error)
+	PutConvoyTrack(ctx context.Context, movementID string, t *ConvoyTrack) error
 }
 
 // Tx is the transaction humanitarian writes in: the journal's, and the

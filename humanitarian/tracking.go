@@ -104,20 +104,38 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 	if err != nil {
 		return nil, err
 	}
+	stored, err := s.storedTrack(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	p.Time = p.Time.UTC()
 	s.tracking.mu.Lock()
 	st, err := s.watchLocked(m, notified)
 	if err != nil {
 		s.tracking.mu.Unlock()
 		return nil, err
 	}
-	ev := st.watch.Observe(p.Lon, p.Lat, p.Time.UTC())
-	st.last, st.heard = p, true
+	st.restore(stored)
+	// A position older than the last one heard is checked but changes
+	// nothing (the watch ignores it).
+	older := st.heard && p.Time.Before(st.last.Time)
+	ev := st.watch.Observe(p.Lon, p.Lat, p.Time)
+	var track *ConvoyTrack
+	if !older {
+		st.last, st.heard = p, true
+		track = st.track()
+	}
 	res := &PositionResult{Movement: m.ID, Inside: st.watch.Corridor.Inside(p.Lon, p.Lat), DistanceM: math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))}
 	var clock []ConvoyEvent
 	if m.Status == MovementUnderWay {
 		clock = st.watch.Check(now, m.ChangedAt, schedule(notified), s.ConvoyLimits)
 	}
 	s.tracking.mu.Unlock()
+	if track != nil {
+		if err := s.Store.PutConvoyTrack(ctx, m.ID, track); err != nil {
+			return nil, err
+		}
+	}
 	if ev != nil && ev.Kind == ConvoyDeviation {
 		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, *ev, p.Replayed)
 		if err != nil {
@@ -248,10 +266,17 @@ func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 			if err != nil {
 				return out, err
 			}
+			stored, err := s.storedTrack(ctx, m.ID)
+			if err != nil {
+				return out, err
+			}
 			s.tracking.mu.Lock()
 			st, err := s.watchLocked(m, notified)
 			var evs []ConvoyEvent
 			if err == nil {
+				// What this server lost in a restart, or another server
+				// heard since: the clock goes on from the last position.
+				st.restore(stored)
 				evs = st.watch.Check(now, m.ChangedAt, schedule(notified), s.ConvoyLimits)
 			}
 			s.tracking.mu.Unlock()
@@ -275,21 +300,32 @@ func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 	}
 }
 
-// LastPosition returns a convoy's last reported position (ENOTFOUND when
-// it has reported none since the server started). Convoys' positions are
-// visible to every member party, as their movements are.
+// LastPosition returns a convoy's last reported position, to this
+// server or another, before a restart or since (ENOTFOUND when it has
+// reported none). Convoys' positions are visible to every member party,
+// as their movements are.
 func (s *Service) LastPosition(ctx context.Context, movementID string) (*ConvoyPosition, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
+	stored, err := s.storedTrack(ctx, movementID)
+	if err != nil {
+		return nil, err
+	}
 	s.tracking.mu.Lock()
 	defer s.tracking.mu.Unlock()
-	st := s.tracking.watches[movementID]
-	if st == nil || !st.heard {
+	var p *ConvoyPosition
+	if stored != nil {
+		p = &stored.Last
+	}
+	if st := s.tracking.watches[movementID]; st != nil && st.heard && (p == nil || st.last.Time.After(p.Time)) {
+		last := st.last
+		p = &last
+	}
+	if p == nil {
 		return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has reported no position.", movementID)
 	}
-	p := st.last
-	return &p, nil
+	return p, nil
 }
 
 // RunConvoySweeps runs SweepConvoys after every interval until ctx ends,
@@ -363,4 +399,69 @@ func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) 
 		cursor = ms[len(ms)-1].ID
 	}
 	return out, nil
+}
+
+// ConvoyTrack is a convoy's tracking state as stored after each position
+// (Store.PutConvoyTrack): the notified version it follows, the last
+// position, and the watch's state, so that a restarted server, or another
+// one, goes on from it: not silent since the convoy set out, not stopped
+// afresh, not off its corridor afresh.
+type ConvoyTrack struct {
+	Notified int64          `json:"notified"`
+	Last     ConvoyPosition `json:"last"`
+	// AnchorLon, AnchorLat and AnchorAt are where and when the convoy last
+	// moved more than StoppedRadiusM; ProgressM how far along its route it
+	// has been seen inside its corridor.
+	AnchorLon float64   `json:"anchor_lon"`
+	AnchorLat float64   `json:"anchor_lat"`
+	AnchorAt  time.Time `json:"anchor_at"`
+	ProgressM float64   `json:"progress_m"`
+	// OffSince is when the convoy left its corridor (absent while inside);
+	// Deviated that the deviation of that episode was raised.
+	OffSince *time.Time `json:"off_since,omitempty"`
+	Deviated bool       `json:"deviated,omitempty"`
+}
+
+// track returns the state of a convoy to store.
+func (st *convoyState) track() *ConvoyTrack {
+	w := st.watch
+	t := &ConvoyTrack{Notified: st.notified, Last: st.last, AnchorLon: w.clock.anchorLon, AnchorLat: w.clock.anchorLat,
+		AnchorAt: w.clock.anchorAt, ProgressM: w.clock.progressM, Deviated: w.alerted}
+	if !w.offSince.IsZero() {
+		off := w.offSince
+		t.OffSince = &off
+	}
+	return t
+}
+
+// restore takes up a stored state newer than the watch's own (one this
+// server lost in a restart, or heard by another server).
+func (st *convoyState) restore(t *ConvoyTrack) {
+	if t == nil || t.Notified != st.notified || (st.heard && !t.Last.Time.After(st.last.Time)) {
+		return
+	}
+	w := st.watch
+	st.last, st.heard = t.Last, true
+	w.last = t.Last.Time
+	w.offSince, w.alerted = time.Time{}, t.Deviated
+	if t.OffSince != nil {
+		w.offSince = *t.OffSince
+	}
+	c := &w.clock
+	if !c.anchorAt.Equal(t.AnchorAt) {
+		c.stopped = false
+	}
+	c.anchorLon, c.anchorLat, c.anchorAt = t.AnchorLon, t.AnchorLat, t.AnchorAt
+	c.progressM = max(c.progressM, t.ProgressM)
+	c.silent = false
+}
+
+// storedTrack returns a convoy's stored tracking state, nil when it has
+// none.
+func (s *Service) storedTrack(ctx context.Context, movementID string) (*ConvoyTrack, error) {
+	t, err := s.Store.ConvoyTrack(ctx, movementID)
+	if truce.ErrorCode(err) == truce.ENOTFOUND {
+		return nil, nil
+	}
+	return t, err
 }

@@ -99,14 +99,72 @@ func TestService_ConvoyClock(t *testing.T) {
 
 			// A second server, which has heard nothing since it started,
 			// and this one after a restart both find the convoy silent since
-			// it set out, and behind: between them, one alert of that
-			// silence (a new episode: the servers lost the last position
-			// heard) and none of the lag (once per notification).
+			// its last position (stored), and behind: between them, one
+			// alert of that silence and none of the lag (once per
+			// notification).
 			other := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
 			restarted := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
 			a1, a2 := sweep(other, 60), sweep(restarted, 60)
 			if len(a1) != 1 || a1[0].Kind != humanitarian.AlertConvoySilent || len(a2) != 0 {
 				t.Fatalf("two servers raised %+v and %+v", a1, a2)
+			}
+		})
+	}
+}
+
+// TestService_ConvoyRestart: a convoy reports a position, and the server
+// restarts (or another server sweeps): it goes on from the last position
+// heard, stored with the convoy's tracking state. Before, a restarted
+// server counted the convoy silent since it set out, raised a false
+// convoy_silent five minutes after a position, and had no last position
+// to show.
+func TestService_ConvoyRestart(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			t0 := time.Now().UTC().Add(time.Minute).Truncate(time.Second)
+			clock := t0
+			w.svc.Journal.Now = func() time.Time { return clock }
+			f := convoy()
+			f.Departure = humanitarian.Window{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+			f.Arrival = humanitarian.Window{From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour)}
+			m := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			m = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			at := func(min int) { clock = t0.Add(time.Duration(min) * time.Minute) }
+			at(12)
+			if _, err := w.svc.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: 36.0101, Lat: 32.5445, Time: clock}); err != nil {
+				t.Fatal(err)
+			}
+			restarted := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			at(17)
+			if as, err := restarted.SweepConvoys(context.Background()); err != nil || len(as) != 0 {
+				t.Fatalf("five minutes after a position, the restarted server raised %+v (%v)", as, err)
+			}
+			p, err := restarted.LastPosition(w.ga, m.ID)
+			if err != nil || !p.Time.Equal(t0.Add(12*time.Minute)) || p.Lon != 36.0101 {
+				t.Fatalf("last position after a restart: %+v, %v", p, err)
+			}
+			// An older state (a slower server's) does not replace a newer one.
+			older := &humanitarian.ConvoyTrack{Notified: m.Notified, Last: humanitarian.ConvoyPosition{Lon: 36.2, Lat: 32.6, Time: t0.Add(11 * time.Minute)}}
+			if err := w.svc.Store.PutConvoyTrack(context.Background(), m.ID, older); err != nil {
+				t.Fatal(err)
+			}
+			if tr, err := w.svc.Store.ConvoyTrack(context.Background(), m.ID); err != nil || tr.Last.Lon != 36.0101 {
+				t.Fatalf("stored track after an older one: %+v, %v", tr, err)
+			}
+			// Silent 15 minutes after the last position heard, not before.
+			at(26)
+			if as, err := restarted.SweepConvoys(context.Background()); err != nil || len(as) != 0 {
+				t.Fatalf("14 minutes after a position: %+v (%v)", as, err)
+			}
+			at(27)
+			as, err := restarted.SweepConvoys(context.Background())
+			if err != nil || len(as) != 1 || as[0].Kind != humanitarian.AlertConvoySilent {
+				t.Fatalf("15 minutes after a position: %+v (%v)", as, err)
+			}
+			// The first server, never restarted, finds the same silence: raised once.
+			if as, err := w.svc.SweepConvoys(context.Background()); err != nil || len(as) != 0 {
+				t.Fatalf("the same silence raised again by the first server: %+v (%v)", as, err)
 			}
 		})
 	}

@@ -262,3 +262,25 @@ func (t *tx) SetNextNotice(_ context.Context, transmission string, at *time.Time
 	res, err := t.exec(`UPDATE transmissions SET next_notice_us = ? WHERE id = ?`, next, transmission)
 	return checkOne(res, err, "Transmission", transmission)
 }
+
+// --- convoy tracks: each convoy's tracking state as last reported ---
+
+// ConvoyTrack returns a convoy's tracking state as last reported.
+func (s *Store) ConvoyTrack(ctx context.Context, movementID string) (*humanitarian.ConvoyTrack, error) {
+	v, err := scanDoc[humanitarian.ConvoyTrack](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_tracks WHERE movement_id = ?`), movementID))
+	return one(s, v, err, "Convoy track", movementID)
+}
+
+// PutConvoyTrack stores a convoy's tracking state in one statement,
+// unless a newer one is stored: two servers taking positions of one
+// convoy keep the latest.
+func (s *Store) PutConvoyTrack(ctx context.Context, movementID string, t *humanitarian.ConvoyTrack) error {
+	doc, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.rb.q(`INSERT INTO convoy_tracks (movement_id, notified, time_us, doc) VALUES (?, ?, ?, ?)
+		ON CONFLICT (movement_id) DO UPDATE SET notified = excluded.notified, time_us = excluded.time_us, doc = excluded.doc
+		WHERE convoy_tracks.time_us <= excluded.time_us`), movementID, t.Notified, micros(t.Last.Time), string(doc))
+	return s.wrap(err)
+}

@@ -1,0 +1,14 @@
+-- A convoy's tracking state as last reported (its last position, where
+-- it last moved from, how far along its route it has come, whether it is
+-- off its corridor): one row per movement, replaced by a newer position,
+-- so that a restarted server, or another server sweeping the convoys,
+-- goes on from the last position heard instead of counting the convoy
+-- silent since it set out. Positions are not journalled one by one (the
+-- live path); the alerts they raise are.
+CREATE TABLE convoy_tracks (
+	movement_id TEXT PRIMARY KEY REFERENCES movements(id),
+	notified    INTEGER NOT NULL,
+	time_us     BIGINT NOT NULL,
+	doc         TEXT NOT NULL
+);
+
