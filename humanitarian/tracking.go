@@ -80,6 +80,17 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 	if err != nil {
 		return nil, err
 	}
+	return s.reportPosition(ctx, movementID, p, func(m *Movement) error {
+		if m.PartyID != a.Party.ID && !a.IsAdmin() {
+			return truce.Errorf(truce.EFORBIDDEN, "Movement %s is another party's: only its own party reports its positions.", movementID)
+		}
+		return nil
+	})
+}
+
+// reportPosition is ReportPosition once allow has said whether the
+// reporter may report for the movement.
+func (s *Service) reportPosition(ctx context.Context, movementID string, p ConvoyPosition, allow func(*Movement) error) (*PositionResult, error) {
 	if math.IsNaN(p.Lon) || math.IsNaN(p.Lat) || p.Lon < -180 || p.Lon > 180 || p.Lat < -90 || p.Lat > 90 {
 		return nil, truce.Errorf(truce.EINVALID, "A position has lat -90 to 90 and lon -180 to 180.")
 	}
@@ -94,8 +105,8 @@ func (s *Service) ReportPosition(ctx context.Context, movementID string, p Convo
 	if err != nil {
 		return nil, err
 	}
-	if m.PartyID != a.Party.ID && !a.IsAdmin() {
-		return nil, truce.Errorf(truce.EFORBIDDEN, "Movement %s is another party's: only its own party reports its positions.", movementID)
+	if err := allow(m); err != nil {
+		return nil, err
 	}
 	if m.Status != MovementNotified && m.Status != MovementUnderWay {
 		return nil, truce.Errorf(truce.ECONFLICT, "Movement %s is %s: positions are taken while it is notified or under way.", movementID, m.Status)

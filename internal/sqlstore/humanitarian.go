@@ -284,3 +284,48 @@ func (s *Store) PutConvoyTrack(ctx context.Context, movementID string, t *humani
 		WHERE convoy_tracks.time_us <= excluded.time_us`), movementID, t.Notified, micros(t.Last.Time), string(doc))
 	return s.wrap(err)
 }
+
+// --- convoy devices: the device tokens of trackers ---
+
+func (s *Store) convoyDevice(ctx context.Context, q queryer, id string) (*humanitarian.ConvoyDevice, error) {
+	v, err := scanDoc[humanitarian.ConvoyDevice](q.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_devices WHERE id = ?`), id))
+	return one(s, v, err, "Tracker", id)
+}
+
+// ConvoyDeviceByToken returns the device token whose SHA-256 is tokenHash.
+func (s *Store) ConvoyDeviceByToken(ctx context.Context, tokenHash string) (*humanitarian.ConvoyDevice, error) {
+	v, err := scanDoc[humanitarian.ConvoyDevice](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_devices WHERE token_hash = ?`), tokenHash))
+	return one(s, v, err, "Tracker", "")
+}
+
+// ConvoyDevices returns a movement's device tokens ordered by id.
+func (s *Store) ConvoyDevices(ctx context.Context, movementID string) ([]*humanitarian.ConvoyDevice, error) {
+	return docs[humanitarian.ConvoyDevice](ctx, s, s.reader(ctx), `SELECT doc FROM convoy_devices WHERE movement_id = ? ORDER BY id`, movementID)
+}
+
+func (t *tx) ConvoyDevice(_ context.Context, id string) (*humanitarian.ConvoyDevice, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return t.s.convoyDevice(t.ctx, t.tx, id)
+}
+
+func (t *tx) ConvoyDevices(_ context.Context, movementID string) ([]*humanitarian.ConvoyDevice, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return docs[humanitarian.ConvoyDevice](t.ctx, t.s, t.tx, `SELECT doc FROM convoy_devices WHERE movement_id = ? ORDER BY id`, movementID)
+}
+
+func (t *tx) PutConvoyDevice(_ context.Context, d *humanitarian.ConvoyDevice, tokenHash string) error {
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	if d.Version == 1 {
+		return t.insert(`INSERT INTO convoy_devices (id, token_hash, movement_id, version, doc) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, tokenHash, d.MovementID, d.Version, string(doc))
+	}
+	res, err := t.exec(`UPDATE convoy_devices SET version = ?, doc = ? WHERE id = ? AND version = ?`, d.Version, string(doc), d.ID, d.Version-1)
+	return checkOne(res, err, "Tracker", d.ID)
+}

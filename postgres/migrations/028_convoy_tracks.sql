@@ -12,3 +12,17 @@ CREATE TABLE convoy_tracks (
 	doc         TEXT NOT NULL
 );
 
+
+-- A device token lets a convoy's tracker (a phone running OsmAnd, a
+-- Traccar unit) report positions for one movement, and nothing else,
+-- with the token in the URL, since such apps send no header. Only its
+-- SHA-256 is stored; it expires, and its party revokes it. Issue and
+-- revocation are journalled (kind convoy_device).
+CREATE TABLE convoy_devices (
+	id          TEXT PRIMARY KEY,
+	token_hash  TEXT NOT NULL UNIQUE,
+	movement_id TEXT NOT NULL REFERENCES movements(id),
+	version     INTEGER NOT NULL,
+	doc         TEXT NOT NULL
+);
+CREATE INDEX convoy_devices_movement ON convoy_devices(movement_id, id);
