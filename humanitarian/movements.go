@@ -269,16 +269,20 @@ func (s *Service) MovementBoard(ctx context.Context, id string, version int64) (
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	latest, err := s.Store.Movement(ctx, id)
+	latest, err := s.FindMovement(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if version == 0 {
 		version = latest.Notified
 	}
-	m, err := s.Store.MovementVersion(ctx, id, version)
+	vs, err := s.MovementVersions(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	m := versionOf(vs, version, func(v *Movement) int64 { return v.Version })
+	if m == nil {
+		return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has no version %d.", id, version)
 	}
 	rows, err := s.boardRows(ctx, id, version)
 	if err != nil {

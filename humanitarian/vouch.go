@@ -58,3 +58,14 @@ func vouchedVersions[T any](ctx context.Context, j *journal.Journal, kind, id st
 		return rows, nil
 	})
 }
+
+// versionOf returns the version n of a record among its versions (nil if
+// none).
+func versionOf[T any](vs []*T, n int64, version func(*T) int64) *T {
+	for _, v := range vs {
+		if version(v) == n {
+			return v
+		}
+	}
+	return nil
+}

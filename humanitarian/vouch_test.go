@@ -109,3 +109,42 @@ func TestVersions_VouchedByJournal(t *testing.T) {
 		})
 	}
 }
+
+// TestTransmissions_VouchedByJournal: a transmission edited behind the
+// service (its deadline, its lateness: what a board of inquiry reads) is
+// refused by the inbox, by its own read and by the site's board, not
+// served as transmitted.
+func TestTransmissions_VouchedByJournal(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			site := must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(time.Now().Add(72 * time.Hour))}))
+			ts, _, err := w.svc.Inbox(w.ga, "", "", 0)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("untouched inbox: %d, %v", len(ts), err)
+			}
+			if _, err := w.svc.Transmission(w.ga, ts[0].ID); err != nil {
+				t.Fatalf("untouched transmission: %v", err)
+			}
+			if _, err := w.svc.Board(w.ga, site.ID, 0); err != nil {
+				t.Fatalf("untouched board: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if r, err := db.Exec(`UPDATE transmissions SET doc = REPLACE(doc, '"late":false', '"late":true') WHERE id = '` + ts[0].ID + `'`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("changed %d rows", n)
+			}
+			if _, _, err := w.svc.Inbox(w.ga, "", "", 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered inbox: %v, want integrity", err)
+			}
+			if _, err := w.svc.Transmission(w.ga, ts[0].ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered transmission: %v, want integrity", err)
+			}
+			if _, err := w.svc.Board(w.ga, site.ID, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("tampered board: %v, want integrity", err)
+			}
+		})
+	}
+}
