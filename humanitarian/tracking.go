@@ -25,7 +25,14 @@ const (
 	AlertConvoyStopped truce.AlertKind = "convoy_stopped"
 	AlertConvoySilent  truce.AlertKind = "convoy_silent"
 	AlertConvoyBehind  truce.AlertKind = "convoy_behind"
+	// AlertConvoyZoneEntry is raised when a convoy's position enters a
+	// zone of concern in force (a hazardous kind: exclusion, contact line,
+	// buffer; no-fly for an air movement), once per entry.
+	AlertConvoyZoneEntry truce.AlertKind = "convoy_zone_entry"
 )
+
+// ConvoyZoneEntry is the event of a convoy entering a zone of concern.
+const ConvoyZoneEntry ConvoyEventKind = "zone_entry"
 
 // ConvoyPosition is one position of a convoy's GPS unit.
 type ConvoyPosition struct {
@@ -63,6 +70,41 @@ type convoyState struct {
 	watch    *ConvoyWatch
 	last     ConvoyPosition
 	heard    bool // last holds a position
+	// zones are the zones of concern the last position was in, by
+	// "id#version".
+	zones []string
+}
+
+// zoneKeyOf names a zone version in a convoy's state.
+func zoneKeyOf(h ZoneHit) string { return fmt.Sprintf("%s#%d", h.ZoneID, h.Version) }
+
+// enter records the zones of concern a position is in and returns those
+// it was not in at the last position: the entries.
+func (st *convoyState) enter(hits []ZoneHit) []ZoneHit {
+	var entered []ZoneHit
+	now := make([]string, 0, len(hits))
+	for _, h := range hits {
+		k := zoneKeyOf(h)
+		if !slices.Contains(st.zones, k) {
+			entered = append(entered, h)
+		}
+		now = append(now, k)
+	}
+	st.zones = now
+	return entered
+}
+
+// zonesOfConcern returns the zones of concern in force that contain a
+// convoy's position (nil when the service checks no zones).
+func (s *Service) zonesOfConcern(ctx context.Context, air bool, p ConvoyPosition) ([]ZoneHit, error) {
+	if s.Hazards == nil {
+		return nil, nil
+	}
+	hits, err := s.Hazards.ZonesMeeting(ctx, orb.Point{p.Lon, p.Lat}, air, p.Time, p.Time)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(hits, func(h ZoneHit) bool { return !HazardKind(h.Kind, air) }), nil
 }
 
 // maxClockSkew bounds how far ahead of the server's clock a position may
@@ -120,6 +162,10 @@ func (s *Service) reportPosition(ctx context.Context, movementID string, p Convo
 		return nil, err
 	}
 	p.Time = p.Time.UTC()
+	inZones, err := s.zonesOfConcern(ctx, notified.Kind == AirMovement, p)
+	if err != nil {
+		return nil, err
+	}
 	s.tracking.mu.Lock()
 	st, err := s.watchLocked(m, notified)
 	if err != nil {
@@ -132,8 +178,10 @@ func (s *Service) reportPosition(ctx context.Context, movementID string, p Convo
 	older := st.heard && p.Time.Before(st.last.Time)
 	ev := st.watch.Observe(p.Lon, p.Lat, p.Time)
 	var track *ConvoyTrack
+	var entered []ZoneHit
 	if !older {
 		st.last, st.heard = p, true
+		entered = st.enter(inZones)
 		track = st.track()
 	}
 	res := &PositionResult{Movement: m.ID, Inside: st.watch.Corridor.Inside(p.Lon, p.Lat), DistanceM: math.Round(st.watch.Corridor.DistanceM(p.Lon, p.Lat))}
@@ -153,6 +201,16 @@ func (s *Service) reportPosition(ctx context.Context, movementID string, p Convo
 			return nil, err
 		}
 		res.Alert = al
+	}
+	for _, z := range entered {
+		ev := ConvoyEvent{Kind: ConvoyZoneEntry, Since: p.Time, At: p.Time, Lon: p.Lon, Lat: p.Lat, Zone: &z}
+		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, p.Replayed)
+		if err != nil {
+			return nil, err
+		}
+		if res.Alert == nil {
+			res.Alert = al
+		}
 	}
 	for _, ev := range clock {
 		al, err := s.raiseConvoyAlert(ctx, m, notified, st.watch.Corridor.HalfWidthM, ev, p.Replayed)
@@ -190,7 +248,7 @@ func (s *Service) watchLocked(m, notified *Movement) (*convoyState, error) {
 
 // convoyAlertKinds maps the watch's events to the alerts they raise.
 var convoyAlertKinds = map[ConvoyEventKind]truce.AlertKind{ConvoyDeviation: AlertConvoyDeviation, ConvoyStopped: AlertConvoyStopped,
-	ConvoySilent: AlertConvoySilent, ConvoyBehind: AlertConvoyBehind}
+	ConvoySilent: AlertConvoySilent, ConvoyBehind: AlertConvoyBehind, ConvoyZoneEntry: AlertConvoyZoneEntry}
 
 // raiseConvoyAlert journals the alert of a convoy event, addressed to
 // every party (the notifying organisation and the parties the movement
@@ -199,8 +257,12 @@ var convoyAlertKinds = map[ConvoyEventKind]truce.AlertKind{ConvoyDeviation: Aler
 // episode was raised already it returns nil.
 func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, corridorM float64, ev ConvoyEvent, replayed bool) (*truce.Alert, error) {
 	kind := convoyAlertKinds[ev.Kind]
-	evidence, err := json.Marshal(map[string]any{"movement": m.ID, "notified_version": m.Notified, "hash": notified.Hash, "since": ev.Since,
-		"at": ev.At, "lon": ev.Lon, "lat": ev.Lat, "distance_m": math.Round(ev.DistanceM), "corridor_m": corridorM, "event": ev.Kind})
+	ed := map[string]any{"movement": m.ID, "notified_version": m.Notified, "hash": notified.Hash, "since": ev.Since,
+		"at": ev.At, "lon": ev.Lon, "lat": ev.Lat, "distance_m": math.Round(ev.DistanceM), "corridor_m": corridorM, "event": ev.Kind}
+	if ev.Zone != nil {
+		ed["zone_id"], ed["zone_version"], ed["zone_kind"] = ev.Zone.ZoneID, ev.Zone.Version, ev.Zone.Kind
+	}
+	evidence, err := json.Marshal(ed)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +277,10 @@ func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, c
 		summary = fmt.Sprintf("Convoy %q (movement %s) has not moved more than %d m since %s.", m.Name, m.ID, StoppedRadiusM, since)
 	case ConvoySilent:
 		summary = fmt.Sprintf("Convoy %q (movement %s) has reported no position since %s.", m.Name, m.ID, since)
+	case ConvoyZoneEntry:
+		episode = fmt.Sprintf("%s/zone/%s@%s", m.ID, zoneKeyOf(*ev.Zone), ev.Since.Format(time.RFC3339Nano))
+		summary = fmt.Sprintf("Convoy %q (movement %s) entered %s zone %q (%s version %d) at %s.", m.Name, m.ID, ev.Zone.Kind, ev.Zone.Name,
+			ev.Zone.ZoneID, ev.Zone.Version, since)
 	case ConvoyBehind:
 		// Once per notified version: the lag's start moves with the
 		// convoy's progress.
@@ -431,13 +497,16 @@ type ConvoyTrack struct {
 	// Deviated that the deviation of that episode was raised.
 	OffSince *time.Time `json:"off_since,omitempty"`
 	Deviated bool       `json:"deviated,omitempty"`
+	// Zones are the zones of concern the last position was in
+	// ("id#version"): an entry is raised once.
+	Zones []string `json:"zones,omitempty"`
 }
 
 // track returns the state of a convoy to store.
 func (st *convoyState) track() *ConvoyTrack {
 	w := st.watch
 	t := &ConvoyTrack{Notified: st.notified, Last: st.last, AnchorLon: w.clock.anchorLon, AnchorLat: w.clock.anchorLat,
-		AnchorAt: w.clock.anchorAt, ProgressM: w.clock.progressM, Deviated: w.alerted}
+		AnchorAt: w.clock.anchorAt, ProgressM: w.clock.progressM, Deviated: w.alerted, Zones: slices.Clone(st.zones)}
 	if !w.offSince.IsZero() {
 		off := w.offSince
 		t.OffSince = &off
@@ -453,6 +522,7 @@ func (st *convoyState) restore(t *ConvoyTrack) {
 	}
 	w := st.watch
 	st.last, st.heard = t.Last, true
+	st.zones = slices.Clone(t.Zones)
 	w.last = t.Last.Time
 	w.offSince, w.alerted = time.Time{}, t.Deviated
 	if t.OffSince != nil {

@@ -3,9 +3,11 @@ package humanitarian_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
 	"github.com/truce-project/truce/journal"
@@ -165,6 +167,64 @@ func TestService_ConvoyRestart(t *testing.T) {
 			// The first server, never restarted, finds the same silence: raised once.
 			if as, err := w.svc.SweepConvoys(context.Background()); err != nil || len(as) != 0 {
 				t.Fatalf("the same silence raised again by the first server: %+v (%v)", as, err)
+			}
+		})
+	}
+}
+
+// TestService_ConvoyZoneEntry: a convoy's position entering an exclusion
+// zone in force raises one convoy_zone_entry alert, journalled; staying
+// in raises nothing more, even on a restarted server; leaving and coming
+// back is a new entry; a no-fly zone is no concern to a ground convoy.
+func TestService_ConvoyZoneEntry(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			t0 := time.Now().UTC().Add(time.Minute).Truncate(time.Second)
+			clock := t0
+			w.svc.Journal.Now = func() time.Time { return clock }
+			f := convoy()
+			f.Departure = humanitarian.Window{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+			f.Arrival = humanitarian.Window{From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour)}
+			m := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			m = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			zones := zoneIndex(t, map[string]struct {
+				kind truce.ZoneKind
+				geom orb.Geometry
+			}{
+				"ex":    {truce.ZoneExclusion, box(36.05, 32.58, 36.07, 32.60)},
+				"nofly": {truce.ZoneNoFly, box(36.0, 32.5, 36.2, 32.7)},
+			})
+			w.svc.Hazards = zones
+			report := func(svc *humanitarian.Service, min int, lon, lat float64) *truce.Alert {
+				t.Helper()
+				clock = t0.Add(time.Duration(min) * time.Minute)
+				r, err := svc.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: lon, Lat: lat, Time: clock})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r.Alert
+			}
+			if al := report(w.svc, 1, 36.0101, 32.5445); al != nil {
+				t.Fatalf("outside the exclusion zone: %+v", al)
+			}
+			al := report(w.svc, 2, 36.06, 32.59)
+			if al == nil || al.Kind != humanitarian.AlertConvoyZoneEntry || al.JournalIndex == 0 || !strings.Contains(al.Summary, `exclusion zone "zone ex"`) {
+				t.Fatalf("entering the exclusion zone: %+v", al)
+			}
+			if al := report(w.svc, 3, 36.061, 32.591); al != nil {
+				t.Fatalf("still inside: %+v", al)
+			}
+			restarted := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			restarted.Hazards = zones
+			if al := report(restarted, 4, 36.062, 32.592); al != nil {
+				t.Fatalf("still inside, after a restart: %+v", al)
+			}
+			if al := report(restarted, 5, 36.0101, 32.5445); al != nil {
+				t.Fatalf("leaving: %+v", al)
+			}
+			if al := report(restarted, 6, 36.06, 32.59); al == nil || al.Kind != humanitarian.AlertConvoyZoneEntry {
+				t.Fatalf("entering again: %+v", al)
 			}
 		})
 	}

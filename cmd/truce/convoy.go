@@ -17,7 +17,7 @@ func init() {
 }
 
 // convoyAlertKinds are the alerts convoy tracking raises.
-var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind}
+var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind, humanitarian.AlertConvoyZoneEntry}
 
 func runConvoy(ctx context.Context, args []string) error {
 	var cf clientFlags
