@@ -444,6 +444,12 @@ func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) 
 		if err != nil {
 			return nil, err
 		}
+		// A convoy this server has not heard since it started is shown
+		// from its stored state (heard before a restart, or by another
+		// server).
+		if err := s.restoreUnheard(ctx, ms); err != nil {
+			return nil, err
+		}
 		s.tracking.mu.Lock()
 		for _, m := range ms {
 			if len(out) == limit {
@@ -545,4 +551,39 @@ func (s *Service) storedTrack(ctx context.Context, movementID string) (*ConvoyTr
 		return nil, nil
 	}
 	return t, err
+}
+
+// restoreUnheard takes up the stored tracking state of the movements
+// (under way) that this server holds no watch of.
+func (s *Service) restoreUnheard(ctx context.Context, ms []*Movement) error {
+	for _, m := range ms {
+		s.tracking.mu.Lock()
+		st := s.tracking.watches[m.ID]
+		known := st != nil && st.notified == m.Notified
+		s.tracking.mu.Unlock()
+		if known {
+			continue
+		}
+		stored, err := s.storedTrack(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if stored == nil || stored.Notified != m.Notified {
+			continue
+		}
+		notified, err := s.Store.MovementVersion(ctx, m.ID, m.Notified)
+		if err != nil {
+			return err
+		}
+		s.tracking.mu.Lock()
+		st, err = s.watchLocked(m, notified)
+		if err == nil {
+			st.restore(stored)
+		}
+		s.tracking.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

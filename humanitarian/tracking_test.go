@@ -146,6 +146,12 @@ func TestService_ConvoyRestart(t *testing.T) {
 			if err != nil || !p.Time.Equal(t0.Add(12*time.Minute)) || p.Lon != 36.0101 {
 				t.Fatalf("last position after a restart: %+v, %v", p, err)
 			}
+			// The map's view of convoys on the restarted server shows it
+			// where it was heard (a fresh server, before any sweep).
+			fresh := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			if cs, err := fresh.Convoys(w.ga, 0); err != nil || len(cs) != 1 || cs[0].Position == nil || cs[0].State != "on_route" {
+				t.Fatalf("convoys after a restart: %+v, %v", cs, err)
+			}
 			// An older state (a slower server's) does not replace a newer one.
 			older := &humanitarian.ConvoyTrack{Notified: m.Notified, Last: humanitarian.ConvoyPosition{Lon: 36.2, Lat: 32.6, Time: t0.Add(11 * time.Minute)}}
 			if err := w.svc.Store.PutConvoyTrack(context.Background(), m.ID, older); err != nil {
