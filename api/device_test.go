@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/node"
 )
 
 // TestConvoyTracker_DeviceToken: a phone running OsmAnd's online tracking
@@ -22,20 +25,7 @@ func TestConvoyTracker_DeviceToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	sarc := e.humanitarian(t, "SARC")
-	e.agreementInForce(t)
-	dep := time.Now().Add(-time.Hour)
-	m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
-		Name: "Ramtha–Dar'a convoy", Organisation: "SARC", CorridorM: 500,
-		Route:     json.RawMessage(`{"type":"LineString","coordinates":[[36.0076,32.5560],[36.0500,32.5900],[36.1020,32.6189]]}`),
-		Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(4 * time.Hour)},
-		Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sarc.MoveMovement(ctx, m.ID, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
-		t.Fatal(err)
-	}
+	sarc, m := trackedConvoy(t, e)
 	if _, err := e.client(e.tokens["us-op"]).IssueDevice(ctx, m.ID, humanitarian.DeviceIssue{Name: "Phone"}); truce.ErrorCode(err) != truce.EFORBIDDEN {
 		t.Errorf("another party issued a tracker: %v", err)
 	}
@@ -76,4 +66,59 @@ func TestConvoyTracker_DeviceToken(t *testing.T) {
 	if code, body := track(d.Token); code != 401 {
 		t.Errorf("revoked token: %d %s", code, body)
 	}
+}
+
+// TestConvoyTracker_RateLimited: a tracker is held to the feed's
+// allowance by its token: past it, 429 with Retry-After; another
+// tracker is not held back.
+func TestConvoyTracker_RateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, node.Config{FeedLimit: api.RateLimit{Rate: 0.01, Burst: 2}})
+	ctx := context.Background()
+	sarc, m := trackedConvoy(t, e)
+	var tokens []string
+	for _, name := range []string{"A", "B"} {
+		d, err := sarc.IssueDevice(ctx, m.ID, humanitarian.DeviceIssue{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, d.Token)
+	}
+	track := func(token string) (int, http.Header) {
+		code, h, _ := e.do("POST", "/api/v1/convoys/tracker?id="+url.QueryEscape(token)+"&lat=32.59&lon=36.05", "", "")
+		return code, h
+	}
+	for i := range 2 {
+		if code, _ := track(tokens[0]); code != 200 {
+			t.Fatalf("position %d within the allowance: %d", i, code)
+		}
+	}
+	if code, h := track(tokens[0]); code != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
+		t.Fatalf("past the allowance: %d %v", code, h)
+	}
+	if code, _ := track(tokens[1]); code != 200 {
+		t.Fatalf("another tracker held back: %d", code)
+	}
+}
+
+// trackedConvoy is a convoy under way, notified by a humanitarian party
+// (whose client it returns with it).
+func trackedConvoy(t *testing.T, e *env) (*api.Client, *humanitarian.Movement) {
+	t.Helper()
+	ctx := context.Background()
+	sarc := e.humanitarian(t, "SARC")
+	e.agreementInForce(t)
+	dep := time.Now().Add(-time.Hour)
+	m, err := sarc.CreateMovement(ctx, humanitarian.MovementCreate{AgreementID: e.agreement.ID, Notify: true, MovementFields: humanitarian.MovementFields{
+		Name: "Ramtha–Dar'a convoy", Organisation: "SARC", CorridorM: 500,
+		Route:     json.RawMessage(`{"type":"LineString","coordinates":[[36.0076,32.5560],[36.0500,32.5900],[36.1020,32.6189]]}`),
+		Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(time.Hour), To: dep.Add(4 * time.Hour)},
+		Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sarc.MoveMovement(ctx, m.ID, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
+		t.Fatal(err)
+	}
+	return sarc, m
 }

@@ -582,6 +582,15 @@ func (h *siteHandlers) tracker(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	// A tracker is a feed: held to the feed's allowance, by its token
+	// (the route is public, so there is no user to key it by).
+	if l := h.s.feedLimits; l != nil {
+		if ok, wait := l.Allow("tracker:"+humanitarian.DeviceTokenHash(token), 1, time.Now()); !ok {
+			h.s.writeError(w, r, truce.RetryAfter(truce.Errorf(truce.ETOOMANY,
+				"The tracker's positions are over their rate limit; retry in %d s.", wholeSeconds(wait)), wait))
+			return
+		}
+	}
 	res, err := h.svc.ReportDevicePosition(r.Context(), token, p)
 	if err != nil {
 		h.s.writeError(w, r, err)
