@@ -1,6 +1,7 @@
 package humanitarian
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -143,7 +144,9 @@ func (s *Service) reportPosition(ctx context.Context, movementID string, p Convo
 	if p.Time.After(now.Add(maxClockSkew)) {
 		return nil, truce.Errorf(truce.EINVALID, "The position is dated %s, in the future.", p.Time.UTC().Format(time.RFC3339))
 	}
-	m, err := s.Store.Movement(ctx, movementID)
+	m, err := journal.VouchedFind(ctx, s.Journal, KindMovement, func(ctx context.Context) (*Movement, error) {
+		return s.Store.Movement(ctx, movementID)
+	}, func(m *Movement) string { return m.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +156,7 @@ func (s *Service) reportPosition(ctx context.Context, movementID string, p Convo
 	if m.Status != MovementNotified && m.Status != MovementUnderWay {
 		return nil, truce.Errorf(truce.ECONFLICT, "Movement %s is %s: positions are taken while it is notified or under way.", movementID, m.Status)
 	}
-	notified, err := s.Store.MovementVersion(ctx, m.ID, m.Notified)
+	notified, err := s.notifiedVersion(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -332,14 +335,31 @@ func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, c
 func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 	now := s.Now()
 	var out []*truce.Alert
+	// A movement whose record does not match the journal is left out and
+	// reported (EINTEGRITY, after the others): one edited row does not
+	// stop the watch of every convoy.
+	var refused error
 	cursor := ""
 	for {
-		ms, err := s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+		var rows []*Movement
+		ms, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*Movement, error) {
+			var err error
+			if rows, err = s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage}); err != nil {
+				return nil, err
+			}
+			good, first, err := journal.VouchRecords(ctx, s.Journal, KindMovement, rows, movementID)
+			refused = cmp.Or(refused, first)
+			return good, err
+		})
 		if err != nil {
 			return out, err
 		}
 		for _, m := range ms {
-			notified, err := s.Store.MovementVersion(ctx, m.ID, m.Notified)
+			notified, err := s.notifiedVersion(ctx, m)
+			if truce.ErrorCode(err) == truce.EINTEGRITY {
+				refused = cmp.Or(refused, err)
+				continue
+			}
 			if err != nil {
 				return out, err
 			}
@@ -370,10 +390,10 @@ func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 				}
 			}
 		}
-		if len(ms) < sweepPage {
-			return out, nil
+		if len(rows) < sweepPage {
+			return out, refused
 		}
-		cursor = ms[len(ms)-1].ID
+		cursor = rows[len(rows)-1].ID
 	}
 }
 
@@ -440,7 +460,7 @@ func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) 
 	var out []ConvoyView
 	cursor := ""
 	for len(out) < limit {
-		ms, err := s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+		ms, err := s.underWay(ctx, cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -571,7 +591,7 @@ func (s *Service) restoreUnheard(ctx context.Context, ms []*Movement) error {
 		if stored == nil || stored.Notified != m.Notified {
 			continue
 		}
-		notified, err := s.Store.MovementVersion(ctx, m.ID, m.Notified)
+		notified, err := s.notifiedVersion(ctx, m)
 		if err != nil {
 			return err
 		}
@@ -586,4 +606,27 @@ func (s *Service) restoreUnheard(ctx context.Context, ms []*Movement) error {
 		}
 	}
 	return nil
+}
+
+// underWay reads a page of the movements under way, vouched for by the
+// journal (the sweep and the convoys view use them).
+func (s *Service) underWay(ctx context.Context, cursor string) ([]*Movement, error) {
+	return journal.VouchedRead(ctx, s.Journal, KindMovement, func(ctx context.Context) ([]*Movement, error) {
+		return s.Store.Movements(ctx, MovementFilter{Status: MovementUnderWay, Cursor: cursor, Limit: sweepPage})
+	}, movementID)
+}
+
+// notifiedVersion reads the version of a movement last notified, vouched
+// for by the journal: its route is what positions are checked against.
+func (s *Service) notifiedVersion(ctx context.Context, m *Movement) (*Movement, error) {
+	vs, err := vouchedVersions(ctx, s.Journal, KindMovement, m.ID, func(ctx context.Context) ([]*Movement, error) {
+		return s.Store.MovementVersions(ctx, m.ID)
+	}, func(v *Movement) int64 { return v.Version })
+	if err != nil {
+		return nil, err
+	}
+	if v := versionOf(vs, m.Notified, func(v *Movement) int64 { return v.Version }); v != nil {
+		return v, nil
+	}
+	return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has no notified version %d.", m.ID, m.Notified)
 }

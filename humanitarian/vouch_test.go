@@ -2,11 +2,13 @@ package humanitarian_test
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/journal"
 )
 
 // TestSites_VouchedByJournal: a site's or movement's row changed behind
@@ -144,6 +146,57 @@ func TestTransmissions_VouchedByJournal(t *testing.T) {
 			}
 			if _, err := w.svc.Board(w.ga, site.ID, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
 				t.Errorf("tampered board: %v, want integrity", err)
+			}
+		})
+	}
+}
+
+// TestConvoyTracking_VouchedByJournal: a convoy's notified route edited
+// behind the service (moved onto where the convoy is) is not what its
+// positions are checked against: the position is refused (EINTEGRITY),
+// and the convoys view and the sweep refuse the edited movement too.
+func TestConvoyTracking_VouchedByJournal(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			f := convoy()
+			now := time.Now()
+			f.Departure = humanitarian.Window{From: now.Add(-time.Hour), To: now.Add(time.Hour)}
+			f.Arrival = humanitarian.Window{From: now.Add(2 * time.Hour), To: now.Add(4 * time.Hour)}
+			m := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			m = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			if _, err := w.svc.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: 36.0101, Lat: 32.5445}); err != nil {
+				t.Fatalf("untouched: %v", err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if r, err := db.Exec(`UPDATE movement_versions SET doc = REPLACE(doc, '[36.0101,32.5445]', '[36.3,32.7]') WHERE version = 1`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("changed %d rows", n)
+			}
+			fresh := humanitarian.New(w.svc.Store, w.svc.Journal, w.acc, areas)
+			if _, err := fresh.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: 36.3, Lat: 32.7}); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("a position against the edited route: %v, want integrity", err)
+			}
+			// The sweep reports it, and still watches the other convoys:
+			// one silent for an hour is alerted.
+			other := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			other = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, other.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			fresh.Journal.Now = func() time.Time { return time.Now().Add(time.Hour) }
+			as, err := fresh.SweepConvoys(t.Context())
+			if truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("the sweep over the edited route: %v, want integrity", err)
+			}
+			if len(as) != 1 || as[0].Kind != humanitarian.AlertConvoySilent || !strings.Contains(as[0].Summary, other.ID) {
+				t.Errorf("the sweep beside the edited movement raised %+v", as)
+			}
+			fresh.Journal.Now = journal.Now
+			if _, err := db.Exec(`UPDATE movements SET doc = REPLACE(doc, '"name":"', '"name":"Moved ')`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fresh.Convoys(w.ga, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("the convoys view of an edited movement: %v, want integrity", err)
 			}
 		})
 	}
