@@ -399,11 +399,22 @@ func (s *Service) SweepConvoys(ctx context.Context) ([]*truce.Alert, error) {
 
 // LastPosition returns a convoy's last reported position, to this
 // server or another, before a restart or since (ENOTFOUND when it has
-// reported none). Convoys' positions are visible to every member party,
-// as their movements are.
+// reported none). A convoy's positions are visible to the parties its
+// movement was notified to, its own and the coordinator
+// (canSeePositions; EFORBIDDEN to others).
 func (s *Service) LastPosition(ctx context.Context, movementID string) (*ConvoyPosition, error) {
-	if _, err := truce.RequireCaller(ctx); err != nil {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
+	}
+	m, err := s.FindMovement(ctx, movementID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.canSeePositions(ctx, a, m); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, truce.Errorf(truce.EFORBIDDEN, "A convoy's positions are visible to the parties its movement was notified to; movement %s was not notified to %s.", m.ID, a.Party.Slug)
 	}
 	stored, err := s.storedTrack(ctx, movementID)
 	if err != nil {
@@ -451,7 +462,8 @@ type ConvoyView struct {
 // most limit (1,000 when 0 or more). Convoys are visible to every member
 // party, as their movements are.
 func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) {
-	if _, err := truce.RequireCaller(ctx); err != nil {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 1000 {
@@ -460,9 +472,17 @@ func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) 
 	var out []ConvoyView
 	cursor := ""
 	for len(out) < limit {
-		ms, err := s.underWay(ctx, cursor)
+		all, err := s.underWay(ctx, cursor)
 		if err != nil {
 			return nil, err
+		}
+		var ms []*Movement
+		for _, m := range all {
+			if ok, err := s.canSeePositions(ctx, a, m); err != nil {
+				return nil, err
+			} else if ok {
+				ms = append(ms, m)
+			}
 		}
 		// A convoy this server has not heard since it started is shown
 		// from its stored state (heard before a restart, or by another
@@ -496,10 +516,10 @@ func (s *Service) Convoys(ctx context.Context, limit int) ([]ConvoyView, error) 
 			out = append(out, v)
 		}
 		s.tracking.mu.Unlock()
-		if len(ms) < sweepPage {
+		if len(all) < sweepPage {
 			break
 		}
-		cursor = ms[len(ms)-1].ID
+		cursor = all[len(all)-1].ID
 	}
 	return out, nil
 }
@@ -629,4 +649,22 @@ func (s *Service) notifiedVersion(ctx context.Context, m *Movement) (*Movement, 
 		return v, nil
 	}
 	return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has no notified version %d.", m.ID, m.Notified)
+}
+
+// canSeePositions says whether the caller may see a convoy's positions:
+// an administrator, the movement's own party, a coordinator (the conduit
+// of notifications), or a party the movement's notification was
+// transmitted to (DESIGN: positions of convoys are visible to the parties
+// the movement was notified to).
+func (s *Service) canSeePositions(ctx context.Context, a *truce.Caller, m *Movement) (bool, error) {
+	if a.IsAdmin() || a.Party.ID == m.PartyID || a.Party.Kind == truce.PartyCoordinator {
+		return true, nil
+	}
+	if m.Notified == 0 {
+		return false, nil
+	}
+	ts, err := journal.VouchedRead(ctx, s.Journal, KindTransmission, func(ctx context.Context) ([]*Transmission, error) {
+		return s.Store.Transmissions(ctx, TransmissionFilter{To: a.Party.ID, RecordID: m.ID, RecordVersion: m.Notified, Limit: 1})
+	}, transmissionID)
+	return len(ts) > 0, err
 }

@@ -235,3 +235,40 @@ func TestService_ConvoyZoneEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestService_ConvoyPositionsVisibility: a convoy's positions are visible
+// to the parties its movement was notified to, to its own party and to
+// an administrator; a member party it was not notified to (another
+// organisation) reads neither its last position nor its place in the
+// convoys view.
+func TestService_ConvoyPositionsVisibility(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			icrc := w.member("icrc", truce.PartyHumanitarian, "", truce.RoleHumanitarian)
+			now := time.Now()
+			f := convoy()
+			f.Departure = humanitarian.Window{From: now.Add(-time.Hour), To: now.Add(time.Hour)}
+			f.Arrival = humanitarian.Window{From: now.Add(2 * time.Hour), To: now.Add(4 * time.Hour)}
+			m := must[*humanitarian.Movement](t)(w.svc.CreateMovement(w.sarc, humanitarian.MovementCreate{AgreementID: w.ag.ID, Notify: true, MovementFields: f}))
+			m = must[*humanitarian.Movement](t)(w.svc.MoveMovement(w.sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}))
+			if _, err := w.svc.ReportPosition(w.sarc, m.ID, humanitarian.ConvoyPosition{Lon: 36.0101, Lat: 32.5445}); err != nil {
+				t.Fatal(err)
+			}
+			for who, ctx := range map[string]context.Context{"sarc": w.sarc, "ga": w.ga, "gc": w.gc, "admin": w.admin} {
+				if _, err := w.svc.LastPosition(ctx, m.ID); err != nil {
+					t.Errorf("%s: %v", who, err)
+				}
+				if cs, err := w.svc.Convoys(ctx, 0); err != nil || len(cs) != 1 || cs[0].Position == nil {
+					t.Errorf("%s's convoys view: %+v, %v", who, cs, err)
+				}
+			}
+			if _, err := w.svc.LastPosition(icrc, m.ID); truce.ErrorCode(err) != truce.EFORBIDDEN {
+				t.Errorf("a party the movement was not notified to: %v, want forbidden", err)
+			}
+			if cs, err := w.svc.Convoys(icrc, 0); err != nil || len(cs) != 0 {
+				t.Errorf("a party the movement was not notified to sees %+v, %v", cs, err)
+			}
+		})
+	}
+}
