@@ -73,6 +73,13 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "POST", Pattern: "/api/v1/movements/{id}/positions", Handler: h.position},
 		{Method: "GET", Pattern: "/api/v1/movements/{id}/position", Handler: h.lastPosition},
 		{Method: "POST", Pattern: "/api/v1/convoys/osmand", Handler: h.osmand},
+		{Method: "GET", Pattern: "/api/v1/movements/{id}/devices", Handler: h.devices},
+		{Method: "POST", Pattern: "/api/v1/movements/{id}/devices", Handler: h.issueDevice},
+		{Method: "POST", Pattern: "/api/v1/movements/{id}/devices/{device}/revoke", Handler: h.revokeDevice},
+		// A tracker (OsmAnd's online tracking, a Traccar unit) sends no
+		// header: its device token, in the query, is its credential.
+		{Method: "GET", Pattern: "/api/v1/convoys/tracker", Public: true, Handler: h.tracker},
+		{Method: "POST", Pattern: "/api/v1/convoys/tracker", Public: true, Handler: h.tracker},
 	} {
 		s.Handle(rt)
 	}
@@ -543,7 +550,58 @@ func (h *siteHandlers) lastPosition(w http.ResponseWriter, r *http.Request) {
 // real trackers and phone apps send: ?id=MOVEMENT&lat=&lon=&timestamp=
 // (Unix seconds or RFC 3339) and optionally &speed= (knots) &bearing=.
 func (h *siteHandlers) osmand(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	p, id, err := osmandQuery(r.URL.Query(), "the movement's id")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	res, err := h.svc.ReportPosition(r.Context(), id, p)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// tracker takes a position from a tracker holding a device token, in the
+// OsmAnd / Traccar HTTP protocol (GET, as OsmAnd's online tracking sends
+// it, or POST with the query or a form): ?id=TOKEN (or deviceid=) &lat=
+// &lon= &timestamp= (Unix seconds or milliseconds, or RFC 3339) and
+// optionally &speed= (knots) &bearing=.
+func (h *siteHandlers) tracker(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "The tracker's query or form cannot be read."))
+		return
+	}
+	q := r.Form
+	if q.Get("id") == "" && q.Get("deviceid") != "" {
+		q.Set("id", q.Get("deviceid"))
+	}
+	p, token, err := osmandQuery(q, "the tracker's device token")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	// A tracker is a feed: held to the feed's allowance, by its token
+	// (the route is public, so there is no user to key it by).
+	if l := h.s.feedLimits; l != nil {
+		if ok, wait := l.Allow("tracker:"+humanitarian.DeviceTokenHash(token), 1, time.Now()); !ok {
+			h.s.writeError(w, r, truce.RetryAfter(truce.Errorf(truce.ETOOMANY,
+				"The tracker's positions are over their rate limit; retry in %d s.", wholeSeconds(wait)), wait))
+			return
+		}
+	}
+	res, err := h.svc.ReportDevicePosition(r.Context(), token, p)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// osmandQuery reads a position in the OsmAnd / Traccar HTTP protocol, and
+// its id (what names the reporter: idIs).
+func osmandQuery(q url.Values, idIs string) (humanitarian.ConvoyPosition, string, error) {
 	num := func(name string, required bool) (*float64, error) {
 		v := q.Get(name)
 		if v == "" {
@@ -570,29 +628,58 @@ func (h *siteHandlers) osmand(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil && q.Get("id") == "" {
-		err = truce.Errorf(truce.EINVALID, "The OsmAnd query needs id: the movement's id.")
+		err = truce.Errorf(truce.EINVALID, "The OsmAnd query needs id: %s.", idIs)
 	}
 	if err == nil {
 		if ts := q.Get("timestamp"); ts != "" {
-			if sec, perr := strconv.ParseInt(ts, 10, 64); perr == nil {
-				p.Time = time.Unix(sec, 0).UTC()
+			if n, perr := strconv.ParseInt(ts, 10, 64); perr == nil {
+				// Seconds, or milliseconds from trackers that send them
+				// (a value past the year 5138 in seconds).
+				if n > 1e11 || n < -1e11 {
+					p.Time = time.UnixMilli(n).UTC()
+				} else {
+					p.Time = time.Unix(n, 0).UTC()
+				}
 			} else if t, perr := time.Parse(time.RFC3339, ts); perr == nil {
 				p.Time = t
 			} else {
-				err = truce.Errorf(truce.EINVALID, "timestamp=%q is neither Unix seconds nor RFC 3339.", ts)
+				err = truce.Errorf(truce.EINVALID, "timestamp=%q is neither Unix seconds or milliseconds nor RFC 3339.", ts)
 			}
 		}
 	}
+	return p, q.Get("id"), err
+}
+
+func (h *siteHandlers) devices(w http.ResponseWriter, r *http.Request) {
+	ds, err := h.svc.Devices(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	res, err := h.svc.ReportPosition(r.Context(), q.Get("id"), p)
+	writeJSON(w, http.StatusOK, Page[*humanitarian.ConvoyDevice]{Items: ds})
+}
+
+func (h *siteHandlers) issueDevice(w http.ResponseWriter, r *http.Request) {
+	var in humanitarian.DeviceIssue
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	d, err := h.svc.IssueDevice(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusCreated, d)
+}
+
+func (h *siteHandlers) revokeDevice(w http.ResponseWriter, r *http.Request) {
+	d, err := h.svc.RevokeDevice(r.Context(), r.PathValue("id"), r.PathValue("device"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 // ReportPosition reports a convoy's position.
@@ -607,4 +694,25 @@ func (c *Client) LastPosition(ctx context.Context, movement string) (*humanitari
 	var p humanitarian.ConvoyPosition
 	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(movement)+"/position", nil, &p, nil)
 	return &p, err
+}
+
+// IssueDevice issues a device token for a tracker of a movement.
+func (c *Client) IssueDevice(ctx context.Context, movement string, in humanitarian.DeviceIssue) (*humanitarian.IssuedDevice, error) {
+	var d humanitarian.IssuedDevice
+	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(movement)+"/devices", in, &d, nil)
+	return &d, err
+}
+
+// Devices lists a movement's trackers.
+func (c *Client) Devices(ctx context.Context, movement string) ([]*humanitarian.ConvoyDevice, error) {
+	var p Page[*humanitarian.ConvoyDevice]
+	_, err := c.Do(ctx, "GET", "/api/v1/movements/"+url.PathEscape(movement)+"/devices", nil, &p, nil)
+	return p.Items, err
+}
+
+// RevokeDevice revokes a tracker's device token.
+func (c *Client) RevokeDevice(ctx context.Context, movement, device string) (*humanitarian.ConvoyDevice, error) {
+	var d humanitarian.ConvoyDevice
+	_, err := c.Do(ctx, "POST", "/api/v1/movements/"+url.PathEscape(movement)+"/devices/"+url.PathEscape(device)+"/revoke", nil, &d, nil)
+	return &d, err
 }

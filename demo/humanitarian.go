@@ -23,7 +23,9 @@ var siteFiles embed.FS
 // guarantors answer: the United States acknowledges every notification,
 // the Russian Federation raises a concern over the Nawa distribution
 // point and acknowledges the rest, and Jordan stays silent; SARC notifies
-// a convoy, which the United States acknowledges. The sites
+// a convoy, which the United States acknowledges, and replays an
+// emergency convoy, which the United States acknowledges, Russia raises a
+// concern over, and Jordan acknowledges after its deadline. The sites
 // open in three days, except SARC's Dar'a field hospital, notified as it
 // opens: shorter notice than the agreement's lead time, so it is flagged
 // late.
@@ -54,8 +56,35 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		Personnel: 30, Cargo: "Food parcels and medical supplies", Contacts: "SARC Dar'a branch"}}); err != nil {
 		return fmt.Errorf("demo convoy: %w", err)
 	}
-	if err := replayConvoy(h, agreementID, actors["sarc"], now); err != nil {
+	// The emergency convoy asks for answers within a few seconds (a
+	// demo's deadline, so that one answer can come after it).
+	hq, err := node.OpenHumanitarian(svc)
+	if err != nil {
+		return err
+	}
+	hq.AckWindow = emergencyAckWindow
+	emergency, err := replayConvoy(hq, agreementID, actors["sarc"], now)
+	if err != nil {
 		return fmt.Errorf("demo convoy replay: %w", err)
+	}
+	answer := func(p string, t *humanitarian.Transmission, in humanitarian.AnswerInput) error {
+		if k := keys[p]; k != nil {
+			// A party holding its own key signs its answer here, as
+			// `truce ack --key` would: the server never sees the key.
+			statement, err := h.AnswerStatement(actors[p], t.ID, in)
+			if err != nil {
+				return err
+			}
+			msg, err := note.Sign(&note.Note{Text: statement}, k.Signer)
+			if err != nil {
+				return err
+			}
+			in.Signature = string(msg)
+		}
+		if _, err := h.Answer(actors[p], t.ID, in); err != nil {
+			return fmt.Errorf("demo answer of %s: %w", p, err)
+		}
+		return nil
 	}
 	for _, p := range []string{"us", "ru"} {
 		ts, _, err := h.Inbox(actors[p], "", "", 100)
@@ -65,9 +94,16 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		for _, t := range ts {
 			in := humanitarian.AnswerInput{}
 			if p == "ru" && t.Kind == humanitarian.KindMovement {
-				continue // Russia has not answered the convoy's notification
+				if t.RecordID != emergency.ID {
+					continue // Russia has not answered the Nasib convoy's notification
+				}
+				// Russia raises a concern over the emergency convoy's
+				// first hour on the road: receipt, with a warning; the
+				// convoy is not stopped by it.
+				from, to := emergency.Departure.From, emergency.Departure.From.Add(time.Hour)
+				in = humanitarian.AnswerInput{Concern: true, Text: "Armed clashes reported near the Ramtha crossing this morning; the convoy's first kilometres are at risk.", WindowFrom: &from, WindowTo: &to}
 			}
-			if p == "ru" {
+			if p == "ru" && t.Kind == humanitarian.KindSite {
 				s, err := h.FindSite(actors[p], t.RecordID)
 				if err != nil {
 					return err
@@ -77,26 +113,35 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 					in = humanitarian.AnswerInput{Concern: true, Text: "Active operations reported on the Nawa–Jasim road; movements near the site are at risk.", WindowFrom: &from, WindowTo: &to}
 				}
 			}
-			if k := keys[p]; k != nil {
-				// A party holding its own key signs its answer here, as
-				// `truce ack --key` would: the server never sees the key.
-				statement, err := h.AnswerStatement(actors[p], t.ID, in)
-				if err != nil {
-					return err
-				}
-				msg, err := note.Sign(&note.Note{Text: statement}, k.Signer)
-				if err != nil {
-					return err
-				}
-				in.Signature = string(msg)
+			if err := answer(p, t, in); err != nil {
+				return err
 			}
-			if _, err := h.Answer(actors[p], t.ID, in); err != nil {
-				return fmt.Errorf("demo answer of %s: %w", p, err)
-			}
+		}
+	}
+	// Jordan, silent on everything else, acknowledges the emergency
+	// convoy after its deadline: recorded, and shown overdue.
+	ts, _, err := h.Inbox(actors["jo"], "", "", 100)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.RecordID != emergency.ID {
+			continue
+		}
+		if wait := time.Until(t.Deadline); wait > 0 {
+			time.Sleep(wait + 10*time.Millisecond)
+		}
+		if err := answer("jo", t, humanitarian.AnswerInput{}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// emergencyAckWindow is the demo emergency convoy's acknowledgement
+// deadline: short, so that Jordan's answer comes after it (illustrative;
+// an agreement sets days or hours).
+const emergencyAckWindow = 2 * time.Second
 
 // withValidFrom adds the "valid from" column to a site spreadsheet: every
 // site opens in three days, but the first opens now when short is set.
@@ -132,10 +177,10 @@ var replayRoute = [][2]float64{{36.0076, 32.5560}, {36.0500, 32.5900}, {36.1020,
 // about 1.5 km south of it (a detour), which raises one convoy_deviation
 // alert. The positions are illustrative, generated along the road, and
 // marked replayed, so the alert is marked relocated (CAP status Exercise).
-func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Context, now time.Time) error {
+func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Context, now time.Time) (*humanitarian.Movement, error) {
 	route, err := json.Marshal(map[string]any{"type": "LineString", "coordinates": replayRoute})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	start := now.Add(-31 * time.Minute)
 	m, err := h.CreateMovement(sarc, humanitarian.MovementCreate{AgreementID: agreementID, Notify: true, MovementFields: humanitarian.MovementFields{
@@ -144,10 +189,10 @@ func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Cont
 		Departure: humanitarian.Window{From: start, To: now.Add(time.Hour)}, Arrival: humanitarian.Window{From: now, To: now.Add(3 * time.Hour)},
 		Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck", Markings: "SARC emblem"}}, Personnel: 9, Cargo: "Surgical supplies"}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := h.MoveMovement(sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
-		return err
+		return nil, err
 	}
 	const n = 30
 	for i := 0; i <= n; i++ {
@@ -156,10 +201,10 @@ func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Cont
 			p[1] -= 0.0135 // about 1.5 km south of the road
 		}
 		if _, err := h.ReportPosition(sarc, m.ID, humanitarian.ConvoyPosition{Lon: p[0], Lat: p[1], Time: start.Add(time.Duration(i) * time.Minute), Replayed: true}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return m, nil
 }
 
 // along is the point a fraction f of the way along a route, by its

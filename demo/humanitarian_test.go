@@ -17,7 +17,9 @@ import (
 // TestSetup_HumanitarianSites checks the demo's notifications: eight
 // illustrative sites in Dar'a (SY12) and Quneitra (SY14), the United
 // States acknowledging each, the Russian Federation raising one concern,
-// Jordan silent, and the hospital notified at short notice flagged late.
+// Jordan silent, and the hospital notified at short notice flagged late;
+// on the replayed emergency convoy, a concern from Russia and Jordan's
+// acknowledgement after the deadline.
 func TestSetup_HumanitarianSites(t *testing.T) {
 	ctx := context.Background()
 	cfg := node.Config{DataDir: filepath.Join(t.TempDir(), "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -98,5 +100,25 @@ func TestSetup_HumanitarianSites(t *testing.T) {
 	}
 	if states["us"] != "acknowledged" || states["ru"] != "silent" || states["jo"] != "silent" {
 		t.Errorf("convoy board %v", states)
+	}
+	// The replayed emergency convoy: the United States acknowledged it in
+	// time, Russia raised a concern, Jordan acknowledged after the
+	// deadline (late, shown overdue).
+	eb, err := n.Humanitarian.MovementBoard(actx, under[0].ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]humanitarian.BoardRow{}
+	for _, r := range eb.Rows {
+		rows[r.Slug] = r
+	}
+	if r := rows["us"]; r.State != "acknowledged" || r.Overdue {
+		t.Errorf("emergency convoy, us: %s overdue=%v", r.State, r.Overdue)
+	}
+	if r := rows["ru"]; r.State != "concern" || r.Overdue || r.Transmission.Answer == nil || !strings.Contains(r.Transmission.Answer.Text, "Ramtha") {
+		t.Errorf("emergency convoy, ru: %s overdue=%v %+v", r.State, r.Overdue, r.Transmission.Answer)
+	}
+	if r := rows["jo"]; r.State != "acknowledged" || !r.Overdue || r.Transmission.Answer == nil || !r.Transmission.Answer.Overdue || !r.Transmission.Answer.At.After(r.Transmission.Deadline) {
+		t.Errorf("emergency convoy, jo: %s overdue=%v %+v", r.State, r.Overdue, r.Transmission.Answer)
 	}
 }

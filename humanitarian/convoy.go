@@ -177,6 +177,8 @@ type ConvoyEvent struct {
 	Since, At time.Time
 	Lon, Lat  float64
 	DistanceM float64
+	// Zone is the zone of concern a ConvoyZoneEntry entered.
+	Zone *ZoneHit
 }
 
 // ConvoyWatch follows one convoy against its corridor: the state of its

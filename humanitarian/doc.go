@@ -33,6 +33,14 @@
 //     postponement) is transmitted like a site's, and the steps after it
 //     do not supersede it. A transmission names the record it notifies by
 //     kind ("site" or "movement"), id and version.
+//   - convoy tracking (convoy.go, convoywatch.go: the pure watch of a
+//     convoy against its corridor and its schedule; tracking.go, the
+//     service): positions off the corridor, in a zone of concern,
+//     stopped, silent or behind raise alerts, each once per episode; the
+//     tracking state after each position is stored (not journalled), so
+//     that a restarted server or another one goes on from it; device.go:
+//     a tracker's device token (OsmAnd's online tracking sends no
+//     header), one movement's, bounded, revocable, journalled.
 //
 // Service writes through package journal, like every capability, and
 // reads and writes the store through Store and Tx, its own small

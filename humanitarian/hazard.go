@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,7 +136,7 @@ func (h Hazards) RouteHazards(ctx context.Context, route orb.LineString, f *Move
 		// 0.42 half-widths wider at a bend, and no union of buffers is
 		// drawn (the dearest part of a buffer).
 		air := f.Kind == AirMovement
-		seen := map[string]bool{}
+		seen := map[zoneKey]bool{}
 		for _, area := range segmentBoxes(route, half) {
 			hits, err := h.Zones.ZonesMeeting(ctx, area, air, f.Departure.From, f.Arrival.To)
 			if err != nil {
@@ -176,7 +175,7 @@ func (h Hazards) SiteHazards(ctx context.Context, g orb.Geometry, f *SiteFields)
 		if err != nil {
 			return nil, err
 		}
-		seen := map[string]bool{}
+		seen := map[zoneKey]bool{}
 		for _, area := range areas {
 			hits, err := h.Zones.ZonesMeeting(ctx, area, false, f.ValidFrom, timeOr(f.ValidTo))
 			if err != nil {
@@ -233,10 +232,18 @@ func segmentBoxes(route orb.LineString, halfM float64) []orb.Polygon {
 	return out
 }
 
-// newHits returns the hits not seen before, marking them seen.
-func newHits(hits []ZoneHit, seen map[string]bool) []ZoneHit {
+// zoneKey names a zone version among the hits of one check.
+type zoneKey struct {
+	id      string
+	version int
+}
+
+// newHits returns the hits not seen before, marking them seen. A route
+// meets the same zone on many consecutive segments: the key is a struct,
+// not a string built per hit, so that a repeat costs no allocation.
+func newHits(hits []ZoneHit, seen map[zoneKey]bool) []ZoneHit {
 	return slices.DeleteFunc(hits, func(z ZoneHit) bool {
-		k := z.ZoneID + "#" + strconv.Itoa(z.Version)
+		k := zoneKey{z.ZoneID, z.Version}
 		if seen[k] {
 			return true
 		}
@@ -309,6 +316,9 @@ func timeOr(t *time.Time) time.Time {
 
 // zoneHazards appends a hazard for each hit of a hazardous kind.
 func zoneHazards(out []Hazard, hits []ZoneHit, air bool, what string, from time.Time, to *time.Time) []Hazard {
+	if len(hits) == 0 {
+		return out
+	}
 	until := "further notice"
 	if to != nil && !to.IsZero() {
 		until = to.UTC().Format(time.RFC3339)

@@ -241,7 +241,9 @@ func (s *Service) MovementVersions(ctx context.Context, id string) ([]*Movement,
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.MovementVersions(ctx, id)
+	return vouchedVersions(ctx, s.Journal, KindMovement, id, func(ctx context.Context) ([]*Movement, error) {
+		return s.Store.MovementVersions(ctx, id)
+	}, func(v *Movement) int64 { return v.Version })
 }
 
 // ListMovements returns a page of movements and the next page's cursor.
@@ -267,16 +269,20 @@ func (s *Service) MovementBoard(ctx context.Context, id string, version int64) (
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	latest, err := s.Store.Movement(ctx, id)
+	latest, err := s.FindMovement(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if version == 0 {
 		version = latest.Notified
 	}
-	m, err := s.Store.MovementVersion(ctx, id, version)
+	vs, err := s.MovementVersions(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	m := versionOf(vs, version, func(v *Movement) int64 { return v.Version })
+	if m == nil {
+		return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has no version %d.", id, version)
 	}
 	rows, err := s.boardRows(ctx, id, version)
 	if err != nil {

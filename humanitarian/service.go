@@ -318,7 +318,9 @@ func (s *Service) SiteVersions(ctx context.Context, id string) ([]*Site, error) 
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.SiteVersions(ctx, id)
+	return vouchedVersions(ctx, s.Journal, KindSite, id, func(ctx context.Context) ([]*Site, error) {
+		return s.Store.SiteVersions(ctx, id)
+	}, func(v *Site) int64 { return v.Version })
 }
 
 // ListSites returns a page of sites and the cursor of the next page.
@@ -350,12 +352,19 @@ func (s *Service) Inbox(ctx context.Context, party, cursor string, limit int) ([
 		return nil, "", err
 	}
 	l := truce.PageLimit(limit)
-	out, err := s.Store.Transmissions(ctx, TransmissionFilter{To: to.ID, Pending: true, Cursor: cursor, Limit: l + 1})
+	out, err := journal.VouchedRead(ctx, s.Journal, KindTransmission, func(ctx context.Context) ([]*Transmission, error) {
+		return s.Store.Transmissions(ctx, TransmissionFilter{To: to.ID, Pending: true, Cursor: cursor, Limit: l + 1})
+	}, transmissionID)
 	if err != nil {
 		return nil, "", err
 	}
-	return page(out, l, func(t *Transmission) string { return t.ID })
+	return page(out, l, transmissionID)
 }
+
+// KindTransmission is the journal kind of a transmission.
+const KindTransmission = "transmission"
+
+func transmissionID(t *Transmission) string { return t.ID }
 
 // partyFor returns the party a caller acts for: its own, or, for an
 // administrator, the one named.
@@ -374,7 +383,9 @@ func (s *Service) Transmission(ctx context.Context, id string) (*Transmission, e
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Transmission(ctx, id)
+	return journal.VouchedFind(ctx, s.Journal, KindTransmission, func(ctx context.Context) (*Transmission, error) {
+		return s.Store.Transmission(ctx, id)
+	}, transmissionID)
 }
 
 // AnswerStatement returns the statement a party holding its own key signs
@@ -585,14 +596,18 @@ func (s *Service) Board(ctx context.Context, siteID string, version int64) (*Boa
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	latest, err := s.Store.Site(ctx, siteID)
+	latest, err := s.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
 	site := latest
 	if version != 0 && version != latest.Version {
-		if site, err = s.Store.SiteVersion(ctx, siteID, version); err != nil {
+		vs, err := s.SiteVersions(ctx, siteID)
+		if err != nil {
 			return nil, err
+		}
+		if site = versionOf(vs, version, func(v *Site) int64 { return v.Version }); site == nil {
+			return nil, truce.Errorf(truce.ENOTFOUND, "Site %s has no version %d.", siteID, version)
 		}
 	}
 	rows, err := s.boardRows(ctx, siteID, site.Version)
@@ -605,7 +620,9 @@ func (s *Service) Board(ctx context.Context, siteID string, version int64) (*Boa
 // boardRows is one line per transmission of a record version: the party,
 // and whether it acknowledged, raised a concern or is silent.
 func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]BoardRow, error) {
-	ts, err := s.Store.Transmissions(ctx, TransmissionFilter{RecordID: id, RecordVersion: version, Limit: 1000})
+	ts, err := journal.VouchedRead(ctx, s.Journal, KindTransmission, func(ctx context.Context) ([]*Transmission, error) {
+		return s.Store.Transmissions(ctx, TransmissionFilter{RecordID: id, RecordVersion: version, Limit: 1000})
+	}, transmissionID)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,19 @@ type Store interface {
 	// Notices returns the reminders sent and the overdue alert raised
 	// about a transmission, oldest first.
 	Notices(ctx context.Context, transmission string) ([]Notice, error)
+
+	// ConvoyTrack returns a convoy's tracking state as last reported
+	// (ENOTFOUND when it has reported nothing); PutConvoyTrack stores it
+	// unless a newer one (by its last position's time) is stored already.
+	// Positions are not journalled (the live path): the state is what a
+	// restarted server, or another one, goes on from.
+	ConvoyTrack(ctx context.Context, movementID string) (*ConvoyTrack, error)
+	PutConvoyTrack(ctx context.Context, movementID string, t *ConvoyTrack) error
+
+	// ConvoyDeviceByToken returns the device token whose SHA-256 is
+	// tokenHash (ENOTFOUND); ConvoyDevices a movement's, ordered by id.
+	ConvoyDeviceByToken(ctx context.Context, tokenHash string) (*ConvoyDevice, error)
+	ConvoyDevices(ctx context.Context, movementID string) ([]*ConvoyDevice, error)
 }
 
 // Tx is the transaction humanitarian writes in: the journal's, and the
@@ -72,6 +85,14 @@ type Tx interface {
 	SetNextNotice(ctx context.Context, transmission string, at *time.Time) error
 	// PutAlert inserts an alert (an overdue acknowledgement's) at Version 1.
 	PutAlert(ctx context.Context, a *truce.Alert) error
+	// ConvoyDevice returns a device token's record (ENOTFOUND);
+	// ConvoyDevices a movement's, ordered by id.
+	ConvoyDevice(ctx context.Context, id string) (*ConvoyDevice, error)
+	ConvoyDevices(ctx context.Context, movementID string) ([]*ConvoyDevice, error)
+	// PutConvoyDevice inserts a device token's record at Version 1 with
+	// its token's hash, and otherwise replaces it if the stored version is
+	// Version-1 (EPRECONDITION; tokenHash is then unused).
+	PutConvoyDevice(ctx context.Context, d *ConvoyDevice, tokenHash string) error
 }
 
 // SiteFilter selects sites. Cursor and Limit page through results.

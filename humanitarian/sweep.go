@@ -109,7 +109,10 @@ func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*No
 			}
 			al := &truce.Alert{ID: truce.NewID(), Kind: AlertAckOverdue, State: truce.AlertOpen, Time: now,
 				Lon: (bb[0] + bb[2]) / 2, Lat: (bb[1] + bb[3]) / 2, Aircraft: []truce.AlertAircraft{},
-				Summary: n.Reason, Episode: t.ID, Evidence: evidence, Version: 1}
+				Summary: n.Reason, Episode: t.ID, Evidence: evidence, Version: 1,
+				// Addressed to the notifying organisation (the coordinator
+				// acknowledges any alert).
+				Parties: []string{t.From}}
 			al.JournalIndex = w.Journal(truce.Change{Kind: "alert", Subject: al.ID, Body: al, New: true, Visibility: truce.Visibility{Scope: truce.ScopeAll},
 				Event: &truce.Event{Data: al, Point: &[2]float64{al.Lon, al.Lat}}})
 			if err := tx.PutAlert(ctx, al); err != nil {

@@ -2,6 +2,7 @@ package humanitarian_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,12 @@ func TestService_Sweep(t *testing.T) {
 					if al.Kind != humanitarian.AlertAckOverdue || al.Episode != r.Transmission.ID || !strings.Contains(al.Summary, "has not acknowledged site "+site.ID+" version 1") ||
 						!strings.Contains(al.Summary, r.Party) || al.Summary != o.Reason || al.Lat < 32.6 || al.Lat > 32.64 {
 						t.Errorf("%s overdue alert: %+v", r.Slug, al)
+					}
+					// Addressed to the notifying organisation, which may
+					// acknowledge it (the coordinator always may).
+					sarcOp := &truce.Caller{User: &truce.User{Roles: []truce.Role{truce.RoleOperator}}, Party: w.parties["sarc"]}
+					if err := truce.CanAcknowledge(al, sarcOp); !slices.Contains(al.Parties, site.PartyID) || err != nil {
+						t.Errorf("%s overdue alert addressed to %v: the notifying organisation cannot acknowledge it (%v)", r.Slug, al.Parties, err)
 					}
 				}
 			}

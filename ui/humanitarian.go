@@ -186,7 +186,8 @@ func (h *sitePages) geojson(w http.ResponseWriter, r *http.Request) {
 func (h *sitePages) addMovements() {
 	h.u.AddPage(Page{Path: "/movements", Routes: map[string]http.HandlerFunc{
 		"GET /movements/{id}": h.movement, "GET /movements.geojson": h.movementsGeoJSON,
-		"GET /movements/{id}/proof": h.movementProof, "GET /sites/{id}/proof": h.siteProof, "GET /convoys.geojson": h.convoysGeoJSON}})
+		"GET /movements/{id}/proof": h.movementProof, "GET /sites/{id}/proof": h.siteProof, "GET /convoys.geojson": h.convoysGeoJSON,
+		"POST /movements/{id}/trackers": h.issueTracker, "POST /movements/{id}/trackers/{device}/revoke": h.revokeTracker}})
 	h.u.AddLayer(Layer{ID: "movements", TitleKey: "layer.movements", Kind: "geojson", Source: "/movements.geojson", Script: "humanitarian.js", Visible: true})
 	h.u.AddLayer(Layer{ID: "convoys", TitleKey: "layer.convoys", Kind: "geojson", Source: "/convoys.geojson", Script: "humanitarian.js", Visible: true})
 	h.addForms()
@@ -220,7 +221,47 @@ func (h *sitePages) movement(w http.ResponseWriter, r *http.Request) {
 		}
 		d["Board"] = b
 	}
+	// The movement's own party manages its trackers (device tokens for
+	// phones running OsmAnd) while it is on the road.
+	if a := truce.CallerFrom(ctx); a != nil && (a.Party.ID == m.PartyID || a.IsAdmin()) &&
+		(m.Status == humanitarian.MovementNotified || m.Status == humanitarian.MovementUnderWay) {
+		ds, err := h.svc.Devices(ctx, m.ID)
+		if err == nil {
+			d["Trackers"], d["CanTrack"] = ds, true
+		} else if truce.ErrorCode(err) != truce.EFORBIDDEN {
+			h.u.serviceError(w, r, err)
+			return
+		}
+	}
 	h.u.render(w, r, http.StatusOK, "movement", d)
+}
+
+// issueTracker issues a device token for a tracker of the movement and
+// shows it once, with the URL to put in OsmAnd's online tracking.
+func (h *sitePages) issueTracker(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	d, err := h.svc.IssueDevice(r.Context(), id, humanitarian.DeviceIssue{Name: r.PostFormValue("name")})
+	if err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	// OsmAnd's URL template: {0} latitude, {1} longitude, {2} time, {6}
+	// bearing.
+	link := scheme + "://" + r.Host + "/api/v1/convoys/tracker?id=" + url.QueryEscape(d.Token) + "&lat={0}&lon={1}&timestamp={2}&bearing={6}"
+	h.u.render(w, r, http.StatusOK, "tracker", map[string]any{"Device": d.Device, "Token": d.Token, "URL": link})
+}
+
+func (h *sitePages) revokeTracker(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := h.svc.RevokeDevice(r.Context(), id, r.PathValue("device")); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/movements/"+url.PathEscape(id)+"#trackers", http.StatusSeeOther)
 }
 
 // ackState sums up a notification's board for the map: concern if any

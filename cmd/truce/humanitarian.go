@@ -26,7 +26,7 @@ func init() {
 	register("inbox", "list the notifications awaiting your party's acknowledgement", runInbox)
 	register("ack", "acknowledge a notification (receipt, not permission) or raise a concern", runAck)
 	register("movement", "notify humanitarian movements (convoys), step them through their life, list and show them", runMovement, "add", "status", "list", "show")
-	register("convoy", "report a convoy's positions, show where it is and the alerts its tracking raised", runConvoy, "report", "show", "alerts")
+	register("convoy", "report a convoy's positions, show where it is and the alerts its tracking raised, and issue its trackers' device tokens", runConvoy, "report", "show", "alerts", "tracker", "trackers", "revoke-tracker")
 	register("humanitarian", "gather the proof of a site's or a movement's notifications and answers for an inquiry", runHumanitarian, "proof")
 }
 
@@ -610,7 +610,7 @@ func printBoard(rows []humanitarian.BoardRow) {
 }
 
 // convoyAlertKinds are the alerts convoy tracking raises.
-var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind}
+var convoyAlertKinds = []truce.AlertKind{humanitarian.AlertConvoyDeviation, humanitarian.AlertConvoyStopped, humanitarian.AlertConvoySilent, humanitarian.AlertConvoyBehind, humanitarian.AlertConvoyZoneEntry}
 
 func runConvoy(ctx context.Context, args []string) error {
 	var cf clientFlags
@@ -683,7 +683,7 @@ func runConvoy(ctx context.Context, args []string) error {
 		fmt.Fprintf(stdout, "Movement %s %q: %s; leaves by %s, arrives by %s.\n", m.ID, m.Name, m.Status,
 			m.Departure.To.UTC().Format(time.RFC3339), m.Arrival.To.UTC().Format(time.RFC3339))
 		if p == nil {
-			fmt.Fprintln(stdout, "No position reported since the server started.")
+			fmt.Fprintln(stdout, "No position reported.")
 			return nil
 		}
 		fmt.Fprintf(stdout, "Last position %.5f,%.5f at %s.\n", p.Lon, p.Lat, p.Time.UTC().Format(time.RFC3339))
@@ -718,8 +718,74 @@ func runConvoy(ctx context.Context, args []string) error {
 			}
 		})
 		return nil
+	case "tracker":
+		fs := newFlags("convoy tracker", "convoy tracker MOVEMENT --name NAME [--expires RFC3339]")
+		name := fs.String("name", "", "the vehicle or phone the tracker is on")
+		expires := fs.String("expires", "", "end the token sooner than the movement's arrival window (RFC 3339)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		in := humanitarian.DeviceIssue{Name: *name}
+		if *expires != "" {
+			e, err := time.Parse(time.RFC3339, *expires)
+			if err != nil {
+				return fmt.Errorf("convoy tracker: --expires is an RFC 3339 time: %q", *expires)
+			}
+			in.ExpiresAt = &e
+		}
+		d, err := cl.IssueDevice(ctx, pos[0], in)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(d)
+		}
+		fmt.Fprintf(stdout, "Tracker %s for movement %s, until %s. Its token, shown once:\n%s\n", d.Device.ID, d.Device.MovementID,
+			d.Device.ExpiresAt.UTC().Format(time.RFC3339), d.Token)
+		// OsmAnd's online tracking URL template: {0} latitude, {1}
+		// longitude, {2} time, {6} bearing.
+		fmt.Fprintf(stdout, "OsmAnd online tracking URL:\n%s/api/v1/convoys/tracker?id=%s&lat={0}&lon={1}&timestamp={2}&bearing={6}\n",
+			strings.TrimRight(cf.url, "/"), d.Token)
+		return nil
+	case "trackers":
+		fs := newFlags("convoy trackers", "convoy trackers MOVEMENT")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		ds, err := cl.Devices(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printList(cf.json, ds, ds, "", "TRACKER\tNAME\tEXPIRES\tREVOKED", func(d *humanitarian.ConvoyDevice) string {
+			revoked := "-"
+			if d.RevokedAt != nil {
+				revoked = d.RevokedAt.UTC().Format(time.RFC3339)
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s", d.ID, d.Name, d.ExpiresAt.UTC().Format(time.RFC3339), revoked)
+		})
+	case "revoke-tracker":
+		fs := newFlags("convoy revoke-tracker", "convoy revoke-tracker MOVEMENT TRACKER")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 2)
+		if err != nil {
+			return err
+		}
+		d, err := cl.RevokeDevice(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(d)
+		}
+		fmt.Fprintf(stdout, "Tracker %s revoked at %s: its positions are refused from now on.\n", d.ID, d.RevokedAt.UTC().Format(time.RFC3339))
+		return nil
 	}
-	return fmt.Errorf("convoy: unknown sub-verb %q: use report, show or alerts", sub)
+	return fmt.Errorf("convoy: unknown sub-verb %q: use report, show, alerts, tracker, trackers or revoke-tracker", sub)
+
 }
 
 func runHumanitarian(ctx context.Context, args []string) error {

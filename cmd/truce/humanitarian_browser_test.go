@@ -81,13 +81,15 @@ func TestUI_ConvoyLayer(t *testing.T) {
 	if txt := eval[string](t, sarc, `document.body.textContent`); !strings.Contains(txt, "Convoys under way") {
 		t.Fatalf("no convoys layer named on the English map")
 	}
-	// The marker is where the convoy reported.
-	ll := eval[[]float64](t, sarc, `(function(){ var out = null; Truce.map.eachLayer(function(l){ if (l.feature && l.feature.properties && l.feature.properties.kind === 'convoy') { var p = l.getLatLng(); out = [p.lng, p.lat]; } }); return out; })()`)
+	// The marker is where the convoy reported. (The demo's replayed
+	// emergency convoy is on the layer too, where it last reported.)
+	is := fmt.Sprintf(`l.feature && l.feature.properties && l.feature.properties.kind === 'convoy' && l.feature.id === %q`, m.ID)
+	ll := eval[[]float64](t, sarc, `(function(){ var out = null; Truce.map.eachLayer(function(l){ if (`+is+`) { var p = l.getLatLng(); out = [p.lng, p.lat]; } }); return out; })()`)
 	if len(ll) != 2 || ll[0] != 36.2 || ll[1] != 32.55 {
 		t.Fatalf("convoy marker at %v", ll)
 	}
 	popup := func() string {
-		eval[int](t, sarc, `(function(){ Truce.map.eachLayer(function(l){ if (l.feature && l.feature.properties && l.feature.properties.kind === 'convoy') { l.openPopup(); } }); return 0; })()`)
+		eval[int](t, sarc, `(function(){ Truce.map.eachLayer(function(l){ if (`+is+`) { l.openPopup(); } }); return 0; })()`)
 		poll(t, sarc, "the convoy's popup", `!!document.querySelector('.convoy-popup')`)
 		return eval[string](t, sarc, `document.querySelector('.convoy-popup').textContent`)
 	}

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -268,6 +270,35 @@ func TestCLI_Movements(t *testing.T) {
 	}
 	if _, errs, code := cmd(tokens["sarc"], "convoy", "report", mv, "--lon", "36.05"); code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "--lat") {
 		t.Fatalf("no latitude: exit %d %q", code, errs)
+	}
+
+	// A phone's tracker: convoy tracker issues a device token and prints
+	// the OsmAnd URL; that URL, filled in as OsmAnd fills it in, reports
+	// a position with no other credential; once revoked, it is refused.
+	out = run(tokens["sarc"], "convoy", "tracker", mv, "--name", "Lead truck phone")
+	tm := regexp.MustCompile(`Tracker (\S+) for movement ` + mv + `[\s\S]*OsmAnd online tracking URL:\n(\S+)\n`).FindStringSubmatch(out)
+	if tm == nil {
+		t.Fatalf("convoy tracker: %s", out)
+	}
+	trackerURL := strings.NewReplacer("{0}", "32.5900", "{1}", "36.0500", "{2}", strconv.FormatInt(time.Now().Add(-time.Minute).UnixMilli(), 10), "{6}", "90").Replace(tm[2])
+	resp, err := http.Get(trackerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("OsmAnd's request: %d", resp.StatusCode)
+	}
+	if out := run(tokens["sarc"], "convoy", "trackers", mv); !strings.Contains(out, tm[1]) || !strings.Contains(out, "Lead truck phone") {
+		t.Fatalf("convoy trackers: %s", out)
+	}
+	if out := run(tokens["sarc"], "convoy", "revoke-tracker", mv, tm[1]); !strings.Contains(out, "revoked") {
+		t.Fatalf("convoy revoke-tracker: %s", out)
+	}
+	if resp, err := http.Get(trackerURL); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a revoked tracker: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	file := filepath.Join(dir, "movement-proof.json")

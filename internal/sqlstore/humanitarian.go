@@ -262,3 +262,70 @@ func (t *tx) SetNextNotice(_ context.Context, transmission string, at *time.Time
 	res, err := t.exec(`UPDATE transmissions SET next_notice_us = ? WHERE id = ?`, next, transmission)
 	return checkOne(res, err, "Transmission", transmission)
 }
+
+// --- convoy tracks: each convoy's tracking state as last reported ---
+
+// ConvoyTrack returns a convoy's tracking state as last reported.
+func (s *Store) ConvoyTrack(ctx context.Context, movementID string) (*humanitarian.ConvoyTrack, error) {
+	v, err := scanDoc[humanitarian.ConvoyTrack](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_tracks WHERE movement_id = ?`), movementID))
+	return one(s, v, err, "Convoy track", movementID)
+}
+
+// PutConvoyTrack stores a convoy's tracking state in one statement,
+// unless a newer one is stored: two servers taking positions of one
+// convoy keep the latest.
+func (s *Store) PutConvoyTrack(ctx context.Context, movementID string, t *humanitarian.ConvoyTrack) error {
+	doc, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.rb.q(`INSERT INTO convoy_tracks (movement_id, notified, time_us, doc) VALUES (?, ?, ?, ?)
+		ON CONFLICT (movement_id) DO UPDATE SET notified = excluded.notified, time_us = excluded.time_us, doc = excluded.doc
+		WHERE convoy_tracks.time_us <= excluded.time_us`), movementID, t.Notified, micros(t.Last.Time), string(doc))
+	return s.wrap(err)
+}
+
+// --- convoy devices: the device tokens of trackers ---
+
+func (s *Store) convoyDevice(ctx context.Context, q queryer, id string) (*humanitarian.ConvoyDevice, error) {
+	v, err := scanDoc[humanitarian.ConvoyDevice](q.QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_devices WHERE id = ?`), id))
+	return one(s, v, err, "Tracker", id)
+}
+
+// ConvoyDeviceByToken returns the device token whose SHA-256 is tokenHash.
+func (s *Store) ConvoyDeviceByToken(ctx context.Context, tokenHash string) (*humanitarian.ConvoyDevice, error) {
+	v, err := scanDoc[humanitarian.ConvoyDevice](s.reader(ctx).QueryRowContext(ctx, s.rb.q(`SELECT doc FROM convoy_devices WHERE token_hash = ?`), tokenHash))
+	return one(s, v, err, "Tracker", "")
+}
+
+// ConvoyDevices returns a movement's device tokens ordered by id.
+func (s *Store) ConvoyDevices(ctx context.Context, movementID string) ([]*humanitarian.ConvoyDevice, error) {
+	return docs[humanitarian.ConvoyDevice](ctx, s, s.reader(ctx), `SELECT doc FROM convoy_devices WHERE movement_id = ? ORDER BY id`, movementID)
+}
+
+func (t *tx) ConvoyDevice(_ context.Context, id string) (*humanitarian.ConvoyDevice, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return t.s.convoyDevice(t.ctx, t.tx, id)
+}
+
+func (t *tx) ConvoyDevices(_ context.Context, movementID string) ([]*humanitarian.ConvoyDevice, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return docs[humanitarian.ConvoyDevice](t.ctx, t.s, t.tx, `SELECT doc FROM convoy_devices WHERE movement_id = ? ORDER BY id`, movementID)
+}
+
+func (t *tx) PutConvoyDevice(_ context.Context, d *humanitarian.ConvoyDevice, tokenHash string) error {
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	if d.Version == 1 {
+		return t.insert(`INSERT INTO convoy_devices (id, token_hash, movement_id, version, doc) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, tokenHash, d.MovementID, d.Version, string(doc))
+	}
+	res, err := t.exec(`UPDATE convoy_devices SET version = ?, doc = ? WHERE id = ? AND version = ?`, d.Version, string(doc), d.ID, d.Version-1)
+	return checkOne(res, err, "Tracker", d.ID)
+}
