@@ -238,6 +238,11 @@ type alertEvent struct {
 		Aircraft []struct {
 			ICAO string `json:"icao"`
 		} `json:"aircraft"`
+		Version int64      `json:"version"`
+		EndedAt *time.Time `json:"ended_at"` // the time of the position that ended the episode
+		History []struct {
+			Action string `json:"action"`
+		} `json:"history"`
 	} `json:"data"`
 }
 
