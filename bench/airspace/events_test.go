@@ -53,3 +53,42 @@ func TestAlertEvent_Reports(t *testing.T) {
 		})
 	}
 }
+
+// A server that reads one SBS connection whenever it has something to
+// read and the other only when the first is empty must not let the first
+// run ahead of the second in feed time: with the window alone it sent its
+// whole stream first, and the monitor expired every aircraft of the other
+// connection (1,000 tracks, 428 alerts more than over NDJSON).
+func TestLockstep_StarvedConnection(t *testing.T) {
+	const pieces, n = 30, 5000
+	ns := [][]int{make([]int, pieces), make([]int, pieces)}
+	for c := range ns {
+		for j := range ns[c] {
+			ns[c][j] = n
+		}
+	}
+	gate := lockstep(ns)
+	var sent, done [2]int // pieces per connection
+	processed := func() int64 { return int64(done[0]+done[1]) * n }
+	lead := 0
+	for done[0]+done[1] < 2*pieces {
+		for c := range sent {
+			for sent[c] < pieces && int64(sent[0]+sent[1]-done[0]-done[1])*n <= window && processed() >= gate[sent[c]] {
+				sent[c]++
+			}
+		}
+		if done[0] < sent[0] { // the favoured connection first
+			done[0]++
+		} else if done[1] < sent[1] {
+			done[1]++
+		} else {
+			t.Fatalf("stuck: sent %v, processed %v", sent, done)
+		}
+		lead = max(lead, done[0]-done[1])
+	}
+	// 3 pieces of 5,000 positions from 1,000 aircraft: 15 s of feed time,
+	// well within the monitor's 60 s before a silent track is dropped.
+	if lead > 3 {
+		t.Errorf("the favoured connection ran %d pieces ahead of the other", lead)
+	}
+}

@@ -158,8 +158,7 @@ func latency(ctx context.Context, root, bin string, nz, rate, vehicles, secs, co
 	}
 	fmt.Printf("%d zones (dense scenario); sent %d SBS lines in %v: %.0f positions/s sustained (%d vehicles, %d connections); load %s\n",
 		nz, sent, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(), vehicles, conns, loadAvg())
-	fmt.Printf("monitor used %d, not used %d (invalid %d), shed %d; %d alerts raised, %d journalled, %d events read (%.2f %% of positions), the stream ended %d times for falling behind (reconnected)\n",
-		d.used, d.unused, d.invalid, d.dropped, d.alerts, d.journalled, st.n.Load(), 100*float64(st.n.Load())/float64(sent), st.behind.Load())
+	fmt.Printf("%v; the stream ended %d times for falling behind (reconnected)\n", tallyOf(int64(sent), d, st), st.behind.Load())
 	fmt.Printf("server CPU %v until the last alert was read, %v after the last line was sent; %.0f µs of server CPU per position\n",
 		cpu1-cpu0, end.Sub(start.Add(elapsed)).Round(time.Millisecond), float64((cpu1-cpu0).Microseconds())/float64(sent))
 	fmt.Printf("engine alerts delivered by the %d events read: %d %v, matched to their triggering line: %d, unmatched: %d\n", st.n.Load(), len(gots), kinds, len(lat), unmatched)
