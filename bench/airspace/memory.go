@@ -137,8 +137,8 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 	fmt.Printf("fill: %d positions from %d aircraft processed in %v, server CPU %v (used %d, not used %d, shed %d), %d alerts raised (%.4f per position), %d journalled (%.0f µs of server CPU per journalled alert, positions included), %d waiting for the journal; the engine waited for the journal %d times\n",
 		sent, tracks, time.Since(start).Round(time.Millisecond), cpu1-cpu0, d.used, d.unused, d.dropped, d.alerts, float64(d.alerts)/float64(sent),
 		d.journalled, float64((cpu1-cpu0).Microseconds())/float64(max(1, d.journalled)), d.queue, d.waits)
-	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s; load %s\n",
-		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), loadAvg())
+	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s, soft memory limit %s; load %s\n",
+		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), mb(d.memLimit), loadAvg())
 	filled := time.Now()
 	var last int64
 	measured := 0

@@ -146,6 +146,7 @@ type counts struct {
 	heapAlloc  int64 // Go heap: bytes of live and not yet collected objects (go_memstats_heap_alloc_bytes)
 	heapInuse  int64 // Go heap: bytes in spans in use (go_memstats_heap_inuse_bytes)
 	nextGC     int64 // Go heap size at which the next collection starts (go_memstats_next_gc_bytes)
+	memLimit   int64 // the Go runtime's soft memory limit (go_gc_gomemlimit_bytes; 0 when not served)
 }
 
 // counts scrapes /metrics. A server without truce_monitor_used_total (older
@@ -167,7 +168,7 @@ func (s *server) counts() (counts, error) {
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") && !strings.HasPrefix(line, "go_memstats_") {
+		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") && !strings.HasPrefix(line, "go_memstats_") && !strings.HasPrefix(line, "go_gc_gomemlimit") {
 			continue
 		}
 		i := strings.LastIndexByte(line, ' ')
@@ -209,6 +210,8 @@ func (s *server) counts() (counts, error) {
 			c.heapInuse = n
 		case name == "go_memstats_next_gc_bytes":
 			c.nextGC = n
+		case name == "go_gc_gomemlimit_bytes":
+			c.memLimit = n
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -224,7 +227,7 @@ func (s *server) counts() (counts, error) {
 func (c counts) minus(b counts) counts {
 	return counts{processed: c.processed - b.processed, used: c.used - b.used, dropped: c.dropped - b.dropped,
 		invalid: c.invalid - b.invalid, unused: c.unused - b.unused, alerts: c.alerts - b.alerts, queue: c.queue,
-		lost: c.lost - b.lost, expired: c.expired - b.expired, waits: c.waits - b.waits, journalled: c.journalled - b.journalled, heapAlloc: c.heapAlloc, heapInuse: c.heapInuse, nextGC: c.nextGC}
+		lost: c.lost - b.lost, expired: c.expired - b.expired, waits: c.waits - b.waits, journalled: c.journalled - b.journalled, heapAlloc: c.heapAlloc, heapInuse: c.heapInuse, nextGC: c.nextGC, memLimit: c.memLimit}
 }
 
 // progress is what changes while the server works on a run (not the Go
