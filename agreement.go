@@ -99,6 +99,11 @@ type WithdrawalNotice struct {
 type Prohibition struct {
 	Activity  string     `json:"activity"`
 	ZoneKinds []ZoneKind `json:"zone_kinds"`
+	// Exempt are the parties (ids) the prohibition does not bind: an
+	// operation all of whose participating parties are exempt may carry
+	// out the activity there (the host state's air force in a no-fly
+	// zone kept against others).
+	Exempt []string `json:"exempt,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string
@@ -158,7 +163,15 @@ type AgreementRules struct {
 	// silent party is reminded, one reminder each (none set: one, 6 h
 	// before; see DefaultReminders).
 	Reminders []Duration `json:"reminders,omitempty"`
+	// MaxOperationWindow is the longest time window a volume of an
+	// operation filed under the agreement may have (0: MaxOperationWindow
+	// itself, a minute at least).
+	MaxOperationWindow Duration `json:"max_operation_window,omitempty"`
 }
+
+// MaxOperationWindow is the longest time window of an operation's volume
+// under any agreement: 30 days.
+const MaxOperationWindow = Duration(30 * 24 * time.Hour)
 
 // DefaultReminders is when a silent party is reminded when an
 // agreement's rules set no reminders: once, 6 hours before its
@@ -227,6 +240,12 @@ type Agreement struct {
 	// amended before they were kept have none: their current rules stand
 	// for their whole life.
 	ReplacedRules []ReplacedRules `json:"replaced_rules,omitempty"`
+	// ReplacedTerms are the signatories and effective periods amendments
+	// replaced, oldest first, each with the moment the amendment ended
+	// them, so that whether the agreement was in force at an event's time
+	// is judged by the text that stood then (InForceAt). Agreements
+	// amended before they were kept have none.
+	ReplacedTerms []ReplacedTerms `json:"replaced_terms,omitempty"`
 	// Signed is the proposal whose approval by every signatory put the
 	// text as it stands in force (it brought the agreement into force or
 	// last amended it), with their signed decisions; nil while a draft.
@@ -261,6 +280,15 @@ func (a *Agreement) RulesAt(t time.Time) AgreementRules {
 	return a.Rules
 }
 
+// ReplacedTerms are the signatories and effective period an amendment
+// replaced, and when it did.
+type ReplacedTerms struct {
+	Signatories   []string   `json:"signatories"`
+	EffectiveFrom time.Time  `json:"effective_from"`
+	EffectiveTo   *time.Time `json:"effective_to,omitempty"`
+	Until         time.Time  `json:"until"`
+}
+
 // StatusChange is a status an agreement took, and when.
 type StatusChange struct {
 	Status AgreementStatus `json:"status"`
@@ -284,10 +312,52 @@ func (a *Agreement) StatusAt(t time.Time) AgreementStatus {
 
 // InForceAt reports whether the agreement is in force at t: its status at
 // t was in_force and t is within its effective period, before any
-// withdrawal ended it (EndsAt).
+// withdrawal ended it (EndsAt), all as the text that stood at t set them
+// (an amendment since, of the period or the signatories, does not change
+// what the agreement was at t).
 func (a *Agreement) InForceAt(t time.Time) bool {
-	end := a.EndsAt()
-	return a.StatusAt(t) == AgreementInForce && !t.Before(a.EffectiveFrom) && (end == nil || t.Before(*end))
+	if a.StatusAt(t) != AgreementInForce {
+		return false
+	}
+	for _, p := range a.EffectivePeriods() {
+		if !t.Before(*p.Start) && (p.End == nil || t.Before(*p.End)) {
+			return true
+		}
+	}
+	return false
+}
+
+// EffectivePeriods returns when the agreement's texts made it effective,
+// oldest first: each text over the time it stood (from the amendment that
+// set it to the one that replaced it), within its effective period and
+// before notices of withdrawal left too few of its signatories bound. The
+// status is not considered (StatusAt). Each period has a Start; the last
+// may have no End.
+func (a *Agreement) EffectivePeriods() []Window {
+	var out []Window
+	var since *time.Time
+	add := func(r ReplacedTerms, until *time.Time) {
+		lo, hi := r.EffectiveFrom, r.EffectiveTo
+		if since != nil && since.After(lo) {
+			lo = *since
+		}
+		if w := a.withdrawnAt(r.Signatories); w != nil && (hi == nil || w.Before(*hi)) {
+			hi = w
+		}
+		if until != nil && (hi == nil || until.Before(*hi)) {
+			hi = until
+		}
+		if hi == nil || hi.After(lo) {
+			out = append(out, Window{Start: &lo, End: hi})
+		}
+	}
+	for _, r := range a.ReplacedTerms {
+		until := r.Until
+		add(r, &until)
+		since = &until
+	}
+	add(ReplacedTerms{Signatories: a.Signatories, EffectiveFrom: a.EffectiveFrom, EffectiveTo: a.EffectiveTo}, nil)
+	return out
 }
 
 // EndsAt returns when the agreement stops being in force by its text or by
@@ -305,14 +375,17 @@ func (a *Agreement) EndsAt() *time.Time {
 // WithdrawnAt returns when notices of withdrawal end the agreement: the
 // moment one takes effect and leaves fewer than two signatories bound
 // (none, for an agreement of one); nil if they do not.
-func (a *Agreement) WithdrawnAt() *time.Time {
-	left := len(a.Signatories)
+func (a *Agreement) WithdrawnAt() *time.Time { return a.withdrawnAt(a.Signatories) }
+
+// withdrawnAt is WithdrawnAt for the signatories sigs.
+func (a *Agreement) withdrawnAt(sigs []string) *time.Time {
+	left := len(sigs)
 	for _, n := range a.noticesByEffect() {
-		if !slices.Contains(a.Signatories, n.PartyID) {
+		if !slices.Contains(sigs, n.PartyID) {
 			continue
 		}
 		left--
-		if left < 2 && left < len(a.Signatories) {
+		if left < 2 && left < len(sigs) {
 			e := n.EffectiveAt
 			return &e
 		}

@@ -182,7 +182,8 @@ func CanDecideAgreement(ag *Agreement, number int, party string, t time.Time) er
 //     and carries it out at d.DecidedAt: the status moves (with its
 //     history) to in force, suspended or terminated, or the amended text
 //     replaces the text (rules it replaces are kept in ReplacedRules,
-//     with the moment they ended). Bringing into force and amending keep the
+//     signatories and period in ReplacedTerms, with the moment they
+//     ended). Bringing into force and amending keep the
 //     approved proposal as the text's Signed.
 //
 // The errors are those of CanDecideAgreement.
@@ -206,6 +207,11 @@ func DecideAgreement(ag *Agreement, number int, d Decision) (*Agreement, error) 
 			n.EffectiveFrom, n.EffectiveTo, n.Rules = t.EffectiveFrom, t.EffectiveTo, t.Rules
 			if !reflect.DeepEqual(ag.Rules, t.Rules) {
 				n.ReplacedRules = append(slices.Clip(slices.Clone(ag.ReplacedRules)), ReplacedRules{Rules: ag.Rules, Until: at})
+			}
+			if !slices.Equal(ag.Signatories, t.Signatories) || !ag.EffectiveFrom.Equal(t.EffectiveFrom) ||
+				(ag.EffectiveTo == nil) != (t.EffectiveTo == nil) || (ag.EffectiveTo != nil && !ag.EffectiveTo.Equal(*t.EffectiveTo)) {
+				n.ReplacedTerms = append(slices.Clip(slices.Clone(ag.ReplacedTerms)),
+					ReplacedTerms{Signatories: slices.Clone(ag.Signatories), EffectiveFrom: ag.EffectiveFrom, EffectiveTo: ag.EffectiveTo, Until: at})
 			}
 		}
 		if p.Action == AgreementAmend || p.Action == AgreementBringIntoForce {
@@ -302,6 +308,14 @@ func (r AgreementRules) Validate() error {
 				return Errorf(EINVALID, "Unknown zone kind %q in the rules.", k)
 			}
 		}
+		if len(p.Exempt) > MaxExempt {
+			return Errorf(EINVALID, "A prohibition exempts at most %d parties.", MaxExempt)
+		}
+		for _, id := range p.Exempt {
+			if err := CheckRef("exempt", id); err != nil || id == "" {
+				return Errorf(EINVALID, "exempt: %q is not a party id.", id)
+			}
+		}
 	}
 	if r.SeparationNM < 0 || r.SeparationNM > 100 || r.SeparationFt < 0 || r.SeparationFt > 10000 {
 		return Errorf(EINVALID, "Separation minima are 0-100 NM and 0-10,000 ft.")
@@ -309,12 +323,17 @@ func (r AgreementRules) Validate() error {
 	if r.NoticePeriod != 0 && (r.NoticePeriod < MinNoticePeriod || r.NoticePeriod > Duration(366*24*time.Hour)) {
 		return Errorf(EINVALID, "A notice period of withdrawal is 24h to 8784h (a year).")
 	}
+	if w := r.MaxOperationWindow; w != 0 && (w < Duration(time.Minute) || w > MaxOperationWindow) {
+		return Errorf(EINVALID, "max_operation_window is 1m to %s.", time.Duration(MaxOperationWindow))
+	}
 	return r.validateNotification()
 }
 
 // MaxLeadTimes bounds the kinds an agreement sets lead times for, and
 // MaxReminders its reminders.
 const (
+	// MaxExempt bounds the parties one prohibition exempts.
+	MaxExempt    = 50
 	MaxLeadTimes = 50
 	MaxReminders = 10
 )

@@ -22,6 +22,14 @@ const (
 	// table is full: positions of new aircraft are being refused or tracks
 	// evicted. One alert opens the episode and one closes it.
 	AlertTrackTableFull AlertKind = "track_table_full"
+	// AlertNonConformance: an aircraft taking part in an active
+	// operation flew outside the operation's volumes. Its episode ends
+	// when it is back inside, the operation ends or the track is lost.
+	AlertNonConformance AlertKind = "non_conformance"
+	// AlertIntrusion: an aircraft of a party entered the volume of an
+	// active operation of other parties. Its episode ends when the
+	// aircraft leaves, the operation ends or the track is lost.
+	AlertIntrusion AlertKind = "operation_intrusion"
 )
 
 // AlertState is where an alert is in its lifecycle.

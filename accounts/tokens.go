@@ -89,7 +89,20 @@ func (s *Service) ListTokens(ctx context.Context, user string) ([]*truce.Token, 
 			return nil, truce.Errorf(truce.EFORBIDDEN, "You may list only your own tokens.")
 		}
 	}
-	return s.Store.Tokens(ctx, u.ID)
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*truce.Token, error) {
+		ts, err := s.Store.Tokens(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		// Each as the journal holds it: a revoked token revived behind
+		// the server is refused.
+		for _, t := range ts {
+			if err := journal.VouchOne(ctx, s.Journal, "token", t.ID, t, nil); err != nil {
+				return nil, err
+			}
+		}
+		return ts, nil
+	})
 }
 
 // RevokeToken revokes a token: its owner, the party's administrator or an

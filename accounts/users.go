@@ -70,7 +70,15 @@ func (s *Service) FindUser(ctx context.Context, idOrUsername string) (*truce.Use
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Store.User(ctx, idOrUsername)
+	// The row as the journal holds it, read in one snapshot with its
+	// entries: a user edited behind the server (a role added) is refused.
+	u, err := journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.User, error) {
+		u, err := s.Store.User(ctx, idOrUsername)
+		if err != nil {
+			return nil, err
+		}
+		return u, journal.VouchOne(ctx, s.Journal, "user", u.ID, u, normUser)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +109,20 @@ func (s *Service) ListUsers(ctx context.Context, f truce.UserFilter) ([]*truce.U
 	}
 	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
-	us, err := s.Store.Users(ctx, f)
+	us, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*truce.User, error) {
+		us, err := s.Store.Users(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		// Each as the journal holds it (VouchOne remembers a match until
+		// the row changes: a page read again costs no journal read).
+		for _, u := range us {
+			if err := journal.VouchOne(ctx, s.Journal, "user", u.ID, u, normUser); err != nil {
+				return nil, err
+			}
+		}
+		return us, nil
+	})
 	if err != nil {
 		return nil, "", err
 	}

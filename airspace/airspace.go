@@ -38,6 +38,9 @@ type Host struct {
 	// signatories are the signatories of the agreements in force, by
 	// agreement id: the parties a zone alert concerns.
 	signatories atomic.Pointer[map[string][]string]
+	// intents are the active operations the engine holds aircraft to,
+	// and their parties (conformance.go).
+	intents atomic.Pointer[intents]
 	// following serialises handle and the periodic reloads: each reads
 	// the database and then swaps in what it read, so two at once (a
 	// request's change and another server's) could leave the older
@@ -162,6 +165,7 @@ func New(ctx context.Context, c Config) (*Host, error) {
 			return ok && slices.Contains(WatchedZoneKinds, r.Version.Spec.Kind)
 		},
 		Attribute: a.attr.Party,
+		Intents:   a.engineIntents,
 		PairSeparation: func(p, q string) (monitor.Separation, bool) {
 			s, ok := (*a.seps.Load())[pairOf(p, q)]
 			return s, ok

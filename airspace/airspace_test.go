@@ -27,15 +27,7 @@ import (
 // alert dropped, and every alert reaches the journal.
 func TestAirspace_AlertQueueBounded(t *testing.T) {
 	ctx := context.Background()
-	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, _ := openNode(t, node.Config{})
 	a := n.Airspace
 	a.SetQueueLimit(16)
 
@@ -83,17 +75,7 @@ func TestAirspace_AlertQueueBounded(t *testing.T) {
 // runs, so its proximity grid, sized for 5 NM, must grow).
 func TestAirspace_SeparationPerAgreement(t *testing.T) {
 	ctx := context.Background()
-	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-	res, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	admin := truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
+	n, admin := openNode(t, node.Config{})
 	var parties []*truce.Party
 	for _, slug := range []string{"us", "ru"} {
 		p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
@@ -158,6 +140,37 @@ func TestAirspace_SeparationPerAgreement(t *testing.T) {
 // twoServers opens two servers on one PostgreSQL database with the same
 // log key, as a deployment would; the first is opened first (and so takes
 // the feeds lease). It returns them and an administrator's context.
+// openNode initialises a deployment as cfg says (its data directory a
+// temporary one, its log discarded and its self-check off unless cfg sets
+// them; cfg.WrapStore only when the node opens, not for the set-up) and
+// opens a node on it, closed when the test ends. It returns the node and
+// its administrator's context.
+func openNode(t testing.TB, cfg node.Config) (*node.Node, context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.SelfCheck == "" {
+		cfg.SelfCheck = "off"
+	}
+	initCfg := cfg
+	initCfg.WrapStore = nil
+	res, err := node.Init(ctx, initCfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n, truce.NewContext(ctx, &truce.Caller{User: res.User, Party: res.Party})
+}
+
 func twoServers(t *testing.T) (a, b *node.Node, admin context.Context) {
 	return twoServersOn(t, pgtest.DSN(t))
 }
@@ -297,16 +310,7 @@ func TestNode_FollowsOtherServers(t *testing.T) {
 // TestAirspace_StaleAfterConfigured: the server's stale-after setting
 // reaches the monitor: a track silent for longer than 1 s is dropped.
 func TestAirspace_StaleAfterConfigured(t *testing.T) {
-	ctx := context.Background()
-	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off", StaleAfter: time.Second}
-	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, _ := openNode(t, node.Config{StaleAfter: time.Second})
 	if !n.IngestPosition(feed.Position{ICAO: 0x4CA123, Lat: 33, Lon: 36, Time: time.Now().UTC(), Source: "test", Present: feed.FieldLatLon}) {
 		t.Fatal("position shed")
 	}

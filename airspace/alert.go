@@ -59,6 +59,12 @@ func toAlert(al monitor.Alert, zoneName string) *truce.Alert {
 		t.Summary = fmt.Sprintf("%s and %s within %.1f NM and %.0f ft", name, other, al.HorizontalM/1852, al.VerticalFt)
 	case monitor.KindEmergencySquawk:
 		t.Summary = fmt.Sprintf("%s squawks %s", name, al.Squawk.String())
+	case monitor.KindNonConformance:
+		// The operation by its id only: its plan is disclosed to its
+		// parties, not to every reader of alerts.
+		t.Summary = fmt.Sprintf("%s is outside the volumes of operation %s%s (%s)", name, al.OperationID, alt, strings.ReplaceAll(al.Reason, "_", " "))
+	case monitor.KindIntrusion:
+		t.Summary = fmt.Sprintf("%s entered a volume of operation %s of another party%s", name, al.OperationID, alt)
 	default:
 		t.Summary = fmt.Sprintf("%s: %s", name, al.Kind)
 	}

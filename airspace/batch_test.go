@@ -2,8 +2,6 @@ package airspace_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/truce-project/truce/events"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/sqlstore"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/node"
 	"github.com/truce-project/truce/postgres"
@@ -26,11 +25,7 @@ import (
 // store's SQL core as node.Config.WrapStore would.
 func onBothStores(t *testing.T, wrap func(*sqlstore.Store) node.Store, test func(t *testing.T, n *node.Node)) {
 	run := func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		cfg := node.Config{DataDir: t.TempDir(), DB: dsn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-		if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-			t.Fatal(err)
-		}
+		cfg := node.Config{DB: dsn}
 		if wrap != nil {
 			cfg.WrapStore = func(st node.Store) node.Store {
 				switch s := st.(type) {
@@ -43,11 +38,7 @@ func onBothStores(t *testing.T, wrap func(*sqlstore.Store) node.Store, test func
 				return nil
 			}
 		}
-		n, err := node.Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
+		n, _ := openNode(t, cfg)
 		test(t, n)
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, "") })
@@ -266,16 +257,16 @@ func TestAirspace_AlertEventsAfterCommit(t *testing.T) {
 func TestAirspace_AlertShutdownOutage(t *testing.T) {
 	const aircraft = 200
 	airspace.SetShutdownRetry(t, time.Second)
-	var us *unwritable
+	var us *teststores.Unwritable
 	onBothStores(t, func(s *sqlstore.Store) node.Store {
-		us = &unwritable{Store: s}
+		us = &teststores.Unwritable{Store: s}
 		return us
 	}, func(t *testing.T, n *node.Node) {
-		us.failing.Store(true)
+		us.Failing.Store(true)
 		squawkAll(t, n, aircraft)
 		e := n.Monitor()
 		testwait.For(t, time.Minute, "the alerts to be raised and a write to fail", func() bool {
-			return e.Counters.Alerts.Load() >= aircraft && us.failed.Load() > 0
+			return e.Counters.Alerts.Load() >= aircraft && us.Failed.Load() > 0
 		})
 		t0 := time.Now()
 		n.Close()

@@ -84,6 +84,9 @@ func benchAlertJournal(b *testing.B, dsn string) {
 			AltFt: 20000, AltM: 20000 * feed.FeetToMetres, Time: time.Now().UTC(), Source: "bench",
 			Present: feed.FieldSquawk | feed.FieldLatLon | feed.FieldAltitude}
 		for !n.IngestPosition(p) { // shed under overload: offer it again
+			// A feed's pace while the monitor catches up: nothing
+			// signals room in its queue, and a busy loop would take
+			// the CPU the monitor needs.
 			time.Sleep(100 * time.Microsecond)
 		}
 	}

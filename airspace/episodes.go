@@ -45,11 +45,11 @@ type episodeEnd struct {
 
 // isEnd reports whether the engine's alert ends an episode.
 func isEnd(k monitor.Kind) bool {
-	return k == monitor.KindZoneExit || k == monitor.KindPredictionEnded || k == monitor.KindProximityEnded
+	return k == monitor.KindZoneExit || k == monitor.KindPredictionEnded || k == monitor.KindProximityEnded || k == monitor.KindNonConformanceEnded || k == monitor.KindIntrusionEnded
 }
 
 // openers are the kinds of alert that open an episode that ends.
-var openers = map[truce.AlertKind]bool{truce.AlertZoneEntry: true, truce.AlertPredictedEntry: true, truce.AlertProximity: true}
+var openers = map[truce.AlertKind]bool{truce.AlertZoneEntry: true, truce.AlertPredictedEntry: true, truce.AlertProximity: true, truce.AlertNonConformance: true, truce.AlertIntrusion: true}
 
 // record journals items in one write, as RaiseAlerts does alerts: the
 // raised alerts are inserted, and each end ends its episode's opening

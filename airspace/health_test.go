@@ -2,8 +2,6 @@ package airspace_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +20,7 @@ func TestAirspace_CapacityEpisode(t *testing.T) {
 	ctx := context.Background()
 	// The test drives the checks with its own clock.
 	airspace.SetCapacityEvery(t, time.Hour)
-	cfg := node.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SelfCheck: "off"}
-	if _, err := node.Init(ctx, cfg, node.InitOptions{PartySlug: "secretariat", PartyName: "Secretariat", PartyKind: truce.PartyCoordinator, Username: "admin"}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, _ := openNode(t, node.Config{})
 	a := n.Airspace
 	alerts := func() []*truce.Alert {
 		as, err := n.Store.Airspace().Alerts(ctx, truce.AlertFilter{Kind: truce.AlertTrackTableFull, Limit: 10})

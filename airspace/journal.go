@@ -118,6 +118,11 @@ func (a *Host) toRecord(al monitor.Alert) *truce.Alert {
 	if m := a.signatories.Load(); m != nil && agreement != "" {
 		signs = (*m)[agreement]
 	}
+	if al.OperationID != "" {
+		// A conformance or intrusion alert concerns the operation's
+		// parties (and, added by partiesConcerned, the aircraft's).
+		signs = a.operationParties(al.OperationID)
+	}
 	t.Parties = partiesConcerned(t, signs)
 	return t
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -96,13 +95,8 @@ func (ps *Positions) IngestNDJSON(ctx context.Context, contentType string, body 
 		if errors.Is(err, bufio.ErrTooLong) {
 			return truce.IngestResult{}, truce.Errorf(truce.EINVALID, "Line %d is over %d bytes. Nothing was taken.", line+1, feed.MaxNDJSONLine)
 		}
-		// The API bounds the body with http.MaxBytesReader.
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return truce.IngestResult{}, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit of %d bytes. Nothing was taken.", tooLarge.Limit)
-		}
 		if truce.ErrorCode(err) != truce.EINTERNAL {
-			return truce.IngestResult{}, err // the body's reader said what went wrong (a timeout)
+			return truce.IngestResult{}, err // the body's reader said what went wrong (over its limit, a timeout)
 		}
 		return truce.IngestResult{}, truce.Errorf(truce.EINVALID, "Reading the batch failed after line %d. Nothing was taken.", line)
 	}

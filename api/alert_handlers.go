@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +40,9 @@ type Monitor struct {
 	Positions PositionSink
 	// Sender names this deployment in CAP documents (e.g. the log origin).
 	Sender string
+	// Exercise publishes every CAP document with status Exercise: the
+	// deployment's data is illustrative (a demo, a training run).
+	Exercise bool
 	// ZoneGeometry returns the GeoJSON geometry of a zone as the caller
 	// may see it, for the CAP area; nil leaves the zone out of the area.
 	ZoneGeometry func(ctx context.Context, zoneID string) (json.RawMessage, error)
@@ -283,8 +289,21 @@ func (h *monitorHandlers) tracks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pg)
 }
 
+// batchBody is a positions batch's body: met while the batch is read, the
+// body limit is the problem that says the batch was refused whole.
+type batchBody struct{ io.Reader }
+
+func (b batchBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return n, truce.Errorf(truce.ETOOLARGE, "The batch is over the body limit of %d bytes. Nothing was taken.", tooLarge.Limit)
+	}
+	return n, err
+}
+
 func (h *monitorHandlers) positions(w http.ResponseWriter, r *http.Request) {
-	res, err := h.m.Positions.IngestNDJSON(r.Context(), r.Header.Get("Content-Type"), r.Body)
+	res, err := h.m.Positions.IngestNDJSON(r.Context(), r.Header.Get("Content-Type"), batchBody{r.Body})
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -428,6 +447,15 @@ func areaDesc(a *truce.Alert) string {
 	return "Position of the alert"
 }
 
+// capOf is an alert's CAP document as this deployment publishes it.
+func (h *monitorHandlers) capOf(ctx context.Context, a *truce.Alert) capxml.Alert {
+	doc := CAPAlertIn(a, h.m.Sender, h.zoneOf(ctx, a))
+	if h.m.Exercise {
+		doc.Status = capxml.StatusExercise
+	}
+	return doc
+}
+
 func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".xml")
 	// A re-issued document (ID.vN) is served as the alert is now.
@@ -442,7 +470,7 @@ func (h *monitorHandlers) capAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := capxml.Encode(&buf, CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))); err != nil {
+	if err := capxml.Encode(&buf, h.capOf(r.Context(), a)); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
@@ -462,7 +490,7 @@ func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	caps := make([]capxml.Alert, len(as))
 	for i, a := range as {
-		caps[i] = CAPAlertIn(a, h.m.Sender, h.zoneOf(r.Context(), a))
+		caps[i] = h.capOf(r.Context(), a)
 	}
 	var buf bytes.Buffer
 	err = capxml.Feed(&buf, capxml.FeedInfo{ID: base + "/cap/alerts.atom", Title: "Truce alerts", Author: h.m.Sender, Self: base + "/cap/alerts.atom",
@@ -473,4 +501,129 @@ func (h *monitorHandlers) capFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/atom+xml")
 	w.Write(buf.Bytes())
+}
+
+var (
+	_ truce.AlertService    = (*Client)(nil)
+	_ truce.AircraftService = (*Client)(nil)
+	_ truce.FeedService     = (*Client)(nil)
+)
+
+// RaiseAlert is not offered over HTTP: alerts come from the engines.
+func (c *Client) RaiseAlert(ctx context.Context, a *truce.Alert) (*truce.Alert, error) {
+	return nil, truce.Errorf(truce.EFORBIDDEN, "Alerts are raised by the server's engines.")
+}
+
+// FindAlert implements truce.AlertService.
+func (c *Client) FindAlert(ctx context.Context, id string) (*truce.Alert, error) {
+	var a truce.Alert
+	_, err := c.Do(ctx, "GET", "/api/v1/alerts/"+url.PathEscape(id), nil, &a, nil)
+	return &a, err
+}
+
+// ListAlerts implements truce.AlertService.
+func (c *Client) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
+	bbox, since := "", ""
+	if f.BBox != nil {
+		bbox = fmt.Sprintf("%g,%g,%g,%g", f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
+	}
+	if !f.Since.IsZero() {
+		since = f.Since.UTC().Format(time.RFC3339)
+	}
+	ongoing := ""
+	if f.Ongoing {
+		ongoing = "true"
+	}
+	var pg Page[*truce.Alert]
+	_, err := c.Do(ctx, "GET", "/api/v1/alerts"+q("kind", string(f.Kind), "state", string(f.State), "ongoing", ongoing, "episode", f.Episode, "bbox", bbox, "since", since, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// AcknowledgeAlert implements truce.AlertService.
+func (c *Client) AcknowledgeAlert(ctx context.Context, id string, in truce.AlertAckInput) (*truce.Alert, error) {
+	var a truce.Alert
+	_, err := c.Do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(id)+"/acknowledge", in, &a, nil)
+	return &a, err
+}
+
+// CloseAlert implements truce.AlertService.
+func (c *Client) CloseAlert(ctx context.Context, id, note string) (*truce.Alert, error) {
+	var a truce.Alert
+	_, err := c.Do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(id)+"/close", AlertNote{note}, &a, nil)
+	return &a, err
+}
+
+// RegisterAircraft implements truce.AircraftService.
+func (c *Client) RegisterAircraft(ctx context.Context, in truce.Aircraft) (*truce.Aircraft, error) {
+	var a truce.Aircraft
+	_, err := c.Do(ctx, "POST", "/api/v1/aircraft", AircraftRegistration{Party: in.PartyID, ICAO: in.ICAO, CallsignPrefix: in.CallsignPrefix, Note: in.Note}, &a, nil)
+	return &a, err
+}
+
+// ListAircraft implements truce.AircraftService.
+func (c *Client) ListAircraft(ctx context.Context, party string) ([]*truce.Aircraft, error) {
+	var pg Page[*truce.Aircraft]
+	_, err := c.Do(ctx, "GET", "/api/v1/aircraft"+q("party", party), nil, &pg, nil)
+	return pg.Items, err
+}
+
+// RemoveAircraft implements truce.AircraftService.
+func (c *Client) RemoveAircraft(ctx context.Context, id string) (*truce.Aircraft, error) {
+	var a truce.Aircraft
+	_, err := c.Do(ctx, "POST", "/api/v1/aircraft/"+url.PathEscape(id)+"/remove", nil, &a, nil)
+	return &a, err
+}
+
+// AddFeed implements truce.FeedService.
+func (c *Client) AddFeed(ctx context.Context, f truce.FeedSource) (*truce.FeedSource, error) {
+	var out truce.FeedSource
+	_, err := c.Do(ctx, "POST", "/api/v1/feeds", FeedConfig{Kind: f.Kind, Addr: f.Addr, Name: f.Name}, &out, nil)
+	return &out, err
+}
+
+// ListFeeds implements truce.FeedService.
+func (c *Client) ListFeeds(ctx context.Context) ([]*truce.FeedSource, error) {
+	var pg Page[*truce.FeedSource]
+	_, err := c.Do(ctx, "GET", "/api/v1/feeds", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// RemoveFeed implements truce.FeedService.
+func (c *Client) RemoveFeed(ctx context.Context, id string) (*truce.FeedSource, error) {
+	var out truce.FeedSource
+	_, err := c.Do(ctx, "POST", "/api/v1/feeds/"+url.PathEscape(id)+"/remove", nil, &out, nil)
+	return &out, err
+}
+
+// Tracks returns the live tracks, optionally within a bbox.
+func (c *Client) Tracks(ctx context.Context, bbox *truce.BBox) ([]truce.Track, error) {
+	b := ""
+	if bbox != nil {
+		b = fmt.Sprintf("%g,%g,%g,%g", bbox[0], bbox[1], bbox[2], bbox[3])
+	}
+	var pg Page[truce.Track]
+	_, err := c.Do(ctx, "GET", "/api/v1/tracks"+q("bbox", b), nil, &pg, nil)
+	return pg.Items, err
+}
+
+// PostPositions sends a batch of NDJSON lines (each a JSON object).
+func (c *Client) PostPositions(ctx context.Context, lines [][]byte) (truce.IngestResult, error) {
+	var res truce.IngestResult
+	body := bytes.Join(lines, []byte("\n"))
+	req, err := http.NewRequestWithContext(ctx, "POST", c.URL+"/api/v1/positions", bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return res, truce.Errorf(truce.EUNAVAILABLE, "Cannot reach %s: %v", c.URL, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 400 {
+		return res, problemError(resp.StatusCode, data)
+	}
+	return res, json.Unmarshal(data, &res)
 }

@@ -156,7 +156,15 @@ func (h *controlHandlers) changes(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	c, err := h.svc.Changes(r.Context(), from, to)
+	lim, err := queryInt(r, "limit", 0)
+	if err == nil && (lim < 0 || lim > control.MaxMapAreas) {
+		err = truce.Errorf(truce.EINVALID, "limit is 1 to %d.", control.MaxMapAreas)
+	}
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	c, err := h.svc.ChangesIn(r.Context(), from, to, int(lim))
 	h.reply(w, r, http.StatusOK, c, err)
 }
 

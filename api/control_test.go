@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,25 @@ func TestControlAPI(t *testing.T) {
 	}
 	if code, _, _ := e.do("GET", "/api/v1/control/changes?from=bad", us, ""); code != 400 {
 		t.Fatalf("bad time: %d", code)
+	}
+	// The changes are bounded like the map: at most limit movements,
+	// oldest first, truncated said; the totals per actor are the whole
+	// period's.
+	post("/api/v1/control-areas", us, `{"actor":"saa","geometry":{"type":"Polygon","coordinates":[[[36.3,33.1],[36.4,33.1],[36.4,33.2],[36.3,33.2],[36.3,33.1]]]},"from":"`+time.Now().Add(-30*time.Minute).UTC().Format(time.RFC3339)+`","source":"s","confidence":"low"}`, http.StatusCreated)
+	since := url.QueryEscape(time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339))
+	var ch control.Changes
+	code, _, body := e.do("GET", "/api/v1/control/changes?limit=1&from="+since, us, "")
+	if code != 200 || json.Unmarshal(body, &ch) != nil || len(ch.Movements) != 1 || !ch.Truncated || len(ch.Actors) != 2 || ch.Movements[0].ControlAreaID != r.Area.ID {
+		t.Fatalf("changes limited to one: %d %s", code, body)
+	}
+	code, _, body = e.do("GET", "/api/v1/control/changes?from="+since, us, "")
+	ch = control.Changes{}
+	if err := json.Unmarshal(body, &ch); code != 200 || err != nil || len(ch.Movements) != 2 || ch.Truncated {
+		t.Fatalf("changes: %d %s", code, body)
+	}
+	for _, q := range []string{"limit=2001", "limit=-1"} {
+		if code, _, _ := e.do("GET", "/api/v1/control/changes?from="+since+"&"+q, us, ""); code != 400 {
+			t.Fatalf("changes?%s: %d, want 400", q, code)
+		}
 	}
 }

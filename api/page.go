@@ -49,3 +49,21 @@ func pageOf[T any](r *http.Request, items []T, key func(T) string, ordered bool)
 	}
 	return Page[T]{Items: nonNil(items), NextCursor: next}, nil
 }
+
+func limitParam(r *http.Request) (int, error) {
+	n, err := queryInt(r, "limit", 0)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || n > 500 {
+		return 0, truce.Errorf(truce.EINVALID, "limit is 1 to 500.")
+	}
+	return int(n), nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -3,6 +3,17 @@
 // ETag/If-Match, Idempotency-Key), health and Prometheus metrics, and a
 // Client that implements the root package's service interfaces over HTTP
 // for the CLI.
+//
+// Each capability is one file, holding its routes, its handlers and its
+// client's methods: account_handlers.go (parties, users, tokens),
+// zone_handlers.go (agreements and zones), alert_handlers.go (the air
+// picture: alerts, tracks, positions, aircraft, feeds), site_handlers.go
+// (humanitarian notification), observation.go, control_handlers.go and
+// operation_handlers.go; proof_handlers.go serves the journal and its
+// proofs, event_handlers.go live events and webhooks. The other files are
+// the kernel every capability shares: the server and its middleware,
+// strict decoding, problems, pages, the generic change handler
+// (change.go), idempotency, rate limits and the client's transport.
 package api
 
 import (

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -13,29 +16,70 @@ import (
 // RegisterZones mounts the agreements and zones API.
 func RegisterZones(s *Server, ags truce.AgreementService, zs truce.ZoneService) {
 	h := &zoneHandlers{s: s, ags: ags, zs: zs}
+	agreementVersion := func(a *truce.Agreement) int64 { return a.Version }
+	proposal := numberParam("number", "A proposal number")
+	version := numberParam("version", "A zone version")
 	for _, rt := range []Route{
 		{Method: "GET", Pattern: "/api/v1/agreements", Handler: h.listAgreements},
-		{Method: "POST", Pattern: "/api/v1/agreements", Handler: h.createAgreement},
+		{Method: "POST", Pattern: "/api/v1/agreements", Handler: change[truce.AgreementCreate, *truce.Agreement]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, c truce.AgreementCreate) (*truce.Agreement, error) {
+				return ags.CreateAgreement(r.Context(), c)
+			},
+			version: agreementVersion, location: func(a *truce.Agreement) string { return "/api/v1/agreements/" + a.ID }}.handler(s)},
 		{Method: "GET", Pattern: "/api/v1/agreements/{id}", Handler: h.getAgreement},
-		{Method: "PATCH", Pattern: "/api/v1/agreements/{id}", Handler: h.updateAgreement},
-		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals", Handler: h.proposeAgreement},
-		{Method: "GET", Pattern: "/api/v1/agreements/{id}/proposals/{number}/statement", Handler: h.agreementStatement},
-		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals/{number}/decision", Handler: h.decideAgreement},
-		{Method: "GET", Pattern: "/api/v1/agreements/{id}/notices/statement", Handler: h.noticeStatement},
-		{Method: "POST", Pattern: "/api/v1/agreements/{id}/notices", Handler: h.giveNotice},
+		{Method: "PATCH", Pattern: "/api/v1/agreements/{id}", Handler: change[truce.AgreementUpdate, *truce.Agreement]{status: http.StatusOK, number: ifMatch,
+			call: func(r *http.Request, v int64, u truce.AgreementUpdate) (*truce.Agreement, error) {
+				return ags.UpdateAgreement(r.Context(), r.PathValue("id"), u, v)
+			}, version: agreementVersion}.handler(s)},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals", Handler: change[truce.AgreementMotion, *truce.Agreement]{status: http.StatusCreated, number: ifMatch,
+			call: func(r *http.Request, v int64, m truce.AgreementMotion) (*truce.Agreement, error) {
+				return ags.ProposeAgreement(r.Context(), r.PathValue("id"), m, v)
+			}, version: agreementVersion}.handler(s)},
+		{Method: "GET", Pattern: "/api/v1/agreements/{id}/proposals/{number}/statement", Handler: statement(s, proposal, h.agreementStatement)},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/proposals/{number}/decision", Handler: change[truce.ZoneDecision, *truce.Agreement]{status: http.StatusOK, number: proposal,
+			call: func(r *http.Request, n int64, d truce.ZoneDecision) (*truce.Agreement, error) {
+				return ags.DecideAgreement(r.Context(), r.PathValue("id"), int(n), d)
+			}, version: agreementVersion}.handler(s)},
+		{Method: "GET", Pattern: "/api/v1/agreements/{id}/notices/statement", Handler: statement(s, nil, h.noticeStatement)},
+		{Method: "POST", Pattern: "/api/v1/agreements/{id}/notices", Handler: change[truce.NoticeCreate, *truce.Agreement]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, n truce.NoticeCreate) (*truce.Agreement, error) {
+				return ags.GiveNotice(r.Context(), r.PathValue("id"), n)
+			}, version: agreementVersion}.handler(s)},
 		{Method: "GET", Pattern: "/api/v1/zones", Handler: h.listZones},
-		{Method: "POST", Pattern: "/api/v1/zones", Handler: h.proposeZone},
-		{Method: "POST", Pattern: "/api/v1/zones/import", Handler: h.importZones},
+		{Method: "POST", Pattern: "/api/v1/zones", Handler: change[truce.ZoneProposal, ProposedZone]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, p truce.ZoneProposal) (ProposedZone, error) {
+				z, v, err := zs.ProposeZone(r.Context(), p)
+				return ProposedZone{z, v}, err
+			},
+			version:  func(p ProposedZone) int64 { return p.Zone.Version },
+			location: func(p ProposedZone) string { return "/api/v1/zones/" + p.Zone.ID }}.handler(s)},
+		{Method: "POST", Pattern: "/api/v1/zones/import", Handler: change[truce.ZoneImport, Page[*truce.ZoneVersion]]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, in truce.ZoneImport) (Page[*truce.ZoneVersion], error) {
+				vs, err := zs.ImportZones(r.Context(), in)
+				return Page[*truce.ZoneVersion]{Items: vs}, err
+			}}.handler(s)},
 		{Method: "GET", Pattern: "/api/v1/zones/at", Handler: h.zonesAt},
 		{Method: "GET", Pattern: "/api/v1/zones/in-force", Handler: h.inForce},
 		{Method: "GET", Pattern: "/api/v1/zones/export", Handler: h.export},
 		{Method: "GET", Pattern: "/api/v1/zones/{id}", Handler: h.getZone},
 		{Method: "GET", Pattern: "/api/v1/zones/{id}/history", Handler: h.history},
-		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions", Handler: h.proposeChange},
-		{Method: "POST", Pattern: "/api/v1/zones/{id}/suspend", Handler: h.suspend},
-		{Method: "POST", Pattern: "/api/v1/zones/{id}/withdraw", Handler: h.withdraw},
-		{Method: "GET", Pattern: "/api/v1/zones/{id}/versions/{version}/statement", Handler: h.statement},
-		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions/{version}/decision", Handler: h.decide},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions", Handler: change[truce.ZoneProposal, *truce.ZoneVersion]{status: http.StatusCreated, number: ifMatch,
+			call: func(r *http.Request, iv int64, p truce.ZoneProposal) (*truce.ZoneVersion, error) {
+				return zs.ProposeChange(r.Context(), r.PathValue("id"), p, iv)
+			}}.handler(s)},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/suspend", Handler: change[EndZone, *truce.ZoneVersion]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, e EndZone) (*truce.ZoneVersion, error) {
+				return zs.ProposeSuspension(r.Context(), r.PathValue("id"), e.Note, e.EffectiveFrom)
+			}}.handler(s)},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/withdraw", Handler: change[EndZone, *truce.ZoneVersion]{status: http.StatusCreated,
+			call: func(r *http.Request, _ int64, e EndZone) (*truce.ZoneVersion, error) {
+				return zs.ProposeWithdrawal(r.Context(), r.PathValue("id"), e.Note, e.EffectiveFrom)
+			}}.handler(s)},
+		{Method: "GET", Pattern: "/api/v1/zones/{id}/versions/{version}/statement", Handler: statement(s, version, h.zoneStatement)},
+		{Method: "POST", Pattern: "/api/v1/zones/{id}/versions/{version}/decision", Handler: change[truce.ZoneDecision, *truce.ZoneVersion]{status: http.StatusOK, number: version,
+			call: func(r *http.Request, n int64, d truce.ZoneDecision) (*truce.ZoneVersion, error) {
+				return zs.DecideZone(r.Context(), r.PathValue("id"), int(n), d)
+			}}.handler(s)},
 	} {
 		s.Handle(rt)
 	}
@@ -74,22 +118,6 @@ func (h *zoneHandlers) listAgreements(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Page[*truce.Agreement]{Items: nonNil(as), NextCursor: next})
 }
 
-func (h *zoneHandlers) createAgreement(w http.ResponseWriter, r *http.Request) {
-	var c truce.AgreementCreate
-	if err := decode(r, &c); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	a, err := h.ags.CreateAgreement(r.Context(), c)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/agreements/"+a.ID)
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusCreated, a)
-}
-
 func (h *zoneHandlers) getAgreement(w http.ResponseWriter, r *http.Request) {
 	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -100,135 +128,31 @@ func (h *zoneHandlers) getAgreement(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-func (h *zoneHandlers) updateAgreement(w http.ResponseWriter, r *http.Request) {
-	v, err := ifMatch(r)
+// agreementStatement is the statement a signatory signs to decide on
+// proposal n (for a party that holds its own key).
+func (h *zoneHandlers) agreementStatement(r *http.Request, n int64) (string, error) {
+	approve, err := approveParam(r)
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	var u truce.AgreementUpdate
-	if err := decode(r, &u); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	a, err := h.ags.UpdateAgreement(r.Context(), r.PathValue("id"), u, v)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusOK, a)
-}
-
-func (h *zoneHandlers) proposeAgreement(w http.ResponseWriter, r *http.Request) {
-	v, err := ifMatch(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	var m truce.AgreementMotion
-	if err := decode(r, &m); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	a, err := h.ags.ProposeAgreement(r.Context(), r.PathValue("id"), m, v)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusCreated, a)
-}
-
-func proposalParam(r *http.Request) (int, error) {
-	n, err := strconv.Atoi(r.PathValue("number"))
-	if err != nil || n < 1 {
-		return 0, truce.Errorf(truce.EINVALID, "A proposal number is a whole number from 1.")
-	}
-	return n, nil
-}
-
-// agreementStatement answers the statement a signatory signs to decide on
-// a proposal (for a party that holds its own key).
-func (h *zoneHandlers) agreementStatement(w http.ResponseWriter, r *http.Request) {
-	n, err := proposalParam(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	d := r.URL.Query().Get("decision")
-	if d != "approve" && d != "reject" {
-		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "decision is approve or reject."))
-		return
+		return "", err
 	}
 	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+		return "", err
 	}
-	if a.Proposal == nil || a.Proposal.Number != n {
-		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "Agreement %q has no proposal %d awaiting decisions.", a.Title, n))
-		return
+	if a.Proposal == nil || int64(a.Proposal.Number) != n {
+		return "", truce.Errorf(truce.ENOTFOUND, "Agreement %q has no proposal %d awaiting decisions.", a.Title, n)
 	}
-	st, err := truce.AgreementDecisionStatement(a.ID, a.Proposal, d == "approve")
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte(st))
+	return truce.AgreementDecisionStatement(a.ID, a.Proposal, approve)
 }
 
-func (h *zoneHandlers) decideAgreement(w http.ResponseWriter, r *http.Request) {
-	n, err := proposalParam(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	var d truce.ZoneDecision
-	if err := decode(r, &d); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	a, err := h.ags.DecideAgreement(r.Context(), r.PathValue("id"), n, d)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusOK, a)
-}
-
-// noticeStatement answers the statement the caller's party signs to give
+// noticeStatement is the statement the caller's party signs to give
 // notice of withdrawal.
-func (h *zoneHandlers) noticeStatement(w http.ResponseWriter, r *http.Request) {
+func (h *zoneHandlers) noticeStatement(r *http.Request, _ int64) (string, error) {
 	a, err := h.ags.FindAgreement(r.Context(), r.PathValue("id"))
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+		return "", err
 	}
-	st, err := truce.WithdrawalStatement(a, truce.CallerFrom(r.Context()).Party.ID)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte(st))
-}
-
-func (h *zoneHandlers) giveNotice(w http.ResponseWriter, r *http.Request) {
-	var n truce.NoticeCreate
-	if err := decode(r, &n); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	a, err := h.ags.GiveNotice(r.Context(), r.PathValue("id"), n)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusCreated, a)
+	return truce.WithdrawalStatement(a, truce.CallerFrom(r.Context()).Party.ID)
 }
 
 // views returns the zones as shown now: each with whether it is in force
@@ -277,36 +201,6 @@ func (h *zoneHandlers) listZones(w http.ResponseWriter, r *http.Request) {
 type ProposedZone struct {
 	Zone    *truce.Zone        `json:"zone"`
 	Version *truce.ZoneVersion `json:"version"`
-}
-
-func (h *zoneHandlers) proposeZone(w http.ResponseWriter, r *http.Request) {
-	var p truce.ZoneProposal
-	if err := decode(r, &p); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	z, v, err := h.zs.ProposeZone(r.Context(), p)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/zones/"+z.ID)
-	w.Header().Set("ETag", etag(z.Version))
-	writeJSON(w, http.StatusCreated, ProposedZone{z, v})
-}
-
-func (h *zoneHandlers) importZones(w http.ResponseWriter, r *http.Request) {
-	var in truce.ZoneImport
-	if err := decode(r, &in); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	vs, err := h.zs.ImportZones(r.Context(), in)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, Page[*truce.ZoneVersion]{Items: vs})
 }
 
 func floatParam(r *http.Request, name string, required bool) (float64, error) {
@@ -358,13 +252,19 @@ func (h *zoneHandlers) zonesAt(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pg)
 }
 
-func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
+// zonesInForce is the zone versions in force at the time the query's at
+// names (now when it names none), and that time.
+func (h *zoneHandlers) zonesInForce(r *http.Request) ([]*truce.ZoneVersion, time.Time, error) {
 	t, err := timeParam(r, "at")
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+		return nil, t, err
 	}
 	vs, err := h.zs.ZonesInForce(r.Context(), t)
+	return vs, t, err
+}
+
+func (h *zoneHandlers) inForce(w http.ResponseWriter, r *http.Request) {
+	vs, _, err := h.zonesInForce(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -388,12 +288,7 @@ type FeatureCollection = truce.FeatureCollection
 func ZoneFeatures(vs []*truce.ZoneVersion) FeatureCollection { return truce.ZoneFeatures(vs) }
 
 func (h *zoneHandlers) export(w http.ResponseWriter, r *http.Request) {
-	t, err := timeParam(r, "at")
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	vs, err := h.zs.ZonesInForce(r.Context(), t)
+	vs, t, err := h.zonesInForce(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -433,105 +328,189 @@ func (h *zoneHandlers) history(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pg)
 }
 
-func (h *zoneHandlers) proposeChange(w http.ResponseWriter, r *http.Request) {
-	iv, err := ifMatch(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	var p truce.ZoneProposal
-	if err := decode(r, &p); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	v, err := h.zs.ProposeChange(r.Context(), r.PathValue("id"), p, iv)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
-}
-
 // EndZone is the body of a suspension or withdrawal proposal.
 type EndZone struct {
 	Note          string     `json:"note,omitempty"`
 	EffectiveFrom *time.Time `json:"effective_from,omitempty"`
 }
 
-func (h *zoneHandlers) suspend(w http.ResponseWriter, r *http.Request) { h.end(w, r, false) }
-
-func (h *zoneHandlers) withdraw(w http.ResponseWriter, r *http.Request) { h.end(w, r, true) }
-
-func (h *zoneHandlers) end(w http.ResponseWriter, r *http.Request, withdraw bool) {
-	var e EndZone
-	if err := decode(r, &e); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	f := h.zs.ProposeSuspension
-	if withdraw {
-		f = h.zs.ProposeWithdrawal
-	}
-	v, err := f(r.Context(), r.PathValue("id"), e.Note, e.EffectiveFrom)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
-}
-
-func versionParam(r *http.Request) (int, error) {
-	n, err := strconv.Atoi(r.PathValue("version"))
-	if err != nil || n < 1 {
-		return 0, truce.Errorf(truce.EINVALID, "A zone version is a whole number from 1.")
-	}
-	return n, nil
-}
-
-func (h *zoneHandlers) statement(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
+// zoneStatement is the statement a signatory signs to decide on zone
+// version n.
+func (h *zoneHandlers) zoneStatement(r *http.Request, n int64) (string, error) {
 	vs, err := h.zs.ZoneHistory(r.Context(), r.PathValue("id"))
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+		return "", err
 	}
-	if n > len(vs) {
-		h.s.writeError(w, r, truce.Errorf(truce.ENOTFOUND, "No version %d.", n))
-		return
+	if n > int64(len(vs)) {
+		return "", truce.Errorf(truce.ENOTFOUND, "No version %d.", n)
 	}
-	d := r.URL.Query().Get("decision")
-	if d != "approve" && d != "reject" {
-		h.s.writeError(w, r, truce.Errorf(truce.EINVALID, "decision is approve or reject."))
-		return
-	}
-	st, err := truce.DecisionStatement(vs[n-1], d == "approve")
+	approve, err := approveParam(r)
 	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+		return "", err
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte(st))
+	return truce.DecisionStatement(vs[n-1], approve)
 }
 
-func (h *zoneHandlers) decide(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam(r)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+var (
+	_ truce.AgreementService = (*Client)(nil)
+	_ truce.ZoneService      = (*Client)(nil)
+)
+
+// CreateAgreement implements truce.AgreementService.
+func (c *Client) CreateAgreement(ctx context.Context, in truce.AgreementCreate) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements", in, &a, nil)
+	return &a, err
+}
+
+// FindAgreement implements truce.AgreementService.
+func (c *Client) FindAgreement(ctx context.Context, id string) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "GET", "/api/v1/agreements/"+url.PathEscape(id), nil, &a, nil)
+	return &a, err
+}
+
+// ListAgreements implements truce.AgreementService.
+func (c *Client) ListAgreements(ctx context.Context, f truce.AgreementFilter) ([]*truce.Agreement, string, error) {
+	var pg Page[*truce.Agreement]
+	_, err := c.Do(ctx, "GET", "/api/v1/agreements"+q("status", string(f.Status), "party", f.Party, "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+func ifMatchHeader(v int64) http.Header {
+	h := http.Header{}
+	if v != 0 {
+		h.Set("If-Match", etag(v))
 	}
-	var d truce.ZoneDecision
-	if err := decode(r, &d); err != nil {
-		h.s.writeError(w, r, err)
-		return
+	return h
+}
+
+// UpdateAgreement implements truce.AgreementService.
+func (c *Client) UpdateAgreement(ctx context.Context, id string, u truce.AgreementUpdate, ifVersion int64) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "PATCH", "/api/v1/agreements/"+url.PathEscape(id), u, &a, ifMatchHeader(ifVersion))
+	return &a, err
+}
+
+// ProposeAgreement implements truce.AgreementService.
+func (c *Client) ProposeAgreement(ctx context.Context, id string, m truce.AgreementMotion, ifVersion int64) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/proposals", m, &a, ifMatchHeader(ifVersion))
+	return &a, err
+}
+
+// DecideAgreement implements truce.AgreementService.
+func (c *Client) DecideAgreement(ctx context.Context, id string, proposal int, d truce.ZoneDecision) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/proposals/"+strconv.Itoa(proposal)+"/decision", d, &a, nil)
+	return &a, err
+}
+
+// GiveNotice implements truce.AgreementService.
+func (c *Client) GiveNotice(ctx context.Context, id string, n truce.NoticeCreate) (*truce.Agreement, error) {
+	var a truce.Agreement
+	_, err := c.Do(ctx, "POST", "/api/v1/agreements/"+url.PathEscape(id)+"/notices", n, &a, nil)
+	return &a, err
+}
+
+// ProposeZone implements truce.ZoneService.
+func (c *Client) ProposeZone(ctx context.Context, p truce.ZoneProposal) (*truce.Zone, *truce.ZoneVersion, error) {
+	var out ProposedZone
+	_, err := c.Do(ctx, "POST", "/api/v1/zones", p, &out, nil)
+	return out.Zone, out.Version, err
+}
+
+// ImportZones implements truce.ZoneService.
+func (c *Client) ImportZones(ctx context.Context, in truce.ZoneImport) ([]*truce.ZoneVersion, error) {
+	var pg Page[*truce.ZoneVersion]
+	_, err := c.Do(ctx, "POST", "/api/v1/zones/import", in, &pg, nil)
+	return pg.Items, err
+}
+
+// ProposeChange implements truce.ZoneService.
+func (c *Client) ProposeChange(ctx context.Context, zoneID string, p truce.ZoneProposal, ifVersion int64) (*truce.ZoneVersion, error) {
+	var v truce.ZoneVersion
+	_, err := c.Do(ctx, "POST", "/api/v1/zones/"+url.PathEscape(zoneID)+"/versions", p, &v, ifMatchHeader(ifVersion))
+	return &v, err
+}
+
+// ProposeSuspension implements truce.ZoneService.
+func (c *Client) ProposeSuspension(ctx context.Context, zoneID, note string, eff *time.Time) (*truce.ZoneVersion, error) {
+	var v truce.ZoneVersion
+	_, err := c.Do(ctx, "POST", "/api/v1/zones/"+url.PathEscape(zoneID)+"/suspend", EndZone{note, eff}, &v, nil)
+	return &v, err
+}
+
+// ProposeWithdrawal implements truce.ZoneService.
+func (c *Client) ProposeWithdrawal(ctx context.Context, zoneID, note string, eff *time.Time) (*truce.ZoneVersion, error) {
+	var v truce.ZoneVersion
+	_, err := c.Do(ctx, "POST", "/api/v1/zones/"+url.PathEscape(zoneID)+"/withdraw", EndZone{note, eff}, &v, nil)
+	return &v, err
+}
+
+// DecideZone implements truce.ZoneService.
+func (c *Client) DecideZone(ctx context.Context, zoneID string, version int, d truce.ZoneDecision) (*truce.ZoneVersion, error) {
+	var v truce.ZoneVersion
+	_, err := c.Do(ctx, "POST", fmt.Sprintf("/api/v1/zones/%s/versions/%d/decision", url.PathEscape(zoneID), version), d, &v, nil)
+	return &v, err
+}
+
+// ZoneDecisionStatement returns the exact text a party signs to approve
+// or reject a version of a zone (GET …/versions/{version}/statement). A
+// client that signs it checks it first (partykey.SignZoneDecision).
+func (c *Client) ZoneDecisionStatement(ctx context.Context, zoneID string, version int, approve bool) (string, error) {
+	d := "reject"
+	if approve {
+		d = "approve"
 	}
-	v, err := h.zs.DecideZone(r.Context(), r.PathValue("id"), n, d)
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
+	var b []byte
+	_, err := c.Do(ctx, "GET", fmt.Sprintf("/api/v1/zones/%s/versions/%d/statement", url.PathEscape(zoneID), version)+q("decision", d), nil, &b, nil)
+	return string(b), err
+}
+
+// FindZone implements truce.ZoneService.
+func (c *Client) FindZone(ctx context.Context, id string) (*truce.Zone, error) {
+	var z truce.Zone
+	_, err := c.Do(ctx, "GET", "/api/v1/zones/"+url.PathEscape(id), nil, &z, nil)
+	return &z, err
+}
+
+// ListZones implements truce.ZoneService.
+func (c *Client) ListZones(ctx context.Context, f truce.ZoneFilter) ([]*truce.Zone, string, error) {
+	var pg Page[*truce.Zone]
+	_, err := c.Do(ctx, "GET", "/api/v1/zones"+q("agreement", f.Agreement, "kind", string(f.Kind), "state", string(f.State), "pending", pendingParam(f.Pending), "cursor", f.Cursor, "limit", itoa(f.Limit)), nil, &pg, nil)
+	return pg.Items, pg.NextCursor, err
+}
+
+// ZoneHistory implements truce.ZoneService.
+func (c *Client) ZoneHistory(ctx context.Context, id string) ([]*truce.ZoneVersion, error) {
+	var pg Page[*truce.ZoneVersion]
+	_, err := c.Do(ctx, "GET", "/api/v1/zones/"+url.PathEscape(id)+"/history", nil, &pg, nil)
+	return pg.Items, err
+}
+
+// ZonesInForce implements truce.ZoneService.
+func (c *Client) ZonesInForce(ctx context.Context, t time.Time) ([]*truce.ZoneVersion, error) {
+	var pg Page[*truce.ZoneVersion]
+	_, err := c.Do(ctx, "GET", "/api/v1/zones/in-force"+q("at", t.UTC().Format(time.RFC3339Nano)), nil, &pg, nil)
+	return pg.Items, err
+}
+
+// ZonesAt implements truce.ZoneService.
+func (c *Client) ZonesAt(ctx context.Context, lon, lat, altM float64, t time.Time) ([]truce.ZoneAt, error) {
+	alt := ""
+	if !math.IsNaN(altM) {
+		alt = strconv.FormatFloat(altM, 'f', -1, 64)
 	}
-	writeJSON(w, http.StatusOK, v)
+	var pg Page[truce.ZoneAt]
+	_, err := c.Do(ctx, "GET", "/api/v1/zones/at"+q("lon", strconv.FormatFloat(lon, 'f', -1, 64), "lat", strconv.FormatFloat(lat, 'f', -1, 64),
+		"alt", alt, "time", t.UTC().Format(time.RFC3339Nano)), nil, &pg, nil)
+	return pg.Items, err
+}
+
+func pendingParam(p bool) string {
+	if p {
+		return "true"
+	}
+	return ""
 }

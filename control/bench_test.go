@@ -83,9 +83,11 @@ func BenchmarkCheck_10kGuarantees(b *testing.B) {
 	}
 	found := 0
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; b.Loop(); i++ {
 		found += len(control.Check(gx, changes[i%len(changes)]))
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(found)/float64(b.N), "breaches/op")
 	_ = layer.Len()
 }
@@ -117,9 +119,11 @@ func BenchmarkMapAt_100k(b *testing.B) {
 	layer := benchLayer(rng, 100_000)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var m *control.Map
+	cpu0 := cpuTime()
 	for b.Loop() {
 		m = layer.MapAt(at)
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e6/float64(b.N), "cpu-ms/op")
 	contested := 0
 	for _, h := range m.Areas {
 		if len(h.ContestedWith) > 0 {
@@ -128,4 +132,30 @@ func BenchmarkMapAt_100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(m.Areas)), "held")
 	b.ReportMetric(float64(contested), "contested")
+}
+
+// BenchmarkCheckGuarantee_100kAreas is the other side of the first
+// target: a new guarantee (a sub-district) checked against the 100,000
+// control areas held, as AddGuarantee and CatchUp do: the areas sharing
+// interior with it (Layer.Within), each then judged (Breaches).
+func BenchmarkCheckGuarantee_100kAreas(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	layer := benchLayer(rng, 100_000)
+	gs := make([]control.Guarded, 1024)
+	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i := range gs {
+		lon, lat := minLon+rng.Float64()*(maxLon-minLon), minLat+rng.Float64()*(maxLat-minLat)
+		g := blob(rng, lon, lat, 0.04)
+		gs[i] = control.Guarded{Guarantee: &control.Guarantee{ID: fmt.Sprint(i), Allowed: []string{"actor-1", "actor-2"}, From: t0}, Area: g}
+	}
+	found := 0
+	cpu0 := cpuTime()
+	for i := 0; b.Loop(); i++ {
+		g := gs[i%len(gs)]
+		layer.Within(g.Area, func(c *control.ControlArea) {
+			found += len(control.Breaches(control.Change{ActorID: c.ActorID, Area: g.Area, From: c.From, To: c.To}, []control.Guarded{g}))
+		})
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(found)/float64(b.N), "breaches/op")
 }

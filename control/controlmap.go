@@ -203,6 +203,9 @@ type Changes struct {
 	To        time.Time    `json:"to"`
 	Movements []Movement   `json:"movements"`
 	Actors    []ActorDelta `json:"actors"`
+	// Truncated says the movements listed are not all the period's
+	// (ChangesIn); the totals per actor are.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // ChangesBetween returns the control changes in (from, to], oldest

@@ -51,6 +51,10 @@ type Service struct {
 	// checked holds the version of each incident CheckIncidents has
 	// examined since the guarantees last changed.
 	checked map[string]int
+	// caught holds, for each kind CatchUp follows, the index of the last
+	// journal entry applied from the journal: the load's starting point,
+	// then CatchUp's.
+	caught map[string]int64
 }
 
 // New returns a Service over st writing through j.
@@ -108,6 +112,20 @@ func (s *Service) load(ctx context.Context) error {
 	if s.loaded {
 		return nil
 	}
+	// The heads before the rows: an entry appended while the rows are
+	// read is then read again by CatchUp (applying it twice is harmless);
+	// read after, it could be missed.
+	heads, err := s.Store.JournalHeads(ctx, catchUpKinds...)
+	if err != nil {
+		return err
+	}
+	caught := map[string]int64{}
+	for _, k := range catchUpKinds {
+		caught[k] = -1
+		if idx, ok := heads[k]; ok {
+			caught[k] = idx
+		}
+	}
 	gx, layer := NewIndex[Guarded](), NewLayer()
 	rows, err := s.Store.Guarantees(ctx)
 	if err != nil {
@@ -153,7 +171,7 @@ func (s *Service) load(ctx context.Context) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	s.guarantees, s.guaranteed, s.layer, s.loaded = gx, guaranteed, layer, true
+	s.guarantees, s.guaranteed, s.layer, s.caught, s.loaded = gx, guaranteed, layer, caught, true
 	return nil
 }
 
@@ -638,6 +656,23 @@ func (s *Service) Changes(ctx context.Context, from, to time.Time) (*Changes, er
 		return nil, err
 	}
 	return s.layer.ChangesBetween(from, to), nil
+}
+
+// ChangesIn is Changes with at most limit movements listed, oldest first
+// (0 or more than MaxMapAreas: MaxMapAreas); Truncated says some were
+// left out. The totals per actor are the whole period's.
+func (s *Service) ChangesIn(ctx context.Context, from, to time.Time, limit int) (*Changes, error) {
+	c, err := s.Changes(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMapAreas {
+		limit = MaxMapAreas
+	}
+	if len(c.Movements) > limit {
+		c.Movements, c.Truncated = c.Movements[:limit], true
+	}
+	return c, nil
 }
 
 // AddGuarantee records a guarantee of an agreement over one of its

@@ -40,6 +40,16 @@ type Store interface {
 	// Breaches lists the breaches, oldest first; with open, only those
 	// not answered.
 	Breaches(ctx context.Context, open bool) ([]*Breach, error)
+	// BreachesOfArea lists the breaches a control area raised, oldest
+	// first.
+	BreachesOfArea(ctx context.Context, controlAreaID string) ([]*Breach, error)
+	// JournalHeads returns the index of the newest journal entry of each
+	// of kinds that has one.
+	JournalHeads(ctx context.Context, kinds ...string) (map[string]int64, error)
+	// KindJournal returns the journal entries of kind after index after,
+	// oldest first, at most limit of them (as stored: CatchUp checks
+	// them against the log).
+	KindJournal(ctx context.Context, kind string, after int64, limit int) ([]*truce.JournalRecord, error)
 	// BreachesOfIncident lists the breaches a verified incident raised,
 	// oldest first.
 	BreachesOfIncident(ctx context.Context, incidentID string) ([]*Breach, error)
@@ -60,7 +70,7 @@ type Tx interface {
 	UpdateControlArea(ctx context.Context, c *ControlArea) error
 	InsertGuarantee(ctx context.Context, g *Guarantee) error
 	// InsertBreach inserts a breach; ECONFLICT for a second breach of
-	// one guarantee by one incident.
+	// one guarantee by one incident, or by one control area.
 	InsertBreach(ctx context.Context, b *Breach) error
 	UpdateBreach(ctx context.Context, b *Breach) error
 	// OverdueBreaches returns the open breaches due before t.

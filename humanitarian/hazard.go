@@ -63,22 +63,32 @@ type ZoneIndexChecker struct {
 	Record func(indexID string) (ZoneHit, bool)
 }
 
-// groundBandM and airBandM are the altitude bands checked: a ground
-// movement's or site's (the surface and what stands on it) and an air
-// movement's.
-var (
-	groundBandM = [2]float64{-500, 100}
-	airBandM    = [2]float64{-500, 20_000}
-)
+// HazardBand is the altitude band, in metres, whose zones are hazards to
+// a site or a movement: for a site or a ground movement the surface and
+// what stands on it (from 500 m below to 100 m above), for an air movement
+// every altitude it may fly at (up to 20 km).
+func HazardBand(air bool) (floorM, ceilingM float64) {
+	if air {
+		return -500, 20_000
+	}
+	return -500, 100
+}
+
+// ZoneHitOf is the hazard a zone version in force makes: false for a
+// record without a version.
+func ZoneHitOf(r truce.ZoneAt) (ZoneHit, bool) {
+	v := r.Version
+	if v == nil {
+		return ZoneHit{}, false
+	}
+	return ZoneHit{ZoneID: v.ZoneID, Version: v.Version, Name: v.Spec.Name, Kind: v.Spec.Kind, AgreementID: v.AgreementID}, true
+}
 
 // ZonesMeeting implements HazardChecker.
 func (z ZoneIndexChecker) ZonesMeeting(ctx context.Context, g orb.Geometry, air bool, from, to time.Time) ([]ZoneHit, error) {
-	band := groundBandM
-	if air {
-		band = airBandM
-	}
+	floor, ceiling := HazardBand(air)
 	var out []ZoneHit
-	err := z.Index.Intersecting(g, band[0], band[1], from, to, func(id string) bool {
+	err := z.Index.Intersecting(g, floor, ceiling, from, to, func(id string) bool {
 		if h, ok := z.Record(id); ok {
 			out = append(out, h)
 		}

@@ -238,3 +238,66 @@ func TestSegmentBoxes_HoldTheCorridor(t *testing.T) {
 		}
 	}
 }
+
+// TestHazardBand: a site or a ground movement meets the zones at the
+// surface and just above it, an air movement every zone up to 20 km; the
+// band is asked of a real zone index, so a zone outside it is not met.
+func TestHazardBand(t *testing.T) {
+	x := spatial.NewZoneIndex()
+	bands := map[string][2]float64{
+		"surface":   {0, 50},
+		"low":       {80, 300},
+		"above100":  {150, 3000},
+		"high":      {10_000, 15_000},
+		"above20km": {21_000, 25_000},
+	}
+	for id, b := range bands {
+		if err := x.Insert(spatial.Zone{ID: id, Geometry: box(36, 32, 36.1, 32.1), FloorM: b[0], CeilingM: b[1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := humanitarian.ZoneIndexChecker{Index: x, Record: func(id string) (humanitarian.ZoneHit, bool) {
+		return humanitarian.ZoneHit{ZoneID: id}, true
+	}}
+	t0 := time.Date(2030, 1, 1, 6, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		air                 bool
+		wantFloor, wantCeil float64
+		want                []string
+	}{
+		{air: false, wantFloor: -500, wantCeil: 100, want: []string{"low", "surface"}},
+		{air: true, wantFloor: -500, wantCeil: 20_000, want: []string{"above100", "high", "low", "surface"}},
+	} {
+		t.Run(fmt.Sprintf("air=%v", tc.air), func(t *testing.T) {
+			if f, c := humanitarian.HazardBand(tc.air); f != tc.wantFloor || c != tc.wantCeil {
+				t.Errorf("HazardBand(%v) = %v, %v; want %v, %v", tc.air, f, c, tc.wantFloor, tc.wantCeil)
+			}
+			hits, err := check.ZonesMeeting(context.Background(), orb.Point{36.05, 32.05}, tc.air, t0, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range hits {
+				got = append(got, h.ZoneID)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("zones met: %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestZoneHitOf: the hazard names the version in force and its
+// agreement; a record without a version makes none.
+func TestZoneHitOf(t *testing.T) {
+	if _, ok := humanitarian.ZoneHitOf(truce.ZoneAt{Zone: &truce.Zone{ID: "z"}}); ok {
+		t.Error("a record without a version made a hazard")
+	}
+	v := &truce.ZoneVersion{ZoneID: "z", AgreementID: "a", Version: 3, Spec: truce.ZoneSpec{Name: "Buffer", Kind: truce.ZoneBuffer}}
+	got, ok := humanitarian.ZoneHitOf(truce.ZoneAt{Version: v})
+	want := humanitarian.ZoneHit{ZoneID: "z", Version: 3, Name: "Buffer", Kind: truce.ZoneBuffer, AgreementID: "a"}
+	if !ok || got != want {
+		t.Errorf("ZoneHitOf = %+v, %v; want %+v", got, ok, want)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/journal"
 )
 
@@ -38,6 +37,24 @@ func putAlert(t *testing.T, j *journal.Journal, st journal.Store[alertTx], a *tr
 	}
 }
 
+// newAlert journals and stores a new alert through Write.
+func newAlert(t *testing.T, j *journal.Journal, st journal.Store[alertTx]) *truce.Alert {
+	t.Helper()
+	a := testAlert(j)
+	putAlert(t, j, st, a)
+	return a
+}
+
+// storedAlert opens a fresh store with open and journals and stores an
+// alert in it: the store, its journal, its alerts' view and the alert.
+func storedAlert(t *testing.T, open func(testing.TB) testStore) (testStore, *journal.Journal, journal.Store[alertTx], *truce.Alert) {
+	t.Helper()
+	st := open(t)
+	j := journal.New(st)
+	as := alertStore(st)
+	return st, j, as, newAlert(t, j, as)
+}
+
 // TestVouch checks the kind-independent state checks on both stores: a
 // row that matches its latest entry is served; one that differs is
 // refused (EINTEGRITY), counted and listed until it matches again; a
@@ -50,9 +67,8 @@ func TestVouch(t *testing.T) {
 			st := open(t)
 			cr := &countingReader{Reader: st}
 			j := journal.New(cr)
-			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
-			a := testAlert(j)
-			putAlert(t, j, as, a)
+			as := alertStore(st)
+			a := newAlert(t, j, as)
 			row, err := st.Airspace().Alert(ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -122,11 +138,7 @@ func TestVouchedRead_ReadBeforeAWrite(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			st := open(t)
-			j := journal.New(st)
-			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
-			a := testAlert(j)
-			putAlert(t, j, as, a)
+			st, j, as, a := storedAlert(t, open)
 			// The next version commits after the row was read, before its
 			// entries are.
 			next := *a
@@ -187,11 +199,10 @@ func TestVouchDocs(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			j := journal.New(st)
-			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
+			as := alertStore(st)
 			var docs []journal.Doc
 			for range 3 {
-				a := testAlert(j)
-				putAlert(t, j, as, a)
+				a := newAlert(t, j, as)
 				raw, _ := json.Marshal(a)
 				docs = append(docs, journal.Doc{ID: a.ID, JSON: raw})
 			}
@@ -240,11 +251,7 @@ func TestVouchedFind_ConcurrentWriter(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			st := open(t)
-			j := journal.New(st)
-			as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
-			a := testAlert(j)
-			putAlert(t, j, as, a)
+			st, j, as, a := storedAlert(t, open)
 			const versions = 60
 			done := make(chan error, 1)
 			go func() {

@@ -96,13 +96,18 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// alertStore is st's airspace view as a capability sees it, its
+// transactions as its own alertTx; the compiler checks here that
+// airspace.Tx has its methods.
+func alertStore(st testStore) journal.Store[alertTx] {
+	return journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
+}
+
 func testWrite(t *testing.T, st testStore, predicted bool) {
 	ctx := context.Background()
 	r := newWriteRecorder(st)
 	j := r.j
-	// The capability sees the store's transactions as its own alertTx;
-	// the compiler checks here that airspace.Tx has its methods.
-	as := journal.Narrow(st.Airspace(), func(tx airspace.Tx) alertTx { return tx })
+	as := alertStore(st)
 	size := func() int64 {
 		t.Helper()
 		n, err := st.JournalSize(ctx)

@@ -87,8 +87,11 @@ type Alert struct {
 	Reason  string    // see the Reason constants; "" when there is nothing to add
 
 	Aircraft Aircraft
-	ZoneID   string    // zone alerts and predicted entries
-	Other    *Aircraft // proximity: the other aircraft
+	ZoneID   string // zone alerts and predicted entries
+	// OperationID is the operation whose volumes a conformance alert is
+	// about.
+	OperationID string
+	Other       *Aircraft // proximity: the other aircraft
 
 	// HorizontalM and VerticalFt are the separation between the two
 	// aircraft (proximity; VerticalFt is NaN when an altitude is unknown).

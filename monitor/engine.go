@@ -135,6 +135,10 @@ type Config struct {
 	// track go stale at once, and one report stamped in the future cannot
 	// expire the others.
 	Now func() time.Time
+	// Intents returns the active operations whose aircraft are held to
+	// their volumes (see Intents); nil or a nil result: none. Like Zones,
+	// it is called once per batch of positions, so it must be cheap.
+	Intents func() *Intents
 	// Emit receives every alert; see the package documentation. Nil
 	// discards alerts (they are still counted).
 	Emit func(Alert)
@@ -156,6 +160,7 @@ type Counters struct {
 	TooOld     atomic.Uint64 // positions older than the engine's clock by more than MaxDelay
 	Future     atomic.Uint64 // positions later than the wall clock by more than MaxAhead
 	Invalid    atomic.Uint64 // positions with coordinates out of range or not finite, ignored
+	Sweeps     atomic.Uint64 // passes of Run's expiry of stale tracks (one a second), counted when each ends
 }
 
 // Engine is the monitor. Its methods are safe for concurrent use.
@@ -192,6 +197,8 @@ type Engine struct {
 	pairs   map[uint64]*pair
 	gen     uint64 // zone generation, bumped by ZonesChanged
 	snap    *spatial.Snapshot
+	intents *Intents // conformance.go
+	opHits  []string // scratch of conform: operations holding the position
 	pending []Alert
 	hits    []string // scratch: zones holding the current position
 	collect func(string) bool
@@ -462,6 +469,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-tick.C:
 			e.Expire(e.Now())
+			e.Counters.Sweeps.Add(1)
 		case <-e.wake:
 			e.processQueued(e.take())
 			// Yield a few times before blocking on an empty queue: a feed
@@ -517,6 +525,10 @@ func (e *Engine) processBatch(ps []feed.Position, queued bool) Outcome {
 	e.snap = nil
 	if e.cfg.Zones != nil {
 		e.snap = e.cfg.Zones()
+	}
+	e.intents = nil
+	if e.cfg.Intents != nil {
+		e.intents = e.cfg.Intents()
 	}
 	e.startClock(queued)
 	o := Used

@@ -757,10 +757,12 @@ func TestEngine_FeedClock(t *testing.T) {
 		e.Ingest(p)
 	}
 	testwait.For(t, time.Minute, "3 positions processed", func() bool { return e.Counters.Processed.Load() >= 3 })
-	// Run's expiry ticks every second, with no hook to see a tick: the
-	// test must let one pass (what it checks is that the tick expired
-	// nothing).
-	time.Sleep(1100 * time.Millisecond)
+	// What is checked is that Run's expiry, once a second, expires
+	// nothing: wait for a pass that began after the positions were in
+	// and has ended (a pass counts when it ends, so the second one
+	// counted from now).
+	swept := e.Counters.Sweeps.Load()
+	testwait.For(t, time.Minute, "an expiry pass", func() bool { return e.Counters.Sweeps.Load() >= swept+2 })
 	if e.Len() != 1 || e.Counters.Expired.Load() != 0 {
 		t.Fatalf("%d tracks, %d expired", e.Len(), e.Counters.Expired.Load())
 	}

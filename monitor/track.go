@@ -34,6 +34,8 @@ type track struct {
 
 	zones   []zoneState
 	nRecent int
+	conf    []confState // open non-conformance episodes (conformance.go)
+	intr    []confState // open intrusion episodes (conformance.go)
 
 	emergency feed.Squawk
 	emergEp   string    // open emergency episode, "" when none
@@ -335,6 +337,9 @@ func (e *Engine) process(p *feed.Position) Outcome {
 			t.nRecent -= len(t.recent)
 		}
 	}
+	if e.intents != nil || t.conf != nil || t.intr != nil {
+		e.conform(t)
+	}
 	if e.cfg.LookAhead > 0 {
 		e.predict(t)
 	}
@@ -517,6 +522,14 @@ func (e *Engine) drop(t *track, at time.Time) {
 		}
 	}
 	t.zones = nil
+	for len(t.conf) > 0 {
+		e.endConformance(t, 0, ReasonTrackLost, at)
+	}
+	for _, c := range t.intr {
+		e.pending = append(e.pending, Alert{Kind: KindIntrusionEnded, Episode: c.episode, Time: at, Reason: ReasonTrackLost,
+			Aircraft: t.aircraft(1), OperationID: c.op})
+	}
+	t.intr = nil
 	for len(t.pred.zones) > 0 {
 		e.endPrediction(t, t.pred.zones[0].id, ReasonTrackLost, at, "")
 	}

@@ -25,7 +25,7 @@ func (n *Node) startAirspace(ctx context.Context, c Config) error {
 	}
 	n.API.Degraded = a.Degraded
 	api.RegisterMonitor(n.API, api.Monitor{Alerts: n.Air, Aircraft: n.Air, Feeds: n.Air, Tracks: a,
-		Positions: a.Positions(), Sender: LogOrigin(c.Name), ZoneGeometry: n.zoneGeometry})
+		Positions: a.Positions(), Sender: LogOrigin(c.Name), ZoneGeometry: n.zoneGeometry, Exercise: c.Exercise})
 	return nil
 }
 

@@ -7,36 +7,8 @@ import (
 	"time"
 
 	"github.com/truce-project/truce"
-	"github.com/truce-project/truce/airspace"
 	"github.com/truce-project/truce/internal/testwait"
 )
-
-// Update fails every write while writesFailing is set, as a database that
-// cannot be written (a full disk, a lost connection) does.
-func (s *flakyStore) Update(ctx context.Context, fn func(truce.Tx) error) error {
-	if s.writesFailing.Load() {
-		s.writesFailed.Add(1)
-		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
-	}
-	return s.Store.Update(ctx, fn)
-}
-
-// Airspace is the airspace view, whose writes (the alerts') fail while
-// writesFailing is set too.
-func (s *flakyStore) Airspace() airspace.Store { return flakyAirspace{s.Store.Airspace(), s} }
-
-type flakyAirspace struct {
-	airspace.Store
-	s *flakyStore
-}
-
-func (a flakyAirspace) Update(ctx context.Context, fn func(airspace.Tx) error) error {
-	if a.s.writesFailing.Load() {
-		a.s.writesFailed.Add(1)
-		return truce.Errorf(truce.EUNAVAILABLE, "The database cannot be written.")
-	}
-	return a.Store.Update(ctx, fn)
-}
 
 // TestAirspace_AlertJournalOutage: the journal cannot be written for
 // longer than the monitor used to retry an alert (about 3 s); the entry
@@ -53,19 +25,19 @@ func TestAirspace_AlertJournalOutage(t *testing.T) {
 	if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
 		t.Fatal(err)
 	}
-	fs.writesFailing.Store(true)
+	fs.Unwritable.Failing.Store(true)
 	flyInto(t, n, z.ID, 0x4CA0FF) // cannot be journalled yet
 	// The fault must outlast the old give-up: this is the time the test
 	// is about, not a wait for something to happen.
 	time.Sleep(4 * time.Second)
-	if fs.writesFailed.Load() == 0 {
+	if fs.Unwritable.Failed.Load() == 0 {
 		t.Fatal("no write was attempted while the store failed: the test injected nothing")
 	}
 	code, problems := readyz(t, n)
 	if !hasProblem(problems, "alert", "journal") {
 		t.Fatalf("/readyz while alerts cannot be journalled: %d %q", code, problems)
 	}
-	fs.writesFailing.Store(false)
+	fs.Unwritable.Failing.Store(false)
 	journalled := testwait.Until(15*time.Second, func() bool {
 		as, err := fs.Alerts(context.Background(), truce.AlertFilter{Kind: "zone_entry", Limit: 100})
 		if err != nil {

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/zones"
@@ -14,7 +13,7 @@ import (
 // the ones every capability writes through.
 type Base struct {
 	*journal.Journal
-	Store truce.Store
+	Store Store
 	// Accounts holds the parties, users, tokens and keys, and signs for
 	// custodial parties.
 	Accounts *accounts.Service

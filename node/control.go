@@ -15,6 +15,12 @@ import (
 // is overdue: a minute is well inside any response deadline.
 const EscalateEvery = time.Minute
 
+// catchUpEvery is how often the node catches up with the guarantees and
+// control areas journalled by other servers whose events it missed
+// (control.Service.CatchUp): a change never heard of is in its maps and
+// breach checks within this.
+var catchUpEvery = EscalateEvery
+
 // openControl wires the control capability on the node's journal;
 // startControl then starts the loop that escalates overdue breaches and
 // raises the breaches of verified incidents of territory overtaken: when
@@ -52,12 +58,22 @@ func (n *Node) startControl() {
 		check()
 		t := time.NewTicker(EscalateEvery)
 		defer t.Stop()
+		catchUp := time.NewTicker(catchUpEvery)
+		defer catchUp.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-kick:
 				check()
+			case <-catchUp.C:
+				run, stop := context.WithTimeout(ctx, 30*time.Second)
+				if raised, err := n.Control.CatchUp(run); err != nil && ctx.Err() == nil {
+					n.log.Warn("control: catching up with the journal", slog.Any("err", err))
+				} else if len(raised) > 0 {
+					n.log.Warn("control: breaches raised on catching up with changes this server missed", slog.Int("breaches", len(raised)))
+				}
+				stop()
 			case <-t.C:
 				run, stop := context.WithTimeout(ctx, 30*time.Second)
 				if _, err := n.Control.Escalate(run); err != nil && ctx.Err() == nil {

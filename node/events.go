@@ -2,21 +2,19 @@ package node
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
+	"github.com/truce-project/truce/humanitarian"
+	"github.com/truce-project/truce/operations"
 )
 
 // openEvents starts live delivery: the event bus over the store's event
 // log, the webhook dispatcher, and their routes.
 func (n *Node) openEvents() error {
-	es, ok := n.Store.(events.Store)
-	if !ok {
-		return fmt.Errorf("the %T store keeps no event log", n.Store)
-	}
+	es := n.Store
 	n.dispatcher = &events.Dispatcher{Store: es, Logger: n.log}
 	n.Events = events.NewBus(es, events.Options{Logger: n.log, Buffer: n.Config.EventBuffer, OnDeliveries: n.dispatcher.Notify})
 	hooks := &events.Hooks{Store: es, Parties: n.Store.Accounts()}
@@ -29,12 +27,18 @@ func (n *Node) openEvents() error {
 // to this server's engines (the zone index, the monitor), as follow does
 // for its own: their events arrive on the bus from the log, marked Remote.
 func (n *Node) followRemote(ctx context.Context) error {
-	_, last, err := n.Store.(events.Store).EventBounds(ctx)
+	_, last, err := n.Store.EventBounds(ctx)
 	if err != nil {
 		return err
 	}
 	system := &truce.Caller{User: &truce.User{ID: "system", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "system"}}
-	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee}}, last, true)
+	c, err := n.Events.Follow(ctx, system, events.Filter{Kinds: []string{"zone", "agreement", "aircraft", "feed", "alert", control.KindControlArea, control.KindGuarantee,
+		// Sites and movements: conflicts with the operations this server
+		// holds, raised later (operations.Service.Handle).
+		"site", humanitarian.KindMovement,
+		// An operation's status: the active operations the monitor holds
+		// aircraft to.
+		operations.EventChanged, operations.EventFiled, operations.EventProposed}}, last, true)
 	if err != nil {
 		return err
 	}
@@ -50,6 +54,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 			if r.Remote {
 				n.follow(r.Event)
 				n.followControlRemote(r.Event)
+				n.followOperationsRemote(r.Event)
 			}
 		}
 	}()

@@ -253,13 +253,9 @@ type journalHeads interface {
 }
 
 // followedHeads returns the heads of followedKinds as one string, and
-// false when the store cannot say or the read failed (the reconciliation
-// then reads everything).
+// false when the read failed (the reconciliation then reads everything).
 func (n *Node) followedHeads() (string, bool) {
-	st, ok := n.Store.(journalHeads)
-	if !ok {
-		return "", false
-	}
+	st := n.Store
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	heads, err := st.JournalHeads(ctx, followedKinds...)

@@ -15,7 +15,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/feed"
 	"github.com/truce-project/truce/internal/agreetest"
-	"github.com/truce-project/truce/internal/sqlstore"
+	"github.com/truce-project/truce/internal/teststores"
 	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
@@ -27,12 +27,11 @@ import (
 // follow a commit, as a dropped database connection would; writes (and
 // the reads inside their transactions) go through.
 type flakyStore struct {
-	*sqlstore.Store
+	// Unwritable fails every write while its Failing is set
+	// (alertjournal_test.go).
+	teststores.Unwritable
 	failing atomic.Bool
 	failed  atomic.Int64
-	// writesFailing fails every write (alertjournal_test.go).
-	writesFailing atomic.Bool
-	writesFailed  atomic.Int64
 }
 
 func (s *flakyStore) fail() bool {

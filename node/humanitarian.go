@@ -100,11 +100,10 @@ func (n *Node) followAlerts(e truce.Event) {
 func zoneHazards(idx *zones.Index) humanitarian.HazardChecker {
 	return humanitarian.ZoneIndexChecker{Index: idx.Spatial(), Record: func(id string) (humanitarian.ZoneHit, bool) {
 		r, ok := idx.Record(id)
-		if !ok || r.Version == nil {
+		if !ok {
 			return humanitarian.ZoneHit{}, false
 		}
-		return humanitarian.ZoneHit{ZoneID: r.Version.ZoneID, Version: r.Version.Version, Name: r.Version.Spec.Name,
-			Kind: r.Version.Spec.Kind, AgreementID: r.Version.AgreementID}, true
+		return humanitarian.ZoneHitOf(r)
 	}}
 }
 
@@ -152,9 +151,5 @@ func newHumanitarian(st Store, j *journal.Journal, acc *accounts.Service) (*huma
 // journal of a service OpenService opened (for set-up work such as the
 // demo).
 func OpenHumanitarian(svc *Base) (*humanitarian.Service, error) {
-	st, ok := svc.Store.(Store)
-	if !ok {
-		return nil, fmt.Errorf("humanitarian: the service's store has no humanitarian view")
-	}
-	return newHumanitarian(st, svc.Journal, svc.Accounts)
+	return newHumanitarian(svc.Store, svc.Journal, svc.Accounts)
 }

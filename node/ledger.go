@@ -80,10 +80,7 @@ func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r)
 // /log/, proofs in the service, a Notify after every commit, and witness
 // health in /readyz.
 func (n *Node) openLedger(c Config) error {
-	ls, ok := n.Store.(ledger.Storage)
-	if !ok {
-		return fmt.Errorf("the %T store cannot hold the signed log", n.Store)
-	}
+	ls := n.Store
 	skey, err := os.ReadFile(LogKeyPath(c.DataDir))
 	if err != nil {
 		return fmt.Errorf("log signing key: %w", err)

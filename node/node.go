@@ -101,6 +101,10 @@ type Config struct {
 	// server of a deployment needs the same. Empty means the data
 	// directory's key-secret file (KeySecretPath), created if missing.
 	KeySecret string
+	// Exercise marks the deployment's alerts as an exercise wherever they
+	// are published as CAP (status Exercise, not Actual): a demo or a
+	// training deployment, whose data is illustrative.
+	Exercise bool
 }
 
 func (c *Config) defaults() {
@@ -125,6 +129,14 @@ func IsPostgres(dsn string) bool {
 // SQL stores implement them all).
 type Store interface {
 	truce.Store
+	// The roles the node wires besides the capabilities' views: the
+	// event log live delivery reads, the signed log's storage, the scan
+	// of the journal the start-up self-check makes, and the heads of the
+	// journal the reconciliation compares.
+	events.Store
+	ledger.Storage
+	journalScanner
+	journalHeads
 	Accounts() accounts.Store
 	ZoneStore() zones.Store
 	Airspace() airspace.Store
@@ -251,6 +263,12 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 	n.API = api.NewServer(api.Services{Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal, Auth: n.Accounts, Store: st, Proofs: n.Journal},
 		api.Config{MaxBodyBytes: c.MaxBodyBytes, BodyTimeout: c.BodyTimeout, WriteLimit: c.WriteLimit, FeedLimit: c.FeedLimit, Logger: c.Logger})
 	n.Journal.OnAppend = n.API.ObserveAppend
+	// The log first: every load below checks the entries it reads against
+	// the Merkle tree's leaves (journal.Ledger), which it cannot before.
+	if err := n.openLedger(c); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.Air = airspace.NewService(st.Airspace(), n.Journal.Journal, n.Accounts)
 	n.Zones.Index = n.Zones.NewIndex()
 	if err := n.Zones.Index.Load(ctx, n.Journal.Now()); err != nil {
@@ -272,10 +290,6 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("observation: %w", err)
 	}
-	if err := n.openLedger(c); err != nil {
-		st.Close()
-		return nil, err
-	}
 	if err := n.startLedger(); err != nil {
 		st.Close()
 		return nil, err
@@ -290,6 +304,7 @@ func Open(ctx context.Context, c Config) (*Node, error) {
 		n.Close()
 		return nil, fmt.Errorf("airspace monitor: %w", err)
 	}
+	n.followIntents()
 	n.startReconciling()
 	rctx, stop := context.WithCancel(context.Background())
 	n.stopRemote = stop

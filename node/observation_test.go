@@ -12,6 +12,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/internal/agreetest"
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -40,6 +41,45 @@ func shellingAt(lon, lat float64) observation.Input {
 		Category: observation.CatExplosion, SubCategory: "artillery", Events: observation.Count{Best: 2, Low: 1, High: 3}}
 }
 
+// shelled is a server over a fresh store where shelling is prohibited in
+// de-escalation zones and has been reported by a monitoring team inside
+// one in force.
+type shelled struct {
+	e                         *tamperEnv
+	n                         *Node
+	admin, observer, operator context.Context
+	ag                        *truce.Agreement
+	z                         *truce.Zone
+	o                         *observation.Observation
+}
+
+// shellingInZone opens a server (SQLite, or PostgreSQL when pg is true)
+// with an agreement in force that prohibits shelling in de-escalation
+// zones, a de-escalation zone of it in force over boxGeometry, a
+// monitoring team ("centre"), and its observer's report of shelling inside
+// the zone.
+func shellingInZone(t *testing.T, pg bool) shelled {
+	t.Helper()
+	c := shelled{e: newTamperEnv(t, pg)}
+	c.n = c.e.mustOpen(t)
+	c.admin = truce.NewContext(context.Background(), c.e.admin)
+	rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+	c.ag = inForceAgreement(t, c.n, c.admin, []string{c.e.admin.Party.ID}, rules)
+	z, _, err := c.n.Zones.ProposeZone(c.admin, truce.ZoneProposal{Agreement: c.ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.n.Zones.DecideZone(c.admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.z = z
+	c.observer, c.operator = monitorTeam(t, c.n, c.admin, "centre")
+	if c.o, err = c.n.Observation.AddObservation(c.observer, shellingAt(36.1, 33.1)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestObservation_ViolationOfZoneAtEventTime: shelling is reported inside a
 // de-escalation zone while its first version is in force; the zone is then
 // moved elsewhere (version 2), and the server restarted. The incident,
@@ -49,23 +89,8 @@ func shellingAt(lon, lat float64) observation.Input {
 // InForceAt(event time) was asked of nothing and no violation was found.
 func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
-		e := newTamperEnv(t, pg)
-		n := e.mustOpen(t)
-		admin := truce.NewContext(context.Background(), e.admin)
-		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
-		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
-		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
-			t.Fatal(err)
-		}
-		observer, operator := monitorTeam(t, n, admin, "centre")
-		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := shellingInZone(t, pg)
+		e, n, admin, ag, z, operator, o := c.e, c.n, c.admin, c.ag, c.z, c.operator, c.o
 		moved := `{"type":"Polygon","coordinates":[[[10,10],[10.2,10],[10.2,10.2],[10,10.2],[10,10]]]}`
 		v2, err := n.Zones.ProposeChange(admin, z.ID, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(moved)}, 0)
 		if err != nil {
@@ -94,23 +119,9 @@ func TestObservation_ViolationOfZoneAtEventTime(t *testing.T) {
 // check read the current ones, so no violation was found.
 func TestObservation_ViolationOfRulesAtEventTime(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
-		e := newTamperEnv(t, pg)
-		n := e.mustOpen(t)
-		admin := truce.NewContext(context.Background(), e.admin)
-		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
-		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
-		z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Zones.DecideZone(admin, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
-			t.Fatal(err)
-		}
-		observer, operator := monitorTeam(t, n, admin, "centre")
-		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := shellingInZone(t, pg)
+		e, n, admin, ag, observer, operator, o := c.e, c.n, c.admin, c.ag, c.observer, c.operator, c.o
+		var err error
 		lifted := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}}}}
 		if _, err := n.Zones.ProposeAgreement(admin, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{Rules: &lifted}}, 0); err != nil {
 			t.Fatal(err)
@@ -151,6 +162,121 @@ func TestObservation_ViolationOfRulesAtEventTime(t *testing.T) {
 	})
 }
 
+// shellingZone makes a de-escalation zone over boxGeometry in agreement ag,
+// approved by an operator of each of its signatories.
+func shellingZone(t *testing.T, n *Node, admin context.Context, ag *truce.Agreement) *truce.Zone {
+	t.Helper()
+	z, _, err := n.Zones.ProposeZone(admin, truce.ZoneProposal{Agreement: ag.ID, Name: "South-west", Kind: truce.ZoneDeescalation, Geometry: json.RawMessage(boxGeometry)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ctx := range agreetest.Operators(t, n.Accounts, admin, ag.Signatories...) {
+		if _, err := n.Zones.DecideZone(ctx, z.ID, 1, truce.ZoneDecision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return z
+}
+
+// verifyShelling verifies the incident of o and fails unless it records
+// one violation, of the shelling prohibition of agreement ag.
+func verifyShelling(t *testing.T, n *Node, operator context.Context, o *observation.Observation, ag *truce.Agreement) {
+	t.Helper()
+	inc, err := n.Observation.DecideIncident(operator, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "seen by the team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inc.Violations) != 1 || inc.Violations[0].Activity != "shelling" || inc.Violations[0].AgreementID != ag.ID {
+		t.Fatalf("violations %+v; want one, of the shelling prohibition of agreement %s in force at the event", inc.Violations, ag.ID)
+	}
+}
+
+// TestObservation_ViolationOfPeriodAtEventTime: shelling is reported
+// inside a de-escalation zone of an agreement in force with no end; the
+// signatories then amend the agreement's period to end before the event.
+// The incident, verified after the amendment, broke the agreement as it
+// stood when it happened: the period was judged by the amended text, so
+// the agreement counted as ended at the event and no violation was found.
+func TestObservation_ViolationOfPeriodAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		rules := truce.AgreementRules{Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, rules)
+		shellingZone(t, n, admin, ag)
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := o.Start.Add(-10 * time.Minute)
+		amended, err := truce.AgreeAll(n.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{EffectiveTo: &end}},
+			agreetest.Operators(t, n.Accounts, admin, ag.Signatories...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if amended.EffectiveTo == nil || !amended.EffectiveTo.Equal(end) {
+			t.Fatalf("the amendment did not take effect: effective_to %v", amended.EffectiveTo)
+		}
+		n.Close()
+		n = e.mustOpen(t)
+		verifyShelling(t, n, operator, o, ag)
+	})
+}
+
+// TestObservation_ViolationOfSignatoriesAtEventTime: an agreement of three
+// signatories A, B and C; C gives notice of withdrawal, which takes effect
+// a day later, leaving A and B bound, and shelling is reported after that
+// in its de-escalation zone. The signatories then amend the agreement to
+// A and C. The incident, verified after the amendment, broke the
+// agreement as it stood when it happened (A and B bound): the withdrawal
+// was counted among the amended signatories, so the agreement counted as
+// ended by C's notice before the event and no violation was found.
+func TestObservation_ViolationOfSignatoriesAtEventTime(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		var sigs []string
+		for _, slug := range []string{"b", "c"} {
+			p, err := n.Accounts.CreateParty(admin, truce.PartyCreate{Slug: slug, Name: slug, Kind: truce.PartyGuarantor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, p.ID)
+		}
+		b, c := sigs[0], sigs[1]
+		rules := truce.AgreementRules{NoticePeriod: truce.MinNoticePeriod,
+			Prohibited: []truce.Prohibition{{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneDeescalation}}}}
+		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID, b, c}, rules)
+		shellingZone(t, n, admin, ag)
+		if _, err := n.Zones.GiveNotice(agreetest.Operators(t, n.Accounts, admin, c)[0], ag.ID, truce.NoticeCreate{Reason: "talks failed"}); err != nil {
+			t.Fatal(err)
+		}
+		// A day and an hour later: C's withdrawal has taken effect.
+		later := time.Now().Add(time.Duration(truce.MinNoticePeriod) + time.Hour)
+		n.Journal.Now = func() time.Time { return journal.Now().Add(time.Until(later)) }
+		observer, operator := monitorTeam(t, n, admin, "centre")
+		in := shellingAt(36.1, 33.1)
+		in.End = n.Journal.Now()
+		in.Start = in.End.Add(-time.Minute)
+		o, err := n.Observation.AddObservation(observer, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		amended, err := truce.AgreeAll(n.Zones, ag.ID, truce.AgreementMotion{Action: truce.AgreementAmend, Text: &truce.AgreementUpdate{Signatories: []string{e.admin.Party.ID, c}}},
+			agreetest.Operators(t, n.Accounts, admin, e.admin.Party.ID, b, c)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(amended.Signatories) != 2 {
+			t.Fatalf("the amendment did not take effect: signatories %v", amended.Signatories)
+		}
+		verifyShelling(t, n, operator, o, ag)
+	})
+}
+
 // TestObservation_LoadVouched: an observation's stored row is moved to
 // 10°N 10°E in the database. The grouping index, loaded at start-up,
 // holds it where the journal says it is (a new report there joins its
@@ -168,7 +294,9 @@ func TestObservation_LoadVouched(t *testing.T) {
 		n.Close()
 		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
 			var doc string
-			if err := query(`SELECT doc FROM observations WHERE id = ?`, o.ID).Scan(&doc); err != nil {
+			// A new observation's row leaves its document to its journal
+			// entry; the edit writes a changed one into the row.
+			if err := query(`SELECT j.body FROM observations o JOIN journal j ON j.idx = o.doc_entry WHERE o.id = ? AND o.doc = ''`, o.ID).Scan(&doc); err != nil {
 				t.Fatal(err)
 			}
 			var m map[string]any

@@ -20,14 +20,38 @@ func (n *Node) openOperations() {
 	}
 }
 
+// followIntents hands the monitor the active operations, whose aircraft
+// it holds to their volumes (live conformance), read afresh from the
+// store; retried until it succeeds.
+func (n *Node) followIntents() {
+	if n.Operations == nil || n.Airspace == nil {
+		return
+	}
+	n.refresh.do("operations intents", "monitor: active operations", nil, func(ctx context.Context) error {
+		in, parties, err := n.Operations.Intents(ctx)
+		if err != nil {
+			return err
+		}
+		n.Airspace.SetIntents(in, parties)
+		return nil
+	}, nil)
+}
+
+// followOperationsRemote applies another server's change of an
+// operation to this server's index of filed operations
+// (operations.Service.Follow), retrying until it succeeds.
+func (n *Node) followOperationsRemote(e truce.Event) {
+	if n.Operations == nil || !operations.FollowsRemote(e.Kind) {
+		return
+	}
+	n.refresh.do("operation "+e.Subject, "operations: operation "+e.Subject, nil, func(ctx context.Context) error { return n.Operations.Follow(ctx, e.Subject) }, nil)
+}
+
 // OpenOperations returns joint operations over the store and journal of a
 // service OpenService opened (for set-up work such as the demo); zones in
 // force are read from a zone index loaded now.
 func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error) {
-	st, ok := svc.Store.(Store)
-	if !ok {
-		return nil, fmt.Errorf("operations: the service's store has no operations view")
-	}
+	st := svc.Store
 	zx := svc.Zones.NewIndex()
 	if err := zx.Load(ctx, svc.Now()); err != nil {
 		return nil, fmt.Errorf("operations: zone index: %w", err)
@@ -36,8 +60,12 @@ func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error)
 }
 
 // followOperations re-checks the live operations against a site notified
-// or changed (operations.Service.Handle), retried until it succeeds.
+// or changed (operations.Service.Handle), retried until it succeeds; and
+// hands the monitor the active operations again when one changed status.
 func (n *Node) followOperations(e truce.Event) {
+	if e.Kind == operations.EventChanged {
+		n.followIntents()
+	}
 	if n.Operations == nil || !operations.Follows(e) {
 		return
 	}

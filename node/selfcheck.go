@@ -66,18 +66,16 @@ func (n *Node) startSelfCheck(ctx context.Context, wg *sync.WaitGroup) {
 			sc.mu.Unlock()
 		},
 	}
-	if js, ok := n.Store.(journalScanner); ok {
-		opts.Scan = func(ctx context.Context, start, end int64, fn func(int64, []byte) error) error {
-			return js.ScanJournal(ctx, start, end, func(i int64, leaf, body, salt []byte) error {
-				if err := fn(i, leaf); err != nil {
-					return err
-				}
-				if err := ledger.CheckBody(leaf, salt, body); err != nil {
-					return &ledger.CheckError{Index: i, End: i + 1, Problem: fmt.Sprintf("body mismatch at index %d: the stored body and salt do not hash to the entry's body_hash (%v)", i, err)}
-				}
-				return nil
-			})
-		}
+	opts.Scan = func(ctx context.Context, start, end int64, fn func(int64, []byte) error) error {
+		return n.Store.ScanJournal(ctx, start, end, func(i int64, leaf, body, salt []byte) error {
+			if err := fn(i, leaf); err != nil {
+				return err
+			}
+			if err := ledger.CheckBody(leaf, salt, body); err != nil {
+				return &ledger.CheckError{Index: i, End: i + 1, Problem: fmt.Sprintf("body mismatch at index %d: the stored body and salt do not hash to the entry's body_hash (%v)", i, err)}
+			}
+			return nil
+		})
 	}
 	wg.Add(1)
 	go func() {

@@ -3,8 +3,6 @@ package node
 import (
 	"os"
 
-	"github.com/truce-project/truce/events"
-	"github.com/truce-project/truce/ledger"
 	"github.com/truce-project/truce/ui"
 )
 
@@ -19,12 +17,7 @@ func (n *Node) mountUI() error {
 	}
 	svc := ui.Services{Auth: n.Accounts, Parties: n.Accounts, Users: n.Accounts, Tokens: n.Accounts, Journal: n.Journal,
 		Proofs: n.Journal, Agreements: n.Zones, Zones: n.Zones, Alerts: n.Air, Aircraft: n.Air, Feeds: n.Air, API: n.API}
-	if es, ok := n.Store.(events.Store); ok {
-		svc.Events = es
-	}
-	if ls, ok := n.Store.(ledger.Storage); ok {
-		svc.Checkpoints = ls
-	}
+	svc.Events, svc.Checkpoints = n.Store, n.Store
 	var ws []ui.Witness
 	for _, w := range n.Config.Witnesses {
 		ws = append(ws, ui.Witness{URL: w.URL, Key: w.Key})

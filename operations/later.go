@@ -2,7 +2,9 @@ package operations
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/humanitarian"
@@ -11,10 +13,18 @@ import (
 )
 
 // Follows reports whether Handle re-checks operations on event e: a
-// site's or a movement's change.
+// site's or a movement's change, or a zone's or an agreement's (a zone
+// coming into force).
 func Follows(e truce.Event) bool {
-	return (e.Kind == "site" && e.BBox != nil) || e.Kind == humanitarian.KindMovement
+	return (e.Kind == "site" && e.BBox != nil) || e.Kind == humanitarian.KindMovement || e.Kind == kindZone || e.Kind == kindAgreement
 }
+
+// The change kinds of zones and agreements (package zones), which
+// operations follows without importing it.
+const (
+	kindZone      = "zone"
+	kindAgreement = "agreement"
+)
 
 // other is the other side of a conflict raised later, as Handle checks it.
 type other struct {
@@ -33,21 +43,41 @@ type other struct {
 // marked Later. A conflict of the same operation version with the same
 // site or movement is raised once, so a retried or repeated event adds
 // nothing. The site or movement is read from the store and vouched for by
-// the journal, not taken from the event. Events that Follows does not
-// name are ignored.
+// the journal, not taken from the event; the sites and movements a filing
+// is checked against (see notifiedIndex) take it too. Events that Follows
+// does not name are ignored.
+//
+// A zone's change (or an agreement's, which moves all its zones) re-checks
+// the live operations against the zones in force as the zone index now
+// holds them (zoneLater). Every server sharing the database handles every
+// such change (its own and, followed, the others'): each holds the
+// operations filed on it, and a conflict is recorded once whichever
+// servers find it (raiseLater).
 func (s *Service) Handle(ctx context.Context, e truce.Event) error {
-	if !Follows(e) || s.Notified == nil {
+	if !Follows(e) {
 		return nil
 	}
-	var o *other
-	var err error
-	if e.Kind == humanitarian.KindMovement {
-		o, err = s.notifiedMovement(ctx, e.Subject)
-	} else {
-		o, err = s.notifiedSite(ctx, e.Subject, *e.BBox)
+	if e.Kind == kindZone || e.Kind == kindAgreement {
+		return s.zoneLater(ctx, e)
 	}
-	if err != nil || o == nil {
+	if s.Notified == nil {
+		return nil
+	}
+	// The site or movement and its journal entries are read in one
+	// snapshot, so a change committed between the two reads is not taken
+	// for a row changed behind the server's back.
+	o, err := journal.Read(ctx, s.Journal, func(ctx context.Context) (*other, error) {
+		if e.Kind == humanitarian.KindMovement {
+			return s.notifiedMovement(ctx, e.Subject)
+		}
+		return s.notifiedSite(ctx, e.Subject, *e.BBox)
+	})
+	if err != nil {
 		return err
+	}
+	s.followNotified(e.Subject, o)
+	if o == nil {
+		return nil
 	}
 	vs := o.volumes
 	type hit struct {
@@ -84,13 +114,6 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 	now := s.Now().UTC()
 	var raise []*Conflict
 	for _, h := range hits {
-		known, err := s.Store.Conflicts(ctx, h.op.ID)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(known, func(c *Conflict) bool { return c.OtherID == o.id && c.OperationVersion == h.op.Version }) {
-			continue
-		}
 		v := h.op.Volumes[min(h.volume, len(h.op.Volumes)-1)]
 		vis := []string{}
 		for _, p := range append(slices.Clone(h.op.Participants), h.op.NotifyTo...) {
@@ -107,11 +130,51 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 			Overlap:  Overlap{FloorM: v.FloorM, CeilingM: v.CeilingM, Start: tp(h.ov.Start), End: tp(h.ov.End), BBox: meet(v.BBox, o.bbox)},
 			Blocking: d.Blocking, Reason: d.Reason, DetectedAt: now, Visible: vis, Later: true})
 	}
+	return s.raiseLater(ctx, raise)
+}
+
+// raiseLater records, journals and alerts the conflicts raised later that
+// are not recorded yet: one of an operation's version with the same other
+// side (site, movement, zone) is raised once. The check reads the
+// conflicts in the writing transaction, which holds the log's head (every
+// write of every server sharing the database waits for it), so two
+// servers finding the same conflict at once record it once.
+func (s *Service) raiseLater(ctx context.Context, raise []*Conflict) error {
+	// Most repeats (a retried event) are known before the write.
+	known, err := journal.Read(ctx, s.Journal, func(ctx context.Context) (map[string][]*Conflict, error) {
+		known := map[string][]*Conflict{}
+		for _, c := range raise {
+			if _, ok := known[c.OperationID]; !ok {
+				cs, err := s.Store.Conflicts(ctx, c.OperationID)
+				if err != nil {
+					return nil, err
+				}
+				known[c.OperationID] = cs
+			}
+		}
+		return known, nil
+	})
+	if err != nil {
+		return err
+	}
+	raise = slices.DeleteFunc(raise, func(c *Conflict) bool { return raised(known[c.OperationID], c) })
 	if len(raise) == 0 {
 		return nil
 	}
 	_, err = journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (struct{}, error) {
+		known, n := map[string][]*Conflict{}, 0
 		for _, c := range raise {
+			cs, ok := known[c.OperationID]
+			if !ok {
+				var err error
+				if cs, err = tx.Conflicts(ctx, c.OperationID); err != nil {
+					return struct{}{}, err
+				}
+			}
+			if raised(cs, c) {
+				known[c.OperationID] = cs
+				continue
+			}
 			c.ID = truce.NewID()
 			bb := c.Overlap.BBox
 			c.JournalIndex = w.Journal(truce.Change{Kind: KindConflict, Subject: c.ID, Body: c,
@@ -120,10 +183,87 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 			if err := tx.InsertConflict(ctx, c); err != nil {
 				return struct{}{}, err
 			}
+			known[c.OperationID] = append(cs, c)
+			n++
+		}
+		if n == 0 {
+			return struct{}{}, errAllRaised
 		}
 		return struct{}{}, nil
 	})
+	if errors.Is(err, errAllRaised) {
+		return nil
+	}
 	return err
+}
+
+// errAllRaised ends a write of conflicts raised later that another
+// server recorded first: nothing is left to journal.
+var errAllRaised = truce.Errorf(truce.ECONFLICT, "The conflicts are recorded already.")
+
+// raised reports whether c (raised later) is among the conflicts known of
+// its operation: one of the same version with the same other side.
+func raised(known []*Conflict, c *Conflict) bool {
+	return slices.ContainsFunc(known, func(k *Conflict) bool { return k.OtherID == c.OtherID && k.OperationVersion == c.OperationVersion })
+}
+
+// zoneLater re-checks the live operations against the zones in force
+// after a zone's or an agreement's change e (the zone index has applied
+// it: the node refreshes the index first): a zone now in force whose
+// agreement prohibits an operation's activity there, meeting one of its
+// volumes in area, band and window, raises a conflict (later) to the
+// operation's parties and the zone's agreement's signatories. For a
+// zone's change only that zone's conflicts are raised; an agreement's
+// may bring any of its zones into force.
+func (s *Service) zoneLater(ctx context.Context, e truce.Event) error {
+	if s.Zones == nil {
+		return nil
+	}
+	s.mu.Lock()
+	if err := s.load(ctx); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	ops := make([]*Operation, 0, len(s.live))
+	for _, o := range s.live {
+		ops = append(ops, o)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(ops, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) })
+	now := s.Now().UTC()
+	raise, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*Conflict, error) {
+		var raise []*Conflict
+		for _, o := range ops {
+			pvs, err := prepare(o, 0)
+			if err != nil {
+				continue // checked when it was filed
+			}
+			seen := map[string]bool{}
+			err = s.findZones(ctx, o, pvs, func(i int, against Against, otherID, otherParty, otherKind, otherName string, d Decision, ov Overlap, visible []string) {
+				if (e.Kind == kindZone && otherID != e.Subject) || seen[otherID] {
+					return
+				}
+				seen[otherID] = true
+				vis := []string{}
+				for _, p := range append(append(slices.Clone(o.Participants), o.NotifyTo...), visible...) {
+					if p != o.PartyID && p != "" && !slices.Contains(vis, p) {
+						vis = append(vis, p)
+					}
+				}
+				raise = append(raise, &Conflict{OperationID: o.ID, OperationVersion: o.Version, PartyID: o.PartyID, Kind: o.Kind, Volume: i,
+					Against: against, OtherID: otherID, OtherParty: otherParty, OtherKind: otherKind, OtherName: otherName,
+					Overlap: ov, Blocking: d.Blocking, Reason: d.Reason, DetectedAt: now, Visible: vis, Later: true})
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		return raise, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.raiseLater(ctx, raise)
 }
 
 // notifiedSite reads site id (in box bb) as the journal vouches for it:

@@ -71,7 +71,7 @@ const (
 	MaxHalfWidthM   = 10_000 // a corridor's half-width
 	MinAltitudeM    = -500
 	MaxAltitudeM    = 30_000
-	MaxWindow       = 30 * 24 * time.Hour // one volume's time window
+	MaxWindow       = time.Duration(truce.MaxOperationWindow) // one volume's time window, under any agreement
 	MaxNameLen      = 200
 	MaxContactLen   = 500
 	MaxReasonLen    = 1_000
@@ -302,8 +302,10 @@ func CheckPlan(p *Plan) (checked, error) {
 		bad("aircraft: At most %d aircraft.", MaxAircraft)
 	}
 	for _, a := range p.Aircraft {
-		if err := truce.CheckText("aircraft", a, truce.MaxRefLen, false); err != nil || a == "" {
-			bad("aircraft: %q is not an aircraft address.", a)
+		// The monitor knows aircraft by their ICAO 24-bit address: any
+		// other name would never be checked for conformance.
+		if err := truce.CheckText("aircraft", a, truce.MaxRefLen, false); err != nil || len(a) != 6 || !isHex(a) {
+			bad("aircraft: %q is not an ICAO 24-bit address (6 hexadecimal digits, like 4CA2D1).", a)
 			break
 		}
 	}
@@ -422,4 +424,14 @@ func encode(g orb.Geometry) (json.RawMessage, error) {
 		Type        string       `json:"type"`
 		Coordinates orb.Geometry `json:"coordinates"`
 	}{g.GeoJSONType(), g})
+}
+
+// isHex reports whether s is hexadecimal digits only.
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

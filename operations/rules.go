@@ -2,6 +2,7 @@ package operations
 
 import (
 	"slices"
+	"time"
 
 	"github.com/truce-project/truce"
 )
@@ -50,9 +51,19 @@ func Activities(k Kind) []string {
 // kind k in a zone of kind zk: a prohibition names one of k's activities
 // and that zone kind (or no zone kind: every kind).
 func Prohibited(r truce.AgreementRules, k Kind, zk truce.ZoneKind) bool {
+	return ProhibitedFor(r, k, zk, nil)
+}
+
+// ProhibitedFor is Prohibited for an operation of the participating
+// parties given: a prohibition that exempts every one of them does not
+// apply (none given: every prohibition applies).
+func ProhibitedFor(r truce.AgreementRules, k Kind, zk truce.ZoneKind, parties []string) bool {
 	acts := Activities(k)
 	for _, p := range r.Prohibited {
 		if !slices.Contains(acts, p.Activity) {
+			continue
+		}
+		if len(parties) > 0 && len(p.Exempt) > 0 && !slices.ContainsFunc(parties, func(q string) bool { return !slices.Contains(p.Exempt, q) }) {
 			continue
 		}
 		if len(p.ZoneKinds) == 0 || slices.Contains(p.ZoneKinds, zk) {
@@ -160,4 +171,20 @@ func Shares(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// withinWindow returns EINVALID if a volume's window is longer than the
+// agreement's rules allow (max_operation_window; CheckPlan holds every
+// window to MaxWindow).
+func withinWindow(ag *truce.Agreement, vs []VolumeInput) error {
+	limit := time.Duration(ag.Rules.MaxOperationWindow)
+	if limit <= 0 {
+		return nil
+	}
+	for i, v := range vs {
+		if d := v.End.Sub(v.Start); d > limit {
+			return truce.Errorf(truce.EINVALID, "volumes[%d]: The window is %s long; agreement %q allows at most %s.", i+1, d.Round(time.Minute), ag.Title, limit)
+		}
+	}
+	return nil
 }

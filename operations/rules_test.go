@@ -186,6 +186,10 @@ func TestCheckPlan(t *testing.T) {
 		{"ErrFloorAboveCeiling", func(p *operations.Plan) { p.Volumes[0].FloorM = 6000 }, truce.EINVALID, "floor"},
 		{"ErrAltitudeRange", func(p *operations.Plan) { p.Volumes[0].CeilingM = 90_000 }, truce.EINVALID, "band"},
 		{"ErrKind", func(p *operations.Plan) { p.Kind = "raid" }, truce.EINVALID, "kind"},
+		{"Aircraft", func(p *operations.Plan) { p.Aircraft = []string{"4ca2d1", "0C0FFE"} }, "", ""},
+		// An address the monitor cannot read would never be checked.
+		{"ErrAircraftNotICAO", func(p *operations.Plan) { p.Aircraft = []string{"RFF123"} }, truce.EINVALID, "aircraft"},
+		{"ErrAircraftShort", func(p *operations.Plan) { p.Aircraft = []string{"4ca2d"} }, truce.EINVALID, "aircraft"},
 		{"ErrNoVolumes", func(p *operations.Plan) { p.Volumes = nil }, truce.EINVALID, "volumes"},
 		{"ErrCircleWithoutRadius", func(p *operations.Plan) {
 			p.Volumes[0].Geometry = json.RawMessage(`{"type":"Point","coordinates":[36,32.6]}`)

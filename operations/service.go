@@ -50,6 +50,8 @@ type Service struct {
 	loaded bool
 	index  *spatial.VolumeIndex
 	live   map[string]*Operation // in the index, by id
+
+	notified notifiedIndex // the sites and movements, see findNotified
 }
 
 // New returns a Service over st writing through j.
@@ -186,6 +188,9 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 	}
 	if !ag.IsSignatory(a.Party.ID, now) {
 		return nil, nil, nil, truce.Errorf(truce.EFORBIDDEN, "Only a signatory party of agreement %q files operations under it.", ag.Title)
+	}
+	if err := withinWindow(ag, in.Volumes); err != nil {
+		return nil, nil, nil, err
 	}
 	parts := []string{a.Party.ID}
 	for _, ref := range in.Participants {
@@ -642,71 +647,22 @@ type adder func(i int, against Against, otherID, otherParty, otherKind, otherNam
 // buffer) is checked with: the ground a building stands on.
 const minSiteRadiusM = 25
 
-// findNotified checks o's volumes against the notified sites whose box
-// meets them and the movements notified or under way: a site covers every
-// altitude for as long as it is valid; a movement its corridor (at least
-// minSiteRadiusM wide) from its earliest departure to its latest arrival.
+// findNotified checks o's volumes against the notified sites and the
+// movements notified or under way (in s.notified, see notifiedIndex): a
+// site covers every altitude for as long as it is valid; a movement its
+// corridor (at least minSiteRadiusM wide) from its earliest departure to
+// its latest arrival.
 func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
-	x := spatial.NewVolumeIndex()
-	type ref struct {
-		against         Against
-		id, party, kind string
-		name            string
+	if err := s.ensureNotified(ctx); err != nil {
+		return err
 	}
-	refs := map[string]ref{}
-	for i := range o.Volumes {
-		b := o.Volumes[i].BBox
-		cursor := ""
-		for {
-			sites, err := s.Notified.Sites(ctx, humanitarian.SiteFilter{BBox: &b, Cursor: cursor, Limit: 1000})
-			if err != nil {
-				return err
-			}
-			for _, st := range sites {
-				if _, ok := refs[st.ID]; ok || st.Status != humanitarian.SiteActive {
-					continue
-				}
-				vs, err := siteVolumes(st)
-				if err != nil {
-					continue
-				}
-				r := ref{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}
-				for _, v := range vs {
-					if x.Insert(v) == nil {
-						refs[v.ID] = r
-					}
-				}
-			}
-			if len(sites) < 1000 {
-				break
-			}
-			cursor = sites[len(sites)-1].ID
-		}
-	}
-	cursor := ""
-	for {
-		ms, err := s.Notified.Movements(ctx, humanitarian.MovementFilter{Cursor: cursor, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			v, ok := movementVolume(m)
-			if !ok {
-				continue
-			}
-			if x.Insert(v) == nil {
-				refs[m.ID] = ref{AgainstMovement, m.ID, m.PartyID, "movement", m.Name}
-			}
-		}
-		if len(ms) < 1000 {
-			break
-		}
-		cursor = ms[len(ms)-1].ID
-	}
+	n := &s.notified
+	n.mu.RLock()
+	defer n.mu.RUnlock()
 	for i, pv := range pvs {
 		seen := map[string]bool{}
-		x.OverlappingPrepared(pv, func(ov spatial.Overlap) bool {
-			r := refs[ov.ID]
+		n.x.OverlappingPrepared(pv, func(ov spatial.Overlap) bool {
+			r := n.refs[ov.ID]
 			if seen[r.id] {
 				return true // a polygon site and its buffer
 			}
@@ -799,7 +755,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 			if rec.Zone != nil {
 				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
-			d := Decide(o.Kind, AgainstZone, "", Prohibited(ag.Rules, o.Kind, kind))
+			d := Decide(o.Kind, AgainstZone, "", ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
 			if !d.Conflict {
 				continue
 			}

@@ -46,6 +46,7 @@ type world struct {
 	zone                    *truce.Zone
 	mu                      sync.Mutex
 	events                  []truce.Event
+	st                      store
 }
 
 func (w *world) eventsOf(kind string) []truce.Event {
@@ -60,9 +61,45 @@ func (w *world) eventsOf(kind string) []truce.Event {
 	return out
 }
 
+// notify stores a humanitarian record (kind: a site or a movement) as the
+// humanitarian service writes it: journalled at the time given, naming its
+// own entry (setIndex), put by put in the same transaction.
+func (w *world) notify(t *testing.T, kind, id string, body any, at time.Time, setIndex func(int64), put func(humanitarian.Tx) error) {
+	t.Helper()
+	if err := w.st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+		setIndex(tx.(interface{ NextIndex() int64 }).NextIndex())
+		c, err := truce.Change{Kind: kind, Subject: id, Body: body, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", at)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Append(context.Background(), c); err != nil {
+			return err
+		}
+		return put(tx)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// putSite notifies a site at the time given (notify).
+func (w *world) putSite(t *testing.T, site *humanitarian.Site, at time.Time) {
+	t.Helper()
+	w.notify(t, "site", site.ID, site, at, func(i int64) { site.JournalIndex = i }, func(tx humanitarian.Tx) error {
+		return tx.PutSite(context.Background(), site)
+	})
+}
+
+// restarted is a new operations service over the world's store, as a new
+// server opens it (without hazard sources); the caller loads it.
+func (w *world) restarted() *operations.Service {
+	j := journal.New(w.st)
+	j.Now = func() time.Time { return w.now }
+	return operations.New(w.st.Operations(), j, nil, nil, nil)
+}
+
 func newWorld(t *testing.T, st store) *world {
 	ctx := context.Background()
-	w := &world{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	w := &world{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), st: st}
 	j := journal.New(st)
 	j.Now = func() time.Time { return w.now }
 	j.OnEvent = func(e truce.Event) { w.mu.Lock(); w.events = append(w.events, e); w.mu.Unlock() }
@@ -110,14 +147,7 @@ func newWorld(t *testing.T, st store) *world {
 	w.hospital = &humanitarian.Site{ID: "site-1", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Dar'a National Hospital",
 		Category: humanitarian.Hospital, Organisation: "WHO", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.05,32.65]}`), BufferM: 500, ValidFrom: since},
 		Status: humanitarian.SiteActive, BBox: truce.BBox{36.04, 32.64, 36.06, 32.66}, Version: 1}
-	if err := st.Humanitarian().Update(ctx, func(tx humanitarian.Tx) error {
-		if _, err := tx.Append(ctx, seal("site", w.hospital.ID, w.hospital)); err != nil {
-			return err
-		}
-		return tx.PutSite(ctx, w.hospital)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.putSite(t, w.hospital, since)
 	zx := zones.NewIndex(st.ZoneStore())
 	if err := zx.Load(ctx, w.now); err != nil {
 		t.Fatal(err)
@@ -150,8 +180,7 @@ func code(t *testing.T, what string, err error, want string) {
 func TestService_Deconfliction(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			w := newWorld(t, st)
+			w := newWorld(t, open(t))
 			svc := w.svc
 
 			usPatrol, err := svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 32.7, 36.4, 32.9), 3000, 6000, time.Hour, 4))
@@ -273,8 +302,7 @@ func TestService_Deconfliction(t *testing.T) {
 func TestService_JointApproval(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			w := newWorld(t, st)
+			w := newWorld(t, open(t))
 			svc := w.svc
 			in := w.plan("Joint strike on ISIS-held area", operations.AirStrike, box(36.8, 32.9, 36.9, 33.0), 0, 9000, 48*time.Hour, 3)
 			in.Participants = []string{"ru"}
@@ -360,9 +388,7 @@ func TestService_JointApproval(t *testing.T) {
 			}
 
 			// A new server loads the filed operation and deconflicts with it.
-			j := journal.New(st)
-			j.Now = func() time.Time { return w.now }
-			fresh := operations.New(st.Operations(), j, nil, nil, nil)
+			fresh := w.restarted()
 			if err := fresh.Load(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -383,8 +409,7 @@ func TestService_JointApproval(t *testing.T) {
 func TestService_TamperedOperation(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			w := newWorld(t, st)
+			w := newWorld(t, open(t))
 			r, err := w.svc.File(w.asUS, w.plan("US patrol", operations.AirPatrol, box(36.2, 32.7, 36.4, 32.9), 3000, 6000, time.Hour, 4))
 			if err != nil {
 				t.Fatal(err)
@@ -392,7 +417,7 @@ func TestService_TamperedOperation(t *testing.T) {
 			if _, err := w.svc.Operation(w.asUS, r.Operation.ID); err != nil {
 				t.Fatalf("untouched operation: %v", err)
 			}
-			db := st.(interface{ DB() *sql.DB }).DB()
+			db := w.st.(interface{ DB() *sql.DB }).DB()
 			if _, err := db.Exec(`UPDATE operations SET body = REPLACE(body, '"ceiling_m":6000', '"ceiling_m":3500')`); err != nil {
 				t.Fatal(err)
 			}
@@ -402,8 +427,7 @@ func TestService_TamperedOperation(t *testing.T) {
 			if _, err := w.svc.Operations(w.asUS, operations.Filter{}); truce.ErrorCode(err) != truce.EINTEGRITY {
 				t.Fatalf("tampered operation listed: %v, want integrity", err)
 			}
-			j := journal.New(st)
-			fresh := operations.New(st.Operations(), j, nil, nil, nil)
+			fresh := w.restarted()
 			if err := fresh.Load(context.Background()); truce.ErrorCode(err) != truce.EINTEGRITY {
 				t.Fatalf("loading a tampered operation: %v, want integrity", err)
 			}
@@ -506,25 +530,13 @@ func TestService_HorizontalSeparation(t *testing.T) {
 func TestService_PolygonSiteBuffer(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			w := newWorld(t, st)
+			w := newWorld(t, open(t))
 			camp := &humanitarian.Site{ID: "site-camp", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Rukban camp",
 				Category: humanitarian.Hospital, Organisation: "UNHCR", Geometry: box(36.8, 33.3, 36.82, 33.32), BufferM: 500, ValidFrom: w.now.Add(-time.Hour)},
 				Status: humanitarian.SiteActive, BBox: truce.BBox{36.794, 33.295, 36.826, 33.325}, Version: 1} // the box widened by the buffer, as humanitarian stores it
-			c, err := truce.Change{Kind: "site", Subject: camp.ID, Body: camp, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
-				if _, err := tx.Append(context.Background(), c); err != nil {
-					return err
-				}
-				return tx.PutSite(context.Background(), camp)
-			}); err != nil {
-				t.Fatal(err)
-			}
+			w.putSite(t, camp, w.now)
 			// 0.0032° east of 36.82 at 33.3° N is 300 m.
-			_, err = w.svc.File(w.asRU, w.plan("near", operations.AirStrike, box(36.8232, 33.3, 36.83, 33.32), 0, 9000, time.Hour, 1))
+			_, err := w.svc.File(w.asRU, w.plan("near", operations.AirStrike, box(36.8232, 33.3, 36.83, 33.32), 0, 9000, time.Hour, 1))
 			code(t, "strike 300 m from the camp", err, truce.EUNPROCESSABLE)
 			if !strings.Contains(truce.ErrorMessage(err), "Rukban camp") {
 				t.Fatalf("refusal does not name the camp: %v", err)
@@ -544,8 +556,7 @@ func TestService_PolygonSiteBuffer(t *testing.T) {
 func TestService_SiteNotifiedLater(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			w := newWorld(t, st)
+			w := newWorld(t, open(t))
 			op, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4))
 			if err != nil || len(op.Conflicts) != 0 {
 				t.Fatalf("filing: %+v %v", op, err)
@@ -554,20 +565,7 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 				site := &humanitarian.Site{ID: id, AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Field hospital " + id,
 					Category: humanitarian.Hospital, Organisation: "MSF", Geometry: json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%g,%g]}`, x, y)), BufferM: 200, ValidFrom: w.now},
 					Status: humanitarian.SiteActive, BBox: truce.BBox{x - 0.01, y - 0.01, x + 0.01, y + 0.01}, Version: 1}
-				if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
-					// The record names its own entry, as the service writes it.
-					site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
-					c, err := truce.Change{Kind: "site", Subject: id, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
-					if err != nil {
-						return err
-					}
-					if _, err := tx.Append(context.Background(), c); err != nil {
-						return err
-					}
-					return tx.PutSite(context.Background(), site)
-				}); err != nil {
-					t.Fatal(err)
-				}
+				w.putSite(t, site, w.now)
 				return truce.Event{Kind: "site", Subject: id, BBox: &site.BBox}
 			}
 			inside := notify("site-later", 36.95, 33.55)
@@ -586,19 +584,9 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
 				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
 				BBox: truce.BBox{36.84, 33.54, 37.06, 33.56}, Version: 1}
-			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
-				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
-				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.Append(context.Background(), c); err != nil {
-					return err
-				}
+			w.notify(t, humanitarian.KindMovement, mv.ID, mv, w.now, func(i int64) { mv.JournalIndex = i }, func(tx humanitarian.Tx) error {
 				return tx.PutMovement(context.Background(), mv)
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
 				t.Fatal(err)
 			}
@@ -620,6 +608,127 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 			}
 			if n := len(w.eventsOf(operations.EventConflict)); n != 2 {
 				t.Fatalf("%d conflict alerts, want 2", n)
+			}
+		})
+	}
+}
+
+// recordSite records site as the humanitarian service does: a journal entry
+// holding it and its row, in one transaction (journalled false: the row
+// alone).
+func recordSite(t *testing.T, st store, w *world, site *humanitarian.Site, journalled bool) truce.Event {
+	t.Helper()
+	if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+		if journalled {
+			site.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+			c, err := truce.Change{Kind: "site", Subject: site.ID, Body: site, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Append(context.Background(), c); err != nil {
+				return err
+			}
+		}
+		return tx.PutSite(context.Background(), site)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bb := site.BBox
+	return truce.Event{Kind: "site", Subject: site.ID, BBox: &bb}
+}
+
+// TestService_FileAgainstSitesNotifiedSince: the sites a filing is checked
+// against are held in memory from the first filing on; a site notified
+// afterwards (its event handled, as the node hands it over) refuses a
+// strike over it at once, and once closed no longer does.
+func TestService_FileAgainstSitesNotifiedSince(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			if _, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4)); err != nil {
+				t.Fatal(err)
+			}
+			site := &humanitarian.Site{ID: "site-new", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Bosra school",
+				Category: humanitarian.Hospital, Organisation: "UNICEF", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.3,32.52]}`), BufferM: 300, ValidFrom: w.now},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.29, 32.51, 36.31, 32.53}, Version: 1}
+			if err := w.svc.Handle(context.Background(), recordSite(t, st, w, site, true)); err != nil {
+				t.Fatal(err)
+			}
+			strike := w.plan("RU strike", operations.AirStrike, box(36.27, 32.49, 36.33, 32.55), 0, 9000, 2*time.Hour, 1)
+			_, err := w.svc.File(w.asRU, strike)
+			code(t, "strike over the site notified since", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Bosra school") {
+				t.Fatalf("refusal does not name the site: %v", err)
+			}
+			closed := *site
+			closed.Status, closed.Version = humanitarian.SiteClosed, 2
+			if err := w.svc.Handle(context.Background(), recordSite(t, st, w, &closed, true)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := w.svc.File(w.asRU, strike)
+			if err != nil {
+				t.Fatalf("strike once the site is closed: %v", err)
+			}
+			for _, c := range res.Conflicts {
+				if c.OtherID == site.ID {
+					t.Fatalf("conflict with the closed site: %+v", c)
+				}
+			}
+			// A convoy notified since: a patrol across its route in its
+			// window is warned of it.
+			dep := w.now.Add(10 * time.Hour)
+			mv := &humanitarian.Movement{ID: "mv-new", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, MovementFields: humanitarian.MovementFields{Name: "Convoy 9",
+				Organisation: "WFP", Route: json.RawMessage(`{"type":"LineString","coordinates":[[36.2,33.2],[36.4,33.2]]}`), CorridorM: 100,
+				Departure: humanitarian.Window{From: dep, To: dep.Add(time.Hour)}, Arrival: humanitarian.Window{From: dep.Add(2 * time.Hour), To: dep.Add(3 * time.Hour)},
+				Vehicles: []humanitarian.Vehicle{{Count: 3, Type: "truck"}}}, Status: humanitarian.MovementNotified, Notified: 1,
+				BBox: truce.BBox{36.19, 33.19, 36.41, 33.21}, Version: 1}
+			if err := st.Humanitarian().Update(context.Background(), func(tx humanitarian.Tx) error {
+				mv.JournalIndex = tx.(interface{ NextIndex() int64 }).NextIndex()
+				c, err := truce.Change{Kind: humanitarian.KindMovement, Subject: mv.ID, Body: mv, Visibility: truce.Visibility{Scope: truce.ScopeAll}}.Seal("p", "u", w.now)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Append(context.Background(), c); err != nil {
+					return err
+				}
+				return tx.PutMovement(context.Background(), mv)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
+			patrol, err := w.svc.File(w.asUS, w.plan("US patrol 2", operations.GroundPatrol, box(36.25, 33.15, 36.3, 33.25), 0, 10, 11*time.Hour, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(patrol.Conflicts) != 1 || patrol.Conflicts[0].OtherID != mv.ID || patrol.Conflicts[0].Against != operations.AgainstMovement {
+				t.Fatalf("patrol across the convoy: %+v", patrol.Conflicts)
+			}
+		})
+	}
+}
+
+// TestService_FileVouchesSites: a site row moved behind the server's back
+// is checked as its journal entry holds it, where it was notified. Before,
+// a filing read the rows as they were: a strike over the hospital's real
+// place was filed without a conflict.
+func TestService_FileVouchesSites(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if r, err := db.Exec(`UPDATE sites SET doc = REPLACE(doc, '36.05,32.65', '36.9,33.9')`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("%d rows moved", n)
+			}
+			_, err := w.svc.File(w.asRU, w.plan("RU strike", operations.AirStrike, box(36.0, 32.6, 36.1, 32.7), 0, 9000, 30*time.Hour, 1))
+			code(t, "strike over the hospital's notified place", err, truce.EUNPROCESSABLE)
+			if !strings.Contains(truce.ErrorMessage(err), "Dar'a National Hospital") {
+				t.Fatalf("refusal does not name the hospital: %v", err)
 			}
 		})
 	}

@@ -17,56 +17,48 @@ func (s *Service) StateCheck() journal.StateCheck {
 }
 
 // checkPage is how many operations the state pass checks at once.
-const checkPage = 1000
+var checkPage = 1000
 
 func (s *Service) checkState(ctx context.Context, n int, note func(error) error, stored func(kind, id string), progress func(checked int)) (int, error) {
-	flush := func(page []*Operation) error {
-		_, bad, err := journal.VouchRecords(ctx, s.Journal, KindOperation, page, opID)
-		if err != nil {
-			return err
-		}
-		if err := note(bad); err != nil {
-			return err
-		}
-		var cs []*Conflict
-		for _, o := range page {
-			stored(KindOperation, o.ID)
-			more, err := s.Store.Conflicts(ctx, o.ID)
-			if err != nil {
-				return err
-			}
-			cs = append(cs, more...)
-		}
-		_, bad, err = journal.VouchRecords(ctx, s.Journal, KindConflict, cs, conflictID)
-		if err != nil {
-			return err
-		}
-		if err := note(bad); err != nil {
-			return err
-		}
-		for _, c := range cs {
-			stored(KindConflict, c.ID)
-		}
-		n += len(page) + len(cs)
-		if progress != nil {
-			progress(n)
-		}
-		return nil
-	}
-	// The operations are read first, then checked a page at a time: the
-	// checks query the store too (a store with one connection).
-	var all []*Operation
-	err := s.Store.Operations(ctx, func(o *Operation) error {
-		all = append(all, o)
-		return nil
-	})
+	// Operations, then conflicts, each a page at a time by id: a query
+	// and a journal read per page, whatever the number of operations.
+	n, err := checkPages(ctx, s, KindOperation, s.Store.OperationsAfter, opID, n, note, stored, progress)
 	if err != nil {
 		return n, err
 	}
-	for start := 0; start < len(all); start += checkPage {
-		if err := flush(all[start:min(start+checkPage, len(all))]); err != nil {
+	return checkPages(ctx, s, KindConflict, s.Store.ConflictsAfter, conflictID, n, note, stored, progress)
+}
+
+// checkPages checks every record of kind that page reads against its
+// journal entries, checkPage records at a time.
+func checkPages[T any](ctx context.Context, s *Service, kind string, page func(ctx context.Context, after string, limit int) ([]*T, error), idOf func(*T) string,
+	n int, note func(error) error, stored func(kind, id string), progress func(checked int)) (int, error) {
+	after := ""
+	for {
+		rows, err := page(ctx, after, checkPage)
+		if err != nil {
 			return n, err
 		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		_, bad, err := journal.VouchRecords(ctx, s.Journal, kind, rows, idOf)
+		if err != nil {
+			return n, err
+		}
+		if err := note(bad); err != nil {
+			return n, err
+		}
+		for _, r := range rows {
+			stored(kind, idOf(r))
+		}
+		n += len(rows)
+		if progress != nil {
+			progress(n)
+		}
+		if len(rows) < checkPage {
+			return n, nil
+		}
+		after = idOf(rows[len(rows)-1])
 	}
-	return n, nil
 }

@@ -24,6 +24,11 @@ type Store interface {
 	Operations(ctx context.Context, fn func(*Operation) error) error
 	// Conflicts lists an operation's conflicts, oldest first.
 	Conflicts(ctx context.Context, operationID string) ([]*Conflict, error)
+	// OperationsAfter and ConflictsAfter return at most limit records
+	// whose ids sort after after, in id order: a page of a pass over
+	// them all (the self-check's).
+	OperationsAfter(ctx context.Context, after string, limit int) ([]*Operation, error)
+	ConflictsAfter(ctx context.Context, after string, limit int) ([]*Conflict, error)
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
@@ -39,6 +44,9 @@ type Tx interface {
 	// Version-1 (EPRECONDITION if not).
 	PutOperation(ctx context.Context, o *Operation) error
 	InsertConflict(ctx context.Context, c *Conflict) error
+	// Conflicts lists an operation's conflicts as the transaction sees
+	// them, oldest first.
+	Conflicts(ctx context.Context, operationID string) ([]*Conflict, error)
 }
 
 // Notified is what operations reads of humanitarian notification: the

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+	"github.com/truce-project/truce/geo"
 )
 
 // prepared is a polygonal area ready for fast point location. Its vertices
@@ -230,6 +231,46 @@ func (p *prepared) contains(x, y float64) bool {
 		}
 	}
 	return p.scan(x, y)
+}
+
+// containsExact is contains with every crossing decided by an exact
+// orientation (geo.Orient) rather than by the edge's x computed at y: a
+// point within a rounding error of an edge, which the float test may put
+// on the wrong side, is then on its true side. A point on the boundary
+// may be answered either way.
+func (p *prepared) containsExact(x, y float64) bool {
+	if !(x >= p.minX && x <= p.maxX && y >= p.minY && y <= p.maxY) {
+		return false
+	}
+	if p.g > 0 {
+		// Inside and outside cells are clear of every edge by rasterEps,
+		// far more than any rounding.
+		ci := min(int((x-p.minX)*p.invW), p.g-1)
+		cj := min(int((y-p.minY)*p.invR), p.g-1)
+		switch p.cell(cj*p.g + ci) {
+		case cellIn:
+			return true
+		case cellOut:
+			return false
+		}
+	}
+	i := min(int((y-p.minY)*p.invH), p.nb-1)
+	in := false
+	q := orb.Point{x, y}
+	for _, e := range p.edges[p.offs[i]:p.offs[i+1]] {
+		a, b := p.pts[e], p.pts[e+1]
+		if (y >= a[1]) == (y >= b[1]) {
+			continue
+		}
+		if a[1] > b[1] {
+			a, b = b, a
+		}
+		// Upwards a→b, q to its left is q west of the edge at y.
+		if geo.Orient(a, b, q) > 0 {
+			in = !in
+		}
+	}
+	return in
 }
 
 // scan is the crossing test over the edges of y's band.

@@ -155,3 +155,73 @@ func testControl(t *testing.T, s Store) {
 		t.Fatalf("breaches of an unknown incident: %v %v", none, err)
 	}
 }
+
+// testControlAreaBreaches: breaches raised by control changes, one per
+// guarantee and control area (servers catching up at once raise it
+// once), while breaches of incidents (no area) are not compared.
+func testControlAreaBreaches(t *testing.T, s Store) {
+	cs := s.Control()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	write := func(kind, subject string, fn func(tx control.Tx) error) error {
+		return cs.Update(ctx, func(tx control.Tx) error {
+			if _, err := tx.Append(ctx, change(kind, subject, 1)); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+	p := NewParty(t, s, "area-breach-guarantor")
+	act := &control.Actor{ID: id(), Slug: "area-breach-actor", Names: map[string]string{"en": "A"}, Type: control.RebelGroup, Version: 1}
+	if err := write("actor", act.ID, func(tx control.Tx) error { return tx.InsertActor(ctx, act) }); err != nil {
+		t.Fatal(err)
+	}
+	ag := &truce.Agreement{ID: id(), Title: "Memo", Signatories: []string{p.ID}, EffectiveFrom: now, Status: truce.AgreementInForce, Version: 1}
+	if err := s.ZoneStore().Update(ctx, func(tx zones.Tx) error {
+		if _, err := tx.Append(ctx, change("agreement", ag.ID, 1)); err != nil {
+			return err
+		}
+		return tx.PutAgreement(ctx, ag)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	geom := json.RawMessage(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`)
+	var gs []*control.Guarantee
+	for range 2 {
+		g := &control.Guarantee{ID: id(), AgreementID: ag.ID, Geometry: geom, Guarantors: []string{p.ID}, From: now, Version: 1}
+		if err := write("guarantee", g.ID, func(tx control.Tx) error { return tx.InsertGuarantee(ctx, g) }); err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	byArea := func(g *control.Guarantee, area, incident string) (*control.Breach, error) {
+		b := &control.Breach{ID: id(), GuaranteeID: g.ID, AgreementID: ag.ID, ControlAreaID: area, IncidentID: incident, Guarantors: g.Guarantors, Due: now, Status: control.BreachOpen, Version: 1}
+		return b, write("breach", b.ID, func(tx control.Tx) error { return tx.InsertBreach(ctx, b) })
+	}
+	area1, area2 := id(), id()
+	first, err := byArea(gs[0], area1, "")
+	if err != nil {
+		t.Fatalf("breach of a control area: %v", err)
+	}
+	if _, err := byArea(gs[0], area1, ""); truce.ErrorCode(err) != truce.ECONFLICT {
+		t.Fatalf("second breach of one guarantee by one control area: %v, want conflict", err)
+	}
+	second, err := byArea(gs[1], area1, "")
+	if err != nil {
+		t.Fatalf("breach of another guarantee by the same area: %v", err)
+	}
+	if _, err := byArea(gs[0], area2, ""); err != nil {
+		t.Fatalf("breach of the guarantee by another area: %v", err)
+	}
+	for range 2 {
+		if _, err := byArea(gs[0], "", id()); err != nil {
+			t.Fatalf("breaches of incidents (no area): %v", err)
+		}
+	}
+	got, err := cs.BreachesOfArea(ctx, area1)
+	if err != nil || len(got) != 2 || got[0].ID != first.ID || got[1].ID != second.ID {
+		t.Fatalf("breaches of area 1: %v %v, want %s and %s", got, err, first.ID, second.ID)
+	}
+	if none, err := cs.BreachesOfArea(ctx, id()); err != nil || len(none) != 0 {
+		t.Fatalf("breaches of an unknown area: %v %v", none, err)
+	}
+}

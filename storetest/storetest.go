@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Evidence", func(t *testing.T) { testEvidence(t, open(t)) })
 	t.Run("LargeWrite", func(t *testing.T) { testLargeWrite(t, open(t)) })
 	t.Run("Control", func(t *testing.T) { testControl(t, open(t)) })
+	t.Run("ControlAreaBreaches", func(t *testing.T) { testControlAreaBreaches(t, open(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, open(t)) })
 	t.Run("AlertEpisodes", func(t *testing.T) { testAlertEpisodes(t, open(t)) })
 }

@@ -26,6 +26,7 @@ func (u *UI) AddControl(svc *control.Service) {
 		"GET /control": c.controlMap, "GET /guarantors/{party}": c.record, "GET /guarantors/{party}/record.csv": c.recordCSV,
 		"GET /guarantors/{party}/record.geojson": c.recordGeoJSON,
 		"GET /actors/{id}":                       c.actor,
+		"GET /guarantees":                        c.guarantees,
 		"POST /breaches/{id}/respond":            c.respond}})
 }
 
@@ -248,7 +249,9 @@ func (c *controlPages) record(w http.ResponseWriter, r *http.Request) {
 	if a := truce.CallerFrom(r.Context()); a != nil {
 		heldKey = !a.Party.Custodial
 	}
-	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr), "HeldKey": heldKey})
+	c.u.render(w, r, http.StatusOK, "guarantor", map[string]any{"Party": party, "Record": rec, "Rows": rows, "Mean": fmt.Sprintf("%.1f", rec.MeanResponseHr), "HeldKey": heldKey,
+		// A breach whose evidence was withdrawn before an answer owes none.
+		"Owed": len(rec.Breaches) - rec.Withdrawn})
 }
 
 // respond records the viewer's party's answer to a breach, signed with

@@ -10,6 +10,8 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
+	"github.com/truce-project/truce/internal/testwait"
+	"github.com/truce-project/truce/observation"
 )
 
 // TestControlPages renders the control map at a time (areas drawn,
@@ -153,6 +155,20 @@ func TestControlPages(t *testing.T) {
 	if _, page := get(t, c, s.url+"/guarantors/us"); !strings.Contains(page, `href="/guarantors/us/record.geojson"`) {
 		t.Fatal("the guarantor page does not link the GeoJSON export")
 	}
+	// The guarantees, each with its guarantors, the actors it allows and
+	// its breaches with their responses, in English and Arabic.
+	_, page = get(t, c, s.url+"/guarantees")
+	if strings.Count(page, `class="guarantee"`) != 1 || !strings.Contains(page, "Basin") || !strings.Contains(page, `href="/guarantors/us"`) ||
+		!strings.Contains(page, `href="/actors/saa"`) || !strings.Contains(page, "Government forces") || strings.Count(page, `class="breach-row"`) != 1 ||
+		!strings.Contains(page, "Forces told to withdraw.") || !strings.Contains(page, "Faction") || !strings.Contains(page, "Answered") {
+		t.Fatalf("guarantees page:\n%s", page)
+	}
+	if _, ar := get(t, c, s.url+"/guarantees", "Cookie", "truce_lang=ar"); !strings.Contains(ar, "الضمانات") || !strings.Contains(ar, "القوات الحكومية") || !strings.Contains(ar, "فصيل") {
+		t.Fatalf("Arabic guarantees page:\n%s", ar)
+	}
+	if _, page := get(t, c, s.url+"/control"); !strings.Contains(page, `href="/guarantees"`) {
+		t.Fatal("the control map does not link the guarantees")
+	}
 
 	// A second breach, answered from the guarantor's page with the
 	// party's custodial key.
@@ -182,5 +198,57 @@ func TestControlPages(t *testing.T) {
 	}
 	if _, page = get(t, c, s.url+"/guarantors/us"); strings.Contains(page, `class="breach-respond"`) || !strings.Contains(page, "2 breaches owed a response: 2 answered") {
 		t.Fatalf("guarantor page after the answer:\n%s", page)
+	}
+
+	// A third breach rests on a verified incident of territory overtaken;
+	// disputed, its evidence is withdrawn and no response is owed: the
+	// summary counts it apart, not as owed.
+	admin := truce.NewContext(ctx, &truce.Caller{User: &truce.User{ID: "admin", Roles: []truce.Role{truce.RoleAdmin}}, Party: &truce.Party{ID: "admin"}})
+	mp, err := s.node.Accounts.CreateParty(admin, truce.PartyCreate{Slug: "mon", Name: "Monitors", Kind: truce.PartyMonitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu, err := s.node.Accounts.CreateUser(admin, truce.UserCreate{Party: mp.ID, Username: "mon-op", Roles: []truce.Role{truce.RoleOperator}, Password: "mon-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := truce.NewContext(ctx, &truce.Caller{User: mu, Party: mp})
+	now := time.Now().UTC()
+	o, err := s.node.Observation.AddObservation(mon, observation.Input{Mode: observation.ModeSaw, Position: observation.Point{Lon: 35.90, Lat: 32.69},
+		Location: &observation.Point{Lon: 35.98, Lat: 32.78}, Accuracy: 200, Start: now.Add(-time.Hour), End: now.Add(-30 * time.Minute),
+		Category: observation.CatTerritory, Actor: "Faction", Confidence: 0.8, Narrative: "A flag over the hill."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.node.Observation.DecideIncident(mon, o.IncidentID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "Two patrols saw it."}); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := func() bool {
+		bs, err := svc.Breaches(us, false)
+		for _, b := range bs {
+			if b.IncidentID == o.IncidentID {
+				return err == nil && b.Status == control.BreachWithdrawn
+			}
+		}
+		return false
+	}
+	if !testwait.Until(15*time.Second, func() bool {
+		bs, _ := svc.Breaches(us, true)
+		return len(bs) == 1 && bs[0].IncidentID == o.IncidentID
+	}) {
+		t.Fatal("no breach raised by the verified incident")
+	}
+	if _, err := s.node.Observation.DecideIncident(mon, o.IncidentID, observation.DecisionInput{Action: observation.ActionDispute, Reason: "The flag was the government's."}); err != nil {
+		t.Fatal(err)
+	}
+	if !testwait.Until(15*time.Second, withdrawn) {
+		t.Fatal("the breach of the disputed incident was not withdrawn")
+	}
+	_, page = get(t, c, s.url+"/guarantors/us")
+	if !strings.Contains(page, "2 breaches owed a response: 2 answered (0 late), 0 unanswered") || !strings.Contains(page, `id="guarantor-withdrawn">1 breaches withdrawn`) {
+		t.Fatalf("guarantor page with a withdrawn breach:\n%s", page)
+	}
+	if _, ar := get(t, c, s.url+"/guarantors/us", "Cookie", "truce_lang=ar"); !strings.Contains(ar, `id="guarantor-withdrawn">1 `) || !strings.Contains(ar, "2 خرقاً تستوجب رداً") {
+		t.Fatalf("Arabic guarantor page with a withdrawn breach:\n%s", ar)
 	}
 }

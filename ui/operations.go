@@ -21,7 +21,7 @@ func (u *UI) AddOperations(svc *operations.Service) {
 	u.AddPage(Page{Path: "/operations", NavKey: "nav.operations", Order: 37, Routes: map[string]http.HandlerFunc{
 		"GET /operations": o.list, "POST /operations": o.file, "GET /operations/{id}": o.show,
 		"POST /operations/{id}/approve": o.approve, "POST /operations/{id}/status": o.status,
-		"GET /operations.geojson": o.geojson}})
+		"GET /operations.geojson": o.geojson, "GET /operations/timeline": o.timeline}})
 	u.AddLayer(Layer{ID: "operations", TitleKey: "layer.operations", Kind: "geojson", Source: "/operations.geojson", Visible: true})
 }
 
@@ -47,7 +47,24 @@ func (o *operationPages) list(w http.ResponseWriter, r *http.Request) {
 		o.u.serviceError(w, r, err)
 		return
 	}
-	o.u.render(w, r, http.StatusOK, "operations", map[string]any{"Operations": ops, "Conflicts": cs, "Agreements": ags, "Kinds": operations.Kinds})
+	o.u.render(w, r, http.StatusOK, "operations", map[string]any{"Operations": ops, "Conflicts": cs, "Agreements": ags, "Kinds": operations.Kinds,
+		"Awaiting": awaiting(ops, r)})
+}
+
+// awaiting are the joint operations whose current version awaits the
+// approval of the caller's party: the joint-approval inbox.
+func awaiting(ops []*operations.Operation, r *http.Request) []*operations.Operation {
+	out := []*operations.Operation{}
+	s := SessionFrom(r.Context())
+	if s == nil {
+		return out
+	}
+	for _, op := range ops {
+		if operations.MayApprove(op, s.Caller.Party.ID, true, op.Version) == nil {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // file files the form's operation: one volume, drawn as GeoJSON (a

@@ -15,6 +15,13 @@
 // such as live aircraft or alerts over Server-Sent Events) and the API
 // bridge at /ui/api/, through which page scripts call the JSON API with the
 // session's credentials.
+//
+// Each capability's pages are one file: zones.go (agreements and zones),
+// alerts.go (the air picture), humanitarian.go, observation.go,
+// control.go, operations.go, admin.go (accounts) and ledgerpage.go (the
+// log). The rest is the kernel: the shell and its built-in pages
+// (ui.go, pages.go), sessions, the map (mappage.go, draw.go), charts and
+// the message catalogues.
 package ui
 
 import (

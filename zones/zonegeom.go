@@ -248,37 +248,41 @@ func zoneArea(ctx context.Context, spec truce.ZoneSpec) (orb.Geometry, error) {
 }
 
 // activeWindows clips a version's windows to its in-force interval and its
-// agreement's effective period: the times at which the zone applies.
+// agreement's effective periods (each text's, over the time it stood: an
+// amendment of the period or the signatories does not change when the
+// zone applied before it): the times at which the zone applies.
 func activeWindows(v *truce.ZoneVersion, ag *truce.Agreement) []truce.Window {
-	lo, hi := *v.InForceFrom, v.InForceUntil
-	if ag.EffectiveFrom.After(lo) {
-		lo = ag.EffectiveFrom
-	}
-	// The agreement ends at the end of its period or when withdrawals
-	// end it, whichever is sooner.
-	if end := ag.EndsAt(); end != nil && (hi == nil || end.Before(*hi)) {
-		e := *end
-		hi = &e
-	}
 	ws := v.Spec.Windows
 	if len(ws) == 0 {
 		ws = []truce.Window{{}}
 	}
 	var out []truce.Window
-	for _, w := range ws {
-		s, e := lo, hi
-		if w.Start != nil && w.Start.After(s) {
-			s = *w.Start
+	for _, p := range ag.EffectivePeriods() {
+		lo, hi := *v.InForceFrom, v.InForceUntil
+		if p.Start.After(lo) {
+			lo = *p.Start
 		}
-		if w.End != nil && (e == nil || w.End.Before(*e)) {
-			x := *w.End
-			e = &x
+		// The agreement ends at the end of its period or when withdrawals
+		// end it, whichever is sooner.
+		if p.End != nil && (hi == nil || p.End.Before(*hi)) {
+			e := *p.End
+			hi = &e
 		}
-		if e != nil && !e.After(s) {
-			continue
+		for _, w := range ws {
+			s, e := lo, hi
+			if w.Start != nil && w.Start.After(s) {
+				s = *w.Start
+			}
+			if w.End != nil && (e == nil || w.End.Before(*e)) {
+				x := *w.End
+				e = &x
+			}
+			if e != nil && !e.After(s) {
+				continue
+			}
+			sc := s
+			out = append(out, truce.Window{Start: &sc, End: e})
 		}
-		sc := s
-		out = append(out, truce.Window{Start: &sc, End: e})
 	}
 	return out
 }

@@ -74,6 +74,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
+	"github.com/truce-project/truce/internal/testwait"
 	"github.com/truce-project/truce/postgres"
 	"github.com/truce-project/truce/postgres/pgtest"
 	"github.com/truce-project/truce/sqlite"
@@ -264,7 +265,11 @@ func runChaos(t *testing.T, seed uint64, dsn string) {
 	c.checkZonesWatched(ctx, w, "on the server that lived through the faults", 0x500000)
 
 	// The last kill, then everything acknowledged must be there.
-	time.Sleep(time.Until(loadEnd.Add(4 * time.Second))) // the last flights' alerts are journalled
+	// The last flights' alerts are journalled. The time is what is
+	// tested: checkFlights expects an alert of every flight whose second
+	// report inside came 3 s before a kill, so the kill comes 4 s after
+	// the load; waiting on the alerts would assume what it checks.
+	time.Sleep(time.Until(loadEnd.Add(4 * time.Second)))
 	c.kill("final")
 	c.start()
 	c.checkAcknowledged(ctx, w)
@@ -297,18 +302,13 @@ func (c *chaos) start() {
 	c.mu.Lock()
 	c.cmd = cmd
 	c.mu.Unlock()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testwait.For(c.t, 20*time.Second, fmt.Sprintf("incarnation %d to start", gen), func() bool {
 		resp, err := http.Get(c.url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("incarnation %d did not start", gen)
-		}
-		time.Sleep(30 * time.Millisecond) // polling cadence of the start-up wait
-	}
+		return err == nil
+	})
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
@@ -319,7 +319,9 @@ func (c *chaos) kill(why string) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	c.phase.Store("just restarted")
-	go func(gen int64) { // the first second of the next incarnation
+	go func(gen int64) {
+		// The phase names the first second of the next incarnation:
+		// the time passing is what it marks.
 		time.Sleep(time.Second)
 		if c.gen.Load() == gen+1 {
 			c.phase.CompareAndSwap("just restarted", "no fault")
@@ -600,7 +602,7 @@ func (c *chaos) write(ctx context.Context, token, route, path string, in any) (b
 		case status == http.StatusTooManyRequests:
 			// Held back: come again when told, as a client should.
 			secs, _ := strconv.Atoi(ra)
-			time.Sleep(time.Duration(max(1, secs)) * time.Second)
+			time.Sleep(time.Duration(max(1, secs)) * time.Second) // Retry-After is a time to let pass
 			continue
 		case status >= 500:
 			if c.diskFull.Load() {
@@ -1106,8 +1108,7 @@ func (c *chaos) checkZonesWatched(ctx context.Context, w *world, when string, ic
 		post(true)
 	}
 	var missing []string
-	deadline := time.Now().Add(8 * time.Second)
-	for {
+	testwait.Until(8*time.Second, func() bool {
 		alerts := c.entryAlerts(ctx, w.admin)
 		missing = missing[:0]
 		for _, p := range ps {
@@ -1115,11 +1116,8 @@ func (c *chaos) checkZonesWatched(ctx context.Context, w *world, when string, ic
 				missing = append(missing, p.zone)
 			}
 		}
-		if len(missing) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(300 * time.Millisecond) // polling cadence of the wait for the alerts
-	}
+		return len(missing) == 0
+	})
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		t.Errorf("UNWATCHED %s: %d of %d zones in force raised no entry alert for an aircraft flown into them: %v", when, len(missing), len(ps), missing)
@@ -1183,21 +1181,17 @@ func (c *chaos) checkLog(ctx context.Context) {
 		t.Errorf("truce log audit: exit %d\n%s\n%s", code, out, errs)
 	}
 	var body []byte
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(c.url + "/readyz")
-		if err == nil {
-			body, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
+	var err error
+	if !testwait.Until(15*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(c.url + "/readyz"); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("/readyz after the last restart: %s %v", body, err)
-			break
-		}
-		time.Sleep(200 * time.Millisecond) // polling cadence of the wait for /readyz
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}) {
+		t.Errorf("/readyz after the last restart: %s %v", body, err)
 	}
 	logs := c.logs.String()
 	last := logs[strings.LastIndex(logs, "=== incarnation"):]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/partykey"
@@ -19,8 +21,8 @@ import (
 // The verbs of package control: actors, control areas, guarantees and
 // breaches.
 func init() {
-	register("actor", "add and list actors (armed forces and groups)", runActor, "add", "list")
-	register("control", "add, import, end and map control areas; respond to a breach", runControl, "add", "import", "end", "map", "respond")
+	register("actor", "add, list and show actors (armed forces and groups; show: the ground held over time)", runActor, "add", "list", "show")
+	register("control", "add, import, end and map control areas, and their changes between two times; respond to a breach", runControl, "add", "import", "end", "map", "changes", "respond")
 	register("guarantee", "add and list guarantees; a guarantor's record (text, CSV or GeoJSON)", runGuarantee, "add", "list", "record")
 	register("breach", "list breaches and respond to one", runBreach, "list", "respond")
 }
@@ -105,8 +107,62 @@ func runActor(ctx context.Context, args []string) error {
 		return printList(cf.json, page.Items, page.Items, "", "SLUG\tTYPE\tNAME\tGUARANTOR\tID", func(a *control.Actor) string {
 			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Slug, a.Type, a.Name("en"), a.GuarantorID, a.ID)
 		})
+	case "show":
+		fs := newFlags("actor show", "actor show ACTOR")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, args[1:], 1)
+		if err != nil {
+			return err
+		}
+		var h control.ActorHistory
+		if err := get(ctx, cl, "/api/v1/actors/"+url.PathEscape(pos[0])+"/history", &h); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(h)
+		}
+		a := h.Actor
+		fmt.Fprintf(stdout, "%s (%s, %s): %s\n", a.Name("en"), a.Slug, a.Type, a.ID)
+		if a.GuarantorID != "" {
+			var p truce.Party
+			if err := get(ctx, cl, "/api/v1/parties/"+url.PathEscape(a.GuarantorID), &p); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "answered for by %s (%s)\n", p.Slug, p.Name)
+		}
+		fmt.Fprintf(stdout, "%d areas held\n", len(h.Areas))
+		table("FROM\tTO\tKM²\tNAME\tID", func(w *tabwriter.Writer) {
+			for _, c := range h.Areas {
+				to := "-"
+				if c.To != nil {
+					to = c.To.Format(time.RFC3339)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%s\n", c.From.Format(time.RFC3339), to, c.AreaKM2, c.Name, c.ID)
+			}
+		})
+		fmt.Fprintln(stdout, "\nground held over time:")
+		table("AT\tKM²", func(w *tabwriter.Writer) {
+			for _, p := range h.Ground {
+				fmt.Fprintf(w, "%s\t%.1f\n", p.At.Format(time.RFC3339), p.KM2)
+			}
+		})
+		return nil
 	}
-	return fmt.Errorf("actor: unknown sub-verb %q (want add or list)", args[0])
+	return fmt.Errorf("actor: unknown sub-verb %q (want add, list or show)", args[0])
+}
+
+// actorSlugs returns each actor's slug by id, for tables that name
+// actors.
+func actorSlugs(ctx context.Context, cl *api.Client) (map[string]string, error) {
+	var page api.Page[*control.Actor]
+	if err := get(ctx, cl, "/api/v1/actors", &page); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(page.Items))
+	for _, a := range page.Items {
+		out[a.ID] = a.Slug
+	}
+	return out, nil
 }
 
 func actorTypes() string {
@@ -234,8 +290,61 @@ func runControl(ctx context.Context, args []string) error {
 			}
 		})
 		return nil
+	case "changes":
+		fs := newFlags("control changes", "control changes --from T [--to T]")
+		from := fs.String("from", "", "start of the period (RFC 3339; the changes after it)")
+		to := fs.String("to", "now", "end of the period (RFC 3339)")
+		cf.add(fs)
+		_, cl, err := cf.parse(fs, args[1:], 0)
+		if err != nil {
+			return err
+		}
+		if *from == "" {
+			return fmt.Errorf("control changes: --from is required")
+		}
+		f, err := parseTimeOr(*from, time.Time{})
+		if err != nil {
+			return err
+		}
+		t, err := parseTimeOr(*to, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		var ch control.Changes
+		q := url.Values{"from": {f.Format(time.RFC3339)}, "to": {t.Format(time.RFC3339)}}
+		if err := get(ctx, cl, "/api/v1/control/changes?"+q.Encode(), &ch); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(ch)
+		}
+		slugs, err := actorSlugs(ctx, cl)
+		if err != nil {
+			return err
+		}
+		name := func(id string) string { return cmp.Or(slugs[id], id) }
+		fmt.Fprintf(stdout, "%d changes from %s to %s\n", len(ch.Movements), ch.From.Format(time.RFC3339), ch.To.Format(time.RFC3339))
+		table("AT\tCHANGE\tACTOR\tKM²\tCONTROL AREA", func(w *tabwriter.Writer) {
+			for _, mv := range ch.Movements {
+				what := "lost"
+				if mv.Gained {
+					what = "gained"
+					if mv.LiberatedFrom != "" {
+						what = "gained (liberated from " + name(mv.LiberatedFrom) + ")"
+					}
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%s\n", mv.At.Format(time.RFC3339), what, name(mv.ActorID), mv.KM2, mv.ControlAreaID)
+			}
+		})
+		fmt.Fprintln(stdout)
+		table("ACTOR\tFROM KM²\tTO KM²\tΔ KM²", func(w *tabwriter.Writer) {
+			for _, d := range ch.Actors {
+				fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%+.1f\n", name(d.ActorID), d.FromKM2, d.ToKM2, d.DeltaKM2)
+			}
+		})
+		return nil
 	}
-	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end, map or respond)", args[0])
+	return fmt.Errorf("control: unknown sub-verb %q (want add, import, end, map, changes or respond)", args[0])
 }
 
 func printRecorded(r *control.Recorded) {

@@ -62,6 +62,21 @@ func TestCLI_Control(t *testing.T) {
 	if out := run(tokens["us"], "control", "map", "--at", "2026-03-02T00:00:00Z"); !strings.Contains(out, "1 areas") {
 		t.Fatalf("map: %s", out)
 	}
+	// The changes between two times, and an actor's ground over time.
+	if out := run(tokens["us"], "control", "changes", "--from", "2026-02-01T00:00:00Z", "--to", "2026-03-02T00:00:00Z"); !strings.Contains(out, "1 changes") ||
+		!regexp.MustCompile(`2026-03-01T00:00:00Z\s+gained\s+faction\s`).MatchString(out) || !regexp.MustCompile(`(?m)^faction\s+0\.0\s+\d+\.\d\s+\+\d+\.\d`).MatchString(out) {
+		t.Fatalf("control changes: %s", out)
+	}
+	if _, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["us"]}, "control", "changes", "--from", "2026-03-02T00:00:00Z", "--to", "2026-02-01T00:00:00Z"); code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("changes backwards: %d %q", code, errs)
+	}
+	if out := run(tokens["us"], "actor", "show", "faction"); !strings.Contains(out, "Faction (faction, rebel_group)") || !strings.Contains(out, "1 areas held") ||
+		!regexp.MustCompile(`2026-03-01T00:00:00Z\s+\d+\.\d`).MatchString(out) {
+		t.Fatalf("actor show: %s", out)
+	}
+	if out := run(tokens["us"], "actor", "show", "saa"); !strings.Contains(out, "answered for by ru") {
+		t.Fatalf("actor show saa: %s", out)
+	}
 	if out := run(tokens["us"], "guarantee", "record", "ru"); !strings.Contains(out, "1 breaches owed a response: 1 answered (0 late), 0 unanswered") {
 		t.Fatalf("guarantee record: %s", out)
 	}

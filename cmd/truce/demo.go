@@ -38,7 +38,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
 	}
-	cfg := node.Config{DataDir: *dataDir, Name: "south-west syria 2017"}
+	// The demo's data is illustrative or relocated: its alerts are an
+	// exercise's.
+	cfg := node.Config{DataDir: *dataDir, Name: "south-west syria 2017", Exercise: true}
 	sc, err := demo.Setup(ctx, cfg)
 	if err != nil {
 		ln.Close()

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
@@ -101,6 +102,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("after %s the demo's alerts are:\n%s", time.Since(start), alerts)
 	}
 	t.Logf("predicted entry, entry and proximity alerts after %s", time.Since(start))
+	checkDemoExercise(t, addr, creds["sarc"])
 	checkDemoWitnesses(t, addr, out.String(), env, m[1])
 	// Russia holds its own key: its operator runs the command the demo
 	// printed, which signs with the key file; without it the server has
@@ -209,4 +211,41 @@ func checkDemoWitnesses(t *testing.T, addr, out string, env []string, zoneID str
 		t.Fatalf("audit of the demo: exit %d:\n%s %s", code, got, errs)
 	}
 	t.Logf("audit of the demo: %s", m[0])
+}
+
+// checkDemoExercise: every alert of the demo rests on illustrative or
+// relocated data, the illustrative shelling's violation alert too: its
+// CAP document says Exercise, never Actual (it said Actual before).
+func checkDemoExercise(t *testing.T, addr, token string) {
+	t.Helper()
+	get := func(path string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	var list struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(get("/api/v1/alerts?kind=violation")), &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("the demo's violation alerts: %+v %v", list, err)
+	}
+	doc := get("/cap/alerts/" + list.Items[0].ID + ".xml")
+	if !strings.Contains(doc, "<status>Exercise</status>") {
+		t.Fatalf("the illustrative violation's CAP alert is not an exercise:\n%s", doc)
+	}
+	if feed := get("/cap/alerts.atom"); strings.Contains(feed, "<status>Actual</status>") {
+		t.Fatalf("a demo alert in the CAP feed is Actual:\n%.3000s", feed)
+	}
 }

@@ -1,5 +1,11 @@
 // Command truce runs and drives a Truce server: the shared, tamper-evident
 // operational picture for a ceasefire. Run `truce help` for its verbs.
+//
+// A capability's verbs are one file: accounts.go (party, user, token,
+// key), zone.go (agreement, zone), monitor.go (the air picture),
+// humanitarian.go, observation.go, control.go and operation.go; log*.go
+// read and verify the journal. The server's verbs (serve, init, migrate,
+// demo, witness) and the client's flags and printing are the rest.
 package main
 
 import (
@@ -17,7 +23,8 @@ import (
 	"github.com/truce-project/truce"
 )
 
-// verb is one CLI verb; each lives in its own file.
+// verb is one CLI verb; a capability's verbs live in its one file
+// (humanitarian.go, observation.go, control.go …).
 type verb struct {
 	summary string
 	run     func(ctx context.Context, args []string) error

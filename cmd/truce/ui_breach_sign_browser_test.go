@@ -3,17 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/url"
-	"os"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/demo"
 )
@@ -31,12 +25,7 @@ func TestUI_BrowserSignsBreachResponse(t *testing.T) {
 	path := findBrowser(t)
 	ctx := context.Background()
 	s := startUIServer(t, ctx)
-	keyFile := s.keys["ru"]
-	ruCtx := s.actor(t, ctx, "ru")
-	ru := truce.CallerFrom(ruCtx).Party
-	if ru.Custodial || keyFile == "" {
-		t.Fatal("Russia holds no key of its own in the demo")
-	}
+	ruCtx, ru, keyFile := ownKeyParty(t, s, "ru")
 	// The faction takes the village again: a breach Russia owes an
 	// answer to.
 	rec, err := s.node.Control.AddControl(ruCtx, control.ControlInput{Actor: "faction", Name: "Ash-Shajara again", Geometry: json.RawMessage(demo.RetakenVillage),
@@ -48,24 +37,7 @@ func TestUI_BrowserSignsBreachResponse(t *testing.T) {
 
 	tb := newBrowser(t, path)
 	defer watchConsole(t, tb, "ru").check(t)
-	var mu sync.Mutex
-	var posts []string
-	if _, err := chromedp.Call(tb, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(tb, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request.Method == "POST" && strings.Contains(e.Request.URL, "/respond") {
-			var body []byte
-			for _, p := range e.Request.PostDataEntries {
-				body = append(body, p.Bytes...)
-			}
-			mu.Lock()
-			posts = append(posts, string(body))
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	posts := recordPosts(t, tb, "/respond")
 	login(t, tb, s.url, s.creds["ru"].Username, s.creds["ru"].Password)
 	must(t, tb, "the map after logging in", chromedp.WaitVisible(chromedp.CSS("#who")))
 	form := `#breach-` + b.ID + ` form.breach-respond[data-sign]`
@@ -100,42 +72,14 @@ func TestUI_BrowserSignsBreachResponse(t *testing.T) {
 		t.Fatalf("a response of two lines is not bound by its digest: %q", cur.Response.Signature)
 	}
 
-	mu.Lock()
-	if len(posts) != 1 {
-		t.Fatalf("%d response posts, want 1: %q", len(posts), posts)
-	}
-	posted, err := url.ParseQuery(posts[0])
-	mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields []string
-	for k := range posted {
-		fields = append(fields, k)
-	}
-	slices.Sort(fields)
-	if !slices.Equal(fields, []string{"action", "csrf", "signature"}) || strings.ReplaceAll(posted.Get("signature"), "\r\n", "\n") != cur.Response.Signature {
-		t.Fatalf("the form posted %v; signature %q", fields, posted.Get("signature"))
-	}
-	key, _ := os.ReadFile(keyFile)
-	seed := strings.SplitN(strings.TrimSpace(string(key)), "+", 5)[4]
-	if strings.Contains(posts[0], "PRIVATE") || strings.Contains(posts[0], seed) || strings.Contains(posts[0], url.QueryEscape(seed)) {
-		t.Fatalf("the post carries the key: %s", posts[0])
-	}
+	checkSignedPost(t, posts(), []string{"action", "csrf", "signature"}, cur.Response.Signature, keyFile)
 
 	// Another breach, and the page in Arabic.
 	if _, err := s.node.Control.AddControl(ruCtx, control.ControlInput{Actor: "faction", Name: "Ash-Shajara once more", Geometry: json.RawMessage(demo.RetakenVillage),
 		From: time.Now().UTC().Add(-time.Hour).Truncate(time.Minute), Source: "browser test", Confidence: control.ConfidenceLow}); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("../../ui/locales/ar.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ar map[string]string
-	if err := json.Unmarshal(raw, &ar); err != nil {
-		t.Fatal(err)
-	}
+	ar := arabic(t)
 	must(t, tb, "open the record in Arabic", chromedp.Navigate(s.url+"/lang/ar?next=/guarantors/ru"), chromedp.WaitVisible(chromedp.CSS("form.breach-respond[data-sign] input.sign-key")))
 	if got := eval[string](t, tb, `document.documentElement.dir + '|' + document.querySelector('form.breach-respond[data-sign] .sign-help').textContent`); got != "rtl|"+ar["sign.help"] {
 		t.Fatalf("the signing help in Arabic: %q", got)

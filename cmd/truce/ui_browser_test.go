@@ -518,7 +518,10 @@ func TestUI_Browser(t *testing.T) {
 		}{{"us", us}, {"ru", ru}} {
 			must(t, who.ctx, who.name+" opens "+p.path, chromedp.Navigate(s.url+p.path))
 			poll(t, who.ctx, p.path+" ready", `document.readyState === 'complete' && (`+p.ready+`)`)
-			time.Sleep(300 * time.Millisecond) // late fetches and their errors
+			// Late fetches and their errors: what is checked is that
+			// none fails after the page is ready, and nothing signals
+			// the last one, so the time must pass.
+			time.Sleep(300 * time.Millisecond)
 			if os.Getenv("TRUCE_UI_SCREENSHOTS") != "" && who.name == "us" {
 				shot(t, us, p.file)
 			}

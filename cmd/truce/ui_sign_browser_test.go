@@ -28,15 +28,7 @@ func TestUI_BrowserSignsDecision(t *testing.T) {
 	path := findBrowser(t)
 	ctx := context.Background()
 	s := startUIServer(t, ctx)
-	keyFile := s.keys["ru"]
-	if keyFile == "" {
-		t.Fatal("the demo has no key file for Russia")
-	}
-	ruCtx := s.actor(t, ctx, "ru")
-	ru := truce.CallerFrom(ruCtx).Party
-	if ru.Custodial {
-		t.Fatal("Russia is custodial in the demo")
-	}
+	ruCtx, ru, keyFile := ownKeyParty(t, s, "ru")
 	if _, err := s.node.Store.Accounts().PartyKey(ctx, ru.ID); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Fatalf("the server's store holds a key for Russia: %v", err)
 	}
@@ -50,25 +42,7 @@ func TestUI_BrowserSignsDecision(t *testing.T) {
 	// A foreground page (the browser's first), so that its timers and
 	// file reads are not throttled as a background tab's are.
 	defer watchConsole(t, tb, "ru").check(t)
-	// Every POST the page makes, with its body, as the browser sends it.
-	var mu sync.Mutex
-	var posts []string
-	if _, err := chromedp.Call(tb, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(tb, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request.Method == "POST" && strings.Contains(e.Request.URL, "/decision") {
-			var body []byte
-			for _, p := range e.Request.PostDataEntries {
-				body = append(body, p.Bytes...)
-			}
-			mu.Lock()
-			posts = append(posts, string(body))
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	posts := recordPosts(t, tb, "/decision")
 	login(t, tb, s.url, s.creds["ru"].Username, s.creds["ru"].Password)
 	must(t, tb, "the map after logging in", chromedp.WaitVisible(chromedp.CSS("#who")))
 	must(t, tb, "open the corridor", chromedp.Navigate(s.url+"/zones/"+zoneID), chromedp.WaitVisible(chromedp.CSS("form.decide[data-sign] input.sign-key")))
@@ -130,30 +104,7 @@ func TestUI_BrowserSignsDecision(t *testing.T) {
 		t.Fatalf("Russia's decision %+v: %v", d, err)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(posts) != 1 {
-		t.Fatalf("%d decision posts, want 1: %q", len(posts), posts)
-	}
-	form, err := url.ParseQuery(posts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields []string
-	for k := range form {
-		fields = append(fields, k)
-	}
-	slices.Sort(fields)
-	if !slices.Equal(fields, []string{"csrf", "decision", "reason", "signature"}) || strings.ReplaceAll(form.Get("signature"), "\r\n", "\n") != d.Signature {
-		t.Fatalf("the form posted %v; signature %q", fields, form.Get("signature"))
-	}
-	key, _ := os.ReadFile(keyFile)
-	seed := strings.TrimSpace(string(key))
-	// PRIVATE+KEY+name+hash+base64: the base64 may hold '+' itself.
-	seed = strings.SplitN(seed, "+", 5)[4]
-	if strings.Contains(posts[0], "PRIVATE") || strings.Contains(posts[0], seed) || strings.Contains(posts[0], url.QueryEscape(seed)) {
-		t.Fatalf("the post carries the key: %s", posts[0])
-	}
+	checkSignedPost(t, posts(), []string{"csrf", "decision", "reason", "signature"}, d.Signature, keyFile)
 }
 
 // TestUI_BrowserSignsDecision_Arabic: the signing form speaks Arabic.
@@ -164,14 +115,7 @@ func TestUI_BrowserSignsDecision_Arabic(t *testing.T) {
 	login(t, tb, s.url, s.creds["ru"].Username, s.creds["ru"].Password)
 	must(t, tb, "the map after logging in", chromedp.WaitVisible(chromedp.CSS("#who")))
 	must(t, tb, "open the inbox in Arabic", chromedp.Navigate(s.url+"/lang/ar?next=/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
-	raw, err := os.ReadFile("../../ui/locales/ar.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ar map[string]string
-	if err := json.Unmarshal(raw, &ar); err != nil {
-		t.Fatal(err)
-	}
+	ar := arabic(t)
 	if got := eval[string](t, tb, `document.documentElement.dir + '|' + document.querySelector('.inbox-item .sign-help').textContent`); got != "rtl|"+ar["sign.help"] {
 		t.Fatalf("the inbox's signing help in Arabic: %q", got)
 	}
@@ -187,4 +131,91 @@ func itoa(n int) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// ownKeyParty is the demo party slug, which holds its own key: an
+// operator's context, the party and its key file.
+func ownKeyParty(t *testing.T, s *uiServer, slug string) (context.Context, *truce.Party, string) {
+	t.Helper()
+	ctx := s.actor(t, context.Background(), slug)
+	p := truce.CallerFrom(ctx).Party
+	if p.Custodial || s.keys[slug] == "" {
+		t.Fatalf("%s holds no key of its own in the demo", slug)
+	}
+	return ctx, p, s.keys[slug]
+}
+
+// recordPosts records the body of every POST the page tb makes to a URL
+// holding path, as the browser sends it; the function returned gives
+// those recorded so far.
+func recordPosts(t *testing.T, tb context.Context, path string) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var posts []string
+	if _, err := chromedp.Call(tb, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(tb, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request.Method == "POST" && strings.Contains(e.Request.URL, path) {
+			var body []byte
+			for _, p := range e.Request.PostDataEntries {
+				body = append(body, p.Bytes...)
+			}
+			mu.Lock()
+			posts = append(posts, string(body))
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(posts)
+	}
+}
+
+// checkSignedPost: a page signing with the key in keyFile posted one
+// form, of exactly the fields wanted, whose signature (its CR LF read as
+// LF) is the one recorded, and nothing of the key.
+func checkSignedPost(t *testing.T, posts []string, fields []string, signature, keyFile string) {
+	t.Helper()
+	if len(posts) != 1 {
+		t.Fatalf("%d signed posts, want 1: %q", len(posts), posts)
+	}
+	form, err := url.ParseQuery(posts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k := range form {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, fields) || strings.ReplaceAll(form.Get("signature"), "\r\n", "\n") != signature {
+		t.Fatalf("the form posted %v; signature %q", got, form.Get("signature"))
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PRIVATE+KEY+name+hash+base64: the base64 may hold '+' itself.
+	seed := strings.SplitN(strings.TrimSpace(string(key)), "+", 5)[4]
+	if strings.Contains(posts[0], "PRIVATE") || strings.Contains(posts[0], seed) || strings.Contains(posts[0], url.QueryEscape(seed)) {
+		t.Fatalf("the post carries the key: %s", posts[0])
+	}
+}
+
+// arabic is the UI's Arabic strings.
+func arabic(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../../ui/locales/ar.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ar map[string]string
+	if err := json.Unmarshal(raw, &ar); err != nil {
+		t.Fatal(err)
+	}
+	return ar
 }

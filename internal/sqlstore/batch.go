@@ -38,6 +38,16 @@ type batch struct {
 	// pendGen counts the flushes of pending inserts, so that a slot of
 	// pendArgs remembered before one is known to be gone (tx.sealed).
 	pendGen int
+	// Inserts into a tail table (tailTables) wait in a run of their own,
+	// written after the other pending inserts whenever those are: a
+	// filing inserts its incident, then its observation, so with one run
+	// each switch of table flushed it, and a batch of filings wrote a
+	// statement per row. tailLast says the last insert went there.
+	tailPrefix string
+	tailCols   int
+	tailArgs   []any
+	tailGen    int
+	tailLast   bool
 
 	// Events logged in the transaction (Tx.Publish, AppendEvents), given
 	// ids after eventSeq, the counter read with the locked log head.
@@ -47,12 +57,37 @@ type batch struct {
 	eventSeq int64
 }
 
+// tailTables are the tables whose new rows no other row refers to (by a
+// foreign key or otherwise in the same transaction): their deferred
+// inserts may be written after any other, and wait in a run of their own.
+var tailTables = []string{"observations"}
+
+// isTail says whether an insert's prefix is into a tail table.
+func isTail(prefix string) bool {
+	for _, t := range tailTables {
+		if strings.HasPrefix(prefix, "INSERT INTO "+t+" (") {
+			return true
+		}
+	}
+	return false
+}
+
 // deferInsert queues an insert written as "INSERT INTO t (cols) VALUES
 // (?, ...)"; insertRows writes the row placeholders again from the count.
 func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
 	prefix := q[:strings.Index(q, "VALUES ")+len("VALUES ")]
+	if b.tailLast = isTail(prefix); b.tailLast {
+		if b.tailPrefix != "" && b.tailPrefix != prefix {
+			if err := b.flushPending(ctx); err != nil {
+				return err
+			}
+		}
+		b.tailPrefix, b.tailCols = prefix, len(args)
+		b.tailArgs = append(b.tailArgs, args...)
+		return nil
+	}
 	if b.pendPrefix != "" && b.pendPrefix != prefix {
-		if err := b.flushPending(ctx); err != nil {
+		if err := b.flushRun(ctx); err != nil {
 			return err
 		}
 	}
@@ -61,8 +96,37 @@ func (b *batch) deferInsert(ctx context.Context, q string, args []any) error {
 	return nil
 }
 
-// flushPending writes the deferred inserts.
+// lastInsert returns the run the last deferred insert went into: its
+// arguments and its generation (see tx.sealed).
+func (b *batch) lastInsert() (args []any, gen int, tail bool) {
+	if b.tailLast {
+		return b.tailArgs, b.tailGen, true
+	}
+	return b.pendArgs, b.pendGen, false
+}
+
+// flushPending writes the deferred inserts: the run of other tables, then
+// that of a tail table.
 func (b *batch) flushPending(ctx context.Context) error {
+	if err := b.flushRun(ctx); err != nil {
+		return err
+	}
+	if b.tailPrefix == "" {
+		return nil
+	}
+	prefix, n, args := b.tailPrefix, b.tailCols, b.tailArgs
+	b.tailPrefix, b.tailArgs = "", nil
+	b.tailGen++
+	if err := b.insertRows(ctx, prefix, n, args); err != nil {
+		b.pendFailed = true
+		return b.g.s.wrap(err)
+	}
+	return nil
+}
+
+// flushRun writes the deferred inserts into tables other than the tail
+// tables.
+func (b *batch) flushRun(ctx context.Context) error {
 	if b.pendPrefix == "" {
 		return nil
 	}

@@ -115,6 +115,10 @@ func (c controlStore) BreachesOfIncident(ctx context.Context, incidentID string)
 	return docs[control.Breach](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_breaches WHERE incident_id = ? ORDER BY id`, incidentID)
 }
 
+func (c controlStore) BreachesOfArea(ctx context.Context, controlAreaID string) ([]*control.Breach, error) {
+	return docs[control.Breach](ctx, c.Store, c.reader(ctx), `SELECT body FROM control_breaches WHERE control_area_id = ? ORDER BY id`, controlAreaID)
+}
+
 // dueText is a time as the due column holds it: fixed-width UTC, so that
 // text order is time order on both databases.
 func dueText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
@@ -169,14 +173,18 @@ func (t *tx) InsertBreach(_ context.Context, br *control.Breach) error {
 	if err != nil {
 		return err
 	}
-	// A breach of a control change has no incident: NULL, which the
-	// unique index on (guarantee_id, incident_id) does not compare.
-	var incident any
+	// A breach of a control change has no incident, one of an incident
+	// no control area: NULL, which the unique indexes on (incident_id,
+	// guarantee_id) and (control_area_id, guarantee_id) do not compare.
+	var incident, area any
 	if br.IncidentID != "" {
 		incident = br.IncidentID
 	}
-	return t.insert(`INSERT INTO control_breaches (id, guarantee_id, status, due, body, version, journal_index, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		br.ID, br.GuaranteeID, string(br.Status), dueText(br.Due), b, br.Version, br.JournalIndex, incident)
+	if br.ControlAreaID != "" {
+		area = br.ControlAreaID
+	}
+	return t.insert(`INSERT INTO control_breaches (id, guarantee_id, status, due, body, version, journal_index, incident_id, control_area_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		br.ID, br.GuaranteeID, string(br.Status), dueText(br.Due), b, br.Version, br.JournalIndex, incident, area)
 }
 
 func (t *tx) UpdateBreach(_ context.Context, br *control.Breach) error {
@@ -258,16 +266,16 @@ func (s *Store) checkControlColumns(ctx context.Context, fn func(record, problem
 	if err != nil {
 		return err
 	}
-	return s.scanRows(ctx, `SELECT id, guarantee_id, status, due, incident_id, version, journal_index, body FROM control_breaches`, func(rows *sql.Rows) error {
+	return s.scanRows(ctx, `SELECT id, guarantee_id, status, due, incident_id, control_area_id, version, journal_index, body FROM control_breaches`, func(rows *sql.Rows) error {
 		var id, g, status, due, doc string
-		var incident sql.NullString
+		var incident, area sql.NullString
 		var version, idx int64
-		if err := rows.Scan(&id, &g, &status, &due, &incident, &version, &idx, &doc); err != nil {
+		if err := rows.Scan(&id, &g, &status, &due, &incident, &area, &version, &idx, &doc); err != nil {
 			return err
 		}
 		var b control.Breach
 		if json.Unmarshal([]byte(doc), &b) != nil || b.ID != id || b.GuaranteeID != g || string(b.Status) != status || dueText(b.Due) != due ||
-			b.IncidentID != incident.String || b.Version != version || b.JournalIndex != idx {
+			b.IncidentID != incident.String || b.ControlAreaID != area.String || b.Version != version || b.JournalIndex != idx {
 			differ(control.KindBreach, id)
 		}
 		return nil

@@ -54,6 +54,13 @@ func (s *Store) SubjectJournal(ctx context.Context, kind, subject string) ([]*tr
 	return s.records(ctx, `SELECT `+journalCols+` FROM journal WHERE kind = ? AND subject = ? ORDER BY idx`, kind, subject)
 }
 
+// KindJournal returns the entries of one kind after index after, oldest
+// first, at most limit of them: what an engine that follows a kind reads
+// to catch up with changes whose events it missed.
+func (s *Store) KindJournal(ctx context.Context, kind string, after int64, limit int) ([]*truce.JournalRecord, error) {
+	return s.records(ctx, `SELECT `+journalCols+` FROM journal WHERE kind = ? AND idx > ? ORDER BY idx LIMIT ?`, kind, after, limit)
+}
+
 func (s *Store) records(ctx context.Context, q string, args ...any) ([]*truce.JournalRecord, error) {
 	rows, err := s.reader(ctx).QueryContext(ctx, s.rb.q(q), args...)
 	if err != nil {

@@ -37,8 +37,9 @@ func (t *tx) putDocOnce(table, entryKind, id string, version int64, doc any, col
 		if entryKind != "" {
 			// The row's arguments are the last len(args) of the pending
 			// ones: doc_entry (the last of vals), then doc.
-			end := len(t.b.pendArgs)
-			t.onceRow(doc, &docOnce{kind: entryKind, subject: id, gen: t.b.pendGen, entrySlot: end - 3, docSlot: end - 2})
+			pending, gen, tail := t.b.lastInsert()
+			end := len(pending)
+			t.onceRow(doc, &docOnce{kind: entryKind, subject: id, gen: gen, tail: tail, entrySlot: end - 3, docSlot: end - 2})
 		}
 		return nil
 	}

@@ -22,8 +22,66 @@ func (o observationStore) Update(ctx context.Context, fn func(observation.Tx) er
 	return o.update(ctx, func(t *tx) error { return fn(t) })
 }
 
+// docOnceSelect reads the document of a record of kind from table: the
+// row's, or the body of the record's own journal entry at doc_entry when
+// the row left it there (putDocOnce). rows is the table, or a subquery
+// of its id, doc and doc_entry (lists choose their page of rows first and
+// join only those with their entries); it is named r.
+func docOnceSelect(kind, rows string) string {
+	return `SELECT r.id, r.doc, j.body FROM ` + rows + ` r LEFT JOIN journal j ON j.idx = r.doc_entry AND j.kind = '` + kind + `' AND j.subject = r.id`
+}
+
+// scanDocOnce reads a row of docOnceSelect. A row that leaves its document
+// to an entry that is not its record's reads as a record with nothing but
+// its id (setID), which no entry vouches for: it is refused as changed
+// (EINTEGRITY) where it is read.
+func scanDocOnce[T any](row interface{ Scan(...any) error }, setID func(*T, string)) (*T, error) {
+	var id, doc string
+	var body []byte
+	if err := row.Scan(&id, &doc, &body); err != nil {
+		return nil, err
+	}
+	v := new(T)
+	src := []byte(doc)
+	if doc == "" {
+		if body == nil {
+			setID(v, id)
+			return v, nil
+		}
+		src = body
+	}
+	if err := json.Unmarshal(src, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func docsOnce[T any](ctx context.Context, s *Store, q queryer, setID func(*T, string), query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, s.rb.q(query), args...)
+	return scanDocsOnce(s, rows, err, setID)
+}
+
+func scanDocsOnce[T any](s *Store, rows *sql.Rows, err error, setID func(*T, string)) ([]*T, error) {
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scanDocOnce(rows, setID)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+func setObservationID(o *observation.Observation, id string) { o.ID = id }
+func setIncidentID(i *observation.Incident, id string)       { i.ID = id }
+
 func (o observationStore) Observation(ctx context.Context, id string) (*observation.Observation, error) {
-	v, err := scanDoc[observation.Observation](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM observations WHERE id = ?`), id))
+	v, err := scanDocOnce(o.reader(ctx).QueryRowContext(ctx, o.rb.q(docOnceSelect("observation", `observations`)+` WHERE r.id = ?`), id), setObservationID)
 	return one(o.Store, v, err, "Observation", id)
 }
 
@@ -32,11 +90,11 @@ func (o observationStore) Observations(ctx context.Context, f observation.Filter
 	if f.IncidentID != "" {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
-	return docs[observation.Observation](ctx, o.Store, o.reader(ctx), `SELECT doc FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docsOnce(ctx, o.Store, o.reader(ctx), setObservationID, docOnceSelect("observation", `(SELECT id, doc, doc_entry FROM observations WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?)`)+` ORDER BY r.id`, append(args, limit(f.Limit))...)
 }
 
 func (o observationStore) Incident(ctx context.Context, id string) (*observation.Incident, error) {
-	v, err := scanDoc[observation.Incident](o.reader(ctx).QueryRowContext(ctx, o.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
+	v, err := scanDocOnce(o.reader(ctx).QueryRowContext(ctx, o.rb.q(docOnceSelect("incident", `incidents`)+` WHERE r.id = ?`), id), setIncidentID)
 	return one(o.Store, v, err, "Incident", id)
 }
 
@@ -51,24 +109,33 @@ func (o observationStore) Incidents(ctx context.Context, f observation.IncidentF
 	if !f.Until.IsZero() {
 		where, args = append(where, "start_at < ?"), append(args, micros(f.Until))
 	}
-	return docs[observation.Incident](ctx, o.Store, o.reader(ctx), `SELECT doc FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	return docsOnce(ctx, o.Store, o.reader(ctx), setIncidentID, docOnceSelect("incident", `(SELECT id, doc, doc_entry FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?)`)+` ORDER BY r.id`, append(args, limit(f.Limit))...)
 }
 
+// PutObservation writes an observation. A new observation's document is
+// left to its journal entry (putDocOnce): it is stored once, in the
+// journal.
 func (t *tx) PutObservation(_ context.Context, o *observation.Observation) error {
-	return t.putDoc("observations", o.ID, int64(o.Version), o, []string{"incident_id", "party_id", "observer_id", "start_at"},
-		[]any{o.IncidentID, o.PartyID, o.ObserverID, micros(o.Start)})
+	return t.putDocOnce("observations", "observation", o.ID, int64(o.Version), o, []string{"incident_id", "party_id", "observer_id", "start_at", "doc_entry"},
+		[]any{o.IncidentID, o.PartyID, o.ObserverID, micros(o.Start), nil})
 }
 
+// PutIncident writes an incident, a new one with its document left to
+// its journal entry as PutObservation does.
 func (t *tx) PutIncident(_ context.Context, inc *observation.Incident) error {
-	return t.putDoc("incidents", inc.ID, int64(inc.Version), inc, []string{"category", "status", "start_at", "lon", "lat"},
-		[]any{string(inc.Category), string(inc.Status), micros(inc.Start), inc.Center.Lon, inc.Center.Lat})
+	return t.putDocOnce("incidents", "incident", inc.ID, int64(inc.Version), inc, []string{"category", "status", "start_at", "lon", "lat", "doc_entry"},
+		[]any{string(inc.Category), string(inc.Status), micros(inc.Start), inc.Center.Lon, inc.Center.Lat, nil})
 }
 
 func (t *tx) Incident(_ context.Context, id string) (*observation.Incident, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	v, err := scanDoc[observation.Incident](t.tx.QueryRowContext(t.ctx, t.s.rb.q(`SELECT doc FROM incidents WHERE id = ?`), id))
+	st, err := t.stmt(docOnceSelect("incident", `incidents`) + ` WHERE r.id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	v, err := scanDocOnce(st.QueryRowContext(t.ctx, id), setIncidentID)
 	return one(t.s, v, err, "Incident", id)
 }
 
@@ -76,7 +143,12 @@ func (t *tx) IncidentObservations(_ context.Context, incidentID string) ([]*obse
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	return docs[observation.Observation](t.ctx, t.s, t.tx, `SELECT doc FROM observations WHERE incident_id = ? ORDER BY id`, incidentID)
+	st, err := t.stmt(docOnceSelect("observation", `observations`) + ` WHERE r.incident_id = ? ORDER BY r.id`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(t.ctx, incidentID)
+	return scanDocsOnce(t.s, rows, err, setObservationID)
 }
 
 func (o observationStore) Evidence(ctx context.Context, sha256 string) (*observation.Evidence, error) {

@@ -61,6 +61,14 @@ func (o operationsStore) Conflicts(ctx context.Context, operationID string) ([]*
 	return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
 }
 
+func (o operationsStore) OperationsAfter(ctx context.Context, after string, limit int) ([]*operations.Operation, error) {
+	return docs[operations.Operation](ctx, o.Store, o.reader(ctx), `SELECT body FROM operations WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (o operationsStore) ConflictsAfter(ctx context.Context, after string, limit int) ([]*operations.Conflict, error) {
+	return docs[operations.Conflict](ctx, o.Store, o.reader(ctx), `SELECT body FROM operation_conflicts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
 func (t *tx) Operation(_ context.Context, id string) (*operations.Operation, error) {
 	if err := t.read(); err != nil {
 		return nil, err
@@ -79,6 +87,13 @@ func (t *tx) PutOperation(_ context.Context, o *operations.Operation) error {
 	}
 	return t.updateVersioned("Operation", `UPDATE operations SET status = ?, body = ?, revision = ?, journal_index = ? WHERE id = ? AND revision = ?`,
 		string(o.Status), b, o.Revision, o.JournalIndex, o.ID, o.Revision-1)
+}
+
+func (t *tx) Conflicts(_ context.Context, operationID string) ([]*operations.Conflict, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	return docs[operations.Conflict](t.ctx, t.s, t.tx, `SELECT body FROM operation_conflicts WHERE operation_id = ? ORDER BY id`, operationID)
 }
 
 func (t *tx) InsertConflict(_ context.Context, c *operations.Conflict) error {

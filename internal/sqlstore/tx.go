@@ -36,10 +36,12 @@ type tx struct {
 
 // docOnce is a pending insert whose document the journal may hold
 // instead: the row of subject, whose doc and doc_entry values are
-// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen.
+// b.pendArgs[docSlot] and [entrySlot] while b.pendGen is gen (or, for a
+// tail table's row, b.tailArgs while b.tailGen is gen).
 type docOnce struct {
 	kind, subject      string
 	gen                int
+	tail               bool
 	docSlot, entrySlot int
 }
 
@@ -59,11 +61,15 @@ func (t *tx) onceRow(record any, d *docOnce) {
 func (t *tx) sealed(c *truce.SealedChange, idx int64) {
 	d := t.sealing
 	t.sealing = nil
-	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != t.b.pendGen {
+	args, gen := t.b.pendArgs, t.b.pendGen
+	if d != nil && d.tail {
+		args, gen = t.b.tailArgs, t.b.tailGen
+	}
+	if d == nil || d.kind != c.Entry.Kind || d.subject != c.Entry.Subject || d.gen != gen {
 		return
 	}
-	t.b.pendArgs[d.docSlot] = ""
-	t.b.pendArgs[d.entrySlot] = idx
+	args[d.docSlot] = ""
+	args[d.entrySlot] = idx
 }
 
 // encodedDoc is the JSON written for a record, and whether it is in RFC
@@ -129,6 +135,17 @@ func (t *tx) run(fn func(*tx) error) (err error) {
 func (t *tx) insert(q string, args ...any) error {
 	t.dirty = true
 	return t.b.deferInsert(t.ctx, q, args)
+}
+
+// stmt returns the transaction's statement for q, prepared once for the
+// store: a read the writer makes in every call of a kind (an incident
+// read by each observation that joins it) is not parsed again each time.
+func (t *tx) stmt(q string) (*sql.Stmt, error) {
+	st, err := t.s.prepared(t.ctx, q)
+	if err != nil {
+		return nil, t.s.wrap(err)
+	}
+	return t.tx.StmtContext(t.ctx, st), nil
 }
 
 // read flushes deferred inserts before a read in the transaction.
