@@ -32,31 +32,33 @@ func latency(ctx context.Context, root, bin string, nz, rate, vehicles, secs, co
 	defer s.Close()
 	fleet := denseFleet(denseFences(nz), vehicles, seed)
 
-	type key struct {
-		icao uint32
-		ms   int64
-	}
+	type key = report
 	var mu sync.Mutex
 	sentAt := map[key]time.Time{}
 	type got struct {
-		k     key
-		at    time.Time
-		kind  string
-		index int64
+		k    key
+		at   time.Time
+		kind string
 	}
 	var gots []got
 	opened := time.Now()
 	var parseErr error
 	st, err := s.subscribe(ctx, opened, func(ev *alertEvent, at time.Time) {
-		if len(ev.Data.Aircraft) == 0 {
-			return // an alert of the server's own, not an aircraft's
-		}
-		icao, err := feed.ParseICAO(ev.Data.Aircraft[0].ICAO)
+		// Each of the engine's alerts the event delivers is matched to its
+		// own triggering line: an exit that ends its entry's record is
+		// timed from the exit's line, not the entry's.
+		rs, err := ev.reports()
 		if err != nil {
 			parseErr = err
 			return
 		}
-		gots = append(gots, got{key{icao, ev.Data.Time.UnixMilli()}, at, ev.Data.Kind, ev.Data.Index})
+		for i, r := range rs {
+			kind := ev.Data.Kind
+			if i > 0 || ev.delivers().ended {
+				kind += " (end)"
+			}
+			gots = append(gots, got{r, at, kind})
+		}
 	})
 	if err != nil {
 		return err
@@ -97,7 +99,7 @@ func latency(ctx context.Context, root, bin string, nz, rate, vehicles, secs, co
 					a, k := next%vehicles, next/vehicles
 					lon, lat := fleet[a].at(k)
 					p := feed.Position{ICAO: uint32(0x500000 + a), Lat: lat, Lon: lon, AltFt: 500, Time: t}
-					mine = append(mine, key{p.ICAO, t.UnixMilli()})
+					mine = append(mine, key{icao: p.ICAO, ms: t.UnixMilli()})
 					b = appendSBS(b, p)
 				}
 				if len(b) > 0 {
@@ -156,11 +158,10 @@ func latency(ctx context.Context, root, bin string, nz, rate, vehicles, secs, co
 	}
 	fmt.Printf("%d zones (dense scenario); sent %d SBS lines in %v: %.0f positions/s sustained (%d vehicles, %d connections); load %s\n",
 		nz, sent, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(), vehicles, conns, loadAvg())
-	fmt.Printf("monitor used %d, not used %d (invalid %d), shed %d; %d alerts raised, %d journalled, %d events read (%.2f %% of positions), the stream ended %d times for falling behind (reconnected)\n",
-		d.used, d.unused, d.invalid, d.dropped, d.alerts, d.journalled, st.n.Load(), 100*float64(st.n.Load())/float64(sent), st.behind.Load())
+	fmt.Printf("%v; the stream ended %d times for falling behind (reconnected)\n", tallyOf(int64(sent), d, st), st.behind.Load())
 	fmt.Printf("server CPU %v until the last alert was read, %v after the last line was sent; %.0f µs of server CPU per position\n",
 		cpu1-cpu0, end.Sub(start.Add(elapsed)).Round(time.Millisecond), float64((cpu1-cpu0).Microseconds())/float64(sent))
-	fmt.Printf("SSE alerts received: %d %v, matched to their triggering line: %d, unmatched: %d\n", len(gots), kinds, len(lat), unmatched)
+	fmt.Printf("engine alerts delivered by the %d events read: %d %v, matched to their triggering line: %d, unmatched: %d\n", st.n.Load(), len(gots), kinds, len(lat), unmatched)
 	if len(lat) == 0 {
 		return fmt.Errorf("no alert was delivered")
 	}

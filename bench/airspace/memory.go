@@ -112,6 +112,10 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	cpu0, err := procCPU(s.pid)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	for k := range fill {
 		if err := round(k); err != nil {
@@ -126,10 +130,15 @@ func memory(ctx context.Context, root, bin, polygons string, tracks, nz, rounds 
 	if err != nil {
 		return err
 	}
-	fmt.Printf("fill: %d positions from %d aircraft processed in %v (used %d, not used %d, shed %d), %d alerts raised (%.2f %% of positions), %d waiting for the journal\n",
-		sent, tracks, time.Since(start).Round(time.Millisecond), d.used, d.unused, d.dropped, d.alerts, 100*float64(d.alerts)/float64(sent), d.queue)
-	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s; load %s\n",
-		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), loadAvg())
+	cpu1, err := procCPU(s.pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("fill: %d positions from %d aircraft processed in %v, server CPU %v (used %d, not used %d, shed %d), %d alerts raised (%.4f per position), %d journalled (%.0f µs of server CPU per journalled alert, positions included), %d waiting for the journal; the engine waited for the journal %d times\n",
+		sent, tracks, time.Since(start).Round(time.Millisecond), cpu1-cpu0, d.used, d.unused, d.dropped, d.alerts, float64(d.alerts)/float64(sent),
+		d.journalled, float64((cpu1-cpu0).Microseconds())/float64(max(1, d.journalled)), d.queue, d.waits)
+	fmt.Printf("right after the fill: VmRSS %s, peak (VmHWM) %s; Go heap allocated %s, in use %s, next GC at %s, soft memory limit %s; load %s\n",
+		mb(rss), mb(peak), mb(d.heapAlloc), mb(d.heapInuse), mb(d.nextGC), mb(d.memLimit), loadAvg())
 	filled := time.Now()
 	var last int64
 	measured := 0

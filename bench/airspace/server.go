@@ -140,10 +140,13 @@ type counts struct {
 	alerts     int64 // alerts the monitor raised
 	queue      int64 // alerts waiting for the journal
 	lost       int64 // alerts the journal refused for good
+	waits      int64 // times the engine waited for the journal with the alert queue full
+	expired    int64 // tracks dropped as stale (their open episodes end: exits with reason track_lost)
 	journalled int64 // journal entries appended with a kind naming an alert
 	heapAlloc  int64 // Go heap: bytes of live and not yet collected objects (go_memstats_heap_alloc_bytes)
 	heapInuse  int64 // Go heap: bytes in spans in use (go_memstats_heap_inuse_bytes)
 	nextGC     int64 // Go heap size at which the next collection starts (go_memstats_next_gc_bytes)
+	memLimit   int64 // the Go runtime's soft memory limit (go_gc_gomemlimit_bytes; 0 when not served)
 }
 
 // counts scrapes /metrics. A server without truce_monitor_used_total (older
@@ -165,7 +168,7 @@ func (s *server) counts() (counts, error) {
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") && !strings.HasPrefix(line, "go_memstats_") {
+		if line == "" || line[0] == '#' || !strings.HasPrefix(line, "truce_") && !strings.HasPrefix(line, "go_memstats_") && !strings.HasPrefix(line, "go_gc_gomemlimit") {
 			continue
 		}
 		i := strings.LastIndexByte(line, ' ')
@@ -190,6 +193,10 @@ func (s *server) counts() (counts, error) {
 			c.queue = n
 		case name == "truce_monitor_alerts_lost_total":
 			c.lost = n
+		case name == "truce_monitor_expired_total":
+			c.expired = n
+		case name == "truce_monitor_alert_queue_waits_total":
+			c.waits = n
 		case strings.HasPrefix(name, "truce_monitor_unused_total{"):
 			c.unused += n
 			if strings.Contains(name, `reason="invalid"`) {
@@ -203,6 +210,8 @@ func (s *server) counts() (counts, error) {
 			c.heapInuse = n
 		case name == "go_memstats_next_gc_bytes":
 			c.nextGC = n
+		case name == "go_gc_gomemlimit_bytes":
+			c.memLimit = n
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -218,13 +227,13 @@ func (s *server) counts() (counts, error) {
 func (c counts) minus(b counts) counts {
 	return counts{processed: c.processed - b.processed, used: c.used - b.used, dropped: c.dropped - b.dropped,
 		invalid: c.invalid - b.invalid, unused: c.unused - b.unused, alerts: c.alerts - b.alerts, queue: c.queue,
-		lost: c.lost - b.lost, journalled: c.journalled - b.journalled, heapAlloc: c.heapAlloc, heapInuse: c.heapInuse, nextGC: c.nextGC}
+		lost: c.lost - b.lost, expired: c.expired - b.expired, waits: c.waits - b.waits, journalled: c.journalled - b.journalled, heapAlloc: c.heapAlloc, heapInuse: c.heapInuse, nextGC: c.nextGC, memLimit: c.memLimit}
 }
 
 // progress is what changes while the server works on a run (not the Go
 // heap figures, which change with every scrape).
-func (c counts) progress() [6]int64 {
-	return [6]int64{c.processed, c.used, c.dropped, c.unused, c.alerts, c.journalled}
+func (c counts) progress() [7]int64 {
+	return [7]int64{c.processed, c.used, c.dropped, c.unused, c.alerts, c.journalled, c.expired}
 }
 
 // alertEvent is what the benchmark reads of an alert on the event stream.
@@ -238,6 +247,12 @@ type alertEvent struct {
 		Aircraft []struct {
 			ICAO string `json:"icao"`
 		} `json:"aircraft"`
+		Version   int64      `json:"version"`
+		EndedAt   *time.Time `json:"ended_at"` // the time of the position that ended the episode
+		EndReason string     `json:"end_reason"`
+		History   []struct {
+			Action string `json:"action"`
+		} `json:"history"`
 	} `json:"data"`
 }
 
@@ -248,15 +263,20 @@ type alertEvent struct {
 // falling behind and the time the last event was read, and hands each
 // event to on (when set) with the time it was read.
 type alertStream struct {
-	n        atomic.Int64
-	behind   atomic.Int64 // "the stream fell behind" notices, each followed by a reconnection
-	last     atomic.Int64 // Unix ns when the last event was read
-	mu       sync.Mutex
-	body     io.Closer
-	closing  atomic.Bool
-	done     chan error
-	once     sync.Once
-	closeErr error
+	n         atomic.Int64
+	raised    atomic.Int64 // events of new records (version 1)
+	coalesced atomic.Int64 // of which already ended: the end reported in the same write, carried in the record
+	ended     atomic.Int64 // events of later versions that end a stored record
+	kindsMu   sync.Mutex
+	kinds     map[string]int // engine alerts delivered by kind ("zone_entry", "zone_entry end: exit" ...)
+	behind    atomic.Int64   // "the stream fell behind" notices, each followed by a reconnection
+	last      atomic.Int64   // Unix ns when the last event was read
+	mu        sync.Mutex
+	body      io.Closer
+	closing   atomic.Bool
+	done      chan error
+	once      sync.Once
+	closeErr  error
 }
 
 func (s *server) subscribe(ctx context.Context, since time.Time, on func(ev *alertEvent, at time.Time)) (*alertStream, error) {
@@ -284,7 +304,7 @@ func (s *server) subscribe(ctx context.Context, since time.Time, on func(ev *ale
 	if err != nil {
 		return nil, err
 	}
-	st := &alertStream{body: body, done: make(chan error, 1)}
+	st := &alertStream{body: body, done: make(chan error, 1), kinds: map[string]int{}}
 	go func() {
 		seen := map[string]bool{} // event ids: a replay after reconnecting may repeat one
 		lastID := ""
@@ -329,6 +349,20 @@ func (s *server) subscribe(ctx context.Context, since time.Time, on func(ev *ale
 					continue // an earlier run's alert, replayed from the event log
 				}
 				st.n.Add(1)
+				st.kindsMu.Lock()
+				switch d := ev.delivers(); {
+				case d.raised:
+					st.raised.Add(1)
+					st.kinds[ev.Data.Kind]++
+					if d.coalesced {
+						st.coalesced.Add(1)
+						st.kinds[ev.Data.Kind+" end: "+ev.Data.EndReason]++
+					}
+				case d.ended:
+					st.ended.Add(1)
+					st.kinds[ev.Data.Kind+" end: "+ev.Data.EndReason]++
+				}
+				st.kindsMu.Unlock()
 				st.last.Store(at.UnixNano())
 				if on != nil {
 					on(&ev, at)
