@@ -4,16 +4,22 @@
 // Client that implements the root package's service interfaces over HTTP
 // for the CLI.
 //
-// Each capability is one file, holding its routes, its handlers and its
-// client's methods: account_handlers.go (parties, users, tokens),
-// zone_handlers.go (agreements and zones), alert_handlers.go (the air
-// picture: alerts, tracks, positions, aircraft, feeds), site_handlers.go
-// (humanitarian notification), observation.go, control_handlers.go and
-// operation_handlers.go; proof_handlers.go serves the journal and its
-// proofs, event_handlers.go live events and webhooks. The other files are
-// the kernel every capability shares: the server and its middleware,
-// strict decoding, problems, pages, the generic change handler
-// (change.go), idempotency, rate limits and the client's transport.
+// Each capability is one file, named after the capability's package
+// (<package>_handlers.go), holding its routes, its handlers and its
+// client's methods: accounts_handlers.go (parties, users, tokens),
+// zones_handlers.go (agreements and zones), airspace_handlers.go (the
+// air picture: alerts, tracks, positions, aircraft, feeds),
+// humanitarian_handlers.go (humanitarian notification: sites, movements,
+// transmissions), observation_handlers.go (ceasefire observation),
+// control_handlers.go (actors, control areas, guarantees, breaches) and
+// operations_handlers.go (joint operations); journal_handlers.go serves
+// the journal and its proofs, events_handlers.go live events and
+// webhooks. The other files are the kernel every capability shares: the
+// server (server.go) and its middleware (deadline.go, text.go,
+// ratelimit.go), strict decoding (decode.go), problems (problem.go),
+// pages (page.go), the generic change handler (change.go), idempotency
+// (idempotency.go), the OpenAPI document (openapi.go) and the client's
+// transport (client.go).
 package api
 
 import (

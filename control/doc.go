@@ -15,7 +15,13 @@
 //   - the service (service.go), which writes through package journal:
 //     each breach is a journal entry every party sees (its event is the
 //     alert), a response is a statement signed with the guarantor
-//     party's key, and Escalate marks the unanswered breaches overdue.
+//     party's key, and Escalate marks the unanswered breaches overdue;
+//   - the breaches of verified incidents of territory overtaken
+//     (incidents.go), and what control reads of ceasefire observation
+//     for them (observed.go): the incidents as the journal holds them,
+//     read through Observed, a small interface observation's store
+//     implements, and which journalled changes wake the check
+//     (IncidentWakes). The node only wires them.
 //
 // Service reads and writes the store through Store and Tx, its own small
 // interfaces: internal/sqlstore implements them (Store.Control) and

@@ -15,9 +15,9 @@ import (
 
 // Incidents is what control reads of ceasefire observation: the verified
 // incidents of the kind "non-state actor overtakes territory" (ACLED's
-// sub-event type; observation's category territory_overtaken). The node
-// implements it over observation's store, with each incident checked
-// against its journal entry.
+// sub-event type; observation's category territory_overtaken).
+// ObservedIncidents implements it over observation's store, with each
+// incident checked against its journal entry.
 type Incidents interface {
 	// TerritoryTaken calls fn with each verified incident of territory
 	// overtaken until fn returns an error, which it returns.

@@ -38,7 +38,7 @@ type Service struct {
 
 	// Incidents, when set, is where CheckIncidents reads the verified
 	// incidents of territory overtaken (package observation, through
-	// the node).
+	// ObservedIncidents).
 	Incidents Incidents
 
 	mu         sync.Mutex

@@ -72,6 +72,16 @@
 // database): both recompute the whole tree from the entries and name the
 // first entry index that disagrees.
 //
+// Neither sees a database rolled back or rewritten together with its
+// hashes and checkpoints: it agrees with itself. [CheckKept] does, against
+// a checkpoint the log signed earlier and that was kept outside the
+// database (a server keeps its latest in its data directory): the log
+// must hold at least as many entries, the same first ones (the same root
+// at the kept size) and that checkpoint ([Kept]). It is here rather than
+// in package journal because it is a property of the log alone, its tree
+// and its checkpoints, and knows no record, caller or visibility; the
+// server (package node) decides what each finding does to its start-up.
+//
 // # Performance
 //
 // Measured on the 2-vCPU development machine (AMD Turin-class, shared with

@@ -7,8 +7,6 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/control"
-	"github.com/truce-project/truce/journal"
-	"github.com/truce-project/truce/observation"
 )
 
 // EscalateEvery is how often the node looks for breaches whose response
@@ -28,7 +26,7 @@ var catchUpEvery = EscalateEvery
 // EscalateEvery for those verified on other servers.
 func (n *Node) openControl() {
 	n.Control = control.New(n.Store.Control(), n.Journal.Journal, n.Accounts)
-	n.Control.Incidents = territoryTaken{st: n.Store.Observation(), j: n.Journal.Journal}
+	n.Control.Incidents = control.ObservedIncidents(n.Store.Observation(), n.Journal.Journal)
 	n.kickControl = make(chan struct{}, 1)
 }
 
@@ -87,16 +85,11 @@ func (n *Node) startControl() {
 	n.stopControl = func() { cancel(); <-done }
 }
 
-// followControl wakes the control loop when this server journals an
-// incident of territory overtaken. It never waits: a wake-up
-// already pending covers this one.
+// followControl wakes the control loop when this server journals a
+// change control.IncidentWakes says may raise or withdraw breaches. It
+// never waits: a wake-up already pending covers this one.
 func (n *Node) followControl(e truce.Event) {
-	if e.Kind != "incident" || n.kickControl == nil {
-		return
-	}
-	// Any change of an incident of territory overtaken: one verified
-	// raises breaches, one no longer verified withdraws them.
-	if inc, ok := e.Data.(*observation.Incident); ok && inc.Category != observation.CatTerritory {
+	if n.kickControl == nil || !control.IncidentWakes(e) {
 		return
 	}
 	select {
@@ -113,60 +106,6 @@ func (n *Node) followControlRemote(e truce.Event) {
 		return
 	}
 	n.refresh.do(e.Kind+" "+e.Subject, "control: "+e.Kind+" "+e.Subject, nil, func(ctx context.Context) error { return n.Control.Follow(ctx, e) }, nil)
-}
-
-// territoryTaken reads observation's store for control (control.Incidents):
-// the verified incidents of territory overtaken, each as the journal
-// holds it (a row changed behind the server's back is read as its entry
-// says, and reported).
-type territoryTaken struct {
-	st observation.Store
-	j  *journal.Journal
-}
-
-func (t territoryTaken) TerritoryTaken(ctx context.Context, fn func(*control.TakenIncident) error) error {
-	const page = 500
-	f := observation.IncidentFilter{Status: observation.StatusVerified, Limit: page}
-	for {
-		rows, err := t.st.Incidents(ctx, f)
-		if err != nil {
-			return err
-		}
-		incs, _, err := journal.VouchRecords(ctx, t.j, "incident", rows, func(i *observation.Incident) string { return i.ID })
-		if err != nil {
-			return err
-		}
-		for _, inc := range incs {
-			if inc.Status != observation.StatusVerified || inc.Category != observation.CatTerritory {
-				continue
-			}
-			if err := fn(&control.TakenIncident{ID: inc.ID, Version: inc.Version, Lon: inc.Center.Lon, Lat: inc.Center.Lat, Start: inc.Start, End: inc.End,
-				Actor: inc.Actor, Observations: inc.Observations, Observers: inc.Observers}); err != nil {
-				return err
-			}
-		}
-		if len(rows) < page {
-			return nil
-		}
-		f.Cursor = rows[len(rows)-1].ID
-	}
-}
-
-func (t territoryTaken) Incident(ctx context.Context, id string) (*control.IncidentNow, error) {
-	row, err := t.st.Incident(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	incs, bad, err := journal.VouchRecords(ctx, t.j, "incident", []*observation.Incident{row}, func(i *observation.Incident) string { return i.ID })
-	if err != nil {
-		return nil, err
-	}
-	if len(incs) != 1 {
-		return nil, bad
-	}
-	inc := incs[0]
-	return &control.IncidentNow{ID: inc.ID, Version: inc.Version, Status: string(inc.Status), Category: string(inc.Category), MergedInto: inc.MergedInto,
-		Taken: inc.Status == observation.StatusVerified && inc.Category == observation.CatTerritory}, nil
 }
 
 // OpenControl is OpenService with the control capability on the same

@@ -69,11 +69,12 @@ func (f *fileCheckpoints) keep(size int64, signedNote []byte) {
 }
 
 // checkKeptCheckpoint compares the log in the database with the
-// checkpoint kept in the data directory, before anything is signed: the
-// tree must be at least as large, hold the same first entries (the same
-// root at the kept size), and the database must still hold that
-// checkpoint. Then it keeps the database's latest checkpoint in the file
-// if that is larger (the first start with a file, or another server's).
+// checkpoint kept in the data directory, before anything is signed
+// (ledger.CheckKept says whether the log extends it): a log with fewer
+// entries, or without that checkpoint, stops the start-up; a rewritten
+// one starts but is never ready. Then it keeps the database's latest
+// checkpoint in the file if that is larger (the first start with a file,
+// or another server's).
 func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) error {
 	ls := fc.Storage
 	fc.size = -1
@@ -87,29 +88,23 @@ func (n *Node) checkKeptCheckpoint(ctx context.Context, fc *fileCheckpoints) err
 		if err != nil {
 			return fmt.Errorf("%w: %s does not hold a checkpoint signed by this log's key: %v", ErrLogRolledBack, fc.path, err)
 		}
-		size, err := ls.TreeSize(ctx)
+		k, err := ledger.CheckKept(ctx, ls, c)
 		if err != nil {
 			return err
 		}
-		if size < c.Size {
+		if k.Fewer {
 			return fmt.Errorf("%w: the database holds %d entries, fewer than the %d of the checkpoint signed earlier and kept in %s: entries were deleted, or the database was restored from an older copy. Truce will not serve or sign a log smaller than what it signed; restore the database (or, if this is intended, move %s aside)",
-				ErrLogRolledBack, size, c.Size, fc.path, fc.path)
+				ErrLogRolledBack, k.Size, c.Size, fc.path, fc.path)
 		}
-		root, err := ledger.TreeHash(ctx, ls, c.Size)
-		if err != nil {
-			return err
-		}
-		if root != c.Hash {
+		if k.Rewritten {
 			// The server starts, so that the self-check can name the
 			// entry, but is never ready and signs nothing of this tree
 			// (the log refuses a tree inconsistent with what it signed).
 			fc.rewritten = fmt.Sprintf("log: the first %d entries in the database are not those of the checkpoint signed earlier and kept in %s: the history was rewritten", c.Size, fc.path)
 			n.log.Error(fc.rewritten)
 		}
-		if _, err := ls.Checkpoint(ctx, c.Size); errors.Is(err, ledger.ErrNotFound) {
+		if k.Missing {
 			return fmt.Errorf("%w: the database lacks the checkpoint of size %d signed earlier and kept in %s: checkpoint rows were deleted", ErrLogRolledBack, c.Size, fc.path)
-		} else if err != nil {
-			return err
 		}
 		fc.size = c.Size
 	}
