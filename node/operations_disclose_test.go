@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -120,6 +121,18 @@ func TestOperations_ConformanceAlertsDisclosed(t *testing.T) {
 						t.Errorf("%s: GET %s: %d, want %d: %.200s", c.who, path, code, want, body)
 					}
 				}
+			}
+		}
+		// The journal shows a third party that an alert was recorded,
+		// not what it says.
+		for _, a := range []*truce.Alert{nc, in} {
+			path := fmt.Sprintf("/api/v1/journal?start=%d&limit=1", a.JournalIndex)
+			code, body := get(bystanderTok, path)
+			if code != http.StatusOK || !strings.Contains(body, a.ID) {
+				t.Fatalf("GET %s: %d %.300s", path, code, body)
+			}
+			if strings.Contains(body, a.Summary) || strings.Contains(body, r.Operation.ID) {
+				t.Errorf("a third party reads %s alert %s in the journal: %.300s", a.Kind, a.ID, body)
 			}
 		}
 		// The intruding party learns the kind, where, and whom to
