@@ -106,6 +106,12 @@ type Prohibition struct {
 	Exempt []string `json:"exempt,omitempty"`
 }
 
+// Exempts reports whether the prohibition does not bind party (an id;
+// "" is no party known, whom every prohibition binds).
+func (p Prohibition) Exempts(party string) bool {
+	return party != "" && slices.Contains(p.Exempt, party)
+}
+
 // Duration is a time.Duration written in JSON as a Go duration string
 // ("48h").
 type Duration time.Duration

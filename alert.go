@@ -32,6 +32,21 @@ const (
 	AlertIntrusion AlertKind = "operation_intrusion"
 )
 
+// AlertVisibility is who may read alert a. Most alerts are for every
+// member. A conformance alert tells where an active operation is, which
+// only its parties and the parties it is notified to may know: a
+// non-conformance alert is for the parties concerned (the operation's,
+// and its aircraft's), an intrusion alert for them, the intruding
+// aircraft's party among them; that party learns the place, the kind and
+// whom to contact, not the operation's plan.
+func AlertVisibility(a *Alert) Visibility {
+	switch a.Kind {
+	case AlertNonConformance, AlertIntrusion:
+		return Visibility{Scope: ScopeParties, Parties: a.Parties}
+	}
+	return Visibility{Scope: ScopeAll}
+}
+
 // AlertState is where an alert is in its lifecycle.
 type AlertState string
 

@@ -38,6 +38,9 @@ type Host struct {
 	// signatories are the signatories of the agreements in force, by
 	// agreement id: the parties a zone alert concerns.
 	signatories atomic.Pointer[map[string][]string]
+	// rules are the rules of the agreements in force, by agreement id:
+	// the exemptions from flying in their no-fly zones (exempt.go).
+	rules atomic.Pointer[map[string]truce.AgreementRules]
 	// intents are the active operations the engine holds aircraft to,
 	// and their parties (conformance.go).
 	intents atomic.Pointer[intents]
@@ -176,7 +179,7 @@ func New(ctx context.Context, c Config) (*Host, error) {
 		MaxTracks:      c.MaxTracks,
 		MaxDelay:       c.MaxDelay,
 		MaxAhead:       c.MaxAhead,
-		Emit:           a.enqueue,
+		Emit:           a.emit,
 	})
 	if err != nil {
 		return nil, err

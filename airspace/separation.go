@@ -95,6 +95,7 @@ func (m *separations) add(ag *truce.Agreement, now time.Time) {
 func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 	m := separations{pairs: map[partyPair]monitor.Separation{}}
 	signs := map[string][]string{}
+	rules := map[string]truce.AgreementRules{}
 	now := a.svc.Now()
 	for cursor := ""; ; {
 		ags, err := a.store.Agreements(ctx, truce.AgreementFilter{Status: truce.AgreementInForce, Cursor: cursor, Limit: 500})
@@ -108,6 +109,7 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 			}
 			m.add(ag, now)
 			signs[ag.ID] = ag.Signatories
+			rules[ag.ID] = ag.Rules
 		}
 		if len(ags) < 500 {
 			break
@@ -116,5 +118,6 @@ func (a *Host) loadSeparations(ctx context.Context) (float64, error) {
 	}
 	a.seps.Store(&m.pairs)
 	a.signatories.Store(&signs)
+	a.rules.Store(&rules)
 	return m.largest, nil
 }

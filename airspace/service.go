@@ -46,7 +46,7 @@ var (
 )
 
 func alertChange(a *truce.Alert) truce.Change {
-	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: a.Version == 1,
+	return truce.Change{Kind: "alert", Subject: a.ID, Body: a, Visibility: truce.AlertVisibility(a), New: a.Version == 1,
 		Event: &truce.Event{Data: a, Point: &[2]float64{a.Lon, a.Lat}}}
 }
 
@@ -115,15 +115,20 @@ func (s *Service) RaiseAlerts(ctx context.Context, as []*truce.Alert) error {
 	return err
 }
 
-// FindAlert returns an alert; alerts are visible to every member.
+// FindAlert returns an alert the caller may read (truce.AlertVisibility);
+// one it may not is not found, as if it did not exist.
 func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error) {
-	if _, err := truce.RequireCaller(ctx); err != nil {
+	c, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Alert, error) {
 		a, err := s.Store.Alert(ctx, id)
 		if err != nil {
 			return nil, err
+		}
+		if !truce.AlertVisibility(a).Allows(c) {
+			return nil, truce.Errorf(truce.ENOTFOUND, "Alert %s not found.", id)
 		}
 		if _, err := journal.Vouched(ctx, s.Journal, "alert", []*truce.Alert{a}, alertID); err != nil {
 			return nil, err
@@ -134,21 +139,54 @@ func (s *Service) FindAlert(ctx context.Context, id string) (*truce.Alert, error
 
 func alertID(a *truce.Alert) string { return a.ID }
 
-// ListAlerts returns a page of alerts, newest first.
+// alertScans bounds the store pages ListAlerts reads for one page of
+// alerts the caller may read.
+const alertScans = 4
+
+// ListAlerts returns a page of the alerts the caller may read
+// (truce.AlertVisibility), newest first. Alerts it may not read are
+// passed over; when a page is mostly such alerts, at most alertScans
+// store pages are read and the page may come back short, with a cursor
+// to go on from.
 func (s *Service) ListAlerts(ctx context.Context, f truce.AlertFilter) ([]*truce.Alert, string, error) {
-	if _, err := truce.RequireCaller(ctx); err != nil {
+	c, err := truce.RequireCaller(ctx)
+	if err != nil {
 		return nil, "", err
 	}
 	lim := truce.PageLimit(f.Limit)
 	f.Limit = lim + 1
 	var next string
 	as, err := journal.VouchedRead(ctx, s.Journal, "alert", func(ctx context.Context) ([]*truce.Alert, error) {
-		as, err := s.Store.Alerts(ctx, f)
-		if err != nil {
-			return nil, err
+		var out []*truce.Alert
+		next = ""
+		g := f
+		for scan := 0; ; scan++ {
+			as, err := s.Store.Alerts(ctx, g)
+			if err != nil {
+				return nil, err
+			}
+			for i, a := range as {
+				if truce.AlertVisibility(a).Allows(c) {
+					out = append(out, a)
+				}
+				if len(out) > lim {
+					// A next page holds at least this alert.
+					next = out[lim-1].ID
+					return out[:lim], nil
+				}
+				if i == len(as)-1 {
+					g.Cursor = a.ID
+				}
+			}
+			if len(as) < g.Limit {
+				return out, nil // the end
+			}
+			if scan+1 == alertScans {
+				// More rows remain: go on after the last one read.
+				next = g.Cursor
+				return out, nil
+			}
 		}
-		as, next = truce.PageCursor(as, lim, func(a *truce.Alert) string { return a.ID })
-		return as, nil
 	}, alertID)
 	if err != nil {
 		return nil, "", err

@@ -426,7 +426,19 @@ func (s *Service) DecideIncident(ctx context.Context, id string, d DecisionInput
 	}
 	now := s.Now()
 	var zones []ZoneInForce
+	var actorParty string // the party the incident is attributed to, if its actor names one
 	if to, _ := Move(inc.Status, d.Action); to == StatusVerified && s.Zones != nil {
+		if inc.Actor != "" {
+			switch p, err := s.Accounts.Party(ctx, inc.Actor); {
+			case err == nil:
+				if err := s.Accounts.VouchParty(ctx, p); err != nil {
+					return nil, err
+				}
+				actorParty = p.ID
+			case truce.ErrorCode(err) != truce.ENOTFOUND:
+				return nil, err
+			}
+		}
 		// A zone in force at either end of the incident's window counts:
 		// the event may have been at either.
 		seen := map[string]bool{}
@@ -456,7 +468,7 @@ func (s *Service) DecideIncident(ctx context.Context, id string, d DecisionInput
 			return nil, err
 		}
 		if n.Status == StatusVerified {
-			n.Violations = Violations(n, zones)
+			n.Violations = Violations(n, zones, actorParty)
 		}
 		idx := w.Journal(incidentChange(n))
 		n.JournalIndex = idx

@@ -149,8 +149,10 @@ type Violation struct {
 // Violations returns the rules a verified incident breaks among the zones
 // in force at its place and time: each prohibition of the zone's agreement
 // whose activity is the incident's (Activity) and whose zone kinds include
-// the zone's. An incident that is not verified breaks none (yet).
-func Violations(inc *Incident, zones []ZoneInForce) []Violation {
+// the zone's, unless it exempts actorParty: the party the incident is
+// attributed to (its id; "" when the actor is no party). An incident that
+// is not verified breaks none (yet).
+func Violations(inc *Incident, zones []ZoneInForce, actorParty string) []Violation {
 	if inc.Status != StatusVerified {
 		return nil
 	}
@@ -161,7 +163,7 @@ func Violations(inc *Incident, zones []ZoneInForce) []Violation {
 	var out []Violation
 	for _, z := range zones {
 		for _, p := range z.Rules.Prohibited {
-			if p.Activity == act && slices.Contains(p.ZoneKinds, z.Kind) {
+			if p.Activity == act && slices.Contains(p.ZoneKinds, z.Kind) && !p.Exempts(actorParty) {
 				out = append(out, Violation{Activity: act, AgreementID: z.AgreementID, ZoneID: z.ZoneID, ZoneVersion: z.ZoneVersion, ZoneKind: z.Kind, At: inc.Start})
 			}
 		}

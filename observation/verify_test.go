@@ -106,7 +106,7 @@ func TestViolations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := observation.Violations(tt.inc, zones)
+			got := observation.Violations(tt.inc, zones, "")
 			if len(got) != len(tt.want) {
 				t.Fatalf("Violations = %+v, want zones %v", got, tt.want)
 			}
@@ -116,5 +116,34 @@ func TestViolations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestViolations_Exempt: a prohibition does not bind the parties it
+// exempts. A verified incident whose actor is an exempt party breaks
+// none of it; the same incident by anyone else, or by no party known,
+// does.
+func TestViolations_Exempt(t *testing.T) {
+	rules := truce.AgreementRules{Prohibited: []truce.Prohibition{
+		{Activity: "air_strike", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}, Exempt: []string{"p-host"}},
+		{Activity: "shelling", ZoneKinds: []truce.ZoneKind{truce.ZoneNoFly}},
+	}}
+	zones := []observation.ZoneInForce{{AgreementID: "ag", Rules: rules, ZoneID: "z", ZoneVersion: 1, Kind: truce.ZoneNoFly}}
+	strike := &observation.Incident{Status: observation.StatusVerified, Category: observation.CatExplosion, SubCategory: "air_strike"}
+	shell := &observation.Incident{Status: observation.StatusVerified, Category: observation.CatExplosion, SubCategory: "artillery"}
+	for _, c := range []struct {
+		name  string
+		inc   *observation.Incident
+		party string
+		want  int
+	}{
+		{"ExemptParty", strike, "p-host", 0},
+		{"OtherParty", strike, "p-other", 1},
+		{"NoPartyKnown", strike, "", 1},
+		{"ExemptFromAnotherActivityOnly", shell, "p-host", 1},
+	} {
+		if got := observation.Violations(c.inc, zones, c.party); len(got) != c.want {
+			t.Errorf("%s: %+v, want %d violations", c.name, got, c.want)
+		}
 	}
 }

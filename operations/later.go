@@ -77,7 +77,13 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 	}
 	s.followNotified(e.Subject, o)
 	if o == nil {
-		return nil
+		// The site is closed (or gone), the movement over: the
+		// conflicts it raised later no longer stand.
+		reason := "site closed"
+		if e.Kind == humanitarian.KindMovement {
+			reason = "movement no longer notified or under way"
+		}
+		return s.withdrawLater(ctx, e.Subject, reason)
 	}
 	vs := o.volumes
 	type hit struct {
@@ -197,14 +203,85 @@ func (s *Service) raiseLater(ctx context.Context, raise []*Conflict) error {
 	return err
 }
 
+// withdrawLater withdraws the standing conflicts raised later against
+// other side otherID with the live operations: each is journalled again,
+// withdrawn with the reason, and alerted (EventConflict) to whom it was.
+// The conflicts are read again in the writing transaction, so a repeated
+// event, or another server handling the same one, withdraws each once.
+func (s *Service) withdrawLater(ctx context.Context, otherID, reason string) error {
+	s.mu.Lock()
+	if err := s.load(ctx); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	ops := make([]string, 0, len(s.live))
+	for id := range s.live {
+		ops = append(ops, id)
+	}
+	s.mu.Unlock()
+	slices.Sort(ops)
+	standing := func(c *Conflict) bool { return c.Later && c.OtherID == otherID && c.WithdrawnAt == nil }
+	// Most events withdraw nothing: that is known before the write.
+	some, err := journal.Read(ctx, s.Journal, func(ctx context.Context) (bool, error) {
+		for _, id := range ops {
+			cs, err := s.Store.Conflicts(ctx, id)
+			if err != nil {
+				return false, err
+			}
+			if slices.ContainsFunc(cs, standing) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil || !some {
+		return err
+	}
+	now := s.Now().UTC()
+	_, err = journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (struct{}, error) {
+		n := 0
+		for _, id := range ops {
+			cs, err := tx.Conflicts(ctx, id)
+			if err != nil {
+				return struct{}{}, err
+			}
+			for _, c := range cs {
+				if !standing(c) {
+					continue
+				}
+				c.WithdrawnAt, c.WithdrawnReason = &now, reason
+				bb := c.Overlap.BBox
+				c.JournalIndex = w.Journal(truce.Change{Kind: KindConflict, Subject: c.ID, Body: c,
+					Visibility: truce.Visibility{Scope: truce.ScopeParties, Owner: c.PartyID, Parties: c.Visible},
+					Event:      &truce.Event{Kind: EventConflict, Data: c, BBox: &bb}})
+				if err := tx.UpdateConflict(ctx, c); err != nil {
+					return struct{}{}, err
+				}
+				n++
+			}
+		}
+		if n == 0 {
+			return struct{}{}, errAllRaised
+		}
+		return struct{}{}, nil
+	})
+	if errors.Is(err, errAllRaised) {
+		return nil
+	}
+	return err
+}
+
 // errAllRaised ends a write of conflicts raised later that another
 // server recorded first: nothing is left to journal.
 var errAllRaised = truce.Errorf(truce.ECONFLICT, "The conflicts are recorded already.")
 
 // raised reports whether c (raised later) is among the conflicts known of
-// its operation: one of the same version with the same other side.
+// its operation: one of the same version with the same other side, not
+// withdrawn (a site reopened raises its conflict anew).
 func raised(known []*Conflict, c *Conflict) bool {
-	return slices.ContainsFunc(known, func(k *Conflict) bool { return k.OtherID == c.OtherID && k.OperationVersion == c.OperationVersion })
+	return slices.ContainsFunc(known, func(k *Conflict) bool {
+		return k.OtherID == c.OtherID && k.OperationVersion == c.OperationVersion && k.WithdrawnAt == nil
+	})
 }
 
 // zoneLater re-checks the live operations against the zones in force

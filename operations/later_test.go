@@ -157,3 +157,57 @@ func TestService_LaterReadsOneSnapshot(t *testing.T) {
 		})
 	}
 }
+
+// TestService_LaterWithdrawn: a site closed withdraws the conflicts it
+// raised later with the live operations: each is journalled again,
+// withdrawn, with the reason, and alerted; handled again, nothing more
+// is written. The site reopened raises a conflict anew.
+func TestService_LaterWithdrawn(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			ctx := context.Background()
+			op, err := w.svc.File(w.asUS, w.plan("US patrol", operations.GroundPatrol, box(36.9, 33.5, 37.0, 33.6), 0, 10, time.Hour, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			site := &humanitarian.Site{ID: "site-closing", AgreementID: w.agreement.ID, PartyID: w.ngo.ID, SiteFields: humanitarian.SiteFields{Name: "Clinic",
+				Category: humanitarian.Hospital, Organisation: "MSF", Geometry: json.RawMessage(`{"type":"Point","coordinates":[36.95,33.55]}`), BufferM: 200, ValidFrom: w.now},
+				Status: humanitarian.SiteActive, BBox: truce.BBox{36.94, 33.54, 36.96, 33.56}, Version: 1}
+			handle := func() {
+				t.Helper()
+				if err := w.svc.Handle(ctx, truce.Event{Kind: "site", Subject: site.ID, BBox: &site.BBox}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			putSite(t, st, site)
+			handle()
+			cs, err := w.svc.Conflicts(w.asUS, op.Operation.ID)
+			if err != nil || len(cs) != 1 || cs[0].WithdrawnAt != nil {
+				t.Fatalf("conflicts %+v %v; want one, standing", cs, err)
+			}
+			first := cs[0].JournalIndex
+			closed := *site
+			closed.Status, closed.Version = humanitarian.SiteClosed, 2
+			putSite(t, st, &closed)
+			handle()
+			handle()
+			cs, err = w.svc.Conflicts(w.asUS, op.Operation.ID)
+			if err != nil || len(cs) != 1 || cs[0].WithdrawnAt == nil || cs[0].WithdrawnReason == "" || cs[0].JournalIndex <= first {
+				t.Fatalf("conflicts after the site closed: %+v %v; want the one withdrawn, journalled again", cs, err)
+			}
+			if n := len(w.eventsOf(operations.EventConflict)); n != 2 {
+				t.Fatalf("%d conflict alerts, want 2 (raised, withdrawn)", n)
+			}
+			reopened := closed
+			reopened.Status, reopened.Version = humanitarian.SiteActive, 3
+			putSite(t, st, &reopened)
+			handle()
+			cs, err = w.svc.Conflicts(w.asUS, op.Operation.ID)
+			if err != nil || len(cs) != 2 || cs[1].WithdrawnAt != nil {
+				t.Fatalf("conflicts after the site reopened: %+v %v; want a new one standing", cs, err)
+			}
+		})
+	}
+}

@@ -265,6 +265,11 @@ type Conflict struct {
 	// Later is set on a conflict raised after the operation was filed,
 	// by a change on the other side (a site notified inside it).
 	Later bool `json:"later,omitempty"`
+	// WithdrawnAt and WithdrawnReason: when and why a conflict raised
+	// later was withdrawn (the site closed, the movement over); nil while
+	// it stands.
+	WithdrawnAt     *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnReason string     `json:"withdrawn_reason,omitempty"`
 }
 
 // checked is a plan's volumes as decoded.

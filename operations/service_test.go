@@ -609,6 +609,23 @@ func TestService_SiteNotifiedLater(t *testing.T) {
 			if n := len(w.eventsOf(operations.EventConflict)); n != 2 {
 				t.Fatalf("%d conflict alerts, want 2", n)
 			}
+			// The convoy arrives: its conflict is withdrawn, the site's
+			// stands.
+			arrived := *mv
+			arrived.Status, arrived.Version = humanitarian.MovementArrived, 2
+			w.notify(t, humanitarian.KindMovement, mv.ID, &arrived, w.now, func(i int64) { arrived.JournalIndex = i }, func(tx humanitarian.Tx) error {
+				return tx.PutMovement(context.Background(), &arrived)
+			})
+			if err := w.svc.Handle(context.Background(), truce.Event{Kind: humanitarian.KindMovement, Subject: mv.ID}); err != nil {
+				t.Fatal(err)
+			}
+			cs, err := w.svc.Conflicts(w.asNGO, op.Operation.ID)
+			if err != nil || len(cs) != 2 || cs[0].WithdrawnAt != nil || cs[1].WithdrawnAt == nil || cs[1].WithdrawnReason == "" {
+				t.Fatalf("conflicts after the convoy arrived: %+v %v; want the convoy's withdrawn, the site's standing", cs, err)
+			}
+			if n := len(w.eventsOf(operations.EventConflict)); n != 3 {
+				t.Fatalf("%d conflict alerts, want 3 (two raised, one withdrawn)", n)
+			}
 		})
 	}
 }

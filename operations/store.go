@@ -44,6 +44,8 @@ type Tx interface {
 	// Version-1 (EPRECONDITION if not).
 	PutOperation(ctx context.Context, o *Operation) error
 	InsertConflict(ctx context.Context, c *Conflict) error
+	// UpdateConflict replaces a conflict's document (its withdrawal).
+	UpdateConflict(ctx context.Context, c *Conflict) error
 	// Conflicts lists an operation's conflicts as the transaction sees
 	// them, oldest first.
 	Conflicts(ctx context.Context, operationID string) ([]*Conflict, error)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/operations"
 )
 
@@ -102,6 +103,21 @@ func (t *tx) InsertConflict(_ context.Context, c *operations.Conflict) error {
 		return err
 	}
 	return t.insert(`INSERT INTO operation_conflicts (id, operation_id, body, journal_index) VALUES (?, ?, ?, ?)`, c.ID, c.OperationID, b, c.JournalIndex)
+}
+
+func (t *tx) UpdateConflict(_ context.Context, c *operations.Conflict) error {
+	b, err := body(c)
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE operation_conflicts SET body = ?, journal_index = ? WHERE id = ? AND operation_id = ?`, b, c.JournalIndex, c.ID, c.OperationID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return truce.Errorf(truce.ENOTFOUND, "Conflict %q not found.", c.ID)
+	}
+	return nil
 }
 
 // checkOperationColumns calls fn for every operation and conflict row
