@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,6 +187,58 @@ func TestCallerCache_EditedBehindCaught(t *testing.T) {
 			wantRefused(t, "again", a, err, truce.EINTEGRITY)
 			if n := e.svc.Callers.Len(); n != 0 {
 				t.Fatalf("%d callers cached after refusals", n)
+			}
+		})
+	}
+}
+
+// TestCallerCache_RevokeRacingReads: requests authenticate the token
+// without pause while it is revoked. Not one that starts after
+// RevokeToken returned is let in, though reads that began before the
+// revocation (and found the token good) finish around it and would put
+// their caller in the cache.
+func TestCallerCache_RevokeRacingReads(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			e := newCallerEnv(t, open)
+			e.cached(t)
+			var revoked, stop atomic.Bool
+			var served atomic.Int64
+			errs := make(chan error, 4)
+			for range 4 {
+				go func() {
+					for !stop.Load() {
+						after := revoked.Load()
+						a, err := e.svc.AuthenticateToken(context.Background(), e.tok.Secret)
+						if after && err == nil {
+							errs <- fmt.Errorf("a request begun after the revocation was let in as %s", a.User.Username)
+							return
+						}
+						if err == nil {
+							served.Add(1)
+						} else if truce.ErrorCode(err) != truce.EUNAUTHORIZED {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			time.Sleep(50 * time.Millisecond)
+			e.svc.Callers.Forget() // some reads are under way when it is revoked
+			if _, err := e.svc.RevokeToken(e.admin, e.tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			revoked.Store(true)
+			time.Sleep(100 * time.Millisecond)
+			stop.Store(true)
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if served.Load() == 0 {
+				t.Fatal("no request was served before the revocation")
 			}
 		})
 	}
