@@ -7,6 +7,7 @@ import (
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/accounts"
+	"github.com/truce-project/truce/events"
 )
 
 // accountsFollowDelay bounds how long a token revoked or a user disabled
@@ -75,4 +76,23 @@ func TestAccounts_FollowsOtherServers(t *testing.T) {
 		_, err := a.Accounts.DisableUser(admin, op.ID, 0)
 		return err
 	})
+	// The events tell no more than the journal: no data, and the
+	// visibility of the entry (the operator's party only).
+	recs, err := a.Store.Events(context.Background(), events.Query{Kinds: accounts.ChangeKinds, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen int
+	for _, r := range recs {
+		if r.Kind != "token" && r.Kind != "user" {
+			continue
+		}
+		seen++
+		if r.Data != nil || r.Index < 0 || r.Visibility.Scope != truce.ScopeParty || r.Visibility.Owner != e.admin.Party.ID {
+			t.Fatalf("the event of %s %s: %+v", r.Kind, r.Subject, r)
+		}
+	}
+	if seen < 4 {
+		t.Fatalf("%d token and user events logged; want at least 4", seen)
+	}
 }
