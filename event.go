@@ -5,7 +5,9 @@ import "time"
 // EventKinds are the kinds of the events the services publish (a change's
 // kind): what a webhook or stream may ask for.
 var EventKinds = []string{"agreement", "aircraft", "alert", "feed", "zone", "site", "transmission", "movement",
-	"control_area", "guarantee", "guarantee.breach", "guarantee.breach_overdue", "guarantee.breach_response", "guarantee.breach_withdrawn"}
+	"control_area", "guarantee", "guarantee.breach", "guarantee.breach_overdue", "guarantee.breach_response", "guarantee.breach_withdrawn",
+	// An accounts change (data-less: kind, subject and journal index).
+	"token", "user", "party"}
 
 // Event is something that happened: a record changed (Kind is the journal
 // kind) or an engine raised something (an alert). It is logged in the

@@ -2,8 +2,10 @@ package accounts
 
 import (
 	"context"
+	"crypto/sha256"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/journal"
@@ -16,37 +18,58 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*truce.
 	if !strings.HasPrefix(secret, "truce_") || len(secret) > 100 {
 		return nil, errBadCredentials
 	}
+	hash := sha256.Sum256([]byte(secret))
+	// A caller vouched for lately, and not changed since (see CallerCache
+	// for what that guarantees), is not read again.
+	var gen uint64
+	if s.Callers != nil {
+		var a *truce.Caller
+		if a, gen = s.Callers.get(hash, s.Now()); a != nil {
+			return a, nil
+		}
+	}
 	// The token, its user and party, and their journal entries are read in
 	// one snapshot (journal.Read): a write committing between a row and
 	// its entries would otherwise look like a row changed outside Truce.
-	return journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Caller, error) {
-		return s.authenticateToken(ctx, secret)
+	var expires *time.Time
+	a, err := journal.Read(ctx, s.Journal, func(ctx context.Context) (*truce.Caller, error) {
+		a, exp, err := s.authenticateToken(ctx, hash[:])
+		expires = exp
+		return a, err
 	})
-}
-
-// authenticateToken is AuthenticateToken in the snapshot it gives.
-func (s *Service) authenticateToken(ctx context.Context, secret string) (*truce.Caller, error) {
-	t, err := s.Store.TokenByHash(ctx, HashSecret(secret))
-	if truce.ErrorCode(err) == truce.ENOTFOUND {
-		return nil, errBadCredentials
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
+	if s.Callers != nil {
+		s.Callers.put(hash, a, gen, s.Now(), expires)
+	}
+	return a, nil
+}
+
+// authenticateToken is AuthenticateToken in the snapshot it gives; it
+// returns the caller and when the token expires.
+func (s *Service) authenticateToken(ctx context.Context, hash []byte) (*truce.Caller, *time.Time, error) {
+	t, err := s.Store.TokenByHash(ctx, hash)
+	if truce.ErrorCode(err) == truce.ENOTFOUND {
+		return nil, nil, errBadCredentials
+	} else if err != nil {
+		return nil, nil, err
+	}
 	if !t.Active(s.Now()) {
-		return nil, errBadCredentials
+		return nil, nil, errBadCredentials
 	}
 	// Who the caller is and may do is what the journal vouches for: a
 	// token, user or party row edited behind the server's back (a revoked
 	// token revived, a role added) is refused (journal.VouchOne).
 	if err := journal.VouchOne(ctx, s.Journal, "token", t.ID, t, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a, err := s.actor(ctx, t.UserID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a.TokenID = t.ID
-	return a, nil
+	return a, t.ExpiresAt, nil
 }
 
 // AuthenticatePassword checks a username and password, within the

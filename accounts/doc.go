@@ -12,6 +12,9 @@
 //   - authentication (auth.go): a bearer token or a password turned into
 //     a truce.Caller that the journal vouches for, and the bounds on
 //     password sign-ins (login.go) and the argon2id hashing (password.go);
+//   - the callers a token's vouched read found good, cached for a second
+//     and dropped on any accounts change, here or on another server
+//     (callers.go: CallerCache says what it guarantees);
 //   - the keys (keys.go): custodial parties' keys sealed under the
 //     deployment's key secret (the log key file is package ledger's:
 //     GenerateLogKey);

@@ -48,8 +48,8 @@ func (s *Service) createParty(ctx context.Context, a *truce.Caller, c truce.Part
 		p.PublicKey, p.Custodial, sealed = vkey, true, key
 	}
 	// The private key is written with the party, in one transaction.
-	_, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
-		p.JournalIndex = w.Journal(truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true})
+	_, err := write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
+		p.JournalIndex = w.Journal(truce.Change{Kind: "party", Subject: p.ID, Body: p, Visibility: truce.Visibility{Scope: truce.ScopeAll}, New: true, Event: changed()})
 		if err := tx.InsertParty(ctx, p); err != nil {
 			return nil, err
 		}

@@ -74,14 +74,14 @@ func (s *Service) RotatePartyKey(ctx context.Context, r truce.KeyRotation) (*tru
 	if !signedBy(newV) {
 		return nil, truce.Errorf(truce.EUNPROCESSABLE, "The rotation note is not signed by the new key: sign it with both.")
 	}
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
+	return write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.Party, error) {
 		q := *p
 		q.PublicKey = newKey
 		q.Version++
 		// The body is the party's new version (what vouching reads) with
 		// the note that authorised it.
 		q.JournalIndex = w.Journal(truce.Change{Kind: "party", Subject: q.ID, Body: keyRotationBody{&q, r.Note},
-			Visibility: truce.Visibility{Scope: truce.ScopeAll}})
+			Visibility: truce.Visibility{Scope: truce.ScopeAll}, Event: changed()})
 		return &q, tx.UpdatePartyKey(ctx, &q)
 	})
 }

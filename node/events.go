@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"slices"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/accounts"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/control"
 	"github.com/truce-project/truce/events"
@@ -38,7 +40,10 @@ func (n *Node) followRemote(ctx context.Context) error {
 		"site", humanitarian.KindMovement,
 		// An operation's status: the active operations the monitor holds
 		// aircraft to.
-		operations.EventChanged, operations.EventFiled, operations.EventProposed}}, last, true)
+		operations.EventChanged, operations.EventFiled, operations.EventProposed,
+		// Tokens, users and parties: the callers this server vouched
+		// for and cached (accounts.CallerCache).
+		"token", "user", "party"}}, last, true)
 	if err != nil {
 		return err
 	}
@@ -55,6 +60,7 @@ func (n *Node) followRemote(ctx context.Context) error {
 				n.follow(r.Event)
 				n.followControlRemote(r.Event)
 				n.followOperationsRemote(r.Event)
+				n.followAccountsRemote(r.Event)
 			}
 		}
 	}()
@@ -68,5 +74,13 @@ func (n *Node) closeEvents() {
 	}
 	if n.Events != nil {
 		n.Events.Close()
+	}
+}
+
+// followAccountsRemote drops the callers this server cached when another
+// server changes a token, a user or a party (accounts.CallerCache).
+func (n *Node) followAccountsRemote(e truce.Event) {
+	if n.Accounts != nil && slices.Contains(accounts.ChangeKinds, e.Kind) {
+		n.Accounts.Forget()
 	}
 }

@@ -30,8 +30,9 @@ const (
 // with the session, so it needs no table, secret file or migration of its
 // own: it works unchanged across instances sharing one PostgreSQL, logout
 // revokes it server-side (a stateless signed cookie cannot be revoked),
-// disabling a user ends their sessions at once, and each login and logout
-// is a journal entry like every other credential change.
+// disabling a user ends their sessions at once (on the other instances
+// within their follow delay, accounts.CallerCache), and each login and
+// logout is a journal entry like every other credential change.
 type Session struct {
 	Caller  *truce.Caller
 	TokenID string
