@@ -29,6 +29,7 @@ func (u *UI) AddObservation(o api.Observations) {
 		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split, "POST /incidents/{id}/move": h.move}})
 	u.AddPage(Page{Path: "/reports/daily", NavKey: "nav.reports", Order: 24, Routes: map[string]http.HandlerFunc{
 		"GET /reports/daily": h.report, "POST /reports/daily/publish": h.publish}})
+	u.AddPage(Page{Path: "/violations", NavKey: "nav.violations", Order: 24, Routes: map[string]http.HandlerFunc{"GET /violations": h.violations}})
 }
 
 type observationPages struct {
