@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,18 @@ func TestViolationsPage(t *testing.T) {
 		if resp, _ := get(t, c, s.url+"/violations?"+q); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, resp.StatusCode)
 		}
+	}
+
+	// The daily report counts the violation's zone: its incident, by
+	// category and reporting party (the one outside any zone is not).
+	resp, page = get(t, c, s.url+"/reports/daily?day="+today)
+	zoneRow := regexp.MustCompile(`(?s)<tr data-zone="` + regexp.QuoteMeta(z.ID) + `">(.*?)</tr>`).FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusOK || zoneRow == nil || strings.Count(page, `<tr data-zone=`) != 1 ||
+		!strings.Contains(zoneRow[1], "<td>1</td><td>1</td><td>1</td>") || !strings.Contains(zoneRow[1], `data-category="explosion"`) ||
+		!strings.Contains(zoneRow[1], `data-party="`+mission.ID+`">Monitoring centre: 1 · 1<`) {
+		t.Fatalf("the report by zone: %d\n%.5000s", resp.StatusCode, page)
+	}
+	if _, page := get(t, c, s.url+"/reports/daily?day="+today, "Cookie", "truce_lang=ar"); !strings.Contains(page, "حسب المنطقة") {
+		t.Fatalf("the report by zone in Arabic:\n%.3000s", page)
 	}
 }
