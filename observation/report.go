@@ -49,8 +49,8 @@ type PartyTotals struct {
 }
 
 // ZoneTotals are the totals of one zone: the incidents in it (in a
-// version of it in force at their centre and start, or breaking one of
-// its rules), their observations, events and casualties, and the
+// version of it in force at their centre at either end of their window,
+// or breaking one of its rules), their observations, events and casualties, and the
 // violations of its rules (not those of other zones the incidents are
 // in); by category and by reporting party likewise.
 type ZoneTotals struct {
@@ -148,8 +148,8 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 }
 
 // BuildReportIn is BuildReport with the zones each of today's incidents is
-// in, by incident ID (the zone versions in force at its centre and
-// start), besides those its violations cite. It is a pure function of its
+// in, by incident ID (the zones in force at its centre at either end of
+// its window), besides those its violations cite. It is a pure function of its
 // input.
 func BuildReportIn(day time.Time, today, yesterday []*Incident, zonesOf map[string][]string) *DailyReport {
 	r := &DailyReport{Day: day.UTC().Format(time.DateOnly), Incidents: []*Incident{}}
@@ -272,19 +272,27 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 		return nil, err
 	}
 	// The zones each incident counted is in: those in force at its
-	// centre when it started.
+	// centre at either end of its window, as verification finds them.
 	zonesOf := map[string][]string{}
 	if s.Zones != nil {
 		for _, inc := range today {
 			if !counted(inc) {
 				continue
 			}
-			zs, err := s.Zones.InForce(ctx, inc.Center, inc.Start)
-			if err != nil {
-				return nil, err
+			times := []time.Time{inc.Start}
+			if !inc.End.Equal(inc.Start) {
+				times = append(times, inc.End)
 			}
-			for _, z := range zs {
-				zonesOf[inc.ID] = append(zonesOf[inc.ID], z.ZoneID)
+			for _, t := range times {
+				zs, err := s.Zones.InForce(ctx, inc.Center, t)
+				if err != nil {
+					return nil, err
+				}
+				for _, z := range zs {
+					if !slices.Contains(zonesOf[inc.ID], z.ZoneID) {
+						zonesOf[inc.ID] = append(zonesOf[inc.ID], z.ZoneID)
+					}
+				}
 			}
 		}
 	}
