@@ -275,6 +275,10 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 	// centre at either end of its window, as verification finds them.
 	zonesOf := map[string][]string{}
 	if s.Zones != nil {
+		inForce := func(p Point, t time.Time) ([]ZoneInForce, error) { return s.Zones.InForce(ctx, p, t) }
+		if m, ok := s.Zones.(ManyZones); ok {
+			inForce = m.InForceMany(ctx)
+		}
 		for _, inc := range today {
 			if !counted(inc) {
 				continue
@@ -284,7 +288,7 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 				times = append(times, inc.End)
 			}
 			for _, t := range times {
-				zs, err := s.Zones.InForce(ctx, inc.Center, t)
+				zs, err := inForce(inc.Center, t)
 				if err != nil {
 					return nil, err
 				}
