@@ -325,9 +325,23 @@ func runIncident(ctx context.Context, args []string) error {
 					c.Events.Best, c.Events.Low, c.Events.High, c.Casualties.Best, c.Casualties.Low, c.Casualties.High)
 			}
 		})
+		if len(rep.ByZone) > 0 {
+			table("ZONE\tINCIDENTS\tOBSERVATIONS\tVIOLATIONS\tBY CATEGORY (INCIDENTS/OBSERVATIONS/VIOLATIONS)\tBY PARTY (INCIDENTS/VIOLATIONS)", func(w *tabwriter.Writer) {
+				for _, z := range rep.ByZone {
+					var cats, parties []string
+					for _, c := range z.ByCategory {
+						cats = append(cats, fmt.Sprintf("%s %d/%d/%d", c.Category, c.Incidents, c.Observations, c.Violations))
+					}
+					for _, p := range z.ByParty {
+						parties = append(parties, fmt.Sprintf("%s %d/%d", p.PartyID, p.Incidents, p.Violations))
+					}
+					fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%s\t%s\n", z.ZoneID, z.Incidents, z.Observations, z.Violations, strings.Join(cats, ", "), strings.Join(parties, ", "))
+				}
+			})
+		}
 		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, report)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, move, report)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

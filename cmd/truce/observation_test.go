@@ -126,7 +126,8 @@ func TestCLI_Observation(t *testing.T) {
 	if !strings.Contains(out, "is verified") || !strings.Contains(out, "Violation: shelling prohibited in deescalation zone "+zoneID) {
 		t.Fatalf("verify: %s", out)
 	}
-	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
+	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") ||
+		!regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(zoneID)+`\s+1\s+2\s+1\s+explosion 1/2/1\s+\S+ 1/1\s*$`).MatchString(out) {
 		t.Fatalf("report: %s", out)
 	}
 	pub := run(tokens["centre-op"], "incident", "report", "--publish")
