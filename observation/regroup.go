@@ -188,11 +188,13 @@ func (s *Service) MoveObservations(ctx context.Context, id string, in MoveInput)
 		return nil, err
 	}
 	// Where each observation is, read before the transaction (which holds
-	// the database) and checked again in it through the incident that
-	// holds it.
+	// the database), as the journal vouches for it, and checked again in
+	// the transaction through the incident that holds it.
 	at := make([]string, len(in.Observations))
 	for i, oid := range in.Observations {
-		o, err := s.Store.Observation(ctx, oid)
+		o, err := journal.VouchedFind(ctx, s.Journal, "observation", func(ctx context.Context) (*Observation, error) {
+			return s.Store.Observation(ctx, oid)
+		}, observationID)
 		if err != nil {
 			return nil, err
 		}
