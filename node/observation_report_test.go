@@ -1,9 +1,13 @@
 package node
 
 import (
+	"context"
+	"database/sql"
+	"encoding/json"
 	"reflect"
 	"testing"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -36,4 +40,49 @@ func TestObservation_ReportZones(t *testing.T) {
 	if err != nil || len(r.ByZone) != 1 || r.ByZone[0].ZoneID != c.z.ID || r.ByZone[0].Incidents != 1 || r.ByZone[0].Violations != 0 {
 		t.Fatalf("the report by zone: %+v, %v", r.ByZone, err)
 	}
+}
+
+// TestObservation_MoveVouched: a report's stored row is edited in the
+// database to put it in another incident already. Moving it there reads
+// where it is as the journal vouches for it: the edit is found
+// (EINTEGRITY) rather than taken for "already there" (EINVALID), and
+// nothing is journalled.
+func TestObservation_MoveVouched(t *testing.T) {
+	stores(t, func(t *testing.T, pg bool) {
+		e := newTamperEnv(t, pg)
+		n := e.mustOpen(t)
+		admin := truce.NewContext(context.Background(), e.admin)
+		observer, op := monitorTeam(t, n, admin, "centre")
+		o1, err := n.Observation.AddObservation(observer, shellingAt(36.1, 33.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2, err := n.Observation.AddObservation(observer, shellingAt(37.5, 34.5))
+		if err != nil || o2.IncidentID == o1.IncidentID {
+			t.Fatalf("the second report: %+v, %v", o2, err)
+		}
+		n.Close()
+		e.edit(t, func(exec func(string, ...any), query func(string, ...any) *sql.Row) {
+			var doc string
+			if err := query(`SELECT j.body FROM observations o JOIN journal j ON j.idx = o.doc_entry WHERE o.id = ? AND o.doc = ''`, o2.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(doc), &m); err != nil {
+				t.Fatal(err)
+			}
+			m["incident_id"] = o1.IncidentID
+			b, _ := json.Marshal(m)
+			exec(`UPDATE observations SET doc = ? WHERE id = ?`, string(b), o2.ID)
+		})
+		n = e.mustOpen(t)
+		ctx := context.Background()
+		size, _ := n.Store.JournalSize(ctx)
+		if _, err := n.Observation.MoveObservations(op, o1.IncidentID, observation.MoveInput{Observations: []string{o2.ID}, Reason: "same"}); truce.ErrorCode(err) != truce.EINTEGRITY {
+			t.Errorf("moving the edited report: %v, want integrity", err)
+		}
+		if after, _ := n.Store.JournalSize(ctx); after != size {
+			t.Errorf("the refused move journalled %d entries", after-size)
+		}
+	})
 }
