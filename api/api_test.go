@@ -215,6 +215,7 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/evidence/{sha256}/file":                       {"GET", "/api/v1/evidence/" + strings.Repeat("a", 64) + "/file", "", "", 0, 404},
 		"POST /api/v1/incidents/{id}/merge":                        {"POST", "/api/v1/incidents/" + obs.IncidentID + "/merge", `{"from":["none"],"reason":"test"}`, "ru-op", 403, 404},
 		"POST /api/v1/incidents/{id}/split":                        {"POST", "/api/v1/incidents/" + obs.IncidentID + "/split", `{"observations":["` + obs.ID + `"],"reason":"test"}`, "ru-op", 403, 400},
+		"POST /api/v1/incidents/{id}/moves":                        {"POST", "/api/v1/incidents/" + obs.IncidentID + "/moves", `{"observations":["` + obs.ID + `"],"reason":"test"}`, "ru-op", 403, 400},
 		"POST /api/v1/reports/daily/publications":                  {"POST", "/api/v1/reports/daily/publications", `{"day":"2026-12-07"}`, "ru-op", 403, 0},
 		"GET /api/v1/reports/daily/published":                      {"GET", "/api/v1/reports/daily/published?day=2001-01-01", "", "", 0, 404},
 		"GET /api/v1/reports/daily":                                {"GET", "/api/v1/reports/daily?format=acled", "", "", 0, 0},

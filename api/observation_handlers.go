@@ -39,6 +39,9 @@ type Observations interface {
 	// (EFORBIDDEN, EINVALID, ECONFLICT, ENOTFOUND).
 	MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error)
 	SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error)
+	// MoveObservations moves observations into an existing incident
+	// (EFORBIDDEN, EINVALID, ECONFLICT, ENOTFOUND).
+	MoveObservations(ctx context.Context, id string, in observation.MoveInput) (*observation.Incident, error)
 	// PublishReport journals the hash of a day's report as it stands
 	// (EFORBIDDEN, EINVALID); PublishedReport returns it as published
 	// (ENOTFOUND, EINTEGRITY).
@@ -67,6 +70,7 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "GET", Pattern: "/api/v1/evidence/{sha256}/file", Handler: h.evidenceFile},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/merge", Handler: h.merge},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/split", Handler: h.split},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/moves", Handler: h.move},
 		{Method: "POST", Pattern: "/api/v1/reports/daily/publications", Handler: h.publish},
 		{Method: "GET", Pattern: "/api/v1/reports/daily/published", Handler: h.published},
 	} {
@@ -407,6 +411,22 @@ func (h *observationHandlers) split(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, inc)
 }
 
+// move moves observations of other incidents into this one, which it
+// answers with.
+func (h *observationHandlers) move(w http.ResponseWriter, r *http.Request) {
+	var in observation.MoveInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.MoveObservations(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
 // MergeIncidents implements Observations.
 func (c *Client) MergeIncidents(ctx context.Context, id string, in observation.MergeInput) (*observation.Incident, error) {
 	var inc observation.Incident
@@ -418,6 +438,13 @@ func (c *Client) MergeIncidents(ctx context.Context, id string, in observation.M
 func (c *Client) SplitIncident(ctx context.Context, id string, in observation.SplitInput) (*observation.Incident, error) {
 	var inc observation.Incident
 	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/split", in, &inc, nil)
+	return &inc, err
+}
+
+// MoveObservations implements Observations.
+func (c *Client) MoveObservations(ctx context.Context, id string, in observation.MoveInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/moves", in, &inc, nil)
 	return &inc, err
 }
 

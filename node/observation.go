@@ -42,7 +42,19 @@ func (n *Node) startObservation(ctx context.Context) error {
 type zonesInForce struct{ s *zones.Service }
 
 func (z zonesInForce) InForce(ctx context.Context, p observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
-	zs, err := z.s.InForceAt(ctx, p.Lon, p.Lat, t)
+	return inForce(z.s.InForceAt(ctx, p.Lon, p.Lat, t))
+}
+
+// InForceMany implements observation.ManyZones: the agreements are read
+// once for every place asked.
+func (z zonesInForce) InForceMany(ctx context.Context) func(observation.Point, time.Time) ([]observation.ZoneInForce, error) {
+	at := z.s.InForceMany(ctx)
+	return func(p observation.Point, t time.Time) ([]observation.ZoneInForce, error) {
+		return inForce(at(p.Lon, p.Lat, t))
+	}
+}
+
+func inForce(zs []zones.ZoneInForce, err error) ([]observation.ZoneInForce, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ const StatusMerged Status = "merged"
 // incident holds: a merge of other incidents into it, a split of some of
 // its observations into a new incident, or a move of observations to it.
 type Regrouping struct {
-	Action string `json:"action"` // merge, split
+	Action string `json:"action"` // merge, split, move
 	// Observations are those moved; From the incidents they left; To the
 	// incident they joined.
 	Observations []string  `json:"observations"`
@@ -41,6 +41,13 @@ type MergeInput struct {
 // SplitInput asks to split observations out of an incident into a new
 // one.
 type SplitInput struct {
+	Observations []string `json:"observations" required:"true"`
+	Reason       string   `json:"reason" required:"true"`
+}
+
+// MoveInput asks to move observations, of whichever incidents hold them,
+// into an existing incident.
+type MoveInput struct {
 	Observations []string `json:"observations" required:"true"`
 	Reason       string   `json:"reason" required:"true"`
 }
@@ -160,6 +167,71 @@ func (s *Service) SplitIncident(ctx context.Context, id string, in SplitInput) (
 		}
 		now := s.Now()
 		p.into = &Incident{ID: truce.NewID(), Category: from.Category, SubCategory: from.SubCategory, Status: StatusReported, CreatedAt: now}
+		return p, nil
+	})
+}
+
+// MoveObservations moves observations from the incidents that hold them
+// into incident id, an existing one of the same category; every incident
+// touched is summarised again, and one left with no observation ends as
+// merged into id. Journalled with the reason, as the monitoring mission's
+// operator. EFORBIDDEN, EINVALID (an observation named twice, already in
+// incident id, or of another category), ECONFLICT (an incident already
+// decided on, or an observation moved meanwhile), ENOTFOUND.
+func (s *Service) MoveObservations(ctx context.Context, id string, in MoveInput) (*Incident, error) {
+	a, err := truce.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason, err := checkRegroup(a, in.Reason, in.Observations, "observations")
+	if err != nil {
+		return nil, err
+	}
+	// Where each observation is, read before the transaction (which holds
+	// the database), as the journal vouches for it, and checked again in
+	// the transaction through the incident that holds it.
+	at := make([]string, len(in.Observations))
+	for i, oid := range in.Observations {
+		o, err := journal.VouchedFind(ctx, s.Journal, "observation", func(ctx context.Context) (*Observation, error) {
+			return s.Store.Observation(ctx, oid)
+		}, observationID)
+		if err != nil {
+			return nil, err
+		}
+		if o.IncidentID == id {
+			return nil, truce.Errorf(truce.EINVALID, "Observation %s is already in incident %s.", oid, id)
+		}
+		at[i] = o.IncidentID
+	}
+	return s.regroup(ctx, a, func(tx Tx) (*regroupPlan, error) {
+		into, err := tx.Incident(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		p := &regroupPlan{into: into, action: "move", reason: reason}
+		from := map[string]*Incident{}
+		held := map[string][]*Observation{}
+		for n, oid := range in.Observations {
+			f, ok := from[at[n]]
+			if !ok {
+				if f, err = tx.Incident(ctx, at[n]); err != nil {
+					return nil, err
+				}
+				if held[f.ID], err = tx.IncidentObservations(ctx, f.ID); err != nil {
+					return nil, err
+				}
+				from[f.ID] = f
+				p.from = append(p.from, f)
+			}
+			i := slices.IndexFunc(held[f.ID], func(h *Observation) bool { return h.ID == oid })
+			if i < 0 {
+				return nil, truce.Errorf(truce.ECONFLICT, "Observation %s was moved meanwhile; read it again.", oid)
+			}
+			if o := held[f.ID][i]; o.Category != into.Category {
+				return nil, truce.Errorf(truce.EINVALID, "Observation %s is %s, not %s: an observation joins an incident of its category only.", oid, o.Category, into.Category)
+			}
+			p.moved = append(p.moved, held[f.ID][i])
+		}
 		return p, nil
 	})
 }

@@ -40,16 +40,76 @@ type CategoryTotals struct {
 	Totals
 }
 
-// PartyTotals are the incidents a party's observers reported.
+// PartyTotals are the incidents a party's observers reported, and the
+// violations found in them.
 type PartyTotals struct {
-	PartyID   string `json:"party_id"`
-	Incidents int    `json:"incidents"`
+	PartyID    string `json:"party_id"`
+	Incidents  int    `json:"incidents"`
+	Violations int    `json:"violations"`
 }
 
-// ZoneTotals are the violations in one zone.
+// ZoneTotals are the totals of one zone: the incidents in it (in a
+// version of it in force at their centre at either end of their window,
+// or breaking one of its rules), their observations, events and casualties, and the
+// violations of its rules (not those of other zones the incidents are
+// in); by category and by reporting party likewise.
 type ZoneTotals struct {
-	ZoneID     string `json:"zone_id"`
-	Violations int    `json:"violations"`
+	ZoneID string `json:"zone_id"`
+	Totals
+	ByCategory []CategoryTotals `json:"by_category"`
+	ByParty    []PartyTotals    `json:"by_party"`
+}
+
+// zoneCounts gathers one zone's totals as BuildReport reads incidents.
+type zoneCounts struct {
+	total   Totals
+	cats    map[Category]*CategoryTotals
+	parties map[string]*PartyTotals
+}
+
+// add counts an incident in the zone, with v of its violations there.
+func (z *zoneCounts) add(inc *Incident, v int) {
+	addIn(&z.total, inc, v)
+	c := z.cats[inc.Category]
+	if c == nil {
+		c = &CategoryTotals{Category: inc.Category, ACLED: ACLEDType(inc.Category, "")}
+		z.cats[inc.Category] = c
+	}
+	addIn(&c.Totals, inc, v)
+	for _, p := range inc.Parties {
+		pt := z.parties[p]
+		if pt == nil {
+			pt = &PartyTotals{PartyID: p}
+			z.parties[p] = pt
+		}
+		pt.Incidents++
+		pt.Violations += v
+	}
+}
+
+// addIn adds an incident to totals counting v of its violations.
+func addIn(t *Totals, inc *Incident, v int) {
+	t.add(inc)
+	t.Violations += v - len(inc.Violations)
+}
+
+// categoryList and partyList sort gathered totals for a report.
+func categoryList(m map[Category]*CategoryTotals) []CategoryTotals {
+	out := []CategoryTotals{}
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b CategoryTotals) int { return cmpStr(string(a.Category), string(b.Category)) })
+	return out
+}
+
+func partyList(m map[string]*PartyTotals) []PartyTotals {
+	out := []PartyTotals{}
+	for _, p := range m {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b PartyTotals) int { return cmpStr(a.PartyID, b.PartyID) })
+	return out
 }
 
 // DailyReport is one UTC day of ceasefire observation: the day's
@@ -81,12 +141,21 @@ func counted(inc *Incident) bool { return inc.Status != StatusRejected && inc.St
 
 // BuildReport returns the report of day (a UTC date) from the incidents
 // that started on it and on the day before; rejected incidents are not
-// counted. It is a pure function of its input.
+// counted. Its zones are those the incidents' violations cite. It is a
+// pure function of its input.
 func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
+	return BuildReportIn(day, today, yesterday, nil)
+}
+
+// BuildReportIn is BuildReport with the zones each of today's incidents is
+// in, by incident ID (the zones in force at its centre at either end of
+// its window), besides those its violations cite. It is a pure function of its
+// input.
+func BuildReportIn(day time.Time, today, yesterday []*Incident, zonesOf map[string][]string) *DailyReport {
 	r := &DailyReport{Day: day.UTC().Format(time.DateOnly), Incidents: []*Incident{}}
 	cats := map[Category]*CategoryTotals{}
-	parties := map[string]int{}
-	zones := map[string]int{}
+	parties := map[string]*PartyTotals{}
+	zones := map[string]*zoneCounts{}
 	areas := map[string]*Totals{}
 	for _, inc := range today {
 		if !counted(inc) {
@@ -111,10 +180,30 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 		}
 		c.add(inc)
 		for _, p := range inc.Parties {
-			parties[p]++
+			pt := parties[p]
+			if pt == nil {
+				pt = &PartyTotals{PartyID: p}
+				parties[p] = pt
+			}
+			pt.Incidents++
+			pt.Violations += len(inc.Violations)
+		}
+		// The zones the incident is in, each once, with its violations
+		// there.
+		in := map[string]int{}
+		for _, z := range zonesOf[inc.ID] {
+			in[z] += 0
 		}
 		for _, v := range inc.Violations {
-			zones[v.ZoneID]++
+			in[v.ZoneID]++
+		}
+		for z, v := range in {
+			zc := zones[z]
+			if zc == nil {
+				zc = &zoneCounts{cats: map[Category]*CategoryTotals{}, parties: map[string]*PartyTotals{}}
+				zones[z] = zc
+			}
+			zc.add(inc, v)
 		}
 	}
 	for _, inc := range yesterday {
@@ -122,16 +211,14 @@ func BuildReport(day time.Time, today, yesterday []*Incident) *DailyReport {
 			r.Previous.add(inc)
 		}
 	}
-	for _, c := range cats {
-		r.ByCategory = append(r.ByCategory, *c)
+	if len(cats) > 0 {
+		r.ByCategory = categoryList(cats)
 	}
-	slices.SortFunc(r.ByCategory, func(a, b CategoryTotals) int { return cmpStr(string(a.Category), string(b.Category)) })
-	for p, n := range parties {
-		r.ByParty = append(r.ByParty, PartyTotals{p, n})
+	if len(parties) > 0 {
+		r.ByParty = partyList(parties)
 	}
-	slices.SortFunc(r.ByParty, func(a, b PartyTotals) int { return cmpStr(a.PartyID, b.PartyID) })
-	for z, n := range zones {
-		r.ByZone = append(r.ByZone, ZoneTotals{z, n})
+	for z, zc := range zones {
+		r.ByZone = append(r.ByZone, ZoneTotals{ZoneID: z, Totals: zc.total, ByCategory: categoryList(zc.cats), ByParty: partyList(zc.parties)})
 	}
 	slices.SortFunc(r.ByZone, func(a, b ZoneTotals) int { return cmpStr(a.ZoneID, b.ZoneID) })
 	r.ByArea = []AreaTotals{}
@@ -184,7 +271,36 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 	if err != nil {
 		return nil, err
 	}
-	return BuildReport(d, today, yesterday), nil
+	// The zones each incident counted is in: those in force at its
+	// centre at either end of its window, as verification finds them.
+	zonesOf := map[string][]string{}
+	if s.Zones != nil {
+		inForce := func(p Point, t time.Time) ([]ZoneInForce, error) { return s.Zones.InForce(ctx, p, t) }
+		if m, ok := s.Zones.(ManyZones); ok {
+			inForce = m.InForceMany(ctx)
+		}
+		for _, inc := range today {
+			if !counted(inc) {
+				continue
+			}
+			times := []time.Time{inc.Start}
+			if !inc.End.Equal(inc.Start) {
+				times = append(times, inc.End)
+			}
+			for _, t := range times {
+				zs, err := inForce(inc.Center, t)
+				if err != nil {
+					return nil, err
+				}
+				for _, z := range zs {
+					if !slices.Contains(zonesOf[inc.ID], z.ZoneID) {
+						zonesOf[inc.ID] = append(zonesOf[inc.ID], z.ZoneID)
+					}
+				}
+			}
+		}
+	}
+	return BuildReportIn(d, today, yesterday, zonesOf), nil
 }
 
 // WriteACLED writes a report's incidents as CSV in ACLED's column names,

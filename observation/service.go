@@ -32,6 +32,14 @@ type Zones interface {
 	InForce(ctx context.Context, p Point, t time.Time) ([]ZoneInForce, error)
 }
 
+// ManyZones is a Zones that also answers many places at once, reading
+// what they share (their agreements) once: a daily report asks it for
+// each of the day's incidents.
+type ManyZones interface {
+	Zones
+	InForceMany(ctx context.Context) func(p Point, t time.Time) ([]ZoneInForce, error)
+}
+
 // Areas names the administrative area of a point: the OCHA P-code of its
 // sub-district ("" when it is in none known).
 type Areas interface {

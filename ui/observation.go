@@ -26,9 +26,10 @@ func (u *UI) AddObservation(o api.Observations) {
 		Routes: map[string]http.HandlerFunc{"GET /observations/new": h.form, "POST /observations": h.add}})
 	u.AddPage(Page{Path: "/incidents", NavKey: "nav.incidents", Order: 23, Routes: map[string]http.HandlerFunc{
 		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide,
-		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split}})
+		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split, "POST /incidents/{id}/move": h.move}})
 	u.AddPage(Page{Path: "/reports/daily", NavKey: "nav.reports", Order: 24, Routes: map[string]http.HandlerFunc{
 		"GET /reports/daily": h.report, "POST /reports/daily/publish": h.publish}})
+	u.AddPage(Page{Path: "/violations", NavKey: "nav.violations", Order: 24, Routes: map[string]http.HandlerFunc{"GET /violations": h.violations}})
 }
 
 type observationPages struct {
@@ -282,6 +283,17 @@ func (h *observationPages) split(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/incidents/"+url.PathEscape(inc.ID), http.StatusSeeOther)
+}
+
+// move moves the observations named in the form, of other incidents, into
+// this one.
+func (h *observationPages) move(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := h.o.MoveObservations(r.Context(), id, observation.MoveInput{Observations: ids(r.PostForm["observation"]), Reason: r.PostFormValue("reason")}); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 // reportTrendDays is how many days the report's charts show.

@@ -137,6 +137,30 @@ func TestObservationPages(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc == incPath || loc == farPath || !strings.HasPrefix(loc, "/incidents/") {
 		t.Fatalf("split: %d to %q", resp.StatusCode, loc)
 	}
+	// And moves it back by the move form; moving one already there is
+	// refused with a 4xx page and changes nothing.
+	if _, page := get(t, op, s.url+incPath, "Cookie", "truce_lang=ar"); !strings.Contains(page, `id="incident-move"`) || !strings.Contains(page, "انقل إلى هذه الحادثة") {
+		t.Fatalf("the move form in Arabic:\n%.3000s", page)
+	}
+	resp, err = op.PostForm(s.url+incPath+"/move", url.Values{"csrf": {csrf}, "observation": {farObs[0].ID}, "reason": {"here"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("moving an observation where it is: %d, want 400", resp.StatusCode)
+	}
+	resp, err = op.PostForm(s.url+incPath+"/move", url.Values{"csrf": {csrf}, "observation": {farObs[1].ID}, "reason": {"One battery after all."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != incPath {
+		t.Fatalf("move: %d to %q", resp.StatusCode, loc)
+	}
+	if _, page := get(t, op, s.url+incPath); strings.Count(page, `class="observation-row"`) != 2 || !strings.Contains(page, "One battery after all.") || !strings.Contains(page, "· move ·") {
+		t.Fatalf("after the move:\n%.4000s", page)
+	}
 
 	resp, err = op.PostForm(s.url+incPath+"/decide", url.Values{"csrf": {csrf}, "action": {"verify"}, "reason": {"Heard by team A; crater seen."}})
 	if err != nil {

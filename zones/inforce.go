@@ -27,6 +27,21 @@ type ZoneInForce struct {
 // only in the history (an incident judged after a restart found nothing
 // when this asked the live index alone).
 func (s *Service) InForceAt(ctx context.Context, lon, lat float64, t time.Time) ([]ZoneInForce, error) {
+	return s.inForceAt(ctx, lon, lat, t, map[string]*truce.Agreement{})
+}
+
+// InForceMany returns InForceAt for many places and times asked at once
+// (a daily report's incidents): each agreement is read, and checked
+// against the journal, once for all of them rather than once a place.
+func (s *Service) InForceMany(ctx context.Context) func(lon, lat float64, t time.Time) ([]ZoneInForce, error) {
+	ags := map[string]*truce.Agreement{}
+	return func(lon, lat float64, t time.Time) ([]ZoneInForce, error) {
+		return s.inForceAt(ctx, lon, lat, t, ags)
+	}
+}
+
+// inForceAt is InForceAt reading each agreement once into ags.
+func (s *Service) inForceAt(ctx context.Context, lon, lat float64, t time.Time, ags map[string]*truce.Agreement) ([]ZoneInForce, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -36,9 +51,12 @@ func (s *Service) InForceAt(ctx context.Context, lon, lat float64, t time.Time) 
 	}
 	var out []ZoneInForce
 	for _, r := range recs {
-		ag, err := s.FindAgreement(ctx, r.Zone.AgreementID)
-		if err != nil {
-			return nil, err
+		ag, ok := ags[r.Zone.AgreementID]
+		if !ok {
+			if ag, err = s.FindAgreement(ctx, r.Zone.AgreementID); err != nil {
+				return nil, err
+			}
+			ags[r.Zone.AgreementID] = ag
 		}
 		// In force at the event's time, not now: a notice of
 		// withdrawal that took effect since does not undo a violation.

@@ -17,7 +17,7 @@ import (
 
 func init() {
 	register("observation", "file, list and show ceasefire observations", runObservation, "add", "list", "show")
-	register("incident", "list and show incidents; verify, dispute or reject one (signed); merge and split them by hand; the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "merge", "split", "report")
+	register("incident", "list and show incidents; verify, dispute or reject one (signed); merge and split them and move observations by hand; the daily report", runIncident, "list", "show", "verify", "dispute", "reject", "merge", "split", "move", "report")
 	register("evidence", "upload evidence files (photos, video, audio, documents) by SHA-256; show and download them", runEvidence, "upload", "show", "get")
 }
 
@@ -227,12 +227,16 @@ func runIncident(ctx context.Context, args []string) error {
 			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
 		}
 		return nil
-	case "merge", "split":
+	case "merge", "split", "move":
 		usage := "incident merge ID --from ID[,ID] --reason TEXT"
 		listName, listHelp := "from", "the incidents whose observations move into ID, separated by commas"
 		if sub == "split" {
 			usage = "incident split ID --observations ID[,ID] --reason TEXT"
 			listName, listHelp = "observations", "the observations of ID that move into a new incident, separated by commas"
+		}
+		if sub == "move" {
+			usage = "incident move ID --observations ID[,ID] --reason TEXT"
+			listName, listHelp = "observations", "the observations, of other incidents, that move into ID, separated by commas"
 		}
 		fs := newFlags("incident "+sub, usage)
 		list := fs.String(listName, "", listHelp)
@@ -249,9 +253,12 @@ func runIncident(ctx context.Context, args []string) error {
 			}
 		}
 		var i *observation.Incident
-		if sub == "merge" {
+		switch sub {
+		case "merge":
 			i, err = cl.MergeIncidents(ctx, pos[0], observation.MergeInput{From: ids, Reason: *reason})
-		} else {
+		case "move":
+			i, err = cl.MoveObservations(ctx, pos[0], observation.MoveInput{Observations: ids, Reason: *reason})
+		default:
 			i, err = cl.SplitIncident(ctx, pos[0], observation.SplitInput{Observations: ids, Reason: *reason})
 		}
 		if err != nil {
@@ -318,9 +325,23 @@ func runIncident(ctx context.Context, args []string) error {
 					c.Events.Best, c.Events.Low, c.Events.High, c.Casualties.Best, c.Casualties.Low, c.Casualties.High)
 			}
 		})
+		if len(rep.ByZone) > 0 {
+			table("ZONE\tINCIDENTS\tOBSERVATIONS\tVIOLATIONS\tBY CATEGORY (INCIDENTS/OBSERVATIONS/VIOLATIONS)\tBY PARTY (INCIDENTS/VIOLATIONS)", func(w *tabwriter.Writer) {
+				for _, z := range rep.ByZone {
+					var cats, parties []string
+					for _, c := range z.ByCategory {
+						cats = append(cats, fmt.Sprintf("%s %d/%d/%d", c.Category, c.Incidents, c.Observations, c.Violations))
+					}
+					for _, p := range z.ByParty {
+						parties = append(parties, fmt.Sprintf("%s %d/%d", p.PartyID, p.Incidents, p.Violations))
+					}
+					fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%s\t%s\n", z.ZoneID, z.Incidents, z.Observations, z.Violations, strings.Join(cats, ", "), strings.Join(parties, ", "))
+				}
+			})
+		}
 		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, report)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, move, report)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

@@ -105,6 +105,19 @@ func TestCLI_Observation(t *testing.T) {
 	if out := run(tokens["centre-op"], "incident", "merge", inc, "--from", split[1], "--reason", "One battery: the bearings cross."); !strings.Contains(out, "Incident "+inc+" holds 2 observations from 2 observers, corroborated") {
 		t.Fatalf("merge: %s", out)
 	}
+	// And moved: split out again, then moved back into the incident; an
+	// observation already there is refused in one line.
+	out = run(tokens["centre-op"], "incident", "split", inc, "--observations", obsB, "--reason", "Perhaps a second battery.")
+	if regexp.MustCompile(`^Incident (\S+) holds 1 observations`).FindStringSubmatch(out) == nil {
+		t.Fatalf("split again: %s", out)
+	}
+	obsA := regexp.MustCompile(`Observation (\S+) filed`).FindStringSubmatch(a)[1]
+	if _, errs, code := truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["centre-op"]}, "incident", "move", inc, "--observations", obsA, "--reason", "here"); code == 0 || !strings.Contains(errs, "already in") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("moving an observation where it is: exit %d, %q", code, errs)
+	}
+	if out := run(tokens["centre-op"], "incident", "move", inc, "--observations", obsB, "--reason", "One battery after all."); !strings.Contains(out, "Incident "+inc+" holds 2 observations from 2 observers, corroborated") {
+		t.Fatalf("move: %s", out)
+	}
 	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "incident", "verify", inc, "--reason", "ours")
 	if code == 0 || !strings.Contains(errs, "monitoring mission") {
 		t.Fatalf("a guarantor verifies: exit %d, %q", code, errs)
@@ -113,7 +126,8 @@ func TestCLI_Observation(t *testing.T) {
 	if !strings.Contains(out, "is verified") || !strings.Contains(out, "Violation: shelling prohibited in deescalation zone "+zoneID) {
 		t.Fatalf("verify: %s", out)
 	}
-	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") {
+	if out := run(tokens["us"], "incident", "report"); !strings.Contains(out, "1 incidents (+1 against the day before), 2 observations, 1 violations") ||
+		!regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(zoneID)+`\s+1\s+2\s+1\s+explosion 1/2/1\s+\S+ 1/1\s*$`).MatchString(out) {
 		t.Fatalf("report: %s", out)
 	}
 	pub := run(tokens["centre-op"], "incident", "report", "--publish")
