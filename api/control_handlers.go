@@ -53,7 +53,12 @@ func (h *controlHandlers) reply(w http.ResponseWriter, r *http.Request, status i
 
 func (h *controlHandlers) listActors(w http.ResponseWriter, r *http.Request) {
 	as, err := h.svc.Actors(r.Context())
-	h.reply(w, r, http.StatusOK, Page[*control.Actor]{Items: nonNil(as)}, err)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	pg, err := pageOf(r, as, func(x *control.Actor) string { return x.ID }, true)
+	h.reply(w, r, http.StatusOK, pg, err)
 }
 
 func (h *controlHandlers) addActor(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +175,12 @@ func (h *controlHandlers) changes(w http.ResponseWriter, r *http.Request) {
 
 func (h *controlHandlers) listGuarantees(w http.ResponseWriter, r *http.Request) {
 	gs, err := h.svc.Guarantees(r.Context())
-	h.reply(w, r, http.StatusOK, Page[*control.Guarantee]{Items: nonNil(gs)}, err)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	pg, err := pageOf(r, gs, func(x *control.Guarantee) string { return x.ID }, true)
+	h.reply(w, r, http.StatusOK, pg, err)
 }
 
 func (h *controlHandlers) addGuarantee(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +195,12 @@ func (h *controlHandlers) addGuarantee(w http.ResponseWriter, r *http.Request) {
 
 func (h *controlHandlers) listBreaches(w http.ResponseWriter, r *http.Request) {
 	bs, err := h.svc.Breaches(r.Context(), r.URL.Query().Get("open") == "true")
-	h.reply(w, r, http.StatusOK, Page[*control.Breach]{Items: nonNil(bs)}, err)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	pg, err := pageOf(r, bs, func(x *control.Breach) string { return x.ID }, true)
+	h.reply(w, r, http.StatusOK, pg, err)
 }
 
 func (h *controlHandlers) getBreach(w http.ResponseWriter, r *http.Request) {

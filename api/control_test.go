@@ -104,4 +104,42 @@ func TestControlAPI(t *testing.T) {
 			t.Fatalf("changes?%s: %d, want 400", q, code)
 		}
 	}
+	// The actors, guarantees and breaches lists page like every other:
+	// limit items and the cursor of the next page, which holds the rest.
+	post("/api/v1/guarantees", ru, fmt.Sprintf(`{"agreement_id":%q,"zone_id":%q,"guarantors":["ru"],"allowed":["saa"],"from":%q}`, e.agreement.ID, e.zone.ID, from), http.StatusCreated)
+	for _, list := range []string{"actors", "guarantees"} {
+		var seen []string
+		cursor := ""
+		for range 3 {
+			var pg struct {
+				Items []struct {
+					ID string `json:"id"`
+				} `json:"items"`
+				NextCursor string `json:"next_cursor"`
+			}
+			code, _, body := e.do("GET", "/api/v1/"+list+"?limit=1&cursor="+url.QueryEscape(cursor), us, "")
+			if code != 200 || json.Unmarshal(body, &pg) != nil || len(pg.Items) != 1 {
+				t.Fatalf("%s?limit=1: %d %s", list, code, body)
+			}
+			seen = append(seen, pg.Items[0].ID)
+			if cursor = pg.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if len(seen) != 2 || seen[0] == seen[1] {
+			t.Fatalf("%s paged one at a time: %v, want two different", list, seen)
+		}
+	}
+	var bp struct {
+		Items      []json.RawMessage `json:"items"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	if code, _, body := e.do("GET", "/api/v1/breaches?limit=1", us, ""); code != 200 || json.Unmarshal(body, &bp) != nil || len(bp.Items) != 1 {
+		t.Fatalf("breaches?limit=1: %d %s", code, body)
+	}
+	for _, list := range []string{"actors", "guarantees", "breaches"} {
+		if code, _, _ := e.do("GET", "/api/v1/"+list+"?limit=501", us, ""); code != 400 {
+			t.Fatalf("%s?limit=501: %d, want 400", list, code)
+		}
+	}
 }
