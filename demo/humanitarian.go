@@ -63,10 +63,6 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		return err
 	}
 	hq.AckWindow = emergencyAckWindow
-	emergency, err := replayConvoy(hq, agreementID, actors["sarc"], now)
-	if err != nil {
-		return fmt.Errorf("demo convoy replay: %w", err)
-	}
 	answer := func(p string, t *humanitarian.Transmission, in humanitarian.AnswerInput) error {
 		if k := keys[p]; k != nil {
 			// A party holding its own key signs its answer here, as
@@ -86,6 +82,36 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		}
 		return nil
 	}
+	// The United States acknowledges the emergency convoy and Russia
+	// raises a concern over its first hour on the road (receipt, with a
+	// warning; the convoy is not stopped by it), both as soon as it is
+	// notified, within its deadline.
+	answerEmergency := func(m *humanitarian.Movement) error {
+		for _, p := range []string{"us", "ru"} {
+			ts, _, err := h.Inbox(actors[p], "", "", 100)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if t.RecordID != m.ID {
+					continue
+				}
+				in := humanitarian.AnswerInput{}
+				if p == "ru" {
+					from, to := m.Departure.From, m.Departure.From.Add(time.Hour)
+					in = humanitarian.AnswerInput{Concern: true, Text: "Armed clashes reported near the Ramtha crossing this morning; the convoy's first kilometres are at risk.", WindowFrom: &from, WindowTo: &to}
+				}
+				if err := answer(p, t, in); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	emergency, err := replayConvoy(hq, agreementID, actors["sarc"], now, answerEmergency)
+	if err != nil {
+		return fmt.Errorf("demo convoy replay: %w", err)
+	}
 	for _, p := range []string{"us", "ru"} {
 		ts, _, err := h.Inbox(actors[p], "", "", 100)
 		if err != nil {
@@ -93,15 +119,11 @@ func notifySites(ctx context.Context, svc *node.Base, agreementID string, actors
 		}
 		for _, t := range ts {
 			in := humanitarian.AnswerInput{}
+			if t.RecordID == emergency.ID {
+				continue // answered as soon as it was notified
+			}
 			if p == "ru" && t.Kind == humanitarian.KindMovement {
-				if t.RecordID != emergency.ID {
-					continue // Russia has not answered the Nasib convoy's notification
-				}
-				// Russia raises a concern over the emergency convoy's
-				// first hour on the road: receipt, with a warning; the
-				// convoy is not stopped by it.
-				from, to := emergency.Departure.From, emergency.Departure.From.Add(time.Hour)
-				in = humanitarian.AnswerInput{Concern: true, Text: "Armed clashes reported near the Ramtha crossing this morning; the convoy's first kilometres are at risk.", WindowFrom: &from, WindowTo: &to}
+				continue // Russia has not answered the Nasib convoy's notification
 			}
 			if p == "ru" && t.Kind == humanitarian.KindSite {
 				s, err := h.FindSite(actors[p], t.RecordID)
@@ -177,7 +199,11 @@ var replayRoute = [][2]float64{{36.0076, 32.5560}, {36.0500, 32.5900}, {36.1020,
 // about 1.5 km south of it (a detour), which raises one convoy_deviation
 // alert. The positions are illustrative, generated along the road, and
 // marked replayed, so the alert is marked relocated (CAP status Exercise).
-func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Context, now time.Time) (*humanitarian.Movement, error) {
+//
+// notified is called as soon as the convoy is notified, before the replay:
+// the answers due within the demo's short deadline are given then, so the
+// replay's time (long on a loaded machine) does not make them late.
+func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Context, now time.Time, notified func(*humanitarian.Movement) error) (*humanitarian.Movement, error) {
 	route, err := json.Marshal(map[string]any{"type": "LineString", "coordinates": replayRoute})
 	if err != nil {
 		return nil, err
@@ -189,6 +215,9 @@ func replayConvoy(h *humanitarian.Service, agreementID string, sarc context.Cont
 		Departure: humanitarian.Window{From: start, To: now.Add(time.Hour)}, Arrival: humanitarian.Window{From: now, To: now.Add(3 * time.Hour)},
 		Vehicles: []humanitarian.Vehicle{{Count: 4, Type: "truck", Markings: "SARC emblem"}}, Personnel: 9, Cargo: "Surgical supplies"}})
 	if err != nil {
+		return nil, err
+	}
+	if err := notified(m); err != nil {
 		return nil, err
 	}
 	if _, err := h.MoveMovement(sarc, m.ID, 0, humanitarian.MovementStep{Status: humanitarian.MovementUnderWay}); err != nil {
