@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -118,13 +117,16 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
-	send := func(s string) bool {
+	write := func(b []byte, flush bool) bool {
 		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := io.WriteString(w, s); err != nil {
+		if _, err := w.Write(b); err != nil {
 			return false
 		}
-		return rc.Flush() == nil
+		return !flush || rc.Flush() == nil
 	}
+	send := func(s string) bool { return write([]byte(s), true) }
+	var frame []byte
+	unflushed := false
 	// retry: how long EventSource waits before reconnecting.
 	head := "retry: 3000\n\n"
 	if cur.Missed {
@@ -134,7 +136,13 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for {
-		ev, err := cur.Next(ctx, h.e.Heartbeat)
+		wait := h.e.Heartbeat
+		if unflushed {
+			// What Buffered saw may all be filtered out: wait only a
+			// moment before sending what is written.
+			wait = time.Millisecond
+		}
+		ev, err := cur.Next(ctx, wait)
 		switch {
 		case errors.Is(err, io.EOF) || ctx.Err() != nil:
 			return
@@ -149,18 +157,32 @@ func (h *eventHandlers) stream(w http.ResponseWriter, r *http.Request) {
 			h.s.log.Error("event stream", "request_id", requestID(ctx), "err", err)
 			send("event: error\ndata: {\"detail\":\"The event log could not be read; reconnect to resume.\"}\n\n")
 			return
+		case ev == nil && unflushed:
+			if rc.Flush() != nil {
+				return
+			}
+			unflushed = false
+			continue
 		case ev == nil:
 			if !send(": heartbeat\n\n") {
 				return
 			}
 			continue
 		}
-		data, err := json.Marshal(ev)
+		data, err := encodeEvent(ev)
 		if err != nil {
 			h.s.log.Error("event stream: encode", "event", ev.ID, "err", err)
 			continue
 		}
-		if !send("id: " + strconv.FormatInt(ev.ID, 10) + "\ndata: " + string(data) + "\n\n") {
+		// Flushed once no further event is at hand: a batch of alerts
+		// goes out in a few writes, not a write (and a syscall) each.
+		frame = append(frame[:0], "id: "...)
+		frame = strconv.AppendInt(frame, ev.ID, 10)
+		frame = append(frame, "\ndata: "...)
+		frame = append(frame, data...)
+		frame = append(frame, "\n\n"...)
+		unflushed = cur.Buffered()
+		if !write(frame, !unflushed) {
 			return
 		}
 	}

@@ -351,3 +351,32 @@ func TestEvents_GracefulShutdown(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+// An event the stream wrote goes out even when what follows it in the
+// queue is filtered out and nothing else comes: the stream must not hold
+// it back until its next heartbeat (an hour here).
+func TestEvents_StreamFlushesBeforeFilteredOut(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, node.Config{EventHeartbeat: time.Hour})
+	start := e.publish(truce.Event{Kind: "marker", Subject: "start", Visibility: visAll})
+	// Each wanted event is followed by some the viewer may not see
+	// (administrators only), which the log's replay returns with it.
+	for i := range 20 {
+		e.publish(truce.Event{Kind: "want", Subject: fmt.Sprint(i), Visibility: visAll})
+		for range 5 {
+			e.publish(truce.Event{Kind: "want", Subject: "hidden"})
+		}
+	}
+	s := e.stream(e.tokens["ru-viewer"], "?kind=want", "Last-Event-ID", strconv.FormatInt(start, 10))
+	got := make(chan []events.Record, 1)
+	go func() { got <- s.records(t, 20) }()
+	select {
+	case rs := <-got:
+		if len(rs) != 20 || rs[19].Subject != "19" {
+			t.Fatalf("got %v", subjects(rs))
+		}
+	case <-time.After(10 * time.Second):
+		s.close()
+		t.Fatal("the stream held its events back")
+	}
+}

@@ -439,6 +439,14 @@ func (b *Bus) Follow(ctx context.Context, a *truce.Caller, f Filter, after int64
 // or skipped); a reader resumes after it.
 func (c *Cursor) LastID() int64 { return c.last }
 
+// Buffered reports whether Next has something at hand that it can return
+// without waiting: events read from the log or queued by the bus, or a log
+// still to replay. A stream flushes its writes only once nothing is, so a
+// burst of events goes out in a few writes rather than one each.
+func (c *Cursor) Buffered() bool {
+	return len(c.page) > 0 || !c.caught || (c.sub != nil && len(c.sub.ch) > 0)
+}
+
 // Close ends the cursor's live subscription.
 func (c *Cursor) Close() {
 	if c.sub != nil {

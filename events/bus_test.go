@@ -270,3 +270,41 @@ func TestBus_EndStreams(t *testing.T) {
 		t.Fatalf("publishing after EndStreams: %v", err)
 	}
 }
+
+// A stream flushes what it wrote once Buffered says nothing is at hand:
+// it must say so after the log is replayed and the queue read, and not
+// before.
+func TestCursor_Buffered(t *testing.T) {
+	b, _ := newBus(t, events.Options{})
+	publish(t, b, truce.Event{Kind: "alert", Subject: "a", Visibility: all})
+	c, err := b.Follow(context.Background(), actor("p1"), events.Filter{}, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !c.Buffered() {
+		t.Fatal("Buffered false with the log not replayed")
+	}
+	drain(t, c, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if r, err := c.Next(ctx, 10*time.Millisecond); r != nil || err != nil {
+		t.Fatalf("Next = %v, %v; want nothing", r, err)
+	}
+	cancel()
+	if c.Buffered() {
+		t.Fatal("Buffered true with nothing left")
+	}
+	publish(t, b, truce.Event{Kind: "alert", Subject: "b", Visibility: all})
+	publish(t, b, truce.Event{Kind: "alert", Subject: "c", Visibility: all})
+	if !c.Buffered() {
+		t.Fatal("Buffered false with two events queued")
+	}
+	drain(t, c, 1)
+	if !c.Buffered() {
+		t.Fatal("Buffered false with one event queued")
+	}
+	drain(t, c, 1)
+	if c.Buffered() {
+		t.Fatal("Buffered true after the queue was read")
+	}
+}
