@@ -497,14 +497,17 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 			Against: against, OtherID: otherID, OtherParty: otherParty, OtherKind: otherKind, OtherName: otherName,
 			Overlap: ov, Blocking: d.Blocking, Reason: d.Reason, DetectedAt: now, Visible: vis})
 	}
+	// Which conflicts block and which warn: the rules of the operation's
+	// agreement at filing (a zone's, those of the zone's agreement).
+	conflicts := ag.RulesAt(now).Conflicts
 	if part == findExternal {
-		return out, s.findExternal(ctx, o, pvs, add)
+		return out, s.findExternal(ctx, o, pvs, conflicts, add)
 	}
 	// Other parties' operations: air against air is checked with the
 	// agreement's separation minima, vertical (added to the new volume's
 	// band) and horizontal (the area widened, see separated): aircraft
 	// are separated when either is kept.
-	rules := ag.Rules.WithDefaults()
+	rules := ag.RulesAt(now).WithDefaults()
 	sepV, sepH := rules.SeparationFt*0.3048, rules.SeparationNM*1852
 	var wide []*spatial.PreparedVolume
 	var apart []*spatial.PreparedVolume
@@ -525,7 +528,7 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 					return true
 				}
 				seen[other.ID] = true
-				d := Decide(o.Kind, AgainstOperation, other.Kind, false)
+				d := Decide(conflicts, o.Kind, AgainstOperation, string(other.Kind), false)
 				_, j := splitVolumeID(ov.ID)
 				// Where the areas meet; for volumes only within the
 				// horizontal separation, where the new area widened by it
@@ -620,9 +623,9 @@ const (
 	findExternal
 )
 
-func (s *Service) findExternal(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
+func (s *Service) findExternal(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, conflicts []truce.ConflictRule, add adder) error {
 	if s.Notified != nil {
-		if err := s.findNotified(ctx, o, pvs, add); err != nil {
+		if err := s.findNotified(ctx, o, pvs, conflicts, add); err != nil {
 			return err
 		}
 	}
@@ -652,7 +655,7 @@ const minSiteRadiusM = 25
 // site covers every altitude for as long as it is valid; a movement its
 // corridor (at least minSiteRadiusM wide) from its earliest departure to
 // its latest arrival.
-func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
+func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, conflicts []truce.ConflictRule, add adder) error {
 	if err := s.ensureNotified(ctx); err != nil {
 		return err
 	}
@@ -667,7 +670,7 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 				return true // a polygon site and its buffer
 			}
 			seen[r.id] = true
-			d := Decide(o.Kind, r.against, "", false)
+			d := Decide(conflicts, o.Kind, r.against, r.class, false)
 			add(i, r.against, r.id, r.party, r.kind, r.name, d,
 				Overlap{FloorM: o.Volumes[i].FloorM, CeilingM: o.Volumes[i].CeilingM, Start: tp(ov.Start), End: tp(ov.End), BBox: o.Volumes[i].BBox}, nil)
 			return true
@@ -755,7 +758,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 			if rec.Zone != nil {
 				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
-			d := Decide(o.Kind, AgainstZone, "", ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
+			d := Decide(ag.Rules.Conflicts, o.Kind, AgainstZone, string(kind), ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
 			if !d.Conflict {
 				continue
 			}
