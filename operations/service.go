@@ -45,6 +45,10 @@ type Service struct {
 	// Signer signs approvals for custodial parties; nil: every party
 	// brings its signed statement.
 	Signer truce.PartySigners
+	// Aircraft reads the aircraft registry: an aircraft an operation
+	// names must be registered to a participating party. nil: aircraft
+	// are checked only as ICAO addresses (CheckPlan).
+	Aircraft Registry
 
 	mu     sync.Mutex
 	loaded bool
@@ -201,6 +205,9 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 		if !slices.Contains(parts, p.ID) {
 			parts = append(parts, p.ID)
 		}
+	}
+	if err := s.registered(ctx, in.Aircraft, parts); err != nil {
+		return nil, nil, nil, err
 	}
 	notify := []string{}
 	for _, ref := range in.NotifyTo {
@@ -448,6 +455,40 @@ func (s *Service) reindex(o *Operation, pvs []*spatial.PreparedVolume) {
 		s.index.InsertPrepared(p)
 	}
 	s.live[o.ID] = o
+}
+
+// Registry is the aircraft registry as operations read it: a party's
+// registered aircraft, without removed ones (airspace.Store).
+type Registry interface {
+	AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error)
+}
+
+// registered returns EUNPROCESSABLE naming the first of aircraft (ICAO
+// addresses) that is not registered to one of parties: the monitor holds
+// an operation's aircraft to its volumes and attributes them by the
+// registry, so a party names only aircraft it answers for. The registry
+// is read vouched for by the journal, one party at a time (at most
+// MaxParticipants).
+func (s *Service) registered(ctx context.Context, aircraft []string, parties []string) error {
+	if s.Aircraft == nil || len(aircraft) == 0 {
+		return nil
+	}
+	var known []*truce.Aircraft
+	for _, p := range parties {
+		as, err := journal.VouchedRead(ctx, s.Journal, "aircraft", func(ctx context.Context) ([]*truce.Aircraft, error) {
+			return s.Aircraft.AircraftList(ctx, p)
+		}, func(a *truce.Aircraft) string { return a.ID })
+		if err != nil {
+			return err
+		}
+		known = append(known, as...)
+	}
+	for _, icao := range aircraft {
+		if !slices.ContainsFunc(known, func(a *truce.Aircraft) bool { return a.ICAO != "" && strings.EqualFold(a.ICAO, icao) }) {
+			return truce.Errorf(truce.EUNPROCESSABLE, "aircraft: %s is not in the aircraft registry of a participating party: register it to your party (or name a participant whose it is) first.", strings.ToUpper(icao))
+		}
+	}
+	return nil
 }
 
 func summary(o *Operation) map[string]any {
