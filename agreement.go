@@ -173,7 +173,45 @@ type AgreementRules struct {
 	// operation filed under the agreement may have (0: MaxOperationWindow
 	// itself, a minute at least).
 	MaxOperationWindow Duration `json:"max_operation_window,omitempty"`
+	// Conflicts say which overlaps found when an operation is filed
+	// under the agreement block its filing (refused unless the filer
+	// overrides with a reason) and which only warn: the first rule that
+	// matches decides; an overlap none matches is decided as if the
+	// agreement said nothing (package operations: fire over another
+	// party's operation, a notified site or a movement, and an activity
+	// a zone prohibits, block; the rest warn). A conflict with a zone is
+	// decided by the rules of the zone's agreement.
+	Conflicts []ConflictRule `json:"conflicts,omitempty"`
 }
+
+// ConflictRule is one rule of an agreement on conflicts found at filing
+// (AgreementRules.Conflicts): an overlap of an operation doing one of
+// Activities (its kind, or a broader activity such as "strike"; none:
+// every operation) with Against (another party's operation, a notified
+// site or movement, or a zone whose agreement prohibits the activity),
+// whose kind is one of OtherKinds (the other operation's kinds or
+// activities, the site's category, the movement's kind, the zone's kind;
+// none: every one), has Effect.
+type ConflictRule struct {
+	Against    string         `json:"against"`
+	Activities []string       `json:"activities,omitempty"`
+	OtherKinds []string       `json:"other_kinds,omitempty"`
+	Effect     ConflictEffect `json:"effect"`
+}
+
+// ConflictEffect is what a conflict does to a filing.
+type ConflictEffect string
+
+// Conflict effects: a blocking conflict refuses the filing unless the
+// filer overrides it with a reason (journalled, alerted to every party);
+// a warning tells both sides and files.
+const (
+	ConflictBlock ConflictEffect = "block"
+	ConflictWarn  ConflictEffect = "warn"
+)
+
+// ConflictAgainst lists what a ConflictRule may name as Against.
+var ConflictAgainst = []string{"operation", "site", "movement", "zone"}
 
 // MaxOperationWindow is the longest time window of an operation's volume
 // under any agreement: 30 days.

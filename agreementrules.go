@@ -326,7 +326,47 @@ func (r AgreementRules) Validate() error {
 	if w := r.MaxOperationWindow; w != 0 && (w < Duration(time.Minute) || w > MaxOperationWindow) {
 		return Errorf(EINVALID, "max_operation_window is 1m to %s.", time.Duration(MaxOperationWindow))
 	}
+	if err := r.validateConflicts(); err != nil {
+		return err
+	}
 	return r.validateNotification()
+}
+
+// MaxConflictRules bounds an agreement's rules on conflicts, and
+// MaxConflictNames the activities and other kinds one of them names.
+const (
+	MaxConflictRules = 50
+	MaxConflictNames = 20
+)
+
+// validateConflicts checks the rules on conflicts found at filing: each
+// names what it is against (one of ConflictAgainst) and an effect (block
+// or warn); activities and other kinds are names (the operation kinds,
+// activities, site categories and movement kinds are their packages' to
+// know; here their shape, as for prohibitions).
+func (r AgreementRules) validateConflicts() error {
+	if len(r.Conflicts) > MaxConflictRules {
+		return Errorf(EINVALID, "An agreement sets at most %d rules on conflicts.", MaxConflictRules)
+	}
+	for i, c := range r.Conflicts {
+		if !slices.Contains(ConflictAgainst, c.Against) {
+			return Errorf(EINVALID, "conflicts[%d].against is %q: one of %s.", i+1, c.Against, strings.Join(ConflictAgainst, ", "))
+		}
+		if c.Effect != ConflictBlock && c.Effect != ConflictWarn {
+			return Errorf(EINVALID, "conflicts[%d].effect is %q: block or warn.", i+1, c.Effect)
+		}
+		if len(c.Activities) > MaxConflictNames || len(c.OtherKinds) > MaxConflictNames {
+			return Errorf(EINVALID, "conflicts[%d] names at most %d activities and %d other kinds.", i+1, MaxConflictNames, MaxConflictNames)
+		}
+		for j, names := range [][]string{c.Activities, c.OtherKinds} {
+			for _, n := range names {
+				if !ValidSlug(strings.ReplaceAll(n, "_", "-")) {
+					return Errorf(EINVALID, "conflicts[%d].%s: %q is not a name like air_strike, strike or hospital (lower-case letters, digits, _ and -).", i+1, []string{"activities", "other_kinds"}[j], n)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // MaxLeadTimes bounds the kinds an agreement sets lead times for, and

@@ -387,6 +387,16 @@ func TestAgreementRules_Validate(t *testing.T) {
 		{"ErrNM", truce.AgreementRules{SeparationNM: 100.5}, true},
 		{"ErrNegativeFt", truce.AgreementRules{SeparationFt: -0.1}, true},
 		{"ErrFt", truce.AgreementRules{SeparationFt: 10001}, true},
+		{"ConflictRules", truce.AgreementRules{Conflicts: []truce.ConflictRule{
+			{Against: "site", Activities: []string{"strike"}, OtherKinds: []string{"hospital"}, Effect: truce.ConflictWarn},
+			{Against: "operation", Effect: truce.ConflictBlock}}}, false},
+		{"ErrConflictAgainst", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Against: "hospital", Effect: truce.ConflictBlock}}}, true},
+		{"ErrConflictNoAgainst", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Effect: truce.ConflictWarn}}}, true},
+		{"ErrConflictEffect", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Against: "site", Effect: "refuse"}}}, true},
+		{"ErrConflictNoEffect", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Against: "site"}}}, true},
+		{"ErrConflictActivity", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Against: "site", Activities: []string{""}, Effect: truce.ConflictWarn}}}, true},
+		{"ErrConflictOtherKind", truce.AgreementRules{Conflicts: []truce.ConflictRule{{Against: "site", OtherKinds: []string{"hos\x00pital"}, Effect: truce.ConflictWarn}}}, true},
+		{"ErrConflictTooMany", truce.AgreementRules{Conflicts: make([]truce.ConflictRule, truce.MaxConflictRules+1)}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.r.Validate()

@@ -15,6 +15,7 @@ import (
 // filing.
 func (n *Node) openOperations() {
 	n.Operations = operations.New(n.Store.Operations(), n.Journal.Journal, n.Store.Humanitarian(), n.Zones.Index, n.Accounts)
+	n.Operations.Aircraft = n.Store.Airspace()
 	if err := n.Operations.Load(context.Background()); err != nil {
 		n.log.Warn("operations: loading filed operations", slog.Any("err", err))
 	}
@@ -56,7 +57,9 @@ func OpenOperations(ctx context.Context, svc *Base) (*operations.Service, error)
 	if err := zx.Load(ctx, svc.Now()); err != nil {
 		return nil, fmt.Errorf("operations: zone index: %w", err)
 	}
-	return operations.New(st.Operations(), svc.Journal, st.Humanitarian(), zx, svc.Accounts), nil
+	ops := operations.New(st.Operations(), svc.Journal, st.Humanitarian(), zx, svc.Accounts)
+	ops.Aircraft = st.Airspace()
+	return ops, nil
 }
 
 // followOperations re-checks the live operations against a site notified

@@ -52,6 +52,11 @@ func TestOperations_ConformanceAlertsDisclosed(t *testing.T) {
 		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: intruder.ID, ICAO: "0C0FFE"}); err != nil {
 			t.Fatal(err)
 		}
+		// The patrol's aircraft is in its party's registry (an operation
+		// names only aircraft its participants answer for).
+		if _, err := n.Air.RegisterAircraft(admin, truce.Aircraft{PartyID: e.admin.Party.ID, ICAO: "A1B2C3"}); err != nil {
+			t.Fatal(err)
+		}
 		ag := inForceAgreement(t, n, admin, []string{e.admin.Party.ID}, truce.AgreementRules{})
 		start := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
 		r, err := n.Operations.File(admin, operations.FileInput{Plan: operations.Plan{AgreementID: ag.ID, Name: "patrol", Kind: operations.AirPatrol, Aircraft: []string{"a1b2c3"},

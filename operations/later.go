@@ -31,6 +31,7 @@ type other struct {
 	against         Against
 	id, party, kind string
 	name            string
+	class           string // what rules on conflicts name it by (notifiedRef)
 	bbox            truce.BBox
 	volumes         []spatial.Volume
 }
@@ -119,6 +120,20 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 	}
 	now := s.Now().UTC()
 	var raise []*Conflict
+	// Whether a conflict blocks is said by the rules of the operation's
+	// agreement now; it blocks nothing (the operation is filed) but tells
+	// the parties how grave it is.
+	rules := map[string][]truce.ConflictRule{}
+	for _, h := range hits {
+		if _, ok := rules[h.op.AgreementID]; ok {
+			continue
+		}
+		ag, err := s.Store.Agreement(ctx, h.op.AgreementID)
+		if err != nil {
+			return err
+		}
+		rules[ag.ID] = ag.RulesAt(now).Conflicts
+	}
 	for _, h := range hits {
 		v := h.op.Volumes[min(h.volume, len(h.op.Volumes)-1)]
 		vis := []string{}
@@ -130,7 +145,7 @@ func (s *Service) Handle(ctx context.Context, e truce.Event) error {
 		if o.party != h.op.PartyID && !slices.Contains(vis, o.party) {
 			vis = append(vis, o.party)
 		}
-		d := Decide(h.op.Kind, o.against, "", false)
+		d := Decide(rules[h.op.AgreementID], h.op.Kind, o.against, o.class, false)
 		raise = append(raise, &Conflict{OperationID: h.op.ID, OperationVersion: h.op.Version, PartyID: h.op.PartyID, Kind: h.op.Kind, Volume: h.volume,
 			Against: o.against, OtherID: o.id, OtherParty: o.party, OtherKind: o.kind, OtherName: o.name,
 			Overlap:  Overlap{FloorM: v.FloorM, CeilingM: v.CeilingM, Start: tp(h.ov.Start), End: tp(h.ov.End), BBox: meet(v.BBox, o.bbox)},
@@ -363,7 +378,7 @@ func (s *Service) notifiedSite(ctx context.Context, id string, bb truce.BBox) (*
 				if err != nil {
 					return nil, nil // not a shape a site is checked with
 				}
-				return &other{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name, st.BBox, vs}, nil
+				return &other{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name, string(st.Category), st.BBox, vs}, nil
 			}
 		}
 		if len(sites) < 1000 {
@@ -395,7 +410,7 @@ func (s *Service) notifiedMovement(ctx context.Context, id string) (*other, erro
 			if !ok {
 				return nil, nil
 			}
-			return &other{AgainstMovement, m.ID, m.PartyID, "movement", m.Name, m.BBox, []spatial.Volume{v}}, nil
+			return &other{AgainstMovement, m.ID, m.PartyID, "movement", m.Name, string(m.Kind.Or()), m.BBox, []spatial.Volume{v}}, nil
 		}
 		if len(ms) < 1000 {
 			return nil, nil

@@ -29,6 +29,9 @@ type notifiedRef struct {
 	against         Against
 	id, party, kind string
 	name            string
+	// class is what the agreement's rules on conflicts name it by: a
+	// site's category, a movement's kind.
+	class string
 }
 
 // put replaces the volumes of the site or movement o names (o.id), or
@@ -108,12 +111,12 @@ func (s *Service) ensureNotified(ctx context.Context) error {
 			continue
 		}
 		if vs, err := siteVolumes(st); err == nil {
-			n.put(st.ID, notifiedRef{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name}, vs)
+			n.put(st.ID, notifiedRef{AgainstSite, st.ID, st.PartyID, string(st.Category), st.Name, string(st.Category)}, vs)
 		}
 	}
 	for _, m := range moves {
 		if v, ok := movementVolume(m); ok {
-			n.put(m.ID, notifiedRef{AgainstMovement, m.ID, m.PartyID, "movement", m.Name}, []spatial.Volume{v})
+			n.put(m.ID, notifiedRef{AgainstMovement, m.ID, m.PartyID, "movement", m.Name, string(m.Kind.Or())}, []spatial.Volume{v})
 		}
 	}
 	n.loaded = true
@@ -133,5 +136,5 @@ func (s *Service) followNotified(id string, o *other) {
 		n.put(id, notifiedRef{}, nil)
 		return
 	}
-	n.put(id, notifiedRef{o.against, o.id, o.party, o.kind, o.name}, o.volumes)
+	n.put(id, notifiedRef{o.against, o.id, o.party, o.kind, o.name, o.class}, o.volumes)
 }

@@ -109,7 +109,8 @@ type Plan struct {
 	Participants []string      `json:"participants,omitempty"`
 	NotifyTo     []string      `json:"notify_to,omitempty"`
 	// Aircraft are the ICAO 24-bit addresses (hex) of the aircraft
-	// taking part, as the aircraft registry holds them.
+	// taking part, as the aircraft registry holds them: each registered
+	// to a participating party (Service.Aircraft).
 	Aircraft []string `json:"aircraft,omitempty"`
 	Contacts string   `json:"contacts,omitempty"`
 }

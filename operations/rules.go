@@ -80,36 +80,86 @@ type Decision struct {
 	Reason   string
 }
 
+// DefaultConflicts are the rules on conflicts that decide an overlap no
+// rule of the agreement matches (all of them, for an agreement that sets
+// none): fire (an air strike, artillery: the activity "strike") over
+// another party's operation, a notified site or a movement blocks
+// filing, and so does any activity a zone in force prohibits; every other
+// overlap with another party's operation, a site or a movement warns.
+var DefaultConflicts = []truce.ConflictRule{
+	{Against: string(AgainstZone), Effect: truce.ConflictBlock},
+	{Against: string(AgainstOperation), Activities: []string{"strike"}, Effect: truce.ConflictBlock},
+	{Against: string(AgainstOperation), OtherKinds: []string{"strike"}, Effect: truce.ConflictBlock},
+	{Against: string(AgainstSite), Activities: []string{"strike"}, Effect: truce.ConflictBlock},
+	{Against: string(AgainstMovement), Activities: []string{"strike"}, Effect: truce.ConflictBlock},
+	{Against: string(AgainstOperation), Effect: truce.ConflictWarn},
+	{Against: string(AgainstSite), Effect: truce.ConflictWarn},
+	{Against: string(AgainstMovement), Effect: truce.ConflictWarn},
+}
+
 // Decide decides an overlap of an operation of kind k with something of
-// the kind against: another party's operation of kind other, a notified
-// site or movement, or a zone in force whose agreement prohibits the
+// the kind against, under an agreement's rules on conflicts (rules; see
+// truce.AgreementRules.Conflicts): another party's operation (other is
+// its kind), a notified site (other: its category) or movement (its
+// kind), or a zone in force (its kind) whose agreement prohibits the
 // activity (prohibited; an overlap with a zone that does not is no
-// conflict).
+// conflict, whatever the rules).
 //
-// Fire (an air strike, artillery) over another party's operation, a
-// notified site or a movement blocks filing: it is refused unless the
-// filer overrides with a reason. So does any activity a zone in force
-// prohibits. Every other overlap with another party's operation, a site or
-// a movement warns: both sides are told.
-func Decide(k Kind, against Against, other Kind, prohibited bool) Decision {
+// The first of rules that matches says whether the conflict blocks filing
+// (refused unless the filer overrides with a reason) or warns (both sides
+// are told); an overlap none matches is decided by DefaultConflicts. A
+// rule matches when it is against this kind of thing, one of its
+// activities is one of k's (Activities) or it names none, and one of its
+// other kinds is other (for an operation, one of the other's activities)
+// or it names none.
+func Decide(rules []truce.ConflictRule, k Kind, against Against, other string, prohibited bool) Decision {
+	var reason string
 	switch against {
 	case AgainstZone:
 		if !prohibited {
 			return Decision{}
 		}
-		return Decision{true, true, "the agreement prohibits this activity in this zone"}
+		reason = "the agreement prohibits this activity in this zone"
 	case AgainstOperation:
-		if k.Kinetic() || other.Kinetic() {
-			return Decision{true, true, "fire planned where another party operates"}
+		reason = "another party operates in the same space and time"
+		if k.Kinetic() || Kind(other).Kinetic() {
+			reason = "fire planned where another party operates"
 		}
-		return Decision{true, false, "another party operates in the same space and time"}
 	case AgainstSite, AgainstMovement:
+		reason = "operation over a notified humanitarian " + string(against)
 		if k.Kinetic() {
-			return Decision{true, true, "fire planned over a notified humanitarian " + string(against)}
+			reason = "fire planned over a notified humanitarian " + string(against)
 		}
-		return Decision{true, false, "operation over a notified humanitarian " + string(against)}
+	default:
+		return Decision{}
 	}
-	return Decision{}
+	acts, others := Activities(k), []string{other}
+	if against == AgainstOperation {
+		others = Activities(Kind(other))
+	}
+	for _, r := range rules {
+		if matches(r, against, acts, others) {
+			if r.Effect == truce.ConflictBlock {
+				return Decision{true, true, reason + " (the agreement's rules make it blocking)"}
+			}
+			return Decision{true, false, reason + " (the agreement's rules make it a warning)"}
+		}
+	}
+	for _, r := range DefaultConflicts {
+		if matches(r, against, acts, others) {
+			return Decision{true, r.Effect == truce.ConflictBlock, reason}
+		}
+	}
+	return Decision{true, false, reason}
+}
+
+// matches reports whether rule r applies to an overlap with against, of
+// an operation doing acts with something of the kinds others.
+func matches(r truce.ConflictRule, against Against, acts, others []string) bool {
+	some := func(names, of []string) bool {
+		return len(names) == 0 || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(of, n) })
+	}
+	return r.Against == string(against) && some(r.Activities, acts) && some(r.OtherKinds, others)
 }
 
 // MayApprove returns nil if party partyID, whose caller is an operator

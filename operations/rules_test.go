@@ -11,27 +11,55 @@ import (
 )
 
 func TestDecide(t *testing.T) {
+	warnHospital := []truce.ConflictRule{{Against: "site", Activities: []string{"strike"}, OtherKinds: []string{"hospital"}, Effect: truce.ConflictWarn}}
+	blockOps := []truce.ConflictRule{{Against: "operation", Effect: truce.ConflictBlock}}
+	// The first rule that matches decides: a warning for reconnaissance
+	// over patrols before a block of every overlap of operations.
+	ordered := []truce.ConflictRule{
+		{Against: "operation", Activities: []string{"reconnaissance"}, OtherKinds: []string{"air_patrol"}, Effect: truce.ConflictWarn},
+		{Against: "operation", Effect: truce.ConflictBlock}}
+	warnZones := []truce.ConflictRule{{Against: "zone", OtherKinds: []string{"buffer"}, Effect: truce.ConflictWarn}}
+	blockConvoyPatrols := []truce.ConflictRule{{Against: "movement", Activities: []string{"ground_operation"}, OtherKinds: []string{"road_convoy"}, Effect: truce.ConflictBlock}}
 	for _, c := range []struct {
 		name       string
+		rules      []truce.ConflictRule
 		kind       operations.Kind
 		against    operations.Against
-		other      operations.Kind
+		other      string
 		prohibited bool
 		want       operations.Decision
 	}{
-		{"PatrolMeetsPatrol", operations.AirPatrol, operations.AgainstOperation, operations.AirPatrol, false, operations.Decision{Conflict: true}},
-		{"StrikeMeetsPatrol", operations.AirStrike, operations.AgainstOperation, operations.AirPatrol, false, operations.Decision{Conflict: true, Blocking: true}},
-		{"PatrolMeetsStrike", operations.GroundPatrol, operations.AgainstOperation, operations.AirStrike, false, operations.Decision{Conflict: true, Blocking: true}},
-		{"ArtilleryMeetsDemining", operations.ArtilleryFire, operations.AgainstOperation, operations.Demining, false, operations.Decision{Conflict: true, Blocking: true}},
-		{"StrikeOverSite", operations.AirStrike, operations.AgainstSite, "", false, operations.Decision{Conflict: true, Blocking: true}},
-		{"PatrolOverSite", operations.AirPatrol, operations.AgainstSite, "", false, operations.Decision{Conflict: true}},
-		{"ArtilleryOverMovement", operations.ArtilleryFire, operations.AgainstMovement, "", false, operations.Decision{Conflict: true, Blocking: true}},
-		{"EscortOnMovement", operations.Escort, operations.AgainstMovement, "", false, operations.Decision{Conflict: true}},
-		{"ZoneProhibits", operations.AirPatrol, operations.AgainstZone, "", true, operations.Decision{Conflict: true, Blocking: true}},
-		{"ZoneAllows", operations.AirStrike, operations.AgainstZone, "", false, operations.Decision{}},
+		// An agreement that says nothing: the defaults.
+		{"PatrolMeetsPatrol", nil, operations.AirPatrol, operations.AgainstOperation, "air_patrol", false, operations.Decision{Conflict: true}},
+		{"StrikeMeetsPatrol", nil, operations.AirStrike, operations.AgainstOperation, "air_patrol", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"PatrolMeetsStrike", nil, operations.GroundPatrol, operations.AgainstOperation, "air_strike", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"ArtilleryMeetsDemining", nil, operations.ArtilleryFire, operations.AgainstOperation, "demining", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"StrikeOverSite", nil, operations.AirStrike, operations.AgainstSite, "hospital", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"PatrolOverSite", nil, operations.AirPatrol, operations.AgainstSite, "hospital", false, operations.Decision{Conflict: true}},
+		{"ArtilleryOverMovement", nil, operations.ArtilleryFire, operations.AgainstMovement, "road_convoy", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"EscortOnMovement", nil, operations.Escort, operations.AgainstMovement, "road_convoy", false, operations.Decision{Conflict: true}},
+		{"ZoneProhibits", nil, operations.AirPatrol, operations.AgainstZone, "no_fly", true, operations.Decision{Conflict: true, Blocking: true}},
+		{"ZoneAllows", nil, operations.AirStrike, operations.AgainstZone, "no_fly", false, operations.Decision{}},
+		// The agreement's rules.
+		{"HospitalOnlyWarns", warnHospital, operations.AirStrike, operations.AgainstSite, "hospital", false, operations.Decision{Conflict: true}},
+		{"ArtilleryOverHospitalWarns", warnHospital, operations.ArtilleryFire, operations.AgainstSite, "hospital", false, operations.Decision{Conflict: true}},
+		{"SchoolStillBlocks", warnHospital, operations.AirStrike, operations.AgainstSite, "school", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"HospitalRuleNotForOperations", warnHospital, operations.AirStrike, operations.AgainstOperation, "air_patrol", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"PatrolsBlock", blockOps, operations.AirPatrol, operations.AgainstOperation, "air_patrol", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"PatrolOverSiteStillWarns", blockOps, operations.AirPatrol, operations.AgainstSite, "hospital", false, operations.Decision{Conflict: true}},
+		{"FirstRuleWarns", ordered, operations.Reconnaissance, operations.AgainstOperation, "air_patrol", false, operations.Decision{Conflict: true}},
+		{"SecondRuleBlocks", ordered, operations.Reconnaissance, operations.AgainstOperation, "ground_patrol", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"OtherActivity", ordered, operations.AirPatrol, operations.AgainstOperation, "reconnaissance", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"OtherByActivity", []truce.ConflictRule{{Against: "operation", OtherKinds: []string{"strike"}, Effect: truce.ConflictWarn}},
+			operations.AirPatrol, operations.AgainstOperation, "artillery_fire", false, operations.Decision{Conflict: true}},
+		{"ZoneWarns", warnZones, operations.AirPatrol, operations.AgainstZone, "buffer", true, operations.Decision{Conflict: true}},
+		{"OtherZoneBlocks", warnZones, operations.AirPatrol, operations.AgainstZone, "no_fly", true, operations.Decision{Conflict: true, Blocking: true}},
+		{"ZoneRuleMakesNoProhibition", warnZones, operations.AirPatrol, operations.AgainstZone, "buffer", false, operations.Decision{}},
+		{"GroundPatrolOnConvoyBlocks", blockConvoyPatrols, operations.GroundPatrol, operations.AgainstMovement, "road_convoy", false, operations.Decision{Conflict: true, Blocking: true}},
+		{"AirPatrolOverConvoyWarns", blockConvoyPatrols, operations.AirPatrol, operations.AgainstMovement, "road_convoy", false, operations.Decision{Conflict: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := operations.Decide(c.kind, c.against, c.other, c.prohibited)
+			got := operations.Decide(c.rules, c.kind, c.against, c.other, c.prohibited)
 			if got.Conflict != c.want.Conflict || got.Blocking != c.want.Blocking || (got.Conflict && got.Reason == "") {
 				t.Fatalf("Decide = %+v, want %+v", got, c.want)
 			}

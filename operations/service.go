@@ -45,6 +45,10 @@ type Service struct {
 	// Signer signs approvals for custodial parties; nil: every party
 	// brings its signed statement.
 	Signer truce.PartySigners
+	// Aircraft reads the aircraft registry: an aircraft an operation
+	// names must be registered to a participating party. nil: aircraft
+	// are checked only as ICAO addresses (CheckPlan).
+	Aircraft Registry
 
 	mu     sync.Mutex
 	loaded bool
@@ -201,6 +205,9 @@ func (s *Service) plan(ctx context.Context, a *truce.Caller, in *FileInput, now 
 		if !slices.Contains(parts, p.ID) {
 			parts = append(parts, p.ID)
 		}
+	}
+	if err := s.registered(ctx, in.Aircraft, parts); err != nil {
+		return nil, nil, nil, err
 	}
 	notify := []string{}
 	for _, ref := range in.NotifyTo {
@@ -450,6 +457,40 @@ func (s *Service) reindex(o *Operation, pvs []*spatial.PreparedVolume) {
 	s.live[o.ID] = o
 }
 
+// Registry is the aircraft registry as operations read it: a party's
+// registered aircraft, without removed ones (airspace.Store).
+type Registry interface {
+	AircraftList(ctx context.Context, partyID string) ([]*truce.Aircraft, error)
+}
+
+// registered returns EUNPROCESSABLE naming the first of aircraft (ICAO
+// addresses) that is not registered to one of parties: the monitor holds
+// an operation's aircraft to its volumes and attributes them by the
+// registry, so a party names only aircraft it answers for. The registry
+// is read vouched for by the journal, one party at a time (at most
+// MaxParticipants).
+func (s *Service) registered(ctx context.Context, aircraft []string, parties []string) error {
+	if s.Aircraft == nil || len(aircraft) == 0 {
+		return nil
+	}
+	var known []*truce.Aircraft
+	for _, p := range parties {
+		as, err := journal.VouchedRead(ctx, s.Journal, "aircraft", func(ctx context.Context) ([]*truce.Aircraft, error) {
+			return s.Aircraft.AircraftList(ctx, p)
+		}, func(a *truce.Aircraft) string { return a.ID })
+		if err != nil {
+			return err
+		}
+		known = append(known, as...)
+	}
+	for _, icao := range aircraft {
+		if !slices.ContainsFunc(known, func(a *truce.Aircraft) bool { return a.ICAO != "" && strings.EqualFold(a.ICAO, icao) }) {
+			return truce.Errorf(truce.EUNPROCESSABLE, "aircraft: %s is not in the aircraft registry of a participating party: register it to your party (or name a participant whose it is) first.", strings.ToUpper(icao))
+		}
+	}
+	return nil
+}
+
 func summary(o *Operation) map[string]any {
 	return map[string]any{"id": o.ID, "version": o.Version, "name": o.Name, "kind": o.Kind, "status": o.Status, "party_id": o.PartyID, "participants": o.Participants}
 }
@@ -497,14 +538,17 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 			Against: against, OtherID: otherID, OtherParty: otherParty, OtherKind: otherKind, OtherName: otherName,
 			Overlap: ov, Blocking: d.Blocking, Reason: d.Reason, DetectedAt: now, Visible: vis})
 	}
+	// Which conflicts block and which warn: the rules of the operation's
+	// agreement at filing (a zone's, those of the zone's agreement).
+	conflicts := ag.RulesAt(now).Conflicts
 	if part == findExternal {
-		return out, s.findExternal(ctx, o, pvs, add)
+		return out, s.findExternal(ctx, o, pvs, conflicts, add)
 	}
 	// Other parties' operations: air against air is checked with the
 	// agreement's separation minima, vertical (added to the new volume's
 	// band) and horizontal (the area widened, see separated): aircraft
 	// are separated when either is kept.
-	rules := ag.Rules.WithDefaults()
+	rules := ag.RulesAt(now).WithDefaults()
 	sepV, sepH := rules.SeparationFt*0.3048, rules.SeparationNM*1852
 	var wide []*spatial.PreparedVolume
 	var apart []*spatial.PreparedVolume
@@ -525,7 +569,7 @@ func (s *Service) find(ctx context.Context, o *Operation, pvs []*spatial.Prepare
 					return true
 				}
 				seen[other.ID] = true
-				d := Decide(o.Kind, AgainstOperation, other.Kind, false)
+				d := Decide(conflicts, o.Kind, AgainstOperation, string(other.Kind), false)
 				_, j := splitVolumeID(ov.ID)
 				// Where the areas meet; for volumes only within the
 				// horizontal separation, where the new area widened by it
@@ -620,9 +664,9 @@ const (
 	findExternal
 )
 
-func (s *Service) findExternal(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
+func (s *Service) findExternal(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, conflicts []truce.ConflictRule, add adder) error {
 	if s.Notified != nil {
-		if err := s.findNotified(ctx, o, pvs, add); err != nil {
+		if err := s.findNotified(ctx, o, pvs, conflicts, add); err != nil {
 			return err
 		}
 	}
@@ -652,7 +696,7 @@ const minSiteRadiusM = 25
 // site covers every altitude for as long as it is valid; a movement its
 // corridor (at least minSiteRadiusM wide) from its earliest departure to
 // its latest arrival.
-func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, add adder) error {
+func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial.PreparedVolume, conflicts []truce.ConflictRule, add adder) error {
 	if err := s.ensureNotified(ctx); err != nil {
 		return err
 	}
@@ -667,7 +711,7 @@ func (s *Service) findNotified(ctx context.Context, o *Operation, pvs []*spatial
 				return true // a polygon site and its buffer
 			}
 			seen[r.id] = true
-			d := Decide(o.Kind, r.against, "", false)
+			d := Decide(conflicts, o.Kind, r.against, r.class, false)
 			add(i, r.against, r.id, r.party, r.kind, r.name, d,
 				Overlap{FloorM: o.Volumes[i].FloorM, CeilingM: o.Volumes[i].CeilingM, Start: tp(ov.Start), End: tp(ov.End), BBox: o.Volumes[i].BBox}, nil)
 			return true
@@ -755,7 +799,7 @@ func (s *Service) findZones(ctx context.Context, o *Operation, pvs []*spatial.Pr
 			if rec.Zone != nil {
 				kind, zname = cmp.Or(kind, rec.Zone.Kind), rec.Zone.Name
 			}
-			d := Decide(o.Kind, AgainstZone, "", ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
+			d := Decide(ag.Rules.Conflicts, o.Kind, AgainstZone, string(kind), ProhibitedFor(ag.Rules, o.Kind, kind, o.Participants))
 			if !d.Conflict {
 				continue
 			}
