@@ -61,12 +61,16 @@ type confState struct {
 // conform checks t's position against the volumes of the operations it
 // takes part in, opening and closing its episodes.
 func (e *Engine) conform(t *track) {
-	var ops []string
-	attributed := false
-	if e.intents != nil {
-		ops = e.intents.Aircraft[t.icao]
-		attributed = t.party != "" && e.intents.Volumes != nil
+	if t.confGen != e.confGen || t.confParty != t.party {
+		// Once per track and change of the active operations or of its
+		// party, not per position.
+		t.confGen, t.confParty, t.confOps, t.exposed = e.confGen, t.party, nil, false
+		if e.intents != nil {
+			t.confOps = e.intents.Aircraft[t.icao]
+			t.exposed = t.party != "" && e.intents.Volumes != nil && len(e.intents.Parties) > 0 && !hasID(e.inEvery, t.party)
+		}
 	}
+	ops, attributed := t.confOps, t.exposed
 	if len(ops) == 0 && len(t.conf) == 0 && !attributed && len(t.intr) == 0 {
 		return
 	}
@@ -115,6 +119,38 @@ func (e *Engine) conform(t *track) {
 			}
 			e.pending = append(e.pending, Alert{Kind: KindNonConformance, Episode: ep, Time: at, Reason: reason,
 				Aircraft: t.aircraft(1), OperationID: op})
+		}
+	}
+}
+
+// loadIntents reads Config.Intents into e.intents and, when they are not
+// the ones last read, bumps confGen (so that each track looks its
+// operations up again) and finds the parties taking part in every active
+// operation, whose aircraft need no intrusion check.
+func (e *Engine) loadIntents() {
+	e.intents = nil
+	if e.cfg.Intents != nil {
+		e.intents = e.cfg.Intents()
+	}
+	if e.intents == e.confFor {
+		return
+	}
+	e.confFor = e.intents
+	e.confGen++
+	e.inEvery = e.inEvery[:0]
+	if e.intents == nil {
+		return
+	}
+	first := true
+	for _, ps := range e.intents.Parties {
+		if first {
+			e.inEvery = append(e.inEvery, ps...)
+			first = false
+			continue
+		}
+		e.inEvery = slices.DeleteFunc(e.inEvery, func(p string) bool { return !hasID(ps, p) })
+		if len(e.inEvery) == 0 {
+			break
 		}
 	}
 }
@@ -213,10 +249,7 @@ func (e *Engine) IntentsChanged() {
 	e.proc.Lock()
 	defer e.proc.Unlock()
 	e.mu.Lock()
-	e.intents = nil
-	if e.cfg.Intents != nil {
-		e.intents = e.cfg.Intents()
-	}
+	e.loadIntents()
 	for _, t := range e.tracks {
 		if t.hasPos {
 			e.conform(t)

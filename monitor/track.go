@@ -36,6 +36,12 @@ type track struct {
 	nRecent int
 	conf    []confState // open non-conformance episodes (conformance.go)
 	intr    []confState // open intrusion episodes (conformance.go)
+	// The operations the track takes part in and whether its party can
+	// intrude on one, as of intents generation confGen and party confParty.
+	confGen   uint64
+	confParty string
+	confOps   []string
+	exposed   bool
 
 	emergency feed.Squawk
 	emergEp   string    // open emergency episode, "" when none
