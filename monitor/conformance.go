@@ -199,7 +199,7 @@ func (e *Engine) endConformance(t *track, i int, reason string, at time.Time) {
 // ends or the aircraft's party changes (ReasonOperationEnded), or when the
 // track is lost.
 func (e *Engine) intrude(t *track, holding []string) {
-	var in []string // operations of other parties holding the position
+	in := e.opIn[:0] // operations of other parties holding the position
 	if t.party != "" {
 		for _, op := range holding {
 			if ps, ok := e.intents.Parties[op]; ok && !hasID(ps, t.party) && !hasID(in, op) {
@@ -207,6 +207,7 @@ func (e *Engine) intrude(t *track, holding []string) {
 			}
 		}
 	}
+	e.opIn = in
 	at := t.pos.Time
 	for i := 0; i < len(t.intr); {
 		c := t.intr[i]

@@ -199,6 +199,7 @@ type Engine struct {
 	snap    *spatial.Snapshot
 	intents *Intents // conformance.go
 	opHits  []string // scratch of conform: operations holding the position
+	opIn    []string // scratch of intrude: those of other parties
 	confGen uint64   // bumped when intents changes (conformance.go)
 	confFor *Intents // the intents confGen and inEvery were derived from
 	inEvery []string // parties in every active operation: they intrude on none
