@@ -61,12 +61,16 @@ type confState struct {
 // conform checks t's position against the volumes of the operations it
 // takes part in, opening and closing its episodes.
 func (e *Engine) conform(t *track) {
-	var ops []string
-	attributed := false
-	if e.intents != nil {
-		ops = e.intents.Aircraft[t.icao]
-		attributed = t.party != "" && e.intents.Volumes != nil
+	if t.confGen != e.confGen || t.confParty != t.party {
+		// Once per track and change of the active operations or of its
+		// party, not per position.
+		t.confGen, t.confParty, t.confOps, t.exposed = e.confGen, t.party, nil, false
+		if e.intents != nil {
+			t.confOps = e.intents.Aircraft[t.icao]
+			t.exposed = t.party != "" && e.intents.Volumes != nil && len(e.intents.Parties) > 0 && !hasID(e.inEvery, t.party)
+		}
 	}
+	ops, attributed := t.confOps, t.exposed
 	if len(ops) == 0 && len(t.conf) == 0 && !attributed && len(t.intr) == 0 {
 		return
 	}
@@ -119,6 +123,38 @@ func (e *Engine) conform(t *track) {
 	}
 }
 
+// loadIntents reads Config.Intents into e.intents and, when they are not
+// the ones last read, bumps confGen (so that each track looks its
+// operations up again) and finds the parties taking part in every active
+// operation, whose aircraft need no intrusion check.
+func (e *Engine) loadIntents() {
+	e.intents = nil
+	if e.cfg.Intents != nil {
+		e.intents = e.cfg.Intents()
+	}
+	if e.intents == e.confFor {
+		return
+	}
+	e.confFor = e.intents
+	e.confGen++
+	e.inEvery = e.inEvery[:0]
+	if e.intents == nil {
+		return
+	}
+	first := true
+	for _, ps := range e.intents.Parties {
+		if first {
+			e.inEvery = append(e.inEvery, ps...)
+			first = false
+			continue
+		}
+		e.inEvery = slices.DeleteFunc(e.inEvery, func(p string) bool { return !hasID(ps, p) })
+		if len(e.inEvery) == 0 {
+			break
+		}
+	}
+}
+
 // in reports whether the point is in one of operation op's volumes in
 // snapshot s (nil: none), at any altitude.
 func in(s *spatial.Snapshot, op string, lon, lat float64, at time.Time) bool {
@@ -163,7 +199,7 @@ func (e *Engine) endConformance(t *track, i int, reason string, at time.Time) {
 // ends or the aircraft's party changes (ReasonOperationEnded), or when the
 // track is lost.
 func (e *Engine) intrude(t *track, holding []string) {
-	var in []string // operations of other parties holding the position
+	in := e.opIn[:0] // operations of other parties holding the position
 	if t.party != "" {
 		for _, op := range holding {
 			if ps, ok := e.intents.Parties[op]; ok && !hasID(ps, t.party) && !hasID(in, op) {
@@ -171,6 +207,7 @@ func (e *Engine) intrude(t *track, holding []string) {
 			}
 		}
 	}
+	e.opIn = in
 	at := t.pos.Time
 	for i := 0; i < len(t.intr); {
 		c := t.intr[i]
@@ -213,10 +250,7 @@ func (e *Engine) IntentsChanged() {
 	e.proc.Lock()
 	defer e.proc.Unlock()
 	e.mu.Lock()
-	e.intents = nil
-	if e.cfg.Intents != nil {
-		e.intents = e.cfg.Intents()
-	}
+	e.loadIntents()
 	for _, t := range e.tracks {
 		if t.hasPos {
 			e.conform(t)

@@ -131,3 +131,35 @@ func TestEngine_Intrusion(t *testing.T) {
 		t.Fatalf("%d non-conformance alerts for aircraft in no operation", n)
 	}
 }
+
+// TestEngine_IntrusionPartyChanged: the engine keeps what it knows of an
+// aircraft's operations between positions, so a change of the aircraft's
+// party must reach it: an aircraft of the operation's party inside its
+// volume raises nothing until it is attributed to another party
+// (PartiesChanged), and then intrudes; attributed back, the episode ends.
+func TestEngine_IntrusionPartyChanged(t *testing.T) {
+	const ac = 0xC3
+	in := intents(t, "op-1", 36, 33, 36.2, 33.2, 0, 3000, t0, t0.Add(time.Hour))
+	in.Parties = map[string][]string{"op-1": {"us"}}
+	var party atomic.Value
+	party.Store("us")
+	e, _, rec := newEngine(t, monitor.Config{Intents: func() *monitor.Intents { return in }, LookAhead: -1,
+		Attribute: func(uint32, string) string { return party.Load().(string) }})
+	e.Process(pos(ac, 10, 33.1, 36.1, 5000))
+	e.Process(pos(ac, 20, 33.1, 36.1, 5000))
+	if n := len(rec.of(monitor.KindIntrusion)); n != 0 {
+		t.Fatalf("%d intrusions by the operation's own party", n)
+	}
+	party.Store("ru")
+	e.PartiesChanged()
+	e.Process(pos(ac, 30, 33.1, 36.1, 5000))
+	if opened := rec.of(monitor.KindIntrusion); len(opened) != 1 || opened[0].OperationID != "op-1" {
+		t.Fatalf("after the party changed: %+v", opened)
+	}
+	party.Store("us")
+	e.PartiesChanged()
+	e.Process(pos(ac, 40, 33.1, 36.1, 5000))
+	if ended := rec.of(monitor.KindIntrusionEnded); len(ended) != 1 || ended[0].Reason != monitor.ReasonOperationEnded {
+		t.Fatalf("attributed back: %+v", ended)
+	}
+}

@@ -199,6 +199,10 @@ type Engine struct {
 	snap    *spatial.Snapshot
 	intents *Intents // conformance.go
 	opHits  []string // scratch of conform: operations holding the position
+	opIn    []string // scratch of intrude: those of other parties
+	confGen uint64   // bumped when intents changes (conformance.go)
+	confFor *Intents // the intents confGen and inEvery were derived from
+	inEvery []string // parties in every active operation: they intrude on none
 	pending []Alert
 	hits    []string // scratch: zones holding the current position
 	collect func(string) bool
@@ -526,10 +530,7 @@ func (e *Engine) processBatch(ps []feed.Position, queued bool) Outcome {
 	if e.cfg.Zones != nil {
 		e.snap = e.cfg.Zones()
 	}
-	e.intents = nil
-	if e.cfg.Intents != nil {
-		e.intents = e.cfg.Intents()
-	}
+	e.loadIntents()
 	e.startClock(queued)
 	o := Used
 	var used uint64

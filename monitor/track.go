@@ -36,6 +36,12 @@ type track struct {
 	nRecent int
 	conf    []confState // open non-conformance episodes (conformance.go)
 	intr    []confState // open intrusion episodes (conformance.go)
+	// The operations the track takes part in and whether its party can
+	// intrude on one, as of intents generation confGen and party confParty.
+	confGen   uint64
+	confParty string
+	confOps   []string
+	exposed   bool
 
 	emergency feed.Squawk
 	emergEp   string    // open emergency episode, "" when none
@@ -337,7 +343,9 @@ func (e *Engine) process(p *feed.Position) Outcome {
 			t.nRecent -= len(t.recent)
 		}
 	}
-	if e.intents != nil || t.conf != nil || t.intr != nil {
+	// Most aircraft take part in no operation and cannot intrude on one:
+	// settled here, without a call, until the operations or the party change.
+	if t.conf != nil || t.intr != nil || e.intents != nil && (t.confGen != e.confGen || t.confParty != t.party || t.exposed || t.confOps != nil) {
 		e.conform(t)
 	}
 	if e.cfg.LookAhead > 0 {

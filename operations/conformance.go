@@ -21,7 +21,7 @@ import (
 func (s *Service) Intents(ctx context.Context) (*monitor.Intents, map[string][]string, error) {
 	ops, err := journal.VouchedRead(ctx, s.Journal, KindOperation, func(ctx context.Context) ([]*Operation, error) {
 		var out []*Operation
-		err := s.Store.Operations(ctx, func(o *Operation) error {
+		err := s.Store.OperationsIn(ctx, Active, func(o *Operation) error {
 			if o.Status == Active {
 				out = append(out, o)
 			}

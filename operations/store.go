@@ -22,6 +22,10 @@ type Store interface {
 	// Operations calls fn with every operation, oldest first, until fn
 	// returns an error (which it returns).
 	Operations(ctx context.Context, fn func(*Operation) error) error
+	// OperationsIn is Operations over the operations of one status only
+	// (the monitor's active ones, re-read at every change of status),
+	// so that the others are not read.
+	OperationsIn(ctx context.Context, status Status, fn func(*Operation) error) error
 	// Conflicts lists an operation's conflicts, oldest first.
 	Conflicts(ctx context.Context, operationID string) ([]*Conflict, error)
 	// OperationsAfter and ConflictsAfter return at most limit records

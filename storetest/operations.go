@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -73,6 +74,15 @@ func testOperations(t *testing.T, s Store) {
 	var all []string
 	if err := os.Operations(ctx, func(o *operations.Operation) error { all = append(all, o.Name); return nil }); err != nil || len(all) != 2 || all[0] != "Patrol" || all[1] != "Second" {
 		t.Fatalf("operations: %v %v", all, err)
+	}
+	for status, want := range map[operations.Status]string{operations.Active: "Patrol", operations.Filed: "Second"} {
+		var in []string
+		if err := os.OperationsIn(ctx, status, func(o *operations.Operation) error { in = append(in, o.Name); return nil }); err != nil || len(in) != 1 || in[0] != want {
+			t.Fatalf("operations %s: %v %v", status, in, err)
+		}
+	}
+	if err := os.OperationsIn(ctx, operations.Cancelled, func(o *operations.Operation) error { return fmt.Errorf("cancelled operation %s", o.ID) }); err != nil {
+		t.Fatalf("operations cancelled: %v", err)
 	}
 	c := &operations.Conflict{ID: id(), OperationID: o.ID, OperationVersion: 1, PartyID: p.ID, Against: operations.AgainstSite, OtherID: "site-1",
 		OtherKind: "hospital", Overlap: operations.Overlap{FloorM: 0, CeilingM: 6000, BBox: vol.BBox}, Blocking: true, DetectedAt: now, Visible: []string{}}

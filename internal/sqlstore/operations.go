@@ -38,7 +38,15 @@ func (o operationsStore) Operation(ctx context.Context, id string) (*operations.
 }
 
 func (o operationsStore) Operations(ctx context.Context, fn func(*operations.Operation) error) error {
-	rows, err := o.reader(ctx).QueryContext(ctx, `SELECT body FROM operations ORDER BY id`)
+	return o.scanOperations(ctx, fn, `SELECT body FROM operations ORDER BY id`)
+}
+
+func (o operationsStore) OperationsIn(ctx context.Context, status operations.Status, fn func(*operations.Operation) error) error {
+	return o.scanOperations(ctx, fn, o.rb.q(`SELECT body FROM operations WHERE status = ? ORDER BY id`), string(status))
+}
+
+func (o operationsStore) scanOperations(ctx context.Context, fn func(*operations.Operation) error, query string, args ...any) error {
+	rows, err := o.reader(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
 		return o.wrap(err)
 	}
