@@ -173,6 +173,12 @@ type AgreementRules struct {
 	// operation filed under the agreement may have (0: MaxOperationWindow
 	// itself, a minute at least).
 	MaxOperationWindow Duration `json:"max_operation_window,omitempty"`
+	// Relay is the id of the coordinator party that relays humanitarian
+	// notifications made under the agreement: a notification goes to it
+	// alone, and its relay transmits it to every other party the
+	// agreement names. Empty: notifications go straight to every party.
+	// It must be a coordinator among the signatories.
+	Relay string `json:"relay,omitempty"`
 }
 
 // MaxOperationWindow is the longest time window of an operation's volume

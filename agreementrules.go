@@ -326,6 +326,9 @@ func (r AgreementRules) Validate() error {
 	if w := r.MaxOperationWindow; w != 0 && (w < Duration(time.Minute) || w > MaxOperationWindow) {
 		return Errorf(EINVALID, "max_operation_window is 1m to %s.", time.Duration(MaxOperationWindow))
 	}
+	if err := CheckRef("relay", r.Relay); err != nil {
+		return Errorf(EINVALID, "relay: %q is not a party id.", r.Relay)
+	}
 	return r.validateNotification()
 }
 

@@ -44,6 +44,9 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkRelay(ctx, c.Rules.Relay, sigs); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	ag := &truce.Agreement{ID: truce.NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
@@ -203,7 +206,30 @@ func (s *Service) amendedText(ctx context.Context, t truce.AgreementText, u truc
 		}
 		t.Rules = u.Rules.WithDefaults()
 	}
+	if err := s.checkRelay(ctx, t.Rules.Relay, t.Signatories); err != nil {
+		return t, err
+	}
 	return t, nil
+}
+
+// checkRelay checks the relay an agreement's rules name (none: nothing to
+// check): a coordinator party among its signatories sigs. Returns
+// EINVALID.
+func (s *Service) checkRelay(ctx context.Context, relay string, sigs []string) error {
+	if relay == "" {
+		return nil
+	}
+	if !slices.Contains(sigs, relay) {
+		return truce.Errorf(truce.EINVALID, "rules.relay: party %q is not a signatory; the relay is a coordinator among the signatories.", relay)
+	}
+	p, err := s.Accounts.Party(ctx, relay)
+	if err != nil {
+		return err
+	}
+	if p.Kind != truce.PartyCoordinator {
+		return truce.Errorf(truce.EINVALID, "rules.relay: party %q is a %s; notifications are relayed by a coordinator party.", p.Slug, p.Kind)
+	}
+	return nil
 }
 
 // ProposeAgreement puts a joint decision to an agreement's signatories.
