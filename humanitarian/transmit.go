@@ -48,9 +48,9 @@ type Transmission struct {
 	Deadline time.Time `json:"deadline"`
 	// Late says the notification gave less notice than the agreement's
 	// lead time: it was accepted and flagged.
-	Late         bool              `json:"late"`
-	State        TransmissionState `json:"state"`
-	Answer       *Answer           `json:"answer,omitempty"`
+	Late   bool              `json:"late"`
+	State  TransmissionState `json:"state"`
+	Answer *Answer           `json:"answer,omitempty"`
 	// Relay says the transmission is to the coordinator that the
 	// agreement's rules name (rules.relay), for it to relay to the other
 	// parties: it is answered by relaying it, not acknowledged.
@@ -60,9 +60,9 @@ type Transmission struct {
 	RelayedBy string     `json:"relayed_by,omitempty"`
 	// Via is, on a transmission the coordinator relayed, the id of the
 	// relay it came through; its SentAt is the relay's time.
-	Via string `json:"via,omitempty"`
-	Version      int64             `json:"version"`
-	JournalIndex int64             `json:"journal_index"`
+	Via          string `json:"via,omitempty"`
+	Version      int64  `json:"version"`
+	JournalIndex int64  `json:"journal_index"`
 	// NextNotice is when the first reminder (or, without one, the
 	// overdue alert) falls due; stored beside the record, not in it.
 	NextNotice time.Time `json:"-"`
