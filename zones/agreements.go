@@ -44,7 +44,7 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkRelay(ctx, c.Rules.Relay, sigs); err != nil {
+	if c.Rules.Relay, err = s.checkRelay(ctx, c.Rules.Relay, sigs); err != nil {
 		return nil, err
 	}
 	now := s.Now()
@@ -206,30 +206,33 @@ func (s *Service) amendedText(ctx context.Context, t truce.AgreementText, u truc
 		}
 		t.Rules = u.Rules.WithDefaults()
 	}
-	if err := s.checkRelay(ctx, t.Rules.Relay, t.Signatories); err != nil {
+	var err error
+	if t.Rules.Relay, err = s.checkRelay(ctx, t.Rules.Relay, t.Signatories); err != nil {
 		return t, err
 	}
 	return t, nil
 }
 
-// checkRelay checks the relay an agreement's rules name (none: nothing to
-// check): a coordinator party among its signatories sigs. Returns
-// EINVALID.
-func (s *Service) checkRelay(ctx context.Context, relay string, sigs []string) error {
+// checkRelay checks the relay an agreement's rules name, by id or slug
+// (none: nothing to check), and returns its party id: a coordinator
+// party among its signatories sigs. Returns EINVALID.
+func (s *Service) checkRelay(ctx context.Context, relay string, sigs []string) (string, error) {
 	if relay == "" {
-		return nil
-	}
-	if !slices.Contains(sigs, relay) {
-		return truce.Errorf(truce.EINVALID, "rules.relay: party %q is not a signatory; the relay is a coordinator among the signatories.", relay)
+		return "", nil
 	}
 	p, err := s.Accounts.Party(ctx, relay)
-	if err != nil {
-		return err
+	if truce.ErrorCode(err) == truce.ENOTFOUND {
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: no party %q.", relay)
+	} else if err != nil {
+		return "", err
+	}
+	if !slices.Contains(sigs, p.ID) {
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: party %q is not a signatory; the relay is a coordinator among the signatories.", p.Slug)
 	}
 	if p.Kind != truce.PartyCoordinator {
-		return truce.Errorf(truce.EINVALID, "rules.relay: party %q is a %s; notifications are relayed by a coordinator party.", p.Slug, p.Kind)
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: party %q is a %s; notifications are relayed by a coordinator party.", p.Slug, p.Kind)
 	}
-	return nil
+	return p.ID, nil
 }
 
 // ProposeAgreement puts a joint decision to an agreement's signatories.
