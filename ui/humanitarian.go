@@ -24,7 +24,7 @@ func (u *UI) AddHumanitarian(svc *humanitarian.Service) {
 	u.AddPage(Page{Path: "/sites", NavKey: "nav.sites", Order: 22, Routes: map[string]http.HandlerFunc{
 		"GET /sites": h.list, "GET /sites/{id}": h.board, "POST /sites/answer/{id}": h.answer, "POST /sites/acknowledge-all": h.acknowledgeAll,
 		"POST /sites/relay/{id}": h.relay,
-		"GET /sites.geojson": h.geojson}})
+		"GET /sites.geojson":     h.geojson}})
 	u.AddLayer(Layer{ID: "sites", TitleKey: "layer.sites", Kind: "geojson", Source: "/sites.geojson", Visible: true})
 	h.addMovements()
 }
