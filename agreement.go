@@ -182,6 +182,12 @@ type AgreementRules struct {
 	// a zone prohibits, block; the rest warn). A conflict with a zone is
 	// decided by the rules of the zone's agreement.
 	Conflicts []ConflictRule `json:"conflicts,omitempty"`
+	// Relay is the id of the coordinator party that relays humanitarian
+	// notifications made under the agreement: a notification goes to it
+	// alone, and its relay transmits it to every other party the
+	// agreement names. Empty: notifications go straight to every party.
+	// It must be a coordinator among the signatories.
+	Relay string `json:"relay,omitempty"`
 }
 
 // ConflictRule is one rule of an agreement on conflicts found at filing

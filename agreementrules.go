@@ -329,6 +329,9 @@ func (r AgreementRules) Validate() error {
 	if err := r.validateConflicts(); err != nil {
 		return err
 	}
+	if err := CheckRef("relay", r.Relay); err != nil {
+		return Errorf(EINVALID, "relay: %q is not a party id.", r.Relay)
+	}
 	return r.validateNotification()
 }
 

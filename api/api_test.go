@@ -232,6 +232,7 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /api/v1/transmissions/{id}/statement":                {"POST", "/api/v1/transmissions/" + tr + "/statement", `{}`, "", 0, 0},
 		"POST /api/v1/transmissions/{id}/answer":                   {"POST", "/api/v1/transmissions/" + tr + "/answer", `{}`, "ru-op", 403, 403},
 		"POST /api/v1/transmissions/acknowledge":                   {"POST", "/api/v1/transmissions/acknowledge", `{"ids":["` + tr + `"]}`, "ru-op", 403, 403},
+		"POST /api/v1/transmissions/{id}/relay":                    {"POST", "/api/v1/transmissions/" + tr + "/relay", "", "ru-op", 403, 403},
 		"GET /api/v1/movements":                                    {"GET", "/api/v1/movements", "", "", 0, 0},
 		"POST /api/v1/movements":                                   {"POST", "/api/v1/movements", mvBody, "us-op", 403, 0},
 		"GET /api/v1/movements/{id}":                               {"GET", "/api/v1/movements/" + mv, "", "", 0, 0},

@@ -40,6 +40,12 @@ type BatchResult struct {
 	Note  string                       `json:"note"`
 }
 
+// RelayResult is what the coordinator's relay of a transmission returns:
+// the transmissions it made, one to each other party.
+type RelayResult struct {
+	Items []*humanitarian.Transmission `json:"items"`
+}
+
 // Statement is the text a party holding its own key signs.
 type Statement struct {
 	Statement string `json:"statement"`
@@ -63,6 +69,7 @@ func RegisterSites(s *Server, svc *humanitarian.Service) {
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/statement", Handler: h.statement},
 		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/answer", Handler: h.answer},
 		{Method: "POST", Pattern: "/api/v1/transmissions/acknowledge", Handler: h.acknowledgeAll},
+		{Method: "POST", Pattern: "/api/v1/transmissions/{id}/relay", Handler: h.relay},
 		{Method: "GET", Pattern: "/api/v1/movements", Handler: h.listMovements},
 		{Method: "POST", Pattern: "/api/v1/movements", Handler: h.createMovement},
 		{Method: "GET", Pattern: "/api/v1/movements/{id}", Handler: h.getMovement},
@@ -294,6 +301,23 @@ func (h *siteHandlers) acknowledgeAll(w http.ResponseWriter, r *http.Request) {
 func (c *Client) AcknowledgeAll(ctx context.Context, ids []string) (*BatchResult, error) {
 	var res BatchResult
 	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/acknowledge", BatchAcknowledgement{ids}, &res, nil)
+	return &res, err
+}
+
+func (h *siteHandlers) relay(w http.ResponseWriter, r *http.Request) {
+	ts, err := h.svc.Relay(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RelayResult{ts})
+}
+
+// Relay relays a transmission to the coordinator, under an agreement in
+// relay mode, to every other party the agreement names.
+func (c *Client) Relay(ctx context.Context, id string) (*RelayResult, error) {
+	var res RelayResult
+	_, err := c.Do(ctx, "POST", "/api/v1/transmissions/"+url.PathEscape(id)+"/relay", nil, &res, nil)
 	return &res, err
 }
 

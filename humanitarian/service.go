@@ -231,8 +231,9 @@ func (s *Service) newVersion(ctx context.Context, id string, ifVersion int64, ne
 }
 
 // addressees reads the agreement a notification is made under and returns
-// the parties it goes to: every party the agreement names but the
-// notifying one.
+// the parties it goes to: the coordinator that relays the agreement's
+// notifications, if its rules name one (unless it notifies itself), and
+// otherwise every party the agreement names but the notifying one.
 func (s *Service) addressees(ctx context.Context, tx Tx, agreementID, from string, now time.Time) (*truce.Agreement, []string, error) {
 	ag, err := tx.Agreement(ctx, agreementID)
 	if err != nil {
@@ -241,13 +242,24 @@ func (s *Service) addressees(ctx context.Context, tx Tx, agreementID, from strin
 	if !ag.InForceAt(now) {
 		return nil, nil, truce.Errorf(truce.EUNPROCESSABLE, "Agreement %q is not in force: notifications are made under an agreement in force.", ag.Title)
 	}
+	if r := ag.Rules.Relay; r != "" && r != from {
+		if !slices.Contains(ag.Signatories, r) {
+			return nil, nil, truce.Errorf(truce.EUNPROCESSABLE, "Agreement %q names a relay (%s) that is not among its signatories.", ag.Title, r)
+		}
+		return ag, []string{r}, nil
+	}
+	return ag, recipients(ag, from, ""), nil
+}
+
+// recipients returns every party agreement ag names but from and but.
+func recipients(ag *truce.Agreement, from, but string) []string {
 	var to []string
 	for _, p := range ag.Signatories {
-		if p != from && !slices.Contains(to, p) {
+		if p != from && p != but && !slices.Contains(to, p) {
 			to = append(to, p)
 		}
 	}
-	return ag, to, nil
+	return to
 }
 
 // record journals and stores one site version and its transmissions.
@@ -276,21 +288,31 @@ func (s *Service) record(ctx context.Context, tx Tx, w *journal.Writer, a *truce
 // transmit journals and stores a record version's transmission to each
 // party of to, in the write that records the version.
 func (s *Service) transmit(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, kind, id string, version int64, hash, from string, late bool, bb truce.BBox, now time.Time) error {
+	_, err := s.send(ctx, tx, w, ag, to, &Transmission{Kind: kind, RecordID: id, RecordVersion: version, Hash: hash, From: from, Late: late}, bb, now)
+	return err
+}
+
+// send journals and stores a transmission like proto (its record, from,
+// late and via) to each party of to, sent at now, and returns them.
+func (s *Service) send(ctx context.Context, tx Tx, w *journal.Writer, ag *truce.Agreement, to []string, proto *Transmission, bb truce.BBox, now time.Time) ([]*Transmission, error) {
 	window := AckWindow(ag.Rules, s.AckWindow)
 	reminders := Reminders(ag.Rules)
+	out := make([]*Transmission, 0, len(to))
 	for _, party := range to {
-		t := &Transmission{ID: truce.NewID(), Kind: kind, RecordID: id, RecordVersion: version, Hash: hash,
-			AgreementID: ag.ID, From: from, To: party, SentAt: now, Deadline: now.Add(window),
-			Late: late, State: Pending, Version: 1}
+		t := &Transmission{ID: truce.NewID(), Kind: proto.Kind, RecordID: proto.RecordID, RecordVersion: proto.RecordVersion, Hash: proto.Hash,
+			AgreementID: ag.ID, From: proto.From, To: party, SentAt: now, Deadline: now.Add(window),
+			Late: proto.Late, State: Pending, Version: 1, Via: proto.Via,
+			Relay: proto.Via == "" && party == ag.Rules.Relay && proto.From != party}
 		t.NextNotice = *NextNoticeAt(t, reminders, nil)
 		t.JournalIndex = w.Journal(truce.Change{Kind: "transmission", Subject: t.ID, Body: t, New: true,
 			Visibility: truce.Visibility{Scope: truce.ScopeAll},
 			Event:      &truce.Event{Data: t, BBox: &bb}})
 		if err := tx.PutTransmission(ctx, t); err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, t)
 	}
-	return nil
+	return out, nil
 }
 
 // siteEvent is what a site's event carries: the version without its
@@ -526,6 +548,9 @@ func (s *Service) recordAnswer(ctx context.Context, tx Tx, w *journal.Writer, a 
 	if err != nil {
 		return nil, err
 	}
+	if t.Relay {
+		return nil, truce.Errorf(truce.ECONFLICT, "Transmission %s is for %s to relay to the other parties: relay it, it is not acknowledged.", id, a.Party.Slug)
+	}
 	if t.State != Pending {
 		return nil, truce.Errorf(truce.ECONFLICT, "Transmission %s was already answered (%s).", id, t.State)
 	}
@@ -633,9 +658,12 @@ func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]Bo
 		if p, err := s.Parties.Party(ctx, t.To); err == nil {
 			r.Slug = p.Slug
 		}
-		if t.Answer != nil {
+		switch {
+		case t.Answer != nil:
 			r.State, r.Overdue = string(t.State), t.Answer.Overdue
-		} else {
+		case t.RelayedAt != nil:
+			r.State, r.Overdue = string(Relayed), t.RelayedAt.After(t.Deadline)
+		default:
 			r.Overdue = now.After(t.Deadline)
 		}
 		if r.Notices, err = s.Store.Notices(ctx, t.ID); err != nil {

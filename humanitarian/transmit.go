@@ -15,6 +15,9 @@ const (
 	Pending      TransmissionState = "pending"
 	Acknowledged TransmissionState = "acknowledged"
 	Concern      TransmissionState = "concern"
+	// Relayed is a relay's state once the coordinator has relayed it
+	// (Service.Relay).
+	Relayed TransmissionState = "relayed"
 )
 
 // The kinds of record a transmission notifies (Transmission.Kind, and the
@@ -45,11 +48,21 @@ type Transmission struct {
 	Deadline time.Time `json:"deadline"`
 	// Late says the notification gave less notice than the agreement's
 	// lead time: it was accepted and flagged.
-	Late         bool              `json:"late"`
-	State        TransmissionState `json:"state"`
-	Answer       *Answer           `json:"answer,omitempty"`
-	Version      int64             `json:"version"`
-	JournalIndex int64             `json:"journal_index"`
+	Late   bool              `json:"late"`
+	State  TransmissionState `json:"state"`
+	Answer *Answer           `json:"answer,omitempty"`
+	// Relay says the transmission is to the coordinator that the
+	// agreement's rules name (rules.relay), for it to relay to the other
+	// parties: it is answered by relaying it, not acknowledged.
+	// RelayedAt and RelayedBy (a user id) are set by the relay.
+	Relay     bool       `json:"relay,omitempty"`
+	RelayedAt *time.Time `json:"relayed_at,omitempty"`
+	RelayedBy string     `json:"relayed_by,omitempty"`
+	// Via is, on a transmission the coordinator relayed, the id of the
+	// relay it came through; its SentAt is the relay's time.
+	Via          string `json:"via,omitempty"`
+	Version      int64  `json:"version"`
+	JournalIndex int64  `json:"journal_index"`
 	// NextNotice is when the first reminder (or, without one, the
 	// overdue alert) falls due; stored beside the record, not in it.
 	NextNotice time.Time `json:"-"`
@@ -98,7 +111,8 @@ func Statement(t *Transmission, a AnswerInput) string {
 type BoardRow struct {
 	Party string `json:"party"` // party id
 	Slug  string `json:"slug"`
-	// State is acknowledged, concern, or silent (no answer yet).
+	// State is acknowledged, concern, relayed (the coordinator's relay,
+	// relayed), or silent (no answer yet).
 	State        string        `json:"state"`
 	Transmission *Transmission `json:"transmission"`
 	Overdue      bool          `json:"overdue"` // silent past the deadline, or answered after it

@@ -23,7 +23,8 @@ func (u *UI) AddHumanitarian(svc *humanitarian.Service) {
 	h := &sitePages{u: u, svc: svc}
 	u.AddPage(Page{Path: "/sites", NavKey: "nav.sites", Order: 22, Routes: map[string]http.HandlerFunc{
 		"GET /sites": h.list, "GET /sites/{id}": h.board, "POST /sites/answer/{id}": h.answer, "POST /sites/acknowledge-all": h.acknowledgeAll,
-		"GET /sites.geojson": h.geojson}})
+		"POST /sites/relay/{id}": h.relay,
+		"GET /sites.geojson":     h.geojson}})
 	u.AddLayer(Layer{ID: "sites", TitleKey: "layer.sites", Kind: "geojson", Source: "/sites.geojson", Visible: true})
 	h.addMovements()
 }
@@ -72,7 +73,14 @@ func (h *sitePages) list(w http.ResponseWriter, r *http.Request) {
 		h.u.serviceError(w, r, err)
 		return
 	}
-	d := map[string]any{"Inbox": items, "Sites": sites, "Movements": movements}
+	// A relay is relayed, not acknowledged: the batch leaves relays out.
+	var ackable []inboxItem
+	for _, it := range items {
+		if !it.T.Relay {
+			ackable = append(ackable, it)
+		}
+	}
+	d := map[string]any{"Inbox": items, "Ackable": ackable, "Sites": sites, "Movements": movements}
 	if next != "" {
 		d["Next"] = "/sites?cursor=" + url.QueryEscape(next)
 	}
@@ -128,6 +136,16 @@ func (h *sitePages) answer(w http.ResponseWriter, r *http.Request) {
 		next = "/movements/" + url.PathEscape(t.RecordID)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// relay relays a transmission to the coordinator, under an agreement in
+// relay mode, to every other party the agreement names.
+func (h *sitePages) relay(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.svc.Relay(r.Context(), r.PathValue("id")); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/sites", http.StatusSeeOther)
 }
 
 // acknowledgeAll acknowledges every transmission the inbox page listed,

@@ -44,6 +44,9 @@ func (s *Service) CreateAgreement(ctx context.Context, c truce.AgreementCreate) 
 	if err != nil {
 		return nil, err
 	}
+	if c.Rules.Relay, err = s.checkRelay(ctx, c.Rules.Relay, sigs); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	ag := &truce.Agreement{ID: truce.NewID(), Title: c.Title, Reference: c.Reference, Signatories: sigs,
 		EffectiveFrom: c.EffectiveFrom.UTC().Truncate(time.Microsecond), EffectiveTo: utcPtr(c.EffectiveTo),
@@ -203,7 +206,33 @@ func (s *Service) amendedText(ctx context.Context, t truce.AgreementText, u truc
 		}
 		t.Rules = u.Rules.WithDefaults()
 	}
+	var err error
+	if t.Rules.Relay, err = s.checkRelay(ctx, t.Rules.Relay, t.Signatories); err != nil {
+		return t, err
+	}
 	return t, nil
+}
+
+// checkRelay checks the relay an agreement's rules name, by id or slug
+// (none: nothing to check), and returns its party id: a coordinator
+// party among its signatories sigs. Returns EINVALID.
+func (s *Service) checkRelay(ctx context.Context, relay string, sigs []string) (string, error) {
+	if relay == "" {
+		return "", nil
+	}
+	p, err := s.Accounts.Party(ctx, relay)
+	if truce.ErrorCode(err) == truce.ENOTFOUND {
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: no party %q.", relay)
+	} else if err != nil {
+		return "", err
+	}
+	if !slices.Contains(sigs, p.ID) {
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: party %q is not a signatory; the relay is a coordinator among the signatories.", p.Slug)
+	}
+	if p.Kind != truce.PartyCoordinator {
+		return "", truce.Errorf(truce.EINVALID, "rules.relay: party %q is a %s; notifications are relayed by a coordinator party.", p.Slug, p.Kind)
+	}
+	return p.ID, nil
 }
 
 // ProposeAgreement puts a joint decision to an agreement's signatories.

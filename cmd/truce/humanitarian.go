@@ -25,6 +25,7 @@ func init() {
 	register("site", "notify, import, list and show humanitarian sites", runSite, "add", "import", "list", "show")
 	register("inbox", "list the notifications awaiting your party's acknowledgement", runInbox)
 	register("ack", "acknowledge a notification (receipt, not permission) or raise a concern", runAck)
+	register("relay", "relay a notification, as the coordinator an agreement names, to every other party it names", runRelay)
 	register("movement", "notify humanitarian movements (convoys), step them through their life, list and show them", runMovement, "add", "status", "list", "show")
 	register("convoy", "report a convoy's positions, show where it is and the alerts its tracking raised, and issue its trackers' device tokens", runConvoy, "report", "show", "alerts", "tracker", "trackers", "revoke-tracker")
 	register("humanitarian", "gather the proof of a site's or a movement's notifications and answers for an inquiry", runHumanitarian, "proof")
@@ -303,6 +304,27 @@ func runAck(ctx context.Context, args []string) error {
 	t := res.Transmission
 	fmt.Fprintf(stdout, "Transmission %s (%s %s version %d): %s at %s%s — %s.\n", t.ID, t.Kind, t.RecordID, t.RecordVersion, t.State,
 		t.Answer.At.Format(time.RFC3339), map[bool]string{true: ", after the deadline", false: ""}[t.Answer.Overdue], res.Note)
+	return nil
+}
+
+func runRelay(ctx context.Context, args []string) error {
+	var cf clientFlags
+	fs := newFlags("relay", "relay TRANSMISSION_ID")
+	cf.add(fs)
+	pos, cl, err := cf.parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	res, err := cl.Relay(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return printJSON(res)
+	}
+	for _, t := range res.Items {
+		fmt.Fprintf(stdout, "Relayed %s %s version %d to %s: transmission %s, due %s.\n", t.Kind, t.RecordID, t.RecordVersion, t.To, t.ID, t.Deadline.Format(time.RFC3339))
+	}
 	return nil
 }
 

@@ -28,7 +28,7 @@ func runAgreement(ctx context.Context, args []string) error {
 	var cf clientFlags
 	switch args[0] {
 	case "create":
-		fs := newFlags("agreement create", "agreement create --title T --signatories us,ru,jo --from RFC3339 [--to RFC3339] [--reference R]")
+		fs := newFlags("agreement create", "agreement create --title T --signatories us,ru,jo --from RFC3339 [--to RFC3339] [--reference R] [--relay PARTY]")
 		var c truce.AgreementCreate
 		fs.StringVar(&c.Title, "title", "", "title")
 		fs.StringVar(&c.Reference, "reference", "", "reference text or link")
@@ -40,6 +40,7 @@ func runAgreement(ctx context.Context, args []string) error {
 		leads := fs.String("lead-times", "", "lead time per kind of notification: site/hospital=48h,movement/road_convoy=72h")
 		ackWindow := fs.Duration("ack-window", 0, "time a party has to acknowledge a notification (default 24h)")
 		reminders := fs.String("reminders", "", "how long before an acknowledgement is due a silent party is reminded: 12h,2h (default 6h)")
+		fs.StringVar(&c.Rules.Relay, "relay", "", "coordinator party (slug or id, a signatory) that relays humanitarian notifications; default: straight to every party")
 		cf.add(fs)
 		if _, err := parse(fs, args[1:], 0); err != nil {
 			return err
