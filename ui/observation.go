@@ -26,8 +26,7 @@ func (u *UI) AddObservation(o api.Observations) {
 	u.AddPage(Page{Path: "/observations/new", NavKey: "nav.observe", Order: 22, Roles: []truce.Role{truce.RoleObserver, truce.RoleOperator},
 		Routes: map[string]http.HandlerFunc{"GET /observations/new": h.form, "POST /observations": h.add}})
 	u.AddPage(Page{Path: "/incidents", NavKey: "nav.incidents", Order: 23, Routes: map[string]http.HandlerFunc{
-		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide,
-		"POST /incidents/{id}/respond": h.respond,
+		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide, "POST /incidents/{id}/respond": h.respond,
 		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split, "POST /incidents/{id}/move": h.move}})
 	u.AddPage(Page{Path: "/reports/daily", NavKey: "nav.reports", Order: 24, Routes: map[string]http.HandlerFunc{
 		"GET /reports/daily": h.report, "POST /reports/daily/publish": h.publish}})
