@@ -2,6 +2,7 @@ package observation_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -88,6 +89,16 @@ func TestService_RespondIncident(t *testing.T) {
 			}
 			if err := observation.VerifyStatement(r.Signature, observation.ResponseStatement(v, w.guarantor.ID, observation.StanceAccept, r.Text), w.guarantor.PublicKey); err == nil {
 				t.Fatal("the signature verifies for the other stance")
+			}
+			// The offline verifier rebuilds the response's statement from
+			// the journalled body, and it verifies with the party's key.
+			body, _ := json.Marshal(got)
+			sigs, err := truce.SignaturesInBody("incident", got.JournalIndex, body)
+			if err != nil || len(sigs) != 2 || sigs[1].Party != w.guarantor.ID || sigs[1].Index != got.JournalIndex {
+				t.Fatalf("signatures in the body: %+v, %v", sigs, err)
+			}
+			if err := truce.VerifySignedNote(sigs[1].Note, sigs[1].Statement, w.guarantor.PublicKey); err != nil {
+				t.Fatalf("the offline verifier's statement: %v", err)
 			}
 			if reread, err := w.svc.FindIncident(as(w.stranger), inc.ID); err != nil || len(reread.Responses) != 1 {
 				t.Fatalf("another party reads %+v, %v", reread, err)
