@@ -94,7 +94,7 @@ func IncidentDecisionStatement(incident string, version int, action, reason stri
 	return fmt.Sprintf("truce incident decision\nincident %s\nversion %d\naction %s\nreason %s\n", incident, version, action, r)
 }
 
-// incidentSignatures returns the signed decisions an incident body
+// incidentSignatures returns the signed decisions and responses an incident body
 // carries. A decision names the version it was taken on; one recorded
 // before decisions did is checked in the entry that recorded it (its
 // journal index is that entry's), where the version decided on is the
@@ -112,6 +112,15 @@ func incidentSignatures(index int64, body []byte) ([]PartySignature, error) {
 			Version      int    `json:"version"`
 			JournalIndex int64  `json:"journal_index"`
 		} `json:"decisions"`
+		Responses []struct {
+			PartyID      string `json:"party_id"`
+			UserID       string `json:"user_id"`
+			Stance       string `json:"stance"`
+			Text         string `json:"text"`
+			Signature    string `json:"signature"`
+			Version      int    `json:"version"`
+			JournalIndex int64  `json:"journal_index"`
+		} `json:"responses"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, fmt.Errorf("incident body: %v", err)
@@ -133,5 +142,41 @@ func incidentSignatures(index int64, body []byte) ([]PartySignature, error) {
 			Statement: IncidentDecisionStatement(b.ID, v, d.Action, d.Reason),
 			What:      fmt.Sprintf("decision %s on incident %s version %d", d.Action, b.ID, v)})
 	}
+	// A response is checked with the key its party held when the entry
+	// that recorded it was written.
+	for _, r := range b.Responses {
+		at := index
+		if r.JournalIndex > 0 && r.JournalIndex <= index {
+			at = r.JournalIndex
+		}
+		out = append(out, PartySignature{Party: r.PartyID, User: r.UserID, Note: r.Signature, Index: at,
+			Statement: IncidentResponseStatement(b.ID, r.Version, r.PartyID, r.Stance, r.Text),
+			What:      fmt.Sprintf("response of party %s to incident %s version %d", r.PartyID, b.ID, r.Version)})
+	}
 	return out, nil
+}
+
+// IncidentResponseStatement is the text the party an incident judged a
+// violation is attributed to signs (a C2SP signed note) to answer it:
+// the incident and its version answered, the party, its stance (accept
+// or dispute) and its text. As in BreachResponseStatement, a text of one
+// line is written out and a text of several lines bound by its SHA-256.
+// It is here, in the vocabulary, so that the offline verifier rebuilds
+// the statement the service had signed.
+func IncidentResponseStatement(incident string, version int, party, stance, text string) string {
+	var b strings.Builder
+	b.WriteString(IncidentResponseHead(incident, version, party, stance))
+	if strings.ContainsAny(text, "\n\r\t") {
+		h := sha256.Sum256([]byte(text))
+		fmt.Fprintf(&b, "text-sha256 %s\n", hex.EncodeToString(h[:]))
+	} else {
+		fmt.Fprintf(&b, "text %s\n", text)
+	}
+	return b.String()
+}
+
+// IncidentResponseHead is an IncidentResponseStatement's lines before
+// its text.
+func IncidentResponseHead(incident string, version int, party, stance string) string {
+	return fmt.Sprintf("truce incident response\nincident %s\nversion %d\nparty %s\nstance %s\n", incident, version, party, stance)
 }

@@ -208,6 +208,9 @@ func TestAuthMatrix(t *testing.T) {
 		"GET /api/v1/incidents":                 {"GET", "/api/v1/incidents?status=reported", "", "", 0, 0},
 		"GET /api/v1/incidents/{id}":            {"GET", "/api/v1/incidents/" + obs.IncidentID, "", "", 0, 0},
 		"POST /api/v1/incidents/{id}/decisions": {"POST", "/api/v1/incidents/" + obs.IncidentID + "/decisions", `{"action":"reject","reason":"test"}`, "ru-op", 403, 0},
+		// responses: the incident is no verified violation yet.
+		"POST /api/v1/incidents/{id}/response":           {"POST", "/api/v1/incidents/" + obs.IncidentID + "/response", `{"stance":"dispute","text":"t"}`, "ru-viewer", 409, 409},
+		"POST /api/v1/incidents/{id}/response/statement": {"POST", "/api/v1/incidents/" + obs.IncidentID + "/response/statement", `{"stance":"dispute","text":"t"}`, "ru-viewer", 409, 409},
 		// evidence and regrouping: the administrator's party is no
 		// monitoring mission (uploads), and nothing is there to regroup.
 		"PUT /api/v1/evidence/{sha256}":                            {"PUT", "/api/v1/evidence/" + strings.Repeat("a", 64), "%PDF-1.4", "ru-op", 403, 403},

@@ -26,6 +26,12 @@ type Observations interface {
 	// DecideIncident takes a signed verification decision (EFORBIDDEN, EINVALID,
 	// ECONFLICT, EPRECONDITION, EUNPROCESSABLE).
 	DecideIncident(ctx context.Context, id string, d observation.DecisionInput) (*observation.Incident, error)
+	// RespondIncident records the signed response of the party a verified
+	// violation is attributed to (EFORBIDDEN, EINVALID, ECONFLICT,
+	// EPRECONDITION, EUNPROCESSABLE); IncidentResponseStatement returns
+	// the statement such a party holding its own key signs.
+	RespondIncident(ctx context.Context, id string, in observation.ResponseInput) (*observation.Incident, error)
+	IncidentResponseStatement(ctx context.Context, id string, in observation.ResponseInput) (string, error)
 	// DailyReport returns the report of a UTC day.
 	DailyReport(ctx context.Context, day time.Time) (*observation.DailyReport, error)
 	// UploadEvidence stores an evidence file by its SHA-256 (EFORBIDDEN,
@@ -72,6 +78,8 @@ func RegisterObservation(s *Server, o Observations) {
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/split", Handler: h.split},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/moves", Handler: h.move},
 		{Method: "POST", Pattern: "/api/v1/reports/daily/publications", Handler: h.publish},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/response", Handler: h.respond},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/response/statement", Handler: h.responseStatement},
 		{Method: "GET", Pattern: "/api/v1/reports/daily/published", Handler: h.published},
 	} {
 		s.Handle(rt)
@@ -157,6 +165,38 @@ func (h *observationHandlers) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, inc)
+}
+
+// respond records the responsible party's signed response to a verified
+// violation.
+func (h *observationHandlers) respond(w http.ResponseWriter, r *http.Request) {
+	var in observation.ResponseInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	inc, err := h.o.RespondIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+// responseStatement answers the statement a responsible party holding
+// its own key signs (observation.ResponseStatement); it records nothing.
+func (h *observationHandlers) responseStatement(w http.ResponseWriter, r *http.Request) {
+	var in observation.ResponseInput
+	if err := decode(r, &in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	st, err := h.o.IncidentResponseStatement(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Statement{st})
 }
 
 // dayParam reads the day query parameter (YYYY-MM-DD, UTC; default
@@ -246,6 +286,20 @@ func (c *Client) DecideIncident(ctx context.Context, id string, d observation.De
 	var inc observation.Incident
 	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/decisions", d, &inc, nil)
 	return &inc, err
+}
+
+// RespondIncident implements Observations.
+func (c *Client) RespondIncident(ctx context.Context, id string, in observation.ResponseInput) (*observation.Incident, error) {
+	var inc observation.Incident
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/response", in, &inc, nil)
+	return &inc, err
+}
+
+// IncidentResponseStatement implements Observations.
+func (c *Client) IncidentResponseStatement(ctx context.Context, id string, in observation.ResponseInput) (string, error) {
+	var st Statement
+	_, err := c.Do(ctx, "POST", "/api/v1/incidents/"+url.PathEscape(id)+"/response/statement", in, &st, nil)
+	return st.Statement, err
 }
 
 // DailyReport implements Observations.

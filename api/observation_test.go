@@ -115,6 +115,27 @@ func TestObservationAPI(t *testing.T) {
 	if err != nil || dec.Status != observation.StatusVerified || len(dec.Decisions) != 1 || dec.Decisions[0].Signature == "" {
 		t.Fatalf("verify: %+v, %v", dec, err)
 	}
+	// No agreement's rule is broken here: no response is owed, and a bad
+	// stance is refused before that; nothing is recorded.
+	before = e.journalSize()
+	for _, c := range []struct {
+		path, body string
+		status     int
+		code       string
+	}{
+		{"/response", `{"stance":"dispute","text":"Not ours."}`, 409, truce.ECONFLICT},
+		{"/response/statement", `{"stance":"dispute","text":"Not ours."}`, 409, truce.ECONFLICT},
+		{"/response", `{"stance":"deny","text":"Not ours."}`, 400, truce.EINVALID},
+		{"/response", `{"stance":"dispute"}`, 400, truce.EINVALID},
+	} {
+		status, h, b := e.do("POST", "/api/v1/incidents/"+inc.ID+c.path, e.tokens["us-op"], c.body)
+		if status != c.status || problemCode(t, h, b) != c.code {
+			t.Errorf("response %s %s: %d %s, want %d %s", c.path, c.body, status, b, c.status, c.code)
+		}
+	}
+	if after := e.journalSize(); after != before {
+		t.Fatalf("refused responses journalled %d entries", after-before)
+	}
 	list, _, err := e.client(e.tokens["us-op"]).ListIncidents(ctx, observation.IncidentFilter{Status: observation.StatusVerified})
 	if err != nil || len(list) != 1 || list[0].ID != inc.ID {
 		t.Fatalf("verified incidents: %v, %v", list, err)

@@ -49,6 +49,9 @@ type Incident struct {
 	Casualties      Count       `json:"casualties"`
 	Decisions       []Decision  `json:"decisions,omitempty"`
 	Violations      []Violation `json:"violations,omitempty"`
+	// Responses are the signed answers of the party a violation is
+	// attributed to (RespondIncident).
+	Responses []Response `json:"responses,omitempty"`
 	// Regroupings are the merges and splits made by hand; MergedInto the
 	// incident this one's observations were all moved into.
 	Regroupings  []Regrouping `json:"regroupings,omitempty"`

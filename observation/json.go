@@ -242,6 +242,9 @@ func (inc *Incident) AppendCanonicalJSON(b []byte) ([]byte, error) {
 	if len(inc.Regroupings) > 0 {
 		w.marshal("regroupings", inc.Regroupings)
 	}
+	if len(inc.Responses) > 0 {
+		w.marshal("responses", inc.Responses)
+	}
 	w.time("start", inc.Start)
 	w.str("status", string(inc.Status))
 	w.optStr("sub_category", inc.SubCategory)

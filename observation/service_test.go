@@ -36,6 +36,7 @@ type world struct {
 	st                            store
 	mission, guarantor            *truce.Party
 	obs1, obs2, op, gop, stranger *truce.Caller
+	admin                         *truce.Caller
 }
 
 func newWorld(t testing.TB, st store, zones observation.Zones) *world {
@@ -52,7 +53,7 @@ func newWorld(t testing.TB, st store, zones observation.Zones) *world {
 		t.Fatal(err)
 	}
 	actx := truce.NewContext(ctx, admin)
-	w := &world{acc: acc, st: st}
+	w := &world{acc: acc, st: st, admin: admin}
 	party := func(slug string, kind truce.PartyKind) *truce.Party {
 		p, err := acc.CreateParty(actx, truce.PartyCreate{Slug: slug, Name: slug, Kind: kind})
 		if err != nil {

@@ -389,6 +389,36 @@ func SignBreachResponse(k *Key, statement, breachID, action string) (string, err
 	return string(msg), nil
 }
 
+// SignIncidentResponse signs the statement the server gave for answering
+// incident incidentID with stance and text, after checking that it is
+// an incident response statement naming that incident and carrying the
+// stance and text as given (truce.IncidentResponseStatement): the
+// version and party it names are the server's to state, the rest is the
+// user's.
+func SignIncidentResponse(k *Key, statement, incidentID, stance, text string) (string, error) {
+	lines := strings.Split(statement, "\n")
+	if len(lines) != 7 || lines[6] != "" || lines[0] != "truce incident response" {
+		return "", errors.New("refusing to sign: the server's statement is not an incident response statement")
+	}
+	if got, _ := strings.CutPrefix(lines[1], "incident "); got != incidentID {
+		return "", fmt.Errorf("refusing to sign: the server's statement names incident %q, not %s", got, incidentID)
+	}
+	vs, _ := strings.CutPrefix(lines[2], "version ")
+	version, err := strconv.Atoi(vs)
+	party, _ := strings.CutPrefix(lines[3], "party ")
+	if err != nil || party == "" || strings.ContainsAny(party, " \t") {
+		return "", errors.New("refusing to sign: the server's statement is not in the incident response format")
+	}
+	if truce.IncidentResponseStatement(incidentID, version, party, stance, text) != statement {
+		return "", errors.New("refusing to sign: the server's statement does not carry the stance and text as given, or is not in the format")
+	}
+	msg, err := note.Sign(&note.Note{Text: statement}, k.Signer)
+	if err != nil {
+		return "", err
+	}
+	return string(msg), nil
+}
+
 // AlertAcknowledger is what a client needs to acknowledge an alert with
 // its own key: the alert as read, and the acknowledgement itself.
 // api.Client and airspace.Service implement it.

@@ -138,3 +138,41 @@ func TestSignBreachResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestSignIncidentResponse: the client signs an incident response
+// statement only when it names the incident and carries the stance and
+// text the user gave, in the statement's own format.
+func TestSignIncidentResponse(t *testing.T) {
+	_, k := writeKey(t)
+	const text = "Our batteries were silent."
+	multi := "A battery fired\nagainst orders."
+	st := truce.IncidentResponseStatement("i1", 3, "p1", "dispute", text)
+	tests := []struct {
+		name, statement, incident, stance, text, want string
+	}{
+		{"one line", st, "i1", "dispute", text, ""},
+		{"two lines", truce.IncidentResponseStatement("i1", 3, "p1", "accept", multi), "i1", "accept", multi, ""},
+		{"another incident", truce.IncidentResponseStatement("i2", 3, "p1", "dispute", text), "i1", "dispute", text, `names incident "i2"`},
+		{"another stance", st, "i1", "accept", text, "does not carry"},
+		{"another text", st, "i1", "dispute", "Nothing.", "does not carry"},
+		{"extra line", strings.Replace(st, "\ntext", "\nnote x\ntext", 1), "i1", "dispute", text, "not an incident response statement"},
+		{"another kind of statement", "truce zone decision v1\nzone z\nversion 1\ndecision approve\ndigest d\n\n", "i1", "dispute", text, "not an incident response statement"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig, err := partykey.SignIncidentResponse(k, tt.statement, tt.incident, tt.stance, tt.text)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := truce.VerifySignedNote(sig, tt.statement, k.Verifier); err != nil {
+				t.Fatalf("signature does not verify: %v", err)
+			}
+		})
+	}
+}

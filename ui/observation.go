@@ -26,7 +26,7 @@ func (u *UI) AddObservation(o api.Observations) {
 	u.AddPage(Page{Path: "/observations/new", NavKey: "nav.observe", Order: 22, Roles: []truce.Role{truce.RoleObserver, truce.RoleOperator},
 		Routes: map[string]http.HandlerFunc{"GET /observations/new": h.form, "POST /observations": h.add}})
 	u.AddPage(Page{Path: "/incidents", NavKey: "nav.incidents", Order: 23, Routes: map[string]http.HandlerFunc{
-		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide,
+		"GET /incidents": h.queue, "GET /incidents/{id}": h.incident, "POST /incidents/{id}/decide": h.decide, "POST /incidents/{id}/respond": h.respond,
 		"POST /incidents/{id}/merge": h.merge, "POST /incidents/{id}/split": h.split, "POST /incidents/{id}/move": h.move}})
 	u.AddPage(Page{Path: "/reports/daily", NavKey: "nav.reports", Order: 24, Routes: map[string]http.HandlerFunc{
 		"GET /reports/daily": h.report, "POST /reports/daily/publish": h.publish}})
@@ -182,8 +182,10 @@ func (h *observationPages) incident(w http.ResponseWriter, r *http.Request) {
 	acled := observation.ACLEDType(inc.Category, inc.SubCategory)
 	regroup := observation.CanDecide(a, observation.ActionVerify) == nil &&
 		(inc.Status == observation.StatusReported || inc.Status == observation.StatusCorroborated)
+	respond := mayRespond(a, inc)
 	h.u.render(w, r, http.StatusOK, "incident", map[string]any{"Incident": inc, "Observations": obs, "Parties": names,
-		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed"), "Regroup": regroup, "Evidence": evidence})
+		"Actions": actions, "ACLED": acled, "Filed": r.URL.Query().Get("filed"), "Regroup": regroup, "Evidence": evidence,
+		"Respond": respond, "RespondOwnKey": respond && !a.Party.Custodial})
 }
 
 // evidenceAccept is the observation form's file types: those
@@ -234,6 +236,42 @@ func (h *observationPages) decide(w http.ResponseWriter, r *http.Request) {
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	d := observation.DecisionInput{Action: observation.Action(r.PostFormValue("action")), Reason: r.PostFormValue("reason"), Version: version}
 	if _, err := h.o.DecideIncident(r.Context(), id, d); err != nil {
+		h.u.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// mayRespond reports whether the incident page offers a the response
+// form: the incident is a verified violation attributed to a's party (by
+// its slug or id, as observation resolves the actor), a is an operator
+// or administrator, and the party has not answered. The service checks
+// again.
+func mayRespond(a *truce.Caller, inc *observation.Incident) bool {
+	if a == nil || inc.Status != observation.StatusVerified || len(inc.Violations) == 0 || inc.Actor == "" {
+		return false
+	}
+	if inc.Actor != a.Party.Slug && inc.Actor != a.Party.ID {
+		return false
+	}
+	if !a.IsAdmin() && !a.User.HasRole(truce.RoleOperator) {
+		return false
+	}
+	for _, r := range inc.Responses {
+		if r.PartyID == a.Party.ID {
+			return false
+		}
+	}
+	return true
+}
+
+// respond records the responsible party's response from the incident
+// page's form, signed by the server with a custodial party's key.
+func (h *observationPages) respond(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	in := observation.ResponseInput{Stance: observation.Stance(r.PostFormValue("stance")), Text: r.PostFormValue("text"), Version: version}
+	if _, err := h.o.RespondIncident(r.Context(), id, in); err != nil {
 		h.u.serviceError(w, r, err)
 		return
 	}

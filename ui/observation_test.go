@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -307,7 +308,7 @@ func TestViolationsPage(t *testing.T) {
 	}
 
 	c := client(t)
-	login(t, s, c, "us-operator", "us-password-1")
+	_, csrf := login(t, s, c, "us-operator", "us-password-1")
 	rows := func(page string) int { return strings.Count(page, `class="violation-row"`) }
 	resp, page := get(t, c, s.url+"/violations")
 	if resp.StatusCode != http.StatusOK || rows(page) != 1 || !strings.Contains(page, `data-incident="`+in.ID+`"`) || strings.Contains(page, out.ID) ||
@@ -359,5 +360,34 @@ func TestViolationsPage(t *testing.T) {
 	}
 	if _, page := get(t, c, s.url+"/reports/daily?day="+today, "Cookie", "truce_lang=ar"); !strings.Contains(page, "حسب المنطقة") {
 		t.Fatalf("the report by zone in Arabic:\n%.3000s", page)
+	}
+
+	// The party the violation is attributed to (us) answers it from the
+	// incident page; the incident outside the zone, no violation, offers
+	// no form and refuses a response.
+	if _, page := get(t, c, s.url+"/incidents/"+out.ID); strings.Contains(page, `id="incident-respond-form"`) {
+		t.Fatalf("a response is offered to an incident that is no violation:\n%.3000s", page)
+	}
+	if resp, _ := post(t, c, s.url+"/incidents/"+out.ID+"/respond", url.Values{"csrf": {csrf}, "stance": {"dispute"}, "text": {"No."}}); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a response to an incident that is no violation: %d, want 409", resp.StatusCode)
+	}
+	incPath := "/incidents/" + in.ID
+	if _, page := get(t, c, s.url+incPath); !strings.Contains(page, `id="incident-respond-form"`) || strings.Contains(page, `id="incident-responses"`) {
+		t.Fatalf("the responsible party's incident page:\n%.5000s", page)
+	}
+	noClient := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Jar: c.Jar}
+	resp, _ = post(t, noClient, s.url+incPath+"/respond", url.Values{"csrf": {csrf}, "stance": {"dispute"}, "text": {"Our batteries were silent."}, "version": {strconv.Itoa(in.Version)}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != incPath {
+		t.Fatalf("respond: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := get(t, c, s.url+incPath); !strings.Contains(page, `id="incident-responses"`) || !strings.Contains(page, "Our batteries were silent.") ||
+		!strings.Contains(page, "Disputes") || strings.Contains(page, `id="incident-respond-form"`) {
+		t.Fatalf("the answered incident:\n%.5000s", page)
+	}
+	if _, page := get(t, c, s.url+incPath, "Cookie", "truce_lang=ar"); !strings.Contains(page, "ردود الطرف المسؤول") || !strings.Contains(page, "يعترض") {
+		t.Fatalf("the answered incident in Arabic:\n%.3000s", page)
+	}
+	if got, err := s.node.Observation.FindIncident(us, in.ID); err != nil || len(got.Responses) != 1 || got.Responses[0].PartyID != usID || got.Responses[0].Signature == "" {
+		t.Fatalf("the response as recorded: %+v, %v", got, err)
 	}
 }

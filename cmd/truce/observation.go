@@ -13,6 +13,7 @@ import (
 	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/api"
 	"github.com/truce-project/truce/observation"
+	"github.com/truce-project/truce/partykey"
 )
 
 func init() {
@@ -227,6 +228,54 @@ func runIncident(ctx context.Context, args []string) error {
 			fmt.Fprintf(stdout, "Violation: %s prohibited in %s zone %s (version %d) by agreement %s.\n", v.Activity, v.ZoneKind, v.ZoneID, v.ZoneVersion, v.AgreementID)
 		}
 		return nil
+	case "respond":
+		fs := newFlags("incident respond", "incident respond ID --stance accept|dispute --text TEXT [--version N] [--key FILE | --signature FILE]")
+		var in observation.ResponseInput
+		stance := fs.String("stance", "", "accept or dispute the violation (required)")
+		fs.StringVar(&in.Text, "text", "", "the response (required; journalled and signed)")
+		fs.IntVar(&in.Version, "version", 0, "the incident version answered (default: the current one)")
+		keyFile := fs.String("key", "", "your party's own key file (truce key generate): the response statement is checked and signed here, and only the signature is sent")
+		sigFile := fs.String("signature", "", "file holding the signed note of the response statement (omit for a custodial party)")
+		cf.add(fs)
+		pos, cl, err := cf.parse(fs, rest, 1)
+		if err != nil {
+			return err
+		}
+		if *keyFile != "" && *sigFile != "" {
+			return fmt.Errorf("incident respond: give --key or --signature, not both")
+		}
+		// The server signs and checks the text as trimmed.
+		in.Stance, in.Text = observation.Stance(*stance), strings.TrimSpace(in.Text)
+		switch {
+		case *keyFile != "":
+			k, err := partykey.Load(*keyFile)
+			if err != nil {
+				return err
+			}
+			st, err := cl.IncidentResponseStatement(ctx, pos[0], in)
+			if err != nil {
+				return err
+			}
+			if in.Signature, err = partykey.SignIncidentResponse(k, st, pos[0], string(in.Stance), in.Text); err != nil {
+				return err
+			}
+		case *sigFile != "":
+			b, err := os.ReadFile(*sigFile)
+			if err != nil {
+				return err
+			}
+			in.Signature = string(b)
+		}
+		i, err := cl.RespondIncident(ctx, pos[0], in)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(i)
+		}
+		r := i.Responses[len(i.Responses)-1]
+		fmt.Fprintf(stdout, "Incident %s: party %s %ss the violation (journal %d).\n", i.ID, r.PartyID, r.Stance, r.JournalIndex)
+		return nil
 	case "merge", "split", "move":
 		usage := "incident merge ID --from ID[,ID] --reason TEXT"
 		listName, listHelp := "from", "the incidents whose observations move into ID, separated by commas"
@@ -341,7 +390,7 @@ func runIncident(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, move, report)", sub)
+	return fmt.Errorf("incident: unknown sub-verb %q (list, show, verify, dispute, reject, merge, split, move, report, respond)", sub)
 }
 
 func catName(c observation.Category, sub string) string {

@@ -140,4 +140,26 @@ func TestCLI_Observation(t *testing.T) {
 	if out := run(tokens["us"], "incident", "report", "--format", "acled"); !strings.Contains(out, "#event+code") || !strings.Contains(out, inc+",") {
 		t.Fatalf("ACLED report: %s", out)
 	}
+
+	// Shelling attributed to party us, 40 km away: verified, a violation
+	// that us, and only us, answers; incident show carries the response.
+	out = run(tokens["team-a"], "observation", "add", "--mode", "saw", "--from", "36.43,32.9", "--at", "36.45,32.9", "--accuracy", "300",
+		"--category", "explosion", "--sub", "artillery", "--events", "2", "--actor", "us", "--confidence", "0.9")
+	inc2 := incRE.FindStringSubmatch(out)
+	if inc2 == nil || inc2[1] == inc {
+		t.Fatalf("the second shelling: %s", out)
+	}
+	if out := run(tokens["centre-op"], "incident", "verify", inc2[1], "--reason", "Seen from the post."); !strings.Contains(out, "Violation: shelling") {
+		t.Fatalf("verify the second shelling: %s", out)
+	}
+	_, errs, code = truceCmd(t, []string{"TRUCE_URL=" + srv.url, "TRUCE_TOKEN=" + tokens["ru"]}, "incident", "respond", inc2[1], "--stance", "dispute", "--text", "Not us.")
+	if code == 0 || !strings.Contains(errs, "attributed to") {
+		t.Fatalf("another party responds: exit %d, %q", code, errs)
+	}
+	if out := run(tokens["us"], "incident", "respond", inc2[1], "--stance", "dispute", "--text", "Our batteries were silent."); !strings.Contains(out, "disputes the violation") {
+		t.Fatalf("respond: %s", out)
+	}
+	if out := run(tokens["ru"], "incident", "show", inc2[1]); !strings.Contains(out, `"responses"`) || !strings.Contains(out, "Our batteries were silent.") {
+		t.Fatalf("incident show after the response: %s", out)
+	}
 }
