@@ -32,16 +32,31 @@ const (
 	AlertIntrusion AlertKind = "operation_intrusion"
 )
 
+// The kinds of the alerts about a humanitarian convoy under way (raised
+// by package humanitarian, which names them too): off its route, stopped,
+// silent, behind its schedule, in a zone of concern.
+const (
+	AlertConvoyDeviation AlertKind = "convoy_deviation"
+	AlertConvoyStopped   AlertKind = "convoy_stopped"
+	AlertConvoySilent    AlertKind = "convoy_silent"
+	AlertConvoyBehind    AlertKind = "convoy_behind"
+	AlertConvoyZoneEntry AlertKind = "convoy_zone_entry"
+)
+
 // AlertVisibility is who may read alert a. Most alerts are for every
 // member. A conformance alert tells where an active operation is, which
 // only its parties and the parties it is notified to may know: a
 // non-conformance alert is for the parties concerned (the operation's,
 // and its aircraft's), an intrusion alert for them, the intruding
 // aircraft's party among them; that party learns the place, the kind and
-// whom to contact, not the operation's plan.
+// whom to contact, not the operation's plan. A convoy alert tells where
+// the convoy is, which only those who may see its positions may know: its
+// Parties are the movement's own party, the parties the movement was
+// notified to and the coordinators.
 func AlertVisibility(a *Alert) Visibility {
 	switch a.Kind {
-	case AlertNonConformance, AlertIntrusion:
+	case AlertNonConformance, AlertIntrusion,
+		AlertConvoyDeviation, AlertConvoyStopped, AlertConvoySilent, AlertConvoyBehind, AlertConvoyZoneEntry:
 		return Visibility{Scope: ScopeParties, Parties: a.Parties}
 	}
 	return Visibility{Scope: ScopeAll}

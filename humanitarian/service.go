@@ -666,7 +666,7 @@ func (s *Service) boardRows(ctx context.Context, id string, version int64) ([]Bo
 		default:
 			r.Overdue = now.After(t.Deadline)
 		}
-		if r.Notices, err = s.Store.Notices(ctx, t.ID); err != nil {
+		if r.Notices, err = s.vouchedNotices(ctx, t.ID); err != nil {
 			return nil, err
 		}
 		rows = append(rows, r)

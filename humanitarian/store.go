@@ -39,6 +39,9 @@ type Store interface {
 
 	Agreement(ctx context.Context, id string) (*truce.Agreement, error)
 	Party(ctx context.Context, idOrSlug string) (*truce.Party, error)
+	// Parties lists parties ordered by id (the coordinators a convoy
+	// alert is for).
+	Parties(ctx context.Context, f truce.PartyFilter) ([]*truce.Party, error)
 
 	// Notices returns the reminders sent and the overdue alert raised
 	// about a transmission, oldest first.

@@ -1,6 +1,7 @@
 package humanitarian
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +12,17 @@ import (
 	"github.com/truce-project/truce/journal"
 )
 
-// errNothingDue ends a sweep's write that found no notice due.
-var errNothingDue = errors.New("humanitarian: no notice due")
+// errNothingDue ends a sweep's write that found no notice due. It is a
+// truce error so that the store hands it back as it is (a store wraps any
+// other error into its own, and errors.Is would no longer find it).
+var errNothingDue = truce.Errorf(truce.ECONFLICT, "No notice is due.")
 
 // sweepPage is how many due transmissions a sweep reads at once.
 const sweepPage = 100
+
+// KindNotice is the journal kind of a notice about a transmission; its
+// subject is the transmission's id, one entry per notice.
+const KindNotice = "transmission_notice"
 
 // Sweep sends the reminders and raises the "acknowledgement overdue"
 // alerts due now (DueNotice), each journalled in its own write with the
@@ -25,26 +32,42 @@ const sweepPage = 100
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.Now()
 	n, cursor := 0, ""
+	// A transmission whose record does not match the journal is left out
+	// and reported (EINTEGRITY, after the others): no notice is sent about
+	// a row edited behind the service, and one edited row does not stop
+	// the reminders of every other.
+	var refused error
 	for {
-		ts, err := s.Store.Transmissions(ctx, TransmissionFilter{Pending: true, NoticeDue: &now, Cursor: cursor, Limit: sweepPage})
+		var rows []*Transmission
+		ts, err := journal.Read(ctx, s.Journal, func(ctx context.Context) ([]*Transmission, error) {
+			var err error
+			if rows, err = s.Store.Transmissions(ctx, TransmissionFilter{Pending: true, NoticeDue: &now, Cursor: cursor, Limit: sweepPage}); err != nil {
+				return nil, err
+			}
+			good, first, err := journal.VouchRecords(ctx, s.Journal, KindTransmission, rows, transmissionID)
+			refused = cmp.Or(refused, first)
+			return good, err
+		})
 		if err != nil {
 			return n, err
 		}
 		for _, t := range ts {
-			_, err := s.sendNotice(ctx, t.ID, now)
+			_, err := s.sendNotice(ctx, t, now)
 			switch {
 			case err == nil:
 				n++
 			case errors.Is(err, errNothingDue), truce.ErrorCode(err) == truce.ECONFLICT:
 				// Nothing due, or another server sent it first.
+			case truce.ErrorCode(err) == truce.EINTEGRITY:
+				refused = cmp.Or(refused, err)
 			default:
 				return n, err
 			}
 		}
-		if len(ts) < sweepPage {
-			return n, nil
+		if len(rows) < sweepPage {
+			return n, refused
 		}
-		cursor = ts[len(ts)-1].ID
+		cursor = rows[len(rows)-1].ID
 	}
 }
 
@@ -76,13 +99,23 @@ func (s *Service) every(ctx context.Context, interval time.Duration, doing strin
 	}
 }
 
-// sendNotice journals the notice due now about one transmission, if any
-// (errNothingDue if none), and when its next one falls due.
-func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*Notice, error) {
+// sendNotice journals the notice due now about one transmission, read
+// vouched by the journal, if any (errNothingDue if none), and when its
+// next one falls due. The notices already sent are vouched too; when the
+// transmission or its notices changed since they were read, nothing is
+// sent: the next sweep reads them again.
+func (s *Service) sendNotice(ctx context.Context, vouched *Transmission, now time.Time) (*Notice, error) {
+	sentV, err := s.vouchedNotices(ctx, vouched.ID)
+	if err != nil {
+		return nil, err
+	}
 	return journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (*Notice, error) {
-		t, err := tx.Transmission(ctx, id)
+		t, err := tx.Transmission(ctx, vouched.ID)
 		if err != nil {
 			return nil, err
+		}
+		if !journal.Same(t, vouched) {
+			return nil, errNothingDue
 		}
 		latest, bb, err := s.latest(ctx, tx, t)
 		if err != nil {
@@ -95,6 +128,9 @@ func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*No
 		sent, err := tx.Notices(ctx, t.ID)
 		if err != nil {
 			return nil, err
+		}
+		if !sameNotices(sent, sentV) {
+			return nil, errNothingDue
 		}
 		reminders := Reminders(ag.Rules)
 		n := DueNotice(t, latest == t.RecordVersion, reminders, sent, now)
@@ -120,7 +156,7 @@ func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*No
 			}
 			n.AlertID = al.ID
 		}
-		n.JournalIndex = w.Journal(truce.Change{Kind: "transmission_notice", Subject: t.ID, Body: n, New: len(sent) == 0,
+		n.JournalIndex = w.Journal(truce.Change{Kind: KindNotice, Subject: t.ID, Body: n, New: len(sent) == 0,
 			Visibility: truce.Visibility{Scope: truce.ScopeAll}, Event: &truce.Event{Data: n, BBox: &bb}})
 		if err := tx.PutNotice(ctx, n); err != nil {
 			return nil, err
@@ -130,15 +166,67 @@ func (s *Service) sendNotice(ctx context.Context, id string, now time.Time) (*No
 }
 
 // Notices returns the reminders sent and the overdue alert raised about a
-// transmission.
+// transmission, vouched by the journal.
 func (s *Service) Notices(ctx context.Context, transmission string) ([]Notice, error) {
 	if _, err := truce.RequireCaller(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.Transmission(ctx, transmission); err != nil {
+	if _, err := journal.VouchedFind(ctx, s.Journal, KindTransmission, func(ctx context.Context) (*Transmission, error) {
+		return s.Store.Transmission(ctx, transmission)
+	}, transmissionID); err != nil {
 		return nil, err
 	}
-	return s.Store.Notices(ctx, transmission)
+	return s.vouchedNotices(ctx, transmission)
+}
+
+// sameNotices reports whether two lists of notices hold the same ones.
+func sameNotices(a, b []Notice) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !journal.Same(&a[i], &b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// vouchedNotices reads the notices about a transmission and checks them
+// against the journal's, in one snapshot: each stored notice must be one
+// the journal holds, and the journal none more (EINTEGRITY).
+func (s *Service) vouchedNotices(ctx context.Context, transmission string) ([]Notice, error) {
+	return journal.Read(ctx, s.Journal, func(ctx context.Context) ([]Notice, error) {
+		rows, err := s.Store.Notices(ctx, transmission)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := s.Journal.SubjectEntries(ctx, KindNotice, transmission)
+		if err != nil {
+			return nil, err
+		}
+		key := func(n *Notice) string { return fmt.Sprintf("%s/%d", n.Kind, n.Seq) }
+		held := make(map[string]*Notice, len(rs))
+		for _, r := range rs {
+			n := new(Notice)
+			if err := json.Unmarshal(r.Body, n); err != nil {
+				return nil, s.Journal.Refuse(KindNotice+" "+transmission, fmt.Sprintf("The notices of transmission %s have an unreadable journal entry %d", transmission, r.Index))
+			}
+			journal.EntryIndex(n, r.Index)
+			held[key(n)] = n
+		}
+		for i := range rows {
+			n := &rows[i]
+			if j, ok := held[key(n)]; !ok || !journal.Same(n, j) {
+				return nil, s.Journal.Refuse(KindNotice+" "+transmission, fmt.Sprintf("The %s notice %d of transmission %s does not match the journal", n.Kind, n.Seq, transmission))
+			}
+		}
+		if len(rows) != len(held) {
+			return nil, s.Journal.Refuse(KindNotice+" "+transmission, fmt.Sprintf("Transmission %s has %d notices in its journal and %d stored", transmission, len(held), len(rows)))
+		}
+		s.Journal.Integrity.Clear(KindNotice + " " + transmission)
+		return rows, nil
+	})
 }
 
 // String is a notice's line for logs and tests.

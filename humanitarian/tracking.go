@@ -18,18 +18,18 @@ import (
 
 // AlertConvoyDeviation is the kind of the alert raised when a convoy has
 // left its notified route's corridor for longer than the grace time.
-const AlertConvoyDeviation truce.AlertKind = "convoy_deviation"
+const AlertConvoyDeviation = truce.AlertConvoyDeviation
 
 // The kinds of the alerts the clock raises about a convoy under way
 // (ConvoyWatch.Check): stopped, silent, behind its schedule.
 const (
-	AlertConvoyStopped truce.AlertKind = "convoy_stopped"
-	AlertConvoySilent  truce.AlertKind = "convoy_silent"
-	AlertConvoyBehind  truce.AlertKind = "convoy_behind"
+	AlertConvoyStopped = truce.AlertConvoyStopped
+	AlertConvoySilent  = truce.AlertConvoySilent
+	AlertConvoyBehind  = truce.AlertConvoyBehind
 	// AlertConvoyZoneEntry is raised when a convoy's position enters a
 	// zone of concern in force (a hazardous kind: exclusion, contact line,
 	// buffer; no-fly for an air movement), once per entry.
-	AlertConvoyZoneEntry truce.AlertKind = "convoy_zone_entry"
+	AlertConvoyZoneEntry = truce.AlertConvoyZoneEntry
 )
 
 // ConvoyZoneEntry is the event of a convoy entering a zone of concern.
@@ -253,9 +253,9 @@ func (s *Service) watchLocked(m, notified *Movement) (*convoyState, error) {
 var convoyAlertKinds = map[ConvoyEventKind]truce.AlertKind{ConvoyDeviation: AlertConvoyDeviation, ConvoyStopped: AlertConvoyStopped,
 	ConvoySilent: AlertConvoySilent, ConvoyBehind: AlertConvoyBehind, ConvoyZoneEntry: AlertConvoyZoneEntry}
 
-// raiseConvoyAlert journals the alert of a convoy event, addressed to
-// every party (the notifying organisation and the parties the movement
-// was notified to read it; the coordinator sees all). A clock event's
+// raiseConvoyAlert journals the alert of a convoy event, for the parties
+// that may see the convoy's positions (positionAudience) and only them:
+// the alert tells where the convoy is. A clock event's
 // alert is raised once per episode across servers and restarts: when its
 // episode was raised already it returns nil.
 func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, corridorM float64, ev ConvoyEvent, replayed bool) (*truce.Alert, error) {
@@ -302,20 +302,14 @@ func (s *Service) raiseConvoyAlert(ctx context.Context, m, notified *Movement, c
 		// Never heard: the alert is placed at the route's start.
 		al.Lon, al.Lat = (m.BBox[0]+m.BBox[2])/2, (m.BBox[1]+m.BBox[3])/2
 	}
+	// The parties concerned, each asked to acknowledge, and the only ones
+	// that may read the alert (truce.AlertVisibility): those that may see
+	// the convoy's positions (canSeePositions).
+	if al.Parties, err = s.positionAudience(ctx, m); err != nil {
+		return nil, err
+	}
 	_, err = journal.Write(ctx, s.Journal, s.Store, nil, func(tx Tx, w *journal.Writer) (*truce.Alert, error) {
-		// The parties concerned, each asked to acknowledge: the notifying
-		// organisation and the parties the movement was notified to.
-		ag, err := tx.Agreement(ctx, m.AgreementID)
-		if err != nil {
-			return nil, err
-		}
-		al.Parties = []string{m.PartyID}
-		for _, p := range ag.Signatories {
-			if !slices.Contains(al.Parties, p) {
-				al.Parties = append(al.Parties, p)
-			}
-		}
-		al.JournalIndex = w.Journal(truce.Change{Kind: "alert", Subject: al.ID, Body: al, New: true, Visibility: truce.Visibility{Scope: truce.ScopeAll},
+		al.JournalIndex = w.Journal(truce.Change{Kind: "alert", Subject: al.ID, Body: al, New: true, Visibility: truce.AlertVisibility(al),
 			Event: &truce.Event{Data: al, Point: &[2]float64{al.Lon, al.Lat}}})
 		return al, tx.PutAlert(ctx, al)
 	})
@@ -649,6 +643,54 @@ func (s *Service) notifiedVersion(ctx context.Context, m *Movement) (*Movement, 
 		return v, nil
 	}
 	return nil, truce.Errorf(truce.ENOTFOUND, "Movement %s has no notified version %d.", m.ID, m.Notified)
+}
+
+// audiencePage is the page size positionAudience reads transmissions and
+// parties in.
+const audiencePage = 500
+
+// positionAudience returns the parties that may see a convoy's positions
+// (canSeePositions, administrators aside): the movement's own party, each
+// party its notified version was transmitted to, and every coordinator,
+// read vouched by the journal.
+func (s *Service) positionAudience(ctx context.Context, m *Movement) ([]string, error) {
+	out := []string{m.PartyID}
+	add := func(p string) {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for cursor := ""; ; {
+		ts, err := journal.VouchedRead(ctx, s.Journal, KindTransmission, func(ctx context.Context) ([]*Transmission, error) {
+			return s.Store.Transmissions(ctx, TransmissionFilter{RecordID: m.ID, RecordVersion: m.Notified, Cursor: cursor, Limit: audiencePage})
+		}, transmissionID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			add(t.To)
+		}
+		if len(ts) < audiencePage {
+			break
+		}
+		cursor = ts[len(ts)-1].ID
+	}
+	for cursor := ""; ; {
+		ps, err := journal.VouchedRead(ctx, s.Journal, "party", func(ctx context.Context) ([]*truce.Party, error) {
+			return s.Store.Parties(ctx, truce.PartyFilter{Kind: truce.PartyCoordinator, Cursor: cursor, Limit: audiencePage})
+		}, func(p *truce.Party) string { return p.ID })
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			add(p.ID)
+		}
+		if len(ps) < audiencePage {
+			break
+		}
+		cursor = ps[len(ps)-1].ID
+	}
+	return out, nil
 }
 
 // canSeePositions says whether the caller may see a convoy's positions:

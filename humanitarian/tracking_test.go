@@ -60,7 +60,9 @@ func TestService_ConvoyClock(t *testing.T) {
 			if len(silent) != 1 || silent[0].Kind != humanitarian.AlertConvoySilent || silent[0].JournalIndex == 0 {
 				t.Fatalf("15 minutes without a position: %+v", silent)
 			}
-			want := []string{w.parties["sarc"].ID, w.parties["ga"].ID, w.parties["gb"].ID, w.parties["gc"].ID}
+			// The movement's party, the parties it was notified to and the
+			// coordination office: those that may see its positions.
+			want := []string{w.parties["sarc"].ID, w.parties["ga"].ID, w.parties["gb"].ID, w.parties["gc"].ID, w.parties["ocha"].ID}
 			if got := slices.Sorted(slices.Values(silent[0].Parties)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 				t.Errorf("alert addressed to %v, want %v", got, want)
 			}

@@ -1,6 +1,7 @@
 package humanitarian_test
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 	"testing"
@@ -197,6 +198,76 @@ func TestConvoyTracking_VouchedByJournal(t *testing.T) {
 			}
 			if _, err := fresh.Convoys(w.ga, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
 				t.Errorf("the convoys view of an edited movement: %v, want integrity", err)
+			}
+		})
+	}
+}
+
+// TestSweep_VouchedByJournal: the sweep sends notices about the
+// transmissions the journal holds, not about rows edited behind the
+// service: an edited transmission gets no reminder (EINTEGRITY, after the
+// others are reminded); and a notice row edited behind the service is
+// refused by the notices list and the board.
+func TestSweep_VouchedByJournal(t *testing.T) {
+	for name, open := range openers {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			w := newWorld(t, st)
+			t0 := time.Now().UTC().Truncate(time.Microsecond)
+			clock := t0
+			w.svc.Journal.Now = func() time.Time { return clock }
+			site := must[*humanitarian.Site](t)(w.svc.NotifySite(w.sarc, humanitarian.SiteCreate{AgreementID: w.ag.ID, SiteFields: hospital(t0.Add(72 * time.Hour))}))
+			ts, _, err := w.svc.Inbox(w.ga, "", "", 0)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("inbox: %d, %v", len(ts), err)
+			}
+			db := st.(interface{ DB() *sql.DB }).DB()
+			if r, err := db.Exec(`UPDATE transmissions SET doc = REPLACE(doc, '"late":false', '"late":true') WHERE id = '` + ts[0].ID + `'`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("changed %d rows", n)
+			}
+			// Past every reminder and the deadline: each transmission has a
+			// notice due.
+			clock = t0.Add(30 * 24 * time.Hour)
+			n, err := w.svc.Sweep(context.Background())
+			if truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("sweep over an edited transmission: %v, want integrity", err)
+			}
+			if n != len(w.ag.Signatories)-1 {
+				t.Errorf("sweep sent %d notices, want %d (one to each party but the edited one's)", n, len(w.ag.Signatories)-1)
+			}
+			if ns, err := w.svc.Notices(w.ga, ts[0].ID); truce.ErrorCode(err) != truce.EINTEGRITY || len(ns) != 0 {
+				t.Errorf("notices of the edited transmission: %v %v, want integrity", ns, err)
+			}
+			// Put back, it is reminded at the next sweep.
+			if _, err := db.Exec(`UPDATE transmissions SET doc = REPLACE(doc, '"late":true', '"late":false') WHERE id = '` + ts[0].ID + `'`); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := w.svc.Sweep(context.Background()); err != nil || n != 1 {
+				t.Errorf("sweep once the row is put back: %d, %v; want 1 notice", n, err)
+			}
+			if _, err := w.svc.Board(w.sarc, site.ID, 0); err != nil {
+				t.Fatalf("untouched board: %v", err)
+			}
+			// A notice edited behind the service.
+			ts, _, err = w.svc.Inbox(w.gb, "", "", 0)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("inbox: %d, %v", len(ts), err)
+			}
+			if ns, err := w.svc.Notices(w.gb, ts[0].ID); err != nil || len(ns) != 1 {
+				t.Fatalf("untouched notices: %v %v", ns, err)
+			}
+			if r, err := db.Exec(`UPDATE transmission_notices SET doc = REPLACE(doc, '"reason":"', '"reason":"Never mind: ') WHERE transmission_id = '` + ts[0].ID + `'`); err != nil {
+				t.Fatal(err)
+			} else if n, _ := r.RowsAffected(); n != 1 {
+				t.Fatalf("changed %d rows", n)
+			}
+			if ns, err := w.svc.Notices(w.gb, ts[0].ID); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("edited notices: %v %v, want integrity", ns, err)
+			}
+			if _, err := w.svc.Board(w.sarc, site.ID, 0); truce.ErrorCode(err) != truce.EINTEGRITY {
+				t.Errorf("board with an edited notice: %v, want integrity", err)
 			}
 		})
 	}
