@@ -359,10 +359,13 @@ func TestObservation_PublishedReport(t *testing.T) {
 		n := e.mustOpen(t)
 		admin := truce.NewContext(context.Background(), e.admin)
 		observer, operator := monitorTeam(t, n, admin, "centre")
-		if _, err := n.Observation.AddObservation(observer, shellingAt(36.1063, 32.6189)); err != nil {
+		o, err := n.Observation.AddObservation(observer, shellingAt(36.1063, 32.6189))
+		if err != nil {
 			t.Fatal(err)
 		}
-		today := time.Now().UTC()
+		// The report of the shelling's day (not the clock's: a run
+		// across midnight UTC would publish the next, empty day).
+		today := o.Start.UTC()
 		if _, err := n.Observation.PublishReport(observer, today, ""); truce.ErrorCode(err) != truce.EFORBIDDEN {
 			t.Fatalf("an observer publishes: %v, want forbidden", err)
 		}
