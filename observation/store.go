@@ -25,6 +25,9 @@ type Store interface {
 	Incident(ctx context.Context, id string) (*Incident, error)
 	// Incidents lists incidents by id, after f.Cursor.
 	Incidents(ctx context.Context, f IncidentFilter) ([]*Incident, error)
+	// IncidentDocs lists the same incidents as their stored documents
+	// (journal.VouchDocs checks them against their entries undecoded).
+	IncidentDocs(ctx context.Context, f IncidentFilter) ([]journal.Doc, error)
 	// Evidence returns an evidence record by its SHA-256 (ENOTFOUND).
 	Evidence(ctx context.Context, sha256 string) (*Evidence, error)
 	// EvidenceFile returns a stored file by its SHA-256 (ENOTFOUND).
