@@ -81,7 +81,7 @@ func BenchmarkService_DailyReport(b *testing.B) {
 // over the days days ending with last (in batches of one transaction,
 // each record journalled as the service journals it), and returns the
 // number of incidents on each day.
-func fillReportDays(b *testing.B, w *world, last time.Time, days, n int) int {
+func fillReportDays(b testing.TB, w *world, last time.Time, days, n int) int {
 	ctx := context.Background()
 	incidents := n / 2
 	perDay := incidents / days
@@ -133,4 +133,28 @@ func fillReportDays(b *testing.B, w *world, last time.Time, days, n int) int {
 		}
 	}
 	return perDay
+}
+
+// TestService_DailyReportPages: the report reads a day of more incidents
+// than a page, by start, whose ids are in no order of their starts (they
+// were stored after the fact), and counts each once, on both days.
+func TestService_DailyReportPages(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t), nil)
+			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+			perDay := fillReportDays(t, w, day, 3, 3*2*1234)
+			rep, err := w.svc.DailyReport(as(w.op), day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for _, inc := range rep.Incidents {
+				seen[inc.ID] = true
+			}
+			if rep.Total.Incidents != perDay || len(seen) != perDay || rep.Previous.Incidents != perDay {
+				t.Errorf("report: %d incidents (%d distinct), %d the day before; want %d", rep.Total.Incidents, len(seen), rep.Previous.Incidents, perDay)
+			}
+		})
+	}
 }

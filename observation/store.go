@@ -51,6 +51,12 @@ type IncidentFilter struct {
 	From, Until time.Time
 	Cursor      string
 	Limit       int
+	// ByStart lists them by start, then id, after (AfterStart, Cursor):
+	// a day's incidents read a page at a time by the start index, each
+	// row once (the daily report), where by id each page would read
+	// through the other days' incidents.
+	ByStart    bool
+	AfterStart time.Time
 }
 
 // Tx is the transaction observation writes in: the journal's, and the

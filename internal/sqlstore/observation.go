@@ -130,7 +130,10 @@ func (o observationStore) IncidentDocs(ctx context.Context, f observation.Incide
 // incidentsQuery is the query of Incidents and IncidentDocs, and
 // incidentsArgs its arguments.
 func incidentsQuery(f observation.IncidentFilter) string {
-	where := []string{"id > ?"}
+	where, order := []string{"id > ?"}, "id"
+	if f.ByStart {
+		where, order = []string{"(start_at > ? OR (start_at = ? AND id > ?))"}, "start_at, id"
+	}
 	if f.Status != "" {
 		where = append(where, "status = ?")
 	}
@@ -140,11 +143,14 @@ func incidentsQuery(f observation.IncidentFilter) string {
 	if !f.Until.IsZero() {
 		where = append(where, "start_at < ?")
 	}
-	return docOnceSelect("incident", `(SELECT id, doc, doc_entry FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?)`) + ` ORDER BY r.id`
+	return docOnceSelect("incident", `(SELECT id, doc, doc_entry, start_at FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?)`) + ` ORDER BY r.` + strings.ReplaceAll(order, ", ", ", r.")
 }
 
 func incidentsArgs(f observation.IncidentFilter) []any {
 	args := []any{f.Cursor}
+	if f.ByStart {
+		args = []any{micros(f.AfterStart), micros(f.AfterStart), f.Cursor}
+	}
 	if f.Status != "" {
 		args = append(args, string(f.Status))
 	}
