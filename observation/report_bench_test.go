@@ -95,7 +95,7 @@ func fillReportDays(b testing.TB, w *world, last time.Time, days, n int) int {
 	for done := 0; done < incidents; done += batch {
 		_, err := journal.Write(ctx, j, w.st.Observation(), w.obs1, func(tx observation.Tx, jw *journal.Writer) (int, error) {
 			for i := done; i < min(done+batch, incidents); i++ {
-				start := first.AddDate(0, 0, i/perDay).Add(time.Duration(r.Int64N(int64(24*time.Hour-time.Hour)))).Truncate(time.Microsecond)
+				start := first.AddDate(0, 0, i/perDay).Add(time.Duration(r.Int64N(int64(24*time.Hour - time.Hour)))).Truncate(time.Microsecond)
 				p := observation.Point{Lon: 35.8 + 1.5*r.Float64(), Lat: 32.3 + 1.2*r.Float64()}
 				cat := cats[r.IntN(len(cats))]
 				inc := &observation.Incident{ID: truce.NewID(), Category: cat, Status: observation.StatusReported, CreatedAt: now, Version: 1}
