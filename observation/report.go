@@ -248,8 +248,10 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	read := func(from time.Time) ([]*Incident, error) {
 		var all []*Incident
-		for cursor := ""; ; {
-			page, next, err := s.ListIncidents(ctx, IncidentFilter{From: from, Until: from.AddDate(0, 0, 1), Cursor: cursor, Limit: 500})
+		// By start: each page reads on from the last by the start index.
+		f := IncidentFilter{From: from, Until: from.AddDate(0, 0, 1), Limit: 500, ByStart: true, AfterStart: from.Add(-time.Microsecond)}
+		for {
+			page, next, err := s.ListIncidents(ctx, f)
 			if err != nil {
 				return nil, err
 			}
@@ -260,7 +262,7 @@ func (s *Service) DailyReport(ctx context.Context, day time.Time) (*DailyReport,
 			if next == "" {
 				return all, nil
 			}
-			cursor = next
+			f.Cursor, f.AfterStart = next, page[len(page)-1].Start
 		}
 	}
 	today, err := read(d)

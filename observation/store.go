@@ -25,6 +25,9 @@ type Store interface {
 	Incident(ctx context.Context, id string) (*Incident, error)
 	// Incidents lists incidents by id, after f.Cursor.
 	Incidents(ctx context.Context, f IncidentFilter) ([]*Incident, error)
+	// IncidentDocs lists the same incidents as their stored documents
+	// (journal.VouchDocs checks them against their entries undecoded).
+	IncidentDocs(ctx context.Context, f IncidentFilter) ([]journal.Doc, error)
 	// Evidence returns an evidence record by its SHA-256 (ENOTFOUND).
 	Evidence(ctx context.Context, sha256 string) (*Evidence, error)
 	// EvidenceFile returns a stored file by its SHA-256 (ENOTFOUND).
@@ -48,6 +51,12 @@ type IncidentFilter struct {
 	From, Until time.Time
 	Cursor      string
 	Limit       int
+	// ByStart lists them by start, then id, after (AfterStart, Cursor):
+	// a day's incidents read a page at a time by the start index, each
+	// row once (the daily report), where by id each page would read
+	// through the other days' incidents.
+	ByStart    bool
+	AfterStart time.Time
 }
 
 // Tx is the transaction observation writes in: the journal's, and the

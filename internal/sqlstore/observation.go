@@ -10,6 +10,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/truce-project/truce/journal"
 	"github.com/truce-project/truce/observation"
 )
 
@@ -99,17 +100,67 @@ func (o observationStore) Incident(ctx context.Context, id string) (*observation
 }
 
 func (o observationStore) Incidents(ctx context.Context, f observation.IncidentFilter) ([]*observation.Incident, error) {
-	where, args := []string{"id > ?"}, []any{f.Cursor}
+	return docsOnce(ctx, o.Store, o.reader(ctx), setIncidentID, incidentsQuery(f), incidentsArgs(f)...)
+}
+
+// IncidentDocs is Incidents as stored documents, not decoded: the row's
+// document, or the body of the journal entry it was left to.
+func (o observationStore) IncidentDocs(ctx context.Context, f observation.IncidentFilter) ([]journal.Doc, error) {
+	rows, err := o.reader(ctx).QueryContext(ctx, o.rb.q(incidentsQuery(f)), incidentsArgs(f)...)
+	if err != nil {
+		return nil, o.wrap(err)
+	}
+	defer rows.Close()
+	var out []journal.Doc
+	for rows.Next() {
+		var id string
+		var doc sql.NullString
+		var body []byte
+		if err := rows.Scan(&id, &doc, &body); err != nil {
+			return nil, o.wrap(err)
+		}
+		if doc.String != "" {
+			body = []byte(doc.String)
+		}
+		out = append(out, journal.Doc{ID: id, JSON: body})
+	}
+	return out, o.wrap(rows.Err())
+}
+
+// incidentsQuery is the query of Incidents and IncidentDocs, and
+// incidentsArgs its arguments.
+func incidentsQuery(f observation.IncidentFilter) string {
+	where, order := []string{"id > ?"}, "id"
+	if f.ByStart {
+		where, order = []string{"(start_at > ? OR (start_at = ? AND id > ?))"}, "start_at, id"
+	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
+		where = append(where, "status = ?")
 	}
 	if !f.From.IsZero() {
-		where, args = append(where, "start_at >= ?"), append(args, micros(f.From))
+		where = append(where, "start_at >= ?")
 	}
 	if !f.Until.IsZero() {
-		where, args = append(where, "start_at < ?"), append(args, micros(f.Until))
+		where = append(where, "start_at < ?")
 	}
-	return docsOnce(ctx, o.Store, o.reader(ctx), setIncidentID, docOnceSelect("incident", `(SELECT id, doc, doc_entry FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?)`)+` ORDER BY r.id`, append(args, limit(f.Limit))...)
+	return docOnceSelect("incident", `(SELECT id, doc, doc_entry, start_at FROM incidents WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?)`) + ` ORDER BY r.` + strings.ReplaceAll(order, ", ", ", r.")
+}
+
+func incidentsArgs(f observation.IncidentFilter) []any {
+	args := []any{f.Cursor}
+	if f.ByStart {
+		args = []any{micros(f.AfterStart), micros(f.AfterStart), f.Cursor}
+	}
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+	}
+	if !f.From.IsZero() {
+		args = append(args, micros(f.From))
+	}
+	if !f.Until.IsZero() {
+		args = append(args, micros(f.Until))
+	}
+	return append(args, limit(f.Limit))
 }
 
 // PutObservation writes an observation. A new observation's document is
