@@ -163,16 +163,7 @@ func (s *Service) raiseMissed(ctx context.Context, c *ControlArea, fs []Finding,
 	if err != nil {
 		return nil, err
 	}
-	var fresh []Finding
-	for _, f := range fs {
-		raised := false
-		for _, b := range have {
-			raised = raised || b.GuaranteeID == f.Guarantee.ID
-		}
-		if !raised {
-			fresh = append(fresh, f)
-		}
-	}
+	fresh := unraised(fs, have)
 	if len(fresh) == 0 {
 		return nil, nil
 	}

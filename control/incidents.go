@@ -241,16 +241,7 @@ func (s *Service) raiseIncident(ctx context.Context, inc *TakenIncident, act *Ac
 	if err != nil {
 		return nil, err
 	}
-	var fresh []Finding
-	for _, f := range fs {
-		raised := false
-		for _, b := range have {
-			raised = raised || b.GuaranteeID == f.Guarantee.ID
-		}
-		if !raised {
-			fresh = append(fresh, f)
-		}
-	}
+	fresh := unraised(fs, have)
 	if len(fresh) == 0 {
 		return nil, nil
 	}
@@ -281,4 +272,20 @@ func incidentEvidence(inc *TakenIncident) string {
 	}
 	return fmt.Sprintf("Verified incident %s: territory overtaken, attributed to %s; %d observations by %d observers, %s to %s.",
 		inc.ID, who, inc.Observations, inc.Observers, inc.Start.UTC().Format(time.RFC3339), inc.End.UTC().Format(time.RFC3339))
+}
+
+// unraised returns the findings of fs whose guarantee has no breach among
+// have (the breaches already raised of the same area or incident).
+func unraised(fs []Finding, have []*Breach) []Finding {
+	var fresh []Finding
+	for _, f := range fs {
+		raised := false
+		for _, b := range have {
+			raised = raised || b.GuaranteeID == f.Guarantee.ID
+		}
+		if !raised {
+			fresh = append(fresh, f)
+		}
+	}
+	return fresh
 }
