@@ -21,7 +21,7 @@ import (
 // only when kind and subject need no escaping at all.
 func encodeEvent(ev *events.Record) ([]byte, error) {
 	c, ok := ev.Data.(truce.CanonicalJSON)
-	if !ok || len(c) == 0 || bytes.IndexAny(c, "<>&") >= 0 || bytes.IndexByte(c, 0xe2) >= 0 ||
+	if !ok || len(c) == 0 || bytes.ContainsAny(c, "<>&") || bytes.IndexByte(c, 0xe2) >= 0 ||
 		!plainJSONString(ev.Kind) || !plainJSONString(ev.Subject) || ev.Time.Year() < 0 || ev.Time.Year() > 9999 {
 		return json.Marshal(ev)
 	}

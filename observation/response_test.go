@@ -46,6 +46,9 @@ func TestService_RespondIncident(t *testing.T) {
 			if _, err := w.svc.RespondIncident(as(w.gop), inc.ID, resp); truce.ErrorCode(err) != truce.ECONFLICT {
 				t.Fatalf("a response before verification: %v, want %s", err, truce.ECONFLICT)
 			}
+			if after, _ := st.JournalSize(ctx); after != size {
+				t.Fatalf("the refusal before verification journalled %d entries", after-size)
+			}
 			v, err := w.svc.DecideIncident(as(w.op), inc.ID, observation.DecisionInput{Action: observation.ActionVerify, Reason: "Two bearings cross."})
 			if err != nil || len(v.Violations) != 1 {
 				t.Fatalf("verify: %+v, %v", v, err)
