@@ -265,6 +265,30 @@ func VouchRecords[T any](ctx context.Context, j *Journal, kind string, rows []*T
 	return out, first, nil
 }
 
+// VouchPages reads every row of a kind a page of size at a time (read is
+// given the id of the previous page's last row, "" first) and returns
+// those that match their journal entries (VouchRecords: the others are
+// left out and reported). Called inside Snapshot, the pages and their
+// entries are one read.
+func VouchPages[T any](ctx context.Context, j *Journal, kind string, size int, read func(ctx context.Context, cursor string) ([]*T, error), idOf func(*T) string) ([]*T, error) {
+	var out []*T
+	for cursor := ""; ; {
+		page, err := read(ctx, cursor)
+		if err != nil {
+			return nil, err
+		}
+		ok, _, err := VouchRecords(ctx, j, kind, page, idOf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ok...)
+		if len(page) < size {
+			return out, nil
+		}
+		cursor = idOf(page[len(page)-1])
+	}
+}
+
 // Vouched returns rows checked against the journal for the API: the rows
 // themselves, or EINTEGRITY if one does not match.
 func Vouched[T any](ctx context.Context, j *Journal, kind string, rows []*T, idOf func(*T) string) ([]*T, error) {

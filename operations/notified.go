@@ -70,37 +70,17 @@ func (s *Service) ensureNotified(ctx context.Context) error {
 	var sites []*humanitarian.Site
 	var moves []*humanitarian.Movement
 	err := s.Journal.Snapshot(ctx, func(ctx context.Context) error {
-		for cursor := ""; ; {
-			page, err := s.Notified.Sites(ctx, humanitarian.SiteFilter{Cursor: cursor, Limit: 1000})
-			if err != nil {
-				return err
-			}
-			ok, _, err := journal.VouchRecords(ctx, s.Journal, "site", page, func(x *humanitarian.Site) string { return x.ID })
-			if err != nil {
-				return err
-			}
-			sites = append(sites, ok...)
-			if len(page) < 1000 {
-				break
-			}
-			cursor = page[len(page)-1].ID
+		var err error
+		sites, err = journal.VouchPages(ctx, s.Journal, "site", 1000, func(ctx context.Context, cursor string) ([]*humanitarian.Site, error) {
+			return s.Notified.Sites(ctx, humanitarian.SiteFilter{Cursor: cursor, Limit: 1000})
+		}, func(x *humanitarian.Site) string { return x.ID })
+		if err != nil {
+			return err
 		}
-		for cursor := ""; ; {
-			page, err := s.Notified.Movements(ctx, humanitarian.MovementFilter{Cursor: cursor, Limit: 1000})
-			if err != nil {
-				return err
-			}
-			ok, _, err := journal.VouchRecords(ctx, s.Journal, humanitarian.KindMovement, page, func(x *humanitarian.Movement) string { return x.ID })
-			if err != nil {
-				return err
-			}
-			moves = append(moves, ok...)
-			if len(page) < 1000 {
-				break
-			}
-			cursor = page[len(page)-1].ID
-		}
-		return nil
+		moves, err = journal.VouchPages(ctx, s.Journal, humanitarian.KindMovement, 1000, func(ctx context.Context, cursor string) ([]*humanitarian.Movement, error) {
+			return s.Notified.Movements(ctx, humanitarian.MovementFilter{Cursor: cursor, Limit: 1000})
+		}, func(x *humanitarian.Movement) string { return x.ID })
+		return err
 	})
 	if err != nil {
 		return err
