@@ -288,11 +288,10 @@ func runAck(ctx context.Context, args []string) error {
 			return err
 		}
 	case *sigFile != "":
-		b, err := os.ReadFile(*sigFile)
-		if err != nil {
+		var err error
+		if in.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
 			return err
 		}
-		in.Signature = string(b)
 	}
 	res, err := cl.Answer(ctx, pos[0], in)
 	if err != nil {

@@ -210,11 +210,10 @@ func runIncident(ctx context.Context, args []string) error {
 		}
 		d := observation.DecisionInput{Action: observation.Action(sub), Reason: *reason, Version: *version}
 		if *sigFile != "" {
-			b, err := os.ReadFile(*sigFile)
-			if err != nil {
+			var err error
+			if d.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
 				return err
 			}
-			d.Signature = string(b)
 		}
 		i, err := cl.DecideIncident(ctx, pos[0], d)
 		if err != nil {
@@ -260,11 +259,10 @@ func runIncident(ctx context.Context, args []string) error {
 				return err
 			}
 		case *sigFile != "":
-			b, err := os.ReadFile(*sigFile)
-			if err != nil {
+			var err error
+			if in.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
 				return err
 			}
-			in.Signature = string(b)
 		}
 		i, err := cl.RespondIncident(ctx, pos[0], in)
 		if err != nil {

@@ -461,11 +461,10 @@ func runZone(ctx context.Context, args []string) error {
 		}
 		d := truce.ZoneDecision{Approve: sub == "approve", Reason: *reason}
 		if *sigFile != "" {
-			b, err := os.ReadFile(*sigFile)
-			if err != nil {
+			var err error
+			if d.Signature, err = readBounded(*sigFile, truce.MaxSignatureLen); err != nil {
 				return err
 			}
-			d.Signature = string(b)
 		}
 		if v, err = cl.DecideZone(ctx, pos[0], *version, d); err != nil {
 			return err
